@@ -1,0 +1,249 @@
+//! Weight-based dose calculation (clinical-rules §3; protocol ranges from §1, NCT04048161).
+
+use serde::{Deserialize, Serialize};
+
+use crate::body::bsa_mosteller;
+use crate::drug::Drug;
+use crate::error::{Error, Result};
+use crate::numeric::{clean, require_positive, round_steps_ties_down, steps_to_amount, TIE_EPSILON};
+
+/// The daily rate the care team prescribes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DoseRate {
+    /// mg per kg of body weight per day.
+    MgPerKgPerDay(f64),
+    /// mg per m² of body surface area per day; BSA by Mosteller from `height_cm` and the weight.
+    MgPerM2PerDay {
+        /// The rate in mg/m²/day.
+        rate: f64,
+        /// Height used for the BSA.
+        height_cm: f64,
+    },
+}
+
+/// What the dose calculator needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoseRequest {
+    /// The drug.
+    pub drug: Drug,
+    /// Body weight in kg (the most recent on or before the dosing day).
+    pub weight_kg: f64,
+    /// The prescribed daily rate.
+    pub rate: DoseRate,
+    /// Doses per day (2 for BID).
+    pub doses_per_day: u32,
+    /// Available unit strengths in mg.
+    pub strengths_mg: Vec<f64>,
+    /// Whether a unit may be split in half.
+    pub allow_split: bool,
+    /// The care team explicitly accepts a rate outside the protocol range.
+    pub override_range: bool,
+}
+
+/// One line of "what to give": a strength and how many units (a split unit counts 0.5).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct UnitCount {
+    /// Strength of the unit in mg.
+    pub strength_mg: f64,
+    /// Number of units; 0.5 steps only where splitting is allowed.
+    pub count: f64,
+}
+
+/// The calculated dose.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoseResult {
+    /// mg per dose after rounding.
+    pub per_dose_mg: f64,
+    /// mg per day (per dose × doses per day).
+    pub daily_mg: f64,
+    /// The actual mg/kg/day after rounding (reported, never refused).
+    pub mg_per_kg_per_day: f64,
+    /// Units to give per dose, largest strength first.
+    pub units: Vec<UnitCount>,
+}
+
+/// Calculates a per-dose amount and the units to give (clinical-rules §3).
+///
+/// Invalid input is reported before an out-of-range rate; a dose that rounds to 0 mg is invalid.
+pub fn calculate_dose(request: &DoseRequest) -> Result<DoseResult> {
+    let weight = require_positive("weight_kg", request.weight_kg)?;
+    if request.doses_per_day < 1 {
+        return Err(Error::invalid("doses_per_day", "must be at least 1"));
+    }
+    if request.strengths_mg.is_empty() {
+        return Err(Error::invalid("strengths_mg", "needs at least one strength"));
+    }
+    for (i, s) in request.strengths_mg.iter().enumerate() {
+        require_positive(&format!("strengths_mg[{i}]"), *s)?;
+    }
+    let (daily_raw, requested_mg_per_kg) = match request.rate {
+        DoseRate::MgPerKgPerDay(rate) => {
+            let rate = require_positive("mg_per_kg_per_day", rate)?;
+            (rate * weight, rate)
+        }
+        DoseRate::MgPerM2PerDay { rate, height_cm } => {
+            let rate = require_positive("mg_per_m2_per_day", rate)?;
+            let bsa = bsa_mosteller(height_cm, weight)?;
+            (rate * bsa, rate * bsa / weight)
+        }
+    };
+    let smallest = request.strengths_mg.iter().copied().fold(f64::INFINITY, f64::min);
+    let step = if request.allow_split { smallest / 2.0 } else { smallest };
+    let per_dose_raw = daily_raw / f64::from(request.doses_per_day);
+    let steps = round_steps_ties_down(per_dose_raw, step);
+    if steps == 0 {
+        return Err(Error::invalid("mg_per_kg_per_day", "the dose rounds to 0 mg with these strengths"));
+    }
+    if let Some((min, max)) = request.drug.protocol_range_mg_per_kg_per_day() {
+        let outside = requested_mg_per_kg < min - TIE_EPSILON || requested_mg_per_kg > max + TIE_EPSILON;
+        if outside && !request.override_range {
+            return Err(Error::DoseOutOfRange { drug: request.drug.id(), requested: clean(requested_mg_per_kg), min, max });
+        }
+    }
+    let per_dose = steps_to_amount(steps, step);
+    let daily = clean(per_dose * f64::from(request.doses_per_day));
+    Ok(DoseResult {
+        per_dose_mg: per_dose,
+        daily_mg: daily,
+        mg_per_kg_per_day: daily / weight,
+        units: units_for(per_dose, &request.strengths_mg, request.allow_split),
+    })
+}
+
+/// Splits an amount into units: whole units first, the fewest and among equally few the most of
+/// the larger strengths; then, only when splitting is allowed and needed, one half of the smallest.
+fn units_for(amount_mg: f64, strengths_mg: &[f64], allow_split: bool) -> Vec<UnitCount> {
+    // Work in integer micrograms so that strengths such as 0.5 mg compare exactly.
+    let micro = |mg: f64| (mg * 1000.0).round() as u64;
+    let mut strengths: Vec<u64> = strengths_mg.iter().map(|&s| micro(s)).collect();
+    strengths.sort_unstable_by(|a, b| b.cmp(a));
+    strengths.dedup();
+    let smallest = *strengths.last().expect("validated non-empty");
+    let mut whole_amount = micro(amount_mg);
+    let mut half_of_smallest = false;
+    if allow_split && whole_amount % smallest != 0 {
+        whole_amount -= smallest / 2;
+        half_of_smallest = true;
+    }
+    let counts = fewest_units(whole_amount, &strengths).unwrap_or_else(|| {
+        // Unreachable for a rounded amount (a multiple of the smallest strength); keep the
+        // smallest-strength decomposition rather than panic.
+        let mut c = vec![0; strengths.len()];
+        *c.last_mut().expect("non-empty") = whole_amount / smallest;
+        c
+    });
+    strengths
+        .iter()
+        .zip(counts)
+        .map(|(&s, n)| {
+            let half = if half_of_smallest && s == smallest { 0.5 } else { 0.0 };
+            UnitCount { strength_mg: s as f64 / 1000.0, count: n as f64 + half }
+        })
+        .filter(|u| u.count > 0.0)
+        .collect()
+}
+
+/// Fewest units summing exactly to `amount` (strengths sorted largest first); among equally few,
+/// the lexicographically largest counts, i.e. the most of the larger strengths.
+fn fewest_units(amount: u64, strengths: &[u64]) -> Option<Vec<u64>> {
+    let quantum = strengths.iter().fold(0, |g, &s| gcd(g, s));
+    if amount % quantum != 0 {
+        return None;
+    }
+    let target = (amount / quantum) as usize;
+    let sizes: Vec<usize> = strengths.iter().map(|&s| (s / quantum) as usize).collect();
+    let mut best: Vec<Option<Vec<u64>>> = vec![None; target + 1];
+    best[0] = Some(vec![0; sizes.len()]);
+    for total in 1..=target {
+        let mut chosen: Option<Vec<u64>> = None;
+        for (i, &size) in sizes.iter().enumerate() {
+            let Some(Some(prev)) = total.checked_sub(size).map(|r| &best[r]) else { continue };
+            let mut candidate = prev.clone();
+            candidate[i] += 1;
+            let better = match &chosen {
+                None => true,
+                Some(c) => {
+                    let (n_new, n_old): (u64, u64) = (candidate.iter().sum(), c.iter().sum());
+                    n_new < n_old || (n_new == n_old && candidate > *c)
+                }
+            };
+            if better {
+                chosen = Some(candidate);
+            }
+        }
+        best[total] = chosen;
+    }
+    best[target].take()
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tac(weight: f64, rate: f64) -> DoseRequest {
+        DoseRequest {
+            drug: Drug::Tacrolimus,
+            weight_kg: weight,
+            rate: DoseRate::MgPerKgPerDay(rate),
+            doses_per_day: 2,
+            strengths_mg: vec![0.5, 1.0],
+            allow_split: false,
+            override_range: false,
+        }
+    }
+
+    #[test]
+    fn fewest_units_prefers_larger_strengths() {
+        // 3 mg from {1, 0.5}: three 1 mg capsules.
+        let r = calculate_dose(&tac(60.0, 0.1)).unwrap();
+        assert_eq!(r.units, vec![UnitCount { strength_mg: 1.0, count: 3.0 }]);
+        // 7 from {4, 3, 1}: 4+3 (two units), not 4+1+1+1.
+        assert_eq!(fewest_units(7, &[4, 3, 1]), Some(vec![1, 1, 0]));
+        // 6 from {4, 3, 1}: 3+3 (two units) beats 4+1+1.
+        assert_eq!(fewest_units(6, &[4, 3, 1]), Some(vec![0, 2, 0]));
+    }
+
+    #[test]
+    fn invalid_input_comes_before_out_of_range() {
+        let mut r = tac(20.0, 0.5);
+        r.strengths_mg.clear();
+        assert!(matches!(calculate_dose(&r), Err(Error::Invalid { .. })));
+        assert!(matches!(calculate_dose(&tac(20.0, 0.5)), Err(Error::DoseOutOfRange { .. })));
+        assert!(matches!(calculate_dose(&tac(f64::NAN, 0.1)), Err(Error::Invalid { .. })));
+    }
+
+    #[test]
+    fn a_dose_rounding_to_zero_is_invalid() {
+        let err = calculate_dose(&tac(2.0, 0.1)).unwrap_err();
+        assert!(matches!(err, Error::Invalid { .. }), "{err}");
+    }
+
+    #[test]
+    fn range_bounds_are_inclusive() {
+        assert!(calculate_dose(&tac(20.0, 0.05)).is_ok());
+        assert!(calculate_dose(&tac(20.0, 0.10)).is_ok());
+        assert!(calculate_dose(&tac(20.0, 0.0499)).is_err());
+    }
+
+    #[test]
+    fn mg_per_m2_is_range_checked_as_mg_per_kg() {
+        // 120 cm, 30 kg: BSA 1.0 m²; 1200 mg/m²/day = 40 mg/kg/day, above the MMF range.
+        let request = DoseRequest {
+            drug: Drug::MycophenolateMofetil,
+            weight_kg: 30.0,
+            rate: DoseRate::MgPerM2PerDay { rate: 1200.0, height_cm: 120.0 },
+            doses_per_day: 2,
+            strengths_mg: vec![250.0],
+            allow_split: false,
+            override_range: false,
+        };
+        assert!(matches!(calculate_dose(&request), Err(Error::DoseOutOfRange { .. })));
+        let accepted = calculate_dose(&DoseRequest { override_range: true, ..request }).unwrap();
+        assert_eq!(accepted.per_dose_mg, 500.0);
+    }
+}

@@ -1,0 +1,87 @@
+//! The core's error type.
+//!
+//! Messages name fields and reasons, never values a family typed (names, notes): they reach
+//! logs and crash reports. The bindings map this rich type to one small public error.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A field of the input is missing, malformed or outside what the rules accept.
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// The input field at fault, e.g. `weight_kg` or `readings[3].unit`.
+        field: String,
+        /// Why it was refused, in plain words.
+        reason: String,
+    },
+    /// A requested dose rate lies outside the protocol range and no override was given
+    /// (clinical-rules §1 and §3, NCT04048161).
+    #[error(
+        "{drug} {requested} mg/kg/day is outside the protocol range {min}–{max} mg/kg/day; \
+         the care team must mark an explicit override"
+    )]
+    DoseOutOfRange {
+        /// The drug's identifier.
+        drug: &'static str,
+        /// The requested rate in mg/kg/day (for a mg/m² request, rate × BSA ÷ weight).
+        requested: f64,
+        /// Lower bound of the protocol range, inclusive.
+        min: f64,
+        /// Upper bound of the protocol range, inclusive.
+        max: f64,
+    },
+    /// A record the caller named does not exist.
+    #[error("{entity} {id} not found")]
+    NotFound {
+        /// What kind of record, e.g. `patient`.
+        entity: &'static str,
+        /// The identifier that was looked up.
+        id: String,
+    },
+    /// The request contradicts what is already stored (e.g. a client id reused for a different dose).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database file was written by a newer version of the app.
+    #[error("the database has schema version {found}, newer than this app's {supported}; update the app")]
+    NewerSchema {
+        /// Version found in the file.
+        found: i64,
+        /// Newest version this build knows.
+        supported: i64,
+    },
+    /// The database file was damaged; it was moved aside (kept) and a fresh one must be started.
+    #[error("the database file was damaged and has been kept aside at {moved_to}; nothing was deleted")]
+    CorruptDatabase {
+        /// Where the damaged file now lives.
+        moved_to: PathBuf,
+    },
+    /// An SQLite error.
+    #[error("storage error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A file-system error.
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    /// Shorthand for [`Error::Invalid`].
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Invalid { field: field.into(), reason: reason.into() }
+    }
+
+    /// The conformance error code of this error (`conformance.md`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid { .. } => "invalid_input",
+            Error::DoseOutOfRange { .. } => "dose_out_of_range",
+            Error::NotFound { .. } => "not_found",
+            Error::Conflict(_) => "conflict",
+            _ => "storage",
+        }
+    }
+}
+
+/// Result with the core's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,16 @@
+//! NephroDiary core: the clinical engines and the embedded SQLite store behind the
+//! NephroDiary app for families of children with frequently relapsing or steroid-dependent
+//! nephrotic syndrome.
+//!
+//! Engines are pure functions over values (the clock is a parameter); the store is the only I/O.
+#![deny(missing_docs)]
+
+pub mod body;
+pub mod conformance;
+pub mod dates;
+pub mod dose;
+pub mod drug;
+pub mod error;
+pub mod numeric;
+
+pub use error::{Error, Result};

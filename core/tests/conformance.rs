@@ -1,0 +1,53 @@
+//! Runs every conformance case — the shared suite (`../shared/conformance`) and the project's
+//! own (`tests/conformance`) — through the same entry point as `nephro eval`.
+
+use std::path::{Path, PathBuf};
+
+use nephro_core::conformance::{evaluate_case, mismatch};
+use serde_json::Value;
+
+/// The case directories: the shared suite (or `NEPHRO_SHARED_CONFORMANCE`) and the project's own.
+fn case_dirs() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let shared = std::env::var_os("NEPHRO_SHARED_CONFORMANCE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/conformance"));
+    assert!(shared.is_dir(), "the shared conformance cases are missing at {}", shared.display());
+    vec![shared, root.join("tests/conformance")]
+}
+
+fn case_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let Ok(suites) = std::fs::read_dir(dir) else { return files };
+    for suite in suites.flatten().filter(|e| e.path().is_dir()) {
+        for case in std::fs::read_dir(suite.path()).unwrap().flatten() {
+            if case.path().extension().is_some_and(|e| e == "json") {
+                files.push(case.path());
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_conformance_case_passes() {
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for dir in case_dirs() {
+        for file in case_files(&dir) {
+            let case: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+            let output = evaluate_case(&case).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            if output["error"]["code"] == "unsupported_suite" {
+                continue;
+            }
+            ran += 1;
+            if let Some(why) = mismatch(&case["expected"], &output) {
+                failures.push(format!("{}: {why}\n  output: {output}", file.display()));
+            }
+        }
+    }
+    assert!(ran >= 9, "only {ran} cases ran");
+    assert!(failures.is_empty(), "{} of {ran} cases failed:\n{}", failures.len(), failures.join("\n"));
+    eprintln!("conformance: {ran} cases passed");
+}
