@@ -11,6 +11,8 @@ pub mod dates;
 pub mod dose;
 pub mod drug;
 pub mod error;
+pub mod model;
 pub mod numeric;
+pub mod store;
 
 pub use error::{Error, Result};

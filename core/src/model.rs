@@ -1,0 +1,222 @@
+//! The records a diary keeps: the patient, body measurements, regimens and logged doses.
+//!
+//! Dates are local calendar dates of the patient (`NaiveDate`); instants are UTC epoch
+//! milliseconds, the form they take in the database and across the FFI.
+
+use chrono::{NaiveDate, NaiveTime};
+use serde::{Deserialize, Serialize};
+
+use crate::dose::{DoseRate, DoseResult};
+use crate::drug::Drug;
+use crate::error::{Error, Result};
+
+/// Milliseconds since 1970-01-01T00:00:00Z.
+pub type EpochMillis = i64;
+
+/// Sex recorded in the profile (used by growth references, not by any dose rule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    /// Female.
+    Female,
+    /// Male.
+    Male,
+    /// Not recorded or not disclosed.
+    Unspecified,
+}
+
+impl Sex {
+    /// The identifier stored in the database.
+    pub fn id(self) -> &'static str {
+        match self {
+            Sex::Female => "female",
+            Sex::Male => "male",
+            Sex::Unspecified => "unspecified",
+        }
+    }
+
+    /// Parses [`Sex::id`].
+    pub fn parse(field: &str, text: &str) -> Result<Sex> {
+        [Sex::Female, Sex::Male, Sex::Unspecified]
+            .into_iter()
+            .find(|s| s.id() == text)
+            .ok_or_else(|| Error::invalid(field, "must be female, male or unspecified"))
+    }
+}
+
+/// The relapse definition sets a care team may choose (clinical-rules §6).
+pub const DEFINITION_SETS: [&str; 3] = ["ipna2022", "kdigo2025", "kdigo2012"];
+
+/// A new patient profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewPatient {
+    /// The name the family sees in the app (never written to logs or error messages).
+    pub display_name: String,
+    /// Date of birth.
+    pub birth_date: NaiveDate,
+    /// Sex.
+    pub sex: Sex,
+    /// IANA time zone in which dosing times are read, e.g. `Asia/Shanghai`.
+    pub time_zone: String,
+    /// Relapse definition set: `ipna2022` (default), `kdigo2025` or `kdigo2012`.
+    pub definition_set: String,
+}
+
+/// A stored patient profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Patient {
+    /// Row id.
+    pub id: i64,
+    /// The profile as entered.
+    pub profile: NewPatient,
+}
+
+/// A weight and/or height measured on a date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measurement {
+    /// Row id (0 before it is stored).
+    pub id: i64,
+    /// Local date of the measurement.
+    pub measured_on: NaiveDate,
+    /// Weight in kg, if measured.
+    pub weight_kg: Option<f64>,
+    /// Height in cm, if measured.
+    pub height_cm: Option<f64>,
+}
+
+/// What the care team prescribes for a drug.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewRegimen {
+    /// The drug.
+    pub drug: Drug,
+    /// Pharmaceutical form, e.g. `capsule` or `dispersible tablet`.
+    pub form: String,
+    /// Available unit strengths in mg.
+    pub strengths_mg: Vec<f64>,
+    /// Whether a unit may be split in half.
+    pub allow_split: bool,
+    /// The prescribed daily rate.
+    pub rate: DoseRate,
+    /// Local dosing times, one per dose (BID default 08:00 and 20:00).
+    pub times: Vec<NaiveTime>,
+    /// First day of the regimen.
+    pub start_date: NaiveDate,
+    /// Last day, if the regimen has one.
+    pub end_date: Option<NaiveDate>,
+    /// Who prescribed it (a clinician's name or role as the family entered it).
+    pub prescribed_by: String,
+    /// When it was prescribed.
+    pub prescribed_on: NaiveDate,
+    /// The care team accepts a rate outside the protocol range.
+    pub override_range: bool,
+}
+
+/// A stored regimen with the dose calculated on the weight in effect at its start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Regimen {
+    /// Row id.
+    pub id: i64,
+    /// Patient row id.
+    pub patient_id: i64,
+    /// The prescription as entered.
+    pub prescription: NewRegimen,
+    /// Weight the dose was calculated on.
+    pub weight_kg: f64,
+    /// The calculated dose.
+    pub dose: DoseResult,
+}
+
+impl Regimen {
+    /// Whether the regimen is active on a local date.
+    pub fn is_active_on(&self, date: NaiveDate) -> bool {
+        let p = &self.prescription;
+        p.start_date <= date && p.end_date.is_none_or(|end| date <= end)
+    }
+}
+
+/// Whether a scheduled dose was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DoseOutcome {
+    /// The dose was given.
+    Taken,
+    /// The dose was deliberately not given.
+    Skipped,
+}
+
+impl DoseOutcome {
+    /// The identifier stored in the database.
+    pub fn id(self) -> &'static str {
+        match self {
+            DoseOutcome::Taken => "taken",
+            DoseOutcome::Skipped => "skipped",
+        }
+    }
+
+    /// Parses [`DoseOutcome::id`].
+    pub fn parse(field: &str, text: &str) -> Result<DoseOutcome> {
+        match text {
+            "taken" => Ok(DoseOutcome::Taken),
+            "skipped" => Ok(DoseOutcome::Skipped),
+            _ => Err(Error::invalid(field, "must be taken or skipped")),
+        }
+    }
+}
+
+/// A dose to log for a scheduled slot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewDoseLog {
+    /// Client-generated id (e.g. a UUID made when the button was pressed): logging the same
+    /// id again (a double tap, a retry) stores the dose once.
+    pub client_id: String,
+    /// The regimen the dose belongs to.
+    pub regimen_id: i64,
+    /// Local date of the scheduled slot.
+    pub slot_date: NaiveDate,
+    /// Local time of the scheduled slot.
+    pub slot_time: NaiveTime,
+    /// Taken or skipped.
+    pub outcome: DoseOutcome,
+    /// When it was actually given (or decided to skip), UTC epoch ms.
+    pub actual_at_ms: EpochMillis,
+    /// Who logged it, e.g. `mother`.
+    pub logged_by: String,
+}
+
+/// The current state of a logged dose.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoseLogEntry {
+    /// The dose as last logged or edited.
+    pub dose: NewDoseLog,
+    /// Revision number: 1 when first logged, +1 per edit or undo.
+    pub revision: i64,
+    /// Whether the log was undone (kept in history, no longer counted).
+    pub undone: bool,
+    /// When this revision was recorded, UTC epoch ms.
+    pub recorded_at_ms: EpochMillis,
+}
+
+/// A change to a logged dose; the previous revision stays in the history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoseEdit {
+    /// New outcome.
+    pub outcome: DoseOutcome,
+    /// New actual time, UTC epoch ms.
+    pub actual_at_ms: EpochMillis,
+    /// Who made the change.
+    pub edited_by: String,
+}
+
+/// Refuses empty or over-long free text (names, roles), naming the field.
+pub fn require_text(field: &str, text: &str, max_chars: usize) -> Result<()> {
+    if text.trim().is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if text.chars().count() > max_chars {
+        return Err(Error::invalid(field, format!("must be at most {max_chars} characters")));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(Error::invalid(field, "must not contain control characters"));
+    }
+    Ok(())
+}

@@ -1,0 +1,231 @@
+//! The dose log: idempotent by client id, one live log per slot, every revision kept.
+
+use chrono::NaiveDate;
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+
+use super::patients::{format_time, not_found, regimen, stored_date};
+use super::{now_ms, Store};
+use crate::dates::{format_date, parse_clock_time};
+use crate::error::{Error, Result};
+use crate::model::{require_text, DoseEdit, DoseLogEntry, DoseOutcome, NewDoseLog};
+
+/// One revision of a logged dose, as kept in its history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoseRevision {
+    /// Revision number, from 1.
+    pub revision: i64,
+    /// Outcome in this revision.
+    pub outcome: DoseOutcome,
+    /// Actual time in this revision, UTC epoch ms.
+    pub actual_at_ms: i64,
+    /// Who made this revision.
+    pub by: String,
+    /// Whether this revision undid the log.
+    pub undone: bool,
+    /// When this revision was recorded, UTC epoch ms.
+    pub recorded_at_ms: i64,
+}
+
+impl Store {
+    /// Logs a dose for a scheduled slot. Logging the same `client_id` again returns the stored
+    /// entry unchanged (a double tap or a retry stores the dose once); a different dose under a
+    /// used `client_id`, or a second live log for the same slot, is a conflict.
+    pub fn log_dose(&mut self, dose: &NewDoseLog) -> Result<DoseLogEntry> {
+        require_text("client_id", &dose.client_id, 100)?;
+        require_text("logged_by", &dose.logged_by, 100)?;
+        self.write(|tx| {
+            if let Some(existing) = entry_by_client_id(tx, &dose.client_id)? {
+                let first = first_revision(tx, &dose.client_id)?;
+                return if same_submission(&existing.dose, dose, &first) {
+                    Ok(existing)
+                } else {
+                    Err(Error::Conflict("this client_id was already used for a different dose".into()))
+                };
+            }
+            let regimen = regimen(tx, dose.regimen_id)?;
+            if !regimen.is_active_on(dose.slot_date) {
+                return Err(Error::invalid("slot_date", "the regimen is not active on this date"));
+            }
+            if !regimen.prescription.times.contains(&dose.slot_time) {
+                return Err(Error::invalid("slot_time", "is not one of the regimen's dosing times"));
+            }
+            let live: Option<String> = tx
+                .query_row(
+                    "SELECT client_id FROM dose_log WHERE regimen_id = ?1 AND slot_date = ?2 AND slot_time = ?3 AND undone = 0",
+                    params![dose.regimen_id, format_date(dose.slot_date), format_time(dose.slot_time)],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if live.is_some() {
+                return Err(Error::Conflict("this dose is already logged; edit or undo that entry instead".into()));
+            }
+            let recorded_at_ms = now_ms();
+            tx.execute(
+                "INSERT INTO dose_log (client_id, regimen_id, slot_date, slot_time, outcome, actual_at_ms, logged_by, revision, undone, recorded_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, 0, ?8)",
+                params![
+                    dose.client_id,
+                    dose.regimen_id,
+                    format_date(dose.slot_date),
+                    format_time(dose.slot_time),
+                    dose.outcome.id(),
+                    dose.actual_at_ms,
+                    dose.logged_by,
+                    recorded_at_ms
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            add_revision(tx, id, 1, dose.outcome, dose.actual_at_ms, &dose.logged_by, false, recorded_at_ms)?;
+            Ok(DoseLogEntry { dose: dose.clone(), revision: 1, undone: false, recorded_at_ms })
+        })
+    }
+
+    /// Changes a logged dose (outcome or time); the previous revision stays in the history.
+    pub fn edit_dose(&mut self, client_id: &str, edit: &DoseEdit) -> Result<DoseLogEntry> {
+        require_text("edited_by", &edit.edited_by, 100)?;
+        self.revise(client_id, |current| {
+            if current.undone {
+                return Err(Error::Conflict("an undone dose cannot be edited; log it again".into()));
+            }
+            Ok((edit.outcome, edit.actual_at_ms, edit.edited_by.clone(), false))
+        })
+    }
+
+    /// Undoes a logged dose (logged by mistake). It stays in the history and no longer counts.
+    pub fn undo_dose(&mut self, client_id: &str, undone_by: &str) -> Result<DoseLogEntry> {
+        require_text("undone_by", undone_by, 100)?;
+        self.revise(client_id, |current| {
+            if current.undone {
+                return Err(Error::Conflict("this dose is already undone".into()));
+            }
+            Ok((current.dose.outcome, current.dose.actual_at_ms, undone_by.to_string(), true))
+        })
+    }
+
+    fn revise(
+        &mut self,
+        client_id: &str,
+        change: impl FnOnce(&DoseLogEntry) -> Result<(DoseOutcome, i64, String, bool)>,
+    ) -> Result<DoseLogEntry> {
+        self.write(|tx| {
+            let current = entry_by_client_id(tx, client_id)?.ok_or_else(|| not_found("dose", "(given client_id)"))?;
+            let (outcome, actual_at_ms, by, undone) = change(&current)?;
+            let revision = current.revision + 1;
+            let recorded_at_ms = now_ms();
+            tx.execute(
+                "UPDATE dose_log SET outcome = ?2, actual_at_ms = ?3, revision = ?4, undone = ?5, recorded_at_ms = ?6 WHERE client_id = ?1",
+                params![client_id, outcome.id(), actual_at_ms, revision, undone, recorded_at_ms],
+            )?;
+            let id: i64 = tx.query_row("SELECT id FROM dose_log WHERE client_id = ?1", [client_id], |r| r.get(0))?;
+            add_revision(tx, id, revision, outcome, actual_at_ms, &by, undone, recorded_at_ms)?;
+            let mut dose = current.dose;
+            dose.outcome = outcome;
+            dose.actual_at_ms = actual_at_ms;
+            Ok(DoseLogEntry { dose, revision, undone, recorded_at_ms })
+        })
+    }
+
+    /// A logged dose by client id, in its current revision.
+    pub fn dose(&self, client_id: &str) -> Result<DoseLogEntry> {
+        entry_by_client_id(self.reader(), client_id)?.ok_or_else(|| not_found("dose", "(given client_id)"))
+    }
+
+    /// Every revision of a logged dose, oldest first.
+    pub fn dose_history(&self, client_id: &str) -> Result<Vec<DoseRevision>> {
+        let mut stmt = self.reader().prepare(
+            "SELECT r.revision, r.outcome, r.actual_at_ms, r.logged_by, r.undone, r.recorded_at_ms
+             FROM dose_log_revision r JOIN dose_log d ON d.id = r.dose_log_id WHERE d.client_id = ?1 ORDER BY r.revision",
+        )?;
+        let rows = stmt.query_map([client_id], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+        })?;
+        rows.map(|row| {
+            let (revision, outcome, actual_at_ms, by, undone, recorded_at_ms) = row?;
+            Ok(DoseRevision { revision, outcome: DoseOutcome::parse("outcome", &outcome)?, actual_at_ms, by, undone, recorded_at_ms })
+        })
+        .collect()
+    }
+
+    /// A patient's logged doses with slot dates in `[from, to]`, in slot order; undone logs
+    /// are included (flagged) so history views can show them.
+    pub fn dose_logs(&self, patient_id: i64, from: NaiveDate, to: NaiveDate) -> Result<Vec<DoseLogEntry>> {
+        let mut stmt = self.reader().prepare_cached(&format!(
+            "{ENTRY_SELECT} JOIN regimen g ON g.id = d.regimen_id
+             WHERE g.patient_id = ?1 AND d.slot_date BETWEEN ?2 AND ?3 ORDER BY d.slot_date, d.slot_time, d.regimen_id, d.id"
+        ))?;
+        let rows = stmt.query_map(params![patient_id, format_date(from), format_date(to)], entry_from_row)?;
+        rows.map(|r| r?).collect()
+    }
+}
+
+const ENTRY_SELECT: &str = "SELECT d.client_id, d.regimen_id, d.slot_date, d.slot_time, d.outcome, d.actual_at_ms,
+    d.logged_by, d.revision, d.undone, d.recorded_at_ms FROM dose_log d";
+
+fn entry_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<DoseLogEntry>> {
+    conn.query_row(&format!("{ENTRY_SELECT} WHERE d.client_id = ?1"), [client_id], entry_from_row).optional()?.transpose()
+}
+
+fn first_revision(conn: &Connection, client_id: &str) -> Result<(DoseOutcome, i64)> {
+    let (outcome, at): (String, i64) = conn.query_row(
+        "SELECT r.outcome, r.actual_at_ms FROM dose_log_revision r JOIN dose_log d ON d.id = r.dose_log_id
+         WHERE d.client_id = ?1 AND r.revision = 1",
+        [client_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok((DoseOutcome::parse("outcome", &outcome)?, at))
+}
+
+/// A resubmission is the same dose when it names the same slot with the same first outcome and time.
+fn same_submission(stored: &NewDoseLog, again: &NewDoseLog, first: &(DoseOutcome, i64)) -> bool {
+    stored.regimen_id == again.regimen_id
+        && stored.slot_date == again.slot_date
+        && stored.slot_time == again.slot_time
+        && first.0 == again.outcome
+        && first.1 == again.actual_at_ms
+}
+
+#[allow(clippy::too_many_arguments)]
+fn add_revision(
+    tx: &Transaction,
+    dose_log_id: i64,
+    revision: i64,
+    outcome: DoseOutcome,
+    actual_at_ms: i64,
+    by: &str,
+    undone: bool,
+    recorded_at_ms: i64,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO dose_log_revision (dose_log_id, revision, outcome, actual_at_ms, logged_by, undone, recorded_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![dose_log_id, revision, outcome.id(), actual_at_ms, by, undone, recorded_at_ms],
+    )?;
+    Ok(())
+}
+
+fn entry_from_row(r: &Row) -> rusqlite::Result<Result<DoseLogEntry>> {
+    let client_id: String = r.get(0)?;
+    let regimen_id: i64 = r.get(1)?;
+    let (slot_date, slot_time, outcome): (String, String, String) = (r.get(2)?, r.get(3)?, r.get(4)?);
+    let actual_at_ms: i64 = r.get(5)?;
+    let logged_by: String = r.get(6)?;
+    let revision: i64 = r.get(7)?;
+    let undone: bool = r.get(8)?;
+    let recorded_at_ms: i64 = r.get(9)?;
+    Ok((|| {
+        Ok(DoseLogEntry {
+            dose: NewDoseLog {
+                client_id,
+                regimen_id,
+                slot_date: stored_date(&slot_date)?,
+                slot_time: parse_clock_time("slot_time", &slot_time)?,
+                outcome: DoseOutcome::parse("outcome", &outcome)?,
+                actual_at_ms,
+                logged_by,
+            },
+            revision,
+            undone,
+            recorded_at_ms,
+        })
+    })())
+}

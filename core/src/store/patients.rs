@@ -1,0 +1,339 @@
+//! Patients, body measurements and regimens.
+
+use chrono::{NaiveDate, NaiveTime};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::{now_ms, Store};
+use crate::dates::{format_date, parse_clock_time, parse_date, parse_time_zone};
+use crate::dose::{calculate_dose, DoseRate, DoseRequest};
+use crate::drug::Drug;
+use crate::error::{Error, Result};
+use crate::model::{require_text, Measurement, NewPatient, NewRegimen, Patient, Regimen, Sex, DEFINITION_SETS};
+use crate::numeric::require_positive;
+
+impl Store {
+    /// Creates a patient profile.
+    pub fn create_patient(&mut self, new: &NewPatient) -> Result<Patient> {
+        validate_patient(new)?;
+        let id = self.write(|tx| {
+            tx.execute(
+                "INSERT INTO patient (display_name, birth_date, sex, time_zone, definition_set, created_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    new.display_name,
+                    format_date(new.birth_date),
+                    new.sex.id(),
+                    new.time_zone,
+                    new.definition_set,
+                    now_ms()
+                ],
+            )?;
+            Ok(tx.last_insert_rowid())
+        })?;
+        Ok(Patient { id, profile: new.clone() })
+    }
+
+    /// Replaces a patient's profile (name, zone, definition set…).
+    pub fn update_patient(&mut self, patient_id: i64, new: &NewPatient) -> Result<Patient> {
+        validate_patient(new)?;
+        self.write(|tx| {
+            let changed = tx.execute(
+                "UPDATE patient SET display_name = ?2, birth_date = ?3, sex = ?4, time_zone = ?5, definition_set = ?6
+                 WHERE id = ?1",
+                params![patient_id, new.display_name, format_date(new.birth_date), new.sex.id(), new.time_zone, new.definition_set],
+            )?;
+            if changed == 0 {
+                return Err(not_found("patient", patient_id));
+            }
+            Ok(())
+        })?;
+        Ok(Patient { id: patient_id, profile: new.clone() })
+    }
+
+    /// A patient by id.
+    pub fn patient(&self, patient_id: i64) -> Result<Patient> {
+        self.reader()
+            .query_row(
+                "SELECT id, display_name, birth_date, sex, time_zone, definition_set FROM patient WHERE id = ?1",
+                [patient_id],
+                patient_from_row,
+            )
+            .optional()?
+            .ok_or_else(|| not_found("patient", patient_id))?
+    }
+
+    /// Every patient, oldest first.
+    pub fn patients(&self) -> Result<Vec<Patient>> {
+        let mut stmt = self
+            .reader()
+            .prepare("SELECT id, display_name, birth_date, sex, time_zone, definition_set FROM patient ORDER BY id")?;
+        let rows = stmt.query_map([], patient_from_row)?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// Records a weight and/or height.
+    pub fn add_measurement(&mut self, patient_id: i64, m: &Measurement) -> Result<Measurement> {
+        if m.weight_kg.is_none() && m.height_cm.is_none() {
+            return Err(Error::invalid("weight_kg", "give a weight, a height or both"));
+        }
+        if let Some(w) = m.weight_kg {
+            require_positive("weight_kg", w)?;
+        }
+        if let Some(h) = m.height_cm {
+            require_positive("height_cm", h)?;
+        }
+        let id = self.write(|tx| {
+            require_patient(tx, patient_id)?;
+            tx.execute(
+                "INSERT INTO measurement (patient_id, measured_on, weight_kg, height_cm, recorded_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![patient_id, format_date(m.measured_on), m.weight_kg, m.height_cm, now_ms()],
+            )?;
+            Ok(tx.last_insert_rowid())
+        })?;
+        Ok(Measurement { id, ..m.clone() })
+    }
+
+    /// A patient's measurements by date (then by entry order).
+    pub fn measurements(&self, patient_id: i64) -> Result<Vec<Measurement>> {
+        measurements(self.reader(), patient_id)
+    }
+
+    /// Stores a regimen, calculating its dose on the latest weight (and height) on or before its
+    /// start date (clinical-rules §2–3). An out-of-range rate without override is refused.
+    pub fn add_regimen(&mut self, patient_id: i64, new: &NewRegimen) -> Result<Regimen> {
+        validate_regimen(new)?;
+        self.write(|tx| {
+            require_patient(tx, patient_id)?;
+            let history = measurements(tx, patient_id)?;
+            let weight_kg = latest_on_or_before(&history, new.start_date, |m| m.weight_kg)
+                .ok_or_else(|| Error::invalid("weight_kg", "record a weight on or before the regimen's start date first"))?;
+            let rate = match new.rate {
+                DoseRate::MgPerM2PerDay { rate, .. } => {
+                    let height_cm = latest_on_or_before(&history, new.start_date, |m| m.height_cm)
+                        .ok_or_else(|| Error::invalid("height_cm", "a mg/m² rate needs a height on or before the start date"))?;
+                    DoseRate::MgPerM2PerDay { rate, height_cm }
+                }
+                kg => kg,
+            };
+            let prescription = NewRegimen { rate, ..new.clone() };
+            let dose = calculate_dose(&DoseRequest {
+                drug: new.drug,
+                weight_kg,
+                rate,
+                doses_per_day: new.times.len() as u32,
+                strengths_mg: new.strengths_mg.clone(),
+                allow_split: new.allow_split,
+                override_range: new.override_range,
+            })?;
+            let (basis, rate_value, height) = rate_columns(rate);
+            tx.execute(
+                "INSERT INTO regimen (patient_id, drug, form, strengths_mg, allow_split, rate_basis, rate, height_cm, times,
+                    start_date, end_date, prescribed_by, prescribed_on, override_range, weight_kg, per_dose_mg, created_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                params![
+                    patient_id,
+                    new.drug.id(),
+                    new.form,
+                    join_numbers(&new.strengths_mg),
+                    new.allow_split,
+                    basis,
+                    rate_value,
+                    height,
+                    join_times(&new.times),
+                    format_date(new.start_date),
+                    new.end_date.map(format_date),
+                    new.prescribed_by,
+                    format_date(new.prescribed_on),
+                    new.override_range,
+                    weight_kg,
+                    dose.per_dose_mg,
+                    now_ms()
+                ],
+            )?;
+            Ok(Regimen { id: tx.last_insert_rowid(), patient_id, prescription, weight_kg, dose })
+        })
+    }
+
+    /// Ends a regimen on a date (the care team changed or stopped it); the row is kept.
+    pub fn end_regimen(&mut self, regimen_id: i64, end_date: NaiveDate) -> Result<Regimen> {
+        let regimen = self.regimen(regimen_id)?;
+        if end_date < regimen.prescription.start_date {
+            return Err(Error::invalid("end_date", "must not be before the regimen's start date"));
+        }
+        self.write(|tx| {
+            tx.execute("UPDATE regimen SET end_date = ?2 WHERE id = ?1", params![regimen_id, format_date(end_date)])?;
+            Ok(())
+        })?;
+        self.regimen(regimen_id)
+    }
+
+    /// A regimen by id.
+    pub fn regimen(&self, regimen_id: i64) -> Result<Regimen> {
+        regimen(self.reader(), regimen_id)
+    }
+
+    /// A patient's regimens, oldest first.
+    pub fn regimens(&self, patient_id: i64) -> Result<Vec<Regimen>> {
+        let mut stmt = self.reader().prepare(&format!("{REGIMEN_SELECT} WHERE patient_id = ?1 ORDER BY id"))?;
+        let rows = stmt.query_map([patient_id], regimen_from_row)?;
+        rows.map(|r| r?).collect()
+    }
+}
+
+fn validate_patient(p: &NewPatient) -> Result<()> {
+    require_text("display_name", &p.display_name, 100)?;
+    parse_time_zone("time_zone", &p.time_zone)?;
+    if !DEFINITION_SETS.contains(&p.definition_set.as_str()) {
+        return Err(Error::invalid("definition_set", "must be ipna2022, kdigo2025 or kdigo2012"));
+    }
+    Ok(())
+}
+
+fn validate_regimen(r: &NewRegimen) -> Result<()> {
+    require_text("form", &r.form, 60)?;
+    require_text("prescribed_by", &r.prescribed_by, 100)?;
+    if r.times.is_empty() || r.times.len() > 6 {
+        return Err(Error::invalid("times", "give between one and six dosing times"));
+    }
+    let mut sorted = r.times.clone();
+    sorted.sort();
+    sorted.dedup();
+    if sorted.len() != r.times.len() {
+        return Err(Error::invalid("times", "must not repeat a time"));
+    }
+    if r.end_date.is_some_and(|end| end < r.start_date) {
+        return Err(Error::invalid("end_date", "must not be before start_date"));
+    }
+    if r.strengths_mg.is_empty() {
+        return Err(Error::invalid("strengths_mg", "needs at least one strength"));
+    }
+    for (i, s) in r.strengths_mg.iter().enumerate() {
+        require_positive(&format!("strengths_mg[{i}]"), *s)?;
+    }
+    Ok(())
+}
+
+pub(super) fn require_patient(conn: &Connection, patient_id: i64) -> Result<()> {
+    let found: Option<i64> = conn.query_row("SELECT id FROM patient WHERE id = ?1", [patient_id], |r| r.get(0)).optional()?;
+    found.map(|_| ()).ok_or_else(|| not_found("patient", patient_id))
+}
+
+pub(super) fn not_found(entity: &'static str, id: impl ToString) -> Error {
+    Error::NotFound { entity, id: id.to_string() }
+}
+
+fn measurements(conn: &Connection, patient_id: i64) -> Result<Vec<Measurement>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, measured_on, weight_kg, height_cm FROM measurement WHERE patient_id = ?1 ORDER BY measured_on, id",
+    )?;
+    let rows = stmt.query_map([patient_id], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<f64>>(2)?, r.get::<_, Option<f64>>(3)?))
+    })?;
+    rows.map(|r| {
+        let (id, on, weight_kg, height_cm) = r?;
+        Ok(Measurement { id, measured_on: stored_date(&on)?, weight_kg, height_cm })
+    })
+    .collect()
+}
+
+/// The latest value of a measurement on or before `date` (clinical-rules §2).
+pub fn latest_on_or_before(history: &[Measurement], date: NaiveDate, pick: impl Fn(&Measurement) -> Option<f64>) -> Option<f64> {
+    history.iter().filter(|m| m.measured_on <= date).filter_map(|m| pick(m).map(|v| (m.measured_on, v))).last().map(|(_, v)| v)
+}
+
+const REGIMEN_SELECT: &str = "SELECT id, patient_id, drug, form, strengths_mg, allow_split, rate_basis, rate, height_cm, times,
+    start_date, end_date, prescribed_by, prescribed_on, override_range, weight_kg FROM regimen";
+
+pub(super) fn regimen(conn: &Connection, regimen_id: i64) -> Result<Regimen> {
+    conn.query_row(&format!("{REGIMEN_SELECT} WHERE id = ?1"), [regimen_id], regimen_from_row)
+        .optional()?
+        .ok_or_else(|| not_found("regimen", regimen_id))?
+}
+
+fn patient_from_row(r: &Row) -> rusqlite::Result<Result<Patient>> {
+    let (id, display_name, birth, sex, time_zone, definition_set): (i64, String, String, String, String, String) =
+        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+    Ok((|| {
+        Ok(Patient {
+            id,
+            profile: NewPatient { display_name, birth_date: stored_date(&birth)?, sex: Sex::parse("sex", &sex)?, time_zone, definition_set },
+        })
+    })())
+}
+
+fn regimen_from_row(r: &Row) -> rusqlite::Result<Result<Regimen>> {
+    let id: i64 = r.get(0)?;
+    let patient_id: i64 = r.get(1)?;
+    let texts: [String; 4] = [r.get(2)?, r.get(3)?, r.get(4)?, r.get(6)?];
+    let allow_split: bool = r.get(5)?;
+    let rate: f64 = r.get(7)?;
+    let height: Option<f64> = r.get(8)?;
+    let times: String = r.get(9)?;
+    let (start, end): (String, Option<String>) = (r.get(10)?, r.get(11)?);
+    let (prescribed_by, prescribed_on): (String, String) = (r.get(12)?, r.get(13)?);
+    let override_range: bool = r.get(14)?;
+    let weight_kg: f64 = r.get(15)?;
+    Ok((|| {
+        let [drug, form, strengths, basis] = texts;
+        let rate = match (basis.as_str(), height) {
+            ("mg_per_m2_per_day", Some(height_cm)) => DoseRate::MgPerM2PerDay { rate, height_cm },
+            _ => DoseRate::MgPerKgPerDay(rate),
+        };
+        let prescription = NewRegimen {
+            drug: Drug::parse("drug", &drug)?,
+            form,
+            strengths_mg: split_numbers(&strengths)?,
+            allow_split,
+            rate,
+            times: split_times(&times)?,
+            start_date: stored_date(&start)?,
+            end_date: end.as_deref().map(stored_date).transpose()?,
+            prescribed_by,
+            prescribed_on: stored_date(&prescribed_on)?,
+            override_range,
+        };
+        // The stored dose is recomputed from the stored inputs: one source of truth.
+        let dose = calculate_dose(&DoseRequest {
+            drug: prescription.drug,
+            weight_kg,
+            rate,
+            doses_per_day: prescription.times.len() as u32,
+            strengths_mg: prescription.strengths_mg.clone(),
+            allow_split,
+            override_range: true,
+        })?;
+        Ok(Regimen { id, patient_id, prescription, weight_kg, dose })
+    })())
+}
+
+fn rate_columns(rate: DoseRate) -> (&'static str, f64, Option<f64>) {
+    match rate {
+        DoseRate::MgPerKgPerDay(r) => ("mg_per_kg_per_day", r, None),
+        DoseRate::MgPerM2PerDay { rate, height_cm } => ("mg_per_m2_per_day", rate, Some(height_cm)),
+    }
+}
+
+pub(super) fn stored_date(text: &str) -> Result<NaiveDate> {
+    parse_date("stored date", text)
+}
+
+fn join_numbers(values: &[f64]) -> String {
+    values.iter().map(f64::to_string).collect::<Vec<_>>().join(",")
+}
+
+fn split_numbers(text: &str) -> Result<Vec<f64>> {
+    text.split(',').map(|s| s.parse().map_err(|_| Error::invalid("strengths_mg", "stored value is not a number"))).collect()
+}
+
+/// Formats a wall-clock time as `HH:MM`.
+pub fn format_time(t: NaiveTime) -> String {
+    t.format("%H:%M").to_string()
+}
+
+fn join_times(times: &[NaiveTime]) -> String {
+    times.iter().map(|t| format_time(*t)).collect::<Vec<_>>().join(",")
+}
+
+fn split_times(text: &str) -> Result<Vec<NaiveTime>> {
+    text.split(',').map(|t| parse_clock_time("times", t)).collect()
+}
