@@ -24,7 +24,7 @@ CACHE="${NEPHRO_CACHE:-$HOME/.cache/nephro}"
 PRINT_ENV=0
 WITH_CHROMIUM="${NEPHRO_WITH_CHROMIUM:-0}"
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 
 for arg in "$@"; do
   case "$arg" in
@@ -170,7 +170,8 @@ install_swift() {
   log "swift: apt-get install ${SWIFT_PACKAGES[*]} inside the root"
   chroot "$SWIFT_ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
     LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
-    sh -c 'apt-get update && apt-get install -y --no-install-recommends "$@" && apt-get clean' \
+    sh -c 'apt-get update && apt-get install -y --no-install-recommends -o Dpkg::Use-Pty=0 "$@" \
+           && apt-get clean' \
     sh "${SWIFT_PACKAGES[@]}"
   chroot "$SWIFT_ROOT" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/root swiftc --version
 

@@ -1,0 +1,472 @@
+//! FFI records and enums, and their conversions to and from the core's types.
+
+use nephro_core::dates::{format_date, parse_clock_time, parse_date};
+use nephro_core::{dose, drug, model, Error};
+
+use crate::NephroError;
+
+/// A drug the app supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Drug {
+    /// Tacrolimus (capsules 0.5 mg and 1 mg), twice daily.
+    Tacrolimus,
+    /// Mycophenolate mofetil (dispersible tablets 250 mg), twice daily.
+    MycophenolateMofetil,
+    /// Prednisolone (tablets 5 mg).
+    Prednisolone,
+    /// Prednisone (tablets 5 mg).
+    Prednisone,
+}
+
+impl From<Drug> for drug::Drug {
+    fn from(d: Drug) -> Self {
+        match d {
+            Drug::Tacrolimus => drug::Drug::Tacrolimus,
+            Drug::MycophenolateMofetil => drug::Drug::MycophenolateMofetil,
+            Drug::Prednisolone => drug::Drug::Prednisolone,
+            Drug::Prednisone => drug::Drug::Prednisone,
+        }
+    }
+}
+
+impl From<drug::Drug> for Drug {
+    fn from(d: drug::Drug) -> Self {
+        match d {
+            drug::Drug::Tacrolimus => Drug::Tacrolimus,
+            drug::Drug::MycophenolateMofetil => Drug::MycophenolateMofetil,
+            drug::Drug::Prednisolone => Drug::Prednisolone,
+            drug::Drug::Prednisone => Drug::Prednisone,
+        }
+    }
+}
+
+/// Sex recorded in the profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Sex {
+    /// Female.
+    Female,
+    /// Male.
+    Male,
+    /// Not recorded.
+    Unspecified,
+}
+
+impl From<Sex> for model::Sex {
+    fn from(s: Sex) -> Self {
+        match s {
+            Sex::Female => model::Sex::Female,
+            Sex::Male => model::Sex::Male,
+            Sex::Unspecified => model::Sex::Unspecified,
+        }
+    }
+}
+
+impl From<model::Sex> for Sex {
+    fn from(s: model::Sex) -> Self {
+        match s {
+            model::Sex::Female => Sex::Female,
+            model::Sex::Male => Sex::Male,
+            model::Sex::Unspecified => Sex::Unspecified,
+        }
+    }
+}
+
+/// A patient profile as entered.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct PatientProfile {
+    /// The name the family sees (never logged).
+    pub display_name: String,
+    /// Date of birth, `YYYY-MM-DD`.
+    pub birth_date: String,
+    /// Sex.
+    pub sex: Sex,
+    /// IANA time zone of the dosing times, e.g. `Asia/Shanghai`.
+    pub time_zone: String,
+    /// Relapse definition set: `ipna2022` (default), `kdigo2025` or `kdigo2012`.
+    pub definition_set: String,
+}
+
+/// A stored patient.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Patient {
+    /// Patient id.
+    pub id: i64,
+    /// The profile.
+    pub profile: PatientProfile,
+}
+
+impl TryFrom<PatientProfile> for model::NewPatient {
+    type Error = NephroError;
+    fn try_from(p: PatientProfile) -> Result<Self, NephroError> {
+        Ok(model::NewPatient {
+            display_name: p.display_name,
+            birth_date: parse_date("birth_date", &p.birth_date)?,
+            sex: p.sex.into(),
+            time_zone: p.time_zone,
+            definition_set: p.definition_set,
+        })
+    }
+}
+
+impl From<model::Patient> for Patient {
+    fn from(p: model::Patient) -> Self {
+        let profile = p.profile;
+        Patient {
+            id: p.id,
+            profile: PatientProfile {
+                display_name: profile.display_name,
+                birth_date: format_date(profile.birth_date),
+                sex: profile.sex.into(),
+                time_zone: profile.time_zone,
+                definition_set: profile.definition_set,
+            },
+        }
+    }
+}
+
+/// A weight and/or height measured on a date.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Measurement {
+    /// Date, `YYYY-MM-DD`.
+    pub measured_on: String,
+    /// Weight in kg.
+    pub weight_kg: Option<f64>,
+    /// Height in cm.
+    pub height_cm: Option<f64>,
+}
+
+impl TryFrom<Measurement> for model::Measurement {
+    type Error = NephroError;
+    fn try_from(m: Measurement) -> Result<Self, NephroError> {
+        Ok(model::Measurement {
+            id: 0,
+            measured_on: parse_date("measured_on", &m.measured_on)?,
+            weight_kg: m.weight_kg,
+            height_cm: m.height_cm,
+        })
+    }
+}
+
+impl From<model::Measurement> for Measurement {
+    fn from(m: model::Measurement) -> Self {
+        Measurement { measured_on: format_date(m.measured_on), weight_kg: m.weight_kg, height_cm: m.height_cm }
+    }
+}
+
+/// A request to the weight-based dose calculator (clinical-rules §3).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct DoseRequest {
+    /// The drug.
+    pub drug: Drug,
+    /// Body weight in kg.
+    pub weight_kg: f64,
+    /// Daily rate in mg per kg; give this or `mg_per_m2_per_day`.
+    pub mg_per_kg_per_day: Option<f64>,
+    /// Daily rate in mg per m² of body surface area (needs `height_cm`).
+    pub mg_per_m2_per_day: Option<f64>,
+    /// Height in cm, for a mg per m² rate.
+    pub height_cm: Option<f64>,
+    /// Doses per day (2 for twice daily).
+    pub doses_per_day: u32,
+    /// Available strengths in mg.
+    pub strengths_mg: Vec<f64>,
+    /// Whether a unit may be split in half.
+    pub allow_split: bool,
+    /// The care team explicitly accepts a rate outside the protocol range.
+    pub override_range: bool,
+}
+
+impl TryFrom<DoseRequest> for dose::DoseRequest {
+    type Error = NephroError;
+    fn try_from(r: DoseRequest) -> Result<Self, NephroError> {
+        let rate = match (r.mg_per_kg_per_day, r.mg_per_m2_per_day) {
+            (Some(rate), None) => dose::DoseRate::MgPerKgPerDay(rate),
+            (None, Some(rate)) => dose::DoseRate::MgPerM2PerDay {
+                rate,
+                height_cm: r.height_cm.ok_or_else(|| Error::invalid("height_cm", "is required for a mg per m² rate"))?,
+            },
+            _ => Err(Error::invalid("mg_per_kg_per_day", "give exactly one of mg_per_kg_per_day and mg_per_m2_per_day"))?,
+        };
+        Ok(dose::DoseRequest {
+            drug: r.drug.into(),
+            weight_kg: r.weight_kg,
+            rate,
+            doses_per_day: r.doses_per_day,
+            strengths_mg: r.strengths_mg,
+            allow_split: r.allow_split,
+            override_range: r.override_range,
+        })
+    }
+}
+
+/// Units of one strength to give per dose.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct UnitCount {
+    /// Strength in mg.
+    pub strength_mg: f64,
+    /// How many units (0.5 for a half unit).
+    pub count: f64,
+}
+
+/// The calculated dose.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct DoseResult {
+    /// mg per dose after rounding.
+    pub per_dose_mg: f64,
+    /// mg per day.
+    pub daily_mg: f64,
+    /// The actual mg per kg per day after rounding.
+    pub mg_per_kg_per_day: f64,
+    /// Units per dose, largest strength first.
+    pub units: Vec<UnitCount>,
+}
+
+impl From<dose::DoseResult> for DoseResult {
+    fn from(r: dose::DoseResult) -> Self {
+        DoseResult {
+            per_dose_mg: r.per_dose_mg,
+            daily_mg: r.daily_mg,
+            mg_per_kg_per_day: r.mg_per_kg_per_day,
+            units: r.units.into_iter().map(|u| UnitCount { strength_mg: u.strength_mg, count: u.count }).collect(),
+        }
+    }
+}
+
+/// How a regimen's daily dose is prescribed.
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Enum)]
+pub enum RegimenRate {
+    /// mg per kg per day, on the latest weight on or before the start date.
+    MgPerKgPerDay {
+        /// The rate.
+        rate: f64,
+    },
+    /// mg per m² per day, on the latest weight and height on or before the start date.
+    MgPerM2PerDay {
+        /// The rate.
+        rate: f64,
+    },
+}
+
+/// A prescription as the care team gave it.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct RegimenInput {
+    /// The drug.
+    pub drug: Drug,
+    /// Form, e.g. `capsule`.
+    pub form: String,
+    /// Available strengths in mg.
+    pub strengths_mg: Vec<f64>,
+    /// Whether a unit may be split in half.
+    pub allow_split: bool,
+    /// The daily rate.
+    pub rate: RegimenRate,
+    /// Local dosing times `HH:MM`, one per dose (twice daily: `08:00`, `20:00`).
+    pub times: Vec<String>,
+    /// First day, `YYYY-MM-DD`.
+    pub start_date: String,
+    /// Last day, if any.
+    pub end_date: Option<String>,
+    /// Who prescribed it.
+    pub prescribed_by: String,
+    /// When it was prescribed, `YYYY-MM-DD`.
+    pub prescribed_on: String,
+    /// The care team accepts a rate outside the protocol range.
+    pub override_range: bool,
+}
+
+/// A stored regimen with its calculated dose.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Regimen {
+    /// Regimen id.
+    pub id: i64,
+    /// Patient id.
+    pub patient_id: i64,
+    /// The prescription.
+    pub prescription: RegimenInput,
+    /// Weight the dose was calculated on, kg.
+    pub weight_kg: f64,
+    /// The calculated dose.
+    pub dose: DoseResult,
+}
+
+impl TryFrom<RegimenInput> for model::NewRegimen {
+    type Error = NephroError;
+    fn try_from(r: RegimenInput) -> Result<Self, NephroError> {
+        let times = r
+            .times
+            .iter()
+            .enumerate()
+            .map(|(i, t)| parse_clock_time(&format!("times[{i}]"), t))
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(model::NewRegimen {
+            drug: r.drug.into(),
+            form: r.form,
+            strengths_mg: r.strengths_mg,
+            allow_split: r.allow_split,
+            rate: match r.rate {
+                RegimenRate::MgPerKgPerDay { rate } => dose::DoseRate::MgPerKgPerDay(rate),
+                // The store fills in the height from the measurements.
+                RegimenRate::MgPerM2PerDay { rate } => dose::DoseRate::MgPerM2PerDay { rate, height_cm: f64::NAN },
+            },
+            times,
+            start_date: parse_date("start_date", &r.start_date)?,
+            end_date: r.end_date.as_deref().map(|d| parse_date("end_date", d)).transpose()?,
+            prescribed_by: r.prescribed_by,
+            prescribed_on: parse_date("prescribed_on", &r.prescribed_on)?,
+            override_range: r.override_range,
+        })
+    }
+}
+
+impl From<model::Regimen> for Regimen {
+    fn from(r: model::Regimen) -> Self {
+        let p = r.prescription;
+        Regimen {
+            id: r.id,
+            patient_id: r.patient_id,
+            prescription: RegimenInput {
+                drug: p.drug.into(),
+                form: p.form,
+                strengths_mg: p.strengths_mg,
+                allow_split: p.allow_split,
+                rate: match p.rate {
+                    dose::DoseRate::MgPerKgPerDay(rate) => RegimenRate::MgPerKgPerDay { rate },
+                    dose::DoseRate::MgPerM2PerDay { rate, .. } => RegimenRate::MgPerM2PerDay { rate },
+                },
+                times: p.times.iter().map(|t| t.format("%H:%M").to_string()).collect(),
+                start_date: format_date(p.start_date),
+                end_date: p.end_date.map(format_date),
+                prescribed_by: p.prescribed_by,
+                prescribed_on: format_date(p.prescribed_on),
+                override_range: p.override_range,
+            },
+            weight_kg: r.weight_kg,
+            dose: r.dose.into(),
+        }
+    }
+}
+
+/// Whether a scheduled dose was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum DoseOutcome {
+    /// Given.
+    Taken,
+    /// Deliberately not given.
+    Skipped,
+}
+
+impl From<DoseOutcome> for model::DoseOutcome {
+    fn from(o: DoseOutcome) -> Self {
+        match o {
+            DoseOutcome::Taken => model::DoseOutcome::Taken,
+            DoseOutcome::Skipped => model::DoseOutcome::Skipped,
+        }
+    }
+}
+
+impl From<model::DoseOutcome> for DoseOutcome {
+    fn from(o: model::DoseOutcome) -> Self {
+        match o {
+            model::DoseOutcome::Taken => DoseOutcome::Taken,
+            model::DoseOutcome::Skipped => DoseOutcome::Skipped,
+        }
+    }
+}
+
+/// A dose to log for a scheduled slot.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct DoseLogInput {
+    /// Id made by the app when the button was pressed (e.g. a UUID); resubmitting it stores
+    /// the dose once.
+    pub client_id: String,
+    /// The regimen.
+    pub regimen_id: i64,
+    /// Local date of the slot, `YYYY-MM-DD`.
+    pub slot_date: String,
+    /// Local time of the slot, `HH:MM`.
+    pub slot_time: String,
+    /// Taken or skipped.
+    pub outcome: DoseOutcome,
+    /// When it was given, UTC epoch ms.
+    pub actual_at_ms: i64,
+    /// Who logged it, e.g. `mother`.
+    pub logged_by: String,
+}
+
+impl TryFrom<DoseLogInput> for model::NewDoseLog {
+    type Error = NephroError;
+    fn try_from(d: DoseLogInput) -> Result<Self, NephroError> {
+        Ok(model::NewDoseLog {
+            client_id: d.client_id,
+            regimen_id: d.regimen_id,
+            slot_date: parse_date("slot_date", &d.slot_date)?,
+            slot_time: parse_clock_time("slot_time", &d.slot_time)?,
+            outcome: d.outcome.into(),
+            actual_at_ms: d.actual_at_ms,
+            logged_by: d.logged_by,
+        })
+    }
+}
+
+/// A logged dose in its current revision.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct DoseLogEntry {
+    /// The dose as last logged or edited.
+    pub dose: DoseLogInput,
+    /// 1 when first logged, +1 per edit or undo.
+    pub revision: i64,
+    /// Whether it was undone (kept in history, no longer counted).
+    pub undone: bool,
+    /// When this revision was recorded, UTC epoch ms.
+    pub recorded_at_ms: i64,
+}
+
+impl From<model::DoseLogEntry> for DoseLogEntry {
+    fn from(e: model::DoseLogEntry) -> Self {
+        let d = e.dose;
+        DoseLogEntry {
+            dose: DoseLogInput {
+                client_id: d.client_id,
+                regimen_id: d.regimen_id,
+                slot_date: format_date(d.slot_date),
+                slot_time: d.slot_time.format("%H:%M").to_string(),
+                outcome: d.outcome.into(),
+                actual_at_ms: d.actual_at_ms,
+                logged_by: d.logged_by,
+            },
+            revision: e.revision,
+            undone: e.undone,
+            recorded_at_ms: e.recorded_at_ms,
+        }
+    }
+}
+
+/// One revision in a logged dose's history.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct DoseRevision {
+    /// Revision number, from 1.
+    pub revision: i64,
+    /// Outcome in this revision.
+    pub outcome: DoseOutcome,
+    /// Actual time, UTC epoch ms.
+    pub actual_at_ms: i64,
+    /// Who made the revision.
+    pub by: String,
+    /// Whether this revision undid the log.
+    pub undone: bool,
+    /// When it was recorded, UTC epoch ms.
+    pub recorded_at_ms: i64,
+}
+
+impl From<nephro_core::store::DoseRevision> for DoseRevision {
+    fn from(r: nephro_core::store::DoseRevision) -> Self {
+        DoseRevision {
+            revision: r.revision,
+            outcome: r.outcome.into(),
+            actual_at_ms: r.actual_at_ms,
+            by: r.by,
+            undone: r.undone,
+            recorded_at_ms: r.recorded_at_ms,
+        }
+    }
+}
