@@ -11,8 +11,14 @@ pub mod dates;
 pub mod dose;
 pub mod drug;
 pub mod error;
+pub mod labs;
+pub mod locale;
 pub mod model;
 pub mod numeric;
+pub mod protein;
+pub mod relapse;
+pub mod schedule;
 pub mod store;
+pub mod taper;
 
 pub use error::{Error, Result};

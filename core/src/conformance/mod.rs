@@ -7,6 +7,10 @@
 
 mod dose;
 mod input;
+mod labs;
+mod relapse;
+mod schedule;
+mod taper;
 
 use serde_json::{json, Map, Value};
 
@@ -24,7 +28,7 @@ pub enum CaseFileError {
     #[error("the case is not a JSON object")]
     NotAnObject,
     /// `suite` is missing or names no known suite.
-    #[error("unknown suite {0:?}; expected one of relapse, taper, schedule, dose")]
+    #[error("unknown suite {0:?}; expected one of relapse, taper, schedule, dose, labs")]
     UnknownSuite(String),
     /// `input` is missing or not an object.
     #[error("the case has no `input` object")]
@@ -32,7 +36,7 @@ pub enum CaseFileError {
 }
 
 /// The suites a case may name.
-pub const SUITES: [&str; 4] = ["relapse", "taper", "schedule", "dose"];
+pub const SUITES: [&str; 5] = ["relapse", "taper", "schedule", "dose", "labs"];
 
 /// Evaluates the text of a case file.
 pub fn evaluate_case_text(text: &str) -> Result<Value, CaseFileError> {
@@ -56,6 +60,10 @@ fn run_suite(suite: &str, input: &Map<String, Value>) -> Value {
     let input = Input::new(input);
     let outcome = match suite {
         "dose" => dose::evaluate(&input),
+        "labs" => labs::evaluate(&input),
+        "relapse" => relapse::evaluate(&input),
+        "schedule" => schedule::evaluate(&input),
+        "taper" => taper::evaluate(&input),
         other => {
             return json!({"error": {"code": "unsupported_suite", "message": format!("suite {other} is not supported yet")}})
         }

@@ -9,6 +9,8 @@ mod doses;
 mod patients;
 pub mod schema;
 
+pub use doses::DoseRevision;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -1,0 +1,227 @@
+//! The status of a scheduled dose at a given time and what to tell the family
+//! (clinical-rules §7).
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::MedicationSchedule;
+use crate::locale::Locale;
+
+/// Where a scheduled dose stands relative to its scheduled instant s at time t
+/// (clinical-rules §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DoseStatus {
+    /// t < s.
+    Upcoming,
+    /// s ≤ t < s + grace.
+    Due,
+    /// s + grace ≤ t ≤ s + take-window (the end of the window is included).
+    Late,
+    /// t > s + take-window: skip it, never take a double dose.
+    Missed,
+}
+
+impl DoseStatus {
+    /// A short label for the status.
+    pub fn label(self, locale: Locale) -> &'static str {
+        match (self, locale) {
+            (DoseStatus::Upcoming, Locale::En) => "Upcoming",
+            (DoseStatus::Due, Locale::En) => "Due now",
+            (DoseStatus::Late, Locale::En) => "Late",
+            (DoseStatus::Missed, Locale::En) => "Missed",
+            (DoseStatus::Upcoming, Locale::ZhHans) => "未到时间",
+            (DoseStatus::Due, Locale::ZhHans) => "该服药了",
+            (DoseStatus::Late, Locale::ZhHans) => "已延迟",
+            (DoseStatus::Missed, Locale::ZhHans) => "已漏服",
+        }
+    }
+}
+
+/// The status of a dose scheduled at `slot_instant`, at `now` (clinical-rules §7):
+/// upcoming (t < s); due (s ≤ t < s + grace); late (s + grace ≤ t ≤ s + take-window);
+/// missed (t > s + take-window).
+///
+/// Reading of "late (up to s + take-window); missed after that": "up to" includes the end of the
+/// window and "after that" means strictly after, so at exactly s + take-window the dose is still
+/// late (and [`super::snooze`] may fire there). When a policy sets a take-window shorter than the
+/// grace ([`MedicationSchedule::validate`] refuses that), `due` wins until s + grace.
+pub fn dose_status(
+    slot_instant: DateTime<Utc>,
+    now: DateTime<Utc>,
+    grace: TimeDelta,
+    take_window: TimeDelta,
+) -> DoseStatus {
+    if now < slot_instant {
+        return DoseStatus::Upcoming;
+    }
+    let elapsed = now - slot_instant;
+    if elapsed < grace {
+        DoseStatus::Due
+    } else if elapsed <= take_window {
+        DoseStatus::Late
+    } else {
+        DoseStatus::Missed
+    }
+}
+
+impl MedicationSchedule {
+    /// [`dose_status`] with this medication's grace and take-window policy.
+    pub fn dose_status(&self, slot_instant: DateTime<Utc>, now: DateTime<Utc>) -> DoseStatus {
+        dose_status(slot_instant, now, self.grace(), self.take_window())
+    }
+}
+
+/// What to tell the family about a dose not yet logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Guidance {
+    /// Upcoming: not yet.
+    NotYet,
+    /// Due: take it now.
+    TakeNow,
+    /// Late: take it now, as soon as remembered; never double.
+    TakeNowLate,
+    /// Missed: skip it, take the next dose at the usual time, never take a double dose.
+    SkipNeverDouble,
+}
+
+/// The guidance for a status (clinical-rules §7; label wording for tacrolimus and MMF: take it
+/// as soon as you remember unless it is almost time for the next dose; never take a double dose).
+pub fn guidance(status: DoseStatus) -> Guidance {
+    match status {
+        DoseStatus::Upcoming => Guidance::NotYet,
+        DoseStatus::Due => Guidance::TakeNow,
+        DoseStatus::Late => Guidance::TakeNowLate,
+        DoseStatus::Missed => Guidance::SkipNeverDouble,
+    }
+}
+
+impl Guidance {
+    /// The sentence shown to the family.
+    pub fn text(self, locale: Locale) -> &'static str {
+        match (self, locale) {
+            (Guidance::NotYet, Locale::En) => "Not yet: this dose is due at its scheduled time.",
+            (Guidance::TakeNow, Locale::En) => "Take this dose now.",
+            (Guidance::TakeNowLate, Locale::En) => {
+                "This dose is late. Take it now, as soon as you remember. Never take a double dose."
+            }
+            (Guidance::SkipNeverDouble, Locale::En) => {
+                "It is almost time for the next dose: skip this one and take the next dose at the usual time. \
+                 Never take a double dose to make up for a missed one."
+            }
+            (Guidance::NotYet, Locale::ZhHans) => "还没到时间：请在预定时间服用这次药。",
+            (Guidance::TakeNow, Locale::ZhHans) => "请现在服用这次药。",
+            (Guidance::TakeNowLate, Locale::ZhHans) => "这次服药已经晚了。请在想起时立即服用。切勿服用双倍剂量。",
+            (Guidance::SkipNeverDouble, Locale::ZhHans) => {
+                "快到下一次服药时间了：请跳过这次，按平常的时间服用下一次。切勿为了补上漏服而服用双倍剂量。"
+            }
+        }
+    }
+}
+
+/// The missed-dose advice printed on tacrolimus and mycophenolate labels (clinical-rules §7):
+/// take it as soon as you remember unless it is almost time for the next dose; never double.
+pub fn missed_dose_advice(locale: Locale) -> &'static str {
+    match locale {
+        Locale::En => {
+            "If you forget a dose, take it as soon as you remember, unless it is almost time for the next dose. \
+             Never take a double dose."
+        }
+        Locale::ZhHans => "如果忘记服药，请在想起时尽快服用，除非已快到下一次服药时间。切勿服用双倍剂量。",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schedule::tests::t;
+    use crate::schedule::DayPattern;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn boundaries_for_bid_defaults() {
+        let med = MedicationSchedule::new("t", vec![t("08:00"), t("20:00")], DayPattern::Daily);
+        let s = at("2025-06-01T08:00:00Z");
+        let status = |now: &str| med.dose_status(s, at(now));
+        assert_eq!(status("2025-06-01T07:59:59Z"), DoseStatus::Upcoming);
+        assert_eq!(
+            status("2025-06-01T08:00:00Z"),
+            DoseStatus::Due,
+            "s itself is due"
+        );
+        assert_eq!(status("2025-06-01T08:59:59Z"), DoseStatus::Due);
+        assert_eq!(
+            status("2025-06-01T09:00:00Z"),
+            DoseStatus::Late,
+            "s + grace is late"
+        );
+        assert_eq!(
+            status("2025-06-01T14:00:00Z"),
+            DoseStatus::Late,
+            "s + take-window is still late"
+        );
+        assert_eq!(status("2025-06-01T14:00:01Z"), DoseStatus::Missed);
+    }
+
+    #[test]
+    fn policy_is_per_medication() {
+        let mut med = MedicationSchedule::new("p", vec![t("08:00")], DayPattern::Daily);
+        med.grace_minutes = 30;
+        med.take_window_minutes = Some(120);
+        let s = at("2025-06-01T08:00:00Z");
+        assert_eq!(
+            med.dose_status(s, at("2025-06-01T08:30:00Z")),
+            DoseStatus::Late
+        );
+        assert_eq!(
+            med.dose_status(s, at("2025-06-01T10:00:00Z")),
+            DoseStatus::Late
+        );
+        assert_eq!(
+            med.dose_status(s, at("2025-06-01T10:01:00Z")),
+            DoseStatus::Missed
+        );
+        // A window shorter than the grace: due until s + grace, then missed.
+        let st = dose_status(
+            s,
+            at("2025-06-01T08:45:00Z"),
+            TimeDelta::hours(1),
+            TimeDelta::minutes(30),
+        );
+        assert_eq!(st, DoseStatus::Due);
+        let st = dose_status(
+            s,
+            at("2025-06-01T09:00:00Z"),
+            TimeDelta::hours(1),
+            TimeDelta::minutes(30),
+        );
+        assert_eq!(st, DoseStatus::Missed);
+    }
+
+    #[test]
+    fn guidance_never_says_double_except_as_a_warning() {
+        assert_eq!(guidance(DoseStatus::Missed), Guidance::SkipNeverDouble);
+        assert_eq!(guidance(DoseStatus::Late), Guidance::TakeNowLate);
+        assert_eq!(guidance(DoseStatus::Due), Guidance::TakeNow);
+        assert_eq!(guidance(DoseStatus::Upcoming), Guidance::NotYet);
+        for g in [Guidance::TakeNowLate, Guidance::SkipNeverDouble] {
+            assert!(g.text(Locale::En).contains("Never take a double dose"));
+            assert!(g.text(Locale::ZhHans).contains("双倍剂量"));
+        }
+        assert!(missed_dose_advice(Locale::En).contains("as soon as you remember"));
+        for s in [
+            DoseStatus::Upcoming,
+            DoseStatus::Due,
+            DoseStatus::Late,
+            DoseStatus::Missed,
+        ] {
+            assert!(
+                !s.label(Locale::ZhHans).is_empty() && !guidance(s).text(Locale::ZhHans).is_empty()
+            );
+        }
+    }
+}
