@@ -279,6 +279,8 @@ pub struct RegimenInput {
 pub struct Regimen {
     /// Regimen id.
     pub id: i64,
+    /// The id its doses and reminders use, `regimen-<id>`.
+    pub medication_id: String,
     /// Patient id.
     pub patient_id: i64,
     /// The prescription.
@@ -323,6 +325,7 @@ impl From<model::Regimen> for Regimen {
         let p = r.prescription;
         Regimen {
             id: r.id,
+            medication_id: model::MedicationId::Regimen(r.id).to_string(),
             patient_id: r.patient_id,
             prescription: RegimenInput {
                 drug: p.drug.into(),
@@ -379,8 +382,8 @@ pub struct DoseLogInput {
     /// Id made by the app when the button was pressed (e.g. a UUID); resubmitting it stores
     /// the dose once.
     pub client_id: String,
-    /// The regimen.
-    pub regimen_id: i64,
+    /// The medication the dose belongs to: `regimen-<id>` or `course-<key>` (as in reminders).
+    pub medication_id: String,
     /// Local date of the slot, `YYYY-MM-DD`.
     pub slot_date: String,
     /// Local time of the slot, `HH:MM`.
@@ -398,7 +401,7 @@ impl TryFrom<DoseLogInput> for model::NewDoseLog {
     fn try_from(d: DoseLogInput) -> Result<Self, NephroError> {
         Ok(model::NewDoseLog {
             client_id: d.client_id,
-            regimen_id: d.regimen_id,
+            medication: model::MedicationId::parse("medication_id", &d.medication_id)?,
             slot_date: parse_date("slot_date", &d.slot_date)?,
             slot_time: parse_clock_time("slot_time", &d.slot_time)?,
             outcome: d.outcome.into(),
@@ -427,7 +430,7 @@ impl From<model::DoseLogEntry> for DoseLogEntry {
         DoseLogEntry {
             dose: DoseLogInput {
                 client_id: d.client_id,
-                regimen_id: d.regimen_id,
+                medication_id: d.medication.to_string(),
                 slot_date: format_date(d.slot_date),
                 slot_time: d.slot_time.format("%H:%M").to_string(),
                 outcome: d.outcome.into(),

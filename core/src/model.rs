@@ -163,14 +163,51 @@ impl DoseOutcome {
     }
 }
 
+/// What a scheduled dose belongs to: a regimen (tacrolimus, MMF) or a steroid course calendar.
+/// Written `regimen-<id>` or `course-<key>`; the same text names the medication in reminders.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum MedicationId {
+    /// A regimen by row id.
+    Regimen(i64),
+    /// A steroid course by its stable key (the same across its versions).
+    Course(String),
+}
+
+impl MedicationId {
+    /// Parses `regimen-<id>` or `course-<key>`.
+    pub fn parse(field: &str, text: &str) -> Result<MedicationId> {
+        if let Some(id) = text.strip_prefix("regimen-") {
+            if let Ok(id) = id.parse::<i64>() {
+                return Ok(MedicationId::Regimen(id));
+            }
+        }
+        if let Some(key) = text.strip_prefix("course-") {
+            let valid = !key.is_empty() && key.len() <= 64 && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if valid {
+                return Ok(MedicationId::Course(key.to_string()));
+            }
+        }
+        Err(Error::invalid(field, "must be regimen-<number> or course-<key>"))
+    }
+}
+
+impl std::fmt::Display for MedicationId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MedicationId::Regimen(id) => write!(f, "regimen-{id}"),
+            MedicationId::Course(key) => write!(f, "course-{key}"),
+        }
+    }
+}
+
 /// A dose to log for a scheduled slot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewDoseLog {
     /// Client-generated id (e.g. a UUID made when the button was pressed): logging the same
     /// id again (a double tap, a retry) stores the dose once.
     pub client_id: String,
-    /// The regimen the dose belongs to.
-    pub regimen_id: i64,
+    /// The regimen or steroid course the dose belongs to.
+    pub medication: MedicationId,
     /// Local date of the scheduled slot.
     pub slot_date: NaiveDate,
     /// Local time of the scheduled slot.

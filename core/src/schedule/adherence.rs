@@ -8,12 +8,13 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    prepare, reminder_id, sort_and_collapse, Candidate, MedicationSchedule, REMINDER_HORIZON_DAYS,
+    local_date, prepare, reminder_id, sort_and_collapse, Candidate, MedicationSchedule,
+    REMINDER_HORIZON_DAYS,
 };
 use crate::error::{Error, Result};
 use crate::numeric::clean;
 
-/// The longest date range [`scheduled_slots`] and [`adherence`] accept, in days (about 10 years).
+/// The longest date range [`scheduled_slots`] and [`adherence_report`] accept, in days (about 10 years).
 pub const MAX_RANGE_DAYS: i64 = REMINDER_HORIZON_DAYS;
 
 /// One scheduled dose slot with its resolved instant.
@@ -220,7 +221,10 @@ impl Tally {
             scheduled: self.scheduled,
             taken: self.taken,
             skipped: self.skipped,
-            missed: self.scheduled.saturating_sub(self.taken).saturating_sub(self.skipped),
+            missed: self
+                .scheduled
+                .saturating_sub(self.taken)
+                .saturating_sub(self.skipped),
             taken_rate: rate(self.taken),
             on_time_rate: rate(self.on_time),
         }
@@ -241,7 +245,7 @@ impl Tally {
 ///   missed dose shows in the counts and the streak, not as a 24-hour interval.
 /// - Longest missed streak: consecutive scheduled slots of one medication not taken (skipped or
 ///   missed); the overall figure is the largest of any medication.
-pub fn adherence(
+pub fn adherence_report(
     meds: &[MedicationSchedule],
     tz: Tz,
     from_date: NaiveDate,
@@ -264,7 +268,7 @@ pub fn adherence(
     ids.sort_unstable();
     ids.dedup();
     let position = |id: &str| ids.binary_search(&id).unwrap_or(0);
-    let today = now.with_timezone(&tz).date_naive();
+    let today = local_date(now, tz);
     let calendar_days = if today < from_date {
         0
     } else {
@@ -477,7 +481,7 @@ mod tests {
             taken("t", "2025-06-04", "20:00", "2025-06-04T11:00:00+08:00"), // future slot: ignored
             taken("other", "2025-06-01", "08:00", "2025-06-01T08:00:00+08:00"), // unknown: ignored
         ];
-        let report = adherence(
+        let report = adherence_report(
             &[bid("t")],
             Asia::Shanghai,
             d("2025-06-01"),
@@ -543,7 +547,7 @@ mod tests {
             taken("p", "2025-06-01", "08:00", "2025-06-01T08:00:00+08:00"),
             taken("p", "2025-06-03", "08:00", "2025-06-03T08:00:00+08:00"),
         ];
-        let report = adherence(
+        let report = adherence_report(
             &[pred, bid("t")],
             Asia::Shanghai,
             d("2025-06-01"),
@@ -580,7 +584,7 @@ mod tests {
 
     #[test]
     fn nothing_scheduled_yet_gives_no_rates() {
-        let report = adherence(
+        let report = adherence_report(
             &[bid("t")],
             Asia::Shanghai,
             d("2025-06-01"),
@@ -600,7 +604,7 @@ mod tests {
             skipped("t", "2025-06-01", "08:00"),
             taken("t", "2025-06-01", "08:00", "2025-06-01T08:00:00+08:00"),
         ];
-        let report = adherence(
+        let report = adherence_report(
             &[bid("t")],
             Asia::Shanghai,
             d("2025-06-01"),

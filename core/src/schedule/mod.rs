@@ -31,14 +31,14 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 pub use adherence::{
-    adherence, scheduled_slots, AdherenceReport, AdherenceSummary, CalendarDay, DayMedication,
-    DayStatus, LoggedDose, LoggedOutcome, MedicationAdherence, ScheduledSlot,
+    adherence_report, scheduled_slots, AdherenceReport, AdherenceSummary, CalendarDay,
+    DayMedication, DayStatus, LoggedDose, LoggedOutcome, MedicationAdherence, ScheduledSlot,
 };
 pub use reminders::{
     next_reminders, reminder_text, snooze, NotificationText, Reminder,
     IOS_PENDING_NOTIFICATION_LIMIT,
 };
-pub use status::{dose_status, guidance, DoseStatus, Guidance};
+pub use status::{dose_status, guidance, missed_dose_advice, DoseStatus, Guidance};
 pub use travel::{
     reminder_zone, shift_plan, travel_times, PlannedDose, PlannedDoseKind, ShiftRules, TravelPolicy,
 };
@@ -200,6 +200,15 @@ pub fn resolve_local(date: NaiveDate, time: NaiveTime, tz: Tz) -> DateTime<Tz> {
         )))
         .unwrap_or(wall);
     tz.from_utc_datetime(&instant)
+}
+
+/// The local date of an instant in a zone. Unlike `with_timezone(..).date_naive()` it cannot
+/// panic at the ends of chrono's range (it falls back to the UTC date there).
+pub fn local_date(instant: DateTime<Utc>, tz: Tz) -> NaiveDate {
+    let utc = instant.naive_utc();
+    utc.checked_add_offset(tz.offset_from_utc_datetime(&utc).fix())
+        .unwrap_or(utc)
+        .date()
 }
 
 /// The UTC instant of a slot (see [`resolve_local`]).
@@ -464,10 +473,27 @@ mod tests {
     fn extreme_dates_do_not_panic() {
         use std::collections::HashSet;
         let times = vec![t("00:00"), t("23:59")];
-        let mut meds = vec![MedicationSchedule::new("a", times.clone(), DayPattern::Daily)];
-        meds.push(MedicationSchedule::new("b", times.clone(), DayPattern::AlternateFrom(NaiveDate::MAX)));
-        meds.push(MedicationSchedule::new("c", times.clone(), DayPattern::Dates(vec![NaiveDate::MIN, NaiveDate::MAX])));
-        for tz in [America::New_York, Pacific::Apia, chrono_tz::Pacific::Kiritimati, chrono_tz::Etc::GMTPlus12] {
+        let mut meds = vec![MedicationSchedule::new(
+            "a",
+            times.clone(),
+            DayPattern::Daily,
+        )];
+        meds.push(MedicationSchedule::new(
+            "b",
+            times.clone(),
+            DayPattern::AlternateFrom(NaiveDate::MAX),
+        ));
+        meds.push(MedicationSchedule::new(
+            "c",
+            times.clone(),
+            DayPattern::Dates(vec![NaiveDate::MIN, NaiveDate::MAX]),
+        ));
+        for tz in [
+            America::New_York,
+            Pacific::Apia,
+            chrono_tz::Pacific::Kiritimati,
+            chrono_tz::Etc::GMTPlus12,
+        ] {
             for from in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
                 let rs = next_reminders(&meds, tz, from, 5, &HashSet::new());
                 for r in &rs {
@@ -478,9 +504,21 @@ mod tests {
             for date in [NaiveDate::MIN, NaiveDate::MAX] {
                 let _ = resolve_local(date, t("23:59"), tz);
                 let _ = scheduled_slots(&meds, tz, date, date);
-                let _ = adherence(&meds, tz, date, date, &[], DateTime::<Utc>::MAX_UTC);
-                let _ = shift_plan(tz, Europe::Paris, &[t("08:00"), t("20:00")], date, &ShiftRules::default());
-                let _ = travel_times(&times, TravelPolicy::KeepHomeInstants, tz, Europe::Paris, date);
+                let _ = adherence_report(&meds, tz, date, date, &[], DateTime::<Utc>::MAX_UTC);
+                let _ = shift_plan(
+                    tz,
+                    Europe::Paris,
+                    &[t("08:00"), t("20:00")],
+                    date,
+                    &ShiftRules::default(),
+                );
+                let _ = travel_times(
+                    &times,
+                    TravelPolicy::KeepHomeInstants,
+                    tz,
+                    Europe::Paris,
+                    date,
+                );
             }
         }
     }

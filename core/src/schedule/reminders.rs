@@ -8,8 +8,8 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    earliest_possible_instant, prepare, slot_instant, sort_and_collapse, write_reminder_id,
-    Candidate, MedicationSchedule, REMINDER_HORIZON_DAYS,
+    earliest_possible_instant, local_date, prepare, slot_instant, sort_and_collapse,
+    write_reminder_id, Candidate, MedicationSchedule, REMINDER_HORIZON_DAYS,
 };
 use crate::locale::Locale;
 
@@ -65,7 +65,7 @@ pub fn next_reminders(
         return Vec::new();
     };
     // A slot of the previous local day can still be at or after `from` (a gap pushing it past midnight).
-    let from_date = from.with_timezone(&tz).date_naive();
+    let from_date = local_date(from, tz);
     let walk_from = from_date.pred_opt().unwrap_or(from_date);
     let horizon = walk_from
         .checked_add_signed(TimeDelta::days(REMINDER_HORIZON_DAYS))

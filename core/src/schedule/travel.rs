@@ -6,7 +6,7 @@ use chrono::{
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::resolve_local;
+use super::{local_date, resolve_local};
 use crate::error::{Error, Result};
 
 /// What happens to dosing times when the patient's zone changes (clinical-rules §7, **policy**).
@@ -178,7 +178,7 @@ pub fn shift_plan(
         return Ok(Vec::new());
     }
 
-    let start_date = last_home.with_timezone(&new_tz).date_naive();
+    let start_date = local_date(last_home, new_tz);
     let mut landings: Vec<DateTime<Utc>> = (0..=LANDING_SEARCH_DAYS)
         .filter_map(|days| start_date.checked_add_signed(TimeDelta::days(days)))
         .flat_map(|date| {

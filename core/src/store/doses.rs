@@ -7,7 +7,7 @@ use super::patients::{format_time, not_found, regimen, stored_date};
 use super::{now_ms, Store};
 use crate::dates::{format_date, parse_clock_time};
 use crate::error::{Error, Result};
-use crate::model::{require_text, DoseEdit, DoseLogEntry, DoseOutcome, NewDoseLog};
+use crate::model::{require_text, DoseEdit, DoseLogEntry, DoseOutcome, MedicationId, NewDoseLog};
 
 /// One revision of a logged dose, as kept in its history.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,17 +42,27 @@ impl Store {
                     Err(Error::Conflict("this client_id was already used for a different dose".into()))
                 };
             }
-            let regimen = regimen(tx, dose.regimen_id)?;
-            if !regimen.is_active_on(dose.slot_date) {
-                return Err(Error::invalid("slot_date", "the regimen is not active on this date"));
-            }
-            if !regimen.prescription.times.contains(&dose.slot_time) {
-                return Err(Error::invalid("slot_time", "is not one of the regimen's dosing times"));
-            }
+            let (regimen_id, course_key) = match &dose.medication {
+                MedicationId::Regimen(id) => {
+                    let regimen = regimen(tx, *id)?;
+                    if !regimen.is_active_on(dose.slot_date) {
+                        return Err(Error::invalid("slot_date", "the regimen is not active on this date"));
+                    }
+                    if !regimen.prescription.times.contains(&dose.slot_time) {
+                        return Err(Error::invalid("slot_time", "is not one of the regimen's dosing times"));
+                    }
+                    (Some(*id), None)
+                }
+                MedicationId::Course(key) => {
+                    super::courses::require_course_slot(tx, key, dose.slot_date, dose.slot_time)?;
+                    (None, Some(key.as_str()))
+                }
+            };
             let live: Option<String> = tx
                 .query_row(
-                    "SELECT client_id FROM dose_log WHERE regimen_id = ?1 AND slot_date = ?2 AND slot_time = ?3 AND undone = 0",
-                    params![dose.regimen_id, format_date(dose.slot_date), format_time(dose.slot_time)],
+                    "SELECT client_id FROM dose_log WHERE regimen_id IS ?1 AND course_key IS ?2
+                       AND slot_date = ?3 AND slot_time = ?4 AND undone = 0",
+                    params![regimen_id, course_key, format_date(dose.slot_date), format_time(dose.slot_time)],
                     |r| r.get(0),
                 )
                 .optional()?;
@@ -61,11 +71,13 @@ impl Store {
             }
             let recorded_at_ms = now_ms();
             tx.execute(
-                "INSERT INTO dose_log (client_id, regimen_id, slot_date, slot_time, outcome, actual_at_ms, logged_by, revision, undone, recorded_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, 0, ?8)",
+                "INSERT INTO dose_log (client_id, regimen_id, course_key, slot_date, slot_time, outcome, actual_at_ms, logged_by,
+                    revision, undone, recorded_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 0, ?9)",
                 params![
                     dose.client_id,
-                    dose.regimen_id,
+                    regimen_id,
+                    course_key,
                     format_date(dose.slot_date),
                     format_time(dose.slot_time),
                     dose.outcome.id(),
@@ -150,15 +162,18 @@ impl Store {
     /// are included (flagged) so history views can show them.
     pub fn dose_logs(&self, patient_id: i64, from: NaiveDate, to: NaiveDate) -> Result<Vec<DoseLogEntry>> {
         let mut stmt = self.reader().prepare_cached(&format!(
-            "{ENTRY_SELECT} JOIN regimen g ON g.id = d.regimen_id
-             WHERE g.patient_id = ?1 AND d.slot_date BETWEEN ?2 AND ?3 ORDER BY d.slot_date, d.slot_time, d.regimen_id, d.id"
+            "{ENTRY_SELECT}
+             WHERE d.slot_date BETWEEN ?2 AND ?3
+               AND (d.regimen_id IN (SELECT id FROM regimen WHERE patient_id = ?1)
+                    OR d.course_key IN (SELECT course_key FROM steroid_course WHERE patient_id = ?1))
+             ORDER BY d.slot_date, d.slot_time, d.id"
         ))?;
         let rows = stmt.query_map(params![patient_id, format_date(from), format_date(to)], entry_from_row)?;
         rows.map(|r| r?).collect()
     }
 }
 
-const ENTRY_SELECT: &str = "SELECT d.client_id, d.regimen_id, d.slot_date, d.slot_time, d.outcome, d.actual_at_ms,
+const ENTRY_SELECT: &str = "SELECT d.client_id, d.regimen_id, d.course_key, d.slot_date, d.slot_time, d.outcome, d.actual_at_ms,
     d.logged_by, d.revision, d.undone, d.recorded_at_ms FROM dose_log d";
 
 fn entry_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<DoseLogEntry>> {
@@ -177,7 +192,7 @@ fn first_revision(conn: &Connection, client_id: &str) -> Result<(DoseOutcome, i6
 
 /// A resubmission is the same dose when it names the same slot with the same first outcome and time.
 fn same_submission(stored: &NewDoseLog, again: &NewDoseLog, first: &(DoseOutcome, i64)) -> bool {
-    stored.regimen_id == again.regimen_id
+    stored.medication == again.medication
         && stored.slot_date == again.slot_date
         && stored.slot_time == again.slot_time
         && first.0 == again.outcome
@@ -205,18 +220,21 @@ fn add_revision(
 
 fn entry_from_row(r: &Row) -> rusqlite::Result<Result<DoseLogEntry>> {
     let client_id: String = r.get(0)?;
-    let regimen_id: i64 = r.get(1)?;
-    let (slot_date, slot_time, outcome): (String, String, String) = (r.get(2)?, r.get(3)?, r.get(4)?);
-    let actual_at_ms: i64 = r.get(5)?;
-    let logged_by: String = r.get(6)?;
-    let revision: i64 = r.get(7)?;
-    let undone: bool = r.get(8)?;
-    let recorded_at_ms: i64 = r.get(9)?;
+    let medication = match (r.get::<_, Option<i64>>(1)?, r.get::<_, Option<String>>(2)?) {
+        (Some(id), _) => MedicationId::Regimen(id),
+        (None, key) => MedicationId::Course(key.unwrap_or_default()),
+    };
+    let (slot_date, slot_time, outcome): (String, String, String) = (r.get(3)?, r.get(4)?, r.get(5)?);
+    let actual_at_ms: i64 = r.get(6)?;
+    let logged_by: String = r.get(7)?;
+    let revision: i64 = r.get(8)?;
+    let undone: bool = r.get(9)?;
+    let recorded_at_ms: i64 = r.get(10)?;
     Ok((|| {
         Ok(DoseLogEntry {
             dose: NewDoseLog {
                 client_id,
-                regimen_id,
+                medication,
                 slot_date: stored_date(&slot_date)?,
                 slot_time: parse_clock_time("slot_time", &slot_time)?,
                 outcome: DoseOutcome::parse("outcome", &outcome)?,

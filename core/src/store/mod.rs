@@ -5,6 +5,7 @@
 //! any write, so a refused call changes nothing. Logged doses are never overwritten: edits and
 //! undos add a revision and the history stays readable.
 
+mod courses;
 mod doses;
 mod patients;
 pub mod schema;

@@ -9,10 +9,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 1;
+pub const LATEST_VERSION: i64 = 2;
 
-/// The latest schema, for a new database.
-pub const CREATE_LATEST: &str = r#"
+/// Tables unchanged since version 1: patients, measurements, regimens.
+const PATIENT_TABLES: &str = r#"
 CREATE TABLE patient (
     id              INTEGER PRIMARY KEY,
     display_name    TEXT NOT NULL,
@@ -56,23 +56,10 @@ CREATE TABLE regimen (
 );
 CREATE INDEX regimen_by_patient ON regimen(patient_id);
 
--- The current state of each logged dose; every state it ever had is in dose_log_revision.
-CREATE TABLE dose_log (
-    id              INTEGER PRIMARY KEY,
-    client_id       TEXT NOT NULL UNIQUE,
-    regimen_id      INTEGER NOT NULL REFERENCES regimen(id),
-    slot_date       TEXT NOT NULL,
-    slot_time       TEXT NOT NULL,
-    outcome         TEXT NOT NULL CHECK (outcome IN ('taken', 'skipped')),
-    actual_at_ms    INTEGER NOT NULL,
-    logged_by       TEXT NOT NULL,
-    revision        INTEGER NOT NULL,
-    undone          INTEGER NOT NULL DEFAULT 0,
-    recorded_at_ms  INTEGER NOT NULL
-);
--- At most one live log per scheduled slot.
-CREATE UNIQUE INDEX dose_log_live_slot ON dose_log(regimen_id, slot_date, slot_time) WHERE undone = 0;
+"#;
 
+/// Revisions of logged doses (unchanged since version 1).
+const DOSE_LOG_REVISION_TABLE: &str = r#"
 CREATE TABLE dose_log_revision (
     id              INTEGER PRIMARY KEY,
     dose_log_id     INTEGER NOT NULL REFERENCES dose_log(id),
@@ -86,8 +73,184 @@ CREATE TABLE dose_log_revision (
 );
 "#;
 
-/// `UPGRADES[i]` upgrades a database from version `i + 1` to `i + 2`.
-pub const UPGRADES: &[&str] = &[];
+/// The dose log as of version 2 (a dose belongs to a regimen or a steroid course).
+const DOSE_LOG_TABLE: &str = r#"
+-- The current state of each logged dose; every state it ever had is in dose_log_revision.
+-- A dose belongs to a regimen (tacrolimus, MMF) or to a steroid course's calendar.
+CREATE TABLE dose_log (
+    id              INTEGER PRIMARY KEY,
+    client_id       TEXT NOT NULL UNIQUE,
+    regimen_id      INTEGER REFERENCES regimen(id),
+    course_key      TEXT,
+    slot_date       TEXT NOT NULL,
+    slot_time       TEXT NOT NULL,
+    outcome         TEXT NOT NULL CHECK (outcome IN ('taken', 'skipped')),
+    actual_at_ms    INTEGER NOT NULL,
+    logged_by       TEXT NOT NULL,
+    revision        INTEGER NOT NULL,
+    undone          INTEGER NOT NULL DEFAULT 0,
+    recorded_at_ms  INTEGER NOT NULL,
+    CHECK ((regimen_id IS NULL) <> (course_key IS NULL))
+);
+-- At most one live log per scheduled slot.
+CREATE UNIQUE INDEX dose_log_live_slot ON dose_log(regimen_id, slot_date, slot_time) WHERE undone = 0 AND regimen_id IS NOT NULL;
+CREATE UNIQUE INDEX dose_log_live_course_slot ON dose_log(course_key, slot_date, slot_time) WHERE undone = 0 AND course_key IS NOT NULL;
+CREATE INDEX dose_log_by_slot_date ON dose_log(slot_date);
+
+"#;
+
+/// Tables added in version 2: steroid courses, urine readings, labs, blood pressure, policy.
+const V2_TABLES: &str = r#"
+-- Steroid courses: every change is a new version; old versions stay readable.
+CREATE TABLE steroid_course (
+    id              INTEGER PRIMARY KEY,
+    patient_id      INTEGER NOT NULL REFERENCES patient(id),
+    course_key      TEXT NOT NULL,
+    version         INTEGER NOT NULL,
+    drug            TEXT NOT NULL,
+    template        TEXT,
+    plan_json       TEXT NOT NULL,
+    times           TEXT NOT NULL,
+    remission_confirmed TEXT,
+    changed_by      TEXT NOT NULL,
+    reason          TEXT,
+    recorded_at_ms  INTEGER NOT NULL,
+    UNIQUE (course_key, version)
+);
+CREATE INDEX steroid_course_by_patient ON steroid_course(patient_id);
+
+-- Urine protein readings (dipstick or UPCR); corrections add revisions.
+CREATE TABLE urine_reading (
+    id              INTEGER PRIMARY KEY,
+    client_id       TEXT NOT NULL UNIQUE,
+    patient_id      INTEGER NOT NULL REFERENCES patient(id),
+    taken_on        TEXT NOT NULL,
+    taken_at_ms     INTEGER NOT NULL,
+    dipstick        TEXT,
+    upcr            REAL,
+    upcr_unit       TEXT,
+    first_morning   INTEGER NOT NULL,
+    note            TEXT,
+    logged_by       TEXT NOT NULL,
+    revision        INTEGER NOT NULL,
+    retracted       INTEGER NOT NULL DEFAULT 0,
+    recorded_at_ms  INTEGER NOT NULL,
+    CHECK ((dipstick IS NULL) <> (upcr IS NULL)),
+    CHECK ((upcr IS NULL) = (upcr_unit IS NULL))
+);
+CREATE INDEX urine_reading_by_patient ON urine_reading(patient_id, taken_on);
+
+CREATE TABLE urine_reading_revision (
+    id              INTEGER PRIMARY KEY,
+    reading_id      INTEGER NOT NULL REFERENCES urine_reading(id),
+    revision        INTEGER NOT NULL,
+    taken_on        TEXT NOT NULL,
+    taken_at_ms     INTEGER NOT NULL,
+    dipstick        TEXT,
+    upcr            REAL,
+    upcr_unit       TEXT,
+    first_morning   INTEGER NOT NULL,
+    note            TEXT,
+    changed_by      TEXT NOT NULL,
+    retracted       INTEGER NOT NULL,
+    recorded_at_ms  INTEGER NOT NULL,
+    UNIQUE (reading_id, revision)
+);
+
+-- Laboratory results; corrections add revisions.
+CREATE TABLE lab_result (
+    id              INTEGER PRIMARY KEY,
+    client_id       TEXT NOT NULL UNIQUE,
+    patient_id      INTEGER NOT NULL REFERENCES patient(id),
+    kind            TEXT NOT NULL,
+    value           REAL NOT NULL,
+    unit            TEXT NOT NULL,
+    drawn_at_ms     INTEGER NOT NULL,
+    upper_limit_of_normal REAL,
+    logged_by       TEXT NOT NULL,
+    revision        INTEGER NOT NULL,
+    retracted       INTEGER NOT NULL DEFAULT 0,
+    recorded_at_ms  INTEGER NOT NULL
+);
+CREATE INDEX lab_result_by_patient ON lab_result(patient_id, drawn_at_ms);
+
+CREATE TABLE lab_result_revision (
+    id              INTEGER PRIMARY KEY,
+    lab_result_id   INTEGER NOT NULL REFERENCES lab_result(id),
+    revision        INTEGER NOT NULL,
+    value           REAL NOT NULL,
+    unit            TEXT NOT NULL,
+    drawn_at_ms     INTEGER NOT NULL,
+    upper_limit_of_normal REAL,
+    changed_by      TEXT NOT NULL,
+    retracted       INTEGER NOT NULL,
+    recorded_at_ms  INTEGER NOT NULL,
+    UNIQUE (lab_result_id, revision)
+);
+
+-- Blood pressure readings.
+CREATE TABLE blood_pressure (
+    id              INTEGER PRIMARY KEY,
+    patient_id      INTEGER NOT NULL REFERENCES patient(id),
+    measured_at_ms  INTEGER NOT NULL,
+    systolic_mmhg   REAL NOT NULL,
+    diastolic_mmhg  REAL NOT NULL,
+    recorded_at_ms  INTEGER NOT NULL
+);
+CREATE INDEX blood_pressure_by_patient ON blood_pressure(patient_id, measured_at_ms);
+
+-- Care-team policy settings per patient (clinical-rules "policy" items), as JSON values.
+CREATE TABLE patient_policy (
+    patient_id      INTEGER NOT NULL REFERENCES patient(id),
+    key             TEXT NOT NULL,
+    value_json      TEXT NOT NULL,
+    changed_by      TEXT NOT NULL,
+    recorded_at_ms  INTEGER NOT NULL,
+    PRIMARY KEY (patient_id, key)
+);
+"#;
+
+/// The latest schema, for a new database, as batches run in order.
+pub const CREATE_LATEST: &[&str] = &[PATIENT_TABLES, DOSE_LOG_TABLE, DOSE_LOG_REVISION_TABLE, V2_TABLES];
+
+/// Version 1 → 2: the dose log may point at a steroid course (rebuilt, rows copied as they
+/// are), and the tables of version 2 are created.
+const UPGRADE_1_TO_2: &[&str] = &[
+    r#"
+-- The current state of each logged dose; every state it ever had is in dose_log_revision.
+-- A dose belongs to a regimen (tacrolimus, MMF) or to a steroid course's calendar.
+CREATE TABLE dose_log_v2 (
+    id              INTEGER PRIMARY KEY,
+    client_id       TEXT NOT NULL UNIQUE,
+    regimen_id      INTEGER REFERENCES regimen(id),
+    course_key      TEXT,
+    slot_date       TEXT NOT NULL,
+    slot_time       TEXT NOT NULL,
+    outcome         TEXT NOT NULL CHECK (outcome IN ('taken', 'skipped')),
+    actual_at_ms    INTEGER NOT NULL,
+    logged_by       TEXT NOT NULL,
+    revision        INTEGER NOT NULL,
+    undone          INTEGER NOT NULL DEFAULT 0,
+    recorded_at_ms  INTEGER NOT NULL,
+    CHECK ((regimen_id IS NULL) <> (course_key IS NULL))
+);
+INSERT INTO dose_log_v2 (id, client_id, regimen_id, course_key, slot_date, slot_time, outcome, actual_at_ms,
+                         logged_by, revision, undone, recorded_at_ms)
+    SELECT id, client_id, regimen_id, NULL, slot_date, slot_time, outcome, actual_at_ms,
+           logged_by, revision, undone, recorded_at_ms FROM dose_log;
+DROP TABLE dose_log;
+ALTER TABLE dose_log_v2 RENAME TO dose_log;
+-- At most one live log per scheduled slot.
+CREATE UNIQUE INDEX dose_log_live_slot ON dose_log(regimen_id, slot_date, slot_time) WHERE undone = 0 AND regimen_id IS NOT NULL;
+CREATE UNIQUE INDEX dose_log_live_course_slot ON dose_log(course_key, slot_date, slot_time) WHERE undone = 0 AND course_key IS NOT NULL;
+CREATE INDEX dose_log_by_slot_date ON dose_log(slot_date);
+
+"#,
+    V2_TABLES,
+];
+
+/// `UPGRADES[i]` upgrades a database from version `i + 1` to `i + 2`, as batches run in order.
+pub const UPGRADES: &[&[&str]] = &[UPGRADE_1_TO_2];
 
 /// Brings a connection's schema to [`LATEST_VERSION`], refusing a newer one.
 pub fn migrate(conn: &mut Connection) -> Result<()> {
@@ -100,17 +263,34 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         // Re-read inside the write lock: another process may have created it meanwhile.
         let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if current == 0 {
-            tx.execute_batch(CREATE_LATEST)?;
+            for batch in CREATE_LATEST {
+                tx.execute_batch(batch)?;
+            }
             tx.pragma_update(None, "user_version", LATEST_VERSION)?;
         }
         tx.commit()?;
         return Ok(());
     }
+    // Rebuilding a table (create, copy, drop, rename) needs foreign keys off; they are checked
+    // inside each step before it commits (the procedure of sqlite.org/lang_altertable.html).
+    conn.execute_batch("PRAGMA foreign_keys=OFF")?;
+    let upgraded = upgrade_from(conn, version);
+    conn.execute_batch("PRAGMA foreign_keys=ON")?;
+    upgraded
+}
+
+fn upgrade_from(conn: &mut Connection, version: i64) -> Result<()> {
     for from in version..LATEST_VERSION {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if current == from {
-            tx.execute_batch(UPGRADES[(from - 1) as usize])?;
+            for batch in UPGRADES[(from - 1) as usize] {
+                tx.execute_batch(batch)?;
+            }
+            let violations: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
+            if violations > 0 {
+                return Err(Error::Conflict(format!("upgrade from schema {from} would break {violations} references")));
+            }
             tx.pragma_update(None, "user_version", from + 1)?;
         }
         tx.commit()?;

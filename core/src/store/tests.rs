@@ -52,7 +52,7 @@ pub(crate) fn seeded(store: &mut Store) -> (Patient, Regimen) {
 fn dose(client_id: &str, regimen_id: i64, slot: &str) -> NewDoseLog {
     NewDoseLog {
         client_id: client_id.into(),
-        regimen_id,
+        medication: MedicationId::Regimen(regimen_id),
         slot_date: date("2025-06-02"),
         slot_time: time(slot),
         outcome: DoseOutcome::Taken,
@@ -152,7 +152,7 @@ fn records_survive_reopening_the_file() {
         regimen.id
     };
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.dose("tap-1").unwrap().dose.regimen_id, regimen_id);
+    assert_eq!(store.dose("tap-1").unwrap().dose.medication, MedicationId::Regimen(regimen_id));
     store.integrity_check().unwrap();
 }
 
