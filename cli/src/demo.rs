@@ -1,0 +1,201 @@
+//! `nephro demo`: a sample diary for a fictional 6-year-old on tacrolimus, three months of
+//! realistic logs, and a readable summary. Every capability adds its own section here.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use chrono::{Datelike, Days, Local, NaiveDate, NaiveTime};
+use nephro_core::body::bsa_mosteller;
+use nephro_core::dates::{format_date, parse_date, parse_time_zone};
+use nephro_core::dose::DoseRate;
+use nephro_core::drug::Drug;
+use nephro_core::model::{DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Patient, Regimen, Sex};
+use nephro_core::schedule::slot_instant;
+use nephro_core::store::Store;
+
+/// The demo child's name; a diary holding any other patient is never overwritten.
+pub const DEMO_NAME: &str = "Mei (fictional demo child)";
+
+/// Days of history the demo writes, ending yesterday.
+const HISTORY_DAYS: u64 = 90;
+
+/// A small deterministic generator (64-bit LCG) so every demo run writes the same diary.
+pub struct SampleRandom(u64);
+
+impl SampleRandom {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Self {
+        SampleRandom(seed)
+    }
+
+    /// A uniform number in `[0, 1)`.
+    pub fn next_unit(&mut self) -> f64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A whole number in `[low, high]`.
+    pub fn between(&mut self, low: i64, high: i64) -> i64 {
+        low + (self.next_unit() * (high - low + 1) as f64) as i64
+    }
+}
+
+/// What the demo built, for the summary sections.
+pub struct DemoDiary {
+    /// The fictional patient.
+    pub patient: Patient,
+    /// The tacrolimus regimen.
+    pub tacrolimus: Regimen,
+    /// First day of the history.
+    pub first_day: NaiveDate,
+    /// The demo's today.
+    pub today: NaiveDate,
+}
+
+/// Builds the demo diary at `path` and prints its summary.
+pub fn run(path: &Path, today: Option<&str>) -> Result<(), Box<dyn std::error::Error>> {
+    let today = match today {
+        Some(text) => parse_date("--today", text)?,
+        None => Local::now().date_naive(),
+    };
+    prepare_file(path)?;
+    let mut store = Store::open(path)?;
+    let demo = seed(&mut store, today)?;
+    print!("{}", summary(&store, &demo, path)?);
+    Ok(())
+}
+
+/// Removes an earlier demo diary at `path`; refuses a file that holds anyone else's records.
+fn prepare_file(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    if !path.exists() {
+        return Ok(());
+    }
+    let only_demo = Store::open(path)?.patients()?.iter().all(|p| p.profile.display_name == DEMO_NAME);
+    if !only_demo {
+        return Err(format!("{} holds a diary that is not the demo's; choose another --db path", path.display()).into());
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let file = format!("{}{suffix}", path.display());
+        if Path::new(&file).exists() {
+            std::fs::remove_file(file)?;
+        }
+    }
+    Ok(())
+}
+
+fn seed(store: &mut Store, today: NaiveDate) -> Result<DemoDiary, Box<dyn std::error::Error>> {
+    let first_day = today - Days::new(HISTORY_DAYS);
+    let birth = NaiveDate::from_ymd_opt(today.year() - 6, 3, 14).ok_or("birth date")?;
+    let patient = store.create_patient(&NewPatient {
+        display_name: DEMO_NAME.into(),
+        birth_date: birth,
+        sex: Sex::Female,
+        time_zone: "Asia/Shanghai".into(),
+        definition_set: "ipna2022".into(),
+    })?;
+    let clinic_visit = first_day - Days::new(2);
+    store.add_measurement(
+        patient.id,
+        &Measurement { id: 0, measured_on: clinic_visit, weight_kg: Some(20.5), height_cm: Some(116.0) },
+    )?;
+    store.add_measurement(
+        patient.id,
+        &Measurement { id: 0, measured_on: first_day + Days::new(45), weight_kg: Some(21.0), height_cm: Some(117.0) },
+    )?;
+    let times = vec![NaiveTime::from_hms_opt(8, 0, 0).ok_or("time")?, NaiveTime::from_hms_opt(20, 0, 0).ok_or("time")?];
+    let tacrolimus = store.add_regimen(
+        patient.id,
+        &NewRegimen {
+            drug: Drug::Tacrolimus,
+            form: "capsule".into(),
+            strengths_mg: vec![0.5, 1.0],
+            allow_split: false,
+            rate: DoseRate::MgPerKgPerDay(0.1),
+            times: times.clone(),
+            start_date: first_day,
+            end_date: None,
+            prescribed_by: "Paediatric nephrology clinic".into(),
+            prescribed_on: clinic_visit,
+            override_range: false,
+        },
+    )?;
+    log_regimen_history(store, &tacrolimus, &patient, first_day, today)?;
+    Ok(DemoDiary { patient, tacrolimus, first_day, today })
+}
+
+/// Logs a realistic twice-daily history: most doses on time, some late, a few skipped, a few
+/// never logged; the evening dose of today is still ahead.
+fn log_regimen_history(
+    store: &mut Store,
+    regimen: &Regimen,
+    patient: &Patient,
+    first_day: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let tz = parse_time_zone("time_zone", &patient.profile.time_zone)?;
+    let mut random = SampleRandom::new(2026);
+    let medication = MedicationId::Regimen(regimen.id);
+    let mut day = first_day;
+    while day < today {
+        for time in &regimen.prescription.times {
+            let roll = random.next_unit();
+            if roll < 0.02 {
+                continue; // forgotten and never logged
+            }
+            let outcome = if roll < 0.04 { DoseOutcome::Skipped } else { DoseOutcome::Taken };
+            let late_minutes = if roll > 0.93 { random.between(70, 200) } else { random.between(-15, 35) };
+            let scheduled = slot_instant(day, *time, tz);
+            store.log_dose(&NewDoseLog {
+                client_id: format!("demo-{}-{}-{}", medication, format_date(day), time.format("%H%M")),
+                medication: medication.clone(),
+                slot_date: day,
+                slot_time: *time,
+                outcome,
+                actual_at_ms: scheduled.timestamp_millis() + late_minutes * 60_000,
+                logged_by: if random.next_unit() < 0.7 { "mother".into() } else { "father".into() },
+            })?;
+        }
+        day = day + Days::new(1);
+    }
+    Ok(())
+}
+
+fn summary(store: &Store, demo: &DemoDiary, path: &Path) -> Result<String, Box<dyn std::error::Error>> {
+    let mut out = String::new();
+    let profile = &demo.patient.profile;
+    let measurements = store.measurements(demo.patient.id)?;
+    let latest = measurements.last().ok_or("no measurement")?;
+    let (weight, height) = (latest.weight_kg.unwrap_or(0.0), latest.height_cm.unwrap_or(0.0));
+    let age = demo.today.years_since(profile.birth_date).unwrap_or(0);
+    writeln!(out, "NephroDiary demo — a fictional family's diary, as of {}", format_date(demo.today))?;
+    writeln!(out, "Diary file: {}", path.display())?;
+    writeln!(out)?;
+    writeln!(out, "Patient   {} — {age} years, {} ({}), relapse definitions {}", profile.display_name, profile.sex.id(), profile.time_zone, profile.definition_set)?;
+    writeln!(out, "Body      {weight} kg, {height} cm on {}; BSA {:.2} m² (Mosteller)", format_date(latest.measured_on), bsa_mosteller(height, weight)?)?;
+    let regimen = &demo.tacrolimus;
+    let dose = &regimen.dose;
+    let units: Vec<String> = dose.units.iter().map(|u| format!("{} × {} mg", u.count, u.strength_mg)).collect();
+    let times: Vec<String> = regimen.prescription.times.iter().map(|t| t.format("%H:%M").to_string()).collect();
+    writeln!(
+        out,
+        "Regimen   {} 0.1 mg/kg/day on {} kg, twice daily at {}: {} mg per dose ({}); actual {:.3} mg/kg/day",
+        regimen.prescription.drug.display_name(),
+        regimen.weight_kg,
+        times.join(" and "),
+        dose.per_dose_mg,
+        units.join(" + "),
+        dose.mg_per_kg_per_day
+    )?;
+    let logs = store.dose_logs(demo.patient.id, demo.first_day, demo.today)?;
+    let taken = logs.iter().filter(|l| !l.undone && l.dose.outcome == DoseOutcome::Taken).count();
+    let skipped = logs.iter().filter(|l| !l.undone && l.dose.outcome == DoseOutcome::Skipped).count();
+    let slots = (demo.today - demo.first_day).num_days() as usize * times.len();
+    writeln!(
+        out,
+        "Dose log  {} to {}: {taken} taken, {skipped} skipped, {} not logged, of {slots} scheduled doses",
+        format_date(demo.first_day),
+        format_date(demo.today - Days::new(1)),
+        slots - taken - skipped
+    )?;
+    Ok(out)
+}
