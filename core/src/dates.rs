@@ -1,23 +1,16 @@
 //! Calendar arithmetic and the date/instant text formats of the project
 //! (clinical-rules.md preamble; conformance.md "Dates" and "Instants").
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, Months, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::error::{Error, Result};
 
 /// Adds `months` calendar months, keeping the day of the month and clamping it to the last day
 /// of the target month (clinical-rules.md, "Calendar months": 2025-08-31 + 6 months = 2026-02-28).
+/// Saturates at the latest representable date instead of overflowing.
 pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
-    let total = date.year() * 12 + date.month0() as i32 + months as i32;
-    let (year, month0) = (total.div_euclid(12), total.rem_euclid(12) as u32);
-    let mut day = date.day();
-    loop {
-        if let Some(d) = NaiveDate::from_ymd_opt(year, month0 + 1, day) {
-            return d;
-        }
-        day -= 1;
-    }
+    date.checked_add_months(Months::new(months)).unwrap_or(NaiveDate::MAX)
 }
 
 /// Parses a `YYYY-MM-DD` date, naming `field` when it is malformed.
@@ -89,6 +82,7 @@ mod tests {
         assert_eq!(add_months(d("2024-02-29"), 12), d("2025-02-28"));
         assert_eq!(add_months(d("2024-01-31"), 1), d("2024-02-29"));
         assert_eq!(add_months(d("2025-11-15"), 2), d("2026-01-15"));
+        assert_eq!(add_months(NaiveDate::MAX, 12), NaiveDate::MAX);
     }
 
     #[test]
