@@ -122,7 +122,7 @@ fn units_for(amount_mg: f64, strengths_mg: &[f64], allow_split: bool) -> Vec<Uni
     let smallest = *strengths.last().expect("validated non-empty");
     let mut whole_amount = micro(amount_mg);
     let mut half_of_smallest = false;
-    if allow_split && whole_amount % smallest != 0 {
+    if allow_split && !whole_amount.is_multiple_of(smallest) {
         whole_amount -= smallest / 2;
         half_of_smallest = true;
     }
@@ -148,7 +148,7 @@ fn units_for(amount_mg: f64, strengths_mg: &[f64], allow_split: bool) -> Vec<Uni
 /// the lexicographically largest counts, i.e. the most of the larger strengths.
 fn fewest_units(amount: u64, strengths: &[u64]) -> Option<Vec<u64>> {
     let quantum = strengths.iter().fold(0, |g, &s| gcd(g, s));
-    if amount % quantum != 0 {
+    if !amount.is_multiple_of(quantum) {
         return None;
     }
     let target = (amount / quantum) as usize;
