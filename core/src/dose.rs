@@ -151,6 +151,12 @@ fn fewest_units(amount: u64, strengths: &[u64]) -> Option<Vec<u64>> {
     if !amount.is_multiple_of(quantum) {
         return None;
     }
+    // Absurd inputs (a 0.001 mg strength for a 2 g dose) would make the table huge; the
+    // caller then falls back to units of the smallest strength.
+    const MAX_QUANTA: u64 = 20_000;
+    if amount / quantum > MAX_QUANTA {
+        return None;
+    }
     let target = (amount / quantum) as usize;
     let sizes: Vec<usize> = strengths.iter().map(|&s| (s / quantum) as usize).collect();
     let mut best: Vec<Option<Vec<u64>>> = vec![None; target + 1];
@@ -206,6 +212,8 @@ mod tests {
         assert_eq!(fewest_units(7, &[4, 3, 1]), Some(vec![1, 1, 0]));
         // 6 from {4, 3, 1}: 3+3 (two units) beats 4+1+1.
         assert_eq!(fewest_units(6, &[4, 3, 1]), Some(vec![0, 2, 0]));
+        // A table too large to build falls back rather than exhausting memory.
+        assert_eq!(fewest_units(2_000_000, &[1]), None);
     }
 
     #[test]
