@@ -24,7 +24,7 @@ pub struct Diary {
 }
 
 impl Diary {
-    fn store(&self) -> MutexGuard<'_, Store> {
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         // A panic inside a call cannot leave a half-written transaction (it rolls back), so a
         // poisoned lock still guards a consistent store.
         self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())

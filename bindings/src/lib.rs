@@ -8,11 +8,21 @@
 
 mod diary;
 mod error;
+mod export;
+mod labs;
 mod records;
+mod reminders;
+mod taper;
+mod urine;
 
 pub use diary::*;
 pub use error::NephroError;
+pub use export::*;
+pub use labs::*;
 pub use records::*;
+pub use reminders::*;
+pub use taper::*;
+pub use urine::*;
 
 uniffi::setup_scaffolding!("nephro");
 

@@ -62,6 +62,7 @@ pub fn run(path: &Path, today: Option<&str>) -> Result<(), Box<dyn std::error::E
     let mut store = Store::open(path)?;
     let demo = seed(&mut store, today)?;
     print!("{}", summary(&store, &demo, path)?);
+    print!("{}", crate::export::demo_report(&store, &demo, path)?);
     Ok(())
 }
 
@@ -120,7 +121,11 @@ fn seed(store: &mut Store, today: NaiveDate) -> Result<DemoDiary, Box<dyn std::e
         },
     )?;
     log_regimen_history(store, &tacrolimus, &patient, first_day, today)?;
-    Ok(DemoDiary { patient, tacrolimus, first_day, today })
+    let demo = DemoDiary { patient, tacrolimus, first_day, today };
+    crate::labs::seed_demo(store, &demo)?;
+    crate::relapse::seed_demo(store, &demo)?;
+    crate::taper::seed_demo(store, &demo)?;
+    Ok(demo)
 }
 
 /// Logs a realistic twice-daily history: most doses on time, some late, a few skipped, a few
@@ -186,7 +191,8 @@ fn summary(store: &Store, demo: &DemoDiary, path: &Path) -> Result<String, Box<d
         units.join(" + "),
         dose.mg_per_kg_per_day
     )?;
-    let logs = store.dose_logs(demo.patient.id, demo.first_day, demo.today)?;
+    // The regimen's doses only (steroid course doses are counted in their own section).
+    let logs: Vec<_> = store.dose_logs(demo.patient.id, demo.first_day, demo.today)?.into_iter().filter(|l| l.dose.medication == MedicationId::Regimen(regimen.id)).collect();
     let taken = logs.iter().filter(|l| !l.undone && l.dose.outcome == DoseOutcome::Taken).count();
     let skipped = logs.iter().filter(|l| !l.undone && l.dose.outcome == DoseOutcome::Skipped).count();
     let slots = (demo.today - demo.first_day).num_days() as usize * times.len();
@@ -197,5 +203,9 @@ fn summary(store: &Store, demo: &DemoDiary, path: &Path) -> Result<String, Box<d
         format_date(demo.today - Days::new(1)),
         slots - taken - skipped
     )?;
+    out.push_str(&crate::labs::demo_section(store, demo)?);
+    out.push_str(&crate::relapse::demo_section(store, demo)?);
+    out.push_str(&crate::taper::demo_section(store, demo)?);
+    out.push_str(&crate::reminders::demo_section(store, demo)?);
     Ok(out)
 }

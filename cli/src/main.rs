@@ -5,6 +5,11 @@
 
 mod demo;
 mod eval;
+mod export;
+mod labs;
+mod relapse;
+mod reminders;
+mod taper;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +40,129 @@ enum Command {
         #[arg(long)]
         today: Option<String>,
     },
+    /// Print the relapse assessment: state, family prompt, episodes, flags, rate and durations.
+    Assess {
+        /// The diary file.
+        #[arg(long)]
+        db: PathBuf,
+        /// Only this patient (default: every patient in the diary).
+        #[arg(long)]
+        patient: Option<i64>,
+        /// The assessment date (YYYY-MM-DD); default: each patient's local date now.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Language of the family prompt: en or zh-Hans.
+        #[arg(long)]
+        locale: Option<String>,
+    },
+    /// Print a patient's lab results with targets, flags, eGFR and safety alerts.
+    Labs {
+        /// The diary file.
+        #[arg(long)]
+        db: PathBuf,
+        /// The patient's id (needed when the diary has several patients).
+        #[arg(long)]
+        patient: Option<i64>,
+        /// First local draw date to show (YYYY-MM-DD); default: the earliest.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last local draw date to show (YYYY-MM-DD); default: the latest.
+        #[arg(long)]
+        to: Option<String>,
+        /// Language of the alert texts: en or zh-Hans.
+        #[arg(long, default_value = "en")]
+        locale: String,
+    },
+    /// Print the steroid courses' calendars (date, mg, tablets, phase) and cumulative exposure.
+    Taper {
+        /// The diary file.
+        #[arg(long)]
+        db: PathBuf,
+        /// Only this course (its key, e.g. p1_c1); default: every course in the diary.
+        #[arg(long)]
+        course: Option<String>,
+        /// First date to show (YYYY-MM-DD); default: the course's first day.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last date to show (YYYY-MM-DD); default: the course's last day.
+        #[arg(long)]
+        to: Option<String>,
+        /// The date a course not yet in remission is shown continuing from (YYYY-MM-DD);
+        /// default: the patient's local date now.
+        #[arg(long)]
+        today: Option<String>,
+    },
+    /// Print the next dose reminders (local time, UTC, medication, notification text).
+    Reminders {
+        /// The diary file.
+        #[arg(long)]
+        db: PathBuf,
+        /// The patient's id (needed when the diary has several patients).
+        #[arg(long)]
+        patient: Option<i64>,
+        /// The instant to start from, RFC 3339 with offset (e.g. 2025-06-01T07:00:00+08:00); default: now.
+        #[arg(long)]
+        from: Option<String>,
+        /// How many reminders (1 to 1000; the phone keeps 64).
+        #[arg(long, default_value_t = 64)]
+        count: usize,
+        /// Language of the notification texts: en or zh-Hans.
+        #[arg(long, default_value = "en")]
+        locale: String,
+        /// The phone's current IANA zone while travelling (the travel policy decides its use).
+        #[arg(long)]
+        device_zone: Option<String>,
+    },
+    /// Print adherence per medication and overall (taken, on time, interval, missed streaks) and a calendar.
+    Adherence {
+        /// The diary file.
+        #[arg(long)]
+        db: PathBuf,
+        /// The patient's id (needed when the diary has several patients).
+        #[arg(long)]
+        patient: Option<i64>,
+        /// First local date (YYYY-MM-DD); default: 89 days before --to.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last local date (YYYY-MM-DD); default: the patient's local date now.
+        #[arg(long)]
+        to: Option<String>,
+        /// The instant of the report, RFC 3339 with offset; doses after it are not yet due. Default: now.
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Export a diary for clinicians: FHIR R4 JSON, CSV tables (a directory), a printable HTML
+    /// report or an iCalendar file of the dosing schedule.
+    Export {
+        /// The diary file.
+        #[arg(long)]
+        db: PathBuf,
+        /// The patient's id (needed when the diary has several patients).
+        #[arg(long)]
+        patient: Option<i64>,
+        /// fhir, csv, html or ics.
+        #[arg(long)]
+        format: String,
+        /// First local date (YYYY-MM-DD); default: the diary's first record (ics: today).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last local date (YYYY-MM-DD); default: today (ics: open-ended).
+        #[arg(long)]
+        to: Option<String>,
+        /// Remove the name, reduce the birth date to an age, shift every date by one offset and
+        /// drop free text, for sharing beyond the care team.
+        #[arg(long)]
+        deidentify: bool,
+        /// With --deidentify: the seed of the date shift (the same seed, the same shift).
+        #[arg(long)]
+        shift_seed: Option<u64>,
+        /// Language of the report and texts: en or zh-Hans.
+        #[arg(long, default_value = "en")]
+        locale: String,
+        /// The file to write (for csv: a directory).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -42,6 +170,37 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Eval { case } => return eval::run(&case),
         Command::Demo { db, today } => demo::run(&db, today.as_deref()),
+        Command::Assess { db, patient, as_of, locale } => relapse::run(&db, patient, as_of.as_deref(), locale.as_deref()),
+        Command::Labs { db, patient, from, to, locale } => labs::run(&db, patient, from.as_deref(), to.as_deref(), &locale),
+        Command::Taper { db, course, from, to, today } => {
+            taper::run(&db, course.as_deref(), from.as_deref(), to.as_deref(), today.as_deref())
+        }
+        Command::Reminders { db, patient, from, count, locale, device_zone } => reminders::run_reminders(&reminders::RemindersArgs {
+            db: &db,
+            patient,
+            from: from.as_deref(),
+            count,
+            locale: &locale,
+            device_zone: device_zone.as_deref(),
+        }),
+        Command::Adherence { db, patient, from, to, now } => reminders::run_adherence(&reminders::AdherenceArgs {
+            db: &db,
+            patient,
+            from: from.as_deref(),
+            to: to.as_deref(),
+            now: now.as_deref(),
+        }),
+        Command::Export { db, patient, format, from, to, deidentify, shift_seed, locale, out } => export::run(&export::ExportArgs {
+            db: &db,
+            patient,
+            format: &format,
+            from: from.as_deref(),
+            to: to.as_deref(),
+            deidentify,
+            shift_seed,
+            locale: &locale,
+            out: &out,
+        }),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

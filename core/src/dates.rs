@@ -16,7 +16,9 @@ pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
 /// Parses a `YYYY-MM-DD` date, naming `field` when it is malformed.
 pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate> {
     let bytes = text.as_bytes();
-    let shaped = bytes.len() == 10 && bytes[4] == b'-' && bytes[7] == b'-';
+    // Digits everywhere but the two dashes: chrono alone would also take "2025- 6- 1" or "+202-06-01".
+    let shaped = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() });
     match shaped.then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d")) {
         Some(Ok(date)) => Ok(date),
         _ => Err(Error::invalid(field, "must be a date written YYYY-MM-DD")),

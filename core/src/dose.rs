@@ -63,6 +63,9 @@ pub struct DoseResult {
     pub units: Vec<UnitCount>,
 }
 
+/// The smallest unit strength accepted, in mg: units are counted in whole micrograms.
+pub const MIN_STRENGTH_MG: f64 = 0.001;
+
 /// Calculates a per-dose amount and the units to give (clinical-rules §3).
 ///
 /// Invalid input is reported before an out-of-range rate; a dose that rounds to 0 mg is invalid.
@@ -75,7 +78,11 @@ pub fn calculate_dose(request: &DoseRequest) -> Result<DoseResult> {
         return Err(Error::invalid("strengths_mg", "needs at least one strength"));
     }
     for (i, s) in request.strengths_mg.iter().enumerate() {
-        require_positive(&format!("strengths_mg[{i}]"), *s)?;
+        let field = format!("strengths_mg[{i}]");
+        // Units are counted in whole micrograms; a smaller strength would count as none.
+        if require_positive(&field, *s)? < MIN_STRENGTH_MG {
+            return Err(Error::invalid(field, "must be at least 0.001 mg"));
+        }
     }
     let (daily_raw, requested_mg_per_kg) = match request.rate {
         DoseRate::MgPerKgPerDay(rate) => {
@@ -88,6 +95,9 @@ pub fn calculate_dose(request: &DoseRequest) -> Result<DoseResult> {
             (rate * bsa, rate * bsa / weight)
         }
     };
+    if !daily_raw.is_finite() {
+        return Err(Error::invalid("weight_kg", "the daily dose is too large to calculate"));
+    }
     let smallest = request.strengths_mg.iter().copied().fold(f64::INFINITY, f64::min);
     let step = if request.allow_split { smallest / 2.0 } else { smallest };
     let per_dose_raw = daily_raw / f64::from(request.doses_per_day);
@@ -103,12 +113,17 @@ pub fn calculate_dose(request: &DoseRequest) -> Result<DoseResult> {
     }
     let per_dose = steps_to_amount(steps, step);
     let daily = clean(per_dose * f64::from(request.doses_per_day));
-    Ok(DoseResult {
-        per_dose_mg: per_dose,
-        daily_mg: daily,
-        mg_per_kg_per_day: daily / weight,
-        units: units_for(per_dose, &request.strengths_mg, request.allow_split),
-    })
+    if !daily.is_finite() || !(daily / weight).is_finite() {
+        return Err(Error::invalid("weight_kg", "the daily dose is too large to calculate"));
+    }
+    let units = units_for(per_dose, &request.strengths_mg, request.allow_split);
+    // The units are counted in whole micrograms: strengths finer than that (64.9940064 mg) could
+    // describe a different amount than the dose. Never show units that do not add up.
+    let given: f64 = units.iter().map(|u| u.strength_mg * u.count).sum();
+    if (given - per_dose).abs() > 1e-6 * per_dose.max(1.0) {
+        return Err(Error::invalid("strengths_mg", "these strengths cannot make up the dose exactly"));
+    }
+    Ok(DoseResult { per_dose_mg: per_dose, daily_mg: daily, mg_per_kg_per_day: daily / weight, units })
 }
 
 /// Splits an amount into units: whole units first, the fewest and among equally few the most of

@@ -8,9 +8,11 @@
 pub mod body;
 pub mod conformance;
 pub mod dates;
+pub mod diary;
 pub mod dose;
 pub mod drug;
 pub mod error;
+pub mod export;
 pub mod labs;
 pub mod locale;
 pub mod model;

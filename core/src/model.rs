@@ -244,6 +244,18 @@ pub struct DoseEdit {
     pub edited_by: String,
 }
 
+/// Refuses a date the database cannot hold as `YYYY-MM-DD` (years 0000 to 9999), naming the
+/// field. Stored dates are text; a year outside four digits would be written but could not be
+/// read back, and would make every list that contains it unreadable.
+pub fn require_storable_date(field: &str, date: NaiveDate) -> Result<NaiveDate> {
+    use chrono::Datelike;
+    if (0..=9999).contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(Error::invalid(field, "must be between 0000-01-01 and 9999-12-31"))
+    }
+}
+
 /// Refuses empty or over-long free text (names, roles), naming the field.
 pub fn require_text(field: &str, text: &str, max_chars: usize) -> Result<()> {
     if text.trim().is_empty() {

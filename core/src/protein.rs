@@ -230,6 +230,47 @@ impl UrineMeasurement {
         Ok(measurement)
     }
 
+    /// A validated measurement from the optional parts of an entry form or a record: exactly one
+    /// of a dipstick grade and a UPCR value, and a UPCR needs its unit (conformance.md, suite
+    /// `relapse`, error codes). `record` prefixes the field names (`readings[3]` gives
+    /// `readings[3].unit`); with an empty `record` they are `dipstick`, `upcr` and `unit`.
+    pub fn from_parts(
+        record: &str,
+        dipstick: Option<DipstickGrade>,
+        upcr: Option<f64>,
+        unit: Option<UpcrUnit>,
+    ) -> Result<UrineMeasurement> {
+        let field = |name: &str| if record.is_empty() { name.to_string() } else { format!("{record}.{name}") };
+        match (dipstick, upcr, unit) {
+            (Some(grade), None, None) => Ok(UrineMeasurement::Dipstick(grade)),
+            (None, Some(value), Some(unit)) => UrineMeasurement::upcr(&field("upcr"), value, unit),
+            (None, Some(_), None) => Err(Error::invalid(field("unit"), "is required with a UPCR value")),
+            (Some(_), None, Some(_)) | (None, None, Some(_)) => {
+                Err(Error::invalid(field("unit"), "belongs to a UPCR value; a dipstick grade has no unit"))
+            }
+            (Some(_), Some(_), _) | (None, None, None) => Err(Error::invalid(
+                if record.is_empty() { "dipstick".to_string() } else { record.to_string() },
+                "must have exactly one of dipstick and upcr",
+            )),
+        }
+    }
+
+    /// The dipstick grade, if this is a dipstick reading.
+    pub fn dipstick(&self) -> Option<DipstickGrade> {
+        match *self {
+            UrineMeasurement::Dipstick(grade) => Some(grade),
+            UrineMeasurement::Upcr { .. } => None,
+        }
+    }
+
+    /// The UPCR value and unit, if this is a UPCR reading.
+    pub fn upcr_value(&self) -> Option<(f64, UpcrUnit)> {
+        match *self {
+            UrineMeasurement::Dipstick(_) => None,
+            UrineMeasurement::Upcr { value, unit } => Some((value, unit)),
+        }
+    }
+
     /// Refuses a UPCR that is negative, NaN or infinite, naming `field` (the value's field, e.g.
     /// `readings[2].upcr`). A dipstick grade is always valid.
     pub fn validate(&self, field: &str) -> Result<()> {
@@ -252,7 +293,6 @@ impl UrineMeasurement {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct UrineReading {
     /// The patient's local calendar date of the sample.
-    #[serde(with = "serde_date")]
     pub date: NaiveDate,
     /// What was measured.
     pub measurement: UrineMeasurement,
@@ -264,7 +304,6 @@ pub struct UrineReading {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayLevel {
     /// The local date.
-    #[serde(with = "serde_date")]
     pub date: NaiveDate,
     /// The day's level.
     pub level: ProteinLevel,
@@ -313,42 +352,6 @@ impl DayTally {
 impl From<Option<DayTally>> for DayTally {
     fn from(tally: Option<DayTally>) -> DayTally {
         tally.unwrap_or(DayTally { first_morning: None, any: None })
-    }
-}
-
-/// Serde for dates written `YYYY-MM-DD`. chrono's own serde support is not enabled in this
-/// workspace, so date fields of the engines' typed values use this (`#[serde(with = ...)]`).
-pub(crate) mod serde_date {
-    use chrono::NaiveDate;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    use crate::dates::{format_date, parse_date};
-
-    pub(crate) fn serialize<S: Serializer>(date: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&format_date(*date))
-    }
-
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        parse_date("date", &text).map_err(serde::de::Error::custom)
-    }
-
-    /// The same for `Option<NaiveDate>` (null when absent).
-    pub(crate) mod option {
-        use super::*;
-
-        pub(crate) fn serialize<S: Serializer>(date: &Option<NaiveDate>, serializer: S) -> Result<S::Ok, S::Error> {
-            match date {
-                Some(d) => serializer.serialize_some(&format_date(*d)),
-                None => serializer.serialize_none(),
-            }
-        }
-
-        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<NaiveDate>, D::Error> {
-            Option::<String>::deserialize(deserializer)?
-                .map(|text| parse_date("date", &text).map_err(serde::de::Error::custom))
-                .transpose()
-        }
     }
 }
 
@@ -425,6 +428,30 @@ mod tests {
             assert!(err.to_string().contains("readings[2].upcr"));
         }
         assert!(UrineMeasurement::upcr("x", 0.0, UpcrUnit::GPerG).is_ok());
+    }
+
+    #[test]
+    fn measurements_from_parts_need_exactly_one_kind_and_a_unit() {
+        use DipstickGrade::TwoPlus;
+        let refused =
+            |record: &str, dipstick, upcr, unit| match UrineMeasurement::from_parts(record, dipstick, upcr, unit) {
+                Err(Error::Invalid { field, .. }) => field,
+                other => panic!("accepted: {other:?}"),
+            };
+        assert_eq!(
+            UrineMeasurement::from_parts("", Some(TwoPlus), None, None).unwrap(),
+            UrineMeasurement::Dipstick(TwoPlus)
+        );
+        let upcr = UrineMeasurement::from_parts("", None, Some(2.0), Some(UpcrUnit::GPerG)).unwrap();
+        assert_eq!(upcr.upcr_value(), Some((2.0, UpcrUnit::GPerG)));
+        assert_eq!(upcr.dipstick(), None);
+        assert_eq!(refused("", None, Some(150.0), None), "unit");
+        assert_eq!(refused("readings[4]", None, Some(150.0), None), "readings[4].unit");
+        assert_eq!(refused("readings[4]", None, Some(-1.0), Some(UpcrUnit::MgPerMmol)), "readings[4].upcr");
+        assert_eq!(refused("", None, Some(f64::NAN), Some(UpcrUnit::MgPerMmol)), "upcr");
+        assert_eq!(refused("", Some(TwoPlus), None, Some(UpcrUnit::MgPerG)), "unit");
+        assert_eq!(refused("", Some(TwoPlus), Some(1.0), Some(UpcrUnit::MgPerG)), "dipstick");
+        assert_eq!(refused("readings[0]", None, None, None), "readings[0]");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::dates::add_months;
 use crate::error::{Error, Result};
 use crate::locale::Locale;
-use crate::protein::{daily_levels, serde_date, DayLevel, ProteinLevel, UrineReading};
+use crate::protein::{daily_levels, DayLevel, ProteinLevel, UrineReading};
 
 /// Consecutive calendar days at one level that make a relapse (at `nephrotic`) or a remission
 /// (at `remission`) (clinical-rules §6; IPNA 2022, KDIGO 2025).
@@ -152,10 +152,8 @@ impl ReportedState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SteroidCourse {
     /// First dosing day.
-    #[serde(with = "serde_date")]
     pub start: NaiveDate,
     /// Last dosing day; not before `start`.
-    #[serde(with = "serde_date")]
     pub end: NaiveDate,
 }
 
@@ -170,7 +168,6 @@ pub struct RelapseInput {
     pub initial_state: DiseaseState,
     /// The remission date of the initial episode, for the 6-month rule; only ever given, never
     /// inferred.
-    #[serde(with = "serde_date::option")]
     pub initial_remission: Option<NaiveDate>,
     /// Urine readings in any order.
     pub readings: Vec<UrineReading>,
@@ -178,7 +175,6 @@ pub struct RelapseInput {
     pub steroid_courses: Vec<SteroidCourse>,
     /// The date of the assessment: readings after it are ignored (but still validated).
     /// Default: the latest reading date.
-    #[serde(with = "serde_date::option")]
     pub as_of: Option<NaiveDate>,
 }
 
@@ -186,13 +182,10 @@ pub struct RelapseInput {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RelapseEpisode {
     /// The first of the three nephrotic days.
-    #[serde(with = "serde_date")]
     pub onset: NaiveDate,
     /// The third nephrotic day, when the relapse is confirmed.
-    #[serde(with = "serde_date")]
     pub confirmed: NaiveDate,
     /// The onset of the remission that ended it, once that remission is confirmed.
-    #[serde(with = "serde_date::option")]
     pub remission_onset: Option<NaiveDate>,
 }
 
@@ -200,10 +193,8 @@ pub struct RelapseEpisode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RemissionEpisode {
     /// The first of the three remission days.
-    #[serde(with = "serde_date")]
     pub onset: NaiveDate,
     /// The third remission day, when the remission is confirmed.
-    #[serde(with = "serde_date")]
     pub confirmed: NaiveDate,
 }
 
@@ -213,10 +204,8 @@ pub struct LevelRun {
     /// The level of every day of the run.
     pub level: ProteinLevel,
     /// The first day of the run.
-    #[serde(with = "serde_date")]
     pub start: NaiveDate,
     /// The last day of the run.
-    #[serde(with = "serde_date")]
     pub end: NaiveDate,
     /// How many days the run has.
     pub days: u32,
@@ -240,7 +229,6 @@ pub struct NextAction {
     /// What to do.
     pub kind: NextActionKind,
     /// When it applies.
-    #[serde(with = "serde_date")]
     pub date: NaiveDate,
 }
 
@@ -249,7 +237,6 @@ pub struct NextAction {
 pub struct RelapseAssessment {
     /// The assessment date actually used: the input's `as_of`, else the latest reading date;
     /// `None` only with neither.
-    #[serde(with = "serde_date::option")]
     pub as_of: Option<NaiveDate>,
     /// The reported state at `as_of`.
     pub state: ReportedState,
@@ -263,7 +250,6 @@ pub struct RelapseAssessment {
     pub steroid_dependent: bool,
     /// The first day of observation: the first day with a reading, or the initial remission
     /// date if that is earlier.
-    #[serde(with = "serde_date::option")]
     pub observation_start: Option<NaiveDate>,
     /// Listed relapses per patient-year, from `observation_start` to `as_of` (the number of days
     /// between them ÷ 365.25); `None` when that is under one day.

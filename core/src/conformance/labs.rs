@@ -5,10 +5,10 @@ use serde_json::{json, Value};
 use super::input::element;
 use super::Input;
 use crate::dates::{format_utc, parse_clock_time, parse_instant, parse_time_zone};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::labs::{
-    assess_labs, recalculate_prompt, HeightRecord, LabAssessment, LabHistory, LabKind, LabPolicy, LabResult, LabUnit,
-    LevelTarget, TakenDose, TargetPhase, DEFAULT_RECALCULATE_THRESHOLD,
+    run_labs_case, HeightRecord, LabAssessment, LabHistory, LabKind, LabPolicy, LabResult, LabUnit, LabsCaseOutcome,
+    LevelTarget, TakenDose, TargetPhase, WeightCheck,
 };
 
 /// Runs a `labs` case input.
@@ -34,16 +34,12 @@ pub fn evaluate(input: &Input) -> Result<Value> {
         tacrolimus_doses: each(input.opt_array("doses")?.map_or(&[][..], Vec::as_slice), "doses", dose)?,
         heights: each(input.opt_array("heights")?.map_or(&[][..], Vec::as_slice), "heights", height)?,
     };
-    let report = assess_labs(&history, &policy, time_zone)?;
-    let prompt = match (input.opt_number("regimen_weight_kg")?, input.opt_number("latest_weight_kg")?) {
-        (Some(regimen), Some(latest)) => {
-            let threshold = input.opt_number("recalculate_threshold")?.unwrap_or(DEFAULT_RECALCULATE_THRESHOLD);
-            recalculate_prompt(regimen, latest, threshold)?
-        }
-        (None, None) => None,
-        (Some(_), None) => return Err(Error::invalid("latest_weight_kg", "is required with regimen_weight_kg")),
-        (None, Some(_)) => return Err(Error::invalid("regimen_weight_kg", "is required with latest_weight_kg")),
+    let weights = WeightCheck {
+        regimen_weight_kg: input.opt_number("regimen_weight_kg")?,
+        latest_weight_kg: input.opt_number("latest_weight_kg")?,
+        recalculate_threshold: input.opt_number("recalculate_threshold")?,
     };
+    let LabsCaseOutcome { report, recalculate_prompt: prompt } = run_labs_case(&history, &policy, time_zone, &weights)?;
     Ok(json!({
         "creatinine_baseline_mg_dl": report.creatinine_baseline_mg_dl,
         "creatinine_baseline_source": report.creatinine_baseline_source.map(|s| s.id()),

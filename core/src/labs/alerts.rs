@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{compare, serde_text, LabKind, LabResult, LabUnit};
+use super::{compare, LabKind, LabResult, LabUnit};
 
 /// Leukopenia: WBC ≤ 3.0 × 10⁹/L (clinical-rules §1, NCT04048161 exclusion criteria).
 pub const WBC_AT_OR_BELOW: f64 = 3.0;
@@ -99,7 +99,6 @@ pub struct SafetyAlert {
     /// What crossed which threshold.
     pub kind: AlertKind,
     /// When the sample was drawn.
-    #[serde(with = "serde_text::instant")]
     pub drawn_at: DateTime<Utc>,
     /// The value compared, in `unit` (haemoglobin in g/dL and creatinine in mg/dL after
     /// conversion; ALT and bilirubin in the lab's own unit; the eGFR for `egfr_below_90`).

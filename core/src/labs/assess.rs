@@ -11,6 +11,7 @@ use super::trough::{TakenDose, TroughDoseIndex, TroughValidity};
 use super::{LabKind, LabResult, LabUnit, SafetyAlert};
 use crate::error::Result;
 use crate::numeric::require_positive;
+use crate::schedule::local_date;
 
 /// The records the assessment reads.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -181,7 +182,7 @@ fn assess_one(
         LabKind::MpaAuc => assessment.flag = Some(targets.mpa_auc.flag(lab.value)),
         LabKind::Creatinine => {
             assessment.alerts.extend(baseline_mg_per_dl.and_then(|b| creatinine_rise_alert(lab, b)));
-            let draw_date = lab.drawn_at.with_timezone(&time_zone).date_naive();
+            let draw_date = local_date(lab.drawn_at, time_zone);
             match (heights.on_or_before(draw_date), lab.value_in(LabUnit::MilligramsPerDecilitre)) {
                 (Some(height_cm), Some(mg_per_dl)) => {
                     let egfr = egfr_bedside_schwartz(height_cm, mg_per_dl)?;

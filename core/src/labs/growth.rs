@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{compare, serde_text};
+use super::compare;
 use crate::error::{Error, Result};
 use crate::numeric::require_positive;
 
@@ -32,7 +32,6 @@ pub fn egfr_bedside_schwartz(height_cm: f64, creatinine_mg_per_dl: f64) -> Resul
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HeightRecord {
     /// Local date of the measurement.
-    #[serde(with = "serde_text::date")]
     pub date: NaiveDate,
     /// Height in cm.
     pub height_cm: f64,
@@ -118,7 +117,6 @@ pub const MAX_BLOOD_PRESSURE_MMHG: f64 = 300.0;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BloodPressure {
     /// When it was measured.
-    #[serde(with = "serde_text::instant")]
     pub measured_at: DateTime<Utc>,
     /// Systolic pressure, mmHg.
     pub systolic_mmhg: f64,

@@ -8,14 +8,15 @@
 //!   (clinical-rules §2) and blood-pressure records.
 //! - [`alerts`]: the protocol's safety thresholds (clinical-rules §1) as lab alerts.
 //! - [`assess`]: [`assess_labs`], one pass over a patient's labs for the lab screen and reports.
+//! - [`case`]: [`run_labs_case`], the conformance suite `labs` as one typed call.
 //! - [`text`]: the family-facing texts of flags, alerts and prompts (English, Simplified Chinese).
 //!
 //! Engines here are pure: no clock, no I/O, no JSON.
 
 pub mod alerts;
 pub mod assess;
+pub mod case;
 pub mod growth;
-pub(crate) mod serde_text;
 pub mod targets;
 pub mod text;
 pub mod trough;
@@ -27,6 +28,7 @@ use crate::error::{Error, Result};
 use crate::numeric::{require_non_negative, require_positive, TIE_EPSILON};
 
 pub use alerts::{AlertKind, SafetyAlert};
+pub use case::{run_labs_case, LabsCaseOutcome, WeightCheck};
 pub use assess::{assess_labs, AssessmentNote, BaselineSource, LabAssessment, LabHistory, LabPolicy, LabReport};
 pub use growth::{
     egfr_bedside_schwartz, latest_height_cm, recalculate_prompt, BloodPressure, HeightHistory, HeightRecord,
@@ -233,6 +235,13 @@ pub fn convert_value(kind: LabKind, value: f64, from: LabUnit, to: LabUnit) -> O
     }
 }
 
+/// The instant `ms` milliseconds after 1970-01-01T00:00:00Z (UTC epoch ms, the form instants take
+/// in the database and across the FFI); refuses one outside the representable range, naming
+/// `field`. A general helper: the labs, the store and the bindings share it.
+pub fn instant_from_millis(field: &str, ms: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(|| Error::invalid(field, "is not a representable instant"))
+}
+
 /// One laboratory result as reported.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LabResult {
@@ -243,7 +252,6 @@ pub struct LabResult {
     /// The unit of `value`; must be one of `kind`'s [`LabKind::accepted_units`].
     pub unit: LabUnit,
     /// When the sample was drawn.
-    #[serde(with = "serde_text::instant")]
     pub drawn_at: DateTime<Utc>,
     /// The laboratory's upper limit of normal, in `unit`. Needed for the ALT and total bilirubin
     /// alerts (≥ 2 × ULN); without it those alerts cannot be decided and none is raised.

@@ -68,6 +68,17 @@ pub enum TargetPhase {
 }
 
 impl TargetPhase {
+    /// Both phases, in treatment order.
+    pub const ALL: [TargetPhase; 2] = [TargetPhase::Initial, TargetPhase::Maintenance];
+
+    /// The identifier used in files, policy keys and the conformance cases.
+    pub fn id(self) -> &'static str {
+        match self {
+            TargetPhase::Initial => "initial",
+            TargetPhase::Maintenance => "maintenance",
+        }
+    }
+
     /// Parses `initial` or `maintenance`.
     pub fn parse(field: &str, text: &str) -> Result<TargetPhase> {
         match text {

@@ -22,7 +22,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::serde_text;
+use crate::schedule::local_date;
 
 /// The shortest interval between the previous dose and a valid trough draw (clinical-rules §8).
 pub const MIN_HOURS_AFTER_PREVIOUS_DOSE: i64 = 10;
@@ -31,13 +31,10 @@ pub const MIN_HOURS_AFTER_PREVIOUS_DOSE: i64 = 10;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TakenDose {
     /// When it was actually taken.
-    #[serde(with = "serde_text::instant")]
     pub taken_at: DateTime<Utc>,
     /// Local date of the scheduled slot it was logged for.
-    #[serde(with = "serde_text::date")]
     pub slot_date: NaiveDate,
     /// Local time of the scheduled slot it was logged for.
-    #[serde(with = "serde_text::clock_time")]
     pub slot_time: NaiveTime,
 }
 
@@ -96,7 +93,7 @@ impl TroughDoseIndex {
 
     /// Whether a level drawn at `drawn_at` is a trough, reading "that day" in `time_zone`.
     pub fn validity(&self, drawn_at: DateTime<Utc>, time_zone: Tz) -> TroughValidity {
-        let draw_date = drawn_at.with_timezone(&time_zone).date_naive();
+        let draw_date = local_date(drawn_at, time_zone);
         if self.morning.get(&draw_date).is_some_and(|&(_, taken_at)| taken_at < drawn_at) {
             return TroughValidity::AfterMorningDose;
         }

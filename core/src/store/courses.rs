@@ -1,24 +1,940 @@
-//! Steroid courses: versioned plans whose calendars drive steroid doses and reminders.
+//! Steroid courses: versioned plans whose calendars drive steroid doses and reminders
+//! (clinical-rules §4 and §7).
+//!
+//! A course has a stable key (`p<patient>_c<n>`, the `course-<key>` medication id of its doses
+//! and reminders) and numbered versions: every change stores a new version and the old ones stay
+//! readable. Each version keeps the [`CoursePlan`] as it was built on the patient's weight and
+//! height at the course start (clinical-rules §2: the latest on or before that day).
+//!
+//! The calendar of a stored course ([`Store::course_calendar`]) follows three rules of the
+//! diary on top of the taper engine:
+//! - an `until_remission` phase ends on the day remission is confirmed: the date the care team
+//!   entered, otherwise the relapse engine's first remission (clinical-rules §6: the third
+//!   consecutive remission-level day) over the stored urine readings from that phase's first
+//!   day, walked from state relapse (the course treats a relapse). Until then the calendar is
+//!   provisional: the daily dose continues through a chosen date;
+//! - one steroid course at a time: a course stops the day before the patient's next course
+//!   starts (the care team starts a new course at a relapse; two calendars must never both
+//!   schedule steroid doses);
+//! - the day's tablets are split across the course's dosing times as evenly as possible, the
+//!   earlier times taking the extra half or whole tablet (usually there is one time, 08:00).
 
-use chrono::{NaiveDate, NaiveTime};
-use rusqlite::{params, Connection, OptionalExtension};
+use chrono::{Days, NaiveDate, NaiveTime};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
 
-use super::patients::not_found;
+use super::patients::{format_time, latest_on_or_before, not_found, stored_date};
+use super::{now_ms, Store};
+use crate::dates::{format_date, parse_clock_time};
+use crate::drug::Drug;
 use crate::error::{Error, Result};
+use crate::model::{require_text, EpochMillis, Measurement};
+use crate::numeric::{clean, steps_to_amount};
+use crate::protein::{DipstickGrade, UpcrUnit, UrineMeasurement, UrineReading};
+use crate::relapse::{assess, DiseaseState, RelapseInput};
+use crate::taper::{
+    build_provisional_calendar, stamp_protocol, CoursePlan, CourseTemplate, Phase, PhaseLength, StampStart, TabletSpec,
+    Tablets, TaperCalendar, TaperDay, MAX_COURSE_DAYS,
+};
 
-/// Refuses a steroid dose for a slot that the latest version of the course does not schedule.
-/// (The course engine's calendar decides; until courses are stored, every course is unknown.)
-pub(super) fn require_course_slot(conn: &Connection, course_key: &str, _date: NaiveDate, time: NaiveTime) -> Result<()> {
-    let times: Option<String> = conn
-        .query_row(
-            "SELECT times FROM steroid_course WHERE course_key = ?1 ORDER BY version DESC LIMIT 1",
-            params![course_key],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let times = times.ok_or_else(|| not_found("steroid course", course_key))?;
-    if !times.split(',').any(|t| t == time.format("%H:%M").to_string()) {
+/// The most dosing times a course may have in a day.
+pub const MAX_COURSE_TIMES: usize = 4;
+
+/// A steroid course as the care team enters it: a new course, or a new version of one.
+///
+/// The phases come from exactly one source: `phases` (explicit), `template`
+/// `kdigo2025_relapse` or `kdigo2025_initial` (its phases, clinical-rules §4), or template
+/// `stamp_protocol` with the care team's `stamp` choices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewCourse {
+    /// Prednisolone or prednisone.
+    pub drug: Drug,
+    /// The template the phases come from, if any.
+    pub template: Option<CourseTemplate>,
+    /// Explicit phases; empty when a template gives them.
+    pub phases: Vec<Phase>,
+    /// The care team's STAMP choices; only with template `stamp_protocol`.
+    pub stamp: Option<StampStart>,
+    /// First day of the course.
+    pub start: NaiveDate,
+    /// The tablets given (5 mg, halves allowed, by default).
+    pub tablets: TabletSpec,
+    /// Local dosing times (usually one, 08:00); one to [`MAX_COURSE_TIMES`], no repeats.
+    pub times: Vec<NaiveTime>,
+    /// The day remission was confirmed, when the care team enters it; it overrides the date the
+    /// relapse engine finds in the urine readings.
+    pub remission_confirmed: Option<NaiveDate>,
+    /// Who entered or changed the course (a clinician's name or role).
+    pub changed_by: String,
+    /// Why; required for a new version.
+    pub reason: Option<String>,
+}
+
+/// One stored version of a steroid course.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CourseVersion {
+    /// Patient row id.
+    pub patient_id: i64,
+    /// The course's stable key, the same in every version.
+    pub course_key: String,
+    /// Version number, from 1.
+    pub version: i64,
+    /// Prednisolone or prednisone.
+    pub drug: Drug,
+    /// The template the phases came from, if any.
+    pub template: Option<CourseTemplate>,
+    /// The plan with its phases, on the weight and height at the start.
+    pub plan: CoursePlan,
+    /// Local dosing times.
+    pub times: Vec<NaiveTime>,
+    /// The remission date the care team entered, if any.
+    pub remission_confirmed: Option<NaiveDate>,
+    /// Who stored this version.
+    pub changed_by: String,
+    /// Why this version was stored.
+    pub reason: Option<String>,
+    /// When this version was stored, UTC epoch ms.
+    pub recorded_at_ms: EpochMillis,
+}
+
+impl CourseVersion {
+    /// The medication id of the course's doses and reminders: `course-<key>`.
+    pub fn medication_id(&self) -> String {
+        format!("course-{}", self.course_key)
+    }
+}
+
+/// Where a course's remission date came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemissionSource {
+    /// The care team entered it with the course.
+    CareTeam,
+    /// The relapse engine found it in the urine readings (clinical-rules §6).
+    UrineReadings,
+}
+
+/// One dose of a course calendar: a dosing time on a dosing day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CourseSlot {
+    /// Local date.
+    pub date: NaiveDate,
+    /// Local time.
+    pub time: NaiveTime,
+    /// mg to give at this time.
+    pub mg: f64,
+    /// The tablets that make up `mg`.
+    pub tablets: Tablets,
+    /// Index of the plan's phase the date belongs to.
+    pub phase: u32,
+}
+
+/// A stored course version with its calendar as the diary uses it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CourseCalendar {
+    /// The version the calendar was built from.
+    pub course: CourseVersion,
+    /// The calendar: provisional through the date asked for while an until-remission phase has
+    /// no remission date, and ending the day before the patient's next course starts.
+    pub calendar: TaperCalendar,
+    /// The remission date that ended the until-remission phase, if known.
+    pub remission_confirmed: Option<NaiveDate>,
+    /// Where that date came from.
+    pub remission_source: Option<RemissionSource>,
+    /// The start of the patient's next course, when it stopped this one early.
+    pub stopped_from: Option<NaiveDate>,
+}
+
+impl CourseCalendar {
+    /// The doses of the calendar: every dosing time of every day with mg > 0, in date and time
+    /// order. A day's tablet steps are split across the times as evenly as possible, the
+    /// earlier times taking the extra step; a time left with 0 mg is not a dose.
+    pub fn slots(&self) -> Vec<CourseSlot> {
+        self.calendar.days.iter().flat_map(|day| day_slots(day, &self.course.times, self.course.plan.tablets)).collect()
+    }
+
+    /// The doses of one date.
+    pub fn slots_on(&self, date: NaiveDate) -> Vec<CourseSlot> {
+        self.calendar
+            .days
+            .iter()
+            .filter(|day| day.date == date)
+            .flat_map(|day| day_slots(day, &self.course.times, self.course.plan.tablets))
+            .collect()
+    }
+}
+
+/// Splits a day's dose across the dosing times (times in the course's order, sorted).
+fn day_slots(day: &TaperDay, times: &[NaiveTime], tablets: TabletSpec) -> Vec<CourseSlot> {
+    let step = tablets.step_mg();
+    if day.mg <= 0.0 || times.is_empty() || step <= 0.0 {
+        return Vec::new();
+    }
+    let steps = (day.mg / step).round() as u64;
+    let count = times.len() as u64;
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    sorted
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, time)| {
+            let share = steps / count + u64::from((i as u64) < steps % count);
+            (share > 0).then(|| CourseSlot {
+                date: day.date,
+                time,
+                mg: steps_to_amount(share, step),
+                tablets: tablets_for(share, tablets.allow_half),
+                phase: day.phase,
+            })
+        })
+        .collect()
+}
+
+/// Whole and half tablets for a number of tablet steps (as the taper engine splits a day).
+fn tablets_for(steps: u64, allow_half: bool) -> Tablets {
+    if allow_half {
+        Tablets { whole: steps / 2, halves: steps % 2 }
+    } else {
+        Tablets { whole: steps, halves: 0 }
+    }
+}
+
+impl Store {
+    /// Stores a new steroid course (version 1) for a patient, built on the latest weight (and
+    /// height) on or before its start (clinical-rules §2 and §4). The key is generated:
+    /// `p<patient id>_c<n>`. The plan is checked by building its calendar first, so a refused
+    /// course stores nothing.
+    pub fn create_course(&mut self, patient_id: i64, new: &NewCourse) -> Result<CourseVersion> {
+        validate_course(new)?;
+        if let Some(reason) = &new.reason {
+            require_text("reason", reason, 500)?;
+        }
+        self.patient(patient_id)?;
+        let history = self.measurements(patient_id)?;
+        self.write(|tx| {
+            let course_key = next_course_key(tx, patient_id)?;
+            insert_version(tx, patient_id, &course_key, 1, new, &history)
+        })
+    }
+
+    /// Stores a new version of a course; every earlier version stays readable. `based_on_version`
+    /// must be the latest version (a change made on an outdated screen, or sent twice, is a
+    /// conflict). A reason is required.
+    pub fn revise_course(&mut self, course_key: &str, based_on_version: i64, new: &NewCourse) -> Result<CourseVersion> {
+        validate_course(new)?;
+        require_text("reason", new.reason.as_deref().unwrap_or(""), 500)?;
+        let patient_id = self.course(course_key, None)?.patient_id;
+        let history = self.measurements(patient_id)?;
+        self.write(|tx| {
+            let latest = latest_version(tx, course_key)?;
+            if latest.version != based_on_version {
+                return Err(Error::Conflict(format!(
+                    "the course has changed since version {based_on_version}; its latest version is {}",
+                    latest.version
+                )));
+            }
+            insert_version(tx, latest.patient_id, course_key, latest.version + 1, new, &history)
+        })
+    }
+
+    /// A course's latest version, or the version asked for.
+    pub fn course(&self, course_key: &str, version: Option<i64>) -> Result<CourseVersion> {
+        match version {
+            None => latest_version(self.reader(), course_key),
+            Some(v) => self
+                .reader()
+                .query_row(
+                    &format!("{COURSE_SELECT} WHERE course_key = ?1 AND version = ?2"),
+                    params![course_key, v],
+                    course_from_row,
+                )
+                .optional()?
+                .ok_or_else(|| not_found("steroid course version", format!("{course_key} v{v}")))?,
+        }
+    }
+
+    /// Every version of a course, oldest first.
+    pub fn course_versions(&self, course_key: &str) -> Result<Vec<CourseVersion>> {
+        let mut stmt = self.reader().prepare(&format!("{COURSE_SELECT} WHERE course_key = ?1 ORDER BY version"))?;
+        let versions: Vec<CourseVersion> =
+            stmt.query_map([course_key], course_from_row)?.map(|r| r?).collect::<Result<_>>()?;
+        if versions.is_empty() {
+            return Err(not_found("steroid course", course_key));
+        }
+        Ok(versions)
+    }
+
+    /// The latest version of each of a patient's courses, in the order they were created.
+    pub fn courses(&self, patient_id: i64) -> Result<Vec<CourseVersion>> {
+        latest_versions(self.reader(), patient_id)
+    }
+
+    /// The calendar of a course version (the latest when `version` is `None`), provisional through
+    /// `through` while its until-remission phase has no remission date (see the module doc).
+    pub fn course_calendar(
+        &self,
+        course_key: &str,
+        version: Option<i64>,
+        through: NaiveDate,
+    ) -> Result<CourseCalendar> {
+        let course = self.course(course_key, version)?;
+        calendar_of(self.reader(), course, through)
+    }
+
+    /// The latest weight and height recorded on or before `date` (clinical-rules §2), each
+    /// `None` when there is none.
+    pub fn weight_and_height_on(&self, patient_id: i64, date: NaiveDate) -> Result<(Option<f64>, Option<f64>)> {
+        let history = self.measurements(patient_id)?;
+        Ok((latest_on_or_before(&history, date, |m| m.weight_kg), latest_on_or_before(&history, date, |m| m.height_cm)))
+    }
+
+    /// The calendars of the latest version of each of a patient's courses, in creation order.
+    pub fn course_calendars(&self, patient_id: i64, through: NaiveDate) -> Result<Vec<CourseCalendar>> {
+        let conn = self.reader();
+        latest_versions(conn, patient_id)?.into_iter().map(|course| calendar_of(conn, course, through)).collect()
+    }
+}
+
+/// Refuses a steroid dose for a slot that the latest version of the course does not schedule: the
+/// time must be one of the course's times and the date a dosing day of its calendar at that time
+/// (provisional through the slot's date while remission is not confirmed).
+pub(super) fn require_course_slot(conn: &Connection, course_key: &str, date: NaiveDate, time: NaiveTime) -> Result<()> {
+    let course = latest_version(conn, course_key)?;
+    if !course.times.contains(&time) {
         return Err(Error::invalid("slot_time", "is not one of the course's dosing times"));
     }
+    let calendar = calendar_of(conn, course, date)?;
+    if !calendar.slots_on(date).iter().any(|slot| slot.time == time) {
+        return Err(Error::invalid("slot_date", "is not a dosing day of the course's calendar"));
+    }
     Ok(())
+}
+
+/// Checks what can be checked without the store: the drug, the dosing times and the author.
+fn validate_course(new: &NewCourse) -> Result<()> {
+    if !new.drug.is_steroid() {
+        return Err(Error::invalid("drug", "a steroid course is prednisolone or prednisone"));
+    }
+    if new.times.is_empty() || new.times.len() > MAX_COURSE_TIMES {
+        return Err(Error::invalid("times", format!("give between one and {MAX_COURSE_TIMES} dosing times")));
+    }
+    let mut sorted = new.times.clone();
+    sorted.sort();
+    sorted.dedup();
+    if sorted.len() != new.times.len() {
+        return Err(Error::invalid("times", "must not repeat a time"));
+    }
+    require_text("changed_by", &new.changed_by, 100)
+}
+
+/// The phases of a course from its one source (clinical-rules §4): explicit `phases`, or a
+/// `kdigo2025_relapse` / `kdigo2025_initial` template's phases, or the `stamp_protocol` template
+/// with the care team's `stamp` choices on `weight_kg` and `tablets`. Refuses a template with
+/// phases (`template`), neither (`phases`), `stamp_protocol` without choices and choices without
+/// it (`stamp`).
+pub fn course_phases(
+    template: Option<CourseTemplate>,
+    phases: &[Phase],
+    stamp: Option<&StampStart>,
+    weight_kg: f64,
+    tablets: &TabletSpec,
+) -> Result<Vec<Phase>> {
+    match (template, !phases.is_empty(), stamp) {
+        (Some(_), true, _) => Err(Error::invalid("template", "give either template or phases, not both")),
+        (Some(CourseTemplate::StampProtocol), false, Some(stamp)) => stamp_protocol(stamp, weight_kg, tablets),
+        (Some(CourseTemplate::StampProtocol), false, None) => Err(Error::invalid(
+            "stamp",
+            "the stamp_protocol template needs the care team's starting dose, step and interval",
+        )),
+        (_, _, Some(_)) => Err(Error::invalid("stamp", "belongs to the stamp_protocol template only")),
+        (Some(template), false, None) => template.phases(),
+        (None, true, None) => Ok(phases.to_vec()),
+        (None, false, None) => Err(Error::invalid("phases", "give a template or a list of phases")),
+    }
+}
+
+/// Builds, checks and inserts one version (inside the caller's write transaction), on the
+/// patient's measurement `history`.
+fn insert_version(
+    conn: &Connection,
+    patient_id: i64,
+    course_key: &str,
+    version: i64,
+    new: &NewCourse,
+    history: &[Measurement],
+) -> Result<CourseVersion> {
+    let weight_kg = latest_on_or_before(history, new.start, |m| m.weight_kg)
+        .ok_or_else(|| Error::invalid("weight_kg", "record a weight on or before the course's start date first"))?;
+    let height_cm = latest_on_or_before(history, new.start, |m| m.height_cm);
+    let phases = course_phases(new.template, &new.phases, new.stamp.as_ref(), weight_kg, &new.tablets)?;
+    if height_cm.is_none() && phases.iter().any(|p| matches!(p.dose, Some(crate::taper::DoseBasis::MgPerM2(_)))) {
+        return Err(Error::invalid("height_cm", "a mg/m² phase needs a height on or before the course's start date"));
+    }
+    let plan = CoursePlan { start: new.start, weight_kg, height_cm, tablets: new.tablets, phases };
+    // Builds the calendar once to refuse a plan the engine refuses (every phase is checked).
+    build_provisional_calendar(&plan, new.remission_confirmed, new.start)?;
+    let plan_json =
+        serde_json::to_string(&plan).map_err(|_| Error::invalid("phases", "the plan could not be stored"))?;
+    let recorded_at_ms = now_ms();
+    let reason = new.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    conn.execute(
+        "INSERT INTO steroid_course (patient_id, course_key, version, drug, template, plan_json, times,
+            remission_confirmed, changed_by, reason, recorded_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            patient_id,
+            course_key,
+            version,
+            new.drug.id(),
+            new.template.map(CourseTemplate::id),
+            plan_json,
+            join_times(&new.times),
+            new.remission_confirmed.map(format_date),
+            new.changed_by,
+            reason,
+            recorded_at_ms
+        ],
+    )?;
+    let mut times = new.times.clone();
+    times.sort();
+    Ok(CourseVersion {
+        patient_id,
+        course_key: course_key.to_string(),
+        version,
+        drug: new.drug,
+        template: new.template,
+        plan,
+        times,
+        remission_confirmed: new.remission_confirmed,
+        changed_by: new.changed_by.clone(),
+        reason: reason.map(str::to_string),
+        recorded_at_ms,
+    })
+}
+
+/// `p<patient>_c<n>` with n one more than the patient's courses so far (the key stays a valid
+/// `course-<key>` medication id: ASCII letters, digits and underscores).
+fn next_course_key(conn: &Connection, patient_id: i64) -> Result<String> {
+    let count: i64 = conn.query_row(
+        "SELECT count(DISTINCT course_key) FROM steroid_course WHERE patient_id = ?1",
+        [patient_id],
+        |r| r.get(0),
+    )?;
+    // A key is never reused: skip any that exists (there is none unless rows were removed).
+    for n in count + 1..count + 1000 {
+        let key = format!("p{patient_id}_c{n}");
+        let taken: Option<i64> = conn
+            .query_row("SELECT 1 FROM steroid_course WHERE course_key = ?1 LIMIT 1", [&key], |r| r.get(0))
+            .optional()?;
+        if taken.is_none() {
+            return Ok(key);
+        }
+    }
+    Err(Error::Conflict("no free course key".into()))
+}
+
+const COURSE_SELECT: &str =
+    "SELECT patient_id, course_key, version, drug, template, plan_json, times, remission_confirmed,
+    changed_by, reason, recorded_at_ms FROM steroid_course";
+
+fn latest_version(conn: &Connection, course_key: &str) -> Result<CourseVersion> {
+    conn.query_row(
+        &format!("{COURSE_SELECT} WHERE course_key = ?1 ORDER BY version DESC LIMIT 1"),
+        [course_key],
+        course_from_row,
+    )
+    .optional()?
+    .ok_or_else(|| not_found("steroid course", course_key))?
+}
+
+/// The latest version of each course of a patient, in the order the courses were created.
+fn latest_versions(conn: &Connection, patient_id: i64) -> Result<Vec<CourseVersion>> {
+    let mut stmt = conn.prepare(&format!(
+        "{COURSE_SELECT} s WHERE patient_id = ?1
+           AND version = (SELECT max(version) FROM steroid_course v WHERE v.course_key = s.course_key)
+         ORDER BY (SELECT min(id) FROM steroid_course f WHERE f.course_key = s.course_key)"
+    ))?;
+    let rows = stmt.query_map([patient_id], course_from_row)?;
+    rows.map(|r| r?).collect()
+}
+
+fn course_from_row(r: &Row) -> rusqlite::Result<Result<CourseVersion>> {
+    let patient_id: i64 = r.get(0)?;
+    let course_key: String = r.get(1)?;
+    let version: i64 = r.get(2)?;
+    let drug: String = r.get(3)?;
+    let template: Option<String> = r.get(4)?;
+    let plan_json: String = r.get(5)?;
+    let times: String = r.get(6)?;
+    let remission: Option<String> = r.get(7)?;
+    let changed_by: String = r.get(8)?;
+    let reason: Option<String> = r.get(9)?;
+    let recorded_at_ms: i64 = r.get(10)?;
+    Ok((|| {
+        let plan: CoursePlan = serde_json::from_str(&plan_json)
+            .map_err(|_| Error::invalid("plan_json", "the stored plan is not readable"))?;
+        let mut times = times.split(',').map(|t| parse_clock_time("times", t)).collect::<Result<Vec<_>>>()?;
+        times.sort();
+        Ok(CourseVersion {
+            patient_id,
+            course_key,
+            version,
+            drug: Drug::parse("drug", &drug)?,
+            template: template.as_deref().map(|t| CourseTemplate::parse("template", t)).transpose()?,
+            plan,
+            times,
+            remission_confirmed: remission.as_deref().map(stored_date).transpose()?,
+            changed_by,
+            reason,
+            recorded_at_ms,
+        })
+    })())
+}
+
+fn join_times(times: &[NaiveTime]) -> String {
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    sorted.iter().map(|t| format_time(*t)).collect::<Vec<_>>().join(",")
+}
+
+/// The calendar of one course version (see the module doc for the rules).
+fn calendar_of(conn: &Connection, course: CourseVersion, through: NaiveDate) -> Result<CourseCalendar> {
+    let plan = &course.plan;
+    // A provisional calendar never runs longer than the engine accepts.
+    let last_allowed = plan.start.checked_add_days(Days::new(u64::from(MAX_COURSE_DAYS) - 1)).unwrap_or(plan.start);
+    let through = through.min(last_allowed);
+    // Without an until-remission phase a remission date plays no part.
+    let (remission_confirmed, remission_source) = match (until_remission_start(plan)?, course.remission_confirmed) {
+        (None, _) => (None, None),
+        (Some(_), Some(date)) => (Some(date), Some(RemissionSource::CareTeam)),
+        (Some(phase_start), None) => match remission_from_readings(conn, course.patient_id, phase_start)? {
+            Some(date) => (Some(date), Some(RemissionSource::UrineReadings)),
+            None => (None, None),
+        },
+    };
+    let mut calendar = build_provisional_calendar(plan, remission_confirmed, through)?;
+    let stopped_from =
+        next_course_start(conn, &course)?.filter(|next| calendar.days.last().is_some_and(|d| d.date >= *next));
+    if let Some(next) = stopped_from {
+        calendar.days.retain(|day| day.date < next);
+        calendar = recount(calendar);
+    }
+    Ok(CourseCalendar { course, calendar, remission_confirmed, remission_source, stopped_from })
+}
+
+/// The first day of the plan's first until-remission phase, if it has one.
+fn until_remission_start(plan: &CoursePlan) -> Result<Option<NaiveDate>> {
+    if !plan.phases.iter().any(|p| p.length == PhaseLength::UntilRemission) {
+        return Ok(None);
+    }
+    // Provisional through the start, the calendar ends on that phase's first day.
+    let probe = build_provisional_calendar(plan, None, plan.start)?;
+    Ok(probe.days.last().map(|d| d.date))
+}
+
+/// The first remission the relapse engine confirms (clinical-rules §6: three consecutive
+/// remission-level days, confirmed on the third) in the patient's stored urine readings dated on
+/// or after `from`, walking from state relapse: the course was started for a relapse.
+fn remission_from_readings(conn: &Connection, patient_id: i64, from: NaiveDate) -> Result<Option<NaiveDate>> {
+    let readings = readings_from(conn, patient_id, from)?;
+    if readings.is_empty() {
+        return Ok(None);
+    }
+    let input = RelapseInput { initial_state: DiseaseState::Relapse, readings, ..RelapseInput::default() };
+    Ok(assess(&input)?.remissions.first().map(|r| r.confirmed))
+}
+
+/// The patient's current (not retracted) urine readings dated on or after `from`.
+fn readings_from(conn: &Connection, patient_id: i64, from: NaiveDate) -> Result<Vec<UrineReading>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT taken_on, dipstick, upcr, upcr_unit, first_morning FROM urine_reading
+         WHERE patient_id = ?1 AND retracted = 0 AND taken_on >= ?2",
+    )?;
+    let rows = stmt.query_map(params![patient_id, format_date(from)], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, Option<f64>>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, bool>(4)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (taken_on, dipstick, upcr, unit, first_morning) = row?;
+        let measurement = UrineMeasurement::from_parts(
+            "urine_reading",
+            dipstick.as_deref().map(|g| DipstickGrade::parse("dipstick", g)).transpose()?,
+            upcr,
+            unit.as_deref().map(|u| UpcrUnit::parse("upcr_unit", u)).transpose()?,
+        )?;
+        Ok(UrineReading { date: stored_date(&taken_on)?, measurement, first_morning })
+    })
+    .collect()
+}
+
+/// The start of the patient's next course after this one (latest versions; the same start date
+/// counts as next when that course was created later).
+fn next_course_start(conn: &Connection, course: &CourseVersion) -> Result<Option<NaiveDate>> {
+    let others = latest_versions(conn, course.patient_id)?;
+    let position = others.iter().position(|c| c.course_key == course.course_key);
+    let start = course.plan.start;
+    Ok(others
+        .iter()
+        .enumerate()
+        .filter(|(i, other)| {
+            other.course_key != course.course_key
+                && (other.plan.start > start || (other.plan.start == start && position.is_some_and(|p| *i > p)))
+        })
+        .map(|(_, other)| other.plan.start)
+        .min())
+}
+
+/// Recomputes a calendar's totals after days were removed.
+fn recount(calendar: TaperCalendar) -> TaperCalendar {
+    let dosed: Vec<NaiveDate> = calendar.dosing_dates();
+    TaperCalendar {
+        total_mg: clean(calendar.days.iter().map(|d| d.mg).sum()),
+        dosing_days: u32::try_from(dosed.len()).unwrap_or(u32::MAX),
+        first_dosing_day: dosed.first().copied(),
+        last_dosing_day: dosed.last().copied(),
+        ..calendar
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DoseOutcome, MedicationId, NewDoseLog};
+    use crate::store::tests::seeded;
+    use crate::store::urine::NewUrineReading;
+    use crate::taper::{DoseBasis, Frequency};
+
+    fn date(s: &str) -> NaiveDate {
+        crate::dates::parse_date("d", s).unwrap()
+    }
+
+    fn time(s: &str) -> NaiveTime {
+        parse_clock_time("t", s).unwrap()
+    }
+
+    /// A KDIGO 2025 relapse course from `start`, at 08:00.
+    fn relapse_course(start: &str) -> NewCourse {
+        NewCourse {
+            drug: Drug::Prednisolone,
+            template: Some(CourseTemplate::Kdigo2025Relapse),
+            phases: Vec::new(),
+            stamp: None,
+            start: date(start),
+            tablets: TabletSpec::default(),
+            times: vec![time("08:00")],
+            remission_confirmed: None,
+            changed_by: "Dr. Nephrologist".into(),
+            reason: None,
+        }
+    }
+
+    fn fixed(mg: f64, frequency: Frequency, days: u32) -> Phase {
+        Phase { dose: Some(DoseBasis::Mg(mg)), max_mg: None, frequency, length: PhaseLength::Days(days) }
+    }
+
+    fn steroid_dose(client_id: &str, key: &str, day: &str, at: &str) -> NewDoseLog {
+        NewDoseLog {
+            client_id: client_id.into(),
+            medication: MedicationId::Course(key.into()),
+            slot_date: date(day),
+            slot_time: time(at),
+            outcome: DoseOutcome::Taken,
+            actual_at_ms: 1_750_000_000_000,
+            logged_by: "mother".into(),
+        }
+    }
+
+    /// Logs a first-morning dipstick reading at 07:00 Shanghai time on `day`.
+    fn dipstick(store: &mut Store, patient_id: i64, day: &str, grade: DipstickGrade) {
+        let taken_at = crate::schedule::slot_instant(date(day), time("07:00"), chrono_tz::Asia::Shanghai);
+        store
+            .log_urine_reading(&NewUrineReading {
+                client_id: format!("urine-{day}"),
+                patient_id,
+                measurement: UrineMeasurement::Dipstick(grade),
+                taken_at_ms: taken_at.timestamp_millis(),
+                taken_on: None,
+                first_morning: true,
+                note: None,
+                logged_by: "mother".into(),
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn a_course_is_built_on_the_weight_and_height_at_its_start() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (patient, _) = seeded(&mut store);
+        // A later measurement does not count for a course that starts before it.
+        let later =
+            Measurement { id: 0, measured_on: date("2025-07-01"), weight_kg: Some(30.0), height_cm: Some(130.0) };
+        store.add_measurement(patient.id, &later).unwrap();
+        let course = store.create_course(patient.id, &relapse_course("2025-06-10")).unwrap();
+        assert_eq!(course.course_key, format!("p{}_c1", patient.id));
+        assert_eq!(course.version, 1);
+        assert_eq!((course.plan.weight_kg, course.plan.height_cm), (20.0, Some(115.0)));
+        assert_eq!(course.plan.phases, CourseTemplate::Kdigo2025Relapse.phases().unwrap());
+        assert_eq!(store.course(&course.course_key, None).unwrap(), course);
+        // The key is a valid medication id.
+        assert!(MedicationId::parse("m", &course.medication_id()).is_ok());
+        let second = store.create_course(patient.id, &relapse_course("2025-07-10")).unwrap();
+        assert_eq!(second.course_key, format!("p{}_c2", patient.id));
+        assert_eq!(second.plan.weight_kg, 30.0);
+        let keys: Vec<String> = store.courses(patient.id).unwrap().into_iter().map(|c| c.course_key).collect();
+        assert_eq!(keys, vec![course.course_key, second.course_key]);
+    }
+
+    #[test]
+    fn a_revision_is_a_new_version_and_the_old_one_stays_readable() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (patient, _) = seeded(&mut store);
+        let first = store.create_course(patient.id, &relapse_course("2025-06-10")).unwrap();
+        let key = first.course_key.clone();
+        let unexplained = store.revise_course(&key, 1, &relapse_course("2025-06-11")).unwrap_err();
+        assert!(unexplained.to_string().contains("reason"), "{unexplained}");
+        let change = NewCourse {
+            template: None,
+            phases: vec![fixed(20.0, Frequency::Daily, 3)],
+            reason: Some("lower dose".into()),
+            ..relapse_course("2025-06-10")
+        };
+        let second = store.revise_course(&key, 1, &change).unwrap();
+        assert_eq!((second.version, second.template, second.reason.as_deref()), (2, None, Some("lower dose")));
+        // Sent again (or from an outdated screen): a conflict, nothing stored.
+        assert!(matches!(store.revise_course(&key, 1, &change), Err(Error::Conflict(_))));
+        assert_eq!(store.course_versions(&key).unwrap(), vec![first.clone(), second.clone()]);
+        assert_eq!(store.course(&key, Some(1)).unwrap(), first);
+        assert_eq!(store.course(&key, None).unwrap(), second);
+        assert_eq!(store.courses(patient.id).unwrap(), vec![second]);
+        // The old version's calendar is still built from its own plan.
+        let old = store.course_calendar(&key, Some(1), date("2025-06-12")).unwrap();
+        assert!(old.calendar.provisional);
+        assert_eq!(old.calendar.days.len(), 3);
+        let new = store.course_calendar(&key, None, date("2025-06-12")).unwrap();
+        assert_eq!(new.calendar.total_mg, 60.0);
+        assert!(matches!(store.course(&key, Some(3)), Err(Error::NotFound { .. })));
+        assert!(matches!(store.course_versions("nope"), Err(Error::NotFound { .. })));
+    }
+
+    #[test]
+    fn bad_courses_are_refused_with_their_field_and_store_nothing() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (patient, _) = seeded(&mut store);
+        let cases: Vec<(NewCourse, &str)> = vec![
+            (NewCourse { drug: Drug::Tacrolimus, ..relapse_course("2025-06-10") }, "drug"),
+            (NewCourse { times: vec![], ..relapse_course("2025-06-10") }, "times"),
+            (NewCourse { times: vec![time("08:00"), time("08:00")], ..relapse_course("2025-06-10") }, "times"),
+            (NewCourse { changed_by: " ".into(), ..relapse_course("2025-06-10") }, "changed_by"),
+            (NewCourse { phases: vec![fixed(20.0, Frequency::Daily, 3)], ..relapse_course("2025-06-10") }, "template"),
+            (NewCourse { template: None, ..relapse_course("2025-06-10") }, "phases"),
+            (NewCourse { template: Some(CourseTemplate::StampProtocol), ..relapse_course("2025-06-10") }, "stamp"),
+            // No weight on or before the start.
+            (relapse_course("2025-05-01"), "weight_kg"),
+            (
+                NewCourse { remission_confirmed: Some(date("2025-06-09")), ..relapse_course("2025-06-10") },
+                "remission_confirmed",
+            ),
+            (
+                NewCourse {
+                    template: None,
+                    phases: vec![Phase { max_mg: Some(-1.0), ..fixed(20.0, Frequency::Daily, 3) }],
+                    ..relapse_course("2025-06-10")
+                },
+                "phases[0].max_mg",
+            ),
+            (
+                NewCourse {
+                    template: None,
+                    phases: vec![fixed(20.0, Frequency::Daily, 0)],
+                    ..relapse_course("2025-06-10")
+                },
+                "phases[0].days",
+            ),
+        ];
+        for (course, field) in cases {
+            let err = store.create_course(patient.id, &course).unwrap_err();
+            assert!(matches!(err, Error::Invalid { .. }), "{err}");
+            assert!(err.to_string().contains(field), "{err} should name {field}");
+        }
+        assert!(matches!(store.create_course(999, &relapse_course("2025-06-10")), Err(Error::NotFound { .. })));
+        assert!(store.courses(patient.id).unwrap().is_empty(), "a refused course stores nothing");
+        // mg/m² needs a height on or before the start.
+        let other = store.create_patient(&crate::store::tests::sample_patient()).unwrap();
+        let m = Measurement { id: 0, measured_on: date("2025-06-01"), weight_kg: Some(20.0), height_cm: None };
+        store.add_measurement(other.id, &m).unwrap();
+        let err = store.create_course(other.id, &relapse_course("2025-06-10")).unwrap_err();
+        assert!(err.to_string().contains("height_cm"), "{err}");
+    }
+
+    #[test]
+    fn a_stamp_course_takes_the_care_teams_choices_on_the_start_weight() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (patient, _) = seeded(&mut store);
+        let stamp =
+            StampStart { mg_per_kg: 1.5, frequency: Frequency::AlternateDay, days: 4, step_mg: 10.0, every_days: 2 };
+        let course = NewCourse {
+            template: Some(CourseTemplate::StampProtocol),
+            stamp: Some(stamp),
+            ..relapse_course("2025-06-10")
+        };
+        let stored = store.create_course(patient.id, &course).unwrap();
+        assert_eq!(stored.template, Some(CourseTemplate::StampProtocol));
+        let calendar = store.course_calendar(&stored.course_key, None, date("2025-06-10")).unwrap().calendar;
+        // 1.5 × 20 = 30 mg on days 0 and 2, then 25, 15, 5 on alternate days.
+        let mg: Vec<f64> = calendar.days.iter().map(|d| d.mg).collect();
+        assert_eq!(mg, vec![30.0, 0.0, 30.0, 0.0, 25.0, 0.0, 15.0, 0.0, 5.0, 0.0]);
+        let kdigo_with_stamp = NewCourse { stamp: Some(stamp), ..relapse_course("2025-06-10") };
+        assert!(store.create_course(patient.id, &kdigo_with_stamp).unwrap_err().to_string().contains("stamp"));
+    }
+
+    #[test]
+    fn a_steroid_dose_is_valid_only_at_a_dosing_time_of_a_dosing_day() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (patient, _) = seeded(&mut store);
+        let course = NewCourse {
+            template: None,
+            phases: vec![fixed(10.0, Frequency::AlternateDay, 4)],
+            ..relapse_course("2025-06-10")
+        };
+        let key = store.create_course(patient.id, &course).unwrap().course_key;
+        store.log_dose(&steroid_dose("s1", &key, "2025-06-10", "08:00")).unwrap();
+        store.log_dose(&steroid_dose("s2", &key, "2025-06-12", "08:00")).unwrap();
+        let off_day = store.log_dose(&steroid_dose("s3", &key, "2025-06-11", "08:00")).unwrap_err();
+        assert!(off_day.to_string().contains("slot_date"), "{off_day}");
+        let before = store.log_dose(&steroid_dose("s4", &key, "2025-06-08", "08:00")).unwrap_err();
+        assert!(before.to_string().contains("slot_date"), "{before}");
+        let after = store.log_dose(&steroid_dose("s5", &key, "2025-06-14", "08:00")).unwrap_err();
+        assert!(after.to_string().contains("slot_date"), "{after}");
+        let wrong_time = store.log_dose(&steroid_dose("s6", &key, "2025-06-12", "20:00")).unwrap_err();
+        assert!(wrong_time.to_string().contains("slot_time"), "{wrong_time}");
+        assert!(matches!(
+            store.log_dose(&steroid_dose("s7", "p9_c9", "2025-06-12", "08:00")),
+            Err(Error::NotFound { .. })
+        ));
+        let logs = store.dose_logs(patient.id, date("2025-06-01"), date("2025-06-30")).unwrap();
+        assert_eq!(logs.len(), 2);
+    }
+
+    #[test]
+    fn until_remission_continues_until_the_readings_confirm_remission() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (patient, _) = seeded(&mut store);
+        let key = store.create_course(patient.id, &relapse_course("2025-06-10")).unwrap().course_key;
+        // No remission yet: the daily dose continues through the date asked for.
+        let open = store.course_calendar(&key, None, date("2025-06-20")).unwrap();
+        assert!(open.calendar.provisional);
+        assert_eq!((open.remission_confirmed, open.remission_source), (None, None));
+        assert_eq!(open.calendar.days.len(), 11);
+        assert!(open.calendar.days.iter().all(|d| d.mg == 47.5));
+        store.log_dose(&steroid_dose("s1", &key, "2025-06-16", "08:00")).unwrap();
+        // Readings before the course do not count; three remission-level mornings do.
+        dipstick(&mut store, patient.id, "2025-06-08", DipstickGrade::Negative);
+        dipstick(&mut store, patient.id, "2025-06-09", DipstickGrade::Negative);
+        dipstick(&mut store, patient.id, "2025-06-10", DipstickGrade::ThreePlus);
+        dipstick(&mut store, patient.id, "2025-06-15", DipstickGrade::Trace);
+        dipstick(&mut store, patient.id, "2025-06-16", DipstickGrade::Negative);
+        dipstick(&mut store, patient.id, "2025-06-17", DipstickGrade::Negative);
+        let closed = store.course_calendar(&key, None, date("2025-06-20")).unwrap();
+        assert!(!closed.calendar.provisional);
+        assert_eq!(closed.remission_confirmed, Some(date("2025-06-17")));
+        assert_eq!(closed.remission_source, Some(RemissionSource::UrineReadings));
+        // Daily 47.5 mg 06-10..06-17 (8 days), then 32.5 mg on 14 alternate days from 06-18.
+        assert_eq!(closed.calendar.days.len(), 8 + 28);
+        assert_eq!(closed.calendar.total_mg, 8.0 * 47.5 + 14.0 * 32.5);
+        assert_eq!(closed.calendar.last_dosing_day, Some(date("2025-07-14")));
+        // The recomputed calendar decides which steroid doses may be logged.
+        store.log_dose(&steroid_dose("s2", &key, "2025-06-18", "08:00")).unwrap();
+        let off_day = store.log_dose(&steroid_dose("s3", &key, "2025-06-19", "08:00")).unwrap_err();
+        assert!(off_day.to_string().contains("slot_date"), "{off_day}");
+        // The care team's date wins over the readings.
+        let entered = NewCourse {
+            remission_confirmed: Some(date("2025-06-14")),
+            reason: Some("remission confirmed at clinic".into()),
+            ..relapse_course("2025-06-10")
+        };
+        store.revise_course(&key, 1, &entered).unwrap();
+        let by_team = store.course_calendar(&key, None, date("2025-06-20")).unwrap();
+        assert_eq!(by_team.remission_confirmed, Some(date("2025-06-14")));
+        assert_eq!(by_team.remission_source, Some(RemissionSource::CareTeam));
+        assert_eq!(by_team.calendar.days[5].mg, 32.5);
+    }
+
+    #[test]
+    fn a_new_course_stops_the_one_before_it() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (patient, _) = seeded(&mut store);
+        let first = NewCourse {
+            template: None,
+            phases: vec![fixed(10.0, Frequency::Daily, 10)],
+            ..relapse_course("2025-06-10")
+        };
+        let first_key = store.create_course(patient.id, &first).unwrap().course_key;
+        let second = NewCourse {
+            template: None,
+            phases: vec![fixed(20.0, Frequency::Daily, 5)],
+            ..relapse_course("2025-06-15")
+        };
+        let second_key = store.create_course(patient.id, &second).unwrap().course_key;
+        let stopped = store.course_calendar(&first_key, None, date("2025-06-10")).unwrap();
+        assert_eq!(stopped.stopped_from, Some(date("2025-06-15")));
+        assert_eq!((stopped.calendar.days.len(), stopped.calendar.total_mg), (5, 50.0));
+        assert_eq!(stopped.calendar.last_dosing_day, Some(date("2025-06-14")));
+        let dose = store.log_dose(&steroid_dose("s1", &first_key, "2025-06-15", "08:00")).unwrap_err();
+        assert!(dose.to_string().contains("slot_date"), "{dose}");
+        store.log_dose(&steroid_dose("s2", &second_key, "2025-06-15", "08:00")).unwrap();
+        let calendars = store.course_calendars(patient.id, date("2025-06-10")).unwrap();
+        assert_eq!(calendars.len(), 2);
+        assert_eq!(calendars[1].stopped_from, None);
+        // The same start: the course created later replaces the earlier one entirely.
+        let twin = store.create_course(patient.id, &second).unwrap().course_key;
+        let replaced = store.course_calendar(&second_key, None, date("2025-06-10")).unwrap();
+        assert_eq!((replaced.calendar.days.len(), replaced.calendar.dosing_days), (0, 0));
+        assert_eq!(store.course_calendar(&twin, None, date("2025-06-10")).unwrap().calendar.total_mg, 100.0);
+    }
+
+    #[test]
+    fn a_days_tablets_are_split_across_the_dosing_times() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (patient, _) = seeded(&mut store);
+        let course = NewCourse {
+            template: None,
+            phases: vec![fixed(12.5, Frequency::Daily, 1), fixed(2.5, Frequency::Daily, 1)],
+            times: vec![time("20:00"), time("08:00")],
+            ..relapse_course("2025-06-10")
+        };
+        let key = store.create_course(patient.id, &course).unwrap().course_key;
+        let calendar = store.course_calendar(&key, None, date("2025-06-10")).unwrap();
+        assert_eq!(calendar.course.times, vec![time("08:00"), time("20:00")]);
+        let slots: Vec<(NaiveDate, NaiveTime, f64, Tablets)> =
+            calendar.slots().into_iter().map(|s| (s.date, s.time, s.mg, s.tablets)).collect();
+        assert_eq!(
+            slots,
+            vec![
+                (date("2025-06-10"), time("08:00"), 7.5, Tablets { whole: 1, halves: 1 }),
+                (date("2025-06-10"), time("20:00"), 5.0, Tablets { whole: 1, halves: 0 }),
+                // 2.5 mg is one half tablet: given at the first time only.
+                (date("2025-06-11"), time("08:00"), 2.5, Tablets { whole: 0, halves: 1 }),
+            ]
+        );
+        let evening = store.log_dose(&steroid_dose("s1", &key, "2025-06-11", "20:00")).unwrap_err();
+        assert!(evening.to_string().contains("slot_date"), "{evening}");
+    }
+
+    #[test]
+    fn courses_survive_reopening_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("diary.db");
+        let created = {
+            let mut store = Store::open(&path).unwrap();
+            let (patient, _) = seeded(&mut store);
+            store.create_course(patient.id, &relapse_course("2025-06-10")).unwrap()
+        };
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.course(&created.course_key, None).unwrap(), created);
+    }
 }

@@ -7,7 +7,7 @@ use super::patients::{format_time, not_found, regimen, stored_date};
 use super::{now_ms, Store};
 use crate::dates::{format_date, parse_clock_time};
 use crate::error::{Error, Result};
-use crate::model::{require_text, DoseEdit, DoseLogEntry, DoseOutcome, MedicationId, NewDoseLog};
+use crate::model::{require_storable_date, require_text, DoseEdit, DoseLogEntry, DoseOutcome, MedicationId, NewDoseLog};
 
 /// One revision of a logged dose, as kept in its history.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +33,7 @@ impl Store {
     pub fn log_dose(&mut self, dose: &NewDoseLog) -> Result<DoseLogEntry> {
         require_text("client_id", &dose.client_id, 100)?;
         require_text("logged_by", &dose.logged_by, 100)?;
+        require_storable_date("slot_date", dose.slot_date)?;
         self.write(|tx| {
             if let Some(existing) = entry_by_client_id(tx, &dose.client_id)? {
                 let first = first_revision(tx, &dose.client_id)?;

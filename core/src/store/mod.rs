@@ -7,10 +7,16 @@
 
 mod courses;
 mod doses;
+mod labs;
 mod patients;
+mod policy;
 pub mod schema;
+pub mod urine;
 
+pub use courses::{course_phases, CourseCalendar, CourseSlot, CourseVersion, NewCourse, RemissionSource, MAX_COURSE_TIMES};
 pub use doses::DoseRevision;
+pub use labs::{BloodPressureRecord, LabCorrection, LabRecord, LabRevision, NewLabResult};
+pub use policy::{PolicyEntry, MAX_POLICY_KEY_CHARS, MAX_POLICY_VALUE_BYTES};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -117,8 +123,7 @@ impl Store {
 
 fn configure(conn: &Connection, options: &OpenOptions) -> Result<()> {
     conn.busy_timeout(options.busy_timeout)?;
-    // journal_mode answers with a row; in-memory databases answer "memory".
-    conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))?;
+    enable_wal(conn, options.busy_timeout)?;
     let synchronous = match options.durability {
         Durability::Full => "FULL",
         Durability::Normal => "NORMAL",
@@ -131,6 +136,30 @@ fn configure(conn: &Connection, options: &OpenOptions) -> Result<()> {
          PRAGMA journal_size_limit=4194304;"
     ))?;
     Ok(())
+}
+
+/// Switches the file to WAL. Two connections doing this at once on a brand-new file (the app
+/// and its notification extension on first launch) can get `SQLITE_BUSY` without SQLite ever
+/// calling the busy handler: in rollback-journal mode it refuses to wait where waiting could
+/// deadlock. So the switch is retried here, with a short backoff, up to the busy timeout.
+fn enable_wal(conn: &Connection, timeout: Duration) -> Result<()> {
+    let started = std::time::Instant::now();
+    let mut pause = Duration::from_millis(1);
+    loop {
+        // journal_mode answers with a row; in-memory databases answer "memory".
+        match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(_) => return Ok(()),
+            Err(e) if is_busy(&e) && started.elapsed() < timeout => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
 }
 
 fn is_corruption(e: &rusqlite::Error) -> bool {
@@ -157,4 +186,4 @@ pub(crate) fn now_ms() -> EpochMillis {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

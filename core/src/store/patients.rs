@@ -1,6 +1,6 @@
 //! Patients, body measurements and regimens.
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{NaiveDate, NaiveTime, Timelike};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{now_ms, Store};
@@ -8,7 +8,7 @@ use crate::dates::{format_date, parse_clock_time, parse_date, parse_time_zone};
 use crate::dose::{calculate_dose, DoseRate, DoseRequest};
 use crate::drug::Drug;
 use crate::error::{Error, Result};
-use crate::model::{require_text, Measurement, NewPatient, NewRegimen, Patient, Regimen, Sex, DEFINITION_SETS};
+use crate::model::{require_storable_date, require_text, Measurement, NewPatient, NewRegimen, Patient, Regimen, Sex, DEFINITION_SETS};
 use crate::numeric::require_positive;
 
 impl Store {
@@ -82,6 +82,7 @@ impl Store {
         if let Some(h) = m.height_cm {
             require_positive("height_cm", h)?;
         }
+        require_storable_date("measured_on", m.measured_on)?;
         let id = self.write(|tx| {
             require_patient(tx, patient_id)?;
             tx.execute(
@@ -156,6 +157,7 @@ impl Store {
 
     /// Ends a regimen on a date (the care team changed or stopped it); the row is kept.
     pub fn end_regimen(&mut self, regimen_id: i64, end_date: NaiveDate) -> Result<Regimen> {
+        require_storable_date("end_date", end_date)?;
         let regimen = self.regimen(regimen_id)?;
         if end_date < regimen.prescription.start_date {
             return Err(Error::invalid("end_date", "must not be before the regimen's start date"));
@@ -182,6 +184,7 @@ impl Store {
 
 fn validate_patient(p: &NewPatient) -> Result<()> {
     require_text("display_name", &p.display_name, 100)?;
+    require_storable_date("birth_date", p.birth_date)?;
     parse_time_zone("time_zone", &p.time_zone)?;
     if !DEFINITION_SETS.contains(&p.definition_set.as_str()) {
         return Err(Error::invalid("definition_set", "must be ipna2022, kdigo2025 or kdigo2012"));
@@ -195,6 +198,14 @@ fn validate_regimen(r: &NewRegimen) -> Result<()> {
     if r.times.is_empty() || r.times.len() > 6 {
         return Err(Error::invalid("times", "give between one and six dosing times"));
     }
+    if let Some(i) = r.times.iter().position(|t| t.second() != 0 || t.nanosecond() != 0) {
+        return Err(Error::invalid(format!("times[{i}]"), "must be a whole minute (HH:MM)"));
+    }
+    require_storable_date("start_date", r.start_date)?;
+    if let Some(end) = r.end_date {
+        require_storable_date("end_date", end)?;
+    }
+    require_storable_date("prescribed_on", r.prescribed_on)?;
     let mut sorted = r.times.clone();
     sorted.sort();
     sorted.dedup();

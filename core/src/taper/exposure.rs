@@ -56,13 +56,19 @@ where
     }
     let mg = clean(mg);
     let days = u32::try_from((last - first).num_days() + 1).unwrap_or(u32::MAX);
-    Ok(Exposure {
+    let exposure = Exposure {
         mg,
         mg_per_kg: mg / weight_kg,
         mg_per_m2: bsa_m2.map(|bsa| mg / bsa),
         mg_per_year: mg / (f64::from(days) / 365.25),
         days,
-    })
+    };
+    // Absurd amounts or a vanishing weight would overflow to infinity: refuse, don't report it.
+    let figures = [exposure.mg, exposure.mg_per_kg, exposure.mg_per_m2.unwrap_or(0.0), exposure.mg_per_year];
+    if figures.iter().any(|f| !f.is_finite()) {
+        return Err(Error::invalid("doses", "the total is too large to calculate"));
+    }
+    Ok(exposure)
 }
 
 #[cfg(test)]

@@ -1,0 +1,916 @@
+//! Labs, growth and safety monitoring (clinical-rules §1, §2, §8): lab results with their target
+//! flags, trough validity, eGFR and safety alerts; blood pressure; the growth series; the care
+//! team's lab settings; the "recalculate dose" prompts; and [`assess_labs_case`], the typed
+//! mirror of the `labs` conformance suite.
+
+use nephro_core::dates::{format_date, parse_clock_time, parse_date, parse_instant, parse_time_zone};
+use nephro_core::diary::labs as service;
+use nephro_core::labs::{self as engine, instant_from_millis};
+use nephro_core::locale::Locale;
+use nephro_core::store;
+
+use crate::records::Drug;
+use crate::{Diary, NephroError};
+
+/// Declares an FFI enum with the same variants as a core enum, and conversions both ways.
+macro_rules! mirror_enum {
+    ($(#[$meta:meta])* $name:ident => engine::$core:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl From<$name> for engine::$core {
+            fn from(value: $name) -> Self {
+                match value {
+                    $($name::$variant => engine::$core::$variant),+
+                }
+            }
+        }
+
+        impl From<engine::$core> for $name {
+            fn from(value: engine::$core) -> Self {
+                match value {
+                    $(engine::$core::$variant => $name::$variant),+
+                }
+            }
+        }
+    };
+}
+
+mirror_enum! {
+    /// What a lab result measures.
+    LabKind => engine::LabKind {
+        /// Tacrolimus whole-blood 12-h trough level, ng/mL.
+        TacrolimusTrough,
+        /// Mycophenolic acid area under the curve, µg·h/mL.
+        MpaAuc,
+        /// Serum creatinine, mg/dL or µmol/L.
+        Creatinine,
+        /// White blood cell count, 10⁹/L.
+        Wbc,
+        /// Haemoglobin, g/dL or g/L.
+        Haemoglobin,
+        /// Platelet count, 10⁹/L.
+        Platelets,
+        /// Alanine aminotransferase, U/L (give the lab's upper limit of normal).
+        Alt,
+        /// Total bilirubin, mg/dL or µmol/L (give the lab's upper limit of normal).
+        TotalBilirubin,
+        /// Serum albumin, g/dL or g/L.
+        Albumin,
+        /// Urine protein/creatinine ratio from the laboratory, mg/mmol, mg/mg, g/g or mg/g.
+        Upcr,
+    }
+}
+
+mirror_enum! {
+    /// The unit of a lab result; each kind accepts only its own units.
+    LabUnit => engine::LabUnit {
+        /// ng/mL (tacrolimus).
+        NanogramsPerMillilitre,
+        /// µg·h/mL (MPA-AUC).
+        MicrogramHoursPerMillilitre,
+        /// mg/dL (creatinine, bilirubin).
+        MilligramsPerDecilitre,
+        /// µmol/L (creatinine, bilirubin).
+        MicromolesPerLitre,
+        /// 10⁹ per litre (white cells, platelets).
+        BillionsPerLitre,
+        /// g/dL (haemoglobin, albumin).
+        GramsPerDecilitre,
+        /// g/L (haemoglobin, albumin).
+        GramsPerLitre,
+        /// U/L (ALT).
+        UnitsPerLitre,
+        /// mg/mmol (UPCR).
+        MilligramsPerMillimole,
+        /// mg/mg (UPCR).
+        MilligramsPerMilligram,
+        /// g/g (UPCR).
+        GramsPerGram,
+        /// mg/g (UPCR).
+        MilligramsPerGram,
+    }
+}
+
+mirror_enum! {
+    /// Where a drug level falls against its target.
+    TargetFlag => engine::TargetFlag {
+        /// Below the target range.
+        Below,
+        /// Within the target range.
+        InRange,
+        /// Above the target range.
+        Above,
+        /// A tacrolimus level not drawn as a trough: not compared with the target.
+        NotATrough,
+    }
+}
+
+mirror_enum! {
+    /// Whether a tacrolimus level was drawn as a trough (clinical-rules §8).
+    TroughValidity => engine::TroughValidity {
+        /// A trough.
+        Valid,
+        /// Drawn after that day's logged morning dose.
+        AfterMorningDose,
+        /// Drawn less than 10 h after the previous logged dose.
+        LessThan10HoursAfterDose,
+    }
+}
+
+mirror_enum! {
+    /// What a safety alert is about (clinical-rules §1).
+    AlertKind => engine::AlertKind {
+        /// WBC ≤ 3.0 × 10⁹/L.
+        Leukopenia,
+        /// Haemoglobin < 9.0 g/dL.
+        Anaemia,
+        /// Platelets < 100 × 10⁹/L.
+        Thrombocytopenia,
+        /// ALT ≥ 2 × the upper limit of normal.
+        AltRaised,
+        /// Total bilirubin ≥ 2 × the upper limit of normal.
+        BilirubinRaised,
+        /// Creatinine more than 30 % above baseline.
+        CreatinineRise,
+        /// eGFR below 90 mL/min/1.73 m² (for information).
+        EgfrBelow90,
+    }
+}
+
+mirror_enum! {
+    /// Something the assessment could not decide for lack of data.
+    AssessmentNote => engine::AssessmentNote {
+        /// An ALT or bilirubin without the lab's upper limit of normal: no liver alert decided.
+        UpperLimitOfNormalMissing,
+        /// A creatinine without a height on or before its draw date: no eGFR.
+        NoHeightForEgfr,
+    }
+}
+
+mirror_enum! {
+    /// The treatment phase whose targets are in force.
+    TargetPhase => engine::TargetPhase {
+        /// Tacrolimus 5–10 ng/mL, MPA-AUC 30–50 µg·h/mL by default.
+        Initial,
+        /// Tacrolimus < 5 ng/mL, MPA-AUC ≤ 40 µg·h/mL by default.
+        Maintenance,
+    }
+}
+
+mirror_enum! {
+    /// Where the creatinine baseline came from.
+    BaselineSource => engine::BaselineSource {
+        /// Set by the care team.
+        CareTeam,
+        /// The first creatinine on record.
+        FirstOnRecord,
+    }
+}
+
+fn parse_locale(locale: &str) -> Result<Locale, NephroError> {
+    Ok(Locale::parse("locale", locale)?)
+}
+
+/// A lab result to log.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct LabResultInput {
+    /// Id made by the app when the result was entered (e.g. a UUID); resubmitting it stores the
+    /// result once.
+    pub client_id: String,
+    /// The patient.
+    pub patient_id: i64,
+    /// What was measured.
+    pub kind: LabKind,
+    /// The value as the laboratory reported it, in `unit`.
+    pub value: f64,
+    /// The unit; it must be one of the kind's units.
+    pub unit: LabUnit,
+    /// When the sample was drawn, UTC epoch ms.
+    pub drawn_at_ms: i64,
+    /// The laboratory's upper limit of normal in `unit` (needed for ALT and bilirubin alerts).
+    pub upper_limit_of_normal: Option<f64>,
+    /// Who entered it, e.g. `mother`.
+    pub logged_by: String,
+}
+
+impl TryFrom<LabResultInput> for store::NewLabResult {
+    type Error = NephroError;
+    fn try_from(input: LabResultInput) -> Result<Self, NephroError> {
+        Ok(store::NewLabResult {
+            client_id: input.client_id,
+            patient_id: input.patient_id,
+            result: engine::LabResult {
+                kind: input.kind.into(),
+                value: input.value,
+                unit: input.unit.into(),
+                drawn_at: instant_from_millis("drawn_at_ms", input.drawn_at_ms)?,
+                upper_limit_of_normal: input.upper_limit_of_normal,
+            },
+            logged_by: input.logged_by,
+        })
+    }
+}
+
+/// A stored lab result in its current revision.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct LabResult {
+    /// The client id it was logged under.
+    pub client_id: String,
+    /// The patient.
+    pub patient_id: i64,
+    /// What was measured.
+    pub kind: LabKind,
+    /// The value, in `unit`.
+    pub value: f64,
+    /// The unit.
+    pub unit: LabUnit,
+    /// When the sample was drawn, UTC epoch ms.
+    pub drawn_at_ms: i64,
+    /// The laboratory's upper limit of normal, in `unit`.
+    pub upper_limit_of_normal: Option<f64>,
+    /// Who first entered it.
+    pub logged_by: String,
+    /// 1 when logged, +1 per correction or retraction.
+    pub revision: i64,
+    /// Whether it was retracted (kept in history, no longer assessed).
+    pub retracted: bool,
+    /// When this revision was recorded, UTC epoch ms.
+    pub recorded_at_ms: i64,
+}
+
+impl From<store::LabRecord> for LabResult {
+    fn from(r: store::LabRecord) -> Self {
+        LabResult {
+            client_id: r.client_id,
+            patient_id: r.patient_id,
+            kind: r.result.kind.into(),
+            value: r.result.value,
+            unit: r.result.unit.into(),
+            drawn_at_ms: r.result.drawn_at.timestamp_millis(),
+            upper_limit_of_normal: r.result.upper_limit_of_normal,
+            logged_by: r.logged_by,
+            revision: r.revision,
+            retracted: r.retracted,
+            recorded_at_ms: r.recorded_at_ms,
+        }
+    }
+}
+
+/// A correction of a logged lab result; the kind cannot change (retract and log anew instead).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct LabCorrection {
+    /// The corrected value.
+    pub value: f64,
+    /// The corrected unit.
+    pub unit: LabUnit,
+    /// The corrected draw time, UTC epoch ms.
+    pub drawn_at_ms: i64,
+    /// The corrected upper limit of normal.
+    pub upper_limit_of_normal: Option<f64>,
+    /// Who corrected it.
+    pub corrected_by: String,
+}
+
+impl TryFrom<LabCorrection> for store::LabCorrection {
+    type Error = NephroError;
+    fn try_from(c: LabCorrection) -> Result<Self, NephroError> {
+        Ok(store::LabCorrection {
+            value: c.value,
+            unit: c.unit.into(),
+            drawn_at: instant_from_millis("drawn_at_ms", c.drawn_at_ms)?,
+            upper_limit_of_normal: c.upper_limit_of_normal,
+            corrected_by: c.corrected_by,
+        })
+    }
+}
+
+/// One revision in a lab result's history.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct LabRevision {
+    /// Revision number, from 1.
+    pub revision: i64,
+    /// Value in this revision.
+    pub value: f64,
+    /// Unit in this revision.
+    pub unit: LabUnit,
+    /// Draw time in this revision, UTC epoch ms.
+    pub drawn_at_ms: i64,
+    /// Upper limit of normal in this revision.
+    pub upper_limit_of_normal: Option<f64>,
+    /// Who made this revision.
+    pub by: String,
+    /// Whether this revision retracted the result.
+    pub retracted: bool,
+    /// When it was recorded, UTC epoch ms.
+    pub recorded_at_ms: i64,
+}
+
+impl From<store::LabRevision> for LabRevision {
+    fn from(r: store::LabRevision) -> Self {
+        LabRevision {
+            revision: r.revision,
+            value: r.value,
+            unit: r.unit.into(),
+            drawn_at_ms: r.drawn_at.timestamp_millis(),
+            upper_limit_of_normal: r.upper_limit_of_normal,
+            by: r.by,
+            retracted: r.retracted,
+            recorded_at_ms: r.recorded_at_ms,
+        }
+    }
+}
+
+/// A safety alert raised by a lab result (clinical-rules §1). The app never changes a
+/// prescription: the text tells the family the care team has the result and to contact them.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SafetyAlert {
+    /// What crossed which threshold.
+    pub kind: AlertKind,
+    /// When the sample was drawn, UTC epoch ms.
+    pub drawn_at_ms: i64,
+    /// The value compared, in `unit` (haemoglobin in g/dL, creatinine in mg/dL, the eGFR for
+    /// `EgfrBelow90`).
+    pub value: f64,
+    /// The limit it was compared with, in `unit`.
+    pub threshold: f64,
+    /// UCUM unit of `value` and `threshold`.
+    pub unit: String,
+    /// Key of the family-facing text.
+    pub message_key: String,
+    /// The family-facing text in the requested locale.
+    pub text: String,
+    /// Whether the alert is for information only (the eGFR) rather than a safety limit.
+    pub informational: bool,
+}
+
+fn alert(a: &engine::SafetyAlert, locale: Locale) -> SafetyAlert {
+    SafetyAlert {
+        kind: a.kind.into(),
+        drawn_at_ms: a.drawn_at.timestamp_millis(),
+        value: a.value,
+        threshold: a.threshold,
+        unit: a.unit.clone(),
+        message_key: a.message_key.clone(),
+        text: a.kind.text(locale).to_string(),
+        informational: a.kind.is_informational(),
+    }
+}
+
+/// One lab result as assessed: its flag against the target, trough validity, eGFR and alerts.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct LabAssessment {
+    /// What was measured.
+    pub kind: LabKind,
+    /// The value as reported.
+    pub value: f64,
+    /// The unit of `value`.
+    pub unit: LabUnit,
+    /// When the sample was drawn, UTC epoch ms.
+    pub drawn_at_ms: i64,
+    /// Tacrolimus trough and MPA-AUC: below, in range, above, or not a trough; else none.
+    pub flag: Option<TargetFlag>,
+    /// The family-facing text of the flag.
+    pub flag_text: Option<String>,
+    /// Tacrolimus only: whether it was drawn as a trough, and if not why.
+    pub trough: Option<TroughValidity>,
+    /// Creatinine only: bedside Schwartz eGFR, mL/min/1.73 m² (none without a height).
+    pub egfr: Option<f64>,
+    /// Safety alerts raised by this result.
+    pub alerts: Vec<SafetyAlert>,
+    /// What could not be decided for lack of data.
+    pub notes: Vec<AssessmentNote>,
+}
+
+fn assessment(a: &engine::LabAssessment, locale: Locale) -> LabAssessment {
+    LabAssessment {
+        kind: a.lab.kind.into(),
+        value: a.lab.value,
+        unit: a.lab.unit.into(),
+        drawn_at_ms: a.lab.drawn_at.timestamp_millis(),
+        flag: a.flag.map(Into::into),
+        flag_text: a.flag.map(|f| f.text(locale).to_string()),
+        trough: a.trough.map(Into::into),
+        egfr: a.egfr,
+        alerts: a.alerts.iter().map(|x| alert(x, locale)).collect(),
+        notes: a.notes.iter().copied().map(Into::into).collect(),
+    }
+}
+
+/// A target range for a drug level (the low bound is inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct LevelTarget {
+    /// Lowest value in range, if any.
+    pub low: Option<f64>,
+    /// Highest value, if any.
+    pub high: Option<f64>,
+    /// Whether `high` itself is in range ("5–10" includes 10; "< 5" excludes 5).
+    pub high_inclusive: bool,
+}
+
+impl From<LevelTarget> for engine::LevelTarget {
+    fn from(t: LevelTarget) -> Self {
+        engine::LevelTarget { low: t.low, high: t.high, high_inclusive: t.high_inclusive }
+    }
+}
+
+impl From<engine::LevelTarget> for LevelTarget {
+    fn from(t: engine::LevelTarget) -> Self {
+        LevelTarget { low: t.low, high: t.high, high_inclusive: t.high_inclusive }
+    }
+}
+
+/// The drug-level targets of one phase.
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct LevelTargets {
+    /// Tacrolimus 12-h trough, ng/mL.
+    pub tacrolimus_trough: LevelTarget,
+    /// MPA-AUC, µg·h/mL.
+    pub mpa_auc: LevelTarget,
+}
+
+impl From<LevelTargets> for engine::LevelTargets {
+    fn from(t: LevelTargets) -> Self {
+        engine::LevelTargets { tacrolimus_trough: t.tacrolimus_trough.into(), mpa_auc: t.mpa_auc.into() }
+    }
+}
+
+impl From<engine::LevelTargets> for LevelTargets {
+    fn from(t: engine::LevelTargets) -> Self {
+        LevelTargets { tacrolimus_trough: t.tacrolimus_trough.into(), mpa_auc: t.mpa_auc.into() }
+    }
+}
+
+/// The care team's lab settings for a patient, with the protocol defaults where none was set.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct LabSettings {
+    /// The phase whose targets are in force (default initial).
+    pub phase: TargetPhase,
+    /// The targets of the initial phase.
+    pub initial_targets: LevelTargets,
+    /// The targets of the maintenance phase.
+    pub maintenance_targets: LevelTargets,
+    /// The care team's creatinine baseline, mg/dL; none: the first creatinine on record.
+    pub creatinine_baseline_mg_dl: Option<f64>,
+    /// Weight change (fraction of the regimen's weight) that raises the recalculate prompt.
+    pub recalculate_threshold: f64,
+}
+
+impl From<service::LabSettings> for LabSettings {
+    fn from(s: service::LabSettings) -> Self {
+        LabSettings {
+            phase: s.phase.into(),
+            initial_targets: s.initial_targets.into(),
+            maintenance_targets: s.maintenance_targets.into(),
+            creatinine_baseline_mg_dl: s.creatinine_baseline_mg_dl,
+            recalculate_threshold: s.recalculate_threshold,
+        }
+    }
+}
+
+/// One stored lab result on the lab screen.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct LabReportLine {
+    /// The stored result.
+    pub result: LabResult,
+    /// Its assessment.
+    pub assessment: LabAssessment,
+    /// The target the flag compares with (tacrolimus trough and MPA-AUC only).
+    pub target: Option<LevelTarget>,
+}
+
+/// A patient's labs over a period, assessed under the care team's settings.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct LabReport {
+    /// The settings applied.
+    pub settings: LabSettings,
+    /// The creatinine baseline used, mg/dL.
+    pub creatinine_baseline_mg_dl: Option<f64>,
+    /// Where the baseline came from.
+    pub creatinine_baseline_source: Option<BaselineSource>,
+    /// The period's results by draw time (retracted ones left out).
+    pub lines: Vec<LabReportLine>,
+}
+
+/// A blood-pressure reading to record.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct BloodPressureInput {
+    /// When it was measured, UTC epoch ms.
+    pub measured_at_ms: i64,
+    /// Systolic pressure, mmHg.
+    pub systolic_mmhg: f64,
+    /// Diastolic pressure, mmHg (below the systolic).
+    pub diastolic_mmhg: f64,
+}
+
+/// A stored blood-pressure reading.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct BloodPressure {
+    /// Reading id.
+    pub id: i64,
+    /// The patient.
+    pub patient_id: i64,
+    /// When it was measured, UTC epoch ms.
+    pub measured_at_ms: i64,
+    /// Systolic pressure, mmHg.
+    pub systolic_mmhg: f64,
+    /// Diastolic pressure, mmHg.
+    pub diastolic_mmhg: f64,
+    /// When it was recorded, UTC epoch ms.
+    pub recorded_at_ms: i64,
+}
+
+impl From<store::BloodPressureRecord> for BloodPressure {
+    fn from(r: store::BloodPressureRecord) -> Self {
+        BloodPressure {
+            id: r.id,
+            patient_id: r.patient_id,
+            measured_at_ms: r.reading.measured_at.timestamp_millis(),
+            systolic_mmhg: r.reading.systolic_mmhg,
+            diastolic_mmhg: r.reading.diastolic_mmhg,
+            recorded_at_ms: r.recorded_at_ms,
+        }
+    }
+}
+
+/// One body measurement in the growth series.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct GrowthPoint {
+    /// Date, `YYYY-MM-DD`.
+    pub date: String,
+    /// Weight measured that day, kg.
+    pub weight_kg: Option<f64>,
+    /// Height measured that day, cm.
+    pub height_cm: Option<f64>,
+    /// Mosteller BSA on the latest weight and height on or before the date, m².
+    pub bsa_m2: Option<f64>,
+}
+
+/// Weights, heights, BSA and blood pressures.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Growth {
+    /// One point per measurement, by date.
+    pub points: Vec<GrowthPoint>,
+    /// Blood-pressure readings by time.
+    pub blood_pressures: Vec<BloodPressure>,
+}
+
+/// A "recalculate dose" prompt for the care team (clinical-rules §2): the latest weight differs
+/// from the regimen's weight by at least the threshold. The app never changes the dose itself.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct RecalculatePrompt {
+    /// The regimen (none in [`assess_labs_case`]).
+    pub regimen_id: Option<i64>,
+    /// Its drug (none in [`assess_labs_case`]).
+    pub drug: Option<Drug>,
+    /// Date of the latest weight, `YYYY-MM-DD` (none in [`assess_labs_case`]).
+    pub weighed_on: Option<String>,
+    /// The weight the regimen was calculated on, kg.
+    pub regimen_weight_kg: f64,
+    /// The latest weight, kg.
+    pub latest_weight_kg: f64,
+    /// (latest − regimen) ÷ regimen: negative for a loss.
+    pub change_fraction: f64,
+    /// The threshold in force.
+    pub threshold_fraction: f64,
+    /// Key of the family-facing text.
+    pub message_key: String,
+    /// The family-facing text in the requested locale.
+    pub text: String,
+}
+
+fn prompt(p: &engine::RecalculatePrompt, locale: Locale) -> RecalculatePrompt {
+    RecalculatePrompt {
+        regimen_id: None,
+        drug: None,
+        weighed_on: None,
+        regimen_weight_kg: p.regimen_weight_kg,
+        latest_weight_kg: p.latest_weight_kg,
+        change_fraction: p.change_fraction,
+        threshold_fraction: p.threshold_fraction,
+        message_key: p.message_key.clone(),
+        text: p.text(locale).to_string(),
+    }
+}
+
+#[uniffi::export]
+impl Diary {
+    /// Logs a lab result (validated: a unit that does not fit the kind, a negative value, a zero
+    /// creatinine or a non-positive upper limit of normal is refused naming `result.<field>`).
+    /// Resubmitting the same `client_id` returns the stored result.
+    pub fn log_lab_result(&self, result: LabResultInput) -> Result<LabResult, NephroError> {
+        let new: store::NewLabResult = result.try_into()?;
+        Ok(self.store().log_lab_result(&new)?.into())
+    }
+
+    /// Corrects a logged lab result; the previous revision stays in the history.
+    pub fn correct_lab_result(&self, client_id: String, correction: LabCorrection) -> Result<LabResult, NephroError> {
+        let correction: store::LabCorrection = correction.try_into()?;
+        Ok(self.store().correct_lab_result(&client_id, &correction)?.into())
+    }
+
+    /// Retracts a lab result entered by mistake; it stays in the history and is no longer
+    /// assessed.
+    pub fn retract_lab_result(&self, client_id: String, retracted_by: String) -> Result<LabResult, NephroError> {
+        Ok(self.store().retract_lab_result(&client_id, &retracted_by)?.into())
+    }
+
+    /// A lab result by client id.
+    pub fn lab_result(&self, client_id: String) -> Result<LabResult, NephroError> {
+        Ok(self.store().lab_result(&client_id)?.into())
+    }
+
+    /// A patient's lab results drawn on local dates `from` to `to` (inclusive, `YYYY-MM-DD`),
+    /// retracted ones included (flagged).
+    pub fn lab_results(&self, patient_id: i64, from: String, to: String) -> Result<Vec<LabResult>, NephroError> {
+        let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
+        Ok(self.store().lab_results(patient_id, from, to)?.into_iter().map(Into::into).collect())
+    }
+
+    /// Every revision of a lab result, oldest first.
+    pub fn lab_history(&self, client_id: String) -> Result<Vec<LabRevision>, NephroError> {
+        Ok(self.store().lab_history(&client_id)?.into_iter().map(Into::into).collect())
+    }
+
+    /// The lab screen: results drawn on local dates `from` to `to` with flags, trough
+    /// validity, eGFR, alerts and texts in `locale` (`en` or `zh-Hans`).
+    pub fn lab_report(
+        &self,
+        patient_id: i64,
+        from: String,
+        to: String,
+        locale: String,
+    ) -> Result<LabReport, NephroError> {
+        let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
+        let locale = parse_locale(&locale)?;
+        let report = service::lab_report(&self.store(), patient_id, from, to, locale)?;
+        Ok(LabReport {
+            settings: report.settings.into(),
+            creatinine_baseline_mg_dl: report.creatinine_baseline_mg_dl,
+            creatinine_baseline_source: report.creatinine_baseline_source.map(Into::into),
+            lines: report
+                .lines
+                .into_iter()
+                .map(|line| LabReportLine {
+                    assessment: assessment(&line.assessment, locale),
+                    result: line.record.into(),
+                    target: line.target.map(Into::into),
+                })
+                .collect(),
+        })
+    }
+
+    /// Records a blood-pressure reading (pressures in (0, 300] mmHg, diastolic below systolic).
+    pub fn add_blood_pressure(
+        &self,
+        patient_id: i64,
+        reading: BloodPressureInput,
+    ) -> Result<BloodPressure, NephroError> {
+        let reading = engine::BloodPressure {
+            measured_at: instant_from_millis("measured_at_ms", reading.measured_at_ms)?,
+            systolic_mmhg: reading.systolic_mmhg,
+            diastolic_mmhg: reading.diastolic_mmhg,
+        };
+        Ok(self.store().add_blood_pressure(patient_id, &reading)?.into())
+    }
+
+    /// A patient's blood-pressure readings by time.
+    pub fn blood_pressures(&self, patient_id: i64) -> Result<Vec<BloodPressure>, NephroError> {
+        Ok(self.store().blood_pressures(patient_id)?.into_iter().map(Into::into).collect())
+    }
+
+    /// Weights, heights, BSA and blood pressures.
+    pub fn growth(&self, patient_id: i64) -> Result<Growth, NephroError> {
+        let growth = service::growth(&self.store(), patient_id)?;
+        Ok(Growth {
+            points: growth
+                .points
+                .into_iter()
+                .map(|p| GrowthPoint {
+                    date: format_date(p.date),
+                    weight_kg: p.weight_kg,
+                    height_cm: p.height_cm,
+                    bsa_m2: p.bsa_m2,
+                })
+                .collect(),
+            blood_pressures: growth.blood_pressures.into_iter().map(Into::into).collect(),
+        })
+    }
+
+    /// The care team's lab settings (protocol defaults where none was set).
+    pub fn lab_settings(&self, patient_id: i64) -> Result<LabSettings, NephroError> {
+        Ok(service::lab_settings(&self.store(), patient_id)?.into())
+    }
+
+    /// Sets the care team's targets for a phase.
+    pub fn set_lab_targets(
+        &self,
+        patient_id: i64,
+        phase: TargetPhase,
+        targets: LevelTargets,
+        changed_by: String,
+    ) -> Result<LabSettings, NephroError> {
+        let targets: engine::LevelTargets = targets.into();
+        Ok(service::set_lab_targets(&mut self.store(), patient_id, phase.into(), &targets, &changed_by)?.into())
+    }
+
+    /// Sets the phase whose targets are in force.
+    pub fn set_target_phase(
+        &self,
+        patient_id: i64,
+        phase: TargetPhase,
+        changed_by: String,
+    ) -> Result<LabSettings, NephroError> {
+        Ok(service::set_target_phase(&mut self.store(), patient_id, phase.into(), &changed_by)?.into())
+    }
+
+    /// Sets the creatinine baseline in mg/dL, or with none returns to the first creatinine on
+    /// record.
+    pub fn set_creatinine_baseline(
+        &self,
+        patient_id: i64,
+        baseline_mg_dl: Option<f64>,
+        changed_by: String,
+    ) -> Result<LabSettings, NephroError> {
+        Ok(service::set_creatinine_baseline(&mut self.store(), patient_id, baseline_mg_dl, &changed_by)?.into())
+    }
+
+    /// Sets the recalculate-prompt threshold, a fraction in (0, 1] (0.10 is 10 %).
+    pub fn set_recalculate_threshold(
+        &self,
+        patient_id: i64,
+        threshold: f64,
+        changed_by: String,
+    ) -> Result<LabSettings, NephroError> {
+        Ok(service::set_recalculate_threshold(&mut self.store(), patient_id, threshold, &changed_by)?.into())
+    }
+
+    /// The "recalculate dose" prompts on `today` (`YYYY-MM-DD`) for the regimens active then,
+    /// with texts in `locale`.
+    pub fn recalculate_prompts(
+        &self,
+        patient_id: i64,
+        today: String,
+        locale: String,
+    ) -> Result<Vec<RecalculatePrompt>, NephroError> {
+        let today = parse_date("today", &today)?;
+        let locale = parse_locale(&locale)?;
+        let prompts = service::recalculate_prompts(&self.store(), patient_id, today)?;
+        Ok(prompts
+            .into_iter()
+            .map(|p| RecalculatePrompt {
+                regimen_id: Some(p.regimen_id),
+                drug: Some(p.drug.into()),
+                weighed_on: Some(format_date(p.weighed_on)),
+                ..prompt(&p.prompt, locale)
+            })
+            .collect())
+    }
+}
+
+/// A lab of a `labs` conformance case, in the case file's spellings (so that a case's malformed
+/// text reaches the core's parsers).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct LabsCaseLab {
+    /// Kind id, e.g. `tacrolimus_trough`.
+    pub kind: String,
+    /// The value.
+    pub value: f64,
+    /// UCUM unit, e.g. `ng/mL`.
+    pub unit: String,
+    /// Draw instant, RFC 3339 with an offset.
+    pub drawn_at: String,
+    /// The laboratory's upper limit of normal.
+    pub upper_limit_of_normal: Option<f64>,
+}
+
+/// A tacrolimus dose of a `labs` case.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct LabsCaseDose {
+    /// When it was taken, RFC 3339 with an offset.
+    pub taken_at: String,
+    /// Local date of its slot, `YYYY-MM-DD`.
+    pub slot_date: String,
+    /// Local time of its slot, `HH:MM`.
+    pub slot_time: String,
+}
+
+/// A height of a `labs` case.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct LabsCaseHeight {
+    /// Date, `YYYY-MM-DD`.
+    pub date: String,
+    /// Height, cm.
+    pub height_cm: f64,
+}
+
+/// The input of a `labs` conformance case (tests/conformance/README.md, suite `labs`), key for
+/// key; `targets.tacrolimus_trough` and `targets.mpa_auc` are the two target fields.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct LabsCaseInput {
+    /// IANA time zone.
+    pub timezone: String,
+    /// `initial` or `maintenance` (default initial).
+    pub phase: Option<String>,
+    /// Care-team tacrolimus target replacing the phase's.
+    pub tacrolimus_trough_target: Option<LevelTarget>,
+    /// Care-team MPA-AUC target replacing the phase's.
+    pub mpa_auc_target: Option<LevelTarget>,
+    /// Care-team creatinine baseline, mg/dL.
+    pub creatinine_baseline_mg_dl: Option<f64>,
+    /// The labs, any order.
+    pub labs: Vec<LabsCaseLab>,
+    /// Tacrolimus doses logged as taken.
+    pub doses: Vec<LabsCaseDose>,
+    /// Measured heights.
+    pub heights: Vec<LabsCaseHeight>,
+    /// Regimen weight for the recalculate prompt (both weights or neither).
+    pub regimen_weight_kg: Option<f64>,
+    /// Latest weight for the recalculate prompt.
+    pub latest_weight_kg: Option<f64>,
+    /// Recalculate threshold fraction (default 0.10).
+    pub recalculate_threshold: Option<f64>,
+}
+
+/// The output of a `labs` case.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct LabsCaseOutput {
+    /// The creatinine baseline used, mg/dL.
+    pub creatinine_baseline_mg_dl: Option<f64>,
+    /// Where it came from.
+    pub creatinine_baseline_source: Option<BaselineSource>,
+    /// One assessment per lab, in input order (texts in English).
+    pub labs: Vec<LabAssessment>,
+    /// The recalculate prompt, if raised (text in English).
+    pub recalculate_prompt: Option<RecalculatePrompt>,
+}
+
+fn case_lab(i: usize, lab: &LabsCaseLab) -> Result<engine::LabResult, NephroError> {
+    let field = |key: &str| format!("labs[{i}].{key}");
+    let kind = engine::LabKind::parse(&field("kind"), &lab.kind)?;
+    Ok(engine::LabResult {
+        kind,
+        value: lab.value,
+        unit: engine::LabUnit::parse_for(&field("unit"), kind, &lab.unit)?,
+        drawn_at: parse_instant(&field("drawn_at"), &lab.drawn_at)?.to_utc(),
+        upper_limit_of_normal: lab.upper_limit_of_normal,
+    })
+}
+
+fn case_dose(i: usize, dose: &LabsCaseDose) -> Result<engine::TakenDose, NephroError> {
+    let field = |key: &str| format!("doses[{i}].{key}");
+    Ok(engine::TakenDose {
+        taken_at: parse_instant(&field("taken_at"), &dose.taken_at)?.to_utc(),
+        slot_date: parse_date(&field("slot_date"), &dose.slot_date)?,
+        slot_time: parse_clock_time(&field("slot_time"), &dose.slot_time)?,
+    })
+}
+
+/// Runs one `labs` conformance case through the labs engine (the typed counterpart of
+/// `evaluate_conformance_case` for suite `labs`): refusals come back as
+/// [`NephroError::Validation`] naming the case key, e.g. `labs[0].unit`.
+#[uniffi::export]
+pub fn assess_labs_case(input: LabsCaseInput) -> Result<LabsCaseOutput, NephroError> {
+    let time_zone = parse_time_zone("timezone", &input.timezone)?;
+    let phase = match &input.phase {
+        Some(text) => engine::TargetPhase::parse("phase", text)?,
+        None => engine::TargetPhase::Initial,
+    };
+    let mut policy = engine::LabPolicy::protocol(phase);
+    if let Some(target) = input.tacrolimus_trough_target {
+        policy.targets.tacrolimus_trough = target.into();
+    }
+    if let Some(target) = input.mpa_auc_target {
+        policy.targets.mpa_auc = target.into();
+    }
+    policy.creatinine_baseline_mg_dl = input.creatinine_baseline_mg_dl;
+    let history = engine::LabHistory {
+        labs: input.labs.iter().enumerate().map(|(i, lab)| case_lab(i, lab)).collect::<Result<_, _>>()?,
+        tacrolimus_doses: input.doses.iter().enumerate().map(|(i, d)| case_dose(i, d)).collect::<Result<_, _>>()?,
+        heights: input
+            .heights
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let date = parse_date(&format!("heights[{i}].date"), &h.date)?;
+                Ok(engine::HeightRecord { date, height_cm: h.height_cm })
+            })
+            .collect::<Result<_, NephroError>>()?,
+    };
+    let weights = engine::WeightCheck {
+        regimen_weight_kg: input.regimen_weight_kg,
+        latest_weight_kg: input.latest_weight_kg,
+        recalculate_threshold: input.recalculate_threshold,
+    };
+    let outcome = engine::run_labs_case(&history, &policy, time_zone, &weights)?;
+    let locale = Locale::En;
+    Ok(LabsCaseOutput {
+        creatinine_baseline_mg_dl: outcome.report.creatinine_baseline_mg_dl,
+        creatinine_baseline_source: outcome.report.creatinine_baseline_source.map(Into::into),
+        labs: outcome.report.labs.iter().map(|a| assessment(a, locale)).collect(),
+        recalculate_prompt: outcome.recalculate_prompt.as_ref().map(|p| prompt(p, locale)),
+    })
+}

@@ -1,0 +1,774 @@
+//! Reminders, dose status, snooze, travel and adherence (clinical-rules §7), and the
+//! [`NotificationScheduler`] the phone shells implement.
+//!
+//! How a shell keeps its local notifications right:
+//! 1. Implement [`NotificationScheduler`] over the platform's notification centre
+//!    (`UNUserNotificationCenter` on iOS, `AlarmManager`/`WorkManager` on Android).
+//! 2. Call [`Diary::refresh_notifications`] when the app starts or comes to the foreground, when
+//!    the time zone changes, and **after every `log_dose`, `edit_dose` or `undo_dose`**: the core
+//!    hands the scheduler the next 64 reminders (the iOS limit), so a logged dose's reminder
+//!    disappears and the next one takes its place. Reminder ids are stable, so replacing the
+//!    pending set is idempotent.
+//! 3. A snoozed reminder ([`Diary::snooze`], `snoozed = true`) is the shell's to schedule and
+//!    keep: its slot is in the past, so refreshes never contain it. Cancel it when its dose is
+//!    logged.
+
+use std::sync::Arc;
+
+use nephro_core::dates::{format_date, format_local, format_utc, parse_clock_time, parse_date, parse_instant, parse_time_zone};
+use nephro_core::diary::reminders as service;
+use nephro_core::locale::Locale;
+use nephro_core::model::MedicationId;
+use nephro_core::schedule::{self, DayPattern, MedicationSchedule, IOS_PENDING_NOTIFICATION_LIMIT};
+use nephro_core::Error;
+
+use crate::records::{Drug, DoseOutcome};
+use crate::{Diary, NephroError};
+
+/// A foreign implementation (Kotlin, Swift) reports an unexpected error; it reaches the caller of
+/// [`Diary::refresh_notifications`] as [`NephroError::Storage`].
+impl From<uniffi::UnexpectedUniFFICallbackError> for NephroError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        NephroError::Storage { detail: format!("the notification scheduler failed: {}", e.reason) }
+    }
+}
+
+/// What the phone shells implement to keep the dose reminders pending as local notifications.
+/// Called synchronously on the thread that called [`Diary::refresh_notifications`].
+#[uniffi::export(with_foreign)]
+pub trait NotificationScheduler: Send + Sync {
+    /// Makes exactly `reminders` the pending dose reminders: schedules each one under its `id`
+    /// (replacing a pending one with the same id) and cancels every other pending dose reminder
+    /// except snoozed ones. `reminders` are ordered by `fire_at_ms`. A refusal (e.g. notifications
+    /// not permitted) is reported by throwing a [`NephroError`].
+    fn replace_pending(&self, reminders: Vec<ReminderNotification>) -> Result<(), NephroError>;
+}
+
+/// A dose reminder to keep pending as a local notification.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ReminderNotification {
+    /// Stable id `"{medication_id}@{YYYY-MM-DD}T{HH:MM}"`: use it as the notification's id.
+    pub id: String,
+    /// The medication: `regimen-<id>` or `course-<key>` (as in `log_dose`).
+    pub medication_id: String,
+    /// The drug.
+    pub drug: Drug,
+    /// mg of this dose, if known.
+    pub dose_mg: Option<f64>,
+    /// Local date of the slot, `YYYY-MM-DD` (log the dose with it).
+    pub slot_date: String,
+    /// Local time of the slot, `HH:MM` (log the dose with it).
+    pub slot_time: String,
+    /// When the notification fires, UTC epoch ms.
+    pub fire_at_ms: i64,
+    /// The same instant on the local clock, RFC 3339 with its offset.
+    pub fire_at_local: String,
+    /// Notification title in the family's language.
+    pub title: String,
+    /// Notification body in the family's language.
+    pub body: String,
+    /// Whether this is a snoozed reminder (from [`Diary::snooze`]).
+    pub snoozed: bool,
+}
+
+fn notification(n: service::ReminderNotice, snoozed: bool) -> ReminderNotification {
+    ReminderNotification {
+        id: n.reminder.id,
+        medication_id: n.reminder.medication_id,
+        drug: n.drug.into(),
+        dose_mg: n.dose_mg,
+        slot_date: format_date(n.reminder.slot_date),
+        slot_time: n.reminder.slot_time.format("%H:%M").to_string(),
+        fire_at_ms: n.reminder.instant_utc.timestamp_millis(),
+        fire_at_local: format_local(&n.reminder.local),
+        title: n.text.title,
+        body: n.text.body,
+        snoozed,
+    }
+}
+
+/// Where a dose stands relative to its scheduled instant (clinical-rules §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum DoseStatus {
+    /// Before the scheduled instant.
+    Upcoming,
+    /// Within the grace after it (default 1 h).
+    Due,
+    /// After the grace, up to the end of the take-window (default half the dosing interval).
+    Late,
+    /// After the take-window: skip it, never take a double dose.
+    Missed,
+}
+
+impl From<schedule::DoseStatus> for DoseStatus {
+    fn from(s: schedule::DoseStatus) -> Self {
+        match s {
+            schedule::DoseStatus::Upcoming => DoseStatus::Upcoming,
+            schedule::DoseStatus::Due => DoseStatus::Due,
+            schedule::DoseStatus::Late => DoseStatus::Late,
+            schedule::DoseStatus::Missed => DoseStatus::Missed,
+        }
+    }
+}
+
+/// What to tell the family about a dose not logged yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum DoseGuidance {
+    /// Not yet.
+    NotYet,
+    /// Take it now.
+    TakeNow,
+    /// Late: take it now, as soon as remembered; never double.
+    TakeNowLate,
+    /// Missed: skip it and take the next dose at the usual time; never take a double dose.
+    SkipNeverDouble,
+}
+
+impl From<schedule::Guidance> for DoseGuidance {
+    fn from(g: schedule::Guidance) -> Self {
+        match g {
+            schedule::Guidance::NotYet => DoseGuidance::NotYet,
+            schedule::Guidance::TakeNow => DoseGuidance::TakeNow,
+            schedule::Guidance::TakeNowLate => DoseGuidance::TakeNowLate,
+            schedule::Guidance::SkipNeverDouble => DoseGuidance::SkipNeverDouble,
+        }
+    }
+}
+
+/// How a slot was logged.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SlotLog {
+    /// The log's client id (to edit or undo it).
+    pub client_id: String,
+    /// Taken or skipped.
+    pub outcome: DoseOutcome,
+    /// When it was given (or the skip decided), UTC epoch ms.
+    pub at_ms: i64,
+    /// Who logged it.
+    pub logged_by: String,
+}
+
+/// One dose slot with its status at the time asked and what to tell the family.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct DoseSlot {
+    /// The slot's stable reminder id.
+    pub reminder_id: String,
+    /// The medication: `regimen-<id>` or `course-<key>`.
+    pub medication_id: String,
+    /// The drug.
+    pub drug: Drug,
+    /// mg of this dose, if known.
+    pub dose_mg: Option<f64>,
+    /// Drug and dose in the family's language, e.g. "Tacrolimus 1 mg".
+    pub label: String,
+    /// Local date, `YYYY-MM-DD`.
+    pub slot_date: String,
+    /// Local time, `HH:MM`.
+    pub slot_time: String,
+    /// The scheduled instant, UTC epoch ms (DST gap: moved forward; overlap: first occurrence).
+    pub scheduled_at_ms: i64,
+    /// The scheduled instant on the local clock, RFC 3339 with its offset.
+    pub scheduled_local: String,
+    /// Upcoming, due, late or missed by the clock (whether or not it was logged).
+    pub status: DoseStatus,
+    /// A short label for the status in the family's language.
+    pub status_label: String,
+    /// The live log of the slot, if any.
+    pub logged: Option<SlotLog>,
+    /// What to tell the family (none once logged).
+    pub guidance: Option<DoseGuidance>,
+    /// The guidance sentence in the family's language (none once logged).
+    pub guidance_text: Option<String>,
+}
+
+impl From<service::DoseSlot> for DoseSlot {
+    fn from(s: service::DoseSlot) -> Self {
+        DoseSlot {
+            reminder_id: s.reminder_id,
+            medication_id: s.medication.to_string(),
+            drug: s.drug.into(),
+            dose_mg: s.dose_mg,
+            label: s.label,
+            slot_date: format_date(s.slot_date),
+            slot_time: s.slot_time.format("%H:%M").to_string(),
+            scheduled_at_ms: s.scheduled_utc.timestamp_millis(),
+            scheduled_local: format_local(&s.scheduled_local),
+            status: s.status.into(),
+            status_label: s.status_label,
+            logged: s.logged.map(|l| SlotLog {
+                client_id: l.client_id,
+                outcome: l.outcome.into(),
+                at_ms: l.at.timestamp_millis(),
+                logged_by: l.logged_by,
+            }),
+            guidance: s.guidance.map(Into::into),
+            guidance_text: s.guidance_text,
+        }
+    }
+}
+
+/// A medication's dose window (clinical-rules §7, **policy**).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct DoseWindow {
+    /// Minutes after the scheduled instant during which the dose is due (default 60).
+    pub grace_minutes: u32,
+    /// Minutes after the scheduled instant up to which it is late rather than missed;
+    /// none: half the dosing interval (6 h twice daily, 12 h once daily).
+    #[uniffi(default = None)]
+    pub take_window_minutes: Option<u32>,
+}
+
+impl From<DoseWindow> for service::DoseWindow {
+    fn from(w: DoseWindow) -> Self {
+        service::DoseWindow { grace_minutes: w.grace_minutes, take_window_minutes: w.take_window_minutes }
+    }
+}
+
+impl From<service::DoseWindow> for DoseWindow {
+    fn from(w: service::DoseWindow) -> Self {
+        DoseWindow { grace_minutes: w.grace_minutes, take_window_minutes: w.take_window_minutes }
+    }
+}
+
+/// What happens to dosing times when the family travels (clinical-rules §7, **policy**).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum TravelPolicy {
+    /// Keep the wall-clock times in the new zone (the default).
+    KeepWallClock,
+    /// Keep the home zone's instants.
+    KeepHomeInstants,
+}
+
+impl From<TravelPolicy> for schedule::TravelPolicy {
+    fn from(p: TravelPolicy) -> Self {
+        match p {
+            TravelPolicy::KeepWallClock => schedule::TravelPolicy::KeepWallClock,
+            TravelPolicy::KeepHomeInstants => schedule::TravelPolicy::KeepHomeInstants,
+        }
+    }
+}
+
+impl From<schedule::TravelPolicy> for TravelPolicy {
+    fn from(p: schedule::TravelPolicy) -> Self {
+        match p {
+            schedule::TravelPolicy::KeepWallClock => TravelPolicy::KeepWallClock,
+            schedule::TravelPolicy::KeepHomeInstants => TravelPolicy::KeepHomeInstants,
+        }
+    }
+}
+
+/// One medication's own dose window.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct MedicationDoseWindow {
+    /// The medication.
+    pub medication_id: String,
+    /// Its window.
+    pub window: DoseWindow,
+}
+
+/// A patient's reminder policy, defaults filled in.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReminderPolicy {
+    /// Dosing times after a time-zone change.
+    pub travel: TravelPolicy,
+    /// The window of every medication without its own.
+    pub default_window: DoseWindow,
+    /// Medication-specific windows.
+    pub windows: Vec<MedicationDoseWindow>,
+    /// A zone change of more than this many minutes gets a shift plan (default 180).
+    pub shift_threshold_minutes: u32,
+    /// Shortest interval of a shift plan, minutes (default 600).
+    pub shift_min_interval_minutes: u32,
+    /// Longest interval of a shift plan, minutes (default 840).
+    pub shift_max_interval_minutes: u32,
+}
+
+/// The role of a dose in a travel shift plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum PlannedDoseKind {
+    /// The last dose on the home schedule.
+    LastHomeDose,
+    /// A dose at a shifted time.
+    Shifted,
+    /// The first dose on the new zone's schedule; the regular schedule continues after it.
+    FirstNewZoneDose,
+}
+
+/// One dose of a travel shift plan.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct PlannedDose {
+    /// When to give it, UTC epoch ms.
+    pub at_ms: i64,
+    /// The same instant on the home clock, RFC 3339.
+    pub local_home: String,
+    /// The same instant on the new zone's clock, RFC 3339.
+    pub local_new: String,
+    /// Its role in the plan.
+    pub kind: PlannedDoseKind,
+}
+
+impl From<schedule::PlannedDose> for PlannedDose {
+    fn from(p: schedule::PlannedDose) -> Self {
+        PlannedDose {
+            at_ms: p.instant_utc.timestamp_millis(),
+            local_home: format_local(&p.local_home),
+            local_new: format_local(&p.local_new),
+            kind: match p.kind {
+                schedule::PlannedDoseKind::LastHomeDose => PlannedDoseKind::LastHomeDose,
+                schedule::PlannedDoseKind::Shifted => PlannedDoseKind::Shifted,
+                schedule::PlannedDoseKind::FirstNewZoneDose => PlannedDoseKind::FirstNewZoneDose,
+            },
+        }
+    }
+}
+
+/// Counts and rates over the slots scheduled so far.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct AdherenceSummary {
+    /// Slots whose instant has passed.
+    pub scheduled: u32,
+    /// Of those, taken.
+    pub taken: u32,
+    /// Of those, skipped.
+    pub skipped: u32,
+    /// Of those, not logged.
+    pub missed: u32,
+    /// taken ÷ scheduled (none when nothing was scheduled).
+    pub taken_rate: Option<f64>,
+    /// Taken within the grace of the slot, either side, ÷ scheduled.
+    pub on_time_rate: Option<f64>,
+}
+
+impl From<schedule::AdherenceSummary> for AdherenceSummary {
+    fn from(s: schedule::AdherenceSummary) -> Self {
+        AdherenceSummary {
+            scheduled: s.scheduled,
+            taken: s.taken,
+            skipped: s.skipped,
+            missed: s.missed,
+            taken_rate: s.taken_rate,
+            on_time_rate: s.on_time_rate,
+        }
+    }
+}
+
+/// Adherence of one medication.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct MedicationAdherence {
+    /// The medication.
+    pub medication_id: String,
+    /// Its drug.
+    pub drug: Drug,
+    /// Counts and rates.
+    pub summary: AdherenceSummary,
+    /// Twice-daily drugs: mean hours between consecutive taken doses.
+    pub interval_mean_hours: Option<f64>,
+    /// Twice-daily drugs: sample standard deviation of those intervals, hours.
+    pub interval_sd_hours: Option<f64>,
+    /// Longest run of consecutive slots not taken.
+    pub longest_missed_streak: u32,
+}
+
+/// How a day went for one medication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum AdherenceDayStatus {
+    /// Every dose scheduled so far was taken.
+    Full,
+    /// Some were taken.
+    Partial,
+    /// None was taken.
+    NoneTaken,
+    /// No dose was scheduled.
+    NoDose,
+}
+
+/// One medication on one calendar day.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AdherenceDayMedication {
+    /// The medication.
+    pub medication_id: String,
+    /// Slots of the day so far.
+    pub scheduled: u32,
+    /// Of those, taken.
+    pub taken: u32,
+    /// Full, partial, none or no dose.
+    pub status: AdherenceDayStatus,
+}
+
+/// One day of the adherence calendar.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AdherenceDay {
+    /// The local date, `YYYY-MM-DD`.
+    pub date: String,
+    /// Every medication, in id order.
+    pub medications: Vec<AdherenceDayMedication>,
+}
+
+/// Adherence over a date range.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct AdherenceReport {
+    /// All medications together.
+    pub overall: AdherenceSummary,
+    /// The longest missed streak of any medication.
+    pub longest_missed_streak: u32,
+    /// Per medication, in id order.
+    pub medications: Vec<MedicationAdherence>,
+    /// Every date of the range up to today.
+    pub calendar: Vec<AdherenceDay>,
+}
+
+impl From<service::PatientAdherence> for AdherenceReport {
+    fn from(a: service::PatientAdherence) -> Self {
+        let report = a.report;
+        AdherenceReport {
+            overall: report.overall.into(),
+            longest_missed_streak: report.longest_missed_streak,
+            medications: report
+                .medications
+                .into_iter()
+                .map(|m| MedicationAdherence {
+                    drug: a.drugs.get(&m.medication_id).copied().map(Into::into).unwrap_or(Drug::Tacrolimus),
+                    medication_id: m.medication_id,
+                    summary: m.summary.into(),
+                    interval_mean_hours: m.interval_mean_hours,
+                    interval_sd_hours: m.interval_sd_hours,
+                    longest_missed_streak: m.longest_missed_streak,
+                })
+                .collect(),
+            calendar: report
+                .calendar
+                .into_iter()
+                .map(|day| AdherenceDay {
+                    date: format_date(day.date),
+                    medications: day
+                        .medications
+                        .into_iter()
+                        .map(|m| AdherenceDayMedication {
+                            medication_id: m.medication_id,
+                            scheduled: m.scheduled,
+                            taken: m.taken,
+                            status: match m.status {
+                                schedule::DayStatus::Full => AdherenceDayStatus::Full,
+                                schedule::DayStatus::Partial => AdherenceDayStatus::Partial,
+                                schedule::DayStatus::NoneTaken => AdherenceDayStatus::NoneTaken,
+                                schedule::DayStatus::NoDose => AdherenceDayStatus::NoDose,
+                            },
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn locale(text: &str) -> Result<Locale, NephroError> {
+    Ok(Locale::parse("locale", text)?)
+}
+
+#[uniffi::export]
+impl Diary {
+    /// Computes the next 64 reminders from `now_ms` (clinical-rules §7: the iOS limit on pending
+    /// notifications) and hands them to `scheduler.replace_pending`. Returns how many were handed.
+    ///
+    /// Call it when the app starts or resumes, when the device's time zone changes, and after
+    /// every `log_dose`, `edit_dose` or `undo_dose` (a taken or skipped dose removes its own
+    /// reminder). `device_time_zone` is the phone's current IANA zone (none: at home); `locale` is
+    /// `en` or `zh-Hans`. The diary is not locked while the scheduler runs, so it may call back.
+    pub fn refresh_notifications(
+        &self,
+        patient_id: i64,
+        now_ms: i64,
+        device_time_zone: Option<String>,
+        locale: String,
+        scheduler: Arc<dyn NotificationScheduler>,
+    ) -> Result<u32, NephroError> {
+        let reminders =
+            self.next_reminders(patient_id, now_ms, device_time_zone, IOS_PENDING_NOTIFICATION_LIMIT as u32, locale)?;
+        let handed = reminders.len() as u32;
+        scheduler.replace_pending(reminders)?;
+        Ok(handed)
+    }
+
+    /// The next `count` reminders at or after `now_ms` (1 to 1000; 64 fills the iOS queue), with
+    /// their notification texts. A slot already logged (taken or skipped) has none.
+    pub fn next_reminders(
+        &self,
+        patient_id: i64,
+        now_ms: i64,
+        device_time_zone: Option<String>,
+        count: u32,
+        locale: String,
+    ) -> Result<Vec<ReminderNotification>, NephroError> {
+        let now = service::instant_from_millis("now_ms", now_ms)?;
+        let (zone, locale) = (service::parse_device_zone(device_time_zone.as_deref())?, self::locale(&locale)?);
+        let notices = service::next_reminders(&self.store(), patient_id, now, zone, count as usize, locale)?;
+        Ok(notices.into_iter().map(|n| notification(n, false)).collect())
+    }
+
+    /// Every dose slot of the patient's local today with its status, guidance and log, ordered by
+    /// time: what the home screen shows.
+    pub fn today_doses(
+        &self,
+        patient_id: i64,
+        now_ms: i64,
+        device_time_zone: Option<String>,
+        locale: String,
+    ) -> Result<Vec<DoseSlot>, NephroError> {
+        let now = service::instant_from_millis("now_ms", now_ms)?;
+        let (zone, locale) = (service::parse_device_zone(device_time_zone.as_deref())?, self::locale(&locale)?);
+        let slots = service::today_doses(&self.store(), patient_id, now, zone, locale)?;
+        Ok(slots.into_iter().map(Into::into).collect())
+    }
+
+    /// The status of one slot (named by its reminder id) at `now_ms`, with guidance.
+    pub fn dose_status(
+        &self,
+        patient_id: i64,
+        reminder_id: String,
+        now_ms: i64,
+        device_time_zone: Option<String>,
+        locale: String,
+    ) -> Result<DoseSlot, NephroError> {
+        let slot = service::SlotRef::parse_reminder_id("reminder_id", &reminder_id)?;
+        let now = service::instant_from_millis("now_ms", now_ms)?;
+        let (zone, locale) = (service::parse_device_zone(device_time_zone.as_deref())?, self::locale(&locale)?);
+        Ok(service::dose_status(&self.store(), patient_id, &slot, now, zone, locale)?.into())
+    }
+
+    /// Snoozes a reminder by `minutes` from `now_ms`: the same reminder (same id) later, never
+    /// past the end of its take-window. None when the dose is logged or the window is over.
+    /// The shell schedules the result itself (see the module documentation).
+    pub fn snooze(
+        &self,
+        patient_id: i64,
+        reminder_id: String,
+        now_ms: i64,
+        minutes: u32,
+        device_time_zone: Option<String>,
+        locale: String,
+    ) -> Result<Option<ReminderNotification>, NephroError> {
+        let slot = service::SlotRef::parse_reminder_id("reminder_id", &reminder_id)?;
+        let now = service::instant_from_millis("now_ms", now_ms)?;
+        let (zone, locale) = (service::parse_device_zone(device_time_zone.as_deref())?, self::locale(&locale)?);
+        let snoozed = service::snooze(&self.store(), patient_id, &slot, now, minutes, zone, locale)?;
+        Ok(snoozed.map(|n| notification(n, true)))
+    }
+
+    /// Adherence from `from` to `to` (`YYYY-MM-DD`, inclusive, at most 10 years) at `now_ms`.
+    pub fn adherence(&self, patient_id: i64, from: String, to: String, now_ms: i64) -> Result<AdherenceReport, NephroError> {
+        let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
+        let now = service::instant_from_millis("now_ms", now_ms)?;
+        Ok(service::adherence(&self.store(), patient_id, from, to, now)?.into())
+    }
+
+    /// The stepwise plan that moves a twice-daily medication to `new_time_zone`'s wall clock
+    /// from `change_date` (`YYYY-MM-DD`); empty when the change is 3 hours or less.
+    pub fn shift_plan(
+        &self,
+        patient_id: i64,
+        medication_id: String,
+        new_time_zone: String,
+        change_date: String,
+    ) -> Result<Vec<PlannedDose>, NephroError> {
+        let medication = MedicationId::parse("medication_id", &medication_id)?;
+        let zone = parse_time_zone("new_time_zone", &new_time_zone)?;
+        let date = parse_date("change_date", &change_date)?;
+        let plan = service::travel_shift_plan(&self.store(), patient_id, &medication, zone, date)?;
+        Ok(plan.into_iter().map(Into::into).collect())
+    }
+
+    /// The patient's reminder policy, defaults filled in.
+    pub fn reminder_policy(&self, patient_id: i64) -> Result<ReminderPolicy, NephroError> {
+        let policy = service::reminder_policy(&self.store(), patient_id)?;
+        Ok(ReminderPolicy {
+            travel: policy.travel.into(),
+            default_window: policy.default_window.into(),
+            windows: policy
+                .windows
+                .into_iter()
+                .map(|(medication_id, window)| MedicationDoseWindow { medication_id, window: window.into() })
+                .collect(),
+            shift_threshold_minutes: policy.shift_rules.threshold_minutes,
+            shift_min_interval_minutes: policy.shift_rules.min_interval_minutes,
+            shift_max_interval_minutes: policy.shift_rules.max_interval_minutes,
+        })
+    }
+
+    /// Sets one medication's dose window, or (`medication_id` none) the default of every
+    /// medication. Refused when it does not fit a medication it applies to.
+    pub fn set_dose_window(
+        &self,
+        patient_id: i64,
+        medication_id: Option<String>,
+        window: DoseWindow,
+        changed_by: String,
+    ) -> Result<(), NephroError> {
+        let medication = medication_id.as_deref().map(|m| MedicationId::parse("medication_id", m)).transpose()?;
+        service::set_dose_window(&mut self.store(), patient_id, medication.as_ref(), &window.into(), &changed_by)?;
+        Ok(())
+    }
+
+    /// Sets the travel policy.
+    pub fn set_travel_policy(&self, patient_id: i64, policy: TravelPolicy, changed_by: String) -> Result<(), NephroError> {
+        service::set_travel_policy(&mut self.store(), patient_id, policy.into(), &changed_by)?;
+        Ok(())
+    }
+}
+
+/// A drug's name in the family's language (`en` or `zh-Hans`).
+#[uniffi::export]
+pub fn drug_name(drug: Drug, locale: String) -> Result<String, NephroError> {
+    Ok(service::drug_name(drug.into(), self::locale(&locale)?).to_string())
+}
+
+/// The stepwise shift plan of a twice-daily drug (`times`, `HH:MM`) moving from `old_time_zone`
+/// to `new_time_zone` on `change_date`, with the default limits (3 h threshold, 10–14 h).
+#[uniffi::export]
+pub fn shift_plan_for(
+    old_time_zone: String,
+    new_time_zone: String,
+    times: Vec<String>,
+    change_date: String,
+) -> Result<Vec<PlannedDose>, NephroError> {
+    let old = parse_time_zone("old_time_zone", &old_time_zone)?;
+    let new = parse_time_zone("new_time_zone", &new_time_zone)?;
+    let times = times
+        .iter()
+        .enumerate()
+        .map(|(i, t)| parse_clock_time(&format!("times[{i}]"), t))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let date = parse_date("change_date", &change_date)?;
+    let plan = schedule::shift_plan(old, new, &times, date, &schedule::ShiftRules::default())?;
+    Ok(plan.into_iter().map(Into::into).collect())
+}
+
+/// The dosing days of a medication in a `schedule` case.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum ScheduleDays {
+    /// Every day.
+    Daily,
+    /// The anchor date (`YYYY-MM-DD`) and every second day after it.
+    AlternateFrom {
+        /// The first dosing day.
+        anchor: String,
+    },
+    /// Exactly these dates (a taper calendar's dosing days).
+    Dates {
+        /// `YYYY-MM-DD` dates, any order.
+        dates: Vec<String>,
+    },
+}
+
+/// A medication in a `schedule` case.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ScheduleMedication {
+    /// Its id (orders reminders at the same instant, code-point order).
+    pub id: String,
+    /// Local times `HH:MM`.
+    pub times: Vec<String>,
+    /// Dosing days (a case without `days` is daily).
+    pub days: ScheduleDays,
+    /// First active day, inclusive.
+    #[uniffi(default = None)]
+    pub start: Option<String>,
+    /// Last active day, inclusive.
+    #[uniffi(default = None)]
+    pub end: Option<String>,
+}
+
+/// The input of a `schedule` conformance case (conformance.md), typed.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ScheduleCaseInput {
+    /// IANA zone of the times.
+    pub timezone: String,
+    /// RFC 3339 instant with offset; reminders at or after it.
+    pub from: String,
+    /// How many reminders (at least 1; default 64).
+    #[uniffi(default = None)]
+    pub count: Option<u32>,
+    /// The medications.
+    pub medications: Vec<ScheduleMedication>,
+}
+
+/// A reminder of the pure engine.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Reminder {
+    /// Stable id `"{medication}@{YYYY-MM-DD}T{HH:MM}"`.
+    pub id: String,
+    /// The medication.
+    pub medication_id: String,
+    /// Local date of the slot.
+    pub slot_date: String,
+    /// Local time of the slot.
+    pub slot_time: String,
+    /// When it fires, UTC epoch ms.
+    pub instant_ms: i64,
+    /// The local instant, RFC 3339 with numeric offset (the case's `local`).
+    pub local: String,
+    /// The UTC instant, RFC 3339 with `Z` (the case's `utc`).
+    pub utc: String,
+}
+
+/// The next reminders of a `schedule` case (clinical-rules §7): the typed mirror of the pure
+/// engine that the language conformance tests run every case through. Refusals name the field
+/// as the JSON case does (`timezone`, `from`, `count`, `medications[0].times[1]`, ...).
+#[uniffi::export]
+pub fn next_reminders_for(input: ScheduleCaseInput) -> Result<Vec<Reminder>, NephroError> {
+    let tz = parse_time_zone("timezone", &input.timezone)?;
+    let from = parse_instant("from", &input.from)?.to_utc();
+    let count = match input.count {
+        None => IOS_PENDING_NOTIFICATION_LIMIT,
+        Some(0) => return Err(Error::invalid("count", "must be at least 1").into()),
+        Some(n) => n as usize,
+    };
+    let medications = input
+        .medications
+        .iter()
+        .enumerate()
+        .map(|(i, m)| schedule_of(i, m))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let reminders = schedule::next_reminders(&medications, tz, from, count, &Default::default());
+    Ok(reminders
+        .into_iter()
+        .map(|r| Reminder {
+            id: r.id,
+            medication_id: r.medication_id,
+            slot_date: format_date(r.slot_date),
+            slot_time: r.slot_time.format("%H:%M").to_string(),
+            instant_ms: r.instant_utc.timestamp_millis(),
+            local: format_local(&r.local),
+            utc: format_utc(&r.instant_utc),
+        })
+        .collect())
+}
+
+fn schedule_of(index: usize, m: &ScheduleMedication) -> Result<MedicationSchedule, Error> {
+    let prefix = format!("medications[{index}]");
+    let times = m
+        .times
+        .iter()
+        .enumerate()
+        .map(|(j, t)| parse_clock_time(&format!("{prefix}.times[{j}]"), t))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let days = match &m.days {
+        ScheduleDays::Daily => DayPattern::Daily,
+        ScheduleDays::AlternateFrom { anchor } => {
+            DayPattern::AlternateFrom(parse_date(&format!("{prefix}.days.alternate_from"), anchor)?)
+        }
+        ScheduleDays::Dates { dates } => DayPattern::Dates(
+            dates
+                .iter()
+                .enumerate()
+                .map(|(k, d)| parse_date(&format!("{prefix}.days.dates[{k}]"), d))
+                .collect::<Result<Vec<_>, Error>>()?,
+        ),
+    };
+    let mut schedule = MedicationSchedule::new(m.id.clone(), times, days);
+    schedule.start = m.start.as_deref().map(|d| parse_date(&format!("{prefix}.start"), d)).transpose()?;
+    schedule.end = m.end.as_deref().map(|d| parse_date(&format!("{prefix}.end"), d)).transpose()?;
+    schedule.validate().map_err(|e| match e {
+        Error::Invalid { field, reason } => Error::invalid(format!("{prefix}.{field}"), reason),
+        other => other,
+    })?;
+    Ok(schedule)
+}

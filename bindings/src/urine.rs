@@ -1,0 +1,867 @@
+//! Urine protein readings and the relapse engine (clinical-rules §5 and §6): the records, the
+//! `Diary` methods that log, correct, retract and list readings and give the relapse status,
+//! and [`assess_relapse`], the pure engine with typed records (used by the conformance tests of
+//! every language).
+
+use nephro_core::dates::{format_date, parse_date};
+use nephro_core::diary::relapse as service;
+use nephro_core::locale::Locale;
+use nephro_core::store::urine as store;
+use nephro_core::{protein, relapse};
+
+use crate::{Diary, NephroError};
+
+/// A urine dipstick grade, as read from the strip (clinical-rules §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum DipstickGrade {
+    /// `negative`: level remission.
+    Negative,
+    /// `trace`: level remission.
+    Trace,
+    /// `1+`: level proteinuria.
+    OnePlus,
+    /// `2+`: level proteinuria.
+    TwoPlus,
+    /// `3+`: level nephrotic.
+    ThreePlus,
+    /// `4+`: level nephrotic.
+    FourPlus,
+}
+
+/// The unit of a urine protein/creatinine ratio (UPCR).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum UpcrUnit {
+    /// mg protein per mmol creatinine (`mg/mmol`).
+    MgPerMmol,
+    /// mg protein per mg creatinine (`mg/mg`).
+    MgPerMg,
+    /// g protein per g creatinine (`g/g`).
+    GPerG,
+    /// mg protein per g creatinine (`mg/g`).
+    MgPerG,
+}
+
+/// The level of a reading or a day (clinical-rules §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ProteinLevel {
+    /// Negative or trace; UPCR at or below the remission cut-off.
+    Remission,
+    /// 1+ or 2+; UPCR between the cut-offs.
+    Proteinuria,
+    /// 3+ or 4+; UPCR at or above the nephrotic cut-off.
+    Nephrotic,
+}
+
+/// The definitions that classify the course (clinical-rules §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum DefinitionSet {
+    /// IPNA 2022 (the default).
+    Ipna2022,
+    /// KDIGO 2025.
+    Kdigo2025,
+    /// KDIGO 2012.
+    Kdigo2012,
+}
+
+/// The state before the first reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum DiseaseState {
+    /// In remission (the default).
+    Remission,
+    /// In relapse (not itself a listed relapse).
+    Relapse,
+}
+
+/// The state reported on a date (clinical-rules §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum RelapseState {
+    /// In remission.
+    Remission,
+    /// Not in relapse, but the latest day with a reading had protein above remission level:
+    /// test again tomorrow morning and follow the action plan.
+    Watch,
+    /// A relapse is confirmed and no remission since.
+    Relapse,
+}
+
+/// What the family sees on the home screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum RelapsePrompt {
+    /// A relapse was confirmed today: follow the action plan and contact the care team.
+    RelapseContactTeam,
+    /// A relapse is still open: keep following the action plan, test each morning.
+    RelapseOngoing,
+    /// Protein is up and no relapse is open: test again tomorrow morning.
+    TestAgainTomorrow,
+    /// In watch and today's first-morning reading is not logged: a reminder.
+    MorningTestMissing,
+    /// A remission was confirmed today.
+    RemissionConfirmed,
+    /// Nothing to do beyond the usual plan.
+    AllClear,
+}
+
+/// What the family should do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum RelapseNextActionKind {
+    /// Test the first morning urine again on the date given.
+    RetestNextMorning,
+    /// Follow the action plan and contact the care team, from the date given.
+    FollowActionPlan,
+}
+
+/// A urine reading to log: exactly one of `dipstick` and `upcr` (with its `unit`).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct UrineReadingInput {
+    /// Id made by the app when the entry was saved (e.g. a UUID); resubmitting it with the same
+    /// content stores the reading once.
+    pub client_id: String,
+    /// The patient.
+    pub patient_id: i64,
+    /// The dipstick grade, for a home test.
+    pub dipstick: Option<DipstickGrade>,
+    /// The UPCR value, for a laboratory result (finite, not negative).
+    pub upcr: Option<f64>,
+    /// The UPCR's unit; required with `upcr`.
+    pub unit: Option<UpcrUnit>,
+    /// When the sample was taken, UTC epoch ms.
+    pub taken_at_ms: i64,
+    /// The patient's local date of the sample, `YYYY-MM-DD`; leave empty to derive it from
+    /// `taken_at_ms` in the patient's time zone. When given, within one day of that date.
+    pub taken_on: Option<String>,
+    /// Whether it was the first urine of the morning.
+    pub first_morning: bool,
+    /// Free text such as fever, infection or oedema (never logged).
+    pub note: Option<String>,
+    /// Who logged it, e.g. `mother`.
+    pub logged_by: String,
+}
+
+/// The new content of a logged reading; the previous revision stays in the history.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct UrineReadingCorrection {
+    /// The corrected dipstick grade (exactly one of `dipstick` and `upcr`).
+    pub dipstick: Option<DipstickGrade>,
+    /// The corrected UPCR value.
+    pub upcr: Option<f64>,
+    /// The corrected UPCR unit; required with `upcr`.
+    pub unit: Option<UpcrUnit>,
+    /// The corrected sampling time, UTC epoch ms.
+    pub taken_at_ms: i64,
+    /// The corrected local date, `YYYY-MM-DD`, or empty to derive it.
+    pub taken_on: Option<String>,
+    /// Whether it was the first urine of the morning.
+    pub first_morning: bool,
+    /// The corrected note.
+    pub note: Option<String>,
+    /// Who made the correction.
+    pub corrected_by: String,
+}
+
+/// A logged urine reading in its current revision.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct UrineReading {
+    /// The client id it was logged under.
+    pub client_id: String,
+    /// The patient.
+    pub patient_id: i64,
+    /// The dipstick grade, for a home test.
+    pub dipstick: Option<DipstickGrade>,
+    /// The UPCR value, for a laboratory result.
+    pub upcr: Option<f64>,
+    /// The UPCR's unit.
+    pub unit: Option<UpcrUnit>,
+    /// The reading's level.
+    pub level: ProteinLevel,
+    /// When the sample was taken, UTC epoch ms.
+    pub taken_at_ms: i64,
+    /// The patient's local date of the sample, `YYYY-MM-DD`.
+    pub taken_on: String,
+    /// Whether it was the first urine of the morning.
+    pub first_morning: bool,
+    /// The note, if any.
+    pub note: Option<String>,
+    /// Who first logged it.
+    pub logged_by: String,
+    /// 1 when logged, +1 per correction or retraction.
+    pub revision: i64,
+    /// Whether it was retracted (kept in history, no longer counted).
+    pub retracted: bool,
+    /// When this revision was recorded, UTC epoch ms.
+    pub recorded_at_ms: i64,
+}
+
+/// One revision in a reading's history.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct UrineReadingRevision {
+    /// Revision number, from 1.
+    pub revision: i64,
+    /// The dipstick grade in this revision.
+    pub dipstick: Option<DipstickGrade>,
+    /// The UPCR value in this revision.
+    pub upcr: Option<f64>,
+    /// The UPCR unit in this revision.
+    pub unit: Option<UpcrUnit>,
+    /// The sampling time, UTC epoch ms.
+    pub taken_at_ms: i64,
+    /// The local date, `YYYY-MM-DD`.
+    pub taken_on: String,
+    /// Whether it was the first urine of the morning.
+    pub first_morning: bool,
+    /// The note in this revision.
+    pub note: Option<String>,
+    /// Who made this revision.
+    pub changed_by: String,
+    /// Whether this revision retracted the reading.
+    pub retracted: bool,
+    /// When it was recorded, UTC epoch ms.
+    pub recorded_at_ms: i64,
+}
+
+/// A steroid course by its first and last dosing days (`YYYY-MM-DD`, inclusive).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SteroidCourseSpan {
+    /// First dosing day.
+    pub start: String,
+    /// Last dosing day.
+    pub end: String,
+}
+
+/// A relapse found by the engine.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RelapseEpisode {
+    /// The first of the three nephrotic days.
+    pub onset: String,
+    /// The third nephrotic day, when the relapse is confirmed.
+    pub confirmed: String,
+    /// The onset of the remission that ended it, once confirmed.
+    pub remission_onset: Option<String>,
+}
+
+/// A remission found by the engine.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RemissionEpisode {
+    /// The first of the three remission days.
+    pub onset: String,
+    /// The third remission day, when the remission is confirmed.
+    pub confirmed: String,
+}
+
+/// A run of consecutive days at one level.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ProteinLevelRun {
+    /// The level of every day of the run.
+    pub level: ProteinLevel,
+    /// The first day.
+    pub start: String,
+    /// The last day.
+    pub end: String,
+    /// How many days.
+    pub days: u32,
+}
+
+/// The next action and the date it applies from.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RelapseNextAction {
+    /// What to do.
+    pub kind: RelapseNextActionKind,
+    /// From when, `YYYY-MM-DD`.
+    pub date: String,
+}
+
+/// The relapse engine's answer (clinical-rules §6).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct RelapseAssessment {
+    /// The assessment date used; empty only with no readings and no date given.
+    pub as_of: Option<String>,
+    /// The reported state.
+    pub state: RelapseState,
+    /// Relapses in onset order.
+    pub relapses: Vec<RelapseEpisode>,
+    /// Remissions in onset order.
+    pub remissions: Vec<RemissionEpisode>,
+    /// Frequently relapsing under the definition set.
+    pub frequently_relapsing: bool,
+    /// Steroid dependent under the definition set.
+    pub steroid_dependent: bool,
+    /// The first day of observation.
+    pub observation_start: Option<String>,
+    /// Relapses per patient-year of observation; empty under one day of observation.
+    pub relapse_rate_per_year: Option<f64>,
+    /// Days from the onset of the latest relapse to `as_of`.
+    pub days_since_last_relapse: Option<i64>,
+    /// Days from the onset of the current remission to `as_of`; empty in relapse or unknown.
+    pub days_in_current_remission: Option<i64>,
+    /// The run of same-level days ending on the latest day with a reading.
+    pub latest_run: Option<ProteinLevelRun>,
+    /// What the family should do next; empty in remission.
+    pub next_action: Option<RelapseNextAction>,
+}
+
+/// What the relapse screen shows for a patient on a day.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct RelapseStatus {
+    /// The patient.
+    pub patient_id: i64,
+    /// The local date of the status, `YYYY-MM-DD`.
+    pub today: String,
+    /// The patient's definition set.
+    pub definitions: DefinitionSet,
+    /// The initial remission date set by the care team, if any.
+    pub initial_remission: Option<String>,
+    /// The steroid courses counted, from their taper calendars.
+    pub steroid_courses: Vec<SteroidCourseSpan>,
+    /// The engine's answer as of today.
+    pub assessment: RelapseAssessment,
+    /// Whether today's first-morning reading is logged.
+    pub morning_reading_logged: bool,
+    /// The latest reading on or before today, if any.
+    pub latest_reading: Option<UrineReading>,
+    /// What the family is told today.
+    pub prompt: RelapsePrompt,
+    /// The locale of `prompt_text`: `en` or `zh-Hans`.
+    pub locale: String,
+    /// The prompt in words.
+    pub prompt_text: String,
+}
+
+/// One reading of [`RelapseCaseInput`]: exactly one of `dipstick` and `upcr` (with `unit`).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct RelapseCaseReading {
+    /// The local date, `YYYY-MM-DD`.
+    pub date: String,
+    /// The dipstick grade.
+    pub dipstick: Option<DipstickGrade>,
+    /// The UPCR value.
+    pub upcr: Option<f64>,
+    /// The UPCR unit; required with `upcr`.
+    pub unit: Option<UpcrUnit>,
+    /// Whether it was the first urine of the morning.
+    pub first_morning: bool,
+}
+
+/// The input of [`assess_relapse`], as in the conformance suite `relapse`.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct RelapseCaseInput {
+    /// The definition set; empty for IPNA 2022.
+    pub definitions: Option<DefinitionSet>,
+    /// The state before the first reading; empty for remission.
+    pub initial_state: Option<DiseaseState>,
+    /// The remission date of the initial episode, `YYYY-MM-DD`, if known.
+    pub initial_remission: Option<String>,
+    /// Readings in any order.
+    pub readings: Vec<RelapseCaseReading>,
+    /// Steroid courses in any order.
+    pub steroid_courses: Vec<SteroidCourseSpan>,
+    /// The assessment date, `YYYY-MM-DD`; empty for the latest reading's date.
+    pub as_of: Option<String>,
+}
+
+/// Runs the relapse engine on typed input (clinical-rules §5 and §6) without storing anything.
+/// Refuses bad input naming the field, e.g. `readings[2].upcr` for a negative UPCR or
+/// `readings[0].unit` for a UPCR without its unit.
+#[uniffi::export]
+pub fn assess_relapse(input: RelapseCaseInput) -> Result<RelapseAssessment, NephroError> {
+    let input: relapse::RelapseInput = input.try_into()?;
+    Ok(relapse::assess(&input)?.into())
+}
+
+/// Reads a dipstick grade written as on the strip (`negative`, `trace`, `1+` … `4+`), naming
+/// `field` when it is unknown.
+#[uniffi::export]
+pub fn parse_dipstick_grade(field: String, text: String) -> Result<DipstickGrade, NephroError> {
+    Ok(protein::DipstickGrade::parse(&field, &text)?.into())
+}
+
+/// Reads a UPCR unit (`mg/mmol`, `mg/mg`, `g/g`, `mg/g`), naming `field` when it is unknown.
+#[uniffi::export]
+pub fn parse_upcr_unit(field: String, text: String) -> Result<UpcrUnit, NephroError> {
+    Ok(protein::UpcrUnit::parse(&field, &text)?.into())
+}
+
+/// Reads a definition set (`ipna2022`, `kdigo2025`, `kdigo2012`), naming `field` when unknown.
+#[uniffi::export]
+pub fn parse_definition_set(field: String, text: String) -> Result<DefinitionSet, NephroError> {
+    Ok(relapse::DefinitionSet::parse(&field, &text)?.into())
+}
+
+/// Reads an initial state (`remission`, `relapse`), naming `field` when unknown.
+#[uniffi::export]
+pub fn parse_disease_state(field: String, text: String) -> Result<DiseaseState, NephroError> {
+    Ok(relapse::DiseaseState::parse(&field, &text)?.into())
+}
+
+#[uniffi::export]
+impl Diary {
+    /// Logs a urine reading. Resubmitting the same `client_id` with the same content returns
+    /// the stored reading; other content under it is a conflict. Bad input is refused naming
+    /// the field (`upcr`, `unit`, `dipstick`, `taken_on`, …) and changes nothing.
+    pub fn log_urine_reading(&self, reading: UrineReadingInput) -> Result<UrineReading, NephroError> {
+        let reading: store::NewUrineReading = reading.try_into()?;
+        Ok(self.store().log_urine_reading(&reading)?.into())
+    }
+
+    /// Corrects a logged reading; the previous revision stays in the history.
+    pub fn correct_urine_reading(
+        &self,
+        client_id: String,
+        correction: UrineReadingCorrection,
+    ) -> Result<UrineReading, NephroError> {
+        let correction: store::UrineReadingCorrection = correction.try_into()?;
+        Ok(self.store().correct_urine_reading(&client_id, &correction)?.into())
+    }
+
+    /// Retracts a reading logged by mistake; it stays in the history and no longer counts.
+    pub fn retract_urine_reading(&self, client_id: String, retracted_by: String) -> Result<UrineReading, NephroError> {
+        Ok(self.store().retract_urine_reading(&client_id, &retracted_by)?.into())
+    }
+
+    /// A reading by client id, in its current revision.
+    pub fn urine_reading(&self, client_id: String) -> Result<UrineReading, NephroError> {
+        Ok(self.store().urine_reading(&client_id)?.into())
+    }
+
+    /// A patient's readings with local dates from `from` to `to` (inclusive, `YYYY-MM-DD`), by
+    /// date and time; retracted ones only when `include_retracted`.
+    pub fn urine_readings(
+        &self,
+        patient_id: i64,
+        from: String,
+        to: String,
+        include_retracted: bool,
+    ) -> Result<Vec<UrineReading>, NephroError> {
+        let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
+        let store = self.store();
+        let readings = if include_retracted {
+            store.urine_readings_including_retracted(patient_id, from, to)?
+        } else {
+            store.urine_readings(patient_id, from, to)?
+        };
+        Ok(readings.into_iter().map(Into::into).collect())
+    }
+
+    /// Every revision of a reading, oldest first.
+    pub fn urine_reading_history(&self, client_id: String) -> Result<Vec<UrineReadingRevision>, NephroError> {
+        Ok(self.store().urine_reading_history(&client_id)?.into_iter().map(Into::into).collect())
+    }
+
+    /// The relapse status on `today` (the patient's local date, `YYYY-MM-DD`): state, episodes,
+    /// flags, rate, durations, and the family prompt in `locale` (`en` or `zh-Hans`; empty for
+    /// `en`).
+    pub fn relapse_status(
+        &self,
+        patient_id: i64,
+        today: String,
+        locale: Option<String>,
+    ) -> Result<RelapseStatus, NephroError> {
+        let today = parse_date("today", &today)?;
+        let locale = locale.as_deref().map(|tag| Locale::parse("locale", tag)).transpose()?.unwrap_or_default();
+        Ok(service::relapse_status(&self.store(), patient_id, today, locale)?.into())
+    }
+
+    /// The day remission is confirmed in the readings dated on or after `date` (walked from a
+    /// relapse), if it is; `YYYY-MM-DD`.
+    pub fn remission_confirmed_after(&self, patient_id: i64, date: String) -> Result<Option<String>, NephroError> {
+        let date = parse_date("date", &date)?;
+        Ok(service::remission_confirmed_after(&self.store(), patient_id, date)?.map(format_date))
+    }
+
+    /// The remission date of the initial episode set by the care team, if any.
+    pub fn initial_remission_date(&self, patient_id: i64) -> Result<Option<String>, NephroError> {
+        Ok(service::initial_remission_date(&self.store(), patient_id)?.map(format_date))
+    }
+
+    /// Sets (or with an empty `date`, clears) the remission date of the initial episode, used by
+    /// the 6-month rule of "frequently relapsing".
+    pub fn set_initial_remission_date(
+        &self,
+        patient_id: i64,
+        date: Option<String>,
+        changed_by: String,
+    ) -> Result<(), NephroError> {
+        let date = date.as_deref().map(|d| parse_date("initial_remission", d)).transpose()?;
+        Ok(service::set_initial_remission_date(&mut self.store(), patient_id, date, &changed_by)?)
+    }
+}
+
+// Conversions.
+
+macro_rules! same_variants {
+    ($ffi:ident, $core:path, [$($variant:ident),+ $(,)?]) => {
+        impl From<$ffi> for $core {
+            fn from(value: $ffi) -> Self {
+                match value {
+                    $($ffi::$variant => <$core>::$variant),+
+                }
+            }
+        }
+        impl From<$core> for $ffi {
+            fn from(value: $core) -> Self {
+                match value {
+                    $(<$core>::$variant => $ffi::$variant),+
+                }
+            }
+        }
+    };
+}
+
+same_variants!(DipstickGrade, protein::DipstickGrade, [Negative, Trace, OnePlus, TwoPlus, ThreePlus, FourPlus]);
+same_variants!(UpcrUnit, protein::UpcrUnit, [MgPerMmol, MgPerMg, GPerG, MgPerG]);
+same_variants!(ProteinLevel, protein::ProteinLevel, [Remission, Proteinuria, Nephrotic]);
+same_variants!(DefinitionSet, relapse::DefinitionSet, [Ipna2022, Kdigo2025, Kdigo2012]);
+same_variants!(DiseaseState, relapse::DiseaseState, [Remission, Relapse]);
+same_variants!(RelapseState, relapse::ReportedState, [Remission, Watch, Relapse]);
+same_variants!(
+    RelapsePrompt,
+    relapse::FamilyPrompt,
+    [RelapseContactTeam, RelapseOngoing, TestAgainTomorrow, MorningTestMissing, RemissionConfirmed, AllClear]
+);
+same_variants!(RelapseNextActionKind, relapse::NextActionKind, [RetestNextMorning, FollowActionPlan]);
+
+/// The measurement of a record's optional parts (`record` prefixes the field names).
+fn measurement(
+    record: &str,
+    dipstick: Option<DipstickGrade>,
+    upcr: Option<f64>,
+    unit: Option<UpcrUnit>,
+) -> Result<protein::UrineMeasurement, NephroError> {
+    Ok(protein::UrineMeasurement::from_parts(record, dipstick.map(Into::into), upcr, unit.map(Into::into))?)
+}
+
+/// The optional parts of a measurement: dipstick, UPCR value, unit.
+fn parts(m: &protein::UrineMeasurement) -> (Option<DipstickGrade>, Option<f64>, Option<UpcrUnit>) {
+    let upcr = m.upcr_value();
+    (m.dipstick().map(Into::into), upcr.map(|(value, _)| value), upcr.map(|(_, unit)| unit.into()))
+}
+
+impl TryFrom<UrineReadingInput> for store::NewUrineReading {
+    type Error = NephroError;
+    fn try_from(r: UrineReadingInput) -> Result<Self, NephroError> {
+        Ok(store::NewUrineReading {
+            measurement: measurement("", r.dipstick, r.upcr, r.unit)?,
+            taken_on: r.taken_on.as_deref().map(|t| parse_date("taken_on", t)).transpose()?,
+            client_id: r.client_id,
+            patient_id: r.patient_id,
+            taken_at_ms: r.taken_at_ms,
+            first_morning: r.first_morning,
+            note: r.note,
+            logged_by: r.logged_by,
+        })
+    }
+}
+
+impl TryFrom<UrineReadingCorrection> for store::UrineReadingCorrection {
+    type Error = NephroError;
+    fn try_from(c: UrineReadingCorrection) -> Result<Self, NephroError> {
+        Ok(store::UrineReadingCorrection {
+            measurement: measurement("", c.dipstick, c.upcr, c.unit)?,
+            taken_on: c.taken_on.as_deref().map(|t| parse_date("taken_on", t)).transpose()?,
+            taken_at_ms: c.taken_at_ms,
+            first_morning: c.first_morning,
+            note: c.note,
+            corrected_by: c.corrected_by,
+        })
+    }
+}
+
+impl From<store::UrineReadingEntry> for UrineReading {
+    fn from(e: store::UrineReadingEntry) -> Self {
+        let (dipstick, upcr, unit) = parts(&e.measurement);
+        UrineReading {
+            client_id: e.client_id,
+            patient_id: e.patient_id,
+            dipstick,
+            upcr,
+            unit,
+            level: e.level.into(),
+            taken_at_ms: e.taken_at_ms,
+            taken_on: format_date(e.taken_on),
+            first_morning: e.first_morning,
+            note: e.note,
+            logged_by: e.logged_by,
+            revision: e.revision,
+            retracted: e.retracted,
+            recorded_at_ms: e.recorded_at_ms,
+        }
+    }
+}
+
+impl From<store::UrineReadingRevision> for UrineReadingRevision {
+    fn from(r: store::UrineReadingRevision) -> Self {
+        let (dipstick, upcr, unit) = parts(&r.measurement);
+        UrineReadingRevision {
+            revision: r.revision,
+            dipstick,
+            upcr,
+            unit,
+            taken_at_ms: r.taken_at_ms,
+            taken_on: format_date(r.taken_on),
+            first_morning: r.first_morning,
+            note: r.note,
+            changed_by: r.changed_by,
+            retracted: r.retracted,
+            recorded_at_ms: r.recorded_at_ms,
+        }
+    }
+}
+
+impl From<relapse::SteroidCourse> for SteroidCourseSpan {
+    fn from(c: relapse::SteroidCourse) -> Self {
+        SteroidCourseSpan { start: format_date(c.start), end: format_date(c.end) }
+    }
+}
+
+impl TryFrom<RelapseCaseInput> for relapse::RelapseInput {
+    type Error = NephroError;
+    fn try_from(input: RelapseCaseInput) -> Result<Self, NephroError> {
+        let readings = input
+            .readings
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let record = format!("readings[{i}]");
+                Ok(protein::UrineReading {
+                    date: parse_date(&format!("{record}.date"), &r.date)?,
+                    measurement: measurement(&record, r.dipstick, r.upcr, r.unit)?,
+                    first_morning: r.first_morning,
+                })
+            })
+            .collect::<Result<Vec<_>, NephroError>>()?;
+        let steroid_courses = input
+            .steroid_courses
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                Ok(relapse::SteroidCourse {
+                    start: parse_date(&format!("steroid_courses[{i}].start"), &c.start)?,
+                    end: parse_date(&format!("steroid_courses[{i}].end"), &c.end)?,
+                })
+            })
+            .collect::<Result<Vec<_>, NephroError>>()?;
+        Ok(relapse::RelapseInput {
+            definitions: input.definitions.map(Into::into).unwrap_or_default(),
+            initial_state: input.initial_state.map(Into::into).unwrap_or_default(),
+            initial_remission: input
+                .initial_remission
+                .as_deref()
+                .map(|t| parse_date("initial_remission", t))
+                .transpose()?,
+            readings,
+            steroid_courses,
+            as_of: input.as_of.as_deref().map(|t| parse_date("as_of", t)).transpose()?,
+        })
+    }
+}
+
+impl From<relapse::RelapseAssessment> for RelapseAssessment {
+    fn from(a: relapse::RelapseAssessment) -> Self {
+        RelapseAssessment {
+            as_of: a.as_of.map(format_date),
+            state: a.state.into(),
+            relapses: a
+                .relapses
+                .iter()
+                .map(|r| RelapseEpisode {
+                    onset: format_date(r.onset),
+                    confirmed: format_date(r.confirmed),
+                    remission_onset: r.remission_onset.map(format_date),
+                })
+                .collect(),
+            remissions: a
+                .remissions
+                .iter()
+                .map(|r| RemissionEpisode { onset: format_date(r.onset), confirmed: format_date(r.confirmed) })
+                .collect(),
+            frequently_relapsing: a.frequently_relapsing,
+            steroid_dependent: a.steroid_dependent,
+            observation_start: a.observation_start.map(format_date),
+            relapse_rate_per_year: a.relapse_rate_per_year,
+            days_since_last_relapse: a.days_since_last_relapse,
+            days_in_current_remission: a.days_in_current_remission,
+            latest_run: a.latest_run.map(|run| ProteinLevelRun {
+                level: run.level.into(),
+                start: format_date(run.start),
+                end: format_date(run.end),
+                days: run.days,
+            }),
+            next_action: a.next_action.map(|n| RelapseNextAction { kind: n.kind.into(), date: format_date(n.date) }),
+        }
+    }
+}
+
+impl From<service::RelapseStatus> for RelapseStatus {
+    fn from(s: service::RelapseStatus) -> Self {
+        RelapseStatus {
+            patient_id: s.patient_id,
+            today: format_date(s.today),
+            definitions: s.definitions.into(),
+            initial_remission: s.initial_remission.map(format_date),
+            steroid_courses: s.steroid_courses.into_iter().map(Into::into).collect(),
+            assessment: s.assessment.into(),
+            morning_reading_logged: s.morning_reading_logged,
+            latest_reading: s.latest_reading.map(Into::into),
+            prompt: s.prompt.into(),
+            locale: s.locale.tag().to_string(),
+            prompt_text: s.prompt_text,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(err: NephroError) -> String {
+        match err {
+            NephroError::Validation { field, .. } => field,
+            other => panic!("not a validation error: {other}"),
+        }
+    }
+
+    fn case_reading(
+        date: &str,
+        dipstick: Option<DipstickGrade>,
+        upcr: Option<f64>,
+        unit: Option<UpcrUnit>,
+    ) -> RelapseCaseReading {
+        RelapseCaseReading { date: date.into(), dipstick, upcr, unit, first_morning: true }
+    }
+
+    fn case(readings: Vec<RelapseCaseReading>) -> RelapseCaseInput {
+        RelapseCaseInput {
+            definitions: None,
+            initial_state: None,
+            initial_remission: None,
+            readings,
+            steroid_courses: vec![],
+            as_of: None,
+        }
+    }
+
+    #[test]
+    fn the_typed_engine_finds_a_relapse() {
+        let three = ["2025-03-01", "2025-03-02", "2025-03-03"]
+            .iter()
+            .map(|d| case_reading(d, Some(DipstickGrade::ThreePlus), None, None))
+            .collect();
+        let a = assess_relapse(case(three)).unwrap();
+        assert_eq!(a.state, RelapseState::Relapse);
+        assert_eq!(a.relapses[0].onset, "2025-03-01");
+        assert_eq!(a.next_action.map(|n| n.kind), Some(RelapseNextActionKind::FollowActionPlan));
+    }
+
+    #[test]
+    fn bad_case_input_names_the_field() {
+        let no_unit = case(vec![case_reading("2025-03-01", None, Some(150.0), None)]);
+        assert_eq!(field_of(assess_relapse(no_unit).unwrap_err()), "readings[0].unit");
+        let negative = case(vec![
+            case_reading("2025-03-01", Some(DipstickGrade::Negative), None, None),
+            case_reading("2025-03-02", None, Some(-5.0), Some(UpcrUnit::MgPerMmol)),
+        ]);
+        assert_eq!(field_of(assess_relapse(negative).unwrap_err()), "readings[1].upcr");
+        let both = case(vec![case_reading("2025-03-01", Some(DipstickGrade::Trace), Some(1.0), Some(UpcrUnit::GPerG))]);
+        assert_eq!(field_of(assess_relapse(both).unwrap_err()), "readings[0]");
+        let bad_date = case(vec![case_reading("2025-3-1", Some(DipstickGrade::Trace), None, None)]);
+        assert_eq!(field_of(assess_relapse(bad_date).unwrap_err()), "readings[0].date");
+        let mut backwards = case(vec![]);
+        backwards.steroid_courses = vec![SteroidCourseSpan { start: "2025-02-01".into(), end: "2025-01-31".into() }];
+        assert_eq!(field_of(assess_relapse(backwards).unwrap_err()), "steroid_courses[0].end");
+        assert_eq!(
+            field_of(parse_dipstick_grade("readings[4].dipstick".into(), "5+".into()).unwrap_err()),
+            "readings[4].dipstick"
+        );
+        assert_eq!(parse_upcr_unit("unit".into(), "mg/g".into()).unwrap(), UpcrUnit::MgPerG);
+        assert_eq!(field_of(parse_definition_set("definitions".into(), "kdigo".into()).unwrap_err()), "definitions");
+        assert_eq!(parse_disease_state("initial_state".into(), "relapse".into()).unwrap(), DiseaseState::Relapse);
+    }
+
+    #[test]
+    fn the_diary_logs_reads_back_and_reports_a_relapse() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("diary.db").display().to_string();
+        let diary = Diary::open(path.clone()).unwrap();
+        let patient = diary
+            .create_patient(crate::PatientProfile {
+                display_name: "Test".into(),
+                birth_date: "2019-01-01".into(),
+                sex: crate::Sex::Female,
+                time_zone: "Europe/Paris".into(),
+                definition_set: "ipna2022".into(),
+            })
+            .unwrap();
+        // 2025-03-01T06:00:00Z is 07:00 in Paris.
+        let first_ms = 1_740_808_800_000;
+        for day in 0..3i64 {
+            let input = UrineReadingInput {
+                client_id: format!("r{day}"),
+                patient_id: patient.id,
+                dipstick: Some(DipstickGrade::FourPlus),
+                upcr: None,
+                unit: None,
+                taken_at_ms: first_ms + day * 86_400_000,
+                taken_on: None,
+                first_morning: true,
+                note: Some("fever".into()),
+                logged_by: "mother".into(),
+            };
+            let stored = diary.log_urine_reading(input.clone()).unwrap();
+            assert_eq!(stored.level, ProteinLevel::Nephrotic);
+            assert_eq!(diary.log_urine_reading(input).unwrap(), stored);
+        }
+        let negative = UrineReadingInput {
+            client_id: "bad".into(),
+            patient_id: patient.id,
+            dipstick: None,
+            upcr: Some(-1.0),
+            unit: Some(UpcrUnit::MgPerMmol),
+            taken_at_ms: first_ms,
+            taken_on: None,
+            first_morning: false,
+            note: None,
+            logged_by: "mother".into(),
+        };
+        assert_eq!(field_of(diary.log_urine_reading(negative.clone()).unwrap_err()), "upcr");
+        let no_unit = UrineReadingInput { upcr: Some(30.0), unit: None, ..negative };
+        assert_eq!(field_of(diary.log_urine_reading(no_unit).unwrap_err()), "unit");
+        drop(diary);
+
+        let diary = Diary::open(path).unwrap();
+        let readings = diary.urine_readings(patient.id, "2025-03-01".into(), "2025-03-31".into(), false).unwrap();
+        let dates: Vec<&str> = readings.iter().map(|r| r.taken_on.as_str()).collect();
+        assert_eq!(dates, ["2025-03-01", "2025-03-02", "2025-03-03"]);
+        let status = diary.relapse_status(patient.id, "2025-03-03".into(), Some("zh-Hans".into())).unwrap();
+        assert_eq!(status.assessment.state, RelapseState::Relapse);
+        assert_eq!(status.prompt, RelapsePrompt::RelapseContactTeam);
+        assert_eq!(status.locale, "zh-Hans");
+        assert!(status.morning_reading_logged);
+        assert_eq!(
+            field_of(diary.relapse_status(patient.id, "2025-03-03".into(), Some("fr".into())).unwrap_err()),
+            "locale"
+        );
+
+        let corrected = diary
+            .correct_urine_reading(
+                "r1".into(),
+                UrineReadingCorrection {
+                    dipstick: Some(DipstickGrade::Trace),
+                    upcr: None,
+                    unit: None,
+                    taken_at_ms: first_ms + 86_400_000,
+                    taken_on: None,
+                    first_morning: true,
+                    note: None,
+                    corrected_by: "father".into(),
+                },
+            )
+            .unwrap();
+        assert_eq!((corrected.revision, corrected.level), (2, ProteinLevel::Remission));
+        diary.retract_urine_reading("r2".into(), "father".into()).unwrap();
+        assert_eq!(diary.urine_reading_history("r2".into()).unwrap().len(), 2);
+        assert_eq!(diary.urine_readings(patient.id, "2025-03-01".into(), "2025-03-31".into(), true).unwrap().len(), 3);
+        let status = diary.relapse_status(patient.id, "2025-03-03".into(), None).unwrap();
+        assert_eq!(status.assessment.state, RelapseState::Remission);
+        assert!(!status.morning_reading_logged);
+        diary.set_initial_remission_date(patient.id, Some("2025-01-10".into()), "Dr. Li".into()).unwrap();
+        assert_eq!(diary.initial_remission_date(patient.id).unwrap().as_deref(), Some("2025-01-10"));
+    }
+}

@@ -1,0 +1,372 @@
+//! Hostile input through the FFI (issue 9): property tests over the free functions and the
+//! `Diary` methods exactly as Kotlin, Swift and Python call them (strings for dates and times,
+//! epoch milliseconds, any `f64`). Nothing panics (a panic would reach the app as an internal
+//! error); every refusal is a `NephroError` naming what was wrong, never a storage error; a
+//! refused call changes nothing the diary can show.
+//!
+//! `PROPTEST_CASES=<n>` changes the number of cases.
+
+use std::sync::Arc;
+
+use nephro_ffi::*;
+use proptest::prelude::*;
+use proptest::sample::select;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+
+fn config(default: u32) -> Config {
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+    Config { cases, failure_persistence: None, ..Config::default() }
+}
+
+fn number() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        4 => 0.01f64..200.0,
+        2 => select(vec![
+            0.0, -0.0, -1.0, 0.5, 1.0, 1e9, 1e300, 5e-324, f64::MAX, f64::MIN, f64::NAN, f64::INFINITY, f64::NEG_INFINITY,
+        ]),
+        1 => any::<f64>(),
+    ]
+}
+
+fn text() -> BoxedStrategy<String> {
+    prop_oneof![
+        4 => "[a-zA-Z][a-zA-Z .'-]{0,29}",
+        1 => any::<String>(),
+        2 => select(vec![
+            "", " ", "\u{0}", "a\u{0}b", "\u{202E}evil", "\u{FEFF}", "\u{FFFD}", "👩‍👩‍👧‍👦", "'; DROP TABLE dose_log; --", "%s%n",
+        ])
+        .prop_map(str::to_string),
+        1 => (1usize..3000).prop_map(|n| "y".repeat(n)),
+    ]
+    .boxed()
+}
+
+/// Dates as the shells send them: mostly valid, and every way of getting one wrong.
+fn date_text() -> BoxedStrategy<String> {
+    prop_oneof![
+        6 => (2015i32..2035, 1u32..13, 1u32..29).prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
+        3 => select(vec![
+            "2024-02-29", "2025-02-29", "2025-02-30", "2025-13-01", "0000-01-01", "9999-12-31", "+10000-01-01",
+            "-0001-01-01", "2025-6-1", "2025/06/01", "２０２５-０６-０１", "2025-06-01T00:00", "", " ", "2038-01-19",
+        ])
+        .prop_map(str::to_string),
+        1 => text(),
+    ]
+    .boxed()
+}
+
+fn time_text() -> BoxedStrategy<String> {
+    prop_oneof![
+        6 => select(vec!["08:00", "20:00"]).prop_map(str::to_string),
+        2 => (0u32..24, 0u32..60).prop_map(|(h, m)| format!("{h:02}:{m:02}")),
+        2 => select(vec!["24:00", "23:60", "8:00", "08:00:00", "٠٨:٠٠", "", "-1:00", "99:99"]).prop_map(str::to_string),
+        1 => text(),
+    ]
+    .boxed()
+}
+
+fn millis() -> impl Strategy<Value = i64> {
+    prop_oneof![3 => 1_700_000_000_000i64..1_800_000_000_000, 1 => any::<i64>()]
+}
+
+fn drug() -> impl Strategy<Value = Drug> {
+    select(vec![Drug::Tacrolimus, Drug::MycophenolateMofetil, Drug::Prednisolone, Drug::Prednisone])
+}
+
+fn dose_request() -> impl Strategy<Value = DoseRequest> {
+    (
+        drug(),
+        number(),
+        prop::option::of(number()),
+        prop::option::of(number()),
+        prop::option::of(number()),
+        prop_oneof![4 => 0u32..7, 1 => any::<u32>()],
+        prop::collection::vec(number(), 0..5),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(
+                drug,
+                weight_kg,
+                mg_per_kg_per_day,
+                mg_per_m2_per_day,
+                height_cm,
+                doses_per_day,
+                strengths_mg,
+                allow_split,
+                override_range,
+            )| {
+                DoseRequest {
+                    drug,
+                    weight_kg,
+                    mg_per_kg_per_day,
+                    mg_per_m2_per_day,
+                    height_cm,
+                    doses_per_day,
+                    strengths_mg,
+                    allow_split,
+                    override_range,
+                }
+            },
+        )
+}
+
+fn is_typed_refusal(e: &NephroError) -> bool {
+    !matches!(e, NephroError::Storage { .. } | NephroError::CorruptDatabase { .. })
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    #[test]
+    fn calculate_dose_never_panics(request in dose_request()) {
+        match calculate_dose(request) {
+            Ok(dose) => prop_assert!(dose.per_dose_mg.is_finite() && dose.per_dose_mg > 0.0),
+            Err(e) => prop_assert!(is_typed_refusal(&e), "{e}"),
+        }
+    }
+
+    #[test]
+    fn free_functions_never_panic(value in any::<i64>(), case in prop_oneof![any::<String>(), text()]) {
+        prop_assert_eq!(ping(value), value);
+        prop_assert!(!core_version().is_empty());
+        let _ = evaluate_conformance_case(case);
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Call {
+    CreatePatient(PatientProfile),
+    UpdatePatient(i64, PatientProfile),
+    AddMeasurement(i64, Measurement),
+    AddRegimen(i64, RegimenInput),
+    EndRegimen(i64, String),
+    LogDose(DoseLogInput),
+    EditDose(String, bool, i64, String),
+    UndoDose(String, String),
+    Read(i64, String, String, String),
+}
+
+fn profile() -> impl Strategy<Value = PatientProfile> {
+    (
+        text(),
+        date_text(),
+        select(vec![Sex::Female, Sex::Male, Sex::Unspecified]),
+        prop_oneof![3 => select(vec!["Asia/Shanghai", "Europe/Paris", "UTC", "Pacific/Kiritimati"]).prop_map(str::to_string), 1 => text()],
+        prop_oneof![3 => select(vec!["ipna2022", "kdigo2025", "kdigo2012"]).prop_map(str::to_string), 1 => text()],
+    )
+        .prop_map(|(display_name, birth_date, sex, time_zone, definition_set)| PatientProfile {
+            display_name,
+            birth_date,
+            sex,
+            time_zone,
+            definition_set,
+        })
+}
+
+fn regimen_input() -> impl Strategy<Value = RegimenInput> {
+    let rate = prop_oneof![
+        3 => prop_oneof![3 => 0.05f64..0.15, 1 => number()].prop_map(|rate| RegimenRate::MgPerKgPerDay { rate }),
+        1 => number().prop_map(|rate| RegimenRate::MgPerM2PerDay { rate }),
+    ];
+    let times = prop_oneof![
+        3 => Just(vec!["08:00".to_string(), "20:00".to_string()]),
+        1 => prop::collection::vec(time_text(), 0..8),
+    ];
+    (
+        (
+            drug(),
+            text(),
+            prop_oneof![3 => Just(vec![0.5, 1.0]), 1 => prop::collection::vec(number(), 0..4)],
+            any::<bool>(),
+        ),
+        (
+            rate,
+            times,
+            prop_oneof![3 => Just("2025-06-01".to_string()), 1 => date_text()],
+            prop::option::of(date_text()),
+        ),
+        (text(), date_text(), any::<bool>()),
+    )
+        .prop_map(
+            |(
+                (drug, form, strengths_mg, allow_split),
+                (rate, times, start_date, end_date),
+                (prescribed_by, prescribed_on, override_range),
+            )| {
+                RegimenInput {
+                    drug,
+                    form,
+                    strengths_mg,
+                    allow_split,
+                    rate,
+                    times,
+                    start_date,
+                    end_date,
+                    prescribed_by,
+                    prescribed_on,
+                    override_range,
+                }
+            },
+        )
+}
+
+fn client_id() -> BoxedStrategy<String> {
+    prop_oneof![4 => (0u8..10).prop_map(|n| format!("tap-{n}")), 1 => text()].boxed()
+}
+
+fn call() -> impl Strategy<Value = Call> {
+    let id = || prop_oneof![6 => 1i64..4, 1 => any::<i64>()];
+    let medication = prop_oneof![
+        5 => (1i64..4).prop_map(|n| format!("regimen-{n}")),
+        1 => select(vec!["regimen-", "regimen-x", "course-", "course-a b", "regimen-99999999999999999999", "course-x"]).prop_map(str::to_string),
+        1 => text(),
+    ];
+    let slot_date = prop_oneof![4 => (1u32..29).prop_map(|d| format!("2025-06-{d:02}")), 1 => date_text()];
+    let dose = (client_id(), medication, slot_date, time_text(), any::<bool>(), millis(), text()).prop_map(
+        |(client_id, medication_id, slot_date, slot_time, taken, actual_at_ms, logged_by)| DoseLogInput {
+            client_id,
+            medication_id,
+            slot_date,
+            slot_time,
+            outcome: if taken { DoseOutcome::Taken } else { DoseOutcome::Skipped },
+            actual_at_ms,
+            logged_by,
+        },
+    );
+    let measurement = (date_text(), prop::option::of(number()), prop::option::of(number()))
+        .prop_map(|(measured_on, weight_kg, height_cm)| Measurement { measured_on, weight_kg, height_cm });
+    prop_oneof![
+        2 => profile().prop_map(Call::CreatePatient),
+        1 => (id(), profile()).prop_map(|(id, p)| Call::UpdatePatient(id, p)),
+        2 => (id(), measurement).prop_map(|(id, m)| Call::AddMeasurement(id, m)),
+        3 => (id(), regimen_input()).prop_map(|(id, r)| Call::AddRegimen(id, r)),
+        1 => (id(), date_text()).prop_map(|(id, d)| Call::EndRegimen(id, d)),
+        6 => dose.prop_map(Call::LogDose),
+        2 => (client_id(), any::<bool>(), millis(), text()).prop_map(|(c, taken, at, by)| Call::EditDose(c, taken, at, by)),
+        1 => (client_id(), text()).prop_map(|(c, by)| Call::UndoDose(c, by)),
+        1 => (id(), client_id(), date_text(), date_text()).prop_map(|(id, c, from, to)| Call::Read(id, c, from, to)),
+    ]
+}
+
+/// Everything the diary can show through the FFI, as one comparable text.
+fn snapshot(diary: &Diary) -> Result<String, TestCaseError> {
+    let unreadable =
+        |what: &str, e: NephroError| TestCaseError::fail(format!("{what} unreadable after an accepted call: {e}"));
+    let mut out = String::new();
+    for p in diary.patients().map_err(|e| unreadable("patients", e))? {
+        out += &format!("{p:?}\n");
+        out += &format!("{:?}\n", diary.measurements(p.id).map_err(|e| unreadable("measurements", e))?);
+        out += &format!("{:?}\n", diary.regimens(p.id).map_err(|e| unreadable("regimens", e))?);
+        let logs =
+            diary.dose_logs(p.id, "0000-01-01".into(), "9999-12-31".into()).map_err(|e| unreadable("dose logs", e))?;
+        for log in logs {
+            // recorded_at_ms is the wall clock of the write; the rest must not move on a refusal.
+            out += &format!("{:?} r{} u{}\n", log.dose, log.revision, log.undone);
+            let history = diary.dose_history(log.dose.client_id.clone()).map_err(|e| unreadable("history", e))?;
+            out += &format!("{} revisions\n", history.len());
+        }
+    }
+    Ok(out)
+}
+
+fn run(diary: &Diary, call: &Call) -> Result<(), NephroError> {
+    match call.clone() {
+        Call::CreatePatient(p) => {
+            let created = diary.create_patient(p.clone())?;
+            assert_eq!(diary.patient(created.id)?.profile, p, "a patient reads back as sent");
+        }
+        Call::UpdatePatient(id, p) => {
+            diary.update_patient(id, p)?;
+        }
+        Call::AddMeasurement(id, m) => {
+            diary.add_measurement(id, m)?;
+        }
+        Call::AddRegimen(id, r) => {
+            let regimen = diary.add_regimen(id, r)?;
+            let stored = diary.regimens(id)?.into_iter().find(|s| s.id == regimen.id).expect("stored");
+            assert_eq!(stored, regimen, "a regimen reads back as returned");
+        }
+        Call::EndRegimen(id, d) => {
+            diary.end_regimen(id, d)?;
+        }
+        Call::LogDose(d) => {
+            let entry = diary.log_dose(d.clone())?;
+            assert_eq!(diary.dose(d.client_id)?, entry, "a dose reads back as returned");
+        }
+        Call::EditDose(c, taken, at, by) => {
+            let outcome = if taken { DoseOutcome::Taken } else { DoseOutcome::Skipped };
+            diary.edit_dose(c, outcome, at, by)?;
+        }
+        Call::UndoDose(c, by) => {
+            diary.undo_dose(c, by)?;
+        }
+        Call::Read(id, c, from, to) => {
+            let _ = diary.patient(id);
+            let _ = diary.measurements(id);
+            let _ = diary.regimens(id);
+            let _ = diary.dose(c.clone());
+            let _ = diary.dose_history(c);
+            let _ = diary.dose_logs(id, from, to);
+        }
+    }
+    Ok(())
+}
+
+/// Random sequences of `Diary` calls with hostile arguments.
+#[test]
+fn diary_calls_with_hostile_arguments_refuse_cleanly() {
+    let mut runner = TestRunner::new(config(48));
+    runner
+        .run(&prop::collection::vec(call(), 1..40), |calls| {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let diary: Arc<Diary> = Diary::open(dir.path().join("diary.db").display().to_string()).expect("open");
+            let good = PatientProfile {
+                display_name: "Good".into(),
+                birth_date: "2019-01-01".into(),
+                sex: Sex::Male,
+                time_zone: "Asia/Shanghai".into(),
+                definition_set: "ipna2022".into(),
+            };
+            let p = diary.create_patient(good).expect("patient");
+            diary
+                .add_measurement(
+                    p.id,
+                    Measurement { measured_on: "2025-05-01".into(), weight_kg: Some(20.0), height_cm: Some(115.0) },
+                )
+                .expect("weight");
+            for call in &calls {
+                let before = snapshot(&diary)?;
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&diary, call)))
+                    .map_err(|_| TestCaseError::fail(format!("panicked on {call:?}")))?;
+                if let Err(e) = result {
+                    prop_assert!(is_typed_refusal(&e), "untyped refusal {e} for {call:?}");
+                    prop_assert_eq!(snapshot(&diary)?, before, "a refused {:?} changed the diary", call);
+                }
+            }
+            snapshot(&diary)?;
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// Opening paths that are not diaries: refused with a typed error or opened, never a panic.
+#[test]
+fn opening_odd_paths_never_panics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let not_a_db = dir.path().join("notes.txt");
+    std::fs::write(&not_a_db, "just some text, long enough to be read as a header ".repeat(50)).expect("write");
+    let paths = [
+        String::new(),
+        dir.path().display().to_string(),
+        not_a_db.display().to_string(),
+        dir.path().join("missing-folder/diary.db").display().to_string(),
+        dir.path().join("nul\u{0}byte.db").display().to_string(),
+        dir.path().join("é👍 diary.db").display().to_string(),
+    ];
+    for path in paths {
+        let outcome = std::panic::catch_unwind(|| Diary::open(path.clone()));
+        assert!(outcome.is_ok(), "opening {path:?} panicked");
+    }
+}

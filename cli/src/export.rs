@@ -1,0 +1,112 @@
+//! `nephro export`: a diary as FHIR R4 JSON, CSV tables, a printable HTML report or an
+//! iCalendar file, optionally de-identified; and the demo's report.
+
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::path::{Path, PathBuf};
+
+use chrono::{NaiveTime, Utc};
+use nephro_core::dates::{parse_date, parse_time_zone};
+use nephro_core::export::{export_to_path, Deidentify, ExportFormat, ExportOptions, Manifest};
+use nephro_core::locale::Locale;
+use nephro_core::schedule::slot_instant;
+use nephro_core::store::Store;
+
+use crate::demo::DemoDiary;
+
+type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// What `nephro export` was asked for.
+pub struct ExportArgs<'a> {
+    /// The diary file (must exist).
+    pub db: &'a Path,
+    /// The patient (default: the only one).
+    pub patient: Option<i64>,
+    /// `fhir`, `csv`, `html` or `ics`.
+    pub format: &'a str,
+    /// First local date, `YYYY-MM-DD`.
+    pub from: Option<&'a str>,
+    /// Last local date, `YYYY-MM-DD`.
+    pub to: Option<&'a str>,
+    /// De-identify.
+    pub deidentify: bool,
+    /// Seed of the de-identification date shift (the same seed gives the same shift).
+    pub shift_seed: Option<u64>,
+    /// `en` or `zh-Hans`.
+    pub locale: &'a str,
+    /// Output file (a directory for CSV).
+    pub out: &'a Path,
+}
+
+/// Runs `nephro export`: writes the export and prints what was written and what it contains.
+pub fn run(args: &ExportArgs) -> CliResult<()> {
+    if !args.db.exists() {
+        return Err(format!("{} does not exist", args.db.display()).into());
+    }
+    if args.shift_seed.is_some() && !args.deidentify {
+        return Err("--shift-seed only applies with --deidentify".into());
+    }
+    let store = Store::open(args.db)?;
+    let patient_id = match args.patient {
+        Some(id) => store.patient(id)?.id,
+        None => match store.patients()?.as_slice() {
+            [only] => only.id,
+            [] => return Err("the diary has no patient".into()),
+            several => {
+                let ids: Vec<String> = several.iter().map(|p| p.id.to_string()).collect();
+                return Err(format!("the diary has several patients; choose one with --patient ({})", ids.join(", ")).into());
+            }
+        },
+    };
+    let format = ExportFormat::parse("--format", args.format)?;
+    let deidentify = args.deidentify.then(|| {
+        // Without a seed, a random one: the shift must not be guessable from the export.
+        Deidentify::from_seed(args.shift_seed.unwrap_or_else(|| RandomState::new().hash_one(Utc::now())))
+    });
+    let options = ExportOptions {
+        from: args.from.map(|d| parse_date("--from", d)).transpose()?,
+        to: args.to.map(|d| parse_date("--to", d)).transpose()?,
+        deidentify,
+        locale: Locale::parse("--locale", args.locale)?,
+        now: Utc::now(),
+    };
+    let written = export_to_path(&store, patient_id, format, &options, args.out)?;
+    print!("{}", describe(&store, patient_id, &options, &written)?);
+    Ok(())
+}
+
+/// The files written and the manifest.
+fn describe(store: &Store, patient_id: i64, options: &ExportOptions, written: &[PathBuf]) -> CliResult<String> {
+    let mut out = String::new();
+    for path in written {
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        out.push_str(&format!("wrote {} ({} KB)\n", path.display(), size.div_ceil(1024)));
+    }
+    let snapshot = nephro_core::export::DiarySnapshot::for_export(store, patient_id, options)?;
+    let manifest = Manifest::of(&snapshot);
+    out.push_str(&format!("{}:\n", manifest.title));
+    for line in manifest.lines {
+        out.push_str(&format!("  - {line}\n"));
+    }
+    Ok(out)
+}
+
+/// Writes the demo diary's HTML report beside the diary file (`<db>-report.html`) and returns the
+/// line that tells where it is. The report is as of the start of the demo's today (the history
+/// ends yesterday), so the same `--today` gives the same report.
+pub fn demo_report(store: &Store, demo: &DemoDiary, db: &Path) -> CliResult<String> {
+    let zone = parse_time_zone("time_zone", &demo.patient.profile.time_zone)?;
+    let options = ExportOptions {
+        now: slot_instant(demo.today, NaiveTime::MIN, zone),
+        to: Some(demo.today),
+        ..ExportOptions::new(Utc::now())
+    };
+    let stem = db.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "nephro-demo".into());
+    let path = db.with_file_name(format!("{stem}-report.html"));
+    export_to_path(store, demo.patient.id, ExportFormat::Html, &options, &path)?;
+    let shown = std::fs::canonicalize(&path).unwrap_or(path);
+    Ok(format!(
+        "\nReport    {} — the clinician report (open it in a browser; it prints to PDF)\n",
+        shown.display()
+    ))
+}

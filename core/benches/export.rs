@@ -1,0 +1,2 @@
+//! Export benchmarks (issue 7); being written.
+fn main() {}

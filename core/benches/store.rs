@@ -1,0 +1,402 @@
+//! Store benchmarks (issue 9). Figures are printed, not asserted.
+//!
+//! - `log_dose/store_{full,normal}`: `Store::log_dose` (validation, the regimen's schedule check,
+//!   the idempotency and one-live-log lookups, two inserts, one IMMEDIATE transaction) against
+//!   `log_dose/bare_{full,normal}`: a bare rusqlite prepared insert of the same two rows in one
+//!   IMMEDIATE transaction, with the same pragmas. Aim: store ÷ bare ≤ 1.3.
+//! - `open/fresh`: opening and migrating a new database file.
+//! - `home_screen/*`: a 10-year diary (two twice-daily regimens with every dose logged, a daily
+//!   urine dipstick with a relapse every 120 days, a current steroid course): opening it and
+//!   computing the home screen — today's doses, the relapse state and the next 64 reminders
+//!   (`diary::reminders::today_doses`, `diary::relapse::relapse_status`,
+//!   `diary::reminders::next_reminders`). Aim: under 20 ms.
+//!
+//! After criterion's output it prints `figure:` lines (medians, the ratio, and each operation's
+//! peak extra memory measured in-process) that `scripts/bench.sh` copies into BENCHMARKS.md.
+//!
+//!     cargo bench -p nephro-core --bench store
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeDelta, Utc};
+use criterion::{BatchSize, Criterion};
+use nephro_core::dates::format_date;
+use nephro_core::diary::{relapse, reminders};
+use nephro_core::dose::DoseRate;
+use nephro_core::drug::Drug;
+use nephro_core::locale::Locale;
+use nephro_core::model::{DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Sex};
+use nephro_core::protein::{DipstickGrade, UrineMeasurement};
+use nephro_core::schedule::slot_instant;
+use nephro_core::store::urine::NewUrineReading;
+use nephro_core::store::{Durability, NewCourse, OpenOptions, Store};
+use nephro_core::taper::{CourseTemplate, TabletSpec};
+use rusqlite::{params, Connection, TransactionBehavior};
+
+const TIMES: [&str; 6] = ["02:00", "06:00", "10:00", "14:00", "18:00", "22:00"];
+const YEARS_DAYS: u64 = 3653;
+
+fn date(text: &str) -> NaiveDate {
+    nephro_core::dates::parse_date("date", text).expect("date")
+}
+
+fn time(text: &str) -> NaiveTime {
+    nephro_core::dates::parse_clock_time("time", text).expect("time")
+}
+
+fn options(durability: Durability) -> OpenOptions {
+    OpenOptions { durability, ..OpenOptions::default() }
+}
+
+fn patient(zone: &str) -> NewPatient {
+    NewPatient {
+        display_name: "Benchmark child".into(),
+        birth_date: date("2012-05-01"),
+        sex: Sex::Unspecified,
+        time_zone: zone.into(),
+        definition_set: "ipna2022".into(),
+    }
+}
+
+fn regimen(drug: Drug, times: &[&str], start: NaiveDate) -> NewRegimen {
+    let (strengths_mg, rate) = match drug {
+        Drug::MycophenolateMofetil => (vec![250.0], DoseRate::MgPerKgPerDay(25.0)),
+        _ => (vec![0.5, 1.0], DoseRate::MgPerKgPerDay(0.1)),
+    };
+    NewRegimen {
+        drug,
+        form: "capsule".into(),
+        strengths_mg,
+        allow_split: false,
+        rate,
+        times: times.iter().map(|t| time(t)).collect(),
+        start_date: start,
+        end_date: None,
+        prescribed_by: "Bench clinic".into(),
+        prescribed_on: start,
+        override_range: true,
+    }
+}
+
+/// A diary file with one patient and a regimen of six daily doses; returns the regimen id.
+fn diary_for_logging(path: &Path, durability: Durability) -> (Store, i64) {
+    let mut store = Store::open_with(path, &options(durability)).expect("open");
+    let p = store.create_patient(&patient("Europe/Paris")).expect("patient");
+    let weight = Measurement { id: 0, measured_on: date("2024-12-01"), weight_kg: Some(30.0), height_cm: Some(130.0) };
+    store.add_measurement(p.id, &weight).expect("weight");
+    let r = store.add_regimen(p.id, &regimen(Drug::Tacrolimus, &TIMES, date("2025-01-01"))).expect("regimen");
+    (store, r.id)
+}
+
+fn slot_dose(regimen_id: i64, n: u64) -> NewDoseLog {
+    NewDoseLog {
+        client_id: format!("bench-{n}"),
+        medication: MedicationId::Regimen(regimen_id),
+        slot_date: date("2025-01-01") + Days::new(n / TIMES.len() as u64),
+        slot_time: time(TIMES[(n % TIMES.len() as u64) as usize]),
+        outcome: DoseOutcome::Taken,
+        actual_at_ms: 1_735_689_600_000 + n as i64 * 60_000,
+        logged_by: "bench".into(),
+    }
+}
+
+/// A raw connection with exactly the pragmas the store sets (store/mod.rs `configure`).
+fn bare_connection(path: &Path, durability: Durability) -> Connection {
+    let conn = Connection::open(path).expect("raw open");
+    conn.busy_timeout(Duration::from_secs(10)).expect("busy");
+    conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0)).expect("wal");
+    let synchronous = if durability == Durability::Full { "FULL" } else { "NORMAL" };
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous={synchronous}; PRAGMA foreign_keys=ON; PRAGMA temp_store=2;
+         PRAGMA wal_autocheckpoint=1000; PRAGMA journal_size_limit=4194304;"
+    ))
+    .expect("pragmas");
+    conn
+}
+
+/// The two rows `log_dose` writes (the dose and its first revision), as a bare prepared insert.
+fn bare_insert(conn: &mut Connection, regimen_id: i64, dose: &NewDoseLog) {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).expect("begin");
+    let recorded_at_ms = 1_735_689_600_000i64;
+    tx.prepare_cached(
+        "INSERT INTO dose_log (client_id, regimen_id, course_key, slot_date, slot_time, outcome, actual_at_ms, logged_by,
+            revision, undone, recorded_at_ms) VALUES (?1, ?2, NULL, ?3, ?4, ?5, ?6, ?7, 1, 0, ?8)",
+    )
+    .expect("prepare")
+    .execute(params![
+        dose.client_id,
+        regimen_id,
+        format_date(dose.slot_date),
+        dose.slot_time.format("%H:%M").to_string(),
+        dose.outcome.id(),
+        dose.actual_at_ms,
+        dose.logged_by,
+        recorded_at_ms
+    ])
+    .expect("insert");
+    let id = tx.last_insert_rowid();
+    tx.prepare_cached(
+        "INSERT INTO dose_log_revision (dose_log_id, revision, outcome, actual_at_ms, logged_by, undone, recorded_at_ms)
+         VALUES (?1, 1, ?2, ?3, ?4, 0, ?5)",
+    )
+    .expect("prepare")
+    .execute(params![id, dose.outcome.id(), dose.actual_at_ms, dose.logged_by, recorded_at_ms])
+    .expect("insert revision");
+    tx.commit().expect("commit");
+}
+
+fn log_dose_benches(c: &mut Criterion) {
+    let mut group = c.benchmark_group("log_dose");
+    group.sample_size(30).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
+    for durability in [Durability::Full, Durability::Normal] {
+        let name = if durability == Durability::Full { "full" } else { "normal" };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (mut store, regimen_id) = diary_for_logging(&dir.path().join("store.db"), durability);
+        let mut n = 0u64;
+        group.bench_function(format!("store_{name}"), |b| {
+            b.iter(|| {
+                n += 1;
+                store.log_dose(black_box(&slot_dose(regimen_id, n))).expect("log");
+            })
+        });
+        let bare_path = dir.path().join("bare.db");
+        let (store, bare_regimen) = diary_for_logging(&bare_path, durability);
+        drop(store);
+        let mut conn = bare_connection(&bare_path, durability);
+        let mut n = 0u64;
+        group.bench_function(format!("bare_{name}"), |b| {
+            b.iter(|| {
+                n += 1;
+                bare_insert(&mut conn, bare_regimen, black_box(&slot_dose(bare_regimen, n)));
+            })
+        });
+    }
+    group.finish();
+}
+
+fn open_benches(c: &mut Criterion) {
+    let mut group = c.benchmark_group("open");
+    group.sample_size(30).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut n = 0u64;
+    group.bench_function("fresh", |b| {
+        b.iter_batched(
+            || {
+                n += 1;
+                dir.path().join(format!("fresh-{n}.db"))
+            },
+            |path| Store::open(black_box(&path)).expect("open"),
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
+/// The instant the home screen is computed at: 16:30 on the diary's last day, Shanghai.
+fn home_now() -> DateTime<Utc> {
+    let last = date("2016-01-01") + Days::new(YEARS_DAYS - 1);
+    slot_instant(last, time("16:30"), chrono_tz::Asia::Shanghai)
+}
+
+/// Builds the 10-year diary file (a few seconds): two twice-daily regimens from 2016-01-01 with
+/// every dose logged up to the morning of the last day, a daily first-morning dipstick (a
+/// relapse every 120 days), and a KDIGO 2025 relapse course started 20 days before the end.
+fn ten_year_diary(path: &Path) -> i64 {
+    let started = Instant::now();
+    let mut store = Store::open_with(path, &options(Durability::Normal)).expect("open");
+    let p = store.create_patient(&patient("Asia/Shanghai")).expect("patient");
+    let first = date("2016-01-01");
+    let weight = Measurement { id: 0, measured_on: first, weight_kg: Some(20.0), height_cm: Some(115.0) };
+    store.add_measurement(p.id, &weight).expect("weight");
+    let tac = store.add_regimen(p.id, &regimen(Drug::Tacrolimus, &["08:00", "20:00"], first)).expect("tacrolimus");
+    let mmf = store.add_regimen(p.id, &regimen(Drug::MycophenolateMofetil, &["09:00", "21:00"], first)).expect("mmf");
+    let tz = chrono_tz::Asia::Shanghai;
+    let now = home_now();
+    let mut logged = 0u64;
+    for i in 0..YEARS_DAYS {
+        let day = first + Days::new(i);
+        for (regimen_id, slot) in [(tac.id, "08:00"), (mmf.id, "09:00"), (tac.id, "20:00"), (mmf.id, "21:00")] {
+            let at = slot_instant(day, time(slot), tz) + TimeDelta::minutes((i % 17) as i64);
+            if at > now {
+                continue;
+            }
+            store
+                .log_dose(&NewDoseLog {
+                    client_id: format!("dose-{regimen_id}-{i}-{slot}"),
+                    medication: MedicationId::Regimen(regimen_id),
+                    slot_date: day,
+                    slot_time: time(slot),
+                    outcome: if i % 29 == 3 { DoseOutcome::Skipped } else { DoseOutcome::Taken },
+                    actual_at_ms: at.timestamp_millis(),
+                    logged_by: "mother".into(),
+                })
+                .expect("dose");
+            logged += 1;
+        }
+        use DipstickGrade::*;
+        let cycle = [ThreePlus, ThreePlus, FourPlus, ThreePlus, TwoPlus, OnePlus, Trace, Negative, Negative, Negative];
+        let grade = cycle.get((i % 120) as usize).copied().unwrap_or(if i % 7 == 0 { Trace } else { Negative });
+        store
+            .log_urine_reading(&NewUrineReading {
+                client_id: format!("urine-{i}"),
+                patient_id: p.id,
+                measurement: UrineMeasurement::Dipstick(grade),
+                taken_at_ms: slot_instant(day, time("07:00"), tz).timestamp_millis(),
+                taken_on: Some(day),
+                first_morning: true,
+                note: None,
+                logged_by: "mother".into(),
+            })
+            .expect("urine");
+    }
+    let course_start = first + Days::new(YEARS_DAYS - 20);
+    store
+        .create_course(
+            p.id,
+            &NewCourse {
+                drug: Drug::Prednisolone,
+                template: Some(CourseTemplate::Kdigo2025Initial),
+                phases: Vec::new(),
+                stamp: None,
+                start: course_start,
+                tablets: TabletSpec::default(),
+                times: vec![time("08:00")],
+                remission_confirmed: None,
+                changed_by: "Bench clinic".into(),
+                reason: None,
+            },
+        )
+        .expect("course");
+    println!(
+        "10-year diary: {logged} doses and {YEARS_DAYS} urine readings written in {:.1} s, file {:.1} MB",
+        started.elapsed().as_secs_f64(),
+        std::fs::metadata(path).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0)
+    );
+    p.id
+}
+
+/// What the app shows on opening: today's doses, the relapse state and the next reminders.
+fn home_screen(store: &Store, patient_id: i64, now: DateTime<Utc>) -> usize {
+    let today = nephro_core::schedule::local_date(now, chrono_tz::Asia::Shanghai);
+    let doses = reminders::today_doses(store, patient_id, now, None, Locale::En).expect("today");
+    let status = relapse::relapse_status(store, patient_id, today, Locale::En).expect("relapse");
+    let next = reminders::next_reminders(store, patient_id, now, None, 64, Locale::En).expect("reminders");
+    doses.len() + next.len() + status.prompt_text.len()
+}
+
+fn home_benches(c: &mut Criterion, path: &Path, patient_id: i64) {
+    let mut group = c.benchmark_group("home_screen");
+    group.sample_size(30).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+    let now = home_now();
+    group.bench_function("open_10_years_and_compute", |b| {
+        b.iter(|| {
+            let store = Store::open(black_box(path)).expect("open");
+            home_screen(&store, patient_id, now)
+        })
+    });
+    let store = Store::open(path).expect("open");
+    group.bench_function("compute_10_years", |b| b.iter(|| home_screen(black_box(&store), patient_id, now)));
+    group.bench_function("open_10_years", |b| b.iter(|| Store::open(black_box(path)).expect("open")));
+    group.finish();
+}
+
+fn proc_status_kib(key: &str) -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = text.lines().find(|l| l.starts_with(key))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+const MEMORY_OP: &str = "NEPHRO_BENCH_MEMORY_OP";
+const MEMORY_PATH: &str = "NEPHRO_BENCH_MEMORY_PATH";
+
+/// In a child process: runs one operation once on a cold process and prints the resident
+/// memory it added at its peak (high-water mark minus what was resident before it started).
+fn memory_child(op: &str, path: &Path) {
+    let before = proc_status_kib("VmRSS:").unwrap_or(0);
+    match op {
+        "fresh" => drop(Store::open(path).expect("open")),
+        "home" => {
+            let store = Store::open(path).expect("open");
+            let patient_id = store.patients().expect("patients")[0].id;
+            black_box(home_screen(&store, patient_id, home_now()));
+        }
+        "log" => {
+            let (mut store, regimen_id) = diary_for_logging(path, Durability::Full);
+            store.log_dose(&slot_dose(regimen_id, 1)).expect("log");
+        }
+        other => panic!("unknown memory operation {other}"),
+    }
+    let peak = proc_status_kib("VmHWM:").unwrap_or(0);
+    println!("memory-kib {}", peak.saturating_sub(before));
+}
+
+/// Runs [`memory_child`] in a new process of this benchmark binary (a fresh heap, so memory
+/// freed by earlier benchmarks cannot hide the operation's own use).
+fn peak_extra_kib(op: &str, path: &Path) -> Option<u64> {
+    let exe = std::env::current_exe().ok()?;
+    let out = std::process::Command::new(exe).env(MEMORY_OP, op).env(MEMORY_PATH, path).output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines().find_map(|l| l.strip_prefix("memory-kib ")).and_then(|v| v.trim().parse().ok())
+}
+
+fn criterion_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
+        .join("criterion")
+}
+
+fn median_ns(id: &str) -> Option<f64> {
+    let text = std::fs::read_to_string(criterion_dir().join(id).join("new/estimates.json")).ok()?;
+    serde_json::from_str::<serde_json::Value>(&text).ok()?["median"]["point_estimate"].as_f64()
+}
+
+fn show(ns: Option<f64>) -> String {
+    match ns {
+        Some(ns) if ns >= 1e6 => format!("{:.2} ms", ns / 1e6),
+        Some(ns) => format!("{:.1} µs", ns / 1e3),
+        None => "not measured".into(),
+    }
+}
+
+fn main() {
+    if let Ok(op) = std::env::var(MEMORY_OP) {
+        let path = PathBuf::from(std::env::var(MEMORY_PATH).expect("memory path"));
+        return memory_child(&op, &path);
+    }
+    let mut criterion = Criterion::default().configure_from_args();
+    log_dose_benches(&mut criterion);
+    open_benches(&mut criterion);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let diary = dir.path().join("ten-years.db");
+    let patient_id = ten_year_diary(&diary);
+    home_benches(&mut criterion, &diary, patient_id);
+    criterion.final_summary();
+
+    for name in ["full", "normal"] {
+        let (store, bare) = (median_ns(&format!("log_dose/store_{name}")), median_ns(&format!("log_dose/bare_{name}")));
+        let ratio = store.zip(bare).map(|(s, b)| format!("{:.2}", s / b)).unwrap_or_else(|| "n/a".into());
+        println!("figure: log_dose ({name} sync): store {} vs bare insert {}: ratio {ratio}", show(store), show(bare));
+    }
+    println!("figure: open and migrate a fresh database: {}", show(median_ns("open/fresh")));
+    println!("figure: open a 10-year diary: {}", show(median_ns("home_screen/open_10_years")));
+    println!(
+        "figure: home screen of a 10-year diary (already open): {}",
+        show(median_ns("home_screen/compute_10_years"))
+    );
+    println!(
+        "figure: open a 10-year diary and compute its home screen: {}",
+        show(median_ns("home_screen/open_10_years_and_compute"))
+    );
+
+    // Peak memory of each operation, once, in a fresh process.
+    let memory = |what: &str, kib: Option<u64>| match kib {
+        Some(kib) => println!("figure: peak extra memory, {what}: {:.1} MiB", kib as f64 / 1024.0),
+        None => println!("figure: peak extra memory, {what}: not available (no /proc)"),
+    };
+    memory("open and migrate a fresh database", peak_extra_kib("fresh", &dir.path().join("memory-fresh.db")));
+    memory("open a 10-year diary and compute its home screen", peak_extra_kib("home", &diary));
+    memory("log_dose (open a new diary, log one dose)", peak_extra_kib("log", &dir.path().join("memory-log.db")));
+}

@@ -1,0 +1,369 @@
+//! The relapse screen (clinical-rules §5 and §6): the stored urine readings, the patient's
+//! definition set and steroid courses, run through the relapse engine, with what the family is
+//! told today.
+//!
+//! Still no clock: `today` is a parameter (the patient's local date).
+
+use chrono::NaiveDate;
+
+use crate::error::{Error, Result};
+use crate::locale::Locale;
+use crate::relapse::{
+    assess, family_prompt, DefinitionSet, DiseaseState, FamilyPrompt, RelapseAssessment, RelapseInput, SteroidCourse,
+};
+use crate::store::urine::UrineReadingEntry;
+use crate::store::Store;
+
+/// The care-team policy key holding the remission date of the initial episode (a `YYYY-MM-DD`
+/// JSON string). Unset by default: the 6-month rule of "frequently relapsing" applies only when
+/// it is known, and it is never inferred (clinical-rules §6).
+pub const INITIAL_REMISSION_POLICY_KEY: &str = "relapse.initial_remission_date";
+
+/// What the relapse screen shows for a patient on a day.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RelapseStatus {
+    /// The patient.
+    pub patient_id: i64,
+    /// The patient's local date the status is for; readings after it are not counted.
+    pub today: NaiveDate,
+    /// The definition set of the patient's profile.
+    pub definitions: DefinitionSet,
+    /// The initial remission date from the care-team policy, if set.
+    pub initial_remission: Option<NaiveDate>,
+    /// The steroid courses used for "steroid dependent": first and last dosing days.
+    pub steroid_courses: Vec<SteroidCourse>,
+    /// The engine's answer as of `today`.
+    pub assessment: RelapseAssessment,
+    /// Whether a first-morning reading (not retracted) is logged for `today`.
+    pub morning_reading_logged: bool,
+    /// The latest live reading on or before `today`, if any.
+    pub latest_reading: Option<UrineReadingEntry>,
+    /// What the family is told today.
+    pub prompt: FamilyPrompt,
+    /// The locale of `prompt_text`.
+    pub locale: Locale,
+    /// The prompt in words, in `locale`.
+    pub prompt_text: String,
+}
+
+/// The relapse status of a patient on `today` (the patient's local date): every live reading up
+/// to `today` walked by the engine under the profile's definition set (clinical-rules §6), the
+/// steroid courses from their taper calendars ([`steroid_course_spans`]), the initial remission
+/// date from the care-team policy ([`INITIAL_REMISSION_POLICY_KEY`]), and the family prompt for
+/// today ([`family_prompt`]: a `nephrotic` day means "test again tomorrow morning", the third
+/// means "relapse: contact your team", and a missing first-morning reading while in watch is a
+/// reminder). The initial state is remission.
+pub fn relapse_status(store: &Store, patient_id: i64, today: NaiveDate, locale: Locale) -> Result<RelapseStatus> {
+    if !(earliest_date()..=latest_date()).contains(&today) {
+        return Err(Error::invalid("today", "must be a date in the years 1900 to 9999"));
+    }
+    let patient = store.patient(patient_id)?;
+    let definitions = DefinitionSet::parse("definition_set", &patient.profile.definition_set)?;
+    let initial_remission = initial_remission_date(store, patient_id)?;
+    let entries = store.urine_readings(patient_id, earliest_date(), today)?;
+    let readings = entries.iter().map(UrineReadingEntry::engine_reading).collect::<Vec<_>>();
+    let steroid_courses = steroid_course_spans(store, patient_id, today)?;
+    let input = RelapseInput {
+        definitions,
+        initial_remission,
+        readings,
+        steroid_courses: steroid_courses.clone(),
+        as_of: Some(today),
+        ..RelapseInput::default()
+    };
+    let assessment = assess(&input)?;
+    let morning_reading_logged = entries.iter().any(|e| e.taken_on == today && e.first_morning);
+    let prompt = family_prompt(&assessment, today, morning_reading_logged);
+    Ok(RelapseStatus {
+        patient_id,
+        today,
+        definitions,
+        initial_remission,
+        steroid_courses,
+        assessment,
+        morning_reading_logged,
+        latest_reading: entries.last().cloned(),
+        prompt,
+        locale,
+        prompt_text: prompt.text(locale).to_string(),
+    })
+}
+
+/// The day the relapse engine confirms a remission (clinical-rules §6: the third consecutive
+/// remission-level day) in the patient's live readings dated on or after `date`, walked from
+/// state relapse (a steroid course that runs "until remission" treats a relapse, clinical-rules
+/// §4); `None` while no remission is confirmed. The same rule as the course calendars of the
+/// store (`Store::course_calendars`), for screens that show the date.
+pub fn remission_confirmed_after(store: &Store, patient_id: i64, date: NaiveDate) -> Result<Option<NaiveDate>> {
+    let from = date.max(earliest_date());
+    if from > latest_date() {
+        return Ok(None);
+    }
+    let entries = store.urine_readings(patient_id, from, latest_date())?;
+    let input = RelapseInput {
+        initial_state: DiseaseState::Relapse,
+        readings: entries.iter().map(UrineReadingEntry::engine_reading).collect(),
+        ..RelapseInput::default()
+    };
+    Ok(assess(&input)?.remissions.first().map(|r| r.confirmed))
+}
+
+/// The patient's steroid courses as the relapse engine needs them: the first and last dosing
+/// day of each course's calendar as the diary uses it (`Store::course_calendars`: latest
+/// version; an "until remission" phase ends on the confirmed remission and is shown continuing
+/// through `today` until then; a course stops the day before the next one starts). Courses
+/// without a dosing day are left out. In start order.
+pub fn steroid_course_spans(store: &Store, patient_id: i64, today: NaiveDate) -> Result<Vec<SteroidCourse>> {
+    let mut spans: Vec<SteroidCourse> = store
+        .course_calendars(patient_id, today)?
+        .iter()
+        .filter_map(|c| match (c.calendar.first_dosing_day, c.calendar.last_dosing_day) {
+            (Some(start), Some(end)) => Some(SteroidCourse { start, end }),
+            _ => None,
+        })
+        .collect();
+    spans.sort_by_key(|c| (c.start, c.end));
+    Ok(spans)
+}
+
+/// The remission date of the initial episode from the care-team policy, if set.
+pub fn initial_remission_date(store: &Store, patient_id: i64) -> Result<Option<NaiveDate>> {
+    store.policy::<NaiveDate>(patient_id, INITIAL_REMISSION_POLICY_KEY)
+}
+
+/// Sets the remission date of the initial episode (the policy keeps who set it), or with `None`
+/// clears it. Refuses a date after 9999-12-31 (`initial_remission`) and an empty `changed_by`.
+pub fn set_initial_remission_date(
+    store: &mut Store,
+    patient_id: i64,
+    date: Option<NaiveDate>,
+    changed_by: &str,
+) -> Result<()> {
+    match date {
+        Some(date) => {
+            if date > latest_date() {
+                return Err(Error::invalid("initial_remission", "must be a date no later than 9999-12-31"));
+            }
+            store.set_policy(patient_id, INITIAL_REMISSION_POLICY_KEY, &date, changed_by)?;
+        }
+        None => {
+            crate::model::require_text("changed_by", changed_by, 100)?;
+            store.clear_policy(patient_id, INITIAL_REMISSION_POLICY_KEY)?;
+        }
+    }
+    Ok(())
+}
+
+fn earliest_date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN)
+}
+
+fn latest_date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Days, NaiveTime};
+
+    use super::*;
+    use crate::drug::Drug;
+    use crate::protein::{DipstickGrade, UpcrUnit, UrineMeasurement};
+    use crate::relapse::ReportedState;
+    use crate::store::tests::seeded;
+    use crate::store::urine::NewUrineReading;
+    use crate::store::NewCourse;
+    use crate::taper::{DoseBasis, Frequency, Phase, PhaseLength, TabletSpec};
+    use DipstickGrade::{Negative as Neg, OnePlus as P1, ThreePlus as P3, Trace as Tr};
+
+    fn d(s: &str) -> NaiveDate {
+        crate::dates::parse_date("d", s).unwrap()
+    }
+
+    fn store_with_patient() -> (Store, i64) {
+        let mut store = Store::open_in_memory().unwrap();
+        let (patient, _) = seeded(&mut store);
+        (store, patient.id)
+    }
+
+    /// Logs a first-morning dipstick at 07:00 in Shanghai (the seeded patient's zone).
+    fn log(store: &mut Store, patient_id: i64, date: NaiveDate, grade: DipstickGrade) {
+        let seven_local_ms = date.and_hms_opt(7, 0, 0).unwrap().and_utc().timestamp_millis() - 8 * 3_600_000;
+        let reading = NewUrineReading {
+            client_id: format!("dip-{date}"),
+            patient_id,
+            measurement: UrineMeasurement::Dipstick(grade),
+            taken_at_ms: seven_local_ms,
+            taken_on: None,
+            first_morning: true,
+            note: None,
+            logged_by: "mother".into(),
+        };
+        store.log_urine_reading(&reading).unwrap();
+    }
+
+    fn log_days(store: &mut Store, patient_id: i64, start: &str, grades: &[DipstickGrade]) {
+        for (i, &grade) in grades.iter().enumerate() {
+            log(store, patient_id, d(start) + Days::new(i as u64), grade);
+        }
+    }
+
+    fn status(store: &Store, patient_id: i64, today: &str) -> RelapseStatus {
+        relapse_status(store, patient_id, d(today), Locale::En).unwrap()
+    }
+
+    #[test]
+    fn an_empty_diary_is_in_remission_with_nothing_to_do() {
+        let (store, patient_id) = store_with_patient();
+        let s = status(&store, patient_id, "2025-06-10");
+        assert_eq!(s.assessment.state, ReportedState::Remission);
+        assert_eq!((s.prompt, s.morning_reading_logged), (FamilyPrompt::AllClear, false));
+        assert_eq!(s.definitions, DefinitionSet::Ipna2022);
+        assert!(s.latest_reading.is_none() && s.steroid_courses.is_empty());
+    }
+
+    #[test]
+    fn the_family_is_told_to_retest_then_that_it_is_a_relapse() {
+        let (mut store, patient_id) = store_with_patient();
+        log_days(&mut store, patient_id, "2025-06-01", &[Neg, Tr, P3, P3, P3]);
+        let day = |today: &str| status(&store, patient_id, today);
+        assert_eq!(day("2025-06-02").prompt, FamilyPrompt::AllClear);
+        let first_high = day("2025-06-03");
+        assert_eq!(
+            (first_high.assessment.state, first_high.prompt),
+            (ReportedState::Watch, FamilyPrompt::TestAgainTomorrow)
+        );
+        assert!(first_high.morning_reading_logged);
+        assert_eq!(day("2025-06-04").prompt, FamilyPrompt::TestAgainTomorrow);
+        let third = day("2025-06-05");
+        assert_eq!((third.assessment.state, third.prompt), (ReportedState::Relapse, FamilyPrompt::RelapseContactTeam));
+        assert_eq!(third.assessment.relapses[0].onset, d("2025-06-03"));
+        assert_eq!(third.prompt_text, FamilyPrompt::RelapseContactTeam.text(Locale::En));
+        assert_eq!(day("2025-06-06").prompt, FamilyPrompt::RelapseOngoing);
+        let zh = relapse_status(&store, patient_id, d("2025-06-05"), Locale::ZhHans).unwrap();
+        assert_eq!(
+            (zh.locale, zh.prompt_text.as_str()),
+            (Locale::ZhHans, FamilyPrompt::RelapseContactTeam.text(Locale::ZhHans))
+        );
+    }
+
+    #[test]
+    fn a_missed_morning_reading_in_watch_is_a_reminder() {
+        let (mut store, patient_id) = store_with_patient();
+        log_days(&mut store, patient_id, "2025-06-01", &[P1]);
+        assert_eq!(status(&store, patient_id, "2025-06-02").prompt, FamilyPrompt::MorningTestMissing);
+        // A reading that is not the first of the morning does not count as the morning test.
+        let afternoon = NewUrineReading {
+            client_id: "afternoon".into(),
+            patient_id,
+            measurement: UrineMeasurement::Upcr { value: 30.0, unit: UpcrUnit::MgPerMmol },
+            taken_at_ms: d("2025-06-02").and_hms_opt(7, 0, 0).unwrap().and_utc().timestamp_millis(),
+            taken_on: None,
+            first_morning: false,
+            note: Some("infection".into()),
+            logged_by: "father".into(),
+        };
+        store.log_urine_reading(&afternoon).unwrap();
+        let s = status(&store, patient_id, "2025-06-02");
+        assert!(!s.morning_reading_logged);
+        assert_eq!(s.latest_reading.map(|r| r.client_id), Some("afternoon".to_string()));
+        // The day has a reading, so the engine's latest run ends today: test again tomorrow.
+        assert_eq!(s.prompt, FamilyPrompt::TestAgainTomorrow);
+    }
+
+    #[test]
+    fn retracted_and_future_readings_do_not_count() {
+        let (mut store, patient_id) = store_with_patient();
+        log_days(&mut store, patient_id, "2025-06-01", &[P3, P3, P3, P3]);
+        store.retract_urine_reading("dip-2025-06-02", "mother").unwrap();
+        let s = status(&store, patient_id, "2025-06-03");
+        assert!(s.assessment.relapses.is_empty(), "the retracted day breaks the run");
+        assert_eq!(s.assessment.as_of, Some(d("2025-06-03")));
+        assert_eq!(s.latest_reading.map(|r| r.taken_on), Some(d("2025-06-03")));
+    }
+
+    #[test]
+    fn the_profile_chooses_the_definitions_and_the_policy_the_initial_remission() {
+        let (mut store, patient_id) = store_with_patient();
+        // Relapses with onsets 2025-02-01 and 2025-04-01: two within 6 months of a remission
+        // on 2025-01-15, but not three in 12 months.
+        for start in ["2025-02-01", "2025-04-01"] {
+            log_days(&mut store, patient_id, start, &[P3, P3, P3, Neg, Neg, Neg]);
+        }
+        assert!(!status(&store, patient_id, "2025-06-01").assessment.frequently_relapsing);
+        set_initial_remission_date(&mut store, patient_id, Some(d("2025-01-15")), "Dr. Li").unwrap();
+        assert_eq!(initial_remission_date(&store, patient_id).unwrap(), Some(d("2025-01-15")));
+        let s = status(&store, patient_id, "2025-06-01");
+        assert!(s.assessment.frequently_relapsing);
+        assert_eq!(s.initial_remission, Some(d("2025-01-15")));
+        set_initial_remission_date(&mut store, patient_id, None, "Dr. Li").unwrap();
+        assert!(!status(&store, patient_id, "2025-06-01").assessment.frequently_relapsing);
+
+        let mut profile = store.patient(patient_id).unwrap().profile;
+        profile.definition_set = "kdigo2012".into();
+        store.update_patient(patient_id, &profile).unwrap();
+        assert_eq!(status(&store, patient_id, "2025-06-01").definitions, DefinitionSet::Kdigo2012);
+    }
+
+    #[test]
+    fn steroid_courses_come_from_the_stored_calendars() {
+        let (mut store, patient_id) = store_with_patient();
+        let course = NewCourse {
+            drug: Drug::Prednisolone,
+            template: None,
+            phases: vec![Phase {
+                dose: Some(DoseBasis::Mg(20.0)),
+                max_mg: None,
+                frequency: Frequency::Daily,
+                length: PhaseLength::Days(60),
+            }],
+            stamp: None,
+            start: d("2025-06-01"),
+            tablets: TabletSpec::default(),
+            times: vec![NaiveTime::from_hms_opt(8, 0, 0).unwrap()],
+            remission_confirmed: None,
+            changed_by: "Dr. Li".into(),
+            reason: None,
+        };
+        store.create_course(patient_id, &course).unwrap();
+        // Two relapses during the course (onsets 06-10 and 07-10): steroid dependent.
+        for start in ["2025-06-10", "2025-07-10"] {
+            log_days(&mut store, patient_id, start, &[P3, P3, P3, Neg, Neg, Neg]);
+        }
+        let s = status(&store, patient_id, "2025-08-01");
+        assert_eq!(s.steroid_courses, [SteroidCourse { start: d("2025-06-01"), end: d("2025-07-30") }]);
+        assert_eq!(steroid_course_spans(&store, patient_id, d("2025-08-01")).unwrap(), s.steroid_courses);
+        assert!(s.assessment.steroid_dependent);
+    }
+
+    #[test]
+    fn remission_is_confirmed_on_the_third_remission_day_after_a_date() {
+        let (mut store, patient_id) = store_with_patient();
+        log_days(&mut store, patient_id, "2025-06-01", &[P3, P3, P3, P1, Tr, Neg]);
+        assert_eq!(remission_confirmed_after(&store, patient_id, d("2025-06-01")).unwrap(), None);
+        log_days(&mut store, patient_id, "2025-06-07", &[Neg]);
+        assert_eq!(remission_confirmed_after(&store, patient_id, d("2025-06-01")).unwrap(), Some(d("2025-06-07")));
+        // From a later date, only the readings from that date on count.
+        assert_eq!(remission_confirmed_after(&store, patient_id, d("2025-06-06")).unwrap(), None);
+        assert_eq!(remission_confirmed_after(&store, patient_id, NaiveDate::MAX).unwrap(), None);
+    }
+
+    #[test]
+    fn bad_requests_are_refused_naming_the_field() {
+        let (mut store, patient_id) = store_with_patient();
+        let far = NaiveDate::from_ymd_opt(10000, 1, 1).unwrap();
+        for today in [far, d("1899-12-31")] {
+            let err = relapse_status(&store, patient_id, today, Locale::En).unwrap_err();
+            assert!(matches!(&err, Error::Invalid { field, .. } if field == "today"), "{err}");
+        }
+        assert!(matches!(
+            relapse_status(&store, patient_id + 9, d("2025-06-01"), Locale::En),
+            Err(Error::NotFound { .. })
+        ));
+        let err = set_initial_remission_date(&mut store, patient_id, Some(far), "Dr. Li").unwrap_err();
+        assert!(err.to_string().contains("initial_remission"));
+        let err = set_initial_remission_date(&mut store, patient_id, None, "").unwrap_err();
+        assert!(err.to_string().contains("changed_by"));
+        assert_eq!(initial_remission_date(&store, patient_id).unwrap(), None);
+    }
+}

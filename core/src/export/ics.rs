@@ -1,0 +1,442 @@
+//! The calendar export: an RFC 5545 iCalendar file of the dosing schedule that a parent can
+//! import into a phone calendar.
+//!
+//! - Regimens (tacrolimus, MMF: the same dose every day) are one repeating event per dosing
+//!   time, `RRULE:FREQ=DAILY` with `UNTIL` at the regimen's last dose when it has an end.
+//! - Steroid doses follow the taper calendar, whose dose changes from day to day: one event per
+//!   dose (dosing time of a dosing day), with the mg and the tablets. Days of an "until
+//!   remission" phase past today are provisional and say so.
+//! - `UID` is the slot's reminder id (`{medication}@{YYYY-MM-DD}T{HH:MM}`, the same id the app's
+//!   notifications use; for a repeating event, that of the regimen's first slot) followed by
+//!   `@nephrodiary.app`, so importing a newer export updates the events instead of duplicating
+//!   them. Every event has `DTSTAMP`, a 15-minute `DURATION` and a display alarm at the dose time.
+//!
+//! **Time zone.** Times are written as local times with `TZID=<IANA zone>` and the file carries
+//! a `VTIMEZONE` built from the zone's real transitions over the schedule (RFC 5545 §3.6.5).
+//! Phone calendars (iOS, Android/Google) recognise the IANA name and Outlook reads the
+//! `VTIMEZONE`, so an 08:00 dose stays at 08:00 local time across daylight-saving changes.
+//! UTC was rejected: a daily rule in UTC keeps the UTC time, so in a zone with DST every dose
+//! would move by an hour for half of the year. A de-identified file names no zone: it uses
+//! floating local times (§3.3.5 form 1), which every calendar shows at the same wall-clock time
+//! — what the app's default travel policy does as well.
+//!
+//! Lines end with CRLF and are folded at 75 octets without splitting a UTF-8 character; TEXT
+//! values escape `\`, `;`, `,` and line breaks (§3.3.11).
+
+use std::io::Write;
+
+use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
+use chrono_tz::{OffsetComponents, OffsetName, Tz};
+
+use super::snapshot::*;
+use super::text::{num, tr};
+use super::Manifest;
+use crate::diary::reminders::medication_label;
+use crate::error::Result;
+use crate::locale::Locale;
+use crate::model::MedicationId;
+use crate::schedule::{missed_dose_advice, reminder_id, slot_instant};
+
+/// The domain part of every event's `UID`.
+pub const UID_DOMAIN: &str = "nephrodiary.app";
+
+/// The longest content line, in octets, before folding (RFC 5545 §3.1).
+pub const MAX_LINE_OCTETS: usize = 75;
+
+/// Years a time-zone definition covers beyond the schedule's last explicit date (repeating
+/// events may run on without end).
+const ZONE_YEARS_AHEAD: i32 = 5;
+
+/// Escapes a TEXT value (RFC 5545 §3.3.11).
+pub fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Folds one content line at [`MAX_LINE_OCTETS`] octets (continuation lines start with a space)
+/// and ends it with CRLF; never splits a UTF-8 character (RFC 5545 §3.1).
+pub fn fold(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + line.len() / 70 * 3 + 2);
+    let mut used = 0;
+    for c in line.chars() {
+        let width = c.len_utf8();
+        if used + width > MAX_LINE_OCTETS {
+            out.push_str("\r\n ");
+            used = 1;
+        }
+        out.push(c);
+        used += width;
+    }
+    out.push_str("\r\n");
+    out
+}
+
+struct Lines<'w> {
+    out: &'w mut dyn Write,
+}
+
+impl Lines<'_> {
+    fn put(&mut self, line: &str) -> Result<()> {
+        self.out.write_all(fold(line).as_bytes())?;
+        Ok(())
+    }
+
+    fn text(&mut self, name: &str, value: &str) -> Result<()> {
+        self.put(&format!("{name}:{}", escape_text(value)))
+    }
+}
+
+/// How local times are written: with the patient's zone, or floating (de-identified).
+#[derive(Clone, Copy)]
+enum Zone {
+    Named(Tz),
+    Floating,
+}
+
+impl Zone {
+    /// `DTSTART;TZID=Asia/Shanghai:20250601T080000` or `DTSTART:20250601T080000`.
+    fn start(self, date: NaiveDate, time: NaiveTime) -> String {
+        let local = local_stamp(date.and_time(time));
+        match self {
+            Zone::Named(tz) => format!("DTSTART;TZID={}:{local}", tz.name()),
+            Zone::Floating => format!("DTSTART:{local}"),
+        }
+    }
+
+    /// The `UNTIL` of a daily rule whose last occurrence is `date` at `time`: UTC when the start
+    /// names a zone, floating local time otherwise (RFC 5545 §3.3.10).
+    fn until(self, date: NaiveDate, time: NaiveTime) -> String {
+        match self {
+            Zone::Named(tz) => utc_stamp(&slot_instant(date, time, tz)),
+            Zone::Floating => local_stamp(date.and_time(time)),
+        }
+    }
+}
+
+fn local_stamp(at: NaiveDateTime) -> String {
+    at.format("%Y%m%dT%H%M%S").to_string()
+}
+
+fn utc_stamp(at: &DateTime<Utc>) -> String {
+    at.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+fn uid(medication: &MedicationId, date: NaiveDate, time: NaiveTime) -> String {
+    format!("{}@{UID_DOMAIN}", reminder_id(&medication.to_string(), date, time))
+}
+
+/// Writes the dosing schedule as an iCalendar file.
+pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
+    let l = s.locale;
+    let zone = match s.patient.time_zone_name {
+        Some(_) => Zone::Named(s.time_zone),
+        None => Zone::Floating,
+    };
+    let from = s.schedule_from;
+    let in_window = |date: NaiveDate| from <= date && s.schedule_to.is_none_or(|to| date <= to);
+    let series: Vec<(&MedicationView, NaiveDate, Option<NaiveDate>)> = s
+        .medications
+        .iter()
+        .filter(|m| matches!(m.kind, MedicationKind::Regimen { .. }))
+        .filter_map(|m| {
+            let start = m.start.max(from);
+            let end = match (m.end, s.schedule_to) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            end.is_none_or(|end| start <= end).then_some((m, start, end))
+        })
+        .collect();
+    let steroid: Vec<&SteroidSlotView> = s.steroid_slots.iter().filter(|slot| in_window(slot.date)).collect();
+    let stamp = utc_stamp(&s.generated_at);
+
+    let mut lines = Lines { out };
+    lines.put("BEGIN:VCALENDAR")?;
+    lines.put("VERSION:2.0")?;
+    lines.put(&format!("PRODID:-//NephroDiary//NephroDiary {}//EN", env!("CARGO_PKG_VERSION")))?;
+    lines.put("CALSCALE:GREGORIAN")?;
+    lines.put("METHOD:PUBLISH")?;
+    let title = match &s.patient.name {
+        Some(name) => format!("NephroDiary — {name}: {}", tr(l, "dosing schedule", "服药时间表")),
+        None => format!("NephroDiary — {}", tr(l, "dosing schedule", "服药时间表")),
+    };
+    lines.text("NAME", &title)?;
+    lines.text("X-WR-CALNAME", &title)?;
+    let description = calendar_description(s, series.len(), steroid.len());
+    lines.text("DESCRIPTION", &description)?;
+    lines.text("X-WR-CALDESC", &description)?;
+    if let Zone::Named(tz) = zone {
+        lines.put(&format!("X-WR-TIMEZONE:{}", tz.name()))?;
+        let first = series.iter().map(|(_, start, _)| *start).chain(steroid.iter().map(|slot| slot.date)).min();
+        let last_explicit = series
+            .iter()
+            .filter_map(|(_, _, end)| *end)
+            .chain(steroid.iter().map(|slot| slot.date))
+            .chain(s.schedule_to)
+            .max();
+        let first = first.unwrap_or(from);
+        let last = last_explicit.unwrap_or(first).max(add_years(first, ZONE_YEARS_AHEAD));
+        write_vtimezone(&mut lines, tz, first, last)?;
+    }
+
+    for (m, start, end) in &series {
+        let MedicationKind::Regimen { per_dose_mg, units, form, .. } = &m.kind else { continue };
+        let label = medication_label(m.drug, Some(*per_dose_mg), l);
+        let units: Vec<String> = units.iter().map(|u| format!("{} × {} mg {form}", num(u.count), num(u.strength_mg))).collect();
+        let times: Vec<String> = m.times.iter().map(|t| t.format("%H:%M").to_string()).collect();
+        let body = format!(
+            "{}\n{}: {}\n{}",
+            units.join(" + "),
+            tr(l, "Dosing times", "服药时间"),
+            times.join(", "),
+            missed_dose_advice(l)
+        );
+        for time in &m.times {
+            lines.put("BEGIN:VEVENT")?;
+            lines.text("UID", &uid(&m.id, m.start, *time))?;
+            lines.put(&format!("DTSTAMP:{stamp}"))?;
+            lines.put(&zone.start(*start, *time))?;
+            lines.put("DURATION:PT15M")?;
+            match end {
+                Some(end) => lines.put(&format!("RRULE:FREQ=DAILY;UNTIL={}", zone.until(*end, *time)))?,
+                None => lines.put("RRULE:FREQ=DAILY")?,
+            }
+            event_texts(&mut lines, &label, &body, l)?;
+            lines.put("END:VEVENT")?;
+        }
+    }
+    for slot in steroid {
+        let label = medication_label(slot.drug, Some(slot.mg), l);
+        let tablet_mg = s
+            .medications
+            .iter()
+            .find(|m| m.id == slot.medication)
+            .and_then(|m| match m.kind {
+                MedicationKind::Course { tablet_mg, .. } => Some(tablet_mg),
+                MedicationKind::Regimen { .. } => None,
+            });
+        let mut body = tablets_text(slot.tablets.whole, slot.tablets.halves, tablet_mg, l);
+        if slot.provisional {
+            body.push('\n');
+            body.push_str(tr(
+                l,
+                "Provisional: this phase lasts until remission is confirmed; your care team will tell you when it changes.",
+                "暂定：此阶段持续到确认缓解为止；何时调整请听从医疗团队的安排。",
+            ));
+        }
+        lines.put("BEGIN:VEVENT")?;
+        lines.text("UID", &uid(&slot.medication, slot.date, slot.time))?;
+        lines.put(&format!("DTSTAMP:{stamp}"))?;
+        lines.put(&zone.start(slot.date, slot.time))?;
+        lines.put("DURATION:PT15M")?;
+        event_texts(&mut lines, &label, &body, l)?;
+        lines.put("END:VEVENT")?;
+    }
+    lines.put("END:VCALENDAR")?;
+    lines.out.flush()?;
+    Ok(())
+}
+
+fn event_texts(lines: &mut Lines, summary: &str, description: &str, l: Locale) -> Result<()> {
+    lines.text("SUMMARY", summary)?;
+    lines.text("DESCRIPTION", description)?;
+    lines.text("CATEGORIES", tr(l, "Medication", "用药"))?;
+    lines.put("TRANSP:TRANSPARENT")?;
+    lines.put("BEGIN:VALARM")?;
+    lines.put("ACTION:DISPLAY")?;
+    lines.text("DESCRIPTION", summary)?;
+    lines.put("TRIGGER:PT0M")?;
+    lines.put("END:VALARM")?;
+    Ok(())
+}
+
+fn tablets_text(whole: u64, halves: u64, tablet_mg: Option<f64>, l: Locale) -> String {
+    let strength = tablet_mg.map(|mg| format!(" × {} mg", num(mg))).unwrap_or_default();
+    match (l, halves) {
+        (Locale::En, 0) => format!("{whole} tablet(s){strength}"),
+        (Locale::En, _) => format!("{whole} tablet(s) and a half{strength}"),
+        (Locale::ZhHans, 0) => format!("{whole} 片{strength}"),
+        (Locale::ZhHans, _) => format!("{whole} 片半{strength}"),
+    }
+}
+
+/// The manifest, preceded by what this calendar holds.
+fn calendar_description(s: &DiarySnapshot, series: usize, steroid_doses: usize) -> String {
+    let l = s.locale;
+    let until = s.schedule_to.map(|d| d.to_string());
+    let head = match l {
+        Locale::En => format!(
+            "Dosing schedule from {}{}: {series} daily repeating event(s) for the regimens and {steroid_doses} steroid dose(s) \
+             from the taper calendar. The app's reminders and dose log remain the record.",
+            s.schedule_from,
+            until.map(|u| format!(" to {u}")).unwrap_or_default()
+        ),
+        Locale::ZhHans => format!(
+            "服药时间表，自 {}{}：用药方案 {series} 个每日重复事件，激素减量日历 {steroid_doses} 次服药。以应用的提醒和服药记录为准。",
+            s.schedule_from,
+            until.map(|u| format!(" 至 {u}")).unwrap_or_default()
+        ),
+    };
+    let manifest = Manifest::of(s);
+    let mut text = format!("{head}\n{}:", manifest.title);
+    for line in manifest.lines {
+        text.push('\n');
+        text.push_str(&line);
+    }
+    text
+}
+
+fn add_years(date: NaiveDate, years: i32) -> NaiveDate {
+    crate::dates::add_months(date, (years.max(0) as u32) * 12)
+}
+
+/// The most years a `VTIMEZONE` covers (bounds the scan of a long schedule).
+const MAX_ZONE_YEARS: i32 = 30;
+
+/// One offset change of a zone.
+struct Transition {
+    at: DateTime<Utc>,
+    from: i32,
+    to: i32,
+    dst: bool,
+    name: Option<String>,
+}
+
+fn offset_at(tz: Tz, at: DateTime<Utc>) -> (i32, bool, Option<String>) {
+    let offset = tz.offset_from_utc_datetime(&at.naive_utc());
+    (
+        offset.fix().local_minus_utc(),
+        offset.dst_offset().num_seconds() != 0,
+        offset.abbreviation().map(str::to_string),
+    )
+}
+
+/// The zone's offset changes between two dates: the offset is read once a day and every change
+/// is narrowed to the second by bisection.
+fn transitions(tz: Tz, first: NaiveDate, last: NaiveDate) -> Vec<Transition> {
+    let mut found = Vec::new();
+    let mut day = first.and_time(NaiveTime::MIN).and_utc();
+    let end = last.and_time(NaiveTime::MIN).and_utc();
+    let mut current = offset_at(tz, day).0;
+    while day < end {
+        let next = day + chrono::TimeDelta::days(1);
+        let (offset, _, _) = offset_at(tz, next);
+        if offset != current {
+            let (mut low, mut high) = (day, next);
+            while (high - low).num_seconds() > 1 {
+                let middle = low + chrono::TimeDelta::seconds((high - low).num_seconds() / 2);
+                if offset_at(tz, middle).0 == current {
+                    low = middle;
+                } else {
+                    high = middle;
+                }
+            }
+            let (to, dst, name) = offset_at(tz, high);
+            found.push(Transition { at: high, from: current, to, dst, name });
+            current = offset;
+        }
+        day = next;
+    }
+    found
+}
+
+fn offset_text(seconds: i32) -> String {
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let s = seconds.unsigned_abs();
+    let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);
+    if sec == 0 {
+        format!("{sign}{h:02}{m:02}")
+    } else {
+        format!("{sign}{h:02}{m:02}{sec:02}")
+    }
+}
+
+/// A `VTIMEZONE` with the observance in force on `first` and every transition up to `last`.
+fn write_vtimezone(lines: &mut Lines, tz: Tz, first: NaiveDate, last: NaiveDate) -> Result<()> {
+    let first = first.checked_sub_days(Days::new(1)).unwrap_or(first);
+    let last = last.min(add_years(first, MAX_ZONE_YEARS));
+    let start = first.and_time(NaiveTime::MIN).and_utc();
+    let (offset, dst, name) = offset_at(tz, start);
+    lines.put("BEGIN:VTIMEZONE")?;
+    lines.put(&format!("TZID:{}", tz.name()))?;
+    let observance = |lines: &mut Lines, dst: bool, local: NaiveDateTime, from: i32, to: i32, name: Option<&str>| -> Result<()> {
+        let kind = if dst { "DAYLIGHT" } else { "STANDARD" };
+        lines.put(&format!("BEGIN:{kind}"))?;
+        lines.put(&format!("DTSTART:{}", local_stamp(local)))?;
+        lines.put(&format!("TZOFFSETFROM:{}", offset_text(from)))?;
+        lines.put(&format!("TZOFFSETTO:{}", offset_text(to)))?;
+        if let Some(name) = name {
+            lines.text("TZNAME", name)?;
+        }
+        lines.put(&format!("END:{kind}"))?;
+        Ok(())
+    };
+    observance(lines, dst, first.and_time(NaiveTime::MIN), offset, offset, name.as_deref())?;
+    for t in transitions(tz, first, last) {
+        // DTSTART is the local time of the change read in the offset before it.
+        let local = t.at.naive_utc() + chrono::TimeDelta::seconds(i64::from(t.from));
+        observance(lines, t.dst, local, t.from, t.to, t.name.as_deref())?;
+    }
+    lines.put("END:VTIMEZONE")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_keeps_lines_within_75_octets_and_characters_whole() {
+        let line = format!("DESCRIPTION:{}", "服药时间表".repeat(20));
+        let folded = fold(&line);
+        assert!(folded.ends_with("\r\n"));
+        for physical in folded.trim_end_matches("\r\n").split("\r\n") {
+            assert!(physical.len() <= MAX_LINE_OCTETS, "{} octets", physical.len());
+        }
+        let unfolded = folded.trim_end_matches("\r\n").replace("\r\n ", "");
+        assert_eq!(unfolded, line);
+        assert_eq!(fold("VERSION:2.0"), "VERSION:2.0\r\n");
+        let exactly = "X".repeat(75);
+        assert_eq!(fold(&exactly), format!("{exactly}\r\n"));
+        assert_eq!(fold(&"X".repeat(76)), format!("{}\r\n X\r\n", "X".repeat(75)));
+    }
+
+    #[test]
+    fn text_values_escape_separators_and_line_breaks() {
+        assert_eq!(escape_text("a,b;c\\d\r\ne"), "a\\,b\\;c\\\\d\\ne");
+    }
+
+    #[test]
+    fn offsets_print_as_rfc_5545_utc_offsets() {
+        assert_eq!(offset_text(8 * 3600), "+0800");
+        assert_eq!(offset_text(-(3 * 3600 + 30 * 60)), "-0330");
+        assert_eq!(offset_text(0), "+0000");
+        assert_eq!(offset_text(-(17 * 60 + 30)), "-001730");
+    }
+
+    #[test]
+    fn zone_transitions_are_found_to_the_second() {
+        let tz: Tz = "Europe/Paris".parse().unwrap();
+        let first = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+        let last = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
+        let found = transitions(tz, first, last);
+        assert_eq!(found.len(), 2);
+        // 2025-03-30 01:00 UTC (02:00 CET → 03:00 CEST), 2025-10-26 01:00 UTC.
+        assert_eq!(found[0].at.to_rfc3339(), "2025-03-30T01:00:00+00:00");
+        assert_eq!((found[0].from, found[0].to, found[0].dst), (3600, 7200, true));
+        assert_eq!(found[1].at.to_rfc3339(), "2025-10-26T01:00:00+00:00");
+        assert!(!found[1].dst);
+        let shanghai: Tz = "Asia/Shanghai".parse().unwrap();
+        assert!(transitions(shanghai, first, last).is_empty());
+    }
+}

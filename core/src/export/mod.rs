@@ -1,0 +1,210 @@
+//! Clinician exports (issue 7): a FHIR R4 JSON bundle, CSV tables, a printable HTML report with
+//! charts, and an iCalendar file of the dosing schedule — each optionally de-identified.
+//!
+//! Every export is rendered from one [`DiarySnapshot`], gathered from the store through the
+//! application services ([`crate::diary`]) and the store's read methods: the snapshot is the
+//! only place exports read data. De-identification ([`deidentify`]) rewrites the snapshot before
+//! any renderer sees it (no name, birth date reduced to age, dates shifted by one consistent
+//! offset, free text dropped), so every format is de-identified the same way. Every export
+//! states what it contains ([`Manifest`]): a `List` resource in FHIR, `manifest.txt` beside the
+//! CSV tables, a section of the report, the calendar's description in iCalendar.
+//!
+//! Renderers are pure functions of the snapshot; the clock is a parameter
+//! ([`ExportOptions::now`]).
+
+pub mod csv;
+pub mod deidentify;
+pub mod fhir;
+pub mod html;
+pub mod ics;
+mod snapshot;
+mod text;
+
+use std::fs;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::locale::Locale;
+use crate::store::Store;
+
+pub use deidentify::Deidentify;
+pub use snapshot::*;
+
+/// The formats a diary exports to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    /// One FHIR R4 JSON `Bundle` of type `collection` (`diary.fhir.json`).
+    Fhir,
+    /// One RFC 4180 CSV file per table plus `manifest.txt`.
+    Csv,
+    /// One self-contained, printable HTML report with inline SVG charts (`report.html`).
+    Html,
+    /// One RFC 5545 iCalendar file of the dosing schedule (`dosing.ics`).
+    Ics,
+}
+
+impl ExportFormat {
+    /// Every format.
+    pub const ALL: [ExportFormat; 4] = [ExportFormat::Fhir, ExportFormat::Csv, ExportFormat::Html, ExportFormat::Ics];
+
+    /// The identifier used on the command line and across the FFI: `fhir`, `csv`, `html`, `ics`.
+    pub fn id(self) -> &'static str {
+        match self {
+            ExportFormat::Fhir => "fhir",
+            ExportFormat::Csv => "csv",
+            ExportFormat::Html => "html",
+            ExportFormat::Ics => "ics",
+        }
+    }
+
+    /// Parses [`ExportFormat::id`], naming `field` when unknown.
+    pub fn parse(field: &str, text: &str) -> Result<ExportFormat> {
+        ExportFormat::ALL
+            .into_iter()
+            .find(|f| f.id() == text)
+            .ok_or_else(|| Error::invalid(field, "must be fhir, csv, html or ics"))
+    }
+
+    /// The file name of a single-file format (`None` for CSV, which is a set of files).
+    pub fn file_name(self) -> Option<&'static str> {
+        match self {
+            ExportFormat::Fhir => Some("diary.fhir.json"),
+            ExportFormat::Csv => None,
+            ExportFormat::Html => Some("report.html"),
+            ExportFormat::Ics => Some("dosing.ics"),
+        }
+    }
+}
+
+/// What to export and how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportOptions {
+    /// First local date of the export (inclusive). Default: the diary's first record (for the
+    /// calendar file: `now`'s local date, so a phone gets the schedule from today on).
+    pub from: Option<NaiveDate>,
+    /// Last local date of the export (inclusive). Default: `now`'s local date (for the calendar
+    /// file: open-ended regimens repeat without end).
+    pub to: Option<NaiveDate>,
+    /// De-identify for sharing beyond the care team (see [`deidentify`]); `None` exports the
+    /// diary as it is.
+    pub deidentify: Option<Deidentify>,
+    /// Language of the report, the manifest and the calendar's event texts.
+    pub locale: Locale,
+    /// The current instant: the export's timestamp and the "so far" of adherence.
+    pub now: DateTime<Utc>,
+}
+
+impl ExportOptions {
+    /// Options for the whole diary at `now`, in English, not de-identified.
+    pub fn new(now: DateTime<Utc>) -> Self {
+        ExportOptions { from: None, to: None, deidentify: None, locale: Locale::En, now }
+    }
+}
+
+/// One exported file: its name (no directories) and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportFile {
+    /// File name, e.g. `report.html` or `doses.csv`.
+    pub name: String,
+    /// Content.
+    pub bytes: Vec<u8>,
+}
+
+/// Exports a patient's diary in memory: one file for FHIR, HTML and iCalendar, one file per
+/// table plus `manifest.txt` for CSV.
+pub fn export(store: &Store, patient_id: i64, format: ExportFormat, options: &ExportOptions) -> Result<Vec<ExportFile>> {
+    let snapshot = DiarySnapshot::for_export(store, patient_id, options)?;
+    render(&snapshot, format)
+}
+
+/// Renders a snapshot in memory (see [`export`]).
+pub fn render(snapshot: &DiarySnapshot, format: ExportFormat) -> Result<Vec<ExportFile>> {
+    match format.file_name() {
+        Some(name) => {
+            let mut bytes = Vec::new();
+            render_single(snapshot, format, &mut bytes)?;
+            Ok(vec![ExportFile { name: name.to_string(), bytes }])
+        }
+        None => csv::render(snapshot),
+    }
+}
+
+/// Writes a single-file format (FHIR, HTML, iCalendar) to `out`, streaming: the whole document
+/// is never held in memory. CSV is several files: use [`render`] or [`export_to_path`].
+pub fn render_single(snapshot: &DiarySnapshot, format: ExportFormat, out: &mut dyn Write) -> Result<()> {
+    match format {
+        ExportFormat::Fhir => fhir::write(snapshot, out),
+        ExportFormat::Html => html::write(snapshot, out),
+        ExportFormat::Ics => ics::write(snapshot, out),
+        ExportFormat::Csv => Err(Error::invalid("format", "csv is a set of files; export it to a directory")),
+    }
+}
+
+/// Exports a patient's diary to `path` and returns the paths written. For FHIR, HTML and
+/// iCalendar `path` is the file (written beside it first, then renamed into place, so a failed
+/// export never leaves half a file); for CSV it is a directory, created if missing, that receives
+/// one file per table and `manifest.txt`.
+pub fn export_to_path(
+    store: &Store,
+    patient_id: i64,
+    format: ExportFormat,
+    options: &ExportOptions,
+    path: &Path,
+) -> Result<Vec<PathBuf>> {
+    let snapshot = DiarySnapshot::for_export(store, patient_id, options)?;
+    if format == ExportFormat::Csv {
+        fs::create_dir_all(path)?;
+        let mut written = Vec::new();
+        for file in csv::render(&snapshot)? {
+            let target = path.join(&file.name);
+            write_atomically(&target, |out| Ok(out.write_all(&file.bytes)?))?;
+            written.push(target);
+        }
+        return Ok(written);
+    }
+    write_atomically(path, |out| render_single(&snapshot, format, out))?;
+    Ok(vec![path.to_path_buf()])
+}
+
+/// Writes through a temporary file beside `target` and renames it into place.
+fn write_atomically(target: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    let file_name = target.file_name().ok_or_else(|| Error::invalid("path", "must name a file"))?;
+    let temporary = target.with_file_name(format!(".{}.partial", file_name.to_string_lossy()));
+    let outcome = (|| {
+        let mut out = BufWriter::new(fs::File::create(&temporary)?);
+        write(&mut out)?;
+        out.into_inner().map_err(|e| Error::Io(e.into_error()))?.sync_all()?;
+        fs::rename(&temporary, target)?;
+        Ok(())
+    })();
+    if outcome.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    outcome
+}
+
+/// What an export contains, line by line, in the export's language: the period, the counts of
+/// each kind of record, and what was left out or changed (de-identification). Every format
+/// carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// A one-line title.
+    pub title: String,
+    /// The statements, in order.
+    pub lines: Vec<String>,
+}
+
+impl Manifest {
+    /// The manifest of a snapshot.
+    pub fn of(snapshot: &DiarySnapshot) -> Manifest {
+        text::manifest(snapshot)
+    }
+}
+
+#[cfg(test)]
+mod tests;

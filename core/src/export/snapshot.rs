@@ -1,0 +1,714 @@
+//! [`DiarySnapshot`]: everything an export shows, gathered once from the store and the
+//! application services. Renderers read nothing else.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::deidentify::{self, Deidentify};
+use super::ExportOptions;
+use crate::dates::parse_time_zone;
+use crate::diary;
+use crate::diary::labs::GrowthPoint;
+use crate::dose::{DoseRate, UnitCount};
+use crate::drug::Drug;
+use crate::error::{Error, Result};
+use crate::labs::{AlertKind, LabKind, LabUnit, LevelTarget, LevelTargets, TargetFlag, TroughValidity};
+use crate::locale::Locale;
+use crate::model::{DoseOutcome, MedicationId, Sex};
+use crate::protein::{daily_levels, DayLevel, ProteinLevel, UrineMeasurement, UrineReading};
+use crate::relapse::{DefinitionSet, RelapseEpisode, ReportedState};
+use crate::schedule::adherence::{AdherenceSummary, CalendarDay, MAX_RANGE_DAYS};
+use crate::schedule::local_date;
+use crate::store::Store;
+use crate::taper::{CourseTemplate, Exposure, Tablets};
+
+/// Everything an export shows. Dates are the patient's local dates; instants are local times
+/// with their UTC offset. After [`deidentify::apply`] every date is shifted and the identifying
+/// fields are empty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiarySnapshot {
+    /// When the export was made (shifted when de-identified).
+    pub generated_at: DateTime<Utc>,
+    /// Language of the texts.
+    pub locale: Locale,
+    /// The patient's local date at `generated_at`.
+    pub today: NaiveDate,
+    /// First date of the exported period (inclusive).
+    pub from: NaiveDate,
+    /// Last date of the exported period (inclusive).
+    pub to: NaiveDate,
+    /// First date of the calendar file's schedule.
+    pub schedule_from: NaiveDate,
+    /// Last date of the calendar file's schedule; `None`: open-ended.
+    pub schedule_to: Option<NaiveDate>,
+    /// The de-identification applied, if any.
+    pub deidentified: Option<Deidentify>,
+    /// The patient's time zone (offsets of instants; the calendar file's zone).
+    pub time_zone: Tz,
+    /// The patient.
+    pub patient: PatientView,
+    /// Regimens and steroid courses, in creation order (regimens first).
+    pub medications: Vec<MedicationView>,
+    /// Logged doses in the period (undone logs left out), in slot order.
+    pub doses: Vec<DoseView>,
+    /// Urine readings in the period (retracted ones left out), in time order.
+    pub urine: Vec<UrineView>,
+    /// One protein level per day with a reading (clinical-rules §5).
+    pub day_levels: Vec<DayLevel>,
+    /// Relapse state and episodes (clinical-rules §6), as of the end of the period.
+    pub relapse: RelapseView,
+    /// Laboratory results in the period (retracted ones left out), in draw order.
+    pub labs: Vec<LabView>,
+    /// The drug-level targets in force.
+    pub targets: LevelTargets,
+    /// Weights and heights in the period.
+    pub growth: Vec<GrowthPoint>,
+    /// Blood pressures in the period.
+    pub blood_pressures: Vec<BloodPressureView>,
+    /// Every day of every steroid course calendar (days off included), by course then date.
+    pub steroid_days: Vec<SteroidDayView>,
+    /// Every steroid dose (dosing time of a dosing day), by course then date and time.
+    pub steroid_slots: Vec<SteroidSlotView>,
+    /// Adherence over the period (at most its last 10 years).
+    pub adherence: AdherenceView,
+    /// Cumulative steroid over the period.
+    pub cumulative_steroid: SteroidExposureView,
+    /// What needs the care team's attention, newest first.
+    pub alerts: Vec<AlertView>,
+    /// Parts of the period a section could not cover, for the manifest.
+    pub limits: Vec<Limit>,
+}
+
+/// The patient as the export shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatientView {
+    /// Row id in the diary.
+    pub id: i64,
+    /// Name; `None` when de-identified.
+    pub name: Option<String>,
+    /// Date of birth; `None` when de-identified.
+    pub birth_date: Option<NaiveDate>,
+    /// Age in whole years at the end of the period.
+    pub age_years: u32,
+    /// Sex.
+    pub sex: Sex,
+    /// IANA zone name; `None` when de-identified.
+    pub time_zone_name: Option<String>,
+    /// The relapse definition set of the profile.
+    pub definitions: DefinitionSet,
+}
+
+/// Whether a medication is a regimen or a steroid course, with what only that kind has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum MedicationKind {
+    /// A regimen: a fixed dose every day.
+    Regimen {
+        /// The prescribed rate.
+        rate: DoseRate,
+        /// Weight the dose was calculated on, kg.
+        weight_kg: f64,
+        /// mg per dose.
+        per_dose_mg: f64,
+        /// Actual mg/kg/day after rounding.
+        mg_per_kg_per_day: f64,
+        /// Units per dose, largest strength first.
+        units: Vec<UnitCount>,
+        /// Pharmaceutical form.
+        form: String,
+    },
+    /// A steroid course: a taper calendar.
+    Course {
+        /// The template it was made from, if any.
+        template: Option<CourseTemplate>,
+        /// Version of the course the calendar comes from.
+        version: i64,
+        /// Tablet strength, mg.
+        tablet_mg: f64,
+        /// Whether the calendar is provisional (an "until remission" phase not yet confirmed).
+        provisional: bool,
+        /// Total mg of the calendar as known.
+        total_mg: f64,
+    },
+}
+
+/// A regimen or steroid course.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MedicationView {
+    /// `regimen-<id>` or `course-<key>`.
+    pub id: MedicationId,
+    /// The drug.
+    pub drug: Drug,
+    /// Local dosing times.
+    pub times: Vec<NaiveTime>,
+    /// First day (a course: its first calendar day).
+    pub start: NaiveDate,
+    /// Last day, if known (a course: its last calendar day unless provisional).
+    pub end: Option<NaiveDate>,
+    /// Who prescribed or last changed it; `None` when de-identified.
+    pub prescribed_by: Option<String>,
+    /// When it was prescribed (a course: when its version was recorded).
+    pub prescribed_on: NaiveDate,
+    /// Regimen or course details.
+    pub kind: MedicationKind,
+}
+
+impl MedicationView {
+    /// Whether the medication is active (prescribed) on a date.
+    pub fn is_active_on(&self, date: NaiveDate) -> bool {
+        self.start <= date && self.end.is_none_or(|end| date <= end)
+    }
+}
+
+/// A logged dose.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoseView {
+    /// A stable key: the client id, or an ordinal when de-identified.
+    pub key: String,
+    /// The regimen or course.
+    pub medication: MedicationId,
+    /// The drug.
+    pub drug: Drug,
+    /// Local date of the scheduled slot.
+    pub slot_date: NaiveDate,
+    /// Local time of the scheduled slot.
+    pub slot_time: NaiveTime,
+    /// Taken or skipped.
+    pub outcome: DoseOutcome,
+    /// When it was given or skipped, local time with offset.
+    pub actual_at: DateTime<FixedOffset>,
+    /// mg of the dose, if known.
+    pub mg: Option<f64>,
+    /// Who logged it; `None` when de-identified.
+    pub logged_by: Option<String>,
+    /// Revision number (1: never edited).
+    pub revision: i64,
+}
+
+/// A urine reading.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UrineView {
+    /// A stable key: the client id, or an ordinal when de-identified.
+    pub key: String,
+    /// Local date the reading counts for.
+    pub taken_on: NaiveDate,
+    /// When the sample was taken.
+    pub taken_at: DateTime<FixedOffset>,
+    /// Dipstick grade or UPCR.
+    pub measurement: UrineMeasurement,
+    /// Its level (clinical-rules §5).
+    pub level: ProteinLevel,
+    /// First urine of the morning.
+    pub first_morning: bool,
+    /// The family's note; `None` when de-identified (free text).
+    pub note: Option<String>,
+    /// Who logged it; `None` when de-identified.
+    pub logged_by: Option<String>,
+}
+
+/// Relapse state and episodes as of the end of the period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelapseView {
+    /// Reported state at the end of the period.
+    pub state: ReportedState,
+    /// Relapses whose episode overlaps the period, by onset.
+    pub episodes: Vec<RelapseEpisode>,
+    /// Relapses with onset in the period.
+    pub relapses_in_period: usize,
+    /// Frequently relapsing under the definition set.
+    pub frequently_relapsing: bool,
+    /// Steroid dependent under the definition set.
+    pub steroid_dependent: bool,
+    /// Relapses per patient-year of observation (whole record).
+    pub relapse_rate_per_year: Option<f64>,
+}
+
+/// A laboratory result with its assessment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabView {
+    /// A stable key: the client id, or an ordinal when de-identified.
+    pub key: String,
+    /// What was measured.
+    pub kind: LabKind,
+    /// Value in `unit`.
+    pub value: f64,
+    /// Unit (UCUM spelling).
+    pub unit: LabUnit,
+    /// When it was drawn.
+    pub drawn_at: DateTime<FixedOffset>,
+    /// The laboratory's upper limit of normal, if given.
+    pub upper_limit_of_normal: Option<f64>,
+    /// Target flag (tacrolimus trough, MPA-AUC).
+    pub flag: Option<TargetFlag>,
+    /// Trough validity (tacrolimus).
+    pub trough: Option<TroughValidity>,
+    /// The target compared with.
+    pub target: Option<LevelTarget>,
+    /// eGFR of a creatinine, mL/min/1.73 m².
+    pub egfr: Option<f64>,
+    /// Safety alerts raised.
+    pub alerts: Vec<AlertKind>,
+}
+
+/// A blood pressure reading.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BloodPressureView {
+    /// When measured.
+    pub measured_at: DateTime<FixedOffset>,
+    /// Systolic, mm Hg.
+    pub systolic_mmhg: f64,
+    /// Diastolic, mm Hg.
+    pub diastolic_mmhg: f64,
+}
+
+/// One day of a steroid course calendar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SteroidDayView {
+    /// The course.
+    pub medication: MedicationId,
+    /// The drug.
+    pub drug: Drug,
+    /// The date.
+    pub date: NaiveDate,
+    /// mg that day (0 on a day off).
+    pub mg: f64,
+    /// Tablets that day.
+    pub tablets: Tablets,
+    /// Phase number, from 1.
+    pub phase: u32,
+    /// Whether the day is a guess: an "until remission" phase continuing past today.
+    pub provisional: bool,
+}
+
+/// One steroid dose of a course calendar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SteroidSlotView {
+    /// The course.
+    pub medication: MedicationId,
+    /// The drug.
+    pub drug: Drug,
+    /// Local date.
+    pub date: NaiveDate,
+    /// Local time.
+    pub time: NaiveTime,
+    /// mg at this time.
+    pub mg: f64,
+    /// Tablets at this time.
+    pub tablets: Tablets,
+    /// Whether the dose is a guess (see [`SteroidDayView::provisional`]).
+    pub provisional: bool,
+}
+
+/// Adherence for one medication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MedicationAdherenceView {
+    /// The medication.
+    pub medication: MedicationId,
+    /// The drug.
+    pub drug: Drug,
+    /// Counts and rates.
+    pub summary: AdherenceSummary,
+}
+
+/// Adherence over the period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdherenceView {
+    /// First date counted.
+    pub from: NaiveDate,
+    /// Last date counted.
+    pub to: NaiveDate,
+    /// All medications together.
+    pub overall: AdherenceSummary,
+    /// Per medication.
+    pub medications: Vec<MedicationAdherenceView>,
+    /// The per-day calendar.
+    pub calendar: Vec<CalendarDay>,
+}
+
+/// Cumulative steroid over the period (clinical-rules §4: a first-class figure), in mg, mg/kg
+/// and mg/m² on the latest weight and height of the period; `None` without a steroid course.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SteroidExposureView {
+    /// By the course calendars.
+    pub planned: Option<Exposure>,
+    /// By the steroid doses logged as taken.
+    pub taken: Option<Exposure>,
+}
+
+/// Something the care team should look at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum AlertView {
+    /// A lab crossed a safety threshold (clinical-rules §1).
+    Lab {
+        /// Local date drawn.
+        drawn_on: NaiveDate,
+        /// Which threshold.
+        kind: AlertKind,
+        /// The lab kind.
+        lab: LabKind,
+        /// Value and unit as reported.
+        value: f64,
+        /// Unit.
+        unit: LabUnit,
+    },
+    /// A drug level outside its target, or not drawn as a trough (clinical-rules §1, §8).
+    Level {
+        /// Local date drawn.
+        drawn_on: NaiveDate,
+        /// Tacrolimus trough or MPA-AUC.
+        lab: LabKind,
+        /// Below, above or not a trough.
+        flag: TargetFlag,
+        /// Value.
+        value: f64,
+        /// Unit.
+        unit: LabUnit,
+    },
+    /// The weight changed enough since a regimen's dose was calculated (clinical-rules §2).
+    RecalculateDose {
+        /// Date of the latest weight.
+        weighed_on: NaiveDate,
+        /// The regimen's drug.
+        drug: Drug,
+        /// Weight change as a fraction of the regimen's weight.
+        change_fraction: f64,
+    },
+}
+
+impl AlertView {
+    /// The date the alert is about.
+    pub fn date(&self) -> NaiveDate {
+        match self {
+            AlertView::Lab { drawn_on, .. } | AlertView::Level { drawn_on, .. } => *drawn_on,
+            AlertView::RecalculateDose { weighed_on, .. } => *weighed_on,
+        }
+    }
+}
+
+/// A section that does not cover the whole period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Limit {
+    /// Adherence counts only the period's last 10 years, from this date.
+    AdherenceFrom(NaiveDate),
+}
+
+/// The earliest date the store holds (`YYYY-MM-DD` text, years 1–9999).
+fn earliest_storable() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or(NaiveDate::MIN)
+}
+
+impl DiarySnapshot {
+    /// Gathers a patient's diary for an export and applies the options: the period, the
+    /// locale, and de-identification (applied last, so nothing identifying leaves this call).
+    pub fn for_export(store: &Store, patient_id: i64, options: &ExportOptions) -> Result<DiarySnapshot> {
+        let mut snapshot = DiarySnapshot::gather(store, patient_id, options)?;
+        if let Some(deid) = options.deidentify {
+            deidentify::apply(&mut snapshot, deid)?;
+        }
+        Ok(snapshot)
+    }
+
+    /// Gathers a patient's diary as it is (not de-identified): see [`DiarySnapshot::for_export`].
+    pub fn gather(store: &Store, patient_id: i64, options: &ExportOptions) -> Result<DiarySnapshot> {
+        let patient = store.patient(patient_id)?;
+        let zone = parse_time_zone("time_zone", &patient.profile.time_zone)?;
+        let today = local_date(options.now, zone);
+        let to = options.to.unwrap_or(today);
+        if options.from.is_some_and(|from| from > to) {
+            return Err(Error::invalid("from", "must not be after to"));
+        }
+        let local = |at: DateTime<Utc>| at.with_timezone(&zone).fixed_offset();
+        let in_any_period = |date: NaiveDate| date <= to && options.from.is_none_or(|from| from <= date);
+
+        // Medications: regimens, then the latest version of each steroid course.
+        let regimens = store.regimens(patient_id)?;
+        let schedule_to = options.to;
+        let schedule_from = options.from.unwrap_or(today);
+        // Calendars of the steroid courses; an "until remission" phase not yet confirmed runs on
+        // provisionally a few weeks past today (diary::taper).
+        let calendars = diary::taper::course_calendars(store, patient_id, today)?;
+        let mut medications: Vec<MedicationView> = regimens
+            .iter()
+            .map(|r| {
+                let p = &r.prescription;
+                MedicationView {
+                    id: MedicationId::Regimen(r.id),
+                    drug: p.drug,
+                    times: p.times.clone(),
+                    start: p.start_date,
+                    end: p.end_date,
+                    prescribed_by: Some(p.prescribed_by.clone()),
+                    prescribed_on: p.prescribed_on,
+                    kind: MedicationKind::Regimen {
+                        rate: p.rate,
+                        weight_kg: r.weight_kg,
+                        per_dose_mg: r.dose.per_dose_mg,
+                        mg_per_kg_per_day: r.dose.mg_per_kg_per_day,
+                        units: r.dose.units.clone(),
+                        form: p.form.clone(),
+                    },
+                }
+            })
+            .collect();
+        let mut steroid_days = Vec::new();
+        let mut steroid_slots = Vec::new();
+        for c in &calendars {
+            let medication = MedicationId::Course(c.course.course_key.clone());
+            let drug = c.course.drug;
+            let provisional_after = |date: NaiveDate| c.calendar.provisional && date > today;
+            let first = c.calendar.days.first().map_or(c.course.plan.start, |d| d.date);
+            let last = c.calendar.days.last().map(|d| d.date);
+            medications.push(MedicationView {
+                id: medication.clone(),
+                drug,
+                times: c.course.times.clone(),
+                start: first,
+                end: if c.calendar.provisional { None } else { last },
+                prescribed_by: Some(c.course.changed_by.clone()),
+                prescribed_on: local_date(
+                    DateTime::from_timestamp_millis(c.course.recorded_at_ms).unwrap_or_default(),
+                    zone,
+                ),
+                kind: MedicationKind::Course {
+                    template: c.course.template,
+                    version: c.course.version,
+                    tablet_mg: c.course.plan.tablets.tablet_mg,
+                    provisional: c.calendar.provisional,
+                    total_mg: c.calendar.total_mg,
+                },
+            });
+            steroid_days.extend(c.calendar.days.iter().map(|d| SteroidDayView {
+                medication: medication.clone(),
+                drug,
+                date: d.date,
+                mg: d.mg,
+                tablets: d.tablets,
+                phase: d.phase + 1,
+                provisional: provisional_after(d.date),
+            }));
+            steroid_slots.extend(c.slots().into_iter().map(|s| SteroidSlotView {
+                medication: medication.clone(),
+                drug,
+                date: s.date,
+                time: s.time,
+                mg: s.mg,
+                tablets: s.tablets,
+                provisional: provisional_after(s.date),
+            }));
+        }
+
+        // Doses, with the mg of each (a regimen's fixed dose, a course slot's mg).
+        let drug_of: HashMap<MedicationId, Drug> = medications.iter().map(|m| (m.id.clone(), m.drug)).collect();
+        let regimen_mg: HashMap<i64, f64> = regimens.iter().map(|r| (r.id, r.dose.per_dose_mg)).collect();
+        let course_mg: HashMap<(&MedicationId, NaiveDate, NaiveTime), f64> =
+            steroid_slots.iter().map(|s| ((&s.medication, s.date, s.time), s.mg)).collect();
+        let mut doses = Vec::new();
+        for entry in store.dose_logs(patient_id, earliest_storable(), to)? {
+            let d = entry.dose;
+            if entry.undone || !in_any_period(d.slot_date) {
+                continue;
+            }
+            let Some(drug) = drug_of.get(&d.medication).copied() else { continue };
+            let mg = match &d.medication {
+                MedicationId::Regimen(id) => regimen_mg.get(id).copied(),
+                course => course_mg.get(&(course, d.slot_date, d.slot_time)).copied(),
+            };
+            let actual = DateTime::from_timestamp_millis(d.actual_at_ms)
+                .ok_or_else(|| Error::invalid("actual_at_ms", "is out of range"))?;
+            doses.push(DoseView {
+                key: d.client_id,
+                medication: d.medication,
+                drug,
+                slot_date: d.slot_date,
+                slot_time: d.slot_time,
+                outcome: d.outcome,
+                actual_at: local(actual),
+                mg,
+                logged_by: Some(d.logged_by),
+                revision: entry.revision,
+            });
+        }
+
+        // Urine readings and the relapse engine's view, as of the end of the period.
+        let mut urine = Vec::new();
+        let mut engine_readings: Vec<UrineReading> = Vec::new();
+        for entry in store.urine_readings(patient_id, earliest_storable(), to)? {
+            if !in_any_period(entry.taken_on) {
+                continue;
+            }
+            engine_readings.push(entry.engine_reading());
+            let taken = DateTime::from_timestamp_millis(entry.taken_at_ms)
+                .ok_or_else(|| Error::invalid("taken_at_ms", "is out of range"))?;
+            urine.push(UrineView {
+                key: entry.client_id,
+                taken_on: entry.taken_on,
+                taken_at: local(taken),
+                measurement: entry.measurement,
+                level: entry.level,
+                first_morning: entry.first_morning,
+                note: entry.note,
+                logged_by: Some(entry.logged_by),
+            });
+        }
+        let day_levels = daily_levels(engine_readings.iter());
+        let status = diary::relapse::relapse_status(store, patient_id, to, options.locale)?;
+
+        // Labs, growth and blood pressure.
+        let lab_from = options.from.unwrap_or(earliest_storable());
+        let lab_report = diary::labs::lab_report(store, patient_id, lab_from, to, options.locale)?;
+        let labs: Vec<LabView> = lab_report
+            .lines
+            .iter()
+            .map(|line| {
+                let r = &line.record.result;
+                LabView {
+                    key: line.record.client_id.clone(),
+                    kind: r.kind,
+                    value: r.value,
+                    unit: r.unit,
+                    drawn_at: local(r.drawn_at),
+                    upper_limit_of_normal: r.upper_limit_of_normal,
+                    flag: line.assessment.flag,
+                    trough: line.assessment.trough,
+                    target: line.target,
+                    egfr: line.assessment.egfr,
+                    alerts: line.assessment.alerts.iter().map(|a| a.kind).collect(),
+                }
+            })
+            .collect();
+        let growth_all = diary::labs::growth(store, patient_id)?;
+        let growth: Vec<GrowthPoint> = growth_all.points.iter().filter(|p| in_any_period(p.date)).cloned().collect();
+        let blood_pressures = growth_all
+            .blood_pressures
+            .iter()
+            .filter(|b| in_any_period(local_date(b.reading.measured_at, zone)))
+            .map(|b| BloodPressureView {
+                measured_at: local(b.reading.measured_at),
+                systolic_mmhg: b.reading.systolic_mmhg,
+                diastolic_mmhg: b.reading.diastolic_mmhg,
+            })
+            .collect();
+
+        // The period: as asked, or from the diary's first record.
+        let first_record = medications
+            .iter()
+            .map(|m| m.start)
+            .chain(doses.first().map(|d| d.slot_date))
+            .chain(urine.first().map(|u| u.taken_on))
+            .chain(labs.first().map(|l| l.drawn_at.date_naive()))
+            .chain(growth.first().map(|g| g.date))
+            .filter(|date| *date <= to)
+            .min();
+        let from = options.from.unwrap_or(first_record.unwrap_or(to));
+        let in_period = |date: NaiveDate| (from..=to).contains(&date);
+
+        let episodes: Vec<RelapseEpisode> = status
+            .assessment
+            .relapses
+            .iter()
+            .filter(|e| e.onset <= to && e.remission_onset.is_none_or(|end| end >= from))
+            .cloned()
+            .collect();
+        let relapse = RelapseView {
+            state: status.assessment.state,
+            relapses_in_period: status.assessment.relapses.iter().filter(|e| in_period(e.onset)).count(),
+            episodes,
+            frequently_relapsing: status.assessment.frequently_relapsing,
+            steroid_dependent: status.assessment.steroid_dependent,
+            relapse_rate_per_year: status.assessment.relapse_rate_per_year,
+        };
+
+        // Adherence: the engine counts at most 10 years; the period's last 10 years then.
+        let mut limits = Vec::new();
+        let earliest_counted = to.checked_sub_days(Days::new(MAX_RANGE_DAYS as u64)).unwrap_or(from);
+        let adherence_from = from.max(earliest_counted);
+        if adherence_from > from {
+            limits.push(Limit::AdherenceFrom(adherence_from));
+        }
+        let patient_adherence = diary::reminders::adherence(store, patient_id, adherence_from, to, options.now)?;
+        let adherence = AdherenceView {
+            from: adherence_from,
+            to,
+            overall: patient_adherence.report.overall.clone(),
+            medications: patient_adherence
+                .report
+                .medications
+                .iter()
+                .filter_map(|m| {
+                    let medication = MedicationId::parse("medication_id", &m.medication_id).ok()?;
+                    let drug = drug_of.get(&medication).copied()?;
+                    Some(MedicationAdherenceView { medication, drug, summary: m.summary.clone() })
+                })
+                .collect(),
+            calendar: patient_adherence.report.calendar,
+        };
+
+        // Cumulative steroid over the period, planned by the calendars and logged as taken
+        // (clinical-rules §4), on the latest weight and height of the period (diary::taper).
+        let cumulative_steroid = if calendars.is_empty() {
+            SteroidExposureView { planned: None, taken: None }
+        } else {
+            let exposure = diary::taper::steroid_exposure(store, patient_id, None, from, to, today)?;
+            SteroidExposureView { planned: Some(exposure.planned), taken: Some(exposure.taken) }
+        };
+
+        // Alerts: lab safety thresholds, drug levels off target, recalculate-dose prompts.
+        let mut alerts: Vec<AlertView> = Vec::new();
+        for lab in &labs {
+            let drawn_on = lab.drawn_at.date_naive();
+            for kind in &lab.alerts {
+                alerts.push(AlertView::Lab { drawn_on, kind: *kind, lab: lab.kind, value: lab.value, unit: lab.unit });
+            }
+            if let Some(flag) = lab.flag.filter(|f| *f != TargetFlag::InRange) {
+                alerts.push(AlertView::Level { drawn_on, lab: lab.kind, flag, value: lab.value, unit: lab.unit });
+            }
+        }
+        for prompt in diary::labs::recalculate_prompts(store, patient_id, to)? {
+            alerts.push(AlertView::RecalculateDose {
+                weighed_on: prompt.weighed_on,
+                drug: prompt.drug,
+                change_fraction: prompt.prompt.change_fraction,
+            });
+        }
+        alerts.sort_by_key(|a| std::cmp::Reverse(a.date()));
+
+        let profile = &patient.profile;
+        Ok(DiarySnapshot {
+            generated_at: options.now,
+            locale: options.locale,
+            today,
+            from,
+            to,
+            schedule_from,
+            schedule_to,
+            deidentified: None,
+            time_zone: zone,
+            patient: PatientView {
+                id: patient.id,
+                name: Some(profile.display_name.clone()),
+                birth_date: Some(profile.birth_date),
+                age_years: to.years_since(profile.birth_date).unwrap_or(0),
+                sex: profile.sex,
+                time_zone_name: Some(profile.time_zone.clone()),
+                definitions: status.definitions,
+            },
+            medications,
+            doses,
+            urine,
+            day_levels,
+            relapse,
+            labs,
+            targets: lab_report.settings.targets(),
+            growth,
+            blood_pressures,
+            steroid_days,
+            steroid_slots,
+            adherence,
+            cumulative_steroid,
+            alerts,
+            limits,
+        })
+    }
+}

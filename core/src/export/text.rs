@@ -1,0 +1,254 @@
+//! Labels of the exports in every [`Locale`] (English, Simplified Chinese) and the manifest.
+//!
+//! These are short clinician-facing labels; the family-facing texts live beside their engines
+//! (e.g. [`crate::labs::text`]).
+
+use crate::diary::reminders::drug_name;
+use crate::drug::Drug;
+use crate::labs::{AlertKind, LabKind, TargetFlag};
+use crate::locale::Locale;
+use crate::model::{DoseOutcome, MedicationId, Sex};
+use crate::numeric::clean;
+use crate::protein::ProteinLevel;
+use crate::relapse::ReportedState;
+
+use super::snapshot::{AlertView, DiarySnapshot, Limit, MedicationKind, MedicationView};
+use super::Manifest;
+
+/// The text in `locale`.
+pub(super) fn tr(locale: Locale, en: &'static str, zh: &'static str) -> &'static str {
+    match locale {
+        Locale::En => en,
+        Locale::ZhHans => zh,
+    }
+}
+
+/// A number without binary noise or trailing zeros: 1, 0.5, 12.25.
+pub(super) fn num(value: f64) -> String {
+    format!("{}", clean(value))
+}
+
+/// A number with at most `decimals` decimals, trailing zeros trimmed.
+pub(super) fn round(value: f64, decimals: usize) -> String {
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        let trimmed = text.trim_end_matches('0').trim_end_matches('.');
+        if trimmed == "-0" { "0".to_string() } else { trimmed.to_string() }
+    } else {
+        text
+    }
+}
+
+/// A rate as a percentage with one decimal: `95.2 %`.
+pub(super) fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "–".to_string(), |r| format!("{:.1} %", r * 100.0))
+}
+
+pub(super) fn drug(d: Drug, locale: Locale) -> &'static str {
+    drug_name(d, locale)
+}
+
+/// A medication's name with what tells it apart: "Tacrolimus (regimen 3)".
+pub(super) fn medication(m: &MedicationView, locale: Locale) -> String {
+    let name = drug(m.drug, locale);
+    match (&m.id, &m.kind) {
+        (MedicationId::Regimen(id), _) => format!("{name} ({} {id})", tr(locale, "regimen", "方案")),
+        (MedicationId::Course(_), MedicationKind::Course { version, .. }) => {
+            format!("{name} ({} v{version})", tr(locale, "steroid course", "激素疗程"))
+        }
+        (MedicationId::Course(_), _) => format!("{name} ({})", tr(locale, "steroid course", "激素疗程")),
+    }
+}
+
+pub(super) fn state(s: ReportedState, locale: Locale) -> &'static str {
+    match s {
+        ReportedState::Remission => tr(locale, "Remission", "缓解"),
+        ReportedState::Watch => tr(locale, "Watch (proteinuria on the latest reading)", "观察（最近一次尿蛋白阳性）"),
+        ReportedState::Relapse => tr(locale, "Relapse", "复发"),
+    }
+}
+
+pub(super) fn level(l: ProteinLevel, locale: Locale) -> &'static str {
+    match l {
+        ProteinLevel::Remission => tr(locale, "remission", "缓解水平"),
+        ProteinLevel::Proteinuria => tr(locale, "proteinuria", "蛋白尿"),
+        ProteinLevel::Nephrotic => tr(locale, "nephrotic", "肾病水平"),
+    }
+}
+
+pub(super) fn sex(s: Sex, locale: Locale) -> &'static str {
+    match s {
+        Sex::Female => tr(locale, "female", "女"),
+        Sex::Male => tr(locale, "male", "男"),
+        Sex::Unspecified => tr(locale, "sex not recorded", "性别未记录"),
+    }
+}
+
+pub(super) fn lab_kind(k: LabKind, locale: Locale) -> &'static str {
+    match k {
+        LabKind::TacrolimusTrough => tr(locale, "Tacrolimus trough", "他克莫司谷浓度"),
+        LabKind::MpaAuc => tr(locale, "MPA-AUC", "MPA-AUC"),
+        LabKind::Creatinine => tr(locale, "Creatinine", "血肌酐"),
+        LabKind::Wbc => tr(locale, "White cells", "白细胞"),
+        LabKind::Haemoglobin => tr(locale, "Haemoglobin", "血红蛋白"),
+        LabKind::Platelets => tr(locale, "Platelets", "血小板"),
+        LabKind::Alt => tr(locale, "ALT", "谷丙转氨酶"),
+        LabKind::TotalBilirubin => tr(locale, "Total bilirubin", "总胆红素"),
+        LabKind::Albumin => tr(locale, "Albumin", "白蛋白"),
+        LabKind::Upcr => tr(locale, "Urine protein/creatinine", "尿蛋白/肌酐比"),
+    }
+}
+
+pub(super) fn alert_kind(k: AlertKind, locale: Locale) -> &'static str {
+    match k {
+        AlertKind::Leukopenia => tr(locale, "leukopenia (WBC ≤ 3.0 × 10⁹/L)", "白细胞减少（≤ 3.0 × 10⁹/L）"),
+        AlertKind::Anaemia => tr(locale, "anaemia (Hb < 9.0 g/dL)", "贫血（血红蛋白 < 9.0 g/dL）"),
+        AlertKind::Thrombocytopenia => tr(locale, "thrombocytopenia (< 100 × 10⁹/L)", "血小板减少（< 100 × 10⁹/L）"),
+        AlertKind::AltRaised => tr(locale, "ALT ≥ 2 × ULN", "ALT ≥ 2 倍正常上限"),
+        AlertKind::BilirubinRaised => tr(locale, "bilirubin ≥ 2 × ULN", "胆红素 ≥ 2 倍正常上限"),
+        AlertKind::CreatinineRise => tr(locale, "creatinine > 30 % above baseline", "肌酐较基线升高 > 30%"),
+        AlertKind::EgfrBelow90 => tr(locale, "eGFR < 90 (information)", "eGFR < 90（供参考）"),
+    }
+}
+
+pub(super) fn flag(f: TargetFlag, locale: Locale) -> &'static str {
+    match f {
+        TargetFlag::Below => tr(locale, "below target", "低于目标"),
+        TargetFlag::InRange => tr(locale, "in range", "在目标范围内"),
+        TargetFlag::Above => tr(locale, "above target", "高于目标"),
+        TargetFlag::NotATrough => tr(locale, "not a trough", "非谷浓度"),
+    }
+}
+
+/// One alert as a line: "2025-06-01 · Tacrolimus trough 12 ng/mL: above target".
+pub(super) fn alert_line(alert: &AlertView, locale: Locale) -> String {
+    match alert {
+        AlertView::Lab { drawn_on, kind, lab, value, unit } => {
+            format!("{drawn_on} · {} {} {}: {}", lab_kind(*lab, locale), num(*value), unit.id(), alert_kind(*kind, locale))
+        }
+        AlertView::Level { drawn_on, lab, flag: f, value, unit } => {
+            format!("{drawn_on} · {} {} {}: {}", lab_kind(*lab, locale), num(*value), unit.id(), flag(*f, locale))
+        }
+        AlertView::RecalculateDose { weighed_on, drug: d, change_fraction } => format!(
+            "{weighed_on} · {}: {} {} %",
+            drug(*d, locale),
+            tr(locale, "weight changed since the dose was calculated by", "体重较计算剂量时变化"),
+            round(change_fraction * 100.0, 1)
+        ),
+    }
+}
+
+/// What the export contains (see [`Manifest`]).
+pub(super) fn manifest(s: &DiarySnapshot) -> Manifest {
+    let l = s.locale;
+    let mut lines = Vec::new();
+    let zone = s.patient.time_zone_name.as_deref().unwrap_or(tr(l, "not stated", "未注明"));
+    lines.push(match l {
+        Locale::En => format!("Period: {} to {} (the patient's local dates; time zone {zone}).", s.from, s.to),
+        Locale::ZhHans => format!("时间范围：{} 至 {}（患者当地日期；时区 {zone}）。", s.from, s.to),
+    });
+    lines.push(match (s.deidentified.is_some(), l) {
+        (false, Locale::En) => "Identified: the patient's name, date of birth and sex, and who logged each entry. \
+            For the care team only."
+            .to_string(),
+        (false, Locale::ZhHans) => "含身份信息：患者姓名、出生日期、性别及每条记录的记录人。仅供医疗团队使用。".to_string(),
+        (true, Locale::En) => format!(
+            "De-identified: no name; the birth date is replaced by the age ({} years); every date is shifted by one \
+             consistent offset that is not stated here (intervals and times of day are kept); free-text notes, \
+             the names of who logged or prescribed, and the time-zone name are removed; record keys are ordinals.",
+            s.patient.age_years
+        ),
+        (true, Locale::ZhHans) => format!(
+            "已去标识化：不含姓名；出生日期以年龄代替（{} 岁）；所有日期按同一未注明的偏移量平移（间隔和一天中的时间保持不变）；\
+             已删除自由文本备注、记录人和开方人姓名以及时区名称；记录编号改为序号。",
+            s.patient.age_years
+        ),
+    });
+    let regimens = s.medications.iter().filter(|m| matches!(m.id, MedicationId::Regimen(_))).count();
+    let courses = s.medications.len() - regimens;
+    let taken = s.doses.iter().filter(|d| d.outcome == DoseOutcome::Taken).count();
+    let skipped = s.doses.len() - taken;
+    let steroid_days = s.steroid_days.iter().filter(|d| (s.from..=s.to).contains(&d.date)).count();
+    lines.push(match l {
+        Locale::En => format!(
+            "Medications: {regimens} regimen(s) and {courses} steroid course(s); steroid calendar: {steroid_days} day(s) in the period."
+        ),
+        Locale::ZhHans => {
+            format!("用药：{regimens} 个用药方案，{courses} 个激素疗程；激素日历：本时间范围内 {steroid_days} 天。")
+        }
+    });
+    lines.push(match l {
+        Locale::En => format!(
+            "Doses logged: {} ({taken} taken, {skipped} skipped); doses undone by the family are left out.",
+            s.doses.len()
+        ),
+        Locale::ZhHans => format!("服药记录：{} 条（已服 {taken}，跳过 {skipped}）；家长撤销的记录未包含。", s.doses.len()),
+    });
+    lines.push(match l {
+        Locale::En => format!(
+            "Urine protein readings: {} (retracted readings left out); relapse episodes in the period: {}.",
+            s.urine.len(),
+            s.relapse.episodes.len()
+        ),
+        Locale::ZhHans => format!(
+            "尿蛋白记录：{} 条（已撤回的记录未包含）；本时间范围内复发次数：{}。",
+            s.urine.len(),
+            s.relapse.episodes.len()
+        ),
+    });
+    lines.push(match l {
+        Locale::En => format!(
+            "Laboratory results: {} (retracted results left out); weight/height measurements: {}; blood pressures: {}.",
+            s.labs.len(),
+            s.growth.len(),
+            s.blood_pressures.len()
+        ),
+        Locale::ZhHans => format!(
+            "化验结果：{} 条（已撤回的结果未包含）；体重/身高测量：{} 次；血压：{} 次。",
+            s.labs.len(),
+            s.growth.len(),
+            s.blood_pressures.len()
+        ),
+    });
+    for limit in &s.limits {
+        lines.push(match (limit, l) {
+            (Limit::AdherenceFrom(date), Locale::En) => {
+                format!("Adherence counts the last 10 years of the period only, from {date}.")
+            }
+            (Limit::AdherenceFrom(date), Locale::ZhHans) => format!("依从性仅统计本时间范围的最后 10 年（自 {date} 起）。"),
+        });
+    }
+    lines.push(
+        tr(
+            l,
+            "Relapse state, adherence, flags and alerts are computed by the app from the family's entries \
+             (clinical rules: IPNA 2022, KDIGO 2025, the STAMP protocol NCT04048161); they support, and do not \
+             replace, the care team's judgement.",
+            "复发状态、依从性、标记和警示由应用根据家长的记录计算（临床规则：IPNA 2022、KDIGO 2025、STAMP 方案 NCT04048161），\
+             仅供医疗团队参考，不能代替医疗团队的判断。",
+        )
+        .to_string(),
+    );
+    lines.push(match l {
+        Locale::En => format!("Generated by NephroDiary {} at {}.", env!("CARGO_PKG_VERSION"), s.generated_at.format("%Y-%m-%dT%H:%M:%SZ")),
+        Locale::ZhHans => {
+            format!("由 NephroDiary {} 生成于 {}。", env!("CARGO_PKG_VERSION"), s.generated_at.format("%Y-%m-%dT%H:%M:%SZ"))
+        }
+    });
+    Manifest { title: tr(l, "What this export contains", "本导出文件包含的内容").to_string(), lines }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_without_noise() {
+        assert_eq!(num(0.1 + 0.2), "0.3");
+        assert_eq!(num(1.0), "1");
+        assert_eq!(round(95.04, 1), "95");
+        assert_eq!(round(-0.01, 1), "0");
+        assert_eq!(percent(Some(0.9524)), "95.2 %");
+        assert_eq!(percent(None), "–");
+    }
+}

@@ -1,0 +1,944 @@
+//! Hostile input (issue 9): property tests over every engine and the store.
+//!
+//! Random readings, regimens, zones, dates from the far past to the far future, NaN, infinities,
+//! negative and huge numbers, very long and odd strings. Nothing may panic; every refusal is a
+//! typed error (never a storage error); a refused store call changes nothing; whatever the store
+//! accepted can be read back.
+//!
+//! `PROPTEST_CASES=<n>` changes the number of cases (the long run uses 2000).
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono_tz::Tz;
+use proptest::prelude::*;
+use proptest::sample::select;
+use proptest::test_runner::{Config, TestRunner};
+use serde_json::{json, Value};
+
+use nephro_core::conformance::{evaluate_case, evaluate_case_text};
+use nephro_core::dose::{calculate_dose, DoseRate, DoseRequest};
+use nephro_core::drug::Drug;
+use nephro_core::error::Error;
+use nephro_core::labs::{self, LabHistory, LabKind, LabPolicy, LabResult, LabUnit, TargetPhase};
+use nephro_core::model::{
+    DoseEdit, DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Sex, DEFINITION_SETS,
+};
+use nephro_core::protein::{daily_levels, DipstickGrade, UpcrUnit, UrineMeasurement, UrineReading};
+use nephro_core::relapse::{self, DefinitionSet, DiseaseState, RelapseInput, SteroidCourse};
+use nephro_core::schedule::{
+    self, DayPattern, LoggedDose, LoggedOutcome, MedicationSchedule, ShiftRules, TravelPolicy,
+};
+use nephro_core::store::{Durability, OpenOptions, Store};
+use nephro_core::taper::{self, CoursePlan, DoseBasis, Frequency, Phase, PhaseLength, StampStart, TabletSpec};
+
+// ---------------------------------------------------------------------------------------------
+// Strategies.
+
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// No regression files: a failure prints its minimal input, to be turned into a unit test.
+fn config(cases: u32) -> Config {
+    Config { cases, failure_persistence: None, ..Config::default() }
+}
+
+fn day(text: &str) -> NaiveDate {
+    nephro_core::dates::parse_date("d", text).expect("test date")
+}
+
+/// Mostly plausible numbers (so the engines get past validation), and every awkward one.
+fn number() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        4 => 0.01f64..200.0,
+        2 => select(vec![
+            0.0, -0.0, -1.0, 0.5, 1.0, 2.5, 5.0, 60.0, 1e9, 1e300, -1e300, 5e-324, f64::EPSILON,
+            f64::MIN_POSITIVE, f64::MAX, f64::MIN, f64::NAN, -f64::NAN, f64::INFINITY, f64::NEG_INFINITY,
+        ]),
+        1 => any::<f64>(),
+    ]
+}
+
+fn optional<T: std::fmt::Debug + Clone + 'static>(s: impl Strategy<Value = T> + 'static) -> BoxedStrategy<Option<T>> {
+    prop_oneof![1 => Just(None), 3 => s.prop_map(Some)].boxed()
+}
+
+/// Mostly recent dates, plus leap days, the 2038 boundary, the ends of chrono's range and
+/// anything in between.
+fn date() -> BoxedStrategy<NaiveDate> {
+    prop_oneof![
+        6 => (0i64..365 * 20).prop_map(|d| day("2015-01-01") + TimeDelta::days(d)),
+        2 => select(vec![
+            NaiveDate::MIN, NaiveDate::MAX, day("0000-01-01"), day("1900-02-28"), day("1970-01-01"),
+            day("2000-02-29"), day("2024-02-29"), day("2028-02-29"), day("2038-01-19"), day("2038-01-20"),
+            day("2100-02-28"), day("9999-12-31"),
+        ]),
+        1 => any::<i32>().prop_map(|d| NaiveDate::from_num_days_from_ce_opt(d).unwrap_or(NaiveDate::MAX)),
+    ]
+    .boxed()
+}
+
+/// Whole-minute wall times, and a few with seconds or a leap second.
+fn clock() -> BoxedStrategy<NaiveTime> {
+    prop_oneof![
+        8 => (0u32..24, 0u32..60).prop_map(|(h, m)| NaiveTime::from_hms_opt(h, m, 0).expect("valid")),
+        1 => (0u32..24, 0u32..60, 0u32..60, 0u32..2_000_000_000)
+            .prop_map(|(h, m, s, ns)| NaiveTime::from_hms_nano_opt(h, m, s, ns).unwrap_or(NaiveTime::MIN)),
+    ]
+    .boxed()
+}
+
+fn instant() -> BoxedStrategy<DateTime<Utc>> {
+    prop_oneof![
+        6 => (1_420_070_400_000i64..2_051_222_400_000).prop_map(|ms| DateTime::from_timestamp_millis(ms).expect("in range")),
+        1 => select(vec![
+            DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC, DateTime::UNIX_EPOCH,
+            DateTime::from_timestamp(i64::from(i32::MAX), 0).expect("2038"),
+            DateTime::from_timestamp(i64::from(i32::MAX) + 1, 0).expect("2038"),
+        ]),
+        1 => any::<i64>().prop_map(|ms| DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::<Utc>::MAX_UTC)),
+    ]
+    .boxed()
+}
+
+fn zone() -> BoxedStrategy<Tz> {
+    prop_oneof![
+        3 => select(vec![
+            Tz::UTC, Tz::Asia__Shanghai, Tz::Europe__Paris, Tz::America__New_York, Tz::Australia__Lord_Howe,
+            Tz::Pacific__Kiritimati, Tz::Pacific__Pago_Pago, Tz::Asia__Kathmandu, Tz::America__St_Johns,
+            Tz::Antarctica__Troll, Tz::Pacific__Apia, Tz::Africa__Casablanca,
+        ]),
+        1 => select(chrono_tz::TZ_VARIANTS.to_vec()),
+    ]
+    .boxed()
+}
+
+/// Names, roles and ids: plausible ones, empty and blank ones, control characters, bidi
+/// overrides, emoji, combining marks, SQL and format strings, and very long ones.
+fn text() -> BoxedStrategy<String> {
+    prop_oneof![
+        4 => "[a-zA-Z][a-zA-Z .'-]{0,29}",
+        1 => any::<String>(),
+        2 => select(vec![
+            "", " ", "\t\n", "\u{0}", "a\u{0}b", "line\nbreak", "\u{202E}gnp.exe", "\u{FEFF}", "\u{FFFD}\u{FFFD}",
+            "田中さんにあげて下さい", "👩‍👩‍👧‍👦", "Z̮̞̠͙͔ͅḀ̗̞͈̻̗Ḷ͙͎̯̹̞͓G̻O̭̗̮", "'; DROP TABLE patient; --", "%s%n%x{}",
+            "\\u0000", "NaN", "null", "regimen-1", "course-x",
+        ])
+        .prop_map(str::to_string),
+        1 => (1usize..5000).prop_map(|n| "x".repeat(n)),
+        1 => (1usize..200).prop_map(|n| "é👍\u{301}".repeat(n)),
+    ]
+    .boxed()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Engines.
+
+fn dose_request() -> impl Strategy<Value = DoseRequest> {
+    let rate = prop_oneof![
+        number().prop_map(DoseRate::MgPerKgPerDay),
+        (number(), number()).prop_map(|(rate, height_cm)| DoseRate::MgPerM2PerDay { rate, height_cm }),
+    ];
+    (
+        select(Drug::ALL.to_vec()),
+        number(),
+        rate,
+        prop_oneof![4 => 0u32..7, 1 => any::<u32>()],
+        prop::collection::vec(number(), 0..6),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(drug, weight_kg, rate, doses_per_day, strengths_mg, allow_split, override_range)| {
+            DoseRequest { drug, weight_kg, rate, doses_per_day, strengths_mg, allow_split, override_range }
+        })
+}
+
+proptest! {
+    #![proptest_config(config(cases(512)))]
+
+    #[test]
+    fn dose_calculator_never_panics(request in dose_request()) {
+        if let Ok(dose) = calculate_dose(&request) {
+            prop_assert!(dose.per_dose_mg.is_finite() && dose.per_dose_mg > 0.0, "{dose:?}");
+            prop_assert!(dose.daily_mg.is_finite() && dose.mg_per_kg_per_day.is_finite(), "{dose:?}");
+            let given: f64 = dose.units.iter().map(|u| u.strength_mg * u.count).sum();
+            prop_assert!((given - dose.per_dose_mg).abs() < 1e-6 * dose.per_dose_mg.max(1.0), "{dose:?}");
+        }
+    }
+}
+
+fn phase() -> impl Strategy<Value = Phase> {
+    let basis = prop_oneof![
+        number().prop_map(DoseBasis::MgPerKg),
+        number().prop_map(DoseBasis::MgPerM2),
+        number().prop_map(DoseBasis::Mg),
+    ];
+    let length = prop_oneof![
+        3 => prop_oneof![4 => 1u32..60, 1 => any::<u32>()].prop_map(PhaseLength::Days),
+        1 => Just(PhaseLength::UntilRemission),
+        2 => (number(), number(), number(), prop_oneof![3 => 1u32..15, 1 => any::<u32>()]).prop_map(
+            |(from_mg, to_mg, step_mg, every_days)| PhaseLength::Taper { from_mg, to_mg, step_mg, every_days }
+        ),
+    ];
+    (optional(basis), optional(number()), select(vec![Frequency::Daily, Frequency::AlternateDay]), length)
+        .prop_map(|(dose, max_mg, frequency, length)| Phase { dose, max_mg, frequency, length })
+}
+
+fn course_plan() -> impl Strategy<Value = CoursePlan> {
+    (date(), number(), optional(number()), number(), any::<bool>(), prop::collection::vec(phase(), 0..5)).prop_map(
+        |(start, weight_kg, height_cm, tablet_mg, allow_half, phases)| CoursePlan {
+            start,
+            weight_kg,
+            height_cm,
+            tablets: TabletSpec { tablet_mg, allow_half },
+            phases,
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(config(cases(256)))]
+
+    #[test]
+    fn taper_engine_never_panics(plan in course_plan(), remission in optional(date()), through in date()) {
+        for calendar in [taper::build_calendar(&plan, remission), taper::build_provisional_calendar(&plan, remission, through)]
+            .into_iter()
+            .flatten()
+        {
+            prop_assert!(calendar.days.len() <= taper::MAX_COURSE_DAYS as usize + 1, "{} days", calendar.days.len());
+            prop_assert!(calendar.total_mg.is_finite() && calendar.total_mg >= 0.0);
+            prop_assert!(calendar.days.windows(2).all(|w| w[0].date < w[1].date), "dates in order");
+            let first = calendar.days.first().map(|d| d.date).unwrap_or(plan.start);
+            let last = calendar.days.last().map(|d| d.date).unwrap_or(plan.start);
+            let _ = taper::cumulative_exposure(calendar.daily_mg(), (first, last), plan.weight_kg, plan.height_cm);
+        }
+    }
+
+    #[test]
+    fn stamp_protocol_never_panics(
+        mg_per_kg in number(),
+        alternate in any::<bool>(),
+        days in prop_oneof![3 => 0u32..60, 1 => any::<u32>()],
+        step_mg in number(),
+        every_days in prop_oneof![3 => 0u32..15, 1 => any::<u32>()],
+        weight in number(),
+        tablet_mg in number(),
+        allow_half in any::<bool>(),
+        start in date(),
+    ) {
+        let frequency = if alternate { Frequency::AlternateDay } else { Frequency::Daily };
+        let tablets = TabletSpec { tablet_mg, allow_half };
+        if let Ok(phases) = taper::stamp_protocol(&StampStart { mg_per_kg, frequency, days, step_mg, every_days }, weight, &tablets) {
+            let plan = CoursePlan { start, weight_kg: weight, height_cm: None, tablets, phases };
+            let _ = taper::build_calendar(&plan, None);
+        }
+    }
+
+    #[test]
+    fn cumulative_exposure_never_panics(
+        doses in prop::collection::vec((date(), number()), 0..40),
+        first in date(),
+        last in date(),
+        weight in number(),
+        bsa in optional(number()),
+    ) {
+        if let Ok(exposure) = taper::cumulative_exposure(doses, (first, last), weight, bsa) {
+            prop_assert!(exposure.mg.is_finite() && exposure.mg_per_kg.is_finite() && exposure.mg_per_year.is_finite(), "{exposure:?}");
+        }
+    }
+}
+
+fn urine_reading() -> impl Strategy<Value = UrineReading> {
+    let measurement = prop_oneof![
+        select(DipstickGrade::ALL.to_vec()).prop_map(UrineMeasurement::Dipstick),
+        (number(), select(UpcrUnit::ALL.to_vec())).prop_map(|(value, unit)| UrineMeasurement::Upcr { value, unit }),
+    ];
+    // Runs of days close together, so relapses and remissions actually happen.
+    let near = (0i64..120).prop_map(|d| day("2024-01-01") + TimeDelta::days(d));
+    (prop_oneof![4 => near, 1 => date()], measurement, any::<bool>())
+        .prop_map(|(date, measurement, first_morning)| UrineReading { date, measurement, first_morning })
+}
+
+fn relapse_input() -> impl Strategy<Value = RelapseInput> {
+    let course = (date(), date()).prop_map(|(start, end)| SteroidCourse { start, end });
+    (
+        select(DefinitionSet::ALL.to_vec()),
+        select(vec![DiseaseState::Remission, DiseaseState::Relapse]),
+        optional(date()),
+        prop::collection::vec(urine_reading(), 0..80),
+        prop::collection::vec(course, 0..4),
+        optional(date()),
+    )
+        .prop_map(|(definitions, initial_state, initial_remission, readings, steroid_courses, as_of)| {
+            RelapseInput { definitions, initial_state, initial_remission, readings, steroid_courses, as_of }
+        })
+}
+
+proptest! {
+    #![proptest_config(config(cases(256)))]
+
+    #[test]
+    fn relapse_engine_never_panics(input in relapse_input(), today in date(), logged in any::<bool>()) {
+        let _ = daily_levels(&input.readings);
+        if let Ok(assessment) = relapse::assess(&input) {
+            if let Some(rate) = assessment.relapse_rate_per_year {
+                prop_assert!(rate.is_finite() && rate >= 0.0, "{rate}");
+            }
+            let _ = relapse::family_prompt(&assessment, today, logged);
+        }
+    }
+}
+
+fn schedule_strategy() -> impl Strategy<Value = MedicationSchedule> {
+    let pattern = prop_oneof![
+        2 => Just(DayPattern::Daily),
+        1 => date().prop_map(DayPattern::AlternateFrom),
+        1 => prop::collection::vec(date(), 0..20).prop_map(DayPattern::Dates),
+    ];
+    (
+        prop_oneof![4 => "(regimen|course)-[a-z0-9]{1,6}", 1 => text()],
+        prop::collection::vec(clock(), 0..7),
+        pattern,
+        optional(date()),
+        optional(date()),
+        prop_oneof![4 => 0u32..180, 1 => any::<u32>()],
+        optional(prop_oneof![4 => 0u32..1440, 1 => any::<u32>()]),
+    )
+        .prop_map(|(id, times, days, start, end, grace_minutes, take_window_minutes)| MedicationSchedule {
+            id,
+            times,
+            days,
+            start,
+            end,
+            grace_minutes,
+            take_window_minutes,
+        })
+}
+
+proptest! {
+    #![proptest_config(config(cases(128)))]
+
+    #[test]
+    fn reminder_engine_never_panics(
+        meds in prop::collection::vec(schedule_strategy(), 0..4),
+        tz in zone(),
+        from in instant(),
+        count in prop_oneof![4 => 0usize..70, 1 => 0usize..2000],
+        handled_dates in prop::collection::vec((date(), clock()), 0..5),
+    ) {
+        let handled: HashSet<String> = meds
+            .iter()
+            .flat_map(|m| handled_dates.iter().map(move |(d, t)| schedule::reminder_id(&m.id, *d, *t)))
+            .collect();
+        for m in &meds {
+            let _ = m.validate();
+        }
+        let reminders = schedule::next_reminders(&meds, tz, from, count, &handled);
+        prop_assert!(reminders.len() <= count);
+        prop_assert!(reminders.windows(2).all(|w| w[0].instant_utc <= w[1].instant_utc), "ordered by instant");
+        prop_assert!(reminders.iter().all(|r| r.instant_utc >= from && !handled.contains(&r.id)));
+        if let (Some(first), Some(med)) = (reminders.first(), meds.iter().find(|m| reminders.first().is_some_and(|r| r.medication_id == m.id))) {
+            let _ = schedule::snooze(first, med, tz, from, 10);
+            let _ = schedule::snooze(first, med, tz, from, u32::MAX);
+            let _ = med.dose_status(first.instant_utc, from);
+        }
+    }
+
+    #[test]
+    fn slots_and_adherence_never_panic(
+        meds in prop::collection::vec(schedule_strategy(), 0..3),
+        tz in zone(),
+        from_date in date(),
+        span in prop_oneof![4 => 0i64..60, 1 => -5i64..4000],
+        now in instant(),
+        logs in prop::collection::vec((date(), clock(), instant(), any::<bool>()), 0..20),
+    ) {
+        let to_date = from_date.checked_add_signed(TimeDelta::days(span)).unwrap_or(NaiveDate::MAX);
+        let _ = schedule::scheduled_slots(&meds, tz, from_date, to_date);
+        let logs: Vec<LoggedDose> = logs
+            .into_iter()
+            .enumerate()
+            .map(|(i, (slot_date, slot_time, at, taken))| LoggedDose {
+                medication_id: meds.get(i % meds.len().max(1)).map(|m| m.id.clone()).unwrap_or_default(),
+                slot_date,
+                slot_time,
+                outcome: if taken { LoggedOutcome::Taken { at } } else { LoggedOutcome::Skipped { at } },
+            })
+            .collect();
+        if let Ok(report) = schedule::adherence_report(&meds, tz, from_date, to_date, &logs, now) {
+            for m in &report.medications {
+                let s = &m.summary;
+                prop_assert_eq!(s.taken + s.skipped + s.missed, s.scheduled);
+            }
+        }
+    }
+
+    #[test]
+    fn travel_engines_never_panic(
+        times in prop::collection::vec(clock(), 0..6),
+        old in zone(),
+        new in zone(),
+        date in date(),
+        threshold in prop_oneof![3 => 0u32..600, 1 => any::<u32>()],
+        min in prop_oneof![3 => 0u32..900, 1 => any::<u32>()],
+        max in prop_oneof![3 => 0u32..1500, 1 => any::<u32>()],
+    ) {
+        for policy in [TravelPolicy::KeepWallClock, TravelPolicy::KeepHomeInstants] {
+            let moved = schedule::travel_times(&times, policy, old, new, date);
+            prop_assert_eq!(moved.len(), times.len());
+            let _ = schedule::reminder_zone(policy, old, new);
+        }
+        let rules = ShiftRules { threshold_minutes: threshold, min_interval_minutes: min, max_interval_minutes: max };
+        let _ = schedule::shift_plan(old, new, &times, date, &rules);
+        let _ = schedule::shift_plan(old, new, &times, date, &ShiftRules::default());
+    }
+}
+
+fn lab_result() -> impl Strategy<Value = LabResult> {
+    (select(LabKind::ALL.to_vec()), number(), select(LabUnit::ALL.to_vec()), instant(), optional(number())).prop_map(
+        |(kind, value, unit, drawn_at, upper_limit_of_normal)| LabResult {
+            kind,
+            value,
+            unit,
+            drawn_at,
+            upper_limit_of_normal,
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(config(cases(256)))]
+
+    #[test]
+    fn lab_engines_never_panic(
+        results in prop::collection::vec(lab_result(), 0..12),
+        doses in prop::collection::vec((instant(), date(), clock()), 0..12),
+        heights in prop::collection::vec((date(), number()), 0..5),
+        phase in select(TargetPhase::ALL.to_vec()),
+        baseline in optional(number()),
+        tz in zone(),
+    ) {
+        let history = LabHistory {
+            labs: results.clone(),
+            tacrolimus_doses: doses
+                .iter()
+                .map(|(taken_at, slot_date, slot_time)| labs::TakenDose { taken_at: *taken_at, slot_date: *slot_date, slot_time: *slot_time })
+                .collect(),
+            heights: heights.iter().map(|(date, height_cm)| labs::HeightRecord { date: *date, height_cm: *height_cm }).collect(),
+        };
+        let policy = LabPolicy { creatinine_baseline_mg_dl: baseline, ..LabPolicy::protocol(phase) };
+        let _ = labs::assess_labs(&history, &policy, tz);
+        for (i, lab) in results.iter().enumerate() {
+            let _ = lab.validate(&format!("labs[{i}]"));
+            let _ = labs::alerts::threshold_alert(lab);
+            let _ = labs::trough_validity(lab.drawn_at, &history.tacrolimus_doses, tz);
+            for unit in LabUnit::ALL {
+                let _ = lab.value_in(unit);
+            }
+            if let Some((_, h)) = heights.first() {
+                let _ = labs::egfr_bedside_schwartz(*h, lab.value);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The conformance JSON adapters (`nephro eval`), through random JSON and mutated real cases.
+
+/// Every case in the repository's fuzz corpus (seeded from all conformance cases).
+fn corpus() -> Vec<Value> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/eval");
+    let mut files: Vec<_> =
+        std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    files.sort();
+    let cases: Vec<Value> = files
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .filter_map(|t| serde_json::from_str(&t).ok())
+        .collect();
+    assert!(cases.len() >= 20, "the eval corpus at {} is missing", dir.display());
+    cases
+}
+
+fn hostile_json_leaf() -> BoxedStrategy<Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<u64>().prop_map(|n| json!(n)),
+        number().prop_map(|x| serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)),
+        text().prop_map(Value::String),
+        select(vec![
+            "2025-02-29",
+            "2024-02-29",
+            "9999-12-31",
+            "+10000-01-01",
+            "0000-00-00",
+            "2025-13-01",
+            "24:00",
+            "23:59",
+            "2038-01-19T03:14:08Z",
+            "2025-03-30T02:30:00+01:00",
+            "1970-01-01T00:00:00",
+            "Europe/Atlantis",
+            "UTC",
+            "Asia/Shanghai",
+            "4+",
+            "mg/mmol",
+            "alternate_day",
+            "until_remission",
+            "-1",
+            "1e400",
+        ])
+        .prop_map(|s| Value::String(s.to_string())),
+    ]
+    .boxed()
+}
+
+fn hostile_json() -> impl Strategy<Value = Value> {
+    hostile_json_leaf().prop_recursive(4, 64, 8, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+            prop::collection::btree_map(
+                prop_oneof![3 => select(KEYS.to_vec()).prop_map(str::to_string), 1 => text()],
+                inner,
+                0..8
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// Keys the adapters read, so random objects reach past the first lookup.
+const KEYS: [&str; 40] = [
+    "suite",
+    "input",
+    "drug",
+    "weight_kg",
+    "height_cm",
+    "mg_per_kg_per_day",
+    "mg_per_m2_per_day",
+    "doses_per_day",
+    "strengths_mg",
+    "allow_split",
+    "override_range",
+    "readings",
+    "date",
+    "dipstick",
+    "upcr",
+    "unit",
+    "first_morning",
+    "definitions",
+    "initial_state",
+    "as_of",
+    "steroid_courses",
+    "start",
+    "end",
+    "phases",
+    "dose",
+    "frequency",
+    "length",
+    "days",
+    "tablet_mg",
+    "medications",
+    "times",
+    "time_zone",
+    "from",
+    "count",
+    "id",
+    "labs",
+    "kind",
+    "value",
+    "drawn_at",
+    "template",
+];
+
+/// Replaces the value at a random path of `case` (chosen by `picks`) with `replacement`.
+fn mutate(node: &mut Value, picks: &[usize], replacement: Value) {
+    let Some((pick, rest)) = picks.split_first() else {
+        *node = replacement;
+        return;
+    };
+    let child = match node {
+        Value::Object(map) if !map.is_empty() => {
+            let key = map.keys().nth(pick % map.len()).cloned().expect("in range");
+            map.get_mut(&key)
+        }
+        Value::Array(items) if !items.is_empty() => {
+            let i = pick % items.len();
+            items.get_mut(i)
+        }
+        _ => None,
+    };
+    match child {
+        Some(child) => mutate(child, rest, replacement),
+        None => *node = replacement,
+    }
+}
+
+fn check_answer(answer: &Value) -> Result<(), TestCaseError> {
+    if let Some(error) = answer.get("error") {
+        let code = error.get("code").and_then(Value::as_str).unwrap_or_default();
+        let known = ["invalid_input", "dose_out_of_range", "not_found", "conflict", "unsupported_suite"];
+        prop_assert!(known.contains(&code), "unexpected error code {code}: {answer}");
+    }
+    Ok(())
+}
+
+#[test]
+fn conformance_adapters_survive_mutated_cases() {
+    let corpus = corpus();
+    let mut runner = TestRunner::new(config(cases(1024)));
+    let strategy = (0..corpus.len(), prop::collection::vec(any::<usize>(), 1..6), hostile_json(), 1usize..4);
+    runner
+        .run(&strategy, |(index, picks, replacement, rounds)| {
+            let mut case = corpus[index].clone();
+            for round in 0..rounds {
+                let picks: Vec<usize> = picks.iter().map(|p| p.wrapping_add(round * 7919)).collect();
+                mutate(&mut case, &picks, replacement.clone());
+            }
+            if let Ok(answer) = evaluate_case(&case) {
+                check_answer(&answer)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+proptest! {
+    #![proptest_config(config(cases(512)))]
+
+    #[test]
+    fn conformance_adapters_survive_random_json(suite in select(vec!["dose", "relapse", "taper", "schedule", "labs", "x"]), input in hostile_json()) {
+        let case = json!({"suite": suite, "input": input});
+        if let Ok(answer) = evaluate_case(&case) {
+            check_answer(&answer)?;
+        }
+    }
+
+    #[test]
+    fn case_text_parser_survives_any_text(text in prop_oneof![any::<String>(), text(), "[\\[\\]{}\",:0-9a-z ]{0,200}"]) {
+        let _ = evaluate_case_text(&text);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store.
+
+#[derive(Debug, Clone)]
+enum Op {
+    CreatePatient(NewPatient),
+    UpdatePatient(i64, NewPatient),
+    AddMeasurement(i64, Measurement),
+    AddRegimen(i64, NewRegimen),
+    EndRegimen(i64, NaiveDate),
+    LogDose(NewDoseLog),
+    EditDose(String, DoseEdit),
+    UndoDose(String, String),
+    Read(i64, String, NaiveDate, NaiveDate),
+}
+
+fn patient() -> impl Strategy<Value = NewPatient> {
+    (
+        text(),
+        date(),
+        select(vec![Sex::Female, Sex::Male, Sex::Unspecified]),
+        prop_oneof![4 => zone().prop_map(|z| z.name().to_string()), 1 => text()],
+        prop_oneof![4 => select(DEFINITION_SETS.to_vec()).prop_map(str::to_string), 1 => text()],
+    )
+        .prop_map(|(display_name, birth_date, sex, time_zone, definition_set)| NewPatient {
+            display_name,
+            birth_date,
+            sex,
+            time_zone,
+            definition_set,
+        })
+}
+
+fn regimen() -> impl Strategy<Value = NewRegimen> {
+    let rate = prop_oneof![
+        3 => prop_oneof![3 => 0.05f64..0.15, 1 => number()].prop_map(DoseRate::MgPerKgPerDay),
+        1 => (number(), number()).prop_map(|(rate, height_cm)| DoseRate::MgPerM2PerDay { rate, height_cm }),
+    ];
+    let times = prop_oneof![
+        3 => Just(vec![NaiveTime::from_hms_opt(8, 0, 0).expect("t"), NaiveTime::from_hms_opt(20, 0, 0).expect("t")]),
+        1 => prop::collection::vec(clock(), 0..9),
+    ];
+    (
+        (
+            select(Drug::ALL.to_vec()),
+            text(),
+            prop_oneof![3 => Just(vec![0.5, 1.0]), 1 => prop::collection::vec(number(), 0..4)],
+        ),
+        (any::<bool>(), rate, times),
+        (date(), optional(date()), text(), date(), any::<bool>()),
+    )
+        .prop_map(
+            |(
+                (drug, form, strengths_mg),
+                (allow_split, rate, times),
+                (start_date, end_date, prescribed_by, prescribed_on, override_range),
+            )| {
+                NewRegimen {
+                    drug,
+                    form,
+                    strengths_mg,
+                    allow_split,
+                    rate,
+                    times,
+                    start_date,
+                    end_date,
+                    prescribed_by,
+                    prescribed_on,
+                    override_range,
+                }
+            },
+        )
+}
+
+/// Client ids mostly from a small pool, so resubmissions and conflicts happen.
+fn client_id() -> BoxedStrategy<String> {
+    prop_oneof![4 => (0u8..12).prop_map(|n| format!("tap-{n}")), 1 => text()].boxed()
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let id = || prop_oneof![6 => 1i64..4, 1 => any::<i64>()];
+    let outcome = || select(vec![DoseOutcome::Taken, DoseOutcome::Skipped]);
+    let millis = || prop_oneof![3 => 1_700_000_000_000i64..1_800_000_000_000, 1 => any::<i64>()];
+    let near = || prop_oneof![4 => (0i64..30).prop_map(|d| day("2025-06-01") + TimeDelta::days(d)), 1 => date()];
+    let slot_time = || prop_oneof![4 => select(vec!["08:00", "20:00"]).prop_map(|t| nephro_core::dates::parse_clock_time("t", t).expect("t")), 1 => clock()];
+    let medication = prop_oneof![
+        4 => id().prop_map(MedicationId::Regimen),
+        1 => text().prop_map(MedicationId::Course),
+    ];
+    let dose = (client_id(), medication, near(), slot_time(), outcome(), millis(), text()).prop_map(
+        |(client_id, medication, slot_date, slot_time, outcome, actual_at_ms, logged_by)| NewDoseLog {
+            client_id,
+            medication,
+            slot_date,
+            slot_time,
+            outcome,
+            actual_at_ms,
+            logged_by,
+        },
+    );
+    let measurement = (date(), optional(number()), optional(number()))
+        .prop_map(|(measured_on, weight_kg, height_cm)| Measurement { id: 0, measured_on, weight_kg, height_cm });
+    prop_oneof![
+        2 => patient().prop_map(Op::CreatePatient),
+        1 => (id(), patient()).prop_map(|(id, p)| Op::UpdatePatient(id, p)),
+        2 => (id(), measurement).prop_map(|(id, m)| Op::AddMeasurement(id, m)),
+        3 => (id(), regimen()).prop_map(|(id, r)| Op::AddRegimen(id, r)),
+        1 => (id(), date()).prop_map(|(id, d)| Op::EndRegimen(id, d)),
+        6 => dose.prop_map(Op::LogDose),
+        2 => (client_id(), outcome(), millis(), text())
+            .prop_map(|(c, outcome, actual_at_ms, edited_by)| Op::EditDose(c, DoseEdit { outcome, actual_at_ms, edited_by })),
+        1 => (client_id(), text()).prop_map(|(c, by)| Op::UndoDose(c, by)),
+        1 => (id(), client_id(), date(), date()).prop_map(|(id, c, from, to)| Op::Read(id, c, from, to)),
+    ]
+}
+
+/// A digest of every row of every table, read on a separate connection.
+fn digest(path: &Path) -> u64 {
+    let conn = rusqlite::Connection::open(path).expect("raw open");
+    let mut tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("tables");
+    tables.sort();
+    let mut hasher = DefaultHasher::new();
+    for table in tables {
+        table.hash(&mut hasher);
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).expect("select");
+        let columns = stmt.column_count();
+        let mut rows = stmt.query([]).expect("query");
+        while let Some(row) = rows.next().expect("row") {
+            for c in 0..columns {
+                format!("{:?}", row.get_ref(c).expect("value")).hash(&mut hasher);
+            }
+        }
+    }
+    hasher.finish()
+}
+
+/// Whatever the store accepted can be read back: every list and record of every patient.
+fn everything_reads_back(store: &Store) -> Result<(), TestCaseError> {
+    let patients = store.patients().map_err(|e| TestCaseError::fail(format!("patients unreadable: {e}")))?;
+    for p in patients {
+        store.patient(p.id).map_err(|e| TestCaseError::fail(format!("patient unreadable: {e}")))?;
+        store.measurements(p.id).map_err(|e| TestCaseError::fail(format!("measurements unreadable: {e}")))?;
+        store.regimens(p.id).map_err(|e| TestCaseError::fail(format!("regimens unreadable: {e}")))?;
+        let logs = store
+            .dose_logs(p.id, NaiveDate::MIN, NaiveDate::MAX)
+            .map_err(|e| TestCaseError::fail(format!("dose logs unreadable: {e}")))?;
+        for log in logs {
+            store
+                .dose_history(&log.dose.client_id)
+                .map_err(|e| TestCaseError::fail(format!("history unreadable: {e}")))?;
+        }
+    }
+    Ok(())
+}
+
+fn run_op(store: &mut Store, op: &Op) -> Result<(), Error> {
+    match op {
+        Op::CreatePatient(p) => {
+            let created = store.create_patient(p)?;
+            assert_eq!(store.patient(created.id)?.profile, *p, "a patient reads back as entered");
+        }
+        Op::UpdatePatient(id, p) => {
+            store.update_patient(*id, p)?;
+            assert_eq!(store.patient(*id)?.profile, *p, "an updated patient reads back as entered");
+        }
+        Op::AddMeasurement(id, m) => {
+            store.add_measurement(*id, m)?;
+        }
+        Op::AddRegimen(id, r) => {
+            let regimen = store.add_regimen(*id, r)?;
+            assert_eq!(store.regimen(regimen.id)?, regimen, "a regimen reads back as stored");
+        }
+        Op::EndRegimen(id, d) => {
+            store.end_regimen(*id, *d)?;
+        }
+        Op::LogDose(d) => {
+            let entry = store.log_dose(d)?;
+            assert_eq!(store.dose(&d.client_id)?, entry, "a logged dose reads back as returned");
+        }
+        Op::EditDose(c, e) => {
+            store.edit_dose(c, e)?;
+        }
+        Op::UndoDose(c, by) => {
+            store.undo_dose(c, by)?;
+        }
+        Op::Read(id, c, from, to) => {
+            let _ = store.patient(*id);
+            let _ = store.measurements(*id);
+            let _ = store.regimens(*id);
+            let _ = store.regimen(*id);
+            let _ = store.dose(c);
+            let _ = store.dose_history(c);
+            let _ = store.dose_logs(*id, *from, *to);
+        }
+    }
+    Ok(())
+}
+
+/// Random sequences of store calls with hostile records: no panic; a refusal is a typed error
+/// (never a storage error) and changes nothing; what was accepted reads back.
+#[test]
+fn the_store_refuses_hostile_records_without_changing_anything() {
+    let mut runner = TestRunner::new(config(cases(48)));
+    let strategy = prop::collection::vec(op(), 1..40);
+    let (accepted, refused) = (std::cell::Cell::new(0u64), std::cell::Cell::new(0u64));
+    runner
+        .run(&strategy, |ops| {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join("diary.db");
+            let mut store =
+                Store::open_with(&path, &OpenOptions { durability: Durability::Normal, ..OpenOptions::default() })
+                    .expect("open");
+            // A known-good patient, weight and regimen, so later calls reach deep paths.
+            let good = NewPatient {
+                display_name: "Good".into(),
+                birth_date: day("2019-01-01"),
+                sex: Sex::Female,
+                time_zone: "Asia/Shanghai".into(),
+                definition_set: "ipna2022".into(),
+            };
+            let p = store.create_patient(&good).expect("patient");
+            let weight =
+                Measurement { id: 0, measured_on: day("2025-05-01"), weight_kg: Some(20.0), height_cm: Some(115.0) };
+            store.add_measurement(p.id, &weight).expect("weight");
+            for op in &ops {
+                let before = digest(&path);
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_op(&mut store, op)));
+                let result = result.map_err(|_| TestCaseError::fail(format!("panicked on {op:?}")))?;
+                match result {
+                    Ok(()) => accepted.set(accepted.get() + 1),
+                    Err(e) => {
+                        refused.set(refused.get() + 1);
+                        prop_assert!(!matches!(e, Error::Sqlite(_) | Error::Io(_)), "untyped refusal {e} for {op:?}");
+                        prop_assert_eq!(digest(&path), before, "a refused {:?} changed the file ({})", op, e);
+                    }
+                }
+                everything_reads_back(&store)?;
+            }
+            store.integrity_check().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            Ok(())
+        })
+        .unwrap();
+    eprintln!("store property test: {} calls accepted, {} refused", accepted.get(), refused.get());
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the property tests and the fuzzer found, kept as plain regression tests.
+
+#[test]
+fn earlier_finds_stay_fixed() {
+    // Fuzzer (fields): chrono alone read "0080- 1-01" as 0080-01-01.
+    for text in ["0080- 1-01", "+202-06-01", "2025-06- 1", " 2025-6-01"] {
+        assert!(nephro_core::dates::parse_date("d", text).is_err(), "{text:?}");
+    }
+    // proptest: a strength under 1 µg divided by zero when counting units.
+    let tiny = DoseRequest {
+        drug: Drug::Tacrolimus,
+        weight_kg: 20.0,
+        rate: DoseRate::MgPerKgPerDay(0.1),
+        doses_per_day: 2,
+        strengths_mg: vec![0.0001],
+        allow_split: false,
+        override_range: true,
+    };
+    assert!(matches!(calculate_dose(&tiny), Err(Error::Invalid { ref field, .. }) if field == "strengths_mg[0]"));
+    // proptest: a strength finer than 1 µg gave units that did not add up to the dose.
+    let fine = DoseRequest {
+        weight_kg: 10.0,
+        rate: DoseRate::MgPerKgPerDay(0.30012),
+        doses_per_day: 1,
+        strengths_mg: vec![1.0004],
+        ..tiny
+    };
+    assert!(matches!(calculate_dose(&fine), Err(Error::Invalid { ref field, .. }) if field == "strengths_mg"));
+    // proptest: huge amounts summed to an infinite exposure.
+    let huge = [(day("2025-01-01"), 1e308), (day("2025-01-01"), 1e308)];
+    assert!(taper::cumulative_exposure(huge, (day("2025-01-01"), day("2025-01-02")), 20.0, None).is_err());
+    // proptest: the store wrote dates it could not read back, and times with seconds it
+    // silently cut to the minute.
+    let mut store = Store::open_in_memory().expect("store");
+    let child = NewPatient {
+        display_name: "A".into(),
+        birth_date: NaiveDate::from_ymd_opt(-1, 12, 31).expect("date"),
+        sex: Sex::Female,
+        time_zone: "UTC".into(),
+        definition_set: "ipna2022".into(),
+    };
+    assert!(matches!(store.create_patient(&child), Err(Error::Invalid { ref field, .. }) if field == "birth_date"));
+    let p = store.create_patient(&NewPatient { birth_date: day("2019-01-01"), ..child }).expect("patient");
+    let weight = Measurement { id: 0, measured_on: day("2025-01-01"), weight_kg: Some(20.0), height_cm: None };
+    store.add_measurement(p.id, &weight).expect("weight");
+    let regimen = NewRegimen {
+        drug: Drug::Tacrolimus,
+        form: "capsule".into(),
+        strengths_mg: vec![0.5, 1.0],
+        allow_split: false,
+        rate: DoseRate::MgPerKgPerDay(0.1),
+        times: vec![NaiveTime::from_hms_opt(8, 0, 30).expect("time")],
+        start_date: day("2025-02-01"),
+        end_date: None,
+        prescribed_by: "Dr.".into(),
+        prescribed_on: day("2025-01-30"),
+        override_range: false,
+    };
+    assert!(matches!(store.add_regimen(p.id, &regimen), Err(Error::Invalid { ref field, .. }) if field == "times[0]"));
+    let far = NewRegimen {
+        times: vec![NaiveTime::from_hms_opt(8, 0, 0).expect("time")],
+        end_date: Some(NaiveDate::MAX),
+        ..regimen
+    };
+    assert!(matches!(store.add_regimen(p.id, &far), Err(Error::Invalid { ref field, .. }) if field == "end_date"));
+    assert!(store.regimens(p.id).expect("regimens").is_empty());
+}

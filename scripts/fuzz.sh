@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Fuzzes everything that parses data from outside the app (issue 9) with libFuzzer:
+#   eval    the text of a `nephro eval` conformance case (also the FFI's evaluate_conformance_case)
+#   fields  the text fields the shells send: dates, times, instants, zones, medication ids, enums
+#
+# Usage:
+#   scripts/fuzz.sh [SECONDS] [TARGET...]      run each target (default: eval 40 s, fields 15 s)
+#   scripts/fuzz.sh --merge [TARGET...]        fold new finds into the corpus in the repository
+#
+# Works on the stable toolchain: it builds the targets with the same coverage flags cargo-fuzz
+# passes (`cargo fuzz build -s none`), so neither nightly nor cargo-fuzz is needed. The safe Rust
+# targets need no AddressSanitizer; with cargo-fuzz installed, `RUSTC_BOOTSTRAP=1 cargo fuzz run
+# eval` runs the same target under ASan.
+#
+# The corpus is kept in fuzz/corpus/<target>/ (seeded from every conformance case); new inputs
+# found during a run go to target/fuzz/new-<target>/ so a run never edits the repository; a
+# crash is saved as target/fuzz/artifacts/<target>/crash-* and fails the script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+merge=0
+if [ "${1:-}" = "--merge" ]; then
+  merge=1
+  shift
+fi
+seconds=""
+if [[ "${1:-}" =~ ^[0-9]+$ ]]; then
+  seconds="$1"
+  shift
+fi
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(eval fields)
+
+triple="$(rustc -vV | sed -n 's/^host: //p')"
+export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
+-Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
+-Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
+# Separate target dir: these flags would otherwise rebuild the whole workspace's cache.
+export CARGO_TARGET_DIR="$PWD/target/fuzz/build"
+echo "[fuzz] building ${targets[*]} (release, coverage instrumentation, $triple)"
+cargo build --quiet --locked --release --manifest-path fuzz/Cargo.toml --target "$triple" $(printf -- '--bin %s ' "${targets[@]}")
+
+status=0
+for target in "${targets[@]}"; do
+  binary="$CARGO_TARGET_DIR/$triple/release/$target"
+  corpus="fuzz/corpus/$target"
+  found="target/fuzz/new-$target"
+  artifacts="target/fuzz/artifacts/$target/"
+  mkdir -p "$corpus" "$found" "$artifacts"
+  if [ "$merge" = 1 ]; then
+    # Keeps the inputs of $found that add coverage to the corpus (libFuzzer's -merge=1).
+    "$binary" -merge=1 "$corpus" "$found" 2>&1 | tail -n 2
+    echo "[fuzz] $target: corpus now has $(ls "$corpus" | wc -l) inputs"
+    continue
+  fi
+  case "$target" in
+    eval) time="${seconds:-40}" ;;
+    *) time="${seconds:-15}" ;;
+  esac
+  echo "[fuzz] $target: ${time} s from $(ls "$corpus" | wc -l) corpus inputs"
+  log="target/fuzz/$target.log"
+  if "$binary" "$found" "$corpus" -max_total_time="$time" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix="$artifacts" -print_final_stats=1 >"$log" 2>&1; then
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+    cov=$(grep -Eo 'cov: [0-9]+' "$log" | tail -n 1)
+    echo "[fuzz] $target: $runs runs, $cov, no crash"
+  else
+    status=1
+    tail -n 40 "$log"
+    echo "[fuzz] $target: CRASH, input saved in $artifacts" >&2
+  fi
+done
+exit "$status"

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Tests the clinician exports (issue 7) end to end with independent tools:
+#   1. builds the `nephro` CLI (debug) and makes the demo diary (`nephro demo`, which also writes
+#      its HTML report beside the diary);
+#   2. exports every format with `nephro export` — identified and de-identified, English and
+#      Simplified Chinese — into target/exports/<set>/;
+#   3. validates each set: FHIR with the R4B models of fhir.resources, the calendar with
+#      icalendar and dateutil, the CSV tables with Python's csv module (tests/exports/validate.py),
+#      and the report rendered in headless Chromium, DOM and screenshot (tests/exports/report_test.py).
+# Needs the Python venv and Chromium of scripts/toolchains.sh (installed here when missing).
+# Prints every check and a closing `exports: N passed, M failed`; exits 1 on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+eval "$(scripts/toolchains.sh --print-env --with-chromium)"
+PY="$NEPHRO_VENV/bin/python"
+export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+
+# A font with Chinese glyphs, so the zh-Hans screenshot shows text rather than boxes (1.6 MB).
+if command -v fc-list >/dev/null && [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-wqy-microhei >/dev/null 2>&1 \
+    || { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-wqy-microhei >/dev/null 2>&1; } \
+    || echo "test-exports: no Chinese font could be installed; the zh-Hans screenshot will show boxes" >&2
+fi
+
+echo "== build"
+cargo build -p nephro-cli --locked
+NEPHRO=target/debug/nephro
+
+OUT=target/exports
+rm -rf "$OUT"
+mkdir -p "$OUT"
+DB="$OUT/demo.db"
+
+echo "== demo"
+"$NEPHRO" demo --db "$DB" | tail -n 3
+[ -s "$OUT/demo-report.html" ] || { echo "nephro demo did not write $OUT/demo-report.html"; exit 1; }
+
+SEED=20260101   # one de-identification shift for every de-identified set
+export_set() {  # export_set NAME LOCALE [--deidentify]
+  local name="$1" locale="$2"; shift 2
+  local extra=("$@")
+  if [ "${#extra[@]}" -gt 0 ]; then extra+=(--shift-seed "$SEED"); fi
+  local dir="$OUT/$name"
+  mkdir -p "$dir"
+  "$NEPHRO" export --db "$DB" --format fhir --locale "$locale" "${extra[@]}" --out "$dir/diary.fhir.json" >/dev/null
+  "$NEPHRO" export --db "$DB" --format csv --locale "$locale" "${extra[@]}" --out "$dir/csv" >/dev/null
+  "$NEPHRO" export --db "$DB" --format html --locale "$locale" "${extra[@]}" --out "$dir/report.html" >/dev/null
+  # The calendar from the diary's first dose, so it holds repeating regimens and steroid days.
+  "$NEPHRO" export --db "$DB" --format ics --locale "$locale" "${extra[@]}" --from "$FIRST_DAY" --out "$dir/dosing.ics" >/dev/null
+  echo "exported $dir"
+}
+FIRST_DAY=$("$PY" -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT min(slot_date) FROM dose_log').fetchone()[0])" "$DB")
+
+echo "== export"
+export_set en en
+export_set zh-Hans zh-Hans
+export_set deid-en en --deidentify
+export_set deid-zh-Hans zh-Hans --deidentify
+
+passed=0
+failed=0
+run_check() {  # run_check COMMAND...: runs a validator, adds its counts
+  local log status=0
+  log=$(mktemp)
+  "$@" 2>&1 | tee "$log" || status=$?
+  local line
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1 || true)
+  rm -f "$log"
+  if [ -z "$line" ]; then
+    echo "validator gave no result: $*"; failed=$((failed + 1)); return
+  fi
+  passed=$((passed + ${line%% passed*}))
+  local f=${line##*passed, }
+  failed=$((failed + ${f%% failed}))
+  [ "$status" -eq 0 ] || [ "${f%% failed}" -gt 0 ] || failed=$((failed + 1))
+}
+
+echo "== validate"
+run_check "$PY" tests/exports/validate.py "$OUT/en" --db "$DB"
+run_check "$PY" tests/exports/validate.py "$OUT/zh-Hans" --db "$DB"
+run_check "$PY" tests/exports/validate.py "$OUT/deid-en" --db "$DB" --deidentified --compare-with "$OUT/en"
+run_check "$PY" tests/exports/validate.py "$OUT/deid-zh-Hans" --db "$DB" --deidentified --compare-with "$OUT/zh-Hans"
+
+echo "== report in Chromium"
+run_check "$PY" tests/exports/report_test.py "$OUT/en" --db "$DB" --lang en
+run_check "$PY" tests/exports/report_test.py "$OUT/zh-Hans" --db "$DB" --lang zh-Hans
+run_check "$PY" tests/exports/report_test.py "$OUT/deid-en" --db "$DB" --lang en --deidentified
+run_check "$PY" tests/exports/report_test.py "$OUT/deid-zh-Hans" --db "$DB" --lang zh-Hans --deidentified
+
+echo "exports: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

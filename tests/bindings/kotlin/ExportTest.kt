@@ -1,0 +1,88 @@
+// Clinician exports from Kotlin: every format as bytes and written to a path, read back after
+// reopening the diary; de-identification leaves no name; refusals name the field.
+
+import java.io.File
+import uniffi.nephro.*
+
+val exportTests = listOf(
+    ::everyFormatExportsAsBytes,
+    ::deIdentifiedExportsHoldNoName,
+    ::exportToPathSurvivesReopenAndRefusalsNameTheField,
+)
+
+// 2025-01-20 12:00 UTC, in epoch ms.
+private const val EXPORT_NOW_MS = 1737374400000L
+
+private fun exportRequest(
+    format: ExportFormat,
+    deidentifySeed: Long? = null,
+    locale: String = "en",
+    fromDate: String? = null,
+    toDate: String? = null,
+) = ExportRequest(format, fromDate, toDate, deidentifySeed, locale, EXPORT_NOW_MS)
+
+/** A seeded diary with the two doses of 2025-01-15 logged (the evening one skipped). */
+private fun exportDiary(path: String): Pair<Diary, Patient> {
+    val diary = Diary.open(path)
+    val (patient, regimen) = seeded(diary)
+    val medication = "regimen-${regimen.id}"
+    diary.logDose(doseLog("kt-export-1", medication))
+    diary.logDose(doseLog("kt-export-2", medication, slotTime = "20:00", outcome = DoseOutcome.SKIPPED, atMs = EVENING_MS))
+    return diary to patient
+}
+
+fun everyFormatExportsAsBytes(): Unit = withTempDir { tmp ->
+    val (diary, patient) = exportDiary(File(tmp, "diary.sqlite").path)
+    diary.use {
+        val fhir = diary.export(patient.id, exportRequest(ExportFormat.FHIR))
+        checkEqual(fhir.map { it.name }, listOf("diary.fhir.json"), "FHIR is one file")
+        val json = fhir[0].bytes.toString(Charsets.UTF_8)
+        check(json.startsWith("{\"resourceType\":\"Bundle\""), "a FHIR Bundle")
+        check(json.contains("\"status\":\"not-taken\"") && json.contains("\"status\":\"completed\""), "taken and skipped doses")
+        check(json.contains("\"text\":\"Test Child\""), "the identified export names the patient")
+        val tables = diary.export(patient.id, exportRequest(ExportFormat.CSV))
+        check(tables.any { it.name == "doses.csv" } && tables.any { it.name == "manifest.txt" }, "CSV tables and a manifest")
+        val doses = tables.first { it.name == "doses.csv" }.bytes.toString(Charsets.UTF_8)
+        checkEqual(doses.split("\r\n").size, 4, "a header and two dose rows")
+        val html = diary.export(patient.id, exportRequest(ExportFormat.HTML, locale = "zh-Hans"))[0].bytes.toString(Charsets.UTF_8)
+        check(html.contains("<html lang=\"zh-Hans\">") && html.contains("他克莫司"), "the report in Simplified Chinese")
+        val ics = diary.export(patient.id, exportRequest(ExportFormat.ICS, fromDate = "2025-01-15"))[0].bytes.toString(Charsets.UTF_8)
+        check(ics.startsWith("BEGIN:VCALENDAR\r\n") && ics.contains("RRULE:FREQ=DAILY"), "the calendar repeats the regimen")
+    }
+    Unit
+}
+
+fun deIdentifiedExportsHoldNoName(): Unit = withTempDir { tmp ->
+    val (diary, patient) = exportDiary(File(tmp, "diary.sqlite").path)
+    diary.use {
+        for (format in ExportFormat.values()) {
+            for (file in diary.export(patient.id, exportRequest(format, deidentifySeed = -42L))) {
+                val text = file.bytes.toString(Charsets.UTF_8).replace("\r\n ", "")
+                check(
+                    !text.contains("Test Child") && !text.contains("2019-04-02") && !text.contains("mother"),
+                    "de-identified ${file.name}: no name, birth date or logger",
+                )
+            }
+        }
+    }
+    Unit
+}
+
+fun exportToPathSurvivesReopenAndRefusalsNameTheField(): Unit = withTempDir { tmp ->
+    val path = File(tmp, "diary.sqlite").path
+    val (first, patient) = exportDiary(path)
+    first.close()
+    Diary.open(path).use { diary ->
+        val report = File(tmp, "report.html")
+        checkEqual(diary.exportToPath(patient.id, exportRequest(ExportFormat.HTML), report.path), listOf(report.path), "the report path is returned")
+        check(report.length() > 1000, "the report is written")
+        val written = diary.exportToPath(patient.id, exportRequest(ExportFormat.CSV), File(tmp, "tables").path)
+        check(written.size >= 6 && written.all { File(it).isFile }, "CSV files written into a directory")
+        checkValidation("locale", "an unknown locale") { diary.export(patient.id, exportRequest(ExportFormat.FHIR, locale = "fr")) }
+        checkValidation("from", "a range ending before it starts") {
+            diary.export(patient.id, exportRequest(ExportFormat.CSV, fromDate = "2025-02-01", toDate = "2025-01-01"))
+        }
+        checkValidation("to_date", "a malformed date") { diary.export(patient.id, exportRequest(ExportFormat.HTML, toDate = "2025-1-1")) }
+    }
+    Unit
+}

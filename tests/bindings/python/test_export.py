@@ -1,0 +1,85 @@
+"""Clinician exports from Python: every format as bytes and written to a path, read back after
+reopening the diary; de-identification leaves no name; refusals name the field."""
+
+import gc
+import json
+import os
+
+import nephro
+from fixtures import EVENING_MS, dose_log, seeded
+from harness import check, check_equal, check_validation, temp_dir, temp_path
+
+# 2025-01-20 12:00 UTC, in epoch ms.
+NOW_MS = 1737374400000
+
+
+def request(fmt, deidentify_seed=None, locale="en", from_date=None, to_date=None):
+    """An export request at NOW_MS."""
+    return nephro.ExportRequest(
+        format=fmt, from_date=from_date, to_date=to_date, deidentify_seed=deidentify_seed, locale=locale, now_ms=NOW_MS,
+    )
+
+
+def logged_diary(path):
+    """A seeded diary with the two doses of 2025-01-15 logged (the evening one skipped)."""
+    diary = nephro.Diary.open(path)
+    patient, regimen = seeded(diary)
+    medication = f"regimen-{regimen.id}"
+    diary.log_dose(dose_log("py-export-1", medication))
+    diary.log_dose(dose_log("py-export-2", medication, slot_time="20:00",
+                            outcome=nephro.DoseOutcome.SKIPPED, at_ms=EVENING_MS))
+    return diary, patient
+
+
+def test_every_format_exports_as_bytes():
+    with temp_dir() as tmp:
+        diary, patient = logged_diary(temp_path(tmp, "diary.sqlite"))
+        files = diary.export(patient.id, request(nephro.ExportFormat.FHIR))
+        check_equal([f.name for f in files], ["diary.fhir.json"], "FHIR is one file")
+        bundle = json.loads(bytes(files[0].bytes).decode("utf-8"))
+        check_equal(bundle["resourceType"], "Bundle", "a FHIR Bundle")
+        statements = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "MedicationStatement"]
+        check_equal(sorted(s["status"] for s in statements), ["completed", "not-taken"], "taken and skipped doses")
+        patient_resource = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"][0]
+        check_equal(patient_resource["name"][0]["text"], "Test Child", "the identified export names the patient")
+        csv_files = diary.export(patient.id, request(nephro.ExportFormat.CSV))
+        names = [f.name for f in csv_files]
+        check("doses.csv" in names and "manifest.txt" in names, "CSV is one file per table and a manifest")
+        doses = [f for f in csv_files if f.name == "doses.csv"][0]
+        check_equal(bytes(doses.bytes).decode("utf-8-sig").count("\r\n"), 3, "a header and two dose rows")
+        html = bytes(diary.export(patient.id, request(nephro.ExportFormat.HTML, locale="zh-Hans"))[0].bytes).decode()
+        check('<html lang="zh-Hans">' in html and "他克莫司" in html, "the report in Simplified Chinese")
+        ics = bytes(diary.export(patient.id, request(nephro.ExportFormat.ICS, from_date="2025-01-15"))[0].bytes).decode()
+        check(ics.startswith("BEGIN:VCALENDAR\r\n") and "RRULE:FREQ=DAILY" in ics, "the calendar repeats the regimen")
+
+
+def test_de_identified_exports_hold_no_name():
+    with temp_dir() as tmp:
+        diary, patient = logged_diary(temp_path(tmp, "diary.sqlite"))
+        for fmt in (nephro.ExportFormat.FHIR, nephro.ExportFormat.CSV, nephro.ExportFormat.HTML, nephro.ExportFormat.ICS):
+            for f in diary.export(patient.id, request(fmt, deidentify_seed=-42)):
+                text = bytes(f.bytes).decode("utf-8").replace("\r\n ", "")
+                check("Test Child" not in text and "2019-04-02" not in text and "mother" not in text,
+                      f"de-identified {f.name}: no name, birth date or logger")
+
+
+def test_export_to_path_survives_reopen_and_refusals_name_the_field():
+    with temp_dir() as tmp:
+        path = temp_path(tmp, "diary.sqlite")
+        diary, patient = logged_diary(path)
+        del diary
+        gc.collect()
+        diary = nephro.Diary.open(path)
+        report = temp_path(tmp, "report.html")
+        check_equal(diary.export_to_path(patient.id, request(nephro.ExportFormat.HTML), report), [report],
+                    "the report path is returned")
+        check(os.path.getsize(report) > 1000, "the report is written")
+        tables = temp_path(tmp, "tables")
+        written = diary.export_to_path(patient.id, request(nephro.ExportFormat.CSV), tables)
+        check(len(written) >= 6 and all(os.path.isfile(p) for p in written), "CSV files written into a directory")
+        check_validation("locale", "an unknown locale", diary.export, patient.id, request(nephro.ExportFormat.FHIR, locale="fr"))
+        check_validation("from", "a range ending before it starts", diary.export, patient.id,
+                         request(nephro.ExportFormat.CSV, from_date="2025-02-01", to_date="2025-01-01"))
+        check_validation("to_date", "a malformed date", diary.export, patient.id,
+                         request(nephro.ExportFormat.HTML, to_date="2025-1-1"))
+        check(not os.path.exists(temp_path(tmp, "never.json")), "nothing written before the refusal")

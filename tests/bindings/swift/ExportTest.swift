@@ -1,0 +1,95 @@
+// Clinician exports from Swift: every format as bytes and written to a path, read back after
+// reopening the diary; de-identification leaves no name; refusals name the field.
+
+import Foundation
+
+let exportTests: [NamedTest] = [
+    ("everyFormatExportsAsBytes", everyFormatExportsAsBytes),
+    ("deIdentifiedExportsHoldNoName", deIdentifiedExportsHoldNoName),
+    ("exportToPathSurvivesReopenAndRefusalsNameTheField", exportToPathSurvivesReopenAndRefusalsNameTheField),
+]
+
+// 2025-01-20 12:00 UTC, in epoch ms.
+private let exportNowMs: Int64 = 1_737_374_400_000
+
+private func exportRequest(
+    _ format: ExportFormat, deidentifySeed: Int64? = nil, locale: String = "en", fromDate: String? = nil,
+    toDate: String? = nil
+) -> ExportRequest {
+    ExportRequest(
+        format: format, fromDate: fromDate, toDate: toDate, deidentifySeed: deidentifySeed, locale: locale,
+        nowMs: exportNowMs)
+}
+
+/// Logs the two doses of 2025-01-15 (the evening one skipped) on a seeded diary.
+private func exportSeeded(_ diary: Diary) throws -> Patient {
+    let (patient, regimen) = try seeded(diary)
+    let medication = "regimen-\(regimen.id)"
+    _ = try diary.logDose(dose: doseLog("sw-export-1", medication))
+    _ = try diary.logDose(dose: doseLog("sw-export-2", medication, slotTime: "20:00", outcome: .skipped, atMs: eveningMs))
+    return patient
+}
+
+private func text(_ file: ExportFile) -> String {
+    String(decoding: file.bytes, as: UTF8.self)
+}
+
+func everyFormatExportsAsBytes() throws {
+    try withTempDir { tmp in
+        try withDiary(tmp.appendingPathComponent("diary.sqlite").path) { diary in
+            let patient = try exportSeeded(diary)
+            let fhir = try diary.export(patientId: patient.id, request: exportRequest(.fhir))
+            checkEqual(fhir.map { $0.name }, ["diary.fhir.json"], "FHIR is one file")
+            let json = text(fhir[0])
+            check(json.hasPrefix("{\"resourceType\":\"Bundle\""), "a FHIR Bundle")
+            check(json.contains("\"status\":\"not-taken\"") && json.contains("\"status\":\"completed\""), "taken and skipped doses")
+            check(json.contains("\"text\":\"Test Child\""), "the identified export names the patient")
+            let tables = try diary.export(patientId: patient.id, request: exportRequest(.csv))
+            check(tables.contains { $0.name == "doses.csv" } && tables.contains { $0.name == "manifest.txt" }, "CSV tables and a manifest")
+            if let doses = tables.first(where: { $0.name == "doses.csv" }) {
+                checkEqual(text(doses).components(separatedBy: "\r\n").count, 4, "a header and two dose rows")
+            }
+            let html = text(try diary.export(patientId: patient.id, request: exportRequest(.html, locale: "zh-Hans"))[0])
+            check(html.contains("<html lang=\"zh-Hans\">") && html.contains("他克莫司"), "the report in Simplified Chinese")
+            let ics = text(try diary.export(patientId: patient.id, request: exportRequest(.ics, fromDate: "2025-01-15"))[0])
+            check(ics.hasPrefix("BEGIN:VCALENDAR\r\n") && ics.contains("RRULE:FREQ=DAILY"), "the calendar repeats the regimen")
+        }
+    }
+}
+
+func deIdentifiedExportsHoldNoName() throws {
+    try withTempDir { tmp in
+        try withDiary(tmp.appendingPathComponent("diary.sqlite").path) { diary in
+            let patient = try exportSeeded(diary)
+            for format in [ExportFormat.fhir, .csv, .html, .ics] {
+                for file in try diary.export(patientId: patient.id, request: exportRequest(format, deidentifySeed: -42)) {
+                    let unfolded = text(file).replacingOccurrences(of: "\r\n ", with: "")
+                    check(
+                        !unfolded.contains("Test Child") && !unfolded.contains("2019-04-02") && !unfolded.contains("mother"),
+                        "de-identified \(file.name): no name, birth date or logger")
+                }
+            }
+        }
+    }
+}
+
+func exportToPathSurvivesReopenAndRefusalsNameTheField() throws {
+    try withTempDir { tmp in
+        let path = tmp.appendingPathComponent("diary.sqlite").path
+        let patient = try withDiary(path) { diary in try exportSeeded(diary) }
+        try withDiary(path) { diary in
+            let report = tmp.appendingPathComponent("report.html").path
+            checkEqual(try diary.exportToPath(patientId: patient.id, request: exportRequest(.html), path: report), [report], "the report path is returned")
+            let size = (try FileManager.default.attributesOfItem(atPath: report)[.size] as? Int) ?? 0
+            check(size > 1000, "the report is written")
+            let written = try diary.exportToPath(
+                patientId: patient.id, request: exportRequest(.csv), path: tmp.appendingPathComponent("tables").path)
+            check(written.count >= 6 && written.allSatisfy { FileManager.default.fileExists(atPath: $0) }, "CSV files written into a directory")
+            checkValidation("locale", "an unknown locale") { try diary.export(patientId: patient.id, request: exportRequest(.fhir, locale: "fr")) }
+            checkValidation("from", "a range ending before it starts") {
+                try diary.export(patientId: patient.id, request: exportRequest(.csv, fromDate: "2025-02-01", toDate: "2025-01-01"))
+            }
+            checkValidation("to_date", "a malformed date") { try diary.export(patientId: patient.id, request: exportRequest(.html, toDate: "2025-1-1")) }
+        }
+    }
+}

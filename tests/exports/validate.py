@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""Independent validators of the NephroDiary exports (issue 7).
+
+Validates one export set, a directory written by scripts/test-exports.sh:
+    SET/diary.fhir.json  SET/dosing.ics  SET/csv/*.csv + manifest.txt  SET/report.html
+
+    validate.py SET --db DIARY.db [--deidentified --compare-with IDENTIFIED_SET]
+
+- FHIR: every resource is parsed by the FHIR R4B models of `fhir.resources` (pydantic, strict:
+  unknown elements, missing required elements, malformed dates and codes all fail), the bundle
+  and each entry on its own; then what the models do not check: bundle type, fullUrl = urn:uuid
+  of the id, references resolve, the codes and UCUM units of clinical-rules §9, R4 invariants
+  qty-3 and con-3/con-4, statuses.
+- iCalendar: parsed by `icalendar`; every event has UID, DTSTAMP, DTSTART; repeating events are
+  expanded with dateutil and keep their wall-clock time across daylight-saving changes; lines
+  are CRLF and at most 75 octets.
+- CSV: RFC 4180 (Python's csv module, strict), rectangular, UTF-8 with BOM, CRLF, ISO dates.
+- Cross-checks against the diary file read with sqlite3 (not through NephroDiary): counts of
+  doses, readings, labs; the patient's name present (identified) or absent from every file
+  (de-identified), with the birth date and the notes; a de-identified set is shifted by one
+  constant number of days against the identified set.
+
+Prints one line per check and `N passed, M failed`; exits 1 on any failure.
+"""
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import re
+import sqlite3
+import sys
+from pathlib import Path
+
+from dateutil import rrule
+from fhir.resources.R4B import get_fhir_model_class
+from icalendar import Calendar
+
+PASSED = 0
+FAILED = 0
+
+LOINC = "http://loinc.org"
+SNOMED = "http://snomed.info/sct"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+UCUM = "http://unitsofmeasure.org"
+DIPSTICK_SNOMED = {"167273002", "167274008", "167275009", "167276005", "167277001", "167278006"}
+RXNORM_CODES = {"8640", "8638", "42316", "68149"}
+UCUM_UNITS = {"mg", "mg/dL", "mg/mmol", "mg/g", "mg/mg", "g/g", "ng/mL", "ug.h/mL", "kg", "cm", "mm[Hg]",
+              "umol/L", "10*9/L", "g/dL", "g/L", "U/L", "a"}
+DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2}))?$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def check(ok, what):
+    global PASSED, FAILED
+    if ok:
+        PASSED += 1
+        print(f"ok    {what}")
+    else:
+        FAILED += 1
+        print(f"FAIL  {what}")
+    return ok
+
+
+def diary_facts(db):
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    q = lambda sql: con.execute(sql).fetchall()
+    facts = {
+        "name": q("SELECT display_name FROM patient")[0][0],
+        "birth": q("SELECT birth_date FROM patient")[0][0],
+        "zone": q("SELECT time_zone FROM patient")[0][0],
+        "doses": q("SELECT count(*) FROM dose_log WHERE undone = 0")[0][0],
+        "skipped": q("SELECT count(*) FROM dose_log WHERE undone = 0 AND outcome = 'skipped'")[0][0],
+        "readings": q("SELECT count(*) FROM urine_reading WHERE retracted = 0")[0][0],
+        "labs": q("SELECT count(*) FROM lab_result WHERE retracted = 0")[0][0],
+        "notes": [r[0] for r in q("SELECT note FROM urine_reading WHERE note IS NOT NULL AND retracted = 0")],
+        "loggers": sorted({r[0] for r in q("SELECT logged_by FROM dose_log UNION SELECT logged_by FROM urine_reading")}),
+        "regimens": q("SELECT count(*) FROM regimen")[0][0],
+        "courses": q("SELECT count(DISTINCT course_key) FROM steroid_course")[0][0],
+    }
+    con.close()
+    return facts
+
+
+# ------------------------------------------------------------------------------------------------
+# FHIR
+
+
+def coding(concept, system):
+    return [c for c in (concept or {}).get("coding", []) if c.get("system") == system]
+
+
+def walk(value, path=""):
+    if isinstance(value, dict):
+        yield path, value
+        for k, v in value.items():
+            yield from walk(v, f"{path}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from walk(v, f"{path}[{i}]")
+
+
+def validate_fhir(path, facts, deidentified):
+    data = json.loads(path.read_text(encoding="utf-8"))
+    name = path.name
+    try:
+        get_fhir_model_class("Bundle").model_validate(data)
+        check(True, f"{name}: the Bundle validates against the FHIR R4B models")
+    except Exception as e:  # noqa: BLE001 - report any validation error
+        check(False, f"{name}: the Bundle validates against the FHIR R4B models: {str(e)[:400]}")
+    invalid = []
+    for i, entry in enumerate(data.get("entry", [])):
+        resource = entry.get("resource", {})
+        try:
+            get_fhir_model_class(resource.get("resourceType", "?")).model_validate(resource)
+        except Exception as e:  # noqa: BLE001
+            invalid.append(f"entry[{i}] {resource.get('resourceType')}: {str(e)[:200]}")
+    check(not invalid, f"{name}: each of {len(data.get('entry', []))} resources validates on its own"
+          + (f" ({invalid[:3]})" if invalid else ""))
+    check(data.get("type") == "collection", f"{name}: bundle type is collection")
+    entries = data.get("entry", [])
+    urls = [e.get("fullUrl") for e in entries]
+    check(len(set(urls)) == len(urls), f"{name}: fullUrls are unique")
+    check(all(e["fullUrl"] == f"urn:uuid:{e['resource']['id']}" for e in entries), f"{name}: fullUrl is urn:uuid:<id>")
+    refs = [v["reference"] for _, v in walk(data) if isinstance(v, dict) and "reference" in v]
+    dangling = [r for r in refs if r not in set(urls)]
+    check(not dangling, f"{name}: all {len(refs)} references resolve inside the bundle {dangling[:3]}")
+    by_type = {}
+    for e in entries:
+        by_type.setdefault(e["resource"]["resourceType"], []).append(e["resource"])
+    print(f"      resources: {', '.join(f'{k} {len(v)}' for k, v in sorted(by_type.items()))}")
+
+    quantities = [v for p, v in walk(data) if isinstance(v, dict) and "value" in v and "unit" in v]
+    check(all(q.get("system") == UCUM and q.get("code") in UCUM_UNITS for q in quantities),
+          f"{name}: every quantity is UCUM with a code (qty-3); {len(quantities)} quantities")
+    times = [v for p, v in walk(data) if isinstance(v, dict)
+             for k in ("effectiveDateTime", "onsetDateTime", "abatementDateTime", "authoredOn") if k in v]
+    check(all(DATE_TIME.match(t[k]) for t in times for k in t if k.endswith(("DateTime", "authoredOn"))
+              and isinstance(t[k], str)), f"{name}: dateTimes carry seconds and an offset")
+
+    patient = by_type.get("Patient", [])
+    check(len(patient) == 1, f"{name}: one Patient")
+    statements = by_type.get("MedicationStatement", [])
+    check(len(statements) == facts["doses"], f"{name}: one MedicationStatement per live dose log ({facts['doses']})")
+    check(sum(s["status"] == "not-taken" for s in statements) == facts["skipped"],
+          f"{name}: skipped doses are not-taken ({facts['skipped']})")
+    check(all(s["status"] in ("completed", "not-taken") for s in statements), f"{name}: statements completed or not-taken")
+    requests = by_type.get("MedicationRequest", [])
+    check(len(requests) == facts["regimens"] + facts["courses"], f"{name}: a MedicationRequest per regimen and course")
+    meds = requests + statements
+    check(all(coding(m["medicationCodeableConcept"], RXNORM) and coding(m["medicationCodeableConcept"], RXNORM)[0]["code"]
+              in RXNORM_CODES for m in meds), f"{name}: medications carry their RxNorm code")
+    observations = by_type.get("Observation", [])
+    check(all(o.get("status") and o.get("code") for o in observations), f"{name}: every Observation has status and code")
+    dipsticks = [o for o in observations if any(c["code"] == "20454-5" for c in coding(o["code"], LOINC))]
+    upcr = [o for o in observations if any(c["code"] == "2890-2" for c in coding(o["code"], LOINC))]
+    check(all(coding(o.get("valueCodeableConcept"), SNOMED)[0]["code"] in DIPSTICK_SNOMED for o in dipsticks),
+          f"{name}: dipsticks are LOINC 20454-5 with a SNOMED CT grade ({len(dipsticks)})")
+    check(all(o["valueQuantity"]["code"] in ("mg/mmol", "mg/mg", "g/g", "mg/g") for o in upcr),
+          f"{name}: UPCR values are LOINC 2890-2 in mg/mmol, mg/mg, g/g or mg/g")
+    lab_like = [o for o in observations if o not in dipsticks and o["category"][0]["coding"][0]["code"] == "laboratory"]
+    check(len(dipsticks) + len(lab_like) == facts["readings"] + facts["labs"],
+          f"{name}: one Observation per reading and lab ({facts['readings']} + {facts['labs']})")
+    bp = [o for o in observations if any(c["code"] == "85354-9" for c in coding(o["code"], LOINC))]
+    check(all({c["code"]["coding"][0]["code"] for c in o["component"]} == {"8480-6", "8462-4"} for o in bp),
+          f"{name}: blood pressure panels have systolic and diastolic components ({len(bp)})")
+    conditions = by_type.get("Condition", [])
+    check(all(coding(c["code"], SNOMED)[0]["code"] == "52254009" for c in conditions),
+          f"{name}: relapse episodes are SNOMED CT 52254009 ({len(conditions)})")
+    check(all(c["clinicalStatus"]["coding"][0]["code"] in ("remission", "resolved", "inactive")
+              for c in conditions if "abatementDateTime" in c), f"{name}: abated conditions are in remission (con-4)")
+    check(len(by_type.get("List", [])) == 1 and by_type["List"][0].get("note"), f"{name}: the manifest List states the contents")
+    text = path.read_text(encoding="utf-8")
+    if deidentified:
+        check("name" not in patient[0] and "birthDate" not in patient[0], f"{name}: de-identified Patient has no name or birth date")
+        check(any(any(c["code"] == "30525-0" for c in coding(o["code"], LOINC)) for o in observations),
+              f"{name}: the age replaces the birth date (LOINC 30525-0)")
+        check(data.get("meta", {}).get("security", [{}])[0].get("code") == "PSEUDED", f"{name}: bundle labelled PSEUDED")
+    else:
+        check(patient[0].get("birthDate") == facts["birth"] and patient[0]["name"][0]["text"] == facts["name"],
+              f"{name}: identified Patient has its name and birth date")
+        check(all(n in text for n in facts["notes"]), f"{name}: the family's notes are kept ({len(facts['notes'])})")
+    return {"conditions": len(conditions), "troughs": sum(any(c["code"] == "11253-2" for c in coding(o["code"], LOINC))
+                                                          for o in observations)}
+
+
+# ------------------------------------------------------------------------------------------------
+# iCalendar
+
+
+def validate_ics(path, facts, deidentified):
+    raw = path.read_bytes()
+    name = path.name
+    lines = raw.split(b"\r\n")
+    check(raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b""), f"{name}: every line ends with CRLF")
+    check(all(len(line) <= 75 for line in lines), f"{name}: lines are folded at 75 octets (longest {max(map(len, lines))})")
+    try:
+        cal = Calendar.from_ical(raw)
+        check(True, f"{name}: parsed by icalendar")
+    except Exception as e:  # noqa: BLE001
+        check(False, f"{name}: parsed by icalendar: {e}")
+        return
+    check(str(cal.get("VERSION")) == "2.0" and cal.get("PRODID"), f"{name}: VERSION 2.0 and PRODID")
+    events = list(cal.walk("VEVENT"))
+    check(all(e.get("UID") and e.get("DTSTAMP") and e.get("DTSTART") for e in events),
+          f"{name}: every one of {len(events)} events has UID, DTSTAMP and DTSTART")
+    uids = [str(e["UID"]) for e in events]
+    check(len(set(uids)) == len(uids), f"{name}: UIDs are unique")
+    check(all(re.match(r"^(regimen-\d+|course-\w+)@\d{4}-\d{2}-\d{2}T\d{2}:\d{2}@nephrodiary\.app$", u) for u in uids),
+          f"{name}: UIDs are reminder ids @nephrodiary.app")
+    zones = list(cal.walk("VTIMEZONE"))
+    if deidentified:
+        check(not zones and all(e["DTSTART"].dt.tzinfo is None for e in events), f"{name}: floating local times, no zone named")
+    else:
+        check(len(zones) == 1 and str(zones[0]["TZID"]) == facts["zone"], f"{name}: a VTIMEZONE for {facts['zone']}")
+        check(all(e["DTSTART"].params.get("TZID") == facts["zone"] for e in events), f"{name}: every DTSTART names the zone")
+    repeating = [e for e in events if e.get("RRULE")]
+    for e in repeating:
+        start = e["DTSTART"].dt
+        rule = rrule.rrulestr(e["RRULE"].to_ical().decode(), dtstart=start)
+        occurrences = list(rule.xafter(start, count=400, inc=True))
+        hours = {(o.hour, o.minute) for o in occurrences}
+        check(len(hours) == 1 and len(occurrences) > 1,
+              f"{name}: {e['UID']} repeats daily at the same wall-clock time across {len(occurrences)} occurrences")
+    check(all(any(c.name == "VALARM" for c in e.subcomponents) for e in events), f"{name}: every event has an alarm")
+
+
+# ------------------------------------------------------------------------------------------------
+# CSV
+
+
+def read_csv(path):
+    raw = path.read_bytes()
+    check(raw.startswith(b"\xef\xbb\xbf"), f"csv/{path.name}: UTF-8 with BOM")
+    text = raw.decode("utf-8-sig")
+    body = text.replace('""', "")
+    # Outside quoted fields every line break is CRLF (a bare LF may only sit inside quotes).
+    outside = re.sub(r'"[^"]*"', "", body)
+    check("\n" not in outside.replace("\r\n", ""), f"csv/{path.name}: records end with CRLF")
+    rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    check(rows and all(len(r) == len(rows[0]) for r in rows), f"csv/{path.name}: rectangular, {len(rows) - 1} rows")
+    return rows
+
+
+def validate_csv(directory, facts):
+    tables = {}
+    for path in sorted(directory.glob("*.csv")):
+        tables[path.stem] = read_csv(path)
+    for table in ("doses", "readings", "labs", "measurements", "steroid_calendar"):
+        check(table in tables, f"csv: {table}.csv present")
+    check((directory / "manifest.txt").exists(), "csv: manifest.txt states the contents")
+    doses = tables.get("doses", [[]])
+    check(len(doses) - 1 == facts["doses"], f"csv/doses.csv: one row per live dose log ({facts['doses']})")
+    check(len(tables.get("readings", [[]])) - 1 == facts["readings"], "csv/readings.csv: one row per reading")
+    check(len(tables.get("labs", [[]])) - 1 == facts["labs"], "csv/labs.csv: one row per lab")
+    check("dose (mg)" in doses[0] and "weight (kg)" in tables["measurements"][0], "csv: units in the headers")
+    dates_ok = all(ISO_DATE.match(r[0]) for name in ("doses", "readings", "measurements", "steroid_calendar")
+                   for r in tables.get(name, [[]])[1:])
+    check(dates_ok, "csv: dates are ISO 8601")
+    return tables
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("set", type=Path)
+    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--deidentified", action="store_true")
+    parser.add_argument("--compare-with", type=Path, help="the identified set a de-identified one was made from")
+    args = parser.parse_args()
+    facts = diary_facts(args.db)
+    print(f"== {args.set} ({'de-identified' if args.deidentified else 'identified'})")
+    validate_fhir(args.set / "diary.fhir.json", facts, args.deidentified)
+    validate_ics(args.set / "dosing.ics", facts, args.deidentified)
+    tables = validate_csv(args.set / "csv", facts)
+
+    files = [p for p in args.set.rglob("*") if p.is_file() and p.suffix in (".json", ".ics", ".csv", ".txt", ".html")]
+    texts = {p: p.read_bytes().replace(b"\r\n ", b"").decode("utf-8") for p in files}
+    if args.deidentified:
+        secrets = [facts["name"], facts["birth"], facts["zone"]] + facts["notes"] + [n for n in facts["loggers"] if len(n) >= 4]
+        leaks = [(p.name, s) for p, t in texts.items() for s in secrets if s and s in t]
+        check(not leaks, f"de-identified: no name, birth date, zone, note or logger in any of {len(files)} files {leaks[:3]}")
+        if args.compare_with:
+            plain = read_csv(args.compare_with / "csv" / "doses.csv")
+            shifted = tables["doses"]
+            deltas = {(dt.date.fromisoformat(b[0]) - dt.date.fromisoformat(a[0])).days for a, b in zip(plain[1:], shifted[1:])}
+            check(len(plain) == len(shifted) and len(deltas) == 1 and 0 not in deltas,
+                  f"de-identified: every dose date moved by one constant offset ({len(deltas)} distinct, non-zero)")
+            check(all(a[1] == b[1] and a[5][10:] == b[5][10:] for a, b in zip(plain[1:], shifted[1:])),
+                  "de-identified: times of day and UTC offsets are kept")
+    else:
+        check(any(facts["name"] in t for p, t in texts.items() if p.suffix == ".html"), "identified: the report names the patient")
+    print(f"{PASSED} passed, {FAILED} failed")
+    sys.exit(1 if FAILED else 0)
+
+
+if __name__ == "__main__":
+    main()
