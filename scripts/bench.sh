@@ -3,6 +3,7 @@
 # asserted). About 15 minutes on a 2-core machine, most of it release and size builds.
 #
 #   scripts/bench.sh [--no-bindings] [--output FILE]
+#   scripts/bench.sh --report-only    rewrite BENCHMARKS.md from the last run (target/bench-run)
 #
 # 1. core/benches/store.rs: log_dose through the store vs a bare rusqlite insert of the same rows
 #    (ratio), opening and migrating a fresh database, opening a 10-year diary and computing its
@@ -18,10 +19,12 @@ cd "$(dirname "$0")/.."
 repo="$PWD"
 
 bindings=1
+report_only=0
 output="BENCHMARKS.md"
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-bindings) bindings=0 ;;
+    --report-only) report_only=1 ;;
     --output) output="$2"; shift ;;
     -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
@@ -39,8 +42,6 @@ if [ ! -x /usr/bin/time ]; then
 fi
 
 work="$repo/target/bench-run"
-rm -rf "$work"
-mkdir -p "$work"
 started=$(date +%s)
 
 # Criterion writes its estimates under target/criterion/<group>/<id>/new/estimates.json.
@@ -49,16 +50,17 @@ criterion="${CARGO_TARGET_DIR:-$repo/target}/criterion"
 # Max RSS (KiB) of a command run under GNU time, or empty.
 max_rss() { sed -n 's/^\s*Maximum resident set size (kbytes): //p' "$1" 2>/dev/null | tail -n 1; }
 
-# The medians criterion recorded after the marker file, as markdown table rows.
-medians_since() {
-  python3 - "$criterion" "$1" <<'PY'
+# The medians criterion recorded while one bench ran (between its start and done markers), as
+# markdown table rows.
+medians_between() {
+  python3 - "$criterion" "$1" "$2" <<'PY'
 import json, os, sys
-root, marker = sys.argv[1], os.path.getmtime(sys.argv[2])
+root, marker, done = sys.argv[1], os.path.getmtime(sys.argv[2]), os.path.getmtime(sys.argv[3])
 rows = []
 for dirpath, _, files in os.walk(root):
     if os.path.basename(dirpath) == "new" and "estimates.json" in files:
         path = os.path.join(dirpath, "estimates.json")
-        if os.path.getmtime(path) < marker:
+        if not marker <= os.path.getmtime(path) <= done:
             continue
         bench_id = os.path.relpath(os.path.dirname(dirpath), root)
         est = json.load(open(path))
@@ -74,6 +76,9 @@ PY
 }
 
 # ---------------------------------------------------------------------------------------------
+if [ "$report_only" = 0 ]; then
+rm -rf "$work"
+mkdir -p "$work"
 log "building the benchmarks (bench profile)"
 cargo bench -p nephro-core --no-run --message-format=json 2>"$work/build.log" \
   | python3 -c '
@@ -100,16 +105,20 @@ run_bench() {
   touch "$work/$name.marker"
   sleep 1
   log "running $name"
+  local rc=0
   if [ -x /usr/bin/time ]; then
-    /usr/bin/time -v -o "$work/$name.time" "$exe" --bench >"$work/$name.out" 2>"$work/$name.err" || return 1
+    /usr/bin/time -v -o "$work/$name.time" "$exe" --bench >"$work/$name.out" 2>"$work/$name.err" || rc=1
   else
-    "$exe" --bench >"$work/$name.out" 2>"$work/$name.err" || return 1
+    "$exe" --bench >"$work/$name.out" 2>"$work/$name.err" || rc=1
   fi
+  sleep 1
+  touch "$work/$name.done"
+  [ "$rc" = 0 ] && echo ok >"$work/$name.status" || echo failed >"$work/$name.status"
+  return "$rc"
 }
 
-declare -A status
 for name in "${benches[@]}"; do
-  if run_bench "$name"; then status[$name]=ok; else status[$name]=failed; log "$name FAILED (see $work/$name.err)"; fi
+  run_bench "$name" || log "$name FAILED (see $work/$name.err)"
 done
 
 # ---------------------------------------------------------------------------------------------
@@ -130,7 +139,20 @@ lib="${CARGO_TARGET_DIR:-$repo/target}/size/libnephro_ffi.so"
 cp "$lib" "$work/libnephro_ffi.so"
 unstripped=$(stat -c %s "$work/libnephro_ffi.so")
 strip "$work/libnephro_ffi.so"
-stripped=$(stat -c %s "$work/libnephro_ffi.so")
+stat -c %s "$work/libnephro_ffi.so" >"$work/stripped.size"
+echo "$unstripped" >"$work/unstripped.size"
+echo $(( $(date +%s) - started )) >"$work/elapsed"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# The report, from what the run left in target/bench-run.
+benches=()
+while read -r name _; do benches+=("$name"); done < <(sort "$work/benches.txt")
+declare -A status
+for name in "${benches[@]}"; do status[$name]=$(cat "$work/$name.status" 2>/dev/null || echo missing); done
+unstripped=$(cat "$work/unstripped.size")
+stripped=$(cat "$work/stripped.size")
+bindings_out="$work/bindings.out"
 mib() { awk -v b="$1" 'BEGIN { printf "%.2f MiB (%d bytes)", b / 1048576, b }'; }
 
 # ---------------------------------------------------------------------------------------------
@@ -140,12 +162,14 @@ memory=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 rustc_version=$(rustc --version)
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git status --porcelain 2>/dev/null | grep -q . && echo " (with uncommitted changes)" || true)
-elapsed=$(( $(date +%s) - started ))
+elapsed=$(cat "$work/elapsed")
+run_date=$(date -u -r "$work/elapsed" +%Y-%m-%d)
+run_time=$(date -u -r "$work/elapsed" +%H:%M)
 
 {
   echo "# NephroDiary benchmarks"
   echo
-  echo "Generated by \`scripts/bench.sh\` on $(date -u +%Y-%m-%d) at $(date -u +%H:%M) UTC from commit \`$commit\`$dirty,"
+  echo "Generated by \`scripts/bench.sh\` on $run_date at $run_time UTC from commit \`$commit\`$dirty,"
   echo "in $elapsed s. Figures are measurements on this machine, not assertions; the machine is shared,"
   echo "so expect noise of ±20 %."
   echo
@@ -184,12 +208,14 @@ elapsed=$(( $(date +%s) - started ))
     fi
     echo "| benchmark | median | 95 % interval |"
     echo "|---|---|---|"
-    medians_since "$work/$name.marker"
+    medians_between "$work/$name.marker" "$work/$name.done"
     rss=$(max_rss "$work/$name.time")
     echo
     [ -n "$rss" ] && echo "Peak memory of the bench process: $(awk -v k="$rss" 'BEGIN { printf "%.1f MiB", k / 1024 }')."
-    # Lines the bench prints about itself (its data, its aims), except criterion's own output.
-    grep -E '^(figure:|median |10-year|note:)' "$work/$name.out" | grep -v '^figure: ' | sed 's/^/- /' || true
+    # Lines the bench prints about itself (its figures and data), besides criterion's output.
+    if [ "$name" != store ]; then
+      grep -E '^(figure:|10-year|note:)' "$work/$name.out" | sed -e 's/^figure: //' -e 's/^/- /' || true
+    fi
   done
   echo
   echo "## Bindings: per-call overhead (scripts/bench-bindings.sh, release library)"

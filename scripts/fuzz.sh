@@ -48,9 +48,19 @@ for target in "${targets[@]}"; do
   artifacts="target/fuzz/artifacts/$target/"
   mkdir -p "$corpus" "$found" "$artifacts"
   if [ "$merge" = 1 ]; then
-    # Keeps the inputs of $found that add coverage to the corpus (libFuzzer's -merge=1).
-    "$binary" -merge=1 "$corpus" "$found" 2>&1 | tail -n 2
-    echo "[fuzz] $target: corpus now has $(ls "$corpus" | wc -l) inputs"
+    # The corpus becomes its named seeds (the conformance cases) plus the smallest set of
+    # found inputs (libFuzzer's -set_cover_merge) that keeps the coverage of corpus + finds.
+    tmp="$(mktemp -d)"
+    mkdir "$tmp/seeds" "$tmp/min"
+    find "$corpus" -maxdepth 1 -type f ! -regex '.*/[0-9a-f]\{40\}' -exec cp {} "$tmp/seeds/" \;
+    "$binary" -set_cover_merge=1 "$tmp/min" "$corpus" "$found" >"$tmp/merge.log" 2>&1 || { tail -n 20 "$tmp/merge.log"; exit 1; }
+    seed_sums="$(cd "$tmp/seeds" && sha1sum -- * 2>/dev/null | cut -d' ' -f1)"
+    find "$corpus" -maxdepth 1 -type f -regex '.*/[0-9a-f]\{40\}' -delete
+    for f in "$tmp"/min/*; do
+      grep -qx "$(basename "$f")" <<<"$seed_sums" || cp "$f" "$corpus/"
+    done
+    rm -rf "$tmp"
+    echo "[fuzz] $target: corpus now has $(ls "$corpus" | wc -l) inputs ($(du -sh "$corpus" | cut -f1))"
     continue
   fi
   case "$target" in

@@ -56,9 +56,19 @@ impl TryFrom<ExportRequest> for core_export::ExportOptions {
 
     fn try_from(r: ExportRequest) -> Result<Self, NephroError> {
         Ok(core_export::ExportOptions {
-            from: r.from_date.as_deref().map(|d| parse_date("from_date", d)).transpose()?,
-            to: r.to_date.as_deref().map(|d| parse_date("to_date", d)).transpose()?,
-            deidentify: r.deidentify_seed.map(|seed| core_export::Deidentify::from_seed(seed as u64)),
+            from: r
+                .from_date
+                .as_deref()
+                .map(|d| parse_date("from_date", d))
+                .transpose()?,
+            to: r
+                .to_date
+                .as_deref()
+                .map(|d| parse_date("to_date", d))
+                .transpose()?,
+            deidentify: r
+                .deidentify_seed
+                .map(|seed| core_export::Deidentify::from_seed(seed as u64)),
             locale: Locale::parse("locale", &r.locale)?,
             now: instant_from_millis("now_ms", r.now_ms)?,
         })
@@ -78,20 +88,44 @@ pub struct ExportFile {
 impl Diary {
     /// Exports a patient's diary in memory: one file for FHIR, HTML and iCalendar; one file per
     /// table plus `manifest.txt` for CSV. Every export states what it contains.
-    pub fn export(&self, patient_id: i64, request: ExportRequest) -> Result<Vec<ExportFile>, NephroError> {
+    pub fn export(
+        &self,
+        patient_id: i64,
+        request: ExportRequest,
+    ) -> Result<Vec<ExportFile>, NephroError> {
         let format = request.format.into();
         let options = request.try_into()?;
         let files = core_export::export(&self.store(), patient_id, format, &options)?;
-        Ok(files.into_iter().map(|f| ExportFile { name: f.name, bytes: f.bytes }).collect())
+        Ok(files
+            .into_iter()
+            .map(|f| ExportFile {
+                name: f.name,
+                bytes: f.bytes,
+            })
+            .collect())
     }
 
     /// Exports a patient's diary to `path` and returns the paths written: the file itself for
     /// FHIR, HTML and iCalendar (written whole or not at all); for CSV a directory, created if
     /// missing, that receives one file per table and `manifest.txt`.
-    pub fn export_to_path(&self, patient_id: i64, request: ExportRequest, path: String) -> Result<Vec<String>, NephroError> {
+    pub fn export_to_path(
+        &self,
+        patient_id: i64,
+        request: ExportRequest,
+        path: String,
+    ) -> Result<Vec<String>, NephroError> {
         let format = request.format.into();
         let options = request.try_into()?;
-        let written = core_export::export_to_path(&self.store(), patient_id, format, &options, path.as_ref())?;
-        Ok(written.into_iter().map(|p| p.display().to_string()).collect())
+        let written = core_export::export_to_path(
+            &self.store(),
+            patient_id,
+            format,
+            &options,
+            path.as_ref(),
+        )?;
+        Ok(written
+            .into_iter()
+            .map(|p| p.display().to_string())
+            .collect())
     }
 }

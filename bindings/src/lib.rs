@@ -9,6 +9,7 @@
 mod diary;
 mod error;
 mod export;
+mod home;
 mod labs;
 mod records;
 mod reminders;
@@ -18,6 +19,7 @@ mod urine;
 pub use diary::*;
 pub use error::NephroError;
 pub use export::*;
+pub use home::*;
 pub use labs::*;
 pub use records::*;
 pub use reminders::*;

@@ -15,14 +15,16 @@
 
 use std::sync::Arc;
 
-use nephro_core::dates::{format_date, format_local, format_utc, parse_clock_time, parse_date, parse_instant, parse_time_zone};
+use nephro_core::dates::{
+    format_date, format_local, format_utc, parse_clock_time, parse_date, parse_instant, parse_time_zone,
+};
 use nephro_core::diary::reminders as service;
 use nephro_core::locale::Locale;
 use nephro_core::model::MedicationId;
 use nephro_core::schedule::{self, DayPattern, MedicationSchedule, IOS_PENDING_NOTIFICATION_LIMIT};
 use nephro_core::Error;
 
-use crate::records::{Drug, DoseOutcome};
+use crate::records::{DoseOutcome, Drug};
 use crate::{Diary, NephroError};
 
 /// A foreign implementation (Kotlin, Swift) reports an unexpected error; it reaches the caller of
@@ -555,7 +557,13 @@ impl Diary {
     }
 
     /// Adherence from `from` to `to` (`YYYY-MM-DD`, inclusive, at most 10 years) at `now_ms`.
-    pub fn adherence(&self, patient_id: i64, from: String, to: String, now_ms: i64) -> Result<AdherenceReport, NephroError> {
+    pub fn adherence(
+        &self,
+        patient_id: i64,
+        from: String,
+        to: String,
+        now_ms: i64,
+    ) -> Result<AdherenceReport, NephroError> {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
         let now = service::instant_from_millis("now_ms", now_ms)?;
         Ok(service::adherence(&self.store(), patient_id, from, to, now)?.into())
@@ -609,7 +617,12 @@ impl Diary {
     }
 
     /// Sets the travel policy.
-    pub fn set_travel_policy(&self, patient_id: i64, policy: TravelPolicy, changed_by: String) -> Result<(), NephroError> {
+    pub fn set_travel_policy(
+        &self,
+        patient_id: i64,
+        policy: TravelPolicy,
+        changed_by: String,
+    ) -> Result<(), NephroError> {
         service::set_travel_policy(&mut self.store(), patient_id, policy.into(), &changed_by)?;
         Ok(())
     }
@@ -721,12 +734,8 @@ pub fn next_reminders_for(input: ScheduleCaseInput) -> Result<Vec<Reminder>, Nep
         Some(0) => return Err(Error::invalid("count", "must be at least 1").into()),
         Some(n) => n as usize,
     };
-    let medications = input
-        .medications
-        .iter()
-        .enumerate()
-        .map(|(i, m)| schedule_of(i, m))
-        .collect::<Result<Vec<_>, Error>>()?;
+    let medications =
+        input.medications.iter().enumerate().map(|(i, m)| schedule_of(i, m)).collect::<Result<Vec<_>, Error>>()?;
     let reminders = schedule::next_reminders(&medications, tz, from, count, &Default::default());
     Ok(reminders
         .into_iter()

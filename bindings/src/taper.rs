@@ -430,7 +430,9 @@ pub fn parse_phase_length(
     match (days, until_remission, taper) {
         (Some(days), None, None) => Ok(PhaseLength::Days { days: day_count(days) }),
         (None, Some(true), None) => Ok(PhaseLength::UntilRemission),
-        (None, Some(false), None) => Err(Error::invalid(format!("{field}.until_remission"), "must be true when given").into()),
+        (None, Some(false), None) => {
+            Err(Error::invalid(format!("{field}.until_remission"), "must be true when given").into())
+        }
         (None, None, Some(t)) => Ok(PhaseLength::Taper {
             from_mg: t.from_mg,
             to_mg: t.to_mg,

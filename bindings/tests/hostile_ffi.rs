@@ -370,3 +370,218 @@ fn opening_odd_paths_never_panics() {
         assert!(outcome.is_ok(), "opening {path:?} panicked");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The other capabilities' FFI (urine and relapse, reminders, steroid courses, labs, home screen):
+// every method and free function that takes scalar arguments, called with hostile ones.
+
+struct NoNotifications;
+
+impl NotificationScheduler for NoNotifications {
+    fn replace_pending(&self, _reminders: Vec<ReminderNotification>) -> Result<(), NephroError> {
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Scalars {
+    patient_id: i64,
+    dates: (String, String, String),
+    now_ms: i64,
+    zone: Option<String>,
+    locale: String,
+    count: u32,
+    text: String,
+    reminder_id: String,
+    number: f64,
+    version: Option<i64>,
+    flag: bool,
+}
+
+fn scalars() -> impl Strategy<Value = Scalars> {
+    let zone = prop::option::of(prop_oneof![
+        3 => select(vec!["Asia/Shanghai", "Europe/Paris", "Pacific/Kiritimati", "America/St_Johns", "UTC"]).prop_map(str::to_string),
+        1 => text(),
+    ]);
+    let locale = prop_oneof![3 => select(vec!["en", "zh-Hans"]).prop_map(str::to_string), 1 => text()];
+    let reminder_id = prop_oneof![
+        3 => (1u32..29, select(vec!["08:00", "20:00", "07:30"])).prop_map(|(d, t)| format!("regimen-1@2025-06-{d:02}T{t}")),
+        1 => select(vec!["regimen-1@", "@2025-06-01T08:00", "regimen-1@2025-02-30T08:00", "course-x@2025-06-01T08:00"])
+            .prop_map(str::to_string),
+        1 => text(),
+    ];
+    (
+        prop_oneof![6 => 1i64..3, 1 => any::<i64>()],
+        (date_text(), date_text(), date_text()),
+        millis(),
+        zone,
+        locale,
+        prop_oneof![4 => 0u32..100, 1 => any::<u32>()],
+        prop_oneof![2 => (0u8..5).prop_map(|n| format!("tap-{n}")), 1 => text()],
+        reminder_id,
+        number(),
+        prop::option::of(prop_oneof![4 => 0i64..4, 1 => any::<i64>()]),
+        any::<bool>(),
+    )
+        .prop_map(|(patient_id, dates, now_ms, zone, locale, count, text, reminder_id, number, version, flag)| {
+            Scalars { patient_id, dates, now_ms, zone, locale, count, text, reminder_id, number, version, flag }
+        })
+}
+
+/// The settings a scalar write may change, as one comparable text.
+fn settings(diary: &Diary) -> String {
+    format!(
+        "{:?}\n{:?}\n{:?}",
+        diary.reminder_policy(1).map_err(|e| e.to_string()),
+        diary.lab_settings(1).map_err(|e| e.to_string()),
+        diary.initial_remission_date(1).map_err(|e| e.to_string())
+    )
+}
+
+fn seeded_diary(dir: &std::path::Path) -> Arc<Diary> {
+    let diary = Diary::open(dir.join("diary.db").display().to_string()).expect("open");
+    let p = diary
+        .create_patient(PatientProfile {
+            display_name: "Good".into(),
+            birth_date: "2019-01-01".into(),
+            sex: Sex::Female,
+            time_zone: "Asia/Shanghai".into(),
+            definition_set: "ipna2022".into(),
+        })
+        .expect("patient");
+    diary
+        .add_measurement(
+            p.id,
+            Measurement { measured_on: "2025-05-01".into(), weight_kg: Some(20.0), height_cm: Some(115.0) },
+        )
+        .expect("weight");
+    let regimen = RegimenInput {
+        drug: Drug::Tacrolimus,
+        form: "capsule".into(),
+        strengths_mg: vec![0.5, 1.0],
+        allow_split: false,
+        rate: RegimenRate::MgPerKgPerDay { rate: 0.1 },
+        times: vec!["08:00".into(), "20:00".into()],
+        start_date: "2025-06-01".into(),
+        end_date: None,
+        prescribed_by: "Dr.".into(),
+        prescribed_on: "2025-05-30".into(),
+        override_range: false,
+    };
+    diary.add_regimen(p.id, regimen).expect("regimen");
+    diary
+        .log_dose(DoseLogInput {
+            client_id: "tap-1".into(),
+            medication_id: "regimen-1".into(),
+            slot_date: "2025-06-02".into(),
+            slot_time: "08:00".into(),
+            outcome: DoseOutcome::Taken,
+            actual_at_ms: 1_748_822_400_000,
+            logged_by: "mother".into(),
+        })
+        .expect("dose");
+    diary
+}
+
+/// Calls every scalar entry point once with `s`; returns the refusals of the writes.
+fn call_everything(diary: &Diary, s: &Scalars) -> Vec<NephroError> {
+    let (a, b, c) = (s.dates.0.clone(), s.dates.1.clone(), s.dates.2.clone());
+    let (pid, now, zone, locale, text) = (s.patient_id, s.now_ms, s.zone.clone(), s.locale.clone(), s.text.clone());
+    let mut reads: Vec<Result<String, NephroError>> = vec![
+        diary.urine_readings(pid, a.clone(), b.clone(), s.flag).map(|v| format!("{v:?}")),
+        diary.urine_reading(text.clone()).map(|v| format!("{v:?}")),
+        diary.urine_reading_history(text.clone()).map(|v| format!("{v:?}")),
+        diary.relapse_status(pid, a.clone(), Some(locale.clone())).map(|v| format!("{v:?}")),
+        diary.remission_confirmed_after(pid, a.clone()).map(|v| format!("{v:?}")),
+        diary.initial_remission_date(pid).map(|v| format!("{v:?}")),
+        diary.next_reminders(pid, now, zone.clone(), s.count, locale.clone()).map(|v| format!("{}", v.len())),
+        diary.today_doses(pid, now, zone.clone(), locale.clone()).map(|v| format!("{v:?}")),
+        diary.dose_status(pid, s.reminder_id.clone(), now, zone.clone(), locale.clone()).map(|v| format!("{v:?}")),
+        diary.snooze(pid, s.reminder_id.clone(), now, s.count, zone.clone(), locale.clone()).map(|v| format!("{v:?}")),
+        diary.adherence(pid, a.clone(), b.clone(), now).map(|v| format!("{v:?}")),
+        diary.shift_plan(pid, text.clone(), zone.clone().unwrap_or_default(), a.clone()).map(|v| format!("{v:?}")),
+        diary
+            .shift_plan(pid, "regimen-1".into(), zone.clone().unwrap_or_default(), a.clone())
+            .map(|v| format!("{v:?}")),
+        diary.reminder_policy(pid).map(|v| format!("{v:?}")),
+        diary
+            .refresh_notifications(pid, now, zone.clone(), locale.clone(), Arc::new(NoNotifications))
+            .map(|v| v.to_string()),
+        diary.home_screen(pid, now, zone.clone(), locale.clone()).map(|v| format!("{v:?}")),
+        diary.course(text.clone(), s.version).map(|v| format!("{v:?}")),
+        diary.course_versions(text.clone()).map(|v| format!("{v:?}")),
+        diary.courses(pid).map(|v| format!("{v:?}")),
+        diary.course_calendar(text.clone(), s.version, a.clone()).map(|v| format!("{v:?}")),
+        diary.steroid_week(pid, a.clone()).map(|v| format!("{v:?}")),
+        diary.steroid_doses(pid, a.clone(), b.clone(), c.clone()).map(|v| format!("{v:?}")),
+        diary.steroid_exposure(pid, Some(text.clone()), a.clone(), b.clone(), c.clone()).map(|v| format!("{v:?}")),
+        diary.steroid_exposure(pid, None, a.clone(), b.clone(), c.clone()).map(|v| format!("{v:?}")),
+        diary.steroid_relapse_prompt(pid, a.clone(), Some(locale.clone())).map(|v| format!("{v:?}")),
+        diary.lab_result(text.clone()).map(|v| format!("{v:?}")),
+        diary.lab_results(pid, a.clone(), b.clone()).map(|v| format!("{v:?}")),
+        diary.lab_history(text.clone()).map(|v| format!("{v:?}")),
+        diary.lab_report(pid, a.clone(), b.clone(), locale.clone()).map(|v| format!("{v:?}")),
+        diary.blood_pressures(pid).map(|v| format!("{v:?}")),
+        diary.growth(pid).map(|v| format!("{v:?}")),
+        diary.lab_settings(pid).map(|v| format!("{v:?}")),
+        diary.recalculate_prompts(pid, a.clone(), locale.clone()).map(|v| format!("{v:?}")),
+        drug_name(Drug::Prednisolone, locale.clone()),
+        shift_plan_for(text.clone(), zone.clone().unwrap_or_default(), vec![text.clone(), "08:00".into()], a.clone())
+            .map(|v| format!("{v:?}")),
+        shift_plan_for("Asia/Shanghai".into(), "Europe/Paris".into(), vec!["08:00".into(), "20:00".into()], a.clone())
+            .map(|v| format!("{v:?}")),
+        parse_frequency(text.clone(), text.clone()).map(|v| format!("{v:?}")),
+        parse_course_template(text.clone(), text.clone()).map(|v| format!("{v:?}")),
+        parse_phase_length(text.clone(), s.version, Some(s.flag), None).map(|v| format!("{v:?}")),
+        parse_dipstick_grade(text.clone(), text.clone()).map(|v| format!("{v:?}")),
+        parse_upcr_unit(text.clone(), text.clone()).map(|v| format!("{v:?}")),
+        parse_definition_set(text.clone(), text.clone()).map(|v| format!("{v:?}")),
+        parse_disease_state(text.clone(), text.clone()).map(|v| format!("{v:?}")),
+    ];
+    let mut refused = Vec::new();
+    let by = text.clone();
+    let writes: Vec<Box<dyn Fn() -> Result<(), NephroError> + '_>> = vec![
+        Box::new(|| diary.set_initial_remission_date(pid, Some(a.clone()), by.clone())),
+        Box::new(|| {
+            let policy = if s.flag { TravelPolicy::KeepHomeInstants } else { TravelPolicy::KeepWallClock };
+            diary.set_travel_policy(pid, policy, by.clone())
+        }),
+        Box::new(|| {
+            let phase = if s.flag { TargetPhase::Maintenance } else { TargetPhase::Initial };
+            diary.set_target_phase(pid, phase, by.clone()).map(|_| ())
+        }),
+        Box::new(|| diary.set_creatinine_baseline(pid, Some(s.number), by.clone()).map(|_| ())),
+        Box::new(|| diary.set_recalculate_threshold(pid, s.number, by.clone()).map(|_| ())),
+        Box::new(|| diary.retract_urine_reading(text.clone(), by.clone()).map(|_| ())),
+        Box::new(|| diary.retract_lab_result(text.clone(), by.clone()).map(|_| ())),
+    ];
+    for write in writes {
+        let before = settings(diary);
+        if let Err(e) = write() {
+            assert_eq!(settings(diary), before, "a refused write changed the settings ({e})");
+            refused.push(e);
+        }
+    }
+    reads.retain(Result::is_err);
+    refused.extend(reads.into_iter().filter_map(Result::err));
+    refused
+}
+
+/// Every scalar entry point of the other capabilities with hostile arguments: no panic, and
+/// every refusal typed (never a storage error).
+#[test]
+fn every_scalar_entry_point_refuses_hostile_arguments_cleanly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let diary = seeded_diary(dir.path());
+    let mut runner = TestRunner::new(config(256));
+    runner
+        .run(&scalars(), |s| {
+            let refusals = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| call_everything(&diary, &s)))
+                .map_err(|_| TestCaseError::fail(format!("panicked on {s:?}")))?;
+            for e in refusals {
+                prop_assert!(is_typed_refusal(&e), "untyped refusal {e} for {s:?}");
+            }
+            Ok(())
+        })
+        .unwrap();
+}

@@ -165,9 +165,19 @@ fn travel_today_status_snooze_and_adherence() {
     assert!(matches!(err, NephroError::Validation { ref field, .. } if field == "reminder_id"), "{err}");
 
     let snoozed = diary.snooze(patient, today[0].reminder_id.clone(), later, 10, None, "en".into()).unwrap().unwrap();
-    assert_eq!((snoozed.id.as_str(), snoozed.fire_at_ms, snoozed.snoozed), (today[0].reminder_id.as_str(), later + 600_000, true));
+    assert_eq!(
+        (snoozed.id.as_str(), snoozed.fire_at_ms, snoozed.snoozed),
+        (today[0].reminder_id.as_str(), later + 600_000, true)
+    );
 
-    diary.set_dose_window(patient, Some(medication.clone()), DoseWindow { grace_minutes: 30, take_window_minutes: Some(60) }, "Dr. Li".into()).unwrap();
+    diary
+        .set_dose_window(
+            patient,
+            Some(medication.clone()),
+            DoseWindow { grace_minutes: 30, take_window_minutes: Some(60) },
+            "Dr. Li".into(),
+        )
+        .unwrap();
     let missed = diary.dose_status(patient, today[0].reminder_id.clone(), later, None, "en".into()).unwrap();
     assert_eq!(missed.status, DoseStatus::Missed);
     assert!(diary.snooze(patient, today[0].reminder_id.clone(), later, 10, None, "en".into()).unwrap().is_none());
@@ -193,11 +203,12 @@ fn travel_today_status_snooze_and_adherence() {
 
 fn case_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut files: Vec<PathBuf> = [root.join("../shared/conformance/schedule"), root.join("tests/conformance/schedule")]
-        .iter()
-        .flat_map(|dir| std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
+    let mut files: Vec<PathBuf> =
+        [root.join("../shared/conformance/schedule"), root.join("tests/conformance/schedule")]
+            .iter()
+            .flat_map(|dir| std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
     files.sort();
     files
 }
@@ -222,7 +233,9 @@ fn case_input(input: &Value) -> ScheduleCaseInput {
                     Some(days) if days.get("alternate_from").is_some() => {
                         ScheduleDays::AlternateFrom { anchor: text(&days["alternate_from"]) }
                     }
-                    Some(days) => ScheduleDays::Dates { dates: days["dates"].as_array().unwrap().iter().map(text).collect() },
+                    Some(days) => {
+                        ScheduleDays::Dates { dates: days["dates"].as_array().unwrap().iter().map(text).collect() }
+                    }
                 },
                 start: m.get("start").map(text),
                 end: m.get("end").map(text),

@@ -192,7 +192,11 @@ fn summary(store: &Store, demo: &DemoDiary, path: &Path) -> Result<String, Box<d
         dose.mg_per_kg_per_day
     )?;
     // The regimen's doses only (steroid course doses are counted in their own section).
-    let logs: Vec<_> = store.dose_logs(demo.patient.id, demo.first_day, demo.today)?.into_iter().filter(|l| l.dose.medication == MedicationId::Regimen(regimen.id)).collect();
+    let logs: Vec<_> = store
+        .dose_logs(demo.patient.id, demo.first_day, demo.today)?
+        .into_iter()
+        .filter(|l| l.dose.medication == MedicationId::Regimen(regimen.id))
+        .collect();
     let taken = logs.iter().filter(|l| !l.undone && l.dose.outcome == DoseOutcome::Taken).count();
     let skipped = logs.iter().filter(|l| !l.undone && l.dose.outcome == DoseOutcome::Skipped).count();
     let slots = (demo.today - demo.first_day).num_days() as usize * times.len();

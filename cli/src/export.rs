@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::{NaiveTime, Utc};
 use nephro_core::dates::{parse_date, parse_time_zone};
-use nephro_core::export::{export_to_path, Deidentify, ExportFormat, ExportOptions, Manifest};
+use nephro_core::export::{
+    export_to_path, write_to_path, Deidentify, DiarySnapshot, ExportFormat, ExportOptions, Manifest,
+};
 use nephro_core::locale::Locale;
 use nephro_core::schedule::slot_instant;
 use nephro_core::store::Store;
@@ -54,14 +56,21 @@ pub fn run(args: &ExportArgs) -> CliResult<()> {
             [] => return Err("the diary has no patient".into()),
             several => {
                 let ids: Vec<String> = several.iter().map(|p| p.id.to_string()).collect();
-                return Err(format!("the diary has several patients; choose one with --patient ({})", ids.join(", ")).into());
+                return Err(format!(
+                    "the diary has several patients; choose one with --patient ({})",
+                    ids.join(", ")
+                )
+                .into());
             }
         },
     };
     let format = ExportFormat::parse("--format", args.format)?;
     let deidentify = args.deidentify.then(|| {
         // Without a seed, a random one: the shift must not be guessable from the export.
-        Deidentify::from_seed(args.shift_seed.unwrap_or_else(|| RandomState::new().hash_one(Utc::now())))
+        Deidentify::from_seed(
+            args.shift_seed
+                .unwrap_or_else(|| RandomState::new().hash_one(Utc::now())),
+        )
     });
     let options = ExportOptions {
         from: args.from.map(|d| parse_date("--from", d)).transpose()?,
@@ -70,25 +79,29 @@ pub fn run(args: &ExportArgs) -> CliResult<()> {
         locale: Locale::parse("--locale", args.locale)?,
         now: Utc::now(),
     };
-    let written = export_to_path(&store, patient_id, format, &options, args.out)?;
-    print!("{}", describe(&store, patient_id, &options, &written)?);
+    let snapshot = DiarySnapshot::for_export(&store, patient_id, &options)?;
+    let written = write_to_path(&snapshot, format, args.out)?;
+    print!("{}", describe(&snapshot, &written));
     Ok(())
 }
 
-/// The files written and the manifest.
-fn describe(store: &Store, patient_id: i64, options: &ExportOptions, written: &[PathBuf]) -> CliResult<String> {
+/// The files written and what they contain.
+fn describe(snapshot: &DiarySnapshot, written: &[PathBuf]) -> String {
     let mut out = String::new();
     for path in written {
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        out.push_str(&format!("wrote {} ({} KB)\n", path.display(), size.div_ceil(1024)));
+        out.push_str(&format!(
+            "wrote {} ({} KB)\n",
+            path.display(),
+            size.div_ceil(1024)
+        ));
     }
-    let snapshot = nephro_core::export::DiarySnapshot::for_export(store, patient_id, options)?;
-    let manifest = Manifest::of(&snapshot);
+    let manifest = Manifest::of(snapshot);
     out.push_str(&format!("{}:\n", manifest.title));
     for line in manifest.lines {
         out.push_str(&format!("  - {line}\n"));
     }
-    Ok(out)
+    out
 }
 
 /// Writes the demo diary's HTML report beside the diary file (`<db>-report.html`) and returns the
@@ -101,7 +114,10 @@ pub fn demo_report(store: &Store, demo: &DemoDiary, db: &Path) -> CliResult<Stri
         to: Some(demo.today),
         ..ExportOptions::new(Utc::now())
     };
-    let stem = db.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "nephro-demo".into());
+    let stem = db
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "nephro-demo".into());
     let path = db.with_file_name(format!("{stem}-report.html"));
     export_to_path(store, demo.patient.id, ExportFormat::Html, &options, &path)?;
     let shown = std::fs::canonicalize(&path).unwrap_or(path);

@@ -7,7 +7,9 @@ use std::path::Path;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeDelta, Utc};
 use nephro_core::dates::{format_date, parse_date, parse_instant};
-use nephro_core::diary::reminders::{adherence, drug_name, next_reminders, parse_device_zone, PatientAdherence, ReminderNotice};
+use nephro_core::diary::reminders::{
+    adherence, drug_name, next_reminders, parse_device_zone, PatientAdherence, ReminderNotice,
+};
 use nephro_core::locale::Locale;
 use nephro_core::schedule::{slot_instant, AdherenceSummary, DayStatus, IOS_PENDING_NOTIFICATION_LIMIT};
 use nephro_core::store::Store;
@@ -85,7 +87,13 @@ pub fn run_adherence(args: &AdherenceArgs) -> CliResult<()> {
     let from = from.unwrap_or_else(|| to.checked_sub_days(Days::new(89)).unwrap_or(to));
     let report = adherence(&store, patient_id, from, to, now)?;
     let mut out = String::new();
-    writeln!(out, "Adherence of patient {patient_id}, {} to {} (as of {})", format_date(from), format_date(to), now.format("%Y-%m-%d %H:%M UTC"))?;
+    writeln!(
+        out,
+        "Adherence of patient {patient_id}, {} to {} (as of {})",
+        format_date(from),
+        format_date(to),
+        now.format("%Y-%m-%d %H:%M UTC")
+    )?;
     out.push_str(&adherence_table(&report));
     out.push_str(&calendar(&report));
     print!("{out}");
@@ -202,7 +210,16 @@ fn adherence_table(report: &PatientAdherence) -> String {
         report.report.longest_missed_streak.to_string(),
     ]);
     table(
-        &["Medication", "Taken/scheduled", "Taken", "On time", "Skipped", "Not logged", "Interval (BID)", "Longest missed streak"],
+        &[
+            "Medication",
+            "Taken/scheduled",
+            "Taken",
+            "On time",
+            "Skipped",
+            "Not logged",
+            "Interval (BID)",
+            "Longest missed streak",
+        ],
         &rows,
     )
 }
@@ -260,12 +277,17 @@ pub fn demo_section(store: &Store, demo: &DemoDiary) -> CliResult<String> {
     let zone = nephro_core::dates::parse_time_zone("time_zone", &demo.patient.profile.time_zone)?;
     let patient = demo.patient.id;
     let next_day = now + TimeDelta::hours(24);
-    let reminders: Vec<ReminderNotice> = next_reminders(store, patient, now, None, IOS_PENDING_NOTIFICATION_LIMIT, Locale::En)?
-        .into_iter()
-        .filter(|n| n.reminder.instant_utc < next_day)
-        .collect();
+    let reminders: Vec<ReminderNotice> =
+        next_reminders(store, patient, now, None, IOS_PENDING_NOTIFICATION_LIMIT, Locale::En)?
+            .into_iter()
+            .filter(|n| n.reminder.instant_utc < next_day)
+            .collect();
     let mut out = String::new();
-    writeln!(out, "\nReminders for the next 24 hours (from {}, local)", now.with_timezone(&zone).format("%Y-%m-%d %H:%M"))?;
+    writeln!(
+        out,
+        "\nReminders for the next 24 hours (from {}, local)",
+        now.with_timezone(&zone).format("%Y-%m-%d %H:%M")
+    )?;
     out.push_str(&reminder_table(&reminders));
     let last_day: NaiveDate = demo.today.pred_opt().unwrap_or(demo.today);
     let report = adherence(store, patient, demo.first_day, last_day, now)?;

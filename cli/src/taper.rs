@@ -28,7 +28,13 @@ type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
 /// dates `from` to `to` (default: the whole calendar), with the exposure over the same dates.
 /// `today` (default: the patient's local date now) decides how far a course whose remission is
 /// not confirmed yet is shown continuing.
-pub fn run(db: &Path, course: Option<&str>, from: Option<&str>, to: Option<&str>, today: Option<&str>) -> CliResult<()> {
+pub fn run(
+    db: &Path,
+    course: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+    today: Option<&str>,
+) -> CliResult<()> {
     if !db.exists() {
         return Err(format!("{} does not exist", db.display()).into());
     }
@@ -143,7 +149,12 @@ fn plan_lines(calendar: &CourseCalendar) -> CliResult<String> {
     let mut out = String::new();
     let body = match plan.height_cm {
         Some(height) => {
-            format!("{} kg, {} cm (BSA {:.2} m², Mosteller)", plan.weight_kg, height, bsa_mosteller(height, plan.weight_kg)?)
+            format!(
+                "{} kg, {} cm (BSA {:.2} m², Mosteller)",
+                plan.weight_kg,
+                height,
+                bsa_mosteller(height, plan.weight_kg)?
+            )
         }
         None => format!("{} kg", plan.weight_kg),
     };
@@ -332,7 +343,9 @@ pub fn demo_section(store: &Store, demo: &DemoDiary) -> CliResult<String> {
         plan.weight_kg,
         calendar.calendar.dosing_days,
         calendar.calendar.total_mg,
-        calendar.remission_confirmed.map_or("not confirmed yet".to_string(), |d| format!("confirmed {}", format_date(d)))
+        calendar
+            .remission_confirmed
+            .map_or("not confirmed yet".to_string(), |d| format!("confirmed {}", format_date(d)))
     )?;
     let suggestion = suggested_relapse_course(store, demo.patient.id, course.drug, plan.start)?;
     writeln!(

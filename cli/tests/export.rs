@@ -4,11 +4,18 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn nephro(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nephro")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_nephro"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn stdout(out: &Output) -> String {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout.clone()).unwrap()
 }
 
@@ -20,18 +27,36 @@ fn path(p: &Path) -> &str {
 fn the_demo_ends_by_writing_its_report_beside_the_diary() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("family.db");
-    let out = stdout(&nephro(&["demo", "--db", path(&db), "--today", "2026-11-25"]));
+    let out = stdout(&nephro(&[
+        "demo",
+        "--db",
+        path(&db),
+        "--today",
+        "2026-11-25",
+    ]));
     let report = dir.path().join("family-report.html");
     assert!(report.exists(), "{out}");
-    let last = out.lines().filter(|l| !l.trim().is_empty()).next_back().unwrap();
-    assert!(last.starts_with("Report") && last.contains("family-report.html"), "{last}");
+    let last = out.lines().rfind(|l| !l.trim().is_empty()).unwrap();
+    assert!(
+        last.starts_with("Report") && last.contains("family-report.html"),
+        "{last}"
+    );
     let html = std::fs::read_to_string(&report).unwrap();
     assert!(html.contains("Mei (fictional demo child)"));
     assert!(html.contains("data-testid=\"chart-proteinuria\""));
-    assert!(html.contains("data-testid=\"period\" data-from=\"2026-08-25\" data-to=\"2026-11-25\""), "the demo's period");
+    assert!(
+        html.contains("data-testid=\"period\" data-from=\"2026-08-25\" data-to=\"2026-11-25\""),
+        "the demo's period"
+    );
     // The same --today gives the same report.
     let again = dir.path().join("again.db");
-    stdout(&nephro(&["demo", "--db", path(&again), "--today", "2026-11-25"]));
+    stdout(&nephro(&[
+        "demo",
+        "--db",
+        path(&again),
+        "--today",
+        "2026-11-25",
+    ]));
     let second = std::fs::read_to_string(dir.path().join("again-report.html")).unwrap();
     assert_eq!(html, second);
 }
@@ -40,24 +65,63 @@ fn the_demo_ends_by_writing_its_report_beside_the_diary() {
 fn export_writes_every_format_and_tells_what_it_contains() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    stdout(&nephro(&["demo", "--db", path(&db), "--today", "2026-11-25"]));
-    for (format, out) in [("fhir", "d.json"), ("html", "r.html"), ("ics", "s.ics"), ("csv", "tables")] {
+    stdout(&nephro(&[
+        "demo",
+        "--db",
+        path(&db),
+        "--today",
+        "2026-11-25",
+    ]));
+    for (format, out) in [
+        ("fhir", "d.json"),
+        ("html", "r.html"),
+        ("ics", "s.ics"),
+        ("csv", "tables"),
+    ] {
         let target = dir.path().join(out);
-        let printed = stdout(&nephro(&["export", "--db", path(&db), "--format", format, "--out", path(&target)]));
-        assert!(printed.contains("wrote ") && printed.contains("What this export contains:"), "{printed}");
+        let printed = stdout(&nephro(&[
+            "export",
+            "--db",
+            path(&db),
+            "--format",
+            format,
+            "--out",
+            path(&target),
+        ]));
+        assert!(
+            printed.contains("wrote ") && printed.contains("What this export contains:"),
+            "{printed}"
+        );
         assert!(printed.contains("Doses logged:"), "{printed}");
         assert!(target.exists(), "{format}");
     }
-    let bundle: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("d.json")).unwrap()).unwrap();
+    let bundle: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("d.json")).unwrap()).unwrap();
     assert_eq!(bundle["type"], "collection");
     assert!(dir.path().join("tables/steroid_calendar.csv").exists());
-    assert!(std::fs::read_to_string(dir.path().join("s.ics")).unwrap().starts_with("BEGIN:VCALENDAR\r\n"));
+    assert!(std::fs::read_to_string(dir.path().join("s.ics"))
+        .unwrap()
+        .starts_with("BEGIN:VCALENDAR\r\n"));
 
     // De-identified, in Chinese, over a range: no name anywhere.
     let deid = dir.path().join("deid.html");
     let printed = stdout(&nephro(&[
-        "export", "--db", path(&db), "--format", "html", "--deidentify", "--shift-seed", "9", "--locale", "zh-Hans",
-        "--from", "2026-10-01", "--to", "2026-11-24", "--out", path(&deid),
+        "export",
+        "--db",
+        path(&db),
+        "--format",
+        "html",
+        "--deidentify",
+        "--shift-seed",
+        "9",
+        "--locale",
+        "zh-Hans",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-11-24",
+        "--out",
+        path(&deid),
     ]));
     assert!(printed.contains("已去标识化"), "{printed}");
     let html = std::fs::read_to_string(&deid).unwrap();
@@ -69,17 +133,38 @@ fn export_refuses_bad_arguments_without_writing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
     let out = dir.path().join("x.json");
-    let missing = nephro(&["export", "--db", path(&db), "--format", "fhir", "--out", path(&out)]);
+    let missing = nephro(&[
+        "export",
+        "--db",
+        path(&db),
+        "--format",
+        "fhir",
+        "--out",
+        path(&out),
+    ]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("does not exist"));
     assert!(!db.exists(), "a missing diary is not created");
-    stdout(&nephro(&["demo", "--db", path(&db), "--today", "2026-11-25"]));
+    stdout(&nephro(&[
+        "demo",
+        "--db",
+        path(&db),
+        "--today",
+        "2026-11-25",
+    ]));
     for args in [
         vec!["--format", "pdf"],
         vec!["--format", "fhir", "--from", "2026-13-01"],
         vec!["--format", "fhir", "--locale", "fr"],
         vec!["--format", "fhir", "--shift-seed", "3"],
-        vec!["--format", "fhir", "--from", "2026-11-20", "--to", "2026-11-01"],
+        vec![
+            "--format",
+            "fhir",
+            "--from",
+            "2026-11-20",
+            "--to",
+            "2026-11-01",
+        ],
     ] {
         let mut all = vec!["export", "--db", path(&db), "--out", path(&out)];
         all.extend(args.iter().copied());

@@ -30,7 +30,8 @@ fn the_demo_shows_the_next_day_of_reminders_and_adherence() {
     assert!(!section.contains("2026-11-26 20:00"), "{section}");
     let adherence = section.split("Adherence ").nth(1).unwrap_or_else(|| panic!("{section}"));
     assert!(adherence.starts_with("2026-08-27 to 2026-11-24"), "{adherence}");
-    let tacrolimus = adherence.lines().find(|l| l.contains("Tacrolimus (regimen-1)")).unwrap_or_else(|| panic!("{adherence}"));
+    let tacrolimus =
+        adherence.lines().find(|l| l.contains("Tacrolimus (regimen-1)")).unwrap_or_else(|| panic!("{adherence}"));
     assert!(tacrolimus.contains("/180") && tacrolimus.contains(" ± ") && tacrolimus.contains('%'), "{tacrolimus}");
     assert!(adherence.lines().any(|l| l.trim_start().starts_with("Overall")), "{adherence}");
 }
@@ -45,7 +46,10 @@ fn reminders_and_adherence_commands() {
     assert_eq!(rows.len(), 3, "{out}");
     assert!(rows[0].contains("Tacrolimus 1 mg — 8:00 pm dose"), "{out}");
     assert!(out.contains("Local time") && out.contains("UTC") && out.contains("Medication"), "{out}");
-    let zh = stdout(&nephro(&["reminders", "--from", "2026-11-25T12:00:00+08:00", "--count", "1", "--locale", "zh-Hans"], &db));
+    let zh = stdout(&nephro(
+        &["reminders", "--from", "2026-11-25T12:00:00+08:00", "--count", "1", "--locale", "zh-Hans"],
+        &db,
+    ));
     assert!(zh.contains("他克莫司 1 mg — 20:00 服药"), "{zh}");
     let paris = stdout(&nephro(
         &["reminders", "--from", "2026-11-25T12:00:00+08:00", "--count", "1", "--device-zone", "Europe/Paris"],
@@ -60,7 +64,10 @@ fn reminders_and_adherence_commands() {
     assert!(report.contains("Adherence of patient 1, 2026-11-01 to 2026-11-07"), "{report}");
     assert!(report.lines().any(|l| l.contains("Tacrolimus (regimen-1)") && l.contains("/14")), "{report}");
     assert!(report.contains("Calendar ("), "{report}");
-    assert!(report.lines().any(|l| l.starts_with("  2026-10-26")), "the week of 2026-11-01 starts on Monday 10-26: {report}");
+    assert!(
+        report.lines().any(|l| l.starts_with("  2026-10-26")),
+        "the week of 2026-11-01 starts on Monday 10-26: {report}"
+    );
 }
 
 #[test]

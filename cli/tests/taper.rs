@@ -52,8 +52,10 @@ fn the_demo_relapse_course_shows_this_weeks_doses_and_the_exposure() {
     assert!(table.contains("2027-01-03   5       1 tablet     3      —"), "{table}");
     assert!(table.contains("  planned   1115 mg"), "{table}");
 
-    let (ok, part, err) =
-        run(&["taper", "--course", "p1_c1", "--from", "2026-11-20", "--to", "2026-11-30", "--today", "2026-11-25"], &db);
+    let (ok, part, err) = run(
+        &["taper", "--course", "p1_c1", "--from", "2026-11-20", "--to", "2026-11-30", "--today", "2026-11-25"],
+        &db,
+    );
     assert!(ok, "{err}");
     assert_eq!(part.lines().filter(|l| l.starts_with("2026-")).count(), 11, "{part}");
     // 32.5 + 32.5 + 15 × 4 = 125 mg planned; 32.5 + 32.5 + 15 taken.

@@ -75,9 +75,7 @@ fn bench_next_reminders(c: &mut Criterion) {
     assert_eq!(check.len(), 64);
     assert!(check.iter().any(|r| r.medication_id == "course-p1_c1"));
     group.bench_function("engine", |b| {
-        b.iter(|| {
-            next_reminders(black_box(&meds), Shanghai, black_box(from), IOS_PENDING_NOTIFICATION_LIMIT, &handled)
-        })
+        b.iter(|| next_reminders(black_box(&meds), Shanghai, black_box(from), IOS_PENDING_NOTIFICATION_LIMIT, &handled))
     });
 
     let (store, patient) = diary_with_course();
@@ -138,7 +136,9 @@ fn diary_with_course() -> (Store, i64) {
     let start = date("2025-06-01");
     let patient = patient(&mut store, start);
     store.add_regimen(patient, &regimen(Drug::Tacrolimus, 0.1, &[0.5, 1.0], &["08:00", "20:00"], start)).unwrap();
-    store.add_regimen(patient, &regimen(Drug::MycophenolateMofetil, 25.0, &[250.0], &["08:00", "20:00"], start)).unwrap();
+    store
+        .add_regimen(patient, &regimen(Drug::MycophenolateMofetil, 25.0, &[250.0], &["08:00", "20:00"], start))
+        .unwrap();
     let course = NewCourse {
         drug: Drug::Prednisolone,
         template: Some(CourseTemplate::Kdigo2025Initial),
@@ -199,11 +199,7 @@ fn bench_adherence(c: &mut Criterion) {
         bid("regimen-2"),
         MedicationSchedule::new("regimen-3", vec![time("08:00")], DayPattern::Daily),
     ];
-    let logs = ten_year_history(
-        &meds.iter().map(|m| (m.id.clone(), m.times.clone())).collect::<Vec<_>>(),
-        first,
-        days,
-    );
+    let logs = ten_year_history(&meds.iter().map(|m| (m.id.clone(), m.times.clone())).collect::<Vec<_>>(), first, days);
     let report = adherence_report(&meds, Shanghai, first, last, &logs, now).unwrap();
     assert_eq!(report.overall.scheduled as u64, days * 5);
     group.bench_function("engine_10_years", |b| {
@@ -215,7 +211,9 @@ fn bench_adherence(c: &mut Criterion) {
     let patient = patient(&mut store, first);
     let ids = [
         store.add_regimen(patient, &regimen(Drug::Tacrolimus, 0.1, &[0.5, 1.0], &["08:00", "20:00"], first)).unwrap(),
-        store.add_regimen(patient, &regimen(Drug::MycophenolateMofetil, 25.0, &[250.0], &["08:00", "20:00"], first)).unwrap(),
+        store
+            .add_regimen(patient, &regimen(Drug::MycophenolateMofetil, 25.0, &[250.0], &["08:00", "20:00"], first))
+            .unwrap(),
         store.add_regimen(patient, &regimen(Drug::Prednisolone, 0.5, &[5.0], &["08:00"], first)).unwrap(),
     ]
     .map(|r| r.id);

@@ -7,9 +7,9 @@
 //! - `open/fresh`: opening and migrating a new database file.
 //! - `home_screen/*`: a 10-year diary (two twice-daily regimens with every dose logged, a daily
 //!   urine dipstick with a relapse every 120 days, a current steroid course): opening it and
-//!   computing the home screen — today's doses, the relapse state and the next 64 reminders
-//!   (`diary::reminders::today_doses`, `diary::relapse::relapse_status`,
-//!   `diary::reminders::next_reminders`). Aim: under 20 ms.
+//!   computing the home screen — `diary::home::home_screen` (today's doses, the next dose, the
+//!   relapse state, the steroid prompt, alerts) and the next 64 reminders
+//!   (`diary::reminders::next_reminders`). Aim: under 20 ms.
 //!
 //! After criterion's output it prints `figure:` lines (medians, the ratio, and each operation's
 //! peak extra memory measured in-process) that `scripts/bench.sh` copies into BENCHMARKS.md.
@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeDelta, Utc};
 use criterion::{BatchSize, Criterion};
 use nephro_core::dates::format_date;
-use nephro_core::diary::{relapse, reminders};
+use nephro_core::diary::{home, reminders};
 use nephro_core::dose::DoseRate;
 use nephro_core::drug::Drug;
 use nephro_core::locale::Locale;
@@ -277,13 +277,13 @@ fn ten_year_diary(path: &Path) -> i64 {
     p.id
 }
 
-/// What the app shows on opening: today's doses, the relapse state and the next reminders.
+/// What the app computes on opening: the home screen (today's doses, the next dose, the relapse
+/// state, the steroid prompt, alerts; `diary::home::home_screen`) and the next 64 reminders it
+/// hands to the phone's notification queue (`diary::reminders::next_reminders`).
 fn home_screen(store: &Store, patient_id: i64, now: DateTime<Utc>) -> usize {
-    let today = nephro_core::schedule::local_date(now, chrono_tz::Asia::Shanghai);
-    let doses = reminders::today_doses(store, patient_id, now, None, Locale::En).expect("today");
-    let status = relapse::relapse_status(store, patient_id, today, Locale::En).expect("relapse");
+    let screen = home::home_screen(store, patient_id, now, None, Locale::En).expect("home screen");
     let next = reminders::next_reminders(store, patient_id, now, None, 64, Locale::En).expect("reminders");
-    doses.len() + next.len() + status.prompt_text.len()
+    screen.doses.len() + next.len()
 }
 
 fn home_benches(c: &mut Criterion, path: &Path, patient_id: i64) {

@@ -53,13 +53,20 @@ type Rows = Vec<Vec<String>>;
 
 /// A header row and data rows written as one CSV file.
 fn table(name: &str, (header, rows): (&[&str], Rows)) -> Result<ExportFile> {
-    let mut writer = WriterBuilder::new().terminator(Terminator::CRLF).from_writer(BOM.as_bytes().to_vec());
+    let mut writer = WriterBuilder::new()
+        .terminator(Terminator::CRLF)
+        .from_writer(BOM.as_bytes().to_vec());
     writer.write_record(header).map_err(csv_error)?;
     for row in rows {
         writer.write_record(&row).map_err(csv_error)?;
     }
-    let bytes = writer.into_inner().map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
-    Ok(ExportFile { name: name.to_string(), bytes })
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
+    Ok(ExportFile {
+        name: name.to_string(),
+        bytes,
+    })
 }
 
 fn csv_error(e: ::csv::Error) -> Error {
@@ -91,7 +98,10 @@ fn manifest(s: &DiarySnapshot) -> ExportFile {
         out.push_str(name);
         out.push_str("\r\n");
     }
-    ExportFile { name: "manifest.txt".to_string(), bytes: format!("{BOM}{out}").into_bytes() }
+    ExportFile {
+        name: "manifest.txt".to_string(),
+        bytes: format!("{BOM}{out}").into_bytes(),
+    }
 }
 
 fn medications(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
@@ -113,16 +123,33 @@ fn medications(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
         .iter()
         .map(|m| {
             let (kind, per_dose, rate, weight) = match &m.kind {
-                MedicationKind::Regimen { rate, weight_kg, per_dose_mg, .. } => {
+                MedicationKind::Regimen {
+                    rate,
+                    weight_kg,
+                    per_dose_mg,
+                    ..
+                } => {
                     let rate = match rate {
                         crate::dose::DoseRate::MgPerKgPerDay(r) => format!("{} mg/kg/day", num(*r)),
-                        crate::dose::DoseRate::MgPerM2PerDay { rate, .. } => format!("{} mg/m2/day", num(*rate)),
+                        crate::dose::DoseRate::MgPerM2PerDay { rate, .. } => {
+                            format!("{} mg/m2/day", num(*rate))
+                        }
                     };
                     ("regimen", num(*per_dose_mg), rate, num(*weight_kg))
                 }
-                MedicationKind::Course { template, provisional, .. } => {
-                    let plan = template.map(|t| t.id().to_string()).unwrap_or_else(|| "custom plan".into());
-                    let plan = if *provisional { format!("{plan} (until remission, provisional)") } else { plan };
+                MedicationKind::Course {
+                    template,
+                    provisional,
+                    ..
+                } => {
+                    let plan = template
+                        .map(|t| t.id().to_string())
+                        .unwrap_or_else(|| "custom plan".into());
+                    let plan = if *provisional {
+                        format!("{plan} (until remission, provisional)")
+                    } else {
+                        plan
+                    };
                     ("steroid course", String::new(), plan, String::new())
                 }
             };
@@ -132,12 +159,19 @@ fn medications(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
                 kind.to_string(),
                 format_date(m.start),
                 m.end.map(format_date).unwrap_or_default(),
-                m.times.iter().map(|t| t.format("%H:%M").to_string()).collect::<Vec<_>>().join(" "),
+                m.times
+                    .iter()
+                    .map(|t| t.format("%H:%M").to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 per_dose,
                 rate,
                 weight,
                 format_date(m.prescribed_on),
-                m.prescribed_by.as_deref().map(safe_text).unwrap_or_default(),
+                m.prescribed_by
+                    .as_deref()
+                    .map(safe_text)
+                    .unwrap_or_default(),
             ]
         })
         .collect();
@@ -197,8 +231,15 @@ fn readings(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
         .iter()
         .map(|u| {
             let (test, grade, value, unit) = match u.measurement {
-                UrineMeasurement::Dipstick(g) => ("dipstick", g.as_str().to_string(), String::new(), String::new()),
-                UrineMeasurement::Upcr { value, unit } => ("upcr", String::new(), num(value), unit.as_str().to_string()),
+                UrineMeasurement::Dipstick(g) => (
+                    "dipstick",
+                    g.as_str().to_string(),
+                    String::new(),
+                    String::new(),
+                ),
+                UrineMeasurement::Upcr { value, unit } => {
+                    ("upcr", String::new(), num(value), unit.as_str().to_string())
+                }
             };
             vec![
                 format_date(u.taken_on),
@@ -248,7 +289,11 @@ fn labs(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
                 lab.flag.map(|f| f.id().to_string()).unwrap_or_default(),
                 lab.trough.map(|t| t.id().to_string()).unwrap_or_default(),
                 lab.egfr.map(|e| text::round(e, 1)).unwrap_or_default(),
-                lab.alerts.iter().map(|a| a.id()).collect::<Vec<_>>().join(" "),
+                lab.alerts
+                    .iter()
+                    .map(|a| a.id())
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 safe_text(&lab.key),
             ]
         })
@@ -278,14 +323,28 @@ fn blood_pressures(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
     let rows = s
         .blood_pressures
         .iter()
-        .map(|b| vec![format_local(&b.measured_at), num(b.systolic_mmhg), num(b.diastolic_mmhg)])
+        .map(|b| {
+            vec![
+                format_local(&b.measured_at),
+                num(b.systolic_mmhg),
+                num(b.diastolic_mmhg),
+            ]
+        })
         .collect();
     (header, rows)
 }
 
 fn steroid_calendar(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
-    let header: &[&str] =
-        &["date", "medication_id", "drug", "phase", "dose (mg)", "whole tablets", "half tablets", "provisional"];
+    let header: &[&str] = &[
+        "date",
+        "medication_id",
+        "drug",
+        "phase",
+        "dose (mg)",
+        "whole tablets",
+        "half tablets",
+        "provisional",
+    ];
     let rows = s
         .steroid_days
         .iter()
@@ -307,7 +366,12 @@ fn steroid_calendar(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
 }
 
 fn relapses(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
-    let header: &[&str] = &["relapse onset", "relapse confirmed", "remission onset", "status"];
+    let header: &[&str] = &[
+        "relapse onset",
+        "relapse confirmed",
+        "remission onset",
+        "status",
+    ];
     let rows = s
         .relapse
         .episodes
@@ -317,7 +381,12 @@ fn relapses(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
                 format_date(e.onset),
                 format_date(e.confirmed),
                 e.remission_onset.map(format_date).unwrap_or_default(),
-                if e.remission_onset.is_some() { "remission" } else { "relapse" }.to_string(),
+                if e.remission_onset.is_some() {
+                    "remission"
+                } else {
+                    "relapse"
+                }
+                .to_string(),
             ]
         })
         .collect();
@@ -353,8 +422,17 @@ fn adherence(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
             percent(summary.on_time_rate),
         ]
     };
-    let mut rows: Rows =
-        a.medications.iter().map(|m| row(m.medication.to_string(), m.drug.id().to_string(), &m.summary)).collect();
+    let mut rows: Rows = a
+        .medications
+        .iter()
+        .map(|m| {
+            row(
+                m.medication.to_string(),
+                m.drug.id().to_string(),
+                &m.summary,
+            )
+        })
+        .collect();
     rows.push(row("all".to_string(), String::new(), &a.overall));
     (header, rows)
 }

@@ -39,7 +39,10 @@ impl Deidentify {
     /// beyond [`MAX_SHIFT_DAYS`].
     pub fn with_shift(shift_days: i32) -> Result<Deidentify> {
         if shift_days == 0 || shift_days.unsigned_abs() > MAX_SHIFT_DAYS.unsigned_abs() {
-            return Err(Error::invalid("shift_days", "must be between 1 and 3650 days, forward or back"));
+            return Err(Error::invalid(
+                "shift_days",
+                "must be between 1 and 3650 days, forward or back",
+            ));
         }
         Ok(Deidentify { shift_days })
     }
@@ -53,7 +56,11 @@ impl Deidentify {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^= z >> 31;
         let magnitude = MIN_SEEDED_SHIFT_DAYS + (z % 366) as i32;
-        let shift_days = if z & (1 << 63) == 0 { -magnitude } else { magnitude };
+        let shift_days = if z & (1 << 63) == 0 {
+            -magnitude
+        } else {
+            magnitude
+        };
         Deidentify { shift_days }
     }
 
@@ -67,23 +74,32 @@ struct Shifter(Deidentify);
 
 impl Shifter {
     fn date(&self, date: &mut NaiveDate) -> Result<()> {
-        *date = date.checked_add_signed(self.0.delta()).ok_or_else(out_of_range)?;
+        *date = date
+            .checked_add_signed(self.0.delta())
+            .ok_or_else(out_of_range)?;
         Ok(())
     }
 
     fn instant(&self, at: &mut DateTime<FixedOffset>) -> Result<()> {
-        *at = at.checked_add_signed(self.0.delta()).ok_or_else(out_of_range)?;
+        *at = at
+            .checked_add_signed(self.0.delta())
+            .ok_or_else(out_of_range)?;
         Ok(())
     }
 
     fn utc(&self, at: &mut DateTime<Utc>) -> Result<()> {
-        *at = at.checked_add_signed(self.0.delta()).ok_or_else(out_of_range)?;
+        *at = at
+            .checked_add_signed(self.0.delta())
+            .ok_or_else(out_of_range)?;
         Ok(())
     }
 }
 
 fn out_of_range() -> Error {
-    Error::invalid("shift_days", "moves a date of the diary out of the calendar's range")
+    Error::invalid(
+        "shift_days",
+        "moves a date of the diary out of the calendar's range",
+    )
 }
 
 /// De-identifies a snapshot in place (see the module doc). Every field is listed, so a field
@@ -126,7 +142,15 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
     }
     *deidentified = Some(deidentify);
 
-    let PatientView { id: _, name, birth_date, age_years: _, sex: _, time_zone_name, definitions: _ } = patient;
+    let PatientView {
+        id: _,
+        name,
+        birth_date,
+        age_years: _,
+        sex: _,
+        time_zone_name,
+        definitions: _,
+    } = patient;
     *name = None;
     *birth_date = None;
     *time_zone_name = None;
@@ -185,7 +209,9 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
     }
     for alert in alerts.iter_mut() {
         match alert {
-            AlertView::Lab { drawn_on, .. } | AlertView::Level { drawn_on, .. } => shift.date(drawn_on)?,
+            AlertView::Lab { drawn_on, .. } | AlertView::Level { drawn_on, .. } => {
+                shift.date(drawn_on)?
+            }
             AlertView::RecalculateDose { weighed_on, .. } => shift.date(weighed_on)?,
         }
     }
@@ -204,8 +230,12 @@ mod tests {
     #[test]
     fn seeded_shifts_are_stable_large_enough_and_both_ways() {
         assert_eq!(Deidentify::from_seed(7), Deidentify::from_seed(7));
-        let shifts: Vec<i32> = (0..200).map(|s| Deidentify::from_seed(s).shift_days).collect();
-        assert!(shifts.iter().all(|s| (MIN_SEEDED_SHIFT_DAYS..=395).contains(&s.abs())));
+        let shifts: Vec<i32> = (0..200)
+            .map(|s| Deidentify::from_seed(s).shift_days)
+            .collect();
+        assert!(shifts
+            .iter()
+            .all(|s| (MIN_SEEDED_SHIFT_DAYS..=395).contains(&s.abs())));
         assert!(shifts.iter().any(|s| *s < 0) && shifts.iter().any(|s| *s > 0));
     }
 

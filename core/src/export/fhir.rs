@@ -84,7 +84,9 @@ pub fn lab_loinc(kind: LabKind, unit: LabUnit) -> Option<(&'static str, &'static
         (LabKind::Creatinine, LabUnit::MilligramsPerDecilitre) => {
             Some(("2160-0", "Creatinine [Mass/volume] in Serum or Plasma"))
         }
-        (LabKind::Creatinine, LabUnit::MicromolesPerLitre) => Some(("14682-9", "Creatinine [Moles/volume] in Serum or Plasma")),
+        (LabKind::Creatinine, LabUnit::MicromolesPerLitre) => {
+            Some(("14682-9", "Creatinine [Moles/volume] in Serum or Plasma"))
+        }
         (LabKind::Upcr, _) => Some(UPCR_LOINC),
         _ => None,
     }
@@ -118,11 +120,21 @@ struct CodeableConcept<'a> {
 
 impl<'a> CodeableConcept<'a> {
     fn coded(system: &'a str, code: &'a str, display: &'a str) -> Self {
-        CodeableConcept { coding: vec![Coding { system, code, display: Some(display) }], text: None }
+        CodeableConcept {
+            coding: vec![Coding {
+                system,
+                code,
+                display: Some(display),
+            }],
+            text: None,
+        }
     }
 
     fn text(text: impl Into<String>) -> Self {
-        CodeableConcept { coding: Vec::new(), text: Some(text.into()) }
+        CodeableConcept {
+            coding: Vec::new(),
+            text: Some(text.into()),
+        }
     }
 
     fn with_text(mut self, text: impl Into<String>) -> Self {
@@ -141,11 +153,17 @@ struct Reference {
 
 impl Reference {
     fn to(uuid: &str) -> Self {
-        Reference { reference: Some(format!("urn:uuid:{uuid}")), display: None }
+        Reference {
+            reference: Some(format!("urn:uuid:{uuid}")),
+            display: None,
+        }
     }
 
     fn display(text: &str) -> Self {
-        Reference { reference: None, display: Some(text.to_string()) }
+        Reference {
+            reference: None,
+            display: Some(text.to_string()),
+        }
     }
 }
 
@@ -159,7 +177,12 @@ struct Quantity<'a> {
 
 impl<'a> Quantity<'a> {
     fn ucum(value: f64, code: &'a str) -> Self {
-        Quantity { value: crate::numeric::clean(value), unit: code, system: UCUM, code }
+        Quantity {
+            value: crate::numeric::clean(value),
+            unit: code,
+            system: UCUM,
+            code,
+        }
     }
 }
 
@@ -332,13 +355,23 @@ struct ObservationResource<'a> {
 }
 
 impl<'a> ObservationResource<'a> {
-    fn new(id: &'a str, category: &'a str, code: CodeableConcept<'a>, subject: &str, effective: String) -> Self {
+    fn new(
+        id: &'a str,
+        category: &'a str,
+        code: CodeableConcept<'a>,
+        subject: &str,
+        effective: String,
+    ) -> Self {
         ObservationResource {
             resource_type: "Observation",
             id,
             status: "final",
             category: vec![CodeableConcept {
-                coding: vec![Coding { system: OBSERVATION_CATEGORY, code: category, display: None }],
+                coding: vec![Coding {
+                    system: OBSERVATION_CATEGORY,
+                    code: category,
+                    display: None,
+                }],
                 text: None,
             }],
             code,
@@ -382,7 +415,10 @@ pub fn stable_uuid(parts: &[&str]) -> String {
     let hash = |basis: u64| {
         let mut h = basis;
         for (i, part) in parts.iter().enumerate() {
-            for byte in part.bytes().chain(std::iter::once(0xff_u8.wrapping_sub(i as u8))) {
+            for byte in part
+                .bytes()
+                .chain(std::iter::once(0xff_u8.wrapping_sub(i as u8)))
+            {
                 h ^= u64::from(byte);
                 h = h.wrapping_mul(0x0000_0100_0000_01B3);
             }
@@ -413,7 +449,10 @@ struct Ids {
 impl Ids {
     fn new(snapshot: &DiarySnapshot) -> Self {
         let salt = match snapshot.deidentified {
-            Some(d) => format!("nephrodiary/{}/deidentified/{}", snapshot.patient.id, d.shift_days),
+            Some(d) => format!(
+                "nephrodiary/{}/deidentified/{}",
+                snapshot.patient.id, d.shift_days
+            ),
             None => format!("nephrodiary/{}", snapshot.patient.id),
         };
         Ids { salt }
@@ -434,7 +473,12 @@ struct BundleWriter<'w> {
 }
 
 impl<'w> BundleWriter<'w> {
-    fn start(out: &'w mut dyn Write, id: &str, timestamp: &str, meta: Option<&Meta>) -> Result<Self> {
+    fn start(
+        out: &'w mut dyn Write,
+        id: &str,
+        timestamp: &str,
+        meta: Option<&Meta>,
+    ) -> Result<Self> {
         out.write_all(b"{\"resourceType\":\"Bundle\",\"id\":")?;
         serde_json::to_writer(&mut *out, id).map_err(std::io::Error::from)?;
         if let Some(meta) = meta {
@@ -470,7 +514,8 @@ fn time_of_day(t: NaiveTime) -> String {
 }
 
 fn medication_concept(drug: Drug, locale: Locale) -> CodeableConcept<'static> {
-    CodeableConcept::coded(RXNORM, rxnorm(drug), drug.display_name()).with_text(text::drug(drug, locale))
+    CodeableConcept::coded(RXNORM, rxnorm(drug), drug.display_name())
+        .with_text(text::drug(drug, locale))
 }
 
 fn gender(sex: Sex) -> &'static str {
@@ -487,10 +532,15 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
     let ids = Ids::new(s);
     let patient_id = ids.of("Patient", &s.patient.id.to_string());
     let meta = s.deidentified.map(|_| Meta {
-        security: vec![Coding { system: SECURITY_OBSERVATION, code: "PSEUDED", display: Some("pseudonymized") }],
+        security: vec![Coding {
+            system: SECURITY_OBSERVATION,
+            code: "PSEUDED",
+            display: Some("pseudonymized"),
+        }],
     });
     let bundle_id = ids.of("Bundle", &format_utc(&s.generated_at));
-    let mut bundle = BundleWriter::start(out, &bundle_id, &format_utc(&s.generated_at), meta.as_ref())?;
+    let mut bundle =
+        BundleWriter::start(out, &bundle_id, &format_utc(&s.generated_at), meta.as_ref())?;
 
     // What the export contains.
     let manifest = Manifest::of(s);
@@ -503,10 +553,18 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
             status: "current",
             mode: "snapshot",
             title: manifest.title.clone(),
-            code: CodeableConcept::text(tr(l, "NephroDiary export contents", "NephroDiary 导出内容")),
+            code: CodeableConcept::text(tr(
+                l,
+                "NephroDiary export contents",
+                "NephroDiary 导出内容",
+            )),
             subject: Reference::to(&patient_id),
             date: format_utc(&s.generated_at),
-            note: manifest.lines.into_iter().map(|text| Annotation { text }).collect(),
+            note: manifest
+                .lines
+                .into_iter()
+                .map(|text| Annotation { text })
+                .collect(),
         },
     )?;
 
@@ -516,7 +574,12 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
             resource_type: "Patient",
             id: &patient_id,
             active: true,
-            name: s.patient.name.iter().map(|n| HumanName { text: n.clone() }).collect(),
+            name: s
+                .patient
+                .name
+                .iter()
+                .map(|n| HumanName { text: n.clone() })
+                .collect(),
             gender: gender(s.patient.sex),
             birth_date: s.patient.birth_date.map(format_date),
         },
@@ -538,18 +601,32 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
     for m in &s.medications {
         let id = ids.of("MedicationRequest", &m.id.to_string());
         let finished = m.end.is_some_and(|end| end < s.today);
-        let bounds = Period { start: Some(format_date(m.start)), end: m.end.map(format_date) };
+        let bounds = Period {
+            start: Some(format_date(m.start)),
+            end: m.end.map(format_date),
+        };
         let times: Vec<String> = m.times.iter().map(|t| time_of_day(*t)).collect();
         let dosage = match &m.kind {
-            MedicationKind::Regimen { per_dose_mg, units, form, .. } => {
-                let units: Vec<String> =
-                    units.iter().map(|u| format!("{} × {} mg {form}", num(u.count), num(u.strength_mg))).collect();
+            MedicationKind::Regimen {
+                per_dose_mg,
+                units,
+                form,
+                ..
+            } => {
+                let units: Vec<String> = units
+                    .iter()
+                    .map(|u| format!("{} × {} mg {form}", num(u.count), num(u.strength_mg)))
+                    .collect();
                 Dosage {
                     text: Some(format!(
                         "{} mg {} {} ({})",
                         num(*per_dose_mg),
                         tr(l, "per dose at", "每次，服药时间"),
-                        m.times.iter().map(|t| t.format("%H:%M").to_string()).collect::<Vec<_>>().join(", "),
+                        m.times
+                            .iter()
+                            .map(|t| t.format("%H:%M").to_string())
+                            .collect::<Vec<_>>()
+                            .join(", "),
                         units.join(" + ")
                     )),
                     timing: Some(Timing {
@@ -562,7 +639,9 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
                             time_of_day: times,
                         }),
                     }),
-                    dose_and_rate: vec![DoseAndRate { dose_quantity: Quantity::ucum(*per_dose_mg, "mg") }],
+                    dose_and_rate: vec![DoseAndRate {
+                        dose_quantity: Quantity::ucum(*per_dose_mg, "mg"),
+                    }],
                 }
             }
             MedicationKind::Course { .. } => Dosage {
@@ -613,7 +692,11 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
                 status_reason: if taken {
                     Vec::new()
                 } else {
-                    vec![CodeableConcept::text(tr(l, "skipped (logged by the family)", "跳过（家长记录）"))]
+                    vec![CodeableConcept::text(tr(
+                        l,
+                        "skipped (logged by the family)",
+                        "跳过（家长记录）",
+                    ))]
                 },
                 medication_codeable_concept: medication_concept(d.drug, l),
                 subject: Reference::to(&patient_id),
@@ -626,10 +709,17 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
                         d.slot_date,
                         d.slot_time.format("%H:%M")
                     )),
-                    timing: Some(Timing { event: vec![scheduled], repeat: None }),
+                    timing: Some(Timing {
+                        event: vec![scheduled],
+                        repeat: None,
+                    }),
                     dose_and_rate: d
                         .mg
-                        .map(|mg| vec![DoseAndRate { dose_quantity: Quantity::ucum(mg, "mg") }])
+                        .map(|mg| {
+                            vec![DoseAndRate {
+                                dose_quantity: Quantity::ucum(mg, "mg"),
+                            }]
+                        })
                         .unwrap_or_default(),
                 }],
             },
@@ -643,7 +733,11 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
             UrineMeasurement::Dipstick(grade) => {
                 let (snomed, display) = dipstick_snomed(grade);
                 (
-                    CodeableConcept::coded(LOINC, "20454-5", "Protein [Presence] in Urine by Test strip"),
+                    CodeableConcept::coded(
+                        LOINC,
+                        "20454-5",
+                        "Protein [Presence] in Urine by Test strip",
+                    ),
                     None,
                     Some(CodeableConcept::coded(SNOMED, snomed, display).with_text(grade.as_str())),
                 )
@@ -654,7 +748,13 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
                 None,
             ),
         };
-        let mut o = ObservationResource::new(&id, "laboratory", code, &patient_id, format_local(&u.taken_at));
+        let mut o = ObservationResource::new(
+            &id,
+            "laboratory",
+            code,
+            &patient_id,
+            format_local(&u.taken_at),
+        );
         o.value_quantity = value_quantity;
         o.value_codeable_concept = value_codeable_concept;
         o.method = Some(CodeableConcept::text(if u.first_morning {
@@ -667,7 +767,11 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
             tr(l, "level (clinical-rules §5)", "水平"),
             text::level(u.level, l)
         ))];
-        o.note = u.note.iter().map(|text| Annotation { text: text.clone() }).collect();
+        o.note = u
+            .note
+            .iter()
+            .map(|text| Annotation { text: text.clone() })
+            .collect();
         bundle.entry(&id, &o)?;
     }
 
@@ -679,7 +783,13 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
             Some((code, display)) => CodeableConcept::coded(LOINC, code, display).with_text(name),
             None => CodeableConcept::text(name),
         };
-        let mut o = ObservationResource::new(&id, "laboratory", code, &patient_id, format_local(&lab.drawn_at));
+        let mut o = ObservationResource::new(
+            &id,
+            "laboratory",
+            code,
+            &patient_id,
+            format_local(&lab.drawn_at),
+        );
         o.value_quantity = Some(Quantity::ucum(lab.value, lab.unit.id()));
         if let Some(target) = &lab.target {
             o.reference_range = vec![target_range(target, lab.unit, l)];
@@ -692,7 +802,8 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
                 TargetFlag::NotATrough => None,
             };
             o.interpretation = vec![match code {
-                Some((code, display)) => CodeableConcept::coded(INTERPRETATION, code, display).with_text(text::flag(flag, l)),
+                Some((code, display)) => CodeableConcept::coded(INTERPRETATION, code, display)
+                    .with_text(text::flag(flag, l)),
                 None => CodeableConcept::text(text::flag(flag, l)),
             }];
         }
@@ -711,10 +822,17 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
         }
         let mut texts: Vec<String> = notes.into_iter().map(str::to_string).collect();
         for kind in &lab.alerts {
-            texts.push(format!("{}: {}", tr(l, "Safety alert", "安全警示"), text::alert_kind(*kind, l)));
+            texts.push(format!(
+                "{}: {}",
+                tr(l, "Safety alert", "安全警示"),
+                text::alert_kind(*kind, l)
+            ));
         }
         if let Some(egfr) = lab.egfr {
-            texts.push(format!("eGFR (bedside Schwartz): {} mL/min/1.73 m²", text::round(egfr, 1)));
+            texts.push(format!(
+                "eGFR (bedside Schwartz): {} mL/min/1.73 m²",
+                text::round(egfr, 1)
+            ));
         }
         o.note = texts.into_iter().map(|text| Annotation { text }).collect();
         bundle.entry(&id, &o)?;
@@ -723,22 +841,53 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
     // Weight, height and blood pressure.
     for (i, g) in s.growth.iter().enumerate() {
         for (loinc, display, value, unit, label) in [
-            ("29463-7", "Body weight", g.weight_kg, "kg", tr(l, "Weight", "体重")),
-            ("8302-2", "Body height", g.height_cm, "cm", tr(l, "Height", "身高")),
+            (
+                "29463-7",
+                "Body weight",
+                g.weight_kg,
+                "kg",
+                tr(l, "Weight", "体重"),
+            ),
+            (
+                "8302-2",
+                "Body height",
+                g.height_cm,
+                "cm",
+                tr(l, "Height", "身高"),
+            ),
         ] {
             let Some(value) = value else { continue };
             let id = ids.of("Observation/growth", &format!("{}/{i}/{loinc}", g.date));
             let code = CodeableConcept::coded(LOINC, loinc, display).with_text(label);
-            let mut o = ObservationResource::new(&id, "vital-signs", code, &patient_id, format_date(g.date));
+            let mut o = ObservationResource::new(
+                &id,
+                "vital-signs",
+                code,
+                &patient_id,
+                format_date(g.date),
+            );
             o.value_quantity = Some(Quantity::ucum(value, unit));
             bundle.entry(&id, &o)?;
         }
     }
     for (i, bp) in s.blood_pressures.iter().enumerate() {
-        let id = ids.of("Observation/bp", &format!("{}/{i}", format_local(&bp.measured_at)));
-        let code = CodeableConcept::coded(LOINC, "85354-9", "Blood pressure panel with all children optional")
-            .with_text(tr(l, "Blood pressure", "血压"));
-        let mut o = ObservationResource::new(&id, "vital-signs", code, &patient_id, format_local(&bp.measured_at));
+        let id = ids.of(
+            "Observation/bp",
+            &format!("{}/{i}", format_local(&bp.measured_at)),
+        );
+        let code = CodeableConcept::coded(
+            LOINC,
+            "85354-9",
+            "Blood pressure panel with all children optional",
+        )
+        .with_text(tr(l, "Blood pressure", "血压"));
+        let mut o = ObservationResource::new(
+            &id,
+            "vital-signs",
+            code,
+            &patient_id,
+            format_local(&bp.measured_at),
+        );
         o.component = vec![
             Component {
                 code: CodeableConcept::coded(LOINC, "8480-6", "Systolic blood pressure"),
@@ -795,8 +944,16 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
                 resource_type: "Condition",
                 id: &id,
                 clinical_status: CodeableConcept::coded(CONDITION_CLINICAL, status, status_display),
-                verification_status: CodeableConcept::coded(CONDITION_VERIFICATION, "confirmed", "Confirmed"),
-                category: vec![CodeableConcept::coded(CONDITION_CATEGORY, "problem-list-item", "Problem List Item")],
+                verification_status: CodeableConcept::coded(
+                    CONDITION_VERIFICATION,
+                    "confirmed",
+                    "Confirmed",
+                ),
+                category: vec![CodeableConcept::coded(
+                    CONDITION_CATEGORY,
+                    "problem-list-item",
+                    "Problem List Item",
+                )],
                 code: CodeableConcept::coded(SNOMED, NEPHROTIC_SYNDROME, "Nephrotic syndrome")
                     .with_text(tr(l, "Nephrotic syndrome relapse", "肾病综合征复发")),
                 subject: Reference::to(&patient_id),
@@ -813,8 +970,15 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
 fn target_range<'a>(target: &LevelTarget, unit: LabUnit, l: Locale) -> ReferenceRange<'a> {
     let code = unit.id();
     let text = match (target.low, target.high) {
-        (Some(low), Some(high)) => format!("{} {}–{} {code}", tr(l, "target", "目标"), num(low), num(high)),
-        (None, Some(high)) if target.high_inclusive => format!("{} ≤ {} {code}", tr(l, "target", "目标"), num(high)),
+        (Some(low), Some(high)) => format!(
+            "{} {}–{} {code}",
+            tr(l, "target", "目标"),
+            num(low),
+            num(high)
+        ),
+        (None, Some(high)) if target.high_inclusive => {
+            format!("{} ≤ {} {code}", tr(l, "target", "目标"), num(high))
+        }
         (None, Some(high)) => format!("{} < {} {code}", tr(l, "target", "目标"), num(high)),
         (Some(low), None) => format!("{} ≥ {} {code}", tr(l, "target", "目标"), num(low)),
         (None, None) => tr(l, "no target set", "未设目标").to_string(),
@@ -831,7 +995,11 @@ fn target_range<'a>(target: &LevelTarget, unit: LabUnit, l: Locale) -> Reference
 fn course_summary(s: &DiarySnapshot, medication: &MedicationId) -> String {
     let l = s.locale;
     let mut phases: Vec<(u32, NaiveDate, NaiveDate, u32, f64, f64, bool)> = Vec::new();
-    for day in s.steroid_days.iter().filter(|d| &d.medication == medication) {
+    for day in s
+        .steroid_days
+        .iter()
+        .filter(|d| &d.medication == medication)
+    {
         match phases.last_mut() {
             Some(p) if p.0 == day.phase => {
                 p.2 = day.date;
@@ -863,10 +1031,18 @@ fn course_summary(s: &DiarySnapshot, medication: &MedicationId) -> String {
             } else {
                 format!("{}–{} mg", num(low), num(high))
             };
-            let guess = if provisional { tr(l, " (until remission; provisional)", "（至缓解；暂定）") } else { "" };
+            let guess = if provisional {
+                tr(l, " (until remission; provisional)", "（至缓解；暂定）")
+            } else {
+                ""
+            };
             match l {
-                Locale::En => format!("phase {phase}: {first} to {last}, {dosing} dosing days, {mg}{guess}"),
-                Locale::ZhHans => format!("第 {phase} 阶段：{first} 至 {last}，服药 {dosing} 天，{mg}{guess}"),
+                Locale::En => {
+                    format!("phase {phase}: {first} to {last}, {dosing} dosing days, {mg}{guess}")
+                }
+                Locale::ZhHans => {
+                    format!("第 {phase} 阶段：{first} 至 {last}，服药 {dosing} 天，{mg}{guess}")
+                }
             }
         })
         .collect();

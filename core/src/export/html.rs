@@ -28,7 +28,7 @@ use crate::schedule::DayStatus;
 /// Chart width in SVG units (the page scales it).
 const WIDTH: f64 = 960.0;
 /// Left margin for axis labels.
-const LEFT: f64 = 56.0;
+const LEFT: f64 = 80.0;
 /// Right margin.
 const RIGHT: f64 = 12.0;
 /// Alerts listed in the summary (the full list is further down).
@@ -85,7 +85,10 @@ struct TimeAxis {
 
 impl TimeAxis {
     fn new(from: NaiveDate, to: NaiveDate) -> Self {
-        TimeAxis { from, days: ((to - from).num_days() + 1).max(1) as f64 }
+        TimeAxis {
+            from,
+            days: ((to - from).num_days() + 1).max(1) as f64,
+        }
     }
 
     fn x(&self, date: NaiveDate) -> f64 {
@@ -98,7 +101,9 @@ impl TimeAxis {
     }
 
     fn end(&self) -> NaiveDate {
-        self.from.checked_add_days(Days::new(self.days as u64)).unwrap_or(self.from)
+        self.from
+            .checked_add_days(Days::new(self.days as u64))
+            .unwrap_or(self.from)
     }
 
     /// Tick dates and labels: month starts for short periods, quarters or years for longer ones.
@@ -110,13 +115,18 @@ impl TimeAxis {
             _ => 12,
         };
         let mut ticks = Vec::new();
-        let mut date = NaiveDate::from_ymd_opt(self.from.year(), self.from.month(), 1).unwrap_or(self.from);
+        let mut date =
+            NaiveDate::from_ymd_opt(self.from.year(), self.from.month(), 1).unwrap_or(self.from);
         if months_step == 12 {
             date = NaiveDate::from_ymd_opt(self.from.year(), 1, 1).unwrap_or(self.from);
         }
         while date < self.end() && ticks.len() < 200 {
             if date >= self.from {
-                let label = if months_step == 12 { format!("{}", date.year()) } else { date.format("%Y-%m").to_string() };
+                let label = if months_step == 12 {
+                    format!("{}", date.year())
+                } else {
+                    date.format("%Y-%m").to_string()
+                };
                 ticks.push((date, label));
             }
             date = crate::dates::add_months(date, months_step);
@@ -134,7 +144,11 @@ impl TimeAxis {
                 bottom + 12.0
             );
         }
-        let _ = write!(svg, r#"<line class="axis" x1="{LEFT}" y1="{bottom}" x2="{}" y2="{bottom}"/>"#, WIDTH - RIGHT);
+        let _ = write!(
+            svg,
+            r#"<line class="axis" x1="{LEFT}" y1="{bottom}" x2="{}" y2="{bottom}"/>"#,
+            WIDTH - RIGHT
+        );
     }
 }
 
@@ -165,7 +179,13 @@ impl ValueAxis {
                 round(value, 1)
             );
         }
-        let _ = write!(svg, r#"<text x="4" y="{:.1}">{}</text>"#, self.top - 4.0, esc(unit));
+        let _ = write!(
+            svg,
+            r#"<text x="{}" y="{:.1}">{}</text>"#,
+            LEFT + 4.0,
+            self.top - 4.0,
+            esc(unit)
+        );
     }
 }
 
@@ -175,14 +195,22 @@ fn nice_ceiling(value: f64) -> f64 {
         return 1.0;
     }
     let power = 10f64.powf(value.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * power).find(|v| *v >= value).unwrap_or(10.0 * power)
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * power)
+        .find(|v| *v >= value)
+        .unwrap_or(10.0 * power)
 }
 
 /// Writes the report.
 pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
     let l = s.locale;
     let mut h = String::with_capacity(64 * 1024 + s.adherence.calendar.len() * 64);
-    let title = tr(l, "NephroDiary — report for the care team", "NephroDiary — 医疗团队报告");
+    let title = tr(
+        l,
+        "NephroDiary — report for the care team",
+        "NephroDiary — 医疗团队报告",
+    );
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -212,14 +240,21 @@ fn header(h: &mut String, s: &DiarySnapshot, title: &str) {
         Some(name) => esc(name),
         None => esc(tr(l, "De-identified patient", "已去标识化的患者")),
     };
-    let mut facts = vec![format!("{} {}", p.age_years, tr(l, "years", "岁")), text::sex(p.sex, l).to_string()];
+    let mut facts = vec![
+        format!("{} {}", p.age_years, tr(l, "years", "岁")),
+        text::sex(p.sex, l).to_string(),
+    ];
     if let Some(birth) = p.birth_date {
         facts.push(format!("{} {birth}", tr(l, "born", "出生于")));
     }
     if let Some(zone) = &p.time_zone_name {
         facts.push(esc(zone));
     }
-    facts.push(format!("{} {}", tr(l, "relapse definitions", "复发定义"), p.definitions.id()));
+    facts.push(format!(
+        "{} {}",
+        tr(l, "relapse definitions", "复发定义"),
+        p.definitions.id()
+    ));
     let _ = write!(
         h,
         "<header>\n<h1 data-testid=\"report-title\">{}</h1>\n<p class=\"meta\" data-testid=\"patient\"><strong>{who}</strong> · {}</p>\n\
@@ -236,10 +271,18 @@ fn header(h: &mut String, s: &DiarySnapshot, title: &str) {
     );
 }
 
-fn card(h: &mut String, testid: &str, label: &str, value: &str, data_value: &str, class: &str, sub: &str) {
-    let _ = write!(
+fn card(
+    h: &mut String,
+    testid: &str,
+    label: &str,
+    value: &str,
+    data_value: &str,
+    class: &str,
+    sub: &str,
+) {
+    let _ = writeln!(
         h,
-        "<div class=\"card\"><div class=\"k\">{}</div><div class=\"v {class}\" data-testid=\"{testid}\" data-value=\"{}\">{value}</div>{sub}</div>\n",
+        "<div class=\"card\"><div class=\"k\">{}</div><div class=\"v {class}\" data-testid=\"{testid}\" data-value=\"{}\">{value}</div>{sub}</div>",
         esc(label),
         esc(data_value)
     );
@@ -252,7 +295,11 @@ fn latest_level(s: &DiarySnapshot, kind: LabKind) -> Option<&LabView> {
 fn summary(h: &mut String, s: &DiarySnapshot) {
     let l = s.locale;
     let r = &s.relapse;
-    let _ = write!(h, "<section data-testid=\"summary\">\n<h2>{}</h2>\n<div class=\"summary\">\n", tr(l, "Summary", "概览"));
+    let _ = write!(
+        h,
+        "<section data-testid=\"summary\">\n<h2>{}</h2>\n<div class=\"summary\">\n",
+        tr(l, "Summary", "概览")
+    );
     card(
         h,
         "current-state",
@@ -262,12 +309,18 @@ fn summary(h: &mut String, s: &DiarySnapshot) {
         &format!("state-{}", r.state.id()),
         &format!("<div class=\"s\">{} {}</div>", tr(l, "as of", "截至"), s.to),
     );
-    let yes_no = |b: bool| if b { tr(l, "yes", "是") } else { tr(l, "no", "否") };
-    let _ = write!(
+    let yes_no = |b: bool| {
+        if b {
+            tr(l, "yes", "是")
+        } else {
+            tr(l, "no", "否")
+        }
+    };
+    let _ = writeln!(
         h,
         "<div class=\"card\" data-testid=\"flags\"><div class=\"k\">{}</div>\
          <div>{}: <strong class=\"{}\" data-testid=\"flag-frequently-relapsing\" data-value=\"{}\">{}</strong></div>\
-         <div>{}: <strong class=\"{}\" data-testid=\"flag-steroid-dependent\" data-value=\"{}\">{}</strong></div></div>\n",
+         <div>{}: <strong class=\"{}\" data-testid=\"flag-steroid-dependent\" data-value=\"{}\">{}</strong></div></div>",
         tr(l, "Flags", "标记"),
         tr(l, "Frequently relapsing", "频繁复发"),
         if r.frequently_relapsing { "yes" } else { "" },
@@ -278,7 +331,10 @@ fn summary(h: &mut String, s: &DiarySnapshot) {
         r.steroid_dependent,
         yes_no(r.steroid_dependent),
     );
-    let rate = r.relapse_rate_per_year.map_or_else(|| "–".to_string(), |v| format!("{} / {}", round(v, 2), tr(l, "year", "年")));
+    let rate = r.relapse_rate_per_year.map_or_else(
+        || "–".to_string(),
+        |v| format!("{} / {}", round(v, 2), tr(l, "year", "年")),
+    );
     card(
         h,
         "relapse-rate",
@@ -301,11 +357,17 @@ fn summary(h: &mut String, s: &DiarySnapshot) {
             format!(
                 "{} mg/kg{} · {}",
                 round(e.mg_per_kg, 1),
-                e.mg_per_m2.map(|m| format!(" · {} mg/m²", round(m, 0))).unwrap_or_default(),
+                e.mg_per_m2
+                    .map(|m| format!(" · {} mg/m²", round(m, 0)))
+                    .unwrap_or_default(),
                 tr(l, "by the taper calendar", "按减量日历")
             ),
         ),
-        None => ("–".to_string(), String::new(), tr(l, "no steroid course in the period", "本期无激素疗程").to_string()),
+        None => (
+            "–".to_string(),
+            String::new(),
+            tr(l, "no steroid course in the period", "本期无激素疗程").to_string(),
+        ),
     };
     card(
         h,
@@ -338,20 +400,31 @@ fn summary(h: &mut String, s: &DiarySnapshot) {
         "adherence-overall",
         tr(l, "Doses taken", "服药率"),
         &percent(a.overall.taken_rate),
-        &a.overall.taken_rate.map(|v| v.to_string()).unwrap_or_default(),
+        &a.overall
+            .taken_rate
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
         "",
         &format!(
-            "<div class=\"s\">{} {} / {} · {} {}</div>{per_med}",
+            "<div class=\"s\">{} / {} {} · {} {}</div>{per_med}",
             a.overall.taken,
             a.overall.scheduled,
-            tr(l, "scheduled", "计划"),
+            tr(l, "scheduled doses taken", "次计划服药已服"),
             tr(l, "on time", "准时"),
             percent(a.overall.on_time_rate)
         ),
     );
     for (testid, kind, label) in [
-        ("latest-trough", LabKind::TacrolimusTrough, tr(l, "Latest tacrolimus trough", "最近他克莫司谷浓度")),
-        ("latest-mpa-auc", LabKind::MpaAuc, tr(l, "Latest MPA-AUC", "最近 MPA-AUC")),
+        (
+            "latest-trough",
+            LabKind::TacrolimusTrough,
+            tr(l, "Latest tacrolimus trough", "最近他克莫司谷浓度"),
+        ),
+        (
+            "latest-mpa-auc",
+            LabKind::MpaAuc,
+            tr(l, "Latest MPA-AUC", "最近 MPA-AUC"),
+        ),
     ] {
         let (value, data, sub) = match latest_level(s, kind) {
             Some(lab) => (
@@ -378,14 +451,22 @@ fn summary(h: &mut String, s: &DiarySnapshot) {
         let _ = write!(h, "<li>{}</li>", esc(&text::alert_line(alert, l)));
     }
     if s.alerts.len() > SUMMARY_ALERTS {
-        let _ = write!(h, "<li>… {}</li>", tr(l, "see the full list below", "完整列表见下文"));
+        let _ = write!(
+            h,
+            "<li>… {}</li>",
+            tr(l, "see the full list below", "完整列表见下文")
+        );
     }
     h.push_str("</ul></div>\n</div>\n</section>\n");
 }
 
 fn manifest(h: &mut String, s: &DiarySnapshot) {
     let m = Manifest::of(s);
-    let _ = write!(h, "<section data-testid=\"manifest\">\n<h2>{}</h2>\n<ul>", esc(&m.title));
+    let _ = write!(
+        h,
+        "<section data-testid=\"manifest\">\n<h2>{}</h2>\n<ul>",
+        esc(&m.title)
+    );
     for line in &m.lines {
         let _ = write!(h, "<li>{}</li>", esc(line));
     }
@@ -408,7 +489,11 @@ fn proteinuria_chart(h: &mut String, s: &DiarySnapshot) {
     let (lanes_top, lane_height) = (14.0, 26.0);
     let (steroid_top, steroid_bottom) = (134.0, 240.0);
     let height = steroid_bottom + 22.0;
-    let days: Vec<&_> = s.day_levels.iter().filter(|d| (s.from..=s.to).contains(&d.date)).collect();
+    let days: Vec<&_> = s
+        .day_levels
+        .iter()
+        .filter(|d| (s.from..=s.to).contains(&d.date))
+        .collect();
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -429,15 +514,30 @@ fn proteinuria_chart(h: &mut String, s: &DiarySnapshot) {
             steroid_bottom - 4.0
         );
     }
-    for (i, level) in [ProteinLevel::Nephrotic, ProteinLevel::Proteinuria, ProteinLevel::Remission].into_iter().enumerate() {
+    for (i, level) in [
+        ProteinLevel::Nephrotic,
+        ProteinLevel::Proteinuria,
+        ProteinLevel::Remission,
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let y = lanes_top + i as f64 * (lane_height + 4.0);
-        let _ = write!(svg, r#"<text x="{}" y="{:.1}" text-anchor="end">{}</text>"#, LEFT - 4.0, y + 16.0, esc(text::level(level, l)));
+        let _ = write!(
+            svg,
+            r#"<text x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
+            LEFT - 4.0,
+            y + 16.0,
+            esc(text::level(level, l))
+        );
     }
     // Runs of consecutive days at one level become one rectangle.
     let mut runs: Vec<(NaiveDate, NaiveDate, ProteinLevel)> = Vec::new();
     for day in &days {
         match runs.last_mut() {
-            Some(run) if run.2 == day.level && run.1.succ_opt() == Some(day.date) => run.1 = day.date,
+            Some(run) if run.2 == day.level && run.1.succ_opt() == Some(day.date) => {
+                run.1 = day.date
+            }
             _ => runs.push((day.date, day.date, day.level)),
         }
     }
@@ -458,11 +558,20 @@ fn proteinuria_chart(h: &mut String, s: &DiarySnapshot) {
     }
     // Steroid mg per day, all courses summed.
     let mut per_day: BTreeMap<NaiveDate, f64> = BTreeMap::new();
-    for day in s.steroid_days.iter().filter(|d| (s.from..=s.to).contains(&d.date)) {
+    for day in s
+        .steroid_days
+        .iter()
+        .filter(|d| (s.from..=s.to).contains(&d.date))
+    {
         *per_day.entry(day.date).or_default() += day.mg;
     }
     let max_mg = per_day.values().copied().fold(0.0, f64::max);
-    let values = ValueAxis { low: 0.0, high: nice_ceiling(max_mg.max(5.0)), top: steroid_top, bottom: steroid_bottom };
+    let values = ValueAxis {
+        low: 0.0,
+        high: nice_ceiling(max_mg.max(5.0)),
+        top: steroid_top,
+        bottom: steroid_bottom,
+    };
     values.draw(&mut svg, tr(l, "steroid mg/day", "激素 mg/天"));
     if per_day.is_empty() {
         let _ = write!(
@@ -479,7 +588,12 @@ fn proteinuria_chart(h: &mut String, s: &DiarySnapshot) {
             let contiguous = previous.is_some_and(|(p, _)| p.succ_opt() == Some(*date));
             if !contiguous {
                 if let Some((p, _)) = previous {
-                    let _ = write!(path, "L{:.2} {:.1}", axis.x(p) + axis.day_width(), steroid_bottom);
+                    let _ = write!(
+                        path,
+                        "L{:.2} {:.1}",
+                        axis.x(p) + axis.day_width(),
+                        steroid_bottom
+                    );
                 }
                 let _ = write!(path, "M{:.2} {:.1}", axis.x(*date), steroid_bottom);
             }
@@ -491,9 +605,17 @@ fn proteinuria_chart(h: &mut String, s: &DiarySnapshot) {
             previous = Some((*date, *mg));
         }
         if let Some((p, _)) = previous {
-            let _ = write!(path, "L{:.2} {:.1}Z", axis.x(p) + axis.day_width(), steroid_bottom);
+            let _ = write!(
+                path,
+                "L{:.2} {:.1}Z",
+                axis.x(p) + axis.day_width(),
+                steroid_bottom
+            );
         }
-        let _ = write!(svg, r#"<path class="steroid" data-testid="steroid-curve" d="{path}"/>"#);
+        let _ = write!(
+            svg,
+            r#"<path class="steroid" data-testid="steroid-curve" d="{path}"/>"#
+        );
     }
     axis.draw(&mut svg, lanes_top, steroid_bottom);
     svg.push_str("</svg>");
@@ -538,16 +660,26 @@ fn adherence_calendars(h: &mut String, s: &DiarySnapshot) {
         tr(l, "no dose scheduled", "无计划服药"),
     );
     if a.medications.is_empty() {
-        let _ = write!(h, "<p class=\"empty\">{}</p>", tr(l, "No medication in the period.", "本期无用药。"));
+        let _ = write!(
+            h,
+            "<p class=\"empty\">{}</p>",
+            tr(l, "No medication in the period.", "本期无用药。")
+        );
     }
-    let names: HashMap<&MedicationId, String> = s.medications.iter().map(|m| (&m.id, text::medication(m, l))).collect();
+    let names: HashMap<&MedicationId, String> = s
+        .medications
+        .iter()
+        .map(|m| (&m.id, text::medication(m, l)))
+        .collect();
     let (cell, gap, label_width) = (11.0, 2.0, 60.0);
     for m in &a.medications {
         let id = m.medication.to_string();
         let mut rows: BTreeMap<(i32, u32), Vec<(u32, DayStatus)>> = BTreeMap::new();
         for day in &a.calendar {
             if let Some(entry) = day.medications.iter().find(|e| e.medication_id == id) {
-                rows.entry((day.date.year(), day.date.month())).or_default().push((day.date.day(), entry.status));
+                rows.entry((day.date.year(), day.date.month()))
+                    .or_default()
+                    .push((day.date.day(), entry.status));
             }
         }
         let height = rows.len() as f64 * (cell + gap) + 16.0;
@@ -579,7 +711,11 @@ fn adherence_calendars(h: &mut String, s: &DiarySnapshot) {
         }
         for (row, ((year, month), days)) in rows.iter().enumerate() {
             let y = 14.0 + row as f64 * (cell + gap);
-            let _ = write!(h, r#"<text x="0" y="{:.1}">{year}-{month:02}</text>"#, y + cell - 2.0);
+            let _ = write!(
+                h,
+                r#"<text x="0" y="{:.1}">{year}-{month:02}</text>"#,
+                y + cell - 2.0
+            );
             for (day, status) in days {
                 let _ = write!(
                     h,
@@ -595,13 +731,31 @@ fn adherence_calendars(h: &mut String, s: &DiarySnapshot) {
 }
 
 /// A drug-level chart: every result of `kind` over the period against its target band.
-fn level_chart(h: &mut String, s: &DiarySnapshot, kind: LabKind, testid: &str, target: LevelTarget, unit: &str, title: &str) {
+fn level_chart(
+    h: &mut String,
+    s: &DiarySnapshot,
+    kind: LabKind,
+    testid: &str,
+    target: LevelTarget,
+    unit: &str,
+    title: &str,
+) {
     let l = s.locale;
     let axis = TimeAxis::new(s.from, s.to);
     let points: Vec<&LabView> = s.labs.iter().filter(|lab| lab.kind == kind).collect();
     let (top, bottom) = (14.0, 150.0);
-    let max_value = points.iter().map(|p| p.value).chain(target.high).chain(target.low).fold(0.0, f64::max);
-    let values = ValueAxis { low: 0.0, high: nice_ceiling(max_value * 1.1), top, bottom };
+    let max_value = points
+        .iter()
+        .map(|p| p.value)
+        .chain(target.high)
+        .chain(target.low)
+        .fold(0.0, f64::max);
+    let values = ValueAxis {
+        low: 0.0,
+        high: nice_ceiling(max_value * 1.1),
+        top,
+        bottom,
+    };
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -664,7 +818,11 @@ fn level_chart(h: &mut String, s: &DiarySnapshot, kind: LabKind, testid: &str, t
 
 fn level_charts(h: &mut String, s: &DiarySnapshot) {
     let l = s.locale;
-    let _ = write!(h, "<section>\n<h2>{}</h2>\n", tr(l, "Drug levels against their targets", "药物浓度与目标范围"));
+    let _ = write!(
+        h,
+        "<section>\n<h2>{}</h2>\n",
+        tr(l, "Drug levels against their targets", "药物浓度与目标范围")
+    );
     level_chart(
         h,
         s,
@@ -674,7 +832,15 @@ fn level_charts(h: &mut String, s: &DiarySnapshot) {
         "ng/mL",
         tr(l, "Tacrolimus trough", "他克莫司谷浓度"),
     );
-    level_chart(h, s, LabKind::MpaAuc, "chart-mpa-auc", s.targets.mpa_auc, "µg·h/mL", tr(l, "MPA-AUC", "MPA-AUC"));
+    level_chart(
+        h,
+        s,
+        LabKind::MpaAuc,
+        "chart-mpa-auc",
+        s.targets.mpa_auc,
+        "µg·h/mL",
+        tr(l, "MPA-AUC", "MPA-AUC"),
+    );
     let _ = write!(
         h,
         "<p class=\"s\">{}</p>\n</section>\n",
@@ -687,14 +853,30 @@ fn level_charts(h: &mut String, s: &DiarySnapshot) {
 }
 
 /// A line chart of one body measure over the period.
-fn series_chart(h: &mut String, s: &DiarySnapshot, testid: &str, title: &str, unit: &str, points: &[(NaiveDate, f64)]) {
+fn series_chart(
+    h: &mut String,
+    s: &DiarySnapshot,
+    testid: &str,
+    title: &str,
+    unit: &str,
+    points: &[(NaiveDate, f64)],
+) {
     let l = s.locale;
     let axis = TimeAxis::new(s.from, s.to);
     let (top, bottom) = (14.0, 110.0);
     let low = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
     let high = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-    let (low, high) = if points.is_empty() { (0.0, 1.0) } else { ((low * 0.95).floor(), (high * 1.05).ceil().max(low + 1.0)) };
-    let values = ValueAxis { low, high, top, bottom };
+    let (low, high) = if points.is_empty() {
+        (0.0, 1.0)
+    } else {
+        ((low * 0.95).floor(), (high * 1.05).ceil().max(low + 1.0))
+    };
+    let values = ValueAxis {
+        low,
+        high,
+        top,
+        bottom,
+    };
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -714,9 +896,21 @@ fn series_chart(h: &mut String, s: &DiarySnapshot, testid: &str, title: &str, un
             esc(tr(l, "No measurement in the period", "本期无测量"))
         );
     } else {
-        let path: Vec<String> =
-            points.iter().map(|(d, v)| format!("{:.1},{:.1}", axis.x(*d) + axis.day_width() / 2.0, values.y(*v))).collect();
-        let _ = write!(svg, r#"<polyline class="line" points="{}"/>"#, path.join(" "));
+        let path: Vec<String> = points
+            .iter()
+            .map(|(d, v)| {
+                format!(
+                    "{:.1},{:.1}",
+                    axis.x(*d) + axis.day_width() / 2.0,
+                    values.y(*v)
+                )
+            })
+            .collect();
+        let _ = write!(
+            svg,
+            r#"<polyline class="line" points="{}"/>"#,
+            path.join(" ")
+        );
         for (d, v) in points {
             let _ = write!(
                 svg,
@@ -734,10 +928,32 @@ fn series_chart(h: &mut String, s: &DiarySnapshot, testid: &str, title: &str, un
 fn growth_charts(h: &mut String, s: &DiarySnapshot) {
     let l = s.locale;
     let _ = write!(h, "<section>\n<h2>{}</h2>\n", tr(l, "Growth", "生长"));
-    let weights: Vec<(NaiveDate, f64)> = s.growth.iter().filter_map(|g| g.weight_kg.map(|w| (g.date, w))).collect();
-    let heights: Vec<(NaiveDate, f64)> = s.growth.iter().filter_map(|g| g.height_cm.map(|c| (g.date, c))).collect();
-    series_chart(h, s, "chart-weight", tr(l, "Weight", "体重"), "kg", &weights);
-    series_chart(h, s, "chart-height", tr(l, "Height", "身高"), "cm", &heights);
+    let weights: Vec<(NaiveDate, f64)> = s
+        .growth
+        .iter()
+        .filter_map(|g| g.weight_kg.map(|w| (g.date, w)))
+        .collect();
+    let heights: Vec<(NaiveDate, f64)> = s
+        .growth
+        .iter()
+        .filter_map(|g| g.height_cm.map(|c| (g.date, c)))
+        .collect();
+    series_chart(
+        h,
+        s,
+        "chart-weight",
+        tr(l, "Weight", "体重"),
+        "kg",
+        &weights,
+    );
+    series_chart(
+        h,
+        s,
+        "chart-height",
+        tr(l, "Height", "身高"),
+        "cm",
+        &heights,
+    );
     if !s.blood_pressures.is_empty() {
         let _ = write!(
             h,
@@ -775,7 +991,12 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
     );
     for m in &s.medications {
         let dose = match &m.kind {
-            MedicationKind::Regimen { per_dose_mg, mg_per_kg_per_day, weight_kg, .. } => format!(
+            MedicationKind::Regimen {
+                per_dose_mg,
+                mg_per_kg_per_day,
+                weight_kg,
+                ..
+            } => format!(
                 "{} mg {} ({} mg/kg/{} · {} kg)",
                 num(*per_dose_mg),
                 tr(l, "per dose", "每次"),
@@ -783,16 +1004,31 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
                 tr(l, "day", "天"),
                 num(*weight_kg)
             ),
-            MedicationKind::Course { total_mg, provisional, template, .. } => format!(
+            MedicationKind::Course {
+                total_mg,
+                provisional,
+                template,
+                ..
+            } => format!(
                 "{}{} · {} {} mg{}",
                 tr(l, "taper calendar", "减量日历"),
-                template.map(|t| format!(" ({})", t.id())).unwrap_or_default(),
+                template
+                    .map(|t| format!(" ({})", t.id()))
+                    .unwrap_or_default(),
                 tr(l, "total", "合计"),
                 round(*total_mg, 1),
-                if *provisional { tr(l, " (until remission, provisional)", "（至缓解，暂定）") } else { "" }
+                if *provisional {
+                    tr(l, " (until remission, provisional)", "（至缓解，暂定）")
+                } else {
+                    ""
+                }
             ),
         };
-        let times: Vec<String> = m.times.iter().map(|t| t.format("%H:%M").to_string()).collect();
+        let times: Vec<String> = m
+            .times
+            .iter()
+            .map(|t| t.format("%H:%M").to_string())
+            .collect();
         let _ = write!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -819,7 +1055,9 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
             "<tr data-testid=\"relapse-row\"><td>{}</td><td>{}</td><td>{}</td></tr>",
             e.onset,
             e.confirmed,
-            e.remission_onset.map(|d| d.to_string()).unwrap_or_else(|| tr(l, "not yet", "尚未缓解").to_string())
+            e.remission_onset
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| tr(l, "not yet", "尚未缓解").to_string())
         );
     }
     h.push_str("</table>\n");
@@ -834,7 +1072,11 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
         let _ = write!(h, "<tr><td>{}</td></tr>", esc(&text::alert_line(alert, l)));
     }
     if s.alerts.is_empty() {
-        let _ = write!(h, "<tr><td class=\"empty\">{}</td></tr>", tr(l, "None in the period.", "本期无。"));
+        let _ = write!(
+            h,
+            "<tr><td class=\"empty\">{}</td></tr>",
+            tr(l, "None in the period.", "本期无。")
+        );
     }
     h.push_str("</table>\n");
 
@@ -849,7 +1091,11 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
         tr(l, "Notes", "备注"),
     );
     for lab in &s.labs {
-        let mut notes: Vec<String> = lab.alerts.iter().map(|a| text::alert_kind(*a, l).to_string()).collect();
+        let mut notes: Vec<String> = lab
+            .alerts
+            .iter()
+            .map(|a| text::alert_kind(*a, l).to_string())
+            .collect();
         if let Some(egfr) = lab.egfr {
             notes.push(format!("eGFR {}", round(egfr, 0)));
         }
@@ -865,7 +1111,11 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
         );
     }
     if s.labs.is_empty() {
-        let _ = write!(h, "<tr><td colspan=\"5\" class=\"empty\">{}</td></tr>", tr(l, "None in the period.", "本期无。"));
+        let _ = write!(
+            h,
+            "<tr><td colspan=\"5\" class=\"empty\">{}</td></tr>",
+            tr(l, "None in the period.", "本期无。")
+        );
     }
     h.push_str("</table>\n</section>\n");
 }
@@ -876,7 +1126,10 @@ mod tests {
 
     #[test]
     fn text_is_escaped() {
-        assert_eq!(esc("<b>\"Tom\" & 'Jerry'</b>"), "&lt;b&gt;&quot;Tom&quot; &amp; &#39;Jerry&#39;&lt;/b&gt;");
+        assert_eq!(
+            esc("<b>\"Tom\" & 'Jerry'</b>"),
+            "&lt;b&gt;&quot;Tom&quot; &amp; &#39;Jerry&#39;&lt;/b&gt;"
+        );
     }
 
     #[test]

@@ -132,7 +132,10 @@ fn utc_stamp(at: &DateTime<Utc>) -> String {
 }
 
 fn uid(medication: &MedicationId, date: NaiveDate, time: NaiveTime) -> String {
-    format!("{}@{UID_DOMAIN}", reminder_id(&medication.to_string(), date, time))
+    format!(
+        "{}@{UID_DOMAIN}",
+        reminder_id(&medication.to_string(), date, time)
+    )
 }
 
 /// Writes the dosing schedule as an iCalendar file.
@@ -154,20 +157,31 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            end.is_none_or(|end| start <= end).then_some((m, start, end))
+            end.is_none_or(|end| start <= end)
+                .then_some((m, start, end))
         })
         .collect();
-    let steroid: Vec<&SteroidSlotView> = s.steroid_slots.iter().filter(|slot| in_window(slot.date)).collect();
+    let steroid: Vec<&SteroidSlotView> = s
+        .steroid_slots
+        .iter()
+        .filter(|slot| in_window(slot.date))
+        .collect();
     let stamp = utc_stamp(&s.generated_at);
 
     let mut lines = Lines { out };
     lines.put("BEGIN:VCALENDAR")?;
     lines.put("VERSION:2.0")?;
-    lines.put(&format!("PRODID:-//NephroDiary//NephroDiary {}//EN", env!("CARGO_PKG_VERSION")))?;
+    lines.put(&format!(
+        "PRODID:-//NephroDiary//NephroDiary {}//EN",
+        env!("CARGO_PKG_VERSION")
+    ))?;
     lines.put("CALSCALE:GREGORIAN")?;
     lines.put("METHOD:PUBLISH")?;
     let title = match &s.patient.name {
-        Some(name) => format!("NephroDiary — {name}: {}", tr(l, "dosing schedule", "服药时间表")),
+        Some(name) => format!(
+            "NephroDiary — {name}: {}",
+            tr(l, "dosing schedule", "服药时间表")
+        ),
         None => format!("NephroDiary — {}", tr(l, "dosing schedule", "服药时间表")),
     };
     lines.text("NAME", &title)?;
@@ -177,7 +191,11 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
     lines.text("X-WR-CALDESC", &description)?;
     if let Zone::Named(tz) = zone {
         lines.put(&format!("X-WR-TIMEZONE:{}", tz.name()))?;
-        let first = series.iter().map(|(_, start, _)| *start).chain(steroid.iter().map(|slot| slot.date)).min();
+        let first = series
+            .iter()
+            .map(|(_, start, _)| *start)
+            .chain(steroid.iter().map(|slot| slot.date))
+            .min();
         let last_explicit = series
             .iter()
             .filter_map(|(_, _, end)| *end)
@@ -185,15 +203,32 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
             .chain(s.schedule_to)
             .max();
         let first = first.unwrap_or(from);
-        let last = last_explicit.unwrap_or(first).max(add_years(first, ZONE_YEARS_AHEAD));
+        let last = last_explicit
+            .unwrap_or(first)
+            .max(add_years(first, ZONE_YEARS_AHEAD));
         write_vtimezone(&mut lines, tz, first, last)?;
     }
 
     for (m, start, end) in &series {
-        let MedicationKind::Regimen { per_dose_mg, units, form, .. } = &m.kind else { continue };
+        let MedicationKind::Regimen {
+            per_dose_mg,
+            units,
+            form,
+            ..
+        } = &m.kind
+        else {
+            continue;
+        };
         let label = medication_label(m.drug, Some(*per_dose_mg), l);
-        let units: Vec<String> = units.iter().map(|u| format!("{} × {} mg {form}", num(u.count), num(u.strength_mg))).collect();
-        let times: Vec<String> = m.times.iter().map(|t| t.format("%H:%M").to_string()).collect();
+        let units: Vec<String> = units
+            .iter()
+            .map(|u| format!("{} × {} mg {form}", num(u.count), num(u.strength_mg)))
+            .collect();
+        let times: Vec<String> = m
+            .times
+            .iter()
+            .map(|t| t.format("%H:%M").to_string())
+            .collect();
         let body = format!(
             "{}\n{}: {}\n{}",
             units.join(" + "),
@@ -208,7 +243,10 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
             lines.put(&zone.start(*start, *time))?;
             lines.put("DURATION:PT15M")?;
             match end {
-                Some(end) => lines.put(&format!("RRULE:FREQ=DAILY;UNTIL={}", zone.until(*end, *time)))?,
+                Some(end) => lines.put(&format!(
+                    "RRULE:FREQ=DAILY;UNTIL={}",
+                    zone.until(*end, *time)
+                ))?,
                 None => lines.put("RRULE:FREQ=DAILY")?,
             }
             event_texts(&mut lines, &label, &body, l)?;
@@ -261,7 +299,9 @@ fn event_texts(lines: &mut Lines, summary: &str, description: &str, l: Locale) -
 }
 
 fn tablets_text(whole: u64, halves: u64, tablet_mg: Option<f64>, l: Locale) -> String {
-    let strength = tablet_mg.map(|mg| format!(" × {} mg", num(mg))).unwrap_or_default();
+    let strength = tablet_mg
+        .map(|mg| format!(" × {} mg", num(mg)))
+        .unwrap_or_default();
     match (l, halves) {
         (Locale::En, 0) => format!("{whole} tablet(s){strength}"),
         (Locale::En, _) => format!("{whole} tablet(s) and a half{strength}"),
@@ -342,7 +382,13 @@ fn transitions(tz: Tz, first: NaiveDate, last: NaiveDate) -> Vec<Transition> {
                 }
             }
             let (to, dst, name) = offset_at(tz, high);
-            found.push(Transition { at: high, from: current, to, dst, name });
+            found.push(Transition {
+                at: high,
+                from: current,
+                to,
+                dst,
+                name,
+            });
             current = offset;
         }
         day = next;
@@ -369,7 +415,13 @@ fn write_vtimezone(lines: &mut Lines, tz: Tz, first: NaiveDate, last: NaiveDate)
     let (offset, dst, name) = offset_at(tz, start);
     lines.put("BEGIN:VTIMEZONE")?;
     lines.put(&format!("TZID:{}", tz.name()))?;
-    let observance = |lines: &mut Lines, dst: bool, local: NaiveDateTime, from: i32, to: i32, name: Option<&str>| -> Result<()> {
+    let observance = |lines: &mut Lines,
+                      dst: bool,
+                      local: NaiveDateTime,
+                      from: i32,
+                      to: i32,
+                      name: Option<&str>|
+     -> Result<()> {
         let kind = if dst { "DAYLIGHT" } else { "STANDARD" };
         lines.put(&format!("BEGIN:{kind}"))?;
         lines.put(&format!("DTSTART:{}", local_stamp(local)))?;
@@ -381,7 +433,14 @@ fn write_vtimezone(lines: &mut Lines, tz: Tz, first: NaiveDate, last: NaiveDate)
         lines.put(&format!("END:{kind}"))?;
         Ok(())
     };
-    observance(lines, dst, first.and_time(NaiveTime::MIN), offset, offset, name.as_deref())?;
+    observance(
+        lines,
+        dst,
+        first.and_time(NaiveTime::MIN),
+        offset,
+        offset,
+        name.as_deref(),
+    )?;
     for t in transitions(tz, first, last) {
         // DTSTART is the local time of the change read in the offset before it.
         let local = t.at.naive_utc() + chrono::TimeDelta::seconds(i64::from(t.from));
@@ -401,14 +460,21 @@ mod tests {
         let folded = fold(&line);
         assert!(folded.ends_with("\r\n"));
         for physical in folded.trim_end_matches("\r\n").split("\r\n") {
-            assert!(physical.len() <= MAX_LINE_OCTETS, "{} octets", physical.len());
+            assert!(
+                physical.len() <= MAX_LINE_OCTETS,
+                "{} octets",
+                physical.len()
+            );
         }
         let unfolded = folded.trim_end_matches("\r\n").replace("\r\n ", "");
         assert_eq!(unfolded, line);
         assert_eq!(fold("VERSION:2.0"), "VERSION:2.0\r\n");
         let exactly = "X".repeat(75);
         assert_eq!(fold(&exactly), format!("{exactly}\r\n"));
-        assert_eq!(fold(&"X".repeat(76)), format!("{}\r\n X\r\n", "X".repeat(75)));
+        assert_eq!(
+            fold(&"X".repeat(76)),
+            format!("{}\r\n X\r\n", "X".repeat(75))
+        );
     }
 
     #[test]
@@ -433,7 +499,10 @@ mod tests {
         assert_eq!(found.len(), 2);
         // 2025-03-30 01:00 UTC (02:00 CET → 03:00 CEST), 2025-10-26 01:00 UTC.
         assert_eq!(found[0].at.to_rfc3339(), "2025-03-30T01:00:00+00:00");
-        assert_eq!((found[0].from, found[0].to, found[0].dst), (3600, 7200, true));
+        assert_eq!(
+            (found[0].from, found[0].to, found[0].dst),
+            (3600, 7200, true)
+        );
         assert_eq!(found[1].at.to_rfc3339(), "2025-10-26T01:00:00+00:00");
         assert!(!found[1].dst);
         let shanghai: Tz = "Asia/Shanghai".parse().unwrap();

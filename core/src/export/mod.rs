@@ -50,7 +50,12 @@ pub enum ExportFormat {
 
 impl ExportFormat {
     /// Every format.
-    pub const ALL: [ExportFormat; 4] = [ExportFormat::Fhir, ExportFormat::Csv, ExportFormat::Html, ExportFormat::Ics];
+    pub const ALL: [ExportFormat; 4] = [
+        ExportFormat::Fhir,
+        ExportFormat::Csv,
+        ExportFormat::Html,
+        ExportFormat::Ics,
+    ];
 
     /// The identifier used on the command line and across the FFI: `fhir`, `csv`, `html`, `ics`.
     pub fn id(self) -> &'static str {
@@ -102,7 +107,13 @@ pub struct ExportOptions {
 impl ExportOptions {
     /// Options for the whole diary at `now`, in English, not de-identified.
     pub fn new(now: DateTime<Utc>) -> Self {
-        ExportOptions { from: None, to: None, deidentify: None, locale: Locale::En, now }
+        ExportOptions {
+            from: None,
+            to: None,
+            deidentify: None,
+            locale: Locale::En,
+            now,
+        }
     }
 }
 
@@ -117,7 +128,12 @@ pub struct ExportFile {
 
 /// Exports a patient's diary in memory: one file for FHIR, HTML and iCalendar, one file per
 /// table plus `manifest.txt` for CSV.
-pub fn export(store: &Store, patient_id: i64, format: ExportFormat, options: &ExportOptions) -> Result<Vec<ExportFile>> {
+pub fn export(
+    store: &Store,
+    patient_id: i64,
+    format: ExportFormat,
+    options: &ExportOptions,
+) -> Result<Vec<ExportFile>> {
     let snapshot = DiarySnapshot::for_export(store, patient_id, options)?;
     render(&snapshot, format)
 }
@@ -128,7 +144,10 @@ pub fn render(snapshot: &DiarySnapshot, format: ExportFormat) -> Result<Vec<Expo
         Some(name) => {
             let mut bytes = Vec::new();
             render_single(snapshot, format, &mut bytes)?;
-            Ok(vec![ExportFile { name: name.to_string(), bytes }])
+            Ok(vec![ExportFile {
+                name: name.to_string(),
+                bytes,
+            }])
         }
         None => csv::render(snapshot),
     }
@@ -136,12 +155,19 @@ pub fn render(snapshot: &DiarySnapshot, format: ExportFormat) -> Result<Vec<Expo
 
 /// Writes a single-file format (FHIR, HTML, iCalendar) to `out`, streaming: the whole document
 /// is never held in memory. CSV is several files: use [`render`] or [`export_to_path`].
-pub fn render_single(snapshot: &DiarySnapshot, format: ExportFormat, out: &mut dyn Write) -> Result<()> {
+pub fn render_single(
+    snapshot: &DiarySnapshot,
+    format: ExportFormat,
+    out: &mut dyn Write,
+) -> Result<()> {
     match format {
         ExportFormat::Fhir => fhir::write(snapshot, out),
         ExportFormat::Html => html::write(snapshot, out),
         ExportFormat::Ics => ics::write(snapshot, out),
-        ExportFormat::Csv => Err(Error::invalid("format", "csv is a set of files; export it to a directory")),
+        ExportFormat::Csv => Err(Error::invalid(
+            "format",
+            "csv is a set of files; export it to a directory",
+        )),
     }
 }
 
@@ -157,28 +183,41 @@ pub fn export_to_path(
     path: &Path,
 ) -> Result<Vec<PathBuf>> {
     let snapshot = DiarySnapshot::for_export(store, patient_id, options)?;
+    write_to_path(&snapshot, format, path)
+}
+
+/// Writes a snapshot to `path` (see [`export_to_path`]) and returns the paths written.
+pub fn write_to_path(
+    snapshot: &DiarySnapshot,
+    format: ExportFormat,
+    path: &Path,
+) -> Result<Vec<PathBuf>> {
     if format == ExportFormat::Csv {
         fs::create_dir_all(path)?;
         let mut written = Vec::new();
-        for file in csv::render(&snapshot)? {
+        for file in csv::render(snapshot)? {
             let target = path.join(&file.name);
             write_atomically(&target, |out| Ok(out.write_all(&file.bytes)?))?;
             written.push(target);
         }
         return Ok(written);
     }
-    write_atomically(path, |out| render_single(&snapshot, format, out))?;
+    write_atomically(path, |out| render_single(snapshot, format, out))?;
     Ok(vec![path.to_path_buf()])
 }
 
 /// Writes through a temporary file beside `target` and renames it into place.
 fn write_atomically(target: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
-    let file_name = target.file_name().ok_or_else(|| Error::invalid("path", "must name a file"))?;
+    let file_name = target
+        .file_name()
+        .ok_or_else(|| Error::invalid("path", "must name a file"))?;
     let temporary = target.with_file_name(format!(".{}.partial", file_name.to_string_lossy()));
     let outcome = (|| {
         let mut out = BufWriter::new(fs::File::create(&temporary)?);
         write(&mut out)?;
-        out.into_inner().map_err(|e| Error::Io(e.into_error()))?.sync_all()?;
+        out.into_inner()
+            .map_err(|e| Error::Io(e.into_error()))?
+            .sync_all()?;
         fs::rename(&temporary, target)?;
         Ok(())
     })();

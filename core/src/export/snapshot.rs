@@ -15,7 +15,9 @@ use crate::diary::labs::GrowthPoint;
 use crate::dose::{DoseRate, UnitCount};
 use crate::drug::Drug;
 use crate::error::{Error, Result};
-use crate::labs::{AlertKind, LabKind, LabUnit, LevelTarget, LevelTargets, TargetFlag, TroughValidity};
+use crate::labs::{
+    AlertKind, LabKind, LabUnit, LevelTarget, LevelTargets, TargetFlag, TroughValidity,
+};
 use crate::locale::Locale;
 use crate::model::{DoseOutcome, MedicationId, Sex};
 use crate::protein::{daily_levels, DayLevel, ProteinLevel, UrineMeasurement, UrineReading};
@@ -402,7 +404,11 @@ fn earliest_storable() -> NaiveDate {
 impl DiarySnapshot {
     /// Gathers a patient's diary for an export and applies the options: the period, the
     /// locale, and de-identification (applied last, so nothing identifying leaves this call).
-    pub fn for_export(store: &Store, patient_id: i64, options: &ExportOptions) -> Result<DiarySnapshot> {
+    pub fn for_export(
+        store: &Store,
+        patient_id: i64,
+        options: &ExportOptions,
+    ) -> Result<DiarySnapshot> {
         let mut snapshot = DiarySnapshot::gather(store, patient_id, options)?;
         if let Some(deid) = options.deidentify {
             deidentify::apply(&mut snapshot, deid)?;
@@ -411,7 +417,11 @@ impl DiarySnapshot {
     }
 
     /// Gathers a patient's diary as it is (not de-identified): see [`DiarySnapshot::for_export`].
-    pub fn gather(store: &Store, patient_id: i64, options: &ExportOptions) -> Result<DiarySnapshot> {
+    pub fn gather(
+        store: &Store,
+        patient_id: i64,
+        options: &ExportOptions,
+    ) -> Result<DiarySnapshot> {
         let patient = store.patient(patient_id)?;
         let zone = parse_time_zone("time_zone", &patient.profile.time_zone)?;
         let today = local_date(options.now, zone);
@@ -420,7 +430,8 @@ impl DiarySnapshot {
             return Err(Error::invalid("from", "must not be after to"));
         }
         let local = |at: DateTime<Utc>| at.with_timezone(&zone).fixed_offset();
-        let in_any_period = |date: NaiveDate| date <= to && options.from.is_none_or(|from| from <= date);
+        let in_any_period =
+            |date: NaiveDate| date <= to && options.from.is_none_or(|from| from <= date);
 
         // Medications: regimens, then the latest version of each steroid course.
         let regimens = store.regimens(patient_id)?;
@@ -458,7 +469,11 @@ impl DiarySnapshot {
             let medication = MedicationId::Course(c.course.course_key.clone());
             let drug = c.course.drug;
             let provisional_after = |date: NaiveDate| c.calendar.provisional && date > today;
-            let first = c.calendar.days.first().map_or(c.course.plan.start, |d| d.date);
+            let first = c
+                .calendar
+                .days
+                .first()
+                .map_or(c.course.plan.start, |d| d.date);
             let last = c.calendar.days.last().map(|d| d.date);
             medications.push(MedicationView {
                 id: medication.clone(),
@@ -500,17 +515,25 @@ impl DiarySnapshot {
         }
 
         // Doses, with the mg of each (a regimen's fixed dose, a course slot's mg).
-        let drug_of: HashMap<MedicationId, Drug> = medications.iter().map(|m| (m.id.clone(), m.drug)).collect();
-        let regimen_mg: HashMap<i64, f64> = regimens.iter().map(|r| (r.id, r.dose.per_dose_mg)).collect();
-        let course_mg: HashMap<(&MedicationId, NaiveDate, NaiveTime), f64> =
-            steroid_slots.iter().map(|s| ((&s.medication, s.date, s.time), s.mg)).collect();
+        let drug_of: HashMap<MedicationId, Drug> =
+            medications.iter().map(|m| (m.id.clone(), m.drug)).collect();
+        let regimen_mg: HashMap<i64, f64> = regimens
+            .iter()
+            .map(|r| (r.id, r.dose.per_dose_mg))
+            .collect();
+        let course_mg: HashMap<(&MedicationId, NaiveDate, NaiveTime), f64> = steroid_slots
+            .iter()
+            .map(|s| ((&s.medication, s.date, s.time), s.mg))
+            .collect();
         let mut doses = Vec::new();
         for entry in store.dose_logs(patient_id, earliest_storable(), to)? {
             let d = entry.dose;
             if entry.undone || !in_any_period(d.slot_date) {
                 continue;
             }
-            let Some(drug) = drug_of.get(&d.medication).copied() else { continue };
+            let Some(drug) = drug_of.get(&d.medication).copied() else {
+                continue;
+            };
             let mg = match &d.medication {
                 MedicationId::Regimen(id) => regimen_mg.get(id).copied(),
                 course => course_mg.get(&(course, d.slot_date, d.slot_time)).copied(),
@@ -579,7 +602,12 @@ impl DiarySnapshot {
             })
             .collect();
         let growth_all = diary::labs::growth(store, patient_id)?;
-        let growth: Vec<GrowthPoint> = growth_all.points.iter().filter(|p| in_any_period(p.date)).cloned().collect();
+        let growth: Vec<GrowthPoint> = growth_all
+            .points
+            .iter()
+            .filter(|p| in_any_period(p.date))
+            .cloned()
+            .collect();
         let blood_pressures = growth_all
             .blood_pressures
             .iter()
@@ -613,7 +641,12 @@ impl DiarySnapshot {
             .collect();
         let relapse = RelapseView {
             state: status.assessment.state,
-            relapses_in_period: status.assessment.relapses.iter().filter(|e| in_period(e.onset)).count(),
+            relapses_in_period: status
+                .assessment
+                .relapses
+                .iter()
+                .filter(|e| in_period(e.onset))
+                .count(),
             episodes,
             frequently_relapsing: status.assessment.frequently_relapsing,
             steroid_dependent: status.assessment.steroid_dependent,
@@ -622,12 +655,15 @@ impl DiarySnapshot {
 
         // Adherence: the engine counts at most 10 years; the period's last 10 years then.
         let mut limits = Vec::new();
-        let earliest_counted = to.checked_sub_days(Days::new(MAX_RANGE_DAYS as u64)).unwrap_or(from);
+        let earliest_counted = to
+            .checked_sub_days(Days::new(MAX_RANGE_DAYS as u64))
+            .unwrap_or(from);
         let adherence_from = from.max(earliest_counted);
         if adherence_from > from {
             limits.push(Limit::AdherenceFrom(adherence_from));
         }
-        let patient_adherence = diary::reminders::adherence(store, patient_id, adherence_from, to, options.now)?;
+        let patient_adherence =
+            diary::reminders::adherence(store, patient_id, adherence_from, to, options.now)?;
         let adherence = AdherenceView {
             from: adherence_from,
             to,
@@ -639,7 +675,11 @@ impl DiarySnapshot {
                 .filter_map(|m| {
                     let medication = MedicationId::parse("medication_id", &m.medication_id).ok()?;
                     let drug = drug_of.get(&medication).copied()?;
-                    Some(MedicationAdherenceView { medication, drug, summary: m.summary.clone() })
+                    Some(MedicationAdherenceView {
+                        medication,
+                        drug,
+                        summary: m.summary.clone(),
+                    })
                 })
                 .collect(),
             calendar: patient_adherence.report.calendar,
@@ -648,10 +688,17 @@ impl DiarySnapshot {
         // Cumulative steroid over the period, planned by the calendars and logged as taken
         // (clinical-rules §4), on the latest weight and height of the period (diary::taper).
         let cumulative_steroid = if calendars.is_empty() {
-            SteroidExposureView { planned: None, taken: None }
+            SteroidExposureView {
+                planned: None,
+                taken: None,
+            }
         } else {
-            let exposure = diary::taper::steroid_exposure(store, patient_id, None, from, to, today)?;
-            SteroidExposureView { planned: Some(exposure.planned), taken: Some(exposure.taken) }
+            let exposure =
+                diary::taper::steroid_exposure(store, patient_id, None, from, to, today)?;
+            SteroidExposureView {
+                planned: Some(exposure.planned),
+                taken: Some(exposure.taken),
+            }
         };
 
         // Alerts: lab safety thresholds, drug levels off target, recalculate-dose prompts.
@@ -659,10 +706,22 @@ impl DiarySnapshot {
         for lab in &labs {
             let drawn_on = lab.drawn_at.date_naive();
             for kind in &lab.alerts {
-                alerts.push(AlertView::Lab { drawn_on, kind: *kind, lab: lab.kind, value: lab.value, unit: lab.unit });
+                alerts.push(AlertView::Lab {
+                    drawn_on,
+                    kind: *kind,
+                    lab: lab.kind,
+                    value: lab.value,
+                    unit: lab.unit,
+                });
             }
             if let Some(flag) = lab.flag.filter(|f| *f != TargetFlag::InRange) {
-                alerts.push(AlertView::Level { drawn_on, lab: lab.kind, flag, value: lab.value, unit: lab.unit });
+                alerts.push(AlertView::Level {
+                    drawn_on,
+                    lab: lab.kind,
+                    flag,
+                    value: lab.value,
+                    unit: lab.unit,
+                });
             }
         }
         for prompt in diary::labs::recalculate_prompts(store, patient_id, to)? {

@@ -8,7 +8,9 @@ use super::*;
 use crate::dose::DoseRate;
 use crate::drug::Drug;
 use crate::labs::{BloodPressure, LabKind, LabResult, LabUnit};
-use crate::model::{DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Sex};
+use crate::model::{
+    DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Sex,
+};
 use crate::protein::{DipstickGrade, UpcrUnit, UrineMeasurement};
 use crate::schedule::slot_instant;
 use crate::store::urine::NewUrineReading;
@@ -55,7 +57,15 @@ fn fixture() -> Fixture {
     let pid = patient.id;
     for (day, weight, height) in [("2025-02-27", 20.0, 115.0), ("2025-04-15", 20.4, 115.6)] {
         store
-            .add_measurement(pid, &Measurement { id: 0, measured_on: date(day), weight_kg: Some(weight), height_cm: Some(height) })
+            .add_measurement(
+                pid,
+                &Measurement {
+                    id: 0,
+                    measured_on: date(day),
+                    weight_kg: Some(weight),
+                    height_cm: Some(height),
+                },
+            )
             .unwrap();
     }
     let regimen = store
@@ -85,7 +95,11 @@ fn fixture() -> Fixture {
             if n % 17 == 0 {
                 continue; // never logged
             }
-            let outcome = if n % 23 == 0 { DoseOutcome::Skipped } else { DoseOutcome::Taken };
+            let outcome = if n % 23 == 0 {
+                DoseOutcome::Skipped
+            } else {
+                DoseOutcome::Taken
+            };
             let at = slot_instant(day, time(slot), zone).timestamp_millis() + 5 * 60_000;
             store
                 .log_dose(&NewDoseLog {
@@ -130,7 +144,10 @@ fn fixture() -> Fixture {
         .log_urine_reading(&NewUrineReading {
             client_id: "upcr-1".into(),
             patient_id: pid,
-            measurement: UrineMeasurement::Upcr { value: 2.5, unit: UpcrUnit::MgPerMg },
+            measurement: UrineMeasurement::Upcr {
+                value: 2.5,
+                unit: UpcrUnit::MgPerMg,
+            },
             taken_at_ms: slot_instant(date("2025-03-22"), time("11:00"), zone).timestamp_millis(),
             taken_on: None,
             first_morning: false,
@@ -145,7 +162,12 @@ fn fixture() -> Fixture {
                 drug: Drug::Prednisolone,
                 template: None,
                 phases: vec![
-                    Phase { dose: Some(DoseBasis::Mg(40.0)), max_mg: None, frequency: Frequency::Daily, length: PhaseLength::Days(10) },
+                    Phase {
+                        dose: Some(DoseBasis::Mg(40.0)),
+                        max_mg: None,
+                        frequency: Frequency::Daily,
+                        length: PhaseLength::Days(10),
+                    },
                     Phase {
                         dose: Some(DoseBasis::Mg(20.0)),
                         max_mg: None,
@@ -177,10 +199,34 @@ fn fixture() -> Fixture {
             .unwrap();
     }
     for (i, (kind, value, unit, day, at)) in [
-        (LabKind::TacrolimusTrough, 6.1, LabUnit::NanogramsPerMillilitre, "2025-03-15", "07:30"),
-        (LabKind::TacrolimusTrough, 11.5, LabUnit::NanogramsPerMillilitre, "2025-04-10", "07:30"),
-        (LabKind::Wbc, 2.5, LabUnit::BillionsPerLitre, "2025-04-10", "07:30"),
-        (LabKind::Creatinine, 0.4, LabUnit::MilligramsPerDecilitre, "2025-04-10", "07:30"),
+        (
+            LabKind::TacrolimusTrough,
+            6.1,
+            LabUnit::NanogramsPerMillilitre,
+            "2025-03-15",
+            "07:30",
+        ),
+        (
+            LabKind::TacrolimusTrough,
+            11.5,
+            LabUnit::NanogramsPerMillilitre,
+            "2025-04-10",
+            "07:30",
+        ),
+        (
+            LabKind::Wbc,
+            2.5,
+            LabUnit::BillionsPerLitre,
+            "2025-04-10",
+            "07:30",
+        ),
+        (
+            LabKind::Creatinine,
+            0.4,
+            LabUnit::MilligramsPerDecilitre,
+            "2025-04-10",
+            "07:30",
+        ),
     ]
     .into_iter()
     .enumerate()
@@ -210,7 +256,11 @@ fn fixture() -> Fixture {
             },
         )
         .unwrap();
-    Fixture { store, patient_id: pid, regimen_id: regimen.id }
+    Fixture {
+        store,
+        patient_id: pid,
+        regimen_id: regimen.id,
+    }
 }
 
 fn options() -> ExportOptions {
@@ -241,7 +291,11 @@ fn resources<'a>(bundle: &'a Value, kind: &str) -> Vec<&'a Value> {
 fn is_fhir_date_time(text: &str) -> bool {
     let b = text.as_bytes();
     let date_only = b.len() == 10 && b[4] == b'-' && b[7] == b'-';
-    let with_time = b.len() == 25 && b[10] == b'T' && b[13] == b':' && b[16] == b':' && (b[19] == b'+' || b[19] == b'-');
+    let with_time = b.len() == 25
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && (b[19] == b'+' || b[19] == b'-');
     let utc = b.len() == 20 && b[10] == b'T' && b[19] == b'Z';
     date_only || with_time || utc
 }
@@ -254,7 +308,10 @@ fn the_fhir_bundle_has_every_record_with_valid_references_and_codes() {
     assert_eq!(bundle["type"], "collection");
     assert!(is_fhir_date_time(bundle["timestamp"].as_str().unwrap()));
     let entries = bundle["entry"].as_array().unwrap();
-    let full_urls: std::collections::HashSet<&str> = entries.iter().map(|e| e["fullUrl"].as_str().unwrap()).collect();
+    let full_urls: std::collections::HashSet<&str> = entries
+        .iter()
+        .map(|e| e["fullUrl"].as_str().unwrap())
+        .collect();
     assert_eq!(full_urls.len(), entries.len(), "fullUrls are unique");
     for entry in entries {
         let url = entry["fullUrl"].as_str().unwrap();
@@ -276,59 +333,147 @@ fn the_fhir_bundle_has_every_record_with_valid_references_and_codes() {
 
     let requests = resources(&bundle, "MedicationRequest");
     assert_eq!(requests.len(), 2, "the regimen and the steroid course");
-    assert!(requests.iter().any(|r| r["medicationCodeableConcept"]["coding"][0]["code"] == "42316"));
-    assert!(requests.iter().any(|r| r["medicationCodeableConcept"]["coding"][0]["code"] == "8638"));
-    let tacrolimus = requests.iter().find(|r| r["medicationCodeableConcept"]["coding"][0]["code"] == "42316").unwrap();
-    assert_eq!(tacrolimus["dosageInstruction"][0]["timing"]["repeat"]["timeOfDay"], serde_json::json!(["08:00:00", "20:00:00"]));
-    assert_eq!(tacrolimus["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["code"], "mg");
+    assert!(requests
+        .iter()
+        .any(|r| r["medicationCodeableConcept"]["coding"][0]["code"] == "42316"));
+    assert!(requests
+        .iter()
+        .any(|r| r["medicationCodeableConcept"]["coding"][0]["code"] == "8638"));
+    let tacrolimus = requests
+        .iter()
+        .find(|r| r["medicationCodeableConcept"]["coding"][0]["code"] == "42316")
+        .unwrap();
+    assert_eq!(
+        tacrolimus["dosageInstruction"][0]["timing"]["repeat"]["timeOfDay"],
+        serde_json::json!(["08:00:00", "20:00:00"])
+    );
+    assert_eq!(
+        tacrolimus["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["code"],
+        "mg"
+    );
 
-    let doses = f.store.dose_logs(f.patient_id, date("2025-01-01"), date("2025-04-30")).unwrap();
+    let doses = f
+        .store
+        .dose_logs(f.patient_id, date("2025-01-01"), date("2025-04-30"))
+        .unwrap();
     let statements = resources(&bundle, "MedicationStatement");
     assert_eq!(statements.len(), doses.len());
-    let skipped = doses.iter().filter(|d| d.dose.outcome == DoseOutcome::Skipped).count();
+    let skipped = doses
+        .iter()
+        .filter(|d| d.dose.outcome == DoseOutcome::Skipped)
+        .count();
     assert!(skipped > 0);
-    assert_eq!(statements.iter().filter(|s| s["status"] == "not-taken").count(), skipped);
-    assert_eq!(statements.iter().filter(|s| s["status"] == "completed").count(), doses.len() - skipped);
+    assert_eq!(
+        statements
+            .iter()
+            .filter(|s| s["status"] == "not-taken")
+            .count(),
+        skipped
+    );
+    assert_eq!(
+        statements
+            .iter()
+            .filter(|s| s["status"] == "completed")
+            .count(),
+        doses.len() - skipped
+    );
     for s in &statements {
         assert!(is_fhir_date_time(s["effectiveDateTime"].as_str().unwrap()));
-        assert!(is_fhir_date_time(s["dosage"][0]["timing"]["event"][0].as_str().unwrap()));
+        assert!(is_fhir_date_time(
+            s["dosage"][0]["timing"]["event"][0].as_str().unwrap()
+        ));
     }
     // Summer time in Paris from 2025-03-30: the offsets follow.
-    assert!(statements.iter().any(|s| s["effectiveDateTime"].as_str().unwrap().ends_with("+01:00")));
-    assert!(statements.iter().any(|s| s["effectiveDateTime"].as_str().unwrap().ends_with("+02:00")));
+    assert!(statements
+        .iter()
+        .any(|s| s["effectiveDateTime"].as_str().unwrap().ends_with("+01:00")));
+    assert!(statements
+        .iter()
+        .any(|s| s["effectiveDateTime"].as_str().unwrap().ends_with("+02:00")));
 
     let observations = resources(&bundle, "Observation");
     for o in &observations {
         assert_eq!(o["status"], "final");
         assert!(o["code"].is_object());
-        assert!(is_fhir_date_time(o["effectiveDateTime"].as_str().unwrap()), "{}", o["effectiveDateTime"]);
+        assert!(
+            is_fhir_date_time(o["effectiveDateTime"].as_str().unwrap()),
+            "{}",
+            o["effectiveDateTime"]
+        );
     }
-    let dipsticks: Vec<_> = observations.iter().filter(|o| o["code"]["coding"][0]["code"] == "20454-5").collect();
+    let dipsticks: Vec<_> = observations
+        .iter()
+        .filter(|o| o["code"]["coding"][0]["code"] == "20454-5")
+        .collect();
     assert_eq!(dipsticks.len(), 51);
-    assert!(dipsticks.iter().any(|o| o["valueCodeableConcept"]["coding"][0]["code"] == "167277001"
-        && o["valueCodeableConcept"]["coding"][0]["system"] == fhir::SNOMED));
+    assert!(dipsticks
+        .iter()
+        .any(
+            |o| o["valueCodeableConcept"]["coding"][0]["code"] == "167277001"
+                && o["valueCodeableConcept"]["coding"][0]["system"] == fhir::SNOMED
+        ));
     assert!(dipsticks.iter().any(|o| o["note"][0]["text"] == NOTE));
-    let upcr = observations.iter().find(|o| o["code"]["coding"][0]["code"] == "2890-2").unwrap();
-    assert_eq!(upcr["valueQuantity"], serde_json::json!({"value": 2.5, "unit": "mg/mg", "system": fhir::UCUM, "code": "mg/mg"}));
-    let troughs: Vec<_> = observations.iter().filter(|o| o["code"]["coding"][0]["code"] == "11253-2").collect();
+    let upcr = observations
+        .iter()
+        .find(|o| o["code"]["coding"][0]["code"] == "2890-2")
+        .unwrap();
+    assert_eq!(
+        upcr["valueQuantity"],
+        serde_json::json!({"value": 2.5, "unit": "mg/mg", "system": fhir::UCUM, "code": "mg/mg"})
+    );
+    let troughs: Vec<_> = observations
+        .iter()
+        .filter(|o| o["code"]["coding"][0]["code"] == "11253-2")
+        .collect();
     assert_eq!(troughs.len(), 2);
-    assert!(troughs.iter().any(|o| o["interpretation"][0]["coding"][0]["code"] == "H"));
+    assert!(troughs
+        .iter()
+        .any(|o| o["interpretation"][0]["coding"][0]["code"] == "H"));
     assert_eq!(troughs[0]["referenceRange"][0]["low"]["value"], 5.0);
-    let wbc = observations.iter().find(|o| o["valueQuantity"]["code"] == "10*9/L").unwrap();
-    assert!(wbc["code"]["coding"].is_null() && wbc["code"]["text"].is_string(), "a code not in §9 is text only");
-    assert!(observations.iter().any(|o| o["code"]["coding"][0]["code"] == "2160-0"));
-    assert_eq!(observations.iter().filter(|o| o["code"]["coding"][0]["code"] == "29463-7").count(), 2);
-    assert_eq!(observations.iter().filter(|o| o["code"]["coding"][0]["code"] == "8302-2").count(), 2);
-    let bp = observations.iter().find(|o| o["code"]["coding"][0]["code"] == "85354-9").unwrap();
+    let wbc = observations
+        .iter()
+        .find(|o| o["valueQuantity"]["code"] == "10*9/L")
+        .unwrap();
+    assert!(
+        wbc["code"]["coding"].is_null() && wbc["code"]["text"].is_string(),
+        "a code not in §9 is text only"
+    );
+    assert!(observations
+        .iter()
+        .any(|o| o["code"]["coding"][0]["code"] == "2160-0"));
+    assert_eq!(
+        observations
+            .iter()
+            .filter(|o| o["code"]["coding"][0]["code"] == "29463-7")
+            .count(),
+        2
+    );
+    assert_eq!(
+        observations
+            .iter()
+            .filter(|o| o["code"]["coding"][0]["code"] == "8302-2")
+            .count(),
+        2
+    );
+    let bp = observations
+        .iter()
+        .find(|o| o["code"]["coding"][0]["code"] == "85354-9")
+        .unwrap();
     assert_eq!(bp["component"][0]["code"]["coding"][0]["code"], "8480-6");
     assert_eq!(bp["component"][1]["valueQuantity"]["code"], "mm[Hg]");
 
     let conditions = resources(&bundle, "Condition");
     assert_eq!(conditions.len(), 1);
-    assert_eq!(conditions[0]["code"]["coding"][0]["code"], fhir::NEPHROTIC_SYNDROME);
+    assert_eq!(
+        conditions[0]["code"]["coding"][0]["code"],
+        fhir::NEPHROTIC_SYNDROME
+    );
     assert_eq!(conditions[0]["onsetDateTime"], "2025-03-20");
     assert_eq!(conditions[0]["abatementDateTime"], "2025-04-01");
-    assert_eq!(conditions[0]["clinicalStatus"]["coding"][0]["code"], "remission");
+    assert_eq!(
+        conditions[0]["clinicalStatus"]["coding"][0]["code"],
+        "remission"
+    );
 
     let list = resources(&bundle, "List");
     assert_eq!(list.len(), 1, "the manifest");
@@ -354,21 +499,48 @@ fn a_date_range_limits_every_section() {
     let bundle = fhir(&f, &o);
     for s in resources(&bundle, "MedicationStatement") {
         let effective = s["effectiveDateTime"].as_str().unwrap();
-        assert!(("2025-04-01".."2025-04-16").contains(&&effective[..10]), "{effective}");
+        assert!(
+            ("2025-04-01".."2025-04-16").contains(&&effective[..10]),
+            "{effective}"
+        );
     }
-    assert_eq!(resources(&bundle, "Condition").len(), 1, "the episode ends in the range");
-    let backwards = ExportOptions { from: Some(date("2025-04-16")), ..o };
-    assert!(export(&f.store, f.patient_id, ExportFormat::Fhir, &backwards).unwrap_err().to_string().contains("from"));
+    assert_eq!(
+        resources(&bundle, "Condition").len(),
+        1,
+        "the episode ends in the range"
+    );
+    let backwards = ExportOptions {
+        from: Some(date("2025-04-16")),
+        ..o
+    };
+    assert!(
+        export(&f.store, f.patient_id, ExportFormat::Fhir, &backwards)
+            .unwrap_err()
+            .to_string()
+            .contains("from")
+    );
 }
 
 fn csv_file<'a>(files: &'a [ExportFile], name: &str) -> &'a [u8] {
-    &files.iter().find(|f| f.name == name).unwrap_or_else(|| panic!("{name}")).bytes
+    &files
+        .iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("{name}"))
+        .bytes
 }
 
 fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
-    let text = std::str::from_utf8(bytes).unwrap().strip_prefix(csv::BOM).unwrap();
-    let mut reader = ::csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
-    reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect()
+    let text = std::str::from_utf8(bytes)
+        .unwrap()
+        .strip_prefix(csv::BOM)
+        .unwrap();
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
 }
 
 #[test]
@@ -382,7 +554,10 @@ fn csv_tables_round_trip_through_a_csv_reader() {
     assert!(names.contains(&"manifest.txt"));
     let readings = csv_rows(csv_file(&files, "readings.csv"));
     assert_eq!(readings[0][0], "date");
-    let noted = readings.iter().find(|r| r[8] == NOTE).expect("the note survives quoting");
+    let noted = readings
+        .iter()
+        .find(|r| r[8] == NOTE)
+        .expect("the note survives quoting");
     assert_eq!(noted[0], "2025-03-21");
     assert_eq!(noted[3], "3+");
     let doses = csv_rows(csv_file(&files, "doses.csv"));
@@ -417,18 +592,37 @@ fn the_calendar_repeats_regimens_and_lists_steroid_days() {
     let unfolded = text.replace("\r\n ", "");
     assert!(unfolded.contains("BEGIN:VTIMEZONE\r\nTZID:Europe/Paris"));
     assert!(unfolded.contains("BEGIN:DAYLIGHT"));
-    let regimen = format!("UID:regimen-{}@2025-03-01T08:00@{}", f.regimen_id, ics::UID_DOMAIN);
+    let regimen = format!(
+        "UID:regimen-{}@2025-03-01T08:00@{}",
+        f.regimen_id,
+        ics::UID_DOMAIN
+    );
     assert!(unfolded.contains(&regimen), "{unfolded}");
-    assert!(unfolded.contains("DTSTART;TZID=Europe/Paris:20250320T080000\r\nDURATION:PT15M\r\nRRULE:FREQ=DAILY\r\n"));
+    assert!(unfolded.contains(
+        "DTSTART;TZID=Europe/Paris:20250320T080000\r\nDURATION:PT15M\r\nRRULE:FREQ=DAILY\r\n"
+    ));
     let steroid_events = unfolded.matches("UID:course-").count();
-    assert_eq!(steroid_events, 10 + 5, "10 daily days, then every other day of 10");
+    assert_eq!(
+        steroid_events,
+        10 + 5,
+        "10 daily days, then every other day of 10"
+    );
     assert!(unfolded.contains("SUMMARY:Prednisolone 40 mg"));
     assert_eq!(unfolded.matches("BEGIN:VEVENT").count(), 2 + 15);
-    assert!(unfolded.contains("X-WR-CALNAME:NephroDiary — Mei \"Mimi\"\\, Li\\; 李小梅"), "TEXT is escaped");
+    assert!(
+        unfolded.contains("X-WR-CALNAME:NephroDiary — Mei \"Mimi\"\\, Li\\; 李小梅"),
+        "TEXT is escaped"
+    );
     // A bounded window ends the repeating events at the last dose, in UTC.
     o.to = Some(date("2025-04-30"));
-    let bounded = String::from_utf8(one(export(&f.store, f.patient_id, ExportFormat::Ics, &o).unwrap())).unwrap();
-    assert!(bounded.contains("RRULE:FREQ=DAILY;UNTIL=20250430T060000Z"), "08:00 CEST is 06:00 UTC");
+    let bounded = String::from_utf8(one(
+        export(&f.store, f.patient_id, ExportFormat::Ics, &o).unwrap()
+    ))
+    .unwrap();
+    assert!(
+        bounded.contains("RRULE:FREQ=DAILY;UNTIL=20250430T060000Z"),
+        "08:00 CEST is 06:00 UTC"
+    );
 }
 
 #[test]
@@ -437,9 +631,14 @@ fn the_report_is_self_contained_and_has_its_key_numbers() {
     for locale in Locale::ALL {
         let mut o = options();
         o.locale = locale;
-        let html = String::from_utf8(one(export(&f.store, f.patient_id, ExportFormat::Html, &o).unwrap())).unwrap();
+        let html = String::from_utf8(one(
+            export(&f.store, f.patient_id, ExportFormat::Html, &o).unwrap()
+        ))
+        .unwrap();
         assert!(html.contains(&format!("<html lang=\"{}\">", locale.tag())));
-        assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
+        assert!(
+            !html.contains("http://") && !html.contains("https://") && !html.contains("<script")
+        );
         for testid in [
             "summary",
             "current-state",
@@ -455,17 +654,26 @@ fn the_report_is_self_contained_and_has_its_key_numbers() {
             "chart-weight",
             "chart-height",
         ] {
-            assert!(html.contains(&format!("data-testid=\"{testid}\"")), "{testid}");
+            assert!(
+                html.contains(&format!("data-testid=\"{testid}\"")),
+                "{testid}"
+            );
         }
         assert!(html.contains("data-testid=\"chart-trough\" data-count=\"2\""));
         assert!(html.contains("data-testid=\"relapse-episode\""));
         assert!(html.contains("data-testid=\"steroid-curve\""));
-        assert!(html.contains("data-testid=\"cumulative-steroid\" data-value=\"500\""), "10 × 40 + 5 × 20 mg");
+        assert!(
+            html.contains("data-testid=\"cumulative-steroid\" data-value=\"500\""),
+            "10 × 40 + 5 × 20 mg"
+        );
         assert!(html.contains("Mei &quot;Mimi&quot;, Li; 李小梅"));
     }
     let mut o = options();
     o.locale = Locale::ZhHans;
-    let zh = String::from_utf8(one(export(&f.store, f.patient_id, ExportFormat::Html, &o).unwrap())).unwrap();
+    let zh = String::from_utf8(one(
+        export(&f.store, f.patient_id, ExportFormat::Html, &o).unwrap()
+    ))
+    .unwrap();
     assert!(zh.contains("医疗团队报告") && zh.contains("他克莫司"));
 }
 
@@ -482,25 +690,58 @@ fn de_identified_exports_hold_no_name_birth_date_or_note_and_shift_dates_consist
             for file in export(&f.store, f.patient_id, format, &o).unwrap() {
                 let text = String::from_utf8(file.bytes.clone()).unwrap();
                 let unfolded = text.replace("\r\n ", "");
-                for secret in ["Mei", "Mimi", "李小梅", BIRTH, "fever", "发烧", "Grandma", "Dupont", "Europe/Paris", "dose-2025", "urine-2025"] {
-                    assert!(!unfolded.contains(secret), "{} ({}) contains {secret}", file.name, format.id());
+                for secret in [
+                    "Mei",
+                    "Mimi",
+                    "李小梅",
+                    BIRTH,
+                    "fever",
+                    "发烧",
+                    "Grandma",
+                    "Dupont",
+                    "Europe/Paris",
+                    "dose-2025",
+                    "urine-2025",
+                ] {
+                    assert!(
+                        !unfolded.contains(secret),
+                        "{} ({}) contains {secret}",
+                        file.name,
+                        format.id()
+                    );
                 }
                 // Real dates of the record do not appear either.
-                assert!(!unfolded.contains("2025-03-2") && !unfolded.contains("20250320"), "{}", file.name);
+                assert!(
+                    !unfolded.contains("2025-03-2") && !unfolded.contains("20250320"),
+                    "{}",
+                    file.name
+                );
             }
         }
     }
     // The same shift everywhere: the relapse onset moves by exactly 100 days in FHIR and CSV.
     o.locale = Locale::En;
     let bundle = fhir(&f, &o);
-    assert_eq!(resources(&bundle, "Condition")[0]["onsetDateTime"], "2024-12-10");
+    assert_eq!(
+        resources(&bundle, "Condition")[0]["onsetDateTime"],
+        "2024-12-10"
+    );
     assert!(resources(&bundle, "Patient")[0].get("birthDate").is_none());
-    let age = resources(&bundle, "Observation").into_iter().find(|r| r["code"]["coding"][0]["code"] == "30525-0").unwrap();
+    let age = resources(&bundle, "Observation")
+        .into_iter()
+        .find(|r| r["code"]["coding"][0]["code"] == "30525-0")
+        .unwrap();
     assert_eq!(age["valueQuantity"]["value"], 6.0);
     assert_eq!(bundle["meta"]["security"][0]["code"], "PSEUDED");
     let files = export(&f.store, f.patient_id, ExportFormat::Csv, &o).unwrap();
-    assert_eq!(csv_rows(csv_file(&files, "relapses.csv"))[1][0], "2024-12-10");
-    let (real, shifted) = (csv_rows(csv_file(&identified, "doses.csv")), csv_rows(csv_file(&files, "doses.csv")));
+    assert_eq!(
+        csv_rows(csv_file(&files, "relapses.csv"))[1][0],
+        "2024-12-10"
+    );
+    let (real, shifted) = (
+        csv_rows(csv_file(&identified, "doses.csv")),
+        csv_rows(csv_file(&files, "doses.csv")),
+    );
     assert_eq!(real.len(), shifted.len());
     for (a, b) in real.iter().zip(&shifted).skip(1) {
         assert_eq!(date(&b[0]), date(&a[0]) - Days::new(100));
@@ -509,9 +750,15 @@ fn de_identified_exports_hold_no_name_birth_date_or_note_and_shift_dates_consist
     }
     // Ids of a de-identified export do not match the identified ones.
     let plain = fhir(&f, &options());
-    assert_ne!(resources(&plain, "Patient")[0]["id"], resources(&bundle, "Patient")[0]["id"]);
+    assert_ne!(
+        resources(&plain, "Patient")[0]["id"],
+        resources(&bundle, "Patient")[0]["id"]
+    );
     // The calendar names no zone: floating local times.
-    let ics = String::from_utf8(one(export(&f.store, f.patient_id, ExportFormat::Ics, &o).unwrap())).unwrap();
+    let ics = String::from_utf8(one(
+        export(&f.store, f.patient_id, ExportFormat::Ics, &o).unwrap()
+    ))
+    .unwrap();
     assert!(!ics.contains("TZID") && !ics.contains("VTIMEZONE"));
 }
 
@@ -520,15 +767,41 @@ fn export_to_path_writes_files_and_a_csv_directory() {
     let f = fixture();
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.html");
-    let written = export_to_path(&f.store, f.patient_id, ExportFormat::Html, &options(), &report).unwrap();
+    let written = export_to_path(
+        &f.store,
+        f.patient_id,
+        ExportFormat::Html,
+        &options(),
+        &report,
+    )
+    .unwrap();
     assert_eq!(written, vec![report.clone()]);
-    assert!(std::fs::read_to_string(&report).unwrap().starts_with("<!DOCTYPE html>"));
+    assert!(std::fs::read_to_string(&report)
+        .unwrap()
+        .starts_with("<!DOCTYPE html>"));
     let tables = dir.path().join("tables");
-    let written = export_to_path(&f.store, f.patient_id, ExportFormat::Csv, &options(), &tables).unwrap();
+    let written = export_to_path(
+        &f.store,
+        f.patient_id,
+        ExportFormat::Csv,
+        &options(),
+        &tables,
+    )
+    .unwrap();
     assert_eq!(written.len(), csv::TABLES.len() + 1);
     assert!(tables.join("doses.csv").exists());
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "no partial file left behind");
-    let missing = export_to_path(&f.store, 999, ExportFormat::Fhir, &options(), &dir.path().join("x.json"));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        2,
+        "no partial file left behind"
+    );
+    let missing = export_to_path(
+        &f.store,
+        999,
+        ExportFormat::Fhir,
+        &options(),
+        &dir.path().join("x.json"),
+    );
     assert!(missing.is_err());
     assert!(!dir.path().join("x.json").exists());
 }
@@ -549,8 +822,17 @@ fn an_empty_diary_exports_in_every_format() {
         let files = export(&store, patient.id, format, &options()).unwrap();
         assert!(!files.is_empty());
     }
-    let ics = String::from_utf8(one(export(&store, patient.id, ExportFormat::Ics, &options()).unwrap())).unwrap();
-    assert!(ics.contains("BEGIN:STANDARD\r\nDTSTART:20250429T000000\r\nTZOFFSETFROM:+0800\r\nTZOFFSETTO:+0800"));
+    let ics = String::from_utf8(one(export(
+        &store,
+        patient.id,
+        ExportFormat::Ics,
+        &options(),
+    )
+    .unwrap()))
+    .unwrap();
+    assert!(ics.contains(
+        "BEGIN:STANDARD\r\nDTSTART:20250429T000000\r\nTZOFFSETFROM:+0800\r\nTZOFFSETTO:+0800"
+    ));
     assert_eq!(ics.matches("BEGIN:VEVENT").count(), 0);
 }
 
@@ -559,7 +841,10 @@ fn format_ids_parse_and_refuse_unknown_ones() {
     for format in ExportFormat::ALL {
         assert_eq!(ExportFormat::parse("format", format.id()).unwrap(), format);
     }
-    assert!(ExportFormat::parse("format", "pdf").unwrap_err().to_string().contains("format"));
+    assert!(ExportFormat::parse("format", "pdf")
+        .unwrap_err()
+        .to_string()
+        .contains("format"));
 }
 
 #[test]
@@ -570,5 +855,8 @@ fn fhir_ids_are_uuids_and_distinct() {
     assert_eq!(a, fhir::stable_uuid(&["x", "1"]));
     let bytes = a.as_bytes();
     assert_eq!(bytes[14], b'8', "version 8");
-    assert!(matches!(bytes[19], b'8' | b'9' | b'a' | b'b'), "RFC variant");
+    assert!(
+        matches!(bytes[19], b'8' | b'9' | b'a' | b'b'),
+        "RFC variant"
+    );
 }

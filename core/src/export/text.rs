@@ -33,7 +33,11 @@ pub(super) fn round(value: f64, decimals: usize) -> String {
     let text = format!("{value:.decimals$}");
     if text.contains('.') {
         let trimmed = text.trim_end_matches('0').trim_end_matches('.');
-        if trimmed == "-0" { "0".to_string() } else { trimmed.to_string() }
+        if trimmed == "-0" {
+            "0".to_string()
+        } else {
+            trimmed.to_string()
+        }
     } else {
         text
     }
@@ -52,18 +56,29 @@ pub(super) fn drug(d: Drug, locale: Locale) -> &'static str {
 pub(super) fn medication(m: &MedicationView, locale: Locale) -> String {
     let name = drug(m.drug, locale);
     match (&m.id, &m.kind) {
-        (MedicationId::Regimen(id), _) => format!("{name} ({} {id})", tr(locale, "regimen", "方案")),
-        (MedicationId::Course(_), MedicationKind::Course { version, .. }) => {
-            format!("{name} ({} v{version})", tr(locale, "steroid course", "激素疗程"))
+        (MedicationId::Regimen(id), _) => {
+            format!("{name} ({} {id})", tr(locale, "regimen", "方案"))
         }
-        (MedicationId::Course(_), _) => format!("{name} ({})", tr(locale, "steroid course", "激素疗程")),
+        (MedicationId::Course(_), MedicationKind::Course { version, .. }) => {
+            format!(
+                "{name} ({} v{version})",
+                tr(locale, "steroid course", "激素疗程")
+            )
+        }
+        (MedicationId::Course(_), _) => {
+            format!("{name} ({})", tr(locale, "steroid course", "激素疗程"))
+        }
     }
 }
 
 pub(super) fn state(s: ReportedState, locale: Locale) -> &'static str {
     match s {
         ReportedState::Remission => tr(locale, "Remission", "缓解"),
-        ReportedState::Watch => tr(locale, "Watch (proteinuria on the latest reading)", "观察（最近一次尿蛋白阳性）"),
+        ReportedState::Watch => tr(
+            locale,
+            "Watch (proteinuria on the latest reading)",
+            "观察（最近一次尿蛋白阳性）",
+        ),
         ReportedState::Relapse => tr(locale, "Relapse", "复发"),
     }
 }
@@ -101,12 +116,28 @@ pub(super) fn lab_kind(k: LabKind, locale: Locale) -> &'static str {
 
 pub(super) fn alert_kind(k: AlertKind, locale: Locale) -> &'static str {
     match k {
-        AlertKind::Leukopenia => tr(locale, "leukopenia (WBC ≤ 3.0 × 10⁹/L)", "白细胞减少（≤ 3.0 × 10⁹/L）"),
-        AlertKind::Anaemia => tr(locale, "anaemia (Hb < 9.0 g/dL)", "贫血（血红蛋白 < 9.0 g/dL）"),
-        AlertKind::Thrombocytopenia => tr(locale, "thrombocytopenia (< 100 × 10⁹/L)", "血小板减少（< 100 × 10⁹/L）"),
+        AlertKind::Leukopenia => tr(
+            locale,
+            "leukopenia (WBC ≤ 3.0 × 10⁹/L)",
+            "白细胞减少（≤ 3.0 × 10⁹/L）",
+        ),
+        AlertKind::Anaemia => tr(
+            locale,
+            "anaemia (Hb < 9.0 g/dL)",
+            "贫血（血红蛋白 < 9.0 g/dL）",
+        ),
+        AlertKind::Thrombocytopenia => tr(
+            locale,
+            "thrombocytopenia (< 100 × 10⁹/L)",
+            "血小板减少（< 100 × 10⁹/L）",
+        ),
         AlertKind::AltRaised => tr(locale, "ALT ≥ 2 × ULN", "ALT ≥ 2 倍正常上限"),
         AlertKind::BilirubinRaised => tr(locale, "bilirubin ≥ 2 × ULN", "胆红素 ≥ 2 倍正常上限"),
-        AlertKind::CreatinineRise => tr(locale, "creatinine > 30 % above baseline", "肌酐较基线升高 > 30%"),
+        AlertKind::CreatinineRise => tr(
+            locale,
+            "creatinine > 30 % above baseline",
+            "肌酐较基线升高 > 30%",
+        ),
         AlertKind::EgfrBelow90 => tr(locale, "eGFR < 90 (information)", "eGFR < 90（供参考）"),
     }
 }
@@ -123,16 +154,48 @@ pub(super) fn flag(f: TargetFlag, locale: Locale) -> &'static str {
 /// One alert as a line: "2025-06-01 · Tacrolimus trough 12 ng/mL: above target".
 pub(super) fn alert_line(alert: &AlertView, locale: Locale) -> String {
     match alert {
-        AlertView::Lab { drawn_on, kind, lab, value, unit } => {
-            format!("{drawn_on} · {} {} {}: {}", lab_kind(*lab, locale), num(*value), unit.id(), alert_kind(*kind, locale))
+        AlertView::Lab {
+            drawn_on,
+            kind,
+            lab,
+            value,
+            unit,
+        } => {
+            format!(
+                "{drawn_on} · {} {} {}: {}",
+                lab_kind(*lab, locale),
+                num(*value),
+                unit.id(),
+                alert_kind(*kind, locale)
+            )
         }
-        AlertView::Level { drawn_on, lab, flag: f, value, unit } => {
-            format!("{drawn_on} · {} {} {}: {}", lab_kind(*lab, locale), num(*value), unit.id(), flag(*f, locale))
+        AlertView::Level {
+            drawn_on,
+            lab,
+            flag: f,
+            value,
+            unit,
+        } => {
+            format!(
+                "{drawn_on} · {} {} {}: {}",
+                lab_kind(*lab, locale),
+                num(*value),
+                unit.id(),
+                flag(*f, locale)
+            )
         }
-        AlertView::RecalculateDose { weighed_on, drug: d, change_fraction } => format!(
+        AlertView::RecalculateDose {
+            weighed_on,
+            drug: d,
+            change_fraction,
+        } => format!(
             "{weighed_on} · {}: {} {} %",
             drug(*d, locale),
-            tr(locale, "weight changed since the dose was calculated by", "体重较计算剂量时变化"),
+            tr(
+                locale,
+                "weight changed since the dose was calculated by",
+                "体重较计算剂量时变化"
+            ),
             round(change_fraction * 100.0, 1)
         ),
     }
@@ -142,10 +205,20 @@ pub(super) fn alert_line(alert: &AlertView, locale: Locale) -> String {
 pub(super) fn manifest(s: &DiarySnapshot) -> Manifest {
     let l = s.locale;
     let mut lines = Vec::new();
-    let zone = s.patient.time_zone_name.as_deref().unwrap_or(tr(l, "not stated", "未注明"));
+    let zone = s
+        .patient
+        .time_zone_name
+        .as_deref()
+        .unwrap_or(tr(l, "not stated", "未注明"));
     lines.push(match l {
-        Locale::En => format!("Period: {} to {} (the patient's local dates; time zone {zone}).", s.from, s.to),
-        Locale::ZhHans => format!("时间范围：{} 至 {}（患者当地日期；时区 {zone}）。", s.from, s.to),
+        Locale::En => format!(
+            "Period: {} to {} (the patient's local dates; time zone {zone}).",
+            s.from, s.to
+        ),
+        Locale::ZhHans => format!(
+            "时间范围：{} 至 {}（患者当地日期；时区 {zone}）。",
+            s.from, s.to
+        ),
     });
     lines.push(match (s.deidentified.is_some(), l) {
         (false, Locale::En) => "Identified: the patient's name, date of birth and sex, and who logged each entry. \
@@ -164,11 +237,23 @@ pub(super) fn manifest(s: &DiarySnapshot) -> Manifest {
             s.patient.age_years
         ),
     });
-    let regimens = s.medications.iter().filter(|m| matches!(m.id, MedicationId::Regimen(_))).count();
+    let regimens = s
+        .medications
+        .iter()
+        .filter(|m| matches!(m.id, MedicationId::Regimen(_)))
+        .count();
     let courses = s.medications.len() - regimens;
-    let taken = s.doses.iter().filter(|d| d.outcome == DoseOutcome::Taken).count();
+    let taken = s
+        .doses
+        .iter()
+        .filter(|d| d.outcome == DoseOutcome::Taken)
+        .count();
     let skipped = s.doses.len() - taken;
-    let steroid_days = s.steroid_days.iter().filter(|d| (s.from..=s.to).contains(&d.date)).count();
+    let steroid_days = s
+        .steroid_days
+        .iter()
+        .filter(|d| (s.from..=s.to).contains(&d.date))
+        .count();
     lines.push(match l {
         Locale::En => format!(
             "Medications: {regimens} regimen(s) and {courses} steroid course(s); steroid calendar: {steroid_days} day(s) in the period."
@@ -215,7 +300,9 @@ pub(super) fn manifest(s: &DiarySnapshot) -> Manifest {
             (Limit::AdherenceFrom(date), Locale::En) => {
                 format!("Adherence counts the last 10 years of the period only, from {date}.")
             }
-            (Limit::AdherenceFrom(date), Locale::ZhHans) => format!("依从性仅统计本时间范围的最后 10 年（自 {date} 起）。"),
+            (Limit::AdherenceFrom(date), Locale::ZhHans) => {
+                format!("依从性仅统计本时间范围的最后 10 年（自 {date} 起）。")
+            }
         });
     }
     lines.push(
@@ -230,12 +317,23 @@ pub(super) fn manifest(s: &DiarySnapshot) -> Manifest {
         .to_string(),
     );
     lines.push(match l {
-        Locale::En => format!("Generated by NephroDiary {} at {}.", env!("CARGO_PKG_VERSION"), s.generated_at.format("%Y-%m-%dT%H:%M:%SZ")),
+        Locale::En => format!(
+            "Generated by NephroDiary {} at {}.",
+            env!("CARGO_PKG_VERSION"),
+            s.generated_at.format("%Y-%m-%dT%H:%M:%SZ")
+        ),
         Locale::ZhHans => {
-            format!("由 NephroDiary {} 生成于 {}。", env!("CARGO_PKG_VERSION"), s.generated_at.format("%Y-%m-%dT%H:%M:%SZ"))
+            format!(
+                "由 NephroDiary {} 生成于 {}。",
+                env!("CARGO_PKG_VERSION"),
+                s.generated_at.format("%Y-%m-%dT%H:%M:%SZ")
+            )
         }
     });
-    Manifest { title: tr(l, "What this export contains", "本导出文件包含的内容").to_string(), lines }
+    Manifest {
+        title: tr(l, "What this export contains", "本导出文件包含的内容").to_string(),
+        lines,
+    }
 }
 
 #[cfg(test)]

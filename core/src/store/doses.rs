@@ -59,10 +59,13 @@ impl Store {
                     (None, Some(key.as_str()))
                 }
             };
+            // Cached statements: logging a dose is the app's hottest write (issue 9 benchmark).
             let live: Option<String> = tx
-                .query_row(
+                .prepare_cached(
                     "SELECT client_id FROM dose_log WHERE regimen_id IS ?1 AND course_key IS ?2
                        AND slot_date = ?3 AND slot_time = ?4 AND undone = 0",
+                )?
+                .query_row(
                     params![regimen_id, course_key, format_date(dose.slot_date), format_time(dose.slot_time)],
                     |r| r.get(0),
                 )
@@ -71,11 +74,12 @@ impl Store {
                 return Err(Error::Conflict("this dose is already logged; edit or undo that entry instead".into()));
             }
             let recorded_at_ms = now_ms();
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO dose_log (client_id, regimen_id, course_key, slot_date, slot_time, outcome, actual_at_ms, logged_by,
                     revision, undone, recorded_at_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 0, ?9)",
-                params![
+            )?
+            .execute(params![
                     dose.client_id,
                     regimen_id,
                     course_key,
@@ -85,8 +89,7 @@ impl Store {
                     dose.actual_at_ms,
                     dose.logged_by,
                     recorded_at_ms
-                ],
-            )?;
+                ])?;
             let id = tx.last_insert_rowid();
             add_revision(tx, id, 1, dose.outcome, dose.actual_at_ms, &dose.logged_by, false, recorded_at_ms)?;
             Ok(DoseLogEntry { dose: dose.clone(), revision: 1, undone: false, recorded_at_ms })
@@ -178,7 +181,10 @@ const ENTRY_SELECT: &str = "SELECT d.client_id, d.regimen_id, d.course_key, d.sl
     d.logged_by, d.revision, d.undone, d.recorded_at_ms FROM dose_log d";
 
 fn entry_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<DoseLogEntry>> {
-    conn.query_row(&format!("{ENTRY_SELECT} WHERE d.client_id = ?1"), [client_id], entry_from_row).optional()?.transpose()
+    conn.prepare_cached(&format!("{ENTRY_SELECT} WHERE d.client_id = ?1"))?
+        .query_row([client_id], entry_from_row)
+        .optional()?
+        .transpose()
 }
 
 fn first_revision(conn: &Connection, client_id: &str) -> Result<(DoseOutcome, i64)> {
@@ -211,11 +217,11 @@ fn add_revision(
     undone: bool,
     recorded_at_ms: i64,
 ) -> Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO dose_log_revision (dose_log_id, revision, outcome, actual_at_ms, logged_by, undone, recorded_at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![dose_log_id, revision, outcome.id(), actual_at_ms, by, undone, recorded_at_ms],
-    )?;
+    )?
+    .execute(params![dose_log_id, revision, outcome.id(), actual_at_ms, by, undone, recorded_at_ms])?;
     Ok(())
 }
 

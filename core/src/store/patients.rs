@@ -256,7 +256,8 @@ const REGIMEN_SELECT: &str = "SELECT id, patient_id, drug, form, strengths_mg, a
     start_date, end_date, prescribed_by, prescribed_on, override_range, weight_kg FROM regimen";
 
 pub(super) fn regimen(conn: &Connection, regimen_id: i64) -> Result<Regimen> {
-    conn.query_row(&format!("{REGIMEN_SELECT} WHERE id = ?1"), [regimen_id], regimen_from_row)
+    conn.prepare_cached(&format!("{REGIMEN_SELECT} WHERE id = ?1"))?
+        .query_row([regimen_id], regimen_from_row)
         .optional()?
         .ok_or_else(|| not_found("regimen", regimen_id))?
 }

@@ -1,0 +1,114 @@
+//! The home screen in one call ([`Diary::home_screen`]): today's doses, the next dose, the
+//! relapse banner, the steroid relapse prompt and today's alerts, as the phone shells show them.
+
+use nephro_core::dates::format_date;
+use nephro_core::diary::home as service;
+use nephro_core::diary::reminders::{instant_from_millis, parse_device_zone};
+use nephro_core::locale::Locale;
+
+use crate::{AlertKind, Diary, DoseSlot, NephroError, RelapseStatus, SteroidRelapsePrompt};
+
+/// What a home-screen alert is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum HomeAlertKind {
+    /// A lab result crossed a safety threshold (`lab_alert` says which).
+    LabSafety,
+    /// The latest weight differs from a regimen's weight by the threshold: ask the care team to
+    /// recalculate (`regimen_id` says which regimen). The app never changes the dose itself.
+    RecalculateDose,
+}
+
+/// One alert on the home screen.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct HomeAlert {
+    /// What it is about.
+    pub kind: HomeAlertKind,
+    /// The safety alert, for `LabSafety`.
+    pub lab_alert: Option<AlertKind>,
+    /// The regimen, for `RecalculateDose`.
+    pub regimen_id: Option<i64>,
+    /// The local date it comes from (draw date, or date of the latest weight), `YYYY-MM-DD`.
+    pub date: String,
+    /// The family-facing text.
+    pub text: String,
+}
+
+/// Everything the home screen shows for a patient at an instant.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct HomeScreen {
+    /// The patient.
+    pub patient_id: i64,
+    /// The patient's local date, `YYYY-MM-DD`, in `time_zone`.
+    pub today: String,
+    /// The IANA zone the dosing times and today are read in (the device's while travelling).
+    pub time_zone: String,
+    /// Every dose slot of today (regimens and steroid courses), ordered by time, with status,
+    /// guidance and log: one row with "taken" and "skip" buttons each while not logged.
+    pub doses: Vec<DoseSlot>,
+    /// The next reminder's slot that is not logged (may be tomorrow's), if any.
+    pub next_dose: Option<DoseSlot>,
+    /// The relapse banner: state, episodes, whether this morning's dipstick is logged, and the
+    /// family prompt.
+    pub relapse: RelapseStatus,
+    /// While a relapse is open and no course was started for it: "contact your team", with the
+    /// `kdigo2025_relapse` course pre-filled for the care team.
+    pub steroid_prompt: Option<SteroidRelapsePrompt>,
+    /// Lab safety alerts of the last 30 days, then today's "recalculate dose" prompts.
+    pub alerts: Vec<HomeAlert>,
+}
+
+impl From<service::HomeAlert> for HomeAlert {
+    fn from(a: service::HomeAlert) -> Self {
+        let (kind, lab_alert, regimen_id) = match a.kind {
+            service::HomeAlertKind::LabSafety(alert) => {
+                (HomeAlertKind::LabSafety, Some(alert.into()), None)
+            }
+            service::HomeAlertKind::RecalculateDose { regimen_id } => {
+                (HomeAlertKind::RecalculateDose, None, Some(regimen_id))
+            }
+        };
+        HomeAlert {
+            kind,
+            lab_alert,
+            regimen_id,
+            date: format_date(a.date),
+            text: a.text,
+        }
+    }
+}
+
+impl From<service::HomeScreen> for HomeScreen {
+    fn from(h: service::HomeScreen) -> Self {
+        HomeScreen {
+            patient_id: h.patient_id,
+            today: format_date(h.today),
+            time_zone: h.time_zone,
+            doses: h.doses.into_iter().map(Into::into).collect(),
+            next_dose: h.next_dose.map(Into::into),
+            relapse: h.relapse.into(),
+            steroid_prompt: h.steroid_prompt.map(Into::into),
+            alerts: h.alerts.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[uniffi::export]
+impl Diary {
+    /// The home screen at `now_ms` (UTC epoch ms): today's doses with status and "skip it; never
+    /// double" guidance, the next dose, the relapse banner with the family prompt, the steroid
+    /// relapse prompt and today's alerts. `device_time_zone` is the phone's current IANA zone
+    /// (none: at home); `locale` is `en` or `zh-Hans`. One read; call it off the UI thread and
+    /// again after every log.
+    pub fn home_screen(
+        &self,
+        patient_id: i64,
+        now_ms: i64,
+        device_time_zone: Option<String>,
+        locale: String,
+    ) -> Result<HomeScreen, NephroError> {
+        let now = instant_from_millis("now_ms", now_ms)?;
+        let zone = parse_device_zone(device_time_zone.as_deref())?;
+        let locale = Locale::parse("locale", &locale)?;
+        Ok(service::home_screen(&self.store(), patient_id, now, zone, locale)?.into())
+    }
+}
