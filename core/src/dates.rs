@@ -65,6 +65,13 @@ pub fn format_utc<Z: TimeZone>(instant: &DateTime<Z>) -> String {
     instant.with_timezone(&Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// The instant `ms` milliseconds after 1970-01-01T00:00:00Z (UTC epoch ms, the form instants
+/// take in the database and across the FFI); refuses one outside the representable range,
+/// naming `field`.
+pub fn instant_from_millis(field: &str, ms: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(|| Error::invalid(field, "is outside the representable range of instants"))
+}
+
 /// Formats a date as `YYYY-MM-DD`.
 pub fn format_date(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use crate::error::{Error, Result};
 use crate::locale::Locale;
 use crate::relapse::{
-    assess, family_prompt, DefinitionSet, DiseaseState, FamilyPrompt, RelapseAssessment, RelapseInput, SteroidCourse,
+    assess, family_prompt, DefinitionSet, FamilyPrompt, RelapseAssessment, RelapseInput, SteroidCourse,
 };
 use crate::store::urine::UrineReadingEntry;
 use crate::store::Store;
@@ -89,23 +89,10 @@ pub fn relapse_status(store: &Store, patient_id: i64, today: NaiveDate, locale: 
     })
 }
 
-/// The day the relapse engine confirms a remission (clinical-rules §6: the third consecutive
-/// remission-level day) in the patient's live readings dated on or after `date`, walked from
-/// state relapse (a steroid course that runs "until remission" treats a relapse, clinical-rules
-/// §4); `None` while no remission is confirmed. The same rule as the course calendars of the
-/// store (`Store::course_calendars`), for screens that show the date.
+/// The day the relapse engine confirms a remission after `date` (see
+/// [`Store::remission_confirmed_after`], the one implementation of the rule).
 pub fn remission_confirmed_after(store: &Store, patient_id: i64, date: NaiveDate) -> Result<Option<NaiveDate>> {
-    let from = date.max(earliest_date());
-    if from > latest_date() {
-        return Ok(None);
-    }
-    let entries = store.urine_readings(patient_id, from, latest_date())?;
-    let input = RelapseInput {
-        initial_state: DiseaseState::Relapse,
-        readings: entries.iter().map(UrineReadingEntry::engine_reading).collect(),
-        ..RelapseInput::default()
-    };
-    Ok(assess(&input)?.remissions.first().map(|r| r.confirmed))
+    store.remission_confirmed_after(patient_id, date)
 }
 
 /// The patient's steroid courses as the relapse engine needs them: the first and last dosing

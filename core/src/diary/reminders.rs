@@ -61,12 +61,7 @@ pub fn dose_window_key(medication: &MedicationId) -> String {
     format!("{DOSE_WINDOW_KEY}.{medication}")
 }
 
-/// The instant of UTC epoch milliseconds (how instants cross the FFI), naming `field` when it is
-/// outside the representable range.
-pub fn instant_from_millis(field: &str, millis: i64) -> Result<DateTime<Utc>> {
-    DateTime::<Utc>::from_timestamp_millis(millis)
-        .ok_or_else(|| Error::invalid(field, "is outside the representable range of instants"))
-}
+pub use crate::dates::instant_from_millis;
 
 /// Parses the phone's current IANA zone, if given, naming `device_time_zone` when it is unknown.
 pub fn parse_device_zone(zone: Option<&str>) -> Result<Option<Tz>> {

@@ -235,12 +235,7 @@ pub fn convert_value(kind: LabKind, value: f64, from: LabUnit, to: LabUnit) -> O
     }
 }
 
-/// The instant `ms` milliseconds after 1970-01-01T00:00:00Z (UTC epoch ms, the form instants take
-/// in the database and across the FFI); refuses one outside the representable range, naming
-/// `field`. A general helper: the labs, the store and the bindings share it.
-pub fn instant_from_millis(field: &str, ms: i64) -> Result<DateTime<Utc>> {
-    DateTime::from_timestamp_millis(ms).ok_or_else(|| Error::invalid(field, "is not a representable instant"))
-}
+pub use crate::dates::instant_from_millis;
 
 /// One laboratory result as reported.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -19,7 +19,7 @@
 //! - the day's tablets are split across the course's dosing times as evenly as possible, the
 //!   earlier times taking the extra half or whole tablet (usually there is one time, 08:00).
 
-use chrono::{Days, NaiveDate, NaiveTime};
+use chrono::{Datelike, Days, NaiveDate, NaiveTime};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
@@ -530,6 +530,22 @@ fn until_remission_start(plan: &CoursePlan) -> Result<Option<NaiveDate>> {
     // Provisional through the start, the calendar ends on that phase's first day.
     let probe = build_provisional_calendar(plan, None, plan.start)?;
     Ok(probe.days.last().map(|d| d.date))
+}
+
+impl Store {
+    /// The day the relapse engine confirms a remission (clinical-rules §6: the third consecutive
+    /// remission-level day) in the patient's live urine readings dated on or after `from`,
+    /// walked from state relapse (an "until remission" steroid phase treats a relapse,
+    /// clinical-rules §4); `None` while no remission is confirmed. The rule the course
+    /// calendars use, for screens that show the date.
+    pub fn remission_confirmed_after(&self, patient_id: i64, from: NaiveDate) -> Result<Option<NaiveDate>> {
+        // Stored dates are four-digit years; a later `from` has no readings (and its text form,
+        // `+10000-…`, would not compare in date order).
+        if from.year() > 9999 {
+            return Ok(None);
+        }
+        remission_from_readings(self.reader(), patient_id, from)
+    }
 }
 
 /// The first remission the relapse engine confirms (clinical-rules §6: three consecutive
