@@ -1,24 +1,46 @@
 #!/usr/bin/env bash
-# Runs every NephroDiary test on this machine, installing what is missing on the way:
-#   1. Rust: unit, store, conformance (shared + project cases) and CLI tests;
-#   2. the bindings from their three clients: Python, Kotlin (JVM + JNA) and Swift.
-# Toolchains go to ~/.cache/nephro (see scripts/toolchains.sh). Prints checks per language.
+# Runs every NephroDiary test on this machine, installing what is missing on the way
+# (toolchains into ~/.cache/nephro, see scripts/toolchains.sh):
+#   1. Rust: unit, store (migrations from every schema fixture), conformance (shared and project
+#      cases, through the library and through `nephro eval`), CLI, crash safety (SIGKILL),
+#      concurrency, property tests and time edges (short forms; NEPHRO_LONG_TESTS=1 for long);
+#   2. the bindings from their three clients: Python, Kotlin (JVM + JNA) and Swift;
+#   3. the console walkthroughs of mobile-demo/ (Kotlin and Swift, one week of a family's life);
+#   4. the clinician exports checked by independent tools (FHIR R4B models, icalendar, csv,
+#      headless Chromium);
+#   5. a short fuzz run of everything that parses outside data.
+# Prints what ran per language and exits non-zero on the first failing step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
+step() { echo; echo "== $1 ($(( $(date +%s) - start )) s)"; }
 
-echo "== toolchains"
-scripts/toolchains.sh
+step "toolchains"
+scripts/toolchains.sh --with-chromium
 
-echo "== rust"
+step "rust"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
 rust_tests=$(grep -E '^test result: ok\.' "$log" | awk '{sum += $4} END {print sum + 0}')
-echo "rust: $rust_tests tests passed"
+summary="rust: $rust_tests tests passed"
+echo "$summary"
 
-echo "== bindings"
+step "bindings"
 # The debug library is already built by the Rust tests; the binding tests reuse it.
-scripts/test-bindings.sh dev
+scripts/test-bindings.sh dev 2>&1 | tee "$log"
+summary="$summary"$'\n'"$(grep -E '^(python|kotlin|swift): [0-9]+ checks passed' "$log" || true)"
 
-echo "== all tests passed in $(( $(date +%s) - start )) s (rust: $rust_tests tests)"
+step "walkthroughs"
+scripts/test-walkthroughs.sh dev
+
+step "exports"
+scripts/test-exports.sh 2>&1 | tee "$log"
+summary="$summary"$'\n'"$(grep -E '^exports: ' "$log" | tail -1)"
+
+step "fuzz"
+scripts/test-reliability.sh --fuzz-only
+
+step "done"
+echo "$summary"
+echo "all tests passed in $(( $(date +%s) - start )) s"

@@ -18,7 +18,7 @@ struct DipstickEntryView: View {
             Form {
                 if let banner = model.today?.banner { RelapseBannerView(banner: banner) }
                 Picker("Reading", selection: $grade) {
-                    ForEach(grades, id: \.1) { Text($0.1).tag($0.0) }
+                    ForEach(grades.indices, id: \.self) { i in Text(grades[i].1).tag(grades[i].0) }
                 }
                 .pickerStyle(.segmented)
                 Toggle("First urine of the morning", isOn: $firstMorning)
