@@ -28,7 +28,7 @@ use super::{now_ms, Store};
 use crate::dates::{format_date, parse_clock_time};
 use crate::drug::Drug;
 use crate::error::{Error, Result};
-use crate::model::{require_text, EpochMillis, Measurement};
+use crate::model::{require_storable_date, require_text, EpochMillis, Measurement};
 use crate::numeric::{clean, steps_to_amount};
 use crate::protein::{DipstickGrade, UpcrUnit, UrineMeasurement, UrineReading};
 use crate::relapse::{assess, DiseaseState, RelapseInput};
@@ -314,6 +314,10 @@ pub(super) fn require_course_slot(conn: &Connection, course_key: &str, date: Nai
 fn validate_course(new: &NewCourse) -> Result<()> {
     if !new.drug.is_steroid() {
         return Err(Error::invalid("drug", "a steroid course is prednisolone or prednisone"));
+    }
+    require_storable_date("start", new.start)?;
+    if let Some(date) = new.remission_confirmed {
+        require_storable_date("remission_confirmed", date)?;
     }
     if new.times.is_empty() || new.times.len() > MAX_COURSE_TIMES {
         return Err(Error::invalid("times", format!("give between one and {MAX_COURSE_TIMES} dosing times")));
@@ -751,6 +755,8 @@ mod tests {
             (NewCourse { template: Some(CourseTemplate::StampProtocol), ..relapse_course("2025-06-10") }, "stamp"),
             // No weight on or before the start.
             (relapse_course("2025-05-01"), "weight_kg"),
+            // A start past year 9999 could not be stored as a readable date.
+            (NewCourse { start: NaiveDate::from_ymd_opt(10000, 1, 1).unwrap(), ..relapse_course("2025-06-10") }, "start"),
             (
                 NewCourse { remission_confirmed: Some(date("2025-06-09")), ..relapse_course("2025-06-10") },
                 "remission_confirmed",
