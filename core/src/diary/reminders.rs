@@ -437,8 +437,8 @@ fn medications_by_times(store: &Store, patient_id: i64) -> Result<Vec<PatientMed
     Ok(medications)
 }
 
-/// A steroid course as medications: `course-<key>`, the dosing dates of its calendar (as
-/// [`crate::diary::taper::course_schedules`] gives them) and the mg of each dose.
+/// A steroid course as medications: `course-<key>`, the dosing dates of its calendar and the mg
+/// of each dose.
 ///
 /// A course's day is split across its dosing times and a time whose share is 0 mg is not a dose
 /// (`CourseCalendar::slots`). When that happens on some day, the course becomes one schedule per

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::locale::Locale;
 use crate::model::{DoseOutcome, MedicationId};
 use crate::relapse::ReportedState;
-use crate::schedule::{reminder_id, DayPattern, MedicationSchedule};
+use crate::schedule::reminder_id;
 use crate::store::{CourseCalendar, NewCourse, Store};
 use crate::taper::{
     build_calendar, cumulative_exposure, CoursePlan, CourseTemplate, Exposure, TabletSpec, Tablets, TaperDay,
@@ -61,24 +61,6 @@ pub fn course_calendar(
 /// [`course_calendar`]).
 pub fn course_calendars(store: &Store, patient_id: i64, today: NaiveDate) -> Result<Vec<CourseCalendar>> {
     store.course_calendars(patient_id, horizon(today))
-}
-
-/// The reminder engine's view of the patient's steroid courses (clinical-rules §7: "the dosing
-/// days of a taper calendar"): one schedule per course, id `course-<key>`, its dosing times, and
-/// the dosing dates of its latest calendar ([`course_calendars`]) as [`DayPattern::Dates`], with
-/// the default dose window. A course without a dosing day is left out.
-pub fn course_schedules(store: &Store, patient_id: i64, today: NaiveDate) -> Result<Vec<MedicationSchedule>> {
-    Ok(course_calendars(store, patient_id, today)?
-        .into_iter()
-        .filter(|c| c.calendar.dosing_days > 0)
-        .map(|c| {
-            MedicationSchedule::new(
-                c.course.medication_id(),
-                c.course.times.clone(),
-                DayPattern::Dates(c.calendar.dosing_dates()),
-            )
-        })
-        .collect())
 }
 
 /// One steroid dose of the week view.
@@ -531,21 +513,14 @@ mod tests {
         let calendar = course_calendar(&store, &key, None, date("2025-06-12")).unwrap();
         assert!(calendar.calendar.provisional);
         assert_eq!(calendar.calendar.days.last().map(|d| d.date), Some(date("2025-07-10")));
-        let schedules = course_schedules(&store, patient.id, date("2025-06-12")).unwrap();
-        assert_eq!(schedules.len(), 1);
-        assert_eq!(schedules[0].id, format!("course-{key}"));
-        assert_eq!(schedules[0].times, vec![time("08:00")]);
-        let DayPattern::Dates(dates) = &schedules[0].days else { panic!("dates expected") };
+        let dates = calendar.calendar.dosing_dates();
         assert_eq!((dates.first(), dates.len()), (Some(&date("2025-06-10")), 31));
         // Remission logged: the calendar is recomputed, the daily phase ends on its third day.
         dipsticks(&mut store, patient.id, "2025-06-10", &[DipstickGrade::ThreePlus, DipstickGrade::Trace]);
         dipsticks(&mut store, patient.id, "2025-06-12", &[DipstickGrade::Negative, DipstickGrade::Negative]);
         let closed = course_calendar(&store, &key, None, date("2025-06-14")).unwrap();
         assert_eq!(closed.remission_confirmed, Some(date("2025-06-13")));
-        let DayPattern::Dates(dates) = &course_schedules(&store, patient.id, date("2025-06-14")).unwrap()[0].days
-        else {
-            panic!("dates expected")
-        };
+        let dates = closed.calendar.dosing_dates();
         // 4 daily days, then 14 alternate days from 06-14.
         assert_eq!(dates.len(), 18);
         assert_eq!(dates[4..6], [date("2025-06-14"), date("2025-06-16")]);
