@@ -32,7 +32,8 @@ scripts/test-bindings.sh dev 2>&1 | tee "$log"
 summary="$summary"$'\n'"$(grep -E '^(python|kotlin|swift): [0-9]+ checks passed' "$log" || true)"
 
 step "walkthroughs"
-scripts/test-walkthroughs.sh dev
+scripts/test-walkthroughs.sh dev 2>&1 | tee "$log"
+summary="$summary"$'\n'"walkthroughs (Kotlin and Swift): $(grep -E '^walkthrough: [0-9]+ checks passed' "$log" | head -1 | sed 's/^walkthrough: //' || true) each"
 
 step "exports"
 scripts/test-exports.sh 2>&1 | tee "$log"
