@@ -504,6 +504,12 @@ pub struct BloodPressureInput {
     pub systolic_mmhg: f64,
     /// Diastolic pressure, mmHg (below the systolic).
     pub diastolic_mmhg: f64,
+    /// The app's id of this entry (up to 100 characters), generated once per entry and resent
+    /// with every retry: the same id with the same reading returns the stored reading without
+    /// storing it again; with a different reading it is a conflict. Without it (the default)
+    /// every call stores a reading.
+    #[uniffi(default = None)]
+    pub client_id: Option<String>,
 }
 
 /// A stored blood-pressure reading.
@@ -664,17 +670,18 @@ impl Diary {
     }
 
     /// Records a blood-pressure reading (pressures in (0, 300] mmHg, diastolic below systolic).
+    /// With a `client_id` a retry returns the stored reading instead of storing it twice.
     pub fn add_blood_pressure(
         &self,
         patient_id: i64,
         reading: BloodPressureInput,
     ) -> Result<BloodPressure, NephroError> {
-        let reading = engine::BloodPressure {
+        let engine_reading = engine::BloodPressure {
             measured_at: instant_from_millis("measured_at_ms", reading.measured_at_ms)?,
             systolic_mmhg: reading.systolic_mmhg,
             diastolic_mmhg: reading.diastolic_mmhg,
         };
-        Ok(self.store().add_blood_pressure(patient_id, &reading)?.into())
+        Ok(self.store().add_blood_pressure(patient_id, &engine_reading, reading.client_id.as_deref())?.into())
     }
 
     /// A patient's blood-pressure readings by time.

@@ -147,6 +147,12 @@ pub struct CoursePlanInput {
     pub changed_by: String,
     /// Why (required for a new version).
     pub reason: Option<String>,
+    /// The app's id of this creation (up to 100 characters), generated once and resent with
+    /// every retry of `create_course`: the same id with the same course returns the stored
+    /// version 1 without storing a second course; with a different course it is a conflict.
+    /// Without it (the default) every call creates a course. `revise_course` ignores it.
+    #[uniffi(default = None)]
+    pub client_id: Option<String>,
 }
 
 /// A course's plan as stored: phases on the weight and height at the start.
@@ -463,7 +469,8 @@ fn parse_locale(locale: Option<String>) -> Result<Locale, NephroError> {
 #[uniffi::export]
 impl Diary {
     /// Stores a new steroid course (version 1) on the patient's weight and height at its start.
-    /// Bad input is refused naming the field and stores nothing.
+    /// Bad input is refused naming the field and stores nothing. With a `client_id` a retry
+    /// returns the stored course instead of creating a second one.
     pub fn create_course(&self, patient_id: i64, course: CoursePlanInput) -> Result<SteroidCourse, NephroError> {
         let course: store::NewCourse = course.try_into()?;
         Ok(self.store().create_course(patient_id, &course)?.into())
@@ -717,6 +724,7 @@ impl TryFrom<CoursePlanInput> for store::NewCourse {
                 .transpose()?,
             changed_by: c.changed_by,
             reason: c.reason,
+            client_id: c.client_id,
         })
     }
 }
@@ -735,6 +743,7 @@ impl From<store::NewCourse> for CoursePlanInput {
             remission_confirmed: c.remission_confirmed.map(format_date),
             changed_by: c.changed_by,
             reason: c.reason,
+            client_id: c.client_id,
         }
     }
 }

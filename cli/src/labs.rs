@@ -307,11 +307,11 @@ pub fn seed_demo(store: &mut Store, demo: &DemoDiary) -> CliResult<()> {
             logged_by: "mother".into(),
         })?;
     }
-    for (drawn_at, systolic_mmhg, diastolic_mmhg) in
-        [(month_1, 102.0, 64.0), (month_2, 98.0, 62.0), (month_3, 105.0, 67.0)]
+    for (i, (drawn_at, systolic_mmhg, diastolic_mmhg)) in
+        [(month_1, 102.0, 64.0), (month_2, 98.0, 62.0), (month_3, 105.0, 67.0)].into_iter().enumerate()
     {
         let reading = BloodPressure { measured_at: drawn_at + TimeDelta::minutes(10), systolic_mmhg, diastolic_mmhg };
-        store.add_blood_pressure(demo.patient.id, &reading)?;
+        store.add_blood_pressure(demo.patient.id, &reading, Some(&format!("demo-bp-{i:02}")))?;
     }
     Ok(())
 }

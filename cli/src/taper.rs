@@ -284,6 +284,7 @@ pub fn seed_demo(store: &mut Store, demo: &DemoDiary) -> CliResult<()> {
         remission_confirmed: None,
         changed_by: DEMO_CLINIC.into(),
         reason: Some("relapse confirmed by three nephrotic mornings".into()),
+        client_id: Some("demo-course-relapse".into()),
     };
     let first = store.create_course(demo.patient.id, &relapse_course)?;
     let mut phases = CourseTemplate::Kdigo2025Relapse.phases()?;

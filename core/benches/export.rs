@@ -166,6 +166,7 @@ fn ten_year_diary() -> (PathBuf, i64) {
                 remission_confirmed: None,
                 changed_by: "Benchmark clinic".into(),
                 reason: None,
+                client_id: None,
             },
         )
         .expect("course");

@@ -150,6 +150,7 @@ fn diary_with_course() -> (Store, i64) {
         remission_confirmed: None,
         changed_by: "Bench clinic".into(),
         reason: None,
+        client_id: None,
     };
     store.create_course(patient, &course).unwrap();
     (store, patient)

@@ -266,6 +266,7 @@ fn ten_year_diary(path: &Path) -> i64 {
                 remission_confirmed: None,
                 changed_by: "Bench clinic".into(),
                 reason: None,
+                client_id: None,
             },
         )
         .expect("course");

@@ -364,6 +364,7 @@ mod tests {
                     remission_confirmed: None,
                     changed_by: "Dr. Nephrologist".into(),
                     reason: None,
+                    client_id: None,
                 },
             )
             .unwrap();

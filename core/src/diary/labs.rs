@@ -540,7 +540,7 @@ mod tests {
         store.add_measurement(patient.id, &m).unwrap();
         let bp =
             BloodPressure { measured_at: at("2025-07-01T08:00:00+08:00"), systolic_mmhg: 102.0, diastolic_mmhg: 64.0 };
-        store.add_blood_pressure(patient.id, &bp).unwrap();
+        store.add_blood_pressure(patient.id, &bp, None).unwrap();
         let growth = growth(&store, patient.id).unwrap();
         assert_eq!(growth.points.len(), 2);
         assert_eq!(growth.points[1].height_cm, None);

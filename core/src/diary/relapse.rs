@@ -311,6 +311,7 @@ mod tests {
             remission_confirmed: None,
             changed_by: "Dr. Li".into(),
             reason: None,
+            client_id: None,
         };
         store.create_course(patient_id, &course).unwrap();
         // Two relapses during the course (onsets 06-10 and 07-10): steroid dependent.

@@ -1612,6 +1612,7 @@ mod tests {
             remission_confirmed: None,
             changed_by: "Dr. Li".into(),
             reason: None,
+            client_id: None,
         };
         MedicationId::Course(store.create_course(patient, &course).unwrap().course_key)
     }

@@ -337,6 +337,7 @@ pub fn suggested_relapse_course(
         remission_confirmed: None,
         changed_by: String::new(),
         reason: None,
+        client_id: None,
     };
     let (weight, height) = store.weight_and_height_on(patient_id, start)?;
     let (plan, daily, alternate_day) = match (weight, height) {
@@ -431,6 +432,7 @@ mod tests {
             remission_confirmed: None,
             changed_by: "Dr. Nephrologist".into(),
             reason: None,
+            client_id: None,
         }
     }
 

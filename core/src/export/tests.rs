@@ -182,6 +182,7 @@ fn fixture() -> Fixture {
                 remission_confirmed: None,
                 changed_by: "Dr. Dupont".into(),
                 reason: None,
+                client_id: None,
             },
         )
         .unwrap();
@@ -254,6 +255,7 @@ fn fixture() -> Fixture {
                 systolic_mmhg: 104.0,
                 diastolic_mmhg: 66.0,
             },
+            None,
         )
         .unwrap();
     Fixture {

@@ -68,6 +68,13 @@ pub struct NewCourse {
     pub changed_by: String,
     /// Why; required for a new version.
     pub reason: Option<String>,
+    /// The app's id of this creation request (up to 100 characters), which makes
+    /// [`Store::create_course`] idempotent: the same id with the same course returns the stored
+    /// version 1 without writing; with a different course it is a conflict. Only a creation uses
+    /// it ([`Store::revise_course`] ignores it: a resent revision is refused by its
+    /// `based_on_version`).
+    #[serde(default)]
+    pub client_id: Option<String>,
 }
 
 /// One stored version of a steroid course.
@@ -204,7 +211,14 @@ impl Store {
     /// height) on or before its start (clinical-rules §2 and §4). The key is generated:
     /// `p<patient id>_c<n>`. The plan is checked by building its calendar first, so a refused
     /// course stores nothing.
+    ///
+    /// With a `client_id` a retry is safe: the same id with the same patient and course returns
+    /// the stored version 1 (as first stored, even if revised since) without writing; the same
+    /// id with anything else is a conflict.
     pub fn create_course(&mut self, patient_id: i64, new: &NewCourse) -> Result<CourseVersion> {
+        if let Some(client_id) = &new.client_id {
+            require_text("client_id", client_id, 100)?;
+        }
         validate_course(new)?;
         if let Some(reason) = &new.reason {
             require_text("reason", reason, 500)?;
@@ -212,8 +226,21 @@ impl Store {
         self.patient(patient_id)?;
         let history = self.measurements(patient_id)?;
         self.write(|tx| {
+            if let Some(client_id) = &new.client_id {
+                let created = tx
+                    .query_row(&format!("{COURSE_SELECT} WHERE client_id = ?1"), [client_id], course_from_row)
+                    .optional()?;
+                if let Some(created) = created {
+                    let created = created?;
+                    return if created.patient_id == patient_id && is_same_creation(&created, new) {
+                        Ok(created)
+                    } else {
+                        Err(Error::Conflict("this client_id was already used for a different steroid course".into()))
+                    };
+                }
+            }
             let course_key = next_course_key(tx, patient_id)?;
-            insert_version(tx, patient_id, &course_key, 1, new, &history)
+            insert_version(tx, patient_id, &course_key, 1, new, new.client_id.as_deref(), &history)
         })
     }
 
@@ -233,7 +260,7 @@ impl Store {
                     latest.version
                 )));
             }
-            insert_version(tx, latest.patient_id, course_key, latest.version + 1, new, &history)
+            insert_version(tx, latest.patient_id, course_key, latest.version + 1, new, None, &history)
         })
     }
 
@@ -357,14 +384,34 @@ pub fn course_phases(
     }
 }
 
+/// Whether `new` asks for the course stored as `created` (a version 1): the same entries, with
+/// the phases resolved on the weight the course was built on (so a weight recorded since does
+/// not turn a retry into a conflict).
+fn is_same_creation(created: &CourseVersion, new: &NewCourse) -> bool {
+    let phases = course_phases(new.template, &new.phases, new.stamp.as_ref(), created.plan.weight_kg, &new.tablets);
+    let mut times = new.times.clone();
+    times.sort();
+    let reason = new.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    created.drug == new.drug
+        && created.template == new.template
+        && created.plan.start == new.start
+        && created.plan.tablets == new.tablets
+        && phases.is_ok_and(|phases| phases == created.plan.phases)
+        && created.times == times
+        && created.remission_confirmed == new.remission_confirmed
+        && created.changed_by == new.changed_by
+        && created.reason.as_deref() == reason
+}
+
 /// Builds, checks and inserts one version (inside the caller's write transaction), on the
-/// patient's measurement `history`.
+/// patient's measurement `history`, with the creation's `client_id` (version 1 only).
 fn insert_version(
     conn: &Connection,
     patient_id: i64,
     course_key: &str,
     version: i64,
     new: &NewCourse,
+    client_id: Option<&str>,
     history: &[Measurement],
 ) -> Result<CourseVersion> {
     let weight_kg = latest_on_or_before(history, new.start, |m| m.weight_kg)
@@ -383,8 +430,8 @@ fn insert_version(
     let reason = new.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
     conn.execute(
         "INSERT INTO steroid_course (patient_id, course_key, version, drug, template, plan_json, times,
-            remission_confirmed, changed_by, reason, recorded_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            remission_confirmed, changed_by, reason, recorded_at_ms, client_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             patient_id,
             course_key,
@@ -396,7 +443,8 @@ fn insert_version(
             new.remission_confirmed.map(format_date),
             new.changed_by,
             reason,
-            recorded_at_ms
+            recorded_at_ms,
+            client_id
         ],
     )?;
     let mut times = new.times.clone();
@@ -650,6 +698,7 @@ mod tests {
             remission_confirmed: None,
             changed_by: "Dr. Nephrologist".into(),
             reason: None,
+            client_id: None,
         }
     }
 
@@ -945,6 +994,82 @@ mod tests {
         );
         let evening = store.log_dose(&steroid_dose("s1", &key, "2025-06-11", "20:00")).unwrap_err();
         assert!(evening.to_string().contains("slot_date"), "{evening}");
+    }
+
+    #[test]
+    fn a_course_creation_retry_stores_once_and_a_different_course_under_the_same_id_conflicts() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (patient, _) = seeded(&mut store);
+        let rows = |store: &Store| -> i64 {
+            store.reader().query_row("SELECT count(*) FROM steroid_course", [], |r| r.get(0)).unwrap()
+        };
+        let with_id = |start: &str, id: &str| NewCourse { client_id: Some(id.into()), ..relapse_course(start) };
+        let first = store.create_course(patient.id, &with_id("2025-06-10", "course-1")).unwrap();
+        // A double tap or a retry after a lost response: the stored course, nothing written,
+        // even after a later weight (the course stays built on its start weight).
+        let later = Measurement { id: 0, measured_on: date("2025-06-01"), weight_kg: Some(22.0), height_cm: None };
+        store.add_measurement(patient.id, &later).unwrap();
+        assert_eq!(store.create_course(patient.id, &with_id("2025-06-10", "course-1")).unwrap(), first);
+        assert_eq!(rows(&store), 1);
+        // A revision keeps the id on version 1 only; a retry of the creation still returns version 1.
+        let change = NewCourse { reason: Some("lower dose".into()), ..with_id("2025-06-10", "course-1") };
+        let second = store.revise_course(&first.course_key, 1, &change).unwrap();
+        assert_eq!(second.version, 2);
+        assert_eq!(store.create_course(patient.id, &with_id("2025-06-10", "course-1")).unwrap(), first);
+        assert_eq!(rows(&store), 2);
+        // The same id for a different course, or for another patient, is a conflict that does
+        // not repeat what was entered.
+        let other = store.create_patient(&crate::store::tests::sample_patient()).unwrap();
+        store.add_measurement(other.id, &later).unwrap();
+        let changed: Vec<(i64, NewCourse)> = vec![
+            (patient.id, with_id("2025-06-11", "course-1")),
+            (patient.id, NewCourse { drug: Drug::Prednisone, ..with_id("2025-06-10", "course-1") }),
+            (patient.id, NewCourse { times: vec![time("07:00")], ..with_id("2025-06-10", "course-1") }),
+            (patient.id, NewCourse { reason: Some("relapse".into()), ..with_id("2025-06-10", "course-1") }),
+            (
+                patient.id,
+                NewCourse {
+                    template: None,
+                    phases: vec![fixed(20.0, Frequency::Daily, 3)],
+                    ..with_id("2025-06-10", "course-1")
+                },
+            ),
+            (other.id, with_id("2025-06-10", "course-1")),
+        ];
+        for (patient_id, course) in changed {
+            let err = store.create_course(patient_id, &course).unwrap_err();
+            assert!(matches!(err, Error::Conflict(_)), "{err}");
+            assert!(!err.to_string().contains("course-1") && !err.to_string().contains("Dr."), "{err}");
+        }
+        assert_eq!(rows(&store), 2);
+        // Without an id every call creates a course (as before).
+        store.create_course(patient.id, &relapse_course("2025-07-10")).unwrap();
+        store.create_course(patient.id, &relapse_course("2025-07-10")).unwrap();
+        assert_eq!(rows(&store), 4);
+        // Refused input changes nothing and leaves the id free.
+        for bad in ["", " ", &"x".repeat(101)] {
+            let err = store.create_course(patient.id, &with_id("2025-06-10", bad)).unwrap_err();
+            assert!(err.to_string().contains("client_id"), "{err}");
+        }
+        let refused = NewCourse { drug: Drug::Tacrolimus, ..with_id("2025-06-10", "course-2") };
+        assert!(store.create_course(patient.id, &refused).unwrap_err().to_string().contains("drug"));
+        let no_weight = store.create_course(patient.id, &with_id("2025-05-01", "course-2")).unwrap_err();
+        assert!(no_weight.to_string().contains("weight_kg"), "{no_weight}");
+        assert_eq!(rows(&store), 4);
+        let created = store.create_course(patient.id, &with_id("2025-08-10", "course-2")).unwrap();
+        assert_eq!(created.version, 1);
+        assert_eq!(rows(&store), 5);
+        // Compared as stored: the times in another order, or the reason padded, are the same course.
+        let twice_daily = NewCourse {
+            times: vec![time("20:00"), time("08:00")],
+            reason: Some("relapse".into()),
+            ..with_id("2025-09-10", "course-3")
+        };
+        let created = store.create_course(patient.id, &twice_daily).unwrap();
+        let reordered =
+            NewCourse { times: vec![time("08:00"), time("20:00")], reason: Some(" relapse ".into()), ..twice_daily };
+        assert_eq!(store.create_course(patient.id, &reordered).unwrap(), created);
+        assert_eq!(rows(&store), 6);
     }
 
     #[test]

@@ -296,20 +296,52 @@ impl Store {
 
     /// Records a blood-pressure reading after validating it ([`BloodPressure::validate`], fields
     /// named `blood_pressure.systolic_mmhg`, `blood_pressure.diastolic_mmhg`).
-    pub fn add_blood_pressure(&mut self, patient_id: i64, reading: &BloodPressure) -> Result<BloodPressureRecord> {
+    ///
+    /// With a `client_id` (the app's id of this entry, up to 100 characters) the write is
+    /// idempotent: the same id with the same patient and reading returns the stored record
+    /// without writing (a double tap, or a retry after a lost response); the same id with a
+    /// different patient or reading is a conflict. Without one, every call stores a reading.
+    pub fn add_blood_pressure(
+        &mut self,
+        patient_id: i64,
+        reading: &BloodPressure,
+        client_id: Option<&str>,
+    ) -> Result<BloodPressureRecord> {
+        if let Some(client_id) = client_id {
+            require_text("client_id", client_id, 100)?;
+        }
         reading.validate("blood_pressure")?;
         self.write(|tx| {
             require_patient(tx, patient_id)?;
+            if let Some(client_id) = client_id {
+                let stored = tx
+                    .query_row(&format!("{BLOOD_PRESSURE_SELECT} WHERE client_id = ?1"), [client_id], blood_pressure_from_row)
+                    .optional()?;
+                if let Some(stored) = stored {
+                    let stored = stored?;
+                    // Compared as stored: the instant to the millisecond.
+                    let same = stored.patient_id == patient_id
+                        && stored.reading.measured_at.timestamp_millis() == reading.measured_at.timestamp_millis()
+                        && stored.reading.systolic_mmhg == reading.systolic_mmhg
+                        && stored.reading.diastolic_mmhg == reading.diastolic_mmhg;
+                    return if same {
+                        Ok(stored)
+                    } else {
+                        Err(Error::Conflict("this client_id was already used for a different blood-pressure reading".into()))
+                    };
+                }
+            }
             let recorded_at_ms = now_ms();
             tx.execute(
-                "INSERT INTO blood_pressure (patient_id, measured_at_ms, systolic_mmhg, diastolic_mmhg, recorded_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO blood_pressure (patient_id, measured_at_ms, systolic_mmhg, diastolic_mmhg, recorded_at_ms, client_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
                     patient_id,
                     reading.measured_at.timestamp_millis(),
                     reading.systolic_mmhg,
                     reading.diastolic_mmhg,
-                    recorded_at_ms
+                    recorded_at_ms,
+                    client_id
                 ],
             )?;
             Ok(BloodPressureRecord { id: tx.last_insert_rowid(), patient_id, reading: reading.clone(), recorded_at_ms })
@@ -318,24 +350,32 @@ impl Store {
 
     /// A patient's blood-pressure readings by measurement time, then entry order.
     pub fn blood_pressures(&self, patient_id: i64) -> Result<Vec<BloodPressureRecord>> {
-        let mut stmt = self.reader().prepare_cached(
-            "SELECT id, patient_id, measured_at_ms, systolic_mmhg, diastolic_mmhg, recorded_at_ms FROM blood_pressure
-             WHERE patient_id = ?1 ORDER BY measured_at_ms, id",
-        )?;
-        let rows = stmt.query_map([patient_id], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
-        })?;
-        rows.map(|row| {
-            let (id, patient_id, measured_at_ms, systolic_mmhg, diastolic_mmhg, recorded_at_ms) = row?;
-            Ok(BloodPressureRecord {
-                id,
-                patient_id,
-                reading: BloodPressure { measured_at: stored_instant(measured_at_ms)?, systolic_mmhg, diastolic_mmhg },
-                recorded_at_ms,
-            })
-        })
-        .collect()
+        let mut stmt = self
+            .reader()
+            .prepare_cached(&format!("{BLOOD_PRESSURE_SELECT} WHERE patient_id = ?1 ORDER BY measured_at_ms, id"))?;
+        let rows = stmt.query_map([patient_id], blood_pressure_from_row)?;
+        rows.map(|row| row?).collect()
     }
+}
+
+const BLOOD_PRESSURE_SELECT: &str =
+    "SELECT id, patient_id, measured_at_ms, systolic_mmhg, diastolic_mmhg, recorded_at_ms FROM blood_pressure";
+
+fn blood_pressure_from_row(r: &Row) -> rusqlite::Result<Result<BloodPressureRecord>> {
+    let (id, patient_id, measured_at_ms, systolic_mmhg, diastolic_mmhg, recorded_at_ms): (
+        i64,
+        i64,
+        i64,
+        f64,
+        f64,
+        i64,
+    ) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+    Ok(stored_instant(measured_at_ms).map(|measured_at| BloodPressureRecord {
+        id,
+        patient_id,
+        reading: BloodPressure { measured_at, systolic_mmhg, diastolic_mmhg },
+        recorded_at_ms,
+    }))
 }
 
 const RECORD_SELECT: &str =
@@ -566,16 +606,60 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store);
         let reading = |when: &str, s, d| BloodPressure { measured_at: at(when), systolic_mmhg: s, diastolic_mmhg: d };
-        store.add_blood_pressure(patient.id, &reading("2025-06-03T08:00:00+08:00", 104.0, 66.0)).unwrap();
-        store.add_blood_pressure(patient.id, &reading("2025-06-01T08:00:00+08:00", 99.0, 61.0)).unwrap();
-        let err = store.add_blood_pressure(patient.id, &reading("2025-06-02T08:00:00+08:00", 60.0, 100.0)).unwrap_err();
+        store.add_blood_pressure(patient.id, &reading("2025-06-03T08:00:00+08:00", 104.0, 66.0), None).unwrap();
+        store.add_blood_pressure(patient.id, &reading("2025-06-01T08:00:00+08:00", 99.0, 61.0), None).unwrap();
+        let err =
+            store.add_blood_pressure(patient.id, &reading("2025-06-02T08:00:00+08:00", 60.0, 100.0), None).unwrap_err();
         assert!(err.to_string().contains("blood_pressure.diastolic_mmhg"), "{err}");
         assert!(matches!(
-            store.add_blood_pressure(patient.id + 3, &reading("2025-06-02T08:00:00+08:00", 100.0, 60.0)),
+            store.add_blood_pressure(patient.id + 3, &reading("2025-06-02T08:00:00+08:00", 100.0, 60.0), None),
             Err(Error::NotFound { .. })
         ));
         let systolic: Vec<f64> =
             store.blood_pressures(patient.id).unwrap().iter().map(|r| r.reading.systolic_mmhg).collect();
         assert_eq!(systolic, [99.0, 104.0]);
+    }
+
+    #[test]
+    fn a_blood_pressure_retry_stores_once_and_a_different_reading_under_the_same_id_conflicts() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (patient, _) = seeded(&mut store);
+        let reading =
+            |s, d| BloodPressure { measured_at: at("2025-06-03T08:00:00+08:00"), systolic_mmhg: s, diastolic_mmhg: d };
+        let first = store.add_blood_pressure(patient.id, &reading(104.0, 66.0), Some("bp-1")).unwrap();
+        // A double tap or a retry after a lost response: the stored record, nothing written.
+        let again = store.add_blood_pressure(patient.id, &reading(104.0, 66.0), Some("bp-1")).unwrap();
+        assert_eq!(again, first);
+        assert_eq!(count(&store, "blood_pressure"), 1);
+        // The same id for another reading, another time or another patient is a conflict that
+        // does not repeat what was entered.
+        let other = store.create_patient(&crate::store::tests::sample_patient()).unwrap();
+        for (patient_id, changed) in [
+            (patient.id, reading(105.0, 66.0)),
+            (patient.id, reading(104.0, 67.0)),
+            (patient.id, BloodPressure { measured_at: at("2025-06-03T08:01:00+08:00"), ..reading(104.0, 66.0) }),
+            (other.id, reading(104.0, 66.0)),
+        ] {
+            let err = store.add_blood_pressure(patient_id, &changed, Some("bp-1")).unwrap_err();
+            assert!(matches!(err, Error::Conflict(_)), "{err}");
+            assert!(!err.to_string().contains("104") && !err.to_string().contains("bp-1"), "{err}");
+        }
+        // Without an id every call stores (as before); a new id stores a new reading.
+        store.add_blood_pressure(patient.id, &reading(104.0, 66.0), None).unwrap();
+        store.add_blood_pressure(patient.id, &reading(104.0, 66.0), None).unwrap();
+        let second = store.add_blood_pressure(patient.id, &reading(104.0, 66.0), Some("bp-2")).unwrap();
+        assert_ne!(second.id, first.id);
+        assert_eq!(count(&store, "blood_pressure"), 4);
+        // Refused input changes nothing: a bad id, a bad reading under a new id.
+        for bad in ["", "   ", &"x".repeat(101)] {
+            let err = store.add_blood_pressure(patient.id, &reading(104.0, 66.0), Some(bad)).unwrap_err();
+            assert!(err.to_string().contains("client_id"), "{err}");
+        }
+        let err = store.add_blood_pressure(patient.id, &reading(60.0, 100.0), Some("bp-3")).unwrap_err();
+        assert!(err.to_string().contains("blood_pressure.diastolic_mmhg"), "{err}");
+        assert_eq!(count(&store, "blood_pressure"), 4);
+        // The refused id is still free.
+        store.add_blood_pressure(patient.id, &reading(100.0, 60.0), Some("bp-3")).unwrap();
+        assert_eq!(count(&store, "blood_pressure"), 5);
     }
 }

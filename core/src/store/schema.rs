@@ -9,7 +9,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 2;
+pub const LATEST_VERSION: i64 = 3;
 
 /// Tables unchanged since version 1: patients, measurements, regimens.
 const PATIENT_TABLES: &str = r#"
@@ -99,8 +99,8 @@ CREATE INDEX dose_log_by_slot_date ON dose_log(slot_date);
 
 "#;
 
-/// Tables added in version 2: steroid courses, urine readings, labs, blood pressure, policy.
-const V2_TABLES: &str = r#"
+/// Steroid courses as created in version 2 (the shipped step 1 → 2 creates this).
+const STEROID_COURSE_TABLE_V2: &str = r#"
 -- Steroid courses: every change is a new version; old versions stay readable.
 CREATE TABLE steroid_course (
     id              INTEGER PRIMARY KEY,
@@ -119,6 +119,36 @@ CREATE TABLE steroid_course (
 );
 CREATE INDEX steroid_course_by_patient ON steroid_course(patient_id);
 
+"#;
+
+/// Steroid courses as of version 3: an optional `client_id` makes a creation idempotent.
+const STEROID_COURSE_TABLE: &str = r#"
+-- Steroid courses: every change is a new version; old versions stay readable.
+CREATE TABLE steroid_course (
+    id              INTEGER PRIMARY KEY,
+    patient_id      INTEGER NOT NULL REFERENCES patient(id),
+    course_key      TEXT NOT NULL,
+    version         INTEGER NOT NULL,
+    drug            TEXT NOT NULL,
+    template        TEXT,
+    plan_json       TEXT NOT NULL,
+    times           TEXT NOT NULL,
+    remission_confirmed TEXT,
+    changed_by      TEXT NOT NULL,
+    reason          TEXT,
+    recorded_at_ms  INTEGER NOT NULL,
+    -- Since version 3 (hence last): the client's id of the request that created the course,
+    -- on version 1 only; a retried creation returns the stored course.
+    client_id       TEXT CHECK (client_id IS NULL OR version = 1),
+    UNIQUE (course_key, version)
+);
+CREATE INDEX steroid_course_by_patient ON steroid_course(patient_id);
+CREATE UNIQUE INDEX steroid_course_client_id ON steroid_course(client_id) WHERE client_id IS NOT NULL;
+
+"#;
+
+/// Urine readings and lab results with their revisions (unchanged since version 2).
+const READING_TABLES: &str = r#"
 -- Urine protein readings (dipstick or UPCR); corrections add revisions.
 CREATE TABLE urine_reading (
     id              INTEGER PRIMARY KEY,
@@ -188,6 +218,10 @@ CREATE TABLE lab_result_revision (
     UNIQUE (lab_result_id, revision)
 );
 
+"#;
+
+/// Blood-pressure readings as created in version 2 (the shipped step 1 → 2 creates this).
+const BLOOD_PRESSURE_TABLE_V2: &str = r#"
 -- Blood pressure readings.
 CREATE TABLE blood_pressure (
     id              INTEGER PRIMARY KEY,
@@ -199,6 +233,28 @@ CREATE TABLE blood_pressure (
 );
 CREATE INDEX blood_pressure_by_patient ON blood_pressure(patient_id, measured_at_ms);
 
+"#;
+
+/// Blood-pressure readings as of version 3: an optional `client_id` makes a reading idempotent.
+const BLOOD_PRESSURE_TABLE: &str = r#"
+-- Blood pressure readings.
+CREATE TABLE blood_pressure (
+    id              INTEGER PRIMARY KEY,
+    patient_id      INTEGER NOT NULL REFERENCES patient(id),
+    measured_at_ms  INTEGER NOT NULL,
+    systolic_mmhg   REAL NOT NULL,
+    diastolic_mmhg  REAL NOT NULL,
+    recorded_at_ms  INTEGER NOT NULL,
+    -- Since version 3 (hence last): the client's id of the request; a retry returns the stored reading.
+    client_id       TEXT
+);
+CREATE INDEX blood_pressure_by_patient ON blood_pressure(patient_id, measured_at_ms);
+CREATE UNIQUE INDEX blood_pressure_client_id ON blood_pressure(client_id) WHERE client_id IS NOT NULL;
+
+"#;
+
+/// Care-team policy settings (unchanged since version 2).
+const POLICY_TABLE: &str = r#"
 -- Care-team policy settings per patient (clinical-rules "policy" items), as JSON values.
 CREATE TABLE patient_policy (
     patient_id      INTEGER NOT NULL REFERENCES patient(id),
@@ -211,7 +267,15 @@ CREATE TABLE patient_policy (
 "#;
 
 /// The latest schema, for a new database, as batches run in order.
-pub const CREATE_LATEST: &[&str] = &[PATIENT_TABLES, DOSE_LOG_TABLE, DOSE_LOG_REVISION_TABLE, V2_TABLES];
+pub const CREATE_LATEST: &[&str] = &[
+    PATIENT_TABLES,
+    DOSE_LOG_TABLE,
+    DOSE_LOG_REVISION_TABLE,
+    STEROID_COURSE_TABLE,
+    READING_TABLES,
+    BLOOD_PRESSURE_TABLE,
+    POLICY_TABLE,
+];
 
 /// Version 1 → 2: the dose log may point at a steroid course (rebuilt, rows copied as they
 /// are), and the tables of version 2 are created.
@@ -246,11 +310,25 @@ CREATE UNIQUE INDEX dose_log_live_course_slot ON dose_log(course_key, slot_date,
 CREATE INDEX dose_log_by_slot_date ON dose_log(slot_date);
 
 "#,
-    V2_TABLES,
+    // The tables of version 2 (the same statements in the same order as when it shipped).
+    STEROID_COURSE_TABLE_V2,
+    READING_TABLES,
+    BLOOD_PRESSURE_TABLE_V2,
+    POLICY_TABLE,
 ];
 
+/// Version 2 → 3: blood-pressure readings and steroid courses take an optional client id
+/// (`ALTER TABLE ... ADD COLUMN` appends it, so the fresh tables list it last too), unique where
+/// given; a course stores it on version 1 only (it identifies the creation).
+const UPGRADE_2_TO_3: &[&str] = &[r#"
+ALTER TABLE blood_pressure ADD COLUMN client_id TEXT;
+CREATE UNIQUE INDEX blood_pressure_client_id ON blood_pressure(client_id) WHERE client_id IS NOT NULL;
+ALTER TABLE steroid_course ADD COLUMN client_id TEXT CHECK (client_id IS NULL OR version = 1);
+CREATE UNIQUE INDEX steroid_course_client_id ON steroid_course(client_id) WHERE client_id IS NOT NULL;
+"#];
+
 /// `UPGRADES[i]` upgrades a database from version `i + 1` to `i + 2`, as batches run in order.
-pub const UPGRADES: &[&[&str]] = &[UPGRADE_1_TO_2];
+pub const UPGRADES: &[&[&str]] = &[UPGRADE_1_TO_2, UPGRADE_2_TO_3];
 
 /// Brings a connection's schema to [`LATEST_VERSION`], refusing a newer one.
 pub fn migrate(conn: &mut Connection) -> Result<()> {

@@ -206,6 +206,16 @@ fun diaryLogsLabsAndReadsFlagsAndAlerts(): Unit = withTempDir { tmp ->
         )
         check(report.lines.all { it.assessment.alerts.isEmpty() }, "WBC 3.1 raises no alert")
         checkEqual(diary.bloodPressures(patientId).map { it.systolicMmhg }, listOf(104.0), "blood pressure after reopen")
+        // A double tap, or a retry after a lost response, with the same client id stores one reading.
+        val tapped = BloodPressureInput(TROUGH_MS + 3_600_000, 101.0, 63.0, clientId = "kt-bp-1")
+        val firstBp = diary.addBloodPressure(patientId, tapped)
+        checkEqual(diary.addBloodPressure(patientId, tapped), firstBp, "the same blood-pressure client id returns the stored reading")
+        checkEqual(diary.bloodPressures(patientId).map { it.systolicMmhg }, listOf(104.0, 101.0),
+            "the same blood-pressure client id twice stores one reading")
+        checkThrows<NephroException.Conflict>("the same blood-pressure client id with another reading is a conflict") {
+            diary.addBloodPressure(patientId, tapped.copy(systolicMmhg = 102.0))
+        }
+        checkEqual(diary.bloodPressures(patientId).size, 2, "a conflicting reading is not stored")
 
         diary.setTargetPhase(patientId, TargetPhase.MAINTENANCE, "Dr. Example")
         val maintenance = diary.labReport(patientId, "2025-01-16", "2025-01-16", "en")

@@ -10,6 +10,7 @@ val taperTests = listOf(
     ::taperSuite,
     ::diaryCoursesVersionsCalendarsDosesAndExposure,
     ::taperRefusalsNameTheField,
+    ::theSameCourseClientIdTwiceCreatesOneCourse,
     ::aRelapsePromptsAndNeverStartsACourse,
 )
 
@@ -163,6 +164,29 @@ fun diaryCoursesVersionsCalendarsDosesAndExposure(): Unit = withTempDir { tmp ->
         checkEqual(diary.course(key, 1).plan.phases.first().length, PhaseLength.UntilRemission, "version 1 after reopen")
         checkEqual(diary.doseLogs(patientId, "2025-01-16", "2025-01-16").single().dose.medicationId, medication,
             "the steroid dose after reopen")
+    }
+}
+
+fun theSameCourseClientIdTwiceCreatesOneCourse(): Unit = withTempDir { tmp ->
+    val path = File(tmp, "diary.sqlite").path
+    val tapped = courseInput().copy(clientId = "kt-course-1")
+    val (patientId, course) = Diary.open(path).use { diary ->
+        val patientId = diary.createPatient(profile()).id
+        diary.addMeasurement(patientId, withHeight)
+        val course = diary.createCourse(patientId, tapped)
+        // A double tap, or a retry after a lost response: the stored course, no second one.
+        checkEqual(diary.createCourse(patientId, tapped), course, "the same course client id returns the stored course")
+        checkEqual(diary.courses(patientId).map { it.courseKey }, listOf(course.courseKey),
+            "the same course client id twice creates one course")
+        checkThrows<NephroException.Conflict>("the same course client id with another course is a conflict") {
+            diary.createCourse(patientId, tapped.copy(start = "2025-01-16"))
+        }
+        checkEqual(diary.courses(patientId).size, 1, "a conflicting course is not stored")
+        patientId to course
+    }
+    Diary.open(path).use { diary ->
+        checkEqual(diary.createCourse(patientId, tapped), course, "the retry after reopening returns the stored course")
+        checkEqual(diary.courses(patientId).size, 1, "still one course after reopening")
     }
 }
 

@@ -272,6 +272,23 @@ def test_diary_logs_labs_and_reads_flags_and_alerts():
         )
         check(all(not line.assessment.alerts for line in report.lines), "WBC 3.1 raises no alert")
         check_equal(diary.blood_pressures(patient_id), [bp], "blood pressure after reopen")
+        # A double tap, or a retry after a lost response, with the same client_id stores one reading.
+        tapped = nephro.BloodPressureInput(
+            measured_at_ms=TROUGH_MS + 3_600_000, systolic_mmhg=101.0, diastolic_mmhg=63.0, client_id="py-bp-1"
+        )
+        first_bp = diary.add_blood_pressure(patient_id, tapped)
+        check_equal(diary.add_blood_pressure(patient_id, tapped), first_bp, "the same blood-pressure client_id returns the stored reading")
+        check_equal(diary.blood_pressures(patient_id), [bp, first_bp], "the same blood-pressure client_id twice stores one reading")
+        check_raises(
+            nephro.NephroError.Conflict,
+            "the same blood-pressure client_id with another reading is a conflict",
+            diary.add_blood_pressure,
+            patient_id,
+            nephro.BloodPressureInput(
+                measured_at_ms=TROUGH_MS + 3_600_000, systolic_mmhg=102.0, diastolic_mmhg=63.0, client_id="py-bp-1"
+            ),
+        )
+        check_equal(len(diary.blood_pressures(patient_id)), 2, "a conflicting reading is not stored")
         growth = diary.growth(patient_id)
         check_equal([p.date for p in growth.points], ["2025-01-10", "2025-02-01"], "growth dates")
         if len(growth.points) == 2:

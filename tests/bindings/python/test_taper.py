@@ -201,6 +201,32 @@ def test_typed_refusals_name_the_field():
         check_equal(diary.courses(patient_id), [], "refused courses store nothing")
 
 
+def test_the_same_course_client_id_twice_creates_one_course():
+    with temp_dir() as tmp:
+        path = temp_path(tmp, "diary.sqlite")
+        diary = nephro.Diary.open(path)
+        patient_id = diary.create_patient(profile()).id
+        diary.add_measurement(patient_id, nephro.Measurement(measured_on="2025-01-10", weight_kg=20.0, height_cm=115.0))
+        tapped = course_input()
+        tapped.client_id = "py-course-1"
+        course = diary.create_course(patient_id, tapped)
+        # A double tap, or a retry after a lost response: the stored course, no second one.
+        check_equal(diary.create_course(patient_id, tapped), course, "the same course client_id returns the stored course")
+        check_equal([c.course_key for c in diary.courses(patient_id)], [course.course_key],
+                    "the same course client_id twice creates one course")
+        other = course_input(start="2025-01-16")
+        other.client_id = "py-course-1"
+        check_raises(nephro.NephroError.Conflict, "the same course client_id with another course is a conflict",
+                     diary.create_course, patient_id, other)
+        check_equal(len(diary.courses(patient_id)), 1, "a conflicting course is not stored")
+        # After reopening the file the id still identifies the course.
+        del diary
+        gc.collect()
+        diary = nephro.Diary.open(path)
+        check_equal(diary.create_course(patient_id, tapped), course, "the retry after reopening returns the stored course")
+        check_equal(len(diary.courses(patient_id)), 1, "still one course after reopening")
+
+
 def test_a_relapse_prompts_and_never_starts_a_course():
     with temp_dir() as tmp:
         diary = nephro.Diary.open(temp_path(tmp, "diary.sqlite"))

@@ -185,6 +185,19 @@ func diaryLogsLabsAndReadsFlagsAndAlerts() throws {
                 "the corrected value is assessed and the retracted one left out")
             check(report.lines.allSatisfy { $0.assessment.alerts.isEmpty }, "WBC 3.1 raises no alert")
             checkEqual(try diary.bloodPressures(patientId: patientId).map { $0.systolicMmhg }, [104], "blood pressure after reopen")
+            // A double tap, or a retry after a lost response, with the same client id stores one reading.
+            var tapped = BloodPressureInput(
+                measuredAtMs: troughMs + 3_600_000, systolicMmhg: 101, diastolicMmhg: 63, clientId: "sw-bp-1")
+            let firstBp = try diary.addBloodPressure(patientId: patientId, reading: tapped)
+            checkEqual(try diary.addBloodPressure(patientId: patientId, reading: tapped), firstBp,
+                       "the same blood-pressure client id returns the stored reading")
+            checkEqual(try diary.bloodPressures(patientId: patientId).map { $0.systolicMmhg }, [104, 101],
+                       "the same blood-pressure client id twice stores one reading")
+            tapped.systolicMmhg = 102
+            checkThrows("the same blood-pressure client id with another reading is a conflict", {
+                try diary.addBloodPressure(patientId: patientId, reading: tapped)
+            }, where: { if case NephroError.Conflict = $0 { return true }; return false })
+            checkEqual(try diary.bloodPressures(patientId: patientId).count, 2, "a conflicting reading is not stored")
 
             _ = try diary.setTargetPhase(patientId: patientId, phase: .maintenance, changedBy: "Dr. Example")
             let maintenance = try diary.labReport(patientId: patientId, from: "2025-01-16", to: "2025-01-16", locale: "en")

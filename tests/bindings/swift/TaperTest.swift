@@ -8,6 +8,7 @@ let taperTests: [NamedTest] = [
     ("taperSuite", taperSuite),
     ("diaryCoursesVersionsCalendarsDosesAndExposure", diaryCoursesVersionsCalendarsDosesAndExposure),
     ("taperRefusalsNameTheField", taperRefusalsNameTheField),
+    ("theSameCourseClientIdTwiceCreatesOneCourse", theSameCourseClientIdTwiceCreatesOneCourse),
     ("aRelapsePromptsAndNeverStartsACourse", aRelapsePromptsAndNeverStartsACourse),
 ]
 
@@ -180,6 +181,36 @@ func diaryCoursesVersionsCalendarsDosesAndExposure() throws {
                        "version 1 after reopen")
             checkEqual(try diary.doseLogs(patientId: patientId, from: "2025-01-16", to: "2025-01-16").map { $0.dose.medicationId },
                        [medication], "the steroid dose after reopen")
+        }
+    }
+}
+
+func theSameCourseClientIdTwiceCreatesOneCourse() throws {
+    try withTempDir { tmp in
+        let path = tmp.appendingPathComponent("diary.sqlite").path
+        var tapped = courseInput()
+        tapped.clientId = "sw-course-1"
+        let (patientId, course) = try withDiary(path) { diary -> (Int64, SteroidCourse) in
+            let patientId = try diary.createPatient(profile: profile()).id
+            _ = try diary.addMeasurement(patientId: patientId, measurement: withHeight)
+            let course = try diary.createCourse(patientId: patientId, course: tapped)
+            // A double tap, or a retry after a lost response: the stored course, no second one.
+            checkEqual(try diary.createCourse(patientId: patientId, course: tapped), course,
+                       "the same course client id returns the stored course")
+            checkEqual(try diary.courses(patientId: patientId).map { $0.courseKey }, [course.courseKey],
+                       "the same course client id twice creates one course")
+            var other = tapped
+            other.start = "2025-01-16"
+            checkThrows("the same course client id with another course is a conflict", {
+                try diary.createCourse(patientId: patientId, course: other)
+            }, where: isConflict)
+            checkEqual(try diary.courses(patientId: patientId).count, 1, "a conflicting course is not stored")
+            return (patientId, course)
+        }
+        try withDiary(path) { diary in
+            checkEqual(try diary.createCourse(patientId: patientId, course: tapped), course,
+                       "the retry after reopening returns the stored course")
+            checkEqual(try diary.courses(patientId: patientId).count, 1, "still one course after reopening")
         }
     }
 }
