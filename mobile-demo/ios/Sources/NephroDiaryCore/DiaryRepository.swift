@@ -189,14 +189,18 @@ public final class DiaryRepository: @unchecked Sendable {
 
     /// Care-team mode: starts the `kdigo2025_relapse` course the relapse prompt suggests, signed
     /// by `signedBy`, and refreshes the reminders. Nil when no relapse prompt is open. The app
-    /// never starts a course by itself.
-    public func startSuggestedCourse(_ patientId: Int64, signedBy: String) async throws -> SteroidCourse? {
+    /// never starts a course by itself. `clientId` is made once per tap: a retried or doubled
+    /// tap returns the course already started.
+    public func startSuggestedCourse(
+        _ patientId: Int64, signedBy: String, clientId: String = DiaryRepository.newClientId()
+    ) async throws -> SteroidCourse? {
         try await onQueue { diary in
             guard let prompt = try diary.steroidRelapsePrompt(
                 patientId: patientId, today: try self.localToday(patientId), locale: self.locale)
             else { return nil }
             var course = prompt.suggestion.course
             course.changedBy = signedBy
+            course.clientId = clientId
             let stored = try diary.createCourse(patientId: patientId, course: course)
             try self.refresh(patientId)
             return stored

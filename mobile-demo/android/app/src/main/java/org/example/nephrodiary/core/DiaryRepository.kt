@@ -155,11 +155,16 @@ class DiaryRepository(
     /**
      * Care-team mode: starts the `kdigo2025_relapse` course the relapse prompt suggests, signed
      * by [signedBy], and refreshes the reminders. Null when no relapse prompt is open. The app
-     * never starts a course by itself.
+     * never starts a course by itself. [clientId] is made once per tap: a retried or doubled
+     * tap returns the course already started.
      */
-    suspend fun startSuggestedCourse(patientId: Long, signedBy: String): SteroidCourse? = onIo {
+    suspend fun startSuggestedCourse(
+        patientId: Long,
+        signedBy: String,
+        clientId: String = newClientId(),
+    ): SteroidCourse? = onIo {
         val prompt = steroidRelapsePrompt(patientId, localToday(patientId), locale) ?: return@onIo null
-        val course = createCourse(patientId, prompt.suggestion.course.copy(changedBy = signedBy))
+        val course = createCourse(patientId, prompt.suggestion.course.copy(changedBy = signedBy, clientId = clientId))
         refresh(patientId)
         course
     }
