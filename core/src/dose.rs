@@ -135,15 +135,16 @@ fn units_for(amount_mg: f64, strengths_mg: &[f64], allow_split: bool) -> Vec<Uni
     strengths.sort_unstable_by(|a, b| b.cmp(a));
     strengths.dedup();
     let smallest = *strengths.last().expect("validated non-empty");
-    let mut whole_amount = micro(amount_mg);
-    let mut half_of_smallest = false;
-    if allow_split && !whole_amount.is_multiple_of(smallest) {
-        whole_amount -= smallest / 2;
-        half_of_smallest = true;
-    }
-    let counts = fewest_units(whole_amount, &strengths).unwrap_or_else(|| {
-        // Unreachable for a rounded amount (a multiple of the smallest strength); keep the
-        // smallest-strength decomposition rather than panic.
+    let amount = micro(amount_mg);
+    // Whole units first: a half of the smallest strength only when splitting is allowed and
+    // whole units cannot make the amount (clinical-rules §3, "only where splitting is allowed
+    // and the amount needs it"): 7.5 mg from {5, 2.5, 1} is 5 + 2.5, not 5 + 1 + 1 + half of 1.
+    let whole_only = fewest_units(amount, &strengths);
+    let half_of_smallest = whole_only.is_none() && allow_split && !amount.is_multiple_of(smallest);
+    let whole_amount = if half_of_smallest { amount.saturating_sub(smallest / 2) } else { amount };
+    let counts = whole_only.or_else(|| fewest_units(whole_amount, &strengths)).unwrap_or_else(|| {
+        // Unreachable for a rounded amount (a multiple of the smallest strength) unless the
+        // table is too large; keep the smallest-strength decomposition rather than panic.
         let mut c = vec![0; strengths.len()];
         *c.last_mut().expect("non-empty") = whole_amount / smallest;
         c
@@ -229,6 +230,24 @@ mod tests {
         assert_eq!(fewest_units(6, &[4, 3, 1]), Some(vec![0, 2, 0]));
         // A table too large to build falls back rather than exhausting memory.
         assert_eq!(fewest_units(2_000_000, &[1]), None);
+    }
+
+    #[test]
+    fn half_unit_only_when_whole_units_cannot_make_the_amount() {
+        // 7.5 mg from {5, 2.5, 1}: whole 5 + 2.5, no half of the 1 mg tablet (clinical-rules §3).
+        assert_eq!(
+            units_for(7.5, &[5.0, 2.5, 1.0], true),
+            vec![UnitCount { strength_mg: 5.0, count: 1.0 }, UnitCount { strength_mg: 2.5, count: 1.0 }]
+        );
+        // 5 mg from {5, 2}: one 5 mg tablet, not two and a half 2 mg tablets.
+        assert_eq!(units_for(5.0, &[5.0, 2.0], true), vec![UnitCount { strength_mg: 5.0, count: 1.0 }]);
+        // 6.5 mg from {5, 1}: whole units cannot make it, so one half of the 1 mg tablet.
+        assert_eq!(
+            units_for(6.5, &[5.0, 1.0], true),
+            vec![UnitCount { strength_mg: 5.0, count: 1.0 }, UnitCount { strength_mg: 1.0, count: 1.5 }]
+        );
+        // 3 mg from {5, 2}: 2 + half of 2.
+        assert_eq!(units_for(3.0, &[5.0, 2.0], true), vec![UnitCount { strength_mg: 2.0, count: 1.5 }]);
     }
 
     #[test]
