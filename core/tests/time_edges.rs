@@ -183,10 +183,13 @@ fn status_and_adherence_at_an_earlier_now() {
         d("2025-06-02"),
         d("2025-06-02"),
         &logs,
-        at("2025-06-02T06:00:00Z"),
+        at("2025-06-02T06:30:00Z"),
     )
     .expect("report");
-    assert_eq!(report.overall.scheduled, 1, "only the 08:00 slot is in the past at 14:00 Shanghai");
+    assert_eq!(
+        report.overall.scheduled, 1,
+        "at 14:30 Shanghai only the 08:00 slot counts (missed: past its 6-hour take-window)"
+    );
     assert_eq!(report.overall.taken, 0);
 }
 

@@ -1531,7 +1531,8 @@ mod tests {
         store
             .undo_dose(&format!("{tac}-2025-06-03-08:00"), "mother")
             .unwrap();
-        let now = at("2025-06-03T12:00:00+08:00");
+        // 15:00: the undone 08:00 dose of 06-03 is past its 6-hour take-window, so missed.
+        let now = at("2025-06-03T15:00:00+08:00");
         let result = adherence(&store, patient, d("2025-06-01"), d("2025-06-30"), now).unwrap();
         let overall = &result.report.overall;
         assert_eq!(

@@ -233,7 +233,8 @@ impl Tally {
 
 /// Adherence over local dates `from_date` to `to_date` at `now` (pure: `now` is a parameter).
 ///
-/// - Only slots whose instant is before `now` count as scheduled so far; a log for any other
+/// - Only slots whose instant is before `now` count as scheduled so far, and a slot without a log
+///   only once it is missed (after its take-window, clinical-rules §7); a log for any other
 ///   slot (future, outside the range, or not in the schedule) is ignored. If `logs` names a slot
 ///   more than once, the later element wins (pass the latest version of each log).
 /// - taken + skipped + missed = scheduled; missed means no log at all.
@@ -280,12 +281,18 @@ pub fn adherence_report(
 
     for slot in slots.iter().filter(|s| s.instant < now) {
         let schedule = &meds[slot.medication];
+        let logged = outcomes.get(&(schedule.id.as_str(), slot.date, slot.time));
+        // A dose not logged while its take-window is open (due or late) is not missed yet
+        // (clinical-rules §7: `missed` only after s + take-window): it counts once logged or missed.
+        if logged.is_none() && now <= slot.instant + schedule.take_window() {
+            continue;
+        }
         let med = position(&schedule.id);
         let Some(tally) = tallies.get_mut(med) else {
             continue;
         };
         tally.scheduled += 1;
-        let taken_at = match outcomes.get(&(schedule.id.as_str(), slot.date, slot.time)) {
+        let taken_at = match logged {
             Some(LoggedOutcome::Taken { at }) => Some(*at),
             Some(LoggedOutcome::Skipped { .. }) => {
                 tally.skipped += 1;
@@ -553,7 +560,8 @@ mod tests {
             d("2025-06-01"),
             d("2025-06-30"),
             &logs,
-            at("2025-06-06T00:00:00+08:00"),
+            // 03:00: the 20:00 dose of 06-05 is past its 6-hour take-window, so missed.
+            at("2025-06-06T03:00:00+08:00"),
         )
         .unwrap();
         assert_eq!(report.calendar.len(), 6, "the calendar stops at today");
@@ -580,6 +588,25 @@ mod tests {
         assert_eq!(day(0, 1), DayStatus::NoneTaken);
         assert_eq!(report.medications[1].longest_missed_streak, 10);
         assert_eq!(report.medications[1].summary.taken_rate, Some(0.0));
+    }
+
+    #[test]
+    fn a_dose_not_logged_is_missed_only_after_its_take_window() {
+        // BID tacrolimus, take-window 6 h: the 08:00 dose is late (not missed) until 14:00.
+        let count = |now: &str| {
+            let report = adherence_report(&[bid("t")], Asia::Shanghai, d("2025-06-01"), d("2025-06-01"), &[], at(now))
+                .unwrap();
+            (report.overall.scheduled, report.overall.missed)
+        };
+        assert_eq!(count("2025-06-01T13:59:00+08:00"), (0, 0));
+        assert_eq!(count("2025-06-01T14:00:00+08:00"), (0, 0), "late up to and including s + take-window");
+        assert_eq!(count("2025-06-01T14:01:00+08:00"), (1, 1));
+        // A logged dose counts as soon as its slot has passed.
+        let logs = [taken("t", "2025-06-01", "08:00", "2025-06-01T08:05:00+08:00")];
+        let report =
+            adherence_report(&[bid("t")], Asia::Shanghai, d("2025-06-01"), d("2025-06-01"), &logs, at("2025-06-01T09:00:00+08:00"))
+                .unwrap();
+        assert_eq!((report.overall.scheduled, report.overall.taken), (1, 1));
     }
 
     #[test]
