@@ -955,13 +955,12 @@ fn growth_charts(h: &mut String, s: &DiarySnapshot) {
         &heights,
     );
     if !s.blood_pressures.is_empty() {
-        let _ = write!(
+        open_table(
             h,
-            "<h3>{}</h3><table data-testid=\"table-blood-pressure\"><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
+            "<h3>",
             tr(l, "Blood pressure", "血压"),
-            tr(l, "Measured", "测量时间"),
-            tr(l, "Systolic (mm Hg)", "收缩压 (mm Hg)"),
-            tr(l, "Diastolic (mm Hg)", "舒张压 (mm Hg)")
+            "table-blood-pressure",
+            &[tr(l, "Measured", "测量时间"), tr(l, "Systolic (mm Hg)", "收缩压 (mm Hg)"), tr(l, "Diastolic (mm Hg)", "舒张压 (mm Hg)")],
         );
         for bp in &s.blood_pressures {
             let _ = write!(
@@ -977,17 +976,32 @@ fn growth_charts(h: &mut String, s: &DiarySnapshot) {
     h.push_str("</section>\n");
 }
 
+/// Writes a heading (`<h2>` or `<h3>`) and opens a table with its header row; the labels are
+/// the project's own fixed texts, the test id is what the report's DOM tests look for.
+fn open_table(h: &mut String, heading: &str, title: &str, test_id: &str, headers: &[&str]) {
+    let close = heading.replace('<', "</");
+    let _ = write!(h, "{heading}{title}{close}\n<table data-testid=\"{test_id}\"><tr>");
+    for header in headers {
+        let _ = write!(h, "<th>{header}</th>");
+    }
+    h.push_str("</tr>");
+}
+
 fn tables(h: &mut String, s: &DiarySnapshot) {
     let l = s.locale;
-    let _ = write!(
+    h.push_str("<section class=\"pb\">\n");
+    open_table(
         h,
-        "<section class=\"pb\">\n<h2>{}</h2>\n<table data-testid=\"table-medications\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        "<h2>",
         tr(l, "Medications", "用药"),
-        tr(l, "Medication", "药物"),
-        tr(l, "Dose", "剂量"),
-        tr(l, "Times", "服药时间"),
-        tr(l, "From", "开始"),
-        tr(l, "To", "结束"),
+        "table-medications",
+        &[
+            tr(l, "Medication", "药物"),
+            tr(l, "Dose", "剂量"),
+            tr(l, "Times", "服药时间"),
+            tr(l, "From", "开始"),
+            tr(l, "To", "结束"),
+        ],
     );
     for m in &s.medications {
         let dose = match &m.kind {
@@ -1041,13 +1055,12 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
     }
     h.push_str("</table>\n");
 
-    let _ = write!(
+    open_table(
         h,
-        "<h2>{}</h2>\n<table data-testid=\"table-relapses\"><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
+        "<h2>",
         tr(l, "Relapse episodes", "复发记录"),
-        tr(l, "Onset", "起始"),
-        tr(l, "Confirmed", "确认"),
-        tr(l, "Remission from", "缓解起始"),
+        "table-relapses",
+        &[tr(l, "Onset", "起始"), tr(l, "Confirmed", "确认"), tr(l, "Remission from", "缓解起始")],
     );
     for e in &s.relapse.episodes {
         let _ = write!(
@@ -1062,12 +1075,7 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
     }
     h.push_str("</table>\n");
 
-    let _ = write!(
-        h,
-        "<h2>{}</h2>\n<table data-testid=\"table-alerts\"><tr><th>{}</th></tr>",
-        tr(l, "Alerts", "警示"),
-        tr(l, "Alert", "警示")
-    );
+    open_table(h, "<h2>", tr(l, "Alerts", "警示"), "table-alerts", &[tr(l, "Alert", "警示")]);
     for alert in &s.alerts {
         let _ = write!(h, "<tr><td>{}</td></tr>", esc(&text::alert_line(alert, l)));
     }
@@ -1080,15 +1088,18 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
     }
     h.push_str("</table>\n");
 
-    let _ = write!(
+    open_table(
         h,
-        "<h2>{}</h2>\n<table data-testid=\"table-labs\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        "<h2>",
         tr(l, "Laboratory results", "化验结果"),
-        tr(l, "Drawn", "采血时间"),
-        tr(l, "Test", "项目"),
-        tr(l, "Value", "结果"),
-        tr(l, "Flag", "标记"),
-        tr(l, "Notes", "备注"),
+        "table-labs",
+        &[
+            tr(l, "Drawn", "采血时间"),
+            tr(l, "Test", "项目"),
+            tr(l, "Value", "结果"),
+            tr(l, "Flag", "标记"),
+            tr(l, "Notes", "备注"),
+        ],
     );
     for lab in &s.labs {
         let mut notes: Vec<String> = lab
