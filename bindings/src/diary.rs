@@ -27,7 +27,9 @@ impl Diary {
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         // A panic inside a call cannot leave a half-written transaction (it rolls back), so a
         // poisoned lock still guards a consistent store.
-        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -37,7 +39,9 @@ impl Diary {
     /// reported as [`NephroError::CorruptDatabase`]; opening again starts a new diary.
     #[uniffi::constructor]
     pub fn open(path: String) -> Result<Arc<Diary>, NephroError> {
-        Ok(Arc::new(Diary { store: Mutex::new(Store::open(path)?) }))
+        Ok(Arc::new(Diary {
+            store: Mutex::new(Store::open(path)?),
+        }))
     }
 
     /// Creates a patient profile.
@@ -46,8 +50,15 @@ impl Diary {
     }
 
     /// Replaces a patient's profile.
-    pub fn update_patient(&self, patient_id: i64, profile: PatientProfile) -> Result<Patient, NephroError> {
-        Ok(self.store().update_patient(patient_id, &profile.try_into()?)?.into())
+    pub fn update_patient(
+        &self,
+        patient_id: i64,
+        profile: PatientProfile,
+    ) -> Result<Patient, NephroError> {
+        Ok(self
+            .store()
+            .update_patient(patient_id, &profile.try_into()?)?
+            .into())
     }
 
     /// A patient by id.
@@ -57,22 +68,40 @@ impl Diary {
 
     /// Every patient in the diary.
     pub fn patients(&self) -> Result<Vec<Patient>, NephroError> {
-        Ok(self.store().patients()?.into_iter().map(Into::into).collect())
+        Ok(self
+            .store()
+            .patients()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// Records a weight and/or height.
-    pub fn add_measurement(&self, patient_id: i64, measurement: Measurement) -> Result<Measurement, NephroError> {
+    pub fn add_measurement(
+        &self,
+        patient_id: i64,
+        measurement: Measurement,
+    ) -> Result<Measurement, NephroError> {
         let m: model::Measurement = measurement.try_into()?;
         Ok(self.store().add_measurement(patient_id, &m)?.into())
     }
 
     /// A patient's measurements, oldest first.
     pub fn measurements(&self, patient_id: i64) -> Result<Vec<Measurement>, NephroError> {
-        Ok(self.store().measurements(patient_id)?.into_iter().map(Into::into).collect())
+        Ok(self
+            .store()
+            .measurements(patient_id)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// Stores a regimen, calculating its dose on the latest weight on or before its start.
-    pub fn add_regimen(&self, patient_id: i64, regimen: RegimenInput) -> Result<Regimen, NephroError> {
+    pub fn add_regimen(
+        &self,
+        patient_id: i64,
+        regimen: RegimenInput,
+    ) -> Result<Regimen, NephroError> {
         let r: model::NewRegimen = regimen.try_into()?;
         Ok(self.store().add_regimen(patient_id, &r)?.into())
     }
@@ -85,7 +114,12 @@ impl Diary {
 
     /// A patient's regimens, oldest first.
     pub fn regimens(&self, patient_id: i64) -> Result<Vec<Regimen>, NephroError> {
-        Ok(self.store().regimens(patient_id)?.into_iter().map(Into::into).collect())
+        Ok(self
+            .store()
+            .regimens(patient_id)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// Logs a dose. Resubmitting the same `client_id` returns the stored entry unchanged.
@@ -102,12 +136,20 @@ impl Diary {
         actual_at_ms: i64,
         edited_by: String,
     ) -> Result<DoseLogEntry, NephroError> {
-        let edit = model::DoseEdit { outcome: outcome.into(), actual_at_ms, edited_by };
+        let edit = model::DoseEdit {
+            outcome: outcome.into(),
+            actual_at_ms,
+            edited_by,
+        };
         Ok(self.store().edit_dose(&client_id, &edit)?.into())
     }
 
     /// Undoes a logged dose; it stays in the history and no longer counts.
-    pub fn undo_dose(&self, client_id: String, undone_by: String) -> Result<DoseLogEntry, NephroError> {
+    pub fn undo_dose(
+        &self,
+        client_id: String,
+        undone_by: String,
+    ) -> Result<DoseLogEntry, NephroError> {
         Ok(self.store().undo_dose(&client_id, &undone_by)?.into())
     }
 
@@ -118,12 +160,27 @@ impl Diary {
 
     /// Every revision of a logged dose, oldest first.
     pub fn dose_history(&self, client_id: String) -> Result<Vec<DoseRevision>, NephroError> {
-        Ok(self.store().dose_history(&client_id)?.into_iter().map(Into::into).collect())
+        Ok(self
+            .store()
+            .dose_history(&client_id)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// A patient's logged doses with slot dates from `from` to `to` (inclusive, `YYYY-MM-DD`).
-    pub fn dose_logs(&self, patient_id: i64, from: String, to: String) -> Result<Vec<DoseLogEntry>, NephroError> {
+    pub fn dose_logs(
+        &self,
+        patient_id: i64,
+        from: String,
+        to: String,
+    ) -> Result<Vec<DoseLogEntry>, NephroError> {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
-        Ok(self.store().dose_logs(patient_id, from, to)?.into_iter().map(Into::into).collect())
+        Ok(self
+            .store()
+            .dose_logs(patient_id, from, to)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 }

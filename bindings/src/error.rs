@@ -55,8 +55,12 @@ impl From<Error> for NephroError {
             Error::DoseOutOfRange { .. } => NephroError::DoseOutOfRange { detail },
             Error::NotFound { .. } => NephroError::NotFound { detail },
             Error::Conflict(_) => NephroError::Conflict { detail },
-            Error::CorruptDatabase { moved_to } => NephroError::CorruptDatabase { moved_to: moved_to.display().to_string() },
-            Error::NewerSchema { .. } | Error::Sqlite(_) | Error::Io(_) => NephroError::Storage { detail },
+            Error::CorruptDatabase { moved_to } => NephroError::CorruptDatabase {
+                moved_to: moved_to.display().to_string(),
+            },
+            Error::NewerSchema { .. } | Error::Sqlite(_) | Error::Io(_) => {
+                NephroError::Storage { detail }
+            }
         }
     }
 }

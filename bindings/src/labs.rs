@@ -3,7 +3,9 @@
 //! team's lab settings; the "recalculate dose" prompts; and [`assess_labs_case`], the typed
 //! mirror of the `labs` conformance suite.
 
-use nephro_core::dates::{format_date, parse_clock_time, parse_date, parse_instant, parse_time_zone};
+use nephro_core::dates::{
+    format_date, parse_clock_time, parse_date, parse_instant, parse_time_zone,
+};
 use nephro_core::diary::labs as service;
 use nephro_core::labs::{self as engine, instant_from_millis};
 use nephro_core::locale::Locale;
@@ -413,13 +415,21 @@ pub struct LevelTarget {
 
 impl From<LevelTarget> for engine::LevelTarget {
     fn from(t: LevelTarget) -> Self {
-        engine::LevelTarget { low: t.low, high: t.high, high_inclusive: t.high_inclusive }
+        engine::LevelTarget {
+            low: t.low,
+            high: t.high,
+            high_inclusive: t.high_inclusive,
+        }
     }
 }
 
 impl From<engine::LevelTarget> for LevelTarget {
     fn from(t: engine::LevelTarget) -> Self {
-        LevelTarget { low: t.low, high: t.high, high_inclusive: t.high_inclusive }
+        LevelTarget {
+            low: t.low,
+            high: t.high,
+            high_inclusive: t.high_inclusive,
+        }
     }
 }
 
@@ -434,13 +444,19 @@ pub struct LevelTargets {
 
 impl From<LevelTargets> for engine::LevelTargets {
     fn from(t: LevelTargets) -> Self {
-        engine::LevelTargets { tacrolimus_trough: t.tacrolimus_trough.into(), mpa_auc: t.mpa_auc.into() }
+        engine::LevelTargets {
+            tacrolimus_trough: t.tacrolimus_trough.into(),
+            mpa_auc: t.mpa_auc.into(),
+        }
     }
 }
 
 impl From<engine::LevelTargets> for LevelTargets {
     fn from(t: engine::LevelTargets) -> Self {
-        LevelTargets { tacrolimus_trough: t.tacrolimus_trough.into(), mpa_auc: t.mpa_auc.into() }
+        LevelTargets {
+            tacrolimus_trough: t.tacrolimus_trough.into(),
+            mpa_auc: t.mpa_auc.into(),
+        }
     }
 }
 
@@ -613,15 +629,29 @@ impl Diary {
     }
 
     /// Corrects a logged lab result; the previous revision stays in the history.
-    pub fn correct_lab_result(&self, client_id: String, correction: LabCorrection) -> Result<LabResult, NephroError> {
+    pub fn correct_lab_result(
+        &self,
+        client_id: String,
+        correction: LabCorrection,
+    ) -> Result<LabResult, NephroError> {
         let correction: store::LabCorrection = correction.try_into()?;
-        Ok(self.store().correct_lab_result(&client_id, &correction)?.into())
+        Ok(self
+            .store()
+            .correct_lab_result(&client_id, &correction)?
+            .into())
     }
 
     /// Retracts a lab result entered by mistake; it stays in the history and is no longer
     /// assessed.
-    pub fn retract_lab_result(&self, client_id: String, retracted_by: String) -> Result<LabResult, NephroError> {
-        Ok(self.store().retract_lab_result(&client_id, &retracted_by)?.into())
+    pub fn retract_lab_result(
+        &self,
+        client_id: String,
+        retracted_by: String,
+    ) -> Result<LabResult, NephroError> {
+        Ok(self
+            .store()
+            .retract_lab_result(&client_id, &retracted_by)?
+            .into())
     }
 
     /// A lab result by client id.
@@ -631,14 +661,29 @@ impl Diary {
 
     /// A patient's lab results drawn on local dates `from` to `to` (inclusive, `YYYY-MM-DD`),
     /// retracted ones included (flagged).
-    pub fn lab_results(&self, patient_id: i64, from: String, to: String) -> Result<Vec<LabResult>, NephroError> {
+    pub fn lab_results(
+        &self,
+        patient_id: i64,
+        from: String,
+        to: String,
+    ) -> Result<Vec<LabResult>, NephroError> {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
-        Ok(self.store().lab_results(patient_id, from, to)?.into_iter().map(Into::into).collect())
+        Ok(self
+            .store()
+            .lab_results(patient_id, from, to)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// Every revision of a lab result, oldest first.
     pub fn lab_history(&self, client_id: String) -> Result<Vec<LabRevision>, NephroError> {
-        Ok(self.store().lab_history(&client_id)?.into_iter().map(Into::into).collect())
+        Ok(self
+            .store()
+            .lab_history(&client_id)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// The lab screen: results drawn on local dates `from` to `to` with flags, trough
@@ -681,12 +726,20 @@ impl Diary {
             systolic_mmhg: reading.systolic_mmhg,
             diastolic_mmhg: reading.diastolic_mmhg,
         };
-        Ok(self.store().add_blood_pressure(patient_id, &engine_reading, reading.client_id.as_deref())?.into())
+        Ok(self
+            .store()
+            .add_blood_pressure(patient_id, &engine_reading, reading.client_id.as_deref())?
+            .into())
     }
 
     /// A patient's blood-pressure readings by time.
     pub fn blood_pressures(&self, patient_id: i64) -> Result<Vec<BloodPressure>, NephroError> {
-        Ok(self.store().blood_pressures(patient_id)?.into_iter().map(Into::into).collect())
+        Ok(self
+            .store()
+            .blood_pressures(patient_id)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// Weights, heights, BSA and blood pressures.
@@ -721,7 +774,14 @@ impl Diary {
         changed_by: String,
     ) -> Result<LabSettings, NephroError> {
         let targets: engine::LevelTargets = targets.into();
-        Ok(service::set_lab_targets(&mut self.store(), patient_id, phase.into(), &targets, &changed_by)?.into())
+        Ok(service::set_lab_targets(
+            &mut self.store(),
+            patient_id,
+            phase.into(),
+            &targets,
+            &changed_by,
+        )?
+        .into())
     }
 
     /// Sets the phase whose targets are in force.
@@ -731,7 +791,10 @@ impl Diary {
         phase: TargetPhase,
         changed_by: String,
     ) -> Result<LabSettings, NephroError> {
-        Ok(service::set_target_phase(&mut self.store(), patient_id, phase.into(), &changed_by)?.into())
+        Ok(
+            service::set_target_phase(&mut self.store(), patient_id, phase.into(), &changed_by)?
+                .into(),
+        )
     }
 
     /// Sets the creatinine baseline in mg/dL, or with none returns to the first creatinine on
@@ -742,7 +805,13 @@ impl Diary {
         baseline_mg_dl: Option<f64>,
         changed_by: String,
     ) -> Result<LabSettings, NephroError> {
-        Ok(service::set_creatinine_baseline(&mut self.store(), patient_id, baseline_mg_dl, &changed_by)?.into())
+        Ok(service::set_creatinine_baseline(
+            &mut self.store(),
+            patient_id,
+            baseline_mg_dl,
+            &changed_by,
+        )?
+        .into())
     }
 
     /// Sets the recalculate-prompt threshold, a fraction in (0, 1] (0.10 is 10 %).
@@ -752,7 +821,13 @@ impl Diary {
         threshold: f64,
         changed_by: String,
     ) -> Result<LabSettings, NephroError> {
-        Ok(service::set_recalculate_threshold(&mut self.store(), patient_id, threshold, &changed_by)?.into())
+        Ok(service::set_recalculate_threshold(
+            &mut self.store(),
+            patient_id,
+            threshold,
+            &changed_by,
+        )?
+        .into())
     }
 
     /// The "recalculate dose" prompts on `today` (`YYYY-MM-DD`) for the regimens active then,
@@ -895,15 +970,28 @@ pub fn assess_labs_case(input: LabsCaseInput) -> Result<LabsCaseOutput, NephroEr
     }
     policy.creatinine_baseline_mg_dl = input.creatinine_baseline_mg_dl;
     let history = engine::LabHistory {
-        labs: input.labs.iter().enumerate().map(|(i, lab)| case_lab(i, lab)).collect::<Result<_, _>>()?,
-        tacrolimus_doses: input.doses.iter().enumerate().map(|(i, d)| case_dose(i, d)).collect::<Result<_, _>>()?,
+        labs: input
+            .labs
+            .iter()
+            .enumerate()
+            .map(|(i, lab)| case_lab(i, lab))
+            .collect::<Result<_, _>>()?,
+        tacrolimus_doses: input
+            .doses
+            .iter()
+            .enumerate()
+            .map(|(i, d)| case_dose(i, d))
+            .collect::<Result<_, _>>()?,
         heights: input
             .heights
             .iter()
             .enumerate()
             .map(|(i, h)| {
                 let date = parse_date(&format!("heights[{i}].date"), &h.date)?;
-                Ok(engine::HeightRecord { date, height_cm: h.height_cm })
+                Ok(engine::HeightRecord {
+                    date,
+                    height_cm: h.height_cm,
+                })
             })
             .collect::<Result<_, NephroError>>()?,
     };
@@ -917,7 +1005,15 @@ pub fn assess_labs_case(input: LabsCaseInput) -> Result<LabsCaseOutput, NephroEr
     Ok(LabsCaseOutput {
         creatinine_baseline_mg_dl: outcome.report.creatinine_baseline_mg_dl,
         creatinine_baseline_source: outcome.report.creatinine_baseline_source.map(Into::into),
-        labs: outcome.report.labs.iter().map(|a| assessment(a, locale)).collect(),
-        recalculate_prompt: outcome.recalculate_prompt.as_ref().map(|p| prompt(p, locale)),
+        labs: outcome
+            .report
+            .labs
+            .iter()
+            .map(|a| assessment(a, locale))
+            .collect(),
+        recalculate_prompt: outcome
+            .recalculate_prompt
+            .as_ref()
+            .map(|p| prompt(p, locale)),
     })
 }

@@ -47,5 +47,8 @@ pub fn core_version() -> String {
 pub fn evaluate_conformance_case(case_json: String) -> Result<String, NephroError> {
     nephro_core::conformance::evaluate_case_text(&case_json)
         .map(|v| v.to_string())
-        .map_err(|e| NephroError::Validation { field: "case".into(), reason: e.to_string() })
+        .map_err(|e| NephroError::Validation {
+            field: "case".into(),
+            reason: e.to_string(),
+        })
 }

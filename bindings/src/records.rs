@@ -149,7 +149,11 @@ impl TryFrom<Measurement> for model::Measurement {
 
 impl From<model::Measurement> for Measurement {
     fn from(m: model::Measurement) -> Self {
-        Measurement { measured_on: format_date(m.measured_on), weight_kg: m.weight_kg, height_cm: m.height_cm }
+        Measurement {
+            measured_on: format_date(m.measured_on),
+            weight_kg: m.weight_kg,
+            height_cm: m.height_cm,
+        }
     }
 }
 
@@ -183,9 +187,14 @@ impl TryFrom<DoseRequest> for dose::DoseRequest {
             (Some(rate), None) => dose::DoseRate::MgPerKgPerDay(rate),
             (None, Some(rate)) => dose::DoseRate::MgPerM2PerDay {
                 rate,
-                height_cm: r.height_cm.ok_or_else(|| Error::invalid("height_cm", "is required for a mg per m² rate"))?,
+                height_cm: r.height_cm.ok_or_else(|| {
+                    Error::invalid("height_cm", "is required for a mg per m² rate")
+                })?,
             },
-            _ => Err(Error::invalid("mg_per_kg_per_day", "give exactly one of mg_per_kg_per_day and mg_per_m2_per_day"))?,
+            _ => Err(Error::invalid(
+                "mg_per_kg_per_day",
+                "give exactly one of mg_per_kg_per_day and mg_per_m2_per_day",
+            ))?,
         };
         Ok(dose::DoseRequest {
             drug: r.drug.into(),
@@ -227,7 +236,14 @@ impl From<dose::DoseResult> for DoseResult {
             per_dose_mg: r.per_dose_mg,
             daily_mg: r.daily_mg,
             mg_per_kg_per_day: r.mg_per_kg_per_day,
-            units: r.units.into_iter().map(|u| UnitCount { strength_mg: u.strength_mg, count: u.count }).collect(),
+            units: r
+                .units
+                .into_iter()
+                .map(|u| UnitCount {
+                    strength_mg: u.strength_mg,
+                    count: u.count,
+                })
+                .collect(),
         }
     }
 }
@@ -308,11 +324,18 @@ impl TryFrom<RegimenInput> for model::NewRegimen {
             rate: match r.rate {
                 RegimenRate::MgPerKgPerDay { rate } => dose::DoseRate::MgPerKgPerDay(rate),
                 // The store fills in the height from the measurements.
-                RegimenRate::MgPerM2PerDay { rate } => dose::DoseRate::MgPerM2PerDay { rate, height_cm: f64::NAN },
+                RegimenRate::MgPerM2PerDay { rate } => dose::DoseRate::MgPerM2PerDay {
+                    rate,
+                    height_cm: f64::NAN,
+                },
             },
             times,
             start_date: parse_date("start_date", &r.start_date)?,
-            end_date: r.end_date.as_deref().map(|d| parse_date("end_date", d)).transpose()?,
+            end_date: r
+                .end_date
+                .as_deref()
+                .map(|d| parse_date("end_date", d))
+                .transpose()?,
             prescribed_by: r.prescribed_by,
             prescribed_on: parse_date("prescribed_on", &r.prescribed_on)?,
             override_range: r.override_range,
@@ -334,9 +357,15 @@ impl From<model::Regimen> for Regimen {
                 allow_split: p.allow_split,
                 rate: match p.rate {
                     dose::DoseRate::MgPerKgPerDay(rate) => RegimenRate::MgPerKgPerDay { rate },
-                    dose::DoseRate::MgPerM2PerDay { rate, .. } => RegimenRate::MgPerM2PerDay { rate },
+                    dose::DoseRate::MgPerM2PerDay { rate, .. } => {
+                        RegimenRate::MgPerM2PerDay { rate }
+                    }
                 },
-                times: p.times.iter().map(|t| t.format("%H:%M").to_string()).collect(),
+                times: p
+                    .times
+                    .iter()
+                    .map(|t| t.format("%H:%M").to_string())
+                    .collect(),
                 start_date: format_date(p.start_date),
                 end_date: p.end_date.map(format_date),
                 prescribed_by: p.prescribed_by,

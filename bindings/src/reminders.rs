@@ -16,7 +16,8 @@
 use std::sync::Arc;
 
 use nephro_core::dates::{
-    format_date, format_local, format_utc, parse_clock_time, parse_date, parse_instant, parse_time_zone,
+    format_date, format_local, format_utc, parse_clock_time, parse_date, parse_instant,
+    parse_time_zone,
 };
 use nephro_core::diary::reminders as service;
 use nephro_core::locale::Locale;
@@ -31,7 +32,9 @@ use crate::{Diary, NephroError};
 /// [`Diary::refresh_notifications`] as [`NephroError::Storage`].
 impl From<uniffi::UnexpectedUniFFICallbackError> for NephroError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        NephroError::Storage { detail: format!("the notification scheduler failed: {}", e.reason) }
+        NephroError::Storage {
+            detail: format!("the notification scheduler failed: {}", e.reason),
+        }
     }
 }
 
@@ -222,13 +225,19 @@ pub struct DoseWindow {
 
 impl From<DoseWindow> for service::DoseWindow {
     fn from(w: DoseWindow) -> Self {
-        service::DoseWindow { grace_minutes: w.grace_minutes, take_window_minutes: w.take_window_minutes }
+        service::DoseWindow {
+            grace_minutes: w.grace_minutes,
+            take_window_minutes: w.take_window_minutes,
+        }
     }
 }
 
 impl From<service::DoseWindow> for DoseWindow {
     fn from(w: service::DoseWindow) -> Self {
-        DoseWindow { grace_minutes: w.grace_minutes, take_window_minutes: w.take_window_minutes }
+        DoseWindow {
+            grace_minutes: w.grace_minutes,
+            take_window_minutes: w.take_window_minutes,
+        }
     }
 }
 
@@ -429,7 +438,12 @@ impl From<service::PatientAdherence> for AdherenceReport {
                 .medications
                 .into_iter()
                 .map(|m| MedicationAdherence {
-                    drug: a.drugs.get(&m.medication_id).copied().map(Into::into).unwrap_or(Drug::Tacrolimus),
+                    drug: a
+                        .drugs
+                        .get(&m.medication_id)
+                        .copied()
+                        .map(Into::into)
+                        .unwrap_or(Drug::Tacrolimus),
                     medication_id: m.medication_id,
                     summary: m.summary.into(),
                     interval_mean_hours: m.interval_mean_hours,
@@ -484,8 +498,13 @@ impl Diary {
         locale: String,
         scheduler: Arc<dyn NotificationScheduler>,
     ) -> Result<u32, NephroError> {
-        let reminders =
-            self.next_reminders(patient_id, now_ms, device_time_zone, IOS_PENDING_NOTIFICATION_LIMIT as u32, locale)?;
+        let reminders = self.next_reminders(
+            patient_id,
+            now_ms,
+            device_time_zone,
+            IOS_PENDING_NOTIFICATION_LIMIT as u32,
+            locale,
+        )?;
         let handed = reminders.len() as u32;
         scheduler.replace_pending(reminders)?;
         Ok(handed)
@@ -502,9 +521,16 @@ impl Diary {
         locale: String,
     ) -> Result<Vec<ReminderNotification>, NephroError> {
         let now = service::instant_from_millis("now_ms", now_ms)?;
-        let (zone, locale) = (service::parse_device_zone(device_time_zone.as_deref())?, self::locale(&locale)?);
-        let notices = service::next_reminders(&self.store(), patient_id, now, zone, count as usize, locale)?;
-        Ok(notices.into_iter().map(|n| notification(n, false)).collect())
+        let (zone, locale) = (
+            service::parse_device_zone(device_time_zone.as_deref())?,
+            self::locale(&locale)?,
+        );
+        let notices =
+            service::next_reminders(&self.store(), patient_id, now, zone, count as usize, locale)?;
+        Ok(notices
+            .into_iter()
+            .map(|n| notification(n, false))
+            .collect())
     }
 
     /// Every dose slot of the patient's local today with its status, guidance and log, ordered by
@@ -517,7 +543,10 @@ impl Diary {
         locale: String,
     ) -> Result<Vec<DoseSlot>, NephroError> {
         let now = service::instant_from_millis("now_ms", now_ms)?;
-        let (zone, locale) = (service::parse_device_zone(device_time_zone.as_deref())?, self::locale(&locale)?);
+        let (zone, locale) = (
+            service::parse_device_zone(device_time_zone.as_deref())?,
+            self::locale(&locale)?,
+        );
         let slots = service::today_doses(&self.store(), patient_id, now, zone, locale)?;
         Ok(slots.into_iter().map(Into::into).collect())
     }
@@ -533,7 +562,10 @@ impl Diary {
     ) -> Result<DoseSlot, NephroError> {
         let slot = service::SlotRef::parse_reminder_id("reminder_id", &reminder_id)?;
         let now = service::instant_from_millis("now_ms", now_ms)?;
-        let (zone, locale) = (service::parse_device_zone(device_time_zone.as_deref())?, self::locale(&locale)?);
+        let (zone, locale) = (
+            service::parse_device_zone(device_time_zone.as_deref())?,
+            self::locale(&locale)?,
+        );
         Ok(service::dose_status(&self.store(), patient_id, &slot, now, zone, locale)?.into())
     }
 
@@ -551,8 +583,12 @@ impl Diary {
     ) -> Result<Option<ReminderNotification>, NephroError> {
         let slot = service::SlotRef::parse_reminder_id("reminder_id", &reminder_id)?;
         let now = service::instant_from_millis("now_ms", now_ms)?;
-        let (zone, locale) = (service::parse_device_zone(device_time_zone.as_deref())?, self::locale(&locale)?);
-        let snoozed = service::snooze(&self.store(), patient_id, &slot, now, minutes, zone, locale)?;
+        let (zone, locale) = (
+            service::parse_device_zone(device_time_zone.as_deref())?,
+            self::locale(&locale)?,
+        );
+        let snoozed =
+            service::snooze(&self.store(), patient_id, &slot, now, minutes, zone, locale)?;
         Ok(snoozed.map(|n| notification(n, true)))
     }
 
@@ -594,7 +630,10 @@ impl Diary {
             windows: policy
                 .windows
                 .into_iter()
-                .map(|(medication_id, window)| MedicationDoseWindow { medication_id, window: window.into() })
+                .map(|(medication_id, window)| MedicationDoseWindow {
+                    medication_id,
+                    window: window.into(),
+                })
                 .collect(),
             shift_threshold_minutes: policy.shift_rules.threshold_minutes,
             shift_min_interval_minutes: policy.shift_rules.min_interval_minutes,
@@ -611,8 +650,17 @@ impl Diary {
         window: DoseWindow,
         changed_by: String,
     ) -> Result<(), NephroError> {
-        let medication = medication_id.as_deref().map(|m| MedicationId::parse("medication_id", m)).transpose()?;
-        service::set_dose_window(&mut self.store(), patient_id, medication.as_ref(), &window.into(), &changed_by)?;
+        let medication = medication_id
+            .as_deref()
+            .map(|m| MedicationId::parse("medication_id", m))
+            .transpose()?;
+        service::set_dose_window(
+            &mut self.store(),
+            patient_id,
+            medication.as_ref(),
+            &window.into(),
+            &changed_by,
+        )?;
         Ok(())
     }
 
@@ -734,8 +782,12 @@ pub fn next_reminders_for(input: ScheduleCaseInput) -> Result<Vec<Reminder>, Nep
         Some(0) => return Err(Error::invalid("count", "must be at least 1").into()),
         Some(n) => n as usize,
     };
-    let medications =
-        input.medications.iter().enumerate().map(|(i, m)| schedule_of(i, m)).collect::<Result<Vec<_>, Error>>()?;
+    let medications = input
+        .medications
+        .iter()
+        .enumerate()
+        .map(|(i, m)| schedule_of(i, m))
+        .collect::<Result<Vec<_>, Error>>()?;
     let reminders = schedule::next_reminders(&medications, tz, from, count, &Default::default());
     Ok(reminders
         .into_iter()
@@ -761,9 +813,10 @@ fn schedule_of(index: usize, m: &ScheduleMedication) -> Result<MedicationSchedul
         .collect::<Result<Vec<_>, Error>>()?;
     let days = match &m.days {
         ScheduleDays::Daily => DayPattern::Daily,
-        ScheduleDays::AlternateFrom { anchor } => {
-            DayPattern::AlternateFrom(parse_date(&format!("{prefix}.days.alternate_from"), anchor)?)
-        }
+        ScheduleDays::AlternateFrom { anchor } => DayPattern::AlternateFrom(parse_date(
+            &format!("{prefix}.days.alternate_from"),
+            anchor,
+        )?),
         ScheduleDays::Dates { dates } => DayPattern::Dates(
             dates
                 .iter()
@@ -773,8 +826,16 @@ fn schedule_of(index: usize, m: &ScheduleMedication) -> Result<MedicationSchedul
         ),
     };
     let mut schedule = MedicationSchedule::new(m.id.clone(), times, days);
-    schedule.start = m.start.as_deref().map(|d| parse_date(&format!("{prefix}.start"), d)).transpose()?;
-    schedule.end = m.end.as_deref().map(|d| parse_date(&format!("{prefix}.end"), d)).transpose()?;
+    schedule.start = m
+        .start
+        .as_deref()
+        .map(|d| parse_date(&format!("{prefix}.start"), d))
+        .transpose()?;
+    schedule.end = m
+        .end
+        .as_deref()
+        .map(|d| parse_date(&format!("{prefix}.end"), d))
+        .transpose()?;
     schedule.validate().map_err(|e| match e {
         Error::Invalid { field, reason } => Error::invalid(format!("{prefix}.{field}"), reason),
         other => other,

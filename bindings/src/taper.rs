@@ -396,7 +396,11 @@ pub struct TaperCaseInput {
 #[uniffi::export]
 pub fn build_taper_calendar(input: TaperCaseInput) -> Result<TaperCalendar, NephroError> {
     let tablets = tablet_spec(input.tablet_mg, input.allow_half);
-    let phases = input.phases.into_iter().map(Into::into).collect::<Vec<taper::Phase>>();
+    let phases = input
+        .phases
+        .into_iter()
+        .map(Into::into)
+        .collect::<Vec<taper::Phase>>();
     let template = input.template.map(Into::into);
     let phases = course_phases(template, &phases, None, input.weight_kg, &tablets)?;
     let plan = taper::CoursePlan {
@@ -406,7 +410,11 @@ pub fn build_taper_calendar(input: TaperCaseInput) -> Result<TaperCalendar, Neph
         tablets,
         phases,
     };
-    let remission = input.remission_confirmed.as_deref().map(|d| parse_date("remission_confirmed", d)).transpose()?;
+    let remission = input
+        .remission_confirmed
+        .as_deref()
+        .map(|d| parse_date("remission_confirmed", d))
+        .transpose()?;
     Ok(taper::build_calendar(&plan, remission)?.into())
 }
 
@@ -434,18 +442,26 @@ pub fn parse_phase_length(
     taper: Option<TaperSteps>,
 ) -> Result<PhaseLength, NephroError> {
     match (days, until_remission, taper) {
-        (Some(days), None, None) => Ok(PhaseLength::Days { days: day_count(days) }),
+        (Some(days), None, None) => Ok(PhaseLength::Days {
+            days: day_count(days),
+        }),
         (None, Some(true), None) => Ok(PhaseLength::UntilRemission),
-        (None, Some(false), None) => {
-            Err(Error::invalid(format!("{field}.until_remission"), "must be true when given").into())
-        }
+        (None, Some(false), None) => Err(Error::invalid(
+            format!("{field}.until_remission"),
+            "must be true when given",
+        )
+        .into()),
         (None, None, Some(t)) => Ok(PhaseLength::Taper {
             from_mg: t.from_mg,
             to_mg: t.to_mg,
             step_mg: t.step_mg,
             every_days: day_count(t.every_days),
         }),
-        _ => Err(Error::invalid(field, "needs exactly one length: days, until_remission or taper").into()),
+        _ => Err(Error::invalid(
+            field,
+            "needs exactly one length: days, until_remission or taper",
+        )
+        .into()),
     }
 }
 
@@ -463,7 +479,11 @@ fn tablet_spec(tablet_mg: Option<f64>, allow_half: Option<bool>) -> taper::Table
 }
 
 fn parse_locale(locale: Option<String>) -> Result<Locale, NephroError> {
-    Ok(locale.as_deref().map(|tag| Locale::parse("locale", tag)).transpose()?.unwrap_or_default())
+    Ok(locale
+        .as_deref()
+        .map(|tag| Locale::parse("locale", tag))
+        .transpose()?
+        .unwrap_or_default())
 }
 
 #[uniffi::export]
@@ -471,7 +491,11 @@ impl Diary {
     /// Stores a new steroid course (version 1) on the patient's weight and height at its start.
     /// Bad input is refused naming the field and stores nothing. With a `client_id` a retry
     /// returns the stored course instead of creating a second one.
-    pub fn create_course(&self, patient_id: i64, course: CoursePlanInput) -> Result<SteroidCourse, NephroError> {
+    pub fn create_course(
+        &self,
+        patient_id: i64,
+        course: CoursePlanInput,
+    ) -> Result<SteroidCourse, NephroError> {
         let course: store::NewCourse = course.try_into()?;
         Ok(self.store().create_course(patient_id, &course)?.into())
     }
@@ -485,22 +509,39 @@ impl Diary {
         course: CoursePlanInput,
     ) -> Result<SteroidCourse, NephroError> {
         let course: store::NewCourse = course.try_into()?;
-        Ok(self.store().revise_course(&course_key, based_on_version, &course)?.into())
+        Ok(self
+            .store()
+            .revise_course(&course_key, based_on_version, &course)?
+            .into())
     }
 
     /// A course's latest version, or the version asked for.
-    pub fn course(&self, course_key: String, version: Option<i64>) -> Result<SteroidCourse, NephroError> {
+    pub fn course(
+        &self,
+        course_key: String,
+        version: Option<i64>,
+    ) -> Result<SteroidCourse, NephroError> {
         Ok(self.store().course(&course_key, version)?.into())
     }
 
     /// Every version of a course, oldest first.
     pub fn course_versions(&self, course_key: String) -> Result<Vec<SteroidCourse>, NephroError> {
-        Ok(self.store().course_versions(&course_key)?.into_iter().map(Into::into).collect())
+        Ok(self
+            .store()
+            .course_versions(&course_key)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// The latest version of each of a patient's courses, in creation order.
     pub fn courses(&self, patient_id: i64) -> Result<Vec<SteroidCourse>, NephroError> {
-        Ok(self.store().courses(patient_id)?.into_iter().map(Into::into).collect())
+        Ok(self
+            .store()
+            .courses(patient_id)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// The calendar of a course version (latest when `version` is empty) on `today`
@@ -532,8 +573,17 @@ impl Diary {
         to: String,
         today: String,
     ) -> Result<Vec<SteroidDose>, NephroError> {
-        let (from, to, today) = (parse_date("from", &from)?, parse_date("to", &to)?, parse_date("today", &today)?);
-        Ok(service::steroid_doses(&self.store(), patient_id, from, to, today)?.into_iter().map(Into::into).collect())
+        let (from, to, today) = (
+            parse_date("from", &from)?,
+            parse_date("to", &to)?,
+            parse_date("today", &today)?,
+        );
+        Ok(
+            service::steroid_doses(&self.store(), patient_id, from, to, today)?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        )
     }
 
     /// Cumulative steroid exposure from `from` to `to` (inclusive): planned and taken, in mg,
@@ -546,8 +596,19 @@ impl Diary {
         to: String,
         today: String,
     ) -> Result<SteroidExposure, NephroError> {
-        let (from, to, today) = (parse_date("from", &from)?, parse_date("to", &to)?, parse_date("today", &today)?);
-        let exposure = service::steroid_exposure(&self.store(), patient_id, course_key.as_deref(), from, to, today)?;
+        let (from, to, today) = (
+            parse_date("from", &from)?,
+            parse_date("to", &to)?,
+            parse_date("today", &today)?,
+        );
+        let exposure = service::steroid_exposure(
+            &self.store(),
+            patient_id,
+            course_key.as_deref(),
+            from,
+            to,
+            today,
+        )?;
         Ok(exposure.into())
     }
 
@@ -615,9 +676,17 @@ impl From<PhaseLength> for taper::PhaseLength {
         match l {
             PhaseLength::Days { days } => taper::PhaseLength::Days(days),
             PhaseLength::UntilRemission => taper::PhaseLength::UntilRemission,
-            PhaseLength::Taper { from_mg, to_mg, step_mg, every_days } => {
-                taper::PhaseLength::Taper { from_mg, to_mg, step_mg, every_days }
-            }
+            PhaseLength::Taper {
+                from_mg,
+                to_mg,
+                step_mg,
+                every_days,
+            } => taper::PhaseLength::Taper {
+                from_mg,
+                to_mg,
+                step_mg,
+                every_days,
+            },
         }
     }
 }
@@ -627,9 +696,17 @@ impl From<taper::PhaseLength> for PhaseLength {
         match l {
             taper::PhaseLength::Days(days) => PhaseLength::Days { days },
             taper::PhaseLength::UntilRemission => PhaseLength::UntilRemission,
-            taper::PhaseLength::Taper { from_mg, to_mg, step_mg, every_days } => {
-                PhaseLength::Taper { from_mg, to_mg, step_mg, every_days }
-            }
+            taper::PhaseLength::Taper {
+                from_mg,
+                to_mg,
+                step_mg,
+                every_days,
+            } => PhaseLength::Taper {
+                from_mg,
+                to_mg,
+                step_mg,
+                every_days,
+            },
         }
     }
 }
@@ -739,7 +816,11 @@ impl From<store::NewCourse> for CoursePlanInput {
             start: format_date(c.start),
             tablet_mg: Some(c.tablets.tablet_mg),
             allow_half: Some(c.tablets.allow_half),
-            times: c.times.iter().map(|t| t.format("%H:%M").to_string()).collect(),
+            times: c
+                .times
+                .iter()
+                .map(|t| t.format("%H:%M").to_string())
+                .collect(),
             remission_confirmed: c.remission_confirmed.map(format_date),
             changed_by: c.changed_by,
             reason: c.reason,
@@ -771,7 +852,11 @@ impl From<store::CourseVersion> for SteroidCourse {
             drug: c.drug.into(),
             template: c.template.map(Into::into),
             plan: c.plan.into(),
-            times: c.times.iter().map(|t| t.format("%H:%M").to_string()).collect(),
+            times: c
+                .times
+                .iter()
+                .map(|t| t.format("%H:%M").to_string())
+                .collect(),
             remission_confirmed: c.remission_confirmed.map(format_date),
             changed_by: c.changed_by,
             reason: c.reason,
@@ -858,7 +943,13 @@ impl From<service::SteroidWeek> for SteroidWeek {
 
 impl From<taper::Exposure> for Exposure {
     fn from(e: taper::Exposure) -> Self {
-        Exposure { mg: e.mg, mg_per_kg: e.mg_per_kg, mg_per_m2: e.mg_per_m2, mg_per_year: e.mg_per_year, days: e.days }
+        Exposure {
+            mg: e.mg,
+            mg_per_kg: e.mg_per_kg,
+            mg_per_m2: e.mg_per_m2,
+            mg_per_year: e.mg_per_year,
+            days: e.days,
+        }
     }
 }
 

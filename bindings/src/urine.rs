@@ -396,7 +396,10 @@ impl Diary {
     /// Logs a urine reading. Resubmitting the same `client_id` with the same content returns
     /// the stored reading; other content under it is a conflict. Bad input is refused naming
     /// the field (`upcr`, `unit`, `dipstick`, `taken_on`, …) and changes nothing.
-    pub fn log_urine_reading(&self, reading: UrineReadingInput) -> Result<UrineReading, NephroError> {
+    pub fn log_urine_reading(
+        &self,
+        reading: UrineReadingInput,
+    ) -> Result<UrineReading, NephroError> {
         let reading: store::NewUrineReading = reading.try_into()?;
         Ok(self.store().log_urine_reading(&reading)?.into())
     }
@@ -408,12 +411,22 @@ impl Diary {
         correction: UrineReadingCorrection,
     ) -> Result<UrineReading, NephroError> {
         let correction: store::UrineReadingCorrection = correction.try_into()?;
-        Ok(self.store().correct_urine_reading(&client_id, &correction)?.into())
+        Ok(self
+            .store()
+            .correct_urine_reading(&client_id, &correction)?
+            .into())
     }
 
     /// Retracts a reading logged by mistake; it stays in the history and no longer counts.
-    pub fn retract_urine_reading(&self, client_id: String, retracted_by: String) -> Result<UrineReading, NephroError> {
-        Ok(self.store().retract_urine_reading(&client_id, &retracted_by)?.into())
+    pub fn retract_urine_reading(
+        &self,
+        client_id: String,
+        retracted_by: String,
+    ) -> Result<UrineReading, NephroError> {
+        Ok(self
+            .store()
+            .retract_urine_reading(&client_id, &retracted_by)?
+            .into())
     }
 
     /// A reading by client id, in its current revision.
@@ -441,8 +454,16 @@ impl Diary {
     }
 
     /// Every revision of a reading, oldest first.
-    pub fn urine_reading_history(&self, client_id: String) -> Result<Vec<UrineReadingRevision>, NephroError> {
-        Ok(self.store().urine_reading_history(&client_id)?.into_iter().map(Into::into).collect())
+    pub fn urine_reading_history(
+        &self,
+        client_id: String,
+    ) -> Result<Vec<UrineReadingRevision>, NephroError> {
+        Ok(self
+            .store()
+            .urine_reading_history(&client_id)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// The relapse status on `today` (the patient's local date, `YYYY-MM-DD`): state, episodes,
@@ -455,13 +476,21 @@ impl Diary {
         locale: Option<String>,
     ) -> Result<RelapseStatus, NephroError> {
         let today = parse_date("today", &today)?;
-        let locale = locale.as_deref().map(|tag| Locale::parse("locale", tag)).transpose()?.unwrap_or_default();
+        let locale = locale
+            .as_deref()
+            .map(|tag| Locale::parse("locale", tag))
+            .transpose()?
+            .unwrap_or_default();
         Ok(service::relapse_status(&self.store(), patient_id, today, locale)?.into())
     }
 
     /// The day remission is confirmed in the readings dated on or after `date` (walked from a
     /// relapse), if it is; `YYYY-MM-DD`.
-    pub fn remission_confirmed_after(&self, patient_id: i64, date: String) -> Result<Option<String>, NephroError> {
+    pub fn remission_confirmed_after(
+        &self,
+        patient_id: i64,
+        date: String,
+    ) -> Result<Option<String>, NephroError> {
         let date = parse_date("date", &date)?;
         Ok(service::remission_confirmed_after(&self.store(), patient_id, date)?.map(format_date))
     }
@@ -479,8 +508,16 @@ impl Diary {
         date: Option<String>,
         changed_by: String,
     ) -> Result<(), NephroError> {
-        let date = date.as_deref().map(|d| parse_date("initial_remission", d)).transpose()?;
-        Ok(service::set_initial_remission_date(&mut self.store(), patient_id, date, &changed_by)?)
+        let date = date
+            .as_deref()
+            .map(|d| parse_date("initial_remission", d))
+            .transpose()?;
+        Ok(service::set_initial_remission_date(
+            &mut self.store(),
+            patient_id,
+            date,
+            &changed_by,
+        )?)
     }
 }
 
@@ -505,18 +542,49 @@ macro_rules! same_variants {
     };
 }
 
-same_variants!(DipstickGrade, protein::DipstickGrade, [Negative, Trace, OnePlus, TwoPlus, ThreePlus, FourPlus]);
-same_variants!(UpcrUnit, protein::UpcrUnit, [MgPerMmol, MgPerMg, GPerG, MgPerG]);
-same_variants!(ProteinLevel, protein::ProteinLevel, [Remission, Proteinuria, Nephrotic]);
-same_variants!(DefinitionSet, relapse::DefinitionSet, [Ipna2022, Kdigo2025, Kdigo2012]);
+same_variants!(
+    DipstickGrade,
+    protein::DipstickGrade,
+    [Negative, Trace, OnePlus, TwoPlus, ThreePlus, FourPlus]
+);
+same_variants!(
+    UpcrUnit,
+    protein::UpcrUnit,
+    [MgPerMmol, MgPerMg, GPerG, MgPerG]
+);
+same_variants!(
+    ProteinLevel,
+    protein::ProteinLevel,
+    [Remission, Proteinuria, Nephrotic]
+);
+same_variants!(
+    DefinitionSet,
+    relapse::DefinitionSet,
+    [Ipna2022, Kdigo2025, Kdigo2012]
+);
 same_variants!(DiseaseState, relapse::DiseaseState, [Remission, Relapse]);
-same_variants!(RelapseState, relapse::ReportedState, [Remission, Watch, Relapse]);
+same_variants!(
+    RelapseState,
+    relapse::ReportedState,
+    [Remission, Watch, Relapse]
+);
 same_variants!(
     RelapsePrompt,
     relapse::FamilyPrompt,
-    [RelapseContactTeam, RelapseOngoing, TestAgainTomorrow, MorningTestMissing, RemissionConfirmed, AllClear]
+    [
+        RelapseContactTeam,
+        RelapseOngoing,
+        TestAgainTomorrow,
+        MorningTestMissing,
+        RemissionConfirmed,
+        AllClear
+    ]
 );
-same_variants!(RelapseNextActionKind, relapse::NextActionKind, [RetestNextMorning, FollowActionPlan]);
+same_variants!(
+    RelapseNextActionKind,
+    relapse::NextActionKind,
+    [RetestNextMorning, FollowActionPlan]
+);
 
 /// The measurement of a record's optional parts (`record` prefixes the field names).
 fn measurement(
@@ -525,13 +593,22 @@ fn measurement(
     upcr: Option<f64>,
     unit: Option<UpcrUnit>,
 ) -> Result<protein::UrineMeasurement, NephroError> {
-    Ok(protein::UrineMeasurement::from_parts(record, dipstick.map(Into::into), upcr, unit.map(Into::into))?)
+    Ok(protein::UrineMeasurement::from_parts(
+        record,
+        dipstick.map(Into::into),
+        upcr,
+        unit.map(Into::into),
+    )?)
 }
 
 /// The optional parts of a measurement: dipstick, UPCR value, unit.
 fn parts(m: &protein::UrineMeasurement) -> (Option<DipstickGrade>, Option<f64>, Option<UpcrUnit>) {
     let upcr = m.upcr_value();
-    (m.dipstick().map(Into::into), upcr.map(|(value, _)| value), upcr.map(|(_, unit)| unit.into()))
+    (
+        m.dipstick().map(Into::into),
+        upcr.map(|(value, _)| value),
+        upcr.map(|(_, unit)| unit.into()),
+    )
 }
 
 impl TryFrom<UrineReadingInput> for store::NewUrineReading {
@@ -539,7 +616,11 @@ impl TryFrom<UrineReadingInput> for store::NewUrineReading {
     fn try_from(r: UrineReadingInput) -> Result<Self, NephroError> {
         Ok(store::NewUrineReading {
             measurement: measurement("", r.dipstick, r.upcr, r.unit)?,
-            taken_on: r.taken_on.as_deref().map(|t| parse_date("taken_on", t)).transpose()?,
+            taken_on: r
+                .taken_on
+                .as_deref()
+                .map(|t| parse_date("taken_on", t))
+                .transpose()?,
             client_id: r.client_id,
             patient_id: r.patient_id,
             taken_at_ms: r.taken_at_ms,
@@ -555,7 +636,11 @@ impl TryFrom<UrineReadingCorrection> for store::UrineReadingCorrection {
     fn try_from(c: UrineReadingCorrection) -> Result<Self, NephroError> {
         Ok(store::UrineReadingCorrection {
             measurement: measurement("", c.dipstick, c.upcr, c.unit)?,
-            taken_on: c.taken_on.as_deref().map(|t| parse_date("taken_on", t)).transpose()?,
+            taken_on: c
+                .taken_on
+                .as_deref()
+                .map(|t| parse_date("taken_on", t))
+                .transpose()?,
             taken_at_ms: c.taken_at_ms,
             first_morning: c.first_morning,
             note: c.note,
@@ -607,7 +692,10 @@ impl From<store::UrineReadingRevision> for UrineReadingRevision {
 
 impl From<relapse::SteroidCourse> for SteroidCourseSpan {
     fn from(c: relapse::SteroidCourse) -> Self {
-        SteroidCourseSpan { start: format_date(c.start), end: format_date(c.end) }
+        SteroidCourseSpan {
+            start: format_date(c.start),
+            end: format_date(c.end),
+        }
     }
 }
 
@@ -648,7 +736,11 @@ impl TryFrom<RelapseCaseInput> for relapse::RelapseInput {
                 .transpose()?,
             readings,
             steroid_courses,
-            as_of: input.as_of.as_deref().map(|t| parse_date("as_of", t)).transpose()?,
+            as_of: input
+                .as_of
+                .as_deref()
+                .map(|t| parse_date("as_of", t))
+                .transpose()?,
         })
     }
 }
@@ -670,7 +762,10 @@ impl From<relapse::RelapseAssessment> for RelapseAssessment {
             remissions: a
                 .remissions
                 .iter()
-                .map(|r| RemissionEpisode { onset: format_date(r.onset), confirmed: format_date(r.confirmed) })
+                .map(|r| RemissionEpisode {
+                    onset: format_date(r.onset),
+                    confirmed: format_date(r.confirmed),
+                })
                 .collect(),
             frequently_relapsing: a.frequently_relapsing,
             steroid_dependent: a.steroid_dependent,
@@ -684,7 +779,10 @@ impl From<relapse::RelapseAssessment> for RelapseAssessment {
                 end: format_date(run.end),
                 days: run.days,
             }),
-            next_action: a.next_action.map(|n| RelapseNextAction { kind: n.kind.into(), date: format_date(n.date) }),
+            next_action: a.next_action.map(|n| RelapseNextAction {
+                kind: n.kind.into(),
+                date: format_date(n.date),
+            }),
         }
     }
 }
@@ -724,7 +822,13 @@ mod tests {
         upcr: Option<f64>,
         unit: Option<UpcrUnit>,
     ) -> RelapseCaseReading {
-        RelapseCaseReading { date: date.into(), dipstick, upcr, unit, first_morning: true }
+        RelapseCaseReading {
+            date: date.into(),
+            dipstick,
+            upcr,
+            unit,
+            first_morning: true,
+        }
     }
 
     fn case(readings: Vec<RelapseCaseReading>) -> RelapseCaseInput {
@@ -747,32 +851,69 @@ mod tests {
         let a = assess_relapse(case(three)).unwrap();
         assert_eq!(a.state, RelapseState::Relapse);
         assert_eq!(a.relapses[0].onset, "2025-03-01");
-        assert_eq!(a.next_action.map(|n| n.kind), Some(RelapseNextActionKind::FollowActionPlan));
+        assert_eq!(
+            a.next_action.map(|n| n.kind),
+            Some(RelapseNextActionKind::FollowActionPlan)
+        );
     }
 
     #[test]
     fn bad_case_input_names_the_field() {
         let no_unit = case(vec![case_reading("2025-03-01", None, Some(150.0), None)]);
-        assert_eq!(field_of(assess_relapse(no_unit).unwrap_err()), "readings[0].unit");
+        assert_eq!(
+            field_of(assess_relapse(no_unit).unwrap_err()),
+            "readings[0].unit"
+        );
         let negative = case(vec![
             case_reading("2025-03-01", Some(DipstickGrade::Negative), None, None),
             case_reading("2025-03-02", None, Some(-5.0), Some(UpcrUnit::MgPerMmol)),
         ]);
-        assert_eq!(field_of(assess_relapse(negative).unwrap_err()), "readings[1].upcr");
-        let both = case(vec![case_reading("2025-03-01", Some(DipstickGrade::Trace), Some(1.0), Some(UpcrUnit::GPerG))]);
+        assert_eq!(
+            field_of(assess_relapse(negative).unwrap_err()),
+            "readings[1].upcr"
+        );
+        let both = case(vec![case_reading(
+            "2025-03-01",
+            Some(DipstickGrade::Trace),
+            Some(1.0),
+            Some(UpcrUnit::GPerG),
+        )]);
         assert_eq!(field_of(assess_relapse(both).unwrap_err()), "readings[0]");
-        let bad_date = case(vec![case_reading("2025-3-1", Some(DipstickGrade::Trace), None, None)]);
-        assert_eq!(field_of(assess_relapse(bad_date).unwrap_err()), "readings[0].date");
+        let bad_date = case(vec![case_reading(
+            "2025-3-1",
+            Some(DipstickGrade::Trace),
+            None,
+            None,
+        )]);
+        assert_eq!(
+            field_of(assess_relapse(bad_date).unwrap_err()),
+            "readings[0].date"
+        );
         let mut backwards = case(vec![]);
-        backwards.steroid_courses = vec![SteroidCourseSpan { start: "2025-02-01".into(), end: "2025-01-31".into() }];
-        assert_eq!(field_of(assess_relapse(backwards).unwrap_err()), "steroid_courses[0].end");
+        backwards.steroid_courses = vec![SteroidCourseSpan {
+            start: "2025-02-01".into(),
+            end: "2025-01-31".into(),
+        }];
+        assert_eq!(
+            field_of(assess_relapse(backwards).unwrap_err()),
+            "steroid_courses[0].end"
+        );
         assert_eq!(
             field_of(parse_dipstick_grade("readings[4].dipstick".into(), "5+".into()).unwrap_err()),
             "readings[4].dipstick"
         );
-        assert_eq!(parse_upcr_unit("unit".into(), "mg/g".into()).unwrap(), UpcrUnit::MgPerG);
-        assert_eq!(field_of(parse_definition_set("definitions".into(), "kdigo".into()).unwrap_err()), "definitions");
-        assert_eq!(parse_disease_state("initial_state".into(), "relapse".into()).unwrap(), DiseaseState::Relapse);
+        assert_eq!(
+            parse_upcr_unit("unit".into(), "mg/g".into()).unwrap(),
+            UpcrUnit::MgPerG
+        );
+        assert_eq!(
+            field_of(parse_definition_set("definitions".into(), "kdigo".into()).unwrap_err()),
+            "definitions"
+        );
+        assert_eq!(
+            parse_disease_state("initial_state".into(), "relapse".into()).unwrap(),
+            DiseaseState::Relapse
+        );
     }
 
     #[test]
@@ -820,22 +961,40 @@ mod tests {
             note: None,
             logged_by: "mother".into(),
         };
-        assert_eq!(field_of(diary.log_urine_reading(negative.clone()).unwrap_err()), "upcr");
-        let no_unit = UrineReadingInput { upcr: Some(30.0), unit: None, ..negative };
-        assert_eq!(field_of(diary.log_urine_reading(no_unit).unwrap_err()), "unit");
+        assert_eq!(
+            field_of(diary.log_urine_reading(negative.clone()).unwrap_err()),
+            "upcr"
+        );
+        let no_unit = UrineReadingInput {
+            upcr: Some(30.0),
+            unit: None,
+            ..negative
+        };
+        assert_eq!(
+            field_of(diary.log_urine_reading(no_unit).unwrap_err()),
+            "unit"
+        );
         drop(diary);
 
         let diary = Diary::open(path).unwrap();
-        let readings = diary.urine_readings(patient.id, "2025-03-01".into(), "2025-03-31".into(), false).unwrap();
+        let readings = diary
+            .urine_readings(patient.id, "2025-03-01".into(), "2025-03-31".into(), false)
+            .unwrap();
         let dates: Vec<&str> = readings.iter().map(|r| r.taken_on.as_str()).collect();
         assert_eq!(dates, ["2025-03-01", "2025-03-02", "2025-03-03"]);
-        let status = diary.relapse_status(patient.id, "2025-03-03".into(), Some("zh-Hans".into())).unwrap();
+        let status = diary
+            .relapse_status(patient.id, "2025-03-03".into(), Some("zh-Hans".into()))
+            .unwrap();
         assert_eq!(status.assessment.state, RelapseState::Relapse);
         assert_eq!(status.prompt, RelapsePrompt::RelapseContactTeam);
         assert_eq!(status.locale, "zh-Hans");
         assert!(status.morning_reading_logged);
         assert_eq!(
-            field_of(diary.relapse_status(patient.id, "2025-03-03".into(), Some("fr".into())).unwrap_err()),
+            field_of(
+                diary
+                    .relapse_status(patient.id, "2025-03-03".into(), Some("fr".into()))
+                    .unwrap_err()
+            ),
             "locale"
         );
 
@@ -854,14 +1013,32 @@ mod tests {
                 },
             )
             .unwrap();
-        assert_eq!((corrected.revision, corrected.level), (2, ProteinLevel::Remission));
-        diary.retract_urine_reading("r2".into(), "father".into()).unwrap();
+        assert_eq!(
+            (corrected.revision, corrected.level),
+            (2, ProteinLevel::Remission)
+        );
+        diary
+            .retract_urine_reading("r2".into(), "father".into())
+            .unwrap();
         assert_eq!(diary.urine_reading_history("r2".into()).unwrap().len(), 2);
-        assert_eq!(diary.urine_readings(patient.id, "2025-03-01".into(), "2025-03-31".into(), true).unwrap().len(), 3);
-        let status = diary.relapse_status(patient.id, "2025-03-03".into(), None).unwrap();
+        assert_eq!(
+            diary
+                .urine_readings(patient.id, "2025-03-01".into(), "2025-03-31".into(), true)
+                .unwrap()
+                .len(),
+            3
+        );
+        let status = diary
+            .relapse_status(patient.id, "2025-03-03".into(), None)
+            .unwrap();
         assert_eq!(status.assessment.state, RelapseState::Remission);
         assert!(!status.morning_reading_logged);
-        diary.set_initial_remission_date(patient.id, Some("2025-01-10".into()), "Dr. Li".into()).unwrap();
-        assert_eq!(diary.initial_remission_date(patient.id).unwrap().as_deref(), Some("2025-01-10"));
+        diary
+            .set_initial_remission_date(patient.id, Some("2025-01-10".into()), "Dr. Li".into())
+            .unwrap();
+        assert_eq!(
+            diary.initial_remission_date(patient.id).unwrap().as_deref(),
+            Some("2025-01-10")
+        );
     }
 }

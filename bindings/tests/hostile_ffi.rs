@@ -14,8 +14,15 @@ use proptest::sample::select;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 fn config(default: u32) -> Config {
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default);
-    Config { cases, failure_persistence: None, ..Config::default() }
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    }
 }
 
 fn number() -> impl Strategy<Value = f64> {
@@ -70,7 +77,12 @@ fn millis() -> impl Strategy<Value = i64> {
 }
 
 fn drug() -> impl Strategy<Value = Drug> {
-    select(vec![Drug::Tacrolimus, Drug::MycophenolateMofetil, Drug::Prednisolone, Drug::Prednisone])
+    select(vec![
+        Drug::Tacrolimus,
+        Drug::MycophenolateMofetil,
+        Drug::Prednisolone,
+        Drug::Prednisone,
+    ])
 }
 
 fn dose_request() -> impl Strategy<Value = DoseRequest> {
@@ -113,7 +125,10 @@ fn dose_request() -> impl Strategy<Value = DoseRequest> {
 }
 
 fn is_typed_refusal(e: &NephroError) -> bool {
-    !matches!(e, NephroError::Storage { .. } | NephroError::CorruptDatabase { .. })
+    !matches!(
+        e,
+        NephroError::Storage { .. } | NephroError::CorruptDatabase { .. }
+    )
 }
 
 proptest! {
@@ -223,20 +238,44 @@ fn call() -> impl Strategy<Value = Call> {
         1 => select(vec!["regimen-", "regimen-x", "course-", "course-a b", "regimen-99999999999999999999", "course-x"]).prop_map(str::to_string),
         1 => text(),
     ];
-    let slot_date = prop_oneof![4 => (1u32..29).prop_map(|d| format!("2025-06-{d:02}")), 1 => date_text()];
-    let dose = (client_id(), medication, slot_date, time_text(), any::<bool>(), millis(), text()).prop_map(
-        |(client_id, medication_id, slot_date, slot_time, taken, actual_at_ms, logged_by)| DoseLogInput {
-            client_id,
-            medication_id,
-            slot_date,
-            slot_time,
-            outcome: if taken { DoseOutcome::Taken } else { DoseOutcome::Skipped },
-            actual_at_ms,
-            logged_by,
-        },
-    );
-    let measurement = (date_text(), prop::option::of(number()), prop::option::of(number()))
-        .prop_map(|(measured_on, weight_kg, height_cm)| Measurement { measured_on, weight_kg, height_cm });
+    let slot_date =
+        prop_oneof![4 => (1u32..29).prop_map(|d| format!("2025-06-{d:02}")), 1 => date_text()];
+    let dose = (
+        client_id(),
+        medication,
+        slot_date,
+        time_text(),
+        any::<bool>(),
+        millis(),
+        text(),
+    )
+        .prop_map(
+            |(client_id, medication_id, slot_date, slot_time, taken, actual_at_ms, logged_by)| {
+                DoseLogInput {
+                    client_id,
+                    medication_id,
+                    slot_date,
+                    slot_time,
+                    outcome: if taken {
+                        DoseOutcome::Taken
+                    } else {
+                        DoseOutcome::Skipped
+                    },
+                    actual_at_ms,
+                    logged_by,
+                }
+            },
+        );
+    let measurement = (
+        date_text(),
+        prop::option::of(number()),
+        prop::option::of(number()),
+    )
+        .prop_map(|(measured_on, weight_kg, height_cm)| Measurement {
+            measured_on,
+            weight_kg,
+            height_cm,
+        });
     prop_oneof![
         2 => profile().prop_map(Call::CreatePatient),
         1 => (id(), profile()).prop_map(|(id, p)| Call::UpdatePatient(id, p)),
@@ -252,19 +291,33 @@ fn call() -> impl Strategy<Value = Call> {
 
 /// Everything the diary can show through the FFI, as one comparable text.
 fn snapshot(diary: &Diary) -> Result<String, TestCaseError> {
-    let unreadable =
-        |what: &str, e: NephroError| TestCaseError::fail(format!("{what} unreadable after an accepted call: {e}"));
+    let unreadable = |what: &str, e: NephroError| {
+        TestCaseError::fail(format!("{what} unreadable after an accepted call: {e}"))
+    };
     let mut out = String::new();
     for p in diary.patients().map_err(|e| unreadable("patients", e))? {
         out += &format!("{p:?}\n");
-        out += &format!("{:?}\n", diary.measurements(p.id).map_err(|e| unreadable("measurements", e))?);
-        out += &format!("{:?}\n", diary.regimens(p.id).map_err(|e| unreadable("regimens", e))?);
-        let logs =
-            diary.dose_logs(p.id, "0000-01-01".into(), "9999-12-31".into()).map_err(|e| unreadable("dose logs", e))?;
+        out += &format!(
+            "{:?}\n",
+            diary
+                .measurements(p.id)
+                .map_err(|e| unreadable("measurements", e))?
+        );
+        out += &format!(
+            "{:?}\n",
+            diary
+                .regimens(p.id)
+                .map_err(|e| unreadable("regimens", e))?
+        );
+        let logs = diary
+            .dose_logs(p.id, "0000-01-01".into(), "9999-12-31".into())
+            .map_err(|e| unreadable("dose logs", e))?;
         for log in logs {
             // recorded_at_ms is the wall clock of the write; the rest must not move on a refusal.
             out += &format!("{:?} r{} u{}\n", log.dose, log.revision, log.undone);
-            let history = diary.dose_history(log.dose.client_id.clone()).map_err(|e| unreadable("history", e))?;
+            let history = diary
+                .dose_history(log.dose.client_id.clone())
+                .map_err(|e| unreadable("history", e))?;
             out += &format!("{} revisions\n", history.len());
         }
     }
@@ -275,7 +328,11 @@ fn run(diary: &Diary, call: &Call) -> Result<(), NephroError> {
     match call.clone() {
         Call::CreatePatient(p) => {
             let created = diary.create_patient(p.clone())?;
-            assert_eq!(diary.patient(created.id)?.profile, p, "a patient reads back as sent");
+            assert_eq!(
+                diary.patient(created.id)?.profile,
+                p,
+                "a patient reads back as sent"
+            );
         }
         Call::UpdatePatient(id, p) => {
             diary.update_patient(id, p)?;
@@ -285,7 +342,11 @@ fn run(diary: &Diary, call: &Call) -> Result<(), NephroError> {
         }
         Call::AddRegimen(id, r) => {
             let regimen = diary.add_regimen(id, r)?;
-            let stored = diary.regimens(id)?.into_iter().find(|s| s.id == regimen.id).expect("stored");
+            let stored = diary
+                .regimens(id)?
+                .into_iter()
+                .find(|s| s.id == regimen.id)
+                .expect("stored");
             assert_eq!(stored, regimen, "a regimen reads back as returned");
         }
         Call::EndRegimen(id, d) => {
@@ -293,10 +354,18 @@ fn run(diary: &Diary, call: &Call) -> Result<(), NephroError> {
         }
         Call::LogDose(d) => {
             let entry = diary.log_dose(d.clone())?;
-            assert_eq!(diary.dose(d.client_id)?, entry, "a dose reads back as returned");
+            assert_eq!(
+                diary.dose(d.client_id)?,
+                entry,
+                "a dose reads back as returned"
+            );
         }
         Call::EditDose(c, taken, at, by) => {
-            let outcome = if taken { DoseOutcome::Taken } else { DoseOutcome::Skipped };
+            let outcome = if taken {
+                DoseOutcome::Taken
+            } else {
+                DoseOutcome::Skipped
+            };
             diary.edit_dose(c, outcome, at, by)?;
         }
         Call::UndoDose(c, by) => {
@@ -321,7 +390,8 @@ fn diary_calls_with_hostile_arguments_refuse_cleanly() {
     runner
         .run(&prop::collection::vec(call(), 1..40), |calls| {
             let dir = tempfile::tempdir().expect("tempdir");
-            let diary: Arc<Diary> = Diary::open(dir.path().join("diary.db").display().to_string()).expect("open");
+            let diary: Arc<Diary> =
+                Diary::open(dir.path().join("diary.db").display().to_string()).expect("open");
             let good = PatientProfile {
                 display_name: "Good".into(),
                 birth_date: "2019-01-01".into(),
@@ -333,16 +403,26 @@ fn diary_calls_with_hostile_arguments_refuse_cleanly() {
             diary
                 .add_measurement(
                     p.id,
-                    Measurement { measured_on: "2025-05-01".into(), weight_kg: Some(20.0), height_cm: Some(115.0) },
+                    Measurement {
+                        measured_on: "2025-05-01".into(),
+                        weight_kg: Some(20.0),
+                        height_cm: Some(115.0),
+                    },
                 )
                 .expect("weight");
             for call in &calls {
                 let before = snapshot(&diary)?;
-                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&diary, call)))
-                    .map_err(|_| TestCaseError::fail(format!("panicked on {call:?}")))?;
+                let result =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&diary, call)))
+                        .map_err(|_| TestCaseError::fail(format!("panicked on {call:?}")))?;
                 if let Err(e) = result {
                     prop_assert!(is_typed_refusal(&e), "untyped refusal {e} for {call:?}");
-                    prop_assert_eq!(snapshot(&diary)?, before, "a refused {:?} changed the diary", call);
+                    prop_assert_eq!(
+                        snapshot(&diary)?,
+                        before,
+                        "a refused {:?} changed the diary",
+                        call
+                    );
                 }
             }
             snapshot(&diary)?;
@@ -356,12 +436,19 @@ fn diary_calls_with_hostile_arguments_refuse_cleanly() {
 fn opening_odd_paths_never_panics() {
     let dir = tempfile::tempdir().expect("tempdir");
     let not_a_db = dir.path().join("notes.txt");
-    std::fs::write(&not_a_db, "just some text, long enough to be read as a header ".repeat(50)).expect("write");
+    std::fs::write(
+        &not_a_db,
+        "just some text, long enough to be read as a header ".repeat(50),
+    )
+    .expect("write");
     let paths = [
         String::new(),
         dir.path().display().to_string(),
         not_a_db.display().to_string(),
-        dir.path().join("missing-folder/diary.db").display().to_string(),
+        dir.path()
+            .join("missing-folder/diary.db")
+            .display()
+            .to_string(),
         dir.path().join("nul\u{0}byte.db").display().to_string(),
         dir.path().join("é👍 diary.db").display().to_string(),
     ];
@@ -403,7 +490,8 @@ fn scalars() -> impl Strategy<Value = Scalars> {
         3 => select(vec!["Asia/Shanghai", "Europe/Paris", "Pacific/Kiritimati", "America/St_Johns", "UTC"]).prop_map(str::to_string),
         1 => text(),
     ]);
-    let locale = prop_oneof![3 => select(vec!["en", "zh-Hans"]).prop_map(str::to_string), 1 => text()];
+    let locale =
+        prop_oneof![3 => select(vec!["en", "zh-Hans"]).prop_map(str::to_string), 1 => text()];
     let reminder_id = prop_oneof![
         3 => (1u32..29, select(vec!["08:00", "20:00", "07:30"])).prop_map(|(d, t)| format!("regimen-1@2025-06-{d:02}T{t}")),
         1 => select(vec!["regimen-1@", "@2025-06-01T08:00", "regimen-1@2025-02-30T08:00", "course-x@2025-06-01T08:00"])
@@ -423,9 +511,35 @@ fn scalars() -> impl Strategy<Value = Scalars> {
         prop::option::of(prop_oneof![4 => 0i64..4, 1 => any::<i64>()]),
         any::<bool>(),
     )
-        .prop_map(|(patient_id, dates, now_ms, zone, locale, count, text, reminder_id, number, version, flag)| {
-            Scalars { patient_id, dates, now_ms, zone, locale, count, text, reminder_id, number, version, flag }
-        })
+        .prop_map(
+            |(
+                patient_id,
+                dates,
+                now_ms,
+                zone,
+                locale,
+                count,
+                text,
+                reminder_id,
+                number,
+                version,
+                flag,
+            )| {
+                Scalars {
+                    patient_id,
+                    dates,
+                    now_ms,
+                    zone,
+                    locale,
+                    count,
+                    text,
+                    reminder_id,
+                    number,
+                    version,
+                    flag,
+                }
+            },
+        )
 }
 
 /// The settings a scalar write may change, as one comparable text.
@@ -452,7 +566,11 @@ fn seeded_diary(dir: &std::path::Path) -> Arc<Diary> {
     diary
         .add_measurement(
             p.id,
-            Measurement { measured_on: "2025-05-01".into(), weight_kg: Some(20.0), height_cm: Some(115.0) },
+            Measurement {
+                measured_on: "2025-05-01".into(),
+                weight_kg: Some(20.0),
+                height_cm: Some(115.0),
+            },
         )
         .expect("weight");
     let regimen = RegimenInput {
@@ -486,50 +604,137 @@ fn seeded_diary(dir: &std::path::Path) -> Arc<Diary> {
 /// Calls every scalar entry point once with `s`; returns the refusals of the writes.
 fn call_everything(diary: &Diary, s: &Scalars) -> Vec<NephroError> {
     let (a, b, c) = (s.dates.0.clone(), s.dates.1.clone(), s.dates.2.clone());
-    let (pid, now, zone, locale, text) = (s.patient_id, s.now_ms, s.zone.clone(), s.locale.clone(), s.text.clone());
+    let (pid, now, zone, locale, text) = (
+        s.patient_id,
+        s.now_ms,
+        s.zone.clone(),
+        s.locale.clone(),
+        s.text.clone(),
+    );
     let mut reads: Vec<Result<String, NephroError>> = vec![
-        diary.urine_readings(pid, a.clone(), b.clone(), s.flag).map(|v| format!("{v:?}")),
-        diary.urine_reading(text.clone()).map(|v| format!("{v:?}")),
-        diary.urine_reading_history(text.clone()).map(|v| format!("{v:?}")),
-        diary.relapse_status(pid, a.clone(), Some(locale.clone())).map(|v| format!("{v:?}")),
-        diary.remission_confirmed_after(pid, a.clone()).map(|v| format!("{v:?}")),
-        diary.initial_remission_date(pid).map(|v| format!("{v:?}")),
-        diary.next_reminders(pid, now, zone.clone(), s.count, locale.clone()).map(|v| format!("{}", v.len())),
-        diary.today_doses(pid, now, zone.clone(), locale.clone()).map(|v| format!("{v:?}")),
-        diary.dose_status(pid, s.reminder_id.clone(), now, zone.clone(), locale.clone()).map(|v| format!("{v:?}")),
-        diary.snooze(pid, s.reminder_id.clone(), now, s.count, zone.clone(), locale.clone()).map(|v| format!("{v:?}")),
-        diary.adherence(pid, a.clone(), b.clone(), now).map(|v| format!("{v:?}")),
-        diary.shift_plan(pid, text.clone(), zone.clone().unwrap_or_default(), a.clone()).map(|v| format!("{v:?}")),
         diary
-            .shift_plan(pid, "regimen-1".into(), zone.clone().unwrap_or_default(), a.clone())
+            .urine_readings(pid, a.clone(), b.clone(), s.flag)
+            .map(|v| format!("{v:?}")),
+        diary.urine_reading(text.clone()).map(|v| format!("{v:?}")),
+        diary
+            .urine_reading_history(text.clone())
+            .map(|v| format!("{v:?}")),
+        diary
+            .relapse_status(pid, a.clone(), Some(locale.clone()))
+            .map(|v| format!("{v:?}")),
+        diary
+            .remission_confirmed_after(pid, a.clone())
+            .map(|v| format!("{v:?}")),
+        diary.initial_remission_date(pid).map(|v| format!("{v:?}")),
+        diary
+            .next_reminders(pid, now, zone.clone(), s.count, locale.clone())
+            .map(|v| format!("{}", v.len())),
+        diary
+            .today_doses(pid, now, zone.clone(), locale.clone())
+            .map(|v| format!("{v:?}")),
+        diary
+            .dose_status(
+                pid,
+                s.reminder_id.clone(),
+                now,
+                zone.clone(),
+                locale.clone(),
+            )
+            .map(|v| format!("{v:?}")),
+        diary
+            .snooze(
+                pid,
+                s.reminder_id.clone(),
+                now,
+                s.count,
+                zone.clone(),
+                locale.clone(),
+            )
+            .map(|v| format!("{v:?}")),
+        diary
+            .adherence(pid, a.clone(), b.clone(), now)
+            .map(|v| format!("{v:?}")),
+        diary
+            .shift_plan(
+                pid,
+                text.clone(),
+                zone.clone().unwrap_or_default(),
+                a.clone(),
+            )
+            .map(|v| format!("{v:?}")),
+        diary
+            .shift_plan(
+                pid,
+                "regimen-1".into(),
+                zone.clone().unwrap_or_default(),
+                a.clone(),
+            )
             .map(|v| format!("{v:?}")),
         diary.reminder_policy(pid).map(|v| format!("{v:?}")),
         diary
-            .refresh_notifications(pid, now, zone.clone(), locale.clone(), Arc::new(NoNotifications))
+            .refresh_notifications(
+                pid,
+                now,
+                zone.clone(),
+                locale.clone(),
+                Arc::new(NoNotifications),
+            )
             .map(|v| v.to_string()),
-        diary.home_screen(pid, now, zone.clone(), locale.clone()).map(|v| format!("{v:?}")),
-        diary.course(text.clone(), s.version).map(|v| format!("{v:?}")),
-        diary.course_versions(text.clone()).map(|v| format!("{v:?}")),
+        diary
+            .home_screen(pid, now, zone.clone(), locale.clone())
+            .map(|v| format!("{v:?}")),
+        diary
+            .course(text.clone(), s.version)
+            .map(|v| format!("{v:?}")),
+        diary
+            .course_versions(text.clone())
+            .map(|v| format!("{v:?}")),
         diary.courses(pid).map(|v| format!("{v:?}")),
-        diary.course_calendar(text.clone(), s.version, a.clone()).map(|v| format!("{v:?}")),
+        diary
+            .course_calendar(text.clone(), s.version, a.clone())
+            .map(|v| format!("{v:?}")),
         diary.steroid_week(pid, a.clone()).map(|v| format!("{v:?}")),
-        diary.steroid_doses(pid, a.clone(), b.clone(), c.clone()).map(|v| format!("{v:?}")),
-        diary.steroid_exposure(pid, Some(text.clone()), a.clone(), b.clone(), c.clone()).map(|v| format!("{v:?}")),
-        diary.steroid_exposure(pid, None, a.clone(), b.clone(), c.clone()).map(|v| format!("{v:?}")),
-        diary.steroid_relapse_prompt(pid, a.clone(), Some(locale.clone())).map(|v| format!("{v:?}")),
+        diary
+            .steroid_doses(pid, a.clone(), b.clone(), c.clone())
+            .map(|v| format!("{v:?}")),
+        diary
+            .steroid_exposure(pid, Some(text.clone()), a.clone(), b.clone(), c.clone())
+            .map(|v| format!("{v:?}")),
+        diary
+            .steroid_exposure(pid, None, a.clone(), b.clone(), c.clone())
+            .map(|v| format!("{v:?}")),
+        diary
+            .steroid_relapse_prompt(pid, a.clone(), Some(locale.clone()))
+            .map(|v| format!("{v:?}")),
         diary.lab_result(text.clone()).map(|v| format!("{v:?}")),
-        diary.lab_results(pid, a.clone(), b.clone()).map(|v| format!("{v:?}")),
+        diary
+            .lab_results(pid, a.clone(), b.clone())
+            .map(|v| format!("{v:?}")),
         diary.lab_history(text.clone()).map(|v| format!("{v:?}")),
-        diary.lab_report(pid, a.clone(), b.clone(), locale.clone()).map(|v| format!("{v:?}")),
+        diary
+            .lab_report(pid, a.clone(), b.clone(), locale.clone())
+            .map(|v| format!("{v:?}")),
         diary.blood_pressures(pid).map(|v| format!("{v:?}")),
         diary.growth(pid).map(|v| format!("{v:?}")),
         diary.lab_settings(pid).map(|v| format!("{v:?}")),
-        diary.recalculate_prompts(pid, a.clone(), locale.clone()).map(|v| format!("{v:?}")),
+        diary
+            .recalculate_prompts(pid, a.clone(), locale.clone())
+            .map(|v| format!("{v:?}")),
         drug_name(Drug::Prednisolone, locale.clone()),
-        shift_plan_for(text.clone(), zone.clone().unwrap_or_default(), vec![text.clone(), "08:00".into()], a.clone())
-            .map(|v| format!("{v:?}")),
-        shift_plan_for("Asia/Shanghai".into(), "Europe/Paris".into(), vec!["08:00".into(), "20:00".into()], a.clone())
-            .map(|v| format!("{v:?}")),
+        shift_plan_for(
+            text.clone(),
+            zone.clone().unwrap_or_default(),
+            vec![text.clone(), "08:00".into()],
+            a.clone(),
+        )
+        .map(|v| format!("{v:?}")),
+        shift_plan_for(
+            "Asia/Shanghai".into(),
+            "Europe/Paris".into(),
+            vec!["08:00".into(), "20:00".into()],
+            a.clone(),
+        )
+        .map(|v| format!("{v:?}")),
         parse_frequency(text.clone(), text.clone()).map(|v| format!("{v:?}")),
         parse_course_template(text.clone(), text.clone()).map(|v| format!("{v:?}")),
         parse_phase_length(text.clone(), s.version, Some(s.flag), None).map(|v| format!("{v:?}")),
@@ -543,22 +748,50 @@ fn call_everything(diary: &Diary, s: &Scalars) -> Vec<NephroError> {
     let writes: Vec<Box<dyn Fn() -> Result<(), NephroError> + '_>> = vec![
         Box::new(|| diary.set_initial_remission_date(pid, Some(a.clone()), by.clone())),
         Box::new(|| {
-            let policy = if s.flag { TravelPolicy::KeepHomeInstants } else { TravelPolicy::KeepWallClock };
+            let policy = if s.flag {
+                TravelPolicy::KeepHomeInstants
+            } else {
+                TravelPolicy::KeepWallClock
+            };
             diary.set_travel_policy(pid, policy, by.clone())
         }),
         Box::new(|| {
-            let phase = if s.flag { TargetPhase::Maintenance } else { TargetPhase::Initial };
+            let phase = if s.flag {
+                TargetPhase::Maintenance
+            } else {
+                TargetPhase::Initial
+            };
             diary.set_target_phase(pid, phase, by.clone()).map(|_| ())
         }),
-        Box::new(|| diary.set_creatinine_baseline(pid, Some(s.number), by.clone()).map(|_| ())),
-        Box::new(|| diary.set_recalculate_threshold(pid, s.number, by.clone()).map(|_| ())),
-        Box::new(|| diary.retract_urine_reading(text.clone(), by.clone()).map(|_| ())),
-        Box::new(|| diary.retract_lab_result(text.clone(), by.clone()).map(|_| ())),
+        Box::new(|| {
+            diary
+                .set_creatinine_baseline(pid, Some(s.number), by.clone())
+                .map(|_| ())
+        }),
+        Box::new(|| {
+            diary
+                .set_recalculate_threshold(pid, s.number, by.clone())
+                .map(|_| ())
+        }),
+        Box::new(|| {
+            diary
+                .retract_urine_reading(text.clone(), by.clone())
+                .map(|_| ())
+        }),
+        Box::new(|| {
+            diary
+                .retract_lab_result(text.clone(), by.clone())
+                .map(|_| ())
+        }),
     ];
     for write in writes {
         let before = settings(diary);
         if let Err(e) = write() {
-            assert_eq!(settings(diary), before, "a refused write changed the settings ({e})");
+            assert_eq!(
+                settings(diary),
+                before,
+                "a refused write changed the settings ({e})"
+            );
             refused.push(e);
         }
     }
@@ -576,8 +809,10 @@ fn every_scalar_entry_point_refuses_hostile_arguments_cleanly() {
     let mut runner = TestRunner::new(config(256));
     runner
         .run(&scalars(), |s| {
-            let refusals = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| call_everything(&diary, &s)))
-                .map_err(|_| TestCaseError::fail(format!("panicked on {s:?}")))?;
+            let refusals = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                call_everything(&diary, &s)
+            }))
+            .map_err(|_| TestCaseError::fail(format!("panicked on {s:?}")))?;
             for e in refusals {
                 prop_assert!(is_typed_refusal(&e), "untyped refusal {e} for {s:?}");
             }

@@ -20,7 +20,9 @@ impl NotificationScheduler for MockScheduler {
     fn replace_pending(&self, reminders: Vec<ReminderNotification>) -> Result<(), NephroError> {
         *self.calls.lock().unwrap() += 1;
         if self.refuse {
-            return Err(NephroError::Storage { detail: "notifications are not permitted".into() });
+            return Err(NephroError::Storage {
+                detail: "notifications are not permitted".into(),
+            });
         }
         *self.pending.lock().unwrap() = reminders;
         Ok(())
@@ -29,7 +31,12 @@ impl NotificationScheduler for MockScheduler {
 
 impl MockScheduler {
     fn ids(&self) -> Vec<String> {
-        self.pending.lock().unwrap().iter().map(|r| r.id.clone()).collect()
+        self.pending
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| r.id.clone())
+            .collect()
     }
 }
 
@@ -51,7 +58,11 @@ fn seeded(dir: &Path) -> (Arc<Diary>, i64, String) {
     diary
         .add_measurement(
             patient.id,
-            Measurement { measured_on: "2025-05-30".into(), weight_kg: Some(20.0), height_cm: Some(115.0) },
+            Measurement {
+                measured_on: "2025-05-30".into(),
+                weight_kg: Some(20.0),
+                height_cm: Some(115.0),
+            },
         )
         .unwrap();
     let regimen = diary
@@ -80,23 +91,32 @@ fn refresh_hands_64_stable_reminders_and_a_logged_dose_drops_out() {
     let dir = tempfile::tempdir().unwrap();
     let (diary, patient, medication) = seeded(dir.path());
     let scheduler = Arc::new(MockScheduler::default());
-    let handed = diary.refresh_notifications(patient, NOW_MS, None, "en".into(), scheduler.clone()).unwrap();
+    let handed = diary
+        .refresh_notifications(patient, NOW_MS, None, "en".into(), scheduler.clone())
+        .unwrap();
     assert_eq!(handed, 64);
     let first = scheduler.ids();
     assert_eq!(first.len(), 64);
     assert_eq!(first[0], format!("{medication}@2025-06-01T08:00"));
     {
         let pending = scheduler.pending.lock().unwrap();
-        assert!(pending.windows(2).all(|w| w[0].fire_at_ms <= w[1].fire_at_ms));
+        assert!(pending
+            .windows(2)
+            .all(|w| w[0].fire_at_ms <= w[1].fire_at_ms));
         assert_eq!(pending[0].title, "Tacrolimus 1 mg — 8:00 am dose");
         assert_eq!(pending[0].fire_at_local, "2025-06-01T08:00:00+08:00");
         assert_eq!(pending[0].fire_at_ms, NOW_MS + HOUR_MS);
-        assert_eq!((pending[0].slot_date.as_str(), pending[0].slot_time.as_str()), ("2025-06-01", "08:00"));
+        assert_eq!(
+            (pending[0].slot_date.as_str(), pending[0].slot_time.as_str()),
+            ("2025-06-01", "08:00")
+        );
         assert!(!pending[0].snoozed);
     }
 
     // The same instant again: the same ids (replacing is idempotent).
-    diary.refresh_notifications(patient, NOW_MS, None, "en".into(), scheduler.clone()).unwrap();
+    diary
+        .refresh_notifications(patient, NOW_MS, None, "en".into(), scheduler.clone())
+        .unwrap();
     assert_eq!(scheduler.ids(), first);
 
     // Log the 08:00 dose and refresh, as the shell does after every log.
@@ -111,12 +131,24 @@ fn refresh_hands_64_stable_reminders_and_a_logged_dose_drops_out() {
             logged_by: "mother".into(),
         })
         .unwrap();
-    diary.refresh_notifications(patient, NOW_MS, None, "zh-Hans".into(), scheduler.clone()).unwrap();
+    diary
+        .refresh_notifications(patient, NOW_MS, None, "zh-Hans".into(), scheduler.clone())
+        .unwrap();
     let after = scheduler.ids();
     assert_eq!(after.len(), 64);
-    assert!(!after.contains(&first[0]), "the logged dose's reminder is gone");
-    assert_eq!(after[..63], first[1..], "the others keep their ids; one more joins at the end");
-    assert_eq!(scheduler.pending.lock().unwrap()[0].title, "他克莫司 1 mg — 20:00 服药");
+    assert!(
+        !after.contains(&first[0]),
+        "the logged dose's reminder is gone"
+    );
+    assert_eq!(
+        after[..63],
+        first[1..],
+        "the others keep their ids; one more joins at the end"
+    );
+    assert_eq!(
+        scheduler.pending.lock().unwrap()[0].title,
+        "他克莫司 1 mg — 20:00 服药"
+    );
     assert_eq!(*scheduler.calls.lock().unwrap(), 3);
 }
 
@@ -124,17 +156,36 @@ fn refresh_hands_64_stable_reminders_and_a_logged_dose_drops_out() {
 fn a_scheduler_refusal_reaches_the_caller() {
     let dir = tempfile::tempdir().unwrap();
     let (diary, patient, _) = seeded(dir.path());
-    let refusing = Arc::new(MockScheduler { refuse: true, ..MockScheduler::default() });
-    let err = diary.refresh_notifications(patient, NOW_MS, None, "en".into(), refusing.clone()).unwrap_err();
+    let refusing = Arc::new(MockScheduler {
+        refuse: true,
+        ..MockScheduler::default()
+    });
+    let err = diary
+        .refresh_notifications(patient, NOW_MS, None, "en".into(), refusing.clone())
+        .unwrap_err();
     assert!(matches!(err, NephroError::Storage { .. }), "{err}");
     // Bad arguments are refused before the scheduler is called.
     let scheduler = Arc::new(MockScheduler::default());
     let err = diary
-        .refresh_notifications(patient, NOW_MS, Some("Mars/Base".into()), "en".into(), scheduler.clone())
+        .refresh_notifications(
+            patient,
+            NOW_MS,
+            Some("Mars/Base".into()),
+            "en".into(),
+            scheduler.clone(),
+        )
         .unwrap_err();
-    assert!(matches!(err, NephroError::Validation { ref field, .. } if field == "device_time_zone"), "{err}");
-    let err = diary.refresh_notifications(patient, NOW_MS, None, "fr".into(), scheduler.clone()).unwrap_err();
-    assert!(matches!(err, NephroError::Validation { ref field, .. } if field == "locale"), "{err}");
+    assert!(
+        matches!(err, NephroError::Validation { ref field, .. } if field == "device_time_zone"),
+        "{err}"
+    );
+    let err = diary
+        .refresh_notifications(patient, NOW_MS, None, "fr".into(), scheduler.clone())
+        .unwrap_err();
+    assert!(
+        matches!(err, NephroError::Validation { ref field, .. } if field == "locale"),
+        "{err}"
+    );
     assert!(matches!(
         diary.refresh_notifications(patient + 7, NOW_MS, None, "en".into(), scheduler.clone()),
         Err(NephroError::NotFound { .. })
@@ -147,24 +198,64 @@ fn travel_today_status_snooze_and_adherence() {
     let dir = tempfile::tempdir().unwrap();
     let (diary, patient, medication) = seeded(dir.path());
     // In Paris, keeping the wall clock (the default): 08:00 Paris.
-    let paris = diary.next_reminders(patient, NOW_MS, Some("Europe/Paris".into()), 1, "en".into()).unwrap();
+    let paris = diary
+        .next_reminders(patient, NOW_MS, Some("Europe/Paris".into()), 1, "en".into())
+        .unwrap();
     assert_eq!(paris[0].fire_at_local, "2025-06-01T08:00:00+02:00");
-    diary.set_travel_policy(patient, TravelPolicy::KeepHomeInstants, "Dr. Li".into()).unwrap();
-    let home = diary.next_reminders(patient, NOW_MS, Some("Europe/Paris".into()), 1, "en".into()).unwrap();
+    diary
+        .set_travel_policy(patient, TravelPolicy::KeepHomeInstants, "Dr. Li".into())
+        .unwrap();
+    let home = diary
+        .next_reminders(patient, NOW_MS, Some("Europe/Paris".into()), 1, "en".into())
+        .unwrap();
     assert_eq!(home[0].fire_at_local, "2025-06-01T08:00:00+08:00");
-    assert_eq!(diary.reminder_policy(patient).unwrap().travel, TravelPolicy::KeepHomeInstants);
+    assert_eq!(
+        diary.reminder_policy(patient).unwrap().travel,
+        TravelPolicy::KeepHomeInstants
+    );
 
     // 2025-06-01T09:30+08:00: the 08:00 dose is late; the 20:00 dose upcoming.
     let later = NOW_MS + 5 * HOUR_MS / 2;
-    let today = diary.today_doses(patient, later, None, "en".into()).unwrap();
-    assert_eq!(today.iter().map(|d| d.status).collect::<Vec<_>>(), [DoseStatus::Late, DoseStatus::Upcoming]);
+    let today = diary
+        .today_doses(patient, later, None, "en".into())
+        .unwrap();
+    assert_eq!(
+        today.iter().map(|d| d.status).collect::<Vec<_>>(),
+        [DoseStatus::Late, DoseStatus::Upcoming]
+    );
     assert_eq!(today[0].guidance, Some(DoseGuidance::TakeNowLate));
-    let status = diary.dose_status(patient, today[1].reminder_id.clone(), later, None, "zh-Hans".into()).unwrap();
-    assert_eq!((status.status, status.status_label.as_str()), (DoseStatus::Upcoming, "未到时间"));
-    let err = diary.dose_status(patient, "nonsense".into(), later, None, "en".into()).unwrap_err();
-    assert!(matches!(err, NephroError::Validation { ref field, .. } if field == "reminder_id"), "{err}");
+    let status = diary
+        .dose_status(
+            patient,
+            today[1].reminder_id.clone(),
+            later,
+            None,
+            "zh-Hans".into(),
+        )
+        .unwrap();
+    assert_eq!(
+        (status.status, status.status_label.as_str()),
+        (DoseStatus::Upcoming, "未到时间")
+    );
+    let err = diary
+        .dose_status(patient, "nonsense".into(), later, None, "en".into())
+        .unwrap_err();
+    assert!(
+        matches!(err, NephroError::Validation { ref field, .. } if field == "reminder_id"),
+        "{err}"
+    );
 
-    let snoozed = diary.snooze(patient, today[0].reminder_id.clone(), later, 10, None, "en".into()).unwrap().unwrap();
+    let snoozed = diary
+        .snooze(
+            patient,
+            today[0].reminder_id.clone(),
+            later,
+            10,
+            None,
+            "en".into(),
+        )
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (snoozed.id.as_str(), snoozed.fire_at_ms, snoozed.snoozed),
         (today[0].reminder_id.as_str(), later + 600_000, true)
@@ -174,41 +265,100 @@ fn travel_today_status_snooze_and_adherence() {
         .set_dose_window(
             patient,
             Some(medication.clone()),
-            DoseWindow { grace_minutes: 30, take_window_minutes: Some(60) },
+            DoseWindow {
+                grace_minutes: 30,
+                take_window_minutes: Some(60),
+            },
             "Dr. Li".into(),
         )
         .unwrap();
-    let missed = diary.dose_status(patient, today[0].reminder_id.clone(), later, None, "en".into()).unwrap();
+    let missed = diary
+        .dose_status(
+            patient,
+            today[0].reminder_id.clone(),
+            later,
+            None,
+            "en".into(),
+        )
+        .unwrap();
     assert_eq!(missed.status, DoseStatus::Missed);
-    assert!(diary.snooze(patient, today[0].reminder_id.clone(), later, 10, None, "en".into()).unwrap().is_none());
+    assert!(diary
+        .snooze(
+            patient,
+            today[0].reminder_id.clone(),
+            later,
+            10,
+            None,
+            "en".into()
+        )
+        .unwrap()
+        .is_none());
 
-    let report = diary.adherence(patient, "2025-06-01".into(), "2025-06-30".into(), later).unwrap();
+    let report = diary
+        .adherence(patient, "2025-06-01".into(), "2025-06-30".into(), later)
+        .unwrap();
     assert_eq!((report.overall.scheduled, report.overall.missed), (1, 1));
     assert_eq!(report.medications[0].drug, Drug::Tacrolimus);
     assert_eq!(report.calendar.len(), 1);
-    assert_eq!(report.calendar[0].medications[0].status, AdherenceDayStatus::NoneTaken);
+    assert_eq!(
+        report.calendar[0].medications[0].status,
+        AdherenceDayStatus::NoneTaken
+    );
 
     // Shanghai to New York is 12 h: 20:00 at home is 08:00 there, so the plan is one 12 h step.
-    let plan = diary.shift_plan(patient, medication.clone(), "America/New_York".into(), "2025-07-01".into()).unwrap();
+    let plan = diary
+        .shift_plan(
+            patient,
+            medication.clone(),
+            "America/New_York".into(),
+            "2025-07-01".into(),
+        )
+        .unwrap();
     assert_eq!(plan.len(), 2);
     assert_eq!(plan[1].at_ms - plan[0].at_ms, 12 * HOUR_MS);
     // Shanghai to Paris (6 h) needs shifted doses between.
-    let plan = diary.shift_plan(patient, medication, "Europe/Paris".into(), "2025-07-01".into()).unwrap();
+    let plan = diary
+        .shift_plan(
+            patient,
+            medication,
+            "Europe/Paris".into(),
+            "2025-07-01".into(),
+        )
+        .unwrap();
     assert!(plan.len() >= 3, "{plan:?}");
-    assert_eq!(plan.first().map(|p| p.kind), Some(PlannedDoseKind::LastHomeDose));
-    assert_eq!(plan.last().map(|p| p.kind), Some(PlannedDoseKind::FirstNewZoneDose));
-    assert!(plan.windows(2).all(|w| (10 * HOUR_MS..=14 * HOUR_MS).contains(&(w[1].at_ms - w[0].at_ms))));
-    assert_eq!(drug_name(Drug::MycophenolateMofetil, "zh-Hans".into()).unwrap(), "吗替麦考酚酯");
+    assert_eq!(
+        plan.first().map(|p| p.kind),
+        Some(PlannedDoseKind::LastHomeDose)
+    );
+    assert_eq!(
+        plan.last().map(|p| p.kind),
+        Some(PlannedDoseKind::FirstNewZoneDose)
+    );
+    assert!(plan
+        .windows(2)
+        .all(|w| (10 * HOUR_MS..=14 * HOUR_MS).contains(&(w[1].at_ms - w[0].at_ms))));
+    assert_eq!(
+        drug_name(Drug::MycophenolateMofetil, "zh-Hans".into()).unwrap(),
+        "吗替麦考酚酯"
+    );
 }
 
 fn case_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut files: Vec<PathBuf> =
-        [root.join("../shared/conformance/schedule"), root.join("tests/conformance/schedule")]
-            .iter()
-            .flat_map(|dir| std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
+    let mut files: Vec<PathBuf> = [
+        root.join("../shared/conformance/schedule"),
+        root.join("tests/conformance/schedule"),
+    ]
+    .iter()
+    .flat_map(|dir| {
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+    })
+    .filter(|p| p.extension().is_some_and(|e| e == "json"))
+    .collect();
     files.sort();
     files
 }
@@ -231,11 +381,13 @@ fn case_input(input: &Value) -> ScheduleCaseInput {
                     None => ScheduleDays::Daily,
                     Some(Value::String(s)) if s == "daily" => ScheduleDays::Daily,
                     Some(days) if days.get("alternate_from").is_some() => {
-                        ScheduleDays::AlternateFrom { anchor: text(&days["alternate_from"]) }
+                        ScheduleDays::AlternateFrom {
+                            anchor: text(&days["alternate_from"]),
+                        }
                     }
-                    Some(days) => {
-                        ScheduleDays::Dates { dates: days["dates"].as_array().unwrap().iter().map(text).collect() }
-                    }
+                    Some(days) => ScheduleDays::Dates {
+                        dates: days["dates"].as_array().unwrap().iter().map(text).collect(),
+                    },
                 },
                 start: m.get("start").map(text),
                 end: m.get("end").map(text),
@@ -247,7 +399,11 @@ fn case_input(input: &Value) -> ScheduleCaseInput {
 #[test]
 fn every_schedule_case_passes_through_the_typed_function() {
     let files = case_files();
-    assert!(files.len() >= 8, "only {} schedule cases found", files.len());
+    assert!(
+        files.len() >= 8,
+        "only {} schedule cases found",
+        files.len()
+    );
     for file in files {
         let case: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         let output = match next_reminders_for(case_input(&case["input"])) {
@@ -257,11 +413,17 @@ fn every_schedule_case_passes_through_the_typed_function() {
                     .map(|r| serde_json::json!({"medication": r.medication_id, "local": r.local, "utc": r.utc}))
                     .collect::<Vec<_>>()
             }),
-            Err(NephroError::Validation { .. }) => serde_json::json!({"error": {"code": "invalid_input"}}),
+            Err(NephroError::Validation { .. }) => {
+                serde_json::json!({"error": {"code": "invalid_input"}})
+            }
             Err(other) => panic!("{}: {other}", file.display()),
         };
         let why = nephro_core::conformance::mismatch(&case["expected"], &output);
-        assert!(why.is_none(), "{}: {why:?}\n  output: {output}", file.display());
+        assert!(
+            why.is_none(),
+            "{}: {why:?}\n  output: {output}",
+            file.display()
+        );
     }
 }
 
@@ -283,14 +445,34 @@ fn typed_refusals_name_the_field_like_the_json_cases() {
         Err(NephroError::Validation { field, .. }) => field,
         other => panic!("{other:?}"),
     };
-    assert_eq!(field_of(ScheduleCaseInput { count: Some(0), ..base() }), "count");
-    assert_eq!(field_of(ScheduleCaseInput { from: "2025-06-01T00:00:00".into(), ..base() }), "from");
-    assert_eq!(field_of(ScheduleCaseInput { timezone: "Mars/Base".into(), ..base() }), "timezone");
+    assert_eq!(
+        field_of(ScheduleCaseInput {
+            count: Some(0),
+            ..base()
+        }),
+        "count"
+    );
+    assert_eq!(
+        field_of(ScheduleCaseInput {
+            from: "2025-06-01T00:00:00".into(),
+            ..base()
+        }),
+        "from"
+    );
+    assert_eq!(
+        field_of(ScheduleCaseInput {
+            timezone: "Mars/Base".into(),
+            ..base()
+        }),
+        "timezone"
+    );
     let mut bad_time = base();
     bad_time.medications[0].times.push("24:00".into());
     assert_eq!(field_of(bad_time), "medications[0].times[1]");
     let mut bad_date = base();
-    bad_date.medications[0].days = ScheduleDays::Dates { dates: vec!["2025-06-31".into()] };
+    bad_date.medications[0].days = ScheduleDays::Dates {
+        dates: vec!["2025-06-31".into()],
+    };
     assert_eq!(field_of(bad_date), "medications[0].days.dates[0]");
     let mut inverted = base();
     inverted.medications[0].start = Some("2025-06-02".into());
@@ -299,5 +481,13 @@ fn typed_refusals_name_the_field_like_the_json_cases() {
     let mut blank = base();
     blank.medications[0].id = String::new();
     assert_eq!(field_of(blank), "medications[0].id");
-    assert_eq!(next_reminders_for(ScheduleCaseInput { count: None, ..base() }).unwrap().len(), 64);
+    assert_eq!(
+        next_reminders_for(ScheduleCaseInput {
+            count: None,
+            ..base()
+        })
+        .unwrap()
+        .len(),
+        64
+    );
 }

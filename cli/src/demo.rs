@@ -9,7 +9,10 @@ use nephro_core::body::bsa_mosteller;
 use nephro_core::dates::{format_date, parse_date, parse_time_zone};
 use nephro_core::dose::DoseRate;
 use nephro_core::drug::Drug;
-use nephro_core::model::{DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Patient, Regimen, Sex};
+use nephro_core::model::{
+    DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Patient, Regimen,
+    Sex,
+};
 use nephro_core::schedule::slot_instant;
 use nephro_core::store::Store;
 
@@ -30,7 +33,10 @@ impl SampleRandom {
 
     /// A uniform number in `[0, 1)`.
     pub fn next_unit(&mut self) -> f64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 11) as f64 / (1u64 << 53) as f64
     }
 
@@ -71,9 +77,16 @@ fn prepare_file(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
     if !path.exists() {
         return Ok(());
     }
-    let only_demo = Store::open(path)?.patients()?.iter().all(|p| p.profile.display_name == DEMO_NAME);
+    let only_demo = Store::open(path)?
+        .patients()?
+        .iter()
+        .all(|p| p.profile.display_name == DEMO_NAME);
     if !only_demo {
-        return Err(format!("{} holds a diary that is not the demo's; choose another --db path", path.display()).into());
+        return Err(format!(
+            "{} holds a diary that is not the demo's; choose another --db path",
+            path.display()
+        )
+        .into());
     }
     for suffix in ["", "-wal", "-shm"] {
         let file = format!("{}{suffix}", path.display());
@@ -97,13 +110,26 @@ fn seed(store: &mut Store, today: NaiveDate) -> Result<DemoDiary, Box<dyn std::e
     let clinic_visit = first_day - Days::new(2);
     store.add_measurement(
         patient.id,
-        &Measurement { id: 0, measured_on: clinic_visit, weight_kg: Some(20.5), height_cm: Some(116.0) },
+        &Measurement {
+            id: 0,
+            measured_on: clinic_visit,
+            weight_kg: Some(20.5),
+            height_cm: Some(116.0),
+        },
     )?;
     store.add_measurement(
         patient.id,
-        &Measurement { id: 0, measured_on: first_day + Days::new(45), weight_kg: Some(21.0), height_cm: Some(117.0) },
+        &Measurement {
+            id: 0,
+            measured_on: first_day + Days::new(45),
+            weight_kg: Some(21.0),
+            height_cm: Some(117.0),
+        },
     )?;
-    let times = vec![NaiveTime::from_hms_opt(8, 0, 0).ok_or("time")?, NaiveTime::from_hms_opt(20, 0, 0).ok_or("time")?];
+    let times = vec![
+        NaiveTime::from_hms_opt(8, 0, 0).ok_or("time")?,
+        NaiveTime::from_hms_opt(20, 0, 0).ok_or("time")?,
+    ];
     let tacrolimus = store.add_regimen(
         patient.id,
         &NewRegimen {
@@ -121,7 +147,12 @@ fn seed(store: &mut Store, today: NaiveDate) -> Result<DemoDiary, Box<dyn std::e
         },
     )?;
     log_regimen_history(store, &tacrolimus, &patient, first_day, today)?;
-    let demo = DemoDiary { patient, tacrolimus, first_day, today };
+    let demo = DemoDiary {
+        patient,
+        tacrolimus,
+        first_day,
+        today,
+    };
     crate::labs::seed_demo(store, &demo)?;
     crate::relapse::seed_demo(store, &demo)?;
     crate::taper::seed_demo(store, &demo)?;
@@ -147,17 +178,34 @@ fn log_regimen_history(
             if roll < 0.02 {
                 continue; // forgotten and never logged
             }
-            let outcome = if roll < 0.04 { DoseOutcome::Skipped } else { DoseOutcome::Taken };
-            let late_minutes = if roll > 0.93 { random.between(70, 200) } else { random.between(-15, 35) };
+            let outcome = if roll < 0.04 {
+                DoseOutcome::Skipped
+            } else {
+                DoseOutcome::Taken
+            };
+            let late_minutes = if roll > 0.93 {
+                random.between(70, 200)
+            } else {
+                random.between(-15, 35)
+            };
             let scheduled = slot_instant(day, *time, tz);
             store.log_dose(&NewDoseLog {
-                client_id: format!("demo-{}-{}-{}", medication, format_date(day), time.format("%H%M")),
+                client_id: format!(
+                    "demo-{}-{}-{}",
+                    medication,
+                    format_date(day),
+                    time.format("%H%M")
+                ),
                 medication: medication.clone(),
                 slot_date: day,
                 slot_time: *time,
                 outcome,
                 actual_at_ms: scheduled.timestamp_millis() + late_minutes * 60_000,
-                logged_by: if random.next_unit() < 0.7 { "mother".into() } else { "father".into() },
+                logged_by: if random.next_unit() < 0.7 {
+                    "mother".into()
+                } else {
+                    "father".into()
+                },
             })?;
         }
         day = day + Days::new(1);
@@ -165,22 +213,54 @@ fn log_regimen_history(
     Ok(())
 }
 
-fn summary(store: &Store, demo: &DemoDiary, path: &Path) -> Result<String, Box<dyn std::error::Error>> {
+fn summary(
+    store: &Store,
+    demo: &DemoDiary,
+    path: &Path,
+) -> Result<String, Box<dyn std::error::Error>> {
     let mut out = String::new();
     let profile = &demo.patient.profile;
     let measurements = store.measurements(demo.patient.id)?;
     let latest = measurements.last().ok_or("no measurement")?;
-    let (weight, height) = (latest.weight_kg.unwrap_or(0.0), latest.height_cm.unwrap_or(0.0));
+    let (weight, height) = (
+        latest.weight_kg.unwrap_or(0.0),
+        latest.height_cm.unwrap_or(0.0),
+    );
     let age = demo.today.years_since(profile.birth_date).unwrap_or(0);
-    writeln!(out, "NephroDiary demo — a fictional family's diary, as of {}", format_date(demo.today))?;
+    writeln!(
+        out,
+        "NephroDiary demo — a fictional family's diary, as of {}",
+        format_date(demo.today)
+    )?;
     writeln!(out, "Diary file: {}", path.display())?;
     writeln!(out)?;
-    writeln!(out, "Patient   {} — {age} years, {} ({}), relapse definitions {}", profile.display_name, profile.sex.id(), profile.time_zone, profile.definition_set)?;
-    writeln!(out, "Body      {weight} kg, {height} cm on {}; BSA {:.2} m² (Mosteller)", format_date(latest.measured_on), bsa_mosteller(height, weight)?)?;
+    writeln!(
+        out,
+        "Patient   {} — {age} years, {} ({}), relapse definitions {}",
+        profile.display_name,
+        profile.sex.id(),
+        profile.time_zone,
+        profile.definition_set
+    )?;
+    writeln!(
+        out,
+        "Body      {weight} kg, {height} cm on {}; BSA {:.2} m² (Mosteller)",
+        format_date(latest.measured_on),
+        bsa_mosteller(height, weight)?
+    )?;
     let regimen = &demo.tacrolimus;
     let dose = &regimen.dose;
-    let units: Vec<String> = dose.units.iter().map(|u| format!("{} × {} mg", u.count, u.strength_mg)).collect();
-    let times: Vec<String> = regimen.prescription.times.iter().map(|t| t.format("%H:%M").to_string()).collect();
+    let units: Vec<String> = dose
+        .units
+        .iter()
+        .map(|u| format!("{} × {} mg", u.count, u.strength_mg))
+        .collect();
+    let times: Vec<String> = regimen
+        .prescription
+        .times
+        .iter()
+        .map(|t| t.format("%H:%M").to_string())
+        .collect();
     writeln!(
         out,
         "Regimen   {} 0.1 mg/kg/day on {} kg, twice daily at {}: {} mg per dose ({}); actual {:.3} mg/kg/day",
@@ -197,8 +277,14 @@ fn summary(store: &Store, demo: &DemoDiary, path: &Path) -> Result<String, Box<d
         .into_iter()
         .filter(|l| l.dose.medication == MedicationId::Regimen(regimen.id))
         .collect();
-    let taken = logs.iter().filter(|l| !l.undone && l.dose.outcome == DoseOutcome::Taken).count();
-    let skipped = logs.iter().filter(|l| !l.undone && l.dose.outcome == DoseOutcome::Skipped).count();
+    let taken = logs
+        .iter()
+        .filter(|l| !l.undone && l.dose.outcome == DoseOutcome::Taken)
+        .count();
+    let skipped = logs
+        .iter()
+        .filter(|l| !l.undone && l.dose.outcome == DoseOutcome::Skipped)
+        .count();
     let slots = (demo.today - demo.first_day).num_days() as usize * times.len();
     writeln!(
         out,

@@ -9,8 +9,8 @@ use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
 use nephro_core::dates::{format_date, parse_date, parse_time_zone};
 use nephro_core::diary::labs::{lab_report, LabLine, PatientLabReport};
 use nephro_core::labs::{
-    trough_validity, AssessmentNote, BaselineSource, BloodPressure, LabKind, LabResult, LabUnit, LevelTarget,
-    TakenDose, TargetFlag, TroughValidity,
+    trough_validity, AssessmentNote, BaselineSource, BloodPressure, LabKind, LabResult, LabUnit,
+    LevelTarget, TakenDose, TargetFlag, TroughValidity,
 };
 use nephro_core::locale::Locale;
 use nephro_core::model::{DoseOutcome, MedicationId};
@@ -26,7 +26,13 @@ type DemoLab = (DateTime<Utc>, LabKind, f64, LabUnit, Option<f64>);
 
 /// Prints the lab table of the diary at `db`: one patient (`--patient`, or the only one), results
 /// drawn on local dates `from` to `to` (default: all), alert texts in `locale`.
-pub fn run(db: &Path, patient: Option<i64>, from: Option<&str>, to: Option<&str>, locale: &str) -> CliResult<()> {
+pub fn run(
+    db: &Path,
+    patient: Option<i64>,
+    from: Option<&str>,
+    to: Option<&str>,
+    locale: &str,
+) -> CliResult<()> {
     if !db.exists() {
         return Err(format!("{} does not exist", db.display()).into());
     }
@@ -68,7 +74,13 @@ pub fn lab_table(
 ) -> CliResult<String> {
     let patient = store.patient(patient_id)?;
     let zone = parse_time_zone("time_zone", &patient.profile.time_zone)?;
-    let report = lab_report(store, patient_id, from.unwrap_or(NaiveDate::MIN), to.unwrap_or(NaiveDate::MAX), locale)?;
+    let report = lab_report(
+        store,
+        patient_id,
+        from.unwrap_or(NaiveDate::MIN),
+        to.unwrap_or(NaiveDate::MAX),
+        locale,
+    )?;
     let mut out = String::new();
     let period = match (from, to) {
         (None, None) => "all results".to_string(),
@@ -78,7 +90,11 @@ pub fn lab_table(
             t.map(format_date).unwrap_or_else(|| "the latest".into())
         ),
     };
-    writeln!(out, "Labs of patient {patient_id}, {period} (times in {})", patient.profile.time_zone)?;
+    writeln!(
+        out,
+        "Labs of patient {patient_id}, {period} (times in {})",
+        patient.profile.time_zone
+    )?;
     writeln!(out, "{}", settings_line(&report))?;
     let shown = latest.map_or(0, |n| report.lines.len().saturating_sub(n));
     let lines = report.lines.get(shown..).unwrap_or_default();
@@ -87,10 +103,18 @@ pub fn lab_table(
         return Ok(out);
     }
     if shown > 0 {
-        writeln!(out, "(the latest {} of {} results)", lines.len(), report.lines.len())?;
+        writeln!(
+            out,
+            "(the latest {} of {} results)",
+            lines.len(),
+            report.lines.len()
+        )?;
     }
     let rows: Vec<[String; 7]> = lines.iter().map(|line| row(line, &zone)).collect();
-    let header = ["Drawn at", "Kind", "Value", "Target", "Flag", "eGFR", "Alerts"].map(String::from);
+    let header = [
+        "Drawn at", "Kind", "Value", "Target", "Flag", "eGFR", "Alerts",
+    ]
+    .map(String::from);
     let mut widths = header.clone().map(|h| h.chars().count());
     for r in &rows {
         for (width, cell) in widths.iter_mut().zip(r) {
@@ -98,12 +122,22 @@ pub fn lab_table(
         }
     }
     for r in std::iter::once(&header).chain(&rows) {
-        let cells: Vec<String> = r.iter().zip(widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+        let cells: Vec<String> = r
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
         writeln!(out, "  {}", cells.join("  ").trim_end())?;
     }
     let alerts: Vec<_> = lines
         .iter()
-        .flat_map(|line| line.assessment.alerts.iter().zip(&line.alert_texts).map(move |(a, t)| (line, a, t)))
+        .flat_map(|line| {
+            line.assessment
+                .alerts
+                .iter()
+                .zip(&line.alert_texts)
+                .map(move |(a, t)| (line, a, t))
+        })
         .collect();
     if alerts.is_empty() {
         writeln!(out, "Alerts: none")?;
@@ -128,8 +162,13 @@ pub fn lab_table(
 fn settings_line(report: &PatientLabReport) -> String {
     let settings = &report.settings;
     let targets = settings.targets();
-    let baseline = match (report.creatinine_baseline_mg_dl, report.creatinine_baseline_source) {
-        (Some(b), Some(BaselineSource::CareTeam)) => format!("{} mg/dL (set by the care team)", number(b)),
+    let baseline = match (
+        report.creatinine_baseline_mg_dl,
+        report.creatinine_baseline_source,
+    ) {
+        (Some(b), Some(BaselineSource::CareTeam)) => {
+            format!("{} mg/dL (set by the care team)", number(b))
+        }
         (Some(b), _) => format!("{} mg/dL (first on record)", number(b)),
         (None, _) => "none yet".into(),
     };
@@ -148,7 +187,9 @@ where
     let result = &line.record.result;
     let a = &line.assessment;
     let flag = match (a.flag, a.trough) {
-        (Some(TargetFlag::NotATrough), Some(why)) => format!("NOT A TROUGH ({})", trough_reason(why)),
+        (Some(TargetFlag::NotATrough), Some(why)) => {
+            format!("NOT A TROUGH ({})", trough_reason(why))
+        }
         (Some(flag), _) => flag.id().replace('_', " "),
         (None, _) => String::new(),
     };
@@ -162,7 +203,10 @@ where
         (None, LabKind::Creatinine) => "no height".into(),
         (None, _) => String::new(),
     };
-    let uln = result.upper_limit_of_normal.map(|u| format!(" (ULN {})", number(u))).unwrap_or_default();
+    let uln = result
+        .upper_limit_of_normal
+        .map(|u| format!(" (ULN {})", number(u)))
+        .unwrap_or_default();
     [
         local_time(result.drawn_at, zone),
         kind_label(result.kind).into(),
@@ -209,7 +253,9 @@ fn kind_label(kind: LabKind) -> &'static str {
 fn target_text(target: &LevelTarget) -> String {
     let high_sign = if target.high_inclusive { "≤" } else { "<" };
     match (target.low, target.high) {
-        (Some(low), Some(high)) if target.high_inclusive => format!("{}–{}", number(low), number(high)),
+        (Some(low), Some(high)) if target.high_inclusive => {
+            format!("{}–{}", number(low), number(high))
+        }
         (Some(low), Some(high)) => format!("≥ {} and < {}", number(low), number(high)),
         (None, Some(high)) => format!("{high_sign} {}", number(high)),
         (Some(low), None) => format!("≥ {}", number(low)),
@@ -227,17 +273,29 @@ fn local_time<Z: TimeZone>(instant: DateTime<Utc>, zone: &Z) -> String
 where
     Z::Offset: std::fmt::Display,
 {
-    instant.with_timezone(zone).format("%Y-%m-%d %H:%M").to_string()
+    instant
+        .with_timezone(zone)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// Taken tacrolimus doses logged for slots from `from` to `to`.
-fn taken_doses(store: &Store, demo: &DemoDiary, from: NaiveDate, to: NaiveDate) -> CliResult<Vec<TakenDose>> {
+fn taken_doses(
+    store: &Store,
+    demo: &DemoDiary,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> CliResult<Vec<TakenDose>> {
     let medication = MedicationId::Regimen(demo.tacrolimus.id);
     let mut doses = Vec::new();
     for entry in store.dose_logs(demo.patient.id, from, to)? {
-        if entry.dose.medication == medication && !entry.undone && entry.dose.outcome == DoseOutcome::Taken {
+        if entry.dose.medication == medication
+            && !entry.undone
+            && entry.dose.outcome == DoseOutcome::Taken
+        {
             doses.push(TakenDose {
-                taken_at: DateTime::from_timestamp_millis(entry.dose.actual_at_ms).ok_or("dose time")?,
+                taken_at: DateTime::from_timestamp_millis(entry.dose.actual_at_ms)
+                    .ok_or("dose time")?,
                 slot_date: entry.dose.slot_date,
                 slot_time: entry.dose.slot_time,
             });
@@ -269,7 +327,10 @@ fn trough_morning(store: &Store, demo: &DemoDiary, day: NaiveDate) -> CliResult<
 fn after_morning_dose(store: &Store, demo: &DemoDiary, day: NaiveDate) -> CliResult<DateTime<Utc>> {
     let doses = taken_doses(store, demo, day, demo.today)?;
     let morning = NaiveTime::from_hms_opt(8, 0, 0).ok_or("time")?;
-    let dose = doses.iter().find(|d| d.slot_time == morning).ok_or("no morning dose to draw after")?;
+    let dose = doses
+        .iter()
+        .find(|d| d.slot_time == morning)
+        .ok_or("no morning dose to draw after")?;
     Ok(dose.taken_at + TimeDelta::hours(2))
 }
 
@@ -303,14 +364,29 @@ pub fn seed_demo(store: &mut Store, demo: &DemoDiary) -> CliResult<()> {
         store.log_lab_result(&NewLabResult {
             client_id: format!("demo-lab-{i:02}"),
             patient_id: demo.patient.id,
-            result: LabResult { kind, value, unit, drawn_at, upper_limit_of_normal },
+            result: LabResult {
+                kind,
+                value,
+                unit,
+                drawn_at,
+                upper_limit_of_normal,
+            },
             logged_by: "mother".into(),
         })?;
     }
-    for (i, (drawn_at, systolic_mmhg, diastolic_mmhg)) in
-        [(month_1, 102.0, 64.0), (month_2, 98.0, 62.0), (month_3, 105.0, 67.0)].into_iter().enumerate()
+    for (i, (drawn_at, systolic_mmhg, diastolic_mmhg)) in [
+        (month_1, 102.0, 64.0),
+        (month_2, 98.0, 62.0),
+        (month_3, 105.0, 67.0),
+    ]
+    .into_iter()
+    .enumerate()
     {
-        let reading = BloodPressure { measured_at: drawn_at + TimeDelta::minutes(10), systolic_mmhg, diastolic_mmhg };
+        let reading = BloodPressure {
+            measured_at: drawn_at + TimeDelta::minutes(10),
+            systolic_mmhg,
+            diastolic_mmhg,
+        };
         store.add_blood_pressure(demo.patient.id, &reading, Some(&format!("demo-bp-{i:02}")))?;
     }
     Ok(())
@@ -319,7 +395,14 @@ pub fn seed_demo(store: &mut Store, demo: &DemoDiary) -> CliResult<()> {
 /// The demo summary's lab section: the latest lines of the lab table and the alerts.
 pub fn demo_section(store: &Store, demo: &DemoDiary) -> CliResult<String> {
     let mut out = String::from("\n");
-    out.push_str(&lab_table(store, demo.patient.id, Some(demo.first_day), Some(demo.today), Locale::En, Some(8))?);
+    out.push_str(&lab_table(
+        store,
+        demo.patient.id,
+        Some(demo.first_day),
+        Some(demo.today),
+        Locale::En,
+        Some(8),
+    )?);
     let pressures = store.blood_pressures(demo.patient.id)?;
     if let Some(last) = pressures.last() {
         writeln!(

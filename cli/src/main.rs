@@ -170,12 +170,40 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Eval { case } => return eval::run(&case),
         Command::Demo { db, today } => demo::run(&db, today.as_deref()),
-        Command::Assess { db, patient, as_of, locale } => relapse::run(&db, patient, as_of.as_deref(), locale.as_deref()),
-        Command::Labs { db, patient, from, to, locale } => labs::run(&db, patient, from.as_deref(), to.as_deref(), &locale),
-        Command::Taper { db, course, from, to, today } => {
-            taper::run(&db, course.as_deref(), from.as_deref(), to.as_deref(), today.as_deref())
-        }
-        Command::Reminders { db, patient, from, count, locale, device_zone } => reminders::run_reminders(&reminders::RemindersArgs {
+        Command::Assess {
+            db,
+            patient,
+            as_of,
+            locale,
+        } => relapse::run(&db, patient, as_of.as_deref(), locale.as_deref()),
+        Command::Labs {
+            db,
+            patient,
+            from,
+            to,
+            locale,
+        } => labs::run(&db, patient, from.as_deref(), to.as_deref(), &locale),
+        Command::Taper {
+            db,
+            course,
+            from,
+            to,
+            today,
+        } => taper::run(
+            &db,
+            course.as_deref(),
+            from.as_deref(),
+            to.as_deref(),
+            today.as_deref(),
+        ),
+        Command::Reminders {
+            db,
+            patient,
+            from,
+            count,
+            locale,
+            device_zone,
+        } => reminders::run_reminders(&reminders::RemindersArgs {
             db: &db,
             patient,
             from: from.as_deref(),
@@ -183,14 +211,30 @@ fn main() -> ExitCode {
             locale: &locale,
             device_zone: device_zone.as_deref(),
         }),
-        Command::Adherence { db, patient, from, to, now } => reminders::run_adherence(&reminders::AdherenceArgs {
+        Command::Adherence {
+            db,
+            patient,
+            from,
+            to,
+            now,
+        } => reminders::run_adherence(&reminders::AdherenceArgs {
             db: &db,
             patient,
             from: from.as_deref(),
             to: to.as_deref(),
             now: now.as_deref(),
         }),
-        Command::Export { db, patient, format, from, to, deidentify, shift_seed, locale, out } => export::run(&export::ExportArgs {
+        Command::Export {
+            db,
+            patient,
+            format,
+            from,
+            to,
+            deidentify,
+            shift_seed,
+            locale,
+            out,
+        } => export::run(&export::ExportArgs {
             db: &db,
             patient,
             format: &format,

@@ -23,12 +23,20 @@ type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
 /// Prints the relapse assessment of every patient in the diary at `path` (or only of
 /// `patient`), as of `as_of` (default: each patient's local date now), with the family prompt in
 /// `locale` (default `en`).
-pub fn run(path: &Path, patient: Option<i64>, as_of: Option<&str>, locale: Option<&str>) -> CliResult<()> {
+pub fn run(
+    path: &Path,
+    patient: Option<i64>,
+    as_of: Option<&str>,
+    locale: Option<&str>,
+) -> CliResult<()> {
     if !path.exists() {
         return Err(format!("{} does not exist", path.display()).into());
     }
     let as_of = as_of.map(|text| parse_date("--as-of", text)).transpose()?;
-    let locale = locale.map(|tag| Locale::parse("--locale", tag)).transpose()?.unwrap_or_default();
+    let locale = locale
+        .map(|tag| Locale::parse("--locale", tag))
+        .transpose()?
+        .unwrap_or_default();
     let store = Store::open(path)?;
     let patients = match patient {
         Some(id) => vec![store.patient(id)?],
@@ -43,7 +51,9 @@ pub fn run(path: &Path, patient: Option<i64>, as_of: Option<&str>, locale: Optio
         }
         let today = match as_of {
             Some(date) => date,
-            None => Utc::now().with_timezone(&parse_time_zone("time_zone", &patient.profile.time_zone)?).date_naive(),
+            None => Utc::now()
+                .with_timezone(&parse_time_zone("time_zone", &patient.profile.time_zone)?)
+                .date_naive(),
         };
         let status = relapse_status(&store, patient.id, today, locale)?;
         print!("{}", report(patient, &status)?);
@@ -71,23 +81,45 @@ pub fn report(patient: &Patient, status: &RelapseStatus) -> CliResult<String> {
             "Latest reading      {} {}{}, level {}",
             format_date(r.taken_on),
             measurement_words(&r.measurement),
-            if r.first_morning { " (first morning)" } else { "" },
+            if r.first_morning {
+                " (first morning)"
+            } else {
+                ""
+            },
             r.level.id()
         )?,
         None => writeln!(out, "Latest reading      none logged")?,
     }
     if let Some(next) = &a.next_action {
         let what = match next.kind {
-            nephro_core::relapse::NextActionKind::RetestNextMorning => "retest the first morning urine",
-            nephro_core::relapse::NextActionKind::FollowActionPlan => "follow the action plan, contact the team",
+            nephro_core::relapse::NextActionKind::RetestNextMorning => {
+                "retest the first morning urine"
+            }
+            nephro_core::relapse::NextActionKind::FollowActionPlan => {
+                "follow the action plan, contact the team"
+            }
         };
-        writeln!(out, "Next action         {what} from {}", format_date(next.date))?;
+        writeln!(
+            out,
+            "Next action         {what} from {}",
+            format_date(next.date)
+        )?;
     }
-    writeln!(out, "Episodes            {} relapse(s), {} remission(s)", a.relapses.len(), a.remissions.len())?;
+    writeln!(
+        out,
+        "Episodes            {} relapse(s), {} remission(s)",
+        a.relapses.len(),
+        a.remissions.len()
+    )?;
     if !a.relapses.is_empty() {
-        writeln!(out, "  #  relapse onset  confirmed    remission onset  confirmed")?;
+        writeln!(
+            out,
+            "  #  relapse onset  confirmed    remission onset  confirmed"
+        )?;
         for (i, relapse) in a.relapses.iter().enumerate() {
-            let remission = relapse.remission_onset.and_then(|onset| a.remissions.iter().find(|r| r.onset == onset));
+            let remission = relapse
+                .remission_onset
+                .and_then(|onset| a.remissions.iter().find(|r| r.onset == onset));
             writeln!(
                 out,
                 "  {:<2} {:<14} {:<12} {:<16} {}",
@@ -100,7 +132,11 @@ pub fn report(patient: &Patient, status: &RelapseStatus) -> CliResult<String> {
         }
     }
     // A remission not closing a listed relapse ends an initial relapse state.
-    for remission in a.remissions.iter().filter(|r| !a.relapses.iter().any(|x| x.remission_onset == Some(r.onset))) {
+    for remission in a.remissions.iter().filter(|r| {
+        !a.relapses
+            .iter()
+            .any(|x| x.remission_onset == Some(r.onset))
+    }) {
         writeln!(
             out,
             "  remission of the initial episode: onset {}, confirmed {}",
@@ -115,10 +151,24 @@ pub fn report(patient: &Patient, status: &RelapseStatus) -> CliResult<String> {
         yes_no(a.frequently_relapsing),
         yes_no(a.steroid_dependent)
     )?;
-    let courses: Vec<String> =
-        status.steroid_courses.iter().map(|c| format!("{} to {}", format_date(c.start), format_date(c.end))).collect();
-    writeln!(out, "Steroid courses     {}", if courses.is_empty() { "none".to_string() } else { courses.join(", ") })?;
-    let initial = status.initial_remission.map_or("not set (6-month rule not applied)".to_string(), format_date);
+    let courses: Vec<String> = status
+        .steroid_courses
+        .iter()
+        .map(|c| format!("{} to {}", format_date(c.start), format_date(c.end)))
+        .collect();
+    writeln!(
+        out,
+        "Steroid courses     {}",
+        if courses.is_empty() {
+            "none".to_string()
+        } else {
+            courses.join(", ")
+        }
+    )?;
+    let initial = status.initial_remission.map_or(
+        "not set (6-month rule not applied)".to_string(),
+        format_date,
+    );
     writeln!(out, "Initial remission   {initial}")?;
     match (a.relapse_rate_per_year, a.observation_start, a.as_of) {
         (Some(rate), Some(start), Some(end)) => writeln!(
@@ -130,8 +180,16 @@ pub fn report(patient: &Patient, status: &RelapseStatus) -> CliResult<String> {
         _ => writeln!(out, "Relapse rate        — (under one day observed)")?,
     }
     let days = |d: Option<i64>| d.map_or("—".to_string(), |d| format!("{d} days"));
-    writeln!(out, "Since last relapse  {}", days(a.days_since_last_relapse))?;
-    writeln!(out, "In remission        {}", days(a.days_in_current_remission))?;
+    writeln!(
+        out,
+        "Since last relapse  {}",
+        days(a.days_since_last_relapse)
+    )?;
+    writeln!(
+        out,
+        "In remission        {}",
+        days(a.days_in_current_remission)
+    )?;
     Ok(out)
 }
 
@@ -168,7 +226,10 @@ const RELAPSE_DAYS: [(DipstickGrade, Option<&str>); 13] = [
     (DipstickGrade::TwoPlus, Some("fever")),
     (DipstickGrade::ThreePlus, None),
     (DipstickGrade::ThreePlus, None),
-    (DipstickGrade::FourPlus, Some("puffy eyes this morning (oedema)")),
+    (
+        DipstickGrade::FourPlus,
+        Some("puffy eyes this morning (oedema)"),
+    ),
     (DipstickGrade::FourPlus, None),
     (DipstickGrade::ThreePlus, None),
     (DipstickGrade::ThreePlus, None),
@@ -192,7 +253,11 @@ pub fn seed_demo(store: &mut Store, demo: &DemoDiary) -> CliResult<()> {
     while day < demo.today {
         let scripted = (relapse_start..relapse_end)
             .contains(&day)
-            .then(|| RELAPSE_DAYS.get((day - relapse_start).num_days() as usize).copied())
+            .then(|| {
+                RELAPSE_DAYS
+                    .get((day - relapse_start).num_days() as usize)
+                    .copied()
+            })
             .flatten();
         let roll = random.next_unit();
         let (grade, note) = match scripted {
@@ -201,12 +266,15 @@ pub fn seed_demo(store: &mut Store, demo: &DemoDiary) -> CliResult<()> {
                 day = day + Days::new(1);
                 continue; // forgotten morning
             }
-            None if roll < 0.07 => (DipstickGrade::OnePlus, Some("concentrated urine after a hot day")),
+            None if roll < 0.07 => (
+                DipstickGrade::OnePlus,
+                Some("concentrated urine after a hot day"),
+            ),
             None if roll < 0.30 => (DipstickGrade::Trace, None),
             None => (DipstickGrade::Negative, None),
         };
-        let time =
-            chrono::NaiveTime::from_hms_opt(6, 30, 0).ok_or("time")? + chrono::Duration::minutes(random.between(0, 60));
+        let time = chrono::NaiveTime::from_hms_opt(6, 30, 0).ok_or("time")?
+            + chrono::Duration::minutes(random.between(0, 60));
         store.log_urine_reading(&NewUrineReading {
             client_id: format!("demo-urine-{}", format_date(day)),
             patient_id: patient.id,
@@ -215,7 +283,11 @@ pub fn seed_demo(store: &mut Store, demo: &DemoDiary) -> CliResult<()> {
             taken_on: None,
             first_morning: true,
             note: note.map(str::to_string),
-            logged_by: if random.next_unit() < 0.7 { "mother".into() } else { "father".into() },
+            logged_by: if random.next_unit() < 0.7 {
+                "mother".into()
+            } else {
+                "father".into()
+            },
         })?;
         day = day + Days::new(1);
     }
@@ -227,7 +299,11 @@ pub fn seed_demo(store: &mut Store, demo: &DemoDiary) -> CliResult<()> {
         store.log_urine_reading(&NewUrineReading {
             client_id: format!("demo-upcr-{}", format_date(confirmed)),
             patient_id: patient.id,
-            measurement: UrineMeasurement::upcr("upcr", 412.0, nephro_core::protein::UpcrUnit::MgPerMmol)?,
+            measurement: UrineMeasurement::upcr(
+                "upcr",
+                412.0,
+                nephro_core::protein::UpcrUnit::MgPerMmol,
+            )?,
             taken_at_ms: slot_instant(confirmed, clinic, tz).timestamp_millis(),
             taken_on: None,
             first_morning: false,
@@ -236,7 +312,12 @@ pub fn seed_demo(store: &mut Store, demo: &DemoDiary) -> CliResult<()> {
         })?;
     }
     let initial_remission = demo.first_day - Days::new(240);
-    set_initial_remission_date(store, patient.id, Some(initial_remission), "Paediatric nephrology clinic")?;
+    set_initial_remission_date(
+        store,
+        patient.id,
+        Some(initial_remission),
+        "Paediatric nephrology clinic",
+    )?;
     Ok(())
 }
 
@@ -257,7 +338,9 @@ pub fn demo_section(store: &Store, demo: &DemoDiary) -> CliResult<String> {
         status.prompt_text
     )?;
     for relapse in &a.relapses {
-        let remission = relapse.remission_onset.and_then(|onset| a.remissions.iter().find(|r| r.onset == onset));
+        let remission = relapse
+            .remission_onset
+            .and_then(|onset| a.remissions.iter().find(|r| r.onset == onset));
         writeln!(
             out,
             "Relapse   onset {}, confirmed {}; remission onset {}, confirmed {}",

@@ -11,7 +11,9 @@ use nephro_core::diary::reminders::{
     adherence, drug_name, next_reminders, parse_device_zone, PatientAdherence, ReminderNotice,
 };
 use nephro_core::locale::Locale;
-use nephro_core::schedule::{slot_instant, AdherenceSummary, DayStatus, IOS_PENDING_NOTIFICATION_LIMIT};
+use nephro_core::schedule::{
+    slot_instant, AdherenceSummary, DayStatus, IOS_PENDING_NOTIFICATION_LIMIT,
+};
 use nephro_core::store::Store;
 
 use crate::demo::DemoDiary;
@@ -82,7 +84,10 @@ pub fn run_adherence(args: &AdherenceArgs) -> CliResult<()> {
     let from = args.from.map(|d| parse_date("--from", d)).transpose()?;
     let store = open_existing(args.db)?;
     let patient_id = choose_patient(&store, args.patient)?;
-    let zone = nephro_core::dates::parse_time_zone("time_zone", &store.patient(patient_id)?.profile.time_zone)?;
+    let zone = nephro_core::dates::parse_time_zone(
+        "time_zone",
+        &store.patient(patient_id)?.profile.time_zone,
+    )?;
     let to = to.unwrap_or_else(|| nephro_core::schedule::local_date(now, zone));
     let from = from.unwrap_or_else(|| to.checked_sub_days(Days::new(89)).unwrap_or(to));
     let report = adherence(&store, patient_id, from, to, now)?;
@@ -117,7 +122,11 @@ fn choose_patient(store: &Store, patient: Option<i64>) -> CliResult<i64> {
         [] => Err("the diary has no patient".into()),
         several => {
             let ids: Vec<String> = several.iter().map(|p| p.id.to_string()).collect();
-            Err(format!("the diary has several patients; choose one with --patient ({})", ids.join(", ")).into())
+            Err(format!(
+                "the diary has several patients; choose one with --patient ({})",
+                ids.join(", ")
+            )
+            .into())
         }
     }
 }
@@ -133,7 +142,11 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
     let mut out = String::new();
     for row in std::iter::once(&header).chain(rows) {
-        let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, &w)| format!("{cell:<w$}")).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, &w)| format!("{cell:<w$}"))
+            .collect();
         out.push_str(&format!("  {}\n", cells.join("  ").trim_end()));
     }
     out
@@ -230,9 +243,14 @@ fn calendar(report: &PatientAdherence) -> String {
     let Some(first) = days.first() else {
         return String::new();
     };
-    let mut out = String::from("Calendar (● all taken, ◐ some, ○ none, · no dose), weeks from Monday:\n");
+    let mut out =
+        String::from("Calendar (● all taken, ◐ some, ○ none, · no dose), weeks from Monday:\n");
     let lead = first.date.weekday().num_days_from_monday() as usize;
-    let mut line = format!("  {}  {}", format_date(first.date - Days::new(lead as u64)), "  ".repeat(lead));
+    let mut line = format!(
+        "  {}  {}",
+        format_date(first.date - Days::new(lead as u64)),
+        "  ".repeat(lead)
+    );
     for day in days {
         if day.date.weekday().num_days_from_monday() == 0 && day.date != first.date {
             out.push_str(line.trim_end());
@@ -266,7 +284,11 @@ fn combined(statuses: impl Iterator<Item = DayStatus>) -> &'static str {
 /// The demo's "now": noon of its today on the patient's clock.
 fn demo_now(demo: &DemoDiary) -> CliResult<DateTime<Utc>> {
     let zone = nephro_core::dates::parse_time_zone("time_zone", &demo.patient.profile.time_zone)?;
-    Ok(slot_instant(demo.today, NaiveTime::from_hms_opt(12, 0, 0).ok_or("time")?, zone))
+    Ok(slot_instant(
+        demo.today,
+        NaiveTime::from_hms_opt(12, 0, 0).ok_or("time")?,
+        zone,
+    ))
 }
 
 /// The demo summary's section: the reminders of the next 24 hours from the demo's noon, and
@@ -277,11 +299,17 @@ pub fn demo_section(store: &Store, demo: &DemoDiary) -> CliResult<String> {
     let zone = nephro_core::dates::parse_time_zone("time_zone", &demo.patient.profile.time_zone)?;
     let patient = demo.patient.id;
     let next_day = now + TimeDelta::hours(24);
-    let reminders: Vec<ReminderNotice> =
-        next_reminders(store, patient, now, None, IOS_PENDING_NOTIFICATION_LIMIT, Locale::En)?
-            .into_iter()
-            .filter(|n| n.reminder.instant_utc < next_day)
-            .collect();
+    let reminders: Vec<ReminderNotice> = next_reminders(
+        store,
+        patient,
+        now,
+        None,
+        IOS_PENDING_NOTIFICATION_LIMIT,
+        Locale::En,
+    )?
+    .into_iter()
+    .filter(|n| n.reminder.instant_utc < next_day)
+    .collect();
     let mut out = String::new();
     writeln!(
         out,
@@ -291,7 +319,12 @@ pub fn demo_section(store: &Store, demo: &DemoDiary) -> CliResult<String> {
     out.push_str(&reminder_table(&reminders));
     let last_day: NaiveDate = demo.today.pred_opt().unwrap_or(demo.today);
     let report = adherence(store, patient, demo.first_day, last_day, now)?;
-    writeln!(out, "Adherence {} to {}", format_date(demo.first_day), format_date(last_day))?;
+    writeln!(
+        out,
+        "Adherence {} to {}",
+        format_date(demo.first_day),
+        format_date(last_day)
+    )?;
     out.push_str(&adherence_table(&report));
     Ok(out)
 }

@@ -10,8 +10,8 @@ use chrono::{Days, NaiveDate, NaiveTime, Utc};
 use nephro_core::body::bsa_mosteller;
 use nephro_core::dates::{format_date, parse_date, parse_time_zone};
 use nephro_core::diary::taper::{
-    course_calendar, relapse_prompt_text, steroid_exposure, steroid_week, suggested_relapse_course, tablets_text,
-    SteroidExposure,
+    course_calendar, relapse_prompt_text, steroid_exposure, steroid_week, suggested_relapse_course,
+    tablets_text, SteroidExposure,
 };
 use nephro_core::drug::Drug;
 use nephro_core::locale::Locale;
@@ -68,10 +68,15 @@ pub fn run(
             Some(date) => date,
             None => {
                 let zone = store.patient(course.patient_id)?.profile.time_zone;
-                Utc::now().with_timezone(&parse_time_zone("time_zone", &zone)?).date_naive()
+                Utc::now()
+                    .with_timezone(&parse_time_zone("time_zone", &zone)?)
+                    .date_naive()
             }
         };
-        print!("{}", course_report(&store, &course.course_key, from, to, today)?);
+        print!(
+            "{}",
+            course_report(&store, &course.course_key, from, to, today)?
+        );
     }
     Ok(())
 }
@@ -104,7 +109,9 @@ pub fn course_report(
             "Version {}   stored by {}{}",
             v.version,
             v.changed_by,
-            v.reason.as_deref().map_or(String::new(), |r| format!(" — {r}"))
+            v.reason
+                .as_deref()
+                .map_or(String::new(), |r| format!(" — {r}"))
         )?;
     }
     let days = &calendar.calendar.days;
@@ -120,10 +127,16 @@ pub fn course_report(
     for day in days.iter().filter(|d| (from..=to).contains(&d.date)) {
         let logged: Vec<&str> = logs
             .iter()
-            .filter(|l| !l.undone && l.dose.medication == medication && l.dose.slot_date == day.date)
+            .filter(|l| {
+                !l.undone && l.dose.medication == medication && l.dose.slot_date == day.date
+            })
             .map(|l| l.dose.outcome.id())
             .collect();
-        let tablets = if day.mg > 0.0 { tablets_text(day.tablets, Locale::En) } else { "—".to_string() };
+        let tablets = if day.mg > 0.0 {
+            tablets_text(day.tablets, Locale::En)
+        } else {
+            "—".to_string()
+        };
         writeln!(
             out,
             "{}   {:<7} {:<12} {:<6} {}",
@@ -131,11 +144,18 @@ pub fn course_report(
             day.mg,
             tablets,
             day.phase + 1,
-            if logged.is_empty() { "—".to_string() } else { logged.join(", ") }
+            if logged.is_empty() {
+                "—".to_string()
+            } else {
+                logged.join(", ")
+            }
         )?;
     }
     if calendar.calendar.provisional {
-        writeln!(out, "(provisional: remission not confirmed yet; the daily dose is shown continuing)")?;
+        writeln!(
+            out,
+            "(provisional: remission not confirmed yet; the daily dose is shown continuing)"
+        )?;
     }
     let exposure = steroid_exposure(store, course.patient_id, Some(course_key), from, to, today)?;
     write!(out, "{}", exposure_lines(&exposure)?)?;
@@ -158,14 +178,27 @@ fn plan_lines(calendar: &CourseCalendar) -> CliResult<String> {
         }
         None => format!("{} kg", plan.weight_kg),
     };
-    let times: Vec<String> = course.times.iter().map(|t| t.format("%H:%M").to_string()).collect();
+    let times: Vec<String> = course
+        .times
+        .iter()
+        .map(|t| t.format("%H:%M").to_string())
+        .collect();
     writeln!(
         out,
         "Plan        {}; starts {} on {body}; {} mg tablets{}; at {}",
-        course.template.map_or("explicit phases".to_string(), |t| format!("template {}", t.id())),
+        course
+            .template
+            .map_or("explicit phases".to_string(), |t| format!(
+                "template {}",
+                t.id()
+            )),
         format_date(plan.start),
         plan.tablets.tablet_mg,
-        if plan.tablets.allow_half { ", halves allowed" } else { ", whole tablets only" },
+        if plan.tablets.allow_half {
+            ", halves allowed"
+        } else {
+            ", whole tablets only"
+        },
         times.join(", ")
     )?;
     for (i, phase) in plan.phases.iter().enumerate() {
@@ -175,15 +208,27 @@ fn plan_lines(calendar: &CourseCalendar) -> CliResult<String> {
         (Some(date), Some(nephro_core::store::RemissionSource::CareTeam)) => {
             format!("confirmed {} (entered by the care team)", format_date(date))
         }
-        (Some(date), _) => format!("confirmed {} (urine readings: third remission-level morning)", format_date(date)),
-        (None, _) if plan.phases.iter().any(|p| p.length == PhaseLength::UntilRemission) => {
+        (Some(date), _) => format!(
+            "confirmed {} (urine readings: third remission-level morning)",
+            format_date(date)
+        ),
+        (None, _)
+            if plan
+                .phases
+                .iter()
+                .any(|p| p.length == PhaseLength::UntilRemission) =>
+        {
             "not confirmed yet".to_string()
         }
         (None, _) => "—".to_string(),
     };
     writeln!(out, "Remission   {remission}")?;
     if let Some(next) = calendar.stopped_from {
-        writeln!(out, "Stopped     from {} (the next course starts)", format_date(next))?;
+        writeln!(
+            out,
+            "Stopped     from {} (the next course starts)",
+            format_date(next)
+        )?;
     }
     let c = &calendar.calendar;
     writeln!(
@@ -211,11 +256,18 @@ pub fn phase_words(phase: &Phase) -> String {
         Some(DoseBasis::Mg(mg)) => format!("{mg} mg "),
         None => String::new(),
     };
-    let cap = phase.max_mg.map_or(String::new(), |cap| format!(" (at most {cap} mg)"));
+    let cap = phase
+        .max_mg
+        .map_or(String::new(), |cap| format!(" (at most {cap} mg)"));
     match phase.length {
         PhaseLength::Days(days) => format!("{dose}{frequency}{cap} for {days} days"),
         PhaseLength::UntilRemission => format!("{dose}{frequency}{cap} until remission"),
-        PhaseLength::Taper { from_mg, to_mg, step_mg, every_days } => {
+        PhaseLength::Taper {
+            from_mg,
+            to_mg,
+            step_mg,
+            every_days,
+        } => {
             format!("taper {from_mg} → {to_mg} mg, {step_mg} mg lower every {every_days} days, {frequency}{cap}")
         }
     }
@@ -232,7 +284,8 @@ fn exposure_lines(e: &SteroidExposure) -> CliResult<String> {
         format_date(e.to),
         e.planned.days,
         e.weight_kg,
-        e.bsa_m2.map_or(String::new(), |b| format!(", per m² on {b:.2} m²"))
+        e.bsa_m2
+            .map_or(String::new(), |b| format!(", per m² on {b:.2} m²"))
     )?;
     writeln!(
         out,
@@ -251,7 +304,10 @@ fn exposure_lines(e: &SteroidExposure) -> CliResult<String> {
         e.taken.mg_per_year,
         e.taken_doses,
         if e.unplanned_taken_doses > 0 {
-            format!(", {} on days the plan no longer doses", e.unplanned_taken_doses)
+            format!(
+                ", {} on days the plan no longer doses",
+                e.unplanned_taken_doses
+            )
         } else {
             String::new()
         }
@@ -292,7 +348,12 @@ pub fn seed_demo(store: &mut Store, demo: &DemoDiary) -> CliResult<()> {
         dose: None,
         max_mg: None,
         frequency: Frequency::AlternateDay,
-        length: PhaseLength::Taper { from_mg: 15.0, to_mg: 5.0, step_mg: 5.0, every_days: 14 },
+        length: PhaseLength::Taper {
+            from_mg: 15.0,
+            to_mg: 5.0,
+            step_mg: 5.0,
+            every_days: 14,
+        },
     });
     let revised = NewCourse {
         template: None,
@@ -306,10 +367,18 @@ pub fn seed_demo(store: &mut Store, demo: &DemoDiary) -> CliResult<()> {
     let calendar = course_calendar(store, &course.course_key, None, demo.today)?;
     let medication = MedicationId::Course(course.course_key.clone());
     let mut random = SampleRandom::new(4242);
-    let slots: Vec<_> = calendar.slots().into_iter().filter(|s| s.date < demo.today).collect();
+    let slots: Vec<_> = calendar
+        .slots()
+        .into_iter()
+        .filter(|s| s.date < demo.today)
+        .collect();
     let skipped_at = slots.len() / 3;
     for (i, slot) in slots.iter().enumerate() {
-        let outcome = if i == skipped_at { DoseOutcome::Skipped } else { DoseOutcome::Taken };
+        let outcome = if i == skipped_at {
+            DoseOutcome::Skipped
+        } else {
+            DoseOutcome::Taken
+        };
         let scheduled = slot_instant(slot.date, slot.time, tz);
         store.log_dose(&NewDoseLog {
             client_id: format!("demo-{medication}-{}", format_date(slot.date)),
@@ -318,7 +387,11 @@ pub fn seed_demo(store: &mut Store, demo: &DemoDiary) -> CliResult<()> {
             slot_time: slot.time,
             outcome,
             actual_at_ms: scheduled.timestamp_millis() + random.between(-10, 40) * 60_000,
-            logged_by: if random.next_unit() < 0.7 { "mother".into() } else { "father".into() },
+            logged_by: if random.next_unit() < 0.7 {
+                "mother".into()
+            } else {
+                "father".into()
+            },
         })?;
     }
     Ok(())
@@ -356,7 +429,12 @@ pub fn demo_section(store: &Store, demo: &DemoDiary) -> CliResult<String> {
         relapse_prompt_text(&suggestion, Locale::En)
     )?;
     let week = steroid_week(store, demo.patient.id, demo.today)?;
-    writeln!(out, "This week {} to {}:", format_date(week.first_day), format_date(week.last_day))?;
+    writeln!(
+        out,
+        "This week {} to {}:",
+        format_date(week.first_day),
+        format_date(week.last_day)
+    )?;
     if week.doses.is_empty() {
         writeln!(out, "          no steroid doses")?;
     }
@@ -378,8 +456,18 @@ pub fn demo_section(store: &Store, demo: &DemoDiary) -> CliResult<String> {
         )?;
     }
     let yesterday = demo.today - Days::new(1);
-    let exposure = steroid_exposure(store, demo.patient.id, None, demo.first_day, yesterday, demo.today)?;
-    let per_m2 = exposure.taken.mg_per_m2.map_or(String::new(), |v| format!(", {v:.0} mg/m²"));
+    let exposure = steroid_exposure(
+        store,
+        demo.patient.id,
+        None,
+        demo.first_day,
+        yesterday,
+        demo.today,
+    )?;
+    let per_m2 = exposure
+        .taken
+        .mg_per_m2
+        .map_or(String::new(), |v| format!(", {v:.0} mg/m²"));
     writeln!(
         out,
         "Exposure  {} to {}: taken {} mg ({:.1} mg/kg{}; {:.0} mg per year) of {} mg planned; {} doses taken",

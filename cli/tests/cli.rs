@@ -19,7 +19,11 @@ fn case_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
     for dir in [shared, root.join("tests/conformance")] {
         for suite in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            for case in std::fs::read_dir(suite.path()).into_iter().flatten().flatten() {
+            for case in std::fs::read_dir(suite.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
                 if case.path().extension().is_some_and(|e| e == "json") {
                     files.push(case.path());
                 }
@@ -37,9 +41,19 @@ fn eval_passes_every_case_and_exits_zero() {
     let mut failures = Vec::new();
     for file in &files {
         let out = nephro().arg("eval").arg(file).output().unwrap();
-        assert!(out.status.success(), "{}: exit {:?}", file.display(), out.status.code());
+        assert!(
+            out.status.success(),
+            "{}: exit {:?}",
+            file.display(),
+            out.status.code()
+        );
         let stdout = String::from_utf8(out.stdout).unwrap();
-        assert_eq!(stdout.trim().lines().count(), 1, "{}: exactly one JSON object", file.display());
+        assert_eq!(
+            stdout.trim().lines().count(),
+            1,
+            "{}: exactly one JSON object",
+            file.display()
+        );
         let output: Value = serde_json::from_str(&stdout).unwrap();
         let case: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
         if let Some(why) = mismatch(&case["expected"], &output) {
@@ -65,7 +79,11 @@ fn eval_exits_two_on_a_file_that_is_not_a_case() {
         assert!(out.stdout.is_empty(), "{name}: nothing on stdout");
         assert!(!out.stderr.is_empty(), "{name}: a message on stderr");
     }
-    let missing = nephro().arg("eval").arg(dir.path().join("absent.json")).output().unwrap();
+    let missing = nephro()
+        .arg("eval")
+        .arg(dir.path().join("absent.json"))
+        .output()
+        .unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
 
@@ -73,7 +91,11 @@ fn eval_exits_two_on_a_file_that_is_not_a_case() {
 fn eval_reports_a_refusal_as_an_error_object_with_exit_zero() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("case.json");
-    std::fs::write(&path, r#"{"suite": "dose", "input": {"drug": "tacrolimus", "weight_kg": -1}}"#).unwrap();
+    std::fs::write(
+        &path,
+        r#"{"suite": "dose", "input": {"drug": "tacrolimus", "weight_kg": -1}}"#,
+    )
+    .unwrap();
     let out = nephro().arg("eval").arg(&path).output().unwrap();
     assert!(out.status.success());
     let output: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -86,8 +108,16 @@ fn demo_writes_a_diary_and_refuses_to_overwrite_someone_elses() {
     let db = dir.path().join("demo.db");
     for _ in 0..2 {
         // The second run refreshes the demo's own file.
-        let out = nephro().args(["demo", "--today", "2026-11-25", "--db"]).arg(&db).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = nephro()
+            .args(["demo", "--today", "2026-11-25", "--db"])
+            .arg(&db)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(text.contains("1 mg per dose"), "{text}");
         assert!(text.contains("of 180 scheduled doses"), "{text}");
@@ -104,7 +134,19 @@ fn demo_writes_a_diary_and_refuses_to_overwrite_someone_elses() {
         })
         .unwrap();
     drop(store);
-    let out = nephro().args(["demo", "--db"]).arg(&other).output().unwrap();
+    let out = nephro()
+        .args(["demo", "--db"])
+        .arg(&other)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
-    assert_eq!(nephro_core::store::Store::open(&other).unwrap().patients().unwrap().len(), 1, "untouched");
+    assert_eq!(
+        nephro_core::store::Store::open(&other)
+            .unwrap()
+            .patients()
+            .unwrap()
+            .len(),
+        1,
+        "untouched"
+    );
 }

@@ -8,7 +8,11 @@ fn nephro() -> Command {
 
 fn run(args: &[&str], db: &std::path::Path) -> (bool, String, String) {
     let out = nephro().args(args).arg("--db").arg(db).output().unwrap();
-    (out.status.success(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
 }
 
 #[test]
@@ -18,24 +22,36 @@ fn the_demo_has_one_relapse_and_its_remission_and_assess_reports_them() {
     let (ok, summary, err) = run(&["demo", "--today", "2026-11-25"], &db);
     assert!(ok, "{err}");
     // History 2026-08-27..2026-11-24; the relapse starts 50 days in.
-    assert!(summary.contains("state remission; family is told: All clear."), "{summary}");
+    assert!(
+        summary.contains("state remission; family is told: All clear."),
+        "{summary}"
+    );
     assert!(
         summary.contains(
             "Relapse   onset 2026-10-16, confirmed 2026-10-18; remission onset 2026-10-24, confirmed 2026-10-26"
         ),
         "{summary}"
     );
-    assert!(summary.contains("frequently relapsing no, steroid dependent no"), "{summary}");
+    assert!(
+        summary.contains("frequently relapsing no, steroid dependent no"),
+        "{summary}"
+    );
 
     let (ok, report, err) = run(&["assess", "--as-of", "2026-11-25"], &db);
     assert!(ok, "{err}");
     assert!(report.contains("State               remission"), "{report}");
-    assert!(report.contains("  1  2026-10-16     2026-10-18   2026-10-24       2026-10-26"), "{report}");
+    assert!(
+        report.contains("  1  2026-10-16     2026-10-18   2026-10-24       2026-10-26"),
+        "{report}"
+    );
     assert!(report.contains("Since last relapse  40 days"), "{report}");
     assert!(report.contains("In remission        32 days"), "{report}");
 
     // On the third nephrotic morning: relapse, contact the team (in Chinese on request).
-    let (ok, report, err) = run(&["assess", "--as-of", "2026-10-18", "--locale", "zh-Hans"], &db);
+    let (ok, report, err) = run(
+        &["assess", "--as-of", "2026-10-18", "--locale", "zh-Hans"],
+        &db,
+    );
     assert!(ok, "{err}");
     assert!(report.contains("State               relapse"), "{report}");
     assert!(report.contains("联系医疗团队"), "{report}");

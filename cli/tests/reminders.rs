@@ -4,11 +4,20 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn nephro(args: &[&str], db: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nephro")).args(args).arg("--db").arg(db).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_nephro"))
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .output()
+        .unwrap()
 }
 
 fn stdout(out: &Output) -> String {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout.clone()).unwrap()
 }
 
@@ -21,19 +30,47 @@ fn the_demo_shows_the_next_day_of_reminders_and_adherence() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
     let summary = demo(&db);
-    let section = summary.split("Reminders for the next 24 hours").nth(1).unwrap_or_else(|| panic!("{summary}"));
-    assert!(section.starts_with(" (from 2026-11-25 12:00, local)"), "{section}");
+    let section = summary
+        .split("Reminders for the next 24 hours")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{summary}"));
+    assert!(
+        section.starts_with(" (from 2026-11-25 12:00, local)"),
+        "{section}"
+    );
     // Tonight's and tomorrow morning's tacrolimus, nothing after 2026-11-26 12:00.
-    assert!(section.contains("2026-11-25 20:00 +08:00  2026-11-25 12:00Z  regimen-1"), "{section}");
-    assert!(section.contains("Tacrolimus 1 mg — 8:00 pm dose"), "{section}");
+    assert!(
+        section.contains("2026-11-25 20:00 +08:00  2026-11-25 12:00Z  regimen-1"),
+        "{section}"
+    );
+    assert!(
+        section.contains("Tacrolimus 1 mg — 8:00 pm dose"),
+        "{section}"
+    );
     assert!(section.contains("2026-11-26 08:00 +08:00"), "{section}");
     assert!(!section.contains("2026-11-26 20:00"), "{section}");
-    let adherence = section.split("Adherence ").nth(1).unwrap_or_else(|| panic!("{section}"));
-    assert!(adherence.starts_with("2026-08-27 to 2026-11-24"), "{adherence}");
-    let tacrolimus =
-        adherence.lines().find(|l| l.contains("Tacrolimus (regimen-1)")).unwrap_or_else(|| panic!("{adherence}"));
-    assert!(tacrolimus.contains("/180") && tacrolimus.contains(" ± ") && tacrolimus.contains('%'), "{tacrolimus}");
-    assert!(adherence.lines().any(|l| l.trim_start().starts_with("Overall")), "{adherence}");
+    let adherence = section
+        .split("Adherence ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{section}"));
+    assert!(
+        adherence.starts_with("2026-08-27 to 2026-11-24"),
+        "{adherence}"
+    );
+    let tacrolimus = adherence
+        .lines()
+        .find(|l| l.contains("Tacrolimus (regimen-1)"))
+        .unwrap_or_else(|| panic!("{adherence}"));
+    assert!(
+        tacrolimus.contains("/180") && tacrolimus.contains(" ± ") && tacrolimus.contains('%'),
+        "{tacrolimus}"
+    );
+    assert!(
+        adherence
+            .lines()
+            .any(|l| l.trim_start().starts_with("Overall")),
+        "{adherence}"
+    );
 }
 
 #[test]
@@ -41,28 +78,78 @@ fn reminders_and_adherence_commands() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
     demo(&db);
-    let out = stdout(&nephro(&["reminders", "--from", "2026-11-25T12:00:00+08:00", "--count", "3"], &db));
-    let rows: Vec<&str> = out.lines().filter(|l| l.contains("+08:00  2026-")).collect();
+    let out = stdout(&nephro(
+        &[
+            "reminders",
+            "--from",
+            "2026-11-25T12:00:00+08:00",
+            "--count",
+            "3",
+        ],
+        &db,
+    ));
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("+08:00  2026-"))
+        .collect();
     assert_eq!(rows.len(), 3, "{out}");
     assert!(rows[0].contains("Tacrolimus 1 mg — 8:00 pm dose"), "{out}");
-    assert!(out.contains("Local time") && out.contains("UTC") && out.contains("Medication"), "{out}");
+    assert!(
+        out.contains("Local time") && out.contains("UTC") && out.contains("Medication"),
+        "{out}"
+    );
     let zh = stdout(&nephro(
-        &["reminders", "--from", "2026-11-25T12:00:00+08:00", "--count", "1", "--locale", "zh-Hans"],
+        &[
+            "reminders",
+            "--from",
+            "2026-11-25T12:00:00+08:00",
+            "--count",
+            "1",
+            "--locale",
+            "zh-Hans",
+        ],
         &db,
     ));
     assert!(zh.contains("他克莫司 1 mg — 20:00 服药"), "{zh}");
     let paris = stdout(&nephro(
-        &["reminders", "--from", "2026-11-25T12:00:00+08:00", "--count", "1", "--device-zone", "Europe/Paris"],
+        &[
+            "reminders",
+            "--from",
+            "2026-11-25T12:00:00+08:00",
+            "--count",
+            "1",
+            "--device-zone",
+            "Europe/Paris",
+        ],
         &db,
     ));
-    assert!(paris.contains("2026-11-25 08:00 +01:00"), "wall clock kept in Paris: {paris}");
+    assert!(
+        paris.contains("2026-11-25 08:00 +01:00"),
+        "wall clock kept in Paris: {paris}"
+    );
 
     let report = stdout(&nephro(
-        &["adherence", "--from", "2026-11-01", "--to", "2026-11-07", "--now", "2026-11-25T12:00:00+08:00"],
+        &[
+            "adherence",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-07",
+            "--now",
+            "2026-11-25T12:00:00+08:00",
+        ],
         &db,
     ));
-    assert!(report.contains("Adherence of patient 1, 2026-11-01 to 2026-11-07"), "{report}");
-    assert!(report.lines().any(|l| l.contains("Tacrolimus (regimen-1)") && l.contains("/14")), "{report}");
+    assert!(
+        report.contains("Adherence of patient 1, 2026-11-01 to 2026-11-07"),
+        "{report}"
+    );
+    assert!(
+        report
+            .lines()
+            .any(|l| l.contains("Tacrolimus (regimen-1)") && l.contains("/14")),
+        "{report}"
+    );
     assert!(report.contains("Calendar ("), "{report}");
     assert!(
         report.lines().any(|l| l.starts_with("  2026-10-26")),

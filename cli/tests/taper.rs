@@ -8,7 +8,11 @@ fn nephro() -> Command {
 
 fn run(args: &[&str], db: &std::path::Path) -> (bool, String, String) {
     let out = nephro().args(args).arg("--db").arg(db).output().unwrap();
-    (out.status.success(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
 }
 
 #[test]
@@ -31,37 +35,99 @@ fn the_demo_relapse_course_shows_this_weeks_doses_and_the_exposure() {
         summary.contains("the family was told: Relapse suspected — contact your team; your action plan says: Prednisolone 50 mg (10 tablets of 5 mg) once a day"),
         "{summary}"
     );
-    assert!(summary.contains("This week 2026-11-23 to 2026-11-29:"), "{summary}");
-    assert!(summary.contains("Tue 2026-11-24 08:00 15 mg = 3 tablets of 5 mg — taken"), "{summary}");
-    assert!(summary.contains("Thu 2026-11-26 08:00 15 mg = 3 tablets of 5 mg — to give"), "{summary}");
+    assert!(
+        summary.contains("This week 2026-11-23 to 2026-11-29:"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("Tue 2026-11-24 08:00 15 mg = 3 tablets of 5 mg — taken"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("Thu 2026-11-26 08:00 15 mg = 3 tablets of 5 mg — to give"),
+        "{summary}"
+    );
     // Planned to yesterday: 450 + 455 + 15 = 920 mg; one 50 mg dose skipped.
-    assert!(summary.contains("taken 870 mg (41.4 mg/kg, 1053 mg/m²;"), "{summary}");
-    assert!(summary.contains("of 920 mg planned; 23 doses taken"), "{summary}");
+    assert!(
+        summary.contains("taken 870 mg (41.4 mg/kg, 1053 mg/m²;"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("of 920 mg planned; 23 doses taken"),
+        "{summary}"
+    );
     // The tacrolimus line still counts only tacrolimus doses.
     assert!(summary.contains("of 180 scheduled doses"), "{summary}");
 
     let (ok, table, err) = run(&["taper", "--today", "2026-11-25"], &db);
     assert!(ok, "{err}");
-    assert!(table.contains("Steroid course p1_c1 — Prednisolone, version 2 of 2 (patient 1)"), "{table}");
-    assert!(table.contains("Phase 1     60 mg/m² daily (at most 60 mg) until remission"), "{table}");
-    assert!(table.contains("Phase 3     taper 15 → 5 mg, 5 mg lower every 14 days, alternate days"), "{table}");
-    assert!(table.contains("Remission   confirmed 2026-10-26 (urine readings"), "{table}");
-    assert!(table.contains("2026-10-18   50      10 tablets   1      taken"), "{table}");
-    assert!(table.contains("2026-10-27   32.5    6½ tablets   2      taken"), "{table}");
-    assert!(table.contains("2026-10-28   0       —            2      —"), "{table}");
-    assert!(table.contains("2027-01-03   5       1 tablet     3      —"), "{table}");
+    assert!(
+        table.contains("Steroid course p1_c1 — Prednisolone, version 2 of 2 (patient 1)"),
+        "{table}"
+    );
+    assert!(
+        table.contains("Phase 1     60 mg/m² daily (at most 60 mg) until remission"),
+        "{table}"
+    );
+    assert!(
+        table.contains("Phase 3     taper 15 → 5 mg, 5 mg lower every 14 days, alternate days"),
+        "{table}"
+    );
+    assert!(
+        table.contains("Remission   confirmed 2026-10-26 (urine readings"),
+        "{table}"
+    );
+    assert!(
+        table.contains("2026-10-18   50      10 tablets   1      taken"),
+        "{table}"
+    );
+    assert!(
+        table.contains("2026-10-27   32.5    6½ tablets   2      taken"),
+        "{table}"
+    );
+    assert!(
+        table.contains("2026-10-28   0       —            2      —"),
+        "{table}"
+    );
+    assert!(
+        table.contains("2027-01-03   5       1 tablet     3      —"),
+        "{table}"
+    );
     assert!(table.contains("  planned   1115 mg"), "{table}");
 
     let (ok, part, err) = run(
-        &["taper", "--course", "p1_c1", "--from", "2026-11-20", "--to", "2026-11-30", "--today", "2026-11-25"],
+        &[
+            "taper",
+            "--course",
+            "p1_c1",
+            "--from",
+            "2026-11-20",
+            "--to",
+            "2026-11-30",
+            "--today",
+            "2026-11-25",
+        ],
         &db,
     );
     assert!(ok, "{err}");
-    assert_eq!(part.lines().filter(|l| l.starts_with("2026-")).count(), 11, "{part}");
+    assert_eq!(
+        part.lines().filter(|l| l.starts_with("2026-")).count(),
+        11,
+        "{part}"
+    );
     // 32.5 + 32.5 + 15 × 4 = 125 mg planned; 32.5 + 32.5 + 15 taken.
-    assert!(part.contains("Exposure    2026-11-20 to 2026-11-30 (11 days;"), "{part}");
-    assert!(part.contains("  planned   125 mg (6.0 mg/kg, 151 mg/m²)"), "{part}");
-    assert!(part.contains("  taken     80 mg (3.8 mg/kg, 97 mg/m²)"), "{part}");
+    assert!(
+        part.contains("Exposure    2026-11-20 to 2026-11-30 (11 days;"),
+        "{part}"
+    );
+    assert!(
+        part.contains("  planned   125 mg (6.0 mg/kg, 151 mg/m²)"),
+        "{part}"
+    );
+    assert!(
+        part.contains("  taken     80 mg (3.8 mg/kg, 97 mg/m²)"),
+        "{part}"
+    );
 }
 
 #[test]
@@ -75,7 +141,10 @@ fn taper_refuses_bad_arguments() {
     assert!(run(&["demo", "--today", "2026-11-25"], &db).0);
     let (ok, _, err) = run(&["taper", "--course", "p9_c9"], &db);
     assert!(!ok && err.contains("not found"), "{err}");
-    let (ok, _, err) = run(&["taper", "--from", "2026-11-30", "--to", "2026-11-20"], &db);
+    let (ok, _, err) = run(
+        &["taper", "--from", "2026-11-30", "--to", "2026-11-20"],
+        &db,
+    );
     assert!(!ok && err.contains("--to"), "{err}");
     let (ok, _, err) = run(&["taper", "--from", "30/11/2026"], &db);
     assert!(!ok && err.contains("--from"), "{err}");

@@ -34,20 +34,41 @@ fn first_day() -> NaiveDate {
 /// second, non-first-morning laboratory UPCR. About 4000 readings and 30 steroid courses.
 fn ten_years() -> (Vec<UrineReading>, Vec<SteroidCourse>) {
     use DipstickGrade::*;
-    let relapse = [ThreePlus, ThreePlus, FourPlus, FourPlus, ThreePlus, TwoPlus, OnePlus, Trace, Negative, Negative];
+    let relapse = [
+        ThreePlus, ThreePlus, FourPlus, FourPlus, ThreePlus, TwoPlus, OnePlus, Trace, Negative,
+        Negative,
+    ];
     let mut readings = Vec::new();
     let mut courses = Vec::new();
     for i in 0..DAYS {
         let date = first_day() + Days::new(i);
         let in_cycle = (i % 120) as usize;
-        let grade = relapse.get(in_cycle).copied().unwrap_or(if i % 7 == 0 { Trace } else { Negative });
-        readings.push(UrineReading { date, measurement: UrineMeasurement::Dipstick(grade), first_morning: true });
+        let grade =
+            relapse
+                .get(in_cycle)
+                .copied()
+                .unwrap_or(if i % 7 == 0 { Trace } else { Negative });
+        readings.push(UrineReading {
+            date,
+            measurement: UrineMeasurement::Dipstick(grade),
+            first_morning: true,
+        });
         if i % 10 == 0 {
-            let upcr = UrineMeasurement::Upcr { value: 15.0 + (i % 30) as f64, unit: UpcrUnit::MgPerMmol };
-            readings.push(UrineReading { date, measurement: upcr, first_morning: false });
+            let upcr = UrineMeasurement::Upcr {
+                value: 15.0 + (i % 30) as f64,
+                unit: UpcrUnit::MgPerMmol,
+            };
+            readings.push(UrineReading {
+                date,
+                measurement: upcr,
+                first_morning: false,
+            });
         }
         if in_cycle == 2 {
-            courses.push(SteroidCourse { start: date, end: date + Days::new(41) });
+            courses.push(SteroidCourse {
+                start: date,
+                end: date + Days::new(41),
+            });
         }
     }
     (readings, courses)
@@ -100,7 +121,9 @@ fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group(GROUP);
     group.measurement_time(Duration::from_secs(5));
     let input = engine_input();
-    group.bench_function("assess_10_years_daily", |b| b.iter(|| assess(black_box(&input)).expect("assess")));
+    group.bench_function("assess_10_years_daily", |b| {
+        b.iter(|| assess(black_box(&input)).expect("assess"))
+    });
     let (store, patient_id) = store_with_ten_years();
     let today = first_day() + Days::new(DAYS - 1);
     group.bench_function("relapse_status_10_years_from_store", |b| {
@@ -118,8 +141,14 @@ fn criterion_dir() -> PathBuf {
 }
 
 fn print_medians() {
-    for id in ["assess_10_years_daily", "relapse_status_10_years_from_store"] {
-        let path = criterion_dir().join(GROUP).join(id).join("new/estimates.json");
+    for id in [
+        "assess_10_years_daily",
+        "relapse_status_10_years_from_store",
+    ] {
+        let path = criterion_dir()
+            .join(GROUP)
+            .join(id)
+            .join("new/estimates.json");
         let median = std::fs::read_to_string(&path)
             .ok()
             .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())

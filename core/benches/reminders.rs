@@ -21,10 +21,12 @@ use nephro_core::diary::reminders;
 use nephro_core::dose::DoseRate;
 use nephro_core::drug::Drug;
 use nephro_core::locale::Locale;
-use nephro_core::model::{DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Sex};
+use nephro_core::model::{
+    DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Sex,
+};
 use nephro_core::schedule::{
-    adherence_report, next_reminders, slot_instant, DayPattern, LoggedDose, LoggedOutcome, MedicationSchedule,
-    IOS_PENDING_NOTIFICATION_LIMIT,
+    adherence_report, next_reminders, slot_instant, DayPattern, LoggedDose, LoggedOutcome,
+    MedicationSchedule, IOS_PENDING_NOTIFICATION_LIMIT,
 };
 use nephro_core::store::{Durability, NewCourse, OpenOptions, Store};
 use nephro_core::taper::{build_calendar, CoursePlan, CourseTemplate, TabletSpec};
@@ -38,7 +40,9 @@ fn time(text: &str) -> NaiveTime {
 }
 
 fn at(text: &str) -> DateTime<Utc> {
-    nephro_core::dates::parse_instant("at", text).unwrap().to_utc()
+    nephro_core::dates::parse_instant("at", text)
+        .unwrap()
+        .to_utc()
 }
 
 fn bid(id: &str) -> MedicationSchedule {
@@ -71,20 +75,39 @@ fn bench_next_reminders(c: &mut Criterion) {
     let meds = three_medications();
     let from = at("2025-06-20T09:30:00+08:00");
     let handled: HashSet<String> = HashSet::new();
-    let check = next_reminders(&meds, Shanghai, from, IOS_PENDING_NOTIFICATION_LIMIT, &handled);
+    let check = next_reminders(
+        &meds,
+        Shanghai,
+        from,
+        IOS_PENDING_NOTIFICATION_LIMIT,
+        &handled,
+    );
     assert_eq!(check.len(), 64);
     assert!(check.iter().any(|r| r.medication_id == "course-p1_c1"));
     group.bench_function("engine", |b| {
-        b.iter(|| next_reminders(black_box(&meds), Shanghai, black_box(from), IOS_PENDING_NOTIFICATION_LIMIT, &handled))
+        b.iter(|| {
+            next_reminders(
+                black_box(&meds),
+                Shanghai,
+                black_box(from),
+                IOS_PENDING_NOTIFICATION_LIMIT,
+                &handled,
+            )
+        })
     });
 
     let (store, patient) = diary_with_course();
     let from = at("2025-06-20T09:30:00+08:00");
     let notices = reminders::next_reminders(&store, patient, from, None, 64, Locale::En).unwrap();
     assert_eq!(notices.len(), 64);
-    assert!(notices.iter().any(|n| matches!(n.medication, MedicationId::Course(_))));
+    assert!(notices
+        .iter()
+        .any(|n| matches!(n.medication, MedicationId::Course(_))));
     group.bench_function("service", |b| {
-        b.iter(|| reminders::next_reminders(&store, patient, black_box(from), None, 64, Locale::En).unwrap())
+        b.iter(|| {
+            reminders::next_reminders(&store, patient, black_box(from), None, 64, Locale::En)
+                .unwrap()
+        })
     });
     group.finish();
 }
@@ -96,7 +119,14 @@ fn store() -> Store {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
-    Store::open_with(&path, &OpenOptions { durability: Durability::Normal, ..OpenOptions::default() }).unwrap()
+    Store::open_with(
+        &path,
+        &OpenOptions {
+            durability: Durability::Normal,
+            ..OpenOptions::default()
+        },
+    )
+    .unwrap()
 }
 
 fn patient(store: &mut Store, start: NaiveDate) -> i64 {
@@ -109,12 +139,23 @@ fn patient(store: &mut Store, start: NaiveDate) -> i64 {
             definition_set: "ipna2022".into(),
         })
         .unwrap();
-    let weight = Measurement { id: 0, measured_on: start, weight_kg: Some(20.0), height_cm: Some(115.0) };
+    let weight = Measurement {
+        id: 0,
+        measured_on: start,
+        weight_kg: Some(20.0),
+        height_cm: Some(115.0),
+    };
     store.add_measurement(patient.id, &weight).unwrap();
     patient.id
 }
 
-fn regimen(drug: Drug, rate: f64, strengths: &[f64], times: &[&str], start: NaiveDate) -> NewRegimen {
+fn regimen(
+    drug: Drug,
+    rate: f64,
+    strengths: &[f64],
+    times: &[&str],
+    start: NaiveDate,
+) -> NewRegimen {
     NewRegimen {
         drug,
         form: "tablet".into(),
@@ -135,9 +176,29 @@ fn diary_with_course() -> (Store, i64) {
     let mut store = store();
     let start = date("2025-06-01");
     let patient = patient(&mut store, start);
-    store.add_regimen(patient, &regimen(Drug::Tacrolimus, 0.1, &[0.5, 1.0], &["08:00", "20:00"], start)).unwrap();
     store
-        .add_regimen(patient, &regimen(Drug::MycophenolateMofetil, 25.0, &[250.0], &["08:00", "20:00"], start))
+        .add_regimen(
+            patient,
+            &regimen(
+                Drug::Tacrolimus,
+                0.1,
+                &[0.5, 1.0],
+                &["08:00", "20:00"],
+                start,
+            ),
+        )
+        .unwrap();
+    store
+        .add_regimen(
+            patient,
+            &regimen(
+                Drug::MycophenolateMofetil,
+                25.0,
+                &[250.0],
+                &["08:00", "20:00"],
+                start,
+            ),
+        )
         .unwrap();
     let course = NewCourse {
         drug: Drug::Prednisolone,
@@ -158,10 +219,16 @@ fn diary_with_course() -> (Store, i64) {
 
 /// Ten years of a diary: (medication, times) with a deterministic history, 3 % not logged,
 /// 2 % skipped, most on time, some late.
-fn ten_year_history(meds: &[(String, Vec<NaiveTime>)], first: NaiveDate, days: u64) -> Vec<LoggedDose> {
+fn ten_year_history(
+    meds: &[(String, Vec<NaiveTime>)],
+    first: NaiveDate,
+    days: u64,
+) -> Vec<LoggedDose> {
     let mut state: u64 = 2026;
     let mut next = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (state >> 11) as f64 / (1u64 << 53) as f64
     };
     let mut logs = Vec::new();
@@ -174,13 +241,24 @@ fn ten_year_history(meds: &[(String, Vec<NaiveTime>)], first: NaiveDate, days: u
                     continue;
                 }
                 let scheduled = slot_instant(slot_date, slot_time, Shanghai);
-                let late = chrono::TimeDelta::minutes(if roll > 0.93 { 90 } else { (next() * 50.0) as i64 - 15 });
+                let late = chrono::TimeDelta::minutes(if roll > 0.93 {
+                    90
+                } else {
+                    (next() * 50.0) as i64 - 15
+                });
                 let outcome = if roll < 0.05 {
                     LoggedOutcome::Skipped { at: scheduled }
                 } else {
-                    LoggedOutcome::Taken { at: scheduled + late }
+                    LoggedOutcome::Taken {
+                        at: scheduled + late,
+                    }
                 };
-                logs.push(LoggedDose { medication_id: id.clone(), slot_date, slot_time, outcome });
+                logs.push(LoggedDose {
+                    medication_id: id.clone(),
+                    slot_date,
+                    slot_time,
+                    outcome,
+                });
             }
         }
     }
@@ -189,7 +267,9 @@ fn ten_year_history(meds: &[(String, Vec<NaiveTime>)], first: NaiveDate, days: u
 
 fn bench_adherence(c: &mut Criterion) {
     let mut group = c.benchmark_group("adherence");
-    group.sample_size(20).measurement_time(Duration::from_secs(10));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(10));
     let first = date("2015-06-01");
     let last = date("2025-05-31");
     let days = (last - first).num_days() as u64 + 1;
@@ -200,26 +280,73 @@ fn bench_adherence(c: &mut Criterion) {
         bid("regimen-2"),
         MedicationSchedule::new("regimen-3", vec![time("08:00")], DayPattern::Daily),
     ];
-    let logs = ten_year_history(&meds.iter().map(|m| (m.id.clone(), m.times.clone())).collect::<Vec<_>>(), first, days);
+    let logs = ten_year_history(
+        &meds
+            .iter()
+            .map(|m| (m.id.clone(), m.times.clone()))
+            .collect::<Vec<_>>(),
+        first,
+        days,
+    );
     let report = adherence_report(&meds, Shanghai, first, last, &logs, now).unwrap();
     assert_eq!(report.overall.scheduled as u64, days * 5);
     group.bench_function("engine_10_years", |b| {
-        b.iter(|| adherence_report(black_box(&meds), Shanghai, first, last, black_box(&logs), now).unwrap())
+        b.iter(|| {
+            adherence_report(
+                black_box(&meds),
+                Shanghai,
+                first,
+                last,
+                black_box(&logs),
+                now,
+            )
+            .unwrap()
+        })
     });
 
     // The same diary in the store: three regimens and every log through `log_dose`.
     let mut store = store();
     let patient = patient(&mut store, first);
     let ids = [
-        store.add_regimen(patient, &regimen(Drug::Tacrolimus, 0.1, &[0.5, 1.0], &["08:00", "20:00"], first)).unwrap(),
         store
-            .add_regimen(patient, &regimen(Drug::MycophenolateMofetil, 25.0, &[250.0], &["08:00", "20:00"], first))
+            .add_regimen(
+                patient,
+                &regimen(
+                    Drug::Tacrolimus,
+                    0.1,
+                    &[0.5, 1.0],
+                    &["08:00", "20:00"],
+                    first,
+                ),
+            )
             .unwrap(),
-        store.add_regimen(patient, &regimen(Drug::Prednisolone, 0.5, &[5.0], &["08:00"], first)).unwrap(),
+        store
+            .add_regimen(
+                patient,
+                &regimen(
+                    Drug::MycophenolateMofetil,
+                    25.0,
+                    &[250.0],
+                    &["08:00", "20:00"],
+                    first,
+                ),
+            )
+            .unwrap(),
+        store
+            .add_regimen(
+                patient,
+                &regimen(Drug::Prednisolone, 0.5, &[5.0], &["08:00"], first),
+            )
+            .unwrap(),
     ]
     .map(|r| r.id);
     for (n, log) in logs.iter().enumerate() {
-        let index: usize = log.medication_id.trim_start_matches("regimen-").parse::<usize>().unwrap() - 1;
+        let index: usize = log
+            .medication_id
+            .trim_start_matches("regimen-")
+            .parse::<usize>()
+            .unwrap()
+            - 1;
         let (outcome, at) = match log.outcome {
             LoggedOutcome::Taken { at } => (DoseOutcome::Taken, at),
             LoggedOutcome::Skipped { at } => (DoseOutcome::Skipped, at),

@@ -27,7 +27,9 @@ use nephro_core::diary::{home, reminders};
 use nephro_core::dose::DoseRate;
 use nephro_core::drug::Drug;
 use nephro_core::locale::Locale;
-use nephro_core::model::{DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Sex};
+use nephro_core::model::{
+    DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Sex,
+};
 use nephro_core::protein::{DipstickGrade, UrineMeasurement};
 use nephro_core::schedule::slot_instant;
 use nephro_core::store::urine::NewUrineReading;
@@ -47,7 +49,10 @@ fn time(text: &str) -> NaiveTime {
 }
 
 fn options(durability: Durability) -> OpenOptions {
-    OpenOptions { durability, ..OpenOptions::default() }
+    OpenOptions {
+        durability,
+        ..OpenOptions::default()
+    }
 }
 
 fn patient(zone: &str) -> NewPatient {
@@ -83,10 +88,19 @@ fn regimen(drug: Drug, times: &[&str], start: NaiveDate) -> NewRegimen {
 /// A diary file with one patient and a regimen of six daily doses; returns the regimen id.
 fn diary_for_logging(path: &Path, durability: Durability) -> (Store, i64) {
     let mut store = Store::open_with(path, &options(durability)).expect("open");
-    let p = store.create_patient(&patient("Europe/Paris")).expect("patient");
-    let weight = Measurement { id: 0, measured_on: date("2024-12-01"), weight_kg: Some(30.0), height_cm: Some(130.0) };
+    let p = store
+        .create_patient(&patient("Europe/Paris"))
+        .expect("patient");
+    let weight = Measurement {
+        id: 0,
+        measured_on: date("2024-12-01"),
+        weight_kg: Some(30.0),
+        height_cm: Some(130.0),
+    };
     store.add_measurement(p.id, &weight).expect("weight");
-    let r = store.add_regimen(p.id, &regimen(Drug::Tacrolimus, &TIMES, date("2025-01-01"))).expect("regimen");
+    let r = store
+        .add_regimen(p.id, &regimen(Drug::Tacrolimus, &TIMES, date("2025-01-01")))
+        .expect("regimen");
     (store, r.id)
 }
 
@@ -106,8 +120,13 @@ fn slot_dose(regimen_id: i64, n: u64) -> NewDoseLog {
 fn bare_connection(path: &Path, durability: Durability) -> Connection {
     let conn = Connection::open(path).expect("raw open");
     conn.busy_timeout(Duration::from_secs(10)).expect("busy");
-    conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0)).expect("wal");
-    let synchronous = if durability == Durability::Full { "FULL" } else { "NORMAL" };
+    conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
+        .expect("wal");
+    let synchronous = if durability == Durability::Full {
+        "FULL"
+    } else {
+        "NORMAL"
+    };
     conn.execute_batch(&format!(
         "PRAGMA synchronous={synchronous}; PRAGMA foreign_keys=ON; PRAGMA temp_store=2;
          PRAGMA wal_autocheckpoint=1000; PRAGMA journal_size_limit=4194304;"
@@ -118,7 +137,9 @@ fn bare_connection(path: &Path, durability: Durability) -> Connection {
 
 /// The two rows `log_dose` writes (the dose and its first revision), as a bare prepared insert.
 fn bare_insert(conn: &mut Connection, regimen_id: i64, dose: &NewDoseLog) {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).expect("begin");
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .expect("begin");
     let recorded_at_ms = 1_735_689_600_000i64;
     tx.prepare_cached(
         "INSERT INTO dose_log (client_id, regimen_id, course_key, slot_date, slot_time, outcome, actual_at_ms, logged_by,
@@ -149,16 +170,25 @@ fn bare_insert(conn: &mut Connection, regimen_id: i64, dose: &NewDoseLog) {
 
 fn log_dose_benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("log_dose");
-    group.sample_size(30).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
     for durability in [Durability::Full, Durability::Normal] {
-        let name = if durability == Durability::Full { "full" } else { "normal" };
+        let name = if durability == Durability::Full {
+            "full"
+        } else {
+            "normal"
+        };
         let dir = tempfile::tempdir().expect("tempdir");
         let (mut store, regimen_id) = diary_for_logging(&dir.path().join("store.db"), durability);
         let mut n = 0u64;
         group.bench_function(format!("store_{name}"), |b| {
             b.iter(|| {
                 n += 1;
-                store.log_dose(black_box(&slot_dose(regimen_id, n))).expect("log");
+                store
+                    .log_dose(black_box(&slot_dose(regimen_id, n)))
+                    .expect("log");
             })
         });
         let bare_path = dir.path().join("bare.db");
@@ -169,7 +199,11 @@ fn log_dose_benches(c: &mut Criterion) {
         group.bench_function(format!("bare_{name}"), |b| {
             b.iter(|| {
                 n += 1;
-                bare_insert(&mut conn, bare_regimen, black_box(&slot_dose(bare_regimen, n)));
+                bare_insert(
+                    &mut conn,
+                    bare_regimen,
+                    black_box(&slot_dose(bare_regimen, n)),
+                );
             })
         });
     }
@@ -178,7 +212,10 @@ fn log_dose_benches(c: &mut Criterion) {
 
 fn open_benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("open");
-    group.sample_size(30).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
     let dir = tempfile::tempdir().expect("tempdir");
     let mut n = 0u64;
     group.bench_function("fresh", |b| {
@@ -206,18 +243,37 @@ fn home_now() -> DateTime<Utc> {
 fn ten_year_diary(path: &Path) -> i64 {
     let started = Instant::now();
     let mut store = Store::open_with(path, &options(Durability::Normal)).expect("open");
-    let p = store.create_patient(&patient("Asia/Shanghai")).expect("patient");
+    let p = store
+        .create_patient(&patient("Asia/Shanghai"))
+        .expect("patient");
     let first = date("2016-01-01");
-    let weight = Measurement { id: 0, measured_on: first, weight_kg: Some(20.0), height_cm: Some(115.0) };
+    let weight = Measurement {
+        id: 0,
+        measured_on: first,
+        weight_kg: Some(20.0),
+        height_cm: Some(115.0),
+    };
     store.add_measurement(p.id, &weight).expect("weight");
-    let tac = store.add_regimen(p.id, &regimen(Drug::Tacrolimus, &["08:00", "20:00"], first)).expect("tacrolimus");
-    let mmf = store.add_regimen(p.id, &regimen(Drug::MycophenolateMofetil, &["09:00", "21:00"], first)).expect("mmf");
+    let tac = store
+        .add_regimen(p.id, &regimen(Drug::Tacrolimus, &["08:00", "20:00"], first))
+        .expect("tacrolimus");
+    let mmf = store
+        .add_regimen(
+            p.id,
+            &regimen(Drug::MycophenolateMofetil, &["09:00", "21:00"], first),
+        )
+        .expect("mmf");
     let tz = chrono_tz::Asia::Shanghai;
     let now = home_now();
     let mut logged = 0u64;
     for i in 0..YEARS_DAYS {
         let day = first + Days::new(i);
-        for (regimen_id, slot) in [(tac.id, "08:00"), (mmf.id, "09:00"), (tac.id, "20:00"), (mmf.id, "21:00")] {
+        for (regimen_id, slot) in [
+            (tac.id, "08:00"),
+            (mmf.id, "09:00"),
+            (tac.id, "20:00"),
+            (mmf.id, "21:00"),
+        ] {
             let at = slot_instant(day, time(slot), tz) + TimeDelta::minutes((i % 17) as i64);
             if at > now {
                 continue;
@@ -228,7 +284,11 @@ fn ten_year_diary(path: &Path) -> i64 {
                     medication: MedicationId::Regimen(regimen_id),
                     slot_date: day,
                     slot_time: time(slot),
-                    outcome: if i % 29 == 3 { DoseOutcome::Skipped } else { DoseOutcome::Taken },
+                    outcome: if i % 29 == 3 {
+                        DoseOutcome::Skipped
+                    } else {
+                        DoseOutcome::Taken
+                    },
                     actual_at_ms: at.timestamp_millis(),
                     logged_by: "mother".into(),
                 })
@@ -236,8 +296,14 @@ fn ten_year_diary(path: &Path) -> i64 {
             logged += 1;
         }
         use DipstickGrade::*;
-        let cycle = [ThreePlus, ThreePlus, FourPlus, ThreePlus, TwoPlus, OnePlus, Trace, Negative, Negative, Negative];
-        let grade = cycle.get((i % 120) as usize).copied().unwrap_or(if i % 7 == 0 { Trace } else { Negative });
+        let cycle = [
+            ThreePlus, ThreePlus, FourPlus, ThreePlus, TwoPlus, OnePlus, Trace, Negative, Negative,
+            Negative,
+        ];
+        let grade = cycle
+            .get((i % 120) as usize)
+            .copied()
+            .unwrap_or(if i % 7 == 0 { Trace } else { Negative });
         store
             .log_urine_reading(&NewUrineReading {
                 client_id: format!("urine-{i}"),
@@ -283,13 +349,17 @@ fn ten_year_diary(path: &Path) -> i64 {
 /// hands to the phone's notification queue (`diary::reminders::next_reminders`).
 fn home_screen(store: &Store, patient_id: i64, now: DateTime<Utc>) -> usize {
     let screen = home::home_screen(store, patient_id, now, None, Locale::En).expect("home screen");
-    let next = reminders::next_reminders(store, patient_id, now, None, 64, Locale::En).expect("reminders");
+    let next =
+        reminders::next_reminders(store, patient_id, now, None, 64, Locale::En).expect("reminders");
     screen.doses.len() + next.len()
 }
 
 fn home_benches(c: &mut Criterion, path: &Path, patient_id: i64) {
     let mut group = c.benchmark_group("home_screen");
-    group.sample_size(30).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
     let now = home_now();
     group.bench_function("open_10_years_and_compute", |b| {
         b.iter(|| {
@@ -298,8 +368,12 @@ fn home_benches(c: &mut Criterion, path: &Path, patient_id: i64) {
         })
     });
     let store = Store::open(path).expect("open");
-    group.bench_function("compute_10_years", |b| b.iter(|| home_screen(black_box(&store), patient_id, now)));
-    group.bench_function("open_10_years", |b| b.iter(|| Store::open(black_box(path)).expect("open")));
+    group.bench_function("compute_10_years", |b| {
+        b.iter(|| home_screen(black_box(&store), patient_id, now))
+    });
+    group.bench_function("open_10_years", |b| {
+        b.iter(|| Store::open(black_box(path)).expect("open"))
+    });
     group.finish();
 }
 
@@ -337,9 +411,15 @@ fn memory_child(op: &str, path: &Path) {
 /// freed by earlier benchmarks cannot hide the operation's own use).
 fn peak_extra_kib(op: &str, path: &Path) -> Option<u64> {
     let exe = std::env::current_exe().ok()?;
-    let out = std::process::Command::new(exe).env(MEMORY_OP, op).env(MEMORY_PATH, path).output().ok()?;
+    let out = std::process::Command::new(exe)
+        .env(MEMORY_OP, op)
+        .env(MEMORY_PATH, path)
+        .output()
+        .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    text.lines().find_map(|l| l.strip_prefix("memory-kib ")).and_then(|v| v.trim().parse().ok())
+    text.lines()
+        .find_map(|l| l.strip_prefix("memory-kib "))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 fn criterion_dir() -> PathBuf {
@@ -377,12 +457,28 @@ fn main() {
     criterion.final_summary();
 
     for name in ["full", "normal"] {
-        let (store, bare) = (median_ns(&format!("log_dose/store_{name}")), median_ns(&format!("log_dose/bare_{name}")));
-        let ratio = store.zip(bare).map(|(s, b)| format!("{:.2}", s / b)).unwrap_or_else(|| "n/a".into());
-        println!("figure: log_dose ({name} sync): store {} vs bare insert {}: ratio {ratio}", show(store), show(bare));
+        let (store, bare) = (
+            median_ns(&format!("log_dose/store_{name}")),
+            median_ns(&format!("log_dose/bare_{name}")),
+        );
+        let ratio = store
+            .zip(bare)
+            .map(|(s, b)| format!("{:.2}", s / b))
+            .unwrap_or_else(|| "n/a".into());
+        println!(
+            "figure: log_dose ({name} sync): store {} vs bare insert {}: ratio {ratio}",
+            show(store),
+            show(bare)
+        );
     }
-    println!("figure: open and migrate a fresh database: {}", show(median_ns("open/fresh")));
-    println!("figure: open a 10-year diary: {}", show(median_ns("home_screen/open_10_years")));
+    println!(
+        "figure: open and migrate a fresh database: {}",
+        show(median_ns("open/fresh"))
+    );
+    println!(
+        "figure: open a 10-year diary: {}",
+        show(median_ns("home_screen/open_10_years"))
+    );
     println!(
         "figure: home screen of a 10-year diary (already open): {}",
         show(median_ns("home_screen/compute_10_years"))
@@ -394,10 +490,22 @@ fn main() {
 
     // Peak memory of each operation, once, in a fresh process.
     let memory = |what: &str, kib: Option<u64>| match kib {
-        Some(kib) => println!("figure: peak extra memory, {what}: {:.1} MiB", kib as f64 / 1024.0),
+        Some(kib) => println!(
+            "figure: peak extra memory, {what}: {:.1} MiB",
+            kib as f64 / 1024.0
+        ),
         None => println!("figure: peak extra memory, {what}: not available (no /proc)"),
     };
-    memory("open and migrate a fresh database", peak_extra_kib("fresh", &dir.path().join("memory-fresh.db")));
-    memory("open a 10-year diary and compute its home screen", peak_extra_kib("home", &diary));
-    memory("log_dose (open a new diary, log one dose)", peak_extra_kib("log", &dir.path().join("memory-log.db")));
+    memory(
+        "open and migrate a fresh database",
+        peak_extra_kib("fresh", &dir.path().join("memory-fresh.db")),
+    );
+    memory(
+        "open a 10-year diary and compute its home screen",
+        peak_extra_kib("home", &diary),
+    );
+    memory(
+        "log_dose (open a new diary, log one dose)",
+        peak_extra_kib("log", &dir.path().join("memory-log.db")),
+    );
 }

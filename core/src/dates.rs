@@ -10,7 +10,8 @@ use crate::error::{Error, Result};
 /// of the target month (clinical-rules.md, "Calendar months": 2025-08-31 + 6 months = 2026-02-28).
 /// Saturates at the latest representable date instead of overflowing.
 pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
-    date.checked_add_months(Months::new(months)).unwrap_or(NaiveDate::MAX)
+    date.checked_add_months(Months::new(months))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 /// Parses a `YYYY-MM-DD` date, naming `field` when it is malformed.
@@ -18,7 +19,13 @@ pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate> {
     let bytes = text.as_bytes();
     // Digits everywhere but the two dashes: chrono alone would also take "2025- 6- 1" or "+202-06-01".
     let shaped = bytes.len() == 10
-        && bytes.iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() });
+        && bytes.iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
     match shaped.then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d")) {
         Some(Ok(date)) => Ok(date),
         _ => Err(Error::invalid(field, "must be a date written YYYY-MM-DD")),
@@ -40,16 +47,22 @@ pub fn parse_clock_time(field: &str, text: &str) -> Result<NaiveTime> {
     if b.len() == 5 && b[2] == b':' && digits(0..2) && digits(3..5) {
         let hour: u32 = text[0..2].parse().unwrap_or(99);
         let minute: u32 = text[3..5].parse().unwrap_or(99);
-        if let Some(t) = NaiveTime::from_hms_opt(hour, minute, 0).filter(|_| hour < 24 && minute < 60) {
+        if let Some(t) =
+            NaiveTime::from_hms_opt(hour, minute, 0).filter(|_| hour < 24 && minute < 60)
+        {
             return Ok(t);
         }
     }
-    Err(Error::invalid(field, "must be a time written HH:MM between 00:00 and 23:59"))
+    Err(Error::invalid(
+        field,
+        "must be a time written HH:MM between 00:00 and 23:59",
+    ))
 }
 
 /// Parses an IANA time-zone name such as `Asia/Shanghai`.
 pub fn parse_time_zone(field: &str, text: &str) -> Result<Tz> {
-    text.parse::<Tz>().map_err(|_| Error::invalid(field, "must be an IANA time-zone name such as Europe/Paris"))
+    text.parse::<Tz>()
+        .map_err(|_| Error::invalid(field, "must be an IANA time-zone name such as Europe/Paris"))
 }
 
 /// Formats an instant in a zone as RFC 3339 with seconds and a numeric offset (`+00:00` for zero).
@@ -57,19 +70,26 @@ pub fn format_local<Z: TimeZone>(instant: &DateTime<Z>) -> String
 where
     Z::Offset: std::fmt::Display,
 {
-    instant.fixed_offset().format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+    instant
+        .fixed_offset()
+        .format("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
 }
 
 /// Formats an instant in UTC as RFC 3339 with seconds and `Z`.
 pub fn format_utc<Z: TimeZone>(instant: &DateTime<Z>) -> String {
-    instant.with_timezone(&Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    instant
+        .with_timezone(&Utc)
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 /// The instant `ms` milliseconds after 1970-01-01T00:00:00Z (UTC epoch ms, the form instants
 /// take in the database and across the FFI); refuses one outside the representable range,
 /// naming `field`.
 pub fn instant_from_millis(field: &str, ms: i64) -> Result<DateTime<Utc>> {
-    DateTime::from_timestamp_millis(ms).ok_or_else(|| Error::invalid(field, "is outside the representable range of instants"))
+    DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| Error::invalid(field, "is outside the representable range of instants"))
 }
 
 /// Formats a date as `YYYY-MM-DD`.
@@ -102,7 +122,10 @@ mod tests {
         assert!(err.to_string().contains("from"));
         assert!(parse_clock_time("times[0]", "24:00").is_err());
         assert!(parse_clock_time("times[0]", "7:5").is_err());
-        assert_eq!(parse_clock_time("t", "23:59").unwrap(), NaiveTime::from_hms_opt(23, 59, 0).unwrap());
+        assert_eq!(
+            parse_clock_time("t", "23:59").unwrap(),
+            NaiveTime::from_hms_opt(23, 59, 0).unwrap()
+        );
         assert!(parse_time_zone("timezone", "Mars/Olympus_Mons").is_err());
     }
 

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use crate::body::bsa_mosteller;
 use crate::drug::Drug;
 use crate::error::{Error, Result};
-use crate::numeric::{clean, require_positive, round_steps_ties_down, steps_to_amount, TIE_EPSILON};
+use crate::numeric::{
+    clean, require_positive, round_steps_ties_down, steps_to_amount, TIE_EPSILON,
+};
 
 /// The daily rate the care team prescribes.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -75,7 +77,10 @@ pub fn calculate_dose(request: &DoseRequest) -> Result<DoseResult> {
         return Err(Error::invalid("doses_per_day", "must be at least 1"));
     }
     if request.strengths_mg.is_empty() {
-        return Err(Error::invalid("strengths_mg", "needs at least one strength"));
+        return Err(Error::invalid(
+            "strengths_mg",
+            "needs at least one strength",
+        ));
     }
     for (i, s) in request.strengths_mg.iter().enumerate() {
         let field = format!("strengths_mg[{i}]");
@@ -96,34 +101,65 @@ pub fn calculate_dose(request: &DoseRequest) -> Result<DoseResult> {
         }
     };
     if !daily_raw.is_finite() {
-        return Err(Error::invalid("weight_kg", "the daily dose is too large to calculate"));
+        return Err(Error::invalid(
+            "weight_kg",
+            "the daily dose is too large to calculate",
+        ));
     }
-    let smallest = request.strengths_mg.iter().copied().fold(f64::INFINITY, f64::min);
-    let step = if request.allow_split { smallest / 2.0 } else { smallest };
+    let smallest = request
+        .strengths_mg
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    let step = if request.allow_split {
+        smallest / 2.0
+    } else {
+        smallest
+    };
     let per_dose_raw = daily_raw / f64::from(request.doses_per_day);
     let steps = round_steps_ties_down(per_dose_raw, step);
     if steps == 0 {
-        return Err(Error::invalid("mg_per_kg_per_day", "the dose rounds to 0 mg with these strengths"));
+        return Err(Error::invalid(
+            "mg_per_kg_per_day",
+            "the dose rounds to 0 mg with these strengths",
+        ));
     }
     if let Some((min, max)) = request.drug.protocol_range_mg_per_kg_per_day() {
-        let outside = requested_mg_per_kg < min - TIE_EPSILON || requested_mg_per_kg > max + TIE_EPSILON;
+        let outside =
+            requested_mg_per_kg < min - TIE_EPSILON || requested_mg_per_kg > max + TIE_EPSILON;
         if outside && !request.override_range {
-            return Err(Error::DoseOutOfRange { drug: request.drug.id(), requested: clean(requested_mg_per_kg), min, max });
+            return Err(Error::DoseOutOfRange {
+                drug: request.drug.id(),
+                requested: clean(requested_mg_per_kg),
+                min,
+                max,
+            });
         }
     }
     let per_dose = steps_to_amount(steps, step);
     let daily = clean(per_dose * f64::from(request.doses_per_day));
     if !daily.is_finite() || !(daily / weight).is_finite() {
-        return Err(Error::invalid("weight_kg", "the daily dose is too large to calculate"));
+        return Err(Error::invalid(
+            "weight_kg",
+            "the daily dose is too large to calculate",
+        ));
     }
     let units = units_for(per_dose, &request.strengths_mg, request.allow_split);
     // The units are counted in whole micrograms: strengths finer than that (64.9940064 mg) could
     // describe a different amount than the dose. Never show units that do not add up.
     let given: f64 = units.iter().map(|u| u.strength_mg * u.count).sum();
     if (given - per_dose).abs() > 1e-6 * per_dose.max(1.0) {
-        return Err(Error::invalid("strengths_mg", "these strengths cannot make up the dose exactly"));
+        return Err(Error::invalid(
+            "strengths_mg",
+            "these strengths cannot make up the dose exactly",
+        ));
     }
-    Ok(DoseResult { per_dose_mg: per_dose, daily_mg: daily, mg_per_kg_per_day: daily / weight, units })
+    Ok(DoseResult {
+        per_dose_mg: per_dose,
+        daily_mg: daily,
+        mg_per_kg_per_day: daily / weight,
+        units,
+    })
 }
 
 /// Splits an amount into units: whole units first, the fewest and among equally few the most of
@@ -141,20 +177,33 @@ fn units_for(amount_mg: f64, strengths_mg: &[f64], allow_split: bool) -> Vec<Uni
     // and the amount needs it"): 7.5 mg from {5, 2.5, 1} is 5 + 2.5, not 5 + 1 + 1 + half of 1.
     let whole_only = fewest_units(amount, &strengths);
     let half_of_smallest = whole_only.is_none() && allow_split && !amount.is_multiple_of(smallest);
-    let whole_amount = if half_of_smallest { amount.saturating_sub(smallest / 2) } else { amount };
-    let counts = whole_only.or_else(|| fewest_units(whole_amount, &strengths)).unwrap_or_else(|| {
-        // Unreachable for a rounded amount (a multiple of the smallest strength) unless the
-        // table is too large; keep the smallest-strength decomposition rather than panic.
-        let mut c = vec![0; strengths.len()];
-        *c.last_mut().expect("non-empty") = whole_amount / smallest;
-        c
-    });
+    let whole_amount = if half_of_smallest {
+        amount.saturating_sub(smallest / 2)
+    } else {
+        amount
+    };
+    let counts = whole_only
+        .or_else(|| fewest_units(whole_amount, &strengths))
+        .unwrap_or_else(|| {
+            // Unreachable for a rounded amount (a multiple of the smallest strength) unless the
+            // table is too large; keep the smallest-strength decomposition rather than panic.
+            let mut c = vec![0; strengths.len()];
+            *c.last_mut().expect("non-empty") = whole_amount / smallest;
+            c
+        });
     strengths
         .iter()
         .zip(counts)
         .map(|(&s, n)| {
-            let half = if half_of_smallest && s == smallest { 0.5 } else { 0.0 };
-            UnitCount { strength_mg: s as f64 / 1000.0, count: n as f64 + half }
+            let half = if half_of_smallest && s == smallest {
+                0.5
+            } else {
+                0.0
+            };
+            UnitCount {
+                strength_mg: s as f64 / 1000.0,
+                count: n as f64 + half,
+            }
         })
         .filter(|u| u.count > 0.0)
         .collect()
@@ -180,7 +229,9 @@ fn fewest_units(amount: u64, strengths: &[u64]) -> Option<Vec<u64>> {
     for total in 1..=target {
         let mut chosen: Option<Vec<u64>> = None;
         for (i, &size) in sizes.iter().enumerate() {
-            let Some(Some(prev)) = total.checked_sub(size).map(|r| &best[r]) else { continue };
+            let Some(Some(prev)) = total.checked_sub(size).map(|r| &best[r]) else {
+                continue;
+            };
             let mut candidate = prev.clone();
             candidate[i] += 1;
             let better = match &chosen {
@@ -200,7 +251,11 @@ fn fewest_units(amount: u64, strengths: &[u64]) -> Option<Vec<u64>> {
 }
 
 fn gcd(a: u64, b: u64) -> u64 {
-    if b == 0 { a } else { gcd(b, a % b) }
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
 }
 
 #[cfg(test)]
@@ -223,7 +278,13 @@ mod tests {
     fn fewest_units_prefers_larger_strengths() {
         // 3 mg from {1, 0.5}: three 1 mg capsules.
         let r = calculate_dose(&tac(60.0, 0.1)).unwrap();
-        assert_eq!(r.units, vec![UnitCount { strength_mg: 1.0, count: 3.0 }]);
+        assert_eq!(
+            r.units,
+            vec![UnitCount {
+                strength_mg: 1.0,
+                count: 3.0
+            }]
+        );
         // 7 from {4, 3, 1}: 4+3 (two units), not 4+1+1+1.
         assert_eq!(fewest_units(7, &[4, 3, 1]), Some(vec![1, 1, 0]));
         // 6 from {4, 3, 1}: 3+3 (two units) beats 4+1+1.
@@ -237,17 +298,47 @@ mod tests {
         // 7.5 mg from {5, 2.5, 1}: whole 5 + 2.5, no half of the 1 mg tablet (clinical-rules §3).
         assert_eq!(
             units_for(7.5, &[5.0, 2.5, 1.0], true),
-            vec![UnitCount { strength_mg: 5.0, count: 1.0 }, UnitCount { strength_mg: 2.5, count: 1.0 }]
+            vec![
+                UnitCount {
+                    strength_mg: 5.0,
+                    count: 1.0
+                },
+                UnitCount {
+                    strength_mg: 2.5,
+                    count: 1.0
+                }
+            ]
         );
         // 5 mg from {5, 2}: one 5 mg tablet, not two and a half 2 mg tablets.
-        assert_eq!(units_for(5.0, &[5.0, 2.0], true), vec![UnitCount { strength_mg: 5.0, count: 1.0 }]);
+        assert_eq!(
+            units_for(5.0, &[5.0, 2.0], true),
+            vec![UnitCount {
+                strength_mg: 5.0,
+                count: 1.0
+            }]
+        );
         // 6.5 mg from {5, 1}: whole units cannot make it, so one half of the 1 mg tablet.
         assert_eq!(
             units_for(6.5, &[5.0, 1.0], true),
-            vec![UnitCount { strength_mg: 5.0, count: 1.0 }, UnitCount { strength_mg: 1.0, count: 1.5 }]
+            vec![
+                UnitCount {
+                    strength_mg: 5.0,
+                    count: 1.0
+                },
+                UnitCount {
+                    strength_mg: 1.0,
+                    count: 1.5
+                }
+            ]
         );
         // 3 mg from {5, 2}: 2 + half of 2.
-        assert_eq!(units_for(3.0, &[5.0, 2.0], true), vec![UnitCount { strength_mg: 2.0, count: 1.5 }]);
+        assert_eq!(
+            units_for(3.0, &[5.0, 2.0], true),
+            vec![UnitCount {
+                strength_mg: 2.0,
+                count: 1.5
+            }]
+        );
     }
 
     #[test]
@@ -255,8 +346,14 @@ mod tests {
         let mut r = tac(20.0, 0.5);
         r.strengths_mg.clear();
         assert!(matches!(calculate_dose(&r), Err(Error::Invalid { .. })));
-        assert!(matches!(calculate_dose(&tac(20.0, 0.5)), Err(Error::DoseOutOfRange { .. })));
-        assert!(matches!(calculate_dose(&tac(f64::NAN, 0.1)), Err(Error::Invalid { .. })));
+        assert!(matches!(
+            calculate_dose(&tac(20.0, 0.5)),
+            Err(Error::DoseOutOfRange { .. })
+        ));
+        assert!(matches!(
+            calculate_dose(&tac(f64::NAN, 0.1)),
+            Err(Error::Invalid { .. })
+        ));
     }
 
     #[test]
@@ -278,14 +375,24 @@ mod tests {
         let request = DoseRequest {
             drug: Drug::MycophenolateMofetil,
             weight_kg: 30.0,
-            rate: DoseRate::MgPerM2PerDay { rate: 1200.0, height_cm: 120.0 },
+            rate: DoseRate::MgPerM2PerDay {
+                rate: 1200.0,
+                height_cm: 120.0,
+            },
             doses_per_day: 2,
             strengths_mg: vec![250.0],
             allow_split: false,
             override_range: false,
         };
-        assert!(matches!(calculate_dose(&request), Err(Error::DoseOutOfRange { .. })));
-        let accepted = calculate_dose(&DoseRequest { override_range: true, ..request }).unwrap();
+        assert!(matches!(
+            calculate_dose(&request),
+            Err(Error::DoseOutOfRange { .. })
+        ));
+        let accepted = calculate_dose(&DoseRequest {
+            override_range: true,
+            ..request
+        })
+        .unwrap();
         assert_eq!(accepted.per_dose_mg, 500.0);
     }
 }

@@ -20,7 +20,12 @@ pub enum Drug {
 
 impl Drug {
     /// Every drug, in a stable order.
-    pub const ALL: [Drug; 4] = [Drug::Tacrolimus, Drug::MycophenolateMofetil, Drug::Prednisolone, Drug::Prednisone];
+    pub const ALL: [Drug; 4] = [
+        Drug::Tacrolimus,
+        Drug::MycophenolateMofetil,
+        Drug::Prednisolone,
+        Drug::Prednisone,
+    ];
 
     /// The identifier used in files, the database and the conformance cases.
     pub fn id(self) -> &'static str {
@@ -37,7 +42,12 @@ impl Drug {
         Drug::ALL
             .into_iter()
             .find(|d| d.id() == text)
-            .ok_or_else(|| Error::invalid(field, "must be tacrolimus, mycophenolate_mofetil, prednisolone or prednisone"))
+            .ok_or_else(|| {
+                Error::invalid(
+                    field,
+                    "must be tacrolimus, mycophenolate_mofetil, prednisolone or prednisone",
+                )
+            })
     }
 
     /// A readable name for summaries and reports.

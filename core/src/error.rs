@@ -52,7 +52,9 @@ pub enum Error {
         supported: i64,
     },
     /// The database file was damaged; it was moved aside (kept) and a fresh one must be started.
-    #[error("the database file was damaged and has been kept aside at {moved_to}; nothing was deleted")]
+    #[error(
+        "the database file was damaged and has been kept aside at {moved_to}; nothing was deleted"
+    )]
     CorruptDatabase {
         /// Where the damaged file now lives.
         moved_to: PathBuf,
@@ -68,7 +70,10 @@ pub enum Error {
 impl Error {
     /// Shorthand for [`Error::Invalid`].
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::Invalid { field: field.into(), reason: reason.into() }
+        Error::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 
     /// The conformance error code of this error (`conformance.md`).

@@ -50,7 +50,10 @@ mod tests {
         assert_eq!(Locale::parse("locale", "en").unwrap(), Locale::En);
         assert_eq!(Locale::parse("locale", "zh-Hans").unwrap(), Locale::ZhHans);
         assert_eq!(Locale::parse("locale", "ZH-HANS").unwrap(), Locale::ZhHans);
-        assert!(Locale::parse("locale", "fr").unwrap_err().to_string().contains("locale"));
+        assert!(Locale::parse("locale", "fr")
+            .unwrap_err()
+            .to_string()
+            .contains("locale"));
         assert_eq!(serde_json::to_value(Locale::ZhHans).unwrap(), "zh-Hans");
     }
 }

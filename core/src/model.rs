@@ -182,12 +182,17 @@ impl MedicationId {
             }
         }
         if let Some(key) = text.strip_prefix("course-") {
-            let valid = !key.is_empty() && key.len() <= 64 && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let valid = !key.is_empty()
+                && key.len() <= 64
+                && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             if valid {
                 return Ok(MedicationId::Course(key.to_string()));
             }
         }
-        Err(Error::invalid(field, "must be regimen-<number> or course-<key>"))
+        Err(Error::invalid(
+            field,
+            "must be regimen-<number> or course-<key>",
+        ))
     }
 }
 
@@ -252,7 +257,10 @@ pub fn require_storable_date(field: &str, date: NaiveDate) -> Result<NaiveDate> 
     if (0..=9999).contains(&date.year()) {
         Ok(date)
     } else {
-        Err(Error::invalid(field, "must be between 0000-01-01 and 9999-12-31"))
+        Err(Error::invalid(
+            field,
+            "must be between 0000-01-01 and 9999-12-31",
+        ))
     }
 }
 
@@ -262,7 +270,10 @@ pub fn require_text(field: &str, text: &str, max_chars: usize) -> Result<()> {
         return Err(Error::invalid(field, "must not be empty"));
     }
     if text.chars().count() > max_chars {
-        return Err(Error::invalid(field, format!("must be at most {max_chars} characters")));
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
     }
     if text.chars().any(|c| c.is_control() && c != '\n') {
         return Err(Error::invalid(field, "must not contain control characters"));

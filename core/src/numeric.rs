@@ -13,7 +13,11 @@ pub fn round_steps_ties_down(value: f64, step: f64) -> u64 {
     let steps = value / step;
     let whole = steps.floor();
     let fraction = steps - whole;
-    let rounded = if fraction > 0.5 + TIE_EPSILON { whole + 1.0 } else { whole };
+    let rounded = if fraction > 0.5 + TIE_EPSILON {
+        whole + 1.0
+    } else {
+        whole
+    };
     // `fraction` just below 1 from binary error (e.g. 2.9999999999) has already rounded up.
     rounded.max(0.0) as u64
 }

@@ -133,7 +133,12 @@ pub const MG_PER_MMOL_PER_MG_PER_MG: f64 = 113.12;
 
 impl UpcrUnit {
     /// Every unit.
-    pub const ALL: [UpcrUnit; 4] = [UpcrUnit::MgPerMmol, UpcrUnit::MgPerMg, UpcrUnit::GPerG, UpcrUnit::MgPerG];
+    pub const ALL: [UpcrUnit; 4] = [
+        UpcrUnit::MgPerMmol,
+        UpcrUnit::MgPerMg,
+        UpcrUnit::GPerG,
+        UpcrUnit::MgPerG,
+    ];
 
     /// The unit as written in the conformance cases: `mg/mmol`, `mg/mg`, `g/g`, `mg/g`.
     pub fn as_str(self) -> &'static str {
@@ -240,16 +245,30 @@ impl UrineMeasurement {
         upcr: Option<f64>,
         unit: Option<UpcrUnit>,
     ) -> Result<UrineMeasurement> {
-        let field = |name: &str| if record.is_empty() { name.to_string() } else { format!("{record}.{name}") };
+        let field = |name: &str| {
+            if record.is_empty() {
+                name.to_string()
+            } else {
+                format!("{record}.{name}")
+            }
+        };
         match (dipstick, upcr, unit) {
             (Some(grade), None, None) => Ok(UrineMeasurement::Dipstick(grade)),
             (None, Some(value), Some(unit)) => UrineMeasurement::upcr(&field("upcr"), value, unit),
-            (None, Some(_), None) => Err(Error::invalid(field("unit"), "is required with a UPCR value")),
-            (Some(_), None, Some(_)) | (None, None, Some(_)) => {
-                Err(Error::invalid(field("unit"), "belongs to a UPCR value; a dipstick grade has no unit"))
-            }
+            (None, Some(_), None) => Err(Error::invalid(
+                field("unit"),
+                "is required with a UPCR value",
+            )),
+            (Some(_), None, Some(_)) | (None, None, Some(_)) => Err(Error::invalid(
+                field("unit"),
+                "belongs to a UPCR value; a dipstick grade has no unit",
+            )),
             (Some(_), Some(_), _) | (None, None, None) => Err(Error::invalid(
-                if record.is_empty() { "dipstick".to_string() } else { record.to_string() },
+                if record.is_empty() {
+                    "dipstick".to_string()
+                } else {
+                    record.to_string()
+                },
                 "must have exactly one of dipstick and upcr",
             )),
         }
@@ -276,7 +295,9 @@ impl UrineMeasurement {
     pub fn validate(&self, field: &str) -> Result<()> {
         match *self {
             UrineMeasurement::Dipstick(_) => Ok(()),
-            UrineMeasurement::Upcr { value, .. } => crate::numeric::require_non_negative(field, value).map(|_| ()),
+            UrineMeasurement::Upcr { value, .. } => {
+                crate::numeric::require_non_negative(field, value).map(|_| ())
+            }
         }
     }
 
@@ -313,7 +334,10 @@ pub struct DayLevel {
 /// readings, only those count; the day's level is the highest level among the readings that
 /// count"). `None` when there are no readings. The readings are assumed to share a date.
 pub fn day_level<'a>(readings: impl IntoIterator<Item = &'a UrineReading>) -> Option<ProteinLevel> {
-    readings.into_iter().fold(None, |day, reading| Some(DayTally::from(day).with(reading))).map(DayTally::level)
+    readings
+        .into_iter()
+        .fold(None, |day, reading| Some(DayTally::from(day).with(reading)))
+        .map(DayTally::level)
 }
 
 /// One level per local calendar day, in date order, from readings in any order (clinical-rules §5).
@@ -324,7 +348,12 @@ pub fn daily_levels<'a>(readings: impl IntoIterator<Item = &'a UrineReading>) ->
         let tally = days.remove(&reading.date);
         days.insert(reading.date, DayTally::from(tally).with(reading));
     }
-    days.into_iter().map(|(date, tally)| DayLevel { date, level: tally.level() }).collect()
+    days.into_iter()
+        .map(|(date, tally)| DayLevel {
+            date,
+            level: tally.level(),
+        })
+        .collect()
 }
 
 /// The running highest levels of one day: over first-morning readings, and over all readings.
@@ -338,20 +367,29 @@ impl DayTally {
     fn with(self, reading: &UrineReading) -> DayTally {
         let level = Some(reading.measurement.level());
         DayTally {
-            first_morning: if reading.first_morning { self.first_morning.max(level) } else { self.first_morning },
+            first_morning: if reading.first_morning {
+                self.first_morning.max(level)
+            } else {
+                self.first_morning
+            },
             any: self.any.max(level),
         }
     }
 
     fn level(self) -> ProteinLevel {
         // `any` is set by every reading, so a tally built from one or more readings has a level.
-        self.first_morning.or(self.any).unwrap_or(ProteinLevel::Remission)
+        self.first_morning
+            .or(self.any)
+            .unwrap_or(ProteinLevel::Remission)
     }
 }
 
 impl From<Option<DayTally>> for DayTally {
     fn from(tally: Option<DayTally>) -> DayTally {
-        tally.unwrap_or(DayTally { first_morning: None, any: None })
+        tally.unwrap_or(DayTally {
+            first_morning: None,
+            any: None,
+        })
     }
 }
 
@@ -364,18 +402,35 @@ mod tests {
     }
 
     fn dip(date: &str, grade: DipstickGrade, first_morning: bool) -> UrineReading {
-        UrineReading { date: d(date), measurement: UrineMeasurement::Dipstick(grade), first_morning }
+        UrineReading {
+            date: d(date),
+            measurement: UrineMeasurement::Dipstick(grade),
+            first_morning,
+        }
     }
 
     #[test]
     fn dipstick_grades_round_trip_and_map_to_levels() {
         for grade in DipstickGrade::ALL {
-            assert_eq!(DipstickGrade::parse("g", &grade.to_string()).unwrap(), grade);
+            assert_eq!(
+                DipstickGrade::parse("g", &grade.to_string()).unwrap(),
+                grade
+            );
             assert_eq!(serde_json::to_value(grade).unwrap(), grade.as_str());
         }
         let levels: Vec<_> = DipstickGrade::ALL.iter().map(|g| g.level()).collect();
         use ProteinLevel::*;
-        assert_eq!(levels, [Remission, Remission, Proteinuria, Proteinuria, Nephrotic, Nephrotic]);
+        assert_eq!(
+            levels,
+            [
+                Remission,
+                Remission,
+                Proteinuria,
+                Proteinuria,
+                Nephrotic,
+                Nephrotic
+            ]
+        );
         let err = DipstickGrade::parse("readings[0].dipstick", "5+").unwrap_err();
         assert!(err.to_string().contains("readings[0].dipstick"));
         assert!(DipstickGrade::parse("g", "Negative").is_err());
@@ -422,9 +477,13 @@ mod tests {
         for unit in UpcrUnit::ALL {
             assert_eq!(UpcrUnit::parse("u", unit.as_str()).unwrap(), unit);
         }
-        assert!(UpcrUnit::parse("readings[1].unit", "mg/dL").unwrap_err().to_string().contains("readings[1].unit"));
+        assert!(UpcrUnit::parse("readings[1].unit", "mg/dL")
+            .unwrap_err()
+            .to_string()
+            .contains("readings[1].unit"));
         for bad in [-0.1, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
-            let err = UrineMeasurement::upcr("readings[2].upcr", bad, UpcrUnit::MgPerMmol).unwrap_err();
+            let err =
+                UrineMeasurement::upcr("readings[2].upcr", bad, UpcrUnit::MgPerMmol).unwrap_err();
             assert!(err.to_string().contains("readings[2].upcr"));
         }
         assert!(UrineMeasurement::upcr("x", 0.0, UpcrUnit::GPerG).is_ok());
@@ -433,24 +492,41 @@ mod tests {
     #[test]
     fn measurements_from_parts_need_exactly_one_kind_and_a_unit() {
         use DipstickGrade::TwoPlus;
-        let refused =
-            |record: &str, dipstick, upcr, unit| match UrineMeasurement::from_parts(record, dipstick, upcr, unit) {
-                Err(Error::Invalid { field, .. }) => field,
-                other => panic!("accepted: {other:?}"),
-            };
+        let refused = |record: &str, dipstick, upcr, unit| match UrineMeasurement::from_parts(
+            record, dipstick, upcr, unit,
+        ) {
+            Err(Error::Invalid { field, .. }) => field,
+            other => panic!("accepted: {other:?}"),
+        };
         assert_eq!(
             UrineMeasurement::from_parts("", Some(TwoPlus), None, None).unwrap(),
             UrineMeasurement::Dipstick(TwoPlus)
         );
-        let upcr = UrineMeasurement::from_parts("", None, Some(2.0), Some(UpcrUnit::GPerG)).unwrap();
+        let upcr =
+            UrineMeasurement::from_parts("", None, Some(2.0), Some(UpcrUnit::GPerG)).unwrap();
         assert_eq!(upcr.upcr_value(), Some((2.0, UpcrUnit::GPerG)));
         assert_eq!(upcr.dipstick(), None);
         assert_eq!(refused("", None, Some(150.0), None), "unit");
-        assert_eq!(refused("readings[4]", None, Some(150.0), None), "readings[4].unit");
-        assert_eq!(refused("readings[4]", None, Some(-1.0), Some(UpcrUnit::MgPerMmol)), "readings[4].upcr");
-        assert_eq!(refused("", None, Some(f64::NAN), Some(UpcrUnit::MgPerMmol)), "upcr");
-        assert_eq!(refused("", Some(TwoPlus), None, Some(UpcrUnit::MgPerG)), "unit");
-        assert_eq!(refused("", Some(TwoPlus), Some(1.0), Some(UpcrUnit::MgPerG)), "dipstick");
+        assert_eq!(
+            refused("readings[4]", None, Some(150.0), None),
+            "readings[4].unit"
+        );
+        assert_eq!(
+            refused("readings[4]", None, Some(-1.0), Some(UpcrUnit::MgPerMmol)),
+            "readings[4].upcr"
+        );
+        assert_eq!(
+            refused("", None, Some(f64::NAN), Some(UpcrUnit::MgPerMmol)),
+            "upcr"
+        );
+        assert_eq!(
+            refused("", Some(TwoPlus), None, Some(UpcrUnit::MgPerG)),
+            "unit"
+        );
+        assert_eq!(
+            refused("", Some(TwoPlus), Some(1.0), Some(UpcrUnit::MgPerG)),
+            "dipstick"
+        );
         assert_eq!(refused("readings[0]", None, None, None), "readings[0]");
     }
 
@@ -460,21 +536,36 @@ mod tests {
         assert!((mmol - 226.24).abs() < 1e-9);
         let back = convert_upcr_for_display(226.24, UpcrUnit::MgPerMmol, UpcrUnit::GPerG);
         assert!((back - 2.0).abs() < 1e-12);
-        assert!((convert_upcr_for_display(2.0, UpcrUnit::GPerG, UpcrUnit::MgPerG) - 2000.0).abs() < 1e-9);
-        assert_eq!(convert_upcr_for_display(7.0, UpcrUnit::MgPerG, UpcrUnit::MgPerG), 7.0);
+        assert!(
+            (convert_upcr_for_display(2.0, UpcrUnit::GPerG, UpcrUnit::MgPerG) - 2000.0).abs()
+                < 1e-9
+        );
+        assert_eq!(
+            convert_upcr_for_display(7.0, UpcrUnit::MgPerG, UpcrUnit::MgPerG),
+            7.0
+        );
     }
 
     #[test]
     fn first_morning_readings_override_the_rest_of_the_day() {
         use DipstickGrade::*;
-        let day = [dip("2025-08-04", ThreePlus, false), dip("2025-08-04", Negative, true)];
+        let day = [
+            dip("2025-08-04", ThreePlus, false),
+            dip("2025-08-04", Negative, true),
+        ];
         assert_eq!(day_level(&day), Some(ProteinLevel::Remission));
         // Without a first-morning reading, the highest of all counts.
-        let day = [dip("2025-08-04", Trace, false), dip("2025-08-04", TwoPlus, false)];
+        let day = [
+            dip("2025-08-04", Trace, false),
+            dip("2025-08-04", TwoPlus, false),
+        ];
         assert_eq!(day_level(&day), Some(ProteinLevel::Proteinuria));
         // Among first-morning readings, the highest counts.
-        let day =
-            [dip("2025-08-04", Trace, true), dip("2025-08-04", FourPlus, true), dip("2025-08-04", Negative, false)];
+        let day = [
+            dip("2025-08-04", Trace, true),
+            dip("2025-08-04", FourPlus, true),
+            dip("2025-08-04", Negative, false),
+        ];
         assert_eq!(day_level(&day), Some(ProteinLevel::Nephrotic));
         assert_eq!(day_level(&[]), None);
     }
@@ -491,9 +582,18 @@ mod tests {
         ];
         let days = daily_levels(&readings);
         let expected = [
-            DayLevel { date: d("2025-03-01"), level: ProteinLevel::Remission },
-            DayLevel { date: d("2025-03-02"), level: ProteinLevel::Proteinuria },
-            DayLevel { date: d("2025-03-03"), level: ProteinLevel::Nephrotic },
+            DayLevel {
+                date: d("2025-03-01"),
+                level: ProteinLevel::Remission,
+            },
+            DayLevel {
+                date: d("2025-03-02"),
+                level: ProteinLevel::Proteinuria,
+            },
+            DayLevel {
+                date: d("2025-03-03"),
+                level: ProteinLevel::Nephrotic,
+            },
         ];
         assert_eq!(days, expected);
     }
@@ -502,12 +602,18 @@ mod tests {
     fn readings_serialize_with_plain_dates() {
         let reading = UrineReading {
             date: d("2025-03-01"),
-            measurement: UrineMeasurement::Upcr { value: 1.5, unit: UpcrUnit::MgPerMg },
+            measurement: UrineMeasurement::Upcr {
+                value: 1.5,
+                unit: UpcrUnit::MgPerMg,
+            },
             first_morning: true,
         };
         let json = serde_json::to_value(reading).unwrap();
         assert_eq!(json["date"], "2025-03-01");
         assert_eq!(json["measurement"]["upcr"]["unit"], "mg/mg");
-        assert_eq!(serde_json::from_value::<UrineReading>(json).unwrap(), reading);
+        assert_eq!(
+            serde_json::from_value::<UrineReading>(json).unwrap(),
+            reading
+        );
     }
 }

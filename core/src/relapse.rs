@@ -54,7 +54,11 @@ pub struct ClassificationRules {
 
 impl DefinitionSet {
     /// Every definition set.
-    pub const ALL: [DefinitionSet; 3] = [DefinitionSet::Ipna2022, DefinitionSet::Kdigo2025, DefinitionSet::Kdigo2012];
+    pub const ALL: [DefinitionSet; 3] = [
+        DefinitionSet::Ipna2022,
+        DefinitionSet::Kdigo2025,
+        DefinitionSet::Kdigo2012,
+    ];
 
     /// The identifier used in files and the conformance cases: `ipna2022`, `kdigo2025`, `kdigo2012`.
     pub fn id(self) -> &'static str {
@@ -278,7 +282,9 @@ pub struct RelapseAssessment {
 /// ending before it starts (`steroid_courses[i].end`), and dates after 9999-12-31.
 pub fn assess(input: &RelapseInput) -> Result<RelapseAssessment> {
     validate(input)?;
-    let as_of = input.as_of.or_else(|| input.readings.iter().map(|r| r.date).max());
+    let as_of = input
+        .as_of
+        .or_else(|| input.readings.iter().map(|r| r.date).max());
     // `as_of` is None only when there are no readings.
     let cut_off = as_of.unwrap_or(NaiveDate::MAX);
     let counted = input.readings.iter().filter(|r| r.date <= cut_off);
@@ -288,7 +294,9 @@ pub fn assess(input: &RelapseInput) -> Result<RelapseAssessment> {
     let state = match (days.last(), walk.state) {
         (None, DiseaseState::Remission) => ReportedState::Remission,
         (_, DiseaseState::Relapse) => ReportedState::Relapse,
-        (Some(latest), DiseaseState::Remission) if latest.level > ProteinLevel::Remission => ReportedState::Watch,
+        (Some(latest), DiseaseState::Remission) if latest.level > ProteinLevel::Remission => {
+            ReportedState::Watch
+        }
         (Some(_), DiseaseState::Remission) => ReportedState::Remission,
     };
 
@@ -297,14 +305,20 @@ pub fn assess(input: &RelapseInput) -> Result<RelapseAssessment> {
     let frequently_relapsing = is_frequently_relapsing(&onsets, input.initial_remission, &rules);
     let steroid_dependent = is_steroid_dependent(&onsets, &input.steroid_courses, &rules);
 
-    let observation_start = days.first().map(|d| d.date).into_iter().chain(input.initial_remission).min();
+    let observation_start = days
+        .first()
+        .map(|d| d.date)
+        .into_iter()
+        .chain(input.initial_remission)
+        .min();
     let relapse_rate_per_year = match (observation_start, as_of) {
         (Some(start), Some(end)) if (end - start).num_days() >= 1 => {
             Some(walk.relapses.len() as f64 / ((end - start).num_days() as f64 / DAYS_PER_YEAR))
         }
         _ => None,
     };
-    let days_until_as_of = |from: NaiveDate| as_of.map(|end| (end - from).num_days()).filter(|d| *d >= 0);
+    let days_until_as_of =
+        |from: NaiveDate| as_of.map(|end| (end - from).num_days()).filter(|d| *d >= 0);
     let days_since_last_relapse = walk.relapses.last().and_then(|r| days_until_as_of(r.onset));
     let current_remission_onset = match walk.state {
         DiseaseState::Relapse => None,
@@ -321,13 +335,19 @@ pub fn assess(input: &RelapseInput) -> Result<RelapseAssessment> {
         ReportedState::Watch => walk
             .latest_run
             .and_then(|run| run.end.succ_opt())
-            .map(|date| NextAction { kind: NextActionKind::RetestNextMorning, date }),
+            .map(|date| NextAction {
+                kind: NextActionKind::RetestNextMorning,
+                date,
+            }),
         ReportedState::Relapse => {
             let open_relapse = walk.relapses.last().filter(|r| r.remission_onset.is_none());
             open_relapse
                 .map(|r| r.confirmed)
                 .or(as_of)
-                .map(|date| NextAction { kind: NextActionKind::FollowActionPlan, date })
+                .map(|date| NextAction {
+                    kind: NextActionKind::FollowActionPlan,
+                    date,
+                })
         }
     };
 
@@ -354,7 +374,10 @@ fn latest_accepted_date() -> NaiveDate {
 
 fn check_date(field: impl FnOnce() -> String, date: NaiveDate) -> Result<()> {
     if date > latest_accepted_date() {
-        return Err(Error::invalid(field(), "must be a date no later than 9999-12-31"));
+        return Err(Error::invalid(
+            field(),
+            "must be a date no later than 9999-12-31",
+        ));
     }
     Ok(())
 }
@@ -362,13 +385,18 @@ fn check_date(field: impl FnOnce() -> String, date: NaiveDate) -> Result<()> {
 fn validate(input: &RelapseInput) -> Result<()> {
     for (i, reading) in input.readings.iter().enumerate() {
         check_date(|| format!("readings[{i}].date"), reading.date)?;
-        reading.measurement.validate(&format!("readings[{i}].upcr"))?;
+        reading
+            .measurement
+            .validate(&format!("readings[{i}].upcr"))?;
     }
     for (i, course) in input.steroid_courses.iter().enumerate() {
         check_date(|| format!("steroid_courses[{i}].start"), course.start)?;
         check_date(|| format!("steroid_courses[{i}].end"), course.end)?;
         if course.end < course.start {
-            return Err(Error::invalid(format!("steroid_courses[{i}].end"), "must not be before the start"));
+            return Err(Error::invalid(
+                format!("steroid_courses[{i}].end"),
+                "must not be before the start",
+            ));
         }
     }
     if let Some(date) = input.initial_remission {
@@ -390,14 +418,28 @@ struct Walk {
 
 /// The state machine of clinical-rules §6 over days in date order (one level each).
 fn walk_days(initial_state: DiseaseState, days: &[DayLevel]) -> Walk {
-    let mut walk = Walk { state: initial_state, relapses: Vec::new(), remissions: Vec::new(), latest_run: None };
+    let mut walk = Walk {
+        state: initial_state,
+        relapses: Vec::new(),
+        remissions: Vec::new(),
+        latest_run: None,
+    };
     for day in days {
         let run = match walk.latest_run {
             // Same level on the next calendar day: the run goes on. A missing day breaks it.
             Some(run) if run.level == day.level && run.end.succ_opt() == Some(day.date) => {
-                LevelRun { end: day.date, days: run.days.saturating_add(1), ..run }
+                LevelRun {
+                    end: day.date,
+                    days: run.days.saturating_add(1),
+                    ..run
+                }
             }
-            _ => LevelRun { level: day.level, start: day.date, end: day.date, days: 1 },
+            _ => LevelRun {
+                level: day.level,
+                start: day.date,
+                end: day.date,
+                days: 1,
+            },
         };
         walk.latest_run = Some(run);
         if run.days < RUN_DAYS {
@@ -406,13 +448,24 @@ fn walk_days(initial_state: DiseaseState, days: &[DayLevel]) -> Walk {
         // The state changes on the third day, so the rest of a longer run changes nothing.
         match (walk.state, run.level) {
             (DiseaseState::Remission, ProteinLevel::Nephrotic) => {
-                walk.relapses.push(RelapseEpisode { onset: run.start, confirmed: day.date, remission_onset: None });
+                walk.relapses.push(RelapseEpisode {
+                    onset: run.start,
+                    confirmed: day.date,
+                    remission_onset: None,
+                });
                 walk.state = DiseaseState::Relapse;
             }
             (DiseaseState::Relapse, ProteinLevel::Remission) => {
-                walk.remissions.push(RemissionEpisode { onset: run.start, confirmed: day.date });
+                walk.remissions.push(RemissionEpisode {
+                    onset: run.start,
+                    confirmed: day.date,
+                });
                 // An initial relapse state has no listed relapse to close.
-                if let Some(open) = walk.relapses.last_mut().filter(|r| r.remission_onset.is_none()) {
+                if let Some(open) = walk
+                    .relapses
+                    .last_mut()
+                    .filter(|r| r.remission_onset.is_none())
+                {
                     open.remission_onset = Some(run.start);
                 }
                 walk.state = DiseaseState::Remission;
@@ -434,7 +487,11 @@ fn is_frequently_relapsing(
 ) -> bool {
     let early = initial_remission.is_some_and(|start| {
         let end = add_months(start, rules.early_window_months);
-        onsets.iter().filter(|&&onset| start <= onset && onset < end).count() >= rules.early_relapses
+        onsets
+            .iter()
+            .filter(|&&onset| start <= onset && onset < end)
+            .count()
+            >= rules.early_relapses
     });
     let any_period = onsets
         .windows(rules.period_relapses.max(1))
@@ -445,10 +502,19 @@ fn is_frequently_relapsing(
 /// Steroid dependent (clinical-rules §6): some `consecutive_on_steroids` relapses next to each
 /// other in onset order, each with onset between a course's first and last dosing day inclusive
 /// or at most `days_after_steroids` days after its last dosing day (any course, possibly the same).
-fn is_steroid_dependent(onsets: &[NaiveDate], courses: &[SteroidCourse], rules: &ClassificationRules) -> bool {
+fn is_steroid_dependent(
+    onsets: &[NaiveDate],
+    courses: &[SteroidCourse],
+    rules: &ClassificationRules,
+) -> bool {
     let on_steroids = SteroidCover::new(courses, rules.days_after_steroids);
-    let qualifying: Vec<bool> = onsets.iter().map(|&onset| on_steroids.covers(onset)).collect();
-    qualifying.windows(rules.consecutive_on_steroids.max(1)).any(|w| w.iter().all(|&q| q))
+    let qualifying: Vec<bool> = onsets
+        .iter()
+        .map(|&onset| on_steroids.covers(onset))
+        .collect();
+    qualifying
+        .windows(rules.consecutive_on_steroids.max(1))
+        .any(|w| w.iter().all(|&q| q))
 }
 
 /// The steroid courses, each stretched by the days after stopping that still count, ready for
@@ -468,18 +534,27 @@ impl SteroidCover {
         let reach_so_far = sorted
             .iter()
             .map(|c| {
-                let covered_until = c.end.checked_add_days(Days::new(u64::from(days_after))).unwrap_or(NaiveDate::MAX);
+                let covered_until = c
+                    .end
+                    .checked_add_days(Days::new(u64::from(days_after)))
+                    .unwrap_or(NaiveDate::MAX);
                 reach = reach.max(covered_until);
                 reach
             })
             .collect();
-        SteroidCover { starts: sorted.iter().map(|c| c.start).collect(), reach_so_far }
+        SteroidCover {
+            starts: sorted.iter().map(|c| c.start).collect(),
+            reach_so_far,
+        }
     }
 
     /// Whether some course started on or before `day` and covers it.
     fn covers(&self, day: NaiveDate) -> bool {
         let started = self.starts.partition_point(|&start| start <= day);
-        started.checked_sub(1).and_then(|i| self.reach_so_far.get(i)).is_some_and(|&reach| day <= reach)
+        started
+            .checked_sub(1)
+            .and_then(|i| self.reach_so_far.get(i))
+            .is_some_and(|&reach| day <= reach)
     }
 }
 
@@ -515,11 +590,17 @@ pub enum FamilyPrompt {
 /// - remission: [`FamilyPrompt::RemissionConfirmed`] on the day a remission is confirmed,
 ///   otherwise [`FamilyPrompt::AllClear`] (no reminder: testing frequency in remission follows
 ///   each family's own plan).
-pub fn family_prompt(assessment: &RelapseAssessment, today: NaiveDate, morning_reading_logged: bool) -> FamilyPrompt {
+pub fn family_prompt(
+    assessment: &RelapseAssessment,
+    today: NaiveDate,
+    morning_reading_logged: bool,
+) -> FamilyPrompt {
     match assessment.state {
         ReportedState::Relapse => {
-            let confirmed_today =
-                assessment.relapses.last().is_some_and(|r| r.remission_onset.is_none() && r.confirmed == today);
+            let confirmed_today = assessment
+                .relapses
+                .last()
+                .is_some_and(|r| r.remission_onset.is_none() && r.confirmed == today);
             if confirmed_today {
                 FamilyPrompt::RelapseContactTeam
             } else {
@@ -527,7 +608,8 @@ pub fn family_prompt(assessment: &RelapseAssessment, today: NaiveDate, morning_r
             }
         }
         ReportedState::Watch => {
-            let tested_today = morning_reading_logged || assessment.latest_run.is_some_and(|run| run.end == today);
+            let tested_today =
+                morning_reading_logged || assessment.latest_run.is_some_and(|run| run.end == today);
             if tested_today {
                 FamilyPrompt::TestAgainTomorrow
             } else {
@@ -535,7 +617,11 @@ pub fn family_prompt(assessment: &RelapseAssessment, today: NaiveDate, morning_r
             }
         }
         ReportedState::Remission => {
-            if assessment.remissions.last().is_some_and(|r| r.confirmed == today) {
+            if assessment
+                .remissions
+                .last()
+                .is_some_and(|r| r.confirmed == today)
+            {
                 FamilyPrompt::RemissionConfirmed
             } else {
                 FamilyPrompt::AllClear
@@ -592,16 +678,26 @@ mod tests {
     }
 
     fn dip(date: NaiveDate, grade: DipstickGrade) -> UrineReading {
-        UrineReading { date, measurement: UrineMeasurement::Dipstick(grade), first_morning: true }
+        UrineReading {
+            date,
+            measurement: UrineMeasurement::Dipstick(grade),
+            first_morning: true,
+        }
     }
 
     /// Readings on consecutive days from `start`, one grade per day.
     fn days_from(start: &str, grades: &[DipstickGrade]) -> Vec<UrineReading> {
         let start = d(start);
-        grades.iter().enumerate().map(|(i, &g)| dip(start + Days::new(i as u64), g)).collect()
+        grades
+            .iter()
+            .enumerate()
+            .map(|(i, &g)| dip(start + Days::new(i as u64), g))
+            .collect()
     }
 
-    use DipstickGrade::{FourPlus as P4, Negative as Neg, OnePlus as P1, ThreePlus as P3, Trace as Tr};
+    use DipstickGrade::{
+        FourPlus as P4, Negative as Neg, OnePlus as P1, ThreePlus as P3, Trace as Tr,
+    };
 
     /// A relapse on `start`..+2 and a remission on +7..+9.
     fn relapse_and_remission(start: &str) -> Vec<UrineReading> {
@@ -609,7 +705,10 @@ mod tests {
     }
 
     fn input(readings: Vec<UrineReading>) -> RelapseInput {
-        RelapseInput { readings, ..RelapseInput::default() }
+        RelapseInput {
+            readings,
+            ..RelapseInput::default()
+        }
     }
 
     fn onsets(a: &RelapseAssessment) -> Vec<NaiveDate> {
@@ -622,9 +721,19 @@ mod tests {
         assert_eq!(a.state, ReportedState::Relapse);
         assert_eq!(
             a.relapses,
-            [RelapseEpisode { onset: d("2025-03-02"), confirmed: d("2025-03-04"), remission_onset: None }]
+            [RelapseEpisode {
+                onset: d("2025-03-02"),
+                confirmed: d("2025-03-04"),
+                remission_onset: None
+            }]
         );
-        assert_eq!(a.next_action, Some(NextAction { kind: NextActionKind::FollowActionPlan, date: d("2025-03-04") }));
+        assert_eq!(
+            a.next_action,
+            Some(NextAction {
+                kind: NextActionKind::FollowActionPlan,
+                date: d("2025-03-04")
+            })
+        );
         assert_eq!(a.latest_run.map(|r| r.days), Some(5));
     }
 
@@ -635,7 +744,13 @@ mod tests {
         let a = assess(&input(readings)).unwrap();
         assert!(a.relapses.is_empty());
         assert_eq!(a.state, ReportedState::Watch);
-        assert_eq!(a.next_action, Some(NextAction { kind: NextActionKind::RetestNextMorning, date: d("2025-03-05") }));
+        assert_eq!(
+            a.next_action,
+            Some(NextAction {
+                kind: NextActionKind::RetestNextMorning,
+                date: d("2025-03-05")
+            })
+        );
     }
 
     #[test]
@@ -644,7 +759,13 @@ mod tests {
         let forward = assess(&input(readings.clone())).unwrap();
         readings.reverse();
         assert_eq!(assess(&input(readings)).unwrap(), forward);
-        assert_eq!(forward.remissions, [RemissionEpisode { onset: d("2025-01-08"), confirmed: d("2025-01-10") }]);
+        assert_eq!(
+            forward.remissions,
+            [RemissionEpisode {
+                onset: d("2025-01-08"),
+                confirmed: d("2025-01-10")
+            }]
+        );
         assert_eq!(forward.relapses[0].remission_onset, Some(d("2025-01-08")));
     }
 
@@ -654,14 +775,26 @@ mod tests {
         i.as_of = Some(d("2025-06-01"));
         let a = assess(&i).unwrap();
         assert_eq!(a.state, ReportedState::Watch);
-        assert_eq!(family_prompt(&a, d("2025-06-01"), false), FamilyPrompt::MorningTestMissing);
-        assert_eq!(family_prompt(&a, d("2025-06-01"), true), FamilyPrompt::TestAgainTomorrow);
+        assert_eq!(
+            family_prompt(&a, d("2025-06-01"), false),
+            FamilyPrompt::MorningTestMissing
+        );
+        assert_eq!(
+            family_prompt(&a, d("2025-06-01"), true),
+            FamilyPrompt::TestAgainTomorrow
+        );
     }
 
     #[test]
     fn no_readings_report_the_initial_state() {
-        assert_eq!(assess(&RelapseInput::default()).unwrap().state, ReportedState::Remission);
-        let i = RelapseInput { initial_state: DiseaseState::Relapse, ..RelapseInput::default() };
+        assert_eq!(
+            assess(&RelapseInput::default()).unwrap().state,
+            ReportedState::Remission
+        );
+        let i = RelapseInput {
+            initial_state: DiseaseState::Relapse,
+            ..RelapseInput::default()
+        };
         let a = assess(&i).unwrap();
         assert_eq!(a.state, ReportedState::Relapse);
         assert_eq!(a.as_of, None);
@@ -675,7 +808,13 @@ mod tests {
         i.initial_state = DiseaseState::Relapse;
         let a = assess(&i).unwrap();
         assert!(a.relapses.is_empty());
-        assert_eq!(a.remissions, [RemissionEpisode { onset: d("2025-02-04"), confirmed: d("2025-02-06") }]);
+        assert_eq!(
+            a.remissions,
+            [RemissionEpisode {
+                onset: d("2025-02-04"),
+                confirmed: d("2025-02-06")
+            }]
+        );
         assert_eq!(a.state, ReportedState::Remission);
         assert_eq!(a.days_in_current_remission, Some(2));
         assert_eq!(a.days_since_last_relapse, None);
@@ -690,7 +829,10 @@ mod tests {
         assert_eq!(a.state, ReportedState::Watch);
         i.readings.push(UrineReading {
             date: d("2025-04-01"),
-            measurement: UrineMeasurement::Upcr { value: -1.0, unit: UpcrUnit::MgPerMmol },
+            measurement: UrineMeasurement::Upcr {
+                value: -1.0,
+                unit: UpcrUnit::MgPerMmol,
+            },
             first_morning: true,
         });
         let err = assess(&i).unwrap_err();
@@ -701,32 +843,60 @@ mod tests {
     fn a_course_ending_before_it_starts_is_refused() {
         let mut i = input(vec![]);
         i.steroid_courses = vec![
-            SteroidCourse { start: d("2025-01-01"), end: d("2025-01-01") },
-            SteroidCourse { start: d("2025-02-02"), end: d("2025-02-01") },
+            SteroidCourse {
+                start: d("2025-01-01"),
+                end: d("2025-01-01"),
+            },
+            SteroidCourse {
+                start: d("2025-02-02"),
+                end: d("2025-02-01"),
+            },
         ];
-        assert!(assess(&i).unwrap_err().to_string().contains("steroid_courses[1].end"));
+        assert!(assess(&i)
+            .unwrap_err()
+            .to_string()
+            .contains("steroid_courses[1].end"));
     }
 
     #[test]
     fn dates_beyond_year_9999_are_refused() {
         let far = NaiveDate::from_ymd_opt(20000, 1, 1).unwrap();
-        let i = RelapseInput { as_of: Some(far), ..RelapseInput::default() };
+        let i = RelapseInput {
+            as_of: Some(far),
+            ..RelapseInput::default()
+        };
         assert!(assess(&i).unwrap_err().to_string().contains("as_of"));
         let i = input(vec![dip(NaiveDate::MAX, P3)]);
-        assert!(assess(&i).unwrap_err().to_string().contains("readings[0].date"));
+        assert!(assess(&i)
+            .unwrap_err()
+            .to_string()
+            .contains("readings[0].date"));
     }
 
     fn relapses_on(dates: &[&str]) -> Vec<UrineReading> {
-        dates.iter().flat_map(|s| relapse_and_remission(s)).collect()
+        dates
+            .iter()
+            .flat_map(|s| relapse_and_remission(s))
+            .collect()
     }
 
     #[test]
     fn twelve_month_window_is_strictly_before_first_plus_twelve_months() {
         // Onsets 2025-01-06, 2025-05-05, 2026-01-06: the last is not before 2026-01-06.
-        let a = assess(&input(relapses_on(&["2025-01-06", "2025-05-05", "2026-01-06"]))).unwrap();
+        let a = assess(&input(relapses_on(&[
+            "2025-01-06",
+            "2025-05-05",
+            "2026-01-06",
+        ])))
+        .unwrap();
         assert_eq!(onsets(&a).len(), 3);
         assert!(!a.frequently_relapsing);
-        let a = assess(&input(relapses_on(&["2025-01-06", "2025-05-05", "2026-01-05"]))).unwrap();
+        let a = assess(&input(relapses_on(&[
+            "2025-01-06",
+            "2025-05-05",
+            "2026-01-05",
+        ])))
+        .unwrap();
         assert!(a.frequently_relapsing);
     }
 
@@ -747,7 +917,10 @@ mod tests {
     fn six_month_rule_needs_the_initial_remission_date_and_clamps_month_ends() {
         // Initial remission 2025-08-31 + 6 months = 2026-02-28 (clamped): 02-27 counts, 02-28 does not.
         let mut i = input(relapses_on(&["2025-09-10", "2026-02-27"]));
-        assert!(!assess(&i).unwrap().frequently_relapsing, "unknown initial remission: no 6-month rule");
+        assert!(
+            !assess(&i).unwrap().frequently_relapsing,
+            "unknown initial remission: no 6-month rule"
+        );
         i.initial_remission = Some(d("2025-08-31"));
         assert!(assess(&i).unwrap().frequently_relapsing);
         let mut i = input(relapses_on(&["2025-09-10", "2026-02-28"]));
@@ -763,14 +936,20 @@ mod tests {
     fn steroid_window_is_15_days_for_ipna_and_14_for_kdigo() {
         // Course ends 2025-03-01; onsets 2025-02-01 (on therapy) and 2025-03-16 (15 days after).
         let mut i = input(relapses_on(&["2025-02-01", "2025-03-16"]));
-        i.steroid_courses = vec![SteroidCourse { start: d("2025-01-20"), end: d("2025-03-01") }];
+        i.steroid_courses = vec![SteroidCourse {
+            start: d("2025-01-20"),
+            end: d("2025-03-01"),
+        }];
         assert!(assess(&i).unwrap().steroid_dependent);
         i.definitions = DefinitionSet::Kdigo2025;
         assert!(!assess(&i).unwrap().steroid_dependent);
         i.definitions = DefinitionSet::Kdigo2012;
         assert!(!assess(&i).unwrap().steroid_dependent);
         i.steroid_courses[0].end = d("2025-03-02");
-        assert!(assess(&i).unwrap().steroid_dependent, "14 days after the last dosing day counts");
+        assert!(
+            assess(&i).unwrap().steroid_dependent,
+            "14 days after the last dosing day counts"
+        );
     }
 
     #[test]
@@ -778,12 +957,21 @@ mod tests {
         // Onsets 1 and 3 are on steroids, 2 is not: not two consecutive.
         let mut i = input(relapses_on(&["2025-01-01", "2025-03-01", "2025-05-01"]));
         i.steroid_courses = vec![
-            SteroidCourse { start: d("2025-04-20"), end: d("2025-05-30") },
-            SteroidCourse { start: d("2024-12-01"), end: d("2025-01-10") },
+            SteroidCourse {
+                start: d("2025-04-20"),
+                end: d("2025-05-30"),
+            },
+            SteroidCourse {
+                start: d("2024-12-01"),
+                end: d("2025-01-10"),
+            },
         ];
         assert!(!assess(&i).unwrap().steroid_dependent);
         // A long course covering an earlier short one: coverage is the running maximum.
-        i.steroid_courses.push(SteroidCourse { start: d("2024-11-01"), end: d("2025-03-05") });
+        i.steroid_courses.push(SteroidCourse {
+            start: d("2024-11-01"),
+            end: d("2025-03-05"),
+        });
         assert!(assess(&i).unwrap().steroid_dependent);
     }
 
@@ -792,8 +980,14 @@ mod tests {
         let cover = SteroidCover::new(&[], 15);
         assert!(!cover.covers(d("2025-01-01")));
         let courses = [
-            SteroidCourse { start: d("2025-01-01"), end: d("2025-06-30") },
-            SteroidCourse { start: d("2025-02-01"), end: d("2025-02-02") },
+            SteroidCourse {
+                start: d("2025-01-01"),
+                end: d("2025-06-30"),
+            },
+            SteroidCourse {
+                start: d("2025-02-01"),
+                end: d("2025-02-02"),
+            },
         ];
         let cover = SteroidCover::new(&courses, 14);
         assert!(cover.covers(d("2025-01-01")));
@@ -811,8 +1005,14 @@ mod tests {
         assert_eq!(a.observation_start, Some(d("2024-12-01")));
         let expected = 2.0 / (365.0 / 365.25);
         assert!((a.relapse_rate_per_year.unwrap() - expected).abs() < 1e-12);
-        assert_eq!(a.days_since_last_relapse, Some((d("2025-12-01") - d("2025-07-01")).num_days()));
-        assert_eq!(a.days_in_current_remission, Some((d("2025-12-01") - d("2025-07-08")).num_days()));
+        assert_eq!(
+            a.days_since_last_relapse,
+            Some((d("2025-12-01") - d("2025-07-01")).num_days())
+        );
+        assert_eq!(
+            a.days_in_current_remission,
+            Some((d("2025-12-01") - d("2025-07-08")).num_days())
+        );
         // Under a day of observation: no rate.
         let a = assess(&input(days_from("2025-01-01", &[Neg]))).unwrap();
         assert_eq!(a.relapse_rate_per_year, None);
@@ -827,20 +1027,46 @@ mod tests {
         // Day 1 and 2 nephrotic: test again; day 3: relapse, contact the team; day 4: ongoing.
         let readings = days_from("2025-03-01", &[P3, P3, P3, P3, Neg, Neg, Neg, Neg]);
         let prompt_on = |day: &str, logged: bool| {
-            let i = RelapseInput { readings: readings.clone(), as_of: Some(d(day)), ..RelapseInput::default() };
+            let i = RelapseInput {
+                readings: readings.clone(),
+                as_of: Some(d(day)),
+                ..RelapseInput::default()
+            };
             family_prompt(&assess(&i).unwrap(), d(day), logged)
         };
-        assert_eq!(prompt_on("2025-03-01", true), FamilyPrompt::TestAgainTomorrow);
-        assert_eq!(prompt_on("2025-03-02", true), FamilyPrompt::TestAgainTomorrow);
-        assert_eq!(prompt_on("2025-03-03", true), FamilyPrompt::RelapseContactTeam);
+        assert_eq!(
+            prompt_on("2025-03-01", true),
+            FamilyPrompt::TestAgainTomorrow
+        );
+        assert_eq!(
+            prompt_on("2025-03-02", true),
+            FamilyPrompt::TestAgainTomorrow
+        );
+        assert_eq!(
+            prompt_on("2025-03-03", true),
+            FamilyPrompt::RelapseContactTeam
+        );
         assert_eq!(prompt_on("2025-03-04", true), FamilyPrompt::RelapseOngoing);
-        assert_eq!(prompt_on("2025-03-07", true), FamilyPrompt::RemissionConfirmed);
+        assert_eq!(
+            prompt_on("2025-03-07", true),
+            FamilyPrompt::RemissionConfirmed
+        );
         assert_eq!(prompt_on("2025-03-08", true), FamilyPrompt::AllClear);
         assert_eq!(prompt_on("2025-03-09", false), FamilyPrompt::AllClear);
         // In watch from yesterday, nothing logged today yet.
-        assert_eq!(prompt_on("2025-03-02", false), FamilyPrompt::TestAgainTomorrow);
-        let i = RelapseInput { readings: readings.clone(), as_of: Some(d("2025-03-02")), ..RelapseInput::default() };
-        assert_eq!(family_prompt(&assess(&i).unwrap(), d("2025-03-03"), false), FamilyPrompt::MorningTestMissing);
+        assert_eq!(
+            prompt_on("2025-03-02", false),
+            FamilyPrompt::TestAgainTomorrow
+        );
+        let i = RelapseInput {
+            readings: readings.clone(),
+            as_of: Some(d("2025-03-02")),
+            ..RelapseInput::default()
+        };
+        assert_eq!(
+            family_prompt(&assess(&i).unwrap(), d("2025-03-03"), false),
+            FamilyPrompt::MorningTestMissing
+        );
     }
 
     #[test]
@@ -856,10 +1082,15 @@ mod tests {
         for prompt in prompts {
             for locale in Locale::ALL {
                 let text = prompt.text(locale);
-                assert!(!text.is_empty() && text.chars().count() < 120, "{prompt:?} {locale:?}");
+                assert!(
+                    !text.is_empty() && text.chars().count() < 120,
+                    "{prompt:?} {locale:?}"
+                );
             }
         }
-        assert!(FamilyPrompt::TestAgainTomorrow.text(Locale::ZhHans).contains("明早"));
+        assert!(FamilyPrompt::TestAgainTomorrow
+            .text(Locale::ZhHans)
+            .contains("明早"));
     }
 
     #[test]
@@ -867,7 +1098,10 @@ mod tests {
         for set in DefinitionSet::ALL {
             assert_eq!(DefinitionSet::parse("definitions", set.id()).unwrap(), set);
         }
-        assert!(DefinitionSet::parse("definitions", "ipna").unwrap_err().to_string().contains("definitions"));
+        assert!(DefinitionSet::parse("definitions", "ipna")
+            .unwrap_err()
+            .to_string()
+            .contains("definitions"));
         assert_eq!(DefinitionSet::default(), DefinitionSet::Ipna2022);
         assert_eq!(DefinitionSet::Ipna2022.rules().days_after_steroids, 15);
         assert_eq!(DefinitionSet::Kdigo2025.rules().days_after_steroids, 14);
@@ -892,7 +1126,10 @@ mod tests {
         let json = serde_json::to_value(&a).unwrap();
         assert_eq!(json["relapses"][0]["onset"], "2025-01-01");
         assert_eq!(json["state"], "remission");
-        assert_eq!(serde_json::from_value::<RelapseAssessment>(json).unwrap(), a);
+        assert_eq!(
+            serde_json::from_value::<RelapseAssessment>(json).unwrap(),
+            a
+        );
     }
 
     #[test]
@@ -904,7 +1141,10 @@ mod tests {
             let date = start + Days::new(i);
             let grade = if i % 100 < 3 { P3 } else { Neg };
             readings.push(dip(date, grade));
-            readings.push(UrineReading { first_morning: false, ..dip(date, P1) });
+            readings.push(UrineReading {
+                first_morning: false,
+                ..dip(date, P1)
+            });
         }
         readings.reverse();
         let a = assess(&input(readings)).unwrap();

@@ -12,13 +12,19 @@ fn case_dirs() -> Vec<PathBuf> {
     let shared = std::env::var_os("NEPHRO_SHARED_CONFORMANCE")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("../shared/conformance"));
-    assert!(shared.is_dir(), "the shared conformance cases are missing at {}", shared.display());
+    assert!(
+        shared.is_dir(),
+        "the shared conformance cases are missing at {}",
+        shared.display()
+    );
     vec![shared, root.join("tests/conformance")]
 }
 
 fn case_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    let Ok(suites) = std::fs::read_dir(dir) else { return files };
+    let Ok(suites) = std::fs::read_dir(dir) else {
+        return files;
+    };
     for suite in suites.flatten().filter(|e| e.path().is_dir()) {
         for case in std::fs::read_dir(suite.path()).unwrap().flatten() {
             if case.path().extension().is_some_and(|e| e == "json") {
@@ -36,7 +42,8 @@ fn every_conformance_case_passes() {
     let mut ran = 0;
     for dir in case_dirs() {
         for file in case_files(&dir) {
-            let case: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+            let case: Value =
+                serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
             let output = evaluate_case(&case).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
             ran += 1;
             if let Some(why) = mismatch(&case["expected"], &output) {
@@ -45,6 +52,11 @@ fn every_conformance_case_passes() {
         }
     }
     assert!(ran >= 100, "only {ran} cases ran");
-    assert!(failures.is_empty(), "{} of {ran} cases failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     eprintln!("conformance: {ran} cases passed");
 }

@@ -25,7 +25,8 @@ use nephro_core::drug::Drug;
 use nephro_core::error::Error;
 use nephro_core::labs::{self, LabHistory, LabKind, LabPolicy, LabResult, LabUnit, TargetPhase};
 use nephro_core::model::{
-    DoseEdit, DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Sex, DEFINITION_SETS,
+    DoseEdit, DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Sex,
+    DEFINITION_SETS,
 };
 use nephro_core::protein::{daily_levels, DipstickGrade, UpcrUnit, UrineMeasurement, UrineReading};
 use nephro_core::relapse::{self, DefinitionSet, DiseaseState, RelapseInput, SteroidCourse};
@@ -33,18 +34,27 @@ use nephro_core::schedule::{
     self, DayPattern, LoggedDose, LoggedOutcome, MedicationSchedule, ShiftRules, TravelPolicy,
 };
 use nephro_core::store::{Durability, OpenOptions, Store};
-use nephro_core::taper::{self, CoursePlan, DoseBasis, Frequency, Phase, PhaseLength, StampStart, TabletSpec};
+use nephro_core::taper::{
+    self, CoursePlan, DoseBasis, Frequency, Phase, PhaseLength, StampStart, TabletSpec,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Strategies.
 
 fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// No regression files: a failure prints its minimal input, to be turned into a unit test.
 fn config(cases: u32) -> Config {
-    Config { cases, failure_persistence: None, ..Config::default() }
+    Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    }
 }
 
 fn day(text: &str) -> NaiveDate {
@@ -63,7 +73,9 @@ fn number() -> impl Strategy<Value = f64> {
     ]
 }
 
-fn optional<T: std::fmt::Debug + Clone + 'static>(s: impl Strategy<Value = T> + 'static) -> BoxedStrategy<Option<T>> {
+fn optional<T: std::fmt::Debug + Clone + 'static>(
+    s: impl Strategy<Value = T> + 'static,
+) -> BoxedStrategy<Option<T>> {
     prop_oneof![1 => Just(None), 3 => s.prop_map(Some)].boxed()
 }
 
@@ -141,7 +153,8 @@ fn text() -> BoxedStrategy<String> {
 fn dose_request() -> impl Strategy<Value = DoseRequest> {
     let rate = prop_oneof![
         number().prop_map(DoseRate::MgPerKgPerDay),
-        (number(), number()).prop_map(|(rate, height_cm)| DoseRate::MgPerM2PerDay { rate, height_cm }),
+        (number(), number())
+            .prop_map(|(rate, height_cm)| DoseRate::MgPerM2PerDay { rate, height_cm }),
     ];
     (
         select(Drug::ALL.to_vec()),
@@ -152,9 +165,19 @@ fn dose_request() -> impl Strategy<Value = DoseRequest> {
         any::<bool>(),
         any::<bool>(),
     )
-        .prop_map(|(drug, weight_kg, rate, doses_per_day, strengths_mg, allow_split, override_range)| {
-            DoseRequest { drug, weight_kg, rate, doses_per_day, strengths_mg, allow_split, override_range }
-        })
+        .prop_map(
+            |(drug, weight_kg, rate, doses_per_day, strengths_mg, allow_split, override_range)| {
+                DoseRequest {
+                    drug,
+                    weight_kg,
+                    rate,
+                    doses_per_day,
+                    strengths_mg,
+                    allow_split,
+                    override_range,
+                }
+            },
+        )
 }
 
 proptest! {
@@ -184,20 +207,41 @@ fn phase() -> impl Strategy<Value = Phase> {
             |(from_mg, to_mg, step_mg, every_days)| PhaseLength::Taper { from_mg, to_mg, step_mg, every_days }
         ),
     ];
-    (optional(basis), optional(number()), select(vec![Frequency::Daily, Frequency::AlternateDay]), length)
-        .prop_map(|(dose, max_mg, frequency, length)| Phase { dose, max_mg, frequency, length })
+    (
+        optional(basis),
+        optional(number()),
+        select(vec![Frequency::Daily, Frequency::AlternateDay]),
+        length,
+    )
+        .prop_map(|(dose, max_mg, frequency, length)| Phase {
+            dose,
+            max_mg,
+            frequency,
+            length,
+        })
 }
 
 fn course_plan() -> impl Strategy<Value = CoursePlan> {
-    (date(), number(), optional(number()), number(), any::<bool>(), prop::collection::vec(phase(), 0..5)).prop_map(
-        |(start, weight_kg, height_cm, tablet_mg, allow_half, phases)| CoursePlan {
-            start,
-            weight_kg,
-            height_cm,
-            tablets: TabletSpec { tablet_mg, allow_half },
-            phases,
-        },
+    (
+        date(),
+        number(),
+        optional(number()),
+        number(),
+        any::<bool>(),
+        prop::collection::vec(phase(), 0..5),
     )
+        .prop_map(
+            |(start, weight_kg, height_cm, tablet_mg, allow_half, phases)| CoursePlan {
+                start,
+                weight_kg,
+                height_cm,
+                tablets: TabletSpec {
+                    tablet_mg,
+                    allow_half,
+                },
+                phases,
+            },
+        )
 }
 
 proptest! {
@@ -255,12 +299,21 @@ proptest! {
 fn urine_reading() -> impl Strategy<Value = UrineReading> {
     let measurement = prop_oneof![
         select(DipstickGrade::ALL.to_vec()).prop_map(UrineMeasurement::Dipstick),
-        (number(), select(UpcrUnit::ALL.to_vec())).prop_map(|(value, unit)| UrineMeasurement::Upcr { value, unit }),
+        (number(), select(UpcrUnit::ALL.to_vec()))
+            .prop_map(|(value, unit)| UrineMeasurement::Upcr { value, unit }),
     ];
     // Runs of days close together, so relapses and remissions actually happen.
     let near = (0i64..120).prop_map(|d| day("2024-01-01") + TimeDelta::days(d));
-    (prop_oneof![4 => near, 1 => date()], measurement, any::<bool>())
-        .prop_map(|(date, measurement, first_morning)| UrineReading { date, measurement, first_morning })
+    (
+        prop_oneof![4 => near, 1 => date()],
+        measurement,
+        any::<bool>(),
+    )
+        .prop_map(|(date, measurement, first_morning)| UrineReading {
+            date,
+            measurement,
+            first_morning,
+        })
 }
 
 fn relapse_input() -> impl Strategy<Value = RelapseInput> {
@@ -273,9 +326,18 @@ fn relapse_input() -> impl Strategy<Value = RelapseInput> {
         prop::collection::vec(course, 0..4),
         optional(date()),
     )
-        .prop_map(|(definitions, initial_state, initial_remission, readings, steroid_courses, as_of)| {
-            RelapseInput { definitions, initial_state, initial_remission, readings, steroid_courses, as_of }
-        })
+        .prop_map(
+            |(definitions, initial_state, initial_remission, readings, steroid_courses, as_of)| {
+                RelapseInput {
+                    definitions,
+                    initial_state,
+                    initial_remission,
+                    readings,
+                    steroid_courses,
+                    as_of,
+                }
+            },
+        )
 }
 
 proptest! {
@@ -308,15 +370,19 @@ fn schedule_strategy() -> impl Strategy<Value = MedicationSchedule> {
         prop_oneof![4 => 0u32..180, 1 => any::<u32>()],
         optional(prop_oneof![4 => 0u32..1440, 1 => any::<u32>()]),
     )
-        .prop_map(|(id, times, days, start, end, grace_minutes, take_window_minutes)| MedicationSchedule {
-            id,
-            times,
-            days,
-            start,
-            end,
-            grace_minutes,
-            take_window_minutes,
-        })
+        .prop_map(
+            |(id, times, days, start, end, grace_minutes, take_window_minutes)| {
+                MedicationSchedule {
+                    id,
+                    times,
+                    days,
+                    start,
+                    end,
+                    grace_minutes,
+                    take_window_minutes,
+                }
+            },
+        )
 }
 
 proptest! {
@@ -399,15 +465,22 @@ proptest! {
 }
 
 fn lab_result() -> impl Strategy<Value = LabResult> {
-    (select(LabKind::ALL.to_vec()), number(), select(LabUnit::ALL.to_vec()), instant(), optional(number())).prop_map(
-        |(kind, value, unit, drawn_at, upper_limit_of_normal)| LabResult {
-            kind,
-            value,
-            unit,
-            drawn_at,
-            upper_limit_of_normal,
-        },
+    (
+        select(LabKind::ALL.to_vec()),
+        number(),
+        select(LabUnit::ALL.to_vec()),
+        instant(),
+        optional(number()),
     )
+        .prop_map(
+            |(kind, value, unit, drawn_at, upper_limit_of_normal)| LabResult {
+                kind,
+                value,
+                unit,
+                drawn_at,
+                upper_limit_of_normal,
+            },
+        )
 }
 
 proptest! {
@@ -452,15 +525,20 @@ proptest! {
 /// Every case in the repository's fuzz corpus (seeded from all conformance cases).
 fn corpus() -> Vec<Value> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/eval");
-    let mut files: Vec<_> =
-        std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
     files.sort();
     let cases: Vec<Value> = files
         .iter()
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .filter_map(|t| serde_json::from_str(&t).ok())
         .collect();
-    assert!(cases.len() >= 20, "the eval corpus at {} is missing", dir.display());
+    assert!(
+        cases.len() >= 20,
+        "the eval corpus at {} is missing",
+        dir.display()
+    );
     cases
 }
 
@@ -470,7 +548,9 @@ fn hostile_json_leaf() -> BoxedStrategy<Value> {
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(|n| json!(n)),
         any::<u64>().prop_map(|n| json!(n)),
-        number().prop_map(|x| serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)),
+        number().prop_map(|x| serde_json::Number::from_f64(x)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)),
         text().prop_map(Value::String),
         select(vec![
             "2025-02-29",
@@ -582,9 +662,21 @@ fn mutate(node: &mut Value, picks: &[usize], replacement: Value) {
 
 fn check_answer(answer: &Value) -> Result<(), TestCaseError> {
     if let Some(error) = answer.get("error") {
-        let code = error.get("code").and_then(Value::as_str).unwrap_or_default();
-        let known = ["invalid_input", "dose_out_of_range", "not_found", "conflict", "unsupported_suite"];
-        prop_assert!(known.contains(&code), "unexpected error code {code}: {answer}");
+        let code = error
+            .get("code")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let known = [
+            "invalid_input",
+            "dose_out_of_range",
+            "not_found",
+            "conflict",
+            "unsupported_suite",
+        ];
+        prop_assert!(
+            known.contains(&code),
+            "unexpected error code {code}: {answer}"
+        );
     }
     Ok(())
 }
@@ -593,12 +685,18 @@ fn check_answer(answer: &Value) -> Result<(), TestCaseError> {
 fn conformance_adapters_survive_mutated_cases() {
     let corpus = corpus();
     let mut runner = TestRunner::new(config(cases(1024)));
-    let strategy = (0..corpus.len(), prop::collection::vec(any::<usize>(), 1..6), hostile_json(), 1usize..4);
+    let strategy = (
+        0..corpus.len(),
+        prop::collection::vec(any::<usize>(), 1..6),
+        hostile_json(),
+        1usize..4,
+    );
     runner
         .run(&strategy, |(index, picks, replacement, rounds)| {
             let mut case = corpus[index].clone();
             for round in 0..rounds {
-                let picks: Vec<usize> = picks.iter().map(|p| p.wrapping_add(round * 7919)).collect();
+                let picks: Vec<usize> =
+                    picks.iter().map(|p| p.wrapping_add(round * 7919)).collect();
                 mutate(&mut case, &picks, replacement.clone());
             }
             if let Ok(answer) = evaluate_case(&case) {
@@ -650,13 +748,15 @@ fn patient() -> impl Strategy<Value = NewPatient> {
         prop_oneof![4 => zone().prop_map(|z| z.name().to_string()), 1 => text()],
         prop_oneof![4 => select(DEFINITION_SETS.to_vec()).prop_map(str::to_string), 1 => text()],
     )
-        .prop_map(|(display_name, birth_date, sex, time_zone, definition_set)| NewPatient {
-            display_name,
-            birth_date,
-            sex,
-            time_zone,
-            definition_set,
-        })
+        .prop_map(
+            |(display_name, birth_date, sex, time_zone, definition_set)| NewPatient {
+                display_name,
+                birth_date,
+                sex,
+                time_zone,
+                definition_set,
+            },
+        )
 }
 
 fn regimen() -> impl Strategy<Value = NewRegimen> {
@@ -715,19 +815,36 @@ fn op() -> impl Strategy<Value = Op> {
         4 => id().prop_map(MedicationId::Regimen),
         1 => text().prop_map(MedicationId::Course),
     ];
-    let dose = (client_id(), medication, near(), slot_time(), outcome(), millis(), text()).prop_map(
-        |(client_id, medication, slot_date, slot_time, outcome, actual_at_ms, logged_by)| NewDoseLog {
-            client_id,
-            medication,
-            slot_date,
-            slot_time,
-            outcome,
-            actual_at_ms,
-            logged_by,
+    let dose = (
+        client_id(),
+        medication,
+        near(),
+        slot_time(),
+        outcome(),
+        millis(),
+        text(),
+    )
+        .prop_map(
+            |(client_id, medication, slot_date, slot_time, outcome, actual_at_ms, logged_by)| {
+                NewDoseLog {
+                    client_id,
+                    medication,
+                    slot_date,
+                    slot_time,
+                    outcome,
+                    actual_at_ms,
+                    logged_by,
+                }
+            },
+        );
+    let measurement = (date(), optional(number()), optional(number())).prop_map(
+        |(measured_on, weight_kg, height_cm)| Measurement {
+            id: 0,
+            measured_on,
+            weight_kg,
+            height_cm,
         },
     );
-    let measurement = (date(), optional(number()), optional(number()))
-        .prop_map(|(measured_on, weight_kg, height_cm)| Measurement { id: 0, measured_on, weight_kg, height_cm });
     prop_oneof![
         2 => patient().prop_map(Op::CreatePatient),
         1 => (id(), patient()).prop_map(|(id, p)| Op::UpdatePatient(id, p)),
@@ -753,7 +870,9 @@ fn digest(path: &Path) -> u64 {
     let mut hasher = DefaultHasher::new();
     for table in tables {
         table.hash(&mut hasher);
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).expect("select");
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM \"{table}\""))
+            .expect("select");
         let columns = stmt.column_count();
         let mut rows = stmt.query([]).expect("query");
         while let Some(row) = rows.next().expect("row") {
@@ -767,11 +886,19 @@ fn digest(path: &Path) -> u64 {
 
 /// Whatever the store accepted can be read back: every list and record of every patient.
 fn everything_reads_back(store: &Store) -> Result<(), TestCaseError> {
-    let patients = store.patients().map_err(|e| TestCaseError::fail(format!("patients unreadable: {e}")))?;
+    let patients = store
+        .patients()
+        .map_err(|e| TestCaseError::fail(format!("patients unreadable: {e}")))?;
     for p in patients {
-        store.patient(p.id).map_err(|e| TestCaseError::fail(format!("patient unreadable: {e}")))?;
-        store.measurements(p.id).map_err(|e| TestCaseError::fail(format!("measurements unreadable: {e}")))?;
-        store.regimens(p.id).map_err(|e| TestCaseError::fail(format!("regimens unreadable: {e}")))?;
+        store
+            .patient(p.id)
+            .map_err(|e| TestCaseError::fail(format!("patient unreadable: {e}")))?;
+        store
+            .measurements(p.id)
+            .map_err(|e| TestCaseError::fail(format!("measurements unreadable: {e}")))?;
+        store
+            .regimens(p.id)
+            .map_err(|e| TestCaseError::fail(format!("regimens unreadable: {e}")))?;
         let logs = store
             .dose_logs(p.id, NaiveDate::MIN, NaiveDate::MAX)
             .map_err(|e| TestCaseError::fail(format!("dose logs unreadable: {e}")))?;
@@ -788,25 +915,41 @@ fn run_op(store: &mut Store, op: &Op) -> Result<(), Error> {
     match op {
         Op::CreatePatient(p) => {
             let created = store.create_patient(p)?;
-            assert_eq!(store.patient(created.id)?.profile, *p, "a patient reads back as entered");
+            assert_eq!(
+                store.patient(created.id)?.profile,
+                *p,
+                "a patient reads back as entered"
+            );
         }
         Op::UpdatePatient(id, p) => {
             store.update_patient(*id, p)?;
-            assert_eq!(store.patient(*id)?.profile, *p, "an updated patient reads back as entered");
+            assert_eq!(
+                store.patient(*id)?.profile,
+                *p,
+                "an updated patient reads back as entered"
+            );
         }
         Op::AddMeasurement(id, m) => {
             store.add_measurement(*id, m)?;
         }
         Op::AddRegimen(id, r) => {
             let regimen = store.add_regimen(*id, r)?;
-            assert_eq!(store.regimen(regimen.id)?, regimen, "a regimen reads back as stored");
+            assert_eq!(
+                store.regimen(regimen.id)?,
+                regimen,
+                "a regimen reads back as stored"
+            );
         }
         Op::EndRegimen(id, d) => {
             store.end_regimen(*id, *d)?;
         }
         Op::LogDose(d) => {
             let entry = store.log_dose(d)?;
-            assert_eq!(store.dose(&d.client_id)?, entry, "a logged dose reads back as returned");
+            assert_eq!(
+                store.dose(&d.client_id)?,
+                entry,
+                "a logged dose reads back as returned"
+            );
         }
         Op::EditDose(c, e) => {
             store.edit_dose(c, e)?;
@@ -838,9 +981,14 @@ fn the_store_refuses_hostile_records_without_changing_anything() {
         .run(&strategy, |ops| {
             let dir = tempfile::tempdir().expect("tempdir");
             let path = dir.path().join("diary.db");
-            let mut store =
-                Store::open_with(&path, &OpenOptions { durability: Durability::Normal, ..OpenOptions::default() })
-                    .expect("open");
+            let mut store = Store::open_with(
+                &path,
+                &OpenOptions {
+                    durability: Durability::Normal,
+                    ..OpenOptions::default()
+                },
+            )
+            .expect("open");
             // A known-good patient, weight and regimen, so later calls reach deep paths.
             let good = NewPatient {
                 display_name: "Good".into(),
@@ -850,28 +998,50 @@ fn the_store_refuses_hostile_records_without_changing_anything() {
                 definition_set: "ipna2022".into(),
             };
             let p = store.create_patient(&good).expect("patient");
-            let weight =
-                Measurement { id: 0, measured_on: day("2025-05-01"), weight_kg: Some(20.0), height_cm: Some(115.0) };
+            let weight = Measurement {
+                id: 0,
+                measured_on: day("2025-05-01"),
+                weight_kg: Some(20.0),
+                height_cm: Some(115.0),
+            };
             store.add_measurement(p.id, &weight).expect("weight");
             for op in &ops {
                 let before = digest(&path);
-                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_op(&mut store, op)));
-                let result = result.map_err(|_| TestCaseError::fail(format!("panicked on {op:?}")))?;
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    run_op(&mut store, op)
+                }));
+                let result =
+                    result.map_err(|_| TestCaseError::fail(format!("panicked on {op:?}")))?;
                 match result {
                     Ok(()) => accepted.set(accepted.get() + 1),
                     Err(e) => {
                         refused.set(refused.get() + 1);
-                        prop_assert!(!matches!(e, Error::Sqlite(_) | Error::Io(_)), "untyped refusal {e} for {op:?}");
-                        prop_assert_eq!(digest(&path), before, "a refused {:?} changed the file ({})", op, e);
+                        prop_assert!(
+                            !matches!(e, Error::Sqlite(_) | Error::Io(_)),
+                            "untyped refusal {e} for {op:?}"
+                        );
+                        prop_assert_eq!(
+                            digest(&path),
+                            before,
+                            "a refused {:?} changed the file ({})",
+                            op,
+                            e
+                        );
                     }
                 }
                 everything_reads_back(&store)?;
             }
-            store.integrity_check().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            store
+                .integrity_check()
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
             Ok(())
         })
         .unwrap();
-    eprintln!("store property test: {} calls accepted, {} refused", accepted.get(), refused.get());
+    eprintln!(
+        "store property test: {} calls accepted, {} refused",
+        accepted.get(),
+        refused.get()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -881,7 +1051,10 @@ fn the_store_refuses_hostile_records_without_changing_anything() {
 fn earlier_finds_stay_fixed() {
     // Fuzzer (fields): chrono alone read "0080- 1-01" as 0080-01-01.
     for text in ["0080- 1-01", "+202-06-01", "2025-06- 1", " 2025-6-01"] {
-        assert!(nephro_core::dates::parse_date("d", text).is_err(), "{text:?}");
+        assert!(
+            nephro_core::dates::parse_date("d", text).is_err(),
+            "{text:?}"
+        );
     }
     // proptest: a strength under 1 µg divided by zero when counting units.
     let tiny = DoseRequest {
@@ -893,7 +1066,9 @@ fn earlier_finds_stay_fixed() {
         allow_split: false,
         override_range: true,
     };
-    assert!(matches!(calculate_dose(&tiny), Err(Error::Invalid { ref field, .. }) if field == "strengths_mg[0]"));
+    assert!(
+        matches!(calculate_dose(&tiny), Err(Error::Invalid { ref field, .. }) if field == "strengths_mg[0]")
+    );
     // proptest: a strength finer than 1 µg gave units that did not add up to the dose.
     let fine = DoseRequest {
         weight_kg: 10.0,
@@ -902,10 +1077,15 @@ fn earlier_finds_stay_fixed() {
         strengths_mg: vec![1.0004],
         ..tiny
     };
-    assert!(matches!(calculate_dose(&fine), Err(Error::Invalid { ref field, .. }) if field == "strengths_mg"));
+    assert!(
+        matches!(calculate_dose(&fine), Err(Error::Invalid { ref field, .. }) if field == "strengths_mg")
+    );
     // proptest: huge amounts summed to an infinite exposure.
     let huge = [(day("2025-01-01"), 1e308), (day("2025-01-01"), 1e308)];
-    assert!(taper::cumulative_exposure(huge, (day("2025-01-01"), day("2025-01-02")), 20.0, None).is_err());
+    assert!(
+        taper::cumulative_exposure(huge, (day("2025-01-01"), day("2025-01-02")), 20.0, None)
+            .is_err()
+    );
     // proptest: the store wrote dates it could not read back, and times with seconds it
     // silently cut to the minute.
     let mut store = Store::open_in_memory().expect("store");
@@ -916,9 +1096,21 @@ fn earlier_finds_stay_fixed() {
         time_zone: "UTC".into(),
         definition_set: "ipna2022".into(),
     };
-    assert!(matches!(store.create_patient(&child), Err(Error::Invalid { ref field, .. }) if field == "birth_date"));
-    let p = store.create_patient(&NewPatient { birth_date: day("2019-01-01"), ..child }).expect("patient");
-    let weight = Measurement { id: 0, measured_on: day("2025-01-01"), weight_kg: Some(20.0), height_cm: None };
+    assert!(
+        matches!(store.create_patient(&child), Err(Error::Invalid { ref field, .. }) if field == "birth_date")
+    );
+    let p = store
+        .create_patient(&NewPatient {
+            birth_date: day("2019-01-01"),
+            ..child
+        })
+        .expect("patient");
+    let weight = Measurement {
+        id: 0,
+        measured_on: day("2025-01-01"),
+        weight_kg: Some(20.0),
+        height_cm: None,
+    };
     store.add_measurement(p.id, &weight).expect("weight");
     let regimen = NewRegimen {
         drug: Drug::Tacrolimus,
@@ -933,12 +1125,16 @@ fn earlier_finds_stay_fixed() {
         prescribed_on: day("2025-01-30"),
         override_range: false,
     };
-    assert!(matches!(store.add_regimen(p.id, &regimen), Err(Error::Invalid { ref field, .. }) if field == "times[0]"));
+    assert!(
+        matches!(store.add_regimen(p.id, &regimen), Err(Error::Invalid { ref field, .. }) if field == "times[0]")
+    );
     let far = NewRegimen {
         times: vec![NaiveTime::from_hms_opt(8, 0, 0).expect("time")],
         end_date: Some(NaiveDate::MAX),
         ..regimen
     };
-    assert!(matches!(store.add_regimen(p.id, &far), Err(Error::Invalid { ref field, .. }) if field == "end_date"));
+    assert!(
+        matches!(store.add_regimen(p.id, &far), Err(Error::Invalid { ref field, .. }) if field == "end_date")
+    );
     assert!(store.regimens(p.id).expect("regimens").is_empty());
 }

@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, NaiveTime};
 use nephro_core::dose::DoseRate;
 use nephro_core::drug::Drug;
-use nephro_core::model::{DoseEdit, DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Sex};
+use nephro_core::model::{
+    DoseEdit, DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Sex,
+};
 use nephro_core::store::{Durability, OpenOptions, Store};
 
 const CHILD_ROLE: &str = "NEPHRO_RELIABILITY_CHILD";
@@ -55,7 +57,10 @@ fn durability_name(d: Durability) -> &'static str {
 }
 
 fn options(durability: Durability) -> OpenOptions {
-    OpenOptions { durability, ..OpenOptions::default() }
+    OpenOptions {
+        durability,
+        ..OpenOptions::default()
+    }
 }
 
 /// A diary with one patient and `regimens` tacrolimus regimens of six daily doses from
@@ -71,7 +76,12 @@ fn create_diary(path: &Path, regimens: usize) -> Vec<i64> {
             definition_set: "ipna2022".into(),
         })
         .expect("patient");
-    let weight = Measurement { id: 0, measured_on: date("2024-12-01"), weight_kg: Some(30.0), height_cm: Some(130.0) };
+    let weight = Measurement {
+        id: 0,
+        measured_on: date("2024-12-01"),
+        weight_kg: Some(30.0),
+        height_cm: Some(130.0),
+    };
     store.add_measurement(patient.id, &weight).expect("weight");
     (0..regimens)
         .map(|_| {
@@ -113,7 +123,11 @@ fn slot_dose(client_id: String, regimen_id: i64, n: u64) -> NewDoseLog {
 fn dose_rows(path: &Path, regimen_id: Option<i64>) -> u64 {
     let conn = rusqlite::Connection::open(path).expect("raw open");
     let n: i64 = match regimen_id {
-        Some(id) => conn.query_row("SELECT count(*) FROM dose_log WHERE regimen_id = ?1", [id], |r| r.get(0)),
+        Some(id) => conn.query_row(
+            "SELECT count(*) FROM dose_log WHERE regimen_id = ?1",
+            [id],
+            |r| r.get(0),
+        ),
         None => conn.query_row("SELECT count(*) FROM dose_log", [], |r| r.get(0)),
     }
     .expect("count");
@@ -122,7 +136,10 @@ fn dose_rows(path: &Path, regimen_id: Option<i64>) -> u64 {
 
 fn revision_rows(path: &Path) -> u64 {
     let conn = rusqlite::Connection::open(path).expect("raw open");
-    conn.query_row("SELECT count(*) FROM dose_log_revision", [], |r| r.get::<_, i64>(0)).expect("count") as u64
+    conn.query_row("SELECT count(*) FROM dose_log_revision", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .expect("count") as u64
 }
 
 /// A small xorshift generator: the kill delays only need to be spread and replayable.
@@ -130,9 +147,15 @@ struct Rng(u64);
 
 impl Rng {
     fn seeded() -> (Rng, u64) {
-        let seed = std::env::var("NEPHRO_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1)
-        });
+        let seed = std::env::var("NEPHRO_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos() as u64)
+                    .unwrap_or(1)
+            });
         (Rng(seed | 1), seed)
     }
 
@@ -151,10 +174,21 @@ impl Rng {
 fn spawn_child(role: &str, envs: &[(&str, String)]) -> Child {
     // /proc/self/exe still runs this binary if a rebuild replaced the file meanwhile.
     let proc_exe = Path::new("/proc/self/exe");
-    let exe = if proc_exe.exists() { proc_exe.to_path_buf() } else { std::env::current_exe().expect("test binary") };
+    let exe = if proc_exe.exists() {
+        proc_exe.to_path_buf()
+    } else {
+        std::env::current_exe().expect("test binary")
+    };
     let mut command = Command::new(exe);
     command
-        .args(["--exact", "reliability_child", "--ignored", "--nocapture", "--quiet", "--test-threads=1"])
+        .args([
+            "--exact",
+            "reliability_child",
+            "--ignored",
+            "--nocapture",
+            "--quiet",
+            "--test-threads=1",
+        ])
         .env(CHILD_ROLE, role)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -172,7 +206,10 @@ fn tagged(output: &str, tag: &str) -> Vec<String> {
     output
         .split_inclusive('\n')
         .filter(|line| line.ends_with('\n'))
-        .filter_map(|line| line.rfind(&marker).map(|at| line[at + marker.len()..].trim_end().to_string()))
+        .filter_map(|line| {
+            line.rfind(&marker)
+                .map(|at| line[at + marker.len()..].trim_end().to_string())
+        })
         .collect()
 }
 
@@ -183,20 +220,34 @@ fn tagged(output: &str, tag: &str) -> Vec<String> {
 #[test]
 #[ignore = "child process of the reliability tests, started by them"]
 fn reliability_child() {
-    let Ok(role) = std::env::var(CHILD_ROLE) else { return };
+    let Ok(role) = std::env::var(CHILD_ROLE) else {
+        return;
+    };
     let path = PathBuf::from(std::env::var(CHILD_DB).expect("db path"));
     let durability = match std::env::var(CHILD_DURABILITY).as_deref() {
         Ok("normal") => Durability::Normal,
         _ => Durability::Full,
     };
-    let regimens: Vec<i64> =
-        std::env::var(CHILD_REGIMENS).expect("regimens").split(',').map(|s| s.parse().expect("regimen id")).collect();
+    let regimens: Vec<i64> = std::env::var(CHILD_REGIMENS)
+        .expect("regimens")
+        .split(',')
+        .map(|s| s.parse().expect("regimen id"))
+        .collect();
     match role.as_str() {
         "writer" => crash_writer(&path, durability, regimens[0]),
         "worker" => {
-            let millis: u64 = std::env::var(CHILD_MILLIS).expect("millis").parse().expect("millis");
+            let millis: u64 = std::env::var(CHILD_MILLIS)
+                .expect("millis")
+                .parse()
+                .expect("millis");
             let prefix = std::env::var(CHILD_PREFIX).expect("prefix");
-            concurrent_worker(&path, durability, &regimens, Duration::from_millis(millis), &prefix);
+            concurrent_worker(
+                &path,
+                durability,
+                &regimens,
+                Duration::from_millis(millis),
+                &prefix,
+            );
         }
         other => panic!("unknown child role {other}"),
     }
@@ -252,7 +303,13 @@ struct Tally {
 /// One process of the concurrency test: a writer thread per regimen (each with its own
 /// connection) logging, editing and reading back, plus one reader thread, until `run_for` ends.
 /// Prints `logged`, `edited`, `reads` totals and every error a caller saw.
-fn concurrent_worker(path: &Path, durability: Durability, regimens: &[i64], run_for: Duration, prefix: &str) {
+fn concurrent_worker(
+    path: &Path,
+    durability: Durability,
+    regimens: &[i64],
+    run_for: Duration,
+    prefix: &str,
+) {
     let tally = Arc::new(Mutex::new(Tally::default()));
     let deadline = Instant::now() + run_for;
     let mut threads = Vec::new();
@@ -294,7 +351,11 @@ fn concurrent_worker(path: &Path, durability: Durability, regimens: &[i64], run_
                     Err(e) => mine.errors.push(format!("dose: {e}")),
                 }
                 if n.is_multiple_of(3) {
-                    match store.dose_logs(patient_id, dose.slot_date - chrono::TimeDelta::days(7), dose.slot_date) {
+                    match store.dose_logs(
+                        patient_id,
+                        dose.slot_date - chrono::TimeDelta::days(7),
+                        dose.slot_date,
+                    ) {
                         Ok(_) => mine.reads += 1,
                         Err(e) => mine.errors.push(format!("dose_logs: {e}")),
                     }
@@ -343,7 +404,12 @@ fn concurrent_worker(path: &Path, durability: Durability, regimens: &[i64], run_
     for e in &tally.errors {
         writeln!(out, "\nerror {e}").expect("stdout");
     }
-    writeln!(out, "\nlogged {}\nedited {}\nreads {}", tally.logged, tally.edited, tally.reads).expect("stdout");
+    writeln!(
+        out,
+        "\nlogged {}\nedited {}\nreads {}",
+        tally.logged, tally.edited, tally.reads
+    )
+    .expect("stdout");
     out.flush().expect("flush");
 }
 
@@ -366,11 +432,19 @@ fn crash_loop(durability: Durability, kills: u32) -> CrashReport {
     let path = dir.path().join("diary.db");
     let regimen_id = create_diary(&path, 1)[0];
     let (mut rng, seed) = Rng::seeded();
-    eprintln!("crash test ({}): seed {seed} (replay with NEPHRO_SEED={seed})", durability_name(durability));
+    eprintln!(
+        "crash test ({}): seed {seed} (replay with NEPHRO_SEED={seed})",
+        durability_name(durability)
+    );
     let mut acknowledged: Vec<String> = Vec::new();
     let mut edited: Vec<String> = Vec::new();
-    let mut report =
-        CrashReport { kills: 0, committed: 0, edited: 0, kills_after_a_commit: 0, unacknowledged_commits: 0 };
+    let mut report = CrashReport {
+        kills: 0,
+        committed: 0,
+        edited: 0,
+        kills_after_a_commit: 0,
+        unacknowledged_commits: 0,
+    };
     let envs = [
         (CHILD_DB, path.display().to_string()),
         (CHILD_DURABILITY, durability_name(durability).to_string()),
@@ -389,9 +463,19 @@ fn crash_loop(durability: Durability, kills: u32) -> CrashReport {
         child.kill().expect("kill");
         let status = child.wait().expect("wait");
         let mut output = String::new();
-        child.stdout.take().expect("stdout").read_to_string(&mut output).expect("read stdout");
+        child
+            .stdout
+            .take()
+            .expect("stdout")
+            .read_to_string(&mut output)
+            .expect("read stdout");
         let mut errors = String::new();
-        child.stderr.take().expect("stderr").read_to_string(&mut errors).expect("read stderr");
+        child
+            .stderr
+            .take()
+            .expect("stderr")
+            .read_to_string(&mut errors)
+            .expect("read stderr");
         assert!(
             !output.contains("failed ") && !errors.contains("panicked"),
             "round {round}: the writer failed:\n{output}\n{errors}"
@@ -410,15 +494,24 @@ fn crash_loop(durability: Durability, kills: u32) -> CrashReport {
         acknowledged.extend(committed.iter().cloned());
         edited.extend(edits.iter().cloned());
 
-        let store =
-            Store::open_with(&path, &options(durability)).unwrap_or_else(|e| panic!("round {round}: reopen: {e}"));
-        store.integrity_check().unwrap_or_else(|e| panic!("round {round}: {e}"));
+        let store = Store::open_with(&path, &options(durability))
+            .unwrap_or_else(|e| panic!("round {round}: reopen: {e}"));
+        store
+            .integrity_check()
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
         for id in &committed {
-            store.dose(id).unwrap_or_else(|e| panic!("round {round}: committed dose {id} lost: {e}"));
+            store
+                .dose(id)
+                .unwrap_or_else(|e| panic!("round {round}: committed dose {id} lost: {e}"));
         }
         for id in &edits {
-            let entry = store.dose(id).unwrap_or_else(|e| panic!("round {round}: edited dose {id} lost: {e}"));
-            assert!(entry.revision >= 2, "round {round}: the acknowledged edit of {id} was lost");
+            let entry = store
+                .dose(id)
+                .unwrap_or_else(|e| panic!("round {round}: edited dose {id} lost: {e}"));
+            assert!(
+                entry.revision >= 2,
+                "round {round}: the acknowledged edit of {id} was lost"
+            );
         }
         drop(store);
         let stored = dose_rows(&path, Some(regimen_id));
@@ -431,10 +524,15 @@ fn crash_loop(durability: Durability, kills: u32) -> CrashReport {
     // Every acknowledged dose of every round, once more at the end.
     let store = Store::open_with(&path, &options(durability)).expect("final open");
     for id in &acknowledged {
-        store.dose(id).unwrap_or_else(|e| panic!("committed dose {id} lost by a later crash: {e}"));
+        store
+            .dose(id)
+            .unwrap_or_else(|e| panic!("committed dose {id} lost by a later crash: {e}"));
     }
     for id in &edited {
-        assert!(store.dose(id).expect("edited dose").revision >= 2, "edit of {id} lost by a later crash");
+        assert!(
+            store.dose(id).expect("edited dose").revision >= 2,
+            "edit of {id} lost by a later crash"
+        );
     }
     let stored = dose_rows(&path, Some(regimen_id));
     report.committed = acknowledged.len() as u64;
@@ -465,7 +563,10 @@ fn kills() -> u32 {
 #[test]
 fn sigkill_never_loses_an_acknowledged_dose_with_full_sync() {
     let report = crash_loop(Durability::Full, kills());
-    assert!(report.kills_after_a_commit > 0, "no kill landed inside the write loop");
+    assert!(
+        report.kills_after_a_commit > 0,
+        "no kill landed inside the write loop"
+    );
 }
 
 /// WAL with `synchronous=NORMAL`: a process crash (not a power loss) must not lose a commit
@@ -474,7 +575,10 @@ fn sigkill_never_loses_an_acknowledged_dose_with_full_sync() {
 #[test]
 fn sigkill_never_loses_an_acknowledged_dose_with_normal_sync() {
     let report = crash_loop(Durability::Normal, kills());
-    assert!(report.kills_after_a_commit > 0, "no kill landed inside the write loop");
+    assert!(
+        report.kills_after_a_commit > 0,
+        "no kill landed inside the write loop"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -494,14 +598,27 @@ fn wait_with_deadline(mut child: Child, limit: Duration) -> (String, String) {
         std::thread::sleep(Duration::from_millis(20));
     }
     let mut out = String::new();
-    child.stdout.take().expect("stdout").read_to_string(&mut out).expect("read stdout");
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut out)
+        .expect("read stdout");
     let mut err = String::new();
-    child.stderr.take().expect("stderr").read_to_string(&mut err).expect("read stderr");
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("read stderr");
     (out, err)
 }
 
 fn total(output: &str, tag: &str) -> u64 {
-    tagged(output, tag).iter().map(|v| v.parse::<u64>().expect("count")).sum()
+    tagged(output, tag)
+        .iter()
+        .map(|v| v.parse::<u64>().expect("count"))
+        .sum()
 }
 
 /// Two processes (the app and a notification extension), each with several writer threads and
@@ -532,15 +649,39 @@ fn concurrency_run(durability: Durability, run_for: Duration, writers_per_proces
     let (ext_out, ext_err) = wait_with_deadline(extension, limit);
     let output = format!("{app_out}\n{ext_out}");
     let errors = tagged(&output, "error");
-    assert!(errors.is_empty(), "errors reached callers: {errors:#?}\n{app_err}\n{ext_err}");
-    for (name, out, err) in [("app", &app_out, &app_err), ("extension", &ext_out, &ext_err)] {
-        assert!(tagged(out, "logged").len() == 1, "the {name} process did not finish its run:\n{out}\n{err}");
+    assert!(
+        errors.is_empty(),
+        "errors reached callers: {errors:#?}\n{app_err}\n{ext_err}"
+    );
+    for (name, out, err) in [
+        ("app", &app_out, &app_err),
+        ("extension", &ext_out, &ext_err),
+    ] {
+        assert!(
+            tagged(out, "logged").len() == 1,
+            "the {name} process did not finish its run:\n{out}\n{err}"
+        );
     }
-    let (logged, edited, reads) = (total(&output, "logged"), total(&output, "edited"), total(&output, "reads"));
+    let (logged, edited, reads) = (
+        total(&output, "logged"),
+        total(&output, "edited"),
+        total(&output, "reads"),
+    );
     assert!(logged > 0);
-    assert_eq!(dose_rows(&path, None), logged, "every logged dose is stored, once");
-    assert_eq!(revision_rows(&path), logged + edited, "every edit is stored as a revision");
-    Store::open(&path).expect("reopen").integrity_check().expect("integrity");
+    assert_eq!(
+        dose_rows(&path, None),
+        logged,
+        "every logged dose is stored, once"
+    );
+    assert_eq!(
+        revision_rows(&path),
+        logged + edited,
+        "every edit is stored as a revision"
+    );
+    Store::open(&path)
+        .expect("reopen")
+        .integrity_check()
+        .expect("integrity");
     eprintln!(
         "concurrency ({}): 2 processes × {writers_per_process} writers + 1 reader each for {run_for:?}: \
          {logged} doses logged, {edited} edited, {reads} reads, 0 errors",
@@ -580,11 +721,16 @@ fn connections_creating_the_same_new_file_agree_on_it() {
                 let (barrier, path) = (Arc::clone(&barrier), path.clone());
                 std::thread::spawn(move || {
                     barrier.wait();
-                    Store::open(&path).map(|s| s.schema_version().expect("version")).map_err(|e| e.to_string())
+                    Store::open(&path)
+                        .map(|s| s.schema_version().expect("version"))
+                        .map_err(|e| e.to_string())
                 })
             })
             .collect();
-        let versions: HashSet<_> = threads.into_iter().map(|t| t.join().expect("thread")).collect();
+        let versions: HashSet<_> = threads
+            .into_iter()
+            .map(|t| t.join().expect("thread"))
+            .collect();
         assert_eq!(versions.len(), 1, "{versions:?}");
         assert!(versions.iter().all(Result::is_ok), "{versions:?}");
     }

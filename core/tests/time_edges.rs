@@ -10,7 +10,9 @@ use nephro_core::dates::add_months;
 use nephro_core::dose::DoseRate;
 use nephro_core::drug::Drug;
 use nephro_core::error::Error;
-use nephro_core::model::{DoseEdit, DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Sex};
+use nephro_core::model::{
+    DoseEdit, DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Sex,
+};
 use nephro_core::protein::{DipstickGrade, UrineMeasurement, UrineReading};
 use nephro_core::relapse::{self, RelapseInput, ReportedState};
 use nephro_core::schedule::{
@@ -28,7 +30,9 @@ fn t(text: &str) -> NaiveTime {
 }
 
 fn at(text: &str) -> DateTime<Utc> {
-    nephro_core::dates::parse_instant("i", text).expect("test instant").with_timezone(&Utc)
+    nephro_core::dates::parse_instant("i", text)
+        .expect("test instant")
+        .with_timezone(&Utc)
 }
 
 fn ms(text: &str) -> i64 {
@@ -47,7 +51,12 @@ fn diary(zone: &str, start: &str, end: Option<&str>) -> (Store, i64, i64) {
             definition_set: "ipna2022".into(),
         })
         .expect("patient");
-    let weight = Measurement { id: 0, measured_on: d("2016-03-01"), weight_kg: Some(20.0), height_cm: Some(115.0) };
+    let weight = Measurement {
+        id: 0,
+        measured_on: d("2016-03-01"),
+        weight_kg: Some(20.0),
+        height_cm: Some(115.0),
+    };
     store.add_measurement(patient.id, &weight).expect("weight");
     let regimen = store
         .add_regimen(
@@ -110,22 +119,53 @@ fn clear(date: &str) -> UrineReading {
 #[test]
 fn a_dose_given_before_the_previous_one_is_kept_as_entered() {
     let (mut store, patient_id, regimen_id) = diary("Asia/Shanghai", "2025-06-01", None);
-    let evening =
-        store.log_dose(&dose("b", regimen_id, "2025-06-02", "20:00", ms("2025-06-02T12:05:00Z"))).expect("evening");
-    let morning =
-        store.log_dose(&dose("a", regimen_id, "2025-06-02", "08:00", ms("2025-06-02T13:00:00Z"))).expect("morning");
+    let evening = store
+        .log_dose(&dose(
+            "b",
+            regimen_id,
+            "2025-06-02",
+            "20:00",
+            ms("2025-06-02T12:05:00Z"),
+        ))
+        .expect("evening");
+    let morning = store
+        .log_dose(&dose(
+            "a",
+            regimen_id,
+            "2025-06-02",
+            "08:00",
+            ms("2025-06-02T13:00:00Z"),
+        ))
+        .expect("morning");
     // And a third whose clock went back a whole day.
     store
-        .log_dose(&dose("c", regimen_id, "2025-06-03", "08:00", ms("2025-06-01T23:00:00Z")))
+        .log_dose(&dose(
+            "c",
+            regimen_id,
+            "2025-06-03",
+            "08:00",
+            ms("2025-06-01T23:00:00Z"),
+        ))
         .expect("clock back a day");
-    let logs = store.dose_logs(patient_id, d("2025-06-02"), d("2025-06-03")).expect("logs");
+    let logs = store
+        .dose_logs(patient_id, d("2025-06-02"), d("2025-06-03"))
+        .expect("logs");
     let order: Vec<_> = logs.iter().map(|l| l.dose.client_id.as_str()).collect();
     assert_eq!(order, ["a", "b", "c"], "listed by slot, not by the clock");
-    assert_eq!(store.dose("b").expect("b").dose.actual_at_ms, evening.dose.actual_at_ms);
-    assert_eq!(store.dose("a").expect("a").dose.actual_at_ms, morning.dose.actual_at_ms);
+    assert_eq!(
+        store.dose("b").expect("b").dose.actual_at_ms,
+        evening.dose.actual_at_ms
+    );
+    assert_eq!(
+        store.dose("a").expect("a").dose.actual_at_ms,
+        morning.dose.actual_at_ms
+    );
     // An edit to an earlier time than the original keeps both revisions.
-    let edit =
-        DoseEdit { outcome: DoseOutcome::Taken, actual_at_ms: ms("2025-06-02T00:01:00Z"), edited_by: "father".into() };
+    let edit = DoseEdit {
+        outcome: DoseOutcome::Taken,
+        actual_at_ms: ms("2025-06-02T00:01:00Z"),
+        edited_by: "father".into(),
+    };
     store.edit_dose("a", &edit).expect("edit back in time");
     let history = store.dose_history("a").expect("history");
     assert_eq!(
@@ -133,7 +173,15 @@ fn a_dose_given_before_the_previous_one_is_kept_as_entered() {
         [morning.dose.actual_at_ms, edit.actual_at_ms]
     );
     // Resubmitting the original (a retry after the clock moved) is still the same dose.
-    assert!(store.log_dose(&dose("a", regimen_id, "2025-06-02", "08:00", morning.dose.actual_at_ms)).is_ok());
+    assert!(store
+        .log_dose(&dose(
+            "a",
+            regimen_id,
+            "2025-06-02",
+            "08:00",
+            morning.dose.actual_at_ms
+        ))
+        .is_ok());
 }
 
 /// Reminders depend only on the `now` given: asking again with an earlier `now` after a later
@@ -143,7 +191,11 @@ fn a_dose_given_before_the_previous_one_is_kept_as_entered() {
 fn reminders_from_an_earlier_now_after_a_later_one_are_consistent() {
     let meds = [
         bid("regimen-1"),
-        MedicationSchedule::new("course-pred", vec![t("07:30")], DayPattern::AlternateFrom(d("2025-06-01"))),
+        MedicationSchedule::new(
+            "course-pred",
+            vec![t("07:30")],
+            DayPattern::AlternateFrom(d("2025-06-01")),
+        ),
     ];
     let tz = Tz::Asia__Shanghai;
     let later = at("2025-06-02T13:00:00Z");
@@ -158,7 +210,10 @@ fn reminders_from_an_earlier_now_after_a_later_one_are_consistent() {
     assert_eq!(back_again[0].id, "regimen-1@2025-06-02T20:00");
     let later_ids: Vec<_> = from_later.iter().map(|r| &r.id).collect();
     let earlier_ids: Vec<_> = back_again.iter().map(|r| &r.id).collect();
-    let shared = later_ids.iter().filter(|id| earlier_ids.contains(id)).count();
+    let shared = later_ids
+        .iter()
+        .filter(|id| earlier_ids.contains(id))
+        .count();
     assert!(shared >= 60, "the later answer continues the earlier one");
     assert!(!later_ids.contains(&&"regimen-1@2025-06-02T20:00".to_string()));
 }
@@ -169,7 +224,10 @@ fn reminders_from_an_earlier_now_after_a_later_one_are_consistent() {
 fn status_and_adherence_at_an_earlier_now() {
     let slot = at("2025-06-02T12:00:00Z");
     let med = bid("regimen-1");
-    assert_eq!(med.dose_status(slot, slot - TimeDelta::minutes(1)), DoseStatus::Upcoming);
+    assert_eq!(
+        med.dose_status(slot, slot - TimeDelta::minutes(1)),
+        DoseStatus::Upcoming
+    );
     assert_eq!(med.dose_status(slot, slot), DoseStatus::Due);
     let logs = [LoggedDose {
         medication_id: "regimen-1".into(),
@@ -196,12 +254,29 @@ fn status_and_adherence_at_an_earlier_now() {
 /// A relapse assessment "as of" a date before the latest readings ignores the later ones.
 #[test]
 fn relapse_state_as_of_an_earlier_date() {
-    let readings = vec![clear("2025-03-01"), nephrotic("2025-03-02"), nephrotic("2025-03-03"), nephrotic("2025-03-04")];
-    let now = relapse::assess(&RelapseInput { readings: readings.clone(), ..RelapseInput::default() }).expect("assess");
+    let readings = vec![
+        clear("2025-03-01"),
+        nephrotic("2025-03-02"),
+        nephrotic("2025-03-03"),
+        nephrotic("2025-03-04"),
+    ];
+    let now = relapse::assess(&RelapseInput {
+        readings: readings.clone(),
+        ..RelapseInput::default()
+    })
+    .expect("assess");
     assert_eq!(now.state, ReportedState::Relapse);
-    let before = relapse::assess(&RelapseInput { readings, as_of: Some(d("2025-03-03")), ..RelapseInput::default() })
-        .expect("assess");
-    assert_eq!(before.state, ReportedState::Watch, "two nephrotic days are a watch, not yet a relapse");
+    let before = relapse::assess(&RelapseInput {
+        readings,
+        as_of: Some(d("2025-03-03")),
+        ..RelapseInput::default()
+    })
+    .expect("assess");
+    assert_eq!(
+        before.state,
+        ReportedState::Watch,
+        "two nephrotic days are a watch, not yet a relapse"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -216,7 +291,12 @@ fn a_zone_change_mid_day_moves_the_next_reminders_as_the_policy_says() {
     let home = Tz::Asia__Shanghai;
     let away = Tz::Europe__Paris;
     let meds = [bid("regimen-1")];
-    let handled: HashSet<String> = [schedule::reminder_id("regimen-1", d("2025-06-02"), t("08:00"))].into();
+    let handled: HashSet<String> = [schedule::reminder_id(
+        "regimen-1",
+        d("2025-06-02"),
+        t("08:00"),
+    )]
+    .into();
     let landed = at("2025-06-02T10:00:00Z");
 
     let wall = schedule::reminder_zone(TravelPolicy::KeepWallClock, home, away);
@@ -230,7 +310,13 @@ fn a_zone_change_mid_day_moves_the_next_reminders_as_the_policy_says() {
     assert_eq!(keep_home[0].instant_utc, at("2025-06-02T12:00:00Z"));
     // The Paris wall-clock times that keep the home instants: 14:00 and 02:00 (summer time).
     assert_eq!(
-        schedule::travel_times(&[t("20:00"), t("08:00")], TravelPolicy::KeepHomeInstants, home, away, d("2025-06-02")),
+        schedule::travel_times(
+            &[t("20:00"), t("08:00")],
+            TravelPolicy::KeepHomeInstants,
+            home,
+            away,
+            d("2025-06-02")
+        ),
         [t("14:00"), t("02:00")]
     );
     for list in [&keep_wall, &keep_home] {
@@ -248,10 +334,20 @@ fn a_zone_change_across_the_date_line_repeats_a_date_without_duplicates() {
     let (mut store, patient_id, regimen_id) = diary("Pacific/Kiritimati", "2025-06-01", None);
     let medication = MedicationId::Regimen(regimen_id).to_string();
     // 08:00 on 2025-06-02 in Kiritimati is 18:00 UTC on 06-01.
-    store.log_dose(&dose("m", regimen_id, "2025-06-02", "08:00", ms("2025-06-01T18:00:00Z"))).expect("log");
+    store
+        .log_dose(&dose(
+            "m",
+            regimen_id,
+            "2025-06-02",
+            "08:00",
+            ms("2025-06-01T18:00:00Z"),
+        ))
+        .expect("log");
     let mut profile = store.patient(patient_id).expect("patient").profile;
     profile.time_zone = "Pacific/Pago_Pago".into();
-    store.update_patient(patient_id, &profile).expect("zone change");
+    store
+        .update_patient(patient_id, &profile)
+        .expect("zone change");
     let tz: Tz = "Pacific/Pago_Pago".parse().expect("zone");
     let now = at("2025-06-01T20:00:00Z"); // 09:00 on 2025-06-01 in Pago Pago
     assert_eq!(schedule::local_date(now, tz), d("2025-06-01"));
@@ -259,15 +355,27 @@ fn a_zone_change_across_the_date_line_repeats_a_date_without_duplicates() {
         .dose_logs(patient_id, d("2025-05-31"), d("2025-06-03"))
         .expect("logs")
         .iter()
-        .map(|l| schedule::reminder_id(&l.dose.medication.to_string(), l.dose.slot_date, l.dose.slot_time))
+        .map(|l| {
+            schedule::reminder_id(
+                &l.dose.medication.to_string(),
+                l.dose.slot_date,
+                l.dose.slot_time,
+            )
+        })
         .collect();
     let meds = [bid(&medication)];
     let next = schedule::next_reminders(&meds, tz, now, 6, &handled);
     let ids: Vec<_> = next.iter().map(|r| r.id.clone()).collect();
     assert_eq!(ids[0], format!("{medication}@2025-06-01T20:00"));
-    assert!(!ids.contains(&format!("{medication}@2025-06-02T08:00")), "the logged slot stays handled: {ids:?}");
+    assert!(
+        !ids.contains(&format!("{medication}@2025-06-02T08:00")),
+        "the logged slot stays handled: {ids:?}"
+    );
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len());
-    assert_eq!(store.dose("m").expect("dose").dose.slot_date, d("2025-06-02"));
+    assert_eq!(
+        store.dose("m").expect("dose").dose.slot_date,
+        d("2025-06-02")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,12 +383,40 @@ fn a_zone_change_across_the_date_line_repeats_a_date_without_duplicates() {
 
 #[test]
 fn a_regimen_starting_and_ending_on_leap_days_takes_its_doses() {
-    let (mut store, patient_id, regimen_id) = diary("Europe/Paris", "2024-02-29", Some("2028-02-29"));
-    store.log_dose(&dose("first", regimen_id, "2024-02-29", "08:00", ms("2024-02-29T07:00:00Z"))).expect("first day");
-    store.log_dose(&dose("last", regimen_id, "2028-02-29", "20:00", ms("2028-02-29T19:00:00Z"))).expect("last day");
-    let after = store.log_dose(&dose("after", regimen_id, "2028-03-01", "08:00", ms("2028-03-01T07:00:00Z")));
-    assert!(matches!(after, Err(Error::Invalid { ref field, .. }) if field == "slot_date"), "{after:?}");
-    let logs = store.dose_logs(patient_id, d("2024-02-29"), d("2028-02-29")).expect("logs");
+    let (mut store, patient_id, regimen_id) =
+        diary("Europe/Paris", "2024-02-29", Some("2028-02-29"));
+    store
+        .log_dose(&dose(
+            "first",
+            regimen_id,
+            "2024-02-29",
+            "08:00",
+            ms("2024-02-29T07:00:00Z"),
+        ))
+        .expect("first day");
+    store
+        .log_dose(&dose(
+            "last",
+            regimen_id,
+            "2028-02-29",
+            "20:00",
+            ms("2028-02-29T19:00:00Z"),
+        ))
+        .expect("last day");
+    let after = store.log_dose(&dose(
+        "after",
+        regimen_id,
+        "2028-03-01",
+        "08:00",
+        ms("2028-03-01T07:00:00Z"),
+    ));
+    assert!(
+        matches!(after, Err(Error::Invalid { ref field, .. }) if field == "slot_date"),
+        "{after:?}"
+    );
+    let logs = store
+        .dose_logs(patient_id, d("2024-02-29"), d("2028-02-29"))
+        .expect("logs");
     assert_eq!(logs.len(), 2);
     // A year after a leap day is the 28th of February (clamped calendar months).
     assert_eq!(add_months(d("2024-02-29"), 12), d("2025-02-28"));
@@ -290,22 +426,45 @@ fn a_regimen_starting_and_ending_on_leap_days_takes_its_doses() {
 #[test]
 fn leap_day_schedules_count_the_29th() {
     let tz = Tz::Europe__Paris;
-    let slots = schedule::scheduled_slots(&[bid("regimen-1")], tz, d("2024-02-01"), d("2024-02-29")).expect("slots");
+    let slots =
+        schedule::scheduled_slots(&[bid("regimen-1")], tz, d("2024-02-01"), d("2024-02-29"))
+            .expect("slots");
     assert_eq!(slots.len(), 29 * 2);
-    let alternate = MedicationSchedule::new("course-1", vec![t("07:30")], DayPattern::AlternateFrom(d("2024-02-27")));
+    let alternate = MedicationSchedule::new(
+        "course-1",
+        vec![t("07:30")],
+        DayPattern::AlternateFrom(d("2024-02-27")),
+    );
+    let days: Vec<_> = schedule::scheduled_slots(
+        std::slice::from_ref(&alternate),
+        tz,
+        d("2024-02-27"),
+        d("2024-03-04"),
+    )
+    .expect("slots")
+    .iter()
+    .map(|s| s.slot_date)
+    .collect();
+    assert_eq!(
+        days,
+        [
+            d("2024-02-27"),
+            d("2024-02-29"),
+            d("2024-03-02"),
+            d("2024-03-04")
+        ]
+    );
     let days: Vec<_> =
-        schedule::scheduled_slots(std::slice::from_ref(&alternate), tz, d("2024-02-27"), d("2024-03-04"))
+        schedule::scheduled_slots(&[alternate], tz, d("2025-02-27"), d("2025-03-03"))
             .expect("slots")
             .iter()
             .map(|s| s.slot_date)
             .collect();
-    assert_eq!(days, [d("2024-02-27"), d("2024-02-29"), d("2024-03-02"), d("2024-03-04")]);
-    let days: Vec<_> = schedule::scheduled_slots(&[alternate], tz, d("2025-02-27"), d("2025-03-03"))
-        .expect("slots")
-        .iter()
-        .map(|s| s.slot_date)
-        .collect();
-    assert_eq!(days, [d("2025-02-27"), d("2025-03-01"), d("2025-03-03")], "no 29th in a common year");
+    assert_eq!(
+        days,
+        [d("2025-02-27"), d("2025-03-01"), d("2025-03-03")],
+        "no 29th in a common year"
+    );
 }
 
 #[test]
@@ -324,32 +483,57 @@ fn a_taper_across_a_leap_day_has_the_29th() {
     };
     let calendar = taper::build_calendar(&plan, None).expect("calendar");
     assert_eq!(calendar.days.len(), 28);
-    assert!(calendar.days.iter().any(|day| day.date == d("2024-02-29") && day.mg == 20.0));
+    assert!(calendar
+        .days
+        .iter()
+        .any(|day| day.date == d("2024-02-29") && day.mg == 20.0));
     assert_eq!(calendar.last_dosing_day, Some(d("2024-03-25")));
     // The same course a year later ends a day later in the calendar.
-    let calendar = taper::build_calendar(&CoursePlan { start: d("2025-02-27"), ..plan }, None).expect("calendar");
+    let calendar = taper::build_calendar(
+        &CoursePlan {
+            start: d("2025-02-27"),
+            ..plan
+        },
+        None,
+    )
+    .expect("calendar");
     assert_eq!(calendar.last_dosing_day, Some(d("2025-03-26")));
 }
 
 #[test]
 fn three_days_across_a_leap_day_are_consecutive() {
     let leap = relapse::assess(&RelapseInput {
-        readings: vec![nephrotic("2024-02-28"), nephrotic("2024-02-29"), nephrotic("2024-03-01")],
+        readings: vec![
+            nephrotic("2024-02-28"),
+            nephrotic("2024-02-29"),
+            nephrotic("2024-03-01"),
+        ],
         ..RelapseInput::default()
     })
     .expect("assess");
     assert_eq!(leap.relapses.len(), 1);
-    assert_eq!((leap.relapses[0].onset, leap.relapses[0].confirmed), (d("2024-02-28"), d("2024-03-01")));
+    assert_eq!(
+        (leap.relapses[0].onset, leap.relapses[0].confirmed),
+        (d("2024-02-28"), d("2024-03-01"))
+    );
     // In a common year, 02-28 and 03-01 are consecutive too.
     let common = relapse::assess(&RelapseInput {
-        readings: vec![nephrotic("2025-02-27"), nephrotic("2025-02-28"), nephrotic("2025-03-01")],
+        readings: vec![
+            nephrotic("2025-02-27"),
+            nephrotic("2025-02-28"),
+            nephrotic("2025-03-01"),
+        ],
         ..RelapseInput::default()
     })
     .expect("assess");
     assert_eq!(common.relapses.len(), 1);
     // A missing 02-29 in a leap year breaks the run.
     let gap = relapse::assess(&RelapseInput {
-        readings: vec![nephrotic("2024-02-27"), nephrotic("2024-02-28"), nephrotic("2024-03-01")],
+        readings: vec![
+            nephrotic("2024-02-27"),
+            nephrotic("2024-02-28"),
+            nephrotic("2024-03-01"),
+        ],
         ..RelapseInput::default()
     })
     .expect("assess");
@@ -363,22 +547,50 @@ fn three_days_across_a_leap_day_are_consecutive() {
 fn instants_and_dates_past_2038_are_stored_and_read_back_exactly() {
     let (mut store, patient_id, regimen_id) = diary("America/New_York", "2038-01-18", None);
     let instants = [
-        ("y2038-before", "2038-01-18", "20:00", i64::from(i32::MAX) * 1000 - 1),
-        ("y2038-after", "2038-01-19", "08:00", (i64::from(i32::MAX) + 1) * 1000),
+        (
+            "y2038-before",
+            "2038-01-18",
+            "20:00",
+            i64::from(i32::MAX) * 1000 - 1,
+        ),
+        (
+            "y2038-after",
+            "2038-01-19",
+            "08:00",
+            (i64::from(i32::MAX) + 1) * 1000,
+        ),
         ("y2100", "2100-02-28", "08:00", ms("2100-02-28T13:00:00Z")),
-        ("y9999", "9999-12-31", "20:00", ms("9999-12-31T23:59:59Z") + 999),
+        (
+            "y9999",
+            "9999-12-31",
+            "20:00",
+            ms("9999-12-31T23:59:59Z") + 999,
+        ),
         ("far", "2038-01-20", "08:00", i64::MAX),
         ("before-epoch", "2038-01-20", "20:00", i64::MIN),
     ];
     for (id, date, time, when) in instants {
-        store.log_dose(&dose(id, regimen_id, date, time, when)).unwrap_or_else(|e| panic!("{id}: {e}"));
-        assert_eq!(store.dose(id).expect("read back").dose.actual_at_ms, when, "{id}");
+        store
+            .log_dose(&dose(id, regimen_id, date, time, when))
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(
+            store.dose(id).expect("read back").dose.actual_at_ms,
+            when,
+            "{id}"
+        );
     }
-    let logs = store.dose_logs(patient_id, d("2038-01-01"), d("9999-12-31")).expect("logs");
+    let logs = store
+        .dose_logs(patient_id, d("2038-01-01"), d("9999-12-31"))
+        .expect("logs");
     assert_eq!(logs.len(), instants.len());
     // A date the file cannot hold is refused, naming the field, and changes nothing.
-    let beyond = NewDoseLog { slot_date: NaiveDate::MAX, ..dose("beyond", regimen_id, "2038-01-21", "08:00", 0) };
-    assert!(matches!(store.log_dose(&beyond), Err(Error::Invalid { ref field, .. }) if field == "slot_date"));
+    let beyond = NewDoseLog {
+        slot_date: NaiveDate::MAX,
+        ..dose("beyond", regimen_id, "2038-01-21", "08:00", 0)
+    };
+    assert!(
+        matches!(store.log_dose(&beyond), Err(Error::Invalid { ref field, .. }) if field == "slot_date")
+    );
     assert!(store.dose("beyond").is_err());
 }
 
@@ -397,16 +609,29 @@ fn reminders_cross_the_2038_boundary() {
             "regimen-1@2038-01-20T20:00"
         ]
     );
-    assert!(reminders.iter().all(|r| r.instant_utc.timestamp() > i64::from(i32::MAX)));
+    assert!(reminders
+        .iter()
+        .all(|r| r.instant_utc.timestamp() > i64::from(i32::MAX)));
     // At the end of the calendar the engine stops instead of overflowing.
     let end = DateTime::<Utc>::MAX_UTC - TimeDelta::days(1);
-    assert!(schedule::next_reminders(&meds, Tz::Pacific__Kiritimati, end, 64, &HashSet::new()).len() <= 4);
+    assert!(
+        schedule::next_reminders(&meds, Tz::Pacific__Kiritimati, end, 64, &HashSet::new()).len()
+            <= 4
+    );
 }
 
 #[test]
 fn a_relapse_walk_and_a_taper_after_2038() {
-    let readings = vec![nephrotic("2040-02-28"), nephrotic("2040-02-29"), nephrotic("2040-03-01")];
-    let assessment = relapse::assess(&RelapseInput { readings, ..RelapseInput::default() }).expect("assess");
+    let readings = vec![
+        nephrotic("2040-02-28"),
+        nephrotic("2040-02-29"),
+        nephrotic("2040-03-01"),
+    ];
+    let assessment = relapse::assess(&RelapseInput {
+        readings,
+        ..RelapseInput::default()
+    })
+    .expect("assess");
     assert_eq!(assessment.relapses[0].confirmed, d("2040-03-01"));
     let plan = CoursePlan {
         start: d("2099-12-20"),

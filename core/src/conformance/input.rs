@@ -21,7 +21,10 @@ impl<'a> Input<'a> {
 
     /// Wraps a nested object, naming fields `prefix.key` in errors.
     pub fn nested(map: &'a Map<String, Value>, prefix: &'a str) -> Self {
-        Input { map, prefix: Some(prefix) }
+        Input {
+            map,
+            prefix: Some(prefix),
+        }
     }
 
     /// The full name of a key for error messages.
@@ -44,13 +47,17 @@ impl<'a> Input<'a> {
 
     /// A required number.
     pub fn number(&self, key: &str) -> Result<f64> {
-        self.opt_number(key)?.ok_or_else(|| Error::invalid(self.field(key), "is required"))
+        self.opt_number(key)?
+            .ok_or_else(|| Error::invalid(self.field(key), "is required"))
     }
 
     /// An optional number.
     pub fn opt_number(&self, key: &str) -> Result<Option<f64>> {
         self.get(key)
-            .map(|v| v.as_f64().ok_or_else(|| Error::invalid(self.field(key), "must be a number")))
+            .map(|v| {
+                v.as_f64()
+                    .ok_or_else(|| Error::invalid(self.field(key), "must be a number"))
+            })
             .transpose()
     }
 
@@ -65,13 +72,17 @@ impl<'a> Input<'a> {
 
     /// A required string.
     pub fn text(&self, key: &str) -> Result<&'a str> {
-        self.opt_text(key)?.ok_or_else(|| Error::invalid(self.field(key), "is required"))
+        self.opt_text(key)?
+            .ok_or_else(|| Error::invalid(self.field(key), "is required"))
     }
 
     /// An optional string.
     pub fn opt_text(&self, key: &str) -> Result<Option<&'a str>> {
         self.get(key)
-            .map(|v| v.as_str().ok_or_else(|| Error::invalid(self.field(key), "must be a string")))
+            .map(|v| {
+                v.as_str()
+                    .ok_or_else(|| Error::invalid(self.field(key), "must be a string"))
+            })
             .transpose()
     }
 
@@ -79,7 +90,9 @@ impl<'a> Input<'a> {
     pub fn flag(&self, key: &str, default: bool) -> Result<bool> {
         match self.get(key) {
             None => Ok(default),
-            Some(v) => v.as_bool().ok_or_else(|| Error::invalid(self.field(key), "must be true or false")),
+            Some(v) => v
+                .as_bool()
+                .ok_or_else(|| Error::invalid(self.field(key), "must be true or false")),
         }
     }
 
@@ -90,18 +103,24 @@ impl<'a> Input<'a> {
 
     /// An optional date.
     pub fn opt_date(&self, key: &str) -> Result<Option<NaiveDate>> {
-        self.opt_text(key)?.map(|t| parse_date(&self.field(key), t)).transpose()
+        self.opt_text(key)?
+            .map(|t| parse_date(&self.field(key), t))
+            .transpose()
     }
 
     /// A required array.
     pub fn array(&self, key: &str) -> Result<&'a Vec<Value>> {
-        self.opt_array(key)?.ok_or_else(|| Error::invalid(self.field(key), "is required"))
+        self.opt_array(key)?
+            .ok_or_else(|| Error::invalid(self.field(key), "is required"))
     }
 
     /// An optional array.
     pub fn opt_array(&self, key: &str) -> Result<Option<&'a Vec<Value>>> {
         self.get(key)
-            .map(|v| v.as_array().ok_or_else(|| Error::invalid(self.field(key), "must be a list")))
+            .map(|v| {
+                v.as_array()
+                    .ok_or_else(|| Error::invalid(self.field(key), "must be a list"))
+            })
             .transpose()
     }
 
@@ -116,5 +135,7 @@ impl<'a> Input<'a> {
 
 /// Reads element `index` of a list named `list` as an object, naming it `list[index]`.
 pub fn element<'a>(list: &str, index: usize, value: &'a Value) -> Result<&'a Map<String, Value>> {
-    value.as_object().ok_or_else(|| Error::invalid(format!("{list}[{index}]"), "must be an object"))
+    value
+        .as_object()
+        .ok_or_else(|| Error::invalid(format!("{list}[{index}]"), "must be an object"))
 }

@@ -7,8 +7,8 @@ use super::Input;
 use crate::dates::{format_utc, parse_clock_time, parse_instant, parse_time_zone};
 use crate::error::Result;
 use crate::labs::{
-    run_labs_case, HeightRecord, LabAssessment, LabHistory, LabKind, LabPolicy, LabResult, LabUnit, LabsCaseOutcome,
-    LevelTarget, TakenDose, TargetPhase, WeightCheck,
+    run_labs_case, HeightRecord, LabAssessment, LabHistory, LabKind, LabPolicy, LabResult, LabUnit,
+    LabsCaseOutcome, LevelTarget, TakenDose, TargetPhase, WeightCheck,
 };
 
 /// Runs a `labs` case input.
@@ -31,15 +31,26 @@ pub fn evaluate(input: &Input) -> Result<Value> {
     policy.creatinine_baseline_mg_dl = input.opt_number("creatinine_baseline_mg_dl")?;
     let history = LabHistory {
         labs: each(input.array("labs")?, "labs", lab)?,
-        tacrolimus_doses: each(input.opt_array("doses")?.map_or(&[][..], Vec::as_slice), "doses", dose)?,
-        heights: each(input.opt_array("heights")?.map_or(&[][..], Vec::as_slice), "heights", height)?,
+        tacrolimus_doses: each(
+            input.opt_array("doses")?.map_or(&[][..], Vec::as_slice),
+            "doses",
+            dose,
+        )?,
+        heights: each(
+            input.opt_array("heights")?.map_or(&[][..], Vec::as_slice),
+            "heights",
+            height,
+        )?,
     };
     let weights = WeightCheck {
         regimen_weight_kg: input.opt_number("regimen_weight_kg")?,
         latest_weight_kg: input.opt_number("latest_weight_kg")?,
         recalculate_threshold: input.opt_number("recalculate_threshold")?,
     };
-    let LabsCaseOutcome { report, recalculate_prompt: prompt } = run_labs_case(&history, &policy, time_zone, &weights)?;
+    let LabsCaseOutcome {
+        report,
+        recalculate_prompt: prompt,
+    } = run_labs_case(&history, &policy, time_zone, &weights)?;
     Ok(json!({
         "creatinine_baseline_mg_dl": report.creatinine_baseline_mg_dl,
         "creatinine_baseline_source": report.creatinine_baseline_source.map(|s| s.id()),
@@ -83,7 +94,10 @@ fn dose(item: &Input) -> Result<TakenDose> {
 }
 
 fn height(item: &Input) -> Result<HeightRecord> {
-    Ok(HeightRecord { date: item.date("date")?, height_cm: item.number("height_cm")? })
+    Ok(HeightRecord {
+        date: item.date("date")?,
+        height_cm: item.number("height_cm")?,
+    })
 }
 
 fn target(targets: &Input, key: &str) -> Result<LevelTarget> {
@@ -141,8 +155,14 @@ mod tests {
         refused_naming(json!({"labs": []}), "timezone");
         refused_naming(json!({"timezone": "Mars/Base", "labs": []}), "timezone");
         refused_naming(json!({"timezone": tz}), "labs");
-        refused_naming(json!({"timezone": tz, "phase": "induction", "labs": []}), "phase");
-        refused_naming(json!({"timezone": tz, "labs": [wbc(), {"kind": "vitamin_d"}]}), "labs[1].kind");
+        refused_naming(
+            json!({"timezone": tz, "phase": "induction", "labs": []}),
+            "phase",
+        );
+        refused_naming(
+            json!({"timezone": tz, "labs": [wbc(), {"kind": "vitamin_d"}]}),
+            "labs[1].kind",
+        );
         refused_naming(
             json!({"timezone": tz, "labs": [{"kind": "platelets", "value": 150, "unit": "g/dL", "drawn_at": "2025-06-01T09:00:00Z"}]}),
             "labs[0].unit",
@@ -175,7 +195,10 @@ mod tests {
             json!({"timezone": tz, "labs": [], "creatinine_baseline_mg_dl": 0}),
             "creatinine_baseline_mg_dl",
         );
-        refused_naming(json!({"timezone": tz, "labs": [], "latest_weight_kg": 20}), "regimen_weight_kg");
+        refused_naming(
+            json!({"timezone": tz, "labs": [], "latest_weight_kg": 20}),
+            "regimen_weight_kg",
+        );
         refused_naming(
             json!({"timezone": tz, "labs": [], "regimen_weight_kg": 20, "latest_weight_kg": 21, "recalculate_threshold": 0}),
             "recalculate_threshold",

@@ -50,17 +50,29 @@ fn engine_of(suite: &str) -> Option<fn(&Input) -> Result<Value>> {
 
 /// Evaluates the text of a case file.
 pub fn evaluate_case_text(text: &str) -> Result<Value, CaseFileError> {
-    let case: Value = serde_json::from_str(text).map_err(|e| CaseFileError::NotJson(e.to_string()))?;
+    let case: Value =
+        serde_json::from_str(text).map_err(|e| CaseFileError::NotJson(e.to_string()))?;
     evaluate_case(&case)
 }
 
 /// Evaluates a parsed case: the engine's output, or the engine's refusal as an error object.
 pub fn evaluate_case(case: &Value) -> Result<Value, CaseFileError> {
     let case = case.as_object().ok_or(CaseFileError::NotAnObject)?;
-    let engine = case.get("suite").and_then(Value::as_str).and_then(engine_of).ok_or_else(|| {
-        CaseFileError::UnknownSuite(case.get("suite").map(|s| s.to_string()).unwrap_or_else(|| "(missing)".into()))
-    })?;
-    let input = case.get("input").and_then(Value::as_object).ok_or(CaseFileError::NoInput)?;
+    let engine = case
+        .get("suite")
+        .and_then(Value::as_str)
+        .and_then(engine_of)
+        .ok_or_else(|| {
+            CaseFileError::UnknownSuite(
+                case.get("suite")
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "(missing)".into()),
+            )
+        })?;
+    let input = case
+        .get("input")
+        .and_then(Value::as_object)
+        .ok_or(CaseFileError::NoInput)?;
     Ok(engine(&Input::new(input)).unwrap_or_else(|refusal| refusal_json(&refusal)))
 }
 
@@ -76,18 +88,30 @@ pub fn refusal_json(error: &Error) -> Value {
 pub fn mismatch(expected: &Value, actual: &Value) -> Option<String> {
     fn walk(path: &str, e: &Value, a: &Value) -> Option<String> {
         match (e, a) {
-            (Value::Object(eo), Value::Object(ao)) => eo.iter().find_map(|(k, ev)| match ao.get(k) {
-                Some(av) => walk(&format!("{path}.{k}"), ev, av),
-                None => Some(format!("{path}.{k}: missing")),
-            }),
+            (Value::Object(eo), Value::Object(ao)) => {
+                eo.iter().find_map(|(k, ev)| match ao.get(k) {
+                    Some(av) => walk(&format!("{path}.{k}"), ev, av),
+                    None => Some(format!("{path}.{k}: missing")),
+                })
+            }
             (Value::Array(ea), Value::Array(aa)) => {
                 if ea.len() != aa.len() {
-                    return Some(format!("{path}: expected {} elements, got {}", ea.len(), aa.len()));
+                    return Some(format!(
+                        "{path}: expected {} elements, got {}",
+                        ea.len(),
+                        aa.len()
+                    ));
                 }
-                ea.iter().zip(aa).enumerate().find_map(|(i, (ev, av))| walk(&format!("{path}[{i}]"), ev, av))
+                ea.iter()
+                    .zip(aa)
+                    .enumerate()
+                    .find_map(|(i, (ev, av))| walk(&format!("{path}[{i}]"), ev, av))
             }
             (Value::Number(en), Value::Number(an)) => {
-                let (x, y) = (en.as_f64().unwrap_or(f64::NAN), an.as_f64().unwrap_or(f64::NAN));
+                let (x, y) = (
+                    en.as_f64().unwrap_or(f64::NAN),
+                    an.as_f64().unwrap_or(f64::NAN),
+                );
                 ((x - y).abs() > 1e-6).then(|| format!("{path}: expected {x}, got {y}"))
             }
             _ => (e != a).then(|| format!("{path}: expected {e}, got {a}")),
@@ -107,16 +131,35 @@ mod tests {
         assert!(mismatch(&json!({"a": true}), &json!({"a": 1})).is_some());
         assert!(mismatch(&json!([1, 2]), &json!([1, 2, 3])).is_some());
         assert!(mismatch(&json!({"a": null}), &json!({})).is_some());
-        assert!(mismatch(&json!({"error": {"code": "x"}}), &json!({"error": {"code": "x", "message": "m"}})).is_none());
+        assert!(mismatch(
+            &json!({"error": {"code": "x"}}),
+            &json!({"error": {"code": "x", "message": "m"}})
+        )
+        .is_none());
     }
 
     #[test]
     fn unreadable_cases_are_file_errors() {
-        assert!(matches!(evaluate_case_text("not json"), Err(CaseFileError::NotJson(_))));
-        assert!(matches!(evaluate_case_text("[1]"), Err(CaseFileError::NotAnObject)));
-        assert!(matches!(evaluate_case_text(r#"{"suite":"nope","input":{}}"#), Err(CaseFileError::UnknownSuite(_))));
-        assert!(matches!(evaluate_case_text(r#"{"suite":"dose"}"#), Err(CaseFileError::NoInput)));
-        assert!(matches!(evaluate_case_text(r#"{"suite":"dose","input":3}"#), Err(CaseFileError::NoInput)));
+        assert!(matches!(
+            evaluate_case_text("not json"),
+            Err(CaseFileError::NotJson(_))
+        ));
+        assert!(matches!(
+            evaluate_case_text("[1]"),
+            Err(CaseFileError::NotAnObject)
+        ));
+        assert!(matches!(
+            evaluate_case_text(r#"{"suite":"nope","input":{}}"#),
+            Err(CaseFileError::UnknownSuite(_))
+        ));
+        assert!(matches!(
+            evaluate_case_text(r#"{"suite":"dose"}"#),
+            Err(CaseFileError::NoInput)
+        ));
+        assert!(matches!(
+            evaluate_case_text(r#"{"suite":"dose","input":3}"#),
+            Err(CaseFileError::NoInput)
+        ));
     }
 
     #[test]

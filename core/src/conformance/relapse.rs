@@ -25,10 +25,24 @@ pub fn evaluate(input: &Input) -> Result<Value> {
         Some(text) => DiseaseState::parse("initial_state", text)?,
         None => DiseaseState::default(),
     };
-    let readings = input.opt_array("readings")?.map(Vec::as_slice).unwrap_or_default();
-    let readings = readings.iter().enumerate().map(|(i, v)| reading(i, v)).collect::<Result<Vec<_>>>()?;
-    let courses = input.opt_array("steroid_courses")?.map(Vec::as_slice).unwrap_or_default();
-    let steroid_courses = courses.iter().enumerate().map(|(i, v)| course(i, v)).collect::<Result<Vec<_>>>()?;
+    let readings = input
+        .opt_array("readings")?
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let readings = readings
+        .iter()
+        .enumerate()
+        .map(|(i, v)| reading(i, v))
+        .collect::<Result<Vec<_>>>()?;
+    let courses = input
+        .opt_array("steroid_courses")?
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let steroid_courses = courses
+        .iter()
+        .enumerate()
+        .map(|(i, v)| course(i, v))
+        .collect::<Result<Vec<_>>>()?;
     let request = RelapseInput {
         definitions,
         initial_state,
@@ -68,22 +82,37 @@ fn reading(index: usize, value: &Value) -> Result<UrineReading> {
     let r = Input::nested(element("readings", index, value)?, &name);
     let date = r.date("date")?;
     let measurement = match (r.has("dipstick"), r.has("upcr")) {
-        (true, false) => UrineMeasurement::Dipstick(DipstickGrade::parse(&r.field("dipstick"), r.text("dipstick")?)?),
+        (true, false) => UrineMeasurement::Dipstick(DipstickGrade::parse(
+            &r.field("dipstick"),
+            r.text("dipstick")?,
+        )?),
         (false, true) => {
             let upcr = r.number("upcr")?;
             let unit = UpcrUnit::parse(&r.field("unit"), r.text("unit")?)?;
             UrineMeasurement::upcr(&r.field("upcr"), upcr, unit)?
         }
-        _ => return Err(Error::invalid(name, "must have exactly one of dipstick and upcr")),
+        _ => {
+            return Err(Error::invalid(
+                name,
+                "must have exactly one of dipstick and upcr",
+            ))
+        }
     };
-    Ok(UrineReading { date, measurement, first_morning: r.flag("first_morning", false)? })
+    Ok(UrineReading {
+        date,
+        measurement,
+        first_morning: r.flag("first_morning", false)?,
+    })
 }
 
 /// One element of `steroid_courses` (the engine refuses one that ends before it starts).
 fn course(index: usize, value: &Value) -> Result<SteroidCourse> {
     let name = format!("steroid_courses[{index}]");
     let c = Input::nested(element("steroid_courses", index, value)?, &name);
-    Ok(SteroidCourse { start: c.date("start")?, end: c.date("end")? })
+    Ok(SteroidCourse {
+        start: c.date("start")?,
+        end: c.date("end")?,
+    })
 }
 
 #[cfg(test)]
@@ -104,29 +133,59 @@ mod tests {
     #[test]
     fn every_refusal_names_its_field() {
         let cases = [
-            (json!({"readings": [{"date": "2025-01-01", "dipstick": "5+"}]}), "readings[0].dipstick"),
+            (
+                json!({"readings": [{"date": "2025-01-01", "dipstick": "5+"}]}),
+                "readings[0].dipstick",
+            ),
             (
                 json!({"readings": [{"date": "2025-01-01"}, {"date": "2025-01-02", "upcr": 3, "unit": "mg/dl"}]}),
                 "readings[0]",
             ),
-            (json!({"readings": [{"date": "2025-01-02", "upcr": 3, "unit": "mg/dl"}]}), "readings[0].unit"),
-            (json!({"readings": [{"date": "2025-01-02", "upcr": 3}]}), "readings[0].unit"),
-            (json!({"readings": [{"date": "2025-01-02", "upcr": -3, "unit": "g/g"}]}), "readings[0].upcr"),
-            (json!({"readings": [{"date": "2025-01-02", "upcr": "3", "unit": "g/g"}]}), "readings[0].upcr"),
-            (json!({"readings": [{"date": "2025-01-02", "upcr": 3, "unit": "g/g", "dipstick": "1+"}]}), "readings[0]"),
-            (json!({"readings": [{"date": "2025-1-2", "dipstick": "1+"}]}), "readings[0].date"),
+            (
+                json!({"readings": [{"date": "2025-01-02", "upcr": 3, "unit": "mg/dl"}]}),
+                "readings[0].unit",
+            ),
+            (
+                json!({"readings": [{"date": "2025-01-02", "upcr": 3}]}),
+                "readings[0].unit",
+            ),
+            (
+                json!({"readings": [{"date": "2025-01-02", "upcr": -3, "unit": "g/g"}]}),
+                "readings[0].upcr",
+            ),
+            (
+                json!({"readings": [{"date": "2025-01-02", "upcr": "3", "unit": "g/g"}]}),
+                "readings[0].upcr",
+            ),
+            (
+                json!({"readings": [{"date": "2025-01-02", "upcr": 3, "unit": "g/g", "dipstick": "1+"}]}),
+                "readings[0]",
+            ),
+            (
+                json!({"readings": [{"date": "2025-1-2", "dipstick": "1+"}]}),
+                "readings[0].date",
+            ),
             (
                 json!({"readings": [{"date": "2025-01-02", "dipstick": "1+", "first_morning": "yes"}]}),
                 "readings[0].first_morning",
             ),
             (json!({"readings": [3]}), "readings[0]"),
             (json!({"readings": {}}), "readings"),
-            (json!({"steroid_courses": [{"start": "2025-02-01", "end": "2025-01-31"}]}), "steroid_courses[0].end"),
-            (json!({"steroid_courses": [{"start": "2025-02-01"}]}), "steroid_courses[0].end"),
+            (
+                json!({"steroid_courses": [{"start": "2025-02-01", "end": "2025-01-31"}]}),
+                "steroid_courses[0].end",
+            ),
+            (
+                json!({"steroid_courses": [{"start": "2025-02-01"}]}),
+                "steroid_courses[0].end",
+            ),
             (json!({"definitions": "kdigo"}), "definitions"),
             (json!({"initial_state": "watch"}), "initial_state"),
             (json!({"as_of": "yesterday"}), "as_of"),
-            (json!({"initial_remission": "2025-02-30"}), "initial_remission"),
+            (
+                json!({"initial_remission": "2025-02-30"}),
+                "initial_remission",
+            ),
         ];
         for (input, field) in cases {
             assert_eq!(refusal_field(input.clone()), field, "{input}");
@@ -156,7 +215,10 @@ mod tests {
         assert_eq!(out["relapses"], json!(["2025-03-01"]));
         assert_eq!(out["relapse_episodes"][0]["confirmed"], "2025-03-03");
         assert_eq!(out["relapse_episodes"][0]["remission_onset"], Value::Null);
-        assert_eq!(out["next_action"], json!({"kind": "follow_action_plan", "date": "2025-03-03"}));
+        assert_eq!(
+            out["next_action"],
+            json!({"kind": "follow_action_plan", "date": "2025-03-03"})
+        );
         assert_eq!(out["as_of"], "2025-03-03");
         assert_eq!(out["relapse_rate_per_year"], json!(1.0 / (2.0 / 365.25)));
         let empty = run(json!({})).unwrap();

@@ -6,7 +6,10 @@ use super::input::element;
 use super::Input;
 use crate::dates::format_date;
 use crate::error::{Error, Result};
-use crate::taper::{build_calendar, CoursePlan, CourseTemplate, DoseBasis, Frequency, Phase, PhaseLength, TabletSpec};
+use crate::taper::{
+    build_calendar, CoursePlan, CourseTemplate, DoseBasis, Frequency, Phase, PhaseLength,
+    TabletSpec,
+};
 
 /// Runs a `taper` case input.
 pub fn evaluate(input: &Input) -> Result<Value> {
@@ -19,18 +22,40 @@ pub fn evaluate(input: &Input) -> Result<Value> {
         allow_half: input.flag("allow_half", defaults.allow_half)?,
     };
     let phases = match (input.has("template"), input.has("phases")) {
-        (true, true) => return Err(Error::invalid("template", "give either template or phases, not both")),
-        (true, false) => CourseTemplate::parse("template", input.text("template")?)?.phases()?,
-        (false, true) => {
-            input.array("phases")?.iter().enumerate().map(|(i, value)| phase(i, value)).collect::<Result<Vec<_>>>()?
+        (true, true) => {
+            return Err(Error::invalid(
+                "template",
+                "give either template or phases, not both",
+            ))
         }
-        (false, false) => return Err(Error::invalid("phases", "give a template or a list of phases")),
+        (true, false) => CourseTemplate::parse("template", input.text("template")?)?.phases()?,
+        (false, true) => input
+            .array("phases")?
+            .iter()
+            .enumerate()
+            .map(|(i, value)| phase(i, value))
+            .collect::<Result<Vec<_>>>()?,
+        (false, false) => {
+            return Err(Error::invalid(
+                "phases",
+                "give a template or a list of phases",
+            ))
+        }
     };
     let remission_confirmed = input.opt_date("remission_confirmed")?;
-    let plan = CoursePlan { start, weight_kg, height_cm, tablets, phases };
+    let plan = CoursePlan {
+        start,
+        weight_kg,
+        height_cm,
+        tablets,
+        phases,
+    };
     let calendar = build_calendar(&plan, remission_confirmed)?;
-    let mg_by_date: Map<String, Value> =
-        calendar.days.iter().map(|day| (format_date(day.date), json!(day.mg))).collect();
+    let mg_by_date: Map<String, Value> = calendar
+        .days
+        .iter()
+        .map(|day| (format_date(day.date), json!(day.mg)))
+        .collect();
     Ok(json!({
         "mg_by_date": mg_by_date,
         "total_mg": calendar.total_mg,
@@ -45,15 +70,24 @@ fn phase(index: usize, value: &Value) -> Result<Phase> {
     let name = format!("phases[{index}]");
     let p = Input::nested(element("phases", index, value)?, &name);
     let frequency = Frequency::parse(&p.field("frequency"), p.text("frequency")?)?;
-    let lengths = ["days", "until_remission", "taper"].into_iter().filter(|key| p.has(key)).count();
+    let lengths = ["days", "until_remission", "taper"]
+        .into_iter()
+        .filter(|key| p.has(key))
+        .count();
     if lengths != 1 {
-        return Err(Error::invalid(name, "needs exactly one length: days, until_remission or taper"));
+        return Err(Error::invalid(
+            name,
+            "needs exactly one length: days, until_remission or taper",
+        ));
     }
     let length = if p.has("days") {
         PhaseLength::Days(day_count(p.whole("days")?))
     } else if p.has("until_remission") {
         if !p.flag("until_remission", false)? {
-            return Err(Error::invalid(p.field("until_remission"), "must be true when given"));
+            return Err(Error::invalid(
+                p.field("until_remission"),
+                "must be true when given",
+            ));
         }
         PhaseLength::UntilRemission
     } else {
@@ -69,16 +103,28 @@ fn phase(index: usize, value: &Value) -> Result<Phase> {
     let dose = if p.has("dose") {
         let dose_name = p.field("dose");
         let d = Input::nested(p.object("dose")?, &dose_name);
-        Some(match (d.has("mg_per_kg"), d.has("mg_per_m2"), d.has("mg")) {
-            (true, false, false) => DoseBasis::MgPerKg(d.number("mg_per_kg")?),
-            (false, true, false) => DoseBasis::MgPerM2(d.number("mg_per_m2")?),
-            (false, false, true) => DoseBasis::Mg(d.number("mg")?),
-            _ => return Err(Error::invalid(dose_name, "needs exactly one of mg_per_kg, mg_per_m2 or mg")),
-        })
+        Some(
+            match (d.has("mg_per_kg"), d.has("mg_per_m2"), d.has("mg")) {
+                (true, false, false) => DoseBasis::MgPerKg(d.number("mg_per_kg")?),
+                (false, true, false) => DoseBasis::MgPerM2(d.number("mg_per_m2")?),
+                (false, false, true) => DoseBasis::Mg(d.number("mg")?),
+                _ => {
+                    return Err(Error::invalid(
+                        dose_name,
+                        "needs exactly one of mg_per_kg, mg_per_m2 or mg",
+                    ))
+                }
+            },
+        )
     } else {
         None
     };
-    Ok(Phase { dose, max_mg: p.opt_number("max_mg")?, frequency, length })
+    Ok(Phase {
+        dose,
+        max_mg: p.opt_number("max_mg")?,
+        frequency,
+        length,
+    })
 }
 
 /// A whole-number day count as the engine's `u32`: a negative count becomes 0 (refused by the
@@ -108,7 +154,10 @@ mod tests {
     fn every_date_is_listed_and_defaults_apply() {
         let out = run(json!({"start": "2025-01-30", "weight_kg": 20,
             "phases": [{"dose": {"mg": 12.5}, "frequency": "alternate_day", "days": 3}]}));
-        assert_eq!(out["mg_by_date"], json!({"2025-01-30": 12.5, "2025-01-31": 0.0, "2025-02-01": 12.5}));
+        assert_eq!(
+            out["mg_by_date"],
+            json!({"2025-01-30": 12.5, "2025-01-31": 0.0, "2025-02-01": 12.5})
+        );
         assert_eq!(out["dosing_days"], 2);
         assert_eq!(out["last_dosing_day"], "2025-02-01");
         let none = run(json!({"start": "2025-01-30", "weight_kg": 20,
@@ -119,16 +168,31 @@ mod tests {
     #[test]
     fn malformed_inputs_name_their_key() {
         let ok_phase = json!({"dose": {"mg": 10}, "frequency": "daily", "days": 2});
-        refused_naming(json!({"start": "2025-1-1", "weight_kg": 20, "phases": [ok_phase]}), "start");
-        refused_naming(json!({"start": "2025-01-01", "phases": [ok_phase]}), "weight_kg");
-        refused_naming(json!({"start": "2025-01-01", "weight_kg": -3, "phases": [ok_phase]}), "weight_kg");
+        refused_naming(
+            json!({"start": "2025-1-1", "weight_kg": 20, "phases": [ok_phase]}),
+            "start",
+        );
+        refused_naming(
+            json!({"start": "2025-01-01", "phases": [ok_phase]}),
+            "weight_kg",
+        );
+        refused_naming(
+            json!({"start": "2025-01-01", "weight_kg": -3, "phases": [ok_phase]}),
+            "weight_kg",
+        );
         refused_naming(
             json!({"start": "2025-01-01", "weight_kg": 20, "height_cm": 0, "phases": [ok_phase]}),
             "height_cm",
         );
         refused_naming(json!({"start": "2025-01-01", "weight_kg": 20}), "phases");
-        refused_naming(json!({"start": "2025-01-01", "weight_kg": 20, "template": "kdigo2012"}), "template");
-        refused_naming(json!({"start": "2025-01-01", "weight_kg": 20, "phases": [ok_phase, 3]}), "phases[1]");
+        refused_naming(
+            json!({"start": "2025-01-01", "weight_kg": 20, "template": "kdigo2012"}),
+            "template",
+        );
+        refused_naming(
+            json!({"start": "2025-01-01", "weight_kg": 20, "phases": [ok_phase, 3]}),
+            "phases[1]",
+        );
         refused_naming(
             json!({"start": "2025-01-01", "weight_kg": 20, "phases": [{"frequency": "daily", "days": 2}]}),
             "phases[0].dose",
@@ -156,6 +220,9 @@ mod tests {
                 "taper": {"from_mg": 20, "to_mg": 5, "step_mg": 5, "every_days": 1.5}}]}),
             "phases[0].taper.every_days",
         );
-        refused_naming(json!({"start": "2025-01-01", "weight_kg": 20, "template": "stamp_protocol"}), "template");
+        refused_naming(
+            json!({"start": "2025-01-01", "weight_kg": 20, "template": "stamp_protocol"}),
+            "template",
+        );
     }
 }

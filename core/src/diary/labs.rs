@@ -12,9 +12,9 @@ use crate::dates::parse_time_zone;
 use crate::drug::Drug;
 use crate::error::{Error, Result};
 use crate::labs::{
-    assess_labs, instant_from_millis, recalculate_prompt, BaselineSource, HeightRecord, LabAssessment, LabHistory,
-    LabKind, LabPolicy, LevelTarget, LevelTargets, RecalculatePrompt, TakenDose, TargetPhase,
-    DEFAULT_RECALCULATE_THRESHOLD,
+    assess_labs, instant_from_millis, recalculate_prompt, BaselineSource, HeightRecord,
+    LabAssessment, LabHistory, LabKind, LabPolicy, LevelTarget, LevelTargets, RecalculatePrompt,
+    TakenDose, TargetPhase, DEFAULT_RECALCULATE_THRESHOLD,
 };
 use crate::locale::Locale;
 use crate::model::{DoseOutcome, MedicationId};
@@ -67,7 +67,10 @@ impl LabSettings {
 
     /// The engine's policy for these settings.
     pub fn policy(&self) -> LabPolicy {
-        LabPolicy { targets: self.targets(), creatinine_baseline_mg_dl: self.creatinine_baseline_mg_dl }
+        LabPolicy {
+            targets: self.targets(),
+            creatinine_baseline_mg_dl: self.creatinine_baseline_mg_dl,
+        }
     }
 }
 
@@ -79,7 +82,9 @@ pub fn lab_settings(store: &Store, patient_id: i64) -> Result<LabSettings> {
         None => TargetPhase::Initial,
     };
     let targets = |phase: TargetPhase| -> Result<LevelTargets> {
-        Ok(store.policy::<LevelTargets>(patient_id, &targets_key(phase))?.unwrap_or(LevelTargets::protocol(phase)))
+        Ok(store
+            .policy::<LevelTargets>(patient_id, &targets_key(phase))?
+            .unwrap_or(LevelTargets::protocol(phase)))
     };
     Ok(LabSettings {
         phase,
@@ -147,9 +152,17 @@ pub fn set_recalculate_threshold(
 ) -> Result<LabSettings> {
     require_positive("recalculate_threshold", threshold)?;
     if threshold > 1.0 {
-        return Err(Error::invalid("recalculate_threshold", "must be a fraction of at most 1 (0.10 is 10 %)"));
+        return Err(Error::invalid(
+            "recalculate_threshold",
+            "must be a fraction of at most 1 (0.10 is 10 %)",
+        ));
     }
-    store.set_policy(patient_id, RECALCULATE_THRESHOLD_KEY, &threshold, changed_by)?;
+    store.set_policy(
+        patient_id,
+        RECALCULATE_THRESHOLD_KEY,
+        &threshold,
+        changed_by,
+    )?;
     lab_settings(store, patient_id)
 }
 
@@ -185,7 +198,11 @@ impl PatientLabReport {
     /// Every safety alert of the period with its line, in draw order.
     pub fn alerts(&self) -> impl Iterator<Item = (&LabLine, &crate::labs::SafetyAlert, &str)> {
         self.lines.iter().flat_map(|line| {
-            line.assessment.alerts.iter().zip(&line.alert_texts).map(move |(a, t)| (line, a, t.as_str()))
+            line.assessment
+                .alerts
+                .iter()
+                .zip(&line.alert_texts)
+                .map(move |(a, t)| (line, a, t.as_str()))
         })
     }
 }
@@ -203,7 +220,12 @@ const DOSE_MARGIN_DAYS: u64 = 2;
 
 /// The tacrolimus doses a patient logged as taken (not undone) for slots dated `from` to `to`,
 /// for the trough rule (clinical-rules §8).
-fn taken_tacrolimus_doses(store: &Store, patient_id: i64, from: NaiveDate, to: NaiveDate) -> Result<Vec<TakenDose>> {
+fn taken_tacrolimus_doses(
+    store: &Store,
+    patient_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<TakenDose>> {
     let tacrolimus: BTreeSet<i64> = store
         .regimens(patient_id)?
         .into_iter()
@@ -215,12 +237,17 @@ fn taken_tacrolimus_doses(store: &Store, patient_id: i64, from: NaiveDate, to: N
     }
     let mut doses = Vec::new();
     for entry in store.dose_logs(patient_id, storable(from), storable(to))? {
-        let is_tacrolimus = matches!(entry.dose.medication, MedicationId::Regimen(id) if tacrolimus.contains(&id));
+        let is_tacrolimus =
+            matches!(entry.dose.medication, MedicationId::Regimen(id) if tacrolimus.contains(&id));
         if !is_tacrolimus || entry.undone || entry.dose.outcome != DoseOutcome::Taken {
             continue;
         }
         let taken_at = instant_from_millis("actual_at_ms", entry.dose.actual_at_ms)?;
-        doses.push(TakenDose { taken_at, slot_date: entry.dose.slot_date, slot_time: entry.dose.slot_time });
+        doses.push(TakenDose {
+            taken_at,
+            slot_date: entry.dose.slot_date,
+            slot_time: entry.dose.slot_time,
+        });
     }
     Ok(doses)
 }
@@ -230,7 +257,12 @@ fn heights(store: &Store, patient_id: i64) -> Result<Vec<HeightRecord>> {
     Ok(store
         .measurements(patient_id)?
         .into_iter()
-        .filter_map(|m| m.height_cm.map(|height_cm| HeightRecord { date: m.measured_on, height_cm }))
+        .filter_map(|m| {
+            m.height_cm.map(|height_cm| HeightRecord {
+                date: m.measured_on,
+                height_cm,
+            })
+        })
         .collect())
 }
 
@@ -255,10 +287,17 @@ pub fn lab_report(
     let patient = store.patient(patient_id)?;
     let zone = parse_time_zone("time_zone", &patient.profile.time_zone)?;
     let settings = lab_settings(store, patient_id)?;
-    let records: Vec<LabRecord> =
-        store.lab_results(patient_id, NaiveDate::MIN, NaiveDate::MAX)?.into_iter().filter(|r| !r.retracted).collect();
-    let dose_from = from.checked_sub_days(Days::new(DOSE_MARGIN_DAYS)).unwrap_or(NaiveDate::MIN);
-    let dose_to = to.checked_add_days(Days::new(DOSE_MARGIN_DAYS)).unwrap_or(NaiveDate::MAX);
+    let records: Vec<LabRecord> = store
+        .lab_results(patient_id, NaiveDate::MIN, NaiveDate::MAX)?
+        .into_iter()
+        .filter(|r| !r.retracted)
+        .collect();
+    let dose_from = from
+        .checked_sub_days(Days::new(DOSE_MARGIN_DAYS))
+        .unwrap_or(NaiveDate::MIN);
+    let dose_to = to
+        .checked_add_days(Days::new(DOSE_MARGIN_DAYS))
+        .unwrap_or(NaiveDate::MAX);
     let history = LabHistory {
         labs: records.iter().map(|r| r.result.clone()).collect(),
         tacrolimus_doses: taken_tacrolimus_doses(store, patient_id, dose_from, dose_to)?,
@@ -278,7 +317,11 @@ pub fn lab_report(
             };
             LabLine {
                 flag_text: assessment.flag.map(|f| f.text(locale).to_string()),
-                alert_texts: assessment.alerts.iter().map(|a| a.kind.text(locale).to_string()).collect(),
+                alert_texts: assessment
+                    .alerts
+                    .iter()
+                    .map(|a| a.kind.text(locale).to_string())
+                    .collect(),
                 record,
                 assessment,
                 target,
@@ -328,9 +371,17 @@ pub fn growth(store: &Store, patient_id: i64) -> Result<Growth> {
             (Some(h), Some(w)) => Some(bsa_mosteller(h, w)?),
             _ => None,
         };
-        points.push(GrowthPoint { date: m.measured_on, weight_kg: m.weight_kg, height_cm: m.height_cm, bsa_m2 });
+        points.push(GrowthPoint {
+            date: m.measured_on,
+            weight_kg: m.weight_kg,
+            height_cm: m.height_cm,
+            bsa_m2,
+        });
     }
-    Ok(Growth { points, blood_pressures: store.blood_pressures(patient_id)? })
+    Ok(Growth {
+        points,
+        blood_pressures: store.blood_pressures(patient_id)?,
+    })
 }
 
 /// A "recalculate dose" prompt raised for one regimen.
@@ -350,7 +401,11 @@ pub struct RegimenRecalculatePrompt {
 /// each regimen active on `today`, the latest weight on or before `today` against the weight the
 /// regimen was calculated on, with the patient's threshold (default 10 %). Regimens without a
 /// prompt are left out. The prompt is for the care team; the app never changes a dose itself.
-pub fn recalculate_prompts(store: &Store, patient_id: i64, today: NaiveDate) -> Result<Vec<RegimenRecalculatePrompt>> {
+pub fn recalculate_prompts(
+    store: &Store,
+    patient_id: i64,
+    today: NaiveDate,
+) -> Result<Vec<RegimenRecalculatePrompt>> {
     let settings = lab_settings(store, patient_id)?;
     // Measurements come by date then entry order: the last one with a weight is the latest.
     let latest = store
@@ -363,8 +418,16 @@ pub fn recalculate_prompts(store: &Store, patient_id: i64, today: NaiveDate) -> 
         return Ok(Vec::new());
     };
     let mut prompts = Vec::new();
-    for regimen in store.regimens(patient_id)?.into_iter().filter(|r| r.is_active_on(today)) {
-        if let Some(prompt) = recalculate_prompt(regimen.weight_kg, latest_weight_kg, settings.recalculate_threshold)? {
+    for regimen in store
+        .regimens(patient_id)?
+        .into_iter()
+        .filter(|r| r.is_active_on(today))
+    {
+        if let Some(prompt) = recalculate_prompt(
+            regimen.weight_kg,
+            latest_weight_kg,
+            settings.recalculate_threshold,
+        )? {
             prompts.push(RegimenRecalculatePrompt {
                 regimen_id: regimen.id,
                 drug: regimen.prescription.drug,
@@ -395,10 +458,29 @@ mod tests {
         parse_instant("t", s).unwrap().to_utc()
     }
 
-    fn log(store: &mut Store, patient_id: i64, id: &str, kind: LabKind, value: f64, unit: LabUnit, drawn: &str) {
-        let result = LabResult { kind, value, unit, drawn_at: at(drawn), upper_limit_of_normal: None };
+    fn log(
+        store: &mut Store,
+        patient_id: i64,
+        id: &str,
+        kind: LabKind,
+        value: f64,
+        unit: LabUnit,
+        drawn: &str,
+    ) {
+        let result = LabResult {
+            kind,
+            value,
+            unit,
+            drawn_at: at(drawn),
+            upper_limit_of_normal: None,
+        };
         store
-            .log_lab_result(&NewLabResult { client_id: id.into(), patient_id, result, logged_by: "mother".into() })
+            .log_lab_result(&NewLabResult {
+                client_id: id.into(),
+                patient_id,
+                result,
+                logged_by: "mother".into(),
+            })
             .unwrap();
     }
 
@@ -420,32 +502,102 @@ mod tests {
     fn troughs_are_judged_against_the_dose_log_and_the_phase_targets() {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, regimen) = seeded(&mut store); // Asia/Shanghai, regimen from 2025-06-01
-        dose(&mut store, regimen.id, "2025-06-01", "20:00", "2025-06-01T20:00:00+08:00");
-        dose(&mut store, regimen.id, "2025-06-02", "08:00", "2025-06-02T08:10:00+08:00");
+        dose(
+            &mut store,
+            regimen.id,
+            "2025-06-01",
+            "20:00",
+            "2025-06-01T20:00:00+08:00",
+        );
+        dose(
+            &mut store,
+            regimen.id,
+            "2025-06-02",
+            "08:00",
+            "2025-06-02T08:10:00+08:00",
+        );
         let ng = LabUnit::NanogramsPerMillilitre;
-        log(&mut store, patient.id, "t1", LabKind::TacrolimusTrough, 7.0, ng, "2025-06-02T07:40:00+08:00");
-        log(&mut store, patient.id, "t2", LabKind::TacrolimusTrough, 12.0, ng, "2025-06-02T10:10:00+08:00");
-        let report = lab_report(&store, patient.id, date("2025-06-01"), date("2025-06-30"), Locale::En).unwrap();
-        let flags: Vec<_> = report.lines.iter().map(|l| (l.assessment.flag, l.assessment.trough)).collect();
+        log(
+            &mut store,
+            patient.id,
+            "t1",
+            LabKind::TacrolimusTrough,
+            7.0,
+            ng,
+            "2025-06-02T07:40:00+08:00",
+        );
+        log(
+            &mut store,
+            patient.id,
+            "t2",
+            LabKind::TacrolimusTrough,
+            12.0,
+            ng,
+            "2025-06-02T10:10:00+08:00",
+        );
+        let report = lab_report(
+            &store,
+            patient.id,
+            date("2025-06-01"),
+            date("2025-06-30"),
+            Locale::En,
+        )
+        .unwrap();
+        let flags: Vec<_> = report
+            .lines
+            .iter()
+            .map(|l| (l.assessment.flag, l.assessment.trough))
+            .collect();
         assert_eq!(
             flags,
             [
                 (Some(TargetFlag::InRange), Some(TroughValidity::Valid)),
-                (Some(TargetFlag::NotATrough), Some(TroughValidity::AfterMorningDose)),
+                (
+                    Some(TargetFlag::NotATrough),
+                    Some(TroughValidity::AfterMorningDose)
+                ),
             ]
         );
-        assert!(report.lines[1].flag_text.as_deref().unwrap().contains("not drawn as a trough"));
-        assert_eq!(report.lines[0].target, Some(LevelTargets::protocol(TargetPhase::Initial).tacrolimus_trough));
+        assert!(report.lines[1]
+            .flag_text
+            .as_deref()
+            .unwrap()
+            .contains("not drawn as a trough"));
+        assert_eq!(
+            report.lines[0].target,
+            Some(LevelTargets::protocol(TargetPhase::Initial).tacrolimus_trough)
+        );
         // In the maintenance phase the same trough of 7.0 is above "< 5".
         set_target_phase(&mut store, patient.id, TargetPhase::Maintenance, "Dr. Li").unwrap();
-        let report = lab_report(&store, patient.id, date("2025-06-01"), date("2025-06-30"), Locale::ZhHans).unwrap();
+        let report = lab_report(
+            &store,
+            patient.id,
+            date("2025-06-01"),
+            date("2025-06-30"),
+            Locale::ZhHans,
+        )
+        .unwrap();
         assert_eq!(report.lines[0].assessment.flag, Some(TargetFlag::Above));
-        assert!(report.lines[0].flag_text.as_deref().unwrap().contains("高于"));
+        assert!(report.lines[0]
+            .flag_text
+            .as_deref()
+            .unwrap()
+            .contains("高于"));
         // An undone morning dose no longer makes the second level "after the morning dose":
         // 14 h 10 min after the evening dose, it is a trough.
         store.undo_dose("2025-06-02-08:00", "mother").unwrap();
-        let report = lab_report(&store, patient.id, date("2025-06-02"), date("2025-06-02"), Locale::En).unwrap();
-        assert_eq!(report.lines[1].assessment.trough, Some(TroughValidity::Valid));
+        let report = lab_report(
+            &store,
+            patient.id,
+            date("2025-06-02"),
+            date("2025-06-02"),
+            Locale::En,
+        )
+        .unwrap();
+        assert_eq!(
+            report.lines[1].assessment.trough,
+            Some(TroughValidity::Valid)
+        );
     }
 
     #[test]
@@ -453,32 +605,97 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store); // height 115 cm on 2025-05-30
         let mg = LabUnit::MilligramsPerDecilitre;
-        log(&mut store, patient.id, "c1", LabKind::Creatinine, 0.40, mg, "2025-06-01T09:00:00+08:00");
-        log(&mut store, patient.id, "c2", LabKind::Creatinine, 0.60, mg, "2025-07-01T09:00:00+08:00");
-        log(&mut store, patient.id, "w1", LabKind::Wbc, 2.8, LabUnit::BillionsPerLitre, "2025-07-01T09:00:00+08:00");
-        let july =
-            |store: &Store| lab_report(store, patient.id, date("2025-07-01"), date("2025-07-31"), Locale::En).unwrap();
+        log(
+            &mut store,
+            patient.id,
+            "c1",
+            LabKind::Creatinine,
+            0.40,
+            mg,
+            "2025-06-01T09:00:00+08:00",
+        );
+        log(
+            &mut store,
+            patient.id,
+            "c2",
+            LabKind::Creatinine,
+            0.60,
+            mg,
+            "2025-07-01T09:00:00+08:00",
+        );
+        log(
+            &mut store,
+            patient.id,
+            "w1",
+            LabKind::Wbc,
+            2.8,
+            LabUnit::BillionsPerLitre,
+            "2025-07-01T09:00:00+08:00",
+        );
+        let july = |store: &Store| {
+            lab_report(
+                store,
+                patient.id,
+                date("2025-07-01"),
+                date("2025-07-31"),
+                Locale::En,
+            )
+            .unwrap()
+        };
         let report = july(&store);
-        assert_eq!(report.lines.len(), 2, "June's creatinine is outside the period");
+        assert_eq!(
+            report.lines.len(),
+            2,
+            "June's creatinine is outside the period"
+        );
         assert_eq!(report.creatinine_baseline_mg_dl, Some(0.40));
-        assert_eq!(report.creatinine_baseline_source, Some(BaselineSource::FirstOnRecord));
+        assert_eq!(
+            report.creatinine_baseline_source,
+            Some(BaselineSource::FirstOnRecord)
+        );
         let kinds: Vec<AlertKind> = report.alerts().map(|(_, a, _)| a.kind).collect();
-        assert_eq!(kinds, [AlertKind::CreatinineRise, AlertKind::EgfrBelow90, AlertKind::Leukopenia]);
+        assert_eq!(
+            kinds,
+            [
+                AlertKind::CreatinineRise,
+                AlertKind::EgfrBelow90,
+                AlertKind::Leukopenia
+            ]
+        );
         // 0.413 × 115 ÷ 0.6
         assert!((report.lines[0].assessment.egfr.unwrap() - 79.1583333).abs() < 1e-6);
-        assert!(report.alerts().any(|(_, _, text)| text.contains("White blood cell")));
+        assert!(report
+            .alerts()
+            .any(|(_, _, text)| text.contains("White blood cell")));
         // Retracting the first creatinine makes July's the first on record: no rise.
         store.retract_lab_result("c1", "mother").unwrap();
         let report = july(&store);
         assert_eq!(report.creatinine_baseline_mg_dl, Some(0.60));
-        assert!(!report.alerts().any(|(_, a, _)| a.kind == AlertKind::CreatinineRise));
+        assert!(!report
+            .alerts()
+            .any(|(_, a, _)| a.kind == AlertKind::CreatinineRise));
         // A care-team baseline takes precedence; clearing it restores the default.
         set_creatinine_baseline(&mut store, patient.id, Some(0.45), "Dr. Li").unwrap();
-        assert_eq!(july(&store).creatinine_baseline_source, Some(BaselineSource::CareTeam));
-        assert!(july(&store).alerts().any(|(_, a, _)| a.kind == AlertKind::CreatinineRise));
+        assert_eq!(
+            july(&store).creatinine_baseline_source,
+            Some(BaselineSource::CareTeam)
+        );
+        assert!(july(&store)
+            .alerts()
+            .any(|(_, a, _)| a.kind == AlertKind::CreatinineRise));
         set_creatinine_baseline(&mut store, patient.id, None, "Dr. Li").unwrap();
-        assert_eq!(july(&store).creatinine_baseline_source, Some(BaselineSource::FirstOnRecord));
-        assert!(lab_report(&store, patient.id, date("2025-07-02"), date("2025-07-01"), Locale::En).is_err());
+        assert_eq!(
+            july(&store).creatinine_baseline_source,
+            Some(BaselineSource::FirstOnRecord)
+        );
+        assert!(lab_report(
+            &store,
+            patient.id,
+            date("2025-07-02"),
+            date("2025-07-01"),
+            Locale::En
+        )
+        .is_err());
     }
 
     #[test]
@@ -487,24 +704,59 @@ mod tests {
         let (patient, _) = seeded(&mut store);
         let settings = lab_settings(&store, patient.id).unwrap();
         assert_eq!(settings.phase, TargetPhase::Initial);
-        assert_eq!(settings.targets(), LevelTargets::protocol(TargetPhase::Initial));
-        assert_eq!(settings.maintenance_targets, LevelTargets::protocol(TargetPhase::Maintenance));
+        assert_eq!(
+            settings.targets(),
+            LevelTargets::protocol(TargetPhase::Initial)
+        );
+        assert_eq!(
+            settings.maintenance_targets,
+            LevelTargets::protocol(TargetPhase::Maintenance)
+        );
         assert_eq!(settings.recalculate_threshold, 0.10);
         let kdigo = LevelTargets {
-            mpa_auc: LevelTarget { low: Some(50.0), high: None, high_inclusive: true },
+            mpa_auc: LevelTarget {
+                low: Some(50.0),
+                high: None,
+                high_inclusive: true,
+            },
             ..settings.initial_targets
         };
-        let settings = set_lab_targets(&mut store, patient.id, TargetPhase::Initial, &kdigo, "Dr. Li").unwrap();
+        let settings = set_lab_targets(
+            &mut store,
+            patient.id,
+            TargetPhase::Initial,
+            &kdigo,
+            "Dr. Li",
+        )
+        .unwrap();
         assert_eq!(settings.targets().mpa_auc.low, Some(50.0));
-        let bad = LevelTargets { tacrolimus_trough: LevelTarget::between(10.0, 5.0), ..kdigo };
-        let err = set_lab_targets(&mut store, patient.id, TargetPhase::Maintenance, &bad, "Dr. Li").unwrap_err();
-        assert!(err.to_string().contains("targets.tacrolimus_trough.low"), "{err}");
+        let bad = LevelTargets {
+            tacrolimus_trough: LevelTarget::between(10.0, 5.0),
+            ..kdigo
+        };
+        let err = set_lab_targets(
+            &mut store,
+            patient.id,
+            TargetPhase::Maintenance,
+            &bad,
+            "Dr. Li",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("targets.tacrolimus_trough.low"),
+            "{err}"
+        );
         assert!(set_recalculate_threshold(&mut store, patient.id, 10.0, "Dr. Li").is_err());
         assert!(set_recalculate_threshold(&mut store, patient.id, 0.0, "Dr. Li").is_err());
         assert!(set_creatinine_baseline(&mut store, patient.id, Some(-1.0), "Dr. Li").is_err());
-        assert!(matches!(lab_settings(&store, patient.id + 9), Err(Error::NotFound { .. })));
+        assert!(matches!(
+            lab_settings(&store, patient.id + 9),
+            Err(Error::NotFound { .. })
+        ));
         assert_eq!(
-            lab_settings(&store, patient.id).unwrap().maintenance_targets,
+            lab_settings(&store, patient.id)
+                .unwrap()
+                .maintenance_targets,
             LevelTargets::protocol(TargetPhase::Maintenance)
         );
     }
@@ -514,38 +766,70 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, regimen) = seeded(&mut store); // regimen on 20 kg, from 2025-06-01
         let weigh = |store: &mut Store, on: &str, kg: f64| {
-            let m = Measurement { id: 0, measured_on: date(on), weight_kg: Some(kg), height_cm: None };
+            let m = Measurement {
+                id: 0,
+                measured_on: date(on),
+                weight_kg: Some(kg),
+                height_cm: None,
+            };
             store.add_measurement(patient.id, &m).unwrap();
         };
         weigh(&mut store, "2025-07-01", 21.8);
-        assert!(recalculate_prompts(&store, patient.id, date("2025-07-02")).unwrap().is_empty());
+        assert!(recalculate_prompts(&store, patient.id, date("2025-07-02"))
+            .unwrap()
+            .is_empty());
         weigh(&mut store, "2025-08-01", 22.0); // exactly +10 %
-        assert!(recalculate_prompts(&store, patient.id, date("2025-07-31")).unwrap().is_empty(), "not weighed yet");
+        assert!(
+            recalculate_prompts(&store, patient.id, date("2025-07-31"))
+                .unwrap()
+                .is_empty(),
+            "not weighed yet"
+        );
         let prompts = recalculate_prompts(&store, patient.id, date("2025-08-01")).unwrap();
         assert_eq!(prompts.len(), 1);
-        assert_eq!((prompts[0].regimen_id, prompts[0].weighed_on), (regimen.id, date("2025-08-01")));
+        assert_eq!(
+            (prompts[0].regimen_id, prompts[0].weighed_on),
+            (regimen.id, date("2025-08-01"))
+        );
         assert!((prompts[0].prompt.change_fraction - 0.1).abs() < 1e-12);
         set_recalculate_threshold(&mut store, patient.id, 0.15, "Dr. Li").unwrap();
-        assert!(recalculate_prompts(&store, patient.id, date("2025-08-01")).unwrap().is_empty());
+        assert!(recalculate_prompts(&store, patient.id, date("2025-08-01"))
+            .unwrap()
+            .is_empty());
         store.end_regimen(regimen.id, date("2025-07-15")).unwrap();
         set_recalculate_threshold(&mut store, patient.id, 0.05, "Dr. Li").unwrap();
-        assert!(recalculate_prompts(&store, patient.id, date("2025-08-01")).unwrap().is_empty(), "ended regimen");
+        assert!(
+            recalculate_prompts(&store, patient.id, date("2025-08-01"))
+                .unwrap()
+                .is_empty(),
+            "ended regimen"
+        );
     }
 
     #[test]
     fn growth_carries_the_latest_weight_and_height_into_bsa() {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store); // 20 kg, 115 cm on 2025-05-30
-        let m = Measurement { id: 0, measured_on: date("2025-07-01"), weight_kg: Some(21.0), height_cm: None };
+        let m = Measurement {
+            id: 0,
+            measured_on: date("2025-07-01"),
+            weight_kg: Some(21.0),
+            height_cm: None,
+        };
         store.add_measurement(patient.id, &m).unwrap();
-        let bp =
-            BloodPressure { measured_at: at("2025-07-01T08:00:00+08:00"), systolic_mmhg: 102.0, diastolic_mmhg: 64.0 };
+        let bp = BloodPressure {
+            measured_at: at("2025-07-01T08:00:00+08:00"),
+            systolic_mmhg: 102.0,
+            diastolic_mmhg: 64.0,
+        };
         store.add_blood_pressure(patient.id, &bp, None).unwrap();
         let growth = growth(&store, patient.id).unwrap();
         assert_eq!(growth.points.len(), 2);
         assert_eq!(growth.points[1].height_cm, None);
         // sqrt(115 × 21 ÷ 3600)
-        assert!((growth.points[1].bsa_m2.unwrap() - (115.0f64 * 21.0 / 3600.0).sqrt()).abs() < 1e-12);
+        assert!(
+            (growth.points[1].bsa_m2.unwrap() - (115.0f64 * 21.0 / 3600.0).sqrt()).abs() < 1e-12
+        );
         assert_eq!(growth.blood_pressures[0].reading, bp);
     }
 }

@@ -9,7 +9,8 @@ use chrono::NaiveDate;
 use crate::error::{Error, Result};
 use crate::locale::Locale;
 use crate::relapse::{
-    assess, family_prompt, DefinitionSet, FamilyPrompt, RelapseAssessment, RelapseInput, SteroidCourse,
+    assess, family_prompt, DefinitionSet, FamilyPrompt, RelapseAssessment, RelapseInput,
+    SteroidCourse,
 };
 use crate::store::urine::UrineReadingEntry;
 use crate::store::Store;
@@ -53,15 +54,26 @@ pub struct RelapseStatus {
 /// today ([`family_prompt`]: a `nephrotic` day means "test again tomorrow morning", the third
 /// means "relapse: contact your team", and a missing first-morning reading while in watch is a
 /// reminder). The initial state is remission.
-pub fn relapse_status(store: &Store, patient_id: i64, today: NaiveDate, locale: Locale) -> Result<RelapseStatus> {
+pub fn relapse_status(
+    store: &Store,
+    patient_id: i64,
+    today: NaiveDate,
+    locale: Locale,
+) -> Result<RelapseStatus> {
     if !(earliest_date()..=latest_date()).contains(&today) {
-        return Err(Error::invalid("today", "must be a date in the years 1900 to 9999"));
+        return Err(Error::invalid(
+            "today",
+            "must be a date in the years 1900 to 9999",
+        ));
     }
     let patient = store.patient(patient_id)?;
     let definitions = DefinitionSet::parse("definition_set", &patient.profile.definition_set)?;
     let initial_remission = initial_remission_date(store, patient_id)?;
     let entries = store.urine_readings(patient_id, earliest_date(), today)?;
-    let readings = entries.iter().map(UrineReadingEntry::engine_reading).collect::<Vec<_>>();
+    let readings = entries
+        .iter()
+        .map(UrineReadingEntry::engine_reading)
+        .collect::<Vec<_>>();
     let steroid_courses = steroid_course_spans(store, patient_id, today)?;
     let input = RelapseInput {
         definitions,
@@ -72,7 +84,9 @@ pub fn relapse_status(store: &Store, patient_id: i64, today: NaiveDate, locale: 
         ..RelapseInput::default()
     };
     let assessment = assess(&input)?;
-    let morning_reading_logged = entries.iter().any(|e| e.taken_on == today && e.first_morning);
+    let morning_reading_logged = entries
+        .iter()
+        .any(|e| e.taken_on == today && e.first_morning);
     let prompt = family_prompt(&assessment, today, morning_reading_logged);
     Ok(RelapseStatus {
         patient_id,
@@ -91,7 +105,11 @@ pub fn relapse_status(store: &Store, patient_id: i64, today: NaiveDate, locale: 
 
 /// The day the relapse engine confirms a remission after `date` (see
 /// [`Store::remission_confirmed_after`], the one implementation of the rule).
-pub fn remission_confirmed_after(store: &Store, patient_id: i64, date: NaiveDate) -> Result<Option<NaiveDate>> {
+pub fn remission_confirmed_after(
+    store: &Store,
+    patient_id: i64,
+    date: NaiveDate,
+) -> Result<Option<NaiveDate>> {
     store.remission_confirmed_after(patient_id, date)
 }
 
@@ -100,14 +118,20 @@ pub fn remission_confirmed_after(store: &Store, patient_id: i64, date: NaiveDate
 /// version; an "until remission" phase ends on the confirmed remission and is shown continuing
 /// through `today` until then; a course stops the day before the next one starts). Courses
 /// without a dosing day are left out. In start order.
-pub fn steroid_course_spans(store: &Store, patient_id: i64, today: NaiveDate) -> Result<Vec<SteroidCourse>> {
+pub fn steroid_course_spans(
+    store: &Store,
+    patient_id: i64,
+    today: NaiveDate,
+) -> Result<Vec<SteroidCourse>> {
     let mut spans: Vec<SteroidCourse> = store
         .course_calendars(patient_id, today)?
         .iter()
-        .filter_map(|c| match (c.calendar.first_dosing_day, c.calendar.last_dosing_day) {
-            (Some(start), Some(end)) => Some(SteroidCourse { start, end }),
-            _ => None,
-        })
+        .filter_map(
+            |c| match (c.calendar.first_dosing_day, c.calendar.last_dosing_day) {
+                (Some(start), Some(end)) => Some(SteroidCourse { start, end }),
+                _ => None,
+            },
+        )
         .collect();
     spans.sort_by_key(|c| (c.start, c.end));
     Ok(spans)
@@ -129,7 +153,10 @@ pub fn set_initial_remission_date(
     match date {
         Some(date) => {
             if date > latest_date() {
-                return Err(Error::invalid("initial_remission", "must be a date no later than 9999-12-31"));
+                return Err(Error::invalid(
+                    "initial_remission",
+                    "must be a date no later than 9999-12-31",
+                ));
             }
             store.set_policy(patient_id, INITIAL_REMISSION_POLICY_KEY, &date, changed_by)?;
         }
@@ -175,7 +202,12 @@ mod tests {
 
     /// Logs a first-morning dipstick at 07:00 in Shanghai (the seeded patient's zone).
     fn log(store: &mut Store, patient_id: i64, date: NaiveDate, grade: DipstickGrade) {
-        let seven_local_ms = date.and_hms_opt(7, 0, 0).unwrap().and_utc().timestamp_millis() - 8 * 3_600_000;
+        let seven_local_ms = date
+            .and_hms_opt(7, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis()
+            - 8 * 3_600_000;
         let reading = NewUrineReading {
             client_id: format!("dip-{date}"),
             patient_id,
@@ -204,7 +236,10 @@ mod tests {
         let (store, patient_id) = store_with_patient();
         let s = status(&store, patient_id, "2025-06-10");
         assert_eq!(s.assessment.state, ReportedState::Remission);
-        assert_eq!((s.prompt, s.morning_reading_logged), (FamilyPrompt::AllClear, false));
+        assert_eq!(
+            (s.prompt, s.morning_reading_logged),
+            (FamilyPrompt::AllClear, false)
+        );
         assert_eq!(s.definitions, DefinitionSet::Ipna2022);
         assert!(s.latest_reading.is_none() && s.steroid_courses.is_empty());
     }
@@ -223,14 +258,23 @@ mod tests {
         assert!(first_high.morning_reading_logged);
         assert_eq!(day("2025-06-04").prompt, FamilyPrompt::TestAgainTomorrow);
         let third = day("2025-06-05");
-        assert_eq!((third.assessment.state, third.prompt), (ReportedState::Relapse, FamilyPrompt::RelapseContactTeam));
+        assert_eq!(
+            (third.assessment.state, third.prompt),
+            (ReportedState::Relapse, FamilyPrompt::RelapseContactTeam)
+        );
         assert_eq!(third.assessment.relapses[0].onset, d("2025-06-03"));
-        assert_eq!(third.prompt_text, FamilyPrompt::RelapseContactTeam.text(Locale::En));
+        assert_eq!(
+            third.prompt_text,
+            FamilyPrompt::RelapseContactTeam.text(Locale::En)
+        );
         assert_eq!(day("2025-06-06").prompt, FamilyPrompt::RelapseOngoing);
         let zh = relapse_status(&store, patient_id, d("2025-06-05"), Locale::ZhHans).unwrap();
         assert_eq!(
             (zh.locale, zh.prompt_text.as_str()),
-            (Locale::ZhHans, FamilyPrompt::RelapseContactTeam.text(Locale::ZhHans))
+            (
+                Locale::ZhHans,
+                FamilyPrompt::RelapseContactTeam.text(Locale::ZhHans)
+            )
         );
     }
 
@@ -238,13 +282,23 @@ mod tests {
     fn a_missed_morning_reading_in_watch_is_a_reminder() {
         let (mut store, patient_id) = store_with_patient();
         log_days(&mut store, patient_id, "2025-06-01", &[P1]);
-        assert_eq!(status(&store, patient_id, "2025-06-02").prompt, FamilyPrompt::MorningTestMissing);
+        assert_eq!(
+            status(&store, patient_id, "2025-06-02").prompt,
+            FamilyPrompt::MorningTestMissing
+        );
         // A reading that is not the first of the morning does not count as the morning test.
         let afternoon = NewUrineReading {
             client_id: "afternoon".into(),
             patient_id,
-            measurement: UrineMeasurement::Upcr { value: 30.0, unit: UpcrUnit::MgPerMmol },
-            taken_at_ms: d("2025-06-02").and_hms_opt(7, 0, 0).unwrap().and_utc().timestamp_millis(),
+            measurement: UrineMeasurement::Upcr {
+                value: 30.0,
+                unit: UpcrUnit::MgPerMmol,
+            },
+            taken_at_ms: d("2025-06-02")
+                .and_hms_opt(7, 0, 0)
+                .unwrap()
+                .and_utc()
+                .timestamp_millis(),
             taken_on: None,
             first_morning: false,
             note: Some("infection".into()),
@@ -253,7 +307,10 @@ mod tests {
         store.log_urine_reading(&afternoon).unwrap();
         let s = status(&store, patient_id, "2025-06-02");
         assert!(!s.morning_reading_logged);
-        assert_eq!(s.latest_reading.map(|r| r.client_id), Some("afternoon".to_string()));
+        assert_eq!(
+            s.latest_reading.map(|r| r.client_id),
+            Some("afternoon".to_string())
+        );
         // The day has a reading, so the engine's latest run ends today: test again tomorrow.
         assert_eq!(s.prompt, FamilyPrompt::TestAgainTomorrow);
     }
@@ -262,9 +319,14 @@ mod tests {
     fn retracted_and_future_readings_do_not_count() {
         let (mut store, patient_id) = store_with_patient();
         log_days(&mut store, patient_id, "2025-06-01", &[P3, P3, P3, P3]);
-        store.retract_urine_reading("dip-2025-06-02", "mother").unwrap();
+        store
+            .retract_urine_reading("dip-2025-06-02", "mother")
+            .unwrap();
         let s = status(&store, patient_id, "2025-06-03");
-        assert!(s.assessment.relapses.is_empty(), "the retracted day breaks the run");
+        assert!(
+            s.assessment.relapses.is_empty(),
+            "the retracted day breaks the run"
+        );
         assert_eq!(s.assessment.as_of, Some(d("2025-06-03")));
         assert_eq!(s.latest_reading.map(|r| r.taken_on), Some(d("2025-06-03")));
     }
@@ -277,19 +339,34 @@ mod tests {
         for start in ["2025-02-01", "2025-04-01"] {
             log_days(&mut store, patient_id, start, &[P3, P3, P3, Neg, Neg, Neg]);
         }
-        assert!(!status(&store, patient_id, "2025-06-01").assessment.frequently_relapsing);
-        set_initial_remission_date(&mut store, patient_id, Some(d("2025-01-15")), "Dr. Li").unwrap();
-        assert_eq!(initial_remission_date(&store, patient_id).unwrap(), Some(d("2025-01-15")));
+        assert!(
+            !status(&store, patient_id, "2025-06-01")
+                .assessment
+                .frequently_relapsing
+        );
+        set_initial_remission_date(&mut store, patient_id, Some(d("2025-01-15")), "Dr. Li")
+            .unwrap();
+        assert_eq!(
+            initial_remission_date(&store, patient_id).unwrap(),
+            Some(d("2025-01-15"))
+        );
         let s = status(&store, patient_id, "2025-06-01");
         assert!(s.assessment.frequently_relapsing);
         assert_eq!(s.initial_remission, Some(d("2025-01-15")));
         set_initial_remission_date(&mut store, patient_id, None, "Dr. Li").unwrap();
-        assert!(!status(&store, patient_id, "2025-06-01").assessment.frequently_relapsing);
+        assert!(
+            !status(&store, patient_id, "2025-06-01")
+                .assessment
+                .frequently_relapsing
+        );
 
         let mut profile = store.patient(patient_id).unwrap().profile;
         profile.definition_set = "kdigo2012".into();
         store.update_patient(patient_id, &profile).unwrap();
-        assert_eq!(status(&store, patient_id, "2025-06-01").definitions, DefinitionSet::Kdigo2012);
+        assert_eq!(
+            status(&store, patient_id, "2025-06-01").definitions,
+            DefinitionSet::Kdigo2012
+        );
     }
 
     #[test]
@@ -319,21 +396,47 @@ mod tests {
             log_days(&mut store, patient_id, start, &[P3, P3, P3, Neg, Neg, Neg]);
         }
         let s = status(&store, patient_id, "2025-08-01");
-        assert_eq!(s.steroid_courses, [SteroidCourse { start: d("2025-06-01"), end: d("2025-07-30") }]);
-        assert_eq!(steroid_course_spans(&store, patient_id, d("2025-08-01")).unwrap(), s.steroid_courses);
+        assert_eq!(
+            s.steroid_courses,
+            [SteroidCourse {
+                start: d("2025-06-01"),
+                end: d("2025-07-30")
+            }]
+        );
+        assert_eq!(
+            steroid_course_spans(&store, patient_id, d("2025-08-01")).unwrap(),
+            s.steroid_courses
+        );
         assert!(s.assessment.steroid_dependent);
     }
 
     #[test]
     fn remission_is_confirmed_on_the_third_remission_day_after_a_date() {
         let (mut store, patient_id) = store_with_patient();
-        log_days(&mut store, patient_id, "2025-06-01", &[P3, P3, P3, P1, Tr, Neg]);
-        assert_eq!(remission_confirmed_after(&store, patient_id, d("2025-06-01")).unwrap(), None);
+        log_days(
+            &mut store,
+            patient_id,
+            "2025-06-01",
+            &[P3, P3, P3, P1, Tr, Neg],
+        );
+        assert_eq!(
+            remission_confirmed_after(&store, patient_id, d("2025-06-01")).unwrap(),
+            None
+        );
         log_days(&mut store, patient_id, "2025-06-07", &[Neg]);
-        assert_eq!(remission_confirmed_after(&store, patient_id, d("2025-06-01")).unwrap(), Some(d("2025-06-07")));
+        assert_eq!(
+            remission_confirmed_after(&store, patient_id, d("2025-06-01")).unwrap(),
+            Some(d("2025-06-07"))
+        );
         // From a later date, only the readings from that date on count.
-        assert_eq!(remission_confirmed_after(&store, patient_id, d("2025-06-06")).unwrap(), None);
-        assert_eq!(remission_confirmed_after(&store, patient_id, NaiveDate::MAX).unwrap(), None);
+        assert_eq!(
+            remission_confirmed_after(&store, patient_id, d("2025-06-06")).unwrap(),
+            None
+        );
+        assert_eq!(
+            remission_confirmed_after(&store, patient_id, NaiveDate::MAX).unwrap(),
+            None
+        );
     }
 
     #[test]
@@ -342,13 +445,17 @@ mod tests {
         let far = NaiveDate::from_ymd_opt(10000, 1, 1).unwrap();
         for today in [far, d("1899-12-31")] {
             let err = relapse_status(&store, patient_id, today, Locale::En).unwrap_err();
-            assert!(matches!(&err, Error::Invalid { field, .. } if field == "today"), "{err}");
+            assert!(
+                matches!(&err, Error::Invalid { field, .. } if field == "today"),
+                "{err}"
+            );
         }
         assert!(matches!(
             relapse_status(&store, patient_id + 9, d("2025-06-01"), Locale::En),
             Err(Error::NotFound { .. })
         ));
-        let err = set_initial_remission_date(&mut store, patient_id, Some(far), "Dr. Li").unwrap_err();
+        let err =
+            set_initial_remission_date(&mut store, patient_id, Some(far), "Dr. Li").unwrap_err();
         assert!(err.to_string().contains("initial_remission"));
         let err = set_initial_remission_date(&mut store, patient_id, None, "").unwrap_err();
         assert!(err.to_string().contains("changed_by"));

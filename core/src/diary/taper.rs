@@ -26,7 +26,8 @@ use crate::relapse::ReportedState;
 use crate::schedule::reminder_id;
 use crate::store::{CourseCalendar, NewCourse, Store};
 use crate::taper::{
-    build_calendar, cumulative_exposure, CoursePlan, CourseTemplate, Exposure, TabletSpec, Tablets, TaperDay,
+    build_calendar, cumulative_exposure, CoursePlan, CourseTemplate, Exposure, TabletSpec, Tablets,
+    TaperDay,
 };
 
 /// How many days after `today` a calendar whose until-remission phase has no remission date yet
@@ -41,7 +42,9 @@ pub const DEFAULT_STEROID_TIME: (u32, u32) = (8, 0);
 /// The calendars of a course run through this date at least: `today` plus
 /// [`PROVISIONAL_DAYS_AHEAD`].
 fn horizon(today: NaiveDate) -> NaiveDate {
-    today.checked_add_days(Days::new(PROVISIONAL_DAYS_AHEAD)).unwrap_or(today)
+    today
+        .checked_add_days(Days::new(PROVISIONAL_DAYS_AHEAD))
+        .unwrap_or(today)
 }
 
 /// The calendar of a stored course version (the latest when `version` is `None`): an
@@ -59,7 +62,11 @@ pub fn course_calendar(
 
 /// The calendars of the latest version of each of a patient's courses, in creation order (see
 /// [`course_calendar`]).
-pub fn course_calendars(store: &Store, patient_id: i64, today: NaiveDate) -> Result<Vec<CourseCalendar>> {
+pub fn course_calendars(
+    store: &Store,
+    patient_id: i64,
+    today: NaiveDate,
+) -> Result<Vec<CourseCalendar>> {
     store.course_calendars(patient_id, horizon(today))
 }
 
@@ -108,9 +115,15 @@ pub struct SteroidWeek {
 /// and whether each was logged taken or skipped.
 pub fn steroid_week(store: &Store, patient_id: i64, today: NaiveDate) -> Result<SteroidWeek> {
     let first_day = today - Days::new(u64::from(today.weekday().num_days_from_monday()));
-    let last_day = first_day.checked_add_days(Days::new(6)).unwrap_or(first_day);
+    let last_day = first_day
+        .checked_add_days(Days::new(6))
+        .unwrap_or(first_day);
     let doses = steroid_doses(store, patient_id, first_day, last_day, today)?;
-    Ok(SteroidWeek { first_day, last_day, doses })
+    Ok(SteroidWeek {
+        first_day,
+        last_day,
+        doses,
+    })
 }
 
 /// The steroid doses of every course of the patient with dates in `[from, to]`, in date, time
@@ -129,12 +142,17 @@ pub fn steroid_doses(
     let mut doses = Vec::new();
     for course in course_calendars(store, patient_id, today)? {
         let medication_id = course.course.medication_id();
-        for slot in course.slots().into_iter().filter(|s| (from..=to).contains(&s.date)) {
+        for slot in course
+            .slots()
+            .into_iter()
+            .filter(|s| (from..=to).contains(&s.date))
+        {
             let outcome = logs
                 .iter()
                 .find(|l| {
                     !l.undone
-                        && l.dose.medication == MedicationId::Course(course.course.course_key.clone())
+                        && l.dose.medication
+                            == MedicationId::Course(course.course.course_key.clone())
                         && l.dose.slot_date == slot.date
                         && l.dose.slot_time == slot.time
                 })
@@ -199,7 +217,10 @@ pub fn steroid_exposure(
     today: NaiveDate,
 ) -> Result<SteroidExposure> {
     if to < from {
-        return Err(Error::invalid("range", "the last date must not be before the first"));
+        return Err(Error::invalid(
+            "range",
+            "the last date must not be before the first",
+        ));
     }
     if let Some(key) = course_key {
         if store.course(key, None)?.patient_id != patient_id {
@@ -213,24 +234,37 @@ pub fn steroid_exposure(
         .or_else(|| history.iter().find_map(|m| m.weight_kg))
         .ok_or_else(|| Error::invalid("weight_kg", "record a weight to express exposure per kg"))?;
     let height_cm = height.or_else(|| history.iter().find_map(|m| m.height_cm));
-    let bsa_m2 = height_cm.map(|height| bsa_mosteller(height, weight_kg)).transpose()?;
+    let bsa_m2 = height_cm
+        .map(|height| bsa_mosteller(height, weight_kg))
+        .transpose()?;
 
     let calendars: Vec<CourseCalendar> = course_calendars(store, patient_id, today)?
         .into_iter()
         .filter(|c| course_key.is_none_or(|key| c.course.course_key == key))
         .collect();
-    let planned =
-        cumulative_exposure(calendars.iter().flat_map(|c| c.calendar.daily_mg()), (from, to), weight_kg, bsa_m2)?;
+    let planned = cumulative_exposure(
+        calendars.iter().flat_map(|c| c.calendar.daily_mg()),
+        (from, to),
+        weight_kg,
+        bsa_m2,
+    )?;
 
     let mut taken_mg = Vec::new();
     let mut unplanned_taken_doses = 0u32;
     for log in store.dose_logs(patient_id, from, to)? {
-        let MedicationId::Course(key) = &log.dose.medication else { continue };
+        let MedicationId::Course(key) = &log.dose.medication else {
+            continue;
+        };
         if log.undone || log.dose.outcome != DoseOutcome::Taken {
             continue;
         }
-        let Some(course) = calendars.iter().find(|c| &c.course.course_key == key) else { continue };
-        let slot = course.slots_on(log.dose.slot_date).into_iter().find(|s| s.time == log.dose.slot_time);
+        let Some(course) = calendars.iter().find(|c| &c.course.course_key == key) else {
+            continue;
+        };
+        let slot = course
+            .slots_on(log.dose.slot_date)
+            .into_iter()
+            .find(|s| s.time == log.dose.slot_time);
         match slot {
             Some(slot) => taken_mg.push((slot.date, slot.mg)),
             None => {
@@ -298,7 +332,13 @@ pub fn relapse_prompt(
     if status.assessment.state != ReportedState::Relapse {
         return Ok(None);
     }
-    let Some(relapse) = status.assessment.relapses.last().filter(|r| r.remission_onset.is_none()).copied() else {
+    let Some(relapse) = status
+        .assessment
+        .relapses
+        .last()
+        .filter(|r| r.remission_onset.is_none())
+        .copied()
+    else {
         return Ok(None);
     };
     let courses = store.courses(patient_id)?;
@@ -325,7 +365,8 @@ pub fn suggested_relapse_course(
     start: NaiveDate,
 ) -> Result<SuggestedCourse> {
     let template = CourseTemplate::Kdigo2025Relapse;
-    let time = NaiveTime::from_hms_opt(DEFAULT_STEROID_TIME.0, DEFAULT_STEROID_TIME.1, 0).unwrap_or(NaiveTime::MIN);
+    let time = NaiveTime::from_hms_opt(DEFAULT_STEROID_TIME.0, DEFAULT_STEROID_TIME.1, 0)
+        .unwrap_or(NaiveTime::MIN);
     let course = NewCourse {
         drug,
         template: Some(template),
@@ -357,7 +398,12 @@ pub fn suggested_relapse_course(
         }
         _ => (None, None, None),
     };
-    Ok(SuggestedCourse { course, plan, daily, alternate_day })
+    Ok(SuggestedCourse {
+        course,
+        plan,
+        daily,
+        alternate_day,
+    })
 }
 
 /// The relapse prompt's words for a suggestion: "Relapse suspected — contact your team; your
@@ -368,9 +414,17 @@ pub fn relapse_prompt_text(suggestion: &SuggestedCourse, locale: Locale) -> Stri
     let drug = drug_name(suggestion.course.drug, locale);
     let tablet_mg = suggestion.course.tablets.tablet_mg;
     let amount = |day: &Option<TaperDay>, per_m2: u32, cap: u32| match (day, locale) {
-        (Some(day), Locale::En) => format!("{} mg ({} of {tablet_mg} mg)", day.mg, tablets_text(day.tablets, locale)),
+        (Some(day), Locale::En) => format!(
+            "{} mg ({} of {tablet_mg} mg)",
+            day.mg,
+            tablets_text(day.tablets, locale)
+        ),
         (Some(day), Locale::ZhHans) => {
-            format!("{} mg（{tablet_mg} mg片剂{}）", day.mg, tablets_text(day.tablets, locale))
+            format!(
+                "{} mg（{tablet_mg} mg片剂{}）",
+                day.mg,
+                tablets_text(day.tablets, locale)
+            )
         }
         (None, Locale::En) => format!("{per_m2} mg/m² (at most {cap} mg)"),
         (None, Locale::ZhHans) => format!("{per_m2} mg/m²（最多{cap} mg）"),
@@ -394,7 +448,8 @@ pub fn tablets_text(tablets: Tablets, locale: Locale) -> String {
         (whole, true) => format!("{whole}½"),
         (whole, false) => whole.to_string(),
     };
-    let one_or_less = (tablets.whole, tablets.halves) == (1, 0) || (tablets.whole, tablets.halves) == (0, 1);
+    let one_or_less =
+        (tablets.whole, tablets.halves) == (1, 0) || (tablets.whole, tablets.halves) == (0, 1);
     match locale {
         Locale::En if one_or_less => format!("{count} tablet"),
         Locale::En => format!("{count} tablets"),
@@ -437,7 +492,12 @@ mod tests {
     }
 
     fn fixed(mg: f64, frequency: Frequency, days: u32) -> Phase {
-        Phase { dose: Some(DoseBasis::Mg(mg)), max_mg: None, frequency, length: PhaseLength::Days(days) }
+        Phase {
+            dose: Some(DoseBasis::Mg(mg)),
+            max_mg: None,
+            frequency,
+            length: PhaseLength::Days(days),
+        }
     }
 
     fn log(store: &mut Store, key: &str, day: &str, outcome: DoseOutcome) {
@@ -457,7 +517,8 @@ mod tests {
     fn dipsticks(store: &mut Store, patient_id: i64, first: &str, grades: &[DipstickGrade]) {
         for (i, grade) in grades.iter().enumerate() {
             let day = date(first) + Days::new(i as u64);
-            let taken_at = crate::schedule::slot_instant(day, time("07:00"), chrono_tz::Asia::Shanghai);
+            let taken_at =
+                crate::schedule::slot_instant(day, time("07:00"), chrono_tz::Asia::Shanghai);
             store
                 .log_urine_reading(&NewUrineReading {
                     client_id: format!("urine-{day}"),
@@ -479,15 +540,24 @@ mod tests {
         let (patient, _) = seeded(&mut store);
         // 12.5 mg on alternate days from Wednesday 2025-06-11.
         let key = store
-            .create_course(patient.id, &course("2025-06-11", vec![fixed(12.5, Frequency::AlternateDay, 14)]))
+            .create_course(
+                patient.id,
+                &course("2025-06-11", vec![fixed(12.5, Frequency::AlternateDay, 14)]),
+            )
             .unwrap()
             .course_key;
         log(&mut store, &key, "2025-06-11", DoseOutcome::Taken);
         log(&mut store, &key, "2025-06-13", DoseOutcome::Skipped);
         let week = steroid_week(&store, patient.id, date("2025-06-14")).unwrap();
-        assert_eq!((week.first_day, week.last_day), (date("2025-06-09"), date("2025-06-15")));
-        let days: Vec<(NaiveDate, f64, Option<DoseOutcome>)> =
-            week.doses.iter().map(|d| (d.date, d.mg, d.outcome)).collect();
+        assert_eq!(
+            (week.first_day, week.last_day),
+            (date("2025-06-09"), date("2025-06-15"))
+        );
+        let days: Vec<(NaiveDate, f64, Option<DoseOutcome>)> = week
+            .doses
+            .iter()
+            .map(|d| (d.date, d.mg, d.outcome))
+            .collect();
         assert_eq!(
             days,
             vec![
@@ -497,29 +567,75 @@ mod tests {
             ]
         );
         let first = &week.doses[0];
-        assert_eq!(first.tablets, Tablets { whole: 2, halves: 1 });
+        assert_eq!(
+            first.tablets,
+            Tablets {
+                whole: 2,
+                halves: 1
+            }
+        );
         assert_eq!(first.reminder_id, format!("course-{key}@2025-06-11T08:00"));
         assert!(!first.provisional);
         // A Sunday belongs to the week that began the Monday before.
-        assert_eq!(steroid_week(&store, patient.id, date("2025-06-15")).unwrap().first_day, date("2025-06-09"));
-        assert_eq!(steroid_week(&store, patient.id, date("2025-06-16")).unwrap().doses.len(), 3);
-        assert!(steroid_doses(&store, patient.id, date("2025-06-02"), date("2025-06-01"), date("2025-06-01")).is_err());
+        assert_eq!(
+            steroid_week(&store, patient.id, date("2025-06-15"))
+                .unwrap()
+                .first_day,
+            date("2025-06-09")
+        );
+        assert_eq!(
+            steroid_week(&store, patient.id, date("2025-06-16"))
+                .unwrap()
+                .doses
+                .len(),
+            3
+        );
+        assert!(steroid_doses(
+            &store,
+            patient.id,
+            date("2025-06-02"),
+            date("2025-06-01"),
+            date("2025-06-01")
+        )
+        .is_err());
     }
 
     #[test]
     fn an_unconfirmed_relapse_course_shows_the_daily_dose_continuing_ahead_of_today() {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store);
-        let relapse = NewCourse { template: Some(CourseTemplate::Kdigo2025Relapse), ..course("2025-06-10", vec![]) };
-        let key = store.create_course(patient.id, &relapse).unwrap().course_key;
+        let relapse = NewCourse {
+            template: Some(CourseTemplate::Kdigo2025Relapse),
+            ..course("2025-06-10", vec![])
+        };
+        let key = store
+            .create_course(patient.id, &relapse)
+            .unwrap()
+            .course_key;
         let calendar = course_calendar(&store, &key, None, date("2025-06-12")).unwrap();
         assert!(calendar.calendar.provisional);
-        assert_eq!(calendar.calendar.days.last().map(|d| d.date), Some(date("2025-07-10")));
+        assert_eq!(
+            calendar.calendar.days.last().map(|d| d.date),
+            Some(date("2025-07-10"))
+        );
         let dates = calendar.calendar.dosing_dates();
-        assert_eq!((dates.first(), dates.len()), (Some(&date("2025-06-10")), 31));
+        assert_eq!(
+            (dates.first(), dates.len()),
+            (Some(&date("2025-06-10")), 31)
+        );
         // Remission logged: the calendar is recomputed, the daily phase ends on its third day.
-        dipsticks(&mut store, patient.id, "2025-06-10", &[DipstickGrade::ThreePlus, DipstickGrade::Trace]);
-        dipsticks(&mut store, patient.id, "2025-06-12", &[DipstickGrade::Negative, DipstickGrade::Negative]);
+        dipsticks(
+            &mut store,
+            patient.id,
+            "2025-06-10",
+            &[DipstickGrade::ThreePlus, DipstickGrade::Trace],
+        );
+        dipsticks(
+            &mut store,
+            patient.id,
+            "2025-06-12",
+            &[DipstickGrade::Negative, DipstickGrade::Negative],
+        );
         let closed = course_calendar(&store, &key, None, date("2025-06-14")).unwrap();
         assert_eq!(closed.remission_confirmed, Some(date("2025-06-13")));
         let dates = closed.calendar.dosing_dates();
@@ -534,16 +650,34 @@ mod tests {
         let (patient, _) = seeded(&mut store);
         // 20 mg daily for 10 days from 06-10.
         let key = store
-            .create_course(patient.id, &course("2025-06-10", vec![fixed(20.0, Frequency::Daily, 10)]))
+            .create_course(
+                patient.id,
+                &course("2025-06-10", vec![fixed(20.0, Frequency::Daily, 10)]),
+            )
             .unwrap()
             .course_key;
         for day in ["2025-06-10", "2025-06-11", "2025-06-12"] {
             log(&mut store, &key, day, DoseOutcome::Taken);
         }
         log(&mut store, &key, "2025-06-13", DoseOutcome::Skipped);
-        let e = steroid_exposure(&store, patient.id, None, date("2025-06-01"), date("2025-06-30"), date("2025-06-14"))
-            .unwrap();
-        assert_eq!((e.planned.mg, e.taken.mg, e.taken_doses, e.unplanned_taken_doses), (200.0, 60.0, 3, 0));
+        let e = steroid_exposure(
+            &store,
+            patient.id,
+            None,
+            date("2025-06-01"),
+            date("2025-06-30"),
+            date("2025-06-14"),
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                e.planned.mg,
+                e.taken.mg,
+                e.taken_doses,
+                e.unplanned_taken_doses
+            ),
+            (200.0, 60.0, 3, 0)
+        );
         assert_eq!((e.weight_kg, e.planned.days), (20.0, 30));
         assert!((e.planned.mg_per_kg - 10.0).abs() < 1e-9);
         let bsa = (115.0_f64 * 20.0 / 3600.0).sqrt();
@@ -566,24 +700,55 @@ mod tests {
             ..course("2025-06-12", vec![fixed(10.0, Frequency::Daily, 2)])
         };
         store.revise_course(&key, 1, &later).unwrap();
-        let revised =
-            steroid_exposure(&store, patient.id, None, date("2025-06-01"), date("2025-06-30"), date("2025-06-14"))
-                .unwrap();
+        let revised = steroid_exposure(
+            &store,
+            patient.id,
+            None,
+            date("2025-06-01"),
+            date("2025-06-30"),
+            date("2025-06-14"),
+        )
+        .unwrap();
         assert_eq!((revised.planned.mg, revised.taken.mg), (20.0, 10.0));
         assert_eq!((revised.taken_doses, revised.unplanned_taken_doses), (3, 2));
         // Refusals name their field.
-        let reversed =
-            steroid_exposure(&store, patient.id, None, date("2025-06-30"), date("2025-06-01"), date("2025-06-14"));
+        let reversed = steroid_exposure(
+            &store,
+            patient.id,
+            None,
+            date("2025-06-30"),
+            date("2025-06-01"),
+            date("2025-06-14"),
+        );
         assert!(reversed.unwrap_err().to_string().contains("range"));
-        let other = store.create_patient(&crate::store::tests::sample_patient()).unwrap();
-        let m = Measurement { id: 0, measured_on: date("2025-06-01"), weight_kg: Some(30.0), height_cm: None };
+        let other = store
+            .create_patient(&crate::store::tests::sample_patient())
+            .unwrap();
+        let m = Measurement {
+            id: 0,
+            measured_on: date("2025-06-01"),
+            weight_kg: Some(30.0),
+            height_cm: None,
+        };
         store.add_measurement(other.id, &m).unwrap();
-        let foreign =
-            steroid_exposure(&store, other.id, Some(&key), date("2025-06-01"), date("2025-06-30"), date("2025-06-14"));
+        let foreign = steroid_exposure(
+            &store,
+            other.id,
+            Some(&key),
+            date("2025-06-01"),
+            date("2025-06-30"),
+            date("2025-06-14"),
+        );
         assert!(foreign.unwrap_err().to_string().contains("course_key"));
-        let nobody =
-            steroid_exposure(&store, other.id, None, date("2025-06-01"), date("2025-06-30"), date("2025-06-14"))
-                .unwrap();
+        let nobody = steroid_exposure(
+            &store,
+            other.id,
+            None,
+            date("2025-06-01"),
+            date("2025-06-30"),
+            date("2025-06-14"),
+        )
+        .unwrap();
         assert_eq!((nobody.planned.mg, nobody.bsa_m2), (0.0, None));
     }
 
@@ -592,53 +757,102 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store);
         use DipstickGrade::{Negative, ThreePlus};
-        dipsticks(&mut store, patient.id, "2025-06-20", &[Negative, ThreePlus, ThreePlus]);
+        dipsticks(
+            &mut store,
+            patient.id,
+            "2025-06-20",
+            &[Negative, ThreePlus, ThreePlus],
+        );
         assert_eq!(
             relapse_prompt(&store, patient.id, date("2025-06-22"), Locale::En).unwrap(),
             None,
             "watch, not relapse"
         );
         dipsticks(&mut store, patient.id, "2025-06-23", &[ThreePlus]);
-        let prompt = relapse_prompt(&store, patient.id, date("2025-06-23"), Locale::En).unwrap().expect("a prompt");
-        assert_eq!((prompt.relapse_onset, prompt.relapse_confirmed), (date("2025-06-21"), date("2025-06-23")));
+        let prompt = relapse_prompt(&store, patient.id, date("2025-06-23"), Locale::En)
+            .unwrap()
+            .expect("a prompt");
+        assert_eq!(
+            (prompt.relapse_onset, prompt.relapse_confirmed),
+            (date("2025-06-21"), date("2025-06-23"))
+        );
         assert!(
-            prompt.text.starts_with("Relapse suspected — contact your team; your action plan says: "),
+            prompt
+                .text
+                .starts_with("Relapse suspected — contact your team; your action plan says: "),
             "{}",
             prompt.text
         );
         // 20 kg, 115 cm: BSA 0.799 m²; 60 × 0.799 = 47.96 → 47.5 mg; 40 × 0.799 = 31.97 → 32.5 mg.
-        assert!(prompt.text.contains("47.5 mg (9½ tablets of 5 mg) once a day"), "{}", prompt.text);
         assert!(
-            prompt.text.contains("then 32.5 mg (6½ tablets of 5 mg) every other day for 28 days"),
+            prompt
+                .text
+                .contains("47.5 mg (9½ tablets of 5 mg) once a day"),
+            "{}",
+            prompt.text
+        );
+        assert!(
+            prompt
+                .text
+                .contains("then 32.5 mg (6½ tablets of 5 mg) every other day for 28 days"),
             "{}",
             prompt.text
         );
         let suggestion = &prompt.suggestion;
-        assert_eq!(suggestion.course.template, Some(CourseTemplate::Kdigo2025Relapse));
+        assert_eq!(
+            suggestion.course.template,
+            Some(CourseTemplate::Kdigo2025Relapse)
+        );
         assert_eq!(suggestion.course.start, date("2025-06-23"));
         assert_eq!(suggestion.plan.as_ref().map(|p| p.weight_kg), Some(20.0));
-        assert!(store.courses(patient.id).unwrap().is_empty(), "the app never starts a course by itself");
-        let zh = relapse_prompt(&store, patient.id, date("2025-06-23"), Locale::ZhHans).unwrap().expect("a prompt");
-        assert!(zh.text.starts_with("疑似复发——请联系医疗团队；您的行动计划是："), "{}", zh.text);
-        assert!(zh.text.contains("泼尼松龙每天一次47.5 mg（5 mg片剂9½片）"), "{}", zh.text);
+        assert!(
+            store.courses(patient.id).unwrap().is_empty(),
+            "the app never starts a course by itself"
+        );
+        let zh = relapse_prompt(&store, patient.id, date("2025-06-23"), Locale::ZhHans)
+            .unwrap()
+            .expect("a prompt");
+        assert!(
+            zh.text
+                .starts_with("疑似复发——请联系医疗团队；您的行动计划是："),
+            "{}",
+            zh.text
+        );
+        assert!(
+            zh.text.contains("泼尼松龙每天一次47.5 mg（5 mg片剂9½片）"),
+            "{}",
+            zh.text
+        );
         // The care team signs the suggestion: the prompt is answered.
         let mut started = suggestion.course.clone();
         started.changed_by = "Dr. Nephrologist".into();
         store.create_course(patient.id, &started).unwrap();
-        assert_eq!(relapse_prompt(&store, patient.id, date("2025-06-24"), Locale::En).unwrap(), None);
+        assert_eq!(
+            relapse_prompt(&store, patient.id, date("2025-06-24"), Locale::En).unwrap(),
+            None
+        );
     }
 
     #[test]
     fn the_prompt_describes_the_template_when_the_body_size_is_unknown() {
         let suggestion = SuggestedCourse {
-            course: NewCourse { template: Some(CourseTemplate::Kdigo2025Relapse), ..course("2025-06-10", vec![]) },
+            course: NewCourse {
+                template: Some(CourseTemplate::Kdigo2025Relapse),
+                ..course("2025-06-10", vec![])
+            },
             plan: None,
             daily: None,
             alternate_day: None,
         };
         let text = relapse_prompt_text(&suggestion, Locale::En);
-        assert!(text.contains("Prednisolone 60 mg/m² (at most 60 mg) once a day"), "{text}");
-        assert!(text.contains("then 40 mg/m² (at most 40 mg) every other day"), "{text}");
+        assert!(
+            text.contains("Prednisolone 60 mg/m² (at most 60 mg) once a day"),
+            "{text}"
+        );
+        assert!(
+            text.contains("then 40 mg/m² (at most 40 mg) every other day"),
+            "{text}"
+        );
         assert!(relapse_prompt_text(&suggestion, Locale::ZhHans).contains("60 mg/m²（最多60 mg）"));
     }
 

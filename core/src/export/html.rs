@@ -960,7 +960,11 @@ fn growth_charts(h: &mut String, s: &DiarySnapshot) {
             "<h3>",
             tr(l, "Blood pressure", "血压"),
             "table-blood-pressure",
-            &[tr(l, "Measured", "测量时间"), tr(l, "Systolic (mm Hg)", "收缩压 (mm Hg)"), tr(l, "Diastolic (mm Hg)", "舒张压 (mm Hg)")],
+            &[
+                tr(l, "Measured", "测量时间"),
+                tr(l, "Systolic (mm Hg)", "收缩压 (mm Hg)"),
+                tr(l, "Diastolic (mm Hg)", "舒张压 (mm Hg)"),
+            ],
         );
         for bp in &s.blood_pressures {
             let _ = write!(
@@ -980,7 +984,10 @@ fn growth_charts(h: &mut String, s: &DiarySnapshot) {
 /// the project's own fixed texts, the test id is what the report's DOM tests look for.
 fn open_table(h: &mut String, heading: &str, title: &str, test_id: &str, headers: &[&str]) {
     let close = heading.replace('<', "</");
-    let _ = write!(h, "{heading}{title}{close}\n<table data-testid=\"{test_id}\"><tr>");
+    let _ = write!(
+        h,
+        "{heading}{title}{close}\n<table data-testid=\"{test_id}\"><tr>"
+    );
     for header in headers {
         let _ = write!(h, "<th>{header}</th>");
     }
@@ -1060,7 +1067,11 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
         "<h2>",
         tr(l, "Relapse episodes", "复发记录"),
         "table-relapses",
-        &[tr(l, "Onset", "起始"), tr(l, "Confirmed", "确认"), tr(l, "Remission from", "缓解起始")],
+        &[
+            tr(l, "Onset", "起始"),
+            tr(l, "Confirmed", "确认"),
+            tr(l, "Remission from", "缓解起始"),
+        ],
     );
     for e in &s.relapse.episodes {
         let _ = write!(
@@ -1075,7 +1086,13 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
     }
     h.push_str("</table>\n");
 
-    open_table(h, "<h2>", tr(l, "Alerts", "警示"), "table-alerts", &[tr(l, "Alert", "警示")]);
+    open_table(
+        h,
+        "<h2>",
+        tr(l, "Alerts", "警示"),
+        "table-alerts",
+        &[tr(l, "Alert", "警示")],
+    );
     for alert in &s.alerts {
         let _ = write!(h, "<tr><td>{}</td></tr>", esc(&text::alert_line(alert, l)));
     }

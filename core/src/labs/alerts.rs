@@ -130,22 +130,51 @@ fn alert(kind: AlertKind, lab: &LabResult, value: f64, threshold: f64, unit: &st
 pub fn threshold_alert(lab: &LabResult) -> Option<SafetyAlert> {
     let billions = LabUnit::BillionsPerLitre.id();
     match lab.kind {
-        LabKind::Wbc => compare::at_or_below(lab.value, WBC_AT_OR_BELOW)
-            .then(|| alert(AlertKind::Leukopenia, lab, lab.value, WBC_AT_OR_BELOW, billions)),
+        LabKind::Wbc => compare::at_or_below(lab.value, WBC_AT_OR_BELOW).then(|| {
+            alert(
+                AlertKind::Leukopenia,
+                lab,
+                lab.value,
+                WBC_AT_OR_BELOW,
+                billions,
+            )
+        }),
         LabKind::Haemoglobin => {
             let g_per_dl = lab.value_in(LabUnit::GramsPerDecilitre)?;
             compare::below(g_per_dl, HAEMOGLOBIN_BELOW_G_PER_DL).then(|| {
-                alert(AlertKind::Anaemia, lab, g_per_dl, HAEMOGLOBIN_BELOW_G_PER_DL, LabUnit::GramsPerDecilitre.id())
+                alert(
+                    AlertKind::Anaemia,
+                    lab,
+                    g_per_dl,
+                    HAEMOGLOBIN_BELOW_G_PER_DL,
+                    LabUnit::GramsPerDecilitre.id(),
+                )
             })
         }
-        LabKind::Platelets => compare::below(lab.value, PLATELETS_BELOW)
-            .then(|| alert(AlertKind::Thrombocytopenia, lab, lab.value, PLATELETS_BELOW, billions)),
+        LabKind::Platelets => compare::below(lab.value, PLATELETS_BELOW).then(|| {
+            alert(
+                AlertKind::Thrombocytopenia,
+                lab,
+                lab.value,
+                PLATELETS_BELOW,
+                billions,
+            )
+        }),
         LabKind::Alt | LabKind::TotalBilirubin => {
             let limit = LIVER_ULN_MULTIPLE * lab.upper_limit_of_normal?;
-            let kind = if lab.kind == LabKind::Alt { AlertKind::AltRaised } else { AlertKind::BilirubinRaised };
-            compare::at_or_above(lab.value, limit).then(|| alert(kind, lab, lab.value, limit, lab.unit.id()))
+            let kind = if lab.kind == LabKind::Alt {
+                AlertKind::AltRaised
+            } else {
+                AlertKind::BilirubinRaised
+            };
+            compare::at_or_above(lab.value, limit)
+                .then(|| alert(kind, lab, lab.value, limit, lab.unit.id()))
         }
-        LabKind::TacrolimusTrough | LabKind::MpaAuc | LabKind::Creatinine | LabKind::Albumin | LabKind::Upcr => None,
+        LabKind::TacrolimusTrough
+        | LabKind::MpaAuc
+        | LabKind::Creatinine
+        | LabKind::Albumin
+        | LabKind::Upcr => None,
     }
 }
 
@@ -157,14 +186,22 @@ pub fn creatinine_rise_alert(lab: &LabResult, baseline_mg_per_dl: f64) -> Option
     }
     let mg_per_dl = lab.value_in(LabUnit::MilligramsPerDecilitre)?;
     let limit = baseline_mg_per_dl * (1.0 + CREATININE_RISE_ABOVE_FRACTION);
-    compare::above(mg_per_dl, limit)
-        .then(|| alert(AlertKind::CreatinineRise, lab, mg_per_dl, limit, LabUnit::MilligramsPerDecilitre.id()))
+    compare::above(mg_per_dl, limit).then(|| {
+        alert(
+            AlertKind::CreatinineRise,
+            lab,
+            mg_per_dl,
+            limit,
+            LabUnit::MilligramsPerDecilitre.id(),
+        )
+    })
 }
 
 /// eGFR below 90 mL/min/1.73 m² (clinical-rules §1, the protocol's entry criterion eGFR ≥ 90),
 /// informational; `egfr` from [`super::egfr_bedside_schwartz`] for this creatinine `lab`.
 pub fn egfr_alert(lab: &LabResult, egfr: f64) -> Option<SafetyAlert> {
-    compare::below(egfr, EGFR_BELOW).then(|| alert(AlertKind::EgfrBelow90, lab, egfr, EGFR_BELOW, EGFR_UNIT))
+    compare::below(egfr, EGFR_BELOW)
+        .then(|| alert(AlertKind::EgfrBelow90, lab, egfr, EGFR_BELOW, EGFR_UNIT))
 }
 
 #[cfg(test)]
@@ -188,39 +225,102 @@ mod tests {
     #[test]
     fn every_threshold_at_its_boundary() {
         use LabUnit::*;
-        assert_eq!(kind_of(&lab(LabKind::Wbc, 3.0, BillionsPerLitre, None)), Some(AlertKind::Leukopenia));
-        assert_eq!(kind_of(&lab(LabKind::Wbc, 3.01, BillionsPerLitre, None)), None);
-        assert_eq!(kind_of(&lab(LabKind::Haemoglobin, 9.0, GramsPerDecilitre, None)), None);
-        assert_eq!(kind_of(&lab(LabKind::Haemoglobin, 8.99, GramsPerDecilitre, None)), Some(AlertKind::Anaemia));
-        assert_eq!(kind_of(&lab(LabKind::Haemoglobin, 90.0, GramsPerLitre, None)), None);
-        assert_eq!(kind_of(&lab(LabKind::Haemoglobin, 89.9, GramsPerLitre, None)), Some(AlertKind::Anaemia));
-        assert_eq!(kind_of(&lab(LabKind::Platelets, 100.0, BillionsPerLitre, None)), None);
-        assert_eq!(kind_of(&lab(LabKind::Platelets, 99.9, BillionsPerLitre, None)), Some(AlertKind::Thrombocytopenia));
-        assert_eq!(kind_of(&lab(LabKind::Alt, 80.0, UnitsPerLitre, Some(40.0))), Some(AlertKind::AltRaised));
-        assert_eq!(kind_of(&lab(LabKind::Alt, 79.9, UnitsPerLitre, Some(40.0))), None);
         assert_eq!(
-            kind_of(&lab(LabKind::TotalBilirubin, 2.4, MilligramsPerDecilitre, Some(1.2))),
+            kind_of(&lab(LabKind::Wbc, 3.0, BillionsPerLitre, None)),
+            Some(AlertKind::Leukopenia)
+        );
+        assert_eq!(
+            kind_of(&lab(LabKind::Wbc, 3.01, BillionsPerLitre, None)),
+            None
+        );
+        assert_eq!(
+            kind_of(&lab(LabKind::Haemoglobin, 9.0, GramsPerDecilitre, None)),
+            None
+        );
+        assert_eq!(
+            kind_of(&lab(LabKind::Haemoglobin, 8.99, GramsPerDecilitre, None)),
+            Some(AlertKind::Anaemia)
+        );
+        assert_eq!(
+            kind_of(&lab(LabKind::Haemoglobin, 90.0, GramsPerLitre, None)),
+            None
+        );
+        assert_eq!(
+            kind_of(&lab(LabKind::Haemoglobin, 89.9, GramsPerLitre, None)),
+            Some(AlertKind::Anaemia)
+        );
+        assert_eq!(
+            kind_of(&lab(LabKind::Platelets, 100.0, BillionsPerLitre, None)),
+            None
+        );
+        assert_eq!(
+            kind_of(&lab(LabKind::Platelets, 99.9, BillionsPerLitre, None)),
+            Some(AlertKind::Thrombocytopenia)
+        );
+        assert_eq!(
+            kind_of(&lab(LabKind::Alt, 80.0, UnitsPerLitre, Some(40.0))),
+            Some(AlertKind::AltRaised)
+        );
+        assert_eq!(
+            kind_of(&lab(LabKind::Alt, 79.9, UnitsPerLitre, Some(40.0))),
+            None
+        );
+        assert_eq!(
+            kind_of(&lab(
+                LabKind::TotalBilirubin,
+                2.4,
+                MilligramsPerDecilitre,
+                Some(1.2)
+            )),
             Some(AlertKind::BilirubinRaised)
         );
-        assert_eq!(kind_of(&lab(LabKind::TotalBilirubin, 41.0, MicromolesPerLitre, Some(21.0))), None);
         assert_eq!(
-            kind_of(&lab(LabKind::TotalBilirubin, 42.0, MicromolesPerLitre, Some(21.0))),
+            kind_of(&lab(
+                LabKind::TotalBilirubin,
+                41.0,
+                MicromolesPerLitre,
+                Some(21.0)
+            )),
+            None
+        );
+        assert_eq!(
+            kind_of(&lab(
+                LabKind::TotalBilirubin,
+                42.0,
+                MicromolesPerLitre,
+                Some(21.0)
+            )),
             Some(AlertKind::BilirubinRaised)
         );
     }
 
     #[test]
     fn alert_values_are_in_the_threshold_unit() {
-        let a = threshold_alert(&lab(LabKind::Haemoglobin, 85.0, LabUnit::GramsPerLitre, None)).unwrap();
+        let a = threshold_alert(&lab(
+            LabKind::Haemoglobin,
+            85.0,
+            LabUnit::GramsPerLitre,
+            None,
+        ))
+        .unwrap();
         assert_eq!((a.value, a.threshold, a.unit.as_str()), (8.5, 9.0, "g/dL"));
         assert_eq!(a.message_key, "labs.alert.anaemia");
-        let a = threshold_alert(&lab(LabKind::Alt, 100.0, LabUnit::UnitsPerLitre, Some(40.0))).unwrap();
+        let a = threshold_alert(&lab(
+            LabKind::Alt,
+            100.0,
+            LabUnit::UnitsPerLitre,
+            Some(40.0),
+        ))
+        .unwrap();
         assert_eq!((a.threshold, a.unit.as_str()), (80.0, "U/L"));
     }
 
     #[test]
     fn a_liver_result_without_uln_raises_nothing() {
-        assert_eq!(kind_of(&lab(LabKind::Alt, 1000.0, LabUnit::UnitsPerLitre, None)), None);
+        assert_eq!(
+            kind_of(&lab(LabKind::Alt, 1000.0, LabUnit::UnitsPerLitre, None)),
+            None
+        );
     }
 
     #[test]
@@ -236,7 +336,12 @@ mod tests {
 
     #[test]
     fn egfr_below_90_is_informational() {
-        let c = lab(LabKind::Creatinine, 0.5, LabUnit::MilligramsPerDecilitre, None);
+        let c = lab(
+            LabKind::Creatinine,
+            0.5,
+            LabUnit::MilligramsPerDecilitre,
+            None,
+        );
         assert!(egfr_alert(&c, 90.0).is_none());
         let a = egfr_alert(&c, 89.99).unwrap();
         assert!(a.kind.is_informational() && !AlertKind::Anaemia.is_informational());

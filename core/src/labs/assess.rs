@@ -38,7 +38,10 @@ pub struct LabPolicy {
 impl LabPolicy {
     /// The protocol targets of `phase` (clinical-rules §1) and no set creatinine baseline.
     pub const fn protocol(phase: TargetPhase) -> Self {
-        LabPolicy { targets: LevelTargets::protocol(phase), creatinine_baseline_mg_dl: None }
+        LabPolicy {
+            targets: LevelTargets::protocol(phase),
+            creatinine_baseline_mg_dl: None,
+        }
     }
 }
 
@@ -148,7 +151,11 @@ pub fn assess_labs(history: &LabHistory, policy: &LabPolicy, time_zone: Tz) -> R
         .iter()
         .map(|lab| assess_one(lab, &policy.targets, &doses, &heights, baseline, time_zone))
         .collect::<Result<Vec<_>>>()?;
-    Ok(LabReport { creatinine_baseline_mg_dl: baseline, creatinine_baseline_source: baseline_source, labs })
+    Ok(LabReport {
+        creatinine_baseline_mg_dl: baseline,
+        creatinine_baseline_source: baseline_source,
+        labs,
+    })
 }
 
 /// The first creatinine on record in mg/dL: the earliest draw, the first listed among equal draws.
@@ -167,8 +174,14 @@ fn assess_one(
     baseline_mg_per_dl: Option<f64>,
     time_zone: Tz,
 ) -> Result<LabAssessment> {
-    let mut assessment =
-        LabAssessment { lab: lab.clone(), flag: None, trough: None, alerts: Vec::new(), egfr: None, notes: Vec::new() };
+    let mut assessment = LabAssessment {
+        lab: lab.clone(),
+        flag: None,
+        trough: None,
+        alerts: Vec::new(),
+        egfr: None,
+        notes: Vec::new(),
+    };
     match lab.kind {
         LabKind::TacrolimusTrough => {
             let validity = doses.validity(lab.drawn_at, time_zone);
@@ -181,9 +194,14 @@ fn assess_one(
         }
         LabKind::MpaAuc => assessment.flag = Some(targets.mpa_auc.flag(lab.value)),
         LabKind::Creatinine => {
-            assessment.alerts.extend(baseline_mg_per_dl.and_then(|b| creatinine_rise_alert(lab, b)));
+            assessment
+                .alerts
+                .extend(baseline_mg_per_dl.and_then(|b| creatinine_rise_alert(lab, b)));
             let draw_date = local_date(lab.drawn_at, time_zone);
-            match (heights.on_or_before(draw_date), lab.value_in(LabUnit::MilligramsPerDecilitre)) {
+            match (
+                heights.on_or_before(draw_date),
+                lab.value_in(LabUnit::MilligramsPerDecilitre),
+            ) {
                 (Some(height_cm), Some(mg_per_dl)) => {
                     let egfr = egfr_bedside_schwartz(height_cm, mg_per_dl)?;
                     assessment.egfr = Some(egfr);
@@ -193,7 +211,9 @@ fn assess_one(
             }
         }
         LabKind::Alt | LabKind::TotalBilirubin if lab.upper_limit_of_normal.is_none() => {
-            assessment.notes.push(AssessmentNote::UpperLimitOfNormalMissing);
+            assessment
+                .notes
+                .push(AssessmentNote::UpperLimitOfNormalMissing);
         }
         _ => assessment.alerts.extend(threshold_alert(lab)),
     }
@@ -219,7 +239,10 @@ mod tests {
     }
 
     fn height(date: &str, cm: f64) -> HeightRecord {
-        HeightRecord { date: parse_date("d", date).unwrap(), height_cm: cm }
+        HeightRecord {
+            date: parse_date("d", date).unwrap(),
+            height_cm: cm,
+        }
     }
 
     fn alerts(a: &LabAssessment) -> Vec<AlertKind> {
@@ -230,18 +253,44 @@ mod tests {
     fn first_creatinine_on_record_is_the_baseline_whatever_the_order() {
         let history = LabHistory {
             labs: vec![
-                lab(LabKind::Creatinine, 0.70, LabUnit::MilligramsPerDecilitre, "2025-03-01T08:00:00+08:00"),
-                lab(LabKind::Creatinine, 44.21, LabUnit::MicromolesPerLitre, "2025-01-01T08:00:00+08:00"),
-                lab(LabKind::Creatinine, 0.65, LabUnit::MilligramsPerDecilitre, "2025-02-01T08:00:00+08:00"),
+                lab(
+                    LabKind::Creatinine,
+                    0.70,
+                    LabUnit::MilligramsPerDecilitre,
+                    "2025-03-01T08:00:00+08:00",
+                ),
+                lab(
+                    LabKind::Creatinine,
+                    44.21,
+                    LabUnit::MicromolesPerLitre,
+                    "2025-01-01T08:00:00+08:00",
+                ),
+                lab(
+                    LabKind::Creatinine,
+                    0.65,
+                    LabUnit::MilligramsPerDecilitre,
+                    "2025-02-01T08:00:00+08:00",
+                ),
             ],
             heights: vec![height("2024-12-01", 120.0)],
             ..LabHistory::default()
         };
-        let report = assess_labs(&history, &LabPolicy::protocol(TargetPhase::Initial), SHANGHAI).unwrap();
+        let report = assess_labs(
+            &history,
+            &LabPolicy::protocol(TargetPhase::Initial),
+            SHANGHAI,
+        )
+        .unwrap();
         assert!((report.creatinine_baseline_mg_dl.unwrap() - 0.5).abs() < 1e-12);
-        assert_eq!(report.creatinine_baseline_source, Some(BaselineSource::FirstOnRecord));
+        assert_eq!(
+            report.creatinine_baseline_source,
+            Some(BaselineSource::FirstOnRecord)
+        );
         // 0.70 > 0.65 = 1.3 × 0.5; 0.65 is exactly +30 %.
-        assert_eq!(alerts(&report.labs[0]), vec![AlertKind::CreatinineRise, AlertKind::EgfrBelow90]);
+        assert_eq!(
+            alerts(&report.labs[0]),
+            vec![AlertKind::CreatinineRise, AlertKind::EgfrBelow90]
+        );
         assert_eq!(alerts(&report.labs[2]), vec![AlertKind::EgfrBelow90]);
         assert!((report.labs[1].egfr.unwrap() - 99.12).abs() < 1e-9);
         assert!(report.labs[1].alerts.is_empty());
@@ -250,29 +299,61 @@ mod tests {
     #[test]
     fn a_care_team_baseline_takes_precedence() {
         let history = LabHistory {
-            labs: vec![lab(LabKind::Creatinine, 0.5, LabUnit::MilligramsPerDecilitre, "2025-01-01T08:00:00+08:00")],
+            labs: vec![lab(
+                LabKind::Creatinine,
+                0.5,
+                LabUnit::MilligramsPerDecilitre,
+                "2025-01-01T08:00:00+08:00",
+            )],
             ..LabHistory::default()
         };
-        let policy = LabPolicy { creatinine_baseline_mg_dl: Some(0.38), ..LabPolicy::protocol(TargetPhase::Initial) };
+        let policy = LabPolicy {
+            creatinine_baseline_mg_dl: Some(0.38),
+            ..LabPolicy::protocol(TargetPhase::Initial)
+        };
         let report = assess_labs(&history, &policy, SHANGHAI).unwrap();
-        assert_eq!(report.creatinine_baseline_source, Some(BaselineSource::CareTeam));
+        assert_eq!(
+            report.creatinine_baseline_source,
+            Some(BaselineSource::CareTeam)
+        );
         assert_eq!(alerts(&report.labs[0]), vec![AlertKind::CreatinineRise]);
         assert_eq!(report.labs[0].notes, vec![AssessmentNote::NoHeightForEgfr]);
-        let bad = LabPolicy { creatinine_baseline_mg_dl: Some(0.0), ..policy };
-        assert!(assess_labs(&history, &bad, SHANGHAI).unwrap_err().to_string().contains("creatinine_baseline_mg_dl"));
+        let bad = LabPolicy {
+            creatinine_baseline_mg_dl: Some(0.0),
+            ..policy
+        };
+        assert!(assess_labs(&history, &bad, SHANGHAI)
+            .unwrap_err()
+            .to_string()
+            .contains("creatinine_baseline_mg_dl"));
     }
 
     #[test]
     fn the_height_is_the_latest_on_or_before_the_local_draw_date() {
         // 07:30 on 2 June in Shanghai is 23:30 UTC on 1 June: the 2 June height applies.
         let history = LabHistory {
-            labs: vec![lab(LabKind::Creatinine, 0.5, LabUnit::MilligramsPerDecilitre, "2025-06-01T23:30:00Z")],
+            labs: vec![lab(
+                LabKind::Creatinine,
+                0.5,
+                LabUnit::MilligramsPerDecilitre,
+                "2025-06-01T23:30:00Z",
+            )],
             heights: vec![height("2025-06-01", 100.0), height("2025-06-02", 120.0)],
             ..LabHistory::default()
         };
-        let report = assess_labs(&history, &LabPolicy::protocol(TargetPhase::Initial), SHANGHAI).unwrap();
+        let report = assess_labs(
+            &history,
+            &LabPolicy::protocol(TargetPhase::Initial),
+            SHANGHAI,
+        )
+        .unwrap();
         assert!((report.labs[0].egfr.unwrap() - 99.12).abs() < 1e-9);
-        let utc = assess_labs(&history, &LabPolicy::protocol(TargetPhase::Initial), chrono_tz::UTC).unwrap();
+        let utc = assess_labs(
+            &history,
+            &LabPolicy::protocol(TargetPhase::Initial),
+            chrono_tz::UTC,
+        )
+        .unwrap();
         assert!((utc.labs[0].egfr.unwrap() - 82.6).abs() < 1e-9);
     }
 
@@ -285,8 +366,18 @@ mod tests {
         };
         let history = LabHistory {
             labs: vec![
-                lab(LabKind::TacrolimusTrough, 12.0, LabUnit::NanogramsPerMillilitre, "2025-06-02T09:00:00+08:00"),
-                lab(LabKind::TacrolimusTrough, 12.0, LabUnit::NanogramsPerMillilitre, "2025-06-02T07:30:00+08:00"),
+                lab(
+                    LabKind::TacrolimusTrough,
+                    12.0,
+                    LabUnit::NanogramsPerMillilitre,
+                    "2025-06-02T09:00:00+08:00",
+                ),
+                lab(
+                    LabKind::TacrolimusTrough,
+                    12.0,
+                    LabUnit::NanogramsPerMillilitre,
+                    "2025-06-02T07:30:00+08:00",
+                ),
             ],
             tacrolimus_doses: vec![
                 dose("2025-06-01T20:00:00+08:00", "2025-06-01", "20:00"),
@@ -294,9 +385,17 @@ mod tests {
             ],
             ..LabHistory::default()
         };
-        let report = assess_labs(&history, &LabPolicy::protocol(TargetPhase::Initial), SHANGHAI).unwrap();
+        let report = assess_labs(
+            &history,
+            &LabPolicy::protocol(TargetPhase::Initial),
+            SHANGHAI,
+        )
+        .unwrap();
         assert_eq!(report.labs[0].flag, Some(TargetFlag::NotATrough));
-        assert_eq!(report.labs[0].trough, Some(TroughValidity::AfterMorningDose));
+        assert_eq!(
+            report.labs[0].trough,
+            Some(TroughValidity::AfterMorningDose)
+        );
         assert_eq!(report.labs[1].flag, Some(TargetFlag::Above));
         assert_eq!(report.labs[1].trough, Some(TroughValidity::Valid));
     }
@@ -305,15 +404,30 @@ mod tests {
     fn refusals_name_the_lab() {
         let mut history = LabHistory {
             labs: vec![
-                lab(LabKind::Wbc, 5.0, LabUnit::BillionsPerLitre, "2025-06-02T09:00:00+08:00"),
-                lab(LabKind::Platelets, -1.0, LabUnit::BillionsPerLitre, "2025-06-02T09:00:00+08:00"),
+                lab(
+                    LabKind::Wbc,
+                    5.0,
+                    LabUnit::BillionsPerLitre,
+                    "2025-06-02T09:00:00+08:00",
+                ),
+                lab(
+                    LabKind::Platelets,
+                    -1.0,
+                    LabUnit::BillionsPerLitre,
+                    "2025-06-02T09:00:00+08:00",
+                ),
             ],
             ..LabHistory::default()
         };
         let policy = LabPolicy::protocol(TargetPhase::Maintenance);
         let err = assess_labs(&history, &policy, SHANGHAI).unwrap_err();
         assert!(err.to_string().contains("labs[1].value"), "{err}");
-        history.labs[1] = lab(LabKind::Platelets, 150.0, LabUnit::GramsPerLitre, "2025-06-02T09:00:00+08:00");
+        history.labs[1] = lab(
+            LabKind::Platelets,
+            150.0,
+            LabUnit::GramsPerLitre,
+            "2025-06-02T09:00:00+08:00",
+        );
         let err = assess_labs(&history, &policy, SHANGHAI).unwrap_err();
         assert!(err.to_string().contains("labs[1].unit"), "{err}");
     }
@@ -321,12 +435,25 @@ mod tests {
     #[test]
     fn liver_results_without_uln_are_noted_not_refused() {
         let history = LabHistory {
-            labs: vec![lab(LabKind::Alt, 500.0, LabUnit::UnitsPerLitre, "2025-06-02T09:00:00+08:00")],
+            labs: vec![lab(
+                LabKind::Alt,
+                500.0,
+                LabUnit::UnitsPerLitre,
+                "2025-06-02T09:00:00+08:00",
+            )],
             ..LabHistory::default()
         };
-        let report = assess_labs(&history, &LabPolicy::protocol(TargetPhase::Initial), SHANGHAI).unwrap();
+        let report = assess_labs(
+            &history,
+            &LabPolicy::protocol(TargetPhase::Initial),
+            SHANGHAI,
+        )
+        .unwrap();
         assert!(report.labs[0].alerts.is_empty());
-        assert_eq!(report.labs[0].notes, vec![AssessmentNote::UpperLimitOfNormalMissing]);
+        assert_eq!(
+            report.labs[0].notes,
+            vec![AssessmentNote::UpperLimitOfNormalMissing]
+        );
         assert_eq!(report.creatinine_baseline_mg_dl, None);
     }
 }

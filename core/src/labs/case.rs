@@ -42,14 +42,29 @@ pub fn run_labs_case(
     let report = assess_labs(history, policy, time_zone)?;
     let recalculate_prompt = match (weights.regimen_weight_kg, weights.latest_weight_kg) {
         (Some(regimen), Some(latest)) => {
-            let threshold = weights.recalculate_threshold.unwrap_or(DEFAULT_RECALCULATE_THRESHOLD);
+            let threshold = weights
+                .recalculate_threshold
+                .unwrap_or(DEFAULT_RECALCULATE_THRESHOLD);
             recalculate_prompt(regimen, latest, threshold)?
         }
         (None, None) => None,
-        (Some(_), None) => return Err(Error::invalid("latest_weight_kg", "is required with regimen_weight_kg")),
-        (None, Some(_)) => return Err(Error::invalid("regimen_weight_kg", "is required with latest_weight_kg")),
+        (Some(_), None) => {
+            return Err(Error::invalid(
+                "latest_weight_kg",
+                "is required with regimen_weight_kg",
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(Error::invalid(
+                "regimen_weight_kg",
+                "is required with latest_weight_kg",
+            ))
+        }
     };
-    Ok(LabsCaseOutcome { report, recalculate_prompt })
+    Ok(LabsCaseOutcome {
+        report,
+        recalculate_prompt,
+    })
 }
 
 #[cfg(test)]
@@ -60,14 +75,42 @@ mod tests {
     #[test]
     fn weights_come_in_pairs() {
         let policy = LabPolicy::protocol(TargetPhase::Initial);
-        let run = |w: WeightCheck| run_labs_case(&LabHistory::default(), &policy, chrono_tz::UTC, &w);
-        assert_eq!(run(WeightCheck::default()).unwrap().recalculate_prompt, None);
-        let one = WeightCheck { latest_weight_kg: Some(20.0), ..WeightCheck::default() };
-        assert!(run(one).unwrap_err().to_string().contains("regimen_weight_kg"));
-        let both =
-            WeightCheck { regimen_weight_kg: Some(20.0), latest_weight_kg: Some(18.0), recalculate_threshold: None };
-        assert!((run(both).unwrap().recalculate_prompt.unwrap().change_fraction + 0.1).abs() < 1e-12);
-        let zero = WeightCheck { recalculate_threshold: Some(0.0), ..both };
-        assert!(run(zero).unwrap_err().to_string().contains("recalculate_threshold"));
+        let run =
+            |w: WeightCheck| run_labs_case(&LabHistory::default(), &policy, chrono_tz::UTC, &w);
+        assert_eq!(
+            run(WeightCheck::default()).unwrap().recalculate_prompt,
+            None
+        );
+        let one = WeightCheck {
+            latest_weight_kg: Some(20.0),
+            ..WeightCheck::default()
+        };
+        assert!(run(one)
+            .unwrap_err()
+            .to_string()
+            .contains("regimen_weight_kg"));
+        let both = WeightCheck {
+            regimen_weight_kg: Some(20.0),
+            latest_weight_kg: Some(18.0),
+            recalculate_threshold: None,
+        };
+        assert!(
+            (run(both)
+                .unwrap()
+                .recalculate_prompt
+                .unwrap()
+                .change_fraction
+                + 0.1)
+                .abs()
+                < 1e-12
+        );
+        let zero = WeightCheck {
+            recalculate_threshold: Some(0.0),
+            ..both
+        };
+        assert!(run(zero)
+            .unwrap_err()
+            .to_string()
+            .contains("recalculate_threshold"));
     }
 }

@@ -61,7 +61,10 @@ impl HeightHistory {
     /// The most recent height on or before `date`, if any.
     pub fn on_or_before(&self, date: NaiveDate) -> Option<f64> {
         let count = self.sorted.partition_point(|h| h.date <= date);
-        count.checked_sub(1).and_then(|i| self.sorted.get(i)).map(|h| h.height_cm)
+        count
+            .checked_sub(1)
+            .and_then(|i| self.sorted.get(i))
+            .map(|h| h.height_cm)
     }
 }
 
@@ -99,13 +102,15 @@ pub fn recalculate_prompt(
     let latest = require_positive("latest_weight_kg", latest_weight_kg)?;
     let threshold = require_positive("recalculate_threshold", threshold_fraction)?;
     let change = (latest - regimen) / regimen;
-    Ok(compare::at_or_above(change.abs(), threshold).then(|| RecalculatePrompt {
-        regimen_weight_kg: regimen,
-        latest_weight_kg: latest,
-        change_fraction: change,
-        threshold_fraction: threshold,
-        message_key: RECALCULATE_DOSE_KEY.to_string(),
-    }))
+    Ok(
+        compare::at_or_above(change.abs(), threshold).then(|| RecalculatePrompt {
+            regimen_weight_kg: regimen,
+            latest_weight_kg: latest,
+            change_fraction: change,
+            threshold_fraction: threshold,
+            message_key: RECALCULATE_DOSE_KEY.to_string(),
+        }),
+    )
 }
 
 /// Highest systolic or diastolic pressure accepted as a reading, mmHg (an input check against
@@ -129,7 +134,10 @@ impl BloodPressure {
     /// not below the systolic one (swapped fields). `field` names the reading, e.g.
     /// `blood_pressure[2]`.
     pub fn validate(&self, field: &str) -> Result<()> {
-        for (name, value) in [("systolic_mmhg", self.systolic_mmhg), ("diastolic_mmhg", self.diastolic_mmhg)] {
+        for (name, value) in [
+            ("systolic_mmhg", self.systolic_mmhg),
+            ("diastolic_mmhg", self.diastolic_mmhg),
+        ] {
             let name = format!("{field}.{name}");
             require_positive(&name, value)?;
             if value > MAX_BLOOD_PRESSURE_MMHG {
@@ -137,7 +145,10 @@ impl BloodPressure {
             }
         }
         if self.diastolic_mmhg >= self.systolic_mmhg {
-            return Err(Error::invalid(format!("{field}.diastolic_mmhg"), "must be below the systolic pressure"));
+            return Err(Error::invalid(
+                format!("{field}.diastolic_mmhg"),
+                "must be below the systolic pressure",
+            ));
         }
         Ok(())
     }
@@ -154,7 +165,10 @@ mod tests {
     }
 
     fn h(date: &str, cm: f64) -> HeightRecord {
-        HeightRecord { date: d(date), height_cm: cm }
+        HeightRecord {
+            date: d(date),
+            height_cm: cm,
+        }
     }
 
     #[test]
@@ -162,8 +176,12 @@ mod tests {
         // 0.413 × 120 ÷ 0.5 = 99.12.
         assert!((egfr_bedside_schwartz(120.0, 0.5).unwrap() - 99.12).abs() < 1e-9);
         // 44.21 µmol/L = 0.5 mg/dL.
-        let mg =
-            convert_value(LabKind::Creatinine, 44.21, LabUnit::MicromolesPerLitre, LabUnit::MilligramsPerDecilitre);
+        let mg = convert_value(
+            LabKind::Creatinine,
+            44.21,
+            LabUnit::MicromolesPerLitre,
+            LabUnit::MilligramsPerDecilitre,
+        );
         let mg = mg.unwrap();
         assert!((egfr_bedside_schwartz(120.0, mg).unwrap() - 99.12).abs() < 1e-9);
         assert!(egfr_bedside_schwartz(120.0, 0.0).is_err());
@@ -172,24 +190,57 @@ mod tests {
 
     #[test]
     fn latest_height_on_or_before_the_date() {
-        let heights = [h("2025-03-01", 121.0), h("2025-01-01", 119.0), h("2025-03-01", 121.5)];
+        let heights = [
+            h("2025-03-01", 121.0),
+            h("2025-01-01", 119.0),
+            h("2025-03-01", 121.5),
+        ];
         assert_eq!(latest_height_cm(&heights, d("2024-12-31")).unwrap(), None);
-        assert_eq!(latest_height_cm(&heights, d("2025-01-01")).unwrap(), Some(119.0));
-        assert_eq!(latest_height_cm(&heights, d("2025-02-28")).unwrap(), Some(119.0));
+        assert_eq!(
+            latest_height_cm(&heights, d("2025-01-01")).unwrap(),
+            Some(119.0)
+        );
+        assert_eq!(
+            latest_height_cm(&heights, d("2025-02-28")).unwrap(),
+            Some(119.0)
+        );
         // Same date twice: the one listed last.
-        assert_eq!(latest_height_cm(&heights, d("2025-03-01")).unwrap(), Some(121.5));
+        assert_eq!(
+            latest_height_cm(&heights, d("2025-03-01")).unwrap(),
+            Some(121.5)
+        );
         let err = latest_height_cm(&[h("2025-01-01", 0.0)], d("2025-02-01")).unwrap_err();
         assert!(err.to_string().contains("heights[0].height_cm"));
     }
 
     #[test]
     fn recalculate_prompt_at_exactly_the_threshold() {
-        assert!(recalculate_prompt(20.0, 22.0, DEFAULT_RECALCULATE_THRESHOLD).unwrap().is_some());
-        assert!(recalculate_prompt(20.0, 18.0, DEFAULT_RECALCULATE_THRESHOLD).unwrap().is_some());
-        assert!(recalculate_prompt(20.0, 21.99, DEFAULT_RECALCULATE_THRESHOLD).unwrap().is_none());
-        assert!(recalculate_prompt(20.0, 18.01, DEFAULT_RECALCULATE_THRESHOLD).unwrap().is_none());
+        assert!(
+            recalculate_prompt(20.0, 22.0, DEFAULT_RECALCULATE_THRESHOLD)
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            recalculate_prompt(20.0, 18.0, DEFAULT_RECALCULATE_THRESHOLD)
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            recalculate_prompt(20.0, 21.99, DEFAULT_RECALCULATE_THRESHOLD)
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            recalculate_prompt(20.0, 18.01, DEFAULT_RECALCULATE_THRESHOLD)
+                .unwrap()
+                .is_none()
+        );
         // 10 % of 33.3 kg computed in binary is not exactly 3.33 kg; it still raises.
-        assert!(recalculate_prompt(33.3, 33.3 * 1.1, DEFAULT_RECALCULATE_THRESHOLD).unwrap().is_some());
+        assert!(
+            recalculate_prompt(33.3, 33.3 * 1.1, DEFAULT_RECALCULATE_THRESHOLD)
+                .unwrap()
+                .is_some()
+        );
         let p = recalculate_prompt(25.0, 20.0, 0.15).unwrap().unwrap();
         assert!((p.change_fraction + 0.2).abs() < 1e-12);
         assert!(recalculate_prompt(0.0, 20.0, 0.1).is_err());
@@ -199,11 +250,23 @@ mod tests {
     #[test]
     fn blood_pressure_validation() {
         let at = DateTime::from_timestamp(1_750_000_000, 0).unwrap();
-        let bp = |s, d| BloodPressure { measured_at: at, systolic_mmhg: s, diastolic_mmhg: d };
+        let bp = |s, d| BloodPressure {
+            measured_at: at,
+            systolic_mmhg: s,
+            diastolic_mmhg: d,
+        };
         assert!(bp(105.0, 65.0).validate("bp").is_ok());
-        assert!(bp(65.0, 105.0).validate("bp").unwrap_err().to_string().contains("bp.diastolic_mmhg"));
+        assert!(bp(65.0, 105.0)
+            .validate("bp")
+            .unwrap_err()
+            .to_string()
+            .contains("bp.diastolic_mmhg"));
         assert!(bp(0.0, 60.0).validate("bp").is_err());
-        assert!(bp(1050.0, 60.0).validate("bp").unwrap_err().to_string().contains("bp.systolic_mmhg"));
+        assert!(bp(1050.0, 60.0)
+            .validate("bp")
+            .unwrap_err()
+            .to_string()
+            .contains("bp.systolic_mmhg"));
         assert!(bp(f64::NAN, 60.0).validate("bp").is_err());
     }
 }

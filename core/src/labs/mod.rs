@@ -28,11 +28,13 @@ use crate::error::{Error, Result};
 use crate::numeric::{require_non_negative, require_positive, TIE_EPSILON};
 
 pub use alerts::{AlertKind, SafetyAlert};
+pub use assess::{
+    assess_labs, AssessmentNote, BaselineSource, LabAssessment, LabHistory, LabPolicy, LabReport,
+};
 pub use case::{run_labs_case, LabsCaseOutcome, WeightCheck};
-pub use assess::{assess_labs, AssessmentNote, BaselineSource, LabAssessment, LabHistory, LabPolicy, LabReport};
 pub use growth::{
-    egfr_bedside_schwartz, latest_height_cm, recalculate_prompt, BloodPressure, HeightHistory, HeightRecord,
-    RecalculatePrompt, DEFAULT_RECALCULATE_THRESHOLD,
+    egfr_bedside_schwartz, latest_height_cm, recalculate_prompt, BloodPressure, HeightHistory,
+    HeightRecord, RecalculatePrompt, DEFAULT_RECALCULATE_THRESHOLD,
 };
 pub use targets::{LevelTarget, LevelTargets, TargetFlag, TargetPhase};
 pub use trough::{trough_validity, TakenDose, TroughDoseIndex, TroughValidity};
@@ -100,13 +102,16 @@ impl LabKind {
 
     /// Parses an identifier from [`LabKind::id`].
     pub fn parse(field: &str, text: &str) -> Result<LabKind> {
-        LabKind::ALL.into_iter().find(|k| k.id() == text).ok_or_else(|| {
-            Error::invalid(
+        LabKind::ALL
+            .into_iter()
+            .find(|k| k.id() == text)
+            .ok_or_else(|| {
+                Error::invalid(
                 field,
                 "must be tacrolimus_trough, mpa_auc, creatinine, wbc, haemoglobin, platelets, alt, \
                  total_bilirubin, albumin or upcr",
             )
-        })
+            })
     }
 
     /// The units a result of this kind may be reported in.
@@ -115,11 +120,18 @@ impl LabKind {
         match self {
             LabKind::TacrolimusTrough => &[NanogramsPerMillilitre],
             LabKind::MpaAuc => &[MicrogramHoursPerMillilitre],
-            LabKind::Creatinine | LabKind::TotalBilirubin => &[MilligramsPerDecilitre, MicromolesPerLitre],
+            LabKind::Creatinine | LabKind::TotalBilirubin => {
+                &[MilligramsPerDecilitre, MicromolesPerLitre]
+            }
             LabKind::Wbc | LabKind::Platelets => &[BillionsPerLitre],
             LabKind::Haemoglobin | LabKind::Albumin => &[GramsPerDecilitre, GramsPerLitre],
             LabKind::Alt => &[UnitsPerLitre],
-            LabKind::Upcr => &[MilligramsPerMillimole, MilligramsPerMilligram, GramsPerGram, MilligramsPerGram],
+            LabKind::Upcr => &[
+                MilligramsPerMillimole,
+                MilligramsPerMilligram,
+                GramsPerGram,
+                MilligramsPerGram,
+            ],
         }
     }
 
@@ -197,7 +209,11 @@ impl LabUnit {
     /// Parses a unit of `kind` from its [`LabUnit::id`]; a known unit that does not fit the kind
     /// (e.g. `g/dL` for a platelet count) is refused too.
     pub fn parse_for(field: &str, kind: LabKind, text: &str) -> Result<LabUnit> {
-        kind.accepted_units().iter().copied().find(|u| u.id() == text).ok_or_else(|| unit_error(field, kind))
+        kind.accepted_units()
+            .iter()
+            .copied()
+            .find(|u| u.id() == text)
+            .ok_or_else(|| unit_error(field, kind))
     }
 }
 
@@ -229,8 +245,12 @@ pub fn convert_value(kind: LabKind, value: f64, from: LabUnit, to: LabUnit) -> O
         (LabKind::Creatinine, MilligramsPerDecilitre, MicromolesPerLitre) => {
             Some(value * CREATININE_UMOL_PER_L_PER_MG_PER_DL)
         }
-        (LabKind::Haemoglobin | LabKind::Albumin, GramsPerLitre, GramsPerDecilitre) => Some(value / 10.0),
-        (LabKind::Haemoglobin | LabKind::Albumin, GramsPerDecilitre, GramsPerLitre) => Some(value * 10.0),
+        (LabKind::Haemoglobin | LabKind::Albumin, GramsPerLitre, GramsPerDecilitre) => {
+            Some(value / 10.0)
+        }
+        (LabKind::Haemoglobin | LabKind::Albumin, GramsPerDecilitre, GramsPerLitre) => {
+            Some(value * 10.0)
+        }
         _ => None,
     }
 }
@@ -331,7 +351,10 @@ mod tests {
         let err = LabKind::parse("labs[0].kind", "vitamin_d").unwrap_err();
         assert!(err.to_string().contains("labs[0].kind"));
         let err = LabUnit::parse_for("labs[1].unit", LabKind::Platelets, "g/dL").unwrap_err();
-        assert!(err.to_string().contains("labs[1].unit") && err.to_string().contains("10*9/L"), "{err}");
+        assert!(
+            err.to_string().contains("labs[1].unit") && err.to_string().contains("10*9/L"),
+            "{err}"
+        );
         assert!(LabUnit::parse_for("u", LabKind::Creatinine, "mmol/L").is_err());
         // Units are case-sensitive UCUM: "MG/DL" is not "mg/dL".
         assert!(LabUnit::parse_for("u", LabKind::Creatinine, "MG/DL").is_err());
@@ -340,25 +363,54 @@ mod tests {
     #[test]
     fn every_unit_belongs_to_some_kind() {
         for unit in LabUnit::ALL {
-            assert!(LabKind::ALL.iter().any(|k| k.accepted_units().contains(&unit)), "{unit:?}");
+            assert!(
+                LabKind::ALL
+                    .iter()
+                    .any(|k| k.accepted_units().contains(&unit)),
+                "{unit:?}"
+            );
         }
     }
 
     #[test]
     fn conversions_the_rules_use() {
-        let c = convert_value(LabKind::Creatinine, 88.42, LabUnit::MicromolesPerLitre, LabUnit::MilligramsPerDecilitre);
+        let c = convert_value(
+            LabKind::Creatinine,
+            88.42,
+            LabUnit::MicromolesPerLitre,
+            LabUnit::MilligramsPerDecilitre,
+        );
         assert!((c.unwrap() - 1.0).abs() < 1e-12);
-        let hb = lab(LabKind::Haemoglobin, 89.9, LabUnit::GramsPerLitre).value_in(LabUnit::GramsPerDecilitre);
+        let hb = lab(LabKind::Haemoglobin, 89.9, LabUnit::GramsPerLitre)
+            .value_in(LabUnit::GramsPerDecilitre);
         assert!((hb.unwrap() - 8.99).abs() < 1e-12);
         assert_eq!(
-            convert_value(LabKind::TotalBilirubin, 1.0, LabUnit::MilligramsPerDecilitre, LabUnit::MicromolesPerLitre),
+            convert_value(
+                LabKind::TotalBilirubin,
+                1.0,
+                LabUnit::MilligramsPerDecilitre,
+                LabUnit::MicromolesPerLitre
+            ),
             None
         );
         assert_eq!(
-            convert_value(LabKind::Upcr, 2.0, LabUnit::MilligramsPerMilligram, LabUnit::MilligramsPerMillimole),
+            convert_value(
+                LabKind::Upcr,
+                2.0,
+                LabUnit::MilligramsPerMilligram,
+                LabUnit::MilligramsPerMillimole
+            ),
             None
         );
-        assert_eq!(convert_value(LabKind::Upcr, 2.0, LabUnit::GramsPerGram, LabUnit::GramsPerGram), Some(2.0));
+        assert_eq!(
+            convert_value(
+                LabKind::Upcr,
+                2.0,
+                LabUnit::GramsPerGram,
+                LabUnit::GramsPerGram
+            ),
+            Some(2.0)
+        );
     }
 
     #[test]
@@ -366,12 +418,18 @@ mod tests {
         let ok = lab(LabKind::Wbc, 0.0, LabUnit::BillionsPerLitre);
         assert!(ok.validate("labs[0]").is_ok());
         for bad in [-0.1, f64::NAN, f64::INFINITY] {
-            let err = lab(LabKind::Wbc, bad, LabUnit::BillionsPerLitre).validate("labs[2]").unwrap_err();
+            let err = lab(LabKind::Wbc, bad, LabUnit::BillionsPerLitre)
+                .validate("labs[2]")
+                .unwrap_err();
             assert!(err.to_string().contains("labs[2].value"), "{err}");
         }
-        let err = lab(LabKind::Creatinine, 0.0, LabUnit::MilligramsPerDecilitre).validate("labs[0]").unwrap_err();
+        let err = lab(LabKind::Creatinine, 0.0, LabUnit::MilligramsPerDecilitre)
+            .validate("labs[0]")
+            .unwrap_err();
         assert!(err.to_string().contains("labs[0].value"));
-        let err = lab(LabKind::Wbc, 4.0, LabUnit::GramsPerLitre).validate("labs[5]").unwrap_err();
+        let err = lab(LabKind::Wbc, 4.0, LabUnit::GramsPerLitre)
+            .validate("labs[5]")
+            .unwrap_err();
         assert!(err.to_string().contains("labs[5].unit"));
         let mut alt = lab(LabKind::Alt, 40.0, LabUnit::UnitsPerLitre);
         alt.upper_limit_of_normal = Some(0.0);

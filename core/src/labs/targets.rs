@@ -92,17 +92,29 @@ impl TargetPhase {
 impl LevelTarget {
     /// A range `low ≤ x ≤ high`.
     pub const fn between(low: f64, high: f64) -> Self {
-        LevelTarget { low: Some(low), high: Some(high), high_inclusive: true }
+        LevelTarget {
+            low: Some(low),
+            high: Some(high),
+            high_inclusive: true,
+        }
     }
 
     /// `x < high`.
     pub const fn below(high: f64) -> Self {
-        LevelTarget { low: None, high: Some(high), high_inclusive: false }
+        LevelTarget {
+            low: None,
+            high: Some(high),
+            high_inclusive: false,
+        }
     }
 
     /// `x ≤ high`.
     pub const fn at_most(high: f64) -> Self {
-        LevelTarget { low: None, high: Some(high), high_inclusive: true }
+        LevelTarget {
+            low: None,
+            high: Some(high),
+            high_inclusive: true,
+        }
     }
 
     /// Refuses bounds that are not finite numbers ≥ 0, a low bound above the high bound, and an
@@ -117,7 +129,10 @@ impl LevelTarget {
         }
         if let (Some(low), Some(high)) = (self.low, self.high) {
             if low > high || (low == high && !self.high_inclusive) {
-                return Err(Error::invalid(format!("{field}.low"), "must be below the high bound"));
+                return Err(Error::invalid(
+                    format!("{field}.low"),
+                    "must be below the high bound",
+                ));
             }
         }
         Ok(())
@@ -161,15 +176,17 @@ impl LevelTargets {
                 tacrolimus_trough: LevelTarget::between(5.0, 10.0),
                 mpa_auc: LevelTarget::between(30.0, 50.0),
             },
-            TargetPhase::Maintenance => {
-                LevelTargets { tacrolimus_trough: LevelTarget::below(5.0), mpa_auc: LevelTarget::at_most(40.0) }
-            }
+            TargetPhase::Maintenance => LevelTargets {
+                tacrolimus_trough: LevelTarget::below(5.0),
+                mpa_auc: LevelTarget::at_most(40.0),
+            },
         }
     }
 
     /// Validates both targets, naming them `targets.tacrolimus_trough` and `targets.mpa_auc`.
     pub fn validate(&self) -> Result<()> {
-        self.tacrolimus_trough.validate("targets.tacrolimus_trough")?;
+        self.tacrolimus_trough
+            .validate("targets.tacrolimus_trough")?;
         self.mpa_auc.validate("targets.mpa_auc")
     }
 }
@@ -202,14 +219,35 @@ mod tests {
     #[test]
     fn inconsistent_targets_are_refused() {
         assert!(LevelTarget::between(10.0, 5.0).validate("t").is_err());
-        assert!(LevelTarget { low: Some(5.0), high: Some(5.0), high_inclusive: false }.validate("t").is_err());
-        assert!(LevelTarget { low: Some(5.0), high: Some(5.0), high_inclusive: true }.validate("t").is_ok());
-        let err = LevelTarget { low: Some(f64::NAN), high: None, high_inclusive: true }
-            .validate("targets.mpa_auc")
-            .unwrap_err();
+        assert!(LevelTarget {
+            low: Some(5.0),
+            high: Some(5.0),
+            high_inclusive: false
+        }
+        .validate("t")
+        .is_err());
+        assert!(LevelTarget {
+            low: Some(5.0),
+            high: Some(5.0),
+            high_inclusive: true
+        }
+        .validate("t")
+        .is_ok());
+        let err = LevelTarget {
+            low: Some(f64::NAN),
+            high: None,
+            high_inclusive: true,
+        }
+        .validate("targets.mpa_auc")
+        .unwrap_err();
         assert!(err.to_string().contains("targets.mpa_auc.low"));
-        assert!(LevelTargets::protocol(TargetPhase::Maintenance).validate().is_ok());
-        assert_eq!(TargetPhase::parse("phase", "maintenance").unwrap(), TargetPhase::Maintenance);
+        assert!(LevelTargets::protocol(TargetPhase::Maintenance)
+            .validate()
+            .is_ok());
+        assert_eq!(
+            TargetPhase::parse("phase", "maintenance").unwrap(),
+            TargetPhase::Maintenance
+        );
         assert!(TargetPhase::parse("phase", "induction").is_err());
     }
 }

@@ -88,10 +88,13 @@ const MESSAGES: [(&str, &str, &str); 12] = [
 /// [`super::AlertKind::message_key`], [`super::TargetFlag::message_key`] and
 /// [`super::RecalculatePrompt::message_key`].
 pub fn message(key: &str, locale: Locale) -> Option<&'static str> {
-    MESSAGES.iter().find(|(k, _, _)| *k == key).map(|&(_, en, zh)| match locale {
-        Locale::En => en,
-        Locale::ZhHans => zh,
-    })
+    MESSAGES
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|&(_, en, zh)| match locale {
+            Locale::En => en,
+            Locale::ZhHans => zh,
+        })
 }
 
 /// The text of a key known to exist ([`MESSAGES`] covers every key the engines produce: tested).
@@ -126,11 +129,24 @@ mod tests {
     use crate::labs::recalculate_prompt;
 
     fn keys() -> Vec<String> {
-        let mut keys: Vec<String> = AlertKind::ALL.iter().map(|k| k.message_key().to_string()).collect();
-        for flag in [TargetFlag::Below, TargetFlag::InRange, TargetFlag::Above, TargetFlag::NotATrough] {
+        let mut keys: Vec<String> = AlertKind::ALL
+            .iter()
+            .map(|k| k.message_key().to_string())
+            .collect();
+        for flag in [
+            TargetFlag::Below,
+            TargetFlag::InRange,
+            TargetFlag::Above,
+            TargetFlag::NotATrough,
+        ] {
             keys.push(flag.message_key().to_string());
         }
-        keys.push(recalculate_prompt(20.0, 25.0, 0.1).unwrap().unwrap().message_key);
+        keys.push(
+            recalculate_prompt(20.0, 25.0, 0.1)
+                .unwrap()
+                .unwrap()
+                .message_key,
+        );
         keys
     }
 
@@ -139,7 +155,10 @@ mod tests {
         let keys = keys();
         for key in &keys {
             for locale in Locale::ALL {
-                assert!(message(key, locale).is_some_and(|t| !t.trim().is_empty()), "{key} {locale:?}");
+                assert!(
+                    message(key, locale).is_some_and(|t| !t.trim().is_empty()),
+                    "{key} {locale:?}"
+                );
             }
         }
         assert_eq!(keys.len(), MESSAGES.len());
@@ -152,14 +171,23 @@ mod tests {
     fn texts_point_to_the_care_team_and_never_to_a_dose_change() {
         for (key, en, zh) in MESSAGES {
             let lower = en.to_lowercase();
-            for forbidden in ["change the dose", "reduce the dose", "increase the dose", "stop the", "skip"] {
+            for forbidden in [
+                "change the dose",
+                "reduce the dose",
+                "increase the dose",
+                "stop the",
+                "skip",
+            ] {
                 assert!(!lower.contains(forbidden), "{key}: {forbidden}");
             }
             for forbidden in ["减量", "加量", "停药", "调整剂量"] {
                 assert!(!zh.contains(forbidden), "{key}: {forbidden}");
             }
             if key != "labs.flag.in_range" {
-                assert!(lower.contains("care team") && lower.contains("contact your team"), "{key}");
+                assert!(
+                    lower.contains("care team") && lower.contains("contact your team"),
+                    "{key}"
+                );
                 assert!(zh.contains("医疗团队"), "{key}");
             }
         }

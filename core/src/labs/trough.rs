@@ -83,7 +83,9 @@ impl TroughDoseIndex {
         taken.sort_unstable();
         let mut morning: BTreeMap<NaiveDate, (NaiveTime, DateTime<Utc>)> = BTreeMap::new();
         for dose in doses {
-            let entry = morning.entry(dose.slot_date).or_insert((dose.slot_time, dose.taken_at));
+            let entry = morning
+                .entry(dose.slot_date)
+                .or_insert((dose.slot_time, dose.taken_at));
             if (dose.slot_time, dose.taken_at) < *entry {
                 *entry = (dose.slot_time, dose.taken_at);
             }
@@ -94,12 +96,17 @@ impl TroughDoseIndex {
     /// Whether a level drawn at `drawn_at` is a trough, reading "that day" in `time_zone`.
     pub fn validity(&self, drawn_at: DateTime<Utc>, time_zone: Tz) -> TroughValidity {
         let draw_date = local_date(drawn_at, time_zone);
-        if self.morning.get(&draw_date).is_some_and(|&(_, taken_at)| taken_at < drawn_at) {
+        if self
+            .morning
+            .get(&draw_date)
+            .is_some_and(|&(_, taken_at)| taken_at < drawn_at)
+        {
             return TroughValidity::AfterMorningDose;
         }
         let taken_by_draw = self.taken.partition_point(|&t| t <= drawn_at);
         let previous = taken_by_draw.checked_sub(1).and_then(|i| self.taken.get(i));
-        if previous.is_some_and(|&p| drawn_at - p < TimeDelta::hours(MIN_HOURS_AFTER_PREVIOUS_DOSE)) {
+        if previous.is_some_and(|&p| drawn_at - p < TimeDelta::hours(MIN_HOURS_AFTER_PREVIOUS_DOSE))
+        {
             return TroughValidity::LessThan10HoursAfterDose;
         }
         TroughValidity::Valid
@@ -108,7 +115,11 @@ impl TroughDoseIndex {
 
 /// Whether one level drawn at `drawn_at` is a trough given the logged taken doses
 /// (clinical-rules §8; see the module documentation for the exact rule).
-pub fn trough_validity(drawn_at: DateTime<Utc>, doses: &[TakenDose], time_zone: Tz) -> TroughValidity {
+pub fn trough_validity(
+    drawn_at: DateTime<Utc>,
+    doses: &[TakenDose],
+    time_zone: Tz,
+) -> TroughValidity {
     TroughDoseIndex::new(doses).validity(drawn_at, time_zone)
 }
 
@@ -138,7 +149,10 @@ mod tests {
     #[test]
     fn ten_hours_is_valid_and_a_minute_less_is_not() {
         let doses = [evening_before()];
-        assert_eq!(trough_validity(at("2025-06-02T06:00:00+08:00"), &doses, SHANGHAI), TroughValidity::Valid);
+        assert_eq!(
+            trough_validity(at("2025-06-02T06:00:00+08:00"), &doses, SHANGHAI),
+            TroughValidity::Valid
+        );
         assert_eq!(
             trough_validity(at("2025-06-02T05:59:00+08:00"), &doses, SHANGHAI),
             TroughValidity::LessThan10HoursAfterDose
@@ -151,8 +165,14 @@ mod tests {
 
     #[test]
     fn a_draw_after_the_morning_dose_is_not_a_trough_even_much_later() {
-        let doses = [evening_before(), dose("2025-06-02T08:00:00+08:00", "2025-06-02", "08:00")];
-        assert_eq!(trough_validity(at("2025-06-02T07:59:00+08:00"), &doses, SHANGHAI), TroughValidity::Valid);
+        let doses = [
+            evening_before(),
+            dose("2025-06-02T08:00:00+08:00", "2025-06-02", "08:00"),
+        ];
+        assert_eq!(
+            trough_validity(at("2025-06-02T07:59:00+08:00"), &doses, SHANGHAI),
+            TroughValidity::Valid
+        );
         assert_eq!(
             trough_validity(at("2025-06-02T19:00:00+08:00"), &doses, SHANGHAI),
             TroughValidity::AfterMorningDose
@@ -166,8 +186,14 @@ mod tests {
 
     #[test]
     fn a_late_morning_dose_leaves_the_draw_before_it_valid() {
-        let doses = [evening_before(), dose("2025-06-02T10:30:00+08:00", "2025-06-02", "08:00")];
-        assert_eq!(trough_validity(at("2025-06-02T09:00:00+08:00"), &doses, SHANGHAI), TroughValidity::Valid);
+        let doses = [
+            evening_before(),
+            dose("2025-06-02T10:30:00+08:00", "2025-06-02", "08:00"),
+        ];
+        assert_eq!(
+            trough_validity(at("2025-06-02T09:00:00+08:00"), &doses, SHANGHAI),
+            TroughValidity::Valid
+        );
     }
 
     #[test]
@@ -178,14 +204,23 @@ mod tests {
             dose("2025-06-02T00:30:00+08:00", "2025-06-01", "20:00"),
             dose("2025-06-02T11:30:00+08:00", "2025-06-02", "08:00"),
         ];
-        assert_eq!(trough_validity(at("2025-06-02T11:00:00+08:00"), &doses, SHANGHAI), TroughValidity::Valid);
+        assert_eq!(
+            trough_validity(at("2025-06-02T11:00:00+08:00"), &doses, SHANGHAI),
+            TroughValidity::Valid
+        );
     }
 
     #[test]
     fn that_day_is_the_local_date_of_the_draw() {
         // 2 June 08:00 in Shanghai is 00:00 UTC; a draw at 23:30 UTC on 1 June is 07:30 local on 2 June.
-        let doses = [evening_before(), dose("2025-06-02T07:00:00+08:00", "2025-06-02", "08:00")];
-        assert_eq!(trough_validity(at("2025-06-01T23:30:00Z"), &doses, SHANGHAI), TroughValidity::AfterMorningDose);
+        let doses = [
+            evening_before(),
+            dose("2025-06-02T07:00:00+08:00", "2025-06-02", "08:00"),
+        ];
+        assert_eq!(
+            trough_validity(at("2025-06-01T23:30:00Z"), &doses, SHANGHAI),
+            TroughValidity::AfterMorningDose
+        );
         // Only the 20:00 slot of 1 June is logged: it is the earliest logged slot of that day,
         // so a draw after it on the same local date is "after the morning dose".
         let doses = [dose("2025-06-01T20:00:00+08:00", "2025-06-01", "20:00")];
@@ -197,8 +232,14 @@ mod tests {
 
     #[test]
     fn no_logged_doses_means_valid_and_later_doses_are_ignored() {
-        assert_eq!(trough_validity(at("2025-06-02T07:00:00+08:00"), &[], SHANGHAI), TroughValidity::Valid);
+        assert_eq!(
+            trough_validity(at("2025-06-02T07:00:00+08:00"), &[], SHANGHAI),
+            TroughValidity::Valid
+        );
         let later = [dose("2025-06-03T08:00:00+08:00", "2025-06-03", "08:00")];
-        assert_eq!(trough_validity(at("2025-06-02T07:00:00+08:00"), &later, SHANGHAI), TroughValidity::Valid);
+        assert_eq!(
+            trough_validity(at("2025-06-02T07:00:00+08:00"), &later, SHANGHAI),
+            TroughValidity::Valid
+        );
     }
 }

@@ -594,18 +594,40 @@ mod tests {
     fn a_dose_not_logged_is_missed_only_after_its_take_window() {
         // BID tacrolimus, take-window 6 h: the 08:00 dose is late (not missed) until 14:00.
         let count = |now: &str| {
-            let report = adherence_report(&[bid("t")], Asia::Shanghai, d("2025-06-01"), d("2025-06-01"), &[], at(now))
-                .unwrap();
+            let report = adherence_report(
+                &[bid("t")],
+                Asia::Shanghai,
+                d("2025-06-01"),
+                d("2025-06-01"),
+                &[],
+                at(now),
+            )
+            .unwrap();
             (report.overall.scheduled, report.overall.missed)
         };
         assert_eq!(count("2025-06-01T13:59:00+08:00"), (0, 0));
-        assert_eq!(count("2025-06-01T14:00:00+08:00"), (0, 0), "late up to and including s + take-window");
+        assert_eq!(
+            count("2025-06-01T14:00:00+08:00"),
+            (0, 0),
+            "late up to and including s + take-window"
+        );
         assert_eq!(count("2025-06-01T14:01:00+08:00"), (1, 1));
         // A logged dose counts as soon as its slot has passed.
-        let logs = [taken("t", "2025-06-01", "08:00", "2025-06-01T08:05:00+08:00")];
-        let report =
-            adherence_report(&[bid("t")], Asia::Shanghai, d("2025-06-01"), d("2025-06-01"), &logs, at("2025-06-01T09:00:00+08:00"))
-                .unwrap();
+        let logs = [taken(
+            "t",
+            "2025-06-01",
+            "08:00",
+            "2025-06-01T08:05:00+08:00",
+        )];
+        let report = adherence_report(
+            &[bid("t")],
+            Asia::Shanghai,
+            d("2025-06-01"),
+            d("2025-06-01"),
+            &logs,
+            at("2025-06-01T09:00:00+08:00"),
+        )
+        .unwrap();
         assert_eq!((report.overall.scheduled, report.overall.taken), (1, 1));
     }
 

@@ -33,8 +33,8 @@ use crate::numeric::{clean, steps_to_amount};
 use crate::protein::{DipstickGrade, UpcrUnit, UrineMeasurement, UrineReading};
 use crate::relapse::{assess, DiseaseState, RelapseInput};
 use crate::taper::{
-    build_provisional_calendar, stamp_protocol, CoursePlan, CourseTemplate, Phase, PhaseLength, StampStart, TabletSpec,
-    Tablets, TaperCalendar, TaperDay, MAX_COURSE_DAYS,
+    build_provisional_calendar, stamp_protocol, CoursePlan, CourseTemplate, Phase, PhaseLength,
+    StampStart, TabletSpec, Tablets, TaperCalendar, TaperDay, MAX_COURSE_DAYS,
 };
 
 /// The most dosing times a course may have in a day.
@@ -157,7 +157,11 @@ impl CourseCalendar {
     /// order. A day's tablet steps are split across the times as evenly as possible, the
     /// earlier times taking the extra step; a time left with 0 mg is not a dose.
     pub fn slots(&self) -> Vec<CourseSlot> {
-        self.calendar.days.iter().flat_map(|day| day_slots(day, &self.course.times, self.course.plan.tablets)).collect()
+        self.calendar
+            .days
+            .iter()
+            .flat_map(|day| day_slots(day, &self.course.times, self.course.plan.tablets))
+            .collect()
     }
 
     /// The doses of one date.
@@ -200,9 +204,15 @@ fn day_slots(day: &TaperDay, times: &[NaiveTime], tablets: TabletSpec) -> Vec<Co
 /// Whole and half tablets for a number of tablet steps (as the taper engine splits a day).
 fn tablets_for(steps: u64, allow_half: bool) -> Tablets {
     if allow_half {
-        Tablets { whole: steps / 2, halves: steps % 2 }
+        Tablets {
+            whole: steps / 2,
+            halves: steps % 2,
+        }
     } else {
-        Tablets { whole: steps, halves: 0 }
+        Tablets {
+            whole: steps,
+            halves: 0,
+        }
     }
 }
 
@@ -228,26 +238,45 @@ impl Store {
         self.write(|tx| {
             if let Some(client_id) = &new.client_id {
                 let created = tx
-                    .query_row(&format!("{COURSE_SELECT} WHERE client_id = ?1"), [client_id], course_from_row)
+                    .query_row(
+                        &format!("{COURSE_SELECT} WHERE client_id = ?1"),
+                        [client_id],
+                        course_from_row,
+                    )
                     .optional()?;
                 if let Some(created) = created {
                     let created = created?;
                     return if created.patient_id == patient_id && is_same_creation(&created, new) {
                         Ok(created)
                     } else {
-                        Err(Error::Conflict("this client_id was already used for a different steroid course".into()))
+                        Err(Error::Conflict(
+                            "this client_id was already used for a different steroid course".into(),
+                        ))
                     };
                 }
             }
             let course_key = next_course_key(tx, patient_id)?;
-            insert_version(tx, patient_id, &course_key, 1, new, new.client_id.as_deref(), &history)
+            insert_version(
+                tx,
+                patient_id,
+                &course_key,
+                1,
+                new,
+                new.client_id.as_deref(),
+                &history,
+            )
         })
     }
 
     /// Stores a new version of a course; every earlier version stays readable. `based_on_version`
     /// must be the latest version (a change made on an outdated screen, or sent twice, is a
     /// conflict). A reason is required.
-    pub fn revise_course(&mut self, course_key: &str, based_on_version: i64, new: &NewCourse) -> Result<CourseVersion> {
+    pub fn revise_course(
+        &mut self,
+        course_key: &str,
+        based_on_version: i64,
+        new: &NewCourse,
+    ) -> Result<CourseVersion> {
         validate_course(new)?;
         require_text("reason", new.reason.as_deref().unwrap_or(""), 500)?;
         let patient_id = self.course(course_key, None)?.patient_id;
@@ -282,9 +311,13 @@ impl Store {
 
     /// Every version of a course, oldest first.
     pub fn course_versions(&self, course_key: &str) -> Result<Vec<CourseVersion>> {
-        let mut stmt = self.reader().prepare(&format!("{COURSE_SELECT} WHERE course_key = ?1 ORDER BY version"))?;
-        let versions: Vec<CourseVersion> =
-            stmt.query_map([course_key], course_from_row)?.map(|r| r?).collect::<Result<_>>()?;
+        let mut stmt = self.reader().prepare(&format!(
+            "{COURSE_SELECT} WHERE course_key = ?1 ORDER BY version"
+        ))?;
+        let versions: Vec<CourseVersion> = stmt
+            .query_map([course_key], course_from_row)?
+            .map(|r| r?)
+            .collect::<Result<_>>()?;
         if versions.is_empty() {
             return Err(not_found("steroid course", course_key));
         }
@@ -310,29 +343,54 @@ impl Store {
 
     /// The latest weight and height recorded on or before `date` (clinical-rules §2), each
     /// `None` when there is none.
-    pub fn weight_and_height_on(&self, patient_id: i64, date: NaiveDate) -> Result<(Option<f64>, Option<f64>)> {
+    pub fn weight_and_height_on(
+        &self,
+        patient_id: i64,
+        date: NaiveDate,
+    ) -> Result<(Option<f64>, Option<f64>)> {
         let history = self.measurements(patient_id)?;
-        Ok((latest_on_or_before(&history, date, |m| m.weight_kg), latest_on_or_before(&history, date, |m| m.height_cm)))
+        Ok((
+            latest_on_or_before(&history, date, |m| m.weight_kg),
+            latest_on_or_before(&history, date, |m| m.height_cm),
+        ))
     }
 
     /// The calendars of the latest version of each of a patient's courses, in creation order.
-    pub fn course_calendars(&self, patient_id: i64, through: NaiveDate) -> Result<Vec<CourseCalendar>> {
+    pub fn course_calendars(
+        &self,
+        patient_id: i64,
+        through: NaiveDate,
+    ) -> Result<Vec<CourseCalendar>> {
         let conn = self.reader();
-        latest_versions(conn, patient_id)?.into_iter().map(|course| calendar_of(conn, course, through)).collect()
+        latest_versions(conn, patient_id)?
+            .into_iter()
+            .map(|course| calendar_of(conn, course, through))
+            .collect()
     }
 }
 
 /// Refuses a steroid dose for a slot that the latest version of the course does not schedule: the
 /// time must be one of the course's times and the date a dosing day of its calendar at that time
 /// (provisional through the slot's date while remission is not confirmed).
-pub(super) fn require_course_slot(conn: &Connection, course_key: &str, date: NaiveDate, time: NaiveTime) -> Result<()> {
+pub(super) fn require_course_slot(
+    conn: &Connection,
+    course_key: &str,
+    date: NaiveDate,
+    time: NaiveTime,
+) -> Result<()> {
     let course = latest_version(conn, course_key)?;
     if !course.times.contains(&time) {
-        return Err(Error::invalid("slot_time", "is not one of the course's dosing times"));
+        return Err(Error::invalid(
+            "slot_time",
+            "is not one of the course's dosing times",
+        ));
     }
     let calendar = calendar_of(conn, course, date)?;
     if !calendar.slots_on(date).iter().any(|slot| slot.time == time) {
-        return Err(Error::invalid("slot_date", "is not a dosing day of the course's calendar"));
+        return Err(Error::invalid(
+            "slot_date",
+            "is not a dosing day of the course's calendar",
+        ));
     }
     Ok(())
 }
@@ -340,14 +398,20 @@ pub(super) fn require_course_slot(conn: &Connection, course_key: &str, date: Nai
 /// Checks what can be checked without the store: the drug, the dosing times and the author.
 fn validate_course(new: &NewCourse) -> Result<()> {
     if !new.drug.is_steroid() {
-        return Err(Error::invalid("drug", "a steroid course is prednisolone or prednisone"));
+        return Err(Error::invalid(
+            "drug",
+            "a steroid course is prednisolone or prednisone",
+        ));
     }
     require_storable_date("start", new.start)?;
     if let Some(date) = new.remission_confirmed {
         require_storable_date("remission_confirmed", date)?;
     }
     if new.times.is_empty() || new.times.len() > MAX_COURSE_TIMES {
-        return Err(Error::invalid("times", format!("give between one and {MAX_COURSE_TIMES} dosing times")));
+        return Err(Error::invalid(
+            "times",
+            format!("give between one and {MAX_COURSE_TIMES} dosing times"),
+        ));
     }
     let mut sorted = new.times.clone();
     sorted.sort();
@@ -371,16 +435,27 @@ pub fn course_phases(
     tablets: &TabletSpec,
 ) -> Result<Vec<Phase>> {
     match (template, !phases.is_empty(), stamp) {
-        (Some(_), true, _) => Err(Error::invalid("template", "give either template or phases, not both")),
-        (Some(CourseTemplate::StampProtocol), false, Some(stamp)) => stamp_protocol(stamp, weight_kg, tablets),
+        (Some(_), true, _) => Err(Error::invalid(
+            "template",
+            "give either template or phases, not both",
+        )),
+        (Some(CourseTemplate::StampProtocol), false, Some(stamp)) => {
+            stamp_protocol(stamp, weight_kg, tablets)
+        }
         (Some(CourseTemplate::StampProtocol), false, None) => Err(Error::invalid(
             "stamp",
             "the stamp_protocol template needs the care team's starting dose, step and interval",
         )),
-        (_, _, Some(_)) => Err(Error::invalid("stamp", "belongs to the stamp_protocol template only")),
+        (_, _, Some(_)) => Err(Error::invalid(
+            "stamp",
+            "belongs to the stamp_protocol template only",
+        )),
         (Some(template), false, None) => template.phases(),
         (None, true, None) => Ok(phases.to_vec()),
-        (None, false, None) => Err(Error::invalid("phases", "give a template or a list of phases")),
+        (None, false, None) => Err(Error::invalid(
+            "phases",
+            "give a template or a list of phases",
+        )),
     }
 }
 
@@ -388,10 +463,20 @@ pub fn course_phases(
 /// the phases resolved on the weight the course was built on (so a weight recorded since does
 /// not turn a retry into a conflict).
 fn is_same_creation(created: &CourseVersion, new: &NewCourse) -> bool {
-    let phases = course_phases(new.template, &new.phases, new.stamp.as_ref(), created.plan.weight_kg, &new.tablets);
+    let phases = course_phases(
+        new.template,
+        &new.phases,
+        new.stamp.as_ref(),
+        created.plan.weight_kg,
+        &new.tablets,
+    );
     let mut times = new.times.clone();
     times.sort();
-    let reason = new.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let reason = new
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
     created.drug == new.drug
         && created.template == new.template
         && created.plan.start == new.start
@@ -414,20 +499,47 @@ fn insert_version(
     client_id: Option<&str>,
     history: &[Measurement],
 ) -> Result<CourseVersion> {
-    let weight_kg = latest_on_or_before(history, new.start, |m| m.weight_kg)
-        .ok_or_else(|| Error::invalid("weight_kg", "record a weight on or before the course's start date first"))?;
+    let weight_kg = latest_on_or_before(history, new.start, |m| m.weight_kg).ok_or_else(|| {
+        Error::invalid(
+            "weight_kg",
+            "record a weight on or before the course's start date first",
+        )
+    })?;
     let height_cm = latest_on_or_before(history, new.start, |m| m.height_cm);
-    let phases = course_phases(new.template, &new.phases, new.stamp.as_ref(), weight_kg, &new.tablets)?;
-    if height_cm.is_none() && phases.iter().any(|p| matches!(p.dose, Some(crate::taper::DoseBasis::MgPerM2(_)))) {
-        return Err(Error::invalid("height_cm", "a mg/m² phase needs a height on or before the course's start date"));
+    let phases = course_phases(
+        new.template,
+        &new.phases,
+        new.stamp.as_ref(),
+        weight_kg,
+        &new.tablets,
+    )?;
+    if height_cm.is_none()
+        && phases
+            .iter()
+            .any(|p| matches!(p.dose, Some(crate::taper::DoseBasis::MgPerM2(_))))
+    {
+        return Err(Error::invalid(
+            "height_cm",
+            "a mg/m² phase needs a height on or before the course's start date",
+        ));
     }
-    let plan = CoursePlan { start: new.start, weight_kg, height_cm, tablets: new.tablets, phases };
+    let plan = CoursePlan {
+        start: new.start,
+        weight_kg,
+        height_cm,
+        tablets: new.tablets,
+        phases,
+    };
     // Builds the calendar once to refuse a plan the engine refuses (every phase is checked).
     build_provisional_calendar(&plan, new.remission_confirmed, new.start)?;
-    let plan_json =
-        serde_json::to_string(&plan).map_err(|_| Error::invalid("phases", "the plan could not be stored"))?;
+    let plan_json = serde_json::to_string(&plan)
+        .map_err(|_| Error::invalid("phases", "the plan could not be stored"))?;
     let recorded_at_ms = now_ms();
-    let reason = new.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let reason = new
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
     conn.execute(
         "INSERT INTO steroid_course (patient_id, course_key, version, drug, template, plan_json, times,
             remission_confirmed, changed_by, reason, recorded_at_ms, client_id)
@@ -476,7 +588,11 @@ fn next_course_key(conn: &Connection, patient_id: i64) -> Result<String> {
     for n in count + 1..count + 1000 {
         let key = format!("p{patient_id}_c{n}");
         let taken: Option<i64> = conn
-            .query_row("SELECT 1 FROM steroid_course WHERE course_key = ?1 LIMIT 1", [&key], |r| r.get(0))
+            .query_row(
+                "SELECT 1 FROM steroid_course WHERE course_key = ?1 LIMIT 1",
+                [&key],
+                |r| r.get(0),
+            )
             .optional()?;
         if taken.is_none() {
             return Ok(key);
@@ -525,14 +641,20 @@ fn course_from_row(r: &Row) -> rusqlite::Result<Result<CourseVersion>> {
     Ok((|| {
         let plan: CoursePlan = serde_json::from_str(&plan_json)
             .map_err(|_| Error::invalid("plan_json", "the stored plan is not readable"))?;
-        let mut times = times.split(',').map(|t| parse_clock_time("times", t)).collect::<Result<Vec<_>>>()?;
+        let mut times = times
+            .split(',')
+            .map(|t| parse_clock_time("times", t))
+            .collect::<Result<Vec<_>>>()?;
         times.sort();
         Ok(CourseVersion {
             patient_id,
             course_key,
             version,
             drug: Drug::parse("drug", &drug)?,
-            template: template.as_deref().map(|t| CourseTemplate::parse("template", t)).transpose()?,
+            template: template
+                .as_deref()
+                .map(|t| CourseTemplate::parse("template", t))
+                .transpose()?,
             plan,
             times,
             remission_confirmed: remission.as_deref().map(stored_date).transpose()?,
@@ -546,37 +668,61 @@ fn course_from_row(r: &Row) -> rusqlite::Result<Result<CourseVersion>> {
 fn join_times(times: &[NaiveTime]) -> String {
     let mut sorted = times.to_vec();
     sorted.sort();
-    sorted.iter().map(|t| format_time(*t)).collect::<Vec<_>>().join(",")
+    sorted
+        .iter()
+        .map(|t| format_time(*t))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The calendar of one course version (see the module doc for the rules).
-fn calendar_of(conn: &Connection, course: CourseVersion, through: NaiveDate) -> Result<CourseCalendar> {
+fn calendar_of(
+    conn: &Connection,
+    course: CourseVersion,
+    through: NaiveDate,
+) -> Result<CourseCalendar> {
     let plan = &course.plan;
     // A provisional calendar never runs longer than the engine accepts.
-    let last_allowed = plan.start.checked_add_days(Days::new(u64::from(MAX_COURSE_DAYS) - 1)).unwrap_or(plan.start);
+    let last_allowed = plan
+        .start
+        .checked_add_days(Days::new(u64::from(MAX_COURSE_DAYS) - 1))
+        .unwrap_or(plan.start);
     let through = through.min(last_allowed);
     // Without an until-remission phase a remission date plays no part.
-    let (remission_confirmed, remission_source) = match (until_remission_start(plan)?, course.remission_confirmed) {
-        (None, _) => (None, None),
-        (Some(_), Some(date)) => (Some(date), Some(RemissionSource::CareTeam)),
-        (Some(phase_start), None) => match remission_from_readings(conn, course.patient_id, phase_start)? {
-            Some(date) => (Some(date), Some(RemissionSource::UrineReadings)),
-            None => (None, None),
-        },
-    };
+    let (remission_confirmed, remission_source) =
+        match (until_remission_start(plan)?, course.remission_confirmed) {
+            (None, _) => (None, None),
+            (Some(_), Some(date)) => (Some(date), Some(RemissionSource::CareTeam)),
+            (Some(phase_start), None) => {
+                match remission_from_readings(conn, course.patient_id, phase_start)? {
+                    Some(date) => (Some(date), Some(RemissionSource::UrineReadings)),
+                    None => (None, None),
+                }
+            }
+        };
     let mut calendar = build_provisional_calendar(plan, remission_confirmed, through)?;
-    let stopped_from =
-        next_course_start(conn, &course)?.filter(|next| calendar.days.last().is_some_and(|d| d.date >= *next));
+    let stopped_from = next_course_start(conn, &course)?
+        .filter(|next| calendar.days.last().is_some_and(|d| d.date >= *next));
     if let Some(next) = stopped_from {
         calendar.days.retain(|day| day.date < next);
         calendar = recount(calendar);
     }
-    Ok(CourseCalendar { course, calendar, remission_confirmed, remission_source, stopped_from })
+    Ok(CourseCalendar {
+        course,
+        calendar,
+        remission_confirmed,
+        remission_source,
+        stopped_from,
+    })
 }
 
 /// The first day of the plan's first until-remission phase, if it has one.
 fn until_remission_start(plan: &CoursePlan) -> Result<Option<NaiveDate>> {
-    if !plan.phases.iter().any(|p| p.length == PhaseLength::UntilRemission) {
+    if !plan
+        .phases
+        .iter()
+        .any(|p| p.length == PhaseLength::UntilRemission)
+    {
         return Ok(None);
     }
     // Provisional through the start, the calendar ends on that phase's first day.
@@ -590,7 +736,11 @@ impl Store {
     /// walked from state relapse (an "until remission" steroid phase treats a relapse,
     /// clinical-rules §4); `None` while no remission is confirmed. The rule the course
     /// calendars use, for screens that show the date.
-    pub fn remission_confirmed_after(&self, patient_id: i64, from: NaiveDate) -> Result<Option<NaiveDate>> {
+    pub fn remission_confirmed_after(
+        &self,
+        patient_id: i64,
+        from: NaiveDate,
+    ) -> Result<Option<NaiveDate>> {
         // Stored dates are four-digit years; a later `from` has no readings (and its text form,
         // `+10000-…`, would not compare in date order).
         if from.year() > 9999 {
@@ -603,12 +753,20 @@ impl Store {
 /// The first remission the relapse engine confirms (clinical-rules §6: three consecutive
 /// remission-level days, confirmed on the third) in the patient's stored urine readings dated on
 /// or after `from`, walking from state relapse: the course was started for a relapse.
-fn remission_from_readings(conn: &Connection, patient_id: i64, from: NaiveDate) -> Result<Option<NaiveDate>> {
+fn remission_from_readings(
+    conn: &Connection,
+    patient_id: i64,
+    from: NaiveDate,
+) -> Result<Option<NaiveDate>> {
     let readings = readings_from(conn, patient_id, from)?;
     if readings.is_empty() {
         return Ok(None);
     }
-    let input = RelapseInput { initial_state: DiseaseState::Relapse, readings, ..RelapseInput::default() };
+    let input = RelapseInput {
+        initial_state: DiseaseState::Relapse,
+        readings,
+        ..RelapseInput::default()
+    };
     Ok(assess(&input)?.remissions.first().map(|r| r.confirmed))
 }
 
@@ -631,11 +789,20 @@ fn readings_from(conn: &Connection, patient_id: i64, from: NaiveDate) -> Result<
         let (taken_on, dipstick, upcr, unit, first_morning) = row?;
         let measurement = UrineMeasurement::from_parts(
             "urine_reading",
-            dipstick.as_deref().map(|g| DipstickGrade::parse("dipstick", g)).transpose()?,
+            dipstick
+                .as_deref()
+                .map(|g| DipstickGrade::parse("dipstick", g))
+                .transpose()?,
             upcr,
-            unit.as_deref().map(|u| UpcrUnit::parse("upcr_unit", u)).transpose()?,
+            unit.as_deref()
+                .map(|u| UpcrUnit::parse("upcr_unit", u))
+                .transpose()?,
         )?;
-        Ok(UrineReading { date: stored_date(&taken_on)?, measurement, first_morning })
+        Ok(UrineReading {
+            date: stored_date(&taken_on)?,
+            measurement,
+            first_morning,
+        })
     })
     .collect()
 }
@@ -644,14 +811,17 @@ fn readings_from(conn: &Connection, patient_id: i64, from: NaiveDate) -> Result<
 /// counts as next when that course was created later).
 fn next_course_start(conn: &Connection, course: &CourseVersion) -> Result<Option<NaiveDate>> {
     let others = latest_versions(conn, course.patient_id)?;
-    let position = others.iter().position(|c| c.course_key == course.course_key);
+    let position = others
+        .iter()
+        .position(|c| c.course_key == course.course_key);
     let start = course.plan.start;
     Ok(others
         .iter()
         .enumerate()
         .filter(|(i, other)| {
             other.course_key != course.course_key
-                && (other.plan.start > start || (other.plan.start == start && position.is_some_and(|p| *i > p)))
+                && (other.plan.start > start
+                    || (other.plan.start == start && position.is_some_and(|p| *i > p)))
         })
         .map(|(_, other)| other.plan.start)
         .min())
@@ -703,7 +873,12 @@ mod tests {
     }
 
     fn fixed(mg: f64, frequency: Frequency, days: u32) -> Phase {
-        Phase { dose: Some(DoseBasis::Mg(mg)), max_mg: None, frequency, length: PhaseLength::Days(days) }
+        Phase {
+            dose: Some(DoseBasis::Mg(mg)),
+            max_mg: None,
+            frequency,
+            length: PhaseLength::Days(days),
+        }
     }
 
     fn steroid_dose(client_id: &str, key: &str, day: &str, at: &str) -> NewDoseLog {
@@ -720,7 +895,8 @@ mod tests {
 
     /// Logs a first-morning dipstick reading at 07:00 Shanghai time on `day`.
     fn dipstick(store: &mut Store, patient_id: i64, day: &str, grade: DipstickGrade) {
-        let taken_at = crate::schedule::slot_instant(date(day), time("07:00"), chrono_tz::Asia::Shanghai);
+        let taken_at =
+            crate::schedule::slot_instant(date(day), time("07:00"), chrono_tz::Asia::Shanghai);
         store
             .log_urine_reading(&NewUrineReading {
                 client_id: format!("urine-{day}"),
@@ -740,21 +916,40 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store);
         // A later measurement does not count for a course that starts before it.
-        let later =
-            Measurement { id: 0, measured_on: date("2025-07-01"), weight_kg: Some(30.0), height_cm: Some(130.0) };
+        let later = Measurement {
+            id: 0,
+            measured_on: date("2025-07-01"),
+            weight_kg: Some(30.0),
+            height_cm: Some(130.0),
+        };
         store.add_measurement(patient.id, &later).unwrap();
-        let course = store.create_course(patient.id, &relapse_course("2025-06-10")).unwrap();
+        let course = store
+            .create_course(patient.id, &relapse_course("2025-06-10"))
+            .unwrap();
         assert_eq!(course.course_key, format!("p{}_c1", patient.id));
         assert_eq!(course.version, 1);
-        assert_eq!((course.plan.weight_kg, course.plan.height_cm), (20.0, Some(115.0)));
-        assert_eq!(course.plan.phases, CourseTemplate::Kdigo2025Relapse.phases().unwrap());
+        assert_eq!(
+            (course.plan.weight_kg, course.plan.height_cm),
+            (20.0, Some(115.0))
+        );
+        assert_eq!(
+            course.plan.phases,
+            CourseTemplate::Kdigo2025Relapse.phases().unwrap()
+        );
         assert_eq!(store.course(&course.course_key, None).unwrap(), course);
         // The key is a valid medication id.
         assert!(MedicationId::parse("m", &course.medication_id()).is_ok());
-        let second = store.create_course(patient.id, &relapse_course("2025-07-10")).unwrap();
+        let second = store
+            .create_course(patient.id, &relapse_course("2025-07-10"))
+            .unwrap();
         assert_eq!(second.course_key, format!("p{}_c2", patient.id));
         assert_eq!(second.plan.weight_kg, 30.0);
-        let keys: Vec<String> = store.courses(patient.id).unwrap().into_iter().map(|c| c.course_key).collect();
+        let keys: Vec<String> = store
+            .courses(patient.id)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.course_key)
+            .collect();
         assert_eq!(keys, vec![course.course_key, second.course_key]);
     }
 
@@ -762,9 +957,13 @@ mod tests {
     fn a_revision_is_a_new_version_and_the_old_one_stays_readable() {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store);
-        let first = store.create_course(patient.id, &relapse_course("2025-06-10")).unwrap();
+        let first = store
+            .create_course(patient.id, &relapse_course("2025-06-10"))
+            .unwrap();
         let key = first.course_key.clone();
-        let unexplained = store.revise_course(&key, 1, &relapse_course("2025-06-11")).unwrap_err();
+        let unexplained = store
+            .revise_course(&key, 1, &relapse_course("2025-06-11"))
+            .unwrap_err();
         assert!(unexplained.to_string().contains("reason"), "{unexplained}");
         let change = NewCourse {
             template: None,
@@ -773,21 +972,40 @@ mod tests {
             ..relapse_course("2025-06-10")
         };
         let second = store.revise_course(&key, 1, &change).unwrap();
-        assert_eq!((second.version, second.template, second.reason.as_deref()), (2, None, Some("lower dose")));
+        assert_eq!(
+            (second.version, second.template, second.reason.as_deref()),
+            (2, None, Some("lower dose"))
+        );
         // Sent again (or from an outdated screen): a conflict, nothing stored.
-        assert!(matches!(store.revise_course(&key, 1, &change), Err(Error::Conflict(_))));
-        assert_eq!(store.course_versions(&key).unwrap(), vec![first.clone(), second.clone()]);
+        assert!(matches!(
+            store.revise_course(&key, 1, &change),
+            Err(Error::Conflict(_))
+        ));
+        assert_eq!(
+            store.course_versions(&key).unwrap(),
+            vec![first.clone(), second.clone()]
+        );
         assert_eq!(store.course(&key, Some(1)).unwrap(), first);
         assert_eq!(store.course(&key, None).unwrap(), second);
         assert_eq!(store.courses(patient.id).unwrap(), vec![second]);
         // The old version's calendar is still built from its own plan.
-        let old = store.course_calendar(&key, Some(1), date("2025-06-12")).unwrap();
+        let old = store
+            .course_calendar(&key, Some(1), date("2025-06-12"))
+            .unwrap();
         assert!(old.calendar.provisional);
         assert_eq!(old.calendar.days.len(), 3);
-        let new = store.course_calendar(&key, None, date("2025-06-12")).unwrap();
+        let new = store
+            .course_calendar(&key, None, date("2025-06-12"))
+            .unwrap();
         assert_eq!(new.calendar.total_mg, 60.0);
-        assert!(matches!(store.course(&key, Some(3)), Err(Error::NotFound { .. })));
-        assert!(matches!(store.course_versions("nope"), Err(Error::NotFound { .. })));
+        assert!(matches!(
+            store.course(&key, Some(3)),
+            Err(Error::NotFound { .. })
+        ));
+        assert!(matches!(
+            store.course_versions("nope"),
+            Err(Error::NotFound { .. })
+        ));
     }
 
     #[test]
@@ -795,25 +1013,79 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store);
         let cases: Vec<(NewCourse, &str)> = vec![
-            (NewCourse { drug: Drug::Tacrolimus, ..relapse_course("2025-06-10") }, "drug"),
-            (NewCourse { times: vec![], ..relapse_course("2025-06-10") }, "times"),
-            (NewCourse { times: vec![time("08:00"), time("08:00")], ..relapse_course("2025-06-10") }, "times"),
-            (NewCourse { changed_by: " ".into(), ..relapse_course("2025-06-10") }, "changed_by"),
-            (NewCourse { phases: vec![fixed(20.0, Frequency::Daily, 3)], ..relapse_course("2025-06-10") }, "template"),
-            (NewCourse { template: None, ..relapse_course("2025-06-10") }, "phases"),
-            (NewCourse { template: Some(CourseTemplate::StampProtocol), ..relapse_course("2025-06-10") }, "stamp"),
+            (
+                NewCourse {
+                    drug: Drug::Tacrolimus,
+                    ..relapse_course("2025-06-10")
+                },
+                "drug",
+            ),
+            (
+                NewCourse {
+                    times: vec![],
+                    ..relapse_course("2025-06-10")
+                },
+                "times",
+            ),
+            (
+                NewCourse {
+                    times: vec![time("08:00"), time("08:00")],
+                    ..relapse_course("2025-06-10")
+                },
+                "times",
+            ),
+            (
+                NewCourse {
+                    changed_by: " ".into(),
+                    ..relapse_course("2025-06-10")
+                },
+                "changed_by",
+            ),
+            (
+                NewCourse {
+                    phases: vec![fixed(20.0, Frequency::Daily, 3)],
+                    ..relapse_course("2025-06-10")
+                },
+                "template",
+            ),
+            (
+                NewCourse {
+                    template: None,
+                    ..relapse_course("2025-06-10")
+                },
+                "phases",
+            ),
+            (
+                NewCourse {
+                    template: Some(CourseTemplate::StampProtocol),
+                    ..relapse_course("2025-06-10")
+                },
+                "stamp",
+            ),
             // No weight on or before the start.
             (relapse_course("2025-05-01"), "weight_kg"),
             // A start past year 9999 could not be stored as a readable date.
-            (NewCourse { start: NaiveDate::from_ymd_opt(10000, 1, 1).unwrap(), ..relapse_course("2025-06-10") }, "start"),
             (
-                NewCourse { remission_confirmed: Some(date("2025-06-09")), ..relapse_course("2025-06-10") },
+                NewCourse {
+                    start: NaiveDate::from_ymd_opt(10000, 1, 1).unwrap(),
+                    ..relapse_course("2025-06-10")
+                },
+                "start",
+            ),
+            (
+                NewCourse {
+                    remission_confirmed: Some(date("2025-06-09")),
+                    ..relapse_course("2025-06-10")
+                },
                 "remission_confirmed",
             ),
             (
                 NewCourse {
                     template: None,
-                    phases: vec![Phase { max_mg: Some(-1.0), ..fixed(20.0, Frequency::Daily, 3) }],
+                    phases: vec![Phase {
+                        max_mg: Some(-1.0),
+                        ..fixed(20.0, Frequency::Daily, 3)
+                    }],
                     ..relapse_course("2025-06-10")
                 },
                 "phases[0].max_mg",
@@ -832,13 +1104,28 @@ mod tests {
             assert!(matches!(err, Error::Invalid { .. }), "{err}");
             assert!(err.to_string().contains(field), "{err} should name {field}");
         }
-        assert!(matches!(store.create_course(999, &relapse_course("2025-06-10")), Err(Error::NotFound { .. })));
-        assert!(store.courses(patient.id).unwrap().is_empty(), "a refused course stores nothing");
+        assert!(matches!(
+            store.create_course(999, &relapse_course("2025-06-10")),
+            Err(Error::NotFound { .. })
+        ));
+        assert!(
+            store.courses(patient.id).unwrap().is_empty(),
+            "a refused course stores nothing"
+        );
         // mg/m² needs a height on or before the start.
-        let other = store.create_patient(&crate::store::tests::sample_patient()).unwrap();
-        let m = Measurement { id: 0, measured_on: date("2025-06-01"), weight_kg: Some(20.0), height_cm: None };
+        let other = store
+            .create_patient(&crate::store::tests::sample_patient())
+            .unwrap();
+        let m = Measurement {
+            id: 0,
+            measured_on: date("2025-06-01"),
+            weight_kg: Some(20.0),
+            height_cm: None,
+        };
         store.add_measurement(other.id, &m).unwrap();
-        let err = store.create_course(other.id, &relapse_course("2025-06-10")).unwrap_err();
+        let err = store
+            .create_course(other.id, &relapse_course("2025-06-10"))
+            .unwrap_err();
         assert!(err.to_string().contains("height_cm"), "{err}");
     }
 
@@ -846,8 +1133,13 @@ mod tests {
     fn a_stamp_course_takes_the_care_teams_choices_on_the_start_weight() {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store);
-        let stamp =
-            StampStart { mg_per_kg: 1.5, frequency: Frequency::AlternateDay, days: 4, step_mg: 10.0, every_days: 2 };
+        let stamp = StampStart {
+            mg_per_kg: 1.5,
+            frequency: Frequency::AlternateDay,
+            days: 4,
+            step_mg: 10.0,
+            every_days: 2,
+        };
         let course = NewCourse {
             template: Some(CourseTemplate::StampProtocol),
             stamp: Some(stamp),
@@ -855,12 +1147,25 @@ mod tests {
         };
         let stored = store.create_course(patient.id, &course).unwrap();
         assert_eq!(stored.template, Some(CourseTemplate::StampProtocol));
-        let calendar = store.course_calendar(&stored.course_key, None, date("2025-06-10")).unwrap().calendar;
+        let calendar = store
+            .course_calendar(&stored.course_key, None, date("2025-06-10"))
+            .unwrap()
+            .calendar;
         // 1.5 × 20 = 30 mg on days 0 and 2, then 25, 15, 5 on alternate days.
         let mg: Vec<f64> = calendar.days.iter().map(|d| d.mg).collect();
-        assert_eq!(mg, vec![30.0, 0.0, 30.0, 0.0, 25.0, 0.0, 15.0, 0.0, 5.0, 0.0]);
-        let kdigo_with_stamp = NewCourse { stamp: Some(stamp), ..relapse_course("2025-06-10") };
-        assert!(store.create_course(patient.id, &kdigo_with_stamp).unwrap_err().to_string().contains("stamp"));
+        assert_eq!(
+            mg,
+            vec![30.0, 0.0, 30.0, 0.0, 25.0, 0.0, 15.0, 0.0, 5.0, 0.0]
+        );
+        let kdigo_with_stamp = NewCourse {
+            stamp: Some(stamp),
+            ..relapse_course("2025-06-10")
+        };
+        assert!(store
+            .create_course(patient.id, &kdigo_with_stamp)
+            .unwrap_err()
+            .to_string()
+            .contains("stamp"));
     }
 
     #[test]
@@ -873,21 +1178,35 @@ mod tests {
             ..relapse_course("2025-06-10")
         };
         let key = store.create_course(patient.id, &course).unwrap().course_key;
-        store.log_dose(&steroid_dose("s1", &key, "2025-06-10", "08:00")).unwrap();
-        store.log_dose(&steroid_dose("s2", &key, "2025-06-12", "08:00")).unwrap();
-        let off_day = store.log_dose(&steroid_dose("s3", &key, "2025-06-11", "08:00")).unwrap_err();
+        store
+            .log_dose(&steroid_dose("s1", &key, "2025-06-10", "08:00"))
+            .unwrap();
+        store
+            .log_dose(&steroid_dose("s2", &key, "2025-06-12", "08:00"))
+            .unwrap();
+        let off_day = store
+            .log_dose(&steroid_dose("s3", &key, "2025-06-11", "08:00"))
+            .unwrap_err();
         assert!(off_day.to_string().contains("slot_date"), "{off_day}");
-        let before = store.log_dose(&steroid_dose("s4", &key, "2025-06-08", "08:00")).unwrap_err();
+        let before = store
+            .log_dose(&steroid_dose("s4", &key, "2025-06-08", "08:00"))
+            .unwrap_err();
         assert!(before.to_string().contains("slot_date"), "{before}");
-        let after = store.log_dose(&steroid_dose("s5", &key, "2025-06-14", "08:00")).unwrap_err();
+        let after = store
+            .log_dose(&steroid_dose("s5", &key, "2025-06-14", "08:00"))
+            .unwrap_err();
         assert!(after.to_string().contains("slot_date"), "{after}");
-        let wrong_time = store.log_dose(&steroid_dose("s6", &key, "2025-06-12", "20:00")).unwrap_err();
+        let wrong_time = store
+            .log_dose(&steroid_dose("s6", &key, "2025-06-12", "20:00"))
+            .unwrap_err();
         assert!(wrong_time.to_string().contains("slot_time"), "{wrong_time}");
         assert!(matches!(
             store.log_dose(&steroid_dose("s7", "p9_c9", "2025-06-12", "08:00")),
             Err(Error::NotFound { .. })
         ));
-        let logs = store.dose_logs(patient.id, date("2025-06-01"), date("2025-06-30")).unwrap();
+        let logs = store
+            .dose_logs(patient.id, date("2025-06-01"), date("2025-06-30"))
+            .unwrap();
         assert_eq!(logs.len(), 2);
     }
 
@@ -895,32 +1214,76 @@ mod tests {
     fn until_remission_continues_until_the_readings_confirm_remission() {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store);
-        let key = store.create_course(patient.id, &relapse_course("2025-06-10")).unwrap().course_key;
+        let key = store
+            .create_course(patient.id, &relapse_course("2025-06-10"))
+            .unwrap()
+            .course_key;
         // No remission yet: the daily dose continues through the date asked for.
-        let open = store.course_calendar(&key, None, date("2025-06-20")).unwrap();
+        let open = store
+            .course_calendar(&key, None, date("2025-06-20"))
+            .unwrap();
         assert!(open.calendar.provisional);
-        assert_eq!((open.remission_confirmed, open.remission_source), (None, None));
+        assert_eq!(
+            (open.remission_confirmed, open.remission_source),
+            (None, None)
+        );
         assert_eq!(open.calendar.days.len(), 11);
         assert!(open.calendar.days.iter().all(|d| d.mg == 47.5));
-        store.log_dose(&steroid_dose("s1", &key, "2025-06-16", "08:00")).unwrap();
+        store
+            .log_dose(&steroid_dose("s1", &key, "2025-06-16", "08:00"))
+            .unwrap();
         // Readings before the course do not count; three remission-level mornings do.
-        dipstick(&mut store, patient.id, "2025-06-08", DipstickGrade::Negative);
-        dipstick(&mut store, patient.id, "2025-06-09", DipstickGrade::Negative);
-        dipstick(&mut store, patient.id, "2025-06-10", DipstickGrade::ThreePlus);
+        dipstick(
+            &mut store,
+            patient.id,
+            "2025-06-08",
+            DipstickGrade::Negative,
+        );
+        dipstick(
+            &mut store,
+            patient.id,
+            "2025-06-09",
+            DipstickGrade::Negative,
+        );
+        dipstick(
+            &mut store,
+            patient.id,
+            "2025-06-10",
+            DipstickGrade::ThreePlus,
+        );
         dipstick(&mut store, patient.id, "2025-06-15", DipstickGrade::Trace);
-        dipstick(&mut store, patient.id, "2025-06-16", DipstickGrade::Negative);
-        dipstick(&mut store, patient.id, "2025-06-17", DipstickGrade::Negative);
-        let closed = store.course_calendar(&key, None, date("2025-06-20")).unwrap();
+        dipstick(
+            &mut store,
+            patient.id,
+            "2025-06-16",
+            DipstickGrade::Negative,
+        );
+        dipstick(
+            &mut store,
+            patient.id,
+            "2025-06-17",
+            DipstickGrade::Negative,
+        );
+        let closed = store
+            .course_calendar(&key, None, date("2025-06-20"))
+            .unwrap();
         assert!(!closed.calendar.provisional);
         assert_eq!(closed.remission_confirmed, Some(date("2025-06-17")));
-        assert_eq!(closed.remission_source, Some(RemissionSource::UrineReadings));
+        assert_eq!(
+            closed.remission_source,
+            Some(RemissionSource::UrineReadings)
+        );
         // Daily 47.5 mg 06-10..06-17 (8 days), then 32.5 mg on 14 alternate days from 06-18.
         assert_eq!(closed.calendar.days.len(), 8 + 28);
         assert_eq!(closed.calendar.total_mg, 8.0 * 47.5 + 14.0 * 32.5);
         assert_eq!(closed.calendar.last_dosing_day, Some(date("2025-07-14")));
         // The recomputed calendar decides which steroid doses may be logged.
-        store.log_dose(&steroid_dose("s2", &key, "2025-06-18", "08:00")).unwrap();
-        let off_day = store.log_dose(&steroid_dose("s3", &key, "2025-06-19", "08:00")).unwrap_err();
+        store
+            .log_dose(&steroid_dose("s2", &key, "2025-06-18", "08:00"))
+            .unwrap();
+        let off_day = store
+            .log_dose(&steroid_dose("s3", &key, "2025-06-19", "08:00"))
+            .unwrap_err();
         assert!(off_day.to_string().contains("slot_date"), "{off_day}");
         // The care team's date wins over the readings.
         let entered = NewCourse {
@@ -929,7 +1292,9 @@ mod tests {
             ..relapse_course("2025-06-10")
         };
         store.revise_course(&key, 1, &entered).unwrap();
-        let by_team = store.course_calendar(&key, None, date("2025-06-20")).unwrap();
+        let by_team = store
+            .course_calendar(&key, None, date("2025-06-20"))
+            .unwrap();
         assert_eq!(by_team.remission_confirmed, Some(date("2025-06-14")));
         assert_eq!(by_team.remission_source, Some(RemissionSource::CareTeam));
         assert_eq!(by_team.calendar.days[5].mg, 32.5);
@@ -951,21 +1316,44 @@ mod tests {
             ..relapse_course("2025-06-15")
         };
         let second_key = store.create_course(patient.id, &second).unwrap().course_key;
-        let stopped = store.course_calendar(&first_key, None, date("2025-06-10")).unwrap();
+        let stopped = store
+            .course_calendar(&first_key, None, date("2025-06-10"))
+            .unwrap();
         assert_eq!(stopped.stopped_from, Some(date("2025-06-15")));
-        assert_eq!((stopped.calendar.days.len(), stopped.calendar.total_mg), (5, 50.0));
+        assert_eq!(
+            (stopped.calendar.days.len(), stopped.calendar.total_mg),
+            (5, 50.0)
+        );
         assert_eq!(stopped.calendar.last_dosing_day, Some(date("2025-06-14")));
-        let dose = store.log_dose(&steroid_dose("s1", &first_key, "2025-06-15", "08:00")).unwrap_err();
+        let dose = store
+            .log_dose(&steroid_dose("s1", &first_key, "2025-06-15", "08:00"))
+            .unwrap_err();
         assert!(dose.to_string().contains("slot_date"), "{dose}");
-        store.log_dose(&steroid_dose("s2", &second_key, "2025-06-15", "08:00")).unwrap();
-        let calendars = store.course_calendars(patient.id, date("2025-06-10")).unwrap();
+        store
+            .log_dose(&steroid_dose("s2", &second_key, "2025-06-15", "08:00"))
+            .unwrap();
+        let calendars = store
+            .course_calendars(patient.id, date("2025-06-10"))
+            .unwrap();
         assert_eq!(calendars.len(), 2);
         assert_eq!(calendars[1].stopped_from, None);
         // The same start: the course created later replaces the earlier one entirely.
         let twin = store.create_course(patient.id, &second).unwrap().course_key;
-        let replaced = store.course_calendar(&second_key, None, date("2025-06-10")).unwrap();
-        assert_eq!((replaced.calendar.days.len(), replaced.calendar.dosing_days), (0, 0));
-        assert_eq!(store.course_calendar(&twin, None, date("2025-06-10")).unwrap().calendar.total_mg, 100.0);
+        let replaced = store
+            .course_calendar(&second_key, None, date("2025-06-10"))
+            .unwrap();
+        assert_eq!(
+            (replaced.calendar.days.len(), replaced.calendar.dosing_days),
+            (0, 0)
+        );
+        assert_eq!(
+            store
+                .course_calendar(&twin, None, date("2025-06-10"))
+                .unwrap()
+                .calendar
+                .total_mg,
+            100.0
+        );
     }
 
     #[test]
@@ -974,25 +1362,59 @@ mod tests {
         let (patient, _) = seeded(&mut store);
         let course = NewCourse {
             template: None,
-            phases: vec![fixed(12.5, Frequency::Daily, 1), fixed(2.5, Frequency::Daily, 1)],
+            phases: vec![
+                fixed(12.5, Frequency::Daily, 1),
+                fixed(2.5, Frequency::Daily, 1),
+            ],
             times: vec![time("20:00"), time("08:00")],
             ..relapse_course("2025-06-10")
         };
         let key = store.create_course(patient.id, &course).unwrap().course_key;
-        let calendar = store.course_calendar(&key, None, date("2025-06-10")).unwrap();
+        let calendar = store
+            .course_calendar(&key, None, date("2025-06-10"))
+            .unwrap();
         assert_eq!(calendar.course.times, vec![time("08:00"), time("20:00")]);
-        let slots: Vec<(NaiveDate, NaiveTime, f64, Tablets)> =
-            calendar.slots().into_iter().map(|s| (s.date, s.time, s.mg, s.tablets)).collect();
+        let slots: Vec<(NaiveDate, NaiveTime, f64, Tablets)> = calendar
+            .slots()
+            .into_iter()
+            .map(|s| (s.date, s.time, s.mg, s.tablets))
+            .collect();
         assert_eq!(
             slots,
             vec![
-                (date("2025-06-10"), time("08:00"), 7.5, Tablets { whole: 1, halves: 1 }),
-                (date("2025-06-10"), time("20:00"), 5.0, Tablets { whole: 1, halves: 0 }),
+                (
+                    date("2025-06-10"),
+                    time("08:00"),
+                    7.5,
+                    Tablets {
+                        whole: 1,
+                        halves: 1
+                    }
+                ),
+                (
+                    date("2025-06-10"),
+                    time("20:00"),
+                    5.0,
+                    Tablets {
+                        whole: 1,
+                        halves: 0
+                    }
+                ),
                 // 2.5 mg is one half tablet: given at the first time only.
-                (date("2025-06-11"), time("08:00"), 2.5, Tablets { whole: 0, halves: 1 }),
+                (
+                    date("2025-06-11"),
+                    time("08:00"),
+                    2.5,
+                    Tablets {
+                        whole: 0,
+                        halves: 1
+                    }
+                ),
             ]
         );
-        let evening = store.log_dose(&steroid_dose("s1", &key, "2025-06-11", "20:00")).unwrap_err();
+        let evening = store
+            .log_dose(&steroid_dose("s1", &key, "2025-06-11", "20:00"))
+            .unwrap_err();
         assert!(evening.to_string().contains("slot_date"), "{evening}");
     }
 
@@ -1001,31 +1423,77 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store);
         let rows = |store: &Store| -> i64 {
-            store.reader().query_row("SELECT count(*) FROM steroid_course", [], |r| r.get(0)).unwrap()
+            store
+                .reader()
+                .query_row("SELECT count(*) FROM steroid_course", [], |r| r.get(0))
+                .unwrap()
         };
-        let with_id = |start: &str, id: &str| NewCourse { client_id: Some(id.into()), ..relapse_course(start) };
-        let first = store.create_course(patient.id, &with_id("2025-06-10", "course-1")).unwrap();
+        let with_id = |start: &str, id: &str| NewCourse {
+            client_id: Some(id.into()),
+            ..relapse_course(start)
+        };
+        let first = store
+            .create_course(patient.id, &with_id("2025-06-10", "course-1"))
+            .unwrap();
         // A double tap or a retry after a lost response: the stored course, nothing written,
         // even after a later weight (the course stays built on its start weight).
-        let later = Measurement { id: 0, measured_on: date("2025-06-01"), weight_kg: Some(22.0), height_cm: None };
+        let later = Measurement {
+            id: 0,
+            measured_on: date("2025-06-01"),
+            weight_kg: Some(22.0),
+            height_cm: None,
+        };
         store.add_measurement(patient.id, &later).unwrap();
-        assert_eq!(store.create_course(patient.id, &with_id("2025-06-10", "course-1")).unwrap(), first);
+        assert_eq!(
+            store
+                .create_course(patient.id, &with_id("2025-06-10", "course-1"))
+                .unwrap(),
+            first
+        );
         assert_eq!(rows(&store), 1);
         // A revision keeps the id on version 1 only; a retry of the creation still returns version 1.
-        let change = NewCourse { reason: Some("lower dose".into()), ..with_id("2025-06-10", "course-1") };
+        let change = NewCourse {
+            reason: Some("lower dose".into()),
+            ..with_id("2025-06-10", "course-1")
+        };
         let second = store.revise_course(&first.course_key, 1, &change).unwrap();
         assert_eq!(second.version, 2);
-        assert_eq!(store.create_course(patient.id, &with_id("2025-06-10", "course-1")).unwrap(), first);
+        assert_eq!(
+            store
+                .create_course(patient.id, &with_id("2025-06-10", "course-1"))
+                .unwrap(),
+            first
+        );
         assert_eq!(rows(&store), 2);
         // The same id for a different course, or for another patient, is a conflict that does
         // not repeat what was entered.
-        let other = store.create_patient(&crate::store::tests::sample_patient()).unwrap();
+        let other = store
+            .create_patient(&crate::store::tests::sample_patient())
+            .unwrap();
         store.add_measurement(other.id, &later).unwrap();
         let changed: Vec<(i64, NewCourse)> = vec![
             (patient.id, with_id("2025-06-11", "course-1")),
-            (patient.id, NewCourse { drug: Drug::Prednisone, ..with_id("2025-06-10", "course-1") }),
-            (patient.id, NewCourse { times: vec![time("07:00")], ..with_id("2025-06-10", "course-1") }),
-            (patient.id, NewCourse { reason: Some("relapse".into()), ..with_id("2025-06-10", "course-1") }),
+            (
+                patient.id,
+                NewCourse {
+                    drug: Drug::Prednisone,
+                    ..with_id("2025-06-10", "course-1")
+                },
+            ),
+            (
+                patient.id,
+                NewCourse {
+                    times: vec![time("07:00")],
+                    ..with_id("2025-06-10", "course-1")
+                },
+            ),
+            (
+                patient.id,
+                NewCourse {
+                    reason: Some("relapse".into()),
+                    ..with_id("2025-06-10", "course-1")
+                },
+            ),
             (
                 patient.id,
                 NewCourse {
@@ -1039,24 +1507,44 @@ mod tests {
         for (patient_id, course) in changed {
             let err = store.create_course(patient_id, &course).unwrap_err();
             assert!(matches!(err, Error::Conflict(_)), "{err}");
-            assert!(!err.to_string().contains("course-1") && !err.to_string().contains("Dr."), "{err}");
+            assert!(
+                !err.to_string().contains("course-1") && !err.to_string().contains("Dr."),
+                "{err}"
+            );
         }
         assert_eq!(rows(&store), 2);
         // Without an id every call creates a course (as before).
-        store.create_course(patient.id, &relapse_course("2025-07-10")).unwrap();
-        store.create_course(patient.id, &relapse_course("2025-07-10")).unwrap();
+        store
+            .create_course(patient.id, &relapse_course("2025-07-10"))
+            .unwrap();
+        store
+            .create_course(patient.id, &relapse_course("2025-07-10"))
+            .unwrap();
         assert_eq!(rows(&store), 4);
         // Refused input changes nothing and leaves the id free.
         for bad in ["", " ", &"x".repeat(101)] {
-            let err = store.create_course(patient.id, &with_id("2025-06-10", bad)).unwrap_err();
+            let err = store
+                .create_course(patient.id, &with_id("2025-06-10", bad))
+                .unwrap_err();
             assert!(err.to_string().contains("client_id"), "{err}");
         }
-        let refused = NewCourse { drug: Drug::Tacrolimus, ..with_id("2025-06-10", "course-2") };
-        assert!(store.create_course(patient.id, &refused).unwrap_err().to_string().contains("drug"));
-        let no_weight = store.create_course(patient.id, &with_id("2025-05-01", "course-2")).unwrap_err();
+        let refused = NewCourse {
+            drug: Drug::Tacrolimus,
+            ..with_id("2025-06-10", "course-2")
+        };
+        assert!(store
+            .create_course(patient.id, &refused)
+            .unwrap_err()
+            .to_string()
+            .contains("drug"));
+        let no_weight = store
+            .create_course(patient.id, &with_id("2025-05-01", "course-2"))
+            .unwrap_err();
         assert!(no_weight.to_string().contains("weight_kg"), "{no_weight}");
         assert_eq!(rows(&store), 4);
-        let created = store.create_course(patient.id, &with_id("2025-08-10", "course-2")).unwrap();
+        let created = store
+            .create_course(patient.id, &with_id("2025-08-10", "course-2"))
+            .unwrap();
         assert_eq!(created.version, 1);
         assert_eq!(rows(&store), 5);
         // Compared as stored: the times in another order, or the reason padded, are the same course.
@@ -1066,9 +1554,15 @@ mod tests {
             ..with_id("2025-09-10", "course-3")
         };
         let created = store.create_course(patient.id, &twice_daily).unwrap();
-        let reordered =
-            NewCourse { times: vec![time("08:00"), time("20:00")], reason: Some(" relapse ".into()), ..twice_daily };
-        assert_eq!(store.create_course(patient.id, &reordered).unwrap(), created);
+        let reordered = NewCourse {
+            times: vec![time("08:00"), time("20:00")],
+            reason: Some(" relapse ".into()),
+            ..twice_daily
+        };
+        assert_eq!(
+            store.create_course(patient.id, &reordered).unwrap(),
+            created
+        );
         assert_eq!(rows(&store), 6);
     }
 
@@ -1079,7 +1573,9 @@ mod tests {
         let created = {
             let mut store = Store::open(&path).unwrap();
             let (patient, _) = seeded(&mut store);
-            store.create_course(patient.id, &relapse_course("2025-06-10")).unwrap()
+            store
+                .create_course(patient.id, &relapse_course("2025-06-10"))
+                .unwrap()
         };
         let store = Store::open(&path).unwrap();
         assert_eq!(store.course(&created.course_key, None).unwrap(), created);

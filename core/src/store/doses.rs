@@ -7,7 +7,10 @@ use super::patients::{format_time, not_found, regimen, stored_date};
 use super::{now_ms, Store};
 use crate::dates::{format_date, parse_clock_time};
 use crate::error::{Error, Result};
-use crate::model::{require_storable_date, require_text, DoseEdit, DoseLogEntry, DoseOutcome, MedicationId, NewDoseLog};
+use crate::model::{
+    require_storable_date, require_text, DoseEdit, DoseLogEntry, DoseOutcome, MedicationId,
+    NewDoseLog,
+};
 
 /// One revision of a logged dose, as kept in its history.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,9 +104,16 @@ impl Store {
         require_text("edited_by", &edit.edited_by, 100)?;
         self.revise(client_id, |current| {
             if current.undone {
-                return Err(Error::Conflict("an undone dose cannot be edited; log it again".into()));
+                return Err(Error::Conflict(
+                    "an undone dose cannot be edited; log it again".into(),
+                ));
             }
-            Ok((edit.outcome, edit.actual_at_ms, edit.edited_by.clone(), false))
+            Ok((
+                edit.outcome,
+                edit.actual_at_ms,
+                edit.edited_by.clone(),
+                false,
+            ))
         })
     }
 
@@ -114,7 +124,12 @@ impl Store {
             if current.undone {
                 return Err(Error::Conflict("this dose is already undone".into()));
             }
-            Ok((current.dose.outcome, current.dose.actual_at_ms, undone_by.to_string(), true))
+            Ok((
+                current.dose.outcome,
+                current.dose.actual_at_ms,
+                undone_by.to_string(),
+                true,
+            ))
         })
     }
 
@@ -143,7 +158,8 @@ impl Store {
 
     /// A logged dose by client id, in its current revision.
     pub fn dose(&self, client_id: &str) -> Result<DoseLogEntry> {
-        entry_by_client_id(self.reader(), client_id)?.ok_or_else(|| not_found("dose", "(given client_id)"))
+        entry_by_client_id(self.reader(), client_id)?
+            .ok_or_else(|| not_found("dose", "(given client_id)"))
     }
 
     /// Every revision of a logged dose, oldest first.
@@ -153,18 +169,37 @@ impl Store {
              FROM dose_log_revision r JOIN dose_log d ON d.id = r.dose_log_id WHERE d.client_id = ?1 ORDER BY r.revision",
         )?;
         let rows = stmt.query_map([client_id], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })?;
         rows.map(|row| {
             let (revision, outcome, actual_at_ms, by, undone, recorded_at_ms) = row?;
-            Ok(DoseRevision { revision, outcome: DoseOutcome::parse("outcome", &outcome)?, actual_at_ms, by, undone, recorded_at_ms })
+            Ok(DoseRevision {
+                revision,
+                outcome: DoseOutcome::parse("outcome", &outcome)?,
+                actual_at_ms,
+                by,
+                undone,
+                recorded_at_ms,
+            })
         })
         .collect()
     }
 
     /// A patient's logged doses with slot dates in `[from, to]`, in slot order; undone logs
     /// are included (flagged) so history views can show them.
-    pub fn dose_logs(&self, patient_id: i64, from: NaiveDate, to: NaiveDate) -> Result<Vec<DoseLogEntry>> {
+    pub fn dose_logs(
+        &self,
+        patient_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DoseLogEntry>> {
         let mut stmt = self.reader().prepare_cached(&format!(
             "{ENTRY_SELECT}
              WHERE d.slot_date BETWEEN ?2 AND ?3
@@ -172,7 +207,10 @@ impl Store {
                     OR d.course_key IN (SELECT course_key FROM steroid_course WHERE patient_id = ?1))
              ORDER BY d.slot_date, d.slot_time, d.id"
         ))?;
-        let rows = stmt.query_map(params![patient_id, format_date(from), format_date(to)], entry_from_row)?;
+        let rows = stmt.query_map(
+            params![patient_id, format_date(from), format_date(to)],
+            entry_from_row,
+        )?;
         rows.map(|r| r?).collect()
     }
 }
@@ -231,7 +269,8 @@ fn entry_from_row(r: &Row) -> rusqlite::Result<Result<DoseLogEntry>> {
         (Some(id), _) => MedicationId::Regimen(id),
         (None, key) => MedicationId::Course(key.unwrap_or_default()),
     };
-    let (slot_date, slot_time, outcome): (String, String, String) = (r.get(3)?, r.get(4)?, r.get(5)?);
+    let (slot_date, slot_time, outcome): (String, String, String) =
+        (r.get(3)?, r.get(4)?, r.get(5)?);
     let actual_at_ms: i64 = r.get(6)?;
     let logged_by: String = r.get(7)?;
     let revision: i64 = r.get(8)?;

@@ -160,11 +160,17 @@ impl Store {
 
     /// Corrects a logged lab result (validated like a new one); the previous revision stays in
     /// the history. A retracted result cannot be corrected.
-    pub fn correct_lab_result(&mut self, client_id: &str, correction: &LabCorrection) -> Result<LabRecord> {
+    pub fn correct_lab_result(
+        &mut self,
+        client_id: &str,
+        correction: &LabCorrection,
+    ) -> Result<LabRecord> {
         require_text("corrected_by", &correction.corrected_by, 100)?;
         self.revise_lab(client_id, &correction.corrected_by, false, |current| {
             if current.retracted {
-                return Err(Error::Conflict("a retracted lab result cannot be corrected; log it again".into()));
+                return Err(Error::Conflict(
+                    "a retracted lab result cannot be corrected; log it again".into(),
+                ));
             }
             let corrected = LabResult {
                 kind: current.result.kind,
@@ -184,7 +190,9 @@ impl Store {
         require_text("retracted_by", retracted_by, 100)?;
         self.revise_lab(client_id, retracted_by, true, |current| {
             if current.retracted {
-                return Err(Error::Conflict("this lab result is already retracted".into()));
+                return Err(Error::Conflict(
+                    "this lab result is already retracted".into(),
+                ));
             }
             Ok(current.result.clone())
         })
@@ -224,18 +232,28 @@ impl Store {
 
     /// A lab result by client id, in its current revision.
     pub fn lab_result(&self, client_id: &str) -> Result<LabRecord> {
-        record_by_client_id(self.reader(), client_id)?.ok_or_else(|| not_found("lab result", "(given client_id)"))
+        record_by_client_id(self.reader(), client_id)?
+            .ok_or_else(|| not_found("lab result", "(given client_id)"))
     }
 
     /// A patient's lab results drawn on local dates `from` to `to` (inclusive, in the patient's
     /// time zone), by draw time then entry order. Retracted results are included (flagged) so
     /// history views can show them. `NaiveDate::MIN` and `NaiveDate::MAX` select everything.
-    pub fn lab_results(&self, patient_id: i64, from: NaiveDate, to: NaiveDate) -> Result<Vec<LabRecord>> {
+    pub fn lab_results(
+        &self,
+        patient_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<LabRecord>> {
         let patient = self.patient(patient_id)?;
         let zone = parse_time_zone("time_zone", &patient.profile.time_zone)?;
         // Select a UTC range wide enough for any offset (±26 h), then keep the exact local dates.
         let margin = TimeDelta::hours(26).num_milliseconds();
-        let start = from.and_time(NaiveTime::MIN).and_utc().timestamp_millis().saturating_sub(margin);
+        let start = from
+            .and_time(NaiveTime::MIN)
+            .and_utc()
+            .timestamp_millis()
+            .saturating_sub(margin);
         let end = to
             .and_time(NaiveTime::MIN)
             .and_utc()
@@ -278,7 +296,17 @@ impl Store {
             ))
         })?;
         rows.map(|row| {
-            let (revision, value, unit, drawn_at_ms, upper_limit_of_normal, by, retracted, recorded_at_ms, kind) = row?;
+            let (
+                revision,
+                value,
+                unit,
+                drawn_at_ms,
+                upper_limit_of_normal,
+                by,
+                retracted,
+                recorded_at_ms,
+                kind,
+            ) = row?;
             let kind = LabKind::parse("kind", &kind)?;
             Ok(LabRevision {
                 revision,
@@ -350,9 +378,9 @@ impl Store {
 
     /// A patient's blood-pressure readings by measurement time, then entry order.
     pub fn blood_pressures(&self, patient_id: i64) -> Result<Vec<BloodPressureRecord>> {
-        let mut stmt = self
-            .reader()
-            .prepare_cached(&format!("{BLOOD_PRESSURE_SELECT} WHERE patient_id = ?1 ORDER BY measured_at_ms, id"))?;
+        let mut stmt = self.reader().prepare_cached(&format!(
+            "{BLOOD_PRESSURE_SELECT} WHERE patient_id = ?1 ORDER BY measured_at_ms, id"
+        ))?;
         let rows = stmt.query_map([patient_id], blood_pressure_from_row)?;
         rows.map(|row| row?).collect()
     }
@@ -369,13 +397,26 @@ fn blood_pressure_from_row(r: &Row) -> rusqlite::Result<Result<BloodPressureReco
         f64,
         f64,
         i64,
-    ) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
-    Ok(stored_instant(measured_at_ms).map(|measured_at| BloodPressureRecord {
-        id,
-        patient_id,
-        reading: BloodPressure { measured_at, systolic_mmhg, diastolic_mmhg },
-        recorded_at_ms,
-    }))
+    ) = (
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    );
+    Ok(
+        stored_instant(measured_at_ms).map(|measured_at| BloodPressureRecord {
+            id,
+            patient_id,
+            reading: BloodPressure {
+                measured_at,
+                systolic_mmhg,
+                diastolic_mmhg,
+            },
+            recorded_at_ms,
+        }),
+    )
 }
 
 const RECORD_SELECT: &str =
@@ -383,9 +424,13 @@ const RECORD_SELECT: &str =
     revision, retracted, recorded_at_ms FROM lab_result";
 
 fn record_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<LabRecord>> {
-    conn.query_row(&format!("{RECORD_SELECT} WHERE client_id = ?1"), [client_id], record_from_row)
-        .optional()?
-        .transpose()
+    conn.query_row(
+        &format!("{RECORD_SELECT} WHERE client_id = ?1"),
+        [client_id],
+        record_from_row,
+    )
+    .optional()?
+    .transpose()
 }
 
 /// The result as first submitted (revision 1), for recognising a resubmission.
@@ -499,7 +544,10 @@ mod tests {
     }
 
     fn count(store: &Store, table: &str) -> i64 {
-        store.reader().query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+        store
+            .reader()
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
     }
 
     #[test]
@@ -512,7 +560,10 @@ mod tests {
         assert_eq!(store.log_lab_result(&new).unwrap(), first);
         assert_eq!(count(&store, "lab_result"), 1);
         let other = trough("lab-1", patient.id, 6.6, "2025-06-02T07:30:00+08:00");
-        assert!(matches!(store.log_lab_result(&other), Err(Error::Conflict(_))));
+        assert!(matches!(
+            store.log_lab_result(&other),
+            Err(Error::Conflict(_))
+        ));
         // After a correction, resubmitting the original still returns the (corrected) record.
         let correction = LabCorrection {
             value: 5.6,
@@ -534,12 +585,23 @@ mod tests {
         let err = store.log_lab_result(&bad_unit).unwrap_err();
         assert!(err.to_string().contains("result.unit"), "{err}");
         let negative = trough("lab-2", patient.id, -1.0, "2025-06-02T07:30:00+08:00");
-        assert!(store.log_lab_result(&negative).unwrap_err().to_string().contains("result.value"));
+        assert!(store
+            .log_lab_result(&negative)
+            .unwrap_err()
+            .to_string()
+            .contains("result.value"));
         let mut nobody = trough("lab-3", patient.id, 6.0, "2025-06-02T07:30:00+08:00");
         nobody.logged_by = " ".into();
-        assert!(store.log_lab_result(&nobody).unwrap_err().to_string().contains("logged_by"));
+        assert!(store
+            .log_lab_result(&nobody)
+            .unwrap_err()
+            .to_string()
+            .contains("logged_by"));
         let stranger = trough("lab-4", patient.id + 7, 6.0, "2025-06-02T07:30:00+08:00");
-        assert!(matches!(store.log_lab_result(&stranger), Err(Error::NotFound { .. })));
+        assert!(matches!(
+            store.log_lab_result(&stranger),
+            Err(Error::NotFound { .. })
+        ));
         assert_eq!(count(&store, "lab_result"), 0);
         assert_eq!(count(&store, "lab_result_revision"), 0);
     }
@@ -565,18 +627,39 @@ mod tests {
         assert!(err.to_string().contains("correction.value"), "{err}");
         correction.value = 0.45;
         let corrected = store.correct_lab_result("cr-1", &correction).unwrap();
-        assert_eq!((corrected.revision, corrected.result.unit), (2, LabUnit::MilligramsPerDecilitre));
+        assert_eq!(
+            (corrected.revision, corrected.result.unit),
+            (2, LabUnit::MilligramsPerDecilitre)
+        );
         assert_eq!(corrected.logged_by, "mother");
         let retracted = store.retract_lab_result("cr-1", "father").unwrap();
         assert!(retracted.retracted && retracted.revision == 3);
-        assert!(matches!(store.retract_lab_result("cr-1", "father"), Err(Error::Conflict(_))));
-        assert!(matches!(store.correct_lab_result("cr-1", &correction), Err(Error::Conflict(_))));
+        assert!(matches!(
+            store.retract_lab_result("cr-1", "father"),
+            Err(Error::Conflict(_))
+        ));
+        assert!(matches!(
+            store.correct_lab_result("cr-1", &correction),
+            Err(Error::Conflict(_))
+        ));
         let history = store.lab_history("cr-1").unwrap();
-        let summary: Vec<(i64, f64, &str, bool)> =
-            history.iter().map(|r| (r.revision, r.value, r.by.as_str(), r.retracted)).collect();
-        assert_eq!(summary, [(1, 40.0, "mother", false), (2, 0.45, "nurse", false), (3, 0.45, "father", true)]);
+        let summary: Vec<(i64, f64, &str, bool)> = history
+            .iter()
+            .map(|r| (r.revision, r.value, r.by.as_str(), r.retracted))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (1, 40.0, "mother", false),
+                (2, 0.45, "nurse", false),
+                (3, 0.45, "father", true)
+            ]
+        );
         assert_eq!(store.lab_result("cr-1").unwrap(), retracted);
-        assert!(matches!(store.lab_result("nope"), Err(Error::NotFound { .. })));
+        assert!(matches!(
+            store.lab_result("nope"),
+            Err(Error::NotFound { .. })
+        ));
     }
 
     #[test]
@@ -584,16 +667,29 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store); // Asia/Shanghai, UTC+8
                                                // 23:30 UTC on 1 June is 07:30 on 2 June in Shanghai.
-        store.log_lab_result(&trough("a", patient.id, 6.0, "2025-06-01T23:30:00Z")).unwrap();
-        store.log_lab_result(&trough("b", patient.id, 7.0, "2025-06-01T15:59:00Z")).unwrap();
-        store.log_lab_result(&trough("c", patient.id, 8.0, "2025-06-02T16:00:00Z")).unwrap();
+        store
+            .log_lab_result(&trough("a", patient.id, 6.0, "2025-06-01T23:30:00Z"))
+            .unwrap();
+        store
+            .log_lab_result(&trough("b", patient.id, 7.0, "2025-06-01T15:59:00Z"))
+            .unwrap();
+        store
+            .log_lab_result(&trough("c", patient.id, 8.0, "2025-06-02T16:00:00Z"))
+            .unwrap();
         let ids = |from, to| -> Vec<String> {
-            store.lab_results(patient.id, date(from), date(to)).unwrap().into_iter().map(|r| r.client_id).collect()
+            store
+                .lab_results(patient.id, date(from), date(to))
+                .unwrap()
+                .into_iter()
+                .map(|r| r.client_id)
+                .collect()
         };
         assert_eq!(ids("2025-06-02", "2025-06-02"), ["a"]);
         assert_eq!(ids("2025-06-01", "2025-06-02"), ["b", "a"]);
         assert_eq!(ids("2025-06-03", "2025-06-03"), ["c"]);
-        let all = store.lab_results(patient.id, NaiveDate::MIN, NaiveDate::MAX).unwrap();
+        let all = store
+            .lab_results(patient.id, NaiveDate::MIN, NaiveDate::MAX)
+            .unwrap();
         assert_eq!(all.len(), 3);
         assert!(matches!(
             store.lab_results(patient.id + 5, NaiveDate::MIN, NaiveDate::MAX),
@@ -605,18 +701,50 @@ mod tests {
     fn blood_pressures_are_validated_and_ordered() {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store);
-        let reading = |when: &str, s, d| BloodPressure { measured_at: at(when), systolic_mmhg: s, diastolic_mmhg: d };
-        store.add_blood_pressure(patient.id, &reading("2025-06-03T08:00:00+08:00", 104.0, 66.0), None).unwrap();
-        store.add_blood_pressure(patient.id, &reading("2025-06-01T08:00:00+08:00", 99.0, 61.0), None).unwrap();
-        let err =
-            store.add_blood_pressure(patient.id, &reading("2025-06-02T08:00:00+08:00", 60.0, 100.0), None).unwrap_err();
-        assert!(err.to_string().contains("blood_pressure.diastolic_mmhg"), "{err}");
+        let reading = |when: &str, s, d| BloodPressure {
+            measured_at: at(when),
+            systolic_mmhg: s,
+            diastolic_mmhg: d,
+        };
+        store
+            .add_blood_pressure(
+                patient.id,
+                &reading("2025-06-03T08:00:00+08:00", 104.0, 66.0),
+                None,
+            )
+            .unwrap();
+        store
+            .add_blood_pressure(
+                patient.id,
+                &reading("2025-06-01T08:00:00+08:00", 99.0, 61.0),
+                None,
+            )
+            .unwrap();
+        let err = store
+            .add_blood_pressure(
+                patient.id,
+                &reading("2025-06-02T08:00:00+08:00", 60.0, 100.0),
+                None,
+            )
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("blood_pressure.diastolic_mmhg"),
+            "{err}"
+        );
         assert!(matches!(
-            store.add_blood_pressure(patient.id + 3, &reading("2025-06-02T08:00:00+08:00", 100.0, 60.0), None),
+            store.add_blood_pressure(
+                patient.id + 3,
+                &reading("2025-06-02T08:00:00+08:00", 100.0, 60.0),
+                None
+            ),
             Err(Error::NotFound { .. })
         ));
-        let systolic: Vec<f64> =
-            store.blood_pressures(patient.id).unwrap().iter().map(|r| r.reading.systolic_mmhg).collect();
+        let systolic: Vec<f64> = store
+            .blood_pressures(patient.id)
+            .unwrap()
+            .iter()
+            .map(|r| r.reading.systolic_mmhg)
+            .collect();
         assert_eq!(systolic, [99.0, 104.0]);
     }
 
@@ -624,42 +752,77 @@ mod tests {
     fn a_blood_pressure_retry_stores_once_and_a_different_reading_under_the_same_id_conflicts() {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store);
-        let reading =
-            |s, d| BloodPressure { measured_at: at("2025-06-03T08:00:00+08:00"), systolic_mmhg: s, diastolic_mmhg: d };
-        let first = store.add_blood_pressure(patient.id, &reading(104.0, 66.0), Some("bp-1")).unwrap();
+        let reading = |s, d| BloodPressure {
+            measured_at: at("2025-06-03T08:00:00+08:00"),
+            systolic_mmhg: s,
+            diastolic_mmhg: d,
+        };
+        let first = store
+            .add_blood_pressure(patient.id, &reading(104.0, 66.0), Some("bp-1"))
+            .unwrap();
         // A double tap or a retry after a lost response: the stored record, nothing written.
-        let again = store.add_blood_pressure(patient.id, &reading(104.0, 66.0), Some("bp-1")).unwrap();
+        let again = store
+            .add_blood_pressure(patient.id, &reading(104.0, 66.0), Some("bp-1"))
+            .unwrap();
         assert_eq!(again, first);
         assert_eq!(count(&store, "blood_pressure"), 1);
         // The same id for another reading, another time or another patient is a conflict that
         // does not repeat what was entered.
-        let other = store.create_patient(&crate::store::tests::sample_patient()).unwrap();
+        let other = store
+            .create_patient(&crate::store::tests::sample_patient())
+            .unwrap();
         for (patient_id, changed) in [
             (patient.id, reading(105.0, 66.0)),
             (patient.id, reading(104.0, 67.0)),
-            (patient.id, BloodPressure { measured_at: at("2025-06-03T08:01:00+08:00"), ..reading(104.0, 66.0) }),
+            (
+                patient.id,
+                BloodPressure {
+                    measured_at: at("2025-06-03T08:01:00+08:00"),
+                    ..reading(104.0, 66.0)
+                },
+            ),
             (other.id, reading(104.0, 66.0)),
         ] {
-            let err = store.add_blood_pressure(patient_id, &changed, Some("bp-1")).unwrap_err();
+            let err = store
+                .add_blood_pressure(patient_id, &changed, Some("bp-1"))
+                .unwrap_err();
             assert!(matches!(err, Error::Conflict(_)), "{err}");
-            assert!(!err.to_string().contains("104") && !err.to_string().contains("bp-1"), "{err}");
+            assert!(
+                !err.to_string().contains("104") && !err.to_string().contains("bp-1"),
+                "{err}"
+            );
         }
         // Without an id every call stores (as before); a new id stores a new reading.
-        store.add_blood_pressure(patient.id, &reading(104.0, 66.0), None).unwrap();
-        store.add_blood_pressure(patient.id, &reading(104.0, 66.0), None).unwrap();
-        let second = store.add_blood_pressure(patient.id, &reading(104.0, 66.0), Some("bp-2")).unwrap();
+        store
+            .add_blood_pressure(patient.id, &reading(104.0, 66.0), None)
+            .unwrap();
+        store
+            .add_blood_pressure(patient.id, &reading(104.0, 66.0), None)
+            .unwrap();
+        let second = store
+            .add_blood_pressure(patient.id, &reading(104.0, 66.0), Some("bp-2"))
+            .unwrap();
         assert_ne!(second.id, first.id);
         assert_eq!(count(&store, "blood_pressure"), 4);
         // Refused input changes nothing: a bad id, a bad reading under a new id.
         for bad in ["", "   ", &"x".repeat(101)] {
-            let err = store.add_blood_pressure(patient.id, &reading(104.0, 66.0), Some(bad)).unwrap_err();
+            let err = store
+                .add_blood_pressure(patient.id, &reading(104.0, 66.0), Some(bad))
+                .unwrap_err();
             assert!(err.to_string().contains("client_id"), "{err}");
         }
-        let err = store.add_blood_pressure(patient.id, &reading(60.0, 100.0), Some("bp-3")).unwrap_err();
-        assert!(err.to_string().contains("blood_pressure.diastolic_mmhg"), "{err}");
+        let err = store
+            .add_blood_pressure(patient.id, &reading(60.0, 100.0), Some("bp-3"))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("blood_pressure.diastolic_mmhg"),
+            "{err}"
+        );
         assert_eq!(count(&store, "blood_pressure"), 4);
         // The refused id is still free.
-        store.add_blood_pressure(patient.id, &reading(100.0, 60.0), Some("bp-3")).unwrap();
+        store
+            .add_blood_pressure(patient.id, &reading(100.0, 60.0), Some("bp-3"))
+            .unwrap();
         assert_eq!(count(&store, "blood_pressure"), 5);
     }
 }

@@ -13,7 +13,10 @@ mod policy;
 pub mod schema;
 pub mod urine;
 
-pub use courses::{course_phases, CourseCalendar, CourseSlot, CourseVersion, NewCourse, RemissionSource, MAX_COURSE_TIMES};
+pub use courses::{
+    course_phases, CourseCalendar, CourseSlot, CourseVersion, NewCourse, RemissionSource,
+    MAX_COURSE_TIMES,
+};
 pub use doses::DoseRevision;
 pub use labs::{BloodPressureRecord, LabCorrection, LabRecord, LabRevision, NewLabResult};
 pub use policy::{PolicyEntry, MAX_POLICY_KEY_CHARS, MAX_POLICY_VALUE_BYTES};
@@ -48,7 +51,10 @@ pub struct OpenOptions {
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        OpenOptions { durability: Durability::Full, busy_timeout: Duration::from_secs(10) }
+        OpenOptions {
+            durability: Durability::Full,
+            busy_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -69,7 +75,9 @@ impl Store {
     pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Store> {
         let path = path.as_ref();
         match Store::try_open(path, options) {
-            Err(Error::Sqlite(e)) if is_corruption(&e) => Err(Error::CorruptDatabase { moved_to: move_aside(path)? }),
+            Err(Error::Sqlite(e)) if is_corruption(&e) => Err(Error::CorruptDatabase {
+                moved_to: move_aside(path)?,
+            }),
             other => other,
         }
     }
@@ -83,18 +91,24 @@ impl Store {
     }
 
     fn try_open(path: &Path, options: &OpenOptions) -> Result<Store> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags)?;
         configure(&conn, options)?;
         // Reading the schema makes SQLite parse the file: a damaged header fails here.
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
         schema::migrate(&mut conn)?;
         Ok(Store { conn })
     }
 
     /// Runs `f` in one IMMEDIATE transaction, committed only if `f` succeeds.
     fn write<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction) -> Result<T>) -> Result<T> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
         tx.commit()?;
         Ok(value)
@@ -107,17 +121,23 @@ impl Store {
 
     /// Runs SQLite's full integrity check; `Ok(())` when the file is sound.
     pub fn integrity_check(&self) -> Result<()> {
-        let verdict: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        let verdict: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if verdict == "ok" {
             Ok(())
         } else {
-            Err(Error::Conflict("the database failed its integrity check".into()))
+            Err(Error::Conflict(
+                "the database failed its integrity check".into(),
+            ))
         }
     }
 
     /// The schema version of the open file.
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 }
 
@@ -161,11 +181,17 @@ fn enable_wal(conn: &Connection, timeout: Duration) -> Result<()> {
 }
 
 fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
 }
 
 fn is_corruption(e: &rusqlite::Error) -> bool {
-    matches!(e.sqlite_error_code(), Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt))
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
+    )
 }
 
 /// Moves a damaged database (and its WAL and shared-memory files) aside, keeping them.
@@ -184,7 +210,10 @@ fn move_aside(path: &Path) -> Result<PathBuf> {
 
 /// The wall clock, for audit timestamps on stored rows only (engines never read it).
 pub(crate) fn now_ms() -> EpochMillis {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as EpochMillis).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as EpochMillis)
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -8,7 +8,10 @@ use crate::dates::{format_date, parse_clock_time, parse_date, parse_time_zone};
 use crate::dose::{calculate_dose, DoseRate, DoseRequest};
 use crate::drug::Drug;
 use crate::error::{Error, Result};
-use crate::model::{require_storable_date, require_text, Measurement, NewPatient, NewRegimen, Patient, Regimen, Sex, DEFINITION_SETS};
+use crate::model::{
+    require_storable_date, require_text, Measurement, NewPatient, NewRegimen, Patient, Regimen,
+    Sex, DEFINITION_SETS,
+};
 use crate::numeric::require_positive;
 
 impl Store {
@@ -30,7 +33,10 @@ impl Store {
             )?;
             Ok(tx.last_insert_rowid())
         })?;
-        Ok(Patient { id, profile: new.clone() })
+        Ok(Patient {
+            id,
+            profile: new.clone(),
+        })
     }
 
     /// Replaces a patient's profile (name, zone, definition set…).
@@ -47,7 +53,10 @@ impl Store {
             }
             Ok(())
         })?;
-        Ok(Patient { id: patient_id, profile: new.clone() })
+        Ok(Patient {
+            id: patient_id,
+            profile: new.clone(),
+        })
     }
 
     /// A patient by id.
@@ -74,7 +83,10 @@ impl Store {
     /// Records a weight and/or height.
     pub fn add_measurement(&mut self, patient_id: i64, m: &Measurement) -> Result<Measurement> {
         if m.weight_kg.is_none() && m.height_cm.is_none() {
-            return Err(Error::invalid("weight_kg", "give a weight, a height or both"));
+            return Err(Error::invalid(
+                "weight_kg",
+                "give a weight, a height or both",
+            ));
         }
         if let Some(w) = m.weight_kg {
             require_positive("weight_kg", w)?;
@@ -160,10 +172,16 @@ impl Store {
         require_storable_date("end_date", end_date)?;
         let regimen = self.regimen(regimen_id)?;
         if end_date < regimen.prescription.start_date {
-            return Err(Error::invalid("end_date", "must not be before the regimen's start date"));
+            return Err(Error::invalid(
+                "end_date",
+                "must not be before the regimen's start date",
+            ));
         }
         self.write(|tx| {
-            tx.execute("UPDATE regimen SET end_date = ?2 WHERE id = ?1", params![regimen_id, format_date(end_date)])?;
+            tx.execute(
+                "UPDATE regimen SET end_date = ?2 WHERE id = ?1",
+                params![regimen_id, format_date(end_date)],
+            )?;
             Ok(())
         })?;
         self.regimen(regimen_id)
@@ -176,7 +194,9 @@ impl Store {
 
     /// A patient's regimens, oldest first.
     pub fn regimens(&self, patient_id: i64) -> Result<Vec<Regimen>> {
-        let mut stmt = self.reader().prepare(&format!("{REGIMEN_SELECT} WHERE patient_id = ?1 ORDER BY id"))?;
+        let mut stmt = self.reader().prepare(&format!(
+            "{REGIMEN_SELECT} WHERE patient_id = ?1 ORDER BY id"
+        ))?;
         let rows = stmt.query_map([patient_id], regimen_from_row)?;
         rows.map(|r| r?).collect()
     }
@@ -187,7 +207,10 @@ fn validate_patient(p: &NewPatient) -> Result<()> {
     require_storable_date("birth_date", p.birth_date)?;
     parse_time_zone("time_zone", &p.time_zone)?;
     if !DEFINITION_SETS.contains(&p.definition_set.as_str()) {
-        return Err(Error::invalid("definition_set", "must be ipna2022, kdigo2025 or kdigo2012"));
+        return Err(Error::invalid(
+            "definition_set",
+            "must be ipna2022, kdigo2025 or kdigo2012",
+        ));
     }
     Ok(())
 }
@@ -196,10 +219,20 @@ fn validate_regimen(r: &NewRegimen) -> Result<()> {
     require_text("form", &r.form, 60)?;
     require_text("prescribed_by", &r.prescribed_by, 100)?;
     if r.times.is_empty() || r.times.len() > 6 {
-        return Err(Error::invalid("times", "give between one and six dosing times"));
+        return Err(Error::invalid(
+            "times",
+            "give between one and six dosing times",
+        ));
     }
-    if let Some(i) = r.times.iter().position(|t| t.second() != 0 || t.nanosecond() != 0) {
-        return Err(Error::invalid(format!("times[{i}]"), "must be a whole minute (HH:MM)"));
+    if let Some(i) = r
+        .times
+        .iter()
+        .position(|t| t.second() != 0 || t.nanosecond() != 0)
+    {
+        return Err(Error::invalid(
+            format!("times[{i}]"),
+            "must be a whole minute (HH:MM)",
+        ));
     }
     require_storable_date("start_date", r.start_date)?;
     if let Some(end) = r.end_date {
@@ -216,7 +249,10 @@ fn validate_regimen(r: &NewRegimen) -> Result<()> {
         return Err(Error::invalid("end_date", "must not be before start_date"));
     }
     if r.strengths_mg.is_empty() {
-        return Err(Error::invalid("strengths_mg", "needs at least one strength"));
+        return Err(Error::invalid(
+            "strengths_mg",
+            "needs at least one strength",
+        ));
     }
     for (i, s) in r.strengths_mg.iter().enumerate() {
         require_positive(&format!("strengths_mg[{i}]"), *s)?;
@@ -225,12 +261,21 @@ fn validate_regimen(r: &NewRegimen) -> Result<()> {
 }
 
 pub(super) fn require_patient(conn: &Connection, patient_id: i64) -> Result<()> {
-    let found: Option<i64> = conn.query_row("SELECT id FROM patient WHERE id = ?1", [patient_id], |r| r.get(0)).optional()?;
-    found.map(|_| ()).ok_or_else(|| not_found("patient", patient_id))
+    let found: Option<i64> = conn
+        .query_row("SELECT id FROM patient WHERE id = ?1", [patient_id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| not_found("patient", patient_id))
 }
 
 pub(super) fn not_found(entity: &'static str, id: impl ToString) -> Error {
-    Error::NotFound { entity, id: id.to_string() }
+    Error::NotFound {
+        entity,
+        id: id.to_string(),
+    }
 }
 
 fn measurements(conn: &Connection, patient_id: i64) -> Result<Vec<Measurement>> {
@@ -238,18 +283,37 @@ fn measurements(conn: &Connection, patient_id: i64) -> Result<Vec<Measurement>> 
         "SELECT id, measured_on, weight_kg, height_cm FROM measurement WHERE patient_id = ?1 ORDER BY measured_on, id",
     )?;
     let rows = stmt.query_map([patient_id], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<f64>>(2)?, r.get::<_, Option<f64>>(3)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<f64>>(2)?,
+            r.get::<_, Option<f64>>(3)?,
+        ))
     })?;
     rows.map(|r| {
         let (id, on, weight_kg, height_cm) = r?;
-        Ok(Measurement { id, measured_on: stored_date(&on)?, weight_kg, height_cm })
+        Ok(Measurement {
+            id,
+            measured_on: stored_date(&on)?,
+            weight_kg,
+            height_cm,
+        })
     })
     .collect()
 }
 
 /// The latest value of a measurement on or before `date` (clinical-rules §2).
-pub fn latest_on_or_before(history: &[Measurement], date: NaiveDate, pick: impl Fn(&Measurement) -> Option<f64>) -> Option<f64> {
-    history.iter().filter(|m| m.measured_on <= date).filter_map(|m| pick(m).map(|v| (m.measured_on, v))).last().map(|(_, v)| v)
+pub fn latest_on_or_before(
+    history: &[Measurement],
+    date: NaiveDate,
+    pick: impl Fn(&Measurement) -> Option<f64>,
+) -> Option<f64> {
+    history
+        .iter()
+        .filter(|m| m.measured_on <= date)
+        .filter_map(|m| pick(m).map(|v| (m.measured_on, v)))
+        .last()
+        .map(|(_, v)| v)
 }
 
 const REGIMEN_SELECT: &str = "SELECT id, patient_id, drug, form, strengths_mg, allow_split, rate_basis, rate, height_cm, times,
@@ -263,12 +327,31 @@ pub(super) fn regimen(conn: &Connection, regimen_id: i64) -> Result<Regimen> {
 }
 
 fn patient_from_row(r: &Row) -> rusqlite::Result<Result<Patient>> {
-    let (id, display_name, birth, sex, time_zone, definition_set): (i64, String, String, String, String, String) =
-        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+    let (id, display_name, birth, sex, time_zone, definition_set): (
+        i64,
+        String,
+        String,
+        String,
+        String,
+        String,
+    ) = (
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    );
     Ok((|| {
         Ok(Patient {
             id,
-            profile: NewPatient { display_name, birth_date: stored_date(&birth)?, sex: Sex::parse("sex", &sex)?, time_zone, definition_set },
+            profile: NewPatient {
+                display_name,
+                birth_date: stored_date(&birth)?,
+                sex: Sex::parse("sex", &sex)?,
+                time_zone,
+                definition_set,
+            },
         })
     })())
 }
@@ -314,7 +397,13 @@ fn regimen_from_row(r: &Row) -> rusqlite::Result<Result<Regimen>> {
             allow_split,
             override_range: true,
         })?;
-        Ok(Regimen { id, patient_id, prescription, weight_kg, dose })
+        Ok(Regimen {
+            id,
+            patient_id,
+            prescription,
+            weight_kg,
+            dose,
+        })
     })())
 }
 
@@ -330,11 +419,20 @@ pub(super) fn stored_date(text: &str) -> Result<NaiveDate> {
 }
 
 fn join_numbers(values: &[f64]) -> String {
-    values.iter().map(f64::to_string).collect::<Vec<_>>().join(",")
+    values
+        .iter()
+        .map(f64::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn split_numbers(text: &str) -> Result<Vec<f64>> {
-    text.split(',').map(|s| s.parse().map_err(|_| Error::invalid("strengths_mg", "stored value is not a number"))).collect()
+    text.split(',')
+        .map(|s| {
+            s.parse()
+                .map_err(|_| Error::invalid("strengths_mg", "stored value is not a number"))
+        })
+        .collect()
 }
 
 /// Formats a wall-clock time as `HH:MM`.
@@ -343,9 +441,15 @@ pub fn format_time(t: NaiveTime) -> String {
 }
 
 fn join_times(times: &[NaiveTime]) -> String {
-    times.iter().map(|t| format_time(*t)).collect::<Vec<_>>().join(",")
+    times
+        .iter()
+        .map(|t| format_time(*t))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn split_times(text: &str) -> Result<Vec<NaiveTime>> {
-    text.split(',').map(|t| parse_clock_time("times", t)).collect()
+    text.split(',')
+        .map(|t| parse_clock_time("times", t))
+        .collect()
 }

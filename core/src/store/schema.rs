@@ -334,7 +334,10 @@ pub const UPGRADES: &[&[&str]] = &[UPGRADE_1_TO_2, UPGRADE_2_TO_3];
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > LATEST_VERSION {
-        return Err(Error::NewerSchema { found: version, supported: LATEST_VERSION });
+        return Err(Error::NewerSchema {
+            found: version,
+            supported: LATEST_VERSION,
+        });
     }
     if version == 0 {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -365,9 +368,14 @@ fn upgrade_from(conn: &mut Connection, version: i64) -> Result<()> {
             for batch in UPGRADES[(from - 1) as usize] {
                 tx.execute_batch(batch)?;
             }
-            let violations: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
+            let violations: i64 =
+                tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                    r.get(0)
+                })?;
             if violations > 0 {
-                return Err(Error::Conflict(format!("upgrade from schema {from} would break {violations} references")));
+                return Err(Error::Conflict(format!(
+                    "upgrade from schema {from} would break {violations} references"
+                )));
             }
             tx.pragma_update(None, "user_version", from + 1)?;
         }
@@ -384,8 +392,9 @@ pub fn describe(conn: &Connection) -> Result<Vec<String>> {
     let mut objects = conn.prepare(
         "SELECT type, name, COALESCE(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
     )?;
-    let objects: Vec<(String, String, String)> =
-        objects.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+    let objects: Vec<(String, String, String)> = objects
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
     for (kind, name, sql) in objects {
         if kind == "table" {
             let mut columns = conn.prepare("SELECT name, type, \"notnull\", COALESCE(dflt_value, ''), pk FROM pragma_table_xinfo(?1)")?;
@@ -403,7 +412,10 @@ pub fn describe(conn: &Connection) -> Result<Vec<String>> {
                 out.push(column?);
             }
         } else {
-            out.push(format!("{kind} {name}: {}", sql.split_whitespace().collect::<Vec<_>>().join(" ")));
+            out.push(format!(
+                "{kind} {name}: {}",
+                sql.split_whitespace().collect::<Vec<_>>().join(" ")
+            ));
         }
     }
     Ok(out)

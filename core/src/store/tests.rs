@@ -43,7 +43,12 @@ pub(crate) fn tacrolimus() -> NewRegimen {
 /// A store with one patient weighing 20 kg and a tacrolimus regimen.
 pub(crate) fn seeded(store: &mut Store) -> (Patient, Regimen) {
     let patient = store.create_patient(&sample_patient()).unwrap();
-    let m = Measurement { id: 0, measured_on: date("2025-05-30"), weight_kg: Some(20.0), height_cm: Some(115.0) };
+    let m = Measurement {
+        id: 0,
+        measured_on: date("2025-05-30"),
+        weight_kg: Some(20.0),
+        height_cm: Some(115.0),
+    };
     store.add_measurement(patient.id, &m).unwrap();
     let regimen = store.add_regimen(patient.id, &tacrolimus()).unwrap();
     (patient, regimen)
@@ -76,11 +81,25 @@ fn a_regimen_needs_a_prior_weight_and_an_in_range_rate() {
     let patient = store.create_patient(&sample_patient()).unwrap();
     let err = store.add_regimen(patient.id, &tacrolimus()).unwrap_err();
     assert!(err.to_string().contains("weight_kg"), "{err}");
-    let m = Measurement { id: 0, measured_on: date("2025-05-30"), weight_kg: Some(20.0), height_cm: None };
+    let m = Measurement {
+        id: 0,
+        measured_on: date("2025-05-30"),
+        weight_kg: Some(20.0),
+        height_cm: None,
+    };
     store.add_measurement(patient.id, &m).unwrap();
-    let high = NewRegimen { rate: DoseRate::MgPerKgPerDay(0.2), ..tacrolimus() };
-    assert!(matches!(store.add_regimen(patient.id, &high), Err(Error::DoseOutOfRange { .. })));
-    assert!(store.regimens(patient.id).unwrap().is_empty(), "a refused regimen changes nothing");
+    let high = NewRegimen {
+        rate: DoseRate::MgPerKgPerDay(0.2),
+        ..tacrolimus()
+    };
+    assert!(matches!(
+        store.add_regimen(patient.id, &high),
+        Err(Error::DoseOutOfRange { .. })
+    ));
+    assert!(
+        store.regimens(patient.id).unwrap().is_empty(),
+        "a refused regimen changes nothing"
+    );
 }
 
 #[test]
@@ -90,7 +109,9 @@ fn logging_the_same_client_id_twice_stores_one_dose() {
     let first = store.log_dose(&dose("tap-1", regimen.id, "08:00")).unwrap();
     let again = store.log_dose(&dose("tap-1", regimen.id, "08:00")).unwrap();
     assert_eq!(first, again);
-    let logs = store.dose_logs(patient.id, date("2025-06-01"), date("2025-06-30")).unwrap();
+    let logs = store
+        .dose_logs(patient.id, date("2025-06-01"), date("2025-06-30"))
+        .unwrap();
     assert_eq!(logs.len(), 1);
     assert_eq!(store.dose_history("tap-1").unwrap().len(), 1);
 }
@@ -100,9 +121,18 @@ fn a_reused_client_id_or_a_second_log_for_a_slot_is_a_conflict() {
     let mut store = Store::open_in_memory().unwrap();
     let (_, regimen) = seeded(&mut store);
     store.log_dose(&dose("tap-1", regimen.id, "08:00")).unwrap();
-    let different = NewDoseLog { outcome: DoseOutcome::Skipped, ..dose("tap-1", regimen.id, "08:00") };
-    assert!(matches!(store.log_dose(&different), Err(Error::Conflict(_))));
-    assert!(matches!(store.log_dose(&dose("tap-2", regimen.id, "08:00")), Err(Error::Conflict(_))));
+    let different = NewDoseLog {
+        outcome: DoseOutcome::Skipped,
+        ..dose("tap-1", regimen.id, "08:00")
+    };
+    assert!(matches!(
+        store.log_dose(&different),
+        Err(Error::Conflict(_))
+    ));
+    assert!(matches!(
+        store.log_dose(&dose("tap-2", regimen.id, "08:00")),
+        Err(Error::Conflict(_))
+    ));
 }
 
 #[test]
@@ -110,20 +140,36 @@ fn edits_and_undo_keep_every_revision() {
     let mut store = Store::open_in_memory().unwrap();
     let (patient, regimen) = seeded(&mut store);
     store.log_dose(&dose("tap-1", regimen.id, "20:00")).unwrap();
-    let edit = DoseEdit { outcome: DoseOutcome::Skipped, actual_at_ms: 1_748_866_000_000, edited_by: "father".into() };
+    let edit = DoseEdit {
+        outcome: DoseOutcome::Skipped,
+        actual_at_ms: 1_748_866_000_000,
+        edited_by: "father".into(),
+    };
     let edited = store.edit_dose("tap-1", &edit).unwrap();
-    assert_eq!((edited.revision, edited.dose.outcome), (2, DoseOutcome::Skipped));
+    assert_eq!(
+        (edited.revision, edited.dose.outcome),
+        (2, DoseOutcome::Skipped)
+    );
     let undone = store.undo_dose("tap-1", "father").unwrap();
     assert!(undone.undone);
     let history = store.dose_history("tap-1").unwrap();
-    let outcomes: Vec<_> = history.iter().map(|r| (r.revision, r.outcome, r.undone)).collect();
+    let outcomes: Vec<_> = history
+        .iter()
+        .map(|r| (r.revision, r.outcome, r.undone))
+        .collect();
     assert_eq!(
         outcomes,
-        vec![(1, DoseOutcome::Taken, false), (2, DoseOutcome::Skipped, false), (3, DoseOutcome::Skipped, true)]
+        vec![
+            (1, DoseOutcome::Taken, false),
+            (2, DoseOutcome::Skipped, false),
+            (3, DoseOutcome::Skipped, true)
+        ]
     );
     // The slot is free again once undone.
     store.log_dose(&dose("tap-2", regimen.id, "20:00")).unwrap();
-    let logs = store.dose_logs(patient.id, date("2025-06-02"), date("2025-06-02")).unwrap();
+    let logs = store
+        .dose_logs(patient.id, date("2025-06-02"), date("2025-06-02"))
+        .unwrap();
     assert_eq!(logs.iter().filter(|l| !l.undone).count(), 1);
     assert_eq!(logs.len(), 2);
 }
@@ -133,12 +179,33 @@ fn a_dose_outside_the_schedule_is_refused_and_changes_nothing() {
     let mut store = Store::open_in_memory().unwrap();
     let (patient, regimen) = seeded(&mut store);
     let wrong_time = dose("tap-1", regimen.id, "09:00");
-    assert!(store.log_dose(&wrong_time).unwrap_err().to_string().contains("slot_time"));
-    let before_start = NewDoseLog { slot_date: date("2025-05-01"), ..dose("tap-2", regimen.id, "08:00") };
-    assert!(store.log_dose(&before_start).unwrap_err().to_string().contains("slot_date"));
-    let no_one = NewDoseLog { logged_by: " ".into(), ..dose("tap-3", regimen.id, "08:00") };
-    assert!(store.log_dose(&no_one).unwrap_err().to_string().contains("logged_by"));
-    assert!(store.dose_logs(patient.id, date("2025-01-01"), date("2026-01-01")).unwrap().is_empty());
+    assert!(store
+        .log_dose(&wrong_time)
+        .unwrap_err()
+        .to_string()
+        .contains("slot_time"));
+    let before_start = NewDoseLog {
+        slot_date: date("2025-05-01"),
+        ..dose("tap-2", regimen.id, "08:00")
+    };
+    assert!(store
+        .log_dose(&before_start)
+        .unwrap_err()
+        .to_string()
+        .contains("slot_date"));
+    let no_one = NewDoseLog {
+        logged_by: " ".into(),
+        ..dose("tap-3", regimen.id, "08:00")
+    };
+    assert!(store
+        .log_dose(&no_one)
+        .unwrap_err()
+        .to_string()
+        .contains("logged_by"));
+    assert!(store
+        .dose_logs(patient.id, date("2025-01-01"), date("2026-01-01"))
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
@@ -152,7 +219,10 @@ fn records_survive_reopening_the_file() {
         regimen.id
     };
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.dose("tap-1").unwrap().dose.medication, MedicationId::Regimen(regimen_id));
+    assert_eq!(
+        store.dose("tap-1").unwrap().dose.medication,
+        MedicationId::Regimen(regimen_id)
+    );
     store.integrity_check().unwrap();
 }
 
@@ -162,7 +232,8 @@ fn a_newer_database_is_refused() {
     let path = dir.path().join("diary.db");
     drop(Store::open(&path).unwrap());
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.pragma_update(None, "user_version", LATEST_VERSION + 1).unwrap();
+    conn.pragma_update(None, "user_version", LATEST_VERSION + 1)
+        .unwrap();
     drop(conn);
     let err = Store::open(&path).err().expect("refused");
     assert!(matches!(err, Error::NewerSchema { .. }), "{err}");
@@ -175,8 +246,14 @@ fn a_corrupt_file_is_moved_aside_and_kept() {
     let path = dir.path().join("diary.db");
     let garbage = b"this is not an sqlite database, but it is someone's file".repeat(100);
     std::fs::write(&path, &garbage).unwrap();
-    let Err(Error::CorruptDatabase { moved_to }) = Store::open(&path) else { panic!("corruption not reported") };
-    assert_eq!(std::fs::read(&moved_to).unwrap(), garbage, "the damaged file is kept byte for byte");
+    let Err(Error::CorruptDatabase { moved_to }) = Store::open(&path) else {
+        panic!("corruption not reported")
+    };
+    assert_eq!(
+        std::fs::read(&moved_to).unwrap(),
+        garbage,
+        "the damaged file is kept byte for byte"
+    );
     assert!(!path.exists());
     // Opening again starts a new, empty diary.
     let store = Store::open(&path).unwrap();
@@ -187,7 +264,12 @@ fn a_corrupt_file_is_moved_aside_and_kept() {
 fn fixtures() -> Vec<std::path::PathBuf> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "db")).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "db"))
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     files
@@ -198,19 +280,30 @@ fn every_fixture_migrates_to_the_fresh_schema_with_its_records() {
     let fresh = Store::open_in_memory().unwrap();
     let fresh_schema = describe(&fresh.conn).unwrap();
     let found = fixtures();
-    assert!(!found.is_empty(), "no schema fixtures in core/tests/fixtures");
+    assert!(
+        !found.is_empty(),
+        "no schema fixtures in core/tests/fixtures"
+    );
     for fixture in found {
         let dir = tempfile::tempdir().unwrap();
         let copy = dir.path().join("diary.db");
         std::fs::copy(&fixture, &copy).unwrap();
         let store = Store::open(&copy).unwrap();
         assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
-        assert_eq!(describe(&store.conn).unwrap(), fresh_schema, "{} migrates to a different schema", fixture.display());
+        assert_eq!(
+            describe(&store.conn).unwrap(),
+            fresh_schema,
+            "{} migrates to a different schema",
+            fixture.display()
+        );
         // Every fixture holds the records of `seeded` plus one logged dose.
         let patient = &store.patients().unwrap()[0];
         assert_eq!(patient.profile, sample_patient());
         assert_eq!(store.regimens(patient.id).unwrap().len(), 1);
-        assert_eq!(store.dose("fixture-dose").unwrap().dose.outcome, DoseOutcome::Taken);
+        assert_eq!(
+            store.dose("fixture-dose").unwrap().dose.outcome,
+            DoseOutcome::Taken
+        );
         store.integrity_check().unwrap();
     }
 }
@@ -220,11 +313,24 @@ fn every_fixture_migrates_to_the_fresh_schema_with_its_records() {
 #[test]
 #[ignore]
 fn write_fixture_of_this_version() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/schema-v{LATEST_VERSION}.db"));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("tests/fixtures/schema-v{LATEST_VERSION}.db"));
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let _ = std::fs::remove_file(&path);
-    let mut store = Store::open_with(&path, &OpenOptions { durability: Durability::Full, ..OpenOptions::default() }).unwrap();
+    let mut store = Store::open_with(
+        &path,
+        &OpenOptions {
+            durability: Durability::Full,
+            ..OpenOptions::default()
+        },
+    )
+    .unwrap();
     let (_, regimen) = seeded(&mut store);
-    store.log_dose(&dose("fixture-dose", regimen.id, "08:00")).unwrap();
-    store.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;").unwrap();
+    store
+        .log_dose(&dose("fixture-dose", regimen.id, "08:00"))
+        .unwrap();
+    store
+        .conn
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;")
+        .unwrap();
 }

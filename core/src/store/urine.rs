@@ -99,7 +99,11 @@ pub struct UrineReadingEntry {
 impl UrineReadingEntry {
     /// The reading as the relapse engine sees it.
     pub fn engine_reading(&self) -> UrineReading {
-        UrineReading { date: self.taken_on, measurement: self.measurement, first_morning: self.first_morning }
+        UrineReading {
+            date: self.taken_on,
+            measurement: self.measurement,
+            first_morning: self.first_morning,
+        }
     }
 }
 
@@ -204,10 +208,12 @@ impl Store {
         correction.measurement.validate("upcr")?;
         let note = clean_note(correction.note.as_deref())?;
         self.write(|tx| {
-            let current =
-                entry_by_client_id(tx, client_id)?.ok_or_else(|| not_found("urine reading", "(given client_id)"))?;
+            let current = entry_by_client_id(tx, client_id)?
+                .ok_or_else(|| not_found("urine reading", "(given client_id)"))?;
             if current.retracted {
-                return Err(Error::Conflict("a retracted urine reading cannot be corrected; log it again".into()));
+                return Err(Error::Conflict(
+                    "a retracted urine reading cannot be corrected; log it again".into(),
+                ));
             }
             let zone = patient_zone(tx, current.patient_id)?;
             let content = Content {
@@ -226,13 +232,19 @@ impl Store {
 
     /// Retracts a reading logged by mistake: it stays in the history and no longer counts.
     /// Retracting it again is a conflict.
-    pub fn retract_urine_reading(&mut self, client_id: &str, retracted_by: &str) -> Result<UrineReadingEntry> {
+    pub fn retract_urine_reading(
+        &mut self,
+        client_id: &str,
+        retracted_by: &str,
+    ) -> Result<UrineReadingEntry> {
         require_text("retracted_by", retracted_by, 100)?;
         self.write(|tx| {
-            let current =
-                entry_by_client_id(tx, client_id)?.ok_or_else(|| not_found("urine reading", "(given client_id)"))?;
+            let current = entry_by_client_id(tx, client_id)?
+                .ok_or_else(|| not_found("urine reading", "(given client_id)"))?;
             if current.retracted {
-                return Err(Error::Conflict("this urine reading is already retracted".into()));
+                return Err(Error::Conflict(
+                    "this urine reading is already retracted".into(),
+                ));
             }
             revise(tx, &current, &content_of(&current), retracted_by, true)
         })
@@ -240,12 +252,18 @@ impl Store {
 
     /// A reading by client id, in its current revision (retracted or not).
     pub fn urine_reading(&self, client_id: &str) -> Result<UrineReadingEntry> {
-        entry_by_client_id(self.reader(), client_id)?.ok_or_else(|| not_found("urine reading", "(given client_id)"))
+        entry_by_client_id(self.reader(), client_id)?
+            .ok_or_else(|| not_found("urine reading", "(given client_id)"))
     }
 
     /// A patient's live (not retracted) readings with local dates in `[from, to]`, by date,
     /// then sampling time, then entry order.
-    pub fn urine_readings(&self, patient_id: i64, from: NaiveDate, to: NaiveDate) -> Result<Vec<UrineReadingEntry>> {
+    pub fn urine_readings(
+        &self,
+        patient_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<UrineReadingEntry>> {
         self.readings_between(patient_id, from, to, false)
     }
 
@@ -264,7 +282,11 @@ impl Store {
     pub fn urine_reading_history(&self, client_id: &str) -> Result<Vec<UrineReadingRevision>> {
         let conn = self.reader();
         let id: i64 = conn
-            .query_row("SELECT id FROM urine_reading WHERE client_id = ?1", [client_id], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM urine_reading WHERE client_id = ?1",
+                [client_id],
+                |r| r.get(0),
+            )
             .optional()?
             .ok_or_else(|| not_found("urine reading", "(given client_id)"))?;
         let mut stmt = conn.prepare_cached(&format!(
@@ -292,7 +314,12 @@ impl Store {
              ORDER BY taken_on, taken_at_ms, id"
         ))?;
         let rows = stmt.query_map(
-            params![patient_id, format_date(clamp(from)), format_date(clamp(to)), include_retracted],
+            params![
+                patient_id,
+                format_date(clamp(from)),
+                format_date(clamp(to)),
+                include_retracted
+            ],
             entry_from_row,
         )?;
         rows.map(|r| r?).collect()
@@ -315,21 +342,37 @@ fn clamp(date: NaiveDate) -> NaiveDate {
 
 /// The local date of a reading: `given`, or `taken_at_ms` read in the patient's zone (module
 /// doc). A given date must be within one day of the derived one.
-fn resolve_taken_on(zone: &str, taken_at_ms: EpochMillis, given: Option<NaiveDate>) -> Result<NaiveDate> {
+fn resolve_taken_on(
+    zone: &str,
+    taken_at_ms: EpochMillis,
+    given: Option<NaiveDate>,
+) -> Result<NaiveDate> {
     let tz = parse_time_zone("time_zone", zone)?;
     let (earliest, latest) = accepted_dates();
     let derived = DateTime::from_timestamp_millis(taken_at_ms)
         .map(|instant| instant.with_timezone(&tz).date_naive())
         .filter(|date| (earliest..=latest).contains(date))
-        .ok_or_else(|| Error::invalid("taken_at_ms", "must be an instant in the years 1900 to 9999"))?;
+        .ok_or_else(|| {
+            Error::invalid(
+                "taken_at_ms",
+                "must be an instant in the years 1900 to 9999",
+            )
+        })?;
     match given {
         None => Ok(derived),
         Some(date) => {
-            let near = [derived.checked_sub_days(Days::new(1)), Some(derived), derived.checked_add_days(Days::new(1))];
+            let near = [
+                derived.checked_sub_days(Days::new(1)),
+                Some(derived),
+                derived.checked_add_days(Days::new(1)),
+            ];
             if near.contains(&Some(date)) {
                 Ok(date)
             } else {
-                Err(Error::invalid("taken_on", "must be within one day of the local date of taken_at_ms"))
+                Err(Error::invalid(
+                    "taken_on",
+                    "must be within one day of the local date of taken_at_ms",
+                ))
             }
         }
     }
@@ -348,9 +391,13 @@ fn clean_note(note: Option<&str>) -> Result<Option<String>> {
 }
 
 fn patient_zone(conn: &Connection, patient_id: i64) -> Result<String> {
-    conn.query_row("SELECT time_zone FROM patient WHERE id = ?1", [patient_id], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| not_found("patient", patient_id))
+    conn.query_row(
+        "SELECT time_zone FROM patient WHERE id = ?1",
+        [patient_id],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or_else(|| not_found("patient", patient_id))
 }
 
 fn content_of(entry: &UrineReadingEntry) -> Content {
@@ -392,10 +439,14 @@ fn revise(
             recorded_at_ms
         ],
     )?;
-    let id: i64 =
-        tx.query_row("SELECT id FROM urine_reading WHERE client_id = ?1", [&current.client_id], |r| r.get(0))?;
+    let id: i64 = tx.query_row(
+        "SELECT id FROM urine_reading WHERE client_id = ?1",
+        [&current.client_id],
+        |r| r.get(0),
+    )?;
     add_revision(tx, id, revision, content, by, retracted, recorded_at_ms)?;
-    entry_by_client_id(tx, &current.client_id)?.ok_or_else(|| not_found("urine reading", "(given client_id)"))
+    entry_by_client_id(tx, &current.client_id)?
+        .ok_or_else(|| not_found("urine reading", "(given client_id)"))
 }
 
 fn add_revision(
@@ -431,16 +482,28 @@ fn add_revision(
 }
 
 /// The `dipstick`, `upcr` and `upcr_unit` columns of a measurement.
-fn measurement_columns(measurement: &UrineMeasurement) -> (Option<&'static str>, Option<f64>, Option<&'static str>) {
+fn measurement_columns(
+    measurement: &UrineMeasurement,
+) -> (Option<&'static str>, Option<f64>, Option<&'static str>) {
     match *measurement {
         UrineMeasurement::Dipstick(grade) => (Some(grade.as_str()), None, None),
         UrineMeasurement::Upcr { value, unit } => (None, Some(value), Some(unit.as_str())),
     }
 }
 
-fn stored_measurement(dipstick: Option<String>, upcr: Option<f64>, unit: Option<String>) -> Result<UrineMeasurement> {
-    let grade = dipstick.as_deref().map(|text| DipstickGrade::parse("stored dipstick", text)).transpose()?;
-    let unit = unit.as_deref().map(|text| UpcrUnit::parse("stored upcr_unit", text)).transpose()?;
+fn stored_measurement(
+    dipstick: Option<String>,
+    upcr: Option<f64>,
+    unit: Option<String>,
+) -> Result<UrineMeasurement> {
+    let grade = dipstick
+        .as_deref()
+        .map(|text| DipstickGrade::parse("stored dipstick", text))
+        .transpose()?;
+    let unit = unit
+        .as_deref()
+        .map(|text| UpcrUnit::parse("stored upcr_unit", text))
+        .transpose()?;
     UrineMeasurement::from_parts("stored reading", grade, upcr, unit)
 }
 
@@ -463,7 +526,8 @@ fn entry_from_row(r: &Row) -> rusqlite::Result<Result<UrineReadingEntry>> {
     let patient_id: i64 = r.get(1)?;
     let taken_on: String = r.get(2)?;
     let taken_at_ms: EpochMillis = r.get(3)?;
-    let (dipstick, upcr, unit): (Option<String>, Option<f64>, Option<String>) = (r.get(4)?, r.get(5)?, r.get(6)?);
+    let (dipstick, upcr, unit): (Option<String>, Option<f64>, Option<String>) =
+        (r.get(4)?, r.get(5)?, r.get(6)?);
     let first_morning: bool = r.get(7)?;
     let note: Option<String> = r.get(8)?;
     let logged_by: String = r.get(9)?;
@@ -514,7 +578,8 @@ fn revision_from_row(r: &Row) -> rusqlite::Result<Result<UrineReadingRevision>> 
     let revision: i64 = r.get(0)?;
     let taken_on: String = r.get(1)?;
     let taken_at_ms: EpochMillis = r.get(2)?;
-    let (dipstick, upcr, unit): (Option<String>, Option<f64>, Option<String>) = (r.get(3)?, r.get(4)?, r.get(5)?);
+    let (dipstick, upcr, unit): (Option<String>, Option<f64>, Option<String>) =
+        (r.get(3)?, r.get(4)?, r.get(5)?);
     let first_morning: bool = r.get(6)?;
     let note: Option<String> = r.get(7)?;
     let changed_by: String = r.get(8)?;
@@ -580,37 +645,83 @@ mod tests {
     }
 
     fn all_of(store: &Store, patient_id: i64) -> Vec<UrineReadingEntry> {
-        store.urine_readings_including_retracted(patient_id, date("1900-01-01"), date("9999-12-31")).unwrap()
+        store
+            .urine_readings_including_retracted(patient_id, date("1900-01-01"), date("9999-12-31"))
+            .unwrap()
     }
 
     #[test]
     fn the_local_date_is_derived_in_the_patients_zone() {
         let (mut store, patient_id) = store_with_patient();
         // 23:30 UTC on 06-01 is 07:30 on 06-02 in Shanghai.
-        let late_utc = NewUrineReading { taken_at_ms: MORNING_MS + HOUR_MS / 2, ..reading("r1", patient_id, Trace) };
+        let late_utc = NewUrineReading {
+            taken_at_ms: MORNING_MS + HOUR_MS / 2,
+            ..reading("r1", patient_id, Trace)
+        };
         let stored = store.log_urine_reading(&late_utc).unwrap();
         assert_eq!(stored.taken_on, date("2025-06-02"));
-        assert_eq!((stored.revision, stored.retracted, stored.level), (1, false, ProteinLevel::Remission));
+        assert_eq!(
+            (stored.revision, stored.retracted, stored.level),
+            (1, false, ProteinLevel::Remission)
+        );
         // 23:59 local on 06-02 is still 06-02; one minute later is 06-03.
         let midnight_local = MORNING_MS + 17 * HOUR_MS;
-        let before = NewUrineReading { taken_at_ms: midnight_local - 60_000, ..reading("r2", patient_id, Negative) };
-        let after = NewUrineReading { taken_at_ms: midnight_local, ..reading("r3", patient_id, Negative) };
-        assert_eq!(store.log_urine_reading(&before).unwrap().taken_on, date("2025-06-02"));
-        assert_eq!(store.log_urine_reading(&after).unwrap().taken_on, date("2025-06-03"));
+        let before = NewUrineReading {
+            taken_at_ms: midnight_local - 60_000,
+            ..reading("r2", patient_id, Negative)
+        };
+        let after = NewUrineReading {
+            taken_at_ms: midnight_local,
+            ..reading("r3", patient_id, Negative)
+        };
+        assert_eq!(
+            store.log_urine_reading(&before).unwrap().taken_on,
+            date("2025-06-02")
+        );
+        assert_eq!(
+            store.log_urine_reading(&after).unwrap().taken_on,
+            date("2025-06-03")
+        );
     }
 
     #[test]
     fn a_given_date_must_be_within_a_day_of_the_derived_one() {
         let (mut store, patient_id) = store_with_patient();
-        let travelling = NewUrineReading { taken_on: Some(date("2025-06-01")), ..reading("r1", patient_id, Negative) };
-        assert_eq!(store.log_urine_reading(&travelling).unwrap().taken_on, date("2025-06-01"));
-        let typo = NewUrineReading { taken_on: Some(date("2024-06-02")), ..reading("r2", patient_id, Negative) };
+        let travelling = NewUrineReading {
+            taken_on: Some(date("2025-06-01")),
+            ..reading("r1", patient_id, Negative)
+        };
+        assert_eq!(
+            store.log_urine_reading(&travelling).unwrap().taken_on,
+            date("2025-06-01")
+        );
+        let typo = NewUrineReading {
+            taken_on: Some(date("2024-06-02")),
+            ..reading("r2", patient_id, Negative)
+        };
         let err = store.log_urine_reading(&typo).unwrap_err();
-        assert!(matches!(&err, Error::Invalid { field, .. } if field == "taken_on"), "{err}");
-        let ancient = NewUrineReading { taken_at_ms: -3_000_000_000_000, ..reading("r3", patient_id, Negative) };
-        assert!(store.log_urine_reading(&ancient).unwrap_err().to_string().contains("taken_at_ms"));
-        let beyond = NewUrineReading { taken_at_ms: i64::MAX, ..reading("r4", patient_id, Negative) };
-        assert!(store.log_urine_reading(&beyond).unwrap_err().to_string().contains("taken_at_ms"));
+        assert!(
+            matches!(&err, Error::Invalid { field, .. } if field == "taken_on"),
+            "{err}"
+        );
+        let ancient = NewUrineReading {
+            taken_at_ms: -3_000_000_000_000,
+            ..reading("r3", patient_id, Negative)
+        };
+        assert!(store
+            .log_urine_reading(&ancient)
+            .unwrap_err()
+            .to_string()
+            .contains("taken_at_ms"));
+        let beyond = NewUrineReading {
+            taken_at_ms: i64::MAX,
+            ..reading("r4", patient_id, Negative)
+        };
+        assert!(store
+            .log_urine_reading(&beyond)
+            .unwrap_err()
+            .to_string()
+            .contains("taken_at_ms"));
         assert_eq!(all_of(&store, patient_id).len(), 1);
     }
 
@@ -618,7 +729,10 @@ mod tests {
     fn logging_the_same_client_id_twice_stores_one_reading() {
         let (mut store, patient_id) = store_with_patient();
         let upcr = NewUrineReading {
-            measurement: UrineMeasurement::Upcr { value: 0.2, unit: UpcrUnit::MgPerMg },
+            measurement: UrineMeasurement::Upcr {
+                value: 0.2,
+                unit: UpcrUnit::MgPerMg,
+            },
             note: Some("fever".into()),
             ..reading("lab-1", patient_id, Negative)
         };
@@ -628,50 +742,108 @@ mod tests {
         assert_eq!(all_of(&store, patient_id).len(), 1);
         assert_eq!(store.urine_reading_history("lab-1").unwrap().len(), 1);
         // A retry after a correction returns the corrected reading, not a conflict.
-        let corrected = store.correct_urine_reading("lab-1", &correction(ThreePlus)).unwrap();
+        let corrected = store
+            .correct_urine_reading("lab-1", &correction(ThreePlus))
+            .unwrap();
         assert_eq!(store.log_urine_reading(&upcr).unwrap(), corrected);
     }
 
     #[test]
     fn a_reused_client_id_with_other_content_is_a_conflict() {
         let (mut store, patient_id) = store_with_patient();
-        store.log_urine_reading(&reading("r1", patient_id, Negative)).unwrap();
+        store
+            .log_urine_reading(&reading("r1", patient_id, Negative))
+            .unwrap();
         let other_grade = reading("r1", patient_id, ThreePlus);
-        assert!(matches!(store.log_urine_reading(&other_grade), Err(Error::Conflict(_))));
-        let other_flag = NewUrineReading { first_morning: false, ..reading("r1", patient_id, Negative) };
-        assert!(matches!(store.log_urine_reading(&other_flag), Err(Error::Conflict(_))));
-        let other_note = NewUrineReading { note: Some("oedema".into()), ..reading("r1", patient_id, Negative) };
-        assert!(matches!(store.log_urine_reading(&other_note), Err(Error::Conflict(_))));
-        let other_patient = store.create_patient(&crate::store::tests::sample_patient()).unwrap();
-        assert!(matches!(store.log_urine_reading(&reading("r1", other_patient.id, Negative)), Err(Error::Conflict(_))));
+        assert!(matches!(
+            store.log_urine_reading(&other_grade),
+            Err(Error::Conflict(_))
+        ));
+        let other_flag = NewUrineReading {
+            first_morning: false,
+            ..reading("r1", patient_id, Negative)
+        };
+        assert!(matches!(
+            store.log_urine_reading(&other_flag),
+            Err(Error::Conflict(_))
+        ));
+        let other_note = NewUrineReading {
+            note: Some("oedema".into()),
+            ..reading("r1", patient_id, Negative)
+        };
+        assert!(matches!(
+            store.log_urine_reading(&other_note),
+            Err(Error::Conflict(_))
+        ));
+        let other_patient = store
+            .create_patient(&crate::store::tests::sample_patient())
+            .unwrap();
+        assert!(matches!(
+            store.log_urine_reading(&reading("r1", other_patient.id, Negative)),
+            Err(Error::Conflict(_))
+        ));
         // A blank note is no note, so it is the same content.
-        let blank_note = NewUrineReading { note: Some("  ".into()), ..reading("r1", patient_id, Negative) };
+        let blank_note = NewUrineReading {
+            note: Some("  ".into()),
+            ..reading("r1", patient_id, Negative)
+        };
         assert_eq!(store.log_urine_reading(&blank_note).unwrap().note, None);
     }
 
     #[test]
     fn corrections_and_retraction_keep_every_revision() {
         let (mut store, patient_id) = store_with_patient();
-        store.log_urine_reading(&reading("r1", patient_id, ThreePlus)).unwrap();
-        let unchanged = store.correct_urine_reading("r1", &correction(ThreePlus)).unwrap();
-        assert_eq!(unchanged.revision, 1, "a correction that changes nothing adds no revision");
+        store
+            .log_urine_reading(&reading("r1", patient_id, ThreePlus))
+            .unwrap();
+        let unchanged = store
+            .correct_urine_reading("r1", &correction(ThreePlus))
+            .unwrap();
+        assert_eq!(
+            unchanged.revision, 1,
+            "a correction that changes nothing adds no revision"
+        );
         let fixed = UrineReadingCorrection {
             taken_at_ms: MORNING_MS + 24 * HOUR_MS,
             note: Some("read the wrong strip".into()),
             ..correction(Trace)
         };
         let corrected = store.correct_urine_reading("r1", &fixed).unwrap();
-        assert_eq!((corrected.revision, corrected.level), (2, ProteinLevel::Remission));
-        assert_eq!(corrected.taken_on, date("2025-06-03"), "the date follows the corrected time");
-        assert_eq!(corrected.logged_by, "mother", "the logger stays; the corrector is in the history");
+        assert_eq!(
+            (corrected.revision, corrected.level),
+            (2, ProteinLevel::Remission)
+        );
+        assert_eq!(
+            corrected.taken_on,
+            date("2025-06-03"),
+            "the date follows the corrected time"
+        );
+        assert_eq!(
+            corrected.logged_by, "mother",
+            "the logger stays; the corrector is in the history"
+        );
         let retracted = store.retract_urine_reading("r1", "father").unwrap();
         assert!(retracted.retracted);
-        assert!(matches!(store.retract_urine_reading("r1", "father"), Err(Error::Conflict(_))));
-        assert!(matches!(store.correct_urine_reading("r1", &correction(Negative)), Err(Error::Conflict(_))));
+        assert!(matches!(
+            store.retract_urine_reading("r1", "father"),
+            Err(Error::Conflict(_))
+        ));
+        assert!(matches!(
+            store.correct_urine_reading("r1", &correction(Negative)),
+            Err(Error::Conflict(_))
+        ));
         let history = store.urine_reading_history("r1").unwrap();
         let summary: Vec<_> = history
             .iter()
-            .map(|r| (r.revision, r.measurement.dipstick(), r.taken_on, r.changed_by.as_str(), r.retracted))
+            .map(|r| {
+                (
+                    r.revision,
+                    r.measurement.dipstick(),
+                    r.taken_on,
+                    r.changed_by.as_str(),
+                    r.retracted,
+                )
+            })
             .collect();
         assert_eq!(
             summary,
@@ -682,7 +854,10 @@ mod tests {
             ]
         );
         assert_eq!(history[1].note.as_deref(), Some("read the wrong strip"));
-        assert!(store.urine_readings(patient_id, date("2025-06-01"), date("2025-06-30")).unwrap().is_empty());
+        assert!(store
+            .urine_readings(patient_id, date("2025-06-01"), date("2025-06-30"))
+            .unwrap()
+            .is_empty());
         assert_eq!(all_of(&store, patient_id), [retracted]);
     }
 
@@ -699,7 +874,12 @@ mod tests {
                 .unwrap();
         }
         let ids = |from: &str, to: &str| -> Vec<String> {
-            store.urine_readings(patient_id, date(from), date(to)).unwrap().into_iter().map(|r| r.client_id).collect()
+            store
+                .urine_readings(patient_id, date(from), date(to))
+                .unwrap()
+                .into_iter()
+                .map(|r| r.client_id)
+                .collect()
         };
         assert_eq!(ids("2025-06-01", "2025-06-30"), ["a", "b1", "b2", "c"]);
         assert_eq!(ids("2025-06-03", "2025-06-03"), ["b1", "b2"]);
@@ -723,41 +903,90 @@ mod tests {
             other => panic!("not a validation error: {other}"),
         };
         let negative = NewUrineReading {
-            measurement: UrineMeasurement::Upcr { value: -5.0, unit: UpcrUnit::MgPerMmol },
+            measurement: UrineMeasurement::Upcr {
+                value: -5.0,
+                unit: UpcrUnit::MgPerMmol,
+            },
             ..reading("r1", patient_id, Negative)
         };
-        assert_eq!(field_of(store.log_urine_reading(&negative).unwrap_err()), "upcr");
+        assert_eq!(
+            field_of(store.log_urine_reading(&negative).unwrap_err()),
+            "upcr"
+        );
         let nan = NewUrineReading {
-            measurement: UrineMeasurement::Upcr { value: f64::NAN, unit: UpcrUnit::GPerG },
+            measurement: UrineMeasurement::Upcr {
+                value: f64::NAN,
+                unit: UpcrUnit::GPerG,
+            },
             ..reading("r1", patient_id, Negative)
         };
         assert_eq!(field_of(store.log_urine_reading(&nan).unwrap_err()), "upcr");
-        let nobody = NewUrineReading { logged_by: " ".into(), ..reading("r1", patient_id, Negative) };
-        assert_eq!(field_of(store.log_urine_reading(&nobody).unwrap_err()), "logged_by");
+        let nobody = NewUrineReading {
+            logged_by: " ".into(),
+            ..reading("r1", patient_id, Negative)
+        };
+        assert_eq!(
+            field_of(store.log_urine_reading(&nobody).unwrap_err()),
+            "logged_by"
+        );
         let no_id = reading("", patient_id, Negative);
-        assert_eq!(field_of(store.log_urine_reading(&no_id).unwrap_err()), "client_id");
-        let long_note =
-            NewUrineReading { note: Some("x".repeat(MAX_NOTE_CHARS + 1)), ..reading("r1", patient_id, Negative) };
-        assert_eq!(field_of(store.log_urine_reading(&long_note).unwrap_err()), "note");
+        assert_eq!(
+            field_of(store.log_urine_reading(&no_id).unwrap_err()),
+            "client_id"
+        );
+        let long_note = NewUrineReading {
+            note: Some("x".repeat(MAX_NOTE_CHARS + 1)),
+            ..reading("r1", patient_id, Negative)
+        };
+        assert_eq!(
+            field_of(store.log_urine_reading(&long_note).unwrap_err()),
+            "note"
+        );
         assert!(matches!(
             store.log_urine_reading(&reading("r1", patient_id + 9, Negative)),
             Err(Error::NotFound { .. })
         ));
         assert!(all_of(&store, patient_id).is_empty());
 
-        store.log_urine_reading(&reading("r1", patient_id, Negative)).unwrap();
+        store
+            .log_urine_reading(&reading("r1", patient_id, Negative))
+            .unwrap();
         let bad = UrineReadingCorrection {
-            measurement: UrineMeasurement::Upcr { value: -1.0, unit: UpcrUnit::MgPerG },
+            measurement: UrineMeasurement::Upcr {
+                value: -1.0,
+                unit: UpcrUnit::MgPerG,
+            },
             ..correction(Negative)
         };
-        assert_eq!(field_of(store.correct_urine_reading("r1", &bad).unwrap_err()), "upcr");
-        let nobody = UrineReadingCorrection { corrected_by: String::new(), ..correction(ThreePlus) };
-        assert_eq!(field_of(store.correct_urine_reading("r1", &nobody).unwrap_err()), "corrected_by");
-        assert!(matches!(store.correct_urine_reading("nope", &correction(Trace)), Err(Error::NotFound { .. })));
-        assert!(matches!(store.retract_urine_reading("nope", "x"), Err(Error::NotFound { .. })));
-        assert!(matches!(store.urine_reading_history("nope"), Err(Error::NotFound { .. })));
+        assert_eq!(
+            field_of(store.correct_urine_reading("r1", &bad).unwrap_err()),
+            "upcr"
+        );
+        let nobody = UrineReadingCorrection {
+            corrected_by: String::new(),
+            ..correction(ThreePlus)
+        };
+        assert_eq!(
+            field_of(store.correct_urine_reading("r1", &nobody).unwrap_err()),
+            "corrected_by"
+        );
+        assert!(matches!(
+            store.correct_urine_reading("nope", &correction(Trace)),
+            Err(Error::NotFound { .. })
+        ));
+        assert!(matches!(
+            store.retract_urine_reading("nope", "x"),
+            Err(Error::NotFound { .. })
+        ));
+        assert!(matches!(
+            store.urine_reading_history("nope"),
+            Err(Error::NotFound { .. })
+        ));
         assert_eq!(store.urine_reading_history("r1").unwrap().len(), 1);
-        assert_eq!(store.urine_reading("r1").unwrap().measurement, UrineMeasurement::Dipstick(Negative));
+        assert_eq!(
+            store.urine_reading("r1").unwrap().measurement,
+            UrineMeasurement::Dipstick(Negative)
+        );
     }
 
     #[test]
@@ -768,7 +997,10 @@ mod tests {
             let mut store = Store::open(&path).unwrap();
             let (patient, _) = seeded(&mut store);
             let lab = NewUrineReading {
-                measurement: UrineMeasurement::Upcr { value: 250.0, unit: UpcrUnit::MgPerMmol },
+                measurement: UrineMeasurement::Upcr {
+                    value: 250.0,
+                    unit: UpcrUnit::MgPerMmol,
+                },
                 first_morning: false,
                 ..reading("lab-1", patient.id, Negative)
             };

@@ -41,14 +41,22 @@ where
 {
     let (first, last) = range;
     if last < first {
-        return Err(Error::invalid("range", "the last date must not be before the first"));
+        return Err(Error::invalid(
+            "range",
+            "the last date must not be before the first",
+        ));
     }
     let weight_kg = require_positive("weight_kg", weight_kg)?;
-    let bsa_m2 = bsa_m2.map(|bsa| require_positive("bsa_m2", bsa)).transpose()?;
+    let bsa_m2 = bsa_m2
+        .map(|bsa| require_positive("bsa_m2", bsa))
+        .transpose()?;
     let mut mg = 0.0;
     for (index, (date, amount)) in doses.into_iter().enumerate() {
         if !amount.is_finite() || amount < 0.0 {
-            return Err(Error::invalid(format!("doses[{index}]"), "must be a finite, non-negative number of mg"));
+            return Err(Error::invalid(
+                format!("doses[{index}]"),
+                "must be a finite, non-negative number of mg",
+            ));
         }
         if (first..=last).contains(&date) {
             mg += amount;
@@ -64,9 +72,17 @@ where
         days,
     };
     // Absurd amounts or a vanishing weight would overflow to infinity: refuse, don't report it.
-    let figures = [exposure.mg, exposure.mg_per_kg, exposure.mg_per_m2.unwrap_or(0.0), exposure.mg_per_year];
+    let figures = [
+        exposure.mg,
+        exposure.mg_per_kg,
+        exposure.mg_per_m2.unwrap_or(0.0),
+        exposure.mg_per_year,
+    ];
     if figures.iter().any(|f| !f.is_finite()) {
-        return Err(Error::invalid("doses", "the total is too large to calculate"));
+        return Err(Error::invalid(
+            "doses",
+            "the total is too large to calculate",
+        ));
     }
     Ok(exposure)
 }
@@ -81,9 +97,14 @@ mod tests {
 
     #[test]
     fn range_is_inclusive_and_outside_dates_are_skipped() {
-        let doses =
-            [(d("2025-01-01"), 10.0), (d("2025-01-02"), 20.0), (d("2025-01-03"), 30.0), (d("2025-01-04"), 40.0)];
-        let e = cumulative_exposure(doses, (d("2025-01-02"), d("2025-01-03")), 25.0, Some(0.8)).unwrap();
+        let doses = [
+            (d("2025-01-01"), 10.0),
+            (d("2025-01-02"), 20.0),
+            (d("2025-01-03"), 30.0),
+            (d("2025-01-04"), 40.0),
+        ];
+        let e = cumulative_exposure(doses, (d("2025-01-02"), d("2025-01-03")), 25.0, Some(0.8))
+            .unwrap();
         assert_eq!(e.mg, 50.0);
         assert_eq!(e.days, 2);
         assert!((e.mg_per_kg - 2.0).abs() < 1e-12);
@@ -93,7 +114,11 @@ mod tests {
 
     #[test]
     fn several_doses_on_a_date_add_up_in_any_order() {
-        let doses = vec![(d("2025-03-02"), 2.5), (d("2025-03-01"), 5.0), (d("2025-03-02"), 2.5)];
+        let doses = vec![
+            (d("2025-03-02"), 2.5),
+            (d("2025-03-01"), 5.0),
+            (d("2025-03-02"), 2.5),
+        ];
         let e = cumulative_exposure(doses, (d("2025-03-01"), d("2025-03-31")), 20.0, None).unwrap();
         assert_eq!(e.mg, 10.0);
         assert_eq!(e.days, 31);
@@ -103,10 +128,21 @@ mod tests {
     #[test]
     fn a_year_of_365_25_days_equals_its_total() {
         // 2024-01-01..2024-12-31 is 366 days.
-        let e =
-            cumulative_exposure([(d("2024-06-01"), 366.0)], (d("2024-01-01"), d("2024-12-31")), 30.0, None).unwrap();
+        let e = cumulative_exposure(
+            [(d("2024-06-01"), 366.0)],
+            (d("2024-01-01"), d("2024-12-31")),
+            30.0,
+            None,
+        )
+        .unwrap();
         assert!((e.mg_per_year - 365.25).abs() < 1e-9);
-        let empty = cumulative_exposure(std::iter::empty(), (d("2024-01-01"), d("2024-01-01")), 30.0, None).unwrap();
+        let empty = cumulative_exposure(
+            std::iter::empty(),
+            (d("2024-01-01"), d("2024-01-01")),
+            30.0,
+            None,
+        )
+        .unwrap();
         assert_eq!((empty.mg, empty.mg_per_year, empty.days), (0.0, 0.0, 1));
     }
 
@@ -114,12 +150,26 @@ mod tests {
     fn bad_input_is_refused_with_its_field() {
         let range = (d("2025-01-01"), d("2025-01-31"));
         let reversed = (d("2025-01-31"), d("2025-01-01"));
-        assert!(cumulative_exposure([], reversed, 20.0, None).unwrap_err().to_string().contains("range"));
-        assert!(cumulative_exposure([], range, 0.0, None).unwrap_err().to_string().contains("weight_kg"));
+        assert!(cumulative_exposure([], reversed, 20.0, None)
+            .unwrap_err()
+            .to_string()
+            .contains("range"));
+        assert!(cumulative_exposure([], range, 0.0, None)
+            .unwrap_err()
+            .to_string()
+            .contains("weight_kg"));
         assert!(cumulative_exposure([], range, f64::NAN, None).is_err());
-        assert!(cumulative_exposure([], range, 20.0, Some(0.0)).unwrap_err().to_string().contains("bsa_m2"));
+        assert!(cumulative_exposure([], range, 20.0, Some(0.0))
+            .unwrap_err()
+            .to_string()
+            .contains("bsa_m2"));
         let negative = [(d("2025-01-05"), 5.0), (d("2025-01-06"), -5.0)];
-        assert!(cumulative_exposure(negative, range, 20.0, None).unwrap_err().to_string().contains("doses[1]"));
-        assert!(cumulative_exposure([(d("2025-01-05"), f64::INFINITY)], range, 20.0, None).is_err());
+        assert!(cumulative_exposure(negative, range, 20.0, None)
+            .unwrap_err()
+            .to_string()
+            .contains("doses[1]"));
+        assert!(
+            cumulative_exposure([(d("2025-01-05"), f64::INFINITY)], range, 20.0, None).is_err()
+        );
     }
 }

@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::body::bsa_mosteller;
 use crate::error::{Error, Result};
-use crate::numeric::{require_non_negative, require_positive, round_steps_ties_down, steps_to_amount, TIE_EPSILON};
+use crate::numeric::{
+    require_non_negative, require_positive, round_steps_ties_down, steps_to_amount, TIE_EPSILON,
+};
 
 pub use exposure::{cumulative_exposure, Exposure};
 pub use stamp::{stamp_protocol, StampStart, STAMP_TAPER_END_MG};
@@ -115,7 +117,10 @@ pub struct TabletSpec {
 impl Default for TabletSpec {
     /// 5 mg tablets that may be halved.
     fn default() -> Self {
-        TabletSpec { tablet_mg: 5.0, allow_half: true }
+        TabletSpec {
+            tablet_mg: 5.0,
+            allow_half: true,
+        }
     }
 }
 
@@ -149,8 +154,11 @@ pub enum CourseTemplate {
 
 impl CourseTemplate {
     /// Every template, in a stable order.
-    pub const ALL: [CourseTemplate; 3] =
-        [CourseTemplate::Kdigo2025Relapse, CourseTemplate::Kdigo2025Initial, CourseTemplate::StampProtocol];
+    pub const ALL: [CourseTemplate; 3] = [
+        CourseTemplate::Kdigo2025Relapse,
+        CourseTemplate::Kdigo2025Initial,
+        CourseTemplate::StampProtocol,
+    ];
 
     /// The identifier used in files and the conformance cases.
     pub fn id(self) -> &'static str {
@@ -166,7 +174,12 @@ impl CourseTemplate {
         CourseTemplate::ALL
             .into_iter()
             .find(|t| t.id() == text)
-            .ok_or_else(|| Error::invalid(field, "must be kdigo2025_relapse, kdigo2025_initial or stamp_protocol"))
+            .ok_or_else(|| {
+                Error::invalid(
+                    field,
+                    "must be kdigo2025_relapse, kdigo2025_initial or stamp_protocol",
+                )
+            })
     }
 
     /// The template's phases exactly as clinical-rules §4 lists them (KDIGO 2025 children's NS
@@ -256,7 +269,11 @@ pub struct TaperCalendar {
 impl TaperCalendar {
     /// The days with mg > 0 — the steroid days the reminder engine schedules (clinical-rules §7).
     pub fn dosing_dates(&self) -> Vec<NaiveDate> {
-        self.days.iter().filter(|d| d.mg > 0.0).map(|d| d.date).collect()
+        self.days
+            .iter()
+            .filter(|d| d.mg > 0.0)
+            .map(|d| d.date)
+            .collect()
     }
 
     /// The (date, mg) series of the calendar, e.g. for [`cumulative_exposure`].
@@ -274,7 +291,10 @@ impl TaperCalendar {
 /// day is dosed as part of it and the next phase starts the day after (shared conformance case
 /// `taper/06-kdigo2025-relapse-template`: daily 60 mg 09-01..09-10 with remission confirmed
 /// 09-10, alternate days from 09-11).
-pub fn build_calendar(plan: &CoursePlan, remission_confirmed: Option<NaiveDate>) -> Result<TaperCalendar> {
+pub fn build_calendar(
+    plan: &CoursePlan,
+    remission_confirmed: Option<NaiveDate>,
+) -> Result<TaperCalendar> {
     build(plan, remission_confirmed, None)
 }
 
@@ -310,7 +330,12 @@ fn build(
         validate_phase(index, phase, plan.height_cm)?;
     }
     let bsa_m2 = match plan.height_cm {
-        Some(height) if plan.phases.iter().any(|p| matches!(p.dose, Some(DoseBasis::MgPerM2(_)))) => {
+        Some(height)
+            if plan
+                .phases
+                .iter()
+                .any(|p| matches!(p.dose, Some(DoseBasis::MgPerM2(_)))) =>
+        {
             Some(bsa_mosteller(height, weight_kg)?)
         }
         _ => None,
@@ -324,17 +349,18 @@ fn build(
         let phase_start = add_days(plan.start, days.len() as u64)?;
         let length = match phase.length {
             PhaseLength::Days(n) => u64::from(n),
-            PhaseLength::Taper { from_mg, to_mg, step_mg: taper_step, every_days } => {
-                taper_levels(from_mg, to_mg, taper_step) * u64::from(every_days)
-            }
+            PhaseLength::Taper {
+                from_mg,
+                to_mg,
+                step_mg: taper_step,
+                every_days,
+            } => taper_levels(from_mg, to_mg, taper_step) * u64::from(every_days),
             PhaseLength::UntilRemission => {
                 let end = match (remission_confirmed, through) {
-                    (Some(confirmed), _) if confirmed < phase_start => {
-                        return Err(Error::invalid(
-                            "remission_confirmed",
-                            "must be on or after the first day of the phase that runs until remission",
-                        ))
-                    }
+                    (Some(confirmed), _) if confirmed < phase_start => return Err(Error::invalid(
+                        "remission_confirmed",
+                        "must be on or after the first day of the phase that runs until remission",
+                    )),
                     (Some(confirmed), _) => confirmed,
                     (None, Some(through)) => {
                         provisional = true;
@@ -394,7 +420,10 @@ fn add_days(date: NaiveDate, days: u64) -> Result<NaiveDate> {
 }
 
 fn too_long() -> Error {
-    Error::invalid("phases", format!("course longer than 10 years ({MAX_COURSE_DAYS} days)"))
+    Error::invalid(
+        "phases",
+        format!("course longer than 10 years ({MAX_COURSE_DAYS} days)"),
+    )
 }
 
 /// Checks one phase on its own (clinical-rules §4), naming `phases[index].…` fields.
@@ -403,9 +432,17 @@ fn validate_phase(index: usize, phase: &Phase, height_cm: Option<f64>) -> Result
     let is_taper = matches!(phase.length, PhaseLength::Taper { .. });
     match (phase.dose, is_taper) {
         (Some(_), true) => {
-            return Err(Error::invalid(field("dose"), "a taper phase takes its doses from the taper; leave dose out"))
+            return Err(Error::invalid(
+                field("dose"),
+                "a taper phase takes its doses from the taper; leave dose out",
+            ))
         }
-        (None, false) => return Err(Error::invalid(field("dose"), "is required for a phase that is not a taper")),
+        (None, false) => {
+            return Err(Error::invalid(
+                field("dose"),
+                "is required for a phase that is not a taper",
+            ))
+        }
         (Some(DoseBasis::MgPerKg(x)), false) => {
             require_non_negative(&field("dose.mg_per_kg"), x)?;
         }
@@ -427,15 +464,26 @@ fn validate_phase(index: usize, phase: &Phase, height_cm: Option<f64>) -> Result
         PhaseLength::Days(0) => Err(Error::invalid(field("days"), "must be at least 1")),
         PhaseLength::Days(n) if n > MAX_COURSE_DAYS => Err(too_long()),
         PhaseLength::Days(_) | PhaseLength::UntilRemission => Ok(()),
-        PhaseLength::Taper { from_mg, to_mg, step_mg, every_days } => {
+        PhaseLength::Taper {
+            from_mg,
+            to_mg,
+            step_mg,
+            every_days,
+        } => {
             require_non_negative(&field("taper.from_mg"), from_mg)?;
             require_non_negative(&field("taper.to_mg"), to_mg)?;
             require_positive(&field("taper.step_mg"), step_mg)?;
             if every_days < 1 {
-                return Err(Error::invalid(field("taper.every_days"), "must be at least 1"));
+                return Err(Error::invalid(
+                    field("taper.every_days"),
+                    "must be at least 1",
+                ));
             }
             if from_mg < to_mg {
-                return Err(Error::invalid(field("taper.to_mg"), "must not be above from_mg: a taper goes down"));
+                return Err(Error::invalid(
+                    field("taper.to_mg"),
+                    "must not be above from_mg: a taper goes down",
+                ));
             }
             let steps = (from_mg - to_mg) / step_mg;
             if steps > f64::from(MAX_COURSE_DAYS) {
@@ -447,7 +495,9 @@ fn validate_phase(index: usize, phase: &Phase, height_cm: Option<f64>) -> Result
                     "from_mg minus to_mg must be a whole multiple of step_mg",
                 ));
             }
-            if taper_levels(from_mg, to_mg, step_mg) * u64::from(every_days) > u64::from(MAX_COURSE_DAYS) {
+            if taper_levels(from_mg, to_mg, step_mg) * u64::from(every_days)
+                > u64::from(MAX_COURSE_DAYS)
+            {
                 return Err(too_long());
             }
             Ok(())
@@ -463,7 +513,15 @@ fn taper_levels(from_mg: f64, to_mg: f64, step_mg: f64) -> u64 {
 /// The dose of phase day `day` (0-based) before the cap and rounding.
 fn raw_daily_mg(phase: &Phase, day: u64, weight_kg: f64, bsa_m2: Option<f64>) -> f64 {
     match (phase.length, phase.dose) {
-        (PhaseLength::Taper { from_mg, to_mg, step_mg, every_days }, _) => {
+        (
+            PhaseLength::Taper {
+                from_mg,
+                to_mg,
+                step_mg,
+                every_days,
+            },
+            _,
+        ) => {
             let block = day / u64::from(every_days.max(1));
             let last_block = taper_levels(from_mg, to_mg, step_mg) - 1;
             // The last block is exactly to_mg, whatever binary noise the multiplication carries.
@@ -498,9 +556,15 @@ fn dose_steps(raw_mg: f64, cap_mg: Option<f64>, step_mg: f64) -> u64 {
 /// Splits a number of steps into whole and half tablets.
 fn tablets_for(steps: u64, allow_half: bool) -> Tablets {
     if allow_half {
-        Tablets { whole: steps / 2, halves: steps % 2 }
+        Tablets {
+            whole: steps / 2,
+            halves: steps % 2,
+        }
     } else {
-        Tablets { whole: steps, halves: 0 }
+        Tablets {
+            whole: steps,
+            halves: 0,
+        }
     }
 }
 

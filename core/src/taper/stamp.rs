@@ -40,12 +40,24 @@ pub struct StampStart {
 /// Refuses a starting dose outside the protocol range for the frequency (field `mg_per_kg`;
 /// checked before rounding, as in §3), and a non-positive weight, step or tablet, or a zero
 /// `days` or `every_days`, naming the field.
-pub fn stamp_protocol(start: &StampStart, weight_kg: f64, tablets: &TabletSpec) -> Result<Vec<Phase>> {
+pub fn stamp_protocol(
+    start: &StampStart,
+    weight_kg: f64,
+    tablets: &TabletSpec,
+) -> Result<Vec<Phase>> {
     let weight_kg = require_positive("weight_kg", weight_kg)?;
     require_positive("tablet_mg", tablets.tablet_mg)?;
     let (min, max, wording) = match start.frequency {
-        Frequency::AlternateDay => (1.0, 1.5, "must be 1.0 to 1.5 mg/kg for alternate-day dosing (STAMP protocol)"),
-        Frequency::Daily => (0.5, 0.75, "must be 0.5 to 0.75 mg/kg for daily dosing (STAMP protocol)"),
+        Frequency::AlternateDay => (
+            1.0,
+            1.5,
+            "must be 1.0 to 1.5 mg/kg for alternate-day dosing (STAMP protocol)",
+        ),
+        Frequency::Daily => (
+            0.5,
+            0.75,
+            "must be 0.5 to 0.75 mg/kg for daily dosing (STAMP protocol)",
+        ),
     };
     let rate = start.mg_per_kg;
     if !rate.is_finite() || rate < min - TIE_EPSILON || rate > max + TIE_EPSILON {
@@ -78,7 +90,12 @@ pub fn stamp_protocol(start: &StampStart, weight_kg: f64, tablets: &TabletSpec) 
             dose: None,
             max_mg: None,
             frequency: start.frequency,
-            length: PhaseLength::Taper { from_mg, to_mg: STAMP_TAPER_END_MG, step_mg, every_days: start.every_days },
+            length: PhaseLength::Taper {
+                from_mg,
+                to_mg: STAMP_TAPER_END_MG,
+                step_mg,
+                every_days: start.every_days,
+            },
         },
     ])
 }
@@ -89,7 +106,13 @@ mod tests {
     use crate::taper::{build_calendar, CoursePlan};
 
     fn start(mg_per_kg: f64, frequency: Frequency) -> StampStart {
-        StampStart { mg_per_kg, frequency, days: 14, step_mg: 5.0, every_days: 14 }
+        StampStart {
+            mg_per_kg,
+            frequency,
+            days: 14,
+            step_mg: 5.0,
+            every_days: 14,
+        }
     }
 
     fn taper_from(phases: &[Phase]) -> f64 {
@@ -108,7 +131,10 @@ mod tests {
             (0.5, Frequency::Daily),
             (0.75, Frequency::Daily),
         ] {
-            assert!(stamp_protocol(&start(rate, frequency), 24.0, &tablets).is_ok(), "{rate} {frequency:?}");
+            assert!(
+                stamp_protocol(&start(rate, frequency), 24.0, &tablets).is_ok(),
+                "{rate} {frequency:?}"
+            );
         }
         for (rate, frequency) in [
             (0.99, Frequency::AlternateDay),
@@ -127,31 +153,71 @@ mod tests {
     fn taper_starts_one_grid_step_below_the_rounded_start() {
         let tablets = TabletSpec::default();
         // 1.5 × 24 = 36 → 35 mg; taper 30, 25, …, 5.
-        assert_eq!(taper_from(&stamp_protocol(&start(1.5, Frequency::AlternateDay), 24.0, &tablets).unwrap()), 30.0);
+        assert_eq!(
+            taper_from(
+                &stamp_protocol(&start(1.5, Frequency::AlternateDay), 24.0, &tablets).unwrap()
+            ),
+            30.0
+        );
         // 1.0 × 47.5 = 47.5 mg; 5 + 8 × 5 = 45 is the highest grid dose below it.
-        assert_eq!(taper_from(&stamp_protocol(&start(1.0, Frequency::AlternateDay), 47.5, &tablets).unwrap()), 45.0);
+        assert_eq!(
+            taper_from(
+                &stamp_protocol(&start(1.0, Frequency::AlternateDay), 47.5, &tablets).unwrap()
+            ),
+            45.0
+        );
         // 1.0 × 5 = 5 mg: one 5 mg block.
-        assert_eq!(taper_from(&stamp_protocol(&start(1.0, Frequency::AlternateDay), 5.0, &tablets).unwrap()), 5.0);
+        assert_eq!(
+            taper_from(
+                &stamp_protocol(&start(1.0, Frequency::AlternateDay), 5.0, &tablets).unwrap()
+            ),
+            5.0
+        );
         // 1.0 × 9 = 9 → 10 mg, step 5: 5 + 0 × 5 is the only grid dose below → 5.
-        assert_eq!(taper_from(&stamp_protocol(&start(1.0, Frequency::AlternateDay), 9.0, &tablets).unwrap()), 5.0);
+        assert_eq!(
+            taper_from(
+                &stamp_protocol(&start(1.0, Frequency::AlternateDay), 9.0, &tablets).unwrap()
+            ),
+            5.0
+        );
         // 0.6 × 50 = 30 mg daily, 2.5 mg steps: 27.5.
-        let daily = StampStart { step_mg: 2.5, ..start(0.6, Frequency::Daily) };
-        assert_eq!(taper_from(&stamp_protocol(&daily, 50.0, &tablets).unwrap()), 27.5);
+        let daily = StampStart {
+            step_mg: 2.5,
+            ..start(0.6, Frequency::Daily)
+        };
+        assert_eq!(
+            taper_from(&stamp_protocol(&daily, 50.0, &tablets).unwrap()),
+            27.5
+        );
     }
 
     #[test]
     fn a_stamp_course_builds_a_calendar() {
         let tablets = TabletSpec::default();
-        let choice =
-            StampStart { mg_per_kg: 1.5, frequency: Frequency::AlternateDay, days: 4, step_mg: 10.0, every_days: 2 };
+        let choice = StampStart {
+            mg_per_kg: 1.5,
+            frequency: Frequency::AlternateDay,
+            days: 4,
+            step_mg: 10.0,
+            every_days: 2,
+        };
         let phases = stamp_protocol(&choice, 20.0, &tablets).unwrap();
         let start_date = crate::dates::parse_date("d", "2025-01-01").unwrap();
-        let plan = CoursePlan { start: start_date, weight_kg: 20.0, height_cm: None, tablets, phases };
+        let plan = CoursePlan {
+            start: start_date,
+            weight_kg: 20.0,
+            height_cm: None,
+            tablets,
+            phases,
+        };
         let calendar = build_calendar(&plan, None).unwrap();
         // 30 mg on days 0, 2; taper 25, 15, 5 in 2-day blocks with alternate days continuing:
         // phase days 0 (25), 2 (15), 4 (5).
         let mg: Vec<f64> = calendar.days.iter().map(|d| d.mg).collect();
-        assert_eq!(mg, vec![30.0, 0.0, 30.0, 0.0, 25.0, 0.0, 15.0, 0.0, 5.0, 0.0]);
+        assert_eq!(
+            mg,
+            vec![30.0, 0.0, 30.0, 0.0, 25.0, 0.0, 15.0, 0.0, 5.0, 0.0]
+        );
         assert_eq!(calendar.total_mg, 105.0);
     }
 
@@ -159,10 +225,25 @@ mod tests {
     fn bad_choices_are_refused_with_their_field() {
         let tablets = TabletSpec::default();
         let base = start(1.0, Frequency::AlternateDay);
-        let field_of = |s: StampStart, w: f64| stamp_protocol(&s, w, &tablets).unwrap_err().to_string();
+        let field_of =
+            |s: StampStart, w: f64| stamp_protocol(&s, w, &tablets).unwrap_err().to_string();
         assert!(field_of(StampStart { days: 0, ..base }, 20.0).contains("days"));
-        assert!(field_of(StampStart { step_mg: 0.0, ..base }, 20.0).contains("step_mg"));
-        assert!(field_of(StampStart { every_days: 0, ..base }, 20.0).contains("every_days"));
+        assert!(field_of(
+            StampStart {
+                step_mg: 0.0,
+                ..base
+            },
+            20.0
+        )
+        .contains("step_mg"));
+        assert!(field_of(
+            StampStart {
+                every_days: 0,
+                ..base
+            },
+            20.0
+        )
+        .contains("every_days"));
         assert!(field_of(base, -1.0).contains("weight_kg"));
     }
 }

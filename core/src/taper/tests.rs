@@ -8,15 +8,36 @@ fn d(text: &str) -> NaiveDate {
 }
 
 fn phase(dose: DoseBasis, frequency: Frequency, length: PhaseLength) -> Phase {
-    Phase { dose: Some(dose), max_mg: None, frequency, length }
+    Phase {
+        dose: Some(dose),
+        max_mg: None,
+        frequency,
+        length,
+    }
 }
 
 fn taper(frequency: Frequency, from_mg: f64, to_mg: f64, step_mg: f64, every_days: u32) -> Phase {
-    Phase { dose: None, max_mg: None, frequency, length: PhaseLength::Taper { from_mg, to_mg, step_mg, every_days } }
+    Phase {
+        dose: None,
+        max_mg: None,
+        frequency,
+        length: PhaseLength::Taper {
+            from_mg,
+            to_mg,
+            step_mg,
+            every_days,
+        },
+    }
 }
 
 fn plan(weight_kg: f64, phases: Vec<Phase>) -> CoursePlan {
-    CoursePlan { start: d("2025-01-01"), weight_kg, height_cm: None, tablets: TabletSpec::default(), phases }
+    CoursePlan {
+        start: d("2025-01-01"),
+        weight_kg,
+        height_cm: None,
+        tablets: TabletSpec::default(),
+        phases,
+    }
 }
 
 fn mgs(calendar: &TaperCalendar) -> Vec<f64> {
@@ -37,8 +58,16 @@ fn a_cap_that_is_not_a_step_multiple_gives_the_largest_multiple_below_it() {
     let mut p = plan(
         25.0,
         vec![
-            phase(DoseBasis::MgPerKg(2.0), Frequency::Daily, PhaseLength::Days(1)),
-            phase(DoseBasis::MgPerKg(2.0), Frequency::Daily, PhaseLength::Days(1)),
+            phase(
+                DoseBasis::MgPerKg(2.0),
+                Frequency::Daily,
+                PhaseLength::Days(1),
+            ),
+            phase(
+                DoseBasis::MgPerKg(2.0),
+                Frequency::Daily,
+                PhaseLength::Days(1),
+            ),
         ],
     );
     p.phases[0].max_mg = Some(42.0);
@@ -52,7 +81,14 @@ fn a_cap_that_is_not_a_step_multiple_gives_the_largest_multiple_below_it() {
 #[test]
 fn the_cap_applies_before_rounding() {
     // 3 × 20 = 60 capped at 61 → 60; 3.1 × 20 = 62 capped at 61 → 61 → 60 (24.4 steps).
-    let mut p = plan(20.0, vec![phase(DoseBasis::MgPerKg(3.1), Frequency::Daily, PhaseLength::Days(1))]);
+    let mut p = plan(
+        20.0,
+        vec![phase(
+            DoseBasis::MgPerKg(3.1),
+            Frequency::Daily,
+            PhaseLength::Days(1),
+        )],
+    );
     p.phases[0].max_mg = Some(61.0);
     assert_eq!(mgs(&build_calendar(&p, None).unwrap()), vec![60.0]);
     // A cap of 61.25 (exactly 24.5 steps) is a tie and rounds down to 60.
@@ -64,7 +100,14 @@ fn the_cap_applies_before_rounding() {
 fn mg_per_m2_uses_unrounded_bsa_and_ties_round_down() {
     // BSA = sqrt(125 × 18.05 / 3600) = 0.791666…; 60 × BSA = 47.5, a tie between 45 and 50 on
     // whole 5 mg tablets → 45. (A BSA rounded to 0.792 would give 47.52 → 50.)
-    let mut p = plan(18.05, vec![phase(DoseBasis::MgPerM2(60.0), Frequency::Daily, PhaseLength::Days(1))]);
+    let mut p = plan(
+        18.05,
+        vec![phase(
+            DoseBasis::MgPerM2(60.0),
+            Frequency::Daily,
+            PhaseLength::Days(1),
+        )],
+    );
     p.height_cm = Some(125.0);
     p.tablets.allow_half = false;
     assert_eq!(mgs(&build_calendar(&p, None).unwrap()), vec![45.0]);
@@ -77,17 +120,26 @@ fn taper_blocks_are_rounded_to_the_tablet_step_with_ties_down() {
     // Whole 5 mg tablets, 2.5 mg steps: 20, 17.5 → 15, 15, 12.5 → 10, 10, 7.5 → 5, 5.
     let mut p = plan(30.0, vec![taper(Frequency::Daily, 20.0, 5.0, 2.5, 1)]);
     p.tablets.allow_half = false;
-    assert_eq!(mgs(&build_calendar(&p, None).unwrap()), vec![20.0, 15.0, 15.0, 10.0, 10.0, 5.0, 5.0]);
+    assert_eq!(
+        mgs(&build_calendar(&p, None).unwrap()),
+        vec![20.0, 15.0, 15.0, 10.0, 10.0, 5.0, 5.0]
+    );
     // Half tablets allowed, 1 mg steps: 8 → 7.5, 7 → 7.5, 6 → 5, 5.
     let p = plan(30.0, vec![taper(Frequency::Daily, 8.0, 5.0, 1.0, 1)]);
-    assert_eq!(mgs(&build_calendar(&p, None).unwrap()), vec![7.5, 7.5, 5.0, 5.0]);
+    assert_eq!(
+        mgs(&build_calendar(&p, None).unwrap()),
+        vec![7.5, 7.5, 5.0, 5.0]
+    );
 }
 
 #[test]
 fn a_taper_with_decimal_steps_reaches_to_mg_exactly() {
     // (2.0 − 0.5) ÷ 0.1 is 14.999999999999998 in binary: still a whole multiple; 16 blocks.
     let mut p = plan(30.0, vec![taper(Frequency::Daily, 2.0, 0.5, 0.1, 1)]);
-    p.tablets = TabletSpec { tablet_mg: 0.1, allow_half: false };
+    p.tablets = TabletSpec {
+        tablet_mg: 0.1,
+        allow_half: false,
+    };
     let calendar = build_calendar(&p, None).unwrap();
     assert_eq!(calendar.days.len(), 16);
     assert_eq!(calendar.days.last().map(|day| day.mg), Some(0.5));
@@ -107,7 +159,10 @@ fn alternate_days_count_across_the_whole_phase_not_per_taper_block() {
         ],
     );
     let calendar = build_calendar(&p, None).unwrap();
-    assert_eq!(mgs(&calendar), vec![20.0, 15.0, 0.0, 15.0, 0.0, 10.0, 0.0, 5.0, 0.0, 5.0]);
+    assert_eq!(
+        mgs(&calendar),
+        vec![20.0, 15.0, 0.0, 15.0, 0.0, 10.0, 0.0, 5.0, 0.0, 5.0]
+    );
     assert_eq!(calendar.total_mg, 70.0);
     assert_eq!(calendar.dosing_days, 6);
     let phases: Vec<u32> = calendar.days.iter().map(|day| day.phase).collect();
@@ -116,17 +171,45 @@ fn alternate_days_count_across_the_whole_phase_not_per_taper_block() {
 
 #[test]
 fn tablets_are_whole_plus_at_most_one_half() {
-    let p = plan(25.0, vec![phase(DoseBasis::Mg(12.5), Frequency::Daily, PhaseLength::Days(1))]);
+    let p = plan(
+        25.0,
+        vec![phase(
+            DoseBasis::Mg(12.5),
+            Frequency::Daily,
+            PhaseLength::Days(1),
+        )],
+    );
     let calendar = build_calendar(&p, None).unwrap();
-    assert_eq!(calendar.days[0].tablets, Tablets { whole: 2, halves: 1 });
+    assert_eq!(
+        calendar.days[0].tablets,
+        Tablets {
+            whole: 2,
+            halves: 1
+        }
+    );
     let mut whole_only = p.clone();
     whole_only.tablets.allow_half = false;
     whole_only.phases[0].dose = Some(DoseBasis::Mg(15.0));
-    assert_eq!(build_calendar(&whole_only, None).unwrap().days[0].tablets, Tablets { whole: 3, halves: 0 });
+    assert_eq!(
+        build_calendar(&whole_only, None).unwrap().days[0].tablets,
+        Tablets {
+            whole: 3,
+            halves: 0
+        }
+    );
     // 12.5 on whole tablets is a tie → 10 mg, two tablets.
     whole_only.phases[0].dose = Some(DoseBasis::Mg(12.5));
     let tie = build_calendar(&whole_only, None).unwrap();
-    assert_eq!((tie.days[0].mg, tie.days[0].tablets), (10.0, Tablets { whole: 2, halves: 0 }));
+    assert_eq!(
+        (tie.days[0].mg, tie.days[0].tablets),
+        (
+            10.0,
+            Tablets {
+                whole: 2,
+                halves: 0
+            }
+        )
+    );
 }
 
 #[test]
@@ -135,8 +218,16 @@ fn until_remission_runs_through_the_confirmation_day_inclusive() {
         20.0,
         vec![
             phase(DoseBasis::Mg(20.0), Frequency::Daily, PhaseLength::Days(2)),
-            phase(DoseBasis::Mg(30.0), Frequency::Daily, PhaseLength::UntilRemission),
-            phase(DoseBasis::Mg(10.0), Frequency::AlternateDay, PhaseLength::Days(3)),
+            phase(
+                DoseBasis::Mg(30.0),
+                Frequency::Daily,
+                PhaseLength::UntilRemission,
+            ),
+            phase(
+                DoseBasis::Mg(10.0),
+                Frequency::AlternateDay,
+                PhaseLength::Days(3),
+            ),
         ],
     );
     // Confirmed on the until-remission phase's first day (01-03): one day at 30 mg.
@@ -146,7 +237,10 @@ fn until_remission_runs_through_the_confirmation_day_inclusive() {
     assert!(!calendar.provisional);
     // Confirmed 01-05: 30 mg on 01-03..01-05, the next phase from 01-06.
     let calendar = build_calendar(&p, Some(d("2025-01-05"))).unwrap();
-    assert_eq!(mgs(&calendar), vec![20.0, 20.0, 30.0, 30.0, 30.0, 10.0, 0.0, 10.0]);
+    assert_eq!(
+        mgs(&calendar),
+        vec![20.0, 20.0, 30.0, 30.0, 30.0, 10.0, 0.0, 10.0]
+    );
     // Before the phase's first day, or missing: refused.
     assert!(refusal(&p, Some(d("2025-01-02"))).contains("remission_confirmed"));
     assert!(refusal(&p, None).contains("remission_confirmed"));
@@ -154,8 +248,18 @@ fn until_remission_runs_through_the_confirmation_day_inclusive() {
 
 #[test]
 fn remission_date_is_ignored_without_an_until_remission_phase() {
-    let p = plan(20.0, vec![phase(DoseBasis::Mg(20.0), Frequency::Daily, PhaseLength::Days(2))]);
-    assert_eq!(build_calendar(&p, Some(d("1999-01-01"))).unwrap(), build_calendar(&p, None).unwrap());
+    let p = plan(
+        20.0,
+        vec![phase(
+            DoseBasis::Mg(20.0),
+            Frequency::Daily,
+            PhaseLength::Days(2),
+        )],
+    );
+    assert_eq!(
+        build_calendar(&p, Some(d("1999-01-01"))).unwrap(),
+        build_calendar(&p, None).unwrap()
+    );
 }
 
 #[test]
@@ -164,8 +268,16 @@ fn provisional_calendar_continues_the_daily_dose_until_remission_is_logged() {
         20.0,
         vec![
             phase(DoseBasis::Mg(20.0), Frequency::Daily, PhaseLength::Days(2)),
-            phase(DoseBasis::Mg(30.0), Frequency::Daily, PhaseLength::UntilRemission),
-            phase(DoseBasis::Mg(10.0), Frequency::AlternateDay, PhaseLength::Days(3)),
+            phase(
+                DoseBasis::Mg(30.0),
+                Frequency::Daily,
+                PhaseLength::UntilRemission,
+            ),
+            phase(
+                DoseBasis::Mg(10.0),
+                Frequency::AlternateDay,
+                PhaseLength::Days(3),
+            ),
         ],
     );
     let provisional = build_provisional_calendar(&p, None, d("2025-01-06")).unwrap();
@@ -177,9 +289,19 @@ fn provisional_calendar_continues_the_daily_dose_until_remission_is_logged() {
     assert_eq!(mgs(&early), vec![20.0, 20.0, 30.0]);
     // Once confirmed, it is the ordinary calendar.
     let confirmed = build_provisional_calendar(&p, Some(d("2025-01-03")), d("2025-01-30")).unwrap();
-    assert_eq!(confirmed, build_calendar(&p, Some(d("2025-01-03"))).unwrap());
+    assert_eq!(
+        confirmed,
+        build_calendar(&p, Some(d("2025-01-03"))).unwrap()
+    );
     // Without an until-remission phase, `through` changes nothing.
-    let fixed = plan(20.0, vec![phase(DoseBasis::Mg(20.0), Frequency::Daily, PhaseLength::Days(2))]);
+    let fixed = plan(
+        20.0,
+        vec![phase(
+            DoseBasis::Mg(20.0),
+            Frequency::Daily,
+            PhaseLength::Days(2),
+        )],
+    );
     assert_eq!(
         build_provisional_calendar(&fixed, None, d("2025-03-01")).unwrap(),
         build_calendar(&fixed, None).unwrap()
@@ -190,23 +312,53 @@ fn provisional_calendar_continues_the_daily_dose_until_remission_is_logged() {
 
 #[test]
 fn totals_and_dosing_dates() {
-    let p = plan(20.0, vec![phase(DoseBasis::Mg(12.5), Frequency::AlternateDay, PhaseLength::Days(5))]);
+    let p = plan(
+        20.0,
+        vec![phase(
+            DoseBasis::Mg(12.5),
+            Frequency::AlternateDay,
+            PhaseLength::Days(5),
+        )],
+    );
     let calendar = build_calendar(&p, None).unwrap();
-    assert_eq!(calendar.dosing_dates(), vec![d("2025-01-01"), d("2025-01-03"), d("2025-01-05")]);
+    assert_eq!(
+        calendar.dosing_dates(),
+        vec![d("2025-01-01"), d("2025-01-03"), d("2025-01-05")]
+    );
     assert_eq!(calendar.total_mg, 37.5);
     assert_eq!(calendar.dosing_days, 3);
     assert_eq!(calendar.first_dosing_day, Some(d("2025-01-01")));
     assert_eq!(calendar.last_dosing_day, Some(d("2025-01-05")));
-    let exposure = cumulative_exposure(calendar.daily_mg(), (d("2025-01-01"), d("2025-01-05")), 20.0, None).unwrap();
+    let exposure = cumulative_exposure(
+        calendar.daily_mg(),
+        (d("2025-01-01"), d("2025-01-05")),
+        20.0,
+        None,
+    )
+    .unwrap();
     assert_eq!(exposure.mg, 37.5);
 }
 
 #[test]
 fn a_calendar_with_no_dosed_day_has_no_dosing_days() {
-    let p = plan(20.0, vec![phase(DoseBasis::Mg(0.0), Frequency::Daily, PhaseLength::Days(3))]);
+    let p = plan(
+        20.0,
+        vec![phase(
+            DoseBasis::Mg(0.0),
+            Frequency::Daily,
+            PhaseLength::Days(3),
+        )],
+    );
     let calendar = build_calendar(&p, None).unwrap();
     assert_eq!(calendar.days.len(), 3);
-    assert_eq!((calendar.dosing_days, calendar.first_dosing_day, calendar.last_dosing_day), (0, None, None));
+    assert_eq!(
+        (
+            calendar.dosing_days,
+            calendar.first_dosing_day,
+            calendar.last_dosing_day
+        ),
+        (0, None, None)
+    );
     assert!(calendar.dosing_dates().is_empty());
 }
 
@@ -232,13 +384,29 @@ fn invalid_plans_are_refused_naming_the_field() {
     assert!(with(&|p| p.phases[1].max_mg = Some(-5.0)).contains("phases[1].max_mg"));
     assert!(with(&|p| p.phases[0].length = PhaseLength::Days(0)).contains("phases[0].days"));
     assert!(with(&|p| p.phases[0].dose = None).contains("phases[0].dose"));
-    assert!(with(&|p| p.phases[0].dose = Some(DoseBasis::MgPerKg(-1.0))).contains("phases[0].dose.mg_per_kg"));
+    assert!(with(&|p| p.phases[0].dose = Some(DoseBasis::MgPerKg(-1.0)))
+        .contains("phases[0].dose.mg_per_kg"));
     assert!(with(&|p| p.phases[1].dose = Some(DoseBasis::Mg(5.0))).contains("phases[1].dose"));
-    assert!(with(&|p| p.phases[1] = taper(Frequency::Daily, 5.0, 20.0, 5.0, 7)).contains("phases[1].taper.to_mg"));
-    assert!(with(&|p| p.phases[1] = taper(Frequency::Daily, 20.0, 5.0, 4.0, 7)).contains("phases[1].taper.step_mg"));
-    assert!(with(&|p| p.phases[1] = taper(Frequency::Daily, 20.0, 5.0, 0.0, 7)).contains("phases[1].taper.step_mg"));
-    assert!(with(&|p| p.phases[1] = taper(Frequency::Daily, 20.0, 5.0, 5.0, 0)).contains("phases[1].taper.every_days"));
-    assert!(with(&|p| p.phases[1] = taper(Frequency::Daily, f64::NAN, 5.0, 5.0, 1)).contains("phases[1].taper.from_mg"));
+    assert!(
+        with(&|p| p.phases[1] = taper(Frequency::Daily, 5.0, 20.0, 5.0, 7))
+            .contains("phases[1].taper.to_mg")
+    );
+    assert!(
+        with(&|p| p.phases[1] = taper(Frequency::Daily, 20.0, 5.0, 4.0, 7))
+            .contains("phases[1].taper.step_mg")
+    );
+    assert!(
+        with(&|p| p.phases[1] = taper(Frequency::Daily, 20.0, 5.0, 0.0, 7))
+            .contains("phases[1].taper.step_mg")
+    );
+    assert!(
+        with(&|p| p.phases[1] = taper(Frequency::Daily, 20.0, 5.0, 5.0, 0))
+            .contains("phases[1].taper.every_days")
+    );
+    assert!(
+        with(&|p| p.phases[1] = taper(Frequency::Daily, f64::NAN, 5.0, 5.0, 1))
+            .contains("phases[1].taper.from_mg")
+    );
 }
 
 #[test]
@@ -250,13 +418,24 @@ fn absurd_lengths_are_refused_before_any_day_is_built() {
     assert!(build_calendar(&plan(20.0, vec![days(3000), days(660)]), None).is_ok());
     assert!(too_long(vec![taper(Frequency::Daily, 1e12, 0.0, 1e-9, 1)]).contains("10 years"));
     assert!(too_long(vec![taper(Frequency::Daily, 20.0, 5.0, 5.0, u32::MAX)]).contains("10 years"));
-    let until = phase(DoseBasis::Mg(5.0), Frequency::Daily, PhaseLength::UntilRemission);
+    let until = phase(
+        DoseBasis::Mg(5.0),
+        Frequency::Daily,
+        PhaseLength::UntilRemission,
+    );
     assert!(refusal(&plan(20.0, vec![until]), Some(d("2040-01-01"))).contains("10 years"));
 }
 
 #[test]
 fn a_course_running_past_the_last_date_is_refused_not_a_panic() {
-    let mut p = plan(20.0, vec![phase(DoseBasis::Mg(5.0), Frequency::Daily, PhaseLength::Days(10))]);
+    let mut p = plan(
+        20.0,
+        vec![phase(
+            DoseBasis::Mg(5.0),
+            Frequency::Daily,
+            PhaseLength::Days(10),
+        )],
+    );
     p.start = NaiveDate::MAX;
     assert!(refusal(&p, None).contains("start"));
 }
@@ -279,8 +458,14 @@ fn kdigo_templates_follow_clinical_rules_section_4() {
     assert_eq!(initial[0].length, PhaseLength::Days(28));
     assert_eq!(initial[1], relapse[1]);
     assert!(CourseTemplate::StampProtocol.phases().is_err());
-    assert_eq!(CourseTemplate::parse("template", "kdigo2025_initial").unwrap(), CourseTemplate::Kdigo2025Initial);
-    assert!(CourseTemplate::parse("template", "kdigo2012").unwrap_err().to_string().contains("template"));
+    assert_eq!(
+        CourseTemplate::parse("template", "kdigo2025_initial").unwrap(),
+        CourseTemplate::Kdigo2025Initial
+    );
+    assert!(CourseTemplate::parse("template", "kdigo2012")
+        .unwrap_err()
+        .to_string()
+        .contains("template"));
 }
 
 #[test]
@@ -292,12 +477,25 @@ fn plans_and_calendars_round_trip_through_serde() {
     assert_eq!(serde_json::from_str::<CoursePlan>(&text).unwrap(), p);
     let calendar = build_calendar(&p, Some(d("2025-01-05"))).unwrap();
     let text = serde_json::to_string(&calendar).unwrap();
-    assert_eq!(serde_json::from_str::<TaperCalendar>(&text).unwrap(), calendar);
+    assert_eq!(
+        serde_json::from_str::<TaperCalendar>(&text).unwrap(),
+        calendar
+    );
 }
 
 #[test]
 fn a_course_may_end_on_the_last_supported_date() {
-    let mut p = plan(20.0, vec![phase(DoseBasis::Mg(5.0), Frequency::Daily, PhaseLength::Days(2))]);
+    let mut p = plan(
+        20.0,
+        vec![phase(
+            DoseBasis::Mg(5.0),
+            Frequency::Daily,
+            PhaseLength::Days(2),
+        )],
+    );
     p.start = NaiveDate::MAX.pred_opt().unwrap();
-    assert_eq!(build_calendar(&p, None).unwrap().last_dosing_day, Some(NaiveDate::MAX));
+    assert_eq!(
+        build_calendar(&p, None).unwrap().last_dosing_day,
+        Some(NaiveDate::MAX)
+    );
 }
