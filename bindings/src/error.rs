@@ -32,12 +32,35 @@ pub enum NephroError {
         /// What conflicts.
         detail: String,
     },
-    /// The database file was damaged; it was kept at `moved_to`. Open the diary again to start
-    /// a new one, and tell the family their old file is kept.
-    #[error("the database file was damaged and has been kept aside at {moved_to}")]
+    /// The diary file is damaged and was kept at `kept_at` for recovery (never deleted). When it
+    /// was found on opening, it was moved aside and opening the path again starts a new diary;
+    /// when it was met later, the file stays where it is and every write is refused. Tell the
+    /// family their old file is kept.
+    #[error("the diary file is damaged; it was kept for recovery and nothing was deleted")]
     CorruptDatabase {
-        /// Where the damaged file was moved.
-        moved_to: String,
+        /// Where the damaged file lives now.
+        kept_at: String,
+    },
+    /// The file is not a NephroDiary diary (another app's database, a text file); it was left
+    /// untouched. Choose another path.
+    #[error("the file is not a NephroDiary diary: {reason}")]
+    NotADiary {
+        /// Why, in plain words.
+        reason: String,
+    },
+    /// The diary is open read-only (a read-only volume); reads work, nothing was written.
+    #[error("the diary is open read-only; nothing was written")]
+    ReadOnly,
+    /// A value is implausible for this child (e.g. a weight 20 % from the previous one): ask the
+    /// family ("20.0 or 200 kg?") and send it again marked as confirmed. Nothing was stored.
+    #[error("{field} needs confirmation ({check}): {reason}")]
+    NeedsConfirmation {
+        /// The field at fault, e.g. `weight_kg`.
+        field: String,
+        /// Which check failed, e.g. `weight_change`, `height_decrease`, `weight_for_age`.
+        check: String,
+        /// Why, in plain words.
+        reason: String,
     },
     /// The storage failed (disk full, file locked, written by a newer app…).
     #[error("{detail}")]
@@ -55,12 +78,24 @@ impl From<Error> for NephroError {
             Error::DoseOutOfRange { .. } => NephroError::DoseOutOfRange { detail },
             Error::NotFound { .. } => NephroError::NotFound { detail },
             Error::Conflict(_) => NephroError::Conflict { detail },
-            Error::CorruptDatabase { moved_to } => NephroError::CorruptDatabase {
-                moved_to: moved_to.display().to_string(),
+            Error::CorruptDatabase { kept_at } => NephroError::CorruptDatabase {
+                kept_at: kept_at.display().to_string(),
             },
-            Error::NewerSchema { .. } | Error::Sqlite(_) | Error::Io(_) => {
-                NephroError::Storage { detail }
-            }
+            Error::NotADiary { reason } => NephroError::NotADiary { reason },
+            Error::ReadOnly => NephroError::ReadOnly,
+            Error::NeedsConfirmation {
+                field,
+                check,
+                reason,
+            } => NephroError::NeedsConfirmation {
+                field,
+                check,
+                reason,
+            },
+            Error::NewerSchema { .. }
+            | Error::UnknownSchema { .. }
+            | Error::Sqlite(_)
+            | Error::Io(_) => NephroError::Storage { detail },
         }
     }
 }

@@ -51,13 +51,42 @@ pub enum Error {
         /// Newest version this build knows.
         supported: i64,
     },
-    /// The database file was damaged; it was moved aside (kept) and a fresh one must be started.
-    #[error(
-        "the database file was damaged and has been kept aside at {moved_to}; nothing was deleted"
-    )]
+    /// The database file is damaged. It is kept for recovery, never deleted: a stamped diary
+    /// found damaged when it is opened is moved aside to `kept_at` (`<file>.corrupt-<epoch ms>`)
+    /// so that opening the path again starts a new diary; damage met after opening leaves the
+    /// file where it is (`kept_at` is the diary's own path) and stops every further write.
+    #[error("the diary file is damaged; it was kept for recovery and nothing was deleted")]
     CorruptDatabase {
         /// Where the damaged file now lives.
-        moved_to: PathBuf,
+        kept_at: PathBuf,
+    },
+    /// The file is not a NephroDiary diary (another application's database, a text file, a
+    /// directory); it was left exactly as it was.
+    #[error("the file is not a NephroDiary diary: {reason}; it was left untouched")]
+    NotADiary {
+        /// Why the file was not recognised, in plain words.
+        reason: String,
+    },
+    /// The diary's schema version is one no release of the app ever wrote (negative, zero with
+    /// tables); the file was left untouched.
+    #[error("the diary has schema version {found}, which no release of the app wrote; it was left untouched")]
+    UnknownSchema {
+        /// Version found in the file.
+        found: i64,
+    },
+    /// The diary was opened read-only (its volume or file cannot be written); nothing was written.
+    #[error("the diary is open read-only; nothing was written")]
+    ReadOnly,
+    /// A value is plausible in itself but implausible for this child (clinical-rules §10): it is
+    /// held until the caller confirms it. Nothing was stored.
+    #[error("{field} needs confirmation ({check}): {reason}")]
+    NeedsConfirmation {
+        /// The input field at fault, e.g. `weight_kg`.
+        field: String,
+        /// Which check failed, as an identifier the app can branch on, e.g. `weight_change`.
+        check: String,
+        /// Why, in plain words (never the value itself).
+        reason: String,
     },
     /// An SQLite error.
     #[error("storage error: {0}")]
@@ -83,6 +112,7 @@ impl Error {
             Error::DoseOutOfRange { .. } => "dose_out_of_range",
             Error::NotFound { .. } => "not_found",
             Error::Conflict(_) => "conflict",
+            Error::NeedsConfirmation { .. } => "needs_confirmation",
             _ => "storage",
         }
     }

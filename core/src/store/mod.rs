@@ -76,7 +76,7 @@ impl Store {
         let path = path.as_ref();
         match Store::try_open(path, options) {
             Err(Error::Sqlite(e)) if is_corruption(&e) => Err(Error::CorruptDatabase {
-                moved_to: move_aside(path)?,
+                kept_at: move_aside(path)?,
             }),
             other => other,
         }

@@ -246,7 +246,7 @@ fn a_corrupt_file_is_moved_aside_and_kept() {
     let path = dir.path().join("diary.db");
     let garbage = b"this is not an sqlite database, but it is someone's file".repeat(100);
     std::fs::write(&path, &garbage).unwrap();
-    let Err(Error::CorruptDatabase { moved_to }) = Store::open(&path) else {
+    let Err(Error::CorruptDatabase { kept_at: moved_to }) = Store::open(&path) else {
         panic!("corruption not reported")
     };
     assert_eq!(

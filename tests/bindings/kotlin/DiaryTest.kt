@@ -132,8 +132,8 @@ fun corruptFileIsMovedAsideAndKept(): Unit = withTempDir { tmp ->
     file.writeBytes(garbage)
     val error = checkThrows<NephroException.CorruptDatabase>("open a garbage file") { Diary.open(file.path).close() }
     if (error != null) {
-        val moved = File(error.movedTo)
-        check(moved.path != file.path && moved.isFile, "the damaged file is kept at movedTo")
+        val moved = File(error.keptAt)
+        check(moved.path != file.path && moved.isFile, "the damaged file is kept at keptAt")
         if (moved.isFile) checkEqual(moved.readBytes().contentEquals(garbage), true, "moved file holds the same bytes")
     }
     Diary.open(file.path).use { diary -> checkEqual(diary.patients(), emptyList(), "opening again starts a new diary") }

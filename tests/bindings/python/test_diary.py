@@ -139,8 +139,8 @@ def test_corrupt_file_is_moved_aside_and_kept():
             f.write(garbage)
         error = check_raises(nephro.NephroError.CorruptDatabase, "open a garbage file", nephro.Diary.open, path)
         if error is not None:
-            moved = error.moved_to
-            check(moved != path and os.path.isfile(moved), "the damaged file is kept at moved_to")
+            moved = error.kept_at
+            check(moved != path and os.path.isfile(moved), "the damaged file is kept at kept_at")
             if os.path.isfile(moved):
                 with open(moved, "rb") as f:
                     check_equal(f.read(), garbage, "moved file holds the same bytes")

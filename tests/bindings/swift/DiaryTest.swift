@@ -134,9 +134,9 @@ func corruptFileIsMovedAsideAndKept() throws {
         let error = checkThrows("open a garbage file", { try Diary.open(path: path) }, where: {
             if case NephroError.CorruptDatabase = $0 { return true }; return false
         })
-        if case NephroError.CorruptDatabase(let movedTo)? = error {
-            check(movedTo != path && FileManager.default.fileExists(atPath: movedTo), "the damaged file is kept at movedTo")
-            if let kept = FileManager.default.contents(atPath: movedTo) {
+        if case NephroError.CorruptDatabase(let keptAt)? = error {
+            check(keptAt != path && FileManager.default.fileExists(atPath: keptAt), "the damaged file is kept at keptAt")
+            if let kept = FileManager.default.contents(atPath: keptAt) {
                 checkEqual(kept, garbage, "moved file holds the same bytes")
             }
         }
