@@ -1,9 +1,11 @@
 //! The `Diary` object: one open diary file.
 
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use nephro_core::dates::parse_date;
-use nephro_core::store::Store;
+use nephro_core::store::{classify_error, Store};
 use nephro_core::{dose, model};
 
 use crate::records::*;
@@ -21,32 +23,97 @@ pub fn calculate_dose(request: DoseRequest) -> Result<DoseResult, NephroError> {
 #[derive(uniffi::Object)]
 pub struct Diary {
     store: Mutex<Store>,
+    /// The diary file, named in [`NephroError::CorruptDatabase`] when damage is met.
+    path: PathBuf,
+    /// Damage was met by a call: every later write is refused, the file is kept.
+    damaged: AtomicBool,
 }
 
 impl Diary {
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         // A panic inside a call cannot leave a half-written transaction (it rolls back), so a
         // poisoned lock still guards a consistent store.
-        self.store
+        let store = self
+            .store
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if self.damaged.load(Ordering::Relaxed) && !store.is_damaged() {
+            // A read met the damage: stop the writes too.
+            store.note(nephro_core::Error::CorruptDatabase {
+                kept_at: self.path.clone(),
+            });
+        }
+        store
+    }
+}
+
+/// Passes the error of a call on a diary through the store's classification
+/// ([`nephro_core::store::classify_error`]): damage becomes [`NephroError::CorruptDatabase`]
+/// naming the diary's file and stops every later write.
+pub(crate) trait Noted<T> {
+    /// The result, with damage and read-only refusals classified.
+    fn noted(self, diary: &Diary) -> Result<T, nephro_core::Error>;
+}
+
+impl<T> Noted<T> for Result<T, nephro_core::Error> {
+    fn noted(self, diary: &Diary) -> Result<T, nephro_core::Error> {
+        self.map_err(|error| {
+            let error = classify_error(error, &diary.path);
+            if matches!(error, nephro_core::Error::CorruptDatabase { .. }) {
+                diary.damaged.store(true, Ordering::Relaxed);
+            }
+            error
+        })
     }
 }
 
 #[uniffi::export]
 impl Diary {
-    /// Opens (or creates) the diary file at `path`. A damaged file is moved aside and
-    /// reported as [`NephroError::CorruptDatabase`]; opening again starts a new diary.
+    /// Opens the diary file at `path`, creating a new diary when there is no file.
+    ///
+    /// Only a real file that is a diary opens: an empty path, `:memory:` or a `file:` URI is
+    /// [`NephroError::Validation`] (`path`); a text file, an empty file or another app's
+    /// database is [`NephroError::NotADiary`] and left untouched. A diary too damaged to open is
+    /// moved aside, kept, and reported as [`NephroError::CorruptDatabase`]; opening the path
+    /// again starts a new diary. On a read-only volume the diary opens for reading and every
+    /// write is [`NephroError::ReadOnly`].
     #[uniffi::constructor]
     pub fn open(path: String) -> Result<Arc<Diary>, NephroError> {
+        let store = Store::open(&path)?;
         Ok(Arc::new(Diary {
-            store: Mutex::new(Store::open(path)?),
+            store: Mutex::new(store),
+            path: PathBuf::from(path),
+            damaged: AtomicBool::new(false),
         }))
+    }
+
+    /// Copies the diary to a new file at `target` through SQLite's online backup API (the copy
+    /// holds every committed change and needs no `-wal` beside it). An existing file at `target`
+    /// is never replaced. Returns the path written.
+    pub fn backup_to(&self, target: String) -> Result<String, NephroError> {
+        let written = self.store().backup_to(&target).noted(self)?;
+        Ok(written.display().to_string())
+    }
+
+    /// Checkpoints the write-ahead log into the diary file, so that the file alone holds every
+    /// change (also done when the diary is released). Call it when the app goes to the
+    /// background.
+    pub fn checkpoint(&self) -> Result<(), NephroError> {
+        Ok(self.store().checkpoint().noted(self)?)
+    }
+
+    /// Whether the diary opened read-only (a read-only volume): reads work, writes are refused.
+    pub fn is_read_only(&self) -> bool {
+        self.store().is_read_only()
     }
 
     /// Creates a patient profile.
     pub fn create_patient(&self, profile: PatientProfile) -> Result<Patient, NephroError> {
-        Ok(self.store().create_patient(&profile.try_into()?)?.into())
+        Ok(self
+            .store()
+            .create_patient(&profile.try_into()?)
+            .noted(self)?
+            .into())
     }
 
     /// Replaces a patient's profile.
@@ -63,7 +130,7 @@ impl Diary {
 
     /// A patient by id.
     pub fn patient(&self, patient_id: i64) -> Result<Patient, NephroError> {
-        Ok(self.store().patient(patient_id)?.into())
+        Ok(self.store().patient(patient_id).noted(self)?.into())
     }
 
     /// Every patient in the diary.
@@ -83,7 +150,11 @@ impl Diary {
         measurement: Measurement,
     ) -> Result<Measurement, NephroError> {
         let m: model::Measurement = measurement.try_into()?;
-        Ok(self.store().add_measurement(patient_id, &m)?.into())
+        Ok(self
+            .store()
+            .add_measurement(patient_id, &m)
+            .noted(self)?
+            .into())
     }
 
     /// A patient's measurements, oldest first.
@@ -103,13 +174,17 @@ impl Diary {
         regimen: RegimenInput,
     ) -> Result<Regimen, NephroError> {
         let r: model::NewRegimen = regimen.try_into()?;
-        Ok(self.store().add_regimen(patient_id, &r)?.into())
+        Ok(self.store().add_regimen(patient_id, &r).noted(self)?.into())
     }
 
     /// Ends a regimen on a date (`YYYY-MM-DD`); it stays in the history.
     pub fn end_regimen(&self, regimen_id: i64, end_date: String) -> Result<Regimen, NephroError> {
         let end = parse_date("end_date", &end_date)?;
-        Ok(self.store().end_regimen(regimen_id, end)?.into())
+        Ok(self
+            .store()
+            .end_regimen(regimen_id, end)
+            .noted(self)?
+            .into())
     }
 
     /// A patient's regimens, oldest first.
@@ -125,7 +200,7 @@ impl Diary {
     /// Logs a dose. Resubmitting the same `client_id` returns the stored entry unchanged.
     pub fn log_dose(&self, dose: DoseLogInput) -> Result<DoseLogEntry, NephroError> {
         let d: model::NewDoseLog = dose.try_into()?;
-        Ok(self.store().log_dose(&d)?.into())
+        Ok(self.store().log_dose(&d).noted(self)?.into())
     }
 
     /// Changes a logged dose's outcome or time; the previous revision stays in the history.
@@ -141,7 +216,11 @@ impl Diary {
             actual_at_ms,
             edited_by,
         };
-        Ok(self.store().edit_dose(&client_id, &edit)?.into())
+        Ok(self
+            .store()
+            .edit_dose(&client_id, &edit)
+            .noted(self)?
+            .into())
     }
 
     /// Undoes a logged dose; it stays in the history and no longer counts.
@@ -150,12 +229,16 @@ impl Diary {
         client_id: String,
         undone_by: String,
     ) -> Result<DoseLogEntry, NephroError> {
-        Ok(self.store().undo_dose(&client_id, &undone_by)?.into())
+        Ok(self
+            .store()
+            .undo_dose(&client_id, &undone_by)
+            .noted(self)?
+            .into())
     }
 
     /// A logged dose by client id.
     pub fn dose(&self, client_id: String) -> Result<DoseLogEntry, NephroError> {
-        Ok(self.store().dose(&client_id)?.into())
+        Ok(self.store().dose(&client_id).noted(self)?.into())
     }
 
     /// Every revision of a logged dose, oldest first.

@@ -6,6 +6,7 @@ use nephro_core::export as core_export;
 use nephro_core::labs::instant_from_millis;
 use nephro_core::locale::Locale;
 
+use crate::diary::Noted;
 use crate::{Diary, NephroError};
 
 /// The formats a diary exports to.
@@ -95,7 +96,7 @@ impl Diary {
     ) -> Result<Vec<ExportFile>, NephroError> {
         let format = request.format.into();
         let options = request.try_into()?;
-        let files = core_export::export(&self.store(), patient_id, format, &options)?;
+        let files = core_export::export(&self.store(), patient_id, format, &options).noted(self)?;
         Ok(files
             .into_iter()
             .map(|f| ExportFile {
@@ -116,13 +117,9 @@ impl Diary {
     ) -> Result<Vec<String>, NephroError> {
         let format = request.format.into();
         let options = request.try_into()?;
-        let written = core_export::export_to_path(
-            &self.store(),
-            patient_id,
-            format,
-            &options,
-            path.as_ref(),
-        )?;
+        let written =
+            core_export::export_to_path(&self.store(), patient_id, format, &options, path.as_ref())
+                .noted(self)?;
         Ok(written
             .into_iter()
             .map(|p| p.display().to_string())

@@ -6,6 +6,7 @@ use nephro_core::diary::home as service;
 use nephro_core::diary::reminders::{instant_from_millis, parse_device_zone};
 use nephro_core::locale::Locale;
 
+use crate::diary::Noted;
 use crate::{AlertKind, Diary, DoseSlot, NephroError, RelapseStatus, SteroidRelapsePrompt};
 
 /// What a home-screen alert is about.
@@ -109,6 +110,10 @@ impl Diary {
         let now = instant_from_millis("now_ms", now_ms)?;
         let zone = parse_device_zone(device_time_zone.as_deref())?;
         let locale = Locale::parse("locale", &locale)?;
-        Ok(service::home_screen(&self.store(), patient_id, now, zone, locale)?.into())
+        Ok(
+            service::home_screen(&self.store(), patient_id, now, zone, locale)
+                .noted(self)?
+                .into(),
+        )
     }
 }

@@ -11,6 +11,7 @@ use nephro_core::labs::{self as engine, instant_from_millis};
 use nephro_core::locale::Locale;
 use nephro_core::store;
 
+use crate::diary::Noted;
 use crate::records::Drug;
 use crate::{Diary, NephroError};
 
@@ -625,7 +626,7 @@ impl Diary {
     /// Resubmitting the same `client_id` returns the stored result.
     pub fn log_lab_result(&self, result: LabResultInput) -> Result<LabResult, NephroError> {
         let new: store::NewLabResult = result.try_into()?;
-        Ok(self.store().log_lab_result(&new)?.into())
+        Ok(self.store().log_lab_result(&new).noted(self)?.into())
     }
 
     /// Corrects a logged lab result; the previous revision stays in the history.
@@ -656,7 +657,7 @@ impl Diary {
 
     /// A lab result by client id.
     pub fn lab_result(&self, client_id: String) -> Result<LabResult, NephroError> {
-        Ok(self.store().lab_result(&client_id)?.into())
+        Ok(self.store().lab_result(&client_id).noted(self)?.into())
     }
 
     /// A patient's lab results drawn on local dates `from` to `to` (inclusive, `YYYY-MM-DD`),
@@ -697,7 +698,8 @@ impl Diary {
     ) -> Result<LabReport, NephroError> {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
         let locale = parse_locale(&locale)?;
-        let report = service::lab_report(&self.store(), patient_id, from, to, locale)?;
+        let report =
+            service::lab_report(&self.store(), patient_id, from, to, locale).noted(self)?;
         Ok(LabReport {
             settings: report.settings.into(),
             creatinine_baseline_mg_dl: report.creatinine_baseline_mg_dl,
@@ -744,7 +746,7 @@ impl Diary {
 
     /// Weights, heights, BSA and blood pressures.
     pub fn growth(&self, patient_id: i64) -> Result<Growth, NephroError> {
-        let growth = service::growth(&self.store(), patient_id)?;
+        let growth = service::growth(&self.store(), patient_id).noted(self)?;
         Ok(Growth {
             points: growth
                 .points
@@ -762,7 +764,9 @@ impl Diary {
 
     /// The care team's lab settings (protocol defaults where none was set).
     pub fn lab_settings(&self, patient_id: i64) -> Result<LabSettings, NephroError> {
-        Ok(service::lab_settings(&self.store(), patient_id)?.into())
+        Ok(service::lab_settings(&self.store(), patient_id)
+            .noted(self)?
+            .into())
     }
 
     /// Sets the care team's targets for a phase.
@@ -780,7 +784,8 @@ impl Diary {
             phase.into(),
             &targets,
             &changed_by,
-        )?
+        )
+        .noted(self)?
         .into())
     }
 
@@ -792,7 +797,8 @@ impl Diary {
         changed_by: String,
     ) -> Result<LabSettings, NephroError> {
         Ok(
-            service::set_target_phase(&mut self.store(), patient_id, phase.into(), &changed_by)?
+            service::set_target_phase(&mut self.store(), patient_id, phase.into(), &changed_by)
+                .noted(self)?
                 .into(),
         )
     }
@@ -810,7 +816,8 @@ impl Diary {
             patient_id,
             baseline_mg_dl,
             &changed_by,
-        )?
+        )
+        .noted(self)?
         .into())
     }
 
@@ -826,7 +833,8 @@ impl Diary {
             patient_id,
             threshold,
             &changed_by,
-        )?
+        )
+        .noted(self)?
         .into())
     }
 
@@ -840,7 +848,7 @@ impl Diary {
     ) -> Result<Vec<RecalculatePrompt>, NephroError> {
         let today = parse_date("today", &today)?;
         let locale = parse_locale(&locale)?;
-        let prompts = service::recalculate_prompts(&self.store(), patient_id, today)?;
+        let prompts = service::recalculate_prompts(&self.store(), patient_id, today).noted(self)?;
         Ok(prompts
             .into_iter()
             .map(|p| RecalculatePrompt {

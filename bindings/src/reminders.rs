@@ -25,6 +25,7 @@ use nephro_core::model::MedicationId;
 use nephro_core::schedule::{self, DayPattern, MedicationSchedule, IOS_PENDING_NOTIFICATION_LIMIT};
 use nephro_core::Error;
 
+use crate::diary::Noted;
 use crate::records::{DoseOutcome, Drug};
 use crate::{Diary, NephroError};
 
@@ -526,7 +527,8 @@ impl Diary {
             self::locale(&locale)?,
         );
         let notices =
-            service::next_reminders(&self.store(), patient_id, now, zone, count as usize, locale)?;
+            service::next_reminders(&self.store(), patient_id, now, zone, count as usize, locale)
+                .noted(self)?;
         Ok(notices
             .into_iter()
             .map(|n| notification(n, false))
@@ -547,7 +549,8 @@ impl Diary {
             service::parse_device_zone(device_time_zone.as_deref())?,
             self::locale(&locale)?,
         );
-        let slots = service::today_doses(&self.store(), patient_id, now, zone, locale)?;
+        let slots =
+            service::today_doses(&self.store(), patient_id, now, zone, locale).noted(self)?;
         Ok(slots.into_iter().map(Into::into).collect())
     }
 
@@ -566,7 +569,11 @@ impl Diary {
             service::parse_device_zone(device_time_zone.as_deref())?,
             self::locale(&locale)?,
         );
-        Ok(service::dose_status(&self.store(), patient_id, &slot, now, zone, locale)?.into())
+        Ok(
+            service::dose_status(&self.store(), patient_id, &slot, now, zone, locale)
+                .noted(self)?
+                .into(),
+        )
     }
 
     /// Snoozes a reminder by `minutes` from `now_ms`: the same reminder (same id) later, never
@@ -587,8 +594,8 @@ impl Diary {
             service::parse_device_zone(device_time_zone.as_deref())?,
             self::locale(&locale)?,
         );
-        let snoozed =
-            service::snooze(&self.store(), patient_id, &slot, now, minutes, zone, locale)?;
+        let snoozed = service::snooze(&self.store(), patient_id, &slot, now, minutes, zone, locale)
+            .noted(self)?;
         Ok(snoozed.map(|n| notification(n, true)))
     }
 
@@ -602,7 +609,9 @@ impl Diary {
     ) -> Result<AdherenceReport, NephroError> {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
         let now = service::instant_from_millis("now_ms", now_ms)?;
-        Ok(service::adherence(&self.store(), patient_id, from, to, now)?.into())
+        Ok(service::adherence(&self.store(), patient_id, from, to, now)
+            .noted(self)?
+            .into())
     }
 
     /// The stepwise plan that moves a twice-daily medication to `new_time_zone`'s wall clock
@@ -617,13 +626,14 @@ impl Diary {
         let medication = MedicationId::parse("medication_id", &medication_id)?;
         let zone = parse_time_zone("new_time_zone", &new_time_zone)?;
         let date = parse_date("change_date", &change_date)?;
-        let plan = service::travel_shift_plan(&self.store(), patient_id, &medication, zone, date)?;
+        let plan = service::travel_shift_plan(&self.store(), patient_id, &medication, zone, date)
+            .noted(self)?;
         Ok(plan.into_iter().map(Into::into).collect())
     }
 
     /// The patient's reminder policy, defaults filled in.
     pub fn reminder_policy(&self, patient_id: i64) -> Result<ReminderPolicy, NephroError> {
-        let policy = service::reminder_policy(&self.store(), patient_id)?;
+        let policy = service::reminder_policy(&self.store(), patient_id).noted(self)?;
         Ok(ReminderPolicy {
             travel: policy.travel.into(),
             default_window: policy.default_window.into(),
@@ -660,7 +670,8 @@ impl Diary {
             medication.as_ref(),
             &window.into(),
             &changed_by,
-        )?;
+        )
+        .noted(self)?;
         Ok(())
     }
 
@@ -671,7 +682,8 @@ impl Diary {
         policy: TravelPolicy,
         changed_by: String,
     ) -> Result<(), NephroError> {
-        service::set_travel_policy(&mut self.store(), patient_id, policy.into(), &changed_by)?;
+        service::set_travel_policy(&mut self.store(), patient_id, policy.into(), &changed_by)
+            .noted(self)?;
         Ok(())
     }
 }

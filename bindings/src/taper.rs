@@ -10,6 +10,7 @@ use nephro_core::locale::Locale;
 use nephro_core::store::{self as store, course_phases};
 use nephro_core::taper;
 
+use crate::diary::Noted;
 use crate::records::Drug;
 use crate::{Diary, NephroError};
 
@@ -497,7 +498,11 @@ impl Diary {
         course: CoursePlanInput,
     ) -> Result<SteroidCourse, NephroError> {
         let course: store::NewCourse = course.try_into()?;
-        Ok(self.store().create_course(patient_id, &course)?.into())
+        Ok(self
+            .store()
+            .create_course(patient_id, &course)
+            .noted(self)?
+            .into())
     }
 
     /// Stores a new version of a course; the old versions stay readable. `based_on_version`
@@ -521,7 +526,11 @@ impl Diary {
         course_key: String,
         version: Option<i64>,
     ) -> Result<SteroidCourse, NephroError> {
-        Ok(self.store().course(&course_key, version)?.into())
+        Ok(self
+            .store()
+            .course(&course_key, version)
+            .noted(self)?
+            .into())
     }
 
     /// Every version of a course, oldest first.
@@ -554,14 +563,20 @@ impl Diary {
         today: String,
     ) -> Result<CourseCalendar, NephroError> {
         let today = parse_date("today", &today)?;
-        Ok(service::course_calendar(&self.store(), &course_key, version, today)?.into())
+        Ok(
+            service::course_calendar(&self.store(), &course_key, version, today)
+                .noted(self)?
+                .into(),
+        )
     }
 
     /// The steroid doses of the week (Monday to Sunday) containing `today`, with tablets and
     /// logged outcomes.
     pub fn steroid_week(&self, patient_id: i64, today: String) -> Result<SteroidWeek, NephroError> {
         let today = parse_date("today", &today)?;
-        Ok(service::steroid_week(&self.store(), patient_id, today)?.into())
+        Ok(service::steroid_week(&self.store(), patient_id, today)
+            .noted(self)?
+            .into())
     }
 
     /// The steroid doses with dates from `from` to `to` (inclusive), with tablets and logged
@@ -579,7 +594,8 @@ impl Diary {
             parse_date("today", &today)?,
         );
         Ok(
-            service::steroid_doses(&self.store(), patient_id, from, to, today)?
+            service::steroid_doses(&self.store(), patient_id, from, to, today)
+                .noted(self)?
                 .into_iter()
                 .map(Into::into)
                 .collect(),
@@ -608,7 +624,8 @@ impl Diary {
             from,
             to,
             today,
-        )?;
+        )
+        .noted(self)?;
         Ok(exposure.into())
     }
 
@@ -623,7 +640,11 @@ impl Diary {
     ) -> Result<Option<SteroidRelapsePrompt>, NephroError> {
         let today = parse_date("today", &today)?;
         let locale = parse_locale(locale)?;
-        Ok(service::relapse_prompt(&self.store(), patient_id, today, locale)?.map(Into::into))
+        Ok(
+            service::relapse_prompt(&self.store(), patient_id, today, locale)
+                .noted(self)?
+                .map(Into::into),
+        )
     }
 }
 

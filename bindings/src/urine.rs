@@ -9,6 +9,7 @@ use nephro_core::locale::Locale;
 use nephro_core::store::urine as store;
 use nephro_core::{protein, relapse};
 
+use crate::diary::Noted;
 use crate::{Diary, NephroError};
 
 /// A urine dipstick grade, as read from the strip (clinical-rules §5).
@@ -401,7 +402,7 @@ impl Diary {
         reading: UrineReadingInput,
     ) -> Result<UrineReading, NephroError> {
         let reading: store::NewUrineReading = reading.try_into()?;
-        Ok(self.store().log_urine_reading(&reading)?.into())
+        Ok(self.store().log_urine_reading(&reading).noted(self)?.into())
     }
 
     /// Corrects a logged reading; the previous revision stays in the history.
@@ -431,7 +432,7 @@ impl Diary {
 
     /// A reading by client id, in its current revision.
     pub fn urine_reading(&self, client_id: String) -> Result<UrineReading, NephroError> {
-        Ok(self.store().urine_reading(&client_id)?.into())
+        Ok(self.store().urine_reading(&client_id).noted(self)?.into())
     }
 
     /// A patient's readings with local dates from `from` to `to` (inclusive, `YYYY-MM-DD`), by
@@ -446,9 +447,11 @@ impl Diary {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
         let store = self.store();
         let readings = if include_retracted {
-            store.urine_readings_including_retracted(patient_id, from, to)?
+            store
+                .urine_readings_including_retracted(patient_id, from, to)
+                .noted(self)?
         } else {
-            store.urine_readings(patient_id, from, to)?
+            store.urine_readings(patient_id, from, to).noted(self)?
         };
         Ok(readings.into_iter().map(Into::into).collect())
     }
@@ -481,7 +484,11 @@ impl Diary {
             .map(|tag| Locale::parse("locale", tag))
             .transpose()?
             .unwrap_or_default();
-        Ok(service::relapse_status(&self.store(), patient_id, today, locale)?.into())
+        Ok(
+            service::relapse_status(&self.store(), patient_id, today, locale)
+                .noted(self)?
+                .into(),
+        )
     }
 
     /// The day remission is confirmed in the readings dated on or after `date` (walked from a
@@ -492,12 +499,18 @@ impl Diary {
         date: String,
     ) -> Result<Option<String>, NephroError> {
         let date = parse_date("date", &date)?;
-        Ok(service::remission_confirmed_after(&self.store(), patient_id, date)?.map(format_date))
+        Ok(
+            service::remission_confirmed_after(&self.store(), patient_id, date)
+                .noted(self)?
+                .map(format_date),
+        )
     }
 
     /// The remission date of the initial episode set by the care team, if any.
     pub fn initial_remission_date(&self, patient_id: i64) -> Result<Option<String>, NephroError> {
-        Ok(service::initial_remission_date(&self.store(), patient_id)?.map(format_date))
+        Ok(service::initial_remission_date(&self.store(), patient_id)
+            .noted(self)?
+            .map(format_date))
     }
 
     /// Sets (or with an empty `date`, clears) the remission date of the initial episode, used by
@@ -512,12 +525,10 @@ impl Diary {
             .as_deref()
             .map(|d| parse_date("initial_remission", d))
             .transpose()?;
-        Ok(service::set_initial_remission_date(
-            &mut self.store(),
-            patient_id,
-            date,
-            &changed_by,
-        )?)
+        Ok(
+            service::set_initial_remission_date(&mut self.store(), patient_id, date, &changed_by)
+                .noted(self)?,
+        )
     }
 }
 

@@ -105,6 +105,16 @@ impl Error {
         }
     }
 
+    /// Whether this is SQLite reporting a damaged file (a malformed page, or a file that is no
+    /// longer a database).
+    pub fn is_corruption(&self) -> bool {
+        match self {
+            Error::Sqlite(e) => crate::store::is_corruption(e),
+            Error::CorruptDatabase { .. } => true,
+            _ => false,
+        }
+    }
+
     /// The conformance error code of this error (`conformance.md`).
     pub fn code(&self) -> &'static str {
         match self {

@@ -193,9 +193,17 @@ pub fn write_to_path(
     path: &Path,
 ) -> Result<Vec<PathBuf>> {
     if format == ExportFormat::Csv {
+        if crate::store::open::is_database_or_sidecar(path) {
+            return Err(Error::invalid(
+                "path",
+                "is a database file; an export never replaces a diary",
+            ));
+        }
+        // Every table is rendered before the first file is written.
+        let files = csv::render(snapshot)?;
         fs::create_dir_all(path)?;
         let mut written = Vec::new();
-        for file in csv::render(snapshot)? {
+        for file in files {
             let target = path.join(&file.name);
             write_atomically(&target, |out| Ok(out.write_all(&file.bytes)?))?;
             written.push(target);
@@ -206,19 +214,43 @@ pub fn write_to_path(
     Ok(vec![path.to_path_buf()])
 }
 
-/// Writes through a temporary file beside `target` and renames it into place.
+/// Writes through a temporary file beside `target` and renames it into place, so a failed
+/// export leaves nothing half-written. A target that is a database (the open diary by any
+/// spelling or link, another diary, any SQLite file) or a database's `-wal`, `-shm` or
+/// `-journal` file is refused before anything is written: an export must never replace a diary.
 fn write_atomically(target: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
-    let file_name = target
-        .file_name()
-        .ok_or_else(|| Error::invalid("path", "must name a file"))?;
-    let temporary = target.with_file_name(format!(".{}.partial", file_name.to_string_lossy()));
+    if target.file_name().is_none() {
+        return Err(Error::invalid("path", "must name a file"));
+    }
+    if crate::store::open::is_database_or_sidecar(target) {
+        return Err(Error::invalid(
+            "path",
+            "is a database file; an export never replaces a diary",
+        ));
+    }
+    if fs::metadata(target).is_ok_and(|m| !m.is_file()) {
+        return Err(Error::invalid("path", "is not a regular file"));
+    }
+    let temporary = crate::store::open::sibling(target, "partial")?;
     let outcome = (|| {
-        let mut out = BufWriter::new(fs::File::create(&temporary)?);
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)?;
+        let mut out = BufWriter::new(file);
         write(&mut out)?;
         out.into_inner()
             .map_err(|e| Error::Io(e.into_error()))?
             .sync_all()?;
+        // Checked again just before the rename: the target may have become a diary meanwhile.
+        if crate::store::open::is_database_or_sidecar(target) {
+            return Err(Error::invalid(
+                "path",
+                "is a database file; an export never replaces a diary",
+            ));
+        }
         fs::rename(&temporary, target)?;
+        crate::store::open::sync_directory(target);
         Ok(())
     })();
     if outcome.is_err() {

@@ -8,6 +8,7 @@
 mod courses;
 mod doses;
 mod labs;
+pub mod open;
 mod patients;
 mod policy;
 pub mod schema;
@@ -19,8 +20,11 @@ pub use courses::{
 };
 pub use doses::DoseRevision;
 pub use labs::{BloodPressureRecord, LabCorrection, LabRecord, LabRevision, NewLabResult};
+pub use open::DiaryKind;
 pub use policy::{PolicyEntry, MAX_POLICY_KEY_CHARS, MAX_POLICY_VALUE_BYTES};
 
+use std::cell::Cell;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -47,6 +51,8 @@ pub struct OpenOptions {
     pub durability: Durability,
     /// How long a write waits for another connection's lock before giving up.
     pub busy_timeout: Duration,
+    /// The kind of diary made when there is no file yet (default [`DiaryKind::Family`]).
+    pub create_as: DiaryKind,
 }
 
 impl Default for OpenOptions {
@@ -54,6 +60,7 @@ impl Default for OpenOptions {
         OpenOptions {
             durability: Durability::Full,
             busy_timeout: Duration::from_secs(10),
+            create_as: DiaryKind::Family,
         }
     }
 }
@@ -61,6 +68,12 @@ impl Default for OpenOptions {
 /// A diary database.
 pub struct Store {
     conn: Connection,
+    /// The diary file (`None` for a private in-memory store).
+    path: Option<PathBuf>,
+    /// Opened read-only (a read-only volume or file): every write is refused.
+    read_only: bool,
+    /// Damage was met after opening: every further write is refused, the file is kept.
+    damaged: Cell<bool>,
 }
 
 impl Store {
@@ -69,14 +82,30 @@ impl Store {
         Store::open_with(path, &OpenOptions::default())
     }
 
-    /// Opens the diary at `path`. A file that is not a readable database is moved aside to
-    /// `<path>.corrupt-<epoch ms>` (kept, never deleted) and [`Error::CorruptDatabase`] is
-    /// returned; opening the path again starts a new diary.
+    /// Opens the diary at `path`, creating a new family diary when there is no file.
+    ///
+    /// Only a diary is ever opened (see [`open`]): an empty path, `:memory:` or a `file:` URI is
+    /// [`Error::Invalid`] (`path`); a text file, an empty file or another application's
+    /// database is [`Error::NotADiary`] and left untouched; a diary with a schema version no
+    /// release wrote is [`Error::UnknownSchema`], a newer one [`Error::NewerSchema`]. A stamped
+    /// diary SQLite cannot read is moved aside to `<path>.corrupt-<epoch ms>` (kept, never
+    /// deleted) and reported as [`Error::CorruptDatabase`]; opening the path again starts a new
+    /// diary. A diary whose file or volume cannot be written opens read-only: reads work and
+    /// every write is [`Error::ReadOnly`].
     pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Store> {
         let path = path.as_ref();
-        match Store::try_open(path, options) {
-            Err(Error::Sqlite(e)) if is_corruption(&e) => Err(Error::CorruptDatabase {
-                kept_at: move_aside(path)?,
+        open::require_file_path(path)?;
+        let stamp = match open::read_header(path)? {
+            Some(stamp) => stamp,
+            None => {
+                open::create_new(path, options.create_as)?;
+                open::read_header(path)?.unwrap_or(0)
+            }
+        };
+        let recognised = open::recognise(path, stamp)?;
+        match Store::open_recognised(path, options, recognised) {
+            Err(e) if e.is_corruption() => Err(Error::CorruptDatabase {
+                kept_at: open::move_aside(path)?,
             }),
             other => other,
         }
@@ -87,36 +116,170 @@ impl Store {
         let mut conn = Connection::open_in_memory()?;
         configure(&conn, &OpenOptions::default())?;
         schema::migrate(&mut conn)?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            path: None,
+            read_only: false,
+            damaged: Cell::new(false),
+        })
     }
 
-    fn try_open(path: &Path, options: &OpenOptions) -> Result<Store> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut conn = Connection::open_with_flags(path, flags)?;
-        configure(&conn, options)?;
-        // Reading the schema makes SQLite parse the file: a damaged header fails here.
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-            r.get::<_, i64>(0)
-        })?;
-        schema::migrate(&mut conn)?;
-        Ok(Store { conn })
+    fn open_recognised(
+        path: &Path,
+        options: &OpenOptions,
+        recognised: open::Recognised,
+    ) -> Result<Store> {
+        // No CREATE flag: the file exists and was recognised; SQLite falls back to read-only by
+        // itself when the file or its volume cannot be written.
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let read_only = conn.is_readonly(rusqlite::DatabaseName::Main)?;
+        conn.busy_timeout(options.busy_timeout)?;
+        if read_only {
+            // Reading needs the schema this build knows; upgrading or stamping would write.
+            let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if version != schema::LATEST_VERSION {
+                return Err(Error::ReadOnly);
+            }
+            conn.execute_batch("PRAGMA query_only=ON; PRAGMA foreign_keys=ON;")?;
+        } else {
+            configure(&conn, options)?;
+            schema::migrate(&mut conn)?;
+            if recognised == open::Recognised::Unstamped {
+                schema::stamp(&mut conn, DiaryKind::Family.application_id())?;
+            }
+        }
+        Ok(Store {
+            conn,
+            path: Some(path.to_path_buf()),
+            read_only,
+            damaged: Cell::new(false),
+        })
     }
 
-    /// Runs `f` in one IMMEDIATE transaction, committed only if `f` succeeds.
+    /// Runs `f` in one IMMEDIATE transaction, committed only if `f` succeeds. Refused on a
+    /// read-only or damaged diary.
     fn write<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction) -> Result<T>) -> Result<T> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&tx)?;
-        tx.commit()?;
-        Ok(value)
+        if self.read_only {
+            return Err(Error::ReadOnly);
+        }
+        if self.damaged.get() {
+            return Err(self.note(Error::CorruptDatabase {
+                kept_at: PathBuf::new(),
+            }));
+        }
+        let outcome = (|| {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })();
+        outcome.map_err(|e| self.note(e))
     }
 
     /// The connection, for read-only helpers.
     fn reader(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Classifies an error met by a call on this diary ([`classify_error`]); damage also
+    /// stops every later write. Callers above the store (the bindings, the CLI) pass every
+    /// error of a call through this.
+    pub fn note(&self, error: Error) -> Error {
+        let error = classify_error(error, self.path.as_deref().unwrap_or(Path::new("")));
+        if matches!(error, Error::CorruptDatabase { .. }) {
+            self.damaged.set(true);
+        }
+        error
+    }
+
+    /// Whether damage was met since opening (writes are then refused).
+    pub fn is_damaged(&self) -> bool {
+        self.damaged.get()
+    }
+
+    /// Whether the diary was opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Which kind of diary this is (a family's or a sample made by `nephro demo`).
+    pub fn kind(&self) -> Result<DiaryKind> {
+        let stamp: i32 = self
+            .conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        Ok(if stamp == DiaryKind::Demo.application_id() {
+            DiaryKind::Demo
+        } else {
+            DiaryKind::Family
+        })
+    }
+
+    /// Copies the diary to a new file at `target` through SQLite's online backup API, so the
+    /// copy holds every committed change, also those still in the write-ahead log. The copy is
+    /// built beside `target` and linked into place when complete; an existing file at `target`
+    /// (above all another diary) is never replaced. Returns the path written.
+    pub fn backup_to(&self, target: impl AsRef<Path>) -> Result<PathBuf> {
+        let target = target.as_ref();
+        open::require_file_path(target).map_err(|e| rename_field(e, "target"))?;
+        if fs::symlink_metadata(target).is_ok() {
+            return Err(Error::invalid(
+                "target",
+                "already exists; a backup never replaces a file",
+            ));
+        }
+        let building = open::sibling(target, "backup")?;
+        let outcome = (|| {
+            fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&building)?;
+            {
+                let mut copy = Connection::open_with_flags(
+                    &building,
+                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                rusqlite::backup::Backup::new(&self.conn, &mut copy)?
+                    .run_to_completion(256, Duration::from_millis(0), None)
+                    .map_err(|e| self.note(e.into()))?;
+                // The copy is a self-contained file: rollback journal, no -wal beside it.
+                copy.query_row("PRAGMA journal_mode=DELETE", [], |r| r.get::<_, String>(0))?;
+                copy.close().map_err(|(_, e)| e)?;
+            }
+            fs::File::open(&building)?.sync_all()?;
+            fs::hard_link(&building, target).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    Error::invalid("target", "already exists; a backup never replaces a file")
+                } else {
+                    e.into()
+                }
+            })?;
+            open::sync_directory(target);
+            Ok(target.to_path_buf())
+        })();
+        let _ = fs::remove_file(&building);
+        outcome
+    }
+
+    /// Checkpoints the write-ahead log into the diary file and closes it, so that the file alone
+    /// holds every change. Dropping a store does the same on a best-effort basis.
+    pub fn close(self) -> Result<()> {
+        self.checkpoint()?;
+        Ok(())
+    }
+
+    /// Checkpoints the write-ahead log into the diary file (`TRUNCATE`), so that the file alone
+    /// holds every committed change. Nothing to do for a read-only, damaged or in-memory diary.
+    pub fn checkpoint(&self) -> Result<()> {
+        if self.path.is_some() && !self.read_only && !self.damaged.get() {
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
+        Ok(())
     }
 
     /// Runs SQLite's full integrity check; `Ok(())` when the file is sound.
@@ -187,25 +350,46 @@ fn is_busy(e: &rusqlite::Error) -> bool {
     )
 }
 
-fn is_corruption(e: &rusqlite::Error) -> bool {
+pub(crate) fn is_corruption(e: &rusqlite::Error) -> bool {
     matches!(
         e.sqlite_error_code(),
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
     )
 }
 
-/// Moves a damaged database (and its WAL and shared-memory files) aside, keeping them.
-fn move_aside(path: &Path) -> Result<PathBuf> {
-    let stamp = now_ms();
-    let target = PathBuf::from(format!("{}.corrupt-{stamp}", path.display()));
-    std::fs::rename(path, &target)?;
-    for suffix in ["-wal", "-shm"] {
-        let side = PathBuf::from(format!("{}{suffix}", path.display()));
-        if side.exists() {
-            std::fs::rename(&side, format!("{}{suffix}", target.display()))?;
-        }
+impl Drop for Store {
+    fn drop(&mut self) {
+        // Best effort: another connection may hold the log open; SQLite checkpoints again when
+        // the last connection closes.
+        let _ = self.checkpoint();
     }
-    Ok(target)
+}
+
+/// Classifies an error met by a call on the diary at `path`: damage (a malformed page, a file
+/// that is no longer a database) becomes [`Error::CorruptDatabase`] naming the diary's own path
+/// (the file is kept where it is); a write refused by a read-only file becomes
+/// [`Error::ReadOnly`]; anything else is returned as it is.
+pub fn classify_error(error: Error, path: &Path) -> Error {
+    if error.is_corruption() {
+        return Error::CorruptDatabase {
+            kept_at: path.to_path_buf(),
+        };
+    }
+    match &error {
+        Error::Sqlite(e) if e.sqlite_error_code() == Some(ErrorCode::ReadOnly) => Error::ReadOnly,
+        _ => error,
+    }
+}
+
+/// Renames the field of an [`Error::Invalid`].
+fn rename_field(error: Error, field: &str) -> Error {
+    match error {
+        Error::Invalid { reason, .. } => Error::Invalid {
+            field: field.into(),
+            reason,
+        },
+        other => other,
+    }
 }
 
 /// The wall clock, for audit timestamps on stored rows only (engines never read it).

@@ -339,6 +339,9 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
             supported: LATEST_VERSION,
         });
     }
+    if version < 0 {
+        return Err(Error::UnknownSchema { found: version });
+    }
     if version == 0 {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Re-read inside the write lock: another process may have created it meanwhile.
@@ -381,6 +384,15 @@ fn upgrade_from(conn: &mut Connection, version: i64) -> Result<()> {
         }
         tx.commit()?;
     }
+    Ok(())
+}
+
+/// Stamps a diary written before stamps existed with `application_id` (one IMMEDIATE
+/// transaction; stamping twice is harmless).
+pub fn stamp(conn: &mut Connection, application_id: i32) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.pragma_update(None, "application_id", application_id)?;
+    tx.commit()?;
     Ok(())
 }
 

@@ -241,23 +241,61 @@ fn a_newer_database_is_refused() {
 }
 
 #[test]
-fn a_corrupt_file_is_moved_aside_and_kept() {
+fn a_damaged_diary_is_moved_aside_and_kept() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("diary.db");
-    let garbage = b"this is not an sqlite database, but it is someone's file".repeat(100);
-    std::fs::write(&path, &garbage).unwrap();
-    let Err(Error::CorruptDatabase { kept_at: moved_to }) = Store::open(&path) else {
-        panic!("corruption not reported")
+    drop(Store::open(&path).unwrap());
+    // Keep the header (and its stamp), damage the rest of page 1: the schema table.
+    let mut bytes = std::fs::read(&path).unwrap();
+    for (i, b) in bytes.iter_mut().enumerate().skip(100).take(3996) {
+        *b = (i * 37 % 251) as u8;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let Err(Error::CorruptDatabase { kept_at }) = Store::open(&path) else {
+        panic!("damage not reported")
     };
     assert_eq!(
-        std::fs::read(&moved_to).unwrap(),
-        garbage,
+        std::fs::read(&kept_at).unwrap(),
+        bytes,
         "the damaged file is kept byte for byte"
     );
     assert!(!path.exists());
     // Opening again starts a new, empty diary.
     let store = Store::open(&path).unwrap();
     assert!(store.patients().unwrap().is_empty());
+}
+
+#[test]
+fn legacy_table_lists_match_the_fixtures() {
+    for fixture in fixtures() {
+        let conn = rusqlite::Connection::open_with_flags(
+            &fixture,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        let stamp: i32 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .unwrap();
+        if stamp != 0 {
+            continue; // written after stamps existed: recognised by the stamp
+        }
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            .unwrap();
+        let tables: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let known = super::open::TABLES_BY_VERSION
+            .iter()
+            .find(|(v, _)| *v == version)
+            .unwrap_or_else(|| panic!("{} has no table list", fixture.display()));
+        assert_eq!(tables, known.1, "{}", fixture.display());
+    }
 }
 
 /// Database files of every earlier schema version (written by [`write_fixture_of_this_version`]).
@@ -290,6 +328,11 @@ fn every_fixture_migrates_to_the_fresh_schema_with_its_records() {
         std::fs::copy(&fixture, &copy).unwrap();
         let store = Store::open(&copy).unwrap();
         assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
+        let stamp: i32 = store
+            .conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(stamp, super::open::APPLICATION_ID, "stamped on first open");
         assert_eq!(
             describe(&store.conn).unwrap(),
             fresh_schema,
