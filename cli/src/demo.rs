@@ -14,7 +14,9 @@ use nephro_core::model::{
     Sex,
 };
 use nephro_core::schedule::slot_instant;
-use nephro_core::store::Store;
+use nephro_core::store::{DiaryKind, OpenOptions, Store};
+
+use crate::terminal::{about, emit, CliResult};
 
 /// The demo child's name; a diary holding any other patient is never overwritten.
 pub const DEMO_NAME: &str = "Mei (fictional demo child)";
@@ -65,29 +67,30 @@ pub fn run(path: &Path, today: Option<&str>) -> Result<(), Box<dyn std::error::E
         None => Local::now().date_naive(),
     };
     prepare_file(path)?;
-    let mut store = Store::open(path)?;
+    let options = OpenOptions {
+        create_as: DiaryKind::Demo,
+        ..OpenOptions::default()
+    };
+    let mut store = Store::open_with(path, &options).map_err(about("--db"))?;
     let demo = seed(&mut store, today)?;
-    print!("{}", summary(&store, &demo, path)?);
-    print!("{}", crate::export::demo_report(&store, &demo, path)?);
+    emit(&summary(&store, &demo, path)?)?;
+    emit(&crate::export::demo_report(&store, &demo, path)?)?;
     Ok(())
 }
 
-/// Removes an earlier demo diary at `path`; refuses a file that holds anyone else's records.
-fn prepare_file(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    if !path.exists() {
+/// Removes an earlier demo diary at `path` (a diary stamped as the demo's, made by this
+/// command); refuses any other file, above all a family's diary, and leaves it untouched.
+fn prepare_file(path: &Path) -> CliResult<()> {
+    if std::fs::symlink_metadata(path).is_err() {
         return Ok(());
     }
-    let only_demo = Store::open(path)?
-        .patients()?
-        .iter()
-        .all(|p| p.profile.display_name == DEMO_NAME);
-    if !only_demo {
-        return Err(format!(
-            "{} holds a diary that is not the demo's; choose another --db path",
-            path.display()
-        )
-        .into());
+    let store = Store::open(path).map_err(about("--db"))?;
+    if store.kind().map_err(about("--db"))? != DiaryKind::Demo {
+        return Err(
+            "--db: the file is a diary that the demo did not make; choose another path".into(),
+        );
     }
+    store.close().map_err(about("--db"))?;
     for suffix in ["", "-wal", "-shm"] {
         let file = format!("{}{suffix}", path.display());
         if Path::new(&file).exists() {

@@ -16,7 +16,8 @@ use nephro_core::store::Store;
 
 use crate::demo::DemoDiary;
 
-type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
+use crate::diary_file::{choose_patient, open_existing};
+use crate::terminal::{about, emit, CliResult};
 
 /// What `nephro export` was asked for.
 pub struct ExportArgs<'a> {
@@ -42,28 +43,11 @@ pub struct ExportArgs<'a> {
 
 /// Runs `nephro export`: writes the export and prints what was written and what it contains.
 pub fn run(args: &ExportArgs) -> CliResult<()> {
-    if !args.db.exists() {
-        return Err(format!("{} does not exist", args.db.display()).into());
-    }
     if args.shift_seed.is_some() && !args.deidentify {
         return Err("--shift-seed only applies with --deidentify".into());
     }
-    let store = Store::open(args.db)?;
-    let patient_id = match args.patient {
-        Some(id) => store.patient(id)?.id,
-        None => match store.patients()?.as_slice() {
-            [only] => only.id,
-            [] => return Err("the diary has no patient".into()),
-            several => {
-                let ids: Vec<String> = several.iter().map(|p| p.id.to_string()).collect();
-                return Err(format!(
-                    "the diary has several patients; choose one with --patient ({})",
-                    ids.join(", ")
-                )
-                .into());
-            }
-        },
-    };
+    let store = open_existing(args.db)?;
+    let patient_id = choose_patient(&store, args.patient)?;
     let format = ExportFormat::parse("--format", args.format)?;
     let deidentify = args.deidentify.then(|| {
         // Without a seed, a random one: the shift must not be guessable from the export.
@@ -79,10 +63,10 @@ pub fn run(args: &ExportArgs) -> CliResult<()> {
         locale: Locale::parse("--locale", args.locale)?,
         now: Utc::now(),
     };
-    let snapshot = DiarySnapshot::for_export(&store, patient_id, &options)?;
-    let written = write_to_path(&snapshot, format, args.out)?;
-    print!("{}", describe(&snapshot, &written));
-    Ok(())
+    let snapshot =
+        DiarySnapshot::for_export(&store, patient_id, &options).map_err(|e| store.note(e))?;
+    let written = write_to_path(&snapshot, format, args.out).map_err(about("--out"))?;
+    emit(&describe(&snapshot, &written))
 }
 
 /// The files written and what they contain.

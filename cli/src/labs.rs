@@ -19,7 +19,8 @@ use nephro_core::store::{NewLabResult, Store};
 
 use crate::demo::DemoDiary;
 
-type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
+use crate::diary_file::{choose_patient, open_existing};
+use crate::terminal::{emit, CliResult};
 
 /// A demo lab: drawn at, kind, value, unit, upper limit of normal.
 type DemoLab = (DateTime<Utc>, LabKind, f64, LabUnit, Option<f64>);
@@ -33,32 +34,12 @@ pub fn run(
     to: Option<&str>,
     locale: &str,
 ) -> CliResult<()> {
-    if !db.exists() {
-        return Err(format!("{} does not exist", db.display()).into());
-    }
     let locale = Locale::parse("--locale", locale)?;
     let from = from.map(|d| parse_date("--from", d)).transpose()?;
     let to = to.map(|d| parse_date("--to", d)).transpose()?;
-    let store = Store::open(db)?;
-    let patient_id = match patient {
-        Some(id) => store.patient(id)?.id,
-        None => {
-            let patients = store.patients()?;
-            match patients.as_slice() {
-                [only] => only.id,
-                [] => return Err("the diary has no patient".into()),
-                several => {
-                    let ids: Vec<String> = several.iter().map(|p| p.id.to_string()).collect();
-                    return Err(format!(
-                        "the diary has several patients; choose one with --patient ({})",
-                        ids.join(", ")
-                    )
-                    .into());
-                }
-            }
-        }
-    };
-    print!("{}", lab_table(&store, patient_id, from, to, locale, None)?);
+    let store = open_existing(db)?;
+    let patient_id = choose_patient(&store, patient)?;
+    emit(&lab_table(&store, patient_id, from, to, locale, None)?)?;
     Ok(())
 }
 

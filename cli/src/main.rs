@@ -4,13 +4,16 @@
 //! fictional child and prints its summary.
 
 mod demo;
+mod diary_file;
 mod eval;
 mod export;
 mod labs;
 mod relapse;
 mod reminders;
 mod taper;
+mod terminal;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -131,6 +134,16 @@ enum Command {
         #[arg(long)]
         now: Option<String>,
     },
+    /// Copy a diary to a new file through SQLite's online backup API (the copy holds every
+    /// committed change; an existing file is never replaced).
+    Backup {
+        /// The diary file.
+        #[arg(long)]
+        db: PathBuf,
+        /// The new file to write.
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Export a diary for clinicians: FHIR R4 JSON, CSV tables (a directory), a printable HTML
     /// report or an iCalendar file of the dosing schedule.
     Export {
@@ -166,7 +179,21 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to standard output; usage errors to standard error, with
+            // the user's own text escaped (an argument must not drive the terminal).
+            let text = terminal::without_control_characters(&e.render().to_string());
+            return if e.use_stderr() {
+                let _ = writeln!(std::io::stderr(), "{}", text.trim_end());
+                ExitCode::from(2)
+            } else {
+                let _ = terminal::emit(&text);
+                ExitCode::SUCCESS
+            };
+        }
+    };
     let outcome = match cli.command {
         Command::Eval { case } => return eval::run(&case),
         Command::Demo { db, today } => demo::run(&db, today.as_deref()),
@@ -224,6 +251,7 @@ fn main() -> ExitCode {
             to: to.as_deref(),
             now: now.as_deref(),
         }),
+        Command::Backup { db, to } => diary_file::backup(&db, &to),
         Command::Export {
             db,
             patient,
@@ -248,8 +276,11 @@ fn main() -> ExitCode {
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of the output went away (`nephro demo | head`): nothing left to say.
+        Err(e) if terminal::is_broken_pipe(e.as_ref()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("nephro: {e}");
+            let message = terminal::without_control_characters(&e.to_string());
+            let _ = writeln!(std::io::stderr(), "nephro: {message}");
             ExitCode::FAILURE
         }
     }

@@ -18,7 +18,8 @@ use nephro_core::store::Store;
 
 use crate::demo::{DemoDiary, SampleRandom};
 
-type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
+use crate::diary_file::open_existing;
+use crate::terminal::{about, emit, without_control_characters, CliResult};
 
 /// Prints the relapse assessment of every patient in the diary at `path` (or only of
 /// `patient`), as of `as_of` (default: each patient's local date now), with the family prompt in
@@ -29,25 +30,25 @@ pub fn run(
     as_of: Option<&str>,
     locale: Option<&str>,
 ) -> CliResult<()> {
-    if !path.exists() {
-        return Err(format!("{} does not exist", path.display()).into());
-    }
     let as_of = as_of.map(|text| parse_date("--as-of", text)).transpose()?;
     let locale = locale
         .map(|tag| Locale::parse("--locale", tag))
         .transpose()?
         .unwrap_or_default();
-    let store = Store::open(path)?;
+    let store = open_existing(path)?;
     let patients = match patient {
-        Some(id) => vec![store.patient(id)?],
+        Some(id) => vec![store.patient(id).map_err(about("--patient"))?],
         None => store.patients()?,
     };
     if patients.is_empty() {
-        println!("{} holds no patient.", path.display());
+        emit(&format!(
+            "{} holds no patient.\n",
+            without_control_characters(&path.display().to_string())
+        ))?;
     }
     for (i, patient) in patients.iter().enumerate() {
         if i > 0 {
-            println!();
+            emit("\n")?;
         }
         let today = match as_of {
             Some(date) => date,
@@ -56,7 +57,7 @@ pub fn run(
                 .date_naive(),
         };
         let status = relapse_status(&store, patient.id, today, locale)?;
-        print!("{}", report(patient, &status)?);
+        emit(&report(patient, &status)?)?;
     }
     Ok(())
 }

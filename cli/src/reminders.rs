@@ -18,7 +18,8 @@ use nephro_core::store::Store;
 
 use crate::demo::DemoDiary;
 
-type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
+use crate::diary_file::{choose_patient, open_existing};
+use crate::terminal::{emit, CliResult};
 
 /// The arguments of `nephro reminders`.
 pub struct RemindersArgs<'a> {
@@ -56,8 +57,7 @@ pub fn run_reminders(args: &RemindersArgs) -> CliResult<()> {
         reminders.len()
     )?;
     out.push_str(&reminder_table(&reminders));
-    print!("{out}");
-    Ok(())
+    emit(&out)
 }
 
 /// The arguments of `nephro adherence`.
@@ -101,34 +101,7 @@ pub fn run_adherence(args: &AdherenceArgs) -> CliResult<()> {
     )?;
     out.push_str(&adherence_table(&report));
     out.push_str(&calendar(&report));
-    print!("{out}");
-    Ok(())
-}
-
-fn open_existing(db: &Path) -> CliResult<Store> {
-    if !db.exists() {
-        return Err(format!("{} does not exist", db.display()).into());
-    }
-    Ok(Store::open(db)?)
-}
-
-fn choose_patient(store: &Store, patient: Option<i64>) -> CliResult<i64> {
-    if let Some(id) = patient {
-        return Ok(store.patient(id)?.id);
-    }
-    let patients = store.patients()?;
-    match patients.as_slice() {
-        [only] => Ok(only.id),
-        [] => Err("the diary has no patient".into()),
-        several => {
-            let ids: Vec<String> = several.iter().map(|p| p.id.to_string()).collect();
-            Err(format!(
-                "the diary has several patients; choose one with --patient ({})",
-                ids.join(", ")
-            )
-            .into())
-        }
-    }
+    emit(&out)
 }
 
 /// Rows of cells, left-aligned in columns, indented by two spaces.

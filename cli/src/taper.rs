@@ -22,7 +22,8 @@ use nephro_core::taper::{CourseTemplate, DoseBasis, Frequency, Phase, PhaseLengt
 
 use crate::demo::{DemoDiary, SampleRandom};
 
-type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
+use crate::diary_file::open_existing;
+use crate::terminal::{about, emit, without_control_characters, CliResult};
 
 /// Prints the calendar of every steroid course in the diary at `db` (or only of `course`), for
 /// dates `from` to `to` (default: the whole calendar), with the exposure over the same dates.
@@ -35,9 +36,6 @@ pub fn run(
     to: Option<&str>,
     today: Option<&str>,
 ) -> CliResult<()> {
-    if !db.exists() {
-        return Err(format!("{} does not exist", db.display()).into());
-    }
     let from = from.map(|d| parse_date("--from", d)).transpose()?;
     let to = to.map(|d| parse_date("--to", d)).transpose()?;
     if let (Some(from), Some(to)) = (from, to) {
@@ -46,9 +44,9 @@ pub fn run(
         }
     }
     let today = today.map(|d| parse_date("--today", d)).transpose()?;
-    let store = Store::open(db)?;
+    let store = open_existing(db)?;
     let courses: Vec<CourseVersion> = match course {
-        Some(key) => vec![store.course(key, None)?],
+        Some(key) => vec![store.course(key, None).map_err(about("--course"))?],
         None => {
             let mut all = Vec::new();
             for patient in store.patients()? {
@@ -58,11 +56,14 @@ pub fn run(
         }
     };
     if courses.is_empty() {
-        println!("{} holds no steroid course.", db.display());
+        emit(&format!(
+            "{} holds no steroid course.\n",
+            without_control_characters(&db.display().to_string())
+        ))?;
     }
     for (i, course) in courses.iter().enumerate() {
         if i > 0 {
-            println!();
+            emit("\n")?;
         }
         let today = match today {
             Some(date) => date,
@@ -73,10 +74,7 @@ pub fn run(
                     .date_naive()
             }
         };
-        print!(
-            "{}",
-            course_report(&store, &course.course_key, from, to, today)?
-        );
+        emit(&course_report(&store, &course.course_key, from, to, today)?)?;
     }
     Ok(())
 }
