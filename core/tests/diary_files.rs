@@ -703,3 +703,20 @@ fn an_export_never_replaces_a_diary_by_any_spelling() {
     export_to_path(&reopened, 1, ExportFormat::Html, &options, &report).unwrap();
     assert!(std::fs::read_to_string(&report).unwrap().contains("<html"));
 }
+
+#[test]
+fn a_damaged_diary_of_an_earlier_release_is_kept_byte_for_byte() {
+    // Found by the open fuzz target: an unstamped diary with a damaged page was switched to
+    // WAL before the damage was met, so the kept copy differed from the original.
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema-v3.db");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("diary.db");
+    std::fs::copy(&fixture, &path).unwrap();
+    damage_table(&path, "dose_log");
+    let bytes = std::fs::read(&path).unwrap();
+    let error = Store::open(&path).err().expect("refused");
+    let Error::CorruptDatabase { kept_at } = error else {
+        panic!("{error}")
+    };
+    assert_eq!(std::fs::read(kept_at).unwrap(), bytes);
+}

@@ -167,7 +167,17 @@ pub(super) fn read_header(path: &Path) -> Result<Option<i32>> {
 /// `header_stamp` is what [`read_header`] found; a damaged file stamped as ours is moved aside.
 pub(super) fn recognise(path: &Path, header_stamp: i32) -> Result<Recognised> {
     match inspect(path) {
-        Ok(found) => classify(&found),
+        Ok(found) => {
+            let recognised = classify(&found)?;
+            // An earlier release's diary is checked whole before its first write (the stamp),
+            // so a damaged one is kept exactly as it was. Stamped diaries skip this.
+            if recognised == Recognised::Unstamped && !passes_quick_check(path)? {
+                return Err(Error::CorruptDatabase {
+                    kept_at: move_aside(path)?,
+                });
+            }
+            Ok(recognised)
+        }
         Err(e) if super::is_corruption(&e) => {
             if DiaryKind::of_stamp(header_stamp).is_some() {
                 Err(Error::CorruptDatabase {
@@ -210,6 +220,20 @@ fn inspect(path: &Path) -> rusqlite::Result<Inspection> {
         version,
         tables,
     })
+}
+
+/// SQLite's `quick_check` through a read-only connection: `false` when the file is damaged.
+fn passes_quick_check(path: &Path) -> Result<bool> {
+    let outcome = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .and_then(|conn| conn.query_row("PRAGMA quick_check(1)", [], |r| r.get::<_, String>(0)));
+    match outcome {
+        Ok(verdict) => Ok(verdict == "ok"),
+        Err(e) if super::is_corruption(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn classify(found: &Inspection) -> Result<Recognised> {
