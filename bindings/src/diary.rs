@@ -1,11 +1,9 @@
 //! The `Diary` object: one open diary file.
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use nephro_core::dates::parse_date;
-use nephro_core::store::{classify_error, Store};
+use nephro_core::store::Store;
 use nephro_core::{dose, model};
 
 use crate::records::*;
@@ -23,47 +21,24 @@ pub fn calculate_dose(request: DoseRequest) -> Result<DoseResult, NephroError> {
 #[derive(uniffi::Object)]
 pub struct Diary {
     store: Mutex<Store>,
-    /// The diary file, named in [`NephroError::CorruptDatabase`] when damage is met.
-    path: PathBuf,
-    /// Damage was met by a call: every later write is refused, the file is kept.
-    damaged: AtomicBool,
 }
 
 impl Diary {
-    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+    /// Runs one call on the store. Every call goes through here, so every error is classified
+    /// by the store ([`Store::note`]): damage becomes [`NephroError::CorruptDatabase`] naming
+    /// the diary's file and stops every later write; a refused write on a read-only file is
+    /// [`NephroError::ReadOnly`].
+    pub(crate) fn call<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> nephro_core::Result<T>,
+    ) -> nephro_core::Result<T> {
         // A panic inside a call cannot leave a half-written transaction (it rolls back), so a
         // poisoned lock still guards a consistent store.
-        let store = self
+        let mut store = self
             .store
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if self.damaged.load(Ordering::Relaxed) && !store.is_damaged() {
-            // A read met the damage: stop the writes too.
-            store.note(nephro_core::Error::CorruptDatabase {
-                kept_at: self.path.clone(),
-            });
-        }
-        store
-    }
-}
-
-/// Passes the error of a call on a diary through the store's classification
-/// ([`nephro_core::store::classify_error`]): damage becomes [`NephroError::CorruptDatabase`]
-/// naming the diary's file and stops every later write.
-pub(crate) trait Noted<T> {
-    /// The result, with damage and read-only refusals classified.
-    fn noted(self, diary: &Diary) -> Result<T, nephro_core::Error>;
-}
-
-impl<T> Noted<T> for Result<T, nephro_core::Error> {
-    fn noted(self, diary: &Diary) -> Result<T, nephro_core::Error> {
-        self.map_err(|error| {
-            let error = classify_error(error, &diary.path);
-            if matches!(error, nephro_core::Error::CorruptDatabase { .. }) {
-                diary.damaged.store(true, Ordering::Relaxed);
-            }
-            error
-        })
+        f(&mut store).map_err(|e| store.note(e))
     }
 }
 
@@ -79,11 +54,8 @@ impl Diary {
     /// write is [`NephroError::ReadOnly`].
     #[uniffi::constructor]
     pub fn open(path: String) -> Result<Arc<Diary>, NephroError> {
-        let store = Store::open(&path)?;
         Ok(Arc::new(Diary {
-            store: Mutex::new(store),
-            path: PathBuf::from(path),
-            damaged: AtomicBool::new(false),
+            store: Mutex::new(Store::open(path)?),
         }))
     }
 
@@ -91,7 +63,7 @@ impl Diary {
     /// holds every committed change and needs no `-wal` beside it). An existing file at `target`
     /// is never replaced. Returns the path written.
     pub fn backup_to(&self, target: String) -> Result<String, NephroError> {
-        let written = self.store().backup_to(&target).noted(self)?;
+        let written = self.call(|s| s.backup_to(&target))?;
         Ok(written.display().to_string())
     }
 
@@ -99,21 +71,18 @@ impl Diary {
     /// change (also done when the diary is released). Call it when the app goes to the
     /// background.
     pub fn checkpoint(&self) -> Result<(), NephroError> {
-        Ok(self.store().checkpoint().noted(self)?)
+        Ok(self.call(|s| s.checkpoint())?)
     }
 
     /// Whether the diary opened read-only (a read-only volume): reads work, writes are refused.
     pub fn is_read_only(&self) -> bool {
-        self.store().is_read_only()
+        self.call(|s| Ok(s.is_read_only())).unwrap_or(false)
     }
 
     /// Creates a patient profile.
     pub fn create_patient(&self, profile: PatientProfile) -> Result<Patient, NephroError> {
-        Ok(self
-            .store()
-            .create_patient(&profile.try_into()?)
-            .noted(self)?
-            .into())
+        let profile = profile.try_into()?;
+        Ok(self.call(|s| s.create_patient(&profile))?.into())
     }
 
     /// Replaces a patient's profile.
@@ -122,22 +91,21 @@ impl Diary {
         patient_id: i64,
         profile: PatientProfile,
     ) -> Result<Patient, NephroError> {
+        let profile = profile.try_into()?;
         Ok(self
-            .store()
-            .update_patient(patient_id, &profile.try_into()?)?
+            .call(|s| s.update_patient(patient_id, &profile))?
             .into())
     }
 
     /// A patient by id.
     pub fn patient(&self, patient_id: i64) -> Result<Patient, NephroError> {
-        Ok(self.store().patient(patient_id).noted(self)?.into())
+        Ok(self.call(|s| s.patient(patient_id))?.into())
     }
 
     /// Every patient in the diary.
     pub fn patients(&self) -> Result<Vec<Patient>, NephroError> {
         Ok(self
-            .store()
-            .patients()?
+            .call(|s| s.patients())?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -150,18 +118,13 @@ impl Diary {
         measurement: Measurement,
     ) -> Result<Measurement, NephroError> {
         let m: model::Measurement = measurement.try_into()?;
-        Ok(self
-            .store()
-            .add_measurement(patient_id, &m)
-            .noted(self)?
-            .into())
+        Ok(self.call(|s| s.add_measurement(patient_id, &m))?.into())
     }
 
     /// A patient's measurements, oldest first.
     pub fn measurements(&self, patient_id: i64) -> Result<Vec<Measurement>, NephroError> {
         Ok(self
-            .store()
-            .measurements(patient_id)?
+            .call(|s| s.measurements(patient_id))?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -174,24 +137,19 @@ impl Diary {
         regimen: RegimenInput,
     ) -> Result<Regimen, NephroError> {
         let r: model::NewRegimen = regimen.try_into()?;
-        Ok(self.store().add_regimen(patient_id, &r).noted(self)?.into())
+        Ok(self.call(|s| s.add_regimen(patient_id, &r))?.into())
     }
 
     /// Ends a regimen on a date (`YYYY-MM-DD`); it stays in the history.
     pub fn end_regimen(&self, regimen_id: i64, end_date: String) -> Result<Regimen, NephroError> {
         let end = parse_date("end_date", &end_date)?;
-        Ok(self
-            .store()
-            .end_regimen(regimen_id, end)
-            .noted(self)?
-            .into())
+        Ok(self.call(|s| s.end_regimen(regimen_id, end))?.into())
     }
 
     /// A patient's regimens, oldest first.
     pub fn regimens(&self, patient_id: i64) -> Result<Vec<Regimen>, NephroError> {
         Ok(self
-            .store()
-            .regimens(patient_id)?
+            .call(|s| s.regimens(patient_id))?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -200,7 +158,7 @@ impl Diary {
     /// Logs a dose. Resubmitting the same `client_id` returns the stored entry unchanged.
     pub fn log_dose(&self, dose: DoseLogInput) -> Result<DoseLogEntry, NephroError> {
         let d: model::NewDoseLog = dose.try_into()?;
-        Ok(self.store().log_dose(&d).noted(self)?.into())
+        Ok(self.call(|s| s.log_dose(&d))?.into())
     }
 
     /// Changes a logged dose's outcome or time; the previous revision stays in the history.
@@ -216,11 +174,7 @@ impl Diary {
             actual_at_ms,
             edited_by,
         };
-        Ok(self
-            .store()
-            .edit_dose(&client_id, &edit)
-            .noted(self)?
-            .into())
+        Ok(self.call(|s| s.edit_dose(&client_id, &edit))?.into())
     }
 
     /// Undoes a logged dose; it stays in the history and no longer counts.
@@ -229,23 +183,18 @@ impl Diary {
         client_id: String,
         undone_by: String,
     ) -> Result<DoseLogEntry, NephroError> {
-        Ok(self
-            .store()
-            .undo_dose(&client_id, &undone_by)
-            .noted(self)?
-            .into())
+        Ok(self.call(|s| s.undo_dose(&client_id, &undone_by))?.into())
     }
 
     /// A logged dose by client id.
     pub fn dose(&self, client_id: String) -> Result<DoseLogEntry, NephroError> {
-        Ok(self.store().dose(&client_id).noted(self)?.into())
+        Ok(self.call(|s| s.dose(&client_id))?.into())
     }
 
     /// Every revision of a logged dose, oldest first.
     pub fn dose_history(&self, client_id: String) -> Result<Vec<DoseRevision>, NephroError> {
         Ok(self
-            .store()
-            .dose_history(&client_id)?
+            .call(|s| s.dose_history(&client_id))?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -260,8 +209,7 @@ impl Diary {
     ) -> Result<Vec<DoseLogEntry>, NephroError> {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
         Ok(self
-            .store()
-            .dose_logs(patient_id, from, to)?
+            .call(|s| s.dose_logs(patient_id, from, to))?
             .into_iter()
             .map(Into::into)
             .collect())

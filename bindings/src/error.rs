@@ -48,6 +48,22 @@ pub enum NephroError {
         /// Why, in plain words.
         reason: String,
     },
+    /// The diary was written by a newer release of the app: update the app. It was left
+    /// untouched.
+    #[error("the diary was written by a newer release (schema {found}, this one reads up to {supported}); update the app")]
+    NewerSchema {
+        /// The diary's schema version.
+        found: i64,
+        /// The newest version this release reads.
+        supported: i64,
+    },
+    /// The diary's schema version is one no release wrote (negative, or zero with tables): the
+    /// file was left untouched.
+    #[error("the diary has schema version {found}, which no release of the app wrote")]
+    UnknownSchema {
+        /// The version found.
+        found: i64,
+    },
     /// The diary is open read-only (a read-only volume); reads work, nothing was written.
     #[error("the diary is open read-only; nothing was written")]
     ReadOnly,
@@ -92,10 +108,11 @@ impl From<Error> for NephroError {
                 check,
                 reason,
             },
-            Error::NewerSchema { .. }
-            | Error::UnknownSchema { .. }
-            | Error::Sqlite(_)
-            | Error::Io(_) => NephroError::Storage { detail },
+            Error::NewerSchema { found, supported } => {
+                NephroError::NewerSchema { found, supported }
+            }
+            Error::UnknownSchema { found } => NephroError::UnknownSchema { found },
+            Error::Sqlite(_) | Error::Io(_) => NephroError::Storage { detail },
         }
     }
 }

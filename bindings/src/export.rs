@@ -6,7 +6,6 @@ use nephro_core::export as core_export;
 use nephro_core::labs::instant_from_millis;
 use nephro_core::locale::Locale;
 
-use crate::diary::Noted;
 use crate::{Diary, NephroError};
 
 /// The formats a diary exports to.
@@ -96,7 +95,7 @@ impl Diary {
     ) -> Result<Vec<ExportFile>, NephroError> {
         let format = request.format.into();
         let options = request.try_into()?;
-        let files = core_export::export(&self.store(), patient_id, format, &options).noted(self)?;
+        let files = self.call(|s| core_export::export(s, patient_id, format, &options))?;
         Ok(files
             .into_iter()
             .map(|f| ExportFile {
@@ -117,9 +116,9 @@ impl Diary {
     ) -> Result<Vec<String>, NephroError> {
         let format = request.format.into();
         let options = request.try_into()?;
-        let written =
-            core_export::export_to_path(&self.store(), patient_id, format, &options, path.as_ref())
-                .noted(self)?;
+        let written = self.call(|s| {
+            core_export::export_to_path(s, patient_id, format, &options, path.as_ref())
+        })?;
         Ok(written
             .into_iter()
             .map(|p| p.display().to_string())

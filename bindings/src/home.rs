@@ -6,7 +6,6 @@ use nephro_core::diary::home as service;
 use nephro_core::diary::reminders::{instant_from_millis, parse_device_zone};
 use nephro_core::locale::Locale;
 
-use crate::diary::Noted;
 use crate::{AlertKind, Diary, DoseSlot, NephroError, RelapseStatus, SteroidRelapsePrompt};
 
 /// What a home-screen alert is about.
@@ -110,10 +109,8 @@ impl Diary {
         let now = instant_from_millis("now_ms", now_ms)?;
         let zone = parse_device_zone(device_time_zone.as_deref())?;
         let locale = Locale::parse("locale", &locale)?;
-        Ok(
-            service::home_screen(&self.store(), patient_id, now, zone, locale)
-                .noted(self)?
-                .into(),
-        )
+        Ok(self
+            .call(|s| service::home_screen(s, patient_id, now, zone, locale))?
+            .into())
     }
 }

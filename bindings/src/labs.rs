@@ -11,7 +11,6 @@ use nephro_core::labs::{self as engine, instant_from_millis};
 use nephro_core::locale::Locale;
 use nephro_core::store;
 
-use crate::diary::Noted;
 use crate::records::Drug;
 use crate::{Diary, NephroError};
 
@@ -626,7 +625,7 @@ impl Diary {
     /// Resubmitting the same `client_id` returns the stored result.
     pub fn log_lab_result(&self, result: LabResultInput) -> Result<LabResult, NephroError> {
         let new: store::NewLabResult = result.try_into()?;
-        Ok(self.store().log_lab_result(&new).noted(self)?.into())
+        Ok(self.call(|s| s.log_lab_result(&new))?.into())
     }
 
     /// Corrects a logged lab result; the previous revision stays in the history.
@@ -637,8 +636,7 @@ impl Diary {
     ) -> Result<LabResult, NephroError> {
         let correction: store::LabCorrection = correction.try_into()?;
         Ok(self
-            .store()
-            .correct_lab_result(&client_id, &correction)?
+            .call(|s| s.correct_lab_result(&client_id, &correction))?
             .into())
     }
 
@@ -650,14 +648,13 @@ impl Diary {
         retracted_by: String,
     ) -> Result<LabResult, NephroError> {
         Ok(self
-            .store()
-            .retract_lab_result(&client_id, &retracted_by)?
+            .call(|s| s.retract_lab_result(&client_id, &retracted_by))?
             .into())
     }
 
     /// A lab result by client id.
     pub fn lab_result(&self, client_id: String) -> Result<LabResult, NephroError> {
-        Ok(self.store().lab_result(&client_id).noted(self)?.into())
+        Ok(self.call(|s| s.lab_result(&client_id))?.into())
     }
 
     /// A patient's lab results drawn on local dates `from` to `to` (inclusive, `YYYY-MM-DD`),
@@ -670,8 +667,7 @@ impl Diary {
     ) -> Result<Vec<LabResult>, NephroError> {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
         Ok(self
-            .store()
-            .lab_results(patient_id, from, to)?
+            .call(|s| s.lab_results(patient_id, from, to))?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -680,8 +676,7 @@ impl Diary {
     /// Every revision of a lab result, oldest first.
     pub fn lab_history(&self, client_id: String) -> Result<Vec<LabRevision>, NephroError> {
         Ok(self
-            .store()
-            .lab_history(&client_id)?
+            .call(|s| s.lab_history(&client_id))?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -698,8 +693,7 @@ impl Diary {
     ) -> Result<LabReport, NephroError> {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
         let locale = parse_locale(&locale)?;
-        let report =
-            service::lab_report(&self.store(), patient_id, from, to, locale).noted(self)?;
+        let report = self.call(|s| service::lab_report(s, patient_id, from, to, locale))?;
         Ok(LabReport {
             settings: report.settings.into(),
             creatinine_baseline_mg_dl: report.creatinine_baseline_mg_dl,
@@ -729,16 +723,16 @@ impl Diary {
             diastolic_mmhg: reading.diastolic_mmhg,
         };
         Ok(self
-            .store()
-            .add_blood_pressure(patient_id, &engine_reading, reading.client_id.as_deref())?
+            .call(|s| {
+                s.add_blood_pressure(patient_id, &engine_reading, reading.client_id.as_deref())
+            })?
             .into())
     }
 
     /// A patient's blood-pressure readings by time.
     pub fn blood_pressures(&self, patient_id: i64) -> Result<Vec<BloodPressure>, NephroError> {
         Ok(self
-            .store()
-            .blood_pressures(patient_id)?
+            .call(|s| s.blood_pressures(patient_id))?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -746,7 +740,7 @@ impl Diary {
 
     /// Weights, heights, BSA and blood pressures.
     pub fn growth(&self, patient_id: i64) -> Result<Growth, NephroError> {
-        let growth = service::growth(&self.store(), patient_id).noted(self)?;
+        let growth = self.call(|s| service::growth(s, patient_id))?;
         Ok(Growth {
             points: growth
                 .points
@@ -764,9 +758,7 @@ impl Diary {
 
     /// The care team's lab settings (protocol defaults where none was set).
     pub fn lab_settings(&self, patient_id: i64) -> Result<LabSettings, NephroError> {
-        Ok(service::lab_settings(&self.store(), patient_id)
-            .noted(self)?
-            .into())
+        Ok(self.call(|s| service::lab_settings(s, patient_id))?.into())
     }
 
     /// Sets the care team's targets for a phase.
@@ -778,15 +770,9 @@ impl Diary {
         changed_by: String,
     ) -> Result<LabSettings, NephroError> {
         let targets: engine::LevelTargets = targets.into();
-        Ok(service::set_lab_targets(
-            &mut self.store(),
-            patient_id,
-            phase.into(),
-            &targets,
-            &changed_by,
-        )
-        .noted(self)?
-        .into())
+        Ok(self
+            .call(|s| service::set_lab_targets(s, patient_id, phase.into(), &targets, &changed_by))?
+            .into())
     }
 
     /// Sets the phase whose targets are in force.
@@ -796,11 +782,9 @@ impl Diary {
         phase: TargetPhase,
         changed_by: String,
     ) -> Result<LabSettings, NephroError> {
-        Ok(
-            service::set_target_phase(&mut self.store(), patient_id, phase.into(), &changed_by)
-                .noted(self)?
-                .into(),
-        )
+        Ok(self
+            .call(|s| service::set_target_phase(s, patient_id, phase.into(), &changed_by))?
+            .into())
     }
 
     /// Sets the creatinine baseline in mg/dL, or with none returns to the first creatinine on
@@ -811,14 +795,9 @@ impl Diary {
         baseline_mg_dl: Option<f64>,
         changed_by: String,
     ) -> Result<LabSettings, NephroError> {
-        Ok(service::set_creatinine_baseline(
-            &mut self.store(),
-            patient_id,
-            baseline_mg_dl,
-            &changed_by,
-        )
-        .noted(self)?
-        .into())
+        Ok(self
+            .call(|s| service::set_creatinine_baseline(s, patient_id, baseline_mg_dl, &changed_by))?
+            .into())
     }
 
     /// Sets the recalculate-prompt threshold, a fraction in (0, 1] (0.10 is 10 %).
@@ -828,14 +807,9 @@ impl Diary {
         threshold: f64,
         changed_by: String,
     ) -> Result<LabSettings, NephroError> {
-        Ok(service::set_recalculate_threshold(
-            &mut self.store(),
-            patient_id,
-            threshold,
-            &changed_by,
-        )
-        .noted(self)?
-        .into())
+        Ok(self
+            .call(|s| service::set_recalculate_threshold(s, patient_id, threshold, &changed_by))?
+            .into())
     }
 
     /// The "recalculate dose" prompts on `today` (`YYYY-MM-DD`) for the regimens active then,
@@ -848,7 +822,7 @@ impl Diary {
     ) -> Result<Vec<RecalculatePrompt>, NephroError> {
         let today = parse_date("today", &today)?;
         let locale = parse_locale(&locale)?;
-        let prompts = service::recalculate_prompts(&self.store(), patient_id, today).noted(self)?;
+        let prompts = self.call(|s| service::recalculate_prompts(s, patient_id, today))?;
         Ok(prompts
             .into_iter()
             .map(|p| RecalculatePrompt {

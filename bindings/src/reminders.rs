@@ -25,7 +25,6 @@ use nephro_core::model::MedicationId;
 use nephro_core::schedule::{self, DayPattern, MedicationSchedule, IOS_PENDING_NOTIFICATION_LIMIT};
 use nephro_core::Error;
 
-use crate::diary::Noted;
 use crate::records::{DoseOutcome, Drug};
 use crate::{Diary, NephroError};
 
@@ -526,9 +525,8 @@ impl Diary {
             service::parse_device_zone(device_time_zone.as_deref())?,
             self::locale(&locale)?,
         );
-        let notices =
-            service::next_reminders(&self.store(), patient_id, now, zone, count as usize, locale)
-                .noted(self)?;
+        let notices = self
+            .call(|s| service::next_reminders(s, patient_id, now, zone, count as usize, locale))?;
         Ok(notices
             .into_iter()
             .map(|n| notification(n, false))
@@ -549,8 +547,7 @@ impl Diary {
             service::parse_device_zone(device_time_zone.as_deref())?,
             self::locale(&locale)?,
         );
-        let slots =
-            service::today_doses(&self.store(), patient_id, now, zone, locale).noted(self)?;
+        let slots = self.call(|s| service::today_doses(s, patient_id, now, zone, locale))?;
         Ok(slots.into_iter().map(Into::into).collect())
     }
 
@@ -569,11 +566,9 @@ impl Diary {
             service::parse_device_zone(device_time_zone.as_deref())?,
             self::locale(&locale)?,
         );
-        Ok(
-            service::dose_status(&self.store(), patient_id, &slot, now, zone, locale)
-                .noted(self)?
-                .into(),
-        )
+        Ok(self
+            .call(|s| service::dose_status(s, patient_id, &slot, now, zone, locale))?
+            .into())
     }
 
     /// Snoozes a reminder by `minutes` from `now_ms`: the same reminder (same id) later, never
@@ -594,8 +589,8 @@ impl Diary {
             service::parse_device_zone(device_time_zone.as_deref())?,
             self::locale(&locale)?,
         );
-        let snoozed = service::snooze(&self.store(), patient_id, &slot, now, minutes, zone, locale)
-            .noted(self)?;
+        let snoozed =
+            self.call(|s| service::snooze(s, patient_id, &slot, now, minutes, zone, locale))?;
         Ok(snoozed.map(|n| notification(n, true)))
     }
 
@@ -609,8 +604,8 @@ impl Diary {
     ) -> Result<AdherenceReport, NephroError> {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
         let now = service::instant_from_millis("now_ms", now_ms)?;
-        Ok(service::adherence(&self.store(), patient_id, from, to, now)
-            .noted(self)?
+        Ok(self
+            .call(|s| service::adherence(s, patient_id, from, to, now))?
             .into())
     }
 
@@ -626,14 +621,14 @@ impl Diary {
         let medication = MedicationId::parse("medication_id", &medication_id)?;
         let zone = parse_time_zone("new_time_zone", &new_time_zone)?;
         let date = parse_date("change_date", &change_date)?;
-        let plan = service::travel_shift_plan(&self.store(), patient_id, &medication, zone, date)
-            .noted(self)?;
+        let plan =
+            self.call(|s| service::travel_shift_plan(s, patient_id, &medication, zone, date))?;
         Ok(plan.into_iter().map(Into::into).collect())
     }
 
     /// The patient's reminder policy, defaults filled in.
     pub fn reminder_policy(&self, patient_id: i64) -> Result<ReminderPolicy, NephroError> {
-        let policy = service::reminder_policy(&self.store(), patient_id).noted(self)?;
+        let policy = self.call(|s| service::reminder_policy(s, patient_id))?;
         Ok(ReminderPolicy {
             travel: policy.travel.into(),
             default_window: policy.default_window.into(),
@@ -664,14 +659,15 @@ impl Diary {
             .as_deref()
             .map(|m| MedicationId::parse("medication_id", m))
             .transpose()?;
-        service::set_dose_window(
-            &mut self.store(),
-            patient_id,
-            medication.as_ref(),
-            &window.into(),
-            &changed_by,
-        )
-        .noted(self)?;
+        self.call(|s| {
+            service::set_dose_window(
+                s,
+                patient_id,
+                medication.as_ref(),
+                &window.into(),
+                &changed_by,
+            )
+        })?;
         Ok(())
     }
 
@@ -682,8 +678,7 @@ impl Diary {
         policy: TravelPolicy,
         changed_by: String,
     ) -> Result<(), NephroError> {
-        service::set_travel_policy(&mut self.store(), patient_id, policy.into(), &changed_by)
-            .noted(self)?;
+        self.call(|s| service::set_travel_policy(s, patient_id, policy.into(), &changed_by))?;
         Ok(())
     }
 }

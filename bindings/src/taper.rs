@@ -10,7 +10,6 @@ use nephro_core::locale::Locale;
 use nephro_core::store::{self as store, course_phases};
 use nephro_core::taper;
 
-use crate::diary::Noted;
 use crate::records::Drug;
 use crate::{Diary, NephroError};
 
@@ -498,11 +497,7 @@ impl Diary {
         course: CoursePlanInput,
     ) -> Result<SteroidCourse, NephroError> {
         let course: store::NewCourse = course.try_into()?;
-        Ok(self
-            .store()
-            .create_course(patient_id, &course)
-            .noted(self)?
-            .into())
+        Ok(self.call(|s| s.create_course(patient_id, &course))?.into())
     }
 
     /// Stores a new version of a course; the old versions stay readable. `based_on_version`
@@ -515,8 +510,7 @@ impl Diary {
     ) -> Result<SteroidCourse, NephroError> {
         let course: store::NewCourse = course.try_into()?;
         Ok(self
-            .store()
-            .revise_course(&course_key, based_on_version, &course)?
+            .call(|s| s.revise_course(&course_key, based_on_version, &course))?
             .into())
     }
 
@@ -526,18 +520,13 @@ impl Diary {
         course_key: String,
         version: Option<i64>,
     ) -> Result<SteroidCourse, NephroError> {
-        Ok(self
-            .store()
-            .course(&course_key, version)
-            .noted(self)?
-            .into())
+        Ok(self.call(|s| s.course(&course_key, version))?.into())
     }
 
     /// Every version of a course, oldest first.
     pub fn course_versions(&self, course_key: String) -> Result<Vec<SteroidCourse>, NephroError> {
         Ok(self
-            .store()
-            .course_versions(&course_key)?
+            .call(|s| s.course_versions(&course_key))?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -546,8 +535,7 @@ impl Diary {
     /// The latest version of each of a patient's courses, in creation order.
     pub fn courses(&self, patient_id: i64) -> Result<Vec<SteroidCourse>, NephroError> {
         Ok(self
-            .store()
-            .courses(patient_id)?
+            .call(|s| s.courses(patient_id))?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -563,19 +551,17 @@ impl Diary {
         today: String,
     ) -> Result<CourseCalendar, NephroError> {
         let today = parse_date("today", &today)?;
-        Ok(
-            service::course_calendar(&self.store(), &course_key, version, today)
-                .noted(self)?
-                .into(),
-        )
+        Ok(self
+            .call(|s| service::course_calendar(s, &course_key, version, today))?
+            .into())
     }
 
     /// The steroid doses of the week (Monday to Sunday) containing `today`, with tablets and
     /// logged outcomes.
     pub fn steroid_week(&self, patient_id: i64, today: String) -> Result<SteroidWeek, NephroError> {
         let today = parse_date("today", &today)?;
-        Ok(service::steroid_week(&self.store(), patient_id, today)
-            .noted(self)?
+        Ok(self
+            .call(|s| service::steroid_week(s, patient_id, today))?
             .into())
     }
 
@@ -593,13 +579,11 @@ impl Diary {
             parse_date("to", &to)?,
             parse_date("today", &today)?,
         );
-        Ok(
-            service::steroid_doses(&self.store(), patient_id, from, to, today)
-                .noted(self)?
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-        )
+        Ok(self
+            .call(|s| service::steroid_doses(s, patient_id, from, to, today))?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// Cumulative steroid exposure from `from` to `to` (inclusive): planned and taken, in mg,
@@ -617,15 +601,9 @@ impl Diary {
             parse_date("to", &to)?,
             parse_date("today", &today)?,
         );
-        let exposure = service::steroid_exposure(
-            &self.store(),
-            patient_id,
-            course_key.as_deref(),
-            from,
-            to,
-            today,
-        )
-        .noted(self)?;
+        let exposure = self.call(|s| {
+            service::steroid_exposure(s, patient_id, course_key.as_deref(), from, to, today)
+        })?;
         Ok(exposure.into())
     }
 
@@ -640,11 +618,9 @@ impl Diary {
     ) -> Result<Option<SteroidRelapsePrompt>, NephroError> {
         let today = parse_date("today", &today)?;
         let locale = parse_locale(locale)?;
-        Ok(
-            service::relapse_prompt(&self.store(), patient_id, today, locale)
-                .noted(self)?
-                .map(Into::into),
-        )
+        Ok(self
+            .call(|s| service::relapse_prompt(s, patient_id, today, locale))?
+            .map(Into::into))
     }
 }
 

@@ -9,7 +9,6 @@ use nephro_core::locale::Locale;
 use nephro_core::store::urine as store;
 use nephro_core::{protein, relapse};
 
-use crate::diary::Noted;
 use crate::{Diary, NephroError};
 
 /// A urine dipstick grade, as read from the strip (clinical-rules §5).
@@ -402,7 +401,7 @@ impl Diary {
         reading: UrineReadingInput,
     ) -> Result<UrineReading, NephroError> {
         let reading: store::NewUrineReading = reading.try_into()?;
-        Ok(self.store().log_urine_reading(&reading).noted(self)?.into())
+        Ok(self.call(|s| s.log_urine_reading(&reading))?.into())
     }
 
     /// Corrects a logged reading; the previous revision stays in the history.
@@ -413,8 +412,7 @@ impl Diary {
     ) -> Result<UrineReading, NephroError> {
         let correction: store::UrineReadingCorrection = correction.try_into()?;
         Ok(self
-            .store()
-            .correct_urine_reading(&client_id, &correction)?
+            .call(|s| s.correct_urine_reading(&client_id, &correction))?
             .into())
     }
 
@@ -425,14 +423,13 @@ impl Diary {
         retracted_by: String,
     ) -> Result<UrineReading, NephroError> {
         Ok(self
-            .store()
-            .retract_urine_reading(&client_id, &retracted_by)?
+            .call(|s| s.retract_urine_reading(&client_id, &retracted_by))?
             .into())
     }
 
     /// A reading by client id, in its current revision.
     pub fn urine_reading(&self, client_id: String) -> Result<UrineReading, NephroError> {
-        Ok(self.store().urine_reading(&client_id).noted(self)?.into())
+        Ok(self.call(|s| s.urine_reading(&client_id))?.into())
     }
 
     /// A patient's readings with local dates from `from` to `to` (inclusive, `YYYY-MM-DD`), by
@@ -445,14 +442,13 @@ impl Diary {
         include_retracted: bool,
     ) -> Result<Vec<UrineReading>, NephroError> {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
-        let store = self.store();
-        let readings = if include_retracted {
-            store
-                .urine_readings_including_retracted(patient_id, from, to)
-                .noted(self)?
-        } else {
-            store.urine_readings(patient_id, from, to).noted(self)?
-        };
+        let readings = self.call(|s| {
+            if include_retracted {
+                s.urine_readings_including_retracted(patient_id, from, to)
+            } else {
+                s.urine_readings(patient_id, from, to)
+            }
+        })?;
         Ok(readings.into_iter().map(Into::into).collect())
     }
 
@@ -462,8 +458,7 @@ impl Diary {
         client_id: String,
     ) -> Result<Vec<UrineReadingRevision>, NephroError> {
         Ok(self
-            .store()
-            .urine_reading_history(&client_id)?
+            .call(|s| s.urine_reading_history(&client_id))?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -484,11 +479,9 @@ impl Diary {
             .map(|tag| Locale::parse("locale", tag))
             .transpose()?
             .unwrap_or_default();
-        Ok(
-            service::relapse_status(&self.store(), patient_id, today, locale)
-                .noted(self)?
-                .into(),
-        )
+        Ok(self
+            .call(|s| service::relapse_status(s, patient_id, today, locale))?
+            .into())
     }
 
     /// The day remission is confirmed in the readings dated on or after `date` (walked from a
@@ -499,17 +492,15 @@ impl Diary {
         date: String,
     ) -> Result<Option<String>, NephroError> {
         let date = parse_date("date", &date)?;
-        Ok(
-            service::remission_confirmed_after(&self.store(), patient_id, date)
-                .noted(self)?
-                .map(format_date),
-        )
+        Ok(self
+            .call(|s| service::remission_confirmed_after(s, patient_id, date))?
+            .map(format_date))
     }
 
     /// The remission date of the initial episode set by the care team, if any.
     pub fn initial_remission_date(&self, patient_id: i64) -> Result<Option<String>, NephroError> {
-        Ok(service::initial_remission_date(&self.store(), patient_id)
-            .noted(self)?
+        Ok(self
+            .call(|s| service::initial_remission_date(s, patient_id))?
             .map(format_date))
     }
 
@@ -525,10 +516,7 @@ impl Diary {
             .as_deref()
             .map(|d| parse_date("initial_remission", d))
             .transpose()?;
-        Ok(
-            service::set_initial_remission_date(&mut self.store(), patient_id, date, &changed_by)
-                .noted(self)?,
-        )
+        Ok(self.call(|s| service::set_initial_remission_date(s, patient_id, date, &changed_by))?)
     }
 }
 

@@ -369,7 +369,7 @@ impl Drop for Store {
 /// that is no longer a database) becomes [`Error::CorruptDatabase`] naming the diary's own path
 /// (the file is kept where it is); a write refused by a read-only file becomes
 /// [`Error::ReadOnly`]; anything else is returned as it is.
-pub fn classify_error(error: Error, path: &Path) -> Error {
+fn classify_error(error: Error, path: &Path) -> Error {
     if error.is_corruption() {
         return Error::CorruptDatabase {
             kept_at: path.to_path_buf(),

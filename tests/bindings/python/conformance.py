@@ -27,6 +27,11 @@ def error_code(error):
         nephro.NephroError.Conflict: "conflict",
         nephro.NephroError.CorruptDatabase: "storage",
         nephro.NephroError.Storage: "storage",
+        nephro.NephroError.NotADiary: "storage",
+        nephro.NephroError.ReadOnly: "storage",
+        nephro.NephroError.NewerSchema: "storage",
+        nephro.NephroError.UnknownSchema: "storage",
+        nephro.NephroError.NeedsConfirmation: "needs_confirmation",
     }
     return codes.get(type(error), "unknown")
 

@@ -131,18 +131,3 @@ def test_refusals_are_typed_and_store_nothing():
         check_raises(nephro.NephroError.NotFound, "dose of a refused log", diary.dose, "py-bad")
 
 
-def test_corrupt_file_is_moved_aside_and_kept():
-    garbage = bytes((i * 37 + 11) % 256 for i in range(8192))  # not an SQLite header
-    with temp_dir() as tmp:
-        path = temp_path(tmp, "diary.sqlite")
-        with open(path, "wb") as f:
-            f.write(garbage)
-        error = check_raises(nephro.NephroError.CorruptDatabase, "open a garbage file", nephro.Diary.open, path)
-        if error is not None:
-            moved = error.kept_at
-            check(moved != path and os.path.isfile(moved), "the damaged file is kept at kept_at")
-            if os.path.isfile(moved):
-                with open(moved, "rb") as f:
-                    check_equal(f.read(), garbage, "moved file holds the same bytes")
-        diary = nephro.Diary.open(path)
-        check_equal(diary.patients(), [], "opening again starts a new diary")
