@@ -7,7 +7,6 @@ val diaryTests = listOf(
     ::libraryLoads,
     ::diaryLogsDosesAndKeepsThemAcrossReopen,
     ::refusalsAreTypedAndStoreNothing,
-    ::corruptFileIsMovedAsideAndKept,
 )
 
 fun libraryLoads() {
@@ -124,17 +123,4 @@ fun refusalsAreTypedAndStoreNothing() {
             checkThrows<NephroException.NotFound>("dose of a refused log") { diary.dose("kt-bad") }
         }
     }
-}
-
-fun corruptFileIsMovedAsideAndKept(): Unit = withTempDir { tmp ->
-    val garbage = ByteArray(8192) { i -> ((i * 37 + 11) % 256).toByte() } // not an SQLite header
-    val file = File(tmp, "diary.sqlite")
-    file.writeBytes(garbage)
-    val error = checkThrows<NephroException.CorruptDatabase>("open a garbage file") { Diary.open(file.path).close() }
-    if (error != null) {
-        val moved = File(error.keptAt)
-        check(moved.path != file.path && moved.isFile, "the damaged file is kept at keptAt")
-        if (moved.isFile) checkEqual(moved.readBytes().contentEquals(garbage), true, "moved file holds the same bytes")
-    }
-    Diary.open(file.path).use { diary -> checkEqual(diary.patients(), emptyList(), "opening again starts a new diary") }
 }

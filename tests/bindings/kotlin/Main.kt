@@ -23,6 +23,7 @@ val allTests: List<KFunction0<Unit>> = listOf(
     relapseTests,
     remindersTests,
     taperTests,
+    trustFilesTests,
 ).flatten()
 
 object Checks {

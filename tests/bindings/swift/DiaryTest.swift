@@ -6,7 +6,6 @@ let diaryTests: [NamedTest] = [
     ("libraryLoads", libraryLoads),
     ("diaryLogsDosesAndKeepsThemAcrossReopen", diaryLogsDosesAndKeepsThemAcrossReopen),
     ("refusalsAreTypedAndStoreNothing", refusalsAreTypedAndStoreNothing),
-    ("corruptFileIsMovedAsideAndKept", corruptFileIsMovedAsideAndKept),
 ]
 
 func libraryLoads() throws {
@@ -123,23 +122,5 @@ func refusalsAreTypedAndStoreNothing() throws {
             }
             checkThrows("dose of a refused log", { try diary.dose(clientId: "sw-bad") }, where: isNotFound)
         }
-    }
-}
-
-func corruptFileIsMovedAsideAndKept() throws {
-    try withTempDir { tmp in
-        let garbage = Data((0..<8192).map { UInt8(($0 * 37 + 11) % 256) })  // not an SQLite header
-        let path = tmp.appendingPathComponent("diary.sqlite").path
-        try garbage.write(to: URL(fileURLWithPath: path))
-        let error = checkThrows("open a garbage file", { try Diary.open(path: path) }, where: {
-            if case NephroError.CorruptDatabase = $0 { return true }; return false
-        })
-        if case NephroError.CorruptDatabase(let keptAt)? = error {
-            check(keptAt != path && FileManager.default.fileExists(atPath: keptAt), "the damaged file is kept at keptAt")
-            if let kept = FileManager.default.contents(atPath: keptAt) {
-                checkEqual(kept, garbage, "moved file holds the same bytes")
-            }
-        }
-        try withDiary(path) { diary in checkEqual(try diary.patients(), [], "opening again starts a new diary") }
     }
 }

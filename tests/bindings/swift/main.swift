@@ -22,6 +22,7 @@ let allTests: [NamedTest] = [
     labsTests,
     remindersTests,
     taperTests,
+    trustFilesTests,
 ].flatMap { $0 }
 
 /// A test function with the name it is reported under.
