@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::body::bsa_mosteller;
+use crate::bounds;
 use crate::drug::Drug;
 use crate::error::{Error, Result};
 use crate::numeric::{
@@ -65,14 +66,13 @@ pub struct DoseResult {
     pub units: Vec<UnitCount>,
 }
 
-/// The smallest unit strength accepted, in mg: units are counted in whole micrograms.
-pub const MIN_STRENGTH_MG: f64 = 0.001;
-
 /// Calculates a per-dose amount and the units to give (clinical-rules §3).
 ///
 /// Invalid input is reported before an out-of-range rate; a dose that rounds to 0 mg is invalid.
+/// The weight, the height of a mg/m² rate and every strength must lie within the hard bounds of
+/// clinical-rules §10 ([`crate::bounds`]: 1–250 kg, 40–230 cm, 0.01–1000 mg).
 pub fn calculate_dose(request: &DoseRequest) -> Result<DoseResult> {
-    let weight = require_positive("weight_kg", request.weight_kg)?;
+    let weight = bounds::weight_kg("weight_kg", request.weight_kg)?;
     if request.doses_per_day < 1 {
         return Err(Error::invalid("doses_per_day", "must be at least 1"));
     }
@@ -83,11 +83,8 @@ pub fn calculate_dose(request: &DoseRequest) -> Result<DoseResult> {
         ));
     }
     for (i, s) in request.strengths_mg.iter().enumerate() {
-        let field = format!("strengths_mg[{i}]");
-        // Units are counted in whole micrograms; a smaller strength would count as none.
-        if require_positive(&field, *s)? < MIN_STRENGTH_MG {
-            return Err(Error::invalid(field, "must be at least 0.001 mg"));
-        }
+        // Clinical-rules §10: a strength of 1e-9 mg would show billions of tablets a day.
+        bounds::strength_mg(&format!("strengths_mg[{i}]"), *s)?;
     }
     let (daily_raw, requested_mg_per_kg) = match request.rate {
         DoseRate::MgPerKgPerDay(rate) => {
@@ -96,6 +93,7 @@ pub fn calculate_dose(request: &DoseRequest) -> Result<DoseResult> {
         }
         DoseRate::MgPerM2PerDay { rate, height_cm } => {
             let rate = require_positive("mg_per_m2_per_day", rate)?;
+            bounds::height_cm("height_cm", height_cm)?;
             let bsa = bsa_mosteller(height_cm, weight)?;
             (rate * bsa, rate * bsa / weight)
         }

@@ -560,14 +560,13 @@ fn instants_and_dates_past_2038_are_stored_and_read_back_exactly() {
             (i64::from(i32::MAX) + 1) * 1000,
         ),
         ("y2100", "2100-02-28", "08:00", ms("2100-02-28T13:00:00Z")),
+        // The last instant of clinical-rules §10's bounds.
         (
-            "y9999",
-            "9999-12-31",
+            "y2200",
+            "2200-12-31",
             "20:00",
-            ms("9999-12-31T23:59:59Z") + 999,
+            ms("2200-12-31T23:59:59Z") + 999,
         ),
-        ("far", "2038-01-20", "08:00", i64::MAX),
-        ("before-epoch", "2038-01-20", "20:00", i64::MIN),
     ];
     for (id, date, time, when) in instants {
         store
@@ -583,7 +582,47 @@ fn instants_and_dates_past_2038_are_stored_and_read_back_exactly() {
         .dose_logs(patient_id, d("2038-01-01"), d("9999-12-31"))
         .expect("logs");
     assert_eq!(logs.len(), instants.len());
-    // A date the file cannot hold is refused, naming the field, and changes nothing.
+    // Past the hard bounds of clinical-rules §10 (dates and instants 1900–2200) a dose is
+    // refused, naming the field, and nothing is stored.
+    let refused = [
+        (
+            "y9999",
+            "9999-12-31",
+            "20:00",
+            ms("9999-12-31T12:00:00Z"),
+            "slot_date",
+        ),
+        (
+            "y2201",
+            "2201-01-01",
+            "08:00",
+            ms("2200-12-31T12:00:00Z"),
+            "slot_date",
+        ),
+        ("far", "2038-01-20", "08:00", i64::MAX, "actual_at_ms"),
+        (
+            "before-epoch",
+            "2038-01-20",
+            "20:00",
+            i64::MIN,
+            "actual_at_ms",
+        ),
+        (
+            "after-2200",
+            "2200-12-31",
+            "08:00",
+            ms("2200-12-31T23:59:59Z") + 1000,
+            "actual_at_ms",
+        ),
+    ];
+    for (id, date, time, when, expected) in refused {
+        let err = store.log_dose(&dose(id, regimen_id, date, time, when));
+        assert!(
+            matches!(err, Err(Error::Invalid { ref field, .. }) if field == expected),
+            "{id}: {err:?}"
+        );
+        assert!(store.dose(id).is_err(), "{id} stored nothing");
+    }
     let beyond = NewDoseLog {
         slot_date: NaiveDate::MAX,
         ..dose("beyond", regimen_id, "2038-01-21", "08:00", 0)

@@ -5,6 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::patients::{format_time, not_found, regimen, stored_date};
 use super::{now_ms, Store};
+use crate::bounds;
 use crate::dates::{format_date, parse_clock_time};
 use crate::error::{Error, Result};
 use crate::model::{
@@ -37,6 +38,7 @@ impl Store {
         require_text("client_id", &dose.client_id, 100)?;
         require_text("logged_by", &dose.logged_by, 100)?;
         require_storable_date("slot_date", dose.slot_date)?;
+        bounds::instant_ms("actual_at_ms", dose.actual_at_ms)?;
         self.write(|tx| {
             if let Some(existing) = entry_by_client_id(tx, &dose.client_id)? {
                 let first = first_revision(tx, &dose.client_id)?;
@@ -102,6 +104,7 @@ impl Store {
     /// Changes a logged dose (outcome or time); the previous revision stays in the history.
     pub fn edit_dose(&mut self, client_id: &str, edit: &DoseEdit) -> Result<DoseLogEntry> {
         require_text("edited_by", &edit.edited_by, 100)?;
+        bounds::instant_ms("actual_at_ms", edit.actual_at_ms)?;
         self.revise(client_id, |current| {
             if current.undone {
                 return Err(Error::Conflict(
@@ -277,6 +280,7 @@ fn entry_from_row(r: &Row) -> rusqlite::Result<Result<DoseLogEntry>> {
     let undone: bool = r.get(9)?;
     let recorded_at_ms: i64 = r.get(10)?;
     Ok((|| {
+        bounds::instant_ms("stored actual_at_ms", actual_at_ms)?;
         Ok(DoseLogEntry {
             dose: NewDoseLog {
                 client_id,

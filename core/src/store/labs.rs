@@ -13,7 +13,7 @@ use super::patients::{not_found, require_patient};
 use super::{now_ms, Store};
 use crate::dates::parse_time_zone;
 use crate::error::{Error, Result};
-use crate::labs::{instant_from_millis, BloodPressure, LabKind, LabResult, LabUnit};
+use crate::labs::{BloodPressure, LabKind, LabResult, LabUnit};
 use crate::model::{require_text, EpochMillis};
 use crate::schedule::local_date;
 
@@ -509,9 +509,10 @@ fn record_from_row(r: &Row) -> rusqlite::Result<Result<LabRecord>> {
     })())
 }
 
-/// An instant read back from the database.
+/// An instant read back from the database, within the bounds of clinical-rules §10 (a row whose
+/// instant is not is unreadable: left out of lists and reported).
 fn stored_instant(ms: EpochMillis) -> Result<DateTime<Utc>> {
-    instant_from_millis("stored instant", ms)
+    crate::bounds::instant_ms("stored instant", ms)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use chrono::{NaiveDate, NaiveTime, Timelike};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{now_ms, Store};
+use crate::bounds;
 use crate::dates::{format_date, parse_clock_time, parse_date, parse_time_zone};
 use crate::dose::{calculate_dose, DoseRate, DoseRequest};
 use crate::drug::Drug;
@@ -12,7 +13,6 @@ use crate::model::{
     require_storable_date, require_text, Measurement, NewPatient, NewRegimen, Patient, Regimen,
     Sex, DEFINITION_SETS,
 };
-use crate::numeric::require_positive;
 
 impl Store {
     /// Creates a patient profile.
@@ -88,11 +88,12 @@ impl Store {
                 "give a weight, a height or both",
             ));
         }
+        // Hard bounds of clinical-rules §10 (crate::bounds): 1–250 kg, 40–230 cm.
         if let Some(w) = m.weight_kg {
-            require_positive("weight_kg", w)?;
+            bounds::weight_kg("weight_kg", w)?;
         }
         if let Some(h) = m.height_cm {
-            require_positive("height_cm", h)?;
+            bounds::height_cm("height_cm", h)?;
         }
         require_storable_date("measured_on", m.measured_on)?;
         let id = self.write(|tx| {
@@ -254,8 +255,9 @@ fn validate_regimen(r: &NewRegimen) -> Result<()> {
             "needs at least one strength",
         ));
     }
+    // Hard bounds of clinical-rules §10 (crate::bounds): 0.01–1000 mg.
     for (i, s) in r.strengths_mg.iter().enumerate() {
-        require_positive(&format!("strengths_mg[{i}]"), *s)?;
+        bounds::strength_mg(&format!("strengths_mg[{i}]"), *s)?;
     }
     Ok(())
 }
@@ -414,8 +416,10 @@ fn rate_columns(rate: DoseRate) -> (&'static str, f64, Option<f64>) {
     }
 }
 
+/// A date read back from the database: `YYYY-MM-DD` within the bounds of clinical-rules §10.
+/// A row whose date is not is unreadable (left out of lists and reported, never blocking one).
 pub(super) fn stored_date(text: &str) -> Result<NaiveDate> {
-    parse_date("stored date", text)
+    bounds::date("stored date", parse_date("stored date", text)?)
 }
 
 fn join_numbers(values: &[f64]) -> String {
