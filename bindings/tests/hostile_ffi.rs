@@ -353,7 +353,7 @@ fn run(diary: &Diary, call: &Call) -> Result<(), NephroError> {
             diary.end_regimen(id, d)?;
         }
         Call::LogDose(d) => {
-            let entry = diary.log_dose(d.clone())?;
+            let entry = diary.log_dose(d.clone(), d.actual_at_ms, None)?;
             assert_eq!(
                 diary.dose(d.client_id)?,
                 entry,
@@ -366,7 +366,7 @@ fn run(diary: &Diary, call: &Call) -> Result<(), NephroError> {
             } else {
                 DoseOutcome::Skipped
             };
-            diary.edit_dose(c, outcome, at, by)?;
+            diary.edit_dose(c, outcome, at, by, at, None)?;
         }
         Call::UndoDose(c, by) => {
             diary.undo_dose(c, by)?;
@@ -588,15 +588,19 @@ fn seeded_diary(dir: &std::path::Path) -> Arc<Diary> {
     };
     diary.add_regimen(p.id, regimen).expect("regimen");
     diary
-        .log_dose(DoseLogInput {
-            client_id: "tap-1".into(),
-            medication_id: "regimen-1".into(),
-            slot_date: "2025-06-02".into(),
-            slot_time: "08:00".into(),
-            outcome: DoseOutcome::Taken,
-            actual_at_ms: 1_748_822_400_000,
-            logged_by: "mother".into(),
-        })
+        .log_dose(
+            DoseLogInput {
+                client_id: "tap-1".into(),
+                medication_id: "regimen-1".into(),
+                slot_date: "2025-06-02".into(),
+                slot_time: "08:00".into(),
+                outcome: DoseOutcome::Taken,
+                actual_at_ms: 1_748_822_400_000,
+                logged_by: "mother".into(),
+            },
+            1_748_822_400_000,
+            None,
+        )
         .expect("dose");
     diary
 }

@@ -944,7 +944,7 @@ fn run_op(store: &mut Store, op: &Op) -> Result<(), Error> {
             store.end_regimen(*id, *d)?;
         }
         Op::LogDose(d) => {
-            let entry = store.log_dose(d)?;
+            let entry = store.log_dose(d, d.actual_at_ms, None)?;
             assert_eq!(
                 store.dose(&d.client_id)?,
                 entry,
@@ -952,7 +952,7 @@ fn run_op(store: &mut Store, op: &Op) -> Result<(), Error> {
             );
         }
         Op::EditDose(c, e) => {
-            store.edit_dose(c, e)?;
+            store.edit_dose(c, e, e.actual_at_ms, None)?;
         }
         Op::UndoDose(c, by) => {
             store.undo_dose(c, by)?;

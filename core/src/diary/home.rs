@@ -216,15 +216,19 @@ mod tests {
         outcome: DoseOutcome,
     ) {
         store
-            .log_dose(&NewDoseLog {
-                client_id: format!("{medication}-{day}-{slot}"),
-                medication,
-                slot_date: d(day),
-                slot_time: t(slot),
-                outcome,
-                actual_at_ms: sh(&format!("{day}T{at}")).timestamp_millis(),
-                logged_by: "mother".into(),
-            })
+            .log_dose(
+                &NewDoseLog {
+                    client_id: format!("{medication}-{day}-{slot}"),
+                    medication,
+                    slot_date: d(day),
+                    slot_time: t(slot),
+                    outcome,
+                    actual_at_ms: sh(&format!("{day}T{at}")).timestamp_millis(),
+                    logged_by: "mother".into(),
+                },
+                sh(&format!("{day}T{at}")).timestamp_millis(),
+                None,
+            )
             .unwrap();
     }
 

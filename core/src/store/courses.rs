@@ -888,9 +888,16 @@ mod tests {
             slot_date: date(day),
             slot_time: time(at),
             outcome: DoseOutcome::Taken,
-            actual_at_ms: 1_750_000_000_000,
+            actual_at_ms: clock(day, at),
             logged_by: "mother".into(),
         }
+    }
+
+    /// A minute after a slot in the patient's zone (Shanghai): when its dose is given and logged.
+    fn clock(day: &str, at: &str) -> i64 {
+        crate::schedule::slot_instant(date(day), time(at), chrono_tz::Tz::Asia__Shanghai)
+            .timestamp_millis()
+            + 60_000
     }
 
     /// Logs a first-morning dipstick reading at 07:00 Shanghai time on `day`.
@@ -1179,29 +1186,57 @@ mod tests {
         };
         let key = store.create_course(patient.id, &course).unwrap().course_key;
         store
-            .log_dose(&steroid_dose("s1", &key, "2025-06-10", "08:00"))
+            .log_dose(
+                &steroid_dose("s1", &key, "2025-06-10", "08:00"),
+                clock("2025-06-10", "08:00"),
+                None,
+            )
             .unwrap();
         store
-            .log_dose(&steroid_dose("s2", &key, "2025-06-12", "08:00"))
+            .log_dose(
+                &steroid_dose("s2", &key, "2025-06-12", "08:00"),
+                clock("2025-06-12", "08:00"),
+                None,
+            )
             .unwrap();
         let off_day = store
-            .log_dose(&steroid_dose("s3", &key, "2025-06-11", "08:00"))
+            .log_dose(
+                &steroid_dose("s3", &key, "2025-06-11", "08:00"),
+                clock("2025-06-11", "08:00"),
+                None,
+            )
             .unwrap_err();
         assert!(off_day.to_string().contains("slot_date"), "{off_day}");
         let before = store
-            .log_dose(&steroid_dose("s4", &key, "2025-06-08", "08:00"))
+            .log_dose(
+                &steroid_dose("s4", &key, "2025-06-08", "08:00"),
+                clock("2025-06-08", "08:00"),
+                None,
+            )
             .unwrap_err();
         assert!(before.to_string().contains("slot_date"), "{before}");
         let after = store
-            .log_dose(&steroid_dose("s5", &key, "2025-06-14", "08:00"))
+            .log_dose(
+                &steroid_dose("s5", &key, "2025-06-14", "08:00"),
+                clock("2025-06-14", "08:00"),
+                None,
+            )
             .unwrap_err();
         assert!(after.to_string().contains("slot_date"), "{after}");
         let wrong_time = store
-            .log_dose(&steroid_dose("s6", &key, "2025-06-12", "20:00"))
+            .log_dose(
+                &steroid_dose("s6", &key, "2025-06-12", "20:00"),
+                clock("2025-06-12", "20:00"),
+                None,
+            )
             .unwrap_err();
         assert!(wrong_time.to_string().contains("slot_time"), "{wrong_time}");
         assert!(matches!(
-            store.log_dose(&steroid_dose("s7", "p9_c9", "2025-06-12", "08:00")),
+            store.log_dose(
+                &steroid_dose("s7", "p9_c9", "2025-06-12", "08:00"),
+                clock("2025-06-12", "08:00"),
+                None
+            ),
             Err(Error::NotFound { .. })
         ));
         let logs = store
@@ -1230,7 +1265,11 @@ mod tests {
         assert_eq!(open.calendar.days.len(), 11);
         assert!(open.calendar.days.iter().all(|d| d.mg == 47.5));
         store
-            .log_dose(&steroid_dose("s1", &key, "2025-06-16", "08:00"))
+            .log_dose(
+                &steroid_dose("s1", &key, "2025-06-16", "08:00"),
+                clock("2025-06-16", "08:00"),
+                None,
+            )
             .unwrap();
         // Readings before the course do not count; three remission-level mornings do.
         dipstick(
@@ -1279,10 +1318,18 @@ mod tests {
         assert_eq!(closed.calendar.last_dosing_day, Some(date("2025-07-14")));
         // The recomputed calendar decides which steroid doses may be logged.
         store
-            .log_dose(&steroid_dose("s2", &key, "2025-06-18", "08:00"))
+            .log_dose(
+                &steroid_dose("s2", &key, "2025-06-18", "08:00"),
+                clock("2025-06-18", "08:00"),
+                None,
+            )
             .unwrap();
         let off_day = store
-            .log_dose(&steroid_dose("s3", &key, "2025-06-19", "08:00"))
+            .log_dose(
+                &steroid_dose("s3", &key, "2025-06-19", "08:00"),
+                clock("2025-06-19", "08:00"),
+                None,
+            )
             .unwrap_err();
         assert!(off_day.to_string().contains("slot_date"), "{off_day}");
         // The care team's date wins over the readings.
@@ -1326,11 +1373,19 @@ mod tests {
         );
         assert_eq!(stopped.calendar.last_dosing_day, Some(date("2025-06-14")));
         let dose = store
-            .log_dose(&steroid_dose("s1", &first_key, "2025-06-15", "08:00"))
+            .log_dose(
+                &steroid_dose("s1", &first_key, "2025-06-15", "08:00"),
+                clock("2025-06-15", "08:00"),
+                None,
+            )
             .unwrap_err();
         assert!(dose.to_string().contains("slot_date"), "{dose}");
         store
-            .log_dose(&steroid_dose("s2", &second_key, "2025-06-15", "08:00"))
+            .log_dose(
+                &steroid_dose("s2", &second_key, "2025-06-15", "08:00"),
+                clock("2025-06-15", "08:00"),
+                None,
+            )
             .unwrap();
         let calendars = store
             .course_calendars(patient.id, date("2025-06-10"))
@@ -1413,7 +1468,11 @@ mod tests {
             ]
         );
         let evening = store
-            .log_dose(&steroid_dose("s1", &key, "2025-06-11", "20:00"))
+            .log_dose(
+                &steroid_dose("s1", &key, "2025-06-11", "20:00"),
+                clock("2025-06-11", "20:00"),
+                None,
+            )
             .unwrap_err();
         assert!(evening.to_string().contains("slot_date"), "{evening}");
     }
