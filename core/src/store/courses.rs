@@ -24,6 +24,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use super::patients::{format_time, latest_on_or_before, not_found, stored_date};
+use super::rows::{readable, with_row_id, RowSource};
 use super::{now_ms, Store};
 use crate::dates::{format_date, parse_clock_time};
 use crate::drug::Drug;
@@ -314,10 +315,8 @@ impl Store {
         let mut stmt = self.reader().prepare(&format!(
             "{COURSE_SELECT} WHERE course_key = ?1 ORDER BY version"
         ))?;
-        let versions: Vec<CourseVersion> = stmt
-            .query_map([course_key], course_from_row)?
-            .map(|r| r?)
-            .collect::<Result<_>>()?;
+        let versions: Vec<CourseVersion> =
+            readable(stmt.query_map([course_key], course_from_row)?)?;
         if versions.is_empty() {
             return Err(not_found("steroid course", course_key));
         }
@@ -623,7 +622,16 @@ fn latest_versions(conn: &Connection, patient_id: i64) -> Result<Vec<CourseVersi
          ORDER BY (SELECT min(id) FROM steroid_course f WHERE f.course_key = s.course_key)"
     ))?;
     let rows = stmt.query_map([patient_id], course_from_row)?;
-    rows.map(|r| r?).collect()
+    readable(rows)
+}
+
+/// A patient's steroid course versions as [`Store::unreadable_rows`] scans them.
+pub(super) fn course_rows() -> RowSource {
+    RowSource {
+        table: "steroid_course",
+        sql: format!("{} WHERE patient_id = ?1", with_row_id(COURSE_SELECT, "id")),
+        check: |r| course_from_row(r).map(|c| c.map(drop)),
+    }
 }
 
 fn course_from_row(r: &Row) -> rusqlite::Result<Result<CourseVersion>> {
@@ -785,8 +793,22 @@ fn readings_from(conn: &Connection, patient_id: i64, from: NaiveDate) -> Result<
             r.get::<_, bool>(4)?,
         ))
     })?;
-    rows.map(|row| {
-        let (taken_on, dipstick, upcr, unit, first_morning) = row?;
+    readable(rows.map(|row| {
+        row.map(|(taken_on, dipstick, upcr, unit, first_morning)| {
+            reading_of(taken_on, dipstick, upcr, unit, first_morning)
+        })
+    }))
+}
+
+/// A stored reading's columns as the relapse engine's reading.
+fn reading_of(
+    taken_on: String,
+    dipstick: Option<String>,
+    upcr: Option<f64>,
+    unit: Option<String>,
+    first_morning: bool,
+) -> Result<UrineReading> {
+    {
         let measurement = UrineMeasurement::from_parts(
             "urine_reading",
             dipstick
@@ -803,8 +825,7 @@ fn readings_from(conn: &Connection, patient_id: i64, from: NaiveDate) -> Result<
             measurement,
             first_morning,
         })
-    })
-    .collect()
+    }
 }
 
 /// The start of the patient's next course after this one (latest versions; the same start date

@@ -5,6 +5,7 @@ use chrono_tz::Tz;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::patients::{format_time, not_found, regimen, stored_date};
+use super::rows::{readable, with_row_id, RowSource};
 use super::{now_ms, Store};
 use crate::bounds;
 use crate::dates::{format_date, parse_clock_time};
@@ -322,12 +323,25 @@ impl Store {
             params![patient_id, format_date(from), format_date(to)],
             entry_from_row,
         )?;
-        rows.map(|r| r?).collect()
+        readable(rows)
     }
 }
 
 const ENTRY_SELECT: &str = "SELECT d.client_id, d.regimen_id, d.course_key, d.slot_date, d.slot_time, d.outcome, d.actual_at_ms,
     d.logged_by, d.revision, d.undone, d.recorded_at_ms FROM dose_log d";
+
+/// A patient's logged doses as [`Store::unreadable_rows`] scans them.
+pub(super) fn dose_rows() -> RowSource {
+    RowSource {
+        table: "dose_log",
+        sql: format!(
+            "{} WHERE d.regimen_id IN (SELECT id FROM regimen WHERE patient_id = ?1)
+                OR d.course_key IN (SELECT course_key FROM steroid_course WHERE patient_id = ?1)",
+            with_row_id(ENTRY_SELECT, "d.id")
+        ),
+        check: |r| entry_from_row(r).map(|e| e.map(drop)),
+    }
+}
 
 fn entry_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<DoseLogEntry>> {
     conn.prepare_cached(&format!("{ENTRY_SELECT} WHERE d.client_id = ?1"))?

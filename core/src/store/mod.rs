@@ -10,6 +10,7 @@ mod doses;
 mod labs;
 mod patients;
 mod policy;
+mod rows;
 pub mod schema;
 pub mod urine;
 
@@ -20,6 +21,7 @@ pub use courses::{
 pub use doses::DoseRevision;
 pub use labs::{BloodPressureRecord, LabCorrection, LabRecord, LabRevision, NewLabResult};
 pub use policy::{PolicyEntry, MAX_POLICY_KEY_CHARS, MAX_POLICY_VALUE_BYTES};
+pub use rows::UnreadableRow;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

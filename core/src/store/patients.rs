@@ -3,6 +3,7 @@
 use chrono::{NaiveDate, NaiveTime, Timelike};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::rows::{readable, with_row_id, RowSource};
 use super::{now_ms, Store};
 use crate::bounds;
 use crate::dates::{format_date, parse_clock_time, parse_date, parse_time_zone};
@@ -77,7 +78,7 @@ impl Store {
             .reader()
             .prepare("SELECT id, display_name, birth_date, sex, time_zone, definition_set FROM patient ORDER BY id")?;
         let rows = stmt.query_map([], patient_from_row)?;
-        rows.map(|r| r?).collect()
+        readable(rows)
     }
 
     /// Records a weight and/or height.
@@ -199,7 +200,7 @@ impl Store {
             "{REGIMEN_SELECT} WHERE patient_id = ?1 ORDER BY id"
         ))?;
         let rows = stmt.query_map([patient_id], regimen_from_row)?;
-        rows.map(|r| r?).collect()
+        readable(rows)
     }
 }
 
@@ -280,28 +281,49 @@ pub(super) fn not_found(entity: &'static str, id: impl ToString) -> Error {
     }
 }
 
+const MEASUREMENT_SELECT: &str = "SELECT id, measured_on, weight_kg, height_cm FROM measurement";
+
 fn measurements(conn: &Connection, patient_id: i64) -> Result<Vec<Measurement>> {
-    let mut stmt = conn.prepare(
-        "SELECT id, measured_on, weight_kg, height_cm FROM measurement WHERE patient_id = ?1 ORDER BY measured_on, id",
-    )?;
-    let rows = stmt.query_map([patient_id], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Option<f64>>(2)?,
-            r.get::<_, Option<f64>>(3)?,
-        ))
-    })?;
-    rows.map(|r| {
-        let (id, on, weight_kg, height_cm) = r?;
-        Ok(Measurement {
-            id,
-            measured_on: stored_date(&on)?,
-            weight_kg,
-            height_cm,
-        })
-    })
-    .collect()
+    let mut stmt = conn.prepare_cached(&format!(
+        "{MEASUREMENT_SELECT} WHERE patient_id = ?1 ORDER BY measured_on, id"
+    ))?;
+    let rows = stmt.query_map([patient_id], measurement_from_row)?;
+    readable(rows)
+}
+
+fn measurement_from_row(r: &Row) -> rusqlite::Result<Result<Measurement>> {
+    let (id, on, weight_kg, height_cm): (i64, String, Option<f64>, Option<f64>) =
+        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+    Ok(stored_date(&on).map(|measured_on| Measurement {
+        id,
+        measured_on,
+        weight_kg,
+        height_cm,
+    }))
+}
+
+/// A patient's measurements as [`Store::unreadable_rows`] scans them.
+pub(super) fn measurement_rows() -> RowSource {
+    RowSource {
+        table: "measurement",
+        sql: format!(
+            "{} WHERE patient_id = ?1",
+            with_row_id(MEASUREMENT_SELECT, "id")
+        ),
+        check: |r| measurement_from_row(r).map(|m| m.map(drop)),
+    }
+}
+
+/// A patient's regimens as [`Store::unreadable_rows`] scans them.
+pub(super) fn regimen_rows() -> RowSource {
+    RowSource {
+        table: "regimen",
+        sql: format!(
+            "{} WHERE patient_id = ?1",
+            with_row_id(REGIMEN_SELECT, "id")
+        ),
+        check: |r| regimen_from_row(r).map(|m| m.map(drop)),
+    }
 }
 
 /// The latest value of a measurement on or before `date` (clinical-rules §2).

@@ -16,6 +16,7 @@ use chrono::{Days, NaiveDate};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::patients::{not_found, require_patient, stored_date};
+use super::rows::{readable, RowSource};
 use super::{now_ms, Store};
 use crate::bounds;
 use crate::dates::{format_date, parse_time_zone};
@@ -323,7 +324,7 @@ impl Store {
             ],
             entry_from_row,
         )?;
-        rows.map(|r| r?).collect()
+        readable(rows)
     }
 }
 
@@ -502,6 +503,15 @@ fn stored_measurement(
 const ENTRY_COLUMNS: &str =
     "client_id, patient_id, taken_on, taken_at_ms, dipstick, upcr, upcr_unit, first_morning, note,
     logged_by, revision, retracted, recorded_at_ms";
+
+/// A patient's urine readings as [`Store::unreadable_rows`] scans them.
+pub(super) fn reading_rows() -> RowSource {
+    RowSource {
+        table: "urine_reading",
+        sql: format!("SELECT {ENTRY_COLUMNS}, id FROM urine_reading WHERE patient_id = ?1"),
+        check: |r| entry_from_row(r).map(|e| e.map(drop)),
+    }
+}
 
 fn entry_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<UrineReadingEntry>> {
     conn.query_row(
