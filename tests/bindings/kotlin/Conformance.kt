@@ -25,7 +25,9 @@ fun errorCode(error: NephroException): String = when (error) {
     is NephroException.DoseOutOfRange -> "dose_out_of_range"
     is NephroException.NotFound -> "not_found"
     is NephroException.Conflict -> "conflict"
-    is NephroException.CorruptDatabase, is NephroException.Storage -> "storage"
+    is NephroException.NeedsConfirmation -> "needs_confirmation"
+    is NephroException.CorruptDatabase, is NephroException.NotADiary, is NephroException.ReadOnly,
+    is NephroException.Storage -> "storage"
 }
 
 /** The shared and the project's case directories of [suite] (those that exist). */

@@ -92,7 +92,8 @@ func errorCode(_ error: NephroError) -> String {
     case .DoseOutOfRange: return "dose_out_of_range"
     case .NotFound: return "not_found"
     case .Conflict: return "conflict"
-    case .CorruptDatabase, .Storage: return "storage"
+    case .NeedsConfirmation: return "needs_confirmation"
+    case .CorruptDatabase, .NotADiary, .ReadOnly, .Storage: return "storage"
     }
 }
 
