@@ -1702,6 +1702,31 @@ mod plausibility {
     }
 
     #[test]
+    fn a_course_stored_before_the_bounds_is_reported_not_a_blocked_screen() {
+        let d = diary();
+        // A plan built on a weight the bounds now refuse (0.5 kg was once accepted).
+        damage(
+            &d.path,
+            "UPDATE steroid_course SET plan_json = json_set(plan_json, '$.weight_kg', 0.5)",
+        );
+        let home = home_screen(
+            &d.store,
+            d.patient,
+            sh("2025-06-02T21:00"),
+            None,
+            Locale::En,
+        )
+        .expect("the home screen opens");
+        let tables: Vec<&str> = home.unreadable.iter().map(|r| r.table.as_str()).collect();
+        assert_eq!(tables, ["steroid_course"]);
+        assert!(home.unreadable[0].reason.contains("plan_json.weight_kg"));
+        assert!(home
+            .doses
+            .iter()
+            .all(|slot| slot.medication == MedicationId::Regimen(d.regimen)));
+    }
+
+    #[test]
     fn an_unreadable_row_is_reported_and_the_rest_is_shown() {
         let d = diary();
         let (patient, course) = (d.patient, d.course.clone());

@@ -649,6 +649,14 @@ fn course_from_row(r: &Row) -> rusqlite::Result<Result<CourseVersion>> {
     Ok((|| {
         let plan: CoursePlan = serde_json::from_str(&plan_json)
             .map_err(|_| Error::invalid("plan_json", "the stored plan is not readable"))?;
+        // A plan stored before the hard bounds of clinical-rules §10 could not build its calendar
+        // any more: such a row is unreadable (reported and left out), not a blocked screen.
+        crate::bounds::date("plan_json.start", plan.start)?;
+        crate::bounds::weight_kg("plan_json.weight_kg", plan.weight_kg)?;
+        if let Some(height) = plan.height_cm {
+            crate::bounds::height_cm("plan_json.height_cm", height)?;
+        }
+        crate::bounds::strength_mg("plan_json.tablets.tablet_mg", plan.tablets.tablet_mg)?;
         let mut times = times
             .split(',')
             .map(|t| parse_clock_time("times", t))
