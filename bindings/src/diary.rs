@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use nephro_core::dates::parse_date;
+use nephro_core::diary::reminders::parse_device_zone;
 use nephro_core::store::Store;
 use nephro_core::{dose, model};
 
@@ -156,25 +157,49 @@ impl Diary {
     }
 
     /// Logs a dose. Resubmitting the same `client_id` returns the stored entry unchanged.
-    pub fn log_dose(&self, dose: DoseLogInput) -> Result<DoseLogEntry, NephroError> {
+    ///
+    /// `now_ms` is the phone's clock when the parent taps (UTC epoch ms) and `device_time_zone`
+    /// its current IANA zone (none: at home) — the same two values the reminders and
+    /// `today_doses` were asked with, so the slot's local date and time are read in the same zone.
+    /// Refused with `Validation` (clinical-rules §10, nothing stored): a slot more than its
+    /// take-window after `now_ms` (`slot_date`: "cannot be logged yet", e.g. tomorrow morning's
+    /// dose tapped tonight; 19:55 for the 20:00 dose is fine); a dose taken with `actual_at_ms`
+    /// earlier than the slot minus its take-window, or later than `now_ms` plus 5 minutes
+    /// (`actual_at_ms`); any date or instant outside 1900–2200 (`slot_date`, `actual_at_ms`,
+    /// `now_ms`).
+    pub fn log_dose(
+        &self,
+        dose: DoseLogInput,
+        now_ms: i64,
+        device_time_zone: Option<String>,
+    ) -> Result<DoseLogEntry, NephroError> {
         let d: model::NewDoseLog = dose.try_into()?;
-        Ok(self.call(|s| s.log_dose(&d))?.into())
+        let zone = parse_device_zone(device_time_zone.as_deref())?;
+        Ok(self.call(|s| s.log_dose(&d, now_ms, zone))?.into())
     }
 
     /// Changes a logged dose's outcome or time; the previous revision stays in the history.
+    /// `now_ms` and `device_time_zone` are the phone's clock and zone, checked as in
+    /// [`Diary::log_dose`]: the new time of a dose taken lies between its slot minus the
+    /// take-window and `now_ms` plus 5 minutes (clinical-rules §10).
     pub fn edit_dose(
         &self,
         client_id: String,
         outcome: DoseOutcome,
         actual_at_ms: i64,
         edited_by: String,
+        now_ms: i64,
+        device_time_zone: Option<String>,
     ) -> Result<DoseLogEntry, NephroError> {
         let edit = model::DoseEdit {
             outcome: outcome.into(),
             actual_at_ms,
             edited_by,
         };
-        Ok(self.call(|s| s.edit_dose(&client_id, &edit))?.into())
+        let zone = parse_device_zone(device_time_zone.as_deref())?;
+        Ok(self
+            .call(|s| s.edit_dose(&client_id, &edit, now_ms, zone))?
+            .into())
     }
 
     /// Undoes a logged dose; it stays in the history and no longer counts.

@@ -14,7 +14,9 @@ pub enum NephroError {
         /// Why, in plain words.
         reason: String,
     },
-    /// A requested dose rate is outside the protocol range; the care team must mark an override.
+    /// A requested dose rate is outside the protocol range, or the requested daily dose is above
+    /// the drug's daily maximum (tacrolimus 10 mg/day, clinical-rules §10); the care team must
+    /// mark an override.
     #[error("{detail}")]
     DoseOutOfRange {
         /// What was requested and the range.
@@ -91,7 +93,9 @@ impl From<Error> for NephroError {
         let detail = e.to_string();
         match e {
             Error::Invalid { field, reason } => NephroError::Validation { field, reason },
-            Error::DoseOutOfRange { .. } => NephroError::DoseOutOfRange { detail },
+            Error::DoseOutOfRange { .. } | Error::DailyMaximumExceeded { .. } => {
+                NephroError::DoseOutOfRange { detail }
+            }
             Error::NotFound { .. } => NephroError::NotFound { detail },
             Error::Conflict(_) => NephroError::Conflict { detail },
             Error::CorruptDatabase { kept_at } => NephroError::CorruptDatabase {

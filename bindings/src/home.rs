@@ -55,6 +55,31 @@ pub struct HomeScreen {
     pub steroid_prompt: Option<SteroidRelapsePrompt>,
     /// Lab safety alerts of the last 30 days, then today's "recalculate dose" prompts.
     pub alerts: Vec<HomeAlert>,
+    /// Stored records that could not be read (a damaged or out-of-range row) and are left out of
+    /// this screen, which shows everything else (clinical-rules §10). Empty in a sound diary;
+    /// otherwise show "N records could not be read and are not shown".
+    pub unreadable: Vec<UnreadableRow>,
+}
+
+/// A stored record that could not be read and is not shown.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UnreadableRow {
+    /// The table it is in, e.g. `dose_log`.
+    pub table: String,
+    /// Its row id in that table.
+    pub row_id: i64,
+    /// Why, naming the field (never its value).
+    pub reason: String,
+}
+
+impl From<nephro_core::store::UnreadableRow> for UnreadableRow {
+    fn from(r: nephro_core::store::UnreadableRow) -> Self {
+        UnreadableRow {
+            table: r.table,
+            row_id: r.row_id,
+            reason: r.reason,
+        }
+    }
 }
 
 impl From<service::HomeAlert> for HomeAlert {
@@ -88,6 +113,7 @@ impl From<service::HomeScreen> for HomeScreen {
             relapse: h.relapse.into(),
             steroid_prompt: h.steroid_prompt.map(Into::into),
             alerts: h.alerts.into_iter().map(Into::into).collect(),
+            unreadable: h.unreadable.into_iter().map(Into::into).collect(),
         }
     }
 }

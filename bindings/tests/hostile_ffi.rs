@@ -353,7 +353,7 @@ fn run(diary: &Diary, call: &Call) -> Result<(), NephroError> {
             diary.end_regimen(id, d)?;
         }
         Call::LogDose(d) => {
-            let entry = diary.log_dose(d.clone())?;
+            let entry = diary.log_dose(d.clone(), d.actual_at_ms, None)?;
             assert_eq!(
                 diary.dose(d.client_id)?,
                 entry,
@@ -366,7 +366,7 @@ fn run(diary: &Diary, call: &Call) -> Result<(), NephroError> {
             } else {
                 DoseOutcome::Skipped
             };
-            diary.edit_dose(c, outcome, at, by)?;
+            diary.edit_dose(c, outcome, at, by, at, None)?;
         }
         Call::UndoDose(c, by) => {
             diary.undo_dose(c, by)?;
@@ -588,15 +588,19 @@ fn seeded_diary(dir: &std::path::Path) -> Arc<Diary> {
     };
     diary.add_regimen(p.id, regimen).expect("regimen");
     diary
-        .log_dose(DoseLogInput {
-            client_id: "tap-1".into(),
-            medication_id: "regimen-1".into(),
-            slot_date: "2025-06-02".into(),
-            slot_time: "08:00".into(),
-            outcome: DoseOutcome::Taken,
-            actual_at_ms: 1_748_822_400_000,
-            logged_by: "mother".into(),
-        })
+        .log_dose(
+            DoseLogInput {
+                client_id: "tap-1".into(),
+                medication_id: "regimen-1".into(),
+                slot_date: "2025-06-02".into(),
+                slot_time: "08:00".into(),
+                outcome: DoseOutcome::Taken,
+                actual_at_ms: 1_748_822_400_000,
+                logged_by: "mother".into(),
+            },
+            1_748_822_400_000,
+            None,
+        )
         .expect("dose");
     diary
 }
@@ -819,4 +823,245 @@ fn every_scalar_entry_point_refuses_hostile_arguments_cleanly() {
             Ok(())
         })
         .unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clinical-rules §10 through the FFI: a refusal is `Validation` naming the field (or
+// `DoseOutOfRange`) and leaves every row of the file as it was; an unreadable row never blocks
+// the home screen or an export.
+
+/// A digest of every row of every table of the diary file, read on a separate connection.
+fn file_digest(path: &std::path::Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let conn = rusqlite::Connection::open(path).expect("raw open");
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("tables");
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for table in tables {
+        table.hash(&mut hasher);
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM \"{table}\" ORDER BY rowid"))
+            .expect("select");
+        let columns = stmt.column_count();
+        let mut rows = stmt.query([]).expect("query");
+        while let Some(row) = rows.next().expect("row") {
+            for c in 0..columns {
+                format!("{:?}", row.get_ref(c).expect("value")).hash(&mut hasher);
+            }
+        }
+    }
+    hasher.finish()
+}
+
+/// 2025-06-02T12:01:00Z: 20:01 in Shanghai, a minute after the evening slot.
+const EVENING_MS: i64 = 1_748_865_660_000;
+
+fn evening_dose(client_id: &str, slot_date: &str, actual_at_ms: i64) -> DoseLogInput {
+    DoseLogInput {
+        client_id: client_id.into(),
+        medication_id: "regimen-1".into(),
+        slot_date: slot_date.into(),
+        slot_time: "20:00".into(),
+        outcome: DoseOutcome::Taken,
+        actual_at_ms,
+        logged_by: "mother".into(),
+    }
+}
+
+#[test]
+fn clinical_rules_10_refusals_name_the_field_and_change_no_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let diary = seeded_diary(dir.path());
+    let path = dir.path().join("diary.db");
+    let refused = |field: &str, result: Result<String, NephroError>| match result {
+        Err(NephroError::Validation { field: got, reason }) => {
+            assert_eq!(got, field, "{reason}")
+        }
+        other => panic!("{field}: expected Validation, got {other:?}"),
+    };
+    fn debug<T: std::fmt::Debug>(r: Result<T, NephroError>) -> Result<String, NephroError> {
+        r.map(|v| format!("{v:?}"))
+    }
+    let before = file_digest(&path);
+    let weight = |w: f64, h: Option<f64>| Measurement {
+        measured_on: "2025-06-02".into(),
+        weight_kg: Some(w),
+        height_cm: h,
+    };
+    refused(
+        "weight_kg",
+        debug(diary.add_measurement(1, weight(250.5, None))),
+    );
+    refused(
+        "weight_kg",
+        debug(diary.add_measurement(1, weight(0.5, None))),
+    );
+    refused(
+        "height_cm",
+        debug(diary.add_measurement(1, weight(20.0, Some(231.0)))),
+    );
+    let regimen = RegimenInput {
+        drug: Drug::Tacrolimus,
+        form: "capsule".into(),
+        strengths_mg: vec![1e-9],
+        allow_split: false,
+        rate: RegimenRate::MgPerKgPerDay { rate: 0.1 },
+        times: vec!["08:00".into(), "20:00".into()],
+        start_date: "2025-06-03".into(),
+        end_date: None,
+        prescribed_by: "Dr.".into(),
+        prescribed_on: "2025-06-03".into(),
+        override_range: false,
+    };
+    refused("strengths_mg[0]", debug(diary.add_regimen(1, regimen)));
+    refused("end_date", debug(diary.end_regimen(1, "2201-01-01".into())));
+    // A dose: i64::MAX is no time a dose was given; a clock of i64::MAX is no clock.
+    refused(
+        "actual_at_ms",
+        debug(diary.log_dose(
+            evening_dose("far", "2025-06-02", i64::MAX),
+            EVENING_MS,
+            None,
+        )),
+    );
+    refused(
+        "now_ms",
+        debug(diary.log_dose(
+            evening_dose("far", "2025-06-02", EVENING_MS),
+            i64::MAX,
+            None,
+        )),
+    );
+    refused(
+        "slot_date",
+        debug(diary.log_dose(
+            evening_dose("far", "9999-12-31", EVENING_MS),
+            EVENING_MS,
+            None,
+        )),
+    );
+    // A slot 4.5 months ahead of the clock cannot be logged yet; 19:55 for 20:00 can (below).
+    refused(
+        "slot_date",
+        debug(diary.log_dose(
+            evening_dose("ahead", "2025-10-15", EVENING_MS),
+            EVENING_MS,
+            None,
+        )),
+    );
+    refused(
+        "actual_at_ms",
+        debug(diary.edit_dose(
+            "tap-1".into(),
+            DoseOutcome::Taken,
+            i64::MAX,
+            "father".into(),
+            EVENING_MS,
+            None,
+        )),
+    );
+    refused(
+        "actual_at_ms",
+        debug(diary.log_dose(
+            evening_dose("late", "2025-06-02", EVENING_MS + 6 * 60_000),
+            EVENING_MS,
+            None,
+        )),
+    );
+    let urine = UrineReadingInput {
+        client_id: "urine-far".into(),
+        patient_id: 1,
+        dipstick: Some(DipstickGrade::Negative),
+        upcr: None,
+        unit: None,
+        taken_at_ms: i64::MAX,
+        taken_on: None,
+        first_morning: true,
+        note: None,
+        logged_by: "mother".into(),
+    };
+    refused("taken_at_ms", debug(diary.log_urine_reading(urine)));
+    let old = PatientProfile {
+        display_name: "Child".into(),
+        birth_date: "1899-12-31".into(),
+        sex: Sex::Female,
+        time_zone: "Asia/Shanghai".into(),
+        definition_set: "ipna2022".into(),
+    };
+    refused("birth_date", debug(diary.update_patient(1, old)));
+    // The weight slip in the dose calculator: 200 kg × 0.1 mg/kg/day = 20 mg/day > 10.
+    let slip = calculate_dose(DoseRequest {
+        drug: Drug::Tacrolimus,
+        weight_kg: 200.0,
+        mg_per_kg_per_day: Some(0.1),
+        mg_per_m2_per_day: None,
+        height_cm: None,
+        doses_per_day: 2,
+        strengths_mg: vec![0.5, 1.0],
+        allow_split: false,
+        override_range: false,
+    });
+    assert!(
+        matches!(slip, Err(NephroError::DoseOutOfRange { .. })),
+        "{slip:?}"
+    );
+    assert_eq!(file_digest(&path), before, "no refusal changed a row");
+    // 19:55 for the 20:00 dose, on a clock reading 19:55.
+    let early = EVENING_MS - 6 * 60_000;
+    diary
+        .log_dose(evening_dose("on-time", "2025-06-02", early), early, None)
+        .expect("within the take-window before the slot");
+}
+
+#[test]
+fn an_unreadable_row_leaves_the_home_screen_and_every_export_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let diary = seeded_diary(dir.path());
+    let path = dir.path().join("diary.db");
+    let conn = rusqlite::Connection::open(&path).expect("raw open");
+    conn.execute(
+        "UPDATE dose_log SET actual_at_ms = ?1 WHERE client_id = 'tap-1'",
+        [i64::MAX],
+    )
+    .expect("damage");
+    conn.execute(
+        "INSERT INTO measurement (patient_id, measured_on, weight_kg, height_cm, recorded_at_ms)
+         VALUES (1, 'yesterday', 21.0, NULL, 0)",
+        [],
+    )
+    .expect("damage");
+    let home = diary
+        .home_screen(1, EVENING_MS, None, "en".into())
+        .expect("the home screen opens");
+    let tables: Vec<&str> = home.unreadable.iter().map(|r| r.table.as_str()).collect();
+    assert_eq!(tables, ["dose_log", "measurement"], "{:?}", home.unreadable);
+    assert!(!home.doses.is_empty(), "today's doses are shown");
+    for format in [
+        ExportFormat::Fhir,
+        ExportFormat::Csv,
+        ExportFormat::Html,
+        ExportFormat::Ics,
+    ] {
+        let request = ExportRequest {
+            format,
+            from_date: None,
+            to_date: None,
+            deidentify_seed: None,
+            locale: "en".into(),
+            now_ms: EVENING_MS,
+        };
+        let files = diary
+            .export(1, request)
+            .unwrap_or_else(|e| panic!("{format:?}: {e}"));
+        let text: String = files
+            .iter()
+            .map(|f| String::from_utf8_lossy(&f.bytes).replace("\r\n ", ""))
+            .collect();
+        assert!(
+            text.contains("2 stored records could not be read and are not shown"),
+            "{format:?} reports them"
+        );
+    }
 }

@@ -121,15 +121,19 @@ fn refresh_hands_64_stable_reminders_and_a_logged_dose_drops_out() {
 
     // Log the 08:00 dose and refresh, as the shell does after every log.
     diary
-        .log_dose(DoseLogInput {
-            client_id: "tap-1".into(),
-            medication_id: medication.clone(),
-            slot_date: "2025-06-01".into(),
-            slot_time: "08:00".into(),
-            outcome: DoseOutcome::Taken,
-            actual_at_ms: NOW_MS + HOUR_MS,
-            logged_by: "mother".into(),
-        })
+        .log_dose(
+            DoseLogInput {
+                client_id: "tap-1".into(),
+                medication_id: medication.clone(),
+                slot_date: "2025-06-01".into(),
+                slot_time: "08:00".into(),
+                outcome: DoseOutcome::Taken,
+                actual_at_ms: NOW_MS + HOUR_MS,
+                logged_by: "mother".into(),
+            },
+            NOW_MS + HOUR_MS,
+            None,
+        )
         .unwrap();
     diary
         .refresh_notifications(patient, NOW_MS, None, "zh-Hans".into(), scheduler.clone())

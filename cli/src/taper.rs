@@ -378,19 +378,25 @@ pub fn seed_demo(store: &mut Store, demo: &DemoDiary) -> CliResult<()> {
             DoseOutcome::Taken
         };
         let scheduled = slot_instant(slot.date, slot.time, tz);
-        store.log_dose(&NewDoseLog {
-            client_id: format!("demo-{medication}-{}", format_date(slot.date)),
-            medication: medication.clone(),
-            slot_date: slot.date,
-            slot_time: slot.time,
-            outcome,
-            actual_at_ms: scheduled.timestamp_millis() + random.between(-10, 40) * 60_000,
-            logged_by: if random.next_unit() < 0.7 {
-                "mother".into()
-            } else {
-                "father".into()
+        let given_at = scheduled.timestamp_millis() + random.between(-10, 40) * 60_000;
+        // Logged as it is given: the phone's clock reads the time of the dose.
+        store.log_dose(
+            &NewDoseLog {
+                client_id: format!("demo-{medication}-{}", format_date(slot.date)),
+                medication: medication.clone(),
+                slot_date: slot.date,
+                slot_time: slot.time,
+                outcome,
+                actual_at_ms: given_at,
+                logged_by: if random.next_unit() < 0.7 {
+                    "mother".into()
+                } else {
+                    "father".into()
+                },
             },
-        })?;
+            given_at,
+            None,
+        )?;
     }
     Ok(())
 }

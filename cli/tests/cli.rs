@@ -34,6 +34,30 @@ fn case_files() -> Vec<PathBuf> {
     files
 }
 
+/// The cases of `../shared/conformance-next` whose capability this build has (see
+/// `core/tests/conformance.rs`); the rest of those folders belong to later work.
+const NEXT_CASES: &[&str] = &["dose/20-tacrolimus-weight-slip-above-daily-maximum.json"];
+
+#[test]
+fn eval_passes_the_next_cases_of_built_capabilities() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared");
+    for name in NEXT_CASES {
+        let file = ["conformance-next", "conformance"]
+            .iter()
+            .map(|dir| shared.join(dir).join(name))
+            .find(|path| path.is_file())
+            .unwrap_or_else(|| panic!("conformance case {name} is missing"));
+        let out = nephro().arg("eval").arg(&file).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{name}");
+        let output: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        if let Some(why) = mismatch(&case["expected"], &output) {
+            panic!("{name}: {why}\n  output: {output}");
+        }
+        assert_eq!(output["error"]["code"], "dose_out_of_range", "{name}");
+    }
+}
+
 #[test]
 fn eval_passes_every_case_and_exits_zero() {
     let files = case_files();

@@ -352,15 +352,19 @@ fn bench_adherence(c: &mut Criterion) {
             LoggedOutcome::Skipped { at } => (DoseOutcome::Skipped, at),
         };
         store
-            .log_dose(&NewDoseLog {
-                client_id: format!("bench-{n}"),
-                medication: MedicationId::Regimen(ids[index]),
-                slot_date: log.slot_date,
-                slot_time: log.slot_time,
-                outcome,
-                actual_at_ms: at.timestamp_millis(),
-                logged_by: "mother".into(),
-            })
+            .log_dose(
+                &NewDoseLog {
+                    client_id: format!("bench-{n}"),
+                    medication: MedicationId::Regimen(ids[index]),
+                    slot_date: log.slot_date,
+                    slot_time: log.slot_time,
+                    outcome,
+                    actual_at_ms: at.timestamp_millis(),
+                    logged_by: "mother".into(),
+                },
+                at.timestamp_millis(),
+                None,
+            )
             .unwrap();
     }
     let stored = reminders::adherence(&store, patient, first, last, now).unwrap();

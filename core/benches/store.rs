@@ -104,14 +104,20 @@ fn diary_for_logging(path: &Path, durability: Durability) -> (Store, i64) {
     (store, r.id)
 }
 
+/// The n-th slot's dose, given (and logged, on the device's clock) a minute after its time in
+/// Paris: inside its take-window, as clinical-rules §10 requires of a logged dose.
 fn slot_dose(regimen_id: i64, n: u64) -> NewDoseLog {
+    let slot_date = date("2025-01-01") + Days::new(n / TIMES.len() as u64);
+    let slot_time = time(TIMES[(n % TIMES.len() as u64) as usize]);
     NewDoseLog {
         client_id: format!("bench-{n}"),
         medication: MedicationId::Regimen(regimen_id),
-        slot_date: date("2025-01-01") + Days::new(n / TIMES.len() as u64),
-        slot_time: time(TIMES[(n % TIMES.len() as u64) as usize]),
+        slot_date,
+        slot_time,
         outcome: DoseOutcome::Taken,
-        actual_at_ms: 1_735_689_600_000 + n as i64 * 60_000,
+        actual_at_ms: slot_instant(slot_date, slot_time, chrono_tz::Tz::Europe__Paris)
+            .timestamp_millis()
+            + 60_000,
         logged_by: "bench".into(),
     }
 }
@@ -186,8 +192,9 @@ fn log_dose_benches(c: &mut Criterion) {
         group.bench_function(format!("store_{name}"), |b| {
             b.iter(|| {
                 n += 1;
+                let dose = slot_dose(regimen_id, n);
                 store
-                    .log_dose(black_box(&slot_dose(regimen_id, n)))
+                    .log_dose(black_box(&dose), dose.actual_at_ms, None)
                     .expect("log");
             })
         });
@@ -279,19 +286,23 @@ fn ten_year_diary(path: &Path) -> i64 {
                 continue;
             }
             store
-                .log_dose(&NewDoseLog {
-                    client_id: format!("dose-{regimen_id}-{i}-{slot}"),
-                    medication: MedicationId::Regimen(regimen_id),
-                    slot_date: day,
-                    slot_time: time(slot),
-                    outcome: if i % 29 == 3 {
-                        DoseOutcome::Skipped
-                    } else {
-                        DoseOutcome::Taken
+                .log_dose(
+                    &NewDoseLog {
+                        client_id: format!("dose-{regimen_id}-{i}-{slot}"),
+                        medication: MedicationId::Regimen(regimen_id),
+                        slot_date: day,
+                        slot_time: time(slot),
+                        outcome: if i % 29 == 3 {
+                            DoseOutcome::Skipped
+                        } else {
+                            DoseOutcome::Taken
+                        },
+                        actual_at_ms: at.timestamp_millis(),
+                        logged_by: "mother".into(),
                     },
-                    actual_at_ms: at.timestamp_millis(),
-                    logged_by: "mother".into(),
-                })
+                    at.timestamp_millis(),
+                    None,
+                )
                 .expect("dose");
             logged += 1;
         }
@@ -399,7 +410,8 @@ fn memory_child(op: &str, path: &Path) {
         }
         "log" => {
             let (mut store, regimen_id) = diary_for_logging(path, Durability::Full);
-            store.log_dose(&slot_dose(regimen_id, 1)).expect("log");
+            let dose = slot_dose(regimen_id, 1);
+            store.log_dose(&dose, dose.actual_at_ms, None).expect("log");
         }
         other => panic!("unknown memory operation {other}"),
     }

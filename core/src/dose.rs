@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::body::bsa_mosteller;
+use crate::bounds;
 use crate::drug::Drug;
 use crate::error::{Error, Result};
 use crate::numeric::{
@@ -65,14 +66,13 @@ pub struct DoseResult {
     pub units: Vec<UnitCount>,
 }
 
-/// The smallest unit strength accepted, in mg: units are counted in whole micrograms.
-pub const MIN_STRENGTH_MG: f64 = 0.001;
-
 /// Calculates a per-dose amount and the units to give (clinical-rules §3).
 ///
 /// Invalid input is reported before an out-of-range rate; a dose that rounds to 0 mg is invalid.
+/// The weight, the height of a mg/m² rate and every strength must lie within the hard bounds of
+/// clinical-rules §10 ([`crate::bounds`]: 1–250 kg, 40–230 cm, 0.01–1000 mg).
 pub fn calculate_dose(request: &DoseRequest) -> Result<DoseResult> {
-    let weight = require_positive("weight_kg", request.weight_kg)?;
+    let weight = bounds::weight_kg("weight_kg", request.weight_kg)?;
     if request.doses_per_day < 1 {
         return Err(Error::invalid("doses_per_day", "must be at least 1"));
     }
@@ -83,11 +83,8 @@ pub fn calculate_dose(request: &DoseRequest) -> Result<DoseResult> {
         ));
     }
     for (i, s) in request.strengths_mg.iter().enumerate() {
-        let field = format!("strengths_mg[{i}]");
-        // Units are counted in whole micrograms; a smaller strength would count as none.
-        if require_positive(&field, *s)? < MIN_STRENGTH_MG {
-            return Err(Error::invalid(field, "must be at least 0.001 mg"));
-        }
+        // Clinical-rules §10: a strength of 1e-9 mg would show billions of tablets a day.
+        bounds::strength_mg(&format!("strengths_mg[{i}]"), *s)?;
     }
     let (daily_raw, requested_mg_per_kg) = match request.rate {
         DoseRate::MgPerKgPerDay(rate) => {
@@ -96,6 +93,7 @@ pub fn calculate_dose(request: &DoseRequest) -> Result<DoseResult> {
         }
         DoseRate::MgPerM2PerDay { rate, height_cm } => {
             let rate = require_positive("mg_per_m2_per_day", rate)?;
+            bounds::height_cm("height_cm", height_cm)?;
             let bsa = bsa_mosteller(height_cm, weight)?;
             (rate * bsa, rate * bsa / weight)
         }
@@ -133,6 +131,17 @@ pub fn calculate_dose(request: &DoseRequest) -> Result<DoseResult> {
                 requested: clean(requested_mg_per_kg),
                 min,
                 max,
+            });
+        }
+    }
+    // Clinical-rules §10: the requested daily dose (before rounding) above the drug's daily
+    // maximum is out of range unless the care team overrides (a weight typed 200 for 20.0 at
+    // 0.1 mg/kg/day asks 20 mg of tacrolimus a day).
+    if let Some(max) = request.drug.daily_maximum_mg() {
+        if daily_raw > max + TIE_EPSILON && !request.override_range {
+            return Err(Error::DailyMaximumExceeded {
+                drug: request.drug.id(),
+                max_mg_per_day: max,
             });
         }
     }
@@ -367,6 +376,67 @@ mod tests {
         assert!(calculate_dose(&tac(20.0, 0.05)).is_ok());
         assert!(calculate_dose(&tac(20.0, 0.10)).is_ok());
         assert!(calculate_dose(&tac(20.0, 0.0499)).is_err());
+    }
+
+    #[test]
+    fn a_daily_dose_above_the_drugs_maximum_is_out_of_range_unless_overridden() {
+        // Clinical-rules §10: 200 kg (a slip for 20.0) × 0.1 mg/kg/day = 20 mg/day > 10 mg/day.
+        let slip = tac(200.0, 0.1);
+        let err = calculate_dose(&slip).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::DailyMaximumExceeded {
+                    drug: "tacrolimus",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(err.code(), "dose_out_of_range");
+        assert!(
+            !err.to_string().contains("20"),
+            "no requested amount: {err}"
+        );
+        // Exactly 10 mg/day is allowed (100 kg × 0.1); the care team may override above it.
+        assert_eq!(calculate_dose(&tac(100.0, 0.1)).unwrap().daily_mg, 10.0);
+        let overridden = calculate_dose(&DoseRequest {
+            override_range: true,
+            ..slip
+        })
+        .unwrap();
+        assert_eq!(overridden.daily_mg, 20.0);
+        // Drugs without a maximum are not capped (MMF 30 mg/kg/day × 60 kg = 1800 mg/day).
+        let mmf = DoseRequest {
+            drug: Drug::MycophenolateMofetil,
+            rate: DoseRate::MgPerKgPerDay(30.0),
+            strengths_mg: vec![250.0],
+            ..tac(60.0, 0.1)
+        };
+        assert!(calculate_dose(&mmf).is_ok());
+    }
+
+    #[test]
+    fn bounds_of_clinical_rules_10_are_invalid_input_naming_the_field() {
+        let field = |r: &DoseRequest| match calculate_dose(r) {
+            Err(Error::Invalid { field, .. }) => field,
+            other => panic!("expected invalid input, got {other:?}"),
+        };
+        assert_eq!(field(&tac(250.5, 0.1)), "weight_kg");
+        assert_eq!(field(&tac(0.5, 0.1)), "weight_kg");
+        let mut tiny = tac(20.0, 0.1);
+        tiny.strengths_mg = vec![1e-9];
+        assert_eq!(field(&tiny), "strengths_mg[0]");
+        tiny.strengths_mg = vec![0.5, 1000.5];
+        assert_eq!(field(&tiny), "strengths_mg[1]");
+        let tall = DoseRequest {
+            rate: DoseRate::MgPerM2PerDay {
+                rate: 3.0,
+                height_cm: 231.0,
+            },
+            ..tac(20.0, 0.1)
+        };
+        assert_eq!(field(&tall), "height_cm");
     }
 
     #[test]

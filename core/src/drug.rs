@@ -75,6 +75,18 @@ impl Drug {
         }
     }
 
+    /// The daily maximum in mg/day, for the drugs that have one (clinical-rules §10, "a daily
+    /// maximum per drug stops what slips past the weight"): tacrolimus 10 mg/day (IPNA 2022,
+    /// Trautmann et al., Table 5). A requested daily dose above it is refused unless the care team
+    /// overrides, as in §3. One row per drug: the agents of §12 (cyclophosphamide 150 mg/day,
+    /// ciclosporin 250 mg/day) join this table when the app knows them.
+    pub fn daily_maximum_mg(self) -> Option<f64> {
+        match self {
+            Drug::Tacrolimus => Some(10.0),
+            Drug::MycophenolateMofetil | Drug::Prednisolone | Drug::Prednisone => None,
+        }
+    }
+
     /// The strengths the protocol uses, in mg (clinical-rules §1).
     pub fn default_strengths_mg(self) -> &'static [f64] {
         match self {

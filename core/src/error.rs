@@ -32,6 +32,20 @@ pub enum Error {
         /// Upper bound of the protocol range, inclusive.
         max: f64,
     },
+    /// The requested daily dose (before rounding) is above the drug's daily maximum and no
+    /// override was given (clinical-rules §10 "a daily maximum per drug", refused as in §3).
+    /// The message names the drug and the maximum, never the requested amount (it comes from the
+    /// child's weight).
+    #[error(
+        "{drug}: the requested daily dose is above the daily maximum of {max_mg_per_day} mg/day; \
+         the care team must mark an explicit override"
+    )]
+    DailyMaximumExceeded {
+        /// The drug's identifier.
+        drug: &'static str,
+        /// The drug's daily maximum in mg/day.
+        max_mg_per_day: f64,
+    },
     /// A record the caller named does not exist.
     #[error("{entity} {id} not found")]
     NotFound {
@@ -119,7 +133,9 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Invalid { .. } => "invalid_input",
-            Error::DoseOutOfRange { .. } => "dose_out_of_range",
+            Error::DoseOutOfRange { .. } | Error::DailyMaximumExceeded { .. } => {
+                "dose_out_of_range"
+            }
             Error::NotFound { .. } => "not_found",
             Error::Conflict(_) => "conflict",
             Error::NeedsConfirmation { .. } => "needs_confirmation",

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod body;
+pub mod bounds;
 pub mod conformance;
 pub mod dates;
 pub mod diary;

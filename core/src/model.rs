@@ -249,19 +249,11 @@ pub struct DoseEdit {
     pub edited_by: String,
 }
 
-/// Refuses a date the database cannot hold as `YYYY-MM-DD` (years 0000 to 9999), naming the
-/// field. Stored dates are text; a year outside four digits would be written but could not be
-/// read back, and would make every list that contains it unreadable.
+/// Refuses a date outside the hard bounds of clinical-rules §10 (1900-01-01 to 2200-12-31),
+/// naming the field: [`crate::bounds::date`], the one place the bound lives. Every stored date
+/// goes through it (stored dates are `YYYY-MM-DD` text, which also needs a four-digit year).
 pub fn require_storable_date(field: &str, date: NaiveDate) -> Result<NaiveDate> {
-    use chrono::Datelike;
-    if (0..=9999).contains(&date.year()) {
-        Ok(date)
-    } else {
-        Err(Error::invalid(
-            field,
-            "must be between 0000-01-01 and 9999-12-31",
-        ))
-    }
+    crate::bounds::date(field, date)
 }
 
 /// Refuses empty or over-long free text (names, roles), naming the field.

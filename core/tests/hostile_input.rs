@@ -944,7 +944,7 @@ fn run_op(store: &mut Store, op: &Op) -> Result<(), Error> {
             store.end_regimen(*id, *d)?;
         }
         Op::LogDose(d) => {
-            let entry = store.log_dose(d)?;
+            let entry = store.log_dose(d, d.actual_at_ms, None)?;
             assert_eq!(
                 store.dose(&d.client_id)?,
                 entry,
@@ -952,7 +952,7 @@ fn run_op(store: &mut Store, op: &Op) -> Result<(), Error> {
             );
         }
         Op::EditDose(c, e) => {
-            store.edit_dose(c, e)?;
+            store.edit_dose(c, e, e.actual_at_ms, None)?;
         }
         Op::UndoDose(c, by) => {
             store.undo_dose(c, by)?;
@@ -1137,4 +1137,679 @@ fn earlier_finds_stay_fixed() {
         matches!(store.add_regimen(p.id, &far), Err(Error::Invalid { ref field, .. }) if field == "end_date")
     );
     assert!(store.regimens(p.id).expect("regimens").is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clinical-rules §10: what a slip of a finger must not do. Every refusal is the typed error
+// naming the field, and the file is byte-for-byte what it was (the digest of every row of every
+// table); one unreadable stored row never blocks the home screen or an export.
+
+mod plausibility {
+    use super::*;
+    use nephro_core::diary::home::home_screen;
+    use nephro_core::diary::reminders::next_reminders;
+    use nephro_core::export::{export, Deidentify, ExportFormat, ExportOptions};
+    use nephro_core::labs::BloodPressure;
+    use nephro_core::locale::Locale;
+    use nephro_core::schedule::slot_instant;
+    use nephro_core::store::urine::{NewUrineReading, UrineReadingCorrection};
+    use nephro_core::store::{LabCorrection, NewCourse, NewLabResult};
+    use nephro_core::taper::CourseTemplate;
+
+    const ZONE: Tz = Tz::Asia__Shanghai;
+
+    fn t(text: &str) -> NaiveTime {
+        nephro_core::dates::parse_clock_time("t", text).expect("test time")
+    }
+
+    /// The instant of a Shanghai wall-clock time, `2025-06-02T20:00`.
+    fn sh(local: &str) -> DateTime<Utc> {
+        nephro_core::dates::parse_instant("at", &format!("{local}:00+08:00"))
+            .expect("test instant")
+            .to_utc()
+    }
+
+    fn ms(local: &str) -> i64 {
+        sh(local).timestamp_millis()
+    }
+
+    struct Diary {
+        _dir: tempfile::TempDir,
+        path: std::path::PathBuf,
+        store: Store,
+        patient: i64,
+        regimen: i64,
+        course: String,
+    }
+
+    fn child() -> NewPatient {
+        NewPatient {
+            display_name: "Plausible Child".into(),
+            birth_date: day("2018-03-14"),
+            sex: Sex::Female,
+            time_zone: "Asia/Shanghai".into(),
+            definition_set: "ipna2022".into(),
+        }
+    }
+
+    fn tacrolimus(start: &str) -> NewRegimen {
+        NewRegimen {
+            drug: Drug::Tacrolimus,
+            form: "capsule".into(),
+            strengths_mg: vec![0.5, 1.0],
+            allow_split: false,
+            rate: DoseRate::MgPerKgPerDay(0.1),
+            times: vec![t("08:00"), t("20:00")],
+            start_date: day(start),
+            end_date: None,
+            prescribed_by: "Dr. Li".into(),
+            prescribed_on: day(start),
+            override_range: false,
+        }
+    }
+
+    fn relapse_course(start: &str) -> NewCourse {
+        NewCourse {
+            drug: Drug::Prednisolone,
+            template: Some(CourseTemplate::Kdigo2025Relapse),
+            phases: Vec::new(),
+            stamp: None,
+            start: day(start),
+            tablets: TabletSpec::default(),
+            times: vec![t("08:00")],
+            remission_confirmed: None,
+            changed_by: "Dr. Li".into(),
+            reason: None,
+            client_id: None,
+        }
+    }
+
+    fn taken(client_id: &str, medication: MedicationId, slot: &str, at: &str) -> NewDoseLog {
+        let (date, time) = slot.split_once('T').expect("slot");
+        NewDoseLog {
+            client_id: client_id.into(),
+            medication,
+            slot_date: day(date),
+            slot_time: t(time),
+            outcome: DoseOutcome::Taken,
+            actual_at_ms: ms(at),
+            logged_by: "mother".into(),
+        }
+    }
+
+    fn dipstick(client_id: &str, patient_id: i64, at: &str) -> NewUrineReading {
+        NewUrineReading {
+            client_id: client_id.into(),
+            patient_id,
+            measurement: UrineMeasurement::Dipstick(DipstickGrade::Negative),
+            taken_at_ms: ms(at),
+            taken_on: None,
+            first_morning: true,
+            note: None,
+            logged_by: "mother".into(),
+        }
+    }
+
+    fn trough(client_id: &str, patient_id: i64, at: &str) -> NewLabResult {
+        NewLabResult {
+            client_id: client_id.into(),
+            patient_id,
+            result: LabResult {
+                kind: LabKind::TacrolimusTrough,
+                value: 6.5,
+                unit: LabUnit::NanogramsPerMillilitre,
+                drawn_at: sh(at),
+                upper_limit_of_normal: None,
+            },
+            logged_by: "mother".into(),
+        }
+    }
+
+    /// A file-backed diary with one of everything, as a family has after a few days.
+    fn diary() -> Diary {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("diary.db");
+        let mut store = Store::open_with(
+            &path,
+            &OpenOptions {
+                durability: Durability::Normal,
+                ..OpenOptions::default()
+            },
+        )
+        .expect("open");
+        let patient = store.create_patient(&child()).expect("patient").id;
+        let weight = Measurement {
+            id: 0,
+            measured_on: day("2025-05-30"),
+            weight_kg: Some(20.0),
+            height_cm: Some(115.0),
+        };
+        store.add_measurement(patient, &weight).expect("weight");
+        let regimen = store
+            .add_regimen(patient, &tacrolimus("2025-06-01"))
+            .expect("regimen")
+            .id;
+        let course = store
+            .create_course(patient, &relapse_course("2025-06-01"))
+            .expect("course")
+            .course_key;
+        let dose = taken(
+            "tac-0602-am",
+            MedicationId::Regimen(regimen),
+            "2025-06-02T08:00",
+            "2025-06-02T08:05",
+        );
+        store
+            .log_dose(&dose, dose.actual_at_ms, None)
+            .expect("dose");
+        let steroid = taken(
+            "pred-0602",
+            MedicationId::Course(course.clone()),
+            "2025-06-02T08:00",
+            "2025-06-02T08:06",
+        );
+        store
+            .log_dose(&steroid, steroid.actual_at_ms, None)
+            .expect("steroid dose");
+        store
+            .log_urine_reading(&dipstick("urine-0602", patient, "2025-06-02T07:00"))
+            .expect("urine");
+        store
+            .log_lab_result(&trough("trough-0602", patient, "2025-06-02T07:30"))
+            .expect("lab");
+        let pressure = BloodPressure {
+            measured_at: sh("2025-06-02T09:00"),
+            systolic_mmhg: 100.0,
+            diastolic_mmhg: 60.0,
+        };
+        store
+            .add_blood_pressure(patient, &pressure, Some("bp-0602"))
+            .expect("blood pressure");
+        Diary {
+            _dir: dir,
+            path,
+            store,
+            patient,
+            regimen,
+            course,
+        }
+    }
+
+    /// The call is refused with `Error::Invalid` naming `field`, and no row of the file changed.
+    fn refused<T: std::fmt::Debug>(
+        diary: &mut Diary,
+        field: &str,
+        call: impl FnOnce(&mut Store) -> Result<T, Error>,
+    ) {
+        let before = digest(&diary.path);
+        match call(&mut diary.store) {
+            Err(Error::Invalid { field: got, reason }) => {
+                assert_eq!(got, field, "the refusal names {field} ({reason})")
+            }
+            other => panic!("{field}: expected a typed refusal, got {other:?}"),
+        }
+        assert_eq!(
+            digest(&diary.path),
+            before,
+            "refusing {field} changed the file"
+        );
+    }
+
+    #[test]
+    fn every_hard_bound_is_refused_at_the_door_naming_the_field() {
+        let mut d = diary();
+        let (patient, regimen, course) = (d.patient, d.regimen, d.course.clone());
+        let m = |on: &str, w: Option<f64>, h: Option<f64>| Measurement {
+            id: 0,
+            measured_on: day(on),
+            weight_kg: w,
+            height_cm: h,
+        };
+        // Weight 1–250 kg, height 40–230 cm, measured 1900–2200.
+        for w in [0.99, 250.01, 2000.0, f64::NAN] {
+            refused(&mut d, "weight_kg", |s| {
+                s.add_measurement(patient, &m("2025-06-02", Some(w), None))
+            });
+        }
+        for h in [39.9, 230.1, 1150.0] {
+            refused(&mut d, "height_cm", |s| {
+                s.add_measurement(patient, &m("2025-06-02", None, Some(h)))
+            });
+        }
+        for on in ["1899-12-31", "2201-01-01", "9999-12-31"] {
+            refused(&mut d, "measured_on", |s| {
+                s.add_measurement(patient, &m(on, Some(20.0), None))
+            });
+        }
+        // Birth date, on creation and on edit.
+        for birth in ["1899-12-31", "2201-01-01"] {
+            let p = NewPatient {
+                birth_date: day(birth),
+                ..child()
+            };
+            refused(&mut d, "birth_date", |s| s.create_patient(&p));
+            refused(&mut d, "birth_date", |s| s.update_patient(patient, &p));
+        }
+        // Regimens: strengths 0.01–1000 mg, and every date.
+        for (i, strengths) in [vec![1e-9], vec![0.5, 1000.5]].into_iter().enumerate() {
+            let r = NewRegimen {
+                strengths_mg: strengths,
+                ..tacrolimus("2025-06-03")
+            };
+            let field = if i == 0 {
+                "strengths_mg[0]"
+            } else {
+                "strengths_mg[1]"
+            };
+            refused(&mut d, field, |s| s.add_regimen(patient, &r));
+        }
+        let far = NewRegimen {
+            start_date: day("2201-01-01"),
+            ..tacrolimus("2025-06-03")
+        };
+        refused(&mut d, "start_date", |s| s.add_regimen(patient, &far));
+        let far_end = NewRegimen {
+            end_date: Some(day("9999-12-31")),
+            ..tacrolimus("2025-06-03")
+        };
+        refused(&mut d, "end_date", |s| s.add_regimen(patient, &far_end));
+        let old = NewRegimen {
+            prescribed_on: day("1899-12-31"),
+            ..tacrolimus("2025-06-03")
+        };
+        refused(&mut d, "prescribed_on", |s| s.add_regimen(patient, &old));
+        refused(&mut d, "end_date", |s| {
+            s.end_regimen(regimen, day("2201-01-01"))
+        });
+        // Doses and their edits: i64::MAX is not a time a dose was given.
+        let mut dose = taken(
+            "tac-0602-pm",
+            MedicationId::Regimen(regimen),
+            "2025-06-02T20:00",
+            "2025-06-02T20:01",
+        );
+        let now = dose.actual_at_ms;
+        for bad in [i64::MAX, i64::MIN, ms("2200-12-31T23:59") + 24 * 3_600_000] {
+            dose.actual_at_ms = bad;
+            refused(&mut d, "actual_at_ms", |s| s.log_dose(&dose, now, None));
+            let edit = DoseEdit {
+                outcome: DoseOutcome::Taken,
+                actual_at_ms: bad,
+                edited_by: "father".into(),
+            };
+            refused(&mut d, "actual_at_ms", |s| {
+                s.edit_dose("tac-0602-am", &edit, now, None)
+            });
+        }
+        dose.actual_at_ms = now;
+        refused(&mut d, "now_ms", |s| s.log_dose(&dose, i64::MAX, None));
+        let edit = DoseEdit {
+            outcome: DoseOutcome::Taken,
+            actual_at_ms: now,
+            edited_by: "father".into(),
+        };
+        refused(&mut d, "now_ms", |s| {
+            s.edit_dose("tac-0602-am", &edit, i64::MIN, None)
+        });
+        let far_slot = NewDoseLog {
+            slot_date: day("9999-12-31"),
+            ..dose.clone()
+        };
+        refused(&mut d, "slot_date", |s| s.log_dose(&far_slot, now, None));
+        // Urine readings and their corrections.
+        let mut urine = dipstick("urine-bad", patient, "2025-06-03T07:00");
+        urine.taken_at_ms = i64::MAX;
+        refused(&mut d, "taken_at_ms", |s| s.log_urine_reading(&urine));
+        urine.taken_at_ms = ms("1899-12-31T12:00");
+        refused(&mut d, "taken_at_ms", |s| s.log_urine_reading(&urine));
+        let correction = UrineReadingCorrection {
+            measurement: UrineMeasurement::Dipstick(DipstickGrade::Trace),
+            taken_at_ms: i64::MAX,
+            taken_on: None,
+            first_morning: true,
+            note: None,
+            corrected_by: "father".into(),
+        };
+        refused(&mut d, "taken_at_ms", |s| {
+            s.correct_urine_reading("urine-0602", &correction)
+        });
+        // Labs and their corrections, blood pressures.
+        let mut lab = trough("trough-bad", patient, "2025-06-03T07:30");
+        lab.result.drawn_at = sh("2201-01-02T07:30");
+        refused(&mut d, "result.drawn_at", |s| s.log_lab_result(&lab));
+        let lab_fix = LabCorrection {
+            value: 6.0,
+            unit: LabUnit::NanogramsPerMillilitre,
+            drawn_at: sh("1899-12-30T07:30"),
+            upper_limit_of_normal: None,
+            corrected_by: "father".into(),
+        };
+        refused(&mut d, "correction.drawn_at", |s| {
+            s.correct_lab_result("trough-0602", &lab_fix)
+        });
+        let pressure = BloodPressure {
+            measured_at: sh("2201-01-02T09:00"),
+            systolic_mmhg: 100.0,
+            diastolic_mmhg: 60.0,
+        };
+        refused(&mut d, "blood_pressure.measured_at", |s| {
+            s.add_blood_pressure(patient, &pressure, None)
+        });
+        // Steroid courses: dates, remission dates, the tablet strength; and their revisions.
+        let late = relapse_course("2201-01-01");
+        refused(&mut d, "start", |s| s.create_course(patient, &late));
+        let remission = NewCourse {
+            remission_confirmed: Some(day("1899-12-31")),
+            ..relapse_course("2025-06-05")
+        };
+        refused(&mut d, "remission_confirmed", |s| {
+            s.create_course(patient, &remission)
+        });
+        let tiny = NewCourse {
+            tablets: TabletSpec {
+                tablet_mg: 1e-9,
+                allow_half: true,
+            },
+            ..relapse_course("2025-06-05")
+        };
+        refused(&mut d, "tablet_mg", |s| s.create_course(patient, &tiny));
+        let revision = NewCourse {
+            reason: Some("typo".into()),
+            ..relapse_course("2201-01-01")
+        };
+        refused(&mut d, "start", |s| s.revise_course(&course, 1, &revision));
+        // The bounds themselves are accepted.
+        let edges = m("2200-12-31", Some(250.0), Some(230.0));
+        d.store
+            .add_measurement(patient, &edges)
+            .expect("the bounds are inside");
+        let edges = m("1900-01-01", Some(1.0), Some(40.0));
+        d.store
+            .add_measurement(patient, &edges)
+            .expect("the bounds are inside");
+    }
+
+    #[test]
+    fn a_weight_slip_cannot_become_a_tenfold_tacrolimus_dose() {
+        let mut d = diary();
+        let patient = d.patient;
+        // A weight that passes the hard bounds (1–250 kg) but asks 10.5 mg/day at 0.1 mg/kg/day.
+        let slip = Measurement {
+            id: 0,
+            measured_on: day("2025-06-10"),
+            weight_kg: Some(105.0),
+            height_cm: None,
+        };
+        d.store
+            .add_measurement(patient, &slip)
+            .expect("within the hard bounds");
+        let before = digest(&d.path);
+        let err = d
+            .store
+            .add_regimen(patient, &tacrolimus("2025-06-10"))
+            .expect_err("above the daily maximum");
+        assert!(
+            matches!(err, Error::DailyMaximumExceeded { drug: "tacrolimus", max_mg_per_day } if max_mg_per_day == 10.0),
+            "{err}"
+        );
+        assert_eq!(err.code(), "dose_out_of_range");
+        assert!(
+            !err.to_string().contains("10.5"),
+            "no requested amount in: {err}"
+        );
+        assert_eq!(digest(&d.path), before, "nothing stored");
+        // The care team may override it, as in clinical-rules §3.
+        let overridden = NewRegimen {
+            override_range: true,
+            ..tacrolimus("2025-06-10")
+        };
+        let regimen = d.store.add_regimen(patient, &overridden).expect("override");
+        // 10.5 mg/day requested: 5.25 mg per dose, a tie on the 0.5 mg step, rounds down (§3).
+        assert_eq!(regimen.dose.daily_mg, 10.0);
+        // The pure engine refuses the same, and 1e-9 mg tablets before any count of tablets.
+        let mut request = DoseRequest {
+            drug: Drug::Tacrolimus,
+            weight_kg: 200.0,
+            rate: DoseRate::MgPerKgPerDay(0.1),
+            doses_per_day: 2,
+            strengths_mg: vec![0.5, 1.0],
+            allow_split: false,
+            override_range: false,
+        };
+        assert_eq!(
+            calculate_dose(&request).unwrap_err().code(),
+            "dose_out_of_range"
+        );
+        request.strengths_mg = vec![1e-9];
+        assert!(
+            matches!(calculate_dose(&request), Err(Error::Invalid { ref field, .. }) if field == "strengths_mg[0]")
+        );
+    }
+
+    #[test]
+    fn dose_timing_follows_the_device_clock() {
+        let mut d = diary();
+        let (patient, regimen) = (d.patient, d.regimen);
+        let tac = MedicationId::Regimen(regimen);
+        // 19:55 for the 20:00 dose is fine, logged at 19:55.
+        let evening = taken(
+            "tac-0602-pm",
+            tac.clone(),
+            "2025-06-02T20:00",
+            "2025-06-02T19:55",
+        );
+        d.store
+            .log_dose(&evening, ms("2025-06-02T19:55"), None)
+            .expect("five minutes early is within the take-window");
+        // A slot 4.5 months ahead cannot be logged, taken or skipped, and its reminder stays.
+        let now = ms("2025-06-03T07:00");
+        for outcome in [DoseOutcome::Taken, DoseOutcome::Skipped] {
+            let ahead = NewDoseLog {
+                outcome,
+                actual_at_ms: now,
+                ..taken(
+                    "tac-1015",
+                    tac.clone(),
+                    "2025-10-15T20:00",
+                    "2025-06-03T07:00",
+                )
+            };
+            refused(&mut d, "slot_date", |s| s.log_dose(&ahead, now, None));
+        }
+        let tomorrow = taken(
+            "tac-0604-am",
+            tac.clone(),
+            "2025-06-04T08:00",
+            "2025-06-03T07:00",
+        );
+        refused(&mut d, "slot_date", |s| s.log_dose(&tomorrow, now, None));
+        let reminders = next_reminders(
+            &d.store,
+            patient,
+            sh("2025-10-15T19:00"),
+            None,
+            3,
+            Locale::En,
+        )
+        .expect("reminders");
+        assert!(
+            reminders
+                .iter()
+                .any(|r| r.reminder.id == format!("{tac}@2025-10-15T20:00")),
+            "the refused slot keeps its reminder"
+        );
+        // Taken: the actual time lies between the slot minus its take-window (6 h) and the
+        // device clock plus 5 minutes.
+        let too_early = taken(
+            "tac-0603-am",
+            tac.clone(),
+            "2025-06-03T08:00",
+            "2025-06-03T01:59",
+        );
+        refused(&mut d, "actual_at_ms", |s| {
+            s.log_dose(&too_early, now, None)
+        });
+        let in_the_future = taken(
+            "tac-0603-am",
+            tac.clone(),
+            "2025-06-03T08:00",
+            "2025-06-03T07:06",
+        );
+        refused(&mut d, "actual_at_ms", |s| {
+            s.log_dose(&in_the_future, now, None)
+        });
+        let skewed = taken(
+            "tac-0603-am",
+            tac.clone(),
+            "2025-06-03T08:00",
+            "2025-06-03T07:05",
+        );
+        d.store
+            .log_dose(&skewed, now, None)
+            .expect("5 minutes of clock skew");
+        // A retry of a logged dose is recognised whatever the clock says now.
+        assert_eq!(
+            d.store
+                .log_dose(&skewed, ms("2025-06-20T07:00"), None)
+                .expect("retry")
+                .revision,
+            1
+        );
+        // Edits follow the same rule.
+        let edit = DoseEdit {
+            outcome: DoseOutcome::Taken,
+            actual_at_ms: ms("2025-06-03T09:00"),
+            edited_by: "father".into(),
+        };
+        refused(&mut d, "actual_at_ms", |s| {
+            s.edit_dose("tac-0603-am", &edit, now, None)
+        });
+        d.store
+            .edit_dose("tac-0603-am", &edit, ms("2025-06-03T09:00"), None)
+            .expect("an edit on a later clock");
+        // The slot is read in the device's zone while travelling (keep the wall clock): 08:00 in
+        // London is 15:00 in Shanghai, so on a London clock at 07:58 it is not ahead.
+        let london = taken("tac-0604-am", tac, "2025-06-04T08:00", "2025-06-04T14:58");
+        d.store
+            .log_dose(&london, london.actual_at_ms, Some(Tz::Europe__London))
+            .expect("the slot in the device's zone");
+    }
+
+    /// Raw SQL, as a damaged or out-of-range row would be (an older build, a bad merge).
+    fn damage(path: &Path, sql: &str) {
+        let conn = rusqlite::Connection::open(path).expect("raw open");
+        conn.execute_batch(sql).expect("damage");
+    }
+
+    #[test]
+    fn a_course_stored_before_the_bounds_is_reported_not_a_blocked_screen() {
+        let d = diary();
+        // A plan built on a weight the bounds now refuse (0.5 kg was once accepted).
+        damage(
+            &d.path,
+            "UPDATE steroid_course SET plan_json = json_set(plan_json, '$.weight_kg', 0.5)",
+        );
+        let home = home_screen(
+            &d.store,
+            d.patient,
+            sh("2025-06-02T21:00"),
+            None,
+            Locale::En,
+        )
+        .expect("the home screen opens");
+        let tables: Vec<&str> = home.unreadable.iter().map(|r| r.table.as_str()).collect();
+        assert_eq!(tables, ["steroid_course"]);
+        assert!(home.unreadable[0].reason.contains("plan_json.weight_kg"));
+        assert!(home
+            .doses
+            .iter()
+            .all(|slot| slot.medication == MedicationId::Regimen(d.regimen)));
+    }
+
+    #[test]
+    fn an_unreadable_row_is_reported_and_the_rest_is_shown() {
+        let d = diary();
+        let (patient, course) = (d.patient, d.course.clone());
+        let now = sh("2025-06-02T21:00");
+        let healthy = home_screen(&d.store, patient, now, None, Locale::En).expect("home");
+        assert!(healthy.unreadable.is_empty(), "a sound diary has none");
+        // Extra rows, each wrong in one way, among the good ones.
+        let regimen_slot = slot_instant(day("2025-06-02"), t("20:00"), ZONE).timestamp_millis();
+        damage(
+            &d.path,
+            &format!(
+                "INSERT INTO dose_log (client_id, regimen_id, course_key, slot_date, slot_time, outcome,
+                    actual_at_ms, logged_by, revision, undone, recorded_at_ms)
+                 VALUES ('far', {}, NULL, '2025-06-02', '20:00', 'taken', {}, 'mother', 1, 0, {regimen_slot});
+                 UPDATE measurement SET measured_on = 'last tuesday' WHERE id = (SELECT max(id) FROM measurement);
+                 INSERT INTO measurement (patient_id, measured_on, weight_kg, height_cm, recorded_at_ms)
+                    VALUES ({patient}, '2025-06-01', 20.5, NULL, 0);
+                 UPDATE steroid_course SET plan_json = '{{\"phases\": [' WHERE course_key = '{course}';
+                 UPDATE urine_reading SET taken_on = '2025-13-45' WHERE client_id = 'urine-0602';
+                 UPDATE lab_result SET drawn_at_ms = {} WHERE client_id = 'trough-0602';",
+                d.regimen,
+                i64::MAX,
+                i64::MAX - 1,
+            ),
+        );
+        let home =
+            home_screen(&d.store, patient, now, None, Locale::En).expect("the home screen opens");
+        let tables: Vec<&str> = home.unreadable.iter().map(|r| r.table.as_str()).collect();
+        assert_eq!(
+            tables,
+            [
+                "dose_log",
+                "lab_result",
+                "measurement",
+                "steroid_course",
+                "urine_reading"
+            ],
+            "each unreadable row reported once: {:?}",
+            home.unreadable
+        );
+        assert!(
+            home.unreadable
+                .iter()
+                .all(|r| !r.reason.contains("tuesday")),
+            "no values"
+        );
+        // The rest is shown: today's tacrolimus doses (the morning one logged), the readable weight.
+        let logged: Vec<_> = home
+            .doses
+            .iter()
+            .filter(|slot| slot.logged.is_some())
+            .map(|slot| slot.reminder_id.clone())
+            .collect();
+        assert_eq!(logged, [format!("regimen-{}@2025-06-02T08:00", d.regimen)]);
+        assert_eq!(
+            d.store.measurements(patient).expect("measurements").len(),
+            1
+        );
+        // Every export format opens, says how many records it could not read, and keeps the rest.
+        for deidentify in [None, Some(Deidentify::with_shift(17).expect("shift"))] {
+            let options = ExportOptions {
+                deidentify,
+                ..ExportOptions::new(now)
+            };
+            for format in ExportFormat::ALL {
+                let files = export(&d.store, patient, format, &options)
+                    .unwrap_or_else(|e| panic!("{format:?}: {e}"));
+                let text: String = files
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(&f.bytes).into_owned())
+                    .collect();
+                let unfolded = text.replace("\r\n ", "");
+                assert!(
+                    unfolded.contains("5 stored records could not be read and are not shown"),
+                    "{format:?} reports the unreadable records"
+                );
+                if format != ExportFormat::Ics {
+                    assert!(
+                        text.to_lowercase().contains("tacrolimus"),
+                        "{format:?} keeps the rest"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -22,6 +22,7 @@ use nephro_core::drug::Drug;
 use nephro_core::model::{
     DoseEdit, DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Sex,
 };
+use nephro_core::schedule::slot_instant;
 use nephro_core::store::{Durability, OpenOptions, Store};
 
 const CHILD_ROLE: &str = "NEPHRO_RELIABILITY_CHILD";
@@ -114,7 +115,9 @@ fn slot_dose(client_id: String, regimen_id: i64, n: u64) -> NewDoseLog {
         slot_date: day,
         slot_time,
         outcome: DoseOutcome::Taken,
-        actual_at_ms: 1_735_689_600_000 + n as i64 * 60_000,
+        // Given (and logged, on the device's clock) a minute after the slot in Paris.
+        actual_at_ms: slot_instant(day, slot_time, chrono_tz::Tz::Europe__Paris).timestamp_millis()
+            + 60_000,
         logged_by: "crash test".into(),
     }
 }
@@ -263,7 +266,8 @@ fn crash_writer(path: &Path, durability: Durability, regimen_id: i64) {
     let deadline = Instant::now() + CHILD_LIFETIME;
     while Instant::now() < deadline {
         let client_id = format!("crash-{n}");
-        match store.log_dose(&slot_dose(client_id.clone(), regimen_id, n)) {
+        let dose = slot_dose(client_id.clone(), regimen_id, n);
+        match store.log_dose(&dose, dose.actual_at_ms, None) {
             Ok(_) => {
                 let mut out = stdout.lock();
                 writeln!(out, "committed {client_id}").expect("stdout");
@@ -277,10 +281,10 @@ fn crash_writer(path: &Path, durability: Durability, regimen_id: i64) {
         if n.is_multiple_of(5) {
             let edit = DoseEdit {
                 outcome: DoseOutcome::Skipped,
-                actual_at_ms: 1_735_689_600_000,
+                actual_at_ms: dose.actual_at_ms,
                 edited_by: "crash test".into(),
             };
-            if let Err(e) = store.edit_dose(&client_id, &edit) {
+            if let Err(e) = store.edit_dose(&client_id, &edit, dose.actual_at_ms, None) {
                 println!("failed {e}");
                 std::process::exit(3);
             }
@@ -329,7 +333,7 @@ fn concurrent_worker(
             while Instant::now() < deadline {
                 let client_id = format!("{prefix}-{k}-{n}");
                 let dose = slot_dose(client_id.clone(), regimen_id, n);
-                match store.log_dose(&dose) {
+                match store.log_dose(&dose, dose.actual_at_ms, None) {
                     Ok(_) => mine.logged += 1,
                     Err(e) => mine.errors.push(format!("log_dose: {e}")),
                 }
@@ -339,7 +343,7 @@ fn concurrent_worker(
                         actual_at_ms: dose.actual_at_ms,
                         edited_by: "worker".into(),
                     };
-                    match store.edit_dose(&client_id, &edit) {
+                    match store.edit_dose(&client_id, &edit, dose.actual_at_ms, None) {
                         Ok(_) => mine.edited += 1,
                         Err(e) => mine.errors.push(format!("edit_dose: {e}")),
                     }

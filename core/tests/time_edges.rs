@@ -120,38 +120,55 @@ fn clear(date: &str) -> UrineReading {
 fn a_dose_given_before_the_previous_one_is_kept_as_entered() {
     let (mut store, patient_id, regimen_id) = diary("Asia/Shanghai", "2025-06-01", None);
     let evening = store
-        .log_dose(&dose(
-            "b",
-            regimen_id,
-            "2025-06-02",
-            "20:00",
+        .log_dose(
+            &dose(
+                "b",
+                regimen_id,
+                "2025-06-02",
+                "20:00",
+                ms("2025-06-02T12:05:00Z"),
+            ),
             ms("2025-06-02T12:05:00Z"),
-        ))
+            None,
+        )
         .expect("evening");
     let morning = store
-        .log_dose(&dose(
-            "a",
-            regimen_id,
-            "2025-06-02",
-            "08:00",
+        .log_dose(
+            &dose(
+                "a",
+                regimen_id,
+                "2025-06-02",
+                "08:00",
+                ms("2025-06-02T13:00:00Z"),
+            ),
             ms("2025-06-02T13:00:00Z"),
-        ))
+            None,
+        )
         .expect("morning");
-    // And a third whose clock went back a whole day.
-    store
-        .log_dose(&dose(
+    // A third whose clock went back a whole day: on that clock tomorrow's 08:00 dose is more than
+    // its take-window ahead, so it cannot be logged yet (clinical-rules §10; the device's clock
+    // decides) and nothing is stored.
+    let back_a_day = store.log_dose(
+        &dose(
             "c",
             regimen_id,
             "2025-06-03",
             "08:00",
             ms("2025-06-01T23:00:00Z"),
-        ))
-        .expect("clock back a day");
+        ),
+        ms("2025-06-01T23:00:00Z"),
+        None,
+    );
+    assert!(
+        matches!(back_a_day, Err(Error::Invalid { ref field, .. }) if field == "slot_date"),
+        "{back_a_day:?}"
+    );
+    assert!(store.dose("c").is_err());
     let logs = store
         .dose_logs(patient_id, d("2025-06-02"), d("2025-06-03"))
         .expect("logs");
     let order: Vec<_> = logs.iter().map(|l| l.dose.client_id.as_str()).collect();
-    assert_eq!(order, ["a", "b", "c"], "listed by slot, not by the clock");
+    assert_eq!(order, ["a", "b"], "listed by slot, not by the clock");
     assert_eq!(
         store.dose("b").expect("b").dose.actual_at_ms,
         evening.dose.actual_at_ms
@@ -166,7 +183,9 @@ fn a_dose_given_before_the_previous_one_is_kept_as_entered() {
         actual_at_ms: ms("2025-06-02T00:01:00Z"),
         edited_by: "father".into(),
     };
-    store.edit_dose("a", &edit).expect("edit back in time");
+    store
+        .edit_dose("a", &edit, edit.actual_at_ms, None)
+        .expect("edit back in time");
     let history = store.dose_history("a").expect("history");
     assert_eq!(
         history.iter().map(|r| r.actual_at_ms).collect::<Vec<_>>(),
@@ -174,13 +193,17 @@ fn a_dose_given_before_the_previous_one_is_kept_as_entered() {
     );
     // Resubmitting the original (a retry after the clock moved) is still the same dose.
     assert!(store
-        .log_dose(&dose(
-            "a",
-            regimen_id,
-            "2025-06-02",
-            "08:00",
-            morning.dose.actual_at_ms
-        ))
+        .log_dose(
+            &dose(
+                "a",
+                regimen_id,
+                "2025-06-02",
+                "08:00",
+                morning.dose.actual_at_ms
+            ),
+            morning.dose.actual_at_ms,
+            None
+        )
         .is_ok());
 }
 
@@ -335,13 +358,17 @@ fn a_zone_change_across_the_date_line_repeats_a_date_without_duplicates() {
     let medication = MedicationId::Regimen(regimen_id).to_string();
     // 08:00 on 2025-06-02 in Kiritimati is 18:00 UTC on 06-01.
     store
-        .log_dose(&dose(
-            "m",
-            regimen_id,
-            "2025-06-02",
-            "08:00",
+        .log_dose(
+            &dose(
+                "m",
+                regimen_id,
+                "2025-06-02",
+                "08:00",
+                ms("2025-06-01T18:00:00Z"),
+            ),
             ms("2025-06-01T18:00:00Z"),
-        ))
+            None,
+        )
         .expect("log");
     let mut profile = store.patient(patient_id).expect("patient").profile;
     profile.time_zone = "Pacific/Pago_Pago".into();
@@ -386,30 +413,42 @@ fn a_regimen_starting_and_ending_on_leap_days_takes_its_doses() {
     let (mut store, patient_id, regimen_id) =
         diary("Europe/Paris", "2024-02-29", Some("2028-02-29"));
     store
-        .log_dose(&dose(
-            "first",
-            regimen_id,
-            "2024-02-29",
-            "08:00",
+        .log_dose(
+            &dose(
+                "first",
+                regimen_id,
+                "2024-02-29",
+                "08:00",
+                ms("2024-02-29T07:00:00Z"),
+            ),
             ms("2024-02-29T07:00:00Z"),
-        ))
+            None,
+        )
         .expect("first day");
     store
-        .log_dose(&dose(
-            "last",
-            regimen_id,
-            "2028-02-29",
-            "20:00",
+        .log_dose(
+            &dose(
+                "last",
+                regimen_id,
+                "2028-02-29",
+                "20:00",
+                ms("2028-02-29T19:00:00Z"),
+            ),
             ms("2028-02-29T19:00:00Z"),
-        ))
+            None,
+        )
         .expect("last day");
-    let after = store.log_dose(&dose(
-        "after",
-        regimen_id,
-        "2028-03-01",
-        "08:00",
+    let after = store.log_dose(
+        &dose(
+            "after",
+            regimen_id,
+            "2028-03-01",
+            "08:00",
+            ms("2028-03-01T07:00:00Z"),
+        ),
         ms("2028-03-01T07:00:00Z"),
-    ));
+        None,
+    );
     assert!(
         matches!(after, Err(Error::Invalid { ref field, .. }) if field == "slot_date"),
         "{after:?}"
@@ -545,7 +584,8 @@ fn three_days_across_a_leap_day_are_consecutive() {
 
 #[test]
 fn instants_and_dates_past_2038_are_stored_and_read_back_exactly() {
-    let (mut store, patient_id, regimen_id) = diary("America/New_York", "2038-01-18", None);
+    // London (UTC in winter): each instant lies within its slot's take-window (clinical-rules §10).
+    let (mut store, patient_id, regimen_id) = diary("Europe/London", "2038-01-18", None);
     let instants = [
         (
             "y2038-before",
@@ -560,18 +600,17 @@ fn instants_and_dates_past_2038_are_stored_and_read_back_exactly() {
             (i64::from(i32::MAX) + 1) * 1000,
         ),
         ("y2100", "2100-02-28", "08:00", ms("2100-02-28T13:00:00Z")),
+        // The last instant of clinical-rules §10's bounds.
         (
-            "y9999",
-            "9999-12-31",
+            "y2200",
+            "2200-12-31",
             "20:00",
-            ms("9999-12-31T23:59:59Z") + 999,
+            ms("2200-12-31T23:59:59Z") + 999,
         ),
-        ("far", "2038-01-20", "08:00", i64::MAX),
-        ("before-epoch", "2038-01-20", "20:00", i64::MIN),
     ];
     for (id, date, time, when) in instants {
         store
-            .log_dose(&dose(id, regimen_id, date, time, when))
+            .log_dose(&dose(id, regimen_id, date, time, when), when, None)
             .unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(
             store.dose(id).expect("read back").dose.actual_at_ms,
@@ -583,13 +622,53 @@ fn instants_and_dates_past_2038_are_stored_and_read_back_exactly() {
         .dose_logs(patient_id, d("2038-01-01"), d("9999-12-31"))
         .expect("logs");
     assert_eq!(logs.len(), instants.len());
-    // A date the file cannot hold is refused, naming the field, and changes nothing.
+    // Past the hard bounds of clinical-rules §10 (dates and instants 1900–2200) a dose is
+    // refused, naming the field, and nothing is stored.
+    let refused = [
+        (
+            "y9999",
+            "9999-12-31",
+            "20:00",
+            ms("9999-12-31T12:00:00Z"),
+            "slot_date",
+        ),
+        (
+            "y2201",
+            "2201-01-01",
+            "08:00",
+            ms("2200-12-31T12:00:00Z"),
+            "slot_date",
+        ),
+        ("far", "2038-01-20", "08:00", i64::MAX, "actual_at_ms"),
+        (
+            "before-epoch",
+            "2038-01-20",
+            "20:00",
+            i64::MIN,
+            "actual_at_ms",
+        ),
+        (
+            "after-2200",
+            "2200-12-31",
+            "08:00",
+            ms("2200-12-31T23:59:59Z") + 1000,
+            "actual_at_ms",
+        ),
+    ];
+    for (id, date, time, when, expected) in refused {
+        let err = store.log_dose(&dose(id, regimen_id, date, time, when), when, None);
+        assert!(
+            matches!(err, Err(Error::Invalid { ref field, .. }) if field == expected),
+            "{id}: {err:?}"
+        );
+        assert!(store.dose(id).is_err(), "{id} stored nothing");
+    }
     let beyond = NewDoseLog {
         slot_date: NaiveDate::MAX,
         ..dose("beyond", regimen_id, "2038-01-21", "08:00", 0)
     };
     assert!(
-        matches!(store.log_dose(&beyond), Err(Error::Invalid { ref field, .. }) if field == "slot_date")
+        matches!(store.log_dose(&beyond, 0, None), Err(Error::Invalid { ref field, .. }) if field == "slot_date")
     );
     assert!(store.dose("beyond").is_err());
 }

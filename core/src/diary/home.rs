@@ -22,7 +22,7 @@ use crate::error::Result;
 use crate::labs::AlertKind;
 use crate::locale::Locale;
 use crate::schedule::local_date;
-use crate::store::Store;
+use crate::store::{Store, UnreadableRow};
 
 /// How many days of lab results the home screen raises alerts for: results drawn on the last
 /// `HOME_LAB_ALERT_DAYS` local dates up to today. A display choice, not a clinical rule: older
@@ -78,6 +78,10 @@ pub struct HomeScreen {
     /// Lab safety alerts of the last [`HOME_LAB_ALERT_DAYS`] days (in draw order), then the
     /// "recalculate dose" prompts of today.
     pub alerts: Vec<HomeAlert>,
+    /// Stored records of the patient that could not be read and are not shown (clinical-rules
+    /// §10: one wrong record never blocks the screen; [`Store::unreadable_rows`]). Empty in a
+    /// sound diary; otherwise the screen says "N records could not be read and are not shown".
+    pub unreadable: Vec<UnreadableRow>,
 }
 
 /// The home screen of a patient at `now` (UTC), with the phone in `device_zone` (none: at home)
@@ -116,6 +120,7 @@ pub fn home_screen(
     let relapse = relapse_status(store, patient_id, today, locale)?;
     let steroid_prompt = relapse_prompt(store, patient_id, today, locale)?;
     let alerts = alerts(store, patient_id, today, zone, locale)?;
+    let unreadable = store.unreadable_rows(patient_id)?;
     Ok(HomeScreen {
         patient_id,
         today,
@@ -125,6 +130,7 @@ pub fn home_screen(
         relapse,
         steroid_prompt,
         alerts,
+        unreadable,
     })
 }
 
@@ -216,15 +222,19 @@ mod tests {
         outcome: DoseOutcome,
     ) {
         store
-            .log_dose(&NewDoseLog {
-                client_id: format!("{medication}-{day}-{slot}"),
-                medication,
-                slot_date: d(day),
-                slot_time: t(slot),
-                outcome,
-                actual_at_ms: sh(&format!("{day}T{at}")).timestamp_millis(),
-                logged_by: "mother".into(),
-            })
+            .log_dose(
+                &NewDoseLog {
+                    client_id: format!("{medication}-{day}-{slot}"),
+                    medication,
+                    slot_date: d(day),
+                    slot_time: t(slot),
+                    outcome,
+                    actual_at_ms: sh(&format!("{day}T{at}")).timestamp_millis(),
+                    logged_by: "mother".into(),
+                },
+                sh(&format!("{day}T{at}")).timestamp_millis(),
+                None,
+            )
             .unwrap();
     }
 

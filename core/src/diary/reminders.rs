@@ -771,6 +771,40 @@ pub fn dose_status(
     ))
 }
 
+/// A slot's scheduled instant and its medication's take-window (clinical-rules §7), at `now`
+/// with the phone in `device_zone` (the zone the slot's local date and time are read in, as for
+/// reminders): what the dose-timing check of clinical-rules §10 needs
+/// ([`schedule::check_log_timing`]). The medication's window is the one of its entry at that
+/// time on that day, or of any of its entries (a slot it no longer schedules, e.g. after a course
+/// was revised, keeps the medication's window). Refuses a medication the patient does not have.
+pub fn slot_timing(
+    store: &Store,
+    slot: &SlotRef,
+    now: DateTime<Utc>,
+    device_zone: Option<Tz>,
+) -> Result<(DateTime<Utc>, TimeDelta)> {
+    let patient_id = store.medication_patient(&slot.medication)?;
+    let plan = patient_schedule(store, patient_id, now, device_zone)?;
+    let id = slot.medication.to_string();
+    let entries: Vec<&PatientMedication> = plan
+        .medications
+        .iter()
+        .filter(|m| m.schedule.id == id)
+        .collect();
+    let medication = entries
+        .iter()
+        .find(|m| m.schedule.times.contains(&slot.time) && m.schedule.is_dosing_day(slot.date))
+        .or_else(|| entries.first())
+        .ok_or(Error::NotFound {
+            entity: "medication",
+            id,
+        })?;
+    Ok((
+        slot_instant(slot.date, slot.time, plan.zone),
+        medication.schedule.take_window(),
+    ))
+}
+
 fn scheduled_medication<'a>(
     plan: &'a PatientSchedule,
     slot: &SlotRef,
@@ -1007,15 +1041,19 @@ mod tests {
         actual: &str,
     ) {
         store
-            .log_dose(&NewDoseLog {
-                client_id: format!("{medication}-{date}-{time}"),
-                medication: medication.clone(),
-                slot_date: d(date),
-                slot_time: t(time),
-                outcome,
-                actual_at_ms: at(actual).timestamp_millis(),
-                logged_by: "mother".into(),
-            })
+            .log_dose(
+                &NewDoseLog {
+                    client_id: format!("{medication}-{date}-{time}"),
+                    medication: medication.clone(),
+                    slot_date: d(date),
+                    slot_time: t(time),
+                    outcome,
+                    actual_at_ms: at(actual).timestamp_millis(),
+                    logged_by: "mother".into(),
+                },
+                at(actual).timestamp_millis(),
+                None,
+            )
             .unwrap();
     }
 
@@ -1068,7 +1106,9 @@ mod tests {
     #[test]
     fn a_logged_dose_removes_its_reminder_and_an_undo_restores_it() {
         let (mut store, patient, tac) = diary();
-        let now = at("2025-06-01T07:00:00+08:00");
+        // Clinical-rules §10: a slot can be logged from its take-window before it (6 h), so the
+        // evening dose is skipped in the evening, not at breakfast.
+        let now = at("2025-06-01T19:57:00+08:00");
         log(
             &mut store,
             &tac,
@@ -1083,7 +1123,7 @@ mod tests {
             "2025-06-01",
             "20:00",
             DoseOutcome::Skipped,
-            "2025-06-01T07:56:00+08:00",
+            "2025-06-01T19:56:00+08:00",
         );
         let rs = next_reminders(&store, patient, now, None, 2, Locale::En).unwrap();
         assert_eq!(

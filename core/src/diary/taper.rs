@@ -500,17 +500,28 @@ mod tests {
         }
     }
 
+    /// Five minutes after the 08:00 dose of `day` in the patient's zone (Shanghai).
+    fn given_at(day: &str) -> i64 {
+        crate::schedule::slot_instant(date(day), time("08:00"), chrono_tz::Tz::Asia__Shanghai)
+            .timestamp_millis()
+            + 5 * 60_000
+    }
+
     fn log(store: &mut Store, key: &str, day: &str, outcome: DoseOutcome) {
         store
-            .log_dose(&NewDoseLog {
-                client_id: format!("{key}-{day}"),
-                medication: MedicationId::Course(key.into()),
-                slot_date: date(day),
-                slot_time: time("08:00"),
-                outcome,
-                actual_at_ms: 1_750_000_000_000,
-                logged_by: "mother".into(),
-            })
+            .log_dose(
+                &NewDoseLog {
+                    client_id: format!("{key}-{day}"),
+                    medication: MedicationId::Course(key.into()),
+                    slot_date: date(day),
+                    slot_time: time("08:00"),
+                    outcome,
+                    actual_at_ms: given_at(day),
+                    logged_by: "mother".into(),
+                },
+                given_at(day),
+                None,
+            )
             .unwrap();
     }
 

@@ -132,6 +132,8 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
         cumulative_steroid: _,
         alerts,
         limits,
+        // Table names, row ids and reasons: nothing that identifies the child.
+        unreadable: _,
     } = snapshot;
     shift.utc(generated_at)?;
     for date in [&mut *today, &mut *from, &mut *to, &mut *schedule_from] {

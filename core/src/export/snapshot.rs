@@ -24,7 +24,7 @@ use crate::protein::{daily_levels, DayLevel, ProteinLevel, UrineMeasurement, Uri
 use crate::relapse::{DefinitionSet, RelapseEpisode, ReportedState};
 use crate::schedule::adherence::{AdherenceSummary, CalendarDay, MAX_RANGE_DAYS};
 use crate::schedule::local_date;
-use crate::store::Store;
+use crate::store::{Store, UnreadableRow};
 use crate::taper::{CourseTemplate, Exposure, Tablets};
 
 /// Everything an export shows. Dates are the patient's local dates; instants are local times
@@ -82,6 +82,9 @@ pub struct DiarySnapshot {
     pub alerts: Vec<AlertView>,
     /// Parts of the period a section could not cover, for the manifest.
     pub limits: Vec<Limit>,
+    /// Stored records of the patient that could not be read and are not in the export
+    /// (clinical-rules §10; [`Store::unreadable_rows`]); the manifest says how many.
+    pub unreadable: Vec<UnreadableRow>,
 }
 
 /// The patient as the export shows them.
@@ -768,6 +771,7 @@ impl DiarySnapshot {
             cumulative_steroid,
             alerts,
             limits,
+            unreadable: store.unreadable_rows(patient_id)?,
         })
     }
 }

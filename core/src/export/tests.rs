@@ -102,15 +102,19 @@ fn fixture() -> Fixture {
             };
             let at = slot_instant(day, time(slot), zone).timestamp_millis() + 5 * 60_000;
             store
-                .log_dose(&NewDoseLog {
-                    client_id: format!("dose-{day}-{slot}"),
-                    medication: medication.clone(),
-                    slot_date: day,
-                    slot_time: time(slot),
-                    outcome,
-                    actual_at_ms: at,
-                    logged_by: "Grandma Chen".into(),
-                })
+                .log_dose(
+                    &NewDoseLog {
+                        client_id: format!("dose-{day}-{slot}"),
+                        medication: medication.clone(),
+                        slot_date: day,
+                        slot_time: time(slot),
+                        outcome,
+                        actual_at_ms: at,
+                        logged_by: "Grandma Chen".into(),
+                    },
+                    at,
+                    None,
+                )
                 .unwrap();
         }
         day = day + Days::new(1);
@@ -188,15 +192,19 @@ fn fixture() -> Fixture {
         .unwrap();
     for day in ["2025-03-23", "2025-03-24", "2025-03-25"] {
         store
-            .log_dose(&NewDoseLog {
-                client_id: format!("pred-{day}"),
-                medication: MedicationId::Course(course.course_key.clone()),
-                slot_date: date(day),
-                slot_time: time("08:00"),
-                outcome: DoseOutcome::Taken,
-                actual_at_ms: slot_instant(date(day), time("08:00"), zone).timestamp_millis(),
-                logged_by: "Grandma Chen".into(),
-            })
+            .log_dose(
+                &NewDoseLog {
+                    client_id: format!("pred-{day}"),
+                    medication: MedicationId::Course(course.course_key.clone()),
+                    slot_date: date(day),
+                    slot_time: time("08:00"),
+                    outcome: DoseOutcome::Taken,
+                    actual_at_ms: slot_instant(date(day), time("08:00"), zone).timestamp_millis(),
+                    logged_by: "Grandma Chen".into(),
+                },
+                slot_instant(date(day), time("08:00"), zone).timestamp_millis(),
+                None,
+            )
             .unwrap();
     }
     for (i, (kind, value, unit, day, at)) in [

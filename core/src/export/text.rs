@@ -305,6 +305,18 @@ pub(super) fn manifest(s: &DiarySnapshot) -> Manifest {
             }
         });
     }
+    if !s.unreadable.is_empty() {
+        // Clinical-rules §10: an unreadable record is reported, never silently dropped.
+        let n = s.unreadable.len();
+        lines.push(match l {
+            Locale::En => format!(
+                "{n} stored record{} could not be read and {} not shown; the rest of the diary is complete.",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "is" } else { "are" }
+            ),
+            Locale::ZhHans => format!("有 {n} 条记录无法读取，未包含在内；其余记录完整。"),
+        });
+    }
     lines.push(
         tr(
             l,

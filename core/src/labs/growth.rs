@@ -130,10 +130,12 @@ pub struct BloodPressure {
 }
 
 impl BloodPressure {
-    /// Refuses pressures that are not finite numbers in (0, 300] mmHg, and a diastolic pressure
-    /// not below the systolic one (swapped fields). `field` names the reading, e.g.
+    /// Refuses pressures that are not finite numbers in (0, 300] mmHg, a diastolic pressure
+    /// not below the systolic one (swapped fields), and a measurement time outside 1900–2200
+    /// (clinical-rules §10, [`crate::bounds`]). `field` names the reading, e.g.
     /// `blood_pressure[2]`.
     pub fn validate(&self, field: &str) -> Result<()> {
+        crate::bounds::instant(&format!("{field}.measured_at"), self.measured_at)?;
         for (name, value) in [
             ("systolic_mmhg", self.systolic_mmhg),
             ("diastolic_mmhg", self.diastolic_mmhg),

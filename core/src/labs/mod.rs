@@ -275,9 +275,11 @@ pub struct LabResult {
 
 impl LabResult {
     /// Refuses a unit that does not fit the kind, a value that is not a finite number ≥ 0
-    /// (a creatinine must be > 0: the eGFR divides by it), and an upper limit of normal that is
-    /// not a finite number > 0. `field` names the result, e.g. `labs[3]`.
+    /// (a creatinine must be > 0: the eGFR divides by it), an upper limit of normal that is
+    /// not a finite number > 0, and a draw time outside 1900–2200 (clinical-rules §10,
+    /// [`crate::bounds`]). `field` names the result, e.g. `labs[3]`.
     pub fn validate(&self, field: &str) -> Result<()> {
+        crate::bounds::instant(&format!("{field}.drawn_at"), self.drawn_at)?;
         if !self.kind.accepted_units().contains(&self.unit) {
             return Err(unit_error(&format!("{field}.unit"), self.kind));
         }

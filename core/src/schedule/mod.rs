@@ -38,7 +38,10 @@ pub use reminders::{
     next_reminders, reminder_text, snooze, NotificationText, Reminder,
     IOS_PENDING_NOTIFICATION_LIMIT,
 };
-pub use status::{dose_status, guidance, missed_dose_advice, DoseStatus, Guidance};
+pub use status::{
+    check_log_timing, dose_status, guidance, missed_dose_advice, DoseStatus, Guidance,
+    LOG_CLOCK_SKEW,
+};
 pub use travel::{
     reminder_zone, shift_plan, travel_times, PlannedDose, PlannedDoseKind, ShiftRules, TravelPolicy,
 };

@@ -5,6 +5,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::MedicationSchedule;
+use crate::error::{Error, Result};
 use crate::locale::Locale;
 
 /// Where a scheduled dose stands relative to its scheduled instant s at time t
@@ -63,6 +64,52 @@ pub fn dose_status(
     } else {
         DoseStatus::Missed
     }
+}
+
+/// How far a device clock may run behind: a dose logged as taken may be up to this much after
+/// the device clock passed in (clinical-rules §10, "a small clock skew, 5 minutes, is allowed").
+pub const LOG_CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
+
+/// Whether a dose may be logged for a slot scheduled at `slot_instant` with `take_window`
+/// (clinical-rules §10 "Dose timing", with §7's take-window), on a device whose clock reads `now`:
+///
+/// - a slot whose instant is more than its take-window after `now` cannot be logged yet (a
+///   reminder must never vanish because a future slot was logged by mistake; holding future doses
+///   is a regimen change by the care team); within its take-window before the slot it can (19:55
+///   for the 20:00 dose). Refused naming `slot_date`.
+/// - a dose logged as `taken` has its actual time no earlier than the slot's instant minus its
+///   take-window and no later than `now` plus [`LOG_CLOCK_SKEW`]. Refused naming `actual_at_ms`.
+///
+/// Only the clock of the device that logs is checked here; the hard bounds of every instant are
+/// [`crate::bounds`]'s.
+pub fn check_log_timing(
+    slot_instant: DateTime<Utc>,
+    take_window: TimeDelta,
+    taken: bool,
+    actual: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let earliest_slot_start = slot_instant - take_window;
+    if now < earliest_slot_start {
+        return Err(Error::invalid(
+            "slot_date",
+            "this dose cannot be logged yet: its time is more than its take-window after the \
+             device clock",
+        ));
+    }
+    if taken && actual < earliest_slot_start {
+        return Err(Error::invalid(
+            "actual_at_ms",
+            "must not be earlier than the dose's scheduled time minus its take-window",
+        ));
+    }
+    if taken && actual > now + LOG_CLOCK_SKEW {
+        return Err(Error::invalid(
+            "actual_at_ms",
+            "must not be later than the device clock (5 minutes of clock skew allowed)",
+        ));
+    }
+    Ok(())
 }
 
 impl MedicationSchedule {
@@ -140,6 +187,48 @@ mod tests {
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn log_timing_follows_clinical_rules_10() {
+        let slot = at("2025-06-01T20:00:00Z");
+        let window = TimeDelta::hours(6);
+        let field = |r: Result<()>| match r {
+            Err(Error::Invalid { field, .. }) => field,
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        // 19:55 for the 20:00 dose, logged at 19:55: accepted.
+        let now = at("2025-06-01T19:55:00Z");
+        assert!(check_log_timing(slot, window, true, now, now).is_ok());
+        // The slot may be logged from its take-window before it, not earlier.
+        let early = at("2025-06-01T13:59:59Z");
+        assert_eq!(
+            field(check_log_timing(slot, window, false, early, early)),
+            "slot_date"
+        );
+        let edge = at("2025-06-01T14:00:00Z");
+        assert!(check_log_timing(slot, window, true, edge, edge).is_ok());
+        // Taken: no earlier than the slot minus its take-window, no later than now + 5 min.
+        let now = at("2025-06-01T21:00:00Z");
+        assert_eq!(
+            field(check_log_timing(slot, window, true, early, now)),
+            "actual_at_ms"
+        );
+        let skewed = now + LOG_CLOCK_SKEW;
+        assert!(check_log_timing(slot, window, true, skewed, now).is_ok());
+        let ahead = skewed + TimeDelta::milliseconds(1);
+        assert_eq!(
+            field(check_log_timing(slot, window, true, ahead, now)),
+            "actual_at_ms"
+        );
+        // A skip records when it was decided; only the slot's own timing applies.
+        assert!(check_log_timing(slot, window, false, ahead, now).is_ok());
+        // A slot 4.5 months ahead cannot be logged, taken or skipped.
+        let months_ahead = at("2025-10-15T20:00:00Z");
+        assert_eq!(
+            field(check_log_timing(months_ahead, window, false, now, now)),
+            "slot_date"
+        );
     }
 
     #[test]

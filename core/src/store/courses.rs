@@ -24,6 +24,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use super::patients::{format_time, latest_on_or_before, not_found, stored_date};
+use super::rows::{readable, with_row_id, RowSource};
 use super::{now_ms, Store};
 use crate::dates::{format_date, parse_clock_time};
 use crate::drug::Drug;
@@ -314,10 +315,8 @@ impl Store {
         let mut stmt = self.reader().prepare(&format!(
             "{COURSE_SELECT} WHERE course_key = ?1 ORDER BY version"
         ))?;
-        let versions: Vec<CourseVersion> = stmt
-            .query_map([course_key], course_from_row)?
-            .map(|r| r?)
-            .collect::<Result<_>>()?;
+        let versions: Vec<CourseVersion> =
+            readable(stmt.query_map([course_key], course_from_row)?)?;
         if versions.is_empty() {
             return Err(not_found("steroid course", course_key));
         }
@@ -623,7 +622,16 @@ fn latest_versions(conn: &Connection, patient_id: i64) -> Result<Vec<CourseVersi
          ORDER BY (SELECT min(id) FROM steroid_course f WHERE f.course_key = s.course_key)"
     ))?;
     let rows = stmt.query_map([patient_id], course_from_row)?;
-    rows.map(|r| r?).collect()
+    readable(rows)
+}
+
+/// A patient's steroid course versions as [`Store::unreadable_rows`] scans them.
+pub(super) fn course_rows() -> RowSource {
+    RowSource {
+        table: "steroid_course",
+        sql: format!("{} WHERE patient_id = ?1", with_row_id(COURSE_SELECT, "id")),
+        check: |r| course_from_row(r).map(|c| c.map(drop)),
+    }
 }
 
 fn course_from_row(r: &Row) -> rusqlite::Result<Result<CourseVersion>> {
@@ -641,6 +649,14 @@ fn course_from_row(r: &Row) -> rusqlite::Result<Result<CourseVersion>> {
     Ok((|| {
         let plan: CoursePlan = serde_json::from_str(&plan_json)
             .map_err(|_| Error::invalid("plan_json", "the stored plan is not readable"))?;
+        // A plan stored before the hard bounds of clinical-rules §10 could not build its calendar
+        // any more: such a row is unreadable (reported and left out), not a blocked screen.
+        crate::bounds::date("plan_json.start", plan.start)?;
+        crate::bounds::weight_kg("plan_json.weight_kg", plan.weight_kg)?;
+        if let Some(height) = plan.height_cm {
+            crate::bounds::height_cm("plan_json.height_cm", height)?;
+        }
+        crate::bounds::strength_mg("plan_json.tablets.tablet_mg", plan.tablets.tablet_mg)?;
         let mut times = times
             .split(',')
             .map(|t| parse_clock_time("times", t))
@@ -785,8 +801,22 @@ fn readings_from(conn: &Connection, patient_id: i64, from: NaiveDate) -> Result<
             r.get::<_, bool>(4)?,
         ))
     })?;
-    rows.map(|row| {
-        let (taken_on, dipstick, upcr, unit, first_morning) = row?;
+    readable(rows.map(|row| {
+        row.map(|(taken_on, dipstick, upcr, unit, first_morning)| {
+            reading_of(taken_on, dipstick, upcr, unit, first_morning)
+        })
+    }))
+}
+
+/// A stored reading's columns as the relapse engine's reading.
+fn reading_of(
+    taken_on: String,
+    dipstick: Option<String>,
+    upcr: Option<f64>,
+    unit: Option<String>,
+    first_morning: bool,
+) -> Result<UrineReading> {
+    {
         let measurement = UrineMeasurement::from_parts(
             "urine_reading",
             dipstick
@@ -803,8 +833,7 @@ fn readings_from(conn: &Connection, patient_id: i64, from: NaiveDate) -> Result<
             measurement,
             first_morning,
         })
-    })
-    .collect()
+    }
 }
 
 /// The start of the patient's next course after this one (latest versions; the same start date
@@ -888,9 +917,16 @@ mod tests {
             slot_date: date(day),
             slot_time: time(at),
             outcome: DoseOutcome::Taken,
-            actual_at_ms: 1_750_000_000_000,
+            actual_at_ms: clock(day, at),
             logged_by: "mother".into(),
         }
+    }
+
+    /// A minute after a slot in the patient's zone (Shanghai): when its dose is given and logged.
+    fn clock(day: &str, at: &str) -> i64 {
+        crate::schedule::slot_instant(date(day), time(at), chrono_tz::Tz::Asia__Shanghai)
+            .timestamp_millis()
+            + 60_000
     }
 
     /// Logs a first-morning dipstick reading at 07:00 Shanghai time on `day`.
@@ -1179,29 +1215,57 @@ mod tests {
         };
         let key = store.create_course(patient.id, &course).unwrap().course_key;
         store
-            .log_dose(&steroid_dose("s1", &key, "2025-06-10", "08:00"))
+            .log_dose(
+                &steroid_dose("s1", &key, "2025-06-10", "08:00"),
+                clock("2025-06-10", "08:00"),
+                None,
+            )
             .unwrap();
         store
-            .log_dose(&steroid_dose("s2", &key, "2025-06-12", "08:00"))
+            .log_dose(
+                &steroid_dose("s2", &key, "2025-06-12", "08:00"),
+                clock("2025-06-12", "08:00"),
+                None,
+            )
             .unwrap();
         let off_day = store
-            .log_dose(&steroid_dose("s3", &key, "2025-06-11", "08:00"))
+            .log_dose(
+                &steroid_dose("s3", &key, "2025-06-11", "08:00"),
+                clock("2025-06-11", "08:00"),
+                None,
+            )
             .unwrap_err();
         assert!(off_day.to_string().contains("slot_date"), "{off_day}");
         let before = store
-            .log_dose(&steroid_dose("s4", &key, "2025-06-08", "08:00"))
+            .log_dose(
+                &steroid_dose("s4", &key, "2025-06-08", "08:00"),
+                clock("2025-06-08", "08:00"),
+                None,
+            )
             .unwrap_err();
         assert!(before.to_string().contains("slot_date"), "{before}");
         let after = store
-            .log_dose(&steroid_dose("s5", &key, "2025-06-14", "08:00"))
+            .log_dose(
+                &steroid_dose("s5", &key, "2025-06-14", "08:00"),
+                clock("2025-06-14", "08:00"),
+                None,
+            )
             .unwrap_err();
         assert!(after.to_string().contains("slot_date"), "{after}");
         let wrong_time = store
-            .log_dose(&steroid_dose("s6", &key, "2025-06-12", "20:00"))
+            .log_dose(
+                &steroid_dose("s6", &key, "2025-06-12", "20:00"),
+                clock("2025-06-12", "20:00"),
+                None,
+            )
             .unwrap_err();
         assert!(wrong_time.to_string().contains("slot_time"), "{wrong_time}");
         assert!(matches!(
-            store.log_dose(&steroid_dose("s7", "p9_c9", "2025-06-12", "08:00")),
+            store.log_dose(
+                &steroid_dose("s7", "p9_c9", "2025-06-12", "08:00"),
+                clock("2025-06-12", "08:00"),
+                None
+            ),
             Err(Error::NotFound { .. })
         ));
         let logs = store
@@ -1230,7 +1294,11 @@ mod tests {
         assert_eq!(open.calendar.days.len(), 11);
         assert!(open.calendar.days.iter().all(|d| d.mg == 47.5));
         store
-            .log_dose(&steroid_dose("s1", &key, "2025-06-16", "08:00"))
+            .log_dose(
+                &steroid_dose("s1", &key, "2025-06-16", "08:00"),
+                clock("2025-06-16", "08:00"),
+                None,
+            )
             .unwrap();
         // Readings before the course do not count; three remission-level mornings do.
         dipstick(
@@ -1279,10 +1347,18 @@ mod tests {
         assert_eq!(closed.calendar.last_dosing_day, Some(date("2025-07-14")));
         // The recomputed calendar decides which steroid doses may be logged.
         store
-            .log_dose(&steroid_dose("s2", &key, "2025-06-18", "08:00"))
+            .log_dose(
+                &steroid_dose("s2", &key, "2025-06-18", "08:00"),
+                clock("2025-06-18", "08:00"),
+                None,
+            )
             .unwrap();
         let off_day = store
-            .log_dose(&steroid_dose("s3", &key, "2025-06-19", "08:00"))
+            .log_dose(
+                &steroid_dose("s3", &key, "2025-06-19", "08:00"),
+                clock("2025-06-19", "08:00"),
+                None,
+            )
             .unwrap_err();
         assert!(off_day.to_string().contains("slot_date"), "{off_day}");
         // The care team's date wins over the readings.
@@ -1326,11 +1402,19 @@ mod tests {
         );
         assert_eq!(stopped.calendar.last_dosing_day, Some(date("2025-06-14")));
         let dose = store
-            .log_dose(&steroid_dose("s1", &first_key, "2025-06-15", "08:00"))
+            .log_dose(
+                &steroid_dose("s1", &first_key, "2025-06-15", "08:00"),
+                clock("2025-06-15", "08:00"),
+                None,
+            )
             .unwrap_err();
         assert!(dose.to_string().contains("slot_date"), "{dose}");
         store
-            .log_dose(&steroid_dose("s2", &second_key, "2025-06-15", "08:00"))
+            .log_dose(
+                &steroid_dose("s2", &second_key, "2025-06-15", "08:00"),
+                clock("2025-06-15", "08:00"),
+                None,
+            )
             .unwrap();
         let calendars = store
             .course_calendars(patient.id, date("2025-06-10"))
@@ -1413,7 +1497,11 @@ mod tests {
             ]
         );
         let evening = store
-            .log_dose(&steroid_dose("s1", &key, "2025-06-11", "20:00"))
+            .log_dose(
+                &steroid_dose("s1", &key, "2025-06-11", "20:00"),
+                clock("2025-06-11", "20:00"),
+                None,
+            )
             .unwrap_err();
         assert!(evening.to_string().contains("slot_date"), "{evening}");
     }

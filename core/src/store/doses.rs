@@ -1,16 +1,21 @@
 //! The dose log: idempotent by client id, one live log per slot, every revision kept.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::patients::{format_time, not_found, regimen, stored_date};
+use super::rows::{readable, with_row_id, RowSource};
 use super::{now_ms, Store};
+use crate::bounds;
 use crate::dates::{format_date, parse_clock_time};
+use crate::diary::reminders::{slot_timing, SlotRef};
 use crate::error::{Error, Result};
 use crate::model::{
-    require_storable_date, require_text, DoseEdit, DoseLogEntry, DoseOutcome, MedicationId,
-    NewDoseLog,
+    require_storable_date, require_text, DoseEdit, DoseLogEntry, DoseOutcome, EpochMillis,
+    MedicationId, NewDoseLog,
 };
+use crate::schedule::check_log_timing;
 
 /// One revision of a logged dose, as kept in its history.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,12 +36,41 @@ pub struct DoseRevision {
 
 impl Store {
     /// Logs a dose for a scheduled slot. Logging the same `client_id` again returns the stored
-    /// entry unchanged (a double tap or a retry stores the dose once); a different dose under a
-    /// used `client_id`, or a second live log for the same slot, is a conflict.
-    pub fn log_dose(&mut self, dose: &NewDoseLog) -> Result<DoseLogEntry> {
+    /// entry unchanged (a double tap or a retry stores the dose once, whatever the clock says
+    /// then); a different dose under a used `client_id`, or a second live log for the same slot,
+    /// is a conflict.
+    ///
+    /// `device_now_ms` is the clock of the device that logs (UTC epoch ms) and `device_zone` the phone's
+    /// current IANA zone (none: at home), the same two values the reminders were made with: the
+    /// slot's local date and time are read in that zone. Clinical-rules §10 "Dose timing"
+    /// ([`crate::schedule::check_log_timing`], with the medication's take-window of §7): a slot
+    /// more than its take-window after `device_now_ms` cannot be logged yet (`slot_date`); a dose logged
+    /// as taken has `actual_at_ms` no earlier than the slot minus its take-window and no later
+    /// than `device_now_ms` plus 5 minutes. Dates and instants outside 1900–2200 are refused
+    /// ([`crate::bounds`]: `slot_date`, `actual_at_ms`, `now_ms` for the clock). Nothing is stored when refused.
+    pub fn log_dose(
+        &mut self,
+        dose: &NewDoseLog,
+        device_now_ms: EpochMillis,
+        device_zone: Option<Tz>,
+    ) -> Result<DoseLogEntry> {
         require_text("client_id", &dose.client_id, 100)?;
         require_text("logged_by", &dose.logged_by, 100)?;
         require_storable_date("slot_date", dose.slot_date)?;
+        let actual = bounds::instant_ms("actual_at_ms", dose.actual_at_ms)?;
+        let now = bounds::instant_ms("now_ms", device_now_ms)?;
+        // A resubmission is recognised in the transaction below, before any timing rule.
+        if entry_by_client_id(self.reader(), &dose.client_id)?.is_none() {
+            self.check_timing(
+                &dose.medication,
+                dose.slot_date,
+                dose.slot_time,
+                dose.outcome,
+                actual,
+                now,
+                device_zone,
+            )?;
+        }
         self.write(|tx| {
             if let Some(existing) = entry_by_client_id(tx, &dose.client_id)? {
                 let first = first_revision(tx, &dose.client_id)?;
@@ -100,8 +134,35 @@ impl Store {
     }
 
     /// Changes a logged dose (outcome or time); the previous revision stays in the history.
-    pub fn edit_dose(&mut self, client_id: &str, edit: &DoseEdit) -> Result<DoseLogEntry> {
+    /// `device_now_ms` and `device_zone` are the device's clock and zone, checked as in
+    /// [`Store::log_dose`] (clinical-rules §10): the new time of a dose taken lies between the
+    /// slot minus its take-window and `device_now_ms` plus 5 minutes, within 1900–2200.
+    pub fn edit_dose(
+        &mut self,
+        client_id: &str,
+        edit: &DoseEdit,
+        device_now_ms: EpochMillis,
+        device_zone: Option<Tz>,
+    ) -> Result<DoseLogEntry> {
         require_text("edited_by", &edit.edited_by, 100)?;
+        let actual = bounds::instant_ms("actual_at_ms", edit.actual_at_ms)?;
+        let now = bounds::instant_ms("now_ms", device_now_ms)?;
+        let current = self.dose(client_id)?;
+        if current.undone {
+            return Err(Error::Conflict(
+                "an undone dose cannot be edited; log it again".into(),
+            ));
+        }
+        let slot = &current.dose;
+        self.check_timing(
+            &slot.medication,
+            slot.slot_date,
+            slot.slot_time,
+            edit.outcome,
+            actual,
+            now,
+            device_zone,
+        )?;
         self.revise(client_id, |current| {
             if current.undone {
                 return Err(Error::Conflict(
@@ -130,6 +191,57 @@ impl Store {
                 undone_by.to_string(),
                 true,
             ))
+        })
+    }
+
+    /// The dose-timing rule of clinical-rules §10 for a slot, on the device's clock.
+    #[allow(clippy::too_many_arguments)]
+    fn check_timing(
+        &self,
+        medication: &MedicationId,
+        slot_date: NaiveDate,
+        slot_time: NaiveTime,
+        outcome: DoseOutcome,
+        actual: DateTime<Utc>,
+        now: DateTime<Utc>,
+        device_zone: Option<Tz>,
+    ) -> Result<()> {
+        let slot = SlotRef {
+            medication: medication.clone(),
+            date: slot_date,
+            time: slot_time,
+        };
+        let (scheduled, take_window) = slot_timing(self, &slot, now, device_zone)?;
+        check_log_timing(
+            scheduled,
+            take_window,
+            outcome == DoseOutcome::Taken,
+            actual,
+            now,
+        )
+    }
+
+    /// The patient a regimen or steroid course belongs to.
+    pub fn medication_patient(&self, medication: &MedicationId) -> Result<i64> {
+        let found: Option<i64> = match medication {
+            MedicationId::Regimen(id) => self
+                .reader()
+                .query_row("SELECT patient_id FROM regimen WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?,
+            MedicationId::Course(key) => self
+                .reader()
+                .query_row(
+                    "SELECT patient_id FROM steroid_course WHERE course_key = ?1 LIMIT 1",
+                    [key],
+                    |r| r.get(0),
+                )
+                .optional()?,
+        };
+        found.ok_or_else(|| match medication {
+            MedicationId::Regimen(id) => not_found("regimen", id),
+            MedicationId::Course(key) => not_found("steroid course", key),
         })
     }
 
@@ -211,12 +323,25 @@ impl Store {
             params![patient_id, format_date(from), format_date(to)],
             entry_from_row,
         )?;
-        rows.map(|r| r?).collect()
+        readable(rows)
     }
 }
 
 const ENTRY_SELECT: &str = "SELECT d.client_id, d.regimen_id, d.course_key, d.slot_date, d.slot_time, d.outcome, d.actual_at_ms,
     d.logged_by, d.revision, d.undone, d.recorded_at_ms FROM dose_log d";
+
+/// A patient's logged doses as [`Store::unreadable_rows`] scans them.
+pub(super) fn dose_rows() -> RowSource {
+    RowSource {
+        table: "dose_log",
+        sql: format!(
+            "{} WHERE d.regimen_id IN (SELECT id FROM regimen WHERE patient_id = ?1)
+                OR d.course_key IN (SELECT course_key FROM steroid_course WHERE patient_id = ?1)",
+            with_row_id(ENTRY_SELECT, "d.id")
+        ),
+        check: |r| entry_from_row(r).map(|e| e.map(drop)),
+    }
+}
 
 fn entry_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<DoseLogEntry>> {
     conn.prepare_cached(&format!("{ENTRY_SELECT} WHERE d.client_id = ?1"))?
@@ -277,6 +402,7 @@ fn entry_from_row(r: &Row) -> rusqlite::Result<Result<DoseLogEntry>> {
     let undone: bool = r.get(9)?;
     let recorded_at_ms: i64 = r.get(10)?;
     Ok((|| {
+        bounds::instant_ms("stored actual_at_ms", actual_at_ms)?;
         Ok(DoseLogEntry {
             dose: NewDoseLog {
                 client_id,

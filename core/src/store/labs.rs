@@ -10,10 +10,11 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::patients::{not_found, require_patient};
+use super::rows::{readable, with_row_id, RowSource};
 use super::{now_ms, Store};
 use crate::dates::parse_time_zone;
 use crate::error::{Error, Result};
-use crate::labs::{instant_from_millis, BloodPressure, LabKind, LabResult, LabUnit};
+use crate::labs::{BloodPressure, LabKind, LabResult, LabUnit};
 use crate::model::{require_text, EpochMillis};
 use crate::schedule::local_date;
 
@@ -263,14 +264,11 @@ impl Store {
             "{RECORD_SELECT} WHERE patient_id = ?1 AND drawn_at_ms BETWEEN ?2 AND ?3 ORDER BY drawn_at_ms, id"
         ))?;
         let rows = stmt.query_map(params![patient_id, start, end], record_from_row)?;
-        let mut records = Vec::new();
-        for row in rows {
-            let record = row??;
+        let mut records = readable(rows)?;
+        records.retain(|record| {
             let date = local_date(record.result.drawn_at, zone);
-            if from <= date && date <= to {
-                records.push(record);
-            }
-        }
+            from <= date && date <= to
+        });
         Ok(records)
     }
 
@@ -382,7 +380,7 @@ impl Store {
             "{BLOOD_PRESSURE_SELECT} WHERE patient_id = ?1 ORDER BY measured_at_ms, id"
         ))?;
         let rows = stmt.query_map([patient_id], blood_pressure_from_row)?;
-        rows.map(|row| row?).collect()
+        readable(rows)
     }
 }
 
@@ -422,6 +420,27 @@ fn blood_pressure_from_row(r: &Row) -> rusqlite::Result<Result<BloodPressureReco
 const RECORD_SELECT: &str =
     "SELECT client_id, patient_id, kind, value, unit, drawn_at_ms, upper_limit_of_normal, logged_by,
     revision, retracted, recorded_at_ms FROM lab_result";
+
+/// A patient's lab results as [`Store::unreadable_rows`] scans them.
+pub(super) fn lab_rows() -> RowSource {
+    RowSource {
+        table: "lab_result",
+        sql: format!("{} WHERE patient_id = ?1", with_row_id(RECORD_SELECT, "id")),
+        check: |r| record_from_row(r).map(|e| e.map(drop)),
+    }
+}
+
+/// A patient's blood pressures as [`Store::unreadable_rows`] scans them.
+pub(super) fn blood_pressure_rows() -> RowSource {
+    RowSource {
+        table: "blood_pressure",
+        sql: format!(
+            "{} WHERE patient_id = ?1",
+            with_row_id(BLOOD_PRESSURE_SELECT, "id")
+        ),
+        check: |r| blood_pressure_from_row(r).map(|e| e.map(drop)),
+    }
+}
 
 fn record_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<LabRecord>> {
     conn.query_row(
@@ -509,9 +528,10 @@ fn record_from_row(r: &Row) -> rusqlite::Result<Result<LabRecord>> {
     })())
 }
 
-/// An instant read back from the database.
+/// An instant read back from the database, within the bounds of clinical-rules §10 (a row whose
+/// instant is not is unreadable: left out of lists and reported).
 fn stored_instant(ms: EpochMillis) -> Result<DateTime<Utc>> {
-    instant_from_millis("stored instant", ms)
+    crate::bounds::instant_ms("stored instant", ms)
 }
 
 #[cfg(test)]

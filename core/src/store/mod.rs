@@ -11,6 +11,7 @@ mod labs;
 pub mod open;
 mod patients;
 mod policy;
+mod rows;
 pub mod schema;
 pub mod urine;
 
@@ -22,6 +23,7 @@ pub use doses::DoseRevision;
 pub use labs::{BloodPressureRecord, LabCorrection, LabRecord, LabRevision, NewLabResult};
 pub use open::DiaryKind;
 pub use policy::{PolicyEntry, MAX_POLICY_KEY_CHARS, MAX_POLICY_VALUE_BYTES};
+pub use rows::UnreadableRow;
 
 use std::cell::Cell;
 use std::fs;

@@ -3,7 +3,9 @@
 use chrono::{NaiveDate, NaiveTime, Timelike};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::rows::{readable, with_row_id, RowSource};
 use super::{now_ms, Store};
+use crate::bounds;
 use crate::dates::{format_date, parse_clock_time, parse_date, parse_time_zone};
 use crate::dose::{calculate_dose, DoseRate, DoseRequest};
 use crate::drug::Drug;
@@ -12,7 +14,6 @@ use crate::model::{
     require_storable_date, require_text, Measurement, NewPatient, NewRegimen, Patient, Regimen,
     Sex, DEFINITION_SETS,
 };
-use crate::numeric::require_positive;
 
 impl Store {
     /// Creates a patient profile.
@@ -77,7 +78,7 @@ impl Store {
             .reader()
             .prepare("SELECT id, display_name, birth_date, sex, time_zone, definition_set FROM patient ORDER BY id")?;
         let rows = stmt.query_map([], patient_from_row)?;
-        rows.map(|r| r?).collect()
+        readable(rows)
     }
 
     /// Records a weight and/or height.
@@ -88,11 +89,12 @@ impl Store {
                 "give a weight, a height or both",
             ));
         }
+        // Hard bounds of clinical-rules §10 (crate::bounds): 1–250 kg, 40–230 cm.
         if let Some(w) = m.weight_kg {
-            require_positive("weight_kg", w)?;
+            bounds::weight_kg("weight_kg", w)?;
         }
         if let Some(h) = m.height_cm {
-            require_positive("height_cm", h)?;
+            bounds::height_cm("height_cm", h)?;
         }
         require_storable_date("measured_on", m.measured_on)?;
         let id = self.write(|tx| {
@@ -198,7 +200,7 @@ impl Store {
             "{REGIMEN_SELECT} WHERE patient_id = ?1 ORDER BY id"
         ))?;
         let rows = stmt.query_map([patient_id], regimen_from_row)?;
-        rows.map(|r| r?).collect()
+        readable(rows)
     }
 }
 
@@ -254,8 +256,9 @@ fn validate_regimen(r: &NewRegimen) -> Result<()> {
             "needs at least one strength",
         ));
     }
+    // Hard bounds of clinical-rules §10 (crate::bounds): 0.01–1000 mg.
     for (i, s) in r.strengths_mg.iter().enumerate() {
-        require_positive(&format!("strengths_mg[{i}]"), *s)?;
+        bounds::strength_mg(&format!("strengths_mg[{i}]"), *s)?;
     }
     Ok(())
 }
@@ -278,28 +281,49 @@ pub(super) fn not_found(entity: &'static str, id: impl ToString) -> Error {
     }
 }
 
+const MEASUREMENT_SELECT: &str = "SELECT id, measured_on, weight_kg, height_cm FROM measurement";
+
 fn measurements(conn: &Connection, patient_id: i64) -> Result<Vec<Measurement>> {
-    let mut stmt = conn.prepare(
-        "SELECT id, measured_on, weight_kg, height_cm FROM measurement WHERE patient_id = ?1 ORDER BY measured_on, id",
-    )?;
-    let rows = stmt.query_map([patient_id], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Option<f64>>(2)?,
-            r.get::<_, Option<f64>>(3)?,
-        ))
-    })?;
-    rows.map(|r| {
-        let (id, on, weight_kg, height_cm) = r?;
-        Ok(Measurement {
-            id,
-            measured_on: stored_date(&on)?,
-            weight_kg,
-            height_cm,
-        })
-    })
-    .collect()
+    let mut stmt = conn.prepare_cached(&format!(
+        "{MEASUREMENT_SELECT} WHERE patient_id = ?1 ORDER BY measured_on, id"
+    ))?;
+    let rows = stmt.query_map([patient_id], measurement_from_row)?;
+    readable(rows)
+}
+
+fn measurement_from_row(r: &Row) -> rusqlite::Result<Result<Measurement>> {
+    let (id, on, weight_kg, height_cm): (i64, String, Option<f64>, Option<f64>) =
+        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+    Ok(stored_date(&on).map(|measured_on| Measurement {
+        id,
+        measured_on,
+        weight_kg,
+        height_cm,
+    }))
+}
+
+/// A patient's measurements as [`Store::unreadable_rows`] scans them.
+pub(super) fn measurement_rows() -> RowSource {
+    RowSource {
+        table: "measurement",
+        sql: format!(
+            "{} WHERE patient_id = ?1",
+            with_row_id(MEASUREMENT_SELECT, "id")
+        ),
+        check: |r| measurement_from_row(r).map(|m| m.map(drop)),
+    }
+}
+
+/// A patient's regimens as [`Store::unreadable_rows`] scans them.
+pub(super) fn regimen_rows() -> RowSource {
+    RowSource {
+        table: "regimen",
+        sql: format!(
+            "{} WHERE patient_id = ?1",
+            with_row_id(REGIMEN_SELECT, "id")
+        ),
+        check: |r| regimen_from_row(r).map(|m| m.map(drop)),
+    }
 }
 
 /// The latest value of a measurement on or before `date` (clinical-rules §2).
@@ -414,8 +438,10 @@ fn rate_columns(rate: DoseRate) -> (&'static str, f64, Option<f64>) {
     }
 }
 
+/// A date read back from the database: `YYYY-MM-DD` within the bounds of clinical-rules §10.
+/// A row whose date is not is unreadable (left out of lists and reported, never blocking one).
 pub(super) fn stored_date(text: &str) -> Result<NaiveDate> {
-    parse_date("stored date", text)
+    bounds::date("stored date", parse_date("stored date", text)?)
 }
 
 fn join_numbers(values: &[f64]) -> String {

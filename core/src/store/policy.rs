@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::patients::require_patient;
+use super::rows::{readable, RowSource};
 use super::{now_ms, Store};
 use crate::error::{Error, Result};
 use crate::model::{require_text, EpochMillis};
@@ -75,7 +76,7 @@ impl Store {
              WHERE patient_id = ?1 AND key LIKE ?2 ESCAPE '\\' ORDER BY key",
         )?;
         let rows = stmt.query_map(params![patient_id, pattern], entry_from_row)?;
-        rows.map(|r| r?).collect()
+        readable(rows)
     }
 
     /// Sets a patient's policy value under `key` (replacing any earlier value), recording who
@@ -160,6 +161,17 @@ fn require_key(key: &str) -> Result<()> {
             "key",
             "must be 1 to 100 letters, digits, dots, underscores or hyphens",
         ))
+    }
+}
+
+/// A patient's policy settings as [`Store::unreadable_rows`] scans them.
+pub(super) fn policy_rows() -> RowSource {
+    RowSource {
+        table: "patient_policy",
+        sql: "SELECT key, value_json, changed_by, recorded_at_ms, rowid FROM patient_policy
+              WHERE patient_id = ?1"
+            .to_string(),
+        check: |r| entry_from_row(r).map(|e| e.map(drop)),
     }
 }
 

@@ -61,10 +61,20 @@ fn dose(client_id: &str, regimen_id: i64, slot: &str) -> NewDoseLog {
         slot_date: date("2025-06-02"),
         slot_time: time(slot),
         outcome: DoseOutcome::Taken,
-        actual_at_ms: 1_748_822_400_000,
+        // A minute after the slot in the patient's zone (Shanghai).
+        actual_at_ms: crate::schedule::slot_instant(
+            date("2025-06-02"),
+            time(slot),
+            chrono_tz::Tz::Asia__Shanghai,
+        )
+        .timestamp_millis()
+            + 60_000,
         logged_by: "mother".into(),
     }
 }
+
+/// The device clock of the doses above: 2025-06-02T12:30:00Z, 20:30 in Shanghai, after both slots.
+const LOGGED_AT: i64 = 1_748_867_400_000;
 
 #[test]
 fn a_regimen_is_dosed_on_the_latest_weight() {
@@ -106,8 +116,12 @@ fn a_regimen_needs_a_prior_weight_and_an_in_range_rate() {
 fn logging_the_same_client_id_twice_stores_one_dose() {
     let mut store = Store::open_in_memory().unwrap();
     let (patient, regimen) = seeded(&mut store);
-    let first = store.log_dose(&dose("tap-1", regimen.id, "08:00")).unwrap();
-    let again = store.log_dose(&dose("tap-1", regimen.id, "08:00")).unwrap();
+    let first = store
+        .log_dose(&dose("tap-1", regimen.id, "08:00"), LOGGED_AT, None)
+        .unwrap();
+    let again = store
+        .log_dose(&dose("tap-1", regimen.id, "08:00"), LOGGED_AT, None)
+        .unwrap();
     assert_eq!(first, again);
     let logs = store
         .dose_logs(patient.id, date("2025-06-01"), date("2025-06-30"))
@@ -120,17 +134,19 @@ fn logging_the_same_client_id_twice_stores_one_dose() {
 fn a_reused_client_id_or_a_second_log_for_a_slot_is_a_conflict() {
     let mut store = Store::open_in_memory().unwrap();
     let (_, regimen) = seeded(&mut store);
-    store.log_dose(&dose("tap-1", regimen.id, "08:00")).unwrap();
+    store
+        .log_dose(&dose("tap-1", regimen.id, "08:00"), LOGGED_AT, None)
+        .unwrap();
     let different = NewDoseLog {
         outcome: DoseOutcome::Skipped,
         ..dose("tap-1", regimen.id, "08:00")
     };
     assert!(matches!(
-        store.log_dose(&different),
+        store.log_dose(&different, LOGGED_AT, None),
         Err(Error::Conflict(_))
     ));
     assert!(matches!(
-        store.log_dose(&dose("tap-2", regimen.id, "08:00")),
+        store.log_dose(&dose("tap-2", regimen.id, "08:00"), LOGGED_AT, None),
         Err(Error::Conflict(_))
     ));
 }
@@ -139,13 +155,15 @@ fn a_reused_client_id_or_a_second_log_for_a_slot_is_a_conflict() {
 fn edits_and_undo_keep_every_revision() {
     let mut store = Store::open_in_memory().unwrap();
     let (patient, regimen) = seeded(&mut store);
-    store.log_dose(&dose("tap-1", regimen.id, "20:00")).unwrap();
+    store
+        .log_dose(&dose("tap-1", regimen.id, "20:00"), LOGGED_AT, None)
+        .unwrap();
     let edit = DoseEdit {
         outcome: DoseOutcome::Skipped,
         actual_at_ms: 1_748_866_000_000,
         edited_by: "father".into(),
     };
-    let edited = store.edit_dose("tap-1", &edit).unwrap();
+    let edited = store.edit_dose("tap-1", &edit, LOGGED_AT, None).unwrap();
     assert_eq!(
         (edited.revision, edited.dose.outcome),
         (2, DoseOutcome::Skipped)
@@ -166,7 +184,9 @@ fn edits_and_undo_keep_every_revision() {
         ]
     );
     // The slot is free again once undone.
-    store.log_dose(&dose("tap-2", regimen.id, "20:00")).unwrap();
+    store
+        .log_dose(&dose("tap-2", regimen.id, "20:00"), LOGGED_AT, None)
+        .unwrap();
     let logs = store
         .dose_logs(patient.id, date("2025-06-02"), date("2025-06-02"))
         .unwrap();
@@ -180,7 +200,7 @@ fn a_dose_outside_the_schedule_is_refused_and_changes_nothing() {
     let (patient, regimen) = seeded(&mut store);
     let wrong_time = dose("tap-1", regimen.id, "09:00");
     assert!(store
-        .log_dose(&wrong_time)
+        .log_dose(&wrong_time, LOGGED_AT, None)
         .unwrap_err()
         .to_string()
         .contains("slot_time"));
@@ -189,7 +209,7 @@ fn a_dose_outside_the_schedule_is_refused_and_changes_nothing() {
         ..dose("tap-2", regimen.id, "08:00")
     };
     assert!(store
-        .log_dose(&before_start)
+        .log_dose(&before_start, LOGGED_AT, None)
         .unwrap_err()
         .to_string()
         .contains("slot_date"));
@@ -198,7 +218,7 @@ fn a_dose_outside_the_schedule_is_refused_and_changes_nothing() {
         ..dose("tap-3", regimen.id, "08:00")
     };
     assert!(store
-        .log_dose(&no_one)
+        .log_dose(&no_one, LOGGED_AT, None)
         .unwrap_err()
         .to_string()
         .contains("logged_by"));
@@ -215,7 +235,9 @@ fn records_survive_reopening_the_file() {
     let regimen_id = {
         let mut store = Store::open(&path).unwrap();
         let (_, regimen) = seeded(&mut store);
-        store.log_dose(&dose("tap-1", regimen.id, "08:00")).unwrap();
+        store
+            .log_dose(&dose("tap-1", regimen.id, "08:00"), LOGGED_AT, None)
+            .unwrap();
         regimen.id
     };
     let store = Store::open(&path).unwrap();
@@ -370,7 +392,7 @@ fn write_fixture_of_this_version() {
     .unwrap();
     let (_, regimen) = seeded(&mut store);
     store
-        .log_dose(&dose("fixture-dose", regimen.id, "08:00"))
+        .log_dose(&dose("fixture-dose", regimen.id, "08:00"), LOGGED_AT, None)
         .unwrap();
     store
         .conn

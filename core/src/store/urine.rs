@@ -12,11 +12,13 @@
 //! calendar day of the derived one: that admits a family travelling across zones (the morning
 //! where the child woke up) and refuses a wrong date (a typo in the year).
 
-use chrono::{DateTime, Days, NaiveDate};
+use chrono::{Days, NaiveDate};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::patients::{not_found, require_patient, stored_date};
+use super::rows::{readable, RowSource};
 use super::{now_ms, Store};
+use crate::bounds;
 use crate::dates::{format_date, parse_time_zone};
 use crate::error::{Error, Result};
 use crate::model::{require_text, EpochMillis};
@@ -145,8 +147,8 @@ impl Store {
     /// the stored reading as it is now (a double tap or a retry stores it once); different
     /// content under a used `client_id` is a conflict. Refuses (naming the field, changing
     /// nothing) a negative, NaN or infinite UPCR (`upcr`), an empty `client_id` or `logged_by`,
-    /// an over-long note, an unknown patient, an instant outside years 1900–9999
-    /// (`taken_at_ms`) and a `taken_on` more than one day from the derived date.
+    /// an over-long note, an unknown patient, an instant or its local date outside 1900-01-01 to
+    /// 2200-12-31 (`taken_at_ms`, clinical-rules §10) and a `taken_on` more than one day from the derived date.
     pub fn log_urine_reading(&mut self, reading: &NewUrineReading) -> Result<UrineReadingEntry> {
         require_text("client_id", &reading.client_id, 100)?;
         require_text("logged_by", &reading.logged_by, 100)?;
@@ -322,22 +324,14 @@ impl Store {
             ],
             entry_from_row,
         )?;
-        rows.map(|r| r?).collect()
+        readable(rows)
     }
 }
 
-/// The earliest and latest local dates a reading may have.
-fn accepted_dates() -> (NaiveDate, NaiveDate) {
-    (
-        NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN),
-        NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX),
-    )
-}
-
-/// Keeps a query bound inside the accepted dates, so its `YYYY-MM-DD` text sorts like the date.
+/// Keeps a query bound inside the dates a row may have (clinical-rules §10), so its
+/// `YYYY-MM-DD` text sorts like the date.
 fn clamp(date: NaiveDate) -> NaiveDate {
-    let (earliest, latest) = accepted_dates();
-    date.clamp(earliest, latest)
+    date.clamp(bounds::EARLIEST_DATE, bounds::LATEST_DATE)
 }
 
 /// The local date of a reading: `given`, or `taken_at_ms` read in the patient's zone (module
@@ -348,16 +342,15 @@ fn resolve_taken_on(
     given: Option<NaiveDate>,
 ) -> Result<NaiveDate> {
     let tz = parse_time_zone("time_zone", zone)?;
-    let (earliest, latest) = accepted_dates();
-    let derived = DateTime::from_timestamp_millis(taken_at_ms)
-        .map(|instant| instant.with_timezone(&tz).date_naive())
-        .filter(|date| (earliest..=latest).contains(date))
-        .ok_or_else(|| {
-            Error::invalid(
-                "taken_at_ms",
-                "must be an instant in the years 1900 to 9999",
-            )
-        })?;
+    // Hard bounds of clinical-rules §10: the instant in UTC, the local date it falls on (a few
+    // hours past 2200-12-31T23:59Z in a zone east of UTC is 2201) and a given date alike.
+    let derived = bounds::instant_ms("taken_at_ms", taken_at_ms)?
+        .with_timezone(&tz)
+        .date_naive();
+    let derived = bounds::date("taken_at_ms", derived)?;
+    if let Some(date) = given {
+        bounds::date("taken_on", date)?;
+    }
     match given {
         None => Ok(derived),
         Some(date) => {
@@ -511,6 +504,15 @@ const ENTRY_COLUMNS: &str =
     "client_id, patient_id, taken_on, taken_at_ms, dipstick, upcr, upcr_unit, first_morning, note,
     logged_by, revision, retracted, recorded_at_ms";
 
+/// A patient's urine readings as [`Store::unreadable_rows`] scans them.
+pub(super) fn reading_rows() -> RowSource {
+    RowSource {
+        table: "urine_reading",
+        sql: format!("SELECT {ENTRY_COLUMNS}, id FROM urine_reading WHERE patient_id = ?1"),
+        check: |r| entry_from_row(r).map(|e| e.map(drop)),
+    }
+}
+
 fn entry_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<UrineReadingEntry>> {
     conn.query_row(
         &format!("SELECT {ENTRY_COLUMNS} FROM urine_reading WHERE client_id = ?1"),
@@ -536,6 +538,7 @@ fn entry_from_row(r: &Row) -> rusqlite::Result<Result<UrineReadingEntry>> {
     let recorded_at_ms: EpochMillis = r.get(12)?;
     Ok((|| {
         let measurement = stored_measurement(dipstick, upcr, unit)?;
+        bounds::instant_ms("stored taken_at_ms", taken_at_ms)?;
         Ok(UrineReadingEntry {
             client_id,
             patient_id,
@@ -586,6 +589,7 @@ fn revision_from_row(r: &Row) -> rusqlite::Result<Result<UrineReadingRevision>> 
     let retracted: bool = r.get(9)?;
     let recorded_at_ms: EpochMillis = r.get(10)?;
     Ok((|| {
+        bounds::instant_ms("stored taken_at_ms", taken_at_ms)?;
         Ok(UrineReadingRevision {
             revision,
             measurement: stored_measurement(dipstick, upcr, unit)?,

@@ -14,6 +14,7 @@ use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::body::bsa_mosteller;
+use crate::bounds;
 use crate::error::{Error, Result};
 use crate::numeric::{
     require_non_negative, require_positive, round_steps_ties_down, steps_to_amount, TIE_EPSILON,
@@ -317,11 +318,12 @@ fn build(
     remission_confirmed: Option<NaiveDate>,
     through: Option<NaiveDate>,
 ) -> Result<TaperCalendar> {
-    let weight_kg = require_positive("weight_kg", plan.weight_kg)?;
+    // Hard bounds of clinical-rules §10 (weight, height, tablet strength; crate::bounds).
+    let weight_kg = bounds::weight_kg("weight_kg", plan.weight_kg)?;
     if let Some(height) = plan.height_cm {
-        require_positive("height_cm", height)?;
+        bounds::height_cm("height_cm", height)?;
     }
-    require_positive("tablet_mg", plan.tablets.tablet_mg)?;
+    bounds::strength_mg("tablet_mg", plan.tablets.tablet_mg)?;
     let step_mg = plan.tablets.step_mg();
     if plan.phases.is_empty() {
         return Err(Error::invalid("phases", "needs at least one phase"));

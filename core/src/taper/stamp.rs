@@ -45,8 +45,9 @@ pub fn stamp_protocol(
     weight_kg: f64,
     tablets: &TabletSpec,
 ) -> Result<Vec<Phase>> {
-    let weight_kg = require_positive("weight_kg", weight_kg)?;
-    require_positive("tablet_mg", tablets.tablet_mg)?;
+    // Hard bounds of clinical-rules §10 (crate::bounds).
+    let weight_kg = crate::bounds::weight_kg("weight_kg", weight_kg)?;
+    crate::bounds::strength_mg("tablet_mg", tablets.tablet_mg)?;
     let (min, max, wording) = match start.frequency {
         Frequency::AlternateDay => (
             1.0,

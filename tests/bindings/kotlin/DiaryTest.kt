@@ -32,21 +32,21 @@ fun diaryLogsDosesAndKeepsThemAcrossReopen(): Unit = withTempDir { tmp ->
         checkEqual(regimen.prescription.times, listOf("08:00", "20:00"), "times round-trip")
 
         val med = regimen.medicationId
-        val morning = diary.logDose(doseLog("kt-1", med, slotTime = "08:00", atMs = MORNING_MS))
+        val morning = diary.logDose(doseLog("kt-1", med, slotTime = "08:00", atMs = MORNING_MS), MORNING_MS, null)
         checkEqual(morning.revision, 1L, "first log is revision 1")
         checkEqual(morning.undone, false, "first log is not undone")
-        val again = diary.logDose(doseLog("kt-1", med, slotTime = "08:00", atMs = MORNING_MS))
+        val again = diary.logDose(doseLog("kt-1", med, slotTime = "08:00", atMs = MORNING_MS), EVENING_MS, null)
         checkEqual(again, morning, "same client_id again returns the stored entry")
-        diary.logDose(doseLog("kt-2", med, slotTime = "20:00", atMs = EVENING_MS))
+        diary.logDose(doseLog("kt-2", med, slotTime = "20:00", atMs = EVENING_MS), EVENING_MS, null)
         val logs = diary.doseLogs(patient.id, "2025-01-15", "2025-01-15")
         checkEqual(logs.map { it.dose.clientId }, listOf("kt-1", "kt-2"), "double submission stored once")
 
         checkThrows<NephroException.Conflict>("another client_id for a logged slot is a conflict") {
-            diary.logDose(doseLog("kt-3", med, slotTime = "08:00", atMs = MORNING_MS))
+            diary.logDose(doseLog("kt-3", med, slotTime = "08:00", atMs = MORNING_MS), MORNING_MS, null)
         }
         checkEqual(diary.doseLogs(patient.id, "2025-01-15", "2025-01-15").size, 2, "conflict stored nothing")
 
-        val edited = diary.editDose("kt-2", DoseOutcome.SKIPPED, EVENING_LATER_MS, "father")
+        val edited = diary.editDose("kt-2", DoseOutcome.SKIPPED, EVENING_LATER_MS, "father", EVENING_LATER_MS, null)
         checkEqual(edited.revision, 2L, "edit makes revision 2")
         checkEqual(edited.dose.outcome, DoseOutcome.SKIPPED, "edit changed the outcome")
         val undone = diary.undoDose("kt-2", "mother")
@@ -118,7 +118,7 @@ fun refusalsAreTypedAndStoreNothing() {
 
             val (_, regimen) = seeded(diary)
             checkValidation("slot_date", "logDose: malformed slot date") {
-                diary.logDose(doseLog("kt-bad", regimen.medicationId, slotDate = "2025-1-15"))
+                diary.logDose(doseLog("kt-bad", regimen.medicationId, slotDate = "2025-1-15"), MORNING_MS, null)
             }
             checkThrows<NephroException.NotFound>("dose of a refused log") { diary.dose("kt-bad") }
         }

@@ -26,8 +26,8 @@ private fun exportDiary(path: String): Pair<Diary, Patient> {
     val diary = Diary.open(path)
     val (patient, regimen) = seeded(diary)
     val medication = "regimen-${regimen.id}"
-    diary.logDose(doseLog("kt-export-1", medication))
-    diary.logDose(doseLog("kt-export-2", medication, slotTime = "20:00", outcome = DoseOutcome.SKIPPED, atMs = EVENING_MS))
+    diary.logDose(doseLog("kt-export-1", medication), MORNING_MS, null)
+    diary.logDose(doseLog("kt-export-2", medication, slotTime = "20:00", outcome = DoseOutcome.SKIPPED, atMs = EVENING_MS), EVENING_MS, null)
     return diary to patient
 }
 

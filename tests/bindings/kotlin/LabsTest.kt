@@ -143,7 +143,7 @@ fun diaryLogsLabsAndReadsFlagsAndAlerts(): Unit = withTempDir { tmp ->
         val patient = diary.createPatient(profile()) // Europe/Berlin
         diary.addMeasurement(patient.id, Measurement(measuredOn = "2025-01-10", weightKg = 20.0, heightCm = 115.0))
         val regimen = diary.addRegimen(patient.id, tacrolimusRegimen())
-        diary.logDose(doseLog("ev-15", regimen.medicationId, slotTime = "20:00", atMs = EVENING_MS))
+        diary.logDose(doseLog("ev-15", regimen.medicationId, slotTime = "20:00", atMs = EVENING_MS), EVENING_MS, null)
 
         val trough = diary.logLabResult(lab("kt-trough", patient.id, LabKind.TACROLIMUS_TROUGH, 7.2, LabUnit.NANOGRAMS_PER_MILLILITRE))
         checkEqual(trough.revision to trough.retracted, 1L to false, "a logged lab is revision 1")

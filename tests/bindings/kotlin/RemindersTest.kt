@@ -90,7 +90,7 @@ fun schedulerGets64StableRemindersAndALoggedDoseDropsOut(): Unit = withTempDir {
         diary.refreshNotifications(patient.id, BEFORE_FIRST_DOSE_MS, null, "en", scheduler)
         checkEqual(scheduler.ids(), first, "the same ids on a second refresh")
 
-        diary.logDose(doseLog("kt-r1", med, slotDate = "2025-01-15", slotTime = "08:00"))
+        diary.logDose(doseLog("kt-r1", med, slotDate = "2025-01-15", slotTime = "08:00"), MORNING_MS, null)
         diary.refreshNotifications(patient.id, BEFORE_FIRST_DOSE_MS, null, "zh-Hans", scheduler)
         val after = scheduler.ids()
         check(first.first() !in after, "the logged dose's reminder is gone")
@@ -145,7 +145,10 @@ fun todayStatusSnoozePolicyAndAdherenceSurviveReopen(): Unit = withTempDir { dir
         val travel = diary.nextReminders(patientId, BEFORE_FIRST_DOSE_MS, "America/New_York", 1u, "en")
         checkEqual(travel.map { it.fireAtMs }, listOf(BEFORE_FIRST_DOSE_MS + REMINDER_HOUR_MS), "home instant kept")
 
-        diary.logDose(doseLog("kt-r2", med, slotDate = "2025-01-15", slotTime = "20:00", atMs = BEFORE_FIRST_DOSE_MS + 13 * REMINDER_HOUR_MS))
+        diary.logDose(
+            doseLog("kt-r2", med, slotDate = "2025-01-15", slotTime = "20:00", atMs = BEFORE_FIRST_DOSE_MS + 13 * REMINDER_HOUR_MS),
+            BEFORE_FIRST_DOSE_MS + 13 * REMINDER_HOUR_MS, null,
+        )
         val report = diary.adherence(patientId, "2025-01-15", "2025-01-31", BEFORE_FIRST_DOSE_MS + 16 * REMINDER_HOUR_MS)
         checkEqual(Triple(report.overall.scheduled, report.overall.taken, report.overall.missed), Triple(2u, 1u, 1u), "adherence counts")
         checkClose(report.overall.onTimeRate, 0.5, "on-time rate")

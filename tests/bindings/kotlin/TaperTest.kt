@@ -96,8 +96,13 @@ private fun courseInput(
 private fun dailyMg(mg: Double, days: Int) =
     PhaseInput(dose = DoseBasis.Mg(mg), maxMg = null, frequency = Frequency.DAILY, length = PhaseLength.Days(days.toUInt()))
 
+/** 08:00 Berlin time (UTC+1 in January) on `slotDate`, 2025-01-15 or later. */
+private fun givenAt(slotDate: String): Long =
+    FIRST_MORNING_MS + java.time.LocalDate.parse("2025-01-15").until(java.time.LocalDate.parse(slotDate)).days * 86_400_000L + 3_600_000L
+
+/** A steroid dose taken at 08:00 (clinical-rules §10: within its slot's take-window). */
 private fun steroidDose(clientId: String, medicationId: String, slotDate: String) =
-    DoseLogInput(clientId, medicationId, slotDate, "08:00", DoseOutcome.TAKEN, FIRST_MORNING_MS, "mother")
+    DoseLogInput(clientId, medicationId, slotDate, "08:00", DoseOutcome.TAKEN, givenAt(slotDate), "mother")
 
 private val withHeight = Measurement(measuredOn = "2025-01-10", weightKg = 20.0, heightCm = 115.0)
 
@@ -131,9 +136,9 @@ fun diaryCoursesVersionsCalendarsDosesAndExposure(): Unit = withTempDir { tmp ->
         checkEqual(diary.courseVersions(key).map { it.version }, listOf(1L, 2L), "both versions")
 
         val medication = revised.medicationId
-        diary.logDose(steroidDose("kt-s1", medication, "2025-01-16"))
+        diary.logDose(steroidDose("kt-s1", medication, "2025-01-16"), givenAt("2025-01-16"), null)
         checkValidation("slot_date", "a steroid dose on a day the course does not dose") {
-            diary.logDose(steroidDose("kt-s2", medication, "2025-01-18"))
+            diary.logDose(steroidDose("kt-s2", medication, "2025-01-18"), givenAt("2025-01-18"), null)
         }
 
         val week = diary.steroidWeek(patientId, "2025-01-16")

@@ -35,22 +35,22 @@ def test_diary_logs_doses_and_keeps_them_across_reopen():
         check_equal(regimen.prescription.times, ["08:00", "20:00"], "times round-trip")
 
         med = regimen.medication_id
-        morning = diary.log_dose(dose_log("py-1", med, slot_time="08:00", at_ms=MORNING_MS))
+        morning = diary.log_dose(dose_log("py-1", med, slot_time="08:00", at_ms=MORNING_MS), MORNING_MS, None)
         check_equal(morning.revision, 1, "first log is revision 1")
         check_equal(morning.undone, False, "first log is not undone")
-        again = diary.log_dose(dose_log("py-1", med, slot_time="08:00", at_ms=MORNING_MS))
+        again = diary.log_dose(dose_log("py-1", med, slot_time="08:00", at_ms=MORNING_MS), EVENING_MS, None)
         check_equal(again, morning, "same client_id again returns the stored entry")
-        diary.log_dose(dose_log("py-2", med, slot_time="20:00", at_ms=EVENING_MS))
+        diary.log_dose(dose_log("py-2", med, slot_time="20:00", at_ms=EVENING_MS), EVENING_MS, None)
         logs = diary.dose_logs(patient.id, "2025-01-15", "2025-01-15")
         check_equal([e.dose.client_id for e in logs], ["py-1", "py-2"], "double submission stored once")
 
         check_raises(
             nephro.NephroError.Conflict, "another client_id for a logged slot is a conflict",
-            diary.log_dose, dose_log("py-3", med, slot_time="08:00", at_ms=MORNING_MS),
+            diary.log_dose, dose_log("py-3", med, slot_time="08:00", at_ms=MORNING_MS), MORNING_MS, None,
         )
         check_equal(len(diary.dose_logs(patient.id, "2025-01-15", "2025-01-15")), 2, "conflict stored nothing")
 
-        edited = diary.edit_dose("py-2", nephro.DoseOutcome.SKIPPED, EVENING_LATER_MS, "father")
+        edited = diary.edit_dose("py-2", nephro.DoseOutcome.SKIPPED, EVENING_LATER_MS, "father", EVENING_LATER_MS, None)
         check_equal(edited.revision, 2, "edit makes revision 2")
         check_equal(edited.dose.outcome, nephro.DoseOutcome.SKIPPED, "edit changed the outcome")
         undone = diary.undo_dose("py-2", "mother")
@@ -126,7 +126,7 @@ def test_refusals_are_typed_and_store_nothing():
         _, regimen = seeded(diary)
         check_validation(
             "slot_date", "log_dose: malformed slot date",
-            diary.log_dose, dose_log("py-bad", regimen.medication_id, slot_date="2025-1-15"),
+            diary.log_dose, dose_log("py-bad", regimen.medication_id, slot_date="2025-1-15"), MORNING_MS, None,
         )
         check_raises(nephro.NephroError.NotFound, "dose of a refused log", diary.dose, "py-bad")
 

@@ -6,7 +6,7 @@ import json
 import os
 
 import nephro
-from fixtures import EVENING_MS, dose_log, seeded
+from fixtures import EVENING_MS, MORNING_MS, dose_log, seeded
 from harness import check, check_equal, check_validation, temp_dir, temp_path
 
 # 2025-01-20 12:00 UTC, in epoch ms.
@@ -25,9 +25,9 @@ def logged_diary(path):
     diary = nephro.Diary.open(path)
     patient, regimen = seeded(diary)
     medication = f"regimen-{regimen.id}"
-    diary.log_dose(dose_log("py-export-1", medication))
+    diary.log_dose(dose_log("py-export-1", medication), MORNING_MS, None)
     diary.log_dose(dose_log("py-export-2", medication, slot_time="20:00",
-                            outcome=nephro.DoseOutcome.SKIPPED, at_ms=EVENING_MS))
+                            outcome=nephro.DoseOutcome.SKIPPED, at_ms=EVENING_MS), EVENING_MS, None)
     return diary, patient
 
 

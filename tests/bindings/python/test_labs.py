@@ -173,7 +173,7 @@ def test_diary_logs_labs_and_reads_flags_and_alerts():
         patient = diary.create_patient(profile())  # Europe/Berlin
         diary.add_measurement(patient.id, nephro.Measurement(measured_on="2025-01-10", weight_kg=20.0, height_cm=115.0))
         regimen = diary.add_regimen(patient.id, tacrolimus_regimen())
-        diary.log_dose(dose_log("ev-15", regimen.medication_id, slot_time="20:00", at_ms=EVENING_MS))
+        diary.log_dose(dose_log("ev-15", regimen.medication_id, slot_time="20:00", at_ms=EVENING_MS), EVENING_MS, None)
 
         trough = diary.log_lab_result(lab("py-trough", patient.id, K.TACROLIMUS_TROUGH, 7.2, U.NANOGRAMS_PER_MILLILITRE))
         check_equal((trough.revision, trough.retracted), (1, False), "a logged lab is revision 1")

@@ -6,7 +6,7 @@ import gc
 
 import nephro
 from conformance import run_suite
-from fixtures import dose_log, seeded
+from fixtures import MORNING_MS, dose_log, seeded
 from harness import check, check_close, check_equal, check_raises, check_validation, temp_dir, temp_path
 
 # 2025-01-15 06:00 UTC = 07:00 in Europe/Berlin (the fixture patient's zone), in epoch ms.
@@ -86,7 +86,7 @@ def test_scheduler_gets_64_stable_reminders_and_a_logged_dose_drops_out():
         diary.refresh_notifications(patient.id, BEFORE_FIRST_DOSE_MS, None, "en", scheduler)
         check_equal(scheduler.ids(), first, "the same ids on a second refresh")
 
-        diary.log_dose(dose_log("py-r1", med, slot_date="2025-01-15", slot_time="08:00"))
+        diary.log_dose(dose_log("py-r1", med, slot_date="2025-01-15", slot_time="08:00"), MORNING_MS, None)
         diary.refresh_notifications(patient.id, BEFORE_FIRST_DOSE_MS, None, "zh-Hans", scheduler)
         after = scheduler.ids()
         check(first[0] not in after, "the logged dose's reminder is gone")
@@ -155,7 +155,8 @@ def test_today_status_snooze_policy_and_adherence_survive_reopen():
         travel = diary.next_reminders(patient_id, BEFORE_FIRST_DOSE_MS, "America/New_York", 1, "en")
         check_equal([r.fire_at_ms for r in travel], [BEFORE_FIRST_DOSE_MS + HOUR_MS], "home instant kept")
 
-        diary.log_dose(dose_log("py-r2", med, slot_date="2025-01-15", slot_time="20:00", at_ms=BEFORE_FIRST_DOSE_MS + 13 * HOUR_MS))
+        diary.log_dose(dose_log("py-r2", med, slot_date="2025-01-15", slot_time="20:00", at_ms=BEFORE_FIRST_DOSE_MS + 13 * HOUR_MS),
+                       BEFORE_FIRST_DOSE_MS + 13 * HOUR_MS, None)
         report = diary.adherence(patient_id, "2025-01-15", "2025-01-31", BEFORE_FIRST_DOSE_MS + 16 * HOUR_MS)
         check_equal((report.overall.scheduled, report.overall.taken, report.overall.missed), (2, 1, 1), "adherence counts")
         check_close(report.overall.on_time_rate, 0.5, "on-time rate")

@@ -2,6 +2,7 @@
 `build_taper_calendar`, and the Diary's courses, versions, calendars, steroid doses, exposure and
 relapse prompt."""
 
+import datetime
 import gc
 
 import nephro
@@ -92,11 +93,17 @@ def daily_mg(mg, days):
     )
 
 
+def given_at(slot_date):
+    """08:00 Berlin time (UTC+1 in January) on `slot_date`, 2025-01-15 or later."""
+    days = (datetime.date.fromisoformat(slot_date) - datetime.date(2025, 1, 15)).days
+    return FIRST_MORNING_MS + days * DAY_MS + 3_600_000
+
+
 def steroid_dose(client_id, medication_id, slot_date):
-    """A steroid dose taken at 08:00."""
+    """A steroid dose taken at 08:00 (clinical-rules §10: within its slot's take-window)."""
     return nephro.DoseLogInput(
         client_id=client_id, medication_id=medication_id, slot_date=slot_date, slot_time="08:00",
-        outcome=nephro.DoseOutcome.TAKEN, actual_at_ms=FIRST_MORNING_MS, logged_by="mother",
+        outcome=nephro.DoseOutcome.TAKEN, actual_at_ms=given_at(slot_date), logged_by="mother",
     )
 
 
@@ -142,9 +149,9 @@ def test_diary_courses_versions_calendars_doses_and_exposure():
         check_equal([c.version for c in diary.course_versions(key)], [1, 2], "both versions")
 
         medication = revised.medication_id
-        diary.log_dose(steroid_dose("py-s1", medication, "2025-01-16"))
+        diary.log_dose(steroid_dose("py-s1", medication, "2025-01-16"), given_at("2025-01-16"), None)
         check_validation("slot_date", "a steroid dose on a day the course does not dose",
-                         diary.log_dose, steroid_dose("py-s2", medication, "2025-01-18"))
+                         diary.log_dose, steroid_dose("py-s2", medication, "2025-01-18"), given_at("2025-01-18"), None)
 
         week = diary.steroid_week(patient_id, "2025-01-16")
         check_equal((week.first_day, week.last_day), ("2025-01-13", "2025-01-19"), "Monday to Sunday")

@@ -42,22 +42,24 @@ func diaryLogsDosesAndKeepsThemAcrossReopen() throws {
             checkEqual(regimen.prescription.times, ["08:00", "20:00"], "times round-trip")
 
             let med = regimen.medicationId
-            let morning = try diary.logDose(dose: doseLog("sw-1", med, slotTime: "08:00", atMs: morningMs))
+            let morning = try diary.logDose(dose: doseLog("sw-1", med, slotTime: "08:00", atMs: morningMs), nowMs: morningMs, deviceTimeZone: nil)
             checkEqual(morning.revision, 1, "first log is revision 1")
             checkEqual(morning.undone, false, "first log is not undone")
-            let again = try diary.logDose(dose: doseLog("sw-1", med, slotTime: "08:00", atMs: morningMs))
+            let again = try diary.logDose(dose: doseLog("sw-1", med, slotTime: "08:00", atMs: morningMs), nowMs: eveningMs, deviceTimeZone: nil)
             checkEqual(again, morning, "same client_id again returns the stored entry")
-            _ = try diary.logDose(dose: doseLog("sw-2", med, slotTime: "20:00", atMs: eveningMs))
+            _ = try diary.logDose(dose: doseLog("sw-2", med, slotTime: "20:00", atMs: eveningMs), nowMs: eveningMs, deviceTimeZone: nil)
             let logs = try diary.doseLogs(patientId: patient.id, from: "2025-01-15", to: "2025-01-15")
             checkEqual(logs.map { $0.dose.clientId }, ["sw-1", "sw-2"], "double submission stored once")
 
             checkThrows("another client_id for a logged slot is a conflict", {
-                try diary.logDose(dose: doseLog("sw-3", med, slotTime: "08:00", atMs: morningMs))
+                try diary.logDose(dose: doseLog("sw-3", med, slotTime: "08:00", atMs: morningMs), nowMs: morningMs, deviceTimeZone: nil)
             }, where: isConflict)
             checkEqual(try diary.doseLogs(patientId: patient.id, from: "2025-01-15", to: "2025-01-15").count, 2,
                        "conflict stored nothing")
 
-            let edited = try diary.editDose(clientId: "sw-2", outcome: .skipped, actualAtMs: eveningLaterMs, editedBy: "father")
+            let edited = try diary.editDose(
+                clientId: "sw-2", outcome: .skipped, actualAtMs: eveningLaterMs, editedBy: "father", nowMs: eveningLaterMs,
+                deviceTimeZone: nil)
             checkEqual(edited.revision, 2, "edit makes revision 2")
             checkEqual(edited.dose.outcome, .skipped, "edit changed the outcome")
             let undone = try diary.undoDose(clientId: "sw-2", undoneBy: "mother")
@@ -118,7 +120,7 @@ func refusalsAreTypedAndStoreNothing() throws {
 
             let (_, regimen) = try seeded(diary)
             checkValidation("slot_date", "logDose: malformed slot date") {
-                try diary.logDose(dose: doseLog("sw-bad", regimen.medicationId, slotDate: "2025-1-15"))
+                try diary.logDose(dose: doseLog("sw-bad", regimen.medicationId, slotDate: "2025-1-15"), nowMs: morningMs, deviceTimeZone: nil)
             }
             checkThrows("dose of a refused log", { try diary.dose(clientId: "sw-bad") }, where: isNotFound)
         }

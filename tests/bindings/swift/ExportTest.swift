@@ -25,8 +25,10 @@ private func exportRequest(
 private func exportSeeded(_ diary: Diary) throws -> Patient {
     let (patient, regimen) = try seeded(diary)
     let medication = "regimen-\(regimen.id)"
-    _ = try diary.logDose(dose: doseLog("sw-export-1", medication))
-    _ = try diary.logDose(dose: doseLog("sw-export-2", medication, slotTime: "20:00", outcome: .skipped, atMs: eveningMs))
+    _ = try diary.logDose(dose: doseLog("sw-export-1", medication), nowMs: morningMs, deviceTimeZone: nil)
+    _ = try diary.logDose(
+        dose: doseLog("sw-export-2", medication, slotTime: "20:00", outcome: .skipped, atMs: eveningMs), nowMs: eveningMs,
+        deviceTimeZone: nil)
     return patient
 }
 

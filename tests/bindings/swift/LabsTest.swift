@@ -122,7 +122,9 @@ func diaryLogsLabsAndReadsFlagsAndAlerts() throws {
             _ = try diary.addMeasurement(
                 patientId: patient.id, measurement: Measurement(measuredOn: "2025-01-10", weightKg: 20.0, heightCm: 115.0))
             let regimen = try diary.addRegimen(patientId: patient.id, regimen: tacrolimusRegimen())
-            _ = try diary.logDose(dose: doseLog("ev-15", regimen.medicationId, slotTime: "20:00", atMs: eveningMs))
+            _ = try diary.logDose(
+                dose: doseLog("ev-15", regimen.medicationId, slotTime: "20:00", atMs: eveningMs), nowMs: eveningMs,
+                deviceTimeZone: nil)
 
             let trough = try diary.logLabResult(result: lab("sw-trough", patient.id, .tacrolimusTrough, 7.2, .nanogramsPerMillilitre))
             check(trough.revision == 1 && !trough.retracted, "a logged lab is revision 1")

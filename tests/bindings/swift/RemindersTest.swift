@@ -102,7 +102,8 @@ func schedulerGets64StableRemindersAndALoggedDoseDropsOut() throws {
                 patientId: patient.id, nowMs: beforeFirstDoseMs, deviceTimeZone: nil, locale: "en", scheduler: scheduler)
             checkEqual(scheduler.ids, first, "the same ids on a second refresh")
 
-            _ = try diary.logDose(dose: doseLog("sw-r1", med, slotDate: "2025-01-15", slotTime: "08:00"))
+            _ = try diary.logDose(
+                dose: doseLog("sw-r1", med, slotDate: "2025-01-15", slotTime: "08:00"), nowMs: morningMs, deviceTimeZone: nil)
             _ = try diary.refreshNotifications(
                 patientId: patient.id, nowMs: beforeFirstDoseMs, deviceTimeZone: nil, locale: "zh-Hans", scheduler: scheduler)
             let after = scheduler.ids
@@ -177,7 +178,8 @@ func todayStatusSnoozePolicyAndAdherenceSurviveReopen() throws {
             checkEqual(travel.map { $0.fireAtMs }, [beforeFirstDoseMs + hourMs], "home instant kept")
 
             _ = try diary.logDose(
-                dose: doseLog("sw-r2", med, slotDate: "2025-01-15", slotTime: "20:00", atMs: beforeFirstDoseMs + 13 * hourMs))
+                dose: doseLog("sw-r2", med, slotDate: "2025-01-15", slotTime: "20:00", atMs: beforeFirstDoseMs + 13 * hourMs),
+                nowMs: beforeFirstDoseMs + 13 * hourMs, deviceTimeZone: nil)
             let report = try diary.adherence(patientId: patientId, from: "2025-01-15", to: "2025-01-31", nowMs: beforeFirstDoseMs + 16 * hourMs)
             checkEqual([report.overall.scheduled, report.overall.taken, report.overall.missed], [2, 1, 1], "adherence counts")
             checkClose(report.overall.onTimeRate, 0.5, "on-time rate")

@@ -101,8 +101,15 @@ private func dailyMg(_ mg: Double, _ days: UInt32, maxMg: Double? = nil) -> Phas
     PhaseInput(dose: .mg(mg: mg), maxMg: maxMg, frequency: .daily, length: .days(days: days))
 }
 
+/// 08:00 Berlin time (UTC+1 in January) on `slotDate`, 2025-01-15 or later.
+private func givenAt(_ slotDate: String) -> Int64 {
+    let day = Int64(slotDate.suffix(2))! - 15
+    return firstMorningMs + day * 86_400_000 + 3_600_000
+}
+
+/// A steroid dose taken at 08:00 (clinical-rules §10: within its slot's take-window).
 private func steroidDose(_ clientId: String, _ medicationId: String, _ slotDate: String) -> DoseLogInput {
-    doseLog(clientId, medicationId, slotDate: slotDate, slotTime: "08:00", atMs: firstMorningMs)
+    doseLog(clientId, medicationId, slotDate: slotDate, slotTime: "08:00", atMs: givenAt(slotDate))
 }
 
 private let withHeight = Measurement(measuredOn: "2025-01-10", weightKg: 20.0, heightCm: 115.0)
@@ -151,9 +158,9 @@ func diaryCoursesVersionsCalendarsDosesAndExposure() throws {
             checkEqual(try diary.courseVersions(courseKey: key).map { $0.version }, [1, 2], "both versions")
 
             let medication = revised.medicationId
-            _ = try diary.logDose(dose: steroidDose("sw-s1", medication, "2025-01-16"))
+            _ = try diary.logDose(dose: steroidDose("sw-s1", medication, "2025-01-16"), nowMs: givenAt("2025-01-16"), deviceTimeZone: nil)
             checkValidation("slot_date", "a steroid dose on a day the course does not dose") {
-                try diary.logDose(dose: steroidDose("sw-s2", medication, "2025-01-18"))
+                try diary.logDose(dose: steroidDose("sw-s2", medication, "2025-01-18"), nowMs: givenAt("2025-01-18"), deviceTimeZone: nil)
             }
 
             let week = try diary.steroidWeek(patientId: patientId, today: "2025-01-16")

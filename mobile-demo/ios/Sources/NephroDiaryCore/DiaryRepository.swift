@@ -132,9 +132,12 @@ public final class DiaryRepository: @unchecked Sendable {
         clientId: String = DiaryRepository.newClientId()
     ) async throws -> TodayScreen {
         try await onQueue { diary in
-            _ = try diary.logDose(dose: DoseLogInput(
-                clientId: clientId, medicationId: row.medicationId, slotDate: row.slotDate, slotTime: row.slotTime,
-                outcome: outcome, actualAtMs: atMs ?? self.clock(), loggedBy: self.loggedBy))
+            // The phone's clock and zone: the core refuses a slot too far ahead (clinical-rules §10).
+            _ = try diary.logDose(
+                dose: DoseLogInput(
+                    clientId: clientId, medicationId: row.medicationId, slotDate: row.slotDate, slotTime: row.slotTime,
+                    outcome: outcome, actualAtMs: atMs ?? self.clock(), loggedBy: self.loggedBy),
+                nowMs: self.clock(), deviceTimeZone: self.deviceTimeZone())
             try self.refresh(patientId)
             return try self.home(patientId)
         }

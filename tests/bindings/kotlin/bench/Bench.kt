@@ -68,7 +68,7 @@ fun main(args: Array<String>) {
             }
             val times = inputs.map { dose ->
                 val start = System.nanoTime()
-                diary.logDose(dose)
+                diary.logDose(dose, dose.actualAtMs, null)
                 (System.nanoTime() - start).toDouble()
             }
             val stored = diary.doseLogs(patient.id, firstDay.toString(), firstDay.plusDays(logCalls.toLong()).toString()).size

@@ -62,7 +62,7 @@ def bench_log_dose(nephro, calls):
         times = []
         for dose in inputs:
             start = time.perf_counter_ns()
-            diary.log_dose(dose)
+            diary.log_dose(dose, dose.actual_at_ms, None)
             times.append(time.perf_counter_ns() - start)
         last = (first_day + datetime.timedelta(days=calls)).isoformat()
         stored = len(diary.dose_logs(patient.id, first_day.isoformat(), last))

@@ -82,7 +82,7 @@ func benchLogDose() throws -> [Double] {
     times.reserveCapacity(logCalls)
     for dose in inputs {
         let start = nowNs()
-        _ = try diary.logDose(dose: dose)
+        _ = try diary.logDose(dose: dose, nowMs: dose.actualAtMs, deviceTimeZone: nil)
         times.append(Double(nowNs() - start))
     }
     let last = day.string(from: Date(timeIntervalSince1970: firstDay + Double(logCalls) * 86_400))

@@ -99,7 +99,8 @@ class DiaryRepository(
         atMs: Long = clock(),
         clientId: String = newClientId(),
     ): TodayScreen = onIo {
-        logDose(DoseLogInput(clientId, row.medicationId, row.slotDate, row.slotTime, outcome, atMs, loggedBy))
+        // The phone's clock and zone: the core refuses a slot too far ahead (clinical-rules §10).
+        logDose(DoseLogInput(clientId, row.medicationId, row.slotDate, row.slotTime, outcome, atMs, loggedBy), clock(), deviceTimeZone())
         refresh(patientId)
         home(patientId)
     }

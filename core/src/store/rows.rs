@@ -1,0 +1,132 @@
+//! Stored rows that cannot be read (clinical-rules §10: "one stored record that is wrong in any
+//! way never blocks a screen or an export: reads that meet an unreadable row report it and show
+//! the rest").
+//!
+//! A row is unreadable when its content cannot be decoded into its record: date text that is not
+//! a `YYYY-MM-DD` date, a date or an instant outside the bounds of §10 ([`crate::bounds`]), a
+//! steroid plan whose JSON no longer parses, an unknown drug or unit, a column of the wrong type.
+//! Every list read of the store goes through [`readable`], which leaves such rows out; and
+//! [`Store::unreadable_rows`] runs the same row decoders over a patient's rows to report them, so
+//! that a screen or an export can say "N records could not be read and are not shown". One
+//! decoder per table serves both: nothing is written twice.
+
+use rusqlite::Row;
+use serde::{Deserialize, Serialize};
+
+use super::Store;
+use crate::error::{Error, Result};
+
+/// A stored row that could not be read, and was left out of what is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct UnreadableRow {
+    /// The table it is in, e.g. `dose_log`.
+    pub table: String,
+    /// Its row id in that table.
+    pub row_id: i64,
+    /// Why it could not be read, naming the field (never its value).
+    pub reason: String,
+}
+
+/// One table's rows of a patient and the decoder every read of them uses.
+pub(super) struct RowSource {
+    /// The table.
+    pub table: &'static str,
+    /// A SELECT of the decoder's columns followed by the row id, of the patient `?1`'s rows.
+    pub sql: String,
+    /// The table's row decoder, its record dropped.
+    pub check: fn(&Row) -> rusqlite::Result<Result<()>>,
+}
+
+/// `select` (`SELECT <columns> FROM …`) with `row_id` added as its last column, for a
+/// [`RowSource`]: the decoder reads the columns it always reads, the scan reads the row id last.
+pub(super) fn with_row_id(select: &str, row_id: &str) -> String {
+    select.replacen(" FROM ", &format!(", {row_id} FROM "), 1)
+}
+
+/// The rows a list read could decode, in order; rows it could not (see the module doc) are left
+/// out. A failure of the database itself (I/O, a damaged file) still stops the read.
+pub(super) fn readable<T>(
+    rows: impl Iterator<Item = rusqlite::Result<Result<T>>>,
+) -> Result<Vec<T>> {
+    let mut records = Vec::new();
+    for row in rows {
+        match row {
+            Ok(Ok(record)) => records.push(record),
+            Ok(Err(e)) if is_row_content(&e) => {}
+            Ok(Err(e)) => return Err(e),
+            Err(e) if is_column_content(&e) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(records)
+}
+
+/// Why a decoded row is unreadable, in words that name fields and never values; `None` when the
+/// failure is not the row's own (the database failed).
+fn row_reason(row: rusqlite::Result<Result<()>>) -> Result<Option<String>> {
+    match row {
+        Ok(Ok(())) => Ok(None),
+        Ok(Err(e)) if is_row_content(&e) => Ok(Some(e.to_string())),
+        Ok(Err(e)) => Err(e),
+        Err(e) if is_column_content(&e) => Ok(Some(match e {
+            rusqlite::Error::InvalidColumnType(_, name, _) => {
+                format!("column {name} holds a value of the wrong type")
+            }
+            _ => "a column holds a value that cannot be read".to_string(),
+        })),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A decoder's refusal of the row's content (its messages name fields, never values).
+fn is_row_content(e: &Error) -> bool {
+    matches!(e, Error::Invalid { .. })
+}
+
+/// SQLite returned the column, but not as the type the record needs.
+fn is_column_content(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::InvalidColumnType(..)
+            | rusqlite::Error::FromSqlConversionFailure(..)
+            | rusqlite::Error::IntegralValueOutOfRange(..)
+            | rusqlite::Error::Utf8Error(..)
+    )
+}
+
+impl Store {
+    /// Every stored row of a patient that the reads leave out because it cannot be read (see
+    /// [`UnreadableRow`] and the module doc), by table then row id: measurements, regimens,
+    /// logged doses, urine readings, lab results, blood pressures, steroid courses and policy
+    /// settings. Screens and exports show the rest and report these.
+    pub fn unreadable_rows(&self, patient_id: i64) -> Result<Vec<UnreadableRow>> {
+        let sources = [
+            super::patients::measurement_rows(),
+            super::patients::regimen_rows(),
+            super::doses::dose_rows(),
+            super::urine::reading_rows(),
+            super::labs::lab_rows(),
+            super::labs::blood_pressure_rows(),
+            super::courses::course_rows(),
+            super::policy::policy_rows(),
+        ];
+        let mut unreadable = Vec::new();
+        for source in sources {
+            let mut stmt = self.reader().prepare_cached(&source.sql)?;
+            let mut rows = stmt.query([patient_id])?;
+            while let Some(row) = rows.next()? {
+                let id_column = row.as_ref().column_count() - 1;
+                let row_id: i64 = row.get(id_column)?;
+                if let Some(reason) = row_reason((source.check)(row))? {
+                    unreadable.push(UnreadableRow {
+                        table: source.table.to_string(),
+                        row_id,
+                        reason,
+                    });
+                }
+            }
+        }
+        unreadable.sort();
+        Ok(unreadable)
+    }
+}
