@@ -68,7 +68,8 @@ impl TryFrom<ExportRequest> for core_export::ExportOptions {
                 .transpose()?,
             deidentify: r
                 .deidentify_seed
-                .map(|seed| core_export::Deidentify::from_seed(seed as u64)),
+                .map(|seed| core_export::Deidentify::from_seed(seed as u64))
+                .transpose()?,
             locale: Locale::parse("locale", &r.locale)?,
             now: instant_from_millis("now_ms", r.now_ms)?,
         })

@@ -1,8 +1,6 @@
 //! `nephro export`: a diary as FHIR R4 JSON, CSV tables, a printable HTML report or an
 //! iCalendar file, optionally de-identified; and the demo's report.
 
-use std::collections::hash_map::RandomState;
-use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 
 use chrono::{NaiveTime, Utc};
@@ -65,13 +63,13 @@ pub fn run(args: &ExportArgs) -> CliResult<()> {
         },
     };
     let format = ExportFormat::parse("--format", args.format)?;
-    let deidentify = args.deidentify.then(|| {
-        // Without a seed, a random one: the shift must not be guessable from the export.
-        Deidentify::from_seed(
-            args.shift_seed
-                .unwrap_or_else(|| RandomState::new().hash_one(Utc::now())),
-        )
-    });
+    // One de-identification for the request: random, or its shift and cutoff from the seed
+    // (the ids are random either way).
+    let deidentify = match (args.deidentify, args.shift_seed) {
+        (false, _) => None,
+        (true, None) => Some(Deidentify::random()?),
+        (true, Some(seed)) => Some(Deidentify::from_seed(seed)?),
+    };
     let options = ExportOptions {
         from: args.from.map(|d| parse_date("--from", d)).transpose()?,
         to: args.to.map(|d| parse_date("--to", d)).transpose()?,

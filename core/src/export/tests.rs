@@ -682,7 +682,7 @@ fn the_report_is_self_contained_and_has_its_key_numbers() {
 #[test]
 fn de_identified_exports_hold_no_name_birth_date_or_note_and_shift_dates_consistently() {
     let f = fixture();
-    let shift = Deidentify::with_shift(-100).unwrap();
+    let shift = Deidentify::deterministic(-100, 14, [1; 32]).unwrap();
     let mut o = options();
     o.deidentify = Some(shift);
     let identified = export(&f.store, f.patient_id, ExportFormat::Csv, &options()).unwrap();
@@ -704,6 +704,13 @@ fn de_identified_exports_hold_no_name_birth_date_or_note_and_shift_dates_consist
                     "Europe/Paris",
                     "dose-2025",
                     "urine-2025",
+                    "capsule",
+                    "p1_c1",
+                    "+01:00",
+                    "+02:00",
+                    // The day of the export, real or shifted.
+                    "2025-04-30",
+                    "2025-01-20",
                 ] {
                     assert!(
                         !unfolded.contains(secret),
@@ -744,12 +751,29 @@ fn de_identified_exports_hold_no_name_birth_date_or_note_and_shift_dates_consist
         csv_rows(csv_file(&identified, "doses.csv")),
         csv_rows(csv_file(&files, "doses.csv")),
     );
-    assert_eq!(real.len(), shifted.len());
-    for (a, b) in real.iter().zip(&shifted).skip(1) {
+    // The period ends 14 days (this de-identification's cutoff) before the day of the export:
+    // the doses up to 2025-04-16, shifted.
+    let kept: Vec<&Vec<String>> = real
+        .iter()
+        .skip(1)
+        .filter(|r| date(&r[0]) <= date("2025-04-16"))
+        .collect();
+    assert_eq!(kept.len() + 1, shifted.len());
+    assert!(kept.len() + 10 < real.len(), "the last days are left out");
+    for (a, b) in kept.iter().zip(&shifted[1..]) {
         assert_eq!(date(&b[0]), date(&a[0]) - Days::new(100));
         assert_eq!(a[1], b[1], "times of day are kept");
-        assert_eq!(&a[5][10..], &b[5][10..], "so are the offsets");
+        assert_eq!(
+            &a[5][10..19],
+            &b[5][10..19],
+            "instants keep their local clock time"
+        );
+        assert!(b[5].ends_with('Z'), "in UTC notation: {}", b[5]);
+        assert_eq!(b[9].len(), 36, "record keys are UUIDs");
     }
+    // Nothing pairs the day of the export with a shifted date.
+    assert!(bundle.get("timestamp").is_none());
+    assert!(resources(&bundle, "List")[0].get("date").is_none());
     // Ids of a de-identified export do not match the identified ones.
     let plain = fhir(&f, &options());
     assert_ne!(
