@@ -38,9 +38,15 @@
 //! for (at the latest the day of the export), chosen with the shift and as secret as it; nothing
 //! dated after that end is exported (records, calendar days, planned ends, the version date of a
 //! course changed since). The manifest says so in words, without a date. Then
-//! `latest shifted date − day of the export = shift − cutoff` and every one of the
-//! `CUTOFF_MAX_DAYS − CUTOFF_MIN_DAYS + 1` = 56 cutoffs is as likely as the others: the attacker is
-//! left with 56 equally likely shifts, and one more day of slack for a dose given after midnight.
+//! `latest shifted date − day of the export = shift − cutoff`: what the export shows is the
+//! difference, and the shift is drawn so that the difference tells nothing more. The difference
+//! is drawn first (uniformly, from the values that keep the shift within
+//! ±[`MIN_CHOSEN_SHIFT_DAYS`]..=[`MAX_CHOSEN_SHIFT_DAYS`] for every cutoff) and the cutoff
+//! independently of it, and the shift is their sum. Given the difference, each of the
+//! `CUTOFF_MAX_DAYS − CUTOFF_MIN_DAYS + 1` = 56 cutoffs, hence 56 shifts, is equally likely —
+//! at the edges of the range of shifts as well as in its middle (drawing the shift uniformly
+//! and the cutoff independently would leave as few as 2 candidates near an edge). A dose given
+//! after midnight adds one day of slack for the attacker, never less uncertainty.
 //! The cutoff is also taken from the end asked for (not only from today), so that a period asked
 //! to end on a round date (the last day of a month) does not give the shift away either. The cost
 //! is the last two to ten weeks of the diary, which matter to the care team (who get identified
@@ -109,22 +115,35 @@ fn os_random(bytes: &mut [u8]) -> Result<()> {
     getrandom::fill(bytes).map_err(|e| Error::Io(std::io::Error::other(e)))
 }
 
-/// A shift of ±[`MIN_CHOSEN_SHIFT_DAYS`]..=[`MAX_CHOSEN_SHIFT_DAYS`] from 64 random bits (the
-/// modulo bias, below 2⁻⁵⁴, is immaterial).
-fn chosen_shift(bits: u64) -> i32 {
-    let span = (MAX_CHOSEN_SHIFT_DAYS - MIN_CHOSEN_SHIFT_DAYS + 1) as u64;
-    let magnitude = MIN_CHOSEN_SHIFT_DAYS + ((bits >> 1) % span) as i32;
-    if bits & 1 == 0 {
-        -magnitude
-    } else {
-        magnitude
-    }
-}
+/// The cutoffs, [`CUTOFF_MIN_DAYS`]..=[`CUTOFF_MAX_DAYS`], in days.
+const MIN_CUT: i32 = CUTOFF_MIN_DAYS as i32;
+const MAX_CUT: i32 = CUTOFF_MAX_DAYS as i32;
 
-/// A cutoff of [`CUTOFF_MIN_DAYS`]..=[`CUTOFF_MAX_DAYS`] from 64 random bits.
-fn chosen_cutoff(bits: u64) -> u32 {
-    let span = u64::from(CUTOFF_MAX_DAYS - CUTOFF_MIN_DAYS + 1);
-    CUTOFF_MIN_DAYS + (bits % span) as u32
+/// The differences `shift − cutoff` (what the latest record shows) that keep the shift within
+/// ±[`MIN_CHOSEN_SHIFT_DAYS`]..=[`MAX_CHOSEN_SHIFT_DAYS`] whatever the cutoff: backwards
+/// −409..=−99, forwards 16..=326 (311 each).
+const BACK: (i32, i32) = (
+    -MAX_CHOSEN_SHIFT_DAYS - MIN_CUT,
+    -MIN_CHOSEN_SHIFT_DAYS - MAX_CUT,
+);
+const FORTH: (i32, i32) = (
+    MIN_CHOSEN_SHIFT_DAYS - MIN_CUT,
+    MAX_CHOSEN_SHIFT_DAYS - MAX_CUT,
+);
+
+/// A shift and a cutoff from 64 random bits each (see the module doc): the difference
+/// `shift − cutoff` from the first, uniformly over [`BACK`] and [`FORTH`]; the cutoff from the
+/// second. The modulo bias, below 2⁻⁵⁴, is immaterial.
+fn chosen(difference_bits: u64, cutoff_bits: u64) -> (i32, u32) {
+    let span = (BACK.1 - BACK.0 + 1) as u64; // = FORTH's
+    let offset = (difference_bits >> 1) % span;
+    let difference = if difference_bits & 1 == 0 {
+        BACK.0 + offset as i32
+    } else {
+        FORTH.0 + offset as i32
+    };
+    let cutoff = MIN_CUT + (cutoff_bits % (MAX_CUT - MIN_CUT + 1) as u64) as i32;
+    (difference + cutoff, cutoff as u32)
 }
 
 /// SplitMix64's finaliser: neighbouring seeds give unrelated outputs (not a secret-keeping
@@ -149,9 +168,10 @@ impl Deidentify {
         };
         let mut id_key = [0u8; 32];
         id_key.copy_from_slice(&bytes[16..]);
+        let (shift_days, cutoff_days) = chosen(word(0), word(8));
         Ok(Deidentify {
-            shift_days: chosen_shift(word(0)),
-            cutoff_days: chosen_cutoff(word(8)),
+            shift_days,
+            cutoff_days,
             id_key,
         })
     }
@@ -162,19 +182,11 @@ impl Deidentify {
     pub fn from_seed(seed: u64) -> Result<Deidentify> {
         let mut id_key = [0u8; 32];
         os_random(&mut id_key)?;
-        // The shift keeps the seed-to-shift mapping of earlier releases: a kept seed still gives
-        // the shift it gave then (the magnitude from the low bits, the sign from the top bit).
-        let z = mix(seed);
-        let span = (MAX_CHOSEN_SHIFT_DAYS - MIN_CHOSEN_SHIFT_DAYS + 1) as u64;
-        let magnitude = MIN_CHOSEN_SHIFT_DAYS + (z % span) as i32;
-        let shift_days = if z & (1 << 63) == 0 {
-            -magnitude
-        } else {
-            magnitude
-        };
+        let first = mix(seed);
+        let (shift_days, cutoff_days) = chosen(first, mix(first));
         Ok(Deidentify {
             shift_days,
-            cutoff_days: chosen_cutoff(mix(z)),
+            cutoff_days,
             id_key,
         })
     }
@@ -474,11 +486,24 @@ mod tests {
     }
 
     #[test]
-    fn a_kept_seed_gives_the_shift_it_gave_before() {
-        // Shifts the seed-to-shift mapping of earlier releases gave (SplitMix64, 30 + z % 366).
-        for (seed, shift) in [(20_260_101, 110), (9, 358), (7, -189)] {
-            assert_eq!(Deidentify::from_seed(seed).unwrap().shift_days(), shift);
+    fn every_difference_and_cutoff_give_a_shift_in_range_and_each_difference_56_shifts() {
+        let mut shifts = std::collections::HashSet::new();
+        for difference in (BACK.0..=BACK.1).chain(FORTH.0..=FORTH.1) {
+            let mut given = std::collections::HashSet::new();
+            for cutoff in MIN_CUT..=MAX_CUT {
+                let shift = difference + cutoff;
+                assert!((MIN_CHOSEN_SHIFT_DAYS..=MAX_CHOSEN_SHIFT_DAYS).contains(&shift.abs()));
+                given.insert(shift);
+                shifts.insert(shift);
+            }
+            assert_eq!(given.len(), 56, "{difference}");
         }
+        assert_eq!(shifts.len(), 732, "every shift of the range can occur");
+        assert_eq!((BACK, FORTH), ((-409, -99), (16, 326)));
+        // Both halves of the draw: the sign bit picks the direction, the rest the difference.
+        assert_eq!(chosen(0, 0), (BACK.0 + MIN_CUT, 14));
+        assert_eq!(chosen(1, 55), (FORTH.0 + MAX_CUT, 69));
+        assert_eq!(chosen(310 << 1 | 1, 0), (FORTH.1 + MIN_CUT, 14));
     }
 
     #[test]
@@ -493,7 +518,8 @@ mod tests {
             cutoffs.insert(d.cutoff_days());
         }
         assert_eq!(cutoffs.len(), 56, "every cutoff occurs");
-        assert!(shifts.len() > 600, "{} of 732 shifts", shifts.len());
+        assert!(shifts.len() > 400, "{} of 732 shifts", shifts.len());
+        assert!(shifts.iter().any(|s| *s < 0) && shifts.iter().any(|s| *s > 0));
     }
 
     #[test]
