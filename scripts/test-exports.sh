@@ -2,8 +2,9 @@
 # Tests the clinician exports (issue 7) end to end with independent tools:
 #   1. builds the `nephro` CLI (debug) and makes the demo diary (`nephro demo`, which also writes
 #      its HTML report beside the diary);
-#   2. exports every format with `nephro export` — identified and de-identified, English and
-#      Simplified Chinese — into target/exports/<set>/;
+#   2. exports every format with `nephro export` — identified (one command per format) and
+#      de-identified (one command for every format, so one shift), English and Simplified
+#      Chinese — into target/exports/<set>/;
 #   3. validates each set: FHIR with the R4B models of fhir.resources, the calendar with
 #      icalendar and dateutil, the CSV tables with Python's csv module (tests/exports/validate.py),
 #      and the report rendered in headless Chromium, DOM and screenshot (tests/exports/report_test.py).
@@ -36,18 +37,20 @@ echo "== demo"
 "$NEPHRO" demo --db "$DB" | tail -n 3
 [ -s "$OUT/demo-report.html" ] || { echo "nephro demo did not write $OUT/demo-report.html"; exit 1; }
 
-SEED=20260101   # one de-identification shift for every de-identified set
-export_set() {  # export_set NAME LOCALE [--deidentify]
-  local name="$1" locale="$2"; shift 2
-  local extra=("$@")
-  if [ "${#extra[@]}" -gt 0 ]; then extra+=(--shift-seed "$SEED"); fi
+export_set() {  # export_set NAME LOCALE
+  local name="$1" locale="$2"
   local dir="$OUT/$name"
   mkdir -p "$dir"
-  "$NEPHRO" export --db "$DB" --format fhir --locale "$locale" "${extra[@]}" --out "$dir/diary.fhir.json" >/dev/null
-  "$NEPHRO" export --db "$DB" --format csv --locale "$locale" "${extra[@]}" --out "$dir/csv" >/dev/null
-  "$NEPHRO" export --db "$DB" --format html --locale "$locale" "${extra[@]}" --out "$dir/report.html" >/dev/null
+  "$NEPHRO" export --db "$DB" --format fhir --locale "$locale" --out "$dir/diary.fhir.json" >/dev/null
+  "$NEPHRO" export --db "$DB" --format csv --locale "$locale" --out "$dir/csv" >/dev/null
+  "$NEPHRO" export --db "$DB" --format html --locale "$locale" --out "$dir/report.html" >/dev/null
   # The calendar from the diary's first dose, so it holds repeating regimens and steroid days.
-  "$NEPHRO" export --db "$DB" --format ics --locale "$locale" "${extra[@]}" --from "$FIRST_DAY" --out "$dir/dosing.ics" >/dev/null
+  "$NEPHRO" export --db "$DB" --format ics --locale "$locale" --from "$FIRST_DAY" --out "$dir/dosing.ics" >/dev/null
+  echo "exported $dir"
+}
+deidentified_set() {  # deidentified_set NAME LOCALE: every format from one request, one random shift
+  local dir="$OUT/$1"
+  "$NEPHRO" export --db "$DB" --format fhir,csv,html,ics --locale "$2" --deidentify --out "$dir" >/dev/null
   echo "exported $dir"
 }
 FIRST_DAY=$("$PY" -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT min(slot_date) FROM dose_log').fetchone()[0])" "$DB")
@@ -55,8 +58,8 @@ FIRST_DAY=$("$PY" -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).exe
 echo "== export"
 export_set en en
 export_set zh-Hans zh-Hans
-export_set deid-en en --deidentify
-export_set deid-zh-Hans zh-Hans --deidentify
+deidentified_set deid-en en
+deidentified_set deid-zh-Hans zh-Hans
 
 passed=0
 failed=0

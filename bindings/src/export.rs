@@ -1,5 +1,6 @@
 //! Clinician exports (issue 7): FHIR R4 JSON, CSV tables, the printable HTML report and the
-//! iCalendar dosing schedule, as bytes or written to a path the shell chooses.
+//! iCalendar dosing schedule, as bytes or written to a path the shell chooses; one format or
+//! several from one request (one snapshot, so a de-identified request has one shift).
 
 use nephro_core::dates::parse_date;
 use nephro_core::export as core_export;
@@ -33,22 +34,54 @@ impl From<ExportFormat> for core_export::ExportFormat {
 }
 
 /// What to export.
+///
+/// De-identified (for sharing beyond the care team, when `deidentify` is true or
+/// `deidentify_seed` is set): no name, birth date, time-zone name or typed text (notes, who
+/// logged or prescribed, a medicine's form); every date moved by one secret number of days;
+/// times as local clock times in UTC notation; ids random for the export; no generation time;
+/// and the period ends a secret 14 to 69 days before `to_date` (at the latest today), so the
+/// latest record does not give the shift away. With a de-identified request, `from_date` must be
+/// at least 69 days before that end. Ask for every format a share needs in one request
+/// (`format` and `extra_formats`): separate requests get different shifts and their records
+/// cannot be matched.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct ExportRequest {
-    /// The format.
+    /// The format (the first, when `extra_formats` adds more).
     pub format: ExportFormat,
     /// First local date (`YYYY-MM-DD`); none: the diary's first record (the calendar: today).
     pub from_date: Option<String>,
     /// Last local date (`YYYY-MM-DD`); none: today (the calendar: open-ended).
     pub to_date: Option<String>,
-    /// De-identify for sharing beyond the care team: the seed of the date shift. Pass a fresh
-    /// random number for each share (the shift must not be guessable), or the same seed again
-    /// to make exports whose dates line up. None: the export names the patient.
+    /// De-identify with a shift and cutoff from this seed: the same seed again makes exports
+    /// whose dates line up, and whoever knows the seed knows the shift (keep it secret; choose
+    /// it at random). Ids are random for every export regardless. None, with `deidentify` false:
+    /// the export names the patient.
     pub deidentify_seed: Option<i64>,
     /// `en` or `zh-Hans`.
     pub locale: String,
     /// The current instant, UTC epoch ms: the export's timestamp and the "so far" of adherence.
     pub now_ms: i64,
+    /// De-identify with a fresh random shift, cutoff and ids (the recommended way to share).
+    #[uniffi(default = false)]
+    pub deidentify: bool,
+    /// More formats from the same request, rendered from the same snapshot as `format` (one
+    /// shift, one period, matching records). A format named twice is exported once.
+    #[uniffi(default = [])]
+    pub extra_formats: Vec<ExportFormat>,
+}
+
+impl ExportRequest {
+    /// Every format asked for, once each, in order.
+    fn formats(&self) -> Vec<core_export::ExportFormat> {
+        let mut formats = Vec::new();
+        for format in std::iter::once(self.format).chain(self.extra_formats.iter().copied()) {
+            let format = format.into();
+            if !formats.contains(&format) {
+                formats.push(format);
+            }
+        }
+        formats
+    }
 }
 
 impl TryFrom<ExportRequest> for core_export::ExportOptions {
@@ -66,9 +99,11 @@ impl TryFrom<ExportRequest> for core_export::ExportOptions {
                 .as_deref()
                 .map(|d| parse_date("to_date", d))
                 .transpose()?,
-            deidentify: r
-                .deidentify_seed
-                .map(|seed| core_export::Deidentify::from_seed(seed as u64)),
+            deidentify: match (r.deidentify_seed, r.deidentify) {
+                (Some(seed), _) => Some(core_export::Deidentify::from_seed(seed as u64)?),
+                (None, true) => Some(core_export::Deidentify::random()?),
+                (None, false) => None,
+            },
             locale: Locale::parse("locale", &r.locale)?,
             now: instant_from_millis("now_ms", r.now_ms)?,
         })
@@ -82,42 +117,67 @@ pub struct ExportFile {
     pub name: String,
     /// Content.
     pub bytes: Vec<u8>,
+    /// The format it belongs to (CSV: every table and its `manifest.txt`).
+    pub format: ExportFormat,
+}
+
+impl From<core_export::ExportFormat> for ExportFormat {
+    fn from(f: core_export::ExportFormat) -> Self {
+        match f {
+            core_export::ExportFormat::Fhir => ExportFormat::Fhir,
+            core_export::ExportFormat::Csv => ExportFormat::Csv,
+            core_export::ExportFormat::Html => ExportFormat::Html,
+            core_export::ExportFormat::Ics => ExportFormat::Ics,
+        }
+    }
 }
 
 #[uniffi::export]
 impl Diary {
     /// Exports a patient's diary in memory: one file for FHIR, HTML and iCalendar; one file per
-    /// table plus `manifest.txt` for CSV. Every export states what it contains.
+    /// table plus `manifest.txt` for CSV; the files of every format asked for, in order, each
+    /// with its format (their names never collide). Every export states what it contains.
     pub fn export(
         &self,
         patient_id: i64,
         request: ExportRequest,
     ) -> Result<Vec<ExportFile>, NephroError> {
-        let format = request.format.into();
+        let formats = request.formats();
         let options = request.try_into()?;
-        let files = self.call(|s| core_export::export(s, patient_id, format, &options))?;
-        Ok(files
+        let exported =
+            self.call(|s| core_export::export_formats(s, patient_id, &formats, &options))?;
+        Ok(exported
             .into_iter()
-            .map(|f| ExportFile {
-                name: f.name,
-                bytes: f.bytes,
+            .flat_map(|(format, files)| {
+                files.into_iter().map(move |f| ExportFile {
+                    name: f.name,
+                    bytes: f.bytes,
+                    format: format.into(),
+                })
             })
             .collect())
     }
 
-    /// Exports a patient's diary to `path` and returns the paths written: the file itself for
-    /// FHIR, HTML and iCalendar (written whole or not at all); for CSV a directory, created if
-    /// missing, that receives one file per table and `manifest.txt`.
+    /// Exports a patient's diary to `path` and returns the paths written. One format: the file
+    /// itself for FHIR, HTML and iCalendar (written whole or not at all); for CSV a directory,
+    /// created if missing, that receives one file per table and `manifest.txt`. Several formats
+    /// (`extra_formats`): `path` is a directory, created if missing, that receives
+    /// `diary.fhir.json`, `report.html`, `dosing.ics` and the CSV tables in `csv/`.
     pub fn export_to_path(
         &self,
         patient_id: i64,
         request: ExportRequest,
         path: String,
     ) -> Result<Vec<String>, NephroError> {
-        let format = request.format.into();
+        let formats = request.formats();
         let options = request.try_into()?;
-        let written = self.call(|s| {
-            core_export::export_to_path(s, patient_id, format, &options, path.as_ref())
+        let written = self.call(|s| match formats.as_slice() {
+            [format] => {
+                core_export::export_to_path(s, patient_id, *format, &options, path.as_ref())
+            }
+            several => {
+                core_export::export_formats_to_dir(s, patient_id, several, &options, path.as_ref())
+            }
         })?;
         Ok(written
             .into_iter()

@@ -1051,6 +1051,8 @@ fn an_unreadable_row_leaves_the_home_screen_and_every_export_open() {
             deidentify_seed: None,
             locale: "en".into(),
             now_ms: EVENING_MS,
+            deidentify: false,
+            extra_formats: Vec::new(),
         };
         let files = diary
             .export(1, request)

@@ -1,14 +1,14 @@
 //! `nephro export`: a diary as FHIR R4 JSON, CSV tables, a printable HTML report or an
-//! iCalendar file, optionally de-identified; and the demo's report.
+//! iCalendar file, optionally de-identified, in one format or several at once (one snapshot, so
+//! a de-identified request has one shift for all of them); and the demo's report.
 
-use std::collections::hash_map::RandomState;
-use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 
 use chrono::{NaiveTime, Utc};
 use nephro_core::dates::{parse_date, parse_time_zone};
 use nephro_core::export::{
-    export_to_path, write_to_path, Deidentify, DiarySnapshot, ExportFormat, ExportOptions, Manifest,
+    export_to_path, write_formats_to_dir, write_to_path, Deidentify, DiarySnapshot, ExportFormat,
+    ExportOptions, Manifest,
 };
 use nephro_core::locale::Locale;
 use nephro_core::schedule::slot_instant;
@@ -25,7 +25,7 @@ pub struct ExportArgs<'a> {
     pub db: &'a Path,
     /// The patient (default: the only one).
     pub patient: Option<i64>,
-    /// `fhir`, `csv`, `html` or `ics`.
+    /// `fhir`, `csv`, `html` or `ics`, or several separated by commas (`fhir,csv,html,ics`).
     pub format: &'a str,
     /// First local date, `YYYY-MM-DD`.
     pub from: Option<&'a str>,
@@ -37,7 +37,7 @@ pub struct ExportArgs<'a> {
     pub shift_seed: Option<u64>,
     /// `en` or `zh-Hans`.
     pub locale: &'a str,
-    /// Output file (a directory for CSV).
+    /// Output file (a directory for CSV, or for several formats).
     pub out: &'a Path,
 }
 
@@ -48,14 +48,18 @@ pub fn run(args: &ExportArgs) -> CliResult<()> {
     }
     let store = open_existing(args.db)?;
     let patient_id = choose_patient(&store, args.patient)?;
-    let format = ExportFormat::parse("--format", args.format)?;
-    let deidentify = args.deidentify.then(|| {
-        // Without a seed, a random one: the shift must not be guessable from the export.
-        Deidentify::from_seed(
-            args.shift_seed
-                .unwrap_or_else(|| RandomState::new().hash_one(Utc::now())),
-        )
-    });
+    let formats = args
+        .format
+        .split(',')
+        .map(|f| ExportFormat::parse("--format", f.trim()))
+        .collect::<Result<Vec<_>, _>>()?;
+    // One de-identification for the request: random, or its shift and cutoff from the seed
+    // (the ids are random either way).
+    let deidentify = match (args.deidentify, args.shift_seed) {
+        (false, _) => None,
+        (true, None) => Some(Deidentify::random()?),
+        (true, Some(seed)) => Some(Deidentify::from_seed(seed)?),
+    };
     let options = ExportOptions {
         from: args.from.map(|d| parse_date("--from", d)).transpose()?,
         to: args.to.map(|d| parse_date("--to", d)).transpose()?,
@@ -63,9 +67,14 @@ pub fn run(args: &ExportArgs) -> CliResult<()> {
         locale: Locale::parse("--locale", args.locale)?,
         now: Utc::now(),
     };
+    // One snapshot for every format: one shift, one period, one set of ids.
     let snapshot =
         DiarySnapshot::for_export(&store, patient_id, &options).map_err(|e| store.note(e))?;
-    let written = write_to_path(&snapshot, format, args.out).map_err(about("--out"))?;
+    let written = match formats.as_slice() {
+        [format] => write_to_path(&snapshot, *format, args.out),
+        several => write_formats_to_dir(&snapshot, several, args.out),
+    }
+    .map_err(about("--out"))?;
     emit(&describe(&snapshot, &written))
 }
 

@@ -145,7 +145,8 @@ enum Command {
         to: PathBuf,
     },
     /// Export a diary for clinicians: FHIR R4 JSON, CSV tables (a directory), a printable HTML
-    /// report or an iCalendar file of the dosing schedule.
+    /// report or an iCalendar file of the dosing schedule; several formats at once into a
+    /// directory (`--format fhir,csv,html,ics --out DIR`).
     Export {
         /// The diary file.
         #[arg(long)]
@@ -153,7 +154,8 @@ enum Command {
         /// The patient's id (needed when the diary has several patients).
         #[arg(long)]
         patient: Option<i64>,
-        /// fhir, csv, html or ics.
+        /// fhir, csv, html or ics; several separated by commas write into the --out directory
+        /// (diary.fhir.json, csv/, report.html, dosing.ics), de-identified with one shift.
         #[arg(long)]
         format: String,
         /// First local date (YYYY-MM-DD); default: the diary's first record (ics: today).
@@ -162,17 +164,19 @@ enum Command {
         /// Last local date (YYYY-MM-DD); default: today (ics: open-ended).
         #[arg(long)]
         to: Option<String>,
-        /// Remove the name, reduce the birth date to an age, shift every date by one offset and
-        /// drop free text, for sharing beyond the care team.
+        /// Remove the name, reduce the birth date to an age, shift every date by one secret
+        /// offset, leave out the last 14 to 69 days, drop typed text and make ids random, for
+        /// sharing beyond the care team.
         #[arg(long)]
         deidentify: bool,
-        /// With --deidentify: the seed of the date shift (the same seed, the same shift).
+        /// With --deidentify: the seed of the date shift and cutoff (the same seed, the same
+        /// shift; keep it secret). Ids stay random: they cannot confirm a guessed seed.
         #[arg(long)]
         shift_seed: Option<u64>,
         /// Language of the report and texts: en or zh-Hans.
         #[arg(long, default_value = "en")]
         locale: String,
-        /// The file to write (for csv: a directory).
+        /// The file to write (for csv, or several formats: a directory).
         #[arg(long)]
         out: PathBuf,
     },

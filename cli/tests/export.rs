@@ -103,7 +103,8 @@ fn export_writes_every_format_and_tells_what_it_contains() {
         .unwrap()
         .starts_with("BEGIN:VCALENDAR\r\n"));
 
-    // De-identified, in Chinese, over a range: no name anywhere.
+    // De-identified, in Chinese, over a range (at least 69 days: its last 14 to 69 days are left
+    // out): no name anywhere.
     let deid = dir.path().join("deid.html");
     let printed = stdout(&nephro(&[
         "export",
@@ -117,7 +118,7 @@ fn export_writes_every_format_and_tells_what_it_contains() {
         "--locale",
         "zh-Hans",
         "--from",
-        "2026-10-01",
+        "2026-09-01",
         "--to",
         "2026-11-24",
         "--out",
@@ -126,6 +127,56 @@ fn export_writes_every_format_and_tells_what_it_contains() {
     assert!(printed.contains("已去标识化"), "{printed}");
     let html = std::fs::read_to_string(&deid).unwrap();
     assert!(!html.contains("Mei") && html.contains("<html lang=\"zh-Hans\">"));
+
+    // Every format of one de-identified request into one directory, with one shift: the doses
+    // of the CSV are the FHIR bundle's statements, at the same instants.
+    let share = dir.path().join("share");
+    let printed = stdout(&nephro(&[
+        "export",
+        "--db",
+        path(&db),
+        "--format",
+        "fhir,csv,html,ics",
+        "--deidentify",
+        "--out",
+        path(&share),
+    ]));
+    assert!(printed.contains("De-identified"), "{printed}");
+    for name in [
+        "diary.fhir.json",
+        "report.html",
+        "dosing.ics",
+        "csv/doses.csv",
+        "csv/manifest.txt",
+    ] {
+        assert!(share.join(name).is_file(), "{name}");
+    }
+    let bundle: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(share.join("diary.fhir.json")).unwrap())
+            .unwrap();
+    assert!(bundle.get("timestamp").is_none());
+    let effective: std::collections::HashSet<String> = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["resource"]["resourceType"] == "MedicationStatement")
+        .map(|e| {
+            e["resource"]["effectiveDateTime"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let doses = std::fs::read_to_string(share.join("csv/doses.csv")).unwrap();
+    let instants: Vec<&str> = doses
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').nth(5).unwrap())
+        .collect();
+    assert!(!instants.is_empty() && instants.len() == effective.len());
+    assert!(instants
+        .iter()
+        .all(|at| at.ends_with('Z') && effective.contains(*at)));
 }
 
 #[test]
@@ -157,6 +208,16 @@ fn export_refuses_bad_arguments_without_writing() {
         vec!["--format", "fhir", "--from", "2026-13-01"],
         vec!["--format", "fhir", "--locale", "fr"],
         vec!["--format", "fhir", "--shift-seed", "3"],
+        vec!["--format", "fhir,pdf"],
+        vec![
+            "--format",
+            "fhir",
+            "--deidentify",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-24",
+        ],
         vec![
             "--format",
             "fhir",

@@ -1786,7 +1786,10 @@ mod plausibility {
             1
         );
         // Every export format opens, says how many records it could not read, and keeps the rest.
-        for deidentify in [None, Some(Deidentify::with_shift(17).expect("shift"))] {
+        for deidentify in [
+            None,
+            Some(Deidentify::deterministic(17, 14, [7; 32]).expect("shift")),
+        ] {
             let options = ExportOptions {
                 deidentify,
                 ..ExportOptions::new(now)
@@ -1803,7 +1806,10 @@ mod plausibility {
                     unfolded.contains("5 stored records could not be read and are not shown"),
                     "{format:?} reports the unreadable records"
                 );
-                if format != ExportFormat::Ics {
+                // A de-identified export ends 14 to 69 days before the end asked for (its defence
+                // against dating), which is before this diary's first dose: the rest is checked
+                // in the identified export.
+                if format != ExportFormat::Ics && options.deidentify.is_none() {
                     assert!(
                         text.to_lowercase().contains("tacrolimus"),
                         "{format:?} keeps the rest"

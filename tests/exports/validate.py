@@ -18,7 +18,8 @@ Validates one export set, a directory written by scripts/test-exports.sh:
 - Cross-checks against the diary file read with sqlite3 (not through NephroDiary): counts of
   doses, readings, labs; the patient's name present (identified) or absent from every file
   (de-identified), with the birth date and the notes; a de-identified set is shifted by one
-  constant number of days against the identified set.
+  constant number of days against the identified set, leaves out at least the last 14 days,
+  has random (version 4) ids, instants in UTC (`Z`) and no generation time.
 
 Prints one line per check and `N passed, M failed`; exits 1 on any failure.
 """
@@ -49,6 +50,8 @@ RXNORM_CODES = {"8640", "8638", "42316", "68149"}
 UCUM_UNITS = {"mg", "mg/dL", "mg/mmol", "mg/g", "mg/mg", "g/g", "ng/mL", "ug.h/mL", "kg", "cm", "mm[Hg]",
               "umol/L", "10*9/L", "g/dL", "g/L", "U/L", "a"}
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2}))?$")
+UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -101,6 +104,12 @@ def walk(value, path=""):
             yield from walk(v, f"{path}[{i}]")
 
 
+def counts(actual, expected, deidentified):
+    """Identified: every record. De-identified: the period ends weeks before the export day, so
+    some of them (at least one)."""
+    return 0 < actual <= expected if deidentified else actual == expected
+
+
 def validate_fhir(path, facts, deidentified):
     data = json.loads(path.read_text(encoding="utf-8"))
     name = path.name
@@ -142,12 +151,15 @@ def validate_fhir(path, facts, deidentified):
     patient = by_type.get("Patient", [])
     check(len(patient) == 1, f"{name}: one Patient")
     statements = by_type.get("MedicationStatement", [])
-    check(len(statements) == facts["doses"], f"{name}: one MedicationStatement per live dose log ({facts['doses']})")
-    check(sum(s["status"] == "not-taken" for s in statements) == facts["skipped"],
-          f"{name}: skipped doses are not-taken ({facts['skipped']})")
+    check(counts(len(statements), facts["doses"], deidentified),
+          f"{name}: one MedicationStatement per live dose log of the period ({len(statements)} of {facts['doses']})")
+    skipped = sum(s["status"] == "not-taken" for s in statements)
+    check(skipped == facts["skipped"] or (deidentified and skipped <= facts["skipped"]),
+          f"{name}: skipped doses are not-taken ({skipped} of {facts['skipped']})")
     check(all(s["status"] in ("completed", "not-taken") for s in statements), f"{name}: statements completed or not-taken")
     requests = by_type.get("MedicationRequest", [])
-    check(len(requests) == facts["regimens"] + facts["courses"], f"{name}: a MedicationRequest per regimen and course")
+    check(counts(len(requests), facts["regimens"] + facts["courses"], deidentified),
+          f"{name}: a MedicationRequest per regimen and course of the period")
     meds = requests + statements
     check(all(coding(m["medicationCodeableConcept"], RXNORM) and coding(m["medicationCodeableConcept"], RXNORM)[0]["code"]
               in RXNORM_CODES for m in meds), f"{name}: medications carry their RxNorm code")
@@ -160,8 +172,8 @@ def validate_fhir(path, facts, deidentified):
     check(all(o["valueQuantity"]["code"] in ("mg/mmol", "mg/mg", "g/g", "mg/g") for o in upcr),
           f"{name}: UPCR values are LOINC 2890-2 in mg/mmol, mg/mg, g/g or mg/g")
     lab_like = [o for o in observations if o not in dipsticks and o["category"][0]["coding"][0]["code"] == "laboratory"]
-    check(len(dipsticks) + len(lab_like) == facts["readings"] + facts["labs"],
-          f"{name}: one Observation per reading and lab ({facts['readings']} + {facts['labs']})")
+    check(counts(len(dipsticks) + len(lab_like), facts["readings"] + facts["labs"], deidentified),
+          f"{name}: one Observation per reading and lab of the period ({facts['readings']} + {facts['labs']} in the diary)")
     bp = [o for o in observations if any(c["code"] == "85354-9" for c in coding(o["code"], LOINC))]
     check(all({c["code"]["coding"][0]["code"] for c in o["component"]} == {"8480-6", "8462-4"} for o in bp),
           f"{name}: blood pressure panels have systolic and diastolic components ({len(bp)})")
@@ -177,6 +189,11 @@ def validate_fhir(path, facts, deidentified):
         check(any(any(c["code"] == "30525-0" for c in coding(o["code"], LOINC)) for o in observations),
               f"{name}: the age replaces the birth date (LOINC 30525-0)")
         check(data.get("meta", {}).get("security", [{}])[0].get("code") == "PSEUDED", f"{name}: bundle labelled PSEUDED")
+        check("timestamp" not in data and all("date" not in r for r in by_type.get("List", [])),
+              f"{name}: no generation time (Bundle.timestamp, List.date)")
+        ids = [e["resource"]["id"] for e in entries] + [data["id"]]
+        check(all(UUID4.match(i) for i in ids), f"{name}: every id is a random (version 4) UUID ({len(ids)})")
+        check(not OFFSET.search(text), f"{name}: instants in UTC (Z), no offset names a zone")
     else:
         check(patient[0].get("birthDate") == facts["birth"] and patient[0]["name"][0]["text"] == facts["name"],
               f"{name}: identified Patient has its name and birth date")
@@ -207,8 +224,12 @@ def validate_ics(path, facts, deidentified):
           f"{name}: every one of {len(events)} events has UID, DTSTAMP and DTSTART")
     uids = [str(e["UID"]) for e in events]
     check(len(set(uids)) == len(uids), f"{name}: UIDs are unique")
-    check(all(re.match(r"^(regimen-\d+|course-\w+)@\d{4}-\d{2}-\d{2}T\d{2}:\d{2}@nephrodiary\.app$", u) for u in uids),
-          f"{name}: UIDs are reminder ids @nephrodiary.app")
+    if deidentified:
+        check(all(re.match(r"^[0-9a-f-]{36}@nephrodiary\.app$", u) and UUID4.match(u[:36]) for u in uids),
+              f"{name}: UIDs are random (version 4) UUIDs @nephrodiary.app")
+    else:
+        check(all(re.match(r"^(regimen-\d+|course-\w+)@\d{4}-\d{2}-\d{2}T\d{2}:\d{2}@nephrodiary\.app$", u) for u in uids),
+              f"{name}: UIDs are reminder ids @nephrodiary.app")
     zones = list(cal.walk("VTIMEZONE"))
     if deidentified:
         check(not zones and all(e["DTSTART"].dt.tzinfo is None for e in events), f"{name}: floating local times, no zone named")
@@ -243,7 +264,7 @@ def read_csv(path):
     return rows
 
 
-def validate_csv(directory, facts):
+def validate_csv(directory, facts, deidentified):
     tables = {}
     for path in sorted(directory.glob("*.csv")):
         tables[path.stem] = read_csv(path)
@@ -251,9 +272,10 @@ def validate_csv(directory, facts):
         check(table in tables, f"csv: {table}.csv present")
     check((directory / "manifest.txt").exists(), "csv: manifest.txt states the contents")
     doses = tables.get("doses", [[]])
-    check(len(doses) - 1 == facts["doses"], f"csv/doses.csv: one row per live dose log ({facts['doses']})")
-    check(len(tables.get("readings", [[]])) - 1 == facts["readings"], "csv/readings.csv: one row per reading")
-    check(len(tables.get("labs", [[]])) - 1 == facts["labs"], "csv/labs.csv: one row per lab")
+    check(counts(len(doses) - 1, facts["doses"], deidentified), f"csv/doses.csv: one row per live dose log of the period ({facts['doses']} in the diary)")
+    check(counts(len(tables.get("readings", [[]])) - 1, facts["readings"], deidentified), "csv/readings.csv: one row per reading of the period")
+    check(len(tables.get("labs", [[]])) - 1 <= facts["labs"] if deidentified else len(tables.get("labs", [[]])) - 1 == facts["labs"],
+          "csv/labs.csv: one row per lab of the period")
     check("dose (mg)" in doses[0] and "weight (kg)" in tables["measurements"][0], "csv: units in the headers")
     dates_ok = all(ISO_DATE.match(r[0]) for name in ("doses", "readings", "measurements", "steroid_calendar")
                    for r in tables.get(name, [[]])[1:])
@@ -275,7 +297,7 @@ def main():
     print(f"== {args.set} ({'de-identified' if args.deidentified else 'identified'})")
     validate_fhir(args.set / "diary.fhir.json", facts, args.deidentified)
     validate_ics(args.set / "dosing.ics", facts, args.deidentified)
-    tables = validate_csv(args.set / "csv", facts)
+    tables = validate_csv(args.set / "csv", facts, args.deidentified)
 
     files = [p for p in args.set.rglob("*") if p.is_file() and p.suffix in (".json", ".ics", ".csv", ".txt", ".html")]
     texts = {p: p.read_bytes().replace(b"\r\n ", b"").decode("utf-8") for p in files}
@@ -284,13 +306,20 @@ def main():
         leaks = [(p.name, s) for p, t in texts.items() for s in secrets if s and s in t]
         check(not leaks, f"de-identified: no name, birth date, zone, note or logger in any of {len(files)} files {leaks[:3]}")
         if args.compare_with:
+            # The de-identified doses are the identified ones up to the end of its period.
             plain = read_csv(args.compare_with / "csv" / "doses.csv")
             shifted = tables["doses"]
             deltas = {(dt.date.fromisoformat(b[0]) - dt.date.fromisoformat(a[0])).days for a, b in zip(plain[1:], shifted[1:])}
-            check(len(plain) == len(shifted) and len(deltas) == 1 and 0 not in deltas,
+            check(1 < len(shifted) < len(plain) and len(deltas) == 1 and 0 not in deltas,
                   f"de-identified: every dose date moved by one constant offset ({len(deltas)} distinct, non-zero)")
-            check(all(a[1] == b[1] and a[5][10:] == b[5][10:] for a, b in zip(plain[1:], shifted[1:])),
-                  "de-identified: times of day and UTC offsets are kept")
+            if len(deltas) == 1:
+                delta = dt.timedelta(days=deltas.pop())
+                last_kept = dt.date.fromisoformat(shifted[-1][0]) - delta
+                last_logged = dt.date.fromisoformat(plain[-1][0])
+                check((last_logged - last_kept).days >= 14,
+                      f"de-identified: the period ends before the last days of the diary ({(last_logged - last_kept).days} days left out)")
+            check(all(a[1] == b[1] and a[5][11:19] == b[5][11:19] and b[5].endswith("Z") for a, b in zip(plain[1:], shifted[1:])),
+                  "de-identified: local times of day are kept, written in UTC notation (Z)")
     else:
         check(any(facts["name"] in t for p, t in texts.items() if p.suffix == ".html"), "identified: the report names the patient")
     print(f"{PASSED} passed, {FAILED} failed")

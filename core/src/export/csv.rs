@@ -2,7 +2,8 @@
 //! breaks; records end with CRLF), plus `manifest.txt`.
 //!
 //! Made to open cleanly in a spreadsheet: UTF-8 with a byte-order mark (so Chinese text is read
-//! as UTF-8), ISO 8601 dates (`2025-06-01`) and times (`2025-06-01T08:00:00+08:00`), units in
+//! as UTF-8), ISO 8601 dates (`2025-06-01`) and times (`2025-06-01T08:00:00+08:00`; `Z` when
+//! de-identified), units in
 //! the column headers (`dose (mg)`), one header row, no comment lines. Free text that a
 //! spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`) is prefixed with `'`.
 //! Headers are English and stable, so scripts can rely on them; the manifest is in the export's
@@ -11,9 +12,9 @@
 use ::csv::{Terminator, WriterBuilder};
 
 use super::snapshot::*;
-use super::text::{self, num};
+use super::text::{self, instant, num};
 use super::{ExportFile, Manifest};
-use crate::dates::{format_date, format_local};
+use crate::dates::format_date;
 use crate::error::{Error, Result};
 use crate::protein::UrineMeasurement;
 
@@ -167,7 +168,7 @@ fn medications(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
                 per_dose,
                 rate,
                 weight,
-                format_date(m.prescribed_on),
+                m.prescribed_on.map(format_date).unwrap_or_default(),
                 m.prescribed_by
                     .as_deref()
                     .map(safe_text)
@@ -201,7 +202,7 @@ fn doses(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
                 d.medication.to_string(),
                 d.drug.id().to_string(),
                 d.outcome.id().to_string(),
-                format_local(&d.actual_at),
+                instant(&d.actual_at),
                 optional(d.mg),
                 d.logged_by.as_deref().map(safe_text).unwrap_or_default(),
                 d.revision.to_string(),
@@ -243,7 +244,7 @@ fn readings(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
             };
             vec![
                 format_date(u.taken_on),
-                format_local(&u.taken_at),
+                instant(&u.taken_at),
                 test.to_string(),
                 grade,
                 value,
@@ -279,7 +280,7 @@ fn labs(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
         .iter()
         .map(|lab| {
             vec![
-                format_local(&lab.drawn_at),
+                instant(&lab.drawn_at),
                 lab.kind.id().to_string(),
                 num(lab.value),
                 lab.unit.id().to_string(),
@@ -325,7 +326,7 @@ fn blood_pressures(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
         .iter()
         .map(|b| {
             vec![
-                format_local(&b.measured_at),
+                instant(&b.measured_at),
                 num(b.systolic_mmhg),
                 num(b.diastolic_mmhg),
             ]

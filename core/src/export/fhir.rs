@@ -15,10 +15,14 @@
 //! - `Condition`: each relapse episode (SNOMED CT 52254009 nephrotic syndrome, onset = relapse
 //!   onset, abatement = remission onset, clinical status `relapse` or `remission`).
 //!
-//! Every entry's `fullUrl` is `urn:uuid:<id>` and the resource id is the same UUID, derived
-//! deterministically from the record (the same diary exports to the same ids); references use
-//! the `urn:uuid:` form, which resolves inside a `collection` bundle. Date-times carry seconds
-//! and an offset as R4 requires. The document is streamed entry by entry.
+//! Every entry's `fullUrl` is `urn:uuid:<id>` and the resource id is the same UUID; references
+//! use the `urn:uuid:` form, which resolves inside a `collection` bundle. An identified export
+//! derives ids deterministically from the record (the same diary exports to the same ids); a
+//! de-identified one keys them with its secret ([`Deidentify::uuid`]: random version 4 UUIDs,
+//! new for every export) and has no `timestamp` and no `List.date` (both optional in R4; a
+//! generation time would pair the real day of the export with a shifted one). Date-times carry
+//! seconds and an offset as R4 requires (`Z` when de-identified). The document is streamed entry
+//! by entry.
 
 use std::io::Write;
 
@@ -26,9 +30,9 @@ use chrono::{NaiveDate, NaiveTime};
 use serde::Serialize;
 
 use super::snapshot::*;
-use super::text::{self, num, tr};
-use super::Manifest;
-use crate::dates::{format_date, format_local, format_utc};
+use super::text::{self, instant, num, tr};
+use super::{Deidentify, Manifest};
+use crate::dates::{format_date, format_utc};
 use crate::drug::Drug;
 use crate::error::Result;
 use crate::labs::{LabKind, LabUnit, LevelTarget, TargetFlag, TroughValidity};
@@ -278,7 +282,8 @@ struct ListResource<'a> {
     title: String,
     code: CodeableConcept<'a>,
     subject: Reference,
-    date: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<String>,
     note: Vec<Annotation>,
 }
 
@@ -305,7 +310,8 @@ struct MedicationRequestResource<'a> {
     reported_boolean: bool,
     medication_codeable_concept: CodeableConcept<'a>,
     subject: Reference,
-    authored_on: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authored_on: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     requester: Option<Reference>,
     dosage_instruction: Vec<Dosage<'a>>,
@@ -440,26 +446,27 @@ pub fn stable_uuid(parts: &[&str]) -> String {
     )
 }
 
-/// Makes the ids of one export: the patient and (for a de-identified export) the shift salt
-/// every id, so ids of a de-identified export cannot be matched with an identified one's.
-struct Ids {
-    salt: String,
+/// Makes the ids of one export: salted by the patient when identified (stable across exports);
+/// keyed by the export's secret when de-identified (random for each export, and never derived
+/// from the patient, the shift or a record's own id).
+enum Ids {
+    Stable(String),
+    Keyed(Deidentify),
 }
 
 impl Ids {
     fn new(snapshot: &DiarySnapshot) -> Self {
-        let salt = match snapshot.deidentified {
-            Some(d) => format!(
-                "nephrodiary/{}/deidentified/{}",
-                snapshot.patient.id, d.shift_days
-            ),
-            None => format!("nephrodiary/{}", snapshot.patient.id),
-        };
-        Ids { salt }
+        match snapshot.deidentified {
+            Some(d) => Ids::Keyed(d),
+            None => Ids::Stable(format!("nephrodiary/{}", snapshot.patient.id)),
+        }
     }
 
     fn of(&self, kind: &str, key: &str) -> String {
-        stable_uuid(&[&self.salt, kind, key])
+        match self {
+            Ids::Stable(salt) => stable_uuid(&[salt, kind, key]),
+            Ids::Keyed(d) => d.uuid(&["fhir", kind, key]),
+        }
     }
 }
 
@@ -476,7 +483,7 @@ impl<'w> BundleWriter<'w> {
     fn start(
         out: &'w mut dyn Write,
         id: &str,
-        timestamp: &str,
+        timestamp: Option<&str>,
         meta: Option<&Meta>,
     ) -> Result<Self> {
         out.write_all(b"{\"resourceType\":\"Bundle\",\"id\":")?;
@@ -485,8 +492,11 @@ impl<'w> BundleWriter<'w> {
             out.write_all(b",\"meta\":")?;
             serde_json::to_writer(&mut *out, meta).map_err(std::io::Error::from)?;
         }
-        out.write_all(b",\"type\":\"collection\",\"timestamp\":")?;
-        serde_json::to_writer(&mut *out, timestamp).map_err(std::io::Error::from)?;
+        out.write_all(b",\"type\":\"collection\"")?;
+        if let Some(timestamp) = timestamp {
+            out.write_all(b",\"timestamp\":")?;
+            serde_json::to_writer(&mut *out, timestamp).map_err(std::io::Error::from)?;
+        }
         out.write_all(b",\"entry\":[")?;
         Ok(BundleWriter { out, entries: 0 })
     }
@@ -538,9 +548,9 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
             display: Some("pseudonymized"),
         }],
     });
-    let bundle_id = ids.of("Bundle", &format_utc(&s.generated_at));
-    let mut bundle =
-        BundleWriter::start(out, &bundle_id, &format_utc(&s.generated_at), meta.as_ref())?;
+    let generated = s.generated_at.as_ref().map(format_utc);
+    let bundle_id = ids.of("Bundle", generated.as_deref().unwrap_or("bundle"));
+    let mut bundle = BundleWriter::start(out, &bundle_id, generated.as_deref(), meta.as_ref())?;
 
     // What the export contains.
     let manifest = Manifest::of(s);
@@ -559,7 +569,7 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
                 "NephroDiary 导出内容",
             )),
             subject: Reference::to(&patient_id),
-            date: format_utc(&s.generated_at),
+            date: generated.clone(),
             note: manifest
                 .lines
                 .into_iter()
@@ -615,7 +625,7 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
             } => {
                 let units: Vec<String> = units
                     .iter()
-                    .map(|u| format!("{} × {} mg {form}", num(u.count), num(u.strength_mg)))
+                    .map(|u| text::units(u, form.as_deref()))
                     .collect();
                 Dosage {
                     text: Some(format!(
@@ -669,7 +679,7 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
                 reported_boolean: true,
                 medication_codeable_concept: medication_concept(m.drug, l),
                 subject: Reference::to(&patient_id),
-                authored_on: format_date(m.prescribed_on),
+                authored_on: m.prescribed_on.map(format_date),
                 requester: m.prescribed_by.as_deref().map(Reference::display),
                 dosage_instruction: vec![dosage],
             },
@@ -680,7 +690,8 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
     for d in &s.doses {
         let id = ids.of("MedicationStatement", &d.key);
         let request = ids.of("MedicationRequest", &d.medication.to_string());
-        let scheduled = format_local(&resolve_local(d.slot_date, d.slot_time, s.time_zone));
+        let scheduled =
+            instant(&resolve_local(d.slot_date, d.slot_time, s.time_zone).fixed_offset());
         let taken = d.outcome == DoseOutcome::Taken;
         bundle.entry(
             &id,
@@ -700,7 +711,7 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
                 },
                 medication_codeable_concept: medication_concept(d.drug, l),
                 subject: Reference::to(&patient_id),
-                effective_date_time: format_local(&d.actual_at),
+                effective_date_time: instant(&d.actual_at),
                 information_source: d.logged_by.as_deref().map(Reference::display),
                 dosage: vec![Dosage {
                     text: Some(format!(
@@ -748,13 +759,8 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
                 None,
             ),
         };
-        let mut o = ObservationResource::new(
-            &id,
-            "laboratory",
-            code,
-            &patient_id,
-            format_local(&u.taken_at),
-        );
+        let mut o =
+            ObservationResource::new(&id, "laboratory", code, &patient_id, instant(&u.taken_at));
         o.value_quantity = value_quantity;
         o.value_codeable_concept = value_codeable_concept;
         o.method = Some(CodeableConcept::text(if u.first_morning {
@@ -783,13 +789,8 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
             Some((code, display)) => CodeableConcept::coded(LOINC, code, display).with_text(name),
             None => CodeableConcept::text(name),
         };
-        let mut o = ObservationResource::new(
-            &id,
-            "laboratory",
-            code,
-            &patient_id,
-            format_local(&lab.drawn_at),
-        );
+        let mut o =
+            ObservationResource::new(&id, "laboratory", code, &patient_id, instant(&lab.drawn_at));
         o.value_quantity = Some(Quantity::ucum(lab.value, lab.unit.id()));
         if let Some(target) = &lab.target {
             o.reference_range = vec![target_range(target, lab.unit, l)];
@@ -873,7 +874,7 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
     for (i, bp) in s.blood_pressures.iter().enumerate() {
         let id = ids.of(
             "Observation/bp",
-            &format!("{}/{i}", format_local(&bp.measured_at)),
+            &format!("{}/{i}", instant(&bp.measured_at)),
         );
         let code = CodeableConcept::coded(
             LOINC,
@@ -886,7 +887,7 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
             "vital-signs",
             code,
             &patient_id,
-            format_local(&bp.measured_at),
+            instant(&bp.measured_at),
         );
         o.component = vec![
             Component {

@@ -18,7 +18,6 @@ use chrono::{Datelike, Days, NaiveDate};
 use super::snapshot::*;
 use super::text::{self, num, percent, round, tr};
 use super::Manifest;
-use crate::dates::format_local;
 use crate::error::Result;
 use crate::labs::{LabKind, LevelTarget, TargetFlag};
 use crate::model::MedicationId;
@@ -255,10 +254,21 @@ fn header(h: &mut String, s: &DiarySnapshot, title: &str) {
         tr(l, "relapse definitions", "复发定义"),
         p.definitions.id()
     ));
+    // De-identified: no generation time (see deidentify's module doc).
+    let generated = s
+        .generated_at
+        .map(|at| {
+            format!(
+                " · {} {}",
+                tr(l, "generated", "生成于"),
+                at.format("%Y-%m-%d %H:%M UTC")
+            )
+        })
+        .unwrap_or_default();
     let _ = write!(
         h,
         "<header>\n<h1 data-testid=\"report-title\">{}</h1>\n<p class=\"meta\" data-testid=\"patient\"><strong>{who}</strong> · {}</p>\n\
-         <p class=\"meta\" data-testid=\"period\" data-from=\"{}\" data-to=\"{}\">{} {} – {} · {} {}</p>\n</header>\n",
+         <p class=\"meta\" data-testid=\"period\" data-from=\"{}\" data-to=\"{}\">{} {} – {}{generated}</p>\n</header>\n",
         esc(title),
         facts.join(" · "),
         s.from,
@@ -266,8 +276,6 @@ fn header(h: &mut String, s: &DiarySnapshot, title: &str) {
         tr(l, "Period", "时间范围"),
         s.from,
         s.to,
-        tr(l, "generated", "生成于"),
-        s.generated_at.format("%Y-%m-%d %H:%M UTC"),
     );
 }
 
@@ -796,7 +804,7 @@ fn level_chart(
             num(p.value),
             axis.x(p.drawn_at.date_naive()) + axis.day_width() / 2.0,
             values.y(p.value),
-            format_local(&p.drawn_at),
+            text::instant(&p.drawn_at),
             num(p.value)
         );
     }

@@ -10,6 +10,10 @@
 //!   notifications use; for a repeating event, that of the regimen's first slot) followed by
 //!   `@nephrodiary.app`, so importing a newer export updates the events instead of duplicating
 //!   them. Every event has `DTSTAMP`, a 15-minute `DURATION` and a display alarm at the dose time.
+//! - A de-identified file is a record of its (shifted) period, not a plan: its events end with
+//!   the period, its `UID`s are random for the export (keyed by its secret, not made of the
+//!   record's ids), and its `DTSTAMP`, which RFC 5545 §3.6.1 requires in every event, is the last
+//!   day of the period at 00:00 UTC rather than the (shifted) time the file was made.
 //!
 //! **Time zone.** Times are written as local times with `TZID=<IANA zone>` and the file carries
 //! a `VTIMEZONE` built from the zone's real transitions over the schedule (RFC 5545 §3.6.5).
@@ -29,7 +33,7 @@ use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZo
 use chrono_tz::{OffsetComponents, OffsetName, Tz};
 
 use super::snapshot::*;
-use super::text::{num, tr};
+use super::text::{self, num, tr};
 use super::Manifest;
 use crate::diary::reminders::medication_label;
 use crate::error::Result;
@@ -131,11 +135,14 @@ fn utc_stamp(at: &DateTime<Utc>) -> String {
     at.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
-fn uid(medication: &MedicationId, date: NaiveDate, time: NaiveTime) -> String {
-    format!(
-        "{}@{UID_DOMAIN}",
-        reminder_id(&medication.to_string(), date, time)
-    )
+/// The slot's reminder id at [`UID_DOMAIN`]; when de-identified, a UUID keyed by the export's
+/// secret in its place.
+fn uid(s: &DiarySnapshot, medication: &MedicationId, date: NaiveDate, time: NaiveTime) -> String {
+    let reminder = reminder_id(&medication.to_string(), date, time);
+    match s.deidentified {
+        Some(d) => format!("{}@{UID_DOMAIN}", d.uuid(&["ics", &reminder])),
+        None => format!("{reminder}@{UID_DOMAIN}"),
+    }
 }
 
 /// Writes the dosing schedule as an iCalendar file.
@@ -166,7 +173,10 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
         .iter()
         .filter(|slot| in_window(slot.date))
         .collect();
-    let stamp = utc_stamp(&s.generated_at);
+    let stamp = match s.generated_at {
+        Some(at) => utc_stamp(&at),
+        None => utc_stamp(&s.to.and_time(NaiveTime::MIN).and_utc()),
+    };
 
     let mut lines = Lines { out };
     lines.put("BEGIN:VCALENDAR")?;
@@ -222,7 +232,7 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
         let label = medication_label(m.drug, Some(*per_dose_mg), l);
         let units: Vec<String> = units
             .iter()
-            .map(|u| format!("{} × {} mg {form}", num(u.count), num(u.strength_mg)))
+            .map(|u| text::units(u, form.as_deref()))
             .collect();
         let times: Vec<String> = m
             .times
@@ -238,7 +248,7 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
         );
         for time in &m.times {
             lines.put("BEGIN:VEVENT")?;
-            lines.text("UID", &uid(&m.id, m.start, *time))?;
+            lines.text("UID", &uid(s, &m.id, m.start, *time))?;
             lines.put(&format!("DTSTAMP:{stamp}"))?;
             lines.put(&zone.start(*start, *time))?;
             lines.put("DURATION:PT15M")?;
@@ -273,7 +283,7 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
             ));
         }
         lines.put("BEGIN:VEVENT")?;
-        lines.text("UID", &uid(&slot.medication, slot.date, slot.time))?;
+        lines.text("UID", &uid(s, &slot.medication, slot.date, slot.time))?;
         lines.put(&format!("DTSTAMP:{stamp}"))?;
         lines.put(&zone.start(slot.date, slot.time))?;
         lines.put("DURATION:PT15M")?;

@@ -4,13 +4,15 @@
 //! Every export is rendered from one [`DiarySnapshot`], gathered from the store through the
 //! application services ([`crate::diary`]) and the store's read methods: the snapshot is the
 //! only place exports read data. De-identification ([`deidentify`]) rewrites the snapshot before
-//! any renderer sees it (no name, birth date reduced to age, dates shifted by one consistent
-//! offset, free text dropped), so every format is de-identified the same way. Every export
+//! any renderer sees it (no name, birth date reduced to age, dates shifted by one secret offset,
+//! the last weeks left out, free text dropped, ids random), so every format is de-identified the
+//! same way; the formats of one request are rendered from one snapshot ([`export_formats`],
+//! [`export_formats_to_dir`]), so they share one shift and their records match. Every export
 //! states what it contains ([`Manifest`]): a `List` resource in FHIR, `manifest.txt` beside the
 //! CSV tables, a section of the report, the calendar's description in iCalendar.
 //!
-//! Renderers are pure functions of the snapshot; the clock is a parameter
-//! ([`ExportOptions::now`]).
+//! Renderers are pure functions of the snapshot; the clock ([`ExportOptions::now`]) and the
+//! randomness of de-identification ([`ExportOptions::deidentify`]) are parameters.
 
 pub mod csv;
 pub mod deidentify;
@@ -93,10 +95,12 @@ pub struct ExportOptions {
     /// calendar file: `now`'s local date, so a phone gets the schedule from today on).
     pub from: Option<NaiveDate>,
     /// Last local date of the export (inclusive). Default: `now`'s local date (for the calendar
-    /// file: open-ended regimens repeat without end).
+    /// file: open-ended regimens repeat without end). A de-identified export ends a secret 14 to
+    /// 69 days before it (see [`deidentify`]).
     pub to: Option<NaiveDate>,
     /// De-identify for sharing beyond the care team (see [`deidentify`]); `None` exports the
-    /// diary as it is.
+    /// diary as it is. Make one [`Deidentify::random`] per request and use it for every format
+    /// of the request.
     pub deidentify: Option<Deidentify>,
     /// Language of the report, the manifest and the calendar's event texts.
     pub locale: Locale,
@@ -136,6 +140,73 @@ pub fn export(
 ) -> Result<Vec<ExportFile>> {
     let snapshot = DiarySnapshot::for_export(store, patient_id, options)?;
     render(&snapshot, format)
+}
+
+/// Exports a patient's diary in several formats from one snapshot: one de-identification (one
+/// shift, one period, one set of ids) for all of them. Returns each format with its files, in
+/// the order asked (a format asked twice is rendered once).
+pub fn export_formats(
+    store: &Store,
+    patient_id: i64,
+    formats: &[ExportFormat],
+    options: &ExportOptions,
+) -> Result<Vec<(ExportFormat, Vec<ExportFile>)>> {
+    let snapshot = DiarySnapshot::for_export(store, patient_id, options)?;
+    distinct(formats)?
+        .into_iter()
+        .map(|format| Ok((format, render(&snapshot, format)?)))
+        .collect()
+}
+
+/// The formats asked for, each once, in order; at least one.
+fn distinct(formats: &[ExportFormat]) -> Result<Vec<ExportFormat>> {
+    let mut once = Vec::new();
+    for format in formats {
+        if !once.contains(format) {
+            once.push(*format);
+        }
+    }
+    if once.is_empty() {
+        return Err(Error::invalid("format", "must name at least one format"));
+    }
+    Ok(once)
+}
+
+/// The name of a format inside a directory of several formats: its file name, and `csv` for
+/// the directory of CSV tables.
+pub fn name_in_directory(format: ExportFormat) -> &'static str {
+    format.file_name().unwrap_or("csv")
+}
+
+/// Exports a patient's diary in several formats from one snapshot (see [`export_formats`])
+/// into `directory`, created if missing: `diary.fhir.json`, `report.html`, `dosing.ics`, and
+/// the CSV tables with their `manifest.txt` in `csv/`. Returns the paths written.
+pub fn export_formats_to_dir(
+    store: &Store,
+    patient_id: i64,
+    formats: &[ExportFormat],
+    options: &ExportOptions,
+    directory: &Path,
+) -> Result<Vec<PathBuf>> {
+    let formats = distinct(formats)?;
+    let snapshot = DiarySnapshot::for_export(store, patient_id, options)?;
+    write_formats_to_dir(&snapshot, &formats, directory)
+}
+
+/// Writes a snapshot in several formats into `directory` (see [`export_formats_to_dir`]).
+pub fn write_formats_to_dir(
+    snapshot: &DiarySnapshot,
+    formats: &[ExportFormat],
+    directory: &Path,
+) -> Result<Vec<PathBuf>> {
+    let formats = distinct(formats)?;
+    fs::create_dir_all(directory)?;
+    let mut written = Vec::new();
+    for format in formats {
+        let target = directory.join(name_in_directory(format));
+        written.extend(write_to_path(snapshot, format, &target)?);
+    }
+    Ok(written)
 }
 
 /// Renders a snapshot in memory (see [`export`]).

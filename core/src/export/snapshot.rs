@@ -28,15 +28,17 @@ use crate::store::{Store, UnreadableRow};
 use crate::taper::{CourseTemplate, Exposure, Tablets};
 
 /// Everything an export shows. Dates are the patient's local dates; instants are local times
-/// with their UTC offset. After [`deidentify::apply`] every date is shifted and the identifying
-/// fields are empty.
+/// with their UTC offset. After [`deidentify::apply`] every date is shifted, instants are local
+/// clock times in UTC notation, and the identifying fields are empty.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiarySnapshot {
-    /// When the export was made (shifted when de-identified).
-    pub generated_at: DateTime<Utc>,
+    /// When the export was made; `None` when de-identified (a shifted generation time would give
+    /// the shift away against the real day of the export).
+    pub generated_at: Option<DateTime<Utc>>,
     /// Language of the texts.
     pub locale: Locale,
-    /// The patient's local date at `generated_at`.
+    /// The patient's local date when the export was made; when de-identified, the (shifted) last
+    /// date of the period, as of which the export is made.
     pub today: NaiveDate,
     /// First date of the exported period (inclusive).
     pub from: NaiveDate,
@@ -121,8 +123,9 @@ pub enum MedicationKind {
         mg_per_kg_per_day: f64,
         /// Units per dose, largest strength first.
         units: Vec<UnitCount>,
-        /// Pharmaceutical form.
-        form: String,
+        /// Pharmaceutical form, as typed when the regimen was entered; `None` when de-identified
+        /// (free text).
+        form: Option<String>,
     },
     /// A steroid course: a taper calendar.
     Course {
@@ -154,8 +157,9 @@ pub struct MedicationView {
     pub end: Option<NaiveDate>,
     /// Who prescribed or last changed it; `None` when de-identified.
     pub prescribed_by: Option<String>,
-    /// When it was prescribed (a course: when its version was recorded).
-    pub prescribed_on: NaiveDate,
+    /// When it was prescribed (a course: when its version was recorded); `None` when
+    /// de-identified and after the end of the period.
+    pub prescribed_on: Option<NaiveDate>,
     /// Regimen or course details.
     pub kind: MedicationKind,
 }
@@ -407,12 +411,18 @@ fn earliest_storable() -> NaiveDate {
 impl DiarySnapshot {
     /// Gathers a patient's diary for an export and applies the options: the period, the
     /// locale, and de-identification (applied last, so nothing identifying leaves this call).
+    ///
+    /// A de-identified period ends [`Deidentify::cutoff_days`] before the end asked for (at the
+    /// latest the day of the export), and is as of that end: nothing dated after it is gathered
+    /// (see [`deidentify`]'s module doc). Its start, when asked for, must then be at least
+    /// [`deidentify::CUTOFF_MAX_DAYS`] days before the end asked for.
     pub fn for_export(
         store: &Store,
         patient_id: i64,
         options: &ExportOptions,
     ) -> Result<DiarySnapshot> {
-        let mut snapshot = DiarySnapshot::gather(store, patient_id, options)?;
+        let mut snapshot =
+            DiarySnapshot::gather_as(store, patient_id, options, options.deidentify)?;
         if let Some(deid) = options.deidentify {
             deidentify::apply(&mut snapshot, deid)?;
         }
@@ -425,10 +435,40 @@ impl DiarySnapshot {
         patient_id: i64,
         options: &ExportOptions,
     ) -> Result<DiarySnapshot> {
+        DiarySnapshot::gather_as(store, patient_id, options, None)
+    }
+
+    /// Gathers a patient's diary, over the period a de-identification leaves when one is given
+    /// (not yet applied).
+    fn gather_as(
+        store: &Store,
+        patient_id: i64,
+        options: &ExportOptions,
+        deid: Option<Deidentify>,
+    ) -> Result<DiarySnapshot> {
         let patient = store.patient(patient_id)?;
         let zone = parse_time_zone("time_zone", &patient.profile.time_zone)?;
-        let today = local_date(options.now, zone);
-        let to = options.to.unwrap_or(today);
+        let real_today = local_date(options.now, zone);
+        let (today, to) = match deid {
+            None => (real_today, options.to.unwrap_or(real_today)),
+            Some(d) => {
+                // The end asked for, never after the day of the export, less the cutoff; the
+                // export is as of that end.
+                let asked = options.to.unwrap_or(real_today).min(real_today);
+                let earliest_start = asked
+                    .checked_sub_days(Days::new(u64::from(deidentify::CUTOFF_MAX_DAYS)))
+                    .unwrap_or(NaiveDate::MIN);
+                if options.from.is_some_and(|from| from > earliest_start) {
+                    return Err(Error::invalid(
+                        "from",
+                        "must be at least 69 days before the end of a de-identified export \
+                         (its last 14 to 69 days are left out)",
+                    ));
+                }
+                let end = d.period_end(asked)?;
+                (end, end)
+            }
+        };
         if options.from.is_some_and(|from| from > to) {
             return Err(Error::invalid("from", "must not be after to"));
         }
@@ -438,8 +478,6 @@ impl DiarySnapshot {
 
         // Medications: regimens, then the latest version of each steroid course.
         let regimens = store.regimens(patient_id)?;
-        let schedule_to = options.to;
-        let schedule_from = options.from.unwrap_or(today);
         // Calendars of the steroid courses; an "until remission" phase not yet confirmed runs on
         // provisionally a few weeks past today (diary::taper).
         let calendars = diary::taper::course_calendars(store, patient_id, today)?;
@@ -454,14 +492,14 @@ impl DiarySnapshot {
                     start: p.start_date,
                     end: p.end_date,
                     prescribed_by: Some(p.prescribed_by.clone()),
-                    prescribed_on: p.prescribed_on,
+                    prescribed_on: Some(p.prescribed_on),
                     kind: MedicationKind::Regimen {
                         rate: p.rate,
                         weight_kg: r.weight_kg,
                         per_dose_mg: r.dose.per_dose_mg,
                         mg_per_kg_per_day: r.dose.mg_per_kg_per_day,
                         units: r.dose.units.clone(),
-                        form: p.form.clone(),
+                        form: Some(p.form.clone()),
                     },
                 }
             })
@@ -485,10 +523,10 @@ impl DiarySnapshot {
                 start: first,
                 end: if c.calendar.provisional { None } else { last },
                 prescribed_by: Some(c.course.changed_by.clone()),
-                prescribed_on: local_date(
+                prescribed_on: Some(local_date(
                     DateTime::from_timestamp_millis(c.course.recorded_at_ms).unwrap_or_default(),
                     zone,
-                ),
+                )),
                 kind: MedicationKind::Course {
                     template: c.course.template,
                     version: c.course.version,
@@ -515,6 +553,20 @@ impl DiarySnapshot {
                 tablets: s.tablets,
                 provisional: provisional_after(s.date),
             }));
+        }
+
+        if deid.is_some() {
+            // Nothing dated after the end of a de-identified period: medications started later
+            // are left out, later ends and calendar days cut, a later version date dropped.
+            medications.retain(|m| m.start <= to);
+            for m in &mut medications {
+                m.end = m.end.filter(|end| *end <= to);
+                m.prescribed_on = m.prescribed_on.filter(|date| *date <= to);
+            }
+            steroid_days
+                .retain(|d| d.date <= to && medications.iter().any(|m| m.id == d.medication));
+            steroid_slots
+                .retain(|s| s.date <= to && medications.iter().any(|m| m.id == s.medication));
         }
 
         // Doses, with the mg of each (a regimen's fixed dose, a course slot's mg).
@@ -634,6 +686,12 @@ impl DiarySnapshot {
             .min();
         let from = options.from.unwrap_or(first_record.unwrap_or(to));
         let in_period = |date: NaiveDate| (from..=to).contains(&date);
+        // The calendar file: from today on, or the period asked for; a de-identified one is a
+        // record of its period, not a plan.
+        let (schedule_from, schedule_to) = match deid {
+            None => (options.from.unwrap_or(today), options.to),
+            Some(_) => (from, Some(to)),
+        };
 
         let episodes: Vec<RelapseEpisode> = status
             .assessment
@@ -738,7 +796,7 @@ impl DiarySnapshot {
 
         let profile = &patient.profile;
         Ok(DiarySnapshot {
-            generated_at: options.now,
+            generated_at: Some(options.now),
             locale: options.locale,
             today,
             from,

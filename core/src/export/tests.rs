@@ -690,7 +690,7 @@ fn the_report_is_self_contained_and_has_its_key_numbers() {
 #[test]
 fn de_identified_exports_hold_no_name_birth_date_or_note_and_shift_dates_consistently() {
     let f = fixture();
-    let shift = Deidentify::with_shift(-100).unwrap();
+    let shift = Deidentify::deterministic(-100, 14, [1; 32]).unwrap();
     let mut o = options();
     o.deidentify = Some(shift);
     let identified = export(&f.store, f.patient_id, ExportFormat::Csv, &options()).unwrap();
@@ -712,6 +712,13 @@ fn de_identified_exports_hold_no_name_birth_date_or_note_and_shift_dates_consist
                     "Europe/Paris",
                     "dose-2025",
                     "urine-2025",
+                    "capsule",
+                    "p1_c1",
+                    "+01:00",
+                    "+02:00",
+                    // The day of the export, real or shifted.
+                    "2025-04-30",
+                    "2025-01-20",
                 ] {
                     assert!(
                         !unfolded.contains(secret),
@@ -752,12 +759,29 @@ fn de_identified_exports_hold_no_name_birth_date_or_note_and_shift_dates_consist
         csv_rows(csv_file(&identified, "doses.csv")),
         csv_rows(csv_file(&files, "doses.csv")),
     );
-    assert_eq!(real.len(), shifted.len());
-    for (a, b) in real.iter().zip(&shifted).skip(1) {
+    // The period ends 14 days (this de-identification's cutoff) before the day of the export:
+    // the doses up to 2025-04-16, shifted.
+    let kept: Vec<&Vec<String>> = real
+        .iter()
+        .skip(1)
+        .filter(|r| date(&r[0]) <= date("2025-04-16"))
+        .collect();
+    assert_eq!(kept.len() + 1, shifted.len());
+    assert!(kept.len() + 10 < real.len(), "the last days are left out");
+    for (a, b) in kept.iter().zip(&shifted[1..]) {
         assert_eq!(date(&b[0]), date(&a[0]) - Days::new(100));
         assert_eq!(a[1], b[1], "times of day are kept");
-        assert_eq!(&a[5][10..], &b[5][10..], "so are the offsets");
+        assert_eq!(
+            &a[5][10..19],
+            &b[5][10..19],
+            "instants keep their local clock time"
+        );
+        assert!(b[5].ends_with('Z'), "in UTC notation: {}", b[5]);
+        assert_eq!(b[9].len(), 36, "record keys are UUIDs");
     }
+    // Nothing pairs the day of the export with a shifted date.
+    assert!(bundle.get("timestamp").is_none());
+    assert!(resources(&bundle, "List")[0].get("date").is_none());
     // Ids of a de-identified export do not match the identified ones.
     let plain = fhir(&f, &options());
     assert_ne!(
@@ -869,4 +893,130 @@ fn fhir_ids_are_uuids_and_distinct() {
         matches!(bytes[19], b'8' | b'9' | b'a' | b'b'),
         "RFC variant"
     );
+}
+
+/// The text of one file of an export.
+fn text_of(files: &[ExportFile], name: &str) -> String {
+    let file = files.iter().find(|f| f.name == name).unwrap();
+    String::from_utf8(file.bytes.clone()).unwrap()
+}
+
+#[test]
+fn one_request_in_several_formats_has_one_shift_one_period_and_matching_records() {
+    let f = fixture();
+    let mut o = options();
+    // A cutoff that keeps the relapse of 2025-03-20 (the period ends on 2025-04-10).
+    o.deidentify = Some(Deidentify::deterministic(-77, 20, [5; 32]).unwrap());
+    let exported = export_formats(
+        &f.store,
+        f.patient_id,
+        &[
+            ExportFormat::Fhir,
+            ExportFormat::Csv,
+            ExportFormat::Html,
+            ExportFormat::Ics,
+            ExportFormat::Fhir,
+        ],
+        &o,
+    )
+    .unwrap();
+    let formats: Vec<ExportFormat> = exported.iter().map(|(f, _)| *f).collect();
+    assert_eq!(formats, ExportFormat::ALL, "each format once, in order");
+    let files: Vec<ExportFile> = exported.into_iter().flat_map(|(_, f)| f).collect();
+    let bundle: Value = serde_json::from_str(&text_of(&files, "diary.fhir.json")).unwrap();
+    let onset = resources(&bundle, "Condition")[0]["onsetDateTime"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(onset, "2025-03-20", "shifted");
+    assert_eq!(
+        csv_rows(csv_file(&files, "relapses.csv"))[1][0],
+        onset,
+        "CSV and FHIR share the shift"
+    );
+    // The end of the period is the same everywhere: FHIR's age, the CSV adherence, the report,
+    // the calendar's DTSTAMP.
+    let age = resources(&bundle, "Observation")
+        .into_iter()
+        .find(|r| r["code"]["coding"][0]["code"] == "30525-0")
+        .unwrap()["effectiveDateTime"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let adherence = csv_rows(csv_file(&files, "adherence.csv"));
+    assert_eq!(adherence[1][3], age);
+    let html = text_of(&files, "report.html");
+    assert!(html.contains(&format!("data-to=\"{age}\"")), "{age}");
+    let ics = text_of(&files, "dosing.ics");
+    assert!(ics.contains(&format!("DTSTAMP:{}T000000Z", age.replace('-', ""))));
+    // Every dose of the CSV is a MedicationStatement at the same instant.
+    let effective: std::collections::HashSet<&str> = resources(&bundle, "MedicationStatement")
+        .iter()
+        .map(|s| s["effectiveDateTime"].as_str().unwrap())
+        .collect();
+    let doses = csv_rows(csv_file(&files, "doses.csv"));
+    assert_eq!(doses.len() - 1, effective.len());
+    assert!(doses[1..].iter().all(|d| effective.contains(d[5].as_str())));
+    // The same Deidentify again: the same shift, period and ids (its secrets are the request's).
+    let again = export(&f.store, f.patient_id, ExportFormat::Fhir, &o).unwrap();
+    assert_eq!(
+        text_of(&again, "diary.fhir.json"),
+        text_of(&files, "diary.fhir.json")
+    );
+}
+
+#[test]
+fn several_formats_write_into_one_directory() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("share");
+    let mut o = options();
+    o.deidentify = Some(Deidentify::random().unwrap());
+    let written =
+        export_formats_to_dir(&f.store, f.patient_id, &ExportFormat::ALL, &o, &out).unwrap();
+    assert_eq!(written.len(), 3 + csv::TABLES.len() + 1);
+    for name in [
+        "diary.fhir.json",
+        "report.html",
+        "dosing.ics",
+        "csv/doses.csv",
+        "csv/manifest.txt",
+    ] {
+        assert!(out.join(name).is_file(), "{name}");
+    }
+    assert!(export_formats(&f.store, f.patient_id, &[], &o)
+        .unwrap_err()
+        .to_string()
+        .contains("format"));
+}
+
+#[test]
+fn a_de_identified_period_holds_nothing_after_its_end_and_refuses_a_late_start() {
+    let f = fixture();
+    let mut o = options();
+    o.deidentify = Some(Deidentify::deterministic(50, 30, [3; 32]).unwrap());
+    // Ends 30 days before the day of the export (2025-04-30): 2025-03-31, shifted to 2025-05-20.
+    let files = export(&f.store, f.patient_id, ExportFormat::Csv, &o).unwrap();
+    let mut latest = String::new();
+    for file in files.iter().filter(|f| f.name.ends_with(".csv")) {
+        for row in csv_rows(&file.bytes).iter().skip(1) {
+            for cell in row
+                .iter()
+                .filter(|c| c.len() >= 10 && c.as_bytes()[4] == b'-')
+            {
+                latest = latest.max(cell[..10].to_string());
+            }
+        }
+    }
+    assert_eq!(latest, "2025-05-20", "the period's end, shifted");
+    // The steroid course's calendar continues past that end: it is cut there too.
+    let bundle = fhir(&f, &o);
+    let text = bundle.to_string();
+    assert!(!text.contains("2025-05-21") && !text.contains("\"2025-06"));
+    // A start asked for less than 69 days before the end is refused, whatever the cutoff.
+    o.from = Some(date("2025-03-01"));
+    let refused = export(&f.store, f.patient_id, ExportFormat::Fhir, &o).unwrap_err();
+    assert!(refused.to_string().contains("from"), "{refused}");
+    o.from = Some(date("2025-02-20"));
+    assert!(export(&f.store, f.patient_id, ExportFormat::Fhir, &o).is_ok());
 }

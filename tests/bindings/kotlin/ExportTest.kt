@@ -1,5 +1,6 @@
 // Clinician exports from Kotlin: every format as bytes and written to a path, read back after
-// reopening the diary; de-identification leaves no name; refusals name the field.
+// reopening the diary; de-identification leaves no name, and one request in several formats has
+// one shift; refusals name the field.
 
 import java.io.File
 import uniffi.nephro.*
@@ -7,11 +8,16 @@ import uniffi.nephro.*
 val exportTests = listOf(
     ::everyFormatExportsAsBytes,
     ::deIdentifiedExportsHoldNoName,
+    ::oneDeIdentifiedRequestInSeveralFormatsHasOneShift,
     ::exportToPathSurvivesReopenAndRefusalsNameTheField,
 )
 
 // 2025-01-20 12:00 UTC, in epoch ms.
 private const val EXPORT_NOW_MS = 1737374400000L
+
+// 2025-04-01 12:00 UTC: a de-identified period (which ends 14 to 69 days earlier) then holds the
+// doses of 2025-01-15.
+private const val EXPORT_LATER_MS = 1743508800000L
 
 private fun exportRequest(
     format: ExportFormat,
@@ -64,6 +70,33 @@ fun deIdentifiedExportsHoldNoName(): Unit = withTempDir { tmp ->
                 )
             }
         }
+    }
+    Unit
+}
+
+fun oneDeIdentifiedRequestInSeveralFormatsHasOneShift(): Unit = withTempDir { tmp ->
+    val (diary, patient) = exportDiary(File(tmp, "diary.sqlite").path)
+    diary.use {
+        val share = ExportRequest(
+            ExportFormat.FHIR, null, null, null, "en", EXPORT_LATER_MS,
+            deidentify = true,
+            extraFormats = listOf(ExportFormat.CSV, ExportFormat.HTML, ExportFormat.ICS),
+        )
+        val files = diary.export(patient.id, share)
+        checkEqual(files.map { it.format }.toSet(), ExportFormat.values().toSet(), "every format asked for")
+        val texts = files.associate { it.name to it.bytes.toString(Charsets.UTF_8) }
+        check(texts.values.none { it.contains("Test Child") }, "no name in any file")
+        val json = texts.getValue("diary.fhir.json")
+        check(!json.contains("\"timestamp\""), "no generation time")
+        val instants = texts.getValue("doses.csv").removePrefix("\uFEFF").split("\r\n").drop(1)
+            .filter { it.isNotEmpty() }.map { it.split(",")[5] }
+        check(
+            instants.isNotEmpty() && instants.all { it.endsWith("Z") && json.contains("\"effectiveDateTime\":\"$it\"") },
+            "the CSV doses are FHIR statements at the same shifted instants",
+        )
+        val written = diary.exportToPath(patient.id, share, File(tmp, "share").path)
+        check(File(tmp, "share/diary.fhir.json").isFile && File(tmp, "share/csv/doses.csv").isFile && written.size == 13,
+              "several formats written into one directory")
     }
     Unit
 }

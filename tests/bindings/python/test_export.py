@@ -1,5 +1,6 @@
 """Clinician exports from Python: every format as bytes and written to a path, read back after
-reopening the diary; de-identification leaves no name; refusals name the field."""
+reopening the diary; de-identification leaves no name, and one request in several formats has one
+shift; refusals name the field."""
 
 import gc
 import json
@@ -11,6 +12,9 @@ from harness import check, check_equal, check_validation, temp_dir, temp_path
 
 # 2025-01-20 12:00 UTC, in epoch ms.
 NOW_MS = 1737374400000
+# 2025-04-01 12:00 UTC: a de-identified period (which ends 14 to 69 days earlier) then holds the
+# doses of 2025-01-15.
+LATER_MS = 1743508800000
 
 
 def request(fmt, deidentify_seed=None, locale="en", from_date=None, to_date=None):
@@ -61,6 +65,32 @@ def test_de_identified_exports_hold_no_name():
                 text = bytes(f.bytes).decode("utf-8").replace("\r\n ", "")
                 check("Test Child" not in text and "2019-04-02" not in text and "mother" not in text,
                       f"de-identified {f.name}: no name, birth date or logger")
+
+
+def test_one_de_identified_request_in_several_formats_has_one_shift():
+    with temp_dir() as tmp:
+        diary, patient = logged_diary(temp_path(tmp, "diary.sqlite"))
+        share = nephro.ExportRequest(
+            format=nephro.ExportFormat.FHIR, from_date=None, to_date=None, deidentify_seed=None, locale="en",
+            now_ms=LATER_MS, deidentify=True,
+            extra_formats=[nephro.ExportFormat.CSV, nephro.ExportFormat.HTML, nephro.ExportFormat.ICS],
+        )
+        files = diary.export(patient.id, share)
+        check_equal({f.format for f in files}, {nephro.ExportFormat.FHIR, nephro.ExportFormat.CSV,
+                                                nephro.ExportFormat.HTML, nephro.ExportFormat.ICS}, "every format asked for")
+        texts = {f.name: bytes(f.bytes).decode("utf-8") for f in files}
+        check(all("Test Child" not in t for t in texts.values()), "no name in any file")
+        bundle = json.loads(texts["diary.fhir.json"])
+        check("timestamp" not in bundle, "no generation time")
+        statements = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "MedicationStatement"]
+        instants = [row.split(",")[5] for row in texts["doses.csv"].lstrip("\ufeff").split("\r\n")[1:] if row]
+        check_equal(sorted(instants), sorted(s["effectiveDateTime"] for s in statements),
+                    "the CSV doses are the FHIR statements, at the same shifted instants")
+        check(instants and all(i.endswith("Z") and not i.startswith("2025-01-15") for i in instants),
+              "shifted, in UTC notation")
+        written = diary.export_to_path(patient.id, share, temp_path(tmp, "share"))
+        check(os.path.isfile(temp_path(tmp, "share/diary.fhir.json")) and os.path.isfile(temp_path(tmp, "share/csv/doses.csv"))
+              and len(written) == 3 + 10, "several formats written into one directory")
 
 
 def test_export_to_path_survives_reopen_and_refusals_name_the_field():

@@ -1,16 +1,22 @@
 // Clinician exports from Swift: every format as bytes and written to a path, read back after
-// reopening the diary; de-identification leaves no name; refusals name the field.
+// reopening the diary; de-identification leaves no name, and one request in several formats has
+// one shift; refusals name the field.
 
 import Foundation
 
 let exportTests: [NamedTest] = [
     ("everyFormatExportsAsBytes", everyFormatExportsAsBytes),
     ("deIdentifiedExportsHoldNoName", deIdentifiedExportsHoldNoName),
+    ("oneDeIdentifiedRequestInSeveralFormatsHasOneShift", oneDeIdentifiedRequestInSeveralFormatsHasOneShift),
     ("exportToPathSurvivesReopenAndRefusalsNameTheField", exportToPathSurvivesReopenAndRefusalsNameTheField),
 ]
 
 // 2025-01-20 12:00 UTC, in epoch ms.
 private let exportNowMs: Int64 = 1_737_374_400_000
+
+// 2025-04-01 12:00 UTC: a de-identified period (which ends 14 to 69 days earlier) then holds the
+// doses of 2025-01-15.
+private let exportLaterMs: Int64 = 1_743_508_800_000
 
 private func exportRequest(
     _ format: ExportFormat, deidentifySeed: Int64? = nil, locale: String = "en", fromDate: String? = nil,
@@ -71,6 +77,34 @@ func deIdentifiedExportsHoldNoName() throws {
                         "de-identified \(file.name): no name, birth date or logger")
                 }
             }
+        }
+    }
+}
+
+func oneDeIdentifiedRequestInSeveralFormatsHasOneShift() throws {
+    try withTempDir { tmp in
+        try withDiary(tmp.appendingPathComponent("diary.sqlite").path) { diary in
+            let patient = try exportSeeded(diary)
+            let share = ExportRequest(
+                format: .fhir, fromDate: nil, toDate: nil, deidentifySeed: nil, locale: "en", nowMs: exportLaterMs,
+                deidentify: true, extraFormats: [.csv, .html, .ics])
+            let files = try diary.export(patientId: patient.id, request: share)
+            checkEqual(Set(files.map { $0.format }), Set([ExportFormat.fhir, .csv, .html, .ics]), "every format asked for")
+            check(files.allSatisfy { !text($0).contains("Test Child") }, "no name in any file")
+            let json = files.first { $0.name == "diary.fhir.json" }.map(text) ?? ""
+            check(!json.contains("\"timestamp\""), "no generation time")
+            let doses = files.first { $0.name == "doses.csv" }.map(text) ?? ""
+            let instants = doses.components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
+                .map { $0.components(separatedBy: ",")[5] }
+            check(
+                !instants.isEmpty && instants.allSatisfy { $0.hasSuffix("Z") && json.contains("\"effectiveDateTime\":\"\($0)\"") },
+                "the CSV doses are FHIR statements at the same shifted instants")
+            let shareDir = tmp.appendingPathComponent("share").path
+            let written = try diary.exportToPath(patientId: patient.id, request: share, path: shareDir)
+            check(
+                FileManager.default.fileExists(atPath: shareDir + "/diary.fhir.json")
+                    && FileManager.default.fileExists(atPath: shareDir + "/csv/doses.csv") && written.count == 13,
+                "several formats written into one directory")
         }
     }
 }
