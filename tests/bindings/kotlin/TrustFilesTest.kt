@@ -107,7 +107,7 @@ private fun logManyDoses(diary: Diary, medication: String) {
     while (day.isBefore(LocalDate.of(2025, 3, 20))) {
         for ((slot, utcHour) in listOf("08:00" to 7, "20:00" to 19)) {
             val atMs = day.atTime(utcHour, 0).toInstant(ZoneOffset.UTC).toEpochMilli()
-            diary.logDose(doseLog("kt-$day-$slot", medication, slotDate = day.toString(), slotTime = slot, atMs = atMs))
+            diary.logDose(doseLog("kt-$day-$slot", medication, slotDate = day.toString(), slotTime = slot, atMs = atMs), atMs, null)
         }
         day = day.plusDays(1)
     }
@@ -145,7 +145,7 @@ fun backupAndExportNeverReplaceADiary(): Unit = withTempDir { tmp ->
     Diary.open(other.path).close()
     Diary.open(file.path).use { diary ->
         val (patient, regimen) = seeded(diary)
-        diary.logDose(doseLog("kt-backup", regimen.medicationId))
+        diary.logDose(doseLog("kt-backup", regimen.medicationId), MORNING_MS, null)
         val copy = diary.backupTo(File(tmp, "copy.db").path)
         check(!File("$copy-wal").exists(), "the copy needs no -wal")
         Diary.open(copy).use { checkEqual(it.dose("kt-backup").dose.clientId, "kt-backup", "the copy holds the dose") }
@@ -158,7 +158,7 @@ fun backupAndExportNeverReplaceADiary(): Unit = withTempDir { tmp ->
         }
         diary.checkpoint()
         checkEqual(listOf(file, other).map(::sha256), before, "neither diary changed")
-        diary.logDose(doseLog("kt-after", regimen.medicationId, slotTime = "20:00", atMs = EVENING_MS))
+        diary.logDose(doseLog("kt-after", regimen.medicationId, slotTime = "20:00", atMs = EVENING_MS), EVENING_MS, null)
     }
     Diary.open(file.path).use { checkEqual(it.dose("kt-after").dose.clientId, "kt-after", "the diary is still written") }
 }

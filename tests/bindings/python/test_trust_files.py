@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import nephro
-from fixtures import MORNING_MS, dose_log, seeded, weight
+from fixtures import EVENING_MS, MORNING_MS, dose_log, seeded, weight
 from harness import check, check_equal, check_raises, check_validation, temp_dir, temp_path
 
 
@@ -127,7 +127,7 @@ def test_damage_met_after_opening_is_typed_and_stops_writes():
         path = temp_path(tmp, "diary.db")
         diary = nephro.Diary.open(path)
         patient, regimen = seeded(diary)
-        diary.log_dose(dose_log("py-before", regimen.medication_id, at_ms=MORNING_MS))
+        diary.log_dose(dose_log("py-before", regimen.medication_id, at_ms=MORNING_MS), MORNING_MS, None)
         release(diary)
         damage_table(path, "dose_log")
         with open(path, "rb") as f:
@@ -154,7 +154,7 @@ def test_backup_and_export_never_replace_a_diary():
         path = temp_path(tmp, "diary.db")
         diary = nephro.Diary.open(path)
         _, regimen = seeded(diary)
-        diary.log_dose(dose_log("py-backup", regimen.medication_id, at_ms=MORNING_MS))
+        diary.log_dose(dose_log("py-backup", regimen.medication_id, at_ms=MORNING_MS), MORNING_MS, None)
         copy = diary.backup_to(temp_path(tmp, "copy.db"))
         check(not os.path.exists(copy + "-wal"), "the copy needs no -wal")
         check_equal(digest(copy), digest(path), "the copy holds every row, the log's included")
@@ -169,7 +169,7 @@ def test_backup_and_export_never_replace_a_diary():
             )
             check_validation("path", f"export onto {target}", diary.export_to_path, 1, request, target)
         check_equal({p: digest(p) for p in (path, other)}, before, "neither diary changed")
-        diary.log_dose(dose_log("py-after", regimen.medication_id, slot_time="20:00", at_ms=MORNING_MS + 12 * 3600_000))
+        diary.log_dose(dose_log("py-after", regimen.medication_id, slot_time="20:00", at_ms=EVENING_MS), EVENING_MS, None)
         diary.checkpoint()
         check_equal(os.path.getsize(path + "-wal") if os.path.exists(path + "-wal") else 0, 0, "checkpointed")
         release(diary)

@@ -135,9 +135,10 @@ private func logManyDoses(_ diary: Diary, _ medication: String) throws {
         let midnight = start + Int64(day) * 86_400_000
         let date = formatter.string(from: Date(timeIntervalSince1970: Double(midnight) / 1000))
         for (slot, utcHour) in [("08:00", 7), ("20:00", 19)] {
-            _ = try diary.logDose(dose: doseLog(
-                "sw-\(date)-\(slot)", medication, slotDate: date, slotTime: slot,
-                atMs: midnight + Int64(utcHour) * 3_600_000))
+            let atMs = midnight + Int64(utcHour) * 3_600_000
+            _ = try diary.logDose(
+                dose: doseLog("sw-\(date)-\(slot)", medication, slotDate: date, slotTime: slot, atMs: atMs),
+                nowMs: atMs, deviceTimeZone: nil)
         }
     }
 }
@@ -179,7 +180,7 @@ func backupAndExportNeverReplaceADiary() throws {
         try withDiary(other.path) { _ in }
         try withDiary(file.path) { diary in
             let (patient, regimen) = try seeded(diary)
-            _ = try diary.logDose(dose: doseLog("sw-backup", regimen.medicationId))
+            _ = try diary.logDose(dose: doseLog("sw-backup", regimen.medicationId), nowMs: morningMs, deviceTimeZone: nil)
             let copy = try diary.backupTo(target: tmp.appendingPathComponent("copy.db").path)
             check(!FileManager.default.fileExists(atPath: copy + "-wal"), "the copy needs no -wal")
             try withDiary(copy) { copied in
@@ -197,7 +198,7 @@ func backupAndExportNeverReplaceADiary() throws {
             }
             try diary.checkpoint()
             checkEqual([try Data(contentsOf: file), try Data(contentsOf: other)], before, "neither diary changed")
-            _ = try diary.logDose(dose: doseLog("sw-after", regimen.medicationId, slotTime: "20:00", atMs: eveningMs))
+            _ = try diary.logDose(dose: doseLog("sw-after", regimen.medicationId, slotTime: "20:00", atMs: eveningMs), nowMs: eveningMs, deviceTimeZone: nil)
         }
         try withDiary(file.path) { diary in
             checkEqual(try diary.dose(clientId: "sw-after").dose.clientId, "sw-after", "the diary is still written")
