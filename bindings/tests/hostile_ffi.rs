@@ -275,6 +275,7 @@ fn call() -> impl Strategy<Value = Call> {
             measured_on,
             weight_kg,
             height_cm,
+            confirmed: false,
         });
     prop_oneof![
         2 => profile().prop_map(Call::CreatePatient),
@@ -407,6 +408,7 @@ fn diary_calls_with_hostile_arguments_refuse_cleanly() {
                         measured_on: "2025-05-01".into(),
                         weight_kg: Some(20.0),
                         height_cm: Some(115.0),
+                        confirmed: false,
                     },
                 )
                 .expect("weight");
@@ -570,6 +572,7 @@ fn seeded_diary(dir: &std::path::Path) -> Arc<Diary> {
                 measured_on: "2025-05-01".into(),
                 weight_kg: Some(20.0),
                 height_cm: Some(115.0),
+                confirmed: false,
             },
         )
         .expect("weight");

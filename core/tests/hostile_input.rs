@@ -843,6 +843,7 @@ fn op() -> impl Strategy<Value = Op> {
             measured_on,
             weight_kg,
             height_cm,
+            confirmed: false,
         },
     );
     prop_oneof![
@@ -1003,6 +1004,7 @@ fn the_store_refuses_hostile_records_without_changing_anything() {
                 measured_on: day("2025-05-01"),
                 weight_kg: Some(20.0),
                 height_cm: Some(115.0),
+                confirmed: false,
             };
             store.add_measurement(p.id, &weight).expect("weight");
             for op in &ops {
@@ -1110,6 +1112,7 @@ fn earlier_finds_stay_fixed() {
         measured_on: day("2025-01-01"),
         weight_kg: Some(20.0),
         height_cm: None,
+        confirmed: false,
     };
     store.add_measurement(p.id, &weight).expect("weight");
     let regimen = NewRegimen {
