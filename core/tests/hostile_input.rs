@@ -837,15 +837,21 @@ fn op() -> impl Strategy<Value = Op> {
                 }
             },
         );
-    let measurement = (date(), optional(number()), optional(number())).prop_map(
-        |(measured_on, weight_kg, height_cm)| Measurement {
-            id: 0,
-            measured_on,
-            weight_kg,
-            height_cm,
-            confirmed: false,
-        },
-    );
+    let measurement = (
+        date(),
+        optional(number()),
+        optional(number()),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(measured_on, weight_kg, height_cm, confirmed)| Measurement {
+                id: 0,
+                measured_on,
+                weight_kg,
+                height_cm,
+                confirmed,
+            },
+        );
     prop_oneof![
         2 => patient().prop_map(Op::CreatePatient),
         1 => (id(), patient()).prop_map(|(id, p)| Op::UpdatePatient(id, p)),
