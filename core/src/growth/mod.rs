@@ -1,6 +1,6 @@
 //! Growth references: SD scores (z-scores) of weight-for-age and length/height-for-age by the LMS
 //! method, for the plausibility checks of clinical-rules §10 ([`plausibility`]). Pure functions
-//! over embedded tables ([`tables`](self) lists their sources and licences).
+//! over embedded tables (`tables.rs` beside this file states their sources and licences).
 //!
 //! Which reference, by the age in completed days since birth:
 //!
