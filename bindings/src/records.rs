@@ -133,6 +133,12 @@ pub struct Measurement {
     pub weight_kg: Option<f64>,
     /// Height in cm.
     pub height_cm: Option<f64>,
+    /// The family confirmed the values after the app asked: a value implausible for this child
+    /// (clinical-rules §10) is refused with [`NephroError::NeedsConfirmation`] until it is sent
+    /// again with `confirmed` true. Stored with the record (a stored record shows whether it was
+    /// confirmed). Default false.
+    #[uniffi(default = false)]
+    pub confirmed: bool,
 }
 
 impl TryFrom<Measurement> for model::Measurement {
@@ -143,6 +149,7 @@ impl TryFrom<Measurement> for model::Measurement {
             measured_on: parse_date("measured_on", &m.measured_on)?,
             weight_kg: m.weight_kg,
             height_cm: m.height_cm,
+            confirmed: m.confirmed,
         })
     }
 }
@@ -153,6 +160,7 @@ impl From<model::Measurement> for Measurement {
             measured_on: format_date(m.measured_on),
             weight_kg: m.weight_kg,
             height_cm: m.height_cm,
+            confirmed: m.confirmed,
         }
     }
 }

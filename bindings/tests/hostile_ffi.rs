@@ -270,12 +270,16 @@ fn call() -> impl Strategy<Value = Call> {
         date_text(),
         prop::option::of(number()),
         prop::option::of(number()),
+        any::<bool>(),
     )
-        .prop_map(|(measured_on, weight_kg, height_cm)| Measurement {
-            measured_on,
-            weight_kg,
-            height_cm,
-        });
+        .prop_map(
+            |(measured_on, weight_kg, height_cm, confirmed)| Measurement {
+                measured_on,
+                weight_kg,
+                height_cm,
+                confirmed,
+            },
+        );
     prop_oneof![
         2 => profile().prop_map(Call::CreatePatient),
         1 => (id(), profile()).prop_map(|(id, p)| Call::UpdatePatient(id, p)),
@@ -407,6 +411,7 @@ fn diary_calls_with_hostile_arguments_refuse_cleanly() {
                         measured_on: "2025-05-01".into(),
                         weight_kg: Some(20.0),
                         height_cm: Some(115.0),
+                        confirmed: false,
                     },
                 )
                 .expect("weight");
@@ -545,10 +550,11 @@ fn scalars() -> impl Strategy<Value = Scalars> {
 /// The settings a scalar write may change, as one comparable text.
 fn settings(diary: &Diary) -> String {
     format!(
-        "{:?}\n{:?}\n{:?}",
+        "{:?}\n{:?}\n{:?}\n{:?}",
         diary.reminder_policy(1).map_err(|e| e.to_string()),
         diary.lab_settings(1).map_err(|e| e.to_string()),
-        diary.initial_remission_date(1).map_err(|e| e.to_string())
+        diary.initial_remission_date(1).map_err(|e| e.to_string()),
+        diary.plausibility_policy(1).map_err(|e| e.to_string())
     )
 }
 
@@ -570,6 +576,7 @@ fn seeded_diary(dir: &std::path::Path) -> Arc<Diary> {
                 measured_on: "2025-05-01".into(),
                 weight_kg: Some(20.0),
                 height_cm: Some(115.0),
+                confirmed: false,
             },
         )
         .expect("weight");
@@ -720,6 +727,22 @@ fn call_everything(diary: &Diary, s: &Scalars) -> Vec<NephroError> {
             .map(|v| format!("{v:?}")),
         diary.blood_pressures(pid).map(|v| format!("{v:?}")),
         diary.growth(pid).map(|v| format!("{v:?}")),
+        diary.plausibility_policy(pid).map(|v| format!("{v:?}")),
+        growth_z_score(
+            if s.flag {
+                Sex::Female
+            } else {
+                Sex::Unspecified
+            },
+            s.now_ms / 86_400_000,
+            if s.version.is_none() {
+                GrowthMeasure::Weight
+            } else {
+                GrowthMeasure::Height
+            },
+            s.number,
+        )
+        .map(|v| format!("{v:?}")),
         diary.lab_settings(pid).map(|v| format!("{v:?}")),
         diary
             .recalculate_prompts(pid, a.clone(), locale.clone())
@@ -751,6 +774,17 @@ fn call_everything(diary: &Diary, s: &Scalars) -> Vec<NephroError> {
     let by = text.clone();
     let writes: Vec<Box<dyn Fn() -> Result<(), NephroError> + '_>> = vec![
         Box::new(|| diary.set_initial_remission_date(pid, Some(a.clone()), by.clone())),
+        Box::new(|| {
+            let policy = PlausibilityPolicy {
+                weight_change: s.number,
+                height_decrease_cm: s.number,
+                height_increase_cm: s.number,
+                height_increase_days: s.count,
+            };
+            diary
+                .set_plausibility_policy(pid, policy, by.clone())
+                .map(|_| ())
+        }),
         Box::new(|| {
             let policy = if s.flag {
                 TravelPolicy::KeepHomeInstants
@@ -885,10 +919,12 @@ fn clinical_rules_10_refusals_name_the_field_and_change_no_row() {
         r.map(|v| format!("{v:?}"))
     }
     let before = file_digest(&path);
+    // Confirmed: a hard bound refuses even a value the family confirmed.
     let weight = |w: f64, h: Option<f64>| Measurement {
         measured_on: "2025-06-02".into(),
         weight_kg: Some(w),
         height_cm: h,
+        confirmed: true,
     };
     refused(
         "weight_kg",

@@ -62,6 +62,7 @@ fn seeded(dir: &Path) -> (Arc<Diary>, i64, String) {
                 measured_on: "2025-05-30".into(),
                 weight_kg: Some(20.0),
                 height_cm: Some(115.0),
+                confirmed: false,
             },
         )
         .unwrap();

@@ -118,6 +118,7 @@ fn seed(store: &mut Store, today: NaiveDate) -> Result<DemoDiary, Box<dyn std::e
             measured_on: clinic_visit,
             weight_kg: Some(20.5),
             height_cm: Some(116.0),
+            confirmed: false,
         },
     )?;
     store.add_measurement(
@@ -127,6 +128,7 @@ fn seed(store: &mut Store, today: NaiveDate) -> Result<DemoDiary, Box<dyn std::e
             measured_on: first_day + Days::new(45),
             weight_kg: Some(21.0),
             height_cm: Some(117.0),
+            confirmed: false,
         },
     )?;
     let times = vec![

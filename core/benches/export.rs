@@ -125,6 +125,7 @@ fn ten_year_diary() -> (PathBuf, i64) {
                 measured_on: day,
                 weight_kg: Some(20.0 + 3.0 * years),
                 height_cm: Some(115.0 + 5.0 * years),
+                confirmed: false,
             };
             store.add_measurement(pid, &m).expect("measurement");
         }

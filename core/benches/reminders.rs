@@ -144,6 +144,7 @@ fn patient(store: &mut Store, start: NaiveDate) -> i64 {
         measured_on: start,
         weight_kg: Some(20.0),
         height_cm: Some(115.0),
+        confirmed: false,
     };
     store.add_measurement(patient.id, &weight).unwrap();
     patient.id

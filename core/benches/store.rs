@@ -96,6 +96,7 @@ fn diary_for_logging(path: &Path, durability: Durability) -> (Store, i64) {
         measured_on: date("2024-12-01"),
         weight_kg: Some(30.0),
         height_cm: Some(130.0),
+        confirmed: false,
     };
     store.add_measurement(p.id, &weight).expect("weight");
     let r = store
@@ -259,6 +260,7 @@ fn ten_year_diary(path: &Path) -> i64 {
         measured_on: first,
         weight_kg: Some(20.0),
         height_cm: Some(115.0),
+        confirmed: false,
     };
     store.add_measurement(p.id, &weight).expect("weight");
     let tac = store

@@ -14,6 +14,7 @@ pub mod dose;
 pub mod drug;
 pub mod error;
 pub mod export;
+pub mod growth;
 pub mod labs;
 pub mod locale;
 pub mod model;

@@ -82,6 +82,11 @@ pub struct Measurement {
     pub weight_kg: Option<f64>,
     /// Height in cm, if measured.
     pub height_cm: Option<f64>,
+    /// The family confirmed the values after the app asked (clinical-rules §10): a value that
+    /// is implausible for this child is refused with [`Error::NeedsConfirmation`] until it is
+    /// sent again with `confirmed` set. Stored with the record; one flag confirms both values.
+    #[serde(default)]
+    pub confirmed: bool,
 }
 
 /// What the care team prescribes for a drug.

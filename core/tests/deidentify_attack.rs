@@ -86,6 +86,7 @@ fn diary() -> (Store, i64) {
                 measured_on: first - Days::new(2),
                 weight_kg: Some(22.0),
                 height_cm: Some(120.0),
+                confirmed: false,
             },
         )
         .unwrap();
@@ -183,6 +184,7 @@ fn diary() -> (Store, i64) {
                         measured_on: day,
                         weight_kg: Some(22.5),
                         height_cm: None,
+                        confirmed: false,
                     },
                 )
                 .unwrap();

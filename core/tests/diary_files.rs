@@ -48,6 +48,7 @@ fn fill(store: &mut Store, doses: u32) -> i64 {
                 measured_on: date("2025-01-01"),
                 weight_kg: Some(20.0),
                 height_cm: Some(112.0),
+                confirmed: false,
             },
         )
         .unwrap();

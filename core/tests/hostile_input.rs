@@ -837,14 +837,21 @@ fn op() -> impl Strategy<Value = Op> {
                 }
             },
         );
-    let measurement = (date(), optional(number()), optional(number())).prop_map(
-        |(measured_on, weight_kg, height_cm)| Measurement {
-            id: 0,
-            measured_on,
-            weight_kg,
-            height_cm,
-        },
-    );
+    let measurement = (
+        date(),
+        optional(number()),
+        optional(number()),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(measured_on, weight_kg, height_cm, confirmed)| Measurement {
+                id: 0,
+                measured_on,
+                weight_kg,
+                height_cm,
+                confirmed,
+            },
+        );
     prop_oneof![
         2 => patient().prop_map(Op::CreatePatient),
         1 => (id(), patient()).prop_map(|(id, p)| Op::UpdatePatient(id, p)),
@@ -1003,6 +1010,7 @@ fn the_store_refuses_hostile_records_without_changing_anything() {
                 measured_on: day("2025-05-01"),
                 weight_kg: Some(20.0),
                 height_cm: Some(115.0),
+                confirmed: false,
             };
             store.add_measurement(p.id, &weight).expect("weight");
             for op in &ops {
@@ -1110,6 +1118,7 @@ fn earlier_finds_stay_fixed() {
         measured_on: day("2025-01-01"),
         weight_kg: Some(20.0),
         height_cm: None,
+        confirmed: false,
     };
     store.add_measurement(p.id, &weight).expect("weight");
     let regimen = NewRegimen {
@@ -1283,6 +1292,7 @@ mod plausibility {
             measured_on: day("2025-05-30"),
             weight_kg: Some(20.0),
             height_cm: Some(115.0),
+            confirmed: false,
         };
         store.add_measurement(patient, &weight).expect("weight");
         let regimen = store
@@ -1359,11 +1369,13 @@ mod plausibility {
     fn every_hard_bound_is_refused_at_the_door_naming_the_field() {
         let mut d = diary();
         let (patient, regimen, course) = (d.patient, d.regimen, d.course.clone());
+        // Confirmed: a hard bound refuses even a value the family confirmed.
         let m = |on: &str, w: Option<f64>, h: Option<f64>| Measurement {
             id: 0,
             measured_on: day(on),
             weight_kg: w,
             height_cm: h,
+            confirmed: true,
         };
         // Weight 1–250 kg, height 40–230 cm, measured 1900–2200.
         for w in [0.99, 250.01, 2000.0, f64::NAN] {
@@ -1533,12 +1545,15 @@ mod plausibility {
     fn a_weight_slip_cannot_become_a_tenfold_tacrolimus_dose() {
         let mut d = diary();
         let patient = d.patient;
-        // A weight that passes the hard bounds (1–250 kg) but asks 10.5 mg/day at 0.1 mg/kg/day.
+        // A weight that passes the hard bounds (1–250 kg) but asks 10.5 mg/day at 0.1 mg/kg/day,
+        // confirmed by mistake (the held-until-confirmed tier of §10 was passed): the daily
+        // maximum is the last line.
         let slip = Measurement {
             id: 0,
             measured_on: day("2025-06-10"),
             weight_kg: Some(105.0),
             height_cm: None,
+            confirmed: true,
         };
         d.store
             .add_measurement(patient, &slip)

@@ -82,6 +82,7 @@ fn create_diary(path: &Path, regimens: usize) -> Vec<i64> {
         measured_on: date("2024-12-01"),
         weight_kg: Some(30.0),
         height_cm: Some(130.0),
+        confirmed: false,
     };
     store.add_measurement(patient.id, &weight).expect("weight");
     (0..regimens)

@@ -424,6 +424,7 @@ mod tests {
             measured_on: d("2025-06-03"),
             weight_kg: Some(22.0),
             height_cm: None,
+            confirmed: false,
         };
         store.add_measurement(patient.id, &m).unwrap();
 

@@ -775,6 +775,7 @@ mod tests {
                 measured_on: date(on),
                 weight_kg: Some(kg),
                 height_cm: None,
+                confirmed: false,
             };
             store.add_measurement(patient.id, &m).unwrap();
         };
@@ -819,6 +820,7 @@ mod tests {
             measured_on: date("2025-07-01"),
             weight_kg: Some(21.0),
             height_cm: None,
+            confirmed: false,
         };
         store.add_measurement(patient.id, &m).unwrap();
         let bp = BloodPressure {

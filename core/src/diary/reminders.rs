@@ -1020,6 +1020,7 @@ mod tests {
                     measured_on: d("2025-05-30"),
                     weight_kg: Some(20.0),
                     height_cm: Some(115.0),
+                    confirmed: false,
                 },
             )
             .unwrap();

@@ -740,6 +740,7 @@ mod tests {
             measured_on: date("2025-06-01"),
             weight_kg: Some(30.0),
             height_cm: None,
+            confirmed: false,
         };
         store.add_measurement(other.id, &m).unwrap();
         let foreign = steroid_exposure(

@@ -64,6 +64,7 @@ fn fixture() -> Fixture {
                     measured_on: date(day),
                     weight_kg: Some(weight),
                     height_cm: Some(height),
+                    confirmed: false,
                 },
             )
             .unwrap();

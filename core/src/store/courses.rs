@@ -951,12 +951,14 @@ mod tests {
     fn a_course_is_built_on_the_weight_and_height_at_its_start() {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store);
-        // A later measurement does not count for a course that starts before it.
+        // A later measurement does not count for a course that starts before it (a jump this
+        // large is held until confirmed, clinical-rules §10).
         let later = Measurement {
             id: 0,
             measured_on: date("2025-07-01"),
             weight_kg: Some(30.0),
             height_cm: Some(130.0),
+            confirmed: true,
         };
         store.add_measurement(patient.id, &later).unwrap();
         let course = store
@@ -1157,6 +1159,7 @@ mod tests {
             measured_on: date("2025-06-01"),
             weight_kg: Some(20.0),
             height_cm: None,
+            confirmed: false,
         };
         store.add_measurement(other.id, &m).unwrap();
         let err = store
@@ -1530,6 +1533,7 @@ mod tests {
             measured_on: date("2025-06-01"),
             weight_kg: Some(22.0),
             height_cm: None,
+            confirmed: false,
         };
         store.add_measurement(patient.id, &later).unwrap();
         assert_eq!(

@@ -22,6 +22,9 @@ pub use courses::{
 pub use doses::DoseRevision;
 pub use labs::{BloodPressureRecord, LabCorrection, LabRecord, LabRevision, NewLabResult};
 pub use open::DiaryKind;
+pub use patients::{
+    HEIGHT_DECREASE_KEY, HEIGHT_INCREASE_DAYS_KEY, HEIGHT_INCREASE_KEY, WEIGHT_CHANGE_KEY,
+};
 pub use policy::{PolicyEntry, MAX_POLICY_KEY_CHARS, MAX_POLICY_VALUE_BYTES};
 pub use rows::UnreadableRow;
 

@@ -3,6 +3,7 @@
 use chrono::{NaiveDate, NaiveTime, Timelike};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::policy::{read_policy, write_policy};
 use super::rows::{readable, with_row_id, RowSource};
 use super::{now_ms, Store};
 use crate::bounds;
@@ -10,6 +11,7 @@ use crate::dates::{format_date, parse_clock_time, parse_date, parse_time_zone};
 use crate::dose::{calculate_dose, DoseRate, DoseRequest};
 use crate::drug::Drug;
 use crate::error::{Error, Result};
+use crate::growth::plausibility::{self, Child, PlausibilityPolicy};
 use crate::model::{
     require_storable_date, require_text, Measurement, NewPatient, NewRegimen, Patient, Regimen,
     Sex, DEFINITION_SETS,
@@ -62,14 +64,7 @@ impl Store {
 
     /// A patient by id.
     pub fn patient(&self, patient_id: i64) -> Result<Patient> {
-        self.reader()
-            .query_row(
-                "SELECT id, display_name, birth_date, sex, time_zone, definition_set FROM patient WHERE id = ?1",
-                [patient_id],
-                patient_from_row,
-            )
-            .optional()?
-            .ok_or_else(|| not_found("patient", patient_id))?
+        patient_in(self.reader(), patient_id)
     }
 
     /// Every patient, oldest first.
@@ -81,7 +76,14 @@ impl Store {
         readable(rows)
     }
 
-    /// Records a weight and/or height.
+    /// Records a weight and/or height. A value implausible for this child (clinical-rules §10:
+    /// a weight change of more than 20 %, a height falling by more than 2 cm or rising by more
+    /// than 10 cm within 90 days, a first value more than 4 SD from the median for age and sex;
+    /// the limits are the patient's [`Store::plausibility_policy`]) is refused with
+    /// [`Error::NeedsConfirmation`] unless `m.confirmed` says the family confirmed it; the flag
+    /// is stored with the record. See [`crate::growth::plausibility`] for what "previous" means
+    /// for a back-dated entry. A date before the child's birth is refused as invalid. A refused
+    /// call changes nothing.
     pub fn add_measurement(&mut self, patient_id: i64, m: &Measurement) -> Result<Measurement> {
         if m.weight_kg.is_none() && m.height_cm.is_none() {
             return Err(Error::invalid(
@@ -98,14 +100,77 @@ impl Store {
         }
         require_storable_date("measured_on", m.measured_on)?;
         let id = self.write(|tx| {
-            require_patient(tx, patient_id)?;
+            let patient = patient_in(tx, patient_id)?;
+            if m.measured_on < patient.profile.birth_date {
+                return Err(Error::invalid(
+                    "measured_on",
+                    "must not be before the child's date of birth",
+                ));
+            }
+            if !m.confirmed {
+                let child = Child {
+                    birth_date: patient.profile.birth_date,
+                    sex: patient.profile.sex,
+                };
+                let history = measurements(tx, patient_id)?;
+                let policy = plausibility_policy(tx, patient_id)?;
+                if let Some(hold) = plausibility::check(child, &history, m, &policy)? {
+                    return Err(hold.into());
+                }
+            }
             tx.execute(
-                "INSERT INTO measurement (patient_id, measured_on, weight_kg, height_cm, recorded_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![patient_id, format_date(m.measured_on), m.weight_kg, m.height_cm, now_ms()],
+                "INSERT INTO measurement (patient_id, measured_on, weight_kg, height_cm, recorded_at_ms, confirmed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![patient_id, format_date(m.measured_on), m.weight_kg, m.height_cm, now_ms(), m.confirmed],
             )?;
             Ok(tx.last_insert_rowid())
         })?;
         Ok(Measurement { id, ..m.clone() })
+    }
+
+    /// The limits of the plausibility checks of a patient's measurements (clinical-rules §10,
+    /// **policy**): the stored values, the defaults (20 %, 2 cm, 10 cm within 90 days) where
+    /// none is set.
+    pub fn plausibility_policy(&self, patient_id: i64) -> Result<PlausibilityPolicy> {
+        require_patient(self.reader(), patient_id)?;
+        plausibility_policy(self.reader(), patient_id)
+    }
+
+    /// Sets the limits of the plausibility checks (validated first, see
+    /// [`PlausibilityPolicy::validate`]), recording who changed them; each limit is stored under
+    /// its own key ([`WEIGHT_CHANGE_KEY`] …).
+    pub fn set_plausibility_policy(
+        &mut self,
+        patient_id: i64,
+        policy: &PlausibilityPolicy,
+        changed_by: &str,
+    ) -> Result<PlausibilityPolicy> {
+        policy.validate()?;
+        require_text("changed_by", changed_by, 100)?;
+        let recorded_at_ms = now_ms();
+        self.write(|tx| {
+            require_patient(tx, patient_id)?;
+            let values = [
+                (WEIGHT_CHANGE_KEY, serde_json::json!(policy.weight_change)),
+                (
+                    HEIGHT_DECREASE_KEY,
+                    serde_json::json!(policy.height_decrease_cm),
+                ),
+                (
+                    HEIGHT_INCREASE_KEY,
+                    serde_json::json!(policy.height_increase_cm),
+                ),
+                (
+                    HEIGHT_INCREASE_DAYS_KEY,
+                    serde_json::json!(policy.height_increase_days),
+                ),
+            ];
+            for (key, value) in values {
+                write_policy(tx, patient_id, key, &value, changed_by, recorded_at_ms)?;
+            }
+            Ok(())
+        })?;
+        self.plausibility_policy(patient_id)
     }
 
     /// A patient's measurements by date (then by entry order).
@@ -263,6 +328,15 @@ fn validate_regimen(r: &NewRegimen) -> Result<()> {
     Ok(())
 }
 
+fn patient_in(conn: &Connection, patient_id: i64) -> Result<Patient> {
+    conn.prepare_cached(
+        "SELECT id, display_name, birth_date, sex, time_zone, definition_set FROM patient WHERE id = ?1",
+    )?
+    .query_row([patient_id], patient_from_row)
+    .optional()?
+    .ok_or_else(|| not_found("patient", patient_id))?
+}
+
 pub(super) fn require_patient(conn: &Connection, patient_id: i64) -> Result<()> {
     let found: Option<i64> = conn
         .query_row("SELECT id FROM patient WHERE id = ?1", [patient_id], |r| {
@@ -281,7 +355,8 @@ pub(super) fn not_found(entity: &'static str, id: impl ToString) -> Error {
     }
 }
 
-const MEASUREMENT_SELECT: &str = "SELECT id, measured_on, weight_kg, height_cm FROM measurement";
+const MEASUREMENT_SELECT: &str =
+    "SELECT id, measured_on, weight_kg, height_cm, confirmed FROM measurement";
 
 fn measurements(conn: &Connection, patient_id: i64) -> Result<Vec<Measurement>> {
     let mut stmt = conn.prepare_cached(&format!(
@@ -292,13 +367,14 @@ fn measurements(conn: &Connection, patient_id: i64) -> Result<Vec<Measurement>> 
 }
 
 fn measurement_from_row(r: &Row) -> rusqlite::Result<Result<Measurement>> {
-    let (id, on, weight_kg, height_cm): (i64, String, Option<f64>, Option<f64>) =
-        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+    let (id, on, weight_kg, height_cm, confirmed): (i64, String, Option<f64>, Option<f64>, bool) =
+        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
     Ok(stored_date(&on).map(|measured_on| Measurement {
         id,
         measured_on,
         weight_kg,
         height_cm,
+        confirmed,
     }))
 }
 
@@ -324,6 +400,49 @@ pub(super) fn regimen_rows() -> RowSource {
         ),
         check: |r| regimen_from_row(r).map(|m| m.map(drop)),
     }
+}
+
+/// Policy key of the largest weight change, a fraction (clinical-rules §10; default
+/// [`plausibility::DEFAULT_WEIGHT_CHANGE`], 20 %).
+pub const WEIGHT_CHANGE_KEY: &str = "plausibility.weight_change";
+/// Policy key of the largest height fall in cm (default
+/// [`plausibility::DEFAULT_HEIGHT_DECREASE_CM`], 2 cm).
+pub const HEIGHT_DECREASE_KEY: &str = "plausibility.height_decrease_cm";
+/// Policy key of the largest height rise in cm within the window (default
+/// [`plausibility::DEFAULT_HEIGHT_INCREASE_CM`], 10 cm).
+pub const HEIGHT_INCREASE_KEY: &str = "plausibility.height_increase_cm";
+/// Policy key of the height-rise window in days (default
+/// [`plausibility::DEFAULT_HEIGHT_INCREASE_DAYS`], 90 days).
+pub const HEIGHT_INCREASE_DAYS_KEY: &str = "plausibility.height_increase_days";
+
+/// The patient's plausibility limits, each from its key or its default. A stored value of the
+/// wrong shape or outside what [`PlausibilityPolicy::validate`] accepts is refused naming the
+/// key, never replaced by a guess.
+fn plausibility_policy(conn: &Connection, patient_id: i64) -> Result<PlausibilityPolicy> {
+    let defaults = PlausibilityPolicy::default();
+    let policy = PlausibilityPolicy {
+        weight_change: read_policy(conn, patient_id, WEIGHT_CHANGE_KEY)?
+            .unwrap_or(defaults.weight_change),
+        height_decrease_cm: read_policy(conn, patient_id, HEIGHT_DECREASE_KEY)?
+            .unwrap_or(defaults.height_decrease_cm),
+        height_increase_cm: read_policy(conn, patient_id, HEIGHT_INCREASE_KEY)?
+            .unwrap_or(defaults.height_increase_cm),
+        height_increase_days: read_policy(conn, patient_id, HEIGHT_INCREASE_DAYS_KEY)?
+            .unwrap_or(defaults.height_increase_days),
+    };
+    policy.validate().map_err(|e| match e {
+        Error::Invalid { field, reason } => {
+            let key = match field.as_str() {
+                "weight_change" => WEIGHT_CHANGE_KEY,
+                "height_decrease_cm" => HEIGHT_DECREASE_KEY,
+                "height_increase_cm" => HEIGHT_INCREASE_KEY,
+                _ => HEIGHT_INCREASE_DAYS_KEY,
+            };
+            Error::invalid(format!("policy.{key}"), reason)
+        }
+        other => other,
+    })?;
+    Ok(policy)
 }
 
 /// The latest value of a measurement on or before `date` (clinical-rules §2).

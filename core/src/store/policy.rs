@@ -6,7 +6,7 @@
 //! validates a value before it sets it, and falls back to the documented default when a key is
 //! absent. Setting a key replaces its value; the row keeps who changed it last and when.
 
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -39,31 +39,13 @@ pub struct PolicyEntry {
 impl Store {
     /// The policy value stored under `key` for a patient, if any.
     pub fn policy_entry(&self, patient_id: i64, key: &str) -> Result<Option<PolicyEntry>> {
-        require_key(key)?;
-        self.reader()
-            .query_row(
-                "SELECT key, value_json, changed_by, recorded_at_ms FROM patient_policy
-                 WHERE patient_id = ?1 AND key = ?2",
-                params![patient_id, key],
-                entry_from_row,
-            )
-            .optional()?
-            .transpose()
+        policy_entry(self.reader(), patient_id, key)
     }
 
     /// The policy value stored under `key`, read as `T`; `None` when the key is not set.
     /// A stored value that is not a `T` is refused naming `policy.<key>` (nothing is guessed).
     pub fn policy<T: DeserializeOwned>(&self, patient_id: i64, key: &str) -> Result<Option<T>> {
-        self.policy_entry(patient_id, key)?
-            .map(|entry| {
-                serde_json::from_value(entry.value).map_err(|_| {
-                    Error::invalid(
-                        format!("policy.{key}"),
-                        "the stored value does not have the expected shape",
-                    )
-                })
-            })
-            .transpose()
+        read_policy(self.reader(), patient_id, key)
     }
 
     /// Every policy value of a patient whose key starts with `prefix` (`""` for all), by key.
@@ -101,15 +83,7 @@ impl Store {
         let recorded_at_ms = now_ms();
         self.write(|tx| {
             require_patient(tx, patient_id)?;
-            tx.execute(
-                "INSERT INTO patient_policy (patient_id, key, value_json, changed_by, recorded_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (patient_id, key) DO UPDATE SET
-                    value_json = excluded.value_json, changed_by = excluded.changed_by,
-                    recorded_at_ms = excluded.recorded_at_ms",
-                params![patient_id, key, text, changed_by, recorded_at_ms],
-            )?;
-            Ok(())
+            write_policy(tx, patient_id, key, value, changed_by, recorded_at_ms)
         })?;
         Ok(PolicyEntry {
             key: key.to_string(),
@@ -145,6 +119,65 @@ impl Store {
             Ok(removed > 0)
         })
     }
+}
+
+/// Sets one policy value on a connection (inside the caller's write transaction); the caller
+/// has checked the patient, the key's meaning and `changed_by`.
+pub(super) fn write_policy(
+    conn: &Connection,
+    patient_id: i64,
+    key: &str,
+    value: &Value,
+    changed_by: &str,
+    recorded_at_ms: EpochMillis,
+) -> Result<()> {
+    require_key(key)?;
+    let text = value.to_string();
+    if text.len() > MAX_POLICY_VALUE_BYTES {
+        return Err(Error::invalid(
+            "value",
+            format!("must be at most {MAX_POLICY_VALUE_BYTES} bytes of JSON"),
+        ));
+    }
+    conn.execute(
+        "INSERT INTO patient_policy (patient_id, key, value_json, changed_by, recorded_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (patient_id, key) DO UPDATE SET
+            value_json = excluded.value_json, changed_by = excluded.changed_by,
+            recorded_at_ms = excluded.recorded_at_ms",
+        params![patient_id, key, text, changed_by, recorded_at_ms],
+    )?;
+    Ok(())
+}
+
+fn policy_entry(conn: &Connection, patient_id: i64, key: &str) -> Result<Option<PolicyEntry>> {
+    require_key(key)?;
+    conn.prepare_cached(
+        "SELECT key, value_json, changed_by, recorded_at_ms FROM patient_policy
+         WHERE patient_id = ?1 AND key = ?2",
+    )?
+    .query_row(params![patient_id, key], entry_from_row)
+    .optional()?
+    .transpose()
+}
+
+/// [`Store::policy`] on a connection (inside a write transaction, so that a write checks the
+/// policy in force when it commits).
+pub(super) fn read_policy<T: DeserializeOwned>(
+    conn: &Connection,
+    patient_id: i64,
+    key: &str,
+) -> Result<Option<T>> {
+    policy_entry(conn, patient_id, key)?
+        .map(|entry| {
+            serde_json::from_value(entry.value).map_err(|_| {
+                Error::invalid(
+                    format!("policy.{key}"),
+                    "the stored value does not have the expected shape",
+                )
+            })
+        })
+        .transpose()
 }
 
 /// A key is 1–100 characters of ASCII letters, digits, `.`, `_` and `-`.

@@ -9,9 +9,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 3;
+pub const LATEST_VERSION: i64 = 4;
 
-/// Tables unchanged since version 1: patients, measurements, regimens.
+/// Patients, measurements and regimens: unchanged since version 1 but for the measurement's
+/// `confirmed` (version 4). Version 1 created them; later steps only alter them.
 const PATIENT_TABLES: &str = r#"
 CREATE TABLE patient (
     id              INTEGER PRIMARY KEY,
@@ -30,6 +31,9 @@ CREATE TABLE measurement (
     weight_kg       REAL CHECK (weight_kg > 0),
     height_cm       REAL CHECK (height_cm > 0),
     recorded_at_ms  INTEGER NOT NULL,
+    -- Since version 4 (hence the last column): the family confirmed a value held as implausible
+    -- for the child (clinical-rules §10).
+    confirmed       INTEGER NOT NULL DEFAULT 0 CHECK (confirmed IN (0, 1)),
     CHECK (weight_kg IS NOT NULL OR height_cm IS NOT NULL)
 );
 CREATE INDEX measurement_by_patient ON measurement(patient_id, measured_on);
@@ -327,8 +331,14 @@ ALTER TABLE steroid_course ADD COLUMN client_id TEXT CHECK (client_id IS NULL OR
 CREATE UNIQUE INDEX steroid_course_client_id ON steroid_course(client_id) WHERE client_id IS NOT NULL;
 "#];
 
+/// Version 3 → 4: a measurement records whether the family confirmed it (clinical-rules §10,
+/// "held until confirmed"); every earlier measurement was stored without being asked.
+const UPGRADE_3_TO_4: &[&str] = &[r#"
+ALTER TABLE measurement ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 0 CHECK (confirmed IN (0, 1));
+"#];
+
 /// `UPGRADES[i]` upgrades a database from version `i + 1` to `i + 2`, as batches run in order.
-pub const UPGRADES: &[&[&str]] = &[UPGRADE_1_TO_2, UPGRADE_2_TO_3];
+pub const UPGRADES: &[&[&str]] = &[UPGRADE_1_TO_2, UPGRADE_2_TO_3, UPGRADE_3_TO_4];
 
 /// Brings a connection's schema to [`LATEST_VERSION`], refusing a newer one.
 pub fn migrate(conn: &mut Connection) -> Result<()> {

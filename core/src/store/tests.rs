@@ -48,6 +48,7 @@ pub(crate) fn seeded(store: &mut Store) -> (Patient, Regimen) {
         measured_on: date("2025-05-30"),
         weight_kg: Some(20.0),
         height_cm: Some(115.0),
+        confirmed: false,
     };
     store.add_measurement(patient.id, &m).unwrap();
     let regimen = store.add_regimen(patient.id, &tacrolimus()).unwrap();
@@ -96,6 +97,7 @@ fn a_regimen_needs_a_prior_weight_and_an_in_range_rate() {
         measured_on: date("2025-05-30"),
         weight_kg: Some(20.0),
         height_cm: None,
+        confirmed: false,
     };
     store.add_measurement(patient.id, &m).unwrap();
     let high = NewRegimen {
@@ -365,6 +367,19 @@ fn every_fixture_migrates_to_the_fresh_schema_with_its_records() {
         let patient = &store.patients().unwrap()[0];
         assert_eq!(patient.profile, sample_patient());
         assert_eq!(store.regimens(patient.id).unwrap().len(), 1);
+        // The seeded measurement, unconfirmed (before version 4 nothing was ever asked).
+        let measured: Vec<_> = store
+            .measurements(patient.id)
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.measured_on, m.weight_kg, m.height_cm, m.confirmed))
+            .collect();
+        assert_eq!(
+            measured,
+            [(date("2025-05-30"), Some(20.0), Some(115.0), false)],
+            "{}",
+            fixture.display()
+        );
         assert_eq!(
             store.dose("fixture-dose").unwrap().dose.outcome,
             DoseOutcome::Taken
@@ -398,4 +413,269 @@ fn write_fixture_of_this_version() {
         .conn
         .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;")
         .unwrap();
+}
+
+/// Every row of every table, in order: two equal digests mean nothing changed.
+fn digest(store: &Store) -> String {
+    let conn = &store.conn;
+    let mut tables = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap();
+    let tables: Vec<String> = tables
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let mut out = String::new();
+    for table in tables {
+        let mut rows = conn
+            .prepare(&format!("SELECT * FROM {table} ORDER BY rowid"))
+            .unwrap();
+        let width = rows.column_count();
+        let mut rows = rows.query([]).unwrap();
+        while let Some(row) = rows.next().unwrap() {
+            let cells: Vec<String> = (0..width)
+                .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
+                .collect();
+            out.push_str(&format!("{table}: {}\n", cells.join(" | ")));
+        }
+    }
+    out
+}
+
+fn weight_on(on: &str, kg: f64, confirmed: bool) -> Measurement {
+    Measurement {
+        id: 0,
+        measured_on: date(on),
+        weight_kg: Some(kg),
+        height_cm: None,
+        confirmed,
+    }
+}
+
+#[test]
+fn twenty_or_two_hundred_kg_is_held_until_confirmed_and_the_confirmation_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("diary.db");
+    let mut store = Store::open(&path).unwrap();
+    let (patient, _) = seeded(&mut store);
+    let before = digest(&store);
+    let err = store
+        .add_measurement(patient.id, &weight_on("2025-06-10", 200.0, false))
+        .unwrap_err();
+    let Error::NeedsConfirmation {
+        field,
+        check,
+        reason,
+    } = &err
+    else {
+        panic!("not held: {err}")
+    };
+    assert_eq!(
+        (field.as_str(), check.as_str()),
+        ("weight_kg", "weight_change")
+    );
+    assert!(
+        !err.to_string().contains("200") && !reason.contains("20"),
+        "{err}"
+    );
+    assert_eq!(err.code(), "needs_confirmation");
+    assert_eq!(digest(&store), before, "a held value changes nothing");
+    // Confirmed: stored, with the flag.
+    let stored = store
+        .add_measurement(patient.id, &weight_on("2025-06-10", 200.0, true))
+        .unwrap();
+    assert!(stored.confirmed && stored.id > 0);
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    let last = store.measurements(patient.id).unwrap().pop().unwrap();
+    assert_eq!(last, stored);
+    // A plausible value is stored unconfirmed; a plausible value sent confirmed keeps its flag.
+    let mut store = store;
+    let plain = store
+        .add_measurement(patient.id, &weight_on("2025-06-11", 199.0, false))
+        .unwrap();
+    assert!(!plain.confirmed);
+    let asked = store
+        .add_measurement(patient.id, &weight_on("2025-06-12", 199.0, true))
+        .unwrap();
+    assert!(asked.confirmed);
+    let flags: Vec<bool> = store
+        .measurements(patient.id)
+        .unwrap()
+        .iter()
+        .map(|m| m.confirmed)
+        .collect();
+    assert_eq!(flags, [false, true, false, true]);
+}
+
+#[test]
+fn every_check_refuses_without_changing_anything() {
+    let mut store = Store::open_in_memory().unwrap();
+    let (patient, _) = seeded(&mut store); // 20 kg and 115 cm on 2025-05-30, born 2019-04-02
+    let height = |on: &str, cm: f64| Measurement {
+        id: 0,
+        measured_on: date(on),
+        weight_kg: None,
+        height_cm: Some(cm),
+        confirmed: false,
+    };
+    let unknown_sex = store
+        .create_patient(&NewPatient {
+            sex: Sex::Unspecified,
+            ..sample_patient()
+        })
+        .unwrap();
+    let cases = [
+        (
+            patient.id,
+            weight_on("2025-06-30", 24.02, false),
+            "weight_change",
+        ),
+        (patient.id, height("2025-06-30", 112.9), "height_decrease"),
+        (patient.id, height("2025-06-30", 125.1), "height_increase"),
+        (
+            unknown_sex.id,
+            weight_on("2025-06-30", 60.0, false),
+            "weight_for_age",
+        ),
+        (
+            unknown_sex.id,
+            height("2025-06-30", 160.0),
+            "height_for_age",
+        ),
+    ];
+    let before = digest(&store);
+    for (patient_id, m, expected) in &cases {
+        match store.add_measurement(*patient_id, m) {
+            Err(Error::NeedsConfirmation { check, .. }) => assert_eq!(&check, expected),
+            other => panic!("{expected}: {other:?}"),
+        }
+        assert_eq!(digest(&store), before, "{expected} changed something");
+    }
+    // Just inside each limit: stored.
+    for m in [
+        weight_on("2025-06-30", 23.98, false),
+        height("2025-06-30", 113.1),
+        height("2025-06-30", 124.9),
+    ] {
+        let mut fresh = Store::open_in_memory().unwrap();
+        let (patient, _) = seeded(&mut fresh);
+        fresh.add_measurement(patient.id, &m).unwrap();
+    }
+    // A date before birth is invalid, confirmed or not.
+    for confirmed in [false, true] {
+        let err = store
+            .add_measurement(patient.id, &weight_on("2019-04-01", 3.0, confirmed))
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Invalid { field, .. } if field == "measured_on"),
+            "{err}"
+        );
+    }
+    // On the day of birth the WHO day-0 reference applies.
+    let newborn = store.create_patient(&sample_patient()).unwrap();
+    store
+        .add_measurement(newborn.id, &weight_on("2019-04-02", 3.2, false))
+        .unwrap();
+}
+
+#[test]
+fn a_back_dated_measurement_is_checked_against_its_neighbours_by_date() {
+    let mut store = Store::open_in_memory().unwrap();
+    let (patient, _) = seeded(&mut store); // 20 kg on 2025-05-30
+    store
+        .add_measurement(patient.id, &weight_on("2025-07-01", 25.0, true))
+        .unwrap();
+    // Between 20 (May) and 25 (July): within 20 % of both.
+    store
+        .add_measurement(patient.id, &weight_on("2025-06-15", 22.0, false))
+        .unwrap();
+    // Between 22 (15 June) and 25 (July): 30.5 is 38.6 % above its previous.
+    let before = digest(&store);
+    assert!(matches!(
+        store.add_measurement(patient.id, &weight_on("2025-06-20", 30.5, false)),
+        Err(Error::NeedsConfirmation { ref check, .. }) if check == "weight_change"
+    ));
+    // Before every weight: 16 would make May's 20 a rise of 25 %.
+    assert!(matches!(
+        store.add_measurement(patient.id, &weight_on("2025-01-01", 16.0, false)),
+        Err(Error::NeedsConfirmation { ref reason, .. }) if reason.contains("later")
+    ));
+    assert_eq!(digest(&store), before);
+    store
+        .add_measurement(patient.id, &weight_on("2025-01-01", 17.0, false))
+        .unwrap();
+}
+
+#[test]
+fn the_care_team_sets_the_limits_per_patient() {
+    use crate::growth::plausibility::PlausibilityPolicy;
+    let mut store = Store::open_in_memory().unwrap();
+    let (patient, _) = seeded(&mut store);
+    let other = store.create_patient(&sample_patient()).unwrap();
+    assert_eq!(
+        store.plausibility_policy(patient.id).unwrap(),
+        PlausibilityPolicy::default()
+    );
+    let strict = PlausibilityPolicy {
+        weight_change: 0.10,
+        ..PlausibilityPolicy::default()
+    };
+    assert_eq!(
+        store
+            .set_plausibility_policy(patient.id, &strict, "Dr. Li")
+            .unwrap(),
+        strict
+    );
+    let entry = store
+        .policy_entry(patient.id, super::WEIGHT_CHANGE_KEY)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (entry.value, entry.changed_by),
+        (serde_json::json!(0.10), "Dr. Li".to_string())
+    );
+    assert!(matches!(
+        store.add_measurement(patient.id, &weight_on("2025-06-30", 22.1, false)),
+        Err(Error::NeedsConfirmation { .. })
+    ));
+    store
+        .add_measurement(patient.id, &weight_on("2025-06-30", 21.9, false))
+        .unwrap();
+    assert_eq!(
+        store.plausibility_policy(other.id).unwrap(),
+        PlausibilityPolicy::default()
+    );
+    // An invalid limit is refused and changes nothing.
+    let before = digest(&store);
+    let typo = PlausibilityPolicy {
+        weight_change: 20.0,
+        ..strict
+    };
+    assert!(store
+        .set_plausibility_policy(patient.id, &typo, "Dr. Li")
+        .unwrap_err()
+        .to_string()
+        .contains("weight_change"));
+    assert!(matches!(
+        store.set_plausibility_policy(patient.id + 99, &strict, "Dr. Li"),
+        Err(Error::NotFound { .. })
+    ));
+    assert_eq!(digest(&store), before);
+    // A stored value of the wrong shape is named, not guessed.
+    store
+        .set_policy_value(
+            patient.id,
+            super::HEIGHT_INCREASE_DAYS_KEY,
+            &serde_json::json!("ninety"),
+            "x",
+        )
+        .unwrap();
+    let err = store.plausibility_policy(patient.id).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("policy.plausibility.height_increase_days"),
+        "{err}"
+    );
 }

@@ -19,6 +19,7 @@ val allTests: List<KFunction0<Unit>> = listOf(
     diaryTests,
     doseConformanceTests,
     exportTests,
+    growthTests,
     labsTests,
     relapseTests,
     remindersTests,

@@ -18,6 +18,7 @@ let allTests: [NamedTest] = [
     diaryTests,
     doseConformanceTests,
     exportTests,
+    growthTests,
     relapseTests,
     labsTests,
     remindersTests,

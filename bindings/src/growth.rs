@@ -1,0 +1,120 @@
+//! Growth references and the plausibility limits of measurements (clinical-rules §10).
+
+use nephro_core::growth::{self, plausibility};
+
+use crate::records::Sex;
+use crate::{Diary, NephroError};
+
+/// What was measured, for a growth reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum GrowthMeasure {
+    /// Weight in kg (weight-for-age).
+    Weight,
+    /// Length (lying, to 730 days) or standing height in cm (length/height-for-age).
+    Height,
+}
+
+impl From<GrowthMeasure> for growth::Measure {
+    fn from(m: GrowthMeasure) -> Self {
+        match m {
+            GrowthMeasure::Weight => growth::Measure::Weight,
+            GrowthMeasure::Height => growth::Measure::Height,
+        }
+    }
+}
+
+/// A z-score (SD score) against a growth reference.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct GrowthZScore {
+    /// The SD score (WHO weight-for-age: WHO's restricted application beyond ±3).
+    pub z: f64,
+    /// The reference: `who2006`, `who2007` or `cdc2000`.
+    pub reference: String,
+    /// The reference's L (Box-Cox power) at the age.
+    pub l: f64,
+    /// The reference's M (median) at the age.
+    pub m: f64,
+    /// The reference's S (coefficient of variation) at the age.
+    pub s: f64,
+}
+
+/// The z-score of a weight (kg) or height (cm) for a sex (female or male) and an age in
+/// completed days since birth: WHO 2006 standards to 1856 days, then WHO 2007 (weight to 10
+/// years, then CDC 2000). `None` before birth and from 19 years (228 months). A value that is
+/// not a finite number above 0, or an unspecified sex, is refused.
+#[uniffi::export]
+pub fn growth_z_score(
+    sex: Sex,
+    age_days: i64,
+    measure: GrowthMeasure,
+    value: f64,
+) -> Result<Option<GrowthZScore>, NephroError> {
+    Ok(
+        growth::z_score(sex.into(), age_days, measure.into(), value)?.map(|z| GrowthZScore {
+            z: z.z,
+            reference: z.reference.id().to_string(),
+            l: z.lms.l,
+            m: z.lms.m,
+            s: z.lms.s,
+        }),
+    )
+}
+
+/// The care team's limits of the plausibility checks of measurements (clinical-rules §10,
+/// **policy**): a value beyond them is refused with [`NephroError::NeedsConfirmation`] until it
+/// is sent again confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct PlausibilityPolicy {
+    /// Largest change from a neighbouring weight by date, as a fraction (default 0.20, 20 %).
+    pub weight_change: f64,
+    /// Largest fall of height from the previous height, cm (default 2).
+    pub height_decrease_cm: f64,
+    /// Largest rise of height over a height measured within `height_increase_days`, cm
+    /// (default 10).
+    pub height_increase_cm: f64,
+    /// The window of the height-rise check, days (default 90).
+    pub height_increase_days: u32,
+}
+
+impl From<plausibility::PlausibilityPolicy> for PlausibilityPolicy {
+    fn from(p: plausibility::PlausibilityPolicy) -> Self {
+        PlausibilityPolicy {
+            weight_change: p.weight_change,
+            height_decrease_cm: p.height_decrease_cm,
+            height_increase_cm: p.height_increase_cm,
+            height_increase_days: p.height_increase_days,
+        }
+    }
+}
+
+impl From<PlausibilityPolicy> for plausibility::PlausibilityPolicy {
+    fn from(p: PlausibilityPolicy) -> Self {
+        plausibility::PlausibilityPolicy {
+            weight_change: p.weight_change,
+            height_decrease_cm: p.height_decrease_cm,
+            height_increase_cm: p.height_increase_cm,
+            height_increase_days: p.height_increase_days,
+        }
+    }
+}
+
+#[uniffi::export]
+impl Diary {
+    /// The plausibility limits of a patient's measurements (defaults where none was set).
+    pub fn plausibility_policy(&self, patient_id: i64) -> Result<PlausibilityPolicy, NephroError> {
+        Ok(self.call(|s| s.plausibility_policy(patient_id))?.into())
+    }
+
+    /// Sets the plausibility limits of a patient's measurements (validated: a weight change in
+    /// (0, 1], heights above 0 cm, a window of 1 to 3653 days).
+    pub fn set_plausibility_policy(
+        &self,
+        patient_id: i64,
+        policy: PlausibilityPolicy,
+        changed_by: String,
+    ) -> Result<PlausibilityPolicy, NephroError> {
+        Ok(self
+            .call(|s| s.set_plausibility_policy(patient_id, &policy.into(), &changed_by))?
+            .into())
+    }
+}
