@@ -1535,10 +1535,23 @@ mod plausibility {
         d.store
             .add_measurement(patient, &edges)
             .expect("the bounds are inside");
-        let edges = m("1900-01-01", Some(1.0), Some(40.0));
+        let edges = m("2025-06-11", Some(1.0), Some(40.0));
         d.store
             .add_measurement(patient, &edges)
             .expect("the bounds are inside");
+        // The earliest date: a child born on 1900-01-01, measured that day (a measurement before
+        // birth is refused by itself).
+        let first_day = d
+            .store
+            .create_patient(&NewPatient {
+                birth_date: day("1900-01-01"),
+                ..child()
+            })
+            .expect("the earliest birth date")
+            .id;
+        d.store
+            .add_measurement(first_day, &m("1900-01-01", Some(3.3), Some(50.0)))
+            .expect("the earliest date is inside");
     }
 
     #[test]
