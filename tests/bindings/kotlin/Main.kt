@@ -25,6 +25,7 @@ val allTests: List<KFunction0<Unit>> = listOf(
     remindersTests,
     taperTests,
     trustFilesTests,
+    trustValuesTests,
 ).flatten()
 
 object Checks {

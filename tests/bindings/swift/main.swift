@@ -24,6 +24,7 @@ let allTests: [NamedTest] = [
     remindersTests,
     taperTests,
     trustFilesTests,
+    trustValuesTests,
 ].flatMap { $0 }
 
 /// A test function with the name it is reported under.
