@@ -102,8 +102,8 @@ pub enum Error {
         /// Why, in plain words (never the value itself).
         reason: String,
     },
-    /// An SQLite error.
-    #[error("storage error: {0}")]
+    /// An SQLite error. Its message gives SQLite's reason, never the SQL text or a value.
+    #[error("storage error: {}", sqlite_reason(.0))]
     Sqlite(#[from] rusqlite::Error),
     /// A file-system error.
     #[error("file error: {0}")]
@@ -142,6 +142,18 @@ impl Error {
             _ => "storage",
         }
     }
+}
+
+/// SQLite's reason for an error, without the statement's text (a 2 KB SQL dump helps no one in
+/// a message to a family, and a statement may hold values).
+fn sqlite_reason(error: &rusqlite::Error) -> String {
+    let reason = match error {
+        rusqlite::Error::SqliteFailure(e, Some(message)) => format!("{e}: {message}"),
+        rusqlite::Error::SqlInputError { error, msg, .. } => format!("{error}: {msg}"),
+        other => other.to_string(),
+    };
+    // No reason of SQLite's is long; anything longer is cut rather than echoed whole.
+    reason.chars().take(200).collect()
 }
 
 /// Result with the core's [`Error`].

@@ -726,3 +726,43 @@ fn a_damaged_diary_of_an_earlier_release_is_kept_byte_for_byte() {
     };
     assert_eq!(std::fs::read(kept_at).unwrap(), bytes);
 }
+
+#[test]
+fn a_file_with_a_diarys_table_names_but_not_its_columns_is_refused_untouched() {
+    // Found by the open fuzz target: tables named as in schema 1 but a column missing passed the
+    // recognition, then the upgrade failed after the file had been switched to WAL, and the
+    // refusal quoted 2 KB of SQL.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lookalike.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE patient (id INTEGER PRIMARY KEY);
+         CREATE TABLE measurement (id INTEGER PRIMARY KEY);
+         CREATE TABLE regimen (id INTEGER PRIMARY KEY);
+         CREATE TABLE dose_log (id INTEGER PRIMARY KEY, client_id TEXT);
+         CREATE TABLE dose_log_revision (id INTEGER PRIMARY KEY);
+         PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    drop(conn);
+    let bytes = std::fs::read(&path).unwrap();
+    let error = Store::open(&path).err().expect("refused");
+    assert!(matches!(error, Error::NotADiary { .. }), "{error}");
+    assert!(!error.to_string().contains("INSERT"), "{error}");
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "left byte for byte");
+}
+
+#[test]
+fn a_storage_error_names_sqlites_reason_never_the_statement() {
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    let error: Error = conn
+        .execute_batch("SELECT secret_column_of_a_child FROM nowhere WHERE name = 'Mia'")
+        .unwrap_err()
+        .into();
+    let message = error.to_string();
+    assert!(message.starts_with("storage error: "), "{message}");
+    assert!(
+        !message.contains("'Mia'") && !message.contains("SELECT"),
+        "{message}"
+    );
+}

@@ -93,45 +93,48 @@ pub fn home_screen(
     device_zone: Option<Tz>,
     locale: Locale,
 ) -> Result<HomeScreen> {
-    let zone = patient_schedule(store, patient_id, now, device_zone)?.zone;
-    let today = local_date(now, zone);
-    let doses = today_doses(store, patient_id, now, device_zone, locale)?;
-    let next_dose = match next_reminders(store, patient_id, now, device_zone, 1, locale)?
-        .into_iter()
-        .next()
-    {
-        Some(notice) => {
-            let slot = SlotRef {
-                medication: notice.medication,
-                date: notice.reminder.slot_date,
-                time: notice.reminder.slot_time,
-            };
-            Some(dose_status(
-                store,
-                patient_id,
-                &slot,
-                now,
-                device_zone,
-                locale,
-            )?)
-        }
-        None => None,
-    };
-    let relapse = relapse_status(store, patient_id, today, locale)?;
-    let steroid_prompt = relapse_prompt(store, patient_id, today, locale)?;
-    let alerts = alerts(store, patient_id, today, zone, locale)?;
-    let unreadable = store.unreadable_rows(patient_id)?;
-    Ok(HomeScreen {
-        patient_id,
-        today,
-        time_zone: zone.name().to_string(),
-        doses,
-        next_dose,
-        relapse,
-        steroid_prompt,
-        alerts,
-        unreadable,
-    })
+    let (mut screen, unreadable) = store.reading_rows(patient_id, || {
+        let zone = patient_schedule(store, patient_id, now, device_zone)?.zone;
+        let today = local_date(now, zone);
+        let doses = today_doses(store, patient_id, now, device_zone, locale)?;
+        let next_dose = match next_reminders(store, patient_id, now, device_zone, 1, locale)?
+            .into_iter()
+            .next()
+        {
+            Some(notice) => {
+                let slot = SlotRef {
+                    medication: notice.medication,
+                    date: notice.reminder.slot_date,
+                    time: notice.reminder.slot_time,
+                };
+                Some(dose_status(
+                    store,
+                    patient_id,
+                    &slot,
+                    now,
+                    device_zone,
+                    locale,
+                )?)
+            }
+            None => None,
+        };
+        let relapse = relapse_status(store, patient_id, today, locale)?;
+        let steroid_prompt = relapse_prompt(store, patient_id, today, locale)?;
+        let alerts = alerts(store, patient_id, today, zone, locale)?;
+        Ok(HomeScreen {
+            patient_id,
+            today,
+            time_zone: zone.name().to_string(),
+            doses,
+            next_dose,
+            relapse,
+            steroid_prompt,
+            alerts,
+            unreadable: Vec::new(),
+        })
+    })?;
+    screen.unreadable = unreadable;
+    Ok(screen)
 }
 
 /// Lab safety alerts drawn in the window ending `today`, then today's recalculate prompts.

@@ -142,9 +142,13 @@ impl Store {
         )?;
         let read_only = conn.is_readonly(rusqlite::DatabaseName::Main)?;
         conn.busy_timeout(options.busy_timeout)?;
+        // Before anything is written (the switch to WAL writes the header).
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if let open::Recognised::Stamped(_) = recognised {
+            open::require_known_version(version)?;
+        }
         if read_only {
             // Reading needs the schema this build knows; upgrading or stamping would write.
-            let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
             if version != schema::LATEST_VERSION {
                 return Err(Error::ReadOnly);
             }

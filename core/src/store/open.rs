@@ -166,15 +166,27 @@ pub(super) fn read_header(path: &Path) -> Result<Option<i32>> {
 /// Recognises an existing SQLite file through a read-only connection (which writes nothing).
 /// `header_stamp` is what [`read_header`] found; a damaged file stamped as ours is moved aside.
 pub(super) fn recognise(path: &Path, header_stamp: i32) -> Result<Recognised> {
+    // A stamped diary needs no look beforehand: its version is checked on the connection that
+    // opens it, before anything is written (the app's everyday open stays one connection).
+    if let Some(kind) = DiaryKind::of_stamp(header_stamp) {
+        return Ok(Recognised::Stamped(kind));
+    }
     match inspect(path) {
         Ok(found) => {
             let recognised = classify(&found)?;
             // An earlier release's diary is checked whole before its first write (the stamp),
             // so a damaged one is kept exactly as it was. Stamped diaries skip this.
-            if recognised == Recognised::Unstamped && !passes_quick_check(path)? {
-                return Err(Error::CorruptDatabase {
-                    kept_at: move_aside(path)?,
-                });
+            if recognised == Recognised::Unstamped {
+                if !passes_quick_check(path)? {
+                    return Err(Error::CorruptDatabase {
+                        kept_at: move_aside(path)?,
+                    });
+                }
+                // Its upgrade is tried on a copy in memory first: a file whose tables bear a
+                // diary's names but not its columns is refused before anything is written.
+                if !upgrades_in_memory(path)? {
+                    return Err(not_a_diary("its tables are not a diary's"));
+                }
             }
             Ok(recognised)
         }
@@ -236,16 +248,26 @@ fn passes_quick_check(path: &Path) -> Result<bool> {
     }
 }
 
+/// Whether the database at `path`, copied into memory (SQLite's online backup API), upgrades
+/// to this build's schema.
+fn upgrades_in_memory(path: &Path) -> Result<bool> {
+    let source = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let mut copy = Connection::open_in_memory()?;
+    rusqlite::backup::Backup::new(&source, &mut copy)?.run_to_completion(
+        256,
+        std::time::Duration::ZERO,
+        None,
+    )?;
+    Ok(schema::migrate(&mut copy).is_ok())
+}
+
 fn classify(found: &Inspection) -> Result<Recognised> {
     if let Some(kind) = DiaryKind::of_stamp(found.application_id) {
-        return match found.version {
-            v if v > LATEST_VERSION => Err(Error::NewerSchema {
-                found: v,
-                supported: LATEST_VERSION,
-            }),
-            v if v < 1 => Err(Error::UnknownSchema { found: v }),
-            _ => Ok(Recognised::Stamped(kind)),
-        };
+        require_known_version(found.version)?;
+        return Ok(Recognised::Stamped(kind));
     }
     if found.application_id != 0 {
         return Err(not_a_diary("it is another application's database"));
@@ -268,6 +290,19 @@ fn classify(found: &Inspection) -> Result<Recognised> {
             found: found.version,
         }),
         _ => Err(not_a_diary("its tables are not a diary's")),
+    }
+}
+
+/// Refuses a stamped diary's schema version that this build cannot open: newer than it knows
+/// ([`Error::NewerSchema`]) or one no release wrote ([`Error::UnknownSchema`]).
+pub(super) fn require_known_version(version: i64) -> Result<()> {
+    match version {
+        v if v > LATEST_VERSION => Err(Error::NewerSchema {
+            found: v,
+            supported: LATEST_VERSION,
+        }),
+        v if v < 1 => Err(Error::UnknownSchema { found: v }),
+        _ => Ok(()),
     }
 }
 

@@ -10,6 +10,8 @@
 //! that a screen or an export can say "N records could not be read and are not shown". One
 //! decoder per table serves both: nothing is written twice.
 
+use std::cell::Cell;
+
 use rusqlite::Row;
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +45,13 @@ pub(super) fn with_row_id(select: &str, row_id: &str) -> String {
     select.replacen(" FROM ", &format!(", {row_id} FROM "), 1)
 }
 
+thread_local! {
+    /// How many unreadable rows the reads of this thread have left out so far: a computation
+    /// that met none needs no scan to report them ([`Store::reading_rows`]). A store is used by
+    /// one thread at a time (the bindings hold it behind a lock for the length of a call).
+    static LEFT_OUT: Cell<u64> = const { Cell::new(0) };
+}
+
 /// The rows a list read could decode, in order; rows it could not (see the module doc) are left
 /// out. A failure of the database itself (I/O, a damaged file) still stops the read.
 pub(super) fn readable<T>(
@@ -52,13 +61,17 @@ pub(super) fn readable<T>(
     for row in rows {
         match row {
             Ok(Ok(record)) => records.push(record),
-            Ok(Err(e)) if is_row_content(&e) => {}
+            Ok(Err(e)) if is_row_content(&e) => left_out(),
             Ok(Err(e)) => return Err(e),
-            Err(e) if is_column_content(&e) => {}
+            Err(e) if is_column_content(&e) => left_out(),
             Err(e) => return Err(e.into()),
         }
     }
     Ok(records)
+}
+
+fn left_out() {
+    LEFT_OUT.with(|n| n.set(n.get() + 1));
 }
 
 /// Why a decoded row is unreadable, in words that name fields and never values; `None` when the
@@ -95,6 +108,24 @@ fn is_column_content(e: &rusqlite::Error) -> bool {
 }
 
 impl Store {
+    /// Runs `compute` (reads of a patient's records) and reports the unreadable rows of the
+    /// patient when its reads met any ([`Store::unreadable_rows`]); when they met none, nothing
+    /// is scanned, so a sound diary costs nothing extra.
+    pub fn reading_rows<T>(
+        &self,
+        patient_id: i64,
+        compute: impl FnOnce() -> Result<T>,
+    ) -> Result<(T, Vec<UnreadableRow>)> {
+        let before = LEFT_OUT.with(Cell::get);
+        let value = compute()?;
+        let unreadable = if LEFT_OUT.with(Cell::get) == before {
+            Vec::new()
+        } else {
+            self.unreadable_rows(patient_id)?
+        };
+        Ok((value, unreadable))
+    }
+
     /// Every stored row of a patient that the reads leave out because it cannot be read (see
     /// [`UnreadableRow`] and the module doc), by table then row id: measurements, regimens,
     /// logged doses, urine readings, lab results, blood pressures, steroid courses and policy
