@@ -9,6 +9,7 @@ pub mod body;
 pub mod conformance;
 pub mod dates;
 pub mod diary;
+pub mod dipstick;
 pub mod dose;
 pub mod drug;
 pub mod error;
