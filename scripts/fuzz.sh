@@ -3,9 +3,10 @@
 #   eval    the text of a `nephro eval` conformance case (also the FFI's evaluate_conformance_case)
 #   fields  the text fields the shells send: dates, times, instants, zones, medication ids, enums
 #   open    random bytes as a diary file: never a panic, never a write to a file not a diary
+#   sampling  a camera buffer, its rectangles and a sampling policy (the dipstick photo reading)
 #
 # Usage:
-#   scripts/fuzz.sh [SECONDS] [TARGET...]      run each target (default: eval 40 s, fields 15 s, open 15 s)
+#   scripts/fuzz.sh [SECONDS] [TARGET...]      run each target (default: eval 40 s, the others 15 s)
 #   scripts/fuzz.sh --merge [TARGET...]        fold new finds into the corpus in the repository
 #
 # Works on the stable toolchain: it builds the targets with the same coverage flags cargo-fuzz
@@ -30,7 +31,7 @@ if [[ "${1:-}" =~ ^[0-9]+$ ]]; then
   shift
 fi
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(eval fields open)
+[ ${#targets[@]} -gt 0 ] || targets=(eval fields open sampling)
 
 triple="$(rustc -vV | sed -n 's/^host: //p')"
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \

@@ -11,6 +11,8 @@
 #
 # Environment:
 #   NEPHRO_SHARED_CONFORMANCE  shared conformance cases (default: <repo>/../shared/conformance)
+#   NEPHRO_SHARED_CONFORMANCE_NEXT  shared cases of capabilities being built; each runner reads
+#                              the suites that have landed (default: <repo>/../shared/conformance-next)
 #   NEPHRO_BINDINGS_LANGS      languages to run (default: "python kotlin swift")
 #   NEPHRO_TEST_FILTER         run only tests whose name contains this text
 set -euo pipefail
@@ -23,6 +25,9 @@ filter="${NEPHRO_TEST_FILTER:-}"
 shared="${NEPHRO_SHARED_CONFORMANCE:-$REPO/../shared/conformance}"
 [ -d "$shared" ] || { echo "test-bindings.sh: no shared conformance directory at $shared" >&2; exit 1; }
 shared="$(cd "$shared" && pwd -P)"
+next_cases="${NEPHRO_SHARED_CONFORMANCE_NEXT:-$REPO/../shared/conformance-next}"
+[ -d "$next_cases" ] || { echo "test-bindings.sh: no shared conformance-next directory at $next_cases" >&2; exit 1; }
+next_cases="$(cd "$next_cases" && pwd -P)"
 repo_cases="$REPO/tests/conformance"
 tests_dir="$REPO/tests/bindings"
 
@@ -36,7 +41,8 @@ failed=()
 
 run_python() {
   "$NEPHRO_VENV/bin/python" "$tests_dir/python/run.py" --bindings "$BH_GEN/python" \
-    --shared-conformance "$shared" --repo-conformance "$repo_cases" ${filter:+-k "$filter"}
+    --shared-conformance "$shared" --next-conformance "$next_cases" --repo-conformance "$repo_cases" \
+    ${filter:+-k "$filter"}
 }
 
 run_kotlin() {
@@ -47,7 +53,8 @@ run_kotlin() {
   bh_kotlin_compile "$out/tests.jar" "$out/nephro-bindings.jar:$JNA_JAR:$GSON_JAR" "${sources[@]}"
   java -Djna.library.path="$BH_GEN/lib" \
     -cp "$out/tests.jar:$out/nephro-bindings.jar:$JNA_JAR:$GSON_JAR:$KOTLIN_STDLIB" MainKt \
-    --shared-conformance "$shared" --repo-conformance "$repo_cases" ${filter:+--filter "$filter"}
+    --shared-conformance "$shared" --next-conformance "$next_cases" --repo-conformance "$repo_cases" \
+    ${filter:+--filter "$filter"}
 }
 
 run_swift() {
@@ -55,10 +62,12 @@ run_swift() {
   mkdir -p "$out"
   bh_swift_compile "$out/tests" -- "$tests_dir"/swift/*.swift
   # Only the repository is visible inside the Swift root: stage the shared cases there.
-  rm -rf "$out/conformance-shared"
+  rm -rf "$out/conformance-shared" "$out/conformance-next"
   cp -r "$shared" "$out/conformance-shared"
+  cp -r "$next_cases" "$out/conformance-next"
   bh_swift_run "$out/tests" --shared-conformance "$out/conformance-shared" \
-    --repo-conformance "$repo_cases" ${filter:+--filter "$filter"}
+    --next-conformance "$out/conformance-next" --repo-conformance "$repo_cases" \
+    ${filter:+--filter "$filter"}
 }
 
 for lang in $langs; do

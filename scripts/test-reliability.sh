@@ -4,7 +4,8 @@
 #
 # Usage:
 #   scripts/test-reliability.sh              short form (CI): the reliability tests, then a
-#                                            short fuzz run (eval 40 s, fields 15 s)
+#                                            short fuzz run (eval 40 s, fields, open and
+#                                            sampling 15 s each)
 #   scripts/test-reliability.sh --fuzz-only  only the short fuzz run (scripts/test-all.sh: its
 #                                            `cargo test --workspace` already ran the tests)
 #   scripts/test-reliability.sh --long       long form: 250 SIGKILLs per durability setting,
@@ -54,6 +55,7 @@ echo "== fuzzing"
 if [ "$mode" = long ]; then
   scripts/fuzz.sh 240 eval
   scripts/fuzz.sh 60 fields
+  scripts/fuzz.sh 60 sampling
 else
   scripts/fuzz.sh
 fi

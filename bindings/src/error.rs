@@ -80,6 +80,16 @@ pub enum NephroError {
         /// Why, in plain words.
         reason: String,
     },
+    /// A dipstick photo cannot be read as it is (clinical-rules §13): `problem` says why (too
+    /// early or late, overexposed, too dark, a patch too uneven) and what to ask of the family.
+    /// Nothing is suggested; offer a new photo or a reading by eye.
+    #[error("{detail}")]
+    Photo {
+        /// Why, with the figures the shell needs (seconds, the window, the patch, the share).
+        problem: crate::dipstick::PhotoProblem,
+        /// The same in plain words.
+        detail: String,
+    },
     /// The storage failed (disk full, file locked, written by a newer app…).
     #[error("{detail}")]
     Storage {
@@ -116,6 +126,10 @@ impl From<Error> for NephroError {
                 NephroError::NewerSchema { found, supported }
             }
             Error::UnknownSchema { found } => NephroError::UnknownSchema { found },
+            Error::Photo(problem) => NephroError::Photo {
+                problem: problem.into(),
+                detail,
+            },
             Error::Sqlite(_) | Error::Io(_) => NephroError::Storage { detail },
         }
     }

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 mod diary;
+mod dipstick;
 mod error;
 mod export;
 mod growth;
@@ -18,6 +19,7 @@ mod taper;
 mod urine;
 
 pub use diary::*;
+pub use dipstick::*;
 pub use error::NephroError;
 pub use export::*;
 pub use growth::*;

@@ -5,6 +5,7 @@
 
 mod demo;
 mod diary_file;
+mod dipstick;
 mod eval;
 mod export;
 mod labs;
@@ -33,6 +34,12 @@ enum Command {
     Eval {
         /// The case file (see shared/spec/conformance.md).
         case: PathBuf,
+    },
+    /// Read a urine dipstick from a photo (clinical-rules §13): the suggested grade, which the
+    /// family confirms or corrects.
+    Dipstick {
+        #[command(subcommand)]
+        action: DipstickCommand,
     },
     /// Create (or refresh) a sample diary of a fictional child and print its summary.
     Demo {
@@ -182,6 +189,61 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum DipstickCommand {
+    /// Suggest the pad's grade from sampled colours, or from a photo and its layout; a photo
+    /// that cannot be read (too early or late, overexposed, too dark, uneven) exits 1 saying why.
+    Read {
+        /// Sampled colours as JSON: white_rgb, chart [{grade, rgb}], pad_rgb, seconds_since_dip,
+        /// read_window_s (the conformance suite `dipstick`'s input).
+        #[arg(long)]
+        photo_samples: Option<PathBuf>,
+        /// A photo as binary PPM (P6, 8-bit sRGB), sampled at the rectangles of --layout.
+        #[arg(long)]
+        photo: Option<PathBuf>,
+        /// The photo's layout as JSON: white, chart [{grade, rect}], pad (rectangles
+        /// {x, y, width, height}), seconds_since_dip, read_window_s.
+        #[arg(long)]
+        layout: Option<PathBuf>,
+        /// The largest distance (CIEDE2000) at which a grade is suggested (policy; default 15).
+        #[arg(long, allow_negative_numbers = true)]
+        max_delta_e: Option<f64>,
+        /// How much farther the next swatch must be (policy; default 2.0).
+        #[arg(long, allow_negative_numbers = true)]
+        min_gap: Option<f64>,
+        /// Print JSON (the suggestion, every distance and the samples).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a synthetic strip photo (OUT.ppm) and its layout (OUT.json) with a known grade.
+    Synth {
+        /// The pad's grade: negative, trace, 1+, 2+, 3+ or 4+.
+        #[arg(long)]
+        grade: String,
+        /// daylight, warm, cool or dim.
+        #[arg(long, default_value = "daylight")]
+        light: String,
+        /// How far (-0.5 to 0.5) the pad's colour moves towards a neighbouring grade.
+        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+        shade: f64,
+        /// Sensor noise, σ in 8-bit levels.
+        #[arg(long, default_value_t = 2.0)]
+        noise: f64,
+        /// A glare spot on the pad.
+        #[arg(long)]
+        glare: bool,
+        /// The strip's tilt against the guides, in degrees.
+        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+        tilt: f64,
+        /// The seed of the noise and the glare's place.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The files' path without extension (never replaced).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -200,6 +262,46 @@ fn main() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::Eval { case } => return eval::run(&case),
+        Command::Dipstick {
+            action:
+                DipstickCommand::Read {
+                    photo_samples,
+                    photo,
+                    layout,
+                    max_delta_e,
+                    min_gap,
+                    json,
+                },
+        } => dipstick::run_read(&dipstick::ReadArgs {
+            photo_samples: photo_samples.as_deref(),
+            photo: photo.as_deref(),
+            layout: layout.as_deref(),
+            max_delta_e,
+            min_gap,
+            json,
+        }),
+        Command::Dipstick {
+            action:
+                DipstickCommand::Synth {
+                    grade,
+                    light,
+                    shade,
+                    noise,
+                    glare,
+                    tilt,
+                    seed,
+                    out,
+                },
+        } => dipstick::run_synth(&dipstick::SynthArgs {
+            grade: &grade,
+            light: &light,
+            shade,
+            noise,
+            glare,
+            tilt,
+            seed,
+            out: &out,
+        }),
         Command::Demo { db, today } => demo::run(&db, today.as_deref()),
         Command::Assess {
             db,

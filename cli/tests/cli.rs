@@ -11,22 +11,34 @@ fn nephro() -> Command {
     Command::new(env!("CARGO_BIN_EXE_nephro"))
 }
 
+/// The suites of `../shared/conformance-next` whose capability has landed: their folders join
+/// the case directories (conformance-next/README.md).
+const LANDED_NEXT_SUITES: &[&str] = &["dipstick"];
+
 fn case_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let shared = std::env::var_os("NEPHRO_SHARED_CONFORMANCE")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("../shared/conformance"));
-    let mut files = Vec::new();
+    let next = std::env::var_os("NEPHRO_SHARED_CONFORMANCE_NEXT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/conformance-next"));
+    let mut suite_dirs = Vec::new();
     for dir in [shared, root.join("tests/conformance")] {
-        for suite in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            for case in std::fs::read_dir(suite.path())
+        suite_dirs.extend(
+            std::fs::read_dir(&dir)
                 .into_iter()
                 .flatten()
                 .flatten()
-            {
-                if case.path().extension().is_some_and(|e| e == "json") {
-                    files.push(case.path());
-                }
+                .map(|e| e.path()),
+        );
+    }
+    suite_dirs.extend(LANDED_NEXT_SUITES.iter().map(|s| next.join(s)));
+    let mut files = Vec::new();
+    for suite in suite_dirs {
+        for case in std::fs::read_dir(suite).into_iter().flatten().flatten() {
+            if case.path().extension().is_some_and(|e| e == "json") {
+                files.push(case.path());
             }
         }
     }

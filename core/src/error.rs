@@ -102,6 +102,10 @@ pub enum Error {
         /// Why, in plain words (never the value itself).
         reason: String,
     },
+    /// A dipstick photo cannot be read as it is (clinical-rules §13): too early or too late,
+    /// overexposed, too dark, or a patch too uneven to trust. Its code is the problem's.
+    #[error("{0}")]
+    Photo(crate::dipstick::PhotoProblem),
     /// An SQLite error. Its message gives SQLite's reason, never the SQL text or a value.
     #[error("storage error: {}", sqlite_reason(.0))]
     Sqlite(#[from] rusqlite::Error),
@@ -139,6 +143,7 @@ impl Error {
             Error::NotFound { .. } => "not_found",
             Error::Conflict(_) => "conflict",
             Error::NeedsConfirmation { .. } => "needs_confirmation",
+            Error::Photo(problem) => problem.code(),
             _ => "storage",
         }
     }

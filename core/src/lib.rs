@@ -10,6 +10,7 @@ pub mod bounds;
 pub mod conformance;
 pub mod dates;
 pub mod diary;
+pub mod dipstick;
 pub mod dose;
 pub mod drug;
 pub mod error;

@@ -1,37 +1,65 @@
-//! Runs every conformance case — the shared suite (`../shared/conformance`) and the project's
-//! own (`tests/conformance`) — through the same entry point as `nephro eval`.
+//! Runs every conformance case — the shared suite (`../shared/conformance`), the landed suites of
+//! `../shared/conformance-next`, and the project's own (`tests/conformance`) — through the same
+//! entry point as `nephro eval`.
 
 use std::path::{Path, PathBuf};
 
 use nephro_core::conformance::{evaluate_case, mismatch};
 use serde_json::Value;
 
-/// The case directories: the shared suite (or `NEPHRO_SHARED_CONFORMANCE`) and the project's own.
-fn case_dirs() -> Vec<PathBuf> {
+/// The suites of `../shared/conformance-next` whose capability has landed: their folders join
+/// the case directories (conformance-next/README.md).
+const LANDED_NEXT_SUITES: &[&str] = &["dipstick"];
+
+/// The suite directories: every suite of the shared cases (or `NEPHRO_SHARED_CONFORMANCE`), the
+/// landed suites of `conformance-next` (or `NEPHRO_SHARED_CONFORMANCE_NEXT`), and every suite of
+/// the project's own cases.
+fn suite_dirs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let shared = std::env::var_os("NEPHRO_SHARED_CONFORMANCE")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("../shared/conformance"));
+    let next = std::env::var_os("NEPHRO_SHARED_CONFORMANCE_NEXT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/conformance-next"));
     assert!(
         shared.is_dir(),
         "the shared conformance cases are missing at {}",
         shared.display()
     );
-    vec![shared, root.join("tests/conformance")]
+    let mut dirs = subdirs(&shared);
+    for suite in LANDED_NEXT_SUITES {
+        let dir = next.join(suite);
+        assert!(
+            dir.is_dir() && !case_files(&dir).is_empty(),
+            "the shared {suite} cases are missing at {}",
+            dir.display()
+        );
+        dirs.push(dir);
+    }
+    dirs.extend(subdirs(&root.join("tests/conformance")));
+    dirs
 }
 
-fn case_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let Ok(suites) = std::fs::read_dir(dir) else {
-        return files;
-    };
-    for suite in suites.flatten().filter(|e| e.path().is_dir()) {
-        for case in std::fs::read_dir(suite.path()).unwrap().flatten() {
-            if case.path().extension().is_some_and(|e| e == "json") {
-                files.push(case.path());
-            }
-        }
-    }
+fn subdirs(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn case_files(suite_dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(suite_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
     files.sort();
     files
 }
@@ -70,7 +98,7 @@ fn the_next_cases_of_built_capabilities_pass() {
 fn every_conformance_case_passes() {
     let mut failures = Vec::new();
     let mut ran = 0;
-    for dir in case_dirs() {
+    for dir in suite_dirs() {
         for file in case_files(&dir) {
             let case: Value =
                 serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();

@@ -5,6 +5,7 @@
 //! refuses the input. Only a file that is not a readable case is a [`CaseFileError`].
 //! Each suite's JSON adapter lives in its own submodule; the engines themselves know no JSON.
 
+mod dipstick;
 mod dose;
 mod input;
 mod labs;
@@ -16,6 +17,7 @@ use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
 
+pub use dipstick::samples as dipstick_samples;
 pub use input::Input;
 
 /// A file that is not a readable conformance case (`nephro eval` exits 2).
@@ -28,7 +30,7 @@ pub enum CaseFileError {
     #[error("the case is not a JSON object")]
     NotAnObject,
     /// `suite` is missing or names no known suite.
-    #[error("unknown suite {0:?}; expected one of relapse, taper, schedule, dose, labs")]
+    #[error("unknown suite {0:?}; expected one of relapse, taper, schedule, dose, dipstick, labs")]
     UnknownSuite(String),
     /// `input` is missing or not an object.
     #[error("the case has no `input` object")]
@@ -39,6 +41,7 @@ pub enum CaseFileError {
 /// in `tests/conformance/README.md`).
 fn engine_of(suite: &str) -> Option<fn(&Input) -> Result<Value>> {
     match suite {
+        "dipstick" => Some(dipstick::evaluate),
         "dose" => Some(dose::evaluate),
         "labs" => Some(labs::evaluate),
         "relapse" => Some(relapse::evaluate),

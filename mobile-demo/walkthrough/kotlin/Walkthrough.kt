@@ -210,9 +210,22 @@ suspend fun week(dbPath: String, workDir: File, scheduler: RecordingScheduler) {
     SimClock.set(d2, "21:00")
     showToday("21:00", repo.today(pid))
 
-    // Day 3: the first nephrotic morning.
+    // Day 3: the first nephrotic morning, read from a photo in a dim bathroom (a synthetic photo
+    // with sensor noise, a glare spot and a slightly tilted strip): the core suggests, the parent
+    // confirms, and only the confirmed grade is logged.
     println("Day 3 · $d3")
-    s = dipstick(d3, DipstickGrade.THREE_PLUS, "3+")
+    val shot = syntheticStripPhoto(DipstickGrade.THREE_PLUS, 0.15, SyntheticLight.DIM, 4.0, true, 1.5, 3uL)
+    SimClock.set(d3, "06:49")
+    var camera = repo.suggestFromPhoto(shot.photo, shot.layout, 12.0, shot.readWindowFromS, shot.readWindowToS)
+    say("06:49", "photo 12 s after dipping → ${camera.title}: ${camera.text}")
+    check(camera.retake && camera.suggested == null, "day 3: a photo before the read window is taken again")
+    SimClock.set(d3, "06:50")
+    camera = repo.suggestFromPhoto(shot.photo, shot.layout, shot.secondsSinceDip, shot.readWindowFromS, shot.readWindowToS)
+    say("06:50", "photo ${Words.number(shot.secondsSinceDip)} s after dipping → ${camera.title}: ${camera.text}")
+    checkEqual(camera.suggested, DipstickGrade.THREE_PLUS, "day 3: the photo in dim light suggests 3+")
+    checkEqual(camera.nearest.firstOrNull(), DipstickGrade.THREE_PLUS, "day 3: 3+ is the nearest swatch")
+    checkEqual(repo.today(pid).dipstickDue, true, "day 3: a suggestion alone logs nothing")
+    s = dipstick(d3, camera.suggested ?: DipstickGrade.NEGATIVE, "3+ (the photo's suggestion, confirmed)")
     checkEqual(s.banner.state, RelapseState.WATCH, "day 3: one nephrotic morning is watch")
     checkEqual(s.banner.prompt, RelapsePrompt.TEST_AGAIN_TOMORROW, "day 3: test again tomorrow")
     checkEqual(s.banner.tone, BannerTone.WATCH, "day 3: the banner is amber")

@@ -211,9 +211,27 @@ func week(dbPath: String, workDir: String, scheduler: RecordingScheduler) async 
     clock.set(d2, "21:00")
     showToday("21:00", try await repo.today(pid))
 
-    // Day 3: the first nephrotic morning.
+    // Day 3: the first nephrotic morning, read from a photo in a dim bathroom (a synthetic photo
+    // with sensor noise, a glare spot and a slightly tilted strip): the core suggests, the parent
+    // confirms, and only the confirmed grade is logged.
     print("Day 3 · \(d3)")
-    s = try await dipstick(d3, .threePlus, "3+")
+    let shot = try syntheticStripPhoto(
+        grade: .threePlus, shade: 0.15, light: .dim, noiseSigma: 4.0, glare: true, tiltDegrees: 1.5, seed: 3)
+    clock.set(d3, "06:49")
+    var camera = try await repo.suggestFromPhoto(
+        shot.photo, layout: shot.layout, secondsSinceDip: 12.0, readWindowFromS: shot.readWindowFromS,
+        readWindowToS: shot.readWindowToS)
+    say("06:49", "photo 12 s after dipping → \(camera.title): \(camera.text)")
+    check(camera.retake && camera.suggested == nil, "day 3: a photo before the read window is taken again")
+    clock.set(d3, "06:50")
+    camera = try await repo.suggestFromPhoto(
+        shot.photo, layout: shot.layout, secondsSinceDip: shot.secondsSinceDip, readWindowFromS: shot.readWindowFromS,
+        readWindowToS: shot.readWindowToS)
+    say("06:50", "photo \(Words.number(shot.secondsSinceDip)) s after dipping → \(camera.title): \(camera.text)")
+    checkEqual(camera.suggested, .threePlus, "day 3: the photo in dim light suggests 3+")
+    checkEqual(camera.nearest.first, .threePlus, "day 3: 3+ is the nearest swatch")
+    checkEqual(try await repo.today(pid).dipstickDue, true, "day 3: a suggestion alone logs nothing")
+    s = try await dipstick(d3, camera.suggested ?? .negative, "3+ (the photo's suggestion, confirmed)")
     checkEqual(s.banner.state, .watch, "day 3: one nephrotic morning is watch")
     checkEqual(s.banner.prompt, .testAgainTomorrow, "day 3: test again tomorrow")
     checkEqual(s.banner.tone, .watch, "day 3: the banner is amber")

@@ -16,8 +16,12 @@ import com.google.gson.JsonParser
 import com.google.gson.JsonPrimitive
 import java.io.File
 import uniffi.nephro.NephroException
+import uniffi.nephro.PhotoProblem
 
 const val NUMBER_TOLERANCE = 1e-6
+
+/** The suites of the shared `conformance-next` whose capability has landed (conformance-next/README.md). */
+val landedNextSuites = setOf("dipstick")
 
 /** The conformance error code of a refusal (as `nephro eval` prints it). */
 fun errorCode(error: NephroException): String = when (error) {
@@ -26,13 +30,27 @@ fun errorCode(error: NephroException): String = when (error) {
     is NephroException.NotFound -> "not_found"
     is NephroException.Conflict -> "conflict"
     is NephroException.NeedsConfirmation -> "needs_confirmation"
+    is NephroException.Photo -> photoProblemCode(error.problem)
     is NephroException.CorruptDatabase, is NephroException.NotADiary, is NephroException.ReadOnly,
     is NephroException.NewerSchema, is NephroException.UnknownSchema, is NephroException.Storage -> "storage"
 }
 
-/** The shared and the project's case directories of [suite] (those that exist). */
+/** The conformance code of a [PhotoProblem] (clinical-rules §13). */
+fun photoProblemCode(problem: PhotoProblem): String = when (problem) {
+    is PhotoProblem.TooEarly -> "too_early"
+    is PhotoProblem.TooLate -> "too_late"
+    is PhotoProblem.Overexposed -> "overexposed"
+    is PhotoProblem.TooDark -> "too_dark"
+    is PhotoProblem.Uneven -> "uneven"
+}
+
+/** The shared, the landed shared-next and the project's case directories of [suite] (those that exist). */
 fun suiteDirs(suite: String): List<File> =
-    listOfNotNull(Config.sharedConformance, Config.repoConformance).map { File(it, suite) }.filter { it.isDirectory }
+    listOfNotNull(
+        Config.sharedConformance,
+        Config.nextConformance.takeIf { suite in landedNextSuites },
+        Config.repoConformance,
+    ).map { File(it, suite) }.filter { it.isDirectory }
 
 /** Every `*.json` case of [suite], shared ones first, each directory sorted by name. */
 fun caseFiles(suite: String): List<File> =

@@ -1,9 +1,10 @@
 // Runs the Kotlin binding tests (JVM through JNA, as on Android).
 //
 //   java -Djna.library.path=<dir of libnephro_ffi.so> -cp <tests.jar>:<jna>:<gson>:<stdlib> MainKt \
-//       [--shared-conformance DIR] [--repo-conformance DIR] [--filter TEXT]
+//       [--shared-conformance DIR] [--next-conformance DIR] [--repo-conformance DIR] [--filter TEXT]
 //
-// The conformance directories default to $NEPHRO_SHARED_CONFORMANCE and $NEPHRO_REPO_CONFORMANCE.
+// The conformance directories default to $NEPHRO_SHARED_CONFORMANCE,
+// $NEPHRO_SHARED_CONFORMANCE_NEXT and $NEPHRO_REPO_CONFORMANCE.
 // Every check helper call is one check; a failed check is recorded and the test goes on, an
 // exception escaping a test fails that test. Prints `kotlin: N checks passed in M tests`, or
 // every failure and exits 1.
@@ -17,6 +18,7 @@ import kotlin.system.exitProcess
 
 val allTests: List<KFunction0<Unit>> = listOf(
     diaryTests,
+    dipstickTests,
     doseConformanceTests,
     exportTests,
     growthTests,
@@ -86,6 +88,7 @@ fun checkValidation(field: String, what: String, block: () -> Any?): NephroExcep
 /** Where the conformance cases are (set from the command line or the environment). */
 object Config {
     var sharedConformance: String? = System.getenv("NEPHRO_SHARED_CONFORMANCE")
+    var nextConformance: String? = System.getenv("NEPHRO_SHARED_CONFORMANCE_NEXT")
     var repoConformance: String? = System.getenv("NEPHRO_REPO_CONFORMANCE")
 }
 
@@ -96,6 +99,7 @@ fun main(args: Array<String>) {
         val value = args.getOrNull(i + 1)
         when (args[i]) {
             "--shared-conformance" -> Config.sharedConformance = value
+            "--next-conformance" -> Config.nextConformance = value
             "--repo-conformance" -> Config.repoConformance = value
             "--filter" -> filter = value ?: ""
             else -> { System.err.println("kotlin: unknown argument ${args[i]}"); exitProcess(2) }

@@ -17,6 +17,10 @@ from harness import CONFIG, check
 
 NUMBER_TOLERANCE = 1e-6
 
+# The suites of the shared `conformance-next` whose capability has landed: their folders join the
+# case directories (conformance-next/README.md).
+LANDED_NEXT_SUITES = ["dipstick"]
+
 
 def error_code(error):
     """The conformance error code of a `NephroError` (as `nephro eval` prints it)."""
@@ -33,12 +37,30 @@ def error_code(error):
         nephro.NephroError.UnknownSchema: "storage",
         nephro.NephroError.NeedsConfirmation: "needs_confirmation",
     }
+    if isinstance(error, nephro.NephroError.Photo):
+        return photo_problem_code(error.problem)
     return codes.get(type(error), "unknown")
 
 
+def photo_problem_code(problem):
+    """The conformance code of a `PhotoProblem` (clinical-rules §13)."""
+    codes = [
+        (nephro.PhotoProblem.TOO_EARLY, "too_early"),
+        (nephro.PhotoProblem.TOO_LATE, "too_late"),
+        (nephro.PhotoProblem.OVEREXPOSED, "overexposed"),
+        (nephro.PhotoProblem.TOO_DARK, "too_dark"),
+        (nephro.PhotoProblem.UNEVEN, "uneven"),
+    ]
+    return next((code for variant, code in codes if isinstance(problem, variant)), "unknown")
+
+
 def suite_dirs(suite):
-    """The shared and the project's case directories of `suite` (those that exist)."""
-    roots = [CONFIG["shared_conformance"], CONFIG["repo_conformance"]]
+    """The shared, the landed shared-next and the project's case directories of `suite` (those
+    that exist)."""
+    roots = [CONFIG["shared_conformance"]]
+    if suite in LANDED_NEXT_SUITES:
+        roots.append(CONFIG["next_conformance"])
+    roots.append(CONFIG["repo_conformance"])
     return [os.path.join(root, suite) for root in roots if root and os.path.isdir(os.path.join(root, suite))]
 
 

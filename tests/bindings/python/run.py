@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """Runs the Python binding tests: every `test_*` function of every `test_*.py` beside this file.
 
-    run.py [--bindings DIR] [--shared-conformance DIR] [--repo-conformance DIR] [-k TEXT]
+    run.py [--bindings DIR] [--shared-conformance DIR] [--next-conformance DIR]
+           [--repo-conformance DIR] [-k TEXT]
 
 --bindings            directory holding the generated nephro.py and libnephro_ffi.so
                       (default: $NEPHRO_BINDINGS_PYTHON or <repo>/target/bindings/python)
 --shared-conformance  the shared case directory (default: $NEPHRO_SHARED_CONFORMANCE or
                       <repo>/../shared/conformance)
+--next-conformance    the shared cases of capabilities being built, of which the landed suites
+                      run (default: $NEPHRO_SHARED_CONFORMANCE_NEXT or
+                      <repo>/../shared/conformance-next)
 --repo-conformance    the project's own cases (default: <repo>/tests/conformance)
 -k TEXT               run only tests whose "file::function" name contains TEXT
 
@@ -32,6 +36,10 @@ def main():
         "--shared-conformance",
         default=os.environ.get("NEPHRO_SHARED_CONFORMANCE") or os.path.join(REPO, "..", "shared", "conformance"),
     )
+    parser.add_argument(
+        "--next-conformance",
+        default=os.environ.get("NEPHRO_SHARED_CONFORMANCE_NEXT") or os.path.join(REPO, "..", "shared", "conformance-next"),
+    )
     parser.add_argument("--repo-conformance", default=os.path.join(REPO, "tests", "conformance"))
     parser.add_argument("-k", dest="filter", default="")
     args = parser.parse_args()
@@ -45,6 +53,7 @@ def main():
     import harness  # after sys.path: it imports nephro
 
     harness.CONFIG["shared_conformance"] = os.path.abspath(args.shared_conformance)
+    harness.CONFIG["next_conformance"] = os.path.abspath(args.next_conformance)
     harness.CONFIG["repo_conformance"] = os.path.abspath(args.repo_conformance)
 
     tests = []

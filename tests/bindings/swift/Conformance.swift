@@ -11,6 +11,9 @@ import Foundation
 
 let numberTolerance = 1e-6
 
+/// The suites of the shared `conformance-next` whose capability has landed (conformance-next/README.md).
+let landedNextSuites: Set<String> = ["dipstick"]
+
 /// A parsed JSON value (booleans kept apart from numbers).
 enum JSON: CustomStringConvertible {
     case object([String: JSON])
@@ -93,13 +96,27 @@ func errorCode(_ error: NephroError) -> String {
     case .NotFound: return "not_found"
     case .Conflict: return "conflict"
     case .NeedsConfirmation: return "needs_confirmation"
+    case .Photo(let problem, _): return photoProblemCode(problem)
     case .CorruptDatabase, .NotADiary, .ReadOnly, .NewerSchema, .UnknownSchema, .Storage: return "storage"
     }
 }
 
-/// The shared and the project's case directories of `suite` (those that exist).
+/// The conformance code of a `PhotoProblem` (clinical-rules §13).
+func photoProblemCode(_ problem: PhotoProblem) -> String {
+    switch problem {
+    case .tooEarly: return "too_early"
+    case .tooLate: return "too_late"
+    case .overexposed: return "overexposed"
+    case .tooDark: return "too_dark"
+    case .uneven: return "uneven"
+    }
+}
+
+/// The shared, the landed shared-next and the project's case directories of `suite` (those
+/// that exist).
 func suiteDirs(_ suite: String) -> [URL] {
-    [Config.sharedConformance, Config.repoConformance].compactMap { $0 }
+    [Config.sharedConformance, landedNextSuites.contains(suite) ? Config.nextConformance : nil, Config.repoConformance]
+        .compactMap { $0 }
         .map { URL(fileURLWithPath: $0).appendingPathComponent(suite) }
         .filter { var isDir: ObjCBool = false; return FileManager.default.fileExists(atPath: $0.path, isDirectory: &isDir) && isDir.boolValue }
 }

@@ -1,9 +1,10 @@
 // Runs the Swift binding tests (as the iOS app calls the library).
 //
 //   LD_LIBRARY_PATH=<dir of libnephro_ffi.so> ./tests \
-//       [--shared-conformance DIR] [--repo-conformance DIR] [--filter TEXT]
+//       [--shared-conformance DIR] [--next-conformance DIR] [--repo-conformance DIR] [--filter TEXT]
 //
-// The conformance directories default to $NEPHRO_SHARED_CONFORMANCE and $NEPHRO_REPO_CONFORMANCE.
+// The conformance directories default to $NEPHRO_SHARED_CONFORMANCE,
+// $NEPHRO_SHARED_CONFORMANCE_NEXT and $NEPHRO_REPO_CONFORMANCE.
 // Every check helper call is one check; a failed check is recorded and the test goes on, an
 // error thrown out of a test fails that test. Prints `swift: N checks passed in M tests`, or
 // every failure and exits 1.
@@ -16,6 +17,7 @@ import Foundation
 
 let allTests: [NamedTest] = [
     diaryTests,
+    dipstickTests,
     doseConformanceTests,
     exportTests,
     growthTests,
@@ -91,6 +93,7 @@ func checkValidation<T>(_ field: String, _ what: String, _ body: () throws -> T)
 /// Where the conformance cases are (set from the command line or the environment).
 enum Config {
     static var sharedConformance = ProcessInfo.processInfo.environment["NEPHRO_SHARED_CONFORMANCE"]
+    static var nextConformance = ProcessInfo.processInfo.environment["NEPHRO_SHARED_CONFORMANCE_NEXT"]
     static var repoConformance = ProcessInfo.processInfo.environment["NEPHRO_REPO_CONFORMANCE"]
 }
 
@@ -100,6 +103,7 @@ while let argument = arguments.next() {
     let value = arguments.next()
     switch argument {
     case "--shared-conformance": Config.sharedConformance = value
+    case "--next-conformance": Config.nextConformance = value
     case "--repo-conformance": Config.repoConformance = value
     case "--filter": filter = value ?? ""
     default:

@@ -11,6 +11,8 @@ final class AppModel: ObservableObject {
     @Published var today: TodayScreen?
     @Published var calendar: SteroidCalendarScreen?
     @Published var labs: LabsScreen?
+    /// The camera screen after the last photo of the strip (nil: no photo yet).
+    @Published var camera: DipstickPhotoScreen?
     @Published var sharedFile: URL?
     /// A refusal to show (the core's messages never carry personal data).
     @Published var error: String?
@@ -99,6 +101,23 @@ final class AppModel: ObservableObject {
             today = try await repo.logDipstick(
                 id, grade: grade, firstMorning: firstMorning, note: note.isEmpty ? nil : note)
         }
+    }
+
+    /// A photo of the strip beside its chart: the core's suggestion, nothing logged.
+    func suggestFromPhoto(
+        _ photo: PhotoBuffer, layout: PhotoLayout, secondsSinceDip: Double, window: (from: Double, to: Double)
+    ) async {
+        await run { repo in
+            camera = try await repo.suggestFromPhoto(
+                photo, layout: layout, secondsSinceDip: secondsSinceDip, readWindowFromS: window.from,
+                readWindowToS: window.to)
+        }
+    }
+
+    /// The parent confirmed (or corrected) the photo's suggestion: only this grade is logged.
+    func confirmPhotoGrade(_ grade: DipstickGrade) async {
+        await logDipstick(grade, firstMorning: true, note: "")
+        camera = nil
     }
 
     func loadCalendar() async {

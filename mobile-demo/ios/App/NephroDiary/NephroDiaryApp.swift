@@ -60,6 +60,7 @@ struct ContentView: View {
                 TabView {
                     TodayView().tabItem { Label("Today", systemImage: "house") }
                     DipstickEntryView().tabItem { Label("Dipstick", systemImage: "drop") }
+                    DipstickCameraView().tabItem { Label("Photo", systemImage: "camera") }
                     SteroidCalendarView().tabItem { Label("Steroids", systemImage: "calendar") }
                     LabsView().tabItem { Label("Labs", systemImage: "list.bullet") }
                     ShareReportView().tabItem { Label("Share", systemImage: "square.and.arrow.up") }

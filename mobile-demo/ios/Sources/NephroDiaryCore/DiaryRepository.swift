@@ -157,6 +157,23 @@ public final class DiaryRepository: @unchecked Sendable {
         }
     }
 
+    /// The camera screen: samples the photo (8-bit sRGB RGBA, converted from the camera's buffer)
+    /// at the guides' rectangles and suggests the pad's grade (clinical-rules §13), off the main
+    /// thread. Logs nothing: the parent confirms or corrects the suggestion, then `logDipstick`
+    /// stores the confirmed grade.
+    public func suggestFromPhoto(
+        _ photo: PhotoBuffer, layout: PhotoLayout, secondsSinceDip: Double, readWindowFromS: Double,
+        readWindowToS: Double
+    ) async throws -> DipstickPhotoScreen {
+        try await onQueue { _ in
+            try photoScreen {
+                try readDipstickPhoto(
+                    photo: photo, layout: layout, secondsSinceDip: secondsSinceDip, readWindowFromS: readWindowFromS,
+                    readWindowToS: readWindowToS, sampling: nil, policy: nil)
+            }
+        }
+    }
+
     /// Hands the next 64 reminders to the scheduler. Call on launch, when the app comes to the
     /// foreground, from the background refresh task and after a time-zone change. Returns how
     /// many were handed.

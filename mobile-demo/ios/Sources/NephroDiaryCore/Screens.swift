@@ -122,7 +122,66 @@ public struct LabsScreen: Sendable, Equatable {
 }
 
 /// The few words the shell adds around the core's texts (the core writes everything else).
+/// What the camera screen shows after a photo of the strip beside its chart (clinical-rules §13):
+/// a suggested grade to confirm, "compare by eye", or why to take the photo again. Nothing is
+/// logged until the parent confirms a grade.
+public struct DipstickPhotoScreen: Sendable, Equatable {
+    /// The grade preselected for the parent to confirm (nil: unsure or retake).
+    public let suggested: DipstickGrade?
+    /// The two nearest grades, nearest first (empty when the photo was refused).
+    public let nearest: [DipstickGrade]
+    public let title: String
+    public let text: String
+    /// The photo cannot be used: offer the camera again (or a reading by eye).
+    public let retake: Bool
+}
+
+/// The camera screen for a reading, or for the refusal `NephroError.Photo` carried.
+func photoScreen(_ read: () throws -> PhotoReading) throws -> DipstickPhotoScreen {
+    do {
+        let r = try read().reading
+        let nearest = r.nearest.map { $0.grade }
+        guard let grade = r.grade else {
+            return DipstickPhotoScreen(
+                suggested: nil, nearest: nearest, title: "Compare by eye",
+                text: "The pad is between \(Words.grade(nearest[0])) and \(Words.grade(nearest[1])): compare it with the chart yourself and choose the grade.",
+                retake: false)
+        }
+        return DipstickPhotoScreen(
+            suggested: grade, nearest: nearest, title: "Suggested: \(Words.grade(grade))",
+            text: "Compare the pad with the chart: confirm \(Words.grade(grade)), or choose another grade.",
+            retake: false)
+    } catch NephroError.Photo(let problem, _) {
+        let text: String
+        switch problem {
+        case .tooEarly(_, let from):
+            text = "Too early: the read window opens \(Words.number(from)) s after dipping. Wait, then take the photo again."
+        case .tooLate(_, let to):
+            text = "Too late: the read window closed \(Words.number(to)) s after dipping. Dip a new strip."
+        case .overexposed:
+            text = "Too bright: part of the photo is washed out. Move out of direct light."
+        case .tooDark:
+            text = "Too dark to compare colours. Turn on a light."
+        case .uneven(let patch, _):
+            text = "The \(patch) is uneven (a reflection, a shadow or a half-wet pad). Take the photo again, or choose the grade by eye."
+        }
+        return DipstickPhotoScreen(suggested: nil, nearest: [], title: "Take the photo again", text: text, retake: true)
+    }
+}
+
 public enum Words {
+    /// A grade as printed on the bottle: negative, trace, 1+ … 4+.
+    public static func grade(_ grade: DipstickGrade) -> String {
+        switch grade {
+        case .negative: return "negative"
+        case .trace: return "trace"
+        case .onePlus: return "1+"
+        case .twoPlus: return "2+"
+        case .threePlus: return "3+"
+        case .fourPlus: return "4+"
+        }
+    }
+
     public static func stateTitle(_ state: RelapseState, locale: String) -> String {
         switch state {
         case .remission: return locale == "zh-Hans" ? "缓解期" : "In remission"

@@ -121,6 +121,22 @@ class DiaryRepository(
     }
 
     /**
+     * The camera screen: samples the photo (8-bit sRGB RGBA, converted from the camera's buffer)
+     * at the guides' rectangles and suggests the pad's grade (clinical-rules §13), off the main
+     * thread. Logs nothing: the parent confirms or corrects the suggestion, then [logDipstick]
+     * stores the confirmed grade.
+     */
+    suspend fun suggestFromPhoto(
+        photo: PhotoBuffer,
+        layout: PhotoLayout,
+        secondsSinceDip: Double,
+        readWindowFromS: Double,
+        readWindowToS: Double,
+    ): DipstickPhotoScreen = withContext(io) {
+        photoScreen { readDipstickPhoto(photo, layout, secondsSinceDip, readWindowFromS, readWindowToS, null, null) }
+    }
+
+    /**
      * Hands the next 64 reminders to the scheduler. Call on launch, on resume, after a reboot or
      * a time-zone change, and from the periodic background work. Returns how many were handed.
      */

@@ -104,8 +104,61 @@ data class LabRow(
 /** The labs screen. */
 data class LabsScreen(val from: String, val to: String, val rows: List<LabRow>)
 
+/**
+ * What the camera screen shows after a photo of the strip beside its chart (clinical-rules §13):
+ * a suggested grade to confirm, "compare by eye", or why to take the photo again. Nothing is
+ * logged until the parent confirms a grade.
+ */
+data class DipstickPhotoScreen(
+    /** The grade preselected for the parent to confirm (null: unsure or retake). */
+    val suggested: DipstickGrade?,
+    /** The two nearest grades, nearest first (empty when the photo was refused). */
+    val nearest: List<DipstickGrade>,
+    val title: String,
+    val text: String,
+    /** The photo cannot be used: offer the camera again (or a reading by eye). */
+    val retake: Boolean,
+)
+
+/** The camera screen for a reading, or for the refusal [NephroException.Photo] carried. */
+fun photoScreen(read: () -> PhotoReading): DipstickPhotoScreen = try {
+    val r = read().reading
+    val nearest = r.nearest.map { it.grade }
+    when (val grade = r.grade) {
+        null -> DipstickPhotoScreen(
+            null, nearest, "Compare by eye",
+            "The pad is between ${Words.grade(nearest[0])} and ${Words.grade(nearest[1])}: compare it with the chart yourself and choose the grade.",
+            false,
+        )
+        else -> DipstickPhotoScreen(
+            grade, nearest, "Suggested: ${Words.grade(grade)}",
+            "Compare the pad with the chart: confirm ${Words.grade(grade)}, or choose another grade.",
+            false,
+        )
+    }
+} catch (e: NephroException.Photo) {
+    val text = when (val p = e.problem) {
+        is PhotoProblem.TooEarly -> "Too early: the read window opens ${Words.number(p.windowFromS)} s after dipping. Wait, then take the photo again."
+        is PhotoProblem.TooLate -> "Too late: the read window closed ${Words.number(p.windowToS)} s after dipping. Dip a new strip."
+        is PhotoProblem.Overexposed -> "Too bright: part of the photo is washed out. Move out of direct light."
+        is PhotoProblem.TooDark -> "Too dark to compare colours. Turn on a light."
+        is PhotoProblem.Uneven -> "The ${p.patch} is uneven (a reflection, a shadow or a half-wet pad). Take the photo again, or choose the grade by eye."
+    }
+    DipstickPhotoScreen(null, emptyList(), "Take the photo again", text, true)
+}
+
 /** The few words the shell adds around the core's texts (the core writes everything else). */
 object Words {
+    /** A grade as printed on the bottle: negative, trace, 1+ … 4+. */
+    fun grade(grade: DipstickGrade): String = when (grade) {
+        DipstickGrade.NEGATIVE -> "negative"
+        DipstickGrade.TRACE -> "trace"
+        DipstickGrade.ONE_PLUS -> "1+"
+        DipstickGrade.TWO_PLUS -> "2+"
+        DipstickGrade.THREE_PLUS -> "3+"
+        DipstickGrade.FOUR_PLUS -> "4+"
+    }
+
     fun stateTitle(state: RelapseState, locale: String): String = when (state) {
         RelapseState.REMISSION -> if (locale == "zh-Hans") "缓解期" else "In remission"
         RelapseState.WATCH -> if (locale == "zh-Hans") "观察" else "Watch"

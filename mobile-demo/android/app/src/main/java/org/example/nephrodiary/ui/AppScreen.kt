@@ -8,6 +8,7 @@ import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.filled.DateRange
 import androidx.compose.material.icons.filled.Edit
 import androidx.compose.material.icons.filled.Home
+import androidx.compose.material.icons.filled.Search
 import androidx.compose.material.icons.filled.List
 import androidx.compose.material.icons.filled.Share
 import androidx.compose.material3.Button
@@ -35,12 +36,13 @@ import org.example.nephrodiary.R
 private enum class Tab(val label: Int, val icon: ImageVector) {
     TODAY(R.string.tab_today, Icons.Filled.Home),
     DIPSTICK(R.string.tab_dipstick, Icons.Filled.Edit),
+    CAMERA(R.string.tab_camera, Icons.Filled.Search),
     STEROIDS(R.string.tab_steroids, Icons.Filled.DateRange),
     LABS(R.string.tab_labs, Icons.Filled.List),
     SHARE(R.string.tab_share, Icons.Filled.Share),
 }
 
-/** The app: five tabs over one state. */
+/** The app: six tabs over one state. */
 @Composable
 fun AppScreen(viewModel: AppViewModel, onOpenExactAlarmSettings: () -> Unit) {
     val state by viewModel.state.collectAsStateWithLifecycle()
@@ -69,6 +71,12 @@ fun AppScreen(viewModel: AppViewModel, onOpenExactAlarmSettings: () -> Unit) {
                     else -> when (tab) {
                         Tab.TODAY -> TodayTab(state, onLog = viewModel::log, onOpenExactAlarmSettings = onOpenExactAlarmSettings)
                         Tab.DIPSTICK -> DipstickTab(state.today, onSave = viewModel::logDipstick)
+                        Tab.CAMERA -> DipstickCameraTab(
+                            state.camera,
+                            readWindowS = 30.0 to 90.0, // as printed on the demo's bottle; a setting in a real app
+                            onPhoto = { photo, layout, seconds -> viewModel.suggestFromPhoto(photo, layout, seconds, 30.0 to 90.0) },
+                            onConfirm = viewModel::confirmPhotoGrade,
+                        )
                         Tab.STEROIDS -> {
                             LaunchedEffect(state.today) { viewModel.loadCalendar() }
                             SteroidCalendarTab(state.calendar)

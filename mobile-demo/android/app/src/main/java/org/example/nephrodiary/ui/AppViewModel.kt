@@ -10,6 +10,7 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import org.example.nephrodiary.NephroDiaryApp
+import org.example.nephrodiary.core.DipstickPhotoScreen
 import org.example.nephrodiary.core.DiaryRepository
 import org.example.nephrodiary.core.DoseRow
 import org.example.nephrodiary.core.LabsScreen
@@ -24,6 +25,8 @@ data class UiState(
     val today: TodayScreen? = null,
     val calendar: SteroidCalendarScreen? = null,
     val labs: LabsScreen? = null,
+    /** The camera screen after the last photo of the strip (null: no photo yet). */
+    val camera: DipstickPhotoScreen? = null,
     /** False on Android 14+ until the user allows exact alarms: reminders use 10-minute windows. */
     val exactAlarms: Boolean = true,
     /** A finished export to hand to the share sheet, once. */
@@ -92,6 +95,18 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
     fun logDipstick(grade: DipstickGrade, firstMorning: Boolean, note: String?) = withPatient { repo, id ->
         val screen = repo.logDipstick(id, grade, firstMorning = firstMorning, note = note?.takeIf { it.isNotBlank() })
         _state.update { it.copy(today = screen) }
+    }
+
+    /** A photo of the strip beside its chart: the core's suggestion, nothing logged. */
+    fun suggestFromPhoto(photo: PhotoBuffer, layout: PhotoLayout, secondsSinceDip: Double, window: Pair<Double, Double>) =
+        launchSafely { repo ->
+            _state.update { it.copy(camera = repo.suggestFromPhoto(photo, layout, secondsSinceDip, window.first, window.second)) }
+        }
+
+    /** The parent confirmed (or corrected) the photo's suggestion: only this grade is logged. */
+    fun confirmPhotoGrade(grade: DipstickGrade) {
+        logDipstick(grade, firstMorning = true, note = null)
+        _state.update { it.copy(camera = null) }
     }
 
     fun loadCalendar() = withPatient { repo, id -> _state.update { it.copy(calendar = repo.steroidCalendar(id)) } }

@@ -1,0 +1,585 @@
+//! Reading a dipstick from a photo (clinical-rules §13): the records, sampling of a camera
+//! buffer, the reading, and synthetic strip photos for demonstrations. The core suggests a
+//! grade; the app shows it and the parent confirms or corrects it. Only the confirmed grade
+//! counts.
+
+use nephro_core::dipstick::{self as engine, sample, synthetic};
+
+use crate::{DipstickGrade, NephroError};
+
+/// An 8-bit sRGB colour as sampled from a photo (0–255 per channel; a median may end in .5).
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct SrgbColour {
+    /// Red, 0–255.
+    pub red: f64,
+    /// Green, 0–255.
+    pub green: f64,
+    /// Blue, 0–255.
+    pub blue: f64,
+}
+
+impl From<SrgbColour> for [f64; 3] {
+    fn from(c: SrgbColour) -> Self {
+        [c.red, c.green, c.blue]
+    }
+}
+
+impl From<[f64; 3]> for SrgbColour {
+    fn from(c: [f64; 3]) -> Self {
+        SrgbColour {
+            red: c[0],
+            green: c[1],
+            blue: c[2],
+        }
+    }
+}
+
+/// One swatch of the bottle's colour chart: its grade and its colour in the photo.
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct ChartSwatch {
+    /// The grade printed beside the swatch.
+    pub grade: DipstickGrade,
+    /// Its colour in the photo.
+    pub colour: SrgbColour,
+}
+
+/// What a reading needs: the sampled colours of the chart's white, each swatch and the pad, the
+/// seconds since dipping and the read window printed on the bottle.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct DipstickSamples {
+    /// The chart's white background.
+    pub white: SrgbColour,
+    /// The chart's protein swatches (at least two, no grade twice).
+    pub chart: Vec<ChartSwatch>,
+    /// The strip's protein pad.
+    pub pad: SrgbColour,
+    /// Seconds from dipping to the photo (≥ 0).
+    pub seconds_since_dip: f64,
+    /// When the read window opens, seconds after dipping (inclusive).
+    pub read_window_from_s: f64,
+    /// When it closes (inclusive; at least `read_window_from_s`).
+    pub read_window_to_s: f64,
+}
+
+impl From<DipstickSamples> for engine::DipstickSamples {
+    fn from(s: DipstickSamples) -> Self {
+        engine::DipstickSamples {
+            white_rgb: s.white.into(),
+            chart: s
+                .chart
+                .into_iter()
+                .map(|c| engine::Swatch {
+                    grade: c.grade.into(),
+                    rgb: c.colour.into(),
+                })
+                .collect(),
+            pad_rgb: s.pad.into(),
+            seconds_since_dip: s.seconds_since_dip,
+            read_window_s: [s.read_window_from_s, s.read_window_to_s],
+        }
+    }
+}
+
+impl From<engine::DipstickSamples> for DipstickSamples {
+    fn from(s: engine::DipstickSamples) -> Self {
+        DipstickSamples {
+            white: s.white_rgb.into(),
+            chart: s
+                .chart
+                .into_iter()
+                .map(|c| ChartSwatch {
+                    grade: c.grade.into(),
+                    colour: c.rgb.into(),
+                })
+                .collect(),
+            pad: s.pad_rgb.into(),
+            seconds_since_dip: s.seconds_since_dip,
+            read_window_from_s: s.read_window_s[0],
+            read_window_to_s: s.read_window_s[1],
+        }
+    }
+}
+
+/// The care team's thresholds for suggesting a grade (clinical-rules §13 step 7, policy).
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct DipstickPolicy {
+    /// The largest CIEDE2000 distance at which the nearest swatch is suggested (default 15).
+    pub max_delta_e: f64,
+    /// How much farther the second-nearest swatch must be (default 2.0).
+    pub min_gap: f64,
+}
+
+impl From<DipstickPolicy> for engine::ReadPolicy {
+    fn from(p: DipstickPolicy) -> Self {
+        engine::ReadPolicy {
+            max_delta_e: p.max_delta_e,
+            min_gap: p.min_gap,
+        }
+    }
+}
+
+/// The default thresholds of clinical-rules §13: at most 15, at least 2.0 nearer than the next.
+#[uniffi::export]
+pub fn default_dipstick_policy() -> DipstickPolicy {
+    let p = engine::ReadPolicy::default();
+    DipstickPolicy {
+        max_delta_e: p.max_delta_e,
+        min_gap: p.min_gap,
+    }
+}
+
+/// Whether the core suggests a grade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum DipstickReadStatus {
+    /// A grade is suggested: show it for the parent to confirm or correct.
+    Read,
+    /// No grade is suggested: "compare the pad with the chart yourself", showing the two
+    /// nearest grades.
+    Unsure,
+}
+
+/// The distance from the pad to one swatch.
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct SwatchDistance {
+    /// The swatch's grade.
+    pub grade: DipstickGrade,
+    /// CIEDE2000 between the pad and the swatch after white balance.
+    pub delta_e: f64,
+}
+
+/// The core's suggestion. Never a reading by itself: the parent confirms or corrects it.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct DipstickReading {
+    /// `Read` when a grade is suggested.
+    pub status: DipstickReadStatus,
+    /// The suggested grade; `None` when unsure.
+    pub grade: Option<DipstickGrade>,
+    /// The two nearest swatches, nearest first (equal distances: lower grade first).
+    pub nearest: Vec<SwatchDistance>,
+    /// Every swatch's distance, nearest first.
+    pub distances: Vec<SwatchDistance>,
+}
+
+impl From<engine::DipstickReading> for DipstickReading {
+    fn from(r: engine::DipstickReading) -> Self {
+        let distance = |d: &engine::SwatchDistance| SwatchDistance {
+            grade: d.grade.into(),
+            delta_e: d.delta_e,
+        };
+        DipstickReading {
+            status: match r.status {
+                engine::ReadStatus::Read => DipstickReadStatus::Read,
+                engine::ReadStatus::Unsure => DipstickReadStatus::Unsure,
+            },
+            grade: r.grade.map(Into::into),
+            nearest: r.nearest().iter().map(distance).collect(),
+            distances: r.distances.iter().map(distance).collect(),
+        }
+    }
+}
+
+/// Why a photo cannot be read as it is (carried by [`NephroError::Photo`]): ask for a new photo
+/// or for a reading by eye.
+#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
+pub enum PhotoProblem {
+    /// Taken before the read window opened: wait and take it again.
+    TooEarly {
+        /// Seconds from dipping to the photo.
+        seconds_since_dip: f64,
+        /// When the window opens.
+        window_from_s: f64,
+    },
+    /// Taken after the read window closed: dip a new strip.
+    TooLate {
+        /// Seconds from dipping to the photo.
+        seconds_since_dip: f64,
+        /// When the window closed.
+        window_to_s: f64,
+    },
+    /// A sample has a channel at 255 (clipped): move out of direct light.
+    Overexposed {
+        /// Which sample: `white_rgb`, `chart[i].rgb` or `pad_rgb`.
+        sample: String,
+    },
+    /// The chart's white is too dark to balance on (luminance below 0.05, or a channel at 0):
+    /// turn on a light.
+    TooDark {
+        /// The white's luminance Y (linear, before balancing).
+        white_luminance: f64,
+    },
+    /// A patch is too uneven to trust (a half-wet pad, a reflection, a shadow).
+    Uneven {
+        /// Which patch: `white`, `chart[i]` or `pad`.
+        patch: String,
+        /// The share of its pixels rejected as glare or shadow (0–1).
+        rejected_share: f64,
+    },
+}
+
+impl From<engine::PhotoProblem> for PhotoProblem {
+    fn from(p: engine::PhotoProblem) -> Self {
+        match p {
+            engine::PhotoProblem::TooEarly {
+                seconds_since_dip,
+                window_from_s,
+            } => PhotoProblem::TooEarly {
+                seconds_since_dip,
+                window_from_s,
+            },
+            engine::PhotoProblem::TooLate {
+                seconds_since_dip,
+                window_to_s,
+            } => PhotoProblem::TooLate {
+                seconds_since_dip,
+                window_to_s,
+            },
+            engine::PhotoProblem::Overexposed { sample } => PhotoProblem::Overexposed { sample },
+            engine::PhotoProblem::TooDark { white_luminance } => {
+                PhotoProblem::TooDark { white_luminance }
+            }
+            engine::PhotoProblem::Uneven {
+                patch,
+                rejected_share,
+            } => PhotoProblem::Uneven {
+                patch,
+                rejected_share,
+            },
+        }
+    }
+}
+
+/// Suggests the grade of the pad from sampled colours (clinical-rules §13), with the care
+/// team's `policy` (default: [`default_dipstick_policy`]). Refusals, in this order:
+/// [`NephroError::Validation`] naming the field (a channel outside 0–255, fewer than two
+/// swatches, a repeated grade, a bad window or time, a bad policy), then [`NephroError::Photo`]
+/// with `TooEarly`, `TooLate`, `Overexposed`, `TooDark`.
+#[uniffi::export]
+pub fn read_dipstick(
+    samples: DipstickSamples,
+    policy: Option<DipstickPolicy>,
+) -> Result<DipstickReading, NephroError> {
+    let policy = policy.map(Into::into).unwrap_or_default();
+    Ok(engine::read_dipstick(&samples.into(), &policy)?.into())
+}
+
+/// An 8-bit sRGB RGBA camera buffer (convert Display P3 or YUV to sRGB first; alpha is ignored).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct PhotoBuffer {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Bytes from one row to the next (at least `width × 4`; Android's `rowStride`, iOS's
+    /// `bytesPerRow`).
+    pub row_stride: u32,
+    /// The pixels, R G B A, row by row (the last row needs only `width × 4` bytes).
+    pub rgba: Vec<u8>,
+}
+
+impl PhotoBuffer {
+    fn view(&self) -> sample::Photo<'_> {
+        sample::Photo {
+            width: self.width,
+            height: self.height,
+            row_stride: self.row_stride,
+            rgba: &self.rgba,
+        }
+    }
+}
+
+/// A rectangle of the photo in pixels, from its top-left corner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct PhotoRect {
+    /// Left edge (first column).
+    pub x: u32,
+    /// Top edge (first row).
+    pub y: u32,
+    /// Width (at least 1).
+    pub width: u32,
+    /// Height (at least 1).
+    pub height: u32,
+}
+
+impl From<PhotoRect> for sample::Rect {
+    fn from(r: PhotoRect) -> Self {
+        sample::Rect {
+            x: r.x,
+            y: r.y,
+            width: r.width,
+            height: r.height,
+        }
+    }
+}
+
+impl From<sample::Rect> for PhotoRect {
+    fn from(r: sample::Rect) -> Self {
+        PhotoRect {
+            x: r.x,
+            y: r.y,
+            width: r.width,
+            height: r.height,
+        }
+    }
+}
+
+/// Where one chart swatch is in the photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct ChartSwatchRect {
+    /// The grade printed beside the swatch.
+    pub grade: DipstickGrade,
+    /// The swatch's rectangle (inside the printed square).
+    pub rect: PhotoRect,
+}
+
+/// Where the camera screen's guides placed the chart's white, each swatch and the pad.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct PhotoLayout {
+    /// A patch of the chart's white background (no swatch, no text).
+    pub white: PhotoRect,
+    /// The protein swatches of the chart.
+    pub chart: Vec<ChartSwatchRect>,
+    /// The strip's protein pad.
+    pub pad: PhotoRect,
+}
+
+impl From<PhotoLayout> for sample::PhotoLayout {
+    fn from(l: PhotoLayout) -> Self {
+        sample::PhotoLayout {
+            white: l.white.into(),
+            chart: l
+                .chart
+                .into_iter()
+                .map(|c| (c.grade.into(), c.rect.into()))
+                .collect(),
+            pad: l.pad.into(),
+        }
+    }
+}
+
+impl From<sample::PhotoLayout> for PhotoLayout {
+    fn from(l: sample::PhotoLayout) -> Self {
+        PhotoLayout {
+            white: l.white.into(),
+            chart: l
+                .chart
+                .into_iter()
+                .map(|(grade, rect)| ChartSwatchRect {
+                    grade: grade.into(),
+                    rect: rect.into(),
+                })
+                .collect(),
+            pad: l.pad.into(),
+        }
+    }
+}
+
+/// How patches are sampled (policy): a pixel farther than `outlier_levels` (8-bit levels, any
+/// channel) from the patch's median is rejected as glare or shadow; a patch with more than
+/// `max_rejected_share` (0–1) rejected is `Uneven`.
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct SamplingPolicy {
+    /// Default 32 levels.
+    pub outlier_levels: u8,
+    /// Default 0.25.
+    pub max_rejected_share: f64,
+}
+
+impl From<SamplingPolicy> for sample::SamplingPolicy {
+    fn from(p: SamplingPolicy) -> Self {
+        sample::SamplingPolicy {
+            outlier_levels: p.outlier_levels,
+            max_rejected_share: p.max_rejected_share,
+        }
+    }
+}
+
+/// The default sampling policy (32 levels, a quarter of the patch).
+#[uniffi::export]
+pub fn default_sampling_policy() -> SamplingPolicy {
+    let p = sample::SamplingPolicy::default();
+    SamplingPolicy {
+        outlier_levels: p.outlier_levels,
+        max_rejected_share: p.max_rejected_share,
+    }
+}
+
+/// The robust sample of one patch: the median colour of the pixels kept and what was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct PatchSample {
+    /// The per-channel median of the pixels kept.
+    pub colour: SrgbColour,
+    /// Pixels in the rectangle.
+    pub pixels: u64,
+    /// Pixels rejected as glare (brighter than the median).
+    pub glare: u64,
+    /// Pixels rejected as shadow (darker, or off the median's colour).
+    pub shadow: u64,
+    /// The share of pixels rejected (0–1).
+    pub rejected_share: f64,
+}
+
+/// Samples one rectangle of a photo (the median of the patch, glare and shadow rejected).
+/// Refuses a bad buffer or rectangle ([`NephroError::Validation`] naming `photo.row_stride`,
+/// `photo.rgba`, `rect.x`…) and a patch too uneven to trust ([`NephroError::Photo`] with
+/// `Uneven`, naming the patch `rect`).
+#[uniffi::export]
+pub fn sample_photo_patch(
+    photo: PhotoBuffer,
+    rect: PhotoRect,
+    sampling: Option<SamplingPolicy>,
+) -> Result<PatchSample, NephroError> {
+    let policy = sampling.map(Into::into).unwrap_or_default();
+    let s = sample::sample_patch(&photo.view(), rect.into(), "rect", &policy)?;
+    Ok(PatchSample {
+        colour: s.rgb.into(),
+        pixels: s.pixels,
+        glare: s.glare,
+        shadow: s.shadow,
+        rejected_share: s.rejected_share(),
+    })
+}
+
+/// Samples the chart's white, each swatch and the pad of a strip photo into a reading's input.
+/// Refuses, in this order: [`NephroError::Validation`] (the buffer, the layout, the time or the
+/// window, naming the field), [`NephroError::Photo`] with `TooEarly` or `TooLate` (nothing is
+/// sampled outside the window), then `Uneven` (the white, each swatch, the pad).
+#[uniffi::export]
+pub fn sample_dipstick_photo(
+    photo: PhotoBuffer,
+    layout: PhotoLayout,
+    seconds_since_dip: f64,
+    read_window_from_s: f64,
+    read_window_to_s: f64,
+    sampling: Option<SamplingPolicy>,
+) -> Result<DipstickSamples, NephroError> {
+    let policy = sampling.map(Into::into).unwrap_or_default();
+    Ok(sample::sample_photo(
+        &photo.view(),
+        &layout.into(),
+        seconds_since_dip,
+        [read_window_from_s, read_window_to_s],
+        &policy,
+    )?
+    .into())
+}
+
+/// A reading from a photo: the samples it was made from and the suggestion.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct PhotoReading {
+    /// The sampled colours.
+    pub samples: DipstickSamples,
+    /// The core's suggestion for the parent to confirm.
+    pub reading: DipstickReading,
+}
+
+/// Samples a strip photo and suggests the pad's grade: [`sample_dipstick_photo`] then
+/// [`read_dipstick`], with their refusals in that order (`Validation`, `TooEarly`, `TooLate`,
+/// `Uneven`, `Overexposed`, `TooDark`).
+#[uniffi::export]
+pub fn read_dipstick_photo(
+    photo: PhotoBuffer,
+    layout: PhotoLayout,
+    seconds_since_dip: f64,
+    read_window_from_s: f64,
+    read_window_to_s: f64,
+    sampling: Option<SamplingPolicy>,
+    policy: Option<DipstickPolicy>,
+) -> Result<PhotoReading, NephroError> {
+    let samples = sample_dipstick_photo(
+        photo,
+        layout,
+        seconds_since_dip,
+        read_window_from_s,
+        read_window_to_s,
+        sampling,
+    )?;
+    let reading = read_dipstick(samples.clone(), policy)?;
+    Ok(PhotoReading { samples, reading })
+}
+
+/// The light of a synthetic strip photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SyntheticLight {
+    /// Daylight by a window.
+    Daylight,
+    /// A tungsten-like bulb.
+    Warm,
+    /// Overcast sky or a cold LED.
+    Cool,
+    /// A dim bathroom at 7 am (12 % of daylight).
+    Dim,
+}
+
+/// A synthetic strip photo with the rectangles a camera screen would give (for demonstrations
+/// and tests; never a real strip).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SyntheticStripPhoto {
+    /// The photo.
+    pub photo: PhotoBuffer,
+    /// The guides' rectangles.
+    pub layout: PhotoLayout,
+    /// The pad's true grade.
+    pub grade: DipstickGrade,
+    /// Seconds since dipping when it was "taken" (60).
+    pub seconds_since_dip: f64,
+    /// The synthetic bottle's read window, from (30 s).
+    pub read_window_from_s: f64,
+    /// The synthetic bottle's read window, to (90 s).
+    pub read_window_to_s: f64,
+}
+
+/// Draws a synthetic photo of a strip beside its chart (360 × 240 pixels): the pad of `grade`
+/// moved `shade` (−0.5…0.5) of the way towards a neighbouring grade's colour, under `light`,
+/// with sensor noise of `noise_sigma` 8-bit levels (0…50), optionally a glare spot on the pad
+/// and the strip tilted by `tilt_degrees` (−45…45) against the guides. Deterministic for `seed`.
+/// For demonstrations and tests of the camera screen; never a reading.
+#[uniffi::export]
+#[allow(clippy::too_many_arguments)]
+pub fn synthetic_strip_photo(
+    grade: DipstickGrade,
+    shade: f64,
+    light: SyntheticLight,
+    noise_sigma: f64,
+    glare: bool,
+    tilt_degrees: f64,
+    seed: u64,
+) -> Result<SyntheticStripPhoto, NephroError> {
+    let within = |field: &str, value: f64, limit: f64| {
+        if value.is_finite() && value.abs() <= limit {
+            Ok(value)
+        } else {
+            Err(NephroError::Validation {
+                field: field.into(),
+                reason: format!("must be a number from −{limit} to {limit}"),
+            })
+        }
+    };
+    let scene = synthetic::Scene {
+        grade: grade.into(),
+        shade: within("shade", shade, 0.5)?,
+        light: match light {
+            SyntheticLight::Daylight => synthetic::Light::Daylight,
+            SyntheticLight::Warm => synthetic::Light::Warm,
+            SyntheticLight::Cool => synthetic::Light::Cool,
+            SyntheticLight::Dim => synthetic::Light::Dim,
+        },
+        noise_sigma: within("noise_sigma", noise_sigma, 50.0)?.abs(),
+        glare,
+        tilt_degrees: within("tilt_degrees", tilt_degrees, 45.0)?,
+        seed,
+    };
+    let drawn = synthetic::draw(&scene);
+    Ok(SyntheticStripPhoto {
+        photo: PhotoBuffer {
+            width: drawn.width,
+            height: drawn.height,
+            row_stride: drawn.row_stride,
+            rgba: drawn.rgba,
+        },
+        layout: drawn.layout.into(),
+        grade: drawn.grade.into(),
+        seconds_since_dip: synthetic::SECONDS_SINCE_DIP,
+        read_window_from_s: synthetic::READ_WINDOW_S[0],
+        read_window_to_s: synthetic::READ_WINDOW_S[1],
+    })
+}
