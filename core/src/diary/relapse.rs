@@ -217,6 +217,7 @@ mod tests {
             first_morning: true,
             note: None,
             logged_by: "mother".into(),
+            photo: None,
         };
         store.log_urine_reading(&reading).unwrap();
     }
@@ -303,6 +304,7 @@ mod tests {
             first_morning: false,
             note: Some("infection".into()),
             logged_by: "father".into(),
+            photo: None,
         };
         store.log_urine_reading(&afternoon).unwrap();
         let s = status(&store, patient_id, "2025-06-02");

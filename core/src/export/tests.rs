@@ -141,6 +141,7 @@ fn fixture() -> Fixture {
                 first_morning: true,
                 note: (day == date("2025-03-21")).then(|| NOTE.to_string()),
                 logged_by: "Grandma Chen".into(),
+                photo: None,
             })
             .unwrap();
         day = day + Days::new(1);
@@ -158,6 +159,7 @@ fn fixture() -> Fixture {
             first_morning: false,
             note: None,
             logged_by: "clinic".into(),
+            photo: None,
         })
         .unwrap();
     let course = store
