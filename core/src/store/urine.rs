@@ -1189,7 +1189,7 @@ mod tests {
 
         let mut store = Store::open(&path).unwrap();
         assert_eq!(store.urine_reading("p1").unwrap(), logged);
-        assert_eq!(all_of(&store, patient_id), [logged.clone()]);
+        assert_eq!(all_of(&store, patient_id), std::slice::from_ref(&logged));
         // A retry stores it once; the same id with another suggestion, or none, is a conflict.
         assert_eq!(
             store
