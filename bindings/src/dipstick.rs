@@ -178,6 +178,70 @@ impl From<engine::DipstickReading> for DipstickReading {
     }
 }
 
+/// The core's suggestion kept with a urine reading made from a photo (clinical-rules §13): copy
+/// `status`, `grade` and `nearest` from the [`DipstickReading`] the camera screen showed into
+/// [`crate::UrineReadingInput::photo`], and put the grade the parent confirmed or chose instead
+/// in the input's `dipstick`. Only that confirmed grade counts (relapse, exports); the suggestion
+/// is kept to show how the reading was made and how often the parent changed it.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct PhotoSuggestion {
+    /// `Read` when a grade was suggested, `Unsure` when the parent was asked to compare the pad
+    /// with the chart.
+    pub status: DipstickReadStatus,
+    /// The suggested grade (the nearest swatch's) when read; empty when unsure.
+    pub grade: Option<DipstickGrade>,
+    /// The two nearest swatches, nearest first ([`DipstickReading::nearest`]): two different
+    /// grades, distances finite and ≥ 0.
+    pub nearest: Vec<SwatchDistance>,
+}
+
+impl TryFrom<PhotoSuggestion> for engine::PhotoSuggestion {
+    type Error = NephroError;
+    fn try_from(p: PhotoSuggestion) -> Result<Self, NephroError> {
+        let distance = |d: &SwatchDistance| engine::SwatchDistance {
+            grade: d.grade.into(),
+            delta_e: d.delta_e,
+        };
+        let nearest = match p.nearest.as_slice() {
+            [first, second] => [distance(first), distance(second)],
+            _ => {
+                return Err(NephroError::Validation {
+                    field: "photo.nearest".into(),
+                    reason: "must hold the two nearest swatches, nearest first".into(),
+                })
+            }
+        };
+        Ok(engine::PhotoSuggestion {
+            status: match p.status {
+                DipstickReadStatus::Read => engine::ReadStatus::Read,
+                DipstickReadStatus::Unsure => engine::ReadStatus::Unsure,
+            },
+            grade: p.grade.map(Into::into),
+            nearest,
+        })
+    }
+}
+
+impl From<engine::PhotoSuggestion> for PhotoSuggestion {
+    fn from(p: engine::PhotoSuggestion) -> Self {
+        PhotoSuggestion {
+            status: match p.status {
+                engine::ReadStatus::Read => DipstickReadStatus::Read,
+                engine::ReadStatus::Unsure => DipstickReadStatus::Unsure,
+            },
+            grade: p.grade.map(Into::into),
+            nearest: p
+                .nearest
+                .iter()
+                .map(|d| SwatchDistance {
+                    grade: d.grade.into(),
+                    delta_e: d.delta_e,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Why a photo cannot be read as it is (carried by [`NephroError::Photo`]): ask for a new photo
 /// or for a reading by eye.
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]

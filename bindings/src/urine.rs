@@ -9,7 +9,7 @@ use nephro_core::locale::Locale;
 use nephro_core::store::urine as store;
 use nephro_core::{protein, relapse};
 
-use crate::{Diary, NephroError};
+use crate::{Diary, NephroError, PhotoSuggestion};
 
 /// A urine dipstick grade, as read from the strip (clinical-rules §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -110,7 +110,9 @@ pub enum RelapseNextActionKind {
     FollowActionPlan,
 }
 
-/// A urine reading to log: exactly one of `dipstick` and `upcr` (with its `unit`).
+/// A urine reading to log: exactly one of `dipstick` and `upcr` (with its `unit`). A strip read
+/// from a photo (clinical-rules §13) also gives `photo`, the core's suggestion, and `dipstick` is
+/// then the grade the parent confirmed on the camera screen.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct UrineReadingInput {
     /// Id made by the app when the entry was saved (e.g. a UUID); resubmitting it with the same
@@ -135,6 +137,13 @@ pub struct UrineReadingInput {
     pub note: Option<String>,
     /// Who logged it, e.g. `mother`.
     pub logged_by: String,
+    /// The core's suggestion when the strip was read from a photo (copied from the
+    /// [`crate::DipstickReading`] shown); empty (the default) for a strip read by eye and for a
+    /// UPCR. With it, `dipstick` is required: the grade the parent confirmed or chose instead,
+    /// never the suggestion taken without asking. Only `dipstick` counts; the suggestion is kept
+    /// beside it and cannot be changed later.
+    #[uniffi(default = None)]
+    pub photo: Option<PhotoSuggestion>,
 }
 
 /// The new content of a logged reading; the previous revision stays in the history.
@@ -189,6 +198,10 @@ pub struct UrineReading {
     pub retracted: bool,
     /// When this revision was recorded, UTC epoch ms.
     pub recorded_at_ms: i64,
+    /// The core's suggestion when the strip was read from a photo: `dipstick` is the grade the
+    /// parent confirmed (as corrected since, if it was), and only it counts. Empty for a strip
+    /// read by eye and for a UPCR.
+    pub photo: Option<PhotoSuggestion>,
 }
 
 /// One revision in a reading's history.
@@ -396,6 +409,14 @@ impl Diary {
     /// Logs a urine reading. Resubmitting the same `client_id` with the same content returns
     /// the stored reading; other content under it is a conflict. Bad input is refused naming
     /// the field (`upcr`, `unit`, `dipstick`, `taken_on`, …) and changes nothing.
+    ///
+    /// A strip read from a photo is logged here too, with `photo` (the suggestion) and
+    /// `dipstick` (the grade the parent confirmed). Refused, naming the field and storing
+    /// nothing: a photo without a confirmed dipstick grade (`dipstick`), a `nearest` that is not
+    /// two swatches (`photo.nearest`), a distance that is not finite and ≥ 0
+    /// (`photo.nearest[0].delta_e`), the same grade twice or out of order (`photo.nearest[1]…`),
+    /// and a suggestion inconsistent with its status (`photo.grade`: a `Read` one is the nearest
+    /// swatch's grade, an `Unsure` one has none).
     pub fn log_urine_reading(
         &self,
         reading: UrineReadingInput,
@@ -404,7 +425,9 @@ impl Diary {
         Ok(self.call(|s| s.log_urine_reading(&reading))?.into())
     }
 
-    /// Corrects a logged reading; the previous revision stays in the history.
+    /// Corrects a logged reading; the previous revision stays in the history. A reading made
+    /// from a photo keeps its suggestion and stays a dipstick grade (a UPCR is refused naming
+    /// `dipstick`).
     pub fn correct_urine_reading(
         &self,
         client_id: String,
@@ -613,8 +636,16 @@ fn parts(m: &protein::UrineMeasurement) -> (Option<DipstickGrade>, Option<f64>, 
 impl TryFrom<UrineReadingInput> for store::NewUrineReading {
     type Error = NephroError;
     fn try_from(r: UrineReadingInput) -> Result<Self, NephroError> {
+        if r.photo.is_some() && r.dipstick.is_none() {
+            // Clinical-rules §13: never a reading without the parent's confirmation.
+            return Err(NephroError::Validation {
+                field: "dipstick".into(),
+                reason: "is required with a photo: the grade the parent confirmed".into(),
+            });
+        }
         Ok(store::NewUrineReading {
             measurement: measurement("", r.dipstick, r.upcr, r.unit)?,
+            photo: r.photo.map(TryInto::try_into).transpose()?,
             taken_on: r
                 .taken_on
                 .as_deref()
@@ -666,6 +697,7 @@ impl From<store::UrineReadingEntry> for UrineReading {
             revision: e.revision,
             retracted: e.retracted,
             recorded_at_ms: e.recorded_at_ms,
+            photo: e.photo.map(Into::into),
         }
     }
 }
@@ -943,6 +975,7 @@ mod tests {
                 first_morning: true,
                 note: Some("fever".into()),
                 logged_by: "mother".into(),
+                photo: None,
             };
             let stored = diary.log_urine_reading(input.clone()).unwrap();
             assert_eq!(stored.level, ProteinLevel::Nephrotic);
@@ -959,6 +992,7 @@ mod tests {
             first_morning: false,
             note: None,
             logged_by: "mother".into(),
+            photo: None,
         };
         assert_eq!(
             field_of(diary.log_urine_reading(negative.clone()).unwrap_err()),

@@ -1,6 +1,7 @@
 //! Reading a dipstick from a photo through the FFI (clinical-rules §13): a synthetic photo read
-//! end to end, typed refusals naming fields and problems, and hostile numbers, buffers and
-//! rectangles refused without a panic.
+//! end to end, typed refusals naming fields and problems, hostile numbers, buffers and
+//! rectangles refused without a panic, and a reading the parent confirmed stored with its
+//! suggestion.
 
 use nephro_ffi::*;
 use proptest::prelude::*;
@@ -125,6 +126,134 @@ fn refusals_are_typed() {
         ),
         Err(NephroError::Validation { .. })
     ));
+}
+
+/// 2025-06-02T07:00:00+08:00 (Asia/Shanghai), in epoch ms.
+const MORNING_MS: i64 = 1_748_818_800_000;
+
+/// A reading of the photo's strip: the suggestion copied from `reading`, `confirmed` by the
+/// parent.
+fn confirmed_reading(
+    client_id: &str,
+    patient_id: i64,
+    reading: &DipstickReading,
+    confirmed: Option<DipstickGrade>,
+) -> UrineReadingInput {
+    UrineReadingInput {
+        client_id: client_id.into(),
+        patient_id,
+        dipstick: confirmed,
+        upcr: None,
+        unit: None,
+        taken_at_ms: MORNING_MS,
+        taken_on: None,
+        first_morning: true,
+        note: None,
+        logged_by: "mother".into(),
+        photo: Some(PhotoSuggestion {
+            status: reading.status,
+            grade: reading.grade,
+            nearest: reading.nearest.clone(),
+        }),
+    }
+}
+
+#[test]
+fn a_photo_reading_the_parent_changed_keeps_both_grades_and_only_the_confirmed_one_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let diary = Diary::open(dir.path().join("diary.sqlite").display().to_string()).unwrap();
+    let patient = diary
+        .create_patient(PatientProfile {
+            display_name: "Test Child".into(),
+            birth_date: "2019-04-02".into(),
+            sex: Sex::Female,
+            time_zone: "Asia/Shanghai".into(),
+            definition_set: "ipna2022".into(),
+        })
+        .unwrap();
+    let p = photo(DipstickGrade::TwoPlus, SyntheticLight::Daylight);
+    let read = read_dipstick_photo(
+        p.photo,
+        p.layout,
+        p.seconds_since_dip,
+        p.read_window_from_s,
+        p.read_window_to_s,
+        None,
+        None,
+    )
+    .unwrap()
+    .reading;
+    assert_eq!(read.grade, Some(DipstickGrade::TwoPlus));
+
+    // Refused, naming the field, and nothing stored.
+    let refused = |input: UrineReadingInput, field: &str| match diary.log_urine_reading(input) {
+        Err(NephroError::Validation { field: named, .. }) => assert_eq!(named, field),
+        other => panic!("{field}: {other:?}"),
+    };
+    refused(confirmed_reading("p1", patient.id, &read, None), "dipstick");
+    let mut unsure_with_a_grade =
+        confirmed_reading("p1", patient.id, &read, Some(DipstickGrade::ThreePlus));
+    unsure_with_a_grade.photo.as_mut().unwrap().status = DipstickReadStatus::Unsure;
+    refused(unsure_with_a_grade, "photo.grade");
+    let mut one_swatch = confirmed_reading("p1", patient.id, &read, Some(DipstickGrade::ThreePlus));
+    one_swatch.photo.as_mut().unwrap().nearest.truncate(1);
+    refused(one_swatch, "photo.nearest");
+    let mut nan = confirmed_reading("p1", patient.id, &read, Some(DipstickGrade::ThreePlus));
+    nan.photo.as_mut().unwrap().nearest[1].delta_e = f64::NAN;
+    refused(nan, "photo.nearest[1].delta_e");
+    assert!(diary
+        .urine_readings(patient.id, "1900-01-01".into(), "2200-12-31".into(), true)
+        .unwrap()
+        .is_empty());
+
+    // The parent saw 3+ where the core suggested 2+.
+    let stored = diary
+        .log_urine_reading(confirmed_reading(
+            "p1",
+            patient.id,
+            &read,
+            Some(DipstickGrade::ThreePlus),
+        ))
+        .unwrap();
+    assert_eq!(stored.dipstick, Some(DipstickGrade::ThreePlus));
+    assert_eq!(stored.level, ProteinLevel::Nephrotic);
+    let kept = stored.photo.clone().unwrap();
+    assert_eq!(
+        (kept.status, kept.grade, kept.nearest),
+        (
+            DipstickReadStatus::Read,
+            Some(DipstickGrade::TwoPlus),
+            read.nearest.clone()
+        )
+    );
+    assert_eq!(diary.urine_reading("p1".into()).unwrap(), stored);
+
+    let status = diary
+        .relapse_status(patient.id, "2025-06-02".into(), None)
+        .unwrap();
+    assert_eq!(status.assessment.state, RelapseState::Watch);
+    assert_eq!(
+        status.assessment.latest_run.unwrap().level,
+        ProteinLevel::Nephrotic,
+        "3+ counts, not the suggested 2+"
+    );
+
+    let request = |format| ExportRequest {
+        format,
+        from_date: None,
+        to_date: None,
+        deidentify_seed: None,
+        locale: "en".into(),
+        now_ms: MORNING_MS + 86_400_000,
+        deidentify: false,
+        extra_formats: vec![],
+    };
+    let text = |format| {
+        let files = diary.export(patient.id, request(format)).unwrap();
+        String::from_utf8(files[0].bytes.clone()).unwrap()
+    };
+    assert!(text(ExportFormat::Fhir).contains("photo-assisted, confirmed by the caregiver"));
+    assert!(text(ExportFormat::Html).contains("the caregiver changed the suggested grade in 1;"));
 }
 
 fn number() -> impl Strategy<Value = f64> {

@@ -1017,6 +1017,7 @@ fn clinical_rules_10_refusals_name_the_field_and_change_no_row() {
         first_morning: true,
         note: None,
         logged_by: "mother".into(),
+        photo: None,
     };
     refused("taken_at_ms", debug(diary.log_urine_reading(urine)));
     let old = PatientProfile {

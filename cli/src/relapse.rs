@@ -289,6 +289,7 @@ pub fn seed_demo(store: &mut Store, demo: &DemoDiary) -> CliResult<()> {
             } else {
                 "father".into()
             },
+            photo: None,
         })?;
         day = day + Days::new(1);
     }
@@ -310,6 +311,7 @@ pub fn seed_demo(store: &mut Store, demo: &DemoDiary) -> CliResult<()> {
             first_morning: false,
             note: Some("clinic laboratory".into()),
             logged_by: "Paediatric nephrology clinic".into(),
+            photo: None,
         })?;
     }
     let initial_remission = demo.first_day - Days::new(240);

@@ -229,6 +229,7 @@ fn ten_year_diary() -> (PathBuf, i64) {
                 first_morning: true,
                 note: (offset == 101).then(|| "fever, swollen eyes".to_string()),
                 logged_by: "mother".into(),
+                photo: None,
             })
             .expect("reading");
         if day.day() == 1 {

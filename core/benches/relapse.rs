@@ -111,6 +111,7 @@ fn store_with_ten_years() -> (Store, i64) {
                 first_morning: reading.first_morning,
                 note: None,
                 logged_by: "bench".into(),
+                photo: None,
             })
             .expect("reading");
     }

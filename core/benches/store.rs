@@ -327,6 +327,7 @@ fn ten_year_diary(path: &Path) -> i64 {
                 first_morning: true,
                 note: None,
                 logged_by: "mother".into(),
+                photo: None,
             })
             .expect("urine");
     }

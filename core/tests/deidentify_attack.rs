@@ -148,6 +148,7 @@ fn diary() -> (Store, i64) {
                 first_morning: true,
                 note: Some(format!("noted on {day}")),
                 logged_by: "Papa".into(),
+                photo: None,
             })
             .unwrap();
         if day.format("%d").to_string() == "10" || day == export_day() {

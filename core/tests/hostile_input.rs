@@ -1256,6 +1256,7 @@ mod plausibility {
             first_morning: true,
             note: None,
             logged_by: "mother".into(),
+            photo: None,
         }
     }
 

@@ -212,6 +212,7 @@ mod tests {
                 first_morning: true,
                 note: None,
                 logged_by: "mother".into(),
+                photo: None,
             })
             .unwrap();
     }

@@ -188,7 +188,9 @@ mod tests {
     use crate::store::urine::NewUrineReading;
     use crate::store::NewCourse;
     use crate::taper::{DoseBasis, Frequency, Phase, PhaseLength, TabletSpec};
-    use DipstickGrade::{Negative as Neg, OnePlus as P1, ThreePlus as P3, Trace as Tr};
+    use DipstickGrade::{
+        Negative as Neg, OnePlus as P1, ThreePlus as P3, Trace as Tr, TwoPlus as P2,
+    };
 
     fn d(s: &str) -> NaiveDate {
         crate::dates::parse_date("d", s).unwrap()
@@ -202,13 +204,20 @@ mod tests {
 
     /// Logs a first-morning dipstick at 07:00 in Shanghai (the seeded patient's zone).
     fn log(store: &mut Store, patient_id: i64, date: NaiveDate, grade: DipstickGrade) {
+        store
+            .log_urine_reading(&morning(patient_id, date, grade))
+            .unwrap();
+    }
+
+    /// A first-morning dipstick at 07:00 in Shanghai, read by eye.
+    fn morning(patient_id: i64, date: NaiveDate, grade: DipstickGrade) -> NewUrineReading {
         let seven_local_ms = date
             .and_hms_opt(7, 0, 0)
             .unwrap()
             .and_utc()
             .timestamp_millis()
             - 8 * 3_600_000;
-        let reading = NewUrineReading {
+        NewUrineReading {
             client_id: format!("dip-{date}"),
             patient_id,
             measurement: UrineMeasurement::Dipstick(grade),
@@ -217,8 +226,8 @@ mod tests {
             first_morning: true,
             note: None,
             logged_by: "mother".into(),
-        };
-        store.log_urine_reading(&reading).unwrap();
+            photo: None,
+        }
     }
 
     fn log_days(store: &mut Store, patient_id: i64, start: &str, grades: &[DipstickGrade]) {
@@ -278,6 +287,65 @@ mod tests {
         );
     }
 
+    /// Logs a first-morning dipstick read from a photo at 07:00 in Shanghai: the core suggested
+    /// `suggested`, the parent confirmed `confirmed`.
+    fn log_from_photo(
+        store: &mut Store,
+        patient_id: i64,
+        date: NaiveDate,
+        suggested: DipstickGrade,
+        confirmed: DipstickGrade,
+    ) {
+        use crate::dipstick::{PhotoSuggestion, ReadStatus, SwatchDistance};
+        let other = if suggested == P2 { P3 } else { P2 };
+        let reading = NewUrineReading {
+            client_id: format!("photo-{date}"),
+            photo: Some(PhotoSuggestion {
+                status: ReadStatus::Read,
+                grade: Some(suggested),
+                nearest: [
+                    SwatchDistance {
+                        grade: suggested,
+                        delta_e: 3.0,
+                    },
+                    SwatchDistance {
+                        grade: other,
+                        delta_e: 8.0,
+                    },
+                ],
+            }),
+            ..morning(patient_id, date, confirmed)
+        };
+        store.log_urine_reading(&reading).unwrap();
+    }
+
+    #[test]
+    fn only_the_confirmed_grade_of_a_photo_reading_counts() {
+        // The core suggested 2+ three mornings running; the parent saw 3+ each time: a relapse.
+        let (mut store, patient_id) = store_with_patient();
+        for day in ["2025-06-03", "2025-06-04", "2025-06-05"] {
+            log_from_photo(&mut store, patient_id, d(day), P2, P3);
+        }
+        let s = status(&store, patient_id, "2025-06-05");
+        assert_eq!(
+            (s.assessment.state, s.prompt),
+            (ReportedState::Relapse, FamilyPrompt::RelapseContactTeam)
+        );
+        assert_eq!(s.assessment.relapses[0].onset, d("2025-06-03"));
+        let latest = s.latest_reading.unwrap();
+        assert_eq!(latest.measurement, UrineMeasurement::Dipstick(P3));
+        assert_eq!(latest.photo.unwrap().grade, Some(P2));
+
+        // The core suggested 3+ three mornings running; the parent saw 2+ each time: no relapse.
+        let (mut store, patient_id) = store_with_patient();
+        for day in ["2025-06-03", "2025-06-04", "2025-06-05"] {
+            log_from_photo(&mut store, patient_id, d(day), P3, P2);
+        }
+        let s = status(&store, patient_id, "2025-06-05");
+        assert_eq!(s.assessment.state, ReportedState::Watch);
+        assert!(s.assessment.relapses.is_empty());
+    }
+
     #[test]
     fn a_missed_morning_reading_in_watch_is_a_reminder() {
         let (mut store, patient_id) = store_with_patient();
@@ -303,6 +371,7 @@ mod tests {
             first_morning: false,
             note: Some("infection".into()),
             logged_by: "father".into(),
+            photo: None,
         };
         store.log_urine_reading(&afternoon).unwrap();
         let s = status(&store, patient_id, "2025-06-02");

@@ -540,6 +540,7 @@ mod tests {
                     first_morning: true,
                     note: None,
                     logged_by: "mother".into(),
+                    photo: None,
                 })
                 .unwrap();
         }

@@ -92,7 +92,7 @@ pub struct DipstickSamples {
 }
 
 /// The distance from the pad to one swatch.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SwatchDistance {
     /// The swatch's grade.
     pub grade: DipstickGrade,
@@ -101,7 +101,8 @@ pub struct SwatchDistance {
 }
 
 /// Whether the core suggests a grade.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ReadStatus {
     /// The nearest swatch is near enough and clearly nearer than the next: suggest its grade.
     Read,
@@ -136,6 +137,88 @@ impl DipstickReading {
     /// The two nearest swatches, nearest first (a chart has at least two).
     pub fn nearest(&self) -> &[SwatchDistance] {
         &self.distances[..self.distances.len().min(2)]
+    }
+
+    /// What is kept of this suggestion with the reading the parent confirms from it; `None`
+    /// when it has fewer than two distances (a reading from [`read_dipstick`] always has two).
+    pub fn suggestion(&self) -> Option<PhotoSuggestion> {
+        match self.distances.as_slice() {
+            [nearest, second, ..] => Some(PhotoSuggestion {
+                status: self.status,
+                grade: self.grade,
+                nearest: [*nearest, *second],
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The core's suggestion as kept with a urine reading made from a photo (clinical-rules §13):
+/// whether a grade was suggested, which, and the two nearest swatches with their distances. The
+/// reading's own grade is the one the parent confirmed, and only that grade counts (§5–6); the
+/// suggestion is kept beside it to show how the reading was made and how often the parent
+/// changed what was suggested.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PhotoSuggestion {
+    /// `Read` when a grade was suggested, `Unsure` when the parent was asked to compare the pad
+    /// with the chart.
+    pub status: ReadStatus,
+    /// The suggested grade: the nearest swatch's when read; `None` when unsure.
+    pub grade: Option<DipstickGrade>,
+    /// The two nearest swatches, nearest first.
+    pub nearest: [SwatchDistance; 2],
+}
+
+impl PhotoSuggestion {
+    /// Refuses a suggestion that no reading could have given, naming the field under `field`
+    /// (e.g. `photo.grade`): a distance that is not a finite number ≥ 0
+    /// (`nearest[i].delta_e`), the second swatch nearer than the first or of the same grade
+    /// (`nearest[1]…`), and a grade inconsistent with the status (`grade`: a read suggestion is
+    /// the nearest swatch's grade, an unsure one has none). Whether the distances met the care
+    /// team's thresholds is not checked again: the policy may have changed since.
+    pub fn validate(&self, field: &str) -> Result<()> {
+        for (i, d) in self.nearest.iter().enumerate() {
+            if !d.delta_e.is_finite() || d.delta_e < 0.0 {
+                return Err(Error::invalid(
+                    format!("{field}.nearest[{i}].delta_e"),
+                    "must be a finite number ≥ 0",
+                ));
+            }
+        }
+        let [first, second] = self.nearest;
+        if second.grade == first.grade {
+            return Err(Error::invalid(
+                format!("{field}.nearest[1].grade"),
+                "must differ from the nearest swatch's grade",
+            ));
+        }
+        if second.delta_e < first.delta_e {
+            return Err(Error::invalid(
+                format!("{field}.nearest[1].delta_e"),
+                "must not be less than the nearest swatch's (nearest first)",
+            ));
+        }
+        match (self.status, self.grade) {
+            (ReadStatus::Read, None) => Err(Error::invalid(
+                format!("{field}.grade"),
+                "is required when the status is read",
+            )),
+            (ReadStatus::Read, Some(grade)) if grade != first.grade => Err(Error::invalid(
+                format!("{field}.grade"),
+                "must be the nearest swatch's grade when the status is read",
+            )),
+            (ReadStatus::Unsure, Some(_)) => Err(Error::invalid(
+                format!("{field}.grade"),
+                "must be empty when the status is unsure (no grade was suggested)",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the parent changed the suggested grade: a grade was suggested and `confirmed`
+    /// differs from it. An unsure suggestion suggested nothing to change.
+    pub fn changed_to(&self, confirmed: DipstickGrade) -> bool {
+        self.grade.is_some_and(|suggested| suggested != confirmed)
     }
 }
 
@@ -533,5 +616,35 @@ mod tests {
         assert_eq!(field(&s), "seconds_since_dip");
         s.seconds_since_dip = f64::INFINITY;
         assert_eq!(field(&s), "seconds_since_dip");
+    }
+
+    #[test]
+    fn a_suggestion_keeps_the_status_grade_and_two_nearest_and_counts_a_change() {
+        let read = read_dipstick(&samples([122.0, 176.0, 116.0]), &ReadPolicy::default()).unwrap();
+        let kept = read.suggestion().unwrap();
+        assert_eq!(
+            (kept.status, kept.grade, kept.nearest.to_vec()),
+            (ReadStatus::Read, Some(TwoPlus), read.nearest().to_vec())
+        );
+        kept.validate("photo").unwrap();
+        assert!(!kept.changed_to(TwoPlus));
+        assert!(kept.changed_to(ThreePlus), "the parent chose 3+ over 2+");
+        // Halfway between two swatches: unsure, nothing suggested, so nothing to change.
+        let unsure = DipstickReading {
+            status: ReadStatus::Unsure,
+            grade: None,
+            distances: vec![d(OnePlus, 5.0), d(TwoPlus, 5.5), d(Trace, 12.0)],
+        }
+        .suggestion()
+        .unwrap();
+        unsure.validate("photo").unwrap();
+        assert_eq!(unsure.nearest, [d(OnePlus, 5.0), d(TwoPlus, 5.5)]);
+        assert!(!unsure.changed_to(FourPlus));
+        let too_few = DipstickReading {
+            status: ReadStatus::Unsure,
+            grade: None,
+            distances: vec![d(OnePlus, 5.0)],
+        };
+        assert_eq!(too_few.suggestion(), None);
     }
 }

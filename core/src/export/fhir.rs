@@ -8,7 +8,8 @@
 //!   `reportedBoolean` true because the family copied it from the care team's prescription;
 //! - `MedicationStatement`: each logged dose, status `completed` (taken) or `not-taken`
 //!   (skipped), with the scheduled slot in `dosage.timing.event`;
-//! - `Observation`: dipsticks (LOINC 20454-5, SNOMED CT grade in `valueCodeableConcept`), UPCR
+//! - `Observation`: dipsticks (LOINC 20454-5, SNOMED CT grade in `valueCodeableConcept`; a grade
+//!   read from a photo says so in `method.text`: photo-assisted, confirmed by the caregiver), UPCR
 //!   (LOINC 2890-2 in its UCUM unit), labs (LOINC where §9 lists one, text otherwise; targets as
 //!   `referenceRange`, flags as `interpretation`), weight and height (29463-7, 8302-2), blood
 //!   pressure panels (85354-9 with 8480-6 and 8462-4 components, `mm[Hg]`);
@@ -763,10 +764,22 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
             ObservationResource::new(&id, "laboratory", code, &patient_id, instant(&u.taken_at));
         o.value_quantity = value_quantity;
         o.value_codeable_concept = value_codeable_concept;
-        o.method = Some(CodeableConcept::text(if u.first_morning {
+        let sample = if u.first_morning {
             tr(l, "first-morning urine", "晨尿")
         } else {
             tr(l, "urine sample (not first-morning)", "非晨尿样本")
+        };
+        o.method = Some(CodeableConcept::text(match u.photo {
+            // Clinical-rules §13: the grade was read from a photo and confirmed by the caregiver.
+            Some(_) => format!(
+                "{sample}{}",
+                tr(
+                    l,
+                    "; photo-assisted, confirmed by the caregiver",
+                    "；拍照辅助判读，经照护者确认"
+                )
+            ),
+            None => sample.to_string(),
         }));
         o.interpretation = vec![CodeableConcept::text(format!(
             "{}: {}",

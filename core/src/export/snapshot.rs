@@ -12,6 +12,7 @@ use super::ExportOptions;
 use crate::dates::parse_time_zone;
 use crate::diary;
 use crate::diary::labs::GrowthPoint;
+use crate::dipstick::PhotoSuggestion;
 use crate::dose::{DoseRate, UnitCount};
 use crate::drug::Drug;
 use crate::error::{Error, Result};
@@ -215,6 +216,10 @@ pub struct UrineView {
     pub note: Option<String>,
     /// Who logged it; `None` when de-identified.
     pub logged_by: Option<String>,
+    /// The core's suggestion when the grade was read from a photo and confirmed by the caregiver
+    /// (clinical-rules §13); `measurement` is the confirmed grade.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<PhotoSuggestion>,
 }
 
 /// Relapse state and episodes as of the end of the period.
@@ -628,6 +633,7 @@ impl DiarySnapshot {
                 first_morning: entry.first_morning,
                 note: entry.note,
                 logged_by: Some(entry.logged_by),
+                photo: entry.photo,
             });
         }
         let day_levels = daily_levels(engine_readings.iter());

@@ -141,6 +141,7 @@ fn fixture() -> Fixture {
                 first_morning: true,
                 note: (day == date("2025-03-21")).then(|| NOTE.to_string()),
                 logged_by: "Grandma Chen".into(),
+                photo: None,
             })
             .unwrap();
         day = day + Days::new(1);
@@ -158,6 +159,7 @@ fn fixture() -> Fixture {
             first_morning: false,
             note: None,
             logged_by: "clinic".into(),
+            photo: None,
         })
         .unwrap();
     let course = store
@@ -1020,4 +1022,155 @@ fn a_de_identified_period_holds_nothing_after_its_end_and_refuses_a_late_start()
     assert!(refused.to_string().contains("from"), "{refused}");
     o.from = Some(date("2025-02-20"));
     assert!(export(&f.store, f.patient_id, ExportFormat::Fhir, &o).is_ok());
+}
+
+/// A reading from a photo: the core's suggestion (`suggested`, or unsure) with the two nearest
+/// swatches, and the grade the parent confirmed.
+fn photo_reading(
+    client_id: &str,
+    patient_id: i64,
+    day: &str,
+    suggested: Option<DipstickGrade>,
+    nearest: [DipstickGrade; 2],
+    confirmed: DipstickGrade,
+) -> NewUrineReading {
+    use crate::dipstick::{PhotoSuggestion, ReadStatus, SwatchDistance};
+    let zone: chrono_tz::Tz = "Asia/Shanghai".parse().unwrap();
+    NewUrineReading {
+        client_id: client_id.into(),
+        patient_id,
+        measurement: UrineMeasurement::Dipstick(confirmed),
+        taken_at_ms: slot_instant(date(day), time("07:00"), zone).timestamp_millis(),
+        taken_on: None,
+        first_morning: true,
+        note: None,
+        logged_by: "mother".into(),
+        photo: Some(PhotoSuggestion {
+            status: if suggested.is_some() {
+                ReadStatus::Read
+            } else {
+                ReadStatus::Unsure
+            },
+            grade: suggested,
+            nearest: [
+                SwatchDistance {
+                    grade: nearest[0],
+                    delta_e: 4.0,
+                },
+                SwatchDistance {
+                    grade: nearest[1],
+                    delta_e: if suggested.is_some() { 9.0 } else { 5.0 },
+                },
+            ],
+        }),
+    }
+}
+
+#[test]
+fn photo_assisted_readings_say_so_in_fhir_and_the_report_counts_the_changed_suggestions() {
+    use DipstickGrade::{FourPlus, Negative, ThreePlus, Trace, TwoPlus};
+    let mut store = Store::open_in_memory().unwrap();
+    let pid = store
+        .create_patient(&NewPatient {
+            display_name: "Photo".into(),
+            birth_date: date("2019-01-01"),
+            sex: Sex::Male,
+            time_zone: "Asia/Shanghai".into(),
+            definition_set: "ipna2022".into(),
+        })
+        .unwrap()
+        .id;
+    let by_eye = NewUrineReading {
+        client_id: "eye".into(),
+        photo: None,
+        measurement: UrineMeasurement::Dipstick(Negative),
+        ..photo_reading("eye", pid, "2025-04-19", None, [Negative, Trace], Negative)
+    };
+    for reading in [
+        by_eye,
+        // The parent changed the suggested 2+ to 3+.
+        photo_reading(
+            "p1",
+            pid,
+            "2025-04-20",
+            Some(TwoPlus),
+            [TwoPlus, ThreePlus],
+            ThreePlus,
+        ),
+        // The parent confirmed the suggested 3+.
+        photo_reading(
+            "p2",
+            pid,
+            "2025-04-21",
+            Some(ThreePlus),
+            [ThreePlus, FourPlus],
+            ThreePlus,
+        ),
+        // Unsure between 3+ and 4+: the parent chose 4+ (nothing suggested, nothing changed).
+        photo_reading(
+            "p3",
+            pid,
+            "2025-04-22",
+            None,
+            [ThreePlus, FourPlus],
+            FourPlus,
+        ),
+        // Changed, then retracted: not in the export, so not counted.
+        photo_reading(
+            "p4",
+            pid,
+            "2025-04-23",
+            Some(Negative),
+            [Negative, Trace],
+            TwoPlus,
+        ),
+    ] {
+        store.log_urine_reading(&reading).unwrap();
+    }
+    store.retract_urine_reading("p4", "mother").unwrap();
+
+    let files = export(&store, pid, ExportFormat::Fhir, &options()).unwrap();
+    let bundle: Value = serde_json::from_slice(&one(files)).unwrap();
+    let methods: Vec<&str> = resources(&bundle, "Observation")
+        .iter()
+        .filter(|o| o["code"]["coding"][0]["code"] == "20454-5")
+        .map(|o| o["method"]["text"].as_str().unwrap())
+        .collect();
+    let photo = "first-morning urine; photo-assisted, confirmed by the caregiver";
+    assert_eq!(methods, ["first-morning urine", photo, photo, photo]);
+    // Only the confirmed grades count: 3+, 3+, 4+ on three days is a relapse.
+    assert_eq!(resources(&bundle, "Condition").len(), 1);
+
+    let line = "Photo-assisted dipstick readings: 3, each grade confirmed by the caregiver; the \
+                caregiver changed the suggested grade in 1; no grade was suggested (unsure) in 1.";
+    let html = String::from_utf8(one(
+        export(&store, pid, ExportFormat::Html, &options()).unwrap()
+    ))
+    .unwrap();
+    assert!(html.contains(line), "the report counts the change");
+    let csv = export(&store, pid, ExportFormat::Csv, &options()).unwrap();
+    assert!(text_of(&csv, "manifest.txt").contains(line));
+    let list = &resources(&bundle, "List")[0];
+    assert!(list.to_string().contains(line), "the FHIR manifest too");
+
+    let mut zh = options();
+    zh.locale = Locale::ZhHans;
+    let bundle: Value =
+        serde_json::from_slice(&one(export(&store, pid, ExportFormat::Fhir, &zh).unwrap()))
+            .unwrap();
+    assert!(bundle
+        .to_string()
+        .contains("晨尿；拍照辅助判读，经照护者确认"));
+    let html =
+        String::from_utf8(one(export(&store, pid, ExportFormat::Html, &zh).unwrap())).unwrap();
+    assert!(html.contains("照护者更改建议等级 1 次"));
+
+    // A period without a photo-assisted reading says nothing about photos.
+    let mut before = options();
+    before.to = Some(date("2025-04-19"));
+    let html = String::from_utf8(one(
+        export(&store, pid, ExportFormat::Html, &before).unwrap()
+    ))
+    .unwrap();
+    assert!(!html.contains("Photo-assisted"));
 }

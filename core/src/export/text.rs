@@ -330,6 +330,31 @@ pub(super) fn manifest(s: &DiarySnapshot) -> Manifest {
             s.relapse.episodes.len()
         ),
     });
+    let photo: Vec<_> = s
+        .urine
+        .iter()
+        .filter_map(|u| Some((u.photo?, u.measurement.dipstick()?)))
+        .collect();
+    if !photo.is_empty() {
+        // Clinical-rules §13: how many grades were read from a photo, and how often the
+        // caregiver confirmed a grade other than the one suggested.
+        let n = photo.len();
+        let changed = photo
+            .iter()
+            .filter(|(p, grade)| p.changed_to(*grade))
+            .count();
+        let unsure = photo.iter().filter(|(p, _)| p.grade.is_none()).count();
+        lines.push(match l {
+            Locale::En => format!(
+                "Photo-assisted dipstick readings: {n}, each grade confirmed by the caregiver; the caregiver \
+                 changed the suggested grade in {changed}; no grade was suggested (unsure) in {unsure}."
+            ),
+            Locale::ZhHans => format!(
+                "拍照辅助判读的试纸记录：{n} 条，每条等级均经照护者确认；照护者更改建议等级 {changed} 次；\
+                 未给出建议（无法判断）{unsure} 次。"
+            ),
+        });
+    }
     lines.push(match l {
         Locale::En => format!(
             "Laboratory results: {} (retracted results left out); weight/height measurements: {}; blood pressures: {}.",

@@ -943,6 +943,7 @@ mod tests {
                 first_morning: true,
                 note: None,
                 logged_by: "mother".into(),
+                photo: None,
             })
             .unwrap();
     }

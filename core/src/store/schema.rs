@@ -9,7 +9,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 4;
+pub const LATEST_VERSION: i64 = 5;
 
 /// Patients, measurements and regimens: unchanged since version 1 but for the measurement's
 /// `confirmed` (version 4). Version 1 created them; later steps only alter them.
@@ -270,6 +270,24 @@ CREATE TABLE patient_policy (
 );
 "#;
 
+/// The suggestions of urine readings made from a photo (since version 5).
+const URINE_READING_PHOTO_TABLE: &str = r#"
+-- The core's suggestion for a urine reading made from a photo (clinical-rules §13): whether a
+-- grade was suggested, which, and the two nearest swatches with their CIEDE2000 distances. The
+-- reading's dipstick grade is the one the parent confirmed, and only that grade counts (§5–6).
+-- Written once with the reading; corrections revise the reading, never its suggestion.
+CREATE TABLE urine_reading_photo (
+    reading_id      INTEGER PRIMARY KEY REFERENCES urine_reading(id),
+    status          TEXT NOT NULL CHECK (status IN ('read', 'unsure')),
+    grade           TEXT,
+    nearest_grade   TEXT NOT NULL,
+    nearest_delta_e REAL NOT NULL,
+    second_grade    TEXT NOT NULL,
+    second_delta_e  REAL NOT NULL,
+    CHECK ((status = 'read') = (grade IS NOT NULL))
+);
+"#;
+
 /// The latest schema, for a new database, as batches run in order.
 pub const CREATE_LATEST: &[&str] = &[
     PATIENT_TABLES,
@@ -279,6 +297,7 @@ pub const CREATE_LATEST: &[&str] = &[
     READING_TABLES,
     BLOOD_PRESSURE_TABLE,
     POLICY_TABLE,
+    URINE_READING_PHOTO_TABLE,
 ];
 
 /// Version 1 → 2: the dose log may point at a steroid course (rebuilt, rows copied as they
@@ -337,8 +356,18 @@ const UPGRADE_3_TO_4: &[&str] = &[r#"
 ALTER TABLE measurement ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 0 CHECK (confirmed IN (0, 1));
 "#];
 
+/// Version 4 → 5: a urine reading made from a photo keeps the core's suggestion beside the grade
+/// the parent confirmed (clinical-rules §13); every earlier reading was read by eye, so the new
+/// table starts empty.
+const UPGRADE_4_TO_5: &[&str] = &[URINE_READING_PHOTO_TABLE];
+
 /// `UPGRADES[i]` upgrades a database from version `i + 1` to `i + 2`, as batches run in order.
-pub const UPGRADES: &[&[&str]] = &[UPGRADE_1_TO_2, UPGRADE_2_TO_3, UPGRADE_3_TO_4];
+pub const UPGRADES: &[&[&str]] = &[
+    UPGRADE_1_TO_2,
+    UPGRADE_2_TO_3,
+    UPGRADE_3_TO_4,
+    UPGRADE_4_TO_5,
+];
 
 /// Brings a connection's schema to [`LATEST_VERSION`], refusing a newer one.
 pub fn migrate(conn: &mut Connection) -> Result<()> {

@@ -384,7 +384,56 @@ fn every_fixture_migrates_to_the_fresh_schema_with_its_records() {
             store.dose("fixture-dose").unwrap().dose.outcome,
             DoseOutcome::Taken
         );
+        // From version 5 on, a fixture also holds a reading made from a photo.
+        let version = fixture_version(&fixture);
+        if version >= 5 {
+            let stored = store.urine_reading("fixture-photo").unwrap();
+            let logged = fixture_photo_reading(patient.id);
+            assert_eq!(
+                (stored.measurement, stored.photo),
+                (logged.measurement, logged.photo),
+                "{}",
+                fixture.display()
+            );
+        }
         store.integrity_check().unwrap();
+    }
+}
+
+/// The schema version in a fixture's name (`schema-v<N>.db`).
+fn fixture_version(fixture: &std::path::Path) -> i64 {
+    let name = fixture.file_stem().unwrap().to_string_lossy();
+    name.trim_start_matches("schema-v").parse().unwrap()
+}
+
+/// The reading made from a photo that fixtures of version 5 on hold: the core suggested 2+,
+/// the parent confirmed 3+.
+fn fixture_photo_reading(patient_id: i64) -> super::urine::NewUrineReading {
+    use crate::dipstick::{PhotoSuggestion, ReadStatus, SwatchDistance};
+    use crate::protein::{DipstickGrade, UrineMeasurement};
+    super::urine::NewUrineReading {
+        client_id: "fixture-photo".into(),
+        patient_id,
+        measurement: UrineMeasurement::Dipstick(DipstickGrade::ThreePlus),
+        taken_at_ms: LOGGED_AT,
+        taken_on: None,
+        first_morning: true,
+        note: None,
+        logged_by: "mother".into(),
+        photo: Some(PhotoSuggestion {
+            status: ReadStatus::Read,
+            grade: Some(DipstickGrade::TwoPlus),
+            nearest: [
+                SwatchDistance {
+                    grade: DipstickGrade::TwoPlus,
+                    delta_e: 4.75,
+                },
+                SwatchDistance {
+                    grade: DipstickGrade::ThreePlus,
+                    delta_e: 7.125,
+                },
+            ],
+        }),
     }
 }
 
@@ -410,13 +459,16 @@ fn write_fixture_of_this_version() {
         .log_dose(&dose("fixture-dose", regimen.id, "08:00"), LOGGED_AT, None)
         .unwrap();
     store
+        .log_urine_reading(&fixture_photo_reading(regimen.patient_id))
+        .unwrap();
+    store
         .conn
         .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;")
         .unwrap();
 }
 
 /// Every row of every table, in order: two equal digests mean nothing changed.
-fn digest(store: &Store) -> String {
+pub(crate) fn digest(store: &Store) -> String {
     let conn = &store.conn;
     let mut tables = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")

@@ -11,6 +11,13 @@
 //! zone (the profile's IANA zone) unless the caller gives it. A given date must lie within one
 //! calendar day of the derived one: that admits a family travelling across zones (the morning
 //! where the child woke up) and refuses a wrong date (a typo in the year).
+//!
+//! **Readings from a photo (clinical-rules §13).** A dipstick read from a photo is logged with
+//! the core's suggestion ([`PhotoSuggestion`]: read or unsure, the suggested grade, the two
+//! nearest swatches with their distances) beside the grade the parent confirmed, which is the
+//! reading's measurement. Only that grade counts (§5–6): the suggestion is kept, never read by
+//! the relapse engine. It is written once with the reading (table `urine_reading_photo`); a
+//! correction revises the confirmed grade and leaves the suggestion as it was made.
 
 use chrono::{Days, NaiveDate};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
@@ -20,6 +27,7 @@ use super::rows::{readable, RowSource};
 use super::{now_ms, Store};
 use crate::bounds;
 use crate::dates::{format_date, parse_time_zone};
+use crate::dipstick::{PhotoSuggestion, ReadStatus, SwatchDistance};
 use crate::error::{Error, Result};
 use crate::model::{require_text, EpochMillis};
 use crate::protein::{DipstickGrade, ProteinLevel, UpcrUnit, UrineMeasurement, UrineReading};
@@ -50,6 +58,11 @@ pub struct NewUrineReading {
     pub note: Option<String>,
     /// Who logged it, e.g. `mother`.
     pub logged_by: String,
+    /// The core's suggestion when the grade was read from a photo (clinical-rules §13); the
+    /// measurement is then the dipstick grade the parent confirmed or chose instead, never the
+    /// suggestion taken without asking. `None` for a strip read by eye and for a UPCR.
+    #[serde(default)]
+    pub photo: Option<PhotoSuggestion>,
 }
 
 /// The new content of a logged reading; the previous revision stays in the history.
@@ -96,10 +109,15 @@ pub struct UrineReadingEntry {
     pub retracted: bool,
     /// When this revision was recorded, UTC epoch ms.
     pub recorded_at_ms: EpochMillis,
+    /// The core's suggestion when the reading was made from a photo; `measurement` is the grade
+    /// the parent confirmed (as corrected since, if it was), and only it counts.
+    #[serde(default)]
+    pub photo: Option<PhotoSuggestion>,
 }
 
 impl UrineReadingEntry {
-    /// The reading as the relapse engine sees it.
+    /// The reading as the relapse engine sees it: the confirmed measurement, never a photo's
+    /// suggestion.
     pub fn engine_reading(&self) -> UrineReading {
         UrineReading {
             date: self.taken_on,
@@ -149,10 +167,17 @@ impl Store {
     /// nothing) a negative, NaN or infinite UPCR (`upcr`), an empty `client_id` or `logged_by`,
     /// an over-long note, an unknown patient, an instant or its local date outside 1900-01-01 to
     /// 2200-12-31 (`taken_at_ms`, clinical-rules §10) and a `taken_on` more than one day from the derived date.
+    /// With a `photo`, also a measurement that is not a dipstick grade (`dipstick`: the grade the
+    /// parent confirmed is required) and a suggestion no reading could have given
+    /// ([`PhotoSuggestion::validate`], naming `photo.grade`, `photo.nearest[i].delta_e`, …).
     pub fn log_urine_reading(&mut self, reading: &NewUrineReading) -> Result<UrineReadingEntry> {
         require_text("client_id", &reading.client_id, 100)?;
         require_text("logged_by", &reading.logged_by, 100)?;
         reading.measurement.validate("upcr")?;
+        if let Some(photo) = &reading.photo {
+            require_confirmed_grade(&reading.measurement)?;
+            photo.validate("photo")?;
+        }
         let note = clean_note(reading.note.as_deref())?;
         self.write(|tx| {
             let zone = patient_zone(tx, reading.patient_id)?;
@@ -165,7 +190,10 @@ impl Store {
             };
             if let Some(existing) = entry_by_client_id(tx, &reading.client_id)? {
                 let first = first_revision(tx, &reading.client_id)?;
-                return if existing.patient_id == reading.patient_id && first == content {
+                return if existing.patient_id == reading.patient_id
+                    && first == content
+                    && existing.photo == reading.photo
+                {
                     Ok(existing)
                 } else {
                     Err(Error::Conflict("this client_id was already used for a different urine reading".into()))
@@ -193,6 +221,9 @@ impl Store {
             )?;
             let id = tx.last_insert_rowid();
             add_revision(tx, id, 1, &content, &reading.logged_by, false, recorded_at_ms)?;
+            if let Some(photo) = &reading.photo {
+                add_photo(tx, id, photo)?;
+            }
             entry_by_client_id(tx, &reading.client_id)?.ok_or_else(|| not_found("urine reading", "(given client_id)"))
         })
     }
@@ -200,7 +231,8 @@ impl Store {
     /// Corrects a logged reading (measurement, time, date, first-morning flag, note); the
     /// previous revision stays in the history. A correction that changes nothing returns the
     /// reading unchanged without a new revision. A retracted reading cannot be corrected (log
-    /// it again instead). Refuses bad input like [`Store::log_urine_reading`].
+    /// it again instead). Refuses bad input like [`Store::log_urine_reading`]; a reading made
+    /// from a photo stays a dipstick grade (`dipstick`), and its suggestion stays as it was.
     pub fn correct_urine_reading(
         &mut self,
         client_id: &str,
@@ -216,6 +248,9 @@ impl Store {
                 return Err(Error::Conflict(
                     "a retracted urine reading cannot be corrected; log it again".into(),
                 ));
+            }
+            if current.photo.is_some() {
+                require_confirmed_grade(&correction.measurement)?;
             }
             let zone = patient_zone(tx, current.patient_id)?;
             let content = Content {
@@ -311,9 +346,9 @@ impl Store {
         let conn = self.reader();
         require_patient(conn, patient_id)?;
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {ENTRY_COLUMNS} FROM urine_reading
+            "SELECT {ENTRY_COLUMNS} FROM {ENTRY_FROM}
              WHERE patient_id = ?1 AND taken_on BETWEEN ?2 AND ?3 AND (?4 OR retracted = 0)
-             ORDER BY taken_on, taken_at_ms, id"
+             ORDER BY taken_on, taken_at_ms, urine_reading.id"
         ))?;
         let rows = stmt.query_map(
             params![
@@ -369,6 +404,38 @@ fn resolve_taken_on(
             }
         }
     }
+}
+
+/// The measurement of a reading made from a photo must be the dipstick grade the parent
+/// confirmed (clinical-rules §13): a UPCR is refused naming `dipstick`.
+fn require_confirmed_grade(measurement: &UrineMeasurement) -> Result<()> {
+    match measurement {
+        UrineMeasurement::Dipstick(_) => Ok(()),
+        UrineMeasurement::Upcr { .. } => Err(Error::invalid(
+            "dipstick",
+            "is required with a photo: a reading made from a photo is the dipstick grade the parent confirmed",
+        )),
+    }
+}
+
+/// Keeps the suggestion of a reading made from a photo (written once, with revision 1).
+fn add_photo(tx: &Transaction, reading_id: i64, photo: &PhotoSuggestion) -> Result<()> {
+    let [nearest, second] = photo.nearest;
+    tx.execute(
+        "INSERT INTO urine_reading_photo (reading_id, status, grade, nearest_grade, nearest_delta_e,
+            second_grade, second_delta_e)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            reading_id,
+            photo.status.as_str(),
+            photo.grade.map(DipstickGrade::as_str),
+            nearest.grade.as_str(),
+            nearest.delta_e,
+            second.grade.as_str(),
+            second.delta_e
+        ],
+    )?;
+    Ok(())
 }
 
 /// A blank note is no note; otherwise at most [`MAX_NOTE_CHARS`] characters without control
@@ -502,20 +569,29 @@ fn stored_measurement(
 
 const ENTRY_COLUMNS: &str =
     "client_id, patient_id, taken_on, taken_at_ms, dipstick, upcr, upcr_unit, first_morning, note,
-    logged_by, revision, retracted, recorded_at_ms";
+    logged_by, revision, retracted, recorded_at_ms, photo.status, photo.grade, photo.nearest_grade,
+    photo.nearest_delta_e, photo.second_grade, photo.second_delta_e";
 
-/// A patient's urine readings as [`Store::unreadable_rows`] scans them.
+/// A reading with the suggestion of the photo it was made from, if any: one record, decoded
+/// (and, when unreadable, left out and reported) as a whole.
+const ENTRY_FROM: &str =
+    "urine_reading LEFT JOIN urine_reading_photo AS photo ON photo.reading_id = urine_reading.id";
+
+/// A patient's urine readings as [`Store::unreadable_rows`] scans them (a reading's photo
+/// suggestion is part of its row: an unreadable suggestion is reported as its reading).
 pub(super) fn reading_rows() -> RowSource {
     RowSource {
         table: "urine_reading",
-        sql: format!("SELECT {ENTRY_COLUMNS}, id FROM urine_reading WHERE patient_id = ?1"),
+        sql: format!(
+            "SELECT {ENTRY_COLUMNS}, urine_reading.id FROM {ENTRY_FROM} WHERE patient_id = ?1"
+        ),
         check: |r| entry_from_row(r).map(|e| e.map(drop)),
     }
 }
 
 fn entry_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<UrineReadingEntry>> {
     conn.query_row(
-        &format!("SELECT {ENTRY_COLUMNS} FROM urine_reading WHERE client_id = ?1"),
+        &format!("SELECT {ENTRY_COLUMNS} FROM {ENTRY_FROM} WHERE client_id = ?1"),
         [client_id],
         entry_from_row,
     )
@@ -536,9 +612,18 @@ fn entry_from_row(r: &Row) -> rusqlite::Result<Result<UrineReadingEntry>> {
     let revision: i64 = r.get(10)?;
     let retracted: bool = r.get(11)?;
     let recorded_at_ms: EpochMillis = r.get(12)?;
+    let photo: StoredPhoto = (
+        r.get(13)?,
+        r.get(14)?,
+        r.get(15)?,
+        r.get(16)?,
+        r.get(17)?,
+        r.get(18)?,
+    );
     Ok((|| {
         let measurement = stored_measurement(dipstick, upcr, unit)?;
         bounds::instant_ms("stored taken_at_ms", taken_at_ms)?;
+        let photo = stored_photo(photo)?;
         Ok(UrineReadingEntry {
             client_id,
             patient_id,
@@ -552,8 +637,64 @@ fn entry_from_row(r: &Row) -> rusqlite::Result<Result<UrineReadingEntry>> {
             revision,
             retracted,
             recorded_at_ms,
+            photo,
         })
     })())
+}
+
+/// The columns of `urine_reading_photo` as read (all empty when the reading has no photo):
+/// status, grade, nearest grade and distance, second grade and distance.
+type StoredPhoto = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<f64>,
+    Option<String>,
+    Option<f64>,
+);
+
+/// A stored suggestion, checked as when it was logged ([`PhotoSuggestion::validate`]).
+fn stored_photo(columns: StoredPhoto) -> Result<Option<PhotoSuggestion>> {
+    let (status, grade, nearest_grade, nearest_delta_e, second_grade, second_delta_e) = columns;
+    let Some(status) = status else {
+        return Ok(None);
+    };
+    let status = match status.as_str() {
+        "read" => ReadStatus::Read,
+        "unsure" => ReadStatus::Unsure,
+        _ => {
+            return Err(Error::invalid(
+                "stored photo.status",
+                "must be read or unsure",
+            ))
+        }
+    };
+    let grade_of = |field: &str, text: Option<String>| -> Result<DipstickGrade> {
+        let text = text.ok_or_else(|| Error::invalid(field, "is missing"))?;
+        DipstickGrade::parse(field, &text)
+    };
+    let distance = |field: &str, value: Option<f64>| -> Result<f64> {
+        value.ok_or_else(|| Error::invalid(field, "is missing"))
+    };
+    let photo = PhotoSuggestion {
+        status,
+        grade: grade
+            .as_deref()
+            .map(|text| DipstickGrade::parse("stored photo.grade", text))
+            .transpose()?,
+        nearest: [
+            SwatchDistance {
+                grade: grade_of("stored photo.nearest[0].grade", nearest_grade)?,
+                delta_e: distance("stored photo.nearest[0].delta_e", nearest_delta_e)?,
+            },
+            SwatchDistance {
+                grade: grade_of("stored photo.nearest[1].grade", second_grade)?,
+                delta_e: distance("stored photo.nearest[1].delta_e", second_delta_e)?,
+            },
+        ],
+    };
+    photo.validate("stored photo")?;
+    Ok(Some(photo))
 }
 
 const REVISION_COLUMNS: &str =
@@ -608,7 +749,7 @@ fn revision_from_row(r: &Row) -> rusqlite::Result<Result<UrineReadingRevision>> 
 mod tests {
     use super::*;
     use crate::store::tests::seeded;
-    use DipstickGrade::{Negative, ThreePlus, Trace};
+    use DipstickGrade::{Negative, ThreePlus, Trace, TwoPlus};
 
     fn date(s: &str) -> NaiveDate {
         crate::dates::parse_date("d", s).unwrap()
@@ -628,6 +769,7 @@ mod tests {
             first_morning: true,
             note: None,
             logged_by: "mother".into(),
+            photo: None,
         }
     }
 
@@ -990,6 +1132,228 @@ mod tests {
         assert_eq!(
             store.urine_reading("r1").unwrap().measurement,
             UrineMeasurement::Dipstick(Negative)
+        );
+    }
+
+    /// The core suggested 2+ (2+ at ΔE 3.25, 3+ at 6.5).
+    fn suggested_two_plus() -> PhotoSuggestion {
+        PhotoSuggestion {
+            status: ReadStatus::Read,
+            grade: Some(TwoPlus),
+            nearest: [
+                SwatchDistance {
+                    grade: TwoPlus,
+                    delta_e: 3.25,
+                },
+                SwatchDistance {
+                    grade: ThreePlus,
+                    delta_e: 6.5,
+                },
+            ],
+        }
+    }
+
+    /// A reading from a photo: the core suggested 2+, the parent confirmed `grade`.
+    fn from_photo(client_id: &str, patient_id: i64, grade: DipstickGrade) -> NewUrineReading {
+        NewUrineReading {
+            photo: Some(suggested_two_plus()),
+            ..reading(client_id, patient_id, grade)
+        }
+    }
+
+    #[test]
+    fn a_reading_from_a_photo_keeps_the_suggestion_beside_the_confirmed_grade() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("diary.db");
+        let (logged, patient_id) = {
+            let mut store = Store::open(&path).unwrap();
+            let (patient, _) = seeded(&mut store);
+            // The parent looked at the strip and chose 3+ over the suggested 2+.
+            let logged = store
+                .log_urine_reading(&from_photo("p1", patient.id, ThreePlus))
+                .unwrap();
+            (logged, patient.id)
+        };
+        assert_eq!(logged.measurement, UrineMeasurement::Dipstick(ThreePlus));
+        assert_eq!(
+            logged.level,
+            ProteinLevel::Nephrotic,
+            "the confirmed grade counts"
+        );
+        assert_eq!(logged.photo, Some(suggested_two_plus()));
+        assert_eq!(
+            logged.engine_reading().measurement,
+            UrineMeasurement::Dipstick(ThreePlus),
+            "the relapse engine sees the confirmed grade, never the suggestion"
+        );
+
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.urine_reading("p1").unwrap(), logged);
+        assert_eq!(all_of(&store, patient_id), std::slice::from_ref(&logged));
+        // A retry stores it once; the same id with another suggestion, or none, is a conflict.
+        assert_eq!(
+            store
+                .log_urine_reading(&from_photo("p1", patient_id, ThreePlus))
+                .unwrap(),
+            logged
+        );
+        let unsure = NewUrineReading {
+            photo: Some(PhotoSuggestion {
+                status: ReadStatus::Unsure,
+                grade: None,
+                ..suggested_two_plus()
+            }),
+            ..reading("p1", patient_id, ThreePlus)
+        };
+        for other in [unsure, reading("p1", patient_id, ThreePlus)] {
+            assert!(matches!(
+                store.log_urine_reading(&other),
+                Err(Error::Conflict(_))
+            ));
+        }
+        // A reading by eye has no suggestion.
+        let by_eye = store
+            .log_urine_reading(&reading("e1", patient_id, Trace))
+            .unwrap();
+        assert_eq!(by_eye.photo, None);
+
+        // A correction revises the confirmed grade; the suggestion stays as it was made, and a
+        // reading made from a photo stays a dipstick grade.
+        let corrected = store
+            .correct_urine_reading("p1", &correction(TwoPlus))
+            .unwrap();
+        assert_eq!(
+            (corrected.revision, corrected.measurement, corrected.photo),
+            (
+                2,
+                UrineMeasurement::Dipstick(TwoPlus),
+                Some(suggested_two_plus())
+            )
+        );
+        let before = crate::store::tests::digest(&store);
+        let to_upcr = UrineReadingCorrection {
+            measurement: UrineMeasurement::Upcr {
+                value: 250.0,
+                unit: UpcrUnit::MgPerMmol,
+            },
+            ..correction(TwoPlus)
+        };
+        let err = store.correct_urine_reading("p1", &to_upcr).unwrap_err();
+        assert!(
+            matches!(&err, Error::Invalid { field, .. } if field == "dipstick"),
+            "{err}"
+        );
+        assert_eq!(crate::store::tests::digest(&store), before);
+        let retracted = store.retract_urine_reading("p1", "father").unwrap();
+        assert_eq!(retracted.photo, Some(suggested_two_plus()));
+    }
+
+    #[test]
+    fn a_photo_reading_that_no_reading_could_give_is_refused_naming_the_field_and_nothing_is_stored(
+    ) {
+        let (mut store, patient_id) = store_with_patient();
+        store
+            .log_urine_reading(&from_photo("kept", patient_id, TwoPlus))
+            .unwrap();
+        let before = crate::store::tests::digest(&store);
+        let with = |photo: PhotoSuggestion| NewUrineReading {
+            photo: Some(photo),
+            ..reading("p1", patient_id, ThreePlus)
+        };
+        let at = |delta_e: [f64; 2]| {
+            let mut photo = suggested_two_plus();
+            photo.nearest[0].delta_e = delta_e[0];
+            photo.nearest[1].delta_e = delta_e[1];
+            with(photo)
+        };
+        let unsure_with_a_grade = with(PhotoSuggestion {
+            status: ReadStatus::Unsure,
+            ..suggested_two_plus()
+        });
+        let read_without_a_grade = with(PhotoSuggestion {
+            grade: None,
+            ..suggested_two_plus()
+        });
+        let read_not_the_nearest = with(PhotoSuggestion {
+            grade: Some(ThreePlus),
+            ..suggested_two_plus()
+        });
+        let mut twice = suggested_two_plus();
+        twice.nearest[1].grade = TwoPlus;
+        let upcr_from_a_photo = NewUrineReading {
+            measurement: UrineMeasurement::Upcr {
+                value: 2.5,
+                unit: UpcrUnit::MgPerMg,
+            },
+            ..from_photo("p1", patient_id, ThreePlus)
+        };
+        let cases = [
+            (upcr_from_a_photo, "dipstick"),
+            (unsure_with_a_grade, "photo.grade"),
+            (read_without_a_grade, "photo.grade"),
+            (read_not_the_nearest, "photo.grade"),
+            (with(twice), "photo.nearest[1].grade"),
+            (at([f64::NAN, 6.5]), "photo.nearest[0].delta_e"),
+            (at([-0.5, 6.5]), "photo.nearest[0].delta_e"),
+            (at([3.25, f64::INFINITY]), "photo.nearest[1].delta_e"),
+            (at([3.25, -1.0]), "photo.nearest[1].delta_e"),
+            (at([6.5, 3.25]), "photo.nearest[1].delta_e"),
+        ];
+        for (bad, expected) in cases {
+            match store.log_urine_reading(&bad).unwrap_err() {
+                Error::Invalid { field, .. } => assert_eq!(field, expected),
+                other => panic!("{expected}: not a validation error: {other}"),
+            }
+            assert_eq!(
+                crate::store::tests::digest(&store),
+                before,
+                "{expected}: nothing stored"
+            );
+        }
+        // The edges are fine: a pad exactly at a swatch, two swatches at the same distance when
+        // unsure.
+        let tie = with(PhotoSuggestion {
+            status: ReadStatus::Unsure,
+            grade: None,
+            nearest: [
+                SwatchDistance {
+                    grade: TwoPlus,
+                    delta_e: 0.0,
+                },
+                SwatchDistance {
+                    grade: ThreePlus,
+                    delta_e: 0.0,
+                },
+            ],
+        });
+        assert_eq!(store.log_urine_reading(&tie).unwrap().photo, tie.photo);
+    }
+
+    #[test]
+    fn an_unreadable_suggestion_leaves_its_reading_out_and_reports_it() {
+        let (mut store, patient_id) = store_with_patient();
+        store
+            .log_urine_reading(&from_photo("p1", patient_id, ThreePlus))
+            .unwrap();
+        store
+            .log_urine_reading(&reading("e1", patient_id, Trace))
+            .unwrap();
+        store
+            .conn
+            .execute("UPDATE urine_reading_photo SET nearest_grade = '5+'", [])
+            .unwrap();
+        let shown: Vec<_> = all_of(&store, patient_id)
+            .into_iter()
+            .map(|r| r.client_id)
+            .collect();
+        assert_eq!(shown, ["e1"]);
+        let unreadable = store.unreadable_rows(patient_id).unwrap();
+        assert_eq!(unreadable.len(), 1, "{unreadable:?}");
+        assert_eq!(unreadable[0].table, "urine_reading");
+        assert!(
+            unreadable[0].reason.contains("photo.nearest[0].grade"),
+            "{}",
+            unreadable[0].reason
         );
     }
 

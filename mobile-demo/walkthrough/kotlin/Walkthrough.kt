@@ -158,9 +158,9 @@ suspend fun week(dbPath: String, workDir: File, scheduler: RecordingScheduler) {
     checkEqual(s.banner.state, RelapseState.REMISSION, "day 1: no readings yet, remission")
     check(s.dipstickDue, "day 1: the morning dipstick card asks for today's reading")
 
-    suspend fun dipstick(date: String, grade: DipstickGrade, label: String): TodayScreen {
+    suspend fun dipstick(date: String, grade: DipstickGrade, label: String, photo: PhotoSuggestion? = null): TodayScreen {
         SimClock.set(date, "06:50")
-        val screen = repo.logDipstick(pid, grade)
+        val screen = repo.logDipstick(pid, grade, photo = photo)
         say("06:50", "dipstick $label → [${screen.banner.title}] ${screen.banner.text}")
         check(!screen.dipstickDue, "$date: the dipstick card is done after logging")
         return screen
@@ -225,7 +225,8 @@ suspend fun week(dbPath: String, workDir: File, scheduler: RecordingScheduler) {
     checkEqual(camera.suggested, DipstickGrade.THREE_PLUS, "day 3: the photo in dim light suggests 3+")
     checkEqual(camera.nearest.firstOrNull(), DipstickGrade.THREE_PLUS, "day 3: 3+ is the nearest swatch")
     checkEqual(repo.today(pid).dipstickDue, true, "day 3: a suggestion alone logs nothing")
-    s = dipstick(d3, camera.suggested ?: DipstickGrade.NEGATIVE, "3+ (the photo's suggestion, confirmed)")
+    check(camera.photo != null, "day 3: the camera screen holds the suggestion to store")
+    s = dipstick(d3, camera.suggested ?: DipstickGrade.NEGATIVE, "3+ (the photo's suggestion, confirmed)", camera.photo)
     checkEqual(s.banner.state, RelapseState.WATCH, "day 3: one nephrotic morning is watch")
     checkEqual(s.banner.prompt, RelapsePrompt.TEST_AGAIN_TOMORROW, "day 3: test again tomorrow")
     checkEqual(s.banner.tone, BannerTone.WATCH, "day 3: the banner is amber")
@@ -352,8 +353,10 @@ suspend fun week(dbPath: String, workDir: File, scheduler: RecordingScheduler) {
     check(html.isFile && html.length() > 0, "day 7: the HTML report is written")
     val text = html.readText()
     check("data-testid=\"relapse-row\"" in text && d3 in text, "day 7: the report lists the relapse (onset $d3)")
+    check("Photo-assisted dipstick readings: 1," in text, "day 7: the report counts the photo-assisted reading of $d3")
     val fhir = File(repo.shareReport(pid, ExportFormat.FHIR, workDir.path))
     check(fhir.isFile && "\"Bundle\"" in fhir.readText(), "day 7: the FHIR bundle is written")
+    check("photo-assisted, confirmed by the caregiver" in fhir.readText(), "day 7: the FHIR bundle says how $d3 was read")
     say("21:00", "share report: ${html.name} (${if (html.length() > 0) "written" else "empty"}, lists the relapse of $d3), ${fhir.name}")
 
     // The app is killed and opened again: the same screen comes back from the file.

@@ -156,9 +156,9 @@ func week(dbPath: String, workDir: String, scheduler: RecordingScheduler) async 
     checkEqual(s.banner.state, .remission, "day 1: no readings yet, remission")
     check(s.dipstickDue, "day 1: the morning dipstick card asks for today's reading")
 
-    func dipstick(_ date: String, _ grade: DipstickGrade, _ label: String) async throws -> TodayScreen {
+    func dipstick(_ date: String, _ grade: DipstickGrade, _ label: String, photo: PhotoSuggestion? = nil) async throws -> TodayScreen {
         clock.set(date, "06:50")
-        let screen = try await repo.logDipstick(pid, grade: grade)
+        let screen = try await repo.logDipstick(pid, grade: grade, photo: photo)
         say("06:50", "dipstick \(label) → [\(screen.banner.title)] \(screen.banner.text)")
         check(!screen.dipstickDue, "\(date): the dipstick card is done after logging")
         return screen
@@ -231,7 +231,8 @@ func week(dbPath: String, workDir: String, scheduler: RecordingScheduler) async 
     checkEqual(camera.suggested, .threePlus, "day 3: the photo in dim light suggests 3+")
     checkEqual(camera.nearest.first, .threePlus, "day 3: 3+ is the nearest swatch")
     checkEqual(try await repo.today(pid).dipstickDue, true, "day 3: a suggestion alone logs nothing")
-    s = try await dipstick(d3, camera.suggested ?? .negative, "3+ (the photo's suggestion, confirmed)")
+    check(camera.photo != nil, "day 3: the camera screen holds the suggestion to store")
+    s = try await dipstick(d3, camera.suggested ?? .negative, "3+ (the photo's suggestion, confirmed)", photo: camera.photo)
     checkEqual(s.banner.state, .watch, "day 3: one nephrotic morning is watch")
     checkEqual(s.banner.prompt, .testAgainTomorrow, "day 3: test again tomorrow")
     checkEqual(s.banner.tone, .watch, "day 3: the banner is amber")
@@ -358,9 +359,11 @@ func week(dbPath: String, workDir: String, scheduler: RecordingScheduler) async 
     let html = (try? String(contentsOfFile: htmlPath, encoding: .utf8)) ?? ""
     check(!html.isEmpty, "day 7: the HTML report is written")
     check(html.contains("data-testid=\"relapse-row\"") && html.contains(d3), "day 7: the report lists the relapse (onset \(d3))")
+    check(html.contains("Photo-assisted dipstick readings: 1,"), "day 7: the report counts the photo-assisted reading of \(d3)")
     let fhirPath = try await repo.shareReport(pid, format: .fhir, directory: workDir)
     let fhir = (try? String(contentsOfFile: fhirPath, encoding: .utf8)) ?? ""
     check(fhir.contains("\"Bundle\""), "day 7: the FHIR bundle is written")
+    check(fhir.contains("photo-assisted, confirmed by the caregiver"), "day 7: the FHIR bundle says how \(d3) was read")
     let htmlName = (htmlPath as NSString).lastPathComponent
     let fhirName = (fhirPath as NSString).lastPathComponent
     say("21:00", "share report: \(htmlName) (\(html.isEmpty ? "empty" : "written"), lists the relapse of \(d3)), \(fhirName)")

@@ -1,10 +1,14 @@
 """Reading a dipstick from a photo (clinical-rules §13) through the typed bindings: every case of
 the `dipstick` suite (the shared conformance-next cases and the project's) through
-`read_dipstick`, and a synthetic photo sampled and read end to end."""
+`read_dipstick`, a synthetic photo sampled and read end to end, and a reading the parent
+confirmed stored with its suggestion."""
+
+import json
 
 import nephro
 from conformance import case_files, run_suite
-from harness import check, check_equal, check_raises, check_validation
+from fixtures import profile
+from harness import check, check_equal, check_raises, check_validation, temp_dir, temp_path
 
 NAMES = {
     nephro.DipstickGrade.NEGATIVE: "negative",
@@ -94,3 +98,65 @@ def test_refusals_are_typed():
         check_equal(error.problem.patch, "rect", "the patch is named")
     policy = nephro.default_dipstick_policy()
     check_equal((policy.max_delta_e, policy.min_gap), (15.0, 2.0), "the default policy of §13")
+
+
+# 2025-01-15 07:00 in Berlin (the fixtures' patient), in epoch ms.
+BERLIN_MORNING_MS = 1736920800000
+# 2025-01-16 12:00 UTC: the exports' "now".
+EXPORT_NOW_MS = 1737028800000
+
+
+def confirmed(client_id, patient_id, reading, grade):
+    """A first-morning reading of a photo's strip: the core's suggestion copied from `reading`,
+    `grade` the one the parent confirmed."""
+    return nephro.UrineReadingInput(
+        client_id=client_id, patient_id=patient_id, dipstick=grade, upcr=None, unit=None,
+        taken_at_ms=BERLIN_MORNING_MS, taken_on=None, first_morning=True, note=None, logged_by="mother",
+        photo=nephro.PhotoSuggestion(status=reading.status, grade=reading.grade, nearest=reading.nearest),
+    )
+
+
+def test_a_photo_reading_the_parent_changed_is_stored_with_both_grades_and_only_the_confirmed_one_counts():
+    with temp_dir() as tmp:
+        diary = nephro.Diary.open(temp_path(tmp, "diary.sqlite"))
+        patient = diary.create_patient(profile())
+        p = nephro.synthetic_strip_photo(nephro.DipstickGrade.TWO_PLUS, 0.0, nephro.SyntheticLight.DAYLIGHT, 2.0, False, 0.0, 7)
+        read = nephro.read_dipstick_photo(
+            p.photo, p.layout, p.seconds_since_dip, p.read_window_from_s, p.read_window_to_s, None, None
+        ).reading
+        check_equal(read.grade, nephro.DipstickGrade.TWO_PLUS, "the core suggests 2+")
+
+        # Refused, naming the field, and nothing stored.
+        check_validation("dipstick", "a photo reading without the parent's grade",
+                         diary.log_urine_reading, confirmed("p1", patient.id, read, None))
+        unsure = confirmed("p1", patient.id, read, nephro.DipstickGrade.THREE_PLUS)
+        unsure.photo.status = nephro.DipstickReadStatus.UNSURE
+        check_validation("photo.grade", "an unsure suggestion with a grade", diary.log_urine_reading, unsure)
+        negative = confirmed("p1", patient.id, read, nephro.DipstickGrade.THREE_PLUS)
+        negative.photo.nearest = [read.nearest[0], nephro.SwatchDistance(grade=read.nearest[1].grade, delta_e=-1.0)]
+        check_validation("photo.nearest[1].delta_e", "a negative distance", diary.log_urine_reading, negative)
+        check_equal(diary.urine_readings(patient.id, "1900-01-01", "2200-12-31", True), [], "nothing stored")
+
+        # The parent saw 3+ where the core suggested 2+.
+        stored = diary.log_urine_reading(confirmed("p1", patient.id, read, nephro.DipstickGrade.THREE_PLUS))
+        check_equal(stored.dipstick, nephro.DipstickGrade.THREE_PLUS, "the confirmed grade is the reading's")
+        check_equal(stored.photo.grade, nephro.DipstickGrade.TWO_PLUS, "the suggestion is kept beside it")
+        check_equal(stored.photo.nearest, read.nearest, "with its two nearest swatches")
+        check_equal(diary.urine_reading("p1"), stored, "read back as stored")
+
+        status = diary.relapse_status(patient.id, "2025-01-15", None)
+        check_equal(status.assessment.state, nephro.RelapseState.WATCH, "one nephrotic morning: watch")
+        check_equal(status.assessment.latest_run.level, nephro.ProteinLevel.NEPHROTIC, "3+ counts, not 2+")
+
+        def export(fmt):
+            request = nephro.ExportRequest(format=fmt, from_date=None, to_date=None, deidentify_seed=None,
+                                           locale="en", now_ms=EXPORT_NOW_MS)
+            return bytes(diary.export(patient.id, request)[0].bytes).decode("utf-8")
+
+        bundle = json.loads(export(nephro.ExportFormat.FHIR))
+        methods = [e["resource"]["method"]["text"] for e in bundle["entry"]
+                   if e["resource"]["resourceType"] == "Observation"]
+        check_equal(methods, ["first-morning urine; photo-assisted, confirmed by the caregiver"],
+                    "the FHIR Observation says how it was read")
+        check("the caregiver changed the suggested grade in 1;" in export(nephro.ExportFormat.HTML),
+              "the report counts one change")

@@ -1,6 +1,7 @@
 // Reading a dipstick from a photo (clinical-rules §13) through the typed bindings: every case of
 // the `dipstick` suite (the shared conformance-next cases and the project's) through
-// `readDipstick`, and a synthetic photo sampled and read end to end, as the camera screen does.
+// `readDipstick`, a synthetic photo sampled and read end to end, as the camera screen does, and a
+// reading the parent confirmed stored with its suggestion.
 
 import Foundation
 
@@ -8,6 +9,7 @@ let dipstickTests: [NamedTest] = [
     ("dipstickSuite", dipstickSuite),
     ("syntheticPhotoIsSampledAndRead", syntheticPhotoIsSampledAndRead),
     ("photoRefusalsAreTyped", photoRefusalsAreTyped),
+    ("aPhotoReadingTheParentChangedKeepsBothGrades", aPhotoReadingTheParentChangedKeepsBothGrades),
 ]
 
 private let gradeNames: [DipstickGrade: String] = [
@@ -92,4 +94,69 @@ func photoRefusalsAreTyped() throws {
     })
     let policy = defaultDipstickPolicy()
     checkEqual([policy.maxDeltaE, policy.minGap], [15.0, 2.0], "the default policy of §13")
+}
+
+/// 2025-01-15 07:00 in Berlin (the fixtures' patient), in epoch ms.
+private let berlinMorningMs: Int64 = 1_736_920_800_000
+/// 2025-01-16 12:00 UTC: the exports' "now".
+private let photoExportNowMs: Int64 = 1_737_028_800_000
+
+/// A first-morning reading of a photo's strip: the suggestion copied from `reading`, `grade` the parent's.
+private func confirmed(_ clientId: String, _ patientId: Int64, _ reading: DipstickReading, _ grade: DipstickGrade?) -> UrineReadingInput {
+    UrineReadingInput(
+        clientId: clientId, patientId: patientId, dipstick: grade, upcr: nil, unit: nil, takenAtMs: berlinMorningMs,
+        takenOn: nil, firstMorning: true, note: nil, loggedBy: "mother",
+        photo: PhotoSuggestion(status: reading.status, grade: reading.grade, nearest: reading.nearest))
+}
+
+func aPhotoReadingTheParentChangedKeepsBothGrades() throws {
+    try withTempDir { tmp in
+        try withDiary(tmp.appendingPathComponent("diary.sqlite").path) { diary in
+            let patient = try diary.createPatient(profile: profile())
+            let p = try syntheticStripPhoto(grade: .twoPlus, shade: 0, light: .daylight, noiseSigma: 2, glare: false, tiltDegrees: 0, seed: 7)
+            let read = try readDipstickPhoto(
+                photo: p.photo, layout: p.layout, secondsSinceDip: p.secondsSinceDip,
+                readWindowFromS: p.readWindowFromS, readWindowToS: p.readWindowToS, sampling: nil, policy: nil).reading
+            checkEqual(read.grade, .twoPlus, "the core suggests 2+")
+
+            // Refused, naming the field, and nothing stored.
+            checkValidation("dipstick", "a photo reading without the parent's grade") {
+                try diary.logUrineReading(reading: confirmed("p1", patient.id, read, nil))
+            }
+            let three = confirmed("p1", patient.id, read, .threePlus)
+            var unsure = three
+            unsure.photo?.status = .unsure
+            checkValidation("photo.grade", "an unsure suggestion with a grade") { try diary.logUrineReading(reading: unsure) }
+            var swapped = three
+            swapped.photo?.nearest = [read.nearest[1], read.nearest[0]]
+            checkValidation("photo.nearest[1].delta_e", "the two nearest out of order") { try diary.logUrineReading(reading: swapped) }
+            checkEqual(
+                try diary.urineReadings(patientId: patient.id, from: "1900-01-01", to: "2200-12-31", includeRetracted: true), [],
+                "nothing stored")
+
+            // The parent saw 3+ where the core suggested 2+.
+            let stored = try diary.logUrineReading(reading: three)
+            checkEqual(stored.dipstick, .threePlus, "the confirmed grade is the reading's")
+            checkEqual(stored.photo?.grade, .twoPlus, "the suggestion is kept beside it")
+            checkEqual(stored.photo?.nearest, read.nearest, "with its two nearest swatches")
+            checkEqual(try diary.urineReading(clientId: "p1"), stored, "read back as stored")
+
+            let status = try diary.relapseStatus(patientId: patient.id, today: "2025-01-15", locale: nil)
+            checkEqual(status.assessment.state, .watch, "one nephrotic morning: watch")
+            checkEqual(status.assessment.latestRun?.level, .nephrotic, "3+ counts, not 2+")
+
+            func export(_ format: ExportFormat) throws -> String {
+                let request = ExportRequest(
+                    format: format, fromDate: nil, toDate: nil, deidentifySeed: nil, locale: "en", nowMs: photoExportNowMs)
+                return String(decoding: try diary.export(patientId: patient.id, request: request)[0].bytes, as: UTF8.self)
+            }
+            let bundle = try JSONSerialization.jsonObject(with: Data(try export(.fhir).utf8)) as? [String: Any]
+            let methods = (bundle?["entry"] as? [[String: Any]] ?? [])
+                .compactMap { $0["resource"] as? [String: Any] }
+                .filter { $0["resourceType"] as? String == "Observation" }
+                .compactMap { ($0["method"] as? [String: Any])?["text"] as? String }
+            checkEqual(methods, ["first-morning urine; photo-assisted, confirmed by the caregiver"], "the FHIR Observation says how it was read")
+            check(try export(.html).contains("the caregiver changed the suggested grade in 1;"), "the report counts one change")
+        }
+    }
 }

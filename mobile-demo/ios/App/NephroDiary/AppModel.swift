@@ -95,11 +95,11 @@ final class AppModel: ObservableObject {
         await run { repo in today = try await repo.logDose(id, row: row, outcome: outcome, clientId: clientId) }
     }
 
-    func logDipstick(_ grade: DipstickGrade, firstMorning: Bool, note: String) async {
+    func logDipstick(_ grade: DipstickGrade, firstMorning: Bool, note: String, photo: PhotoSuggestion? = nil) async {
         guard let id = patientId else { return }
         await run { repo in
             today = try await repo.logDipstick(
-                id, grade: grade, firstMorning: firstMorning, note: note.isEmpty ? nil : note)
+                id, grade: grade, firstMorning: firstMorning, note: note.isEmpty ? nil : note, photo: photo)
         }
     }
 
@@ -114,9 +114,10 @@ final class AppModel: ObservableObject {
         }
     }
 
-    /// The parent confirmed (or corrected) the photo's suggestion: only this grade is logged.
+    /// The parent confirmed (or corrected) the photo's suggestion: this grade counts, the
+    /// suggestion is kept beside it.
     func confirmPhotoGrade(_ grade: DipstickGrade) async {
-        await logDipstick(grade, firstMorning: true, note: "")
+        await logDipstick(grade, firstMorning: true, note: "", photo: camera?.photo)
         camera = nil
     }
 

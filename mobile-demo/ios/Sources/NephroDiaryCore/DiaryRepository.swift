@@ -143,16 +143,18 @@ public final class DiaryRepository: @unchecked Sendable {
         }
     }
 
-    /// The morning dipstick entry: logs the reading and returns the new Today screen (banner).
+    /// The morning dipstick entry: logs the reading and returns the new Today screen (banner). For
+    /// a strip read from a photo, `grade` is the one the parent confirmed and `photo` the camera
+    /// screen's suggestion (`DipstickPhotoScreen.photo`), stored beside it; only `grade` counts.
     public func logDipstick(
         _ patientId: Int64, grade: DipstickGrade, takenAtMs: Int64? = nil, firstMorning: Bool = true,
-        note: String? = nil, clientId: String = DiaryRepository.newClientId()
+        note: String? = nil, clientId: String = DiaryRepository.newClientId(), photo: PhotoSuggestion? = nil
     ) async throws -> TodayScreen {
         try await onQueue { diary in
             _ = try diary.logUrineReading(reading: UrineReadingInput(
                 clientId: clientId, patientId: patientId, dipstick: grade, upcr: nil, unit: nil,
                 takenAtMs: takenAtMs ?? self.clock(), takenOn: nil, firstMorning: firstMorning, note: note,
-                loggedBy: self.loggedBy))
+                loggedBy: self.loggedBy, photo: photo))
             return try self.home(patientId)
         }
     }
@@ -160,7 +162,7 @@ public final class DiaryRepository: @unchecked Sendable {
     /// The camera screen: samples the photo (8-bit sRGB RGBA, converted from the camera's buffer)
     /// at the guides' rectangles and suggests the pad's grade (clinical-rules §13), off the main
     /// thread. Logs nothing: the parent confirms or corrects the suggestion, then `logDipstick`
-    /// stores the confirmed grade.
+    /// stores the confirmed grade with the screen's `photo` (the suggestion, kept beside it).
     public func suggestFromPhoto(
         _ photo: PhotoBuffer, layout: PhotoLayout, secondsSinceDip: Double, readWindowFromS: Double,
         readWindowToS: Double

@@ -134,6 +134,9 @@ public struct DipstickPhotoScreen: Sendable, Equatable {
     public let text: String
     /// The photo cannot be used: offer the camera again (or a reading by eye).
     public let retake: Bool
+    /// The core's suggestion, stored with the grade the parent confirms (`logDipstick`'s
+    /// `photo`); nil when the photo was refused.
+    public let photo: PhotoSuggestion?
 }
 
 /// The camera screen for a reading, or for the refusal `NephroError.Photo` carried.
@@ -141,16 +144,17 @@ func photoScreen(_ read: () throws -> PhotoReading) throws -> DipstickPhotoScree
     do {
         let r = try read().reading
         let nearest = r.nearest.map { $0.grade }
+        let photo = PhotoSuggestion(status: r.status, grade: r.grade, nearest: r.nearest)
         guard let grade = r.grade else {
             return DipstickPhotoScreen(
                 suggested: nil, nearest: nearest, title: "Compare by eye",
                 text: "The pad is between \(Words.grade(nearest[0])) and \(Words.grade(nearest[1])): compare it with the chart yourself and choose the grade.",
-                retake: false)
+                retake: false, photo: photo)
         }
         return DipstickPhotoScreen(
             suggested: grade, nearest: nearest, title: "Suggested: \(Words.grade(grade))",
             text: "Compare the pad with the chart: confirm \(Words.grade(grade)), or choose another grade.",
-            retake: false)
+            retake: false, photo: photo)
     } catch NephroError.Photo(let problem, _) {
         let text: String
         switch problem {
@@ -165,7 +169,8 @@ func photoScreen(_ read: () throws -> PhotoReading) throws -> DipstickPhotoScree
         case .uneven(let patch, _):
             text = "The \(patch) is uneven (a reflection, a shadow or a half-wet pad). Take the photo again, or choose the grade by eye."
         }
-        return DipstickPhotoScreen(suggested: nil, nearest: [], title: "Take the photo again", text: text, retake: true)
+        return DipstickPhotoScreen(
+            suggested: nil, nearest: [], title: "Take the photo again", text: text, retake: true, photo: nil)
     }
 }
 

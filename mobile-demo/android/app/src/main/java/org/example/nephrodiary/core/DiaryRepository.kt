@@ -105,7 +105,11 @@ class DiaryRepository(
         home(patientId)
     }
 
-    /** The morning dipstick entry: logs the reading and returns the new Today screen (banner). */
+    /**
+     * The morning dipstick entry: logs the reading and returns the new Today screen (banner). For a
+     * strip read from a photo, [grade] is the one the parent confirmed and [photo] the camera
+     * screen's suggestion ([DipstickPhotoScreen.photo]), stored beside it; only [grade] counts.
+     */
     suspend fun logDipstick(
         patientId: Long,
         grade: DipstickGrade,
@@ -113,9 +117,10 @@ class DiaryRepository(
         firstMorning: Boolean = true,
         note: String? = null,
         clientId: String = newClientId(),
+        photo: PhotoSuggestion? = null,
     ): TodayScreen = onIo {
         logUrineReading(
-            UrineReadingInput(clientId, patientId, grade, null, null, takenAtMs, null, firstMorning, note, loggedBy),
+            UrineReadingInput(clientId, patientId, grade, null, null, takenAtMs, null, firstMorning, note, loggedBy, photo),
         )
         home(patientId)
     }
@@ -124,7 +129,7 @@ class DiaryRepository(
      * The camera screen: samples the photo (8-bit sRGB RGBA, converted from the camera's buffer)
      * at the guides' rectangles and suggests the pad's grade (clinical-rules §13), off the main
      * thread. Logs nothing: the parent confirms or corrects the suggestion, then [logDipstick]
-     * stores the confirmed grade.
+     * stores the confirmed grade with the screen's `photo` (the suggestion, kept beside it).
      */
     suspend fun suggestFromPhoto(
         photo: PhotoBuffer,

@@ -118,22 +118,30 @@ data class DipstickPhotoScreen(
     val text: String,
     /** The photo cannot be used: offer the camera again (or a reading by eye). */
     val retake: Boolean,
+    /**
+     * The core's suggestion, stored with the grade the parent confirms ([DiaryRepository.logDipstick]'s
+     * `photo`); null when the photo was refused.
+     */
+    val photo: PhotoSuggestion? = null,
 )
 
 /** The camera screen for a reading, or for the refusal [NephroException.Photo] carried. */
 fun photoScreen(read: () -> PhotoReading): DipstickPhotoScreen = try {
     val r = read().reading
     val nearest = r.nearest.map { it.grade }
+    val photo = PhotoSuggestion(r.status, r.grade, r.nearest)
     when (val grade = r.grade) {
         null -> DipstickPhotoScreen(
             null, nearest, "Compare by eye",
             "The pad is between ${Words.grade(nearest[0])} and ${Words.grade(nearest[1])}: compare it with the chart yourself and choose the grade.",
             false,
+            photo,
         )
         else -> DipstickPhotoScreen(
             grade, nearest, "Suggested: ${Words.grade(grade)}",
             "Compare the pad with the chart: confirm ${Words.grade(grade)}, or choose another grade.",
             false,
+            photo,
         )
     }
 } catch (e: NephroException.Photo) {

@@ -92,8 +92,8 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
         _state.update { it.copy(today = repo.logDose(id, row, outcome, clientId = clientId)) }
     }
 
-    fun logDipstick(grade: DipstickGrade, firstMorning: Boolean, note: String?) = withPatient { repo, id ->
-        val screen = repo.logDipstick(id, grade, firstMorning = firstMorning, note = note?.takeIf { it.isNotBlank() })
+    fun logDipstick(grade: DipstickGrade, firstMorning: Boolean, note: String?, photo: PhotoSuggestion? = null) = withPatient { repo, id ->
+        val screen = repo.logDipstick(id, grade, firstMorning = firstMorning, note = note?.takeIf { it.isNotBlank() }, photo = photo)
         _state.update { it.copy(today = screen) }
     }
 
@@ -103,9 +103,9 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
             _state.update { it.copy(camera = repo.suggestFromPhoto(photo, layout, secondsSinceDip, window.first, window.second)) }
         }
 
-    /** The parent confirmed (or corrected) the photo's suggestion: only this grade is logged. */
+    /** The parent confirmed (or corrected) the photo's suggestion: this grade counts, the suggestion is kept beside it. */
     fun confirmPhotoGrade(grade: DipstickGrade) {
-        logDipstick(grade, firstMorning = true, note = null)
+        logDipstick(grade, firstMorning = true, note = null, photo = _state.value.camera?.photo)
         _state.update { it.copy(camera = null) }
     }
 
