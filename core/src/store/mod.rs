@@ -195,8 +195,9 @@ impl Store {
         &self.conn
     }
 
-    /// Classifies an error met by a call on this diary ([`classify_error`]); damage also
-    /// stops every later write. Callers above the store (the bindings, the CLI) pass every
+    /// Classifies an error met by a call on this diary: damage (a malformed page, a file that is
+    /// no longer a database) becomes [`Error::CorruptDatabase`] naming the diary's own path and
+    /// stops every later write; a write refused by a read-only file becomes [`Error::ReadOnly`]. Callers above the store (the bindings, the CLI) pass every
     /// error of a call through this.
     pub fn note(&self, error: Error) -> Error {
         let error = classify_error(error, self.path.as_deref().unwrap_or(Path::new("")));
