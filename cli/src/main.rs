@@ -179,6 +179,12 @@ enum Command {
         /// The file to write (for csv, or several formats: a directory).
         #[arg(long)]
         out: PathBuf,
+        /// With --format fhir: `collection` (default, a file) or `transaction` (a bundle a FHIR
+        /// server loads as is: conditional updates keyed by the diary's record identifiers, so
+        /// loading a later export again updates and duplicates nothing; identified exports
+        /// only).
+        #[arg(long)]
+        fhir_bundle: Option<String>,
     },
 }
 
@@ -266,6 +272,7 @@ fn main() -> ExitCode {
             shift_seed,
             locale,
             out,
+            fhir_bundle,
         } => export::run(&export::ExportArgs {
             db: &db,
             patient,
@@ -276,6 +283,7 @@ fn main() -> ExitCode {
             shift_seed,
             locale: &locale,
             out: &out,
+            fhir_bundle: fhir_bundle.as_deref(),
         }),
     };
     match outcome {

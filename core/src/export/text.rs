@@ -9,7 +9,7 @@ use crate::dates::format_local;
 use crate::diary::reminders::drug_name;
 use crate::dose::UnitCount;
 use crate::drug::Drug;
-use crate::labs::{AlertKind, LabKind, TargetFlag};
+use crate::labs::{AlertKind, LabKind, LabUnit, TargetFlag, TargetPhase};
 use crate::locale::Locale;
 use crate::model::{DoseOutcome, MedicationId, Sex};
 use crate::numeric::clean;
@@ -83,12 +83,10 @@ pub(super) fn medication(m: &MedicationView, locale: Locale) -> String {
         (MedicationId::Regimen(id), _) => {
             format!("{name} ({} {id})", tr(locale, "regimen", "方案"))
         }
-        (MedicationId::Course(_), MedicationKind::Course { version, .. }) => {
-            format!(
-                "{name} ({} v{version})",
-                tr(locale, "steroid course", "激素疗程")
-            )
-        }
+        (MedicationId::Course(_), MedicationKind::Course { version, .. }) => match locale {
+            Locale::En => format!("{name} (steroid course v{version})"),
+            Locale::ZhHans => format!("{name}（激素疗程第 {version} 版）"),
+        },
         (MedicationId::Course(_), _) => {
             format!("{name} ({})", tr(locale, "steroid course", "激素疗程"))
         }
@@ -135,6 +133,41 @@ pub(super) fn lab_kind(k: LabKind, locale: Locale) -> &'static str {
         LabKind::TotalBilirubin => tr(locale, "Total bilirubin", "总胆红素"),
         LabKind::Albumin => tr(locale, "Albumin", "白蛋白"),
         LabKind::Upcr => tr(locale, "Urine protein/creatinine", "尿蛋白/肌酐比"),
+    }
+}
+
+/// A unit as people read it (clinical-rules §9): `× 10⁹/L`, `µmol/L`, `µg·h/mL`; files for
+/// machines carry the UCUM code ([`LabUnit::id`]) instead.
+pub(super) fn human_unit(unit: LabUnit) -> &'static str {
+    match unit {
+        LabUnit::NanogramsPerMillilitre => "ng/mL",
+        LabUnit::MicrogramHoursPerMillilitre => "µg·h/mL",
+        LabUnit::MilligramsPerDecilitre => "mg/dL",
+        LabUnit::MicromolesPerLitre => "µmol/L",
+        LabUnit::BillionsPerLitre => "× 10⁹/L",
+        LabUnit::GramsPerDecilitre => "g/dL",
+        LabUnit::GramsPerLitre => "g/L",
+        LabUnit::UnitsPerLitre => "U/L",
+        LabUnit::MilligramsPerMillimole => "mg/mmol",
+        LabUnit::MilligramsPerMilligram => "mg/mg",
+        LabUnit::GramsPerGram => "g/g",
+        LabUnit::MilligramsPerGram => "mg/g",
+    }
+}
+
+/// A value with its human unit: "2.8 × 10⁹/L", "85 µmol/L".
+pub(super) fn with_unit(value: f64, unit: LabUnit) -> String {
+    match unit {
+        LabUnit::BillionsPerLitre => format!("{} × 10⁹/L", num(value)),
+        _ => format!("{} {}", num(value), human_unit(unit)),
+    }
+}
+
+/// The treatment phase whose targets are in force.
+pub(super) fn phase(p: TargetPhase, locale: Locale) -> &'static str {
+    match p {
+        TargetPhase::Initial => tr(locale, "initial phase", "初始阶段"),
+        TargetPhase::Maintenance => tr(locale, "maintenance phase", "维持阶段"),
     }
 }
 
@@ -186,10 +219,9 @@ pub(super) fn alert_line(alert: &AlertView, locale: Locale) -> String {
             unit,
         } => {
             format!(
-                "{drawn_on} · {} {} {}: {}",
+                "{drawn_on} · {} {}: {}",
                 lab_kind(*lab, locale),
-                num(*value),
-                unit.id(),
+                with_unit(*value, *unit),
                 alert_kind(*kind, locale)
             )
         }
@@ -201,10 +233,9 @@ pub(super) fn alert_line(alert: &AlertView, locale: Locale) -> String {
             unit,
         } => {
             format!(
-                "{drawn_on} · {} {} {}: {}",
+                "{drawn_on} · {} {}: {}",
                 lab_kind(*lab, locale),
-                num(*value),
-                unit.id(),
+                with_unit(*value, *unit),
                 flag(*f, locale)
             )
         }
