@@ -380,8 +380,8 @@ fn escape_xml(text: &str) -> String {
 }
 
 #[derive(Serialize)]
-struct Identifier {
-    system: String,
+struct Identifier<'a> {
+    system: &'a str,
     value: String,
 }
 
@@ -395,7 +395,7 @@ struct Head<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    identifier: Vec<Identifier>,
+    identifier: Vec<Identifier<'a>>,
     text: Narrative,
 }
 
@@ -631,7 +631,7 @@ impl BundleKind {
 }
 
 /// The refusal of a transaction bundle for a de-identified snapshot.
-fn deidentified_transaction_refused() -> Error {
+pub(crate) fn deidentified_transaction_refused() -> Error {
     Error::invalid(
         "fhir_bundle",
         "a de-identified export is for sharing, not for loading into a record: it has no \
@@ -639,11 +639,14 @@ fn deidentified_transaction_refused() -> Error {
     )
 }
 
-/// Streams `{"resourceType":"Bundle",…,"entry":[…]}` one entry at a time.
+/// Streams `{"resourceType":"Bundle",…,"entry":[…]}` one entry at a time. Each entry is
+/// serialized into a reused buffer and written with one call: serde_json makes a write per
+/// token, which through `dyn Write` costs more than the JSON itself.
 struct BundleWriter<'w> {
     out: &'w mut dyn Write,
     entries: usize,
     kind: BundleKind,
+    buffer: Vec<u8>,
 }
 
 impl<'w> BundleWriter<'w> {
@@ -670,17 +673,22 @@ impl<'w> BundleWriter<'w> {
             out,
             entries: 0,
             kind,
+            buffer: Vec::with_capacity(4096),
         })
     }
 
     /// Writes one entry; in a transaction, with its conditional update keyed by the resource's
     /// first identifier.
     fn entry<R: Serialize>(&mut self, uuid: &str, head_of: &Head, resource: &R) -> Result<()> {
+        let buffer = &mut self.buffer;
+        buffer.clear();
         if self.entries > 0 {
-            self.out.write_all(b",\n")?;
+            buffer.extend_from_slice(b",\n");
         }
-        write!(self.out, "{{\"fullUrl\":\"urn:uuid:{uuid}\",\"resource\":")?;
-        serde_json::to_writer(&mut *self.out, resource).map_err(std::io::Error::from)?;
+        buffer.extend_from_slice(b"{\"fullUrl\":\"urn:uuid:");
+        buffer.extend_from_slice(uuid.as_bytes());
+        buffer.extend_from_slice(b"\",\"resource\":");
+        serde_json::to_writer(&mut *buffer, resource).map_err(std::io::Error::from)?;
         if self.kind == BundleKind::Transaction {
             let identifier = head_of
                 .identifier
@@ -691,12 +699,12 @@ impl<'w> BundleWriter<'w> {
                 head_of.resource_type,
                 percent_encode(&format!("{}|{}", identifier.system, identifier.value))
             );
-            self.out
-                .write_all(b",\"request\":{\"method\":\"PUT\",\"url\":")?;
-            serde_json::to_writer(&mut *self.out, &url).map_err(std::io::Error::from)?;
-            self.out.write_all(b"}")?;
+            buffer.extend_from_slice(b",\"request\":{\"method\":\"PUT\",\"url\":");
+            serde_json::to_writer(&mut *buffer, &url).map_err(std::io::Error::from)?;
+            buffer.push(b'}');
         }
-        self.out.write_all(b"}")?;
+        buffer.push(b'}');
+        self.out.write_all(buffer)?;
         self.entries += 1;
         Ok(())
     }
@@ -716,7 +724,10 @@ fn percent_encode(text: &str) -> String {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
             out.push(byte as char);
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 15)]));
         }
     }
     out
@@ -724,17 +735,18 @@ fn percent_encode(text: &str) -> String {
 
 /// Names the resources of one export: their ids ([`Ids`]), their diary-scoped identifiers and
 /// whether ids are written at all (not in a transaction).
-struct Namer<'s> {
+struct Namer {
     ids: Ids,
-    namespace: Option<&'s str>,
+    /// `urn:uuid:<the diary's record namespace>`, when identified.
+    system: Option<String>,
     kind: BundleKind,
 }
 
-impl<'s> Namer<'s> {
+impl Namer {
     /// The head of a resource whose record is `record` (a path unique in the diary, e.g.
     /// `lab/<client id>`), with narrative `lines`.
     fn head<'a>(
-        &self,
+        &'a self,
         resource_type: &'static str,
         id: &'a str,
         record: &str,
@@ -744,9 +756,10 @@ impl<'s> Namer<'s> {
             resource_type,
             id: (self.kind == BundleKind::Collection).then_some(id),
             identifier: self
-                .namespace
-                .map(|ns| Identifier {
-                    system: format!("urn:uuid:{ns}"),
+                .system
+                .as_deref()
+                .map(|system| Identifier {
+                    system,
                     value: record.to_string(),
                 })
                 .into_iter()
@@ -795,7 +808,11 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
     let l = s.locale;
     let namer = Namer {
         ids: Ids::new(s),
-        namespace: s.patient.record_namespace.as_deref(),
+        system: s
+            .patient
+            .record_namespace
+            .as_deref()
+            .map(|ns| format!("urn:uuid:{ns}")),
         kind,
     };
     let ids = &namer.ids;
@@ -1164,7 +1181,7 @@ fn write_dose(
         "{} {} {}",
         tr(l, "scheduled", "计划时间"),
         d.slot_date,
-        d.slot_time.format("%H:%M")
+        text::hhmm(d.slot_time)
     );
     let effective = instant(&d.actual_at);
     let mut line = format!(

@@ -294,8 +294,7 @@ pub fn write_fhir_to_path(
 ) -> Result<Vec<PathBuf>> {
     if kind == fhir::BundleKind::Transaction && snapshot.deidentified.is_some() {
         // Refused before a temporary file is made (write_bundle refuses it too).
-        let mut sink = std::io::sink();
-        fhir::write_bundle(snapshot, kind, &mut sink)?;
+        return Err(fhir::deidentified_transaction_refused());
     }
     write_atomically(path, |out| fhir::write_bundle(snapshot, kind, out))?;
     Ok(vec![path.to_path_buf()])

@@ -5,7 +5,6 @@
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::dates::format_local;
 use crate::diary::reminders::drug_name;
 use crate::dose::UnitCount;
 use crate::drug::Drug;
@@ -31,11 +30,43 @@ pub(super) fn tr(locale: Locale, en: &'static str, zh: &'static str) -> &'static
 /// An instant as an R4 dateTime / ISO 8601 time with seconds: with its offset
 /// (`2025-06-01T08:00:00+08:00`), or `Z` when the offset is 0 (always so de-identified).
 pub(super) fn instant(at: &DateTime<FixedOffset>) -> String {
-    if at.offset().local_minus_utc() == 0 {
-        at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write as _;
+    // Written by hand: the exports write one or more instants per record, and chrono's
+    // strftime parses its format string on every call. Same text as `format_local` (years
+    // 1900–2200 by clinical-rules §10; seconds, no fraction).
+    let local = at.naive_local();
+    let mut out = String::with_capacity(25);
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        local.year(),
+        local.month(),
+        local.day(),
+        local.hour(),
+        local.minute(),
+        local.second()
+    );
+    let offset = at.offset().local_minus_utc();
+    if offset == 0 {
+        out.push('Z');
     } else {
-        format_local(at)
+        let minutes = offset.unsigned_abs() / 60;
+        let _ = write!(
+            out,
+            "{}{:02}:{:02}",
+            if offset < 0 { '-' } else { '+' },
+            minutes / 60,
+            minutes % 60
+        );
     }
+    out
+}
+
+/// A local time of day as `HH:MM`.
+pub(super) fn hhmm(t: chrono::NaiveTime) -> String {
+    use chrono::Timelike;
+    format!("{:02}:{:02}", t.hour(), t.minute())
 }
 
 /// Units of a dose: "2 × 0.5 mg capsule", or "2 × 0.5 mg" without the form (de-identified).
@@ -431,6 +462,28 @@ pub(super) fn manifest(s: &DiarySnapshot) -> Manifest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_print_as_rfc_3339_with_their_offset() {
+        use chrono::{FixedOffset, TimeZone};
+        for (offset, expected) in [
+            (8 * 3600, "2025-06-01T08:05:09+08:00"),
+            (-(3 * 3600 + 1800), "2025-06-01T08:05:09-03:30"),
+            (5 * 3600 + 2700, "2025-06-01T08:05:09+05:45"),
+            (0, "2025-06-01T08:05:09Z"),
+        ] {
+            let zone = FixedOffset::east_opt(offset).unwrap();
+            let at = zone.with_ymd_and_hms(2025, 6, 1, 8, 5, 9).unwrap();
+            assert_eq!(instant(&at), expected);
+            if offset != 0 {
+                assert_eq!(instant(&at), crate::dates::format_local(&at));
+            }
+        }
+        assert_eq!(
+            hhmm(chrono::NaiveTime::from_hms_opt(7, 5, 0).unwrap()),
+            "07:05"
+        );
+    }
 
     #[test]
     fn numbers_print_without_noise() {
