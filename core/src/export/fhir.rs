@@ -1,6 +1,8 @@
-//! The FHIR R4 export: one JSON `Bundle` of type `collection` (hl7.org/fhir/R4/bundle.html).
+//! The FHIR R4 export: one JSON `Bundle`, a `collection` (the default, for files) or a
+//! `transaction` (identified exports only, for loading into a server; [`BundleKind`]).
 //!
-//! Resources (typed serde structs below, only the elements this export fills):
+//! Resources (typed serde structs below, only the elements this export fills), each with a
+//! generated narrative (`dom-6`):
 //! - `List`: what the export contains (the manifest, as notes);
 //! - `Patient`: sex, and name and birth date unless de-identified (then an age `Observation`,
 //!   LOINC 30525-0, in UCUM `a`);
@@ -10,20 +12,29 @@
 //!   (skipped), with the scheduled slot in `dosage.timing.event`;
 //! - `Observation`: dipsticks (LOINC 20454-5, SNOMED CT grade in `valueCodeableConcept`; a grade
 //!   read from a photo says so in `method.text`: photo-assisted, confirmed by the caregiver), UPCR
-//!   (LOINC 2890-2 in its UCUM unit), labs (LOINC where §9 lists one, text otherwise; targets as
-//!   `referenceRange`, flags as `interpretation`), weight and height (29463-7, 8302-2), blood
-//!   pressure panels (85354-9 with 8480-6 and 8462-4 components, `mm[Hg]`);
+//!   (2890-2 for a mass ratio, never for mg/mmol: [`upcr_loinc`]), labs (LOINC and UCUM as §9
+//!   lists them, [`lab_loinc`]; judgements as coded `interpretation` with the `referenceRange`
+//!   judged against, §9's table), weight and height (29463-7, 8302-2), blood pressure
+//!   panels (85354-9 with 8480-6 and 8462-4 components, `mm[Hg]`);
 //! - `Condition`: each relapse episode (SNOMED CT 52254009 nephrotic syndrome, onset = relapse
 //!   onset, abatement = remission onset, clinical status `relapse` or `remission`).
 //!
-//! Every entry's `fullUrl` is `urn:uuid:<id>` and the resource id is the same UUID; references
-//! use the `urn:uuid:` form, which resolves inside a `collection` bundle. An identified export
-//! derives ids deterministically from the record (the same diary exports to the same ids); a
-//! de-identified one keys them with its secret ([`Deidentify::uuid`]: random version 4 UUIDs,
-//! new for every export) and has no `timestamp` and no `List.date` (both optional in R4; a
-//! generation time would pair the real day of the export with a shifted one). Date-times carry
-//! seconds and an offset as R4 requires (`Z` when de-identified). The document is streamed entry
-//! by entry.
+//! Every entry's `fullUrl` is `urn:uuid:<id>`; references use the `urn:uuid:` form, which
+//! resolves inside a `collection` and which a server rewrites in a `transaction`. In a collection
+//! the resource id is the same UUID: an identified export derives ids deterministically from the
+//! record (the same diary exports to the same ids); a de-identified one keys them with its secret
+//! ([`Deidentify::uuid`]: random version 4 UUIDs, new for every export) and has no `timestamp`,
+//! no `List.date` and no identifiers (both optional in R4; a generation time would pair the real
+//! day of the export with a shifted one). An identified export gives every resource an
+//! identifier scoped to the diary (system `urn:uuid:<the diary's record namespace>`, value the
+//! record's path, e.g. `lab/<client id>`); a transaction carries no resource ids and makes each
+//! entry a conditional update on that identifier, and sends withdrawn records (an undone dose, a
+//! retracted reading or lab) as `entered-in-error`. Date-times carry seconds and an offset as R4
+//! requires (`Z` when de-identified). The document is streamed entry by entry.
+//!
+//! Android Health Connect's medical records API takes single R4/R4B resources (not bundles) of
+//! the types above except `List`, and Observations only in the laboratory or vital-signs
+//! categories (README, "FHIR export").
 
 use std::io::Write;
 
@@ -35,8 +46,8 @@ use super::text::{self, instant, num, tr};
 use super::{Deidentify, Manifest};
 use crate::dates::{format_date, format_utc};
 use crate::drug::Drug;
-use crate::error::Result;
-use crate::labs::{LabKind, LabUnit, LevelTarget, TargetFlag, TroughValidity};
+use crate::error::{Error, Result};
+use crate::labs::{AlertKind, LabKind, LabUnit, LevelTarget, TargetFlag, TroughValidity};
 use crate::locale::Locale;
 use crate::model::{DoseOutcome, MedicationId, Sex};
 use crate::protein::{DipstickGrade, UpcrUnit, UrineMeasurement};
@@ -82,22 +93,78 @@ pub fn dipstick_snomed(grade: DipstickGrade) -> (&'static str, &'static str) {
     }
 }
 
-/// The LOINC code and display of a lab result in a unit, where clinical-rules §9 lists one.
-pub fn lab_loinc(kind: LabKind, unit: LabUnit) -> Option<(&'static str, &'static str)> {
-    match (kind, unit) {
-        (LabKind::TacrolimusTrough, _) => Some(("11253-2", "Tacrolimus [Mass/volume] in Blood")),
-        (LabKind::Creatinine, LabUnit::MilligramsPerDecilitre) => {
-            Some(("2160-0", "Creatinine [Mass/volume] in Serum or Plasma"))
-        }
-        (LabKind::Creatinine, LabUnit::MicromolesPerLitre) => {
-            Some(("14682-9", "Creatinine [Moles/volume] in Serum or Plasma"))
-        }
-        (LabKind::Upcr, _) => Some(UPCR_LOINC),
-        _ => None,
+/// A LOINC code and its display name.
+pub type Loinc = (&'static str, &'static str);
+
+/// Tacrolimus in blood at any draw time (clinical-rules §9): the code of a level that is not a
+/// valid trough (§8), or whose validity is unknown.
+pub const TACROLIMUS_ANY_TIME: Loinc = ("11253-2", "Tacrolimus [Mass/volume] in Blood");
+
+/// The trough-specific tacrolimus code (clinical-rules §9: "used only for a level that is a
+/// valid trough under §8"). Source: LOINC 77348-1, listed as LOINC's tacrolimus trough (C0)
+/// code in the HL7 Europe PROTECT-CHILD implementation guide, value set
+/// ImmPatPKMeasurementVS (<https://build.fhir.org/ig/hl7-eu/protect-child/ValueSet-imm-pat-pk-measurement-vs.html>;
+/// <https://loinc.org/77348-1/>).
+pub const TACROLIMUS_TROUGH: Loinc = ("77348-1", "Tacrolimus [Mass/volume] in Blood --trough");
+
+/// UPCR as a mass ratio (mg/mg, g/g, mg/g): LOINC 2890-2 (clinical-rules §9).
+pub const UPCR_MASS_RATIO: Loinc = ("2890-2", "Protein/Creatinine [Mass Ratio] in Urine");
+
+/// UPCR in mg/mmol, which is not a mass ratio and must not sit under 2890-2 (clinical-rules
+/// §9). No LOINC term with the property MCrto (mass/moles) for protein/creatinine in urine
+/// has been confirmed for this export yet; LOINC 34366-5 "Protein/Creatinine
+/// \[Ratio\] in Urine" has the property `Ratio`, which carries a ratio in any unit (listed as
+/// OMOP concept 3045462 in PEDSnet's urine protein/creatinine code set,
+/// <https://github.com/PEDSnet/Variable-Dictionary/blob/main/lab_meas/upcr.csv>;
+/// <https://loinc.org/34366-5/>). Replace it with the mass/moles term once one is confirmed.
+pub const UPCR_OTHER_RATIO: Loinc = ("34366-5", "Protein/Creatinine [Ratio] in Urine");
+
+/// Total bilirubin in µmol/L: a substance concentration, so not under the mass code 1975-2
+/// of §9. LOINC 14631-6 "Bilirubin.total [Moles/volume] in Serum or Plasma"
+/// (<https://loinc.org/14631-6/>).
+pub const BILIRUBIN_MOLES: Loinc = (
+    "14631-6",
+    "Bilirubin.total [Moles/volume] in Serum or Plasma",
+);
+
+/// The LOINC code of a urine protein/creatinine ratio in its unit (clinical-rules §9).
+pub fn upcr_loinc(unit: UpcrUnit) -> Loinc {
+    match unit {
+        UpcrUnit::MgPerMmol => UPCR_OTHER_RATIO,
+        _ => UPCR_MASS_RATIO,
     }
 }
 
-const UPCR_LOINC: (&str, &str) = ("2890-2", "Protein/Creatinine [Mass Ratio] in Urine");
+/// The LOINC code and display of a lab result in its unit (clinical-rules §9). A tacrolimus
+/// level carries the trough code only when it is a valid trough (§8). `None` for an MPA-AUC: an
+/// AUC is not a concentration, so it is exported with `code.text` only (§9).
+pub fn lab_loinc(kind: LabKind, unit: LabUnit, trough: Option<TroughValidity>) -> Option<Loinc> {
+    Some(match (kind, unit) {
+        (LabKind::TacrolimusTrough, _) if trough == Some(TroughValidity::Valid) => {
+            TACROLIMUS_TROUGH
+        }
+        (LabKind::TacrolimusTrough, _) => TACROLIMUS_ANY_TIME,
+        (LabKind::MpaAuc, _) => return None,
+        (LabKind::Creatinine, LabUnit::MicromolesPerLitre) => {
+            ("14682-9", "Creatinine [Moles/volume] in Serum or Plasma")
+        }
+        (LabKind::Creatinine, _) => ("2160-0", "Creatinine [Mass/volume] in Serum or Plasma"),
+        (LabKind::Wbc, _) => ("6690-2", "Leukocytes [#/volume] in Blood"),
+        (LabKind::Haemoglobin, _) => ("718-7", "Hemoglobin [Mass/volume] in Blood"),
+        (LabKind::Platelets, _) => ("777-3", "Platelets [#/volume] in Blood"),
+        (LabKind::Alt, _) => (
+            "1742-6",
+            "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma",
+        ),
+        (LabKind::TotalBilirubin, LabUnit::MicromolesPerLitre) => BILIRUBIN_MOLES,
+        (LabKind::TotalBilirubin, _) => {
+            ("1975-2", "Bilirubin.total [Mass/volume] in Serum or Plasma")
+        }
+        (LabKind::Albumin, _) => ("1751-7", "Albumin [Mass/volume] in Serum or Plasma"),
+        (LabKind::Upcr, LabUnit::MilligramsPerMillimole) => UPCR_OTHER_RATIO,
+        (LabKind::Upcr, _) => UPCR_MASS_RATIO,
+    })
+}
 
 /// The UCUM code of a UPCR unit: `mg/mmol`, `mg/mg`, `g/g`, `mg/g` (clinical-rules §9).
 pub fn upcr_ucum(unit: UpcrUnit) -> &'static str {
@@ -273,11 +340,71 @@ struct Meta<'a> {
 // ---------------------------------------------------------------------------------------------
 // Resources.
 
+/// `Narrative` (hl7.org/fhir/R4/narrative.html): a generated XHTML summary, so every resource
+/// satisfies `dom-6` ("A resource should have narrative for robust management").
+#[derive(Serialize)]
+struct Narrative {
+    status: &'static str,
+    div: String,
+}
+
+impl Narrative {
+    /// One paragraph per line, escaped.
+    fn of(lines: &[String]) -> Self {
+        let mut div = String::from("<div xmlns=\"http://www.w3.org/1999/xhtml\">");
+        for line in lines {
+            div.push_str("<p>");
+            div.push_str(&escape_xml(line));
+            div.push_str("</p>");
+        }
+        div.push_str("</div>");
+        Narrative {
+            status: "generated",
+            div,
+        }
+    }
+}
+
+/// Text escaped for XHTML.
+fn escape_xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct Identifier<'a> {
+    system: &'a str,
+    value: String,
+}
+
+/// What every resource starts with: its type, its id (none in a transaction, where the server
+/// names resources), the diary-scoped identifier of its record (identified exports), and its
+/// narrative.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Head<'a> {
+    resource_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    identifier: Vec<Identifier<'a>>,
+    text: Narrative,
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ListResource<'a> {
-    resource_type: &'static str,
-    id: &'a str,
+    #[serde(flatten)]
+    head: Head<'a>,
     status: &'static str,
     mode: &'static str,
     title: String,
@@ -291,8 +418,8 @@ struct ListResource<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PatientResource<'a> {
-    resource_type: &'static str,
-    id: &'a str,
+    #[serde(flatten)]
+    head: Head<'a>,
     active: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     name: Vec<HumanName>,
@@ -304,8 +431,8 @@ struct PatientResource<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct MedicationRequestResource<'a> {
-    resource_type: &'static str,
-    id: &'a str,
+    #[serde(flatten)]
+    head: Head<'a>,
     status: &'static str,
     intent: &'static str,
     reported_boolean: bool,
@@ -321,8 +448,8 @@ struct MedicationRequestResource<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct MedicationStatementResource<'a> {
-    resource_type: &'static str,
-    id: &'a str,
+    #[serde(flatten)]
+    head: Head<'a>,
     based_on: Vec<Reference>,
     status: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -338,8 +465,8 @@ struct MedicationStatementResource<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ObservationResource<'a> {
-    resource_type: &'static str,
-    id: &'a str,
+    #[serde(flatten)]
+    head: Head<'a>,
     status: &'static str,
     category: Vec<CodeableConcept<'a>>,
     code: CodeableConcept<'a>,
@@ -363,15 +490,14 @@ struct ObservationResource<'a> {
 
 impl<'a> ObservationResource<'a> {
     fn new(
-        id: &'a str,
+        head: Head<'a>,
         category: &'a str,
         code: CodeableConcept<'a>,
         subject: &str,
         effective: String,
     ) -> Self {
         ObservationResource {
-            resource_type: "Observation",
-            id,
+            head,
             status: "final",
             category: vec![CodeableConcept {
                 coding: vec![Coding {
@@ -398,8 +524,8 @@ impl<'a> ObservationResource<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ConditionResource<'a> {
-    resource_type: &'static str,
-    id: &'a str,
+    #[serde(flatten)]
+    head: Head<'a>,
     clinical_status: CodeableConcept<'a>,
     verification_status: CodeableConcept<'a>,
     category: Vec<CodeableConcept<'a>>,
@@ -474,15 +600,60 @@ impl Ids {
 // ---------------------------------------------------------------------------------------------
 // The bundle.
 
-/// Streams `{"resourceType":"Bundle",…,"entry":[…]}` one entry at a time.
+/// How a FHIR export is bundled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BundleKind {
+    /// A `collection` (the default, for files): resources with ids, references as `urn:uuid:`.
+    Collection,
+    /// A `transaction` a FHIR server loads as is (identified exports only): every entry a
+    /// conditional update (`PUT Observation?identifier=<diary namespace>|lab/<record id>`), so
+    /// loading next month's export updates what changed and duplicates nothing; withdrawn
+    /// records are sent as `entered-in-error`.
+    Transaction,
+}
+
+impl BundleKind {
+    /// The identifier on the command line: `collection` or `transaction`.
+    pub fn id(self) -> &'static str {
+        match self {
+            BundleKind::Collection => "collection",
+            BundleKind::Transaction => "transaction",
+        }
+    }
+
+    /// Parses [`BundleKind::id`], naming `field` when unknown.
+    pub fn parse(field: &str, text: &str) -> Result<BundleKind> {
+        [BundleKind::Collection, BundleKind::Transaction]
+            .into_iter()
+            .find(|k| k.id() == text)
+            .ok_or_else(|| Error::invalid(field, "must be collection or transaction"))
+    }
+}
+
+/// The refusal of a transaction bundle for a de-identified snapshot.
+pub(crate) fn deidentified_transaction_refused() -> Error {
+    Error::invalid(
+        "fhir_bundle",
+        "a de-identified export is for sharing, not for loading into a record: it has no \
+         transaction form (export it as a collection)",
+    )
+}
+
+/// Streams `{"resourceType":"Bundle",…,"entry":[…]}` one entry at a time. Each entry is
+/// serialized into a reused buffer and written with one call: serde_json makes a write per
+/// token, which through `dyn Write` costs more than the JSON itself.
 struct BundleWriter<'w> {
     out: &'w mut dyn Write,
     entries: usize,
+    kind: BundleKind,
+    buffer: Vec<u8>,
 }
 
 impl<'w> BundleWriter<'w> {
     fn start(
         out: &'w mut dyn Write,
+        kind: BundleKind,
         id: &str,
         timestamp: Option<&str>,
         meta: Option<&Meta>,
@@ -493,22 +664,48 @@ impl<'w> BundleWriter<'w> {
             out.write_all(b",\"meta\":")?;
             serde_json::to_writer(&mut *out, meta).map_err(std::io::Error::from)?;
         }
-        out.write_all(b",\"type\":\"collection\"")?;
+        write!(out, ",\"type\":\"{}\"", kind.id())?;
         if let Some(timestamp) = timestamp {
             out.write_all(b",\"timestamp\":")?;
             serde_json::to_writer(&mut *out, timestamp).map_err(std::io::Error::from)?;
         }
         out.write_all(b",\"entry\":[")?;
-        Ok(BundleWriter { out, entries: 0 })
+        Ok(BundleWriter {
+            out,
+            entries: 0,
+            kind,
+            buffer: Vec::with_capacity(4096),
+        })
     }
 
-    fn entry<R: Serialize>(&mut self, uuid: &str, resource: &R) -> Result<()> {
+    /// Writes one entry; in a transaction, with its conditional update keyed by the resource's
+    /// first identifier.
+    fn entry<R: Serialize>(&mut self, uuid: &str, head_of: &Head, resource: &R) -> Result<()> {
+        let buffer = &mut self.buffer;
+        buffer.clear();
         if self.entries > 0 {
-            self.out.write_all(b",\n")?;
+            buffer.extend_from_slice(b",\n");
         }
-        write!(self.out, "{{\"fullUrl\":\"urn:uuid:{uuid}\",\"resource\":")?;
-        serde_json::to_writer(&mut *self.out, resource).map_err(std::io::Error::from)?;
-        self.out.write_all(b"}")?;
+        buffer.extend_from_slice(b"{\"fullUrl\":\"urn:uuid:");
+        buffer.extend_from_slice(uuid.as_bytes());
+        buffer.extend_from_slice(b"\",\"resource\":");
+        serde_json::to_writer(&mut *buffer, resource).map_err(std::io::Error::from)?;
+        if self.kind == BundleKind::Transaction {
+            let identifier = head_of
+                .identifier
+                .first()
+                .ok_or_else(|| Error::invalid("fhir_bundle", "a record has no identifier"))?;
+            let url = format!(
+                "{}?identifier={}",
+                head_of.resource_type,
+                percent_encode(&format!("{}|{}", identifier.system, identifier.value))
+            );
+            buffer.extend_from_slice(b",\"request\":{\"method\":\"PUT\",\"url\":");
+            serde_json::to_writer(&mut *buffer, &url).map_err(std::io::Error::from)?;
+            buffer.push(b'}');
+        }
+        buffer.push(b'}');
+        self.out.write_all(buffer)?;
         self.entries += 1;
         Ok(())
     }
@@ -517,6 +714,59 @@ impl<'w> BundleWriter<'w> {
         self.out.write_all(b"]}\n")?;
         self.out.flush()?;
         Ok(())
+    }
+}
+
+/// Percent-encodes a search parameter value (RFC 3986: everything but the unreserved
+/// characters).
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3 / 2);
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 15)]));
+        }
+    }
+    out
+}
+
+/// Names the resources of one export: their ids ([`Ids`]), their diary-scoped identifiers and
+/// whether ids are written at all (not in a transaction).
+struct Namer {
+    ids: Ids,
+    /// `urn:uuid:<the diary's record namespace>`, when identified.
+    system: Option<String>,
+    kind: BundleKind,
+}
+
+impl Namer {
+    /// The head of a resource whose record is `record` (a path unique in the diary, e.g.
+    /// `lab/<client id>`), with narrative `lines`.
+    fn head<'a>(
+        &'a self,
+        resource_type: &'static str,
+        id: &'a str,
+        record: &str,
+        lines: &[String],
+    ) -> Head<'a> {
+        Head {
+            resource_type,
+            id: (self.kind == BundleKind::Collection).then_some(id),
+            identifier: self
+                .system
+                .as_deref()
+                .map(|system| Identifier {
+                    system,
+                    value: record.to_string(),
+                })
+                .into_iter()
+                .collect(),
+            text: Narrative::of(lines),
+        }
     }
 }
 
@@ -537,10 +787,36 @@ fn gender(sex: Sex) -> &'static str {
     }
 }
 
-/// Writes the snapshot as a FHIR R4 JSON bundle.
+/// Writes the snapshot as a FHIR R4 JSON bundle of type `collection`.
 pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
+    write_bundle(s, BundleKind::Collection, out)
+}
+
+/// Writes the snapshot as a FHIR R4 `transaction` bundle (see [`BundleKind::Transaction`]).
+/// A de-identified snapshot is refused with a `Validation` error naming `fhir_bundle`, before
+/// anything is written.
+pub fn write_transaction(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
+    write_bundle(s, BundleKind::Transaction, out)
+}
+
+/// Writes the snapshot as a FHIR R4 JSON bundle of `kind`.
+pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) -> Result<()> {
+    if kind == BundleKind::Transaction
+        && (s.deidentified.is_some() || s.patient.record_namespace.is_none())
+    {
+        return Err(deidentified_transaction_refused());
+    }
     let l = s.locale;
-    let ids = Ids::new(s);
+    let namer = Namer {
+        ids: Ids::new(s),
+        system: s
+            .patient
+            .record_namespace
+            .as_deref()
+            .map(|ns| format!("urn:uuid:{ns}")),
+        kind,
+    };
+    let ids = &namer.ids;
     let patient_id = ids.of("Patient", &s.patient.id.to_string());
     let meta = s.deidentified.map(|_| Meta {
         security: vec![Coding {
@@ -551,61 +827,70 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
     });
     let generated = s.generated_at.as_ref().map(format_utc);
     let bundle_id = ids.of("Bundle", generated.as_deref().unwrap_or("bundle"));
-    let mut bundle = BundleWriter::start(out, &bundle_id, generated.as_deref(), meta.as_ref())?;
+    let mut bundle =
+        BundleWriter::start(out, kind, &bundle_id, generated.as_deref(), meta.as_ref())?;
 
     // What the export contains.
     let manifest = Manifest::of(s);
     let list_id = ids.of("List", "manifest");
-    bundle.entry(
-        &list_id,
-        &ListResource {
-            resource_type: "List",
-            id: &list_id,
-            status: "current",
-            mode: "snapshot",
-            title: manifest.title.clone(),
-            code: CodeableConcept::text(tr(
-                l,
-                "NephroDiary export contents",
-                "NephroDiary 导出内容",
-            )),
-            subject: Reference::to(&patient_id),
-            date: generated.clone(),
-            note: manifest
-                .lines
-                .into_iter()
-                .map(|text| Annotation { text })
-                .collect(),
-        },
-    )?;
+    let mut list_lines = vec![manifest.title.clone()];
+    list_lines.extend(manifest.lines.iter().cloned());
+    let list = ListResource {
+        head: namer.head("List", &list_id, "list/manifest", &list_lines),
+        status: "current",
+        mode: "snapshot",
+        title: manifest.title.clone(),
+        code: CodeableConcept::text(tr(l, "NephroDiary export contents", "NephroDiary 导出内容")),
+        subject: Reference::to(&patient_id),
+        date: generated.clone(),
+        note: manifest
+            .lines
+            .into_iter()
+            .map(|text| Annotation { text })
+            .collect(),
+    };
+    bundle.entry(&list_id, &list.head, &list)?;
 
-    bundle.entry(
-        &patient_id,
-        &PatientResource {
-            resource_type: "Patient",
-            id: &patient_id,
-            active: true,
-            name: s
-                .patient
-                .name
-                .iter()
-                .map(|n| HumanName { text: n.clone() })
-                .collect(),
-            gender: gender(s.patient.sex),
-            birth_date: s.patient.birth_date.map(format_date),
-        },
-    )?;
+    let patient_line = match (&s.patient.name, s.patient.birth_date) {
+        (Some(name), Some(born)) => format!(
+            "{name} · {} · {} {born}",
+            text::sex(s.patient.sex, l),
+            tr(l, "born", "出生日期")
+        ),
+        _ => format!(
+            "{} · {} · {} {}",
+            tr(l, "De-identified patient", "去标识化患者"),
+            text::sex(s.patient.sex, l),
+            tr(l, "age", "年龄"),
+            s.patient.age_years
+        ),
+    };
+    let patient = PatientResource {
+        head: namer.head("Patient", &patient_id, "patient", &[patient_line]),
+        active: true,
+        name: s
+            .patient
+            .name
+            .iter()
+            .map(|n| HumanName { text: n.clone() })
+            .collect(),
+        gender: gender(s.patient.sex),
+        birth_date: s.patient.birth_date.map(format_date),
+    };
+    bundle.entry(&patient_id, &patient.head, &patient)?;
     if s.deidentified.is_some() {
         let id = ids.of("Observation", "age");
+        let label = tr(l, "Age", "年龄");
+        let line = format!("{label}: {} a", s.patient.age_years);
         let mut age = ObservationResource::new(
-            &id,
+            namer.head("Observation", &id, "age", &[line]),
             "survey",
-            CodeableConcept::coded(LOINC, "30525-0", "Age").with_text(tr(l, "Age", "年龄")),
+            CodeableConcept::coded(LOINC, "30525-0", "Age").with_text(label),
             &patient_id,
             format_date(s.to),
         );
         age.value_quantity = Some(Quantity::ucum(f64::from(s.patient.age_years), "a"));
-        bundle.entry(&id, &age)?;
+        bundle.entry(&id, &age.head, &age)?;
     }
 
     // Regimens and steroid courses.
@@ -670,190 +955,63 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
                 dose_and_rate: Vec::new(),
             },
         };
-        bundle.entry(
-            &id,
-            &MedicationRequestResource {
-                resource_type: "MedicationRequest",
-                id: &id,
-                status: if finished { "completed" } else { "active" },
-                intent: "order",
-                reported_boolean: true,
-                medication_codeable_concept: medication_concept(m.drug, l),
-                subject: Reference::to(&patient_id),
-                authored_on: m.prescribed_on.map(format_date),
-                requester: m.prescribed_by.as_deref().map(Reference::display),
-                dosage_instruction: vec![dosage],
-            },
-        )?;
-    }
-
-    // Logged doses.
-    for d in &s.doses {
-        let id = ids.of("MedicationStatement", &d.key);
-        let request = ids.of("MedicationRequest", &d.medication.to_string());
-        let scheduled =
-            instant(&resolve_local(d.slot_date, d.slot_time, s.time_zone).fixed_offset());
-        let taken = d.outcome == DoseOutcome::Taken;
-        bundle.entry(
-            &id,
-            &MedicationStatementResource {
-                resource_type: "MedicationStatement",
-                id: &id,
-                based_on: vec![Reference::to(&request)],
-                status: if taken { "completed" } else { "not-taken" },
-                status_reason: if taken {
-                    Vec::new()
-                } else {
-                    vec![CodeableConcept::text(tr(
-                        l,
-                        "skipped (logged by the family)",
-                        "跳过（家长记录）",
-                    ))]
-                },
-                medication_codeable_concept: medication_concept(d.drug, l),
-                subject: Reference::to(&patient_id),
-                effective_date_time: instant(&d.actual_at),
-                information_source: d.logged_by.as_deref().map(Reference::display),
-                dosage: vec![Dosage {
-                    text: Some(format!(
-                        "{} {} {}",
-                        tr(l, "scheduled", "计划时间"),
-                        d.slot_date,
-                        d.slot_time.format("%H:%M")
-                    )),
-                    timing: Some(Timing {
-                        event: vec![scheduled],
-                        repeat: None,
-                    }),
-                    dose_and_rate: d
-                        .mg
-                        .map(|mg| {
-                            vec![DoseAndRate {
-                                dose_quantity: Quantity::ucum(mg, "mg"),
-                            }]
-                        })
-                        .unwrap_or_default(),
-                }],
-            },
-        )?;
-    }
-
-    // Urine readings.
-    for u in &s.urine {
-        let id = ids.of("Observation/urine", &u.key);
-        let (code, value_quantity, value_codeable_concept) = match u.measurement {
-            UrineMeasurement::Dipstick(grade) => {
-                let (snomed, display) = dipstick_snomed(grade);
-                (
-                    CodeableConcept::coded(
-                        LOINC,
-                        "20454-5",
-                        "Protein [Presence] in Urine by Test strip",
-                    ),
-                    None,
-                    Some(CodeableConcept::coded(SNOMED, snomed, display).with_text(grade.as_str())),
-                )
-            }
-            UrineMeasurement::Upcr { value, unit } => (
-                CodeableConcept::coded(LOINC, UPCR_LOINC.0, UPCR_LOINC.1),
-                Some(Quantity::ucum(value, upcr_ucum(unit))),
-                None,
-            ),
-        };
-        let mut o =
-            ObservationResource::new(&id, "laboratory", code, &patient_id, instant(&u.taken_at));
-        o.value_quantity = value_quantity;
-        o.value_codeable_concept = value_codeable_concept;
-        let sample = if u.first_morning {
-            tr(l, "first-morning urine", "晨尿")
-        } else {
-            tr(l, "urine sample (not first-morning)", "非晨尿样本")
-        };
-        o.method = Some(CodeableConcept::text(match u.photo {
-            // Clinical-rules §13: the grade was read from a photo and confirmed by the caregiver.
-            Some(_) => format!(
-                "{sample}{}",
-                tr(
-                    l,
-                    "; photo-assisted, confirmed by the caregiver",
-                    "；拍照辅助判读，经照护者确认"
-                )
-            ),
-            None => sample.to_string(),
-        }));
-        o.interpretation = vec![CodeableConcept::text(format!(
+        let line = format!(
             "{}: {}",
-            tr(l, "level (clinical-rules §5)", "水平"),
-            text::level(u.level, l)
-        ))];
-        o.note = u
-            .note
-            .iter()
-            .map(|text| Annotation { text: text.clone() })
-            .collect();
-        bundle.entry(&id, &o)?;
-    }
-
-    // Laboratory results.
-    for lab in &s.labs {
-        let id = ids.of("Observation/lab", &lab.key);
-        let name = text::lab_kind(lab.kind, l);
-        let code = match lab_loinc(lab.kind, lab.unit) {
-            Some((code, display)) => CodeableConcept::coded(LOINC, code, display).with_text(name),
-            None => CodeableConcept::text(name),
+            text::medication(m, l),
+            dosage.text.as_deref().unwrap_or_default()
+        );
+        let request = MedicationRequestResource {
+            head: namer.head(
+                "MedicationRequest",
+                &id,
+                &format!("medication/{}", m.id),
+                &[line],
+            ),
+            status: if finished { "completed" } else { "active" },
+            intent: "order",
+            reported_boolean: true,
+            medication_codeable_concept: medication_concept(m.drug, l),
+            subject: Reference::to(&patient_id),
+            authored_on: m.prescribed_on.map(format_date),
+            requester: m.prescribed_by.as_deref().map(Reference::display),
+            dosage_instruction: vec![dosage],
         };
-        let mut o =
-            ObservationResource::new(&id, "laboratory", code, &patient_id, instant(&lab.drawn_at));
-        o.value_quantity = Some(Quantity::ucum(lab.value, lab.unit.id()));
-        if let Some(target) = &lab.target {
-            o.reference_range = vec![target_range(target, lab.unit, l)];
-        }
-        if let Some(flag) = lab.flag {
-            let code = match flag {
-                TargetFlag::Below => Some(("L", "Low")),
-                TargetFlag::InRange => Some(("N", "Normal")),
-                TargetFlag::Above => Some(("H", "High")),
-                TargetFlag::NotATrough => None,
-            };
-            o.interpretation = vec![match code {
-                Some((code, display)) => CodeableConcept::coded(INTERPRETATION, code, display)
-                    .with_text(text::flag(flag, l)),
-                None => CodeableConcept::text(text::flag(flag, l)),
-            }];
-        }
-        let mut notes = Vec::new();
-        if let Some(validity) = lab.trough.filter(|v| *v != TroughValidity::Valid) {
-            notes.push(match validity {
-                TroughValidity::AfterMorningDose => {
-                    tr(l, "Not a trough: drawn after the morning dose (clinical-rules §8).", "非谷浓度：在早晨服药后抽血。")
-                }
-                _ => tr(
-                    l,
-                    "Not a trough: drawn less than 10 h after the previous dose (clinical-rules §8).",
-                    "非谷浓度：距上一次服药不足 10 小时。",
-                ),
-            });
-        }
-        let mut texts: Vec<String> = notes.into_iter().map(str::to_string).collect();
-        for kind in &lab.alerts {
-            texts.push(format!(
-                "{}: {}",
-                tr(l, "Safety alert", "安全警示"),
-                text::alert_kind(*kind, l)
-            ));
-        }
-        if let Some(egfr) = lab.egfr {
-            texts.push(format!(
-                "eGFR (bedside Schwartz): {} mL/min/1.73 m²",
-                text::round(egfr, 1)
-            ));
-        }
-        o.note = texts.into_iter().map(|text| Annotation { text }).collect();
-        bundle.entry(&id, &o)?;
+        bundle.entry(&id, &request.head, &request)?;
     }
 
-    // Weight, height and blood pressure.
-    for (i, g) in s.growth.iter().enumerate() {
+    // Logged doses, then the family's withdrawn records (transactions only).
+    for d in &s.doses {
+        write_dose(&mut bundle, &namer, s, &patient_id, d, false)?;
+    }
+    for u in &s.urine {
+        write_urine(&mut bundle, &namer, s, &patient_id, u, false)?;
+    }
+    for lab in &s.labs {
+        write_lab(&mut bundle, &namer, s, &patient_id, lab, false)?;
+    }
+    if kind == BundleKind::Transaction {
+        for w in &s.withdrawn {
+            match w {
+                WithdrawnView::Dose(d) => write_dose(&mut bundle, &namer, s, &patient_id, d, true)?,
+                WithdrawnView::Urine(u) => {
+                    write_urine(&mut bundle, &namer, s, &patient_id, u, true)?
+                }
+                WithdrawnView::Lab(lab) => {
+                    write_lab(&mut bundle, &namer, s, &patient_id, lab, true)?
+                }
+            }
+        }
+    }
+
+    // Weight, height and blood pressure, keyed by date (or instant) and their order on it, so
+    // a record keeps its identifier whatever period is exported.
+    let mut seen_on: std::collections::HashMap<NaiveDate, usize> = Default::default();
+    for g in &s.growth {
+        let nth = {
+            let n = seen_on.entry(g.date).or_default();
+            *n += 1;
+            *n
+        };
         for (loinc, display, value, unit, label) in [
             (
                 "29463-7",
@@ -871,36 +1029,49 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
             ),
         ] {
             let Some(value) = value else { continue };
-            let id = ids.of("Observation/growth", &format!("{}/{i}/{loinc}", g.date));
+            let record = format!("growth/{}/{nth}/{loinc}", g.date);
+            let id = ids.of("Observation/growth", &record);
             let code = CodeableConcept::coded(LOINC, loinc, display).with_text(label);
+            let line = format!("{label}: {} {unit} · {}", num(value), g.date);
             let mut o = ObservationResource::new(
-                &id,
+                namer.head("Observation", &id, &record, &[line]),
                 "vital-signs",
                 code,
                 &patient_id,
                 format_date(g.date),
             );
             o.value_quantity = Some(Quantity::ucum(value, unit));
-            bundle.entry(&id, &o)?;
+            bundle.entry(&id, &o.head, &o)?;
         }
     }
-    for (i, bp) in s.blood_pressures.iter().enumerate() {
-        let id = ids.of(
-            "Observation/bp",
-            &format!("{}/{i}", instant(&bp.measured_at)),
-        );
+    let mut seen_at: std::collections::HashMap<String, usize> = Default::default();
+    for bp in &s.blood_pressures {
+        let at = instant(&bp.measured_at);
+        let nth = {
+            let n = seen_at.entry(at.clone()).or_default();
+            *n += 1;
+            *n
+        };
+        let record = format!("bp/{at}/{nth}");
+        let id = ids.of("Observation/bp", &record);
+        let label = tr(l, "Blood pressure", "血压");
         let code = CodeableConcept::coded(
             LOINC,
             "85354-9",
             "Blood pressure panel with all children optional",
         )
-        .with_text(tr(l, "Blood pressure", "血压"));
+        .with_text(label);
+        let line = format!(
+            "{label}: {}/{} mmHg · {at}",
+            num(bp.systolic_mmhg),
+            num(bp.diastolic_mmhg)
+        );
         let mut o = ObservationResource::new(
-            &id,
+            namer.head("Observation", &id, &record, &[line]),
             "vital-signs",
             code,
             &patient_id,
-            instant(&bp.measured_at),
+            at,
         );
         o.component = vec![
             Component {
@@ -912,12 +1083,13 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
                 value_quantity: Quantity::ucum(bp.diastolic_mmhg, "mm[Hg]"),
             },
         ];
-        bundle.entry(&id, &o)?;
+        bundle.entry(&id, &o.head, &o)?;
     }
 
     // Relapse episodes.
     for episode in &s.relapse.episodes {
-        let id = ids.of("Condition", &format_date(episode.onset));
+        let onset = format_date(episode.onset);
+        let id = ids.of("Condition", &onset);
         let (status, status_display) = match episode.remission_onset {
             Some(_) => ("remission", "Remission"),
             None => ("relapse", "Relapse"),
@@ -952,50 +1124,448 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
                 s.patient.definitions.id()
             ),
         };
-        bundle.entry(
-            &id,
-            &ConditionResource {
-                resource_type: "Condition",
-                id: &id,
-                clinical_status: CodeableConcept::coded(CONDITION_CLINICAL, status, status_display),
-                verification_status: CodeableConcept::coded(
-                    CONDITION_VERIFICATION,
-                    "confirmed",
-                    "Confirmed",
-                ),
-                category: vec![CodeableConcept::coded(
-                    CONDITION_CATEGORY,
-                    "problem-list-item",
-                    "Problem List Item",
-                )],
-                code: CodeableConcept::coded(SNOMED, NEPHROTIC_SYNDROME, "Nephrotic syndrome")
-                    .with_text(tr(l, "Nephrotic syndrome relapse", "肾病综合征复发")),
-                subject: Reference::to(&patient_id),
-                onset_date_time: format_date(episode.onset),
-                abatement_date_time: episode.remission_onset.map(format_date),
-                recorded_date: format_date(episode.confirmed),
-                note: vec![Annotation { text: note }],
-            },
-        )?;
+        let condition = ConditionResource {
+            head: namer.head(
+                "Condition",
+                &id,
+                &format!("relapse/{onset}"),
+                std::slice::from_ref(&note),
+            ),
+            clinical_status: CodeableConcept::coded(CONDITION_CLINICAL, status, status_display),
+            verification_status: CodeableConcept::coded(
+                CONDITION_VERIFICATION,
+                "confirmed",
+                "Confirmed",
+            ),
+            category: vec![CodeableConcept::coded(
+                CONDITION_CATEGORY,
+                "problem-list-item",
+                "Problem List Item",
+            )],
+            code: CodeableConcept::coded(SNOMED, NEPHROTIC_SYNDROME, "Nephrotic syndrome")
+                .with_text(tr(l, "Nephrotic syndrome relapse", "肾病综合征复发")),
+            subject: Reference::to(&patient_id),
+            onset_date_time: onset,
+            abatement_date_time: episode.remission_onset.map(format_date),
+            recorded_date: format_date(episode.confirmed),
+            note: vec![Annotation { text: note }],
+        };
+        bundle.entry(&id, &condition.head, &condition)?;
     }
     bundle.finish()
 }
 
-fn target_range<'a>(target: &LevelTarget, unit: LabUnit, l: Locale) -> ReferenceRange<'a> {
-    let code = unit.id();
-    let text = match (target.low, target.high) {
-        (Some(low), Some(high)) => format!(
-            "{} {}–{} {code}",
-            tr(l, "target", "目标"),
-            num(low),
-            num(high)
-        ),
-        (None, Some(high)) if target.high_inclusive => {
-            format!("{} ≤ {} {code}", tr(l, "target", "目标"), num(high))
+/// What a withdrawn record says in its narrative and note.
+fn withdrawn_text(l: Locale) -> &'static str {
+    tr(
+        l,
+        "Entered in error: withdrawn by the family in the diary.",
+        "录入错误：家长已在日记中撤回。",
+    )
+}
+
+/// A logged dose as a `MedicationStatement`; `withdrawn`: an undone log, `entered-in-error`.
+fn write_dose(
+    bundle: &mut BundleWriter,
+    namer: &Namer,
+    s: &DiarySnapshot,
+    patient_id: &str,
+    d: &DoseView,
+    withdrawn: bool,
+) -> Result<()> {
+    let l = s.locale;
+    let id = namer.ids.of("MedicationStatement", &d.key);
+    let request = namer.ids.of("MedicationRequest", &d.medication.to_string());
+    let scheduled = instant(&resolve_local(d.slot_date, d.slot_time, s.time_zone).fixed_offset());
+    let taken = d.outcome == DoseOutcome::Taken;
+    let scheduled_text = format!(
+        "{} {} {}",
+        tr(l, "scheduled", "计划时间"),
+        d.slot_date,
+        text::hhmm(d.slot_time)
+    );
+    let effective = instant(&d.actual_at);
+    let mut line = format!(
+        "{}: {} {effective} ({scheduled_text})",
+        text::drug(d.drug, l),
+        if taken {
+            tr(l, "taken", "已服")
+        } else {
+            tr(l, "skipped", "跳过")
         }
-        (None, Some(high)) => format!("{} < {} {code}", tr(l, "target", "目标"), num(high)),
-        (Some(low), None) => format!("{} ≥ {} {code}", tr(l, "target", "目标"), num(low)),
-        (None, None) => tr(l, "no target set", "未设目标").to_string(),
+    );
+    if withdrawn {
+        line = format!("{line}. {}", withdrawn_text(l));
+    }
+    let statement = MedicationStatementResource {
+        head: namer.head(
+            "MedicationStatement",
+            &id,
+            &format!("dose/{}", d.key),
+            &[line],
+        ),
+        based_on: vec![Reference::to(&request)],
+        status: match (withdrawn, taken) {
+            (true, _) => "entered-in-error",
+            (false, true) => "completed",
+            (false, false) => "not-taken",
+        },
+        status_reason: if taken || withdrawn {
+            Vec::new()
+        } else {
+            vec![CodeableConcept::text(tr(
+                l,
+                "skipped (logged by the family)",
+                "跳过（家长记录）",
+            ))]
+        },
+        medication_codeable_concept: medication_concept(d.drug, l),
+        subject: Reference::to(patient_id),
+        effective_date_time: effective,
+        information_source: d.logged_by.as_deref().map(Reference::display),
+        dosage: vec![Dosage {
+            text: Some(scheduled_text),
+            timing: Some(Timing {
+                event: vec![scheduled],
+                repeat: None,
+            }),
+            dose_and_rate: d
+                .mg
+                .map(|mg| {
+                    vec![DoseAndRate {
+                        dose_quantity: Quantity::ucum(mg, "mg"),
+                    }]
+                })
+                .unwrap_or_default(),
+        }],
+    };
+    bundle.entry(&id, &statement.head, &statement)
+}
+
+/// A urine reading as an `Observation`; `withdrawn`: a retracted reading, `entered-in-error`.
+fn write_urine(
+    bundle: &mut BundleWriter,
+    namer: &Namer,
+    s: &DiarySnapshot,
+    patient_id: &str,
+    u: &UrineView,
+    withdrawn: bool,
+) -> Result<()> {
+    let l = s.locale;
+    let id = namer.ids.of("Observation/urine", &u.key);
+    let (code, value_quantity, value_codeable_concept, shown) = match u.measurement {
+        UrineMeasurement::Dipstick(grade) => {
+            let (snomed, display) = dipstick_snomed(grade);
+            (
+                CodeableConcept::coded(
+                    LOINC,
+                    "20454-5",
+                    "Protein [Presence] in Urine by Test strip",
+                )
+                .with_text(tr(l, "Urine protein (dipstick)", "尿蛋白（试纸）")),
+                None,
+                Some(CodeableConcept::coded(SNOMED, snomed, display).with_text(grade.as_str())),
+                grade.as_str().to_string(),
+            )
+        }
+        UrineMeasurement::Upcr { value, unit } => {
+            let (code, display) = upcr_loinc(unit);
+            (
+                CodeableConcept::coded(LOINC, code, display)
+                    .with_text(text::lab_kind(LabKind::Upcr, l)),
+                Some(Quantity::ucum(value, upcr_ucum(unit))),
+                None,
+                format!("{} {}", num(value), upcr_ucum(unit)),
+            )
+        }
+    };
+    let level = format!(
+        "{}: {}",
+        tr(l, "level (clinical-rules §5)", "水平"),
+        text::level(u.level, l)
+    );
+    let mut lines = vec![format!(
+        "{}: {shown} · {}",
+        code.text.as_deref().unwrap_or_default(),
+        instant(&u.taken_at)
+    )];
+    if withdrawn {
+        lines.push(withdrawn_text(l).to_string());
+    } else {
+        lines.push(level.clone());
+    }
+    let mut o = ObservationResource::new(
+        namer.head("Observation", &id, &format!("urine/{}", u.key), &lines),
+        "laboratory",
+        code,
+        patient_id,
+        instant(&u.taken_at),
+    );
+    o.value_quantity = value_quantity;
+    o.value_codeable_concept = value_codeable_concept;
+    let sample = if u.first_morning {
+        tr(l, "first-morning urine", "晨尿")
+    } else {
+        tr(l, "urine sample (not first-morning)", "非晨尿样本")
+    };
+    o.method = Some(CodeableConcept::text(match u.photo {
+        // Clinical-rules §13: the grade was read from a photo and confirmed by the caregiver.
+        Some(_) => format!(
+            "{sample}{}",
+            tr(
+                l,
+                "; photo-assisted, confirmed by the caregiver",
+                "；拍照辅助判读，经照护者确认"
+            )
+        ),
+        None => sample.to_string(),
+    }));
+    if withdrawn {
+        o.status = "entered-in-error";
+        o.note = vec![Annotation {
+            text: withdrawn_text(l).to_string(),
+        }];
+    } else {
+        o.interpretation = vec![CodeableConcept::text(level)];
+        o.note = u
+            .note
+            .iter()
+            .map(|text| Annotation { text: text.clone() })
+            .collect();
+    }
+    bundle.entry(&id, &o.head, &o)
+}
+
+/// A lab result as an `Observation`, coded and judged as clinical-rules §9 says; `withdrawn`:
+/// a retracted result, `entered-in-error`, not judged.
+fn write_lab(
+    bundle: &mut BundleWriter,
+    namer: &Namer,
+    s: &DiarySnapshot,
+    patient_id: &str,
+    lab: &LabView,
+    withdrawn: bool,
+) -> Result<()> {
+    let l = s.locale;
+    let id = namer.ids.of("Observation/lab", &lab.key);
+    let name = text::lab_kind(lab.kind, l);
+    let code = match lab_loinc(lab.kind, lab.unit, lab.trough) {
+        Some((code, display)) => CodeableConcept::coded(LOINC, code, display).with_text(name),
+        None => CodeableConcept::text(name),
+    };
+    let judgement = if withdrawn {
+        Judgement {
+            interpretation: Vec::new(),
+            ranges: Vec::new(),
+            notes: vec![withdrawn_text(l).to_string()],
+        }
+    } else {
+        judge(s, lab)
+    };
+    let mut lines = vec![format!(
+        "{name}: {} · {}",
+        text::with_unit(lab.value, lab.unit),
+        instant(&lab.drawn_at)
+    )];
+    lines.extend(
+        judgement
+            .interpretation
+            .iter()
+            .filter_map(|i| i.text.clone()),
+    );
+    lines.extend(judgement.ranges.iter().map(|r| r.text.clone()));
+    lines.extend(judgement.notes.iter().cloned());
+    let mut o = ObservationResource::new(
+        namer.head("Observation", &id, &format!("lab/{}", lab.key), &lines),
+        "laboratory",
+        code,
+        patient_id,
+        instant(&lab.drawn_at),
+    );
+    if withdrawn {
+        o.status = "entered-in-error";
+    }
+    o.value_quantity = Some(Quantity::ucum(lab.value, lab.unit.id()));
+    o.interpretation = judgement.interpretation;
+    o.reference_range = judgement.ranges;
+    o.note = judgement
+        .notes
+        .into_iter()
+        .map(|text| Annotation { text })
+        .collect();
+    bundle.entry(&id, &o.head, &o)
+}
+
+/// How a lab result was judged (clinical-rules §9's table): coded interpretations, the ranges
+/// or rules they were judged against, and notes.
+struct Judgement<'a> {
+    interpretation: Vec<CodeableConcept<'a>>,
+    ranges: Vec<ReferenceRange<'a>>,
+    notes: Vec<String>,
+}
+
+/// Judges a lab result as clinical-rules §9 says: a target flag as `N`/`L`/`H` with the target
+/// band; a safety alert as `LL` (low counts) or `HH` (liver, creatinine rise) with the rule
+/// and its limit; a level that is not a trough (§8) with neither, only its note.
+fn judge<'a>(s: &DiarySnapshot, lab: &LabView) -> Judgement<'a> {
+    let l = s.locale;
+    let mut j = Judgement {
+        interpretation: Vec::new(),
+        ranges: Vec::new(),
+        notes: Vec::new(),
+    };
+    let not_a_trough = lab.flag == Some(TargetFlag::NotATrough)
+        || lab.trough.is_some_and(|v| v != TroughValidity::Valid);
+    if not_a_trough {
+        j.notes.push(
+            match lab.trough {
+                Some(TroughValidity::LessThan10HoursAfterDose) => tr(
+                    l,
+                    "Drawn less than 10 h after the previous dose; not compared with the trough target (clinical-rules §8).",
+                    "距上一次服药不足 10 小时抽血；未与谷浓度目标比较（临床规则 §8）。",
+                ),
+                _ => tr(
+                    l,
+                    "Drawn after the morning dose; not compared with the trough target (clinical-rules §8).",
+                    "在早晨服药后抽血；未与谷浓度目标比较（临床规则 §8）。",
+                ),
+            }
+            .to_string(),
+        );
+    } else if let Some(flag) = lab.flag {
+        let (code, display) = match flag {
+            TargetFlag::Below => ("L", "Low"),
+            TargetFlag::Above => ("H", "High"),
+            _ => ("N", "Normal"),
+        };
+        j.interpretation.push(
+            CodeableConcept::coded(INTERPRETATION, code, display).with_text(text::flag(flag, l)),
+        );
+        if let Some(target) = &lab.target {
+            j.ranges.push(target_range(
+                target,
+                lab.unit,
+                text::phase(s.target_phase, l),
+                l,
+            ));
+        }
+    }
+    for alert in &lab.alerts {
+        let limit = alert.limit;
+        let shown = limit.map_or_else(|| "–".to_string(), |v| text::with_unit(v, lab.unit));
+        let (code, display, low, rule) = match alert.kind {
+            AlertKind::Leukopenia => (
+                "LL",
+                "Critical low",
+                true,
+                match l {
+                    Locale::En => format!("alert at or below {shown} (leukopenia; protocol NCT04048161)"),
+                    Locale::ZhHans => format!("≤ {shown} 时警示（白细胞减少；方案 NCT04048161）"),
+                },
+            ),
+            AlertKind::Anaemia => (
+                "LL",
+                "Critical low",
+                true,
+                match l {
+                    Locale::En => format!("alert below {shown} (anaemia; protocol NCT04048161)"),
+                    Locale::ZhHans => format!("< {shown} 时警示（贫血；方案 NCT04048161）"),
+                },
+            ),
+            AlertKind::Thrombocytopenia => (
+                "LL",
+                "Critical low",
+                true,
+                match l {
+                    Locale::En => {
+                        format!("alert below {shown} (thrombocytopenia; protocol NCT04048161)")
+                    }
+                    Locale::ZhHans => format!("< {shown} 时警示（血小板减少；方案 NCT04048161）"),
+                },
+            ),
+            AlertKind::AltRaised | AlertKind::BilirubinRaised => (
+                "HH",
+                "Critical high",
+                false,
+                match l {
+                    Locale::En => format!(
+                        "alert at or above 2 × the laboratory's upper limit of normal, {shown} (protocol NCT04048161)"
+                    ),
+                    Locale::ZhHans => {
+                        format!("≥ 实验室正常上限的 2 倍（{shown}）时警示（方案 NCT04048161）")
+                    }
+                },
+            ),
+            AlertKind::CreatinineRise => (
+                "HH",
+                "Critical high",
+                false,
+                match l {
+                    Locale::En => format!(
+                        "alert above 1.3 × the baseline, {shown} (a rise of more than 30 %; KDIGO 2025)"
+                    ),
+                    Locale::ZhHans => {
+                        format!("> 基线的 1.3 倍（{shown}）时警示（升高超过 30 %；KDIGO 2025）")
+                    }
+                },
+            ),
+            AlertKind::EgfrBelow90 => {
+                // Informational (the protocol's entry criterion): a note, not a judgement.
+                j.notes.push(format!(
+                    "{}: {}",
+                    tr(l, "Note", "提示"),
+                    text::alert_kind(alert.kind, l)
+                ));
+                continue;
+            }
+        };
+        j.interpretation.push(
+            CodeableConcept::coded(INTERPRETATION, code, display)
+                .with_text(text::alert_kind(alert.kind, l)),
+        );
+        let quantity = limit.map(|v| Quantity::ucum(v, lab.unit.id()));
+        j.ranges.push(ReferenceRange {
+            low: if low { quantity } else { None },
+            high: if low {
+                None
+            } else {
+                limit.map(|v| Quantity::ucum(v, lab.unit.id()))
+            },
+            text: rule,
+        });
+        j.notes.push(format!(
+            "{}: {}",
+            tr(l, "Safety alert", "安全警示"),
+            text::alert_kind(alert.kind, l)
+        ));
+    }
+    if let Some(egfr) = lab.egfr {
+        j.notes.push(format!(
+            "eGFR (bedside Schwartz): {} mL/min/1.73 m²",
+            text::round(egfr, 1)
+        ));
+    }
+    j
+}
+
+fn target_range<'a>(
+    target: &LevelTarget,
+    unit: LabUnit,
+    phase: &str,
+    l: Locale,
+) -> ReferenceRange<'a> {
+    let code = unit.id();
+    let human = text::human_unit(unit);
+    let band = match (target.low, target.high) {
+        (Some(low), Some(high)) => format!("{}–{} {human}", num(low), num(high)),
+        (None, Some(high)) if target.high_inclusive => format!("≤ {} {human}", num(high)),
+        (None, Some(high)) => format!("< {} {human}", num(high)),
+        (Some(low), None) => format!("≥ {} {human}", num(low)),
+        (None, None) => tr(l, "none set", "未设").to_string(),
+    };
+    let text = match l {
+        Locale::En => format!("target {band} ({phase})"),
+        Locale::ZhHans => format!("目标 {band}（{phase}）"),
     };
     ReferenceRange {
         low: target.low.map(|v| Quantity::ucum(v, code)),

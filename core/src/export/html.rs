@@ -36,7 +36,7 @@ const SUMMARY_ALERTS: usize = 5;
 const STYLE: &str = r#"
 :root{--ok:#2e7d32;--mid:#ef8f00;--bad:#c62828;--muted:#5f6368}
 *{box-sizing:border-box}
-body{font:13px/1.45 system-ui,-apple-system,"Segoe UI","Noto Sans","Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;color:#202124;margin:0 auto;max-width:1000px;padding:16px;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+body{font:13px/1.45 system-ui,-apple-system,"Segoe UI","Helvetica Neue",Arial,"Noto Sans","DejaVu Sans","PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","Source Han Sans SC","WenQuanYi Micro Hei",sans-serif;color:#202124;margin:0 auto;max-width:1000px;padding:16px;-webkit-print-color-adjust:exact;print-color-adjust:exact}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:15px;margin:20px 0 6px;padding-bottom:2px;border-bottom:1px solid #c8c8c8}h3{font-size:13px;margin:10px 0 2px}
 .meta{color:var(--muted);margin:0}
 .summary{display:grid;grid-template-columns:repeat(4,1fr);gap:8px;margin-top:10px}
@@ -55,8 +55,8 @@ svg{display:block;width:100%;height:auto;margin:4px 0}svg text{font-size:10px;fi
 .line{fill:none;stroke:#1a73e8;stroke-width:1.5}.dot{fill:#1a73e8}
 .legend span{display:inline-block;margin-right:12px;font-size:11px}.sw{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:-1px}
 .empty{color:var(--muted);font-style:italic}
-@page{size:A4;margin:12mm}
-@media print{body{max-width:none;padding:0}section,.card,svg{break-inside:avoid}h2{break-after:avoid}.pb{break-before:page}}
+@media print{body{max-width:none;padding:0}.card,svg,tr,h3{break-inside:avoid}h2,h3{break-after:avoid}}
+.fonts{margin-top:14px}
 "#;
 
 /// HTML-escapes text.
@@ -214,9 +214,10 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
         h,
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}{}</style>\n</head>\n<body>\n",
         l.tag(),
-        esc(title)
+        esc(title),
+        page_rules(s)
     );
     header(&mut h, s, title);
     summary(&mut h, s);
@@ -226,10 +227,86 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
     level_charts(&mut h, s);
     growth_charts(&mut h, s);
     tables(&mut h, s);
+    fonts_note(&mut h, s);
     h.push_str("</body>\n</html>\n");
     out.write_all(h.as_bytes())?;
     out.flush()?;
     Ok(())
+}
+
+/// Who the report is about, as every printed page names them: the name and date of birth, or
+/// (de-identified) the export's pseudonym — the same as the CSV tables' — and the age.
+fn patient_line(s: &DiarySnapshot) -> String {
+    let l = s.locale;
+    match (&s.patient.name, s.patient.birth_date) {
+        (Some(name), Some(born)) => format!("{name} · {} {born}", tr(l, "born", "出生于")),
+        _ => format!(
+            "{} · {} {}",
+            super::csv::patient_label(s),
+            s.patient.age_years,
+            tr(l, "years", "岁")
+        ),
+    }
+}
+
+/// A CSS string literal: quotes, backslashes and line breaks escaped, and `<` too (the rules sit
+/// inside `<style>`).
+fn css_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '<' => out.push_str("\\3C "),
+            '\n' | '\r' => out.push_str("\\A "),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Printed pages: A4, and in every page's margins the patient (name and date of birth, or
+/// pseudonym and age), the report and its period, and "page N of M" (CSS page margin boxes).
+fn page_rules(s: &DiarySnapshot) -> String {
+    let l = s.locale;
+    let page = match l {
+        crate::locale::Locale::En => {
+            r#"content:"Page " counter(page) " of " counter(pages)"#.to_string()
+        }
+        crate::locale::Locale::ZhHans => {
+            r#"content:"第 " counter(page) " 页，共 " counter(pages) " 页""#.to_string()
+        }
+    };
+    let report = format!(
+        "NephroDiary · {} {} – {}",
+        tr(l, "period", "时间范围"),
+        s.from,
+        s.to
+    );
+    format!(
+        "@page{{size:A4;margin:16mm 12mm 14mm;\
+         @top-left{{content:{};font:10px sans-serif;color:#202124}}\
+         @top-right{{content:{};font:10px sans-serif;color:#5f6368}}\
+         @bottom-right{{{page};font:10px sans-serif;color:#5f6368}}}}\n",
+        css_string(&patient_line(s)),
+        css_string(&report)
+    )
+}
+
+/// What the report needs to print as it looks: the fonts it names, for Western and Chinese
+/// systems.
+fn fonts_note(h: &mut String, s: &DiarySnapshot) {
+    let l = s.locale;
+    let _ = writeln!(
+        h,
+        "<p class=\"s fonts\" data-testid=\"fonts\">{}</p>",
+        esc(tr(
+            l,
+            "Fonts: the system's sans-serif (Segoe UI, Helvetica Neue, Arial, Noto Sans or DejaVu Sans); Chinese text needs a font with Simplified Chinese glyphs (PingFang SC, Hiragino Sans GB, Microsoft YaHei, Noto Sans CJK SC, Source Han Sans SC or WenQuanYi Micro Hei). Printing: A4; every page names the patient and its number.",
+            "字体：系统无衬线字体（Segoe UI、Helvetica Neue、Arial、Noto Sans 或 DejaVu Sans）；中文需要含简体中文字形的字体（苹方 PingFang SC、冬青黑体 Hiragino Sans GB、微软雅黑 Microsoft YaHei、思源黑体 Noto Sans CJK SC / Source Han Sans SC 或文泉驿微米黑 WenQuanYi Micro Hei）。打印：A4 纸；每页标明患者和页码。",
+        ))
+    );
 }
 
 fn header(h: &mut String, s: &DiarySnapshot, title: &str) {
@@ -237,7 +314,11 @@ fn header(h: &mut String, s: &DiarySnapshot, title: &str) {
     let p = &s.patient;
     let who = match &p.name {
         Some(name) => esc(name),
-        None => esc(tr(l, "De-identified patient", "已去标识化的患者")),
+        None => format!(
+            "{} ({})",
+            esc(&super::csv::patient_label(s)),
+            esc(tr(l, "de-identified", "已去标识化"))
+        ),
     };
     let mut facts = vec![
         format!("{} {}", p.age_years, tr(l, "years", "岁")),
@@ -294,6 +375,17 @@ fn card(
         esc(label),
         esc(data_value)
     );
+}
+
+/// Whether the report shows a drug level's chart and card: the child takes the drug (a regimen
+/// of it in the export) or has a result of it in the period. No chart for a drug not taken.
+fn charted(s: &DiarySnapshot, kind: LabKind) -> bool {
+    let drug = match kind {
+        LabKind::TacrolimusTrough => crate::drug::Drug::Tacrolimus,
+        LabKind::MpaAuc => crate::drug::Drug::MycophenolateMofetil,
+        _ => return true,
+    };
+    s.medications.iter().any(|m| m.drug == drug) || s.labs.iter().any(|lab| lab.kind == kind)
 }
 
 fn latest_level(s: &DiarySnapshot, kind: LabKind) -> Option<&LabView> {
@@ -434,9 +526,12 @@ fn summary(h: &mut String, s: &DiarySnapshot) {
             tr(l, "Latest MPA-AUC", "最近 MPA-AUC"),
         ),
     ] {
+        if !charted(s, kind) {
+            continue;
+        }
         let (value, data, sub) = match latest_level(s, kind) {
             Some(lab) => (
-                format!("{} {}", num(lab.value), lab.unit.id()),
+                text::with_unit(lab.value, lab.unit),
                 num(lab.value),
                 format!(
                     "<div class=\"s\">{} · {}</div>",
@@ -656,7 +751,7 @@ fn adherence_calendars(h: &mut String, s: &DiarySnapshot) {
     let a = &s.adherence;
     let _ = write!(
         h,
-        "<section class=\"pb\">\n<h2>{} ({} – {})</h2>\n<div class=\"legend\"><span><i class=\"sw a\" style=\"background:#43a047\"></i>{}</span>\
+        "<section>\n<h2>{} ({} – {})</h2>\n<div class=\"legend\"><span><i class=\"sw a\" style=\"background:#43a047\"></i>{}</span>\
          <span><i class=\"sw\" style=\"background:#f9c02d\"></i>{}</span><span><i class=\"sw\" style=\"background:#e53935\"></i>{}</span>\
          <span><i class=\"sw\" style=\"background:#f0f0f0\"></i>{}</span></div>\n",
         tr(l, "Adherence calendar", "服药日历"),
@@ -831,24 +926,28 @@ fn level_charts(h: &mut String, s: &DiarySnapshot) {
         "<section>\n<h2>{}</h2>\n",
         tr(l, "Drug levels against their targets", "药物浓度与目标范围")
     );
-    level_chart(
-        h,
-        s,
-        LabKind::TacrolimusTrough,
-        "chart-trough",
-        s.targets.tacrolimus_trough,
-        "ng/mL",
-        tr(l, "Tacrolimus trough", "他克莫司谷浓度"),
-    );
-    level_chart(
-        h,
-        s,
-        LabKind::MpaAuc,
-        "chart-mpa-auc",
-        s.targets.mpa_auc,
-        "µg·h/mL",
-        tr(l, "MPA-AUC", "MPA-AUC"),
-    );
+    if charted(s, LabKind::TacrolimusTrough) {
+        level_chart(
+            h,
+            s,
+            LabKind::TacrolimusTrough,
+            "chart-trough",
+            s.targets.tacrolimus_trough,
+            "ng/mL",
+            tr(l, "Tacrolimus trough", "他克莫司谷浓度"),
+        );
+    }
+    if charted(s, LabKind::MpaAuc) {
+        level_chart(
+            h,
+            s,
+            LabKind::MpaAuc,
+            "chart-mpa-auc",
+            s.targets.mpa_auc,
+            "µg·h/mL",
+            tr(l, "MPA-AUC", "MPA-AUC"),
+        );
+    }
     let _ = write!(
         h,
         "<p class=\"s\">{}</p>\n</section>\n",
@@ -1004,7 +1103,7 @@ fn open_table(h: &mut String, heading: &str, title: &str, test_id: &str, headers
 
 fn tables(h: &mut String, s: &DiarySnapshot) {
     let l = s.locale;
-    h.push_str("<section class=\"pb\">\n");
+    h.push_str("<section>\n");
     open_table(
         h,
         "<h2>",
@@ -1126,23 +1225,79 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
             tr(l, "Notes", "备注"),
         ],
     );
-    for lab in &s.labs {
-        let mut notes: Vec<String> = lab
-            .alerts
+    // One unit per test over the period: haemoglobin and creatinine in the unit of their latest
+    // result (the rules' conversions, labs::convert_value); a converted value says so.
+    let display_unit = |kind: LabKind| {
+        s.labs
             .iter()
-            .map(|a| text::alert_kind(*a, l).to_string())
-            .collect();
-        if let Some(egfr) = lab.egfr {
-            notes.push(format!("eGFR {}", round(egfr, 0)));
+            .rev()
+            .find(|lab| lab.kind == kind)
+            .map(|lab| lab.unit)
+    };
+    for lab in &s.labs {
+        let shown = display_unit(lab.kind)
+            .filter(|unit| *unit != lab.unit)
+            .and_then(|unit| {
+                crate::labs::convert_value(lab.kind, lab.value, lab.unit, unit).map(|v| (v, unit))
+            });
+        let (value, unit) = shown.unwrap_or((lab.value, lab.unit));
+        let mut notes: Vec<String> = Vec::new();
+        if shown.is_some() {
+            notes.push(format!(
+                "{} {}",
+                tr(l, "reported as", "原始结果"),
+                text::with_unit(lab.value, lab.unit)
+            ));
         }
+        if let Some(egfr) = lab.egfr {
+            notes.push(format!("eGFR {} mL/min/1.73 m²", round(egfr, 0)));
+        }
+        let mut flags: Vec<(String, &str)> = Vec::new();
+        if let Some(flag) = lab.flag {
+            let class = if flag == TargetFlag::InRange {
+                ""
+            } else {
+                "yes"
+            };
+            flags.push((text::flag(flag, l).to_string(), class));
+        }
+        for alert in &lab.alerts {
+            let label = if alert.kind.is_informational() {
+                text::alert_kind(alert.kind, l).to_string()
+            } else {
+                format!(
+                    "{}: {}",
+                    tr(l, "safety alert", "安全警示"),
+                    text::alert_kind(alert.kind, l)
+                )
+            };
+            let class = if alert.kind.is_informational() {
+                ""
+            } else {
+                "yes"
+            };
+            flags.push((label, class));
+        }
+        let flag_codes: Vec<&str> = lab
+            .flag
+            .map(|f| f.id())
+            .into_iter()
+            .chain(lab.alerts.iter().map(|a| a.kind.id()))
+            .collect();
+        let flag_html: Vec<String> = flags
+            .iter()
+            .map(|(text, class)| format!("<span class=\"{class}\">{}</span>", esc(text)))
+            .collect();
         let _ = write!(
             h,
-            "<tr data-testid=\"lab-row\"><td>{}</td><td>{}</td><td class=\"n\">{} {}</td><td>{}</td><td>{}</td></tr>",
+            "<tr data-testid=\"lab-row\" data-kind=\"{}\" data-unit=\"{}\" data-flags=\"{}\"><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+            lab.kind.id(),
+            esc(text::human_unit(unit)),
+            flag_codes.join(" "),
             lab.drawn_at.format("%Y-%m-%d %H:%M"),
             esc(text::lab_kind(lab.kind, l)),
-            num(lab.value),
-            esc(lab.unit.id()),
-            lab.flag.map(|f| text::flag(f, l)).unwrap_or(""),
+            esc(&text::with_unit(crate::numeric::clean(round_to(value, 2)), unit)),
+            flag_html.join("<br>"),
             esc(&notes.join("; "))
         );
     }
@@ -1154,6 +1309,12 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
         );
     }
     h.push_str("</table>\n</section>\n");
+}
+
+/// A value rounded to `decimals` decimals (a converted lab value: 114.946 µmol/L ÷ 88.42).
+fn round_to(value: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (value * scale).round() / scale
 }
 
 #[cfg(test)]

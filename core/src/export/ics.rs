@@ -16,7 +16,10 @@
 //!   day of the period at 00:00 UTC rather than the (shifted) time the file was made.
 //!
 //! **Time zone.** Times are written as local times with `TZID=<IANA zone>` and the file carries
-//! a `VTIMEZONE` built from the zone's real transitions over the schedule (RFC 5545 §3.6.5).
+//! a `VTIMEZONE` built from the zone's real transitions over the schedule and, after them, the
+//! zone's current rule as yearly `RRULE`s (RFC 5545 §3.6.5), so it covers every occurrence of a
+//! daily event that repeats without end (a parser that reads only the `VTIMEZONE`, such as
+//! ical.js in Thunderbird, would otherwise move every dose after its last transition by an hour).
 //! Phone calendars (iOS, Android/Google) recognise the IANA name and Outlook reads the
 //! `VTIMEZONE`, so an 08:00 dose stays at 08:00 local time across daylight-saving changes.
 //! UTC was rejected: a daily rule in UTC keeps the UTC time, so in a zone with DST every dose
@@ -186,7 +189,8 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
         env!("CARGO_PKG_VERSION")
     ))?;
     lines.put("CALSCALE:GREGORIAN")?;
-    lines.put("METHOD:PUBLISH")?;
+    // No METHOD: a file to import is not an iTIP message (RFC 5546), and `METHOD:PUBLISH`
+    // would require an ORGANIZER in every event (libical reports its absence as an error).
     let title = match &s.patient.name {
         Some(name) => format!(
             "NephroDiary — {name}: {}",
@@ -417,10 +421,133 @@ fn offset_text(seconds: i32) -> String {
     }
 }
 
-/// A `VTIMEZONE` with the observance in force on `first` and every transition up to `last`.
+/// A yearly rule of a zone's transitions: in `month`, the `nth` `weekday` (`-1`: the last) at
+/// the local wall-clock `time` read in the offset before the change (RFC 5545 §3.6.5's
+/// `RRULE:FREQ=YEARLY;BYMONTH=…;BYDAY=…`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct YearlyRule {
+    month: u32,
+    nth: i32,
+    weekday: chrono::Weekday,
+    time: NaiveTime,
+}
+
+impl YearlyRule {
+    /// The rules a transition's local date can follow: its ordinal weekday in the month, and
+    /// "the last" when it falls in the month's last seven days.
+    fn candidates(local: NaiveDateTime) -> Vec<YearlyRule> {
+        use chrono::Datelike;
+        let date = local.date();
+        let nth = (date.day() as i32 - 1) / 7 + 1;
+        let base = YearlyRule {
+            month: date.month(),
+            nth,
+            weekday: date.weekday(),
+            time: local.time(),
+        };
+        let mut out = vec![base];
+        if date
+            .checked_add_days(Days::new(7))
+            .is_none_or(|d| d.month() != date.month())
+        {
+            out.push(YearlyRule { nth: -1, ..base });
+        }
+        out
+    }
+
+    /// The local date-time the rule gives in `year`.
+    fn in_year(self, year: i32) -> Option<NaiveDateTime> {
+        let date = if self.nth > 0 {
+            NaiveDate::from_weekday_of_month_opt(year, self.month, self.weekday, self.nth as u8)?
+        } else {
+            let next = if self.month == 12 {
+                NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+            } else {
+                NaiveDate::from_ymd_opt(year, self.month + 1, 1)?
+            };
+            let mut day = next.pred_opt()?;
+            while chrono::Datelike::weekday(&day) != self.weekday {
+                day = day.pred_opt()?;
+            }
+            day
+        };
+        Some(date.and_time(self.time))
+    }
+
+    fn rrule(self) -> String {
+        let day = match self.weekday {
+            chrono::Weekday::Mon => "MO",
+            chrono::Weekday::Tue => "TU",
+            chrono::Weekday::Wed => "WE",
+            chrono::Weekday::Thu => "TH",
+            chrono::Weekday::Fri => "FR",
+            chrono::Weekday::Sat => "SA",
+            chrono::Weekday::Sun => "SU",
+        };
+        format!(
+            "RRULE:FREQ=YEARLY;BYMONTH={};BYDAY={}{day}",
+            self.month, self.nth
+        )
+    }
+}
+
+/// Years of a zone's future transitions a yearly rule must predict before it is written.
+const RULE_CHECK_YEARS: i32 = 40;
+
+/// The zone's rule from `from` on, as two yearly observances (the change to daylight time and
+/// the change back), when its transitions from then on follow one; each with its first
+/// transition. `None` when the zone has no more transitions (its last observance holds for
+/// ever) or they follow no yearly weekday rule (then every transition is written).
+fn yearly_rules(tz: Tz, from: NaiveDate) -> Option<Vec<(YearlyRule, Transition)>> {
+    use chrono::Datelike;
+    let horizon = add_years(from, RULE_CHECK_YEARS);
+    let future = transitions(tz, from, horizon);
+    let local = |t: &Transition| t.at.naive_utc() + chrono::TimeDelta::seconds(i64::from(t.from));
+    let (first_dst, first_std) = (
+        future.iter().position(|t| t.dst)?,
+        future.iter().position(|t| !t.dst)?,
+    );
+    let mut rules = Vec::new();
+    for start in [first_dst, first_std] {
+        let head = &future[start];
+        let kind: Vec<&Transition> = future.iter().filter(|t| t.dst == head.dst).collect();
+        let rule = YearlyRule::candidates(local(head))
+            .into_iter()
+            .find(|rule| {
+                kind.iter().all(|t| {
+                    t.to == head.to
+                        && t.from == head.from
+                        && rule.in_year(local(t).year()) == Some(local(t))
+                }) && (local(head).year()..horizon.year())
+                    .all(|year| kind.iter().any(|t| local(t).year() == year))
+            })?;
+        rules.push((
+            rule,
+            Transition {
+                at: head.at,
+                from: head.from,
+                to: head.to,
+                dst: head.dst,
+                name: head.name.clone(),
+            },
+        ));
+    }
+    rules.sort_by_key(|(_, t)| t.at);
+    Some(rules)
+}
+
+/// A `VTIMEZONE` that holds for every occurrence, however far ahead: the observance in force on
+/// `first`, every transition up to `last`, and from then on the zone's current rule as yearly
+/// `RRULE`s (a zone without daylight time ends with its last observance, which holds for ever).
+/// A zone whose future transitions follow no yearly weekday rule gets every transition for
+/// [`MAX_ZONE_YEARS`].
 fn write_vtimezone(lines: &mut Lines, tz: Tz, first: NaiveDate, last: NaiveDate) -> Result<()> {
     let first = first.checked_sub_days(Days::new(1)).unwrap_or(first);
-    let last = last.min(add_years(first, MAX_ZONE_YEARS));
+    let rules = yearly_rules(tz, last);
+    let explicit_end = match &rules {
+        Some(rules) => rules.first().map_or(last, |(_, t)| t.at.date_naive()),
+        None => add_years(first, MAX_ZONE_YEARS).max(last),
+    };
     let start = first.and_time(NaiveTime::MIN).and_utc();
     let (offset, dst, name) = offset_at(tz, start);
     lines.put("BEGIN:VTIMEZONE")?;
@@ -430,11 +557,15 @@ fn write_vtimezone(lines: &mut Lines, tz: Tz, first: NaiveDate, last: NaiveDate)
                       local: NaiveDateTime,
                       from: i32,
                       to: i32,
-                      name: Option<&str>|
+                      name: Option<&str>,
+                      rrule: Option<String>|
      -> Result<()> {
         let kind = if dst { "DAYLIGHT" } else { "STANDARD" };
         lines.put(&format!("BEGIN:{kind}"))?;
         lines.put(&format!("DTSTART:{}", local_stamp(local)))?;
+        if let Some(rrule) = rrule {
+            lines.put(&rrule)?;
+        }
         lines.put(&format!("TZOFFSETFROM:{}", offset_text(from)))?;
         lines.put(&format!("TZOFFSETTO:{}", offset_text(to)))?;
         if let Some(name) = name {
@@ -450,11 +581,35 @@ fn write_vtimezone(lines: &mut Lines, tz: Tz, first: NaiveDate, last: NaiveDate)
         offset,
         offset,
         name.as_deref(),
+        None,
     )?;
-    for t in transitions(tz, first, last) {
-        // DTSTART is the local time of the change read in the offset before it.
-        let local = t.at.naive_utc() + chrono::TimeDelta::seconds(i64::from(t.from));
-        observance(lines, t.dst, local, t.from, t.to, t.name.as_deref())?;
+    // DTSTART is the local time of the change read in the offset before it.
+    let local = |t: &Transition| t.at.naive_utc() + chrono::TimeDelta::seconds(i64::from(t.from));
+    let ruled_from = rules.as_ref().and_then(|r| r.first()).map(|(_, t)| t.at);
+    for t in transitions(tz, first, explicit_end) {
+        if ruled_from.is_some_and(|at| t.at >= at) {
+            break;
+        }
+        observance(
+            lines,
+            t.dst,
+            local(&t),
+            t.from,
+            t.to,
+            t.name.as_deref(),
+            None,
+        )?;
+    }
+    for (rule, t) in rules.into_iter().flatten() {
+        observance(
+            lines,
+            t.dst,
+            local(&t),
+            t.from,
+            t.to,
+            t.name.as_deref(),
+            Some(rule.rrule()),
+        )?;
     }
     lines.put("END:VTIMEZONE")?;
     Ok(())

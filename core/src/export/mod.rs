@@ -285,6 +285,21 @@ pub fn write_to_path(
     Ok(vec![path.to_path_buf()])
 }
 
+/// Writes a snapshot as a FHIR bundle of `kind` to `path` (see [`fhir::BundleKind`]); a
+/// transaction of a de-identified snapshot is refused before anything is written.
+pub fn write_fhir_to_path(
+    snapshot: &DiarySnapshot,
+    kind: fhir::BundleKind,
+    path: &Path,
+) -> Result<Vec<PathBuf>> {
+    if kind == fhir::BundleKind::Transaction && snapshot.deidentified.is_some() {
+        // Refused before a temporary file is made (write_bundle refuses it too).
+        return Err(fhir::deidentified_transaction_refused());
+    }
+    write_atomically(path, |out| fhir::write_bundle(snapshot, kind, out))?;
+    Ok(vec![path.to_path_buf()])
+}
+
 /// Writes through a temporary file beside `target` and renames it into place, so a failed
 /// export leaves nothing half-written. A target that is a database (the open diary by any
 /// spelling or link, another diary, any SQLite file) or a database's `-wal`, `-shm` or

@@ -17,7 +17,8 @@ use crate::dose::{DoseRate, UnitCount};
 use crate::drug::Drug;
 use crate::error::{Error, Result};
 use crate::labs::{
-    AlertKind, LabKind, LabUnit, LevelTarget, LevelTargets, TargetFlag, TroughValidity,
+    convert_value, AlertKind, LabKind, LabUnit, LevelTarget, LevelTargets, TargetFlag, TargetPhase,
+    TroughValidity,
 };
 use crate::locale::Locale;
 use crate::model::{DoseOutcome, MedicationId, Sex};
@@ -69,6 +70,8 @@ pub struct DiarySnapshot {
     pub labs: Vec<LabView>,
     /// The drug-level targets in force.
     pub targets: LevelTargets,
+    /// The treatment phase whose targets are in force (named beside a target band).
+    pub target_phase: TargetPhase,
     /// Weights and heights in the period.
     pub growth: Vec<GrowthPoint>,
     /// Blood pressures in the period.
@@ -88,6 +91,22 @@ pub struct DiarySnapshot {
     /// Stored records of the patient that could not be read and are not in the export
     /// (clinical-rules §10; [`Store::unreadable_rows`]); the manifest says how many.
     pub unreadable: Vec<UnreadableRow>,
+    /// Records of the period withdrawn by the family (an undone dose, a retracted reading or
+    /// lab result), as they were last stored: a FHIR transaction sends them as
+    /// `entered-in-error`, so a server that loaded them before marks them so. Every other
+    /// format leaves them out. Empty when de-identified.
+    pub withdrawn: Vec<WithdrawnView>,
+}
+
+/// A record the family withdrew: still named, so a receiving system can mark it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum WithdrawnView {
+    /// An undone dose log.
+    Dose(DoseView),
+    /// A retracted urine reading.
+    Urine(UrineView),
+    /// A retracted lab result (no assessment: a withdrawn result is not judged).
+    Lab(LabView),
 }
 
 /// The patient as the export shows them.
@@ -107,6 +126,10 @@ pub struct PatientView {
     pub time_zone_name: Option<String>,
     /// The relapse definition set of the profile.
     pub definitions: DefinitionSet,
+    /// A UUID naming this diary's patient, stable across exports (from the profile's row id
+    /// and creation time): the namespace of the record identifiers a FHIR transaction is keyed
+    /// by. `None` when de-identified.
+    pub record_namespace: Option<String>,
 }
 
 /// Whether a medication is a regimen or a steroid course, with what only that kind has.
@@ -263,7 +286,18 @@ pub struct LabView {
     /// eGFR of a creatinine, mL/min/1.73 m².
     pub egfr: Option<f64>,
     /// Safety alerts raised.
-    pub alerts: Vec<AlertKind>,
+    pub alerts: Vec<LabAlertView>,
+}
+
+/// A safety alert on a lab result (clinical-rules §1), with the limit it was judged against.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LabAlertView {
+    /// Which threshold.
+    pub kind: AlertKind,
+    /// The limit, in the result's own unit (the ALT or bilirubin 2 × ULN, the creatinine
+    /// 1.3 × baseline, the count threshold); `None` for an informational alert or a limit that
+    /// has no conversion into the result's unit.
+    pub limit: Option<f64>,
 }
 
 /// A blood pressure reading.
@@ -586,9 +620,11 @@ impl DiarySnapshot {
             .map(|s| ((&s.medication, s.date, s.time), s.mg))
             .collect();
         let mut doses = Vec::new();
+        // Withdrawn records are named only in an identified export (a transaction marks them).
+        let mut withdrawn = Vec::new();
         for entry in store.dose_logs(patient_id, earliest_storable(), to)? {
             let d = entry.dose;
-            if entry.undone || !in_any_period(d.slot_date) {
+            if !in_any_period(d.slot_date) || (entry.undone && deid.is_some()) {
                 continue;
             }
             let Some(drug) = drug_of.get(&d.medication).copied() else {
@@ -600,7 +636,7 @@ impl DiarySnapshot {
             };
             let actual = DateTime::from_timestamp_millis(d.actual_at_ms)
                 .ok_or_else(|| Error::invalid("actual_at_ms", "is out of range"))?;
-            doses.push(DoseView {
+            let view = DoseView {
                 key: d.client_id,
                 medication: d.medication,
                 drug,
@@ -611,20 +647,38 @@ impl DiarySnapshot {
                 mg,
                 logged_by: Some(d.logged_by),
                 revision: entry.revision,
-            });
+            };
+            if entry.undone {
+                withdrawn.push(WithdrawnView::Dose(view));
+            } else {
+                doses.push(view);
+            }
         }
 
         // Urine readings and the relapse engine's view, as of the end of the period.
         let mut urine = Vec::new();
+        let mut retracted_urine = Vec::new();
         let mut engine_readings: Vec<UrineReading> = Vec::new();
-        for entry in store.urine_readings(patient_id, earliest_storable(), to)? {
+        let readings = if deid.is_some() {
+            store.urine_readings(patient_id, earliest_storable(), to)?
+        } else {
+            store.urine_readings_including_retracted(patient_id, earliest_storable(), to)?
+        };
+        for entry in readings {
             if !in_any_period(entry.taken_on) {
                 continue;
             }
-            engine_readings.push(entry.engine_reading());
+            if !entry.retracted {
+                engine_readings.push(entry.engine_reading());
+            }
             let taken = DateTime::from_timestamp_millis(entry.taken_at_ms)
                 .ok_or_else(|| Error::invalid("taken_at_ms", "is out of range"))?;
-            urine.push(UrineView {
+            let list = if entry.retracted {
+                &mut retracted_urine
+            } else {
+                &mut urine
+            };
+            list.push(UrineView {
                 key: entry.client_id,
                 taken_on: entry.taken_on,
                 taken_at: local(taken),
@@ -637,6 +691,7 @@ impl DiarySnapshot {
             });
         }
         let day_levels = daily_levels(engine_readings.iter());
+        withdrawn.extend(retracted_urine.into_iter().map(WithdrawnView::Urine));
         let status = diary::relapse::relapse_status(store, patient_id, to, options.locale)?;
 
         // Labs, growth and blood pressure.
@@ -658,10 +713,45 @@ impl DiarySnapshot {
                     trough: line.assessment.trough,
                     target: line.target,
                     egfr: line.assessment.egfr,
-                    alerts: line.assessment.alerts.iter().map(|a| a.kind).collect(),
+                    alerts: line
+                        .assessment
+                        .alerts
+                        .iter()
+                        .map(|a| LabAlertView {
+                            kind: a.kind,
+                            limit: (!a.kind.is_informational())
+                                .then(|| {
+                                    let from =
+                                        LabUnit::ALL.into_iter().find(|u| u.id() == a.unit)?;
+                                    convert_value(r.kind, a.threshold, from, r.unit)
+                                })
+                                .flatten(),
+                        })
+                        .collect(),
                 }
             })
             .collect();
+        if deid.is_none() {
+            for record in store.lab_results(patient_id, lab_from, to)? {
+                if !record.retracted {
+                    continue;
+                }
+                let r = &record.result;
+                withdrawn.push(WithdrawnView::Lab(LabView {
+                    key: record.client_id.clone(),
+                    kind: r.kind,
+                    value: r.value,
+                    unit: r.unit,
+                    drawn_at: local(r.drawn_at),
+                    upper_limit_of_normal: r.upper_limit_of_normal,
+                    flag: None,
+                    trough: None,
+                    target: None,
+                    egfr: None,
+                    alerts: Vec::new(),
+                }));
+            }
+        }
         let growth_all = diary::labs::growth(store, patient_id)?;
         let growth: Vec<GrowthPoint> = growth_all
             .points
@@ -772,10 +862,10 @@ impl DiarySnapshot {
         let mut alerts: Vec<AlertView> = Vec::new();
         for lab in &labs {
             let drawn_on = lab.drawn_at.date_naive();
-            for kind in &lab.alerts {
+            for alert in &lab.alerts {
                 alerts.push(AlertView::Lab {
                     drawn_on,
-                    kind: *kind,
+                    kind: alert.kind,
                     lab: lab.kind,
                     value: lab.value,
                     unit: lab.unit,
@@ -819,6 +909,11 @@ impl DiarySnapshot {
                 sex: profile.sex,
                 time_zone_name: Some(profile.time_zone.clone()),
                 definitions: status.definitions,
+                record_namespace: Some(super::fhir::stable_uuid(&[
+                    "nephrodiary/records",
+                    &patient.id.to_string(),
+                    &store.patient_created_at_ms(patient.id)?.to_string(),
+                ])),
             },
             medications,
             doses,
@@ -827,6 +922,7 @@ impl DiarySnapshot {
             relapse,
             labs,
             targets: lab_report.settings.targets(),
+            target_phase: lab_report.settings.phase,
             growth,
             blood_pressures,
             steroid_days,
@@ -836,6 +932,7 @@ impl DiarySnapshot {
             alerts,
             limits,
             unreadable: store.unreadable_rows(patient_id)?,
+            withdrawn,
         })
     }
 }

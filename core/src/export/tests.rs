@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::*;
 use crate::dose::DoseRate;
 use crate::drug::Drug;
+use crate::error::Error;
 use crate::labs::{BloodPressure, LabKind, LabResult, LabUnit};
 use crate::model::{
     DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Sex,
@@ -434,23 +435,45 @@ fn the_fhir_bundle_has_every_record_with_valid_references_and_codes() {
         upcr["valueQuantity"],
         serde_json::json!({"value": 2.5, "unit": "mg/mg", "system": fhir::UCUM, "code": "mg/mg"})
     );
+    // Both levels were drawn before the morning dose: valid troughs, under the trough code
+    // (clinical-rules §9), judged against the target band of the phase.
     let troughs: Vec<_> = observations
         .iter()
-        .filter(|o| o["code"]["coding"][0]["code"] == "11253-2")
+        .filter(|o| o["code"]["coding"][0]["code"] == fhir::TACROLIMUS_TROUGH.0)
         .collect();
     assert_eq!(troughs.len(), 2);
     assert!(troughs
         .iter()
         .any(|o| o["interpretation"][0]["coding"][0]["code"] == "H"));
+    assert!(troughs
+        .iter()
+        .any(|o| o["interpretation"][0]["coding"][0]["code"] == "N"));
     assert_eq!(troughs[0]["referenceRange"][0]["low"]["value"], 5.0);
+    assert_eq!(troughs[0]["referenceRange"][0]["high"]["value"], 10.0);
+    assert!(troughs[0]["referenceRange"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("initial phase"));
+    // WBC 2.5: LOINC 6690-2, a leukopenia alert coded LL with the rule and its threshold.
     let wbc = observations
         .iter()
         .find(|o| o["valueQuantity"]["code"] == "10*9/L")
         .unwrap();
-    assert!(
-        wbc["code"]["coding"].is_null() && wbc["code"]["text"].is_string(),
-        "a code not in §9 is text only"
-    );
+    assert_eq!(wbc["code"]["coding"][0]["code"], "6690-2");
+    assert_eq!(wbc["code"]["coding"][0]["system"], fhir::LOINC);
+    assert_eq!(wbc["interpretation"][0]["coding"][0]["code"], "LL");
+    assert_eq!(wbc["referenceRange"][0]["low"]["value"], 3.0);
+    assert_eq!(wbc["referenceRange"][0]["low"]["code"], "10*9/L");
+    assert!(wbc["referenceRange"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("NCT04048161"));
+    // Every resource has narrative (dom-6).
+    for entry in entries {
+        let div = entry["resource"]["text"]["div"].as_str().unwrap();
+        assert!(div.starts_with("<div xmlns=\"http://www.w3.org/1999/xhtml\">"));
+        assert_eq!(entry["resource"]["text"]["status"], "generated");
+    }
     assert!(observations
         .iter()
         .any(|o| o["code"]["coding"][0]["code"] == "2160-0"));
@@ -542,7 +565,16 @@ fn csv_file<'a>(files: &'a [ExportFile], name: &str) -> &'a [u8] {
         .bytes
 }
 
+/// The rows of a CSV table without its first column, `patient`, after checking that column:
+/// its header, and one non-empty patient on every row.
 fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    let (patient, rows) = csv_rows_with_patient(bytes);
+    assert!(patient.iter().all(|p| !p.is_empty() && *p == patient[0]));
+    rows
+}
+
+/// The patient column's values (data rows) and the rest of each row (header included).
+fn csv_rows_with_patient(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
     let text = std::str::from_utf8(bytes)
         .unwrap()
         .strip_prefix(csv::BOM)
@@ -550,10 +582,16 @@ fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(text.as_bytes());
-    reader
+    let mut rows: Vec<Vec<String>> = reader
         .records()
         .map(|r| r.unwrap().iter().map(str::to_string).collect())
-        .collect()
+        .collect();
+    let patient: Vec<String> = rows.iter_mut().map(|r| r.remove(0)).collect();
+    assert_eq!(
+        patient[0], "patient",
+        "every table starts with the patient column"
+    );
+    (patient[1..].to_vec(), rows)
 }
 
 #[test]
@@ -572,7 +610,7 @@ fn csv_tables_round_trip_through_a_csv_reader() {
         .find(|r| r[8] == NOTE)
         .expect("the note survives quoting");
     assert_eq!(noted[0], "2025-03-21");
-    assert_eq!(noted[3], "3+");
+    assert_eq!(noted[3], "3+ (+++)", "a grade a spreadsheet keeps as text");
     let doses = csv_rows(csv_file(&files, "doses.csv"));
     assert_eq!(doses[0][6], "dose (mg)");
     assert_eq!(doses[1][0], "2025-03-01");
@@ -582,6 +620,13 @@ fn csv_tables_round_trip_through_a_csv_reader() {
     assert_eq!(calendar[1][4], "40");
     let labs = csv_rows(csv_file(&files, "labs.csv"));
     assert!(labs.iter().any(|r| r[1] == "wbc" && r[10] == "leukopenia"));
+    // Every table names the patient; so does the manifest.
+    for table in csv::TABLES {
+        let (patient, _) = csv_rows_with_patient(csv_file(&files, table));
+        assert!(patient.iter().all(|p| p == NAME), "{table}");
+    }
+    let manifest = String::from_utf8(csv_file(&files, "manifest.txt").to_vec()).unwrap();
+    assert!(manifest.contains(&format!("Patient: {NAME}, born {BIRTH}")));
     for file in files.iter().filter(|f| f.name.ends_with(".csv")) {
         let text = std::str::from_utf8(&file.bytes).unwrap();
         assert!(text.starts_with(csv::BOM));
@@ -663,7 +708,6 @@ fn the_report_is_self_contained_and_has_its_key_numbers() {
             "chart-proteinuria",
             "chart-adherence",
             "chart-trough",
-            "chart-mpa-auc",
             "chart-weight",
             "chart-height",
         ] {
@@ -672,6 +716,15 @@ fn the_report_is_self_contained_and_has_its_key_numbers() {
                 "{testid}"
             );
         }
+        // The child takes tacrolimus, not mycophenolate: no MPA-AUC chart or card.
+        assert!(!html.contains("data-testid=\"chart-mpa-auc\""));
+        assert!(!html.contains("data-testid=\"latest-mpa-auc\""));
+        // Human units, never UCUM codes; the WBC 2.5 row carries its safety flag.
+        assert!(!html.contains("10*9/L") && html.contains("2.5 × 10⁹/L"));
+        assert!(html.contains("data-kind=\"wbc\" data-unit=\"× 10⁹/L\" data-flags=\"leukopenia\""));
+        // Every printed page names the child and numbers itself.
+        assert!(html.contains("@top-left{content:\"Mei \\\"Mimi\\\", Li; 李小梅 · "));
+        assert!(html.contains("counter(page)") && html.contains("counter(pages)"));
         assert!(html.contains("data-testid=\"chart-trough\" data-count=\"2\""));
         assert!(html.contains("data-testid=\"relapse-episode\""));
         assert!(html.contains("data-testid=\"steroid-curve\""));
@@ -758,6 +811,11 @@ fn de_identified_exports_hold_no_name_birth_date_or_note_and_shift_dates_consist
         csv_rows(csv_file(&files, "relapses.csv"))[1][0],
         "2024-12-10"
     );
+    // A pseudonym, not the name, in every table and in the manifest.
+    let (patient, _) = csv_rows_with_patient(csv_file(&files, "doses.csv"));
+    assert!(patient[0].starts_with("P-") && patient[0].len() == 10);
+    let manifest = String::from_utf8(csv_file(&files, "manifest.txt").to_vec()).unwrap();
+    assert!(manifest.contains(&format!("Patient: {} (a pseudonym", patient[0])));
     let (real, shifted) = (
         csv_rows(csv_file(&identified, "doses.csv")),
         csv_rows(csv_file(&files, "doses.csv")),
@@ -1022,6 +1080,331 @@ fn a_de_identified_period_holds_nothing_after_its_end_and_refuses_a_late_start()
     assert!(refused.to_string().contains("from"), "{refused}");
     o.from = Some(date("2025-02-20"));
     assert!(export(&f.store, f.patient_id, ExportFormat::Fhir, &o).is_ok());
+}
+
+/// Adds what clinical-rules §8–§9 judge differently: a tacrolimus level drawn after the
+/// morning dose, a UPCR in mg/mmol, an MPA-AUC, an ALT at 2 × ULN; and withdraws a lab, a dose
+/// and a reading.
+fn with_judgements_and_withdrawals(f: &mut Fixture) {
+    let zone: chrono_tz::Tz = "Europe/Paris".parse().unwrap();
+    for (id, kind, value, unit, day, at, uln) in [
+        (
+            "late-level",
+            LabKind::TacrolimusTrough,
+            14.0,
+            LabUnit::NanogramsPerMillilitre,
+            "2025-04-11",
+            "11:00",
+            None,
+        ),
+        (
+            "upcr-mmol",
+            LabKind::Upcr,
+            250.0,
+            LabUnit::MilligramsPerMillimole,
+            "2025-04-12",
+            "07:00",
+            None,
+        ),
+        (
+            "mpa",
+            LabKind::MpaAuc,
+            42.0,
+            LabUnit::MicrogramHoursPerMillilitre,
+            "2025-04-12",
+            "07:00",
+            None,
+        ),
+        (
+            "alt",
+            LabKind::Alt,
+            90.0,
+            LabUnit::UnitsPerLitre,
+            "2025-04-12",
+            "07:00",
+            Some(40.0),
+        ),
+        (
+            "mistake",
+            LabKind::Platelets,
+            15.0,
+            LabUnit::BillionsPerLitre,
+            "2025-04-12",
+            "07:00",
+            None,
+        ),
+    ] {
+        f.store
+            .log_lab_result(&NewLabResult {
+                client_id: id.into(),
+                patient_id: f.patient_id,
+                result: LabResult {
+                    kind,
+                    value,
+                    unit,
+                    drawn_at: slot_instant(date(day), time(at), zone),
+                    upper_limit_of_normal: uln,
+                },
+                logged_by: "clinic".into(),
+            })
+            .unwrap();
+    }
+    f.store.retract_lab_result("mistake", "clinic").unwrap();
+    f.store
+        .undo_dose("dose-2025-04-13-08:00", "father")
+        .unwrap();
+    f.store
+        .retract_urine_reading("urine-2025-04-14", "father")
+        .unwrap();
+}
+
+fn transaction(f: &Fixture, options: &ExportOptions) -> Result<Value> {
+    let snapshot = DiarySnapshot::for_export(&f.store, f.patient_id, options)?;
+    let mut bytes = Vec::new();
+    fhir::write_transaction(&snapshot, &mut bytes)?;
+    Ok(serde_json::from_slice(&bytes).unwrap())
+}
+
+fn by_identifier<'a>(bundle: &'a Value, value: &str) -> &'a Value {
+    bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["resource"])
+        .find(|r| r["identifier"][0]["value"] == value)
+        .unwrap_or_else(|| panic!("no resource for {value}"))
+}
+
+#[test]
+fn fhir_codes_and_judgements_follow_clinical_rules_9() {
+    let mut f = fixture();
+    with_judgements_and_withdrawals(&mut f);
+    let bundle = fhir(&f, &options());
+    let observations = resources(&bundle, "Observation");
+    let find = |key: &str| {
+        *observations
+            .iter()
+            .find(|o| o["identifier"][0]["value"] == format!("lab/{key}"))
+            .unwrap()
+    };
+    // Drawn after the morning dose: the any-time code, no range, no interpretation, the note.
+    let late = find("late-level");
+    assert_eq!(
+        late["code"]["coding"][0]["code"],
+        fhir::TACROLIMUS_ANY_TIME.0
+    );
+    assert!(late["interpretation"].is_null() && late["referenceRange"].is_null());
+    assert!(late["note"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("not compared with the trough target"));
+    // A UPCR in mg/mmol is never under the mass-ratio code.
+    let upcr = find("upcr-mmol");
+    assert_ne!(upcr["code"]["coding"][0]["code"], "2890-2");
+    assert_eq!(upcr["code"]["coding"][0]["code"], fhir::UPCR_OTHER_RATIO.0);
+    assert_eq!(upcr["valueQuantity"]["code"], "mg/mmol");
+    // An MPA-AUC is not a concentration: text only, with its UCUM unit and its target band.
+    let mpa = find("mpa");
+    assert!(mpa["code"]["coding"].is_null() && mpa["code"]["text"] == "MPA-AUC");
+    assert_eq!(mpa["valueQuantity"]["code"], "ug.h/mL");
+    assert_eq!(mpa["interpretation"][0]["coding"][0]["code"], "N");
+    assert!(mpa["referenceRange"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("µg·h/mL"));
+    // ALT at 2 × ULN: HH, the computed limit as the high end of the rule.
+    let alt = find("alt");
+    assert_eq!(alt["code"]["coding"][0]["code"], "1742-6");
+    assert_eq!(alt["interpretation"][0]["coding"][0]["code"], "HH");
+    assert_eq!(alt["referenceRange"][0]["high"]["value"], 80.0);
+    assert!(alt["referenceRange"][0]["low"].is_null());
+    // Every lab carries LOINC and UCUM except the MPA-AUC (§9).
+    for o in observations
+        .iter()
+        .filter(|o| o["category"][0]["coding"][0]["code"] == "laboratory")
+    {
+        assert_eq!(
+            o["valueQuantity"]["system"].as_str().unwrap_or(fhir::UCUM),
+            fhir::UCUM
+        );
+        if o["code"]["text"] != "MPA-AUC" {
+            assert_eq!(o["code"]["coding"][0]["system"], fhir::LOINC, "{o}");
+        }
+    }
+    // The collection leaves withdrawn records out.
+    assert!(!bundle.to_string().contains("lab/mistake"));
+    assert!(!bundle.to_string().contains("entered-in-error"));
+}
+
+#[test]
+fn the_transaction_bundle_updates_by_diary_scoped_identifiers_and_withdraws() {
+    let mut f = fixture();
+    with_judgements_and_withdrawals(&mut f);
+    let bundle = transaction(&f, &options()).unwrap();
+    assert_eq!(bundle["type"], "transaction");
+    let entries = bundle["entry"].as_array().unwrap();
+    let mut urls = std::collections::HashSet::new();
+    let system = entries[0]["resource"]["identifier"][0]["system"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(system.starts_with("urn:uuid:") && system.len() == 45);
+    for entry in entries {
+        let resource = &entry["resource"];
+        assert!(resource["id"].is_null(), "the server names resources");
+        assert_eq!(resource["identifier"][0]["system"], system.as_str());
+        assert_eq!(entry["request"]["method"], "PUT");
+        let url = entry["request"]["url"].as_str().unwrap();
+        assert!(url.starts_with(&format!(
+            "{}?identifier=urn%3Auuid%3A",
+            resource["resourceType"].as_str().unwrap()
+        )));
+        assert!(urls.insert(url.to_string()), "one entry per record: {url}");
+        assert!(entry["fullUrl"].as_str().unwrap().starts_with("urn:uuid:"));
+    }
+    // Withdrawn records are sent as entered-in-error under their own identifiers.
+    assert_eq!(
+        by_identifier(&bundle, "lab/mistake")["status"],
+        "entered-in-error"
+    );
+    assert_eq!(
+        by_identifier(&bundle, "dose/dose-2025-04-13-08:00")["status"],
+        "entered-in-error"
+    );
+    assert_eq!(
+        by_identifier(&bundle, "urine/urine-2025-04-14")["status"],
+        "entered-in-error"
+    );
+    // The same diary exported again (a month later) names every record the same way.
+    let later = ExportOptions::new(now() + chrono::TimeDelta::days(30));
+    let again = transaction(&f, &later).unwrap();
+    let first: std::collections::HashSet<String> = entries
+        .iter()
+        .map(|e| e["request"]["url"].as_str().unwrap().to_string())
+        .collect();
+    for entry in again["entry"].as_array().unwrap() {
+        let url = entry["request"]["url"].as_str().unwrap();
+        assert!(first.contains(url), "{url} is new");
+    }
+}
+
+#[test]
+fn a_deidentified_export_has_no_transaction_form() {
+    let f = fixture();
+    let options = ExportOptions {
+        deidentify: Some(Deidentify::from_seed(3).unwrap()),
+        ..ExportOptions::new(now())
+    };
+    let err = transaction(&f, &options).unwrap_err();
+    assert!(
+        matches!(&err, Error::Invalid { field, .. } if field == "fhir_bundle"),
+        "{err:?}"
+    );
+    // The collection form stays, without identifiers (they would link it to the diary).
+    let bundle = fhir(&f, &options);
+    assert!(!bundle.to_string().contains("\"identifier\""));
+}
+
+/// A diary in `zone` with a tacrolimus regimen at 08:00 and 20:00 from 2026-01-01, without end.
+fn open_ended_regimen_in(zone: &str) -> (Store, i64) {
+    let mut store = Store::open_in_memory().unwrap();
+    let pid = store
+        .create_patient(&NewPatient {
+            display_name: "Sam".into(),
+            birth_date: date("2018-05-01"),
+            sex: Sex::Male,
+            time_zone: zone.into(),
+            definition_set: "ipna2022".into(),
+        })
+        .unwrap()
+        .id;
+    store
+        .add_measurement(
+            pid,
+            &Measurement {
+                id: 0,
+                measured_on: date("2025-12-20"),
+                weight_kg: Some(22.0),
+                height_cm: Some(118.0),
+                confirmed: false,
+            },
+        )
+        .unwrap();
+    store
+        .add_regimen(
+            pid,
+            &NewRegimen {
+                drug: Drug::Tacrolimus,
+                form: "capsule".into(),
+                strengths_mg: vec![0.5, 1.0],
+                allow_split: false,
+                rate: DoseRate::MgPerKgPerDay(0.1),
+                times: vec![time("08:00"), time("20:00")],
+                start_date: date("2026-01-01"),
+                end_date: None,
+                prescribed_by: "Dr. Dupont".into(),
+                prescribed_on: date("2025-12-20"),
+                override_range: false,
+            },
+        )
+        .unwrap();
+    (store, pid)
+}
+
+/// The calendar's time zone holds for every occurrence of a regimen that repeats without end:
+/// the zone's current rule as yearly RRULEs after its explicit transitions (London, New York),
+/// or its last observance for ever (Shanghai). With `NEPHRO_EXPORT_SAMPLES=DIR` the files are
+/// written there for the independent parsers of `scripts/test-exports.sh`.
+#[test]
+fn calendar_zones_cover_every_occurrence() {
+    let samples = std::env::var_os("NEPHRO_EXPORT_SAMPLES").map(std::path::PathBuf::from);
+    for (zone, rules) in [
+        (
+            "Europe/London",
+            &[
+                "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+                "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+            ][..],
+        ),
+        (
+            "America/New_York",
+            &[
+                "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU",
+                "RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU",
+            ][..],
+        ),
+        ("Asia/Shanghai", &[][..]),
+    ] {
+        let (store, pid) = open_ended_regimen_in(zone);
+        let options = ExportOptions {
+            from: Some(date("2026-01-01")),
+            ..ExportOptions::new(Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap())
+        };
+        let bytes = one(export(&store, pid, ExportFormat::Ics, &options).unwrap());
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        let zone_part =
+            &text[text.find("BEGIN:VTIMEZONE").unwrap()..text.find("END:VTIMEZONE").unwrap()];
+        assert_eq!(
+            zone_part.matches("RRULE:").count(),
+            rules.len(),
+            "{zone}: {zone_part}"
+        );
+        for rule in rules {
+            assert!(zone_part.contains(rule), "{zone}: {rule} in {zone_part}");
+        }
+        assert!(
+            text.contains("RRULE:FREQ=DAILY\r\n"),
+            "the regimen repeats without end"
+        );
+        assert!(
+            !text.contains("METHOD:"),
+            "a file to import is not an iTIP message"
+        );
+        if let Some(dir) = &samples {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(dir.join(format!("{}.ics", zone.replace('/', "_"))), &bytes).unwrap();
+        }
+    }
 }
 
 /// A reading from a photo: the core's suggestion (`suggested`, or unsure) with the two nearest

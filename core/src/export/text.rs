@@ -5,11 +5,10 @@
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::dates::format_local;
 use crate::diary::reminders::drug_name;
 use crate::dose::UnitCount;
 use crate::drug::Drug;
-use crate::labs::{AlertKind, LabKind, TargetFlag};
+use crate::labs::{AlertKind, LabKind, LabUnit, TargetFlag, TargetPhase};
 use crate::locale::Locale;
 use crate::model::{DoseOutcome, MedicationId, Sex};
 use crate::numeric::clean;
@@ -31,11 +30,43 @@ pub(super) fn tr(locale: Locale, en: &'static str, zh: &'static str) -> &'static
 /// An instant as an R4 dateTime / ISO 8601 time with seconds: with its offset
 /// (`2025-06-01T08:00:00+08:00`), or `Z` when the offset is 0 (always so de-identified).
 pub(super) fn instant(at: &DateTime<FixedOffset>) -> String {
-    if at.offset().local_minus_utc() == 0 {
-        at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write as _;
+    // Written by hand: the exports write one or more instants per record, and chrono's
+    // strftime parses its format string on every call. Same text as `format_local` (years
+    // 1900–2200 by clinical-rules §10; seconds, no fraction).
+    let local = at.naive_local();
+    let mut out = String::with_capacity(25);
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        local.year(),
+        local.month(),
+        local.day(),
+        local.hour(),
+        local.minute(),
+        local.second()
+    );
+    let offset = at.offset().local_minus_utc();
+    if offset == 0 {
+        out.push('Z');
     } else {
-        format_local(at)
+        let minutes = offset.unsigned_abs() / 60;
+        let _ = write!(
+            out,
+            "{}{:02}:{:02}",
+            if offset < 0 { '-' } else { '+' },
+            minutes / 60,
+            minutes % 60
+        );
     }
+    out
+}
+
+/// A local time of day as `HH:MM`.
+pub(super) fn hhmm(t: chrono::NaiveTime) -> String {
+    use chrono::Timelike;
+    format!("{:02}:{:02}", t.hour(), t.minute())
 }
 
 /// Units of a dose: "2 × 0.5 mg capsule", or "2 × 0.5 mg" without the form (de-identified).
@@ -83,12 +114,10 @@ pub(super) fn medication(m: &MedicationView, locale: Locale) -> String {
         (MedicationId::Regimen(id), _) => {
             format!("{name} ({} {id})", tr(locale, "regimen", "方案"))
         }
-        (MedicationId::Course(_), MedicationKind::Course { version, .. }) => {
-            format!(
-                "{name} ({} v{version})",
-                tr(locale, "steroid course", "激素疗程")
-            )
-        }
+        (MedicationId::Course(_), MedicationKind::Course { version, .. }) => match locale {
+            Locale::En => format!("{name} (steroid course v{version})"),
+            Locale::ZhHans => format!("{name}（激素疗程第 {version} 版）"),
+        },
         (MedicationId::Course(_), _) => {
             format!("{name} ({})", tr(locale, "steroid course", "激素疗程"))
         }
@@ -135,6 +164,41 @@ pub(super) fn lab_kind(k: LabKind, locale: Locale) -> &'static str {
         LabKind::TotalBilirubin => tr(locale, "Total bilirubin", "总胆红素"),
         LabKind::Albumin => tr(locale, "Albumin", "白蛋白"),
         LabKind::Upcr => tr(locale, "Urine protein/creatinine", "尿蛋白/肌酐比"),
+    }
+}
+
+/// A unit as people read it (clinical-rules §9): `× 10⁹/L`, `µmol/L`, `µg·h/mL`; files for
+/// machines carry the UCUM code ([`LabUnit::id`]) instead.
+pub(super) fn human_unit(unit: LabUnit) -> &'static str {
+    match unit {
+        LabUnit::NanogramsPerMillilitre => "ng/mL",
+        LabUnit::MicrogramHoursPerMillilitre => "µg·h/mL",
+        LabUnit::MilligramsPerDecilitre => "mg/dL",
+        LabUnit::MicromolesPerLitre => "µmol/L",
+        LabUnit::BillionsPerLitre => "× 10⁹/L",
+        LabUnit::GramsPerDecilitre => "g/dL",
+        LabUnit::GramsPerLitre => "g/L",
+        LabUnit::UnitsPerLitre => "U/L",
+        LabUnit::MilligramsPerMillimole => "mg/mmol",
+        LabUnit::MilligramsPerMilligram => "mg/mg",
+        LabUnit::GramsPerGram => "g/g",
+        LabUnit::MilligramsPerGram => "mg/g",
+    }
+}
+
+/// A value with its human unit: "2.8 × 10⁹/L", "85 µmol/L".
+pub(super) fn with_unit(value: f64, unit: LabUnit) -> String {
+    match unit {
+        LabUnit::BillionsPerLitre => format!("{} × 10⁹/L", num(value)),
+        _ => format!("{} {}", num(value), human_unit(unit)),
+    }
+}
+
+/// The treatment phase whose targets are in force.
+pub(super) fn phase(p: TargetPhase, locale: Locale) -> &'static str {
+    match p {
+        TargetPhase::Initial => tr(locale, "initial phase", "初始阶段"),
+        TargetPhase::Maintenance => tr(locale, "maintenance phase", "维持阶段"),
     }
 }
 
@@ -186,10 +250,9 @@ pub(super) fn alert_line(alert: &AlertView, locale: Locale) -> String {
             unit,
         } => {
             format!(
-                "{drawn_on} · {} {} {}: {}",
+                "{drawn_on} · {} {}: {}",
                 lab_kind(*lab, locale),
-                num(*value),
-                unit.id(),
+                with_unit(*value, *unit),
                 alert_kind(*kind, locale)
             )
         }
@@ -201,10 +264,9 @@ pub(super) fn alert_line(alert: &AlertView, locale: Locale) -> String {
             unit,
         } => {
             format!(
-                "{drawn_on} · {} {} {}: {}",
+                "{drawn_on} · {} {}: {}",
                 lab_kind(*lab, locale),
-                num(*value),
-                unit.id(),
+                with_unit(*value, *unit),
                 flag(*f, locale)
             )
         }
@@ -425,6 +487,28 @@ pub(super) fn manifest(s: &DiarySnapshot) -> Manifest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_print_as_rfc_3339_with_their_offset() {
+        use chrono::{FixedOffset, TimeZone};
+        for (offset, expected) in [
+            (8 * 3600, "2025-06-01T08:05:09+08:00"),
+            (-(3 * 3600 + 1800), "2025-06-01T08:05:09-03:30"),
+            (5 * 3600 + 2700, "2025-06-01T08:05:09+05:45"),
+            (0, "2025-06-01T08:05:09Z"),
+        ] {
+            let zone = FixedOffset::east_opt(offset).unwrap();
+            let at = zone.with_ymd_and_hms(2025, 6, 1, 8, 5, 9).unwrap();
+            assert_eq!(instant(&at), expected);
+            if offset != 0 {
+                assert_eq!(instant(&at), crate::dates::format_local(&at));
+            }
+        }
+        assert_eq!(
+            hhmm(chrono::NaiveTime::from_hms_opt(7, 5, 0).unwrap()),
+            "07:05"
+        );
+    }
 
     #[test]
     fn numbers_print_without_noise() {

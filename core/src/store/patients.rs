@@ -67,6 +67,20 @@ impl Store {
         patient_in(self.reader(), patient_id)
     }
 
+    /// When a patient's profile was created (milliseconds since the epoch): with the row id, it
+    /// names the diary's patient across exports (the FHIR identifier namespace of
+    /// [`crate::export::fhir`]), without a new column.
+    pub fn patient_created_at_ms(&self, patient_id: i64) -> Result<i64> {
+        self.reader()
+            .query_row(
+                "SELECT created_at_ms FROM patient WHERE id = ?1",
+                [patient_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| not_found("patient", patient_id))
+    }
+
     /// Every patient, oldest first.
     pub fn patients(&self) -> Result<Vec<Patient>> {
         let mut stmt = self
