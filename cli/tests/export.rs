@@ -168,10 +168,13 @@ fn export_writes_every_format_and_tells_what_it_contains() {
         })
         .collect();
     let doses = std::fs::read_to_string(share.join("csv/doses.csv")).unwrap();
+    // The first column names the patient: a pseudonym when de-identified.
+    assert!(doses.starts_with("\u{feff}patient,"));
+    assert!(doses.lines().skip(1).all(|line| line.starts_with("P-")));
     let instants: Vec<&str> = doses
         .lines()
         .skip(1)
-        .map(|line| line.split(',').nth(5).unwrap())
+        .map(|line| line.split(',').nth(6).unwrap())
         .collect();
     assert!(!instants.is_empty() && instants.len() == effective.len());
     assert!(instants

@@ -89,7 +89,7 @@ fun oneDeIdentifiedRequestInSeveralFormatsHasOneShift(): Unit = withTempDir { tm
         val json = texts.getValue("diary.fhir.json")
         check(!json.contains("\"timestamp\""), "no generation time")
         val instants = texts.getValue("doses.csv").removePrefix("\uFEFF").split("\r\n").drop(1)
-            .filter { it.isNotEmpty() }.map { it.split(",")[5] }
+            .filter { it.isNotEmpty() }.map { it.split(",")[6] }  // after the patient column
         check(
             instants.isNotEmpty() && instants.all { it.endsWith("Z") && json.contains("\"effectiveDateTime\":\"$it\"") },
             "the CSV doses are FHIR statements at the same shifted instants",

@@ -83,7 +83,7 @@ def test_one_de_identified_request_in_several_formats_has_one_shift():
         bundle = json.loads(texts["diary.fhir.json"])
         check("timestamp" not in bundle, "no generation time")
         statements = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "MedicationStatement"]
-        instants = [row.split(",")[5] for row in texts["doses.csv"].lstrip("\ufeff").split("\r\n")[1:] if row]
+        instants = [row.split(",")[6] for row in texts["doses.csv"].lstrip("\ufeff").split("\r\n")[1:] if row]
         check_equal(sorted(instants), sorted(s["effectiveDateTime"] for s in statements),
                     "the CSV doses are the FHIR statements, at the same shifted instants")
         check(instants and all(i.endswith("Z") and not i.startswith("2025-01-15") for i in instants),

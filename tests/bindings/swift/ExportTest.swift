@@ -95,7 +95,7 @@ func oneDeIdentifiedRequestInSeveralFormatsHasOneShift() throws {
             check(!json.contains("\"timestamp\""), "no generation time")
             let doses = files.first { $0.name == "doses.csv" }.map(text) ?? ""
             let instants = doses.components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
-                .map { $0.components(separatedBy: ",")[5] }
+                .map { $0.components(separatedBy: ",")[6] }  // after the patient column
             check(
                 !instants.isEmpty && instants.allSatisfy { $0.hasSuffix("Z") && json.contains("\"effectiveDateTime\":\"\($0)\"") },
                 "the CSV doses are FHIR statements at the same shifted instants")
