@@ -10,6 +10,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+use common::digest;
+
 use chrono::{NaiveDate, NaiveTime};
 use nephro_core::dose::DoseRate;
 use nephro_core::drug::Drug;
@@ -98,36 +101,6 @@ fn log(store: &mut Store, regimen_id: i64, n: u32) -> nephro_core::error::Result
         None,
     )?;
     Ok(())
-}
-
-/// Every row of every table, in a stable order: two equal digests mean nothing changed.
-fn digest(path: &Path) -> Vec<String> {
-    let conn =
-        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-    let mut tables = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        .unwrap();
-    let tables: Vec<String> = tables
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    let mut rows = Vec::new();
-    for table in tables {
-        let mut stmt = conn
-            .prepare(&format!("SELECT * FROM \"{table}\" ORDER BY rowid"))
-            .unwrap();
-        let columns = stmt.column_count();
-        let mut query = stmt.query([]).unwrap();
-        while let Some(row) = query.next().unwrap() {
-            let values: Vec<String> = (0..columns)
-                .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
-                .collect();
-            rows.push(format!("{table}: {}", values.join(", ")));
-        }
-    }
-    rows
 }
 
 /// The files in a directory, with their bytes: a foreign file's directory must not change.
@@ -610,7 +583,6 @@ fn disk_full_child() {
     let regimen = fill(&mut store, 2);
     store.close().unwrap();
     let mut store = Store::open(&path).unwrap();
-    let before = digest(&path);
     // Fill the rest of the volume.
     let filler = small.join("filler");
     let chunk = vec![7u8; 64 * 1024];
@@ -651,7 +623,7 @@ fn disk_full_child() {
     std::fs::remove_file(&filler).unwrap();
     let store = Store::open(&path).unwrap();
     store.integrity_check().unwrap();
-    assert!(digest(&path).len() >= before.len());
+    assert_eq!(store.dose("dose-0").unwrap().dose.client_id, "dose-0");
     assert_eq!(store.dose("dose-1").unwrap().dose.client_id, "dose-1");
 }
 

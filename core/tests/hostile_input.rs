@@ -7,9 +7,11 @@
 //!
 //! `PROPTEST_CASES=<n>` changes the number of cases (the long run uses 2000).
 
-use std::collections::hash_map::DefaultHasher;
+mod common;
+use common::digest;
+
 use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
+
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
@@ -864,31 +866,6 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (client_id(), text()).prop_map(|(c, by)| Op::UndoDose(c, by)),
         1 => (id(), client_id(), date(), date()).prop_map(|(id, c, from, to)| Op::Read(id, c, from, to)),
     ]
-}
-
-/// A digest of every row of every table, read on a separate connection.
-fn digest(path: &Path) -> u64 {
-    let conn = rusqlite::Connection::open(path).expect("raw open");
-    let mut tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .expect("tables");
-    tables.sort();
-    let mut hasher = DefaultHasher::new();
-    for table in tables {
-        table.hash(&mut hasher);
-        let mut stmt = conn
-            .prepare(&format!("SELECT * FROM \"{table}\""))
-            .expect("select");
-        let columns = stmt.column_count();
-        let mut rows = stmt.query([]).expect("query");
-        while let Some(row) = rows.next().expect("row") {
-            for c in 0..columns {
-                format!("{:?}", row.get_ref(c).expect("value")).hash(&mut hasher);
-            }
-        }
-    }
-    hasher.finish()
 }
 
 /// Whatever the store accepted can be read back: every list and record of every patient.
