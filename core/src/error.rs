@@ -153,6 +153,10 @@ impl Error {
 /// a message to a family, and a statement may hold values).
 fn sqlite_reason(error: &rusqlite::Error) -> String {
     let reason = match error {
+        // SQLite names the file in an open failure; a path may carry a child's name.
+        rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::CannotOpen => {
+            e.to_string()
+        }
         rusqlite::Error::SqliteFailure(e, Some(message)) => format!("{e}: {message}"),
         rusqlite::Error::SqlInputError { error, msg, .. } => format!("{error}: {msg}"),
         other => other.to_string(),

@@ -738,3 +738,16 @@ fn a_storage_error_names_sqlites_reason_never_the_statement() {
         "{message}"
     );
 }
+
+#[test]
+fn a_file_that_cannot_be_opened_is_not_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn_error = rusqlite::Connection::open_with_flags(
+        dir.path().join("Mia-Smith/missing.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
+    )
+    .unwrap_err();
+    let message = Error::from(conn_error).to_string();
+    assert!(message.starts_with("storage error: "), "{message}");
+    assert!(!message.contains("Mia"), "{message}");
+}

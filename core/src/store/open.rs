@@ -382,17 +382,21 @@ pub(crate) fn sync_directory(path: &Path) {
     }
 }
 
-/// A fresh hidden name beside `path`, for a file being built: `.<name>.<purpose>-<pid>-<nanos>`.
+/// A fresh hidden name beside `path`, for a file being built:
+/// `.<name>.<purpose>-<pid>-<sequence>-<nanos>`. The sequence keeps two threads of one process
+/// apart when the clock gives them the same nanoseconds; the file is then claimed exclusively.
 pub(crate) fn sibling(path: &Path, purpose: &str) -> Result<PathBuf> {
+    static SEQUENCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let name = path
         .file_name()
         .ok_or_else(|| Error::invalid("path", "must name a file"))?;
+    let sequence = SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
     Ok(path.with_file_name(format!(
-        ".{}.{purpose}-{}-{nanos}",
+        ".{}.{purpose}-{}-{sequence}-{nanos}",
         name.to_string_lossy(),
         std::process::id()
     )))
