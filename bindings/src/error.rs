@@ -66,6 +66,13 @@ pub enum NephroError {
         /// The version found.
         found: i64,
     },
+    /// The diary is of an earlier version and its upgrade failed (its tables are not what that
+    /// version's were): the file was left untouched; it may be restored from a backup.
+    #[error("the diary has schema version {from_version} and could not be upgraded")]
+    UpgradeFailed {
+        /// The version found.
+        from_version: i64,
+    },
     /// The diary is open read-only (a read-only volume); reads work, nothing was written.
     #[error("the diary is open read-only; nothing was written")]
     ReadOnly,
@@ -126,6 +133,7 @@ impl From<Error> for NephroError {
                 NephroError::NewerSchema { found, supported }
             }
             Error::UnknownSchema { found } => NephroError::UnknownSchema { found },
+            Error::UpgradeFailed { from_version } => NephroError::UpgradeFailed { from_version },
             Error::Photo(problem) => NephroError::Photo {
                 problem: problem.into(),
                 detail,

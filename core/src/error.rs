@@ -88,6 +88,13 @@ pub enum Error {
         /// Version found in the file.
         found: i64,
     },
+    /// The diary is of an earlier schema version whose upgrade to this build's failed (its
+    /// tables are not what that version's were); the file was left untouched.
+    #[error("the diary has schema version {from_version} and could not be upgraded; it was left untouched")]
+    UpgradeFailed {
+        /// The version found in the file.
+        from_version: i64,
+    },
     /// The diary was opened read-only (its volume or file cannot be written); nothing was written.
     #[error("the diary is open read-only; nothing was written")]
     ReadOnly,

@@ -751,3 +751,95 @@ fn a_file_that_cannot_be_opened_is_not_named_in_the_error() {
     assert!(message.starts_with("storage error: "), "{message}");
     assert!(!message.contains("Mia"), "{message}");
 }
+
+#[test]
+fn a_truncated_wal_mode_header_is_refused_without_making_a_log_beside_it() {
+    // Found by the `open` fuzz target: 100 bytes of an SQLite header saying "WAL mode" (bytes
+    // 18-19 = 0, 2) with no page behind it. A read-only look had SQLite make `-wal` and `-shm`
+    // files beside a file that is not ours.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("header-only.db");
+    let mut header = b"SQLite format 3\0".to_vec();
+    header.extend_from_slice(&[0, 0, 0, 2]);
+    header.resize(100, 0);
+    header[32..38].copy_from_slice(&[0xda, 0x7f, 0x68, 0x4a, 0x7c, 0x55]);
+    std::fs::write(&path, &header).unwrap();
+    assert_untouched_refusal(&path);
+    // And the fuzzer's exact input.
+    let found = dir.path().join("fuzz-crash.db");
+    std::fs::write(
+        &found,
+        include_bytes!("../../fuzz/corpus/open/wal-header-only"),
+    )
+    .unwrap();
+    assert_untouched_refusal(&found);
+}
+
+#[test]
+fn an_earlier_wal_mode_diary_under_an_awkward_name_is_recognised_with_its_log() {
+    // The look before opening goes through an SQLite URI when no log is beside the file: a
+    // name with `?`, `#`, `%` and a space must still name the file, and a log that is there
+    // must still be read (the earlier release's last dose lives only in it).
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema-v3.db");
+    for name in ["Mei's diary ?x=1#top 100%.db", "plain.db"] {
+        let path = dir.path().join(name);
+        std::fs::copy(&fixture, &path).unwrap();
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("PRAGMA journal_mode=WAL").unwrap();
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.kind().unwrap(), DiaryKind::Family, "{name}");
+        drop(store);
+        assert_eq!(application_id(&path), APPLICATION_ID, "{name}");
+    }
+    // A log left by a release that stopped mid-way: its last write is seen when recognising.
+    let path = dir.path().join("with-log.db");
+    std::fs::copy(&fixture, &path).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE extra (x);",
+    )
+    .unwrap();
+    // Still open, so the table lives only in the log: the file is not an earlier diary's set of
+    // tables any more, and a look that ignored the log would have taken it for one.
+    let error = Store::open(&path).err().expect("refused");
+    assert!(matches!(error, Error::NotADiary { .. }), "{error}");
+    drop(conn);
+}
+
+#[test]
+fn a_stamped_diary_whose_upgrade_fails_is_refused_untouched() {
+    // Found by the open fuzz target: the same lookalike, but stamped as ours. Its upgrade failed
+    // after the file had been switched to WAL; the refusal was a storage string.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stamped-lookalike.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(&format!(
+        "CREATE TABLE patient (id INTEGER PRIMARY KEY);
+         CREATE TABLE dose_log (id INTEGER PRIMARY KEY, client_id TEXT);
+         PRAGMA user_version = 1;
+         PRAGMA application_id = {APPLICATION_ID};"
+    ))
+    .unwrap();
+    drop(conn);
+    let before = directory_listing(dir.path());
+    let error = Store::open(&path).err().expect("refused");
+    assert!(
+        matches!(error, Error::UpgradeFailed { from_version: 1 }),
+        "{error}"
+    );
+    assert!(!error.to_string().contains("INSERT"), "{error}");
+    assert_eq!(directory_listing(dir.path()), before, "left byte for byte");
+    // The fuzzer's own input: a stamped schema-1 diary with a column renamed.
+    let found = dir.path().join("fuzz-stamped.db");
+    std::fs::write(
+        &found,
+        include_bytes!("../../fuzz/corpus/open/stamped-v1-column-renamed"),
+    )
+    .unwrap();
+    let before = directory_listing(dir.path());
+    let error = Store::open(&found).err().expect("refused");
+    assert!(matches!(error, Error::UpgradeFailed { .. }), "{error}");
+    assert_eq!(directory_listing(dir.path()), before);
+}

@@ -146,6 +146,13 @@ impl Store {
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if let open::Recognised::Stamped(_) = recognised {
             open::require_known_version(version)?;
+            // An upgrade is tried on a copy in memory first, as for an unstamped diary: one
+            // whose tables are not its version's is refused before anything is written.
+            if version < schema::LATEST_VERSION && !read_only && !open::upgrades_in_memory(path)? {
+                return Err(Error::UpgradeFailed {
+                    from_version: version,
+                });
+            }
         }
         if read_only {
             // Reading needs the schema this build knows; upgrading or stamping would write.

@@ -207,6 +207,39 @@ pub(super) fn recognise(path: &Path, header_stamp: i32) -> Result<Recognised> {
     }
 }
 
+/// A read-only connection that makes nothing beside the file. A plain read-only connection to
+/// a file whose header says WAL mode creates `-wal` and `-shm` files beside it; with no log
+/// beside the file there is nothing for SQLite to read from one, so the file is opened
+/// `immutable` (no locks, no log, no shared memory: sqlite.org/uri.html). A log that is there
+/// is read, so an earlier diary's last writes are seen.
+fn open_for_a_look(path: &Path) -> rusqlite::Result<Connection> {
+    let read_only = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut log = path.as_os_str().to_owned();
+    log.push("-wal");
+    if Path::new(&log).exists() {
+        return Connection::open_with_flags(path, read_only);
+    }
+    let uri = format!("file:{}?immutable=1", percent_encoded(path));
+    Connection::open_with_flags(uri, read_only | OpenFlags::SQLITE_OPEN_URI)
+}
+
+/// The path's bytes for an SQLite URI: everything but unreserved characters and `/` escaped,
+/// so `?`, `#` and `%` in a file name stay part of the name.
+fn percent_encoded(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let bytes = absolute.as_os_str().as_encoded_bytes().to_vec();
+    let mut out = String::with_capacity(bytes.len());
+    for byte in bytes {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
 /// What a read-only look at a database shows.
 struct Inspection {
     application_id: i32,
@@ -215,10 +248,7 @@ struct Inspection {
 }
 
 fn inspect(path: &Path) -> rusqlite::Result<Inspection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+    let conn = open_for_a_look(path)?;
     let application_id = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
     let version = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let mut stmt = conn.prepare(
@@ -236,11 +266,8 @@ fn inspect(path: &Path) -> rusqlite::Result<Inspection> {
 
 /// SQLite's `quick_check` through a read-only connection: `false` when the file is damaged.
 fn passes_quick_check(path: &Path) -> Result<bool> {
-    let outcome = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .and_then(|conn| conn.query_row("PRAGMA quick_check(1)", [], |r| r.get::<_, String>(0)));
+    let outcome = open_for_a_look(path)
+        .and_then(|conn| conn.query_row("PRAGMA quick_check(1)", [], |r| r.get::<_, String>(0)));
     match outcome {
         Ok(verdict) => Ok(verdict == "ok"),
         Err(e) if super::is_corruption(&e) => Ok(false),
@@ -250,11 +277,8 @@ fn passes_quick_check(path: &Path) -> Result<bool> {
 
 /// Whether the database at `path`, copied into memory (SQLite's online backup API), upgrades
 /// to this build's schema.
-fn upgrades_in_memory(path: &Path) -> Result<bool> {
-    let source = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+pub(super) fn upgrades_in_memory(path: &Path) -> Result<bool> {
+    let source = open_for_a_look(path)?;
     let mut copy = Connection::open_in_memory()?;
     rusqlite::backup::Backup::new(&source, &mut copy)?.run_to_completion(
         256,

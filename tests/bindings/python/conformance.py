@@ -35,6 +35,7 @@ def error_code(error):
         nephro.NephroError.ReadOnly: "storage",
         nephro.NephroError.NewerSchema: "storage",
         nephro.NephroError.UnknownSchema: "storage",
+        nephro.NephroError.UpgradeFailed: "storage",
         nephro.NephroError.NeedsConfirmation: "needs_confirmation",
     }
     if isinstance(error, nephro.NephroError.Photo):
