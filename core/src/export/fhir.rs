@@ -840,7 +840,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
         status: "current",
         mode: "snapshot",
         title: manifest.title.clone(),
-        code: CodeableConcept::text(tr(l, "NephroDiary export contents", "NephroDiary 导出内容")),
+        code: CodeableConcept::text(tr(l, "export-nephrodiary-export-contents")),
         subject: Reference::to(&patient_id),
         date: generated.clone(),
         note: manifest
@@ -855,13 +855,13 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
         (Some(name), Some(born)) => format!(
             "{name} · {} · {} {born}",
             text::sex(s.patient.sex, l),
-            tr(l, "born", "出生日期")
+            tr(l, "export-born")
         ),
         _ => format!(
             "{} · {} · {} {}",
-            tr(l, "De-identified patient", "去标识化患者"),
+            tr(l, "export-de-identified-patient"),
             text::sex(s.patient.sex, l),
-            tr(l, "age", "年龄"),
+            tr(l, "export-age"),
             s.patient.age_years
         ),
     };
@@ -880,7 +880,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
     bundle.entry(&patient_id, &patient.head, &patient)?;
     if s.deidentified.is_some() {
         let id = ids.of("Observation", "age");
-        let label = tr(l, "Age", "年龄");
+        let label = tr(l, "export-age-2");
         let line = format!("{label}: {} a", s.patient.age_years);
         let mut age = ObservationResource::new(
             namer.head("Observation", &id, "age", &[line]),
@@ -917,7 +917,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
                     text: Some(format!(
                         "{} mg {} {} ({})",
                         num(*per_dose_mg),
-                        tr(l, "per dose at", "每次，服药时间"),
+                        tr(l, "export-per-dose-at"),
                         m.times
                             .iter()
                             .map(|t| t.format("%H:%M").to_string())
@@ -1018,14 +1018,14 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
                 "Body weight",
                 g.weight_kg,
                 "kg",
-                tr(l, "Weight", "体重"),
+                tr(l, "export-weight"),
             ),
             (
                 "8302-2",
                 "Body height",
                 g.height_cm,
                 "cm",
-                tr(l, "Height", "身高"),
+                tr(l, "export-height"),
             ),
         ] {
             let Some(value) = value else { continue };
@@ -1054,7 +1054,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
         };
         let record = format!("bp/{at}/{nth}");
         let id = ids.of("Observation/bp", &record);
-        let label = tr(l, "Blood pressure", "血压");
+        let label = tr(l, "export-blood-pressure");
         let code = CodeableConcept::coded(
             LOINC,
             "85354-9",
@@ -1143,7 +1143,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
                 "Problem List Item",
             )],
             code: CodeableConcept::coded(SNOMED, NEPHROTIC_SYNDROME, "Nephrotic syndrome")
-                .with_text(tr(l, "Nephrotic syndrome relapse", "肾病综合征复发")),
+                .with_text(tr(l, "export-nephrotic-syndrome-relapse")),
             subject: Reference::to(&patient_id),
             onset_date_time: onset,
             abatement_date_time: episode.remission_onset.map(format_date),
@@ -1157,11 +1157,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
 
 /// What a withdrawn record says in its narrative and note.
 fn withdrawn_text(l: Locale) -> &'static str {
-    tr(
-        l,
-        "Entered in error: withdrawn by the family in the diary.",
-        "录入错误：家长已在日记中撤回。",
-    )
+    tr(l, "export-entered-in-error-withdrawn-by-the")
 }
 
 /// A logged dose as a `MedicationStatement`; `withdrawn`: an undone log, `entered-in-error`.
@@ -1180,7 +1176,7 @@ fn write_dose(
     let taken = d.outcome == DoseOutcome::Taken;
     let scheduled_text = format!(
         "{} {} {}",
-        tr(l, "scheduled", "计划时间"),
+        tr(l, "export-scheduled"),
         d.slot_date,
         text::hhmm(d.slot_time)
     );
@@ -1189,9 +1185,9 @@ fn write_dose(
         "{}: {} {effective} ({scheduled_text})",
         text::drug(d.drug, l),
         if taken {
-            tr(l, "taken", "已服")
+            tr(l, "export-taken")
         } else {
-            tr(l, "skipped", "跳过")
+            tr(l, "export-skipped")
         }
     );
     if withdrawn {
@@ -1215,8 +1211,7 @@ fn write_dose(
         } else {
             vec![CodeableConcept::text(tr(
                 l,
-                "skipped (logged by the family)",
-                "跳过（家长记录）",
+                "export-skipped-logged-by-the-family",
             ))]
         },
         medication_codeable_concept: medication_concept(d.drug, l),
@@ -1262,7 +1257,7 @@ fn write_urine(
                     "20454-5",
                     "Protein [Presence] in Urine by Test strip",
                 )
-                .with_text(tr(l, "Urine protein (dipstick)", "尿蛋白（试纸）")),
+                .with_text(tr(l, "export-urine-protein-dipstick")),
                 None,
                 Some(CodeableConcept::coded(SNOMED, snomed, display).with_text(grade.as_str())),
                 grade.as_str().to_string(),
@@ -1281,7 +1276,7 @@ fn write_urine(
     };
     let level = format!(
         "{}: {}",
-        tr(l, "level (clinical-rules §5)", "水平"),
+        tr(l, "export-level-clinical-rules-5"),
         text::level(u.level, l)
     );
     let mut lines = vec![format!(
@@ -1304,19 +1299,15 @@ fn write_urine(
     o.value_quantity = value_quantity;
     o.value_codeable_concept = value_codeable_concept;
     let sample = if u.first_morning {
-        tr(l, "first-morning urine", "晨尿")
+        tr(l, "export-first-morning-urine")
     } else {
-        tr(l, "urine sample (not first-morning)", "非晨尿样本")
+        tr(l, "export-urine-sample-not-first-morning")
     };
     o.method = Some(CodeableConcept::text(match u.photo {
         // Clinical-rules §13: the grade was read from a photo and confirmed by the caregiver.
         Some(_) => format!(
             "{sample}{}",
-            tr(
-                l,
-                "; photo-assisted, confirmed by the caregiver",
-                "；拍照辅助判读，经照护者确认"
-            )
+            tr(l, "export-photo-assisted-confirmed-by-the-caregiver")
         ),
         None => sample.to_string(),
     }));
@@ -1419,16 +1410,10 @@ fn judge<'a>(s: &DiarySnapshot, lab: &LabView) -> Judgement<'a> {
     if not_a_trough {
         j.notes.push(
             match lab.trough {
-                Some(TroughValidity::LessThan10HoursAfterDose) => tr(
-                    l,
-                    "Drawn less than 10 h after the previous dose; not compared with the trough target (clinical-rules §8).",
-                    "距上一次服药不足 10 小时抽血；未与谷浓度目标比较（临床规则 §8）。",
-                ),
-                _ => tr(
-                    l,
-                    "Drawn after the morning dose; not compared with the trough target (clinical-rules §8).",
-                    "在早晨服药后抽血；未与谷浓度目标比较（临床规则 §8）。",
-                ),
+                Some(TroughValidity::LessThan10HoursAfterDose) => {
+                    tr(l, "export-drawn-less-than-10-h-after")
+                }
+                _ => tr(l, "export-drawn-after-the-morning-dose-not"),
             }
             .to_string(),
         );
@@ -1513,7 +1498,7 @@ fn judge<'a>(s: &DiarySnapshot, lab: &LabView) -> Judgement<'a> {
                 // Informational (the protocol's entry criterion): a note, not a judgement.
                 j.notes.push(format!(
                     "{}: {}",
-                    tr(l, "Note", "提示"),
+                    tr(l, "export-note"),
                     text::alert_kind(alert.kind, l)
                 ));
                 continue;
@@ -1535,7 +1520,7 @@ fn judge<'a>(s: &DiarySnapshot, lab: &LabView) -> Judgement<'a> {
         });
         j.notes.push(format!(
             "{}: {}",
-            tr(l, "Safety alert", "安全警示"),
+            tr(l, "export-safety-alert"),
             text::alert_kind(alert.kind, l)
         ));
     }
@@ -1561,7 +1546,7 @@ fn target_range<'a>(
         (None, Some(high)) if target.high_inclusive => format!("≤ {} {human}", num(high)),
         (None, Some(high)) => format!("< {} {human}", num(high)),
         (Some(low), None) => format!("≥ {} {human}", num(low)),
-        (None, None) => tr(l, "none set", "未设").to_string(),
+        (None, None) => tr(l, "export-none-set").to_string(),
     };
     let text = match l {
         Locale::En => format!("target {band} ({phase})"),
@@ -1616,7 +1601,7 @@ fn course_summary(s: &DiarySnapshot, medication: &MedicationId) -> String {
                 format!("{}–{} mg", num(low), num(high))
             };
             let guess = if provisional {
-                tr(l, " (until remission; provisional)", "（至缓解；暂定）")
+                tr(l, "export-until-remission-provisional")
             } else {
                 ""
             };
@@ -1631,7 +1616,7 @@ fn course_summary(s: &DiarySnapshot, medication: &MedicationId) -> String {
         })
         .collect();
     if parts.is_empty() {
-        tr(l, "Steroid course (no calendar days)", "激素疗程（无日历）").to_string()
+        tr(l, "export-steroid-course-no-calendar-days").to_string()
     } else {
         parts.join("; ")
     }

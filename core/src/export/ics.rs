@@ -192,11 +192,8 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
     // No METHOD: a file to import is not an iTIP message (RFC 5546), and `METHOD:PUBLISH`
     // would require an ORGANIZER in every event (libical reports its absence as an error).
     let title = match &s.patient.name {
-        Some(name) => format!(
-            "NephroDiary — {name}: {}",
-            tr(l, "dosing schedule", "服药时间表")
-        ),
-        None => format!("NephroDiary — {}", tr(l, "dosing schedule", "服药时间表")),
+        Some(name) => format!("NephroDiary — {name}: {}", tr(l, "export-dosing-schedule")),
+        None => format!("NephroDiary — {}", tr(l, "export-dosing-schedule")),
     };
     lines.text("NAME", &title)?;
     lines.text("X-WR-CALNAME", &title)?;
@@ -246,7 +243,7 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
         let body = format!(
             "{}\n{}: {}\n{}",
             units.join(" + "),
-            tr(l, "Dosing times", "服药时间"),
+            tr(l, "export-dosing-times"),
             times.join(", "),
             missed_dose_advice(l)
         );
@@ -280,11 +277,7 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
         let mut body = tablets_text(slot.tablets.whole, slot.tablets.halves, tablet_mg, l);
         if slot.provisional {
             body.push('\n');
-            body.push_str(tr(
-                l,
-                "Provisional: this phase lasts until remission is confirmed; your care team will tell you when it changes.",
-                "暂定：此阶段持续到确认缓解为止；何时调整请听从医疗团队的安排。",
-            ));
+            body.push_str(tr(l, "export-provisional-this-phase-lasts-until-remission"));
         }
         lines.put("BEGIN:VEVENT")?;
         lines.text("UID", &uid(s, &slot.medication, slot.date, slot.time))?;
@@ -302,7 +295,7 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
 fn event_texts(lines: &mut Lines, summary: &str, description: &str, l: Locale) -> Result<()> {
     lines.text("SUMMARY", summary)?;
     lines.text("DESCRIPTION", description)?;
-    lines.text("CATEGORIES", tr(l, "Medication", "用药"))?;
+    lines.text("CATEGORIES", tr(l, "export-medication-2"))?;
     lines.put("TRANSP:TRANSPARENT")?;
     lines.put("BEGIN:VALARM")?;
     lines.put("ACTION:DISPLAY")?;
