@@ -1094,34 +1094,21 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
             Some(_) => ("remission", "Remission"),
             None => ("relapse", "Relapse"),
         };
-        let note = match (l, episode.remission_onset) {
-            (Locale::En, Some(remission)) => format!(
-                "Relapse from {} (three consecutive days at nephrotic level, confirmed {}); remission from {}. \
-                 Found by the app from home urine readings ({} definitions).",
-                episode.onset,
-                episode.confirmed,
-                remission,
-                s.patient.definitions.id()
+        let note = match episode.remission_onset {
+            Some(remission) => message!(
+                l,
+                "export-relapse-note-remission",
+                onset = episode.onset.to_string(),
+                confirmed = episode.confirmed.to_string(),
+                remission = remission.to_string(),
+                definitions = s.patient.definitions.id()
             ),
-            (Locale::En, None) => format!(
-                "Relapse from {} (three consecutive days at nephrotic level, confirmed {}); no remission confirmed yet. \
-                 Found by the app from home urine readings ({} definitions).",
-                episode.onset,
-                episode.confirmed,
-                s.patient.definitions.id()
-            ),
-            (Locale::ZhHans, Some(remission)) => format!(
-                "复发起始于 {}（连续三天肾病水平蛋白尿，{} 确认）；自 {} 起缓解。由应用根据居家尿检记录判定（{} 定义）。",
-                episode.onset,
-                episode.confirmed,
-                remission,
-                s.patient.definitions.id()
-            ),
-            (Locale::ZhHans, None) => format!(
-                "复发起始于 {}（连续三天肾病水平蛋白尿，{} 确认）；尚未确认缓解。由应用根据居家尿检记录判定（{} 定义）。",
-                episode.onset,
-                episode.confirmed,
-                s.patient.definitions.id()
+            None => message!(
+                l,
+                "export-relapse-note-ongoing",
+                onset = episode.onset.to_string(),
+                confirmed = episode.confirmed.to_string(),
+                definitions = s.patient.definitions.id()
             ),
         };
         let condition = ConditionResource {
@@ -1443,56 +1430,31 @@ fn judge<'a>(s: &DiarySnapshot, lab: &LabView) -> Judgement<'a> {
                 "LL",
                 "Critical low",
                 true,
-                match l {
-                    Locale::En => format!("alert at or below {shown} (leukopenia; protocol NCT04048161)"),
-                    Locale::ZhHans => format!("≤ {shown} 时警示（白细胞减少；方案 NCT04048161）"),
-                },
+                message!(l, "export-rule-leukopenia", limit = &shown),
             ),
             AlertKind::Anaemia => (
                 "LL",
                 "Critical low",
                 true,
-                match l {
-                    Locale::En => format!("alert below {shown} (anaemia; protocol NCT04048161)"),
-                    Locale::ZhHans => format!("< {shown} 时警示（贫血；方案 NCT04048161）"),
-                },
+                message!(l, "export-rule-anaemia", limit = &shown),
             ),
             AlertKind::Thrombocytopenia => (
                 "LL",
                 "Critical low",
                 true,
-                match l {
-                    Locale::En => {
-                        format!("alert below {shown} (thrombocytopenia; protocol NCT04048161)")
-                    }
-                    Locale::ZhHans => format!("< {shown} 时警示（血小板减少；方案 NCT04048161）"),
-                },
+                message!(l, "export-rule-thrombocytopenia", limit = &shown),
             ),
             AlertKind::AltRaised | AlertKind::BilirubinRaised => (
                 "HH",
                 "Critical high",
                 false,
-                match l {
-                    Locale::En => format!(
-                        "alert at or above 2 × the laboratory's upper limit of normal, {shown} (protocol NCT04048161)"
-                    ),
-                    Locale::ZhHans => {
-                        format!("≥ 实验室正常上限的 2 倍（{shown}）时警示（方案 NCT04048161）")
-                    }
-                },
+                message!(l, "export-rule-twice-upper-limit", limit = &shown),
             ),
             AlertKind::CreatinineRise => (
                 "HH",
                 "Critical high",
                 false,
-                match l {
-                    Locale::En => format!(
-                        "alert above 1.3 × the baseline, {shown} (a rise of more than 30 %; KDIGO 2025)"
-                    ),
-                    Locale::ZhHans => {
-                        format!("> 基线的 1.3 倍（{shown}）时警示（升高超过 30 %；KDIGO 2025）")
-                    }
-                },
+                message!(l, "export-rule-creatinine-rise", limit = &shown),
             ),
             AlertKind::EgfrBelow90 => {
                 // Informational (the protocol's entry criterion): a note, not a judgement.
@@ -1548,10 +1510,7 @@ fn target_range<'a>(
         (Some(low), None) => format!("≥ {} {human}", num(low)),
         (None, None) => tr(l, "export-none-set").to_string(),
     };
-    let text = match l {
-        Locale::En => format!("target {band} ({phase})"),
-        Locale::ZhHans => format!("目标 {band}（{phase}）"),
-    };
+    let text = message!(l, "export-target-range", band = band, phase = phase);
     ReferenceRange {
         low: target.low.map(|v| Quantity::ucum(v, code)),
         high: target.high.map(|v| Quantity::ucum(v, code)),
@@ -1605,14 +1564,16 @@ fn course_summary(s: &DiarySnapshot, medication: &MedicationId) -> String {
             } else {
                 ""
             };
-            match l {
-                Locale::En => {
-                    format!("phase {phase}: {first} to {last}, {dosing} dosing days, {mg}{guess}")
-                }
-                Locale::ZhHans => {
-                    format!("第 {phase} 阶段：{first} 至 {last}，服药 {dosing} 天，{mg}{guess}")
-                }
-            }
+            message!(
+                l,
+                "export-course-phase",
+                phase = phase,
+                first = first.to_string(),
+                last = last.to_string(),
+                dosing = dosing,
+                mg = mg,
+                guess = guess
+            )
         })
         .collect();
     if parts.is_empty() {

@@ -266,14 +266,7 @@ fn css_string(text: &str) -> String {
 /// pseudonym and age), the report and its period, and "page N of M" (CSS page margin boxes).
 fn page_rules(s: &DiarySnapshot) -> String {
     let l = s.locale;
-    let page = match l {
-        crate::locale::Locale::En => {
-            r#"content:"Page " counter(page) " of " counter(pages)"#.to_string()
-        }
-        crate::locale::Locale::ZhHans => {
-            r#"content:"第 " counter(page) " 页，共 " counter(pages) " 页""#.to_string()
-        }
-    };
+    let page = tr(l, "export-css-page-n-of-m");
     let report = format!(
         "NephroDiary · {} {} – {}",
         tr(l, "export-period"),

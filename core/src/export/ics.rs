@@ -309,11 +309,15 @@ fn tablets_text(whole: u64, halves: u64, tablet_mg: Option<f64>, l: Locale) -> S
     let strength = tablet_mg
         .map(|mg| format!(" × {} mg", num(mg)))
         .unwrap_or_default();
-    match (l, halves) {
-        (Locale::En, 0) => format!("{whole} tablet(s){strength}"),
-        (Locale::En, _) => format!("{whole} tablet(s) and a half{strength}"),
-        (Locale::ZhHans, 0) => format!("{whole} 片{strength}"),
-        (Locale::ZhHans, _) => format!("{whole} 片半{strength}"),
+    if halves == 0 {
+        message!(l, "export-ics-tablets", whole = whole, strength = strength)
+    } else {
+        message!(
+            l,
+            "export-ics-tablets-and-a-half",
+            whole = whole,
+            strength = strength
+        )
     }
 }
 
@@ -321,17 +325,21 @@ fn tablets_text(whole: u64, halves: u64, tablet_mg: Option<f64>, l: Locale) -> S
 fn calendar_description(s: &DiarySnapshot, series: usize, steroid_doses: usize) -> String {
     let l = s.locale;
     let until = s.schedule_to.map(|d| d.to_string());
-    let head = match l {
-        Locale::En => format!(
-            "Dosing schedule from {}{}: {series} daily repeating event(s) for the regimens and {steroid_doses} steroid dose(s) \
-             from the taper calendar. The app's reminders and dose log remain the record.",
-            s.schedule_from,
-            until.map(|u| format!(" to {u}")).unwrap_or_default()
+    let head = match until {
+        Some(until) => message!(
+            l,
+            "export-ics-description-until",
+            from = s.schedule_from.to_string(),
+            until = until,
+            series = series,
+            steroid_doses = steroid_doses
         ),
-        Locale::ZhHans => format!(
-            "服药时间表，自 {}{}：用药方案 {series} 个每日重复事件，激素减量日历 {steroid_doses} 次服药。以应用的提醒和服药记录为准。",
-            s.schedule_from,
-            until.map(|u| format!(" 至 {u}")).unwrap_or_default()
+        None => message!(
+            l,
+            "export-ics-description",
+            from = s.schedule_from.to_string(),
+            series = series,
+            steroid_doses = steroid_doses
         ),
     };
     let manifest = Manifest::of(s);
