@@ -139,6 +139,14 @@ macro_rules! signed_arg {
 }
 signed_arg!(i32, i64);
 
+/// The text of a message key the engines emit beside their values (`labs.alert.anaemia`, which
+/// the shells also receive), or `None` for a key the catalogue lacks. A key's dots are dashes in
+/// the catalogue's ids (`labs-alert-anaemia`), as Fluent ids have no dots.
+pub fn text_of_key(locale: Locale, key: &str) -> Option<&'static str> {
+    let id = key.replace('.', "-");
+    catalogue(locale).plain.get(&id).map(String::as_str)
+}
+
 /// The message `id` in `locale` with its arguments (`$name` in the catalogue). Prefer the
 /// [`message!`](crate::message) macro, which names the arguments beside their values.
 pub fn text_with(locale: Locale, id: &str, args: &[(&str, Arg)]) -> String {
