@@ -216,3 +216,20 @@ labs-flag-in_range = The level is within the target range your care team set.
 labs-flag-above = The level is above the target range your care team set. Your care team has been sent this result. Please contact your team.
 labs-flag-not_a_trough = This tacrolimus level was not drawn as a trough (it was drawn after the morning dose, or less than 10 hours after the previous dose), so it is not compared with the target range. Your care team has been sent this result. Please contact your team.
 labs-prompt-recalculate_dose = Your child's weight has changed since the dose was calculated. Your care team has been sent this so they can review the prescription. Keep to the current prescription and contact your team.
+
+## Medicines, reminders, taper texts
+
+drug-tacrolimus = Tacrolimus
+drug-mycophenolate-mofetil = Mycophenolate mofetil
+drug-prednisolone = Prednisolone
+drug-prednisone = Prednisone
+reminder-title = { $medication } — { $time } dose
+reminder-body = Time for the { $time } dose of { $medication }.
+taper-amount-in-tablets = { $mg } mg ({ $tablets } of { $tablet_mg } mg)
+taper-amount-per-m2 = { $per_m2 } mg/m² (at most { $cap } mg)
+taper-relapse-prompt = Relapse suspected — contact your team; your action plan says: { $drug } { $daily } once a day until 3 mornings in a row are negative or trace, then { $alternate } every other day for 28 days. Start or change steroids only as your team confirms.
+# $count is "9½", "½" or "1"; $form is "one" for one tablet or half of one.
+taper-tablets = { $form ->
+        [one] { $count } tablet
+       *[other] { $count } tablets
+    }

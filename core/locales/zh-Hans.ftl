@@ -213,3 +213,20 @@ labs-flag-in_range = 药物浓度在医疗团队设定的目标范围内。
 labs-flag-above = 药物浓度高于医疗团队设定的目标范围。此结果已发送给您的医疗团队，请联系您的医疗团队。
 labs-flag-not_a_trough = 本次他克莫司血药浓度不是谷浓度（抽血在早晨服药之后，或距上一次服药不足 10 小时），因此不与目标范围比较。此结果已发送给您的医疗团队，请联系您的医疗团队。
 labs-prompt-recalculate_dose = 孩子的体重与计算剂量时相比已有变化。此信息已发送给您的医疗团队，以便他们复核处方。请继续按现有处方用药，并联系您的医疗团队。
+
+## Medicines, reminders, taper texts
+
+drug-tacrolimus = 他克莫司
+drug-mycophenolate-mofetil = 吗替麦考酚酯
+drug-prednisolone = 泼尼松龙
+drug-prednisone = 泼尼松
+reminder-title = { $medication } — { $time } 服药
+reminder-body = 该服用{ $time }的{ $medication }了。
+taper-amount-in-tablets = { $mg } mg（{ $tablet_mg } mg片剂{ $tablets }）
+taper-amount-per-m2 = { $per_m2 } mg/m²（最多{ $cap } mg）
+taper-relapse-prompt = 疑似复发——请联系医疗团队；您的行动计划是：{ $drug }每天一次{ $daily }，直到连续3天晨尿蛋白阴性或微量；之后隔天一次{ $alternate }，共28天。请在医疗团队确认后再开始或调整激素。
+# $count is "9½", "½" or "1"; $form is "one" for one tablet or half of one.
+taper-tablets = { $form ->
+        [one] { $count }片
+       *[other] { $count }片
+    }

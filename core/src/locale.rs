@@ -31,6 +31,23 @@ impl Locale {
         }
     }
 
+    /// A wall-clock time written the locale's way: on the 12-hour clock in English (8:00 am,
+    /// 12:30 pm, 12:00 am for midnight), on the 24-hour clock in Chinese (20:00).
+    pub fn clock_time(self, time: chrono::NaiveTime) -> String {
+        use chrono::Timelike;
+        match self {
+            Locale::En => {
+                let (pm, hour) = time.hour12();
+                format!(
+                    "{hour}:{:02} {}",
+                    time.minute(),
+                    if pm { "pm" } else { "am" }
+                )
+            }
+            Locale::ZhHans => time.format("%H:%M").to_string(),
+        }
+    }
+
     /// Parses a tag from [`Locale::tag`]; BCP 47 tags are case-insensitive, so `zh-hans` is
     /// accepted too. Names `field` when the tag is unknown.
     pub fn parse(field: &str, text: &str) -> Result<Locale> {

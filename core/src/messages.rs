@@ -147,6 +147,18 @@ pub fn text_of_key(locale: Locale, key: &str) -> Option<&'static str> {
     catalogue(locale).plain.get(&id).map(String::as_str)
 }
 
+/// The ids of the catalogue's argument-less messages that start with `prefix` (in English,
+/// which every locale matches: tested).
+#[cfg(test)]
+pub(crate) fn ids_with_prefix(prefix: &str) -> Vec<String> {
+    catalogue(Locale::En)
+        .plain
+        .keys()
+        .filter(|id| id.starts_with(prefix))
+        .cloned()
+        .collect()
+}
+
 /// The message `id` in `locale` with its arguments (`$name` in the catalogue). Prefer the
 /// [`message!`](crate::message) macro, which names the arguments beside their values.
 pub fn text_with(locale: Locale, id: &str, args: &[(&str, Arg)]) -> String {
