@@ -1,6 +1,13 @@
 # NephroDiary texts in Simplified Chinese (zh-Hans). Ids are grouped by where they appear;
 # every id exists in every locale with the same arguments (core/src/messages.rs tests).
 
+## The locale's conventions
+# How wall-clock times are written: 12-hour or 24-hour.
+locale-clock = 24-hour
+# The 12-hour clock's halves of the day (unused on the 24-hour clock).
+locale-am = 上午
+locale-pm = 下午
+
 ## Exports: labels of the FHIR, CSV, calendar and report exports
 
 export-nephrodiary-export-contents = NephroDiary 导出内容
@@ -171,8 +178,6 @@ export-manifest-generated = 由 NephroDiary { $version } 生成。
 export-csv-patient = 患者：{ $patient }，出生日期 { $born }
 export-csv-pseudonym = 患者：{ $patient }（本次导出的化名；期末年龄 { $age } 岁）
 export-csv-patient-column = 每个表格的第一列 “patient” 标明患者。
-export-ics-tablets = { $whole } 片{ $strength }
-export-ics-tablets-and-a-half = { $whole } 片半{ $strength }
 export-ics-description = 服药时间表，自 { $from }：用药方案 { $series } 个每日重复事件，激素减量日历 { $steroid_doses } 次服药。以应用的提醒和服药记录为准。
 export-ics-description-until = 服药时间表，自 { $from } 至 { $until }：用药方案 { $series } 个每日重复事件，激素减量日历 { $steroid_doses } 次服药。以应用的提醒和服药记录为准。
 # A CSS `content` value for the printed page's footer: keep the quotes and the counters.

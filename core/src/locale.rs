@@ -31,20 +31,20 @@ impl Locale {
         }
     }
 
-    /// A wall-clock time written the locale's way: on the 12-hour clock in English (8:00 am,
-    /// 12:30 pm, 12:00 am for midnight), on the 24-hour clock in Chinese (20:00).
+    /// A wall-clock time written the locale's way, as its catalogue says (`locale-clock`): on
+    /// the 12-hour clock (8:00 am, 12:30 pm, 12:00 am for midnight) or the 24-hour clock (20:00).
     pub fn clock_time(self, time: chrono::NaiveTime) -> String {
         use chrono::Timelike;
-        match self {
-            Locale::En => {
-                let (pm, hour) = time.hour12();
-                format!(
-                    "{hour}:{:02} {}",
-                    time.minute(),
-                    if pm { "pm" } else { "am" }
-                )
-            }
-            Locale::ZhHans => time.format("%H:%M").to_string(),
+        if crate::messages::text(self, "locale-clock") == "12-hour" {
+            let (pm, hour) = time.hour12();
+            let half = if pm {
+                crate::messages::text(self, "locale-pm")
+            } else {
+                crate::messages::text(self, "locale-am")
+            };
+            format!("{hour}:{:02} {half}", time.minute())
+        } else {
+            time.format("%H:%M").to_string()
         }
     }
 

@@ -4,8 +4,12 @@
 //! catalogue for the message and passes the values as arguments.
 //!
 //! Every id exists in every locale with the same arguments (a test reads the files and the
-//! sources), so a text never falls back silently. A new locale costs a new `.ftl` file and its
-//! [`Locale`] variant.
+//! sources), so a text never falls back silently.
+//!
+//! Adding a locale: copy `en.ftl` to `core/locales/<tag>.ftl` and translate it (the locale's
+//! conventions, such as the clock, are messages too), then name it once in code: its
+//! [`Locale`] variant with its tag, and its line in `SOURCES` here. A file without a locale
+//! fails the tests, as does a message missing from it.
 //!
 //! Fluent's bidirectional isolation marks are off: the texts go into notifications, CSV cells
 //! and FHIR strings where invisible U+2068/U+2069 characters would be noise. Arguments are
@@ -284,6 +288,33 @@ mod tests {
             }
         }
         assert_eq!(SOURCES.len(), Locale::ALL.len(), "a file per locale");
+    }
+
+    #[test]
+    fn every_catalogue_file_is_a_locale_of_the_app() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".ftl"))
+            .collect();
+        files.sort();
+        let mut expected: Vec<String> = Locale::ALL
+            .iter()
+            .map(|l| format!("{}.ftl", l.tag()))
+            .collect();
+        expected.sort();
+        assert_eq!(
+            files, expected,
+            "each .ftl file needs its Locale variant and SOURCES line"
+        );
+        for (locale, source) in SOURCES {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("locales")
+                .join(format!("{}.ftl", locale.tag()));
+            assert_eq!(std::fs::read_to_string(path).unwrap(), source, "{locale:?}");
+        }
     }
 
     /// The ids the sources ask for: the first string literal after `text(` / `text_with(` /

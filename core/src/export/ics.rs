@@ -274,7 +274,7 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
                 MedicationKind::Course { tablet_mg, .. } => Some(tablet_mg),
                 MedicationKind::Regimen { .. } => None,
             });
-        let mut body = tablets_text(slot.tablets.whole, slot.tablets.halves, tablet_mg, l);
+        let mut body = tablets_text(slot.tablets, tablet_mg, l);
         if slot.provisional {
             body.push('\n');
             body.push_str(tr(l, "export-provisional-this-phase-lasts-until-remission"));
@@ -305,20 +305,16 @@ fn event_texts(lines: &mut Lines, summary: &str, description: &str, l: Locale) -
     Ok(())
 }
 
-fn tablets_text(whole: u64, halves: u64, tablet_mg: Option<f64>, l: Locale) -> String {
+/// "9½ tablets × 5 mg": the family's tablet count (one text for the app and the calendar)
+/// with the tablet's strength when it is known.
+fn tablets_text(tablets: crate::taper::Tablets, tablet_mg: Option<f64>, l: Locale) -> String {
     let strength = tablet_mg
         .map(|mg| format!(" × {} mg", num(mg)))
         .unwrap_or_default();
-    if halves == 0 {
-        message!(l, "export-ics-tablets", whole = whole, strength = strength)
-    } else {
-        message!(
-            l,
-            "export-ics-tablets-and-a-half",
-            whole = whole,
-            strength = strength
-        )
-    }
+    format!(
+        "{}{strength}",
+        crate::diary::taper::tablets_text(tablets, l)
+    )
 }
 
 /// The manifest, preceded by what this calendar holds.
