@@ -880,7 +880,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
     bundle.entry(&patient_id, &patient.head, &patient)?;
     if s.deidentified.is_some() {
         let id = ids.of("Observation", "age");
-        let label = tr(l, "export-age-2");
+        let label = tr(l, "export-age-heading");
         let line = format!("{label}: {} a", s.patient.age_years);
         let mut age = ObservationResource::new(
             namer.head("Observation", &id, "age", &[line]),

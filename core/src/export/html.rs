@@ -235,7 +235,7 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
 fn patient_line(s: &DiarySnapshot) -> String {
     let l = s.locale;
     match (&s.patient.name, s.patient.birth_date) {
-        (Some(name), Some(born)) => format!("{name} · {} {born}", tr(l, "export-born-2")),
+        (Some(name), Some(born)) => format!("{name} · {} {born}", tr(l, "export-born-on")),
         _ => format!(
             "{} · {} {}",
             super::csv::patient_label(s),
@@ -310,7 +310,7 @@ fn header(h: &mut String, s: &DiarySnapshot, title: &str) {
         text::sex(p.sex, l).to_string(),
     ];
     if let Some(birth) = p.birth_date {
-        facts.push(format!("{} {birth}", tr(l, "export-born-2")));
+        facts.push(format!("{} {birth}", tr(l, "export-born-on")));
     }
     if let Some(zone) = &p.time_zone_name {
         facts.push(esc(zone));
@@ -339,7 +339,7 @@ fn header(h: &mut String, s: &DiarySnapshot, title: &str) {
         facts.join(" · "),
         s.from,
         s.to,
-        tr(l, "export-period-2"),
+        tr(l, "export-period-heading"),
         s.from,
         s.to,
     );
@@ -780,7 +780,7 @@ fn adherence_calendars(h: &mut String, s: &DiarySnapshot) {
             m.summary.skipped,
             tr(l, "export-not-logged"),
             m.summary.missed,
-            tr(l, "export-taken-2"),
+            tr(l, "export-taken-rate"),
             percent(m.summary.taken_rate),
             rows.values().map(Vec::len).sum::<usize>(),
         );
@@ -1109,7 +1109,7 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
                 tr(l, "export-total"),
                 round(*total_mg, 1),
                 if *provisional {
-                    tr(l, "export-until-remission-provisional-2")
+                    tr(l, "export-until-remission-provisional-short")
                 } else {
                     ""
                 }
@@ -1230,7 +1230,7 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
             } else {
                 format!(
                     "{}: {}",
-                    tr(l, "export-safety-alert-2"),
+                    tr(l, "export-safety-alert-lower"),
                     text::alert_kind(alert.kind, l)
                 )
             };

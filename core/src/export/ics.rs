@@ -295,7 +295,7 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
 fn event_texts(lines: &mut Lines, summary: &str, description: &str, l: Locale) -> Result<()> {
     lines.text("SUMMARY", summary)?;
     lines.text("DESCRIPTION", description)?;
-    lines.text("CATEGORIES", tr(l, "export-medication-2"))?;
+    lines.text("CATEGORIES", tr(l, "export-medication-category"))?;
     lines.put("TRANSP:TRANSPARENT")?;
     lines.put("BEGIN:VALARM")?;
     lines.put("ACTION:DISPLAY")?;

@@ -135,7 +135,7 @@ pub(super) fn state(s: ReportedState, locale: Locale) -> &'static str {
 
 pub(super) fn level(l: ProteinLevel, locale: Locale) -> &'static str {
     match l {
-        ProteinLevel::Remission => tr(locale, "export-remission-2"),
+        ProteinLevel::Remission => tr(locale, "export-remission-level"),
         ProteinLevel::Proteinuria => tr(locale, "export-proteinuria"),
         ProteinLevel::Nephrotic => tr(locale, "export-nephrotic"),
     }
