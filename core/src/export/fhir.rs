@@ -840,7 +840,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
         status: "current",
         mode: "snapshot",
         title: manifest.title.clone(),
-        code: CodeableConcept::text(tr(l, "NephroDiary export contents", "NephroDiary 导出内容")),
+        code: CodeableConcept::text(tr(l, "export-nephrodiary-export-contents")),
         subject: Reference::to(&patient_id),
         date: generated.clone(),
         note: manifest
@@ -855,13 +855,13 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
         (Some(name), Some(born)) => format!(
             "{name} · {} · {} {born}",
             text::sex(s.patient.sex, l),
-            tr(l, "born", "出生日期")
+            tr(l, "export-born")
         ),
         _ => format!(
             "{} · {} · {} {}",
-            tr(l, "De-identified patient", "去标识化患者"),
+            tr(l, "export-de-identified-patient"),
             text::sex(s.patient.sex, l),
-            tr(l, "age", "年龄"),
+            tr(l, "export-age"),
             s.patient.age_years
         ),
     };
@@ -880,7 +880,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
     bundle.entry(&patient_id, &patient.head, &patient)?;
     if s.deidentified.is_some() {
         let id = ids.of("Observation", "age");
-        let label = tr(l, "Age", "年龄");
+        let label = tr(l, "export-age-heading");
         let line = format!("{label}: {} a", s.patient.age_years);
         let mut age = ObservationResource::new(
             namer.head("Observation", &id, "age", &[line]),
@@ -917,7 +917,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
                     text: Some(format!(
                         "{} mg {} {} ({})",
                         num(*per_dose_mg),
-                        tr(l, "per dose at", "每次，服药时间"),
+                        tr(l, "export-per-dose-at"),
                         m.times
                             .iter()
                             .map(|t| t.format("%H:%M").to_string())
@@ -1018,14 +1018,14 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
                 "Body weight",
                 g.weight_kg,
                 "kg",
-                tr(l, "Weight", "体重"),
+                tr(l, "export-weight"),
             ),
             (
                 "8302-2",
                 "Body height",
                 g.height_cm,
                 "cm",
-                tr(l, "Height", "身高"),
+                tr(l, "export-height"),
             ),
         ] {
             let Some(value) = value else { continue };
@@ -1054,7 +1054,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
         };
         let record = format!("bp/{at}/{nth}");
         let id = ids.of("Observation/bp", &record);
-        let label = tr(l, "Blood pressure", "血压");
+        let label = tr(l, "export-blood-pressure");
         let code = CodeableConcept::coded(
             LOINC,
             "85354-9",
@@ -1094,34 +1094,21 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
             Some(_) => ("remission", "Remission"),
             None => ("relapse", "Relapse"),
         };
-        let note = match (l, episode.remission_onset) {
-            (Locale::En, Some(remission)) => format!(
-                "Relapse from {} (three consecutive days at nephrotic level, confirmed {}); remission from {}. \
-                 Found by the app from home urine readings ({} definitions).",
-                episode.onset,
-                episode.confirmed,
-                remission,
-                s.patient.definitions.id()
+        let note = match episode.remission_onset {
+            Some(remission) => message!(
+                l,
+                "export-relapse-note-remission",
+                onset = episode.onset.to_string(),
+                confirmed = episode.confirmed.to_string(),
+                remission = remission.to_string(),
+                definitions = s.patient.definitions.id()
             ),
-            (Locale::En, None) => format!(
-                "Relapse from {} (three consecutive days at nephrotic level, confirmed {}); no remission confirmed yet. \
-                 Found by the app from home urine readings ({} definitions).",
-                episode.onset,
-                episode.confirmed,
-                s.patient.definitions.id()
-            ),
-            (Locale::ZhHans, Some(remission)) => format!(
-                "复发起始于 {}（连续三天肾病水平蛋白尿，{} 确认）；自 {} 起缓解。由应用根据居家尿检记录判定（{} 定义）。",
-                episode.onset,
-                episode.confirmed,
-                remission,
-                s.patient.definitions.id()
-            ),
-            (Locale::ZhHans, None) => format!(
-                "复发起始于 {}（连续三天肾病水平蛋白尿，{} 确认）；尚未确认缓解。由应用根据居家尿检记录判定（{} 定义）。",
-                episode.onset,
-                episode.confirmed,
-                s.patient.definitions.id()
+            None => message!(
+                l,
+                "export-relapse-note-ongoing",
+                onset = episode.onset.to_string(),
+                confirmed = episode.confirmed.to_string(),
+                definitions = s.patient.definitions.id()
             ),
         };
         let condition = ConditionResource {
@@ -1143,7 +1130,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
                 "Problem List Item",
             )],
             code: CodeableConcept::coded(SNOMED, NEPHROTIC_SYNDROME, "Nephrotic syndrome")
-                .with_text(tr(l, "Nephrotic syndrome relapse", "肾病综合征复发")),
+                .with_text(tr(l, "export-nephrotic-syndrome-relapse")),
             subject: Reference::to(&patient_id),
             onset_date_time: onset,
             abatement_date_time: episode.remission_onset.map(format_date),
@@ -1157,11 +1144,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
 
 /// What a withdrawn record says in its narrative and note.
 fn withdrawn_text(l: Locale) -> &'static str {
-    tr(
-        l,
-        "Entered in error: withdrawn by the family in the diary.",
-        "录入错误：家长已在日记中撤回。",
-    )
+    tr(l, "export-entered-in-error-withdrawn-by-the")
 }
 
 /// A logged dose as a `MedicationStatement`; `withdrawn`: an undone log, `entered-in-error`.
@@ -1180,7 +1163,7 @@ fn write_dose(
     let taken = d.outcome == DoseOutcome::Taken;
     let scheduled_text = format!(
         "{} {} {}",
-        tr(l, "scheduled", "计划时间"),
+        tr(l, "export-scheduled"),
         d.slot_date,
         text::hhmm(d.slot_time)
     );
@@ -1189,9 +1172,9 @@ fn write_dose(
         "{}: {} {effective} ({scheduled_text})",
         text::drug(d.drug, l),
         if taken {
-            tr(l, "taken", "已服")
+            tr(l, "export-taken")
         } else {
-            tr(l, "skipped", "跳过")
+            tr(l, "export-skipped")
         }
     );
     if withdrawn {
@@ -1215,8 +1198,7 @@ fn write_dose(
         } else {
             vec![CodeableConcept::text(tr(
                 l,
-                "skipped (logged by the family)",
-                "跳过（家长记录）",
+                "export-skipped-logged-by-the-family",
             ))]
         },
         medication_codeable_concept: medication_concept(d.drug, l),
@@ -1262,7 +1244,7 @@ fn write_urine(
                     "20454-5",
                     "Protein [Presence] in Urine by Test strip",
                 )
-                .with_text(tr(l, "Urine protein (dipstick)", "尿蛋白（试纸）")),
+                .with_text(tr(l, "export-urine-protein-dipstick")),
                 None,
                 Some(CodeableConcept::coded(SNOMED, snomed, display).with_text(grade.as_str())),
                 grade.as_str().to_string(),
@@ -1281,7 +1263,7 @@ fn write_urine(
     };
     let level = format!(
         "{}: {}",
-        tr(l, "level (clinical-rules §5)", "水平"),
+        tr(l, "export-level-clinical-rules-5"),
         text::level(u.level, l)
     );
     let mut lines = vec![format!(
@@ -1304,19 +1286,15 @@ fn write_urine(
     o.value_quantity = value_quantity;
     o.value_codeable_concept = value_codeable_concept;
     let sample = if u.first_morning {
-        tr(l, "first-morning urine", "晨尿")
+        tr(l, "export-first-morning-urine")
     } else {
-        tr(l, "urine sample (not first-morning)", "非晨尿样本")
+        tr(l, "export-urine-sample-not-first-morning")
     };
     o.method = Some(CodeableConcept::text(match u.photo {
         // Clinical-rules §13: the grade was read from a photo and confirmed by the caregiver.
         Some(_) => format!(
             "{sample}{}",
-            tr(
-                l,
-                "; photo-assisted, confirmed by the caregiver",
-                "；拍照辅助判读，经照护者确认"
-            )
+            tr(l, "export-photo-assisted-confirmed-by-the-caregiver")
         ),
         None => sample.to_string(),
     }));
@@ -1419,16 +1397,10 @@ fn judge<'a>(s: &DiarySnapshot, lab: &LabView) -> Judgement<'a> {
     if not_a_trough {
         j.notes.push(
             match lab.trough {
-                Some(TroughValidity::LessThan10HoursAfterDose) => tr(
-                    l,
-                    "Drawn less than 10 h after the previous dose; not compared with the trough target (clinical-rules §8).",
-                    "距上一次服药不足 10 小时抽血；未与谷浓度目标比较（临床规则 §8）。",
-                ),
-                _ => tr(
-                    l,
-                    "Drawn after the morning dose; not compared with the trough target (clinical-rules §8).",
-                    "在早晨服药后抽血；未与谷浓度目标比较（临床规则 §8）。",
-                ),
+                Some(TroughValidity::LessThan10HoursAfterDose) => {
+                    tr(l, "export-drawn-less-than-10-h-after")
+                }
+                _ => tr(l, "export-drawn-after-the-morning-dose-not"),
             }
             .to_string(),
         );
@@ -1458,62 +1430,37 @@ fn judge<'a>(s: &DiarySnapshot, lab: &LabView) -> Judgement<'a> {
                 "LL",
                 "Critical low",
                 true,
-                match l {
-                    Locale::En => format!("alert at or below {shown} (leukopenia; protocol NCT04048161)"),
-                    Locale::ZhHans => format!("≤ {shown} 时警示（白细胞减少；方案 NCT04048161）"),
-                },
+                message!(l, "export-rule-leukopenia", limit = &shown),
             ),
             AlertKind::Anaemia => (
                 "LL",
                 "Critical low",
                 true,
-                match l {
-                    Locale::En => format!("alert below {shown} (anaemia; protocol NCT04048161)"),
-                    Locale::ZhHans => format!("< {shown} 时警示（贫血；方案 NCT04048161）"),
-                },
+                message!(l, "export-rule-anaemia", limit = &shown),
             ),
             AlertKind::Thrombocytopenia => (
                 "LL",
                 "Critical low",
                 true,
-                match l {
-                    Locale::En => {
-                        format!("alert below {shown} (thrombocytopenia; protocol NCT04048161)")
-                    }
-                    Locale::ZhHans => format!("< {shown} 时警示（血小板减少；方案 NCT04048161）"),
-                },
+                message!(l, "export-rule-thrombocytopenia", limit = &shown),
             ),
             AlertKind::AltRaised | AlertKind::BilirubinRaised => (
                 "HH",
                 "Critical high",
                 false,
-                match l {
-                    Locale::En => format!(
-                        "alert at or above 2 × the laboratory's upper limit of normal, {shown} (protocol NCT04048161)"
-                    ),
-                    Locale::ZhHans => {
-                        format!("≥ 实验室正常上限的 2 倍（{shown}）时警示（方案 NCT04048161）")
-                    }
-                },
+                message!(l, "export-rule-twice-upper-limit", limit = &shown),
             ),
             AlertKind::CreatinineRise => (
                 "HH",
                 "Critical high",
                 false,
-                match l {
-                    Locale::En => format!(
-                        "alert above 1.3 × the baseline, {shown} (a rise of more than 30 %; KDIGO 2025)"
-                    ),
-                    Locale::ZhHans => {
-                        format!("> 基线的 1.3 倍（{shown}）时警示（升高超过 30 %；KDIGO 2025）")
-                    }
-                },
+                message!(l, "export-rule-creatinine-rise", limit = &shown),
             ),
             AlertKind::EgfrBelow90 => {
                 // Informational (the protocol's entry criterion): a note, not a judgement.
                 j.notes.push(format!(
                     "{}: {}",
-                    tr(l, "Note", "提示"),
+                    tr(l, "export-note"),
                     text::alert_kind(alert.kind, l)
                 ));
                 continue;
@@ -1535,7 +1482,7 @@ fn judge<'a>(s: &DiarySnapshot, lab: &LabView) -> Judgement<'a> {
         });
         j.notes.push(format!(
             "{}: {}",
-            tr(l, "Safety alert", "安全警示"),
+            tr(l, "export-safety-alert"),
             text::alert_kind(alert.kind, l)
         ));
     }
@@ -1561,12 +1508,9 @@ fn target_range<'a>(
         (None, Some(high)) if target.high_inclusive => format!("≤ {} {human}", num(high)),
         (None, Some(high)) => format!("< {} {human}", num(high)),
         (Some(low), None) => format!("≥ {} {human}", num(low)),
-        (None, None) => tr(l, "none set", "未设").to_string(),
+        (None, None) => tr(l, "export-none-set").to_string(),
     };
-    let text = match l {
-        Locale::En => format!("target {band} ({phase})"),
-        Locale::ZhHans => format!("目标 {band}（{phase}）"),
-    };
+    let text = message!(l, "export-target-range", band = band, phase = phase);
     ReferenceRange {
         low: target.low.map(|v| Quantity::ucum(v, code)),
         high: target.high.map(|v| Quantity::ucum(v, code)),
@@ -1616,22 +1560,24 @@ fn course_summary(s: &DiarySnapshot, medication: &MedicationId) -> String {
                 format!("{}–{} mg", num(low), num(high))
             };
             let guess = if provisional {
-                tr(l, " (until remission; provisional)", "（至缓解；暂定）")
+                tr(l, "export-until-remission-provisional")
             } else {
                 ""
             };
-            match l {
-                Locale::En => {
-                    format!("phase {phase}: {first} to {last}, {dosing} dosing days, {mg}{guess}")
-                }
-                Locale::ZhHans => {
-                    format!("第 {phase} 阶段：{first} 至 {last}，服药 {dosing} 天，{mg}{guess}")
-                }
-            }
+            message!(
+                l,
+                "export-course-phase",
+                phase = phase,
+                first = first.to_string(),
+                last = last.to_string(),
+                dosing = dosing,
+                mg = mg,
+                guess = guess
+            )
         })
         .collect();
     if parts.is_empty() {
-        tr(l, "Steroid course (no calendar days)", "激素疗程（无日历）").to_string()
+        tr(l, "export-steroid-course-no-calendar-days").to_string()
     } else {
         parts.join("; ")
     }
