@@ -314,6 +314,9 @@ pub fn drug_name(drug: Drug, locale: Locale) -> &'static str {
             Drug::MycophenolateMofetil => "吗替麦考酚酯",
             Drug::Prednisolone => "泼尼松龙",
             Drug::Prednisone => "泼尼松",
+            Drug::Cyclophosphamide => "环磷酰胺",
+            Drug::Ciclosporin => "环孢素",
+            Drug::Levamisole => "左旋咪唑",
         },
     }
 }
