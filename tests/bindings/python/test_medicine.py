@@ -67,7 +67,7 @@ def test_liquid_taper_suite():
 def test_liquid_calendar_shows_the_family_text_on_dosing_days_only():
     case = {"start": "2025-03-01", "weight_kg": 12, "phases": [
         {"dose": {"mg_per_kg": 2}, "frequency": "alternate_day", "days": 2}]}
-    calendar = nephro.build_liquid_taper_calendar(taper_case_input(case), nephro.LiquidInput(5.0, None))
+    calendar = nephro.build_liquid_taper_calendar(taper_case_input(case), nephro.LiquidInput(concentration_mg_per_ml=5.0, syringe_step_ml=None))
     check_equal([d.family_text for d in calendar.days], ["4.8 mL (24 mg)", ""], "the family's text per day")
 
 
@@ -76,9 +76,9 @@ def test_cyclophosphamide_suite():
         plan = case_input.get("plan")
         result = nephro.cumulative_cyclophosphamide(nephro.CyclophosphamideInput(
             prior_mg_per_kg=float(case_input.get("prior_mg_per_kg", 0)),
-            weights=[nephro.DatedWeightInput(w["date"], float(w["weight_kg"])) for w in case_input.get("weights", [])],
-            doses=[nephro.TakenDoseInput(d["date"], float(d["mg"])) for d in case_input.get("doses", [])],
-            plan=nephro.CyclophosphamidePlan(float(plan["mg_per_kg_per_day"]), int(plan["days"])) if plan else None,
+            weights=[nephro.DatedWeightInput(date=w["date"], weight_kg=float(w["weight_kg"])) for w in case_input.get("weights", [])],
+            doses=[nephro.TakenDoseInput(date=d["date"], mg=float(d["mg"])) for d in case_input.get("doses", [])],
+            plan=nephro.CyclophosphamidePlan(mg_per_kg_per_day=float(plan["mg_per_kg_per_day"]), days=int(plan["days"])) if plan else None,
             override_limit=case_input.get("override", False),
         ))
         output = {"cumulative_mg_per_kg": result.cumulative_mg_per_kg, "warning": result.warning}
