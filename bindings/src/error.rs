@@ -22,6 +22,14 @@ pub enum NephroError {
         /// What was requested and the range.
         detail: String,
     },
+    /// A liquid dose cannot be measured with the family's oral syringe (clinical-rules §12): less
+    /// than one mark, or rounding to the marks moves the dose by more than 10 %. Tell the family to
+    /// ask their pharmacist for a different strength.
+    #[error("{detail}")]
+    NotMeasurable {
+        /// Why, in plain words.
+        detail: String,
+    },
     /// A record named by the call does not exist.
     #[error("{detail}")]
     NotFound {
@@ -110,9 +118,10 @@ impl From<Error> for NephroError {
         let detail = e.to_string();
         match e {
             Error::Invalid { field, reason } => NephroError::Validation { field, reason },
-            Error::DoseOutOfRange { .. } | Error::DailyMaximumExceeded { .. } => {
-                NephroError::DoseOutOfRange { detail }
-            }
+            Error::DoseOutOfRange { .. }
+            | Error::DailyMaximumExceeded { .. }
+            | Error::CumulativeDoseExceeded { .. } => NephroError::DoseOutOfRange { detail },
+            Error::NotMeasurable { .. } => NephroError::NotMeasurable { detail },
             Error::NotFound { .. } => NephroError::NotFound { detail },
             Error::Conflict(_) => NephroError::Conflict { detail },
             Error::CorruptDatabase { kept_at } => NephroError::CorruptDatabase {

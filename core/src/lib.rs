@@ -21,6 +21,7 @@ pub mod export;
 pub mod growth;
 pub mod labs;
 pub mod locale;
+pub mod medicine;
 pub mod model;
 pub mod numeric;
 pub mod protein;

@@ -312,6 +312,9 @@ pub fn drug_name(drug: Drug, locale: Locale) -> &'static str {
         Drug::MycophenolateMofetil => "drug-mycophenolate-mofetil",
         Drug::Prednisolone => "drug-prednisolone",
         Drug::Prednisone => "drug-prednisone",
+        Drug::Cyclophosphamide => "drug-cyclophosphamide",
+        Drug::Ciclosporin => "drug-ciclosporin",
+        Drug::Levamisole => "drug-levamisole",
     };
     crate::messages::text(locale, id)
 }

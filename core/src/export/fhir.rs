@@ -78,6 +78,10 @@ pub fn rxnorm(drug: Drug) -> &'static str {
         Drug::Prednisolone => "8638",
         Drug::Tacrolimus => "42316",
         Drug::MycophenolateMofetil => "68149",
+        // Ingredient codes of the agents of clinical-rules §12 (RxNorm, NLM).
+        Drug::Cyclophosphamide => "3002",
+        Drug::Ciclosporin => "3008",
+        Drug::Levamisole => "6373",
     }
 }
 

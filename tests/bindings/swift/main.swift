@@ -23,6 +23,7 @@ let allTests: [NamedTest] = [
     growthTests,
     relapseTests,
     labsTests,
+    medicineTests,
     remindersTests,
     taperTests,
     trustFilesTests,
