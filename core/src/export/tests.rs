@@ -1198,11 +1198,13 @@ fn fhir_codes_and_judgements_follow_clinical_rules_9() {
         .as_str()
         .unwrap()
         .contains("not compared with the trough target"));
-    // A UPCR in mg/mmol is never under the mass-ratio code.
+    // A UPCR in mg/mmol is never under the mass-ratio code, nor under any code that does not
+    // say mg/mmol: no mass/moles term is confirmed, so it is text with its UCUM unit (§9).
     let upcr = find("upcr-mmol");
-    assert_ne!(upcr["code"]["coding"][0]["code"], "2890-2");
-    assert_eq!(upcr["code"]["coding"][0]["code"], fhir::UPCR_OTHER_RATIO.0);
+    assert!(upcr["code"]["coding"].is_null(), "{upcr}");
+    assert_eq!(upcr["code"]["text"], "Urine protein/creatinine");
     assert_eq!(upcr["valueQuantity"]["code"], "mg/mmol");
+    assert_eq!(upcr["valueQuantity"]["system"], fhir::UCUM);
     // An MPA-AUC is not a concentration: text only, with its UCUM unit and its target band.
     let mpa = find("mpa");
     assert!(mpa["code"]["coding"].is_null() && mpa["code"]["text"] == "MPA-AUC");
@@ -1218,7 +1220,7 @@ fn fhir_codes_and_judgements_follow_clinical_rules_9() {
     assert_eq!(alt["interpretation"][0]["coding"][0]["code"], "HH");
     assert_eq!(alt["referenceRange"][0]["high"]["value"], 80.0);
     assert!(alt["referenceRange"][0]["low"].is_null());
-    // Every lab carries LOINC and UCUM except the MPA-AUC (§9).
+    // Every lab carries LOINC and UCUM except the MPA-AUC and a UPCR in mg/mmol (§9).
     for o in observations
         .iter()
         .filter(|o| o["category"][0]["coding"][0]["code"] == "laboratory")
@@ -1227,13 +1229,54 @@ fn fhir_codes_and_judgements_follow_clinical_rules_9() {
             o["valueQuantity"]["system"].as_str().unwrap_or(fhir::UCUM),
             fhir::UCUM
         );
-        if o["code"]["text"] != "MPA-AUC" {
+        if o["code"]["text"] != "MPA-AUC" && o["valueQuantity"]["code"] != "mg/mmol" {
             assert_eq!(o["code"]["coding"][0]["system"], fhir::LOINC, "{o}");
         }
     }
     // The collection leaves withdrawn records out.
     assert!(!bundle.to_string().contains("lab/mistake"));
     assert!(!bundle.to_string().contains("entered-in-error"));
+}
+
+#[test]
+fn a_urine_upcr_in_mg_per_mmol_is_text_with_its_unit_and_no_loinc_code() {
+    let mut f = fixture();
+    let zone: chrono_tz::Tz = "Europe/Paris".parse().unwrap();
+    f.store
+        .log_urine_reading(&NewUrineReading {
+            client_id: "upcr-mmol-reading".into(),
+            patient_id: f.patient_id,
+            measurement: UrineMeasurement::Upcr {
+                value: 250.0,
+                unit: UpcrUnit::MgPerMmol,
+            },
+            taken_at_ms: slot_instant(date("2025-03-23"), time("08:00"), zone).timestamp_millis(),
+            taken_on: None,
+            first_morning: true,
+            note: None,
+            logged_by: "clinic".into(),
+            photo: None,
+        })
+        .unwrap();
+    let bundle = fhir(&f, &options());
+    let observations = resources(&bundle, "Observation");
+    let mmol = observations
+        .iter()
+        .find(|o| o["identifier"][0]["value"] == "urine/upcr-mmol-reading")
+        .unwrap();
+    // clinical-rules §9: never 2890-2 (a mass ratio), and no code that does not say mg/mmol.
+    assert!(mmol["code"]["coding"].is_null(), "{mmol}");
+    assert_eq!(mmol["code"]["text"], "Urine protein/creatinine");
+    assert_eq!(
+        mmol["valueQuantity"],
+        serde_json::json!({"value": 250.0, "unit": "mg/mmol", "system": fhir::UCUM, "code": "mg/mmol"})
+    );
+    // The mass-ratio reading of the fixture keeps its code.
+    let mass = observations
+        .iter()
+        .find(|o| o["identifier"][0]["value"] == "urine/upcr-1")
+        .unwrap();
+    assert_eq!(mass["code"]["coding"][0]["code"], fhir::UPCR_MASS_RATIO.0);
 }
 
 #[test]
