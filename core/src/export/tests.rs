@@ -1348,6 +1348,72 @@ fn a_deidentified_export_has_no_transaction_form() {
     assert!(!bundle.to_string().contains("\"identifier\""));
 }
 
+#[test]
+fn the_bundle_kind_is_chosen_per_request_and_a_deidentified_transaction_writes_nothing() {
+    let f = fixture();
+    let file = export_fhir_bundle(
+        &f.store,
+        f.patient_id,
+        fhir::BundleKind::Transaction,
+        &options(),
+    )
+    .unwrap();
+    assert_eq!(file.name, "diary.fhir.json");
+    let bundle: Value = serde_json::from_slice(&file.bytes).unwrap();
+    assert_eq!(bundle["type"], "transaction");
+    assert_eq!(bundle, transaction(&f, &options()).unwrap());
+    let collection = export_fhir_bundle(
+        &f.store,
+        f.patient_id,
+        fhir::BundleKind::Collection,
+        &options(),
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<Value>(&collection.bytes).unwrap(),
+        fhir(&f, &options())
+    );
+
+    let deidentified = ExportOptions {
+        deidentify: Some(Deidentify::from_seed(3).unwrap()),
+        ..ExportOptions::new(now())
+    };
+    let err = export_fhir_bundle(
+        &f.store,
+        f.patient_id,
+        fhir::BundleKind::Transaction,
+        &deidentified,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::Invalid { field, .. } if field == "fhir_bundle"),
+        "{err:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("diary.fhir.json");
+    let err = export_fhir_bundle_to_path(
+        &f.store,
+        f.patient_id,
+        fhir::BundleKind::Transaction,
+        &deidentified,
+        &path,
+    )
+    .unwrap_err();
+    assert!(matches!(&err, Error::Invalid { field, .. } if field == "fhir_bundle"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    let written = export_fhir_bundle_to_path(
+        &f.store,
+        f.patient_id,
+        fhir::BundleKind::Transaction,
+        &options(),
+        &path,
+    )
+    .unwrap();
+    assert_eq!(written, vec![path.clone()]);
+    let on_disk: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(on_disk["type"], "transaction");
+}
+
 /// A diary in `zone` with a tacrolimus regimen at 08:00 and 20:00 from 2026-01-01, without end.
 fn open_ended_regimen_in(zone: &str) -> (Store, i64) {
     let mut store = Store::open_in_memory().unwrap();
