@@ -36,6 +36,7 @@
 //! the types above except `List`, and Observations only in the laboratory or vital-signs
 //! categories (README, "FHIR export").
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use chrono::{NaiveDate, NaiveTime};
@@ -741,12 +742,22 @@ fn percent_encode(text: &str) -> String {
 /// whether ids are written at all (not in a transaction).
 struct Namer {
     ids: Ids,
+    /// The `MedicationRequest` id of each medication, made once (every dose refers to one).
+    requests: HashMap<MedicationId, String>,
     /// `urn:uuid:<the diary's record namespace>`, when identified.
     system: Option<String>,
     kind: BundleKind,
 }
 
 impl Namer {
+    /// The id of the `MedicationRequest` of `medication`.
+    fn request_id(&self, medication: &MedicationId) -> String {
+        self.requests
+            .get(medication)
+            .cloned()
+            .unwrap_or_else(|| self.ids.of("MedicationRequest", &medication.to_string()))
+    }
+
     /// The head of a resource whose record is `record` (a path unique in the diary, e.g.
     /// `lab/<client id>`), with narrative `lines`.
     fn head<'a>(
@@ -810,8 +821,18 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
         return Err(deidentified_transaction_refused());
     }
     let l = s.locale;
+    let ids = Ids::new(s);
+    let requests = s
+        .medications
+        .iter()
+        .map(|m| {
+            let id = ids.of("MedicationRequest", &m.id.to_string());
+            (m.id.clone(), id)
+        })
+        .collect();
     let namer = Namer {
-        ids: Ids::new(s),
+        ids,
+        requests,
         system: s
             .patient
             .record_namespace
@@ -898,7 +919,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
 
     // Regimens and steroid courses.
     for m in &s.medications {
-        let id = ids.of("MedicationRequest", &m.id.to_string());
+        let id = namer.request_id(&m.id);
         let finished = m.end.is_some_and(|end| end < s.today);
         let bounds = Period {
             start: Some(format_date(m.start)),
@@ -1008,7 +1029,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
 
     // Weight, height and blood pressure, keyed by date (or instant) and their order on it, so
     // a record keeps its identifier whatever period is exported.
-    let mut seen_on: std::collections::HashMap<NaiveDate, usize> = Default::default();
+    let mut seen_on: HashMap<NaiveDate, usize> = Default::default();
     for g in &s.growth {
         let nth = {
             let n = seen_on.entry(g.date).or_default();
@@ -1047,7 +1068,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
             bundle.entry(&id, &o.head, &o)?;
         }
     }
-    let mut seen_at: std::collections::HashMap<String, usize> = Default::default();
+    let mut seen_at: HashMap<String, usize> = Default::default();
     for bp in &s.blood_pressures {
         let at = instant(&bp.measured_at);
         let nth = {
@@ -1178,7 +1199,7 @@ fn write_dose(
 ) -> Result<()> {
     let l = s.locale;
     let id = namer.ids.of("MedicationStatement", &d.key);
-    let request = namer.ids.of("MedicationRequest", &d.medication.to_string());
+    let request = namer.request_id(&d.medication);
     let scheduled = instant(&resolve_local(d.slot_date, d.slot_time, s.time_zone).fixed_offset());
     let taken = d.outcome == DoseOutcome::Taken;
     let scheduled_text = format!(
