@@ -1103,6 +1103,7 @@ fn an_unreadable_row_leaves_the_home_screen_and_every_export_open() {
             now_ms: EVENING_MS,
             deidentify: false,
             extra_formats: Vec::new(),
+            fhir_bundle: None,
         };
         let files = diary
             .export(1, request)

@@ -12,7 +12,7 @@
 //!   (skipped), with the scheduled slot in `dosage.timing.event`;
 //! - `Observation`: dipsticks (LOINC 20454-5, SNOMED CT grade in `valueCodeableConcept`; a grade
 //!   read from a photo says so in `method.text`: photo-assisted, confirmed by the caregiver), UPCR
-//!   (2890-2 for a mass ratio, never for mg/mmol: [`upcr_loinc`]), labs (LOINC and UCUM as §9
+//!   (2890-2 for a mass ratio; mg/mmol with `code.text` and its unit only: [`upcr_loinc`]), labs (LOINC and UCUM as §9
 //!   lists them, [`lab_loinc`]; judgements as coded `interpretation` with the `referenceRange`
 //!   judged against, §9's table), weight and height (29463-7, 8302-2), blood pressure
 //!   panels (85354-9 with 8480-6 and 8462-4 components, `mm[Hg]`);
@@ -36,6 +36,7 @@
 //! the types above except `List`, and Observations only in the laboratory or vital-signs
 //! categories (README, "FHIR export").
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use chrono::{NaiveDate, NaiveTime};
@@ -114,15 +115,6 @@ pub const TACROLIMUS_TROUGH: Loinc = ("77348-1", "Tacrolimus [Mass/volume] in Bl
 /// UPCR as a mass ratio (mg/mg, g/g, mg/g): LOINC 2890-2 (clinical-rules §9).
 pub const UPCR_MASS_RATIO: Loinc = ("2890-2", "Protein/Creatinine [Mass Ratio] in Urine");
 
-/// UPCR in mg/mmol, which is not a mass ratio and must not sit under 2890-2 (clinical-rules
-/// §9). No LOINC term with the property MCrto (mass/moles) for protein/creatinine in urine
-/// has been confirmed for this export yet; LOINC 34366-5 "Protein/Creatinine
-/// \[Ratio\] in Urine" has the property `Ratio`, which carries a ratio in any unit (listed as
-/// OMOP concept 3045462 in PEDSnet's urine protein/creatinine code set,
-/// <https://github.com/PEDSnet/Variable-Dictionary/blob/main/lab_meas/upcr.csv>;
-/// <https://loinc.org/34366-5/>). Replace it with the mass/moles term once one is confirmed.
-pub const UPCR_OTHER_RATIO: Loinc = ("34366-5", "Protein/Creatinine [Ratio] in Urine");
-
 /// Total bilirubin in µmol/L: a substance concentration, so not under the mass code 1975-2
 /// of §9. LOINC 14631-6 "Bilirubin.total [Moles/volume] in Serum or Plasma"
 /// (<https://loinc.org/14631-6/>).
@@ -131,17 +123,29 @@ pub const BILIRUBIN_MOLES: Loinc = (
     "Bilirubin.total [Moles/volume] in Serum or Plasma",
 );
 
-/// The LOINC code of a urine protein/creatinine ratio in its unit (clinical-rules §9).
-pub fn upcr_loinc(unit: UpcrUnit) -> Loinc {
+/// The LOINC code of a urine protein/creatinine ratio in its unit (clinical-rules §9): 2890-2
+/// for a mass ratio; `None` for mg/mmol, which is exported with `code.text` and its UCUM unit
+/// only.
+///
+/// §9 asks for the Protein/Creatinine \[Mass/Moles\] in Urine term for mg/mmol, and no such
+/// LOINC term could be confirmed from a public source. PEDSnet's UPCR code set, drawn from the
+/// OMOP copy of LOINC (<https://github.com/PEDSnet/Variable-Dictionary/blob/main/lab_meas/upcr.csv>),
+/// lists every protein/creatinine term in urine and LOINC's two groups of them,
+/// LG34791-0 `Protein/Creatinine|MRto|Urine` (2890-2, 13801-6, 60678-0: \[Mass Ratio\]) and
+/// LG36198-6 `Protein/Creatinine|Ratio|Urine` (34366-5, 40486-3: \[Ratio\], any unit): none has
+/// a mass/moles property. So a mg/mmol value carries its UCUM unit and `code.text`, and no code
+/// that would not say mg/mmol.
+pub fn upcr_loinc(unit: UpcrUnit) -> Option<Loinc> {
     match unit {
-        UpcrUnit::MgPerMmol => UPCR_OTHER_RATIO,
-        _ => UPCR_MASS_RATIO,
+        UpcrUnit::MgPerMmol => None,
+        _ => Some(UPCR_MASS_RATIO),
     }
 }
 
 /// The LOINC code and display of a lab result in its unit (clinical-rules §9). A tacrolimus
 /// level carries the trough code only when it is a valid trough (§8). `None` for an MPA-AUC: an
-/// AUC is not a concentration, so it is exported with `code.text` only (§9).
+/// AUC is not a concentration, so it is exported with `code.text` only (§9); and for a UPCR in
+/// mg/mmol, which has no confirmed LOINC term ([`upcr_loinc`]).
 pub fn lab_loinc(kind: LabKind, unit: LabUnit, trough: Option<TroughValidity>) -> Option<Loinc> {
     Some(match (kind, unit) {
         (LabKind::TacrolimusTrough, _) if trough == Some(TroughValidity::Valid) => {
@@ -165,7 +169,7 @@ pub fn lab_loinc(kind: LabKind, unit: LabUnit, trough: Option<TroughValidity>) -
             ("1975-2", "Bilirubin.total [Mass/volume] in Serum or Plasma")
         }
         (LabKind::Albumin, _) => ("1751-7", "Albumin [Mass/volume] in Serum or Plasma"),
-        (LabKind::Upcr, LabUnit::MilligramsPerMillimole) => UPCR_OTHER_RATIO,
+        (LabKind::Upcr, LabUnit::MilligramsPerMillimole) => return upcr_loinc(UpcrUnit::MgPerMmol),
         (LabKind::Upcr, _) => UPCR_MASS_RATIO,
     })
 }
@@ -742,12 +746,22 @@ fn percent_encode(text: &str) -> String {
 /// whether ids are written at all (not in a transaction).
 struct Namer {
     ids: Ids,
+    /// The `MedicationRequest` id of each medication, made once (every dose refers to one).
+    requests: HashMap<MedicationId, String>,
     /// `urn:uuid:<the diary's record namespace>`, when identified.
     system: Option<String>,
     kind: BundleKind,
 }
 
 impl Namer {
+    /// The id of the `MedicationRequest` of `medication`.
+    fn request_id(&self, medication: &MedicationId) -> String {
+        self.requests
+            .get(medication)
+            .cloned()
+            .unwrap_or_else(|| self.ids.of("MedicationRequest", &medication.to_string()))
+    }
+
     /// The head of a resource whose record is `record` (a path unique in the diary, e.g.
     /// `lab/<client id>`), with narrative `lines`.
     fn head<'a>(
@@ -811,8 +825,18 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
         return Err(deidentified_transaction_refused());
     }
     let l = s.locale;
+    let ids = Ids::new(s);
+    let requests = s
+        .medications
+        .iter()
+        .map(|m| {
+            let id = ids.of("MedicationRequest", &m.id.to_string());
+            (m.id.clone(), id)
+        })
+        .collect();
     let namer = Namer {
-        ids: Ids::new(s),
+        ids,
+        requests,
         system: s
             .patient
             .record_namespace
@@ -899,7 +923,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
 
     // Regimens and steroid courses.
     for m in &s.medications {
-        let id = ids.of("MedicationRequest", &m.id.to_string());
+        let id = namer.request_id(&m.id);
         let finished = m.end.is_some_and(|end| end < s.today);
         let bounds = Period {
             start: Some(format_date(m.start)),
@@ -1009,7 +1033,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
 
     // Weight, height and blood pressure, keyed by date (or instant) and their order on it, so
     // a record keeps its identifier whatever period is exported.
-    let mut seen_on: std::collections::HashMap<NaiveDate, usize> = Default::default();
+    let mut seen_on: HashMap<NaiveDate, usize> = Default::default();
     for g in &s.growth {
         let nth = {
             let n = seen_on.entry(g.date).or_default();
@@ -1048,7 +1072,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
             bundle.entry(&id, &o.head, &o)?;
         }
     }
-    let mut seen_at: std::collections::HashMap<String, usize> = Default::default();
+    let mut seen_at: HashMap<String, usize> = Default::default();
     for bp in &s.blood_pressures {
         let at = instant(&bp.measured_at);
         let nth = {
@@ -1162,7 +1186,7 @@ fn write_dose(
 ) -> Result<()> {
     let l = s.locale;
     let id = namer.ids.of("MedicationStatement", &d.key);
-    let request = namer.ids.of("MedicationRequest", &d.medication.to_string());
+    let request = namer.request_id(&d.medication);
     let scheduled = instant(&resolve_local(d.slot_date, d.slot_time, s.time_zone).fixed_offset());
     let taken = d.outcome == DoseOutcome::Taken;
     let scheduled_text = format!(
@@ -1255,10 +1279,14 @@ fn write_urine(
             )
         }
         UrineMeasurement::Upcr { value, unit } => {
-            let (code, display) = upcr_loinc(unit);
+            let name = text::lab_kind(LabKind::Upcr, l);
             (
-                CodeableConcept::coded(LOINC, code, display)
-                    .with_text(text::lab_kind(LabKind::Upcr, l)),
+                match upcr_loinc(unit) {
+                    Some((code, display)) => {
+                        CodeableConcept::coded(LOINC, code, display).with_text(name)
+                    }
+                    None => CodeableConcept::text(name),
+                },
                 Some(Quantity::ucum(value, upcr_ucum(unit))),
                 None,
                 format!("{} {}", num(value), upcr_ucum(unit)),
