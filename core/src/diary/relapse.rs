@@ -3,14 +3,19 @@
 //! told today.
 //!
 //! Still no clock: `today` is a parameter (the patient's local date).
+//!
+//! The walk goes on from the patient's stored checkpoint ([`crate::relapse::RelapseCheckpoint`],
+//! kept by [`Store::save_relapse_checkpoint`]): only the readings after it are read and walked,
+//! with the same answer as a walk over every reading, so the screen costs the same after one
+//! year or fifteen. The home screen keeps the checkpoint [`CHECKPOINT_LAG_DAYS`] behind today.
 
-use chrono::NaiveDate;
+use chrono::{Days, NaiveDate};
 
 use crate::error::{Error, Result};
 use crate::locale::Locale;
 use crate::relapse::{
-    assess, family_prompt, DefinitionSet, FamilyPrompt, RelapseAssessment, RelapseInput,
-    SteroidCourse,
+    assess_from, family_prompt, relapse_checkpoint, DefinitionSet, DiseaseState, FamilyPrompt,
+    RelapseAssessment, RelapseCheckpoint, RelapseInput, SteroidCourse,
 };
 use crate::store::urine::UrineReadingEntry;
 use crate::store::Store;
@@ -19,6 +24,35 @@ use crate::store::Store;
 /// JSON string). Unset by default: the 6-month rule of "frequently relapsing" applies only when
 /// it is known, and it is never inferred (clinical-rules §6).
 pub const INITIAL_REMISSION_POLICY_KEY: &str = "relapse.initial_remission_date";
+
+/// How many days before today the home screen keeps the relapse checkpoint: the readings of the
+/// last days are the ones most often logged late or corrected, and a change dated on or before
+/// the checkpoint drops it. Not a clinical rule: every day gives the same answers.
+pub const CHECKPOINT_LAG_DAYS: u64 = 14;
+
+/// A checkpoint more than this many days behind today is walked on (to [`CHECKPOINT_LAG_DAYS`]
+/// behind): the screen reads at most this many days of readings.
+pub const CHECKPOINT_REFRESH_DAYS: u64 = 42;
+
+/// A relapse checkpoint walked during a read, to keep once the read is over
+/// ([`keep_checkpoint`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CheckpointToKeep {
+    patient_id: i64,
+    /// The readings generation read with the readings it was walked from.
+    generation: i64,
+    checkpoint: RelapseCheckpoint,
+}
+
+/// Keeps a checkpoint walked during a read that is now over. The checkpoint is a cache: when it
+/// cannot be kept (a read-only diary, another writer holding the file) the next screen walks on
+/// from the older one, with the same answer, so a failure is not the screen's.
+pub(crate) fn keep_checkpoint(store: &Store, walked: Option<CheckpointToKeep>) {
+    if let Some(walked) = walked {
+        let _ =
+            store.save_relapse_checkpoint(walked.patient_id, walked.generation, &walked.checkpoint);
+    }
+}
 
 /// What the relapse screen shows for a patient on a day.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -60,6 +94,19 @@ pub fn relapse_status(
     today: NaiveDate,
     locale: Locale,
 ) -> Result<RelapseStatus> {
+    Ok(walk_relapse_status(store, patient_id, today, locale)?.0)
+}
+
+/// [`relapse_status`], with the checkpoint to keep when the stored one is missing or more than
+/// [`CHECKPOINT_REFRESH_DAYS`] behind `today`: the walk through `today` −
+/// [`CHECKPOINT_LAG_DAYS`]. Keep it ([`keep_checkpoint`]) only after the read is over, and only
+/// when the read left no row out (an unreadable reading must stay reported, not be walked past).
+pub(crate) fn walk_relapse_status(
+    store: &Store,
+    patient_id: i64,
+    today: NaiveDate,
+    locale: Locale,
+) -> Result<(RelapseStatus, Option<CheckpointToKeep>)> {
     if !(earliest_date()..=latest_date()).contains(&today) {
         return Err(Error::invalid(
             "today",
@@ -69,7 +116,18 @@ pub fn relapse_status(
     let patient = store.patient(patient_id)?;
     let definitions = DefinitionSet::parse("definition_set", &patient.profile.definition_set)?;
     let initial_remission = initial_remission_date(store, patient_id)?;
-    let entries = store.urine_readings(patient_id, earliest_date(), today)?;
+    // The walk from remission (clinical-rules §6: the initial state), as of a day before today.
+    let stored = store.relapse_checkpoint(patient_id)?;
+    let checkpoint = stored
+        .checkpoint
+        .filter(|c| c.initial_state == DiseaseState::Remission && c.through < today);
+    let from = checkpoint
+        .as_ref()
+        .and_then(|c| c.through.succ_opt())
+        .unwrap_or(earliest_date())
+        .max(earliest_date());
+    // Every live reading after the checkpoint (all of them without one).
+    let entries = store.urine_readings(patient_id, from, today)?;
     let readings = entries
         .iter()
         .map(UrineReadingEntry::engine_reading)
@@ -83,12 +141,24 @@ pub fn relapse_status(
         as_of: Some(today),
         ..RelapseInput::default()
     };
-    let assessment = assess(&input)?;
+    let assessment = assess_from(checkpoint.as_ref(), &input)?;
     let morning_reading_logged = entries
         .iter()
         .any(|e| e.taken_on == today && e.first_morning);
+    let latest_reading = match (entries.last(), &checkpoint) {
+        (Some(latest), _) => Some(latest.clone()),
+        (None, Some(c)) => store.latest_urine_reading(patient_id, earliest_date(), c.through)?,
+        (None, None) => None,
+    };
+    let to_keep = checkpoint_to_keep(
+        stored.generation,
+        checkpoint.as_ref(),
+        &input.readings,
+        patient_id,
+        today,
+    );
     let prompt = family_prompt(&assessment, today, morning_reading_logged);
-    Ok(RelapseStatus {
+    let status = RelapseStatus {
         patient_id,
         today,
         definitions,
@@ -96,10 +166,40 @@ pub fn relapse_status(
         steroid_courses,
         assessment,
         morning_reading_logged,
-        latest_reading: entries.last().cloned(),
+        latest_reading,
         prompt,
         locale,
         prompt_text: prompt.text(locale).to_string(),
+    };
+    Ok((status, to_keep))
+}
+
+/// The checkpoint to keep after a walk from `checkpoint` (none: from the first reading) over
+/// `readings` (those after it): none while the checkpoint is recent enough, or when the diary
+/// keeps none for the patient (`generation` none).
+fn checkpoint_to_keep(
+    generation: Option<i64>,
+    checkpoint: Option<&RelapseCheckpoint>,
+    readings: &[crate::protein::UrineReading],
+    patient_id: i64,
+    today: NaiveDate,
+) -> Option<CheckpointToKeep> {
+    let generation = generation?;
+    let through = today.checked_sub_days(Days::new(CHECKPOINT_LAG_DAYS))?;
+    let recent = checkpoint.is_some_and(|c| {
+        c.through
+            .checked_add_days(Days::new(CHECKPOINT_REFRESH_DAYS))
+            .is_some_and(|due| due >= today)
+    });
+    if recent || through < earliest_date() {
+        return None;
+    }
+    let checkpoint =
+        relapse_checkpoint(checkpoint, DiseaseState::Remission, readings, through).ok()?;
+    Some(CheckpointToKeep {
+        patient_id,
+        generation,
+        checkpoint,
     })
 }
 

@@ -16,7 +16,7 @@ use chrono::{Datelike, Days, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use crate::body::bsa_mosteller;
-use crate::diary::relapse::relapse_status;
+use crate::diary::relapse::{relapse_status, RelapseStatus};
 use crate::diary::reminders::drug_name;
 use crate::drug::Drug;
 use crate::error::{Error, Result};
@@ -329,6 +329,18 @@ pub fn relapse_prompt(
     locale: Locale,
 ) -> Result<Option<RelapsePrompt>> {
     let status = relapse_status(store, patient_id, today, locale)?;
+    relapse_prompt_of(store, patient_id, &status, today, locale)
+}
+
+/// [`relapse_prompt`] from a relapse status already walked for `today` (the home screen walks it
+/// once for its banner and its prompt).
+pub(crate) fn relapse_prompt_of(
+    store: &Store,
+    patient_id: i64,
+    status: &RelapseStatus,
+    today: NaiveDate,
+    locale: Locale,
+) -> Result<Option<RelapsePrompt>> {
     if status.assessment.state != ReportedState::Relapse {
         return Ok(None);
     }

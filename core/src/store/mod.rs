@@ -5,6 +5,7 @@
 //! any write, so a refused call changes nothing. Logged doses are never overwritten: edits and
 //! undos add a revision and the history stays readable.
 
+mod checkpoint;
 mod courses;
 mod doses;
 mod labs;
@@ -15,6 +16,7 @@ mod rows;
 pub mod schema;
 pub mod urine;
 
+pub use checkpoint::StoredRelapseCheckpoint;
 pub use courses::{
     course_phases, CourseCalendar, CourseSlot, CourseVersion, NewCourse, RemissionSource,
     MAX_COURSE_TIMES,
