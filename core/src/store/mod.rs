@@ -16,11 +16,9 @@ mod rows;
 pub mod schema;
 pub mod urine;
 
+pub use crate::taper::course::{CourseCalendar, CourseSlot, CourseVersion, RemissionSource};
 pub use checkpoint::StoredRelapseCheckpoint;
-pub use courses::{
-    course_phases, CourseCalendar, CourseSlot, CourseVersion, NewCourse, RemissionSource,
-    MAX_COURSE_TIMES,
-};
+pub use courses::{course_phases, NewCourse, MAX_COURSE_TIMES};
 pub use doses::DoseRevision;
 pub use labs::{BloodPressureRecord, LabCorrection, LabRecord, LabRevision, NewLabResult};
 pub use open::DiaryKind;
