@@ -96,7 +96,9 @@ pub fn relapse_status(
     today: NaiveDate,
     locale: Locale,
 ) -> Result<RelapseStatus> {
-    Ok(walk_relapse_status(store, patient_id, today, locale)?.0)
+    let (status, _) =
+        store.in_one_read(|| walk_relapse_status(store, patient_id, today, locale))?;
+    Ok(status)
 }
 
 /// [`relapse_status`], with the checkpoint to keep when the stored one is missing or more than

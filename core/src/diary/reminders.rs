@@ -564,8 +564,11 @@ pub fn next_reminders(
     if count == 0 || count > MAX_REMINDER_COUNT {
         return Err(Error::invalid("count", "must be between 1 and 1000"));
     }
-    let plan = patient_schedule(store, patient_id, now, device_zone)?;
-    next_reminders_of(store, &plan, patient_id, now, count, locale)
+    // One read: the schedule and the logs it is checked against are of one state of the diary.
+    store.in_one_read(|| {
+        let plan = patient_schedule(store, patient_id, now, device_zone)?;
+        next_reminders_of(store, &plan, patient_id, now, count, locale)
+    })
 }
 
 /// [`next_reminders`] on a patient schedule already loaded for `now` (the count is checked).
@@ -727,8 +730,10 @@ pub fn today_doses(
     device_zone: Option<Tz>,
     locale: Locale,
 ) -> Result<Vec<DoseSlot>> {
-    let plan = patient_schedule(store, patient_id, now, device_zone)?;
-    today_doses_of(store, &plan, patient_id, now, locale)
+    store.in_one_read(|| {
+        let plan = patient_schedule(store, patient_id, now, device_zone)?;
+        today_doses_of(store, &plan, patient_id, now, locale)
+    })
 }
 
 /// [`today_doses`] on a patient schedule already loaded for `now`.
@@ -777,8 +782,10 @@ pub fn dose_status(
     device_zone: Option<Tz>,
     locale: Locale,
 ) -> Result<DoseSlot> {
-    let plan = patient_schedule(store, patient_id, now, device_zone)?;
-    dose_status_of(store, &plan, patient_id, slot, now, locale)
+    store.in_one_read(|| {
+        let plan = patient_schedule(store, patient_id, now, device_zone)?;
+        dose_status_of(store, &plan, patient_id, slot, now, locale)
+    })
 }
 
 /// [`dose_status`] on a patient schedule already loaded for `now`.
