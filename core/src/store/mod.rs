@@ -5,6 +5,7 @@
 //! any write, so a refused call changes nothing. Logged doses are never overwritten: edits and
 //! undos add a revision and the history stays readable.
 
+mod checkpoint;
 mod courses;
 mod doses;
 mod labs;
@@ -15,10 +16,9 @@ mod rows;
 pub mod schema;
 pub mod urine;
 
-pub use courses::{
-    course_phases, CourseCalendar, CourseSlot, CourseVersion, NewCourse, RemissionSource,
-    MAX_COURSE_TIMES,
-};
+pub use crate::taper::course::{CourseCalendar, CourseSlot, CourseVersion, RemissionSource};
+pub use checkpoint::StoredRelapseCheckpoint;
+pub use courses::{course_phases, NewCourse, MAX_COURSE_TIMES};
 pub use doses::DoseRevision;
 pub use labs::{BloodPressureRecord, LabCorrection, LabRecord, LabRevision, NewLabResult};
 pub use open::DiaryKind;

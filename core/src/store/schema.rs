@@ -9,7 +9,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 5;
+pub const LATEST_VERSION: i64 = 6;
 
 /// Patients, measurements and regimens: unchanged since version 1 but for the measurement's
 /// `confirmed` (version 4). Version 1 created them; later steps only alter them.
@@ -288,6 +288,47 @@ CREATE TABLE urine_reading_photo (
 );
 "#;
 
+/// The relapse engine's state as of a past day, per patient (since version 6): a cache the
+/// relapse screen walks on from, so that its cost does not grow with the diary's history. The
+/// triggers keep it honest: every change to a patient's urine readings counts one generation,
+/// and a change that touches a reading dated on or before the checkpoint's day (its old or new
+/// date, or a move between patients) drops the checkpoint, whoever writes it (an edit, a
+/// retraction, an import, another process). A checkpoint is saved only when the generation has
+/// not moved since the readings it was walked from were read.
+const RELAPSE_CHECKPOINT_TABLE: &str = r#"
+CREATE TABLE relapse_checkpoint (
+    patient_id      INTEGER PRIMARY KEY REFERENCES patient(id),
+    generation      INTEGER NOT NULL DEFAULT 0,
+    through         TEXT,
+    state_json      TEXT,
+    CHECK ((through IS NULL) = (state_json IS NULL))
+);
+INSERT INTO relapse_checkpoint (patient_id) SELECT id FROM patient;
+CREATE TRIGGER relapse_checkpoint_of_new_patient AFTER INSERT ON patient BEGIN
+    INSERT INTO relapse_checkpoint (patient_id) VALUES (NEW.id);
+END;
+CREATE TRIGGER relapse_checkpoint_after_reading_insert AFTER INSERT ON urine_reading BEGIN
+    UPDATE relapse_checkpoint SET generation = generation + 1,
+        through = CASE WHEN NEW.taken_on > through THEN through END,
+        state_json = CASE WHEN NEW.taken_on > through THEN state_json END
+    WHERE patient_id = NEW.patient_id;
+END;
+CREATE TRIGGER relapse_checkpoint_after_reading_update AFTER UPDATE ON urine_reading BEGIN
+    UPDATE relapse_checkpoint SET generation = generation + 1,
+        through = CASE WHEN OLD.taken_on > through AND NEW.taken_on > through
+                            AND OLD.patient_id = NEW.patient_id THEN through END,
+        state_json = CASE WHEN OLD.taken_on > through AND NEW.taken_on > through
+                            AND OLD.patient_id = NEW.patient_id THEN state_json END
+    WHERE patient_id IN (OLD.patient_id, NEW.patient_id);
+END;
+CREATE TRIGGER relapse_checkpoint_after_reading_delete AFTER DELETE ON urine_reading BEGIN
+    UPDATE relapse_checkpoint SET generation = generation + 1,
+        through = CASE WHEN OLD.taken_on > through THEN through END,
+        state_json = CASE WHEN OLD.taken_on > through THEN state_json END
+    WHERE patient_id = OLD.patient_id;
+END;
+"#;
+
 /// The latest schema, for a new database, as batches run in order.
 pub const CREATE_LATEST: &[&str] = &[
     PATIENT_TABLES,
@@ -298,6 +339,7 @@ pub const CREATE_LATEST: &[&str] = &[
     BLOOD_PRESSURE_TABLE,
     POLICY_TABLE,
     URINE_READING_PHOTO_TABLE,
+    RELAPSE_CHECKPOINT_TABLE,
 ];
 
 /// Version 1 → 2: the dose log may point at a steroid course (rebuilt, rows copied as they
@@ -361,12 +403,17 @@ ALTER TABLE measurement ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 0 CHECK (c
 /// table starts empty.
 const UPGRADE_4_TO_5: &[&str] = &[URINE_READING_PHOTO_TABLE];
 
+/// Version 5 → 6: the relapse engine's checkpoint per patient, empty (the first relapse screen
+/// walks the whole history and saves one).
+const UPGRADE_5_TO_6: &[&str] = &[RELAPSE_CHECKPOINT_TABLE];
+
 /// `UPGRADES[i]` upgrades a database from version `i + 1` to `i + 2`, as batches run in order.
 pub const UPGRADES: &[&[&str]] = &[
     UPGRADE_1_TO_2,
     UPGRADE_2_TO_3,
     UPGRADE_3_TO_4,
     UPGRADE_4_TO_5,
+    UPGRADE_5_TO_6,
 ];
 
 /// Brings a connection's schema to [`LATEST_VERSION`], refusing a newer one.

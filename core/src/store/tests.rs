@@ -400,6 +400,54 @@ fn every_fixture_migrates_to_the_fresh_schema_with_its_records() {
     }
 }
 
+#[test]
+fn a_diary_upgraded_from_schema_5_keeps_relapse_checkpoints_that_its_triggers_drop() {
+    use crate::protein::{DipstickGrade, UrineMeasurement, UrineReading};
+    use crate::relapse::{relapse_checkpoint, DiseaseState};
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema-v5.db");
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("diary.db");
+    std::fs::copy(&fixture, &copy).unwrap();
+    let mut store = Store::open(&copy).unwrap();
+    let patient = store.patients().unwrap()[0].id;
+    // The upgrade made the patient's row, empty.
+    let stored = store.relapse_checkpoint(patient).unwrap();
+    assert_eq!((stored.generation, stored.checkpoint), (Some(0), None));
+    // A checkpoint through the day after the fixture's photo reading (its day: 2025-06-02).
+    let readings = store
+        .urine_readings(patient, date("2025-01-01"), date("2025-12-31"))
+        .unwrap();
+    assert_eq!(readings.len(), 1);
+    let engine: Vec<UrineReading> = readings.iter().map(|r| r.engine_reading()).collect();
+    let checkpoint =
+        relapse_checkpoint(None, DiseaseState::Remission, &engine, date("2025-06-10")).unwrap();
+    assert!(store
+        .save_relapse_checkpoint(patient, 0, &checkpoint)
+        .unwrap());
+    assert_eq!(
+        store.relapse_checkpoint(patient).unwrap().checkpoint,
+        Some(checkpoint)
+    );
+    // A patient created after the upgrade has a row too (the patient trigger).
+    let second = store.create_patient(&sample_patient()).unwrap();
+    assert_eq!(
+        store.relapse_checkpoint(second.id).unwrap().generation,
+        Some(0)
+    );
+    // The upgraded diary's triggers drop the checkpoint on an earlier reading.
+    let mut earlier = super::urine::NewUrineReading {
+        client_id: "late-entry".into(),
+        measurement: UrineMeasurement::Dipstick(DipstickGrade::FourPlus),
+        ..fixture_photo_reading(patient)
+    };
+    earlier.photo = None;
+    earlier.taken_at_ms -= 86_400_000;
+    store.log_urine_reading(&earlier).unwrap();
+    let stored = store.relapse_checkpoint(patient).unwrap();
+    assert_eq!((stored.generation, stored.checkpoint), (Some(1), None));
+}
+
 /// The schema version in a fixture's name (`schema-v<N>.db`).
 fn fixture_version(fixture: &std::path::Path) -> i64 {
     let name = fixture.file_stem().unwrap().to_string_lossy();

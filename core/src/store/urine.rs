@@ -23,7 +23,7 @@ use chrono::{Days, NaiveDate};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::patients::{not_found, require_patient, stored_date};
-use super::rows::{readable, RowSource};
+use super::rows::{first_readable, readable, RowSource};
 use super::{now_ms, Store};
 use crate::bounds;
 use crate::dates::{format_date, parse_time_zone};
@@ -313,6 +313,32 @@ impl Store {
         to: NaiveDate,
     ) -> Result<Vec<UrineReadingEntry>> {
         self.readings_between(patient_id, from, to, true)
+    }
+
+    /// The last of [`Store::urine_readings`] over `[from, to]` (by date, then sampling time, then
+    /// entry order), read without reading the others: what a screen shows as the latest reading.
+    pub fn latest_urine_reading(
+        &self,
+        patient_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Option<UrineReadingEntry>> {
+        if to < from {
+            return Err(Error::invalid("to", "must not be before from"));
+        }
+        let conn = self.reader();
+        require_patient(conn, patient_id)?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM {ENTRY_FROM}
+             WHERE patient_id = ?1 AND taken_on BETWEEN ?2 AND ?3 AND retracted = 0
+             ORDER BY taken_on DESC, taken_at_ms DESC, urine_reading.id DESC"
+        ))?;
+        let rows = stmt.query_map(
+            params![patient_id, format_date(clamp(from)), format_date(clamp(to))],
+            entry_from_row,
+        )?;
+        // Rows that cannot be read are left out as every list read leaves them out.
+        first_readable(rows)
     }
 
     /// Every revision of a reading, oldest first.
