@@ -491,15 +491,15 @@ pub struct DoseLogInput {
 impl TryFrom<DoseLogInput> for model::NewDoseLog {
     type Error = NephroError;
     fn try_from(d: DoseLogInput) -> Result<Self, NephroError> {
-        Ok(model::NewDoseLog {
-            client_id: d.client_id,
-            medication: model::MedicationId::parse("medication_id", &d.medication_id)?,
-            slot_date: parse_date("slot_date", &d.slot_date)?,
-            slot_time: parse_clock_time("slot_time", &d.slot_time)?,
-            outcome: d.outcome.into(),
-            actual_at_ms: d.actual_at_ms,
-            logged_by: d.logged_by,
-        })
+        Ok(model::NewDoseLog::new(
+            d.client_id,
+            model::MedicationId::parse("medication_id", &d.medication_id)?,
+            parse_date("slot_date", &d.slot_date)?,
+            parse_clock_time("slot_time", &d.slot_time)?,
+            d.outcome.into(),
+            d.actual_at_ms,
+            d.logged_by,
+        ))
     }
 }
 

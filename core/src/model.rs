@@ -230,6 +230,29 @@ pub struct NewDoseLog {
     pub logged_by: String,
 }
 
+impl NewDoseLog {
+    /// A dose log with what every log has; optional details are added with the `with_` methods.
+    pub fn new(
+        client_id: String,
+        medication: MedicationId,
+        slot_date: NaiveDate,
+        slot_time: NaiveTime,
+        outcome: DoseOutcome,
+        actual_at_ms: EpochMillis,
+        logged_by: String,
+    ) -> Self {
+        NewDoseLog {
+            client_id,
+            medication,
+            slot_date,
+            slot_time,
+            outcome,
+            actual_at_ms,
+            logged_by,
+        }
+    }
+}
+
 /// The current state of a logged dose.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DoseLogEntry {

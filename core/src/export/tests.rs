@@ -105,15 +105,15 @@ fn fixture() -> Fixture {
             let at = slot_instant(day, time(slot), zone).timestamp_millis() + 5 * 60_000;
             store
                 .log_dose(
-                    &NewDoseLog {
-                        client_id: format!("dose-{day}-{slot}"),
-                        medication: medication.clone(),
-                        slot_date: day,
-                        slot_time: time(slot),
+                    &NewDoseLog::new(
+                        format!("dose-{day}-{slot}"),
+                        medication.clone(),
+                        day,
+                        time(slot),
                         outcome,
-                        actual_at_ms: at,
-                        logged_by: "Grandma Chen".into(),
-                    },
+                        at,
+                        "Grandma Chen".into(),
+                    ),
                     at,
                     None,
                 )
@@ -197,15 +197,15 @@ fn fixture() -> Fixture {
     for day in ["2025-03-23", "2025-03-24", "2025-03-25"] {
         store
             .log_dose(
-                &NewDoseLog {
-                    client_id: format!("pred-{day}"),
-                    medication: MedicationId::Course(course.course_key.clone()),
-                    slot_date: date(day),
-                    slot_time: time("08:00"),
-                    outcome: DoseOutcome::Taken,
-                    actual_at_ms: slot_instant(date(day), time("08:00"), zone).timestamp_millis(),
-                    logged_by: "Grandma Chen".into(),
-                },
+                &NewDoseLog::new(
+                    format!("pred-{day}"),
+                    MedicationId::Course(course.course_key.clone()),
+                    date(day),
+                    time("08:00"),
+                    DoseOutcome::Taken,
+                    slot_instant(date(day), time("08:00"), zone).timestamp_millis(),
+                    "Grandma Chen".into(),
+                ),
                 slot_instant(date(day), time("08:00"), zone).timestamp_millis(),
                 None,
             )

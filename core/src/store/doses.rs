@@ -404,15 +404,15 @@ fn entry_from_row(r: &Row) -> rusqlite::Result<Result<DoseLogEntry>> {
     Ok((|| {
         bounds::instant_ms("stored actual_at_ms", actual_at_ms)?;
         Ok(DoseLogEntry {
-            dose: NewDoseLog {
+            dose: NewDoseLog::new(
                 client_id,
                 medication,
-                slot_date: stored_date(&slot_date)?,
-                slot_time: parse_clock_time("slot_time", &slot_time)?,
-                outcome: DoseOutcome::parse("outcome", &outcome)?,
+                stored_date(&slot_date)?,
+                parse_clock_time("slot_time", &slot_time)?,
+                DoseOutcome::parse("outcome", &outcome)?,
                 actual_at_ms,
                 logged_by,
-            },
+            ),
             revision,
             undone,
             recorded_at_ms,

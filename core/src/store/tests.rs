@@ -56,22 +56,22 @@ pub(crate) fn seeded(store: &mut Store) -> (Patient, Regimen) {
 }
 
 fn dose(client_id: &str, regimen_id: i64, slot: &str) -> NewDoseLog {
-    NewDoseLog {
-        client_id: client_id.into(),
-        medication: MedicationId::Regimen(regimen_id),
-        slot_date: date("2025-06-02"),
-        slot_time: time(slot),
-        outcome: DoseOutcome::Taken,
+    NewDoseLog::new(
+        client_id.into(),
+        MedicationId::Regimen(regimen_id),
+        date("2025-06-02"),
+        time(slot),
+        DoseOutcome::Taken,
         // A minute after the slot in the patient's zone (Shanghai).
-        actual_at_ms: crate::schedule::slot_instant(
+        crate::schedule::slot_instant(
             date("2025-06-02"),
             time(slot),
             chrono_tz::Tz::Asia__Shanghai,
         )
         .timestamp_millis()
             + 60_000,
-        logged_by: "mother".into(),
-    }
+        "mother".into(),
+    )
 }
 
 /// The device clock of the doses above: 2025-06-02T12:30:00Z, 20:30 in Shanghai, after both slots.
