@@ -228,6 +228,9 @@ pub struct NewDoseLog {
     pub actual_at_ms: EpochMillis,
     /// Who logged it, e.g. `mother`.
     pub logged_by: String,
+    /// The family's free-text note ("spat out half, gave again"): at most 500 characters; shown
+    /// in identified exports, never in de-identified ones. A blank note is none.
+    pub note: Option<String>,
 }
 
 impl NewDoseLog {
@@ -249,7 +252,14 @@ impl NewDoseLog {
             outcome,
             actual_at_ms,
             logged_by,
+            note: None,
         }
+    }
+
+    /// The same log with the family's note.
+    pub fn with_note(mut self, note: Option<String>) -> Self {
+        self.note = note;
+        self
     }
 }
 
