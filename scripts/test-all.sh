@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every NephroDiary test on this machine, installing what is missing on the way
 # (toolchains into ~/.cache/nephro, see scripts/toolchains.sh):
+#   0. style: `cargo fmt --all --check` and `cargo clippy --workspace --all-targets --locked --
+#      -D warnings` (clippy also checks the standard-library calls against `rust-version`);
 #   1. Rust: unit, store (migrations from every schema fixture), conformance (shared and project
 #      cases, through the library and through `nephro eval`), CLI, crash safety (SIGKILL),
 #      concurrency, property tests and time edges (short forms; NEPHRO_LONG_TESTS=1 for long);
@@ -17,6 +19,10 @@ step() { echo; echo "== $1 ($(( $(date +%s) - start )) s)"; }
 
 step "toolchains"
 scripts/toolchains.sh --with-chromium
+
+step "style"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "rust"
 log=$(mktemp)
