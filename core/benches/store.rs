@@ -16,11 +16,15 @@
 //!
 //!     cargo bench -p nephro-core --bench store
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::{date, time};
+
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use criterion::{BatchSize, Criterion};
 use nephro_core::dates::format_date;
 use nephro_core::diary::{home, reminders};
@@ -39,14 +43,6 @@ use rusqlite::{params, Connection, TransactionBehavior};
 
 const TIMES: [&str; 6] = ["02:00", "06:00", "10:00", "14:00", "18:00", "22:00"];
 const YEARS_DAYS: u64 = 3653;
-
-fn date(text: &str) -> NaiveDate {
-    nephro_core::dates::parse_date("date", text).expect("date")
-}
-
-fn time(text: &str) -> NaiveTime {
-    nephro_core::dates::parse_clock_time("time", text).expect("time")
-}
 
 fn options(durability: Durability) -> OpenOptions {
     OpenOptions {

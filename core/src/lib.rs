@@ -25,5 +25,7 @@ pub mod relapse;
 pub mod schedule;
 pub mod store;
 pub mod taper;
+#[cfg(test)]
+mod test_support;
 
 pub use error::{Error, Result};

@@ -876,13 +876,7 @@ mod tests {
     use crate::store::urine::NewUrineReading;
     use crate::taper::{DoseBasis, Frequency};
 
-    fn date(s: &str) -> NaiveDate {
-        crate::dates::parse_date("d", s).unwrap()
-    }
-
-    fn time(s: &str) -> NaiveTime {
-        parse_clock_time("t", s).unwrap()
-    }
+    use crate::test_support::{date, time};
 
     /// A KDIGO 2025 relapse course from `start`, at 08:00.
     fn relapse_course(start: &str) -> NewCourse {

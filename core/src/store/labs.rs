@@ -537,16 +537,9 @@ fn stored_instant(ms: EpochMillis) -> Result<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dates::parse_instant;
     use crate::store::tests::seeded;
 
-    fn at(text: &str) -> DateTime<Utc> {
-        parse_instant("t", text).unwrap().to_utc()
-    }
-
-    fn date(text: &str) -> NaiveDate {
-        crate::dates::parse_date("d", text).unwrap()
-    }
+    use crate::test_support::{at, date};
 
     fn trough(client_id: &str, patient_id: i64, value: f64, drawn: &str) -> NewLabResult {
         NewLabResult {

@@ -1,18 +1,10 @@
-use chrono::{NaiveDate, NaiveTime};
-
 use super::schema::{describe, LATEST_VERSION};
 use super::*;
 use crate::dose::DoseRate;
 use crate::drug::Drug;
 use crate::model::*;
 
-fn date(s: &str) -> NaiveDate {
-    crate::dates::parse_date("d", s).unwrap()
-}
-
-fn time(s: &str) -> NaiveTime {
-    crate::dates::parse_clock_time("t", s).unwrap()
-}
+use crate::test_support::{date, time};
 
 pub(crate) fn sample_patient() -> NewPatient {
     NewPatient {

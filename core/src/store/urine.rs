@@ -751,9 +751,7 @@ mod tests {
     use crate::store::tests::seeded;
     use DipstickGrade::{Negative, ThreePlus, Trace, TwoPlus};
 
-    fn date(s: &str) -> NaiveDate {
-        crate::dates::parse_date("d", s).unwrap()
-    }
+    use crate::test_support::date;
 
     /// 2025-06-02T07:00:00+08:00 (Asia/Shanghai, the seeded patient's zone) in epoch ms.
     const MORNING_MS: i64 = 1_748_818_800_000;
