@@ -6,6 +6,7 @@
 //! milliseconds (`i64`).
 #![deny(missing_docs)]
 
+mod diagnostics;
 mod diary;
 mod dipstick;
 mod error;
@@ -18,9 +19,13 @@ mod reminders;
 mod taper;
 mod urine;
 
+pub use diagnostics::{
+    clear_diagnostics_reporter, failure_report, set_diagnostics_reporter, DiagnosticsReporter,
+    FailureReport,
+};
 pub use diary::*;
 pub use dipstick::*;
-pub use error::NephroError;
+pub use error::{ConflictKind, DoseLimit, NephroError};
 pub use export::*;
 pub use growth::*;
 pub use home::*;
