@@ -51,7 +51,9 @@ pub fn core_version() -> String {
 }
 
 /// Evaluates one conformance case (the text of a case file, see `conformance.md`) and returns
-/// the engine's output as JSON text, exactly as `nephro eval` prints it.
+/// the engine's output as JSON text, exactly as `nephro eval` prints it. Only in a library built
+/// with the `conformance` feature (tests): the shipped library has no case-file runner.
+#[cfg(feature = "conformance")]
 #[uniffi::export]
 pub fn evaluate_conformance_case(case_json: String) -> Result<String, NephroError> {
     nephro_core::conformance::evaluate_case_text(&case_json)

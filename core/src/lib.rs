@@ -7,6 +7,7 @@
 
 pub mod body;
 pub mod bounds;
+#[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod dates;
 pub mod diary;
