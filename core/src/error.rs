@@ -305,3 +305,45 @@ fn sqlite_reason(error: &rusqlite::Error) -> String {
 
 /// Result with the core's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_diagnostic_code_names_the_failure_never_the_data() {
+        let io = Error::Io(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "/home/Mei Lin/diary.sqlite",
+        ));
+        assert_eq!(io.diagnostic_code().as_deref(), Some("PermissionDenied"));
+        let busy = Error::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            Some("INSERT INTO patient VALUES ('Mei Lin')".into()),
+        ));
+        assert_eq!(busy.diagnostic_code().as_deref(), Some("DatabaseBusy"));
+        let conversion = Error::Sqlite(rusqlite::Error::InvalidColumnName("Mei Lin".into()));
+        assert_eq!(
+            conversion.diagnostic_code().as_deref(),
+            Some("InvalidColumnName")
+        );
+        let stale = Error::conflict(
+            ConflictKind::StaleVersion {
+                based_on_version: 1,
+                latest_version: 2,
+            },
+            "steroid_course",
+        );
+        assert_eq!(stale.diagnostic_code().as_deref(), Some("stale_version"));
+        assert_eq!(
+            stale.to_string(),
+            "conflict: the steroid course has changed since version 1; its latest version is 2"
+        );
+        assert_eq!(
+            Error::invalid("weight_kg", "must be positive")
+                .diagnostic_code()
+                .as_deref(),
+            Some("weight_kg")
+        );
+    }
+}
