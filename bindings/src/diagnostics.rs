@@ -13,7 +13,8 @@ use crate::NephroError;
 pub struct FailureReport {
     /// The call that failed, as the Rust method is named: `open`, `log_dose`, `home_screen`…
     pub operation: String,
-    /// The error's variant as an identifier: `validation`, `dose_out_of_range`, `not_found`,
+    /// The error's variant as an identifier: `validation`, `dose_out_of_range`, `not_measurable`,
+    /// `not_found`,
     /// `conflict`, `corrupt_database`, `not_a_diary`, `newer_schema`, `unknown_schema`,
     /// `upgrade_failed`, `migration_failed`, `read_only`, `needs_confirmation`, `photo` or
     /// `storage`.
@@ -80,7 +81,10 @@ pub fn failure_report(operation: &str, error: &Error) -> FailureReport {
 fn error_id(error: &Error) -> &'static str {
     match error {
         Error::Invalid { .. } => "validation",
-        Error::DoseOutOfRange { .. } | Error::DailyMaximumExceeded { .. } => "dose_out_of_range",
+        Error::DoseOutOfRange { .. }
+        | Error::DailyMaximumExceeded { .. }
+        | Error::CumulativeDoseExceeded { .. } => "dose_out_of_range",
+        Error::NotMeasurable { .. } => "not_measurable",
         Error::NotFound { .. } => "not_found",
         Error::Conflict { .. } => "conflict",
         Error::CorruptDatabase { .. } => "corrupt_database",

@@ -21,6 +21,12 @@ pub enum DoseLimit {
         /// The drug's daily maximum in mg/day.
         max_mg_per_day: f64,
     },
+    /// A planned course would take the cumulative dose above the drug's lifetime limit
+    /// (cyclophosphamide 168 mg/kg, clinical-rules §12).
+    CumulativeLimit {
+        /// The cumulative limit in mg/kg.
+        limit_mg_per_kg: f64,
+    },
 }
 
 /// What kind of contradiction a [`NephroError::Conflict`] is.
@@ -87,6 +93,14 @@ pub enum NephroError {
         /// Which limit the request crossed, with the limit's figures.
         limit: DoseLimit,
         /// The same in plain words.
+        detail: String,
+    },
+    /// A liquid dose cannot be measured with the family's oral syringe (clinical-rules §12): less
+    /// than one mark, or rounding to the marks moves the dose by more than 10 %. Tell the family to
+    /// ask their pharmacist for a different strength.
+    #[error("{detail}")]
+    NotMeasurable {
+        /// Why, in plain words.
         detail: String,
     },
     /// A record named by the call does not exist.
@@ -215,6 +229,12 @@ impl From<Error> for NephroError {
                 limit: DoseLimit::DailyMaximum { max_mg_per_day },
                 detail,
             },
+            Error::CumulativeDoseExceeded { limit_mg_per_kg } => NephroError::DoseOutOfRange {
+                drug: "cyclophosphamide".into(),
+                limit: DoseLimit::CumulativeLimit { limit_mg_per_kg },
+                detail,
+            },
+            Error::NotMeasurable { .. } => NephroError::NotMeasurable { detail },
             Error::NotFound { .. } => NephroError::NotFound { detail },
             Error::Conflict { kind, record } => NephroError::Conflict {
                 kind: kind.into(),

@@ -33,6 +33,28 @@ impl From<ExportFormat> for core_export::ExportFormat {
     }
 }
 
+/// How a FHIR export is bundled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum FhirBundle {
+    /// A `collection` (the default, for files and sharing): resources with ids, references as
+    /// `urn:uuid:`.
+    Collection,
+    /// A `transaction` a FHIR server loads as it is (identified exports only): every entry a
+    /// conditional update keyed by an identifier scoped to the diary, so loading next month's
+    /// export into the same server updates what changed and duplicates nothing; a retracted
+    /// reading or an undone dose is sent as `entered-in-error`.
+    Transaction,
+}
+
+impl From<FhirBundle> for core_export::fhir::BundleKind {
+    fn from(b: FhirBundle) -> Self {
+        match b {
+            FhirBundle::Collection => core_export::fhir::BundleKind::Collection,
+            FhirBundle::Transaction => core_export::fhir::BundleKind::Transaction,
+        }
+    }
+}
+
 /// What to export.
 ///
 /// De-identified (for sharing beyond the care team, when `deidentify` is true or
@@ -68,6 +90,11 @@ pub struct ExportRequest {
     /// shift, one period, matching records). A format named twice is exported once.
     #[uniffi(default = [])]
     pub extra_formats: Vec<ExportFormat>,
+    /// How the FHIR export is bundled; none: a `collection`. A `transaction` is for identified
+    /// exports of the FHIR format alone: with `deidentify` or `deidentify_seed`, or with other
+    /// formats, the request is refused with a `Validation` error naming `fhir_bundle`.
+    #[uniffi(default = None)]
+    pub fhir_bundle: Option<FhirBundle>,
 }
 
 impl ExportRequest {
@@ -81,6 +108,23 @@ impl ExportRequest {
             }
         }
         formats
+    }
+
+    /// The transaction asked for, if any: only of the FHIR format alone.
+    fn transaction(&self) -> Result<Option<core_export::fhir::BundleKind>, NephroError> {
+        match self.fhir_bundle {
+            None | Some(FhirBundle::Collection) => Ok(None),
+            Some(FhirBundle::Transaction)
+                if self.formats() == [core_export::ExportFormat::Fhir] =>
+            {
+                Ok(Some(FhirBundle::Transaction.into()))
+            }
+            Some(FhirBundle::Transaction) => Err(nephro_core::error::Error::invalid(
+                "fhir_bundle",
+                "a transaction is the FHIR format alone: ask for no other format",
+            )
+            .into()),
+        }
     }
 }
 
@@ -143,7 +187,17 @@ impl Diary {
         request: ExportRequest,
     ) -> Result<Vec<ExportFile>, NephroError> {
         let formats = request.formats();
+        let transaction = request.transaction()?;
         let options = request.try_into()?;
+        if let Some(kind) = transaction {
+            let file =
+                self.call(|s| core_export::export_fhir_bundle(s, patient_id, kind, &options))?;
+            return Ok(vec![ExportFile {
+                name: file.name,
+                bytes: file.bytes,
+                format: ExportFormat::Fhir,
+            }]);
+        }
         let exported =
             self.call(|s| core_export::export_formats(s, patient_id, &formats, &options))?;
         Ok(exported
@@ -170,12 +224,20 @@ impl Diary {
         path: String,
     ) -> Result<Vec<String>, NephroError> {
         let formats = request.formats();
+        let transaction = request.transaction()?;
         let options = request.try_into()?;
-        let written = self.call(|s| match formats.as_slice() {
-            [format] => {
+        let written = self.call(|s| match (transaction, formats.as_slice()) {
+            (Some(kind), _) => core_export::export_fhir_bundle_to_path(
+                s,
+                patient_id,
+                kind,
+                &options,
+                path.as_ref(),
+            ),
+            (None, [format]) => {
                 core_export::export_to_path(s, patient_id, *format, &options, path.as_ref())
             }
-            several => {
+            (None, several) => {
                 core_export::export_formats_to_dir(s, patient_id, several, &options, path.as_ref())
             }
         })?;

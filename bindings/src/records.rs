@@ -16,6 +16,13 @@ pub enum Drug {
     Prednisolone,
     /// Prednisone (tablets 5 mg).
     Prednisone,
+    /// Cyclophosphamide, once daily for one course; range-checked 2–3 mg/kg/day, at most
+    /// 150 mg/day (clinical-rules §12).
+    Cyclophosphamide,
+    /// Cyclosporin A, twice daily; range-checked 3–5 mg/kg/day, at most 250 mg/day (§12).
+    Ciclosporin,
+    /// Levamisole, alternate days; not range-checked (§12).
+    Levamisole,
 }
 
 impl From<Drug> for drug::Drug {
@@ -25,6 +32,9 @@ impl From<Drug> for drug::Drug {
             Drug::MycophenolateMofetil => drug::Drug::MycophenolateMofetil,
             Drug::Prednisolone => drug::Drug::Prednisolone,
             Drug::Prednisone => drug::Drug::Prednisone,
+            Drug::Cyclophosphamide => drug::Drug::Cyclophosphamide,
+            Drug::Ciclosporin => drug::Drug::Ciclosporin,
+            Drug::Levamisole => drug::Drug::Levamisole,
         }
     }
 }
@@ -36,6 +46,9 @@ impl From<drug::Drug> for Drug {
             drug::Drug::MycophenolateMofetil => Drug::MycophenolateMofetil,
             drug::Drug::Prednisolone => Drug::Prednisolone,
             drug::Drug::Prednisone => Drug::Prednisone,
+            drug::Drug::Cyclophosphamide => Drug::Cyclophosphamide,
+            drug::Drug::Ciclosporin => Drug::Ciclosporin,
+            drug::Drug::Levamisole => Drug::Levamisole,
         }
     }
 }
@@ -180,12 +193,38 @@ pub struct DoseRequest {
     pub height_cm: Option<f64>,
     /// Doses per day (2 for twice daily).
     pub doses_per_day: u32,
-    /// Available strengths in mg.
+    /// Available strengths in mg (empty for a liquid).
     pub strengths_mg: Vec<f64>,
     /// Whether a unit may be split in half.
     pub allow_split: bool,
     /// The care team explicitly accepts a rate outside the protocol range.
     pub override_range: bool,
+    /// An oral solution or suspension measured by volume instead of strengths (clinical-rules
+    /// §12); `strengths_mg` must then be empty.
+    #[uniffi(default = None)]
+    pub liquid: Option<LiquidInput>,
+}
+
+/// An oral solution or suspension measured with an oral syringe (clinical-rules §12).
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct LiquidInput {
+    /// The concentration in mg per mL, above 0 and at most 1000.
+    pub concentration_mg_per_ml: f64,
+    /// The graduation of the family's oral syringe in mL (policy; 0.1 when not given), above 0
+    /// and at most 10.
+    #[uniffi(default = None)]
+    pub syringe_step_ml: Option<f64>,
+}
+
+impl From<LiquidInput> for nephro_core::medicine::liquid::Liquid {
+    fn from(l: LiquidInput) -> Self {
+        nephro_core::medicine::liquid::Liquid {
+            concentration_mg_per_ml: l.concentration_mg_per_ml,
+            syringe_step_ml: l
+                .syringe_step_ml
+                .unwrap_or(nephro_core::medicine::liquid::DEFAULT_SYRINGE_STEP_ML),
+        }
+    }
 }
 
 impl TryFrom<DoseRequest> for dose::DoseRequest {
@@ -212,6 +251,7 @@ impl TryFrom<DoseRequest> for dose::DoseRequest {
             strengths_mg: r.strengths_mg,
             allow_split: r.allow_split,
             override_range: r.override_range,
+            liquid: r.liquid.map(Into::into),
         })
     }
 }
@@ -234,13 +274,28 @@ pub struct DoseResult {
     pub daily_mg: f64,
     /// The actual mg per kg per day after rounding.
     pub mg_per_kg_per_day: f64,
-    /// Units per dose, largest strength first.
+    /// Units per dose, largest strength first (empty for a liquid).
     pub units: Vec<UnitCount>,
+    /// For a liquid, the volume per dose in mL (a whole number of syringe graduations).
+    pub per_dose_ml: Option<f64>,
+    /// What the family reads for one dose: "2.4 mL (12 mg)" for a liquid, "1 mg" otherwise.
+    pub family_text: String,
 }
 
 impl From<dose::DoseResult> for DoseResult {
     fn from(r: dose::DoseResult) -> Self {
+        let family_text = match r.per_dose_ml {
+            Some(ml) => nephro_core::medicine::liquid::family_text(
+                nephro_core::medicine::liquid::Measured {
+                    ml,
+                    mg: r.per_dose_mg,
+                },
+            ),
+            None => format!("{} mg", nephro_core::numeric::clean(r.per_dose_mg)),
+        };
         DoseResult {
+            family_text,
+            per_dose_ml: r.per_dose_ml,
             per_dose_mg: r.per_dose_mg,
             daily_mg: r.daily_mg,
             mg_per_kg_per_day: r.mg_per_kg_per_day,

@@ -247,6 +247,7 @@ fn a_photo_reading_the_parent_changed_keeps_both_grades_and_only_the_confirmed_o
         now_ms: MORNING_MS + 86_400_000,
         deidentify: false,
         extra_formats: vec![],
+        fhir_bundle: None,
     };
     let text = |format| {
         let files = diary.export(patient.id, request(format)).unwrap();

@@ -82,6 +82,9 @@ fn drug() -> impl Strategy<Value = Drug> {
         Drug::MycophenolateMofetil,
         Drug::Prednisolone,
         Drug::Prednisone,
+        Drug::Cyclophosphamide,
+        Drug::Ciclosporin,
+        Drug::Levamisole,
     ])
 }
 
@@ -96,6 +99,13 @@ fn dose_request() -> impl Strategy<Value = DoseRequest> {
         prop::collection::vec(number(), 0..5),
         any::<bool>(),
         any::<bool>(),
+        // Clinical-rules §12: a liquid with any concentration and syringe graduation.
+        prop::option::of((number(), prop::option::of(number())).prop_map(
+            |(concentration_mg_per_ml, syringe_step_ml)| LiquidInput {
+                concentration_mg_per_ml,
+                syringe_step_ml,
+            },
+        )),
     )
         .prop_map(
             |(
@@ -108,6 +118,7 @@ fn dose_request() -> impl Strategy<Value = DoseRequest> {
                 strengths_mg,
                 allow_split,
                 override_range,
+                liquid,
             )| {
                 DoseRequest {
                     drug,
@@ -119,6 +130,7 @@ fn dose_request() -> impl Strategy<Value = DoseRequest> {
                     strengths_mg,
                     allow_split,
                     override_range,
+                    liquid,
                 }
             },
         )
@@ -1043,6 +1055,7 @@ fn clinical_rules_10_refusals_name_the_field_and_change_no_row() {
         strengths_mg: vec![0.5, 1.0],
         allow_split: false,
         override_range: false,
+        liquid: None,
     });
     assert!(
         matches!(slip, Err(NephroError::DoseOutOfRange { .. })),
@@ -1094,6 +1107,7 @@ fn an_unreadable_row_leaves_the_home_screen_and_every_export_open() {
             now_ms: EVENING_MS,
             deidentify: false,
             extra_formats: Vec::new(),
+            fhir_bundle: None,
         };
         let files = diary
             .export(1, request)

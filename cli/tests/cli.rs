@@ -13,7 +13,7 @@ fn nephro() -> Command {
 
 /// The suites of `../shared/conformance-next` whose capability has landed: their folders join
 /// the case directories (conformance-next/README.md).
-const LANDED_NEXT_SUITES: &[&str] = &["dipstick"];
+const LANDED_NEXT_SUITES: &[&str] = &["dipstick", "dose"];
 
 fn case_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");

@@ -26,10 +26,17 @@ pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate> {
                 b.is_ascii_digit()
             }
         });
-    match shaped.then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d")) {
-        Some(Ok(date)) => Ok(date),
-        _ => Err(Error::invalid(field, "must be a date written YYYY-MM-DD")),
-    }
+    // The shape checked, the digits are read directly: chrono's format parser costs more than
+    // the rest of reading a stored row (an export reads every dose log of a diary several times).
+    let number = |r: std::ops::Range<usize>| {
+        bytes[r]
+            .iter()
+            .fold(0_u32, |n, b| n * 10 + u32::from(b - b'0'))
+    };
+    shaped
+        .then(|| NaiveDate::from_ymd_opt(number(0..4) as i32, number(5..7), number(8..10)))
+        .flatten()
+        .ok_or_else(|| Error::invalid(field, "must be a date written YYYY-MM-DD"))
 }
 
 /// Parses an RFC 3339 instant that carries an offset (`Z` or `±HH:MM`); an instant without an
@@ -94,6 +101,12 @@ pub fn instant_from_millis(field: &str, ms: i64) -> Result<DateTime<Utc>> {
 
 /// Formats a date as `YYYY-MM-DD`.
 pub fn format_date(date: NaiveDate) -> String {
+    use chrono::Datelike;
+    // Written by hand for the years of four digits (every storable date): chrono's strftime
+    // parses its format string on every call, and stores and exports format dates per row.
+    if (0..=9999).contains(&date.year()) {
+        return format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day());
+    }
     date.format("%Y-%m-%d").to_string()
 }
 
@@ -112,6 +125,41 @@ mod tests {
         assert_eq!(add_months(d("2024-01-31"), 1), d("2024-02-29"));
         assert_eq!(add_months(d("2025-11-15"), 2), d("2026-01-15"));
         assert_eq!(add_months(NaiveDate::MAX, 12), NaiveDate::MAX);
+    }
+
+    #[test]
+    fn dates_read_as_chrono_reads_them() {
+        for text in [
+            "2024-02-29",
+            "2023-02-29",
+            "0000-01-01",
+            "9999-12-31",
+            "2025-13-01",
+            "2025-00-10",
+            "2025-01-00",
+            "2025-01-32",
+            "2025-04-31",
+            "1970-01-01",
+        ] {
+            assert_eq!(
+                parse_date("d", text).ok(),
+                NaiveDate::parse_from_str(text, "%Y-%m-%d").ok(),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            d("2025-06-01"),
+            NaiveDate::from_ymd_opt(2025, 6, 1).unwrap()
+        );
+        for date in [
+            NaiveDate::from_ymd_opt(2025, 6, 1).unwrap(),
+            NaiveDate::from_ymd_opt(0, 1, 1).unwrap(),
+            NaiveDate::from_ymd_opt(9999, 12, 31).unwrap(),
+            NaiveDate::from_ymd_opt(10000, 1, 1).unwrap(),
+            NaiveDate::from_ymd_opt(-1, 1, 1).unwrap(),
+        ] {
+            assert_eq!(format_date(date), date.format("%Y-%m-%d").to_string());
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Weight-based dose calculation (clinical-rules §3; protocol ranges from §1, NCT04048161).
+//! Weight-based dose calculation (clinical-rules §3; protocol ranges from §1, NCT04048161; the
+//! agents and liquids of §12, IPNA 2022 Table 5).
 
 use serde::{Deserialize, Serialize};
 
@@ -6,6 +7,7 @@ use crate::body::bsa_mosteller;
 use crate::bounds;
 use crate::drug::Drug;
 use crate::error::{Error, Result};
+use crate::medicine::liquid::Liquid;
 use crate::numeric::{
     clean, require_positive, round_steps_ties_down, steps_to_amount, TIE_EPSILON,
 };
@@ -36,12 +38,16 @@ pub struct DoseRequest {
     pub rate: DoseRate,
     /// Doses per day (2 for BID).
     pub doses_per_day: u32,
-    /// Available unit strengths in mg.
+    /// Available unit strengths in mg (empty for a liquid).
     pub strengths_mg: Vec<f64>,
     /// Whether a unit may be split in half.
     pub allow_split: bool,
     /// The care team explicitly accepts a rate outside the protocol range.
     pub override_range: bool,
+    /// An oral solution or suspension measured by volume instead of units of a strength
+    /// (clinical-rules §12); `strengths_mg` must then be empty.
+    #[serde(default)]
+    pub liquid: Option<Liquid>,
 }
 
 /// One line of "what to give": a strength and how many units (a split unit counts 0.5).
@@ -62,25 +68,40 @@ pub struct DoseResult {
     pub daily_mg: f64,
     /// The actual mg/kg/day after rounding (reported, never refused).
     pub mg_per_kg_per_day: f64,
-    /// Units to give per dose, largest strength first.
+    /// Units to give per dose, largest strength first (empty for a liquid).
     pub units: Vec<UnitCount>,
+    /// For a liquid, the volume to give per dose in mL (a whole number of syringe graduations).
+    pub per_dose_ml: Option<f64>,
 }
 
-/// Calculates a per-dose amount and the units to give (clinical-rules §3).
+/// Calculates a per-dose amount and the units to give (clinical-rules §3), or for a liquid the
+/// volume to give (§12).
 ///
-/// Invalid input is reported before an out-of-range rate; a dose that rounds to 0 mg is invalid.
-/// The weight, the height of a mg/m² rate and every strength must lie within the hard bounds of
-/// clinical-rules §10 ([`crate::bounds`]: 1–250 kg, 40–230 cm, 0.01–1000 mg).
+/// Invalid input is reported before an out-of-range rate, and that before a liquid dose that is
+/// not measurable; a dose from strengths that rounds to 0 mg is invalid. The weight, the height of
+/// a mg/m² rate and every strength must lie within the hard bounds of clinical-rules §10
+/// ([`crate::bounds`]: 1–250 kg, 40–230 cm, 0.01–1000 mg); a liquid's concentration within
+/// (0, 1000] mg/mL and its syringe graduation within (0, 10] mL.
 pub fn calculate_dose(request: &DoseRequest) -> Result<DoseResult> {
     let weight = bounds::weight_kg("weight_kg", request.weight_kg)?;
     if request.doses_per_day < 1 {
         return Err(Error::invalid("doses_per_day", "must be at least 1"));
     }
-    if request.strengths_mg.is_empty() {
-        return Err(Error::invalid(
-            "strengths_mg",
-            "needs at least one strength",
-        ));
+    match &request.liquid {
+        Some(_) if !request.strengths_mg.is_empty() => {
+            return Err(Error::invalid(
+                "liquid",
+                "give strengths_mg or a liquid, not both",
+            ))
+        }
+        Some(liquid) => liquid.validate("liquid")?,
+        None if request.strengths_mg.is_empty() => {
+            return Err(Error::invalid(
+                "strengths_mg",
+                "needs at least one strength",
+            ))
+        }
+        None => {}
     }
     for (i, s) in request.strengths_mg.iter().enumerate() {
         // Clinical-rules §10: a strength of 1e-9 mg would show billions of tablets a day.
@@ -104,24 +125,31 @@ pub fn calculate_dose(request: &DoseRequest) -> Result<DoseResult> {
             "the daily dose is too large to calculate",
         ));
     }
-    let smallest = request
-        .strengths_mg
-        .iter()
-        .copied()
-        .fold(f64::INFINITY, f64::min);
-    let step = if request.allow_split {
-        smallest / 2.0
-    } else {
-        smallest
-    };
     let per_dose_raw = daily_raw / f64::from(request.doses_per_day);
-    let steps = round_steps_ties_down(per_dose_raw, step);
-    if steps == 0 {
-        return Err(Error::invalid(
-            "mg_per_kg_per_day",
-            "the dose rounds to 0 mg with these strengths",
-        ));
-    }
+    // Units of a strength: the rounding is known before the range check, and a dose that rounds
+    // to 0 mg is invalid input (§3). A liquid is measured after it (§12, not measurable).
+    let tablets = if request.liquid.is_none() {
+        let smallest = request
+            .strengths_mg
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min);
+        let step = if request.allow_split {
+            smallest / 2.0
+        } else {
+            smallest
+        };
+        let steps = round_steps_ties_down(per_dose_raw, step);
+        if steps == 0 {
+            return Err(Error::invalid(
+                "mg_per_kg_per_day",
+                "the dose rounds to 0 mg with these strengths",
+            ));
+        }
+        Some(steps_to_amount(steps, step))
+    } else {
+        None
+    };
     if let Some((min, max)) = request.drug.protocol_range_mg_per_kg_per_day() {
         let outside =
             requested_mg_per_kg < min - TIE_EPSILON || requested_mg_per_kg > max + TIE_EPSILON;
@@ -134,9 +162,9 @@ pub fn calculate_dose(request: &DoseRequest) -> Result<DoseResult> {
             });
         }
     }
-    // Clinical-rules §10: the requested daily dose (before rounding) above the drug's daily
-    // maximum is out of range unless the care team overrides (a weight typed 200 for 20.0 at
-    // 0.1 mg/kg/day asks 20 mg of tacrolimus a day).
+    // Clinical-rules §10 and §12: the requested daily dose (before rounding) above the drug's
+    // daily maximum is out of range unless the care team overrides (a weight typed 200 for 20.0
+    // at 0.1 mg/kg/day asks 20 mg of tacrolimus a day).
     if let Some(max) = request.drug.daily_maximum_mg() {
         if daily_raw > max + TIE_EPSILON && !request.override_range {
             return Err(Error::DailyMaximumExceeded {
@@ -145,7 +173,14 @@ pub fn calculate_dose(request: &DoseRequest) -> Result<DoseResult> {
             });
         }
     }
-    let per_dose = steps_to_amount(steps, step);
+    let (per_dose, per_dose_ml) = match (tablets, &request.liquid) {
+        (Some(mg), _) => (mg, None),
+        (None, Some(liquid)) => {
+            let measured = liquid.measure(per_dose_raw)?;
+            (measured.mg, Some(measured.ml))
+        }
+        (None, None) => unreachable!("a request without a liquid has strengths"),
+    };
     let daily = clean(per_dose * f64::from(request.doses_per_day));
     if !daily.is_finite() || !(daily / weight).is_finite() {
         return Err(Error::invalid(
@@ -153,11 +188,15 @@ pub fn calculate_dose(request: &DoseRequest) -> Result<DoseResult> {
             "the daily dose is too large to calculate",
         ));
     }
-    let units = units_for(per_dose, &request.strengths_mg, request.allow_split);
+    let units = if per_dose_ml.is_some() {
+        Vec::new()
+    } else {
+        units_for(per_dose, &request.strengths_mg, request.allow_split)
+    };
     // The units are counted in whole micrograms: strengths finer than that (64.9940064 mg) could
     // describe a different amount than the dose. Never show units that do not add up.
     let given: f64 = units.iter().map(|u| u.strength_mg * u.count).sum();
-    if (given - per_dose).abs() > 1e-6 * per_dose.max(1.0) {
+    if per_dose_ml.is_none() && (given - per_dose).abs() > 1e-6 * per_dose.max(1.0) {
         return Err(Error::invalid(
             "strengths_mg",
             "these strengths cannot make up the dose exactly",
@@ -168,6 +207,7 @@ pub fn calculate_dose(request: &DoseRequest) -> Result<DoseResult> {
         daily_mg: daily,
         mg_per_kg_per_day: daily / weight,
         units,
+        per_dose_ml,
     })
 }
 
@@ -280,6 +320,7 @@ mod tests {
             strengths_mg: vec![0.5, 1.0],
             allow_split: false,
             override_range: false,
+            liquid: None,
         }
     }
 
@@ -453,6 +494,7 @@ mod tests {
             strengths_mg: vec![250.0],
             allow_split: false,
             override_range: false,
+            liquid: None,
         };
         assert!(matches!(
             calculate_dose(&request),

@@ -46,6 +46,24 @@ pub enum Error {
         /// The drug's daily maximum in mg/day.
         max_mg_per_day: f64,
     },
+    /// A liquid dose cannot be measured with the family's oral syringe (clinical-rules §12): the
+    /// volume is below one graduation or rounds to 0 mL, or rounding to the graduation moves the
+    /// dose by more than 10 %. The family is told to ask their pharmacist for a different strength.
+    #[error("the dose cannot be measured with this liquid: {reason}; ask your pharmacist for a different strength")]
+    NotMeasurable {
+        /// Why, in plain words (never the dose itself).
+        reason: String,
+    },
+    /// A planned cyclophosphamide course would take the cumulative dose above the 168 mg/kg
+    /// lifetime limit (clinical-rules §12; IPNA 2022 Table 5) and the care team did not override.
+    #[error(
+        "cyclophosphamide: the planned course would take the cumulative dose above {limit_mg_per_kg} mg/kg; \
+         the care team must mark an explicit override"
+    )]
+    CumulativeDoseExceeded {
+        /// The cumulative limit in mg/kg.
+        limit_mg_per_kg: f64,
+    },
     /// A record the caller named does not exist.
     #[error("{entity} {id} not found")]
     NotFound {
@@ -172,6 +190,7 @@ impl Error {
             Error::DoseOutOfRange { drug, .. } | Error::DailyMaximumExceeded { drug, .. } => {
                 Some((*drug).to_string())
             }
+            Error::CumulativeDoseExceeded { .. } => Some("cyclophosphamide".to_string()),
             Error::NotFound { entity, .. } => Some((*entity).to_string()),
             Error::Conflict { kind, .. } => Some(kind.id().to_string()),
             Error::NeedsConfirmation { check, .. } => Some(check.clone()),
@@ -192,6 +211,7 @@ impl Error {
             | Error::UnknownSchema { .. }
             | Error::UpgradeFailed { .. }
             | Error::MigrationFailed { .. }
+            | Error::NotMeasurable { .. }
             | Error::ReadOnly => None,
         }
     }
@@ -200,9 +220,10 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Invalid { .. } => "invalid_input",
-            Error::DoseOutOfRange { .. } | Error::DailyMaximumExceeded { .. } => {
-                "dose_out_of_range"
-            }
+            Error::DoseOutOfRange { .. }
+            | Error::DailyMaximumExceeded { .. }
+            | Error::CumulativeDoseExceeded { .. } => "dose_out_of_range",
+            Error::NotMeasurable { .. } => "not_measurable",
             Error::NotFound { .. } => "not_found",
             Error::Conflict { .. } => "conflict",
             Error::NeedsConfirmation { .. } => "needs_confirmation",

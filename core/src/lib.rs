@@ -5,6 +5,9 @@
 //! Engines are pure functions over values (the clock is a parameter); the store is the only I/O.
 #![deny(missing_docs)]
 
+// First: the `message!` macro is used by the modules below.
+#[macro_use]
+pub mod messages;
 pub mod body;
 pub mod bounds;
 #[cfg(feature = "conformance")]
@@ -19,6 +22,7 @@ pub mod export;
 pub mod growth;
 pub mod labs;
 pub mod locale;
+pub mod medicine;
 pub mod model;
 pub mod numeric;
 pub mod protein;

@@ -31,6 +31,23 @@ impl Locale {
         }
     }
 
+    /// A wall-clock time written the locale's way, as its catalogue says (`locale-clock`): on
+    /// the 12-hour clock (8:00 am, 12:30 pm, 12:00 am for midnight) or the 24-hour clock (20:00).
+    pub fn clock_time(self, time: chrono::NaiveTime) -> String {
+        use chrono::Timelike;
+        if crate::messages::text(self, "locale-clock") == "12-hour" {
+            let (pm, hour) = time.hour12();
+            let half = if pm {
+                crate::messages::text(self, "locale-pm")
+            } else {
+                crate::messages::text(self, "locale-am")
+            };
+            format!("{hour}:{:02} {half}", time.minute())
+        } else {
+            time.format("%H:%M").to_string()
+        }
+    }
+
     /// Parses a tag from [`Locale::tag`]; BCP 47 tags are case-insensitive, so `zh-hans` is
     /// accepted too. Names `field` when the tag is unknown.
     pub fn parse(field: &str, text: &str) -> Result<Locale> {

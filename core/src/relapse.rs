@@ -633,37 +633,21 @@ pub fn family_prompt(
 impl FamilyPrompt {
     /// The words shown to the family: short, calm, and saying what to do.
     pub fn text(self, locale: Locale) -> &'static str {
-        match (self, locale) {
-            (FamilyPrompt::RelapseContactTeam, Locale::En) => {
-                "Three mornings of high protein: this is a relapse. Follow your action plan and contact your care team today."
+        match self {
+            FamilyPrompt::RelapseContactTeam => {
+                crate::messages::text(locale, "prompt-relapse-contact-team")
             }
-            (FamilyPrompt::RelapseContactTeam, Locale::ZhHans) => {
-                "连续三天晨尿蛋白偏高，提示复发。请按医生给的方案处理，并在今天联系医疗团队。"
+            FamilyPrompt::RelapseOngoing => crate::messages::text(locale, "prompt-relapse-ongoing"),
+            FamilyPrompt::TestAgainTomorrow => {
+                crate::messages::text(locale, "prompt-test-again-tomorrow")
             }
-            (FamilyPrompt::RelapseOngoing, Locale::En) => {
-                "Relapse: keep following your action plan and test each morning until protein is negative or trace for 3 days."
+            FamilyPrompt::MorningTestMissing => {
+                crate::messages::text(locale, "prompt-morning-test-missing")
             }
-            (FamilyPrompt::RelapseOngoing, Locale::ZhHans) => {
-                "复发期间：请继续按医生给的方案处理，每天早上测尿蛋白，直到连续三天阴性或微量。"
+            FamilyPrompt::RemissionConfirmed => {
+                crate::messages::text(locale, "prompt-remission-confirmed")
             }
-            (FamilyPrompt::TestAgainTomorrow, Locale::En) => {
-                "Protein is up today. Test again tomorrow morning with the first urine of the day."
-            }
-            (FamilyPrompt::TestAgainTomorrow, Locale::ZhHans) => "今天尿蛋白偏高。明早用晨起第一次尿再测一次尿蛋白。",
-            (FamilyPrompt::MorningTestMissing, Locale::En) => {
-                "No morning urine test logged today. If you tested, log it now; if not, test tomorrow morning."
-            }
-            (FamilyPrompt::MorningTestMissing, Locale::ZhHans) => {
-                "今天还没有记录晨尿蛋白。如果已经测过，请现在记录；如果没测，明早再测。"
-            }
-            (FamilyPrompt::RemissionConfirmed, Locale::En) => {
-                "Three mornings of negative or trace: this is a remission. Carry on with the plan your team gave you."
-            }
-            (FamilyPrompt::RemissionConfirmed, Locale::ZhHans) => {
-                "连续三天晨尿蛋白阴性或微量，已经缓解。请继续按医生给的方案用药。"
-            }
-            (FamilyPrompt::AllClear, Locale::En) => "All clear. Keep to your usual testing plan.",
-            (FamilyPrompt::AllClear, Locale::ZhHans) => "目前一切平稳，请按平常的计划测尿蛋白。",
+            FamilyPrompt::AllClear => crate::messages::text(locale, "prompt-all-clear"),
         }
     }
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 /// The suites of `../shared/conformance-next` whose capability has landed: their folders join
 /// the case directories (conformance-next/README.md).
-const LANDED_NEXT_SUITES: &[&str] = &["dipstick"];
+const LANDED_NEXT_SUITES: &[&str] = &["dipstick", "dose"];
 
 /// The suite directories: every suite of the shared cases (or `NEPHRO_SHARED_CONFORMANCE`), the
 /// landed suites of `conformance-next` (or `NEPHRO_SHARED_CONFORMANCE_NEXT`), and every suite of

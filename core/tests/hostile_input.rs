@@ -26,6 +26,7 @@ use nephro_core::dose::{calculate_dose, DoseRate, DoseRequest};
 use nephro_core::drug::Drug;
 use nephro_core::error::Error;
 use nephro_core::labs::{self, LabHistory, LabKind, LabPolicy, LabResult, LabUnit, TargetPhase};
+use nephro_core::medicine::liquid::Liquid;
 use nephro_core::model::{
     DoseEdit, DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Sex,
     DEFINITION_SETS,
@@ -162,9 +163,25 @@ fn dose_request() -> impl Strategy<Value = DoseRequest> {
         prop::collection::vec(number(), 0..6),
         any::<bool>(),
         any::<bool>(),
+        // Clinical-rules §12: a liquid with any concentration and syringe graduation.
+        prop::option::of((number(), number()).prop_map(
+            |(concentration_mg_per_ml, syringe_step_ml)| Liquid {
+                concentration_mg_per_ml,
+                syringe_step_ml,
+            },
+        )),
     )
         .prop_map(
-            |(drug, weight_kg, rate, doses_per_day, strengths_mg, allow_split, override_range)| {
+            |(
+                drug,
+                weight_kg,
+                rate,
+                doses_per_day,
+                strengths_mg,
+                allow_split,
+                override_range,
+                liquid,
+            )| {
                 DoseRequest {
                     drug,
                     weight_kg,
@@ -173,6 +190,7 @@ fn dose_request() -> impl Strategy<Value = DoseRequest> {
                     strengths_mg,
                     allow_split,
                     override_range,
+                    liquid,
                 }
             },
         )
@@ -186,7 +204,15 @@ proptest! {
         if let Ok(dose) = calculate_dose(&request) {
             prop_assert!(dose.per_dose_mg.is_finite() && dose.per_dose_mg > 0.0, "{dose:?}");
             prop_assert!(dose.daily_mg.is_finite() && dose.mg_per_kg_per_day.is_finite(), "{dose:?}");
-            let given: f64 = dose.units.iter().map(|u| u.strength_mg * u.count).sum();
+            let given: f64 = match (&request.liquid, dose.per_dose_ml) {
+                // A liquid's dose is the volume it measured × the concentration (§12).
+                (Some(liquid), Some(ml)) => {
+                    prop_assert!(dose.units.is_empty() && ml >= liquid.syringe_step_ml - 1e-9, "{dose:?}");
+                    ml * liquid.concentration_mg_per_ml
+                }
+                (None, None) => dose.units.iter().map(|u| u.strength_mg * u.count).sum(),
+                _ => return Err(TestCaseError::fail(format!("liquid and volume disagree: {dose:?}"))),
+            };
             prop_assert!((given - dose.per_dose_mg).abs() < 1e-6 * dose.per_dose_mg.max(1.0), "{dose:?}");
         }
     }
@@ -1046,6 +1072,7 @@ fn earlier_finds_stay_fixed() {
         strengths_mg: vec![0.0001],
         allow_split: false,
         override_range: true,
+        liquid: None,
     };
     assert!(
         matches!(calculate_dose(&tiny), Err(Error::Invalid { ref field, .. }) if field == "strengths_mg[0]")
@@ -1577,6 +1604,7 @@ mod plausibility {
             strengths_mg: vec![0.5, 1.0],
             allow_split: false,
             override_range: false,
+            liquid: None,
         };
         assert_eq!(
             calculate_dose(&request).unwrap_err().code(),

@@ -172,12 +172,19 @@ def validate_fhir(path, facts, deidentified):
           f"{name}: dipsticks are LOINC 20454-5 with a SNOMED CT grade ({len(dipsticks)})")
     check(all(o["valueQuantity"]["code"] in ("mg/mg", "g/g", "mg/g") for o in upcr),
           f"{name}: LOINC 2890-2 (a mass ratio) carries only mg/mg, g/g or mg/g, never mg/mmol ({len(upcr)})")
-    # clinical-rules §9: LOINC and UCUM on every lab and reading; an MPA-AUC is text only.
+    # clinical-rules §9: LOINC and UCUM on every lab and reading; an MPA-AUC is text only, and so
+    # is a UPCR in mg/mmol (no Protein/Creatinine [Mass/Moles] in Urine term could be confirmed,
+    # core/src/export/fhir.rs upcr_loinc).
     labs = [o for o in observations if o["category"][0]["coding"][0]["code"] == "laboratory"]
     auc = [o for o in labs if o.get("valueQuantity", {}).get("code") == "ug.h/mL"]
     check(all(not coding(o["code"], LOINC) for o in auc), f"{name}: MPA-AUC values carry no LOINC code ({len(auc)})")
-    uncoded = [o["code"].get("text") for o in labs if o not in auc and not coding(o["code"], LOINC)]
-    check(not uncoded, f"{name}: every other lab and reading carries a LOINC code ({len(labs) - len(auc)}) {uncoded[:3]}")
+    per_mmol = [o for o in labs if o.get("valueQuantity", {}).get("code") == "mg/mmol"]
+    check(all(not coding(o["code"], LOINC) and o["code"].get("text") for o in per_mmol),
+          f"{name}: UPCR values in mg/mmol carry code.text and no LOINC code ({len(per_mmol)})")
+    text_only = auc + per_mmol
+    uncoded = [o["code"].get("text") for o in labs if o not in text_only and not coding(o["code"], LOINC)]
+    check(not uncoded,
+          f"{name}: every other lab and reading carries a LOINC code ({len(labs) - len(text_only)}) {uncoded[:3]}")
     any_time = [o for o in observations if any(c["code"] == "11253-2" for c in coding(o["code"], LOINC))]
     trough = [o for o in observations if any(c["code"] == "77348-1" for c in coding(o["code"], LOINC))]
     check(all("referenceRange" not in o and "interpretation" not in o and o.get("note") for o in any_time),

@@ -9,6 +9,7 @@ mod dipstick;
 mod dose;
 mod input;
 mod labs;
+mod medicine;
 mod relapse;
 mod schedule;
 mod taper;
@@ -30,20 +31,22 @@ pub enum CaseFileError {
     #[error("the case is not a JSON object")]
     NotAnObject,
     /// `suite` is missing or names no known suite.
-    #[error("unknown suite {0:?}; expected one of relapse, taper, schedule, dose, dipstick, labs")]
+    #[error("unknown suite {0:?}; expected one of relapse, taper, schedule, dose, dipstick, labs, liquid_taper, cyclophosphamide")]
     UnknownSuite(String),
     /// `input` is missing or not an object.
     #[error("the case has no `input` object")]
     NoInput,
 }
 
-/// The engine behind each suite a case may name (`labs` is the project's own suite, documented
-/// in `tests/conformance/README.md`).
+/// The engine behind each suite a case may name (`labs`, `liquid_taper` and `cyclophosphamide`
+/// are the project's own suites, documented in `tests/conformance/README.md`).
 fn engine_of(suite: &str) -> Option<fn(&Input) -> Result<Value>> {
     match suite {
         "dipstick" => Some(dipstick::evaluate),
+        "cyclophosphamide" => Some(medicine::evaluate_cyclophosphamide),
         "dose" => Some(dose::evaluate),
         "labs" => Some(labs::evaluate),
+        "liquid_taper" => Some(medicine::evaluate_liquid_taper),
         "relapse" => Some(relapse::evaluate),
         "schedule" => Some(schedule::evaluate),
         "taper" => Some(taper::evaluate),

@@ -13,14 +13,34 @@ use crate::taper::{
 
 /// Runs a `taper` case input.
 pub fn evaluate(input: &Input) -> Result<Value> {
-    let start = input.date("start")?;
-    let weight_kg = input.number("weight_kg")?;
-    let height_cm = input.opt_number("height_cm")?;
     let defaults = TabletSpec::default();
     let tablets = TabletSpec {
         tablet_mg: input.opt_number("tablet_mg")?.unwrap_or(defaults.tablet_mg),
         allow_half: input.flag("allow_half", defaults.allow_half)?,
     };
+    let plan = course_plan(input, tablets)?;
+    let remission_confirmed = input.opt_date("remission_confirmed")?;
+    let calendar = build_calendar(&plan, remission_confirmed)?;
+    let mg_by_date: Map<String, Value> = calendar
+        .days
+        .iter()
+        .map(|day| (format_date(day.date), json!(day.mg)))
+        .collect();
+    Ok(json!({
+        "mg_by_date": mg_by_date,
+        "total_mg": calendar.total_mg,
+        "dosing_days": calendar.dosing_days,
+        "first_dosing_day": calendar.first_dosing_day.map(format_date),
+        "last_dosing_day": calendar.last_dosing_day.map(format_date),
+    }))
+}
+
+/// The course plan of a `taper` (or `liquid_taper`) case input with the given tablets: `start`,
+/// `weight_kg`, `height_cm`, and a `template` or `phases`.
+pub(super) fn course_plan(input: &Input, tablets: TabletSpec) -> Result<CoursePlan> {
+    let start = input.date("start")?;
+    let weight_kg = input.number("weight_kg")?;
+    let height_cm = input.opt_number("height_cm")?;
     let phases = match (input.has("template"), input.has("phases")) {
         (true, true) => {
             return Err(Error::invalid(
@@ -42,27 +62,13 @@ pub fn evaluate(input: &Input) -> Result<Value> {
             ))
         }
     };
-    let remission_confirmed = input.opt_date("remission_confirmed")?;
-    let plan = CoursePlan {
+    Ok(CoursePlan {
         start,
         weight_kg,
         height_cm,
         tablets,
         phases,
-    };
-    let calendar = build_calendar(&plan, remission_confirmed)?;
-    let mg_by_date: Map<String, Value> = calendar
-        .days
-        .iter()
-        .map(|day| (format_date(day.date), json!(day.mg)))
-        .collect();
-    Ok(json!({
-        "mg_by_date": mg_by_date,
-        "total_mg": calendar.total_mg,
-        "dosing_days": calendar.dosing_days,
-        "first_dosing_day": calendar.first_dosing_day.map(format_date),
-        "last_dosing_day": calendar.last_dosing_day.map(format_date),
-    }))
+    })
 }
 
 /// Reads `phases[index]`: a frequency, an optional dose and cap, and exactly one length.

@@ -307,15 +307,16 @@ impl PatientMedication {
 
 /// The drug's name in the family's language.
 pub fn drug_name(drug: Drug, locale: Locale) -> &'static str {
-    match locale {
-        Locale::En => drug.display_name(),
-        Locale::ZhHans => match drug {
-            Drug::Tacrolimus => "他克莫司",
-            Drug::MycophenolateMofetil => "吗替麦考酚酯",
-            Drug::Prednisolone => "泼尼松龙",
-            Drug::Prednisone => "泼尼松",
-        },
-    }
+    let id = match drug {
+        Drug::Tacrolimus => "drug-tacrolimus",
+        Drug::MycophenolateMofetil => "drug-mycophenolate-mofetil",
+        Drug::Prednisolone => "drug-prednisolone",
+        Drug::Prednisone => "drug-prednisone",
+        Drug::Cyclophosphamide => "drug-cyclophosphamide",
+        Drug::Ciclosporin => "drug-ciclosporin",
+        Drug::Levamisole => "drug-levamisole",
+    };
+    crate::messages::text(locale, id)
 }
 
 /// A drug and its dose as the family knows them: "Tacrolimus 1 mg", "泼尼松龙 12.5 mg"

@@ -413,32 +413,25 @@ pub fn suggested_relapse_course(
 pub fn relapse_prompt_text(suggestion: &SuggestedCourse, locale: Locale) -> String {
     let drug = drug_name(suggestion.course.drug, locale);
     let tablet_mg = suggestion.course.tablets.tablet_mg;
-    let amount = |day: &Option<TaperDay>, per_m2: u32, cap: u32| match (day, locale) {
-        (Some(day), Locale::En) => format!(
-            "{} mg ({} of {tablet_mg} mg)",
-            day.mg,
-            tablets_text(day.tablets, locale)
+    let amount = |day: &Option<TaperDay>, per_m2: u32, cap: u32| match day {
+        Some(day) => message!(
+            locale,
+            "taper-amount-in-tablets",
+            mg = day.mg.to_string(),
+            tablets = tablets_text(day.tablets, locale),
+            tablet_mg = tablet_mg.to_string()
         ),
-        (Some(day), Locale::ZhHans) => {
-            format!(
-                "{} mg（{tablet_mg} mg片剂{}）",
-                day.mg,
-                tablets_text(day.tablets, locale)
-            )
-        }
-        (None, Locale::En) => format!("{per_m2} mg/m² (at most {cap} mg)"),
-        (None, Locale::ZhHans) => format!("{per_m2} mg/m²（最多{cap} mg）"),
+        None => message!(locale, "taper-amount-per-m2", per_m2 = per_m2, cap = cap),
     };
     let daily = amount(&suggestion.daily, 60, 60);
     let alternate = amount(&suggestion.alternate_day, 40, 40);
-    match locale {
-        Locale::En => format!(
-            "Relapse suspected — contact your team; your action plan says: {drug} {daily} once a day until 3 mornings in a row are negative or trace, then {alternate} every other day for 28 days. Start or change steroids only as your team confirms."
-        ),
-        Locale::ZhHans => format!(
-            "疑似复发——请联系医疗团队；您的行动计划是：{drug}每天一次{daily}，直到连续3天晨尿蛋白阴性或微量；之后隔天一次{alternate}，共28天。请在医疗团队确认后再开始或调整激素。"
-        ),
-    }
+    message!(
+        locale,
+        "taper-relapse-prompt",
+        drug = drug,
+        daily = daily,
+        alternate = alternate
+    )
 }
 
 /// "9½ tablets", "½ tablet", "1 tablet"; "9½片".
@@ -450,11 +443,9 @@ pub fn tablets_text(tablets: Tablets, locale: Locale) -> String {
     };
     let one_or_less =
         (tablets.whole, tablets.halves) == (1, 0) || (tablets.whole, tablets.halves) == (0, 1);
-    match locale {
-        Locale::En if one_or_less => format!("{count} tablet"),
-        Locale::En => format!("{count} tablets"),
-        Locale::ZhHans => format!("{count}片"),
-    }
+    // "one" chooses the singular: one tablet or half of one.
+    let form = if one_or_less { "one" } else { "other" };
+    message!(locale, "taper-tablets", count = count, form = form)
 }
 
 #[cfg(test)]

@@ -18,11 +18,11 @@
 use ::csv::{Terminator, WriterBuilder};
 
 use super::snapshot::*;
+use super::text::tr;
 use super::text::{self, instant, num};
 use super::{ExportFile, Manifest};
 use crate::dates::format_date;
 use crate::error::{Error, Result};
-use crate::locale::Locale;
 use crate::protein::UrineMeasurement;
 
 /// The UTF-8 byte-order mark written at the start of every CSV file.
@@ -125,22 +125,21 @@ fn optional(value: Option<f64>) -> String {
 fn manifest(s: &DiarySnapshot, patient: &str) -> ExportFile {
     let m = Manifest::of(s);
     let l = s.locale;
-    let who = match (s.patient.birth_date, l) {
-        (Some(born), Locale::En) => format!("Patient: {patient}, born {born}"),
-        (Some(born), Locale::ZhHans) => format!("患者：{patient}，出生日期 {born}"),
-        (None, Locale::En) => format!(
-            "Patient: {patient} (a pseudonym for this export; age {} years at the end of the period)",
-            s.patient.age_years
+    let who = match s.patient.birth_date {
+        Some(born) => message!(
+            l,
+            "export-csv-patient",
+            patient = patient,
+            born = born.to_string()
         ),
-        (None, Locale::ZhHans) => format!(
-            "患者：{patient}（本次导出的化名；期末年龄 {} 岁）",
-            s.patient.age_years
+        None => message!(
+            l,
+            "export-csv-pseudonym",
+            patient = patient,
+            age = s.patient.age_years
         ),
     };
-    let column = match l {
-        Locale::En => "Every table's first column, \"patient\", names the patient.",
-        Locale::ZhHans => "每个表格的第一列 “patient” 标明患者。",
-    };
+    let column = tr(l, "export-csv-patient-column");
     let mut out = format!("{}\r\n{who}\r\n{column}\r\n\r\n", m.title);
     for line in &m.lines {
         out.push_str(line);

@@ -12,7 +12,7 @@
 //!   (skipped), with the scheduled slot in `dosage.timing.event`;
 //! - `Observation`: dipsticks (LOINC 20454-5, SNOMED CT grade in `valueCodeableConcept`; a grade
 //!   read from a photo says so in `method.text`: photo-assisted, confirmed by the caregiver), UPCR
-//!   (2890-2 for a mass ratio, never for mg/mmol: [`upcr_loinc`]), labs (LOINC and UCUM as §9
+//!   (2890-2 for a mass ratio; mg/mmol with `code.text` and its unit only: [`upcr_loinc`]), labs (LOINC and UCUM as §9
 //!   lists them, [`lab_loinc`]; judgements as coded `interpretation` with the `referenceRange`
 //!   judged against, §9's table), weight and height (29463-7, 8302-2), blood pressure
 //!   panels (85354-9 with 8480-6 and 8462-4 components, `mm[Hg]`);
@@ -36,6 +36,7 @@
 //! the types above except `List`, and Observations only in the laboratory or vital-signs
 //! categories (README, "FHIR export").
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use chrono::{NaiveDate, NaiveTime};
@@ -78,6 +79,10 @@ pub fn rxnorm(drug: Drug) -> &'static str {
         Drug::Prednisolone => "8638",
         Drug::Tacrolimus => "42316",
         Drug::MycophenolateMofetil => "68149",
+        // Ingredient codes of the agents of clinical-rules §12 (RxNorm, NLM).
+        Drug::Cyclophosphamide => "3002",
+        Drug::Ciclosporin => "3008",
+        Drug::Levamisole => "6373",
     }
 }
 
@@ -110,15 +115,6 @@ pub const TACROLIMUS_TROUGH: Loinc = ("77348-1", "Tacrolimus [Mass/volume] in Bl
 /// UPCR as a mass ratio (mg/mg, g/g, mg/g): LOINC 2890-2 (clinical-rules §9).
 pub const UPCR_MASS_RATIO: Loinc = ("2890-2", "Protein/Creatinine [Mass Ratio] in Urine");
 
-/// UPCR in mg/mmol, which is not a mass ratio and must not sit under 2890-2 (clinical-rules
-/// §9). No LOINC term with the property MCrto (mass/moles) for protein/creatinine in urine
-/// has been confirmed for this export yet; LOINC 34366-5 "Protein/Creatinine
-/// \[Ratio\] in Urine" has the property `Ratio`, which carries a ratio in any unit (listed as
-/// OMOP concept 3045462 in PEDSnet's urine protein/creatinine code set,
-/// <https://github.com/PEDSnet/Variable-Dictionary/blob/main/lab_meas/upcr.csv>;
-/// <https://loinc.org/34366-5/>). Replace it with the mass/moles term once one is confirmed.
-pub const UPCR_OTHER_RATIO: Loinc = ("34366-5", "Protein/Creatinine [Ratio] in Urine");
-
 /// Total bilirubin in µmol/L: a substance concentration, so not under the mass code 1975-2
 /// of §9. LOINC 14631-6 "Bilirubin.total [Moles/volume] in Serum or Plasma"
 /// (<https://loinc.org/14631-6/>).
@@ -127,17 +123,29 @@ pub const BILIRUBIN_MOLES: Loinc = (
     "Bilirubin.total [Moles/volume] in Serum or Plasma",
 );
 
-/// The LOINC code of a urine protein/creatinine ratio in its unit (clinical-rules §9).
-pub fn upcr_loinc(unit: UpcrUnit) -> Loinc {
+/// The LOINC code of a urine protein/creatinine ratio in its unit (clinical-rules §9): 2890-2
+/// for a mass ratio; `None` for mg/mmol, which is exported with `code.text` and its UCUM unit
+/// only.
+///
+/// §9 asks for the Protein/Creatinine \[Mass/Moles\] in Urine term for mg/mmol, and no such
+/// LOINC term could be confirmed from a public source. PEDSnet's UPCR code set, drawn from the
+/// OMOP copy of LOINC (<https://github.com/PEDSnet/Variable-Dictionary/blob/main/lab_meas/upcr.csv>),
+/// lists every protein/creatinine term in urine and LOINC's two groups of them,
+/// LG34791-0 `Protein/Creatinine|MRto|Urine` (2890-2, 13801-6, 60678-0: \[Mass Ratio\]) and
+/// LG36198-6 `Protein/Creatinine|Ratio|Urine` (34366-5, 40486-3: \[Ratio\], any unit): none has
+/// a mass/moles property. So a mg/mmol value carries its UCUM unit and `code.text`, and no code
+/// that would not say mg/mmol.
+pub fn upcr_loinc(unit: UpcrUnit) -> Option<Loinc> {
     match unit {
-        UpcrUnit::MgPerMmol => UPCR_OTHER_RATIO,
-        _ => UPCR_MASS_RATIO,
+        UpcrUnit::MgPerMmol => None,
+        _ => Some(UPCR_MASS_RATIO),
     }
 }
 
 /// The LOINC code and display of a lab result in its unit (clinical-rules §9). A tacrolimus
 /// level carries the trough code only when it is a valid trough (§8). `None` for an MPA-AUC: an
-/// AUC is not a concentration, so it is exported with `code.text` only (§9).
+/// AUC is not a concentration, so it is exported with `code.text` only (§9); and for a UPCR in
+/// mg/mmol, which has no confirmed LOINC term ([`upcr_loinc`]).
 pub fn lab_loinc(kind: LabKind, unit: LabUnit, trough: Option<TroughValidity>) -> Option<Loinc> {
     Some(match (kind, unit) {
         (LabKind::TacrolimusTrough, _) if trough == Some(TroughValidity::Valid) => {
@@ -161,7 +169,7 @@ pub fn lab_loinc(kind: LabKind, unit: LabUnit, trough: Option<TroughValidity>) -
             ("1975-2", "Bilirubin.total [Mass/volume] in Serum or Plasma")
         }
         (LabKind::Albumin, _) => ("1751-7", "Albumin [Mass/volume] in Serum or Plasma"),
-        (LabKind::Upcr, LabUnit::MilligramsPerMillimole) => UPCR_OTHER_RATIO,
+        (LabKind::Upcr, LabUnit::MilligramsPerMillimole) => return upcr_loinc(UpcrUnit::MgPerMmol),
         (LabKind::Upcr, _) => UPCR_MASS_RATIO,
     })
 }
@@ -738,12 +746,22 @@ fn percent_encode(text: &str) -> String {
 /// whether ids are written at all (not in a transaction).
 struct Namer {
     ids: Ids,
+    /// The `MedicationRequest` id of each medication, made once (every dose refers to one).
+    requests: HashMap<MedicationId, String>,
     /// `urn:uuid:<the diary's record namespace>`, when identified.
     system: Option<String>,
     kind: BundleKind,
 }
 
 impl Namer {
+    /// The id of the `MedicationRequest` of `medication`.
+    fn request_id(&self, medication: &MedicationId) -> String {
+        self.requests
+            .get(medication)
+            .cloned()
+            .unwrap_or_else(|| self.ids.of("MedicationRequest", &medication.to_string()))
+    }
+
     /// The head of a resource whose record is `record` (a path unique in the diary, e.g.
     /// `lab/<client id>`), with narrative `lines`.
     fn head<'a>(
@@ -807,8 +825,18 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
         return Err(deidentified_transaction_refused());
     }
     let l = s.locale;
+    let ids = Ids::new(s);
+    let requests = s
+        .medications
+        .iter()
+        .map(|m| {
+            let id = ids.of("MedicationRequest", &m.id.to_string());
+            (m.id.clone(), id)
+        })
+        .collect();
     let namer = Namer {
-        ids: Ids::new(s),
+        ids,
+        requests,
         system: s
             .patient
             .record_namespace
@@ -840,7 +868,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
         status: "current",
         mode: "snapshot",
         title: manifest.title.clone(),
-        code: CodeableConcept::text(tr(l, "NephroDiary export contents", "NephroDiary 导出内容")),
+        code: CodeableConcept::text(tr(l, "export-nephrodiary-export-contents")),
         subject: Reference::to(&patient_id),
         date: generated.clone(),
         note: manifest
@@ -855,13 +883,13 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
         (Some(name), Some(born)) => format!(
             "{name} · {} · {} {born}",
             text::sex(s.patient.sex, l),
-            tr(l, "born", "出生日期")
+            tr(l, "export-born")
         ),
         _ => format!(
             "{} · {} · {} {}",
-            tr(l, "De-identified patient", "去标识化患者"),
+            tr(l, "export-de-identified-patient"),
             text::sex(s.patient.sex, l),
-            tr(l, "age", "年龄"),
+            tr(l, "export-age"),
             s.patient.age_years
         ),
     };
@@ -880,7 +908,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
     bundle.entry(&patient_id, &patient.head, &patient)?;
     if s.deidentified.is_some() {
         let id = ids.of("Observation", "age");
-        let label = tr(l, "Age", "年龄");
+        let label = tr(l, "export-age-heading");
         let line = format!("{label}: {} a", s.patient.age_years);
         let mut age = ObservationResource::new(
             namer.head("Observation", &id, "age", &[line]),
@@ -895,7 +923,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
 
     // Regimens and steroid courses.
     for m in &s.medications {
-        let id = ids.of("MedicationRequest", &m.id.to_string());
+        let id = namer.request_id(&m.id);
         let finished = m.end.is_some_and(|end| end < s.today);
         let bounds = Period {
             start: Some(format_date(m.start)),
@@ -917,7 +945,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
                     text: Some(format!(
                         "{} mg {} {} ({})",
                         num(*per_dose_mg),
-                        tr(l, "per dose at", "每次，服药时间"),
+                        tr(l, "export-per-dose-at"),
                         m.times
                             .iter()
                             .map(|t| t.format("%H:%M").to_string())
@@ -1005,7 +1033,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
 
     // Weight, height and blood pressure, keyed by date (or instant) and their order on it, so
     // a record keeps its identifier whatever period is exported.
-    let mut seen_on: std::collections::HashMap<NaiveDate, usize> = Default::default();
+    let mut seen_on: HashMap<NaiveDate, usize> = Default::default();
     for g in &s.growth {
         let nth = {
             let n = seen_on.entry(g.date).or_default();
@@ -1018,14 +1046,14 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
                 "Body weight",
                 g.weight_kg,
                 "kg",
-                tr(l, "Weight", "体重"),
+                tr(l, "export-weight"),
             ),
             (
                 "8302-2",
                 "Body height",
                 g.height_cm,
                 "cm",
-                tr(l, "Height", "身高"),
+                tr(l, "export-height"),
             ),
         ] {
             let Some(value) = value else { continue };
@@ -1044,7 +1072,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
             bundle.entry(&id, &o.head, &o)?;
         }
     }
-    let mut seen_at: std::collections::HashMap<String, usize> = Default::default();
+    let mut seen_at: HashMap<String, usize> = Default::default();
     for bp in &s.blood_pressures {
         let at = instant(&bp.measured_at);
         let nth = {
@@ -1054,7 +1082,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
         };
         let record = format!("bp/{at}/{nth}");
         let id = ids.of("Observation/bp", &record);
-        let label = tr(l, "Blood pressure", "血压");
+        let label = tr(l, "export-blood-pressure");
         let code = CodeableConcept::coded(
             LOINC,
             "85354-9",
@@ -1094,34 +1122,21 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
             Some(_) => ("remission", "Remission"),
             None => ("relapse", "Relapse"),
         };
-        let note = match (l, episode.remission_onset) {
-            (Locale::En, Some(remission)) => format!(
-                "Relapse from {} (three consecutive days at nephrotic level, confirmed {}); remission from {}. \
-                 Found by the app from home urine readings ({} definitions).",
-                episode.onset,
-                episode.confirmed,
-                remission,
-                s.patient.definitions.id()
+        let note = match episode.remission_onset {
+            Some(remission) => message!(
+                l,
+                "export-relapse-note-remission",
+                onset = episode.onset.to_string(),
+                confirmed = episode.confirmed.to_string(),
+                remission = remission.to_string(),
+                definitions = s.patient.definitions.id()
             ),
-            (Locale::En, None) => format!(
-                "Relapse from {} (three consecutive days at nephrotic level, confirmed {}); no remission confirmed yet. \
-                 Found by the app from home urine readings ({} definitions).",
-                episode.onset,
-                episode.confirmed,
-                s.patient.definitions.id()
-            ),
-            (Locale::ZhHans, Some(remission)) => format!(
-                "复发起始于 {}（连续三天肾病水平蛋白尿，{} 确认）；自 {} 起缓解。由应用根据居家尿检记录判定（{} 定义）。",
-                episode.onset,
-                episode.confirmed,
-                remission,
-                s.patient.definitions.id()
-            ),
-            (Locale::ZhHans, None) => format!(
-                "复发起始于 {}（连续三天肾病水平蛋白尿，{} 确认）；尚未确认缓解。由应用根据居家尿检记录判定（{} 定义）。",
-                episode.onset,
-                episode.confirmed,
-                s.patient.definitions.id()
+            None => message!(
+                l,
+                "export-relapse-note-ongoing",
+                onset = episode.onset.to_string(),
+                confirmed = episode.confirmed.to_string(),
+                definitions = s.patient.definitions.id()
             ),
         };
         let condition = ConditionResource {
@@ -1143,7 +1158,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
                 "Problem List Item",
             )],
             code: CodeableConcept::coded(SNOMED, NEPHROTIC_SYNDROME, "Nephrotic syndrome")
-                .with_text(tr(l, "Nephrotic syndrome relapse", "肾病综合征复发")),
+                .with_text(tr(l, "export-nephrotic-syndrome-relapse")),
             subject: Reference::to(&patient_id),
             onset_date_time: onset,
             abatement_date_time: episode.remission_onset.map(format_date),
@@ -1157,11 +1172,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
 
 /// What a withdrawn record says in its narrative and note.
 fn withdrawn_text(l: Locale) -> &'static str {
-    tr(
-        l,
-        "Entered in error: withdrawn by the family in the diary.",
-        "录入错误：家长已在日记中撤回。",
-    )
+    tr(l, "export-entered-in-error-withdrawn-by-the")
 }
 
 /// A logged dose as a `MedicationStatement`; `withdrawn`: an undone log, `entered-in-error`.
@@ -1175,12 +1186,12 @@ fn write_dose(
 ) -> Result<()> {
     let l = s.locale;
     let id = namer.ids.of("MedicationStatement", &d.key);
-    let request = namer.ids.of("MedicationRequest", &d.medication.to_string());
+    let request = namer.request_id(&d.medication);
     let scheduled = instant(&resolve_local(d.slot_date, d.slot_time, s.time_zone).fixed_offset());
     let taken = d.outcome == DoseOutcome::Taken;
     let scheduled_text = format!(
         "{} {} {}",
-        tr(l, "scheduled", "计划时间"),
+        tr(l, "export-scheduled"),
         d.slot_date,
         text::hhmm(d.slot_time)
     );
@@ -1189,9 +1200,9 @@ fn write_dose(
         "{}: {} {effective} ({scheduled_text})",
         text::drug(d.drug, l),
         if taken {
-            tr(l, "taken", "已服")
+            tr(l, "export-taken")
         } else {
-            tr(l, "skipped", "跳过")
+            tr(l, "export-skipped")
         }
     );
     if withdrawn {
@@ -1215,8 +1226,7 @@ fn write_dose(
         } else {
             vec![CodeableConcept::text(tr(
                 l,
-                "skipped (logged by the family)",
-                "跳过（家长记录）",
+                "export-skipped-logged-by-the-family",
             ))]
         },
         medication_codeable_concept: medication_concept(d.drug, l),
@@ -1262,17 +1272,21 @@ fn write_urine(
                     "20454-5",
                     "Protein [Presence] in Urine by Test strip",
                 )
-                .with_text(tr(l, "Urine protein (dipstick)", "尿蛋白（试纸）")),
+                .with_text(tr(l, "export-urine-protein-dipstick")),
                 None,
                 Some(CodeableConcept::coded(SNOMED, snomed, display).with_text(grade.as_str())),
                 grade.as_str().to_string(),
             )
         }
         UrineMeasurement::Upcr { value, unit } => {
-            let (code, display) = upcr_loinc(unit);
+            let name = text::lab_kind(LabKind::Upcr, l);
             (
-                CodeableConcept::coded(LOINC, code, display)
-                    .with_text(text::lab_kind(LabKind::Upcr, l)),
+                match upcr_loinc(unit) {
+                    Some((code, display)) => {
+                        CodeableConcept::coded(LOINC, code, display).with_text(name)
+                    }
+                    None => CodeableConcept::text(name),
+                },
                 Some(Quantity::ucum(value, upcr_ucum(unit))),
                 None,
                 format!("{} {}", num(value), upcr_ucum(unit)),
@@ -1281,7 +1295,7 @@ fn write_urine(
     };
     let level = format!(
         "{}: {}",
-        tr(l, "level (clinical-rules §5)", "水平"),
+        tr(l, "export-level-clinical-rules-5"),
         text::level(u.level, l)
     );
     let mut lines = vec![format!(
@@ -1304,19 +1318,15 @@ fn write_urine(
     o.value_quantity = value_quantity;
     o.value_codeable_concept = value_codeable_concept;
     let sample = if u.first_morning {
-        tr(l, "first-morning urine", "晨尿")
+        tr(l, "export-first-morning-urine")
     } else {
-        tr(l, "urine sample (not first-morning)", "非晨尿样本")
+        tr(l, "export-urine-sample-not-first-morning")
     };
     o.method = Some(CodeableConcept::text(match u.photo {
         // Clinical-rules §13: the grade was read from a photo and confirmed by the caregiver.
         Some(_) => format!(
             "{sample}{}",
-            tr(
-                l,
-                "; photo-assisted, confirmed by the caregiver",
-                "；拍照辅助判读，经照护者确认"
-            )
+            tr(l, "export-photo-assisted-confirmed-by-the-caregiver")
         ),
         None => sample.to_string(),
     }));
@@ -1419,16 +1429,10 @@ fn judge<'a>(s: &DiarySnapshot, lab: &LabView) -> Judgement<'a> {
     if not_a_trough {
         j.notes.push(
             match lab.trough {
-                Some(TroughValidity::LessThan10HoursAfterDose) => tr(
-                    l,
-                    "Drawn less than 10 h after the previous dose; not compared with the trough target (clinical-rules §8).",
-                    "距上一次服药不足 10 小时抽血；未与谷浓度目标比较（临床规则 §8）。",
-                ),
-                _ => tr(
-                    l,
-                    "Drawn after the morning dose; not compared with the trough target (clinical-rules §8).",
-                    "在早晨服药后抽血；未与谷浓度目标比较（临床规则 §8）。",
-                ),
+                Some(TroughValidity::LessThan10HoursAfterDose) => {
+                    tr(l, "export-drawn-less-than-10-h-after")
+                }
+                _ => tr(l, "export-drawn-after-the-morning-dose-not"),
             }
             .to_string(),
         );
@@ -1458,62 +1462,37 @@ fn judge<'a>(s: &DiarySnapshot, lab: &LabView) -> Judgement<'a> {
                 "LL",
                 "Critical low",
                 true,
-                match l {
-                    Locale::En => format!("alert at or below {shown} (leukopenia; protocol NCT04048161)"),
-                    Locale::ZhHans => format!("≤ {shown} 时警示（白细胞减少；方案 NCT04048161）"),
-                },
+                message!(l, "export-rule-leukopenia", limit = &shown),
             ),
             AlertKind::Anaemia => (
                 "LL",
                 "Critical low",
                 true,
-                match l {
-                    Locale::En => format!("alert below {shown} (anaemia; protocol NCT04048161)"),
-                    Locale::ZhHans => format!("< {shown} 时警示（贫血；方案 NCT04048161）"),
-                },
+                message!(l, "export-rule-anaemia", limit = &shown),
             ),
             AlertKind::Thrombocytopenia => (
                 "LL",
                 "Critical low",
                 true,
-                match l {
-                    Locale::En => {
-                        format!("alert below {shown} (thrombocytopenia; protocol NCT04048161)")
-                    }
-                    Locale::ZhHans => format!("< {shown} 时警示（血小板减少；方案 NCT04048161）"),
-                },
+                message!(l, "export-rule-thrombocytopenia", limit = &shown),
             ),
             AlertKind::AltRaised | AlertKind::BilirubinRaised => (
                 "HH",
                 "Critical high",
                 false,
-                match l {
-                    Locale::En => format!(
-                        "alert at or above 2 × the laboratory's upper limit of normal, {shown} (protocol NCT04048161)"
-                    ),
-                    Locale::ZhHans => {
-                        format!("≥ 实验室正常上限的 2 倍（{shown}）时警示（方案 NCT04048161）")
-                    }
-                },
+                message!(l, "export-rule-twice-upper-limit", limit = &shown),
             ),
             AlertKind::CreatinineRise => (
                 "HH",
                 "Critical high",
                 false,
-                match l {
-                    Locale::En => format!(
-                        "alert above 1.3 × the baseline, {shown} (a rise of more than 30 %; KDIGO 2025)"
-                    ),
-                    Locale::ZhHans => {
-                        format!("> 基线的 1.3 倍（{shown}）时警示（升高超过 30 %；KDIGO 2025）")
-                    }
-                },
+                message!(l, "export-rule-creatinine-rise", limit = &shown),
             ),
             AlertKind::EgfrBelow90 => {
                 // Informational (the protocol's entry criterion): a note, not a judgement.
                 j.notes.push(format!(
                     "{}: {}",
-                    tr(l, "Note", "提示"),
+                    tr(l, "export-note"),
                     text::alert_kind(alert.kind, l)
                 ));
                 continue;
@@ -1535,7 +1514,7 @@ fn judge<'a>(s: &DiarySnapshot, lab: &LabView) -> Judgement<'a> {
         });
         j.notes.push(format!(
             "{}: {}",
-            tr(l, "Safety alert", "安全警示"),
+            tr(l, "export-safety-alert"),
             text::alert_kind(alert.kind, l)
         ));
     }
@@ -1561,12 +1540,9 @@ fn target_range<'a>(
         (None, Some(high)) if target.high_inclusive => format!("≤ {} {human}", num(high)),
         (None, Some(high)) => format!("< {} {human}", num(high)),
         (Some(low), None) => format!("≥ {} {human}", num(low)),
-        (None, None) => tr(l, "none set", "未设").to_string(),
+        (None, None) => tr(l, "export-none-set").to_string(),
     };
-    let text = match l {
-        Locale::En => format!("target {band} ({phase})"),
-        Locale::ZhHans => format!("目标 {band}（{phase}）"),
-    };
+    let text = message!(l, "export-target-range", band = band, phase = phase);
     ReferenceRange {
         low: target.low.map(|v| Quantity::ucum(v, code)),
         high: target.high.map(|v| Quantity::ucum(v, code)),
@@ -1616,22 +1592,24 @@ fn course_summary(s: &DiarySnapshot, medication: &MedicationId) -> String {
                 format!("{}–{} mg", num(low), num(high))
             };
             let guess = if provisional {
-                tr(l, " (until remission; provisional)", "（至缓解；暂定）")
+                tr(l, "export-until-remission-provisional")
             } else {
                 ""
             };
-            match l {
-                Locale::En => {
-                    format!("phase {phase}: {first} to {last}, {dosing} dosing days, {mg}{guess}")
-                }
-                Locale::ZhHans => {
-                    format!("第 {phase} 阶段：{first} 至 {last}，服药 {dosing} 天，{mg}{guess}")
-                }
-            }
+            message!(
+                l,
+                "export-course-phase",
+                phase = phase,
+                first = first.to_string(),
+                last = last.to_string(),
+                dosing = dosing,
+                mg = mg,
+                guess = guess
+            )
         })
         .collect();
     if parts.is_empty() {
-        tr(l, "Steroid course (no calendar days)", "激素疗程（无日历）").to_string()
+        tr(l, "export-steroid-course-no-calendar-days").to_string()
     } else {
         parts.join("; ")
     }

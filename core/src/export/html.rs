@@ -205,11 +205,7 @@ fn nice_ceiling(value: f64) -> f64 {
 pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
     let l = s.locale;
     let mut h = String::with_capacity(64 * 1024 + s.adherence.calendar.len() * 64);
-    let title = tr(
-        l,
-        "NephroDiary — report for the care team",
-        "NephroDiary — 医疗团队报告",
-    );
+    let title = tr(l, "export-nephrodiary-report-for-the-care-team");
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -239,12 +235,12 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
 fn patient_line(s: &DiarySnapshot) -> String {
     let l = s.locale;
     match (&s.patient.name, s.patient.birth_date) {
-        (Some(name), Some(born)) => format!("{name} · {} {born}", tr(l, "born", "出生于")),
+        (Some(name), Some(born)) => format!("{name} · {} {born}", tr(l, "export-born-on")),
         _ => format!(
             "{} · {} {}",
             super::csv::patient_label(s),
             s.patient.age_years,
-            tr(l, "years", "岁")
+            tr(l, "export-years")
         ),
     }
 }
@@ -270,17 +266,10 @@ fn css_string(text: &str) -> String {
 /// pseudonym and age), the report and its period, and "page N of M" (CSS page margin boxes).
 fn page_rules(s: &DiarySnapshot) -> String {
     let l = s.locale;
-    let page = match l {
-        crate::locale::Locale::En => {
-            r#"content:"Page " counter(page) " of " counter(pages)"#.to_string()
-        }
-        crate::locale::Locale::ZhHans => {
-            r#"content:"第 " counter(page) " 页，共 " counter(pages) " 页""#.to_string()
-        }
-    };
+    let page = tr(l, "export-css-page-n-of-m");
     let report = format!(
         "NephroDiary · {} {} – {}",
-        tr(l, "period", "时间范围"),
+        tr(l, "export-period"),
         s.from,
         s.to
     );
@@ -301,11 +290,7 @@ fn fonts_note(h: &mut String, s: &DiarySnapshot) {
     let _ = writeln!(
         h,
         "<p class=\"s fonts\" data-testid=\"fonts\">{}</p>",
-        esc(tr(
-            l,
-            "Fonts: the system's sans-serif (Segoe UI, Helvetica Neue, Arial, Noto Sans or DejaVu Sans); Chinese text needs a font with Simplified Chinese glyphs (PingFang SC, Hiragino Sans GB, Microsoft YaHei, Noto Sans CJK SC, Source Han Sans SC or WenQuanYi Micro Hei). Printing: A4; every page names the patient and its number.",
-            "字体：系统无衬线字体（Segoe UI、Helvetica Neue、Arial、Noto Sans 或 DejaVu Sans）；中文需要含简体中文字形的字体（苹方 PingFang SC、冬青黑体 Hiragino Sans GB、微软雅黑 Microsoft YaHei、思源黑体 Noto Sans CJK SC / Source Han Sans SC 或文泉驿微米黑 WenQuanYi Micro Hei）。打印：A4 纸；每页标明患者和页码。",
-        ))
+        esc(tr(l, "export-fonts-the-system-s-sans-serif"))
     );
 }
 
@@ -317,22 +302,22 @@ fn header(h: &mut String, s: &DiarySnapshot, title: &str) {
         None => format!(
             "{} ({})",
             esc(&super::csv::patient_label(s)),
-            esc(tr(l, "de-identified", "已去标识化"))
+            esc(tr(l, "export-de-identified"))
         ),
     };
     let mut facts = vec![
-        format!("{} {}", p.age_years, tr(l, "years", "岁")),
+        format!("{} {}", p.age_years, tr(l, "export-years")),
         text::sex(p.sex, l).to_string(),
     ];
     if let Some(birth) = p.birth_date {
-        facts.push(format!("{} {birth}", tr(l, "born", "出生于")));
+        facts.push(format!("{} {birth}", tr(l, "export-born-on")));
     }
     if let Some(zone) = &p.time_zone_name {
         facts.push(esc(zone));
     }
     facts.push(format!(
         "{} {}",
-        tr(l, "relapse definitions", "复发定义"),
+        tr(l, "export-relapse-definitions"),
         p.definitions.id()
     ));
     // De-identified: no generation time (see deidentify's module doc).
@@ -341,7 +326,7 @@ fn header(h: &mut String, s: &DiarySnapshot, title: &str) {
         .map(|at| {
             format!(
                 " · {} {}",
-                tr(l, "generated", "生成于"),
+                tr(l, "export-generated"),
                 at.format("%Y-%m-%d %H:%M UTC")
             )
         })
@@ -354,7 +339,7 @@ fn header(h: &mut String, s: &DiarySnapshot, title: &str) {
         facts.join(" · "),
         s.from,
         s.to,
-        tr(l, "Period", "时间范围"),
+        tr(l, "export-period-heading"),
         s.from,
         s.to,
     );
@@ -398,22 +383,22 @@ fn summary(h: &mut String, s: &DiarySnapshot) {
     let _ = write!(
         h,
         "<section data-testid=\"summary\">\n<h2>{}</h2>\n<div class=\"summary\">\n",
-        tr(l, "Summary", "概览")
+        tr(l, "export-summary")
     );
     card(
         h,
         "current-state",
-        tr(l, "Current state", "当前状态"),
+        tr(l, "export-current-state"),
         &esc(text::state(r.state, l)),
         r.state.id(),
         &format!("state-{}", r.state.id()),
-        &format!("<div class=\"s\">{} {}</div>", tr(l, "as of", "截至"), s.to),
+        &format!("<div class=\"s\">{} {}</div>", tr(l, "export-as-of"), s.to),
     );
     let yes_no = |b: bool| {
         if b {
-            tr(l, "yes", "是")
+            tr(l, "export-yes")
         } else {
-            tr(l, "no", "否")
+            tr(l, "export-no")
         }
     };
     let _ = writeln!(
@@ -421,30 +406,30 @@ fn summary(h: &mut String, s: &DiarySnapshot) {
         "<div class=\"card\" data-testid=\"flags\"><div class=\"k\">{}</div>\
          <div>{}: <strong class=\"{}\" data-testid=\"flag-frequently-relapsing\" data-value=\"{}\">{}</strong></div>\
          <div>{}: <strong class=\"{}\" data-testid=\"flag-steroid-dependent\" data-value=\"{}\">{}</strong></div></div>",
-        tr(l, "Flags", "标记"),
-        tr(l, "Frequently relapsing", "频繁复发"),
+        tr(l, "export-flags"),
+        tr(l, "export-frequently-relapsing"),
         if r.frequently_relapsing { "yes" } else { "" },
         r.frequently_relapsing,
         yes_no(r.frequently_relapsing),
-        tr(l, "Steroid dependent", "激素依赖"),
+        tr(l, "export-steroid-dependent"),
         if r.steroid_dependent { "yes" } else { "" },
         r.steroid_dependent,
         yes_no(r.steroid_dependent),
     );
     let rate = r.relapse_rate_per_year.map_or_else(
         || "–".to_string(),
-        |v| format!("{} / {}", round(v, 2), tr(l, "year", "年")),
+        |v| format!("{} / {}", round(v, 2), tr(l, "export-year")),
     );
     card(
         h,
         "relapse-rate",
-        tr(l, "Relapse rate", "复发率"),
+        tr(l, "export-relapse-rate"),
         &rate,
         &r.relapse_rate_per_year.map(|v| format!("{v}")).unwrap_or_default(),
         "",
         &format!(
             "<div class=\"s\">{}: <span data-testid=\"relapse-count\" data-value=\"{}\">{}</span></div>",
-            tr(l, "relapses in the period", "本期复发次数"),
+            tr(l, "export-relapses-in-the-period"),
             r.relapses_in_period,
             r.relapses_in_period
         ),
@@ -460,25 +445,25 @@ fn summary(h: &mut String, s: &DiarySnapshot) {
                 e.mg_per_m2
                     .map(|m| format!(" · {} mg/m²", round(m, 0)))
                     .unwrap_or_default(),
-                tr(l, "by the taper calendar", "按减量日历")
+                tr(l, "export-by-the-taper-calendar")
             ),
         ),
         None => (
             "–".to_string(),
             String::new(),
-            tr(l, "no steroid course in the period", "本期无激素疗程").to_string(),
+            tr(l, "export-no-steroid-course-in-the-period").to_string(),
         ),
     };
     card(
         h,
         "cumulative-steroid",
-        tr(l, "Cumulative steroid", "激素累积剂量"),
+        tr(l, "export-cumulative-steroid"),
         &value,
         &data,
         "",
         &format!(
             "<div class=\"s\">{sub}</div><div class=\"s\">{}: <span data-testid=\"steroid-taken\" data-value=\"{}\">{} mg</span></div>",
-            tr(l, "logged as taken", "记录为已服"),
+            tr(l, "export-logged-as-taken"),
             steroid.taken.map_or(0.0, |t| t.mg),
             round(steroid.taken.map_or(0.0, |t| t.mg), 1)
         ),
@@ -498,7 +483,7 @@ fn summary(h: &mut String, s: &DiarySnapshot) {
     card(
         h,
         "adherence-overall",
-        tr(l, "Doses taken", "服药率"),
+        tr(l, "export-doses-taken"),
         &percent(a.overall.taken_rate),
         &a.overall
             .taken_rate
@@ -509,8 +494,8 @@ fn summary(h: &mut String, s: &DiarySnapshot) {
             "<div class=\"s\">{} / {} {} · {} {}</div>{per_med}",
             a.overall.taken,
             a.overall.scheduled,
-            tr(l, "scheduled doses taken", "次计划服药已服"),
-            tr(l, "on time", "准时"),
+            tr(l, "export-scheduled-doses-taken"),
+            tr(l, "export-on-time"),
             percent(a.overall.on_time_rate)
         ),
     );
@@ -518,12 +503,12 @@ fn summary(h: &mut String, s: &DiarySnapshot) {
         (
             "latest-trough",
             LabKind::TacrolimusTrough,
-            tr(l, "Latest tacrolimus trough", "最近他克莫司谷浓度"),
+            tr(l, "export-latest-tacrolimus-trough"),
         ),
         (
             "latest-mpa-auc",
             LabKind::MpaAuc,
-            tr(l, "Latest MPA-AUC", "最近 MPA-AUC"),
+            tr(l, "export-latest-mpa-auc"),
         ),
     ] {
         if !charted(s, kind) {
@@ -546,7 +531,7 @@ fn summary(h: &mut String, s: &DiarySnapshot) {
     let _ = write!(
         h,
         "<div class=\"card wide\" data-testid=\"alerts\"><div class=\"k\">{}</div><div class=\"v\" data-testid=\"alert-count\" data-value=\"{}\">{}</div><ul>",
-        tr(l, "Alerts in the period", "本期警示"),
+        tr(l, "export-alerts-in-the-period"),
         s.alerts.len(),
         s.alerts.len()
     );
@@ -554,11 +539,7 @@ fn summary(h: &mut String, s: &DiarySnapshot) {
         let _ = write!(h, "<li>{}</li>", esc(&text::alert_line(alert, l)));
     }
     if s.alerts.len() > SUMMARY_ALERTS {
-        let _ = write!(
-            h,
-            "<li>… {}</li>",
-            tr(l, "see the full list below", "完整列表见下文")
-        );
+        let _ = write!(h, "<li>… {}</li>", tr(l, "export-see-the-full-list-below"));
     }
     h.push_str("</ul></div>\n</div>\n</section>\n");
 }
@@ -603,7 +584,7 @@ fn proteinuria_chart(h: &mut String, s: &DiarySnapshot) {
         r#"<svg data-testid="chart-proteinuria" data-days="{}" data-relapses="{}" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{}">"#,
         days.len(),
         s.relapse.episodes.len(),
-        esc(tr(l, "Proteinuria and steroid dose", "尿蛋白与激素剂量"))
+        esc(tr(l, "export-proteinuria-and-steroid-dose"))
     );
     for episode in &s.relapse.episodes {
         let start = axis.x(episode.onset.max(s.from));
@@ -675,14 +656,14 @@ fn proteinuria_chart(h: &mut String, s: &DiarySnapshot) {
         top: steroid_top,
         bottom: steroid_bottom,
     };
-    values.draw(&mut svg, tr(l, "steroid mg/day", "激素 mg/天"));
+    values.draw(&mut svg, tr(l, "export-steroid-mg-day"));
     if per_day.is_empty() {
         let _ = write!(
             svg,
             r#"<text class="empty" x="{}" y="{}">{}</text>"#,
             LEFT + 8.0,
             (steroid_top + steroid_bottom) / 2.0,
-            esc(tr(l, "No steroid in the period", "本期无激素"))
+            esc(tr(l, "export-no-steroid-in-the-period"))
         );
     } else {
         let mut path = String::new();
@@ -727,12 +708,12 @@ fn proteinuria_chart(h: &mut String, s: &DiarySnapshot) {
         "<section>\n<h2>{}</h2>\n{svg}\n<div class=\"legend\"><span><i class=\"sw\" style=\"background:#2e7d32\"></i>{}</span>\
          <span><i class=\"sw\" style=\"background:#ef8f00\"></i>{}</span><span><i class=\"sw\" style=\"background:#c62828\"></i>{}</span>\
          <span><i class=\"sw\" style=\"background:rgba(198,40,40,.2)\"></i>{}</span><span><i class=\"sw\" style=\"background:rgba(106,63,181,.4)\"></i>{}</span></div>\n</section>\n",
-        tr(l, "Proteinuria (daily level) and steroid dose", "尿蛋白（每日水平）与激素剂量"),
+        tr(l, "export-proteinuria-daily-level-and-steroid-dose"),
         esc(text::level(ProteinLevel::Remission, l)),
         esc(text::level(ProteinLevel::Proteinuria, l)),
         esc(text::level(ProteinLevel::Nephrotic, l)),
-        tr(l, "relapse episode", "复发期"),
-        tr(l, "steroid mg/day (taper calendar)", "激素 mg/天（减量日历）"),
+        tr(l, "export-relapse-episode"),
+        tr(l, "export-steroid-mg-day-taper-calendar"),
     );
 }
 
@@ -754,19 +735,19 @@ fn adherence_calendars(h: &mut String, s: &DiarySnapshot) {
         "<section>\n<h2>{} ({} – {})</h2>\n<div class=\"legend\"><span><i class=\"sw a\" style=\"background:#43a047\"></i>{}</span>\
          <span><i class=\"sw\" style=\"background:#f9c02d\"></i>{}</span><span><i class=\"sw\" style=\"background:#e53935\"></i>{}</span>\
          <span><i class=\"sw\" style=\"background:#f0f0f0\"></i>{}</span></div>\n",
-        tr(l, "Adherence calendar", "服药日历"),
+        tr(l, "export-adherence-calendar"),
         a.from,
         a.to,
-        tr(l, "all doses taken", "全部已服"),
-        tr(l, "some taken", "部分已服"),
-        tr(l, "none taken", "均未服"),
-        tr(l, "no dose scheduled", "无计划服药"),
+        tr(l, "export-all-doses-taken"),
+        tr(l, "export-some-taken"),
+        tr(l, "export-none-taken"),
+        tr(l, "export-no-dose-scheduled"),
     );
     if a.medications.is_empty() {
         let _ = write!(
             h,
             "<p class=\"empty\">{}</p>",
-            tr(l, "No medication in the period.", "本期无用药。")
+            tr(l, "export-no-medication-in-the-period")
         );
     }
     let names: HashMap<&MedicationId, String> = s
@@ -792,14 +773,14 @@ fn adherence_calendars(h: &mut String, s: &DiarySnapshot) {
             "<h3>{}</h3><p class=\"s\">{} {} / {} · {} {} · {} {} · {} {}</p>\n\
              <svg data-testid=\"chart-adherence\" data-medication=\"{id}\" data-days=\"{}\" viewBox=\"0 0 {width} {height}\" style=\"max-width:{width}px\">",
             esc(names.get(&m.medication).map_or(id.as_str(), String::as_str)),
-            tr(l, "taken", "已服"),
+            tr(l, "export-taken"),
             m.summary.taken,
             m.summary.scheduled,
-            tr(l, "skipped", "跳过"),
+            tr(l, "export-skipped"),
             m.summary.skipped,
-            tr(l, "not logged", "未记录"),
+            tr(l, "export-not-logged"),
             m.summary.missed,
-            tr(l, "taken", "服药率"),
+            tr(l, "export-taken-rate"),
             percent(m.summary.taken_rate),
             rows.values().map(Vec::len).sum::<usize>(),
         );
@@ -883,7 +864,7 @@ fn level_chart(
             r#"<text class="empty" x="{}" y="{}">{}</text>"#,
             LEFT + 8.0,
             (top + bottom) / 2.0,
-            esc(tr(l, "No results in the period", "本期无结果"))
+            esc(tr(l, "export-no-results-in-the-period"))
         );
     }
     for p in &points {
@@ -915,7 +896,7 @@ fn level_chart(
         h,
         "<h3>{} <span class=\"s\">({} {band_text})</span></h3>\n{svg}\n",
         esc(title),
-        tr(l, "target band", "目标范围")
+        tr(l, "export-target-band")
     );
 }
 
@@ -924,7 +905,7 @@ fn level_charts(h: &mut String, s: &DiarySnapshot) {
     let _ = write!(
         h,
         "<section>\n<h2>{}</h2>\n",
-        tr(l, "Drug levels against their targets", "药物浓度与目标范围")
+        tr(l, "export-drug-levels-against-their-targets")
     );
     if charted(s, LabKind::TacrolimusTrough) {
         level_chart(
@@ -934,7 +915,7 @@ fn level_charts(h: &mut String, s: &DiarySnapshot) {
             "chart-trough",
             s.targets.tacrolimus_trough,
             "ng/mL",
-            tr(l, "Tacrolimus trough", "他克莫司谷浓度"),
+            tr(l, "export-tacrolimus-trough"),
         );
     }
     if charted(s, LabKind::MpaAuc) {
@@ -945,17 +926,13 @@ fn level_charts(h: &mut String, s: &DiarySnapshot) {
             "chart-mpa-auc",
             s.targets.mpa_auc,
             "µg·h/mL",
-            tr(l, "MPA-AUC", "MPA-AUC"),
+            tr(l, "export-mpa-auc"),
         );
     }
     let _ = write!(
         h,
         "<p class=\"s\">{}</p>\n</section>\n",
-        tr(
-            l,
-            "Open circles: tacrolimus levels not drawn as a trough (clinical-rules §8), not compared with the target.",
-            "空心圆：非谷浓度的他克莫司结果（不与目标比较）。"
-        )
+        tr(l, "export-open-circles-tacrolimus-levels-not-drawn")
     );
 }
 
@@ -1000,7 +977,7 @@ fn series_chart(
             r#"<text class="empty" x="{}" y="{}">{}</text>"#,
             LEFT + 8.0,
             (top + bottom) / 2.0,
-            esc(tr(l, "No measurement in the period", "本期无测量"))
+            esc(tr(l, "export-no-measurement-in-the-period"))
         );
     } else {
         let path: Vec<String> = points
@@ -1034,7 +1011,7 @@ fn series_chart(
 
 fn growth_charts(h: &mut String, s: &DiarySnapshot) {
     let l = s.locale;
-    let _ = write!(h, "<section>\n<h2>{}</h2>\n", tr(l, "Growth", "生长"));
+    let _ = write!(h, "<section>\n<h2>{}</h2>\n", tr(l, "export-growth"));
     let weights: Vec<(NaiveDate, f64)> = s
         .growth
         .iter()
@@ -1045,32 +1022,18 @@ fn growth_charts(h: &mut String, s: &DiarySnapshot) {
         .iter()
         .filter_map(|g| g.height_cm.map(|c| (g.date, c)))
         .collect();
-    series_chart(
-        h,
-        s,
-        "chart-weight",
-        tr(l, "Weight", "体重"),
-        "kg",
-        &weights,
-    );
-    series_chart(
-        h,
-        s,
-        "chart-height",
-        tr(l, "Height", "身高"),
-        "cm",
-        &heights,
-    );
+    series_chart(h, s, "chart-weight", tr(l, "export-weight"), "kg", &weights);
+    series_chart(h, s, "chart-height", tr(l, "export-height"), "cm", &heights);
     if !s.blood_pressures.is_empty() {
         open_table(
             h,
             "<h3>",
-            tr(l, "Blood pressure", "血压"),
+            tr(l, "export-blood-pressure"),
             "table-blood-pressure",
             &[
-                tr(l, "Measured", "测量时间"),
-                tr(l, "Systolic (mm Hg)", "收缩压 (mm Hg)"),
-                tr(l, "Diastolic (mm Hg)", "舒张压 (mm Hg)"),
+                tr(l, "export-measured"),
+                tr(l, "export-systolic-mm-hg"),
+                tr(l, "export-diastolic-mm-hg"),
             ],
         );
         for bp in &s.blood_pressures {
@@ -1107,14 +1070,14 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
     open_table(
         h,
         "<h2>",
-        tr(l, "Medications", "用药"),
+        tr(l, "export-medications"),
         "table-medications",
         &[
-            tr(l, "Medication", "药物"),
-            tr(l, "Dose", "剂量"),
-            tr(l, "Times", "服药时间"),
-            tr(l, "From", "开始"),
-            tr(l, "To", "结束"),
+            tr(l, "export-medication"),
+            tr(l, "export-dose"),
+            tr(l, "export-times"),
+            tr(l, "export-from"),
+            tr(l, "export-to"),
         ],
     );
     for m in &s.medications {
@@ -1127,9 +1090,9 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
             } => format!(
                 "{} mg {} ({} mg/kg/{} · {} kg)",
                 num(*per_dose_mg),
-                tr(l, "per dose", "每次"),
+                tr(l, "export-per-dose"),
                 round(*mg_per_kg_per_day, 3),
-                tr(l, "day", "天"),
+                tr(l, "export-day"),
                 num(*weight_kg)
             ),
             MedicationKind::Course {
@@ -1139,14 +1102,14 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
                 ..
             } => format!(
                 "{}{} · {} {} mg{}",
-                tr(l, "taper calendar", "减量日历"),
+                tr(l, "export-taper-calendar"),
                 template
                     .map(|t| format!(" ({})", t.id()))
                     .unwrap_or_default(),
-                tr(l, "total", "合计"),
+                tr(l, "export-total"),
                 round(*total_mg, 1),
                 if *provisional {
-                    tr(l, " (until remission, provisional)", "（至缓解，暂定）")
+                    tr(l, "export-until-remission-provisional-short")
                 } else {
                     ""
                 }
@@ -1172,12 +1135,12 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
     open_table(
         h,
         "<h2>",
-        tr(l, "Relapse episodes", "复发记录"),
+        tr(l, "export-relapse-episodes"),
         "table-relapses",
         &[
-            tr(l, "Onset", "起始"),
-            tr(l, "Confirmed", "确认"),
-            tr(l, "Remission from", "缓解起始"),
+            tr(l, "export-onset"),
+            tr(l, "export-confirmed"),
+            tr(l, "export-remission-from"),
         ],
     );
     for e in &s.relapse.episodes {
@@ -1188,7 +1151,7 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
             e.confirmed,
             e.remission_onset
                 .map(|d| d.to_string())
-                .unwrap_or_else(|| tr(l, "not yet", "尚未缓解").to_string())
+                .unwrap_or_else(|| tr(l, "export-not-yet").to_string())
         );
     }
     h.push_str("</table>\n");
@@ -1196,9 +1159,9 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
     open_table(
         h,
         "<h2>",
-        tr(l, "Alerts", "警示"),
+        tr(l, "export-alerts"),
         "table-alerts",
-        &[tr(l, "Alert", "警示")],
+        &[tr(l, "export-alert")],
     );
     for alert in &s.alerts {
         let _ = write!(h, "<tr><td>{}</td></tr>", esc(&text::alert_line(alert, l)));
@@ -1207,7 +1170,7 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
         let _ = write!(
             h,
             "<tr><td class=\"empty\">{}</td></tr>",
-            tr(l, "None in the period.", "本期无。")
+            tr(l, "export-none-in-the-period")
         );
     }
     h.push_str("</table>\n");
@@ -1215,14 +1178,14 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
     open_table(
         h,
         "<h2>",
-        tr(l, "Laboratory results", "化验结果"),
+        tr(l, "export-laboratory-results"),
         "table-labs",
         &[
-            tr(l, "Drawn", "采血时间"),
-            tr(l, "Test", "项目"),
-            tr(l, "Value", "结果"),
-            tr(l, "Flag", "标记"),
-            tr(l, "Notes", "备注"),
+            tr(l, "export-drawn"),
+            tr(l, "export-test"),
+            tr(l, "export-value"),
+            tr(l, "export-flag"),
+            tr(l, "export-notes"),
         ],
     );
     // One unit per test over the period: haemoglobin and creatinine in the unit of their latest
@@ -1245,7 +1208,7 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
         if shown.is_some() {
             notes.push(format!(
                 "{} {}",
-                tr(l, "reported as", "原始结果"),
+                tr(l, "export-reported-as"),
                 text::with_unit(lab.value, lab.unit)
             ));
         }
@@ -1267,7 +1230,7 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
             } else {
                 format!(
                     "{}: {}",
-                    tr(l, "safety alert", "安全警示"),
+                    tr(l, "export-safety-alert-lower"),
                     text::alert_kind(alert.kind, l)
                 )
             };
@@ -1305,7 +1268,7 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
         let _ = write!(
             h,
             "<tr><td colspan=\"5\" class=\"empty\">{}</td></tr>",
-            tr(l, "None in the period.", "本期无。")
+            tr(l, "export-none-in-the-period")
         );
     }
     h.push_str("</table>\n</section>\n");

@@ -192,11 +192,8 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
     // No METHOD: a file to import is not an iTIP message (RFC 5546), and `METHOD:PUBLISH`
     // would require an ORGANIZER in every event (libical reports its absence as an error).
     let title = match &s.patient.name {
-        Some(name) => format!(
-            "NephroDiary — {name}: {}",
-            tr(l, "dosing schedule", "服药时间表")
-        ),
-        None => format!("NephroDiary — {}", tr(l, "dosing schedule", "服药时间表")),
+        Some(name) => format!("NephroDiary — {name}: {}", tr(l, "export-dosing-schedule")),
+        None => format!("NephroDiary — {}", tr(l, "export-dosing-schedule")),
     };
     lines.text("NAME", &title)?;
     lines.text("X-WR-CALNAME", &title)?;
@@ -246,7 +243,7 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
         let body = format!(
             "{}\n{}: {}\n{}",
             units.join(" + "),
-            tr(l, "Dosing times", "服药时间"),
+            tr(l, "export-dosing-times"),
             times.join(", "),
             missed_dose_advice(l)
         );
@@ -277,14 +274,10 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
                 MedicationKind::Course { tablet_mg, .. } => Some(tablet_mg),
                 MedicationKind::Regimen { .. } => None,
             });
-        let mut body = tablets_text(slot.tablets.whole, slot.tablets.halves, tablet_mg, l);
+        let mut body = tablets_text(slot.tablets, tablet_mg, l);
         if slot.provisional {
             body.push('\n');
-            body.push_str(tr(
-                l,
-                "Provisional: this phase lasts until remission is confirmed; your care team will tell you when it changes.",
-                "暂定：此阶段持续到确认缓解为止；何时调整请听从医疗团队的安排。",
-            ));
+            body.push_str(tr(l, "export-provisional-this-phase-lasts-until-remission"));
         }
         lines.put("BEGIN:VEVENT")?;
         lines.text("UID", &uid(s, &slot.medication, slot.date, slot.time))?;
@@ -302,7 +295,7 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
 fn event_texts(lines: &mut Lines, summary: &str, description: &str, l: Locale) -> Result<()> {
     lines.text("SUMMARY", summary)?;
     lines.text("DESCRIPTION", description)?;
-    lines.text("CATEGORIES", tr(l, "Medication", "用药"))?;
+    lines.text("CATEGORIES", tr(l, "export-medication-category"))?;
     lines.put("TRANSP:TRANSPARENT")?;
     lines.put("BEGIN:VALARM")?;
     lines.put("ACTION:DISPLAY")?;
@@ -312,33 +305,37 @@ fn event_texts(lines: &mut Lines, summary: &str, description: &str, l: Locale) -
     Ok(())
 }
 
-fn tablets_text(whole: u64, halves: u64, tablet_mg: Option<f64>, l: Locale) -> String {
+/// "9½ tablets × 5 mg": the family's tablet count (one text for the app and the calendar)
+/// with the tablet's strength when it is known.
+fn tablets_text(tablets: crate::taper::Tablets, tablet_mg: Option<f64>, l: Locale) -> String {
     let strength = tablet_mg
         .map(|mg| format!(" × {} mg", num(mg)))
         .unwrap_or_default();
-    match (l, halves) {
-        (Locale::En, 0) => format!("{whole} tablet(s){strength}"),
-        (Locale::En, _) => format!("{whole} tablet(s) and a half{strength}"),
-        (Locale::ZhHans, 0) => format!("{whole} 片{strength}"),
-        (Locale::ZhHans, _) => format!("{whole} 片半{strength}"),
-    }
+    format!(
+        "{}{strength}",
+        crate::diary::taper::tablets_text(tablets, l)
+    )
 }
 
 /// The manifest, preceded by what this calendar holds.
 fn calendar_description(s: &DiarySnapshot, series: usize, steroid_doses: usize) -> String {
     let l = s.locale;
     let until = s.schedule_to.map(|d| d.to_string());
-    let head = match l {
-        Locale::En => format!(
-            "Dosing schedule from {}{}: {series} daily repeating event(s) for the regimens and {steroid_doses} steroid dose(s) \
-             from the taper calendar. The app's reminders and dose log remain the record.",
-            s.schedule_from,
-            until.map(|u| format!(" to {u}")).unwrap_or_default()
+    let head = match until {
+        Some(until) => message!(
+            l,
+            "export-ics-description-until",
+            from = s.schedule_from.to_string(),
+            until = until,
+            series = series,
+            steroid_doses = steroid_doses
         ),
-        Locale::ZhHans => format!(
-            "服药时间表，自 {}{}：用药方案 {series} 个每日重复事件，激素减量日历 {steroid_doses} 次服药。以应用的提醒和服药记录为准。",
-            s.schedule_from,
-            until.map(|u| format!(" 至 {u}")).unwrap_or_default()
+        None => message!(
+            l,
+            "export-ics-description",
+            from = s.schedule_from.to_string(),
+            series = series,
+            steroid_doses = steroid_doses
         ),
     };
     let manifest = Manifest::of(s);

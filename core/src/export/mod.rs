@@ -158,6 +158,49 @@ pub fn export_formats(
         .collect()
 }
 
+/// Exports a patient's diary as one FHIR bundle of `kind` in memory (`diary.fhir.json`; see
+/// [`fhir::BundleKind`]). A transaction of a de-identified request is refused with a
+/// `Validation` error naming `fhir_bundle` before the diary is read: de-identified exports are
+/// for sharing, not for loading into a record.
+pub fn export_fhir_bundle(
+    store: &Store,
+    patient_id: i64,
+    kind: fhir::BundleKind,
+    options: &ExportOptions,
+) -> Result<ExportFile> {
+    refuse_deidentified_transaction(kind, options)?;
+    let snapshot = DiarySnapshot::for_export(store, patient_id, options)?;
+    let mut bytes = Vec::new();
+    fhir::write_bundle(&snapshot, kind, &mut bytes)?;
+    Ok(ExportFile {
+        name: name_in_directory(ExportFormat::Fhir).to_string(),
+        bytes,
+    })
+}
+
+/// Exports a patient's diary as one FHIR bundle of `kind` to the file `path` (written beside it
+/// first, then renamed into place) and returns the path written; refuses a de-identified
+/// transaction as [`export_fhir_bundle`] does, before anything is read or written.
+pub fn export_fhir_bundle_to_path(
+    store: &Store,
+    patient_id: i64,
+    kind: fhir::BundleKind,
+    options: &ExportOptions,
+    path: &Path,
+) -> Result<Vec<PathBuf>> {
+    refuse_deidentified_transaction(kind, options)?;
+    let snapshot = DiarySnapshot::for_export(store, patient_id, options)?;
+    write_fhir_to_path(&snapshot, kind, path)
+}
+
+/// A de-identified request has no transaction form (issue 13).
+fn refuse_deidentified_transaction(kind: fhir::BundleKind, options: &ExportOptions) -> Result<()> {
+    if kind == fhir::BundleKind::Transaction && options.deidentify.is_some() {
+        return Err(fhir::deidentified_transaction_refused());
+    }
+    Ok(())
+}
+
 /// The formats asked for, each once, in order; at least one.
 fn distinct(formats: &[ExportFormat]) -> Result<Vec<ExportFormat>> {
     let mut once = Vec::new();

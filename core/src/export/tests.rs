@@ -1192,11 +1192,13 @@ fn fhir_codes_and_judgements_follow_clinical_rules_9() {
         .as_str()
         .unwrap()
         .contains("not compared with the trough target"));
-    // A UPCR in mg/mmol is never under the mass-ratio code.
+    // A UPCR in mg/mmol is never under the mass-ratio code, nor under any code that does not
+    // say mg/mmol: no mass/moles term is confirmed, so it is text with its UCUM unit (§9).
     let upcr = find("upcr-mmol");
-    assert_ne!(upcr["code"]["coding"][0]["code"], "2890-2");
-    assert_eq!(upcr["code"]["coding"][0]["code"], fhir::UPCR_OTHER_RATIO.0);
+    assert!(upcr["code"]["coding"].is_null(), "{upcr}");
+    assert_eq!(upcr["code"]["text"], "Urine protein/creatinine");
     assert_eq!(upcr["valueQuantity"]["code"], "mg/mmol");
+    assert_eq!(upcr["valueQuantity"]["system"], fhir::UCUM);
     // An MPA-AUC is not a concentration: text only, with its UCUM unit and its target band.
     let mpa = find("mpa");
     assert!(mpa["code"]["coding"].is_null() && mpa["code"]["text"] == "MPA-AUC");
@@ -1212,7 +1214,7 @@ fn fhir_codes_and_judgements_follow_clinical_rules_9() {
     assert_eq!(alt["interpretation"][0]["coding"][0]["code"], "HH");
     assert_eq!(alt["referenceRange"][0]["high"]["value"], 80.0);
     assert!(alt["referenceRange"][0]["low"].is_null());
-    // Every lab carries LOINC and UCUM except the MPA-AUC (§9).
+    // Every lab carries LOINC and UCUM except the MPA-AUC and a UPCR in mg/mmol (§9).
     for o in observations
         .iter()
         .filter(|o| o["category"][0]["coding"][0]["code"] == "laboratory")
@@ -1221,13 +1223,54 @@ fn fhir_codes_and_judgements_follow_clinical_rules_9() {
             o["valueQuantity"]["system"].as_str().unwrap_or(fhir::UCUM),
             fhir::UCUM
         );
-        if o["code"]["text"] != "MPA-AUC" {
+        if o["code"]["text"] != "MPA-AUC" && o["valueQuantity"]["code"] != "mg/mmol" {
             assert_eq!(o["code"]["coding"][0]["system"], fhir::LOINC, "{o}");
         }
     }
     // The collection leaves withdrawn records out.
     assert!(!bundle.to_string().contains("lab/mistake"));
     assert!(!bundle.to_string().contains("entered-in-error"));
+}
+
+#[test]
+fn a_urine_upcr_in_mg_per_mmol_is_text_with_its_unit_and_no_loinc_code() {
+    let mut f = fixture();
+    let zone: chrono_tz::Tz = "Europe/Paris".parse().unwrap();
+    f.store
+        .log_urine_reading(&NewUrineReading {
+            client_id: "upcr-mmol-reading".into(),
+            patient_id: f.patient_id,
+            measurement: UrineMeasurement::Upcr {
+                value: 250.0,
+                unit: UpcrUnit::MgPerMmol,
+            },
+            taken_at_ms: slot_instant(date("2025-03-23"), time("08:00"), zone).timestamp_millis(),
+            taken_on: None,
+            first_morning: true,
+            note: None,
+            logged_by: "clinic".into(),
+            photo: None,
+        })
+        .unwrap();
+    let bundle = fhir(&f, &options());
+    let observations = resources(&bundle, "Observation");
+    let mmol = observations
+        .iter()
+        .find(|o| o["identifier"][0]["value"] == "urine/upcr-mmol-reading")
+        .unwrap();
+    // clinical-rules §9: never 2890-2 (a mass ratio), and no code that does not say mg/mmol.
+    assert!(mmol["code"]["coding"].is_null(), "{mmol}");
+    assert_eq!(mmol["code"]["text"], "Urine protein/creatinine");
+    assert_eq!(
+        mmol["valueQuantity"],
+        serde_json::json!({"value": 250.0, "unit": "mg/mmol", "system": fhir::UCUM, "code": "mg/mmol"})
+    );
+    // The mass-ratio reading of the fixture keeps its code.
+    let mass = observations
+        .iter()
+        .find(|o| o["identifier"][0]["value"] == "urine/upcr-1")
+        .unwrap();
+    assert_eq!(mass["code"]["coding"][0]["code"], fhir::UPCR_MASS_RATIO.0);
 }
 
 #[test]
@@ -1297,6 +1340,72 @@ fn a_deidentified_export_has_no_transaction_form() {
     // The collection form stays, without identifiers (they would link it to the diary).
     let bundle = fhir(&f, &options);
     assert!(!bundle.to_string().contains("\"identifier\""));
+}
+
+#[test]
+fn the_bundle_kind_is_chosen_per_request_and_a_deidentified_transaction_writes_nothing() {
+    let f = fixture();
+    let file = export_fhir_bundle(
+        &f.store,
+        f.patient_id,
+        fhir::BundleKind::Transaction,
+        &options(),
+    )
+    .unwrap();
+    assert_eq!(file.name, "diary.fhir.json");
+    let bundle: Value = serde_json::from_slice(&file.bytes).unwrap();
+    assert_eq!(bundle["type"], "transaction");
+    assert_eq!(bundle, transaction(&f, &options()).unwrap());
+    let collection = export_fhir_bundle(
+        &f.store,
+        f.patient_id,
+        fhir::BundleKind::Collection,
+        &options(),
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<Value>(&collection.bytes).unwrap(),
+        fhir(&f, &options())
+    );
+
+    let deidentified = ExportOptions {
+        deidentify: Some(Deidentify::from_seed(3).unwrap()),
+        ..ExportOptions::new(now())
+    };
+    let err = export_fhir_bundle(
+        &f.store,
+        f.patient_id,
+        fhir::BundleKind::Transaction,
+        &deidentified,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::Invalid { field, .. } if field == "fhir_bundle"),
+        "{err:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("diary.fhir.json");
+    let err = export_fhir_bundle_to_path(
+        &f.store,
+        f.patient_id,
+        fhir::BundleKind::Transaction,
+        &deidentified,
+        &path,
+    )
+    .unwrap_err();
+    assert!(matches!(&err, Error::Invalid { field, .. } if field == "fhir_bundle"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    let written = export_fhir_bundle_to_path(
+        &f.store,
+        f.patient_id,
+        fhir::BundleKind::Transaction,
+        &options(),
+        &path,
+    )
+    .unwrap();
+    assert_eq!(written, vec![path.clone()]);
+    let on_disk: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(on_disk["type"], "transaction");
 }
 
 /// A diary in `zone` with a tacrolimus regimen at 08:00 and 20:00 from 2026-01-01, without end.

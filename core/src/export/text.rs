@@ -19,12 +19,9 @@ use super::deidentify::{CUTOFF_MAX_DAYS, CUTOFF_MIN_DAYS};
 use super::snapshot::{AlertView, DiarySnapshot, Limit, MedicationKind, MedicationView};
 use super::Manifest;
 
-/// The text in `locale`.
-pub(super) fn tr(locale: Locale, en: &'static str, zh: &'static str) -> &'static str {
-    match locale {
-        Locale::En => en,
-        Locale::ZhHans => zh,
-    }
+/// The export label `id` in `locale`, from the catalogue ([`crate::messages`]).
+pub(super) fn tr(locale: Locale, id: &'static str) -> &'static str {
+    crate::messages::text(locale, id)
 }
 
 /// An instant as an R4 dateTime / ISO 8601 time with seconds: with its offset
@@ -112,58 +109,58 @@ pub(super) fn medication(m: &MedicationView, locale: Locale) -> String {
     let name = drug(m.drug, locale);
     match (&m.id, &m.kind) {
         (MedicationId::Regimen(id), _) => {
-            format!("{name} ({} {id})", tr(locale, "regimen", "方案"))
+            format!("{name} ({} {id})", tr(locale, "export-regimen"))
         }
-        (MedicationId::Course(_), MedicationKind::Course { version, .. }) => match locale {
-            Locale::En => format!("{name} (steroid course v{version})"),
-            Locale::ZhHans => format!("{name}（激素疗程第 {version} 版）"),
-        },
+        (MedicationId::Course(_), MedicationKind::Course { version, .. }) => {
+            message!(
+                locale,
+                "export-course-version",
+                name = name,
+                version = *version
+            )
+        }
         (MedicationId::Course(_), _) => {
-            format!("{name} ({})", tr(locale, "steroid course", "激素疗程"))
+            format!("{name} ({})", tr(locale, "export-steroid-course"))
         }
     }
 }
 
 pub(super) fn state(s: ReportedState, locale: Locale) -> &'static str {
     match s {
-        ReportedState::Remission => tr(locale, "Remission", "缓解"),
-        ReportedState::Watch => tr(
-            locale,
-            "Watch (proteinuria on the latest reading)",
-            "观察（最近一次尿蛋白阳性）",
-        ),
-        ReportedState::Relapse => tr(locale, "Relapse", "复发"),
+        ReportedState::Remission => tr(locale, "export-remission"),
+        ReportedState::Watch => tr(locale, "export-watch-proteinuria-on-the-latest-reading"),
+        ReportedState::Relapse => tr(locale, "export-relapse"),
     }
 }
 
 pub(super) fn level(l: ProteinLevel, locale: Locale) -> &'static str {
     match l {
-        ProteinLevel::Remission => tr(locale, "remission", "缓解水平"),
-        ProteinLevel::Proteinuria => tr(locale, "proteinuria", "蛋白尿"),
-        ProteinLevel::Nephrotic => tr(locale, "nephrotic", "肾病水平"),
+        ProteinLevel::Remission => tr(locale, "export-remission-level"),
+        ProteinLevel::Proteinuria => tr(locale, "export-proteinuria"),
+        ProteinLevel::Nephrotic => tr(locale, "export-nephrotic"),
     }
 }
 
 pub(super) fn sex(s: Sex, locale: Locale) -> &'static str {
     match s {
-        Sex::Female => tr(locale, "female", "女"),
-        Sex::Male => tr(locale, "male", "男"),
-        Sex::Unspecified => tr(locale, "sex not recorded", "性别未记录"),
+        Sex::Female => tr(locale, "export-female"),
+        Sex::Male => tr(locale, "export-male"),
+        Sex::Unspecified => tr(locale, "export-sex-not-recorded"),
     }
 }
 
 pub(super) fn lab_kind(k: LabKind, locale: Locale) -> &'static str {
     match k {
-        LabKind::TacrolimusTrough => tr(locale, "Tacrolimus trough", "他克莫司谷浓度"),
-        LabKind::MpaAuc => tr(locale, "MPA-AUC", "MPA-AUC"),
-        LabKind::Creatinine => tr(locale, "Creatinine", "血肌酐"),
-        LabKind::Wbc => tr(locale, "White cells", "白细胞"),
-        LabKind::Haemoglobin => tr(locale, "Haemoglobin", "血红蛋白"),
-        LabKind::Platelets => tr(locale, "Platelets", "血小板"),
-        LabKind::Alt => tr(locale, "ALT", "谷丙转氨酶"),
-        LabKind::TotalBilirubin => tr(locale, "Total bilirubin", "总胆红素"),
-        LabKind::Albumin => tr(locale, "Albumin", "白蛋白"),
-        LabKind::Upcr => tr(locale, "Urine protein/creatinine", "尿蛋白/肌酐比"),
+        LabKind::TacrolimusTrough => tr(locale, "export-tacrolimus-trough"),
+        LabKind::MpaAuc => tr(locale, "export-mpa-auc"),
+        LabKind::Creatinine => tr(locale, "export-creatinine"),
+        LabKind::Wbc => tr(locale, "export-white-cells"),
+        LabKind::Haemoglobin => tr(locale, "export-haemoglobin"),
+        LabKind::Platelets => tr(locale, "export-platelets"),
+        LabKind::Alt => tr(locale, "export-alt"),
+        LabKind::TotalBilirubin => tr(locale, "export-total-bilirubin"),
+        LabKind::Albumin => tr(locale, "export-albumin"),
+        LabKind::Upcr => tr(locale, "export-urine-protein-creatinine"),
     }
 }
 
@@ -197,45 +194,29 @@ pub(super) fn with_unit(value: f64, unit: LabUnit) -> String {
 /// The treatment phase whose targets are in force.
 pub(super) fn phase(p: TargetPhase, locale: Locale) -> &'static str {
     match p {
-        TargetPhase::Initial => tr(locale, "initial phase", "初始阶段"),
-        TargetPhase::Maintenance => tr(locale, "maintenance phase", "维持阶段"),
+        TargetPhase::Initial => tr(locale, "export-initial-phase"),
+        TargetPhase::Maintenance => tr(locale, "export-maintenance-phase"),
     }
 }
 
 pub(super) fn alert_kind(k: AlertKind, locale: Locale) -> &'static str {
     match k {
-        AlertKind::Leukopenia => tr(
-            locale,
-            "leukopenia (WBC ≤ 3.0 × 10⁹/L)",
-            "白细胞减少（≤ 3.0 × 10⁹/L）",
-        ),
-        AlertKind::Anaemia => tr(
-            locale,
-            "anaemia (Hb < 9.0 g/dL)",
-            "贫血（血红蛋白 < 9.0 g/dL）",
-        ),
-        AlertKind::Thrombocytopenia => tr(
-            locale,
-            "thrombocytopenia (< 100 × 10⁹/L)",
-            "血小板减少（< 100 × 10⁹/L）",
-        ),
-        AlertKind::AltRaised => tr(locale, "ALT ≥ 2 × ULN", "ALT ≥ 2 倍正常上限"),
-        AlertKind::BilirubinRaised => tr(locale, "bilirubin ≥ 2 × ULN", "胆红素 ≥ 2 倍正常上限"),
-        AlertKind::CreatinineRise => tr(
-            locale,
-            "creatinine > 30 % above baseline",
-            "肌酐较基线升高 > 30%",
-        ),
-        AlertKind::EgfrBelow90 => tr(locale, "eGFR < 90 (information)", "eGFR < 90（供参考）"),
+        AlertKind::Leukopenia => tr(locale, "export-leukopenia-wbc-3-0-10-l"),
+        AlertKind::Anaemia => tr(locale, "export-anaemia-hb-9-0-g-dl"),
+        AlertKind::Thrombocytopenia => tr(locale, "export-thrombocytopenia-100-10-l"),
+        AlertKind::AltRaised => tr(locale, "export-alt-2-uln"),
+        AlertKind::BilirubinRaised => tr(locale, "export-bilirubin-2-uln"),
+        AlertKind::CreatinineRise => tr(locale, "export-creatinine-30-above-baseline"),
+        AlertKind::EgfrBelow90 => tr(locale, "export-egfr-90-information"),
     }
 }
 
 pub(super) fn flag(f: TargetFlag, locale: Locale) -> &'static str {
     match f {
-        TargetFlag::Below => tr(locale, "below target", "低于目标"),
-        TargetFlag::InRange => tr(locale, "in range", "在目标范围内"),
-        TargetFlag::Above => tr(locale, "above target", "高于目标"),
-        TargetFlag::NotATrough => tr(locale, "not a trough", "非谷浓度"),
+        TargetFlag::Below => tr(locale, "export-below-target"),
+        TargetFlag::InRange => tr(locale, "export-in-range"),
+        TargetFlag::Above => tr(locale, "export-above-target"),
+        TargetFlag::NotATrough => tr(locale, "export-not-a-trough"),
     }
 }
 
@@ -277,11 +258,7 @@ pub(super) fn alert_line(alert: &AlertView, locale: Locale) -> String {
         } => format!(
             "{weighed_on} · {}: {} {} %",
             drug(*d, locale),
-            tr(
-                locale,
-                "weight changed since the dose was calculated by",
-                "体重较计算剂量时变化"
-            ),
+            tr(locale, "export-weight-changed-since-the-dose-was"),
             round(change_fraction * 100.0, 1)
         ),
     }
@@ -295,58 +272,27 @@ pub(super) fn manifest(s: &DiarySnapshot) -> Manifest {
         .patient
         .time_zone_name
         .as_deref()
-        .unwrap_or(tr(l, "not stated", "未注明"));
-    lines.push(match l {
-        Locale::En => format!(
-            "Period: {} to {} (the patient's local dates; time zone {zone}).",
-            s.from, s.to
-        ),
-        Locale::ZhHans => format!(
-            "时间范围：{} 至 {}（患者当地日期；时区 {zone}）。",
-            s.from, s.to
-        ),
-    });
-    lines.push(match (s.deidentified.is_some(), l) {
-        (false, Locale::En) => "Identified: the patient's name, date of birth and sex, and who logged each entry. \
-            For the care team only."
-            .to_string(),
-        (false, Locale::ZhHans) => "含身份信息：患者姓名、出生日期、性别及每条记录的记录人。仅供医疗团队使用。".to_string(),
-        (true, Locale::En) => format!(
-            "De-identified: no name; the birth date is replaced by the age ({} years); every date is shifted by one \
-             consistent offset that is not stated here (intervals and times of day are kept); text typed by a person \
-             (notes, the names of who logged or prescribed, a medicine's form) and the time-zone name are removed; \
-             ids are random for this export.",
-            s.patient.age_years
-        ),
-        (true, Locale::ZhHans) => format!(
-            "已去标识化：不含姓名；出生日期以年龄代替（{} 岁）；所有日期按同一未注明的偏移量平移（间隔和一天中的时间保持不变）；\
-             已删除手写文字（备注、记录人和开方人姓名、药物剂型）以及时区名称；编号为本次导出随机生成。",
-            s.patient.age_years
-        ),
+        .unwrap_or(tr(l, "export-not-stated"));
+    lines.push(message!(
+        l,
+        "export-manifest-period",
+        from = s.from.to_string(),
+        to = s.to.to_string(),
+        zone = zone
+    ));
+    lines.push(match s.deidentified {
+        None => tr(l, "export-manifest-identified").to_string(),
+        Some(_) => message!(l, "export-manifest-deidentified", age = s.patient.age_years),
     });
     if s.deidentified.is_some() {
         // The defences of deidentify's module doc, in words and without a date.
-        let (min, max) = (CUTOFF_MIN_DAYS, CUTOFF_MAX_DAYS);
-        lines.push(match l {
-            Locale::En => format!(
-                "The period ends a few weeks before the day this export was made: its last {min} to {max} days \
-                 (a random number, not stated here) are left out, so that the latest record does not give the \
-                 date offset away. Nothing dated after the end of the period is included."
-            ),
-            Locale::ZhHans => format!(
-                "时间范围在导出当天之前几周结束：最后 {min} 至 {max} 天（随机天数，此处不注明）未包含，\
-                 以免最近的记录泄露日期偏移量。时间范围结束之后的内容均未包含。"
-            ),
-        });
-        lines.push(
-            tr(
-                l,
-                "Times are the patient's local clock times written as UTC (Z): the time zone and its \
-                 daylight-saving changes are removed, and times of day still match the dosing times.",
-                "时间为患者当地时钟时间，按 UTC（Z）格式书写：已去除时区及夏令时变化，一天中的时间仍与服药时间对应。",
-            )
-            .to_string(),
-        );
+        lines.push(message!(
+            l,
+            "export-manifest-cutoff",
+            min = CUTOFF_MIN_DAYS,
+            max = CUTOFF_MAX_DAYS
+        ));
+        lines.push(tr(l, "export-times-are-the-patient-s-local").to_string());
     }
     let regimens = s
         .medications
@@ -365,33 +311,26 @@ pub(super) fn manifest(s: &DiarySnapshot) -> Manifest {
         .iter()
         .filter(|d| (s.from..=s.to).contains(&d.date))
         .count();
-    lines.push(match l {
-        Locale::En => format!(
-            "Medications: {regimens} regimen(s) and {courses} steroid course(s); steroid calendar: {steroid_days} day(s) in the period."
-        ),
-        Locale::ZhHans => {
-            format!("用药：{regimens} 个用药方案，{courses} 个激素疗程；激素日历：本时间范围内 {steroid_days} 天。")
-        }
-    });
-    lines.push(match l {
-        Locale::En => format!(
-            "Doses logged: {} ({taken} taken, {skipped} skipped); doses undone by the family are left out.",
-            s.doses.len()
-        ),
-        Locale::ZhHans => format!("服药记录：{} 条（已服 {taken}，跳过 {skipped}）；家长撤销的记录未包含。", s.doses.len()),
-    });
-    lines.push(match l {
-        Locale::En => format!(
-            "Urine protein readings: {} (retracted readings left out); relapse episodes in the period: {}.",
-            s.urine.len(),
-            s.relapse.episodes.len()
-        ),
-        Locale::ZhHans => format!(
-            "尿蛋白记录：{} 条（已撤回的记录未包含）；本时间范围内复发次数：{}。",
-            s.urine.len(),
-            s.relapse.episodes.len()
-        ),
-    });
+    lines.push(message!(
+        l,
+        "export-manifest-medications",
+        regimens = regimens,
+        courses = courses,
+        steroid_days = steroid_days
+    ));
+    lines.push(message!(
+        l,
+        "export-manifest-doses",
+        doses = s.doses.len(),
+        taken = taken,
+        skipped = skipped
+    ));
+    lines.push(message!(
+        l,
+        "export-manifest-urine",
+        readings = s.urine.len(),
+        episodes = s.relapse.episodes.len()
+    ));
     let photo: Vec<_> = s
         .urine
         .iter()
@@ -406,80 +345,47 @@ pub(super) fn manifest(s: &DiarySnapshot) -> Manifest {
             .filter(|(p, grade)| p.changed_to(*grade))
             .count();
         let unsure = photo.iter().filter(|(p, _)| p.grade.is_none()).count();
-        lines.push(match l {
-            Locale::En => format!(
-                "Photo-assisted dipstick readings: {n}, each grade confirmed by the caregiver; the caregiver \
-                 changed the suggested grade in {changed}; no grade was suggested (unsure) in {unsure}."
-            ),
-            Locale::ZhHans => format!(
-                "拍照辅助判读的试纸记录：{n} 条，每条等级均经照护者确认；照护者更改建议等级 {changed} 次；\
-                 未给出建议（无法判断）{unsure} 次。"
-            ),
-        });
+        lines.push(message!(
+            l,
+            "export-manifest-photo-readings",
+            readings = n,
+            changed = changed,
+            unsure = unsure
+        ));
     }
-    lines.push(match l {
-        Locale::En => format!(
-            "Laboratory results: {} (retracted results left out); weight/height measurements: {}; blood pressures: {}.",
-            s.labs.len(),
-            s.growth.len(),
-            s.blood_pressures.len()
-        ),
-        Locale::ZhHans => format!(
-            "化验结果：{} 条（已撤回的结果未包含）；体重/身高测量：{} 次；血压：{} 次。",
-            s.labs.len(),
-            s.growth.len(),
-            s.blood_pressures.len()
-        ),
-    });
+    lines.push(message!(
+        l,
+        "export-manifest-labs",
+        labs = s.labs.len(),
+        growth = s.growth.len(),
+        pressures = s.blood_pressures.len()
+    ));
     for limit in &s.limits {
-        lines.push(match (limit, l) {
-            (Limit::AdherenceFrom(date), Locale::En) => {
-                format!("Adherence counts the last 10 years of the period only, from {date}.")
-            }
-            (Limit::AdherenceFrom(date), Locale::ZhHans) => {
-                format!("依从性仅统计本时间范围的最后 10 年（自 {date} 起）。")
+        lines.push(match limit {
+            Limit::AdherenceFrom(date) => {
+                message!(l, "export-manifest-adherence-from", from = date.to_string())
             }
         });
     }
     if !s.unreadable.is_empty() {
         // Clinical-rules §10: an unreadable record is reported, never silently dropped.
         let n = s.unreadable.len();
-        lines.push(match l {
-            Locale::En => format!(
-                "{n} stored record{} could not be read and {} not shown; the rest of the diary is complete.",
-                if n == 1 { "" } else { "s" },
-                if n == 1 { "is" } else { "are" }
-            ),
-            Locale::ZhHans => format!("有 {n} 条记录无法读取，未包含在内；其余记录完整。"),
-        });
+        lines.push(message!(l, "export-manifest-unreadable", count = n));
     }
-    lines.push(
-        tr(
-            l,
-            "Relapse state, adherence, flags and alerts are computed by the app from the family's entries \
-             (clinical rules: IPNA 2022, KDIGO 2025, the STAMP protocol NCT04048161); they support, and do not \
-             replace, the care team's judgement.",
-            "复发状态、依从性、标记和警示由应用根据家长的记录计算（临床规则：IPNA 2022、KDIGO 2025、STAMP 方案 NCT04048161），\
-             仅供医疗团队参考，不能代替医疗团队的判断。",
-        )
-        .to_string(),
-    );
+    lines.push(tr(l, "export-relapse-state-adherence-flags-and-alerts").to_string());
     let version = env!("CARGO_PKG_VERSION");
-    lines.push(match (l, s.generated_at) {
-        (Locale::En, Some(at)) => format!(
-            "Generated by NephroDiary {version} at {}.",
-            at.format("%Y-%m-%dT%H:%M:%SZ")
-        ),
-        (Locale::ZhHans, Some(at)) => format!(
-            "由 NephroDiary {version} 生成于 {}。",
-            at.format("%Y-%m-%dT%H:%M:%SZ")
+    lines.push(match s.generated_at {
+        Some(at) => message!(
+            l,
+            "export-manifest-generated-at",
+            version = version,
+            at = at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
         ),
         // De-identified: no generation time (see deidentify's module doc).
-        (Locale::En, None) => format!("Generated by NephroDiary {version}."),
-        (Locale::ZhHans, None) => format!("由 NephroDiary {version} 生成。"),
+        None => message!(l, "export-manifest-generated", version = version),
     });
     Manifest {
-        title: tr(l, "What this export contains", "本导出文件包含的内容").to_string(),
+        title: tr(l, "export-what-this-export-contains").to_string(),
         lines,
     }
 }

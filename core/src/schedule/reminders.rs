@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeDelta, Timelike, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -169,32 +169,21 @@ pub fn reminder_text(
     slot_time: NaiveTime,
     locale: Locale,
 ) -> NotificationText {
-    match locale {
-        Locale::En => {
-            let time = clock_12h(slot_time);
-            NotificationText {
-                title: format!("{medication_label} — {time} dose"),
-                body: format!("Time for the {time} dose of {medication_label}."),
-            }
-        }
-        Locale::ZhHans => {
-            let time = slot_time.format("%H:%M");
-            NotificationText {
-                title: format!("{medication_label} — {time} 服药"),
-                body: format!("该服用{time}的{medication_label}了。"),
-            }
-        }
+    let time = locale.clock_time(slot_time);
+    NotificationText {
+        title: message!(
+            locale,
+            "reminder-title",
+            medication = medication_label,
+            time = &time
+        ),
+        body: message!(
+            locale,
+            "reminder-body",
+            medication = medication_label,
+            time = &time
+        ),
     }
-}
-
-/// A wall-clock time on the 12-hour clock: 8:00 am, 12:30 pm, 12:00 am (midnight).
-fn clock_12h(time: NaiveTime) -> String {
-    let (pm, hour) = time.hour12();
-    format!(
-        "{hour}:{:02} {}",
-        time.minute(),
-        if pm { "pm" } else { "am" }
-    )
 }
 
 #[cfg(test)]

@@ -26,15 +26,11 @@ pub enum DoseStatus {
 impl DoseStatus {
     /// A short label for the status.
     pub fn label(self, locale: Locale) -> &'static str {
-        match (self, locale) {
-            (DoseStatus::Upcoming, Locale::En) => "Upcoming",
-            (DoseStatus::Due, Locale::En) => "Due now",
-            (DoseStatus::Late, Locale::En) => "Late",
-            (DoseStatus::Missed, Locale::En) => "Missed",
-            (DoseStatus::Upcoming, Locale::ZhHans) => "未到时间",
-            (DoseStatus::Due, Locale::ZhHans) => "该服药了",
-            (DoseStatus::Late, Locale::ZhHans) => "已延迟",
-            (DoseStatus::Missed, Locale::ZhHans) => "已漏服",
+        match self {
+            DoseStatus::Upcoming => crate::messages::text(locale, "dose-upcoming"),
+            DoseStatus::Due => crate::messages::text(locale, "dose-due"),
+            DoseStatus::Late => crate::messages::text(locale, "dose-late"),
+            DoseStatus::Missed => crate::messages::text(locale, "dose-missed"),
         }
     }
 }
@@ -147,21 +143,12 @@ pub fn guidance(status: DoseStatus) -> Guidance {
 impl Guidance {
     /// The sentence shown to the family.
     pub fn text(self, locale: Locale) -> &'static str {
-        match (self, locale) {
-            (Guidance::NotYet, Locale::En) => "Not yet: this dose is due at its scheduled time.",
-            (Guidance::TakeNow, Locale::En) => "Take this dose now.",
-            (Guidance::TakeNowLate, Locale::En) => {
-                "This dose is late. Take it now, as soon as you remember. Never take a double dose."
-            }
-            (Guidance::SkipNeverDouble, Locale::En) => {
-                "It is almost time for the next dose: skip this one and take the next dose at the usual time. \
-                 Never take a double dose to make up for a missed one."
-            }
-            (Guidance::NotYet, Locale::ZhHans) => "还没到时间：请在预定时间服用这次药。",
-            (Guidance::TakeNow, Locale::ZhHans) => "请现在服用这次药。",
-            (Guidance::TakeNowLate, Locale::ZhHans) => "这次服药已经晚了。请在想起时立即服用。切勿服用双倍剂量。",
-            (Guidance::SkipNeverDouble, Locale::ZhHans) => {
-                "快到下一次服药时间了：请跳过这次，按平常的时间服用下一次。切勿为了补上漏服而服用双倍剂量。"
+        match self {
+            Guidance::NotYet => crate::messages::text(locale, "guidance-not-yet"),
+            Guidance::TakeNow => crate::messages::text(locale, "guidance-take-now"),
+            Guidance::TakeNowLate => crate::messages::text(locale, "guidance-take-now-late"),
+            Guidance::SkipNeverDouble => {
+                crate::messages::text(locale, "guidance-skip-never-double")
             }
         }
     }
@@ -170,13 +157,7 @@ impl Guidance {
 /// The missed-dose advice printed on tacrolimus and mycophenolate labels (clinical-rules §7):
 /// take it as soon as you remember unless it is almost time for the next dose; never double.
 pub fn missed_dose_advice(locale: Locale) -> &'static str {
-    match locale {
-        Locale::En => {
-            "If you forget a dose, take it as soon as you remember, unless it is almost time for the next dose. \
-             Never take a double dose."
-        }
-        Locale::ZhHans => "如果忘记服药，请在想起时尽快服用，除非已快到下一次服药时间。切勿服用双倍剂量。",
-    }
+    crate::messages::text(locale, "guidance-missed-dose-advice")
 }
 
 #[cfg(test)]

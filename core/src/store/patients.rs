@@ -218,6 +218,7 @@ impl Store {
                 strengths_mg: new.strengths_mg.clone(),
                 allow_split: new.allow_split,
                 override_range: new.override_range,
+                liquid: None,
             })?;
             let (basis, rate_value, height) = rate_columns(rate);
             tx.execute(
@@ -553,6 +554,7 @@ fn regimen_from_row(r: &Row) -> rusqlite::Result<Result<Regimen>> {
             strengths_mg: prescription.strengths_mg.clone(),
             allow_split,
             override_range: true,
+            liquid: None,
         })?;
         Ok(Regimen {
             id,

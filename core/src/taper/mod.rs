@@ -296,7 +296,7 @@ pub fn build_calendar(
     plan: &CoursePlan,
     remission_confirmed: Option<NaiveDate>,
 ) -> Result<TaperCalendar> {
-    build(plan, remission_confirmed, None)
+    build(plan, remission_confirmed, None, None).map(|(calendar, _)| calendar)
 }
 
 /// Like [`build_calendar`], but an until-remission phase without a confirmation date is shown
@@ -310,21 +310,38 @@ pub fn build_provisional_calendar(
     remission_confirmed: Option<NaiveDate>,
     through: NaiveDate,
 ) -> Result<TaperCalendar> {
-    build(plan, remission_confirmed, Some(through))
+    build(plan, remission_confirmed, Some(through), None).map(|(calendar, _)| calendar)
+}
+
+/// The calendar of a course rounded to `step_mg` instead of the plan's tablets (whole steps, no
+/// halves; a liquid's syringe graduation × concentration, clinical-rules §12), with every day's
+/// requested mg after the cap and before rounding (0 on days off).
+pub(crate) fn build_with_step(
+    plan: &CoursePlan,
+    remission_confirmed: Option<NaiveDate>,
+    step_mg: f64,
+) -> Result<(TaperCalendar, Vec<f64>)> {
+    build(plan, remission_confirmed, None, Some(step_mg))
 }
 
 fn build(
     plan: &CoursePlan,
     remission_confirmed: Option<NaiveDate>,
     through: Option<NaiveDate>,
-) -> Result<TaperCalendar> {
+    step_override: Option<f64>,
+) -> Result<(TaperCalendar, Vec<f64>)> {
     // Hard bounds of clinical-rules §10 (weight, height, tablet strength; crate::bounds).
     let weight_kg = bounds::weight_kg("weight_kg", plan.weight_kg)?;
     if let Some(height) = plan.height_cm {
         bounds::height_cm("height_cm", height)?;
     }
-    bounds::strength_mg("tablet_mg", plan.tablets.tablet_mg)?;
-    let step_mg = plan.tablets.step_mg();
+    let (step_mg, allow_half) = match step_override {
+        Some(step) => (step, false),
+        None => {
+            bounds::strength_mg("tablet_mg", plan.tablets.tablet_mg)?;
+            (plan.tablets.step_mg(), plan.tablets.allow_half)
+        }
+    };
     if plan.phases.is_empty() {
         return Err(Error::invalid("phases", "needs at least one phase"));
     }
@@ -344,6 +361,7 @@ fn build(
     };
 
     let mut days: Vec<TaperDay> = Vec::new();
+    let mut requested: Vec<f64> = Vec::new();
     let mut total_steps: u64 = 0;
     let mut provisional = false;
     for (index, phase) in plan.phases.iter().enumerate() {
@@ -386,17 +404,19 @@ fn build(
         for day in 0..length {
             let date = add_days(phase_start, day)?;
             let dosed = phase.frequency == Frequency::Daily || day % 2 == 0;
-            let steps = if dosed {
+            let (steps, capped_mg) = if dosed {
                 let raw_mg = raw_daily_mg(phase, day, weight_kg, bsa_m2);
-                dose_steps(raw_mg, phase.max_mg, step_mg)
+                let capped = phase.max_mg.map_or(raw_mg, |cap| raw_mg.min(cap));
+                (dose_steps(raw_mg, phase.max_mg, step_mg), capped)
             } else {
-                0
+                (0, 0.0)
             };
             total_steps = total_steps.saturating_add(steps);
+            requested.push(capped_mg);
             days.push(TaperDay {
                 date,
                 mg: steps_to_amount(steps, step_mg),
-                tablets: tablets_for(steps, plan.tablets.allow_half),
+                tablets: tablets_for(steps, allow_half),
                 phase: phase_index,
             });
         }
@@ -406,14 +426,15 @@ fn build(
     }
 
     let dosed_dates = || days.iter().filter(|d| d.mg > 0.0).map(|d| d.date);
-    Ok(TaperCalendar {
+    let calendar = TaperCalendar {
         total_mg: steps_to_amount(total_steps, step_mg),
         dosing_days: u32::try_from(dosed_dates().count()).unwrap_or(u32::MAX),
         first_dosing_day: dosed_dates().next(),
         last_dosing_day: dosed_dates().next_back(),
         provisional,
         days,
-    })
+    };
+    Ok((calendar, requested))
 }
 
 fn add_days(date: NaiveDate, days: u64) -> Result<NaiveDate> {

@@ -21,12 +21,13 @@ import uniffi.nephro.PhotoProblem
 const val NUMBER_TOLERANCE = 1e-6
 
 /** The suites of the shared `conformance-next` whose capability has landed (conformance-next/README.md). */
-val landedNextSuites = setOf("dipstick")
+val landedNextSuites = setOf("dipstick", "dose")
 
 /** The conformance error code of a refusal (as `nephro eval` prints it). */
 fun errorCode(error: NephroException): String = when (error) {
     is NephroException.Validation -> "invalid_input"
     is NephroException.DoseOutOfRange -> "dose_out_of_range"
+    is NephroException.NotMeasurable -> "not_measurable"
     is NephroException.NotFound -> "not_found"
     is NephroException.Conflict -> "conflict"
     is NephroException.NeedsConfirmation -> "needs_confirmation"

@@ -10,6 +10,7 @@ val exportTests = listOf(
     ::deIdentifiedExportsHoldNoName,
     ::oneDeIdentifiedRequestInSeveralFormatsHasOneShift,
     ::exportToPathSurvivesReopenAndRefusalsNameTheField,
+    ::aTransactionBundleUpdatesByIdentifierAndIsRefusedWhenDeIdentified,
 )
 
 // 2025-01-20 12:00 UTC, in epoch ms.
@@ -116,6 +117,58 @@ fun exportToPathSurvivesReopenAndRefusalsNameTheField(): Unit = withTempDir { tm
             diary.export(patient.id, exportRequest(ExportFormat.CSV, fromDate = "2025-02-01", toDate = "2025-01-01"))
         }
         checkValidation("to_date", "a malformed date") { diary.export(patient.id, exportRequest(ExportFormat.HTML, toDate = "2025-1-1")) }
+    }
+    Unit
+}
+
+/** An export request for a FHIR transaction bundle (identified exports only). */
+private fun transactionRequest(
+    deidentify: Boolean = false,
+    deidentifySeed: Long? = null,
+    extraFormats: List<ExportFormat> = listOf(),
+) = ExportRequest(
+    ExportFormat.FHIR, null, null, deidentifySeed, "en", EXPORT_NOW_MS,
+    deidentify = deidentify,
+    extraFormats = extraFormats,
+    fhirBundle = FhirBundle.TRANSACTION,
+)
+
+/** The conditional-update URLs of a transaction bundle, in order. */
+private fun requestUrls(json: String): List<String> =
+    Regex("\"request\":\\{\"method\":\"PUT\",\"url\":\"([^\"]+)\"").findAll(json).map { it.groupValues[1] }.toList()
+
+fun aTransactionBundleUpdatesByIdentifierAndIsRefusedWhenDeIdentified(): Unit = withTempDir { tmp ->
+    val (diary, patient) = exportDiary(File(tmp, "diary.sqlite").path)
+    diary.use {
+        diary.undoDose("kt-export-2", "mother")
+        val files = diary.export(patient.id, transactionRequest())
+        checkEqual(files.map { it.name to it.format }, listOf("diary.fhir.json" to ExportFormat.FHIR), "a transaction is one FHIR file")
+        val json = files[0].bytes.toString(Charsets.UTF_8)
+        check(json.contains("\"type\":\"transaction\""), "the bundle is a transaction")
+        val urls = requestUrls(json)
+        val entries = Regex("\"fullUrl\"").findAll(json).count()
+        check(
+            entries > 0 && urls.size == entries && urls.all { it.contains("?identifier=urn%3Auuid%3A") },
+            "every entry is a conditional update keyed by its diary-scoped identifier",
+        )
+        check(json.contains("\"status\":\"entered-in-error\""), "the undone dose is entered-in-error")
+        val again = diary.export(patient.id, transactionRequest())[0].bytes.toString(Charsets.UTF_8)
+        checkEqual(requestUrls(again), urls, "the next export updates the same records")
+        val collection = ExportRequest(ExportFormat.FHIR, null, null, null, "en", EXPORT_NOW_MS, fhirBundle = FhirBundle.COLLECTION)
+        check(diary.export(patient.id, collection)[0].bytes.toString(Charsets.UTF_8).contains("\"type\":\"collection\""), "a collection when asked for")
+        val target = File(tmp, "load.json")
+        checkEqual(diary.exportToPath(patient.id, transactionRequest(), target.path), listOf(target.path), "the file is returned")
+        check(target.readText().contains("\"type\":\"transaction\""), "the transaction is written")
+
+        val refused = File(tmp, "refused.json")
+        checkValidation("fhir_bundle", "a de-identified transaction") { diary.export(patient.id, transactionRequest(deidentify = true)) }
+        checkValidation("fhir_bundle", "a transaction de-identified by a seed") {
+            diary.exportToPath(patient.id, transactionRequest(deidentifySeed = 7L), refused.path)
+        }
+        checkValidation("fhir_bundle", "a transaction beside other formats") {
+            diary.exportToPath(patient.id, transactionRequest(extraFormats = listOf(ExportFormat.CSV)), refused.path)
+        }
+        check(!refused.exists(), "nothing written when refused")
     }
     Unit
 }

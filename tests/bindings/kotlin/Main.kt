@@ -24,6 +24,7 @@ val allTests: List<KFunction0<Unit>> = listOf(
     exportTests,
     growthTests,
     labsTests,
+    medicineTests,
     relapseTests,
     remindersTests,
     taperTests,

@@ -19,7 +19,7 @@ NUMBER_TOLERANCE = 1e-6
 
 # The suites of the shared `conformance-next` whose capability has landed: their folders join the
 # case directories (conformance-next/README.md).
-LANDED_NEXT_SUITES = ["dipstick"]
+LANDED_NEXT_SUITES = ["dipstick", "dose"]
 
 
 def error_code(error):
@@ -27,6 +27,7 @@ def error_code(error):
     codes = {
         nephro.NephroError.Validation: "invalid_input",
         nephro.NephroError.DoseOutOfRange: "dose_out_of_range",
+        nephro.NephroError.NotMeasurable: "not_measurable",
         nephro.NephroError.NotFound: "not_found",
         nephro.NephroError.Conflict: "conflict",
         nephro.NephroError.CorruptDatabase: "storage",

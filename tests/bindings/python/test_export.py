@@ -113,3 +113,52 @@ def test_export_to_path_survives_reopen_and_refusals_name_the_field():
         check_validation("to_date", "a malformed date", diary.export, patient.id,
                          request(nephro.ExportFormat.HTML, to_date="2025-1-1"))
         check(not os.path.exists(temp_path(tmp, "never.json")), "nothing written before the refusal")
+
+
+def transaction_request(**fields):
+    """An export request for a FHIR transaction bundle at NOW_MS."""
+    fields = {"from_date": None, "to_date": None, "deidentify_seed": None, **fields}
+    return nephro.ExportRequest(
+        format=nephro.ExportFormat.FHIR, locale="en", now_ms=NOW_MS, fhir_bundle=nephro.FhirBundle.TRANSACTION,
+        **fields,
+    )
+
+
+def test_a_transaction_bundle_updates_by_identifier_and_is_refused_when_de_identified():
+    with temp_dir() as tmp:
+        diary, patient = logged_diary(temp_path(tmp, "diary.sqlite"))
+        diary.undo_dose("py-export-2", "mother")
+        files = diary.export(patient.id, transaction_request())
+        check_equal([(f.name, f.format) for f in files], [("diary.fhir.json", nephro.ExportFormat.FHIR)],
+                    "a transaction is one FHIR file")
+        bundle = json.loads(bytes(files[0].bytes).decode("utf-8"))
+        check_equal(bundle["type"], "transaction", "the bundle is a transaction")
+        entries = bundle["entry"]
+        check(all(e["request"]["method"] == "PUT" and "?identifier=urn%3Auuid%3A" in e["request"]["url"]
+                  and "id" not in e["resource"] for e in entries),
+              "every entry is a conditional update keyed by its diary-scoped identifier, without a resource id")
+        statements = {s["identifier"][0]["value"]: s["status"] for s in
+                      (e["resource"] for e in entries if e["resource"]["resourceType"] == "MedicationStatement")}
+        check_equal(sorted(statements.values()), ["completed", "entered-in-error"], "the undone dose is entered-in-error")
+        again = json.loads(bytes(diary.export(patient.id, transaction_request())[0].bytes).decode("utf-8"))
+        check_equal([e["request"]["url"] for e in again["entry"]], [e["request"]["url"] for e in entries],
+                    "the next export updates the same records")
+        collection = nephro.ExportRequest(
+            format=nephro.ExportFormat.FHIR, from_date=None, to_date=None, deidentify_seed=None, locale="en",
+            now_ms=NOW_MS, fhir_bundle=nephro.FhirBundle.COLLECTION,
+        )
+        check_equal(json.loads(bytes(diary.export(patient.id, collection)[0].bytes))["type"], "collection",
+                    "a collection when asked for")
+        target = temp_path(tmp, "load.json")
+        check_equal(diary.export_to_path(patient.id, transaction_request(), target), [target], "the file is returned")
+        with open(target, encoding="utf-8") as f:
+            check_equal(json.load(f)["type"], "transaction", "the transaction is written")
+
+        refused = temp_path(tmp, "refused.json")
+        check_validation("fhir_bundle", "a de-identified transaction", diary.export, patient.id,
+                         transaction_request(deidentify=True))
+        check_validation("fhir_bundle", "a transaction de-identified by a seed", diary.export_to_path, patient.id,
+                         transaction_request(deidentify_seed=7), refused)
+        check_validation("fhir_bundle", "a transaction beside other formats", diary.export_to_path, patient.id,
+                         transaction_request(extra_formats=[nephro.ExportFormat.CSV]), refused)
+        check(not os.path.exists(refused), "nothing written when refused")

@@ -12,7 +12,7 @@ import Foundation
 let numberTolerance = 1e-6
 
 /// The suites of the shared `conformance-next` whose capability has landed (conformance-next/README.md).
-let landedNextSuites: Set<String> = ["dipstick"]
+let landedNextSuites: Set<String> = ["dipstick", "dose"]
 
 /// A parsed JSON value (booleans kept apart from numbers).
 enum JSON: CustomStringConvertible {
@@ -93,6 +93,7 @@ func errorCode(_ error: NephroError) -> String {
     switch error {
     case .Validation: return "invalid_input"
     case .DoseOutOfRange: return "dose_out_of_range"
+    case .NotMeasurable: return "not_measurable"
     case .NotFound: return "not_found"
     case .Conflict: return "conflict"
     case .NeedsConfirmation: return "needs_confirmation"

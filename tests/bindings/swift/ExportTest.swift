@@ -9,6 +9,10 @@ let exportTests: [NamedTest] = [
     ("deIdentifiedExportsHoldNoName", deIdentifiedExportsHoldNoName),
     ("oneDeIdentifiedRequestInSeveralFormatsHasOneShift", oneDeIdentifiedRequestInSeveralFormatsHasOneShift),
     ("exportToPathSurvivesReopenAndRefusalsNameTheField", exportToPathSurvivesReopenAndRefusalsNameTheField),
+    (
+        "aTransactionBundleUpdatesByIdentifierAndIsRefusedWhenDeIdentified",
+        aTransactionBundleUpdatesByIdentifierAndIsRefusedWhenDeIdentified
+    ),
 ]
 
 // 2025-01-20 12:00 UTC, in epoch ms.
@@ -126,6 +130,76 @@ func exportToPathSurvivesReopenAndRefusalsNameTheField() throws {
                 try diary.export(patientId: patient.id, request: exportRequest(.csv, fromDate: "2025-02-01", toDate: "2025-01-01"))
             }
             checkValidation("to_date", "a malformed date") { try diary.export(patientId: patient.id, request: exportRequest(.html, toDate: "2025-1-1")) }
+        }
+    }
+}
+
+/// An export request for a FHIR transaction bundle (identified exports only).
+private func transactionRequest(
+    deidentify: Bool = false, deidentifySeed: Int64? = nil, extraFormats: [ExportFormat] = []
+) -> ExportRequest {
+    ExportRequest(
+        format: .fhir, fromDate: nil, toDate: nil, deidentifySeed: deidentifySeed, locale: "en", nowMs: exportNowMs,
+        deidentify: deidentify, extraFormats: extraFormats, fhirBundle: .transaction)
+}
+
+/// The entries of a FHIR bundle and its type.
+private func bundleOf(_ bytes: Data) throws -> (type: String, entries: [[String: Any]]) {
+    let bundle = try JSONSerialization.jsonObject(with: bytes) as? [String: Any] ?? [:]
+    return (bundle["type"] as? String ?? "", bundle["entry"] as? [[String: Any]] ?? [])
+}
+
+/// The conditional-update URL of a transaction entry.
+private func requestUrl(_ entry: [String: Any]) -> String {
+    (entry["request"] as? [String: Any])?["url"] as? String ?? ""
+}
+
+func aTransactionBundleUpdatesByIdentifierAndIsRefusedWhenDeIdentified() throws {
+    try withTempDir { tmp in
+        try withDiary(tmp.appendingPathComponent("diary.sqlite").path) { diary in
+            let patient = try exportSeeded(diary)
+            _ = try diary.undoDose(clientId: "sw-export-2", undoneBy: "mother")
+            let files = try diary.export(patientId: patient.id, request: transactionRequest())
+            checkEqual(files.map { $0.name }, ["diary.fhir.json"], "a transaction is one FHIR file")
+            checkEqual(files.map { $0.format }, [.fhir], "of the FHIR format")
+            let (type, entries) = try bundleOf(files[0].bytes)
+            checkEqual(type, "transaction", "the bundle is a transaction")
+            check(
+                !entries.isEmpty && entries.allSatisfy { entry in
+                    let request = entry["request"] as? [String: Any]
+                    let resource = entry["resource"] as? [String: Any] ?? [:]
+                    return request?["method"] as? String == "PUT"
+                        && requestUrl(entry).contains("?identifier=urn%3Auuid%3A") && resource["id"] == nil
+                },
+                "every entry is a conditional update keyed by its diary-scoped identifier, without a resource id")
+            let statuses = entries.compactMap { $0["resource"] as? [String: Any] }
+                .filter { $0["resourceType"] as? String == "MedicationStatement" }
+                .compactMap { $0["status"] as? String }.sorted()
+            checkEqual(statuses, ["completed", "entered-in-error"], "the undone dose is entered-in-error")
+            let again = try bundleOf(diary.export(patientId: patient.id, request: transactionRequest())[0].bytes)
+            checkEqual(again.entries.map(requestUrl), entries.map(requestUrl), "the next export updates the same records")
+            let collection = ExportRequest(
+                format: .fhir, fromDate: nil, toDate: nil, deidentifySeed: nil, locale: "en", nowMs: exportNowMs,
+                fhirBundle: .collection)
+            checkEqual(try bundleOf(diary.export(patientId: patient.id, request: collection)[0].bytes).type, "collection",
+                       "a collection when asked for")
+            let target = tmp.appendingPathComponent("load.json").path
+            checkEqual(try diary.exportToPath(patientId: patient.id, request: transactionRequest(), path: target), [target],
+                       "the file is returned")
+            checkEqual(try bundleOf(Data(contentsOf: URL(fileURLWithPath: target))).type, "transaction",
+                       "the transaction is written")
+
+            let refused = tmp.appendingPathComponent("refused.json").path
+            checkValidation("fhir_bundle", "a de-identified transaction") {
+                try diary.export(patientId: patient.id, request: transactionRequest(deidentify: true))
+            }
+            checkValidation("fhir_bundle", "a transaction de-identified by a seed") {
+                try diary.exportToPath(patientId: patient.id, request: transactionRequest(deidentifySeed: 7), path: refused)
+            }
+            checkValidation("fhir_bundle", "a transaction beside other formats") {
+                try diary.exportToPath(patientId: patient.id, request: transactionRequest(extraFormats: [.csv]), path: refused)
+            }
+            check(!FileManager.default.fileExists(atPath: refused), "nothing written when refused")
         }
     }
 }

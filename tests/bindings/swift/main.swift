@@ -24,6 +24,7 @@ let allTests: [NamedTest] = [
     growthTests,
     relapseTests,
     labsTests,
+    medicineTests,
     remindersTests,
     taperTests,
     trustFilesTests,

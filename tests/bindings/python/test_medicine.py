@@ -1,0 +1,90 @@
+"""Every medicine of clinical-rules §12 from Python: liquids (what the family reads, the bad input
+of a concentration of 0, NaN or 1e9, a graduation larger than the dose), steroid calendars in mL
+(the project's `liquid_taper` suite) and the cumulative cyclophosphamide dose (its
+`cyclophosphamide` suite)."""
+
+import math
+
+import nephro
+from conformance import run_suite
+from harness import check, check_equal, check_raises, check_validation
+from test_dose_conformance import liquid_input
+from test_taper import taper_case_input
+
+
+def liquid_dose(concentration, step=None, weight=12.0, rate=2.0, doses=1):
+    return nephro.DoseRequest(
+        drug=nephro.Drug.PREDNISOLONE, weight_kg=weight, mg_per_kg_per_day=rate, mg_per_m2_per_day=None,
+        height_cm=None, doses_per_day=doses, strengths_mg=[], allow_split=False, override_range=False,
+        liquid=nephro.LiquidInput(concentration_mg_per_ml=concentration, syringe_step_ml=step),
+    )
+
+
+def test_the_family_reads_millilitres_then_milligrams():
+    # 10 kg x 2.4 mg/kg/day = 24 mg in 2 doses = 12 mg = 2.4 mL of 5 mg/mL.
+    result = nephro.calculate_dose(liquid_dose(5.0, weight=10.0, rate=2.4, doses=2))
+    check_equal(result.per_dose_ml, 2.4, "2.4 mL per dose")
+    check_equal(result.family_text, "2.4 mL (12 mg)", "the family's text")
+    check_equal(result.units, [], "no tablets for a liquid")
+    tablets = nephro.calculate_dose(nephro.DoseRequest(
+        drug=nephro.Drug.TACROLIMUS, weight_kg=20.0, mg_per_kg_per_day=0.1, mg_per_m2_per_day=None, height_cm=None,
+        doses_per_day=2, strengths_mg=[0.5, 1.0], allow_split=False, override_range=False))
+    check_equal((tablets.per_dose_ml, tablets.family_text), (None, "1 mg"), "a tablet dose has no volume")
+
+
+def test_bad_liquids_are_refused_naming_the_field():
+    for bad in (0.0, math.nan, 1e9, -5.0, math.inf):
+        check_validation("liquid.concentration_mg_per_ml", f"concentration {bad}", nephro.calculate_dose, liquid_dose(bad))
+    check_validation("liquid.syringe_step_ml", "a 0 mL graduation", nephro.calculate_dose, liquid_dose(5.0, step=0.0))
+    check_validation("liquid.syringe_step_ml", "a NaN graduation", nephro.calculate_dose, liquid_dose(5.0, step=math.nan))
+    # A 10 mL graduation for a 4.8 mL dose: less than one mark.
+    error = check_raises(nephro.NephroError.NotMeasurable, "a graduation larger than the dose",
+                         nephro.calculate_dose, liquid_dose(5.0, step=10.0))
+    check(error is not None and "pharmacist" in str(error), f"tells the family to ask the pharmacist: {error}")
+    both = liquid_dose(5.0)
+    both.strengths_mg = [5.0]
+    check_validation("liquid", "strengths and a liquid", nephro.calculate_dose, both)
+
+
+def test_liquid_taper_suite():
+    def evaluate(case_input):
+        liquid = liquid_input(case_input["liquid"])
+        calendar = nephro.build_liquid_taper_calendar(taper_case_input(case_input), liquid)
+        return {
+            "mg_by_date": {day.date: day.mg for day in calendar.days},
+            "ml_by_date": {day.date: day.ml for day in calendar.days},
+            "total_mg": calendar.total_mg,
+            "total_ml": calendar.total_ml,
+            "dosing_days": calendar.dosing_days,
+            "first_dosing_day": calendar.first_dosing_day,
+            "last_dosing_day": calendar.last_dosing_day,
+        }
+
+    count = run_suite("liquid_taper", evaluate)
+    check(count >= 7, f"the liquid_taper cases ran ({count})")
+
+
+def test_liquid_calendar_shows_the_family_text_on_dosing_days_only():
+    case = {"start": "2025-03-01", "weight_kg": 12, "phases": [
+        {"dose": {"mg_per_kg": 2}, "frequency": "alternate_day", "days": 2}]}
+    calendar = nephro.build_liquid_taper_calendar(taper_case_input(case), nephro.LiquidInput(concentration_mg_per_ml=5.0, syringe_step_ml=None))
+    check_equal([d.family_text for d in calendar.days], ["4.8 mL (24 mg)", ""], "the family's text per day")
+
+
+def test_cyclophosphamide_suite():
+    def evaluate(case_input):
+        plan = case_input.get("plan")
+        result = nephro.cumulative_cyclophosphamide(nephro.CyclophosphamideInput(
+            prior_mg_per_kg=float(case_input.get("prior_mg_per_kg", 0)),
+            weights=[nephro.DatedWeightInput(date=w["date"], weight_kg=float(w["weight_kg"])) for w in case_input.get("weights", [])],
+            doses=[nephro.TakenDoseInput(date=d["date"], mg=float(d["mg"])) for d in case_input.get("doses", [])],
+            plan=nephro.CyclophosphamidePlan(mg_per_kg_per_day=float(plan["mg_per_kg_per_day"]), days=int(plan["days"])) if plan else None,
+            override_limit=case_input.get("override", False),
+        ))
+        output = {"cumulative_mg_per_kg": result.cumulative_mg_per_kg, "warning": result.warning}
+        if result.planned_total_mg_per_kg is not None:
+            output["planned_total_mg_per_kg"] = result.planned_total_mg_per_kg
+        return output
+
+    count = run_suite("cyclophosphamide", evaluate)
+    check(count >= 10, f"the cyclophosphamide cases ran ({count})")
