@@ -19,11 +19,15 @@
 //!
 //!     cargo bench -p nephro-core --bench store
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::{date, time};
+
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use criterion::{BatchSize, Criterion};
 use nephro_core::dates::format_date;
 use nephro_core::diary::{home, reminders};
@@ -48,14 +52,6 @@ const HISTORY_YEARS: [u64; 3] = [1, 5, 15];
 /// The days of `years` years of history (365.25 days a year, rounded).
 fn days_of(years: u64) -> u64 {
     (years * 36525 + 50) / 100
-}
-
-fn date(text: &str) -> NaiveDate {
-    nephro_core::dates::parse_date("date", text).expect("date")
-}
-
-fn time(text: &str) -> NaiveTime {
-    nephro_core::dates::parse_clock_time("time", text).expect("time")
 }
 
 fn options(durability: Durability) -> OpenOptions {

@@ -507,20 +507,13 @@ pub fn tablets_text(tablets: Tablets, locale: Locale) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dates::parse_clock_time;
     use crate::model::{DoseOutcome, Measurement, NewDoseLog};
     use crate::protein::{DipstickGrade, UrineMeasurement};
     use crate::store::tests::seeded;
     use crate::store::urine::NewUrineReading;
     use crate::taper::{DoseBasis, Frequency, Phase, PhaseLength};
 
-    fn date(s: &str) -> NaiveDate {
-        crate::dates::parse_date("d", s).unwrap()
-    }
-
-    fn time(s: &str) -> NaiveTime {
-        parse_clock_time("t", s).unwrap()
-    }
+    use crate::test_support::{date, time};
 
     fn course(start: &str, phases: Vec<Phase>) -> NewCourse {
         NewCourse {

@@ -103,8 +103,9 @@ impl Store {
                     return if created.patient_id == patient_id && is_same_creation(&created, new) {
                         Ok(created)
                     } else {
-                        Err(Error::Conflict(
-                            "this client_id was already used for a different steroid course".into(),
+                        Err(Error::conflict(
+                            crate::error::ConflictKind::ClientIdReused,
+                            "steroid_course",
                         ))
                     };
                 }
@@ -138,12 +139,23 @@ impl Store {
         self.write(|tx| {
             let latest = latest_version(tx, course_key)?;
             if latest.version != based_on_version {
-                return Err(Error::Conflict(format!(
-                    "the course has changed since version {based_on_version}; its latest version is {}",
-                    latest.version
-                )));
+                return Err(Error::conflict(
+                    crate::error::ConflictKind::StaleVersion {
+                        based_on_version,
+                        latest_version: latest.version,
+                    },
+                    "steroid_course",
+                ));
             }
-            insert_version(tx, latest.patient_id, course_key, latest.version + 1, new, None, &history)
+            insert_version(
+                tx,
+                latest.patient_id,
+                course_key,
+                latest.version + 1,
+                new,
+                None,
+                &history,
+            )
         })
     }
 
@@ -443,7 +455,10 @@ fn next_course_key(conn: &Connection, patient_id: i64) -> Result<String> {
             return Ok(key);
         }
     }
-    Err(Error::Conflict("no free course key".into()))
+    Err(Error::conflict(
+        crate::error::ConflictKind::NoFreeKey,
+        "steroid_course",
+    ))
 }
 
 const COURSE_SELECT: &str =
@@ -598,13 +613,7 @@ mod tests {
     use crate::taper::{DoseBasis, Frequency};
     use crate::taper::{PhaseLength, Tablets};
 
-    fn date(s: &str) -> NaiveDate {
-        crate::dates::parse_date("d", s).unwrap()
-    }
-
-    fn time(s: &str) -> NaiveTime {
-        parse_clock_time("t", s).unwrap()
-    }
+    use crate::test_support::{date, time};
 
     /// A KDIGO 2025 relapse course from `start`, at 08:00.
     fn relapse_course(start: &str) -> NewCourse {
@@ -740,7 +749,13 @@ mod tests {
         // Sent again (or from an outdated screen): a conflict, nothing stored.
         assert!(matches!(
             store.revise_course(&key, 1, &change),
-            Err(Error::Conflict(_))
+            Err(Error::Conflict {
+                kind: crate::error::ConflictKind::StaleVersion {
+                    based_on_version: 1,
+                    latest_version: 2
+                },
+                record: "steroid_course"
+            })
         ));
         assert_eq!(
             store.course_versions(&key).unwrap(),
@@ -1304,7 +1319,7 @@ mod tests {
         ];
         for (patient_id, course) in changed {
             let err = store.create_course(patient_id, &course).unwrap_err();
-            assert!(matches!(err, Error::Conflict(_)), "{err}");
+            assert!(matches!(err, Error::Conflict { .. }), "{err}");
             assert!(
                 !err.to_string().contains("course-1") && !err.to_string().contains("Dr."),
                 "{err}"

@@ -299,7 +299,8 @@ impl Store {
         Ok(())
     }
 
-    /// Runs SQLite's full integrity check; `Ok(())` when the file is sound.
+    /// Runs SQLite's full integrity check; `Ok(())` when the file is sound, else
+    /// [`Error::CorruptDatabase`] naming the diary's own path (empty in memory).
     pub fn integrity_check(&self) -> Result<()> {
         let verdict: String = self
             .conn
@@ -307,9 +308,9 @@ impl Store {
         if verdict == "ok" {
             Ok(())
         } else {
-            Err(Error::Conflict(
-                "the database failed its integrity check".into(),
-            ))
+            Err(Error::CorruptDatabase {
+                kept_at: self.path.clone().unwrap_or_default(),
+            })
         }
     }
 

@@ -460,17 +460,26 @@ fn upgrade_from(conn: &mut Connection, version: i64) -> Result<()> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if current == from {
+            let failed = || Error::MigrationFailed {
+                from_version: from,
+                to_version: from + 1,
+            };
             for batch in UPGRADES[(from - 1) as usize] {
-                tx.execute_batch(batch)?;
+                // A step whose statements fail is a failed migration; damage stays damage.
+                tx.execute_batch(batch).map_err(|e| {
+                    if super::is_corruption(&e) {
+                        Error::Sqlite(e)
+                    } else {
+                        failed()
+                    }
+                })?;
             }
             let violations: i64 =
                 tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
                     r.get(0)
                 })?;
             if violations > 0 {
-                return Err(Error::Conflict(format!(
-                    "upgrade from schema {from} would break {violations} references"
-                )));
+                return Err(failed());
             }
             tx.pragma_update(None, "user_version", from + 1)?;
         }

@@ -1,18 +1,11 @@
-use chrono::{NaiveDate, NaiveTime};
-
 use super::schema::{describe, LATEST_VERSION};
 use super::*;
 use crate::dose::DoseRate;
 use crate::drug::Drug;
+use crate::error::ConflictKind;
 use crate::model::*;
 
-fn date(s: &str) -> NaiveDate {
-    crate::dates::parse_date("d", s).unwrap()
-}
-
-fn time(s: &str) -> NaiveTime {
-    crate::dates::parse_clock_time("t", s).unwrap()
-}
+use crate::test_support::{date, time};
 
 pub(crate) fn sample_patient() -> NewPatient {
     NewPatient {
@@ -145,12 +138,28 @@ fn a_reused_client_id_or_a_second_log_for_a_slot_is_a_conflict() {
     };
     assert!(matches!(
         store.log_dose(&different, LOGGED_AT, None),
-        Err(Error::Conflict(_))
+        Err(Error::Conflict {
+            kind: ConflictKind::ClientIdReused,
+            record: "dose_log"
+        })
     ));
-    assert!(matches!(
-        store.log_dose(&dose("tap-2", regimen.id, "08:00"), LOGGED_AT, None),
-        Err(Error::Conflict(_))
-    ));
+    let second = store
+        .log_dose(&dose("tap-2", regimen.id, "08:00"), LOGGED_AT, None)
+        .unwrap_err();
+    assert!(
+        matches!(
+            second,
+            Error::Conflict {
+                kind: ConflictKind::AlreadyLogged,
+                record: "dose_log"
+            }
+        ),
+        "{second}"
+    );
+    assert_eq!(
+        second.to_string(),
+        "conflict: this dose is already logged; edit or undo that entry instead"
+    );
 }
 
 #[test]
@@ -778,4 +787,27 @@ fn the_care_team_sets_the_limits_per_patient() {
             .contains("policy.plausibility.height_increase_days"),
         "{err}"
     );
+}
+
+#[test]
+fn a_failed_upgrade_step_is_a_migration_failure_and_is_rolled_back() {
+    // Version 1 stamped on a file without version 1's tables: the first step's statements fail.
+    let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+    conn.pragma_update(None, "user_version", 1).unwrap();
+    let err = super::schema::migrate(&mut conn).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::MigrationFailed {
+                from_version: 1,
+                to_version: 2
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(err.code(), "storage");
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 1);
 }
