@@ -486,6 +486,10 @@ pub struct DoseLogInput {
     pub actual_at_ms: i64,
     /// Who logged it, e.g. `mother`.
     pub logged_by: String,
+    /// The family's note ("spat out half, gave again"), at most 500 characters; shown in
+    /// identified exports, never in de-identified ones.
+    #[uniffi(default = None)]
+    pub note: Option<String>,
 }
 
 impl TryFrom<DoseLogInput> for model::NewDoseLog {
@@ -499,7 +503,8 @@ impl TryFrom<DoseLogInput> for model::NewDoseLog {
             d.outcome.into(),
             d.actual_at_ms,
             d.logged_by,
-        ))
+        )
+        .with_note(d.note))
     }
 }
 
@@ -528,6 +533,7 @@ impl From<model::DoseLogEntry> for DoseLogEntry {
                 outcome: d.outcome.into(),
                 actual_at_ms: d.actual_at_ms,
                 logged_by: d.logged_by,
+                note: d.note,
             },
             revision: e.revision,
             undone: e.undone,
