@@ -401,6 +401,7 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
         d.key = deidentify.uuid(&["dose", &d.key]);
         rename(&mut d.medication);
         d.logged_by = None;
+        d.note = None;
         shift.date(&mut d.slot_date)?;
         shift.instant(&mut d.actual_at)?;
     }

@@ -9,7 +9,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 6;
+pub const LATEST_VERSION: i64 = 7;
 
 /// Patients, measurements and regimens: unchanged since version 1 but for the measurement's
 /// `confirmed` (version 4). Version 1 created them; later steps only alter them.
@@ -77,7 +77,8 @@ CREATE TABLE dose_log_revision (
 );
 "#;
 
-/// The dose log as of version 2 (a dose belongs to a regimen or a steroid course).
+/// The dose log as of version 7 (a dose belongs to a regimen or a steroid course; since version
+/// 7 it may carry a note).
 const DOSE_LOG_TABLE: &str = r#"
 -- The current state of each logged dose; every state it ever had is in dose_log_revision.
 -- A dose belongs to a regimen (tacrolimus, MMF) or to a steroid course's calendar.
@@ -94,6 +95,7 @@ CREATE TABLE dose_log (
     revision        INTEGER NOT NULL,
     undone          INTEGER NOT NULL DEFAULT 0,
     recorded_at_ms  INTEGER NOT NULL,
+    note            TEXT,
     CHECK ((regimen_id IS NULL) <> (course_key IS NULL))
 );
 -- At most one live log per scheduled slot.
@@ -407,6 +409,9 @@ const UPGRADE_4_TO_5: &[&str] = &[URINE_READING_PHOTO_TABLE];
 /// walks the whole history and saves one).
 const UPGRADE_5_TO_6: &[&str] = &[RELAPSE_CHECKPOINT_TABLE];
 
+/// Version 6 → 7: a logged dose may carry the family's note (none for the doses logged before).
+const UPGRADE_6_TO_7: &[&str] = &["ALTER TABLE dose_log ADD COLUMN note TEXT;"];
+
 /// `UPGRADES[i]` upgrades a database from version `i + 1` to `i + 2`, as batches run in order.
 pub const UPGRADES: &[&[&str]] = &[
     UPGRADE_1_TO_2,
@@ -414,6 +419,7 @@ pub const UPGRADES: &[&[&str]] = &[
     UPGRADE_3_TO_4,
     UPGRADE_4_TO_5,
     UPGRADE_5_TO_6,
+    UPGRADE_6_TO_7,
 ];
 
 /// Brings a connection's schema to [`LATEST_VERSION`], refusing a newer one.
