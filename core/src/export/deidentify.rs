@@ -354,7 +354,7 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
 
     // Medication ids name a regimen's row or a course's key (`p<patient>_c<n>`): number them.
     let mut renamed = std::collections::HashMap::new();
-    let (mut regimens, mut courses) = (0, 0);
+    let (mut regimens, mut courses, mut medicines) = (0, 0, 0);
     for m in medications.iter_mut() {
         let new = match m.id {
             MedicationId::Regimen(_) => {
@@ -364,6 +364,10 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
             MedicationId::Course(_) => {
                 courses += 1;
                 MedicationId::Course(courses.to_string())
+            }
+            MedicationId::Medicine(_) => {
+                medicines += 1;
+                MedicationId::Medicine(medicines)
             }
         };
         renamed.insert(m.id.to_string(), new.clone());

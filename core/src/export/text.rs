@@ -122,6 +122,7 @@ pub(super) fn medication(m: &MedicationView, locale: Locale) -> String {
         (MedicationId::Course(_), _) => {
             format!("{name} ({})", tr(locale, "export-steroid-course"))
         }
+        (MedicationId::Medicine(_), _) => name.to_string(),
     }
 }
 

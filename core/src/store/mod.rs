@@ -8,6 +8,7 @@
 mod courses;
 mod doses;
 mod labs;
+mod medicines;
 pub mod open;
 mod patients;
 mod policy;

@@ -9,7 +9,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 5;
+pub const LATEST_VERSION: i64 = 6;
 
 /// Patients, measurements and regimens: unchanged since version 1 but for the measurement's
 /// `confirmed` (version 4). Version 1 created them; later steps only alter them.
@@ -77,10 +77,12 @@ CREATE TABLE dose_log_revision (
 );
 "#;
 
-/// The dose log as of version 2 (a dose belongs to a regimen or a steroid course).
+/// The dose log as of version 6: a dose belongs to a regimen, a steroid course or any other
+/// medicine (clinical-rules §12).
 const DOSE_LOG_TABLE: &str = r#"
 -- The current state of each logged dose; every state it ever had is in dose_log_revision.
--- A dose belongs to a regimen (tacrolimus, MMF) or to a steroid course's calendar.
+-- A dose belongs to exactly one of a regimen (tacrolimus, MMF), a steroid course's calendar or
+-- any other medicine (since version 6, hence last).
 CREATE TABLE dose_log (
     id              INTEGER PRIMARY KEY,
     client_id       TEXT NOT NULL UNIQUE,
@@ -94,13 +96,38 @@ CREATE TABLE dose_log (
     revision        INTEGER NOT NULL,
     undone          INTEGER NOT NULL DEFAULT 0,
     recorded_at_ms  INTEGER NOT NULL,
-    CHECK ((regimen_id IS NULL) <> (course_key IS NULL))
+    medicine_id     INTEGER REFERENCES medicine(id),
+    CHECK ((regimen_id IS NOT NULL) + (course_key IS NOT NULL) + (medicine_id IS NOT NULL) = 1)
 );
 -- At most one live log per scheduled slot.
 CREATE UNIQUE INDEX dose_log_live_slot ON dose_log(regimen_id, slot_date, slot_time) WHERE undone = 0 AND regimen_id IS NOT NULL;
 CREATE UNIQUE INDEX dose_log_live_course_slot ON dose_log(course_key, slot_date, slot_time) WHERE undone = 0 AND course_key IS NOT NULL;
+CREATE UNIQUE INDEX dose_log_live_medicine_slot ON dose_log(medicine_id, slot_date, slot_time) WHERE undone = 0 AND medicine_id IS NOT NULL;
 CREATE INDEX dose_log_by_slot_date ON dose_log(slot_date);
 
+"#;
+
+/// Every other medicine of a patient (since version 6; clinical-rules §12): a name from the
+/// app's list or typed in, its amount and schedule as the core validated them (JSON of
+/// `MedicineAmount` and `MedicineSchedule`), the dose that amount gives, and the day it stopped.
+const MEDICINE_TABLE: &str = r#"
+CREATE TABLE medicine (
+    id              INTEGER PRIMARY KEY,
+    patient_id      INTEGER NOT NULL REFERENCES patient(id),
+    client_id       TEXT NOT NULL UNIQUE,
+    known           TEXT,
+    typed_name      TEXT,
+    form            TEXT NOT NULL,
+    amount_json     TEXT NOT NULL,
+    schedule_json   TEXT NOT NULL,
+    dose_mg         REAL NOT NULL,
+    dose_ml         REAL,
+    stopped_on      TEXT,
+    added_by        TEXT NOT NULL,
+    recorded_at_ms  INTEGER NOT NULL,
+    CHECK ((known IS NULL) <> (typed_name IS NULL))
+);
+CREATE INDEX medicine_by_patient ON medicine(patient_id);
 "#;
 
 /// Steroid courses as created in version 2 (the shipped step 1 → 2 creates this).
@@ -298,6 +325,7 @@ pub const CREATE_LATEST: &[&str] = &[
     BLOOD_PRESSURE_TABLE,
     POLICY_TABLE,
     URINE_READING_PHOTO_TABLE,
+    MEDICINE_TABLE,
 ];
 
 /// Version 1 → 2: the dose log may point at a steroid course (rebuilt, rows copied as they
@@ -361,12 +389,48 @@ ALTER TABLE measurement ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 0 CHECK (c
 /// table starts empty.
 const UPGRADE_4_TO_5: &[&str] = &[URINE_READING_PHOTO_TABLE];
 
+/// Version 5 → 6: any other medicine (clinical-rules §12) gets its table, and the dose log may
+/// point at one (rebuilt, rows copied as they are; the procedure of
+/// sqlite.org/lang_altertable.html, as in the step 1 → 2).
+const UPGRADE_5_TO_6: &[&str] = &[
+    MEDICINE_TABLE,
+    r#"
+CREATE TABLE dose_log_v6 (
+    id              INTEGER PRIMARY KEY,
+    client_id       TEXT NOT NULL UNIQUE,
+    regimen_id      INTEGER REFERENCES regimen(id),
+    course_key      TEXT,
+    slot_date       TEXT NOT NULL,
+    slot_time       TEXT NOT NULL,
+    outcome         TEXT NOT NULL CHECK (outcome IN ('taken', 'skipped')),
+    actual_at_ms    INTEGER NOT NULL,
+    logged_by       TEXT NOT NULL,
+    revision        INTEGER NOT NULL,
+    undone          INTEGER NOT NULL DEFAULT 0,
+    recorded_at_ms  INTEGER NOT NULL,
+    medicine_id     INTEGER REFERENCES medicine(id),
+    CHECK ((regimen_id IS NOT NULL) + (course_key IS NOT NULL) + (medicine_id IS NOT NULL) = 1)
+);
+INSERT INTO dose_log_v6 (id, client_id, regimen_id, course_key, slot_date, slot_time, outcome, actual_at_ms,
+                         logged_by, revision, undone, recorded_at_ms, medicine_id)
+    SELECT id, client_id, regimen_id, course_key, slot_date, slot_time, outcome, actual_at_ms,
+           logged_by, revision, undone, recorded_at_ms, NULL FROM dose_log;
+DROP TABLE dose_log;
+ALTER TABLE dose_log_v6 RENAME TO dose_log;
+CREATE UNIQUE INDEX dose_log_live_slot ON dose_log(regimen_id, slot_date, slot_time) WHERE undone = 0 AND regimen_id IS NOT NULL;
+CREATE UNIQUE INDEX dose_log_live_course_slot ON dose_log(course_key, slot_date, slot_time) WHERE undone = 0 AND course_key IS NOT NULL;
+CREATE UNIQUE INDEX dose_log_live_medicine_slot ON dose_log(medicine_id, slot_date, slot_time) WHERE undone = 0 AND medicine_id IS NOT NULL;
+CREATE INDEX dose_log_by_slot_date ON dose_log(slot_date);
+"#,
+];
+
 /// `UPGRADES[i]` upgrades a database from version `i + 1` to `i + 2`, as batches run in order.
 pub const UPGRADES: &[&[&str]] = &[
     UPGRADE_1_TO_2,
     UPGRADE_2_TO_3,
     UPGRADE_3_TO_4,
     UPGRADE_4_TO_5,
+    UPGRADE_5_TO_6,
 ];
 
 /// Brings a connection's schema to [`LATEST_VERSION`], refusing a newer one.
