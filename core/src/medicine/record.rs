@@ -398,6 +398,33 @@ impl Medicine {
         self.has_slot(date, time)
     }
 
+    /// The prednisolone-equivalent mg of one dose, for a glucocorticoid of the app's list; none
+    /// for every other medicine, a typed-in name above all (clinical-rules §12, "Which medicines
+    /// are steroids"; BNF, corticosteroid equivalent anti-inflammatory doses).
+    pub fn prednisolone_equivalent_mg(&self) -> Option<f64> {
+        let per_prednisolone_mg = self.prescription.name.known()?.mg_per_prednisolone_mg()?;
+        Some(clean(self.dose.mg / per_prednisolone_mg))
+    }
+
+    /// The planned (date, prednisolone-equivalent mg) of each dosing day in `[from, to]`, for a
+    /// glucocorticoid given on a schedule (clinical-rules §4 exposure with §12); empty for any
+    /// other medicine and for one given as needed (nothing is planned; its taken doses count).
+    pub fn planned_steroid_mg(&self, from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, f64)> {
+        let (Some(mg), Some(schedule)) = (self.prednisolone_equivalent_mg(), self.schedule())
+        else {
+            return Vec::new();
+        };
+        let first = from.max(self.prescription.schedule.start_date);
+        let last = self.last_day().map_or(to, |last| to.min(last));
+        let doses = schedule.doses_per_day() as f64;
+        first
+            .iter_days()
+            .take_while(|day| *day <= last)
+            .filter(|day| schedule.is_dosing_day(*day))
+            .map(|day| (day, clean(mg * doses)))
+            .collect()
+    }
+
     /// What the family calls a dose: "Enalapril 2.5 mg", "Prednisolone 2.4 mL (12 mg)".
     pub fn label(&self, locale: Locale) -> String {
         format!(
@@ -579,6 +606,57 @@ mod tests {
         let alt = stored(alt).schedule().unwrap();
         assert!(alt.is_dosing_day(d("2025-06-03")) && !alt.is_dosing_day(d("2025-06-02")));
         assert!(!alt.is_dosing_day(d("2025-05-30")), "none before the start");
+    }
+
+    #[test]
+    fn only_the_listed_glucocorticoids_count_in_prednisolone_equivalent_mg() {
+        let with = |name: MedicineName, mg: f64| {
+            let mut m = enalapril();
+            m.name = name;
+            m.amount = MedicineAmount::Tablets {
+                strength_mg: mg,
+                units: 1.0,
+            };
+            stored(m).prednisolone_equivalent_mg()
+        };
+        let known = |k: KnownMedicine, mg: f64| with(MedicineName::Known(k), mg);
+        // BNF: prednisolone 5 = prednisone 5 = methylprednisolone 4 = deflazacort 6 =
+        // hydrocortisone 20 = dexamethasone 0.75 mg.
+        assert_eq!(known(KnownMedicine::Prednisolone, 5.0), Some(5.0));
+        assert_eq!(known(KnownMedicine::Prednisone, 5.0), Some(5.0));
+        assert_eq!(known(KnownMedicine::Methylprednisolone, 4.0), Some(5.0));
+        assert_eq!(known(KnownMedicine::Deflazacort, 6.0), Some(5.0));
+        assert_eq!(known(KnownMedicine::Hydrocortisone, 20.0), Some(5.0));
+        assert_eq!(known(KnownMedicine::Dexamethasone, 0.75), Some(5.0));
+        assert_eq!(known(KnownMedicine::Enalapril, 5.0), None);
+        assert_eq!(known(KnownMedicine::Tacrolimus, 1.0), None);
+        assert_eq!(
+            with(MedicineName::Typed("Prednisolone".into()), 5.0),
+            None,
+            "a typed-in name never counts, whatever it says"
+        );
+    }
+
+    #[test]
+    fn a_liquid_steroid_is_planned_on_its_dosing_days() {
+        let mut m = enalapril();
+        m.name = MedicineName::Known(KnownMedicine::Prednisolone);
+        m.amount = liquid(12.0, 5.0, 0.1);
+        m.schedule.times = vec![t("08:00"), t("20:00")];
+        m.schedule.days = MedicineDays::AlternateDays;
+        m.schedule.course_days = Some(5);
+        let planned = stored(m).planned_steroid_mg(d("2025-05-01"), d("2025-12-31"));
+        assert_eq!(
+            planned,
+            [
+                (d("2025-06-01"), 24.0),
+                (d("2025-06-03"), 24.0),
+                (d("2025-06-05"), 24.0)
+            ]
+        );
+        assert!(stored(enalapril())
+            .planned_steroid_mg(d("2025-06-01"), d("2025-06-30"))
+            .is_empty());
     }
 
     #[test]

@@ -978,4 +978,45 @@ mod medicines {
             other => panic!("expected invalid input, got {other:?}"),
         }
     }
+
+    #[test]
+    fn only_listed_glucocorticoids_count_for_steroid_exposure() {
+        use crate::diary::taper::steroid_exposure;
+        let mut store = Store::open_in_memory().unwrap();
+        let (patient, _) = seeded(&mut store);
+        // Prednisolone 12 mg as a 5 mg/mL solution daily from 1 June for 28 days.
+        let liquid = store.add_medicine(&fixture_medicine(patient.id)).unwrap();
+        // Methylprednisolone 4 mg = 5 mg prednisolone, daily.
+        let mut methyl = enalapril(patient.id);
+        methyl.client_id = "methyl".into();
+        methyl.name = MedicineName::Known(KnownMedicine::Methylprednisolone);
+        methyl.amount = MedicineAmount::Tablets {
+            strength_mg: 4.0,
+            units: 1.0,
+        };
+        store.add_medicine(&methyl).unwrap();
+        // A typed-in "prednisolone" and an ACE inhibitor never count.
+        let mut typed = enalapril(patient.id);
+        typed.client_id = "typed".into();
+        typed.name = MedicineName::Typed("Prednisolone".into());
+        store.add_medicine(&typed).unwrap();
+        store.add_medicine(&enalapril(patient.id)).unwrap();
+        let mut taken = dose("liquid-1", 0, "08:00");
+        taken.medication = liquid.medication_id();
+        store.log_dose(&taken, LOGGED_AT, None).unwrap();
+
+        let exposure = steroid_exposure(
+            &store,
+            patient.id,
+            None,
+            date("2025-06-01"),
+            date("2025-06-02"),
+            date("2025-06-02"),
+        )
+        .unwrap();
+        // Two days of 12 + 5 mg planned; one 12 mg dose taken (20 kg).
+        assert_eq!(exposure.planned.mg, 34.0);
+        assert_eq!((exposure.taken.mg, exposure.taken_doses), (12.0, 1));
+        assert_eq!(exposure.taken.mg_per_kg, 0.6);
+    }
 }
