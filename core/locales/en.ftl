@@ -100,6 +100,10 @@ export-times = Times
 export-from = From
 export-to = To
 export-per-dose = per dose
+export-as-needed = as needed
+export-on-listed-dates = on listed dates
+# $count is the number of days between two doses (2 and more).
+export-every-n-days = every { $count } days
 export-day = day
 export-taper-calendar = taper calendar
 export-total = total

@@ -100,6 +100,10 @@ export-times = 服药时间
 export-from = 开始
 export-to = 结束
 export-per-dose = 每次
+export-as-needed = 按需服用
+export-on-listed-dates = 在指定日期
+# $count is the number of days between two doses (2 and more).
+export-every-n-days = 每 { $count } 天
 export-day = 天
 export-taper-calendar = 减量日历
 export-total = 合计

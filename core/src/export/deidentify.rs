@@ -373,7 +373,7 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
         renamed.insert(m.id.to_string(), new.clone());
         let MedicationView {
             id,
-            drug: _,
+            medicine,
             times: _,
             start,
             end,
@@ -383,6 +383,9 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
         } = m;
         *id = new;
         *prescribed_by = None;
+        // A typed-in name is free text that may identify the child (clinical-rules §12): only
+        // the medicines of the app's list are named.
+        hide_typed_name(medicine);
         shift.date(start)?;
         if let Some(end) = end {
             shift.date(end)?;
@@ -393,6 +396,12 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
         match kind {
             MedicationKind::Regimen { form, .. } => *form = None, // typed on entry
             MedicationKind::Course { .. } => {}
+            MedicationKind::Medicine { form, dates, .. } => {
+                *form = None;
+                for date in dates.iter_mut() {
+                    shift.date(date)?;
+                }
+            }
         }
     }
     let rename = |id: &mut MedicationId| {
@@ -404,6 +413,7 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
     for d in doses.iter_mut() {
         d.key = deidentify.uuid(&["dose", &d.key]);
         rename(&mut d.medication);
+        hide_typed_name(&mut d.medicine);
         d.logged_by = None;
         shift.date(&mut d.slot_date)?;
         shift.instant(&mut d.actual_at)?;
@@ -447,6 +457,7 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
     shift.date(&mut adherence.to)?;
     for m in adherence.medications.iter_mut() {
         rename(&mut m.medication);
+        hide_typed_name(&mut m.medicine);
     }
     for day in adherence.calendar.iter_mut() {
         shift.date(&mut day.date)?;
@@ -470,6 +481,14 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
         }
     }
     Ok(())
+}
+
+/// A typed-in medicine's name is free text that may identify the child (clinical-rules §12): a
+/// de-identified export names only the medicines of the app's list, "other medicine" otherwise.
+fn hide_typed_name(medicine: &mut ExportedMedicine) {
+    if matches!(medicine, ExportedMedicine::Typed(_)) {
+        *medicine = ExportedMedicine::Other;
+    }
 }
 
 #[cfg(test)]
