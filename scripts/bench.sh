@@ -137,6 +137,11 @@ log "building the cdylib with the size profile"
 cargo build --profile size -p nephro-ffi 2>"$work/size-build.log" || { tail -n 40 "$work/size-build.log"; exit 1; }
 lib="${CARGO_TARGET_DIR:-$repo/target}/size/libnephro_ffi.so"
 cp "$lib" "$work/libnephro_ffi.so"
+# The shipped library carries no test-only entry point (the `conformance` feature is off).
+if nm -D --defined-only "$work/libnephro_ffi.so" | grep -q 'evaluate_conformance_case'; then
+  echo "bench: the size library exports the conformance runner" >&2
+  exit 1
+fi
 unstripped=$(stat -c %s "$work/libnephro_ffi.so")
 strip "$work/libnephro_ffi.so"
 stat -c %s "$work/libnephro_ffi.so" >"$work/stripped.size"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every NephroDiary test on this machine, installing what is missing on the way
 # (toolchains into ~/.cache/nephro, see scripts/toolchains.sh):
+#   0. style: `cargo fmt --all --check` and `cargo clippy --workspace --all-targets --locked --
+#      -D warnings` (clippy also checks the standard-library calls against `rust-version`);
 #   1. Rust: unit, store (migrations from every schema fixture), conformance (shared and project
 #      cases, through the library and through `nephro eval`), CLI, crash safety (SIGKILL),
 #      concurrency, property tests and time edges (short forms; NEPHRO_LONG_TESTS=1 for long);
@@ -18,10 +20,16 @@ step() { echo; echo "== $1 ($(( $(date +%s) - start )) s)"; }
 step "toolchains"
 scripts/toolchains.sh --with-chromium
 
+step "style"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
 step "rust"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
+# The conformance runner across the FFI exists only in test builds of the library.
+cargo test --locked -p nephro-ffi --features conformance --test hostile_ffi 2>&1 | tee -a "$log"
 rust_tests=$(grep -E '^test result: ok\.' "$log" | awk '{sum += $4} END {print sum + 0}')
 summary="rust: $rust_tests tests passed"
 echo "$summary"

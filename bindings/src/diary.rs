@@ -29,17 +29,26 @@ impl Diary {
     /// by the store ([`Store::note`]): damage becomes [`NephroError::CorruptDatabase`] naming
     /// the diary's file and stops every later write; a refused write on a read-only file is
     /// [`NephroError::ReadOnly`].
-    pub(crate) fn call<T>(
-        &self,
-        f: impl FnOnce(&mut Store) -> nephro_core::Result<T>,
-    ) -> nephro_core::Result<T> {
-        // A panic inside a call cannot leave a half-written transaction (it rolls back), so a
-        // poisoned lock still guards a consistent store.
-        let mut store = self
-            .store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        f(&mut store).map_err(|e| store.note(e))
+    ///
+    /// A failure is told to the diagnostics reporter (if one is registered) under the name of
+    /// the method `f` is written in, once the store is released.
+    pub(crate) fn call<T, F>(&self, f: F) -> nephro_core::Result<T>
+    where
+        F: FnOnce(&mut Store) -> nephro_core::Result<T>,
+    {
+        let outcome = {
+            // A panic inside a call cannot leave a half-written transaction (it rolls back), so
+            // a poisoned lock still guards a consistent store.
+            let mut store = self
+                .store
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut store).map_err(|e| store.note(e))
+        };
+        if let Err(error) = &outcome {
+            crate::diagnostics::report_failure(crate::diagnostics::operation_of::<F>(), error);
+        }
+        outcome
     }
 }
 
@@ -55,8 +64,11 @@ impl Diary {
     /// write is [`NephroError::ReadOnly`].
     #[uniffi::constructor]
     pub fn open(path: String) -> Result<Arc<Diary>, NephroError> {
+        let store = Store::open(path).inspect_err(|e| {
+            crate::diagnostics::report_failure("open", e);
+        })?;
         Ok(Arc::new(Diary {
-            store: Mutex::new(Store::open(path)?),
+            store: Mutex::new(store),
         }))
     }
 

@@ -6,6 +6,7 @@
 //! milliseconds (`i64`).
 #![deny(missing_docs)]
 
+mod diagnostics;
 mod diary;
 mod dipstick;
 mod error;
@@ -19,9 +20,13 @@ mod reminders;
 mod taper;
 mod urine;
 
+pub use diagnostics::{
+    clear_diagnostics_reporter, failure_report, set_diagnostics_reporter, DiagnosticsReporter,
+    FailureReport,
+};
 pub use diary::*;
 pub use dipstick::*;
-pub use error::NephroError;
+pub use error::{ConflictKind, DoseLimit, NephroError};
 pub use export::*;
 pub use growth::*;
 pub use home::*;
@@ -48,7 +53,9 @@ pub fn core_version() -> String {
 }
 
 /// Evaluates one conformance case (the text of a case file, see `conformance.md`) and returns
-/// the engine's output as JSON text, exactly as `nephro eval` prints it.
+/// the engine's output as JSON text, exactly as `nephro eval` prints it. Only in a library built
+/// with the `conformance` feature (tests): the shipped library has no case-file runner.
+#[cfg(feature = "conformance")]
 #[uniffi::export]
 pub fn evaluate_conformance_case(case_json: String) -> Result<String, NephroError> {
     nephro_core::conformance::evaluate_case_text(&case_json)

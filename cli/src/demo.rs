@@ -16,6 +16,7 @@ use nephro_core::model::{
 use nephro_core::schedule::slot_instant;
 use nephro_core::store::{DiaryKind, OpenOptions, Store};
 
+use crate::demo_diary::{DemoDiary, SampleRandom};
 use crate::terminal::{about, emit, CliResult};
 
 /// The demo child's name; a diary holding any other patient is never overwritten.
@@ -24,47 +25,11 @@ pub const DEMO_NAME: &str = "Mei (fictional demo child)";
 /// Days of history the demo writes, ending yesterday.
 const HISTORY_DAYS: u64 = 90;
 
-/// A small deterministic generator (64-bit LCG) so every demo run writes the same diary.
-pub struct SampleRandom(u64);
-
-impl SampleRandom {
-    /// A generator from a seed.
-    pub fn new(seed: u64) -> Self {
-        SampleRandom(seed)
-    }
-
-    /// A uniform number in `[0, 1)`.
-    pub fn next_unit(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// A whole number in `[low, high]`.
-    pub fn between(&mut self, low: i64, high: i64) -> i64 {
-        low + (self.next_unit() * (high - low + 1) as f64) as i64
-    }
-}
-
-/// What the demo built, for the summary sections.
-pub struct DemoDiary {
-    /// The fictional patient.
-    pub patient: Patient,
-    /// The tacrolimus regimen.
-    pub tacrolimus: Regimen,
-    /// First day of the history.
-    pub first_day: NaiveDate,
-    /// The demo's today.
-    pub today: NaiveDate,
-}
-
 /// The demo child's time zone.
 const DEMO_TIME_ZONE: &str = "Asia/Shanghai";
 
 /// Builds the demo diary at `path` and prints its summary.
-pub fn run(path: &Path, today: Option<&str>) -> Result<(), Box<dyn std::error::Error>> {
+pub fn run(path: &Path, today: Option<&str>) -> CliResult<()> {
     // The demo's today is the child's local date (the diary's zone), as every screen and report
     // of the diary counts it; the machine's own zone would disagree for part of each day.
     let today = match today {
@@ -108,7 +73,7 @@ fn prepare_file(path: &Path) -> CliResult<()> {
     Ok(())
 }
 
-fn seed(store: &mut Store, today: NaiveDate) -> Result<DemoDiary, Box<dyn std::error::Error>> {
+fn seed(store: &mut Store, today: NaiveDate) -> CliResult<DemoDiary> {
     let first_day = today - Days::new(HISTORY_DAYS);
     let birth = NaiveDate::from_ymd_opt(today.year() - 6, 3, 14).ok_or("birth date")?;
     let patient = store.create_patient(&NewPatient {
@@ -180,7 +145,7 @@ fn log_regimen_history(
     patient: &Patient,
     first_day: NaiveDate,
     today: NaiveDate,
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> CliResult<()> {
     let tz = parse_time_zone("time_zone", &patient.profile.time_zone)?;
     let mut random = SampleRandom::new(2026);
     let medication = MedicationId::Regimen(regimen.id);
@@ -232,11 +197,7 @@ fn log_regimen_history(
     Ok(())
 }
 
-fn summary(
-    store: &Store,
-    demo: &DemoDiary,
-    path: &Path,
-) -> Result<String, Box<dyn std::error::Error>> {
+fn summary(store: &Store, demo: &DemoDiary, path: &Path) -> CliResult<String> {
     let mut out = String::new();
     let profile = &demo.patient.profile;
     let measurements = store.measurements(demo.patient.id)?;

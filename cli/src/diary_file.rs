@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use nephro_core::model::Patient;
 use nephro_core::store::Store;
 
 use crate::terminal::{about, emit, CliResult};
@@ -16,12 +17,17 @@ pub fn open_existing(db: &Path) -> CliResult<Store> {
     Store::open(db).map_err(about("--db"))
 }
 
+/// The patient named by `--patient`, or every patient of the diary when none is named.
+pub fn named_or_all_patients(store: &Store, patient: Option<i64>) -> CliResult<Vec<Patient>> {
+    match patient {
+        Some(id) => Ok(vec![store.patient(id).map_err(about("--patient"))?]),
+        None => Ok(store.patients().map_err(|e| store.note(e))?),
+    }
+}
+
 /// The patient named by `--patient`, or the diary's only patient.
 pub fn choose_patient(store: &Store, patient: Option<i64>) -> CliResult<i64> {
-    if let Some(id) = patient {
-        return Ok(store.patient(id).map_err(about("--patient"))?.id);
-    }
-    let patients = store.patients().map_err(|e| store.note(e))?;
+    let patients = named_or_all_patients(store, patient)?;
     match patients.as_slice() {
         [only] => Ok(only.id),
         [] => Err("--db: the diary has no patient".into()),

@@ -15,7 +15,7 @@ use nephro_core::locale::Locale;
 use nephro_core::schedule::slot_instant;
 use nephro_core::store::Store;
 
-use crate::demo::DemoDiary;
+use crate::demo_diary::DemoDiary;
 
 use crate::diary_file::{choose_patient, open_existing};
 use crate::terminal::{about, emit, CliResult};

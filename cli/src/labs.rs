@@ -17,7 +17,7 @@ use nephro_core::model::{DoseOutcome, MedicationId};
 use nephro_core::schedule::slot_instant;
 use nephro_core::store::{NewLabResult, Store};
 
-use crate::demo::DemoDiary;
+use crate::demo_diary::DemoDiary;
 
 use crate::diary_file::{choose_patient, open_existing};
 use crate::terminal::{emit, CliResult};

@@ -4,6 +4,7 @@
 //! fictional child and prints its summary.
 
 mod demo;
+mod demo_diary;
 mod diary_file;
 mod dipstick;
 mod eval;

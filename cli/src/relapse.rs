@@ -16,10 +16,10 @@ use nephro_core::schedule::slot_instant;
 use nephro_core::store::urine::NewUrineReading;
 use nephro_core::store::Store;
 
-use crate::demo::{DemoDiary, SampleRandom};
+use crate::demo_diary::{DemoDiary, SampleRandom};
 
-use crate::diary_file::open_existing;
-use crate::terminal::{about, emit, without_control_characters, CliResult};
+use crate::diary_file::{named_or_all_patients, open_existing};
+use crate::terminal::{emit, without_control_characters, CliResult};
 
 /// Prints the relapse assessment of every patient in the diary at `path` (or only of
 /// `patient`), as of `as_of` (default: each patient's local date now), with the family prompt in
@@ -36,10 +36,7 @@ pub fn run(
         .transpose()?
         .unwrap_or_default();
     let store = open_existing(path)?;
-    let patients = match patient {
-        Some(id) => vec![store.patient(id).map_err(about("--patient"))?],
-        None => store.patients()?,
-    };
+    let patients = named_or_all_patients(&store, patient)?;
     if patients.is_empty() {
         emit(&format!(
             "{} holds no patient.\n",

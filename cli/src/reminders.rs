@@ -16,7 +16,7 @@ use nephro_core::schedule::{
 };
 use nephro_core::store::Store;
 
-use crate::demo::DemoDiary;
+use crate::demo_diary::DemoDiary;
 
 use crate::diary_file::{choose_patient, open_existing};
 use crate::terminal::{emit, CliResult};

@@ -20,9 +20,9 @@ use nephro_core::schedule::slot_instant;
 use nephro_core::store::{CourseCalendar, CourseVersion, NewCourse, Store};
 use nephro_core::taper::{CourseTemplate, DoseBasis, Frequency, Phase, PhaseLength, TabletSpec};
 
-use crate::demo::{DemoDiary, SampleRandom};
+use crate::demo_diary::{DemoDiary, SampleRandom};
 
-use crate::diary_file::open_existing;
+use crate::diary_file::{named_or_all_patients, open_existing};
 use crate::terminal::{about, emit, without_control_characters, CliResult};
 
 /// Prints the calendar of every steroid course in the diary at `db` (or only of `course`), for
@@ -49,7 +49,7 @@ pub fn run(
         Some(key) => vec![store.course(key, None).map_err(about("--course"))?],
         None => {
             let mut all = Vec::new();
-            for patient in store.patients()? {
+            for patient in named_or_all_patients(&store, None)? {
                 all.extend(store.courses(patient.id)?);
             }
             all

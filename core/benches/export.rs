@@ -17,6 +17,10 @@
 //!
 //!     cargo bench -p nephro-core --bench export
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::{date, time};
+
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -43,14 +47,6 @@ use nephro_core::taper::{DoseBasis, Frequency, Phase, PhaseLength, TabletSpec};
 const ZONE: &str = "Asia/Shanghai";
 const CHILD_MODE: &str = "NEPHRO_EXPORT_BENCH_CHILD";
 const DIARY_VERSION: &str = "ten-years-v1";
-
-fn date(text: &str) -> NaiveDate {
-    nephro_core::dates::parse_date("date", text).expect("date")
-}
-
-fn time(text: &str) -> NaiveTime {
-    nephro_core::dates::parse_clock_time("time", text).expect("time")
-}
 
 fn first_day() -> NaiveDate {
     date("2015-01-01")

@@ -10,11 +10,15 @@
 //!
 //! `cargo bench -p nephro-core --bench reminders`
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::{at, date, time};
+
 use std::collections::HashSet;
 use std::hint::black_box;
 use std::time::Duration;
 
-use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
+use chrono::{Days, NaiveDate, NaiveTime};
 use chrono_tz::Asia::Shanghai;
 use criterion::{criterion_group, criterion_main, Criterion};
 use nephro_core::diary::reminders;
@@ -30,20 +34,6 @@ use nephro_core::schedule::{
 };
 use nephro_core::store::{Durability, NewCourse, OpenOptions, Store};
 use nephro_core::taper::{build_calendar, CoursePlan, CourseTemplate, TabletSpec};
-
-fn date(text: &str) -> NaiveDate {
-    nephro_core::dates::parse_date("date", text).unwrap()
-}
-
-fn time(text: &str) -> NaiveTime {
-    nephro_core::dates::parse_clock_time("time", text).unwrap()
-}
-
-fn at(text: &str) -> DateTime<Utc> {
-    nephro_core::dates::parse_instant("at", text)
-        .unwrap()
-        .to_utc()
-}
 
 fn bid(id: &str) -> MedicationSchedule {
     MedicationSchedule::new(id, vec![time("08:00"), time("20:00")], DayPattern::Daily)

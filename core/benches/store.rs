@@ -10,17 +10,24 @@
 //!   computing the home screen — `diary::home::home_screen` (today's doses, the next dose, the
 //!   relapse state, the steroid prompt, alerts) and the next 64 reminders
 //!   (`diary::reminders::next_reminders`). Aim: under 20 ms.
+//! - `home_screen/compute_{1,5,15}_years`: the same computation on diaries of the same kind
+//!   with 1, 5 and 15 years of history (issue 14: the cost should not grow with the history;
+//!   aim under 2 ms each, the 15-year figure within 1.5x of the 1-year one).
 //!
 //! After criterion's output it prints `figure:` lines (medians, the ratio, and each operation's
 //! peak extra memory measured in-process) that `scripts/bench.sh` copies into BENCHMARKS.md.
 //!
 //!     cargo bench -p nephro-core --bench store
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::{date, time};
+
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use criterion::{BatchSize, Criterion};
 use nephro_core::dates::format_date;
 use nephro_core::diary::{home, reminders};
@@ -39,13 +46,12 @@ use rusqlite::{params, Connection, TransactionBehavior};
 
 const TIMES: [&str; 6] = ["02:00", "06:00", "10:00", "14:00", "18:00", "22:00"];
 const YEARS_DAYS: u64 = 3653;
+/// The history lengths of the `home_screen/compute_*` benches, in years.
+const HISTORY_YEARS: [u64; 3] = [1, 5, 15];
 
-fn date(text: &str) -> NaiveDate {
-    nephro_core::dates::parse_date("date", text).expect("date")
-}
-
-fn time(text: &str) -> NaiveTime {
-    nephro_core::dates::parse_clock_time("time", text).expect("time")
+/// The days of `years` years of history (365.25 days a year, rounded).
+fn days_of(years: u64) -> u64 {
+    (years * 36525 + 50) / 100
 }
 
 fn options(durability: Durability) -> OpenOptions {
@@ -239,16 +245,26 @@ fn open_benches(c: &mut Criterion) {
     group.finish();
 }
 
-/// The instant the home screen is computed at: 16:30 on the diary's last day, Shanghai.
+/// The instant the home screen is computed at: 16:30 on the 10-year diary's last day, Shanghai.
 fn home_now() -> DateTime<Utc> {
-    let last = date("2016-01-01") + Days::new(YEARS_DAYS - 1);
+    home_now_after(YEARS_DAYS)
+}
+
+/// 16:30 (Shanghai) on the last day of a diary of `days` days from 2016-01-01.
+fn home_now_after(days: u64) -> DateTime<Utc> {
+    let last = date("2016-01-01") + Days::new(days - 1);
     slot_instant(last, time("16:30"), chrono_tz::Asia::Shanghai)
 }
 
-/// Builds the 10-year diary file (a few seconds): two twice-daily regimens from 2016-01-01 with
-/// every dose logged up to the morning of the last day, a daily first-morning dipstick (a
-/// relapse every 120 days), and a KDIGO 2025 relapse course started 20 days before the end.
+/// Builds the 10-year diary file (a few seconds): see [`diary_of_days`].
 fn ten_year_diary(path: &Path) -> i64 {
+    diary_of_days(path, YEARS_DAYS)
+}
+
+/// Builds a diary file of `days` days from 2016-01-01: two twice-daily regimens with every dose
+/// logged up to the morning of the last day, a daily first-morning dipstick (a relapse every
+/// 120 days), and a KDIGO 2025 relapse course started 20 days before the end.
+fn diary_of_days(path: &Path, days: u64) -> i64 {
     let started = Instant::now();
     let mut store = Store::open_with(path, &options(Durability::Normal)).expect("open");
     let p = store
@@ -273,9 +289,9 @@ fn ten_year_diary(path: &Path) -> i64 {
         )
         .expect("mmf");
     let tz = chrono_tz::Asia::Shanghai;
-    let now = home_now();
+    let now = home_now_after(days);
     let mut logged = 0u64;
-    for i in 0..YEARS_DAYS {
+    for i in 0..days {
         let day = first + Days::new(i);
         for (regimen_id, slot) in [
             (tac.id, "08:00"),
@@ -331,7 +347,7 @@ fn ten_year_diary(path: &Path) -> i64 {
             })
             .expect("urine");
     }
-    let course_start = first + Days::new(YEARS_DAYS - 20);
+    let course_start = first + Days::new(days - 20);
     store
         .create_course(
             p.id,
@@ -351,9 +367,12 @@ fn ten_year_diary(path: &Path) -> i64 {
         )
         .expect("course");
     println!(
-        "10-year diary: {logged} doses and {YEARS_DAYS} urine readings written in {:.1} s, file {:.1} MB",
+        "{}-year diary: {logged} doses and {days} urine readings written in {:.1} s, file {:.1} MB",
+        (days as f64 / 365.25).round(),
         started.elapsed().as_secs_f64(),
-        std::fs::metadata(path).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0)
+        std::fs::metadata(path)
+            .map(|m| m.len() as f64 / 1e6)
+            .unwrap_or(0.0)
     );
     p.id
 }
@@ -388,6 +407,28 @@ fn home_benches(c: &mut Criterion, path: &Path, patient_id: i64) {
     group.bench_function("open_10_years", |b| {
         b.iter(|| Store::open(black_box(path)).expect("open"))
     });
+    group.finish();
+}
+
+/// The home screen of diaries with 1, 5 and 15 years of history (already open).
+fn history_benches(c: &mut Criterion, diaries: &[(u64, PathBuf, i64)]) {
+    let mut group = c.benchmark_group("home_screen");
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    for (years, path, patient_id) in diaries {
+        let store = Store::open(path).expect("open");
+        let now = home_now_after(days_of(*years));
+        let name = if *years == 1 {
+            "compute_1_year".to_string()
+        } else {
+            format!("compute_{years}_years")
+        };
+        group.bench_function(name, |b| {
+            b.iter(|| home_screen(black_box(&store), *patient_id, now))
+        });
+    }
     group.finish();
 }
 
@@ -469,6 +510,15 @@ fn main() {
     let diary = dir.path().join("ten-years.db");
     let patient_id = ten_year_diary(&diary);
     home_benches(&mut criterion, &diary, patient_id);
+    let diaries: Vec<(u64, PathBuf, i64)> = HISTORY_YEARS
+        .iter()
+        .map(|&years| {
+            let path = dir.path().join(format!("{years}-years.db"));
+            let patient_id = diary_of_days(&path, days_of(years));
+            (years, path, patient_id)
+        })
+        .collect();
+    history_benches(&mut criterion, &diaries);
     criterion.final_summary();
 
     for name in ["full", "normal"] {
@@ -501,6 +551,20 @@ fn main() {
     println!(
         "figure: open a 10-year diary and compute its home screen: {}",
         show(median_ns("home_screen/open_10_years_and_compute"))
+    );
+    let history: Vec<Option<f64>> = ["1_year", "5_years", "15_years"]
+        .iter()
+        .map(|name| median_ns(&format!("home_screen/compute_{name}")))
+        .collect();
+    let growth = match (history[0], history[2]) {
+        (Some(one), Some(fifteen)) => format!("{:.2}", fifteen / one),
+        _ => "n/a".into(),
+    };
+    println!(
+        "figure: home screen by history (already open): 1 year {}, 5 years {}, 15 years {}; 15 ÷ 1 = {growth}",
+        show(history[0]),
+        show(history[1]),
+        show(history[2])
     );
 
     // Peak memory of each operation, once, in a fresh process.

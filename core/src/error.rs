@@ -72,9 +72,16 @@ pub enum Error {
         /// The identifier that was looked up.
         id: String,
     },
-    /// The request contradicts what is already stored (e.g. a client id reused for a different dose).
-    #[error("conflict: {0}")]
-    Conflict(String),
+    /// The request contradicts what is already stored (e.g. a client id reused for a different
+    /// dose). Nothing was changed.
+    #[error("conflict: {}", .kind.describe(.record))]
+    Conflict {
+        /// What kind of contradiction, for the app to branch on.
+        kind: ConflictKind,
+        /// The kind of record, as an identifier: `dose_log`, `urine_reading`, `lab_result`,
+        /// `blood_pressure`, `steroid_course` or `medicine`.
+        record: &'static str,
+    },
     /// The database file was written by a newer version of the app.
     #[error("the database has schema version {found}, newer than this app's {supported}; update the app")]
     NewerSchema {
@@ -113,6 +120,16 @@ pub enum Error {
         /// The version found in the file.
         from_version: i64,
     },
+    /// One step of the schema upgrade failed as it ran (its statements failed, or it would have
+    /// broken references between rows); the step was rolled back, so the diary stays at
+    /// `from_version`.
+    #[error("the diary could not be upgraded from schema version {from_version} to {to_version}; nothing of that step was written")]
+    MigrationFailed {
+        /// The version the failed step started from.
+        from_version: i64,
+        /// The version the step would have reached.
+        to_version: i64,
+    },
     /// The diary was opened read-only (its volume or file cannot be written); nothing was written.
     #[error("the diary is open read-only; nothing was written")]
     ReadOnly,
@@ -140,6 +157,11 @@ pub enum Error {
 }
 
 impl Error {
+    /// Shorthand for [`Error::Conflict`].
+    pub fn conflict(kind: ConflictKind, record: &'static str) -> Self {
+        Error::Conflict { kind, record }
+    }
+
     /// Shorthand for [`Error::Invalid`].
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Invalid {
@@ -158,6 +180,42 @@ impl Error {
         }
     }
 
+    /// An identifier finer than the error's kind, safe for diagnostics (never a value, a name,
+    /// a path or SQL): the conflict's kind, the field of an invalid input, the check of a
+    /// confirmation, the photo problem, the drug of a dose limit, the entity not found,
+    /// SQLite's result code or the file error's kind. `None` when the kind says it all.
+    pub fn diagnostic_code(&self) -> Option<String> {
+        match self {
+            Error::Invalid { field, .. } => Some(field.clone()),
+            Error::DoseOutOfRange { drug, .. } | Error::DailyMaximumExceeded { drug, .. } => {
+                Some((*drug).to_string())
+            }
+            Error::CumulativeDoseExceeded { .. } => Some("cyclophosphamide".to_string()),
+            Error::NotFound { entity, .. } => Some((*entity).to_string()),
+            Error::Conflict { kind, .. } => Some(kind.id().to_string()),
+            Error::NeedsConfirmation { check, .. } => Some(check.clone()),
+            Error::Photo(problem) => Some(problem.code().to_string()),
+            Error::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => Some(format!("{:?}", e.code)),
+            // The variant's name only: the rest of rusqlite's error may hold a column's value.
+            Error::Sqlite(e) => Some(
+                format!("{e:?}")
+                    .split(|c: char| !c.is_alphanumeric())
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+            ),
+            Error::Io(e) => Some(format!("{:?}", e.kind())),
+            Error::NewerSchema { .. }
+            | Error::CorruptDatabase { .. }
+            | Error::NotADiary { .. }
+            | Error::UnknownSchema { .. }
+            | Error::UpgradeFailed { .. }
+            | Error::MigrationFailed { .. }
+            | Error::NotMeasurable { .. }
+            | Error::ReadOnly => None,
+        }
+    }
+
     /// The conformance error code of this error (`conformance.md`).
     pub fn code(&self) -> &'static str {
         match self {
@@ -167,10 +225,85 @@ impl Error {
             | Error::CumulativeDoseExceeded { .. } => "dose_out_of_range",
             Error::NotMeasurable { .. } => "not_measurable",
             Error::NotFound { .. } => "not_found",
-            Error::Conflict(_) => "conflict",
+            Error::Conflict { .. } => "conflict",
             Error::NeedsConfirmation { .. } => "needs_confirmation",
             Error::Photo(problem) => problem.code(),
             _ => "storage",
+        }
+    }
+}
+
+/// What kind of contradiction a [`Error::Conflict`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictKind {
+    /// The client id was already used for a different record of the same kind: a retry of the
+    /// same submission is accepted, a different one under the same id is not.
+    ClientIdReused,
+    /// The dose's slot already has a live log: edit or undo that entry instead.
+    AlreadyLogged,
+    /// The record was undone or retracted, so it cannot be changed; log it again.
+    Retracted,
+    /// The record is already undone or retracted.
+    AlreadyRetracted,
+    /// The change was based on an earlier version of the record than its latest.
+    StaleVersion {
+        /// The version the change was based on.
+        based_on_version: i64,
+        /// The record's latest version.
+        latest_version: i64,
+    },
+    /// No unused key is left for a new record.
+    NoFreeKey,
+}
+
+impl ConflictKind {
+    /// The kind as an identifier, e.g. `client_id_reused`.
+    pub fn id(&self) -> &'static str {
+        match self {
+            ConflictKind::ClientIdReused => "client_id_reused",
+            ConflictKind::AlreadyLogged => "already_logged",
+            ConflictKind::Retracted => "retracted",
+            ConflictKind::AlreadyRetracted => "already_retracted",
+            ConflictKind::StaleVersion { .. } => "stale_version",
+            ConflictKind::NoFreeKey => "no_free_key",
+        }
+    }
+
+    /// The conflict in plain words, about a record of kind `record` (an identifier of
+    /// [`Error::Conflict`]).
+    fn describe(&self, record: &str) -> String {
+        let noun = match record {
+            "dose_log" => "dose",
+            "urine_reading" => "urine reading",
+            "lab_result" => "lab result",
+            "blood_pressure" => "blood-pressure reading",
+            "steroid_course" => "steroid course",
+            other => other,
+        };
+        // A dose is undone and edited; a reading or a result is retracted and corrected.
+        let (retracted, changed) = if record == "dose_log" {
+            ("undone", "edited")
+        } else {
+            ("retracted", "corrected")
+        };
+        match self {
+            ConflictKind::ClientIdReused => {
+                format!("this client_id was already used for a different {noun}")
+            }
+            ConflictKind::AlreadyLogged => {
+                format!("this {noun} is already logged; edit or undo that entry instead")
+            }
+            ConflictKind::Retracted => {
+                format!("a {retracted} {noun} cannot be {changed}; log it again")
+            }
+            ConflictKind::AlreadyRetracted => format!("this {noun} is already {retracted}"),
+            ConflictKind::StaleVersion {
+                based_on_version,
+                latest_version,
+            } => format!(
+                "the {noun} has changed since version {based_on_version}; its latest version is {latest_version}"
+            ),
+            ConflictKind::NoFreeKey => format!("no free {noun} key"),
         }
     }
 }
@@ -193,3 +326,45 @@ fn sqlite_reason(error: &rusqlite::Error) -> String {
 
 /// Result with the core's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_diagnostic_code_names_the_failure_never_the_data() {
+        let io = Error::Io(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "/home/Mei Lin/diary.sqlite",
+        ));
+        assert_eq!(io.diagnostic_code().as_deref(), Some("PermissionDenied"));
+        let busy = Error::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            Some("INSERT INTO patient VALUES ('Mei Lin')".into()),
+        ));
+        assert_eq!(busy.diagnostic_code().as_deref(), Some("DatabaseBusy"));
+        let conversion = Error::Sqlite(rusqlite::Error::InvalidColumnName("Mei Lin".into()));
+        assert_eq!(
+            conversion.diagnostic_code().as_deref(),
+            Some("InvalidColumnName")
+        );
+        let stale = Error::conflict(
+            ConflictKind::StaleVersion {
+                based_on_version: 1,
+                latest_version: 2,
+            },
+            "steroid_course",
+        );
+        assert_eq!(stale.diagnostic_code().as_deref(), Some("stale_version"));
+        assert_eq!(
+            stale.to_string(),
+            "conflict: the steroid course has changed since version 1; its latest version is 2"
+        );
+        assert_eq!(
+            Error::invalid("weight_kg", "must be positive")
+                .diagnostic_code()
+                .as_deref(),
+            Some("weight_kg")
+        );
+    }
+}

@@ -10,6 +10,7 @@
 pub mod messages;
 pub mod body;
 pub mod bounds;
+#[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod dates;
 pub mod diary;
@@ -29,5 +30,7 @@ pub mod relapse;
 pub mod schedule;
 pub mod store;
 pub mod taper;
+#[cfg(test)]
+mod test_support;
 
 pub use error::{Error, Result};

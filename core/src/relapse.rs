@@ -5,6 +5,12 @@
 //! [`assess`] is pure: the date of the assessment is a parameter (`as_of`), readings come in
 //! any order, and the work is O(n log n) in the number of readings (one sort into days, then one
 //! pass), O(m log m) in the number of steroid courses.
+//!
+//! The walk is causal: its state after a day depends on the days up to it only. A
+//! [`RelapseCheckpoint`] keeps that state (the disease state, the latest run and every episode
+//! so far: the classification reaches back to the initial remission and across any gap between
+//! relapses, so no episode is ever dropped), and [`assess_from`] walks only the days after it,
+//! with the same answer as [`assess`] over every reading.
 
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -270,6 +276,93 @@ pub struct RelapseAssessment {
     pub next_action: Option<NextAction>,
 }
 
+/// The format of [`RelapseCheckpoint`] this build writes and reads; a stored checkpoint of
+/// another format is not used (it is rebuilt from the readings).
+pub const RELAPSE_CHECKPOINT_VERSION: u32 = 1;
+
+/// The relapse walk's state after every day up to and including `through` (clinical-rules §6):
+/// what [`assess_from`] needs to walk on over the later days without the earlier readings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelapseCheckpoint {
+    /// The format ([`RELAPSE_CHECKPOINT_VERSION`]).
+    pub version: u32,
+    /// The last day walked: every reading dated on or before it is counted.
+    pub through: NaiveDate,
+    /// The state the walk started from.
+    pub initial_state: DiseaseState,
+    /// The state after `through`.
+    pub state: DiseaseState,
+    /// The relapses found so far, in onset order.
+    pub relapses: Vec<RelapseEpisode>,
+    /// The remissions found so far, in onset order.
+    pub remissions: Vec<RemissionEpisode>,
+    /// The run of same-level days that ends on the latest day with a reading so far.
+    pub latest_run: Option<LevelRun>,
+    /// The first day with a reading, if any.
+    pub first_day: Option<NaiveDate>,
+}
+
+/// The walk from `initial_state` over the readings dated on or before `through`, continued from
+/// `from` when given (then only `readings` dated after `from.through` are walked: the earlier
+/// ones are already in it). Refuses what [`assess`] refuses in the readings (`readings[i]`),
+/// a `through` after 9999-12-31, and a `from` of another format or initial state, or walked
+/// past `through` (`checkpoint`).
+pub fn relapse_checkpoint(
+    from: Option<&RelapseCheckpoint>,
+    initial_state: DiseaseState,
+    readings: &[UrineReading],
+    through: NaiveDate,
+) -> Result<RelapseCheckpoint> {
+    validate_readings(readings)?;
+    check_date(|| "through".into(), through)?;
+    require_usable(from, initial_state, through)?;
+    let after = from.map(|c| c.through);
+    let days = daily_levels(
+        readings
+            .iter()
+            .filter(|r| r.date <= through && after.is_none_or(|a| r.date > a)),
+    );
+    let walk = walk_days(Walk::resume(from, initial_state), &days);
+    Ok(RelapseCheckpoint {
+        version: RELAPSE_CHECKPOINT_VERSION,
+        through,
+        initial_state,
+        state: walk.state,
+        relapses: walk.relapses,
+        remissions: walk.remissions,
+        latest_run: walk.latest_run,
+        first_day: from
+            .and_then(|c| c.first_day)
+            .or(days.first().map(|d| d.date)),
+    })
+}
+
+/// Refuses a checkpoint that cannot be continued: another format, another initial state, or
+/// walked past `until`.
+fn require_usable(
+    checkpoint: Option<&RelapseCheckpoint>,
+    initial_state: DiseaseState,
+    until: NaiveDate,
+) -> Result<()> {
+    let Some(checkpoint) = checkpoint else {
+        return Ok(());
+    };
+    if checkpoint.version != RELAPSE_CHECKPOINT_VERSION || checkpoint.initial_state != initial_state
+    {
+        return Err(Error::invalid(
+            "checkpoint",
+            "was walked by another format or from another initial state",
+        ));
+    }
+    if checkpoint.through > until {
+        return Err(Error::invalid(
+            "checkpoint",
+            "was walked past the assessment date",
+        ));
+    }
+    Ok(())
+}
+
 /// Walks the days and classifies the course (clinical-rules §5 and §6).
 ///
 /// The walk (clinical-rules §6): one level per local date (§5); days in date order; in state
@@ -281,17 +374,46 @@ pub struct RelapseAssessment {
 /// Refuses (naming the field): a negative, NaN or infinite UPCR (`readings[i].upcr`), a course
 /// ending before it starts (`steroid_courses[i].end`), and dates after 9999-12-31.
 pub fn assess(input: &RelapseInput) -> Result<RelapseAssessment> {
+    assess_from(None, input)
+}
+
+/// [`assess`] walked on from a checkpoint (see [`relapse_checkpoint`]): `input.readings` are the
+/// readings dated after `checkpoint.through` (earlier ones are already in the checkpoint and are
+/// ignored), and the answer is the one [`assess`] gives over the checkpoint's readings and these
+/// together, with the same input otherwise (clinical-rules §6). Without a checkpoint it is
+/// [`assess`]. Refuses what [`assess`] refuses, and a checkpoint of another format or initial
+/// state, or walked past `as_of` (`checkpoint`).
+pub fn assess_from(
+    checkpoint: Option<&RelapseCheckpoint>,
+    input: &RelapseInput,
+) -> Result<RelapseAssessment> {
     validate(input)?;
-    let as_of = input
-        .as_of
-        .or_else(|| input.readings.iter().map(|r| r.date).max());
+    let after = checkpoint.map(|c| c.through);
+    let is_new = |date: NaiveDate| after.is_none_or(|a| date > a);
+    // The default date: the latest reading, the checkpoint's included.
+    let as_of = input.as_of.or_else(|| {
+        input
+            .readings
+            .iter()
+            .map(|r| r.date)
+            .filter(|&d| is_new(d))
+            .max()
+            .or_else(|| checkpoint.and_then(|c| c.latest_run.map(|run| run.end)))
+    });
+    if let Some(as_of) = as_of {
+        require_usable(checkpoint, input.initial_state, as_of)?;
+    }
     // `as_of` is None only when there are no readings.
     let cut_off = as_of.unwrap_or(NaiveDate::MAX);
-    let counted = input.readings.iter().filter(|r| r.date <= cut_off);
+    let counted = input
+        .readings
+        .iter()
+        .filter(|r| r.date <= cut_off && is_new(r.date));
     let days = daily_levels(counted);
-    let walk = walk_days(input.initial_state, &days);
+    let walk = walk_days(Walk::resume(checkpoint, input.initial_state), &days);
 
-    let state = match (days.last(), walk.state) {
+    // The latest run ends on the latest day with a reading, at that day's level.
+    let state = match (walk.latest_run, walk.state) {
         (None, DiseaseState::Remission) => ReportedState::Remission,
         (_, DiseaseState::Relapse) => ReportedState::Relapse,
         (Some(latest), DiseaseState::Remission) if latest.level > ProteinLevel::Remission => {
@@ -305,9 +427,9 @@ pub fn assess(input: &RelapseInput) -> Result<RelapseAssessment> {
     let frequently_relapsing = is_frequently_relapsing(&onsets, input.initial_remission, &rules);
     let steroid_dependent = is_steroid_dependent(&onsets, &input.steroid_courses, &rules);
 
-    let observation_start = days
-        .first()
-        .map(|d| d.date)
+    let observation_start = checkpoint
+        .and_then(|c| c.first_day)
+        .or(days.first().map(|d| d.date))
         .into_iter()
         .chain(input.initial_remission)
         .min();
@@ -383,12 +505,7 @@ fn check_date(field: impl FnOnce() -> String, date: NaiveDate) -> Result<()> {
 }
 
 fn validate(input: &RelapseInput) -> Result<()> {
-    for (i, reading) in input.readings.iter().enumerate() {
-        check_date(|| format!("readings[{i}].date"), reading.date)?;
-        reading
-            .measurement
-            .validate(&format!("readings[{i}].upcr"))?;
-    }
+    validate_readings(&input.readings)?;
     for (i, course) in input.steroid_courses.iter().enumerate() {
         check_date(|| format!("steroid_courses[{i}].start"), course.start)?;
         check_date(|| format!("steroid_courses[{i}].end"), course.end)?;
@@ -408,6 +525,16 @@ fn validate(input: &RelapseInput) -> Result<()> {
     Ok(())
 }
 
+fn validate_readings(readings: &[UrineReading]) -> Result<()> {
+    for (i, reading) in readings.iter().enumerate() {
+        check_date(|| format!("readings[{i}].date"), reading.date)?;
+        reading
+            .measurement
+            .validate(&format!("readings[{i}].upcr"))?;
+    }
+    Ok(())
+}
+
 /// The outcome of walking the days.
 struct Walk {
     state: DiseaseState,
@@ -416,14 +543,29 @@ struct Walk {
     latest_run: Option<LevelRun>,
 }
 
-/// The state machine of clinical-rules §6 over days in date order (one level each).
-fn walk_days(initial_state: DiseaseState, days: &[DayLevel]) -> Walk {
-    let mut walk = Walk {
-        state: initial_state,
-        relapses: Vec::new(),
-        remissions: Vec::new(),
-        latest_run: None,
-    };
+impl Walk {
+    /// The walk as the checkpoint left it, or at its start in `initial_state`.
+    fn resume(checkpoint: Option<&RelapseCheckpoint>, initial_state: DiseaseState) -> Walk {
+        match checkpoint {
+            Some(c) => Walk {
+                state: c.state,
+                relapses: c.relapses.clone(),
+                remissions: c.remissions.clone(),
+                latest_run: c.latest_run,
+            },
+            None => Walk {
+                state: initial_state,
+                relapses: Vec::new(),
+                remissions: Vec::new(),
+                latest_run: None,
+            },
+        }
+    }
+}
+
+/// The state machine of clinical-rules §6 over days in date order (one level each), after the
+/// days `walk` already went through (all before these).
+fn walk_days(mut walk: Walk, days: &[DayLevel]) -> Walk {
     for day in days {
         let run = match walk.latest_run {
             // Same level on the next calendar day: the run goes on. A missing day breaks it.
@@ -1136,5 +1278,193 @@ mod tests {
         assert_eq!(a.remissions.len(), 37);
         assert!(a.frequently_relapsing);
         assert_eq!(a.state, ReportedState::Remission);
+    }
+
+    mod checkpoints {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        const GRADES: [DipstickGrade; 6] = [
+            DipstickGrade::Negative,
+            DipstickGrade::Trace,
+            DipstickGrade::OnePlus,
+            DipstickGrade::TwoPlus,
+            DipstickGrade::ThreePlus,
+            DipstickGrade::FourPlus,
+        ];
+
+        /// A diary of runs of days at one grade with gaps between them (so relapses, remissions,
+        /// watches and broken runs all happen), a few extra readings on some days (not first
+        /// morning, or a UPCR), from 2024-01-01.
+        fn diary() -> impl Strategy<Value = Vec<UrineReading>> {
+            prop::collection::vec(
+                (0..GRADES.len(), 1u64..6, 0u64..3, any::<bool>(), 0u8..8),
+                0..60,
+            )
+            .prop_map(|runs| {
+                let mut day = d("2024-01-01");
+                let mut readings = Vec::new();
+                for (grade, length, gap, first_morning, extra) in runs {
+                    for _ in 0..length {
+                        readings.push(UrineReading {
+                            date: day,
+                            measurement: UrineMeasurement::Dipstick(GRADES[grade]),
+                            first_morning: first_morning || extra == 0,
+                        });
+                        match extra {
+                            1 => readings.push(UrineReading {
+                                date: day,
+                                measurement: UrineMeasurement::Dipstick(DipstickGrade::FourPlus),
+                                first_morning: false,
+                            }),
+                            2 => readings.push(UrineReading {
+                                date: day,
+                                measurement: UrineMeasurement::Upcr {
+                                    value: 150.0,
+                                    unit: UpcrUnit::MgPerMmol,
+                                },
+                                first_morning: true,
+                            }),
+                            _ => {}
+                        }
+                        day = day + Days::new(1);
+                    }
+                    day = day + Days::new(gap);
+                }
+                readings
+            })
+        }
+
+        fn input_strategy() -> impl Strategy<Value = RelapseInput> {
+            (
+                diary(),
+                prop::sample::select(vec![
+                    DefinitionSet::Ipna2022,
+                    DefinitionSet::Kdigo2025,
+                    DefinitionSet::Kdigo2012,
+                ]),
+                any::<bool>(),
+                prop::option::of(0u64..200),
+                prop::collection::vec((0u64..300, 0u64..60), 0..4),
+                prop::option::of(0u64..400),
+            )
+                .prop_map(
+                    |(readings, definitions, relapse, remission, courses, as_of)| {
+                        let start = d("2024-01-01");
+                        RelapseInput {
+                            definitions,
+                            initial_state: if relapse {
+                                DiseaseState::Relapse
+                            } else {
+                                DiseaseState::Remission
+                            },
+                            initial_remission: remission.map(|n| start + Days::new(n)),
+                            readings,
+                            steroid_courses: courses
+                                .into_iter()
+                                .map(|(from, length)| SteroidCourse {
+                                    start: start + Days::new(from),
+                                    end: start + Days::new(from + length),
+                                })
+                                .collect(),
+                            as_of: as_of.map(|n| start + Days::new(n)),
+                        }
+                    },
+                )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(400))]
+
+            /// Walking on from a checkpoint (itself made in one or two steps) gives exactly
+            /// the full engine's answer, whatever the days, the definitions, the courses, the
+            /// initial state and the cut.
+            #[test]
+            fn walking_on_from_a_checkpoint_equals_the_full_walk(
+                input in input_strategy(),
+                first_cut in 0u64..400,
+                second_cut in 0u64..400,
+                shuffle in any::<bool>(),
+            ) {
+                let full = assess(&input).unwrap();
+                let start = d("2024-01-01");
+                let (early, late) = (first_cut.min(second_cut), first_cut.max(second_cut));
+                let mut readings = input.readings.clone();
+                if shuffle {
+                    readings.reverse();
+                }
+                let first = relapse_checkpoint(
+                    None,
+                    input.initial_state,
+                    &readings,
+                    start + Days::new(early),
+                )
+                .unwrap();
+                let later: Vec<UrineReading> = readings
+                    .iter()
+                    .filter(|r| r.date > first.through)
+                    .cloned()
+                    .collect();
+                let second = relapse_checkpoint(
+                    Some(&first),
+                    input.initial_state,
+                    &later,
+                    start + Days::new(late),
+                )
+                .unwrap();
+                // The same as walking to the second cut in one step.
+                prop_assert_eq!(
+                    &second,
+                    &relapse_checkpoint(None, input.initial_state, &readings, second.through)
+                        .unwrap()
+                );
+                let as_of = full.as_of;
+                if as_of.is_some_and(|a| a < second.through) {
+                    // A checkpoint past the assessment date is refused, never misused.
+                    prop_assert!(assess_from(Some(&second), &input).is_err());
+                } else {
+                    // Readings already in the checkpoint may be passed again: they are ignored.
+                    let tail = RelapseInput {
+                        readings: if shuffle {
+                            readings.clone()
+                        } else {
+                            readings
+                                .iter()
+                                .filter(|r| r.date > second.through)
+                                .cloned()
+                                .collect()
+                        },
+                        ..input.clone()
+                    };
+                    prop_assert_eq!(assess_from(Some(&second), &tail).unwrap(), full);
+                }
+            }
+        }
+
+        #[test]
+        fn a_checkpoint_of_another_start_or_format_is_refused() {
+            let readings = days_from("2025-01-01", &[DipstickGrade::ThreePlus; 4]);
+            let checkpoint =
+                relapse_checkpoint(None, DiseaseState::Remission, &readings, d("2025-01-03"))
+                    .unwrap();
+            assert_eq!(checkpoint.state, DiseaseState::Relapse);
+            let from_relapse = RelapseInput {
+                initial_state: DiseaseState::Relapse,
+                ..input(readings.clone())
+            };
+            let err = assess_from(Some(&checkpoint), &from_relapse).unwrap_err();
+            assert!(err.to_string().contains("checkpoint"), "{err}");
+            let old = RelapseCheckpoint {
+                version: RELAPSE_CHECKPOINT_VERSION + 1,
+                ..checkpoint.clone()
+            };
+            assert!(assess_from(Some(&old), &input(readings.clone())).is_err());
+            let early = RelapseInput {
+                as_of: Some(d("2025-01-02")),
+                ..input(readings)
+            };
+            assert!(assess_from(Some(&checkpoint), &early).is_err());
+        }
     }
 }

@@ -19,6 +19,9 @@
 //! attack "latest record minus the export day" must guess wrong. The attacker is checked too:
 //! given the leaks the exports used to have, it singles the shift out.
 
+mod common;
+use common::{date, time};
+
 use std::collections::{BTreeSet, HashSet};
 
 use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
@@ -42,14 +45,6 @@ use nephro_core::store::{NewCourse, NewLabResult, Store};
 use nephro_core::taper::{DoseBasis, Frequency, Phase, PhaseLength, TabletSpec};
 
 const ZONE: &str = "Europe/Paris";
-
-fn date(text: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
-}
-
-fn time(text: &str) -> NaiveTime {
-    NaiveTime::parse_from_str(text, "%H:%M").unwrap()
-}
 
 /// The real instant of the export (the attacker knows it from the message, to the minute).
 fn now() -> DateTime<Utc> {

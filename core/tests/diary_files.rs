@@ -11,9 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod common;
-use common::digest;
+use common::{date, digest, time};
 
-use chrono::{NaiveDate, NaiveTime};
 use nephro_core::dose::DoseRate;
 use nephro_core::drug::Drug;
 use nephro_core::error::Error;
@@ -22,14 +21,6 @@ use nephro_core::model::{
 };
 use nephro_core::store::open::{APPLICATION_ID, DEMO_APPLICATION_ID};
 use nephro_core::store::{DiaryKind, OpenOptions, Store};
-
-fn date(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-fn time(s: &str) -> NaiveTime {
-    NaiveTime::parse_from_str(s, "%H:%M").unwrap()
-}
 
 /// A diary with a patient, a weight, a tacrolimus regimen and `doses` logged doses; returns the
 /// regimen id.

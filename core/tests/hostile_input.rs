@@ -8,7 +8,7 @@
 //! `PROPTEST_CASES=<n>` changes the number of cases (the long run uses 2000).
 
 mod common;
-use common::digest;
+use common::{date as day, digest};
 
 use std::collections::HashSet;
 
@@ -58,10 +58,6 @@ fn config(cases: u32) -> Config {
         failure_persistence: None,
         ..Config::default()
     }
-}
-
-fn day(text: &str) -> NaiveDate {
-    nephro_core::dates::parse_date("d", text).expect("test date")
 }
 
 /// Mostly plausible numbers (so the engines get past validation), and every awkward one.

@@ -9,6 +9,9 @@
 //! `NEPHRO_LONG_TESTS=1` runs the long form (250 kills per durability setting, 30 seconds).
 //! `NEPHRO_SEED=<n>` replays the random kill delays of an earlier run (the seed is printed).
 
+mod common;
+use common::{date, time};
+
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -16,7 +19,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDate, NaiveTime};
 use nephro_core::dose::DoseRate;
 use nephro_core::drug::Drug;
 use nephro_core::model::{
@@ -40,14 +42,6 @@ const CHILD_LIFETIME: Duration = Duration::from_secs(60);
 
 fn long_form() -> bool {
     std::env::var("NEPHRO_LONG_TESTS").is_ok_and(|v| v == "1")
-}
-
-fn date(text: &str) -> NaiveDate {
-    nephro_core::dates::parse_date("date", text).expect("test date")
-}
-
-fn time(text: &str) -> NaiveTime {
-    nephro_core::dates::parse_clock_time("time", text).expect("test time")
 }
 
 fn durability_name(d: Durability) -> &'static str {

@@ -1,9 +1,12 @@
 //! Time (issue 9): the clock moving backwards, a device zone change mid-day, leap days and
 //! dates past 2038, across the store and the engines.
 
+mod common;
+use common::{at, date as d, time as t};
+
 use std::collections::HashSet;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use nephro_core::dates::add_months;
@@ -20,20 +23,6 @@ use nephro_core::schedule::{
 };
 use nephro_core::store::Store;
 use nephro_core::taper::{self, CoursePlan, DoseBasis, Frequency, Phase, PhaseLength, TabletSpec};
-
-fn d(text: &str) -> NaiveDate {
-    nephro_core::dates::parse_date("d", text).expect("test date")
-}
-
-fn t(text: &str) -> NaiveTime {
-    nephro_core::dates::parse_clock_time("t", text).expect("test time")
-}
-
-fn at(text: &str) -> DateTime<Utc> {
-    nephro_core::dates::parse_instant("i", text)
-        .expect("test instant")
-        .with_timezone(&Utc)
-}
 
 fn ms(text: &str) -> i64 {
     at(text).timestamp_millis()

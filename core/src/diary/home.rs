@@ -13,11 +13,11 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::diary::labs::{lab_report, recalculate_prompts};
-use crate::diary::relapse::{relapse_status, RelapseStatus};
+use crate::diary::relapse::{keep_checkpoint, walk_relapse_status, RelapseStatus};
 use crate::diary::reminders::{
-    dose_status, next_reminders, patient_schedule, today_doses, DoseSlot, SlotRef,
+    dose_status_of, next_reminders_of, patient_schedule, today_doses_of, DoseSlot, SlotRef,
 };
-use crate::diary::taper::{relapse_prompt, RelapsePrompt};
+use crate::diary::taper::{relapse_prompt_of, RelapsePrompt};
 use crate::error::Result;
 use crate::labs::AlertKind;
 use crate::locale::Locale;
@@ -86,6 +86,12 @@ pub struct HomeScreen {
 
 /// The home screen of a patient at `now` (UTC), with the phone in `device_zone` (none: at home)
 /// and texts in `locale`. Refuses an unknown patient (not found) like every service it reads.
+///
+/// One read: the patient's schedule is loaded once and every part is computed from it inside one
+/// read transaction, so a write landing meanwhile (the notification extension logging a dose) is
+/// either wholly on the screen or not at all. The relapse banner walks on from the stored
+/// checkpoint; when that is missing or old, the walked one is kept after the read (the one
+/// write a screen makes: a cache, see [`crate::diary::relapse`]).
 pub fn home_screen(
     store: &Store,
     patient_id: i64,
@@ -93,11 +99,12 @@ pub fn home_screen(
     device_zone: Option<Tz>,
     locale: Locale,
 ) -> Result<HomeScreen> {
-    let (mut screen, unreadable) = store.reading_rows(patient_id, || {
-        let zone = patient_schedule(store, patient_id, now, device_zone)?.zone;
+    let ((mut screen, walked), unreadable) = store.reading_rows(patient_id, || {
+        let plan = patient_schedule(store, patient_id, now, device_zone)?;
+        let zone = plan.zone;
         let today = local_date(now, zone);
-        let doses = today_doses(store, patient_id, now, device_zone, locale)?;
-        let next_dose = match next_reminders(store, patient_id, now, device_zone, 1, locale)?
+        let doses = today_doses_of(store, &plan, patient_id, now, locale)?;
+        let next_dose = match next_reminders_of(store, &plan, patient_id, now, 1, locale)?
             .into_iter()
             .next()
         {
@@ -107,21 +114,16 @@ pub fn home_screen(
                     date: notice.reminder.slot_date,
                     time: notice.reminder.slot_time,
                 };
-                Some(dose_status(
-                    store,
-                    patient_id,
-                    &slot,
-                    now,
-                    device_zone,
-                    locale,
+                Some(dose_status_of(
+                    store, &plan, patient_id, &slot, now, locale,
                 )?)
             }
             None => None,
         };
-        let relapse = relapse_status(store, patient_id, today, locale)?;
-        let steroid_prompt = relapse_prompt(store, patient_id, today, locale)?;
+        let (relapse, walked) = walk_relapse_status(store, patient_id, today, locale)?;
+        let steroid_prompt = relapse_prompt_of(store, patient_id, &relapse, today, locale)?;
         let alerts = alerts(store, patient_id, today, zone, locale)?;
-        Ok(HomeScreen {
+        let screen = HomeScreen {
             patient_id,
             today,
             time_zone: zone.name().to_string(),
@@ -131,8 +133,13 @@ pub fn home_screen(
             steroid_prompt,
             alerts,
             unreadable: Vec::new(),
-        })
+        };
+        Ok((screen, walked))
     })?;
+    // A walk that passed an unreadable row is not kept: the row stays reported on every screen.
+    if unreadable.is_empty() {
+        keep_checkpoint(store, walked);
+    }
     screen.unreadable = unreadable;
     Ok(screen)
 }

@@ -444,19 +444,12 @@ mod tests {
     use chrono::NaiveTime;
 
     use super::*;
-    use crate::dates::{parse_date, parse_instant};
     use crate::labs::{AlertKind, BloodPressure, LabResult, LabUnit, TargetFlag, TroughValidity};
     use crate::model::{Measurement, NewDoseLog};
     use crate::store::tests::seeded;
     use crate::store::NewLabResult;
 
-    fn date(s: &str) -> NaiveDate {
-        parse_date("d", s).unwrap()
-    }
-
-    fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
-        parse_instant("t", s).unwrap().to_utc()
-    }
+    use crate::test_support::{at, date};
 
     fn log(
         store: &mut Store,

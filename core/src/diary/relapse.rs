@@ -3,22 +3,58 @@
 //! told today.
 //!
 //! Still no clock: `today` is a parameter (the patient's local date).
+//!
+//! The walk goes on from the patient's stored checkpoint ([`crate::relapse::RelapseCheckpoint`],
+//! kept by [`Store::save_relapse_checkpoint`]): only the readings after it are read and walked,
+//! with the same answer as a walk over every reading, so the screen costs the same after one
+//! year or fifteen. The home screen keeps the checkpoint [`CHECKPOINT_LAG_DAYS`] behind today.
 
-use chrono::NaiveDate;
+use chrono::{Days, NaiveDate};
 
+use crate::diary::taper::course_calendars_through;
 use crate::error::{Error, Result};
 use crate::locale::Locale;
 use crate::relapse::{
-    assess, family_prompt, DefinitionSet, FamilyPrompt, RelapseAssessment, RelapseInput,
-    SteroidCourse,
+    assess_from, family_prompt, relapse_checkpoint, DefinitionSet, DiseaseState, FamilyPrompt,
+    RelapseAssessment, RelapseCheckpoint, RelapseInput, SteroidCourse,
 };
 use crate::store::urine::UrineReadingEntry;
 use crate::store::Store;
+use crate::taper::course::first_remission_confirmed;
 
 /// The care-team policy key holding the remission date of the initial episode (a `YYYY-MM-DD`
 /// JSON string). Unset by default: the 6-month rule of "frequently relapsing" applies only when
 /// it is known, and it is never inferred (clinical-rules §6).
 pub const INITIAL_REMISSION_POLICY_KEY: &str = "relapse.initial_remission_date";
+
+/// How many days before today the home screen keeps the relapse checkpoint: the readings of the
+/// last days are the ones most often logged late or corrected, and a change dated on or before
+/// the checkpoint drops it. Not a clinical rule: every day gives the same answers.
+pub const CHECKPOINT_LAG_DAYS: u64 = 14;
+
+/// A checkpoint more than this many days behind today is walked on (to [`CHECKPOINT_LAG_DAYS`]
+/// behind): the screen reads at most this many days of readings.
+pub const CHECKPOINT_REFRESH_DAYS: u64 = 42;
+
+/// A relapse checkpoint walked during a read, to keep once the read is over
+/// ([`keep_checkpoint`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CheckpointToKeep {
+    patient_id: i64,
+    /// The readings generation read with the readings it was walked from.
+    generation: i64,
+    checkpoint: RelapseCheckpoint,
+}
+
+/// Keeps a checkpoint walked during a read that is now over. The checkpoint is a cache: when it
+/// cannot be kept (a read-only diary, another writer holding the file) the next screen walks on
+/// from the older one, with the same answer, so a failure is not the screen's.
+pub(crate) fn keep_checkpoint(store: &Store, walked: Option<CheckpointToKeep>) {
+    if let Some(walked) = walked {
+        let _ =
+            store.save_relapse_checkpoint(walked.patient_id, walked.generation, &walked.checkpoint);
+    }
+}
 
 /// What the relapse screen shows for a patient on a day.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -60,6 +96,21 @@ pub fn relapse_status(
     today: NaiveDate,
     locale: Locale,
 ) -> Result<RelapseStatus> {
+    let (status, _) =
+        store.in_one_read(|| walk_relapse_status(store, patient_id, today, locale))?;
+    Ok(status)
+}
+
+/// [`relapse_status`], with the checkpoint to keep when the stored one is missing or more than
+/// [`CHECKPOINT_REFRESH_DAYS`] behind `today`: the walk through `today` −
+/// [`CHECKPOINT_LAG_DAYS`]. Keep it ([`keep_checkpoint`]) only after the read is over, and only
+/// when the read left no row out (an unreadable reading must stay reported, not be walked past).
+pub(crate) fn walk_relapse_status(
+    store: &Store,
+    patient_id: i64,
+    today: NaiveDate,
+    locale: Locale,
+) -> Result<(RelapseStatus, Option<CheckpointToKeep>)> {
     if !(earliest_date()..=latest_date()).contains(&today) {
         return Err(Error::invalid(
             "today",
@@ -69,7 +120,18 @@ pub fn relapse_status(
     let patient = store.patient(patient_id)?;
     let definitions = DefinitionSet::parse("definition_set", &patient.profile.definition_set)?;
     let initial_remission = initial_remission_date(store, patient_id)?;
-    let entries = store.urine_readings(patient_id, earliest_date(), today)?;
+    // The walk from remission (clinical-rules §6: the initial state), as of a day before today.
+    let stored = store.relapse_checkpoint(patient_id)?;
+    let checkpoint = stored
+        .checkpoint
+        .filter(|c| c.initial_state == DiseaseState::Remission && c.through < today);
+    let from = checkpoint
+        .as_ref()
+        .and_then(|c| c.through.succ_opt())
+        .unwrap_or(earliest_date())
+        .max(earliest_date());
+    // Every live reading after the checkpoint (all of them without one).
+    let entries = store.urine_readings(patient_id, from, today)?;
     let readings = entries
         .iter()
         .map(UrineReadingEntry::engine_reading)
@@ -83,12 +145,24 @@ pub fn relapse_status(
         as_of: Some(today),
         ..RelapseInput::default()
     };
-    let assessment = assess(&input)?;
+    let assessment = assess_from(checkpoint.as_ref(), &input)?;
     let morning_reading_logged = entries
         .iter()
         .any(|e| e.taken_on == today && e.first_morning);
+    let latest_reading = match (entries.last(), &checkpoint) {
+        (Some(latest), _) => Some(latest.clone()),
+        (None, Some(c)) => store.latest_urine_reading(patient_id, earliest_date(), c.through)?,
+        (None, None) => None,
+    };
+    let to_keep = checkpoint_to_keep(
+        stored.generation,
+        checkpoint.as_ref(),
+        &input.readings,
+        patient_id,
+        today,
+    );
     let prompt = family_prompt(&assessment, today, morning_reading_logged);
-    Ok(RelapseStatus {
+    let status = RelapseStatus {
         patient_id,
         today,
         definitions,
@@ -96,25 +170,63 @@ pub fn relapse_status(
         steroid_courses,
         assessment,
         morning_reading_logged,
-        latest_reading: entries.last().cloned(),
+        latest_reading,
         prompt,
         locale,
         prompt_text: prompt.text(locale).to_string(),
+    };
+    Ok((status, to_keep))
+}
+
+/// The checkpoint to keep after a walk from `checkpoint` (none: from the first reading) over
+/// `readings` (those after it): none while the checkpoint is recent enough, or when the diary
+/// keeps none for the patient (`generation` none).
+fn checkpoint_to_keep(
+    generation: Option<i64>,
+    checkpoint: Option<&RelapseCheckpoint>,
+    readings: &[crate::protein::UrineReading],
+    patient_id: i64,
+    today: NaiveDate,
+) -> Option<CheckpointToKeep> {
+    let generation = generation?;
+    let through = today.checked_sub_days(Days::new(CHECKPOINT_LAG_DAYS))?;
+    let recent = checkpoint.is_some_and(|c| {
+        c.through
+            .checked_add_days(Days::new(CHECKPOINT_REFRESH_DAYS))
+            .is_some_and(|due| due >= today)
+    });
+    if recent || through < earliest_date() {
+        return None;
+    }
+    let checkpoint =
+        relapse_checkpoint(checkpoint, DiseaseState::Remission, readings, through).ok()?;
+    Some(CheckpointToKeep {
+        patient_id,
+        generation,
+        checkpoint,
     })
 }
 
-/// The day the relapse engine confirms a remission after `date` (see
-/// [`Store::remission_confirmed_after`], the one implementation of the rule).
+/// The day the relapse engine confirms a remission (clinical-rules §6: the third consecutive
+/// remission-level day) in the patient's live urine readings dated on or after `date`, walked
+/// from state relapse (an "until remission" steroid phase treats a relapse, clinical-rules §4);
+/// `None` while no remission is confirmed. The rule the course calendars use
+/// ([`crate::taper::course`]), for screens that show the date.
 pub fn remission_confirmed_after(
     store: &Store,
     patient_id: i64,
     date: NaiveDate,
 ) -> Result<Option<NaiveDate>> {
-    store.remission_confirmed_after(patient_id, date)
+    // Stored dates are four-digit years; a later date has no readings (and its text form,
+    // `+10000-…`, would not compare in date order).
+    if date > latest_date() {
+        return Ok(None);
+    }
+    first_remission_confirmed(store.relapse_readings_from(patient_id, date)?)
 }
 
 /// The patient's steroid courses as the relapse engine needs them: the first and last dosing
-/// day of each course's calendar as the diary uses it (`Store::course_calendars`: latest
+/// day of each course's calendar as the diary uses it ([`course_calendars_through`]: latest
 /// version; an "until remission" phase ends on the confirmed remission and is shown continuing
 /// through `today` until then; a course stops the day before the next one starts). Courses
 /// without a dosing day are left out. In start order.
@@ -123,8 +235,7 @@ pub fn steroid_course_spans(
     patient_id: i64,
     today: NaiveDate,
 ) -> Result<Vec<SteroidCourse>> {
-    let mut spans: Vec<SteroidCourse> = store
-        .course_calendars(patient_id, today)?
+    let mut spans: Vec<SteroidCourse> = course_calendars_through(store, patient_id, today)?
         .iter()
         .filter_map(
             |c| match (c.calendar.first_dosing_day, c.calendar.last_dosing_day) {
@@ -529,5 +640,219 @@ mod tests {
         let err = set_initial_remission_date(&mut store, patient_id, None, "").unwrap_err();
         assert!(err.to_string().contains("changed_by"));
         assert_eq!(initial_remission_date(&store, patient_id).unwrap(), None);
+    }
+
+    mod checkpoints {
+        use chrono::{DateTime, Utc};
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::diary::home::home_screen;
+        use crate::store::urine::UrineReadingCorrection;
+
+        const GRADES: [DipstickGrade; 5] = [Neg, Tr, P1, P2, P3];
+
+        /// Noon in Shanghai (the seeded patient's zone) on `date`.
+        fn noon(date: NaiveDate) -> DateTime<Utc> {
+            date.and_hms_opt(4, 0, 0).unwrap().and_utc()
+        }
+
+        /// What a diary goes through: readings logged (in any order, late or not), corrected
+        /// (possibly onto another day) and retracted, and the home screen opened on some day.
+        #[derive(Debug, Clone)]
+        enum Step {
+            Log {
+                day: u64,
+                grade: usize,
+                runs: u64,
+            },
+            Correct {
+                which: usize,
+                day: u64,
+                grade: usize,
+            },
+            Retract {
+                which: usize,
+            },
+            Screen {
+                day: u64,
+            },
+        }
+
+        fn step() -> impl Strategy<Value = Step> {
+            prop_oneof![
+                4 => (0u64..240, 0..GRADES.len(), 1u64..5)
+                    .prop_map(|(day, grade, runs)| Step::Log { day, grade, runs }),
+                1 => (any::<usize>(), 0u64..240, 0..GRADES.len())
+                    .prop_map(|(which, day, grade)| Step::Correct { which, day, grade }),
+                1 => any::<usize>().prop_map(|which| Step::Retract { which }),
+                2 => (0u64..300).prop_map(|day| Step::Screen { day }),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(48))]
+
+            /// On random diaries, every home screen's relapse banner (walked on from the stored
+            /// checkpoint, which the screens keep and the writes drop) equals the full engine's
+            /// answer over every reading, field for field.
+            #[test]
+            fn the_banner_walked_from_checkpoints_equals_the_full_walk(
+                steps in prop::collection::vec(step(), 1..40),
+                ipna in any::<bool>(),
+            ) {
+                let (mut store, patient_id) = store_with_patient();
+                if ipna {
+                    set_initial_remission_date(&mut store, patient_id, Some(d("2025-01-03")), "Dr")
+                        .unwrap();
+                }
+                let start = d("2025-01-01");
+                let mut logged: Vec<String> = Vec::new();
+                for step in steps {
+                    match step {
+                        Step::Log { day, grade, runs } => {
+                            for i in 0..runs {
+                                let date = start + Days::new(day + i);
+                                let reading = morning(patient_id, date, GRADES[grade]);
+                                if store.log_urine_reading(&reading).is_ok() {
+                                    logged.push(reading.client_id);
+                                }
+                            }
+                        }
+                        Step::Correct { which, day, grade } if !logged.is_empty() => {
+                            let moved = morning(patient_id, start + Days::new(day), GRADES[grade]);
+                            let _ = store.correct_urine_reading(
+                                &logged[which % logged.len()],
+                                &UrineReadingCorrection {
+                                    measurement: moved.measurement,
+                                    taken_at_ms: moved.taken_at_ms,
+                                    taken_on: None,
+                                    first_morning: true,
+                                    note: None,
+                                    corrected_by: "mother".into(),
+                                },
+                            );
+                        }
+                        Step::Retract { which } if !logged.is_empty() => {
+                            let _ = store.retract_urine_reading(&logged[which % logged.len()], "mother");
+                        }
+                        Step::Screen { day } => {
+                            let today = start + Days::new(day);
+                            let screen = home_screen(&store, patient_id, noon(today), None, Locale::En)
+                                .unwrap();
+                            let full = store.without_relapse_checkpoint(patient_id, || {
+                                relapse_status(&store, patient_id, today, Locale::En).unwrap()
+                            });
+                            prop_assert_eq!(&screen.relapse, &full);
+                            // And the banner walked on from what the screen kept.
+                            prop_assert_eq!(&status(&store, patient_id, &today.to_string()), &full);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn the_home_screen_keeps_a_checkpoint_behind_today_and_walks_on_from_it() {
+            let (mut store, patient_id) = store_with_patient();
+            // A relapse and its remission in January, a second relapse in March.
+            log_days(
+                &mut store,
+                patient_id,
+                "2025-01-01",
+                &[P3, P3, P3, Neg, Neg, Neg],
+            );
+            log_days(&mut store, patient_id, "2025-03-01", &[P3, P3, P3]);
+            let today = d("2025-04-01");
+            home_screen(&store, patient_id, noon(today), None, Locale::En).unwrap();
+            let kept = store
+                .relapse_checkpoint(patient_id)
+                .unwrap()
+                .checkpoint
+                .unwrap();
+            assert_eq!(kept.through, today - Days::new(CHECKPOINT_LAG_DAYS));
+            assert_eq!(kept.relapses.len(), 2);
+            // A recent checkpoint is walked on from, not replaced.
+            let later = today + Days::new(CHECKPOINT_REFRESH_DAYS - CHECKPOINT_LAG_DAYS);
+            log_days(&mut store, patient_id, "2025-04-20", &[Neg, Neg, Neg]);
+            home_screen(&store, patient_id, noon(later), None, Locale::En).unwrap();
+            assert_eq!(
+                store.relapse_checkpoint(patient_id).unwrap().checkpoint,
+                Some(kept.clone())
+            );
+            let walked_on = status(&store, patient_id, &later.to_string());
+            assert_eq!(walked_on.assessment.remissions.len(), 2);
+            assert_eq!(
+                walked_on,
+                store.without_relapse_checkpoint(patient_id, || status(
+                    &store,
+                    patient_id,
+                    &later.to_string()
+                ))
+            );
+            // Once it is too old it is walked on to a new day.
+            let much_later = today + Days::new(CHECKPOINT_REFRESH_DAYS + 1);
+            home_screen(&store, patient_id, noon(much_later), None, Locale::En).unwrap();
+            let moved = store
+                .relapse_checkpoint(patient_id)
+                .unwrap()
+                .checkpoint
+                .unwrap();
+            assert_eq!(moved.through, much_later - Days::new(CHECKPOINT_LAG_DAYS));
+            assert_eq!(moved.remissions.len(), 2);
+            // The latest reading is found before the checkpoint when none came after it.
+            let quiet = moved.through + Days::new(1);
+            assert_eq!(
+                status(&store, patient_id, &quiet.to_string())
+                    .latest_reading
+                    .map(|r| r.taken_on),
+                Some(d("2025-04-22"))
+            );
+        }
+
+        #[test]
+        fn an_earlier_relapse_logged_late_changes_the_banner_at_once() {
+            let (mut store, patient_id) = store_with_patient();
+            log_days(
+                &mut store,
+                patient_id,
+                "2025-01-01",
+                &[P3, P3, P3, Neg, Neg, Neg],
+            );
+            log_days(
+                &mut store,
+                patient_id,
+                "2025-05-01",
+                &[P3, P3, P3, Neg, Neg, Neg],
+            );
+            let today = d("2025-06-30");
+            home_screen(&store, patient_id, noon(today), None, Locale::En).unwrap();
+            assert!(store
+                .relapse_checkpoint(patient_id)
+                .unwrap()
+                .checkpoint
+                .is_some());
+            assert!(
+                !status(&store, patient_id, "2025-06-30")
+                    .assessment
+                    .frequently_relapsing
+            );
+            // A third relapse in the same 12 months, logged late from a paper diary
+            // (clinical-rules §6: three in any 12-month period under IPNA 2022).
+            log_days(
+                &mut store,
+                patient_id,
+                "2025-03-01",
+                &[P3, P3, P3, Neg, Neg, Neg],
+            );
+            assert_eq!(
+                store.relapse_checkpoint(patient_id).unwrap().checkpoint,
+                None
+            );
+            let screen = home_screen(&store, patient_id, noon(today), None, Locale::En).unwrap();
+            assert_eq!(screen.relapse.assessment.relapses.len(), 3);
+            assert!(screen.relapse.assessment.frequently_relapsing);
+        }
     }
 }

@@ -620,7 +620,22 @@ pub fn next_reminders(
     if count == 0 || count > MAX_REMINDER_COUNT {
         return Err(Error::invalid("count", "must be between 1 and 1000"));
     }
-    let plan = patient_schedule(store, patient_id, now, device_zone)?;
+    // One read: the schedule and the logs it is checked against are of one state of the diary.
+    store.in_one_read(|| {
+        let plan = patient_schedule(store, patient_id, now, device_zone)?;
+        next_reminders_of(store, &plan, patient_id, now, count, locale)
+    })
+}
+
+/// [`next_reminders`] on a patient schedule already loaded for `now` (the count is checked).
+pub(crate) fn next_reminders_of(
+    store: &Store,
+    plan: &PatientSchedule,
+    patient_id: i64,
+    now: DateTime<Utc>,
+    count: usize,
+    locale: Locale,
+) -> Result<Vec<ReminderNotice>> {
     let today = local_date(now, plan.zone);
     // A slot of yesterday can still be ahead (a DST gap); the engine's horizon bounds the rest.
     let from = today.pred_opt().unwrap_or(today);
@@ -771,7 +786,20 @@ pub fn today_doses(
     device_zone: Option<Tz>,
     locale: Locale,
 ) -> Result<Vec<DoseSlot>> {
-    let plan = patient_schedule(store, patient_id, now, device_zone)?;
+    store.in_one_read(|| {
+        let plan = patient_schedule(store, patient_id, now, device_zone)?;
+        today_doses_of(store, &plan, patient_id, now, locale)
+    })
+}
+
+/// [`today_doses`] on a patient schedule already loaded for `now`.
+pub(crate) fn today_doses_of(
+    store: &Store,
+    plan: &PatientSchedule,
+    patient_id: i64,
+    now: DateTime<Utc>,
+    locale: Locale,
+) -> Result<Vec<DoseSlot>> {
     let today = local_date(now, plan.zone);
     let logs: HashMap<String, LoggedSlot> = store
         .dose_logs(patient_id, today, today)?
@@ -810,8 +838,22 @@ pub fn dose_status(
     device_zone: Option<Tz>,
     locale: Locale,
 ) -> Result<DoseSlot> {
-    let plan = patient_schedule(store, patient_id, now, device_zone)?;
-    let medication = scheduled_medication(&plan, slot)?;
+    store.in_one_read(|| {
+        let plan = patient_schedule(store, patient_id, now, device_zone)?;
+        dose_status_of(store, &plan, patient_id, slot, now, locale)
+    })
+}
+
+/// [`dose_status`] on a patient schedule already loaded for `now`.
+pub(crate) fn dose_status_of(
+    store: &Store,
+    plan: &PatientSchedule,
+    patient_id: i64,
+    slot: &SlotRef,
+    now: DateTime<Utc>,
+    locale: Locale,
+) -> Result<DoseSlot> {
+    let medication = scheduled_medication(plan, slot)?;
     let logged = store
         .dose_logs(patient_id, slot.date, slot.date)?
         .iter()

@@ -9,14 +9,14 @@
 //!
 //! Still no clock: `today` (the patient's local date) is a parameter. The calendar rules
 //! themselves (until-remission phases, one course at a time, tablets per dosing time) are those
-//! of [`Store::course_calendar`]; the first and last dosing days of each course for the relapse
+//! of [`crate::taper::course`]; the first and last dosing days of each course for the relapse
 //! engine are [`crate::diary::relapse::steroid_course_spans`].
 
 use chrono::{Datelike, Days, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use crate::body::bsa_mosteller;
-use crate::diary::relapse::relapse_status;
+use crate::diary::relapse::{relapse_status, RelapseStatus};
 use crate::diary::reminders::drug_name;
 use crate::drug::Drug;
 use crate::error::{Error, Result};
@@ -25,7 +25,7 @@ use crate::medicine::record::Medicine;
 use crate::model::{DoseOutcome, MedicationId};
 use crate::relapse::ReportedState;
 use crate::schedule::reminder_id;
-use crate::store::{CourseCalendar, NewCourse, Store};
+use crate::store::{CourseCalendar, CourseVersion, NewCourse, Store};
 use crate::taper::{
     build_calendar, cumulative_exposure, CoursePlan, CourseTemplate, Exposure, TabletSpec, Tablets,
     TaperDay,
@@ -58,7 +58,7 @@ pub fn course_calendar(
     version: Option<i64>,
     today: NaiveDate,
 ) -> Result<CourseCalendar> {
-    store.course_calendar(course_key, version, horizon(today))
+    course_calendar_through(store, course_key, version, horizon(today))
 }
 
 /// The calendars of the latest version of each of a patient's courses, in creation order (see
@@ -68,7 +68,51 @@ pub fn course_calendars(
     patient_id: i64,
     today: NaiveDate,
 ) -> Result<Vec<CourseCalendar>> {
-    store.course_calendars(patient_id, horizon(today))
+    course_calendars_through(store, patient_id, horizon(today))
+}
+
+/// The calendar of a stored course version (the latest when `version` is `None`) with an
+/// until-remission phase that has no remission date shown continuing through the date
+/// `through` itself (the rules of [`crate::taper::course`], on the store's rows).
+pub fn course_calendar_through(
+    store: &Store,
+    course_key: &str,
+    version: Option<i64>,
+    through: NaiveDate,
+) -> Result<CourseCalendar> {
+    let course = store.course(course_key, version)?;
+    let courses = store.courses(course.patient_id)?;
+    calendar_of(store, course, &courses, through)
+}
+
+/// The calendars of the latest version of each of a patient's courses, in creation order, each
+/// provisional through the date `through` itself (see [`course_calendar_through`]).
+pub fn course_calendars_through(
+    store: &Store,
+    patient_id: i64,
+    through: NaiveDate,
+) -> Result<Vec<CourseCalendar>> {
+    let courses = store.courses(patient_id)?;
+    courses
+        .iter()
+        .map(|course| calendar_of(store, course.clone(), &courses, through))
+        .collect()
+}
+
+/// One course's calendar among the patient's `courses` (latest versions, creation order).
+fn calendar_of(
+    store: &Store,
+    course: CourseVersion,
+    courses: &[CourseVersion],
+    through: NaiveDate,
+) -> Result<CourseCalendar> {
+    let patient_id = course.patient_id;
+    crate::taper::course::course_calendar(
+        course,
+        courses,
+        |from| store.relapse_readings_from(patient_id, from),
+        through,
+    )
 }
 
 /// One steroid dose of the week view.
@@ -359,6 +403,18 @@ pub fn relapse_prompt(
     locale: Locale,
 ) -> Result<Option<RelapsePrompt>> {
     let status = relapse_status(store, patient_id, today, locale)?;
+    relapse_prompt_of(store, patient_id, &status, today, locale)
+}
+
+/// [`relapse_prompt`] from a relapse status already walked for `today` (the home screen walks it
+/// once for its banner and its prompt).
+pub(crate) fn relapse_prompt_of(
+    store: &Store,
+    patient_id: i64,
+    status: &RelapseStatus,
+    today: NaiveDate,
+    locale: Locale,
+) -> Result<Option<RelapsePrompt>> {
     if status.assessment.state != ReportedState::Relapse {
         return Ok(None);
     }
@@ -481,20 +537,13 @@ pub fn tablets_text(tablets: Tablets, locale: Locale) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dates::parse_clock_time;
     use crate::model::{DoseOutcome, Measurement, NewDoseLog};
     use crate::protein::{DipstickGrade, UrineMeasurement};
     use crate::store::tests::seeded;
     use crate::store::urine::NewUrineReading;
     use crate::taper::{DoseBasis, Frequency, Phase, PhaseLength};
 
-    fn date(s: &str) -> NaiveDate {
-        crate::dates::parse_date("d", s).unwrap()
-    }
-
-    fn time(s: &str) -> NaiveTime {
-        parse_clock_time("t", s).unwrap()
-    }
+    use crate::test_support::{date, time};
 
     fn course(start: &str, phases: Vec<Phase>) -> NewCourse {
         NewCourse {

@@ -1,7 +1,7 @@
 //! Exports of a small but complete diary: structure of each format, de-identification across
 //! all of them, determinism.
 
-use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Days, TimeZone, Utc};
 use serde_json::Value;
 
 use super::*;
@@ -23,13 +23,7 @@ const NAME: &str = "Mei \"Mimi\", Li; 李小梅";
 const NOTE: &str = "fever, \"cold\"\nsecond line 发烧";
 const BIRTH: &str = "2019-04-02";
 
-fn date(text: &str) -> NaiveDate {
-    crate::dates::parse_date("d", text).unwrap()
-}
-
-fn time(text: &str) -> NaiveTime {
-    crate::dates::parse_clock_time("t", text).unwrap()
-}
+use crate::test_support::{date, time};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 4, 30, 12, 0, 0).unwrap()

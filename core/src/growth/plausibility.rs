@@ -281,9 +281,7 @@ mod tests {
     use super::*;
     use crate::growth::{reference_lms, Lms};
 
-    fn date(text: &str) -> NaiveDate {
-        crate::dates::parse_date("d", text).unwrap()
-    }
+    use crate::test_support::date;
 
     const GIRL: Child = Child {
         birth_date: match NaiveDate::from_ymd_opt(2019, 4, 2) {

@@ -6,20 +6,13 @@
 //! readable. Each version keeps the [`CoursePlan`] as it was built on the patient's weight and
 //! height at the course start (clinical-rules §2: the latest on or before that day).
 //!
-//! The calendar of a stored course ([`Store::course_calendar`]) follows three rules of the
-//! diary on top of the taper engine:
-//! - an `until_remission` phase ends on the day remission is confirmed: the date the care team
-//!   entered, otherwise the relapse engine's first remission (clinical-rules §6: the third
-//!   consecutive remission-level day) over the stored urine readings from that phase's first
-//!   day, walked from state relapse (the course treats a relapse). Until then the calendar is
-//!   provisional: the daily dose continues through a chosen date;
-//! - one steroid course at a time: a course stops the day before the patient's next course
-//!   starts (the care team starts a new course at a relapse; two calendars must never both
-//!   schedule steroid doses);
-//! - the day's tablets are split across the course's dosing times as evenly as possible, the
-//!   earlier times taking the extra half or whole tablet (usually there is one time, 08:00).
+//! The store keeps the versions and returns them as rows ([`CourseVersion`]); the calendar of a
+//! course as the diary uses it is computed by [`crate::taper::course`] and composed with these
+//! rows by [`crate::diary::taper`]. The one exception is the write path's check that a logged
+//! steroid dose is on a dosing day of its course ([`require_course_slot`], inside the dose's
+//! write transaction).
 
-use chrono::{Datelike, Days, NaiveDate, NaiveTime};
+use chrono::{NaiveDate, NaiveTime};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
@@ -29,13 +22,12 @@ use super::{now_ms, Store};
 use crate::dates::{format_date, parse_clock_time};
 use crate::drug::Drug;
 use crate::error::{Error, Result};
-use crate::model::{require_storable_date, require_text, EpochMillis, Measurement};
-use crate::numeric::{clean, steps_to_amount};
+use crate::model::{require_storable_date, require_text, Measurement};
 use crate::protein::{DipstickGrade, UpcrUnit, UrineMeasurement, UrineReading};
-use crate::relapse::{assess, DiseaseState, RelapseInput};
+use crate::taper::course::{course_calendar, CourseVersion};
 use crate::taper::{
-    build_provisional_calendar, stamp_protocol, CoursePlan, CourseTemplate, Phase, PhaseLength,
-    StampStart, TabletSpec, Tablets, TaperCalendar, TaperDay, MAX_COURSE_DAYS,
+    build_provisional_calendar, stamp_protocol, CoursePlan, CourseTemplate, Phase, StampStart,
+    TabletSpec,
 };
 
 /// The most dosing times a course may have in a day.
@@ -78,145 +70,6 @@ pub struct NewCourse {
     pub client_id: Option<String>,
 }
 
-/// One stored version of a steroid course.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CourseVersion {
-    /// Patient row id.
-    pub patient_id: i64,
-    /// The course's stable key, the same in every version.
-    pub course_key: String,
-    /// Version number, from 1.
-    pub version: i64,
-    /// Prednisolone or prednisone.
-    pub drug: Drug,
-    /// The template the phases came from, if any.
-    pub template: Option<CourseTemplate>,
-    /// The plan with its phases, on the weight and height at the start.
-    pub plan: CoursePlan,
-    /// Local dosing times.
-    pub times: Vec<NaiveTime>,
-    /// The remission date the care team entered, if any.
-    pub remission_confirmed: Option<NaiveDate>,
-    /// Who stored this version.
-    pub changed_by: String,
-    /// Why this version was stored.
-    pub reason: Option<String>,
-    /// When this version was stored, UTC epoch ms.
-    pub recorded_at_ms: EpochMillis,
-}
-
-impl CourseVersion {
-    /// The medication id of the course's doses and reminders: `course-<key>`.
-    pub fn medication_id(&self) -> String {
-        format!("course-{}", self.course_key)
-    }
-}
-
-/// Where a course's remission date came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RemissionSource {
-    /// The care team entered it with the course.
-    CareTeam,
-    /// The relapse engine found it in the urine readings (clinical-rules §6).
-    UrineReadings,
-}
-
-/// One dose of a course calendar: a dosing time on a dosing day.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CourseSlot {
-    /// Local date.
-    pub date: NaiveDate,
-    /// Local time.
-    pub time: NaiveTime,
-    /// mg to give at this time.
-    pub mg: f64,
-    /// The tablets that make up `mg`.
-    pub tablets: Tablets,
-    /// Index of the plan's phase the date belongs to.
-    pub phase: u32,
-}
-
-/// A stored course version with its calendar as the diary uses it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CourseCalendar {
-    /// The version the calendar was built from.
-    pub course: CourseVersion,
-    /// The calendar: provisional through the date asked for while an until-remission phase has
-    /// no remission date, and ending the day before the patient's next course starts.
-    pub calendar: TaperCalendar,
-    /// The remission date that ended the until-remission phase, if known.
-    pub remission_confirmed: Option<NaiveDate>,
-    /// Where that date came from.
-    pub remission_source: Option<RemissionSource>,
-    /// The start of the patient's next course, when it stopped this one early.
-    pub stopped_from: Option<NaiveDate>,
-}
-
-impl CourseCalendar {
-    /// The doses of the calendar: every dosing time of every day with mg > 0, in date and time
-    /// order. A day's tablet steps are split across the times as evenly as possible, the
-    /// earlier times taking the extra step; a time left with 0 mg is not a dose.
-    pub fn slots(&self) -> Vec<CourseSlot> {
-        self.calendar
-            .days
-            .iter()
-            .flat_map(|day| day_slots(day, &self.course.times, self.course.plan.tablets))
-            .collect()
-    }
-
-    /// The doses of one date.
-    pub fn slots_on(&self, date: NaiveDate) -> Vec<CourseSlot> {
-        self.calendar
-            .days
-            .iter()
-            .filter(|day| day.date == date)
-            .flat_map(|day| day_slots(day, &self.course.times, self.course.plan.tablets))
-            .collect()
-    }
-}
-
-/// Splits a day's dose across the dosing times (times in the course's order, sorted).
-fn day_slots(day: &TaperDay, times: &[NaiveTime], tablets: TabletSpec) -> Vec<CourseSlot> {
-    let step = tablets.step_mg();
-    if day.mg <= 0.0 || times.is_empty() || step <= 0.0 {
-        return Vec::new();
-    }
-    let steps = (day.mg / step).round() as u64;
-    let count = times.len() as u64;
-    let mut sorted = times.to_vec();
-    sorted.sort();
-    sorted
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, time)| {
-            let share = steps / count + u64::from((i as u64) < steps % count);
-            (share > 0).then(|| CourseSlot {
-                date: day.date,
-                time,
-                mg: steps_to_amount(share, step),
-                tablets: tablets_for(share, tablets.allow_half),
-                phase: day.phase,
-            })
-        })
-        .collect()
-}
-
-/// Whole and half tablets for a number of tablet steps (as the taper engine splits a day).
-fn tablets_for(steps: u64, allow_half: bool) -> Tablets {
-    if allow_half {
-        Tablets {
-            whole: steps / 2,
-            halves: steps % 2,
-        }
-    } else {
-        Tablets {
-            whole: steps,
-            halves: 0,
-        }
-    }
-}
-
 impl Store {
     /// Stores a new steroid course (version 1) for a patient, built on the latest weight (and
     /// height) on or before its start (clinical-rules §2 and §4). The key is generated:
@@ -250,8 +103,9 @@ impl Store {
                     return if created.patient_id == patient_id && is_same_creation(&created, new) {
                         Ok(created)
                     } else {
-                        Err(Error::Conflict(
-                            "this client_id was already used for a different steroid course".into(),
+                        Err(Error::conflict(
+                            crate::error::ConflictKind::ClientIdReused,
+                            "steroid_course",
                         ))
                     };
                 }
@@ -285,12 +139,23 @@ impl Store {
         self.write(|tx| {
             let latest = latest_version(tx, course_key)?;
             if latest.version != based_on_version {
-                return Err(Error::Conflict(format!(
-                    "the course has changed since version {based_on_version}; its latest version is {}",
-                    latest.version
-                )));
+                return Err(Error::conflict(
+                    crate::error::ConflictKind::StaleVersion {
+                        based_on_version,
+                        latest_version: latest.version,
+                    },
+                    "steroid_course",
+                ));
             }
-            insert_version(tx, latest.patient_id, course_key, latest.version + 1, new, None, &history)
+            insert_version(
+                tx,
+                latest.patient_id,
+                course_key,
+                latest.version + 1,
+                new,
+                None,
+                &history,
+            )
         })
     }
 
@@ -328,18 +193,6 @@ impl Store {
         latest_versions(self.reader(), patient_id)
     }
 
-    /// The calendar of a course version (the latest when `version` is `None`), provisional through
-    /// `through` while its until-remission phase has no remission date (see the module doc).
-    pub fn course_calendar(
-        &self,
-        course_key: &str,
-        version: Option<i64>,
-        through: NaiveDate,
-    ) -> Result<CourseCalendar> {
-        let course = self.course(course_key, version)?;
-        calendar_of(self.reader(), course, through)
-    }
-
     /// The latest weight and height recorded on or before `date` (clinical-rules §2), each
     /// `None` when there is none.
     pub fn weight_and_height_on(
@@ -354,17 +207,15 @@ impl Store {
         ))
     }
 
-    /// The calendars of the latest version of each of a patient's courses, in creation order.
-    pub fn course_calendars(
+    /// The patient's live (not retracted) urine readings dated on or after `from`, as the
+    /// relapse engine reads them (the remission that ends a course's until-remission phase,
+    /// [`crate::taper::course`]).
+    pub fn relapse_readings_from(
         &self,
         patient_id: i64,
-        through: NaiveDate,
-    ) -> Result<Vec<CourseCalendar>> {
-        let conn = self.reader();
-        latest_versions(conn, patient_id)?
-            .into_iter()
-            .map(|course| calendar_of(conn, course, through))
-            .collect()
+        from: NaiveDate,
+    ) -> Result<Vec<UrineReading>> {
+        readings_from(self.reader(), patient_id, from)
     }
 }
 
@@ -384,7 +235,14 @@ pub(super) fn require_course_slot(
             "is not one of the course's dosing times",
         ));
     }
-    let calendar = calendar_of(conn, course, date)?;
+    let patient_id = course.patient_id;
+    let courses = latest_versions(conn, patient_id)?;
+    let calendar = course_calendar(
+        course,
+        &courses,
+        |from| readings_from(conn, patient_id, from),
+        date,
+    )?;
     if !calendar.slots_on(date).iter().any(|slot| slot.time == time) {
         return Err(Error::invalid(
             "slot_date",
@@ -597,7 +455,10 @@ fn next_course_key(conn: &Connection, patient_id: i64) -> Result<String> {
             return Ok(key);
         }
     }
-    Err(Error::Conflict("no free course key".into()))
+    Err(Error::conflict(
+        crate::error::ConflictKind::NoFreeKey,
+        "steroid_course",
+    ))
 }
 
 const COURSE_SELECT: &str =
@@ -691,101 +552,6 @@ fn join_times(times: &[NaiveTime]) -> String {
         .join(",")
 }
 
-/// The calendar of one course version (see the module doc for the rules).
-fn calendar_of(
-    conn: &Connection,
-    course: CourseVersion,
-    through: NaiveDate,
-) -> Result<CourseCalendar> {
-    let plan = &course.plan;
-    // A provisional calendar never runs longer than the engine accepts.
-    let last_allowed = plan
-        .start
-        .checked_add_days(Days::new(u64::from(MAX_COURSE_DAYS) - 1))
-        .unwrap_or(plan.start);
-    let through = through.min(last_allowed);
-    // Without an until-remission phase a remission date plays no part.
-    let (remission_confirmed, remission_source) =
-        match (until_remission_start(plan)?, course.remission_confirmed) {
-            (None, _) => (None, None),
-            (Some(_), Some(date)) => (Some(date), Some(RemissionSource::CareTeam)),
-            (Some(phase_start), None) => {
-                match remission_from_readings(conn, course.patient_id, phase_start)? {
-                    Some(date) => (Some(date), Some(RemissionSource::UrineReadings)),
-                    None => (None, None),
-                }
-            }
-        };
-    let mut calendar = build_provisional_calendar(plan, remission_confirmed, through)?;
-    let stopped_from = next_course_start(conn, &course)?
-        .filter(|next| calendar.days.last().is_some_and(|d| d.date >= *next));
-    if let Some(next) = stopped_from {
-        calendar.days.retain(|day| day.date < next);
-        calendar = recount(calendar);
-    }
-    Ok(CourseCalendar {
-        course,
-        calendar,
-        remission_confirmed,
-        remission_source,
-        stopped_from,
-    })
-}
-
-/// The first day of the plan's first until-remission phase, if it has one.
-fn until_remission_start(plan: &CoursePlan) -> Result<Option<NaiveDate>> {
-    if !plan
-        .phases
-        .iter()
-        .any(|p| p.length == PhaseLength::UntilRemission)
-    {
-        return Ok(None);
-    }
-    // Provisional through the start, the calendar ends on that phase's first day.
-    let probe = build_provisional_calendar(plan, None, plan.start)?;
-    Ok(probe.days.last().map(|d| d.date))
-}
-
-impl Store {
-    /// The day the relapse engine confirms a remission (clinical-rules §6: the third consecutive
-    /// remission-level day) in the patient's live urine readings dated on or after `from`,
-    /// walked from state relapse (an "until remission" steroid phase treats a relapse,
-    /// clinical-rules §4); `None` while no remission is confirmed. The rule the course
-    /// calendars use, for screens that show the date.
-    pub fn remission_confirmed_after(
-        &self,
-        patient_id: i64,
-        from: NaiveDate,
-    ) -> Result<Option<NaiveDate>> {
-        // Stored dates are four-digit years; a later `from` has no readings (and its text form,
-        // `+10000-…`, would not compare in date order).
-        if from.year() > 9999 {
-            return Ok(None);
-        }
-        remission_from_readings(self.reader(), patient_id, from)
-    }
-}
-
-/// The first remission the relapse engine confirms (clinical-rules §6: three consecutive
-/// remission-level days, confirmed on the third) in the patient's stored urine readings dated on
-/// or after `from`, walking from state relapse: the course was started for a relapse.
-fn remission_from_readings(
-    conn: &Connection,
-    patient_id: i64,
-    from: NaiveDate,
-) -> Result<Option<NaiveDate>> {
-    let readings = readings_from(conn, patient_id, from)?;
-    if readings.is_empty() {
-        return Ok(None);
-    }
-    let input = RelapseInput {
-        initial_state: DiseaseState::Relapse,
-        readings,
-        ..RelapseInput::default()
-    };
-    Ok(assess(&input)?.remissions.first().map(|r| r.confirmed))
-}
-
 /// The patient's current (not retracted) urine readings dated on or after `from`.
 fn readings_from(conn: &Connection, patient_id: i64, from: NaiveDate) -> Result<Vec<UrineReading>> {
     let mut stmt = conn.prepare_cached(
@@ -836,53 +602,18 @@ fn reading_of(
     }
 }
 
-/// The start of the patient's next course after this one (latest versions; the same start date
-/// counts as next when that course was created later).
-fn next_course_start(conn: &Connection, course: &CourseVersion) -> Result<Option<NaiveDate>> {
-    let others = latest_versions(conn, course.patient_id)?;
-    let position = others
-        .iter()
-        .position(|c| c.course_key == course.course_key);
-    let start = course.plan.start;
-    Ok(others
-        .iter()
-        .enumerate()
-        .filter(|(i, other)| {
-            other.course_key != course.course_key
-                && (other.plan.start > start
-                    || (other.plan.start == start && position.is_some_and(|p| *i > p)))
-        })
-        .map(|(_, other)| other.plan.start)
-        .min())
-}
-
-/// Recomputes a calendar's totals after days were removed.
-fn recount(calendar: TaperCalendar) -> TaperCalendar {
-    let dosed: Vec<NaiveDate> = calendar.dosing_dates();
-    TaperCalendar {
-        total_mg: clean(calendar.days.iter().map(|d| d.mg).sum()),
-        dosing_days: u32::try_from(dosed.len()).unwrap_or(u32::MAX),
-        first_dosing_day: dosed.first().copied(),
-        last_dosing_day: dosed.last().copied(),
-        ..calendar
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diary::taper::{course_calendar_through, course_calendars_through};
     use crate::model::{DoseOutcome, MedicationId, NewDoseLog};
     use crate::store::tests::seeded;
     use crate::store::urine::NewUrineReading;
+    use crate::taper::course::RemissionSource;
     use crate::taper::{DoseBasis, Frequency};
+    use crate::taper::{PhaseLength, Tablets};
 
-    fn date(s: &str) -> NaiveDate {
-        crate::dates::parse_date("d", s).unwrap()
-    }
-
-    fn time(s: &str) -> NaiveTime {
-        parse_clock_time("t", s).unwrap()
-    }
+    use crate::test_support::{date, time};
 
     /// A KDIGO 2025 relapse course from `start`, at 08:00.
     fn relapse_course(start: &str) -> NewCourse {
@@ -1018,7 +749,13 @@ mod tests {
         // Sent again (or from an outdated screen): a conflict, nothing stored.
         assert!(matches!(
             store.revise_course(&key, 1, &change),
-            Err(Error::Conflict(_))
+            Err(Error::Conflict {
+                kind: crate::error::ConflictKind::StaleVersion {
+                    based_on_version: 1,
+                    latest_version: 2
+                },
+                record: "steroid_course"
+            })
         ));
         assert_eq!(
             store.course_versions(&key).unwrap(),
@@ -1028,14 +765,10 @@ mod tests {
         assert_eq!(store.course(&key, None).unwrap(), second);
         assert_eq!(store.courses(patient.id).unwrap(), vec![second]);
         // The old version's calendar is still built from its own plan.
-        let old = store
-            .course_calendar(&key, Some(1), date("2025-06-12"))
-            .unwrap();
+        let old = course_calendar_through(&store, &key, Some(1), date("2025-06-12")).unwrap();
         assert!(old.calendar.provisional);
         assert_eq!(old.calendar.days.len(), 3);
-        let new = store
-            .course_calendar(&key, None, date("2025-06-12"))
-            .unwrap();
+        let new = course_calendar_through(&store, &key, None, date("2025-06-12")).unwrap();
         assert_eq!(new.calendar.total_mg, 60.0);
         assert!(matches!(
             store.course(&key, Some(3)),
@@ -1187,10 +920,10 @@ mod tests {
         };
         let stored = store.create_course(patient.id, &course).unwrap();
         assert_eq!(stored.template, Some(CourseTemplate::StampProtocol));
-        let calendar = store
-            .course_calendar(&stored.course_key, None, date("2025-06-10"))
-            .unwrap()
-            .calendar;
+        let calendar =
+            course_calendar_through(&store, &stored.course_key, None, date("2025-06-10"))
+                .unwrap()
+                .calendar;
         // 1.5 × 20 = 30 mg on days 0 and 2, then 25, 15, 5 on alternate days.
         let mg: Vec<f64> = calendar.days.iter().map(|d| d.mg).collect();
         assert_eq!(
@@ -1287,9 +1020,7 @@ mod tests {
             .unwrap()
             .course_key;
         // No remission yet: the daily dose continues through the date asked for.
-        let open = store
-            .course_calendar(&key, None, date("2025-06-20"))
-            .unwrap();
+        let open = course_calendar_through(&store, &key, None, date("2025-06-20")).unwrap();
         assert!(open.calendar.provisional);
         assert_eq!(
             (open.remission_confirmed, open.remission_source),
@@ -1336,9 +1067,7 @@ mod tests {
             "2025-06-17",
             DipstickGrade::Negative,
         );
-        let closed = store
-            .course_calendar(&key, None, date("2025-06-20"))
-            .unwrap();
+        let closed = course_calendar_through(&store, &key, None, date("2025-06-20")).unwrap();
         assert!(!closed.calendar.provisional);
         assert_eq!(closed.remission_confirmed, Some(date("2025-06-17")));
         assert_eq!(
@@ -1372,9 +1101,7 @@ mod tests {
             ..relapse_course("2025-06-10")
         };
         store.revise_course(&key, 1, &entered).unwrap();
-        let by_team = store
-            .course_calendar(&key, None, date("2025-06-20"))
-            .unwrap();
+        let by_team = course_calendar_through(&store, &key, None, date("2025-06-20")).unwrap();
         assert_eq!(by_team.remission_confirmed, Some(date("2025-06-14")));
         assert_eq!(by_team.remission_source, Some(RemissionSource::CareTeam));
         assert_eq!(by_team.calendar.days[5].mg, 32.5);
@@ -1396,9 +1123,8 @@ mod tests {
             ..relapse_course("2025-06-15")
         };
         let second_key = store.create_course(patient.id, &second).unwrap().course_key;
-        let stopped = store
-            .course_calendar(&first_key, None, date("2025-06-10"))
-            .unwrap();
+        let stopped =
+            course_calendar_through(&store, &first_key, None, date("2025-06-10")).unwrap();
         assert_eq!(stopped.stopped_from, Some(date("2025-06-15")));
         assert_eq!(
             (stopped.calendar.days.len(), stopped.calendar.total_mg),
@@ -1420,23 +1146,19 @@ mod tests {
                 None,
             )
             .unwrap();
-        let calendars = store
-            .course_calendars(patient.id, date("2025-06-10"))
-            .unwrap();
+        let calendars = course_calendars_through(&store, patient.id, date("2025-06-10")).unwrap();
         assert_eq!(calendars.len(), 2);
         assert_eq!(calendars[1].stopped_from, None);
         // The same start: the course created later replaces the earlier one entirely.
         let twin = store.create_course(patient.id, &second).unwrap().course_key;
-        let replaced = store
-            .course_calendar(&second_key, None, date("2025-06-10"))
-            .unwrap();
+        let replaced =
+            course_calendar_through(&store, &second_key, None, date("2025-06-10")).unwrap();
         assert_eq!(
             (replaced.calendar.days.len(), replaced.calendar.dosing_days),
             (0, 0)
         );
         assert_eq!(
-            store
-                .course_calendar(&twin, None, date("2025-06-10"))
+            course_calendar_through(&store, &twin, None, date("2025-06-10"))
                 .unwrap()
                 .calendar
                 .total_mg,
@@ -1458,9 +1180,7 @@ mod tests {
             ..relapse_course("2025-06-10")
         };
         let key = store.create_course(patient.id, &course).unwrap().course_key;
-        let calendar = store
-            .course_calendar(&key, None, date("2025-06-10"))
-            .unwrap();
+        let calendar = course_calendar_through(&store, &key, None, date("2025-06-10")).unwrap();
         assert_eq!(calendar.course.times, vec![time("08:00"), time("20:00")]);
         let slots: Vec<(NaiveDate, NaiveTime, f64, Tablets)> = calendar
             .slots()
@@ -1599,7 +1319,7 @@ mod tests {
         ];
         for (patient_id, course) in changed {
             let err = store.create_course(patient_id, &course).unwrap_err();
-            assert!(matches!(err, Error::Conflict(_)), "{err}");
+            assert!(matches!(err, Error::Conflict { .. }), "{err}");
             assert!(
                 !err.to_string().contains("course-1") && !err.to_string().contains("Dr."),
                 "{err}"

@@ -77,7 +77,7 @@ impl Store {
                 return if same_submission(&existing.dose, dose, &first) {
                     Ok(existing)
                 } else {
-                    Err(Error::Conflict("this client_id was already used for a different dose".into()))
+                    Err(Error::conflict(crate::error::ConflictKind::ClientIdReused, "dose_log"))
                 };
             }
             let (regimen_id, course_key, medicine_id) = match &dose.medication {
@@ -115,7 +115,7 @@ impl Store {
                 )
                 .optional()?;
             if live.is_some() {
-                return Err(Error::Conflict("this dose is already logged; edit or undo that entry instead".into()));
+                return Err(Error::conflict(crate::error::ConflictKind::AlreadyLogged, "dose_log"));
             }
             let recorded_at_ms = now_ms();
             tx.prepare_cached(
@@ -157,8 +157,9 @@ impl Store {
         let now = bounds::instant_ms("now_ms", device_now_ms)?;
         let current = self.dose(client_id)?;
         if current.undone {
-            return Err(Error::Conflict(
-                "an undone dose cannot be edited; log it again".into(),
+            return Err(Error::conflict(
+                crate::error::ConflictKind::Retracted,
+                "dose_log",
             ));
         }
         let slot = &current.dose;
@@ -173,8 +174,9 @@ impl Store {
         )?;
         self.revise(client_id, |current| {
             if current.undone {
-                return Err(Error::Conflict(
-                    "an undone dose cannot be edited; log it again".into(),
+                return Err(Error::conflict(
+                    crate::error::ConflictKind::Retracted,
+                    "dose_log",
                 ));
             }
             Ok((
@@ -191,7 +193,10 @@ impl Store {
         require_text("undone_by", undone_by, 100)?;
         self.revise(client_id, |current| {
             if current.undone {
-                return Err(Error::Conflict("this dose is already undone".into()));
+                return Err(Error::conflict(
+                    crate::error::ConflictKind::AlreadyRetracted,
+                    "dose_log",
+                ));
             }
             Ok((
                 current.dose.outcome,

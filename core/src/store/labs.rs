@@ -123,7 +123,7 @@ impl Store {
                 return if same {
                     Ok(existing)
                 } else {
-                    Err(Error::Conflict("this client_id was already used for a different lab result".into()))
+                    Err(Error::conflict(crate::error::ConflictKind::ClientIdReused, "lab_result"))
                 };
             }
             require_patient(tx, new.patient_id)?;
@@ -169,8 +169,9 @@ impl Store {
         require_text("corrected_by", &correction.corrected_by, 100)?;
         self.revise_lab(client_id, &correction.corrected_by, false, |current| {
             if current.retracted {
-                return Err(Error::Conflict(
-                    "a retracted lab result cannot be corrected; log it again".into(),
+                return Err(Error::conflict(
+                    crate::error::ConflictKind::Retracted,
+                    "lab_result",
                 ));
             }
             let corrected = LabResult {
@@ -191,8 +192,9 @@ impl Store {
         require_text("retracted_by", retracted_by, 100)?;
         self.revise_lab(client_id, retracted_by, true, |current| {
             if current.retracted {
-                return Err(Error::Conflict(
-                    "this lab result is already retracted".into(),
+                return Err(Error::conflict(
+                    crate::error::ConflictKind::AlreadyRetracted,
+                    "lab_result",
                 ));
             }
             Ok(current.result.clone())
@@ -353,7 +355,7 @@ impl Store {
                     return if same {
                         Ok(stored)
                     } else {
-                        Err(Error::Conflict("this client_id was already used for a different blood-pressure reading".into()))
+                        Err(Error::conflict(crate::error::ConflictKind::ClientIdReused, "blood_pressure"))
                     };
                 }
             }
@@ -537,16 +539,9 @@ fn stored_instant(ms: EpochMillis) -> Result<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dates::parse_instant;
     use crate::store::tests::seeded;
 
-    fn at(text: &str) -> DateTime<Utc> {
-        parse_instant("t", text).unwrap().to_utc()
-    }
-
-    fn date(text: &str) -> NaiveDate {
-        crate::dates::parse_date("d", text).unwrap()
-    }
+    use crate::test_support::{at, date};
 
     fn trough(client_id: &str, patient_id: i64, value: f64, drawn: &str) -> NewLabResult {
         NewLabResult {
@@ -582,7 +577,7 @@ mod tests {
         let other = trough("lab-1", patient.id, 6.6, "2025-06-02T07:30:00+08:00");
         assert!(matches!(
             store.log_lab_result(&other),
-            Err(Error::Conflict(_))
+            Err(Error::Conflict { .. })
         ));
         // After a correction, resubmitting the original still returns the (corrected) record.
         let correction = LabCorrection {
@@ -656,11 +651,11 @@ mod tests {
         assert!(retracted.retracted && retracted.revision == 3);
         assert!(matches!(
             store.retract_lab_result("cr-1", "father"),
-            Err(Error::Conflict(_))
+            Err(Error::Conflict { .. })
         ));
         assert!(matches!(
             store.correct_lab_result("cr-1", &correction),
-            Err(Error::Conflict(_))
+            Err(Error::Conflict { .. })
         ));
         let history = store.lab_history("cr-1").unwrap();
         let summary: Vec<(i64, f64, &str, bool)> = history
@@ -806,7 +801,7 @@ mod tests {
             let err = store
                 .add_blood_pressure(patient_id, &changed, Some("bp-1"))
                 .unwrap_err();
-            assert!(matches!(err, Error::Conflict(_)), "{err}");
+            assert!(matches!(err, Error::Conflict { .. }), "{err}");
             assert!(
                 !err.to_string().contains("104") && !err.to_string().contains("bp-1"),
                 "{err}"

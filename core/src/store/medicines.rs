@@ -9,7 +9,7 @@ use super::patients::{not_found, require_patient, stored_date};
 use super::rows::{readable, with_row_id, RowSource};
 use super::{now_ms, Store};
 use crate::dates::format_date;
-use crate::error::{Error, Result};
+use crate::error::{ConflictKind, Error, Result};
 use crate::medicine::known::KnownMedicine;
 use crate::medicine::record::{
     Medicine, MedicineAmount, MedicineDose, MedicineName, MedicineSchedule, NewMedicine,
@@ -34,9 +34,7 @@ impl Store {
                 return if existing.prescription == *new {
                     Ok(existing)
                 } else {
-                    Err(Error::Conflict(
-                        "this client_id was already used for a different medicine".into(),
-                    ))
+                    Err(Error::conflict(ConflictKind::ClientIdReused, "medicine"))
                 };
             }
             let (known, typed) = match &new.name {

@@ -5,6 +5,7 @@
 //! any write, so a refused call changes nothing. Logged doses are never overwritten: edits and
 //! undos add a revision and the history stays readable.
 
+mod checkpoint;
 mod courses;
 mod doses;
 mod labs;
@@ -16,10 +17,9 @@ mod rows;
 pub mod schema;
 pub mod urine;
 
-pub use courses::{
-    course_phases, CourseCalendar, CourseSlot, CourseVersion, NewCourse, RemissionSource,
-    MAX_COURSE_TIMES,
-};
+pub use crate::taper::course::{CourseCalendar, CourseSlot, CourseVersion, RemissionSource};
+pub use checkpoint::StoredRelapseCheckpoint;
+pub use courses::{course_phases, NewCourse, MAX_COURSE_TIMES};
 pub use doses::DoseRevision;
 pub use labs::{BloodPressureRecord, LabCorrection, LabRecord, LabRevision, NewLabResult};
 pub use open::DiaryKind;
@@ -300,7 +300,8 @@ impl Store {
         Ok(())
     }
 
-    /// Runs SQLite's full integrity check; `Ok(())` when the file is sound.
+    /// Runs SQLite's full integrity check; `Ok(())` when the file is sound, else
+    /// [`Error::CorruptDatabase`] naming the diary's own path (empty in memory).
     pub fn integrity_check(&self) -> Result<()> {
         let verdict: String = self
             .conn
@@ -308,9 +309,9 @@ impl Store {
         if verdict == "ok" {
             Ok(())
         } else {
-            Err(Error::Conflict(
-                "the database failed its integrity check".into(),
-            ))
+            Err(Error::CorruptDatabase {
+                kept_at: self.path.clone().unwrap_or_default(),
+            })
         }
     }
 

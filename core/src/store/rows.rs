@@ -70,6 +70,23 @@ pub(super) fn readable<T>(
     Ok(records)
 }
 
+/// The first row a read can decode, reading no further; rows before it that it could not decode
+/// are left out as [`readable`] leaves them out.
+pub(super) fn first_readable<T>(
+    rows: impl Iterator<Item = rusqlite::Result<Result<T>>>,
+) -> Result<Option<T>> {
+    for row in rows {
+        match row {
+            Ok(Ok(record)) => return Ok(Some(record)),
+            Ok(Err(e)) if is_row_content(&e) => left_out(),
+            Ok(Err(e)) => return Err(e),
+            Err(e) if is_column_content(&e) => left_out(),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(None)
+}
+
 fn left_out() {
     LEFT_OUT.with(|n| n.set(n.get() + 1));
 }
@@ -110,20 +127,41 @@ fn is_column_content(e: &rusqlite::Error) -> bool {
 impl Store {
     /// Runs `compute` (reads of a patient's records) and reports the unreadable rows of the
     /// patient when its reads met any ([`Store::unreadable_rows`]); when they met none, nothing
-    /// is scanned, so a sound diary costs nothing extra.
+    /// is scanned, so a sound diary costs nothing extra. Everything runs in one read
+    /// transaction ([`Store::in_one_read`]), so every read sees the same diary.
     pub fn reading_rows<T>(
         &self,
         patient_id: i64,
         compute: impl FnOnce() -> Result<T>,
     ) -> Result<(T, Vec<UnreadableRow>)> {
-        let before = LEFT_OUT.with(Cell::get);
-        let value = compute()?;
-        let unreadable = if LEFT_OUT.with(Cell::get) == before {
-            Vec::new()
-        } else {
-            self.unreadable_rows(patient_id)?
-        };
-        Ok((value, unreadable))
+        self.in_one_read(|| {
+            let before = LEFT_OUT.with(Cell::get);
+            let value = compute()?;
+            let unreadable = if LEFT_OUT.with(Cell::get) == before {
+                Vec::new()
+            } else {
+                self.unreadable_rows(patient_id)?
+            };
+            Ok((value, unreadable))
+        })
+    }
+
+    /// Runs `reads` inside one read transaction, so that all its reads see one state of the
+    /// diary: a write committed meanwhile (by another process, e.g. the phone's notification
+    /// extension logging a dose) is either wholly seen or not at all. Inside a transaction
+    /// already open, `reads` simply runs in it.
+    pub fn in_one_read<T>(&self, reads: impl FnOnce() -> Result<T>) -> Result<T> {
+        let conn = self.reader();
+        if !conn.is_autocommit() {
+            return reads();
+        }
+        conn.execute_batch("BEGIN DEFERRED")?;
+        let value = reads();
+        // A read transaction has nothing to keep: ending it either way releases the snapshot.
+        let ended = conn.execute_batch(if value.is_ok() { "COMMIT" } else { "ROLLBACK" });
+        let value = value?;
+        ended?;
+        Ok(value)
     }
 
     /// Every stored row of a patient that the reads leave out because it cannot be read (see

@@ -9,7 +9,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 6;
+pub const LATEST_VERSION: i64 = 7;
 
 /// Patients, measurements and regimens: unchanged since version 1 but for the measurement's
 /// `confirmed` (version 4). Version 1 created them; later steps only alter them.
@@ -77,12 +77,12 @@ CREATE TABLE dose_log_revision (
 );
 "#;
 
-/// The dose log as of version 6: a dose belongs to a regimen, a steroid course or any other
+/// The dose log as of version 7: a dose belongs to a regimen, a steroid course or any other
 /// medicine (clinical-rules §12).
 const DOSE_LOG_TABLE: &str = r#"
 -- The current state of each logged dose; every state it ever had is in dose_log_revision.
 -- A dose belongs to exactly one of a regimen (tacrolimus, MMF), a steroid course's calendar or
--- any other medicine (since version 6, hence last).
+-- any other medicine (since version 7, hence last).
 CREATE TABLE dose_log (
     id              INTEGER PRIMARY KEY,
     client_id       TEXT NOT NULL UNIQUE,
@@ -107,7 +107,7 @@ CREATE INDEX dose_log_by_slot_date ON dose_log(slot_date);
 
 "#;
 
-/// Every other medicine of a patient (since version 6; clinical-rules §12): a name from the
+/// Every other medicine of a patient (since version 7; clinical-rules §12): a name from the
 /// app's list or typed in, its amount and schedule as the core validated them (JSON of
 /// `MedicineAmount` and `MedicineSchedule`), the dose that amount gives, and the day it stopped.
 const MEDICINE_TABLE: &str = r#"
@@ -315,6 +315,47 @@ CREATE TABLE urine_reading_photo (
 );
 "#;
 
+/// The relapse engine's state as of a past day, per patient (since version 6): a cache the
+/// relapse screen walks on from, so that its cost does not grow with the diary's history. The
+/// triggers keep it honest: every change to a patient's urine readings counts one generation,
+/// and a change that touches a reading dated on or before the checkpoint's day (its old or new
+/// date, or a move between patients) drops the checkpoint, whoever writes it (an edit, a
+/// retraction, an import, another process). A checkpoint is saved only when the generation has
+/// not moved since the readings it was walked from were read.
+const RELAPSE_CHECKPOINT_TABLE: &str = r#"
+CREATE TABLE relapse_checkpoint (
+    patient_id      INTEGER PRIMARY KEY REFERENCES patient(id),
+    generation      INTEGER NOT NULL DEFAULT 0,
+    through         TEXT,
+    state_json      TEXT,
+    CHECK ((through IS NULL) = (state_json IS NULL))
+);
+INSERT INTO relapse_checkpoint (patient_id) SELECT id FROM patient;
+CREATE TRIGGER relapse_checkpoint_of_new_patient AFTER INSERT ON patient BEGIN
+    INSERT INTO relapse_checkpoint (patient_id) VALUES (NEW.id);
+END;
+CREATE TRIGGER relapse_checkpoint_after_reading_insert AFTER INSERT ON urine_reading BEGIN
+    UPDATE relapse_checkpoint SET generation = generation + 1,
+        through = CASE WHEN NEW.taken_on > through THEN through END,
+        state_json = CASE WHEN NEW.taken_on > through THEN state_json END
+    WHERE patient_id = NEW.patient_id;
+END;
+CREATE TRIGGER relapse_checkpoint_after_reading_update AFTER UPDATE ON urine_reading BEGIN
+    UPDATE relapse_checkpoint SET generation = generation + 1,
+        through = CASE WHEN OLD.taken_on > through AND NEW.taken_on > through
+                            AND OLD.patient_id = NEW.patient_id THEN through END,
+        state_json = CASE WHEN OLD.taken_on > through AND NEW.taken_on > through
+                            AND OLD.patient_id = NEW.patient_id THEN state_json END
+    WHERE patient_id IN (OLD.patient_id, NEW.patient_id);
+END;
+CREATE TRIGGER relapse_checkpoint_after_reading_delete AFTER DELETE ON urine_reading BEGIN
+    UPDATE relapse_checkpoint SET generation = generation + 1,
+        through = CASE WHEN OLD.taken_on > through THEN through END,
+        state_json = CASE WHEN OLD.taken_on > through THEN state_json END
+    WHERE patient_id = OLD.patient_id;
+END;
+"#;
+
 /// The latest schema, for a new database, as batches run in order.
 pub const CREATE_LATEST: &[&str] = &[
     PATIENT_TABLES,
@@ -325,6 +366,7 @@ pub const CREATE_LATEST: &[&str] = &[
     BLOOD_PRESSURE_TABLE,
     POLICY_TABLE,
     URINE_READING_PHOTO_TABLE,
+    RELAPSE_CHECKPOINT_TABLE,
     MEDICINE_TABLE,
 ];
 
@@ -389,13 +431,17 @@ ALTER TABLE measurement ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 0 CHECK (c
 /// table starts empty.
 const UPGRADE_4_TO_5: &[&str] = &[URINE_READING_PHOTO_TABLE];
 
-/// Version 5 → 6: any other medicine (clinical-rules §12) gets its table, and the dose log may
+/// Version 5 → 6: the relapse engine's checkpoint per patient, empty (the first relapse screen
+/// walks the whole history and saves one).
+const UPGRADE_5_TO_6: &[&str] = &[RELAPSE_CHECKPOINT_TABLE];
+
+/// Version 6 → 7: any other medicine (clinical-rules §12) gets its table, and the dose log may
 /// point at one (rebuilt, rows copied as they are; the procedure of
 /// sqlite.org/lang_altertable.html, as in the step 1 → 2).
-const UPGRADE_5_TO_6: &[&str] = &[
+const UPGRADE_6_TO_7: &[&str] = &[
     MEDICINE_TABLE,
     r#"
-CREATE TABLE dose_log_v6 (
+CREATE TABLE dose_log_v7 (
     id              INTEGER PRIMARY KEY,
     client_id       TEXT NOT NULL UNIQUE,
     regimen_id      INTEGER REFERENCES regimen(id),
@@ -411,12 +457,12 @@ CREATE TABLE dose_log_v6 (
     medicine_id     INTEGER REFERENCES medicine(id),
     CHECK ((regimen_id IS NOT NULL) + (course_key IS NOT NULL) + (medicine_id IS NOT NULL) = 1)
 );
-INSERT INTO dose_log_v6 (id, client_id, regimen_id, course_key, slot_date, slot_time, outcome, actual_at_ms,
+INSERT INTO dose_log_v7 (id, client_id, regimen_id, course_key, slot_date, slot_time, outcome, actual_at_ms,
                          logged_by, revision, undone, recorded_at_ms, medicine_id)
     SELECT id, client_id, regimen_id, course_key, slot_date, slot_time, outcome, actual_at_ms,
            logged_by, revision, undone, recorded_at_ms, NULL FROM dose_log;
 DROP TABLE dose_log;
-ALTER TABLE dose_log_v6 RENAME TO dose_log;
+ALTER TABLE dose_log_v7 RENAME TO dose_log;
 CREATE UNIQUE INDEX dose_log_live_slot ON dose_log(regimen_id, slot_date, slot_time) WHERE undone = 0 AND regimen_id IS NOT NULL;
 CREATE UNIQUE INDEX dose_log_live_course_slot ON dose_log(course_key, slot_date, slot_time) WHERE undone = 0 AND course_key IS NOT NULL;
 CREATE UNIQUE INDEX dose_log_live_medicine_slot ON dose_log(medicine_id, slot_date, slot_time) WHERE undone = 0 AND medicine_id IS NOT NULL;
@@ -431,6 +477,7 @@ pub const UPGRADES: &[&[&str]] = &[
     UPGRADE_3_TO_4,
     UPGRADE_4_TO_5,
     UPGRADE_5_TO_6,
+    UPGRADE_6_TO_7,
 ];
 
 /// Brings a connection's schema to [`LATEST_VERSION`], refusing a newer one.
@@ -471,17 +518,26 @@ fn upgrade_from(conn: &mut Connection, version: i64) -> Result<()> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if current == from {
+            let failed = || Error::MigrationFailed {
+                from_version: from,
+                to_version: from + 1,
+            };
             for batch in UPGRADES[(from - 1) as usize] {
-                tx.execute_batch(batch)?;
+                // A step whose statements fail is a failed migration; damage stays damage.
+                tx.execute_batch(batch).map_err(|e| {
+                    if super::is_corruption(&e) {
+                        Error::Sqlite(e)
+                    } else {
+                        failed()
+                    }
+                })?;
             }
             let violations: i64 =
                 tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
                     r.get(0)
                 })?;
             if violations > 0 {
-                return Err(Error::Conflict(format!(
-                    "upgrade from schema {from} would break {violations} references"
-                )));
+                return Err(failed());
             }
             tx.pragma_update(None, "user_version", from + 1)?;
         }

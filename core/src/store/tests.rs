@@ -1,18 +1,11 @@
-use chrono::{NaiveDate, NaiveTime};
-
 use super::schema::{describe, LATEST_VERSION};
 use super::*;
 use crate::dose::DoseRate;
 use crate::drug::Drug;
+use crate::error::ConflictKind;
 use crate::model::*;
 
-fn date(s: &str) -> NaiveDate {
-    crate::dates::parse_date("d", s).unwrap()
-}
-
-fn time(s: &str) -> NaiveTime {
-    crate::dates::parse_clock_time("t", s).unwrap()
-}
+use crate::test_support::{date, time};
 
 pub(crate) fn sample_patient() -> NewPatient {
     NewPatient {
@@ -145,12 +138,28 @@ fn a_reused_client_id_or_a_second_log_for_a_slot_is_a_conflict() {
     };
     assert!(matches!(
         store.log_dose(&different, LOGGED_AT, None),
-        Err(Error::Conflict(_))
+        Err(Error::Conflict {
+            kind: ConflictKind::ClientIdReused,
+            record: "dose_log"
+        })
     ));
-    assert!(matches!(
-        store.log_dose(&dose("tap-2", regimen.id, "08:00"), LOGGED_AT, None),
-        Err(Error::Conflict(_))
-    ));
+    let second = store
+        .log_dose(&dose("tap-2", regimen.id, "08:00"), LOGGED_AT, None)
+        .unwrap_err();
+    assert!(
+        matches!(
+            second,
+            Error::Conflict {
+                kind: ConflictKind::AlreadyLogged,
+                record: "dose_log"
+            }
+        ),
+        "{second}"
+    );
+    assert_eq!(
+        second.to_string(),
+        "conflict: this dose is already logged; edit or undo that entry instead"
+    );
 }
 
 #[test]
@@ -396,8 +405,8 @@ fn every_fixture_migrates_to_the_fresh_schema_with_its_records() {
                 fixture.display()
             );
         }
-        // From version 6 on, a fixture also holds a medicine of clinical-rules §12 and its dose.
-        if version >= 6 {
+        // From version 7 on, a fixture also holds a medicine of clinical-rules §12 and its dose.
+        if version >= 7 {
             let medicines = store.medicines(patient.id).unwrap();
             assert_eq!(medicines.len(), 1, "{}", fixture.display());
             assert_eq!(medicines[0].prescription, fixture_medicine(patient.id));
@@ -412,7 +421,7 @@ fn every_fixture_migrates_to_the_fresh_schema_with_its_records() {
     }
 }
 
-/// The medicine fixtures of version 6 on hold: prednisolone 12 mg as a 5 mg/mL solution, every
+/// The medicine fixtures of version 7 on hold: prednisolone 12 mg as a 5 mg/mL solution, every
 /// day at 08:00 from 2025-06-01 for 28 days.
 fn fixture_medicine(patient_id: i64) -> crate::medicine::record::NewMedicine {
     use crate::medicine::known::KnownMedicine;
@@ -438,6 +447,54 @@ fn fixture_medicine(patient_id: i64) -> crate::medicine::record::NewMedicine {
         },
         added_by: "nephrologist".into(),
     }
+}
+
+#[test]
+fn a_diary_upgraded_from_schema_5_keeps_relapse_checkpoints_that_its_triggers_drop() {
+    use crate::protein::{DipstickGrade, UrineMeasurement, UrineReading};
+    use crate::relapse::{relapse_checkpoint, DiseaseState};
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema-v5.db");
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("diary.db");
+    std::fs::copy(&fixture, &copy).unwrap();
+    let mut store = Store::open(&copy).unwrap();
+    let patient = store.patients().unwrap()[0].id;
+    // The upgrade made the patient's row, empty.
+    let stored = store.relapse_checkpoint(patient).unwrap();
+    assert_eq!((stored.generation, stored.checkpoint), (Some(0), None));
+    // A checkpoint through the day after the fixture's photo reading (its day: 2025-06-02).
+    let readings = store
+        .urine_readings(patient, date("2025-01-01"), date("2025-12-31"))
+        .unwrap();
+    assert_eq!(readings.len(), 1);
+    let engine: Vec<UrineReading> = readings.iter().map(|r| r.engine_reading()).collect();
+    let checkpoint =
+        relapse_checkpoint(None, DiseaseState::Remission, &engine, date("2025-06-10")).unwrap();
+    assert!(store
+        .save_relapse_checkpoint(patient, 0, &checkpoint)
+        .unwrap());
+    assert_eq!(
+        store.relapse_checkpoint(patient).unwrap().checkpoint,
+        Some(checkpoint)
+    );
+    // A patient created after the upgrade has a row too (the patient trigger).
+    let second = store.create_patient(&sample_patient()).unwrap();
+    assert_eq!(
+        store.relapse_checkpoint(second.id).unwrap().generation,
+        Some(0)
+    );
+    // The upgraded diary's triggers drop the checkpoint on an earlier reading.
+    let mut earlier = super::urine::NewUrineReading {
+        client_id: "late-entry".into(),
+        measurement: UrineMeasurement::Dipstick(DipstickGrade::FourPlus),
+        ..fixture_photo_reading(patient)
+    };
+    earlier.photo = None;
+    earlier.taken_at_ms -= 86_400_000;
+    store.log_urine_reading(&earlier).unwrap();
+    let stored = store.relapse_checkpoint(patient).unwrap();
+    assert_eq!((stored.generation, stored.checkpoint), (Some(1), None));
 }
 
 /// The schema version in a fixture's name (`schema-v<N>.db`).
@@ -1019,4 +1076,27 @@ mod medicines {
         assert_eq!((exposure.taken.mg, exposure.taken_doses), (12.0, 1));
         assert_eq!(exposure.taken.mg_per_kg, 0.6);
     }
+}
+
+#[test]
+fn a_failed_upgrade_step_is_a_migration_failure_and_is_rolled_back() {
+    // Version 1 stamped on a file without version 1's tables: the first step's statements fail.
+    let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+    conn.pragma_update(None, "user_version", 1).unwrap();
+    let err = super::schema::migrate(&mut conn).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::MigrationFailed {
+                from_version: 1,
+                to_version: 2
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(err.code(), "storage");
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 1);
 }

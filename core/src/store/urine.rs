@@ -23,7 +23,7 @@ use chrono::{Days, NaiveDate};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::patients::{not_found, require_patient, stored_date};
-use super::rows::{readable, RowSource};
+use super::rows::{first_readable, readable, RowSource};
 use super::{now_ms, Store};
 use crate::bounds;
 use crate::dates::{format_date, parse_time_zone};
@@ -196,7 +196,7 @@ impl Store {
                 {
                     Ok(existing)
                 } else {
-                    Err(Error::Conflict("this client_id was already used for a different urine reading".into()))
+                    Err(Error::conflict(crate::error::ConflictKind::ClientIdReused, "urine_reading"))
                 };
             }
             let recorded_at_ms = now_ms();
@@ -245,8 +245,9 @@ impl Store {
             let current = entry_by_client_id(tx, client_id)?
                 .ok_or_else(|| not_found("urine reading", "(given client_id)"))?;
             if current.retracted {
-                return Err(Error::Conflict(
-                    "a retracted urine reading cannot be corrected; log it again".into(),
+                return Err(Error::conflict(
+                    crate::error::ConflictKind::Retracted,
+                    "urine_reading",
                 ));
             }
             if current.photo.is_some() {
@@ -279,8 +280,9 @@ impl Store {
             let current = entry_by_client_id(tx, client_id)?
                 .ok_or_else(|| not_found("urine reading", "(given client_id)"))?;
             if current.retracted {
-                return Err(Error::Conflict(
-                    "this urine reading is already retracted".into(),
+                return Err(Error::conflict(
+                    crate::error::ConflictKind::AlreadyRetracted,
+                    "urine_reading",
                 ));
             }
             revise(tx, &current, &content_of(&current), retracted_by, true)
@@ -313,6 +315,32 @@ impl Store {
         to: NaiveDate,
     ) -> Result<Vec<UrineReadingEntry>> {
         self.readings_between(patient_id, from, to, true)
+    }
+
+    /// The last of [`Store::urine_readings`] over `[from, to]` (by date, then sampling time, then
+    /// entry order), read without reading the others: what a screen shows as the latest reading.
+    pub fn latest_urine_reading(
+        &self,
+        patient_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Option<UrineReadingEntry>> {
+        if to < from {
+            return Err(Error::invalid("to", "must not be before from"));
+        }
+        let conn = self.reader();
+        require_patient(conn, patient_id)?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM {ENTRY_FROM}
+             WHERE patient_id = ?1 AND taken_on BETWEEN ?2 AND ?3 AND retracted = 0
+             ORDER BY taken_on DESC, taken_at_ms DESC, urine_reading.id DESC"
+        ))?;
+        let rows = stmt.query_map(
+            params![patient_id, format_date(clamp(from)), format_date(clamp(to))],
+            entry_from_row,
+        )?;
+        // Rows that cannot be read are left out as every list read leaves them out.
+        first_readable(rows)
     }
 
     /// Every revision of a reading, oldest first.
@@ -751,9 +779,7 @@ mod tests {
     use crate::store::tests::seeded;
     use DipstickGrade::{Negative, ThreePlus, Trace, TwoPlus};
 
-    fn date(s: &str) -> NaiveDate {
-        crate::dates::parse_date("d", s).unwrap()
-    }
+    use crate::test_support::date;
 
     /// 2025-06-02T07:00:00+08:00 (Asia/Shanghai, the seeded patient's zone) in epoch ms.
     const MORNING_MS: i64 = 1_748_818_800_000;
@@ -903,7 +929,7 @@ mod tests {
         let other_grade = reading("r1", patient_id, ThreePlus);
         assert!(matches!(
             store.log_urine_reading(&other_grade),
-            Err(Error::Conflict(_))
+            Err(Error::Conflict { .. })
         ));
         let other_flag = NewUrineReading {
             first_morning: false,
@@ -911,7 +937,7 @@ mod tests {
         };
         assert!(matches!(
             store.log_urine_reading(&other_flag),
-            Err(Error::Conflict(_))
+            Err(Error::Conflict { .. })
         ));
         let other_note = NewUrineReading {
             note: Some("oedema".into()),
@@ -919,14 +945,14 @@ mod tests {
         };
         assert!(matches!(
             store.log_urine_reading(&other_note),
-            Err(Error::Conflict(_))
+            Err(Error::Conflict { .. })
         ));
         let other_patient = store
             .create_patient(&crate::store::tests::sample_patient())
             .unwrap();
         assert!(matches!(
             store.log_urine_reading(&reading("r1", other_patient.id, Negative)),
-            Err(Error::Conflict(_))
+            Err(Error::Conflict { .. })
         ));
         // A blank note is no note, so it is the same content.
         let blank_note = NewUrineReading {
@@ -972,11 +998,11 @@ mod tests {
         assert!(retracted.retracted);
         assert!(matches!(
             store.retract_urine_reading("r1", "father"),
-            Err(Error::Conflict(_))
+            Err(Error::Conflict { .. })
         ));
         assert!(matches!(
             store.correct_urine_reading("r1", &correction(Negative)),
-            Err(Error::Conflict(_))
+            Err(Error::Conflict { .. })
         ));
         let history = store.urine_reading_history("r1").unwrap();
         let summary: Vec<_> = history
@@ -1208,7 +1234,7 @@ mod tests {
         for other in [unsure, reading("p1", patient_id, ThreePlus)] {
             assert!(matches!(
                 store.log_urine_reading(&other),
-                Err(Error::Conflict(_))
+                Err(Error::Conflict { .. })
             ));
         }
         // A reading by eye has no suggestion.

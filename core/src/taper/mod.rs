@@ -7,6 +7,7 @@
 //! range, planned or logged. [`stamp_protocol`] builds the STAMP trial's course from the care
 //! team's choices.
 
+pub mod course;
 mod exposure;
 mod stamp;
 

@@ -1,8 +1,28 @@
-//! Helpers shared by the store's integration tests.
+//! Helpers shared by the core's integration tests and benchmarks (each uses part of them).
+#![allow(dead_code)]
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+
+/// A `YYYY-MM-DD` literal as a date.
+pub fn date(text: &str) -> NaiveDate {
+    nephro_core::dates::parse_date("date", text).expect("test date")
+}
+
+/// An `HH:MM` literal as a wall-clock time.
+pub fn time(text: &str) -> NaiveTime {
+    nephro_core::dates::parse_clock_time("time", text).expect("test time")
+}
+
+/// An RFC 3339 literal as a UTC instant.
+pub fn at(text: &str) -> DateTime<Utc> {
+    nephro_core::dates::parse_instant("instant", text)
+        .expect("test instant")
+        .to_utc()
+}
 
 /// A digest of every row of every table of the database at `path`, read on a separate read-only
 /// connection (so a file that is not a diary is not written by the check itself): two equal

@@ -34,7 +34,7 @@ fun errorCode(error: NephroException): String = when (error) {
     is NephroException.Photo -> photoProblemCode(error.problem)
     is NephroException.CorruptDatabase, is NephroException.NotADiary, is NephroException.ReadOnly,
     is NephroException.NewerSchema, is NephroException.UnknownSchema, is NephroException.UpgradeFailed,
-    is NephroException.Storage -> "storage"
+    is NephroException.MigrationFailed, is NephroException.Storage -> "storage"
 }
 
 /** The conformance code of a [PhotoProblem] (clinical-rules §13). */

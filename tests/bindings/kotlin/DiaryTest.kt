@@ -41,9 +41,10 @@ fun diaryLogsDosesAndKeepsThemAcrossReopen(): Unit = withTempDir { tmp ->
         val logs = diary.doseLogs(patient.id, "2025-01-15", "2025-01-15")
         checkEqual(logs.map { it.dose.clientId }, listOf("kt-1", "kt-2"), "double submission stored once")
 
-        checkThrows<NephroException.Conflict>("another client_id for a logged slot is a conflict") {
+        val conflict = checkThrows<NephroException.Conflict>("another client_id for a logged slot is a conflict") {
             diary.logDose(doseLog("kt-3", med, slotTime = "08:00", atMs = MORNING_MS), MORNING_MS, null)
         }
+        checkEqual(conflict?.kind, ConflictKind.AlreadyLogged, "the conflict's kind is AlreadyLogged")
         checkEqual(diary.doseLogs(patient.id, "2025-01-15", "2025-01-15").size, 2, "conflict stored nothing")
 
         val edited = diary.editDose("kt-2", DoseOutcome.SKIPPED, EVENING_LATER_MS, "father", EVENING_LATER_MS, null)
@@ -100,8 +101,15 @@ private fun doseRequest(weightKg: Double, rate: Double = 0.1) = DoseRequest(
 fun refusalsAreTypedAndStoreNothing() {
     checkValidation("weight_kg", "calculateDose: weight 0") { calculateDose(doseRequest(0.0)) }
     checkValidation("weight_kg", "calculateDose: weight NaN") { calculateDose(doseRequest(Double.NaN)) }
-    checkThrows<NephroException.DoseOutOfRange>("calculateDose: 0.15 mg/kg/day without override") {
+    val outOfRange = checkThrows<NephroException.DoseOutOfRange>("calculateDose: 0.15 mg/kg/day without override") {
         calculateDose(doseRequest(20.0, rate = 0.15))
+    }
+    checkEqual(outOfRange?.drug, "tacrolimus", "the drug crosses the FFI as a field")
+    val limit = outOfRange?.limit
+    check(limit is DoseLimit.ProtocolRange, "the limit crossed is the protocol range")
+    if (limit is DoseLimit.ProtocolRange) {
+        checkClose(limit.requestedMgPerKgPerDay, 0.15, "the requested rate crosses the FFI as a field")
+        check(limit.minMgPerKgPerDay < limit.maxMgPerKgPerDay && limit.maxMgPerKgPerDay < 0.15, "the range is below the request")
     }
     withTempDir { tmp ->
         Diary.open(File(tmp, "diary.sqlite").path).use { diary ->

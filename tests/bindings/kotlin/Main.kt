@@ -17,6 +17,7 @@ import uniffi.nephro.NephroException
 import kotlin.system.exitProcess
 
 val allTests: List<KFunction0<Unit>> = listOf(
+    diagnosticsTests,
     diaryTests,
     dipstickTests,
     doseConformanceTests,

@@ -60,7 +60,8 @@ fun aTypoIsRefusedNamingItsFieldAndChangesNothing(): Unit = withTempDir { tmp ->
         checkEqual(held?.check, "weight_change", "the check that failed")
         // The weight slip that passes the bounds is stopped by the daily maximum (10 mg/day).
         val slip = DoseRequest(Drug.TACROLIMUS, 200.0, 0.1, null, null, 2u, listOf(0.5, 1.0), false, false)
-        checkThrows<NephroException.DoseOutOfRange>("tacrolimus 20 mg/day") { calculateDose(slip) }
+        val slipRefused = checkThrows<NephroException.DoseOutOfRange>("tacrolimus 20 mg/day") { calculateDose(slip) }
+        checkEqual(slipRefused?.limit, DoseLimit.DailyMaximum(10.0), "the daily maximum crosses the FFI as a field")
     }
 }
 

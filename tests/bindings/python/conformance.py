@@ -37,6 +37,7 @@ def error_code(error):
         nephro.NephroError.NewerSchema: "storage",
         nephro.NephroError.UnknownSchema: "storage",
         nephro.NephroError.UpgradeFailed: "storage",
+        nephro.NephroError.MigrationFailed: "storage",
         nephro.NephroError.NeedsConfirmation: "needs_confirmation",
     }
     if isinstance(error, nephro.NephroError.Photo):

@@ -44,10 +44,13 @@ def test_diary_logs_doses_and_keeps_them_across_reopen():
         logs = diary.dose_logs(patient.id, "2025-01-15", "2025-01-15")
         check_equal([e.dose.client_id for e in logs], ["py-1", "py-2"], "double submission stored once")
 
-        check_raises(
+        conflict = check_raises(
             nephro.NephroError.Conflict, "another client_id for a logged slot is a conflict",
             diary.log_dose, dose_log("py-3", med, slot_time="08:00", at_ms=MORNING_MS), MORNING_MS, None,
+            record="dose_log",
         )
+        check(conflict is not None and isinstance(conflict.kind, nephro.ConflictKind.ALREADY_LOGGED),
+              "the conflict's kind is already_logged")
         check_equal(len(diary.dose_logs(patient.id, "2025-01-15", "2025-01-15")), 2, "conflict stored nothing")
 
         edited = diary.edit_dose("py-2", nephro.DoseOutcome.SKIPPED, EVENING_LATER_MS, "father", EVENING_LATER_MS, None)
@@ -102,7 +105,7 @@ def _dose_request(weight_kg):
 def test_refusals_are_typed_and_store_nothing():
     check_validation("weight_kg", "calculate_dose: weight 0", nephro.calculate_dose, _dose_request(0.0))
     check_validation("weight_kg", "calculate_dose: weight NaN", nephro.calculate_dose, _dose_request(math.nan))
-    check_raises(
+    out_of_range = check_raises(
         nephro.NephroError.DoseOutOfRange, "calculate_dose: 0.15 mg/kg/day without override",
         nephro.calculate_dose,
         nephro.DoseRequest(
@@ -110,6 +113,12 @@ def test_refusals_are_typed_and_store_nothing():
             height_cm=None, doses_per_day=2, strengths_mg=[0.5, 1.0], allow_split=False, override_range=False,
         ),
     )
+    limit = out_of_range.limit if out_of_range is not None else None
+    check(isinstance(limit, nephro.DoseLimit.PROTOCOL_RANGE), "the limit crossed is the protocol range")
+    if isinstance(limit, nephro.DoseLimit.PROTOCOL_RANGE):
+        check_equal((out_of_range.drug, limit.requested_mg_per_kg_per_day), ("tacrolimus", 0.15),
+                    "the drug and the requested rate cross the FFI as fields")
+        check(limit.min_mg_per_kg_per_day < limit.max_mg_per_kg_per_day < 0.15, "the range is below the request")
     with temp_dir() as tmp:
         diary = nephro.Diary.open(temp_path(tmp, "diary.sqlite"))
         check_validation("birth_date", "create_patient: malformed birth date", diary.create_patient, profile("2019-02-30"))

@@ -79,6 +79,8 @@ def test_hard_bounds_are_refused_naming_the_field():
         error = check_raises(nephro.NephroError.DoseOutOfRange, "tacrolimus 20 mg/day is refused",
                              nephro.calculate_dose, slip)
         check(error is not None and "200" not in str(error), "the refusal does not repeat the weight")
+        check(error is not None and isinstance(error.limit, nephro.DoseLimit.DAILY_MAXIMUM)
+              and error.limit.max_mg_per_day == 10.0, "the daily maximum crosses the FFI as a field")
         slip.override_range = True
         check_equal(nephro.calculate_dose(slip).daily_mg, 20.0, "the care team may override")
         del diary

@@ -98,7 +98,8 @@ func errorCode(_ error: NephroError) -> String {
     case .Conflict: return "conflict"
     case .NeedsConfirmation: return "needs_confirmation"
     case .Photo(let problem, _): return photoProblemCode(problem)
-    case .CorruptDatabase, .NotADiary, .ReadOnly, .NewerSchema, .UnknownSchema, .UpgradeFailed, .Storage:
+    case .CorruptDatabase, .NotADiary, .ReadOnly, .NewerSchema, .UnknownSchema, .UpgradeFailed, .MigrationFailed,
+         .Storage:
         return "storage"
     }
 }

@@ -13,11 +13,6 @@ func libraryLoads() throws {
     check(!coreVersion().isEmpty, "coreVersion is not empty")
 }
 
-private func isConflict(_ error: Error) -> Bool {
-    if case NephroError.Conflict = error { return true }
-    return false
-}
-
 private func isNotFound(_ error: Error) -> Bool {
     if case NephroError.NotFound = error { return true }
     return false
@@ -53,7 +48,10 @@ func diaryLogsDosesAndKeepsThemAcrossReopen() throws {
 
             checkThrows("another client_id for a logged slot is a conflict", {
                 try diary.logDose(dose: doseLog("sw-3", med, slotTime: "08:00", atMs: morningMs), nowMs: morningMs, deviceTimeZone: nil)
-            }, where: isConflict)
+            }, where: {
+                if case NephroError.Conflict(kind: .alreadyLogged, record: "dose_log", detail: _) = $0 { return true }
+                return false
+            })
             checkEqual(try diary.doseLogs(patientId: patient.id, from: "2025-01-15", to: "2025-01-15").count, 2,
                        "conflict stored nothing")
 
@@ -97,7 +95,16 @@ func refusalsAreTypedAndStoreNothing() throws {
     checkValidation("weight_kg", "calculateDose: weight NaN") { try calculateDose(request: doseRequest(weightKg: .nan)) }
     checkThrows("calculateDose: 0.15 mg/kg/day without override", {
         try calculateDose(request: doseRequest(weightKg: 20, rate: 0.15))
-    }, where: { if case NephroError.DoseOutOfRange = $0 { return true }; return false })
+    }, where: {
+        // The drug and the requested rate cross the FFI as fields, the range below the request.
+        if case NephroError.DoseOutOfRange(
+            drug: "tacrolimus",
+            limit: .protocolRange(requestedMgPerKgPerDay: let requested, minMgPerKgPerDay: let min, maxMgPerKgPerDay: let max),
+            detail: _) = $0 {
+            return abs(requested - 0.15) < 1e-9 && min < max && max < 0.15
+        }
+        return false
+    })
 
     try withTempDir { tmp in
         try withDiary(tmp.appendingPathComponent("diary.sqlite").path) { diary in

@@ -71,7 +71,10 @@ func aTypoIsRefusedNamingItsFieldAndChangesNothing() throws {
                 drug: .tacrolimus, weightKg: 200.0, mgPerKgPerDay: 0.1, mgPerM2PerDay: nil, heightCm: nil, dosesPerDay: 2,
                 strengthsMg: [0.5, 1.0], allowSplit: false, overrideRange: false)
             checkThrows("tacrolimus 20 mg/day", { try calculateDose(request: slip) }, where: {
-                if case NephroError.DoseOutOfRange = $0 { return true }; return false
+                if case NephroError.DoseOutOfRange(drug: "tacrolimus", limit: .dailyMaximum(maxMgPerDay: 10.0), detail: _) = $0 {
+                    return true
+                }
+                return false
             })
         }
     }

@@ -16,6 +16,7 @@
 import Foundation
 
 let allTests: [NamedTest] = [
+    diagnosticsTests,
     diaryTests,
     dipstickTests,
     doseConformanceTests,
