@@ -486,20 +486,25 @@ pub struct DoseLogInput {
     pub actual_at_ms: i64,
     /// Who logged it, e.g. `mother`.
     pub logged_by: String,
+    /// The family's note ("spat out half, gave again"), at most 500 characters; shown in
+    /// identified exports, never in de-identified ones.
+    #[uniffi(default = None)]
+    pub note: Option<String>,
 }
 
 impl TryFrom<DoseLogInput> for model::NewDoseLog {
     type Error = NephroError;
     fn try_from(d: DoseLogInput) -> Result<Self, NephroError> {
-        Ok(model::NewDoseLog {
-            client_id: d.client_id,
-            medication: model::MedicationId::parse("medication_id", &d.medication_id)?,
-            slot_date: parse_date("slot_date", &d.slot_date)?,
-            slot_time: parse_clock_time("slot_time", &d.slot_time)?,
-            outcome: d.outcome.into(),
-            actual_at_ms: d.actual_at_ms,
-            logged_by: d.logged_by,
-        })
+        Ok(model::NewDoseLog::new(
+            d.client_id,
+            model::MedicationId::parse("medication_id", &d.medication_id)?,
+            parse_date("slot_date", &d.slot_date)?,
+            parse_clock_time("slot_time", &d.slot_time)?,
+            d.outcome.into(),
+            d.actual_at_ms,
+            d.logged_by,
+        )
+        .with_note(d.note))
     }
 }
 
@@ -528,6 +533,7 @@ impl From<model::DoseLogEntry> for DoseLogEntry {
                 outcome: d.outcome.into(),
                 actual_at_ms: d.actual_at_ms,
                 logged_by: d.logged_by,
+                note: d.note,
             },
             revision: e.revision,
             undone: e.undone,

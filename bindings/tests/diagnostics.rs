@@ -57,6 +57,7 @@ fn dose(medication_id: &str, outcome: DoseOutcome, at_ms: i64) -> DoseLogInput {
         outcome,
         actual_at_ms: at_ms,
         logged_by: CHILD.into(),
+        note: None,
     }
 }
 

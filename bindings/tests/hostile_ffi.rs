@@ -279,6 +279,7 @@ fn call() -> impl Strategy<Value = Call> {
                     },
                     actual_at_ms,
                     logged_by,
+                    note: None,
                 }
             },
         );
@@ -620,6 +621,7 @@ fn seeded_diary(dir: &std::path::Path) -> Arc<Diary> {
                 outcome: DoseOutcome::Taken,
                 actual_at_ms: 1_748_822_400_000,
                 logged_by: "mother".into(),
+                note: None,
             },
             1_748_822_400_000,
             None,
@@ -917,6 +919,7 @@ fn evening_dose(client_id: &str, slot_date: &str, actual_at_ms: i64) -> DoseLogI
         outcome: DoseOutcome::Taken,
         actual_at_ms,
         logged_by: "mother".into(),
+        note: None,
     }
 }
 

@@ -131,6 +131,7 @@ fn refresh_hands_64_stable_reminders_and_a_logged_dose_drops_out() {
                 outcome: DoseOutcome::Taken,
                 actual_at_ms: NOW_MS + HOUR_MS,
                 logged_by: "mother".into(),
+                note: None,
             },
             NOW_MS + HOUR_MS,
             None,

@@ -170,24 +170,24 @@ fn log_regimen_history(
             let given_at = scheduled.timestamp_millis() + late_minutes * 60_000;
             // Logged as it is given: the phone's clock reads the time of the dose.
             store.log_dose(
-                &NewDoseLog {
-                    client_id: format!(
+                &NewDoseLog::new(
+                    format!(
                         "demo-{}-{}-{}",
                         medication,
                         format_date(day),
                         time.format("%H%M")
                     ),
-                    medication: medication.clone(),
-                    slot_date: day,
-                    slot_time: *time,
+                    medication.clone(),
+                    day,
+                    *time,
                     outcome,
-                    actual_at_ms: given_at,
-                    logged_by: if random.next_unit() < 0.7 {
+                    given_at,
+                    if random.next_unit() < 0.7 {
                         "mother".into()
                     } else {
                         "father".into()
                     },
-                },
+                ),
                 given_at,
                 None,
             )?;

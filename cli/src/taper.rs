@@ -381,19 +381,19 @@ pub fn seed_demo(store: &mut Store, demo: &DemoDiary) -> CliResult<()> {
         let given_at = scheduled.timestamp_millis() + random.between(-10, 40) * 60_000;
         // Logged as it is given: the phone's clock reads the time of the dose.
         store.log_dose(
-            &NewDoseLog {
-                client_id: format!("demo-{medication}-{}", format_date(slot.date)),
-                medication: medication.clone(),
-                slot_date: slot.date,
-                slot_time: slot.time,
+            &NewDoseLog::new(
+                format!("demo-{medication}-{}", format_date(slot.date)),
+                medication.clone(),
+                slot.date,
+                slot.time,
                 outcome,
-                actual_at_ms: given_at,
-                logged_by: if random.next_unit() < 0.7 {
+                given_at,
+                if random.next_unit() < 0.7 {
                     "mother".into()
                 } else {
                     "father".into()
                 },
-            },
+            ),
             given_at,
             None,
         )?;

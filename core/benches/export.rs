@@ -192,23 +192,23 @@ fn ten_year_diary() -> (PathBuf, i64) {
                     + ((n * 7919) % 40) as i64 * 60_000;
                 store
                     .log_dose(
-                        &NewDoseLog {
-                            client_id: format!("bench-{n}"),
-                            medication: medication.clone(),
-                            slot_date: day,
-                            slot_time: time(slot),
-                            outcome: if n.is_multiple_of(53) {
+                        &NewDoseLog::new(
+                            format!("bench-{n}"),
+                            medication.clone(),
+                            day,
+                            time(slot),
+                            if n.is_multiple_of(53) {
                                 DoseOutcome::Skipped
                             } else {
                                 DoseOutcome::Taken
                             },
-                            actual_at_ms: at,
-                            logged_by: if n.is_multiple_of(3) {
+                            at,
+                            if n.is_multiple_of(3) {
                                 "father".into()
                             } else {
                                 "mother".into()
                             },
-                        },
+                        ),
                         at,
                         None,
                     )

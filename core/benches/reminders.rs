@@ -344,15 +344,15 @@ fn bench_adherence(c: &mut Criterion) {
         };
         store
             .log_dose(
-                &NewDoseLog {
-                    client_id: format!("bench-{n}"),
-                    medication: MedicationId::Regimen(ids[index]),
-                    slot_date: log.slot_date,
-                    slot_time: log.slot_time,
+                &NewDoseLog::new(
+                    format!("bench-{n}"),
+                    MedicationId::Regimen(ids[index]),
+                    log.slot_date,
+                    log.slot_time,
                     outcome,
-                    actual_at_ms: at.timestamp_millis(),
-                    logged_by: "mother".into(),
-                },
+                    at.timestamp_millis(),
+                    "mother".into(),
+                ),
                 at.timestamp_millis(),
                 None,
             )

@@ -116,17 +116,16 @@ fn diary_for_logging(path: &Path, durability: Durability) -> (Store, i64) {
 fn slot_dose(regimen_id: i64, n: u64) -> NewDoseLog {
     let slot_date = date("2025-01-01") + Days::new(n / TIMES.len() as u64);
     let slot_time = time(TIMES[(n % TIMES.len() as u64) as usize]);
-    NewDoseLog {
-        client_id: format!("bench-{n}"),
-        medication: MedicationId::Regimen(regimen_id),
+    NewDoseLog::new(
+        format!("bench-{n}"),
+        MedicationId::Regimen(regimen_id),
         slot_date,
         slot_time,
-        outcome: DoseOutcome::Taken,
-        actual_at_ms: slot_instant(slot_date, slot_time, chrono_tz::Tz::Europe__Paris)
-            .timestamp_millis()
+        DoseOutcome::Taken,
+        slot_instant(slot_date, slot_time, chrono_tz::Tz::Europe__Paris).timestamp_millis()
             + 60_000,
-        logged_by: "bench".into(),
-    }
+        "bench".into(),
+    )
 }
 
 /// A raw connection with exactly the pragmas the store sets (store/mod.rs `configure`).
@@ -305,19 +304,19 @@ fn diary_of_days(path: &Path, days: u64) -> i64 {
             }
             store
                 .log_dose(
-                    &NewDoseLog {
-                        client_id: format!("dose-{regimen_id}-{i}-{slot}"),
-                        medication: MedicationId::Regimen(regimen_id),
-                        slot_date: day,
-                        slot_time: time(slot),
-                        outcome: if i % 29 == 3 {
+                    &NewDoseLog::new(
+                        format!("dose-{regimen_id}-{i}-{slot}"),
+                        MedicationId::Regimen(regimen_id),
+                        day,
+                        time(slot),
+                        if i % 29 == 3 {
                             DoseOutcome::Skipped
                         } else {
                             DoseOutcome::Taken
                         },
-                        actual_at_ms: at.timestamp_millis(),
-                        logged_by: "mother".into(),
-                    },
+                        at.timestamp_millis(),
+                        "mother".into(),
+                    ),
                     at.timestamp_millis(),
                     None,
                 )

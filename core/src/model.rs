@@ -236,6 +236,39 @@ pub struct NewDoseLog {
     pub actual_at_ms: EpochMillis,
     /// Who logged it, e.g. `mother`.
     pub logged_by: String,
+    /// The family's free-text note ("spat out half, gave again"): at most 500 characters; shown
+    /// in identified exports, never in de-identified ones. A blank note is none.
+    pub note: Option<String>,
+}
+
+impl NewDoseLog {
+    /// A dose log with what every log has; optional details are added with the `with_` methods.
+    pub fn new(
+        client_id: String,
+        medication: MedicationId,
+        slot_date: NaiveDate,
+        slot_time: NaiveTime,
+        outcome: DoseOutcome,
+        actual_at_ms: EpochMillis,
+        logged_by: String,
+    ) -> Self {
+        NewDoseLog {
+            client_id,
+            medication,
+            slot_date,
+            slot_time,
+            outcome,
+            actual_at_ms,
+            logged_by,
+            note: None,
+        }
+    }
+
+    /// The same log with the family's note.
+    pub fn with_note(mut self, note: Option<String>) -> Self {
+        self.note = note;
+        self
+    }
 }
 
 /// The current state of a logged dose.

@@ -113,15 +113,15 @@ fn diary() -> (Store, i64) {
             }
             store
                 .log_dose(
-                    &NewDoseLog {
-                        client_id: format!("dose-{day}-{slot}"),
-                        medication: medication.clone(),
-                        slot_date: day,
-                        slot_time: time(slot),
-                        outcome: DoseOutcome::Taken,
-                        actual_at_ms: at.timestamp_millis(),
-                        logged_by: "Papa".into(),
-                    },
+                    &NewDoseLog::new(
+                        format!("dose-{day}-{slot}"),
+                        medication.clone(),
+                        day,
+                        time(slot),
+                        DoseOutcome::Taken,
+                        at.timestamp_millis(),
+                        "Papa".into(),
+                    ),
                     at.timestamp_millis(),
                     None,
                 )

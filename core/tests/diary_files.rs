@@ -79,15 +79,15 @@ fn log(store: &mut Store, regimen_id: i64, n: u32) -> nephro_core::error::Result
     };
     let at_ms = day.and_time(time(slot)).and_utc().timestamp_millis();
     store.log_dose(
-        &NewDoseLog {
-            client_id: format!("dose-{n}"),
-            medication: MedicationId::Regimen(regimen_id),
-            slot_date: day,
-            slot_time: time(slot),
-            outcome: DoseOutcome::Taken,
-            actual_at_ms: day.and_time(time(slot)).and_utc().timestamp_millis(),
-            logged_by: "parent".into(),
-        },
+        &NewDoseLog::new(
+            format!("dose-{n}"),
+            MedicationId::Regimen(regimen_id),
+            day,
+            time(slot),
+            DoseOutcome::Taken,
+            day.and_time(time(slot)).and_utc().timestamp_millis(),
+            "parent".into(),
+        ),
         at_ms,
         None,
     )?;

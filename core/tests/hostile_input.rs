@@ -850,7 +850,7 @@ fn op() -> impl Strategy<Value = Op> {
     )
         .prop_map(
             |(client_id, medication, slot_date, slot_time, outcome, actual_at_ms, logged_by)| {
-                NewDoseLog {
+                NewDoseLog::new(
                     client_id,
                     medication,
                     slot_date,
@@ -858,7 +858,7 @@ fn op() -> impl Strategy<Value = Op> {
                     outcome,
                     actual_at_ms,
                     logged_by,
-                }
+                )
             },
         );
     let measurement = (
@@ -1235,15 +1235,15 @@ mod plausibility {
 
     fn taken(client_id: &str, medication: MedicationId, slot: &str, at: &str) -> NewDoseLog {
         let (date, time) = slot.split_once('T').expect("slot");
-        NewDoseLog {
-            client_id: client_id.into(),
+        NewDoseLog::new(
+            client_id.into(),
             medication,
-            slot_date: day(date),
-            slot_time: t(time),
-            outcome: DoseOutcome::Taken,
-            actual_at_ms: ms(at),
-            logged_by: "mother".into(),
-        }
+            day(date),
+            t(time),
+            DoseOutcome::Taken,
+            ms(at),
+            "mother".into(),
+        )
     }
 
     fn dipstick(client_id: &str, patient_id: i64, at: &str) -> NewUrineReading {

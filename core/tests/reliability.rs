@@ -104,17 +104,16 @@ fn slot_dose(client_id: String, regimen_id: i64, n: u64) -> NewDoseLog {
     let start = date("2025-01-01");
     let day = start + chrono::TimeDelta::days((n / TIMES.len() as u64) as i64);
     let slot_time = time(TIMES[(n % TIMES.len() as u64) as usize]);
-    NewDoseLog {
+    NewDoseLog::new(
         client_id,
-        medication: MedicationId::Regimen(regimen_id),
-        slot_date: day,
+        MedicationId::Regimen(regimen_id),
+        day,
         slot_time,
-        outcome: DoseOutcome::Taken,
+        DoseOutcome::Taken,
         // Given (and logged, on the device's clock) a minute after the slot in Paris.
-        actual_at_ms: slot_instant(day, slot_time, chrono_tz::Tz::Europe__Paris).timestamp_millis()
-            + 60_000,
-        logged_by: "crash test".into(),
-    }
+        slot_instant(day, slot_time, chrono_tz::Tz::Europe__Paris).timestamp_millis() + 60_000,
+        "crash test".into(),
+    )
 }
 
 /// How many doses a regimen has, counted on a raw connection (the parent's own check).

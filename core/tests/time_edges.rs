@@ -72,15 +72,15 @@ fn diary(zone: &str, start: &str, end: Option<&str>) -> (Store, i64, i64) {
 }
 
 fn dose(client_id: &str, regimen_id: i64, date: &str, time: &str, actual_at_ms: i64) -> NewDoseLog {
-    NewDoseLog {
-        client_id: client_id.into(),
-        medication: MedicationId::Regimen(regimen_id),
-        slot_date: d(date),
-        slot_time: t(time),
-        outcome: DoseOutcome::Taken,
+    NewDoseLog::new(
+        client_id.into(),
+        MedicationId::Regimen(regimen_id),
+        d(date),
+        t(time),
+        DoseOutcome::Taken,
         actual_at_ms,
-        logged_by: "mother".into(),
-    }
+        "mother".into(),
+    )
 }
 
 fn bid(id: &str) -> MedicationSchedule {

@@ -234,15 +234,15 @@ mod tests {
     ) {
         store
             .log_dose(
-                &NewDoseLog {
-                    client_id: format!("{medication}-{day}-{slot}"),
+                &NewDoseLog::new(
+                    format!("{medication}-{day}-{slot}"),
                     medication,
-                    slot_date: d(day),
-                    slot_time: t(slot),
+                    d(day),
+                    t(slot),
                     outcome,
-                    actual_at_ms: sh(&format!("{day}T{at}")).timestamp_millis(),
-                    logged_by: "mother".into(),
-                },
+                    sh(&format!("{day}T{at}")).timestamp_millis(),
+                    "mother".into(),
+                ),
                 sh(&format!("{day}T{at}")).timestamp_millis(),
                 None,
             )

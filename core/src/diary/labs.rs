@@ -480,15 +480,15 @@ mod tests {
     fn dose(store: &mut Store, regimen_id: i64, day: &str, slot: &str, taken: &str) {
         store
             .log_dose(
-                &NewDoseLog {
-                    client_id: format!("{day}-{slot}"),
-                    medication: MedicationId::Regimen(regimen_id),
-                    slot_date: date(day),
-                    slot_time: NaiveTime::parse_from_str(slot, "%H:%M").unwrap(),
-                    outcome: DoseOutcome::Taken,
-                    actual_at_ms: at(taken).timestamp_millis(),
-                    logged_by: "mother".into(),
-                },
+                &NewDoseLog::new(
+                    format!("{day}-{slot}"),
+                    MedicationId::Regimen(regimen_id),
+                    date(day),
+                    NaiveTime::parse_from_str(slot, "%H:%M").unwrap(),
+                    DoseOutcome::Taken,
+                    at(taken).timestamp_millis(),
+                    "mother".into(),
+                ),
                 at(taken).timestamp_millis(),
                 None,
             )

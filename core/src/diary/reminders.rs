@@ -1142,15 +1142,15 @@ mod tests {
     ) {
         store
             .log_dose(
-                &NewDoseLog {
-                    client_id: format!("{medication}-{date}-{time}"),
-                    medication: medication.clone(),
-                    slot_date: d(date),
-                    slot_time: t(time),
+                &NewDoseLog::new(
+                    format!("{medication}-{date}-{time}"),
+                    medication.clone(),
+                    d(date),
+                    t(time),
                     outcome,
-                    actual_at_ms: at(actual).timestamp_millis(),
-                    logged_by: "mother".into(),
-                },
+                    at(actual).timestamp_millis(),
+                    "mother".into(),
+                ),
                 at(actual).timestamp_millis(),
                 None,
             )

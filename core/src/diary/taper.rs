@@ -580,15 +580,15 @@ mod tests {
     fn log(store: &mut Store, key: &str, day: &str, outcome: DoseOutcome) {
         store
             .log_dose(
-                &NewDoseLog {
-                    client_id: format!("{key}-{day}"),
-                    medication: MedicationId::Course(key.into()),
-                    slot_date: date(day),
-                    slot_time: time("08:00"),
+                &NewDoseLog::new(
+                    format!("{key}-{day}"),
+                    MedicationId::Course(key.into()),
+                    date(day),
+                    time("08:00"),
                     outcome,
-                    actual_at_ms: given_at(day),
-                    logged_by: "mother".into(),
-                },
+                    given_at(day),
+                    "mother".into(),
+                ),
                 given_at(day),
                 None,
             )

@@ -248,6 +248,7 @@ fn doses(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
         "logged by",
         "revision",
         "record key",
+        "note",
     ];
     let rows = s
         .doses
@@ -264,6 +265,7 @@ fn doses(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
                 d.logged_by.as_deref().map(safe_text).unwrap_or_default(),
                 d.revision.to_string(),
                 safe_text(&d.key),
+                d.note.as_deref().map(safe_text).unwrap_or_default(),
             ]
         })
         .collect();

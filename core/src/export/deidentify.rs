@@ -415,6 +415,7 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
         rename(&mut d.medication);
         hide_typed_name(&mut d.medicine);
         d.logged_by = None;
+        d.note = None;
         shift.date(&mut d.slot_date)?;
         shift.instant(&mut d.actual_at)?;
     }

@@ -468,6 +468,8 @@ struct MedicationStatementResource<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     information_source: Option<Reference>,
     dosage: Vec<Dosage<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    note: Vec<Annotation>,
 }
 
 #[derive(Serialize)]
@@ -1288,6 +1290,11 @@ fn write_dose(
         subject: Reference::to(patient_id),
         effective_date_time: effective,
         information_source: d.logged_by.as_deref().map(Reference::display),
+        note: d
+            .note
+            .iter()
+            .map(|text| Annotation { text: text.clone() })
+            .collect(),
         dosage: vec![Dosage {
             text: Some(scheduled_text),
             timing: Some(Timing {

@@ -300,6 +300,8 @@ pub struct DoseView {
     pub logged_by: Option<String>,
     /// Revision number (1: never edited).
     pub revision: i64,
+    /// The family's note; `None` when de-identified (free text).
+    pub note: Option<String>,
 }
 
 /// A urine reading.
@@ -765,6 +767,7 @@ impl DiarySnapshot {
                 mg,
                 logged_by: Some(d.logged_by),
                 revision: entry.revision,
+                note: d.note,
             };
             if entry.undone {
                 withdrawn.push(WithdrawnView::Dose(view));

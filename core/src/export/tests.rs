@@ -22,6 +22,8 @@ use crate::taper::{DoseBasis, Frequency, Phase, PhaseLength, TabletSpec};
 const NAME: &str = "Mei \"Mimi\", Li; 李小梅";
 const NOTE: &str = "fever, \"cold\"\nsecond line 发烧";
 const BIRTH: &str = "2019-04-02";
+/// The family's note on one logged dose (the 5th), with what a CSV must quote.
+const DOSE_NOTE: &str = "spat out half, gave again \"after juice\"";
 
 use crate::test_support::{date, time};
 
@@ -99,15 +101,16 @@ fn fixture() -> Fixture {
             let at = slot_instant(day, time(slot), zone).timestamp_millis() + 5 * 60_000;
             store
                 .log_dose(
-                    &NewDoseLog {
-                        client_id: format!("dose-{day}-{slot}"),
-                        medication: medication.clone(),
-                        slot_date: day,
-                        slot_time: time(slot),
+                    &NewDoseLog::new(
+                        format!("dose-{day}-{slot}"),
+                        medication.clone(),
+                        day,
+                        time(slot),
                         outcome,
-                        actual_at_ms: at,
-                        logged_by: "Grandma Chen".into(),
-                    },
+                        at,
+                        "Grandma Chen".into(),
+                    )
+                    .with_note((n == 5).then(|| DOSE_NOTE.to_string())),
                     at,
                     None,
                 )
@@ -191,15 +194,15 @@ fn fixture() -> Fixture {
     for day in ["2025-03-23", "2025-03-24", "2025-03-25"] {
         store
             .log_dose(
-                &NewDoseLog {
-                    client_id: format!("pred-{day}"),
-                    medication: MedicationId::Course(course.course_key.clone()),
-                    slot_date: date(day),
-                    slot_time: time("08:00"),
-                    outcome: DoseOutcome::Taken,
-                    actual_at_ms: slot_instant(date(day), time("08:00"), zone).timestamp_millis(),
-                    logged_by: "Grandma Chen".into(),
-                },
+                &NewDoseLog::new(
+                    format!("pred-{day}"),
+                    MedicationId::Course(course.course_key.clone()),
+                    date(day),
+                    time("08:00"),
+                    DoseOutcome::Taken,
+                    slot_instant(date(day), time("08:00"), zone).timestamp_millis(),
+                    "Grandma Chen".into(),
+                ),
                 slot_instant(date(day), time("08:00"), zone).timestamp_millis(),
                 None,
             )
@@ -421,6 +424,13 @@ fn the_fhir_bundle_has_every_record_with_valid_references_and_codes() {
                 && o["valueCodeableConcept"]["coding"][0]["system"] == fhir::SNOMED
         ));
     assert!(dipsticks.iter().any(|o| o["note"][0]["text"] == NOTE));
+    // The family's note on a dose is the statement's note; no other dose has one.
+    let noted: Vec<_> = resources(&bundle, "MedicationStatement")
+        .into_iter()
+        .filter(|s| s.get("note").is_some())
+        .collect();
+    assert_eq!(noted.len(), 1);
+    assert_eq!(noted[0]["note"][0]["text"], DOSE_NOTE);
     let upcr = observations
         .iter()
         .find(|o| o["code"]["coding"][0]["code"] == "2890-2")
@@ -607,6 +617,10 @@ fn csv_tables_round_trip_through_a_csv_reader() {
     assert_eq!(noted[3], "3+ (+++)", "a grade a spreadsheet keeps as text");
     let doses = csv_rows(csv_file(&files, "doses.csv"));
     assert_eq!(doses[0][6], "dose (mg)");
+    assert_eq!(doses[0].last().unwrap(), "note");
+    let noted: Vec<_> = doses[1..].iter().filter(|r| !r[10].is_empty()).collect();
+    assert_eq!(noted.len(), 1, "one dose has a note");
+    assert_eq!(noted[0][10], DOSE_NOTE, "the note survives quoting");
     assert_eq!(doses[1][0], "2025-03-01");
     assert_eq!(doses[1][5], "2025-03-01T08:05:00+01:00");
     let calendar = csv_rows(csv_file(&files, "steroid_calendar.csv"));
@@ -758,6 +772,7 @@ fn de_identified_exports_hold_no_name_birth_date_or_note_and_shift_dates_consist
                     "fever",
                     "发烧",
                     "Grandma",
+                    "spat out",
                     "Dupont",
                     "Europe/Paris",
                     "dose-2025",
@@ -1727,15 +1742,15 @@ mod medicines {
         let at = slot_instant(date("2025-04-02"), time("08:00"), zone).timestamp_millis() + 60_000;
         f.store
             .log_dose(
-                &NewDoseLog {
-                    client_id: "solution-1".into(),
-                    medication: ids[1].clone(),
-                    slot_date: date("2025-04-02"),
-                    slot_time: time("08:00"),
-                    outcome: DoseOutcome::Taken,
-                    actual_at_ms: at,
-                    logged_by: "mother".into(),
-                },
+                &NewDoseLog::new(
+                    "solution-1".into(),
+                    ids[1].clone(),
+                    date("2025-04-02"),
+                    time("08:00"),
+                    DoseOutcome::Taken,
+                    at,
+                    "mother".into(),
+                ),
                 now().timestamp_millis(),
                 None,
             )

@@ -642,15 +642,15 @@ mod tests {
     }
 
     fn steroid_dose(client_id: &str, key: &str, day: &str, at: &str) -> NewDoseLog {
-        NewDoseLog {
-            client_id: client_id.into(),
-            medication: MedicationId::Course(key.into()),
-            slot_date: date(day),
-            slot_time: time(at),
-            outcome: DoseOutcome::Taken,
-            actual_at_ms: clock(day, at),
-            logged_by: "mother".into(),
-        }
+        NewDoseLog::new(
+            client_id.into(),
+            MedicationId::Course(key.into()),
+            date(day),
+            time(at),
+            DoseOutcome::Taken,
+            clock(day, at),
+            "mother".into(),
+        )
     }
 
     /// A minute after a slot in the patient's zone (Shanghai): when its dose is given and logged.

@@ -56,6 +56,7 @@ impl Store {
     ) -> Result<DoseLogEntry> {
         require_text("client_id", &dose.client_id, 100)?;
         require_text("logged_by", &dose.logged_by, 100)?;
+        let note = super::urine::clean_note(dose.note.as_deref())?;
         require_storable_date("slot_date", dose.slot_date)?;
         let actual = bounds::instant_ms("actual_at_ms", dose.actual_at_ms)?;
         let now = bounds::instant_ms("now_ms", device_now_ms)?;
@@ -120,8 +121,8 @@ impl Store {
             let recorded_at_ms = now_ms();
             tx.prepare_cached(
                 "INSERT INTO dose_log (client_id, regimen_id, course_key, slot_date, slot_time, outcome, actual_at_ms, logged_by,
-                    revision, undone, recorded_at_ms, medicine_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 0, ?9, ?10)",
+                    revision, undone, recorded_at_ms, medicine_id, note)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 0, ?9, ?10, ?11)",
             )?
             .execute(params![
                     dose.client_id,
@@ -133,11 +134,13 @@ impl Store {
                     dose.actual_at_ms,
                     dose.logged_by,
                     recorded_at_ms,
-                    medicine_id
+                    medicine_id,
+                    note
                 ])?;
             let id = tx.last_insert_rowid();
             add_revision(tx, id, 1, dose.outcome, dose.actual_at_ms, &dose.logged_by, false, recorded_at_ms)?;
-            Ok(DoseLogEntry { dose: dose.clone(), revision: 1, undone: false, recorded_at_ms })
+            let dose = NewDoseLog { note, ..dose.clone() };
+            Ok(DoseLogEntry { dose, revision: 1, undone: false, recorded_at_ms })
         })
     }
 
@@ -349,7 +352,7 @@ impl Store {
 }
 
 const ENTRY_SELECT: &str = "SELECT d.client_id, d.regimen_id, d.course_key, d.slot_date, d.slot_time, d.outcome, d.actual_at_ms,
-    d.logged_by, d.revision, d.undone, d.recorded_at_ms, d.medicine_id FROM dose_log d";
+    d.logged_by, d.revision, d.undone, d.recorded_at_ms, d.medicine_id, d.note FROM dose_log d";
 
 /// A patient's logged doses as [`Store::unreadable_rows`] scans them.
 pub(super) fn dose_rows() -> RowSource {
@@ -428,18 +431,20 @@ fn entry_from_row(r: &Row) -> rusqlite::Result<Result<DoseLogEntry>> {
     let revision: i64 = r.get(8)?;
     let undone: bool = r.get(9)?;
     let recorded_at_ms: i64 = r.get(10)?;
+    let note: Option<String> = r.get(12)?;
     Ok((|| {
         bounds::instant_ms("stored actual_at_ms", actual_at_ms)?;
         Ok(DoseLogEntry {
-            dose: NewDoseLog {
+            dose: NewDoseLog::new(
                 client_id,
                 medication,
-                slot_date: stored_date(&slot_date)?,
-                slot_time: parse_clock_time("slot_time", &slot_time)?,
-                outcome: DoseOutcome::parse("outcome", &outcome)?,
+                stored_date(&slot_date)?,
+                parse_clock_time("slot_time", &slot_time)?,
+                DoseOutcome::parse("outcome", &outcome)?,
                 actual_at_ms,
                 logged_by,
-            },
+            )
+            .with_note(note),
             revision,
             undone,
             recorded_at_ms,

@@ -9,7 +9,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 7;
+pub const LATEST_VERSION: i64 = 8;
 
 /// Patients, measurements and regimens: unchanged since version 1 but for the measurement's
 /// `confirmed` (version 4). Version 1 created them; later steps only alter them.
@@ -77,12 +77,12 @@ CREATE TABLE dose_log_revision (
 );
 "#;
 
-/// The dose log as of version 7: a dose belongs to a regimen, a steroid course or any other
-/// medicine (clinical-rules §12).
+/// The dose log as of version 8: a dose belongs to a regimen, a steroid course or (since
+/// version 8) any other medicine (clinical-rules §12); since version 7 it may carry a note.
 const DOSE_LOG_TABLE: &str = r#"
 -- The current state of each logged dose; every state it ever had is in dose_log_revision.
 -- A dose belongs to exactly one of a regimen (tacrolimus, MMF), a steroid course's calendar or
--- any other medicine (since version 7, hence last).
+-- any other medicine (since version 8, hence last).
 CREATE TABLE dose_log (
     id              INTEGER PRIMARY KEY,
     client_id       TEXT NOT NULL UNIQUE,
@@ -96,6 +96,7 @@ CREATE TABLE dose_log (
     revision        INTEGER NOT NULL,
     undone          INTEGER NOT NULL DEFAULT 0,
     recorded_at_ms  INTEGER NOT NULL,
+    note            TEXT,
     medicine_id     INTEGER REFERENCES medicine(id),
     CHECK ((regimen_id IS NOT NULL) + (course_key IS NOT NULL) + (medicine_id IS NOT NULL) = 1)
 );
@@ -107,7 +108,7 @@ CREATE INDEX dose_log_by_slot_date ON dose_log(slot_date);
 
 "#;
 
-/// Every other medicine of a patient (since version 7; clinical-rules §12): a name from the
+/// Every other medicine of a patient (since version 8; clinical-rules §12): a name from the
 /// app's list or typed in, its amount and schedule as the core validated them (JSON of
 /// `MedicineAmount` and `MedicineSchedule`), the dose that amount gives, and the day it stopped.
 const MEDICINE_TABLE: &str = r#"
@@ -435,13 +436,16 @@ const UPGRADE_4_TO_5: &[&str] = &[URINE_READING_PHOTO_TABLE];
 /// walks the whole history and saves one).
 const UPGRADE_5_TO_6: &[&str] = &[RELAPSE_CHECKPOINT_TABLE];
 
-/// Version 6 → 7: any other medicine (clinical-rules §12) gets its table, and the dose log may
-/// point at one (rebuilt, rows copied as they are; the procedure of
+/// Version 6 → 7: a logged dose may carry the family's note (none for the doses logged before).
+const UPGRADE_6_TO_7: &[&str] = &["ALTER TABLE dose_log ADD COLUMN note TEXT;"];
+
+/// Version 7 → 8: any other medicine (clinical-rules §12) gets its table, and the dose log may
+/// point at one (rebuilt, rows copied as they are, their notes too; the procedure of
 /// sqlite.org/lang_altertable.html, as in the step 1 → 2).
-const UPGRADE_6_TO_7: &[&str] = &[
+const UPGRADE_7_TO_8: &[&str] = &[
     MEDICINE_TABLE,
     r#"
-CREATE TABLE dose_log_v7 (
+CREATE TABLE dose_log_v8 (
     id              INTEGER PRIMARY KEY,
     client_id       TEXT NOT NULL UNIQUE,
     regimen_id      INTEGER REFERENCES regimen(id),
@@ -454,15 +458,16 @@ CREATE TABLE dose_log_v7 (
     revision        INTEGER NOT NULL,
     undone          INTEGER NOT NULL DEFAULT 0,
     recorded_at_ms  INTEGER NOT NULL,
+    note            TEXT,
     medicine_id     INTEGER REFERENCES medicine(id),
     CHECK ((regimen_id IS NOT NULL) + (course_key IS NOT NULL) + (medicine_id IS NOT NULL) = 1)
 );
-INSERT INTO dose_log_v7 (id, client_id, regimen_id, course_key, slot_date, slot_time, outcome, actual_at_ms,
-                         logged_by, revision, undone, recorded_at_ms, medicine_id)
+INSERT INTO dose_log_v8 (id, client_id, regimen_id, course_key, slot_date, slot_time, outcome, actual_at_ms,
+                         logged_by, revision, undone, recorded_at_ms, note, medicine_id)
     SELECT id, client_id, regimen_id, course_key, slot_date, slot_time, outcome, actual_at_ms,
-           logged_by, revision, undone, recorded_at_ms, NULL FROM dose_log;
+           logged_by, revision, undone, recorded_at_ms, note, NULL FROM dose_log;
 DROP TABLE dose_log;
-ALTER TABLE dose_log_v7 RENAME TO dose_log;
+ALTER TABLE dose_log_v8 RENAME TO dose_log;
 CREATE UNIQUE INDEX dose_log_live_slot ON dose_log(regimen_id, slot_date, slot_time) WHERE undone = 0 AND regimen_id IS NOT NULL;
 CREATE UNIQUE INDEX dose_log_live_course_slot ON dose_log(course_key, slot_date, slot_time) WHERE undone = 0 AND course_key IS NOT NULL;
 CREATE UNIQUE INDEX dose_log_live_medicine_slot ON dose_log(medicine_id, slot_date, slot_time) WHERE undone = 0 AND medicine_id IS NOT NULL;
@@ -478,6 +483,7 @@ pub const UPGRADES: &[&[&str]] = &[
     UPGRADE_4_TO_5,
     UPGRADE_5_TO_6,
     UPGRADE_6_TO_7,
+    UPGRADE_7_TO_8,
 ];
 
 /// Brings a connection's schema to [`LATEST_VERSION`], refusing a newer one.

@@ -49,22 +49,22 @@ pub(crate) fn seeded(store: &mut Store) -> (Patient, Regimen) {
 }
 
 fn dose(client_id: &str, regimen_id: i64, slot: &str) -> NewDoseLog {
-    NewDoseLog {
-        client_id: client_id.into(),
-        medication: MedicationId::Regimen(regimen_id),
-        slot_date: date("2025-06-02"),
-        slot_time: time(slot),
-        outcome: DoseOutcome::Taken,
+    NewDoseLog::new(
+        client_id.into(),
+        MedicationId::Regimen(regimen_id),
+        date("2025-06-02"),
+        time(slot),
+        DoseOutcome::Taken,
         // A minute after the slot in the patient's zone (Shanghai).
-        actual_at_ms: crate::schedule::slot_instant(
+        crate::schedule::slot_instant(
             date("2025-06-02"),
             time(slot),
             chrono_tz::Tz::Asia__Shanghai,
         )
         .timestamp_millis()
             + 60_000,
-        logged_by: "mother".into(),
-    }
+        "mother".into(),
+    )
 }
 
 /// The device clock of the doses above: 2025-06-02T12:30:00Z, 20:30 in Shanghai, after both slots.
@@ -405,8 +405,8 @@ fn every_fixture_migrates_to_the_fresh_schema_with_its_records() {
                 fixture.display()
             );
         }
-        // From version 7 on, a fixture also holds a medicine of clinical-rules §12 and its dose.
-        if version >= 7 {
+        // From version 8 on, a fixture also holds a medicine of clinical-rules §12 and its dose.
+        if version >= 8 {
             let medicines = store.medicines(patient.id).unwrap();
             assert_eq!(medicines.len(), 1, "{}", fixture.display());
             assert_eq!(medicines[0].prescription, fixture_medicine(patient.id));
@@ -421,7 +421,7 @@ fn every_fixture_migrates_to_the_fresh_schema_with_its_records() {
     }
 }
 
-/// The medicine fixtures of version 7 on hold: prednisolone 12 mg as a 5 mg/mL solution, every
+/// The medicine fixtures of version 8 on hold: prednisolone 12 mg as a 5 mg/mL solution, every
 /// day at 08:00 from 2025-06-01 for 28 days.
 fn fixture_medicine(patient_id: i64) -> crate::medicine::record::NewMedicine {
     use crate::medicine::known::KnownMedicine;
@@ -1099,4 +1099,56 @@ fn a_failed_upgrade_step_is_a_migration_failure_and_is_rolled_back() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, 1);
+}
+
+#[test]
+fn a_dose_keeps_the_familys_note_and_refuses_one_too_long() {
+    let mut store = Store::open_in_memory().unwrap();
+    let (_, regimen) = seeded(&mut store);
+    let noted = dose("noted", regimen.id, "08:00")
+        .with_note(Some("spat out half, gave again\nafter juice".into()));
+    let logged = store.log_dose(&noted, LOGGED_AT, None).unwrap();
+    assert_eq!(
+        logged.dose.note.as_deref(),
+        Some("spat out half, gave again\nafter juice")
+    );
+    let stored = store.dose("noted").unwrap();
+    assert_eq!(stored.dose.note, logged.dose.note);
+    // A blank note is none.
+    let blank = dose("blank", regimen.id, "20:00").with_note(Some("  \n ".into()));
+    assert_eq!(
+        store.log_dose(&blank, LOGGED_AT, None).unwrap().dose.note,
+        None
+    );
+    // 501 characters, or a control character: refused naming the field, nothing stored.
+    let mut other = Store::open_in_memory().unwrap();
+    let (_, regimen) = seeded(&mut other);
+    for note in ["x".repeat(501), "bell \u{7}".to_string()] {
+        let refused = dose("long", regimen.id, "08:00").with_note(Some(note));
+        match other.log_dose(&refused, LOGGED_AT, None) {
+            Err(Error::Invalid { field, .. }) => assert_eq!(field, "note"),
+            other => panic!("{other:?}"),
+        }
+        assert!(other.dose("long").is_err(), "nothing stored");
+    }
+}
+
+#[test]
+fn a_dose_note_survives_the_rebuild_of_the_dose_log_for_medicines() {
+    // Version 7 added the note as a column; version 8 rebuilds the dose log (any medicine).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v7.db");
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema-v7.db");
+    std::fs::copy(fixture, &path).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE dose_log SET note = 'kept through the upgrade' WHERE client_id = 'fixture-dose'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let store = Store::open(&path).unwrap();
+    let dose = store.dose("fixture-dose").unwrap();
+    assert_eq!(dose.dose.note.as_deref(), Some("kept through the upgrade"));
 }

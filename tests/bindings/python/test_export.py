@@ -162,3 +162,28 @@ def test_a_transaction_bundle_updates_by_identifier_and_is_refused_when_de_ident
         check_validation("fhir_bundle", "a transaction beside other formats", diary.export_to_path, patient.id,
                          transaction_request(extra_formats=[nephro.ExportFormat.CSV]), refused)
         check(not os.path.exists(refused), "nothing written when refused")
+
+
+def test_a_dose_note_reaches_identified_exports_only():
+    with temp_dir() as tmp:
+        diary = nephro.Diary.open(temp_path(tmp, "diary.sqlite"))
+        patient, regimen = seeded(diary)
+        noted = dose_log("py-note", f"regimen-{regimen.id}")
+        noted.note = "spat out half, gave again"
+        logged = diary.log_dose(noted, MORNING_MS, None)
+        check_equal(logged.dose.note, "spat out half, gave again", "the note is kept")
+        check_equal(dose_log("py-plain", "regimen-1").note, None, "a note is optional")
+        csv_files = diary.export(patient.id, request(nephro.ExportFormat.CSV))
+        doses = bytes([f for f in csv_files if f.name == "doses.csv"][0].bytes).decode("utf-8-sig")
+        check(doses.splitlines()[0].endswith(",note") and "spat out half, gave again" in doses,
+              "the CSV's note column holds it")
+        bundle = json.loads(bytes(diary.export(patient.id, request(nephro.ExportFormat.FHIR))[0].bytes))
+        statements = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "MedicationStatement"]
+        check_equal([s["note"][0]["text"] for s in statements if "note" in s], ["spat out half, gave again"],
+                    "the statement's note")
+        for fmt in (nephro.ExportFormat.FHIR, nephro.ExportFormat.CSV, nephro.ExportFormat.HTML):
+            for f in diary.export(patient.id, request(fmt, deidentify_seed=-42)):
+                check("spat out" not in bytes(f.bytes).decode("utf-8"), f"de-identified {f.name}: no note")
+        too_long = dose_log("py-long", f"regimen-{regimen.id}", slot_time="20:00", at_ms=EVENING_MS)
+        too_long.note = "x" * 501
+        check_validation("note", "a note of 501 characters is refused", diary.log_dose, too_long, EVENING_MS, None)
