@@ -54,10 +54,11 @@ pub trait NotificationScheduler: Send + Sync {
 pub struct ReminderNotification {
     /// Stable id `"{medication_id}@{YYYY-MM-DD}T{HH:MM}"`: use it as the notification's id.
     pub id: String,
-    /// The medication: `regimen-<id>` or `course-<key>` (as in `log_dose`).
+    /// The medication: `regimen-<id>`, `course-<key>` or `medicine-<id>` (as in `log_dose`).
     pub medication_id: String,
-    /// The drug.
-    pub drug: Drug,
+    /// The drug, when the dose engine knows it (none for most medicines added with
+    /// `add_medicine`; the title names every medicine).
+    pub drug: Option<Drug>,
     /// mg of this dose, if known.
     pub dose_mg: Option<f64>,
     /// Local date of the slot, `YYYY-MM-DD` (log the dose with it).
@@ -80,7 +81,7 @@ fn notification(n: service::ReminderNotice, snoozed: bool) -> ReminderNotificati
     ReminderNotification {
         id: n.reminder.id,
         medication_id: n.reminder.medication_id,
-        drug: n.drug.into(),
+        drug: n.drug.map(Into::into),
         dose_mg: n.dose_mg,
         slot_date: format_date(n.reminder.slot_date),
         slot_time: n.reminder.slot_time.format("%H:%M").to_string(),
@@ -158,13 +159,15 @@ pub struct SlotLog {
 pub struct DoseSlot {
     /// The slot's stable reminder id.
     pub reminder_id: String,
-    /// The medication: `regimen-<id>` or `course-<key>`.
+    /// The medication: `regimen-<id>`, `course-<key>` or `medicine-<id>`.
     pub medication_id: String,
-    /// The drug.
-    pub drug: Drug,
+    /// The drug, when the dose engine knows it (none for most medicines added with
+    /// `add_medicine`; the label names every medicine).
+    pub drug: Option<Drug>,
     /// mg of this dose, if known.
     pub dose_mg: Option<f64>,
-    /// Drug and dose in the family's language, e.g. "Tacrolimus 1 mg".
+    /// Drug and dose in the family's language, e.g. "Tacrolimus 1 mg" or
+    /// "Prednisolone 2.4 mL (12 mg)".
     pub label: String,
     /// Local date, `YYYY-MM-DD`.
     pub slot_date: String,
@@ -191,7 +194,7 @@ impl From<service::DoseSlot> for DoseSlot {
         DoseSlot {
             reminder_id: s.reminder_id,
             medication_id: s.medication.to_string(),
-            drug: s.drug.into(),
+            drug: s.drug.map(Into::into),
             dose_mg: s.dose_mg,
             label: s.label,
             slot_date: format_date(s.slot_date),
@@ -368,8 +371,9 @@ impl From<schedule::AdherenceSummary> for AdherenceSummary {
 pub struct MedicationAdherence {
     /// The medication.
     pub medication_id: String,
-    /// Its drug.
-    pub drug: Drug,
+    /// Its drug, when the dose engine knows it (none for most medicines added with
+    /// `add_medicine`).
+    pub drug: Option<Drug>,
     /// Counts and rates.
     pub summary: AdherenceSummary,
     /// Twice-daily drugs: mean hours between consecutive taken doses.
@@ -438,12 +442,7 @@ impl From<service::PatientAdherence> for AdherenceReport {
                 .medications
                 .into_iter()
                 .map(|m| MedicationAdherence {
-                    drug: a
-                        .drugs
-                        .get(&m.medication_id)
-                        .copied()
-                        .map(Into::into)
-                        .unwrap_or(Drug::Tacrolimus),
+                    drug: a.drugs.get(&m.medication_id).copied().map(Into::into),
                     medication_id: m.medication_id,
                     summary: m.summary.into(),
                     interval_mean_hours: m.interval_mean_hours,

@@ -304,7 +304,7 @@ fn travel_today_status_snooze_and_adherence() {
         .adherence(patient, "2025-06-01".into(), "2025-06-30".into(), later)
         .unwrap();
     assert_eq!((report.overall.scheduled, report.overall.missed), (1, 1));
-    assert_eq!(report.medications[0].drug, Drug::Tacrolimus);
+    assert_eq!(report.medications[0].drug, Some(Drug::Tacrolimus));
     assert_eq!(report.calendar.len(), 1);
     assert_eq!(
         report.calendar[0].medications[0].status,

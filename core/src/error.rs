@@ -79,7 +79,7 @@ pub enum Error {
         /// What kind of contradiction, for the app to branch on.
         kind: ConflictKind,
         /// The kind of record, as an identifier: `dose_log`, `urine_reading`, `lab_result`,
-        /// `blood_pressure` or `steroid_course`.
+        /// `blood_pressure`, `steroid_course` or `medicine`.
         record: &'static str,
     },
     /// The database file was written by a newer version of the app.

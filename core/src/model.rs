@@ -168,19 +168,26 @@ impl DoseOutcome {
     }
 }
 
-/// What a scheduled dose belongs to: a regimen (tacrolimus, MMF) or a steroid course calendar.
-/// Written `regimen-<id>` or `course-<key>`; the same text names the medication in reminders.
+/// What a scheduled dose belongs to: a regimen (tacrolimus, MMF), a steroid course calendar or
+/// any other medicine. Written `regimen-<id>`, `course-<key>` or `medicine-<id>`; the same text names the medication in reminders.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MedicationId {
     /// A regimen by row id.
     Regimen(i64),
     /// A steroid course by its stable key (the same across its versions).
     Course(String),
+    /// Any other medicine by row id (clinical-rules §12).
+    Medicine(i64),
 }
 
 impl MedicationId {
-    /// Parses `regimen-<id>` or `course-<key>`.
+    /// Parses `regimen-<id>`, `course-<key>` or `medicine-<id>`.
     pub fn parse(field: &str, text: &str) -> Result<MedicationId> {
+        if let Some(id) = text.strip_prefix("medicine-") {
+            if let Ok(id) = id.parse::<i64>() {
+                return Ok(MedicationId::Medicine(id));
+            }
+        }
         if let Some(id) = text.strip_prefix("regimen-") {
             if let Ok(id) = id.parse::<i64>() {
                 return Ok(MedicationId::Regimen(id));
@@ -196,7 +203,7 @@ impl MedicationId {
         }
         Err(Error::invalid(
             field,
-            "must be regimen-<number> or course-<key>",
+            "must be regimen-<number>, course-<key> or medicine-<number>",
         ))
     }
 }
@@ -206,6 +213,7 @@ impl std::fmt::Display for MedicationId {
         match self {
             MedicationId::Regimen(id) => write!(f, "regimen-{id}"),
             MedicationId::Course(key) => write!(f, "course-{key}"),
+            MedicationId::Medicine(id) => write!(f, "medicine-{id}"),
         }
     }
 }

@@ -29,6 +29,8 @@ use crate::diary::taper::course_calendars;
 use crate::drug::Drug;
 use crate::error::{Error, Result};
 use crate::locale::Locale;
+use crate::medicine::known::KnownMedicine;
+use crate::medicine::record::{Medicine, MedicineDose, MedicineName};
 use crate::model::{DoseLogEntry, DoseOutcome, MedicationId, Regimen};
 use crate::numeric::clean;
 use crate::schedule::{
@@ -251,6 +253,8 @@ pub enum DoseAmount {
     /// mg per slot (a steroid course's taper calendar, its day split across its times), sorted
     /// by date and time.
     BySlot(Vec<(NaiveDate, NaiveTime, f64)>),
+    /// The same dose at every slot of a medicine (clinical-rules §12): mg, and mL for a liquid.
+    Medicine(MedicineDose),
 }
 
 impl DoseAmount {
@@ -258,6 +262,7 @@ impl DoseAmount {
     pub fn on(&self, date: NaiveDate, time: NaiveTime) -> Option<f64> {
         match self {
             DoseAmount::Fixed(mg) => Some(*mg),
+            DoseAmount::Medicine(dose) => Some(dose.mg),
             DoseAmount::BySlot(slots) => slots
                 .binary_search_by_key(&(date, time), |(d, t, _)| (*d, *t))
                 .ok()
@@ -270,10 +275,12 @@ impl DoseAmount {
 /// One medication of a patient, as reminders, dose status and adherence see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatientMedication {
-    /// The regimen or steroid course.
+    /// The regimen, steroid course or medicine.
     pub medication: MedicationId,
-    /// The drug.
-    pub drug: Drug,
+    /// The drug, for a regimen, a course or a medicine the dose engine knows.
+    pub drug: Option<Drug>,
+    /// What the medicine is called.
+    pub name: MedicineName,
     /// How much each dose is.
     pub amount: DoseAmount,
     /// When it is given, with its dose-window policy applied; `schedule.id` is the medication
@@ -293,15 +300,49 @@ impl PatientMedication {
         schedule.end = p.end_date;
         PatientMedication {
             medication,
-            drug: p.drug,
+            drug: Some(p.drug),
+            name: MedicineName::Known(KnownMedicine::from_drug(p.drug)),
             amount: DoseAmount::Fixed(regimen.dose.per_dose_mg),
             schedule,
         }
     }
 
-    /// What the family calls the dose of a slot: "Tacrolimus 1 mg", "他克莫司 1 mg".
+    /// Any other medicine (clinical-rules §12): its schedule, or for a medicine given as needed
+    /// one with no dosing time (never reminded, no status or adherence; logs are still checked
+    /// against its take-window).
+    pub fn from_medicine(medicine: &Medicine) -> Self {
+        let medication = medicine.medication_id();
+        let schedule = medicine.schedule().unwrap_or_else(|| {
+            let mut none =
+                MedicationSchedule::new(medication.to_string(), Vec::new(), DayPattern::Daily);
+            none.start = Some(medicine.prescription.schedule.start_date);
+            none.end = medicine.last_day();
+            none
+        });
+        PatientMedication {
+            medication,
+            drug: medicine
+                .prescription
+                .name
+                .known()
+                .and_then(KnownMedicine::drug),
+            name: medicine.prescription.name.clone(),
+            amount: DoseAmount::Medicine(medicine.dose),
+            schedule,
+        }
+    }
+
+    /// What the family calls the dose of a slot: "Tacrolimus 1 mg", "他克莫司 1 mg",
+    /// "Prednisolone 2.4 mL (12 mg)".
     pub fn label(&self, date: NaiveDate, time: NaiveTime, locale: Locale) -> String {
-        medication_label(self.drug, self.amount.on(date, time), locale)
+        let name = self.name.text(locale);
+        match &self.amount {
+            DoseAmount::Medicine(dose) => format!("{name} {}", dose.text()),
+            amount => match amount.on(date, time) {
+                Some(mg) => format!("{name} {} mg", clean(mg)),
+                None => name,
+            },
+        }
     }
 }
 
@@ -409,6 +450,12 @@ fn load_medications(
     for calendar in course_calendars(store, patient_id, today)? {
         medications.extend(course_medications(&calendar));
     }
+    medications.extend(
+        store
+            .medicines(patient_id)?
+            .iter()
+            .map(PatientMedication::from_medicine),
+    );
     Ok(medications)
 }
 
@@ -431,9 +478,16 @@ fn medications_by_times(store: &Store, patient_id: i64) -> Result<Vec<PatientMed
                     DayPattern::Daily,
                 ),
                 medication: MedicationId::Course(course.course_key),
-                drug: course.drug,
+                drug: Some(course.drug),
+                name: MedicineName::Known(KnownMedicine::from_drug(course.drug)),
                 amount: DoseAmount::BySlot(Vec::new()),
             }),
+    );
+    medications.extend(
+        store
+            .medicines(patient_id)?
+            .iter()
+            .map(PatientMedication::from_medicine),
     );
     Ok(medications)
 }
@@ -453,7 +507,8 @@ fn course_medications(calendar: &CourseCalendar) -> Vec<PatientMedication> {
         slots.iter().map(|s| (s.date, s.time, s.mg)).collect();
     let medication = |schedule: MedicationSchedule| PatientMedication {
         medication: MedicationId::Course(course.course_key.clone()),
-        drug: course.drug,
+        drug: Some(course.drug),
+        name: MedicineName::Known(KnownMedicine::from_drug(course.drug)),
         amount: DoseAmount::BySlot(amount.clone()),
         schedule,
     };
@@ -529,10 +584,10 @@ fn slot_id(entry: &DoseLogEntry) -> String {
 pub struct ReminderNotice {
     /// The slot and when the notification fires; `reminder.id` is the notification's stable id.
     pub reminder: Reminder,
-    /// The regimen or course.
+    /// The regimen, course or medicine.
     pub medication: MedicationId,
-    /// The drug.
-    pub drug: Drug,
+    /// The drug, if the dose engine knows it (none for most medicines of clinical-rules §12).
+    pub drug: Option<Drug>,
     /// mg of this dose, if known.
     pub dose_mg: Option<f64>,
     /// Title and body in the family's language.
@@ -653,10 +708,10 @@ pub struct LoggedSlot {
 pub struct DoseSlot {
     /// The slot's stable reminder id.
     pub reminder_id: String,
-    /// The regimen or course.
+    /// The regimen, course or medicine.
     pub medication: MedicationId,
-    /// The drug.
-    pub drug: Drug,
+    /// The drug, if the dose engine knows it (none for most medicines of clinical-rules §12).
+    pub drug: Option<Drug>,
     /// mg of this dose, if known.
     pub dose_mg: Option<f64>,
     /// Drug and dose in the family's language, e.g. "Tacrolimus 1 mg".
@@ -925,7 +980,8 @@ pub fn snooze(
 pub struct PatientAdherence {
     /// The report (clinical-rules §7 slots; see [`schedule::adherence_report`]).
     pub report: AdherenceReport,
-    /// The drug of each medication id in the report.
+    /// The drug of each medication id in the report that has one (a medicine of
+    /// clinical-rules §12 the dose engine does not know has none).
     pub drugs: BTreeMap<String, Drug>,
 }
 
@@ -964,7 +1020,7 @@ pub fn adherence(
     let drugs = plan
         .medications
         .iter()
-        .map(|m| (m.schedule.id.clone(), m.drug))
+        .filter_map(|m| Some((m.schedule.id.clone(), m.drug?)))
         .collect();
     Ok(PatientAdherence { report, drugs })
 }

@@ -21,6 +21,7 @@ use crate::diary::reminders::drug_name;
 use crate::drug::Drug;
 use crate::error::{Error, Result};
 use crate::locale::Locale;
+use crate::medicine::record::Medicine;
 use crate::model::{DoseOutcome, MedicationId};
 use crate::relapse::ReportedState;
 use crate::schedule::reminder_id;
@@ -250,7 +251,9 @@ pub struct SteroidExposure {
 
 /// Cumulative steroid exposure of a patient over `[from, to]` (clinical-rules §4: mg, mg/kg,
 /// mg/m² and per year), as planned by the calendars and as logged taken; `course_key` limits it
-/// to one course. Refuses a range ending before it starts (`range`), an unknown course, a course
+/// to one course. Without one, the glucocorticoids of clinical-rules §12 added as medicines
+/// (prednisolone, prednisone, methylprednisolone, deflazacort, hydrocortisone, dexamethasone, in
+/// tablets or liquid) count too, in prednisolone-equivalent mg; a typed-in medicine never does. Refuses a range ending before it starts (`range`), an unknown course, a course
 /// of another patient (`course_key`), and a patient without a recorded weight (`weight_kg`).
 pub fn steroid_exposure(
     store: &Store,
@@ -286,8 +289,24 @@ pub fn steroid_exposure(
         .into_iter()
         .filter(|c| course_key.is_none_or(|key| c.course.course_key == key))
         .collect();
+    // The glucocorticoids of clinical-rules §12 given as other medicines count too, in
+    // prednisolone-equivalent mg; a typed-in medicine never does. A course asked for alone
+    // leaves them out.
+    let steroid_medicines: Vec<Medicine> = if course_key.is_some() {
+        Vec::new()
+    } else {
+        store
+            .medicines(patient_id)?
+            .into_iter()
+            .filter(|m| m.prednisolone_equivalent_mg().is_some())
+            .collect()
+    };
     let planned = cumulative_exposure(
-        calendars.iter().flat_map(|c| c.calendar.daily_mg()),
+        calendars.iter().flat_map(|c| c.calendar.daily_mg()).chain(
+            steroid_medicines
+                .iter()
+                .flat_map(|m| m.planned_steroid_mg(from, to)),
+        ),
         (from, to),
         weight_kg,
         bsa_m2,
@@ -296,12 +315,23 @@ pub fn steroid_exposure(
     let mut taken_mg = Vec::new();
     let mut unplanned_taken_doses = 0u32;
     for log in store.dose_logs(patient_id, from, to)? {
-        let MedicationId::Course(key) = &log.dose.medication else {
-            continue;
-        };
         if log.undone || log.dose.outcome != DoseOutcome::Taken {
             continue;
         }
+        let key = match &log.dose.medication {
+            MedicationId::Course(key) => key,
+            MedicationId::Medicine(id) => {
+                let mg = steroid_medicines
+                    .iter()
+                    .find(|m| m.id == *id)
+                    .and_then(Medicine::prednisolone_equivalent_mg);
+                if let Some(mg) = mg {
+                    taken_mg.push((log.dose.slot_date, mg));
+                }
+                continue;
+            }
+            MedicationId::Regimen(_) => continue,
+        };
         let Some(course) = calendars.iter().find(|c| &c.course.course_key == key) else {
             continue;
         };

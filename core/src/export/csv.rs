@@ -204,10 +204,16 @@ fn medications(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
                     };
                     ("steroid course", String::new(), plan, String::new())
                 }
+                MedicationKind::Medicine { dose_mg, .. } => (
+                    "medicine",
+                    num(*dose_mg),
+                    text::medicine_days(&m.kind, crate::locale::Locale::En),
+                    String::new(),
+                ),
             };
             vec![
                 m.id.to_string(),
-                m.drug.id().to_string(),
+                m.medicine.id(),
                 kind.to_string(),
                 format_date(m.start),
                 m.end.map(format_date).unwrap_or_default(),
@@ -252,7 +258,7 @@ fn doses(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
                 format_date(d.slot_date),
                 d.slot_time.format("%H:%M").to_string(),
                 d.medication.to_string(),
-                d.drug.id().to_string(),
+                d.medicine.id(),
                 d.outcome.id().to_string(),
                 instant(&d.actual_at),
                 optional(d.mg),
@@ -479,13 +485,7 @@ fn adherence(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
     let mut rows: Rows = a
         .medications
         .iter()
-        .map(|m| {
-            row(
-                m.medication.to_string(),
-                m.drug.id().to_string(),
-                &m.summary,
-            )
-        })
+        .map(|m| row(m.medication.to_string(), m.medicine.id(), &m.summary))
         .collect();
     rows.push(row("all".to_string(), String::new(), &a.overall));
     (header, rows)

@@ -354,7 +354,7 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
 
     // Medication ids name a regimen's row or a course's key (`p<patient>_c<n>`): number them.
     let mut renamed = std::collections::HashMap::new();
-    let (mut regimens, mut courses) = (0, 0);
+    let (mut regimens, mut courses, mut medicines) = (0, 0, 0);
     for m in medications.iter_mut() {
         let new = match m.id {
             MedicationId::Regimen(_) => {
@@ -365,11 +365,15 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
                 courses += 1;
                 MedicationId::Course(courses.to_string())
             }
+            MedicationId::Medicine(_) => {
+                medicines += 1;
+                MedicationId::Medicine(medicines)
+            }
         };
         renamed.insert(m.id.to_string(), new.clone());
         let MedicationView {
             id,
-            drug: _,
+            medicine,
             times: _,
             start,
             end,
@@ -379,6 +383,9 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
         } = m;
         *id = new;
         *prescribed_by = None;
+        // A typed-in name is free text that may identify the child (clinical-rules §12): only
+        // the medicines of the app's list are named.
+        hide_typed_name(medicine);
         shift.date(start)?;
         if let Some(end) = end {
             shift.date(end)?;
@@ -389,6 +396,12 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
         match kind {
             MedicationKind::Regimen { form, .. } => *form = None, // typed on entry
             MedicationKind::Course { .. } => {}
+            MedicationKind::Medicine { form, dates, .. } => {
+                *form = None;
+                for date in dates.iter_mut() {
+                    shift.date(date)?;
+                }
+            }
         }
     }
     let rename = |id: &mut MedicationId| {
@@ -400,6 +413,7 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
     for d in doses.iter_mut() {
         d.key = deidentify.uuid(&["dose", &d.key]);
         rename(&mut d.medication);
+        hide_typed_name(&mut d.medicine);
         d.logged_by = None;
         d.note = None;
         shift.date(&mut d.slot_date)?;
@@ -444,6 +458,7 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
     shift.date(&mut adherence.to)?;
     for m in adherence.medications.iter_mut() {
         rename(&mut m.medication);
+        hide_typed_name(&mut m.medicine);
     }
     for day in adherence.calendar.iter_mut() {
         shift.date(&mut day.date)?;
@@ -467,6 +482,14 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
         }
     }
     Ok(())
+}
+
+/// A typed-in medicine's name is free text that may identify the child (clinical-rules §12): a
+/// de-identified export names only the medicines of the app's list, "other medicine" otherwise.
+fn hide_typed_name(medicine: &mut ExportedMedicine) {
+    if matches!(medicine, ExportedMedicine::Typed(_)) {
+        *medicine = ExportedMedicine::Other;
+    }
 }
 
 #[cfg(test)]

@@ -794,9 +794,16 @@ fn time_of_day(t: NaiveTime) -> String {
     t.format("%H:%M:%S").to_string()
 }
 
-fn medication_concept(drug: Drug, locale: Locale) -> CodeableConcept<'static> {
-    CodeableConcept::coded(RXNORM, rxnorm(drug), drug.display_name())
-        .with_text(text::drug(drug, locale))
+/// A medication's concept: RxNorm where the app knows the code (clinical-rules §9, §12), and
+/// always the medicine's name as text ("other medicine" for a typed-in name when de-identified).
+fn medication_concept(medicine: &ExportedMedicine, locale: Locale) -> CodeableConcept<'static> {
+    let name = medicine.name(locale);
+    match (medicine, medicine.rxnorm()) {
+        (ExportedMedicine::Known(known), Some(code)) => {
+            CodeableConcept::coded(RXNORM, code, known.name(Locale::En)).with_text(name)
+        }
+        _ => CodeableConcept::text(name),
+    }
 }
 
 fn gender(sex: Sex) -> &'static str {
@@ -984,6 +991,54 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
                 }),
                 dose_and_rate: Vec::new(),
             },
+            MedicationKind::Medicine {
+                dose_mg,
+                dose_ml,
+                interval_days,
+                dates,
+                as_needed,
+                ..
+            } => {
+                let dose = crate::medicine::record::MedicineDose {
+                    mg: *dose_mg,
+                    ml: *dose_ml,
+                };
+                let clock: Vec<String> = m
+                    .times
+                    .iter()
+                    .map(|t| t.format("%H:%M").to_string())
+                    .collect();
+                let mut summary = format!("{} {}", dose.text(), tr(l, "export-per-dose"));
+                if !clock.is_empty() {
+                    summary = format!(
+                        "{} {} {}",
+                        dose.text(),
+                        tr(l, "export-per-dose-at"),
+                        clock.join(", ")
+                    );
+                }
+                let days = text::medicine_days(&m.kind, l);
+                if !days.is_empty() {
+                    summary = format!("{summary} ({days})");
+                }
+                let timing = (!*as_needed).then(|| Timing {
+                    event: dates.iter().map(|d| format_date(*d)).collect(),
+                    repeat: Some(TimingRepeat {
+                        bounds_period: Some(bounds),
+                        frequency: interval_days.map(|_| m.times.len() as u32),
+                        period: interval_days.map(f64::from),
+                        period_unit: interval_days.map(|_| "d"),
+                        time_of_day: times,
+                    }),
+                });
+                Dosage {
+                    text: Some(summary),
+                    timing,
+                    dose_and_rate: vec![DoseAndRate {
+                        dose_quantity: Quantity::ucum(*dose_mg, "mg"),
+                    }],
+                }
+            }
         };
         let line = format!(
             "{}: {}",
@@ -1000,7 +1055,7 @@ pub fn write_bundle(s: &DiarySnapshot, kind: BundleKind, out: &mut dyn Write) ->
             status: if finished { "completed" } else { "active" },
             intent: "order",
             reported_boolean: true,
-            medication_codeable_concept: medication_concept(m.drug, l),
+            medication_codeable_concept: medication_concept(&m.medicine, l),
             subject: Reference::to(&patient_id),
             authored_on: m.prescribed_on.map(format_date),
             requester: m.prescribed_by.as_deref().map(Reference::display),
@@ -1200,7 +1255,7 @@ fn write_dose(
     let effective = instant(&d.actual_at);
     let mut line = format!(
         "{}: {} {effective} ({scheduled_text})",
-        text::drug(d.drug, l),
+        d.medicine.name(l),
         if taken {
             tr(l, "export-taken")
         } else {
@@ -1231,7 +1286,7 @@ fn write_dose(
                 "export-skipped-logged-by-the-family",
             ))]
         },
-        medication_codeable_concept: medication_concept(d.drug, l),
+        medication_codeable_concept: medication_concept(&d.medicine, l),
         subject: Reference::to(patient_id),
         effective_date_time: effective,
         information_source: d.logged_by.as_deref().map(Reference::display),

@@ -370,7 +370,10 @@ fn charted(s: &DiarySnapshot, kind: LabKind) -> bool {
         LabKind::MpaAuc => crate::drug::Drug::MycophenolateMofetil,
         _ => return true,
     };
-    s.medications.iter().any(|m| m.drug == drug) || s.labs.iter().any(|lab| lab.kind == kind)
+    s.medications
+        .iter()
+        .any(|m| m.medicine.drug() == Some(drug))
+        || s.labs.iter().any(|lab| lab.kind == kind)
 }
 
 fn latest_level(s: &DiarySnapshot, kind: LabKind) -> Option<&LabView> {
@@ -474,7 +477,7 @@ fn summary(h: &mut String, s: &DiarySnapshot) {
         let _ = write!(
             per_med,
             "<div class=\"s\">{}: <span data-testid=\"adherence-{}\" data-value=\"{}\">{}</span></div>",
-            esc(text::drug(m.drug, l)),
+            esc(&m.medicine.name(l)),
             m.medication,
             m.summary.taken_rate.map(|v| v.to_string()).unwrap_or_default(),
             percent(m.summary.taken_rate)
@@ -1114,6 +1117,20 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
                     ""
                 }
             ),
+            MedicationKind::Medicine {
+                dose_mg, dose_ml, ..
+            } => {
+                let dose = crate::medicine::record::MedicineDose {
+                    mg: *dose_mg,
+                    ml: *dose_ml,
+                };
+                let days = text::medicine_days(&m.kind, l);
+                if days.is_empty() {
+                    format!("{} {}", dose.text(), tr(l, "export-per-dose"))
+                } else {
+                    format!("{} {} ({days})", dose.text(), tr(l, "export-per-dose"))
+                }
+            }
         };
         let times: Vec<String> = m
             .times

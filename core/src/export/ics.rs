@@ -160,9 +160,23 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
     let series: Vec<(&MedicationView, NaiveDate, Option<NaiveDate>)> = s
         .medications
         .iter()
-        .filter(|m| matches!(m.kind, MedicationKind::Regimen { .. }))
+        .filter(|m| {
+            matches!(
+                m.kind,
+                MedicationKind::Regimen { .. }
+                    | MedicationKind::Medicine {
+                        interval_days: Some(_),
+                        ..
+                    }
+            )
+        })
         .filter_map(|m| {
-            let start = m.start.max(from);
+            // A medicine given every n days starts on its first dosing day in the window, so
+            // that the recurrence keeps its phase.
+            let interval = series_interval(m);
+            let behind = (from - m.start).num_days().max(0);
+            let ahead = (interval - behind % interval) % interval;
+            let start = m.start.max(from) + chrono::TimeDelta::days(ahead);
             let end = match (m.end, s.schedule_to) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
@@ -221,20 +235,33 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
     }
 
     for (m, start, end) in &series {
-        let MedicationKind::Regimen {
-            per_dose_mg,
-            units,
-            form,
-            ..
-        } = &m.kind
-        else {
-            continue;
+        let (label, units) = match &m.kind {
+            MedicationKind::Regimen {
+                per_dose_mg,
+                units,
+                form,
+                ..
+            } => (
+                medication_label_of(&m.medicine, Some(*per_dose_mg), l),
+                units
+                    .iter()
+                    .map(|u| text::units(u, form.as_deref()))
+                    .collect::<Vec<String>>(),
+            ),
+            MedicationKind::Medicine {
+                dose_mg, dose_ml, ..
+            } => (
+                medicine_dose_label(&m.medicine, *dose_mg, *dose_ml, l),
+                Vec::new(),
+            ),
+            MedicationKind::Course { .. } => continue,
         };
-        let label = medication_label(m.drug, Some(*per_dose_mg), l);
-        let units: Vec<String> = units
-            .iter()
-            .map(|u| text::units(u, form.as_deref()))
-            .collect();
+        let interval = series_interval(m);
+        let rule = if interval > 1 {
+            format!("RRULE:FREQ=DAILY;INTERVAL={interval}")
+        } else {
+            "RRULE:FREQ=DAILY".to_string()
+        };
         let times: Vec<String> = m
             .times
             .iter()
@@ -254,14 +281,40 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
             lines.put(&zone.start(*start, *time))?;
             lines.put("DURATION:PT15M")?;
             match end {
-                Some(end) => lines.put(&format!(
-                    "RRULE:FREQ=DAILY;UNTIL={}",
-                    zone.until(*end, *time)
-                ))?,
-                None => lines.put("RRULE:FREQ=DAILY")?,
+                Some(end) => lines.put(&format!("{rule};UNTIL={}", zone.until(*end, *time)))?,
+                None => lines.put(&rule)?,
             }
             event_texts(&mut lines, &label, &body, l)?;
             lines.put("END:VEVENT")?;
+        }
+    }
+    // Medicines given on listed dates: one event per date and time in the window.
+    for m in &s.medications {
+        let MedicationKind::Medicine {
+            dose_mg,
+            dose_ml,
+            dates,
+            interval_days: None,
+            as_needed: false,
+            ..
+        } = &m.kind
+        else {
+            continue;
+        };
+        let label = medicine_dose_label(&m.medicine, *dose_mg, *dose_ml, l);
+        for date in dates
+            .iter()
+            .filter(|d| in_window(**d) && m.is_active_on(**d))
+        {
+            for time in &m.times {
+                lines.put("BEGIN:VEVENT")?;
+                lines.text("UID", &uid(s, &m.id, *date, *time))?;
+                lines.put(&format!("DTSTAMP:{stamp}"))?;
+                lines.put(&zone.start(*date, *time))?;
+                lines.put("DURATION:PT15M")?;
+                event_texts(&mut lines, &label, missed_dose_advice(l), l)?;
+                lines.put("END:VEVENT")?;
+            }
         }
     }
     for slot in steroid {
@@ -272,7 +325,7 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
             .find(|m| m.id == slot.medication)
             .and_then(|m| match m.kind {
                 MedicationKind::Course { tablet_mg, .. } => Some(tablet_mg),
-                MedicationKind::Regimen { .. } => None,
+                _ => None,
             });
         let mut body = tablets_text(slot.tablets, tablet_mg, l);
         if slot.provisional {
@@ -290,6 +343,32 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
     lines.put("END:VCALENDAR")?;
     lines.out.flush()?;
     Ok(())
+}
+
+/// The days between two doses of a series: 1 for a regimen, n for a medicine given every n days.
+fn series_interval(m: &MedicationView) -> i64 {
+    match m.kind {
+        MedicationKind::Medicine {
+            interval_days: Some(n),
+            ..
+        } => i64::from(n.max(1)),
+        _ => 1,
+    }
+}
+
+/// "Tacrolimus 1 mg" for a medication of the app's list or a typed-in name.
+fn medication_label_of(medicine: &ExportedMedicine, mg: Option<f64>, l: Locale) -> String {
+    match (medicine.drug(), mg) {
+        (Some(drug), mg) => medication_label(drug, mg, l),
+        (None, Some(mg)) => format!("{} {} mg", medicine.name(l), num(mg)),
+        (None, None) => medicine.name(l),
+    }
+}
+
+/// "Prednisolone 2.4 mL (12 mg)" for a liquid, "Enalapril 2.5 mg" for tablets.
+fn medicine_dose_label(medicine: &ExportedMedicine, mg: f64, ml: Option<f64>, l: Locale) -> String {
+    let dose = crate::medicine::record::MedicineDose { mg, ml };
+    format!("{} {}", medicine.name(l), dose.text())
 }
 
 fn event_texts(lines: &mut Lines, summary: &str, description: &str, l: Locale) -> Result<()> {

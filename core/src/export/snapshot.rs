@@ -21,6 +21,8 @@ use crate::labs::{
     TroughValidity,
 };
 use crate::locale::Locale;
+use crate::medicine::known::KnownMedicine;
+use crate::medicine::record::{MedicineDays, MedicineName};
 use crate::model::{DoseOutcome, MedicationId, Sex};
 use crate::protein::{daily_levels, DayLevel, ProteinLevel, UrineMeasurement, UrineReading};
 use crate::relapse::{DefinitionSet, RelapseEpisode, ReportedState};
@@ -164,15 +166,31 @@ pub enum MedicationKind {
         /// Total mg of the calendar as known.
         total_mg: f64,
     },
+    /// Any other medicine (clinical-rules §12).
+    Medicine {
+        /// Pharmaceutical form as typed; `None` when de-identified (free text).
+        form: Option<String>,
+        /// mg a dose (a liquid's measured mg).
+        dose_mg: f64,
+        /// mL a dose, for a liquid.
+        dose_ml: Option<f64>,
+        /// The dosing days: every `interval_days` days from the start (1: every day); none for
+        /// listed dates or as needed.
+        interval_days: Option<u32>,
+        /// The listed dosing dates, when the schedule lists them.
+        dates: Vec<NaiveDate>,
+        /// Given only when needed (never reminded, no calendar event).
+        as_needed: bool,
+    },
 }
 
 /// A regimen or steroid course.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MedicationView {
-    /// `regimen-<id>` or `course-<key>`.
+    /// `regimen-<id>`, `course-<key>` or `medicine-<id>`.
     pub id: MedicationId,
-    /// The drug.
-    pub drug: Drug,
+    /// What the medication is.
+    pub medicine: ExportedMedicine,
     /// Local dosing times.
     pub times: Vec<NaiveTime>,
     /// First day (a course: its first calendar day).
@@ -195,15 +213,79 @@ impl MedicationView {
     }
 }
 
+/// What a medication of an export is (clinical-rules §9, §12): a medicine of the app's list
+/// (every regimen and course is one), a name typed in, or, in a de-identified export, "other
+/// medicine" in place of a typed-in name (free text may identify the child).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ExportedMedicine {
+    /// A medicine of the app's list.
+    Known(KnownMedicine),
+    /// A name typed in as prescribed (identified exports only).
+    Typed(String),
+    /// A typed-in name left out of a de-identified export.
+    Other,
+}
+
+impl ExportedMedicine {
+    /// The medication of a drug of the dose engine.
+    pub fn of_drug(drug: Drug) -> Self {
+        ExportedMedicine::Known(KnownMedicine::from_drug(drug))
+    }
+
+    /// The drug of the dose engine, if it is one.
+    pub fn drug(&self) -> Option<Drug> {
+        match self {
+            ExportedMedicine::Known(m) => m.drug(),
+            _ => None,
+        }
+    }
+
+    /// The name a reader sees, in the export's language.
+    pub fn name(&self, locale: Locale) -> String {
+        match self {
+            ExportedMedicine::Known(m) => m.name(locale).to_string(),
+            ExportedMedicine::Typed(name) => name.clone(),
+            ExportedMedicine::Other => crate::messages::text(locale, "medicine-other").to_string(),
+        }
+    }
+
+    /// The identifier in machine-readable columns: the known medicine's id, the typed-in name,
+    /// or `other_medicine`.
+    pub fn id(&self) -> String {
+        match self {
+            ExportedMedicine::Known(m) => m.id().to_string(),
+            ExportedMedicine::Typed(name) => name.clone(),
+            ExportedMedicine::Other => "other_medicine".to_string(),
+        }
+    }
+
+    /// The RxNorm ingredient code, where known.
+    pub fn rxnorm(&self) -> Option<&'static str> {
+        match self {
+            ExportedMedicine::Known(m) => m.rxnorm(),
+            _ => None,
+        }
+    }
+}
+
+impl From<&MedicineName> for ExportedMedicine {
+    fn from(name: &MedicineName) -> Self {
+        match name {
+            MedicineName::Known(m) => ExportedMedicine::Known(*m),
+            MedicineName::Typed(text) => ExportedMedicine::Typed(text.clone()),
+        }
+    }
+}
+
 /// A logged dose.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DoseView {
     /// A stable key: the client id, or an ordinal when de-identified.
     pub key: String,
-    /// The regimen or course.
+    /// The regimen, course or medicine.
     pub medication: MedicationId,
-    /// The drug.
-    pub drug: Drug,
+    /// What the medication is.
+    pub medicine: ExportedMedicine,
     /// Local date of the scheduled slot.
     pub slot_date: NaiveDate,
     /// Local time of the scheduled slot.
@@ -356,8 +438,8 @@ pub struct SteroidSlotView {
 pub struct MedicationAdherenceView {
     /// The medication.
     pub medication: MedicationId,
-    /// The drug.
-    pub drug: Drug,
+    /// What the medication is.
+    pub medicine: ExportedMedicine,
     /// Counts and rates.
     pub summary: AdherenceSummary,
 }
@@ -528,7 +610,7 @@ impl DiarySnapshot {
                 let p = &r.prescription;
                 MedicationView {
                     id: MedicationId::Regimen(r.id),
-                    drug: p.drug,
+                    medicine: ExportedMedicine::of_drug(p.drug),
                     times: p.times.clone(),
                     start: p.start_date,
                     end: p.end_date,
@@ -559,7 +641,7 @@ impl DiarySnapshot {
             let last = c.calendar.days.last().map(|d| d.date);
             medications.push(MedicationView {
                 id: medication.clone(),
-                drug,
+                medicine: ExportedMedicine::of_drug(drug),
                 times: c.course.times.clone(),
                 start: first,
                 end: if c.calendar.provisional { None } else { last },
@@ -596,6 +678,37 @@ impl DiarySnapshot {
             }));
         }
 
+        // Every other medicine (clinical-rules §12), its end the earlier of its schedule's last
+        // day and the day before it was stopped.
+        let other_medicines = store.medicines(patient_id)?;
+        for m in &other_medicines {
+            let p = &m.prescription;
+            let (interval_days, dates) = match &p.schedule.days {
+                MedicineDays::EveryDay => (Some(1), Vec::new()),
+                MedicineDays::AlternateDays => (Some(2), Vec::new()),
+                MedicineDays::EveryNDays(n) => (Some(*n), Vec::new()),
+                MedicineDays::Dates(dates) => (None, dates.clone()),
+                MedicineDays::AsNeeded => (None, Vec::new()),
+            };
+            medications.push(MedicationView {
+                id: m.medication_id(),
+                medicine: ExportedMedicine::from(&p.name),
+                times: p.schedule.times.clone(),
+                start: p.schedule.start_date,
+                end: m.last_day(),
+                prescribed_by: Some(p.added_by.clone()),
+                prescribed_on: None,
+                kind: MedicationKind::Medicine {
+                    form: Some(p.form.clone()),
+                    dose_mg: m.dose.mg,
+                    dose_ml: m.dose.ml,
+                    interval_days,
+                    dates,
+                    as_needed: m.as_needed(),
+                },
+            });
+        }
+
         if deid.is_some() {
             // Nothing dated after the end of a de-identified period: medications started later
             // are left out, later ends and calendar days cut, a later version date dropped.
@@ -611,8 +724,12 @@ impl DiarySnapshot {
         }
 
         // Doses, with the mg of each (a regimen's fixed dose, a course slot's mg).
-        let drug_of: HashMap<MedicationId, Drug> =
-            medications.iter().map(|m| (m.id.clone(), m.drug)).collect();
+        let medicine_of: HashMap<MedicationId, ExportedMedicine> = medications
+            .iter()
+            .map(|m| (m.id.clone(), m.medicine.clone()))
+            .collect();
+        let other_mg: HashMap<i64, f64> =
+            other_medicines.iter().map(|m| (m.id, m.dose.mg)).collect();
         let regimen_mg: HashMap<i64, f64> = regimens
             .iter()
             .map(|r| (r.id, r.dose.per_dose_mg))
@@ -629,11 +746,12 @@ impl DiarySnapshot {
             if !in_any_period(d.slot_date) || (entry.undone && deid.is_some()) {
                 continue;
             }
-            let Some(drug) = drug_of.get(&d.medication).copied() else {
+            let Some(medicine) = medicine_of.get(&d.medication).cloned() else {
                 continue;
             };
             let mg = match &d.medication {
                 MedicationId::Regimen(id) => regimen_mg.get(id).copied(),
+                MedicationId::Medicine(id) => other_mg.get(id).copied(),
                 course => course_mg.get(&(course, d.slot_date, d.slot_time)).copied(),
             };
             let actual = DateTime::from_timestamp_millis(d.actual_at_ms)
@@ -641,7 +759,7 @@ impl DiarySnapshot {
             let view = DoseView {
                 key: d.client_id,
                 medication: d.medication,
-                drug,
+                medicine,
                 slot_date: d.slot_date,
                 slot_time: d.slot_time,
                 outcome: d.outcome,
@@ -834,10 +952,10 @@ impl DiarySnapshot {
                 .iter()
                 .filter_map(|m| {
                     let medication = MedicationId::parse("medication_id", &m.medication_id).ok()?;
-                    let drug = drug_of.get(&medication).copied()?;
+                    let medicine = medicine_of.get(&medication).cloned()?;
                     Some(MedicationAdherenceView {
                         medication,
-                        drug,
+                        medicine,
                         summary: m.summary.clone(),
                     })
                 })

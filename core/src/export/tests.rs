@@ -1675,3 +1675,226 @@ fn photo_assisted_readings_say_so_in_fhir_and_the_report_counts_the_changed_sugg
     .unwrap();
     assert!(!html.contains("Photo-assisted"));
 }
+
+mod medicines {
+    use super::*;
+    use crate::medicine::known::KnownMedicine;
+    use crate::medicine::liquid::Liquid;
+    use crate::medicine::record::{
+        MedicineAmount, MedicineDays, MedicineName, MedicineSchedule, NewMedicine,
+    };
+
+    const TYPED: &str = "Grandpa's Zhang herbal syrup";
+
+    /// The fixture child also takes enalapril every other day, prednisolone as a 5 mg/mL
+    /// solution for 10 days, and a typed-in medicine as needed; one dose of the solution taken.
+    fn with_medicines() -> (Fixture, [MedicationId; 3]) {
+        let mut f = fixture();
+        let medicine =
+            |client_id: &str, name: MedicineName, amount, days, times: &[&str]| NewMedicine {
+                patient_id: f.patient_id,
+                client_id: client_id.into(),
+                name,
+                form: "tablet".into(),
+                amount,
+                schedule: MedicineSchedule {
+                    times: times.iter().map(|t| time(t)).collect(),
+                    days,
+                    start_date: date("2025-04-01"),
+                    end_date: None,
+                    course_days: None,
+                },
+                added_by: "nephrologist".into(),
+            };
+        let ace = medicine(
+            "ace",
+            MedicineName::Known(KnownMedicine::Enalapril),
+            MedicineAmount::Tablets {
+                strength_mg: 2.5,
+                units: 1.0,
+            },
+            MedicineDays::AlternateDays,
+            &["08:00"],
+        );
+        let mut solution = medicine(
+            "solution",
+            MedicineName::Known(KnownMedicine::Prednisolone),
+            MedicineAmount::Liquid {
+                mg: 12.0,
+                liquid: Liquid::new(5.0),
+            },
+            MedicineDays::EveryDay,
+            &["08:00"],
+        );
+        solution.schedule.course_days = Some(10);
+        let typed = medicine(
+            "typed",
+            MedicineName::Typed(TYPED.into()),
+            MedicineAmount::Tablets {
+                strength_mg: 100.0,
+                units: 1.0,
+            },
+            MedicineDays::AsNeeded,
+            &[],
+        );
+        let ids = [ace, solution, typed].map(|m| f.store.add_medicine(&m).unwrap().medication_id());
+        let zone: chrono_tz::Tz = "Europe/Paris".parse().unwrap();
+        let at = slot_instant(date("2025-04-02"), time("08:00"), zone).timestamp_millis() + 60_000;
+        f.store
+            .log_dose(
+                &NewDoseLog::new(
+                    "solution-1".into(),
+                    ids[1].clone(),
+                    date("2025-04-02"),
+                    time("08:00"),
+                    DoseOutcome::Taken,
+                    at,
+                    "mother".into(),
+                ),
+                now().timestamp_millis(),
+                None,
+            )
+            .unwrap();
+        (f, ids)
+    }
+
+    #[test]
+    fn fhir_names_every_medicine_with_rxnorm_where_known() {
+        let (f, _) = with_medicines();
+        let bundle = fhir(&f, &options());
+        let requests = resources(&bundle, "MedicationRequest");
+        let concept = |text: &str| {
+            requests
+                .iter()
+                .map(|r| &r["medicationCodeableConcept"])
+                .find(|c| c["text"] == text)
+                .unwrap_or_else(|| panic!("no request for {text}"))
+                .clone()
+        };
+        let ace = concept("Enalapril");
+        assert_eq!(ace["coding"][0]["system"], fhir::RXNORM);
+        assert_eq!(ace["coding"][0]["code"], "3827");
+        let typed = concept(TYPED);
+        assert!(typed.get("coding").is_none(), "no code for a typed-in name");
+        let solution = requests
+            .iter()
+            .find(|r| {
+                r["dosageInstruction"][0]["text"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("2.4 mL (12 mg)"))
+            })
+            .expect("the solution's dose in mL and mg");
+        assert_eq!(
+            solution["medicationCodeableConcept"]["coding"][0]["code"],
+            "8638"
+        );
+        let ace_request = requests
+            .iter()
+            .find(|r| r["medicationCodeableConcept"]["text"] == "Enalapril")
+            .unwrap();
+        assert_eq!(
+            ace_request["dosageInstruction"][0]["timing"]["repeat"]["period"],
+            2.0
+        );
+        // The taken dose of the solution is a MedicationStatement naming prednisolone.
+        let statements = resources(&bundle, "MedicationStatement");
+        assert!(statements.iter().any(|s| {
+            s["medicationCodeableConcept"]["coding"][0]["code"] == "8638"
+                && s["effectiveDateTime"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("2025-04-02T08:01"))
+        }));
+    }
+
+    #[test]
+    fn csv_report_and_calendar_list_the_medicines() {
+        let (f, ids) = with_medicines();
+        let files = export(&f.store, f.patient_id, ExportFormat::Csv, &options()).unwrap();
+        let medications = csv_rows(csv_file(&files, "medications.csv"));
+        let row = |id: &MedicationId| {
+            medications
+                .iter()
+                .find(|r| r.contains(&id.to_string()))
+                .unwrap_or_else(|| panic!("no row for {id}"))
+                .clone()
+        };
+        assert!(row(&ids[0]).contains(&"enalapril".to_string()));
+        assert!(row(&ids[0]).contains(&"every 2 days".to_string()));
+        assert!(row(&ids[2]).contains(&TYPED.to_string()));
+        assert!(row(&ids[2]).contains(&"as needed".to_string()));
+        let doses = csv_rows(csv_file(&files, "doses.csv"));
+        assert!(doses
+            .iter()
+            .any(|r| r.contains(&ids[1].to_string()) && r.contains(&"prednisolone".to_string())));
+
+        let html = String::from_utf8(one(export(
+            &f.store,
+            f.patient_id,
+            ExportFormat::Html,
+            &options(),
+        )
+        .unwrap()))
+        .unwrap();
+        assert!(html.contains("Enalapril"));
+        assert!(html.contains("2.4 mL (12 mg)"));
+
+        let mut o = options();
+        o.from = Some(date("2025-04-02"));
+        let ics = String::from_utf8(one(
+            export(&f.store, f.patient_id, ExportFormat::Ics, &o).unwrap()
+        ))
+        .unwrap()
+        .replace("\r\n ", "");
+        // Alternate days from 1 April: the window's first dosing day is 3 April.
+        assert!(
+            ics.contains(&format!("UID:{}@2025-04-01T08:00", ids[0])),
+            "{ics}"
+        );
+        assert!(ics.contains(
+            "DTSTART;TZID=Europe/Paris:20250403T080000\r\nDURATION:PT15M\r\nRRULE:FREQ=DAILY;INTERVAL=2\r\n"
+        ));
+        assert!(ics.contains("SUMMARY:Prednisolone 2.4 mL (12 mg)"));
+        assert!(
+            ics.contains("RRULE:FREQ=DAILY;UNTIL=20250410T060000Z"),
+            "a 10-day course"
+        );
+        assert!(
+            !ics.contains(&ids[2].to_string()),
+            "as needed: no calendar event"
+        );
+    }
+
+    #[test]
+    fn a_de_identified_export_names_only_known_medicines() {
+        let (f, _) = with_medicines();
+        let mut o = options();
+        o.deidentify = Some(Deidentify::deterministic(-100, 14, [1; 32]).unwrap());
+        for locale in Locale::ALL {
+            o.locale = locale;
+            for format in ExportFormat::ALL {
+                for file in export(&f.store, f.patient_id, format, &o).unwrap() {
+                    let text = String::from_utf8(file.bytes).unwrap().replace("\r\n ", "");
+                    for secret in ["Grandpa", "herbal", "Zhang"] {
+                        assert!(
+                            !text.contains(secret),
+                            "{format:?} {locale:?} holds {secret}"
+                        );
+                    }
+                }
+            }
+        }
+        o.locale = Locale::En;
+        let bundle = fhir(&f, &o);
+        let names: Vec<String> = resources(&bundle, "MedicationRequest")
+            .iter()
+            .map(|r| {
+                r["medicationCodeableConcept"]["text"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert!(names.contains(&"Other medicine".to_string()), "{names:?}");
+        assert!(names.contains(&"Enalapril".to_string()), "{names:?}");
+    }
+}

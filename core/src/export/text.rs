@@ -95,6 +95,25 @@ pub(super) fn round(value: f64, decimals: usize) -> String {
     }
 }
 
+/// How often a medicine of clinical-rules §12 is given: "", "every 3 days", "on listed dates"
+/// or "as needed" (empty for every day).
+pub(super) fn medicine_days(kind: &MedicationKind, locale: Locale) -> String {
+    match kind {
+        MedicationKind::Medicine {
+            as_needed: true, ..
+        } => tr(locale, "export-as-needed").to_string(),
+        MedicationKind::Medicine {
+            interval_days: Some(n),
+            ..
+        } if *n > 1 => crate::message!(locale, "export-every-n-days", count = *n),
+        MedicationKind::Medicine {
+            interval_days: None,
+            ..
+        } => tr(locale, "export-on-listed-dates").to_string(),
+        _ => String::new(),
+    }
+}
+
 /// A rate as a percentage with one decimal: `95.2 %`.
 pub(super) fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "–".to_string(), |r| format!("{:.1} %", r * 100.0))
@@ -106,7 +125,7 @@ pub(super) fn drug(d: Drug, locale: Locale) -> &'static str {
 
 /// A medication's name with what tells it apart: "Tacrolimus (regimen 3)".
 pub(super) fn medication(m: &MedicationView, locale: Locale) -> String {
-    let name = drug(m.drug, locale);
+    let name = m.medicine.name(locale);
     match (&m.id, &m.kind) {
         (MedicationId::Regimen(id), _) => {
             format!("{name} ({} {id})", tr(locale, "export-regimen"))
@@ -122,6 +141,7 @@ pub(super) fn medication(m: &MedicationView, locale: Locale) -> String {
         (MedicationId::Course(_), _) => {
             format!("{name} ({})", tr(locale, "export-steroid-course"))
         }
+        (MedicationId::Medicine(_), _) => name.to_string(),
     }
 }
 

@@ -64,6 +64,9 @@ pub enum DayPattern {
     AlternateFrom(NaiveDate),
     /// Exactly these dates (the dosing days of a taper calendar). Any order; duplicates are harmless.
     Dates(Vec<NaiveDate>),
+    /// The anchor date and every n-th day after it (clinical-rules §12, "every N days"); no day
+    /// before the anchor; an interval of 0 has no dosing day.
+    EveryNDaysFrom(NaiveDate, u32),
 }
 
 /// When and on which days one medication is given, with its dose-status policy.
@@ -261,6 +264,10 @@ impl<'a> Prepared<'a> {
         match &schedule.days {
             DayPattern::Daily => {}
             DayPattern::AlternateFrom(anchor) => first = first.max(*anchor),
+            DayPattern::EveryNDaysFrom(anchor, n) => {
+                first = first.max(*anchor);
+                never = *n == 0;
+            }
             DayPattern::Dates(list) => {
                 dates = if list.windows(2).all(|w| w[0] <= w[1]) {
                     Cow::Borrowed(list.as_slice())
@@ -298,6 +305,9 @@ impl<'a> Prepared<'a> {
         match &self.schedule.days {
             DayPattern::Daily => true,
             DayPattern::AlternateFrom(anchor) => (date - *anchor).num_days() % 2 == 0,
+            DayPattern::EveryNDaysFrom(anchor, n) => {
+                (date - *anchor).num_days() % i64::from((*n).max(1)) == 0
+            }
             DayPattern::Dates(_) => self.dates.binary_search(&date).is_ok(),
         }
     }

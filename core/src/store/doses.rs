@@ -81,7 +81,7 @@ impl Store {
                     Err(Error::conflict(crate::error::ConflictKind::ClientIdReused, "dose_log"))
                 };
             }
-            let (regimen_id, course_key) = match &dose.medication {
+            let (regimen_id, course_key, medicine_id) = match &dose.medication {
                 MedicationId::Regimen(id) => {
                     let regimen = regimen(tx, *id)?;
                     if !regimen.is_active_on(dose.slot_date) {
@@ -90,21 +90,28 @@ impl Store {
                     if !regimen.prescription.times.contains(&dose.slot_time) {
                         return Err(Error::invalid("slot_time", "is not one of the regimen's dosing times"));
                     }
-                    (Some(*id), None)
+                    (Some(*id), None, None)
                 }
                 MedicationId::Course(key) => {
                     super::courses::require_course_slot(tx, key, dose.slot_date, dose.slot_time)?;
-                    (None, Some(key.as_str()))
+                    (None, Some(key.as_str()), None)
+                }
+                MedicationId::Medicine(id) => {
+                    let medicine = super::medicines::medicine(tx, *id)?;
+                    if !medicine.accepts_log(dose.slot_date, dose.slot_time) {
+                        return Err(Error::invalid("slot_date", "the medicine has no dose at this date and time"));
+                    }
+                    (None, None, Some(*id))
                 }
             };
             // Cached statements: logging a dose is the app's hottest write (issue 9 benchmark).
             let live: Option<String> = tx
                 .prepare_cached(
-                    "SELECT client_id FROM dose_log WHERE regimen_id IS ?1 AND course_key IS ?2
+                    "SELECT client_id FROM dose_log WHERE regimen_id IS ?1 AND course_key IS ?2 AND medicine_id IS ?5
                        AND slot_date = ?3 AND slot_time = ?4 AND undone = 0",
                 )?
                 .query_row(
-                    params![regimen_id, course_key, format_date(dose.slot_date), format_time(dose.slot_time)],
+                    params![regimen_id, course_key, format_date(dose.slot_date), format_time(dose.slot_time), medicine_id],
                     |r| r.get(0),
                 )
                 .optional()?;
@@ -114,8 +121,8 @@ impl Store {
             let recorded_at_ms = now_ms();
             tx.prepare_cached(
                 "INSERT INTO dose_log (client_id, regimen_id, course_key, slot_date, slot_time, outcome, actual_at_ms, logged_by,
-                    revision, undone, recorded_at_ms, note)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 0, ?9, ?10)",
+                    revision, undone, recorded_at_ms, medicine_id, note)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 0, ?9, ?10, ?11)",
             )?
             .execute(params![
                     dose.client_id,
@@ -127,6 +134,7 @@ impl Store {
                     dose.actual_at_ms,
                     dose.logged_by,
                     recorded_at_ms,
+                    medicine_id,
                     note
                 ])?;
             let id = tx.last_insert_rowid();
@@ -246,10 +254,17 @@ impl Store {
                     |r| r.get(0),
                 )
                 .optional()?,
+            MedicationId::Medicine(id) => self
+                .reader()
+                .query_row("SELECT patient_id FROM medicine WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?,
         };
         found.ok_or_else(|| match medication {
             MedicationId::Regimen(id) => not_found("regimen", id),
             MedicationId::Course(key) => not_found("steroid course", key),
+            MedicationId::Medicine(id) => not_found("medicine", id),
         })
     }
 
@@ -324,7 +339,8 @@ impl Store {
             "{ENTRY_SELECT}
              WHERE d.slot_date BETWEEN ?2 AND ?3
                AND (d.regimen_id IN (SELECT id FROM regimen WHERE patient_id = ?1)
-                    OR d.course_key IN (SELECT course_key FROM steroid_course WHERE patient_id = ?1))
+                    OR d.course_key IN (SELECT course_key FROM steroid_course WHERE patient_id = ?1)
+                    OR d.medicine_id IN (SELECT id FROM medicine WHERE patient_id = ?1))
              ORDER BY d.slot_date, d.slot_time, d.id"
         ))?;
         let rows = stmt.query_map(
@@ -336,7 +352,7 @@ impl Store {
 }
 
 const ENTRY_SELECT: &str = "SELECT d.client_id, d.regimen_id, d.course_key, d.slot_date, d.slot_time, d.outcome, d.actual_at_ms,
-    d.logged_by, d.revision, d.undone, d.recorded_at_ms, d.note FROM dose_log d";
+    d.logged_by, d.revision, d.undone, d.recorded_at_ms, d.medicine_id, d.note FROM dose_log d";
 
 /// A patient's logged doses as [`Store::unreadable_rows`] scans them.
 pub(super) fn dose_rows() -> RowSource {
@@ -344,7 +360,8 @@ pub(super) fn dose_rows() -> RowSource {
         table: "dose_log",
         sql: format!(
             "{} WHERE d.regimen_id IN (SELECT id FROM regimen WHERE patient_id = ?1)
-                OR d.course_key IN (SELECT course_key FROM steroid_course WHERE patient_id = ?1)",
+                OR d.course_key IN (SELECT course_key FROM steroid_course WHERE patient_id = ?1)
+                OR d.medicine_id IN (SELECT id FROM medicine WHERE patient_id = ?1)",
             with_row_id(ENTRY_SELECT, "d.id")
         ),
         check: |r| entry_from_row(r).map(|e| e.map(drop)),
@@ -398,9 +415,14 @@ fn add_revision(
 
 fn entry_from_row(r: &Row) -> rusqlite::Result<Result<DoseLogEntry>> {
     let client_id: String = r.get(0)?;
-    let medication = match (r.get::<_, Option<i64>>(1)?, r.get::<_, Option<String>>(2)?) {
-        (Some(id), _) => MedicationId::Regimen(id),
-        (None, key) => MedicationId::Course(key.unwrap_or_default()),
+    let medication = match (
+        r.get::<_, Option<i64>>(1)?,
+        r.get::<_, Option<String>>(2)?,
+        r.get::<_, Option<i64>>(11)?,
+    ) {
+        (Some(id), _, _) => MedicationId::Regimen(id),
+        (None, _, Some(id)) => MedicationId::Medicine(id),
+        (None, key, None) => MedicationId::Course(key.unwrap_or_default()),
     };
     let (slot_date, slot_time, outcome): (String, String, String) =
         (r.get(3)?, r.get(4)?, r.get(5)?);
@@ -409,7 +431,7 @@ fn entry_from_row(r: &Row) -> rusqlite::Result<Result<DoseLogEntry>> {
     let revision: i64 = r.get(8)?;
     let undone: bool = r.get(9)?;
     let recorded_at_ms: i64 = r.get(10)?;
-    let note: Option<String> = r.get(11)?;
+    let note: Option<String> = r.get(12)?;
     Ok((|| {
         bounds::instant_ms("stored actual_at_ms", actual_at_ms)?;
         Ok(DoseLogEntry {

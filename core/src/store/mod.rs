@@ -9,6 +9,7 @@ mod checkpoint;
 mod courses;
 mod doses;
 mod labs;
+mod medicines;
 pub mod open;
 mod patients;
 mod policy;

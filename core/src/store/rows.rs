@@ -178,6 +178,7 @@ impl Store {
             super::labs::blood_pressure_rows(),
             super::courses::course_rows(),
             super::policy::policy_rows(),
+            super::medicines::medicine_rows(),
         ];
         let mut unreadable = Vec::new();
         for source in sources {

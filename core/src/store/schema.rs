@@ -9,7 +9,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 7;
+pub const LATEST_VERSION: i64 = 8;
 
 /// Patients, measurements and regimens: unchanged since version 1 but for the measurement's
 /// `confirmed` (version 4). Version 1 created them; later steps only alter them.
@@ -77,11 +77,12 @@ CREATE TABLE dose_log_revision (
 );
 "#;
 
-/// The dose log as of version 7 (a dose belongs to a regimen or a steroid course; since version
-/// 7 it may carry a note).
+/// The dose log as of version 8: a dose belongs to a regimen, a steroid course or (since
+/// version 8) any other medicine (clinical-rules §12); since version 7 it may carry a note.
 const DOSE_LOG_TABLE: &str = r#"
 -- The current state of each logged dose; every state it ever had is in dose_log_revision.
--- A dose belongs to a regimen (tacrolimus, MMF) or to a steroid course's calendar.
+-- A dose belongs to exactly one of a regimen (tacrolimus, MMF), a steroid course's calendar or
+-- any other medicine (since version 8, hence last).
 CREATE TABLE dose_log (
     id              INTEGER PRIMARY KEY,
     client_id       TEXT NOT NULL UNIQUE,
@@ -96,13 +97,38 @@ CREATE TABLE dose_log (
     undone          INTEGER NOT NULL DEFAULT 0,
     recorded_at_ms  INTEGER NOT NULL,
     note            TEXT,
-    CHECK ((regimen_id IS NULL) <> (course_key IS NULL))
+    medicine_id     INTEGER REFERENCES medicine(id),
+    CHECK ((regimen_id IS NOT NULL) + (course_key IS NOT NULL) + (medicine_id IS NOT NULL) = 1)
 );
 -- At most one live log per scheduled slot.
 CREATE UNIQUE INDEX dose_log_live_slot ON dose_log(regimen_id, slot_date, slot_time) WHERE undone = 0 AND regimen_id IS NOT NULL;
 CREATE UNIQUE INDEX dose_log_live_course_slot ON dose_log(course_key, slot_date, slot_time) WHERE undone = 0 AND course_key IS NOT NULL;
+CREATE UNIQUE INDEX dose_log_live_medicine_slot ON dose_log(medicine_id, slot_date, slot_time) WHERE undone = 0 AND medicine_id IS NOT NULL;
 CREATE INDEX dose_log_by_slot_date ON dose_log(slot_date);
 
+"#;
+
+/// Every other medicine of a patient (since version 8; clinical-rules §12): a name from the
+/// app's list or typed in, its amount and schedule as the core validated them (JSON of
+/// `MedicineAmount` and `MedicineSchedule`), the dose that amount gives, and the day it stopped.
+const MEDICINE_TABLE: &str = r#"
+CREATE TABLE medicine (
+    id              INTEGER PRIMARY KEY,
+    patient_id      INTEGER NOT NULL REFERENCES patient(id),
+    client_id       TEXT NOT NULL UNIQUE,
+    known           TEXT,
+    typed_name      TEXT,
+    form            TEXT NOT NULL,
+    amount_json     TEXT NOT NULL,
+    schedule_json   TEXT NOT NULL,
+    dose_mg         REAL NOT NULL,
+    dose_ml         REAL,
+    stopped_on      TEXT,
+    added_by        TEXT NOT NULL,
+    recorded_at_ms  INTEGER NOT NULL,
+    CHECK ((known IS NULL) <> (typed_name IS NULL))
+);
+CREATE INDEX medicine_by_patient ON medicine(patient_id);
 "#;
 
 /// Steroid courses as created in version 2 (the shipped step 1 → 2 creates this).
@@ -342,6 +368,7 @@ pub const CREATE_LATEST: &[&str] = &[
     POLICY_TABLE,
     URINE_READING_PHOTO_TABLE,
     RELAPSE_CHECKPOINT_TABLE,
+    MEDICINE_TABLE,
 ];
 
 /// Version 1 → 2: the dose log may point at a steroid course (rebuilt, rows copied as they
@@ -412,6 +439,42 @@ const UPGRADE_5_TO_6: &[&str] = &[RELAPSE_CHECKPOINT_TABLE];
 /// Version 6 → 7: a logged dose may carry the family's note (none for the doses logged before).
 const UPGRADE_6_TO_7: &[&str] = &["ALTER TABLE dose_log ADD COLUMN note TEXT;"];
 
+/// Version 7 → 8: any other medicine (clinical-rules §12) gets its table, and the dose log may
+/// point at one (rebuilt, rows copied as they are, their notes too; the procedure of
+/// sqlite.org/lang_altertable.html, as in the step 1 → 2).
+const UPGRADE_7_TO_8: &[&str] = &[
+    MEDICINE_TABLE,
+    r#"
+CREATE TABLE dose_log_v8 (
+    id              INTEGER PRIMARY KEY,
+    client_id       TEXT NOT NULL UNIQUE,
+    regimen_id      INTEGER REFERENCES regimen(id),
+    course_key      TEXT,
+    slot_date       TEXT NOT NULL,
+    slot_time       TEXT NOT NULL,
+    outcome         TEXT NOT NULL CHECK (outcome IN ('taken', 'skipped')),
+    actual_at_ms    INTEGER NOT NULL,
+    logged_by       TEXT NOT NULL,
+    revision        INTEGER NOT NULL,
+    undone          INTEGER NOT NULL DEFAULT 0,
+    recorded_at_ms  INTEGER NOT NULL,
+    note            TEXT,
+    medicine_id     INTEGER REFERENCES medicine(id),
+    CHECK ((regimen_id IS NOT NULL) + (course_key IS NOT NULL) + (medicine_id IS NOT NULL) = 1)
+);
+INSERT INTO dose_log_v8 (id, client_id, regimen_id, course_key, slot_date, slot_time, outcome, actual_at_ms,
+                         logged_by, revision, undone, recorded_at_ms, note, medicine_id)
+    SELECT id, client_id, regimen_id, course_key, slot_date, slot_time, outcome, actual_at_ms,
+           logged_by, revision, undone, recorded_at_ms, note, NULL FROM dose_log;
+DROP TABLE dose_log;
+ALTER TABLE dose_log_v8 RENAME TO dose_log;
+CREATE UNIQUE INDEX dose_log_live_slot ON dose_log(regimen_id, slot_date, slot_time) WHERE undone = 0 AND regimen_id IS NOT NULL;
+CREATE UNIQUE INDEX dose_log_live_course_slot ON dose_log(course_key, slot_date, slot_time) WHERE undone = 0 AND course_key IS NOT NULL;
+CREATE UNIQUE INDEX dose_log_live_medicine_slot ON dose_log(medicine_id, slot_date, slot_time) WHERE undone = 0 AND medicine_id IS NOT NULL;
+CREATE INDEX dose_log_by_slot_date ON dose_log(slot_date);
+"#,
+];
+
 /// `UPGRADES[i]` upgrades a database from version `i + 1` to `i + 2`, as batches run in order.
 pub const UPGRADES: &[&[&str]] = &[
     UPGRADE_1_TO_2,
@@ -420,6 +483,7 @@ pub const UPGRADES: &[&[&str]] = &[
     UPGRADE_4_TO_5,
     UPGRADE_5_TO_6,
     UPGRADE_6_TO_7,
+    UPGRADE_7_TO_8,
 ];
 
 /// Brings a connection's schema to [`LATEST_VERSION`], refusing a newer one.

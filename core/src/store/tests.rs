@@ -405,7 +405,47 @@ fn every_fixture_migrates_to_the_fresh_schema_with_its_records() {
                 fixture.display()
             );
         }
+        // From version 8 on, a fixture also holds a medicine of clinical-rules §12 and its dose.
+        if version >= 8 {
+            let medicines = store.medicines(patient.id).unwrap();
+            assert_eq!(medicines.len(), 1, "{}", fixture.display());
+            assert_eq!(medicines[0].prescription, fixture_medicine(patient.id));
+            assert_eq!(
+                store.dose("fixture-medicine-dose").unwrap().dose.medication,
+                medicines[0].medication_id()
+            );
+        } else {
+            assert!(store.medicines(patient.id).unwrap().is_empty());
+        }
         store.integrity_check().unwrap();
+    }
+}
+
+/// The medicine fixtures of version 8 on hold: prednisolone 12 mg as a 5 mg/mL solution, every
+/// day at 08:00 from 2025-06-01 for 28 days.
+fn fixture_medicine(patient_id: i64) -> crate::medicine::record::NewMedicine {
+    use crate::medicine::known::KnownMedicine;
+    use crate::medicine::liquid::Liquid;
+    use crate::medicine::record::{
+        MedicineAmount, MedicineDays, MedicineName, MedicineSchedule, NewMedicine,
+    };
+    NewMedicine {
+        patient_id,
+        client_id: "fixture-medicine".into(),
+        name: MedicineName::Known(KnownMedicine::Prednisolone),
+        form: "oral solution".into(),
+        amount: MedicineAmount::Liquid {
+            mg: 12.0,
+            liquid: Liquid::new(5.0),
+        },
+        schedule: MedicineSchedule {
+            times: vec![time("08:00")],
+            days: MedicineDays::EveryDay,
+            start_date: date("2025-06-01"),
+            end_date: None,
+            course_days: Some(28),
+        },
+        added_by: "nephrologist".into(),
     }
 }
 
@@ -518,6 +558,12 @@ fn write_fixture_of_this_version() {
     store
         .log_urine_reading(&fixture_photo_reading(regimen.patient_id))
         .unwrap();
+    let medicine = store
+        .add_medicine(&fixture_medicine(regimen.patient_id))
+        .unwrap();
+    let mut taken = dose("fixture-medicine-dose", 0, "08:00");
+    taken.medication = medicine.medication_id();
+    store.log_dose(&taken, LOGGED_AT, None).unwrap();
     store
         .conn
         .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;")
@@ -789,6 +835,249 @@ fn the_care_team_sets_the_limits_per_patient() {
     );
 }
 
+mod medicines {
+    use super::*;
+    use crate::diary::reminders::{adherence, next_reminders, today_doses};
+    use crate::locale::Locale;
+    use crate::medicine::known::KnownMedicine;
+    use crate::medicine::liquid::Liquid;
+    use crate::medicine::record::{MedicineAmount, MedicineDays, MedicineName, NewMedicine};
+    use chrono::{DateTime, Utc};
+
+    fn at(rfc3339: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(rfc3339).unwrap().into()
+    }
+
+    fn enalapril(patient_id: i64) -> NewMedicine {
+        let mut m = fixture_medicine(patient_id);
+        m.client_id = "enalapril".into();
+        m.name = MedicineName::Known(KnownMedicine::Enalapril);
+        m.form = "tablet".into();
+        m.amount = MedicineAmount::Tablets {
+            strength_mg: 2.5,
+            units: 1.0,
+        };
+        m.schedule.course_days = None;
+        m
+    }
+
+    fn field(result: Result<crate::medicine::record::Medicine>) -> String {
+        match result {
+            Err(Error::Invalid { field, .. }) => field,
+            other => panic!("expected invalid input, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_medicine_is_added_once_listed_and_stopped() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (patient, _) = seeded(&mut store);
+        let added = store.add_medicine(&enalapril(patient.id)).unwrap();
+        assert_eq!(added.dose.mg, 2.5);
+        // The same request again (a retry) stores it once; a different one under its id conflicts.
+        assert_eq!(store.add_medicine(&enalapril(patient.id)).unwrap(), added);
+        let mut other = enalapril(patient.id);
+        other.form = "capsule".into();
+        assert_eq!(store.add_medicine(&other).unwrap_err().code(), "conflict");
+        let typed = NewMedicine {
+            client_id: "typed".into(),
+            name: MedicineName::Typed("Calcichew D3 ½ tablet".into()),
+            ..enalapril(patient.id)
+        };
+        store.add_medicine(&typed).unwrap();
+        let listed = store.medicines(patient.id).unwrap();
+        assert_eq!(listed.len(), 2);
+        assert_eq!(listed[0], added);
+        assert_eq!(listed[1].prescription.name, typed.name);
+        let stopped = store.stop_medicine(added.id, date("2025-06-10")).unwrap();
+        assert_eq!(store.medicine(added.id).unwrap(), stopped);
+        assert_eq!(stopped.stopped_on, Some(date("2025-06-10")));
+        assert_eq!(
+            field(store.stop_medicine(added.id, date("2025-05-01"))),
+            "stopped_on"
+        );
+        assert_eq!(
+            store
+                .stop_medicine(999, date("2025-06-10"))
+                .unwrap_err()
+                .code(),
+            "not_found"
+        );
+    }
+
+    #[test]
+    fn bad_medicines_name_the_field_and_store_nothing() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (patient, _) = seeded(&mut store);
+        let before = digest(&store);
+        let liquid = |concentration: f64, step: f64| {
+            let mut m = fixture_medicine(patient.id);
+            m.amount = MedicineAmount::Liquid {
+                mg: 12.0,
+                liquid: Liquid {
+                    concentration_mg_per_ml: concentration,
+                    syringe_step_ml: step,
+                },
+            };
+            m
+        };
+        for bad in [0.0, f64::NAN, 1e9] {
+            assert_eq!(
+                field(store.add_medicine(&liquid(bad, 0.1))),
+                "amount.liquid.concentration_mg_per_ml"
+            );
+        }
+        // 12 mg of 5 mg/mL is 2.4 mL: a 5 mL syringe's one mark is more than the dose.
+        assert_eq!(
+            field(store.add_medicine(&liquid(5.0, 5.0))),
+            "amount.liquid.syringe_step_ml"
+        );
+        let mut none = enalapril(patient.id);
+        none.schedule.times.clear();
+        assert_eq!(field(store.add_medicine(&none)), "schedule.times");
+        let mut long = enalapril(patient.id);
+        long.name = MedicineName::Typed("x".repeat(10_000));
+        assert_eq!(field(store.add_medicine(&long)), "name");
+        let mut nobody = enalapril(patient.id);
+        nobody.patient_id = 999;
+        assert_eq!(store.add_medicine(&nobody).unwrap_err().code(), "not_found");
+        assert_eq!(digest(&store), before, "nothing stored");
+    }
+
+    #[test]
+    fn medicines_are_reminded_shown_and_counted() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (patient, _) = seeded(&mut store);
+        let mut alternate = enalapril(patient.id);
+        alternate.schedule.days = MedicineDays::AlternateDays;
+        let enalapril = store.add_medicine(&alternate).unwrap();
+        let mut prn = enalapril_prn(patient.id);
+        prn.schedule.times.clear();
+        let prn = store.add_medicine(&prn).unwrap();
+        let liquid = store.add_medicine(&fixture_medicine(patient.id)).unwrap();
+
+        // 2025-06-02 07:00 in Shanghai: enalapril is not due on the 2nd (alternate days).
+        let now = at("2025-06-01T23:00:00Z");
+        let reminders = next_reminders(&store, patient.id, now, None, 10, Locale::En).unwrap();
+        let ids: Vec<&str> = reminders.iter().map(|r| r.reminder.id.as_str()).collect();
+        assert!(ids.contains(&"medicine-3@2025-06-02T08:00"), "{ids:?}");
+        assert!(!ids.iter().any(|id| id.starts_with("medicine-1@2025-06-02")));
+        assert!(ids.contains(&"medicine-1@2025-06-03T08:00"));
+        assert!(
+            !ids.iter().any(|id| id.starts_with("medicine-2@")),
+            "as needed"
+        );
+        let liquid_reminder = reminders
+            .iter()
+            .find(|r| r.medication == liquid.medication_id())
+            .unwrap();
+        assert_eq!(liquid_reminder.drug, Some(Drug::Prednisolone));
+        assert!(liquid_reminder
+            .text
+            .body
+            .contains("Prednisolone 2.4 mL (12 mg)"));
+
+        let today = today_doses(&store, patient.id, now, None, Locale::ZhHans).unwrap();
+        let liquid_today = today
+            .iter()
+            .find(|s| s.medication == liquid.medication_id())
+            .unwrap();
+        assert_eq!(liquid_today.label, "泼尼松龙 2.4 mL (12 mg)");
+        assert!(!today
+            .iter()
+            .any(|s| s.medication == enalapril.medication_id()));
+
+        // A dose of the liquid is logged and counted; an as-needed dose is logged at any time.
+        let mut taken = dose("liquid-1", 0, "08:00");
+        taken.medication = liquid.medication_id();
+        store.log_dose(&taken, LOGGED_AT, None).unwrap();
+        let mut wrong_day = taken.clone();
+        wrong_day.client_id = "liquid-2".into();
+        wrong_day.medication = enalapril.medication_id();
+        assert_eq!(
+            field_of(store.log_dose(&wrong_day, LOGGED_AT, None)),
+            "slot_date"
+        );
+        let mut as_needed = dose("prn-1", 0, "13:17");
+        as_needed.medication = prn.medication_id();
+        store.log_dose(&as_needed, LOGGED_AT, None).unwrap();
+        let report = adherence(
+            &store,
+            patient.id,
+            date("2025-06-02"),
+            date("2025-06-02"),
+            at("2025-06-02T12:30:00Z"),
+        )
+        .unwrap()
+        .report;
+        let of = |id: &MedicationId| {
+            report
+                .medications
+                .iter()
+                .find(|m| m.medication_id == id.to_string())
+                .map(|m| (m.summary.scheduled, m.summary.taken))
+        };
+        assert_eq!(of(&liquid.medication_id()), Some((1, 1)));
+        assert_eq!(of(&enalapril.medication_id()).unwrap_or((0, 0)), (0, 0));
+    }
+
+    fn enalapril_prn(patient_id: i64) -> NewMedicine {
+        let mut m = enalapril(patient_id);
+        m.client_id = "paracetamol".into();
+        m.name = MedicineName::Typed("Paracetamol".into());
+        m.schedule.days = MedicineDays::AsNeeded;
+        m
+    }
+
+    fn field_of(result: Result<DoseLogEntry>) -> String {
+        match result {
+            Err(Error::Invalid { field, .. }) => field,
+            other => panic!("expected invalid input, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_listed_glucocorticoids_count_for_steroid_exposure() {
+        use crate::diary::taper::steroid_exposure;
+        let mut store = Store::open_in_memory().unwrap();
+        let (patient, _) = seeded(&mut store);
+        // Prednisolone 12 mg as a 5 mg/mL solution daily from 1 June for 28 days.
+        let liquid = store.add_medicine(&fixture_medicine(patient.id)).unwrap();
+        // Methylprednisolone 4 mg = 5 mg prednisolone, daily.
+        let mut methyl = enalapril(patient.id);
+        methyl.client_id = "methyl".into();
+        methyl.name = MedicineName::Known(KnownMedicine::Methylprednisolone);
+        methyl.amount = MedicineAmount::Tablets {
+            strength_mg: 4.0,
+            units: 1.0,
+        };
+        store.add_medicine(&methyl).unwrap();
+        // A typed-in "prednisolone" and an ACE inhibitor never count.
+        let mut typed = enalapril(patient.id);
+        typed.client_id = "typed".into();
+        typed.name = MedicineName::Typed("Prednisolone".into());
+        store.add_medicine(&typed).unwrap();
+        store.add_medicine(&enalapril(patient.id)).unwrap();
+        let mut taken = dose("liquid-1", 0, "08:00");
+        taken.medication = liquid.medication_id();
+        store.log_dose(&taken, LOGGED_AT, None).unwrap();
+
+        let exposure = steroid_exposure(
+            &store,
+            patient.id,
+            None,
+            date("2025-06-01"),
+            date("2025-06-02"),
+            date("2025-06-02"),
+        )
+        .unwrap();
+        // Two days of 12 + 5 mg planned; one 12 mg dose taken (20 kg).
+        assert_eq!(exposure.planned.mg, 34.0);
+        assert_eq!((exposure.taken.mg, exposure.taken_doses), (12.0, 1));
+        assert_eq!(exposure.taken.mg_per_kg, 0.6);
+    }
+}
+
 #[test]
 fn a_failed_upgrade_step_is_a_migration_failure_and_is_rolled_back() {
     // Version 1 stamped on a file without version 1's tables: the first step's statements fail.
@@ -842,4 +1131,24 @@ fn a_dose_keeps_the_familys_note_and_refuses_one_too_long() {
         }
         assert!(other.dose("long").is_err(), "nothing stored");
     }
+}
+
+#[test]
+fn a_dose_note_survives_the_rebuild_of_the_dose_log_for_medicines() {
+    // Version 7 added the note as a column; version 8 rebuilds the dose log (any medicine).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v7.db");
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema-v7.db");
+    std::fs::copy(fixture, &path).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE dose_log SET note = 'kept through the upgrade' WHERE client_id = 'fixture-dose'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let store = Store::open(&path).unwrap();
+    let dose = store.dose("fixture-dose").unwrap();
+    assert_eq!(dose.dose.note.as_deref(), Some("kept through the upgrade"));
 }

@@ -3,9 +3,13 @@
 // family reads for a liquid dose.
 
 import com.google.gson.JsonObject
+import java.io.File
 import uniffi.nephro.*
 
-val medicineTests = listOf(::liquidTaperSuite, ::cyclophosphamideSuite, ::liquidFamilyText)
+val medicineTests = listOf(
+    ::liquidTaperSuite, ::cyclophosphamideSuite, ::liquidFamilyText, ::anyMedicineIsAddedRemindedAndStopped,
+    ::badMedicinesAreRefusedNamingTheField,
+)
 
 private fun JsonObject.list(key: String): List<JsonObject> =
     get(key)?.takeUnless { it.isJsonNull }?.asJsonArray?.map { it.asJsonObject } ?: emptyList()
@@ -57,4 +61,77 @@ fun liquidFamilyText() {
         DoseRequest(Drug.PREDNISOLONE, 10.0, 2.4, null, null, 2u, emptyList(), false, false, LiquidInput(5.0, null)),
     )
     check(result.familyText == "2.4 mL (12 mg)", "the family reads 2.4 mL (12 mg): ${result.familyText}")
+}
+
+// 2025-01-15 06:00 UTC = 07:00 in Europe/Berlin (the fixture patient's zone), in epoch ms.
+private const val BEFORE_FIRST_DOSE_MS = 1736920800000L
+
+private fun medicine(
+    patientId: Long,
+    clientId: String = "enalapril",
+    name: MedicineNameInput = MedicineNameInput.Known("enalapril"),
+    amount: MedicineAmountInput = MedicineAmountInput.Tablets(2.5, 1.0),
+    days: MedicineDaysInput = MedicineDaysInput.EveryDay,
+    times: List<String> = listOf("08:00"),
+    courseDays: UInt? = null,
+) = NewMedicineInput(
+    patientId = patientId,
+    clientId = clientId,
+    name = name,
+    form = "tablet",
+    amount = amount,
+    schedule = MedicineScheduleInput(times, days, "2025-01-15", null, courseDays),
+    addedBy = "nephrologist",
+)
+
+private fun prednisoloneSolution(patientId: Long, concentration: Double = 5.0, step: Double? = null) = medicine(
+    patientId, "prednisolone-solution", MedicineNameInput.Known("prednisolone"),
+    MedicineAmountInput.Liquid(12.0, LiquidInput(concentration, step)), courseDays = 28u,
+)
+
+fun anyMedicineIsAddedRemindedAndStopped() {
+    withTempDir { dir ->
+        Diary.open(File(dir, "diary.sqlite").path).use { diary ->
+            val (patient, _) = seeded(diary)
+            val ace = diary.addMedicine(medicine(patient.id))
+            checkEqual(ace.doseText, "2.5 mg", "enalapril's dose")
+            checkEqual(diary.addMedicine(medicine(patient.id)), ace, "a retried request stores it once")
+            val liquid = diary.addMedicine(prednisoloneSolution(patient.id))
+            checkEqual(listOf(liquid.doseMl, liquid.doseText, liquid.isSteroid), listOf(2.4, "2.4 mL (12 mg)", true), "solution")
+            val today = diary.todayDoses(patient.id, BEFORE_FIRST_DOSE_MS, null, "en")
+            checkEqual(
+                today.filter { it.medicationId.startsWith("medicine-") }.map { it.label },
+                listOf("Enalapril 2.5 mg", "Prednisolone 2.4 mL (12 mg)"),
+                "the home screen shows both",
+            )
+            checkEqual(today.first { it.medicationId == ace.medicationId }.drug, null, "no dose-engine drug for enalapril")
+            diary.stopMedicine(ace.id, "2025-01-16")
+            val reminders = diary.nextReminders(patient.id, BEFORE_FIRST_DOSE_MS, null, 64u, "en")
+            checkEqual(reminders.filter { it.medicationId == ace.medicationId }.map { it.slotDate }, listOf("2025-01-15"), "stopped")
+            checkEqual(diary.medicines(patient.id).map { it.stoppedOn }, listOf("2025-01-16", null), "listed with the stop day")
+        }
+    }
+}
+
+fun badMedicinesAreRefusedNamingTheField() {
+    withTempDir { dir ->
+        Diary.open(File(dir, "diary.sqlite").path).use { diary ->
+            val (patient, _) = seeded(diary)
+            for (bad in listOf(0.0, Double.NaN, 1e9)) {
+                checkValidation("amount.liquid.concentration_mg_per_ml", "concentration $bad") {
+                    diary.addMedicine(prednisoloneSolution(patient.id, concentration = bad))
+                }
+            }
+            checkValidation("amount.liquid.syringe_step_ml", "a graduation larger than the dose") {
+                diary.addMedicine(prednisoloneSolution(patient.id, step = 5.0))
+            }
+            checkValidation("schedule.times", "a medicine with no schedule") {
+                diary.addMedicine(medicine(patient.id, times = emptyList()))
+            }
+            checkValidation("name", "a 10,000-character name") {
+                diary.addMedicine(medicine(patient.id, name = MedicineNameInput.Typed("x".repeat(10_000))))
+            }
+            checkEqual(diary.medicines(patient.id), emptyList<MedicineRecord>(), "nothing stored")
+        }
+    }
 }

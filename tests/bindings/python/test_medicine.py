@@ -7,7 +7,8 @@ import math
 
 import nephro
 from conformance import run_suite
-from harness import check, check_equal, check_raises, check_validation
+from fixtures import seeded
+from harness import check, check_equal, check_raises, check_validation, temp_dir, temp_path
 from test_dose_conformance import liquid_input
 from test_taper import taper_case_input
 
@@ -88,3 +89,88 @@ def test_cyclophosphamide_suite():
 
     count = run_suite("cyclophosphamide", evaluate)
     check(count >= 10, f"the cyclophosphamide cases ran ({count})")
+
+
+# 2025-01-15 06:00 UTC = 07:00 in Europe/Berlin (the fixture patient's zone), in epoch ms.
+BEFORE_FIRST_DOSE_MS = 1736920800000
+
+
+def medicine(patient_id, client_id="enalapril", name=None, amount=None, days=None, times=("08:00",), **schedule):
+    return nephro.NewMedicineInput(
+        patient_id=patient_id, client_id=client_id,
+        name=name or nephro.MedicineNameInput.KNOWN(id="enalapril"),
+        form="tablet",
+        amount=amount or nephro.MedicineAmountInput.TABLETS(strength_mg=2.5, units=1.0),
+        schedule=nephro.MedicineScheduleInput(
+            times=list(times), days=days or nephro.MedicineDaysInput.EVERY_DAY(), start_date="2025-01-15",
+            end_date=schedule.get("end_date"), course_days=schedule.get("course_days")),
+        added_by="nephrologist",
+    )
+
+
+def prednisolone_solution(patient_id, concentration=5.0, step=None):
+    return medicine(
+        patient_id, client_id="prednisolone-solution", name=nephro.MedicineNameInput.KNOWN(id="prednisolone"),
+        amount=nephro.MedicineAmountInput.LIQUID(
+            mg=12.0, liquid=nephro.LiquidInput(concentration_mg_per_ml=concentration, syringe_step_ml=step)),
+        course_days=28,
+    )
+
+
+def test_any_medicine_is_added_reminded_shown_and_stopped():
+    with temp_dir() as tmp:
+        diary = nephro.Diary.open(temp_path(tmp, "diary.sqlite"))
+        patient, _ = seeded(diary)
+        ace = diary.add_medicine(medicine(patient.id))
+        check_equal((ace.medication_id, ace.dose_text, ace.is_steroid), (f"medicine-{ace.id}", "2.5 mg", False), "enalapril")
+        check_equal(diary.add_medicine(medicine(patient.id)), ace, "a retried request stores it once")
+        liquid = diary.add_medicine(prednisolone_solution(patient.id))
+        check_equal((liquid.dose_ml, liquid.dose_mg, liquid.dose_text, liquid.is_steroid),
+                    (2.4, 12.0, "2.4 mL (12 mg)", True), "prednisolone solution")
+        typed = diary.add_medicine(medicine(
+            patient.id, client_id="typed", name=nephro.MedicineNameInput.TYPED(name="Calcichew D3"),
+            days=nephro.MedicineDaysInput.EVERY_N_DAYS(n=3)))
+        check_equal(typed.is_steroid, False, "a typed-in name is never a steroid")
+        check_equal([m.id for m in diary.medicines(patient.id)], [ace.id, liquid.id, typed.id], "listed")
+
+        today = diary.today_doses(patient.id, BEFORE_FIRST_DOSE_MS, None, "en")
+        labels = [d.label for d in today if d.medication_id.startswith("medicine-")]
+        check_equal(labels, ["Enalapril 2.5 mg", "Prednisolone 2.4 mL (12 mg)", "Calcichew D3 2.5 mg"], "home screen")
+        check_equal([d.drug for d in today if d.medication_id == liquid.medication_id],
+                    [nephro.Drug.PREDNISOLONE], "a known drug keeps its drug")
+        check_equal([d.drug for d in today if d.medication_id == ace.medication_id], [None], "no drug for enalapril")
+        reminders = diary.next_reminders(patient.id, BEFORE_FIRST_DOSE_MS, None, 64, "en")
+        typed_days = sorted({r.slot_date for r in reminders if r.medication_id == typed.medication_id})
+        check_equal(typed_days[:3], ["2025-01-15", "2025-01-18", "2025-01-21"], "every third day")
+
+        diary.stop_medicine(ace.id, "2025-01-16")
+        reminders = diary.next_reminders(patient.id, BEFORE_FIRST_DOSE_MS, None, 64, "en")
+        check_equal(sorted(r.slot_date for r in reminders if r.medication_id == ace.medication_id),
+                    ["2025-01-15"], "no reminder from the stop day")
+        check_validation("stopped_on", "a stop before the start", diary.stop_medicine, ace.id, "2025-01-01")
+
+
+def test_bad_medicines_are_refused_naming_the_field_and_nothing_is_stored():
+    with temp_dir() as tmp:
+        diary = nephro.Diary.open(temp_path(tmp, "diary.sqlite"))
+        patient, _ = seeded(diary)
+        for bad in (0.0, math.nan, 1e9):
+            check_validation("amount.liquid.concentration_mg_per_ml", f"concentration {bad}",
+                             diary.add_medicine, prednisolone_solution(patient.id, concentration=bad))
+        check_validation("amount.liquid.syringe_step_ml", "a graduation larger than the dose",
+                         diary.add_medicine, prednisolone_solution(patient.id, step=5.0))
+        check_validation("schedule.times", "a medicine with no schedule",
+                         diary.add_medicine, medicine(patient.id, times=()))
+        check_validation("name", "a 10,000-character name", diary.add_medicine,
+                         medicine(patient.id, name=nephro.MedicineNameInput.TYPED(name="x" * 10_000)))
+        check_validation("name.known", "a name not on the app's list", diary.add_medicine,
+                         medicine(patient.id, name=nephro.MedicineNameInput.KNOWN(id="aspirin")))
+        check_equal(diary.medicines(patient.id), [], "nothing stored")
+
+
+def test_known_medicines_name_the_steroids():
+    steroids = [m.id for m in nephro.known_medicines("en") if m.is_steroid]
+    check_equal(steroids, ["prednisolone", "prednisone", "methylprednisolone", "deflazacort", "hydrocortisone",
+                           "dexamethasone"], "the listed glucocorticoids")
+    names = {m.id: m.name for m in nephro.known_medicines("zh-Hans")}
+    check_equal(names["enalapril"], "依那普利", "names in the locale")
