@@ -8,7 +8,6 @@ use nephro_core::locale::Locale;
 use nephro_core::medicine::known::KnownMedicine;
 use nephro_core::medicine::{cyclophosphamide, liquid, liquid_taper, record};
 use nephro_core::model;
-use nephro_core::store::course_phases;
 use nephro_core::{taper, Error};
 
 use crate::{Diary, LiquidInput, NephroError, TaperCaseInput};
@@ -67,26 +66,14 @@ pub fn build_liquid_taper_calendar(
         )
         .into());
     }
-    let tablets = taper::TabletSpec::default();
-    let phases = input
-        .phases
-        .into_iter()
-        .map(Into::into)
-        .collect::<Vec<taper::Phase>>();
-    let phases = course_phases(
-        input.template.map(Into::into),
-        &phases,
-        None,
+    let plan = crate::taper::calendar_plan(
+        taper::TabletSpec::default(),
+        input.template,
+        input.phases,
+        &input.start,
         input.weight_kg,
-        &tablets,
+        input.height_cm,
     )?;
-    let plan = taper::CoursePlan {
-        start: parse_date("start", &input.start)?,
-        weight_kg: input.weight_kg,
-        height_cm: input.height_cm,
-        tablets,
-        phases,
-    };
     let remission = input
         .remission_confirmed
         .as_deref()

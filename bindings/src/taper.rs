@@ -396,26 +396,44 @@ pub struct TaperCaseInput {
 #[uniffi::export]
 pub fn build_taper_calendar(input: TaperCaseInput) -> Result<TaperCalendar, NephroError> {
     let tablets = tablet_spec(input.tablet_mg, input.allow_half);
-    let phases = input
-        .phases
-        .into_iter()
-        .map(Into::into)
-        .collect::<Vec<taper::Phase>>();
-    let template = input.template.map(Into::into);
-    let phases = course_phases(template, &phases, None, input.weight_kg, &tablets)?;
-    let plan = taper::CoursePlan {
-        start: parse_date("start", &input.start)?,
-        weight_kg: input.weight_kg,
-        height_cm: input.height_cm,
+    let plan = calendar_plan(
         tablets,
-        phases,
-    };
+        input.template,
+        input.phases,
+        &input.start,
+        input.weight_kg,
+        input.height_cm,
+    )?;
     let remission = input
         .remission_confirmed
         .as_deref()
         .map(|d| parse_date("remission_confirmed", d))
         .transpose()?;
     Ok(taper::build_calendar(&plan, remission)?.into())
+}
+
+/// The plan of a calendar built without storing (tablets or liquid), each field read and
+/// refused by name.
+pub(crate) fn calendar_plan(
+    tablets: taper::TabletSpec,
+    template: Option<CourseTemplate>,
+    phases: Vec<PhaseInput>,
+    start: &str,
+    weight_kg: f64,
+    height_cm: Option<f64>,
+) -> Result<taper::CoursePlan, NephroError> {
+    let phases = phases
+        .into_iter()
+        .map(Into::into)
+        .collect::<Vec<taper::Phase>>();
+    let phases = course_phases(template.map(Into::into), &phases, None, weight_kg, &tablets)?;
+    Ok(taper::CoursePlan {
+        start: parse_date("start", start)?,
+        weight_kg,
+        height_cm,
+        tablets,
+        phases,
+    })
 }
 
 /// Reads a frequency (`daily`, `alternate_day`), naming `field` when it is unknown.
