@@ -1771,6 +1771,9 @@ mod plausibility {
                 "INSERT INTO dose_log (client_id, regimen_id, course_key, slot_date, slot_time, outcome,
                     actual_at_ms, logged_by, revision, undone, recorded_at_ms)
                  VALUES ('far', {}, NULL, '2025-06-02', '20:00', 'taken', {}, 'mother', 1, 0, {regimen_slot});
+                 INSERT INTO dose_log (client_id, regimen_id, course_key, slot_date, slot_time, outcome,
+                    actual_at_ms, logged_by, revision, undone, recorded_at_ms)
+                 VALUES ('undated', {0}, NULL, 'someday', '21:00', 'taken', {regimen_slot}, 'mother', 1, 0, {regimen_slot});
                  UPDATE measurement SET measured_on = 'last tuesday' WHERE id = (SELECT max(id) FROM measurement);
                  INSERT INTO measurement (patient_id, measured_on, weight_kg, height_cm, recorded_at_ms)
                     VALUES ({patient}, '2025-06-01', 20.5, NULL, 0);
@@ -1788,6 +1791,7 @@ mod plausibility {
         assert_eq!(
             tables,
             [
+                "dose_log",
                 "dose_log",
                 "lab_result",
                 "measurement",
@@ -1833,7 +1837,7 @@ mod plausibility {
                     .collect();
                 let unfolded = text.replace("\r\n ", "");
                 assert!(
-                    unfolded.contains("5 stored records could not be read and are not shown"),
+                    unfolded.contains("6 stored records could not be read and are not shown"),
                     "{format:?} reports the unreadable records"
                 );
                 // A de-identified export ends 14 to 69 days before the end asked for (its defence

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use super::LoggedDoses;
 use crate::body::bsa_mosteller;
 use crate::dates::parse_time_zone;
 use crate::drug::Drug;
@@ -207,13 +208,6 @@ impl PatientLabReport {
     }
 }
 
-/// Dates the store can hold in `YYYY-MM-DD` text (years 1–9999); wider bounds are clamped.
-fn storable(date: NaiveDate) -> NaiveDate {
-    let first = NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or(NaiveDate::MIN);
-    let last = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX);
-    date.clamp(first, last)
-}
-
 /// Days around a period whose logged doses can bear on a trough drawn in it: the previous dose
 /// may belong to an earlier slot date, and a dose may be logged for a later one.
 const DOSE_MARGIN_DAYS: u64 = 2;
@@ -225,6 +219,7 @@ fn taken_tacrolimus_doses(
     patient_id: i64,
     from: NaiveDate,
     to: NaiveDate,
+    read: Option<&LoggedDoses>,
 ) -> Result<Vec<TakenDose>> {
     let tacrolimus: BTreeSet<i64> = store
         .regimens(patient_id)?
@@ -236,7 +231,7 @@ fn taken_tacrolimus_doses(
         return Ok(Vec::new());
     }
     let mut doses = Vec::new();
-    for entry in store.dose_logs(patient_id, storable(from), storable(to))? {
+    for entry in LoggedDoses::between(read, store, patient_id, from, to)?.iter() {
         let is_tacrolimus =
             matches!(entry.dose.medication, MedicationId::Regimen(id) if tacrolimus.contains(&id));
         if !is_tacrolimus || entry.undone || entry.dose.outcome != DoseOutcome::Taken {
@@ -281,6 +276,18 @@ pub fn lab_report(
     to: NaiveDate,
     locale: Locale,
 ) -> Result<PatientLabReport> {
+    lab_report_with(store, patient_id, from, to, locale, None)
+}
+
+/// [`lab_report`], taking the logged doses from `read` when it covers the range.
+pub(crate) fn lab_report_with(
+    store: &Store,
+    patient_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+    locale: Locale,
+    read: Option<&LoggedDoses>,
+) -> Result<PatientLabReport> {
     if to < from {
         return Err(Error::invalid("to", "must not be before from"));
     }
@@ -300,7 +307,7 @@ pub fn lab_report(
         .unwrap_or(NaiveDate::MAX);
     let history = LabHistory {
         labs: records.iter().map(|r| r.result.clone()).collect(),
-        tacrolimus_doses: taken_tacrolimus_doses(store, patient_id, dose_from, dose_to)?,
+        tacrolimus_doses: taken_tacrolimus_doses(store, patient_id, dose_from, dose_to, read)?,
         heights: heights(store, patient_id)?,
     };
     let policy = settings.policy();

@@ -24,6 +24,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use super::LoggedDoses;
 use crate::dates::{parse_clock_time, parse_date, parse_time_zone};
 use crate::diary::taper::course_calendars;
 use crate::drug::Drug;
@@ -998,9 +999,20 @@ pub fn adherence(
     to: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<PatientAdherence> {
+    adherence_with(store, patient_id, from, to, now, None)
+}
+
+/// [`adherence`], taking the logged doses from `read` when it covers the range.
+pub(crate) fn adherence_with(
+    store: &Store,
+    patient_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: DateTime<Utc>,
+    read: Option<&LoggedDoses>,
+) -> Result<PatientAdherence> {
     let plan = patient_schedule(store, patient_id, now, None)?;
-    let logs: Vec<LoggedDose> = store
-        .dose_logs(patient_id, from, to)?
+    let logs: Vec<LoggedDose> = LoggedDoses::between(read, store, patient_id, from, to)?
         .iter()
         .filter(|entry| !entry.undone)
         .filter_map(|entry| {

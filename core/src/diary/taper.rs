@@ -15,6 +15,7 @@
 use chrono::{Datelike, Days, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
+use super::LoggedDoses;
 use crate::body::bsa_mosteller;
 use crate::diary::relapse::{relapse_status, RelapseStatus};
 use crate::diary::reminders::drug_name;
@@ -263,6 +264,19 @@ pub fn steroid_exposure(
     to: NaiveDate,
     today: NaiveDate,
 ) -> Result<SteroidExposure> {
+    steroid_exposure_with(store, patient_id, course_key, from, to, today, None)
+}
+
+/// [`steroid_exposure`], taking the logged doses from `read` when it covers the range.
+pub(crate) fn steroid_exposure_with(
+    store: &Store,
+    patient_id: i64,
+    course_key: Option<&str>,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+    read: Option<&LoggedDoses>,
+) -> Result<SteroidExposure> {
     if to < from {
         return Err(Error::invalid(
             "range",
@@ -314,7 +328,7 @@ pub fn steroid_exposure(
 
     let mut taken_mg = Vec::new();
     let mut unplanned_taken_doses = 0u32;
-    for log in store.dose_logs(patient_id, from, to)? {
+    for log in LoggedDoses::between(read, store, patient_id, from, to)?.iter() {
         if log.undone || log.dose.outcome != DoseOutcome::Taken {
             continue;
         }

@@ -12,6 +12,7 @@ use super::ExportOptions;
 use crate::dates::parse_time_zone;
 use crate::diary;
 use crate::diary::labs::GrowthPoint;
+use crate::diary::LoggedDoses;
 use crate::dipstick::PhotoSuggestion;
 use crate::dose::{DoseRate, UnitCount};
 use crate::drug::Drug;
@@ -528,7 +529,7 @@ pub enum Limit {
 
 /// The earliest date the store holds (`YYYY-MM-DD` text, years 1–9999).
 fn earliest_storable() -> NaiveDate {
-    NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or(NaiveDate::MIN)
+    diary::storable(NaiveDate::MIN)
 }
 
 impl DiarySnapshot {
@@ -564,6 +565,17 @@ impl DiarySnapshot {
     /// Gathers a patient's diary, over the period a de-identification leaves when one is given
     /// (not yet applied).
     fn gather_as(
+        store: &Store,
+        patient_id: i64,
+        options: &ExportOptions,
+        deid: Option<Deidentify>,
+    ) -> Result<DiarySnapshot> {
+        // One read transaction: a dose logged meanwhile (the notification extension) is in
+        // every part of the export or in none.
+        store.in_one_read(|| DiarySnapshot::gather_in_one_read(store, patient_id, options, deid))
+    }
+
+    fn gather_in_one_read(
         store: &Store,
         patient_id: i64,
         options: &ExportOptions,
@@ -741,8 +753,11 @@ impl DiarySnapshot {
         let mut doses = Vec::new();
         // Withdrawn records are named only in an identified export (a transaction marks them).
         let mut withdrawn = Vec::new();
-        for entry in store.dose_logs(patient_id, earliest_storable(), to)? {
-            let d = entry.dose;
+        // The dose log is read once, for the doses, the labs, adherence, steroid exposure and
+        // the unreadable rows.
+        let (logged, mut unreadable) = LoggedDoses::read_all(store, patient_id)?;
+        for entry in logged.all() {
+            let d = entry.dose.clone();
             if !in_any_period(d.slot_date) || (entry.undone && deid.is_some()) {
                 continue;
             }
@@ -817,7 +832,14 @@ impl DiarySnapshot {
 
         // Labs, growth and blood pressure.
         let lab_from = options.from.unwrap_or(earliest_storable());
-        let lab_report = diary::labs::lab_report(store, patient_id, lab_from, to, options.locale)?;
+        let lab_report = diary::labs::lab_report_with(
+            store,
+            patient_id,
+            lab_from,
+            to,
+            options.locale,
+            Some(&logged),
+        )?;
         let labs: Vec<LabView> = lab_report
             .lines
             .iter()
@@ -940,8 +962,14 @@ impl DiarySnapshot {
         if adherence_from > from {
             limits.push(Limit::AdherenceFrom(adherence_from));
         }
-        let patient_adherence =
-            diary::reminders::adherence(store, patient_id, adherence_from, to, options.now)?;
+        let patient_adherence = diary::reminders::adherence_with(
+            store,
+            patient_id,
+            adherence_from,
+            to,
+            options.now,
+            Some(&logged),
+        )?;
         let adherence = AdherenceView {
             from: adherence_from,
             to,
@@ -971,8 +999,15 @@ impl DiarySnapshot {
                 taken: None,
             }
         } else {
-            let exposure =
-                diary::taper::steroid_exposure(store, patient_id, None, from, to, today)?;
+            let exposure = diary::taper::steroid_exposure_with(
+                store,
+                patient_id,
+                None,
+                from,
+                to,
+                today,
+                Some(&logged),
+            )?;
             SteroidExposureView {
                 planned: Some(exposure.planned),
                 taken: Some(exposure.taken),
@@ -1011,6 +1046,8 @@ impl DiarySnapshot {
         }
         alerts.sort_by_key(|a| std::cmp::Reverse(a.date()));
 
+        unreadable.extend(store.unreadable_rows_but(patient_id, Some("dose_log"))?);
+        unreadable.sort();
         let profile = &patient.profile;
         Ok(DiarySnapshot {
             generated_at: Some(options.now),
@@ -1052,7 +1089,7 @@ impl DiarySnapshot {
             cumulative_steroid,
             alerts,
             limits,
-            unreadable: store.unreadable_rows(patient_id)?,
+            unreadable,
             withdrawn,
         })
     }

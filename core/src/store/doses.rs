@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::patients::{format_time, not_found, regimen, stored_date};
-use super::rows::{readable, with_row_id, RowSource};
+use super::rows::{readable, row_reason, with_row_id, RowSource, UnreadableRow};
 use super::{now_ms, Store};
 use crate::bounds;
 use crate::dates::{format_date, parse_clock_time};
@@ -348,6 +348,41 @@ impl Store {
             entry_from_row,
         )?;
         readable(rows)
+    }
+}
+
+impl Store {
+    /// Every logged dose of the patient (undone ones included) in the order of
+    /// [`Store::dose_logs`], and the dose-log rows of the patient that cannot be read, as
+    /// [`Store::unreadable_rows`] reports them: one pass over the log, for an export that needs
+    /// both.
+    pub fn all_dose_logs_and_unreadable(
+        &self,
+        patient_id: i64,
+    ) -> Result<(Vec<DoseLogEntry>, Vec<UnreadableRow>)> {
+        let source = dose_rows();
+        let mut stmt = self.reader().prepare_cached(&format!(
+            "{} ORDER BY d.slot_date, d.slot_time, d.id",
+            source.sql
+        ))?;
+        let mut rows = stmt.query([patient_id])?;
+        let (mut entries, mut unreadable) = (Vec::new(), Vec::new());
+        while let Some(row) = rows.next()? {
+            let row_id: i64 = row.get(row.as_ref().column_count() - 1)?;
+            match entry_from_row(row) {
+                Ok(Ok(entry)) => entries.push(entry),
+                failed => {
+                    if let Some(reason) = row_reason(failed.map(|r| r.map(drop)))? {
+                        unreadable.push(UnreadableRow {
+                            table: source.table.to_string(),
+                            row_id,
+                            reason,
+                        });
+                    }
+                }
+            }
+        }
+        Ok((entries, unreadable))
     }
 }
 

@@ -93,7 +93,7 @@ fn left_out() {
 
 /// Why a decoded row is unreadable, in words that name fields and never values; `None` when the
 /// failure is not the row's own (the database failed).
-fn row_reason(row: rusqlite::Result<Result<()>>) -> Result<Option<String>> {
+pub(super) fn row_reason(row: rusqlite::Result<Result<()>>) -> Result<Option<String>> {
     match row {
         Ok(Ok(())) => Ok(None),
         Ok(Err(e)) if is_row_content(&e) => Ok(Some(e.to_string())),
@@ -169,6 +169,17 @@ impl Store {
     /// logged doses, urine readings, lab results, blood pressures, steroid courses and policy
     /// settings. Screens and exports show the rest and report these.
     pub fn unreadable_rows(&self, patient_id: i64) -> Result<Vec<UnreadableRow>> {
+        self.unreadable_rows_but(patient_id, None)
+    }
+
+    /// [`Store::unreadable_rows`] without the table `skipped`, for a caller that has read all
+    /// of that table's rows of the patient itself (an export's single pass over the dose log,
+    /// [`Store::all_dose_logs_and_unreadable`]).
+    pub(crate) fn unreadable_rows_but(
+        &self,
+        patient_id: i64,
+        skipped: Option<&str>,
+    ) -> Result<Vec<UnreadableRow>> {
         let sources = [
             super::patients::measurement_rows(),
             super::patients::regimen_rows(),
@@ -181,7 +192,7 @@ impl Store {
             super::medicines::medicine_rows(),
         ];
         let mut unreadable = Vec::new();
-        for source in sources {
+        for source in sources.iter().filter(|s| Some(s.table) != skipped) {
             let mut stmt = self.reader().prepare_cached(&source.sql)?;
             let mut rows = stmt.query([patient_id])?;
             while let Some(row) = rows.next()? {
