@@ -13,6 +13,9 @@
 //!   prints its peak resident set (`VmHWM` of /proc/self/status) after streaming the export to a
 //!   file, as `nephro export` does, and then after exporting it to bytes. Aim: under 64 MB.
 //!
+//! Each figure line gives the median wall time and the median time on the CPU: on a shared,
+//! loaded machine the second is the one to compare between runs.
+//!
 //! The diary is built once (a few seconds) and kept at `target/export-bench/ten-years.db`.
 //!
 //!     cargo bench -p nephro-core --bench export
@@ -343,16 +346,30 @@ fn peak_rss_kb() -> u64 {
 }
 
 /// Median of `runs` timed exports, ms.
-fn median_ms(store: &Store, pid: i64, format: ExportFormat, runs: usize) -> f64 {
-    let mut times: Vec<f64> = (0..runs)
+/// Medians of `runs` runs of `run`: wall-clock ms, and ms on the CPU (the thread's own run
+/// time from `/proc/thread-self/schedstat`), which the machine's other load barely changes.
+fn medians(runs: usize, mut run: impl FnMut()) -> (f64, f64) {
+    let on_cpu_ns = || -> Option<u64> {
+        std::fs::read_to_string("/proc/thread-self/schedstat")
+            .ok()?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    };
+    let (mut wall, mut cpu): (Vec<f64>, Vec<f64>) = (0..runs)
         .map(|_| {
-            let started = Instant::now();
-            black_box(export(store, pid, format, &options()).expect("export"));
-            started.elapsed().as_secs_f64() * 1000.0
+            let (started, cpu_before) = (Instant::now(), on_cpu_ns());
+            run();
+            let cpu_ns = on_cpu_ns()
+                .zip(cpu_before)
+                .map_or(f64::NAN, |(after, before)| (after - before) as f64);
+            (started.elapsed().as_secs_f64() * 1000.0, cpu_ns / 1e6)
         })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
+        .unzip();
+    wall.sort_by(f64::total_cmp);
+    cpu.sort_by(f64::total_cmp);
+    (wall[runs / 2], cpu[runs / 2])
 }
 
 fn main() {
@@ -382,28 +399,17 @@ fn main() {
     c.final_summary();
 
     // Where the transaction's time goes: gathering the snapshot, then writing the bundle.
-    let median_of = |mut run: Box<dyn FnMut() + '_>| {
-        let mut times: Vec<f64> = (0..11)
-            .map(|_| {
-                let started = Instant::now();
-                run();
-                started.elapsed().as_secs_f64() * 1000.0
-            })
-            .collect();
-        times.sort_by(f64::total_cmp);
-        times[times.len() / 2]
-    };
-    let gather = median_of(Box::new(|| {
+    let (gather, gather_cpu) = medians(11, || {
         black_box(DiarySnapshot::for_export(&store, pid, &options()).expect("snapshot"));
-    }));
+    });
     let snapshot = DiarySnapshot::for_export(&store, pid, &options()).expect("snapshot");
-    let write = median_of(Box::new(|| {
+    let (write, write_cpu) = medians(11, || {
         let mut bytes = Vec::new();
         fhir::write_transaction(&snapshot, &mut bytes).expect("transaction");
         black_box(bytes);
-    }));
+    });
     println!(
-        "figure: export fhir transaction 10-year diary: snapshot median {gather:.1} ms, writing the bundle median {write:.1} ms"
+        "figure: export fhir transaction 10-year diary: snapshot median {gather:.1} ms ({gather_cpu:.1} ms on CPU), writing the bundle median {write:.1} ms ({write_cpu:.1} ms on CPU)"
     );
 
     for (name, format) in [
@@ -413,20 +419,14 @@ fn main() {
         ("csv", Some(ExportFormat::Csv)),
         ("ics", Some(ExportFormat::Ics)),
     ] {
-        let median = match format {
-            Some(format) => median_ms(&store, pid, format, 11),
-            None => {
-                let mut times: Vec<f64> = (0..11)
-                    .map(|_| {
-                        let started = Instant::now();
-                        black_box(transaction_bytes(&store, pid));
-                        started.elapsed().as_secs_f64() * 1000.0
-                    })
-                    .collect();
-                times.sort_by(f64::total_cmp);
-                times[times.len() / 2]
+        let (median, on_cpu) = medians(11, || match format {
+            Some(format) => {
+                black_box(export(&store, pid, format, &options()).expect("export"));
             }
-        };
+            None => {
+                black_box(transaction_bytes(&store, pid));
+            }
+        });
         let child = Command::new(std::env::current_exe().expect("exe"))
             .env(CHILD_MODE, format.map_or(TRANSACTION, |f| f.id()))
             .output()
@@ -440,7 +440,7 @@ fn main() {
                 .unwrap_or(0)
         };
         println!(
-            "figure: export {name} 10-year diary: median {median:.1} ms; output {:.1} MB; peak RSS {:.1} MB streamed to a file, {:.1} MB to bytes",
+            "figure: export {name} 10-year diary: median {median:.1} ms ({on_cpu:.1} ms on CPU); output {:.1} MB; peak RSS {:.1} MB streamed to a file, {:.1} MB to bytes",
             field("size") as f64 / 1e6,
             field("peak_file_kb") as f64 / 1024.0,
             field("peak_bytes_kb") as f64 / 1024.0,
