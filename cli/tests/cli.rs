@@ -2,14 +2,12 @@
 //! (exit codes included), and `nephro demo` on a fresh file.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use nephro_core::conformance::mismatch;
 use serde_json::Value;
 
-fn nephro() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_nephro"))
-}
+mod common;
+use common::nephro;
 
 /// The suites of `../shared/conformance-next` whose capability has landed: their folders join
 /// the case directories (conformance-next/README.md).

@@ -3,24 +3,11 @@
 //! exits non-zero without a panic.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::{json, Value};
 
-fn nephro(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nephro"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).unwrap()
-}
+mod common;
+use common::{printed, run, stderr};
 
 fn samples() -> Value {
     json!({
@@ -49,17 +36,17 @@ fn write(dir: &Path, name: &str, value: &Value) -> String {
 fn reads_samples_as_text_and_json() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "s.json", &samples());
-    let out = nephro(&["dipstick", "read", "--photo-samples", &file]);
+    let out = run(&["dipstick", "read", "--photo-samples", &file]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).starts_with("Suggested grade: 2+"));
-    let out = nephro(&["dipstick", "read", "--photo-samples", &file, "--json"]);
-    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(printed(&out).starts_with("Suggested grade: 2+"));
+    let out = run(&["dipstick", "read", "--photo-samples", &file, "--json"]);
+    let v: Value = serde_json::from_str(&printed(&out)).unwrap();
     assert_eq!(v["status"], "read");
     assert_eq!(v["grade"], "2+");
     assert_eq!(v["distances"].as_array().unwrap().len(), 6);
     assert!((v["nearest"][1]["delta_e"].as_f64().unwrap() - 10.618879642876367).abs() < 1e-6);
     // A stricter care team (a gap of at least 11): 1+ is only 10.6 farther, so unsure.
-    let out = nephro(&[
+    let out = run(&[
         "dipstick",
         "read",
         "--photo-samples",
@@ -68,7 +55,7 @@ fn reads_samples_as_text_and_json() {
         "11",
         "--json",
     ]);
-    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let v: Value = serde_json::from_str(&printed(&out)).unwrap();
     assert_eq!(v["status"], "unsure");
     assert_eq!(v["grade"], Value::Null);
 }
@@ -79,7 +66,7 @@ fn refusals_name_the_flag_or_the_problem() {
     let mut s = samples();
     s["pad_rgb"][2] = json!(300);
     let file = write(dir.path(), "bad.json", &s);
-    let out = nephro(&["dipstick", "read", "--photo-samples", &file]);
+    let out = run(&["dipstick", "read", "--photo-samples", &file]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("--photo-samples: invalid pad_rgb[2]"),
@@ -90,20 +77,20 @@ fn refusals_name_the_flag_or_the_problem() {
     let mut s = samples();
     s["seconds_since_dip"] = json!(120);
     let file = write(dir.path(), "late.json", &s);
-    let out = nephro(&["dipstick", "read", "--photo-samples", &file]);
+    let out = run(&["dipstick", "read", "--photo-samples", &file]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("too late"), "{}", stderr(&out));
 
     let file = write(dir.path(), "list.json", &json!([1, 2]));
-    let out = nephro(&["dipstick", "read", "--photo-samples", &file]);
+    let out = run(&["dipstick", "read", "--photo-samples", &file]);
     assert!(stderr(&out).contains("--photo-samples: the file is not a JSON object"));
-    let out = nephro(&["dipstick", "read", "--photo-samples", "/nonexistent/x.json"]);
+    let out = run(&["dipstick", "read", "--photo-samples", "/nonexistent/x.json"]);
     assert!(stderr(&out).contains("--photo-samples: cannot read"));
-    let out = nephro(&["dipstick", "read"]);
+    let out = run(&["dipstick", "read"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("--photo-samples"));
     let good = write(dir.path(), "good.json", &samples());
-    let out = nephro(&[
+    let out = run(&[
         "dipstick",
         "read",
         "--photo-samples",
@@ -112,11 +99,11 @@ fn refusals_name_the_flag_or_the_problem() {
         "-1",
     ]);
     assert!(stderr(&out).contains("--max-delta-e"), "{}", stderr(&out));
-    let out = nephro(&["dipstick", "read", "--photo", &good]);
+    let out = run(&["dipstick", "read", "--photo", &good]);
     assert!(stderr(&out).contains("--layout: is needed with --photo"));
     for out in [
-        nephro(&["dipstick", "read", "--photo-samples", &file]),
-        nephro(&["dipstick", "read", "--photo", &good, "--layout", &good]),
+        run(&["dipstick", "read", "--photo-samples", &file]),
+        run(&["dipstick", "read", "--photo", &good, "--layout", &good]),
     ] {
         assert!(!stderr(&out).contains("panicked"));
     }
@@ -127,27 +114,27 @@ fn a_synthetic_photo_is_read_through_its_layout() {
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().join("morning");
     let base = base.to_str().unwrap();
-    let out = nephro(&[
+    let out = run(&[
         "dipstick", "synth", "--grade", "4+", "--light", "dim", "--glare", "--tilt", "-2", "--out",
         base,
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let (ppm, layout) = (format!("{base}.ppm"), format!("{base}.json"));
-    let out = nephro(&[
+    let out = run(&[
         "dipstick", "read", "--photo", &ppm, "--layout", &layout, "--json",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let v: Value = serde_json::from_str(&printed(&out)).unwrap();
     assert_eq!(v["grade"], "4+");
     // Never replaced.
-    let again = nephro(&["dipstick", "synth", "--grade", "1+", "--out", base]);
+    let again = run(&["dipstick", "synth", "--grade", "1+", "--out", base]);
     assert_eq!(again.status.code(), Some(1));
     assert!(stderr(&again).contains("--out"));
     // A truncated photo and a rectangle outside it name their flags.
     let bytes = std::fs::read(&ppm).unwrap();
     let cut = dir.path().join("cut.ppm");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-    let out = nephro(&[
+    let out = run(&[
         "dipstick",
         "read",
         "--photo",
@@ -163,7 +150,7 @@ fn a_synthetic_photo_is_read_through_its_layout() {
     let mut l: Value = serde_json::from_str(&std::fs::read_to_string(&layout).unwrap()).unwrap();
     l["pad"]["x"] = json!(359);
     let moved = write(dir.path(), "moved.json", &l);
-    let out = nephro(&["dipstick", "read", "--photo", &ppm, "--layout", &moved]);
+    let out = run(&["dipstick", "read", "--photo", &ppm, "--layout", &moved]);
     assert!(
         stderr(&out).contains("--layout: invalid pad.x"),
         "{}",
@@ -171,15 +158,15 @@ fn a_synthetic_photo_is_read_through_its_layout() {
     );
     l["pad"]["x"] = json!(-3);
     let negative = write(dir.path(), "negative.json", &l);
-    let out = nephro(&["dipstick", "read", "--photo", &ppm, "--layout", &negative]);
+    let out = run(&["dipstick", "read", "--photo", &ppm, "--layout", &negative]);
     assert!(
         stderr(&out).contains("--layout: invalid pad.x"),
         "{}",
         stderr(&out)
     );
-    let out = nephro(&["dipstick", "synth", "--grade", "5+", "--out", base]);
+    let out = run(&["dipstick", "synth", "--grade", "5+", "--out", base]);
     assert!(stderr(&out).contains("--grade"));
-    let out = nephro(&[
+    let out = run(&[
         "dipstick", "synth", "--grade", "1+", "--light", "neon", "--out", base,
     ]);
     assert!(stderr(&out).contains("--light"));

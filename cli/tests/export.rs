@@ -1,23 +1,9 @@
 //! `nephro export` and the demo's report as a clinician or a script uses them.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn nephro(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nephro"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
+mod common;
+use common::{run, stdout};
 
 fn path(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -27,13 +13,7 @@ fn path(p: &Path) -> &str {
 fn the_demo_ends_by_writing_its_report_beside_the_diary() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("family.db");
-    let out = stdout(&nephro(&[
-        "demo",
-        "--db",
-        path(&db),
-        "--today",
-        "2026-11-25",
-    ]));
+    let out = stdout(&run(&["demo", "--db", path(&db), "--today", "2026-11-25"]));
     let report = dir.path().join("family-report.html");
     assert!(report.exists(), "{out}");
     let last = out.lines().rfind(|l| !l.trim().is_empty()).unwrap();
@@ -50,7 +30,7 @@ fn the_demo_ends_by_writing_its_report_beside_the_diary() {
     );
     // The same --today gives the same report.
     let again = dir.path().join("again.db");
-    stdout(&nephro(&[
+    stdout(&run(&[
         "demo",
         "--db",
         path(&again),
@@ -65,13 +45,7 @@ fn the_demo_ends_by_writing_its_report_beside_the_diary() {
 fn export_writes_every_format_and_tells_what_it_contains() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    stdout(&nephro(&[
-        "demo",
-        "--db",
-        path(&db),
-        "--today",
-        "2026-11-25",
-    ]));
+    stdout(&run(&["demo", "--db", path(&db), "--today", "2026-11-25"]));
     for (format, out) in [
         ("fhir", "d.json"),
         ("html", "r.html"),
@@ -79,7 +53,7 @@ fn export_writes_every_format_and_tells_what_it_contains() {
         ("csv", "tables"),
     ] {
         let target = dir.path().join(out);
-        let printed = stdout(&nephro(&[
+        let printed = stdout(&run(&[
             "export",
             "--db",
             path(&db),
@@ -106,7 +80,7 @@ fn export_writes_every_format_and_tells_what_it_contains() {
     // De-identified, in Chinese, over a range (at least 69 days: its last 14 to 69 days are left
     // out): no name anywhere.
     let deid = dir.path().join("deid.html");
-    let printed = stdout(&nephro(&[
+    let printed = stdout(&run(&[
         "export",
         "--db",
         path(&db),
@@ -131,7 +105,7 @@ fn export_writes_every_format_and_tells_what_it_contains() {
     // Every format of one de-identified request into one directory, with one shift: the doses
     // of the CSV are the FHIR bundle's statements, at the same instants.
     let share = dir.path().join("share");
-    let printed = stdout(&nephro(&[
+    let printed = stdout(&run(&[
         "export",
         "--db",
         path(&db),
@@ -187,7 +161,7 @@ fn export_refuses_bad_arguments_without_writing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
     let out = dir.path().join("x.json");
-    let missing = nephro(&[
+    let missing = run(&[
         "export",
         "--db",
         path(&db),
@@ -199,13 +173,7 @@ fn export_refuses_bad_arguments_without_writing() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("does not exist"));
     assert!(!db.exists(), "a missing diary is not created");
-    stdout(&nephro(&[
-        "demo",
-        "--db",
-        path(&db),
-        "--today",
-        "2026-11-25",
-    ]));
+    stdout(&run(&["demo", "--db", path(&db), "--today", "2026-11-25"]));
     for args in [
         vec!["--format", "pdf"],
         vec!["--format", "fhir", "--from", "2026-13-01"],
@@ -232,7 +200,7 @@ fn export_refuses_bad_arguments_without_writing() {
     ] {
         let mut all = vec!["export", "--db", path(&db), "--out", path(&out)];
         all.extend(args.iter().copied());
-        let refused = nephro(&all);
+        let refused = run(&all);
         assert!(!refused.status.success(), "{args:?}");
         assert!(!out.exists(), "{args:?}: nothing written");
     }

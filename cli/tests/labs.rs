@@ -1,31 +1,13 @@
 //! `nephro labs` and the demo's lab section as a clinician sees them.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn nephro(args: &[&str], db: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nephro"))
-        .args(args)
-        .arg("--db")
-        .arg(db)
-        .output()
-        .unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
+mod common;
+use common::{run_with_db, stdout};
 
 #[test]
 fn the_demo_shows_troughs_one_not_a_trough_and_a_low_white_cell_alert() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    let demo = stdout(&nephro(&["demo", "--today", "2026-11-25"], &db));
+    let demo = stdout(&run_with_db(&["demo", "--today", "2026-11-25"], &db));
     assert!(
         demo.contains("Targets (initial phase): tacrolimus trough 5–10 ng/mL"),
         "{demo}"
@@ -40,7 +22,7 @@ fn the_demo_shows_troughs_one_not_a_trough_and_a_low_white_cell_alert() {
     );
     assert!(demo.contains("Blood pressure: 3 readings"), "{demo}");
 
-    let all = stdout(&nephro(&["labs"], &db));
+    let all = stdout(&run_with_db(&["labs"], &db));
     let troughs: Vec<&str> = all
         .lines()
         .filter(|l| l.contains("Tacrolimus trough"))
@@ -80,7 +62,7 @@ fn the_demo_shows_troughs_one_not_a_trough_and_a_low_white_cell_alert() {
     );
     assert!(all.contains("21 U/L (ULN 40)"), "{all}");
 
-    let zh = stdout(&nephro(
+    let zh = stdout(&run_with_db(
         &[
             "labs",
             "--locale",
@@ -100,17 +82,17 @@ fn the_demo_shows_troughs_one_not_a_trough_and_a_low_white_cell_alert() {
 fn bad_arguments_are_refused_with_a_message() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    stdout(&nephro(&["demo", "--today", "2026-11-25"], &db));
+    stdout(&run_with_db(&["demo", "--today", "2026-11-25"], &db));
     for args in [
         &["labs", "--locale", "fr"][..],
         &["labs", "--from", "2026-13-01"],
         &["labs", "--patient", "99"],
     ] {
-        let out = nephro(args, &db);
+        let out = run_with_db(args, &db);
         assert!(!out.status.success(), "{args:?}");
         assert!(!out.stderr.is_empty(), "{args:?}");
     }
-    let out = nephro(&["labs"], &dir.path().join("absent.db"));
+    let out = run_with_db(&["labs"], &dir.path().join("absent.db"));
     assert!(!out.status.success());
     assert!(
         !dir.path().join("absent.db").exists(),

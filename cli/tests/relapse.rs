@@ -1,25 +1,13 @@
 //! `nephro assess` and the demo's relapse section, as a user runs them.
 
-use std::process::Command;
-
-fn nephro() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_nephro"))
-}
-
-fn run(args: &[&str], db: &std::path::Path) -> (bool, String, String) {
-    let out = nephro().args(args).arg("--db").arg(db).output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+mod common;
+use common::outcome_with_db;
 
 #[test]
 fn the_demo_has_one_relapse_and_its_remission_and_assess_reports_them() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    let (ok, summary, err) = run(&["demo", "--today", "2026-11-25"], &db);
+    let (ok, summary, err) = outcome_with_db(&["demo", "--today", "2026-11-25"], &db);
     assert!(ok, "{err}");
     // History 2026-08-27..2026-11-24; the relapse starts 50 days in.
     assert!(
@@ -37,7 +25,7 @@ fn the_demo_has_one_relapse_and_its_remission_and_assess_reports_them() {
         "{summary}"
     );
 
-    let (ok, report, err) = run(&["assess", "--as-of", "2026-11-25"], &db);
+    let (ok, report, err) = outcome_with_db(&["assess", "--as-of", "2026-11-25"], &db);
     assert!(ok, "{err}");
     assert!(report.contains("State               remission"), "{report}");
     assert!(
@@ -48,7 +36,7 @@ fn the_demo_has_one_relapse_and_its_remission_and_assess_reports_them() {
     assert!(report.contains("In remission        32 days"), "{report}");
 
     // On the third nephrotic morning: relapse, contact the team (in Chinese on request).
-    let (ok, report, err) = run(
+    let (ok, report, err) = outcome_with_db(
         &["assess", "--as-of", "2026-10-18", "--locale", "zh-Hans"],
         &db,
     );
@@ -56,7 +44,8 @@ fn the_demo_has_one_relapse_and_its_remission_and_assess_reports_them() {
     assert!(report.contains("State               relapse"), "{report}");
     assert!(report.contains("联系医疗团队"), "{report}");
     // The first nephrotic morning: watch, test again tomorrow.
-    let (ok, report, _) = run(&["assess", "--as-of", "2026-10-16", "--patient", "1"], &db);
+    let (ok, report, _) =
+        outcome_with_db(&["assess", "--as-of", "2026-10-16", "--patient", "1"], &db);
     assert!(ok);
     assert!(report.contains("State               watch"), "{report}");
     assert!(report.contains("Test again tomorrow morning"), "{report}");
@@ -66,15 +55,15 @@ fn the_demo_has_one_relapse_and_its_remission_and_assess_reports_them() {
 fn assess_refuses_bad_arguments() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("absent.db");
-    let (ok, _, err) = run(&["assess"], &missing);
+    let (ok, _, err) = outcome_with_db(&["assess"], &missing);
     assert!(!ok && err.contains("does not exist"), "{err}");
     assert!(!missing.exists(), "assess never creates a diary");
     let db = dir.path().join("demo.db");
-    assert!(run(&["demo", "--today", "2026-11-25"], &db).0);
-    let (ok, _, err) = run(&["assess", "--locale", "fr"], &db);
+    assert!(outcome_with_db(&["demo", "--today", "2026-11-25"], &db).0);
+    let (ok, _, err) = outcome_with_db(&["assess", "--locale", "fr"], &db);
     assert!(!ok && err.contains("--locale"), "{err}");
-    let (ok, _, err) = run(&["assess", "--as-of", "25/11/2026"], &db);
+    let (ok, _, err) = outcome_with_db(&["assess", "--as-of", "25/11/2026"], &db);
     assert!(!ok && err.contains("--as-of"), "{err}");
-    let (ok, _, _) = run(&["assess", "--patient", "99"], &db);
+    let (ok, _, _) = outcome_with_db(&["assess", "--patient", "99"], &db);
     assert!(!ok);
 }

@@ -1,28 +1,12 @@
 //! `nephro reminders`, `nephro adherence` and the demo's reminder and adherence section.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn nephro(args: &[&str], db: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nephro"))
-        .args(args)
-        .arg("--db")
-        .arg(db)
-        .output()
-        .unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
+mod common;
+use common::{run_with_db, stdout};
 
 fn demo(db: &Path) -> String {
-    stdout(&nephro(&["demo", "--today", "2026-11-25"], db))
+    stdout(&run_with_db(&["demo", "--today", "2026-11-25"], db))
 }
 
 #[test]
@@ -78,7 +62,7 @@ fn reminders_and_adherence_commands() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
     demo(&db);
-    let out = stdout(&nephro(
+    let out = stdout(&run_with_db(
         &[
             "reminders",
             "--from",
@@ -98,7 +82,7 @@ fn reminders_and_adherence_commands() {
         out.contains("Local time") && out.contains("UTC") && out.contains("Medication"),
         "{out}"
     );
-    let zh = stdout(&nephro(
+    let zh = stdout(&run_with_db(
         &[
             "reminders",
             "--from",
@@ -111,7 +95,7 @@ fn reminders_and_adherence_commands() {
         &db,
     ));
     assert!(zh.contains("他克莫司 1 mg — 20:00 服药"), "{zh}");
-    let paris = stdout(&nephro(
+    let paris = stdout(&run_with_db(
         &[
             "reminders",
             "--from",
@@ -128,7 +112,7 @@ fn reminders_and_adherence_commands() {
         "wall clock kept in Paris: {paris}"
     );
 
-    let report = stdout(&nephro(
+    let report = stdout(&run_with_db(
         &[
             "adherence",
             "--from",
@@ -172,11 +156,11 @@ fn bad_arguments_are_refused_with_a_message() {
         &["adherence", "--from", "2026-11-07", "--to", "2026-11-01"],
         &["adherence", "--to", "2026-13-01"],
     ] {
-        let out = nephro(args, &db);
+        let out = run_with_db(args, &db);
         assert!(!out.status.success(), "{args:?}");
         assert!(!out.stderr.is_empty(), "{args:?}");
     }
     let absent = dir.path().join("absent.db");
-    assert!(!nephro(&["reminders"], &absent).status.success());
+    assert!(!run_with_db(&["reminders"], &absent).status.success());
     assert!(!absent.exists(), "a missing diary is not created");
 }

@@ -1,25 +1,13 @@
 //! `nephro taper` and the demo's steroid section, as a user runs them.
 
-use std::process::Command;
-
-fn nephro() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_nephro"))
-}
-
-fn run(args: &[&str], db: &std::path::Path) -> (bool, String, String) {
-    let out = nephro().args(args).arg("--db").arg(db).output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+mod common;
+use common::outcome_with_db;
 
 #[test]
 fn the_demo_relapse_course_shows_this_weeks_doses_and_the_exposure() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    let (ok, summary, err) = run(&["demo", "--today", "2026-11-25"], &db);
+    let (ok, summary, err) = outcome_with_db(&["demo", "--today", "2026-11-25"], &db);
     assert!(ok, "{err}");
     // The relapse is confirmed 2026-10-18 (onset 10-16) and remission on 10-26. 21 kg, 117 cm:
     // BSA 0.826 m²; 60 × 0.826 = 49.6 → 50 mg daily 10-18..10-26 (9 days, 450 mg); 40 × 0.826 =
@@ -59,7 +47,7 @@ fn the_demo_relapse_course_shows_this_weeks_doses_and_the_exposure() {
     // The tacrolimus line still counts only tacrolimus doses.
     assert!(summary.contains("of 180 scheduled doses"), "{summary}");
 
-    let (ok, table, err) = run(&["taper", "--today", "2026-11-25"], &db);
+    let (ok, table, err) = outcome_with_db(&["taper", "--today", "2026-11-25"], &db);
     assert!(ok, "{err}");
     assert!(
         table.contains("Steroid course p1_c1 — Prednisolone, version 2 of 2 (patient 1)"),
@@ -95,7 +83,7 @@ fn the_demo_relapse_course_shows_this_weeks_doses_and_the_exposure() {
     );
     assert!(table.contains("  planned   1115 mg"), "{table}");
 
-    let (ok, part, err) = run(
+    let (ok, part, err) = outcome_with_db(
         &[
             "taper",
             "--course",
@@ -134,18 +122,18 @@ fn the_demo_relapse_course_shows_this_weeks_doses_and_the_exposure() {
 fn taper_refuses_bad_arguments() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("absent.db");
-    let (ok, _, err) = run(&["taper"], &missing);
+    let (ok, _, err) = outcome_with_db(&["taper"], &missing);
     assert!(!ok && err.contains("does not exist"), "{err}");
     assert!(!missing.exists(), "taper never creates a diary");
     let db = dir.path().join("demo.db");
-    assert!(run(&["demo", "--today", "2026-11-25"], &db).0);
-    let (ok, _, err) = run(&["taper", "--course", "p9_c9"], &db);
+    assert!(outcome_with_db(&["demo", "--today", "2026-11-25"], &db).0);
+    let (ok, _, err) = outcome_with_db(&["taper", "--course", "p9_c9"], &db);
     assert!(!ok && err.contains("not found"), "{err}");
-    let (ok, _, err) = run(
+    let (ok, _, err) = outcome_with_db(
         &["taper", "--from", "2026-11-30", "--to", "2026-11-20"],
         &db,
     );
     assert!(!ok && err.contains("--to"), "{err}");
-    let (ok, _, err) = run(&["taper", "--from", "30/11/2026"], &db);
+    let (ok, _, err) = outcome_with_db(&["taper", "--from", "30/11/2026"], &db);
     assert!(!ok && err.contains("--from"), "{err}");
 }

@@ -4,19 +4,10 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn nephro() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_nephro"))
-}
-
-fn run(args: &[&str], dir: &Path) -> Output {
-    nephro().args(args).current_dir(dir).output().unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+mod common;
+use common::{nephro, run_in_dir, stderr};
 
 /// Every file in `dir` with its bytes.
 fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
@@ -36,7 +27,7 @@ fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 fn demo(dir: &Path, name: &str) {
-    let out = run(&["demo", "--db", name, "--today", "2025-06-01"], dir);
+    let out = run_in_dir(&["demo", "--db", name, "--today", "2025-06-01"], dir);
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
@@ -49,7 +40,7 @@ fn an_export_onto_the_diary_is_refused_by_any_spelling_and_the_diary_survives() 
     let before = listing(dir.path());
     for out_path in ["d.db", "./d.db", "sub/../d.db", "link.html", "d.db-wal"] {
         for format in ["html", "fhir", "ics", "csv"] {
-            let out = run(
+            let out = run_in_dir(
                 &[
                     "export", "--db", "d.db", "--format", format, "--out", out_path,
                 ],
@@ -64,7 +55,7 @@ fn an_export_onto_the_diary_is_refused_by_any_spelling_and_the_diary_survives() 
         }
     }
     assert_eq!(listing(dir.path()), before, "nothing changed");
-    let out = run(&["assess", "--db", "d.db"], dir.path());
+    let out = run_in_dir(&["assess", "--db", "d.db"], dir.path());
     assert!(
         out.status.success(),
         "the diary still opens: {}",
@@ -93,7 +84,7 @@ fn files_that_are_not_diaries_are_never_touched_by_any_command() {
             ],
             vec!["backup", "--db", file, "--to", "copy.db"],
         ] {
-            let out = run(&args, dir.path());
+            let out = run_in_dir(&args, dir.path());
             assert!(!out.status.success(), "{args:?} succeeded");
             let message = stderr(&out);
             assert!(
@@ -134,7 +125,7 @@ fn the_demo_replaces_only_a_demo_diary() {
     let family = dir.path().join("family.db");
     drop(nephro_core::store::Store::open(&family).unwrap());
     let before = std::fs::read(&family).unwrap();
-    let out = run(
+    let out = run_in_dir(
         &["demo", "--db", "family.db", "--today", "2025-06-01"],
         dir.path(),
     );
@@ -289,7 +280,7 @@ fn errors_name_the_flag_and_never_echo_control_characters() {
         (vec![hostile.into()], ""),
     ];
     for (args, flag) in cases {
-        let out = run(
+        let out = run_in_dir(
             &args.iter().map(String::as_str).collect::<Vec<_>>(),
             dir.path(),
         );
