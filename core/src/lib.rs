@@ -28,6 +28,7 @@ pub mod numeric;
 pub mod protein;
 pub mod relapse;
 pub mod schedule;
+pub mod share;
 pub mod store;
 pub mod taper;
 #[cfg(test)]
