@@ -4,6 +4,7 @@
 #   fields  the text fields the shells send: dates, times, instants, zones, medication ids, enums
 #   open    random bytes as a diary file: never a panic, never a write to a file not a diary
 #   sampling  a camera buffer, its rectangles and a sampling policy (the dipstick photo reading)
+#   batch   a shared-care batch from another device: sealed bytes and its plaintext
 #
 # Usage:
 #   scripts/fuzz.sh [SECONDS] [TARGET...]      run each target (default: eval 40 s, the others 15 s)
@@ -31,7 +32,7 @@ if [[ "${1:-}" =~ ^[0-9]+$ ]]; then
   shift
 fi
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(eval fields open sampling)
+[ ${#targets[@]} -gt 0 ] || targets=(eval fields open sampling batch)
 
 triple="$(rustc -vV | sed -n 's/^host: //p')"
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \

@@ -56,6 +56,7 @@ if [ "$mode" = long ]; then
   scripts/fuzz.sh 240 eval
   scripts/fuzz.sh 60 fields
   scripts/fuzz.sh 60 sampling
+  scripts/fuzz.sh 60 batch
 else
   scripts/fuzz.sh
 fi

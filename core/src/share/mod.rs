@@ -2,6 +2,7 @@
 //! This part holds what needs no store: the cryptography of batches and keys, and the hybrid
 //! logical clock that orders concurrent changes.
 
+pub mod batch;
 pub mod crypto;
 pub mod hlc;
 pub mod merge;
