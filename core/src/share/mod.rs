@@ -3,6 +3,7 @@
 //! logical clock that orders concurrent changes.
 
 pub mod batch;
+pub mod codes;
 pub mod crypto;
 pub mod hlc;
 pub mod merge;
