@@ -50,7 +50,7 @@ pub fn growth_z_score(
     value: f64,
 ) -> Result<Option<GrowthZScore>, NephroError> {
     Ok(
-        growth::z_score(sex.into(), age_days, measure.into(), value)?.map(|z| GrowthZScore {
+        growth::z_score(sex, age_days, measure.into(), value)?.map(|z| GrowthZScore {
             z: z.z,
             reference: z.reference.id().to_string(),
             l: z.lms.l,

@@ -827,7 +827,7 @@ impl Diary {
             .into_iter()
             .map(|p| RecalculatePrompt {
                 regimen_id: Some(p.regimen_id),
-                drug: Some(p.drug.into()),
+                drug: Some(p.drug),
                 weighed_on: Some(format_date(p.weighed_on)),
                 ..prompt(&p.prompt, locale)
             })

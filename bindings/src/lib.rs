@@ -18,6 +18,7 @@ mod medicine;
 mod records;
 mod reminders;
 mod taper;
+mod types;
 mod urine;
 
 pub use diagnostics::{

@@ -81,7 +81,7 @@ fn notification(n: service::ReminderNotice, snoozed: bool) -> ReminderNotificati
     ReminderNotification {
         id: n.reminder.id,
         medication_id: n.reminder.medication_id,
-        drug: n.drug.map(Into::into),
+        drug: n.drug,
         dose_mg: n.dose_mg,
         slot_date: format_date(n.reminder.slot_date),
         slot_time: n.reminder.slot_time.format("%H:%M").to_string(),
@@ -194,7 +194,7 @@ impl From<service::DoseSlot> for DoseSlot {
         DoseSlot {
             reminder_id: s.reminder_id,
             medication_id: s.medication.to_string(),
-            drug: s.drug.map(Into::into),
+            drug: s.drug,
             dose_mg: s.dose_mg,
             label: s.label,
             slot_date: format_date(s.slot_date),
@@ -205,7 +205,7 @@ impl From<service::DoseSlot> for DoseSlot {
             status_label: s.status_label,
             logged: s.logged.map(|l| SlotLog {
                 client_id: l.client_id,
-                outcome: l.outcome.into(),
+                outcome: l.outcome,
                 at_ms: l.at.timestamp_millis(),
                 logged_by: l.logged_by,
             }),
@@ -442,7 +442,7 @@ impl From<service::PatientAdherence> for AdherenceReport {
                 .medications
                 .into_iter()
                 .map(|m| MedicationAdherence {
-                    drug: a.drugs.get(&m.medication_id).copied().map(Into::into),
+                    drug: a.drugs.get(&m.medication_id).copied(),
                     medication_id: m.medication_id,
                     summary: m.summary.into(),
                     interval_mean_hours: m.interval_mean_hours,
@@ -685,7 +685,7 @@ impl Diary {
 /// A drug's name in the family's language (`en` or `zh-Hans`).
 #[uniffi::export]
 pub fn drug_name(drug: Drug, locale: String) -> Result<String, NephroError> {
-    Ok(service::drug_name(drug.into(), self::locale(&locale)?).to_string())
+    Ok(service::drug_name(drug, self::locale(&locale)?).to_string())
 }
 
 /// The stepwise shift plan of a twice-daily drug (`times`, `HH:MM`) moving from `old_time_zone`
