@@ -7,6 +7,7 @@
 
 use chrono::{NaiveDate, NaiveTime};
 use nephro_core::dates::{format_date, parse_clock_time, parse_date};
+use nephro_core::locale::Locale;
 
 use crate::NephroError;
 
@@ -23,4 +24,11 @@ uniffi::custom_type!(NaiveTime, String, {
     remote,
     lower: |time| time.format("%H:%M").to_string(),
     try_lift: |text| Ok(parse_clock_time("time", &text).map_err(NephroError::from)?),
+});
+
+// A locale crosses as its BCP 47 tag (`en`, `zh-Hans`, case-insensitive), parsed here only.
+uniffi::custom_type!(Locale, String, {
+    remote,
+    lower: |locale| locale.tag().to_string(),
+    try_lift: |tag| Ok(Locale::parse("locale", &tag).map_err(NephroError::from)?),
 });
