@@ -26,8 +26,12 @@ uniffi::custom_type!(NaiveTime, String, {
     try_lift: |text| Ok(parse_clock_time("time", &text).map_err(NephroError::from)?),
 });
 
+/// The foreign name of [`Locale`]: a custom type is a type alias in Swift, and `Locale` would
+/// hide Foundation's.
+type LocaleTag = Locale;
+
 // A locale crosses as its BCP 47 tag (`en`, `zh-Hans`, case-insensitive), parsed here only.
-uniffi::custom_type!(Locale, String, {
+uniffi::custom_type!(LocaleTag, String, {
     remote,
     lower: |locale| locale.tag().to_string(),
     try_lift: |tag| Ok(Locale::parse("locale", &tag).map_err(NephroError::from)?),
