@@ -6,10 +6,13 @@
 # Output in target/bindings/: kotlin/uniffi/nephro/nephro.kt, swift/{nephro.swift, nephroFFI.h,
 # nephroFFI.modulemap}, python/nephro.py, and lib/libnephro_ffi.so (also copied beside nephro.py).
 # Bindings are generated from the unstripped library: a stripped one yields empty bindings.
+# NEPHRO_FFI_FEATURES: cargo features of nephro-ffi (the binding tests build with `conformance`,
+# the test-only entry points; the shipped library has none).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile="${1:-release}"
-cargo build --locked --profile "$profile" -p nephro-ffi -p uniffi-bindgen
+cargo build --locked --profile "$profile" -p nephro-ffi -p uniffi-bindgen \
+  ${NEPHRO_FFI_FEATURES:+--features "nephro-ffi/$NEPHRO_FFI_FEATURES"}
 dir="target/$profile"
 [ "$profile" = dev ] && dir=target/debug
 lib="$dir/libnephro_ffi.so"

@@ -28,8 +28,9 @@ step "rust"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
-# The conformance runner across the FFI exists only in test builds of the library.
-cargo test --locked -p nephro-ffi --features conformance --test hostile_ffi 2>&1 | tee -a "$log"
+# The test-only entry points across the FFI (case runner, typed case mirrors) exist only in
+# test builds of the library.
+cargo test --locked -p nephro-ffi --features conformance --test hostile_ffi --test schedule_cases 2>&1 | tee -a "$log"
 rust_tests=$(grep -E '^test result: ok\.' "$log" | awk '{sum += $4} END {print sum + 0}')
 summary="rust: $rust_tests tests passed"
 echo "$summary"

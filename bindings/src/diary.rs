@@ -210,7 +210,7 @@ impl Diary {
         device_time_zone: Option<String>,
     ) -> Result<DoseLogEntry, NephroError> {
         let edit = model::DoseEdit {
-            outcome: outcome.into(),
+            outcome,
             actual_at_ms,
             edited_by,
         };
@@ -239,7 +239,6 @@ impl Diary {
         Ok(self
             .call(|s| s.dose_history(&client_id))?
             .into_iter()
-            .map(Into::into)
             .collect())
     }
 

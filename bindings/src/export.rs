@@ -4,13 +4,15 @@
 
 use nephro_core::dates::parse_date;
 use nephro_core::export as core_export;
+pub use nephro_core::export::fhir::BundleKind;
+pub use nephro_core::export::ExportFormat;
 use nephro_core::labs::instant_from_millis;
 use nephro_core::locale::Locale;
 
 use crate::{Diary, NephroError};
 
 /// The formats a diary exports to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum ExportFormat {
     /// One FHIR R4 JSON Bundle (`diary.fhir.json`).
     Fhir,
@@ -22,20 +24,10 @@ pub enum ExportFormat {
     Ics,
 }
 
-impl From<ExportFormat> for core_export::ExportFormat {
-    fn from(f: ExportFormat) -> Self {
-        match f {
-            ExportFormat::Fhir => core_export::ExportFormat::Fhir,
-            ExportFormat::Csv => core_export::ExportFormat::Csv,
-            ExportFormat::Html => core_export::ExportFormat::Html,
-            ExportFormat::Ics => core_export::ExportFormat::Ics,
-        }
-    }
-}
-
 /// How a FHIR export is bundled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum FhirBundle {
+#[uniffi::remote(Enum)]
+#[uniffi(name = "FhirBundle")]
+pub enum BundleKind {
     /// A `collection` (the default, for files and sharing): resources with ids, references as
     /// `urn:uuid:`.
     Collection,
@@ -44,15 +36,6 @@ pub enum FhirBundle {
     /// export into the same server updates what changed and duplicates nothing; a retracted
     /// reading or an undone dose is sent as `entered-in-error`.
     Transaction,
-}
-
-impl From<FhirBundle> for core_export::fhir::BundleKind {
-    fn from(b: FhirBundle) -> Self {
-        match b {
-            FhirBundle::Collection => core_export::fhir::BundleKind::Collection,
-            FhirBundle::Transaction => core_export::fhir::BundleKind::Transaction,
-        }
-    }
 }
 
 /// What to export.
@@ -80,7 +63,7 @@ pub struct ExportRequest {
     /// the export names the patient.
     pub deidentify_seed: Option<i64>,
     /// `en` or `zh-Hans`.
-    pub locale: String,
+    pub locale: Locale,
     /// The current instant, UTC epoch ms: the export's timestamp and the "so far" of adherence.
     pub now_ms: i64,
     /// De-identify with a fresh random shift, cutoff and ids (the recommended way to share).
@@ -94,15 +77,14 @@ pub struct ExportRequest {
     /// exports of the FHIR format alone: with `deidentify` or `deidentify_seed`, or with other
     /// formats, the request is refused with a `Validation` error naming `fhir_bundle`.
     #[uniffi(default = None)]
-    pub fhir_bundle: Option<FhirBundle>,
+    pub fhir_bundle: Option<BundleKind>,
 }
 
 impl ExportRequest {
     /// Every format asked for, once each, in order.
-    fn formats(&self) -> Vec<core_export::ExportFormat> {
+    fn formats(&self) -> Vec<ExportFormat> {
         let mut formats = Vec::new();
         for format in std::iter::once(self.format).chain(self.extra_formats.iter().copied()) {
-            let format = format.into();
             if !formats.contains(&format) {
                 formats.push(format);
             }
@@ -111,15 +93,13 @@ impl ExportRequest {
     }
 
     /// The transaction asked for, if any: only of the FHIR format alone.
-    fn transaction(&self) -> Result<Option<core_export::fhir::BundleKind>, NephroError> {
+    fn transaction(&self) -> Result<Option<BundleKind>, NephroError> {
         match self.fhir_bundle {
-            None | Some(FhirBundle::Collection) => Ok(None),
-            Some(FhirBundle::Transaction)
-                if self.formats() == [core_export::ExportFormat::Fhir] =>
-            {
-                Ok(Some(FhirBundle::Transaction.into()))
+            None | Some(BundleKind::Collection) => Ok(None),
+            Some(BundleKind::Transaction) if self.formats() == [ExportFormat::Fhir] => {
+                Ok(Some(BundleKind::Transaction))
             }
-            Some(FhirBundle::Transaction) => Err(nephro_core::error::Error::invalid(
+            Some(BundleKind::Transaction) => Err(nephro_core::error::Error::invalid(
                 "fhir_bundle",
                 "a transaction is the FHIR format alone: ask for no other format",
             )
@@ -148,7 +128,7 @@ impl TryFrom<ExportRequest> for core_export::ExportOptions {
                 (None, true) => Some(core_export::Deidentify::random()?),
                 (None, false) => None,
             },
-            locale: Locale::parse("locale", &r.locale)?,
+            locale: r.locale,
             now: instant_from_millis("now_ms", r.now_ms)?,
         })
     }
@@ -163,17 +143,6 @@ pub struct ExportFile {
     pub bytes: Vec<u8>,
     /// The format it belongs to (CSV: every table and its `manifest.txt`).
     pub format: ExportFormat,
-}
-
-impl From<core_export::ExportFormat> for ExportFormat {
-    fn from(f: core_export::ExportFormat) -> Self {
-        match f {
-            core_export::ExportFormat::Fhir => ExportFormat::Fhir,
-            core_export::ExportFormat::Csv => ExportFormat::Csv,
-            core_export::ExportFormat::Html => ExportFormat::Html,
-            core_export::ExportFormat::Ics => ExportFormat::Ics,
-        }
-    }
 }
 
 #[uniffi::export]
@@ -206,7 +175,7 @@ impl Diary {
                 files.into_iter().map(move |f| ExportFile {
                     name: f.name,
                     bytes: f.bytes,
-                    format: format.into(),
+                    format,
                 })
             })
             .collect())

@@ -1,26 +1,21 @@
 //! Growth references and the plausibility limits of measurements (clinical-rules §10).
 
-use nephro_core::growth::{self, plausibility};
+use nephro_core::growth;
+pub use nephro_core::growth::plausibility::PlausibilityPolicy;
+pub use nephro_core::growth::Measure as GrowthMeasure;
+use nephro_core::growth::Measure;
 
 use crate::records::Sex;
 use crate::{Diary, NephroError};
 
 /// What was measured, for a growth reference.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum GrowthMeasure {
+#[uniffi::remote(Enum)]
+#[uniffi(name = "GrowthMeasure")]
+pub enum Measure {
     /// Weight in kg (weight-for-age).
     Weight,
     /// Length (lying, to 730 days) or standing height in cm (length/height-for-age).
     Height,
-}
-
-impl From<GrowthMeasure> for growth::Measure {
-    fn from(m: GrowthMeasure) -> Self {
-        match m {
-            GrowthMeasure::Weight => growth::Measure::Weight,
-            GrowthMeasure::Height => growth::Measure::Height,
-        }
-    }
 }
 
 /// A z-score (SD score) against a growth reference.
@@ -46,11 +41,11 @@ pub struct GrowthZScore {
 pub fn growth_z_score(
     sex: Sex,
     age_days: i64,
-    measure: GrowthMeasure,
+    measure: Measure,
     value: f64,
 ) -> Result<Option<GrowthZScore>, NephroError> {
     Ok(
-        growth::z_score(sex.into(), age_days, measure.into(), value)?.map(|z| GrowthZScore {
+        growth::z_score(sex, age_days, measure, value)?.map(|z| GrowthZScore {
             z: z.z,
             reference: z.reference.id().to_string(),
             l: z.lms.l,
@@ -63,7 +58,7 @@ pub fn growth_z_score(
 /// The care team's limits of the plausibility checks of measurements (clinical-rules §10,
 /// **policy**): a value beyond them is refused with [`NephroError::NeedsConfirmation`] until it
 /// is sent again confirmed.
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct PlausibilityPolicy {
     /// Largest change from a neighbouring weight by date, as a fraction (default 0.20, 20 %).
     pub weight_change: f64,
@@ -76,33 +71,12 @@ pub struct PlausibilityPolicy {
     pub height_increase_days: u32,
 }
 
-impl From<plausibility::PlausibilityPolicy> for PlausibilityPolicy {
-    fn from(p: plausibility::PlausibilityPolicy) -> Self {
-        PlausibilityPolicy {
-            weight_change: p.weight_change,
-            height_decrease_cm: p.height_decrease_cm,
-            height_increase_cm: p.height_increase_cm,
-            height_increase_days: p.height_increase_days,
-        }
-    }
-}
-
-impl From<PlausibilityPolicy> for plausibility::PlausibilityPolicy {
-    fn from(p: PlausibilityPolicy) -> Self {
-        plausibility::PlausibilityPolicy {
-            weight_change: p.weight_change,
-            height_decrease_cm: p.height_decrease_cm,
-            height_increase_cm: p.height_increase_cm,
-            height_increase_days: p.height_increase_days,
-        }
-    }
-}
-
 #[uniffi::export]
 impl Diary {
     /// The plausibility limits of a patient's measurements (defaults where none was set).
     pub fn plausibility_policy(&self, patient_id: i64) -> Result<PlausibilityPolicy, NephroError> {
-        Ok(self.call(|s| s.plausibility_policy(patient_id))?.into())
+        self.call(|s| s.plausibility_policy(patient_id))
+            .map_err(Into::into)
     }
 
     /// Sets the plausibility limits of a patient's measurements (validated: a weight change in
@@ -113,8 +87,6 @@ impl Diary {
         policy: PlausibilityPolicy,
         changed_by: String,
     ) -> Result<PlausibilityPolicy, NephroError> {
-        Ok(self
-            .call(|s| s.set_plausibility_policy(patient_id, &policy.into(), &changed_by))?
-            .into())
+        Ok(self.call(|s| s.set_plausibility_policy(patient_id, &policy, &changed_by))?)
     }
 }

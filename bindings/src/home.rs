@@ -5,6 +5,7 @@ use nephro_core::dates::format_date;
 use nephro_core::diary::home as service;
 use nephro_core::diary::reminders::{instant_from_millis, parse_device_zone};
 use nephro_core::locale::Locale;
+pub use nephro_core::store::UnreadableRow;
 
 use crate::{AlertKind, Diary, DoseSlot, NephroError, RelapseStatus, SteroidRelapsePrompt};
 
@@ -62,7 +63,7 @@ pub struct HomeScreen {
 }
 
 /// A stored record that could not be read and is not shown.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct UnreadableRow {
     /// The table it is in, e.g. `dose_log`.
     pub table: String,
@@ -70,16 +71,6 @@ pub struct UnreadableRow {
     pub row_id: i64,
     /// Why, naming the field (never its value).
     pub reason: String,
-}
-
-impl From<nephro_core::store::UnreadableRow> for UnreadableRow {
-    fn from(r: nephro_core::store::UnreadableRow) -> Self {
-        UnreadableRow {
-            table: r.table,
-            row_id: r.row_id,
-            reason: r.reason,
-        }
-    }
 }
 
 impl From<service::HomeAlert> for HomeAlert {
@@ -113,7 +104,7 @@ impl From<service::HomeScreen> for HomeScreen {
             relapse: h.relapse.into(),
             steroid_prompt: h.steroid_prompt.map(Into::into),
             alerts: h.alerts.into_iter().map(Into::into).collect(),
-            unreadable: h.unreadable.into_iter().map(Into::into).collect(),
+            unreadable: h.unreadable,
         }
     }
 }
@@ -130,11 +121,10 @@ impl Diary {
         patient_id: i64,
         now_ms: i64,
         device_time_zone: Option<String>,
-        locale: String,
+        locale: Locale,
     ) -> Result<HomeScreen, NephroError> {
         let now = instant_from_millis("now_ms", now_ms)?;
         let zone = parse_device_zone(device_time_zone.as_deref())?;
-        let locale = Locale::parse("locale", &locale)?;
         Ok(self
             .call(|s| service::home_screen(s, patient_id, now, zone, locale))?
             .into())

@@ -1,11 +1,8 @@
 //! Labs, growth and safety monitoring (clinical-rules §1, §2, §8): lab results with their target
 //! flags, trough validity, eGFR and safety alerts; blood pressure; the growth series; the care
-//! team's lab settings; the "recalculate dose" prompts; and [`assess_labs_case`], the typed
-//! mirror of the `labs` conformance suite.
+//! team's lab settings; and the "recalculate dose" prompts.
 
-use nephro_core::dates::{
-    format_date, parse_clock_time, parse_date, parse_instant, parse_time_zone,
-};
+use nephro_core::dates::{format_date, parse_date};
 use nephro_core::diary::labs as service;
 use nephro_core::labs::{self as engine, instant_from_millis};
 use nephro_core::locale::Locale;
@@ -387,7 +384,7 @@ pub struct LabAssessment {
     pub notes: Vec<AssessmentNote>,
 }
 
-fn assessment(a: &engine::LabAssessment, locale: Locale) -> LabAssessment {
+pub(crate) fn assessment(a: &engine::LabAssessment, locale: Locale) -> LabAssessment {
     LabAssessment {
         kind: a.lab.kind.into(),
         value: a.lab.value,
@@ -604,7 +601,7 @@ pub struct RecalculatePrompt {
     pub text: String,
 }
 
-fn prompt(p: &engine::RecalculatePrompt, locale: Locale) -> RecalculatePrompt {
+pub(crate) fn prompt(p: &engine::RecalculatePrompt, locale: Locale) -> RecalculatePrompt {
     RecalculatePrompt {
         regimen_id: None,
         drug: None,
@@ -827,175 +824,10 @@ impl Diary {
             .into_iter()
             .map(|p| RecalculatePrompt {
                 regimen_id: Some(p.regimen_id),
-                drug: Some(p.drug.into()),
+                drug: Some(p.drug),
                 weighed_on: Some(format_date(p.weighed_on)),
                 ..prompt(&p.prompt, locale)
             })
             .collect())
     }
-}
-
-/// A lab of a `labs` conformance case, in the case file's spellings (so that a case's malformed
-/// text reaches the core's parsers).
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct LabsCaseLab {
-    /// Kind id, e.g. `tacrolimus_trough`.
-    pub kind: String,
-    /// The value.
-    pub value: f64,
-    /// UCUM unit, e.g. `ng/mL`.
-    pub unit: String,
-    /// Draw instant, RFC 3339 with an offset.
-    pub drawn_at: String,
-    /// The laboratory's upper limit of normal.
-    pub upper_limit_of_normal: Option<f64>,
-}
-
-/// A tacrolimus dose of a `labs` case.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct LabsCaseDose {
-    /// When it was taken, RFC 3339 with an offset.
-    pub taken_at: String,
-    /// Local date of its slot, `YYYY-MM-DD`.
-    pub slot_date: String,
-    /// Local time of its slot, `HH:MM`.
-    pub slot_time: String,
-}
-
-/// A height of a `labs` case.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct LabsCaseHeight {
-    /// Date, `YYYY-MM-DD`.
-    pub date: String,
-    /// Height, cm.
-    pub height_cm: f64,
-}
-
-/// The input of a `labs` conformance case (tests/conformance/README.md, suite `labs`), key for
-/// key; `targets.tacrolimus_trough` and `targets.mpa_auc` are the two target fields.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct LabsCaseInput {
-    /// IANA time zone.
-    pub timezone: String,
-    /// `initial` or `maintenance` (default initial).
-    pub phase: Option<String>,
-    /// Care-team tacrolimus target replacing the phase's.
-    pub tacrolimus_trough_target: Option<LevelTarget>,
-    /// Care-team MPA-AUC target replacing the phase's.
-    pub mpa_auc_target: Option<LevelTarget>,
-    /// Care-team creatinine baseline, mg/dL.
-    pub creatinine_baseline_mg_dl: Option<f64>,
-    /// The labs, any order.
-    pub labs: Vec<LabsCaseLab>,
-    /// Tacrolimus doses logged as taken.
-    pub doses: Vec<LabsCaseDose>,
-    /// Measured heights.
-    pub heights: Vec<LabsCaseHeight>,
-    /// Regimen weight for the recalculate prompt (both weights or neither).
-    pub regimen_weight_kg: Option<f64>,
-    /// Latest weight for the recalculate prompt.
-    pub latest_weight_kg: Option<f64>,
-    /// Recalculate threshold fraction (default 0.10).
-    pub recalculate_threshold: Option<f64>,
-}
-
-/// The output of a `labs` case.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct LabsCaseOutput {
-    /// The creatinine baseline used, mg/dL.
-    pub creatinine_baseline_mg_dl: Option<f64>,
-    /// Where it came from.
-    pub creatinine_baseline_source: Option<BaselineSource>,
-    /// One assessment per lab, in input order (texts in English).
-    pub labs: Vec<LabAssessment>,
-    /// The recalculate prompt, if raised (text in English).
-    pub recalculate_prompt: Option<RecalculatePrompt>,
-}
-
-fn case_lab(i: usize, lab: &LabsCaseLab) -> Result<engine::LabResult, NephroError> {
-    let field = |key: &str| format!("labs[{i}].{key}");
-    let kind = engine::LabKind::parse(&field("kind"), &lab.kind)?;
-    Ok(engine::LabResult {
-        kind,
-        value: lab.value,
-        unit: engine::LabUnit::parse_for(&field("unit"), kind, &lab.unit)?,
-        drawn_at: parse_instant(&field("drawn_at"), &lab.drawn_at)?.to_utc(),
-        upper_limit_of_normal: lab.upper_limit_of_normal,
-    })
-}
-
-fn case_dose(i: usize, dose: &LabsCaseDose) -> Result<engine::TakenDose, NephroError> {
-    let field = |key: &str| format!("doses[{i}].{key}");
-    Ok(engine::TakenDose {
-        taken_at: parse_instant(&field("taken_at"), &dose.taken_at)?.to_utc(),
-        slot_date: parse_date(&field("slot_date"), &dose.slot_date)?,
-        slot_time: parse_clock_time(&field("slot_time"), &dose.slot_time)?,
-    })
-}
-
-/// Runs one `labs` conformance case through the labs engine (the typed counterpart of
-/// `evaluate_conformance_case` for suite `labs`): refusals come back as
-/// [`NephroError::Validation`] naming the case key, e.g. `labs[0].unit`.
-#[uniffi::export]
-pub fn assess_labs_case(input: LabsCaseInput) -> Result<LabsCaseOutput, NephroError> {
-    let time_zone = parse_time_zone("timezone", &input.timezone)?;
-    let phase = match &input.phase {
-        Some(text) => engine::TargetPhase::parse("phase", text)?,
-        None => engine::TargetPhase::Initial,
-    };
-    let mut policy = engine::LabPolicy::protocol(phase);
-    if let Some(target) = input.tacrolimus_trough_target {
-        policy.targets.tacrolimus_trough = target.into();
-    }
-    if let Some(target) = input.mpa_auc_target {
-        policy.targets.mpa_auc = target.into();
-    }
-    policy.creatinine_baseline_mg_dl = input.creatinine_baseline_mg_dl;
-    let history = engine::LabHistory {
-        labs: input
-            .labs
-            .iter()
-            .enumerate()
-            .map(|(i, lab)| case_lab(i, lab))
-            .collect::<Result<_, _>>()?,
-        tacrolimus_doses: input
-            .doses
-            .iter()
-            .enumerate()
-            .map(|(i, d)| case_dose(i, d))
-            .collect::<Result<_, _>>()?,
-        heights: input
-            .heights
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                let date = parse_date(&format!("heights[{i}].date"), &h.date)?;
-                Ok(engine::HeightRecord {
-                    date,
-                    height_cm: h.height_cm,
-                })
-            })
-            .collect::<Result<_, NephroError>>()?,
-    };
-    let weights = engine::WeightCheck {
-        regimen_weight_kg: input.regimen_weight_kg,
-        latest_weight_kg: input.latest_weight_kg,
-        recalculate_threshold: input.recalculate_threshold,
-    };
-    let outcome = engine::run_labs_case(&history, &policy, time_zone, &weights)?;
-    let locale = Locale::En;
-    Ok(LabsCaseOutput {
-        creatinine_baseline_mg_dl: outcome.report.creatinine_baseline_mg_dl,
-        creatinine_baseline_source: outcome.report.creatinine_baseline_source.map(Into::into),
-        labs: outcome
-            .report
-            .labs
-            .iter()
-            .map(|a| assessment(a, locale))
-            .collect(),
-        recalculate_prompt: outcome
-            .recalculate_prompt
-            .as_ref()
-            .map(|p| prompt(p, locale)),
-    })
 }

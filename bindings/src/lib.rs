@@ -6,6 +6,8 @@
 //! milliseconds (`i64`).
 #![deny(missing_docs)]
 
+#[cfg(feature = "conformance")]
+mod conformance;
 mod diagnostics;
 mod diary;
 mod dipstick;
@@ -18,8 +20,11 @@ mod medicine;
 mod records;
 mod reminders;
 mod taper;
+mod types;
 mod urine;
 
+#[cfg(feature = "conformance")]
+pub use conformance::*;
 pub use diagnostics::{
     clear_diagnostics_reporter, failure_report, set_diagnostics_reporter, DiagnosticsReporter,
     FailureReport,
@@ -32,6 +37,8 @@ pub use growth::*;
 pub use home::*;
 pub use labs::*;
 pub use medicine::*;
+/// The language of family-facing texts; crosses the FFI as its tag (`en`, `zh-Hans`).
+pub use nephro_core::locale::Locale;
 pub use records::*;
 pub use reminders::*;
 pub use taper::*;
@@ -50,18 +57,4 @@ pub fn ping(value: i64) -> i64 {
 #[uniffi::export]
 pub fn core_version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
-}
-
-/// Evaluates one conformance case (the text of a case file, see `conformance.md`) and returns
-/// the engine's output as JSON text, exactly as `nephro eval` prints it. Only in a library built
-/// with the `conformance` feature (tests): the shipped library has no case-file runner.
-#[cfg(feature = "conformance")]
-#[uniffi::export]
-pub fn evaluate_conformance_case(case_json: String) -> Result<String, NephroError> {
-    nephro_core::conformance::evaluate_case_text(&case_json)
-        .map(|v| v.to_string())
-        .map_err(|e| NephroError::Validation {
-            field: "case".into(),
-            reason: e.to_string(),
-        })
 }

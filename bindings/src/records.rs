@@ -1,12 +1,16 @@
 //! FFI records and enums, and their conversions to and from the core's types.
 
 use nephro_core::dates::{format_date, parse_clock_time, parse_date};
-use nephro_core::{dose, drug, model, Error};
+use nephro_core::{dose, model, Error};
 
 use crate::NephroError;
+pub use nephro_core::dose::UnitCount;
+pub use nephro_core::drug::Drug;
+pub use nephro_core::model::{DoseOutcome, Sex};
+pub use nephro_core::store::DoseRevision;
 
 /// A drug the app supports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum Drug {
     /// Tacrolimus (capsules 0.5 mg and 1 mg), twice daily.
     Tacrolimus,
@@ -25,36 +29,8 @@ pub enum Drug {
     Levamisole,
 }
 
-impl From<Drug> for drug::Drug {
-    fn from(d: Drug) -> Self {
-        match d {
-            Drug::Tacrolimus => drug::Drug::Tacrolimus,
-            Drug::MycophenolateMofetil => drug::Drug::MycophenolateMofetil,
-            Drug::Prednisolone => drug::Drug::Prednisolone,
-            Drug::Prednisone => drug::Drug::Prednisone,
-            Drug::Cyclophosphamide => drug::Drug::Cyclophosphamide,
-            Drug::Ciclosporin => drug::Drug::Ciclosporin,
-            Drug::Levamisole => drug::Drug::Levamisole,
-        }
-    }
-}
-
-impl From<drug::Drug> for Drug {
-    fn from(d: drug::Drug) -> Self {
-        match d {
-            drug::Drug::Tacrolimus => Drug::Tacrolimus,
-            drug::Drug::MycophenolateMofetil => Drug::MycophenolateMofetil,
-            drug::Drug::Prednisolone => Drug::Prednisolone,
-            drug::Drug::Prednisone => Drug::Prednisone,
-            drug::Drug::Cyclophosphamide => Drug::Cyclophosphamide,
-            drug::Drug::Ciclosporin => Drug::Ciclosporin,
-            drug::Drug::Levamisole => Drug::Levamisole,
-        }
-    }
-}
-
 /// Sex recorded in the profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum Sex {
     /// Female.
     Female,
@@ -62,26 +38,6 @@ pub enum Sex {
     Male,
     /// Not recorded.
     Unspecified,
-}
-
-impl From<Sex> for model::Sex {
-    fn from(s: Sex) -> Self {
-        match s {
-            Sex::Female => model::Sex::Female,
-            Sex::Male => model::Sex::Male,
-            Sex::Unspecified => model::Sex::Unspecified,
-        }
-    }
-}
-
-impl From<model::Sex> for Sex {
-    fn from(s: model::Sex) -> Self {
-        match s {
-            model::Sex::Female => Sex::Female,
-            model::Sex::Male => Sex::Male,
-            model::Sex::Unspecified => Sex::Unspecified,
-        }
-    }
 }
 
 /// A patient profile as entered.
@@ -114,7 +70,7 @@ impl TryFrom<PatientProfile> for model::NewPatient {
         Ok(model::NewPatient {
             display_name: p.display_name,
             birth_date: parse_date("birth_date", &p.birth_date)?,
-            sex: p.sex.into(),
+            sex: p.sex,
             time_zone: p.time_zone,
             definition_set: p.definition_set,
         })
@@ -129,7 +85,7 @@ impl From<model::Patient> for Patient {
             profile: PatientProfile {
                 display_name: profile.display_name,
                 birth_date: format_date(profile.birth_date),
-                sex: profile.sex.into(),
+                sex: profile.sex,
                 time_zone: profile.time_zone,
                 definition_set: profile.definition_set,
             },
@@ -244,7 +200,7 @@ impl TryFrom<DoseRequest> for dose::DoseRequest {
             ))?,
         };
         Ok(dose::DoseRequest {
-            drug: r.drug.into(),
+            drug: r.drug,
             weight_kg: r.weight_kg,
             rate,
             doses_per_day: r.doses_per_day,
@@ -257,7 +213,7 @@ impl TryFrom<DoseRequest> for dose::DoseRequest {
 }
 
 /// Units of one strength to give per dose.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct UnitCount {
     /// Strength in mg.
     pub strength_mg: f64,
@@ -380,7 +336,7 @@ impl TryFrom<RegimenInput> for model::NewRegimen {
             .map(|(i, t)| parse_clock_time(&format!("times[{i}]"), t))
             .collect::<Result<Vec<_>, Error>>()?;
         Ok(model::NewRegimen {
-            drug: r.drug.into(),
+            drug: r.drug,
             form: r.form,
             strengths_mg: r.strengths_mg,
             allow_split: r.allow_split,
@@ -414,7 +370,7 @@ impl From<model::Regimen> for Regimen {
             medication_id: model::MedicationId::Regimen(r.id).to_string(),
             patient_id: r.patient_id,
             prescription: RegimenInput {
-                drug: p.drug.into(),
+                drug: p.drug,
                 form: p.form,
                 strengths_mg: p.strengths_mg,
                 allow_split: p.allow_split,
@@ -442,30 +398,12 @@ impl From<model::Regimen> for Regimen {
 }
 
 /// Whether a scheduled dose was given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum DoseOutcome {
     /// Given.
     Taken,
     /// Deliberately not given.
     Skipped,
-}
-
-impl From<DoseOutcome> for model::DoseOutcome {
-    fn from(o: DoseOutcome) -> Self {
-        match o {
-            DoseOutcome::Taken => model::DoseOutcome::Taken,
-            DoseOutcome::Skipped => model::DoseOutcome::Skipped,
-        }
-    }
-}
-
-impl From<model::DoseOutcome> for DoseOutcome {
-    fn from(o: model::DoseOutcome) -> Self {
-        match o {
-            model::DoseOutcome::Taken => DoseOutcome::Taken,
-            model::DoseOutcome::Skipped => DoseOutcome::Skipped,
-        }
-    }
 }
 
 /// A dose to log for a scheduled slot.
@@ -500,7 +438,7 @@ impl TryFrom<DoseLogInput> for model::NewDoseLog {
             model::MedicationId::parse("medication_id", &d.medication_id)?,
             parse_date("slot_date", &d.slot_date)?,
             parse_clock_time("slot_time", &d.slot_time)?,
-            d.outcome.into(),
+            d.outcome,
             d.actual_at_ms,
             d.logged_by,
         )
@@ -530,7 +468,7 @@ impl From<model::DoseLogEntry> for DoseLogEntry {
                 medication_id: d.medication.to_string(),
                 slot_date: format_date(d.slot_date),
                 slot_time: d.slot_time.format("%H:%M").to_string(),
-                outcome: d.outcome.into(),
+                outcome: d.outcome,
                 actual_at_ms: d.actual_at_ms,
                 logged_by: d.logged_by,
                 note: d.note,
@@ -543,7 +481,7 @@ impl From<model::DoseLogEntry> for DoseLogEntry {
 }
 
 /// One revision in a logged dose's history.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct DoseRevision {
     /// Revision number, from 1.
     pub revision: i64,
@@ -557,17 +495,4 @@ pub struct DoseRevision {
     pub undone: bool,
     /// When it was recorded, UTC epoch ms.
     pub recorded_at_ms: i64,
-}
-
-impl From<nephro_core::store::DoseRevision> for DoseRevision {
-    fn from(r: nephro_core::store::DoseRevision) -> Self {
-        DoseRevision {
-            revision: r.revision,
-            outcome: r.outcome.into(),
-            actual_at_ms: r.actual_at_ms,
-            by: r.by,
-            undone: r.undone,
-            recorded_at_ms: r.recorded_at_ms,
-        }
-    }
 }

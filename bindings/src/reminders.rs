@@ -16,13 +16,12 @@
 use std::sync::Arc;
 
 use nephro_core::dates::{
-    format_date, format_local, format_utc, parse_clock_time, parse_date, parse_instant,
-    parse_time_zone,
+    format_date, format_local, parse_clock_time, parse_date, parse_time_zone,
 };
 use nephro_core::diary::reminders as service;
 use nephro_core::locale::Locale;
 use nephro_core::model::MedicationId;
-use nephro_core::schedule::{self, DayPattern, MedicationSchedule, IOS_PENDING_NOTIFICATION_LIMIT};
+use nephro_core::schedule::{self, IOS_PENDING_NOTIFICATION_LIMIT};
 use nephro_core::Error;
 
 use crate::records::{DoseOutcome, Drug};
@@ -81,7 +80,7 @@ fn notification(n: service::ReminderNotice, snoozed: bool) -> ReminderNotificati
     ReminderNotification {
         id: n.reminder.id,
         medication_id: n.reminder.medication_id,
-        drug: n.drug.map(Into::into),
+        drug: n.drug,
         dose_mg: n.dose_mg,
         slot_date: format_date(n.reminder.slot_date),
         slot_time: n.reminder.slot_time.format("%H:%M").to_string(),
@@ -194,7 +193,7 @@ impl From<service::DoseSlot> for DoseSlot {
         DoseSlot {
             reminder_id: s.reminder_id,
             medication_id: s.medication.to_string(),
-            drug: s.drug.map(Into::into),
+            drug: s.drug,
             dose_mg: s.dose_mg,
             label: s.label,
             slot_date: format_date(s.slot_date),
@@ -205,7 +204,7 @@ impl From<service::DoseSlot> for DoseSlot {
             status_label: s.status_label,
             logged: s.logged.map(|l| SlotLog {
                 client_id: l.client_id,
-                outcome: l.outcome.into(),
+                outcome: l.outcome,
                 at_ms: l.at.timestamp_millis(),
                 logged_by: l.logged_by,
             }),
@@ -442,7 +441,7 @@ impl From<service::PatientAdherence> for AdherenceReport {
                 .medications
                 .into_iter()
                 .map(|m| MedicationAdherence {
-                    drug: a.drugs.get(&m.medication_id).copied().map(Into::into),
+                    drug: a.drugs.get(&m.medication_id).copied(),
                     medication_id: m.medication_id,
                     summary: m.summary.into(),
                     interval_mean_hours: m.interval_mean_hours,
@@ -685,7 +684,7 @@ impl Diary {
 /// A drug's name in the family's language (`en` or `zh-Hans`).
 #[uniffi::export]
 pub fn drug_name(drug: Drug, locale: String) -> Result<String, NephroError> {
-    Ok(service::drug_name(drug.into(), self::locale(&locale)?).to_string())
+    Ok(service::drug_name(drug, self::locale(&locale)?).to_string())
 }
 
 /// The stepwise shift plan of a twice-daily drug (`times`, `HH:MM`) moving from `old_time_zone`
@@ -707,144 +706,4 @@ pub fn shift_plan_for(
     let date = parse_date("change_date", &change_date)?;
     let plan = schedule::shift_plan(old, new, &times, date, &schedule::ShiftRules::default())?;
     Ok(plan.into_iter().map(Into::into).collect())
-}
-
-/// The dosing days of a medication in a `schedule` case.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
-pub enum ScheduleDays {
-    /// Every day.
-    Daily,
-    /// The anchor date (`YYYY-MM-DD`) and every second day after it.
-    AlternateFrom {
-        /// The first dosing day.
-        anchor: String,
-    },
-    /// Exactly these dates (a taper calendar's dosing days).
-    Dates {
-        /// `YYYY-MM-DD` dates, any order.
-        dates: Vec<String>,
-    },
-}
-
-/// A medication in a `schedule` case.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ScheduleMedication {
-    /// Its id (orders reminders at the same instant, code-point order).
-    pub id: String,
-    /// Local times `HH:MM`.
-    pub times: Vec<String>,
-    /// Dosing days (a case without `days` is daily).
-    pub days: ScheduleDays,
-    /// First active day, inclusive.
-    #[uniffi(default = None)]
-    pub start: Option<String>,
-    /// Last active day, inclusive.
-    #[uniffi(default = None)]
-    pub end: Option<String>,
-}
-
-/// The input of a `schedule` conformance case (conformance.md), typed.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ScheduleCaseInput {
-    /// IANA zone of the times.
-    pub timezone: String,
-    /// RFC 3339 instant with offset; reminders at or after it.
-    pub from: String,
-    /// How many reminders (at least 1; default 64).
-    #[uniffi(default = None)]
-    pub count: Option<u32>,
-    /// The medications.
-    pub medications: Vec<ScheduleMedication>,
-}
-
-/// A reminder of the pure engine.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Reminder {
-    /// Stable id `"{medication}@{YYYY-MM-DD}T{HH:MM}"`.
-    pub id: String,
-    /// The medication.
-    pub medication_id: String,
-    /// Local date of the slot.
-    pub slot_date: String,
-    /// Local time of the slot.
-    pub slot_time: String,
-    /// When it fires, UTC epoch ms.
-    pub instant_ms: i64,
-    /// The local instant, RFC 3339 with numeric offset (the case's `local`).
-    pub local: String,
-    /// The UTC instant, RFC 3339 with `Z` (the case's `utc`).
-    pub utc: String,
-}
-
-/// The next reminders of a `schedule` case (clinical-rules §7): the typed mirror of the pure
-/// engine that the language conformance tests run every case through. Refusals name the field
-/// as the JSON case does (`timezone`, `from`, `count`, `medications[0].times[1]`, ...).
-#[uniffi::export]
-pub fn next_reminders_for(input: ScheduleCaseInput) -> Result<Vec<Reminder>, NephroError> {
-    let tz = parse_time_zone("timezone", &input.timezone)?;
-    let from = parse_instant("from", &input.from)?.to_utc();
-    let count = match input.count {
-        None => IOS_PENDING_NOTIFICATION_LIMIT,
-        Some(0) => return Err(Error::invalid("count", "must be at least 1").into()),
-        Some(n) => n as usize,
-    };
-    let medications = input
-        .medications
-        .iter()
-        .enumerate()
-        .map(|(i, m)| schedule_of(i, m))
-        .collect::<Result<Vec<_>, Error>>()?;
-    let reminders = schedule::next_reminders(&medications, tz, from, count, &Default::default());
-    Ok(reminders
-        .into_iter()
-        .map(|r| Reminder {
-            id: r.id,
-            medication_id: r.medication_id,
-            slot_date: format_date(r.slot_date),
-            slot_time: r.slot_time.format("%H:%M").to_string(),
-            instant_ms: r.instant_utc.timestamp_millis(),
-            local: format_local(&r.local),
-            utc: format_utc(&r.instant_utc),
-        })
-        .collect())
-}
-
-fn schedule_of(index: usize, m: &ScheduleMedication) -> Result<MedicationSchedule, Error> {
-    let prefix = format!("medications[{index}]");
-    let times = m
-        .times
-        .iter()
-        .enumerate()
-        .map(|(j, t)| parse_clock_time(&format!("{prefix}.times[{j}]"), t))
-        .collect::<Result<Vec<_>, Error>>()?;
-    let days = match &m.days {
-        ScheduleDays::Daily => DayPattern::Daily,
-        ScheduleDays::AlternateFrom { anchor } => DayPattern::AlternateFrom(parse_date(
-            &format!("{prefix}.days.alternate_from"),
-            anchor,
-        )?),
-        ScheduleDays::Dates { dates } => DayPattern::Dates(
-            dates
-                .iter()
-                .enumerate()
-                .map(|(k, d)| parse_date(&format!("{prefix}.days.dates[{k}]"), d))
-                .collect::<Result<Vec<_>, Error>>()?,
-        ),
-    };
-    let mut schedule = MedicationSchedule::new(m.id.clone(), times, days);
-    schedule.start = m
-        .start
-        .as_deref()
-        .map(|d| parse_date(&format!("{prefix}.start"), d))
-        .transpose()?;
-    schedule.end = m
-        .end
-        .as_deref()
-        .map(|d| parse_date(&format!("{prefix}.end"), d))
-        .transpose()?;
-    schedule.validate().map_err(|e| match e {
-        Error::Invalid { field, reason } => Error::invalid(format!("{prefix}.{field}"), reason),
-        other => other,
-    })?;
-    Ok(schedule)
 }

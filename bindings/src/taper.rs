@@ -802,7 +802,7 @@ impl TryFrom<CoursePlanInput> for store::NewCourse {
             .map(|(i, t)| parse_clock_time(&format!("times[{i}]"), t))
             .collect::<Result<Vec<_>, Error>>()?;
         Ok(store::NewCourse {
-            drug: c.drug.into(),
+            drug: c.drug,
             template: c.template.map(Into::into),
             phases: c.phases.into_iter().map(Into::into).collect(),
             stamp: c.stamp.map(Into::into),
@@ -824,7 +824,7 @@ impl TryFrom<CoursePlanInput> for store::NewCourse {
 impl From<store::NewCourse> for CoursePlanInput {
     fn from(c: store::NewCourse) -> Self {
         CoursePlanInput {
-            drug: c.drug.into(),
+            drug: c.drug,
             template: c.template.map(Into::into),
             phases: c.phases.into_iter().map(Into::into).collect(),
             stamp: c.stamp.map(Into::into),
@@ -864,7 +864,7 @@ impl From<store::CourseVersion> for SteroidCourse {
             medication_id: c.medication_id(),
             course_key: c.course_key,
             version: c.version,
-            drug: c.drug.into(),
+            drug: c.drug,
             template: c.template.map(Into::into),
             plan: c.plan.into(),
             times: c
@@ -934,14 +934,14 @@ impl From<service::SteroidDose> for SteroidDose {
             course_key: d.course_key,
             medication_id: d.medication_id,
             reminder_id: d.reminder_id,
-            drug: d.drug.into(),
+            drug: d.drug,
             mg: d.mg,
             whole_tablets: whole(d.tablets.whole),
             half_tablets: whole(d.tablets.halves),
             tablet_mg: d.tablet_mg,
             phase: d.phase,
             provisional: d.provisional,
-            outcome: d.outcome.map(Into::into),
+            outcome: d.outcome,
         }
     }
 }

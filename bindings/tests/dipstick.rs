@@ -243,7 +243,7 @@ fn a_photo_reading_the_parent_changed_keeps_both_grades_and_only_the_confirmed_o
         from_date: None,
         to_date: None,
         deidentify_seed: None,
-        locale: "en".into(),
+        locale: Locale::En,
         now_ms: MORNING_MS + 86_400_000,
         deidentify: false,
         extra_formats: vec![],

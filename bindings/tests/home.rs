@@ -55,7 +55,7 @@ fn the_home_screen_shows_a_missed_morning_dose_and_the_evening_one_next() {
     let (diary, patient_id, regimen) = seeded(dir.path());
     // 14:30 in Shanghai: the 08:00 dose is past its 6-hour take-window.
     let home = diary
-        .home_screen(patient_id, NOON_MS + 150 * 60_000, None, "en".into())
+        .home_screen(patient_id, NOON_MS + 150 * 60_000, None, Locale::En)
         .unwrap();
     assert_eq!(home.today, "2025-06-01");
     assert_eq!(home.time_zone, "Asia/Shanghai");
@@ -78,7 +78,7 @@ fn the_home_screen_shows_a_missed_morning_dose_and_the_evening_one_next() {
             patient_id,
             NOON_MS,
             Some("Asia/Shanghai".into()),
-            "zh-Hans".into(),
+            Locale::ZhHans,
         )
         .unwrap();
     assert_eq!(zh.relapse.locale, "zh-Hans");
@@ -95,8 +95,8 @@ fn refusals_name_the_field() {
     };
     assert_eq!(
         field(
-            diary
-                .home_screen(patient_id, NOON_MS, None, "fr".into())
+            lift_locale("fr")
+                .and_then(|locale| diary.home_screen(patient_id, NOON_MS, None, locale))
                 .unwrap_err()
         ),
         "locale"
@@ -104,12 +104,7 @@ fn refusals_name_the_field() {
     assert_eq!(
         field(
             diary
-                .home_screen(
-                    patient_id,
-                    NOON_MS,
-                    Some("Mars/Olympus".into()),
-                    "en".into()
-                )
+                .home_screen(patient_id, NOON_MS, Some("Mars/Olympus".into()), Locale::En)
                 .unwrap_err()
         ),
         "device_time_zone"
@@ -117,13 +112,23 @@ fn refusals_name_the_field() {
     assert_eq!(
         field(
             diary
-                .home_screen(patient_id, i64::MAX, None, "en".into())
+                .home_screen(patient_id, i64::MAX, None, Locale::En)
                 .unwrap_err()
         ),
         "now_ms"
     );
     assert!(matches!(
-        diary.home_screen(patient_id + 1, NOON_MS, None, "en".into()),
+        diary.home_screen(patient_id + 1, NOON_MS, None, Locale::En),
         Err(NephroError::NotFound { .. })
     ));
+}
+
+/// A locale tag as the FFI lifts it for a call (`Locale` crosses as its tag): an unknown tag is
+/// the call's `NephroError`, as Kotlin, Swift and Python see it.
+fn lift_locale(tag: &str) -> Result<Locale, NephroError> {
+    let lowered = <String as uniffi::Lower<nephro_ffi::UniFfiTag>>::lower(tag.to_string());
+    <Locale as uniffi::Lift<nephro_ffi::UniFfiTag>>::try_lift(lowered).map_err(|e| {
+        e.downcast::<NephroError>()
+            .expect("a refused locale is a NephroError")
+    })
 }

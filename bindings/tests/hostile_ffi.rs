@@ -709,8 +709,8 @@ fn call_everything(diary: &Diary, s: &Scalars) -> Vec<NephroError> {
                 Arc::new(NoNotifications),
             )
             .map(|v| v.to_string()),
-        diary
-            .home_screen(pid, now, zone.clone(), locale.clone())
+        lift_locale(&locale)
+            .and_then(|locale| diary.home_screen(pid, now, zone.clone(), locale))
             .map(|v| format!("{v:?}")),
         diary
             .course(text.clone(), s.version)
@@ -1090,7 +1090,7 @@ fn an_unreadable_row_leaves_the_home_screen_and_every_export_open() {
     )
     .expect("damage");
     let home = diary
-        .home_screen(1, EVENING_MS, None, "en".into())
+        .home_screen(1, EVENING_MS, None, Locale::En)
         .expect("the home screen opens");
     let tables: Vec<&str> = home.unreadable.iter().map(|r| r.table.as_str()).collect();
     assert_eq!(tables, ["dose_log", "measurement"], "{:?}", home.unreadable);
@@ -1106,7 +1106,7 @@ fn an_unreadable_row_leaves_the_home_screen_and_every_export_open() {
             from_date: None,
             to_date: None,
             deidentify_seed: None,
-            locale: "en".into(),
+            locale: Locale::En,
             now_ms: EVENING_MS,
             deidentify: false,
             extra_formats: Vec::new(),
@@ -1124,4 +1124,14 @@ fn an_unreadable_row_leaves_the_home_screen_and_every_export_open() {
             "{format:?} reports them"
         );
     }
+}
+
+/// A locale tag as the FFI lifts it for a call (`Locale` crosses as its tag): an unknown tag is
+/// the call's `NephroError`, as Kotlin, Swift and Python see it.
+fn lift_locale(tag: &str) -> Result<Locale, NephroError> {
+    let lowered = <String as uniffi::Lower<nephro_ffi::UniFfiTag>>::lower(tag.to_string());
+    <Locale as uniffi::Lift<nephro_ffi::UniFfiTag>>::try_lift(lowered).map_err(|e| {
+        e.downcast::<NephroError>()
+            .expect("a refused locale is a NephroError")
+    })
 }
