@@ -9,4 +9,5 @@ pub mod crypto;
 pub mod folder;
 pub mod hlc;
 pub mod merge;
+pub mod secrets;
 pub mod sync;
