@@ -432,6 +432,7 @@ pub(crate) fn calendar_plan(
         weight_kg,
         height_cm,
         tablets,
+        liquid: None,
         phases,
     })
 }
@@ -808,6 +809,7 @@ impl TryFrom<CoursePlanInput> for store::NewCourse {
             stamp: c.stamp.map(Into::into),
             start: parse_date("start", &c.start)?,
             tablets: tablet_spec(c.tablet_mg, c.allow_half),
+            liquid: None,
             times,
             remission_confirmed: c
                 .remission_confirmed

@@ -334,6 +334,7 @@ pub fn seed_demo(store: &mut Store, demo: &DemoDiary) -> CliResult<()> {
         stamp: None,
         start,
         tablets: TabletSpec::default(),
+        liquid: None,
         times: vec![eight],
         remission_confirmed: None,
         changed_by: DEMO_CLINIC.into(),

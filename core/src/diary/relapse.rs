@@ -564,6 +564,7 @@ mod tests {
             stamp: None,
             start: d("2025-06-01"),
             tablets: TabletSpec::default(),
+            liquid: None,
             times: vec![NaiveTime::from_hms_opt(8, 0, 0).unwrap()],
             remission_confirmed: None,
             changed_by: "Dr. Li".into(),

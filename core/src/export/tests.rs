@@ -183,6 +183,7 @@ fn fixture() -> Fixture {
                 stamp: None,
                 start: date("2025-03-23"),
                 tablets: TabletSpec::default(),
+                liquid: None,
                 times: vec![time("08:00")],
                 remission_confirmed: None,
                 changed_by: "Dr. Dupont".into(),
