@@ -441,12 +441,13 @@ impl Medicine {
             return None;
         }
         if let MedicineDays::Dates(dates) = &self.prescription.schedule.days {
-            let mut listed = dates
-                .iter()
-                .copied()
-                .filter(|d| (first_allowed..=last_allowed).contains(d));
-            let first = listed.next()?;
-            return Some((first, listed.last().unwrap_or(first)));
+            let listed = || {
+                dates
+                    .iter()
+                    .copied()
+                    .filter(|d| (first_allowed..=last_allowed).contains(d))
+            };
+            return Some((listed().min()?, listed().max()?));
         }
         // Every day, alternate days or every N days (N ≤ 366): a dosing day is within N days
         // of either end.
