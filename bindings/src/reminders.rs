@@ -60,6 +60,8 @@ pub struct ReminderNotification {
     pub drug: Option<Drug>,
     /// mg of this dose, if known.
     pub dose_mg: Option<f64>,
+    /// mL to draw for this dose, for a liquid (clinical-rules §12).
+    pub dose_ml: Option<f64>,
     /// Local date of the slot, `YYYY-MM-DD` (log the dose with it).
     pub slot_date: String,
     /// Local time of the slot, `HH:MM` (log the dose with it).
@@ -82,6 +84,7 @@ fn notification(n: service::ReminderNotice, snoozed: bool) -> ReminderNotificati
         medication_id: n.reminder.medication_id,
         drug: n.drug,
         dose_mg: n.dose_mg,
+        dose_ml: n.dose_ml,
         slot_date: format_date(n.reminder.slot_date),
         slot_time: n.reminder.slot_time.format("%H:%M").to_string(),
         fire_at_ms: n.reminder.instant_utc.timestamp_millis(),
@@ -165,6 +168,8 @@ pub struct DoseSlot {
     pub drug: Option<Drug>,
     /// mg of this dose, if known.
     pub dose_mg: Option<f64>,
+    /// mL to draw for this dose, for a liquid (clinical-rules §12).
+    pub dose_ml: Option<f64>,
     /// Drug and dose in the family's language, e.g. "Tacrolimus 1 mg" or
     /// "Prednisolone 2.4 mL (12 mg)".
     pub label: String,
@@ -195,6 +200,7 @@ impl From<service::DoseSlot> for DoseSlot {
             medication_id: s.medication.to_string(),
             drug: s.drug,
             dose_mg: s.dose_mg,
+            dose_ml: s.dose_ml,
             label: s.label,
             slot_date: format_date(s.slot_date),
             slot_time: s.slot_time.format("%H:%M").to_string(),
