@@ -242,11 +242,15 @@ pub struct LabResult {
     pub retracted: bool,
     /// When this revision was recorded, UTC epoch ms.
     pub recorded_at_ms: i64,
+    /// The result's globally unique id (a version 7 UUID, hyphenated), kept through every
+    /// correction and the retraction.
+    pub global_id: String,
 }
 
 impl From<store::LabRecord> for LabResult {
     fn from(r: store::LabRecord) -> Self {
         LabResult {
+            global_id: r.global_id.to_string(),
             client_id: r.client_id,
             patient_id: r.patient_id,
             kind: r.result.kind.into(),
@@ -543,11 +547,14 @@ pub struct BloodPressure {
     pub diastolic_mmhg: f64,
     /// When it was recorded, UTC epoch ms.
     pub recorded_at_ms: i64,
+    /// The reading's globally unique id (a version 7 UUID, hyphenated).
+    pub global_id: String,
 }
 
 impl From<store::BloodPressureRecord> for BloodPressure {
     fn from(r: store::BloodPressureRecord) -> Self {
         BloodPressure {
+            global_id: r.global_id.to_string(),
             id: r.id,
             patient_id: r.patient_id,
             measured_at_ms: r.reading.measured_at.timestamp_millis(),

@@ -317,6 +317,8 @@ pub struct MedicineRecord {
     pub is_steroid: bool,
     /// The day it was stopped, `YYYY-MM-DD`, if it was.
     pub stopped_on: Option<String>,
+    /// The medicine's globally unique id (a version 7 UUID, hyphenated).
+    pub global_id: String,
 }
 
 /// A medicine of the app's list.
@@ -412,6 +414,7 @@ impl From<record::Medicine> for MedicineRecord {
         let p = m.prescription;
         let s = p.schedule;
         MedicineRecord {
+            global_id: m.global_id.to_string(),
             id: m.id,
             medication_id: model::MedicationId::Medicine(m.id).to_string(),
             dose_mg: m.dose.mg,

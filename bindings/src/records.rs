@@ -106,6 +106,9 @@ pub struct Patient {
     pub id: i64,
     /// The profile.
     pub profile: PatientProfile,
+    /// The patient's globally unique id (a version 7 UUID, hyphenated): made when the profile
+    /// was created, unique across every diary, so records from two phones can meet.
+    pub global_id: String,
 }
 
 impl TryFrom<PatientProfile> for model::NewPatient {
@@ -125,6 +128,7 @@ impl From<model::Patient> for Patient {
     fn from(p: model::Patient) -> Self {
         let profile = p.profile;
         Patient {
+            global_id: p.global_id.to_string(),
             id: p.id,
             profile: PatientProfile {
                 display_name: profile.display_name,
@@ -152,6 +156,10 @@ pub struct Measurement {
     /// confirmed). Default false.
     #[uniffi(default = false)]
     pub confirmed: bool,
+    /// The stored measurement's globally unique id (a version 7 UUID, hyphenated); empty in a
+    /// measurement to store (ignored there).
+    #[uniffi(default = "")]
+    pub global_id: String,
 }
 
 impl TryFrom<Measurement> for model::Measurement {
@@ -159,6 +167,7 @@ impl TryFrom<Measurement> for model::Measurement {
     fn try_from(m: Measurement) -> Result<Self, NephroError> {
         Ok(model::Measurement {
             id: 0,
+            global_id: Default::default(),
             measured_on: parse_date("measured_on", &m.measured_on)?,
             weight_kg: m.weight_kg,
             height_cm: m.height_cm,
@@ -170,6 +179,7 @@ impl TryFrom<Measurement> for model::Measurement {
 impl From<model::Measurement> for Measurement {
     fn from(m: model::Measurement) -> Self {
         Measurement {
+            global_id: m.global_id.to_string(),
             measured_on: format_date(m.measured_on),
             weight_kg: m.weight_kg,
             height_cm: m.height_cm,
@@ -368,6 +378,8 @@ pub struct Regimen {
     pub weight_kg: f64,
     /// The calculated dose.
     pub dose: DoseResult,
+    /// The regimen's globally unique id (a version 7 UUID, hyphenated).
+    pub global_id: String,
 }
 
 impl TryFrom<RegimenInput> for model::NewRegimen {
@@ -410,6 +422,7 @@ impl From<model::Regimen> for Regimen {
     fn from(r: model::Regimen) -> Self {
         let p = r.prescription;
         Regimen {
+            global_id: r.global_id.to_string(),
             id: r.id,
             medication_id: model::MedicationId::Regimen(r.id).to_string(),
             patient_id: r.patient_id,
@@ -519,12 +532,16 @@ pub struct DoseLogEntry {
     pub undone: bool,
     /// When this revision was recorded, UTC epoch ms.
     pub recorded_at_ms: i64,
+    /// The logged dose's globally unique id (a version 7 UUID, hyphenated): made when it was
+    /// first logged and kept through every edit and undo (a revision is this id and `revision`).
+    pub global_id: String,
 }
 
 impl From<model::DoseLogEntry> for DoseLogEntry {
     fn from(e: model::DoseLogEntry) -> Self {
         let d = e.dose;
         DoseLogEntry {
+            global_id: e.global_id.to_string(),
             dose: DoseLogInput {
                 client_id: d.client_id,
                 medication_id: d.medication.to_string(),

@@ -199,6 +199,9 @@ pub struct SteroidCourse {
     pub reason: Option<String>,
     /// When it was stored, UTC epoch ms.
     pub recorded_at_ms: i64,
+    /// The course's globally unique id (a version 7 UUID, hyphenated): the same in every
+    /// version, like `course_key`.
+    pub global_id: String,
 }
 
 /// One date of a taper calendar.
@@ -860,6 +863,7 @@ impl From<taper::CoursePlan> for CoursePlan {
 impl From<store::CourseVersion> for SteroidCourse {
     fn from(c: store::CourseVersion) -> Self {
         SteroidCourse {
+            global_id: c.global_id.to_string(),
             patient_id: c.patient_id,
             medication_id: c.medication_id(),
             course_key: c.course_key,

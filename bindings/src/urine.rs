@@ -202,6 +202,9 @@ pub struct UrineReading {
     /// parent confirmed (as corrected since, if it was), and only it counts. Empty for a strip
     /// read by eye and for a UPCR.
     pub photo: Option<PhotoSuggestion>,
+    /// The reading's globally unique id (a version 7 UUID, hyphenated), kept through every
+    /// correction and the retraction.
+    pub global_id: String,
 }
 
 /// One revision in a reading's history.
@@ -683,6 +686,7 @@ impl From<store::UrineReadingEntry> for UrineReading {
     fn from(e: store::UrineReadingEntry) -> Self {
         let (dipstick, upcr, unit) = parts(&e.measurement);
         UrineReading {
+            global_id: e.global_id.to_string(),
             client_id: e.client_id,
             patient_id: e.patient_id,
             dipstick,

@@ -87,6 +87,7 @@ fn seed(store: &mut Store, today: NaiveDate) -> CliResult<DemoDiary> {
     store.add_measurement(
         patient.id,
         &Measurement {
+            global_id: Default::default(),
             id: 0,
             measured_on: clinic_visit,
             weight_kg: Some(20.5),
@@ -97,6 +98,7 @@ fn seed(store: &mut Store, today: NaiveDate) -> CliResult<DemoDiary> {
     store.add_measurement(
         patient.id,
         &Measurement {
+            global_id: Default::default(),
             id: 0,
             measured_on: first_day + Days::new(45),
             weight_kg: Some(21.0),

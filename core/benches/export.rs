@@ -122,6 +122,7 @@ fn ten_year_diary() -> (PathBuf, i64) {
         if day.day() == 1 && day.month() % 3 == 1 {
             let years = f64::from(day.year() - 2015);
             let m = Measurement {
+                global_id: Default::default(),
                 id: 0,
                 measured_on: day,
                 weight_kg: Some(20.0 + 3.0 * years),

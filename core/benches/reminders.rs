@@ -130,6 +130,7 @@ fn patient(store: &mut Store, start: NaiveDate) -> i64 {
         })
         .unwrap();
     let weight = Measurement {
+        global_id: Default::default(),
         id: 0,
         measured_on: start,
         weight_kg: Some(20.0),

@@ -98,6 +98,7 @@ fn diary_for_logging(path: &Path, durability: Durability) -> (Store, i64) {
         .create_patient(&patient("Europe/Paris"))
         .expect("patient");
     let weight = Measurement {
+        global_id: Default::default(),
         id: 0,
         measured_on: date("2024-12-01"),
         weight_kg: Some(30.0),
@@ -271,6 +272,7 @@ fn diary_of_days(path: &Path, days: u64) -> i64 {
         .expect("patient");
     let first = date("2016-01-01");
     let weight = Measurement {
+        global_id: Default::default(),
         id: 0,
         measured_on: first,
         weight_kg: Some(20.0),

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::dose::{DoseRate, DoseResult};
 use crate::drug::Drug;
 use crate::error::{Error, Result};
+pub use crate::ids::GlobalId;
 
 /// Milliseconds since 1970-01-01T00:00:00Z.
 pub type EpochMillis = i64;
@@ -67,6 +68,8 @@ pub struct NewPatient {
 pub struct Patient {
     /// Row id.
     pub id: i64,
+    /// The patient's globally unique id ([`GlobalId`]).
+    pub global_id: GlobalId,
     /// The profile as entered.
     pub profile: NewPatient,
 }
@@ -76,6 +79,9 @@ pub struct Patient {
 pub struct Measurement {
     /// Row id (0 before it is stored).
     pub id: i64,
+    /// Its globally unique id ([`GlobalId`]; nil before it is stored).
+    #[serde(default)]
+    pub global_id: GlobalId,
     /// Local date of the measurement.
     pub measured_on: NaiveDate,
     /// Weight in kg, if measured.
@@ -121,6 +127,8 @@ pub struct NewRegimen {
 pub struct Regimen {
     /// Row id.
     pub id: i64,
+    /// Its globally unique id ([`GlobalId`]).
+    pub global_id: GlobalId,
     /// Patient row id.
     pub patient_id: i64,
     /// The prescription as entered.
@@ -276,6 +284,10 @@ impl NewDoseLog {
 pub struct DoseLogEntry {
     /// The dose as last logged or edited.
     pub dose: NewDoseLog,
+    /// The logged dose's globally unique id ([`GlobalId`]), made when it was first logged and
+    /// kept through every edit and undo: the record's identity, not its revision's (a revision
+    /// is named by this id and `revision`).
+    pub global_id: GlobalId,
     /// Revision number: 1 when first logged, +1 per edit or undo.
     pub revision: i64,
     /// Whether the log was undone (kept in history, no longer counted).

@@ -77,6 +77,7 @@ fn diary() -> (Store, i64) {
         .add_measurement(
             pid,
             &Measurement {
+                global_id: Default::default(),
                 id: 0,
                 measured_on: first - Days::new(2),
                 weight_kg: Some(22.0),
@@ -176,6 +177,7 @@ fn diary() -> (Store, i64) {
                 .add_measurement(
                     pid,
                     &Measurement {
+                        global_id: Default::default(),
                         id: 0,
                         measured_on: day,
                         weight_kg: Some(22.5),

@@ -38,6 +38,7 @@ fn fill(store: &mut Store, doses: u32) -> i64 {
         .add_measurement(
             patient.id,
             &Measurement {
+                global_id: Default::default(),
                 id: 0,
                 measured_on: date("2025-01-01"),
                 weight_kg: Some(20.0),

@@ -869,6 +869,7 @@ fn op() -> impl Strategy<Value = Op> {
     )
         .prop_map(
             |(measured_on, weight_kg, height_cm, confirmed)| Measurement {
+                global_id: Default::default(),
                 id: 0,
                 measured_on,
                 weight_kg,
@@ -1005,6 +1006,7 @@ fn the_store_refuses_hostile_records_without_changing_anything() {
             };
             let p = store.create_patient(&good).expect("patient");
             let weight = Measurement {
+                global_id: Default::default(),
                 id: 0,
                 measured_on: day("2025-05-01"),
                 weight_kg: Some(20.0),
@@ -1114,6 +1116,7 @@ fn earlier_finds_stay_fixed() {
         })
         .expect("patient");
     let weight = Measurement {
+        global_id: Default::default(),
         id: 0,
         measured_on: day("2025-01-01"),
         weight_kg: Some(20.0),
@@ -1289,6 +1292,7 @@ mod plausibility {
         .expect("open");
         let patient = store.create_patient(&child()).expect("patient").id;
         let weight = Measurement {
+            global_id: Default::default(),
             id: 0,
             measured_on: day("2025-05-30"),
             weight_kg: Some(20.0),
@@ -1372,6 +1376,7 @@ mod plausibility {
         let (patient, regimen, course) = (d.patient, d.regimen, d.course.clone());
         // Confirmed: a hard bound refuses even a value the family confirmed.
         let m = |on: &str, w: Option<f64>, h: Option<f64>| Measurement {
+            global_id: Default::default(),
             id: 0,
             measured_on: day(on),
             weight_kg: w,
@@ -1563,6 +1568,7 @@ mod plausibility {
         // confirmed by mistake (the held-until-confirmed tier of §10 was passed): the daily
         // maximum is the last line.
         let slip = Measurement {
+            global_id: Default::default(),
             id: 0,
             measured_on: day("2025-06-10"),
             weight_kg: Some(105.0),

@@ -72,6 +72,7 @@ fn create_diary(path: &Path, regimens: usize) -> Vec<i64> {
         })
         .expect("patient");
     let weight = Measurement {
+        global_id: Default::default(),
         id: 0,
         measured_on: date("2024-12-01"),
         weight_kg: Some(30.0),

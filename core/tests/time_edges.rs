@@ -43,6 +43,7 @@ fn diary(zone: &str, start: &str, end: Option<&str>) -> (Store, i64, i64) {
     // 20 kg and 115 cm the day after birth is far beyond 4 SD for age (clinical-rules §10): the
     // value is confirmed, since these tests are about dates and instants, not growth.
     let weight = Measurement {
+        global_id: Default::default(),
         id: 0,
         measured_on: d("2016-03-01"),
         weight_kg: Some(20.0),

@@ -431,6 +431,7 @@ mod tests {
             .log_lab_result(&lab("recent", 90.0, "2025-06-02T09:00"))
             .unwrap();
         let m = Measurement {
+            global_id: Default::default(),
             id: 0,
             measured_on: d("2025-06-03"),
             weight_kg: Some(22.0),

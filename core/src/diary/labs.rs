@@ -764,6 +764,7 @@ mod tests {
         let (patient, regimen) = seeded(&mut store); // regimen on 20 kg, from 2025-06-01
         let weigh = |store: &mut Store, on: &str, kg: f64| {
             let m = Measurement {
+                global_id: Default::default(),
                 id: 0,
                 measured_on: date(on),
                 weight_kg: Some(kg),
@@ -809,6 +810,7 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store); // 20 kg, 115 cm on 2025-05-30
         let m = Measurement {
+            global_id: Default::default(),
             id: 0,
             measured_on: date("2025-07-01"),
             weight_kg: Some(21.0),

@@ -1115,6 +1115,7 @@ mod tests {
             .add_measurement(
                 patient.id,
                 &Measurement {
+                    global_id: Default::default(),
                     id: 0,
                     measured_on: d("2025-05-30"),
                     weight_kg: Some(20.0),

@@ -807,6 +807,7 @@ mod tests {
             .create_patient(&crate::store::tests::sample_patient())
             .unwrap();
         let m = Measurement {
+            global_id: Default::default(),
             id: 0,
             measured_on: date("2025-06-01"),
             weight_kg: Some(30.0),

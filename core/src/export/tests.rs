@@ -57,6 +57,7 @@ fn fixture() -> Fixture {
             .add_measurement(
                 pid,
                 &Measurement {
+                    global_id: Default::default(),
                     id: 0,
                     measured_on: date(day),
                     weight_kg: Some(weight),
@@ -1440,6 +1441,7 @@ fn open_ended_regimen_in(zone: &str) -> (Store, i64) {
         .add_measurement(
             pid,
             &Measurement {
+                global_id: Default::default(),
                 id: 0,
                 measured_on: date("2025-12-20"),
                 weight_kg: Some(22.0),
@@ -1896,5 +1898,33 @@ mod medicines {
             .collect();
         assert!(names.contains(&"Other medicine".to_string()), "{names:?}");
         assert!(names.contains(&"Enalapril".to_string()), "{names:?}");
+    }
+}
+
+#[test]
+fn no_de_identified_export_holds_a_records_global_id() {
+    let f = fixture();
+    let ids = crate::store::global_id_tests::every_global_id(&f.store);
+    assert!(ids.len() >= 5, "the fixture holds records: {ids:?}");
+    let mut o = options();
+    o.deidentify = Some(Deidentify::deterministic(-40, 14, [9; 32]).unwrap());
+    let exported = export_formats(&f.store, f.patient_id, &ExportFormat::ALL, &o).unwrap();
+    assert_eq!(exported.len(), ExportFormat::ALL.len());
+    for (format, files) in exported {
+        for file in files {
+            let text = String::from_utf8_lossy(&file.bytes).to_lowercase();
+            for id in &ids {
+                // Its text, its hex digits without hyphens, and the hex of its random part alone.
+                let hyphenated = id.to_string();
+                let simple = hyphenated.replace('-', "");
+                for form in [&hyphenated, &simple, &simple[12..].to_string()] {
+                    assert!(
+                        !text.contains(form.as_str()),
+                        "{format:?} {} holds a global id",
+                        file.name
+                    );
+                }
+            }
+        }
     }
 }

@@ -335,6 +335,8 @@ impl MedicineSchedule {
 pub struct Medicine {
     /// Row id.
     pub id: i64,
+    /// Its globally unique id ([`crate::ids::GlobalId`]).
+    pub global_id: crate::ids::GlobalId,
     /// The medicine as prescribed.
     pub prescription: NewMedicine,
     /// The dose its amount gives (measured for a liquid).
@@ -579,6 +581,7 @@ mod tests {
         let dose = new.validate().unwrap();
         Medicine {
             id: 4,
+            global_id: Default::default(),
             prescription: new,
             dose,
             stopped_on: None,

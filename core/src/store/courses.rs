@@ -22,6 +22,7 @@ use super::{now_ms, Store};
 use crate::dates::{format_date, parse_clock_time};
 use crate::drug::Drug;
 use crate::error::{Error, Result};
+use crate::ids::GlobalId;
 use crate::model::{require_storable_date, require_text, Measurement};
 use crate::protein::{DipstickGrade, UpcrUnit, UrineMeasurement, UrineReading};
 use crate::taper::course::{course_calendar, CourseVersion};
@@ -117,7 +118,9 @@ impl Store {
                 &course_key,
                 1,
                 new,
-                new.client_id.as_deref(),
+                Origin::Creation {
+                    client_id: new.client_id.as_deref(),
+                },
                 &history,
             )
         })
@@ -153,7 +156,9 @@ impl Store {
                 course_key,
                 latest.version + 1,
                 new,
-                None,
+                Origin::Revision {
+                    of: latest.global_id,
+                },
                 &history,
             )
         })
@@ -345,15 +350,23 @@ fn is_same_creation(created: &CourseVersion, new: &NewCourse) -> bool {
         && created.reason.as_deref() == reason
 }
 
+/// What a stored version is: the course's creation or a revision of it.
+enum Origin<'a> {
+    /// Version 1, with the creation's client id if one was given; the course gets its global id.
+    Creation { client_id: Option<&'a str> },
+    /// A later version, which keeps the course's global id.
+    Revision { of: GlobalId },
+}
+
 /// Builds, checks and inserts one version (inside the caller's write transaction), on the
-/// patient's measurement `history`, with the creation's `client_id` (version 1 only).
+/// patient's measurement `history`.
 fn insert_version(
     conn: &Connection,
     patient_id: i64,
     course_key: &str,
     version: i64,
     new: &NewCourse,
-    client_id: Option<&str>,
+    origin: Origin,
     history: &[Measurement],
 ) -> Result<CourseVersion> {
     let weight_kg = latest_on_or_before(history, new.start, |m| m.weight_kg).ok_or_else(|| {
@@ -392,6 +405,10 @@ fn insert_version(
     let plan_json = serde_json::to_string(&plan)
         .map_err(|_| Error::invalid("phases", "the plan could not be stored"))?;
     let recorded_at_ms = now_ms();
+    let (client_id, global_id) = match origin {
+        Origin::Creation { client_id } => (client_id, GlobalId::new_at(recorded_at_ms)),
+        Origin::Revision { of } => (None, of),
+    };
     let reason = new
         .reason
         .as_deref()
@@ -399,8 +416,8 @@ fn insert_version(
         .filter(|r| !r.is_empty());
     conn.execute(
         "INSERT INTO steroid_course (patient_id, course_key, version, drug, template, plan_json, times,
-            remission_confirmed, changed_by, reason, recorded_at_ms, client_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            remission_confirmed, changed_by, reason, recorded_at_ms, client_id, global_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             patient_id,
             course_key,
@@ -413,12 +430,14 @@ fn insert_version(
             new.changed_by,
             reason,
             recorded_at_ms,
-            client_id
+            client_id,
+            global_id
         ],
     )?;
     let mut times = new.times.clone();
     times.sort();
     Ok(CourseVersion {
+        global_id,
         patient_id,
         course_key: course_key.to_string(),
         version,
@@ -463,7 +482,7 @@ fn next_course_key(conn: &Connection, patient_id: i64) -> Result<String> {
 
 const COURSE_SELECT: &str =
     "SELECT patient_id, course_key, version, drug, template, plan_json, times, remission_confirmed,
-    changed_by, reason, recorded_at_ms FROM steroid_course";
+    changed_by, reason, recorded_at_ms, global_id FROM steroid_course";
 
 fn latest_version(conn: &Connection, course_key: &str) -> Result<CourseVersion> {
     conn.query_row(
@@ -507,6 +526,7 @@ fn course_from_row(r: &Row) -> rusqlite::Result<Result<CourseVersion>> {
     let changed_by: String = r.get(8)?;
     let reason: Option<String> = r.get(9)?;
     let recorded_at_ms: i64 = r.get(10)?;
+    let global_id: GlobalId = r.get(11)?;
     Ok((|| {
         let plan: CoursePlan = serde_json::from_str(&plan_json)
             .map_err(|_| Error::invalid("plan_json", "the stored plan is not readable"))?;
@@ -524,6 +544,7 @@ fn course_from_row(r: &Row) -> rusqlite::Result<Result<CourseVersion>> {
             .collect::<Result<Vec<_>>>()?;
         times.sort();
         Ok(CourseVersion {
+            global_id,
             patient_id,
             course_key,
             version,
@@ -686,6 +707,7 @@ mod tests {
         // A later measurement does not count for a course that starts before it (a jump this
         // large is held until confirmed, clinical-rules §10).
         let later = Measurement {
+            global_id: Default::default(),
             id: 0,
             measured_on: date("2025-07-01"),
             weight_kg: Some(30.0),
@@ -889,6 +911,7 @@ mod tests {
             .create_patient(&crate::store::tests::sample_patient())
             .unwrap();
         let m = Measurement {
+            global_id: Default::default(),
             id: 0,
             measured_on: date("2025-06-01"),
             weight_kg: Some(20.0),
@@ -1250,6 +1273,7 @@ mod tests {
         // A double tap or a retry after a lost response: the stored course, nothing written,
         // even after a later weight (the course stays built on its start weight).
         let later = Measurement {
+            global_id: Default::default(),
             id: 0,
             measured_on: date("2025-06-01"),
             weight_kg: Some(22.0),

@@ -11,6 +11,7 @@ use crate::bounds;
 use crate::dates::{format_date, parse_clock_time};
 use crate::diary::reminders::{slot_timing, SlotRef};
 use crate::error::{Error, Result};
+use crate::ids::GlobalId;
 use crate::model::{
     require_storable_date, require_text, DoseEdit, DoseLogEntry, DoseOutcome, EpochMillis,
     MedicationId, NewDoseLog,
@@ -119,10 +120,11 @@ impl Store {
                 return Err(Error::conflict(crate::error::ConflictKind::AlreadyLogged, "dose_log"));
             }
             let recorded_at_ms = now_ms();
+            let global_id = GlobalId::new_at(recorded_at_ms);
             tx.prepare_cached(
                 "INSERT INTO dose_log (client_id, regimen_id, course_key, slot_date, slot_time, outcome, actual_at_ms, logged_by,
-                    revision, undone, recorded_at_ms, medicine_id, note)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 0, ?9, ?10, ?11)",
+                    revision, undone, recorded_at_ms, medicine_id, note, global_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 0, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
                     dose.client_id,
@@ -135,12 +137,13 @@ impl Store {
                     dose.logged_by,
                     recorded_at_ms,
                     medicine_id,
-                    note
+                    note,
+                    global_id
                 ])?;
             let id = tx.last_insert_rowid();
             add_revision(tx, id, 1, dose.outcome, dose.actual_at_ms, &dose.logged_by, false, recorded_at_ms)?;
             let dose = NewDoseLog { note, ..dose.clone() };
-            Ok(DoseLogEntry { dose, revision: 1, undone: false, recorded_at_ms })
+            Ok(DoseLogEntry { dose, global_id, revision: 1, undone: false, recorded_at_ms })
         })
     }
 
@@ -287,7 +290,7 @@ impl Store {
             let mut dose = current.dose;
             dose.outcome = outcome;
             dose.actual_at_ms = actual_at_ms;
-            Ok(DoseLogEntry { dose, revision, undone, recorded_at_ms })
+            Ok(DoseLogEntry { dose, global_id: current.global_id, revision, undone, recorded_at_ms })
         })
     }
 
@@ -352,7 +355,7 @@ impl Store {
 }
 
 const ENTRY_SELECT: &str = "SELECT d.client_id, d.regimen_id, d.course_key, d.slot_date, d.slot_time, d.outcome, d.actual_at_ms,
-    d.logged_by, d.revision, d.undone, d.recorded_at_ms, d.medicine_id, d.note FROM dose_log d";
+    d.logged_by, d.revision, d.undone, d.recorded_at_ms, d.medicine_id, d.note, d.global_id FROM dose_log d";
 
 /// A patient's logged doses as [`Store::unreadable_rows`] scans them.
 pub(super) fn dose_rows() -> RowSource {
@@ -432,6 +435,7 @@ fn entry_from_row(r: &Row) -> rusqlite::Result<Result<DoseLogEntry>> {
     let undone: bool = r.get(9)?;
     let recorded_at_ms: i64 = r.get(10)?;
     let note: Option<String> = r.get(12)?;
+    let global_id: GlobalId = r.get(13)?;
     Ok((|| {
         bounds::instant_ms("stored actual_at_ms", actual_at_ms)?;
         Ok(DoseLogEntry {
@@ -445,6 +449,7 @@ fn entry_from_row(r: &Row) -> rusqlite::Result<Result<DoseLogEntry>> {
                 logged_by,
             )
             .with_note(note),
+            global_id,
             revision,
             undone,
             recorded_at_ms,

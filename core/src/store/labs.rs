@@ -14,6 +14,7 @@ use super::rows::{readable, with_row_id, RowSource};
 use super::{now_ms, Store};
 use crate::dates::parse_time_zone;
 use crate::error::{Error, Result};
+use crate::ids::GlobalId;
 use crate::labs::{BloodPressure, LabKind, LabResult, LabUnit};
 use crate::model::{require_text, EpochMillis};
 use crate::schedule::local_date;
@@ -37,6 +38,9 @@ pub struct NewLabResult {
 pub struct LabRecord {
     /// The client id it was logged under.
     pub client_id: String,
+    /// The result's globally unique id ([`GlobalId`]), made when it was logged and kept through
+    /// every correction and the retraction (a revision is named by it and `revision`).
+    pub global_id: GlobalId,
     /// The patient.
     pub patient_id: i64,
     /// The result as last logged or corrected.
@@ -93,6 +97,8 @@ pub struct LabRevision {
 pub struct BloodPressureRecord {
     /// Row id.
     pub id: i64,
+    /// Its globally unique id ([`GlobalId`]).
+    pub global_id: GlobalId,
     /// The patient.
     pub patient_id: i64,
     /// The reading.
@@ -128,11 +134,12 @@ impl Store {
             }
             require_patient(tx, new.patient_id)?;
             let recorded_at_ms = now_ms();
+            let global_id = GlobalId::new_at(recorded_at_ms);
             let result = &new.result;
             tx.execute(
                 "INSERT INTO lab_result (client_id, patient_id, kind, value, unit, drawn_at_ms, upper_limit_of_normal,
-                    logged_by, revision, retracted, recorded_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 0, ?9)",
+                    logged_by, revision, retracted, recorded_at_ms, global_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 0, ?9, ?10)",
                 params![
                     new.client_id,
                     new.patient_id,
@@ -142,13 +149,15 @@ impl Store {
                     drawn_at_ms,
                     result.upper_limit_of_normal,
                     new.logged_by,
-                    recorded_at_ms
+                    recorded_at_ms,
+                    global_id
                 ],
             )?;
             let id = tx.last_insert_rowid();
             add_revision(tx, id, 1, result, &new.logged_by, false, recorded_at_ms)?;
             Ok(LabRecord {
                 client_id: new.client_id.clone(),
+                global_id,
                 patient_id: new.patient_id,
                 result: result.clone(),
                 logged_by: new.logged_by.clone(),
@@ -360,19 +369,22 @@ impl Store {
                 }
             }
             let recorded_at_ms = now_ms();
+            let global_id = GlobalId::new_at(recorded_at_ms);
             tx.execute(
-                "INSERT INTO blood_pressure (patient_id, measured_at_ms, systolic_mmhg, diastolic_mmhg, recorded_at_ms, client_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO blood_pressure (patient_id, measured_at_ms, systolic_mmhg, diastolic_mmhg, recorded_at_ms, client_id,
+                    global_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     patient_id,
                     reading.measured_at.timestamp_millis(),
                     reading.systolic_mmhg,
                     reading.diastolic_mmhg,
                     recorded_at_ms,
-                    client_id
+                    client_id,
+                    global_id
                 ],
             )?;
-            Ok(BloodPressureRecord { id: tx.last_insert_rowid(), patient_id, reading: reading.clone(), recorded_at_ms })
+            Ok(BloodPressureRecord { id: tx.last_insert_rowid(), global_id, patient_id, reading: reading.clone(), recorded_at_ms })
         })
     }
 
@@ -387,7 +399,7 @@ impl Store {
 }
 
 const BLOOD_PRESSURE_SELECT: &str =
-    "SELECT id, patient_id, measured_at_ms, systolic_mmhg, diastolic_mmhg, recorded_at_ms FROM blood_pressure";
+    "SELECT id, patient_id, measured_at_ms, systolic_mmhg, diastolic_mmhg, recorded_at_ms, global_id FROM blood_pressure";
 
 fn blood_pressure_from_row(r: &Row) -> rusqlite::Result<Result<BloodPressureRecord>> {
     let (id, patient_id, measured_at_ms, systolic_mmhg, diastolic_mmhg, recorded_at_ms): (
@@ -405,9 +417,11 @@ fn blood_pressure_from_row(r: &Row) -> rusqlite::Result<Result<BloodPressureReco
         r.get(4)?,
         r.get(5)?,
     );
+    let global_id: GlobalId = r.get(6)?;
     Ok(
         stored_instant(measured_at_ms).map(|measured_at| BloodPressureRecord {
             id,
+            global_id,
             patient_id,
             reading: BloodPressure {
                 measured_at,
@@ -421,7 +435,7 @@ fn blood_pressure_from_row(r: &Row) -> rusqlite::Result<Result<BloodPressureReco
 
 const RECORD_SELECT: &str =
     "SELECT client_id, patient_id, kind, value, unit, drawn_at_ms, upper_limit_of_normal, logged_by,
-    revision, retracted, recorded_at_ms FROM lab_result";
+    revision, retracted, recorded_at_ms, global_id FROM lab_result";
 
 /// A patient's lab results as [`Store::unreadable_rows`] scans them.
 pub(super) fn lab_rows() -> RowSource {
@@ -510,10 +524,12 @@ fn record_from_row(r: &Row) -> rusqlite::Result<Result<LabRecord>> {
     let revision: i64 = r.get(8)?;
     let retracted: bool = r.get(9)?;
     let recorded_at_ms: i64 = r.get(10)?;
+    let global_id: GlobalId = r.get(11)?;
     Ok((|| {
         let kind = LabKind::parse("kind", &kind)?;
         Ok(LabRecord {
             client_id,
+            global_id,
             patient_id,
             result: LabResult {
                 kind,

@@ -10,6 +10,7 @@ use super::rows::{readable, with_row_id, RowSource};
 use super::{now_ms, Store};
 use crate::dates::format_date;
 use crate::error::{ConflictKind, Error, Result};
+use crate::ids::GlobalId;
 use crate::medicine::known::KnownMedicine;
 use crate::medicine::record::{
     Medicine, MedicineAmount, MedicineDose, MedicineName, MedicineSchedule, NewMedicine,
@@ -18,7 +19,7 @@ use crate::model::require_storable_date;
 
 const MEDICINE_SELECT: &str =
     "SELECT id, patient_id, client_id, known, typed_name, form, amount_json, schedule_json,
-    dose_mg, dose_ml, stopped_on, added_by FROM medicine";
+    dose_mg, dose_ml, stopped_on, added_by, global_id FROM medicine";
 
 impl Store {
     /// Adds a medicine. Bad input is refused naming the field and nothing is stored (see
@@ -41,10 +42,12 @@ impl Store {
                 MedicineName::Known(m) => (Some(m.id()), None),
                 MedicineName::Typed(name) => (None, Some(name.as_str())),
             };
+            let recorded_at_ms = now_ms();
+            let global_id = GlobalId::new_at(recorded_at_ms);
             tx.execute(
                 "INSERT INTO medicine (patient_id, client_id, known, typed_name, form, amount_json, schedule_json,
-                    dose_mg, dose_ml, stopped_on, added_by, recorded_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL, ?10, ?11)",
+                    dose_mg, dose_ml, stopped_on, added_by, recorded_at_ms, global_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL, ?10, ?11, ?12)",
                 params![
                     new.patient_id,
                     new.client_id,
@@ -56,11 +59,13 @@ impl Store {
                     dose.mg,
                     dose.ml,
                     new.added_by,
-                    now_ms()
+                    recorded_at_ms,
+                    global_id
                 ],
             )?;
             Ok(Medicine {
                 id: tx.last_insert_rowid(),
+                global_id,
                 prescription: new.clone(),
                 dose,
                 stopped_on: None,
@@ -161,6 +166,7 @@ fn medicine_from_row(r: &Row) -> rusqlite::Result<Result<Medicine>> {
     let ml: Option<f64> = r.get(9)?;
     let stopped_on: Option<String> = r.get(10)?;
     let added_by: String = r.get(11)?;
+    let global_id: GlobalId = r.get(12)?;
     Ok((|| {
         let name = match (known, typed) {
             (Some(known), _) => MedicineName::Known(KnownMedicine::parse("known", &known)?),
@@ -171,6 +177,7 @@ fn medicine_from_row(r: &Row) -> rusqlite::Result<Result<Medicine>> {
         let schedule: MedicineSchedule = from_json("schedule_json", &schedule_json)?;
         Ok(Medicine {
             id,
+            global_id,
             prescription: NewMedicine {
                 patient_id,
                 client_id,

@@ -12,6 +12,7 @@ use crate::dose::{calculate_dose, DoseRate, DoseRequest};
 use crate::drug::Drug;
 use crate::error::{Error, Result};
 use crate::growth::plausibility::{self, Child, PlausibilityPolicy};
+use crate::ids::GlobalId;
 use crate::model::{
     require_storable_date, require_text, Measurement, NewPatient, NewRegimen, Patient, Regimen,
     Sex, DEFINITION_SETS,
@@ -21,23 +22,27 @@ impl Store {
     /// Creates a patient profile.
     pub fn create_patient(&mut self, new: &NewPatient) -> Result<Patient> {
         validate_patient(new)?;
+        let created_at_ms = now_ms();
+        let global_id = GlobalId::new_at(created_at_ms);
         let id = self.write(|tx| {
             tx.execute(
-                "INSERT INTO patient (display_name, birth_date, sex, time_zone, definition_set, created_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO patient (display_name, birth_date, sex, time_zone, definition_set, created_at_ms, global_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     new.display_name,
                     format_date(new.birth_date),
                     new.sex.id(),
                     new.time_zone,
                     new.definition_set,
-                    now_ms()
+                    created_at_ms,
+                    global_id
                 ],
             )?;
             Ok(tx.last_insert_rowid())
         })?;
         Ok(Patient {
             id,
+            global_id,
             profile: new.clone(),
         })
     }
@@ -54,11 +59,7 @@ impl Store {
             if changed == 0 {
                 return Err(not_found("patient", patient_id));
             }
-            Ok(())
-        })?;
-        Ok(Patient {
-            id: patient_id,
-            profile: new.clone(),
+            patient_in(tx, patient_id)
         })
     }
 
@@ -85,7 +86,7 @@ impl Store {
     pub fn patients(&self) -> Result<Vec<Patient>> {
         let mut stmt = self
             .reader()
-            .prepare("SELECT id, display_name, birth_date, sex, time_zone, definition_set FROM patient ORDER BY id")?;
+            .prepare("SELECT id, display_name, birth_date, sex, time_zone, definition_set, global_id FROM patient ORDER BY id")?;
         let rows = stmt.query_map([], patient_from_row)?;
         readable(rows)
     }
@@ -132,14 +133,21 @@ impl Store {
                     return Err(hold.into());
                 }
             }
+            let recorded_at_ms = now_ms();
+            let global_id = GlobalId::new_at(recorded_at_ms);
             tx.execute(
-                "INSERT INTO measurement (patient_id, measured_on, weight_kg, height_cm, recorded_at_ms, confirmed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![patient_id, format_date(m.measured_on), m.weight_kg, m.height_cm, now_ms(), m.confirmed],
+                "INSERT INTO measurement (patient_id, measured_on, weight_kg, height_cm, recorded_at_ms, confirmed, global_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![patient_id, format_date(m.measured_on), m.weight_kg, m.height_cm, recorded_at_ms, m.confirmed, global_id],
             )?;
-            Ok(tx.last_insert_rowid())
+            Ok((tx.last_insert_rowid(), global_id))
         })?;
-        Ok(Measurement { id, ..m.clone() })
+        let (id, global_id) = id;
+        Ok(Measurement {
+            id,
+            global_id,
+            ..m.clone()
+        })
     }
 
     /// The limits of the plausibility checks of a patient's measurements (clinical-rules §10,
@@ -221,10 +229,13 @@ impl Store {
                 liquid: None,
             })?;
             let (basis, rate_value, height) = rate_columns(rate);
+            let created_at_ms = now_ms();
+            let global_id = GlobalId::new_at(created_at_ms);
             tx.execute(
                 "INSERT INTO regimen (patient_id, drug, form, strengths_mg, allow_split, rate_basis, rate, height_cm, times,
-                    start_date, end_date, prescribed_by, prescribed_on, override_range, weight_kg, per_dose_mg, created_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                    start_date, end_date, prescribed_by, prescribed_on, override_range, weight_kg, per_dose_mg, created_at_ms,
+                    global_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                 params![
                     patient_id,
                     new.drug.id(),
@@ -242,10 +253,11 @@ impl Store {
                     new.override_range,
                     weight_kg,
                     dose.per_dose_mg,
-                    now_ms()
+                    created_at_ms,
+                    global_id
                 ],
             )?;
-            Ok(Regimen { id: tx.last_insert_rowid(), patient_id, prescription, weight_kg, dose })
+            Ok(Regimen { id: tx.last_insert_rowid(), global_id, patient_id, prescription, weight_kg, dose })
         })
     }
 
@@ -345,7 +357,7 @@ fn validate_regimen(r: &NewRegimen) -> Result<()> {
 
 fn patient_in(conn: &Connection, patient_id: i64) -> Result<Patient> {
     conn.prepare_cached(
-        "SELECT id, display_name, birth_date, sex, time_zone, definition_set FROM patient WHERE id = ?1",
+        "SELECT id, display_name, birth_date, sex, time_zone, definition_set, global_id FROM patient WHERE id = ?1",
     )?
     .query_row([patient_id], patient_from_row)
     .optional()?
@@ -371,7 +383,7 @@ pub(super) fn not_found(entity: &'static str, id: impl ToString) -> Error {
 }
 
 const MEASUREMENT_SELECT: &str =
-    "SELECT id, measured_on, weight_kg, height_cm, confirmed FROM measurement";
+    "SELECT id, measured_on, weight_kg, height_cm, confirmed, global_id FROM measurement";
 
 fn measurements(conn: &Connection, patient_id: i64) -> Result<Vec<Measurement>> {
     let mut stmt = conn.prepare_cached(&format!(
@@ -384,8 +396,10 @@ fn measurements(conn: &Connection, patient_id: i64) -> Result<Vec<Measurement>> 
 fn measurement_from_row(r: &Row) -> rusqlite::Result<Result<Measurement>> {
     let (id, on, weight_kg, height_cm, confirmed): (i64, String, Option<f64>, Option<f64>, bool) =
         (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+    let global_id: GlobalId = r.get(5)?;
     Ok(stored_date(&on).map(|measured_on| Measurement {
         id,
+        global_id,
         measured_on,
         weight_kg,
         height_cm,
@@ -475,7 +489,7 @@ pub fn latest_on_or_before(
 }
 
 const REGIMEN_SELECT: &str = "SELECT id, patient_id, drug, form, strengths_mg, allow_split, rate_basis, rate, height_cm, times,
-    start_date, end_date, prescribed_by, prescribed_on, override_range, weight_kg FROM regimen";
+    start_date, end_date, prescribed_by, prescribed_on, override_range, weight_kg, global_id FROM regimen";
 
 pub(super) fn regimen(conn: &Connection, regimen_id: i64) -> Result<Regimen> {
     conn.prepare_cached(&format!("{REGIMEN_SELECT} WHERE id = ?1"))?
@@ -500,9 +514,11 @@ fn patient_from_row(r: &Row) -> rusqlite::Result<Result<Patient>> {
         r.get(4)?,
         r.get(5)?,
     );
+    let global_id: GlobalId = r.get(6)?;
     Ok((|| {
         Ok(Patient {
             id,
+            global_id,
             profile: NewPatient {
                 display_name,
                 birth_date: stored_date(&birth)?,
@@ -526,6 +542,7 @@ fn regimen_from_row(r: &Row) -> rusqlite::Result<Result<Regimen>> {
     let (prescribed_by, prescribed_on): (String, String) = (r.get(12)?, r.get(13)?);
     let override_range: bool = r.get(14)?;
     let weight_kg: f64 = r.get(15)?;
+    let global_id: GlobalId = r.get(16)?;
     Ok((|| {
         let [drug, form, strengths, basis] = texts;
         let rate = match (basis.as_str(), height) {
@@ -558,6 +575,7 @@ fn regimen_from_row(r: &Row) -> rusqlite::Result<Result<Regimen>> {
         })?;
         Ok(Regimen {
             id,
+            global_id,
             patient_id,
             prescription,
             weight_kg,

@@ -37,6 +37,7 @@ pub(crate) fn tacrolimus() -> NewRegimen {
 pub(crate) fn seeded(store: &mut Store) -> (Patient, Regimen) {
     let patient = store.create_patient(&sample_patient()).unwrap();
     let m = Measurement {
+        global_id: Default::default(),
         id: 0,
         measured_on: date("2025-05-30"),
         weight_kg: Some(20.0),
@@ -86,6 +87,7 @@ fn a_regimen_needs_a_prior_weight_and_an_in_range_rate() {
     let err = store.add_regimen(patient.id, &tacrolimus()).unwrap_err();
     assert!(err.to_string().contains("weight_kg"), "{err}");
     let m = Measurement {
+        global_id: Default::default(),
         id: 0,
         measured_on: date("2025-05-30"),
         weight_kg: Some(20.0),
@@ -332,7 +334,7 @@ fn legacy_table_lists_match_the_fixtures() {
 }
 
 /// Database files of every earlier schema version (written by [`write_fixture_of_this_version`]).
-fn fixtures() -> Vec<std::path::PathBuf> {
+pub(crate) fn fixtures() -> Vec<std::path::PathBuf> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map(|d| {
@@ -423,7 +425,7 @@ fn every_fixture_migrates_to_the_fresh_schema_with_its_records() {
 
 /// The medicine fixtures of version 8 on hold: prednisolone 12 mg as a 5 mg/mL solution, every
 /// day at 08:00 from 2025-06-01 for 28 days.
-fn fixture_medicine(patient_id: i64) -> crate::medicine::record::NewMedicine {
+pub(crate) fn fixture_medicine(patient_id: i64) -> crate::medicine::record::NewMedicine {
     use crate::medicine::known::KnownMedicine;
     use crate::medicine::liquid::Liquid;
     use crate::medicine::record::{
@@ -600,6 +602,7 @@ pub(crate) fn digest(store: &Store) -> String {
 
 fn weight_on(on: &str, kg: f64, confirmed: bool) -> Measurement {
     Measurement {
+        global_id: Default::default(),
         id: 0,
         measured_on: date(on),
         weight_kg: Some(kg),
@@ -669,6 +672,7 @@ fn every_check_refuses_without_changing_anything() {
     let mut store = Store::open_in_memory().unwrap();
     let (patient, _) = seeded(&mut store); // 20 kg and 115 cm on 2025-05-30, born 2019-04-02
     let height = |on: &str, cm: f64| Measurement {
+        global_id: Default::default(),
         id: 0,
         measured_on: date(on),
         weight_kg: None,

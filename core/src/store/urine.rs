@@ -29,6 +29,7 @@ use crate::bounds;
 use crate::dates::{format_date, parse_time_zone};
 use crate::dipstick::{PhotoSuggestion, ReadStatus, SwatchDistance};
 use crate::error::{Error, Result};
+use crate::ids::GlobalId;
 use crate::model::{require_text, EpochMillis};
 use crate::protein::{DipstickGrade, ProteinLevel, UpcrUnit, UrineMeasurement, UrineReading};
 
@@ -87,6 +88,9 @@ pub struct UrineReadingCorrection {
 pub struct UrineReadingEntry {
     /// The client id it was logged under.
     pub client_id: String,
+    /// The reading's globally unique id ([`GlobalId`]), made when it was logged and kept
+    /// through every correction and the retraction (a revision is named by it and `revision`).
+    pub global_id: GlobalId,
     /// The patient.
     pub patient_id: i64,
     /// What was measured.
@@ -203,8 +207,8 @@ impl Store {
             let (dipstick, upcr, unit) = measurement_columns(&content.measurement);
             tx.execute(
                 "INSERT INTO urine_reading (client_id, patient_id, taken_on, taken_at_ms, dipstick, upcr, upcr_unit,
-                    first_morning, note, logged_by, revision, retracted, recorded_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, 0, ?11)",
+                    first_morning, note, logged_by, revision, retracted, recorded_at_ms, global_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, 0, ?11, ?12)",
                 params![
                     reading.client_id,
                     reading.patient_id,
@@ -216,7 +220,8 @@ impl Store {
                     content.first_morning,
                     content.note,
                     reading.logged_by,
-                    recorded_at_ms
+                    recorded_at_ms,
+                    GlobalId::new_at(recorded_at_ms)
                 ],
             )?;
             let id = tx.last_insert_rowid();
@@ -598,7 +603,7 @@ fn stored_measurement(
 const ENTRY_COLUMNS: &str =
     "client_id, patient_id, taken_on, taken_at_ms, dipstick, upcr, upcr_unit, first_morning, note,
     logged_by, revision, retracted, recorded_at_ms, photo.status, photo.grade, photo.nearest_grade,
-    photo.nearest_delta_e, photo.second_grade, photo.second_delta_e";
+    photo.nearest_delta_e, photo.second_grade, photo.second_delta_e, urine_reading.global_id";
 
 /// A reading with the suggestion of the photo it was made from, if any: one record, decoded
 /// (and, when unreadable, left out and reported) as a whole.
@@ -648,12 +653,14 @@ fn entry_from_row(r: &Row) -> rusqlite::Result<Result<UrineReadingEntry>> {
         r.get(17)?,
         r.get(18)?,
     );
+    let global_id: GlobalId = r.get(19)?;
     Ok((|| {
         let measurement = stored_measurement(dipstick, upcr, unit)?;
         bounds::instant_ms("stored taken_at_ms", taken_at_ms)?;
         let photo = stored_photo(photo)?;
         Ok(UrineReadingEntry {
             client_id,
+            global_id,
             patient_id,
             measurement,
             level: measurement.level(),

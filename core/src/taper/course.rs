@@ -31,6 +31,9 @@ use crate::taper::{
 /// One stored version of a steroid course.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CourseVersion {
+    /// The course's globally unique id ([`crate::ids::GlobalId`]): made with version 1 and the
+    /// same in every version, like `course_key` (a version is named by it and `version`).
+    pub global_id: crate::ids::GlobalId,
     /// Patient row id.
     pub patient_id: i64,
     /// The course's stable key, the same in every version.
