@@ -865,7 +865,7 @@ impl From<store::CourseVersion> for SteroidCourse {
         SteroidCourse {
             global_id: c.global_id.to_string(),
             patient_id: c.patient_id,
-            medication_id: c.medication_id(),
+            medication_id: c.medication_id().to_string(),
             course_key: c.course_key,
             version: c.version,
             drug: c.drug.into(),
@@ -936,7 +936,7 @@ impl From<service::SteroidDose> for SteroidDose {
             date: format_date(d.date),
             time: d.time.format("%H:%M").to_string(),
             course_key: d.course_key,
-            medication_id: d.medication_id,
+            medication_id: d.medication_id.to_string(),
             reminder_id: d.reminder_id,
             drug: d.drug.into(),
             mg: d.mg,

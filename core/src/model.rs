@@ -177,8 +177,11 @@ impl DoseOutcome {
 }
 
 /// What a scheduled dose belongs to: a regimen (tacrolimus, MMF), a steroid course calendar or
-/// any other medicine. Written `regimen-<id>`, `course-<key>` or `medicine-<id>`; the same text names the medication in reminders.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// any other medicine: the typed medication reference of the core's API. Written (Display,
+/// FromStr, serde) `regimen-<id>`, `course-<key>` or `medicine-<id>`: the same text names the
+/// medication in reminder ids, which the phones keep, and in policy keys, which the diary
+/// stores, so it never changes (a test pins it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MedicationId {
     /// A regimen by row id.
     Regimen(i64),
@@ -189,8 +192,36 @@ pub enum MedicationId {
 }
 
 impl MedicationId {
-    /// Parses `regimen-<id>`, `course-<key>` or `medicine-<id>`.
+    /// Parses `regimen-<id>`, `course-<key>` or `medicine-<id>`, naming `field` when the text
+    /// is none of them.
     pub fn parse(field: &str, text: &str) -> Result<MedicationId> {
+        text.parse().map_err(|_: ParseMedicationIdError| {
+            Error::invalid(field, ParseMedicationIdError::REASON)
+        })
+    }
+}
+
+/// Text that is not a medication reference (`regimen-<number>`, `course-<key>` or
+/// `medicine-<number>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseMedicationIdError;
+
+impl ParseMedicationIdError {
+    const REASON: &'static str = "must be regimen-<number>, course-<key> or medicine-<number>";
+}
+
+impl std::fmt::Display for ParseMedicationIdError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(Self::REASON)
+    }
+}
+
+impl std::error::Error for ParseMedicationIdError {}
+
+impl std::str::FromStr for MedicationId {
+    type Err = ParseMedicationIdError;
+
+    fn from_str(text: &str) -> std::result::Result<MedicationId, ParseMedicationIdError> {
         if let Some(id) = text.strip_prefix("medicine-") {
             if let Ok(id) = id.parse::<i64>() {
                 return Ok(MedicationId::Medicine(id));
@@ -209,10 +240,35 @@ impl MedicationId {
                 return Ok(MedicationId::Course(key.to_string()));
             }
         }
-        Err(Error::invalid(
-            field,
-            "must be regimen-<number>, course-<key> or medicine-<number>",
-        ))
+        Err(ParseMedicationIdError)
+    }
+}
+
+/// Its text, for the schedule engine, which names medications by any text (conformance cases
+/// use their own).
+impl From<MedicationId> for String {
+    fn from(medication: MedicationId) -> String {
+        medication.to_string()
+    }
+}
+
+/// Serialised as its text (`regimen-3`), the form every other place writes.
+impl Serialize for MedicationId {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for MedicationId {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        String::deserialize(deserializer)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -329,4 +385,69 @@ pub fn require_text(field: &str, text: &str, max_chars: usize) -> Result<()> {
         return Err(Error::invalid(field, "must not contain control characters"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The texts are stored (policy keys, dose logs read back) and are the prefix of every
+    /// reminder id the phones keep: they must never change.
+    #[test]
+    fn medication_references_keep_their_exact_texts() {
+        let pinned = [
+            (MedicationId::Regimen(3), "regimen-3"),
+            (MedicationId::Course("p1_c1".into()), "course-p1_c1"),
+            (MedicationId::Medicine(12), "medicine-12"),
+        ];
+        for (medication, text) in pinned {
+            assert_eq!(medication.to_string(), text);
+            assert_eq!(String::from(medication.clone()), text);
+            assert_eq!(text.parse::<MedicationId>(), Ok(medication.clone()));
+            assert_eq!(
+                MedicationId::parse("medication_id", text).unwrap(),
+                medication
+            );
+            assert_eq!(
+                serde_json::to_string(&medication).unwrap(),
+                format!("\"{text}\"")
+            );
+            let back: MedicationId = serde_json::from_str(&format!("\"{text}\"")).unwrap();
+            assert_eq!(back, medication);
+        }
+        assert_eq!(
+            crate::schedule::reminder_id(
+                &MedicationId::Course("p1_c1".into()).to_string(),
+                NaiveDate::from_ymd_opt(2025, 6, 11).unwrap(),
+                NaiveTime::from_hms_opt(8, 0, 0).unwrap()
+            ),
+            "course-p1_c1@2025-06-11T08:00"
+        );
+    }
+
+    #[test]
+    fn text_that_is_no_medication_reference_is_refused_naming_the_field() {
+        for bad in [
+            "",
+            "regimen-",
+            "regimen-x",
+            "medicine-1.5",
+            "course-",
+            "course-p1-c1",
+            "course-p1 c1",
+            "tacrolimus",
+            "Regimen-3",
+        ] {
+            assert_eq!(
+                bad.parse::<MedicationId>(),
+                Err(ParseMedicationIdError),
+                "{bad}"
+            );
+            let err = MedicationId::parse("medication_id", bad).unwrap_err();
+            assert!(err.to_string().contains("medication_id"), "{err}");
+            assert!(serde_json::from_str::<MedicationId>(&format!("\"{bad}\"")).is_err());
+        }
+        let long_key = format!("course-{}", "k".repeat(65));
+        assert!(long_key.parse::<MedicationId>().is_err());
+    }
 }

@@ -124,8 +124,8 @@ pub struct SteroidDose {
     pub time: NaiveTime,
     /// The course's key.
     pub course_key: String,
-    /// `course-<key>`: the medication id to log the dose with.
-    pub medication_id: String,
+    /// The course as the medication to log the dose with (written `course-<key>`).
+    pub medication_id: MedicationId,
     /// The slot's reminder id (`course-<key>@YYYY-MM-DDTHH:MM`).
     pub reminder_id: String,
     /// Prednisolone or prednisone.
@@ -207,7 +207,7 @@ pub fn steroid_doses(
                 time: slot.time,
                 course_key: course.course.course_key.clone(),
                 medication_id: medication_id.clone(),
-                reminder_id: reminder_id(&medication_id, slot.date, slot.time),
+                reminder_id: reminder_id(&medication_id.to_string(), slot.date, slot.time),
                 drug: course.course.drug,
                 mg: slot.mg,
                 tablets: slot.tablets,

@@ -730,7 +730,12 @@ mod tests {
         );
         assert_eq!(store.course(&course.course_key, None).unwrap(), course);
         // The key is a valid medication id.
-        assert!(MedicationId::parse("m", &course.medication_id()).is_ok());
+        let text = course.medication_id().to_string();
+        assert_eq!(text, format!("course-{}", course.course_key));
+        assert_eq!(
+            MedicationId::parse("m", &text).unwrap(),
+            course.medication_id()
+        );
         let second = store
             .create_course(patient.id, &relapse_course("2025-07-10"))
             .unwrap();

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::drug::Drug;
 use crate::error::Result;
-use crate::model::EpochMillis;
+use crate::model::{EpochMillis, MedicationId};
 use crate::numeric::{clean, steps_to_amount};
 use crate::protein::UrineReading;
 use crate::relapse::{assess, DiseaseState, RelapseInput};
@@ -59,9 +59,9 @@ pub struct CourseVersion {
 }
 
 impl CourseVersion {
-    /// The medication id of the course's doses and reminders: `course-<key>`.
-    pub fn medication_id(&self) -> String {
-        format!("course-{}", self.course_key)
+    /// The medication of the course's doses and reminders (written `course-<key>`).
+    pub fn medication_id(&self) -> MedicationId {
+        MedicationId::Course(self.course_key.clone())
     }
 }
 
