@@ -102,7 +102,9 @@ impl From<PlausibilityPolicy> for plausibility::PlausibilityPolicy {
 impl Diary {
     /// The plausibility limits of a patient's measurements (defaults where none was set).
     pub fn plausibility_policy(&self, patient_id: i64) -> Result<PlausibilityPolicy, NephroError> {
-        Ok(self.call(|s| s.plausibility_policy(patient_id))?.into())
+        Ok(self
+            .call(|s| s.plausibility_policy(patient_id.into()))?
+            .into())
     }
 
     /// Sets the plausibility limits of a patient's measurements (validated: a weight change in
@@ -114,7 +116,7 @@ impl Diary {
         changed_by: String,
     ) -> Result<PlausibilityPolicy, NephroError> {
         Ok(self
-            .call(|s| s.set_plausibility_policy(patient_id, &policy.into(), &changed_by))?
+            .call(|s| s.set_plausibility_policy(patient_id.into(), &policy.into(), &changed_by))?
             .into())
     }
 }

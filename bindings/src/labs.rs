@@ -204,7 +204,7 @@ impl TryFrom<LabResultInput> for store::NewLabResult {
     fn try_from(input: LabResultInput) -> Result<Self, NephroError> {
         Ok(store::NewLabResult {
             client_id: input.client_id,
-            patient_id: input.patient_id,
+            patient_id: input.patient_id.into(),
             result: engine::LabResult {
                 kind: input.kind.into(),
                 value: input.value,
@@ -252,7 +252,7 @@ impl From<store::LabRecord> for LabResult {
         LabResult {
             global_id: r.global_id.to_string(),
             client_id: r.client_id,
-            patient_id: r.patient_id,
+            patient_id: r.patient_id.into(),
             kind: r.result.kind.into(),
             value: r.result.value,
             unit: r.result.unit.into(),
@@ -555,8 +555,8 @@ impl From<store::BloodPressureRecord> for BloodPressure {
     fn from(r: store::BloodPressureRecord) -> Self {
         BloodPressure {
             global_id: r.global_id.to_string(),
-            id: r.id,
-            patient_id: r.patient_id,
+            id: r.id.into(),
+            patient_id: r.patient_id.into(),
             measured_at_ms: r.reading.measured_at.timestamp_millis(),
             systolic_mmhg: r.reading.systolic_mmhg,
             diastolic_mmhg: r.reading.diastolic_mmhg,
@@ -674,7 +674,7 @@ impl Diary {
     ) -> Result<Vec<LabResult>, NephroError> {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
         Ok(self
-            .call(|s| s.lab_results(patient_id, from, to))?
+            .call(|s| s.lab_results(patient_id.into(), from, to))?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -700,7 +700,7 @@ impl Diary {
     ) -> Result<LabReport, NephroError> {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
         let locale = parse_locale(&locale)?;
-        let report = self.call(|s| service::lab_report(s, patient_id, from, to, locale))?;
+        let report = self.call(|s| service::lab_report(s, patient_id.into(), from, to, locale))?;
         Ok(LabReport {
             settings: report.settings.into(),
             creatinine_baseline_mg_dl: report.creatinine_baseline_mg_dl,
@@ -731,7 +731,11 @@ impl Diary {
         };
         Ok(self
             .call(|s| {
-                s.add_blood_pressure(patient_id, &engine_reading, reading.client_id.as_deref())
+                s.add_blood_pressure(
+                    patient_id.into(),
+                    &engine_reading,
+                    reading.client_id.as_deref(),
+                )
             })?
             .into())
     }
@@ -739,7 +743,7 @@ impl Diary {
     /// A patient's blood-pressure readings by time.
     pub fn blood_pressures(&self, patient_id: i64) -> Result<Vec<BloodPressure>, NephroError> {
         Ok(self
-            .call(|s| s.blood_pressures(patient_id))?
+            .call(|s| s.blood_pressures(patient_id.into()))?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -747,7 +751,7 @@ impl Diary {
 
     /// Weights, heights, BSA and blood pressures.
     pub fn growth(&self, patient_id: i64) -> Result<Growth, NephroError> {
-        let growth = self.call(|s| service::growth(s, patient_id))?;
+        let growth = self.call(|s| service::growth(s, patient_id.into()))?;
         Ok(Growth {
             points: growth
                 .points
@@ -765,7 +769,9 @@ impl Diary {
 
     /// The care team's lab settings (protocol defaults where none was set).
     pub fn lab_settings(&self, patient_id: i64) -> Result<LabSettings, NephroError> {
-        Ok(self.call(|s| service::lab_settings(s, patient_id))?.into())
+        Ok(self
+            .call(|s| service::lab_settings(s, patient_id.into()))?
+            .into())
     }
 
     /// Sets the care team's targets for a phase.
@@ -778,7 +784,9 @@ impl Diary {
     ) -> Result<LabSettings, NephroError> {
         let targets: engine::LevelTargets = targets.into();
         Ok(self
-            .call(|s| service::set_lab_targets(s, patient_id, phase.into(), &targets, &changed_by))?
+            .call(|s| {
+                service::set_lab_targets(s, patient_id.into(), phase.into(), &targets, &changed_by)
+            })?
             .into())
     }
 
@@ -790,7 +798,7 @@ impl Diary {
         changed_by: String,
     ) -> Result<LabSettings, NephroError> {
         Ok(self
-            .call(|s| service::set_target_phase(s, patient_id, phase.into(), &changed_by))?
+            .call(|s| service::set_target_phase(s, patient_id.into(), phase.into(), &changed_by))?
             .into())
     }
 
@@ -803,7 +811,9 @@ impl Diary {
         changed_by: String,
     ) -> Result<LabSettings, NephroError> {
         Ok(self
-            .call(|s| service::set_creatinine_baseline(s, patient_id, baseline_mg_dl, &changed_by))?
+            .call(|s| {
+                service::set_creatinine_baseline(s, patient_id.into(), baseline_mg_dl, &changed_by)
+            })?
             .into())
     }
 
@@ -815,7 +825,9 @@ impl Diary {
         changed_by: String,
     ) -> Result<LabSettings, NephroError> {
         Ok(self
-            .call(|s| service::set_recalculate_threshold(s, patient_id, threshold, &changed_by))?
+            .call(|s| {
+                service::set_recalculate_threshold(s, patient_id.into(), threshold, &changed_by)
+            })?
             .into())
     }
 
@@ -829,11 +841,11 @@ impl Diary {
     ) -> Result<Vec<RecalculatePrompt>, NephroError> {
         let today = parse_date("today", &today)?;
         let locale = parse_locale(&locale)?;
-        let prompts = self.call(|s| service::recalculate_prompts(s, patient_id, today))?;
+        let prompts = self.call(|s| service::recalculate_prompts(s, patient_id.into(), today))?;
         Ok(prompts
             .into_iter()
             .map(|p| RecalculatePrompt {
-                regimen_id: Some(p.regimen_id),
+                regimen_id: Some(p.regimen_id.into()),
                 drug: Some(p.drug.into()),
                 weighed_on: Some(format_date(p.weighed_on)),
                 ..prompt(&p.prompt, locale)

@@ -398,7 +398,7 @@ impl TryFrom<NewMedicineInput> for record::NewMedicine {
             course_days: s.course_days,
         };
         Ok(record::NewMedicine {
-            patient_id: m.patient_id,
+            patient_id: m.patient_id.into(),
             client_id: m.client_id,
             name,
             form: m.form,
@@ -415,7 +415,7 @@ impl From<record::Medicine> for MedicineRecord {
         let s = p.schedule;
         MedicineRecord {
             global_id: m.global_id.to_string(),
-            id: m.id,
+            id: m.id.into(),
             medication_id: model::MedicationId::Medicine(m.id).to_string(),
             dose_mg: m.dose.mg,
             dose_ml: m.dose.ml,
@@ -423,7 +423,7 @@ impl From<record::Medicine> for MedicineRecord {
             is_steroid: p.name.known().is_some_and(KnownMedicine::is_steroid),
             stopped_on: m.stopped_on.map(format_date),
             prescription: NewMedicineInput {
-                patient_id: p.patient_id,
+                patient_id: p.patient_id.into(),
                 client_id: p.client_id,
                 name: match p.name {
                     record::MedicineName::Known(k) => MedicineNameInput::Known {
@@ -484,7 +484,7 @@ impl Diary {
 
     /// A patient's medicines, stopped ones included, oldest first.
     pub fn medicines(&self, patient_id: i64) -> Result<Vec<MedicineRecord>, NephroError> {
-        let medicines = self.call(|s| s.medicines(patient_id))?;
+        let medicines = self.call(|s| s.medicines(patient_id.into()))?;
         Ok(medicines.into_iter().map(Into::into).collect())
     }
 
@@ -497,7 +497,7 @@ impl Diary {
     ) -> Result<MedicineRecord, NephroError> {
         let stopped_on = parse_date("stopped_on", &stopped_on)?;
         Ok(self
-            .call(|s| s.stop_medicine(medicine_id, stopped_on))?
+            .call(|s| s.stop_medicine(medicine_id.into(), stopped_on))?
             .into())
     }
 }

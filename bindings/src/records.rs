@@ -129,7 +129,7 @@ impl From<model::Patient> for Patient {
         let profile = p.profile;
         Patient {
             global_id: p.global_id.to_string(),
-            id: p.id,
+            id: p.id.into(),
             profile: PatientProfile {
                 display_name: profile.display_name,
                 birth_date: format_date(profile.birth_date),
@@ -166,7 +166,7 @@ impl TryFrom<Measurement> for model::Measurement {
     type Error = NephroError;
     fn try_from(m: Measurement) -> Result<Self, NephroError> {
         Ok(model::Measurement {
-            id: 0,
+            id: 0.into(),
             global_id: Default::default(),
             measured_on: parse_date("measured_on", &m.measured_on)?,
             weight_kg: m.weight_kg,
@@ -423,9 +423,9 @@ impl From<model::Regimen> for Regimen {
         let p = r.prescription;
         Regimen {
             global_id: r.global_id.to_string(),
-            id: r.id,
+            id: r.id.into(),
             medication_id: model::MedicationId::Regimen(r.id).to_string(),
-            patient_id: r.patient_id,
+            patient_id: r.patient_id.into(),
             prescription: RegimenInput {
                 drug: p.drug.into(),
                 form: p.form,

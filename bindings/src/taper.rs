@@ -518,7 +518,9 @@ impl Diary {
         course: CoursePlanInput,
     ) -> Result<SteroidCourse, NephroError> {
         let course: store::NewCourse = course.try_into()?;
-        Ok(self.call(|s| s.create_course(patient_id, &course))?.into())
+        Ok(self
+            .call(|s| s.create_course(patient_id.into(), &course))?
+            .into())
     }
 
     /// Stores a new version of a course; the old versions stay readable. `based_on_version`
@@ -556,7 +558,7 @@ impl Diary {
     /// The latest version of each of a patient's courses, in creation order.
     pub fn courses(&self, patient_id: i64) -> Result<Vec<SteroidCourse>, NephroError> {
         Ok(self
-            .call(|s| s.courses(patient_id))?
+            .call(|s| s.courses(patient_id.into()))?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -582,7 +584,7 @@ impl Diary {
     pub fn steroid_week(&self, patient_id: i64, today: String) -> Result<SteroidWeek, NephroError> {
         let today = parse_date("today", &today)?;
         Ok(self
-            .call(|s| service::steroid_week(s, patient_id, today))?
+            .call(|s| service::steroid_week(s, patient_id.into(), today))?
             .into())
     }
 
@@ -601,7 +603,7 @@ impl Diary {
             parse_date("today", &today)?,
         );
         Ok(self
-            .call(|s| service::steroid_doses(s, patient_id, from, to, today))?
+            .call(|s| service::steroid_doses(s, patient_id.into(), from, to, today))?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -623,7 +625,7 @@ impl Diary {
             parse_date("today", &today)?,
         );
         let exposure = self.call(|s| {
-            service::steroid_exposure(s, patient_id, course_key.as_deref(), from, to, today)
+            service::steroid_exposure(s, patient_id.into(), course_key.as_deref(), from, to, today)
         })?;
         Ok(exposure.into())
     }
@@ -640,7 +642,7 @@ impl Diary {
         let today = parse_date("today", &today)?;
         let locale = parse_locale(locale)?;
         Ok(self
-            .call(|s| service::relapse_prompt(s, patient_id, today, locale))?
+            .call(|s| service::relapse_prompt(s, patient_id.into(), today, locale))?
             .map(Into::into))
     }
 }
@@ -864,7 +866,7 @@ impl From<store::CourseVersion> for SteroidCourse {
     fn from(c: store::CourseVersion) -> Self {
         SteroidCourse {
             global_id: c.global_id.to_string(),
-            patient_id: c.patient_id,
+            patient_id: c.patient_id.into(),
             medication_id: c.medication_id().to_string(),
             course_key: c.course_key,
             version: c.version,

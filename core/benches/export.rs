@@ -91,7 +91,7 @@ fn ten_year_diary() -> (PathBuf, i64) {
     let marker = path.with_extension("version");
     if path.exists() && std::fs::read_to_string(&marker).ok().as_deref() == Some(DIARY_VERSION) {
         let store = Store::open(&path).expect("open");
-        return (path, store.patients().expect("patients")[0].id);
+        return (path, store.patients().expect("patients")[0].id.into());
     }
     let started = Instant::now();
     std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
@@ -123,7 +123,7 @@ fn ten_year_diary() -> (PathBuf, i64) {
             let years = f64::from(day.year() - 2015);
             let m = Measurement {
                 global_id: Default::default(),
-                id: 0,
+                id: 0.into(),
                 measured_on: day,
                 weight_kg: Some(20.0 + 3.0 * years),
                 height_cm: Some(115.0 + 5.0 * years),
@@ -286,7 +286,7 @@ fn ten_year_diary() -> (PathBuf, i64) {
         "built the 10-year diary ({n} doses) in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    (path, pid)
+    (path, pid.into())
 }
 
 fn options() -> ExportOptions {
@@ -299,15 +299,15 @@ fn child(mode: &str) {
     let store = Store::open(&path).expect("open");
     let out = path.with_file_name(format!("ten-years.{mode}"));
     let (file_peak, size) = if mode == TRANSACTION {
-        let snapshot = DiarySnapshot::for_export(&store, pid, &options()).expect("snapshot");
+        let snapshot = DiarySnapshot::for_export(&store, pid.into(), &options()).expect("snapshot");
         write_fhir_to_path(&snapshot, BundleKind::Transaction, &out).expect("export to path");
         drop(snapshot);
         (peak_rss_kb(), transaction_bytes(&store, pid).len())
     } else {
         let format = ExportFormat::parse("mode", mode).expect("format");
-        export_to_path(&store, pid, format, &options(), &out).expect("export to path");
+        export_to_path(&store, pid.into(), format, &options(), &out).expect("export to path");
         let file_peak = peak_rss_kb();
-        let size: usize = export(&store, pid, format, &options())
+        let size: usize = export(&store, pid.into(), format, &options())
             .expect("export")
             .iter()
             .map(|f| f.bytes.len())
@@ -325,7 +325,7 @@ const TRANSACTION: &str = "fhir_transaction";
 
 /// The transaction bundle of the diary, in memory (the snapshot gathered from the store).
 fn transaction_bytes(store: &Store, pid: i64) -> Vec<u8> {
-    let snapshot = DiarySnapshot::for_export(store, pid, &options()).expect("snapshot");
+    let snapshot = DiarySnapshot::for_export(store, pid.into(), &options()).expect("snapshot");
     let mut bytes = Vec::new();
     fhir::write_transaction(&snapshot, &mut bytes).expect("transaction");
     bytes
@@ -348,7 +348,7 @@ fn median_ms(store: &Store, pid: i64, format: ExportFormat, runs: usize) -> f64 
     let mut times: Vec<f64> = (0..runs)
         .map(|_| {
             let started = Instant::now();
-            black_box(export(store, pid, format, &options()).expect("export"));
+            black_box(export(store, pid.into(), format, &options()).expect("export"));
             started.elapsed().as_secs_f64() * 1000.0
         })
         .collect();
@@ -373,7 +373,7 @@ fn main() {
         ("html_10y", ExportFormat::Html),
     ] {
         group.bench_function(name, |b| {
-            b.iter(|| black_box(export(&store, pid, format, &options()).expect("export")))
+            b.iter(|| black_box(export(&store, pid.into(), format, &options()).expect("export")))
         });
     }
     group.bench_function("fhir_transaction_10y", |b| {
@@ -395,9 +395,9 @@ fn main() {
         times[times.len() / 2]
     };
     let gather = median_of(Box::new(|| {
-        black_box(DiarySnapshot::for_export(&store, pid, &options()).expect("snapshot"));
+        black_box(DiarySnapshot::for_export(&store, pid.into(), &options()).expect("snapshot"));
     }));
-    let snapshot = DiarySnapshot::for_export(&store, pid, &options()).expect("snapshot");
+    let snapshot = DiarySnapshot::for_export(&store, pid.into(), &options()).expect("snapshot");
     let write = median_of(Box::new(|| {
         let mut bytes = Vec::new();
         fhir::write_transaction(&snapshot, &mut bytes).expect("transaction");

@@ -142,12 +142,87 @@ impl FromSql for GlobalId {
     }
 }
 
+/// A row id: the local key of a record in one diary file (see [`GlobalId`] for the key that
+/// is unique everywhere). A distinct type per table, so that a patient's id cannot be passed
+/// where a regimen's is asked for; `i64` underneath (`From`, [`Self::get`]), written as the
+/// number (Display, serde, SQL).
+macro_rules! row_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+        )]
+        #[serde(transparent)]
+        #[repr(transparent)]
+        pub struct $name(i64);
+
+        impl $name {
+            /// The row id as a number (0 before the record is stored, where a record has one).
+            pub const fn get(self) -> i64 {
+                self.0
+            }
+        }
+
+        impl From<i64> for $name {
+            fn from(id: i64) -> Self {
+                $name(id)
+            }
+        }
+
+        impl From<$name> for i64 {
+            fn from(id: $name) -> i64 {
+                id.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        impl ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                self.0.to_sql()
+            }
+        }
+
+        impl FromSql for $name {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<$name> {
+                i64::column_result(value).map($name)
+            }
+        }
+    };
+}
+
+row_id!(
+    /// A patient's row id.
+    PatientId
+);
+row_id!(
+    /// A regimen's row id (written `regimen-<id>` as a [`crate::model::MedicationId`]).
+    RegimenId
+);
+row_id!(
+    /// A medicine's row id (clinical-rules §12; written `medicine-<id>` as a
+    /// [`crate::model::MedicationId`]).
+    MedicineId
+);
+row_id!(
+    /// A weight and/or height measurement's row id.
+    MeasurementId
+);
+row_id!(
+    /// A blood-pressure reading's row id.
+    BloodPressureId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_global_id_carries_its_record_time_and_reads_back_from_text_and_bytes() {
+    fn a_global_id_carries_its_record_time_and_reads_back_from_text() {
         let id = GlobalId::new_at(1_748_764_800_123);
         assert_eq!(id.recorded_at_ms(), Some(1_748_764_800_123));
         assert_eq!(id.0.get_version_num(), 7);
@@ -162,6 +237,28 @@ mod tests {
         let twin = GlobalId::new_at(1_748_764_800_123);
         assert_ne!(twin, id);
         assert!(GlobalId::new_at(1_748_764_800_122) < id.min(twin));
+    }
+
+    #[test]
+    fn a_row_id_is_its_number_in_text_serde_and_sql() {
+        let id = PatientId::from(42);
+        assert_eq!(
+            (id.get(), i64::from(id), id.to_string()),
+            (42, 42, "42".into())
+        );
+        assert_eq!(serde_json::to_string(&id).unwrap(), "42");
+        assert_eq!(
+            serde_json::from_str::<RegimenId>("7").unwrap(),
+            RegimenId::from(7)
+        );
+        assert_eq!(MeasurementId::default().get(), 0);
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let back: MedicineId = conn
+            .query_row("SELECT ?1 + 1", [MedicineId::from(9)], |r| r.get(0))
+            .unwrap();
+        assert_eq!(back, MedicineId::from(10));
+        let text: Result<BloodPressureId, _> = conn.query_row("SELECT 'x'", [], |r| r.get(0));
+        assert!(text.is_err(), "a row id is an integer");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::dose::{DoseRate, DoseResult};
 use crate::drug::Drug;
 use crate::error::{Error, Result};
-pub use crate::ids::GlobalId;
+pub use crate::ids::{BloodPressureId, GlobalId, MeasurementId, MedicineId, PatientId, RegimenId};
 
 /// Milliseconds since 1970-01-01T00:00:00Z.
 pub type EpochMillis = i64;
@@ -67,7 +67,7 @@ pub struct NewPatient {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Patient {
     /// Row id.
-    pub id: i64,
+    pub id: PatientId,
     /// The patient's globally unique id ([`GlobalId`]).
     pub global_id: GlobalId,
     /// The profile as entered.
@@ -78,7 +78,7 @@ pub struct Patient {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Measurement {
     /// Row id (0 before it is stored).
-    pub id: i64,
+    pub id: MeasurementId,
     /// Its globally unique id ([`GlobalId`]; nil before it is stored).
     #[serde(default)]
     pub global_id: GlobalId,
@@ -126,11 +126,11 @@ pub struct NewRegimen {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Regimen {
     /// Row id.
-    pub id: i64,
+    pub id: RegimenId,
     /// Its globally unique id ([`GlobalId`]).
     pub global_id: GlobalId,
     /// Patient row id.
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// The prescription as entered.
     pub prescription: NewRegimen,
     /// Weight the dose was calculated on.
@@ -184,11 +184,11 @@ impl DoseOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MedicationId {
     /// A regimen by row id.
-    Regimen(i64),
+    Regimen(RegimenId),
     /// A steroid course by its stable key (the same across its versions).
     Course(String),
     /// Any other medicine by row id (clinical-rules §12).
-    Medicine(i64),
+    Medicine(MedicineId),
 }
 
 impl MedicationId {
@@ -224,12 +224,12 @@ impl std::str::FromStr for MedicationId {
     fn from_str(text: &str) -> std::result::Result<MedicationId, ParseMedicationIdError> {
         if let Some(id) = text.strip_prefix("medicine-") {
             if let Ok(id) = id.parse::<i64>() {
-                return Ok(MedicationId::Medicine(id));
+                return Ok(MedicationId::Medicine(id.into()));
             }
         }
         if let Some(id) = text.strip_prefix("regimen-") {
             if let Ok(id) = id.parse::<i64>() {
-                return Ok(MedicationId::Regimen(id));
+                return Ok(MedicationId::Regimen(id.into()));
             }
         }
         if let Some(key) = text.strip_prefix("course-") {
@@ -396,9 +396,9 @@ mod tests {
     #[test]
     fn medication_references_keep_their_exact_texts() {
         let pinned = [
-            (MedicationId::Regimen(3), "regimen-3"),
+            (MedicationId::Regimen(RegimenId::from(3)), "regimen-3"),
             (MedicationId::Course("p1_c1".into()), "course-p1_c1"),
-            (MedicationId::Medicine(12), "medicine-12"),
+            (MedicationId::Medicine(MedicineId::from(12)), "medicine-12"),
         ];
         for (medication, text) in pinned {
             assert_eq!(medication.to_string(), text);

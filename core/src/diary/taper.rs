@@ -12,6 +12,7 @@
 //! of [`crate::taper::course`]; the first and last dosing days of each course for the relapse
 //! engine are [`crate::diary::relapse::steroid_course_spans`].
 
+use crate::ids::PatientId;
 use chrono::{Datelike, Days, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
@@ -65,7 +66,7 @@ pub fn course_calendar(
 /// [`course_calendar`]).
 pub fn course_calendars(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     today: NaiveDate,
 ) -> Result<Vec<CourseCalendar>> {
     course_calendars_through(store, patient_id, horizon(today))
@@ -89,7 +90,7 @@ pub fn course_calendar_through(
 /// provisional through the date `through` itself (see [`course_calendar_through`]).
 pub fn course_calendars_through(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     through: NaiveDate,
 ) -> Result<Vec<CourseCalendar>> {
     let courses = store.courses(patient_id)?;
@@ -158,7 +159,7 @@ pub struct SteroidWeek {
 
 /// The steroid doses of the week (Monday to Sunday) that contains `today`, with their tablets
 /// and whether each was logged taken or skipped.
-pub fn steroid_week(store: &Store, patient_id: i64, today: NaiveDate) -> Result<SteroidWeek> {
+pub fn steroid_week(store: &Store, patient_id: PatientId, today: NaiveDate) -> Result<SteroidWeek> {
     let first_day = today - Days::new(u64::from(today.weekday().num_days_from_monday()));
     let last_day = first_day
         .checked_add_days(Days::new(6))
@@ -175,7 +176,7 @@ pub fn steroid_week(store: &Store, patient_id: i64, today: NaiveDate) -> Result<
 /// and course order, with their logged outcome. Refuses `to` before `from`.
 pub fn steroid_doses(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     from: NaiveDate,
     to: NaiveDate,
     today: NaiveDate,
@@ -257,7 +258,7 @@ pub struct SteroidExposure {
 /// of another patient (`course_key`), and a patient without a recorded weight (`weight_kg`).
 pub fn steroid_exposure(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     course_key: Option<&str>,
     from: NaiveDate,
     to: NaiveDate,
@@ -398,7 +399,7 @@ pub struct RelapsePrompt {
 /// §4) says, and carries that course pre-filled for the care team to start.
 pub fn relapse_prompt(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     today: NaiveDate,
     locale: Locale,
 ) -> Result<Option<RelapsePrompt>> {
@@ -410,7 +411,7 @@ pub fn relapse_prompt(
 /// once for its banner and its prompt).
 pub(crate) fn relapse_prompt_of(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     status: &RelapseStatus,
     today: NaiveDate,
     locale: Locale,
@@ -446,7 +447,7 @@ pub(crate) fn relapse_prompt_of(
 /// The `kdigo2025_relapse` course from `start` on the latest weight and height on or before it.
 pub fn suggested_relapse_course(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     drug: Drug,
     start: NaiveDate,
 ) -> Result<SuggestedCourse> {
@@ -595,7 +596,7 @@ mod tests {
             .unwrap();
     }
 
-    fn dipsticks(store: &mut Store, patient_id: i64, first: &str, grades: &[DipstickGrade]) {
+    fn dipsticks(store: &mut Store, patient_id: PatientId, first: &str, grades: &[DipstickGrade]) {
         for (i, grade) in grades.iter().enumerate() {
             let day = date(first) + Days::new(i as u64);
             let taken_at =
@@ -808,7 +809,7 @@ mod tests {
             .unwrap();
         let m = Measurement {
             global_id: Default::default(),
-            id: 0,
+            id: Default::default(),
             measured_on: date("2025-06-01"),
             weight_kg: Some(30.0),
             height_cm: None,

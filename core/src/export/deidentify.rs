@@ -360,7 +360,7 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
         let new = match m.id {
             MedicationId::Regimen(_) => {
                 regimens += 1;
-                MedicationId::Regimen(regimens)
+                MedicationId::Regimen(regimens.into())
             }
             MedicationId::Course(_) => {
                 courses += 1;
@@ -368,7 +368,7 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
             }
             MedicationId::Medicine(_) => {
                 medicines += 1;
-                MedicationId::Medicine(medicines)
+                MedicationId::Medicine(medicines.into())
             }
         };
         renamed.insert(m.id.to_string(), new.clone());

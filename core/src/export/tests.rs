@@ -1,6 +1,7 @@
 //! Exports of a small but complete diary: structure of each format, de-identification across
 //! all of them, determinism.
 
+use crate::ids::{PatientId, RegimenId};
 use chrono::{DateTime, Days, TimeZone, Utc};
 use serde_json::Value;
 
@@ -33,8 +34,8 @@ fn now() -> DateTime<Utc> {
 
 struct Fixture {
     store: Store,
-    patient_id: i64,
-    regimen_id: i64,
+    patient_id: PatientId,
+    regimen_id: RegimenId,
 }
 
 /// A child in Paris (DST on 2025-03-30) on tacrolimus from 2025-03-01, a relapse from
@@ -58,7 +59,7 @@ fn fixture() -> Fixture {
                 pid,
                 &Measurement {
                     global_id: Default::default(),
-                    id: 0,
+                    id: Default::default(),
                     measured_on: date(day),
                     weight_kg: Some(weight),
                     height_cm: Some(height),
@@ -902,7 +903,7 @@ fn export_to_path_writes_files_and_a_csv_directory() {
     );
     let missing = export_to_path(
         &f.store,
-        999,
+        PatientId::from(999),
         ExportFormat::Fhir,
         &options(),
         &dir.path().join("x.json"),
@@ -1442,7 +1443,7 @@ fn open_ended_regimen_in(zone: &str) -> (Store, i64) {
             pid,
             &Measurement {
                 global_id: Default::default(),
-                id: 0,
+                id: Default::default(),
                 measured_on: date("2025-12-20"),
                 weight_kg: Some(22.0),
                 height_cm: Some(118.0),
@@ -1468,7 +1469,7 @@ fn open_ended_regimen_in(zone: &str) -> (Store, i64) {
             },
         )
         .unwrap();
-    (store, pid)
+    (store, pid.into())
 }
 
 /// The calendar's time zone holds for every occurrence of a regimen that repeats without end:
@@ -1500,7 +1501,7 @@ fn calendar_zones_cover_every_occurrence() {
             from: Some(date("2026-01-01")),
             ..ExportOptions::new(Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap())
         };
-        let bytes = one(export(&store, pid, ExportFormat::Ics, &options).unwrap());
+        let bytes = one(export(&store, PatientId::from(pid), ExportFormat::Ics, &options).unwrap());
         let text = String::from_utf8(bytes.clone()).unwrap();
         let zone_part =
             &text[text.find("BEGIN:VTIMEZONE").unwrap()..text.find("END:VTIMEZONE").unwrap()];
@@ -1531,7 +1532,7 @@ fn calendar_zones_cover_every_occurrence() {
 /// swatches, and the grade the parent confirmed.
 fn photo_reading(
     client_id: &str,
-    patient_id: i64,
+    patient_id: PatientId,
     day: &str,
     suggested: Option<DipstickGrade>,
     nearest: [DipstickGrade; 2],

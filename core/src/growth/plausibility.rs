@@ -294,7 +294,7 @@ mod tests {
     fn m(on: &str, weight_kg: Option<f64>, height_cm: Option<f64>) -> Measurement {
         Measurement {
             global_id: Default::default(),
-            id: 0,
+            id: Default::default(),
             measured_on: date(on),
             weight_kg,
             height_cm,

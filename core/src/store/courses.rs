@@ -12,6 +12,7 @@
 //! steroid dose is on a dosing day of its course ([`require_course_slot`], inside the dose's
 //! write transaction).
 
+use crate::ids::PatientId;
 use chrono::{NaiveDate, NaiveTime};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
@@ -80,7 +81,11 @@ impl Store {
     /// With a `client_id` a retry is safe: the same id with the same patient and course returns
     /// the stored version 1 (as first stored, even if revised since) without writing; the same
     /// id with anything else is a conflict.
-    pub fn create_course(&mut self, patient_id: i64, new: &NewCourse) -> Result<CourseVersion> {
+    pub fn create_course(
+        &mut self,
+        patient_id: PatientId,
+        new: &NewCourse,
+    ) -> Result<CourseVersion> {
         if let Some(client_id) = &new.client_id {
             require_text("client_id", client_id, 100)?;
         }
@@ -194,7 +199,7 @@ impl Store {
     }
 
     /// The latest version of each of a patient's courses, in the order they were created.
-    pub fn courses(&self, patient_id: i64) -> Result<Vec<CourseVersion>> {
+    pub fn courses(&self, patient_id: PatientId) -> Result<Vec<CourseVersion>> {
         latest_versions(self.reader(), patient_id)
     }
 
@@ -202,7 +207,7 @@ impl Store {
     /// `None` when there is none.
     pub fn weight_and_height_on(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         date: NaiveDate,
     ) -> Result<(Option<f64>, Option<f64>)> {
         let history = self.measurements(patient_id)?;
@@ -217,7 +222,7 @@ impl Store {
     /// [`crate::taper::course`]).
     pub fn relapse_readings_from(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         from: NaiveDate,
     ) -> Result<Vec<UrineReading>> {
         readings_from(self.reader(), patient_id, from)
@@ -362,7 +367,7 @@ enum Origin<'a> {
 /// patient's measurement `history`.
 fn insert_version(
     conn: &Connection,
-    patient_id: i64,
+    patient_id: PatientId,
     course_key: &str,
     version: i64,
     new: &NewCourse,
@@ -454,7 +459,7 @@ fn insert_version(
 
 /// `p<patient>_c<n>` with n one more than the patient's courses so far (the key stays a valid
 /// `course-<key>` medication id: ASCII letters, digits and underscores).
-fn next_course_key(conn: &Connection, patient_id: i64) -> Result<String> {
+fn next_course_key(conn: &Connection, patient_id: PatientId) -> Result<String> {
     let count: i64 = conn.query_row(
         "SELECT count(DISTINCT course_key) FROM steroid_course WHERE patient_id = ?1",
         [patient_id],
@@ -495,7 +500,7 @@ fn latest_version(conn: &Connection, course_key: &str) -> Result<CourseVersion> 
 }
 
 /// The latest version of each course of a patient, in the order the courses were created.
-fn latest_versions(conn: &Connection, patient_id: i64) -> Result<Vec<CourseVersion>> {
+fn latest_versions(conn: &Connection, patient_id: PatientId) -> Result<Vec<CourseVersion>> {
     let mut stmt = conn.prepare(&format!(
         "{COURSE_SELECT} s WHERE patient_id = ?1
            AND version = (SELECT max(version) FROM steroid_course v WHERE v.course_key = s.course_key)
@@ -515,7 +520,7 @@ pub(super) fn course_rows() -> RowSource {
 }
 
 fn course_from_row(r: &Row) -> rusqlite::Result<Result<CourseVersion>> {
-    let patient_id: i64 = r.get(0)?;
+    let patient_id: PatientId = r.get(0)?;
     let course_key: String = r.get(1)?;
     let version: i64 = r.get(2)?;
     let drug: String = r.get(3)?;
@@ -574,7 +579,11 @@ fn join_times(times: &[NaiveTime]) -> String {
 }
 
 /// The patient's current (not retracted) urine readings dated on or after `from`.
-fn readings_from(conn: &Connection, patient_id: i64, from: NaiveDate) -> Result<Vec<UrineReading>> {
+fn readings_from(
+    conn: &Connection,
+    patient_id: PatientId,
+    from: NaiveDate,
+) -> Result<Vec<UrineReading>> {
     let mut stmt = conn.prepare_cached(
         "SELECT taken_on, dipstick, upcr, upcr_unit, first_morning FROM urine_reading
          WHERE patient_id = ?1 AND retracted = 0 AND taken_on >= ?2",
@@ -682,7 +691,7 @@ mod tests {
     }
 
     /// Logs a first-morning dipstick reading at 07:00 Shanghai time on `day`.
-    fn dipstick(store: &mut Store, patient_id: i64, day: &str, grade: DipstickGrade) {
+    fn dipstick(store: &mut Store, patient_id: PatientId, day: &str, grade: DipstickGrade) {
         let taken_at =
             crate::schedule::slot_instant(date(day), time("07:00"), chrono_tz::Asia::Shanghai);
         store
@@ -708,7 +717,7 @@ mod tests {
         // large is held until confirmed, clinical-rules §10).
         let later = Measurement {
             global_id: Default::default(),
-            id: 0,
+            id: Default::default(),
             measured_on: date("2025-07-01"),
             weight_kg: Some(30.0),
             height_cm: Some(130.0),
@@ -904,7 +913,7 @@ mod tests {
             assert!(err.to_string().contains(field), "{err} should name {field}");
         }
         assert!(matches!(
-            store.create_course(999, &relapse_course("2025-06-10")),
+            store.create_course(PatientId::from(999), &relapse_course("2025-06-10")),
             Err(Error::NotFound { .. })
         ));
         assert!(
@@ -917,7 +926,7 @@ mod tests {
             .unwrap();
         let m = Measurement {
             global_id: Default::default(),
-            id: 0,
+            id: Default::default(),
             measured_on: date("2025-06-01"),
             weight_kg: Some(20.0),
             height_cm: None,
@@ -1279,7 +1288,7 @@ mod tests {
         // even after a later weight (the course stays built on its start weight).
         let later = Measurement {
             global_id: Default::default(),
-            id: 0,
+            id: Default::default(),
             measured_on: date("2025-06-01"),
             weight_kg: Some(22.0),
             height_cm: None,
@@ -1313,7 +1322,7 @@ mod tests {
             .create_patient(&crate::store::tests::sample_patient())
             .unwrap();
         store.add_measurement(other.id, &later).unwrap();
-        let changed: Vec<(i64, NewCourse)> = vec![
+        let changed: Vec<(PatientId, NewCourse)> = vec![
             (patient.id, with_id("2025-06-11", "course-1")),
             (
                 patient.id,

@@ -1,5 +1,7 @@
 //! The dose log: idempotent by client id, one live log per slot, every revision kept.
 
+use crate::ids::PatientId;
+use crate::ids::{MedicineId, RegimenId};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
@@ -241,8 +243,8 @@ impl Store {
     }
 
     /// The patient a regimen or steroid course belongs to.
-    pub fn medication_patient(&self, medication: &MedicationId) -> Result<i64> {
-        let found: Option<i64> = match medication {
+    pub fn medication_patient(&self, medication: &MedicationId) -> Result<PatientId> {
+        let found: Option<PatientId> = match medication {
             MedicationId::Regimen(id) => self
                 .reader()
                 .query_row("SELECT patient_id FROM regimen WHERE id = ?1", [id], |r| {
@@ -334,7 +336,7 @@ impl Store {
     /// are included (flagged) so history views can show them.
     pub fn dose_logs(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<DoseLogEntry>> {
@@ -423,8 +425,8 @@ fn entry_from_row(r: &Row) -> rusqlite::Result<Result<DoseLogEntry>> {
         r.get::<_, Option<String>>(2)?,
         r.get::<_, Option<i64>>(11)?,
     ) {
-        (Some(id), _, _) => MedicationId::Regimen(id),
-        (None, _, Some(id)) => MedicationId::Medicine(id),
+        (Some(id), _, _) => MedicationId::Regimen(RegimenId::from(id)),
+        (None, _, Some(id)) => MedicationId::Medicine(MedicineId::from(id)),
         (None, key, None) => MedicationId::Course(key.unwrap_or_default()),
     };
     let (slot_date, slot_time, outcome): (String, String, String) =

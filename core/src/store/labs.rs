@@ -5,6 +5,7 @@
 //! retraction adds a revision; the first submission and every change stay readable in
 //! [`Store::lab_history`].
 
+use crate::ids::{BloodPressureId, PatientId};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
@@ -26,7 +27,7 @@ pub struct NewLabResult {
     /// again stores the result once.
     pub client_id: String,
     /// The patient the sample was drawn from.
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// The result as the laboratory reported it.
     pub result: LabResult,
     /// Who entered it, e.g. `mother`.
@@ -42,7 +43,7 @@ pub struct LabRecord {
     /// every correction and the retraction (a revision is named by it and `revision`).
     pub global_id: GlobalId,
     /// The patient.
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// The result as last logged or corrected.
     pub result: LabResult,
     /// Who first entered it.
@@ -96,11 +97,11 @@ pub struct LabRevision {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BloodPressureRecord {
     /// Row id.
-    pub id: i64,
+    pub id: BloodPressureId,
     /// Its globally unique id ([`GlobalId`]).
     pub global_id: GlobalId,
     /// The patient.
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// The reading.
     pub reading: BloodPressure,
     /// When it was recorded, UTC epoch ms.
@@ -253,7 +254,7 @@ impl Store {
     /// history views can show them. `NaiveDate::MIN` and `NaiveDate::MAX` select everything.
     pub fn lab_results(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<LabRecord>> {
@@ -340,7 +341,7 @@ impl Store {
     /// different patient or reading is a conflict. Without one, every call stores a reading.
     pub fn add_blood_pressure(
         &mut self,
-        patient_id: i64,
+        patient_id: PatientId,
         reading: &BloodPressure,
         client_id: Option<&str>,
     ) -> Result<BloodPressureRecord> {
@@ -384,12 +385,12 @@ impl Store {
                     global_id
                 ],
             )?;
-            Ok(BloodPressureRecord { id: tx.last_insert_rowid(), global_id, patient_id, reading: reading.clone(), recorded_at_ms })
+            Ok(BloodPressureRecord { id: BloodPressureId::from(tx.last_insert_rowid()), global_id, patient_id, reading: reading.clone(), recorded_at_ms })
         })
     }
 
     /// A patient's blood-pressure readings by measurement time, then entry order.
-    pub fn blood_pressures(&self, patient_id: i64) -> Result<Vec<BloodPressureRecord>> {
+    pub fn blood_pressures(&self, patient_id: PatientId) -> Result<Vec<BloodPressureRecord>> {
         let mut stmt = self.reader().prepare_cached(&format!(
             "{BLOOD_PRESSURE_SELECT} WHERE patient_id = ?1 ORDER BY measured_at_ms, id"
         ))?;
@@ -420,9 +421,9 @@ fn blood_pressure_from_row(r: &Row) -> rusqlite::Result<Result<BloodPressureReco
     let global_id: GlobalId = r.get(6)?;
     Ok(
         stored_instant(measured_at_ms).map(|measured_at| BloodPressureRecord {
-            id,
+            id: BloodPressureId::from(id),
             global_id,
-            patient_id,
+            patient_id: PatientId::from(patient_id),
             reading: BloodPressure {
                 measured_at,
                 systolic_mmhg,
@@ -516,7 +517,7 @@ fn add_revision(
 
 fn record_from_row(r: &Row) -> rusqlite::Result<Result<LabRecord>> {
     let client_id: String = r.get(0)?;
-    let patient_id: i64 = r.get(1)?;
+    let patient_id: PatientId = r.get(1)?;
     let (kind, value, unit): (String, f64, String) = (r.get(2)?, r.get(3)?, r.get(4)?);
     let drawn_at_ms: i64 = r.get(5)?;
     let upper_limit_of_normal: Option<f64> = r.get(6)?;
@@ -559,7 +560,7 @@ mod tests {
 
     use crate::test_support::{at, date};
 
-    fn trough(client_id: &str, patient_id: i64, value: f64, drawn: &str) -> NewLabResult {
+    fn trough(client_id: &str, patient_id: PatientId, value: f64, drawn: &str) -> NewLabResult {
         NewLabResult {
             client_id: client_id.into(),
             patient_id,
@@ -628,7 +629,12 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("logged_by"));
-        let stranger = trough("lab-4", patient.id + 7, 6.0, "2025-06-02T07:30:00+08:00");
+        let stranger = trough(
+            "lab-4",
+            PatientId::from(patient.id.get() + 7),
+            6.0,
+            "2025-06-02T07:30:00+08:00",
+        );
         assert!(matches!(
             store.log_lab_result(&stranger),
             Err(Error::NotFound { .. })
@@ -723,7 +729,11 @@ mod tests {
             .unwrap();
         assert_eq!(all.len(), 3);
         assert!(matches!(
-            store.lab_results(patient.id + 5, NaiveDate::MIN, NaiveDate::MAX),
+            store.lab_results(
+                PatientId::from(patient.id.get() + 5),
+                NaiveDate::MIN,
+                NaiveDate::MAX
+            ),
             Err(Error::NotFound { .. })
         ));
     }
@@ -764,7 +774,7 @@ mod tests {
         );
         assert!(matches!(
             store.add_blood_pressure(
-                patient.id + 3,
+                PatientId::from(patient.id.get() + 3),
                 &reading("2025-06-02T08:00:00+08:00", 100.0, 60.0),
                 None
             ),

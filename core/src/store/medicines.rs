@@ -2,6 +2,7 @@
 //! stopped on a day; the row is kept. The core validates and measures it before any write
 //! ([`NewMedicine::validate`]); this module only stores and reads.
 
+use crate::ids::{MedicineId, PatientId};
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -64,7 +65,7 @@ impl Store {
                 ],
             )?;
             Ok(Medicine {
-                id: tx.last_insert_rowid(),
+                id: MedicineId::from(tx.last_insert_rowid()),
                 global_id,
                 prescription: new.clone(),
                 dose,
@@ -75,7 +76,11 @@ impl Store {
 
     /// Stops a medicine from a day on (no dose that day or after; its logs stay). The day must
     /// not be before its start; stopping it again moves the stop day.
-    pub fn stop_medicine(&mut self, medicine_id: i64, stopped_on: NaiveDate) -> Result<Medicine> {
+    pub fn stop_medicine(
+        &mut self,
+        medicine_id: MedicineId,
+        stopped_on: NaiveDate,
+    ) -> Result<Medicine> {
         require_storable_date("stopped_on", stopped_on)?;
         let medicine = self.medicine(medicine_id)?;
         if stopped_on < medicine.prescription.schedule.start_date {
@@ -98,12 +103,12 @@ impl Store {
     }
 
     /// A medicine by row id.
-    pub fn medicine(&self, medicine_id: i64) -> Result<Medicine> {
+    pub fn medicine(&self, medicine_id: MedicineId) -> Result<Medicine> {
         medicine(self.reader(), medicine_id)
     }
 
     /// A patient's medicines, stopped ones included, oldest first.
-    pub fn medicines(&self, patient_id: i64) -> Result<Vec<Medicine>> {
+    pub fn medicines(&self, patient_id: PatientId) -> Result<Vec<Medicine>> {
         let mut stmt = self.reader().prepare(&format!(
             "{MEDICINE_SELECT} WHERE patient_id = ?1 ORDER BY id"
         ))?;
@@ -113,7 +118,7 @@ impl Store {
 }
 
 /// A medicine by row id on a connection (inside a transaction too).
-pub(super) fn medicine(conn: &Connection, medicine_id: i64) -> Result<Medicine> {
+pub(super) fn medicine(conn: &Connection, medicine_id: MedicineId) -> Result<Medicine> {
     conn.query_row(
         &format!("{MEDICINE_SELECT} WHERE id = ?1"),
         [medicine_id],
@@ -155,7 +160,7 @@ fn from_json<T: serde::de::DeserializeOwned>(field: &str, text: &str) -> Result<
 
 fn medicine_from_row(r: &Row) -> rusqlite::Result<Result<Medicine>> {
     let id: i64 = r.get(0)?;
-    let patient_id: i64 = r.get(1)?;
+    let patient_id: PatientId = r.get(1)?;
     let client_id: String = r.get(2)?;
     let known: Option<String> = r.get(3)?;
     let typed: Option<String> = r.get(4)?;
@@ -176,7 +181,7 @@ fn medicine_from_row(r: &Row) -> rusqlite::Result<Result<Medicine>> {
         let amount: MedicineAmount = from_json("amount_json", &amount_json)?;
         let schedule: MedicineSchedule = from_json("schedule_json", &schedule_json)?;
         Ok(Medicine {
-            id,
+            id: MedicineId::from(id),
             global_id,
             prescription: NewMedicine {
                 patient_id,

@@ -1,5 +1,7 @@
 //! Patients, body measurements and regimens.
 
+use crate::ids::MeasurementId;
+use crate::ids::{PatientId, RegimenId};
 use chrono::{NaiveDate, NaiveTime, Timelike};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -41,14 +43,14 @@ impl Store {
             Ok(tx.last_insert_rowid())
         })?;
         Ok(Patient {
-            id,
+            id: PatientId::from(id),
             global_id,
             profile: new.clone(),
         })
     }
 
     /// Replaces a patient's profile (name, zone, definition set…).
-    pub fn update_patient(&mut self, patient_id: i64, new: &NewPatient) -> Result<Patient> {
+    pub fn update_patient(&mut self, patient_id: PatientId, new: &NewPatient) -> Result<Patient> {
         validate_patient(new)?;
         self.write(|tx| {
             let changed = tx.execute(
@@ -64,14 +66,14 @@ impl Store {
     }
 
     /// A patient by id.
-    pub fn patient(&self, patient_id: i64) -> Result<Patient> {
+    pub fn patient(&self, patient_id: PatientId) -> Result<Patient> {
         patient_in(self.reader(), patient_id)
     }
 
     /// When a patient's profile was created (milliseconds since the epoch): with the row id, it
     /// names the diary's patient across exports (the FHIR identifier namespace of
     /// [`crate::export::fhir`]), without a new column.
-    pub fn patient_created_at_ms(&self, patient_id: i64) -> Result<i64> {
+    pub fn patient_created_at_ms(&self, patient_id: PatientId) -> Result<i64> {
         self.reader()
             .query_row(
                 "SELECT created_at_ms FROM patient WHERE id = ?1",
@@ -99,7 +101,11 @@ impl Store {
     /// is stored with the record. See [`crate::growth::plausibility`] for what "previous" means
     /// for a back-dated entry. A date before the child's birth is refused as invalid. A refused
     /// call changes nothing.
-    pub fn add_measurement(&mut self, patient_id: i64, m: &Measurement) -> Result<Measurement> {
+    pub fn add_measurement(
+        &mut self,
+        patient_id: PatientId,
+        m: &Measurement,
+    ) -> Result<Measurement> {
         if m.weight_kg.is_none() && m.height_cm.is_none() {
             return Err(Error::invalid(
                 "weight_kg",
@@ -144,7 +150,7 @@ impl Store {
         })?;
         let (id, global_id) = id;
         Ok(Measurement {
-            id,
+            id: MeasurementId::from(id),
             global_id,
             ..m.clone()
         })
@@ -153,7 +159,7 @@ impl Store {
     /// The limits of the plausibility checks of a patient's measurements (clinical-rules §10,
     /// **policy**): the stored values, the defaults (20 %, 2 cm, 10 cm within 90 days) where
     /// none is set.
-    pub fn plausibility_policy(&self, patient_id: i64) -> Result<PlausibilityPolicy> {
+    pub fn plausibility_policy(&self, patient_id: PatientId) -> Result<PlausibilityPolicy> {
         require_patient(self.reader(), patient_id)?;
         plausibility_policy(self.reader(), patient_id)
     }
@@ -163,7 +169,7 @@ impl Store {
     /// its own key ([`WEIGHT_CHANGE_KEY`] …).
     pub fn set_plausibility_policy(
         &mut self,
-        patient_id: i64,
+        patient_id: PatientId,
         policy: &PlausibilityPolicy,
         changed_by: &str,
     ) -> Result<PlausibilityPolicy> {
@@ -196,13 +202,13 @@ impl Store {
     }
 
     /// A patient's measurements by date (then by entry order).
-    pub fn measurements(&self, patient_id: i64) -> Result<Vec<Measurement>> {
+    pub fn measurements(&self, patient_id: PatientId) -> Result<Vec<Measurement>> {
         measurements(self.reader(), patient_id)
     }
 
     /// Stores a regimen, calculating its dose on the latest weight (and height) on or before its
     /// start date (clinical-rules §2–3). An out-of-range rate without override is refused.
-    pub fn add_regimen(&mut self, patient_id: i64, new: &NewRegimen) -> Result<Regimen> {
+    pub fn add_regimen(&mut self, patient_id: PatientId, new: &NewRegimen) -> Result<Regimen> {
         validate_regimen(new)?;
         self.write(|tx| {
             require_patient(tx, patient_id)?;
@@ -257,12 +263,12 @@ impl Store {
                     global_id
                 ],
             )?;
-            Ok(Regimen { id: tx.last_insert_rowid(), global_id, patient_id, prescription, weight_kg, dose })
+            Ok(Regimen { id: RegimenId::from(tx.last_insert_rowid()), global_id, patient_id, prescription, weight_kg, dose })
         })
     }
 
     /// Ends a regimen on a date (the care team changed or stopped it); the row is kept.
-    pub fn end_regimen(&mut self, regimen_id: i64, end_date: NaiveDate) -> Result<Regimen> {
+    pub fn end_regimen(&mut self, regimen_id: RegimenId, end_date: NaiveDate) -> Result<Regimen> {
         require_storable_date("end_date", end_date)?;
         let regimen = self.regimen(regimen_id)?;
         if end_date < regimen.prescription.start_date {
@@ -282,12 +288,12 @@ impl Store {
     }
 
     /// A regimen by id.
-    pub fn regimen(&self, regimen_id: i64) -> Result<Regimen> {
+    pub fn regimen(&self, regimen_id: RegimenId) -> Result<Regimen> {
         regimen(self.reader(), regimen_id)
     }
 
     /// A patient's regimens, oldest first.
-    pub fn regimens(&self, patient_id: i64) -> Result<Vec<Regimen>> {
+    pub fn regimens(&self, patient_id: PatientId) -> Result<Vec<Regimen>> {
         let mut stmt = self.reader().prepare(&format!(
             "{REGIMEN_SELECT} WHERE patient_id = ?1 ORDER BY id"
         ))?;
@@ -355,7 +361,7 @@ fn validate_regimen(r: &NewRegimen) -> Result<()> {
     Ok(())
 }
 
-fn patient_in(conn: &Connection, patient_id: i64) -> Result<Patient> {
+fn patient_in(conn: &Connection, patient_id: PatientId) -> Result<Patient> {
     conn.prepare_cached(
         "SELECT id, display_name, birth_date, sex, time_zone, definition_set, global_id FROM patient WHERE id = ?1",
     )?
@@ -364,7 +370,7 @@ fn patient_in(conn: &Connection, patient_id: i64) -> Result<Patient> {
     .ok_or_else(|| not_found("patient", patient_id))?
 }
 
-pub(super) fn require_patient(conn: &Connection, patient_id: i64) -> Result<()> {
+pub(super) fn require_patient(conn: &Connection, patient_id: PatientId) -> Result<()> {
     let found: Option<i64> = conn
         .query_row("SELECT id FROM patient WHERE id = ?1", [patient_id], |r| {
             r.get(0)
@@ -385,7 +391,7 @@ pub(super) fn not_found(entity: &'static str, id: impl ToString) -> Error {
 const MEASUREMENT_SELECT: &str =
     "SELECT id, measured_on, weight_kg, height_cm, confirmed, global_id FROM measurement";
 
-fn measurements(conn: &Connection, patient_id: i64) -> Result<Vec<Measurement>> {
+fn measurements(conn: &Connection, patient_id: PatientId) -> Result<Vec<Measurement>> {
     let mut stmt = conn.prepare_cached(&format!(
         "{MEASUREMENT_SELECT} WHERE patient_id = ?1 ORDER BY measured_on, id"
     ))?;
@@ -398,7 +404,7 @@ fn measurement_from_row(r: &Row) -> rusqlite::Result<Result<Measurement>> {
         (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
     let global_id: GlobalId = r.get(5)?;
     Ok(stored_date(&on).map(|measured_on| Measurement {
-        id,
+        id: MeasurementId::from(id),
         global_id,
         measured_on,
         weight_kg,
@@ -447,7 +453,7 @@ pub const HEIGHT_INCREASE_DAYS_KEY: &str = "plausibility.height_increase_days";
 /// The patient's plausibility limits, each from its key or its default. A stored value of the
 /// wrong shape or outside what [`PlausibilityPolicy::validate`] accepts is refused naming the
 /// key, never replaced by a guess.
-fn plausibility_policy(conn: &Connection, patient_id: i64) -> Result<PlausibilityPolicy> {
+fn plausibility_policy(conn: &Connection, patient_id: PatientId) -> Result<PlausibilityPolicy> {
     let defaults = PlausibilityPolicy::default();
     let policy = PlausibilityPolicy {
         weight_change: read_policy(conn, patient_id, WEIGHT_CHANGE_KEY)?
@@ -491,7 +497,7 @@ pub fn latest_on_or_before(
 const REGIMEN_SELECT: &str = "SELECT id, patient_id, drug, form, strengths_mg, allow_split, rate_basis, rate, height_cm, times,
     start_date, end_date, prescribed_by, prescribed_on, override_range, weight_kg, global_id FROM regimen";
 
-pub(super) fn regimen(conn: &Connection, regimen_id: i64) -> Result<Regimen> {
+pub(super) fn regimen(conn: &Connection, regimen_id: RegimenId) -> Result<Regimen> {
     conn.prepare_cached(&format!("{REGIMEN_SELECT} WHERE id = ?1"))?
         .query_row([regimen_id], regimen_from_row)
         .optional()?
@@ -517,7 +523,7 @@ fn patient_from_row(r: &Row) -> rusqlite::Result<Result<Patient>> {
     let global_id: GlobalId = r.get(6)?;
     Ok((|| {
         Ok(Patient {
-            id,
+            id: PatientId::from(id),
             global_id,
             profile: NewPatient {
                 display_name,
@@ -532,7 +538,7 @@ fn patient_from_row(r: &Row) -> rusqlite::Result<Result<Patient>> {
 
 fn regimen_from_row(r: &Row) -> rusqlite::Result<Result<Regimen>> {
     let id: i64 = r.get(0)?;
-    let patient_id: i64 = r.get(1)?;
+    let patient_id: PatientId = r.get(1)?;
     let texts: [String; 4] = [r.get(2)?, r.get(3)?, r.get(4)?, r.get(6)?];
     let allow_split: bool = r.get(5)?;
     let rate: f64 = r.get(7)?;
@@ -574,7 +580,7 @@ fn regimen_from_row(r: &Row) -> rusqlite::Result<Result<Regimen>> {
             liquid: None,
         })?;
         Ok(Regimen {
-            id,
+            id: RegimenId::from(id),
             global_id,
             patient_id,
             prescription,

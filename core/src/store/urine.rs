@@ -19,6 +19,7 @@
 //! the relapse engine. It is written once with the reading (table `urine_reading_photo`); a
 //! correction revises the confirmed grade and leaves the suggestion as it was made.
 
+use crate::ids::PatientId;
 use chrono::{Days, NaiveDate};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
@@ -43,7 +44,7 @@ pub struct NewUrineReading {
     /// again with the same content stores the reading once.
     pub client_id: String,
     /// The patient the reading belongs to.
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// The dipstick grade as read, or the UPCR with its unit.
     pub measurement: UrineMeasurement,
     /// When the sample was taken, UTC epoch ms.
@@ -92,7 +93,7 @@ pub struct UrineReadingEntry {
     /// through every correction and the retraction (a revision is named by it and `revision`).
     pub global_id: GlobalId,
     /// The patient.
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// What was measured.
     pub measurement: UrineMeasurement,
     /// The measurement's level (clinical-rules §5).
@@ -304,7 +305,7 @@ impl Store {
     /// then sampling time, then entry order.
     pub fn urine_readings(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<UrineReadingEntry>> {
@@ -315,7 +316,7 @@ impl Store {
     /// views.
     pub fn urine_readings_including_retracted(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<UrineReadingEntry>> {
@@ -326,7 +327,7 @@ impl Store {
     /// entry order), read without reading the others: what a screen shows as the latest reading.
     pub fn latest_urine_reading(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Option<UrineReadingEntry>> {
@@ -368,7 +369,7 @@ impl Store {
 
     fn readings_between(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         from: NaiveDate,
         to: NaiveDate,
         include_retracted: bool,
@@ -483,7 +484,7 @@ pub(super) fn clean_note(note: Option<&str>) -> Result<Option<String>> {
     }
 }
 
-fn patient_zone(conn: &Connection, patient_id: i64) -> Result<String> {
+fn patient_zone(conn: &Connection, patient_id: PatientId) -> Result<String> {
     conn.query_row(
         "SELECT time_zone FROM patient WHERE id = ?1",
         [patient_id],
@@ -634,7 +635,7 @@ fn entry_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<Urine
 
 fn entry_from_row(r: &Row) -> rusqlite::Result<Result<UrineReadingEntry>> {
     let client_id: String = r.get(0)?;
-    let patient_id: i64 = r.get(1)?;
+    let patient_id: PatientId = r.get(1)?;
     let taken_on: String = r.get(2)?;
     let taken_at_ms: EpochMillis = r.get(3)?;
     let (dipstick, upcr, unit): (Option<String>, Option<f64>, Option<String>) =
@@ -792,7 +793,7 @@ mod tests {
     const MORNING_MS: i64 = 1_748_818_800_000;
     const HOUR_MS: i64 = 3_600_000;
 
-    fn reading(client_id: &str, patient_id: i64, grade: DipstickGrade) -> NewUrineReading {
+    fn reading(client_id: &str, patient_id: PatientId, grade: DipstickGrade) -> NewUrineReading {
         NewUrineReading {
             client_id: client_id.into(),
             patient_id,
@@ -817,13 +818,13 @@ mod tests {
         }
     }
 
-    fn store_with_patient() -> (Store, i64) {
+    fn store_with_patient() -> (Store, PatientId) {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store);
         (store, patient.id)
     }
 
-    fn all_of(store: &Store, patient_id: i64) -> Vec<UrineReadingEntry> {
+    fn all_of(store: &Store, patient_id: PatientId) -> Vec<UrineReadingEntry> {
         store
             .urine_readings_including_retracted(patient_id, date("1900-01-01"), date("9999-12-31"))
             .unwrap()
@@ -1069,7 +1070,11 @@ mod tests {
             .to_string()
             .contains("to"));
         assert!(matches!(
-            store.urine_readings(patient_id + 9, date("2025-06-01"), date("2025-06-30")),
+            store.urine_readings(
+                PatientId::from(patient_id.get() + 9),
+                date("2025-06-01"),
+                date("2025-06-30")
+            ),
             Err(Error::NotFound { .. })
         ));
     }
@@ -1122,7 +1127,11 @@ mod tests {
             "note"
         );
         assert!(matches!(
-            store.log_urine_reading(&reading("r1", patient_id + 9, Negative)),
+            store.log_urine_reading(&reading(
+                "r1",
+                PatientId::from(patient_id.get() + 9),
+                Negative
+            )),
             Err(Error::NotFound { .. })
         ));
         assert!(all_of(&store, patient_id).is_empty());
@@ -1187,7 +1196,7 @@ mod tests {
     }
 
     /// A reading from a photo: the core suggested 2+, the parent confirmed `grade`.
-    fn from_photo(client_id: &str, patient_id: i64, grade: DipstickGrade) -> NewUrineReading {
+    fn from_photo(client_id: &str, patient_id: PatientId, grade: DipstickGrade) -> NewUrineReading {
         NewUrineReading {
             photo: Some(suggested_two_plus()),
             ..reading(client_id, patient_id, grade)

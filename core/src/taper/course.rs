@@ -14,6 +14,7 @@
 //! - the day's tablets are split across the course's dosing times as evenly as possible, the
 //!   earlier times taking the extra half or whole tablet (usually there is one time, 08:00).
 
+use crate::ids::PatientId;
 use chrono::{Days, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
@@ -35,7 +36,7 @@ pub struct CourseVersion {
     /// same in every version, like `course_key` (a version is named by it and `version`).
     pub global_id: crate::ids::GlobalId,
     /// Patient row id.
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// The course's stable key, the same in every version.
     pub course_key: String,
     /// Version number, from 1.
