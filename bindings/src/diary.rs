@@ -106,13 +106,13 @@ impl Diary {
     ) -> Result<Patient, NephroError> {
         let profile = profile.try_into()?;
         Ok(self
-            .call(|s| s.update_patient(patient_id, &profile))?
+            .call(|s| s.update_patient(patient_id.into(), &profile))?
             .into())
     }
 
     /// A patient by id.
     pub fn patient(&self, patient_id: i64) -> Result<Patient, NephroError> {
-        Ok(self.call(|s| s.patient(patient_id))?.into())
+        Ok(self.call(|s| s.patient(patient_id.into()))?.into())
     }
 
     /// Every patient in the diary.
@@ -137,13 +137,15 @@ impl Diary {
         measurement: Measurement,
     ) -> Result<Measurement, NephroError> {
         let m: model::Measurement = measurement.try_into()?;
-        Ok(self.call(|s| s.add_measurement(patient_id, &m))?.into())
+        Ok(self
+            .call(|s| s.add_measurement(patient_id.into(), &m))?
+            .into())
     }
 
     /// A patient's measurements, oldest first.
     pub fn measurements(&self, patient_id: i64) -> Result<Vec<Measurement>, NephroError> {
         Ok(self
-            .call(|s| s.measurements(patient_id))?
+            .call(|s| s.measurements(patient_id.into()))?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -156,19 +158,19 @@ impl Diary {
         regimen: RegimenInput,
     ) -> Result<Regimen, NephroError> {
         let r: model::NewRegimen = regimen.try_into()?;
-        Ok(self.call(|s| s.add_regimen(patient_id, &r))?.into())
+        Ok(self.call(|s| s.add_regimen(patient_id.into(), &r))?.into())
     }
 
     /// Ends a regimen on a date (`YYYY-MM-DD`); it stays in the history.
     pub fn end_regimen(&self, regimen_id: i64, end_date: String) -> Result<Regimen, NephroError> {
         let end = parse_date("end_date", &end_date)?;
-        Ok(self.call(|s| s.end_regimen(regimen_id, end))?.into())
+        Ok(self.call(|s| s.end_regimen(regimen_id.into(), end))?.into())
     }
 
     /// A patient's regimens, oldest first.
     pub fn regimens(&self, patient_id: i64) -> Result<Vec<Regimen>, NephroError> {
         Ok(self
-            .call(|s| s.regimens(patient_id))?
+            .call(|s| s.regimens(patient_id.into()))?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -251,7 +253,7 @@ impl Diary {
     ) -> Result<Vec<DoseLogEntry>, NephroError> {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
         Ok(self
-            .call(|s| s.dose_logs(patient_id, from, to))?
+            .call(|s| s.dose_logs(patient_id.into(), from, to))?
             .into_iter()
             .map(Into::into)
             .collect())

@@ -159,8 +159,8 @@ impl Diary {
         let transaction = request.transaction()?;
         let options = request.try_into()?;
         if let Some(kind) = transaction {
-            let file =
-                self.call(|s| core_export::export_fhir_bundle(s, patient_id, kind, &options))?;
+            let file = self
+                .call(|s| core_export::export_fhir_bundle(s, patient_id.into(), kind, &options))?;
             return Ok(vec![ExportFile {
                 name: file.name,
                 bytes: file.bytes,
@@ -168,7 +168,7 @@ impl Diary {
             }]);
         }
         let exported =
-            self.call(|s| core_export::export_formats(s, patient_id, &formats, &options))?;
+            self.call(|s| core_export::export_formats(s, patient_id.into(), &formats, &options))?;
         Ok(exported
             .into_iter()
             .flat_map(|(format, files)| {
@@ -198,17 +198,21 @@ impl Diary {
         let written = self.call(|s| match (transaction, formats.as_slice()) {
             (Some(kind), _) => core_export::export_fhir_bundle_to_path(
                 s,
-                patient_id,
+                patient_id.into(),
                 kind,
                 &options,
                 path.as_ref(),
             ),
             (None, [format]) => {
-                core_export::export_to_path(s, patient_id, *format, &options, path.as_ref())
+                core_export::export_to_path(s, patient_id.into(), *format, &options, path.as_ref())
             }
-            (None, several) => {
-                core_export::export_formats_to_dir(s, patient_id, several, &options, path.as_ref())
-            }
+            (None, several) => core_export::export_formats_to_dir(
+                s,
+                patient_id.into(),
+                several,
+                &options,
+                path.as_ref(),
+            ),
         })?;
         Ok(written
             .into_iter()

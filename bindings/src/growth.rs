@@ -75,7 +75,7 @@ pub struct PlausibilityPolicy {
 impl Diary {
     /// The plausibility limits of a patient's measurements (defaults where none was set).
     pub fn plausibility_policy(&self, patient_id: i64) -> Result<PlausibilityPolicy, NephroError> {
-        self.call(|s| s.plausibility_policy(patient_id))
+        self.call(|s| s.plausibility_policy(patient_id.into()))
             .map_err(Into::into)
     }
 
@@ -87,6 +87,6 @@ impl Diary {
         policy: PlausibilityPolicy,
         changed_by: String,
     ) -> Result<PlausibilityPolicy, NephroError> {
-        Ok(self.call(|s| s.set_plausibility_policy(patient_id, &policy, &changed_by))?)
+        Ok(self.call(|s| s.set_plausibility_policy(patient_id.into(), &policy, &changed_by))?)
     }
 }

@@ -86,7 +86,7 @@ impl From<service::HomeAlert> for HomeAlert {
         HomeAlert {
             kind,
             lab_alert,
-            regimen_id,
+            regimen_id: regimen_id.map(i64::from),
             date: format_date(a.date),
             text: a.text,
         }
@@ -96,7 +96,7 @@ impl From<service::HomeAlert> for HomeAlert {
 impl From<service::HomeScreen> for HomeScreen {
     fn from(h: service::HomeScreen) -> Self {
         HomeScreen {
-            patient_id: h.patient_id,
+            patient_id: h.patient_id.into(),
             today: format_date(h.today),
             time_zone: h.time_zone,
             doses: h.doses.into_iter().map(Into::into).collect(),
@@ -126,7 +126,7 @@ impl Diary {
         let now = instant_from_millis("now_ms", now_ms)?;
         let zone = parse_device_zone(device_time_zone.as_deref())?;
         Ok(self
-            .call(|s| service::home_screen(s, patient_id, now, zone, locale))?
+            .call(|s| service::home_screen(s, patient_id.into(), now, zone, locale))?
             .into())
     }
 }

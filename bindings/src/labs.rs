@@ -201,7 +201,7 @@ impl TryFrom<LabResultInput> for store::NewLabResult {
     fn try_from(input: LabResultInput) -> Result<Self, NephroError> {
         Ok(store::NewLabResult {
             client_id: input.client_id,
-            patient_id: input.patient_id,
+            patient_id: input.patient_id.into(),
             result: engine::LabResult {
                 kind: input.kind.into(),
                 value: input.value,
@@ -239,13 +239,17 @@ pub struct LabResult {
     pub retracted: bool,
     /// When this revision was recorded, UTC epoch ms.
     pub recorded_at_ms: i64,
+    /// The result's globally unique id (a version 7 UUID, hyphenated), kept through every
+    /// correction and the retraction.
+    pub global_id: String,
 }
 
 impl From<store::LabRecord> for LabResult {
     fn from(r: store::LabRecord) -> Self {
         LabResult {
+            global_id: r.global_id.to_string(),
             client_id: r.client_id,
-            patient_id: r.patient_id,
+            patient_id: r.patient_id.into(),
             kind: r.result.kind.into(),
             value: r.result.value,
             unit: r.result.unit.into(),
@@ -540,13 +544,16 @@ pub struct BloodPressure {
     pub diastolic_mmhg: f64,
     /// When it was recorded, UTC epoch ms.
     pub recorded_at_ms: i64,
+    /// The reading's globally unique id (a version 7 UUID, hyphenated).
+    pub global_id: String,
 }
 
 impl From<store::BloodPressureRecord> for BloodPressure {
     fn from(r: store::BloodPressureRecord) -> Self {
         BloodPressure {
-            id: r.id,
-            patient_id: r.patient_id,
+            global_id: r.global_id.to_string(),
+            id: r.id.into(),
+            patient_id: r.patient_id.into(),
             measured_at_ms: r.reading.measured_at.timestamp_millis(),
             systolic_mmhg: r.reading.systolic_mmhg,
             diastolic_mmhg: r.reading.diastolic_mmhg,
@@ -664,7 +671,7 @@ impl Diary {
     ) -> Result<Vec<LabResult>, NephroError> {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
         Ok(self
-            .call(|s| s.lab_results(patient_id, from, to))?
+            .call(|s| s.lab_results(patient_id.into(), from, to))?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -690,7 +697,7 @@ impl Diary {
     ) -> Result<LabReport, NephroError> {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
         let locale = parse_locale(&locale)?;
-        let report = self.call(|s| service::lab_report(s, patient_id, from, to, locale))?;
+        let report = self.call(|s| service::lab_report(s, patient_id.into(), from, to, locale))?;
         Ok(LabReport {
             settings: report.settings.into(),
             creatinine_baseline_mg_dl: report.creatinine_baseline_mg_dl,
@@ -721,7 +728,11 @@ impl Diary {
         };
         Ok(self
             .call(|s| {
-                s.add_blood_pressure(patient_id, &engine_reading, reading.client_id.as_deref())
+                s.add_blood_pressure(
+                    patient_id.into(),
+                    &engine_reading,
+                    reading.client_id.as_deref(),
+                )
             })?
             .into())
     }
@@ -729,7 +740,7 @@ impl Diary {
     /// A patient's blood-pressure readings by time.
     pub fn blood_pressures(&self, patient_id: i64) -> Result<Vec<BloodPressure>, NephroError> {
         Ok(self
-            .call(|s| s.blood_pressures(patient_id))?
+            .call(|s| s.blood_pressures(patient_id.into()))?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -737,7 +748,7 @@ impl Diary {
 
     /// Weights, heights, BSA and blood pressures.
     pub fn growth(&self, patient_id: i64) -> Result<Growth, NephroError> {
-        let growth = self.call(|s| service::growth(s, patient_id))?;
+        let growth = self.call(|s| service::growth(s, patient_id.into()))?;
         Ok(Growth {
             points: growth
                 .points
@@ -755,7 +766,9 @@ impl Diary {
 
     /// The care team's lab settings (protocol defaults where none was set).
     pub fn lab_settings(&self, patient_id: i64) -> Result<LabSettings, NephroError> {
-        Ok(self.call(|s| service::lab_settings(s, patient_id))?.into())
+        Ok(self
+            .call(|s| service::lab_settings(s, patient_id.into()))?
+            .into())
     }
 
     /// Sets the care team's targets for a phase.
@@ -768,7 +781,9 @@ impl Diary {
     ) -> Result<LabSettings, NephroError> {
         let targets: engine::LevelTargets = targets.into();
         Ok(self
-            .call(|s| service::set_lab_targets(s, patient_id, phase.into(), &targets, &changed_by))?
+            .call(|s| {
+                service::set_lab_targets(s, patient_id.into(), phase.into(), &targets, &changed_by)
+            })?
             .into())
     }
 
@@ -780,7 +795,7 @@ impl Diary {
         changed_by: String,
     ) -> Result<LabSettings, NephroError> {
         Ok(self
-            .call(|s| service::set_target_phase(s, patient_id, phase.into(), &changed_by))?
+            .call(|s| service::set_target_phase(s, patient_id.into(), phase.into(), &changed_by))?
             .into())
     }
 
@@ -793,7 +808,9 @@ impl Diary {
         changed_by: String,
     ) -> Result<LabSettings, NephroError> {
         Ok(self
-            .call(|s| service::set_creatinine_baseline(s, patient_id, baseline_mg_dl, &changed_by))?
+            .call(|s| {
+                service::set_creatinine_baseline(s, patient_id.into(), baseline_mg_dl, &changed_by)
+            })?
             .into())
     }
 
@@ -805,7 +822,9 @@ impl Diary {
         changed_by: String,
     ) -> Result<LabSettings, NephroError> {
         Ok(self
-            .call(|s| service::set_recalculate_threshold(s, patient_id, threshold, &changed_by))?
+            .call(|s| {
+                service::set_recalculate_threshold(s, patient_id.into(), threshold, &changed_by)
+            })?
             .into())
     }
 
@@ -819,11 +838,11 @@ impl Diary {
     ) -> Result<Vec<RecalculatePrompt>, NephroError> {
         let today = parse_date("today", &today)?;
         let locale = parse_locale(&locale)?;
-        let prompts = self.call(|s| service::recalculate_prompts(s, patient_id, today))?;
+        let prompts = self.call(|s| service::recalculate_prompts(s, patient_id.into(), today))?;
         Ok(prompts
             .into_iter()
             .map(|p| RecalculatePrompt {
-                regimen_id: Some(p.regimen_id),
+                regimen_id: Some(p.regimen_id.into()),
                 drug: Some(p.drug),
                 weighed_on: Some(format_date(p.weighed_on)),
                 ..prompt(&p.prompt, locale)

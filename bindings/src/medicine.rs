@@ -317,6 +317,8 @@ pub struct MedicineRecord {
     pub is_steroid: bool,
     /// The day it was stopped, `YYYY-MM-DD`, if it was.
     pub stopped_on: Option<String>,
+    /// The medicine's globally unique id (a version 7 UUID, hyphenated).
+    pub global_id: String,
 }
 
 /// A medicine of the app's list.
@@ -396,7 +398,7 @@ impl TryFrom<NewMedicineInput> for record::NewMedicine {
             course_days: s.course_days,
         };
         Ok(record::NewMedicine {
-            patient_id: m.patient_id,
+            patient_id: m.patient_id.into(),
             client_id: m.client_id,
             name,
             form: m.form,
@@ -412,7 +414,8 @@ impl From<record::Medicine> for MedicineRecord {
         let p = m.prescription;
         let s = p.schedule;
         MedicineRecord {
-            id: m.id,
+            global_id: m.global_id.to_string(),
+            id: m.id.into(),
             medication_id: model::MedicationId::Medicine(m.id).to_string(),
             dose_mg: m.dose.mg,
             dose_ml: m.dose.ml,
@@ -420,7 +423,7 @@ impl From<record::Medicine> for MedicineRecord {
             is_steroid: p.name.known().is_some_and(KnownMedicine::is_steroid),
             stopped_on: m.stopped_on.map(format_date),
             prescription: NewMedicineInput {
-                patient_id: p.patient_id,
+                patient_id: p.patient_id.into(),
                 client_id: p.client_id,
                 name: match p.name {
                     record::MedicineName::Known(k) => MedicineNameInput::Known {
@@ -481,7 +484,7 @@ impl Diary {
 
     /// A patient's medicines, stopped ones included, oldest first.
     pub fn medicines(&self, patient_id: i64) -> Result<Vec<MedicineRecord>, NephroError> {
-        let medicines = self.call(|s| s.medicines(patient_id))?;
+        let medicines = self.call(|s| s.medicines(patient_id.into()))?;
         Ok(medicines.into_iter().map(Into::into).collect())
     }
 
@@ -494,7 +497,7 @@ impl Diary {
     ) -> Result<MedicineRecord, NephroError> {
         let stopped_on = parse_date("stopped_on", &stopped_on)?;
         Ok(self
-            .call(|s| s.stop_medicine(medicine_id, stopped_on))?
+            .call(|s| s.stop_medicine(medicine_id.into(), stopped_on))?
             .into())
     }
 }

@@ -62,6 +62,9 @@ pub struct Patient {
     pub id: i64,
     /// The profile.
     pub profile: PatientProfile,
+    /// The patient's globally unique id (a version 7 UUID, hyphenated): made when the profile
+    /// was created, unique across every diary, so records from two phones can meet.
+    pub global_id: String,
 }
 
 impl TryFrom<PatientProfile> for model::NewPatient {
@@ -81,7 +84,8 @@ impl From<model::Patient> for Patient {
     fn from(p: model::Patient) -> Self {
         let profile = p.profile;
         Patient {
-            id: p.id,
+            global_id: p.global_id.to_string(),
+            id: p.id.into(),
             profile: PatientProfile {
                 display_name: profile.display_name,
                 birth_date: format_date(profile.birth_date),
@@ -108,13 +112,18 @@ pub struct Measurement {
     /// confirmed). Default false.
     #[uniffi(default = false)]
     pub confirmed: bool,
+    /// The stored measurement's globally unique id (a version 7 UUID, hyphenated); empty in a
+    /// measurement to store (ignored there).
+    #[uniffi(default = "")]
+    pub global_id: String,
 }
 
 impl TryFrom<Measurement> for model::Measurement {
     type Error = NephroError;
     fn try_from(m: Measurement) -> Result<Self, NephroError> {
         Ok(model::Measurement {
-            id: 0,
+            id: 0.into(),
+            global_id: Default::default(),
             measured_on: parse_date("measured_on", &m.measured_on)?,
             weight_kg: m.weight_kg,
             height_cm: m.height_cm,
@@ -126,6 +135,7 @@ impl TryFrom<Measurement> for model::Measurement {
 impl From<model::Measurement> for Measurement {
     fn from(m: model::Measurement) -> Self {
         Measurement {
+            global_id: m.global_id.to_string(),
             measured_on: format_date(m.measured_on),
             weight_kg: m.weight_kg,
             height_cm: m.height_cm,
@@ -333,6 +343,8 @@ pub struct Regimen {
     pub weight_kg: f64,
     /// The calculated dose.
     pub dose: DoseResult,
+    /// The regimen's globally unique id (a version 7 UUID, hyphenated).
+    pub global_id: String,
 }
 
 impl TryFrom<RegimenInput> for model::NewRegimen {
@@ -375,9 +387,10 @@ impl From<model::Regimen> for Regimen {
     fn from(r: model::Regimen) -> Self {
         let p = r.prescription;
         Regimen {
-            id: r.id,
+            global_id: r.global_id.to_string(),
+            id: r.id.into(),
             medication_id: model::MedicationId::Regimen(r.id).to_string(),
-            patient_id: r.patient_id,
+            patient_id: r.patient_id.into(),
             prescription: RegimenInput {
                 drug: p.drug,
                 form: p.form,
@@ -466,12 +479,16 @@ pub struct DoseLogEntry {
     pub undone: bool,
     /// When this revision was recorded, UTC epoch ms.
     pub recorded_at_ms: i64,
+    /// The logged dose's globally unique id (a version 7 UUID, hyphenated): made when it was
+    /// first logged and kept through every edit and undo (a revision is this id and `revision`).
+    pub global_id: String,
 }
 
 impl From<model::DoseLogEntry> for DoseLogEntry {
     fn from(e: model::DoseLogEntry) -> Self {
         let d = e.dose;
         DoseLogEntry {
+            global_id: e.global_id.to_string(),
             dose: DoseLogInput {
                 client_id: d.client_id,
                 medication_id: d.medication.to_string(),

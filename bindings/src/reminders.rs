@@ -529,8 +529,9 @@ impl Diary {
             service::parse_device_zone(device_time_zone.as_deref())?,
             self::locale(&locale)?,
         );
-        let notices = self
-            .call(|s| service::next_reminders(s, patient_id, now, zone, count as usize, locale))?;
+        let notices = self.call(|s| {
+            service::next_reminders(s, patient_id.into(), now, zone, count as usize, locale)
+        })?;
         Ok(notices
             .into_iter()
             .map(|n| notification(n, false))
@@ -551,7 +552,7 @@ impl Diary {
             service::parse_device_zone(device_time_zone.as_deref())?,
             self::locale(&locale)?,
         );
-        let slots = self.call(|s| service::today_doses(s, patient_id, now, zone, locale))?;
+        let slots = self.call(|s| service::today_doses(s, patient_id.into(), now, zone, locale))?;
         Ok(slots.into_iter().map(Into::into).collect())
     }
 
@@ -571,7 +572,7 @@ impl Diary {
             self::locale(&locale)?,
         );
         Ok(self
-            .call(|s| service::dose_status(s, patient_id, &slot, now, zone, locale))?
+            .call(|s| service::dose_status(s, patient_id.into(), &slot, now, zone, locale))?
             .into())
     }
 
@@ -593,8 +594,8 @@ impl Diary {
             service::parse_device_zone(device_time_zone.as_deref())?,
             self::locale(&locale)?,
         );
-        let snoozed =
-            self.call(|s| service::snooze(s, patient_id, &slot, now, minutes, zone, locale))?;
+        let snoozed = self
+            .call(|s| service::snooze(s, patient_id.into(), &slot, now, minutes, zone, locale))?;
         Ok(snoozed.map(|n| notification(n, true)))
     }
 
@@ -609,7 +610,7 @@ impl Diary {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
         let now = service::instant_from_millis("now_ms", now_ms)?;
         Ok(self
-            .call(|s| service::adherence(s, patient_id, from, to, now))?
+            .call(|s| service::adherence(s, patient_id.into(), from, to, now))?
             .into())
     }
 
@@ -625,14 +626,14 @@ impl Diary {
         let medication = MedicationId::parse("medication_id", &medication_id)?;
         let zone = parse_time_zone("new_time_zone", &new_time_zone)?;
         let date = parse_date("change_date", &change_date)?;
-        let plan =
-            self.call(|s| service::travel_shift_plan(s, patient_id, &medication, zone, date))?;
+        let plan = self
+            .call(|s| service::travel_shift_plan(s, patient_id.into(), &medication, zone, date))?;
         Ok(plan.into_iter().map(Into::into).collect())
     }
 
     /// The patient's reminder policy, defaults filled in.
     pub fn reminder_policy(&self, patient_id: i64) -> Result<ReminderPolicy, NephroError> {
-        let policy = self.call(|s| service::reminder_policy(s, patient_id))?;
+        let policy = self.call(|s| service::reminder_policy(s, patient_id.into()))?;
         Ok(ReminderPolicy {
             travel: policy.travel.into(),
             default_window: policy.default_window.into(),
@@ -666,7 +667,7 @@ impl Diary {
         self.call(|s| {
             service::set_dose_window(
                 s,
-                patient_id,
+                patient_id.into(),
                 medication.as_ref(),
                 &window.into(),
                 &changed_by,
@@ -682,7 +683,9 @@ impl Diary {
         policy: TravelPolicy,
         changed_by: String,
     ) -> Result<(), NephroError> {
-        self.call(|s| service::set_travel_policy(s, patient_id, policy.into(), &changed_by))?;
+        self.call(|s| {
+            service::set_travel_policy(s, patient_id.into(), policy.into(), &changed_by)
+        })?;
         Ok(())
     }
 }

@@ -207,6 +207,9 @@ pub struct SteroidCourse {
     pub reason: Option<String>,
     /// When it was stored, UTC epoch ms.
     pub recorded_at_ms: i64,
+    /// The course's globally unique id (a version 7 UUID, hyphenated): the same in every
+    /// version, like `course_key`.
+    pub global_id: String,
 }
 
 /// One date of a taper calendar.
@@ -529,7 +532,9 @@ impl Diary {
         course: CoursePlanInput,
     ) -> Result<SteroidCourse, NephroError> {
         let course: store::NewCourse = course.try_into()?;
-        Ok(self.call(|s| s.create_course(patient_id, &course))?.into())
+        Ok(self
+            .call(|s| s.create_course(patient_id.into(), &course))?
+            .into())
     }
 
     /// Stores a new version of a course; the old versions stay readable. `based_on_version`
@@ -567,7 +572,7 @@ impl Diary {
     /// The latest version of each of a patient's courses, in creation order.
     pub fn courses(&self, patient_id: i64) -> Result<Vec<SteroidCourse>, NephroError> {
         Ok(self
-            .call(|s| s.courses(patient_id))?
+            .call(|s| s.courses(patient_id.into()))?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -593,7 +598,7 @@ impl Diary {
     pub fn steroid_week(&self, patient_id: i64, today: String) -> Result<SteroidWeek, NephroError> {
         let today = parse_date("today", &today)?;
         Ok(self
-            .call(|s| service::steroid_week(s, patient_id, today))?
+            .call(|s| service::steroid_week(s, patient_id.into(), today))?
             .into())
     }
 
@@ -612,7 +617,7 @@ impl Diary {
             parse_date("today", &today)?,
         );
         Ok(self
-            .call(|s| service::steroid_doses(s, patient_id, from, to, today))?
+            .call(|s| service::steroid_doses(s, patient_id.into(), from, to, today))?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -634,7 +639,7 @@ impl Diary {
             parse_date("today", &today)?,
         );
         let exposure = self.call(|s| {
-            service::steroid_exposure(s, patient_id, course_key.as_deref(), from, to, today)
+            service::steroid_exposure(s, patient_id.into(), course_key.as_deref(), from, to, today)
         })?;
         Ok(exposure.into())
     }
@@ -651,7 +656,7 @@ impl Diary {
         let today = parse_date("today", &today)?;
         let locale = parse_locale(locale)?;
         Ok(self
-            .call(|s| service::relapse_prompt(s, patient_id, today, locale))?
+            .call(|s| service::relapse_prompt(s, patient_id.into(), today, locale))?
             .map(Into::into))
     }
 }
@@ -892,8 +897,9 @@ impl From<taper::CoursePlan> for CoursePlan {
 impl From<store::CourseVersion> for SteroidCourse {
     fn from(c: store::CourseVersion) -> Self {
         SteroidCourse {
-            patient_id: c.patient_id,
-            medication_id: c.medication_id(),
+            global_id: c.global_id.to_string(),
+            patient_id: c.patient_id.into(),
+            medication_id: c.medication_id().to_string(),
             course_key: c.course_key,
             version: c.version,
             drug: c.drug,
@@ -965,7 +971,7 @@ impl From<service::SteroidDose> for SteroidDose {
             date: format_date(d.date),
             time: d.time.format("%H:%M").to_string(),
             course_key: d.course_key,
-            medication_id: d.medication_id,
+            medication_id: d.medication_id.to_string(),
             reminder_id: d.reminder_id,
             drug: d.drug,
             mg: d.mg,

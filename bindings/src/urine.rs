@@ -202,6 +202,9 @@ pub struct UrineReading {
     /// parent confirmed (as corrected since, if it was), and only it counts. Empty for a strip
     /// read by eye and for a UPCR.
     pub photo: Option<PhotoSuggestion>,
+    /// The reading's globally unique id (a version 7 UUID, hyphenated), kept through every
+    /// correction and the retraction.
+    pub global_id: String,
 }
 
 /// One revision in a reading's history.
@@ -467,9 +470,9 @@ impl Diary {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
         let readings = self.call(|s| {
             if include_retracted {
-                s.urine_readings_including_retracted(patient_id, from, to)
+                s.urine_readings_including_retracted(patient_id.into(), from, to)
             } else {
-                s.urine_readings(patient_id, from, to)
+                s.urine_readings(patient_id.into(), from, to)
             }
         })?;
         Ok(readings.into_iter().map(Into::into).collect())
@@ -503,7 +506,7 @@ impl Diary {
             .transpose()?
             .unwrap_or_default();
         Ok(self
-            .call(|s| service::relapse_status(s, patient_id, today, locale))?
+            .call(|s| service::relapse_status(s, patient_id.into(), today, locale))?
             .into())
     }
 
@@ -516,14 +519,14 @@ impl Diary {
     ) -> Result<Option<String>, NephroError> {
         let date = parse_date("date", &date)?;
         Ok(self
-            .call(|s| service::remission_confirmed_after(s, patient_id, date))?
+            .call(|s| service::remission_confirmed_after(s, patient_id.into(), date))?
             .map(format_date))
     }
 
     /// The remission date of the initial episode set by the care team, if any.
     pub fn initial_remission_date(&self, patient_id: i64) -> Result<Option<String>, NephroError> {
         Ok(self
-            .call(|s| service::initial_remission_date(s, patient_id))?
+            .call(|s| service::initial_remission_date(s, patient_id.into()))?
             .map(format_date))
     }
 
@@ -539,7 +542,9 @@ impl Diary {
             .as_deref()
             .map(|d| parse_date("initial_remission", d))
             .transpose()?;
-        Ok(self.call(|s| service::set_initial_remission_date(s, patient_id, date, &changed_by))?)
+        Ok(self.call(|s| {
+            service::set_initial_remission_date(s, patient_id.into(), date, &changed_by)
+        })?)
     }
 }
 
@@ -652,7 +657,7 @@ impl TryFrom<UrineReadingInput> for store::NewUrineReading {
                 .map(|t| parse_date("taken_on", t))
                 .transpose()?,
             client_id: r.client_id,
-            patient_id: r.patient_id,
+            patient_id: r.patient_id.into(),
             taken_at_ms: r.taken_at_ms,
             first_morning: r.first_morning,
             note: r.note,
@@ -683,8 +688,9 @@ impl From<store::UrineReadingEntry> for UrineReading {
     fn from(e: store::UrineReadingEntry) -> Self {
         let (dipstick, upcr, unit) = parts(&e.measurement);
         UrineReading {
+            global_id: e.global_id.to_string(),
             client_id: e.client_id,
-            patient_id: e.patient_id,
+            patient_id: e.patient_id.into(),
             dipstick,
             upcr,
             unit,
@@ -821,7 +827,7 @@ impl From<relapse::RelapseAssessment> for RelapseAssessment {
 impl From<service::RelapseStatus> for RelapseStatus {
     fn from(s: service::RelapseStatus) -> Self {
         RelapseStatus {
-            patient_id: s.patient_id,
+            patient_id: s.patient_id.into(),
             today: format_date(s.today),
             definitions: s.definitions.into(),
             initial_remission: s.initial_remission.map(format_date),

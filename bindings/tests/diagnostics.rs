@@ -93,6 +93,7 @@ fn failed_calls_are_reported_by_name_and_kind_without_personal_data() {
         .add_measurement(
             patient.id,
             Measurement {
+                global_id: Default::default(),
                 measured_on: "2025-05-30".into(),
                 weight_kg: Some(20.0),
                 height_cm: Some(115.0),

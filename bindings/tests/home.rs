@@ -21,6 +21,7 @@ fn seeded(dir: &std::path::Path) -> (std::sync::Arc<Diary>, i64, Regimen) {
         .add_measurement(
             patient.id,
             Measurement {
+                global_id: Default::default(),
                 measured_on: "2025-05-30".into(),
                 weight_kg: Some(20.0),
                 height_cm: Some(115.0),

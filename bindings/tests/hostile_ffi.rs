@@ -291,6 +291,7 @@ fn call() -> impl Strategy<Value = Call> {
     )
         .prop_map(
             |(measured_on, weight_kg, height_cm, confirmed)| Measurement {
+                global_id: Default::default(),
                 measured_on,
                 weight_kg,
                 height_cm,
@@ -425,6 +426,7 @@ fn diary_calls_with_hostile_arguments_refuse_cleanly() {
                 .add_measurement(
                     p.id,
                     Measurement {
+                        global_id: Default::default(),
                         measured_on: "2025-05-01".into(),
                         weight_kg: Some(20.0),
                         height_cm: Some(115.0),
@@ -590,6 +592,7 @@ fn seeded_diary(dir: &std::path::Path) -> Arc<Diary> {
         .add_measurement(
             p.id,
             Measurement {
+                global_id: Default::default(),
                 measured_on: "2025-05-01".into(),
                 weight_kg: Some(20.0),
                 height_cm: Some(115.0),
@@ -940,6 +943,7 @@ fn clinical_rules_10_refusals_name_the_field_and_change_no_row() {
     let before = file_digest(&path);
     // Confirmed: a hard bound refuses even a value the family confirmed.
     let weight = |w: f64, h: Option<f64>| Measurement {
+        global_id: Default::default(),
         measured_on: "2025-06-02".into(),
         weight_kg: Some(w),
         height_cm: h,

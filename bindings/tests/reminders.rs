@@ -58,6 +58,7 @@ fn seeded(dir: &Path) -> (Arc<Diary>, i64, String) {
         .add_measurement(
             patient.id,
             Measurement {
+                global_id: Default::default(),
                 measured_on: "2025-05-30".into(),
                 weight_kg: Some(20.0),
                 height_cm: Some(115.0),

@@ -91,7 +91,8 @@ fn seed(store: &mut Store, today: NaiveDate) -> CliResult<DemoDiary> {
     store.add_measurement(
         patient.id,
         &Measurement {
-            id: 0,
+            global_id: Default::default(),
+            id: 0.into(),
             measured_on: clinic_visit,
             weight_kg: Some(20.5),
             height_cm: Some(116.0),
@@ -101,7 +102,8 @@ fn seed(store: &mut Store, today: NaiveDate) -> CliResult<DemoDiary> {
     store.add_measurement(
         patient.id,
         &Measurement {
-            id: 0,
+            global_id: Default::default(),
+            id: 0.into(),
             measured_on: first_day + Days::new(45),
             weight_kg: Some(21.0),
             height_cm: Some(117.0),

@@ -20,7 +20,9 @@ pub fn open_existing(db: &Path) -> CliResult<Store> {
 /// The patient named by `--patient`, or every patient of the diary when none is named.
 pub fn named_or_all_patients(store: &Store, patient: Option<i64>) -> CliResult<Vec<Patient>> {
     match patient {
-        Some(id) => Ok(vec![store.patient(id).map_err(about("--patient"))?]),
+        Some(id) => Ok(vec![store
+            .patient(id.into())
+            .map_err(about("--patient"))?]),
         None => Ok(store.patients().map_err(|e| store.note(e))?),
     }
 }
@@ -29,7 +31,7 @@ pub fn named_or_all_patients(store: &Store, patient: Option<i64>) -> CliResult<V
 pub fn choose_patient(store: &Store, patient: Option<i64>) -> CliResult<i64> {
     let patients = named_or_all_patients(store, patient)?;
     match patients.as_slice() {
-        [only] => Ok(only.id),
+        [only] => Ok(only.id.into()),
         [] => Err("--db: the diary has no patient".into()),
         several => {
             let ids: Vec<String> = several.iter().map(|p| p.id.to_string()).collect();

@@ -88,8 +88,8 @@ pub fn run(args: &ExportArgs) -> CliResult<()> {
         }
     }
     // One snapshot for every format: one shift, one period, one set of ids.
-    let snapshot =
-        DiarySnapshot::for_export(&store, patient_id, &options).map_err(|e| store.note(e))?;
+    let snapshot = DiarySnapshot::for_export(&store, patient_id.into(), &options)
+        .map_err(|e| store.note(e))?;
     let written = match formats.as_slice() {
         [ExportFormat::Fhir] => write_fhir_to_path(&snapshot, bundle, args.out),
         [format] => write_to_path(&snapshot, *format, args.out),

@@ -53,11 +53,11 @@ pub fn lab_table(
     locale: Locale,
     latest: Option<usize>,
 ) -> CliResult<String> {
-    let patient = store.patient(patient_id)?;
+    let patient = store.patient(patient_id.into())?;
     let zone = parse_time_zone("time_zone", &patient.profile.time_zone)?;
     let report = lab_report(
         store,
-        patient_id,
+        patient_id.into(),
         from.unwrap_or(NaiveDate::MIN),
         to.unwrap_or(NaiveDate::MAX),
         locale,
@@ -378,7 +378,7 @@ pub fn demo_section(store: &Store, demo: &DemoDiary) -> CliResult<String> {
     let mut out = String::from("\n");
     out.push_str(&lab_table(
         store,
-        demo.patient.id,
+        demo.patient.id.into(),
         Some(demo.first_day),
         Some(demo.today),
         Locale::En,

@@ -48,7 +48,14 @@ pub fn run_reminders(args: &RemindersArgs) -> CliResult<()> {
     let device_zone = parse_device_zone(args.device_zone)?;
     let store = open_existing(args.db)?;
     let patient_id = choose_patient(&store, args.patient)?;
-    let reminders = next_reminders(&store, patient_id, from, device_zone, args.count, locale)?;
+    let reminders = next_reminders(
+        &store,
+        patient_id.into(),
+        from,
+        device_zone,
+        args.count,
+        locale,
+    )?;
     let mut out = String::new();
     writeln!(
         out,
@@ -87,11 +94,11 @@ pub fn run_adherence(args: &AdherenceArgs) -> CliResult<()> {
     let patient_id = choose_patient(&store, args.patient)?;
     let zone = nephro_core::dates::parse_time_zone(
         "time_zone",
-        &store.patient(patient_id)?.profile.time_zone,
+        &store.patient(patient_id.into())?.profile.time_zone,
     )?;
     let to = to.unwrap_or_else(|| nephro_core::schedule::local_date(now, zone));
     let from = from.unwrap_or_else(|| to.checked_sub_days(Days::new(89)).unwrap_or(to));
-    let report = adherence(&store, patient_id, from, to, now)?;
+    let report = adherence(&store, patient_id.into(), from, to, now)?;
     let mut out = String::new();
     writeln!(
         out,
@@ -102,7 +109,7 @@ pub fn run_adherence(args: &AdherenceArgs) -> CliResult<()> {
     )?;
     out.push_str(&adherence_table(
         &report,
-        &medicine_names(&store, patient_id)?,
+        &medicine_names(&store, patient_id.into())?,
     ));
     out.push_str(&calendar(&report));
     emit(&out)
@@ -187,7 +194,10 @@ fn medication_name(
 }
 
 /// The id and English name of each of the patient's medicines (clinical-rules §12).
-fn medicine_names(store: &Store, patient_id: i64) -> CliResult<Vec<(String, String)>> {
+fn medicine_names(
+    store: &Store,
+    patient_id: nephro_core::ids::PatientId,
+) -> CliResult<Vec<(String, String)>> {
     Ok(store
         .medicines(patient_id)?
         .iter()

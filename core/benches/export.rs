@@ -94,7 +94,7 @@ fn ten_year_diary() -> (PathBuf, i64) {
     let marker = path.with_extension("version");
     if path.exists() && std::fs::read_to_string(&marker).ok().as_deref() == Some(DIARY_VERSION) {
         let store = Store::open(&path).expect("open");
-        return (path, store.patients().expect("patients")[0].id);
+        return (path, store.patients().expect("patients")[0].id.into());
     }
     let started = Instant::now();
     std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
@@ -125,7 +125,8 @@ fn ten_year_diary() -> (PathBuf, i64) {
         if day.day() == 1 && day.month() % 3 == 1 {
             let years = f64::from(day.year() - 2015);
             let m = Measurement {
-                id: 0,
+                global_id: Default::default(),
+                id: 0.into(),
                 measured_on: day,
                 weight_kg: Some(20.0 + 3.0 * years),
                 height_cm: Some(115.0 + 5.0 * years),
@@ -289,7 +290,7 @@ fn ten_year_diary() -> (PathBuf, i64) {
         "built the 10-year diary ({n} doses) in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    (path, pid)
+    (path, pid.into())
 }
 
 fn options() -> ExportOptions {
@@ -302,15 +303,15 @@ fn child(mode: &str) {
     let store = Store::open(&path).expect("open");
     let out = path.with_file_name(format!("ten-years.{mode}"));
     let (file_peak, size) = if mode == TRANSACTION {
-        let snapshot = DiarySnapshot::for_export(&store, pid, &options()).expect("snapshot");
+        let snapshot = DiarySnapshot::for_export(&store, pid.into(), &options()).expect("snapshot");
         write_fhir_to_path(&snapshot, BundleKind::Transaction, &out).expect("export to path");
         drop(snapshot);
         (peak_rss_kb(), transaction_bytes(&store, pid).len())
     } else {
         let format = ExportFormat::parse("mode", mode).expect("format");
-        export_to_path(&store, pid, format, &options(), &out).expect("export to path");
+        export_to_path(&store, pid.into(), format, &options(), &out).expect("export to path");
         let file_peak = peak_rss_kb();
-        let size: usize = export(&store, pid, format, &options())
+        let size: usize = export(&store, pid.into(), format, &options())
             .expect("export")
             .iter()
             .map(|f| f.bytes.len())
@@ -328,7 +329,7 @@ const TRANSACTION: &str = "fhir_transaction";
 
 /// The transaction bundle of the diary, in memory (the snapshot gathered from the store).
 fn transaction_bytes(store: &Store, pid: i64) -> Vec<u8> {
-    let snapshot = DiarySnapshot::for_export(store, pid, &options()).expect("snapshot");
+    let snapshot = DiarySnapshot::for_export(store, pid.into(), &options()).expect("snapshot");
     let mut bytes = Vec::new();
     fhir::write_transaction(&snapshot, &mut bytes).expect("transaction");
     bytes
@@ -390,7 +391,7 @@ fn main() {
         ("html_10y", ExportFormat::Html),
     ] {
         group.bench_function(name, |b| {
-            b.iter(|| black_box(export(&store, pid, format, &options()).expect("export")))
+            b.iter(|| black_box(export(&store, pid.into(), format, &options()).expect("export")))
         });
     }
     group.bench_function("fhir_transaction_10y", |b| {
@@ -401,9 +402,9 @@ fn main() {
 
     // Where the transaction's time goes: gathering the snapshot, then writing the bundle.
     let (gather, gather_cpu) = medians(11, || {
-        black_box(DiarySnapshot::for_export(&store, pid, &options()).expect("snapshot"));
+        black_box(DiarySnapshot::for_export(&store, pid.into(), &options()).expect("snapshot"));
     });
-    let snapshot = DiarySnapshot::for_export(&store, pid, &options()).expect("snapshot");
+    let snapshot = DiarySnapshot::for_export(&store, pid.into(), &options()).expect("snapshot");
     let (write, write_cpu) = medians(11, || {
         let mut bytes = Vec::new();
         fhir::write_transaction(&snapshot, &mut bytes).expect("transaction");
@@ -422,7 +423,7 @@ fn main() {
     ] {
         let (median, on_cpu) = medians(11, || match format {
             Some(format) => {
-                black_box(export(&store, pid, format, &options()).expect("export"));
+                black_box(export(&store, pid.into(), format, &options()).expect("export"));
             }
             None => {
                 black_box(transaction_bytes(&store, pid));

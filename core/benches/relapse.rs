@@ -115,7 +115,7 @@ fn store_with_ten_years() -> (Store, i64) {
             })
             .expect("reading");
     }
-    (store, patient.id)
+    (store, patient.id.into())
 }
 
 fn benches(c: &mut Criterion) {
@@ -128,7 +128,9 @@ fn benches(c: &mut Criterion) {
     let (store, patient_id) = store_with_ten_years();
     let today = first_day() + Days::new(DAYS - 1);
     group.bench_function("relapse_status_10_years_from_store", |b| {
-        b.iter(|| relapse_status(black_box(&store), patient_id, today, Locale::En).expect("status"))
+        b.iter(|| {
+            relapse_status(black_box(&store), patient_id.into(), today, Locale::En).expect("status")
+        })
     });
     group.finish();
 }

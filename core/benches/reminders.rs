@@ -89,15 +89,23 @@ fn bench_next_reminders(c: &mut Criterion) {
 
     let (store, patient) = diary_with_course();
     let from = at("2025-06-20T09:30:00+08:00");
-    let notices = reminders::next_reminders(&store, patient, from, None, 64, Locale::En).unwrap();
+    let notices =
+        reminders::next_reminders(&store, patient.into(), from, None, 64, Locale::En).unwrap();
     assert_eq!(notices.len(), 64);
     assert!(notices
         .iter()
         .any(|n| matches!(n.medication, MedicationId::Course(_))));
     group.bench_function("service", |b| {
         b.iter(|| {
-            reminders::next_reminders(&store, patient, black_box(from), None, 64, Locale::En)
-                .unwrap()
+            reminders::next_reminders(
+                &store,
+                patient.into(),
+                black_box(from),
+                None,
+                64,
+                Locale::En,
+            )
+            .unwrap()
         })
     });
     group.finish();
@@ -131,14 +139,15 @@ fn patient(store: &mut Store, start: NaiveDate) -> i64 {
         })
         .unwrap();
     let weight = Measurement {
-        id: 0,
+        global_id: Default::default(),
+        id: 0.into(),
         measured_on: start,
         weight_kg: Some(20.0),
         height_cm: Some(115.0),
         confirmed: false,
     };
     store.add_measurement(patient.id, &weight).unwrap();
-    patient.id
+    patient.id.into()
 }
 
 fn regimen(
@@ -170,7 +179,7 @@ fn diary_with_course() -> (Store, i64) {
     let patient = patient(&mut store, start);
     store
         .add_regimen(
-            patient,
+            patient.into(),
             &regimen(
                 Drug::Tacrolimus,
                 0.1,
@@ -182,7 +191,7 @@ fn diary_with_course() -> (Store, i64) {
         .unwrap();
     store
         .add_regimen(
-            patient,
+            patient.into(),
             &regimen(
                 Drug::MycophenolateMofetil,
                 25.0,
@@ -206,7 +215,7 @@ fn diary_with_course() -> (Store, i64) {
         reason: None,
         client_id: None,
     };
-    store.create_course(patient, &course).unwrap();
+    store.create_course(patient.into(), &course).unwrap();
     (store, patient)
 }
 
@@ -303,7 +312,7 @@ fn bench_adherence(c: &mut Criterion) {
     let ids = [
         store
             .add_regimen(
-                patient,
+                patient.into(),
                 &regimen(
                     Drug::Tacrolimus,
                     0.1,
@@ -315,7 +324,7 @@ fn bench_adherence(c: &mut Criterion) {
             .unwrap(),
         store
             .add_regimen(
-                patient,
+                patient.into(),
                 &regimen(
                     Drug::MycophenolateMofetil,
                     25.0,
@@ -327,7 +336,7 @@ fn bench_adherence(c: &mut Criterion) {
             .unwrap(),
         store
             .add_regimen(
-                patient,
+                patient.into(),
                 &regimen(Drug::Prednisolone, 0.5, &[5.0], &["08:00"], first),
             )
             .unwrap(),
@@ -360,10 +369,12 @@ fn bench_adherence(c: &mut Criterion) {
             )
             .unwrap();
     }
-    let stored = reminders::adherence(&store, patient, first, last, now).unwrap();
+    let stored = reminders::adherence(&store, patient.into(), first, last, now).unwrap();
     assert_eq!(stored.report.overall, report.overall);
     group.bench_function("service_10_years", |b| {
-        b.iter(|| reminders::adherence(&store, patient, black_box(first), last, now).unwrap())
+        b.iter(|| {
+            reminders::adherence(&store, patient.into(), black_box(first), last, now).unwrap()
+        })
     });
     group.finish();
 }

@@ -98,7 +98,8 @@ fn diary_for_logging(path: &Path, durability: Durability) -> (Store, i64) {
         .create_patient(&patient("Europe/Paris"))
         .expect("patient");
     let weight = Measurement {
-        id: 0,
+        global_id: Default::default(),
+        id: 0.into(),
         measured_on: date("2024-12-01"),
         weight_kg: Some(30.0),
         height_cm: Some(130.0),
@@ -108,7 +109,7 @@ fn diary_for_logging(path: &Path, durability: Durability) -> (Store, i64) {
     let r = store
         .add_regimen(p.id, &regimen(Drug::Tacrolimus, &TIMES, date("2025-01-01")))
         .expect("regimen");
-    (store, r.id)
+    (store, r.id.into())
 }
 
 /// The n-th slot's dose, given (and logged, on the device's clock) a minute after its time in
@@ -118,7 +119,7 @@ fn slot_dose(regimen_id: i64, n: u64) -> NewDoseLog {
     let slot_time = time(TIMES[(n % TIMES.len() as u64) as usize]);
     NewDoseLog::new(
         format!("bench-{n}"),
-        MedicationId::Regimen(regimen_id),
+        MedicationId::Regimen(regimen_id.into()),
         slot_date,
         slot_time,
         DoseOutcome::Taken,
@@ -271,7 +272,8 @@ fn diary_of_days(path: &Path, days: u64) -> i64 {
         .expect("patient");
     let first = date("2016-01-01");
     let weight = Measurement {
-        id: 0,
+        global_id: Default::default(),
+        id: 0.into(),
         measured_on: first,
         weight_kg: Some(20.0),
         height_cm: Some(115.0),
@@ -374,16 +376,17 @@ fn diary_of_days(path: &Path, days: u64) -> i64 {
             .map(|m| m.len() as f64 / 1e6)
             .unwrap_or(0.0)
     );
-    p.id
+    p.id.into()
 }
 
 /// What the app computes on opening: the home screen (today's doses, the next dose, the relapse
 /// state, the steroid prompt, alerts; `diary::home::home_screen`) and the next 64 reminders it
 /// hands to the phone's notification queue (`diary::reminders::next_reminders`).
 fn home_screen(store: &Store, patient_id: i64, now: DateTime<Utc>) -> usize {
-    let screen = home::home_screen(store, patient_id, now, None, Locale::En).expect("home screen");
-    let next =
-        reminders::next_reminders(store, patient_id, now, None, 64, Locale::En).expect("reminders");
+    let screen =
+        home::home_screen(store, patient_id.into(), now, None, Locale::En).expect("home screen");
+    let next = reminders::next_reminders(store, patient_id.into(), now, None, 64, Locale::En)
+        .expect("reminders");
     screen.doses.len() + next.len()
 }
 
@@ -450,7 +453,7 @@ fn memory_child(op: &str, path: &Path) {
         "home" => {
             let store = Store::open(path).expect("open");
             let patient_id = store.patients().expect("patients")[0].id;
-            black_box(home_screen(&store, patient_id, home_now()));
+            black_box(home_screen(&store, patient_id.into(), home_now()));
         }
         "log" => {
             let (mut store, regimen_id) = diary_for_logging(path, Durability::Full);

@@ -20,6 +20,7 @@ pub mod drug;
 pub mod error;
 pub mod export;
 pub mod growth;
+pub mod ids;
 pub mod labs;
 pub mod locale;
 pub mod medicine;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::dose::{DoseRate, DoseResult};
 use crate::drug::Drug;
 use crate::error::{Error, Result};
+pub use crate::ids::{BloodPressureId, GlobalId, MeasurementId, MedicineId, PatientId, RegimenId};
 
 /// Milliseconds since 1970-01-01T00:00:00Z.
 pub type EpochMillis = i64;
@@ -66,7 +67,9 @@ pub struct NewPatient {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Patient {
     /// Row id.
-    pub id: i64,
+    pub id: PatientId,
+    /// The patient's globally unique id ([`GlobalId`]).
+    pub global_id: GlobalId,
     /// The profile as entered.
     pub profile: NewPatient,
 }
@@ -75,7 +78,10 @@ pub struct Patient {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Measurement {
     /// Row id (0 before it is stored).
-    pub id: i64,
+    pub id: MeasurementId,
+    /// Its globally unique id ([`GlobalId`]; nil before it is stored).
+    #[serde(default)]
+    pub global_id: GlobalId,
     /// Local date of the measurement.
     pub measured_on: NaiveDate,
     /// Weight in kg, if measured.
@@ -120,9 +126,11 @@ pub struct NewRegimen {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Regimen {
     /// Row id.
-    pub id: i64,
+    pub id: RegimenId,
+    /// Its globally unique id ([`GlobalId`]).
+    pub global_id: GlobalId,
     /// Patient row id.
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// The prescription as entered.
     pub prescription: NewRegimen,
     /// Weight the dose was calculated on.
@@ -169,28 +177,59 @@ impl DoseOutcome {
 }
 
 /// What a scheduled dose belongs to: a regimen (tacrolimus, MMF), a steroid course calendar or
-/// any other medicine. Written `regimen-<id>`, `course-<key>` or `medicine-<id>`; the same text names the medication in reminders.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// any other medicine: the typed medication reference of the core's API. Written (Display,
+/// FromStr, serde) `regimen-<id>`, `course-<key>` or `medicine-<id>`: the same text names the
+/// medication in reminder ids, which the phones keep, and in policy keys, which the diary
+/// stores, so it never changes (a test pins it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MedicationId {
     /// A regimen by row id.
-    Regimen(i64),
+    Regimen(RegimenId),
     /// A steroid course by its stable key (the same across its versions).
     Course(String),
     /// Any other medicine by row id (clinical-rules §12).
-    Medicine(i64),
+    Medicine(MedicineId),
 }
 
 impl MedicationId {
-    /// Parses `regimen-<id>`, `course-<key>` or `medicine-<id>`.
+    /// Parses `regimen-<id>`, `course-<key>` or `medicine-<id>`, naming `field` when the text
+    /// is none of them.
     pub fn parse(field: &str, text: &str) -> Result<MedicationId> {
+        text.parse().map_err(|_: ParseMedicationIdError| {
+            Error::invalid(field, ParseMedicationIdError::REASON)
+        })
+    }
+}
+
+/// Text that is not a medication reference (`regimen-<number>`, `course-<key>` or
+/// `medicine-<number>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseMedicationIdError;
+
+impl ParseMedicationIdError {
+    const REASON: &'static str = "must be regimen-<number>, course-<key> or medicine-<number>";
+}
+
+impl std::fmt::Display for ParseMedicationIdError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(Self::REASON)
+    }
+}
+
+impl std::error::Error for ParseMedicationIdError {}
+
+impl std::str::FromStr for MedicationId {
+    type Err = ParseMedicationIdError;
+
+    fn from_str(text: &str) -> std::result::Result<MedicationId, ParseMedicationIdError> {
         if let Some(id) = text.strip_prefix("medicine-") {
             if let Ok(id) = id.parse::<i64>() {
-                return Ok(MedicationId::Medicine(id));
+                return Ok(MedicationId::Medicine(id.into()));
             }
         }
         if let Some(id) = text.strip_prefix("regimen-") {
             if let Ok(id) = id.parse::<i64>() {
-                return Ok(MedicationId::Regimen(id));
+                return Ok(MedicationId::Regimen(id.into()));
             }
         }
         if let Some(key) = text.strip_prefix("course-") {
@@ -201,10 +240,35 @@ impl MedicationId {
                 return Ok(MedicationId::Course(key.to_string()));
             }
         }
-        Err(Error::invalid(
-            field,
-            "must be regimen-<number>, course-<key> or medicine-<number>",
-        ))
+        Err(ParseMedicationIdError)
+    }
+}
+
+/// Its text, for the schedule engine, which names medications by any text (conformance cases
+/// use their own).
+impl From<MedicationId> for String {
+    fn from(medication: MedicationId) -> String {
+        medication.to_string()
+    }
+}
+
+/// Serialised as its text (`regimen-3`), the form every other place writes.
+impl Serialize for MedicationId {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for MedicationId {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        String::deserialize(deserializer)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -276,6 +340,10 @@ impl NewDoseLog {
 pub struct DoseLogEntry {
     /// The dose as last logged or edited.
     pub dose: NewDoseLog,
+    /// The logged dose's globally unique id ([`GlobalId`]), made when it was first logged and
+    /// kept through every edit and undo: the record's identity, not its revision's (a revision
+    /// is named by this id and `revision`).
+    pub global_id: GlobalId,
     /// Revision number: 1 when first logged, +1 per edit or undo.
     pub revision: i64,
     /// Whether the log was undone (kept in history, no longer counted).
@@ -317,4 +385,69 @@ pub fn require_text(field: &str, text: &str, max_chars: usize) -> Result<()> {
         return Err(Error::invalid(field, "must not contain control characters"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The texts are stored (policy keys, dose logs read back) and are the prefix of every
+    /// reminder id the phones keep: they must never change.
+    #[test]
+    fn medication_references_keep_their_exact_texts() {
+        let pinned = [
+            (MedicationId::Regimen(RegimenId::from(3)), "regimen-3"),
+            (MedicationId::Course("p1_c1".into()), "course-p1_c1"),
+            (MedicationId::Medicine(MedicineId::from(12)), "medicine-12"),
+        ];
+        for (medication, text) in pinned {
+            assert_eq!(medication.to_string(), text);
+            assert_eq!(String::from(medication.clone()), text);
+            assert_eq!(text.parse::<MedicationId>(), Ok(medication.clone()));
+            assert_eq!(
+                MedicationId::parse("medication_id", text).unwrap(),
+                medication
+            );
+            assert_eq!(
+                serde_json::to_string(&medication).unwrap(),
+                format!("\"{text}\"")
+            );
+            let back: MedicationId = serde_json::from_str(&format!("\"{text}\"")).unwrap();
+            assert_eq!(back, medication);
+        }
+        assert_eq!(
+            crate::schedule::reminder_id(
+                &MedicationId::Course("p1_c1".into()).to_string(),
+                NaiveDate::from_ymd_opt(2025, 6, 11).unwrap(),
+                NaiveTime::from_hms_opt(8, 0, 0).unwrap()
+            ),
+            "course-p1_c1@2025-06-11T08:00"
+        );
+    }
+
+    #[test]
+    fn text_that_is_no_medication_reference_is_refused_naming_the_field() {
+        for bad in [
+            "",
+            "regimen-",
+            "regimen-x",
+            "medicine-1.5",
+            "course-",
+            "course-p1-c1",
+            "course-p1 c1",
+            "tacrolimus",
+            "Regimen-3",
+        ] {
+            assert_eq!(
+                bad.parse::<MedicationId>(),
+                Err(ParseMedicationIdError),
+                "{bad}"
+            );
+            let err = MedicationId::parse("medication_id", bad).unwrap_err();
+            assert!(err.to_string().contains("medication_id"), "{err}");
+            assert!(serde_json::from_str::<MedicationId>(&format!("\"{bad}\"")).is_err());
+        }
+        let long_key = format!("course-{}", "k".repeat(65));
+        assert!(long_key.parse::<MedicationId>().is_err());
+    }
 }

@@ -77,7 +77,8 @@ fn diary() -> (Store, i64) {
         .add_measurement(
             pid,
             &Measurement {
-                id: 0,
+                global_id: Default::default(),
+                id: 0.into(),
                 measured_on: first - Days::new(2),
                 weight_kg: Some(22.0),
                 height_cm: Some(120.0),
@@ -176,7 +177,8 @@ fn diary() -> (Store, i64) {
                 .add_measurement(
                     pid,
                     &Measurement {
-                        id: 0,
+                        global_id: Default::default(),
+                        id: 0.into(),
                         measured_on: day,
                         weight_kg: Some(22.5),
                         height_cm: None,
@@ -221,7 +223,7 @@ fn diary() -> (Store, i64) {
             )
             .unwrap();
     }
-    (store, pid)
+    (store, pid.into())
 }
 
 /// Every candidate shift of the policy.
@@ -529,7 +531,7 @@ fn share(store: &Store, pid: i64, deidentify: Deidentify) -> Vec<ExportFile> {
         deidentify: Some(deidentify),
         ..ExportOptions::new(now())
     };
-    export_formats(store, pid, &ExportFormat::ALL, &options)
+    export_formats(store, pid.into(), &ExportFormat::ALL, &options)
         .unwrap()
         .into_iter()
         .flat_map(|(_, files)| files)

@@ -38,7 +38,8 @@ fn fill(store: &mut Store, doses: u32) -> i64 {
         .add_measurement(
             patient.id,
             &Measurement {
-                id: 0,
+                global_id: Default::default(),
+                id: 0.into(),
                 measured_on: date("2025-01-01"),
                 weight_kg: Some(20.0),
                 height_cm: Some(112.0),
@@ -65,9 +66,9 @@ fn fill(store: &mut Store, doses: u32) -> i64 {
         )
         .unwrap();
     for n in 0..doses {
-        log(store, regimen.id, n).unwrap();
+        log(store, regimen.id.into(), n).unwrap();
     }
-    regimen.id
+    regimen.id.into()
 }
 
 fn log(store: &mut Store, regimen_id: i64, n: u32) -> nephro_core::error::Result<()> {
@@ -81,7 +82,7 @@ fn log(store: &mut Store, regimen_id: i64, n: u32) -> nephro_core::error::Result
     store.log_dose(
         &NewDoseLog::new(
             format!("dose-{n}"),
-            MedicationId::Regimen(regimen_id),
+            MedicationId::Regimen(regimen_id.into()),
             day,
             time(slot),
             DoseOutcome::Taken,
@@ -344,7 +345,7 @@ fn damage_met_after_opening_is_typed_stops_writes_and_keeps_the_file() {
 
     let mut store = Store::open(&path).expect("the schema itself is intact");
     let read = store
-        .dose_logs(1, date("2025-01-01"), date("2025-01-31"))
+        .dose_logs(1.into(), date("2025-01-01"), date("2025-01-31"))
         .map_err(|e| store.note(e))
         .expect_err("the damaged page is met");
     assert!(
@@ -603,7 +604,7 @@ fn disk_full_child() {
     // An export onto the full disk fails and leaves nothing half-written.
     let export = nephro_core::export::export_to_path(
         &store,
-        1,
+        1.into(),
         nephro_core::export::ExportFormat::Html,
         &nephro_core::export::ExportOptions::new(chrono::Utc::now()),
         &small.join("report.html"),
@@ -644,7 +645,7 @@ fn an_export_never_replaces_a_diary_by_any_spelling() {
     std::fs::create_dir(dir.path().join("sub")).unwrap();
     for format in ExportFormat::ALL {
         for target in &targets {
-            let error = export_to_path(&store, 1, format, &options, target)
+            let error = export_to_path(&store, 1.into(), format, &options, target)
                 .expect_err("an export onto a database is refused");
             assert!(
                 matches!(&error, Error::Invalid { field, .. } if field == "path"),
@@ -669,7 +670,7 @@ fn an_export_never_replaces_a_diary_by_any_spelling() {
     // An ordinary file is replaced whole.
     let report = dir.path().join("report.html");
     std::fs::write(&report, "old report").unwrap();
-    export_to_path(&reopened, 1, ExportFormat::Html, &options, &report).unwrap();
+    export_to_path(&reopened, 1.into(), ExportFormat::Html, &options, &report).unwrap();
     assert!(std::fs::read_to_string(&report).unwrap().contains("<html"));
 }
 

@@ -837,7 +837,7 @@ fn op() -> impl Strategy<Value = Op> {
     let near = || prop_oneof![4 => (0i64..30).prop_map(|d| day("2025-06-01") + TimeDelta::days(d)), 1 => date()];
     let slot_time = || prop_oneof![4 => select(vec!["08:00", "20:00"]).prop_map(|t| nephro_core::dates::parse_clock_time("t", t).expect("t")), 1 => clock()];
     let medication = prop_oneof![
-        4 => id().prop_map(MedicationId::Regimen),
+        4 => id().prop_map(|id| MedicationId::Regimen(id.into())),
         1 => text().prop_map(MedicationId::Course),
     ];
     let dose = (
@@ -870,7 +870,8 @@ fn op() -> impl Strategy<Value = Op> {
     )
         .prop_map(
             |(measured_on, weight_kg, height_cm, confirmed)| Measurement {
-                id: 0,
+                global_id: Default::default(),
+                id: 0.into(),
                 measured_on,
                 weight_kg,
                 height_cm,
@@ -929,18 +930,18 @@ fn run_op(store: &mut Store, op: &Op) -> Result<(), Error> {
             );
         }
         Op::UpdatePatient(id, p) => {
-            store.update_patient(*id, p)?;
+            store.update_patient((*id).into(), p)?;
             assert_eq!(
-                store.patient(*id)?.profile,
+                store.patient((*id).into())?.profile,
                 *p,
                 "an updated patient reads back as entered"
             );
         }
         Op::AddMeasurement(id, m) => {
-            store.add_measurement(*id, m)?;
+            store.add_measurement((*id).into(), m)?;
         }
         Op::AddRegimen(id, r) => {
-            let regimen = store.add_regimen(*id, r)?;
+            let regimen = store.add_regimen((*id).into(), r)?;
             assert_eq!(
                 store.regimen(regimen.id)?,
                 regimen,
@@ -948,7 +949,7 @@ fn run_op(store: &mut Store, op: &Op) -> Result<(), Error> {
             );
         }
         Op::EndRegimen(id, d) => {
-            store.end_regimen(*id, *d)?;
+            store.end_regimen((*id).into(), *d)?;
         }
         Op::LogDose(d) => {
             let entry = store.log_dose(d, d.actual_at_ms, None)?;
@@ -965,13 +966,13 @@ fn run_op(store: &mut Store, op: &Op) -> Result<(), Error> {
             store.undo_dose(c, by)?;
         }
         Op::Read(id, c, from, to) => {
-            let _ = store.patient(*id);
-            let _ = store.measurements(*id);
-            let _ = store.regimens(*id);
-            let _ = store.regimen(*id);
+            let _ = store.patient((*id).into());
+            let _ = store.measurements((*id).into());
+            let _ = store.regimens((*id).into());
+            let _ = store.regimen((*id).into());
             let _ = store.dose(c);
             let _ = store.dose_history(c);
-            let _ = store.dose_logs(*id, *from, *to);
+            let _ = store.dose_logs((*id).into(), *from, *to);
         }
     }
     Ok(())
@@ -1006,7 +1007,8 @@ fn the_store_refuses_hostile_records_without_changing_anything() {
             };
             let p = store.create_patient(&good).expect("patient");
             let weight = Measurement {
-                id: 0,
+                global_id: Default::default(),
+                id: 0.into(),
                 measured_on: day("2025-05-01"),
                 weight_kg: Some(20.0),
                 height_cm: Some(115.0),
@@ -1115,7 +1117,8 @@ fn earlier_finds_stay_fixed() {
         })
         .expect("patient");
     let weight = Measurement {
-        id: 0,
+        global_id: Default::default(),
+        id: 0.into(),
         measured_on: day("2025-01-01"),
         weight_kg: Some(20.0),
         height_cm: None,
@@ -1251,7 +1254,7 @@ mod plausibility {
     fn dipstick(client_id: &str, patient_id: i64, at: &str) -> NewUrineReading {
         NewUrineReading {
             client_id: client_id.into(),
-            patient_id,
+            patient_id: patient_id.into(),
             measurement: UrineMeasurement::Dipstick(DipstickGrade::Negative),
             taken_at_ms: ms(at),
             taken_on: None,
@@ -1265,7 +1268,7 @@ mod plausibility {
     fn trough(client_id: &str, patient_id: i64, at: &str) -> NewLabResult {
         NewLabResult {
             client_id: client_id.into(),
-            patient_id,
+            patient_id: patient_id.into(),
             result: LabResult {
                 kind: LabKind::TacrolimusTrough,
                 value: 6.5,
@@ -1291,7 +1294,8 @@ mod plausibility {
         .expect("open");
         let patient = store.create_patient(&child()).expect("patient").id;
         let weight = Measurement {
-            id: 0,
+            global_id: Default::default(),
+            id: 0.into(),
             measured_on: day("2025-05-30"),
             weight_kg: Some(20.0),
             height_cm: Some(115.0),
@@ -1325,10 +1329,10 @@ mod plausibility {
             .log_dose(&steroid, steroid.actual_at_ms, None)
             .expect("steroid dose");
         store
-            .log_urine_reading(&dipstick("urine-0602", patient, "2025-06-02T07:00"))
+            .log_urine_reading(&dipstick("urine-0602", patient.into(), "2025-06-02T07:00"))
             .expect("urine");
         store
-            .log_lab_result(&trough("trough-0602", patient, "2025-06-02T07:30"))
+            .log_lab_result(&trough("trough-0602", patient.into(), "2025-06-02T07:30"))
             .expect("lab");
         let pressure = BloodPressure {
             measured_at: sh("2025-06-02T09:00"),
@@ -1342,8 +1346,8 @@ mod plausibility {
             _dir: dir,
             path,
             store,
-            patient,
-            regimen,
+            patient: patient.into(),
+            regimen: regimen.into(),
             course,
         }
     }
@@ -1374,7 +1378,8 @@ mod plausibility {
         let (patient, regimen, course) = (d.patient, d.regimen, d.course.clone());
         // Confirmed: a hard bound refuses even a value the family confirmed.
         let m = |on: &str, w: Option<f64>, h: Option<f64>| Measurement {
-            id: 0,
+            global_id: Default::default(),
+            id: 0.into(),
             measured_on: day(on),
             weight_kg: w,
             height_cm: h,
@@ -1383,17 +1388,17 @@ mod plausibility {
         // Weight 1–250 kg, height 40–230 cm, measured 1900–2200.
         for w in [0.99, 250.01, 2000.0, f64::NAN] {
             refused(&mut d, "weight_kg", |s| {
-                s.add_measurement(patient, &m("2025-06-02", Some(w), None))
+                s.add_measurement(patient.into(), &m("2025-06-02", Some(w), None))
             });
         }
         for h in [39.9, 230.1, 1150.0] {
             refused(&mut d, "height_cm", |s| {
-                s.add_measurement(patient, &m("2025-06-02", None, Some(h)))
+                s.add_measurement(patient.into(), &m("2025-06-02", None, Some(h)))
             });
         }
         for on in ["1899-12-31", "2201-01-01", "9999-12-31"] {
             refused(&mut d, "measured_on", |s| {
-                s.add_measurement(patient, &m(on, Some(20.0), None))
+                s.add_measurement(patient.into(), &m(on, Some(20.0), None))
             });
         }
         // Birth date, on creation and on edit.
@@ -1403,7 +1408,9 @@ mod plausibility {
                 ..child()
             };
             refused(&mut d, "birth_date", |s| s.create_patient(&p));
-            refused(&mut d, "birth_date", |s| s.update_patient(patient, &p));
+            refused(&mut d, "birth_date", |s| {
+                s.update_patient(patient.into(), &p)
+            });
         }
         // Regimens: strengths 0.01–1000 mg, and every date.
         for (i, strengths) in [vec![1e-9], vec![0.5, 1000.5]].into_iter().enumerate() {
@@ -1416,30 +1423,36 @@ mod plausibility {
             } else {
                 "strengths_mg[1]"
             };
-            refused(&mut d, field, |s| s.add_regimen(patient, &r));
+            refused(&mut d, field, |s| s.add_regimen(patient.into(), &r));
         }
         let far = NewRegimen {
             start_date: day("2201-01-01"),
             ..tacrolimus("2025-06-03")
         };
-        refused(&mut d, "start_date", |s| s.add_regimen(patient, &far));
+        refused(&mut d, "start_date", |s| {
+            s.add_regimen(patient.into(), &far)
+        });
         let far_end = NewRegimen {
             end_date: Some(day("9999-12-31")),
             ..tacrolimus("2025-06-03")
         };
-        refused(&mut d, "end_date", |s| s.add_regimen(patient, &far_end));
+        refused(&mut d, "end_date", |s| {
+            s.add_regimen(patient.into(), &far_end)
+        });
         let old = NewRegimen {
             prescribed_on: day("1899-12-31"),
             ..tacrolimus("2025-06-03")
         };
-        refused(&mut d, "prescribed_on", |s| s.add_regimen(patient, &old));
+        refused(&mut d, "prescribed_on", |s| {
+            s.add_regimen(patient.into(), &old)
+        });
         refused(&mut d, "end_date", |s| {
-            s.end_regimen(regimen, day("2201-01-01"))
+            s.end_regimen(regimen.into(), day("2201-01-01"))
         });
         // Doses and their edits: i64::MAX is not a time a dose was given.
         let mut dose = taken(
             "tac-0602-pm",
-            MedicationId::Regimen(regimen),
+            MedicationId::Regimen(regimen.into()),
             "2025-06-02T20:00",
             "2025-06-02T20:01",
         );
@@ -1508,17 +1521,17 @@ mod plausibility {
             diastolic_mmhg: 60.0,
         };
         refused(&mut d, "blood_pressure.measured_at", |s| {
-            s.add_blood_pressure(patient, &pressure, None)
+            s.add_blood_pressure(patient.into(), &pressure, None)
         });
         // Steroid courses: dates, remission dates, the tablet strength; and their revisions.
         let late = relapse_course("2201-01-01");
-        refused(&mut d, "start", |s| s.create_course(patient, &late));
+        refused(&mut d, "start", |s| s.create_course(patient.into(), &late));
         let remission = NewCourse {
             remission_confirmed: Some(day("1899-12-31")),
             ..relapse_course("2025-06-05")
         };
         refused(&mut d, "remission_confirmed", |s| {
-            s.create_course(patient, &remission)
+            s.create_course(patient.into(), &remission)
         });
         let tiny = NewCourse {
             tablets: TabletSpec {
@@ -1527,7 +1540,9 @@ mod plausibility {
             },
             ..relapse_course("2025-06-05")
         };
-        refused(&mut d, "tablet_mg", |s| s.create_course(patient, &tiny));
+        refused(&mut d, "tablet_mg", |s| {
+            s.create_course(patient.into(), &tiny)
+        });
         let revision = NewCourse {
             reason: Some("typo".into()),
             ..relapse_course("2201-01-01")
@@ -1536,11 +1551,11 @@ mod plausibility {
         // The bounds themselves are accepted.
         let edges = m("2200-12-31", Some(250.0), Some(230.0));
         d.store
-            .add_measurement(patient, &edges)
+            .add_measurement(patient.into(), &edges)
             .expect("the bounds are inside");
         let edges = m("2025-06-11", Some(1.0), Some(40.0));
         d.store
-            .add_measurement(patient, &edges)
+            .add_measurement(patient.into(), &edges)
             .expect("the bounds are inside");
         // The earliest date: a child born on 1900-01-01, measured that day (a measurement before
         // birth is refused by itself).
@@ -1565,19 +1580,20 @@ mod plausibility {
         // confirmed by mistake (the held-until-confirmed tier of §10 was passed): the daily
         // maximum is the last line.
         let slip = Measurement {
-            id: 0,
+            global_id: Default::default(),
+            id: 0.into(),
             measured_on: day("2025-06-10"),
             weight_kg: Some(105.0),
             height_cm: None,
             confirmed: true,
         };
         d.store
-            .add_measurement(patient, &slip)
+            .add_measurement(patient.into(), &slip)
             .expect("within the hard bounds");
         let before = digest(&d.path);
         let err = d
             .store
-            .add_regimen(patient, &tacrolimus("2025-06-10"))
+            .add_regimen(patient.into(), &tacrolimus("2025-06-10"))
             .expect_err("above the daily maximum");
         assert!(
             matches!(err, Error::DailyMaximumExceeded { drug: "tacrolimus", max_mg_per_day } if max_mg_per_day == 10.0),
@@ -1594,7 +1610,10 @@ mod plausibility {
             override_range: true,
             ..tacrolimus("2025-06-10")
         };
-        let regimen = d.store.add_regimen(patient, &overridden).expect("override");
+        let regimen = d
+            .store
+            .add_regimen(patient.into(), &overridden)
+            .expect("override");
         // 10.5 mg/day requested: 5.25 mg per dose, a tie on the 0.5 mg step, rounds down (§3).
         assert_eq!(regimen.dose.daily_mg, 10.0);
         // The pure engine refuses the same, and 1e-9 mg tablets before any count of tablets.
@@ -1622,7 +1641,7 @@ mod plausibility {
     fn dose_timing_follows_the_device_clock() {
         let mut d = diary();
         let (patient, regimen) = (d.patient, d.regimen);
-        let tac = MedicationId::Regimen(regimen);
+        let tac = MedicationId::Regimen(regimen.into());
         // 19:55 for the 20:00 dose is fine, logged at 19:55.
         let evening = taken(
             "tac-0602-pm",
@@ -1657,7 +1676,7 @@ mod plausibility {
         refused(&mut d, "slot_date", |s| s.log_dose(&tomorrow, now, None));
         let reminders = next_reminders(
             &d.store,
-            patient,
+            patient.into(),
             sh("2025-10-15T19:00"),
             None,
             3,
@@ -1743,7 +1762,7 @@ mod plausibility {
         );
         let home = home_screen(
             &d.store,
-            d.patient,
+            d.patient.into(),
             sh("2025-06-02T21:00"),
             None,
             Locale::En,
@@ -1755,7 +1774,7 @@ mod plausibility {
         assert!(home
             .doses
             .iter()
-            .all(|slot| slot.medication == MedicationId::Regimen(d.regimen)));
+            .all(|slot| slot.medication == MedicationId::Regimen(d.regimen.into())));
     }
 
     #[test]
@@ -1763,7 +1782,7 @@ mod plausibility {
         let d = diary();
         let (patient, course) = (d.patient, d.course.clone());
         let now = sh("2025-06-02T21:00");
-        let healthy = home_screen(&d.store, patient, now, None, Locale::En).expect("home");
+        let healthy = home_screen(&d.store, patient.into(), now, None, Locale::En).expect("home");
         assert!(healthy.unreadable.is_empty(), "a sound diary has none");
         // Extra rows, each wrong in one way, among the good ones.
         let regimen_slot = slot_instant(day("2025-06-02"), t("20:00"), ZONE).timestamp_millis();
@@ -1787,8 +1806,8 @@ mod plausibility {
                 i64::MAX - 1,
             ),
         );
-        let home =
-            home_screen(&d.store, patient, now, None, Locale::En).expect("the home screen opens");
+        let home = home_screen(&d.store, patient.into(), now, None, Locale::En)
+            .expect("the home screen opens");
         let tables: Vec<&str> = home.unreadable.iter().map(|r| r.table.as_str()).collect();
         assert_eq!(
             tables,
@@ -1818,7 +1837,10 @@ mod plausibility {
             .collect();
         assert_eq!(logged, [format!("regimen-{}@2025-06-02T08:00", d.regimen)]);
         assert_eq!(
-            d.store.measurements(patient).expect("measurements").len(),
+            d.store
+                .measurements(patient.into())
+                .expect("measurements")
+                .len(),
             1
         );
         // Every export format opens, says how many records it could not read, and keeps the rest.
@@ -1831,7 +1853,7 @@ mod plausibility {
                 ..ExportOptions::new(now)
             };
             for format in ExportFormat::ALL {
-                let files = export(&d.store, patient, format, &options)
+                let files = export(&d.store, patient.into(), format, &options)
                     .unwrap_or_else(|e| panic!("{format:?}: {e}"));
                 let text: String = files
                     .iter()

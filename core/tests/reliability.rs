@@ -72,7 +72,8 @@ fn create_diary(path: &Path, regimens: usize) -> Vec<i64> {
         })
         .expect("patient");
     let weight = Measurement {
-        id: 0,
+        global_id: Default::default(),
+        id: 0.into(),
         measured_on: date("2024-12-01"),
         weight_kg: Some(30.0),
         height_cm: Some(130.0),
@@ -94,7 +95,11 @@ fn create_diary(path: &Path, regimens: usize) -> Vec<i64> {
                 prescribed_on: date("2024-12-20"),
                 override_range: true,
             };
-            store.add_regimen(patient.id, &regimen).expect("regimen").id
+            store
+                .add_regimen(patient.id, &regimen)
+                .expect("regimen")
+                .id
+                .get()
         })
         .collect()
 }
@@ -106,7 +111,7 @@ fn slot_dose(client_id: String, regimen_id: i64, n: u64) -> NewDoseLog {
     let slot_time = time(TIMES[(n % TIMES.len() as u64) as usize]);
     NewDoseLog::new(
         client_id,
-        MedicationId::Regimen(regimen_id),
+        MedicationId::Regimen(regimen_id.into()),
         day,
         slot_time,
         DoseOutcome::Taken,
@@ -322,7 +327,10 @@ fn concurrent_worker(
                     return;
                 }
             };
-            let patient_id = store.regimen(regimen_id).map(|r| r.patient_id).unwrap_or(1);
+            let patient_id = store
+                .regimen(regimen_id.into())
+                .map(|r| r.patient_id)
+                .unwrap_or(1.into());
             let mut n = 0u64;
             while Instant::now() < deadline {
                 let client_id = format!("{prefix}-{k}-{n}");
@@ -377,7 +385,7 @@ fn concurrent_worker(
                 Ok(store) => {
                     while Instant::now() < deadline {
                         let result = store.patients().and_then(|patients| {
-                            let id = patients.first().map(|p| p.id).unwrap_or(1);
+                            let id = patients.first().map(|p| p.id).unwrap_or(1.into());
                             store.regimens(id)?;
                             store.dose_logs(id, date("2025-01-01"), date("2030-12-31"))
                         });

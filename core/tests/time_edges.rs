@@ -43,7 +43,8 @@ fn diary(zone: &str, start: &str, end: Option<&str>) -> (Store, i64, i64) {
     // 20 kg and 115 cm the day after birth is far beyond 4 SD for age (clinical-rules §10): the
     // value is confirmed, since these tests are about dates and instants, not growth.
     let weight = Measurement {
-        id: 0,
+        global_id: Default::default(),
+        id: 0.into(),
         measured_on: d("2016-03-01"),
         weight_kg: Some(20.0),
         height_cm: Some(115.0),
@@ -68,13 +69,13 @@ fn diary(zone: &str, start: &str, end: Option<&str>) -> (Store, i64, i64) {
             },
         )
         .expect("regimen");
-    (store, patient.id, regimen.id)
+    (store, patient.id.into(), regimen.id.into())
 }
 
 fn dose(client_id: &str, regimen_id: i64, date: &str, time: &str, actual_at_ms: i64) -> NewDoseLog {
     NewDoseLog::new(
         client_id.into(),
-        MedicationId::Regimen(regimen_id),
+        MedicationId::Regimen(regimen_id.into()),
         d(date),
         t(time),
         DoseOutcome::Taken,
@@ -157,7 +158,7 @@ fn a_dose_given_before_the_previous_one_is_kept_as_entered() {
     );
     assert!(store.dose("c").is_err());
     let logs = store
-        .dose_logs(patient_id, d("2025-06-02"), d("2025-06-03"))
+        .dose_logs(patient_id.into(), d("2025-06-02"), d("2025-06-03"))
         .expect("logs");
     let order: Vec<_> = logs.iter().map(|l| l.dose.client_id.as_str()).collect();
     assert_eq!(order, ["a", "b"], "listed by slot, not by the clock");
@@ -347,7 +348,7 @@ fn a_zone_change_mid_day_moves_the_next_reminders_as_the_policy_says() {
 #[test]
 fn a_zone_change_across_the_date_line_repeats_a_date_without_duplicates() {
     let (mut store, patient_id, regimen_id) = diary("Pacific/Kiritimati", "2025-06-01", None);
-    let medication = MedicationId::Regimen(regimen_id).to_string();
+    let medication = MedicationId::Regimen(regimen_id.into()).to_string();
     // 08:00 on 2025-06-02 in Kiritimati is 18:00 UTC on 06-01.
     store
         .log_dose(
@@ -362,16 +363,16 @@ fn a_zone_change_across_the_date_line_repeats_a_date_without_duplicates() {
             None,
         )
         .expect("log");
-    let mut profile = store.patient(patient_id).expect("patient").profile;
+    let mut profile = store.patient(patient_id.into()).expect("patient").profile;
     profile.time_zone = "Pacific/Pago_Pago".into();
     store
-        .update_patient(patient_id, &profile)
+        .update_patient(patient_id.into(), &profile)
         .expect("zone change");
     let tz: Tz = "Pacific/Pago_Pago".parse().expect("zone");
     let now = at("2025-06-01T20:00:00Z"); // 09:00 on 2025-06-01 in Pago Pago
     assert_eq!(schedule::local_date(now, tz), d("2025-06-01"));
     let handled: HashSet<String> = store
-        .dose_logs(patient_id, d("2025-05-31"), d("2025-06-03"))
+        .dose_logs(patient_id.into(), d("2025-05-31"), d("2025-06-03"))
         .expect("logs")
         .iter()
         .map(|l| {
@@ -446,7 +447,7 @@ fn a_regimen_starting_and_ending_on_leap_days_takes_its_doses() {
         "{after:?}"
     );
     let logs = store
-        .dose_logs(patient_id, d("2024-02-29"), d("2028-02-29"))
+        .dose_logs(patient_id.into(), d("2024-02-29"), d("2028-02-29"))
         .expect("logs");
     assert_eq!(logs.len(), 2);
     // A year after a leap day is the 28th of February (clamped calendar months).
@@ -612,7 +613,7 @@ fn instants_and_dates_past_2038_are_stored_and_read_back_exactly() {
         );
     }
     let logs = store
-        .dose_logs(patient_id, d("2038-01-01"), d("9999-12-31"))
+        .dose_logs(patient_id.into(), d("2038-01-01"), d("9999-12-31"))
         .expect("logs");
     assert_eq!(logs.len(), instants.len());
     // Past the hard bounds of clinical-rules §10 (dates and instants 1900–2200) a dose is

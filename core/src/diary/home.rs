@@ -8,6 +8,7 @@
 //! device's zone while travelling under the default travel policy), so the doses, the relapse
 //! banner and the alerts all speak of the same day.
 
+use crate::ids::{PatientId, RegimenId};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -39,7 +40,7 @@ pub enum HomeAlertKind {
     /// recalculate (clinical-rules §2, **policy**). The app never changes the dose itself.
     RecalculateDose {
         /// The regimen concerned.
-        regimen_id: i64,
+        regimen_id: RegimenId,
     },
 }
 
@@ -58,7 +59,7 @@ pub struct HomeAlert {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HomeScreen {
     /// The patient.
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// The patient's local date at `now` in the zone below.
     pub today: NaiveDate,
     /// The IANA zone the dosing times and today are read in.
@@ -94,7 +95,7 @@ pub struct HomeScreen {
 /// write a screen makes: a cache, see [`crate::diary::relapse`]).
 pub fn home_screen(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     now: DateTime<Utc>,
     device_zone: Option<Tz>,
     locale: Locale,
@@ -147,7 +148,7 @@ pub fn home_screen(
 /// Lab safety alerts drawn in the window ending `today`, then today's recalculate prompts.
 fn alerts(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     today: NaiveDate,
     zone: Tz,
     locale: Locale,
@@ -208,7 +209,7 @@ mod tests {
             .to_utc()
     }
 
-    fn dipstick(store: &mut Store, patient_id: i64, day: &str, grade: DipstickGrade) {
+    fn dipstick(store: &mut Store, patient_id: PatientId, day: &str, grade: DipstickGrade) {
         store
             .log_urine_reading(&NewUrineReading {
                 client_id: format!("urine-{day}"),
@@ -432,7 +433,8 @@ mod tests {
             .log_lab_result(&lab("recent", 90.0, "2025-06-02T09:00"))
             .unwrap();
         let m = Measurement {
-            id: 0,
+            global_id: Default::default(),
+            id: Default::default(),
             measured_on: d("2025-06-03"),
             weight_kg: Some(22.0),
             height_cm: None,
@@ -474,7 +476,14 @@ mod tests {
         assert_eq!(home.today, d("2025-06-03"));
         assert_eq!(home.time_zone, "Europe/Berlin");
         assert_eq!(home.relapse.today, d("2025-06-03"));
-        let err = home_screen(&store, patient.id + 99, now, None, Locale::En).unwrap_err();
+        let err = home_screen(
+            &store,
+            PatientId::from(patient.id.get() + 99),
+            now,
+            None,
+            Locale::En,
+        )
+        .unwrap_err();
         assert!(matches!(err, crate::Error::NotFound { .. }), "{err}");
     }
 }

@@ -2,6 +2,7 @@
 //! growth series and the "recalculate dose" prompts, computed from the store by the labs engine,
 //! and the care team's lab settings (**policy**) kept in the patient's policy values.
 
+use crate::ids::{PatientId, RegimenId};
 use std::collections::BTreeSet;
 
 use chrono::{Days, NaiveDate};
@@ -76,7 +77,7 @@ impl LabSettings {
 }
 
 /// A patient's lab settings: the stored policy values, defaults where none is set.
-pub fn lab_settings(store: &Store, patient_id: i64) -> Result<LabSettings> {
+pub fn lab_settings(store: &Store, patient_id: PatientId) -> Result<LabSettings> {
     store.patient(patient_id)?;
     let phase = match store.policy::<String>(patient_id, TARGET_PHASE_KEY)? {
         Some(text) => TargetPhase::parse(&format!("policy.{TARGET_PHASE_KEY}"), &text)?,
@@ -102,7 +103,7 @@ pub fn lab_settings(store: &Store, patient_id: i64) -> Result<LabSettings> {
 /// high, not an empty range).
 pub fn set_lab_targets(
     store: &mut Store,
-    patient_id: i64,
+    patient_id: PatientId,
     phase: TargetPhase,
     targets: &LevelTargets,
     changed_by: &str,
@@ -115,7 +116,7 @@ pub fn set_lab_targets(
 /// Sets the phase whose targets are in force (clinical-rules §1: "then reduced to keep …").
 pub fn set_target_phase(
     store: &mut Store,
-    patient_id: i64,
+    patient_id: PatientId,
     phase: TargetPhase,
     changed_by: &str,
 ) -> Result<LabSettings> {
@@ -127,7 +128,7 @@ pub fn set_target_phase(
 /// creatinine on record.
 pub fn set_creatinine_baseline(
     store: &mut Store,
-    patient_id: i64,
+    patient_id: PatientId,
     baseline_mg_dl: Option<f64>,
     changed_by: &str,
 ) -> Result<LabSettings> {
@@ -147,7 +148,7 @@ pub fn set_creatinine_baseline(
 /// refused as a likely percentage typed as a whole number).
 pub fn set_recalculate_threshold(
     store: &mut Store,
-    patient_id: i64,
+    patient_id: PatientId,
     threshold: f64,
     changed_by: &str,
 ) -> Result<LabSettings> {
@@ -216,12 +217,12 @@ const DOSE_MARGIN_DAYS: u64 = 2;
 /// for the trough rule (clinical-rules §8).
 fn taken_tacrolimus_doses(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     from: NaiveDate,
     to: NaiveDate,
     read: Option<&LoggedDoses>,
 ) -> Result<Vec<TakenDose>> {
-    let tacrolimus: BTreeSet<i64> = store
+    let tacrolimus: BTreeSet<RegimenId> = store
         .regimens(patient_id)?
         .into_iter()
         .filter(|r| r.prescription.drug == Drug::Tacrolimus)
@@ -248,7 +249,7 @@ fn taken_tacrolimus_doses(
 }
 
 /// The heights measured for a patient.
-fn heights(store: &Store, patient_id: i64) -> Result<Vec<HeightRecord>> {
+fn heights(store: &Store, patient_id: PatientId) -> Result<Vec<HeightRecord>> {
     Ok(store
         .measurements(patient_id)?
         .into_iter()
@@ -271,7 +272,7 @@ fn heights(store: &Store, patient_id: i64) -> Result<Vec<HeightRecord>> {
 /// taken for slots from two days before the period to two days after it.
 pub fn lab_report(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     from: NaiveDate,
     to: NaiveDate,
     locale: Locale,
@@ -282,7 +283,7 @@ pub fn lab_report(
 /// [`lab_report`], taking the logged doses from `read` when it covers the range.
 pub(crate) fn lab_report_with(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     from: NaiveDate,
     to: NaiveDate,
     locale: Locale,
@@ -367,7 +368,7 @@ pub struct Growth {
 }
 
 /// A patient's growth series and blood pressures.
-pub fn growth(store: &Store, patient_id: i64) -> Result<Growth> {
+pub fn growth(store: &Store, patient_id: PatientId) -> Result<Growth> {
     store.patient(patient_id)?;
     let (mut weight, mut height) = (None, None);
     let mut points = Vec::new();
@@ -395,7 +396,7 @@ pub fn growth(store: &Store, patient_id: i64) -> Result<Growth> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegimenRecalculatePrompt {
     /// The regimen.
-    pub regimen_id: i64,
+    pub regimen_id: RegimenId,
     /// Its drug.
     pub drug: Drug,
     /// Date of the latest weight.
@@ -410,7 +411,7 @@ pub struct RegimenRecalculatePrompt {
 /// prompt are left out. The prompt is for the care team; the app never changes a dose itself.
 pub fn recalculate_prompts(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     today: NaiveDate,
 ) -> Result<Vec<RegimenRecalculatePrompt>> {
     let settings = lab_settings(store, patient_id)?;
@@ -460,7 +461,7 @@ mod tests {
 
     fn log(
         store: &mut Store,
-        patient_id: i64,
+        patient_id: PatientId,
         id: &str,
         kind: LabKind,
         value: f64,
@@ -484,7 +485,7 @@ mod tests {
             .unwrap();
     }
 
-    fn dose(store: &mut Store, regimen_id: i64, day: &str, slot: &str, taken: &str) {
+    fn dose(store: &mut Store, regimen_id: RegimenId, day: &str, slot: &str, taken: &str) {
         store
             .log_dose(
                 &NewDoseLog::new(
@@ -754,7 +755,7 @@ mod tests {
         assert!(set_recalculate_threshold(&mut store, patient.id, 0.0, "Dr. Li").is_err());
         assert!(set_creatinine_baseline(&mut store, patient.id, Some(-1.0), "Dr. Li").is_err());
         assert!(matches!(
-            lab_settings(&store, patient.id + 9),
+            lab_settings(&store, PatientId::from(patient.id.get() + 9)),
             Err(Error::NotFound { .. })
         ));
         assert_eq!(
@@ -771,7 +772,8 @@ mod tests {
         let (patient, regimen) = seeded(&mut store); // regimen on 20 kg, from 2025-06-01
         let weigh = |store: &mut Store, on: &str, kg: f64| {
             let m = Measurement {
-                id: 0,
+                global_id: Default::default(),
+                id: Default::default(),
                 measured_on: date(on),
                 weight_kg: Some(kg),
                 height_cm: None,
@@ -816,7 +818,8 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store); // 20 kg, 115 cm on 2025-05-30
         let m = Measurement {
-            id: 0,
+            global_id: Default::default(),
+            id: Default::default(),
             measured_on: date("2025-07-01"),
             weight_kg: Some(21.0),
             height_cm: None,

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use chrono::NaiveDate;
 
 use crate::error::Result;
+use crate::ids::PatientId;
 use crate::model::DoseLogEntry;
 use crate::store::{Store, UnreadableRow};
 
@@ -26,7 +27,7 @@ pub(crate) fn storable(date: NaiveDate) -> NaiveDate {
 /// the trough rule: reading the log once is most of what keeps a 10-year export fast).
 #[derive(Debug)]
 pub(crate) struct LoggedDoses {
-    patient_id: i64,
+    patient_id: PatientId,
     from: NaiveDate,
     to: NaiveDate,
     /// In the store's order: by slot date, slot time, then entry.
@@ -38,7 +39,7 @@ impl LoggedDoses {
     /// ([`Store::all_dose_logs_and_unreadable`]).
     pub(crate) fn read_all(
         store: &Store,
-        patient_id: i64,
+        patient_id: PatientId,
     ) -> Result<(LoggedDoses, Vec<UnreadableRow>)> {
         let (entries, unreadable) = store.all_dose_logs_and_unreadable(patient_id)?;
         let logged = LoggedDoses {
@@ -61,7 +62,7 @@ impl LoggedDoses {
     pub(crate) fn between<'a>(
         read: Option<&'a LoggedDoses>,
         store: &Store,
-        patient_id: i64,
+        patient_id: PatientId,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Cow<'a, [DoseLogEntry]>> {

@@ -9,6 +9,7 @@
 //! with the same answer as a walk over every reading, so the screen costs the same after one
 //! year or fifteen. The home screen keeps the checkpoint [`CHECKPOINT_LAG_DAYS`] behind today.
 
+use crate::ids::PatientId;
 use chrono::{Days, NaiveDate};
 
 use crate::diary::taper::course_calendars_through;
@@ -40,7 +41,7 @@ pub const CHECKPOINT_REFRESH_DAYS: u64 = 42;
 /// ([`keep_checkpoint`]).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct CheckpointToKeep {
-    patient_id: i64,
+    patient_id: PatientId,
     /// The readings generation read with the readings it was walked from.
     generation: i64,
     checkpoint: RelapseCheckpoint,
@@ -60,7 +61,7 @@ pub(crate) fn keep_checkpoint(store: &Store, walked: Option<CheckpointToKeep>) {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RelapseStatus {
     /// The patient.
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// The patient's local date the status is for; readings after it are not counted.
     pub today: NaiveDate,
     /// The definition set of the patient's profile.
@@ -92,7 +93,7 @@ pub struct RelapseStatus {
 /// reminder). The initial state is remission.
 pub fn relapse_status(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     today: NaiveDate,
     locale: Locale,
 ) -> Result<RelapseStatus> {
@@ -107,7 +108,7 @@ pub fn relapse_status(
 /// when the read left no row out (an unreadable reading must stay reported, not be walked past).
 pub(crate) fn walk_relapse_status(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     today: NaiveDate,
     locale: Locale,
 ) -> Result<(RelapseStatus, Option<CheckpointToKeep>)> {
@@ -185,7 +186,7 @@ fn checkpoint_to_keep(
     generation: Option<i64>,
     checkpoint: Option<&RelapseCheckpoint>,
     readings: &[crate::protein::UrineReading],
-    patient_id: i64,
+    patient_id: PatientId,
     today: NaiveDate,
 ) -> Option<CheckpointToKeep> {
     let generation = generation?;
@@ -214,7 +215,7 @@ fn checkpoint_to_keep(
 /// ([`crate::taper::course`]), for screens that show the date.
 pub fn remission_confirmed_after(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     date: NaiveDate,
 ) -> Result<Option<NaiveDate>> {
     // Stored dates are four-digit years; a later date has no readings (and its text form,
@@ -235,7 +236,7 @@ pub fn remission_confirmed_after(
 /// order.
 pub fn steroid_course_spans(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     today: NaiveDate,
 ) -> Result<Vec<SteroidCourse>> {
     let mut spans: Vec<SteroidCourse> = course_calendars_through(store, patient_id, today)?
@@ -259,7 +260,7 @@ pub fn steroid_course_spans(
 }
 
 /// The remission date of the initial episode from the care-team policy, if set.
-pub fn initial_remission_date(store: &Store, patient_id: i64) -> Result<Option<NaiveDate>> {
+pub fn initial_remission_date(store: &Store, patient_id: PatientId) -> Result<Option<NaiveDate>> {
     store.policy::<NaiveDate>(patient_id, INITIAL_REMISSION_POLICY_KEY)
 }
 
@@ -267,7 +268,7 @@ pub fn initial_remission_date(store: &Store, patient_id: i64) -> Result<Option<N
 /// clears it. Refuses a date after 9999-12-31 (`initial_remission`) and an empty `changed_by`.
 pub fn set_initial_remission_date(
     store: &mut Store,
-    patient_id: i64,
+    patient_id: PatientId,
     date: Option<NaiveDate>,
     changed_by: &str,
 ) -> Result<()> {
@@ -317,21 +318,21 @@ mod tests {
         crate::dates::parse_date("d", s).unwrap()
     }
 
-    fn store_with_patient() -> (Store, i64) {
+    fn store_with_patient() -> (Store, PatientId) {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store);
         (store, patient.id)
     }
 
     /// Logs a first-morning dipstick at 07:00 in Shanghai (the seeded patient's zone).
-    fn log(store: &mut Store, patient_id: i64, date: NaiveDate, grade: DipstickGrade) {
+    fn log(store: &mut Store, patient_id: PatientId, date: NaiveDate, grade: DipstickGrade) {
         store
             .log_urine_reading(&morning(patient_id, date, grade))
             .unwrap();
     }
 
     /// A first-morning dipstick at 07:00 in Shanghai, read by eye.
-    fn morning(patient_id: i64, date: NaiveDate, grade: DipstickGrade) -> NewUrineReading {
+    fn morning(patient_id: PatientId, date: NaiveDate, grade: DipstickGrade) -> NewUrineReading {
         let seven_local_ms = date
             .and_hms_opt(7, 0, 0)
             .unwrap()
@@ -351,13 +352,13 @@ mod tests {
         }
     }
 
-    fn log_days(store: &mut Store, patient_id: i64, start: &str, grades: &[DipstickGrade]) {
+    fn log_days(store: &mut Store, patient_id: PatientId, start: &str, grades: &[DipstickGrade]) {
         for (i, &grade) in grades.iter().enumerate() {
             log(store, patient_id, d(start) + Days::new(i as u64), grade);
         }
     }
 
-    fn status(store: &Store, patient_id: i64, today: &str) -> RelapseStatus {
+    fn status(store: &Store, patient_id: PatientId, today: &str) -> RelapseStatus {
         relapse_status(store, patient_id, d(today), Locale::En).unwrap()
     }
 
@@ -412,7 +413,7 @@ mod tests {
     /// `suggested`, the parent confirmed `confirmed`.
     fn log_from_photo(
         store: &mut Store,
-        patient_id: i64,
+        patient_id: PatientId,
         date: NaiveDate,
         suggested: DipstickGrade,
         confirmed: DipstickGrade,
@@ -610,7 +611,7 @@ mod tests {
         };
         // Prednisolone 12 mg of a 5 mg/mL solution every day for 60 days from 06-01, added as a
         // medicine (no course), and two relapses during it (onsets 06-10 and 07-10).
-        let solution = |patient_id: i64, client_id: &str, name: MedicineName| NewMedicine {
+        let solution = |patient_id: PatientId, client_id: &str, name: MedicineName| NewMedicine {
             patient_id,
             client_id: client_id.into(),
             name,
@@ -628,7 +629,7 @@ mod tests {
             },
             added_by: "nephrologist".into(),
         };
-        let relapses = |store: &mut Store, patient_id: i64| {
+        let relapses = |store: &mut Store, patient_id: PatientId| {
             for start in ["2025-06-10", "2025-07-10"] {
                 log_days(store, patient_id, start, &[P3, P3, P3, Neg, Neg, Neg]);
             }
@@ -707,7 +708,12 @@ mod tests {
             );
         }
         assert!(matches!(
-            relapse_status(&store, patient_id + 9, d("2025-06-01"), Locale::En),
+            relapse_status(
+                &store,
+                PatientId::from(patient_id.get() + 9),
+                d("2025-06-01"),
+                Locale::En
+            ),
             Err(Error::NotFound { .. })
         ));
         let err =
@@ -861,11 +867,9 @@ mod tests {
             assert_eq!(walked_on.assessment.remissions.len(), 2);
             assert_eq!(
                 walked_on,
-                store.without_relapse_checkpoint(patient_id, || status(
-                    &store,
-                    patient_id,
-                    &later.to_string()
-                ))
+                store.without_relapse_checkpoint(patient_id, || {
+                    status(&store, patient_id, &later.to_string())
+                })
             );
             // Once it is too old it is walked on to a new day.
             let much_later = today + Days::new(CHECKPOINT_REFRESH_DAYS + 1);

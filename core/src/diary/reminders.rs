@@ -18,6 +18,7 @@
 //!
 //! Nothing here reads the clock: `now` is always a parameter.
 
+use crate::ids::PatientId;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeDelta, Utc};
@@ -153,7 +154,7 @@ impl ReminderPolicy {
 }
 
 /// A patient's reminder policy (defaults for every key not set).
-pub fn reminder_policy(store: &Store, patient_id: i64) -> Result<ReminderPolicy> {
+pub fn reminder_policy(store: &Store, patient_id: PatientId) -> Result<ReminderPolicy> {
     store.patient(patient_id)?;
     let mut default_window = DoseWindow::default();
     let mut windows = BTreeMap::new();
@@ -188,7 +189,7 @@ pub fn reminder_policy(store: &Store, patient_id: i64) -> Result<ReminderPolicy>
 /// applies to, e.g. a grace longer than a four-times-daily drug's default take-window.
 pub fn set_dose_window(
     store: &mut Store,
-    patient_id: i64,
+    patient_id: PatientId,
     medication: Option<&MedicationId>,
     window: &DoseWindow,
     changed_by: &str,
@@ -226,7 +227,7 @@ pub fn set_dose_window(
 /// Sets the patient's travel policy (clinical-rules §7, **policy**).
 pub fn set_travel_policy(
     store: &mut Store,
-    patient_id: i64,
+    patient_id: PatientId,
     policy: TravelPolicy,
     changed_by: &str,
 ) -> Result<()> {
@@ -409,7 +410,7 @@ impl PatientSchedule {
 /// in it, with "keep home instants" in the profile's zone (clinical-rules §7, **policy**).
 pub fn patient_schedule(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     now: DateTime<Utc>,
     device_zone: Option<Tz>,
 ) -> Result<PatientSchedule> {
@@ -442,7 +443,7 @@ pub fn patient_schedule(
 /// patient's local date (a course still waiting for remission runs on provisionally past it).
 fn load_medications(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     today: NaiveDate,
 ) -> Result<Vec<PatientMedication>> {
     let mut medications: Vec<PatientMedication> = store
@@ -464,7 +465,7 @@ fn load_medications(
 
 /// One entry per regimen and steroid course with its daily times only (the dates do not
 /// matter): what a dose-window policy is checked against.
-fn medications_by_times(store: &Store, patient_id: i64) -> Result<Vec<PatientMedication>> {
+fn medications_by_times(store: &Store, patient_id: PatientId) -> Result<Vec<PatientMedication>> {
     let mut medications: Vec<PatientMedication> = store
         .regimens(patient_id)?
         .iter()
@@ -562,7 +563,7 @@ fn course_medications(calendar: &CourseCalendar) -> Vec<PatientMedication> {
 /// dates in `[from, to]`.
 fn handled_slots(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<HashSet<String>> {
@@ -620,7 +621,7 @@ fn notice(reminder: Reminder, medication: &PatientMedication, locale: Locale) ->
 /// Refuses a count of 0 or above [`MAX_REMINDER_COUNT`].
 pub fn next_reminders(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     now: DateTime<Utc>,
     device_zone: Option<Tz>,
     count: usize,
@@ -640,7 +641,7 @@ pub fn next_reminders(
 pub(crate) fn next_reminders_of(
     store: &Store,
     plan: &PatientSchedule,
-    patient_id: i64,
+    patient_id: PatientId,
     now: DateTime<Utc>,
     count: usize,
     locale: Locale,
@@ -797,7 +798,7 @@ fn logged_slot(entry: &DoseLogEntry) -> LoggedSlot {
 /// medication id, with its status, guidance and log: what the home screen shows.
 pub fn today_doses(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     now: DateTime<Utc>,
     device_zone: Option<Tz>,
     locale: Locale,
@@ -812,7 +813,7 @@ pub fn today_doses(
 pub(crate) fn today_doses_of(
     store: &Store,
     plan: &PatientSchedule,
-    patient_id: i64,
+    patient_id: PatientId,
     now: DateTime<Utc>,
     locale: Locale,
 ) -> Result<Vec<DoseSlot>> {
@@ -848,7 +849,7 @@ pub(crate) fn today_doses_of(
 /// `slot_time`).
 pub fn dose_status(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     slot: &SlotRef,
     now: DateTime<Utc>,
     device_zone: Option<Tz>,
@@ -864,7 +865,7 @@ pub fn dose_status(
 pub(crate) fn dose_status_of(
     store: &Store,
     plan: &PatientSchedule,
-    patient_id: i64,
+    patient_id: PatientId,
     slot: &SlotRef,
     now: DateTime<Utc>,
     locale: Locale,
@@ -962,7 +963,7 @@ fn scheduled_medication<'a>(
 #[allow(clippy::too_many_arguments)]
 pub fn snooze(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     slot: &SlotRef,
     now: DateTime<Utc>,
     minutes: u32,
@@ -1009,7 +1010,7 @@ pub struct PatientAdherence {
 /// local date and time, and its punctuality is measured against the home instant.
 pub fn adherence(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     from: NaiveDate,
     to: NaiveDate,
     now: DateTime<Utc>,
@@ -1020,7 +1021,7 @@ pub fn adherence(
 /// [`adherence`], taking the logged doses from `read` when it covers the range.
 pub(crate) fn adherence_with(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     from: NaiveDate,
     to: NaiveDate,
     now: DateTime<Utc>,
@@ -1058,7 +1059,7 @@ pub(crate) fn adherence_with(
 /// two 12-hourly times (naming `times`).
 pub fn travel_shift_plan(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     medication: &MedicationId,
     new_zone: Tz,
     change_date: NaiveDate,
@@ -1095,7 +1096,7 @@ mod tests {
     use super::*;
     use crate::dates::{format_local, parse_instant};
     use crate::dose::DoseRate;
-    use crate::model::{Measurement, NewDoseLog, NewPatient, NewRegimen, Sex};
+    use crate::model::{Measurement, NewDoseLog, NewPatient, NewRegimen, RegimenId, Sex};
     use crate::schedule::{DayStatus, IOS_PENDING_NOTIFICATION_LIMIT};
     use crate::store::NewCourse;
     use crate::taper::{DoseBasis, Frequency, Phase, PhaseLength, TabletSpec};
@@ -1142,7 +1143,8 @@ mod tests {
             .add_measurement(
                 patient.id,
                 &Measurement {
-                    id: 0,
+                    global_id: Default::default(),
+                    id: Default::default(),
                     measured_on: d("2025-05-30"),
                     weight_kg: Some(20.0),
                     height_cm: Some(115.0),
@@ -1156,7 +1158,7 @@ mod tests {
                 &regimen(Drug::Tacrolimus, 0.1, &[0.5, 1.0], "2025-06-01"),
             )
             .unwrap();
-        (store, patient.id, MedicationId::Regimen(tac.id))
+        (store, patient.id.into(), MedicationId::Regimen(tac.id))
     }
 
     fn log(
@@ -1192,7 +1194,8 @@ mod tests {
     fn reminders_carry_stable_ids_and_localised_texts() {
         let (store, patient, tac) = diary();
         let now = at("2025-06-01T07:00:00+08:00");
-        let rs = next_reminders(&store, patient, now, None, 3, Locale::En).unwrap();
+        let rs =
+            next_reminders(&store, PatientId::from(patient), now, None, 3, Locale::En).unwrap();
         assert_eq!(
             ids(&rs),
             [
@@ -1207,7 +1210,15 @@ mod tests {
             format_local(&rs[1].reminder.local),
             "2025-06-01T20:00:00+08:00"
         );
-        let zh = next_reminders(&store, patient, now, None, 1, Locale::ZhHans).unwrap();
+        let zh = next_reminders(
+            &store,
+            PatientId::from(patient),
+            now,
+            None,
+            1,
+            Locale::ZhHans,
+        )
+        .unwrap();
         assert_eq!(zh[0].text.title, "他克莫司 1 mg — 08:00 服药");
         assert_eq!(
             zh[0].reminder.id, rs[0].reminder.id,
@@ -1215,7 +1226,7 @@ mod tests {
         );
         let full = next_reminders(
             &store,
-            patient,
+            PatientId::from(patient),
             now,
             None,
             IOS_PENDING_NOTIFICATION_LIMIT,
@@ -1224,7 +1235,7 @@ mod tests {
         .unwrap();
         assert_eq!(full.len(), 64);
         assert_eq!(
-            next_reminders(&store, patient, now, None, 64, Locale::En).unwrap(),
+            next_reminders(&store, PatientId::from(patient), now, None, 64, Locale::En).unwrap(),
             full,
             "the same instant gives the same set"
         );
@@ -1252,7 +1263,8 @@ mod tests {
             DoseOutcome::Skipped,
             "2025-06-01T19:56:00+08:00",
         );
-        let rs = next_reminders(&store, patient, now, None, 2, Locale::En).unwrap();
+        let rs =
+            next_reminders(&store, PatientId::from(patient), now, None, 2, Locale::En).unwrap();
         assert_eq!(
             ids(&rs),
             [
@@ -1263,7 +1275,8 @@ mod tests {
         store
             .undo_dose(&format!("{tac}-2025-06-01-20:00"), "mother")
             .unwrap();
-        let rs = next_reminders(&store, patient, now, None, 1, Locale::En).unwrap();
+        let rs =
+            next_reminders(&store, PatientId::from(patient), now, None, 1, Locale::En).unwrap();
         assert_eq!(ids(&rs), [format!("{tac}@2025-06-01T20:00")]);
     }
 
@@ -1272,11 +1285,26 @@ mod tests {
         let (store, patient, _) = diary();
         let now = at("2025-06-01T07:00:00+08:00");
         for count in [0, MAX_REMINDER_COUNT + 1] {
-            let err = next_reminders(&store, patient, now, None, count, Locale::En).unwrap_err();
+            let err = next_reminders(
+                &store,
+                PatientId::from(patient),
+                now,
+                None,
+                count,
+                Locale::En,
+            )
+            .unwrap_err();
             assert!(err.to_string().contains("count"), "{err}");
         }
         assert!(matches!(
-            next_reminders(&store, patient + 1, now, None, 1, Locale::En),
+            next_reminders(
+                &store,
+                PatientId::from(patient + 1),
+                now,
+                None,
+                1,
+                Locale::En
+            ),
             Err(Error::NotFound { .. })
         ));
     }
@@ -1290,13 +1318,13 @@ mod tests {
         store.end_regimen(tac_id, d("2025-06-01")).unwrap();
         let mmf = store
             .add_regimen(
-                patient,
+                PatientId::from(patient),
                 &regimen(Drug::MycophenolateMofetil, 25.0, &[250.0], "2025-06-02"),
             )
             .unwrap();
         let rs = next_reminders(
             &store,
-            patient,
+            PatientId::from(patient),
             at("2025-06-01T12:00:00+08:00"),
             None,
             2,
@@ -1322,7 +1350,8 @@ mod tests {
         let now = at("2025-06-10T01:00:00Z");
         let paris = Some(Europe::Paris);
         // Default: keep the wall clock, so 08:00 in Paris.
-        let rs = next_reminders(&store, patient, now, paris, 1, Locale::En).unwrap();
+        let rs =
+            next_reminders(&store, PatientId::from(patient), now, paris, 1, Locale::En).unwrap();
         assert_eq!(
             format_local(&rs[0].reminder.local),
             "2025-06-10T08:00:00+02:00"
@@ -1331,19 +1360,21 @@ mod tests {
         // Keep the home instants: 08:00 and 20:00 in Shanghai, i.e. 02:00 and 14:00 in Paris.
         set_travel_policy(
             &mut store,
-            patient,
+            PatientId::from(patient),
             TravelPolicy::KeepHomeInstants,
             "Dr. Li",
         )
         .unwrap();
-        let rs = next_reminders(&store, patient, now, paris, 1, Locale::En).unwrap();
+        let rs =
+            next_reminders(&store, PatientId::from(patient), now, paris, 1, Locale::En).unwrap();
         assert_eq!(
             format_local(&rs[0].reminder.local),
             "2025-06-10T20:00:00+08:00"
         );
         assert_eq!(rs[0].reminder.instant_utc, at("2025-06-10T12:00:00Z"));
         // No device zone: the profile's zone whatever the policy.
-        let home = next_reminders(&store, patient, now, None, 1, Locale::En).unwrap();
+        let home =
+            next_reminders(&store, PatientId::from(patient), now, None, 1, Locale::En).unwrap();
         assert_eq!(home, rs);
     }
 
@@ -1359,7 +1390,7 @@ mod tests {
             "2025-06-02T08:10:00+08:00",
         );
         let now = at("2025-06-02T21:30:00+08:00");
-        let today = today_doses(&store, patient, now, None, Locale::En).unwrap();
+        let today = today_doses(&store, PatientId::from(patient), now, None, Locale::En).unwrap();
         assert_eq!(today.len(), 2);
         let (morning, evening) = (&today[0], &today[1]);
         assert_eq!(
@@ -1382,12 +1413,12 @@ mod tests {
             .contains("Never take a double dose"));
         assert_eq!(evening.reminder_id, format!("{tac}@2025-06-02T20:00"));
         assert_eq!(evening.label, "Tacrolimus 1 mg");
-        let zh = today_doses(&store, patient, now, None, Locale::ZhHans).unwrap();
+        let zh = today_doses(&store, PatientId::from(patient), now, None, Locale::ZhHans).unwrap();
         assert_eq!(zh[1].status_label, "已延迟");
         // Before the regimen starts there is nothing to show.
         assert!(today_doses(
             &store,
-            patient,
+            PatientId::from(patient),
             at("2025-05-31T12:00:00+08:00"),
             None,
             Locale::En
@@ -1405,9 +1436,16 @@ mod tests {
             time: t("08:00"),
         };
         let status_at = |store: &Store, when: &str| {
-            dose_status(store, patient, &slot, at(when), None, Locale::En)
-                .unwrap()
-                .status
+            dose_status(
+                store,
+                PatientId::from(patient),
+                &slot,
+                at(when),
+                None,
+                Locale::En,
+            )
+            .unwrap()
+            .status
         };
         // Defaults: grace 1 h, take-window 6 h (twice daily).
         assert_eq!(
@@ -1427,13 +1465,27 @@ mod tests {
             grace_minutes: 420,
             take_window_minutes: None,
         };
-        let err = set_dose_window(&mut store, patient, None, &long_grace, "Dr. Li").unwrap_err();
+        let err = set_dose_window(
+            &mut store,
+            PatientId::from(patient),
+            None,
+            &long_grace,
+            "Dr. Li",
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("grace_minutes"), "{err}");
         let window = DoseWindow {
             grace_minutes: 30,
             take_window_minutes: Some(120),
         };
-        set_dose_window(&mut store, patient, Some(&tac), &window, "Dr. Li").unwrap();
+        set_dose_window(
+            &mut store,
+            PatientId::from(patient),
+            Some(&tac),
+            &window,
+            "Dr. Li",
+        )
+        .unwrap();
         assert_eq!(
             status_at(&store, "2025-06-02T08:30:00+08:00"),
             DoseStatus::Late
@@ -1442,7 +1494,7 @@ mod tests {
             status_at(&store, "2025-06-02T10:01:00+08:00"),
             DoseStatus::Missed
         );
-        let policy = reminder_policy(&store, patient).unwrap();
+        let policy = reminder_policy(&store, PatientId::from(patient)).unwrap();
         assert_eq!(policy.window_for(&tac.to_string()), window);
         assert_eq!(policy.default_window, DoseWindow::default());
 
@@ -1451,36 +1503,56 @@ mod tests {
             grace_minutes: 420,
             take_window_minutes: None,
         };
-        let err = set_dose_window(&mut store, patient, Some(&tac), &too_long_grace, "Dr. Li")
-            .unwrap_err();
+        let err = set_dose_window(
+            &mut store,
+            PatientId::from(patient),
+            Some(&tac),
+            &too_long_grace,
+            "Dr. Li",
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("grace_minutes"), "{err}");
         let inverted = DoseWindow {
             grace_minutes: 90,
             take_window_minutes: Some(60),
         };
-        assert!(
-            set_dose_window(&mut store, patient, Some(&tac), &inverted, "Dr. Li")
-                .unwrap_err()
-                .to_string()
-                .contains("take_window_minutes")
-        );
+        assert!(set_dose_window(
+            &mut store,
+            PatientId::from(patient),
+            Some(&tac),
+            &inverted,
+            "Dr. Li"
+        )
+        .unwrap_err()
+        .to_string()
+        .contains("take_window_minutes"));
         assert!(matches!(
             set_dose_window(
                 &mut store,
-                patient,
-                Some(&MedicationId::Regimen(999)),
+                PatientId::from(patient),
+                Some(&MedicationId::Regimen(RegimenId::from(999))),
                 &window,
                 "Dr. Li"
             ),
             Err(Error::NotFound { .. })
         ));
-        assert_eq!(reminder_policy(&store, patient).unwrap(), policy);
+        assert_eq!(
+            reminder_policy(&store, PatientId::from(patient)).unwrap(),
+            policy
+        );
         // The medication's own window outranks a default that would not fit it.
         let wide_default = DoseWindow {
             grace_minutes: 420,
             take_window_minutes: Some(600),
         };
-        set_dose_window(&mut store, patient, None, &wide_default, "Dr. Li").unwrap();
+        set_dose_window(
+            &mut store,
+            PatientId::from(patient),
+            None,
+            &wide_default,
+            "Dr. Li",
+        )
+        .unwrap();
         assert_eq!(
             status_at(&store, "2025-06-02T08:30:00+08:00"),
             DoseStatus::Late
@@ -1492,7 +1564,7 @@ mod tests {
         let (mut store, patient, tac) = diary();
         store
             .set_policy_value(
-                patient,
+                PatientId::from(patient),
                 DOSE_WINDOW_KEY,
                 &serde_json::json!({"grace_minutes": 500}),
                 "x",
@@ -1500,7 +1572,7 @@ mod tests {
             .unwrap();
         let err = next_reminders(
             &store,
-            patient,
+            PatientId::from(patient),
             at("2025-06-02T00:00:00Z"),
             None,
             1,
@@ -1513,9 +1585,14 @@ mod tests {
             "{err}"
         );
         store
-            .set_policy_value(patient, TRAVEL_POLICY_KEY, &serde_json::json!("fly"), "x")
+            .set_policy_value(
+                PatientId::from(patient),
+                TRAVEL_POLICY_KEY,
+                &serde_json::json!("fly"),
+                "x",
+            )
             .unwrap();
-        let err = reminder_policy(&store, patient).unwrap_err();
+        let err = reminder_policy(&store, PatientId::from(patient)).unwrap_err();
         assert!(err.to_string().contains("policy.travel_policy"), "{err}");
     }
 
@@ -1523,7 +1600,16 @@ mod tests {
     fn slots_outside_the_schedule_are_refused() {
         let (store, patient, tac) = diary();
         let now = at("2025-06-02T00:00:00Z");
-        let status = |slot: SlotRef| dose_status(&store, patient, &slot, now, None, Locale::En);
+        let status = |slot: SlotRef| {
+            dose_status(
+                &store,
+                PatientId::from(patient),
+                &slot,
+                now,
+                None,
+                Locale::En,
+            )
+        };
         let wrong_time = SlotRef {
             medication: tac.clone(),
             date: d("2025-06-02"),
@@ -1553,7 +1639,7 @@ mod tests {
     #[test]
     fn reminder_ids_parse_back_to_their_slot() {
         let slot = SlotRef {
-            medication: MedicationId::Regimen(12),
+            medication: MedicationId::Regimen(RegimenId::from(12)),
             date: d("2025-06-02"),
             time: t("20:00"),
         };
@@ -1589,7 +1675,7 @@ mod tests {
         };
         let snoozed = snooze(
             &store,
-            patient,
+            PatientId::from(patient),
             &slot,
             at("2025-06-02T08:05:00+08:00"),
             15,
@@ -1606,7 +1692,7 @@ mod tests {
         assert_eq!(snoozed.text.title, "Tacrolimus 1 mg — 8:00 am dose");
         let clipped = snooze(
             &store,
-            patient,
+            PatientId::from(patient),
             &slot,
             at("2025-06-02T13:50:00+08:00"),
             30,
@@ -1621,7 +1707,7 @@ mod tests {
         );
         assert!(snooze(
             &store,
-            patient,
+            PatientId::from(patient),
             &slot,
             at("2025-06-02T14:00:00+08:00"),
             30,
@@ -1640,7 +1726,7 @@ mod tests {
         );
         assert!(snooze(
             &store,
-            patient,
+            PatientId::from(patient),
             &slot,
             at("2025-06-02T08:07:00+08:00"),
             15,
@@ -1700,7 +1786,14 @@ mod tests {
             .unwrap();
         // 15:00: the undone 08:00 dose of 06-03 is past its 6-hour take-window, so missed.
         let now = at("2025-06-03T15:00:00+08:00");
-        let result = adherence(&store, patient, d("2025-06-01"), d("2025-06-30"), now).unwrap();
+        let result = adherence(
+            &store,
+            PatientId::from(patient),
+            d("2025-06-01"),
+            d("2025-06-30"),
+            now,
+        )
+        .unwrap();
         let overall = &result.report.overall;
         assert_eq!(
             (
@@ -1723,31 +1816,48 @@ mod tests {
         assert_eq!(days[0].medications[0].status, DayStatus::Full);
         assert_eq!(days[1].medications[0].status, DayStatus::Partial);
         assert_eq!(days[2].medications[0].status, DayStatus::NoneTaken);
-        assert!(adherence(&store, patient, d("2025-06-30"), d("2025-06-01"), now).is_err());
+        assert!(adherence(
+            &store,
+            PatientId::from(patient),
+            d("2025-06-30"),
+            d("2025-06-01"),
+            now
+        )
+        .is_err());
     }
 
     #[test]
     fn shift_plan_for_a_twice_daily_regimen() {
         let (store, patient, tac) = diary();
         // Shanghai (+08:00) to Paris (+02:00 in summer): a 6-hour change gets a plan.
-        let plan =
-            travel_shift_plan(&store, patient, &tac, Europe::Paris, d("2025-07-01")).unwrap();
+        let plan = travel_shift_plan(
+            &store,
+            PatientId::from(patient),
+            &tac,
+            Europe::Paris,
+            d("2025-07-01"),
+        )
+        .unwrap();
         assert!(plan.len() >= 3, "{plan:?}");
         for pair in plan.windows(2) {
             let hours = (pair[1].instant_utc - pair[0].instant_utc).num_minutes();
             assert!((600..=840).contains(&hours), "{hours} min");
         }
         // Shanghai to Tokyo (+1 h): no plan, switch to the new wall clock.
-        assert!(
-            travel_shift_plan(&store, patient, &tac, Asia::Tokyo, d("2025-07-01"))
-                .unwrap()
-                .is_empty()
-        );
+        assert!(travel_shift_plan(
+            &store,
+            PatientId::from(patient),
+            &tac,
+            Asia::Tokyo,
+            d("2025-07-01")
+        )
+        .unwrap()
+        .is_empty());
         assert!(matches!(
             travel_shift_plan(
                 &store,
-                patient,
-                &MedicationId::Regimen(42),
+                PatientId::from(patient),
+                &MedicationId::Regimen(RegimenId::from(42)),
                 Asia::Tokyo,
                 d("2025-07-01")
             ),
@@ -1783,7 +1893,12 @@ mod tests {
             reason: None,
             client_id: None,
         };
-        MedicationId::Course(store.create_course(patient, &course).unwrap().course_key)
+        MedicationId::Course(
+            store
+                .create_course(PatientId::from(patient), &course)
+                .unwrap()
+                .course_key,
+        )
     }
 
     #[test]
@@ -1809,10 +1924,14 @@ mod tests {
             reason: None,
             client_id: None,
         };
-        let key = store.create_course(patient, &course).unwrap().course_key;
+        let key = store
+            .create_course(PatientId::from(patient), &course)
+            .unwrap()
+            .course_key;
         let course = MedicationId::Course(key);
         let now = at("2025-06-03T12:00:00+08:00");
-        let rs = next_reminders(&store, patient, now, None, 64, Locale::En).unwrap();
+        let rs =
+            next_reminders(&store, PatientId::from(patient), now, None, 64, Locale::En).unwrap();
         let steroid: Vec<&ReminderNotice> = rs.iter().filter(|r| r.medication == course).collect();
         assert_eq!(steroid.len(), 1);
         assert_eq!(
@@ -1843,7 +1962,8 @@ mod tests {
             ],
         );
         let now = at("2025-06-04T12:00:00+08:00");
-        let rs = next_reminders(&store, patient, now, None, 64, Locale::En).unwrap();
+        let rs =
+            next_reminders(&store, PatientId::from(patient), now, None, 64, Locale::En).unwrap();
         let steroid: Vec<(String, Option<f64>)> = rs
             .iter()
             .filter(|r| r.medication == course)
@@ -1860,7 +1980,15 @@ mod tests {
         assert_eq!(rs[first].text.title, "Prednisolone 20 mg — 8:00 am dose");
         // Same instant as tacrolimus: ordered by id, "course-…" before "regimen-…".
         assert_eq!(rs[first + 1].reminder.id, format!("{tac}@2025-06-05T08:00"));
-        let zh = next_reminders(&store, patient, now, None, 64, Locale::ZhHans).unwrap();
+        let zh = next_reminders(
+            &store,
+            PatientId::from(patient),
+            now,
+            None,
+            64,
+            Locale::ZhHans,
+        )
+        .unwrap();
         assert_eq!(zh[first].text.title, "泼尼松龙 20 mg — 08:00 服药");
         // Logging the steroid dose cancels its reminder.
         log(
@@ -1871,12 +1999,13 @@ mod tests {
             DoseOutcome::Taken,
             "2025-06-05T08:00:00+08:00",
         );
-        let rs = next_reminders(&store, patient, now, None, 64, Locale::En).unwrap();
+        let rs =
+            next_reminders(&store, PatientId::from(patient), now, None, 64, Locale::En).unwrap();
         assert_eq!(rs.iter().filter(|r| r.medication == course).count(), 1);
         // A day off of the alternate-day phase has no steroid slot.
         let off = today_doses(
             &store,
-            patient,
+            PatientId::from(patient),
             at("2025-06-06T09:00:00+08:00"),
             None,
             Locale::En,
@@ -1888,7 +2017,15 @@ mod tests {
             date: d("2025-06-06"),
             time: t("08:00"),
         };
-        let err = dose_status(&store, patient, &slot, now, None, Locale::En).unwrap_err();
+        let err = dose_status(
+            &store,
+            PatientId::from(patient),
+            &slot,
+            now,
+            None,
+            Locale::En,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("slot_date"), "{err}");
     }
 
@@ -1904,12 +2041,13 @@ mod tests {
             &[(2.5, Frequency::Daily, 2), (5.0, Frequency::Daily, 1)],
         );
         let now = at("2025-06-01T12:00:00+08:00");
-        let ids: Vec<String> = next_reminders(&store, patient, now, None, 64, Locale::En)
-            .unwrap()
-            .into_iter()
-            .filter(|r| r.medication == course)
-            .map(|r| r.reminder.id)
-            .collect();
+        let ids: Vec<String> =
+            next_reminders(&store, PatientId::from(patient), now, None, 64, Locale::En)
+                .unwrap()
+                .into_iter()
+                .filter(|r| r.medication == course)
+                .map(|r| r.reminder.id)
+                .collect();
         assert_eq!(
             ids,
             [
@@ -1925,7 +2063,14 @@ mod tests {
             time: t(time),
         };
         let status = |store: &Store, s: &SlotRef, when: &str| {
-            dose_status(store, patient, s, at(when), None, Locale::En)
+            dose_status(
+                store,
+                PatientId::from(patient),
+                s,
+                at(when),
+                None,
+                Locale::En,
+            )
         };
         assert!(status(
             &store,
@@ -1956,7 +2101,7 @@ mod tests {
         // Adherence counts only real doses: 4 course slots by 06-05.
         let report = adherence(
             &store,
-            patient,
+            PatientId::from(patient),
             d("2025-06-01"),
             d("2025-06-05"),
             at("2025-06-05T12:00:00+08:00"),
@@ -1975,7 +2120,14 @@ mod tests {
             grace_minutes: 30,
             take_window_minutes: None,
         };
-        set_dose_window(&mut store, patient, Some(&course), &window, "Dr. Li").unwrap();
+        set_dose_window(
+            &mut store,
+            PatientId::from(patient),
+            Some(&course),
+            &window,
+            "Dr. Li",
+        )
+        .unwrap();
         assert_eq!(
             status(&store, &evening, "2025-06-05T02:00:00+08:00")
                 .unwrap()

@@ -12,6 +12,7 @@
 //! of [`crate::taper::course`]; the first and last dosing days of each course for the relapse
 //! engine are [`crate::diary::relapse::steroid_course_spans`].
 
+use crate::ids::PatientId;
 use chrono::{Datelike, Days, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
@@ -66,7 +67,7 @@ pub fn course_calendar(
 /// [`course_calendar`]).
 pub fn course_calendars(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     today: NaiveDate,
 ) -> Result<Vec<CourseCalendar>> {
     course_calendars_through(store, patient_id, horizon(today))
@@ -90,7 +91,7 @@ pub fn course_calendar_through(
 /// provisional through the date `through` itself (see [`course_calendar_through`]).
 pub fn course_calendars_through(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     through: NaiveDate,
 ) -> Result<Vec<CourseCalendar>> {
     let courses = store.courses(patient_id)?;
@@ -125,8 +126,8 @@ pub struct SteroidDose {
     pub time: NaiveTime,
     /// The course's key.
     pub course_key: String,
-    /// `course-<key>`: the medication id to log the dose with.
-    pub medication_id: String,
+    /// The course as the medication to log the dose with (written `course-<key>`).
+    pub medication_id: MedicationId,
     /// The slot's reminder id (`course-<key>@YYYY-MM-DDTHH:MM`).
     pub reminder_id: String,
     /// Prednisolone or prednisone.
@@ -162,7 +163,7 @@ pub struct SteroidWeek {
 
 /// The steroid doses of the week (Monday to Sunday) that contains `today`, with their tablets
 /// and whether each was logged taken or skipped.
-pub fn steroid_week(store: &Store, patient_id: i64, today: NaiveDate) -> Result<SteroidWeek> {
+pub fn steroid_week(store: &Store, patient_id: PatientId, today: NaiveDate) -> Result<SteroidWeek> {
     let first_day = today - Days::new(u64::from(today.weekday().num_days_from_monday()));
     let last_day = first_day
         .checked_add_days(Days::new(6))
@@ -179,7 +180,7 @@ pub fn steroid_week(store: &Store, patient_id: i64, today: NaiveDate) -> Result<
 /// and course order, with their logged outcome. Refuses `to` before `from`.
 pub fn steroid_doses(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     from: NaiveDate,
     to: NaiveDate,
     today: NaiveDate,
@@ -211,7 +212,7 @@ pub fn steroid_doses(
                 time: slot.time,
                 course_key: course.course.course_key.clone(),
                 medication_id: medication_id.clone(),
-                reminder_id: reminder_id(&medication_id, slot.date, slot.time),
+                reminder_id: reminder_id(&medication_id.to_string(), slot.date, slot.time),
                 drug: course.course.drug,
                 mg: slot.mg,
                 tablets: slot.tablets,
@@ -262,7 +263,7 @@ pub struct SteroidExposure {
 /// of another patient (`course_key`), and a patient without a recorded weight (`weight_kg`).
 pub fn steroid_exposure(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     course_key: Option<&str>,
     from: NaiveDate,
     to: NaiveDate,
@@ -274,7 +275,7 @@ pub fn steroid_exposure(
 /// [`steroid_exposure`], taking the logged doses from `read` when it covers the range.
 pub(crate) fn steroid_exposure_with(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     course_key: Option<&str>,
     from: NaiveDate,
     to: NaiveDate,
@@ -416,7 +417,7 @@ pub struct RelapsePrompt {
 /// §4) says, and carries that course pre-filled for the care team to start.
 pub fn relapse_prompt(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     today: NaiveDate,
     locale: Locale,
 ) -> Result<Option<RelapsePrompt>> {
@@ -428,7 +429,7 @@ pub fn relapse_prompt(
 /// once for its banner and its prompt).
 pub(crate) fn relapse_prompt_of(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     status: &RelapseStatus,
     today: NaiveDate,
     locale: Locale,
@@ -464,7 +465,7 @@ pub(crate) fn relapse_prompt_of(
 /// The `kdigo2025_relapse` course from `start` on the latest weight and height on or before it.
 pub fn suggested_relapse_course(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     drug: Drug,
     start: NaiveDate,
 ) -> Result<SuggestedCourse> {
@@ -616,7 +617,7 @@ mod tests {
             .unwrap();
     }
 
-    fn dipsticks(store: &mut Store, patient_id: i64, first: &str, grades: &[DipstickGrade]) {
+    fn dipsticks(store: &mut Store, patient_id: PatientId, first: &str, grades: &[DipstickGrade]) {
         for (i, grade) in grades.iter().enumerate() {
             let day = date(first) + Days::new(i as u64);
             let taken_at =
@@ -828,7 +829,8 @@ mod tests {
             .create_patient(&crate::store::tests::sample_patient())
             .unwrap();
         let m = Measurement {
-            id: 0,
+            global_id: Default::default(),
+            id: Default::default(),
             measured_on: date("2025-06-01"),
             weight_kg: Some(30.0),
             height_cm: None,

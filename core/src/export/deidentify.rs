@@ -21,7 +21,8 @@
 //!   jumps on a daylight-saving day pins that day to a known real date, hence the shift. Local
 //!   clock times keep troughs interpretable against dose times;
 //! - ids random for each export: FHIR resource ids, calendar UIDs, record keys and medication ids
-//!   are never a record's own id (row ids, client ids, course keys, which may hold a date) nor a
+//!   are never a record's own id (row ids, client ids, course keys, which may hold a date, global
+//!   ids, which hold the instant a record was stored) nor a
 //!   time-ordered UUID. Resource ids, UIDs and record keys are HMAC-SHA256 (RFC 2104) of the
 //!   record under a 256-bit key drawn from the OS for each request, written as random (version
 //!   4) UUIDs (RFC 9562 §5.4); medications are numbered in order;
@@ -359,7 +360,7 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
         let new = match m.id {
             MedicationId::Regimen(_) => {
                 regimens += 1;
-                MedicationId::Regimen(regimens)
+                MedicationId::Regimen(regimens.into())
             }
             MedicationId::Course(_) => {
                 courses += 1;
@@ -367,7 +368,7 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
             }
             MedicationId::Medicine(_) => {
                 medicines += 1;
-                MedicationId::Medicine(medicines)
+                MedicationId::Medicine(medicines.into())
             }
         };
         renamed.insert(m.id.to_string(), new.clone());

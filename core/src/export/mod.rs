@@ -22,6 +22,7 @@ pub mod ics;
 mod snapshot;
 mod text;
 
+use crate::ids::PatientId;
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -134,7 +135,7 @@ pub struct ExportFile {
 /// table plus `manifest.txt` for CSV.
 pub fn export(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     format: ExportFormat,
     options: &ExportOptions,
 ) -> Result<Vec<ExportFile>> {
@@ -147,7 +148,7 @@ pub fn export(
 /// the order asked (a format asked twice is rendered once).
 pub fn export_formats(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     formats: &[ExportFormat],
     options: &ExportOptions,
 ) -> Result<Vec<(ExportFormat, Vec<ExportFile>)>> {
@@ -164,7 +165,7 @@ pub fn export_formats(
 /// for sharing, not for loading into a record.
 pub fn export_fhir_bundle(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     kind: fhir::BundleKind,
     options: &ExportOptions,
 ) -> Result<ExportFile> {
@@ -183,7 +184,7 @@ pub fn export_fhir_bundle(
 /// transaction as [`export_fhir_bundle`] does, before anything is read or written.
 pub fn export_fhir_bundle_to_path(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     kind: fhir::BundleKind,
     options: &ExportOptions,
     path: &Path,
@@ -226,7 +227,7 @@ pub fn name_in_directory(format: ExportFormat) -> &'static str {
 /// the CSV tables with their `manifest.txt` in `csv/`. Returns the paths written.
 pub fn export_formats_to_dir(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     formats: &[ExportFormat],
     options: &ExportOptions,
     directory: &Path,
@@ -291,7 +292,7 @@ pub fn render_single(
 /// one file per table and `manifest.txt`.
 pub fn export_to_path(
     store: &Store,
-    patient_id: i64,
+    patient_id: PatientId,
     format: ExportFormat,
     options: &ExportOptions,
     path: &Path,

@@ -1,6 +1,7 @@
 //! [`DiarySnapshot`]: everything an export shows, gathered once from the store and the
 //! application services. Renderers read nothing else.
 
+use crate::ids::{MedicineId, PatientId, RegimenId};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime, Utc};
@@ -549,7 +550,7 @@ impl DiarySnapshot {
     /// [`deidentify::CUTOFF_MAX_DAYS`] days before the end asked for.
     pub fn for_export(
         store: &Store,
-        patient_id: i64,
+        patient_id: PatientId,
         options: &ExportOptions,
     ) -> Result<DiarySnapshot> {
         let mut snapshot =
@@ -563,7 +564,7 @@ impl DiarySnapshot {
     /// Gathers a patient's diary as it is (not de-identified): see [`DiarySnapshot::for_export`].
     pub fn gather(
         store: &Store,
-        patient_id: i64,
+        patient_id: PatientId,
         options: &ExportOptions,
     ) -> Result<DiarySnapshot> {
         DiarySnapshot::gather_as(store, patient_id, options, None)
@@ -573,7 +574,7 @@ impl DiarySnapshot {
     /// (not yet applied).
     fn gather_as(
         store: &Store,
-        patient_id: i64,
+        patient_id: PatientId,
         options: &ExportOptions,
         deid: Option<Deidentify>,
     ) -> Result<DiarySnapshot> {
@@ -584,7 +585,7 @@ impl DiarySnapshot {
 
     fn gather_in_one_read(
         store: &Store,
-        patient_id: i64,
+        patient_id: PatientId,
         options: &ExportOptions,
         deid: Option<Deidentify>,
     ) -> Result<DiarySnapshot> {
@@ -754,9 +755,9 @@ impl DiarySnapshot {
             .iter()
             .map(|m| (m.id.clone(), m.medicine.clone()))
             .collect();
-        let other_mg: HashMap<i64, f64> =
+        let other_mg: HashMap<MedicineId, f64> =
             other_medicines.iter().map(|m| (m.id, m.dose.mg)).collect();
-        let regimen_mg: HashMap<i64, f64> = regimens
+        let regimen_mg: HashMap<RegimenId, f64> = regimens
             .iter()
             .map(|r| (r.id, r.dose.per_dose_mg))
             .collect();
@@ -1074,7 +1075,7 @@ impl DiarySnapshot {
             deidentified: None,
             time_zone: zone,
             patient: PatientView {
-                id: patient.id,
+                id: patient.id.into(),
                 name: Some(profile.display_name.clone()),
                 birth_date: Some(profile.birth_date),
                 age_years: to.years_since(profile.birth_date).unwrap_or(0),

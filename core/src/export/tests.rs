@@ -1,6 +1,7 @@
 //! Exports of a small but complete diary: structure of each format, de-identification across
 //! all of them, determinism.
 
+use crate::ids::{PatientId, RegimenId};
 use chrono::{DateTime, Days, TimeZone, Utc};
 use serde_json::Value;
 
@@ -33,8 +34,8 @@ fn now() -> DateTime<Utc> {
 
 struct Fixture {
     store: Store,
-    patient_id: i64,
-    regimen_id: i64,
+    patient_id: PatientId,
+    regimen_id: RegimenId,
 }
 
 /// A child in Paris (DST on 2025-03-30) on tacrolimus from 2025-03-01, a relapse from
@@ -57,7 +58,8 @@ fn fixture() -> Fixture {
             .add_measurement(
                 pid,
                 &Measurement {
-                    id: 0,
+                    global_id: Default::default(),
+                    id: Default::default(),
                     measured_on: date(day),
                     weight_kg: Some(weight),
                     height_cm: Some(height),
@@ -902,7 +904,7 @@ fn export_to_path_writes_files_and_a_csv_directory() {
     );
     let missing = export_to_path(
         &f.store,
-        999,
+        PatientId::from(999),
         ExportFormat::Fhir,
         &options(),
         &dir.path().join("x.json"),
@@ -1441,7 +1443,8 @@ fn open_ended_regimen_in(zone: &str) -> (Store, i64) {
         .add_measurement(
             pid,
             &Measurement {
-                id: 0,
+                global_id: Default::default(),
+                id: Default::default(),
                 measured_on: date("2025-12-20"),
                 weight_kg: Some(22.0),
                 height_cm: Some(118.0),
@@ -1467,7 +1470,7 @@ fn open_ended_regimen_in(zone: &str) -> (Store, i64) {
             },
         )
         .unwrap();
-    (store, pid)
+    (store, pid.into())
 }
 
 /// The calendar's time zone holds for every occurrence of a regimen that repeats without end:
@@ -1499,7 +1502,7 @@ fn calendar_zones_cover_every_occurrence() {
             from: Some(date("2026-01-01")),
             ..ExportOptions::new(Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap())
         };
-        let bytes = one(export(&store, pid, ExportFormat::Ics, &options).unwrap());
+        let bytes = one(export(&store, PatientId::from(pid), ExportFormat::Ics, &options).unwrap());
         let text = String::from_utf8(bytes.clone()).unwrap();
         let zone_part =
             &text[text.find("BEGIN:VTIMEZONE").unwrap()..text.find("END:VTIMEZONE").unwrap()];
@@ -1530,7 +1533,7 @@ fn calendar_zones_cover_every_occurrence() {
 /// swatches, and the grade the parent confirmed.
 fn photo_reading(
     client_id: &str,
-    patient_id: i64,
+    patient_id: PatientId,
     day: &str,
     suggested: Option<DipstickGrade>,
     nearest: [DipstickGrade; 2],
@@ -1987,5 +1990,33 @@ mod liquid_course {
         assert!(ics.contains("SUMMARY:Prednisolone 8 mL (40 mg)"), "{ics}");
         assert!(ics.contains("SUMMARY:Prednisolone 4 mL (20 mg)"), "{ics}");
         assert!(!ics.contains("tablets × 5 mg"), "no tablets for a solution");
+    }
+}
+
+#[test]
+fn no_de_identified_export_holds_a_records_global_id() {
+    let f = fixture();
+    let ids = crate::store::global_id_tests::every_global_id(&f.store);
+    assert!(ids.len() >= 5, "the fixture holds records: {ids:?}");
+    let mut o = options();
+    o.deidentify = Some(Deidentify::deterministic(-40, 14, [9; 32]).unwrap());
+    let exported = export_formats(&f.store, f.patient_id, &ExportFormat::ALL, &o).unwrap();
+    assert_eq!(exported.len(), ExportFormat::ALL.len());
+    for (format, files) in exported {
+        for file in files {
+            let text = String::from_utf8_lossy(&file.bytes).to_lowercase();
+            for id in &ids {
+                // Its text, its hex digits without hyphens, and the hex of its random part alone.
+                let hyphenated = id.to_string();
+                let simple = hyphenated.replace('-', "");
+                for form in [&hyphenated, &simple, &simple[12..].to_string()] {
+                    assert!(
+                        !text.contains(form.as_str()),
+                        "{format:?} {} holds a global id",
+                        file.name
+                    );
+                }
+            }
+        }
     }
 }

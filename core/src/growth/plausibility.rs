@@ -293,7 +293,8 @@ mod tests {
 
     fn m(on: &str, weight_kg: Option<f64>, height_cm: Option<f64>) -> Measurement {
         Measurement {
-            id: 0,
+            global_id: Default::default(),
+            id: Default::default(),
             measured_on: date(on),
             weight_kg,
             height_cm,

@@ -7,6 +7,7 @@
 //! Everything here is pure: [`NewMedicine::validate`] refuses bad input naming the field, and
 //! [`Medicine::schedule`] gives the schedule the reminder, status and adherence engines read.
 
+use crate::ids::{MedicineId, PatientId};
 use chrono::{NaiveDate, NaiveTime, TimeDelta};
 use serde::{Deserialize, Serialize};
 
@@ -133,7 +134,7 @@ impl MedicineSchedule {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewMedicine {
     /// The patient's row id.
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// The client's id of the request: adding the same id again returns the stored medicine.
     pub client_id: String,
     /// The medicine's name.
@@ -334,7 +335,9 @@ impl MedicineSchedule {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Medicine {
     /// Row id.
-    pub id: i64,
+    pub id: MedicineId,
+    /// Its globally unique id ([`crate::ids::GlobalId`]).
+    pub global_id: crate::ids::GlobalId,
     /// The medicine as prescribed.
     pub prescription: NewMedicine,
     /// The dose its amount gives (measured for a liquid).
@@ -487,7 +490,7 @@ mod tests {
 
     pub(crate) fn enalapril() -> NewMedicine {
         NewMedicine {
-            patient_id: 1,
+            patient_id: PatientId::from(1),
             client_id: "m1".into(),
             name: MedicineName::Known(KnownMedicine::Enalapril),
             form: "tablet".into(),
@@ -617,7 +620,8 @@ mod tests {
     fn stored(new: NewMedicine) -> Medicine {
         let dose = new.validate().unwrap();
         Medicine {
-            id: 4,
+            id: MedicineId::from(4),
+            global_id: Default::default(),
             prescription: new,
             dose,
             stopped_on: None,

@@ -9,6 +9,7 @@
 //! generation is still the one read with the readings it was walked from, so a reading written
 //! meanwhile (by another process) can never hide behind it.
 
+use crate::ids::PatientId;
 use rusqlite::{params, OptionalExtension};
 
 use super::Store;
@@ -30,7 +31,7 @@ impl Store {
     /// The patient's relapse checkpoint and readings generation. A stored state this build cannot
     /// read (another format, a damaged value) counts as none: it is a cache, rebuilt from the
     /// readings.
-    pub fn relapse_checkpoint(&self, patient_id: i64) -> Result<StoredRelapseCheckpoint> {
+    pub fn relapse_checkpoint(&self, patient_id: PatientId) -> Result<StoredRelapseCheckpoint> {
         let row: Option<(i64, Option<String>, Option<String>)> = self
             .reader()
             .prepare_cached(
@@ -61,7 +62,7 @@ impl Store {
     /// kept. Nothing is written on a read-only or damaged diary, or inside an open transaction.
     pub fn save_relapse_checkpoint(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         generation: i64,
         checkpoint: &RelapseCheckpoint,
     ) -> Result<bool> {
@@ -93,7 +94,7 @@ impl Store {
     /// the stored one back as it was: the full engine's answer beside the checkpoint's.
     pub(crate) fn without_relapse_checkpoint<T>(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         f: impl FnOnce() -> T,
     ) -> T {
         self.conn
@@ -127,7 +128,7 @@ mod tests {
         crate::dates::parse_date("d", s).unwrap()
     }
 
-    fn reading(patient_id: i64, date: NaiveDate) -> NewUrineReading {
+    fn reading(patient_id: PatientId, date: NaiveDate) -> NewUrineReading {
         NewUrineReading {
             client_id: format!("dip-{date}"),
             patient_id,

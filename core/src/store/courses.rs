@@ -12,6 +12,7 @@
 //! steroid dose is on a dosing day of its course ([`require_course_slot`], inside the dose's
 //! write transaction).
 
+use crate::ids::PatientId;
 use chrono::{NaiveDate, NaiveTime};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,7 @@ use super::{now_ms, Store};
 use crate::dates::{format_date, parse_clock_time};
 use crate::drug::Drug;
 use crate::error::{Error, Result};
+use crate::ids::GlobalId;
 use crate::medicine::liquid::Liquid;
 use crate::model::{require_storable_date, require_text, Measurement};
 use crate::protein::{DipstickGrade, UpcrUnit, UrineMeasurement, UrineReading};
@@ -86,7 +88,11 @@ impl Store {
     /// With a `client_id` a retry is safe: the same id with the same patient and course returns
     /// the stored version 1 (as first stored, even if revised since) without writing; the same
     /// id with anything else is a conflict.
-    pub fn create_course(&mut self, patient_id: i64, new: &NewCourse) -> Result<CourseVersion> {
+    pub fn create_course(
+        &mut self,
+        patient_id: PatientId,
+        new: &NewCourse,
+    ) -> Result<CourseVersion> {
         if let Some(client_id) = &new.client_id {
             require_text("client_id", client_id, 100)?;
         }
@@ -124,7 +130,9 @@ impl Store {
                 &course_key,
                 1,
                 new,
-                new.client_id.as_deref(),
+                Origin::Creation {
+                    client_id: new.client_id.as_deref(),
+                },
                 &history,
             )
         })
@@ -160,7 +168,9 @@ impl Store {
                 course_key,
                 latest.version + 1,
                 new,
-                None,
+                Origin::Revision {
+                    of: latest.global_id,
+                },
                 &history,
             )
         })
@@ -196,7 +206,7 @@ impl Store {
     }
 
     /// The latest version of each of a patient's courses, in the order they were created.
-    pub fn courses(&self, patient_id: i64) -> Result<Vec<CourseVersion>> {
+    pub fn courses(&self, patient_id: PatientId) -> Result<Vec<CourseVersion>> {
         latest_versions(self.reader(), patient_id)
     }
 
@@ -204,7 +214,7 @@ impl Store {
     /// `None` when there is none.
     pub fn weight_and_height_on(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         date: NaiveDate,
     ) -> Result<(Option<f64>, Option<f64>)> {
         let history = self.measurements(patient_id)?;
@@ -219,7 +229,7 @@ impl Store {
     /// [`crate::taper::course`]).
     pub fn relapse_readings_from(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         from: NaiveDate,
     ) -> Result<Vec<UrineReading>> {
         readings_from(self.reader(), patient_id, from)
@@ -356,15 +366,23 @@ fn is_same_creation(created: &CourseVersion, new: &NewCourse) -> bool {
         && created.reason.as_deref() == reason
 }
 
+/// What a stored version is: the course's creation or a revision of it.
+enum Origin<'a> {
+    /// Version 1, with the creation's client id if one was given; the course gets its global id.
+    Creation { client_id: Option<&'a str> },
+    /// A later version, which keeps the course's global id.
+    Revision { of: GlobalId },
+}
+
 /// Builds, checks and inserts one version (inside the caller's write transaction), on the
-/// patient's measurement `history`, with the creation's `client_id` (version 1 only).
+/// patient's measurement `history`.
 fn insert_version(
     conn: &Connection,
-    patient_id: i64,
+    patient_id: PatientId,
     course_key: &str,
     version: i64,
     new: &NewCourse,
-    client_id: Option<&str>,
+    origin: Origin,
     history: &[Measurement],
 ) -> Result<CourseVersion> {
     let weight_kg = latest_on_or_before(history, new.start, |m| m.weight_kg).ok_or_else(|| {
@@ -407,6 +425,10 @@ fn insert_version(
     let plan_json = serde_json::to_string(&plan)
         .map_err(|_| Error::invalid("phases", "the plan could not be stored"))?;
     let recorded_at_ms = now_ms();
+    let (client_id, global_id) = match origin {
+        Origin::Creation { client_id } => (client_id, GlobalId::new_at(recorded_at_ms)),
+        Origin::Revision { of } => (None, of),
+    };
     let reason = new
         .reason
         .as_deref()
@@ -414,8 +436,8 @@ fn insert_version(
         .filter(|r| !r.is_empty());
     conn.execute(
         "INSERT INTO steroid_course (patient_id, course_key, version, drug, template, plan_json, times,
-            remission_confirmed, changed_by, reason, recorded_at_ms, client_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            remission_confirmed, changed_by, reason, recorded_at_ms, client_id, global_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             patient_id,
             course_key,
@@ -428,12 +450,14 @@ fn insert_version(
             new.changed_by,
             reason,
             recorded_at_ms,
-            client_id
+            client_id,
+            global_id
         ],
     )?;
     let mut times = new.times.clone();
     times.sort();
     Ok(CourseVersion {
+        global_id,
         patient_id,
         course_key: course_key.to_string(),
         version,
@@ -468,7 +492,7 @@ fn require_measurable(plan: &CoursePlan, remission_confirmed: Option<NaiveDate>)
 
 /// `p<patient>_c<n>` with n one more than the patient's courses so far (the key stays a valid
 /// `course-<key>` medication id: ASCII letters, digits and underscores).
-fn next_course_key(conn: &Connection, patient_id: i64) -> Result<String> {
+fn next_course_key(conn: &Connection, patient_id: PatientId) -> Result<String> {
     let count: i64 = conn.query_row(
         "SELECT count(DISTINCT course_key) FROM steroid_course WHERE patient_id = ?1",
         [patient_id],
@@ -496,7 +520,7 @@ fn next_course_key(conn: &Connection, patient_id: i64) -> Result<String> {
 
 const COURSE_SELECT: &str =
     "SELECT patient_id, course_key, version, drug, template, plan_json, times, remission_confirmed,
-    changed_by, reason, recorded_at_ms FROM steroid_course";
+    changed_by, reason, recorded_at_ms, global_id FROM steroid_course";
 
 fn latest_version(conn: &Connection, course_key: &str) -> Result<CourseVersion> {
     conn.query_row(
@@ -509,7 +533,7 @@ fn latest_version(conn: &Connection, course_key: &str) -> Result<CourseVersion> 
 }
 
 /// The latest version of each course of a patient, in the order the courses were created.
-fn latest_versions(conn: &Connection, patient_id: i64) -> Result<Vec<CourseVersion>> {
+fn latest_versions(conn: &Connection, patient_id: PatientId) -> Result<Vec<CourseVersion>> {
     let mut stmt = conn.prepare(&format!(
         "{COURSE_SELECT} s WHERE patient_id = ?1
            AND version = (SELECT max(version) FROM steroid_course v WHERE v.course_key = s.course_key)
@@ -529,7 +553,7 @@ pub(super) fn course_rows() -> RowSource {
 }
 
 fn course_from_row(r: &Row) -> rusqlite::Result<Result<CourseVersion>> {
-    let patient_id: i64 = r.get(0)?;
+    let patient_id: PatientId = r.get(0)?;
     let course_key: String = r.get(1)?;
     let version: i64 = r.get(2)?;
     let drug: String = r.get(3)?;
@@ -540,6 +564,7 @@ fn course_from_row(r: &Row) -> rusqlite::Result<Result<CourseVersion>> {
     let changed_by: String = r.get(8)?;
     let reason: Option<String> = r.get(9)?;
     let recorded_at_ms: i64 = r.get(10)?;
+    let global_id: GlobalId = r.get(11)?;
     Ok((|| {
         let plan: CoursePlan = serde_json::from_str(&plan_json)
             .map_err(|_| Error::invalid("plan_json", "the stored plan is not readable"))?;
@@ -560,6 +585,7 @@ fn course_from_row(r: &Row) -> rusqlite::Result<Result<CourseVersion>> {
             .collect::<Result<Vec<_>>>()?;
         times.sort();
         Ok(CourseVersion {
+            global_id,
             patient_id,
             course_key,
             version,
@@ -589,7 +615,11 @@ fn join_times(times: &[NaiveTime]) -> String {
 }
 
 /// The patient's current (not retracted) urine readings dated on or after `from`.
-fn readings_from(conn: &Connection, patient_id: i64, from: NaiveDate) -> Result<Vec<UrineReading>> {
+fn readings_from(
+    conn: &Connection,
+    patient_id: PatientId,
+    from: NaiveDate,
+) -> Result<Vec<UrineReading>> {
     let mut stmt = conn.prepare_cached(
         "SELECT taken_on, dipstick, upcr, upcr_unit, first_morning FROM urine_reading
          WHERE patient_id = ?1 AND retracted = 0 AND taken_on >= ?2",
@@ -698,7 +728,7 @@ mod tests {
     }
 
     /// Logs a first-morning dipstick reading at 07:00 Shanghai time on `day`.
-    fn dipstick(store: &mut Store, patient_id: i64, day: &str, grade: DipstickGrade) {
+    fn dipstick(store: &mut Store, patient_id: PatientId, day: &str, grade: DipstickGrade) {
         let taken_at =
             crate::schedule::slot_instant(date(day), time("07:00"), chrono_tz::Asia::Shanghai);
         store
@@ -723,7 +753,8 @@ mod tests {
         // A later measurement does not count for a course that starts before it (a jump this
         // large is held until confirmed, clinical-rules §10).
         let later = Measurement {
-            id: 0,
+            global_id: Default::default(),
+            id: Default::default(),
             measured_on: date("2025-07-01"),
             weight_kg: Some(30.0),
             height_cm: Some(130.0),
@@ -745,7 +776,12 @@ mod tests {
         );
         assert_eq!(store.course(&course.course_key, None).unwrap(), course);
         // The key is a valid medication id.
-        assert!(MedicationId::parse("m", &course.medication_id()).is_ok());
+        let text = course.medication_id().to_string();
+        assert_eq!(text, format!("course-{}", course.course_key));
+        assert_eq!(
+            MedicationId::parse("m", &text).unwrap(),
+            course.medication_id()
+        );
         let second = store
             .create_course(patient.id, &relapse_course("2025-07-10"))
             .unwrap();
@@ -914,7 +950,7 @@ mod tests {
             assert!(err.to_string().contains(field), "{err} should name {field}");
         }
         assert!(matches!(
-            store.create_course(999, &relapse_course("2025-06-10")),
+            store.create_course(PatientId::from(999), &relapse_course("2025-06-10")),
             Err(Error::NotFound { .. })
         ));
         assert!(
@@ -926,7 +962,8 @@ mod tests {
             .create_patient(&crate::store::tests::sample_patient())
             .unwrap();
         let m = Measurement {
-            id: 0,
+            global_id: Default::default(),
+            id: Default::default(),
             measured_on: date("2025-06-01"),
             weight_kg: Some(20.0),
             height_cm: None,
@@ -1287,7 +1324,8 @@ mod tests {
         // A double tap or a retry after a lost response: the stored course, nothing written,
         // even after a later weight (the course stays built on its start weight).
         let later = Measurement {
-            id: 0,
+            global_id: Default::default(),
+            id: Default::default(),
             measured_on: date("2025-06-01"),
             weight_kg: Some(22.0),
             height_cm: None,
@@ -1321,7 +1359,7 @@ mod tests {
             .create_patient(&crate::store::tests::sample_patient())
             .unwrap();
         store.add_measurement(other.id, &later).unwrap();
-        let changed: Vec<(i64, NewCourse)> = vec![
+        let changed: Vec<(PatientId, NewCourse)> = vec![
             (patient.id, with_id("2025-06-11", "course-1")),
             (
                 patient.id,

@@ -1,5 +1,7 @@
 //! The dose log: idempotent by client id, one live log per slot, every revision kept.
 
+use crate::ids::PatientId;
+use crate::ids::{MedicineId, RegimenId};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
@@ -11,6 +13,7 @@ use crate::bounds;
 use crate::dates::{format_date, parse_clock_time};
 use crate::diary::reminders::{slot_timing, SlotRef};
 use crate::error::{Error, Result};
+use crate::ids::GlobalId;
 use crate::model::{
     require_storable_date, require_text, DoseEdit, DoseLogEntry, DoseOutcome, EpochMillis,
     MedicationId, NewDoseLog,
@@ -119,10 +122,11 @@ impl Store {
                 return Err(Error::conflict(crate::error::ConflictKind::AlreadyLogged, "dose_log"));
             }
             let recorded_at_ms = now_ms();
+            let global_id = GlobalId::new_at(recorded_at_ms);
             tx.prepare_cached(
                 "INSERT INTO dose_log (client_id, regimen_id, course_key, slot_date, slot_time, outcome, actual_at_ms, logged_by,
-                    revision, undone, recorded_at_ms, medicine_id, note)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 0, ?9, ?10, ?11)",
+                    revision, undone, recorded_at_ms, medicine_id, note, global_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 0, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
                     dose.client_id,
@@ -135,12 +139,13 @@ impl Store {
                     dose.logged_by,
                     recorded_at_ms,
                     medicine_id,
-                    note
+                    note,
+                    global_id
                 ])?;
             let id = tx.last_insert_rowid();
             add_revision(tx, id, 1, dose.outcome, dose.actual_at_ms, &dose.logged_by, false, recorded_at_ms)?;
             let dose = NewDoseLog { note, ..dose.clone() };
-            Ok(DoseLogEntry { dose, revision: 1, undone: false, recorded_at_ms })
+            Ok(DoseLogEntry { dose, global_id, revision: 1, undone: false, recorded_at_ms })
         })
     }
 
@@ -238,8 +243,8 @@ impl Store {
     }
 
     /// The patient a regimen or steroid course belongs to.
-    pub fn medication_patient(&self, medication: &MedicationId) -> Result<i64> {
-        let found: Option<i64> = match medication {
+    pub fn medication_patient(&self, medication: &MedicationId) -> Result<PatientId> {
+        let found: Option<PatientId> = match medication {
             MedicationId::Regimen(id) => self
                 .reader()
                 .query_row("SELECT patient_id FROM regimen WHERE id = ?1", [id], |r| {
@@ -287,7 +292,7 @@ impl Store {
             let mut dose = current.dose;
             dose.outcome = outcome;
             dose.actual_at_ms = actual_at_ms;
-            Ok(DoseLogEntry { dose, revision, undone, recorded_at_ms })
+            Ok(DoseLogEntry { dose, global_id: current.global_id, revision, undone, recorded_at_ms })
         })
     }
 
@@ -331,7 +336,7 @@ impl Store {
     /// are included (flagged) so history views can show them.
     pub fn dose_logs(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<DoseLogEntry>> {
@@ -358,7 +363,7 @@ impl Store {
     /// both.
     pub fn all_dose_logs_and_unreadable(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
     ) -> Result<(Vec<DoseLogEntry>, Vec<UnreadableRow>)> {
         let source = dose_rows();
         let mut stmt = self.reader().prepare_cached(&format!(
@@ -387,7 +392,7 @@ impl Store {
 }
 
 const ENTRY_SELECT: &str = "SELECT d.client_id, d.regimen_id, d.course_key, d.slot_date, d.slot_time, d.outcome, d.actual_at_ms,
-    d.logged_by, d.revision, d.undone, d.recorded_at_ms, d.medicine_id, d.note FROM dose_log d";
+    d.logged_by, d.revision, d.undone, d.recorded_at_ms, d.medicine_id, d.note, d.global_id FROM dose_log d";
 
 /// A patient's logged doses as [`Store::unreadable_rows`] scans them.
 pub(super) fn dose_rows() -> RowSource {
@@ -455,8 +460,8 @@ fn entry_from_row(r: &Row) -> rusqlite::Result<Result<DoseLogEntry>> {
         r.get::<_, Option<String>>(2)?,
         r.get::<_, Option<i64>>(11)?,
     ) {
-        (Some(id), _, _) => MedicationId::Regimen(id),
-        (None, _, Some(id)) => MedicationId::Medicine(id),
+        (Some(id), _, _) => MedicationId::Regimen(RegimenId::from(id)),
+        (None, _, Some(id)) => MedicationId::Medicine(MedicineId::from(id)),
         (None, key, None) => MedicationId::Course(key.unwrap_or_default()),
     };
     let (slot_date, slot_time, outcome): (String, String, String) =
@@ -467,6 +472,7 @@ fn entry_from_row(r: &Row) -> rusqlite::Result<Result<DoseLogEntry>> {
     let undone: bool = r.get(9)?;
     let recorded_at_ms: i64 = r.get(10)?;
     let note: Option<String> = r.get(12)?;
+    let global_id: GlobalId = r.get(13)?;
     Ok((|| {
         bounds::instant_ms("stored actual_at_ms", actual_at_ms)?;
         Ok(DoseLogEntry {
@@ -480,6 +486,7 @@ fn entry_from_row(r: &Row) -> rusqlite::Result<Result<DoseLogEntry>> {
                 logged_by,
             )
             .with_note(note),
+            global_id,
             revision,
             undone,
             recorded_at_ms,

@@ -5,6 +5,7 @@
 //! retraction adds a revision; the first submission and every change stay readable in
 //! [`Store::lab_history`].
 
+use crate::ids::{BloodPressureId, PatientId};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,7 @@ use super::rows::{readable, with_row_id, RowSource};
 use super::{now_ms, Store};
 use crate::dates::parse_time_zone;
 use crate::error::{Error, Result};
+use crate::ids::GlobalId;
 use crate::labs::{BloodPressure, LabKind, LabResult, LabUnit};
 use crate::model::{require_text, EpochMillis};
 use crate::schedule::local_date;
@@ -25,7 +27,7 @@ pub struct NewLabResult {
     /// again stores the result once.
     pub client_id: String,
     /// The patient the sample was drawn from.
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// The result as the laboratory reported it.
     pub result: LabResult,
     /// Who entered it, e.g. `mother`.
@@ -37,8 +39,11 @@ pub struct NewLabResult {
 pub struct LabRecord {
     /// The client id it was logged under.
     pub client_id: String,
+    /// The result's globally unique id ([`GlobalId`]), made when it was logged and kept through
+    /// every correction and the retraction (a revision is named by it and `revision`).
+    pub global_id: GlobalId,
     /// The patient.
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// The result as last logged or corrected.
     pub result: LabResult,
     /// Who first entered it.
@@ -92,9 +97,11 @@ pub struct LabRevision {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BloodPressureRecord {
     /// Row id.
-    pub id: i64,
+    pub id: BloodPressureId,
+    /// Its globally unique id ([`GlobalId`]).
+    pub global_id: GlobalId,
     /// The patient.
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// The reading.
     pub reading: BloodPressure,
     /// When it was recorded, UTC epoch ms.
@@ -128,11 +135,12 @@ impl Store {
             }
             require_patient(tx, new.patient_id)?;
             let recorded_at_ms = now_ms();
+            let global_id = GlobalId::new_at(recorded_at_ms);
             let result = &new.result;
             tx.execute(
                 "INSERT INTO lab_result (client_id, patient_id, kind, value, unit, drawn_at_ms, upper_limit_of_normal,
-                    logged_by, revision, retracted, recorded_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 0, ?9)",
+                    logged_by, revision, retracted, recorded_at_ms, global_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 0, ?9, ?10)",
                 params![
                     new.client_id,
                     new.patient_id,
@@ -142,13 +150,15 @@ impl Store {
                     drawn_at_ms,
                     result.upper_limit_of_normal,
                     new.logged_by,
-                    recorded_at_ms
+                    recorded_at_ms,
+                    global_id
                 ],
             )?;
             let id = tx.last_insert_rowid();
             add_revision(tx, id, 1, result, &new.logged_by, false, recorded_at_ms)?;
             Ok(LabRecord {
                 client_id: new.client_id.clone(),
+                global_id,
                 patient_id: new.patient_id,
                 result: result.clone(),
                 logged_by: new.logged_by.clone(),
@@ -244,7 +254,7 @@ impl Store {
     /// history views can show them. `NaiveDate::MIN` and `NaiveDate::MAX` select everything.
     pub fn lab_results(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<LabRecord>> {
@@ -331,7 +341,7 @@ impl Store {
     /// different patient or reading is a conflict. Without one, every call stores a reading.
     pub fn add_blood_pressure(
         &mut self,
-        patient_id: i64,
+        patient_id: PatientId,
         reading: &BloodPressure,
         client_id: Option<&str>,
     ) -> Result<BloodPressureRecord> {
@@ -360,24 +370,27 @@ impl Store {
                 }
             }
             let recorded_at_ms = now_ms();
+            let global_id = GlobalId::new_at(recorded_at_ms);
             tx.execute(
-                "INSERT INTO blood_pressure (patient_id, measured_at_ms, systolic_mmhg, diastolic_mmhg, recorded_at_ms, client_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO blood_pressure (patient_id, measured_at_ms, systolic_mmhg, diastolic_mmhg, recorded_at_ms, client_id,
+                    global_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     patient_id,
                     reading.measured_at.timestamp_millis(),
                     reading.systolic_mmhg,
                     reading.diastolic_mmhg,
                     recorded_at_ms,
-                    client_id
+                    client_id,
+                    global_id
                 ],
             )?;
-            Ok(BloodPressureRecord { id: tx.last_insert_rowid(), patient_id, reading: reading.clone(), recorded_at_ms })
+            Ok(BloodPressureRecord { id: BloodPressureId::from(tx.last_insert_rowid()), global_id, patient_id, reading: reading.clone(), recorded_at_ms })
         })
     }
 
     /// A patient's blood-pressure readings by measurement time, then entry order.
-    pub fn blood_pressures(&self, patient_id: i64) -> Result<Vec<BloodPressureRecord>> {
+    pub fn blood_pressures(&self, patient_id: PatientId) -> Result<Vec<BloodPressureRecord>> {
         let mut stmt = self.reader().prepare_cached(&format!(
             "{BLOOD_PRESSURE_SELECT} WHERE patient_id = ?1 ORDER BY measured_at_ms, id"
         ))?;
@@ -387,7 +400,7 @@ impl Store {
 }
 
 const BLOOD_PRESSURE_SELECT: &str =
-    "SELECT id, patient_id, measured_at_ms, systolic_mmhg, diastolic_mmhg, recorded_at_ms FROM blood_pressure";
+    "SELECT id, patient_id, measured_at_ms, systolic_mmhg, diastolic_mmhg, recorded_at_ms, global_id FROM blood_pressure";
 
 fn blood_pressure_from_row(r: &Row) -> rusqlite::Result<Result<BloodPressureRecord>> {
     let (id, patient_id, measured_at_ms, systolic_mmhg, diastolic_mmhg, recorded_at_ms): (
@@ -405,10 +418,12 @@ fn blood_pressure_from_row(r: &Row) -> rusqlite::Result<Result<BloodPressureReco
         r.get(4)?,
         r.get(5)?,
     );
+    let global_id: GlobalId = r.get(6)?;
     Ok(
         stored_instant(measured_at_ms).map(|measured_at| BloodPressureRecord {
-            id,
-            patient_id,
+            id: BloodPressureId::from(id),
+            global_id,
+            patient_id: PatientId::from(patient_id),
             reading: BloodPressure {
                 measured_at,
                 systolic_mmhg,
@@ -421,7 +436,7 @@ fn blood_pressure_from_row(r: &Row) -> rusqlite::Result<Result<BloodPressureReco
 
 const RECORD_SELECT: &str =
     "SELECT client_id, patient_id, kind, value, unit, drawn_at_ms, upper_limit_of_normal, logged_by,
-    revision, retracted, recorded_at_ms FROM lab_result";
+    revision, retracted, recorded_at_ms, global_id FROM lab_result";
 
 /// A patient's lab results as [`Store::unreadable_rows`] scans them.
 pub(super) fn lab_rows() -> RowSource {
@@ -502,7 +517,7 @@ fn add_revision(
 
 fn record_from_row(r: &Row) -> rusqlite::Result<Result<LabRecord>> {
     let client_id: String = r.get(0)?;
-    let patient_id: i64 = r.get(1)?;
+    let patient_id: PatientId = r.get(1)?;
     let (kind, value, unit): (String, f64, String) = (r.get(2)?, r.get(3)?, r.get(4)?);
     let drawn_at_ms: i64 = r.get(5)?;
     let upper_limit_of_normal: Option<f64> = r.get(6)?;
@@ -510,10 +525,12 @@ fn record_from_row(r: &Row) -> rusqlite::Result<Result<LabRecord>> {
     let revision: i64 = r.get(8)?;
     let retracted: bool = r.get(9)?;
     let recorded_at_ms: i64 = r.get(10)?;
+    let global_id: GlobalId = r.get(11)?;
     Ok((|| {
         let kind = LabKind::parse("kind", &kind)?;
         Ok(LabRecord {
             client_id,
+            global_id,
             patient_id,
             result: LabResult {
                 kind,
@@ -543,7 +560,7 @@ mod tests {
 
     use crate::test_support::{at, date};
 
-    fn trough(client_id: &str, patient_id: i64, value: f64, drawn: &str) -> NewLabResult {
+    fn trough(client_id: &str, patient_id: PatientId, value: f64, drawn: &str) -> NewLabResult {
         NewLabResult {
             client_id: client_id.into(),
             patient_id,
@@ -612,7 +629,12 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("logged_by"));
-        let stranger = trough("lab-4", patient.id + 7, 6.0, "2025-06-02T07:30:00+08:00");
+        let stranger = trough(
+            "lab-4",
+            PatientId::from(patient.id.get() + 7),
+            6.0,
+            "2025-06-02T07:30:00+08:00",
+        );
         assert!(matches!(
             store.log_lab_result(&stranger),
             Err(Error::NotFound { .. })
@@ -707,7 +729,11 @@ mod tests {
             .unwrap();
         assert_eq!(all.len(), 3);
         assert!(matches!(
-            store.lab_results(patient.id + 5, NaiveDate::MIN, NaiveDate::MAX),
+            store.lab_results(
+                PatientId::from(patient.id.get() + 5),
+                NaiveDate::MIN,
+                NaiveDate::MAX
+            ),
             Err(Error::NotFound { .. })
         ));
     }
@@ -748,7 +774,7 @@ mod tests {
         );
         assert!(matches!(
             store.add_blood_pressure(
-                patient.id + 3,
+                PatientId::from(patient.id.get() + 3),
                 &reading("2025-06-02T08:00:00+08:00", 100.0, 60.0),
                 None
             ),

@@ -2,6 +2,7 @@
 //! stopped on a day; the row is kept. The core validates and measures it before any write
 //! ([`NewMedicine::validate`]); this module only stores and reads.
 
+use crate::ids::{MedicineId, PatientId};
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -10,6 +11,7 @@ use super::rows::{readable, with_row_id, RowSource};
 use super::{now_ms, Store};
 use crate::dates::format_date;
 use crate::error::{ConflictKind, Error, Result};
+use crate::ids::GlobalId;
 use crate::medicine::known::KnownMedicine;
 use crate::medicine::record::{
     Medicine, MedicineAmount, MedicineDose, MedicineName, MedicineSchedule, NewMedicine,
@@ -18,7 +20,7 @@ use crate::model::require_storable_date;
 
 const MEDICINE_SELECT: &str =
     "SELECT id, patient_id, client_id, known, typed_name, form, amount_json, schedule_json,
-    dose_mg, dose_ml, stopped_on, added_by FROM medicine";
+    dose_mg, dose_ml, stopped_on, added_by, global_id FROM medicine";
 
 impl Store {
     /// Adds a medicine. Bad input is refused naming the field and nothing is stored (see
@@ -41,10 +43,12 @@ impl Store {
                 MedicineName::Known(m) => (Some(m.id()), None),
                 MedicineName::Typed(name) => (None, Some(name.as_str())),
             };
+            let recorded_at_ms = now_ms();
+            let global_id = GlobalId::new_at(recorded_at_ms);
             tx.execute(
                 "INSERT INTO medicine (patient_id, client_id, known, typed_name, form, amount_json, schedule_json,
-                    dose_mg, dose_ml, stopped_on, added_by, recorded_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL, ?10, ?11)",
+                    dose_mg, dose_ml, stopped_on, added_by, recorded_at_ms, global_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL, ?10, ?11, ?12)",
                 params![
                     new.patient_id,
                     new.client_id,
@@ -56,11 +60,13 @@ impl Store {
                     dose.mg,
                     dose.ml,
                     new.added_by,
-                    now_ms()
+                    recorded_at_ms,
+                    global_id
                 ],
             )?;
             Ok(Medicine {
-                id: tx.last_insert_rowid(),
+                id: MedicineId::from(tx.last_insert_rowid()),
+                global_id,
                 prescription: new.clone(),
                 dose,
                 stopped_on: None,
@@ -70,7 +76,11 @@ impl Store {
 
     /// Stops a medicine from a day on (no dose that day or after; its logs stay). The day must
     /// not be before its start; stopping it again moves the stop day.
-    pub fn stop_medicine(&mut self, medicine_id: i64, stopped_on: NaiveDate) -> Result<Medicine> {
+    pub fn stop_medicine(
+        &mut self,
+        medicine_id: MedicineId,
+        stopped_on: NaiveDate,
+    ) -> Result<Medicine> {
         require_storable_date("stopped_on", stopped_on)?;
         let medicine = self.medicine(medicine_id)?;
         if stopped_on < medicine.prescription.schedule.start_date {
@@ -93,12 +103,12 @@ impl Store {
     }
 
     /// A medicine by row id.
-    pub fn medicine(&self, medicine_id: i64) -> Result<Medicine> {
+    pub fn medicine(&self, medicine_id: MedicineId) -> Result<Medicine> {
         medicine(self.reader(), medicine_id)
     }
 
     /// A patient's medicines, stopped ones included, oldest first.
-    pub fn medicines(&self, patient_id: i64) -> Result<Vec<Medicine>> {
+    pub fn medicines(&self, patient_id: PatientId) -> Result<Vec<Medicine>> {
         let mut stmt = self.reader().prepare(&format!(
             "{MEDICINE_SELECT} WHERE patient_id = ?1 ORDER BY id"
         ))?;
@@ -108,7 +118,7 @@ impl Store {
 }
 
 /// A medicine by row id on a connection (inside a transaction too).
-pub(super) fn medicine(conn: &Connection, medicine_id: i64) -> Result<Medicine> {
+pub(super) fn medicine(conn: &Connection, medicine_id: MedicineId) -> Result<Medicine> {
     conn.query_row(
         &format!("{MEDICINE_SELECT} WHERE id = ?1"),
         [medicine_id],
@@ -150,7 +160,7 @@ fn from_json<T: serde::de::DeserializeOwned>(field: &str, text: &str) -> Result<
 
 fn medicine_from_row(r: &Row) -> rusqlite::Result<Result<Medicine>> {
     let id: i64 = r.get(0)?;
-    let patient_id: i64 = r.get(1)?;
+    let patient_id: PatientId = r.get(1)?;
     let client_id: String = r.get(2)?;
     let known: Option<String> = r.get(3)?;
     let typed: Option<String> = r.get(4)?;
@@ -161,6 +171,7 @@ fn medicine_from_row(r: &Row) -> rusqlite::Result<Result<Medicine>> {
     let ml: Option<f64> = r.get(9)?;
     let stopped_on: Option<String> = r.get(10)?;
     let added_by: String = r.get(11)?;
+    let global_id: GlobalId = r.get(12)?;
     Ok((|| {
         let name = match (known, typed) {
             (Some(known), _) => MedicineName::Known(KnownMedicine::parse("known", &known)?),
@@ -170,7 +181,8 @@ fn medicine_from_row(r: &Row) -> rusqlite::Result<Result<Medicine>> {
         let amount: MedicineAmount = from_json("amount_json", &amount_json)?;
         let schedule: MedicineSchedule = from_json("schedule_json", &schedule_json)?;
         Ok(Medicine {
-            id,
+            id: MedicineId::from(id),
+            global_id,
             prescription: NewMedicine {
                 patient_id,
                 client_id,

@@ -420,4 +420,6 @@ pub(crate) fn now_ms() -> EpochMillis {
 }
 
 #[cfg(test)]
+pub(crate) mod global_id_tests;
+#[cfg(test)]
 pub(crate) mod tests;

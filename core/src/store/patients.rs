@@ -1,5 +1,7 @@
 //! Patients, body measurements and regimens.
 
+use crate::ids::MeasurementId;
+use crate::ids::{PatientId, RegimenId};
 use chrono::{NaiveDate, NaiveTime, Timelike};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -12,6 +14,7 @@ use crate::dose::{calculate_dose, DoseRate, DoseRequest};
 use crate::drug::Drug;
 use crate::error::{Error, Result};
 use crate::growth::plausibility::{self, Child, PlausibilityPolicy};
+use crate::ids::GlobalId;
 use crate::model::{
     require_storable_date, require_text, Measurement, NewPatient, NewRegimen, Patient, Regimen,
     Sex, DEFINITION_SETS,
@@ -21,29 +24,33 @@ impl Store {
     /// Creates a patient profile.
     pub fn create_patient(&mut self, new: &NewPatient) -> Result<Patient> {
         validate_patient(new)?;
+        let created_at_ms = now_ms();
+        let global_id = GlobalId::new_at(created_at_ms);
         let id = self.write(|tx| {
             tx.execute(
-                "INSERT INTO patient (display_name, birth_date, sex, time_zone, definition_set, created_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO patient (display_name, birth_date, sex, time_zone, definition_set, created_at_ms, global_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     new.display_name,
                     format_date(new.birth_date),
                     new.sex.id(),
                     new.time_zone,
                     new.definition_set,
-                    now_ms()
+                    created_at_ms,
+                    global_id
                 ],
             )?;
             Ok(tx.last_insert_rowid())
         })?;
         Ok(Patient {
-            id,
+            id: PatientId::from(id),
+            global_id,
             profile: new.clone(),
         })
     }
 
     /// Replaces a patient's profile (name, zone, definition set…).
-    pub fn update_patient(&mut self, patient_id: i64, new: &NewPatient) -> Result<Patient> {
+    pub fn update_patient(&mut self, patient_id: PatientId, new: &NewPatient) -> Result<Patient> {
         validate_patient(new)?;
         self.write(|tx| {
             let changed = tx.execute(
@@ -54,23 +61,19 @@ impl Store {
             if changed == 0 {
                 return Err(not_found("patient", patient_id));
             }
-            Ok(())
-        })?;
-        Ok(Patient {
-            id: patient_id,
-            profile: new.clone(),
+            patient_in(tx, patient_id)
         })
     }
 
     /// A patient by id.
-    pub fn patient(&self, patient_id: i64) -> Result<Patient> {
+    pub fn patient(&self, patient_id: PatientId) -> Result<Patient> {
         patient_in(self.reader(), patient_id)
     }
 
     /// When a patient's profile was created (milliseconds since the epoch): with the row id, it
     /// names the diary's patient across exports (the FHIR identifier namespace of
     /// [`crate::export::fhir`]), without a new column.
-    pub fn patient_created_at_ms(&self, patient_id: i64) -> Result<i64> {
+    pub fn patient_created_at_ms(&self, patient_id: PatientId) -> Result<i64> {
         self.reader()
             .query_row(
                 "SELECT created_at_ms FROM patient WHERE id = ?1",
@@ -85,7 +88,7 @@ impl Store {
     pub fn patients(&self) -> Result<Vec<Patient>> {
         let mut stmt = self
             .reader()
-            .prepare("SELECT id, display_name, birth_date, sex, time_zone, definition_set FROM patient ORDER BY id")?;
+            .prepare("SELECT id, display_name, birth_date, sex, time_zone, definition_set, global_id FROM patient ORDER BY id")?;
         let rows = stmt.query_map([], patient_from_row)?;
         readable(rows)
     }
@@ -98,7 +101,11 @@ impl Store {
     /// is stored with the record. See [`crate::growth::plausibility`] for what "previous" means
     /// for a back-dated entry. A date before the child's birth is refused as invalid. A refused
     /// call changes nothing.
-    pub fn add_measurement(&mut self, patient_id: i64, m: &Measurement) -> Result<Measurement> {
+    pub fn add_measurement(
+        &mut self,
+        patient_id: PatientId,
+        m: &Measurement,
+    ) -> Result<Measurement> {
         if m.weight_kg.is_none() && m.height_cm.is_none() {
             return Err(Error::invalid(
                 "weight_kg",
@@ -132,20 +139,27 @@ impl Store {
                     return Err(hold.into());
                 }
             }
+            let recorded_at_ms = now_ms();
+            let global_id = GlobalId::new_at(recorded_at_ms);
             tx.execute(
-                "INSERT INTO measurement (patient_id, measured_on, weight_kg, height_cm, recorded_at_ms, confirmed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![patient_id, format_date(m.measured_on), m.weight_kg, m.height_cm, now_ms(), m.confirmed],
+                "INSERT INTO measurement (patient_id, measured_on, weight_kg, height_cm, recorded_at_ms, confirmed, global_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![patient_id, format_date(m.measured_on), m.weight_kg, m.height_cm, recorded_at_ms, m.confirmed, global_id],
             )?;
-            Ok(tx.last_insert_rowid())
+            Ok((tx.last_insert_rowid(), global_id))
         })?;
-        Ok(Measurement { id, ..m.clone() })
+        let (id, global_id) = id;
+        Ok(Measurement {
+            id: MeasurementId::from(id),
+            global_id,
+            ..m.clone()
+        })
     }
 
     /// The limits of the plausibility checks of a patient's measurements (clinical-rules §10,
     /// **policy**): the stored values, the defaults (20 %, 2 cm, 10 cm within 90 days) where
     /// none is set.
-    pub fn plausibility_policy(&self, patient_id: i64) -> Result<PlausibilityPolicy> {
+    pub fn plausibility_policy(&self, patient_id: PatientId) -> Result<PlausibilityPolicy> {
         require_patient(self.reader(), patient_id)?;
         plausibility_policy(self.reader(), patient_id)
     }
@@ -155,7 +169,7 @@ impl Store {
     /// its own key ([`WEIGHT_CHANGE_KEY`] …).
     pub fn set_plausibility_policy(
         &mut self,
-        patient_id: i64,
+        patient_id: PatientId,
         policy: &PlausibilityPolicy,
         changed_by: &str,
     ) -> Result<PlausibilityPolicy> {
@@ -188,13 +202,13 @@ impl Store {
     }
 
     /// A patient's measurements by date (then by entry order).
-    pub fn measurements(&self, patient_id: i64) -> Result<Vec<Measurement>> {
+    pub fn measurements(&self, patient_id: PatientId) -> Result<Vec<Measurement>> {
         measurements(self.reader(), patient_id)
     }
 
     /// Stores a regimen, calculating its dose on the latest weight (and height) on or before its
     /// start date (clinical-rules §2–3). An out-of-range rate without override is refused.
-    pub fn add_regimen(&mut self, patient_id: i64, new: &NewRegimen) -> Result<Regimen> {
+    pub fn add_regimen(&mut self, patient_id: PatientId, new: &NewRegimen) -> Result<Regimen> {
         validate_regimen(new)?;
         self.write(|tx| {
             require_patient(tx, patient_id)?;
@@ -221,10 +235,13 @@ impl Store {
                 liquid: None,
             })?;
             let (basis, rate_value, height) = rate_columns(rate);
+            let created_at_ms = now_ms();
+            let global_id = GlobalId::new_at(created_at_ms);
             tx.execute(
                 "INSERT INTO regimen (patient_id, drug, form, strengths_mg, allow_split, rate_basis, rate, height_cm, times,
-                    start_date, end_date, prescribed_by, prescribed_on, override_range, weight_kg, per_dose_mg, created_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                    start_date, end_date, prescribed_by, prescribed_on, override_range, weight_kg, per_dose_mg, created_at_ms,
+                    global_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                 params![
                     patient_id,
                     new.drug.id(),
@@ -242,15 +259,16 @@ impl Store {
                     new.override_range,
                     weight_kg,
                     dose.per_dose_mg,
-                    now_ms()
+                    created_at_ms,
+                    global_id
                 ],
             )?;
-            Ok(Regimen { id: tx.last_insert_rowid(), patient_id, prescription, weight_kg, dose })
+            Ok(Regimen { id: RegimenId::from(tx.last_insert_rowid()), global_id, patient_id, prescription, weight_kg, dose })
         })
     }
 
     /// Ends a regimen on a date (the care team changed or stopped it); the row is kept.
-    pub fn end_regimen(&mut self, regimen_id: i64, end_date: NaiveDate) -> Result<Regimen> {
+    pub fn end_regimen(&mut self, regimen_id: RegimenId, end_date: NaiveDate) -> Result<Regimen> {
         require_storable_date("end_date", end_date)?;
         let regimen = self.regimen(regimen_id)?;
         if end_date < regimen.prescription.start_date {
@@ -270,12 +288,12 @@ impl Store {
     }
 
     /// A regimen by id.
-    pub fn regimen(&self, regimen_id: i64) -> Result<Regimen> {
+    pub fn regimen(&self, regimen_id: RegimenId) -> Result<Regimen> {
         regimen(self.reader(), regimen_id)
     }
 
     /// A patient's regimens, oldest first.
-    pub fn regimens(&self, patient_id: i64) -> Result<Vec<Regimen>> {
+    pub fn regimens(&self, patient_id: PatientId) -> Result<Vec<Regimen>> {
         let mut stmt = self.reader().prepare(&format!(
             "{REGIMEN_SELECT} WHERE patient_id = ?1 ORDER BY id"
         ))?;
@@ -343,16 +361,16 @@ fn validate_regimen(r: &NewRegimen) -> Result<()> {
     Ok(())
 }
 
-fn patient_in(conn: &Connection, patient_id: i64) -> Result<Patient> {
+fn patient_in(conn: &Connection, patient_id: PatientId) -> Result<Patient> {
     conn.prepare_cached(
-        "SELECT id, display_name, birth_date, sex, time_zone, definition_set FROM patient WHERE id = ?1",
+        "SELECT id, display_name, birth_date, sex, time_zone, definition_set, global_id FROM patient WHERE id = ?1",
     )?
     .query_row([patient_id], patient_from_row)
     .optional()?
     .ok_or_else(|| not_found("patient", patient_id))?
 }
 
-pub(super) fn require_patient(conn: &Connection, patient_id: i64) -> Result<()> {
+pub(super) fn require_patient(conn: &Connection, patient_id: PatientId) -> Result<()> {
     let found: Option<i64> = conn
         .query_row("SELECT id FROM patient WHERE id = ?1", [patient_id], |r| {
             r.get(0)
@@ -371,9 +389,9 @@ pub(super) fn not_found(entity: &'static str, id: impl ToString) -> Error {
 }
 
 const MEASUREMENT_SELECT: &str =
-    "SELECT id, measured_on, weight_kg, height_cm, confirmed FROM measurement";
+    "SELECT id, measured_on, weight_kg, height_cm, confirmed, global_id FROM measurement";
 
-fn measurements(conn: &Connection, patient_id: i64) -> Result<Vec<Measurement>> {
+fn measurements(conn: &Connection, patient_id: PatientId) -> Result<Vec<Measurement>> {
     let mut stmt = conn.prepare_cached(&format!(
         "{MEASUREMENT_SELECT} WHERE patient_id = ?1 ORDER BY measured_on, id"
     ))?;
@@ -384,8 +402,10 @@ fn measurements(conn: &Connection, patient_id: i64) -> Result<Vec<Measurement>> 
 fn measurement_from_row(r: &Row) -> rusqlite::Result<Result<Measurement>> {
     let (id, on, weight_kg, height_cm, confirmed): (i64, String, Option<f64>, Option<f64>, bool) =
         (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+    let global_id: GlobalId = r.get(5)?;
     Ok(stored_date(&on).map(|measured_on| Measurement {
-        id,
+        id: MeasurementId::from(id),
+        global_id,
         measured_on,
         weight_kg,
         height_cm,
@@ -433,7 +453,7 @@ pub const HEIGHT_INCREASE_DAYS_KEY: &str = "plausibility.height_increase_days";
 /// The patient's plausibility limits, each from its key or its default. A stored value of the
 /// wrong shape or outside what [`PlausibilityPolicy::validate`] accepts is refused naming the
 /// key, never replaced by a guess.
-fn plausibility_policy(conn: &Connection, patient_id: i64) -> Result<PlausibilityPolicy> {
+fn plausibility_policy(conn: &Connection, patient_id: PatientId) -> Result<PlausibilityPolicy> {
     let defaults = PlausibilityPolicy::default();
     let policy = PlausibilityPolicy {
         weight_change: read_policy(conn, patient_id, WEIGHT_CHANGE_KEY)?
@@ -475,9 +495,9 @@ pub fn latest_on_or_before(
 }
 
 const REGIMEN_SELECT: &str = "SELECT id, patient_id, drug, form, strengths_mg, allow_split, rate_basis, rate, height_cm, times,
-    start_date, end_date, prescribed_by, prescribed_on, override_range, weight_kg FROM regimen";
+    start_date, end_date, prescribed_by, prescribed_on, override_range, weight_kg, global_id FROM regimen";
 
-pub(super) fn regimen(conn: &Connection, regimen_id: i64) -> Result<Regimen> {
+pub(super) fn regimen(conn: &Connection, regimen_id: RegimenId) -> Result<Regimen> {
     conn.prepare_cached(&format!("{REGIMEN_SELECT} WHERE id = ?1"))?
         .query_row([regimen_id], regimen_from_row)
         .optional()?
@@ -500,9 +520,11 @@ fn patient_from_row(r: &Row) -> rusqlite::Result<Result<Patient>> {
         r.get(4)?,
         r.get(5)?,
     );
+    let global_id: GlobalId = r.get(6)?;
     Ok((|| {
         Ok(Patient {
-            id,
+            id: PatientId::from(id),
+            global_id,
             profile: NewPatient {
                 display_name,
                 birth_date: stored_date(&birth)?,
@@ -516,7 +538,7 @@ fn patient_from_row(r: &Row) -> rusqlite::Result<Result<Patient>> {
 
 fn regimen_from_row(r: &Row) -> rusqlite::Result<Result<Regimen>> {
     let id: i64 = r.get(0)?;
-    let patient_id: i64 = r.get(1)?;
+    let patient_id: PatientId = r.get(1)?;
     let texts: [String; 4] = [r.get(2)?, r.get(3)?, r.get(4)?, r.get(6)?];
     let allow_split: bool = r.get(5)?;
     let rate: f64 = r.get(7)?;
@@ -526,6 +548,7 @@ fn regimen_from_row(r: &Row) -> rusqlite::Result<Result<Regimen>> {
     let (prescribed_by, prescribed_on): (String, String) = (r.get(12)?, r.get(13)?);
     let override_range: bool = r.get(14)?;
     let weight_kg: f64 = r.get(15)?;
+    let global_id: GlobalId = r.get(16)?;
     Ok((|| {
         let [drug, form, strengths, basis] = texts;
         let rate = match (basis.as_str(), height) {
@@ -557,7 +580,8 @@ fn regimen_from_row(r: &Row) -> rusqlite::Result<Result<Regimen>> {
             liquid: None,
         })?;
         Ok(Regimen {
-            id,
+            id: RegimenId::from(id),
+            global_id,
             patient_id,
             prescription,
             weight_kg,

@@ -6,6 +6,7 @@
 //! validates a value before it sets it, and falls back to the documented default when a key is
 //! absent. Setting a key replaces its value; the row keeps who changed it last and when.
 
+use crate::ids::PatientId;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -38,18 +39,22 @@ pub struct PolicyEntry {
 
 impl Store {
     /// The policy value stored under `key` for a patient, if any.
-    pub fn policy_entry(&self, patient_id: i64, key: &str) -> Result<Option<PolicyEntry>> {
+    pub fn policy_entry(&self, patient_id: PatientId, key: &str) -> Result<Option<PolicyEntry>> {
         policy_entry(self.reader(), patient_id, key)
     }
 
     /// The policy value stored under `key`, read as `T`; `None` when the key is not set.
     /// A stored value that is not a `T` is refused naming `policy.<key>` (nothing is guessed).
-    pub fn policy<T: DeserializeOwned>(&self, patient_id: i64, key: &str) -> Result<Option<T>> {
+    pub fn policy<T: DeserializeOwned>(
+        &self,
+        patient_id: PatientId,
+        key: &str,
+    ) -> Result<Option<T>> {
         read_policy(self.reader(), patient_id, key)
     }
 
     /// Every policy value of a patient whose key starts with `prefix` (`""` for all), by key.
-    pub fn policy_entries(&self, patient_id: i64, prefix: &str) -> Result<Vec<PolicyEntry>> {
+    pub fn policy_entries(&self, patient_id: PatientId, prefix: &str) -> Result<Vec<PolicyEntry>> {
         // Keys are restricted to characters that LIKE treats literally, except `_`, which is
         // escaped.
         let pattern = format!("{}%", prefix.replace('_', "\\_"));
@@ -66,7 +71,7 @@ impl Store {
     /// patient, a malformed key, an empty `changed_by` or an oversized value.
     pub fn set_policy_value(
         &mut self,
-        patient_id: i64,
+        patient_id: PatientId,
         key: &str,
         value: &Value,
         changed_by: &str,
@@ -96,7 +101,7 @@ impl Store {
     /// [`Store::set_policy_value`] for any serialisable value.
     pub fn set_policy<T: Serialize>(
         &mut self,
-        patient_id: i64,
+        patient_id: PatientId,
         key: &str,
         value: &T,
         changed_by: &str,
@@ -108,7 +113,7 @@ impl Store {
 
     /// Removes a patient's policy value under `key`, so the documented default applies again.
     /// Returns whether a value was set.
-    pub fn clear_policy(&mut self, patient_id: i64, key: &str) -> Result<bool> {
+    pub fn clear_policy(&mut self, patient_id: PatientId, key: &str) -> Result<bool> {
         require_key(key)?;
         self.write(|tx| {
             require_patient(tx, patient_id)?;
@@ -125,7 +130,7 @@ impl Store {
 /// has checked the patient, the key's meaning and `changed_by`.
 pub(super) fn write_policy(
     conn: &Connection,
-    patient_id: i64,
+    patient_id: PatientId,
     key: &str,
     value: &Value,
     changed_by: &str,
@@ -150,7 +155,11 @@ pub(super) fn write_policy(
     Ok(())
 }
 
-fn policy_entry(conn: &Connection, patient_id: i64, key: &str) -> Result<Option<PolicyEntry>> {
+fn policy_entry(
+    conn: &Connection,
+    patient_id: PatientId,
+    key: &str,
+) -> Result<Option<PolicyEntry>> {
     require_key(key)?;
     conn.prepare_cached(
         "SELECT key, value_json, changed_by, recorded_at_ms FROM patient_policy
@@ -165,7 +174,7 @@ fn policy_entry(conn: &Connection, patient_id: i64, key: &str) -> Result<Option<
 /// policy in force when it commits).
 pub(super) fn read_policy<T: DeserializeOwned>(
     conn: &Connection,
-    patient_id: i64,
+    patient_id: PatientId,
     key: &str,
 ) -> Result<Option<T>> {
     policy_entry(conn, patient_id, key)?
@@ -305,7 +314,7 @@ mod tests {
         let huge = json!("x".repeat(MAX_POLICY_VALUE_BYTES));
         assert!(err(store.set_policy_value(patient.id, "k", &huge, "x")).contains("value"));
         assert!(matches!(
-            store.set_policy_value(patient.id + 99, "k", &json!(1), "x"),
+            store.set_policy_value(PatientId::from(patient.id.get() + 99), "k", &json!(1), "x"),
             Err(Error::NotFound { .. })
         ));
         assert!(store.policy_entries(patient.id, "").unwrap().is_empty());

@@ -10,6 +10,7 @@
 //! that a screen or an export can say "N records could not be read and are not shown". One
 //! decoder per table serves both: nothing is written twice.
 
+use crate::ids::PatientId;
 use std::cell::Cell;
 
 use rusqlite::Row;
@@ -131,7 +132,7 @@ impl Store {
     /// transaction ([`Store::in_one_read`]), so every read sees the same diary.
     pub fn reading_rows<T>(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         compute: impl FnOnce() -> Result<T>,
     ) -> Result<(T, Vec<UnreadableRow>)> {
         self.in_one_read(|| {
@@ -168,7 +169,7 @@ impl Store {
     /// [`UnreadableRow`] and the module doc), by table then row id: measurements, regimens,
     /// logged doses, urine readings, lab results, blood pressures, steroid courses and policy
     /// settings. Screens and exports show the rest and report these.
-    pub fn unreadable_rows(&self, patient_id: i64) -> Result<Vec<UnreadableRow>> {
+    pub fn unreadable_rows(&self, patient_id: PatientId) -> Result<Vec<UnreadableRow>> {
         self.unreadable_rows_but(patient_id, None)
     }
 
@@ -177,7 +178,7 @@ impl Store {
     /// [`Store::all_dose_logs_and_unreadable`]).
     pub(crate) fn unreadable_rows_but(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         skipped: Option<&str>,
     ) -> Result<Vec<UnreadableRow>> {
         let sources = [

@@ -4,12 +4,15 @@
 //! version, each inside its own IMMEDIATE transaction. A test asserts both paths give the same
 //! schema. Never edit a shipped step: add a new one and a fixture file of the old version.
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::types::Value;
+use rusqlite::{params, Connection, Transaction, TransactionBehavior};
+
+use crate::ids::GlobalId;
 
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 8;
+pub const LATEST_VERSION: i64 = 9;
 
 /// Patients, measurements and regimens: unchanged since version 1 but for the measurement's
 /// `confirmed` (version 4). Version 1 created them; later steps only alter them.
@@ -369,6 +372,11 @@ pub const CREATE_LATEST: &[&str] = &[
     URINE_READING_PHOTO_TABLE,
     RELAPSE_CHECKPOINT_TABLE,
     MEDICINE_TABLE,
+    // Version 9's columns are appended as the upgrade appends them, so both paths give one
+    // schema; a new diary has no row to backfill.
+    GLOBAL_ID_COLUMNS,
+    GLOBAL_ID_INDEXES,
+    GLOBAL_ID_TRIGGERS,
 ];
 
 /// Version 1 → 2: the dose log may point at a steroid course (rebuilt, rows copied as they
@@ -475,15 +483,216 @@ CREATE INDEX dose_log_by_slot_date ON dose_log(slot_date);
 "#,
 ];
 
-/// `UPGRADES[i]` upgrades a database from version `i + 1` to `i + 2`, as batches run in order.
-pub const UPGRADES: &[&[&str]] = &[
-    UPGRADE_1_TO_2,
-    UPGRADE_2_TO_3,
-    UPGRADE_3_TO_4,
-    UPGRADE_4_TO_5,
-    UPGRADE_5_TO_6,
-    UPGRADE_6_TO_7,
-    UPGRADE_7_TO_8,
+/// Version 9's global id of every record ([`GlobalId`]): its 36-character lowercase text beside
+/// the row id, appended to each table that holds records (`ALTER TABLE ... ADD COLUMN`, so a new
+/// diary lists it last too). Text rather than the 16 bytes: any SQLite can write one (the
+/// triggers below make it with `printf`; making bytes needs `unhex`, which SQLite before 3.41,
+/// such as Python's, lacks), a person reading the file sees the id the app shows, and it still
+/// sorts in time order; it costs 20 bytes more per row, about 0.5 MB over ten years of doses. A
+/// column added this way cannot be NOT NULL without a constant default, so the CHECK keeps it
+/// NULL (before the backfill) or the text form, and the store and the triggers always write one.
+/// Policy settings have none: a setting is named by its patient and its key.
+const GLOBAL_ID_COLUMNS: &str = r#"
+ALTER TABLE patient ADD COLUMN global_id TEXT CHECK (global_id IS NULL OR (typeof(global_id) = 'text' AND length(global_id) = 36 AND global_id = lower(global_id)));
+ALTER TABLE measurement ADD COLUMN global_id TEXT CHECK (global_id IS NULL OR (typeof(global_id) = 'text' AND length(global_id) = 36 AND global_id = lower(global_id)));
+ALTER TABLE regimen ADD COLUMN global_id TEXT CHECK (global_id IS NULL OR (typeof(global_id) = 'text' AND length(global_id) = 36 AND global_id = lower(global_id)));
+ALTER TABLE dose_log ADD COLUMN global_id TEXT CHECK (global_id IS NULL OR (typeof(global_id) = 'text' AND length(global_id) = 36 AND global_id = lower(global_id)));
+ALTER TABLE urine_reading ADD COLUMN global_id TEXT CHECK (global_id IS NULL OR (typeof(global_id) = 'text' AND length(global_id) = 36 AND global_id = lower(global_id)));
+ALTER TABLE lab_result ADD COLUMN global_id TEXT CHECK (global_id IS NULL OR (typeof(global_id) = 'text' AND length(global_id) = 36 AND global_id = lower(global_id)));
+ALTER TABLE blood_pressure ADD COLUMN global_id TEXT CHECK (global_id IS NULL OR (typeof(global_id) = 'text' AND length(global_id) = 36 AND global_id = lower(global_id)));
+ALTER TABLE steroid_course ADD COLUMN global_id TEXT CHECK (global_id IS NULL OR (typeof(global_id) = 'text' AND length(global_id) = 36 AND global_id = lower(global_id)));
+ALTER TABLE medicine ADD COLUMN global_id TEXT CHECK (global_id IS NULL OR (typeof(global_id) = 'text' AND length(global_id) = 36 AND global_id = lower(global_id)));
+"#;
+
+/// Each global id names one record; a steroid course's versions share their course's id, so
+/// there the id is unique with the version number.
+const GLOBAL_ID_INDEXES: &str = r#"
+CREATE UNIQUE INDEX patient_global_id ON patient(global_id);
+CREATE UNIQUE INDEX measurement_global_id ON measurement(global_id);
+CREATE UNIQUE INDEX regimen_global_id ON regimen(global_id);
+CREATE UNIQUE INDEX dose_log_global_id ON dose_log(global_id);
+CREATE UNIQUE INDEX urine_reading_global_id ON urine_reading(global_id);
+CREATE UNIQUE INDEX lab_result_global_id ON lab_result(global_id);
+CREATE UNIQUE INDEX blood_pressure_global_id ON blood_pressure(global_id);
+CREATE UNIQUE INDEX steroid_course_global_id ON steroid_course(global_id, version);
+CREATE UNIQUE INDEX medicine_global_id ON medicine(global_id);
+"#;
+
+/// `global_id_v7(<time column>)` as SQL: a version 7 UUID's text (RFC 9562 §5.7) made from 48
+/// bits of milliseconds (the column's, when it is an integer a version 7 UUID can carry, else
+/// now), the version nibble 7 and 12 random bits, the variant bits 10 and 14 random bits, and 48
+/// random bits (SQLite's `random()`).
+macro_rules! global_id_v7 {
+    ($time:literal) => {
+        concat!(
+            "(SELECT printf('%08x-%04x-%04x-%04x-%012x', ms >> 16, ms & 65535, ",
+            "(28672 | (random() & 4095)), (32768 | (random() & 16383)), (random() & 281474976710655)) ",
+            "FROM (SELECT CASE WHEN typeof(", $time, ") = 'integer' AND ", $time,
+            " BETWEEN 0 AND 281474976710655 THEN ", $time,
+            " ELSE CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) END AS ms))"
+        )
+    };
+}
+
+/// The trigger that gives a row of `$table` inserted without a global id one at `$time`.
+macro_rules! global_id_given {
+    ($table:literal, $time:literal) => {
+        concat!(
+            "CREATE TRIGGER ",
+            $table,
+            "_global_id_given AFTER INSERT ON ",
+            $table,
+            " WHEN NEW.global_id IS NULL BEGIN UPDATE ",
+            $table,
+            " SET global_id = ",
+            global_id_v7!($time),
+            " WHERE id = NEW.id; END;\n"
+        )
+    };
+}
+
+/// A row inserted without a global id (by another program: a repair tool, an import written in
+/// SQL) gets one from the schema itself, so that every record has one whoever writes it
+/// (`global_id_v7!` of the row's own time). A steroid course's later version takes its
+/// course's id. The store always gives the id itself (the `uuid` crate's); this is the net under
+/// other writers.
+const GLOBAL_ID_TRIGGERS: &str = concat!(
+    global_id_given!("patient", "NEW.created_at_ms"),
+    global_id_given!("measurement", "NEW.recorded_at_ms"),
+    global_id_given!("regimen", "NEW.created_at_ms"),
+    global_id_given!("dose_log", "NEW.recorded_at_ms"),
+    global_id_given!("urine_reading", "NEW.recorded_at_ms"),
+    global_id_given!("lab_result", "NEW.recorded_at_ms"),
+    global_id_given!("blood_pressure", "NEW.recorded_at_ms"),
+    global_id_given!("medicine", "NEW.recorded_at_ms"),
+    "CREATE TRIGGER steroid_course_global_id_given AFTER INSERT ON steroid_course
+     WHEN NEW.global_id IS NULL BEGIN UPDATE steroid_course SET global_id = coalesce(
+        (SELECT global_id FROM steroid_course WHERE course_key = NEW.course_key AND global_id IS NOT NULL LIMIT 1), ",
+    global_id_v7!("NEW.recorded_at_ms"),
+    ") WHERE id = NEW.id; END;\n"
+);
+
+/// Version 9 → 10 (self-contained: it reads and writes only what versions 8 and 10 define): the
+/// columns of [`GLOBAL_ID_COLUMNS`], then [`backfill_global_ids`], then the unique indexes.
+const UPGRADE_8_TO_9: Upgrade = Upgrade {
+    batches: &[GLOBAL_ID_COLUMNS],
+    backfill: Some(backfill_global_ids),
+    batches_after: &[GLOBAL_ID_INDEXES, GLOBAL_ID_TRIGGERS],
+};
+
+/// One upgrade step: SQL batches, then an optional backfill that needs Rust (values SQLite
+/// cannot make), then more SQL batches; all in the step's transaction.
+pub struct Upgrade {
+    /// The batches run first, in order.
+    pub batches: &'static [&'static str],
+    /// What runs next, in the same transaction.
+    pub backfill: Option<fn(&Transaction) -> rusqlite::Result<()>>,
+    /// The batches run last, in order.
+    pub batches_after: &'static [&'static str],
+}
+
+impl Upgrade {
+    /// A step of SQL batches only.
+    const fn sql(batches: &'static [&'static str]) -> Upgrade {
+        Upgrade {
+            batches,
+            backfill: None,
+            batches_after: &[],
+        }
+    }
+}
+
+/// The record tables of [`GLOBAL_ID_COLUMNS`] (but the steroid course, whose versions share
+/// one id) and the SQL of the instant each row's record was first stored: the row's own time,
+/// or for a revised record its first revision's time. A time that is not an integer (a damaged
+/// row) gives NULL and the id takes the time of the upgrade.
+const FIRST_STORED_AT: &[(&str, &str)] = &[
+    ("patient", "created_at_ms"),
+    ("measurement", "recorded_at_ms"),
+    ("regimen", "created_at_ms"),
+    (
+        "dose_log",
+        "(SELECT min(recorded_at_ms) FROM dose_log_revision r WHERE r.dose_log_id = dose_log.id), recorded_at_ms",
+    ),
+    (
+        "urine_reading",
+        "(SELECT min(recorded_at_ms) FROM urine_reading_revision r WHERE r.reading_id = urine_reading.id), recorded_at_ms",
+    ),
+    (
+        "lab_result",
+        "(SELECT min(recorded_at_ms) FROM lab_result_revision r WHERE r.lab_result_id = lab_result.id), recorded_at_ms",
+    ),
+    ("blood_pressure", "recorded_at_ms"),
+    ("medicine", "recorded_at_ms"),
+];
+
+/// Gives every existing record a [`GlobalId`] whose instant is the record's first storing
+/// ([`FIRST_STORED_AT`]); a steroid course gets one for all its versions, at its earliest
+/// version's time. Run once, inside the upgrade's transaction, so the ids are made once and
+/// kept: a failed upgrade leaves none, a finished one never makes them again.
+///
+/// Giving a urine reading its id is an UPDATE of the reading, which the relapse checkpoint's
+/// triggers count as a change of the readings (and drop a checkpoint for); the readings'
+/// content does not change, so each patient's checkpoint is put back as it was.
+pub fn backfill_global_ids(tx: &Transaction) -> rusqlite::Result<()> {
+    let checkpoints: Vec<(Value, Value, Value, Value)> = tx
+        .prepare("SELECT patient_id, generation, through, state_json FROM relapse_checkpoint")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let upgraded_at = super::now_ms();
+    let first_stored = |at: Option<i64>| GlobalId::new_at(at.unwrap_or(upgraded_at));
+    for (table, first_stored_at) in FIRST_STORED_AT {
+        let rows: Vec<(i64, Option<i64>)> = tx
+            .prepare(&format!(
+                "SELECT id, coalesce({first_stored_at}, NULL) FROM {table} WHERE global_id IS NULL"
+            ))?
+            .query_map([], |r| Ok((r.get(0)?, integer(r.get(1)?))))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut update = tx.prepare(&format!("UPDATE {table} SET global_id = ?2 WHERE id = ?1"))?;
+        for (id, at) in rows {
+            update.execute(params![id, first_stored(at)])?;
+        }
+    }
+    let courses: Vec<(Value, Option<i64>)> = tx
+        .prepare(
+            "SELECT course_key, min(recorded_at_ms) FROM steroid_course WHERE global_id IS NULL
+             GROUP BY course_key",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, integer(r.get(1)?))))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut update =
+        tx.prepare("UPDATE steroid_course SET global_id = ?2 WHERE course_key = ?1")?;
+    for (course_key, at) in courses {
+        update.execute(params![course_key, first_stored(at)])?;
+    }
+    let mut restore = tx.prepare(
+        "UPDATE relapse_checkpoint SET generation = ?2, through = ?3, state_json = ?4
+         WHERE patient_id = ?1",
+    )?;
+    for (patient_id, generation, through, state_json) in checkpoints {
+        restore.execute(params![patient_id, generation, through, state_json])?;
+    }
+    Ok(())
+}
+
+/// An integer column's value; `None` for anything else (NULL, text or a real in a damaged row).
+fn integer(value: Value) -> Option<i64> {
+    match value {
+        Value::Integer(n) => Some(n),
+        _ => None,
+    }
+}
+
+/// `UPGRADES[i]` upgrades a database from version `i + 1` to `i + 2`.
+pub const UPGRADES: &[Upgrade] = &[
+    Upgrade::sql(UPGRADE_1_TO_2),
+    Upgrade::sql(UPGRADE_2_TO_3),
+    Upgrade::sql(UPGRADE_3_TO_4),
+    Upgrade::sql(UPGRADE_4_TO_5),
+    Upgrade::sql(UPGRADE_5_TO_6),
+    Upgrade::sql(UPGRADE_6_TO_7),
+    Upgrade::sql(UPGRADE_7_TO_8),
+    UPGRADE_8_TO_9,
 ];
 
 /// Brings a connection's schema to [`LATEST_VERSION`], refusing a newer one.
@@ -528,15 +737,23 @@ fn upgrade_from(conn: &mut Connection, version: i64) -> Result<()> {
                 from_version: from,
                 to_version: from + 1,
             };
-            for batch in UPGRADES[(from - 1) as usize] {
-                // A step whose statements fail is a failed migration; damage stays damage.
-                tx.execute_batch(batch).map_err(|e| {
-                    if super::is_corruption(&e) {
-                        Error::Sqlite(e)
-                    } else {
-                        failed()
-                    }
-                })?;
+            // A step whose statements fail is a failed migration; damage stays damage.
+            let step_failed = |e: rusqlite::Error| {
+                if super::is_corruption(&e) {
+                    Error::Sqlite(e)
+                } else {
+                    failed()
+                }
+            };
+            let step = &UPGRADES[(from - 1) as usize];
+            for batch in step.batches {
+                tx.execute_batch(batch).map_err(step_failed)?;
+            }
+            if let Some(backfill) = step.backfill {
+                backfill(&tx).map_err(step_failed)?;
+            }
+            for batch in step.batches_after {
+                tx.execute_batch(batch).map_err(step_failed)?;
             }
             let violations: i64 =
                 tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {

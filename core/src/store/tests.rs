@@ -3,6 +3,7 @@ use super::*;
 use crate::dose::DoseRate;
 use crate::drug::Drug;
 use crate::error::ConflictKind;
+use crate::ids::{PatientId, RegimenId};
 use crate::model::*;
 
 use crate::test_support::{date, time};
@@ -37,7 +38,8 @@ pub(crate) fn tacrolimus() -> NewRegimen {
 pub(crate) fn seeded(store: &mut Store) -> (Patient, Regimen) {
     let patient = store.create_patient(&sample_patient()).unwrap();
     let m = Measurement {
-        id: 0,
+        global_id: Default::default(),
+        id: Default::default(),
         measured_on: date("2025-05-30"),
         weight_kg: Some(20.0),
         height_cm: Some(115.0),
@@ -48,7 +50,7 @@ pub(crate) fn seeded(store: &mut Store) -> (Patient, Regimen) {
     (patient, regimen)
 }
 
-fn dose(client_id: &str, regimen_id: i64, slot: &str) -> NewDoseLog {
+fn dose(client_id: &str, regimen_id: RegimenId, slot: &str) -> NewDoseLog {
     NewDoseLog::new(
         client_id.into(),
         MedicationId::Regimen(regimen_id),
@@ -86,7 +88,8 @@ fn a_regimen_needs_a_prior_weight_and_an_in_range_rate() {
     let err = store.add_regimen(patient.id, &tacrolimus()).unwrap_err();
     assert!(err.to_string().contains("weight_kg"), "{err}");
     let m = Measurement {
-        id: 0,
+        global_id: Default::default(),
+        id: Default::default(),
         measured_on: date("2025-05-30"),
         weight_kg: Some(20.0),
         height_cm: None,
@@ -332,7 +335,7 @@ fn legacy_table_lists_match_the_fixtures() {
 }
 
 /// Database files of every earlier schema version (written by [`write_fixture_of_this_version`]).
-fn fixtures() -> Vec<std::path::PathBuf> {
+pub(crate) fn fixtures() -> Vec<std::path::PathBuf> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map(|d| {
@@ -423,7 +426,7 @@ fn every_fixture_migrates_to_the_fresh_schema_with_its_records() {
 
 /// The medicine fixtures of version 8 on hold: prednisolone 12 mg as a 5 mg/mL solution, every
 /// day at 08:00 from 2025-06-01 for 28 days.
-fn fixture_medicine(patient_id: i64) -> crate::medicine::record::NewMedicine {
+pub(crate) fn fixture_medicine(patient_id: PatientId) -> crate::medicine::record::NewMedicine {
     use crate::medicine::known::KnownMedicine;
     use crate::medicine::liquid::Liquid;
     use crate::medicine::record::{
@@ -505,7 +508,7 @@ fn fixture_version(fixture: &std::path::Path) -> i64 {
 
 /// The reading made from a photo that fixtures of version 5 on hold: the core suggested 2+,
 /// the parent confirmed 3+.
-fn fixture_photo_reading(patient_id: i64) -> super::urine::NewUrineReading {
+fn fixture_photo_reading(patient_id: PatientId) -> super::urine::NewUrineReading {
     use crate::dipstick::{PhotoSuggestion, ReadStatus, SwatchDistance};
     use crate::protein::{DipstickGrade, UrineMeasurement};
     super::urine::NewUrineReading {
@@ -561,7 +564,7 @@ fn write_fixture_of_this_version() {
     let medicine = store
         .add_medicine(&fixture_medicine(regimen.patient_id))
         .unwrap();
-    let mut taken = dose("fixture-medicine-dose", 0, "08:00");
+    let mut taken = dose("fixture-medicine-dose", RegimenId::from(0), "08:00");
     taken.medication = medicine.medication_id();
     store.log_dose(&taken, LOGGED_AT, None).unwrap();
     store
@@ -600,7 +603,8 @@ pub(crate) fn digest(store: &Store) -> String {
 
 fn weight_on(on: &str, kg: f64, confirmed: bool) -> Measurement {
     Measurement {
-        id: 0,
+        global_id: Default::default(),
+        id: Default::default(),
         measured_on: date(on),
         weight_kg: Some(kg),
         height_cm: None,
@@ -640,7 +644,7 @@ fn twenty_or_two_hundred_kg_is_held_until_confirmed_and_the_confirmation_is_stor
     let stored = store
         .add_measurement(patient.id, &weight_on("2025-06-10", 200.0, true))
         .unwrap();
-    assert!(stored.confirmed && stored.id > 0);
+    assert!(stored.confirmed && stored.id > MeasurementId::from(0));
     drop(store);
     let store = Store::open(&path).unwrap();
     let last = store.measurements(patient.id).unwrap().pop().unwrap();
@@ -669,7 +673,8 @@ fn every_check_refuses_without_changing_anything() {
     let mut store = Store::open_in_memory().unwrap();
     let (patient, _) = seeded(&mut store); // 20 kg and 115 cm on 2025-05-30, born 2019-04-02
     let height = |on: &str, cm: f64| Measurement {
-        id: 0,
+        global_id: Default::default(),
+        id: Default::default(),
         measured_on: date(on),
         weight_kg: None,
         height_cm: Some(cm),
@@ -814,7 +819,7 @@ fn the_care_team_sets_the_limits_per_patient() {
         .to_string()
         .contains("weight_change"));
     assert!(matches!(
-        store.set_plausibility_policy(patient.id + 99, &strict, "Dr. Li"),
+        store.set_plausibility_policy(PatientId::from(patient.id.get() + 99), &strict, "Dr. Li"),
         Err(Error::NotFound { .. })
     ));
     assert_eq!(digest(&store), before);
@@ -848,7 +853,7 @@ mod medicines {
         DateTime::parse_from_rfc3339(rfc3339).unwrap().into()
     }
 
-    fn enalapril(patient_id: i64) -> NewMedicine {
+    fn enalapril(patient_id: PatientId) -> NewMedicine {
         let mut m = fixture_medicine(patient_id);
         m.client_id = "enalapril".into();
         m.name = MedicineName::Known(KnownMedicine::Enalapril);
@@ -898,7 +903,7 @@ mod medicines {
         );
         assert_eq!(
             store
-                .stop_medicine(999, date("2025-06-10"))
+                .stop_medicine(MedicineId::from(999), date("2025-06-10"))
                 .unwrap_err()
                 .code(),
             "not_found"
@@ -939,7 +944,7 @@ mod medicines {
         long.name = MedicineName::Typed("x".repeat(10_000));
         assert_eq!(field(store.add_medicine(&long)), "name");
         let mut nobody = enalapril(patient.id);
-        nobody.patient_id = 999;
+        nobody.patient_id = PatientId::from(999);
         assert_eq!(store.add_medicine(&nobody).unwrap_err().code(), "not_found");
         assert_eq!(digest(&store), before, "nothing stored");
     }
@@ -988,7 +993,7 @@ mod medicines {
             .any(|s| s.medication == enalapril.medication_id()));
 
         // A dose of the liquid is logged and counted; an as-needed dose is logged at any time.
-        let mut taken = dose("liquid-1", 0, "08:00");
+        let mut taken = dose("liquid-1", RegimenId::from(0), "08:00");
         taken.medication = liquid.medication_id();
         store.log_dose(&taken, LOGGED_AT, None).unwrap();
         let mut wrong_day = taken.clone();
@@ -998,7 +1003,7 @@ mod medicines {
             field_of(store.log_dose(&wrong_day, LOGGED_AT, None)),
             "slot_date"
         );
-        let mut as_needed = dose("prn-1", 0, "13:17");
+        let mut as_needed = dose("prn-1", RegimenId::from(0), "13:17");
         as_needed.medication = prn.medication_id();
         store.log_dose(&as_needed, LOGGED_AT, None).unwrap();
         let report = adherence(
@@ -1021,7 +1026,7 @@ mod medicines {
         assert_eq!(of(&enalapril.medication_id()).unwrap_or((0, 0)), (0, 0));
     }
 
-    fn enalapril_prn(patient_id: i64) -> NewMedicine {
+    fn enalapril_prn(patient_id: PatientId) -> NewMedicine {
         let mut m = enalapril(patient_id);
         m.client_id = "paracetamol".into();
         m.name = MedicineName::Typed("Paracetamol".into());
@@ -1058,7 +1063,7 @@ mod medicines {
         typed.name = MedicineName::Typed("Prednisolone".into());
         store.add_medicine(&typed).unwrap();
         store.add_medicine(&enalapril(patient.id)).unwrap();
-        let mut taken = dose("liquid-1", 0, "08:00");
+        let mut taken = dose("liquid-1", RegimenId::from(0), "08:00");
         taken.medication = liquid.medication_id();
         store.log_dose(&taken, LOGGED_AT, None).unwrap();
 

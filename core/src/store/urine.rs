@@ -19,6 +19,7 @@
 //! the relapse engine. It is written once with the reading (table `urine_reading_photo`); a
 //! correction revises the confirmed grade and leaves the suggestion as it was made.
 
+use crate::ids::PatientId;
 use chrono::{Days, NaiveDate};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
@@ -29,6 +30,7 @@ use crate::bounds;
 use crate::dates::{format_date, parse_time_zone};
 use crate::dipstick::{PhotoSuggestion, ReadStatus, SwatchDistance};
 use crate::error::{Error, Result};
+use crate::ids::GlobalId;
 use crate::model::{require_text, EpochMillis};
 use crate::protein::{DipstickGrade, ProteinLevel, UpcrUnit, UrineMeasurement, UrineReading};
 
@@ -42,7 +44,7 @@ pub struct NewUrineReading {
     /// again with the same content stores the reading once.
     pub client_id: String,
     /// The patient the reading belongs to.
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// The dipstick grade as read, or the UPCR with its unit.
     pub measurement: UrineMeasurement,
     /// When the sample was taken, UTC epoch ms.
@@ -87,8 +89,11 @@ pub struct UrineReadingCorrection {
 pub struct UrineReadingEntry {
     /// The client id it was logged under.
     pub client_id: String,
+    /// The reading's globally unique id ([`GlobalId`]), made when it was logged and kept
+    /// through every correction and the retraction (a revision is named by it and `revision`).
+    pub global_id: GlobalId,
     /// The patient.
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// What was measured.
     pub measurement: UrineMeasurement,
     /// The measurement's level (clinical-rules §5).
@@ -203,8 +208,8 @@ impl Store {
             let (dipstick, upcr, unit) = measurement_columns(&content.measurement);
             tx.execute(
                 "INSERT INTO urine_reading (client_id, patient_id, taken_on, taken_at_ms, dipstick, upcr, upcr_unit,
-                    first_morning, note, logged_by, revision, retracted, recorded_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, 0, ?11)",
+                    first_morning, note, logged_by, revision, retracted, recorded_at_ms, global_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, 0, ?11, ?12)",
                 params![
                     reading.client_id,
                     reading.patient_id,
@@ -216,7 +221,8 @@ impl Store {
                     content.first_morning,
                     content.note,
                     reading.logged_by,
-                    recorded_at_ms
+                    recorded_at_ms,
+                    GlobalId::new_at(recorded_at_ms)
                 ],
             )?;
             let id = tx.last_insert_rowid();
@@ -299,7 +305,7 @@ impl Store {
     /// then sampling time, then entry order.
     pub fn urine_readings(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<UrineReadingEntry>> {
@@ -310,7 +316,7 @@ impl Store {
     /// views.
     pub fn urine_readings_including_retracted(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<UrineReadingEntry>> {
@@ -321,7 +327,7 @@ impl Store {
     /// entry order), read without reading the others: what a screen shows as the latest reading.
     pub fn latest_urine_reading(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Option<UrineReadingEntry>> {
@@ -363,7 +369,7 @@ impl Store {
 
     fn readings_between(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         from: NaiveDate,
         to: NaiveDate,
         include_retracted: bool,
@@ -478,7 +484,7 @@ pub(super) fn clean_note(note: Option<&str>) -> Result<Option<String>> {
     }
 }
 
-fn patient_zone(conn: &Connection, patient_id: i64) -> Result<String> {
+fn patient_zone(conn: &Connection, patient_id: PatientId) -> Result<String> {
     conn.query_row(
         "SELECT time_zone FROM patient WHERE id = ?1",
         [patient_id],
@@ -598,7 +604,7 @@ fn stored_measurement(
 const ENTRY_COLUMNS: &str =
     "client_id, patient_id, taken_on, taken_at_ms, dipstick, upcr, upcr_unit, first_morning, note,
     logged_by, revision, retracted, recorded_at_ms, photo.status, photo.grade, photo.nearest_grade,
-    photo.nearest_delta_e, photo.second_grade, photo.second_delta_e";
+    photo.nearest_delta_e, photo.second_grade, photo.second_delta_e, urine_reading.global_id";
 
 /// A reading with the suggestion of the photo it was made from, if any: one record, decoded
 /// (and, when unreadable, left out and reported) as a whole.
@@ -629,7 +635,7 @@ fn entry_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<Urine
 
 fn entry_from_row(r: &Row) -> rusqlite::Result<Result<UrineReadingEntry>> {
     let client_id: String = r.get(0)?;
-    let patient_id: i64 = r.get(1)?;
+    let patient_id: PatientId = r.get(1)?;
     let taken_on: String = r.get(2)?;
     let taken_at_ms: EpochMillis = r.get(3)?;
     let (dipstick, upcr, unit): (Option<String>, Option<f64>, Option<String>) =
@@ -648,12 +654,14 @@ fn entry_from_row(r: &Row) -> rusqlite::Result<Result<UrineReadingEntry>> {
         r.get(17)?,
         r.get(18)?,
     );
+    let global_id: GlobalId = r.get(19)?;
     Ok((|| {
         let measurement = stored_measurement(dipstick, upcr, unit)?;
         bounds::instant_ms("stored taken_at_ms", taken_at_ms)?;
         let photo = stored_photo(photo)?;
         Ok(UrineReadingEntry {
             client_id,
+            global_id,
             patient_id,
             measurement,
             level: measurement.level(),
@@ -785,7 +793,7 @@ mod tests {
     const MORNING_MS: i64 = 1_748_818_800_000;
     const HOUR_MS: i64 = 3_600_000;
 
-    fn reading(client_id: &str, patient_id: i64, grade: DipstickGrade) -> NewUrineReading {
+    fn reading(client_id: &str, patient_id: PatientId, grade: DipstickGrade) -> NewUrineReading {
         NewUrineReading {
             client_id: client_id.into(),
             patient_id,
@@ -810,13 +818,13 @@ mod tests {
         }
     }
 
-    fn store_with_patient() -> (Store, i64) {
+    fn store_with_patient() -> (Store, PatientId) {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store);
         (store, patient.id)
     }
 
-    fn all_of(store: &Store, patient_id: i64) -> Vec<UrineReadingEntry> {
+    fn all_of(store: &Store, patient_id: PatientId) -> Vec<UrineReadingEntry> {
         store
             .urine_readings_including_retracted(patient_id, date("1900-01-01"), date("9999-12-31"))
             .unwrap()
@@ -1062,7 +1070,11 @@ mod tests {
             .to_string()
             .contains("to"));
         assert!(matches!(
-            store.urine_readings(patient_id + 9, date("2025-06-01"), date("2025-06-30")),
+            store.urine_readings(
+                PatientId::from(patient_id.get() + 9),
+                date("2025-06-01"),
+                date("2025-06-30")
+            ),
             Err(Error::NotFound { .. })
         ));
     }
@@ -1115,7 +1127,11 @@ mod tests {
             "note"
         );
         assert!(matches!(
-            store.log_urine_reading(&reading("r1", patient_id + 9, Negative)),
+            store.log_urine_reading(&reading(
+                "r1",
+                PatientId::from(patient_id.get() + 9),
+                Negative
+            )),
             Err(Error::NotFound { .. })
         ));
         assert!(all_of(&store, patient_id).is_empty());
@@ -1180,7 +1196,7 @@ mod tests {
     }
 
     /// A reading from a photo: the core suggested 2+, the parent confirmed `grade`.
-    fn from_photo(client_id: &str, patient_id: i64, grade: DipstickGrade) -> NewUrineReading {
+    fn from_photo(client_id: &str, patient_id: PatientId, grade: DipstickGrade) -> NewUrineReading {
         NewUrineReading {
             photo: Some(suggested_two_plus()),
             ..reading(client_id, patient_id, grade)

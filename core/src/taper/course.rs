@@ -14,6 +14,7 @@
 //! - the day's tablets are split across the course's dosing times as evenly as possible, the
 //!   earlier times taking the extra half or whole tablet (usually there is one time, 08:00).
 
+use crate::ids::PatientId;
 use chrono::{Days, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +22,7 @@ use crate::drug::Drug;
 use crate::error::Result;
 use crate::medicine::liquid::Liquid;
 use crate::medicine::record::MedicineDose;
-use crate::model::EpochMillis;
+use crate::model::{EpochMillis, MedicationId};
 use crate::numeric::{clean, steps_to_amount};
 use crate::protein::UrineReading;
 use crate::relapse::{assess, DiseaseState, RelapseInput};
@@ -33,8 +34,11 @@ use crate::taper::{
 /// One stored version of a steroid course.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CourseVersion {
+    /// The course's globally unique id ([`crate::ids::GlobalId`]): made with version 1 and the
+    /// same in every version, like `course_key` (a version is named by it and `version`).
+    pub global_id: crate::ids::GlobalId,
     /// Patient row id.
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// The course's stable key, the same in every version.
     pub course_key: String,
     /// Version number, from 1.
@@ -58,9 +62,9 @@ pub struct CourseVersion {
 }
 
 impl CourseVersion {
-    /// The medication id of the course's doses and reminders: `course-<key>`.
-    pub fn medication_id(&self) -> String {
-        format!("course-{}", self.course_key)
+    /// The medication of the course's doses and reminders (written `course-<key>`).
+    pub fn medication_id(&self) -> MedicationId {
+        MedicationId::Course(self.course_key.clone())
     }
 }
 
