@@ -27,7 +27,7 @@ use crate::ids::GlobalId;
 use crate::medicine::liquid::Liquid;
 use crate::model::{require_storable_date, require_text, Measurement};
 use crate::protein::{DipstickGrade, UpcrUnit, UrineMeasurement, UrineReading};
-use crate::taper::course::{course_calendar, CourseVersion};
+use crate::taper::course::CourseVersion;
 use crate::taper::{
     build_provisional_calendar, stamp_protocol, CoursePlan, CourseTemplate, Phase, StampStart,
     TabletSpec,
@@ -236,37 +236,9 @@ impl Store {
     }
 }
 
-/// Refuses a steroid dose for a slot that the latest version of the course does not schedule: the
-/// time must be one of the course's times and the date a dosing day of its calendar at that time
-/// (provisional through the slot's date while remission is not confirmed).
-pub(super) fn require_course_slot(
-    conn: &Connection,
-    course_key: &str,
-    date: NaiveDate,
-    time: NaiveTime,
-) -> Result<()> {
-    let course = latest_version(conn, course_key)?;
-    if !course.times.contains(&time) {
-        return Err(Error::invalid(
-            "slot_time",
-            "is not one of the course's dosing times",
-        ));
-    }
-    let patient_id = course.patient_id;
-    let courses = latest_versions(conn, patient_id)?;
-    let calendar = course_calendar(
-        course,
-        &courses,
-        |from| readings_from(conn, patient_id, from),
-        date,
-    )?;
-    if !calendar.slots_on(date).iter().any(|slot| slot.time == time) {
-        return Err(Error::invalid(
-            "slot_date",
-            "is not a dosing day of the course's calendar",
-        ));
-    }
-    Ok(())
+/// The latest version number of a course (refusing an unknown course as not found).
+pub(super) fn latest_version_number(conn: &Connection, course_key: &str) -> Result<i64> {
+    Ok(latest_version(conn, course_key)?.version)
 }
 
 /// Checks what can be checked without the store: the drug, the dosing times and the author.
@@ -744,6 +716,38 @@ mod tests {
                 photo: None,
             })
             .unwrap();
+    }
+
+    #[test]
+    fn a_steroid_dose_checked_against_a_course_version_revised_since_is_not_stored() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (patient, _) = seeded(&mut store);
+        let course = store
+            .create_course(patient.id, &relapse_course("2025-06-10"))
+            .unwrap();
+        let key = course.course_key.clone();
+        // The service checked the slot against version 1; a revision is stored meanwhile.
+        let mut revised = relapse_course("2025-06-10");
+        revised.reason = Some("a new weight".into());
+        store.revise_course(&key, 1, &revised).unwrap();
+        let dose = steroid_dose("late-check", &key, "2025-06-10", "08:00");
+        let err = store.insert_dose_log(&dose, None, Some(1)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Conflict {
+                    kind: crate::error::ConflictKind::StaleVersion {
+                        based_on_version: 1,
+                        latest_version: 2
+                    },
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(store.dose("late-check").is_err(), "nothing stored");
+        // Checked against the latest version, it is stored.
+        store.insert_dose_log(&dose, None, Some(2)).unwrap();
     }
 
     #[test]

@@ -2,8 +2,7 @@
 
 use crate::ids::PatientId;
 use crate::ids::{MedicineId, RegimenId};
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use chrono_tz::Tz;
+use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::patients::{format_time, not_found, regimen, stored_date};
@@ -11,14 +10,9 @@ use super::rows::{readable, row_reason, with_row_id, RowSource, UnreadableRow};
 use super::{now_ms, Store};
 use crate::bounds;
 use crate::dates::{format_date, parse_clock_time};
-use crate::diary::reminders::{slot_timing, SlotRef};
 use crate::error::{Error, Result};
 use crate::ids::GlobalId;
-use crate::model::{
-    require_storable_date, require_text, DoseEdit, DoseLogEntry, DoseOutcome, EpochMillis,
-    MedicationId, NewDoseLog,
-};
-use crate::schedule::check_log_timing;
+use crate::model::{require_text, DoseLogEntry, DoseOutcome, MedicationId, NewDoseLog};
 
 /// One revision of a logged dose, as kept in its history.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,43 +32,19 @@ pub struct DoseRevision {
 }
 
 impl Store {
-    /// Logs a dose for a scheduled slot. Logging the same `client_id` again returns the stored
-    /// entry unchanged (a double tap or a retry stores the dose once, whatever the clock says
-    /// then); a different dose under a used `client_id`, or a second live log for the same slot,
-    /// is a conflict.
-    ///
-    /// `device_now_ms` is the clock of the device that logs (UTC epoch ms) and `device_zone` the phone's
-    /// current IANA zone (none: at home), the same two values the reminders were made with: the
-    /// slot's local date and time are read in that zone. Clinical-rules §10 "Dose timing"
-    /// ([`crate::schedule::check_log_timing`], with the medication's take-window of §7): a slot
-    /// more than its take-window after `device_now_ms` cannot be logged yet (`slot_date`); a dose logged
-    /// as taken has `actual_at_ms` no earlier than the slot minus its take-window and no later
-    /// than `device_now_ms` plus 5 minutes. Dates and instants outside 1900–2200 are refused
-    /// ([`crate::bounds`]: `slot_date`, `actual_at_ms`, `now_ms` for the clock). Nothing is stored when refused.
-    pub fn log_dose(
+    /// Stores a logged dose (the service [`Store::log_dose`] checks it first). Storing the same
+    /// `client_id` again returns the stored entry unchanged; a different dose under a used
+    /// `client_id`, or a second live log for the same slot, is a conflict. A regimen's dose must
+    /// be for one of its dates and times, a medicine's for one of its doses; a steroid course's
+    /// slot was checked against `checked_course_version` of its calendar, which must still be the
+    /// course's latest version (a revision stored meanwhile is a conflict). `note` is the cleaned
+    /// note.
+    pub(crate) fn insert_dose_log(
         &mut self,
         dose: &NewDoseLog,
-        device_now_ms: EpochMillis,
-        device_zone: Option<Tz>,
+        note: Option<String>,
+        checked_course_version: Option<i64>,
     ) -> Result<DoseLogEntry> {
-        require_text("client_id", &dose.client_id, 100)?;
-        require_text("logged_by", &dose.logged_by, 100)?;
-        let note = super::urine::clean_note(dose.note.as_deref())?;
-        require_storable_date("slot_date", dose.slot_date)?;
-        let actual = bounds::instant_ms("actual_at_ms", dose.actual_at_ms)?;
-        let now = bounds::instant_ms("now_ms", device_now_ms)?;
-        // A resubmission is recognised in the transaction below, before any timing rule.
-        if entry_by_client_id(self.reader(), &dose.client_id)?.is_none() {
-            self.check_timing(
-                &dose.medication,
-                dose.slot_date,
-                dose.slot_time,
-                dose.outcome,
-                actual,
-                now,
-                device_zone,
-            )?;
-        }
         self.write(|tx| {
             if let Some(existing) = entry_by_client_id(tx, &dose.client_id)? {
                 let first = first_revision(tx, &dose.client_id)?;
@@ -96,7 +66,16 @@ impl Store {
                     (Some(*id), None, None)
                 }
                 MedicationId::Course(key) => {
-                    super::courses::require_course_slot(tx, key, dose.slot_date, dose.slot_time)?;
+                    let latest = super::courses::latest_version_number(tx, key)?;
+                    if checked_course_version != Some(latest) {
+                        return Err(Error::conflict(
+                            crate::error::ConflictKind::StaleVersion {
+                                based_on_version: checked_course_version.unwrap_or(0),
+                                latest_version: latest,
+                            },
+                            "steroid_course",
+                        ));
+                    }
                     (None, Some(key.as_str()), None)
                 }
                 MedicationId::Medicine(id) => {
@@ -149,53 +128,6 @@ impl Store {
         })
     }
 
-    /// Changes a logged dose (outcome or time); the previous revision stays in the history.
-    /// `device_now_ms` and `device_zone` are the device's clock and zone, checked as in
-    /// [`Store::log_dose`] (clinical-rules §10): the new time of a dose taken lies between the
-    /// slot minus its take-window and `device_now_ms` plus 5 minutes, within 1900–2200.
-    pub fn edit_dose(
-        &mut self,
-        client_id: &str,
-        edit: &DoseEdit,
-        device_now_ms: EpochMillis,
-        device_zone: Option<Tz>,
-    ) -> Result<DoseLogEntry> {
-        require_text("edited_by", &edit.edited_by, 100)?;
-        let actual = bounds::instant_ms("actual_at_ms", edit.actual_at_ms)?;
-        let now = bounds::instant_ms("now_ms", device_now_ms)?;
-        let current = self.dose(client_id)?;
-        if current.undone {
-            return Err(Error::conflict(
-                crate::error::ConflictKind::Retracted,
-                "dose_log",
-            ));
-        }
-        let slot = &current.dose;
-        self.check_timing(
-            &slot.medication,
-            slot.slot_date,
-            slot.slot_time,
-            edit.outcome,
-            actual,
-            now,
-            device_zone,
-        )?;
-        self.revise(client_id, |current| {
-            if current.undone {
-                return Err(Error::conflict(
-                    crate::error::ConflictKind::Retracted,
-                    "dose_log",
-                ));
-            }
-            Ok((
-                edit.outcome,
-                edit.actual_at_ms,
-                edit.edited_by.clone(),
-                false,
-            ))
-        })
-    }
-
     /// Undoes a logged dose (logged by mistake). It stays in the history and no longer counts.
     pub fn undo_dose(&mut self, client_id: &str, undone_by: &str) -> Result<DoseLogEntry> {
         require_text("undone_by", undone_by, 100)?;
@@ -213,33 +145,6 @@ impl Store {
                 true,
             ))
         })
-    }
-
-    /// The dose-timing rule of clinical-rules §10 for a slot, on the device's clock.
-    #[allow(clippy::too_many_arguments)]
-    fn check_timing(
-        &self,
-        medication: &MedicationId,
-        slot_date: NaiveDate,
-        slot_time: NaiveTime,
-        outcome: DoseOutcome,
-        actual: DateTime<Utc>,
-        now: DateTime<Utc>,
-        device_zone: Option<Tz>,
-    ) -> Result<()> {
-        let slot = SlotRef {
-            medication: medication.clone(),
-            date: slot_date,
-            time: slot_time,
-        };
-        let (scheduled, take_window) = slot_timing(self, &slot, now, device_zone)?;
-        check_log_timing(
-            scheduled,
-            take_window,
-            outcome == DoseOutcome::Taken,
-            actual,
-            now,
-        )
     }
 
     /// The patient a regimen or steroid course belongs to.
@@ -273,7 +178,9 @@ impl Store {
         })
     }
 
-    fn revise(
+    /// Stores the next revision of a logged dose, made by `change` from the current one, in one
+    /// write transaction.
+    pub(crate) fn revise(
         &mut self,
         client_id: &str,
         change: impl FnOnce(&DoseLogEntry) -> Result<(DoseOutcome, i64, String, bool)>,

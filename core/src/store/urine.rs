@@ -474,7 +474,7 @@ fn add_photo(tx: &Transaction, reading_id: i64, photo: &PhotoSuggestion) -> Resu
 
 /// A blank note is no note; otherwise at most [`MAX_NOTE_CHARS`] characters without control
 /// characters (new lines allowed).
-pub(super) fn clean_note(note: Option<&str>) -> Result<Option<String>> {
+pub(crate) fn clean_note(note: Option<&str>) -> Result<Option<String>> {
     match note {
         Some(text) if !text.trim().is_empty() => {
             require_text("note", text, MAX_NOTE_CHARS)?;
