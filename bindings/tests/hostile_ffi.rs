@@ -655,30 +655,28 @@ fn call_everything(diary: &Diary, s: &Scalars) -> Vec<NephroError> {
             .remission_confirmed_after(pid, a.clone())
             .map(|v| format!("{v:?}")),
         diary.initial_remission_date(pid).map(|v| format!("{v:?}")),
-        diary
-            .next_reminders(pid, now, zone.clone(), s.count, locale.clone())
+        lift_locale(&locale)
+            .and_then(|locale| diary.next_reminders(pid, now, zone.clone(), s.count, locale))
             .map(|v| format!("{}", v.len())),
-        diary
-            .today_doses(pid, now, zone.clone(), locale.clone())
+        lift_locale(&locale)
+            .and_then(|locale| diary.today_doses(pid, now, zone.clone(), locale))
             .map(|v| format!("{v:?}")),
-        diary
-            .dose_status(
-                pid,
-                s.reminder_id.clone(),
-                now,
-                zone.clone(),
-                locale.clone(),
-            )
+        lift_locale(&locale)
+            .and_then(|locale| {
+                diary.dose_status(pid, s.reminder_id.clone(), now, zone.clone(), locale)
+            })
             .map(|v| format!("{v:?}")),
-        diary
-            .snooze(
-                pid,
-                s.reminder_id.clone(),
-                now,
-                s.count,
-                zone.clone(),
-                locale.clone(),
-            )
+        lift_locale(&locale)
+            .and_then(|locale| {
+                diary.snooze(
+                    pid,
+                    s.reminder_id.clone(),
+                    now,
+                    s.count,
+                    zone.clone(),
+                    locale,
+                )
+            })
             .map(|v| format!("{v:?}")),
         diary
             .adherence(pid, a.clone(), b.clone(), now)
@@ -700,14 +698,16 @@ fn call_everything(diary: &Diary, s: &Scalars) -> Vec<NephroError> {
             )
             .map(|v| format!("{v:?}")),
         diary.reminder_policy(pid).map(|v| format!("{v:?}")),
-        diary
-            .refresh_notifications(
-                pid,
-                now,
-                zone.clone(),
-                locale.clone(),
-                Arc::new(NoNotifications),
-            )
+        lift_locale(&locale)
+            .and_then(|locale| {
+                diary.refresh_notifications(
+                    pid,
+                    now,
+                    zone.clone(),
+                    locale,
+                    Arc::new(NoNotifications),
+                )
+            })
             .map(|v| v.to_string()),
         lift_locale(&locale)
             .and_then(|locale| diary.home_screen(pid, now, zone.clone(), locale))
@@ -765,7 +765,7 @@ fn call_everything(diary: &Diary, s: &Scalars) -> Vec<NephroError> {
         diary
             .recalculate_prompts(pid, a.clone(), locale.clone())
             .map(|v| format!("{v:?}")),
-        drug_name(Drug::Prednisolone, locale.clone()),
+        lift_locale(&locale).and_then(|locale| drug_name(Drug::Prednisolone, locale)),
         shift_plan_for(
             text.clone(),
             zone.clone().unwrap_or_default(),
