@@ -69,7 +69,7 @@ impl From<DipstickSamples> for engine::DipstickSamples {
                 .chart
                 .into_iter()
                 .map(|c| engine::Swatch {
-                    grade: c.grade.into(),
+                    grade: c.grade,
                     rgb: c.colour.into(),
                 })
                 .collect(),
@@ -88,7 +88,7 @@ impl From<engine::DipstickSamples> for DipstickSamples {
                 .chart
                 .into_iter()
                 .map(|c| ChartSwatch {
-                    grade: c.grade.into(),
+                    grade: c.grade,
                     colour: c.rgb.into(),
                 })
                 .collect(),
@@ -163,7 +163,7 @@ pub struct DipstickReading {
 impl From<engine::DipstickReading> for DipstickReading {
     fn from(r: engine::DipstickReading) -> Self {
         let distance = |d: &engine::SwatchDistance| SwatchDistance {
-            grade: d.grade.into(),
+            grade: d.grade,
             delta_e: d.delta_e,
         };
         DipstickReading {
@@ -171,7 +171,7 @@ impl From<engine::DipstickReading> for DipstickReading {
                 engine::ReadStatus::Read => DipstickReadStatus::Read,
                 engine::ReadStatus::Unsure => DipstickReadStatus::Unsure,
             },
-            grade: r.grade.map(Into::into),
+            grade: r.grade,
             nearest: r.nearest().iter().map(distance).collect(),
             distances: r.distances.iter().map(distance).collect(),
         }
@@ -199,7 +199,7 @@ impl TryFrom<PhotoSuggestion> for engine::PhotoSuggestion {
     type Error = NephroError;
     fn try_from(p: PhotoSuggestion) -> Result<Self, NephroError> {
         let distance = |d: &SwatchDistance| engine::SwatchDistance {
-            grade: d.grade.into(),
+            grade: d.grade,
             delta_e: d.delta_e,
         };
         let nearest = match p.nearest.as_slice() {
@@ -216,7 +216,7 @@ impl TryFrom<PhotoSuggestion> for engine::PhotoSuggestion {
                 DipstickReadStatus::Read => engine::ReadStatus::Read,
                 DipstickReadStatus::Unsure => engine::ReadStatus::Unsure,
             },
-            grade: p.grade.map(Into::into),
+            grade: p.grade,
             nearest,
         })
     }
@@ -229,12 +229,12 @@ impl From<engine::PhotoSuggestion> for PhotoSuggestion {
                 engine::ReadStatus::Read => DipstickReadStatus::Read,
                 engine::ReadStatus::Unsure => DipstickReadStatus::Unsure,
             },
-            grade: p.grade.map(Into::into),
+            grade: p.grade,
             nearest: p
                 .nearest
                 .iter()
                 .map(|d| SwatchDistance {
-                    grade: d.grade.into(),
+                    grade: d.grade,
                     delta_e: d.delta_e,
                 })
                 .collect(),
@@ -413,7 +413,7 @@ impl From<PhotoLayout> for sample::PhotoLayout {
             chart: l
                 .chart
                 .into_iter()
-                .map(|c| (c.grade.into(), c.rect.into()))
+                .map(|c| (c.grade, c.rect.into()))
                 .collect(),
             pad: l.pad.into(),
         }
@@ -428,7 +428,7 @@ impl From<sample::PhotoLayout> for PhotoLayout {
                 .chart
                 .into_iter()
                 .map(|(grade, rect)| ChartSwatchRect {
-                    grade: grade.into(),
+                    grade,
                     rect: rect.into(),
                 })
                 .collect(),
@@ -619,7 +619,7 @@ pub fn synthetic_strip_photo(
         }
     };
     let scene = synthetic::Scene {
-        grade: grade.into(),
+        grade,
         shade: within("shade", shade, 0.5)?,
         light: match light {
             SyntheticLight::Daylight => synthetic::Light::Daylight,
@@ -641,7 +641,7 @@ pub fn synthetic_strip_photo(
             rgba: drawn.rgba,
         },
         layout: drawn.layout.into(),
-        grade: drawn.grade.into(),
+        grade: drawn.grade,
         seconds_since_dip: synthetic::SECONDS_SINCE_DIP,
         read_window_from_s: synthetic::READ_WINDOW_S[0],
         read_window_to_s: synthetic::READ_WINDOW_S[1],

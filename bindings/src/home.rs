@@ -101,7 +101,7 @@ impl From<service::HomeScreen> for HomeScreen {
             time_zone: h.time_zone,
             doses: h.doses,
             next_dose: h.next_dose,
-            relapse: h.relapse.into(),
+            relapse: crate::urine::relapse_status(h.relapse),
             steroid_prompt: h.steroid_prompt.map(Into::into),
             alerts: h.alerts.into_iter().map(Into::into).collect(),
             unreadable: h.unreadable,

@@ -3,16 +3,23 @@
 //! and [`assess_relapse`], the pure engine with typed records (used by the conformance tests of
 //! every language).
 
+use chrono::NaiveDate;
 use nephro_core::dates::{format_date, parse_date};
 use nephro_core::diary::relapse as service;
 use nephro_core::locale::Locale;
+pub use nephro_core::protein::{DipstickGrade, ProteinLevel, UpcrUnit};
+pub use nephro_core::relapse::{
+    DefinitionSet, DiseaseState, FamilyPrompt as RelapsePrompt, LevelRun as ProteinLevelRun,
+    NextAction as RelapseNextAction, NextActionKind as RelapseNextActionKind, RelapseAssessment,
+    RelapseEpisode, RemissionEpisode, ReportedState as RelapseState,
+};
 use nephro_core::store::urine as store;
 use nephro_core::{protein, relapse};
 
 use crate::{Diary, NephroError, PhotoSuggestion};
 
 /// A urine dipstick grade, as read from the strip (clinical-rules §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum DipstickGrade {
     /// `negative`: level remission.
     Negative,
@@ -29,7 +36,7 @@ pub enum DipstickGrade {
 }
 
 /// The unit of a urine protein/creatinine ratio (UPCR).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum UpcrUnit {
     /// mg protein per mmol creatinine (`mg/mmol`).
     MgPerMmol,
@@ -42,7 +49,7 @@ pub enum UpcrUnit {
 }
 
 /// The level of a reading or a day (clinical-rules §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum ProteinLevel {
     /// Negative or trace; UPCR at or below the remission cut-off.
     Remission,
@@ -53,7 +60,7 @@ pub enum ProteinLevel {
 }
 
 /// The definitions that classify the course (clinical-rules §6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum DefinitionSet {
     /// IPNA 2022 (the default).
     Ipna2022,
@@ -64,7 +71,7 @@ pub enum DefinitionSet {
 }
 
 /// The state before the first reading.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum DiseaseState {
     /// In remission (the default).
     Remission,
@@ -73,7 +80,7 @@ pub enum DiseaseState {
 }
 
 /// The state reported on a date (clinical-rules §6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum RelapseState {
     /// In remission.
     Remission,
@@ -85,7 +92,7 @@ pub enum RelapseState {
 }
 
 /// What the family sees on the home screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum RelapsePrompt {
     /// A relapse was confirmed today: follow the action plan and contact the care team.
     RelapseContactTeam,
@@ -102,7 +109,7 @@ pub enum RelapsePrompt {
 }
 
 /// What the family should do next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum RelapseNextActionKind {
     /// Test the first morning urine again on the date given.
     RetestNextMorning,
@@ -185,7 +192,7 @@ pub struct UrineReading {
     /// When the sample was taken, UTC epoch ms.
     pub taken_at_ms: i64,
     /// The patient's local date of the sample, `YYYY-MM-DD`.
-    pub taken_on: String,
+    pub taken_on: NaiveDate,
     /// Whether it was the first urine of the morning.
     pub first_morning: bool,
     /// The note, if any.
@@ -218,7 +225,7 @@ pub struct UrineReadingRevision {
     /// The sampling time, UTC epoch ms.
     pub taken_at_ms: i64,
     /// The local date, `YYYY-MM-DD`.
-    pub taken_on: String,
+    pub taken_on: NaiveDate,
     /// Whether it was the first urine of the morning.
     pub first_morning: bool,
     /// The note in this revision.
@@ -241,52 +248,52 @@ pub struct SteroidCourseSpan {
 }
 
 /// A relapse found by the engine.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct RelapseEpisode {
     /// The first of the three nephrotic days.
-    pub onset: String,
+    pub onset: NaiveDate,
     /// The third nephrotic day, when the relapse is confirmed.
-    pub confirmed: String,
+    pub confirmed: NaiveDate,
     /// The onset of the remission that ended it, once confirmed.
-    pub remission_onset: Option<String>,
+    pub remission_onset: Option<NaiveDate>,
 }
 
 /// A remission found by the engine.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct RemissionEpisode {
     /// The first of the three remission days.
-    pub onset: String,
+    pub onset: NaiveDate,
     /// The third remission day, when the remission is confirmed.
-    pub confirmed: String,
+    pub confirmed: NaiveDate,
 }
 
 /// A run of consecutive days at one level.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct ProteinLevelRun {
     /// The level of every day of the run.
     pub level: ProteinLevel,
     /// The first day.
-    pub start: String,
+    pub start: NaiveDate,
     /// The last day.
-    pub end: String,
+    pub end: NaiveDate,
     /// How many days.
     pub days: u32,
 }
 
 /// The next action and the date it applies from.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct RelapseNextAction {
     /// What to do.
     pub kind: RelapseNextActionKind,
     /// From when, `YYYY-MM-DD`.
-    pub date: String,
+    pub date: NaiveDate,
 }
 
 /// The relapse engine's answer (clinical-rules §6).
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct RelapseAssessment {
     /// The assessment date used; empty only with no readings and no date given.
-    pub as_of: Option<String>,
+    pub as_of: Option<NaiveDate>,
     /// The reported state.
     pub state: RelapseState,
     /// Relapses in onset order.
@@ -298,7 +305,7 @@ pub struct RelapseAssessment {
     /// Steroid dependent under the definition set.
     pub steroid_dependent: bool,
     /// The first day of observation.
-    pub observation_start: Option<String>,
+    pub observation_start: Option<NaiveDate>,
     /// Relapses per patient-year of observation; empty under one day of observation.
     pub relapse_rate_per_year: Option<f64>,
     /// Days from the onset of the latest relapse to `as_of`.
@@ -317,11 +324,11 @@ pub struct RelapseStatus {
     /// The patient.
     pub patient_id: i64,
     /// The local date of the status, `YYYY-MM-DD`.
-    pub today: String,
+    pub today: NaiveDate,
     /// The patient's definition set.
     pub definitions: DefinitionSet,
     /// The initial remission date set by the care team, if any.
-    pub initial_remission: Option<String>,
+    pub initial_remission: Option<NaiveDate>,
     /// The steroid courses counted, from their taper calendars.
     pub steroid_courses: Vec<SteroidCourseSpan>,
     /// The engine's answer as of today.
@@ -333,7 +340,7 @@ pub struct RelapseStatus {
     /// What the family is told today.
     pub prompt: RelapsePrompt,
     /// The locale of `prompt_text`: `en` or `zh-Hans`.
-    pub locale: String,
+    pub locale: Locale,
     /// The prompt in words.
     pub prompt_text: String,
 }
@@ -376,32 +383,32 @@ pub struct RelapseCaseInput {
 #[uniffi::export]
 pub fn assess_relapse(input: RelapseCaseInput) -> Result<RelapseAssessment, NephroError> {
     let input: relapse::RelapseInput = input.try_into()?;
-    Ok(relapse::assess(&input)?.into())
+    Ok(relapse::assess(&input)?)
 }
 
 /// Reads a dipstick grade written as on the strip (`negative`, `trace`, `1+` … `4+`), naming
 /// `field` when it is unknown.
 #[uniffi::export]
 pub fn parse_dipstick_grade(field: String, text: String) -> Result<DipstickGrade, NephroError> {
-    Ok(protein::DipstickGrade::parse(&field, &text)?.into())
+    Ok(protein::DipstickGrade::parse(&field, &text)?)
 }
 
 /// Reads a UPCR unit (`mg/mmol`, `mg/mg`, `g/g`, `mg/g`), naming `field` when it is unknown.
 #[uniffi::export]
 pub fn parse_upcr_unit(field: String, text: String) -> Result<UpcrUnit, NephroError> {
-    Ok(protein::UpcrUnit::parse(&field, &text)?.into())
+    Ok(protein::UpcrUnit::parse(&field, &text)?)
 }
 
 /// Reads a definition set (`ipna2022`, `kdigo2025`, `kdigo2012`), naming `field` when unknown.
 #[uniffi::export]
 pub fn parse_definition_set(field: String, text: String) -> Result<DefinitionSet, NephroError> {
-    Ok(relapse::DefinitionSet::parse(&field, &text)?.into())
+    Ok(relapse::DefinitionSet::parse(&field, &text)?)
 }
 
 /// Reads an initial state (`remission`, `relapse`), naming `field` when unknown.
 #[uniffi::export]
 pub fn parse_disease_state(field: String, text: String) -> Result<DiseaseState, NephroError> {
-    Ok(relapse::DiseaseState::parse(&field, &text)?.into())
+    Ok(relapse::DiseaseState::parse(&field, &text)?)
 }
 
 #[uniffi::export]
@@ -422,7 +429,7 @@ impl Diary {
         reading: UrineReadingInput,
     ) -> Result<UrineReading, NephroError> {
         let reading: store::NewUrineReading = reading.try_into()?;
-        Ok(self.call(|s| s.log_urine_reading(&reading))?.into())
+        Ok(urine_reading(self.call(|s| s.log_urine_reading(&reading))?))
     }
 
     /// Corrects a logged reading; the previous revision stays in the history. A reading made
@@ -434,9 +441,9 @@ impl Diary {
         correction: UrineReadingCorrection,
     ) -> Result<UrineReading, NephroError> {
         let correction: store::UrineReadingCorrection = correction.try_into()?;
-        Ok(self
-            .call(|s| s.correct_urine_reading(&client_id, &correction))?
-            .into())
+        Ok(urine_reading(self.call(|s| {
+            s.correct_urine_reading(&client_id, &correction)
+        })?))
     }
 
     /// Retracts a reading logged by mistake; it stays in the history and no longer counts.
@@ -445,14 +452,14 @@ impl Diary {
         client_id: String,
         retracted_by: String,
     ) -> Result<UrineReading, NephroError> {
-        Ok(self
-            .call(|s| s.retract_urine_reading(&client_id, &retracted_by))?
-            .into())
+        Ok(urine_reading(self.call(|s| {
+            s.retract_urine_reading(&client_id, &retracted_by)
+        })?))
     }
 
     /// A reading by client id, in its current revision.
     pub fn urine_reading(&self, client_id: String) -> Result<UrineReading, NephroError> {
-        Ok(self.call(|s| s.urine_reading(&client_id))?.into())
+        Ok(urine_reading(self.call(|s| s.urine_reading(&client_id))?))
     }
 
     /// A patient's readings with local dates from `from` to `to` (inclusive, `YYYY-MM-DD`), by
@@ -472,7 +479,7 @@ impl Diary {
                 s.urine_readings(patient_id, from, to)
             }
         })?;
-        Ok(readings.into_iter().map(Into::into).collect())
+        Ok(readings.into_iter().map(urine_reading).collect())
     }
 
     /// Every revision of a reading, oldest first.
@@ -480,11 +487,8 @@ impl Diary {
         &self,
         client_id: String,
     ) -> Result<Vec<UrineReadingRevision>, NephroError> {
-        Ok(self
-            .call(|s| s.urine_reading_history(&client_id))?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        let revisions = self.call(|s| s.urine_reading_history(&client_id))?;
+        Ok(revisions.into_iter().map(urine_reading_revision).collect())
     }
 
     /// The relapse status on `today` (the patient's local date, `YYYY-MM-DD`): state, episodes,
@@ -494,17 +498,13 @@ impl Diary {
         &self,
         patient_id: i64,
         today: String,
-        locale: Option<String>,
+        locale: Option<Locale>,
     ) -> Result<RelapseStatus, NephroError> {
         let today = parse_date("today", &today)?;
-        let locale = locale
-            .as_deref()
-            .map(|tag| Locale::parse("locale", tag))
-            .transpose()?
-            .unwrap_or_default();
-        Ok(self
-            .call(|s| service::relapse_status(s, patient_id, today, locale))?
-            .into())
+        let locale = locale.unwrap_or_default();
+        Ok(relapse_status(self.call(|s| {
+            service::relapse_status(s, patient_id, today, locale)
+        })?))
     }
 
     /// The day remission is confirmed in the readings dated on or after `date` (walked from a
@@ -513,18 +513,17 @@ impl Diary {
         &self,
         patient_id: i64,
         date: String,
-    ) -> Result<Option<String>, NephroError> {
+    ) -> Result<Option<NaiveDate>, NephroError> {
         let date = parse_date("date", &date)?;
-        Ok(self
-            .call(|s| service::remission_confirmed_after(s, patient_id, date))?
-            .map(format_date))
+        Ok(self.call(|s| service::remission_confirmed_after(s, patient_id, date))?)
     }
 
     /// The remission date of the initial episode set by the care team, if any.
-    pub fn initial_remission_date(&self, patient_id: i64) -> Result<Option<String>, NephroError> {
-        Ok(self
-            .call(|s| service::initial_remission_date(s, patient_id))?
-            .map(format_date))
+    pub fn initial_remission_date(
+        &self,
+        patient_id: i64,
+    ) -> Result<Option<NaiveDate>, NephroError> {
+        Ok(self.call(|s| service::initial_remission_date(s, patient_id))?)
     }
 
     /// Sets (or with an empty `date`, clears) the remission date of the initial episode, used by
@@ -545,69 +544,6 @@ impl Diary {
 
 // Conversions.
 
-macro_rules! same_variants {
-    ($ffi:ident, $core:path, [$($variant:ident),+ $(,)?]) => {
-        impl From<$ffi> for $core {
-            fn from(value: $ffi) -> Self {
-                match value {
-                    $($ffi::$variant => <$core>::$variant),+
-                }
-            }
-        }
-        impl From<$core> for $ffi {
-            fn from(value: $core) -> Self {
-                match value {
-                    $(<$core>::$variant => $ffi::$variant),+
-                }
-            }
-        }
-    };
-}
-
-same_variants!(
-    DipstickGrade,
-    protein::DipstickGrade,
-    [Negative, Trace, OnePlus, TwoPlus, ThreePlus, FourPlus]
-);
-same_variants!(
-    UpcrUnit,
-    protein::UpcrUnit,
-    [MgPerMmol, MgPerMg, GPerG, MgPerG]
-);
-same_variants!(
-    ProteinLevel,
-    protein::ProteinLevel,
-    [Remission, Proteinuria, Nephrotic]
-);
-same_variants!(
-    DefinitionSet,
-    relapse::DefinitionSet,
-    [Ipna2022, Kdigo2025, Kdigo2012]
-);
-same_variants!(DiseaseState, relapse::DiseaseState, [Remission, Relapse]);
-same_variants!(
-    RelapseState,
-    relapse::ReportedState,
-    [Remission, Watch, Relapse]
-);
-same_variants!(
-    RelapsePrompt,
-    relapse::FamilyPrompt,
-    [
-        RelapseContactTeam,
-        RelapseOngoing,
-        TestAgainTomorrow,
-        MorningTestMissing,
-        RemissionConfirmed,
-        AllClear
-    ]
-);
-same_variants!(
-    RelapseNextActionKind,
-    relapse::NextActionKind,
-    [RetestNextMorning, FollowActionPlan]
-);
-
 /// The measurement of a record's optional parts (`record` prefixes the field names).
 fn measurement(
     record: &str,
@@ -616,10 +552,7 @@ fn measurement(
     unit: Option<UpcrUnit>,
 ) -> Result<protein::UrineMeasurement, NephroError> {
     Ok(protein::UrineMeasurement::from_parts(
-        record,
-        dipstick.map(Into::into),
-        upcr,
-        unit.map(Into::into),
+        record, dipstick, upcr, unit,
     )?)
 }
 
@@ -627,9 +560,9 @@ fn measurement(
 fn parts(m: &protein::UrineMeasurement) -> (Option<DipstickGrade>, Option<f64>, Option<UpcrUnit>) {
     let upcr = m.upcr_value();
     (
-        m.dipstick().map(Into::into),
+        m.dipstick(),
         upcr.map(|(value, _)| value),
-        upcr.map(|(_, unit)| unit.into()),
+        upcr.map(|(_, unit)| unit),
     )
 }
 
@@ -679,45 +612,41 @@ impl TryFrom<UrineReadingCorrection> for store::UrineReadingCorrection {
     }
 }
 
-impl From<store::UrineReadingEntry> for UrineReading {
-    fn from(e: store::UrineReadingEntry) -> Self {
-        let (dipstick, upcr, unit) = parts(&e.measurement);
-        UrineReading {
-            client_id: e.client_id,
-            patient_id: e.patient_id,
-            dipstick,
-            upcr,
-            unit,
-            level: e.level.into(),
-            taken_at_ms: e.taken_at_ms,
-            taken_on: format_date(e.taken_on),
-            first_morning: e.first_morning,
-            note: e.note,
-            logged_by: e.logged_by,
-            revision: e.revision,
-            retracted: e.retracted,
-            recorded_at_ms: e.recorded_at_ms,
-            photo: e.photo.map(Into::into),
-        }
+fn urine_reading(e: store::UrineReadingEntry) -> UrineReading {
+    let (dipstick, upcr, unit) = parts(&e.measurement);
+    UrineReading {
+        client_id: e.client_id,
+        patient_id: e.patient_id,
+        dipstick,
+        upcr,
+        unit,
+        level: e.level,
+        taken_at_ms: e.taken_at_ms,
+        taken_on: e.taken_on,
+        first_morning: e.first_morning,
+        note: e.note,
+        logged_by: e.logged_by,
+        revision: e.revision,
+        retracted: e.retracted,
+        recorded_at_ms: e.recorded_at_ms,
+        photo: e.photo.map(Into::into),
     }
 }
 
-impl From<store::UrineReadingRevision> for UrineReadingRevision {
-    fn from(r: store::UrineReadingRevision) -> Self {
-        let (dipstick, upcr, unit) = parts(&r.measurement);
-        UrineReadingRevision {
-            revision: r.revision,
-            dipstick,
-            upcr,
-            unit,
-            taken_at_ms: r.taken_at_ms,
-            taken_on: format_date(r.taken_on),
-            first_morning: r.first_morning,
-            note: r.note,
-            changed_by: r.changed_by,
-            retracted: r.retracted,
-            recorded_at_ms: r.recorded_at_ms,
-        }
+fn urine_reading_revision(r: store::UrineReadingRevision) -> UrineReadingRevision {
+    let (dipstick, upcr, unit) = parts(&r.measurement);
+    UrineReadingRevision {
+        revision: r.revision,
+        dipstick,
+        upcr,
+        unit,
+        taken_at_ms: r.taken_at_ms,
+        taken_on: r.taken_on,
+        first_morning: r.first_morning,
+        note: r.note,
+        changed_by: r.changed_by,
+        retracted: r.retracted,
+        recorded_at_ms: r.recorded_at_ms,
     }
 }
 
@@ -758,8 +687,8 @@ impl TryFrom<RelapseCaseInput> for relapse::RelapseInput {
             })
             .collect::<Result<Vec<_>, NephroError>>()?;
         Ok(relapse::RelapseInput {
-            definitions: input.definitions.map(Into::into).unwrap_or_default(),
-            initial_state: input.initial_state.map(Into::into).unwrap_or_default(),
+            definitions: input.definitions.unwrap_or_default(),
+            initial_state: input.initial_state.unwrap_or_default(),
             initial_remission: input
                 .initial_remission
                 .as_deref()
@@ -776,63 +705,19 @@ impl TryFrom<RelapseCaseInput> for relapse::RelapseInput {
     }
 }
 
-impl From<relapse::RelapseAssessment> for RelapseAssessment {
-    fn from(a: relapse::RelapseAssessment) -> Self {
-        RelapseAssessment {
-            as_of: a.as_of.map(format_date),
-            state: a.state.into(),
-            relapses: a
-                .relapses
-                .iter()
-                .map(|r| RelapseEpisode {
-                    onset: format_date(r.onset),
-                    confirmed: format_date(r.confirmed),
-                    remission_onset: r.remission_onset.map(format_date),
-                })
-                .collect(),
-            remissions: a
-                .remissions
-                .iter()
-                .map(|r| RemissionEpisode {
-                    onset: format_date(r.onset),
-                    confirmed: format_date(r.confirmed),
-                })
-                .collect(),
-            frequently_relapsing: a.frequently_relapsing,
-            steroid_dependent: a.steroid_dependent,
-            observation_start: a.observation_start.map(format_date),
-            relapse_rate_per_year: a.relapse_rate_per_year,
-            days_since_last_relapse: a.days_since_last_relapse,
-            days_in_current_remission: a.days_in_current_remission,
-            latest_run: a.latest_run.map(|run| ProteinLevelRun {
-                level: run.level.into(),
-                start: format_date(run.start),
-                end: format_date(run.end),
-                days: run.days,
-            }),
-            next_action: a.next_action.map(|n| RelapseNextAction {
-                kind: n.kind.into(),
-                date: format_date(n.date),
-            }),
-        }
-    }
-}
-
-impl From<service::RelapseStatus> for RelapseStatus {
-    fn from(s: service::RelapseStatus) -> Self {
-        RelapseStatus {
-            patient_id: s.patient_id,
-            today: format_date(s.today),
-            definitions: s.definitions.into(),
-            initial_remission: s.initial_remission.map(format_date),
-            steroid_courses: s.steroid_courses.into_iter().map(Into::into).collect(),
-            assessment: s.assessment.into(),
-            morning_reading_logged: s.morning_reading_logged,
-            latest_reading: s.latest_reading.map(Into::into),
-            prompt: s.prompt.into(),
-            locale: s.locale.tag().to_string(),
-            prompt_text: s.prompt_text,
-        }
+pub(crate) fn relapse_status(s: service::RelapseStatus) -> RelapseStatus {
+    RelapseStatus {
+        patient_id: s.patient_id,
+        today: s.today,
+        definitions: s.definitions,
+        initial_remission: s.initial_remission,
+        steroid_courses: s.steroid_courses.into_iter().map(Into::into).collect(),
+        assessment: s.assessment,
+        morning_reading_logged: s.morning_reading_logged,
+        latest_reading: s.latest_reading.map(urine_reading),
+        prompt: s.prompt,
+        locale: s.locale,
+        prompt_text: s.prompt_text,
     }
 }
 
@@ -881,7 +766,7 @@ mod tests {
             .collect();
         let a = assess_relapse(case(three)).unwrap();
         assert_eq!(a.state, RelapseState::Relapse);
-        assert_eq!(a.relapses[0].onset, "2025-03-01");
+        assert_eq!(a.relapses[0].onset.to_string(), "2025-03-01");
         assert_eq!(
             a.next_action.map(|n| n.kind),
             Some(RelapseNextActionKind::FollowActionPlan)
@@ -1013,21 +898,20 @@ mod tests {
         let readings = diary
             .urine_readings(patient.id, "2025-03-01".into(), "2025-03-31".into(), false)
             .unwrap();
-        let dates: Vec<&str> = readings.iter().map(|r| r.taken_on.as_str()).collect();
+        let dates: Vec<String> = readings.iter().map(|r| r.taken_on.to_string()).collect();
         assert_eq!(dates, ["2025-03-01", "2025-03-02", "2025-03-03"]);
         let status = diary
-            .relapse_status(patient.id, "2025-03-03".into(), Some("zh-Hans".into()))
+            .relapse_status(patient.id, "2025-03-03".into(), Some(Locale::ZhHans))
             .unwrap();
         assert_eq!(status.assessment.state, RelapseState::Relapse);
         assert_eq!(status.prompt, RelapsePrompt::RelapseContactTeam);
-        assert_eq!(status.locale, "zh-Hans");
+        assert_eq!(status.locale.tag(), "zh-Hans");
         assert!(status.morning_reading_logged);
+        // An unknown tag is refused as the FFI lifts the call's `locale`, naming it.
+        let lowered = <String as uniffi::Lower<crate::UniFfiTag>>::lower("fr".into());
+        let refused = <Locale as uniffi::Lift<crate::UniFfiTag>>::try_lift(lowered).unwrap_err();
         assert_eq!(
-            field_of(
-                diary
-                    .relapse_status(patient.id, "2025-03-03".into(), Some("fr".into()))
-                    .unwrap_err()
-            ),
+            field_of(refused.downcast::<NephroError>().unwrap()),
             "locale"
         );
 
@@ -1070,8 +954,8 @@ mod tests {
             .set_initial_remission_date(patient.id, Some("2025-01-10".into()), "Dr. Li".into())
             .unwrap();
         assert_eq!(
-            diary.initial_remission_date(patient.id).unwrap().as_deref(),
-            Some("2025-01-10")
+            diary.initial_remission_date(patient.id).unwrap(),
+            NaiveDate::from_ymd_opt(2025, 1, 10)
         );
     }
 }

@@ -648,8 +648,8 @@ fn call_everything(diary: &Diary, s: &Scalars) -> Vec<NephroError> {
         diary
             .urine_reading_history(text.clone())
             .map(|v| format!("{v:?}")),
-        diary
-            .relapse_status(pid, a.clone(), Some(locale.clone()))
+        lift_locale(&locale)
+            .and_then(|locale| diary.relapse_status(pid, a.clone(), Some(locale)))
             .map(|v| format!("{v:?}")),
         diary
             .remission_confirmed_after(pid, a.clone())
