@@ -77,7 +77,7 @@ impl From<service::HomeAlert> for HomeAlert {
     fn from(a: service::HomeAlert) -> Self {
         let (kind, lab_alert, regimen_id) = match a.kind {
             service::HomeAlertKind::LabSafety(alert) => {
-                (HomeAlertKind::LabSafety, Some(alert.into()), None)
+                (HomeAlertKind::LabSafety, Some(alert), None)
             }
             service::HomeAlertKind::RecalculateDose { regimen_id } => {
                 (HomeAlertKind::RecalculateDose, None, Some(regimen_id))

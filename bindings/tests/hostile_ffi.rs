@@ -740,8 +740,8 @@ fn call_everything(diary: &Diary, s: &Scalars) -> Vec<NephroError> {
             .lab_results(pid, a.clone(), b.clone())
             .map(|v| format!("{v:?}")),
         diary.lab_history(text.clone()).map(|v| format!("{v:?}")),
-        diary
-            .lab_report(pid, a.clone(), b.clone(), locale.clone())
+        lift_locale(&locale)
+            .and_then(|locale| diary.lab_report(pid, a.clone(), b.clone(), locale))
             .map(|v| format!("{v:?}")),
         diary.blood_pressures(pid).map(|v| format!("{v:?}")),
         diary.growth(pid).map(|v| format!("{v:?}")),
@@ -762,8 +762,8 @@ fn call_everything(diary: &Diary, s: &Scalars) -> Vec<NephroError> {
         )
         .map(|v| format!("{v:?}")),
         diary.lab_settings(pid).map(|v| format!("{v:?}")),
-        diary
-            .recalculate_prompts(pid, a.clone(), locale.clone())
+        lift_locale(&locale)
+            .and_then(|locale| diary.recalculate_prompts(pid, a.clone(), locale))
             .map(|v| format!("{v:?}")),
         lift_locale(&locale).and_then(|locale| drug_name(Drug::Prednisolone, locale)),
         shift_plan_for(
