@@ -172,6 +172,15 @@ pub struct LiquidInput {
     pub syringe_step_ml: Option<f64>,
 }
 
+impl From<nephro_core::medicine::liquid::Liquid> for LiquidInput {
+    fn from(l: nephro_core::medicine::liquid::Liquid) -> Self {
+        LiquidInput {
+            concentration_mg_per_ml: l.concentration_mg_per_ml,
+            syringe_step_ml: Some(l.syringe_step_ml),
+        }
+    }
+}
+
 impl From<LiquidInput> for nephro_core::medicine::liquid::Liquid {
     fn from(l: LiquidInput) -> Self {
         nephro_core::medicine::liquid::Liquid {

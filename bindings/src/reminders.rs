@@ -65,6 +65,8 @@ pub struct ReminderNotification {
     pub drug: Option<Drug>,
     /// mg of this dose, if known.
     pub dose_mg: Option<f64>,
+    /// mL to draw for this dose, for a liquid (clinical-rules §12).
+    pub dose_ml: Option<f64>,
     /// Local date of the slot, `YYYY-MM-DD` (log the dose with it).
     pub slot_date: NaiveDate,
     /// Local time of the slot, `HH:MM` (log the dose with it).
@@ -88,6 +90,7 @@ fn notification(notice: service::ReminderNotice, snoozed: bool) -> ReminderNotif
         medication_id: reminder.medication_id,
         drug: notice.drug,
         dose_mg: notice.dose_mg,
+        dose_ml: notice.dose_ml,
         slot_date: reminder.slot_date,
         slot_time: reminder.slot_time,
         fire_at_ms: reminder.instant_utc,
@@ -151,6 +154,8 @@ pub struct DoseSlot {
     pub drug: Option<Drug>,
     /// mg of this dose, if known.
     pub dose_mg: Option<f64>,
+    /// mL to draw for this dose, for a liquid (clinical-rules §12).
+    pub dose_ml: Option<f64>,
     /// Drug and dose in the family's language, e.g. "Tacrolimus 1 mg" or
     /// "Prednisolone 2.4 mL (12 mg)".
     pub label: String,

@@ -11,7 +11,7 @@ use nephro_core::store::{self as store, course_phases};
 use nephro_core::taper;
 
 use crate::records::Drug;
-use crate::{Diary, NephroError};
+use crate::{Diary, LiquidInput, NephroError};
 
 /// How a phase's daily dose is prescribed (clinical-rules §4).
 #[derive(Debug, Clone, Copy, PartialEq, uniffi::Enum)]
@@ -153,6 +153,12 @@ pub struct CoursePlanInput {
     /// Without it (the default) every call creates a course. `revise_course` ignores it.
     #[uniffi(default = None)]
     pub client_id: Option<String>,
+    /// The oral solution the course is given as instead of tablets (clinical-rules §12): its
+    /// concentration and the syringe's graduation. Every dosing day is then measured in mL; a
+    /// day that cannot be measured is `NotMeasurable`. Give no `tablet_mg` or `allow_half` with
+    /// it.
+    #[uniffi(default = None)]
+    pub liquid: Option<LiquidInput>,
 }
 
 /// A course's plan as stored: phases on the weight and height at the start.
@@ -168,6 +174,8 @@ pub struct CoursePlan {
     pub tablet_mg: f64,
     /// Whether tablets may be halved.
     pub allow_half: bool,
+    /// The oral solution the course is given as, if not tablets.
+    pub liquid: Option<LiquidInput>,
     /// The phases.
     pub phases: Vec<PhaseInput>,
 }
@@ -212,6 +220,8 @@ pub struct TaperDay {
     pub whole_tablets: u32,
     /// Half tablets (0 or 1).
     pub half_tablets: u32,
+    /// For a course given as a liquid, the mL to draw (0 on a day off); none for tablets.
+    pub ml: Option<f64>,
     /// Index of the phase (0-based).
     pub phase: u32,
 }
@@ -282,6 +292,9 @@ pub struct SteroidDose {
     pub half_tablets: u32,
     /// Tablet strength in mg.
     pub tablet_mg: f64,
+    /// For a course given as a liquid, the mL to draw: the family reads "2.4 mL (12 mg)"
+    /// (clinical-rules §12).
+    pub ml: Option<f64>,
     /// Phase index.
     pub phase: u32,
     /// True while remission is not confirmed (the daily dose is shown continuing).
@@ -432,6 +445,7 @@ pub(crate) fn calendar_plan(
         weight_kg,
         height_cm,
         tablets,
+        liquid: None,
         phases,
     })
 }
@@ -801,6 +815,20 @@ impl TryFrom<CoursePlanInput> for store::NewCourse {
             .enumerate()
             .map(|(i, t)| parse_clock_time(&format!("times[{i}]"), t))
             .collect::<Result<Vec<_>, Error>>()?;
+        if c.liquid.is_some() {
+            for (field, given) in [
+                ("tablet_mg", c.tablet_mg.is_some()),
+                ("allow_half", c.allow_half.is_some()),
+            ] {
+                if given {
+                    return Err(Error::invalid(
+                        field,
+                        "a course given as a liquid has no tablets; give liquid only",
+                    )
+                    .into());
+                }
+            }
+        }
         Ok(store::NewCourse {
             drug: c.drug,
             template: c.template.map(Into::into),
@@ -808,6 +836,7 @@ impl TryFrom<CoursePlanInput> for store::NewCourse {
             stamp: c.stamp.map(Into::into),
             start: parse_date("start", &c.start)?,
             tablets: tablet_spec(c.tablet_mg, c.allow_half),
+            liquid: c.liquid.map(Into::into),
             times,
             remission_confirmed: c
                 .remission_confirmed
@@ -829,8 +858,9 @@ impl From<store::NewCourse> for CoursePlanInput {
             phases: c.phases.into_iter().map(Into::into).collect(),
             stamp: c.stamp.map(Into::into),
             start: format_date(c.start),
-            tablet_mg: Some(c.tablets.tablet_mg),
-            allow_half: Some(c.tablets.allow_half),
+            // A liquid course has no tablets to give back.
+            tablet_mg: c.liquid.is_none().then_some(c.tablets.tablet_mg),
+            allow_half: c.liquid.is_none().then_some(c.tablets.allow_half),
             times: c
                 .times
                 .iter()
@@ -840,6 +870,7 @@ impl From<store::NewCourse> for CoursePlanInput {
             changed_by: c.changed_by,
             reason: c.reason,
             client_id: c.client_id,
+            liquid: c.liquid.map(Into::into),
         }
     }
 }
@@ -852,6 +883,7 @@ impl From<taper::CoursePlan> for CoursePlan {
             height_cm: p.height_cm,
             tablet_mg: p.tablets.tablet_mg,
             allow_half: p.tablets.allow_half,
+            liquid: p.liquid.map(Into::into),
             phases: p.phases.into_iter().map(Into::into).collect(),
         }
     }
@@ -887,6 +919,7 @@ impl From<taper::TaperDay> for TaperDay {
             mg: d.mg,
             whole_tablets: whole(d.tablets.whole),
             half_tablets: whole(d.tablets.halves),
+            ml: d.ml,
             phase: d.phase,
         }
     }
@@ -939,6 +972,7 @@ impl From<service::SteroidDose> for SteroidDose {
             whole_tablets: whole(d.tablets.whole),
             half_tablets: whole(d.tablets.halves),
             tablet_mg: d.tablet_mg,
+            ml: d.ml,
             phase: d.phase,
             provisional: d.provisional,
             outcome: d.outcome,

@@ -9,6 +9,10 @@ use nephro_core::body::bsa_mosteller;
 use nephro_core::dates::{format_date, parse_date, parse_time_zone};
 use nephro_core::dose::DoseRate;
 use nephro_core::drug::Drug;
+use nephro_core::medicine::known::KnownMedicine;
+use nephro_core::medicine::record::{
+    MedicineAmount, MedicineDays, MedicineName, MedicineSchedule, NewMedicine,
+};
 use nephro_core::model::{
     DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Patient, Regimen,
     Sex,
@@ -125,6 +129,7 @@ fn seed(store: &mut Store, today: NaiveDate) -> CliResult<DemoDiary> {
         },
     )?;
     log_regimen_history(store, &tacrolimus, &patient, first_day, today)?;
+    seed_enalapril(store, &patient, clinic_visit, first_day, today)?;
     let demo = DemoDiary {
         patient,
         tacrolimus,
@@ -135,6 +140,65 @@ fn seed(store: &mut Store, today: NaiveDate) -> CliResult<DemoDiary> {
     crate::relapse::seed_demo(store, &demo)?;
     crate::taper::seed_demo(store, &demo)?;
     Ok(demo)
+}
+
+/// The demo's ACE inhibitor (clinical-rules §12, a supportive medicine): enalapril 2.5 mg once a
+/// day at 08:00 from the first day, every morning's dose logged up to today (one forgotten).
+fn seed_enalapril(
+    store: &mut Store,
+    patient: &Patient,
+    clinic_visit: NaiveDate,
+    first_day: NaiveDate,
+    today: NaiveDate,
+) -> CliResult<()> {
+    let eight = NaiveTime::from_hms_opt(8, 0, 0).ok_or("time")?;
+    let medicine = store.add_medicine(&NewMedicine {
+        patient_id: patient.id,
+        client_id: "demo-medicine-enalapril".into(),
+        name: MedicineName::Known(KnownMedicine::Enalapril),
+        form: "tablet".into(),
+        amount: MedicineAmount::Tablets {
+            strength_mg: 2.5,
+            units: 1.0,
+        },
+        schedule: MedicineSchedule {
+            times: vec![eight],
+            days: MedicineDays::EveryDay,
+            start_date: first_day,
+            end_date: None,
+            course_days: None,
+        },
+        added_by: format!(
+            "Paediatric nephrology clinic, {}",
+            format_date(clinic_visit)
+        ),
+    })?;
+    let tz = parse_time_zone("time_zone", &patient.profile.time_zone)?;
+    let medication = medicine.medication_id();
+    let mut random = SampleRandom::new(77);
+    let mut day = first_day;
+    while day < today {
+        // One morning forgotten and never logged, mid-history.
+        if day != first_day + Days::new(HISTORY_DAYS / 2) {
+            let given_at =
+                slot_instant(day, eight, tz).timestamp_millis() + random.between(-10, 30) * 60_000;
+            store.log_dose(
+                &NewDoseLog::new(
+                    format!("demo-{medication}-{}", format_date(day)),
+                    medication.clone(),
+                    day,
+                    eight,
+                    DoseOutcome::Taken,
+                    given_at,
+                    "mother".into(),
+                ),
+                given_at,
+                None,
+            )?;
+        }
+        day = day + Days::new(1);
+    }
+    Ok(())
 }
 
 /// Logs a realistic twice-daily history: most doses on time, some late, a few skipped, a few
@@ -273,6 +337,32 @@ fn summary(store: &Store, demo: &DemoDiary, path: &Path) -> CliResult<String> {
         format_date(demo.today - Days::new(1)),
         slots - taken - skipped
     )?;
+    for medicine in store.medicines(demo.patient.id)? {
+        let taken = store
+            .dose_logs(demo.patient.id, demo.first_day, demo.today)?
+            .into_iter()
+            .filter(|l| {
+                l.dose.medication == medicine.medication_id()
+                    && !l.undone
+                    && l.dose.outcome == DoseOutcome::Taken
+            })
+            .count();
+        let p = &medicine.prescription;
+        let times: Vec<String> = p
+            .schedule
+            .times
+            .iter()
+            .map(|t| t.format("%H:%M").to_string())
+            .collect();
+        writeln!(
+            out,
+            "Medicine  {} ({}) once a day at {} from {}: {taken} doses taken to yesterday",
+            medicine.label(nephro_core::locale::Locale::En),
+            p.form,
+            times.join(", "),
+            format_date(p.schedule.start_date),
+        )?;
+    }
     out.push_str(&crate::labs::demo_section(store, demo)?);
     out.push_str(&crate::relapse::demo_section(store, demo)?);
     out.push_str(&crate::taper::demo_section(store, demo)?);

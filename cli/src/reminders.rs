@@ -19,6 +19,7 @@ use nephro_core::store::Store;
 use crate::demo_diary::DemoDiary;
 
 use crate::diary_file::{choose_patient, open_existing};
+use crate::terminal::without_control_characters;
 use crate::terminal::{emit, CliResult};
 
 /// The arguments of `nephro reminders`.
@@ -99,7 +100,10 @@ pub fn run_adherence(args: &AdherenceArgs) -> CliResult<()> {
         format_date(to),
         now.format("%Y-%m-%d %H:%M UTC")
     )?;
-    out.push_str(&adherence_table(&report));
+    out.push_str(&adherence_table(
+        &report,
+        &medicine_names(&store, patient_id)?,
+    ));
     out.push_str(&calendar(&report));
     emit(&out)
 }
@@ -159,21 +163,51 @@ fn counts(summary: &AdherenceSummary) -> String {
     format!("{}/{}", summary.taken, summary.scheduled)
 }
 
-fn medication_name(report: &PatientAdherence, medication_id: &str) -> String {
-    match report.drugs.get(medication_id) {
-        Some(drug) => format!("{} ({medication_id})", drug_name(*drug, Locale::En)),
+/// "Tacrolimus (regimen-1)", "Enalapril (medicine-1)": the drug's name, else the name of a
+/// medicine of clinical-rules §12 (`medicines`: its id and name), else the id alone.
+fn medication_name(
+    report: &PatientAdherence,
+    medicines: &[(String, String)],
+    medication_id: &str,
+) -> String {
+    let name = report
+        .drugs
+        .get(medication_id)
+        .map(|drug| drug_name(*drug, Locale::En).to_string())
+        .or_else(|| {
+            medicines
+                .iter()
+                .find(|(id, _)| id == medication_id)
+                .map(|(_, name)| name.clone())
+        });
+    match name {
+        Some(name) => format!("{} ({medication_id})", without_control_characters(&name)),
         None => medication_id.to_string(),
     }
 }
 
-fn adherence_table(report: &PatientAdherence) -> String {
+/// The id and English name of each of the patient's medicines (clinical-rules §12).
+fn medicine_names(store: &Store, patient_id: i64) -> CliResult<Vec<(String, String)>> {
+    Ok(store
+        .medicines(patient_id)?
+        .iter()
+        .map(|m| {
+            (
+                m.medication_id().to_string(),
+                m.prescription.name.text(Locale::En),
+            )
+        })
+        .collect())
+}
+
+fn adherence_table(report: &PatientAdherence, medicines: &[(String, String)]) -> String {
     let mut rows: Vec<Vec<String>> = report
         .report
         .medications
         .iter()
         .map(|m| {
             vec![
-                medication_name(report, &m.medication_id),
+                medication_name(report, medicines, &m.medication_id),
                 counts(&m.summary),
                 percent(m.summary.taken_rate),
                 percent(m.summary.on_time_rate),
@@ -298,6 +332,6 @@ pub fn demo_section(store: &Store, demo: &DemoDiary) -> CliResult<String> {
         format_date(demo.first_day),
         format_date(last_day)
     )?;
-    out.push_str(&adherence_table(&report));
+    out.push_str(&adherence_table(&report, &medicine_names(store, patient)?));
     Ok(out)
 }

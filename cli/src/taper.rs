@@ -15,6 +15,8 @@ use nephro_core::diary::taper::{
 };
 use nephro_core::drug::Drug;
 use nephro_core::locale::Locale;
+use nephro_core::medicine::liquid::Liquid;
+use nephro_core::medicine::record::MedicineDose;
 use nephro_core::model::{DoseOutcome, MedicationId, NewDoseLog};
 use nephro_core::schedule::slot_instant;
 use nephro_core::store::{CourseCalendar, CourseVersion, NewCourse, Store};
@@ -121,7 +123,13 @@ pub fn course_report(
     let to = to.unwrap_or(last.date);
     let logs = store.dose_logs(course.patient_id, from, to)?;
     let medication = MedicationId::Course(course.course_key.clone());
-    writeln!(out, "date         mg      tablets      phase  logged")?;
+    // A course given as an oral solution shows each day's volume (clinical-rules §12).
+    let liquid = course.plan.liquid.is_some();
+    writeln!(
+        out,
+        "date         mg      {:<12} phase  logged",
+        if liquid { "mL" } else { "tablets" }
+    )?;
     for day in days.iter().filter(|d| (from..=to).contains(&d.date)) {
         let logged: Vec<&str> = logs
             .iter()
@@ -131,7 +139,10 @@ pub fn course_report(
             .map(|l| l.dose.outcome.id())
             .collect();
         let tablets = if day.mg > 0.0 {
-            tablets_text(day.tablets, Locale::En)
+            match day.ml {
+                Some(ml) => format!("{ml} mL"),
+                None => tablets_text(day.tablets, Locale::En),
+            }
         } else {
             "—".to_string()
         };
@@ -181,9 +192,24 @@ fn plan_lines(calendar: &CourseCalendar) -> CliResult<String> {
         .iter()
         .map(|t| t.format("%H:%M").to_string())
         .collect();
+    let form = match plan.liquid {
+        Some(liquid) => format!(
+            "{} mg/mL oral solution, {} mL syringe marks",
+            liquid.concentration_mg_per_ml, liquid.syringe_step_ml
+        ),
+        None => format!(
+            "{} mg tablets{}",
+            plan.tablets.tablet_mg,
+            if plan.tablets.allow_half {
+                ", halves allowed"
+            } else {
+                ", whole tablets only"
+            }
+        ),
+    };
     writeln!(
         out,
-        "Plan        {}; starts {} on {body}; {} mg tablets{}; at {}",
+        "Plan        {}; starts {} on {body}; {form}; at {}",
         course
             .template
             .map_or("explicit phases".to_string(), |t| format!(
@@ -191,12 +217,6 @@ fn plan_lines(calendar: &CourseCalendar) -> CliResult<String> {
                 t.id()
             )),
         format_date(plan.start),
-        plan.tablets.tablet_mg,
-        if plan.tablets.allow_half {
-            ", halves allowed"
-        } else {
-            ", whole tablets only"
-        },
         times.join(", ")
     )?;
     for (i, phase) in plan.phases.iter().enumerate() {
@@ -316,6 +336,9 @@ fn exposure_lines(e: &SteroidExposure) -> CliResult<String> {
 /// Who entered the demo course.
 const DEMO_CLINIC: &str = "Paediatric nephrology clinic";
 
+/// The demo's prednisolone oral solution, mg/mL.
+const DEMO_SOLUTION_MG_PER_ML: f64 = 5.0;
+
 /// Seeds the demo's steroid course: the care team starts a `kdigo2025_relapse` course on the day
 /// the demo relapse is confirmed ([`crate::relapse::demo_relapse_onset`] + 2 days; its daily
 /// phase ends when the urine readings confirm remission), then revises it (version 2) to add a
@@ -334,6 +357,8 @@ pub fn seed_demo(store: &mut Store, demo: &DemoDiary) -> CliResult<()> {
         stamp: None,
         start,
         tablets: TabletSpec::default(),
+        // A six-year-old who takes the steroid as an oral solution (clinical-rules §12).
+        liquid: Some(Liquid::new(DEMO_SOLUTION_MG_PER_ML)),
         times: vec![eight],
         remission_confirmed: None,
         changed_by: DEMO_CLINIC.into(),
@@ -413,8 +438,12 @@ pub fn demo_section(store: &Store, demo: &DemoDiary) -> CliResult<String> {
     writeln!(out)?;
     writeln!(
         out,
-        "Steroid   {} course {} (version {}) from {} on {} kg: {} dosing days, {} mg planned; remission {}",
+        "Steroid   {}{} course {} (version {}) from {} on {} kg: {} dosing days, {} mg planned; remission {}",
         course.drug.display_name(),
+        plan.liquid.map_or(String::new(), |l| format!(
+            " {} mg/mL oral solution",
+            l.concentration_mg_per_ml
+        )),
         course.course_key,
         course.version,
         format_date(plan.start),
@@ -448,15 +477,26 @@ pub fn demo_section(store: &Store, demo: &DemoDiary) -> CliResult<String> {
             None if dose.date < demo.today => "not logged".to_string(),
             None => "to give".to_string(),
         };
+        let amount = match dose.ml {
+            // What the family draws up: "3 mL (15 mg)".
+            Some(ml) => MedicineDose {
+                mg: dose.mg,
+                ml: Some(ml),
+            }
+            .text(),
+            None => format!(
+                "{} mg = {} of {} mg",
+                dose.mg,
+                tablets_text(dose.tablets, Locale::En),
+                dose.tablet_mg
+            ),
+        };
         writeln!(
             out,
-            "          {} {} {} {} mg = {} of {} mg — {status}",
+            "          {} {} {} {amount} — {status}",
             dose.date.format("%a"),
             format_date(dose.date),
             dose.time.format("%H:%M"),
-            dose.mg,
-            tablets_text(dose.tablets, Locale::En),
-            dose.tablet_mg
         )?;
     }
     let yesterday = demo.today - Days::new(1);

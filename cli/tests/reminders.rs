@@ -33,6 +33,20 @@ fn the_demo_shows_the_next_day_of_reminders_and_adherence() {
     );
     assert!(section.contains("2026-11-26 08:00 +08:00"), "{section}");
     assert!(!section.contains("2026-11-26 20:00"), "{section}");
+    // The ACE inhibitor and the steroid solution are reminded beside tacrolimus
+    // (clinical-rules §12): the family reads the solution's volume.
+    assert!(
+        summary.contains("Medicine  Enalapril 2.5 mg (tablet) once a day at 08:00 from 2026-08-27: 89 doses taken to yesterday"),
+        "{summary}"
+    );
+    assert!(
+        section.contains("medicine-1    Enalapril 2.5 mg — 8:00 am dose"),
+        "{section}"
+    );
+    assert!(
+        section.contains("course-p1_c1  Prednisolone 3 mL (15 mg) — 8:00 am dose"),
+        "{section}"
+    );
     let adherence = section
         .split("Adherence ")
         .nth(1)
@@ -49,6 +63,11 @@ fn the_demo_shows_the_next_day_of_reminders_and_adherence() {
         tacrolimus.contains("/180") && tacrolimus.contains(" ± ") && tacrolimus.contains('%'),
         "{tacrolimus}"
     );
+    let enalapril = adherence
+        .lines()
+        .find(|l| l.contains("Enalapril (medicine-1)"))
+        .unwrap_or_else(|| panic!("{adherence}"));
+    assert!(enalapril.contains("89/90"), "{enalapril}");
     assert!(
         adherence
             .lines()

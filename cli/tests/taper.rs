@@ -10,12 +10,14 @@ fn the_demo_relapse_course_shows_this_weeks_doses_and_the_exposure() {
     let (ok, summary, err) = outcome_with_db(&["demo", "--today", "2026-11-25"], &db);
     assert!(ok, "{err}");
     // The relapse is confirmed 2026-10-18 (onset 10-16) and remission on 10-26. 21 kg, 117 cm:
-    // BSA 0.826 m²; 60 × 0.826 = 49.6 → 50 mg daily 10-18..10-26 (9 days, 450 mg); 40 × 0.826 =
-    // 33.0 → 32.5 mg on 14 alternate days from 10-27 (455 mg); then 15, 10, 5 mg on alternate days
-    // for 14 days each (7 doses each, 210 mg): 44 dosing days, 1115 mg.
+    // BSA 0.826 m². Given as a 5 mg/mL solution with 0.1 mL marks (clinical-rules §12):
+    // 60 × 0.826 = 49.57 mg = 9.91 mL → 9.9 mL = 49.5 mg daily 10-18..10-26 (9 days, 445.5 mg);
+    // 40 × 0.826 = 33.05 mg = 6.61 mL → 6.6 mL = 33 mg on 14 alternate days from 10-27 (462 mg);
+    // then 15, 10, 5 mg (3, 2, 1 mL) on alternate days for 14 days each (7 doses each, 210 mg):
+    // 44 dosing days, 1117.5 mg.
     assert!(
         summary.contains(
-            "Steroid   Prednisolone course p1_c1 (version 2) from 2026-10-18 on 21 kg: 44 dosing days, 1115 mg planned; remission confirmed 2026-10-26"
+            "Steroid   Prednisolone 5 mg/mL oral solution course p1_c1 (version 2) from 2026-10-18 on 21 kg: 44 dosing days, 1117.5 mg planned; remission confirmed 2026-10-26"
         ),
         "{summary}"
     );
@@ -28,20 +30,20 @@ fn the_demo_relapse_course_shows_this_weeks_doses_and_the_exposure() {
         "{summary}"
     );
     assert!(
-        summary.contains("Tue 2026-11-24 08:00 15 mg = 3 tablets of 5 mg — taken"),
+        summary.contains("Tue 2026-11-24 08:00 3 mL (15 mg) — taken"),
         "{summary}"
     );
     assert!(
-        summary.contains("Thu 2026-11-26 08:00 15 mg = 3 tablets of 5 mg — to give"),
+        summary.contains("Thu 2026-11-26 08:00 3 mL (15 mg) — to give"),
         "{summary}"
     );
-    // Planned to yesterday: 450 + 455 + 15 = 920 mg; one 50 mg dose skipped.
+    // Planned to yesterday: 445.5 + 462 + 15 = 922.5 mg; one 49.5 mg dose skipped.
     assert!(
-        summary.contains("taken 870 mg (41.4 mg/kg, 1053 mg/m²;"),
+        summary.contains("taken 873 mg (41.6 mg/kg, 1057 mg/m²;"),
         "{summary}"
     );
     assert!(
-        summary.contains("of 920 mg planned; 23 doses taken"),
+        summary.contains("of 922.5 mg planned; 23 doses taken"),
         "{summary}"
     );
     // The tacrolimus line still counts only tacrolimus doses.
@@ -66,11 +68,17 @@ fn the_demo_relapse_course_shows_this_weeks_doses_and_the_exposure() {
         "{table}"
     );
     assert!(
-        table.contains("2026-10-18   50      10 tablets   1      taken"),
+        table.contains(
+            "Plan        explicit phases; starts 2026-10-18 on 21 kg, 117 cm (BSA 0.83 m², Mosteller); 5 mg/mL oral solution, 0.1 mL syringe marks; at 08:00"
+        ),
         "{table}"
     );
     assert!(
-        table.contains("2026-10-27   32.5    6½ tablets   2      taken"),
+        table.contains("2026-10-18   49.5    9.9 mL       1      taken"),
+        "{table}"
+    );
+    assert!(
+        table.contains("2026-10-27   33      6.6 mL       2      taken"),
         "{table}"
     );
     assert!(
@@ -78,10 +86,10 @@ fn the_demo_relapse_course_shows_this_weeks_doses_and_the_exposure() {
         "{table}"
     );
     assert!(
-        table.contains("2027-01-03   5       1 tablet     3      —"),
+        table.contains("2027-01-03   5       1 mL         3      —"),
         "{table}"
     );
-    assert!(table.contains("  planned   1115 mg"), "{table}");
+    assert!(table.contains("  planned   1117.5 mg"), "{table}");
 
     let (ok, part, err) = outcome_with_db(
         &[
@@ -103,17 +111,17 @@ fn the_demo_relapse_course_shows_this_weeks_doses_and_the_exposure() {
         11,
         "{part}"
     );
-    // 32.5 + 32.5 + 15 × 4 = 125 mg planned; 32.5 + 32.5 + 15 taken.
+    // 33 + 33 + 15 × 4 = 126 mg planned; 33 + 33 + 15 taken.
     assert!(
         part.contains("Exposure    2026-11-20 to 2026-11-30 (11 days;"),
         "{part}"
     );
     assert!(
-        part.contains("  planned   125 mg (6.0 mg/kg, 151 mg/m²)"),
+        part.contains("  planned   126 mg (6.0 mg/kg, 153 mg/m²)"),
         "{part}"
     );
     assert!(
-        part.contains("  taken     80 mg (3.8 mg/kg, 97 mg/m²)"),
+        part.contains("  taken     81 mg (3.9 mg/kg, 98 mg/m²)"),
         "{part}"
     );
 }

@@ -169,6 +169,7 @@ fn ten_year_diary() -> (PathBuf, i64) {
                 stamp: None,
                 start: first_day(),
                 tablets: TabletSpec::default(),
+                liquid: None,
                 times: vec![time("08:00")],
                 remission_confirmed: None,
                 changed_by: "Benchmark clinic".into(),

@@ -46,6 +46,7 @@ fn taper_dates(start: NaiveDate) -> Vec<NaiveDate> {
         weight_kg: 20.0,
         height_cm: Some(115.0),
         tablets: TabletSpec::default(),
+        liquid: None,
         phases: CourseTemplate::Kdigo2025Initial.phases().unwrap(),
     };
     build_calendar(&plan, None).unwrap().dosing_dates()
@@ -198,6 +199,7 @@ fn diary_with_course() -> (Store, i64) {
         stamp: None,
         start,
         tablets: TabletSpec::default(),
+        liquid: None,
         times: vec![time("08:00")],
         remission_confirmed: None,
         changed_by: "Bench clinic".into(),

@@ -357,6 +357,7 @@ fn diary_of_days(path: &Path, days: u64) -> i64 {
                 stamp: None,
                 start: course_start,
                 tablets: TabletSpec::default(),
+                liquid: None,
                 times: vec![time("08:00")],
                 remission_confirmed: None,
                 changed_by: "Bench clinic".into(),

@@ -211,6 +211,7 @@ fn diary() -> (Store, i64) {
                     stamp: None,
                     start: date(start),
                     tablets: TabletSpec::default(),
+                    liquid: None,
                     times: vec![time("08:00")],
                     remission_confirmed: None,
                     changed_by: "Dr Martin".into(),

@@ -263,6 +263,7 @@ fn course_plan() -> impl Strategy<Value = CoursePlan> {
                     tablet_mg,
                     allow_half,
                 },
+                liquid: None,
                 phases,
             },
         )
@@ -301,7 +302,7 @@ proptest! {
         let frequency = if alternate { Frequency::AlternateDay } else { Frequency::Daily };
         let tablets = TabletSpec { tablet_mg, allow_half };
         if let Ok(phases) = taper::stamp_protocol(&StampStart { mg_per_kg, frequency, days, step_mg, every_days }, weight, &tablets) {
-            let plan = CoursePlan { start, weight_kg: weight, height_cm: None, tablets, phases };
+            let plan = CoursePlan { start, weight_kg: weight, height_cm: None, tablets, liquid: None, phases };
             let _ = taper::build_calendar(&plan, None);
         }
     }
@@ -1225,6 +1226,7 @@ mod plausibility {
             stamp: None,
             start: day(start),
             tablets: TabletSpec::default(),
+            liquid: None,
             times: vec![t("08:00")],
             remission_confirmed: None,
             changed_by: "Dr. Li".into(),

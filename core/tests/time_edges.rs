@@ -505,6 +505,7 @@ fn a_taper_across_a_leap_day_has_the_29th() {
         weight_kg: 20.0,
         height_cm: None,
         tablets: TabletSpec::default(),
+        liquid: None,
         phases: vec![Phase {
             dose: Some(DoseBasis::Mg(20.0)),
             max_mg: None,
@@ -709,6 +710,7 @@ fn a_relapse_walk_and_a_taper_after_2038() {
         weight_kg: 20.0,
         height_cm: Some(115.0),
         tablets: TabletSpec::default(),
+        liquid: None,
         phases: vec![Phase {
             dose: Some(DoseBasis::MgPerM2(60.0)),
             max_mg: Some(60.0),

@@ -47,7 +47,8 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 UCUM = "http://unitsofmeasure.org"
 INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 DIPSTICK_SNOMED = {"167273002", "167274008", "167275009", "167276005", "167277001", "167278006"}
-RXNORM_CODES = {"8640", "8638", "42316", "68149"}
+# The trial's drugs (clinical-rules §9) and the demo's ACE inhibitor, enalapril (§12).
+RXNORM_CODES = {"8640", "8638", "42316", "68149", "3827"}
 UCUM_UNITS = {"mg", "mg/dL", "mg/mmol", "mg/g", "mg/mg", "g/g", "ng/mL", "ug.h/mL", "kg", "cm", "mm[Hg]",
               "umol/L", "10*9/L", "g/dL", "g/L", "U/L", "a"}
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2}))?$")
@@ -82,6 +83,7 @@ def diary_facts(db):
         "loggers": sorted({r[0] for r in q("SELECT logged_by FROM dose_log UNION SELECT logged_by FROM urine_reading")}),
         "regimens": q("SELECT count(*) FROM regimen")[0][0],
         "courses": q("SELECT count(DISTINCT course_key) FROM steroid_course")[0][0],
+        "medicines": q("SELECT count(*) FROM medicine")[0][0],
     }
     con.close()
     return facts
@@ -159,8 +161,8 @@ def validate_fhir(path, facts, deidentified):
           f"{name}: skipped doses are not-taken ({skipped} of {facts['skipped']})")
     check(all(s["status"] in ("completed", "not-taken") for s in statements), f"{name}: statements completed or not-taken")
     requests = by_type.get("MedicationRequest", [])
-    check(counts(len(requests), facts["regimens"] + facts["courses"], deidentified),
-          f"{name}: a MedicationRequest per regimen and course of the period")
+    check(counts(len(requests), facts["regimens"] + facts["courses"] + facts["medicines"], deidentified),
+          f"{name}: a MedicationRequest per regimen, course and medicine of the period")
     meds = requests + statements
     check(all(coding(m["medicationCodeableConcept"], RXNORM) and coding(m["medicationCodeableConcept"], RXNORM)[0]["code"]
               in RXNORM_CODES for m in meds), f"{name}: medications carry their RxNorm code")
@@ -262,7 +264,7 @@ def validate_ics(path, facts, deidentified):
         check(all(re.match(r"^[0-9a-f-]{36}@nephrodiary\.app$", u) and UUID4.match(u[:36]) for u in uids),
               f"{name}: UIDs are random (version 4) UUIDs @nephrodiary.app")
     else:
-        check(all(re.match(r"^(regimen-\d+|course-\w+)@\d{4}-\d{2}-\d{2}T\d{2}:\d{2}@nephrodiary\.app$", u) for u in uids),
+        check(all(re.match(r"^(regimen-\d+|course-\w+|medicine-\d+)@\d{4}-\d{2}-\d{2}T\d{2}:\d{2}@nephrodiary\.app$", u) for u in uids),
               f"{name}: UIDs are reminder ids @nephrodiary.app")
     zones = list(cal.walk("VTIMEZONE"))
     if deidentified:

@@ -67,6 +67,7 @@ pub(super) fn course_plan(input: &Input, tablets: TabletSpec) -> Result<CoursePl
         weight_kg,
         height_cm,
         tablets,
+        liquid: None,
         phases,
     })
 }

@@ -381,6 +381,7 @@ mod tests {
                     stamp: None,
                     start: d("2025-06-05"),
                     tablets: TabletSpec::default(),
+                    liquid: None,
                     times: vec![t("08:00")],
                     remission_confirmed: None,
                     changed_by: "Dr. Nephrologist".into(),

@@ -228,8 +228,11 @@ pub fn remission_confirmed_after(
 /// The patient's steroid courses as the relapse engine needs them: the first and last dosing
 /// day of each course's calendar as the diary uses it ([`course_calendars_through`]: latest
 /// version; an "until remission" phase ends on the confirmed remission and is shown continuing
-/// through `today` until then; a course stops the day before the next one starts). Courses
-/// without a dosing day are left out. In start order.
+/// through `today` until then; a course stops the day before the next one starts), and the
+/// glucocorticoids of the app's list given as other medicines on a schedule, in tablets or
+/// liquid, from their first to their last dosing day through `today` (clinical-rules §6 with
+/// §12: a typed-in medicine never counts). Courses without a dosing day are left out. In start
+/// order.
 pub fn steroid_course_spans(
     store: &Store,
     patient_id: i64,
@@ -244,6 +247,13 @@ pub fn steroid_course_spans(
             },
         )
         .collect();
+    spans.extend(
+        store
+            .medicines(patient_id)?
+            .iter()
+            .filter_map(|m| m.steroid_span(today))
+            .map(|(start, end)| SteroidCourse { start, end }),
+    );
     spans.sort_by_key(|c| (c.start, c.end));
     Ok(spans)
 }
@@ -564,6 +574,7 @@ mod tests {
             stamp: None,
             start: d("2025-06-01"),
             tablets: TabletSpec::default(),
+            liquid: None,
             times: vec![NaiveTime::from_hms_opt(8, 0, 0).unwrap()],
             remission_confirmed: None,
             changed_by: "Dr. Li".into(),
@@ -588,6 +599,71 @@ mod tests {
             s.steroid_courses
         );
         assert!(s.assessment.steroid_dependent);
+    }
+
+    #[test]
+    fn a_listed_glucocorticoid_given_as_a_medicine_counts_as_steroid_therapy() {
+        use crate::medicine::known::KnownMedicine;
+        use crate::medicine::liquid::Liquid;
+        use crate::medicine::record::{
+            MedicineAmount, MedicineDays, MedicineName, MedicineSchedule, NewMedicine,
+        };
+        // Prednisolone 12 mg of a 5 mg/mL solution every day for 60 days from 06-01, added as a
+        // medicine (no course), and two relapses during it (onsets 06-10 and 07-10).
+        let solution = |patient_id: i64, client_id: &str, name: MedicineName| NewMedicine {
+            patient_id,
+            client_id: client_id.into(),
+            name,
+            form: "oral solution".into(),
+            amount: MedicineAmount::Liquid {
+                mg: 12.0,
+                liquid: Liquid::new(5.0),
+            },
+            schedule: MedicineSchedule {
+                times: vec![NaiveTime::from_hms_opt(8, 0, 0).unwrap()],
+                days: MedicineDays::EveryDay,
+                start_date: d("2025-06-01"),
+                end_date: None,
+                course_days: Some(60),
+            },
+            added_by: "nephrologist".into(),
+        };
+        let relapses = |store: &mut Store, patient_id: i64| {
+            for start in ["2025-06-10", "2025-07-10"] {
+                log_days(store, patient_id, start, &[P3, P3, P3, Neg, Neg, Neg]);
+            }
+        };
+        let (mut store, patient_id) = store_with_patient();
+        store
+            .add_medicine(&solution(
+                patient_id,
+                "pred",
+                MedicineName::Known(KnownMedicine::Prednisolone),
+            ))
+            .unwrap();
+        relapses(&mut store, patient_id);
+        let s = status(&store, patient_id, "2025-08-01");
+        assert_eq!(
+            s.steroid_courses,
+            [SteroidCourse {
+                start: d("2025-06-01"),
+                end: d("2025-07-30")
+            }]
+        );
+        assert!(s.assessment.steroid_dependent);
+        // The same solution typed in as free text is not a steroid (clinical-rules §12).
+        let (mut store, patient_id) = store_with_patient();
+        store
+            .add_medicine(&solution(
+                patient_id,
+                "typed",
+                MedicineName::Typed("Prednisolone".into()),
+            ))
+            .unwrap();
+        relapses(&mut store, patient_id);
+        let s = status(&store, patient_id, "2025-08-01");
+        assert!(s.steroid_courses.is_empty());
+        assert!(!s.assessment.steroid_dependent);
     }
 
     #[test]

@@ -251,9 +251,9 @@ fn check_window(medication: &PatientMedication, window: &DoseWindow) -> Result<(
 pub enum DoseAmount {
     /// The same mg at every dose (a regimen's calculated dose).
     Fixed(f64),
-    /// mg per slot (a steroid course's taper calendar, its day split across its times), sorted
-    /// by date and time.
-    BySlot(Vec<(NaiveDate, NaiveTime, f64)>),
+    /// The dose of each slot (a steroid course's taper calendar, its day split across its times;
+    /// mL as well for a course given as a liquid), sorted by date and time.
+    BySlot(Vec<(NaiveDate, NaiveTime, MedicineDose)>),
     /// The same dose at every slot of a medicine (clinical-rules §12): mg, and mL for a liquid.
     Medicine(MedicineDose),
 }
@@ -261,14 +261,19 @@ pub enum DoseAmount {
 impl DoseAmount {
     /// The mg of the dose of a slot, if known.
     pub fn on(&self, date: NaiveDate, time: NaiveTime) -> Option<f64> {
+        self.dose_on(date, time).map(|dose| dose.mg)
+    }
+
+    /// The dose of a slot (mg, and mL for a liquid), if known.
+    pub fn dose_on(&self, date: NaiveDate, time: NaiveTime) -> Option<MedicineDose> {
         match self {
-            DoseAmount::Fixed(mg) => Some(*mg),
-            DoseAmount::Medicine(dose) => Some(dose.mg),
+            DoseAmount::Fixed(mg) => Some(MedicineDose { mg: *mg, ml: None }),
+            DoseAmount::Medicine(dose) => Some(*dose),
             DoseAmount::BySlot(slots) => slots
                 .binary_search_by_key(&(date, time), |(d, t, _)| (*d, *t))
                 .ok()
                 .and_then(|i| slots.get(i))
-                .map(|(_, _, mg)| *mg),
+                .map(|(_, _, dose)| *dose),
         }
     }
 }
@@ -337,12 +342,9 @@ impl PatientMedication {
     /// "Prednisolone 2.4 mL (12 mg)".
     pub fn label(&self, date: NaiveDate, time: NaiveTime, locale: Locale) -> String {
         let name = self.name.text(locale);
-        match &self.amount {
-            DoseAmount::Medicine(dose) => format!("{name} {}", dose.text()),
-            amount => match amount.on(date, time) {
-                Some(mg) => format!("{name} {} mg", clean(mg)),
-                None => name,
-            },
+        match self.amount.dose_on(date, time) {
+            Some(dose) => format!("{name} {}", dose.text()),
+            None => name,
         }
     }
 }
@@ -504,8 +506,8 @@ fn medications_by_times(store: &Store, patient_id: i64) -> Result<Vec<PatientMed
 fn course_medications(calendar: &CourseCalendar) -> Vec<PatientMedication> {
     let course = &calendar.course;
     let slots = calendar.slots();
-    let amount: Vec<(NaiveDate, NaiveTime, f64)> =
-        slots.iter().map(|s| (s.date, s.time, s.mg)).collect();
+    let amount: Vec<(NaiveDate, NaiveTime, MedicineDose)> =
+        slots.iter().map(|s| (s.date, s.time, s.dose())).collect();
     let medication = |schedule: MedicationSchedule| PatientMedication {
         medication: MedicationId::Course(course.course_key.clone()),
         drug: Some(course.drug),
@@ -591,6 +593,8 @@ pub struct ReminderNotice {
     pub drug: Option<Drug>,
     /// mg of this dose, if known.
     pub dose_mg: Option<f64>,
+    /// mL to draw for this dose, for a liquid (clinical-rules §12).
+    pub dose_ml: Option<f64>,
     /// Title and body in the family's language.
     pub text: NotificationText,
 }
@@ -602,6 +606,10 @@ fn notice(reminder: Reminder, medication: &PatientMedication, locale: Locale) ->
         medication: medication.medication.clone(),
         drug: medication.drug,
         dose_mg: medication.amount.on(reminder.slot_date, reminder.slot_time),
+        dose_ml: medication
+            .amount
+            .dose_on(reminder.slot_date, reminder.slot_time)
+            .and_then(|dose| dose.ml),
         reminder,
     }
 }
@@ -715,7 +723,10 @@ pub struct DoseSlot {
     pub drug: Option<Drug>,
     /// mg of this dose, if known.
     pub dose_mg: Option<f64>,
-    /// Drug and dose in the family's language, e.g. "Tacrolimus 1 mg".
+    /// mL to draw for this dose, for a liquid (clinical-rules §12).
+    pub dose_ml: Option<f64>,
+    /// Drug and dose in the family's language, e.g. "Tacrolimus 1 mg", "Prednisolone 2.4 mL
+    /// (12 mg)".
     pub label: String,
     /// Local date of the slot.
     pub slot_date: NaiveDate,
@@ -756,6 +767,10 @@ fn dose_slot(
         medication: medication.medication.clone(),
         drug: medication.drug,
         dose_mg: medication.amount.on(date, time),
+        dose_ml: medication
+            .amount
+            .dose_on(date, time)
+            .and_then(|dose| dose.ml),
         label: medication.label(date, time, locale),
         slot_date: date,
         slot_time: time,
@@ -1761,6 +1776,7 @@ mod tests {
             stamp: None,
             start: d("2025-06-02"),
             tablets: TabletSpec::default(),
+            liquid: None,
             times: times.iter().map(|x| t(x)).collect(),
             remission_confirmed: None,
             changed_by: "Dr. Li".into(),
@@ -1768,6 +1784,49 @@ mod tests {
             client_id: None,
         };
         MedicationId::Course(store.create_course(patient, &course).unwrap().course_key)
+    }
+
+    #[test]
+    fn a_steroid_course_given_as_a_liquid_is_reminded_in_millilitres() {
+        let (mut store, patient, _) = diary();
+        // 12 mg daily for 3 days of a 5 mg/mL solution (clinical-rules §12).
+        let course = NewCourse {
+            drug: Drug::Prednisolone,
+            template: None,
+            phases: vec![Phase {
+                dose: Some(DoseBasis::Mg(12.0)),
+                max_mg: None,
+                frequency: Frequency::Daily,
+                length: PhaseLength::Days(3),
+            }],
+            stamp: None,
+            start: d("2025-06-02"),
+            tablets: TabletSpec::default(),
+            liquid: Some(crate::medicine::liquid::Liquid::new(5.0)),
+            times: vec![t("08:00")],
+            remission_confirmed: None,
+            changed_by: "Dr. Li".into(),
+            reason: None,
+            client_id: None,
+        };
+        let key = store.create_course(patient, &course).unwrap().course_key;
+        let course = MedicationId::Course(key);
+        let now = at("2025-06-03T12:00:00+08:00");
+        let rs = next_reminders(&store, patient, now, None, 64, Locale::En).unwrap();
+        let steroid: Vec<&ReminderNotice> = rs.iter().filter(|r| r.medication == course).collect();
+        assert_eq!(steroid.len(), 1);
+        assert_eq!(
+            (steroid[0].dose_mg, steroid[0].dose_ml),
+            (Some(12.0), Some(2.4))
+        );
+        assert!(
+            steroid[0]
+                .text
+                .title
+                .starts_with("Prednisolone 2.4 mL (12 mg)"),
+            "{:?}",
+            steroid[0].text
+        );
     }
 
     #[test]

@@ -133,10 +133,13 @@ pub struct SteroidDose {
     pub drug: Drug,
     /// mg to give.
     pub mg: f64,
-    /// The tablets to give.
+    /// The tablets to give (none for a liquid).
     pub tablets: Tablets,
     /// Tablet strength in mg.
     pub tablet_mg: f64,
+    /// For a course given as a liquid, the mL to draw (clinical-rules §12): the family reads
+    /// "2.4 mL (12 mg)".
+    pub ml: Option<f64>,
     /// Index of the course phase.
     pub phase: u32,
     /// True while the course's until-remission phase is not confirmed: the daily dose is shown
@@ -213,6 +216,7 @@ pub fn steroid_doses(
                 mg: slot.mg,
                 tablets: slot.tablets,
                 tablet_mg: course.course.plan.tablets.tablet_mg,
+                ml: slot.ml,
                 phase: slot.phase,
                 provisional: course.calendar.provisional,
                 outcome,
@@ -474,6 +478,7 @@ pub fn suggested_relapse_course(
         stamp: None,
         start,
         tablets: TabletSpec::default(),
+        liquid: None,
         times: vec![time],
         remission_confirmed: None,
         changed_by: String::new(),
@@ -488,6 +493,7 @@ pub fn suggested_relapse_course(
                 weight_kg,
                 height_cm: Some(height_cm),
                 tablets: course.tablets,
+                liquid: None,
                 phases: template.phases()?,
             };
             // Remission on the first day shows one day of each phase.
@@ -567,6 +573,7 @@ mod tests {
             stamp: None,
             start: date(start),
             tablets: TabletSpec::default(),
+            liquid: None,
             times: vec![time("08:00")],
             remission_confirmed: None,
             changed_by: "Dr. Nephrologist".into(),

@@ -404,6 +404,7 @@ fn steroid_calendar(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
         "whole tablets",
         "half tablets",
         "provisional",
+        "dose (mL)",
     ];
     let rows = s
         .steroid_days
@@ -419,6 +420,8 @@ fn steroid_calendar(s: &DiarySnapshot) -> (&'static [&'static str], Rows) {
                 d.tablets.whole.to_string(),
                 d.tablets.halves.to_string(),
                 if d.provisional { "yes" } else { "no" }.to_string(),
+                // Given as a liquid (clinical-rules §12): the volume; empty for tablets.
+                d.ml.map(num).unwrap_or_default(),
             ]
         })
         .collect();

@@ -1613,47 +1613,69 @@ fn target_range<'a>(
 }
 
 /// A course's calendar in words, phase by phase: "phase 1: 2025-06-01 to 2025-06-28, 28 dosing
-/// days, 30 mg".
+/// days, 30 mg"; for a course given as a liquid, "6 mL (30 mg)" (clinical-rules §12).
 fn course_summary(s: &DiarySnapshot, medication: &MedicationId) -> String {
+    use crate::medicine::record::MedicineDose;
+    /// One phase: number, first and last date, dosing days, lowest and highest dose, provisional.
+    struct PhaseSpan {
+        phase: u32,
+        first: NaiveDate,
+        last: NaiveDate,
+        dosing: u32,
+        low: Option<MedicineDose>,
+        high: Option<MedicineDose>,
+        provisional: bool,
+    }
     let l = s.locale;
-    let mut phases: Vec<(u32, NaiveDate, NaiveDate, u32, f64, f64, bool)> = Vec::new();
+    let mut phases: Vec<PhaseSpan> = Vec::new();
     for day in s
         .steroid_days
         .iter()
         .filter(|d| &d.medication == medication)
     {
-        match phases.last_mut() {
-            Some(p) if p.0 == day.phase => {
-                p.2 = day.date;
-                if day.mg > 0.0 {
-                    p.3 += 1;
-                    p.4 = p.4.min(day.mg);
-                    p.5 = p.5.max(day.mg);
-                }
-                p.6 |= day.provisional;
+        if phases.last().is_none_or(|p| p.phase != day.phase) {
+            phases.push(PhaseSpan {
+                phase: day.phase,
+                first: day.date,
+                last: day.date,
+                dosing: 0,
+                low: None,
+                high: None,
+                provisional: false,
+            });
+        }
+        let Some(p) = phases.last_mut() else {
+            continue;
+        };
+        p.last = day.date;
+        p.provisional |= day.provisional;
+        if day.mg > 0.0 {
+            let dose = MedicineDose {
+                mg: day.mg,
+                ml: day.ml,
+            };
+            p.dosing += 1;
+            if p.low.is_none_or(|low| dose.mg < low.mg) {
+                p.low = Some(dose);
             }
-            _ => phases.push((
-                day.phase,
-                day.date,
-                day.date,
-                u32::from(day.mg > 0.0),
-                if day.mg > 0.0 { day.mg } else { f64::INFINITY },
-                day.mg,
-                day.provisional,
-            )),
+            if p.high.is_none_or(|high| dose.mg > high.mg) {
+                p.high = Some(dose);
+            }
         }
     }
     let parts: Vec<String> = phases
         .iter()
-        .map(|&(phase, first, last, dosing, low, high, provisional)| {
-            let mg = if dosing == 0 {
-                "0 mg".to_string()
-            } else if (high - low).abs() < 1e-9 {
-                format!("{} mg", num(high))
-            } else {
-                format!("{}–{} mg", num(low), num(high))
+        .map(|p| {
+            let mg = match (p.low, p.high) {
+                (Some(low), Some(high)) if (high.mg - low.mg).abs() >= 1e-9 => match high.ml {
+                    Some(_) => format!("{}–{}", low.text(), high.text()),
+                    None => format!("{}–{} mg", num(low.mg), num(high.mg)),
+                },
+                (_, Some(high)) if high.ml.is_some() => high.text(),
+                (_, Some(high)) => format!("{} mg", num(high.mg)),
+                _ => "0 mg".to_string(),
             };
-            let guess = if provisional {
+            let guess = if p.provisional {
                 tr(l, "export-until-remission-provisional")
             } else {
                 ""
@@ -1661,10 +1683,10 @@ fn course_summary(s: &DiarySnapshot, medication: &MedicationId) -> String {
             message!(
                 l,
                 "export-course-phase",
-                phase = phase,
-                first = first.to_string(),
-                last = last.to_string(),
-                dosing = dosing,
+                phase = p.phase,
+                first = p.first.to_string(),
+                last = p.last.to_string(),
+                dosing = p.dosing,
                 mg = mg,
                 guess = guess
             )

@@ -1102,12 +1102,17 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
                 total_mg,
                 provisional,
                 template,
+                concentration_mg_per_ml,
                 ..
             } => format!(
-                "{}{} · {} {} mg{}",
+                "{}{}{} · {} {} mg{}",
                 tr(l, "export-taper-calendar"),
                 template
                     .map(|t| format!(" ({})", t.id()))
+                    .unwrap_or_default(),
+                // Given as an oral solution (clinical-rules §12): its concentration.
+                concentration_mg_per_ml
+                    .map(|c| format!(" · {} mg/mL", num(c)))
                     .unwrap_or_default(),
                 tr(l, "export-total"),
                 round(*total_mg, 1),

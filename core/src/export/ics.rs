@@ -318,16 +318,32 @@ pub fn write(s: &DiarySnapshot, out: &mut dyn Write) -> Result<()> {
         }
     }
     for slot in steroid {
-        let label = medication_label(slot.drug, Some(slot.mg), l);
-        let tablet_mg = s
-            .medications
-            .iter()
-            .find(|m| m.id == slot.medication)
-            .and_then(|m| match m.kind {
-                MedicationKind::Course { tablet_mg, .. } => Some(tablet_mg),
-                _ => None,
-            });
-        let mut body = tablets_text(slot.tablets, tablet_mg, l);
+        let (label, mut body) = match slot.ml {
+            // A liquid (clinical-rules §12): "Prednisolone 2.4 mL (12 mg)", measured with the
+            // oral syringe.
+            Some(ml) => {
+                let dose = crate::medicine::record::MedicineDose {
+                    mg: slot.mg,
+                    ml: Some(ml),
+                };
+                let name = crate::diary::reminders::drug_name(slot.drug, l);
+                (format!("{name} {}", dose.text()), dose.text())
+            }
+            None => {
+                let tablet_mg = s
+                    .medications
+                    .iter()
+                    .find(|m| m.id == slot.medication)
+                    .and_then(|m| match m.kind {
+                        MedicationKind::Course { tablet_mg, .. } => Some(tablet_mg),
+                        _ => None,
+                    });
+                (
+                    medication_label(slot.drug, Some(slot.mg), l),
+                    tablets_text(slot.tablets, tablet_mg, l),
+                )
+            }
+        };
         if slot.provisional {
             body.push('\n');
             body.push_str(tr(l, "export-provisional-this-phase-lasts-until-remission"));

@@ -160,8 +160,11 @@ pub enum MedicationKind {
         template: Option<CourseTemplate>,
         /// Version of the course the calendar comes from.
         version: i64,
-        /// Tablet strength, mg.
+        /// Tablet strength, mg (not used when the course is given as a liquid).
         tablet_mg: f64,
+        /// The oral solution's concentration in mg/mL when the course is given as a liquid
+        /// (clinical-rules §12).
+        concentration_mg_per_ml: Option<f64>,
         /// Whether the calendar is provisional (an "until remission" phase not yet confirmed).
         provisional: bool,
         /// Total mg of the calendar as known.
@@ -407,8 +410,10 @@ pub struct SteroidDayView {
     pub date: NaiveDate,
     /// mg that day (0 on a day off).
     pub mg: f64,
-    /// Tablets that day.
+    /// Tablets that day (none for a liquid).
     pub tablets: Tablets,
+    /// mL that day, for a course given as a liquid (0 on a day off; clinical-rules §12).
+    pub ml: Option<f64>,
     /// Phase number, from 1.
     pub phase: u32,
     /// Whether the day is a guess: an "until remission" phase continuing past today.
@@ -428,8 +433,10 @@ pub struct SteroidSlotView {
     pub time: NaiveTime,
     /// mg at this time.
     pub mg: f64,
-    /// Tablets at this time.
+    /// Tablets at this time (none for a liquid).
     pub tablets: Tablets,
+    /// mL at this time, for a course given as a liquid (clinical-rules §12).
+    pub ml: Option<f64>,
     /// Whether the dose is a guess (see [`SteroidDayView::provisional`]).
     pub provisional: bool,
 }
@@ -666,6 +673,11 @@ impl DiarySnapshot {
                     template: c.course.template,
                     version: c.course.version,
                     tablet_mg: c.course.plan.tablets.tablet_mg,
+                    concentration_mg_per_ml: c
+                        .course
+                        .plan
+                        .liquid
+                        .map(|liquid| liquid.concentration_mg_per_ml),
                     provisional: c.calendar.provisional,
                     total_mg: c.calendar.total_mg,
                 },
@@ -676,6 +688,7 @@ impl DiarySnapshot {
                 date: d.date,
                 mg: d.mg,
                 tablets: d.tablets,
+                ml: d.ml,
                 phase: d.phase + 1,
                 provisional: provisional_after(d.date),
             }));
@@ -686,6 +699,7 @@ impl DiarySnapshot {
                 time: s.time,
                 mg: s.mg,
                 tablets: s.tablets,
+                ml: s.ml,
                 provisional: provisional_after(s.date),
             }));
         }

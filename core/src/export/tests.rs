@@ -183,6 +183,7 @@ fn fixture() -> Fixture {
                 stamp: None,
                 start: date("2025-03-23"),
                 tablets: TabletSpec::default(),
+                liquid: None,
                 times: vec![time("08:00")],
                 remission_confirmed: None,
                 changed_by: "Dr. Dupont".into(),
@@ -1896,5 +1897,95 @@ mod medicines {
             .collect();
         assert!(names.contains(&"Other medicine".to_string()), "{names:?}");
         assert!(names.contains(&"Enalapril".to_string()), "{names:?}");
+    }
+}
+
+/// A steroid course given as an oral solution (clinical-rules §12 with §4): every export carries
+/// the volume beside the mg.
+mod liquid_course {
+    use super::*;
+    use crate::medicine::liquid::Liquid;
+    use crate::store::NewCourse;
+
+    /// The fixture's course (40 mg daily for 10 days, then 20 mg on alternate days) revised to
+    /// a 5 mg/mL solution: 8 mL, then 4 mL.
+    fn with_solution() -> Fixture {
+        let mut f = fixture();
+        let course = f.store.courses(f.patient_id).unwrap().remove(0);
+        let revised = NewCourse {
+            drug: course.drug,
+            template: None,
+            phases: course.plan.phases.clone(),
+            stamp: None,
+            start: course.plan.start,
+            tablets: TabletSpec::default(),
+            liquid: Some(Liquid::new(5.0)),
+            times: course.times.clone(),
+            remission_confirmed: None,
+            changed_by: "Dr. Dupont".into(),
+            reason: Some("a solution is easier to give".into()),
+            client_id: None,
+        };
+        f.store
+            .revise_course(&course.course_key, course.version, &revised)
+            .unwrap();
+        f
+    }
+
+    #[test]
+    fn every_export_carries_the_volume_of_a_liquid_course() {
+        let f = with_solution();
+        let files = export(&f.store, f.patient_id, ExportFormat::Csv, &options()).unwrap();
+        let bytes = csv_file(&files, "steroid_calendar.csv");
+        let header = String::from_utf8_lossy(bytes)
+            .lines()
+            .next()
+            .unwrap()
+            .to_string();
+        assert!(header.ends_with(",dose (mL)"), "{header}");
+        let days = csv_rows(bytes);
+        let day = |d: &str| {
+            days.iter()
+                .find(|r| r[0] == d)
+                .unwrap_or_else(|| panic!("no row for {d}"))
+                .clone()
+        };
+        assert_eq!(day("2025-03-23")[4..], ["40", "0", "0", "no", "8"]);
+        assert_eq!(day("2025-04-02")[4..], ["20", "0", "0", "no", "4"]);
+        assert_eq!(day("2025-04-03")[4..], ["0", "0", "0", "no", "0"]);
+
+        let bundle = fhir(&f, &options());
+        let dosage: Vec<String> = resources(&bundle, "MedicationRequest")
+            .iter()
+            .filter_map(|r| r["dosageInstruction"][0]["text"].as_str())
+            .map(str::to_string)
+            .collect();
+        assert!(
+            dosage
+                .iter()
+                .any(|t| t.contains("8 mL (40 mg)") && t.contains("4 mL (20 mg)")),
+            "{dosage:?}"
+        );
+
+        let html = String::from_utf8(one(export(
+            &f.store,
+            f.patient_id,
+            ExportFormat::Html,
+            &options(),
+        )
+        .unwrap()))
+        .unwrap();
+        assert!(html.contains(" · 5 mg/mL"), "the report names the solution");
+
+        let mut o = options();
+        o.from = Some(date("2025-03-23"));
+        let ics = String::from_utf8(one(
+            export(&f.store, f.patient_id, ExportFormat::Ics, &o).unwrap()
+        ))
+        .unwrap()
+        .replace("\r\n ", "");
+        assert!(ics.contains("SUMMARY:Prednisolone 8 mL (40 mg)"), "{ics}");
+        assert!(ics.contains("SUMMARY:Prednisolone 4 mL (20 mg)"), "{ics}");
+        assert!(!ics.contains("tablets × 5 mg"), "no tablets for a solution");
     }
 }

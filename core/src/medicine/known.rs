@@ -165,6 +165,7 @@ impl KnownMedicine {
             KnownMedicine::Dexamethasone => Some("3264"),
             KnownMedicine::Cyclophosphamide => Some("3002"),
             KnownMedicine::Ciclosporin => Some("3008"),
+            // Not confirmed against a published RxNorm listing yet.
             KnownMedicine::Levamisole => Some("6373"),
             KnownMedicine::Enalapril => Some("3827"),
             KnownMedicine::Lisinopril => Some("29046"),
@@ -172,8 +173,10 @@ impl KnownMedicine {
             KnownMedicine::CalciumCarbonate => Some("1897"),
             KnownMedicine::Colecalciferol => Some("2418"),
             KnownMedicine::Furosemide => Some("4603"),
-            // Not in the app's code list yet: exported by name only.
-            KnownMedicine::Deflazacort => None,
+            // RxNorm ingredient "deflazacort" (TTY IN), as listed in HL7's Deflazacort
+            // Medications value set (http://hl7.org/fhir/uv/pddi/ValueSet/valueset-deflazacort,
+            // PDDI CDS IG STU 1).
+            KnownMedicine::Deflazacort => Some("22396"),
         }
     }
 
@@ -254,5 +257,10 @@ mod tests {
                 assert_eq!(m.id(), drug.id());
             }
         }
+        // Every glucocorticoid of clinical-rules §12 is coded (deflazacort: HL7 PDDI value set).
+        for m in KnownMedicine::ALL.into_iter().filter(|m| m.is_steroid()) {
+            assert!(m.rxnorm().is_some(), "{m:?}");
+        }
+        assert_eq!(KnownMedicine::Deflazacort.rxnorm(), Some("22396"));
     }
 }

@@ -38,27 +38,46 @@ pub struct LiquidTaperCalendar {
     pub first_dosing_day: Option<NaiveDate>,
     /// Last day with a dose, if any.
     pub last_dosing_day: Option<NaiveDate>,
+    /// True when an until-remission phase has no confirmation date yet and is shown continuing
+    /// through a chosen date ([`build_liquid_calendar_through`]); the phases after it are not
+    /// shown.
+    #[serde(default)]
+    pub provisional: bool,
 }
 
 /// Builds the calendar of `plan` given as `liquid` (the plan's tablets are not used): each dosing
 /// day's requested mg (after the phase's cap) is measured as in clinical-rules §12 — the volume
 /// rounded to the syringe graduation, ties down; the cap rule of §4 holds in graduations (a
 /// rounded volume above the cap becomes the most graduations not above it). A dosing day whose
-/// dose is not measurable refuses the whole calendar ([`Error::NotMeasurable`], naming the date).
+/// dose is not measurable refuses the whole calendar ([`Error::NotMeasurable`], naming the date
+/// and the phase, `phases[i]`).
 pub fn build_liquid_calendar(
     plan: &CoursePlan,
     liquid: Liquid,
     remission_confirmed: Option<NaiveDate>,
 ) -> Result<LiquidTaperCalendar> {
+    build_liquid_calendar_through(plan, liquid, remission_confirmed, None)
+}
+
+/// Like [`build_liquid_calendar`], but with `through` an until-remission phase without a
+/// confirmation date is shown continuing daily through that date and the calendar ends there,
+/// marked provisional (as [`crate::taper::build_provisional_calendar`] does for tablets).
+pub fn build_liquid_calendar_through(
+    plan: &CoursePlan,
+    liquid: Liquid,
+    remission_confirmed: Option<NaiveDate>,
+    through: Option<NaiveDate>,
+) -> Result<LiquidTaperCalendar> {
     liquid.validate("liquid")?;
-    let (calendar, requested) = build_with_step(plan, remission_confirmed, liquid.step_mg())?;
+    let (calendar, requested) =
+        build_with_step(plan, remission_confirmed, through, liquid.step_mg())?;
     let mut days = Vec::with_capacity(calendar.days.len());
     let (mut total_mg, mut total_ml) = (0.0, 0.0);
     for (day, requested_mg) in calendar.days.iter().zip(requested) {
         let (mg, ml) = if requested_mg > 0.0 {
             let refused = |error: Error| match error {
                 Error::NotMeasurable { reason } => Error::NotMeasurable {
-                    reason: format!("on {}, {reason}", day.date),
+                    reason: format!("on {} (phases[{}]), {reason}", day.date, day.phase),
                 },
                 other => other,
             };
@@ -90,6 +109,7 @@ pub fn build_liquid_calendar(
         dosing_days: u32::try_from(dosed().count()).unwrap_or(u32::MAX),
         first_dosing_day: dosed().next(),
         last_dosing_day: dosed().next_back(),
+        provisional: calendar.provisional,
         days,
     })
 }
@@ -105,6 +125,7 @@ mod tests {
             weight_kg: 12.0,
             height_cm: None,
             tablets: TabletSpec::default(),
+            liquid: None,
             phases,
         }
     }

@@ -425,6 +425,45 @@ impl Medicine {
             .collect()
     }
 
+    /// The first and last dosing day on or before `through` of a glucocorticoid of the app's
+    /// list given on a schedule, in tablets or liquid: steroid therapy for §6 steroid dependence
+    /// ("onset during steroid therapy or within D days of stopping it"; clinical-rules §12,
+    /// "Which medicines are steroids"). None for any other medicine (a typed-in name above all),
+    /// for one given as needed, and when no dosing day falls on or before `through`. An
+    /// open-ended medicine is steroid therapy through `through` (the diary passes today, as a
+    /// course until remission is shown continuing through today).
+    pub fn steroid_span(&self, through: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+        self.prednisolone_equivalent_mg()?;
+        let schedule = self.schedule()?;
+        let first_allowed = self.prescription.schedule.start_date;
+        let last_allowed = self.last_day().map_or(through, |last| last.min(through));
+        if last_allowed < first_allowed {
+            return None;
+        }
+        if let MedicineDays::Dates(dates) = &self.prescription.schedule.days {
+            let listed = || {
+                dates
+                    .iter()
+                    .copied()
+                    .filter(|d| (first_allowed..=last_allowed).contains(d))
+            };
+            return Some((listed().min()?, listed().max()?));
+        }
+        // Every day, alternate days or every N days (N ≤ 366): a dosing day is within N days
+        // of either end.
+        let first = first_allowed
+            .iter_days()
+            .take(367)
+            .take_while(|d| *d <= last_allowed)
+            .find(|d| schedule.is_dosing_day(*d))?;
+        let last = (0..367u64)
+            .filter_map(|back| last_allowed.checked_sub_days(chrono::Days::new(back)))
+            .take_while(|d| *d >= first)
+            .find(|d| schedule.is_dosing_day(*d))
+            .unwrap_or(first);
+        Some((first, last))
+    }
+
     /// What the family calls a dose: "Enalapril 2.5 mg", "Prednisolone 2.4 mL (12 mg)".
     pub fn label(&self, locale: Locale) -> String {
         format!(
@@ -657,6 +696,52 @@ mod tests {
         assert!(stored(enalapril())
             .planned_steroid_mg(d("2025-06-01"), d("2025-06-30"))
             .is_empty());
+    }
+
+    #[test]
+    fn a_listed_glucocorticoid_on_a_schedule_is_steroid_therapy_from_its_first_to_its_last_dose() {
+        let mut m = enalapril();
+        m.name = MedicineName::Known(KnownMedicine::Prednisolone);
+        m.amount = liquid(12.0, 5.0, 0.1);
+        m.schedule.days = MedicineDays::AlternateDays;
+        m.schedule.course_days = Some(6);
+        // 06-01, 06-03, 06-05: the sixth day (06-06) is not a dosing day.
+        let med = stored(m.clone());
+        assert_eq!(
+            med.steroid_span(d("2025-12-31")),
+            Some((d("2025-06-01"), d("2025-06-05")))
+        );
+        // Through a date inside the course: its last dosing day on or before that date.
+        assert_eq!(
+            med.steroid_span(d("2025-06-04")),
+            Some((d("2025-06-01"), d("2025-06-03")))
+        );
+        assert_eq!(med.steroid_span(d("2025-05-31")), None);
+        // Stopped on 06-03: the last dose was 06-01.
+        let mut stopped = stored(m.clone());
+        stopped.stopped_on = Some(d("2025-06-03"));
+        assert_eq!(
+            stopped.steroid_span(d("2025-12-31")),
+            Some((d("2025-06-01"), d("2025-06-01")))
+        );
+        // Listed dates.
+        let mut listed = m.clone();
+        listed.schedule.days = MedicineDays::Dates(vec![d("2025-06-02"), d("2025-06-04")]);
+        listed.schedule.course_days = None;
+        assert_eq!(
+            stored(listed).steroid_span(d("2025-12-31")),
+            Some((d("2025-06-02"), d("2025-06-04")))
+        );
+        // A typed-in name, a medicine that is not a steroid, or one given as needed never is.
+        let mut typed = m.clone();
+        typed.name = MedicineName::Typed("Prednisolone".into());
+        assert_eq!(stored(typed).steroid_span(d("2025-12-31")), None);
+        assert_eq!(stored(enalapril()).steroid_span(d("2025-12-31")), None);
+        let mut prn = m;
+        prn.schedule.days = MedicineDays::AsNeeded;
+        prn.schedule.times.clear();
+        prn.schedule.course_days = None;
+        assert_eq!(stored(prn).steroid_span(d("2025-12-31")), None);
     }
 
     #[test]

@@ -4,11 +4,11 @@
 //!   family key of one key epoch, with a random 192-bit nonce; its header (family, epoch,
 //!   device, sequence) is authenticated as associated data, so a batch moved to another family,
 //!   epoch, device or position is refused;
-//! - the **family key** reaches a device wrapped with HPKE (RFC 9180, base mode,
-//!   DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305; the `hpke` crate) to that
-//!   device's public key, or to a key pair derived (RFC 9180 `DeriveKeyPair`) from a one-time
-//!   **secret code**: the invitation a caregiver shows as a QR code, or the recovery code printed
-//!   once.
+//! - the **family keys** (of every epoch so far) reach a device wrapped with HPKE (RFC 9180,
+//!   base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305; the `hpke` crate)
+//!   to that device's public key, or to a key pair derived (RFC 9180 `DeriveKeyPair`) from a
+//!   one-time **secret code**: the invitation a caregiver shows as a QR code, or the recovery
+//!   code printed once.
 //!
 //! Nothing here reads a clock or the store; randomness comes from the operating system.
 
@@ -33,8 +33,8 @@ const NONCE_LEN: usize = 24;
 const TAG_LEN: usize = 16;
 /// HPKE `info` of a wrapped family key: binds the wrapping to this use.
 const WRAP_INFO: &[u8] = b"nephrodiary family key v1";
-/// Bytes of an HPKE-wrapped family key: the encapsulated key, the sealed key and its tag.
-pub const WRAPPED_KEY_LEN: usize = 32 + KEY_LEN + TAG_LEN;
+/// Bytes of HPKE's encapsulated key (an X25519 public key).
+const ENCAPPED_LEN: usize = 32;
 
 type Kem = X25519HkdfSha256;
 
@@ -273,63 +273,77 @@ impl SecretCode {
     }
 }
 
-/// The associated data of a wrapped key: the family and the epoch it is the key of.
-fn wrap_aad(family: &[u8; ID_LEN], epoch: u32) -> [u8; ID_LEN + 4] {
-    let mut aad = [0u8; ID_LEN + 4];
-    aad[..ID_LEN].copy_from_slice(family);
-    aad[ID_LEN..].copy_from_slice(&epoch.to_be_bytes());
-    aad
-}
-
-/// Wraps the family key to a device's (or a secret code's) public key with HPKE.
-pub fn wrap_family_key(
+/// Wraps the family's keys (every epoch it has had, so that a joining or recovering device can
+/// read the whole diary) to a device's (or a secret code's) public key with HPKE; the family id
+/// is authenticated with them.
+pub fn wrap_keys(
     recipient: &[u8; KEY_LEN],
     family: &[u8; ID_LEN],
-    key: &FamilyKey,
+    keys: &[FamilyKey],
 ) -> Result<Vec<u8>> {
+    if keys.is_empty() {
+        return Err(Error::invalid("keys", "there is no key to wrap"));
+    }
     let public = <Kem as hpke::Kem>::PublicKey::from_bytes(recipient)
         .map_err(|_| Error::invalid("device_key", "is not an X25519 public key"))?;
+    let mut plain = Vec::with_capacity(keys.len() * (4 + KEY_LEN));
+    for key in keys {
+        plain.extend_from_slice(&key.epoch.to_be_bytes());
+        plain.extend_from_slice(&key.bytes);
+    }
     let (encapped, sealed) = hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, Kem>(
         &OpModeS::Base,
         &public,
         WRAP_INFO,
-        &key.bytes,
-        &wrap_aad(family, key.epoch),
+        &plain,
+        family,
     )
-    .map_err(|_| Error::invalid("device_key", "could not wrap the family key to it"))?;
-    let mut out = Vec::with_capacity(WRAPPED_KEY_LEN);
+    .map_err(|_| Error::invalid("device_key", "could not wrap the family keys to it"))?;
+    let mut out = Vec::with_capacity(ENCAPPED_LEN + sealed.len());
     out.extend_from_slice(&encapped.to_bytes());
     out.extend_from_slice(&sealed);
     Ok(out)
 }
 
-/// Unwraps the family key of `epoch` wrapped to `keys`. Refuses a wrapping for another device,
-/// family or epoch, and any altered byte (`wrapped_key`).
-pub fn unwrap_family_key(
+/// Unwraps the family's keys wrapped to `keys`, oldest epoch first. Refuses a wrapping for
+/// another device or family, and any altered byte (`wrapped_key`).
+pub fn unwrap_keys(
     keys: &DeviceKeys,
     family: &[u8; ID_LEN],
-    epoch: u32,
     wrapped: &[u8],
-) -> Result<FamilyKey> {
+) -> Result<Vec<FamilyKey>> {
     let refused = || Error::invalid("wrapped_key", "cannot be opened by this device");
-    if wrapped.len() != WRAPPED_KEY_LEN {
+    if wrapped.len() < ENCAPPED_LEN + TAG_LEN + 4 + KEY_LEN {
         return Err(refused());
     }
-    let (encapped, sealed) = wrapped.split_at(32);
+    let (encapped, sealed) = wrapped.split_at(ENCAPPED_LEN);
     let encapped = <Kem as hpke::Kem>::EncappedKey::from_bytes(encapped).map_err(|_| refused())?;
     let private =
         <Kem as hpke::Kem>::PrivateKey::from_bytes(&keys.secret).map_err(|_| refused())?;
-    let bytes = hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, Kem>(
+    let plain = hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, Kem>(
         &OpModeR::Base,
         &private,
         &encapped,
         WRAP_INFO,
         sealed,
-        &wrap_aad(family, epoch),
+        family,
     )
     .map_err(|_| refused())?;
-    let bytes: [u8; KEY_LEN] = bytes.try_into().map_err(|_| refused())?;
-    Ok(FamilyKey::from_bytes(epoch, bytes))
+    if plain.len() % (4 + KEY_LEN) != 0 {
+        return Err(refused());
+    }
+    let mut ring: Vec<FamilyKey> = plain
+        .chunks_exact(4 + KEY_LEN)
+        .map(|chunk| {
+            let mut epoch = [0u8; 4];
+            epoch.copy_from_slice(&chunk[..4]);
+            let mut bytes = [0u8; KEY_LEN];
+            bytes.copy_from_slice(&chunk[4..]);
+            FamilyKey::from_bytes(u32::from_be_bytes(epoch), bytes)
+        })
+        .collect();
+    ring.sort_by_key(|k| k.epoch);
+    Ok(ring)
 }
 
 #[cfg(test)]
@@ -385,22 +399,24 @@ mod tests {
     }
 
     #[test]
-    fn the_family_key_unwraps_only_for_its_device_family_and_epoch() {
+    fn the_family_keys_unwrap_only_for_their_device_and_family() {
         let device = DeviceKeys::generate();
-        let key = FamilyKey::generate(4).unwrap();
-        let wrapped = wrap_family_key(&device.public, &FAMILY, &key).unwrap();
-        assert_eq!(wrapped.len(), WRAPPED_KEY_LEN);
-        assert_eq!(
-            unwrap_family_key(&device, &FAMILY, 4, &wrapped).unwrap(),
-            key
-        );
+        let ring = [
+            FamilyKey::generate(1).unwrap(),
+            FamilyKey::generate(2).unwrap(),
+        ];
+        let wrapped = wrap_keys(&device.public, &FAMILY, &ring).unwrap();
+        assert_eq!(unwrap_keys(&device, &FAMILY, &wrapped).unwrap(), ring);
         let stranger = DeviceKeys::generate();
-        assert!(unwrap_family_key(&stranger, &FAMILY, 4, &wrapped).is_err());
-        assert!(unwrap_family_key(&device, &[1; ID_LEN], 4, &wrapped).is_err());
-        assert!(unwrap_family_key(&device, &FAMILY, 5, &wrapped).is_err());
-        let mut bad = wrapped.clone();
-        bad[40] ^= 1;
-        assert!(unwrap_family_key(&device, &FAMILY, 4, &bad).is_err());
+        assert!(unwrap_keys(&stranger, &FAMILY, &wrapped).is_err());
+        assert!(unwrap_keys(&device, &[1; ID_LEN], &wrapped).is_err());
+        for i in 0..wrapped.len() {
+            let mut bad = wrapped.clone();
+            bad[i] ^= 1;
+            assert!(unwrap_keys(&device, &FAMILY, &bad).is_err(), "byte {i}");
+        }
+        assert!(unwrap_keys(&device, &FAMILY, &wrapped[..60]).is_err());
+        assert!(wrap_keys(&device.public, &FAMILY, &[]).is_err());
         // The secret key kept in storage gives the same key pair back.
         let again = DeviceKeys::from_secret(device.secret_bytes()).unwrap();
         assert_eq!(again.public, device.public);
@@ -413,8 +429,11 @@ mod tests {
         let b = DeviceKeys::from_code(&SecretCode::from_bytes(code.to_bytes()));
         assert_eq!(a.public, b.public);
         let key = FamilyKey::generate(1).unwrap();
-        let wrapped = wrap_family_key(&a.public, &FAMILY, &key).unwrap();
-        assert_eq!(unwrap_family_key(&b, &FAMILY, 1, &wrapped).unwrap(), key);
+        let wrapped = wrap_keys(&a.public, &FAMILY, std::slice::from_ref(&key)).unwrap();
+        assert_eq!(
+            unwrap_keys(&b, &FAMILY, &wrapped).unwrap(),
+            std::slice::from_ref(&key)
+        );
         let other = DeviceKeys::from_code(&SecretCode::generate().unwrap());
         assert_ne!(other.public, a.public);
         assert!(

@@ -22,6 +22,7 @@ use super::{now_ms, Store};
 use crate::dates::{format_date, parse_clock_time};
 use crate::drug::Drug;
 use crate::error::{Error, Result};
+use crate::medicine::liquid::Liquid;
 use crate::model::{require_storable_date, require_text, Measurement};
 use crate::protein::{DipstickGrade, UpcrUnit, UrineMeasurement, UrineReading};
 use crate::taper::course::{course_calendar, CourseVersion};
@@ -50,8 +51,14 @@ pub struct NewCourse {
     pub stamp: Option<StampStart>,
     /// First day of the course.
     pub start: NaiveDate,
-    /// The tablets given (5 mg, halves allowed, by default).
+    /// The tablets given (5 mg, halves allowed, by default); not used when `liquid` is given.
     pub tablets: TabletSpec,
+    /// The oral solution the course is given as instead of tablets: its concentration (mg/mL)
+    /// and the syringe's graduation (clinical-rules §12, "Liquids"; **policy**, default 0.1 mL).
+    /// Every dosing day is then measured in mL; a day that cannot be measured refuses the
+    /// course.
+    #[serde(default)]
+    pub liquid: Option<Liquid>,
     /// Local dosing times (usually one, 08:00); one to [`MAX_COURSE_TIMES`], no repeats.
     pub times: Vec<NaiveTime>,
     /// The day remission was confirmed, when the care team enters it; it overrides the date the
@@ -261,6 +268,9 @@ fn validate_course(new: &NewCourse) -> Result<()> {
         ));
     }
     require_storable_date("start", new.start)?;
+    if let Some(liquid) = &new.liquid {
+        liquid.validate("liquid")?;
+    }
     if let Some(date) = new.remission_confirmed {
         require_storable_date("remission_confirmed", date)?;
     }
@@ -338,6 +348,7 @@ fn is_same_creation(created: &CourseVersion, new: &NewCourse) -> bool {
         && created.template == new.template
         && created.plan.start == new.start
         && created.plan.tablets == new.tablets
+        && created.plan.liquid == new.liquid
         && phases.is_ok_and(|phases| phases == created.plan.phases)
         && created.times == times
         && created.remission_confirmed == new.remission_confirmed
@@ -385,10 +396,14 @@ fn insert_version(
         weight_kg,
         height_cm,
         tablets: new.tablets,
+        liquid: new.liquid,
         phases,
     };
     // Builds the calendar once to refuse a plan the engine refuses (every phase is checked).
     build_provisional_calendar(&plan, new.remission_confirmed, new.start)?;
+    if plan.liquid.is_some() {
+        require_measurable(&plan, new.remission_confirmed)?;
+    }
     let plan_json = serde_json::to_string(&plan)
         .map_err(|_| Error::invalid("phases", "the plan could not be stored"))?;
     let recorded_at_ms = now_ms();
@@ -431,6 +446,24 @@ fn insert_version(
         reason: reason.map(str::to_string),
         recorded_at_ms,
     })
+}
+
+/// Refuses a liquid course with a dosing day that cannot be measured (clinical-rules §12: below
+/// one graduation, or rounding that moves the dose by more than 10 %), naming the day and its
+/// phase. Every phase is built: an until-remission phase without a confirmation date is taken
+/// to end on its first day, which is enough because its dose is the same on every dosing day.
+fn require_measurable(plan: &CoursePlan, remission_confirmed: Option<NaiveDate>) -> Result<()> {
+    let remission = match remission_confirmed {
+        Some(date) => Some(date),
+        // The calendar provisional through the start ends on the until-remission phase's first
+        // day (or is complete when there is no such phase).
+        None => build_provisional_calendar(plan, None, plan.start)?
+            .days
+            .last()
+            .map(|d| d.date),
+    };
+    // A plan without an until-remission phase ignores the date.
+    crate::taper::build_calendar(plan, remission).map(drop)
 }
 
 /// `p<patient>_c<n>` with n one more than the patient's courses so far (the key stays a valid
@@ -518,6 +551,9 @@ fn course_from_row(r: &Row) -> rusqlite::Result<Result<CourseVersion>> {
             crate::bounds::height_cm("plan_json.height_cm", height)?;
         }
         crate::bounds::strength_mg("plan_json.tablets.tablet_mg", plan.tablets.tablet_mg)?;
+        if let Some(liquid) = &plan.liquid {
+            liquid.validate("plan_json.liquid")?;
+        }
         let mut times = times
             .split(',')
             .map(|t| parse_clock_time("times", t))
@@ -624,6 +660,7 @@ mod tests {
             stamp: None,
             start: date(start),
             tablets: TabletSpec::default(),
+            liquid: None,
             times: vec![time("08:00")],
             remission_confirmed: None,
             changed_by: "Dr. Nephrologist".into(),
@@ -1377,6 +1414,163 @@ mod tests {
             created
         );
         assert_eq!(rows(&store), 6);
+    }
+
+    /// A liquid of `concentration` mg/mL measured with `step` mL marks.
+    fn solution(concentration: f64, step: f64) -> Liquid {
+        Liquid {
+            concentration_mg_per_ml: concentration,
+            syringe_step_ml: step,
+        }
+    }
+
+    #[test]
+    fn a_course_given_as_a_liquid_is_measured_in_millilitres_on_its_dosing_days() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("diary.db");
+        let mut store = Store::open(&path).unwrap();
+        let (patient, _) = seeded(&mut store);
+        // 12 mg daily for 2 days, then 8 mg on alternate days for 3 days, of 5 mg/mL, at 08:00
+        // and 20:00 (clinical-rules §12: "2.4 mL (12 mg)"; days off are not measured).
+        let course = NewCourse {
+            template: None,
+            phases: vec![
+                fixed(12.0, Frequency::Daily, 2),
+                fixed(8.0, Frequency::AlternateDay, 3),
+            ],
+            liquid: Some(Liquid::new(5.0)),
+            times: vec![time("08:00"), time("20:00")],
+            ..relapse_course("2025-06-10")
+        };
+        let created = store.create_course(patient.id, &course).unwrap();
+        assert_eq!(created.plan.liquid, Some(Liquid::new(5.0)));
+        let calendar =
+            course_calendar_through(&store, &created.course_key, None, date("2025-06-10")).unwrap();
+        let days: Vec<(f64, Option<f64>)> = calendar
+            .calendar
+            .days
+            .iter()
+            .map(|d| (d.mg, d.ml))
+            .collect();
+        assert_eq!(
+            days,
+            vec![
+                (12.0, Some(2.4)),
+                (12.0, Some(2.4)),
+                (8.0, Some(1.6)),
+                (0.0, Some(0.0)),
+                (8.0, Some(1.6)),
+            ]
+        );
+        assert_eq!(calendar.calendar.total_mg, 40.0);
+        // The day's 24 marks split 12 and 12; 1.6 mL is 16 marks, 8 and 8.
+        let slots: Vec<(NaiveTime, String)> = calendar
+            .slots_on(date("2025-06-10"))
+            .into_iter()
+            .chain(calendar.slots_on(date("2025-06-12")))
+            .map(|s| (s.time, s.dose().text()))
+            .collect();
+        assert_eq!(
+            slots,
+            vec![
+                (time("08:00"), "1.2 mL (6 mg)".to_string()),
+                (time("20:00"), "1.2 mL (6 mg)".to_string()),
+                (time("08:00"), "0.8 mL (4 mg)".to_string()),
+                (time("20:00"), "0.8 mL (4 mg)".to_string()),
+            ]
+        );
+        assert!(calendar.slots_on(date("2025-06-13")).is_empty());
+        // A retry of the same creation compares the liquid too.
+        let with_id = NewCourse {
+            client_id: Some("liquid-1".into()),
+            ..course.clone()
+        };
+        let first = store.create_course(patient.id, &with_id).unwrap();
+        let other_strength = NewCourse {
+            liquid: Some(Liquid::new(10.0)),
+            ..with_id.clone()
+        };
+        assert!(matches!(
+            store.create_course(patient.id, &other_strength),
+            Err(Error::Conflict { .. })
+        ));
+        assert_eq!(store.create_course(patient.id, &with_id).unwrap(), first);
+        // The liquid is kept in the file.
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.course(&created.course_key, None).unwrap(), created);
+    }
+
+    #[test]
+    fn a_liquid_course_with_a_day_that_cannot_be_measured_is_refused_and_stores_nothing() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (patient, _) = seeded(&mut store);
+        let rows = |store: &Store| -> i64 {
+            store
+                .reader()
+                .query_row("SELECT count(*) FROM steroid_course", [], |r| r.get(0))
+                .unwrap()
+        };
+        // 20 kg, 115 cm: the relapse template gives 47.96 mg daily and 31.97 mg on alternate
+        // days. 2.4 mg/mL with 10 mL marks is 24 mg a mark: 48 mg is two marks, but 31.97 mg
+        // rounds to one mark, 24 mg, 25 % below: the alternate-day phase is not measurable,
+        // even though it starts only once remission is confirmed.
+        let coarse = NewCourse {
+            liquid: Some(solution(2.4, 10.0)),
+            ..relapse_course("2025-06-10")
+        };
+        let err = store.create_course(patient.id, &coarse).unwrap_err();
+        assert_eq!(err.code(), "not_measurable");
+        assert!(err.to_string().contains("phases[1]"), "{err}");
+        // Below one mark: 1 mg of 20 mg/mL is 0.05 mL.
+        let tiny = NewCourse {
+            template: None,
+            phases: vec![fixed(1.0, Frequency::Daily, 3)],
+            liquid: Some(Liquid::new(20.0)),
+            ..relapse_course("2025-06-10")
+        };
+        let err = store.create_course(patient.id, &tiny).unwrap_err();
+        assert_eq!(err.code(), "not_measurable");
+        assert!(err.to_string().contains("phases[0]"), "{err}");
+        // A bad concentration or graduation names its field.
+        for (liquid, field) in [
+            (Liquid::new(0.0), "liquid.concentration_mg_per_ml"),
+            (Liquid::new(f64::NAN), "liquid.concentration_mg_per_ml"),
+            (Liquid::new(1e9), "liquid.concentration_mg_per_ml"),
+            (solution(5.0, 0.0), "liquid.syringe_step_ml"),
+        ] {
+            let bad = NewCourse {
+                liquid: Some(liquid),
+                ..relapse_course("2025-06-10")
+            };
+            match store.create_course(patient.id, &bad) {
+                Err(Error::Invalid { field: named, .. }) => assert_eq!(named, field),
+                other => panic!("expected invalid input, got {other:?}"),
+            }
+        }
+        assert_eq!(rows(&store), 0);
+        // 5 mg/mL measures both phases (9.6 mL = 48 mg, 6.4 mL = 32 mg).
+        let fine = NewCourse {
+            liquid: Some(Liquid::new(5.0)),
+            ..relapse_course("2025-06-10")
+        };
+        let key = store.create_course(patient.id, &fine).unwrap().course_key;
+        let open = course_calendar_through(&store, &key, None, date("2025-06-11")).unwrap();
+        assert!(open.calendar.provisional);
+        assert_eq!(
+            (open.calendar.days[0].mg, open.calendar.days[0].ml),
+            (48.0, Some(9.6))
+        );
+        // A revision to a strength that cannot be measured is refused too.
+        let revised = NewCourse {
+            reason: Some("new bottle".into()),
+            ..coarse
+        };
+        assert_eq!(
+            store.revise_course(&key, 1, &revised).unwrap_err().code(),
+            "not_measurable"
+        );
+        assert_eq!(rows(&store), 1);
     }
 
     #[test]

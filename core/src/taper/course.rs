@@ -19,6 +19,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::drug::Drug;
 use crate::error::Result;
+use crate::medicine::liquid::Liquid;
+use crate::medicine::record::MedicineDose;
 use crate::model::EpochMillis;
 use crate::numeric::{clean, steps_to_amount};
 use crate::protein::UrineReading;
@@ -81,10 +83,22 @@ pub struct CourseSlot {
     pub time: NaiveTime,
     /// mg to give at this time.
     pub mg: f64,
-    /// The tablets that make up `mg`.
+    /// The tablets that make up `mg` (none for a liquid).
     pub tablets: Tablets,
+    /// For a course given as a liquid, the mL to draw at this time (clinical-rules §12).
+    pub ml: Option<f64>,
     /// Index of the plan's phase the date belongs to.
     pub phase: u32,
+}
+
+impl CourseSlot {
+    /// The dose as the family reads it: "2.4 mL (12 mg)" for a liquid, "12.5 mg" for tablets.
+    pub fn dose(&self) -> MedicineDose {
+        MedicineDose {
+            mg: self.mg,
+            ml: self.ml,
+        }
+    }
 }
 
 /// A stored course version with its calendar as the diary uses it.
@@ -105,13 +119,14 @@ pub struct CourseCalendar {
 
 impl CourseCalendar {
     /// The doses of the calendar: every dosing time of every day with mg > 0, in date and time
-    /// order. A day's tablet steps are split across the times as evenly as possible, the
-    /// earlier times taking the extra step; a time left with 0 mg is not a dose.
+    /// order. A day's tablet steps (a liquid's syringe graduations) are split across the times as
+    /// evenly as possible, the earlier times taking the extra step; a time left with 0 mg is not
+    /// a dose.
     pub fn slots(&self) -> Vec<CourseSlot> {
         self.calendar
             .days
             .iter()
-            .flat_map(|day| day_slots(day, &self.course.times, self.course.plan.tablets))
+            .flat_map(|day| day_slots(day, &self.course.times, &self.course.plan))
             .collect()
     }
 
@@ -121,33 +136,79 @@ impl CourseCalendar {
             .days
             .iter()
             .filter(|day| day.date == date)
-            .flat_map(|day| day_slots(day, &self.course.times, self.course.plan.tablets))
+            .flat_map(|day| day_slots(day, &self.course.times, &self.course.plan))
             .collect()
     }
 }
 
-/// Splits a day's dose across the dosing times (times in the course's order, sorted).
-fn day_slots(day: &TaperDay, times: &[NaiveTime], tablets: TabletSpec) -> Vec<CourseSlot> {
-    let step = tablets.step_mg();
-    if day.mg <= 0.0 || times.is_empty() || step <= 0.0 {
+/// Splits a day's dose across the dosing times (times in the course's order, sorted), in the
+/// plan's tablet steps or, for a liquid, in whole graduations of the syringe (each time's share
+/// is then a measurable volume of at least one graduation, clinical-rules §12).
+fn day_slots(day: &TaperDay, times: &[NaiveTime], plan: &CoursePlan) -> Vec<CourseSlot> {
+    match plan.liquid {
+        Some(liquid) => liquid_day_slots(day, times, liquid),
+        None => tablet_day_slots(day, times, plan.tablets),
+    }
+}
+
+/// The shares of `steps` across `times` (sorted), the earlier times taking the extra step; a
+/// time with no step is left out.
+fn shares(steps: u64, times: &[NaiveTime]) -> Vec<(NaiveTime, u64)> {
+    let count = times.len() as u64;
+    if count == 0 {
         return Vec::new();
     }
-    let steps = (day.mg / step).round() as u64;
-    let count = times.len() as u64;
     let mut sorted = times.to_vec();
     sorted.sort();
     sorted
         .into_iter()
         .enumerate()
-        .filter_map(|(i, time)| {
-            let share = steps / count + u64::from((i as u64) < steps % count);
-            (share > 0).then(|| CourseSlot {
+        .map(|(i, time)| (time, steps / count + u64::from((i as u64) < steps % count)))
+        .filter(|(_, share)| *share > 0)
+        .collect()
+}
+
+fn liquid_day_slots(day: &TaperDay, times: &[NaiveTime], liquid: Liquid) -> Vec<CourseSlot> {
+    let graduation = liquid.syringe_step_ml;
+    let ml = day.ml.unwrap_or(0.0);
+    if day.mg <= 0.0 || ml <= 0.0 || graduation <= 0.0 {
+        return Vec::new();
+    }
+    let graduations = (ml / graduation).round() as u64;
+    shares(graduations, times)
+        .into_iter()
+        .map(|(time, share)| {
+            let ml = steps_to_amount(share, graduation);
+            CourseSlot {
                 date: day.date,
                 time,
-                mg: steps_to_amount(share, step),
-                tablets: tablets_for(share, tablets.allow_half),
+                mg: clean(ml * liquid.concentration_mg_per_ml),
+                tablets: Tablets {
+                    whole: 0,
+                    halves: 0,
+                },
+                ml: Some(ml),
                 phase: day.phase,
-            })
+            }
+        })
+        .collect()
+}
+
+fn tablet_day_slots(day: &TaperDay, times: &[NaiveTime], tablets: TabletSpec) -> Vec<CourseSlot> {
+    let step = tablets.step_mg();
+    if day.mg <= 0.0 || times.is_empty() || step <= 0.0 {
+        return Vec::new();
+    }
+    let steps = (day.mg / step).round() as u64;
+    shares(steps, times)
+        .into_iter()
+        .map(|(time, share)| CourseSlot {
+            date: day.date,
+            time,
+            mg: steps_to_amount(share, step),
+            tablets: tablets_for(share, tablets.allow_half),
+            ml: None,
+            phase: day.phase,
         })
         .collect()
 }

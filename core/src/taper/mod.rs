@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::body::bsa_mosteller;
 use crate::bounds;
 use crate::error::{Error, Result};
+use crate::medicine::liquid::Liquid;
+use crate::medicine::liquid_taper::build_liquid_calendar_through;
 use crate::numeric::{
     require_non_negative, require_positive, round_steps_ties_down, steps_to_amount, TIE_EPSILON,
 };
@@ -222,8 +224,12 @@ pub struct CoursePlan {
     pub weight_kg: f64,
     /// Height in cm; needed when a phase is dosed in mg/m².
     pub height_cm: Option<f64>,
-    /// The tablets given.
+    /// The tablets given (not used when the course is given as a liquid).
     pub tablets: TabletSpec,
+    /// The oral solution the course is given as, if not tablets (clinical-rules §12,
+    /// "Liquids"): every dosing day is measured in mL with the syringe's graduation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liquid: Option<Liquid>,
     /// The phases, in order; each starts the day after the previous one ends.
     pub phases: Vec<Phase>,
 }
@@ -244,8 +250,13 @@ pub struct TaperDay {
     pub date: NaiveDate,
     /// mg to give (0 on a day off).
     pub mg: f64,
-    /// The tablets that make up `mg` (12.5 mg of 5 mg tablets = 2 whole + 1 half).
+    /// The tablets that make up `mg` (12.5 mg of 5 mg tablets = 2 whole + 1 half); none for a
+    /// course given as a liquid.
     pub tablets: Tablets,
+    /// For a course given as a liquid, the volume to draw in mL (0 on a day off, which is not
+    /// measured); `None` for tablets (clinical-rules §12, "Liquids").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ml: Option<f64>,
     /// Index of the phase the date belongs to (0-based, into [`CoursePlan::phases`]).
     pub phase: u32,
 }
@@ -293,11 +304,18 @@ impl TaperCalendar {
 /// day is dosed as part of it and the next phase starts the day after (shared conformance case
 /// `taper/06-kdigo2025-relapse-template`: daily 60 mg 09-01..09-10 with remission confirmed
 /// 09-10, alternate days from 09-11).
+///
+/// A plan given as a liquid ([`CoursePlan::liquid`]) is measured in mL on every dosing day as
+/// [`crate::medicine::liquid_taper::build_liquid_calendar`] measures it (clinical-rules §12); a day that cannot be measured
+/// refuses the calendar.
 pub fn build_calendar(
     plan: &CoursePlan,
     remission_confirmed: Option<NaiveDate>,
 ) -> Result<TaperCalendar> {
-    build(plan, remission_confirmed, None, None).map(|(calendar, _)| calendar)
+    match plan.liquid {
+        Some(liquid) => liquid_course_calendar(plan, liquid, remission_confirmed, None),
+        None => build(plan, remission_confirmed, None, None).map(|(calendar, _)| calendar),
+    }
 }
 
 /// Like [`build_calendar`], but an until-remission phase without a confirmation date is shown
@@ -311,18 +329,56 @@ pub fn build_provisional_calendar(
     remission_confirmed: Option<NaiveDate>,
     through: NaiveDate,
 ) -> Result<TaperCalendar> {
-    build(plan, remission_confirmed, Some(through), None).map(|(calendar, _)| calendar)
+    match plan.liquid {
+        Some(liquid) => liquid_course_calendar(plan, liquid, remission_confirmed, Some(through)),
+        None => build(plan, remission_confirmed, Some(through), None).map(|(calendar, _)| calendar),
+    }
+}
+
+/// A liquid plan's calendar: the measured calendar of
+/// [`crate::medicine::liquid_taper::build_liquid_calendar`] (provisional
+/// through `through` when given) as a [`TaperCalendar`] whose days carry their mL.
+fn liquid_course_calendar(
+    plan: &CoursePlan,
+    liquid: Liquid,
+    remission_confirmed: Option<NaiveDate>,
+    through: Option<NaiveDate>,
+) -> Result<TaperCalendar> {
+    let measured = build_liquid_calendar_through(plan, liquid, remission_confirmed, through)?;
+    Ok(TaperCalendar {
+        days: measured
+            .days
+            .into_iter()
+            .map(|day| TaperDay {
+                date: day.date,
+                mg: day.mg,
+                tablets: Tablets {
+                    whole: 0,
+                    halves: 0,
+                },
+                ml: Some(day.ml),
+                phase: day.phase,
+            })
+            .collect(),
+        total_mg: measured.total_mg,
+        dosing_days: measured.dosing_days,
+        first_dosing_day: measured.first_dosing_day,
+        last_dosing_day: measured.last_dosing_day,
+        provisional: measured.provisional,
+    })
 }
 
 /// The calendar of a course rounded to `step_mg` instead of the plan's tablets (whole steps, no
-/// halves; a liquid's syringe graduation × concentration, clinical-rules §12), with every day's
-/// requested mg after the cap and before rounding (0 on days off).
+/// halves; a liquid's syringe graduation × concentration, clinical-rules §12), provisional
+/// through `through` when given (as [`build_provisional_calendar`]), with every day's requested
+/// mg after the cap and before rounding (0 on days off).
 pub(crate) fn build_with_step(
     plan: &CoursePlan,
     remission_confirmed: Option<NaiveDate>,
+    through: Option<NaiveDate>,
     step_mg: f64,
 ) -> Result<(TaperCalendar, Vec<f64>)> {
-    build(plan, remission_confirmed, None, Some(step_mg))
+    build(plan, remission_confirmed, through, Some(step_mg))
 }
 
 fn build(
@@ -418,6 +474,7 @@ fn build(
                 date,
                 mg: steps_to_amount(steps, step_mg),
                 tablets: tablets_for(steps, allow_half),
+                ml: None,
                 phase: phase_index,
             });
         }

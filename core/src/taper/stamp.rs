@@ -209,6 +209,7 @@ mod tests {
             weight_kg: 20.0,
             height_cm: None,
             tablets,
+            liquid: None,
             phases,
         };
         let calendar = build_calendar(&plan, None).unwrap();

@@ -36,6 +36,7 @@ fn plan(weight_kg: f64, phases: Vec<Phase>) -> CoursePlan {
         weight_kg,
         height_cm: None,
         tablets: TabletSpec::default(),
+        liquid: None,
         phases,
     }
 }

@@ -278,12 +278,14 @@ suspend fun week(dbPath: String, workDir: File, scheduler: RecordingScheduler) {
     say("06:50", "! ${s.steroidPrompt}")
     take(d5, "08:03", "08:00")
     SimClock.set(d5, "10:00")
-    val course = repo.startSuggestedCourse(pid, "Dr. Example (care team)")
+    // A six-year-old who takes the steroid as a 5 mg/mL oral solution from a syringe.
+    val course = repo.startSuggestedCourse(pid, "Dr. Example (care team)", liquid = LiquidInput(concentrationMgPerMl = 5.0))
     check(course != null, "day 5: the suggested course can be started")
     course!!
     checkEqual(course.template, CourseTemplate.KDIGO2025_RELAPSE, "day 5: the course is kdigo2025_relapse")
     checkEqual(course.plan.start, d5, "day 5: the course starts today")
-    say("10:00", "care team starts kdigo2025_relapse (prednisolone from $d5, signed ${course.changedBy})")
+    checkEqual(course.plan.liquid?.concentrationMgPerMl, 5.0, "day 5: the course is given as a 5 mg/mL solution")
+    say("10:00", "care team starts kdigo2025_relapse (prednisolone 5 mg/mL oral solution from $d5, signed ${course.changedBy})")
     checkWindow(scheduler, "day 5 course")
     check("${course.medicationId}@${d6}T08:00" in scheduler.ids(), "day 5: tomorrow's steroid reminder is pending")
     say("10:00", notificationLine(scheduler))
@@ -293,8 +295,9 @@ suspend fun week(dbPath: String, workDir: File, scheduler: RecordingScheduler) {
     checkEqual(s.banner.prompt, RelapsePrompt.RELAPSE_CONTACT_TEAM, "day 5: the banner stays on the relapse")
     checkEqual(s.doses.size, 3, "day 5: tacrolimus twice and the steroid once")
     val steroid = row(s, "08:00", steroid = true)
-    // 60 mg/m² on sqrt(115 × 20 / 3600) = 0.799 m² is 47.96 mg, down to a half tablet: 47.5 mg.
-    checkEqual(steroid.label, "Prednisolone 47.5 mg", "day 5: the steroid dose appears in today's doses")
+    // 60 mg/m² on sqrt(115 × 20 / 3600) = 0.799 m² is 47.96 mg = 9.59 mL of 5 mg/mL, measured to
+    // the syringe's 0.1 mL marks: 9.6 mL = 48 mg.
+    checkEqual(steroid.label, "Prednisolone 9.6 mL (48 mg)", "day 5: the steroid dose appears in today's doses in mL")
     checkEqual(steroid.status, DoseStatus.LATE, "day 5: at 10:05 today's 08:00 steroid dose is late")
     checkEqual(steroid.guidance, DoseGuidance.TAKE_NOW_LATE, "day 5: take it now")
     take(d5, "10:10", "08:00", steroid = true)
@@ -318,6 +321,22 @@ suspend fun week(dbPath: String, workDir: File, scheduler: RecordingScheduler) {
     checkEqual(trough.flag, TargetFlag.IN_RANGE, "day 6: 6.2 ng/mL is in the 5–10 target")
     checkEqual(trough.trough, TroughValidity.VALID, "day 6: drawn before the morning dose, a valid trough")
     say("12:00", "labs: ${trough.date} tacrolimus trough ${Words.number(trough.value)} ng/mL · ${trough.flagText}")
+    // The care team adds an ACE inhibitor for the proteinuria: enalapril 2.5 mg every morning
+    // at 09:00 from tomorrow.
+    SimClock.set(d6, "12:30")
+    val enalapril = repo.addMedicine(
+        NewMedicineInput(
+            pid, "walkthrough-enalapril", MedicineNameInput.Known("enalapril"), "tablet",
+            MedicineAmountInput.Tablets(2.5, 1.0),
+            MedicineScheduleInput(listOf("09:00"), MedicineDaysInput.EveryDay, d7),
+            "Dr. Example (care team)",
+        ),
+    )
+    checkEqual(enalapril.doseText, "2.5 mg", "day 6: enalapril 2.5 mg a dose")
+    check(!enalapril.isSteroid, "day 6: enalapril is not a steroid")
+    checkWindow(scheduler, "day 6 enalapril")
+    check("${enalapril.medicationId}@${d7}T09:00" in scheduler.ids(), "day 6: tomorrow's enalapril reminder is pending")
+    say("12:30", "care team adds enalapril ${enalapril.doseText} once a day at 09:00 from $d7")
     take(d6, "20:00", "20:00")
     SimClock.set(d6, "21:00")
     showToday("21:00", repo.today(pid))
@@ -329,11 +348,13 @@ suspend fun week(dbPath: String, workDir: File, scheduler: RecordingScheduler) {
     checkEqual(s.banner.prompt, RelapsePrompt.RELAPSE_ONGOING, "day 7: relapse ongoing")
     take(d7, "08:02", "08:00")
     take(d7, "08:02", "08:00", steroid = true)
+    s = take(d7, "09:03", "09:00")
+    checkEqual(row(s, "09:00").label, "Enalapril 2.5 mg", "day 7: the enalapril dose is in today's doses")
     take(d7, "19:58", "20:00")
     SimClock.set(d7, "21:00")
     s = repo.today(pid)
     showToday("21:00", s)
-    checkEqual(s.doses.map { it.outcome }, listOf(DoseOutcome.TAKEN, DoseOutcome.TAKEN, DoseOutcome.TAKEN), "day 7: every dose taken")
+    checkEqual(s.doses.map { it.outcome }, List(4) { DoseOutcome.TAKEN }, "day 7: every dose taken")
     checkEqual(s.nextDose?.startsWith("2025-03-10 08:00"), true, "day 7: next dose tomorrow 08:00")
 
     val calendar = repo.steroidCalendar(pid)
@@ -344,7 +365,7 @@ suspend fun week(dbPath: String, workDir: File, scheduler: RecordingScheduler) {
     }
     checkEqual(calendar.firstDay to calendar.lastDay, d1 to d7, "day 7: the calendar shows Monday to Sunday")
     checkEqual(calendar.days.map { it.date }, listOf(d5, d6, d7), "day 7: steroid doses from the course start")
-    check(calendar.days.all { it.mg == 47.5 && it.tablets == "9½ tablets of 5 mg" }, "day 7: 47.5 mg = 9½ tablets each day") {
+    check(calendar.days.all { it.mg == 48.0 && it.tablets == "9.6 mL" }, "day 7: 48 mg = 9.6 mL each day") {
         calendar.days.toString()
     }
     check(calendar.days.all { it.provisional && it.outcome == DoseOutcome.TAKEN }, "day 7: provisional until remission, all taken")

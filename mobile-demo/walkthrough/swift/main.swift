@@ -283,12 +283,15 @@ func week(dbPath: String, workDir: String, scheduler: RecordingScheduler) async 
     say("06:50", "! \(s.steroidPrompt ?? "")")
     try await take(d5, "08:03", "08:00")
     clock.set(d5, "10:00")
-    let started = try await repo.startSuggestedCourse(pid, signedBy: "Dr. Example (care team)")
+    // A six-year-old who takes the steroid as a 5 mg/mL oral solution from a syringe.
+    let started = try await repo.startSuggestedCourse(
+        pid, signedBy: "Dr. Example (care team)", liquid: LiquidInput(concentrationMgPerMl: 5.0))
     check(started != nil, "day 5: the suggested course can be started")
     guard let course = started else { return }
     checkEqual(course.template, .kdigo2025Relapse, "day 5: the course is kdigo2025_relapse")
     checkEqual(course.plan.start, d5, "day 5: the course starts today")
-    say("10:00", "care team starts kdigo2025_relapse (prednisolone from \(d5), signed \(course.changedBy))")
+    checkEqual(course.plan.liquid?.concentrationMgPerMl, 5.0, "day 5: the course is given as a 5 mg/mL solution")
+    say("10:00", "care team starts kdigo2025_relapse (prednisolone 5 mg/mL oral solution from \(d5), signed \(course.changedBy))")
     checkWindow(scheduler, clock, "day 5 course")
     check(scheduler.ids().contains("\(course.medicationId)@\(d6)T08:00"), "day 5: tomorrow's steroid reminder is pending")
     say("10:00", notificationLine(scheduler))
@@ -298,8 +301,9 @@ func week(dbPath: String, workDir: String, scheduler: RecordingScheduler) async 
     checkEqual(s.banner.prompt, .relapseContactTeam, "day 5: the banner stays on the relapse")
     checkEqual(s.doses.count, 3, "day 5: tacrolimus twice and the steroid once")
     let steroid = try row(s, "08:00", steroid: true)
-    // 60 mg/m² on sqrt(115 × 20 / 3600) = 0.799 m² is 47.96 mg, down to a half tablet: 47.5 mg.
-    checkEqual(steroid.label, "Prednisolone 47.5 mg", "day 5: the steroid dose appears in today's doses")
+    // 60 mg/m² on sqrt(115 × 20 / 3600) = 0.799 m² is 47.96 mg = 9.59 mL of 5 mg/mL, measured to
+    // the syringe's 0.1 mL marks: 9.6 mL = 48 mg.
+    checkEqual(steroid.label, "Prednisolone 9.6 mL (48 mg)", "day 5: the steroid dose appears in today's doses in mL")
     checkEqual(steroid.status, .late, "day 5: at 10:05 today's 08:00 steroid dose is late")
     checkEqual(steroid.guidance, .takeNowLate, "day 5: take it now")
     try await take(d5, "10:10", "08:00", steroid: true)
@@ -325,6 +329,20 @@ func week(dbPath: String, workDir: String, scheduler: RecordingScheduler) async 
         checkEqual(trough.trough, .valid, "day 6: drawn before the morning dose, a valid trough")
         say("12:00", "labs: \(trough.date) tacrolimus trough \(Words.number(trough.value)) ng/mL · \(trough.flagText ?? "")")
     }
+    // The care team adds an ACE inhibitor for the proteinuria: enalapril 2.5 mg every morning
+    // at 09:00 from tomorrow.
+    clock.set(d6, "12:30")
+    let enalapril = try await repo.addMedicine(
+        NewMedicineInput(
+            patientId: pid, clientId: "walkthrough-enalapril", name: .known(id: "enalapril"), form: "tablet",
+            amount: .tablets(strengthMg: 2.5, units: 1.0),
+            schedule: MedicineScheduleInput(times: ["09:00"], days: .everyDay, startDate: d7),
+            addedBy: "Dr. Example (care team)"))
+    checkEqual(enalapril.doseText, "2.5 mg", "day 6: enalapril 2.5 mg a dose")
+    check(!enalapril.isSteroid, "day 6: enalapril is not a steroid")
+    checkWindow(scheduler, clock, "day 6 enalapril")
+    check(scheduler.ids().contains("\(enalapril.medicationId)@\(d7)T09:00"), "day 6: tomorrow's enalapril reminder is pending")
+    say("12:30", "care team adds enalapril \(enalapril.doseText) once a day at 09:00 from \(d7)")
     try await take(d6, "20:00", "20:00")
     clock.set(d6, "21:00")
     showToday("21:00", try await repo.today(pid))
@@ -336,11 +354,13 @@ func week(dbPath: String, workDir: String, scheduler: RecordingScheduler) async 
     checkEqual(s.banner.prompt, .relapseOngoing, "day 7: relapse ongoing")
     try await take(d7, "08:02", "08:00")
     try await take(d7, "08:02", "08:00", steroid: true)
+    s = try await take(d7, "09:03", "09:00")
+    checkEqual(try row(s, "09:00").label, "Enalapril 2.5 mg", "day 7: the enalapril dose is in today's doses")
     try await take(d7, "19:58", "20:00")
     clock.set(d7, "21:00")
     s = try await repo.today(pid)
     showToday("21:00", s)
-    checkEqual(s.doses.map(\.outcome), [.taken, .taken, .taken], "day 7: every dose taken")
+    checkEqual(s.doses.map(\.outcome), [DoseOutcome?](repeating: .taken, count: 4), "day 7: every dose taken")
     checkEqual(s.nextDose?.hasPrefix("2025-03-10 08:00"), true, "day 7: next dose tomorrow 08:00")
 
     let calendar = try await repo.steroidCalendar(pid)
@@ -351,8 +371,8 @@ func week(dbPath: String, workDir: String, scheduler: RecordingScheduler) async 
     }
     checkEqual([calendar.firstDay, calendar.lastDay], [d1, d7], "day 7: the calendar shows Monday to Sunday")
     checkEqual(calendar.days.map(\.date), [d5, d6, d7], "day 7: steroid doses from the course start")
-    check(calendar.days.allSatisfy { $0.mg == 47.5 && $0.tablets == "9½ tablets of 5 mg" },
-          "day 7: 47.5 mg = 9½ tablets each day", "\(calendar.days)")
+    check(calendar.days.allSatisfy { $0.mg == 48 && $0.tablets == "9.6 mL" },
+          "day 7: 48 mg = 9.6 mL each day", "\(calendar.days)")
     check(calendar.days.allSatisfy { $0.provisional && $0.outcome == .taken }, "day 7: provisional until remission, all taken")
 
     let htmlPath = try await repo.shareReport(pid, format: .html, directory: workDir)

@@ -174,3 +174,41 @@ def test_known_medicines_name_the_steroids():
                            "dexamethasone"], "the listed glucocorticoids")
     names = {m.id: m.name for m in nephro.known_medicines("zh-Hans")}
     check_equal(names["enalapril"], "依那普利", "names in the locale")
+
+
+def test_a_steroid_course_given_as_a_liquid_is_measured_in_millilitres():
+    from fixtures import profile
+    from test_taper import course_input, daily_mg
+
+    with temp_dir() as tmp:
+        diary = nephro.Diary.open(temp_path(tmp, "diary.sqlite"))
+        patient_id = diary.create_patient(profile()).id
+        diary.add_measurement(patient_id, nephro.Measurement(measured_on="2025-01-10", weight_kg=20.0, height_cm=115.0))
+        solution = nephro.LiquidInput(concentration_mg_per_ml=5.0, syringe_step_ml=None)
+
+        # 12 mg a day of 5 mg/mL is 2.4 mL (clinical-rules §12).
+        course = course_input(template=None, phases=(daily_mg(12.0, 3),))
+        course.liquid = solution
+        stored = diary.create_course(patient_id, course)
+        check_equal(stored.plan.liquid, nephro.LiquidInput(concentration_mg_per_ml=5.0, syringe_step_ml=0.1),
+                    "the plan keeps the liquid")
+        days = diary.course_calendar(stored.course_key, None, "2025-01-15").calendar.days
+        check_equal([(d.mg, d.ml, d.whole_tablets) for d in days], [(12.0, 2.4, 0)] * 3, "each day in mL, no tablets")
+        week = diary.steroid_week(patient_id, "2025-01-15").doses
+        check_equal({d.ml for d in week}, {2.4}, "the week's doses carry the mL")
+
+        # The relapse template's alternate-day phase (31.97 mg) is one 24 mg mark of 2.4 mg/mL with
+        # 10 mL marks, 25 % off: refused before remission is known, nothing stored.
+        coarse = course_input(start="2025-02-01")
+        coarse.liquid = nephro.LiquidInput(concentration_mg_per_ml=2.4, syringe_step_ml=10.0)
+        error = check_raises(nephro.NephroError.NotMeasurable, "a phase that cannot be measured",
+                             diary.create_course, patient_id, coarse)
+        check(error is not None and "phases[1]" in str(error), f"names the phase: {error}")
+        bad = course_input(start="2025-02-01")
+        bad.liquid = nephro.LiquidInput(concentration_mg_per_ml=0.0, syringe_step_ml=None)
+        check_validation("liquid.concentration_mg_per_ml", "a concentration of 0", diary.create_course, patient_id, bad)
+        tablets_too = course_input(start="2025-02-01")
+        tablets_too.liquid = solution
+        tablets_too.tablet_mg = 5.0
+        check_validation("tablet_mg", "tablets and a liquid", diary.create_course, patient_id, tablets_too)
+        check_equal(len(diary.courses(patient_id)), 1, "nothing stored by the refusals")

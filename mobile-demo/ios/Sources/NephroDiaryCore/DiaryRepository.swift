@@ -214,7 +214,8 @@ public final class DiaryRepository: @unchecked Sendable {
     /// never starts a course by itself. `clientId` is made once per tap: a retried or doubled
     /// tap returns the course already started.
     public func startSuggestedCourse(
-        _ patientId: Int64, signedBy: String, clientId: String = DiaryRepository.newClientId()
+        _ patientId: Int64, signedBy: String, clientId: String = DiaryRepository.newClientId(),
+        liquid: LiquidInput? = nil
     ) async throws -> SteroidCourse? {
         try await onQueue { diary in
             guard let prompt = try diary.steroidRelapsePrompt(
@@ -223,8 +224,23 @@ public final class DiaryRepository: @unchecked Sendable {
             var course = prompt.suggestion.course
             course.changedBy = signedBy
             course.clientId = clientId
+            if let liquid {
+                // Given as an oral solution: every dose is measured in mL, no tablets.
+                course.liquid = liquid
+                course.tabletMg = nil
+                course.allowHalf = nil
+            }
             let stored = try diary.createCourse(patientId: patientId, course: course)
             try self.refresh(patientId)
+            return stored
+        }
+    }
+
+    /// Adds any medicine the child takes (an ACE inhibitor, …) and refreshes the reminders.
+    public func addMedicine(_ medicine: NewMedicineInput) async throws -> MedicineRecord {
+        try await onQueue { diary in
+            let stored = try diary.addMedicine(medicine: medicine)
+            try self.refresh(medicine.patientId)
             return stored
         }
     }

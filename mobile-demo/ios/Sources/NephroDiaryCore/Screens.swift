@@ -87,7 +87,7 @@ public struct SteroidDayRow: Sendable, Equatable {
     public let date: String
     public let time: String
     public let mg: Double
-    /// "9½ tablets of 5 mg".
+    /// "9½ tablets of 5 mg", or "9.6 mL" for a course given as an oral solution.
     public let tablets: String
     public let outcome: DoseOutcome?
     /// True while remission is not confirmed: the daily dose is shown continuing.
@@ -283,7 +283,8 @@ extension SteroidWeek {
             days: doses.map {
                 SteroidDayRow(
                     date: $0.date, time: $0.time, mg: $0.mg,
-                    tablets: Words.tablets(whole: $0.wholeTablets, halves: $0.halfTablets, tabletMg: $0.tabletMg, locale: locale),
+                    tablets: $0.ml.map { ml in "\(Words.number(ml)) mL" }
+                        ?? Words.tablets(whole: $0.wholeTablets, halves: $0.halfTablets, tabletMg: $0.tabletMg, locale: locale),
                     outcome: $0.outcome, provisional: $0.provisional)
             })
     }

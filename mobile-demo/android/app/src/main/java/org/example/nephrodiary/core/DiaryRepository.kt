@@ -178,17 +178,28 @@ class DiaryRepository(
      * Care-team mode: starts the `kdigo2025_relapse` course the relapse prompt suggests, signed
      * by [signedBy], and refreshes the reminders. Null when no relapse prompt is open. The app
      * never starts a course by itself. [clientId] is made once per tap: a retried or doubled
-     * tap returns the course already started.
+     * tap returns the course already started. With [liquid] the course is given as that oral
+     * solution instead of tablets: every dose is measured in mL.
      */
     suspend fun startSuggestedCourse(
         patientId: Long,
         signedBy: String,
         clientId: String = newClientId(),
+        liquid: LiquidInput? = null,
     ): SteroidCourse? = onIo {
         val prompt = steroidRelapsePrompt(patientId, localToday(patientId), locale) ?: return@onIo null
-        val course = createCourse(patientId, prompt.suggestion.course.copy(changedBy = signedBy, clientId = clientId))
+        var course = prompt.suggestion.course.copy(changedBy = signedBy, clientId = clientId)
+        if (liquid != null) course = course.copy(liquid = liquid, tabletMg = null, allowHalf = null)
+        val stored = createCourse(patientId, course)
         refresh(patientId)
-        course
+        stored
+    }
+
+    /** Adds any medicine the child takes (an ACE inhibitor, …) and refreshes the reminders. */
+    suspend fun addMedicine(medicine: NewMedicineInput): MedicineRecord = onIo {
+        val stored = addMedicine(medicine)
+        refresh(medicine.patientId)
+        stored
     }
 
     /** "Share report": writes the export into [directory] and returns the file's path. */

@@ -78,7 +78,7 @@ data class SteroidDayRow(
     val date: String,
     val time: String,
     val mg: Double,
-    /** "9½ tablets of 5 mg". */
+    /** "9½ tablets of 5 mg", or "9.6 mL" for a course given as an oral solution. */
     val tablets: String,
     val outcome: DoseOutcome?,
     /** True while remission is not confirmed: the daily dose is shown continuing. */
@@ -249,7 +249,8 @@ fun SteroidWeek.toCalendar(locale: String): SteroidCalendarScreen = SteroidCalen
             date = it.date,
             time = it.time,
             mg = it.mg,
-            tablets = Words.tablets(it.wholeTablets, it.halfTablets, it.tabletMg, locale),
+            tablets = it.ml?.let { ml -> "${Words.number(ml)} mL" }
+                ?: Words.tablets(it.wholeTablets, it.halfTablets, it.tabletMg, locale),
             outcome = it.outcome,
             provisional = it.provisional,
         )
