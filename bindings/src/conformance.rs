@@ -280,10 +280,10 @@ pub fn assess_labs_case(input: LabsCaseInput) -> Result<LabsCaseOutput, NephroEr
     };
     let mut policy = engine::LabPolicy::protocol(phase);
     if let Some(target) = input.tacrolimus_trough_target {
-        policy.targets.tacrolimus_trough = target.into();
+        policy.targets.tacrolimus_trough = target;
     }
     if let Some(target) = input.mpa_auc_target {
-        policy.targets.mpa_auc = target.into();
+        policy.targets.mpa_auc = target;
     }
     policy.creatinine_baseline_mg_dl = input.creatinine_baseline_mg_dl;
     let history = engine::LabHistory {
@@ -321,12 +321,16 @@ pub fn assess_labs_case(input: LabsCaseInput) -> Result<LabsCaseOutput, NephroEr
     let locale = Locale::En;
     Ok(LabsCaseOutput {
         creatinine_baseline_mg_dl: outcome.report.creatinine_baseline_mg_dl,
-        creatinine_baseline_source: outcome.report.creatinine_baseline_source.map(Into::into),
+        creatinine_baseline_source: outcome.report.creatinine_baseline_source,
         labs: outcome
             .report
             .labs
             .iter()
-            .map(|a| assessment(a, locale))
+            .map(|a| {
+                let flag_text = a.flag.map(|f| f.text(locale).to_string());
+                let alert_texts = a.alerts.iter().map(|x| x.kind.text(locale).into());
+                assessment(a.clone(), flag_text, alert_texts.collect())
+            })
             .collect(),
         recalculate_prompt: outcome
             .recalculate_prompt

@@ -3,7 +3,12 @@
 //! grade; the app shows it and the parent confirms or corrects it. Only the confirmed grade
 //! counts.
 
+pub use nephro_core::dipstick::sample::{Rect as PhotoRect, SamplingPolicy};
+pub use nephro_core::dipstick::synthetic::Light as SyntheticLight;
 use nephro_core::dipstick::{self as engine, sample, synthetic};
+pub use nephro_core::dipstick::{
+    PhotoProblem, ReadPolicy as DipstickPolicy, ReadStatus as DipstickReadStatus, SwatchDistance,
+};
 
 use crate::{DipstickGrade, NephroError};
 
@@ -69,7 +74,7 @@ impl From<DipstickSamples> for engine::DipstickSamples {
                 .chart
                 .into_iter()
                 .map(|c| engine::Swatch {
-                    grade: c.grade.into(),
+                    grade: c.grade,
                     rgb: c.colour.into(),
                 })
                 .collect(),
@@ -88,7 +93,7 @@ impl From<engine::DipstickSamples> for DipstickSamples {
                 .chart
                 .into_iter()
                 .map(|c| ChartSwatch {
-                    grade: c.grade.into(),
+                    grade: c.grade,
                     colour: c.rgb.into(),
                 })
                 .collect(),
@@ -101,7 +106,7 @@ impl From<engine::DipstickSamples> for DipstickSamples {
 }
 
 /// The care team's thresholds for suggesting a grade (clinical-rules §13 step 7, policy).
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct DipstickPolicy {
     /// The largest CIEDE2000 distance at which the nearest swatch is suggested (default 15).
     pub max_delta_e: f64,
@@ -109,27 +114,14 @@ pub struct DipstickPolicy {
     pub min_gap: f64,
 }
 
-impl From<DipstickPolicy> for engine::ReadPolicy {
-    fn from(p: DipstickPolicy) -> Self {
-        engine::ReadPolicy {
-            max_delta_e: p.max_delta_e,
-            min_gap: p.min_gap,
-        }
-    }
-}
-
 /// The default thresholds of clinical-rules §13: at most 15, at least 2.0 nearer than the next.
 #[uniffi::export]
 pub fn default_dipstick_policy() -> DipstickPolicy {
-    let p = engine::ReadPolicy::default();
-    DipstickPolicy {
-        max_delta_e: p.max_delta_e,
-        min_gap: p.min_gap,
-    }
+    DipstickPolicy::default()
 }
 
 /// Whether the core suggests a grade.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum DipstickReadStatus {
     /// A grade is suggested: show it for the parent to confirm or correct.
     Read,
@@ -139,7 +131,7 @@ pub enum DipstickReadStatus {
 }
 
 /// The distance from the pad to one swatch.
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct SwatchDistance {
     /// The swatch's grade.
     pub grade: DipstickGrade,
@@ -162,18 +154,11 @@ pub struct DipstickReading {
 
 impl From<engine::DipstickReading> for DipstickReading {
     fn from(r: engine::DipstickReading) -> Self {
-        let distance = |d: &engine::SwatchDistance| SwatchDistance {
-            grade: d.grade.into(),
-            delta_e: d.delta_e,
-        };
         DipstickReading {
-            status: match r.status {
-                engine::ReadStatus::Read => DipstickReadStatus::Read,
-                engine::ReadStatus::Unsure => DipstickReadStatus::Unsure,
-            },
-            grade: r.grade.map(Into::into),
-            nearest: r.nearest().iter().map(distance).collect(),
-            distances: r.distances.iter().map(distance).collect(),
+            status: r.status,
+            grade: r.grade,
+            nearest: r.nearest().to_vec(),
+            distances: r.distances,
         }
     }
 }
@@ -198,12 +183,8 @@ pub struct PhotoSuggestion {
 impl TryFrom<PhotoSuggestion> for engine::PhotoSuggestion {
     type Error = NephroError;
     fn try_from(p: PhotoSuggestion) -> Result<Self, NephroError> {
-        let distance = |d: &SwatchDistance| engine::SwatchDistance {
-            grade: d.grade.into(),
-            delta_e: d.delta_e,
-        };
         let nearest = match p.nearest.as_slice() {
-            [first, second] => [distance(first), distance(second)],
+            [first, second] => [*first, *second],
             _ => {
                 return Err(NephroError::Validation {
                     field: "photo.nearest".into(),
@@ -212,11 +193,8 @@ impl TryFrom<PhotoSuggestion> for engine::PhotoSuggestion {
             }
         };
         Ok(engine::PhotoSuggestion {
-            status: match p.status {
-                DipstickReadStatus::Read => engine::ReadStatus::Read,
-                DipstickReadStatus::Unsure => engine::ReadStatus::Unsure,
-            },
-            grade: p.grade.map(Into::into),
+            status: p.status,
+            grade: p.grade,
             nearest,
         })
     }
@@ -225,26 +203,16 @@ impl TryFrom<PhotoSuggestion> for engine::PhotoSuggestion {
 impl From<engine::PhotoSuggestion> for PhotoSuggestion {
     fn from(p: engine::PhotoSuggestion) -> Self {
         PhotoSuggestion {
-            status: match p.status {
-                engine::ReadStatus::Read => DipstickReadStatus::Read,
-                engine::ReadStatus::Unsure => DipstickReadStatus::Unsure,
-            },
-            grade: p.grade.map(Into::into),
-            nearest: p
-                .nearest
-                .iter()
-                .map(|d| SwatchDistance {
-                    grade: d.grade.into(),
-                    delta_e: d.delta_e,
-                })
-                .collect(),
+            status: p.status,
+            grade: p.grade,
+            nearest: p.nearest.to_vec(),
         }
     }
 }
 
 /// Why a photo cannot be read as it is (carried by [`NephroError::Photo`]): ask for a new photo
 /// or for a reading by eye.
-#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum PhotoProblem {
     /// Taken before the read window opened: wait and take it again.
     TooEarly {
@@ -280,38 +248,6 @@ pub enum PhotoProblem {
     },
 }
 
-impl From<engine::PhotoProblem> for PhotoProblem {
-    fn from(p: engine::PhotoProblem) -> Self {
-        match p {
-            engine::PhotoProblem::TooEarly {
-                seconds_since_dip,
-                window_from_s,
-            } => PhotoProblem::TooEarly {
-                seconds_since_dip,
-                window_from_s,
-            },
-            engine::PhotoProblem::TooLate {
-                seconds_since_dip,
-                window_to_s,
-            } => PhotoProblem::TooLate {
-                seconds_since_dip,
-                window_to_s,
-            },
-            engine::PhotoProblem::Overexposed { sample } => PhotoProblem::Overexposed { sample },
-            engine::PhotoProblem::TooDark { white_luminance } => {
-                PhotoProblem::TooDark { white_luminance }
-            }
-            engine::PhotoProblem::Uneven {
-                patch,
-                rejected_share,
-            } => PhotoProblem::Uneven {
-                patch,
-                rejected_share,
-            },
-        }
-    }
-}
-
 /// Suggests the grade of the pad from sampled colours (clinical-rules §13), with the care
 /// team's `policy` (default: [`default_dipstick_policy`]). Refusals, in this order:
 /// [`NephroError::Validation`] naming the field (a channel outside 0–255, fewer than two
@@ -322,7 +258,7 @@ pub fn read_dipstick(
     samples: DipstickSamples,
     policy: Option<DipstickPolicy>,
 ) -> Result<DipstickReading, NephroError> {
-    let policy = policy.map(Into::into).unwrap_or_default();
+    let policy = policy.unwrap_or_default();
     Ok(engine::read_dipstick(&samples.into(), &policy)?.into())
 }
 
@@ -352,7 +288,7 @@ impl PhotoBuffer {
 }
 
 /// A rectangle of the photo in pixels, from its top-left corner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct PhotoRect {
     /// Left edge (first column).
     pub x: u32,
@@ -362,28 +298,6 @@ pub struct PhotoRect {
     pub width: u32,
     /// Height (at least 1).
     pub height: u32,
-}
-
-impl From<PhotoRect> for sample::Rect {
-    fn from(r: PhotoRect) -> Self {
-        sample::Rect {
-            x: r.x,
-            y: r.y,
-            width: r.width,
-            height: r.height,
-        }
-    }
-}
-
-impl From<sample::Rect> for PhotoRect {
-    fn from(r: sample::Rect) -> Self {
-        PhotoRect {
-            x: r.x,
-            y: r.y,
-            width: r.width,
-            height: r.height,
-        }
-    }
 }
 
 /// Where one chart swatch is in the photo.
@@ -409,13 +323,9 @@ pub struct PhotoLayout {
 impl From<PhotoLayout> for sample::PhotoLayout {
     fn from(l: PhotoLayout) -> Self {
         sample::PhotoLayout {
-            white: l.white.into(),
-            chart: l
-                .chart
-                .into_iter()
-                .map(|c| (c.grade.into(), c.rect.into()))
-                .collect(),
-            pad: l.pad.into(),
+            white: l.white,
+            chart: l.chart.into_iter().map(|c| (c.grade, c.rect)).collect(),
+            pad: l.pad,
         }
     }
 }
@@ -423,16 +333,13 @@ impl From<PhotoLayout> for sample::PhotoLayout {
 impl From<sample::PhotoLayout> for PhotoLayout {
     fn from(l: sample::PhotoLayout) -> Self {
         PhotoLayout {
-            white: l.white.into(),
+            white: l.white,
             chart: l
                 .chart
                 .into_iter()
-                .map(|(grade, rect)| ChartSwatchRect {
-                    grade: grade.into(),
-                    rect: rect.into(),
-                })
+                .map(|(grade, rect)| ChartSwatchRect { grade, rect })
                 .collect(),
-            pad: l.pad.into(),
+            pad: l.pad,
         }
     }
 }
@@ -440,7 +347,7 @@ impl From<sample::PhotoLayout> for PhotoLayout {
 /// How patches are sampled (policy): a pixel farther than `outlier_levels` (8-bit levels, any
 /// channel) from the patch's median is rejected as glare or shadow; a patch with more than
 /// `max_rejected_share` (0–1) rejected is `Uneven`.
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct SamplingPolicy {
     /// Default 32 levels.
     pub outlier_levels: u8,
@@ -448,23 +355,10 @@ pub struct SamplingPolicy {
     pub max_rejected_share: f64,
 }
 
-impl From<SamplingPolicy> for sample::SamplingPolicy {
-    fn from(p: SamplingPolicy) -> Self {
-        sample::SamplingPolicy {
-            outlier_levels: p.outlier_levels,
-            max_rejected_share: p.max_rejected_share,
-        }
-    }
-}
-
 /// The default sampling policy (32 levels, a quarter of the patch).
 #[uniffi::export]
 pub fn default_sampling_policy() -> SamplingPolicy {
-    let p = sample::SamplingPolicy::default();
-    SamplingPolicy {
-        outlier_levels: p.outlier_levels,
-        max_rejected_share: p.max_rejected_share,
-    }
+    SamplingPolicy::default()
 }
 
 /// The robust sample of one patch: the median colour of the pixels kept and what was rejected.
@@ -492,8 +386,8 @@ pub fn sample_photo_patch(
     rect: PhotoRect,
     sampling: Option<SamplingPolicy>,
 ) -> Result<PatchSample, NephroError> {
-    let policy = sampling.map(Into::into).unwrap_or_default();
-    let s = sample::sample_patch(&photo.view(), rect.into(), "rect", &policy)?;
+    let policy = sampling.unwrap_or_default();
+    let s = sample::sample_patch(&photo.view(), rect, "rect", &policy)?;
     Ok(PatchSample {
         colour: s.rgb.into(),
         pixels: s.pixels,
@@ -516,7 +410,7 @@ pub fn sample_dipstick_photo(
     read_window_to_s: f64,
     sampling: Option<SamplingPolicy>,
 ) -> Result<DipstickSamples, NephroError> {
-    let policy = sampling.map(Into::into).unwrap_or_default();
+    let policy = sampling.unwrap_or_default();
     Ok(sample::sample_photo(
         &photo.view(),
         &layout.into(),
@@ -562,7 +456,7 @@ pub fn read_dipstick_photo(
 }
 
 /// The light of a synthetic strip photo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum SyntheticLight {
     /// Daylight by a window.
     Daylight,
@@ -619,14 +513,9 @@ pub fn synthetic_strip_photo(
         }
     };
     let scene = synthetic::Scene {
-        grade: grade.into(),
+        grade,
         shade: within("shade", shade, 0.5)?,
-        light: match light {
-            SyntheticLight::Daylight => synthetic::Light::Daylight,
-            SyntheticLight::Warm => synthetic::Light::Warm,
-            SyntheticLight::Cool => synthetic::Light::Cool,
-            SyntheticLight::Dim => synthetic::Light::Dim,
-        },
+        light,
         noise_sigma: within("noise_sigma", noise_sigma, 50.0)?.abs(),
         glare,
         tilt_degrees: within("tilt_degrees", tilt_degrees, 45.0)?,
@@ -641,7 +530,7 @@ pub fn synthetic_strip_photo(
             rgba: drawn.rgba,
         },
         layout: drawn.layout.into(),
-        grade: drawn.grade.into(),
+        grade: drawn.grade,
         seconds_since_dip: synthetic::SECONDS_SINCE_DIP,
         read_window_from_s: synthetic::READ_WINDOW_S[0],
         read_window_to_s: synthetic::READ_WINDOW_S[1],

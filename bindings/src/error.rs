@@ -267,10 +267,7 @@ impl From<Error> for NephroError {
                 from_version,
                 to_version,
             },
-            Error::Photo(problem) => NephroError::Photo {
-                problem: problem.into(),
-                detail,
-            },
+            Error::Photo(problem) => NephroError::Photo { problem, detail },
             Error::Sqlite(_) | Error::Io(_) => NephroError::Storage { detail },
         }
     }

@@ -77,7 +77,7 @@ impl From<service::HomeAlert> for HomeAlert {
     fn from(a: service::HomeAlert) -> Self {
         let (kind, lab_alert, regimen_id) = match a.kind {
             service::HomeAlertKind::LabSafety(alert) => {
-                (HomeAlertKind::LabSafety, Some(alert.into()), None)
+                (HomeAlertKind::LabSafety, Some(alert), None)
             }
             service::HomeAlertKind::RecalculateDose { regimen_id } => {
                 (HomeAlertKind::RecalculateDose, None, Some(regimen_id))
@@ -99,9 +99,9 @@ impl From<service::HomeScreen> for HomeScreen {
             patient_id: h.patient_id.into(),
             today: format_date(h.today),
             time_zone: h.time_zone,
-            doses: h.doses.into_iter().map(Into::into).collect(),
-            next_dose: h.next_dose.map(Into::into),
-            relapse: h.relapse.into(),
+            doses: h.doses,
+            next_dose: h.next_dose,
+            relapse: crate::urine::relapse_status(h.relapse),
             steroid_prompt: h.steroid_prompt.map(Into::into),
             alerts: h.alerts.into_iter().map(Into::into).collect(),
             unreadable: h.unreadable,

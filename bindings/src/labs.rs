@@ -2,176 +2,144 @@
 //! flags, trough validity, eGFR and safety alerts; blood pressure; the growth series; the care
 //! team's lab settings; and the "recalculate dose" prompts.
 
-use nephro_core::dates::{format_date, parse_date};
+use chrono::{DateTime, NaiveDate, Utc};
+use nephro_core::dates::parse_date;
 use nephro_core::diary::labs as service;
+pub use nephro_core::diary::labs::{GrowthPoint, LabSettings};
 use nephro_core::labs::{self as engine, instant_from_millis};
+pub use nephro_core::labs::{
+    AlertKind, AssessmentNote, BaselineSource, LabKind, LabUnit, LevelTarget, LevelTargets,
+    TargetFlag, TargetPhase, TroughValidity,
+};
 use nephro_core::locale::Locale;
 use nephro_core::store;
+pub use nephro_core::store::LabRevision;
 
 use crate::records::Drug;
 use crate::{Diary, NephroError};
 
-/// Declares an FFI enum with the same variants as a core enum, and conversions both ways.
-macro_rules! mirror_enum {
-    ($(#[$meta:meta])* $name:ident => engine::$core:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-        pub enum $name {
-            $($(#[$vmeta])* $variant),+
-        }
-
-        impl From<$name> for engine::$core {
-            fn from(value: $name) -> Self {
-                match value {
-                    $($name::$variant => engine::$core::$variant),+
-                }
-            }
-        }
-
-        impl From<engine::$core> for $name {
-            fn from(value: engine::$core) -> Self {
-                match value {
-                    $(engine::$core::$variant => $name::$variant),+
-                }
-            }
-        }
-    };
+/// What a lab result measures.
+#[uniffi::remote(Enum)]
+pub enum LabKind {
+    /// Tacrolimus whole-blood 12-h trough level, ng/mL.
+    TacrolimusTrough,
+    /// Mycophenolic acid area under the curve, µg·h/mL.
+    MpaAuc,
+    /// Serum creatinine, mg/dL or µmol/L.
+    Creatinine,
+    /// White blood cell count, 10⁹/L.
+    Wbc,
+    /// Haemoglobin, g/dL or g/L.
+    Haemoglobin,
+    /// Platelet count, 10⁹/L.
+    Platelets,
+    /// Alanine aminotransferase, U/L (give the lab's upper limit of normal).
+    Alt,
+    /// Total bilirubin, mg/dL or µmol/L (give the lab's upper limit of normal).
+    TotalBilirubin,
+    /// Serum albumin, g/dL or g/L.
+    Albumin,
+    /// Urine protein/creatinine ratio from the laboratory, mg/mmol, mg/mg, g/g or mg/g.
+    Upcr,
 }
 
-mirror_enum! {
-    /// What a lab result measures.
-    LabKind => engine::LabKind {
-        /// Tacrolimus whole-blood 12-h trough level, ng/mL.
-        TacrolimusTrough,
-        /// Mycophenolic acid area under the curve, µg·h/mL.
-        MpaAuc,
-        /// Serum creatinine, mg/dL or µmol/L.
-        Creatinine,
-        /// White blood cell count, 10⁹/L.
-        Wbc,
-        /// Haemoglobin, g/dL or g/L.
-        Haemoglobin,
-        /// Platelet count, 10⁹/L.
-        Platelets,
-        /// Alanine aminotransferase, U/L (give the lab's upper limit of normal).
-        Alt,
-        /// Total bilirubin, mg/dL or µmol/L (give the lab's upper limit of normal).
-        TotalBilirubin,
-        /// Serum albumin, g/dL or g/L.
-        Albumin,
-        /// Urine protein/creatinine ratio from the laboratory, mg/mmol, mg/mg, g/g or mg/g.
-        Upcr,
-    }
+/// The unit of a lab result; each kind accepts only its own units.
+#[uniffi::remote(Enum)]
+pub enum LabUnit {
+    /// ng/mL (tacrolimus).
+    NanogramsPerMillilitre,
+    /// µg·h/mL (MPA-AUC).
+    MicrogramHoursPerMillilitre,
+    /// mg/dL (creatinine, bilirubin).
+    MilligramsPerDecilitre,
+    /// µmol/L (creatinine, bilirubin).
+    MicromolesPerLitre,
+    /// 10⁹ per litre (white cells, platelets).
+    BillionsPerLitre,
+    /// g/dL (haemoglobin, albumin).
+    GramsPerDecilitre,
+    /// g/L (haemoglobin, albumin).
+    GramsPerLitre,
+    /// U/L (ALT).
+    UnitsPerLitre,
+    /// mg/mmol (UPCR).
+    MilligramsPerMillimole,
+    /// mg/mg (UPCR).
+    MilligramsPerMilligram,
+    /// g/g (UPCR).
+    GramsPerGram,
+    /// mg/g (UPCR).
+    MilligramsPerGram,
 }
 
-mirror_enum! {
-    /// The unit of a lab result; each kind accepts only its own units.
-    LabUnit => engine::LabUnit {
-        /// ng/mL (tacrolimus).
-        NanogramsPerMillilitre,
-        /// µg·h/mL (MPA-AUC).
-        MicrogramHoursPerMillilitre,
-        /// mg/dL (creatinine, bilirubin).
-        MilligramsPerDecilitre,
-        /// µmol/L (creatinine, bilirubin).
-        MicromolesPerLitre,
-        /// 10⁹ per litre (white cells, platelets).
-        BillionsPerLitre,
-        /// g/dL (haemoglobin, albumin).
-        GramsPerDecilitre,
-        /// g/L (haemoglobin, albumin).
-        GramsPerLitre,
-        /// U/L (ALT).
-        UnitsPerLitre,
-        /// mg/mmol (UPCR).
-        MilligramsPerMillimole,
-        /// mg/mg (UPCR).
-        MilligramsPerMilligram,
-        /// g/g (UPCR).
-        GramsPerGram,
-        /// mg/g (UPCR).
-        MilligramsPerGram,
-    }
+/// Where a drug level falls against its target.
+#[uniffi::remote(Enum)]
+pub enum TargetFlag {
+    /// Below the target range.
+    Below,
+    /// Within the target range.
+    InRange,
+    /// Above the target range.
+    Above,
+    /// A tacrolimus level not drawn as a trough: not compared with the target.
+    NotATrough,
 }
 
-mirror_enum! {
-    /// Where a drug level falls against its target.
-    TargetFlag => engine::TargetFlag {
-        /// Below the target range.
-        Below,
-        /// Within the target range.
-        InRange,
-        /// Above the target range.
-        Above,
-        /// A tacrolimus level not drawn as a trough: not compared with the target.
-        NotATrough,
-    }
+/// Whether a tacrolimus level was drawn as a trough (clinical-rules §8).
+#[uniffi::remote(Enum)]
+pub enum TroughValidity {
+    /// A trough.
+    Valid,
+    /// Drawn after that day's logged morning dose.
+    AfterMorningDose,
+    /// Drawn less than 10 h after the previous logged dose.
+    LessThan10HoursAfterDose,
 }
 
-mirror_enum! {
-    /// Whether a tacrolimus level was drawn as a trough (clinical-rules §8).
-    TroughValidity => engine::TroughValidity {
-        /// A trough.
-        Valid,
-        /// Drawn after that day's logged morning dose.
-        AfterMorningDose,
-        /// Drawn less than 10 h after the previous logged dose.
-        LessThan10HoursAfterDose,
-    }
+/// What a safety alert is about (clinical-rules §1).
+#[uniffi::remote(Enum)]
+pub enum AlertKind {
+    /// WBC ≤ 3.0 × 10⁹/L.
+    Leukopenia,
+    /// Haemoglobin < 9.0 g/dL.
+    Anaemia,
+    /// Platelets < 100 × 10⁹/L.
+    Thrombocytopenia,
+    /// ALT ≥ 2 × the upper limit of normal.
+    AltRaised,
+    /// Total bilirubin ≥ 2 × the upper limit of normal.
+    BilirubinRaised,
+    /// Creatinine more than 30 % above baseline.
+    CreatinineRise,
+    /// eGFR below 90 mL/min/1.73 m² (for information).
+    EgfrBelow90,
 }
 
-mirror_enum! {
-    /// What a safety alert is about (clinical-rules §1).
-    AlertKind => engine::AlertKind {
-        /// WBC ≤ 3.0 × 10⁹/L.
-        Leukopenia,
-        /// Haemoglobin < 9.0 g/dL.
-        Anaemia,
-        /// Platelets < 100 × 10⁹/L.
-        Thrombocytopenia,
-        /// ALT ≥ 2 × the upper limit of normal.
-        AltRaised,
-        /// Total bilirubin ≥ 2 × the upper limit of normal.
-        BilirubinRaised,
-        /// Creatinine more than 30 % above baseline.
-        CreatinineRise,
-        /// eGFR below 90 mL/min/1.73 m² (for information).
-        EgfrBelow90,
-    }
+/// Something the assessment could not decide for lack of data.
+#[uniffi::remote(Enum)]
+pub enum AssessmentNote {
+    /// An ALT or bilirubin without the lab's upper limit of normal: no liver alert decided.
+    UpperLimitOfNormalMissing,
+    /// A creatinine without a height on or before its draw date: no eGFR.
+    NoHeightForEgfr,
 }
 
-mirror_enum! {
-    /// Something the assessment could not decide for lack of data.
-    AssessmentNote => engine::AssessmentNote {
-        /// An ALT or bilirubin without the lab's upper limit of normal: no liver alert decided.
-        UpperLimitOfNormalMissing,
-        /// A creatinine without a height on or before its draw date: no eGFR.
-        NoHeightForEgfr,
-    }
+/// The treatment phase whose targets are in force.
+#[uniffi::remote(Enum)]
+pub enum TargetPhase {
+    /// Tacrolimus 5–10 ng/mL, MPA-AUC 30–50 µg·h/mL by default.
+    Initial,
+    /// Tacrolimus < 5 ng/mL, MPA-AUC ≤ 40 µg·h/mL by default.
+    Maintenance,
 }
 
-mirror_enum! {
-    /// The treatment phase whose targets are in force.
-    TargetPhase => engine::TargetPhase {
-        /// Tacrolimus 5–10 ng/mL, MPA-AUC 30–50 µg·h/mL by default.
-        Initial,
-        /// Tacrolimus < 5 ng/mL, MPA-AUC ≤ 40 µg·h/mL by default.
-        Maintenance,
-    }
-}
-
-mirror_enum! {
-    /// Where the creatinine baseline came from.
-    BaselineSource => engine::BaselineSource {
-        /// Set by the care team.
-        CareTeam,
-        /// The first creatinine on record.
-        FirstOnRecord,
-    }
-}
-
-fn parse_locale(locale: &str) -> Result<Locale, NephroError> {
-    Ok(Locale::parse("locale", locale)?)
+/// Where the creatinine baseline came from.
+#[uniffi::remote(Enum)]
+pub enum BaselineSource {
+    /// Set by the care team.
+    CareTeam,
+    /// The first creatinine on record.
+    FirstOnRecord,
 }
 
 /// A lab result to log.
@@ -203,9 +171,9 @@ impl TryFrom<LabResultInput> for store::NewLabResult {
             client_id: input.client_id,
             patient_id: input.patient_id.into(),
             result: engine::LabResult {
-                kind: input.kind.into(),
+                kind: input.kind,
                 value: input.value,
-                unit: input.unit.into(),
+                unit: input.unit,
                 drawn_at: instant_from_millis("drawn_at_ms", input.drawn_at_ms)?,
                 upper_limit_of_normal: input.upper_limit_of_normal,
             },
@@ -244,22 +212,21 @@ pub struct LabResult {
     pub global_id: String,
 }
 
-impl From<store::LabRecord> for LabResult {
-    fn from(r: store::LabRecord) -> Self {
-        LabResult {
-            global_id: r.global_id.to_string(),
-            client_id: r.client_id,
-            patient_id: r.patient_id.into(),
-            kind: r.result.kind.into(),
-            value: r.result.value,
-            unit: r.result.unit.into(),
-            drawn_at_ms: r.result.drawn_at.timestamp_millis(),
-            upper_limit_of_normal: r.result.upper_limit_of_normal,
-            logged_by: r.logged_by,
-            revision: r.revision,
-            retracted: r.retracted,
-            recorded_at_ms: r.recorded_at_ms,
-        }
+fn lab_result(record: store::LabRecord) -> LabResult {
+    let result = record.result;
+    LabResult {
+        global_id: record.global_id.to_string(),
+        client_id: record.client_id,
+        patient_id: record.patient_id.into(),
+        kind: result.kind,
+        value: result.value,
+        unit: result.unit,
+        drawn_at_ms: result.drawn_at.timestamp_millis(),
+        upper_limit_of_normal: result.upper_limit_of_normal,
+        logged_by: record.logged_by,
+        revision: record.revision,
+        retracted: record.retracted,
+        recorded_at_ms: record.recorded_at_ms,
     }
 }
 
@@ -283,7 +250,7 @@ impl TryFrom<LabCorrection> for store::LabCorrection {
     fn try_from(c: LabCorrection) -> Result<Self, NephroError> {
         Ok(store::LabCorrection {
             value: c.value,
-            unit: c.unit.into(),
+            unit: c.unit,
             drawn_at: instant_from_millis("drawn_at_ms", c.drawn_at_ms)?,
             upper_limit_of_normal: c.upper_limit_of_normal,
             corrected_by: c.corrected_by,
@@ -292,7 +259,7 @@ impl TryFrom<LabCorrection> for store::LabCorrection {
 }
 
 /// One revision in a lab result's history.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct LabRevision {
     /// Revision number, from 1.
     pub revision: i64,
@@ -301,7 +268,8 @@ pub struct LabRevision {
     /// Unit in this revision.
     pub unit: LabUnit,
     /// Draw time in this revision, UTC epoch ms.
-    pub drawn_at_ms: i64,
+    #[uniffi(name = "drawn_at_ms")]
+    pub drawn_at: DateTime<Utc>,
     /// Upper limit of normal in this revision.
     pub upper_limit_of_normal: Option<f64>,
     /// Who made this revision.
@@ -310,21 +278,6 @@ pub struct LabRevision {
     pub retracted: bool,
     /// When it was recorded, UTC epoch ms.
     pub recorded_at_ms: i64,
-}
-
-impl From<store::LabRevision> for LabRevision {
-    fn from(r: store::LabRevision) -> Self {
-        LabRevision {
-            revision: r.revision,
-            value: r.value,
-            unit: r.unit.into(),
-            drawn_at_ms: r.drawn_at.timestamp_millis(),
-            upper_limit_of_normal: r.upper_limit_of_normal,
-            by: r.by,
-            retracted: r.retracted,
-            recorded_at_ms: r.recorded_at_ms,
-        }
-    }
 }
 
 /// A safety alert raised by a lab result (clinical-rules §1). The app never changes a
@@ -348,19 +301,6 @@ pub struct SafetyAlert {
     pub text: String,
     /// Whether the alert is for information only (the eGFR) rather than a safety limit.
     pub informational: bool,
-}
-
-fn alert(a: &engine::SafetyAlert, locale: Locale) -> SafetyAlert {
-    SafetyAlert {
-        kind: a.kind.into(),
-        drawn_at_ms: a.drawn_at.timestamp_millis(),
-        value: a.value,
-        threshold: a.threshold,
-        unit: a.unit.clone(),
-        message_key: a.message_key.clone(),
-        text: a.kind.text(locale).to_string(),
-        informational: a.kind.is_informational(),
-    }
 }
 
 /// One lab result as assessed: its flag against the target, trough validity, eGFR and alerts.
@@ -388,23 +328,41 @@ pub struct LabAssessment {
     pub notes: Vec<AssessmentNote>,
 }
 
-pub(crate) fn assessment(a: &engine::LabAssessment, locale: Locale) -> LabAssessment {
+/// The assessment with the texts the core wrote for it: the flag's, and each alert's in the
+/// order of `a.alerts`.
+pub(crate) fn assessment(
+    a: engine::LabAssessment,
+    flag_text: Option<String>,
+    alert_texts: Vec<String>,
+) -> LabAssessment {
+    let alerts = (a.alerts.into_iter().zip(alert_texts))
+        .map(|(alert, text)| SafetyAlert {
+            kind: alert.kind,
+            drawn_at_ms: alert.drawn_at.timestamp_millis(),
+            value: alert.value,
+            threshold: alert.threshold,
+            unit: alert.unit,
+            message_key: alert.message_key,
+            text,
+            informational: alert.kind.is_informational(),
+        })
+        .collect();
     LabAssessment {
-        kind: a.lab.kind.into(),
+        kind: a.lab.kind,
         value: a.lab.value,
-        unit: a.lab.unit.into(),
+        unit: a.lab.unit,
         drawn_at_ms: a.lab.drawn_at.timestamp_millis(),
-        flag: a.flag.map(Into::into),
-        flag_text: a.flag.map(|f| f.text(locale).to_string()),
-        trough: a.trough.map(Into::into),
+        flag: a.flag,
+        flag_text,
+        trough: a.trough,
         egfr: a.egfr,
-        alerts: a.alerts.iter().map(|x| alert(x, locale)).collect(),
-        notes: a.notes.iter().copied().map(Into::into).collect(),
+        alerts,
+        notes: a.notes,
     }
 }
 
 /// A target range for a drug level (the low bound is inclusive).
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct LevelTarget {
     /// Lowest value in range, if any.
     pub low: Option<f64>,
@@ -414,28 +372,8 @@ pub struct LevelTarget {
     pub high_inclusive: bool,
 }
 
-impl From<LevelTarget> for engine::LevelTarget {
-    fn from(t: LevelTarget) -> Self {
-        engine::LevelTarget {
-            low: t.low,
-            high: t.high,
-            high_inclusive: t.high_inclusive,
-        }
-    }
-}
-
-impl From<engine::LevelTarget> for LevelTarget {
-    fn from(t: engine::LevelTarget) -> Self {
-        LevelTarget {
-            low: t.low,
-            high: t.high,
-            high_inclusive: t.high_inclusive,
-        }
-    }
-}
-
 /// The drug-level targets of one phase.
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct LevelTargets {
     /// Tacrolimus 12-h trough, ng/mL.
     pub tacrolimus_trough: LevelTarget,
@@ -443,26 +381,8 @@ pub struct LevelTargets {
     pub mpa_auc: LevelTarget,
 }
 
-impl From<LevelTargets> for engine::LevelTargets {
-    fn from(t: LevelTargets) -> Self {
-        engine::LevelTargets {
-            tacrolimus_trough: t.tacrolimus_trough.into(),
-            mpa_auc: t.mpa_auc.into(),
-        }
-    }
-}
-
-impl From<engine::LevelTargets> for LevelTargets {
-    fn from(t: engine::LevelTargets) -> Self {
-        LevelTargets {
-            tacrolimus_trough: t.tacrolimus_trough.into(),
-            mpa_auc: t.mpa_auc.into(),
-        }
-    }
-}
-
 /// The care team's lab settings for a patient, with the protocol defaults where none was set.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct LabSettings {
     /// The phase whose targets are in force (default initial).
     pub phase: TargetPhase,
@@ -474,18 +394,6 @@ pub struct LabSettings {
     pub creatinine_baseline_mg_dl: Option<f64>,
     /// Weight change (fraction of the regimen's weight) that raises the recalculate prompt.
     pub recalculate_threshold: f64,
-}
-
-impl From<service::LabSettings> for LabSettings {
-    fn from(s: service::LabSettings) -> Self {
-        LabSettings {
-            phase: s.phase.into(),
-            initial_targets: s.initial_targets.into(),
-            maintenance_targets: s.maintenance_targets.into(),
-            creatinine_baseline_mg_dl: s.creatinine_baseline_mg_dl,
-            recalculate_threshold: s.recalculate_threshold,
-        }
-    }
 }
 
 /// One stored lab result on the lab screen.
@@ -548,25 +456,23 @@ pub struct BloodPressure {
     pub global_id: String,
 }
 
-impl From<store::BloodPressureRecord> for BloodPressure {
-    fn from(r: store::BloodPressureRecord) -> Self {
-        BloodPressure {
-            global_id: r.global_id.to_string(),
-            id: r.id.into(),
-            patient_id: r.patient_id.into(),
-            measured_at_ms: r.reading.measured_at.timestamp_millis(),
-            systolic_mmhg: r.reading.systolic_mmhg,
-            diastolic_mmhg: r.reading.diastolic_mmhg,
-            recorded_at_ms: r.recorded_at_ms,
-        }
+fn blood_pressure(record: store::BloodPressureRecord) -> BloodPressure {
+    BloodPressure {
+        global_id: record.global_id.to_string(),
+        id: record.id.into(),
+        patient_id: record.patient_id.into(),
+        measured_at_ms: record.reading.measured_at.timestamp_millis(),
+        systolic_mmhg: record.reading.systolic_mmhg,
+        diastolic_mmhg: record.reading.diastolic_mmhg,
+        recorded_at_ms: record.recorded_at_ms,
     }
 }
 
 /// One body measurement in the growth series.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct GrowthPoint {
     /// Date, `YYYY-MM-DD`.
-    pub date: String,
+    pub date: NaiveDate,
     /// Weight measured that day, kg.
     pub weight_kg: Option<f64>,
     /// Height measured that day, cm.
@@ -593,7 +499,7 @@ pub struct RecalculatePrompt {
     /// Its drug (none in [`assess_labs_case`]).
     pub drug: Option<Drug>,
     /// Date of the latest weight, `YYYY-MM-DD` (none in [`assess_labs_case`]).
-    pub weighed_on: Option<String>,
+    pub weighed_on: Option<NaiveDate>,
     /// The weight the regimen was calculated on, kg.
     pub regimen_weight_kg: f64,
     /// The latest weight, kg.
@@ -629,7 +535,7 @@ impl Diary {
     /// Resubmitting the same `client_id` returns the stored result.
     pub fn log_lab_result(&self, result: LabResultInput) -> Result<LabResult, NephroError> {
         let new: store::NewLabResult = result.try_into()?;
-        Ok(self.call(|s| s.log_lab_result(&new))?.into())
+        Ok(lab_result(self.call(|s| s.log_lab_result(&new))?))
     }
 
     /// Corrects a logged lab result; the previous revision stays in the history.
@@ -639,9 +545,9 @@ impl Diary {
         correction: LabCorrection,
     ) -> Result<LabResult, NephroError> {
         let correction: store::LabCorrection = correction.try_into()?;
-        Ok(self
-            .call(|s| s.correct_lab_result(&client_id, &correction))?
-            .into())
+        Ok(lab_result(
+            self.call(|s| s.correct_lab_result(&client_id, &correction))?,
+        ))
     }
 
     /// Retracts a lab result entered by mistake; it stays in the history and is no longer
@@ -651,14 +557,14 @@ impl Diary {
         client_id: String,
         retracted_by: String,
     ) -> Result<LabResult, NephroError> {
-        Ok(self
-            .call(|s| s.retract_lab_result(&client_id, &retracted_by))?
-            .into())
+        Ok(lab_result(self.call(|s| {
+            s.retract_lab_result(&client_id, &retracted_by)
+        })?))
     }
 
     /// A lab result by client id.
     pub fn lab_result(&self, client_id: String) -> Result<LabResult, NephroError> {
-        Ok(self.call(|s| s.lab_result(&client_id))?.into())
+        Ok(lab_result(self.call(|s| s.lab_result(&client_id))?))
     }
 
     /// A patient's lab results drawn on local dates `from` to `to` (inclusive, `YYYY-MM-DD`),
@@ -670,20 +576,13 @@ impl Diary {
         to: String,
     ) -> Result<Vec<LabResult>, NephroError> {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
-        Ok(self
-            .call(|s| s.lab_results(patient_id.into(), from, to))?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        let records = self.call(|s| s.lab_results(patient_id.into(), from, to))?;
+        Ok(records.into_iter().map(lab_result).collect())
     }
 
     /// Every revision of a lab result, oldest first.
     pub fn lab_history(&self, client_id: String) -> Result<Vec<LabRevision>, NephroError> {
-        Ok(self
-            .call(|s| s.lab_history(&client_id))?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(self.call(|s| s.lab_history(&client_id))?)
     }
 
     /// The lab screen: results drawn on local dates `from` to `to` with flags, trough
@@ -693,22 +592,21 @@ impl Diary {
         patient_id: i64,
         from: String,
         to: String,
-        locale: String,
+        locale: Locale,
     ) -> Result<LabReport, NephroError> {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
-        let locale = parse_locale(&locale)?;
         let report = self.call(|s| service::lab_report(s, patient_id.into(), from, to, locale))?;
         Ok(LabReport {
-            settings: report.settings.into(),
+            settings: report.settings,
             creatinine_baseline_mg_dl: report.creatinine_baseline_mg_dl,
-            creatinine_baseline_source: report.creatinine_baseline_source.map(Into::into),
+            creatinine_baseline_source: report.creatinine_baseline_source,
             lines: report
                 .lines
                 .into_iter()
                 .map(|line| LabReportLine {
-                    assessment: assessment(&line.assessment, locale),
-                    result: line.record.into(),
-                    target: line.target.map(Into::into),
+                    assessment: assessment(line.assessment, line.flag_text, line.alert_texts),
+                    result: lab_result(line.record),
+                    target: line.target,
                 })
                 .collect(),
         })
@@ -726,49 +624,37 @@ impl Diary {
             systolic_mmhg: reading.systolic_mmhg,
             diastolic_mmhg: reading.diastolic_mmhg,
         };
-        Ok(self
-            .call(|s| {
-                s.add_blood_pressure(
-                    patient_id.into(),
-                    &engine_reading,
-                    reading.client_id.as_deref(),
-                )
-            })?
-            .into())
+        Ok(blood_pressure(self.call(|s| {
+            s.add_blood_pressure(
+                patient_id.into(),
+                &engine_reading,
+                reading.client_id.as_deref(),
+            )
+        })?))
     }
 
     /// A patient's blood-pressure readings by time.
     pub fn blood_pressures(&self, patient_id: i64) -> Result<Vec<BloodPressure>, NephroError> {
-        Ok(self
-            .call(|s| s.blood_pressures(patient_id.into()))?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        let records = self.call(|s| s.blood_pressures(patient_id.into()))?;
+        Ok(records.into_iter().map(blood_pressure).collect())
     }
 
     /// Weights, heights, BSA and blood pressures.
     pub fn growth(&self, patient_id: i64) -> Result<Growth, NephroError> {
         let growth = self.call(|s| service::growth(s, patient_id.into()))?;
         Ok(Growth {
-            points: growth
-                .points
+            points: growth.points,
+            blood_pressures: growth
+                .blood_pressures
                 .into_iter()
-                .map(|p| GrowthPoint {
-                    date: format_date(p.date),
-                    weight_kg: p.weight_kg,
-                    height_cm: p.height_cm,
-                    bsa_m2: p.bsa_m2,
-                })
+                .map(blood_pressure)
                 .collect(),
-            blood_pressures: growth.blood_pressures.into_iter().map(Into::into).collect(),
         })
     }
 
     /// The care team's lab settings (protocol defaults where none was set).
     pub fn lab_settings(&self, patient_id: i64) -> Result<LabSettings, NephroError> {
-        Ok(self
-            .call(|s| service::lab_settings(s, patient_id.into()))?
-            .into())
+        Ok(self.call(|s| service::lab_settings(s, patient_id.into()))?)
     }
 
     /// Sets the care team's targets for a phase.
@@ -779,12 +665,9 @@ impl Diary {
         targets: LevelTargets,
         changed_by: String,
     ) -> Result<LabSettings, NephroError> {
-        let targets: engine::LevelTargets = targets.into();
-        Ok(self
-            .call(|s| {
-                service::set_lab_targets(s, patient_id.into(), phase.into(), &targets, &changed_by)
-            })?
-            .into())
+        Ok(self.call(|s| {
+            service::set_lab_targets(s, patient_id.into(), phase, &targets, &changed_by)
+        })?)
     }
 
     /// Sets the phase whose targets are in force.
@@ -794,9 +677,7 @@ impl Diary {
         phase: TargetPhase,
         changed_by: String,
     ) -> Result<LabSettings, NephroError> {
-        Ok(self
-            .call(|s| service::set_target_phase(s, patient_id.into(), phase.into(), &changed_by))?
-            .into())
+        Ok(self.call(|s| service::set_target_phase(s, patient_id.into(), phase, &changed_by))?)
     }
 
     /// Sets the creatinine baseline in mg/dL, or with none returns to the first creatinine on
@@ -807,11 +688,9 @@ impl Diary {
         baseline_mg_dl: Option<f64>,
         changed_by: String,
     ) -> Result<LabSettings, NephroError> {
-        Ok(self
-            .call(|s| {
-                service::set_creatinine_baseline(s, patient_id.into(), baseline_mg_dl, &changed_by)
-            })?
-            .into())
+        Ok(self.call(|s| {
+            service::set_creatinine_baseline(s, patient_id.into(), baseline_mg_dl, &changed_by)
+        })?)
     }
 
     /// Sets the recalculate-prompt threshold, a fraction in (0, 1] (0.10 is 10 %).
@@ -821,11 +700,9 @@ impl Diary {
         threshold: f64,
         changed_by: String,
     ) -> Result<LabSettings, NephroError> {
-        Ok(self
-            .call(|s| {
-                service::set_recalculate_threshold(s, patient_id.into(), threshold, &changed_by)
-            })?
-            .into())
+        Ok(self.call(|s| {
+            service::set_recalculate_threshold(s, patient_id.into(), threshold, &changed_by)
+        })?)
     }
 
     /// The "recalculate dose" prompts on `today` (`YYYY-MM-DD`) for the regimens active then,
@@ -834,17 +711,16 @@ impl Diary {
         &self,
         patient_id: i64,
         today: String,
-        locale: String,
+        locale: Locale,
     ) -> Result<Vec<RecalculatePrompt>, NephroError> {
         let today = parse_date("today", &today)?;
-        let locale = parse_locale(&locale)?;
         let prompts = self.call(|s| service::recalculate_prompts(s, patient_id.into(), today))?;
         Ok(prompts
             .into_iter()
             .map(|p| RecalculatePrompt {
                 regimen_id: Some(p.regimen_id.into()),
                 drug: Some(p.drug),
-                weighed_on: Some(format_date(p.weighed_on)),
+                weighed_on: Some(p.weighed_on),
                 ..prompt(&p.prompt, locale)
             })
             .collect())

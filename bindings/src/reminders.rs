@@ -15,13 +15,18 @@
 
 use std::sync::Arc;
 
-use nephro_core::dates::{
-    format_date, format_local, parse_clock_time, parse_date, parse_time_zone,
-};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Utc};
+use nephro_core::dates::{parse_clock_time, parse_date, parse_time_zone};
 use nephro_core::diary::reminders as service;
+pub use nephro_core::diary::reminders::{DoseSlot, DoseWindow, LoggedSlot as SlotLog};
 use nephro_core::locale::Locale;
 use nephro_core::model::MedicationId;
 use nephro_core::schedule::{self, IOS_PENDING_NOTIFICATION_LIMIT};
+pub use nephro_core::schedule::{
+    AdherenceSummary, CalendarDay as AdherenceDay, DayMedication as AdherenceDayMedication,
+    DayStatus as AdherenceDayStatus, DoseStatus, Guidance as DoseGuidance, PlannedDose,
+    PlannedDoseKind, TravelPolicy,
+};
 use nephro_core::Error;
 
 use crate::records::{DoseOutcome, Drug};
@@ -63,13 +68,13 @@ pub struct ReminderNotification {
     /// mL to draw for this dose, for a liquid (clinical-rules §12).
     pub dose_ml: Option<f64>,
     /// Local date of the slot, `YYYY-MM-DD` (log the dose with it).
-    pub slot_date: String,
+    pub slot_date: NaiveDate,
     /// Local time of the slot, `HH:MM` (log the dose with it).
-    pub slot_time: String,
+    pub slot_time: NaiveTime,
     /// When the notification fires, UTC epoch ms.
-    pub fire_at_ms: i64,
+    pub fire_at_ms: DateTime<Utc>,
     /// The same instant on the local clock, RFC 3339 with its offset.
-    pub fire_at_local: String,
+    pub fire_at_local: DateTime<FixedOffset>,
     /// Notification title in the family's language.
     pub title: String,
     /// Notification body in the family's language.
@@ -78,25 +83,26 @@ pub struct ReminderNotification {
     pub snoozed: bool,
 }
 
-fn notification(n: service::ReminderNotice, snoozed: bool) -> ReminderNotification {
+fn notification(notice: service::ReminderNotice, snoozed: bool) -> ReminderNotification {
+    let (reminder, text) = (notice.reminder, notice.text);
     ReminderNotification {
-        id: n.reminder.id,
-        medication_id: n.reminder.medication_id,
-        drug: n.drug,
-        dose_mg: n.dose_mg,
-        dose_ml: n.dose_ml,
-        slot_date: format_date(n.reminder.slot_date),
-        slot_time: n.reminder.slot_time.format("%H:%M").to_string(),
-        fire_at_ms: n.reminder.instant_utc.timestamp_millis(),
-        fire_at_local: format_local(&n.reminder.local),
-        title: n.text.title,
-        body: n.text.body,
+        id: reminder.id,
+        medication_id: reminder.medication_id,
+        drug: notice.drug,
+        dose_mg: notice.dose_mg,
+        dose_ml: notice.dose_ml,
+        slot_date: reminder.slot_date,
+        slot_time: reminder.slot_time,
+        fire_at_ms: reminder.instant_utc,
+        fire_at_local: reminder.local,
+        title: text.title,
+        body: text.body,
         snoozed,
     }
 }
 
 /// Where a dose stands relative to its scheduled instant (clinical-rules §7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum DoseStatus {
     /// Before the scheduled instant.
     Upcoming,
@@ -108,19 +114,8 @@ pub enum DoseStatus {
     Missed,
 }
 
-impl From<schedule::DoseStatus> for DoseStatus {
-    fn from(s: schedule::DoseStatus) -> Self {
-        match s {
-            schedule::DoseStatus::Upcoming => DoseStatus::Upcoming,
-            schedule::DoseStatus::Due => DoseStatus::Due,
-            schedule::DoseStatus::Late => DoseStatus::Late,
-            schedule::DoseStatus::Missed => DoseStatus::Missed,
-        }
-    }
-}
-
 /// What to tell the family about a dose not logged yet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum DoseGuidance {
     /// Not yet.
     NotYet,
@@ -132,37 +127,28 @@ pub enum DoseGuidance {
     SkipNeverDouble,
 }
 
-impl From<schedule::Guidance> for DoseGuidance {
-    fn from(g: schedule::Guidance) -> Self {
-        match g {
-            schedule::Guidance::NotYet => DoseGuidance::NotYet,
-            schedule::Guidance::TakeNow => DoseGuidance::TakeNow,
-            schedule::Guidance::TakeNowLate => DoseGuidance::TakeNowLate,
-            schedule::Guidance::SkipNeverDouble => DoseGuidance::SkipNeverDouble,
-        }
-    }
-}
-
 /// How a slot was logged.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct SlotLog {
     /// The log's client id (to edit or undo it).
     pub client_id: String,
     /// Taken or skipped.
     pub outcome: DoseOutcome,
     /// When it was given (or the skip decided), UTC epoch ms.
-    pub at_ms: i64,
+    #[uniffi(name = "at_ms")]
+    pub at: DateTime<Utc>,
     /// Who logged it.
     pub logged_by: String,
 }
 
 /// One dose slot with its status at the time asked and what to tell the family.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct DoseSlot {
     /// The slot's stable reminder id.
     pub reminder_id: String,
     /// The medication: `regimen-<id>`, `course-<key>` or `medicine-<id>`.
-    pub medication_id: String,
+    #[uniffi(name = "medication_id")]
+    pub medication: MedicationId,
     /// The drug, when the dose engine knows it (none for most medicines added with
     /// `add_medicine`; the label names every medicine).
     pub drug: Option<Drug>,
@@ -174,13 +160,14 @@ pub struct DoseSlot {
     /// "Prednisolone 2.4 mL (12 mg)".
     pub label: String,
     /// Local date, `YYYY-MM-DD`.
-    pub slot_date: String,
+    pub slot_date: NaiveDate,
     /// Local time, `HH:MM`.
-    pub slot_time: String,
+    pub slot_time: NaiveTime,
     /// The scheduled instant, UTC epoch ms (DST gap: moved forward; overlap: first occurrence).
-    pub scheduled_at_ms: i64,
+    #[uniffi(name = "scheduled_at_ms")]
+    pub scheduled_utc: DateTime<Utc>,
     /// The scheduled instant on the local clock, RFC 3339 with its offset.
-    pub scheduled_local: String,
+    pub scheduled_local: DateTime<FixedOffset>,
     /// Upcoming, due, late or missed by the clock (whether or not it was logged).
     pub status: DoseStatus,
     /// A short label for the status in the family's language.
@@ -193,35 +180,8 @@ pub struct DoseSlot {
     pub guidance_text: Option<String>,
 }
 
-impl From<service::DoseSlot> for DoseSlot {
-    fn from(s: service::DoseSlot) -> Self {
-        DoseSlot {
-            reminder_id: s.reminder_id,
-            medication_id: s.medication.to_string(),
-            drug: s.drug,
-            dose_mg: s.dose_mg,
-            dose_ml: s.dose_ml,
-            label: s.label,
-            slot_date: format_date(s.slot_date),
-            slot_time: s.slot_time.format("%H:%M").to_string(),
-            scheduled_at_ms: s.scheduled_utc.timestamp_millis(),
-            scheduled_local: format_local(&s.scheduled_local),
-            status: s.status.into(),
-            status_label: s.status_label,
-            logged: s.logged.map(|l| SlotLog {
-                client_id: l.client_id,
-                outcome: l.outcome,
-                at_ms: l.at.timestamp_millis(),
-                logged_by: l.logged_by,
-            }),
-            guidance: s.guidance.map(Into::into),
-            guidance_text: s.guidance_text,
-        }
-    }
-}
-
 /// A medication's dose window (clinical-rules §7, **policy**).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct DoseWindow {
     /// Minutes after the scheduled instant during which the dose is due (default 60).
     pub grace_minutes: u32,
@@ -231,49 +191,13 @@ pub struct DoseWindow {
     pub take_window_minutes: Option<u32>,
 }
 
-impl From<DoseWindow> for service::DoseWindow {
-    fn from(w: DoseWindow) -> Self {
-        service::DoseWindow {
-            grace_minutes: w.grace_minutes,
-            take_window_minutes: w.take_window_minutes,
-        }
-    }
-}
-
-impl From<service::DoseWindow> for DoseWindow {
-    fn from(w: service::DoseWindow) -> Self {
-        DoseWindow {
-            grace_minutes: w.grace_minutes,
-            take_window_minutes: w.take_window_minutes,
-        }
-    }
-}
-
 /// What happens to dosing times when the family travels (clinical-rules §7, **policy**).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum TravelPolicy {
     /// Keep the wall-clock times in the new zone (the default).
     KeepWallClock,
     /// Keep the home zone's instants.
     KeepHomeInstants,
-}
-
-impl From<TravelPolicy> for schedule::TravelPolicy {
-    fn from(p: TravelPolicy) -> Self {
-        match p {
-            TravelPolicy::KeepWallClock => schedule::TravelPolicy::KeepWallClock,
-            TravelPolicy::KeepHomeInstants => schedule::TravelPolicy::KeepHomeInstants,
-        }
-    }
-}
-
-impl From<schedule::TravelPolicy> for TravelPolicy {
-    fn from(p: schedule::TravelPolicy) -> Self {
-        match p {
-            schedule::TravelPolicy::KeepWallClock => TravelPolicy::KeepWallClock,
-            schedule::TravelPolicy::KeepHomeInstants => TravelPolicy::KeepHomeInstants,
-        }
-    }
 }
 
 /// One medication's own dose window.
@@ -302,8 +226,25 @@ pub struct ReminderPolicy {
     pub shift_max_interval_minutes: u32,
 }
 
+fn reminder_policy(policy: service::ReminderPolicy) -> ReminderPolicy {
+    let rules = policy.shift_rules;
+    ReminderPolicy {
+        travel: policy.travel,
+        default_window: policy.default_window,
+        windows: (policy.windows.into_iter())
+            .map(|(medication_id, window)| MedicationDoseWindow {
+                medication_id,
+                window,
+            })
+            .collect(),
+        shift_threshold_minutes: rules.threshold_minutes,
+        shift_min_interval_minutes: rules.min_interval_minutes,
+        shift_max_interval_minutes: rules.max_interval_minutes,
+    }
+}
+
 /// The role of a dose in a travel shift plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum PlannedDoseKind {
     /// The last dose on the home schedule.
     LastHomeDose,
@@ -314,35 +255,21 @@ pub enum PlannedDoseKind {
 }
 
 /// One dose of a travel shift plan.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct PlannedDose {
     /// When to give it, UTC epoch ms.
-    pub at_ms: i64,
+    #[uniffi(name = "at_ms")]
+    pub instant_utc: DateTime<Utc>,
     /// The same instant on the home clock, RFC 3339.
-    pub local_home: String,
+    pub local_home: DateTime<FixedOffset>,
     /// The same instant on the new zone's clock, RFC 3339.
-    pub local_new: String,
+    pub local_new: DateTime<FixedOffset>,
     /// Its role in the plan.
     pub kind: PlannedDoseKind,
 }
 
-impl From<schedule::PlannedDose> for PlannedDose {
-    fn from(p: schedule::PlannedDose) -> Self {
-        PlannedDose {
-            at_ms: p.instant_utc.timestamp_millis(),
-            local_home: format_local(&p.local_home),
-            local_new: format_local(&p.local_new),
-            kind: match p.kind {
-                schedule::PlannedDoseKind::LastHomeDose => PlannedDoseKind::LastHomeDose,
-                schedule::PlannedDoseKind::Shifted => PlannedDoseKind::Shifted,
-                schedule::PlannedDoseKind::FirstNewZoneDose => PlannedDoseKind::FirstNewZoneDose,
-            },
-        }
-    }
-}
-
 /// Counts and rates over the slots scheduled so far.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct AdherenceSummary {
     /// Slots whose instant has passed.
     pub scheduled: u32,
@@ -356,19 +283,6 @@ pub struct AdherenceSummary {
     pub taken_rate: Option<f64>,
     /// Taken within the grace of the slot, either side, ÷ scheduled.
     pub on_time_rate: Option<f64>,
-}
-
-impl From<schedule::AdherenceSummary> for AdherenceSummary {
-    fn from(s: schedule::AdherenceSummary) -> Self {
-        AdherenceSummary {
-            scheduled: s.scheduled,
-            taken: s.taken,
-            skipped: s.skipped,
-            missed: s.missed,
-            taken_rate: s.taken_rate,
-            on_time_rate: s.on_time_rate,
-        }
-    }
 }
 
 /// Adherence of one medication.
@@ -390,7 +304,7 @@ pub struct MedicationAdherence {
 }
 
 /// How a day went for one medication.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum AdherenceDayStatus {
     /// Every dose scheduled so far was taken.
     Full,
@@ -403,7 +317,7 @@ pub enum AdherenceDayStatus {
 }
 
 /// One medication on one calendar day.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct AdherenceDayMedication {
     /// The medication.
     pub medication_id: String,
@@ -416,10 +330,10 @@ pub struct AdherenceDayMedication {
 }
 
 /// One day of the adherence calendar.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct AdherenceDay {
     /// The local date, `YYYY-MM-DD`.
-    pub date: String,
+    pub date: NaiveDate,
     /// Every medication, in id order.
     pub medications: Vec<AdherenceDayMedication>,
 }
@@ -437,52 +351,24 @@ pub struct AdherenceReport {
     pub calendar: Vec<AdherenceDay>,
 }
 
-impl From<service::PatientAdherence> for AdherenceReport {
-    fn from(a: service::PatientAdherence) -> Self {
-        let report = a.report;
-        AdherenceReport {
-            overall: report.overall.into(),
-            longest_missed_streak: report.longest_missed_streak,
-            medications: report
-                .medications
-                .into_iter()
-                .map(|m| MedicationAdherence {
-                    drug: a.drugs.get(&m.medication_id).copied(),
-                    medication_id: m.medication_id,
-                    summary: m.summary.into(),
-                    interval_mean_hours: m.interval_mean_hours,
-                    interval_sd_hours: m.interval_sd_hours,
-                    longest_missed_streak: m.longest_missed_streak,
-                })
-                .collect(),
-            calendar: report
-                .calendar
-                .into_iter()
-                .map(|day| AdherenceDay {
-                    date: format_date(day.date),
-                    medications: day
-                        .medications
-                        .into_iter()
-                        .map(|m| AdherenceDayMedication {
-                            medication_id: m.medication_id,
-                            scheduled: m.scheduled,
-                            taken: m.taken,
-                            status: match m.status {
-                                schedule::DayStatus::Full => AdherenceDayStatus::Full,
-                                schedule::DayStatus::Partial => AdherenceDayStatus::Partial,
-                                schedule::DayStatus::NoneTaken => AdherenceDayStatus::NoneTaken,
-                                schedule::DayStatus::NoDose => AdherenceDayStatus::NoDose,
-                            },
-                        })
-                        .collect(),
-                })
-                .collect(),
-        }
+fn adherence_report(adherence: service::PatientAdherence) -> AdherenceReport {
+    let (report, drugs) = (adherence.report, adherence.drugs);
+    let medications = (report.medications.into_iter())
+        .map(|m| MedicationAdherence {
+            drug: drugs.get(&m.medication_id).copied(),
+            medication_id: m.medication_id,
+            summary: m.summary,
+            interval_mean_hours: m.interval_mean_hours,
+            interval_sd_hours: m.interval_sd_hours,
+            longest_missed_streak: m.longest_missed_streak,
+        })
+        .collect();
+    AdherenceReport {
+        overall: report.overall,
+        longest_missed_streak: report.longest_missed_streak,
+        medications,
+        calendar: report.calendar,
     }
-}
-
-fn locale(text: &str) -> Result<Locale, NephroError> {
-    Ok(Locale::parse("locale", text)?)
 }
 
 #[uniffi::export]
@@ -499,7 +385,7 @@ impl Diary {
         patient_id: i64,
         now_ms: i64,
         device_time_zone: Option<String>,
-        locale: String,
+        locale: Locale,
         scheduler: Arc<dyn NotificationScheduler>,
     ) -> Result<u32, NephroError> {
         let reminders = self.next_reminders(
@@ -522,13 +408,10 @@ impl Diary {
         now_ms: i64,
         device_time_zone: Option<String>,
         count: u32,
-        locale: String,
+        locale: Locale,
     ) -> Result<Vec<ReminderNotification>, NephroError> {
         let now = service::instant_from_millis("now_ms", now_ms)?;
-        let (zone, locale) = (
-            service::parse_device_zone(device_time_zone.as_deref())?,
-            self::locale(&locale)?,
-        );
+        let zone = service::parse_device_zone(device_time_zone.as_deref())?;
         let notices = self.call(|s| {
             service::next_reminders(s, patient_id.into(), now, zone, count as usize, locale)
         })?;
@@ -545,15 +428,11 @@ impl Diary {
         patient_id: i64,
         now_ms: i64,
         device_time_zone: Option<String>,
-        locale: String,
+        locale: Locale,
     ) -> Result<Vec<DoseSlot>, NephroError> {
         let now = service::instant_from_millis("now_ms", now_ms)?;
-        let (zone, locale) = (
-            service::parse_device_zone(device_time_zone.as_deref())?,
-            self::locale(&locale)?,
-        );
-        let slots = self.call(|s| service::today_doses(s, patient_id.into(), now, zone, locale))?;
-        Ok(slots.into_iter().map(Into::into).collect())
+        let zone = service::parse_device_zone(device_time_zone.as_deref())?;
+        Ok(self.call(|s| service::today_doses(s, patient_id.into(), now, zone, locale))?)
     }
 
     /// The status of one slot (named by its reminder id) at `now_ms`, with guidance.
@@ -563,17 +442,12 @@ impl Diary {
         reminder_id: String,
         now_ms: i64,
         device_time_zone: Option<String>,
-        locale: String,
+        locale: Locale,
     ) -> Result<DoseSlot, NephroError> {
         let slot = service::SlotRef::parse_reminder_id("reminder_id", &reminder_id)?;
         let now = service::instant_from_millis("now_ms", now_ms)?;
-        let (zone, locale) = (
-            service::parse_device_zone(device_time_zone.as_deref())?,
-            self::locale(&locale)?,
-        );
-        Ok(self
-            .call(|s| service::dose_status(s, patient_id.into(), &slot, now, zone, locale))?
-            .into())
+        let zone = service::parse_device_zone(device_time_zone.as_deref())?;
+        Ok(self.call(|s| service::dose_status(s, patient_id.into(), &slot, now, zone, locale))?)
     }
 
     /// Snoozes a reminder by `minutes` from `now_ms`: the same reminder (same id) later, never
@@ -586,14 +460,11 @@ impl Diary {
         now_ms: i64,
         minutes: u32,
         device_time_zone: Option<String>,
-        locale: String,
+        locale: Locale,
     ) -> Result<Option<ReminderNotification>, NephroError> {
         let slot = service::SlotRef::parse_reminder_id("reminder_id", &reminder_id)?;
         let now = service::instant_from_millis("now_ms", now_ms)?;
-        let (zone, locale) = (
-            service::parse_device_zone(device_time_zone.as_deref())?,
-            self::locale(&locale)?,
-        );
+        let zone = service::parse_device_zone(device_time_zone.as_deref())?;
         let snoozed = self
             .call(|s| service::snooze(s, patient_id.into(), &slot, now, minutes, zone, locale))?;
         Ok(snoozed.map(|n| notification(n, true)))
@@ -609,9 +480,8 @@ impl Diary {
     ) -> Result<AdherenceReport, NephroError> {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
         let now = service::instant_from_millis("now_ms", now_ms)?;
-        Ok(self
-            .call(|s| service::adherence(s, patient_id.into(), from, to, now))?
-            .into())
+        let adherence = self.call(|s| service::adherence(s, patient_id.into(), from, to, now))?;
+        Ok(adherence_report(adherence))
     }
 
     /// The stepwise plan that moves a twice-daily medication to `new_time_zone`'s wall clock
@@ -626,29 +496,14 @@ impl Diary {
         let medication = MedicationId::parse("medication_id", &medication_id)?;
         let zone = parse_time_zone("new_time_zone", &new_time_zone)?;
         let date = parse_date("change_date", &change_date)?;
-        let plan = self
-            .call(|s| service::travel_shift_plan(s, patient_id.into(), &medication, zone, date))?;
-        Ok(plan.into_iter().map(Into::into).collect())
+        Ok(self
+            .call(|s| service::travel_shift_plan(s, patient_id.into(), &medication, zone, date))?)
     }
 
     /// The patient's reminder policy, defaults filled in.
     pub fn reminder_policy(&self, patient_id: i64) -> Result<ReminderPolicy, NephroError> {
         let policy = self.call(|s| service::reminder_policy(s, patient_id.into()))?;
-        Ok(ReminderPolicy {
-            travel: policy.travel.into(),
-            default_window: policy.default_window.into(),
-            windows: policy
-                .windows
-                .into_iter()
-                .map(|(medication_id, window)| MedicationDoseWindow {
-                    medication_id,
-                    window: window.into(),
-                })
-                .collect(),
-            shift_threshold_minutes: policy.shift_rules.threshold_minutes,
-            shift_min_interval_minutes: policy.shift_rules.min_interval_minutes,
-            shift_max_interval_minutes: policy.shift_rules.max_interval_minutes,
-        })
+        Ok(reminder_policy(policy))
     }
 
     /// Sets one medication's dose window, or (`medication_id` none) the default of every
@@ -669,7 +524,7 @@ impl Diary {
                 s,
                 patient_id.into(),
                 medication.as_ref(),
-                &window.into(),
+                &window,
                 &changed_by,
             )
         })?;
@@ -683,17 +538,15 @@ impl Diary {
         policy: TravelPolicy,
         changed_by: String,
     ) -> Result<(), NephroError> {
-        self.call(|s| {
-            service::set_travel_policy(s, patient_id.into(), policy.into(), &changed_by)
-        })?;
+        self.call(|s| service::set_travel_policy(s, patient_id.into(), policy, &changed_by))?;
         Ok(())
     }
 }
 
 /// A drug's name in the family's language (`en` or `zh-Hans`).
 #[uniffi::export]
-pub fn drug_name(drug: Drug, locale: String) -> Result<String, NephroError> {
-    Ok(service::drug_name(drug, self::locale(&locale)?).to_string())
+pub fn drug_name(drug: Drug, locale: Locale) -> Result<String, NephroError> {
+    Ok(service::drug_name(drug, locale).to_string())
 }
 
 /// The stepwise shift plan of a twice-daily drug (`times`, `HH:MM`) moving from `old_time_zone`
@@ -713,6 +566,11 @@ pub fn shift_plan_for(
         .map(|(i, t)| parse_clock_time(&format!("times[{i}]"), t))
         .collect::<Result<Vec<_>, Error>>()?;
     let date = parse_date("change_date", &change_date)?;
-    let plan = schedule::shift_plan(old, new, &times, date, &schedule::ShiftRules::default())?;
-    Ok(plan.into_iter().map(Into::into).collect())
+    Ok(schedule::shift_plan(
+        old,
+        new,
+        &times,
+        date,
+        &schedule::ShiftRules::default(),
+    )?)
 }

@@ -3,16 +3,23 @@
 //! and [`assess_relapse`], the pure engine with typed records (used by the conformance tests of
 //! every language).
 
+use chrono::NaiveDate;
 use nephro_core::dates::{format_date, parse_date};
 use nephro_core::diary::relapse as service;
 use nephro_core::locale::Locale;
+pub use nephro_core::protein::{DipstickGrade, ProteinLevel, UpcrUnit};
+pub use nephro_core::relapse::{
+    DefinitionSet, DiseaseState, FamilyPrompt as RelapsePrompt, LevelRun as ProteinLevelRun,
+    NextAction as RelapseNextAction, NextActionKind as RelapseNextActionKind, RelapseAssessment,
+    RelapseEpisode, RemissionEpisode, ReportedState as RelapseState,
+};
 use nephro_core::store::urine as store;
 use nephro_core::{protein, relapse};
 
 use crate::{Diary, NephroError, PhotoSuggestion};
 
 /// A urine dipstick grade, as read from the strip (clinical-rules §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum DipstickGrade {
     /// `negative`: level remission.
     Negative,
@@ -29,7 +36,7 @@ pub enum DipstickGrade {
 }
 
 /// The unit of a urine protein/creatinine ratio (UPCR).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum UpcrUnit {
     /// mg protein per mmol creatinine (`mg/mmol`).
     MgPerMmol,
@@ -42,7 +49,7 @@ pub enum UpcrUnit {
 }
 
 /// The level of a reading or a day (clinical-rules §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum ProteinLevel {
     /// Negative or trace; UPCR at or below the remission cut-off.
     Remission,
@@ -53,7 +60,7 @@ pub enum ProteinLevel {
 }
 
 /// The definitions that classify the course (clinical-rules §6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum DefinitionSet {
     /// IPNA 2022 (the default).
     Ipna2022,
@@ -64,7 +71,7 @@ pub enum DefinitionSet {
 }
 
 /// The state before the first reading.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum DiseaseState {
     /// In remission (the default).
     Remission,
@@ -73,7 +80,7 @@ pub enum DiseaseState {
 }
 
 /// The state reported on a date (clinical-rules §6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum RelapseState {
     /// In remission.
     Remission,
@@ -85,7 +92,7 @@ pub enum RelapseState {
 }
 
 /// What the family sees on the home screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum RelapsePrompt {
     /// A relapse was confirmed today: follow the action plan and contact the care team.
     RelapseContactTeam,
@@ -102,7 +109,7 @@ pub enum RelapsePrompt {
 }
 
 /// What the family should do next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum RelapseNextActionKind {
     /// Test the first morning urine again on the date given.
     RetestNextMorning,
@@ -185,7 +192,7 @@ pub struct UrineReading {
     /// When the sample was taken, UTC epoch ms.
     pub taken_at_ms: i64,
     /// The patient's local date of the sample, `YYYY-MM-DD`.
-    pub taken_on: String,
+    pub taken_on: NaiveDate,
     /// Whether it was the first urine of the morning.
     pub first_morning: bool,
     /// The note, if any.
@@ -221,7 +228,7 @@ pub struct UrineReadingRevision {
     /// The sampling time, UTC epoch ms.
     pub taken_at_ms: i64,
     /// The local date, `YYYY-MM-DD`.
-    pub taken_on: String,
+    pub taken_on: NaiveDate,
     /// Whether it was the first urine of the morning.
     pub first_morning: bool,
     /// The note in this revision.
@@ -244,52 +251,52 @@ pub struct SteroidCourseSpan {
 }
 
 /// A relapse found by the engine.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct RelapseEpisode {
     /// The first of the three nephrotic days.
-    pub onset: String,
+    pub onset: NaiveDate,
     /// The third nephrotic day, when the relapse is confirmed.
-    pub confirmed: String,
+    pub confirmed: NaiveDate,
     /// The onset of the remission that ended it, once confirmed.
-    pub remission_onset: Option<String>,
+    pub remission_onset: Option<NaiveDate>,
 }
 
 /// A remission found by the engine.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct RemissionEpisode {
     /// The first of the three remission days.
-    pub onset: String,
+    pub onset: NaiveDate,
     /// The third remission day, when the remission is confirmed.
-    pub confirmed: String,
+    pub confirmed: NaiveDate,
 }
 
 /// A run of consecutive days at one level.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct ProteinLevelRun {
     /// The level of every day of the run.
     pub level: ProteinLevel,
     /// The first day.
-    pub start: String,
+    pub start: NaiveDate,
     /// The last day.
-    pub end: String,
+    pub end: NaiveDate,
     /// How many days.
     pub days: u32,
 }
 
 /// The next action and the date it applies from.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct RelapseNextAction {
     /// What to do.
     pub kind: RelapseNextActionKind,
     /// From when, `YYYY-MM-DD`.
-    pub date: String,
+    pub date: NaiveDate,
 }
 
 /// The relapse engine's answer (clinical-rules §6).
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct RelapseAssessment {
     /// The assessment date used; empty only with no readings and no date given.
-    pub as_of: Option<String>,
+    pub as_of: Option<NaiveDate>,
     /// The reported state.
     pub state: RelapseState,
     /// Relapses in onset order.
@@ -301,7 +308,7 @@ pub struct RelapseAssessment {
     /// Steroid dependent under the definition set.
     pub steroid_dependent: bool,
     /// The first day of observation.
-    pub observation_start: Option<String>,
+    pub observation_start: Option<NaiveDate>,
     /// Relapses per patient-year of observation; empty under one day of observation.
     pub relapse_rate_per_year: Option<f64>,
     /// Days from the onset of the latest relapse to `as_of`.
@@ -320,11 +327,11 @@ pub struct RelapseStatus {
     /// The patient.
     pub patient_id: i64,
     /// The local date of the status, `YYYY-MM-DD`.
-    pub today: String,
+    pub today: NaiveDate,
     /// The patient's definition set.
     pub definitions: DefinitionSet,
     /// The initial remission date set by the care team, if any.
-    pub initial_remission: Option<String>,
+    pub initial_remission: Option<NaiveDate>,
     /// The steroid courses counted, from their taper calendars.
     pub steroid_courses: Vec<SteroidCourseSpan>,
     /// The engine's answer as of today.
@@ -336,7 +343,7 @@ pub struct RelapseStatus {
     /// What the family is told today.
     pub prompt: RelapsePrompt,
     /// The locale of `prompt_text`: `en` or `zh-Hans`.
-    pub locale: String,
+    pub locale: Locale,
     /// The prompt in words.
     pub prompt_text: String,
 }
@@ -379,32 +386,32 @@ pub struct RelapseCaseInput {
 #[uniffi::export]
 pub fn assess_relapse(input: RelapseCaseInput) -> Result<RelapseAssessment, NephroError> {
     let input: relapse::RelapseInput = input.try_into()?;
-    Ok(relapse::assess(&input)?.into())
+    Ok(relapse::assess(&input)?)
 }
 
 /// Reads a dipstick grade written as on the strip (`negative`, `trace`, `1+` … `4+`), naming
 /// `field` when it is unknown.
 #[uniffi::export]
 pub fn parse_dipstick_grade(field: String, text: String) -> Result<DipstickGrade, NephroError> {
-    Ok(protein::DipstickGrade::parse(&field, &text)?.into())
+    Ok(protein::DipstickGrade::parse(&field, &text)?)
 }
 
 /// Reads a UPCR unit (`mg/mmol`, `mg/mg`, `g/g`, `mg/g`), naming `field` when it is unknown.
 #[uniffi::export]
 pub fn parse_upcr_unit(field: String, text: String) -> Result<UpcrUnit, NephroError> {
-    Ok(protein::UpcrUnit::parse(&field, &text)?.into())
+    Ok(protein::UpcrUnit::parse(&field, &text)?)
 }
 
 /// Reads a definition set (`ipna2022`, `kdigo2025`, `kdigo2012`), naming `field` when unknown.
 #[uniffi::export]
 pub fn parse_definition_set(field: String, text: String) -> Result<DefinitionSet, NephroError> {
-    Ok(relapse::DefinitionSet::parse(&field, &text)?.into())
+    Ok(relapse::DefinitionSet::parse(&field, &text)?)
 }
 
 /// Reads an initial state (`remission`, `relapse`), naming `field` when unknown.
 #[uniffi::export]
 pub fn parse_disease_state(field: String, text: String) -> Result<DiseaseState, NephroError> {
-    Ok(relapse::DiseaseState::parse(&field, &text)?.into())
+    Ok(relapse::DiseaseState::parse(&field, &text)?)
 }
 
 #[uniffi::export]
@@ -425,7 +432,7 @@ impl Diary {
         reading: UrineReadingInput,
     ) -> Result<UrineReading, NephroError> {
         let reading: store::NewUrineReading = reading.try_into()?;
-        Ok(self.call(|s| s.log_urine_reading(&reading))?.into())
+        Ok(urine_reading(self.call(|s| s.log_urine_reading(&reading))?))
     }
 
     /// Corrects a logged reading; the previous revision stays in the history. A reading made
@@ -437,9 +444,9 @@ impl Diary {
         correction: UrineReadingCorrection,
     ) -> Result<UrineReading, NephroError> {
         let correction: store::UrineReadingCorrection = correction.try_into()?;
-        Ok(self
-            .call(|s| s.correct_urine_reading(&client_id, &correction))?
-            .into())
+        Ok(urine_reading(self.call(|s| {
+            s.correct_urine_reading(&client_id, &correction)
+        })?))
     }
 
     /// Retracts a reading logged by mistake; it stays in the history and no longer counts.
@@ -448,14 +455,14 @@ impl Diary {
         client_id: String,
         retracted_by: String,
     ) -> Result<UrineReading, NephroError> {
-        Ok(self
-            .call(|s| s.retract_urine_reading(&client_id, &retracted_by))?
-            .into())
+        Ok(urine_reading(self.call(|s| {
+            s.retract_urine_reading(&client_id, &retracted_by)
+        })?))
     }
 
     /// A reading by client id, in its current revision.
     pub fn urine_reading(&self, client_id: String) -> Result<UrineReading, NephroError> {
-        Ok(self.call(|s| s.urine_reading(&client_id))?.into())
+        Ok(urine_reading(self.call(|s| s.urine_reading(&client_id))?))
     }
 
     /// A patient's readings with local dates from `from` to `to` (inclusive, `YYYY-MM-DD`), by
@@ -475,7 +482,7 @@ impl Diary {
                 s.urine_readings(patient_id.into(), from, to)
             }
         })?;
-        Ok(readings.into_iter().map(Into::into).collect())
+        Ok(readings.into_iter().map(urine_reading).collect())
     }
 
     /// Every revision of a reading, oldest first.
@@ -483,11 +490,8 @@ impl Diary {
         &self,
         client_id: String,
     ) -> Result<Vec<UrineReadingRevision>, NephroError> {
-        Ok(self
-            .call(|s| s.urine_reading_history(&client_id))?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        let revisions = self.call(|s| s.urine_reading_history(&client_id))?;
+        Ok(revisions.into_iter().map(urine_reading_revision).collect())
     }
 
     /// The relapse status on `today` (the patient's local date, `YYYY-MM-DD`): state, episodes,
@@ -497,17 +501,13 @@ impl Diary {
         &self,
         patient_id: i64,
         today: String,
-        locale: Option<String>,
+        locale: Option<Locale>,
     ) -> Result<RelapseStatus, NephroError> {
         let today = parse_date("today", &today)?;
-        let locale = locale
-            .as_deref()
-            .map(|tag| Locale::parse("locale", tag))
-            .transpose()?
-            .unwrap_or_default();
-        Ok(self
-            .call(|s| service::relapse_status(s, patient_id.into(), today, locale))?
-            .into())
+        let locale = locale.unwrap_or_default();
+        Ok(relapse_status(self.call(|s| {
+            service::relapse_status(s, patient_id.into(), today, locale)
+        })?))
     }
 
     /// The day remission is confirmed in the readings dated on or after `date` (walked from a
@@ -516,18 +516,17 @@ impl Diary {
         &self,
         patient_id: i64,
         date: String,
-    ) -> Result<Option<String>, NephroError> {
+    ) -> Result<Option<NaiveDate>, NephroError> {
         let date = parse_date("date", &date)?;
-        Ok(self
-            .call(|s| service::remission_confirmed_after(s, patient_id.into(), date))?
-            .map(format_date))
+        Ok(self.call(|s| service::remission_confirmed_after(s, patient_id.into(), date))?)
     }
 
     /// The remission date of the initial episode set by the care team, if any.
-    pub fn initial_remission_date(&self, patient_id: i64) -> Result<Option<String>, NephroError> {
-        Ok(self
-            .call(|s| service::initial_remission_date(s, patient_id.into()))?
-            .map(format_date))
+    pub fn initial_remission_date(
+        &self,
+        patient_id: i64,
+    ) -> Result<Option<NaiveDate>, NephroError> {
+        Ok(self.call(|s| service::initial_remission_date(s, patient_id.into()))?)
     }
 
     /// Sets (or with an empty `date`, clears) the remission date of the initial episode, used by
@@ -550,69 +549,6 @@ impl Diary {
 
 // Conversions.
 
-macro_rules! same_variants {
-    ($ffi:ident, $core:path, [$($variant:ident),+ $(,)?]) => {
-        impl From<$ffi> for $core {
-            fn from(value: $ffi) -> Self {
-                match value {
-                    $($ffi::$variant => <$core>::$variant),+
-                }
-            }
-        }
-        impl From<$core> for $ffi {
-            fn from(value: $core) -> Self {
-                match value {
-                    $(<$core>::$variant => $ffi::$variant),+
-                }
-            }
-        }
-    };
-}
-
-same_variants!(
-    DipstickGrade,
-    protein::DipstickGrade,
-    [Negative, Trace, OnePlus, TwoPlus, ThreePlus, FourPlus]
-);
-same_variants!(
-    UpcrUnit,
-    protein::UpcrUnit,
-    [MgPerMmol, MgPerMg, GPerG, MgPerG]
-);
-same_variants!(
-    ProteinLevel,
-    protein::ProteinLevel,
-    [Remission, Proteinuria, Nephrotic]
-);
-same_variants!(
-    DefinitionSet,
-    relapse::DefinitionSet,
-    [Ipna2022, Kdigo2025, Kdigo2012]
-);
-same_variants!(DiseaseState, relapse::DiseaseState, [Remission, Relapse]);
-same_variants!(
-    RelapseState,
-    relapse::ReportedState,
-    [Remission, Watch, Relapse]
-);
-same_variants!(
-    RelapsePrompt,
-    relapse::FamilyPrompt,
-    [
-        RelapseContactTeam,
-        RelapseOngoing,
-        TestAgainTomorrow,
-        MorningTestMissing,
-        RemissionConfirmed,
-        AllClear
-    ]
-);
-same_variants!(
-    RelapseNextActionKind,
-    relapse::NextActionKind,
-    [RetestNextMorning, FollowActionPlan]
-);
-
 /// The measurement of a record's optional parts (`record` prefixes the field names).
 fn measurement(
     record: &str,
@@ -621,10 +557,7 @@ fn measurement(
     unit: Option<UpcrUnit>,
 ) -> Result<protein::UrineMeasurement, NephroError> {
     Ok(protein::UrineMeasurement::from_parts(
-        record,
-        dipstick.map(Into::into),
-        upcr,
-        unit.map(Into::into),
+        record, dipstick, upcr, unit,
     )?)
 }
 
@@ -632,9 +565,9 @@ fn measurement(
 fn parts(m: &protein::UrineMeasurement) -> (Option<DipstickGrade>, Option<f64>, Option<UpcrUnit>) {
     let upcr = m.upcr_value();
     (
-        m.dipstick().map(Into::into),
+        m.dipstick(),
         upcr.map(|(value, _)| value),
-        upcr.map(|(_, unit)| unit.into()),
+        upcr.map(|(_, unit)| unit),
     )
 }
 
@@ -684,46 +617,42 @@ impl TryFrom<UrineReadingCorrection> for store::UrineReadingCorrection {
     }
 }
 
-impl From<store::UrineReadingEntry> for UrineReading {
-    fn from(e: store::UrineReadingEntry) -> Self {
-        let (dipstick, upcr, unit) = parts(&e.measurement);
-        UrineReading {
-            global_id: e.global_id.to_string(),
-            client_id: e.client_id,
-            patient_id: e.patient_id.into(),
-            dipstick,
-            upcr,
-            unit,
-            level: e.level.into(),
-            taken_at_ms: e.taken_at_ms,
-            taken_on: format_date(e.taken_on),
-            first_morning: e.first_morning,
-            note: e.note,
-            logged_by: e.logged_by,
-            revision: e.revision,
-            retracted: e.retracted,
-            recorded_at_ms: e.recorded_at_ms,
-            photo: e.photo.map(Into::into),
-        }
+fn urine_reading(e: store::UrineReadingEntry) -> UrineReading {
+    let (dipstick, upcr, unit) = parts(&e.measurement);
+    UrineReading {
+        global_id: e.global_id.to_string(),
+        client_id: e.client_id,
+        patient_id: e.patient_id.into(),
+        dipstick,
+        upcr,
+        unit,
+        level: e.level,
+        taken_at_ms: e.taken_at_ms,
+        taken_on: e.taken_on,
+        first_morning: e.first_morning,
+        note: e.note,
+        logged_by: e.logged_by,
+        revision: e.revision,
+        retracted: e.retracted,
+        recorded_at_ms: e.recorded_at_ms,
+        photo: e.photo.map(Into::into),
     }
 }
 
-impl From<store::UrineReadingRevision> for UrineReadingRevision {
-    fn from(r: store::UrineReadingRevision) -> Self {
-        let (dipstick, upcr, unit) = parts(&r.measurement);
-        UrineReadingRevision {
-            revision: r.revision,
-            dipstick,
-            upcr,
-            unit,
-            taken_at_ms: r.taken_at_ms,
-            taken_on: format_date(r.taken_on),
-            first_morning: r.first_morning,
-            note: r.note,
-            changed_by: r.changed_by,
-            retracted: r.retracted,
-            recorded_at_ms: r.recorded_at_ms,
-        }
+fn urine_reading_revision(r: store::UrineReadingRevision) -> UrineReadingRevision {
+    let (dipstick, upcr, unit) = parts(&r.measurement);
+    UrineReadingRevision {
+        revision: r.revision,
+        dipstick,
+        upcr,
+        unit,
+        taken_at_ms: r.taken_at_ms,
+        taken_on: r.taken_on,
+        first_morning: r.first_morning,
+        note: r.note,
+        changed_by: r.changed_by,
+        retracted: r.retracted,
+        recorded_at_ms: r.recorded_at_ms,
     }
 }
 
@@ -764,8 +693,8 @@ impl TryFrom<RelapseCaseInput> for relapse::RelapseInput {
             })
             .collect::<Result<Vec<_>, NephroError>>()?;
         Ok(relapse::RelapseInput {
-            definitions: input.definitions.map(Into::into).unwrap_or_default(),
-            initial_state: input.initial_state.map(Into::into).unwrap_or_default(),
+            definitions: input.definitions.unwrap_or_default(),
+            initial_state: input.initial_state.unwrap_or_default(),
             initial_remission: input
                 .initial_remission
                 .as_deref()
@@ -782,302 +711,18 @@ impl TryFrom<RelapseCaseInput> for relapse::RelapseInput {
     }
 }
 
-impl From<relapse::RelapseAssessment> for RelapseAssessment {
-    fn from(a: relapse::RelapseAssessment) -> Self {
-        RelapseAssessment {
-            as_of: a.as_of.map(format_date),
-            state: a.state.into(),
-            relapses: a
-                .relapses
-                .iter()
-                .map(|r| RelapseEpisode {
-                    onset: format_date(r.onset),
-                    confirmed: format_date(r.confirmed),
-                    remission_onset: r.remission_onset.map(format_date),
-                })
-                .collect(),
-            remissions: a
-                .remissions
-                .iter()
-                .map(|r| RemissionEpisode {
-                    onset: format_date(r.onset),
-                    confirmed: format_date(r.confirmed),
-                })
-                .collect(),
-            frequently_relapsing: a.frequently_relapsing,
-            steroid_dependent: a.steroid_dependent,
-            observation_start: a.observation_start.map(format_date),
-            relapse_rate_per_year: a.relapse_rate_per_year,
-            days_since_last_relapse: a.days_since_last_relapse,
-            days_in_current_remission: a.days_in_current_remission,
-            latest_run: a.latest_run.map(|run| ProteinLevelRun {
-                level: run.level.into(),
-                start: format_date(run.start),
-                end: format_date(run.end),
-                days: run.days,
-            }),
-            next_action: a.next_action.map(|n| RelapseNextAction {
-                kind: n.kind.into(),
-                date: format_date(n.date),
-            }),
-        }
-    }
-}
-
-impl From<service::RelapseStatus> for RelapseStatus {
-    fn from(s: service::RelapseStatus) -> Self {
-        RelapseStatus {
-            patient_id: s.patient_id.into(),
-            today: format_date(s.today),
-            definitions: s.definitions.into(),
-            initial_remission: s.initial_remission.map(format_date),
-            steroid_courses: s.steroid_courses.into_iter().map(Into::into).collect(),
-            assessment: s.assessment.into(),
-            morning_reading_logged: s.morning_reading_logged,
-            latest_reading: s.latest_reading.map(Into::into),
-            prompt: s.prompt.into(),
-            locale: s.locale.tag().to_string(),
-            prompt_text: s.prompt_text,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn field_of(err: NephroError) -> String {
-        match err {
-            NephroError::Validation { field, .. } => field,
-            other => panic!("not a validation error: {other}"),
-        }
-    }
-
-    fn case_reading(
-        date: &str,
-        dipstick: Option<DipstickGrade>,
-        upcr: Option<f64>,
-        unit: Option<UpcrUnit>,
-    ) -> RelapseCaseReading {
-        RelapseCaseReading {
-            date: date.into(),
-            dipstick,
-            upcr,
-            unit,
-            first_morning: true,
-        }
-    }
-
-    fn case(readings: Vec<RelapseCaseReading>) -> RelapseCaseInput {
-        RelapseCaseInput {
-            definitions: None,
-            initial_state: None,
-            initial_remission: None,
-            readings,
-            steroid_courses: vec![],
-            as_of: None,
-        }
-    }
-
-    #[test]
-    fn the_typed_engine_finds_a_relapse() {
-        let three = ["2025-03-01", "2025-03-02", "2025-03-03"]
-            .iter()
-            .map(|d| case_reading(d, Some(DipstickGrade::ThreePlus), None, None))
-            .collect();
-        let a = assess_relapse(case(three)).unwrap();
-        assert_eq!(a.state, RelapseState::Relapse);
-        assert_eq!(a.relapses[0].onset, "2025-03-01");
-        assert_eq!(
-            a.next_action.map(|n| n.kind),
-            Some(RelapseNextActionKind::FollowActionPlan)
-        );
-    }
-
-    #[test]
-    fn bad_case_input_names_the_field() {
-        let no_unit = case(vec![case_reading("2025-03-01", None, Some(150.0), None)]);
-        assert_eq!(
-            field_of(assess_relapse(no_unit).unwrap_err()),
-            "readings[0].unit"
-        );
-        let negative = case(vec![
-            case_reading("2025-03-01", Some(DipstickGrade::Negative), None, None),
-            case_reading("2025-03-02", None, Some(-5.0), Some(UpcrUnit::MgPerMmol)),
-        ]);
-        assert_eq!(
-            field_of(assess_relapse(negative).unwrap_err()),
-            "readings[1].upcr"
-        );
-        let both = case(vec![case_reading(
-            "2025-03-01",
-            Some(DipstickGrade::Trace),
-            Some(1.0),
-            Some(UpcrUnit::GPerG),
-        )]);
-        assert_eq!(field_of(assess_relapse(both).unwrap_err()), "readings[0]");
-        let bad_date = case(vec![case_reading(
-            "2025-3-1",
-            Some(DipstickGrade::Trace),
-            None,
-            None,
-        )]);
-        assert_eq!(
-            field_of(assess_relapse(bad_date).unwrap_err()),
-            "readings[0].date"
-        );
-        let mut backwards = case(vec![]);
-        backwards.steroid_courses = vec![SteroidCourseSpan {
-            start: "2025-02-01".into(),
-            end: "2025-01-31".into(),
-        }];
-        assert_eq!(
-            field_of(assess_relapse(backwards).unwrap_err()),
-            "steroid_courses[0].end"
-        );
-        assert_eq!(
-            field_of(parse_dipstick_grade("readings[4].dipstick".into(), "5+".into()).unwrap_err()),
-            "readings[4].dipstick"
-        );
-        assert_eq!(
-            parse_upcr_unit("unit".into(), "mg/g".into()).unwrap(),
-            UpcrUnit::MgPerG
-        );
-        assert_eq!(
-            field_of(parse_definition_set("definitions".into(), "kdigo".into()).unwrap_err()),
-            "definitions"
-        );
-        assert_eq!(
-            parse_disease_state("initial_state".into(), "relapse".into()).unwrap(),
-            DiseaseState::Relapse
-        );
-    }
-
-    #[test]
-    fn the_diary_logs_reads_back_and_reports_a_relapse() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("diary.db").display().to_string();
-        let diary = Diary::open(path.clone()).unwrap();
-        let patient = diary
-            .create_patient(crate::PatientProfile {
-                display_name: "Test".into(),
-                birth_date: "2019-01-01".into(),
-                sex: crate::Sex::Female,
-                time_zone: "Europe/Paris".into(),
-                definition_set: "ipna2022".into(),
-            })
-            .unwrap();
-        // 2025-03-01T06:00:00Z is 07:00 in Paris.
-        let first_ms = 1_740_808_800_000;
-        for day in 0..3i64 {
-            let input = UrineReadingInput {
-                client_id: format!("r{day}"),
-                patient_id: patient.id,
-                dipstick: Some(DipstickGrade::FourPlus),
-                upcr: None,
-                unit: None,
-                taken_at_ms: first_ms + day * 86_400_000,
-                taken_on: None,
-                first_morning: true,
-                note: Some("fever".into()),
-                logged_by: "mother".into(),
-                photo: None,
-            };
-            let stored = diary.log_urine_reading(input.clone()).unwrap();
-            assert_eq!(stored.level, ProteinLevel::Nephrotic);
-            assert_eq!(diary.log_urine_reading(input).unwrap(), stored);
-        }
-        let negative = UrineReadingInput {
-            client_id: "bad".into(),
-            patient_id: patient.id,
-            dipstick: None,
-            upcr: Some(-1.0),
-            unit: Some(UpcrUnit::MgPerMmol),
-            taken_at_ms: first_ms,
-            taken_on: None,
-            first_morning: false,
-            note: None,
-            logged_by: "mother".into(),
-            photo: None,
-        };
-        assert_eq!(
-            field_of(diary.log_urine_reading(negative.clone()).unwrap_err()),
-            "upcr"
-        );
-        let no_unit = UrineReadingInput {
-            upcr: Some(30.0),
-            unit: None,
-            ..negative
-        };
-        assert_eq!(
-            field_of(diary.log_urine_reading(no_unit).unwrap_err()),
-            "unit"
-        );
-        drop(diary);
-
-        let diary = Diary::open(path).unwrap();
-        let readings = diary
-            .urine_readings(patient.id, "2025-03-01".into(), "2025-03-31".into(), false)
-            .unwrap();
-        let dates: Vec<&str> = readings.iter().map(|r| r.taken_on.as_str()).collect();
-        assert_eq!(dates, ["2025-03-01", "2025-03-02", "2025-03-03"]);
-        let status = diary
-            .relapse_status(patient.id, "2025-03-03".into(), Some("zh-Hans".into()))
-            .unwrap();
-        assert_eq!(status.assessment.state, RelapseState::Relapse);
-        assert_eq!(status.prompt, RelapsePrompt::RelapseContactTeam);
-        assert_eq!(status.locale, "zh-Hans");
-        assert!(status.morning_reading_logged);
-        assert_eq!(
-            field_of(
-                diary
-                    .relapse_status(patient.id, "2025-03-03".into(), Some("fr".into()))
-                    .unwrap_err()
-            ),
-            "locale"
-        );
-
-        let corrected = diary
-            .correct_urine_reading(
-                "r1".into(),
-                UrineReadingCorrection {
-                    dipstick: Some(DipstickGrade::Trace),
-                    upcr: None,
-                    unit: None,
-                    taken_at_ms: first_ms + 86_400_000,
-                    taken_on: None,
-                    first_morning: true,
-                    note: None,
-                    corrected_by: "father".into(),
-                },
-            )
-            .unwrap();
-        assert_eq!(
-            (corrected.revision, corrected.level),
-            (2, ProteinLevel::Remission)
-        );
-        diary
-            .retract_urine_reading("r2".into(), "father".into())
-            .unwrap();
-        assert_eq!(diary.urine_reading_history("r2".into()).unwrap().len(), 2);
-        assert_eq!(
-            diary
-                .urine_readings(patient.id, "2025-03-01".into(), "2025-03-31".into(), true)
-                .unwrap()
-                .len(),
-            3
-        );
-        let status = diary
-            .relapse_status(patient.id, "2025-03-03".into(), None)
-            .unwrap();
-        assert_eq!(status.assessment.state, RelapseState::Remission);
-        assert!(!status.morning_reading_logged);
-        diary
-            .set_initial_remission_date(patient.id, Some("2025-01-10".into()), "Dr. Li".into())
-            .unwrap();
-        assert_eq!(
-            diary.initial_remission_date(patient.id).unwrap().as_deref(),
-            Some("2025-01-10")
-        );
+pub(crate) fn relapse_status(s: service::RelapseStatus) -> RelapseStatus {
+    RelapseStatus {
+        patient_id: s.patient_id.into(),
+        today: s.today,
+        definitions: s.definitions,
+        initial_remission: s.initial_remission,
+        steroid_courses: s.steroid_courses.into_iter().map(Into::into).collect(),
+        assessment: s.assessment,
+        morning_reading_logged: s.morning_reading_logged,
+        latest_reading: s.latest_reading.map(urine_reading),
+        prompt: s.prompt,
+        locale: s.locale,
+        prompt_text: s.prompt_text,
     }
 }

@@ -82,7 +82,7 @@ fn the_home_screen_shows_a_missed_morning_dose_and_the_evening_one_next() {
             Locale::ZhHans,
         )
         .unwrap();
-    assert_eq!(zh.relapse.locale, "zh-Hans");
+    assert_eq!(zh.relapse.locale.tag(), "zh-Hans");
     assert_ne!(zh.doses[0].label, home.doses[0].label);
 }
 

@@ -651,37 +651,35 @@ fn call_everything(diary: &Diary, s: &Scalars) -> Vec<NephroError> {
         diary
             .urine_reading_history(text.clone())
             .map(|v| format!("{v:?}")),
-        diary
-            .relapse_status(pid, a.clone(), Some(locale.clone()))
+        lift_locale(&locale)
+            .and_then(|locale| diary.relapse_status(pid, a.clone(), Some(locale)))
             .map(|v| format!("{v:?}")),
         diary
             .remission_confirmed_after(pid, a.clone())
             .map(|v| format!("{v:?}")),
         diary.initial_remission_date(pid).map(|v| format!("{v:?}")),
-        diary
-            .next_reminders(pid, now, zone.clone(), s.count, locale.clone())
+        lift_locale(&locale)
+            .and_then(|locale| diary.next_reminders(pid, now, zone.clone(), s.count, locale))
             .map(|v| format!("{}", v.len())),
-        diary
-            .today_doses(pid, now, zone.clone(), locale.clone())
+        lift_locale(&locale)
+            .and_then(|locale| diary.today_doses(pid, now, zone.clone(), locale))
             .map(|v| format!("{v:?}")),
-        diary
-            .dose_status(
-                pid,
-                s.reminder_id.clone(),
-                now,
-                zone.clone(),
-                locale.clone(),
-            )
+        lift_locale(&locale)
+            .and_then(|locale| {
+                diary.dose_status(pid, s.reminder_id.clone(), now, zone.clone(), locale)
+            })
             .map(|v| format!("{v:?}")),
-        diary
-            .snooze(
-                pid,
-                s.reminder_id.clone(),
-                now,
-                s.count,
-                zone.clone(),
-                locale.clone(),
-            )
+        lift_locale(&locale)
+            .and_then(|locale| {
+                diary.snooze(
+                    pid,
+                    s.reminder_id.clone(),
+                    now,
+                    s.count,
+                    zone.clone(),
+                    locale,
+                )
+            })
             .map(|v| format!("{v:?}")),
         diary
             .adherence(pid, a.clone(), b.clone(), now)
@@ -703,14 +701,16 @@ fn call_everything(diary: &Diary, s: &Scalars) -> Vec<NephroError> {
             )
             .map(|v| format!("{v:?}")),
         diary.reminder_policy(pid).map(|v| format!("{v:?}")),
-        diary
-            .refresh_notifications(
-                pid,
-                now,
-                zone.clone(),
-                locale.clone(),
-                Arc::new(NoNotifications),
-            )
+        lift_locale(&locale)
+            .and_then(|locale| {
+                diary.refresh_notifications(
+                    pid,
+                    now,
+                    zone.clone(),
+                    locale,
+                    Arc::new(NoNotifications),
+                )
+            })
             .map(|v| v.to_string()),
         lift_locale(&locale)
             .and_then(|locale| diary.home_screen(pid, now, zone.clone(), locale))
@@ -743,8 +743,8 @@ fn call_everything(diary: &Diary, s: &Scalars) -> Vec<NephroError> {
             .lab_results(pid, a.clone(), b.clone())
             .map(|v| format!("{v:?}")),
         diary.lab_history(text.clone()).map(|v| format!("{v:?}")),
-        diary
-            .lab_report(pid, a.clone(), b.clone(), locale.clone())
+        lift_locale(&locale)
+            .and_then(|locale| diary.lab_report(pid, a.clone(), b.clone(), locale))
             .map(|v| format!("{v:?}")),
         diary.blood_pressures(pid).map(|v| format!("{v:?}")),
         diary.growth(pid).map(|v| format!("{v:?}")),
@@ -765,10 +765,10 @@ fn call_everything(diary: &Diary, s: &Scalars) -> Vec<NephroError> {
         )
         .map(|v| format!("{v:?}")),
         diary.lab_settings(pid).map(|v| format!("{v:?}")),
-        diary
-            .recalculate_prompts(pid, a.clone(), locale.clone())
+        lift_locale(&locale)
+            .and_then(|locale| diary.recalculate_prompts(pid, a.clone(), locale))
             .map(|v| format!("{v:?}")),
-        drug_name(Drug::Prednisolone, locale.clone()),
+        lift_locale(&locale).and_then(|locale| drug_name(Drug::Prednisolone, locale)),
         shift_plan_for(
             text.clone(),
             zone.clone().unwrap_or_default(),

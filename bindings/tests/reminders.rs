@@ -93,7 +93,7 @@ fn refresh_hands_64_stable_reminders_and_a_logged_dose_drops_out() {
     let (diary, patient, medication) = seeded(dir.path());
     let scheduler = Arc::new(MockScheduler::default());
     let handed = diary
-        .refresh_notifications(patient, NOW_MS, None, "en".into(), scheduler.clone())
+        .refresh_notifications(patient, NOW_MS, None, Locale::En, scheduler.clone())
         .unwrap();
     assert_eq!(handed, 64);
     let first = scheduler.ids();
@@ -105,18 +105,24 @@ fn refresh_hands_64_stable_reminders_and_a_logged_dose_drops_out() {
             .windows(2)
             .all(|w| w[0].fire_at_ms <= w[1].fire_at_ms));
         assert_eq!(pending[0].title, "Tacrolimus 1 mg — 8:00 am dose");
-        assert_eq!(pending[0].fire_at_local, "2025-06-01T08:00:00+08:00");
-        assert_eq!(pending[0].fire_at_ms, NOW_MS + HOUR_MS);
         assert_eq!(
-            (pending[0].slot_date.as_str(), pending[0].slot_time.as_str()),
-            ("2025-06-01", "08:00")
+            pending[0].fire_at_local.to_rfc3339(),
+            "2025-06-01T08:00:00+08:00"
+        );
+        assert_eq!(pending[0].fire_at_ms.timestamp_millis(), NOW_MS + HOUR_MS);
+        assert_eq!(
+            (
+                pending[0].slot_date.to_string(),
+                pending[0].slot_time.format("%H:%M").to_string()
+            ),
+            ("2025-06-01".to_string(), "08:00".to_string())
         );
         assert!(!pending[0].snoozed);
     }
 
     // The same instant again: the same ids (replacing is idempotent).
     diary
-        .refresh_notifications(patient, NOW_MS, None, "en".into(), scheduler.clone())
+        .refresh_notifications(patient, NOW_MS, None, Locale::En, scheduler.clone())
         .unwrap();
     assert_eq!(scheduler.ids(), first);
 
@@ -138,7 +144,7 @@ fn refresh_hands_64_stable_reminders_and_a_logged_dose_drops_out() {
         )
         .unwrap();
     diary
-        .refresh_notifications(patient, NOW_MS, None, "zh-Hans".into(), scheduler.clone())
+        .refresh_notifications(patient, NOW_MS, None, Locale::ZhHans, scheduler.clone())
         .unwrap();
     let after = scheduler.ids();
     assert_eq!(after.len(), 64);
@@ -167,7 +173,7 @@ fn a_scheduler_refusal_reaches_the_caller() {
         ..MockScheduler::default()
     });
     let err = diary
-        .refresh_notifications(patient, NOW_MS, None, "en".into(), refusing.clone())
+        .refresh_notifications(patient, NOW_MS, None, Locale::En, refusing.clone())
         .unwrap_err();
     assert!(matches!(err, NephroError::Storage { .. }), "{err}");
     // Bad arguments are refused before the scheduler is called.
@@ -177,7 +183,7 @@ fn a_scheduler_refusal_reaches_the_caller() {
             patient,
             NOW_MS,
             Some("Mars/Base".into()),
-            "en".into(),
+            Locale::En,
             scheduler.clone(),
         )
         .unwrap_err();
@@ -185,15 +191,17 @@ fn a_scheduler_refusal_reaches_the_caller() {
         matches!(err, NephroError::Validation { ref field, .. } if field == "device_time_zone"),
         "{err}"
     );
-    let err = diary
-        .refresh_notifications(patient, NOW_MS, None, "fr".into(), scheduler.clone())
+    let err = lift_locale("fr")
+        .and_then(|locale| {
+            diary.refresh_notifications(patient, NOW_MS, None, locale, scheduler.clone())
+        })
         .unwrap_err();
     assert!(
         matches!(err, NephroError::Validation { ref field, .. } if field == "locale"),
         "{err}"
     );
     assert!(matches!(
-        diary.refresh_notifications(patient + 7, NOW_MS, None, "en".into(), scheduler.clone()),
+        diary.refresh_notifications(patient + 7, NOW_MS, None, Locale::En, scheduler.clone()),
         Err(NephroError::NotFound { .. })
     ));
     assert_eq!(*scheduler.calls.lock().unwrap(), 0);
@@ -205,16 +213,22 @@ fn travel_today_status_snooze_and_adherence() {
     let (diary, patient, medication) = seeded(dir.path());
     // In Paris, keeping the wall clock (the default): 08:00 Paris.
     let paris = diary
-        .next_reminders(patient, NOW_MS, Some("Europe/Paris".into()), 1, "en".into())
+        .next_reminders(patient, NOW_MS, Some("Europe/Paris".into()), 1, Locale::En)
         .unwrap();
-    assert_eq!(paris[0].fire_at_local, "2025-06-01T08:00:00+02:00");
+    assert_eq!(
+        paris[0].fire_at_local.to_rfc3339(),
+        "2025-06-01T08:00:00+02:00"
+    );
     diary
         .set_travel_policy(patient, TravelPolicy::KeepHomeInstants, "Dr. Li".into())
         .unwrap();
     let home = diary
-        .next_reminders(patient, NOW_MS, Some("Europe/Paris".into()), 1, "en".into())
+        .next_reminders(patient, NOW_MS, Some("Europe/Paris".into()), 1, Locale::En)
         .unwrap();
-    assert_eq!(home[0].fire_at_local, "2025-06-01T08:00:00+08:00");
+    assert_eq!(
+        home[0].fire_at_local.to_rfc3339(),
+        "2025-06-01T08:00:00+08:00"
+    );
     assert_eq!(
         diary.reminder_policy(patient).unwrap().travel,
         TravelPolicy::KeepHomeInstants
@@ -222,9 +236,7 @@ fn travel_today_status_snooze_and_adherence() {
 
     // 2025-06-01T09:30+08:00: the 08:00 dose is late; the 20:00 dose upcoming.
     let later = NOW_MS + 5 * HOUR_MS / 2;
-    let today = diary
-        .today_doses(patient, later, None, "en".into())
-        .unwrap();
+    let today = diary.today_doses(patient, later, None, Locale::En).unwrap();
     assert_eq!(
         today.iter().map(|d| d.status).collect::<Vec<_>>(),
         [DoseStatus::Late, DoseStatus::Upcoming]
@@ -236,7 +248,7 @@ fn travel_today_status_snooze_and_adherence() {
             today[1].reminder_id.clone(),
             later,
             None,
-            "zh-Hans".into(),
+            Locale::ZhHans,
         )
         .unwrap();
     assert_eq!(
@@ -244,7 +256,7 @@ fn travel_today_status_snooze_and_adherence() {
         (DoseStatus::Upcoming, "未到时间")
     );
     let err = diary
-        .dose_status(patient, "nonsense".into(), later, None, "en".into())
+        .dose_status(patient, "nonsense".into(), later, None, Locale::En)
         .unwrap_err();
     assert!(
         matches!(err, NephroError::Validation { ref field, .. } if field == "reminder_id"),
@@ -258,12 +270,16 @@ fn travel_today_status_snooze_and_adherence() {
             later,
             10,
             None,
-            "en".into(),
+            Locale::En,
         )
         .unwrap()
         .unwrap();
     assert_eq!(
-        (snoozed.id.as_str(), snoozed.fire_at_ms, snoozed.snoozed),
+        (
+            snoozed.id.as_str(),
+            snoozed.fire_at_ms.timestamp_millis(),
+            snoozed.snoozed,
+        ),
         (today[0].reminder_id.as_str(), later + 600_000, true)
     );
 
@@ -284,7 +300,7 @@ fn travel_today_status_snooze_and_adherence() {
             today[0].reminder_id.clone(),
             later,
             None,
-            "en".into(),
+            Locale::En,
         )
         .unwrap();
     assert_eq!(missed.status, DoseStatus::Missed);
@@ -295,7 +311,7 @@ fn travel_today_status_snooze_and_adherence() {
             later,
             10,
             None,
-            "en".into()
+            Locale::En
         )
         .unwrap()
         .is_none());
@@ -321,7 +337,10 @@ fn travel_today_status_snooze_and_adherence() {
         )
         .unwrap();
     assert_eq!(plan.len(), 2);
-    assert_eq!(plan[1].at_ms - plan[0].at_ms, 12 * HOUR_MS);
+    assert_eq!(
+        (plan[1].instant_utc - plan[0].instant_utc).num_milliseconds(),
+        12 * HOUR_MS
+    );
     // Shanghai to Paris (6 h) needs shifted doses between.
     let plan = diary
         .shift_plan(
@@ -340,11 +359,20 @@ fn travel_today_status_snooze_and_adherence() {
         plan.last().map(|p| p.kind),
         Some(PlannedDoseKind::FirstNewZoneDose)
     );
-    assert!(plan
-        .windows(2)
-        .all(|w| (10 * HOUR_MS..=14 * HOUR_MS).contains(&(w[1].at_ms - w[0].at_ms))));
+    assert!(plan.windows(2).all(|w| (10 * HOUR_MS..=14 * HOUR_MS)
+        .contains(&(w[1].instant_utc - w[0].instant_utc).num_milliseconds())));
     assert_eq!(
-        drug_name(Drug::MycophenolateMofetil, "zh-Hans".into()).unwrap(),
+        drug_name(Drug::MycophenolateMofetil, Locale::ZhHans).unwrap(),
         "吗替麦考酚酯"
     );
+}
+
+/// A locale tag as the FFI lifts it for a call (`Locale` crosses as its tag): an unknown tag is
+/// the call's `NephroError`, as Kotlin, Swift and Python see it.
+fn lift_locale(tag: &str) -> Result<Locale, NephroError> {
+    let lowered = <String as uniffi::Lower<nephro_ffi::UniFfiTag>>::lower(tag.to_string());
+    <Locale as uniffi::Lift<nephro_ffi::UniFfiTag>>::try_lift(lowered).map_err(|e| {
+        e.downcast::<NephroError>()
+            .expect("a refused locale is a NephroError")
+    })
 }
