@@ -215,12 +215,15 @@ def test_a_steroid_course_given_as_a_liquid_is_measured_in_millilitres():
 
 
 def rituximab(patient_id, times=()):
-    """Rituximab as the care team enters it: 375 mg an infusion, given in hospital as needed."""
-    return medicine(
+    """Rituximab as the care team enters it: 300 mg an infusion, given in hospital as needed
+    from 2025-01-01."""
+    m = medicine(
         patient_id, client_id="rituximab", name=nephro.MedicineNameInput.KNOWN(id="rituximab"),
-        amount=nephro.MedicineAmountInput.INFUSION(mg=375.0), days=nephro.MedicineDaysInput.AS_NEEDED(),
+        amount=nephro.MedicineAmountInput.INFUSION(mg=300.0), days=nephro.MedicineDaysInput.AS_NEEDED(),
         times=times,
     )
+    m.schedule.start_date = "2025-01-01"
+    return m
 
 
 def test_rituximab_infusions_are_logged_never_reminded_and_on_the_report():
@@ -243,15 +246,15 @@ def test_rituximab_infusions_are_logged_never_reminded_and_on_the_report():
         check_equal(diary.medicines(patient.id), [], "nothing stored")
 
         infusion = diary.add_medicine(rituximab(patient.id))
-        check_equal((infusion.dose_mg, infusion.dose_text), (375.0, "375 mg"), "the infusion's mg")
+        check_equal((infusion.dose_mg, infusion.dose_text), (300.0, "300 mg"), "the infusion's mg")
         reminders = diary.next_reminders(patient.id, BEFORE_FIRST_DOSE_MS, None, 64, "en")
         check_equal([r for r in reminders if r.medication_id == infusion.medication_id], [], "never reminded")
 
-        # Two infusions (10:00 in Berlin), the second after a height was measured: 120 cm and
-        # 30 kg give a body surface area of 1 m² (Mosteller).
+        # Two infusions (10:00 in Berlin), the second after a height was measured: 115.2 cm and
+        # 20 kg give a body surface area of 0.8 m² (Mosteller), so 300 mg is 375 mg/m².
         diary.log_dose(dose_log("rtx-1", infusion.medication_id, slot_date="2025-01-11", slot_time="10:00",
                                 at_ms=utc_ms("2025-01-11T09:00:00")), MORNING_MS, None)
-        diary.add_measurement(patient.id, nephro.Measurement(measured_on="2025-01-12", weight_kg=30.0, height_cm=120.0))
+        diary.add_measurement(patient.id, nephro.Measurement(measured_on="2025-01-12", weight_kg=20.0, height_cm=115.2))
         diary.log_dose(dose_log("rtx-2", infusion.medication_id, slot_date="2025-01-14", slot_time="10:00",
                                 at_ms=utc_ms("2025-01-14T09:00:00")), MORNING_MS, None)
 
@@ -263,14 +266,14 @@ def test_rituximab_infusions_are_logged_never_reminded_and_on_the_report():
         html = bytes(export(nephro.ExportFormat.HTML)[0].bytes).decode()
         check_equal(html.count('data-testid="infusion-marker"'), 2, "a marker per infusion on the timeline")
         check_equal(html.count('data-testid="infusion-row"'), 2, "a line per infusion")
-        check("375 mg/m² (1 m²)" in html, "mg/m² on the day's body surface area")
+        check("375 mg/m² (0.8 m²)" in html, "mg/m² on the day's body surface area")
         check("no height or weight recorded by then" in html, "an infusion before any height")
         bundle = json.loads(bytes(export(nephro.ExportFormat.FHIR)[0].bytes).decode("utf-8"))
         given = [e["resource"] for e in bundle["entry"]
                  if e["resource"]["resourceType"] == "MedicationStatement"
                  and e["resource"]["medicationCodeableConcept"].get("text") == "Rituximab"]
         check_equal([(s["status"], s["dosage"][0]["doseAndRate"][0]["doseQuantity"]["value"]) for s in given],
-                    [("completed", 375), ("completed", 375)], "each infusion with its dose in FHIR")
+                    [("completed", 300), ("completed", 300)], "each infusion with its dose in FHIR")
         csv = [f for f in export(nephro.ExportFormat.CSV) if f.name == "doses.csv"][0]
         rows = [r for r in bytes(csv.bytes).decode("utf-8-sig").split("\r\n") if ",rituximab," in r]
         check_equal(len(rows), 2, f"each infusion in doses.csv: {rows}")
