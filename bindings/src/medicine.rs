@@ -239,6 +239,12 @@ pub enum MedicineAmountInput {
         /// The liquid's concentration and the syringe's graduation.
         liquid: LiquidInput,
     },
+    /// `mg` of one infusion given in hospital (clinical-rules §12: rituximab, usually
+    /// 375 mg/m²): the medicine is given as needed, each infusion logged as a dose when given.
+    Infusion {
+        /// mg given in one infusion.
+        mg: f64,
+    },
 }
 
 /// On which days a medicine is given.
@@ -366,6 +372,7 @@ impl TryFrom<NewMedicineInput> for record::NewMedicine {
                 mg,
                 liquid: liquid.into(),
             },
+            MedicineAmountInput::Infusion { mg } => record::MedicineAmount::Infusion { mg },
         };
         let s = m.schedule;
         let days = match s.days {
@@ -443,6 +450,7 @@ impl From<record::Medicine> for MedicineRecord {
                             syringe_step_ml: Some(liquid.syringe_step_ml),
                         },
                     },
+                    record::MedicineAmount::Infusion { mg } => MedicineAmountInput::Infusion { mg },
                 },
                 schedule: MedicineScheduleInput {
                     times: s

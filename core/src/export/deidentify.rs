@@ -305,6 +305,7 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
         patient,
         medications,
         doses,
+        infusions,
         urine,
         day_levels,
         relapse,
@@ -419,6 +420,12 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
         d.note = None;
         shift.date(&mut d.slot_date)?;
         shift.instant(&mut d.actual_at)?;
+    }
+    for infusion in infusions.iter_mut() {
+        // A known medicine (rituximab) keeps its name; a typed one does not.
+        rename(&mut infusion.medication);
+        hide_typed_name(&mut infusion.medicine);
+        shift.date(&mut infusion.date)?;
     }
     for u in urine.iter_mut() {
         u.key = deidentify.uuid(&["urine", &u.key]);

@@ -20,6 +20,7 @@ use super::text::{self, num, percent, round, tr};
 use super::Manifest;
 use crate::error::Result;
 use crate::labs::{LabKind, LevelTarget, TargetFlag};
+use crate::locale::Locale;
 use crate::model::MedicationId;
 use crate::protein::ProteinLevel;
 use crate::schedule::DayStatus;
@@ -50,6 +51,7 @@ svg{display:block;width:100%;height:auto;margin:4px 0}svg text{font-size:10px;fi
 .l-remission{fill:var(--ok)}.l-proteinuria{fill:var(--mid)}.l-nephrotic{fill:var(--bad)}
 .relapse{fill:var(--bad);fill-opacity:.13}
 .steroid{fill:#6a3fb5;fill-opacity:.28;stroke:#6a3fb5;stroke-width:1}
+.infusion line{stroke:#00838f;stroke-width:1.5;stroke-dasharray:3 2}.infusion path{fill:#00838f}
 .a-full{fill:#43a047}.a-partial{fill:#f9c02d}.a-none{fill:#e53935}.a-nodose{fill:#f0f0f0}
 .band{fill:#43a047;fill-opacity:.16}.pt-in_range{fill:var(--ok)}.pt-below,.pt-above{fill:var(--bad)}.pt-not_a_trough{fill:#fff;stroke:#777}.pt-none{fill:#555}
 .line{fill:none;stroke:#1a73e8;stroke-width:1.5}.dot{fill:#1a73e8}
@@ -704,13 +706,38 @@ fn proteinuria_chart(h: &mut String, s: &DiarySnapshot) {
             r#"<path class="steroid" data-testid="steroid-curve" d="{path}"/>"#
         );
     }
+    // Infusions given in hospital (clinical-rules §12: rituximab): a marker on their day.
+    let infusions: Vec<&InfusionView> = s
+        .infusions
+        .iter()
+        .filter(|i| (s.from..=s.to).contains(&i.date))
+        .collect();
+    for infusion in &infusions {
+        let x = axis.x(infusion.date) + axis.day_width() / 2.0;
+        let _ = write!(
+            svg,
+            r#"<g class="infusion" data-testid="infusion-marker" data-date="{}"><title>{}</title><line x1="{x:.2}" y1="4" x2="{x:.2}" y2="{steroid_bottom}"/><path d="M{:.2} 2L{:.2} 2L{x:.2} 10Z"/></g>"#,
+            infusion.date,
+            esc(&infusion_line(infusion, l)),
+            x - 4.0,
+            x + 4.0,
+        );
+    }
     axis.draw(&mut svg, lanes_top, steroid_bottom);
     svg.push_str("</svg>");
+    let infusion_legend = if infusions.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<span><i class=\"sw\" style=\"background:#00838f\"></i>{}</span>",
+            tr(l, "export-infusion")
+        )
+    };
     let _ = write!(
         h,
         "<section>\n<h2>{}</h2>\n{svg}\n<div class=\"legend\"><span><i class=\"sw\" style=\"background:#2e7d32\"></i>{}</span>\
          <span><i class=\"sw\" style=\"background:#ef8f00\"></i>{}</span><span><i class=\"sw\" style=\"background:#c62828\"></i>{}</span>\
-         <span><i class=\"sw\" style=\"background:rgba(198,40,40,.2)\"></i>{}</span><span><i class=\"sw\" style=\"background:rgba(106,63,181,.4)\"></i>{}</span></div>\n</section>\n",
+         <span><i class=\"sw\" style=\"background:rgba(198,40,40,.2)\"></i>{}</span><span><i class=\"sw\" style=\"background:rgba(106,63,181,.4)\"></i>{}</span>{infusion_legend}</div>\n</section>\n",
         tr(l, "export-proteinuria-daily-level-and-steroid-dose"),
         esc(text::level(ProteinLevel::Remission, l)),
         esc(text::level(ProteinLevel::Proteinuria, l)),
@@ -1067,6 +1094,57 @@ fn open_table(h: &mut String, heading: &str, title: &str, test_id: &str, headers
     h.push_str("</tr>");
 }
 
+/// An infusion as the report reads it: "Rituximab 450 mg · 375 mg/m² (1.2 m²)", or with "no
+/// height or weight recorded by then" when its body surface area is unknown (clinical-rules §2,
+/// §12).
+fn infusion_line(infusion: &InfusionView, l: Locale) -> String {
+    format!(
+        "{} {} mg · {}",
+        infusion.medicine.name(l),
+        num(infusion.mg),
+        infusion_per_m2(infusion, l)
+    )
+}
+
+/// "375 mg/m² (1.2 m²)": the infusion's mg per m² of the body surface area on its day.
+fn infusion_per_m2(infusion: &InfusionView, l: Locale) -> String {
+    match (infusion.mg_per_m2, infusion.bsa_m2) {
+        (Some(per_m2), Some(bsa)) => format!("{} mg/m² ({} m²)", round(per_m2, 0), round(bsa, 2)),
+        _ => tr(l, "export-no-height-or-weight-recorded").to_string(),
+    }
+}
+
+/// The infusions given in hospital in the period, when there are any (clinical-rules §12).
+fn infusion_table(h: &mut String, s: &DiarySnapshot) {
+    let l = s.locale;
+    if s.infusions.is_empty() {
+        return;
+    }
+    open_table(
+        h,
+        "<h2>",
+        tr(l, "export-infusions"),
+        "table-infusions",
+        &[
+            tr(l, "export-infusion-date"),
+            tr(l, "export-medication"),
+            tr(l, "export-dose"),
+            tr(l, "export-mg-per-m2"),
+        ],
+    );
+    for infusion in &s.infusions {
+        let _ = write!(
+            h,
+            "<tr data-testid=\"infusion-row\"><td>{}</td><td>{}</td><td class=\"n\">{} mg</td><td>{}</td></tr>",
+            infusion.date,
+            esc(&infusion.medicine.name(l)),
+            num(infusion.mg),
+            esc(&infusion_per_m2(infusion, l))
+        );
+    }
+    h.push_str("</table>\n");
+}
+
 fn tables(h: &mut String, s: &DiarySnapshot) {
     let l = s.locale;
     h.push_str("<section>\n");
@@ -1153,6 +1231,7 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
         );
     }
     h.push_str("</table>\n");
+    infusion_table(h, s);
 
     open_table(
         h,

@@ -64,6 +64,9 @@ pub struct DiarySnapshot {
     pub medications: Vec<MedicationView>,
     /// Logged doses in the period (undone logs left out), in slot order.
     pub doses: Vec<DoseView>,
+    /// The infusions given in hospital in the period (clinical-rules §12: rituximab), by date:
+    /// markers on the proteinuria timeline and lines of the report.
+    pub infusions: Vec<InfusionView>,
     /// Urine readings in the period (retracted ones left out), in time order.
     pub urine: Vec<UrineView>,
     /// One protein level per day with a reading (clinical-rules §5).
@@ -307,6 +310,57 @@ pub struct DoseView {
     pub revision: i64,
     /// The family's note; `None` when de-identified (free text).
     pub note: Option<String>,
+}
+
+/// An infusion given in hospital (clinical-rules §12: rituximab, "logged as an event with
+/// its dose, never reminded, shown on the report's timeline"): a dose of a medicine given as
+/// an infusion that was logged as given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InfusionView {
+    /// The medicine (`medicine-<id>`).
+    pub medication: MedicationId,
+    /// What the medicine is.
+    pub medicine: ExportedMedicine,
+    /// Local date it was given (the logged dose's date).
+    pub date: NaiveDate,
+    /// mg given.
+    pub mg: f64,
+    /// Mosteller body surface area on that day (clinical-rules §2: the latest weight and height
+    /// on or before it), m²; `None` when no height or no weight was recorded by then.
+    pub bsa_m2: Option<f64>,
+    /// mg per m² of that body surface area (375 mg/m² is the usual rituximab dose), unrounded.
+    pub mg_per_m2: Option<f64>,
+}
+
+/// The infusions among the logged doses, each with the body surface area on its day.
+/// `infused`: the medicines given as infusions; `growth`: every growth point of the patient,
+/// by date (each point's BSA is the one on its date).
+fn infusions(
+    doses: &[DoseView],
+    infused: &[MedicationId],
+    growth: &[GrowthPoint],
+) -> Vec<InfusionView> {
+    let mut infusions: Vec<InfusionView> = doses
+        .iter()
+        .filter(|d| d.outcome == DoseOutcome::Taken && infused.contains(&d.medication))
+        .filter_map(|d| {
+            let mg = d.mg?;
+            let bsa_m2 = growth
+                .iter()
+                .rfind(|p| p.date <= d.slot_date)
+                .and_then(|p| p.bsa_m2);
+            Some(InfusionView {
+                medication: d.medication.clone(),
+                medicine: d.medicine.clone(),
+                date: d.slot_date,
+                mg,
+                bsa_m2,
+                mg_per_m2: bsa_m2.map(|bsa| mg / bsa),
+            })
+        })
+        .collect();
+    infusions.sort_by_key(|i| i.date);
+    infusions
 }
 
 /// A urine reading.
@@ -911,6 +965,12 @@ impl DiarySnapshot {
             }
         }
         let growth_all = diary::labs::growth(store, patient_id)?;
+        let infused: Vec<MedicationId> = other_medicines
+            .iter()
+            .filter(|m| m.is_infusion())
+            .map(|m| m.medication_id())
+            .collect();
+        let infusions = infusions(&doses, &infused, &growth_all.points);
         let growth: Vec<GrowthPoint> = growth_all
             .points
             .iter()
@@ -1090,6 +1150,7 @@ impl DiarySnapshot {
             },
             medications,
             doses,
+            infusions,
             urine,
             day_levels,
             relapse,

@@ -1903,6 +1903,182 @@ mod medicines {
     }
 }
 
+/// Rituximab infusions given in hospital (clinical-rules §12): logged with their mg, shown on the
+/// report's timeline with the mg/m² of the day's body surface area (§2).
+mod infusions {
+    use super::*;
+    use crate::medicine::known::KnownMedicine;
+    use crate::medicine::record::{
+        MedicineAmount, MedicineDays, MedicineName, MedicineSchedule, NewMedicine,
+    };
+
+    /// The fixture child (20 kg, 115 cm from 2025-02-27; 20.4 kg, 115.6 cm from 2025-04-15)
+    /// also had rituximab 300 mg on 2025-02-20 (before any height), 2025-03-25 and 2025-04-20;
+    /// an infusion logged as not given on 2025-04-22.
+    fn with_infusions() -> (Fixture, MedicationId) {
+        let mut f = fixture();
+        let rituximab = f
+            .store
+            .add_medicine(&NewMedicine {
+                patient_id: f.patient_id,
+                client_id: "rituximab".into(),
+                name: MedicineName::Known(KnownMedicine::Rituximab),
+                form: "intravenous infusion".into(),
+                amount: MedicineAmount::Infusion { mg: 300.0 },
+                schedule: MedicineSchedule {
+                    times: Vec::new(),
+                    days: MedicineDays::AsNeeded,
+                    start_date: date("2025-02-01"),
+                    end_date: None,
+                    course_days: None,
+                },
+                added_by: "nephrologist".into(),
+            })
+            .unwrap()
+            .medication_id();
+        let zone: chrono_tz::Tz = "Europe/Paris".parse().unwrap();
+        for (day, outcome) in [
+            ("2025-02-20", DoseOutcome::Taken),
+            ("2025-03-25", DoseOutcome::Taken),
+            ("2025-04-20", DoseOutcome::Taken),
+            ("2025-04-22", DoseOutcome::Skipped),
+        ] {
+            let at = slot_instant(date(day), time("10:30"), zone).timestamp_millis();
+            f.store
+                .log_dose(
+                    &NewDoseLog::new(
+                        format!("infusion-{day}"),
+                        rituximab.clone(),
+                        date(day),
+                        time("10:30"),
+                        outcome,
+                        at,
+                        "nurse".into(),
+                    ),
+                    at,
+                    None,
+                )
+                .unwrap();
+        }
+        (f, rituximab)
+    }
+
+    #[test]
+    fn each_infusion_given_has_its_mg_per_m2_on_its_day() {
+        let (f, rituximab) = with_infusions();
+        let s = DiarySnapshot::for_export(&f.store, f.patient_id, &options()).unwrap();
+        let dates: Vec<String> = s.infusions.iter().map(|i| i.date.to_string()).collect();
+        assert_eq!(
+            dates,
+            ["2025-02-20", "2025-03-25", "2025-04-20"],
+            "not the skipped one"
+        );
+        assert!(s
+            .infusions
+            .iter()
+            .all(|i| i.medication == rituximab && i.mg == 300.0));
+        assert_eq!(s.infusions[0].bsa_m2, None, "no height before 2025-02-27");
+        assert_eq!(s.infusions[0].mg_per_m2, None);
+        // Mosteller: sqrt(115 × 20 / 3600) = 0.7993 m², then sqrt(115.6 × 20.4 / 3600) = 0.8094.
+        let bsa: Vec<f64> = s.infusions[1..].iter().map(|i| i.bsa_m2.unwrap()).collect();
+        assert!(
+            (bsa[0] - 0.79931).abs() < 1e-4 && (bsa[1] - 0.80936).abs() < 1e-4,
+            "{bsa:?}"
+        );
+        let per_m2 = s.infusions[1].mg_per_m2.unwrap();
+        assert!((per_m2 - 375.33).abs() < 0.01, "{per_m2}");
+    }
+
+    #[test]
+    fn the_report_marks_each_infusion_on_the_timeline_and_lists_it() {
+        let (f, _) = with_infusions();
+        let html = String::from_utf8(one(export(
+            &f.store,
+            f.patient_id,
+            ExportFormat::Html,
+            &options(),
+        )
+        .unwrap()))
+        .unwrap();
+        assert_eq!(html.matches("data-testid=\"infusion-marker\"").count(), 3);
+        assert!(html.contains("data-testid=\"infusion-marker\" data-date=\"2025-03-25\""));
+        assert_eq!(html.matches("data-testid=\"infusion-row\"").count(), 3);
+        assert!(html.contains("<td>2025-03-25</td><td>Rituximab</td><td class=\"n\">300 mg</td><td>375 mg/m² (0.8 m²)</td>"), "{html}");
+        assert!(html.contains("<td>2025-04-20</td><td>Rituximab</td><td class=\"n\">300 mg</td><td>371 mg/m² (0.81 m²)</td>"));
+        assert!(html.contains("<td>2025-02-20</td><td>Rituximab</td><td class=\"n\">300 mg</td><td>no height or weight recorded by then</td>"));
+        // A report without infusions has neither the table nor a marker.
+        let g = fixture();
+        let plain = String::from_utf8(one(export(
+            &g.store,
+            g.patient_id,
+            ExportFormat::Html,
+            &options(),
+        )
+        .unwrap()))
+        .unwrap();
+        assert!(!plain.contains("table-infusions") && !plain.contains("infusion-marker"));
+    }
+
+    #[test]
+    fn fhir_and_csv_carry_each_infusion_with_its_dose() {
+        let (f, rituximab) = with_infusions();
+        let bundle = fhir(&f, &options());
+        let given: Vec<(&str, f64)> = resources(&bundle, "MedicationStatement")
+            .into_iter()
+            .filter(|r| r["medicationCodeableConcept"]["text"] == "Rituximab")
+            .map(|r| {
+                (
+                    r["status"].as_str().unwrap(),
+                    r["dosage"][0]["doseAndRate"][0]["doseQuantity"]["value"]
+                        .as_f64()
+                        .unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            given,
+            [
+                ("completed", 300.0),
+                ("completed", 300.0),
+                ("completed", 300.0),
+                ("not-taken", 300.0)
+            ]
+        );
+        let files = export(&f.store, f.patient_id, ExportFormat::Csv, &options()).unwrap();
+        let doses = text_of(&files, "doses.csv");
+        let id = rituximab.to_string();
+        let rows: Vec<&str> = doses.lines().filter(|l| l.contains(&id)).collect();
+        assert_eq!(rows.len(), 4, "{doses}");
+        assert!(
+            rows.iter().any(|r| r.contains(",2025-03-25,10:30,")
+                && r.contains(",rituximab,taken,")
+                && r.contains(",300,")),
+            "{rows:?}"
+        );
+    }
+
+    #[test]
+    fn a_de_identified_report_keeps_rituximab_and_shifts_its_days() {
+        let (f, _) = with_infusions();
+        let mut o = options();
+        o.deidentify = Some(Deidentify::deterministic(-100, 14, [1; 32]).unwrap());
+        let s = DiarySnapshot::for_export(&f.store, f.patient_id, &o).unwrap();
+        let dates: Vec<String> = s.infusions.iter().map(|i| i.date.to_string()).collect();
+        // 100 days earlier; the period ends 14 days before 2025-04-30, so 2025-04-20 is cut.
+        assert_eq!(dates, ["2024-11-12", "2024-12-15"]);
+        assert!(s
+            .infusions
+            .iter()
+            .all(|i| i.medicine == ExportedMedicine::Known(KnownMedicine::Rituximab)));
+        let html = String::from_utf8(one(
+            export(&f.store, f.patient_id, ExportFormat::Html, &o).unwrap()
+        ))
+        .unwrap();
+        assert_eq!(html.matches("data-testid=\"infusion-row\"").count(), 2);
+        assert!(html.contains("Rituximab") && !html.contains("2025-03-25"));
+    }
+}
+
 /// A steroid course given as an oral solution (clinical-rules §12 with §4): every export carries
 /// the volume beside the mg.
 mod liquid_course {

@@ -35,6 +35,8 @@ pub enum KnownMedicine {
     Ciclosporin,
     /// Levamisole (clinical-rules §12).
     Levamisole,
+    /// Rituximab, an infusion given in hospital: logged, never reminded (clinical-rules §12).
+    Rituximab,
     /// Enalapril, an ACE inhibitor.
     Enalapril,
     /// Lisinopril, an ACE inhibitor.
@@ -51,7 +53,7 @@ pub enum KnownMedicine {
 
 impl KnownMedicine {
     /// Every known medicine, in a stable order.
-    pub const ALL: [KnownMedicine; 17] = [
+    pub const ALL: [KnownMedicine; 18] = [
         KnownMedicine::Tacrolimus,
         KnownMedicine::MycophenolateMofetil,
         KnownMedicine::Prednisolone,
@@ -63,6 +65,7 @@ impl KnownMedicine {
         KnownMedicine::Cyclophosphamide,
         KnownMedicine::Ciclosporin,
         KnownMedicine::Levamisole,
+        KnownMedicine::Rituximab,
         KnownMedicine::Enalapril,
         KnownMedicine::Lisinopril,
         KnownMedicine::Omeprazole,
@@ -85,6 +88,7 @@ impl KnownMedicine {
             KnownMedicine::Cyclophosphamide => "cyclophosphamide",
             KnownMedicine::Ciclosporin => "ciclosporin",
             KnownMedicine::Levamisole => "levamisole",
+            KnownMedicine::Rituximab => "rituximab",
             KnownMedicine::Enalapril => "enalapril",
             KnownMedicine::Lisinopril => "lisinopril",
             KnownMedicine::Omeprazole => "omeprazole",
@@ -143,6 +147,7 @@ impl KnownMedicine {
             KnownMedicine::Cyclophosphamide => "drug-cyclophosphamide",
             KnownMedicine::Ciclosporin => "drug-ciclosporin",
             KnownMedicine::Levamisole => "drug-levamisole",
+            KnownMedicine::Rituximab => "medicine-rituximab",
             KnownMedicine::Enalapril => "medicine-enalapril",
             KnownMedicine::Lisinopril => "medicine-lisinopril",
             KnownMedicine::Omeprazole => "medicine-omeprazole",
@@ -177,6 +182,9 @@ impl KnownMedicine {
             // Medications value set (http://hl7.org/fhir/uv/pddi/ValueSet/valueset-deflazacort,
             // PDDI CDS IG STU 1).
             KnownMedicine::Deflazacort => Some("22396"),
+            // Exported by name only: its ingredient code is not confirmed against a published
+            // RxNorm listing yet (121191 appears only in third-party examples).
+            KnownMedicine::Rituximab => None,
         }
     }
 
@@ -194,6 +202,13 @@ impl KnownMedicine {
             KnownMedicine::Dexamethasone => Some(0.75 / 5.0),
             _ => None,
         }
+    }
+
+    /// Whether the medicine is only ever given as an infusion in hospital (clinical-rules §12:
+    /// rituximab is "logged as an event with its dose ..., never reminded"): its amount is an
+    /// infusion's mg and its schedule is "as needed".
+    pub fn is_infusion_only(self) -> bool {
+        self == KnownMedicine::Rituximab
     }
 
     /// Whether the medicine counts as steroid for exposure and steroid dependence
@@ -262,5 +277,19 @@ mod tests {
             assert!(m.rxnorm().is_some(), "{m:?}");
         }
         assert_eq!(KnownMedicine::Deflazacort.rxnorm(), Some("22396"));
+        // Unconfirmed codes are not exported: rituximab goes by name only.
+        assert_eq!(KnownMedicine::Rituximab.rxnorm(), None);
+    }
+
+    #[test]
+    fn only_rituximab_is_given_only_as_an_infusion() {
+        let infusions: Vec<&str> = KnownMedicine::ALL
+            .into_iter()
+            .filter(|m| m.is_infusion_only())
+            .map(KnownMedicine::id)
+            .collect();
+        assert_eq!(infusions, ["rituximab"]);
+        assert!(!KnownMedicine::Rituximab.is_steroid());
+        assert_eq!(KnownMedicine::Rituximab.drug(), None);
     }
 }

@@ -84,6 +84,13 @@ pub enum MedicineAmount {
         /// The liquid's concentration and the syringe's graduation.
         liquid: Liquid,
     },
+    /// An infusion given in hospital (clinical-rules §12: rituximab, 375 mg/m² per infusion
+    /// being the usual dose): the mg of one infusion as prescribed by the care team. A medicine
+    /// given as an infusion is logged when it was given and never reminded.
+    Infusion {
+        /// mg given in one infusion.
+        mg: f64,
+    },
 }
 
 /// On which days a medicine is given.
@@ -207,6 +214,13 @@ impl MedicineAmount {
                     ml: Some(measured.ml),
                 })
             }
+            MedicineAmount::Infusion { mg } => {
+                positive("amount.mg", mg, MAX_DOSE_MG)?;
+                Ok(MedicineDose {
+                    mg: clean(mg),
+                    ml: None,
+                })
+            }
         }
     }
 }
@@ -226,7 +240,10 @@ impl NewMedicine {
     /// [`MAX_MEDICINE_NAME_CHARS`]) or control-character name; an empty or over-long form; a bad
     /// amount ([`MedicineAmount::dose`]); a schedule with no dosing time (unless as needed), with
     /// times given as needed, with no listed date, an end before the start, both an end and a
-    /// course length, or an interval or course out of bounds. Gives the dose of the amount.
+    /// course length, or an interval or course out of bounds. An infusion given in hospital
+    /// (clinical-rules §12) is never reminded: rituximab must have an infusion amount
+    /// (`amount`), and an infusion must be given as needed (`schedule.times` when reminder times
+    /// are set, else `schedule.days`). Gives the dose of the amount.
     pub fn validate(&self) -> Result<MedicineDose> {
         require_text("client_id", &self.client_id, 200)?;
         if let MedicineName::Typed(name) = &self.name {
@@ -234,7 +251,31 @@ impl NewMedicine {
         }
         require_text("form", &self.form, MAX_FORM_CHARS)?;
         require_text("added_by", &self.added_by, 100)?;
+        let is_infusion = matches!(self.amount, MedicineAmount::Infusion { .. });
+        if self
+            .name
+            .known()
+            .is_some_and(KnownMedicine::is_infusion_only)
+            && !is_infusion
+        {
+            return Err(Error::invalid(
+                "amount",
+                "must be an infusion's mg: this medicine is given as an infusion in hospital",
+            ));
+        }
         let dose = self.amount.dose()?;
+        if is_infusion && !self.schedule.times.is_empty() {
+            return Err(Error::invalid(
+                "schedule.times",
+                "must be empty for an infusion given in hospital (it is never reminded)",
+            ));
+        }
+        if is_infusion && self.schedule.days != MedicineDays::AsNeeded {
+            return Err(Error::invalid(
+                "schedule.days",
+                "must be as needed for an infusion given in hospital (it is logged when given)",
+            ));
+        }
         self.schedule.validate()?;
         Ok(dose)
     }
@@ -467,6 +508,12 @@ impl Medicine {
         Some((first, last))
     }
 
+    /// Whether each dose is an infusion given in hospital (clinical-rules §12), logged as an
+    /// event with its mg and shown on the report's timeline.
+    pub fn is_infusion(&self) -> bool {
+        matches!(self.prescription.amount, MedicineAmount::Infusion { .. })
+    }
+
     /// What the family calls a dose: "Enalapril 2.5 mg", "Prednisolone 2.4 mL (12 mg)".
     pub fn label(&self, locale: Locale) -> String {
         format!(
@@ -615,6 +662,58 @@ mod tests {
         m.schedule.times = vec![t("08:00"), t("08:00")];
         m.schedule.course_days = None;
         assert_eq!(field(m.validate()), "schedule.times");
+    }
+
+    /// Rituximab as the care team enters it: 375 mg/m² of a 1.2 m² child, as needed.
+    pub(crate) fn rituximab() -> NewMedicine {
+        let mut m = enalapril();
+        m.client_id = "rituximab".into();
+        m.name = MedicineName::Known(KnownMedicine::Rituximab);
+        m.form = "intravenous infusion".into();
+        m.amount = MedicineAmount::Infusion { mg: 450.0 };
+        m.schedule.times.clear();
+        m.schedule.days = MedicineDays::AsNeeded;
+        m
+    }
+
+    #[test]
+    fn rituximab_is_an_infusion_that_is_never_reminded() {
+        let m = rituximab();
+        assert_eq!(m.validate().unwrap().text(), "450 mg");
+        let stored = stored(m.clone());
+        assert!(stored.is_infusion() && stored.as_needed());
+        assert_eq!(stored.schedule(), None, "no reminder, status or adherence");
+        assert!(stored.accepts_log(d("2025-07-01"), t("10:42")));
+
+        // Reminder times are refused naming the field, with or without a dosing pattern.
+        let mut timed = m.clone();
+        timed.schedule.times = vec![t("08:00")];
+        assert_eq!(field(timed.validate()), "schedule.times");
+        timed.schedule.days = MedicineDays::EveryDay;
+        assert_eq!(field(timed.validate()), "schedule.times");
+        let mut listed = m.clone();
+        listed.schedule.days = MedicineDays::Dates(vec![d("2025-06-15")]);
+        assert_eq!(field(listed.validate()), "schedule.days");
+
+        // Rituximab in tablets is no rituximab; an infusion's mg is bounded like any dose.
+        let mut tablets = m.clone();
+        tablets.amount = MedicineAmount::Tablets {
+            strength_mg: 500.0,
+            units: 1.0,
+        };
+        assert_eq!(field(tablets.validate()), "amount");
+        for bad in [0.0, -375.0, f64::NAN, f64::INFINITY, 1e9] {
+            let mut wrong = m.clone();
+            wrong.amount = MedicineAmount::Infusion { mg: bad };
+            assert_eq!(field(wrong.validate()), "amount.mg", "{bad}");
+        }
+
+        // Another medicine may be given as an infusion too, under the same rule.
+        let mut pulse = m.clone();
+        pulse.name = MedicineName::Known(KnownMedicine::Cyclophosphamide);
+        assert!(pulse.validate().is_ok());
+        pulse.schedule.times = vec![t("09:00")];
+        assert_eq!(field(pulse.validate()), "schedule.times");
     }
 
     fn stored(new: NewMedicine) -> Medicine {

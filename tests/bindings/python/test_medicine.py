@@ -212,3 +212,74 @@ def test_a_steroid_course_given_as_a_liquid_is_measured_in_millilitres():
         tablets_too.tablet_mg = 5.0
         check_validation("tablet_mg", "tablets and a liquid", diary.create_course, patient_id, tablets_too)
         check_equal(len(diary.courses(patient_id)), 1, "nothing stored by the refusals")
+
+
+def rituximab(patient_id, times=()):
+    """Rituximab as the care team enters it: 300 mg an infusion, given in hospital as needed
+    from 2025-01-01."""
+    m = medicine(
+        patient_id, client_id="rituximab", name=nephro.MedicineNameInput.KNOWN(id="rituximab"),
+        amount=nephro.MedicineAmountInput.INFUSION(mg=300.0), days=nephro.MedicineDaysInput.AS_NEEDED(),
+        times=times,
+    )
+    m.schedule.start_date = "2025-01-01"
+    return m
+
+
+def test_rituximab_infusions_are_logged_never_reminded_and_on_the_report():
+    import json
+
+    from fixtures import MORNING_MS, dose_log
+
+    def utc_ms(text):
+        from datetime import datetime, timezone
+        return int(datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp() * 1000)
+
+    with temp_dir() as tmp:
+        diary = nephro.Diary.open(temp_path(tmp, "diary.sqlite"))
+        patient, _ = seeded(diary)  # 20 kg on 2025-01-10, no height
+        check_validation("schedule.times", "rituximab with a reminder time", diary.add_medicine,
+                         rituximab(patient.id, times=("08:00",)))
+        tablets = rituximab(patient.id)
+        tablets.amount = nephro.MedicineAmountInput.TABLETS(strength_mg=500.0, units=1.0)
+        check_validation("amount", "rituximab in tablets", diary.add_medicine, tablets)
+        check_equal(diary.medicines(patient.id), [], "nothing stored")
+
+        infusion = diary.add_medicine(rituximab(patient.id))
+        check_equal((infusion.dose_mg, infusion.dose_text), (300.0, "300 mg"), "the infusion's mg")
+        reminders = diary.next_reminders(patient.id, BEFORE_FIRST_DOSE_MS, None, 64, "en")
+        check_equal([r for r in reminders if r.medication_id == infusion.medication_id], [], "never reminded")
+
+        # Two infusions (10:00 in Berlin), the second after a height was measured: 115.2 cm and
+        # 20 kg give a body surface area of 0.8 m² (Mosteller), so 300 mg is 375 mg/m².
+        diary.log_dose(dose_log("rtx-1", infusion.medication_id, slot_date="2025-01-11", slot_time="10:00",
+                                at_ms=utc_ms("2025-01-11T09:00:00")), MORNING_MS, None)
+        diary.add_measurement(patient.id, nephro.Measurement(measured_on="2025-01-12", weight_kg=20.0, height_cm=115.2))
+        diary.log_dose(dose_log("rtx-2", infusion.medication_id, slot_date="2025-01-14", slot_time="10:00",
+                                at_ms=utc_ms("2025-01-14T09:00:00")), MORNING_MS, None)
+
+        def export(fmt, seed=None):
+            return diary.export(patient.id, nephro.ExportRequest(
+                format=fmt, from_date="2025-01-01", to_date=None, deidentify_seed=seed, locale="en",
+                now_ms=utc_ms("2025-04-01T12:00:00")))
+
+        html = bytes(export(nephro.ExportFormat.HTML)[0].bytes).decode()
+        check_equal(html.count('data-testid="infusion-marker"'), 2, "a marker per infusion on the timeline")
+        check_equal(html.count('data-testid="infusion-row"'), 2, "a line per infusion")
+        check("375 mg/m² (0.8 m²)" in html, "mg/m² on the day's body surface area")
+        check("no height or weight recorded by then" in html, "an infusion before any height")
+        bundle = json.loads(bytes(export(nephro.ExportFormat.FHIR)[0].bytes).decode("utf-8"))
+        given = [e["resource"] for e in bundle["entry"]
+                 if e["resource"]["resourceType"] == "MedicationStatement"
+                 and e["resource"]["medicationCodeableConcept"].get("text") == "Rituximab"]
+        check_equal([(s["status"], s["dosage"][0]["doseAndRate"][0]["doseQuantity"]["value"]) for s in given],
+                    [("completed", 300), ("completed", 300)], "each infusion with its dose in FHIR")
+        csv = [f for f in export(nephro.ExportFormat.CSV) if f.name == "doses.csv"][0]
+        rows = [r for r in bytes(csv.bytes).decode("utf-8-sig").split("\r\n") if ",rituximab," in r]
+        check_equal(len(rows), 2, f"each infusion in doses.csv: {rows}")
+
+        # De-identified: rituximab is a known medicine and keeps its name; dates shift.
+        deidentified = bytes(export(nephro.ExportFormat.HTML, seed=7)[0].bytes).decode()
+        check(deidentified.count('data-testid="infusion-row"') == 2 and "Rituximab" in deidentified,
+              "a known medicine keeps its name when de-identified")
+        check("2025-01-14" not in deidentified, "the infusion's date is shifted")
