@@ -4,10 +4,11 @@
 //! pure engine with typed records (used by the conformance tests of every language).
 
 use nephro_core::dates::{format_date, parse_clock_time, parse_date};
+use nephro_core::diary::courses::course_phases;
 use nephro_core::diary::taper as service;
 use nephro_core::error::Error;
 use nephro_core::locale::Locale;
-use nephro_core::store::{self as store, course_phases};
+use nephro_core::store;
 use nephro_core::taper;
 
 use crate::records::Drug;

@@ -1,5 +1,6 @@
 //! Application services: what a screen or an export needs, computed from the store by the pure engines.
 
+pub mod courses;
 pub mod doses;
 pub mod home;
 pub mod labs;

@@ -8,9 +8,10 @@
 //!
 //! The store keeps the versions and returns them as rows ([`CourseVersion`]); the calendar of a
 //! course as the diary uses it is computed by [`crate::taper::course`] and composed with these
-//! rows by [`crate::diary::taper`]. The one exception is the write path's check that a logged
-//! steroid dose is on a dosing day of its course ([`require_course_slot`], inside the dose's
-//! write transaction).
+//! rows by [`crate::diary::taper`]. A course's plan is built and checked by the service
+//! ([`crate::diary::courses`]) before the write, and a steroid dose's slot by
+//! [`crate::diary::doses`]: the store's writes only store (and refuse a version that is no
+//! longer the latest).
 
 use crate::ids::PatientId;
 use chrono::{NaiveDate, NaiveTime};
@@ -25,13 +26,9 @@ use crate::drug::Drug;
 use crate::error::{Error, Result};
 use crate::ids::GlobalId;
 use crate::medicine::liquid::Liquid;
-use crate::model::{require_storable_date, require_text, Measurement};
 use crate::protein::{DipstickGrade, UpcrUnit, UrineMeasurement, UrineReading};
 use crate::taper::course::CourseVersion;
-use crate::taper::{
-    build_provisional_calendar, stamp_protocol, CoursePlan, CourseTemplate, Phase, StampStart,
-    TabletSpec,
-};
+use crate::taper::{CoursePlan, CourseTemplate, Phase, StampStart, TabletSpec};
 
 /// The most dosing times a course may have in a day.
 pub const MAX_COURSE_TIMES: usize = 4;
@@ -80,47 +77,40 @@ pub struct NewCourse {
 }
 
 impl Store {
-    /// Stores a new steroid course (version 1) for a patient, built on the latest weight (and
-    /// height) on or before its start (clinical-rules §2 and §4). The key is generated:
-    /// `p<patient id>_c<n>`. The plan is checked by building its calendar first, so a refused
-    /// course stores nothing.
-    ///
-    /// With a `client_id` a retry is safe: the same id with the same patient and course returns
-    /// the stored version 1 (as first stored, even if revised since) without writing; the same
-    /// id with anything else is a conflict.
-    pub fn create_course(
+    /// The version 1 of the course created with `client_id`, if any.
+    pub(crate) fn course_by_client_id(&self, client_id: &str) -> Result<Option<CourseVersion>> {
+        self.reader()
+            .query_row(
+                &format!("{COURSE_SELECT} WHERE client_id = ?1"),
+                [client_id],
+                course_from_row,
+            )
+            .optional()?
+            .transpose()
+    }
+
+    /// Stores a new course (version 1, a new key) with its plan (built and checked by the
+    /// service). A `client_id` stored meanwhile is a conflict.
+    pub(crate) fn insert_course(
         &mut self,
         patient_id: PatientId,
         new: &NewCourse,
+        plan: CoursePlan,
     ) -> Result<CourseVersion> {
-        if let Some(client_id) = &new.client_id {
-            require_text("client_id", client_id, 100)?;
-        }
-        validate_course(new)?;
-        if let Some(reason) = &new.reason {
-            require_text("reason", reason, 500)?;
-        }
-        self.patient(patient_id)?;
-        let history = self.measurements(patient_id)?;
         self.write(|tx| {
             if let Some(client_id) = &new.client_id {
-                let created = tx
+                let used: Option<i64> = tx
                     .query_row(
-                        &format!("{COURSE_SELECT} WHERE client_id = ?1"),
+                        "SELECT 1 FROM steroid_course WHERE client_id = ?1",
                         [client_id],
-                        course_from_row,
+                        |r| r.get(0),
                     )
                     .optional()?;
-                if let Some(created) = created {
-                    let created = created?;
-                    return if created.patient_id == patient_id && is_same_creation(&created, new) {
-                        Ok(created)
-                    } else {
-                        Err(Error::conflict(
-                            crate::error::ConflictKind::ClientIdReused,
-                            "steroid_course",
-                        ))
-                    };
+                if used.is_some() {
+                    return Err(Error::conflict(
+                        crate::error::ConflictKind::ClientIdReused,
+                        "steroid_course",
+                    ));
                 }
             }
             let course_key = next_course_key(tx, patient_id)?;
@@ -133,24 +123,20 @@ impl Store {
                 Origin::Creation {
                     client_id: new.client_id.as_deref(),
                 },
-                &history,
+                plan,
             )
         })
     }
 
-    /// Stores a new version of a course; every earlier version stays readable. `based_on_version`
-    /// must be the latest version (a change made on an outdated screen, or sent twice, is a
-    /// conflict). A reason is required.
-    pub fn revise_course(
+    /// Stores a new version of a course with its plan (built and checked by the service);
+    /// `based_on_version` must still be the latest version, else a conflict.
+    pub(crate) fn insert_course_revision(
         &mut self,
         course_key: &str,
         based_on_version: i64,
         new: &NewCourse,
+        plan: CoursePlan,
     ) -> Result<CourseVersion> {
-        validate_course(new)?;
-        require_text("reason", new.reason.as_deref().unwrap_or(""), 500)?;
-        let patient_id = self.course(course_key, None)?.patient_id;
-        let history = self.measurements(patient_id)?;
         self.write(|tx| {
             let latest = latest_version(tx, course_key)?;
             if latest.version != based_on_version {
@@ -171,7 +157,7 @@ impl Store {
                 Origin::Revision {
                     of: latest.global_id,
                 },
-                &history,
+                plan,
             )
         })
     }
@@ -241,103 +227,6 @@ pub(super) fn latest_version_number(conn: &Connection, course_key: &str) -> Resu
     Ok(latest_version(conn, course_key)?.version)
 }
 
-/// Checks what can be checked without the store: the drug, the dosing times and the author.
-fn validate_course(new: &NewCourse) -> Result<()> {
-    if !new.drug.is_steroid() {
-        return Err(Error::invalid(
-            "drug",
-            "a steroid course is prednisolone or prednisone",
-        ));
-    }
-    require_storable_date("start", new.start)?;
-    if let Some(liquid) = &new.liquid {
-        liquid.validate("liquid")?;
-    }
-    if let Some(date) = new.remission_confirmed {
-        require_storable_date("remission_confirmed", date)?;
-    }
-    if new.times.is_empty() || new.times.len() > MAX_COURSE_TIMES {
-        return Err(Error::invalid(
-            "times",
-            format!("give between one and {MAX_COURSE_TIMES} dosing times"),
-        ));
-    }
-    let mut sorted = new.times.clone();
-    sorted.sort();
-    sorted.dedup();
-    if sorted.len() != new.times.len() {
-        return Err(Error::invalid("times", "must not repeat a time"));
-    }
-    require_text("changed_by", &new.changed_by, 100)
-}
-
-/// The phases of a course from its one source (clinical-rules §4): explicit `phases`, or a
-/// `kdigo2025_relapse` / `kdigo2025_initial` template's phases, or the `stamp_protocol` template
-/// with the care team's `stamp` choices on `weight_kg` and `tablets`. Refuses a template with
-/// phases (`template`), neither (`phases`), `stamp_protocol` without choices and choices without
-/// it (`stamp`).
-pub fn course_phases(
-    template: Option<CourseTemplate>,
-    phases: &[Phase],
-    stamp: Option<&StampStart>,
-    weight_kg: f64,
-    tablets: &TabletSpec,
-) -> Result<Vec<Phase>> {
-    match (template, !phases.is_empty(), stamp) {
-        (Some(_), true, _) => Err(Error::invalid(
-            "template",
-            "give either template or phases, not both",
-        )),
-        (Some(CourseTemplate::StampProtocol), false, Some(stamp)) => {
-            stamp_protocol(stamp, weight_kg, tablets)
-        }
-        (Some(CourseTemplate::StampProtocol), false, None) => Err(Error::invalid(
-            "stamp",
-            "the stamp_protocol template needs the care team's starting dose, step and interval",
-        )),
-        (_, _, Some(_)) => Err(Error::invalid(
-            "stamp",
-            "belongs to the stamp_protocol template only",
-        )),
-        (Some(template), false, None) => template.phases(),
-        (None, true, None) => Ok(phases.to_vec()),
-        (None, false, None) => Err(Error::invalid(
-            "phases",
-            "give a template or a list of phases",
-        )),
-    }
-}
-
-/// Whether `new` asks for the course stored as `created` (a version 1): the same entries, with
-/// the phases resolved on the weight the course was built on (so a weight recorded since does
-/// not turn a retry into a conflict).
-fn is_same_creation(created: &CourseVersion, new: &NewCourse) -> bool {
-    let phases = course_phases(
-        new.template,
-        &new.phases,
-        new.stamp.as_ref(),
-        created.plan.weight_kg,
-        &new.tablets,
-    );
-    let mut times = new.times.clone();
-    times.sort();
-    let reason = new
-        .reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty());
-    created.drug == new.drug
-        && created.template == new.template
-        && created.plan.start == new.start
-        && created.plan.tablets == new.tablets
-        && created.plan.liquid == new.liquid
-        && phases.is_ok_and(|phases| phases == created.plan.phases)
-        && created.times == times
-        && created.remission_confirmed == new.remission_confirmed
-        && created.changed_by == new.changed_by
-        && created.reason.as_deref() == reason
-}
-
 /// What a stored version is: the course's creation or a revision of it.
 enum Origin<'a> {
     /// Version 1, with the creation's client id if one was given; the course gets its global id.
@@ -346,8 +235,8 @@ enum Origin<'a> {
     Revision { of: GlobalId },
 }
 
-/// Builds, checks and inserts one version (inside the caller's write transaction), on the
-/// patient's measurement `history`.
+/// Inserts one version (inside the caller's write transaction) with its plan, built and checked
+/// by the service before the transaction.
 fn insert_version(
     conn: &Connection,
     patient_id: PatientId,
@@ -355,45 +244,8 @@ fn insert_version(
     version: i64,
     new: &NewCourse,
     origin: Origin,
-    history: &[Measurement],
+    plan: CoursePlan,
 ) -> Result<CourseVersion> {
-    let weight_kg = latest_on_or_before(history, new.start, |m| m.weight_kg).ok_or_else(|| {
-        Error::invalid(
-            "weight_kg",
-            "record a weight on or before the course's start date first",
-        )
-    })?;
-    let height_cm = latest_on_or_before(history, new.start, |m| m.height_cm);
-    let phases = course_phases(
-        new.template,
-        &new.phases,
-        new.stamp.as_ref(),
-        weight_kg,
-        &new.tablets,
-    )?;
-    if height_cm.is_none()
-        && phases
-            .iter()
-            .any(|p| matches!(p.dose, Some(crate::taper::DoseBasis::MgPerM2(_))))
-    {
-        return Err(Error::invalid(
-            "height_cm",
-            "a mg/m² phase needs a height on or before the course's start date",
-        ));
-    }
-    let plan = CoursePlan {
-        start: new.start,
-        weight_kg,
-        height_cm,
-        tablets: new.tablets,
-        liquid: new.liquid,
-        phases,
-    };
-    // Builds the calendar once to refuse a plan the engine refuses (every phase is checked).
-    build_provisional_calendar(&plan, new.remission_confirmed, new.start)?;
-    if plan.liquid.is_some() {
-        require_measurable(&plan, new.remission_confirmed)?;
-    }
     let plan_json = serde_json::to_string(&plan)
         .map_err(|_| Error::invalid("phases", "the plan could not be stored"))?;
     let recorded_at_ms = now_ms();
@@ -442,24 +294,6 @@ fn insert_version(
         reason: reason.map(str::to_string),
         recorded_at_ms,
     })
-}
-
-/// Refuses a liquid course with a dosing day that cannot be measured (clinical-rules §12: below
-/// one graduation, or rounding that moves the dose by more than 10 %), naming the day and its
-/// phase. Every phase is built: an until-remission phase without a confirmation date is taken
-/// to end on its first day, which is enough because its dose is the same on every dosing day.
-fn require_measurable(plan: &CoursePlan, remission_confirmed: Option<NaiveDate>) -> Result<()> {
-    let remission = match remission_confirmed {
-        Some(date) => Some(date),
-        // The calendar provisional through the start ends on the until-remission phase's first
-        // day (or is complete when there is no such phase).
-        None => build_provisional_calendar(plan, None, plan.start)?
-            .days
-            .last()
-            .map(|d| d.date),
-    };
-    // A plan without an until-remission phase ignores the date.
-    crate::taper::build_calendar(plan, remission).map(drop)
 }
 
 /// `p<patient>_c<n>` with n one more than the patient's courses so far (the key stays a valid
@@ -644,7 +478,7 @@ fn reading_of(
 mod tests {
     use super::*;
     use crate::diary::taper::{course_calendar_through, course_calendars_through};
-    use crate::model::{DoseOutcome, MedicationId, NewDoseLog};
+    use crate::model::{DoseOutcome, Measurement, MedicationId, NewDoseLog};
     use crate::store::tests::seeded;
     use crate::store::urine::NewUrineReading;
     use crate::taper::course::RemissionSource;

@@ -19,10 +19,11 @@ pub mod urine;
 
 pub use crate::taper::course::{CourseCalendar, CourseSlot, CourseVersion, RemissionSource};
 pub use checkpoint::StoredRelapseCheckpoint;
-pub use courses::{course_phases, NewCourse, MAX_COURSE_TIMES};
+pub use courses::{NewCourse, MAX_COURSE_TIMES};
 pub use doses::DoseRevision;
 pub use labs::{BloodPressureRecord, LabCorrection, LabRecord, LabRevision, NewLabResult};
 pub use open::DiaryKind;
+pub(crate) use patients::latest_on_or_before;
 pub use patients::{
     HEIGHT_DECREASE_KEY, HEIGHT_INCREASE_DAYS_KEY, HEIGHT_INCREASE_KEY, WEIGHT_CHANGE_KEY,
 };
