@@ -1,7 +1,7 @@
 //! Creating and revising steroid courses: the plan is built on the patient's measurements and
 //! checked by building its calendar (clinical-rules §2, §4, §12) in the service, before the
-//! store's write transaction, which only stores ([`Store::insert_course`],
-//! [`Store::insert_course_revision`]). These are methods of [`Store`] so that a shell keeps one
+//! store's write transaction, which only stores (`Store::insert_course`,
+//! `Store::insert_course_revision`). These are methods of [`Store`] so that a shell keeps one
 //! object.
 
 use chrono::NaiveDate;

@@ -1,7 +1,7 @@
 //! Logging and editing doses: the checks of clinical-rules §10 (dose timing) and of the
 //! medication's schedule, made in one read of the diary, before the store writes. These are
 //! methods of [`Store`] so that a shell keeps one object; the store's own part
-//! ([`Store::insert_dose_log`], [`Store::revise`]) only stores.
+//! (`Store::insert_dose_log`, `Store::revise`) only stores.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
