@@ -18,6 +18,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use data_encoding::HEXLOWER;
 use serde::{Deserialize, Serialize};
 
 use super::batch::{open_changes, seal_changes};
@@ -82,7 +83,7 @@ pub struct Pulled {
 
 /// Hex of bytes (names and ids in a transport).
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    HEXLOWER.encode(bytes)
 }
 
 /// The epoch and sequence a batch's file name gives (`<epoch>-<sequence>` in hex).
@@ -97,15 +98,9 @@ fn batch_position(name: &str) -> Option<(u32, u64)> {
     ))
 }
 
+/// The `N` bytes a lowercase hex name gives, if it is one.
 fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
-    if text.len() != N * 2 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let mut out = [0u8; N];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[i * 2..i * 2 + 2], 16).ok()?;
-    }
-    Some(out)
+    HEXLOWER.decode(text.as_bytes()).ok()?.try_into().ok()
 }
 
 impl Membership {
