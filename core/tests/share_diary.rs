@@ -6,10 +6,12 @@
 use std::path::Path;
 
 use chrono::{Days, NaiveDate};
+use nephro_core::diary::home::{home_screen, HomeAlertKind};
 use nephro_core::diary::sharing::SyncReport;
 use nephro_core::dose::DoseRate;
 use nephro_core::drug::Drug;
 use nephro_core::labs::{BloodPressure, LabKind, LabResult, LabUnit};
+use nephro_core::locale::Locale;
 use nephro_core::model::{
     DoseEdit, DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen,
     PatientId, Sex,
@@ -298,7 +300,11 @@ fn a_joining_phone_receives_the_whole_diary_row_for_row() {
         6.5
     );
     assert!(dad.store.shared_conflicts().unwrap().is_empty());
-    assert!(dad.store.slot_alerts().unwrap().is_empty());
+    assert!(dad
+        .store
+        .slot_alerts(date("2026-01-01"), date("2027-12-31"))
+        .unwrap()
+        .is_empty());
     // A diary that already holds a child cannot join: the family's diary arrives whole.
     assert!(mum.store.require_empty_for_joining().is_err());
 }
@@ -323,6 +329,27 @@ fn the_evening_dose_given_by_dad_appears_on_mums_phone() {
     let given = mum.store.dose("dad-1201-evening").expect("on mum's phone");
     assert_eq!(given.dose.logged_by, "Dad");
     assert_eq!(given.dose.slot_time, time("20:00"));
+    let pid = mum.store.patients().unwrap()[0].id;
+    let home = home_screen(
+        &mum.store,
+        pid,
+        at("2026-12-01T21:00:00Z"),
+        None,
+        Locale::En,
+    )
+    .unwrap();
+    let evening = home
+        .doses
+        .iter()
+        .find(|d| d.slot_time == time("20:00") && d.drug == Some(Drug::Tacrolimus))
+        .unwrap();
+    assert_eq!(
+        evening.logged_text.as_deref(),
+        Some("Given by Dad at 8:05 pm")
+    );
+    assert!(home
+        .next_dose
+        .is_none_or(|d| d.slot_date > date("2026-12-01")));
     assert_eq!(mum.digests(), dad.digests());
     // Syncing again sends and changes nothing.
     let before = mum.digests();
@@ -375,7 +402,10 @@ fn a_double_dose_given_apart_is_alerted_on_both_phones() {
     dad.sync(&folder);
     mum.sync(&folder);
     for phone in [&mum, &dad] {
-        let alerts = phone.store.slot_alerts().unwrap();
+        let alerts = phone
+            .store
+            .slot_alerts(date("2026-01-01"), date("2027-12-31"))
+            .unwrap();
         assert_eq!(alerts.len(), 1, "{alerts:?}");
         assert_eq!(alerts[0].slot_date, "2026-12-02");
         assert_eq!(alerts[0].slot_time, "08:00");
@@ -387,12 +417,51 @@ fn a_double_dose_given_apart_is_alerted_on_both_phones() {
         assert!(phone.store.dose("dad-1202").is_ok());
     }
     assert_eq!(mum.digests(), dad.digests());
+    // Both home screens say so, naming both caregivers, and show the slot as given.
+    for phone in [&mum, &dad] {
+        let pid = phone.store.patients().unwrap()[0].id;
+        let home = home_screen(
+            &phone.store,
+            pid,
+            at("2026-12-02T12:00:00Z"),
+            None,
+            Locale::En,
+        )
+        .unwrap();
+        let double: Vec<_> = home
+            .alerts
+            .iter()
+            .filter(|a| a.kind == HomeAlertKind::PossibleDoubleDose)
+            .collect();
+        assert_eq!(double.len(), 1, "{:?}", home.alerts);
+        let text = &double[0].text;
+        assert!(
+            text.contains("recorded twice") && text.contains("Mum") && text.contains("Dad"),
+            "{text}"
+        );
+        assert!(text.contains("8:05 am"), "{text}");
+        let morning = home
+            .doses
+            .iter()
+            .find(|d| d.slot_time == time("08:00") && d.drug == Some(Drug::Tacrolimus))
+            .unwrap();
+        assert_eq!(morning.logged.as_ref().unwrap().outcome, DoseOutcome::Taken);
+        assert!(morning.guidance.is_none());
+    }
     // Undoing one of them ends the alert everywhere.
     mum.store.undo_dose("dad-1202", "Mum").unwrap();
     mum.sync(&folder);
     dad.sync(&folder);
-    assert!(mum.store.slot_alerts().unwrap().is_empty());
-    assert!(dad.store.slot_alerts().unwrap().is_empty());
+    assert!(mum
+        .store
+        .slot_alerts(date("2026-01-01"), date("2027-12-31"))
+        .unwrap()
+        .is_empty());
+    assert!(dad
+        .store
+        .slot_alerts(date("2026-01-01"), date("2027-12-31"))
+        .unwrap()
+        .is_empty());
     assert_eq!(mum.digests(), dad.digests());
 }
 
@@ -622,7 +691,10 @@ fn three_phones_in_any_sync_order_converge() {
     assert_eq!(mum.digests(), nan.digests());
     // Nan gave the evening dose on days 2 and 4 as Dad did: alerted on all three phones.
     for phone in [&mum, &dad, &nan] {
-        let alerts = phone.store.slot_alerts().unwrap();
+        let alerts = phone
+            .store
+            .slot_alerts(date("2026-01-01"), date("2027-12-31"))
+            .unwrap();
         let days: Vec<&str> = alerts.iter().map(|a| a.slot_date.as_str()).collect();
         assert_eq!(days, ["2026-12-03", "2026-12-05"], "{alerts:?}");
     }
@@ -659,4 +731,72 @@ fn a_diary_kept_before_sharing_existed_is_shared_whole_with_its_revisions() {
     let new_patients = new.store.patients().unwrap();
     assert_eq!(old_patients.len(), new_patients.len());
     assert_eq!(old_patients[0].profile, new_patients[0].profile);
+}
+
+#[test]
+fn taken_on_one_phone_and_skipped_on_another_asks_and_counts_as_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = FolderTransport::new(dir.path().join("folder")).unwrap();
+    let (mut mum, mut dad, medication) = family(dir.path(), &folder);
+    let dads_medication = dad_medication(&dad, &medication, &mum);
+    log(
+        &mut mum.store,
+        &medication,
+        date("2026-12-02"),
+        "20:00",
+        "Mum",
+        "1202-evening",
+    );
+    let at_ms = instant_ms("2026-12-02T20:30:00Z");
+    dad.store
+        .log_dose(
+            &NewDoseLog::new(
+                "dad-1202-evening".into(),
+                dads_medication,
+                date("2026-12-02"),
+                time("20:00"),
+                DoseOutcome::Skipped,
+                at_ms,
+                "Dad".into(),
+            ),
+            at_ms,
+            None,
+        )
+        .unwrap();
+    dad.sync(&folder);
+    mum.sync(&folder);
+    dad.sync(&folder);
+    for phone in [&mum, &dad] {
+        let pid = phone.store.patients().unwrap()[0].id;
+        let home = home_screen(
+            &phone.store,
+            pid,
+            at("2026-12-02T21:00:00Z"),
+            None,
+            Locale::En,
+        )
+        .unwrap();
+        let asked: Vec<_> = home
+            .alerts
+            .iter()
+            .filter(|a| a.kind == HomeAlertKind::TakenAndSkipped)
+            .collect();
+        assert_eq!(asked.len(), 1, "{:?}", home.alerts);
+        assert!(asked[0].text.contains("given by Mum") && asked[0].text.contains("skipped by Dad"));
+        let evening = home
+            .doses
+            .iter()
+            .find(|d| d.slot_time == time("20:00") && d.drug == Some(Drug::Tacrolimus))
+            .unwrap();
+        assert_eq!(
+            evening.logged.as_ref().unwrap().outcome,
+            DoseOutcome::Taken,
+            "counts as given"
+        );
+        assert_eq!(
+            evening.logged_text.as_deref(),
+            Some("Given by Mum at 8:05 pm")
+        );
+        assert!(evening.guidance.is_none(), "never prompt a second dose");
+    }
 }

@@ -18,6 +18,7 @@
 //! The store holds no clinical meaning: which slots are double doses is a query over the rows
 //! ([`Store::slot_alerts`]), answered the same way on every device.
 
+use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 
 use rusqlite::types::{Value as SqlValue, ValueRef};
@@ -27,7 +28,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::{now_ms, Store};
-use crate::dates::{parse_clock_time, parse_date};
+use crate::dates::{format_date, parse_clock_time, parse_date};
 use crate::error::{Error, Result};
 use crate::ids::GlobalId;
 use crate::model::DoseOutcome;
@@ -712,21 +713,22 @@ impl Store {
             .collect()
     }
 
-    /// Dose slots logged on more than one live record (§11), oldest slot first.
-    pub fn slot_alerts(&self) -> Result<Vec<StoredSlotAlert>> {
+    /// Dose slots of the local dates `from` to `to` logged on more than one live record (§11),
+    /// oldest slot first.
+    pub fn slot_alerts(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<StoredSlotAlert>> {
         let mut stmt = self.reader().prepare(
             "SELECT coalesce(r.global_id, m.global_id, (SELECT c.global_id FROM steroid_course c WHERE c.course_key = d.course_key LIMIT 1)),
                     d.slot_date, d.slot_time, d.client_id, d.outcome, d.actual_at_ms, d.logged_by
              FROM dose_log d
              LEFT JOIN regimen r ON r.id = d.regimen_id
              LEFT JOIN medicine m ON m.id = d.medicine_id
-             WHERE d.undone = 0 AND EXISTS (
+             WHERE d.slot_date BETWEEN ?1 AND ?2 AND d.undone = 0 AND EXISTS (
                 SELECT 1 FROM dose_log o WHERE o.undone = 0 AND o.id <> d.id
                   AND o.regimen_id IS d.regimen_id AND o.medicine_id IS d.medicine_id
                   AND o.course_key IS d.course_key AND o.slot_date = d.slot_date AND o.slot_time = d.slot_time)
              ORDER BY d.slot_date, d.slot_time, 1, d.actual_at_ms, d.client_id",
         )?;
-        let rows = stmt.query_map([], |r| {
+        let rows = stmt.query_map([format_date(from), format_date(to)], |r| {
             Ok((
                 r.get::<_, Option<String>>(0)?.unwrap_or_default(),
                 r.get::<_, String>(1)?,
