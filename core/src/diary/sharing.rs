@@ -5,6 +5,7 @@
 //! already held elsewhere, change nothing.
 
 use crate::error::{Error, Result};
+use crate::share::crypto::BatchHeader;
 use crate::share::secrets::SecretStore;
 use crate::share::sync::{hex, Membership, Transport};
 use crate::store::{Applied, BatchPosition, Store};
@@ -25,6 +26,15 @@ pub struct SyncReport {
     pub sent_changes: usize,
     /// Batches this device sent now.
     pub sent_batches: usize,
+}
+
+/// Where a batch sits on the transport.
+fn position_of(header: &BatchHeader) -> BatchPosition {
+    BatchPosition {
+        device: hex(&header.device),
+        epoch: header.epoch,
+        sequence: header.sequence,
+    }
 }
 
 impl Store {
@@ -50,25 +60,18 @@ impl Store {
         let batches: Vec<(BatchPosition, Vec<_>)> = pulled
             .batches
             .into_iter()
-            .map(|(header, changes)| {
-                (
-                    BatchPosition {
-                        device: hex(&header.device),
-                        epoch: header.epoch,
-                        sequence: header.sequence,
-                    },
-                    changes,
-                )
-            })
+            .map(|(header, changes)| (position_of(&header), changes))
             .collect();
         report.applied = self.apply_batches(&batches)?;
         let outbox = self.outbox(&membership.caregiver)?;
         for chunk in outbox.chunks(MAX_CHANGES_PER_BATCH) {
             let changes: Vec<_> = chunk.iter().map(|(_, c)| c.clone()).collect();
-            membership.push(transport, &changes)?;
+            let Some(header) = membership.push(transport, &changes)? else {
+                continue;
+            };
             membership.save(secrets)?;
             let positions: Vec<i64> = chunk.iter().map(|(seq, _)| *seq).collect();
-            self.mark_sent(&positions)?;
+            self.mark_sent(&positions, &position_of(&header))?;
             report.sent_changes += chunk.len();
             report.sent_batches += 1;
         }

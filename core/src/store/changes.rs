@@ -610,13 +610,28 @@ impl Store {
         })
     }
 
-    /// Marks the outbox's changes at `positions` as sent.
-    pub fn mark_sent(&mut self, positions: &[i64]) -> Result<()> {
+    /// Marks the outbox's changes at `positions` as sent in `batch`, which is then seen: this
+    /// device does not apply its own batch again.
+    pub fn mark_sent(&mut self, positions: &[i64], batch: &BatchPosition) -> Result<()> {
         self.write(|tx| {
             let mut stmt = tx.prepare_cached("UPDATE share_change SET sent = 1 WHERE seq = ?1")?;
             for seq in positions {
                 stmt.execute([seq])?;
             }
+            tx.execute(
+                "INSERT OR IGNORE INTO share_seen_batch (device, epoch, sequence) VALUES (?1, ?2, ?3)",
+                params![batch.device, batch.epoch, batch.sequence],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Puts every change this diary holds back in the outbox: a diary that starts (or moves
+    /// to) a new family sends it the whole diary, whatever an earlier family received.
+    pub fn resend_all_changes(&mut self) -> Result<()> {
+        self.write(|tx| {
+            stamp_pending(tx)?;
+            tx.execute("UPDATE share_change SET sent = 0 WHERE sent = 1", [])?;
             Ok(())
         })
     }
