@@ -51,6 +51,7 @@ impl Store {
         let mut report = SyncReport::default();
         membership.refresh_keys(transport)?;
         membership.save(secrets)?;
+        self.enter_key_epoch(membership.current_key()?.epoch)?;
         let pulled = membership.pull(transport, &self.seen_batches()?)?;
         report.refused_batches = pulled
             .refused

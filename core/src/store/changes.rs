@@ -636,6 +636,35 @@ impl Store {
         })
     }
 
+    /// Notes the family key epoch this diary now sends under; when it is later than the one
+    /// noted before (a caregiver was removed), every change held goes back in the outbox and is
+    /// sent again under the new key. A batch sent before the removal may reach the remover
+    /// after it closed the old epoch (a shared folder is slow) and be refused by some devices
+    /// and not others; sending everything again under the new key makes every device hold
+    /// every change any of them accepted. Returns whether the changes are sent again.
+    pub fn enter_key_epoch(&mut self, epoch: u32) -> Result<bool> {
+        self.write(|tx| {
+            stamp_pending(tx)?;
+            let noted: u32 = tx.query_row(
+                "SELECT key_epoch FROM share_device WHERE singleton = 1",
+                [],
+                |r| r.get(0),
+            )?;
+            if epoch <= noted {
+                return Ok(false);
+            }
+            tx.execute(
+                "UPDATE share_device SET key_epoch = ?1 WHERE singleton = 1",
+                [epoch],
+            )?;
+            if noted == 0 {
+                return Ok(false);
+            }
+            tx.execute("UPDATE share_change SET sent = 0 WHERE sent = 1", [])?;
+            Ok(true)
+        })
+    }
+
     /// The batches applied so far.
     pub fn seen_batches(&self) -> Result<BTreeSet<(String, u32, u64)>> {
         let mut stmt = self

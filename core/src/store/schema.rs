@@ -608,7 +608,8 @@ CREATE TABLE share_device (
     singleton       INTEGER PRIMARY KEY CHECK (singleton = 1),
     device_id       TEXT NOT NULL,
     hlc_wall_ms     INTEGER NOT NULL,
-    hlc_counter     INTEGER NOT NULL
+    hlc_counter     INTEGER NOT NULL,
+    key_epoch       INTEGER NOT NULL DEFAULT 0
 );
 INSERT INTO share_device (singleton, device_id, hlc_wall_ms, hlc_counter)
     VALUES (1, lower(hex(randomblob(16))), 0, 0);
