@@ -19,7 +19,7 @@ use nephro_core::dose::DoseRate;
 use nephro_core::drug::Drug;
 use nephro_core::error::{Error, Result};
 use nephro_core::model::{
-    DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Sex,
+    DoseEdit, DoseOutcome, Measurement, MedicationId, NewDoseLog, NewPatient, NewRegimen, Sex,
 };
 use nephro_core::share::folder::FolderTransport;
 use nephro_core::share::secrets::FileSecretStore;
@@ -321,6 +321,7 @@ fn run(seed: u64, rounds: u64) -> String {
     let mut acknowledged: BTreeSet<String> = BTreeSet::new();
     let mut taken_by: BTreeMap<(NaiveDate, &str), BTreeSet<String>> = BTreeMap::new();
     let mut failed_syncs = 0;
+    let mut edits = 0;
     let removed_at = rounds / 2;
     let first_day = date("2026-11-01");
     network.state.borrow_mut().faults = true;
@@ -390,6 +391,42 @@ fn run(seed: u64, rounds: u64) -> String {
                     Err(e) => panic!("seed {seed}: {e}"),
                 }
             }
+            // Now and then a correction or a retraction of a dose this phone holds, perhaps
+            // another phone's, perhaps at the same time as another phone's: a conflict (§11).
+            if rng.chance(25) && !acknowledged.is_empty() {
+                let pick = rng.below(acknowledged.len() as u64) as usize;
+                let client_id = acknowledged.iter().nth(pick).cloned().unwrap_or_default();
+                if let Ok(held) = phone.store.dose(&client_id) {
+                    let outcome = if rng.chance(50) {
+                        DoseOutcome::Taken
+                    } else {
+                        DoseOutcome::Skipped
+                    };
+                    let at_ms = held.dose.actual_at_ms + 60_000;
+                    let changed = if rng.chance(20) {
+                        phone.store.undo_dose(&client_id, phone.name).map(|_| ())
+                    } else {
+                        phone
+                            .store
+                            .edit_dose(
+                                &client_id,
+                                &DoseEdit {
+                                    outcome,
+                                    actual_at_ms: at_ms,
+                                    edited_by: phone.name.into(),
+                                },
+                                at_ms,
+                                None,
+                            )
+                            .map(|_| ())
+                    };
+                    match changed {
+                        Ok(()) => edits += 1,
+                        Err(Error::Conflict { .. } | Error::Invalid { .. }) => {}
+                        Err(e) => panic!("seed {seed}: {e}"),
+                    }
+                }
+            }
             if rng.chance(60) && phone.sync(&network, device).is_err() {
                 failed_syncs += 1;
             }
@@ -443,11 +480,32 @@ fn run(seed: u64, rounds: u64) -> String {
         }
     }
     let digests = phones[0].digests();
+    let conflicts = |phone: &Phone| -> Vec<(String, Vec<String>)> {
+        let mut found: Vec<_> = phone
+            .store
+            .shared_conflicts()
+            .unwrap()
+            .into_iter()
+            .map(|c| {
+                let mut heads: Vec<String> = c.heads.into_iter().map(|h| h.change).collect();
+                heads.sort();
+                (c.record, heads)
+            })
+            .collect();
+        found.sort();
+        found
+    };
     for phone in &phones[1..3] {
         assert_eq!(
             phone.digests(),
             digests,
             "seed {seed}: {} differs",
+            phone.name
+        );
+        assert_eq!(
+            conflicts(phone),
+            conflicts(&phones[0]),
+            "seed {seed}: {} shows other conflicts",
             phone.name
         );
     }
@@ -495,8 +553,9 @@ fn run(seed: u64, rounds: u64) -> String {
         "seed {seed}: the removed phone read a later epoch"
     );
     let doubles = taken_by.values().filter(|g| g.len() >= 2).count();
+    let conflicts = phones[0].store.shared_conflicts().unwrap().len();
     format!(
-        "seed {seed}: {} doses acknowledged, {doubles} slots given twice, {failed_syncs} syncs failed, converged",
+        "seed {seed}: {} doses acknowledged, {doubles} slots given twice, {edits} edits ({conflicts} conflicts), {failed_syncs} syncs failed, converged",
         acknowledged.len()
     )
 }
