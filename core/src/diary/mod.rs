@@ -4,6 +4,8 @@ pub mod courses;
 pub mod doses;
 pub mod home;
 pub mod labs;
+pub mod measurements;
+pub mod regimens;
 pub mod relapse;
 pub mod reminders;
 pub mod taper;

@@ -23,7 +23,7 @@ pub use courses::{NewCourse, MAX_COURSE_TIMES};
 pub use doses::DoseRevision;
 pub use labs::{BloodPressureRecord, LabCorrection, LabRecord, LabRevision, NewLabResult};
 pub use open::DiaryKind;
-pub(crate) use patients::latest_on_or_before;
+pub(crate) use patients::validate_regimen;
 pub use patients::{
     HEIGHT_DECREASE_KEY, HEIGHT_INCREASE_DAYS_KEY, HEIGHT_INCREASE_KEY, WEIGHT_CHANGE_KEY,
 };
