@@ -13,6 +13,7 @@ mod medicines;
 pub mod open;
 mod patients;
 mod policy;
+mod revisions;
 mod rows;
 pub mod schema;
 pub mod urine;
