@@ -44,6 +44,7 @@ impl Store {
             bounds::height_cm("height_cm", h)?;
         }
         require_storable_date("measured_on", m.measured_on)?;
+        self.require_writable()?;
         checked_write(|| {
             let checked_latest = self.in_one_read(|| check_measurement(self, patient_id, m))?;
             self.insert_measurement(patient_id, m, checked_latest)
@@ -177,6 +178,31 @@ mod tests {
         assert!(matches!(stale, Error::Conflict { .. }));
         assert_eq!(store.measurements(patient.id).unwrap(), before);
         assert_eq!(store.regimens(patient.id).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_damaged_diary_refuses_a_measurement_or_a_regimen_before_checking_it() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (patient, _) = seeded(&mut store);
+        store.note(Error::CorruptDatabase {
+            kept_at: Default::default(),
+        });
+        assert!(store.is_damaged());
+        let damaged = |e: &Error| matches!(e, Error::CorruptDatabase { .. });
+        // Implausible (a 200 kg child), or for an unknown patient: the damage is what is said.
+        let implausible = store
+            .add_measurement(patient.id, &weight_on("2025-06-10", 200.0))
+            .unwrap_err();
+        assert!(damaged(&implausible), "{implausible}");
+        let unknown = store
+            .add_measurement(PatientId::from(999), &weight_on("2025-06-10", 21.0))
+            .unwrap_err();
+        assert!(damaged(&unknown), "{unknown}");
+        // No weight on or before the start.
+        let mut early = tacrolimus();
+        early.start_date = date("2025-05-01");
+        let unweighed = store.add_regimen(patient.id, &early).unwrap_err();
+        assert!(damaged(&unweighed), "{unweighed}");
     }
 
     #[test]

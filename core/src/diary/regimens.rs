@@ -15,6 +15,7 @@ impl Store {
     /// start date (clinical-rules §2–3). An out-of-range rate without override is refused.
     pub fn add_regimen(&mut self, patient_id: PatientId, new: &NewRegimen) -> Result<Regimen> {
         validate_regimen(new)?;
+        self.require_writable()?;
         checked_write(|| {
             let (prescribed, checked_latest) =
                 self.in_one_read(|| prescribe(self, patient_id, new))?;

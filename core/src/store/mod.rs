@@ -200,6 +200,21 @@ impl Store {
         outcome.map_err(|e| self.note(e))
     }
 
+    /// Refuses a read-only or damaged diary as [`Store::write`] does, for a service that reads
+    /// and checks before it writes: such a diary answers the same whatever the input, as when
+    /// the checks ran inside the write.
+    pub(crate) fn require_writable(&self) -> Result<()> {
+        if self.read_only {
+            return Err(Error::ReadOnly);
+        }
+        if self.damaged.get() {
+            return Err(self.note(Error::CorruptDatabase {
+                kept_at: PathBuf::new(),
+            }));
+        }
+        Ok(())
+    }
+
     /// The connection, for read-only helpers.
     fn reader(&self) -> &Connection {
         &self.conn
