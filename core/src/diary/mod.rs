@@ -5,6 +5,7 @@ pub mod doses;
 pub mod home;
 pub mod labs;
 pub mod measurements;
+pub mod medicines;
 pub mod regimens;
 pub mod relapse;
 pub mod reminders;
