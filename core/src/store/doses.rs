@@ -308,7 +308,7 @@ fn entry_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<DoseL
 }
 
 /// The revision log of logged doses ([`RevisionLog`]): the outcome and the actual time change.
-const DOSE_LOG: RevisionLog = RevisionLog {
+pub(super) const DOSE_LOG: RevisionLog = RevisionLog {
     record_table: "dose_log",
     revision_table: "dose_log_revision",
     record_id_column: "dose_log_id",

@@ -424,7 +424,7 @@ fn record_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<LabR
 
 /// The revision log of lab results ([`RevisionLog`]): the value, unit, draw time and upper
 /// limit of normal change; the kind is read from the result.
-const LAB_LOG: RevisionLog = RevisionLog {
+pub(super) const LAB_LOG: RevisionLog = RevisionLog {
     record_table: "lab_result",
     revision_table: "lab_result_revision",
     record_id_column: "lab_result_id",

@@ -162,3 +162,174 @@ impl RevisionLog {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+    use rusqlite::types::Value;
+
+    use super::*;
+    use crate::labs::{LabKind, LabResult, LabUnit};
+    use crate::model::{DoseOutcome, MedicationId, NewDoseLog};
+    use crate::protein::{DipstickGrade, UrineMeasurement};
+    use crate::store::doses::DOSE_LOG;
+    use crate::store::labs::LAB_LOG;
+    use crate::store::labs::{LabCorrection, NewLabResult};
+    use crate::store::tests::seeded;
+    use crate::store::urine::READING_LOG;
+    use crate::store::urine::{NewUrineReading, UrineReadingCorrection};
+    use crate::store::Store;
+    use crate::test_support::{date, time};
+
+    /// 2025-06-02T07:00:00+08:00 in epoch ms.
+    const MORNING_MS: i64 = 1_748_818_800_000;
+
+    /// The content columns, revision and flag of the record `client_id` as its row holds them
+    /// and as its latest revision holds them, and how many revisions it has.
+    fn current_and_latest(
+        store: &Store,
+        log: &RevisionLog,
+        client_id: &str,
+    ) -> (Vec<Value>, Vec<Value>, i64) {
+        let columns = [log.content_columns, &["revision", log.flag_column]].concat();
+        let read = |sql: String| -> Vec<Value> {
+            store
+                .reader()
+                .query_row(&sql, [client_id], |r| {
+                    (0..columns.len()).map(|i| r.get::<_, Value>(i)).collect()
+                })
+                .unwrap()
+        };
+        let current = read(format!(
+            "SELECT {} FROM {} WHERE client_id = ?1",
+            columns.join(", "),
+            log.record_table
+        ));
+        let latest = read(format!(
+            "SELECT {} FROM {} r JOIN {} t ON t.id = r.{} WHERE t.client_id = ?1
+             ORDER BY r.revision DESC LIMIT 1",
+            columns
+                .iter()
+                .map(|c| format!("r.{c}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            log.revision_table,
+            log.record_table,
+            log.record_id_column
+        ));
+        let count = store
+            .reader()
+            .query_row(
+                &format!(
+                    "SELECT count(*) FROM {} r JOIN {} t ON t.id = r.{} WHERE t.client_id = ?1",
+                    log.revision_table, log.record_table, log.record_id_column
+                ),
+                [client_id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        (current, latest, count)
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().into()
+    }
+
+    #[test]
+    fn each_record_holds_its_latest_revision_after_every_change() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (patient, regimen) = seeded(&mut store);
+        let check = |store: &Store, log: &RevisionLog, client_id: &str, revisions: i64| {
+            let (current, latest, count) = current_and_latest(store, log, client_id);
+            assert_eq!(current, latest, "{}", log.record_table);
+            assert_eq!(count, revisions, "{}", log.record_table);
+            assert_eq!(current[current.len() - 2], Value::Integer(revisions));
+        };
+
+        let dose = NewDoseLog::new(
+            "dose-1".into(),
+            MedicationId::Regimen(regimen.id),
+            date("2025-06-02"),
+            time("08:00"),
+            DoseOutcome::Taken,
+            MORNING_MS + 3_600_000,
+            "mother".into(),
+        );
+        store.insert_dose_log(&dose, None, None).unwrap();
+        check(&store, &DOSE_LOG, "dose-1", 1);
+        store
+            .revise("dose-1", |_| {
+                Ok((DoseOutcome::Skipped, MORNING_MS, "father".into(), false))
+            })
+            .unwrap();
+        check(&store, &DOSE_LOG, "dose-1", 2);
+        store.undo_dose("dose-1", "mother").unwrap();
+        check(&store, &DOSE_LOG, "dose-1", 3);
+
+        let reading = NewUrineReading {
+            client_id: "dip-1".into(),
+            patient_id: patient.id,
+            measurement: UrineMeasurement::Dipstick(DipstickGrade::TwoPlus),
+            taken_at_ms: MORNING_MS,
+            taken_on: None,
+            first_morning: true,
+            note: None,
+            logged_by: "mother".into(),
+            photo: None,
+        };
+        store.log_urine_reading(&reading).unwrap();
+        check(&store, &READING_LOG, "dip-1", 1);
+        let correction = UrineReadingCorrection {
+            measurement: UrineMeasurement::Dipstick(DipstickGrade::Trace),
+            taken_at_ms: MORNING_MS + 60_000,
+            taken_on: Some(date("2025-06-01")),
+            first_morning: false,
+            note: Some("read again in daylight".into()),
+            corrected_by: "father".into(),
+        };
+        store.correct_urine_reading("dip-1", &correction).unwrap();
+        check(&store, &READING_LOG, "dip-1", 2);
+        store.retract_urine_reading("dip-1", "mother").unwrap();
+        check(&store, &READING_LOG, "dip-1", 3);
+
+        let lab = NewLabResult {
+            client_id: "lab-1".into(),
+            patient_id: patient.id,
+            result: LabResult {
+                kind: LabKind::TacrolimusTrough,
+                value: 6.5,
+                unit: LabUnit::NanogramsPerMillilitre,
+                drawn_at: at("2025-06-02T07:30:00+08:00"),
+                upper_limit_of_normal: None,
+            },
+            logged_by: "mother".into(),
+        };
+        store.log_lab_result(&lab).unwrap();
+        check(&store, &LAB_LOG, "lab-1", 1);
+        let corrected = LabCorrection {
+            value: 5.6,
+            unit: LabUnit::NanogramsPerMillilitre,
+            drawn_at: at("2025-06-02T07:45:00+08:00"),
+            upper_limit_of_normal: Some(20.0),
+            corrected_by: "nurse".into(),
+        };
+        store.correct_lab_result("lab-1", &corrected).unwrap();
+        check(&store, &LAB_LOG, "lab-1", 2);
+        store.retract_lab_result("lab-1", "nurse").unwrap();
+        check(&store, &LAB_LOG, "lab-1", 3);
+    }
+
+    #[test]
+    fn an_unknown_client_id_has_no_history_and_no_first_revision() {
+        let store = Store::open_in_memory().unwrap();
+        for log in [&DOSE_LOG, &READING_LOG, &LAB_LOG] {
+            let history = log
+                .history(store.reader(), "nobody", |r| Ok(Ok(r.get::<_, i64>(0)?)))
+                .unwrap();
+            assert!(history.is_empty(), "{}", log.record_table);
+            assert!(log
+                .first(store.reader(), "nobody", |r| Ok(Ok(r.get::<_, i64>(0)?)))
+                .is_err());
+        }
+    }
+}

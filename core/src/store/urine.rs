@@ -503,7 +503,7 @@ fn content_of(entry: &UrineReadingEntry) -> Content {
 
 /// The revision log of urine readings ([`RevisionLog`]): everything but the suggestion of a
 /// photo changes.
-const READING_LOG: RevisionLog = RevisionLog {
+pub(super) const READING_LOG: RevisionLog = RevisionLog {
     record_table: "urine_reading",
     revision_table: "urine_reading_revision",
     record_id_column: "reading_id",
