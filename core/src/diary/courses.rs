@@ -6,10 +6,11 @@
 
 use chrono::NaiveDate;
 
+use crate::diary::measurements::latest_on_or_before;
 use crate::error::{Error, Result};
 use crate::ids::PatientId;
 use crate::model::{require_storable_date, require_text, Measurement};
-use crate::store::{latest_on_or_before, NewCourse, Store, MAX_COURSE_TIMES};
+use crate::store::{NewCourse, Store, MAX_COURSE_TIMES};
 use crate::taper::course::CourseVersion;
 use crate::taper::{
     build_provisional_calendar, stamp_protocol, CoursePlan, CourseTemplate, Phase, StampStart,

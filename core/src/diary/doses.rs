@@ -15,7 +15,7 @@ use crate::model::{
 };
 use crate::schedule::check_log_timing;
 use crate::store::Store;
-use crate::taper::course::course_calendar;
+use crate::taper::course::build_course_calendar;
 
 impl Store {
     /// Logs a dose for a scheduled slot. Logging the same `client_id` again returns the stored
@@ -169,7 +169,7 @@ fn require_course_slot(
     let version = course.version;
     let patient_id = course.patient_id;
     let courses = store.courses(patient_id)?;
-    let calendar = course_calendar(
+    let calendar = build_course_calendar(
         course,
         &courses,
         |from| store.relapse_readings_from(patient_id, from),

@@ -122,7 +122,7 @@ pub(crate) fn walk_relapse_status(
     let definitions = DefinitionSet::parse("definition_set", &patient.profile.definition_set)?;
     let initial_remission = initial_remission_date(store, patient_id)?;
     // The walk from remission (clinical-rules §6: the initial state), as of a day before today.
-    let stored = store.relapse_checkpoint(patient_id)?;
+    let stored = store.stored_relapse_checkpoint(patient_id)?;
     let checkpoint = stored
         .checkpoint
         .filter(|c| c.initial_state == DiseaseState::Remission && c.through < today);
@@ -849,7 +849,7 @@ mod tests {
             let today = d("2025-04-01");
             home_screen(&store, patient_id, noon(today), None, Locale::En).unwrap();
             let kept = store
-                .relapse_checkpoint(patient_id)
+                .stored_relapse_checkpoint(patient_id)
                 .unwrap()
                 .checkpoint
                 .unwrap();
@@ -860,7 +860,10 @@ mod tests {
             log_days(&mut store, patient_id, "2025-04-20", &[Neg, Neg, Neg]);
             home_screen(&store, patient_id, noon(later), None, Locale::En).unwrap();
             assert_eq!(
-                store.relapse_checkpoint(patient_id).unwrap().checkpoint,
+                store
+                    .stored_relapse_checkpoint(patient_id)
+                    .unwrap()
+                    .checkpoint,
                 Some(kept.clone())
             );
             let walked_on = status(&store, patient_id, &later.to_string());
@@ -875,7 +878,7 @@ mod tests {
             let much_later = today + Days::new(CHECKPOINT_REFRESH_DAYS + 1);
             home_screen(&store, patient_id, noon(much_later), None, Locale::En).unwrap();
             let moved = store
-                .relapse_checkpoint(patient_id)
+                .stored_relapse_checkpoint(patient_id)
                 .unwrap()
                 .checkpoint
                 .unwrap();
@@ -909,7 +912,7 @@ mod tests {
             let today = d("2025-06-30");
             home_screen(&store, patient_id, noon(today), None, Locale::En).unwrap();
             assert!(store
-                .relapse_checkpoint(patient_id)
+                .stored_relapse_checkpoint(patient_id)
                 .unwrap()
                 .checkpoint
                 .is_some());
@@ -927,7 +930,10 @@ mod tests {
                 &[P3, P3, P3, Neg, Neg, Neg],
             );
             assert_eq!(
-                store.relapse_checkpoint(patient_id).unwrap().checkpoint,
+                store
+                    .stored_relapse_checkpoint(patient_id)
+                    .unwrap()
+                    .checkpoint,
                 None
             );
             let screen = home_screen(&store, patient_id, noon(today), None, Locale::En).unwrap();

@@ -109,7 +109,7 @@ fn calendar_of(
     through: NaiveDate,
 ) -> Result<CourseCalendar> {
     let patient_id = course.patient_id;
-    crate::taper::course::course_calendar(
+    crate::taper::course::build_course_calendar(
         course,
         courses,
         |from| store.relapse_readings_from(patient_id, from),

@@ -28,10 +28,14 @@ pub struct StoredRelapseCheckpoint {
 }
 
 impl Store {
-    /// The patient's relapse checkpoint and readings generation. A stored state this build cannot
-    /// read (another format, a damaged value) counts as none: it is a cache, rebuilt from the
-    /// readings.
-    pub fn relapse_checkpoint(&self, patient_id: PatientId) -> Result<StoredRelapseCheckpoint> {
+    /// The patient's relapse checkpoint as stored, and the readings generation (the relapse
+    /// engine's [`crate::relapse::relapse_checkpoint`] makes one from readings). A stored state
+    /// this build cannot read (another format, a damaged value) counts as none: it is a cache,
+    /// rebuilt from the readings.
+    pub fn stored_relapse_checkpoint(
+        &self,
+        patient_id: PatientId,
+    ) -> Result<StoredRelapseCheckpoint> {
         let row: Option<(i64, Option<String>, Option<String>)> = self
             .reader()
             .prepare_cached(
@@ -161,7 +165,7 @@ mod tests {
     fn a_checkpoint_is_kept_only_while_no_reading_was_written_since_it_was_read() {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store);
-        let empty = store.relapse_checkpoint(patient.id).unwrap();
+        let empty = store.stored_relapse_checkpoint(patient.id).unwrap();
         assert_eq!(empty.checkpoint, None);
         let generation = empty
             .generation
@@ -175,17 +179,23 @@ mod tests {
             .save_relapse_checkpoint(patient.id, generation, &stale)
             .unwrap());
         assert_eq!(
-            store.relapse_checkpoint(patient.id).unwrap().checkpoint,
+            store
+                .stored_relapse_checkpoint(patient.id)
+                .unwrap()
+                .checkpoint,
             None
         );
         // With the current generation it is kept, and read back as it was.
-        let current = store.relapse_checkpoint(patient.id).unwrap();
+        let current = store.stored_relapse_checkpoint(patient.id).unwrap();
         assert_eq!(current.generation, Some(generation + 1));
         assert!(store
             .save_relapse_checkpoint(patient.id, generation + 1, &stale)
             .unwrap());
         assert_eq!(
-            store.relapse_checkpoint(patient.id).unwrap().checkpoint,
+            store
+                .stored_relapse_checkpoint(patient.id)
+                .unwrap()
+                .checkpoint,
             Some(stale)
         );
         // Nothing is written inside an open read.
@@ -208,7 +218,7 @@ mod tests {
                 .unwrap();
         }
         let keep = |store: &Store| {
-            let stored = store.relapse_checkpoint(patient.id).unwrap();
+            let stored = store.stored_relapse_checkpoint(patient.id).unwrap();
             assert!(store
                 .save_relapse_checkpoint(
                     patient.id,
@@ -219,7 +229,7 @@ mod tests {
         };
         let kept = |store: &Store| {
             store
-                .relapse_checkpoint(patient.id)
+                .stored_relapse_checkpoint(patient.id)
                 .unwrap()
                 .checkpoint
                 .is_some()
@@ -283,11 +293,14 @@ mod tests {
         }
         // A later row written by it keeps the checkpoint, but moves the generation.
         keep(&store);
-        let before = store.relapse_checkpoint(patient.id).unwrap().generation;
+        let before = store
+            .stored_relapse_checkpoint(patient.id)
+            .unwrap()
+            .generation;
         other
             .execute_batch("UPDATE urine_reading SET note = 'x' WHERE client_id = 'dip-2025-06-20'")
             .unwrap();
-        let after = store.relapse_checkpoint(patient.id).unwrap();
+        let after = store.stored_relapse_checkpoint(patient.id).unwrap();
         assert!(after.checkpoint.is_some());
         assert_eq!(after.generation, before.map(|g| g + 1));
     }
@@ -297,7 +310,7 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let (patient, _) = seeded(&mut store);
         let generation = store
-            .relapse_checkpoint(patient.id)
+            .stored_relapse_checkpoint(patient.id)
             .unwrap()
             .generation
             .unwrap();
@@ -309,7 +322,10 @@ mod tests {
             .save_relapse_checkpoint(patient.id, generation, &newer)
             .unwrap());
         assert_eq!(
-            store.relapse_checkpoint(patient.id).unwrap().checkpoint,
+            store
+                .stored_relapse_checkpoint(patient.id)
+                .unwrap()
+                .checkpoint,
             None
         );
         // A state whose day is not the column's (the column is what the triggers compare).
@@ -321,7 +337,10 @@ mod tests {
             )
             .unwrap();
         assert_eq!(
-            store.relapse_checkpoint(patient.id).unwrap().checkpoint,
+            store
+                .stored_relapse_checkpoint(patient.id)
+                .unwrap()
+                .checkpoint,
             None
         );
     }

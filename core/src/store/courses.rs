@@ -18,7 +18,7 @@ use chrono::{NaiveDate, NaiveTime};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use super::patients::{format_time, latest_on_or_before, not_found, stored_date};
+use super::patients::{format_time, not_found, stored_date};
 use super::rows::{readable, with_row_id, RowSource};
 use super::{now_ms, Store};
 use crate::dates::{format_date, parse_clock_time};
@@ -194,20 +194,6 @@ impl Store {
     /// The latest version of each of a patient's courses, in the order they were created.
     pub fn courses(&self, patient_id: PatientId) -> Result<Vec<CourseVersion>> {
         latest_versions(self.reader(), patient_id)
-    }
-
-    /// The latest weight and height recorded on or before `date` (clinical-rules §2), each
-    /// `None` when there is none.
-    pub fn weight_and_height_on(
-        &self,
-        patient_id: PatientId,
-        date: NaiveDate,
-    ) -> Result<(Option<f64>, Option<f64>)> {
-        let history = self.measurements(patient_id)?;
-        Ok((
-            latest_on_or_before(&history, date, |m| m.weight_kg),
-            latest_on_or_before(&history, date, |m| m.height_cm),
-        ))
     }
 
     /// The patient's live (not retracted) urine readings dated on or after `from`, as the

@@ -3,9 +3,10 @@
 use crate::ids::PatientId;
 use crate::ids::{MedicineId, RegimenId};
 use chrono::NaiveDate;
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 
 use super::patients::{format_time, not_found, regimen, stored_date};
+use super::revisions::RevisionLog;
 use super::rows::{readable, row_reason, with_row_id, RowSource, UnreadableRow};
 use super::{now_ms, Store};
 use crate::bounds;
@@ -122,7 +123,8 @@ impl Store {
                     global_id
                 ])?;
             let id = tx.last_insert_rowid();
-            add_revision(tx, id, 1, dose.outcome, dose.actual_at_ms, &dose.logged_by, false, recorded_at_ms)?;
+            let outcome = dose.outcome.id();
+            DOSE_LOG.add(tx, id, 1, &[&outcome as &dyn ToSql, &dose.actual_at_ms], &dose.logged_by, false, recorded_at_ms)?;
             let dose = NewDoseLog { note, ..dose.clone() };
             Ok(DoseLogEntry { dose, global_id, revision: 1, undone: false, recorded_at_ms })
         })
@@ -186,20 +188,28 @@ impl Store {
         change: impl FnOnce(&DoseLogEntry) -> Result<(DoseOutcome, i64, String, bool)>,
     ) -> Result<DoseLogEntry> {
         self.write(|tx| {
-            let current = entry_by_client_id(tx, client_id)?.ok_or_else(|| not_found("dose", "(given client_id)"))?;
+            let current = entry_by_client_id(tx, client_id)?
+                .ok_or_else(|| not_found("dose", "(given client_id)"))?;
             let (outcome, actual_at_ms, by, undone) = change(&current)?;
             let revision = current.revision + 1;
-            let recorded_at_ms = now_ms();
-            tx.execute(
-                "UPDATE dose_log SET outcome = ?2, actual_at_ms = ?3, revision = ?4, undone = ?5, recorded_at_ms = ?6 WHERE client_id = ?1",
-                params![client_id, outcome.id(), actual_at_ms, revision, undone, recorded_at_ms],
+            let recorded_at_ms = DOSE_LOG.revise(
+                tx,
+                client_id,
+                revision,
+                &[&outcome.id() as &dyn ToSql, &actual_at_ms],
+                &by,
+                undone,
             )?;
-            let id: i64 = tx.query_row("SELECT id FROM dose_log WHERE client_id = ?1", [client_id], |r| r.get(0))?;
-            add_revision(tx, id, revision, outcome, actual_at_ms, &by, undone, recorded_at_ms)?;
             let mut dose = current.dose;
             dose.outcome = outcome;
             dose.actual_at_ms = actual_at_ms;
-            Ok(DoseLogEntry { dose, global_id: current.global_id, revision, undone, recorded_at_ms })
+            Ok(DoseLogEntry {
+                dose,
+                global_id: current.global_id,
+                revision,
+                undone,
+                recorded_at_ms,
+            })
         })
     }
 
@@ -211,32 +221,7 @@ impl Store {
 
     /// Every revision of a logged dose, oldest first.
     pub fn dose_history(&self, client_id: &str) -> Result<Vec<DoseRevision>> {
-        let mut stmt = self.reader().prepare(
-            "SELECT r.revision, r.outcome, r.actual_at_ms, r.logged_by, r.undone, r.recorded_at_ms
-             FROM dose_log_revision r JOIN dose_log d ON d.id = r.dose_log_id WHERE d.client_id = ?1 ORDER BY r.revision",
-        )?;
-        let rows = stmt.query_map([client_id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (revision, outcome, actual_at_ms, by, undone, recorded_at_ms) = row?;
-            Ok(DoseRevision {
-                revision,
-                outcome: DoseOutcome::parse("outcome", &outcome)?,
-                actual_at_ms,
-                by,
-                undone,
-                recorded_at_ms,
-            })
-        })
-        .collect()
+        DOSE_LOG.history(self.reader(), client_id, revision_from_row)
     }
 
     /// A patient's logged doses with slot dates in `[from, to]`, in slot order; undone logs
@@ -322,14 +307,36 @@ fn entry_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<DoseL
         .transpose()
 }
 
+/// The revision log of logged doses ([`RevisionLog`]): the outcome and the actual time change.
+pub(super) const DOSE_LOG: RevisionLog = RevisionLog {
+    record_table: "dose_log",
+    revision_table: "dose_log_revision",
+    record_id_column: "dose_log_id",
+    content_columns: &["outcome", "actual_at_ms"],
+    author_column: "logged_by",
+    flag_column: "undone",
+    record_columns: &[],
+};
+
 fn first_revision(conn: &Connection, client_id: &str) -> Result<(DoseOutcome, i64)> {
-    let (outcome, at): (String, i64) = conn.query_row(
-        "SELECT r.outcome, r.actual_at_ms FROM dose_log_revision r JOIN dose_log d ON d.id = r.dose_log_id
-         WHERE d.client_id = ?1 AND r.revision = 1",
-        [client_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    Ok((DoseOutcome::parse("outcome", &outcome)?, at))
+    let first = DOSE_LOG.first(conn, client_id, revision_from_row)?;
+    Ok((first.outcome, first.actual_at_ms))
+}
+
+fn revision_from_row(r: &Row) -> rusqlite::Result<Result<DoseRevision>> {
+    let outcome: String = r.get(1)?;
+    let (revision, actual_at_ms, by, undone, recorded_at_ms) =
+        (r.get(0)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+    Ok(
+        DoseOutcome::parse("outcome", &outcome).map(|outcome| DoseRevision {
+            revision,
+            outcome,
+            actual_at_ms,
+            by,
+            undone,
+            recorded_at_ms,
+        }),
+    )
 }
 
 /// A resubmission is the same dose when it names the same slot with the same first outcome and time.
@@ -339,25 +346,6 @@ fn same_submission(stored: &NewDoseLog, again: &NewDoseLog, first: &(DoseOutcome
         && stored.slot_time == again.slot_time
         && first.0 == again.outcome
         && first.1 == again.actual_at_ms
-}
-
-#[allow(clippy::too_many_arguments)]
-fn add_revision(
-    tx: &Transaction,
-    dose_log_id: i64,
-    revision: i64,
-    outcome: DoseOutcome,
-    actual_at_ms: i64,
-    by: &str,
-    undone: bool,
-    recorded_at_ms: i64,
-) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO dose_log_revision (dose_log_id, revision, outcome, actual_at_ms, logged_by, undone, recorded_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![dose_log_id, revision, outcome.id(), actual_at_ms, by, undone, recorded_at_ms])?;
-    Ok(())
 }
 
 fn entry_from_row(r: &Row) -> rusqlite::Result<Result<DoseLogEntry>> {

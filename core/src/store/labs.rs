@@ -7,10 +7,11 @@
 
 use crate::ids::{BloodPressureId, PatientId};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use super::patients::{not_found, require_patient};
+use super::revisions::RevisionLog;
 use super::rows::{readable, with_row_id, RowSource};
 use super::{now_ms, Store};
 use crate::dates::parse_time_zone;
@@ -155,7 +156,9 @@ impl Store {
                 ],
             )?;
             let id = tx.last_insert_rowid();
-            add_revision(tx, id, 1, result, &new.logged_by, false, recorded_at_ms)?;
+            let (value, unit, drawn_at_ms, upper) = revision_columns(result);
+            let content: [&dyn rusqlite::ToSql; 4] = [&value, &unit, &drawn_at_ms, &upper];
+            LAB_LOG.add(tx, id, 1, &content, &new.logged_by, false, recorded_at_ms)?;
             Ok(LabRecord {
                 client_id: new.client_id.clone(),
                 global_id,
@@ -219,27 +222,20 @@ impl Store {
         change: impl FnOnce(&LabRecord) -> Result<LabResult>,
     ) -> Result<LabRecord> {
         self.write(|tx| {
-            let current = record_by_client_id(tx, client_id)?.ok_or_else(|| not_found("lab result", "(given client_id)"))?;
+            let current = record_by_client_id(tx, client_id)?
+                .ok_or_else(|| not_found("lab result", "(given client_id)"))?;
             let result = change(&current)?;
             let revision = current.revision + 1;
-            let recorded_at_ms = now_ms();
-            tx.execute(
-                "UPDATE lab_result SET value = ?2, unit = ?3, drawn_at_ms = ?4, upper_limit_of_normal = ?5, revision = ?6,
-                    retracted = ?7, recorded_at_ms = ?8 WHERE client_id = ?1",
-                params![
-                    client_id,
-                    result.value,
-                    result.unit.id(),
-                    result.drawn_at.timestamp_millis(),
-                    result.upper_limit_of_normal,
-                    revision,
-                    retract,
-                    recorded_at_ms
-                ],
-            )?;
-            let id: i64 = tx.query_row("SELECT id FROM lab_result WHERE client_id = ?1", [client_id], |r| r.get(0))?;
-            add_revision(tx, id, revision, &result, by, retract, recorded_at_ms)?;
-            Ok(LabRecord { result, revision, retracted: retract, recorded_at_ms, ..current })
+            let (value, unit, drawn_at_ms, upper) = revision_columns(&result);
+            let content: [&dyn rusqlite::ToSql; 4] = [&value, &unit, &drawn_at_ms, &upper];
+            let recorded_at_ms = LAB_LOG.revise(tx, client_id, revision, &content, by, retract)?;
+            Ok(LabRecord {
+                result,
+                revision,
+                retracted: retract,
+                recorded_at_ms,
+                ..current
+            })
         })
     }
 
@@ -286,50 +282,7 @@ impl Store {
 
     /// Every revision of a lab result, oldest first.
     pub fn lab_history(&self, client_id: &str) -> Result<Vec<LabRevision>> {
-        let mut stmt = self.reader().prepare(
-            "SELECT r.revision, r.value, r.unit, r.drawn_at_ms, r.upper_limit_of_normal, r.changed_by, r.retracted,
-                    r.recorded_at_ms, l.kind
-             FROM lab_result_revision r JOIN lab_result l ON l.id = r.lab_result_id WHERE l.client_id = ?1
-             ORDER BY r.revision",
-        )?;
-        let rows = stmt.query_map([client_id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, f64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, Option<f64>>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, bool>(6)?,
-                r.get::<_, i64>(7)?,
-                r.get::<_, String>(8)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (
-                revision,
-                value,
-                unit,
-                drawn_at_ms,
-                upper_limit_of_normal,
-                by,
-                retracted,
-                recorded_at_ms,
-                kind,
-            ) = row?;
-            let kind = LabKind::parse("kind", &kind)?;
-            Ok(LabRevision {
-                revision,
-                value,
-                unit: LabUnit::parse_for("unit", kind, &unit)?,
-                drawn_at: stored_instant(drawn_at_ms)?,
-                upper_limit_of_normal,
-                by,
-                retracted,
-                recorded_at_ms,
-            })
-        })
-        .collect()
+        LAB_LOG.history(self.reader(), client_id, revision_from_row)
     }
 
     /// Records a blood-pressure reading after validating it ([`BloodPressure::validate`], fields
@@ -469,50 +422,67 @@ fn record_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<LabR
     .transpose()
 }
 
+/// The revision log of lab results ([`RevisionLog`]): the value, unit, draw time and upper
+/// limit of normal change; the kind is read from the result.
+pub(super) const LAB_LOG: RevisionLog = RevisionLog {
+    record_table: "lab_result",
+    revision_table: "lab_result_revision",
+    record_id_column: "lab_result_id",
+    content_columns: &["value", "unit", "drawn_at_ms", "upper_limit_of_normal"],
+    author_column: "changed_by",
+    flag_column: "retracted",
+    record_columns: &["kind"],
+};
+
+/// The values of [`LAB_LOG`]'s content columns for `result`: value, unit, draw time and upper
+/// limit of normal.
+fn revision_columns(result: &LabResult) -> (f64, &'static str, EpochMillis, Option<f64>) {
+    (
+        result.value,
+        result.unit.id(),
+        result.drawn_at.timestamp_millis(),
+        result.upper_limit_of_normal,
+    )
+}
+
 /// The result as first submitted (revision 1), for recognising a resubmission.
 fn first_revision(conn: &Connection, client_id: &str) -> Result<LabResult> {
-    let (kind, value, unit, drawn_at_ms, upper_limit_of_normal): (String, f64, String, i64, Option<f64>) = conn.query_row(
-        "SELECT l.kind, r.value, r.unit, r.drawn_at_ms, r.upper_limit_of_normal
-         FROM lab_result_revision r JOIN lab_result l ON l.id = r.lab_result_id WHERE l.client_id = ?1 AND r.revision = 1",
-        [client_id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-    )?;
-    let kind = LabKind::parse("kind", &kind)?;
+    let (kind, first) = LAB_LOG.first(conn, client_id, |r| {
+        let kind: String = r.get(8)?;
+        Ok(revision_from_row(r)?.map(|first| (kind, first)))
+    })?;
     Ok(LabResult {
-        kind,
-        value,
-        unit: LabUnit::parse_for("unit", kind, &unit)?,
-        drawn_at: stored_instant(drawn_at_ms)?,
-        upper_limit_of_normal,
+        kind: LabKind::parse("kind", &kind)?,
+        value: first.value,
+        unit: first.unit,
+        drawn_at: first.drawn_at,
+        upper_limit_of_normal: first.upper_limit_of_normal,
     })
 }
 
-fn add_revision(
-    tx: &Transaction,
-    lab_result_id: i64,
-    revision: i64,
-    result: &LabResult,
-    by: &str,
-    retracted: bool,
-    recorded_at_ms: EpochMillis,
-) -> Result<()> {
-    tx.execute(
-        "INSERT INTO lab_result_revision (lab_result_id, revision, value, unit, drawn_at_ms, upper_limit_of_normal,
-            changed_by, retracted, recorded_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
-            lab_result_id,
+fn revision_from_row(r: &Row) -> rusqlite::Result<Result<LabRevision>> {
+    let (revision, value, unit, drawn_at_ms, upper_limit_of_normal): (
+        i64,
+        f64,
+        String,
+        i64,
+        Option<f64>,
+    ) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+    let (by, retracted, recorded_at_ms, kind): (String, bool, EpochMillis, String) =
+        (r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?);
+    Ok((|| {
+        let kind = LabKind::parse("kind", &kind)?;
+        Ok(LabRevision {
             revision,
-            result.value,
-            result.unit.id(),
-            result.drawn_at.timestamp_millis(),
-            result.upper_limit_of_normal,
+            value,
+            unit: LabUnit::parse_for("unit", kind, &unit)?,
+            drawn_at: stored_instant(drawn_at_ms)?,
+            upper_limit_of_normal,
             by,
             retracted,
-            recorded_at_ms
-        ],
-    )?;
-    Ok(())
+            recorded_at_ms,
+        })
+    })())
 }
 
 fn record_from_row(r: &Row) -> rusqlite::Result<Result<LabRecord>> {

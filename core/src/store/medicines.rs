@@ -1,6 +1,7 @@
 //! Any other medicine of a patient (clinical-rules §12): added once per client id, listed, and
-//! stopped on a day; the row is kept. The core validates and measures it before any write
-//! ([`NewMedicine::validate`]); this module only stores and reads.
+//! stopped on a day; the row is kept. The service `Store::add_medicine` (`diary::medicines`)
+//! validates and measures it before any write ([`NewMedicine::validate`]); this module only
+//! stores and reads.
 
 use crate::ids::{MedicineId, PatientId};
 use chrono::NaiveDate;
@@ -23,11 +24,14 @@ const MEDICINE_SELECT: &str =
     dose_mg, dose_ml, stopped_on, added_by, global_id FROM medicine";
 
 impl Store {
-    /// Adds a medicine. Bad input is refused naming the field and nothing is stored (see
-    /// [`NewMedicine::validate`]); an unknown patient is `not_found`. Adding the same `client_id`
-    /// again returns the stored medicine when it is the same request, and is a conflict when not.
-    pub fn add_medicine(&mut self, new: &NewMedicine) -> Result<Medicine> {
-        let dose = new.validate()?;
+    /// Stores a medicine the service [`Store::add_medicine`] checked, with `dose`, the dose of its
+    /// amount. An unknown patient is `not_found`. Storing the same `client_id` again returns the
+    /// stored medicine when it is the same request, and is a conflict when not.
+    pub(crate) fn insert_medicine(
+        &mut self,
+        new: &NewMedicine,
+        dose: MedicineDose,
+    ) -> Result<Medicine> {
         let amount_json = to_json(&new.amount)?;
         let schedule_json = to_json(&new.schedule)?;
         self.write(|tx| {

@@ -14,6 +14,7 @@ mod medicines;
 pub mod open;
 mod patients;
 mod policy;
+mod revisions;
 mod rows;
 pub mod schema;
 pub mod urine;
@@ -25,7 +26,7 @@ pub use courses::{NewCourse, MAX_COURSE_TIMES};
 pub use doses::DoseRevision;
 pub use labs::{BloodPressureRecord, LabCorrection, LabRecord, LabRevision, NewLabResult};
 pub use open::DiaryKind;
-pub(crate) use patients::latest_on_or_before;
+pub(crate) use patients::validate_regimen;
 pub use patients::{
     HEIGHT_DECREASE_KEY, HEIGHT_INCREASE_DAYS_KEY, HEIGHT_INCREASE_KEY, WEIGHT_CHANGE_KEY,
 };
@@ -202,6 +203,21 @@ impl Store {
             Ok(value)
         })();
         outcome.map_err(|e| self.note(e))
+    }
+
+    /// Refuses a read-only or damaged diary as [`Store::write`] does, for a service that reads
+    /// and checks before it writes: such a diary answers the same whatever the input, as when
+    /// the checks ran inside the write.
+    pub(crate) fn require_writable(&self) -> Result<()> {
+        if self.read_only {
+            return Err(Error::ReadOnly);
+        }
+        if self.damaged.get() {
+            return Err(self.note(Error::CorruptDatabase {
+                kept_at: PathBuf::new(),
+            }));
+        }
+        Ok(())
     }
 
     /// The connection, for read-only helpers.

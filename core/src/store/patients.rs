@@ -10,10 +10,10 @@ use super::rows::{readable, with_row_id, RowSource};
 use super::{now_ms, Store};
 use crate::bounds;
 use crate::dates::{format_date, parse_clock_time, parse_date, parse_time_zone};
-use crate::dose::{calculate_dose, DoseRate, DoseRequest};
+use crate::dose::{calculate_dose, DoseRate, DoseRequest, DoseResult};
 use crate::drug::Drug;
 use crate::error::{Error, Result};
-use crate::growth::plausibility::{self, Child, PlausibilityPolicy};
+use crate::growth::plausibility::PlausibilityPolicy;
 use crate::ids::GlobalId;
 use crate::model::{
     require_storable_date, require_text, Measurement, NewPatient, NewRegimen, Patient, Regimen,
@@ -70,6 +70,11 @@ impl Store {
         patient_in(self.reader(), patient_id)
     }
 
+    /// Refuses an unknown patient as not found, without reading the profile.
+    pub(crate) fn require_patient(&self, patient_id: PatientId) -> Result<()> {
+        require_patient(self.reader(), patient_id)
+    }
+
     /// When a patient's profile was created (milliseconds since the epoch): with the row id, it
     /// names the diary's patient across exports (the FHIR identifier namespace of
     /// [`crate::export::fhir`]), without a new column.
@@ -93,52 +98,20 @@ impl Store {
         readable(rows)
     }
 
-    /// Records a weight and/or height. A value implausible for this child (clinical-rules §10:
-    /// a weight change of more than 20 %, a height falling by more than 2 cm or rising by more
-    /// than 10 cm within 90 days, a first value more than 4 SD from the median for age and sex;
-    /// the limits are the patient's [`Store::plausibility_policy`]) is refused with
-    /// [`Error::NeedsConfirmation`] unless `m.confirmed` says the family confirmed it; the flag
-    /// is stored with the record. See [`crate::growth::plausibility`] for what "previous" means
-    /// for a back-dated entry. A date before the child's birth is refused as invalid. A refused
-    /// call changes nothing.
-    pub fn add_measurement(
+    /// Stores a weight and/or height the service [`Store::add_measurement`] checked (clinical-rules
+    /// §10) against the patient's measurements as they were when the newest of them was
+    /// `checked_latest` (`None`: there was none). A measurement stored since is a
+    /// [`crate::error::ConflictKind::StaleVersion`] conflict on `measurement` and nothing is
+    /// written, so that the service checks again.
+    pub(crate) fn insert_measurement(
         &mut self,
         patient_id: PatientId,
         m: &Measurement,
+        checked_latest: Option<MeasurementId>,
     ) -> Result<Measurement> {
-        if m.weight_kg.is_none() && m.height_cm.is_none() {
-            return Err(Error::invalid(
-                "weight_kg",
-                "give a weight, a height or both",
-            ));
-        }
-        // Hard bounds of clinical-rules §10 (crate::bounds): 1–250 kg, 40–230 cm.
-        if let Some(w) = m.weight_kg {
-            bounds::weight_kg("weight_kg", w)?;
-        }
-        if let Some(h) = m.height_cm {
-            bounds::height_cm("height_cm", h)?;
-        }
-        require_storable_date("measured_on", m.measured_on)?;
         let id = self.write(|tx| {
-            let patient = patient_in(tx, patient_id)?;
-            if m.measured_on < patient.profile.birth_date {
-                return Err(Error::invalid(
-                    "measured_on",
-                    "must not be before the child's date of birth",
-                ));
-            }
-            if !m.confirmed {
-                let child = Child {
-                    birth_date: patient.profile.birth_date,
-                    sex: patient.profile.sex,
-                };
-                let history = measurements(tx, patient_id)?;
-                let policy = plausibility_policy(tx, patient_id)?;
-                if let Some(hold) = plausibility::check(child, &history, m, &policy)? {
-                    return Err(hold.into());
-                }
-            }
+            require_patient(tx, patient_id)?;
+            require_latest_measurement(tx, patient_id, checked_latest)?;
             let recorded_at_ms = now_ms();
             let global_id = GlobalId::new_at(recorded_at_ms);
             tx.execute(
@@ -154,6 +127,16 @@ impl Store {
             global_id,
             ..m.clone()
         })
+    }
+
+    /// The id of the patient's newest stored measurement (the highest: measurements are only
+    /// added), `None` when there is none: what a check of the measurements names as what it
+    /// checked.
+    pub(crate) fn latest_measurement_id(
+        &self,
+        patient_id: PatientId,
+    ) -> Result<Option<MeasurementId>> {
+        latest_measurement_id(self.reader(), patient_id)
     }
 
     /// The limits of the plausibility checks of a patient's measurements (clinical-rules §10,
@@ -206,37 +189,26 @@ impl Store {
         measurements(self.reader(), patient_id)
     }
 
-    /// Stores a regimen, calculating its dose on the latest weight (and height) on or before its
-    /// start date (clinical-rules §2–3). An out-of-range rate without override is refused.
-    pub fn add_regimen(&mut self, patient_id: PatientId, new: &NewRegimen) -> Result<Regimen> {
-        validate_regimen(new)?;
+    /// Stores a regimen the service [`Store::add_regimen`] built: `prescription` with its rate
+    /// resolved (the height of a mg/m² rate), the weight its dose was calculated on and that
+    /// dose, all on the patient's measurements as they were when the newest of them was
+    /// `checked_latest`. A measurement stored since is a conflict, as for
+    /// [`Store::insert_measurement`], and nothing is written.
+    pub(crate) fn insert_regimen(
+        &mut self,
+        patient_id: PatientId,
+        prescription: NewRegimen,
+        weight_kg: f64,
+        dose: DoseResult,
+        checked_latest: Option<MeasurementId>,
+    ) -> Result<Regimen> {
         self.write(|tx| {
             require_patient(tx, patient_id)?;
-            let history = measurements(tx, patient_id)?;
-            let weight_kg = latest_on_or_before(&history, new.start_date, |m| m.weight_kg)
-                .ok_or_else(|| Error::invalid("weight_kg", "record a weight on or before the regimen's start date first"))?;
-            let rate = match new.rate {
-                DoseRate::MgPerM2PerDay { rate, .. } => {
-                    let height_cm = latest_on_or_before(&history, new.start_date, |m| m.height_cm)
-                        .ok_or_else(|| Error::invalid("height_cm", "a mg/m² rate needs a height on or before the start date"))?;
-                    DoseRate::MgPerM2PerDay { rate, height_cm }
-                }
-                kg => kg,
-            };
-            let prescription = NewRegimen { rate, ..new.clone() };
-            let dose = calculate_dose(&DoseRequest {
-                drug: new.drug,
-                weight_kg,
-                rate,
-                doses_per_day: new.times.len() as u32,
-                strengths_mg: new.strengths_mg.clone(),
-                allow_split: new.allow_split,
-                override_range: new.override_range,
-                liquid: None,
-            })?;
-            let (basis, rate_value, height) = rate_columns(rate);
+            require_latest_measurement(tx, patient_id, checked_latest)?;
+            let (basis, rate_value, height) = rate_columns(prescription.rate);
             let created_at_ms = now_ms();
             let global_id = GlobalId::new_at(created_at_ms);
+            let new = &prescription;
             tx.execute(
                 "INSERT INTO regimen (patient_id, drug, form, strengths_mg, allow_split, rate_basis, rate, height_cm, times,
                     start_date, end_date, prescribed_by, prescribed_on, override_range, weight_kg, per_dose_mg, created_at_ms,
@@ -315,7 +287,9 @@ fn validate_patient(p: &NewPatient) -> Result<()> {
     Ok(())
 }
 
-fn validate_regimen(r: &NewRegimen) -> Result<()> {
+/// Checks a regimen's fields (texts, times, dates, strengths within the hard bounds of
+/// clinical-rules §10) before anything is read or stored.
+pub(crate) fn validate_regimen(r: &NewRegimen) -> Result<()> {
     require_text("form", &r.form, 60)?;
     require_text("prescribed_by", &r.prescribed_by, 100)?;
     if r.times.is_empty() || r.times.len() > 6 {
@@ -399,6 +373,36 @@ fn measurements(conn: &Connection, patient_id: PatientId) -> Result<Vec<Measurem
     readable(rows)
 }
 
+fn latest_measurement_id(
+    conn: &Connection,
+    patient_id: PatientId,
+) -> Result<Option<MeasurementId>> {
+    Ok(conn
+        .prepare_cached("SELECT max(id) FROM measurement WHERE patient_id = ?1")?
+        .query_row([patient_id], |r| r.get::<_, Option<i64>>(0))?
+        .map(MeasurementId::from))
+}
+
+/// Refuses a write checked against the patient's measurements up to `checked_latest` when a
+/// measurement was stored since (a conflict naming both ids).
+fn require_latest_measurement(
+    conn: &Connection,
+    patient_id: PatientId,
+    checked_latest: Option<MeasurementId>,
+) -> Result<()> {
+    let latest = latest_measurement_id(conn, patient_id)?;
+    if latest == checked_latest {
+        return Ok(());
+    }
+    Err(Error::conflict(
+        crate::error::ConflictKind::StaleVersion {
+            based_on_version: checked_latest.map_or(0, i64::from),
+            latest_version: latest.map_or(0, i64::from),
+        },
+        "measurement",
+    ))
+}
+
 fn measurement_from_row(r: &Row) -> rusqlite::Result<Result<Measurement>> {
     let (id, on, weight_kg, height_cm, confirmed): (i64, String, Option<f64>, Option<f64>, bool) =
         (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
@@ -438,16 +442,16 @@ pub(super) fn regimen_rows() -> RowSource {
 }
 
 /// Policy key of the largest weight change, a fraction (clinical-rules §10; default
-/// [`plausibility::DEFAULT_WEIGHT_CHANGE`], 20 %).
+/// [`crate::growth::plausibility::DEFAULT_WEIGHT_CHANGE`], 20 %).
 pub const WEIGHT_CHANGE_KEY: &str = "plausibility.weight_change";
 /// Policy key of the largest height fall in cm (default
-/// [`plausibility::DEFAULT_HEIGHT_DECREASE_CM`], 2 cm).
+/// [`crate::growth::plausibility::DEFAULT_HEIGHT_DECREASE_CM`], 2 cm).
 pub const HEIGHT_DECREASE_KEY: &str = "plausibility.height_decrease_cm";
 /// Policy key of the largest height rise in cm within the window (default
-/// [`plausibility::DEFAULT_HEIGHT_INCREASE_CM`], 10 cm).
+/// [`crate::growth::plausibility::DEFAULT_HEIGHT_INCREASE_CM`], 10 cm).
 pub const HEIGHT_INCREASE_KEY: &str = "plausibility.height_increase_cm";
 /// Policy key of the height-rise window in days (default
-/// [`plausibility::DEFAULT_HEIGHT_INCREASE_DAYS`], 90 days).
+/// [`crate::growth::plausibility::DEFAULT_HEIGHT_INCREASE_DAYS`], 90 days).
 pub const HEIGHT_INCREASE_DAYS_KEY: &str = "plausibility.height_increase_days";
 
 /// The patient's plausibility limits, each from its key or its default. A stored value of the
@@ -478,20 +482,6 @@ fn plausibility_policy(conn: &Connection, patient_id: PatientId) -> Result<Plaus
         other => other,
     })?;
     Ok(policy)
-}
-
-/// The latest value of a measurement on or before `date` (clinical-rules §2).
-pub fn latest_on_or_before(
-    history: &[Measurement],
-    date: NaiveDate,
-    pick: impl Fn(&Measurement) -> Option<f64>,
-) -> Option<f64> {
-    history
-        .iter()
-        .filter(|m| m.measured_on <= date)
-        .filter_map(|m| pick(m).map(|v| (m.measured_on, v)))
-        .last()
-        .map(|(_, v)| v)
 }
 
 const REGIMEN_SELECT: &str = "SELECT id, patient_id, drug, form, strengths_mg, allow_split, rate_basis, rate, height_cm, times,

@@ -464,7 +464,7 @@ fn a_diary_upgraded_from_schema_5_keeps_relapse_checkpoints_that_its_triggers_dr
     let mut store = Store::open(&copy).unwrap();
     let patient = store.patients().unwrap()[0].id;
     // The upgrade made the patient's row, empty.
-    let stored = store.relapse_checkpoint(patient).unwrap();
+    let stored = store.stored_relapse_checkpoint(patient).unwrap();
     assert_eq!((stored.generation, stored.checkpoint), (Some(0), None));
     // A checkpoint through the day after the fixture's photo reading (its day: 2025-06-02).
     let readings = store
@@ -478,13 +478,16 @@ fn a_diary_upgraded_from_schema_5_keeps_relapse_checkpoints_that_its_triggers_dr
         .save_relapse_checkpoint(patient, 0, &checkpoint)
         .unwrap());
     assert_eq!(
-        store.relapse_checkpoint(patient).unwrap().checkpoint,
+        store.stored_relapse_checkpoint(patient).unwrap().checkpoint,
         Some(checkpoint)
     );
     // A patient created after the upgrade has a row too (the patient trigger).
     let second = store.create_patient(&sample_patient()).unwrap();
     assert_eq!(
-        store.relapse_checkpoint(second.id).unwrap().generation,
+        store
+            .stored_relapse_checkpoint(second.id)
+            .unwrap()
+            .generation,
         Some(0)
     );
     // The upgraded diary's triggers drop the checkpoint on an earlier reading.
@@ -496,7 +499,7 @@ fn a_diary_upgraded_from_schema_5_keeps_relapse_checkpoints_that_its_triggers_dr
     earlier.photo = None;
     earlier.taken_at_ms -= 86_400_000;
     store.log_urine_reading(&earlier).unwrap();
-    let stored = store.relapse_checkpoint(patient).unwrap();
+    let stored = store.stored_relapse_checkpoint(patient).unwrap();
     assert_eq!((stored.generation, stored.checkpoint), (Some(1), None));
 }
 

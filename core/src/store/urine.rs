@@ -21,9 +21,10 @@
 
 use crate::ids::PatientId;
 use chrono::{Days, NaiveDate};
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row, ToSql, Transaction};
 
 use super::patients::{not_found, require_patient, stored_date};
+use super::revisions::RevisionLog;
 use super::rows::{first_readable, readable, RowSource};
 use super::{now_ms, Store};
 use crate::bounds;
@@ -226,7 +227,7 @@ impl Store {
                 ],
             )?;
             let id = tx.last_insert_rowid();
-            add_revision(tx, id, 1, &content, &reading.logged_by, false, recorded_at_ms)?;
+            add_revision(tx, id, &content, &reading.logged_by, recorded_at_ms)?;
             if let Some(photo) = &reading.photo {
                 add_photo(tx, id, photo)?;
             }
@@ -352,19 +353,15 @@ impl Store {
     /// Every revision of a reading, oldest first.
     pub fn urine_reading_history(&self, client_id: &str) -> Result<Vec<UrineReadingRevision>> {
         let conn = self.reader();
-        let id: i64 = conn
-            .query_row(
-                "SELECT id FROM urine_reading WHERE client_id = ?1",
-                [client_id],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or_else(|| not_found("urine reading", "(given client_id)"))?;
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {REVISION_COLUMNS} FROM urine_reading_revision WHERE reading_id = ?1 ORDER BY revision"
-        ))?;
-        let rows = stmt.query_map([id], revision_from_row)?;
-        rows.map(|r| r?).collect()
+        // An unknown reading is not found (an unknown dose or lab result has an empty history).
+        conn.query_row::<i64, _, _>(
+            "SELECT id FROM urine_reading WHERE client_id = ?1",
+            [client_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| not_found("urine reading", "(given client_id)"))?;
+        READING_LOG.history(conn, client_id, revision_from_row)
     }
 
     fn readings_between(
@@ -504,6 +501,40 @@ fn content_of(entry: &UrineReadingEntry) -> Content {
     }
 }
 
+/// The revision log of urine readings ([`RevisionLog`]): everything but the suggestion of a
+/// photo changes.
+pub(super) const READING_LOG: RevisionLog = RevisionLog {
+    record_table: "urine_reading",
+    revision_table: "urine_reading_revision",
+    record_id_column: "reading_id",
+    content_columns: &[
+        "taken_on",
+        "taken_at_ms",
+        "dipstick",
+        "upcr",
+        "upcr_unit",
+        "first_morning",
+        "note",
+    ],
+    author_column: "changed_by",
+    flag_column: "retracted",
+    record_columns: &[],
+};
+
+/// Runs `write` with the values of [`READING_LOG`]'s content columns for `content`.
+fn with_columns<T>(content: &Content, write: impl FnOnce(&[&dyn ToSql]) -> T) -> T {
+    let (dipstick, upcr, unit) = measurement_columns(&content.measurement);
+    write(&[
+        &format_date(content.taken_on),
+        &content.taken_at_ms,
+        &dipstick,
+        &upcr,
+        &unit,
+        &content.first_morning,
+        &content.note,
+    ])
+}
+
 /// Writes a new revision of `current` with `content`.
 fn revise(
     tx: &Transaction,
@@ -513,66 +544,24 @@ fn revise(
     retracted: bool,
 ) -> Result<UrineReadingEntry> {
     let revision = current.revision + 1;
-    let recorded_at_ms = now_ms();
-    let (dipstick, upcr, unit) = measurement_columns(&content.measurement);
-    tx.execute(
-        "UPDATE urine_reading SET taken_on = ?2, taken_at_ms = ?3, dipstick = ?4, upcr = ?5, upcr_unit = ?6,
-            first_morning = ?7, note = ?8, revision = ?9, retracted = ?10, recorded_at_ms = ?11
-         WHERE client_id = ?1",
-        params![
-            current.client_id,
-            format_date(content.taken_on),
-            content.taken_at_ms,
-            dipstick,
-            upcr,
-            unit,
-            content.first_morning,
-            content.note,
-            revision,
-            retracted,
-            recorded_at_ms
-        ],
-    )?;
-    let id: i64 = tx.query_row(
-        "SELECT id FROM urine_reading WHERE client_id = ?1",
-        [&current.client_id],
-        |r| r.get(0),
-    )?;
-    add_revision(tx, id, revision, content, by, retracted, recorded_at_ms)?;
+    with_columns(content, |columns| {
+        READING_LOG.revise(tx, &current.client_id, revision, columns, by, retracted)
+    })?;
     entry_by_client_id(tx, &current.client_id)?
         .ok_or_else(|| not_found("urine reading", "(given client_id)"))
 }
 
+/// Writes the first revision of the reading with row id `reading_id`.
 fn add_revision(
     tx: &Transaction,
     reading_id: i64,
-    revision: i64,
     content: &Content,
     by: &str,
-    retracted: bool,
     recorded_at_ms: EpochMillis,
 ) -> Result<()> {
-    let (dipstick, upcr, unit) = measurement_columns(&content.measurement);
-    tx.execute(
-        "INSERT INTO urine_reading_revision (reading_id, revision, taken_on, taken_at_ms, dipstick, upcr, upcr_unit,
-            first_morning, note, changed_by, retracted, recorded_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        params![
-            reading_id,
-            revision,
-            format_date(content.taken_on),
-            content.taken_at_ms,
-            dipstick,
-            upcr,
-            unit,
-            content.first_morning,
-            content.note,
-            by,
-            retracted,
-            recorded_at_ms
-        ],
-    )?;
-    Ok(())
+    with_columns(content, |columns| {
+        READING_LOG.add(tx, reading_id, 1, columns, by, false, recorded_at_ms)
+    })
 }
 
 /// The `dipstick`, `upcr` and `upcr_unit` columns of a measurement.
@@ -733,18 +722,8 @@ fn stored_photo(columns: StoredPhoto) -> Result<Option<PhotoSuggestion>> {
     Ok(Some(photo))
 }
 
-const REVISION_COLUMNS: &str =
-    "revision, taken_on, taken_at_ms, dipstick, upcr, upcr_unit, first_morning, note, changed_by, retracted, recorded_at_ms";
-
 fn first_revision(conn: &Connection, client_id: &str) -> Result<Content> {
-    let first = conn.query_row(
-        &format!(
-            "SELECT {REVISION_COLUMNS} FROM urine_reading_revision
-             WHERE revision = 1 AND reading_id = (SELECT id FROM urine_reading WHERE client_id = ?1)"
-        ),
-        [client_id],
-        revision_from_row,
-    )??;
+    let first = READING_LOG.first(conn, client_id, revision_from_row)?;
     Ok(Content {
         measurement: first.measurement,
         taken_at_ms: first.taken_at_ms,

@@ -235,8 +235,10 @@ fn tablets_for(steps: u64, allow_half: bool) -> Tablets {
 /// The calendar of `course` through `through` (see the module doc for the rules), among the
 /// patient's `courses` (latest versions in creation order: the next one stops it).
 /// `readings_from` gives the patient's live urine readings dated on or after a day; it is asked
-/// only when an until-remission phase has no remission date from the care team.
-pub fn course_calendar(
+/// only when an until-remission phase has no remission date from the care team. The date is the
+/// last day shown itself, not the patient's `today` of the service
+/// [`crate::diary::taper::course_calendar`], which adds the provisional days ahead.
+pub fn build_course_calendar(
     course: CourseVersion,
     courses: &[CourseVersion],
     readings_from: impl FnOnce(NaiveDate) -> Result<Vec<UrineReading>>,
