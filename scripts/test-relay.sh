@@ -77,7 +77,13 @@ fi
 export NEPHRO_RELAY_LOAD_FAMILIES="${NEPHRO_RELAY_LOAD_FAMILIES:-20}"
 
 log=$(mktemp)
-cargo test -p nephro-relay --locked "$@" 2>&1 | tee "$log"
+if [ $# -gt 0 ]; then
+  cargo test -p nephro-relay --locked "$@" 2>&1 | tee "$log"
+else
+  cargo test -p nephro-relay --locked -- --skip load_ 2>&1 | tee "$log"
+  # The load run prints its figures (release build: the figures of a debug build mean little).
+  cargo test --release -p nephro-relay --locked --test load -- --nocapture 2>&1 | tee -a "$log"
+fi
 passed=$(grep -E '^test result: ok\.' "$log" | awk '{sum += $4} END {print sum + 0}')
 rm -f "$log"
 echo "relay: $passed tests passed"

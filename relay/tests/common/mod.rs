@@ -140,6 +140,11 @@ impl Relay {
         self.child = Some(child);
     }
 
+    /// The relay process's id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// The relay's base URL.
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
