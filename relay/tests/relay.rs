@@ -802,3 +802,21 @@ fn sigkill_of_the_relay_during_pushes_loses_no_acknowledged_batch() {
     assert_eq!(page_count, max);
     assert!(page_count as usize >= acknowledged.len());
 }
+
+#[test]
+fn an_expired_invitation_admits_nobody() {
+    // Invitations expire at once here (72 hours by default).
+    let relay = Relay::start(&[OPEN_LIMITS, &["--invitation-ttl-hours", "0"]].concat());
+    let client = RelayClient::new(&relay.url());
+    let (mum, mum_credential, _) = client.create_family("Mum").unwrap();
+    let invitation = client.invite(&mum_credential, &mum).unwrap();
+    let refused = client
+        .join(&invitation.invitation_text(), "Dad")
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("401"), "{refused}");
+    assert_eq!(
+        common::query_i64(&relay.database_url, "SELECT count(*) FROM devices"),
+        1
+    );
+}
