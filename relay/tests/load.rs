@@ -256,20 +256,26 @@ fn load_families_of_three_devices_pushing_a_day_and_pulling() {
     }
     let batches_bytes = common::query_i64(
         &relay.database_url,
-        "SELECT pg_total_relation_size('batches') + pg_total_relation_size('claims')",
+        "SELECT pg_total_relation_size('batches')",
+    );
+    let claims_bytes = common::query_i64(
+        &relay.database_url,
+        "SELECT pg_total_relation_size('claims')",
     );
     let total_bytes = common::query_i64(
         &relay.database_url,
         "SELECT pg_database_size(current_database())",
     );
+    // Batches stay; claims are deleted once expired (36 hours after a log at most).
     let per_family_day = batches_bytes as f64 / (families as f64 * 3.0);
     println!(
-        "load: PostgreSQL: {:.0} KB per family at setup (members, keys, recovery), \
-         batches and claims {:.1} KB per family-day (9 entries) → {:.1} MB per family-year; \
-         whole database {:.1} MB for {families} families",
+        "load: PostgreSQL: {:.1} KB per family at setup (members, keys, recovery); batches \
+         {:.1} KB per family-day (9 entries, one batch each, tables and indexes) → {:.1} MB per \
+         family-year; live claims {:.0} bytes per claim; whole database {:.1} MB for {families} families",
         (setup_bytes - empty_bytes) as f64 / families as f64 / 1024.0,
         per_family_day / 1024.0,
         per_family_day * 365.0 / 1024.0 / 1024.0,
+        claims_bytes as f64 / (families as f64 * 27.0),
         total_bytes as f64 / 1024.0 / 1024.0,
     );
 }
