@@ -435,6 +435,11 @@ async fn register_device(
     let request: RegisterDevice = protocol::decode_json(&body)?;
     let (device, device_verifier) =
         protocol::decode_registration(&request.device, &request.verifier)?;
+    if let Some(status) =
+        registration_replayed(&state, &headers, &family_hex, &device, &device_verifier).await?
+    {
+        return Ok(status);
+    }
     let Authorized::Admission {
         family,
         verifier,
@@ -480,6 +485,43 @@ async fn register_device(
     }
     tx.commit().await?;
     Ok(StatusCode::CREATED)
+}
+
+/// A registration sent again (its answer was lost): the device is registered with the same
+/// verifier under the same admission, which an invitation's registration has used up. Accepted
+/// as done, so a retry never strands a device that has joined.
+async fn registration_replayed(
+    state: &AppState,
+    headers: &HeaderMap,
+    family_hex: &str,
+    device: &[u8; ID_LEN],
+    device_verifier: &[u8; SECRET_LEN],
+) -> ApiResult<Option<StatusCode>> {
+    let Some(Ok(value)) = headers.get("authorization").map(|v| v.to_str()) else {
+        return Ok(None);
+    };
+    let Ok(Caller::Admission { family, token }) = protocol::parse_authorization(value) else {
+        return Ok(None);
+    };
+    if protocol::hex(&family) != family_hex {
+        return Ok(None);
+    }
+    let admission = protocol::verifier(&token);
+    let client = state.pool.get().await?;
+    let replayed = client
+        .query_opt(
+            "SELECT 1 FROM devices d JOIN admissions a ON a.family = d.family \
+             WHERE d.family = $1 AND d.device = $2 AND d.verifier = $3 AND d.revoked_ms IS NULL \
+             AND a.verifier = $4",
+            &[
+                &&family[..],
+                &&device[..],
+                &&device_verifier[..],
+                &&admission[..],
+            ],
+        )
+        .await?;
+    Ok(replayed.map(|_| StatusCode::OK))
 }
 
 /// `POST /v1/families/{family}/admissions`: a member registers an invitation's admission, or

@@ -820,3 +820,37 @@ fn an_expired_invitation_admits_nobody() {
         1
     );
 }
+
+#[test]
+fn replayed_registrations_are_answered_as_done_and_change_nothing() {
+    let relay = Relay::start(OPEN_LIMITS);
+    let client = RelayClient::new(&relay.url());
+    let (mum, mum_credential, _) = client.create_family("Mum").unwrap();
+    // The first device's registration again: accepted, nothing new.
+    client.register_family(&mum_credential).unwrap();
+    // Another device claiming the family: refused.
+    let mut intruder = mum_credential.clone();
+    intruder.device = [9; 16];
+    assert!(client.register_family(&intruder).is_err());
+
+    let invitation = client.invite(&mum_credential, &mum).unwrap();
+    let (dad, dad_credential) = client.join(&invitation.invitation_text(), "Dad").unwrap();
+    let admission = Caller::Admission {
+        family: mum.family,
+        token: protocol::admission_token(&mum.family, &invitation.code.to_bytes()),
+    };
+    // Dad's registration sent again (its answer lost): done, the invitation still used up.
+    client.register_device(&admission, &dad_credential).unwrap();
+    let mut other = dad_credential.clone();
+    other.device = [8; 16];
+    assert!(client.register_device(&admission, &other).is_err());
+    // Dad's device with another secret under the same invitation: refused.
+    let mut resecret = dad_credential.clone();
+    resecret.secret = [7; 32];
+    assert!(client.register_device(&admission, &resecret).is_err());
+    assert_eq!(
+        common::query_i64(&relay.database_url, "SELECT count(*) FROM devices"),
+        2
+    );
+    assert_eq!(dad.family, mum.family);
+}
