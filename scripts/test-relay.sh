@@ -40,8 +40,16 @@ echo "test-relay: PostgreSQL from $PG_BIN ($("$PG_BIN/pg_ctl" --version))"
 
 TMP=$(mktemp -d /tmp/nephro-relay-pg.XXXXXX)
 chmod 755 "$TMP"
-# A free loopback port, chosen by the kernel.
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# A free loopback port: a random one nothing answers on (bash's /dev/tcp, no other tool needed).
+PORT=""
+for _ in $(seq 1 50); do
+  candidate=$(( 20000 + RANDOM % 40000 ))
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
+    PORT=$candidate
+    break
+  fi
+done
+[ -n "$PORT" ] || { echo "test-relay: no free port found" >&2; exit 1; }
 
 as_pg() {
   if [ "$(id -u)" -eq 0 ]; then
