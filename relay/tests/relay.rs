@@ -224,6 +224,13 @@ fn two_devices_claiming_one_slot_at_the_same_moment_exactly_one_wins_every_time(
     }
     let granted = common::query_i64(&relay.database_url, "SELECT count(*) FROM claims");
     assert_eq!(granted, i64::from(rounds));
+    // The relay holds the holders sealed: no caregiver's name in them.
+    let named = common::query_i64(
+        &relay.database_url,
+        "SELECT count(*) FROM claims WHERE position('Mum'::bytea in holder) > 0 \
+         OR position('Dad'::bytea in holder) > 0",
+    );
+    assert_eq!(named, 0);
 }
 
 #[test]
