@@ -17,6 +17,14 @@ pub enum HomeAlertKind {
     /// The latest weight differs from a regimen's weight by the threshold: ask the care team to
     /// recalculate (`regimen_id` says which regimen). The app never changes the dose itself.
     RecalculateDose,
+    /// A dose slot logged as taken on two phones: a possible double dose (the text names who
+    /// and when; never resolved automatically).
+    PossibleDoubleDose,
+    /// A dose slot logged as taken on one phone and skipped on another: ask which is true;
+    /// until then it counts as given.
+    TakenAndSkipped,
+    /// Records changed on two phones at once: the family or the care team chooses.
+    SharedConflict,
 }
 
 /// One alert on the home screen.
@@ -54,7 +62,9 @@ pub struct HomeScreen {
     /// While a relapse is open and no course was started for it: "contact your team", with the
     /// `kdigo2025_relapse` course pre-filled for the care team.
     pub steroid_prompt: Option<SteroidRelapsePrompt>,
-    /// Lab safety alerts of the last 30 days, then today's "recalculate dose" prompts.
+    /// Lab safety alerts of the last 30 days, today's "recalculate dose" prompts, then shared
+    /// care's: possible double doses and taken-and-skipped slots of those days, and records
+    /// changed on two phones at once.
     pub alerts: Vec<HomeAlert>,
     /// Stored records that could not be read (a damaged or out-of-range row) and are left out of
     /// this screen, which shows everything else (clinical-rules §10). Empty in a sound diary;
@@ -82,6 +92,11 @@ impl From<service::HomeAlert> for HomeAlert {
             service::HomeAlertKind::RecalculateDose { regimen_id } => {
                 (HomeAlertKind::RecalculateDose, None, Some(regimen_id))
             }
+            service::HomeAlertKind::PossibleDoubleDose => {
+                (HomeAlertKind::PossibleDoubleDose, None, None)
+            }
+            service::HomeAlertKind::TakenAndSkipped => (HomeAlertKind::TakenAndSkipped, None, None),
+            service::HomeAlertKind::SharedConflict => (HomeAlertKind::SharedConflict, None, None),
         };
         HomeAlert {
             kind,

@@ -172,8 +172,10 @@ pub struct DoseSlot {
     pub status: DoseStatus,
     /// A short label for the status in the family's language.
     pub status_label: String,
-    /// The live log of the slot, if any.
+    /// The live log of the slot, if any (logged on two phones: the first "taken" log).
     pub logged: Option<SlotLog>,
+    /// Who logged it and when, in the family's language: "Given by Dad at 8:02 pm".
+    pub logged_text: Option<String>,
     /// What to tell the family (none once logged).
     pub guidance: Option<DoseGuidance>,
     /// The guidance sentence in the family's language (none once logged).

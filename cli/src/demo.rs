@@ -51,6 +51,7 @@ pub fn run(path: &Path, today: Option<&str>) -> CliResult<()> {
     let mut store = Store::open_with(path, &options).map_err(about("--db"))?;
     let demo = seed(&mut store, today)?;
     emit(&summary(&store, &demo, path)?)?;
+    emit(&crate::share::demo_section(&store, &demo)?)?;
     emit(&crate::export::demo_report(&store, &demo, path)?)?;
     Ok(())
 }

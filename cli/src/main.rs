@@ -12,6 +12,7 @@ mod export;
 mod labs;
 mod relapse;
 mod reminders;
+mod share;
 mod taper;
 mod terminal;
 
@@ -193,6 +194,84 @@ enum Command {
         /// only).
         #[arg(long)]
         fhir_bundle: Option<String>,
+    },
+    /// Share this diary with the child's other caregivers, end-to-end encrypted, through a
+    /// shared folder (iCloud Drive, Google Drive, Syncthing, a USB stick).
+    Share {
+        #[command(subcommand)]
+        action: ShareCommand,
+    },
+    /// Receive the family's new entries and send this diary's, through the shared folder.
+    Sync {
+        /// The diary file.
+        #[arg(long)]
+        db: PathBuf,
+        /// The shared folder (remembered from the last use when not given).
+        #[arg(long)]
+        folder: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ShareCommand {
+    /// Print an invitation for a new device (starting the family, and printing its recovery
+    /// code once, the first time).
+    Invite {
+        /// The diary file.
+        #[arg(long)]
+        db: PathBuf,
+        /// The shared folder (needed the first time; then remembered).
+        #[arg(long)]
+        folder: Option<PathBuf>,
+        /// Your name as the family sees it (needed the first time), e.g. Mum.
+        #[arg(long)]
+        caregiver: Option<String>,
+    },
+    /// Join a family with an invitation: a new, empty diary receives the whole diary.
+    Join {
+        /// The new diary file.
+        #[arg(long)]
+        db: PathBuf,
+        /// The invitation's text.
+        #[arg(long)]
+        invitation: String,
+        /// The shared folder.
+        #[arg(long)]
+        folder: PathBuf,
+        /// Your name as the family sees it, e.g. Dad.
+        #[arg(long)]
+        caregiver: String,
+    },
+    /// Restore the family's diary on a new device with the recovery code.
+    Recover {
+        /// The new diary file.
+        #[arg(long)]
+        db: PathBuf,
+        /// The recovery code.
+        #[arg(long)]
+        recovery: String,
+        /// The shared folder.
+        #[arg(long)]
+        folder: PathBuf,
+        /// Your name as the family sees it.
+        #[arg(long)]
+        caregiver: String,
+    },
+    /// List the family's devices.
+    Members {
+        /// The diary file.
+        #[arg(long)]
+        db: PathBuf,
+    },
+    /// Remove a device (lost, or a caregiver who no longer shares the care): what the family
+    /// writes afterwards is unreadable to it; prints a new recovery code.
+    Remove {
+        /// The diary file.
+        #[arg(long)]
+        db: PathBuf,
+        /// The device's id (nephro share members lists them).
+        #[arg(long)]
+        device: String,
     },
 }
 
@@ -388,6 +467,33 @@ fn main() -> ExitCode {
             out: &out,
             fhir_bundle: fhir_bundle.as_deref(),
         }),
+        Command::Share { action } => match action {
+            ShareCommand::Invite {
+                db,
+                folder,
+                caregiver,
+            } => share::invite(&db, folder.as_deref(), caregiver.as_deref()),
+            ShareCommand::Join {
+                db,
+                invitation,
+                folder,
+                caregiver,
+            } => share::enter(
+                &db,
+                share::Entry::Invitation(&invitation),
+                &folder,
+                &caregiver,
+            ),
+            ShareCommand::Recover {
+                db,
+                recovery,
+                folder,
+                caregiver,
+            } => share::enter(&db, share::Entry::Recovery(&recovery), &folder, &caregiver),
+            ShareCommand::Members { db } => share::members(&db),
+            ShareCommand::Remove { db, device } => share::remove(&db, &device),
+        },
+        Command::Sync { db, folder } => share::sync(&db, folder.as_deref()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -262,3 +262,12 @@ taper-tablets = { $form ->
         [one] { $count } tablet
        *[other] { $count } tablets
     }
+## Shared care (clinical-rules §11): who logged a dose, and what two phones disagree on
+shared-given-by = Given by { $caregiver } at { $time }
+shared-skipped-by = Skipped by { $caregiver } at { $time }
+shared-double-dose = { $medication }, { $slot } dose of { $date }: this dose was recorded twice (by { $first } at { $first_time } and by { $second } at { $second_time }). If both were given, contact your care team today; do not give the next dose early and never skip it without asking.
+shared-taken-and-skipped = { $medication }, { $slot } dose of { $date }: recorded as given by { $given } at { $given_time } and as skipped by { $skipped }. Which is true? Until you answer, it counts as given: do not give it again.
+shared-conflict = { $count ->
+        [one] One record was changed on two phones at once: choose which version is right.
+       *[other] { $count } records were changed on two phones at once: choose which version of each is right.
+    }

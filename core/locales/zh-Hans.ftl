@@ -259,3 +259,12 @@ taper-tablets = { $form ->
         [one] { $count }片
        *[other] { $count }片
     }
+## Shared care (clinical-rules §11): who logged a dose, and what two phones disagree on
+shared-given-by = 由{ $caregiver }于{ $time }给药
+shared-skipped-by = 由{ $caregiver }于{ $time }记录为未服
+shared-double-dose = { $medication }，{ $date } { $slot }的剂量被记录了两次（{ $first }于{ $first_time }，{ $second }于{ $second_time }）。如果两次都给了药，请今天联系医疗团队；不要提前给下一剂，也不要未经询问就跳过。
+shared-taken-and-skipped = { $medication }，{ $date } { $slot }的剂量：{ $given }于{ $given_time }记录为已服，{ $skipped }记录为未服。哪个是真的？在您回答之前，按已服计算：不要再给一次。
+shared-conflict = { $count ->
+        [one] 有一条记录在两部手机上同时被修改：请选择正确的版本。
+       *[other] 有{ $count }条记录在两部手机上同时被修改：请为每条选择正确的版本。
+    }

@@ -62,6 +62,8 @@ impl Phone {
                 slot_time: time(slot),
                 outcome,
                 actual_at_ms: T,
+                undone: false,
+                row: serde_json::Value::Null,
             }),
         };
         self.changes.push(change.clone());

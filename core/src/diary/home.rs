@@ -16,12 +16,14 @@ use serde::{Deserialize, Serialize};
 use crate::diary::labs::{lab_report, recalculate_prompts};
 use crate::diary::relapse::{keep_checkpoint, walk_relapse_status, RelapseStatus};
 use crate::diary::reminders::{
-    dose_status_of, next_reminders_of, patient_schedule, today_doses_of, DoseSlot, SlotRef,
+    dose_status_of, next_reminders_of, patient_schedule, today_doses_of, DoseSlot, PatientSchedule,
+    SlotRef,
 };
 use crate::diary::taper::{relapse_prompt_of, RelapsePrompt};
 use crate::error::Result;
 use crate::labs::AlertKind;
 use crate::locale::Locale;
+use crate::model::DoseOutcome;
 use crate::schedule::local_date;
 use crate::store::{Store, UnreadableRow};
 
@@ -42,6 +44,14 @@ pub enum HomeAlertKind {
         /// The regimen concerned.
         regimen_id: RegimenId,
     },
+    /// A dose slot logged as taken on two phones (clinical-rules §11): a possible double dose,
+    /// never resolved automatically.
+    PossibleDoubleDose,
+    /// A dose slot logged as taken on one phone and skipped on another (§11): the family is
+    /// asked which is true; until then it counts as given.
+    TakenAndSkipped,
+    /// Records revised on two phones at once (§11): the family or the care team chooses.
+    SharedConflict,
 }
 
 /// One alert on the home screen.
@@ -77,7 +87,8 @@ pub struct HomeScreen {
     /// ([`relapse_prompt`]).
     pub steroid_prompt: Option<RelapsePrompt>,
     /// Lab safety alerts of the last [`HOME_LAB_ALERT_DAYS`] days (in draw order), then the
-    /// "recalculate dose" prompts of today.
+    /// "recalculate dose" prompts of today, then shared care's: dose slots of those days logged
+    /// on two phones, and records changed on two phones at once (clinical-rules §11).
     pub alerts: Vec<HomeAlert>,
     /// Stored records of the patient that could not be read and are not shown (clinical-rules
     /// §10: one wrong record never blocks the screen; [`Store::unreadable_rows`]). Empty in a
@@ -123,7 +134,8 @@ pub fn home_screen(
         };
         let (relapse, walked) = walk_relapse_status(store, patient_id, today, locale)?;
         let steroid_prompt = relapse_prompt_of(store, patient_id, &relapse, today, locale)?;
-        let alerts = alerts(store, patient_id, today, zone, locale)?;
+        let mut alerts = alerts(store, patient_id, today, zone, locale)?;
+        alerts.extend(shared_care_alerts(store, &plan, today, zone, locale)?);
         let screen = HomeScreen {
             patient_id,
             today,
@@ -176,6 +188,91 @@ fn alerts(
                 text: p.prompt.text(locale).to_string(),
             }),
     );
+    Ok(alerts)
+}
+
+/// The alerts of shared care (clinical-rules §11) for the patient's medications: slots of the
+/// last [`HOME_LAB_ALERT_DAYS`] days logged on two phones (a possible double dose; taken on one
+/// and skipped on another), then the diary's records in conflict.
+fn shared_care_alerts(
+    store: &Store,
+    plan: &PatientSchedule,
+    today: NaiveDate,
+    zone: Tz,
+    locale: Locale,
+) -> Result<Vec<HomeAlert>> {
+    let from = today
+        .checked_sub_days(Days::new(HOME_LAB_ALERT_DAYS - 1))
+        .unwrap_or(today);
+    let mut alerts = Vec::new();
+    for slot in store.slot_alerts(from, today)? {
+        let (Ok(date), Ok(time)) = (
+            crate::dates::parse_date("slot_date", &slot.slot_date),
+            crate::dates::parse_clock_time("slot_time", &slot.slot_time),
+        ) else {
+            continue;
+        };
+        let Some((first_client_id, ..)) = slot.entries.first() else {
+            continue;
+        };
+        let medication = store.dose(first_client_id)?.dose.medication;
+        let Some(medication) = plan.medication(&medication.to_string()) else {
+            // Another patient's medication.
+            continue;
+        };
+        let clock = |at_ms: i64| {
+            let at = DateTime::<Utc>::from_timestamp_millis(at_ms).unwrap_or_default();
+            locale.clock_time(at.with_timezone(&zone).time())
+        };
+        let label = medication.label(date, time, locale);
+        let (slot_text, date_text) = (locale.clock_time(time), crate::dates::format_date(date));
+        let taken: Vec<_> = slot
+            .entries
+            .iter()
+            .filter(|e| e.1 == DoseOutcome::Taken)
+            .collect();
+        let skipped = slot.entries.iter().find(|e| e.1 == DoseOutcome::Skipped);
+        let (kind, text) = match (taken.as_slice(), skipped) {
+            ([first, second, ..], _) => (
+                HomeAlertKind::PossibleDoubleDose,
+                crate::message!(
+                    locale,
+                    "shared-double-dose",
+                    medication = label,
+                    slot = slot_text,
+                    date = date_text,
+                    first = first.3.clone(),
+                    first_time = clock(first.2),
+                    second = second.3.clone(),
+                    second_time = clock(second.2),
+                ),
+            ),
+            ([given], Some(skipped)) => (
+                HomeAlertKind::TakenAndSkipped,
+                crate::message!(
+                    locale,
+                    "shared-taken-and-skipped",
+                    medication = label,
+                    slot = slot_text,
+                    date = date_text,
+                    given = given.3.clone(),
+                    given_time = clock(given.2),
+                    skipped = skipped.3.clone(),
+                ),
+            ),
+            // Skipped on both phones: nothing to fear, nothing to ask.
+            _ => continue,
+        };
+        alerts.push(HomeAlert { kind, date, text });
+    }
+    let conflicts = store.shared_conflicts()?.len();
+    if conflicts > 0 {
+        alerts.push(HomeAlert {
+            kind: HomeAlertKind::SharedConflict,
+            date: today,
+            text: crate::message!(locale, "shared-conflict", count = conflicts),
+        });
+    }
     Ok(alerts)
 }
 

@@ -6,6 +6,7 @@ pub mod home;
 pub mod labs;
 pub mod relapse;
 pub mod reminders;
+pub mod sharing;
 pub mod taper;
 
 use std::borrow::Cow;

@@ -742,8 +742,11 @@ pub struct DoseSlot {
     pub status: DoseStatus,
     /// A short label for the status in the family's language.
     pub status_label: String,
-    /// The live log of the slot, if any.
+    /// The live log of the slot, if any. Logged on two phones (clinical-rules §11), the first
+    /// "taken" log: the slot counts as given until the family answers.
     pub logged: Option<LoggedSlot>,
+    /// Who logged it and when, in the family's language: "Given by Dad at 8:02 pm".
+    pub logged_text: Option<String>,
     /// What to tell the family about a dose not logged yet (none once logged).
     pub guidance: Option<Guidance>,
     /// The guidance sentence in the family's language (none once logged).
@@ -779,9 +782,44 @@ fn dose_slot(
         scheduled_local: scheduled.with_timezone(&zone).fixed_offset(),
         status,
         status_label: status.label(locale).to_string(),
+        logged_text: logged.as_ref().map(|log| logged_text(log, zone, locale)),
         logged,
         guidance: advice,
         guidance_text: advice.map(|g| g.text(locale).to_string()),
+    }
+}
+
+/// "Given by Dad at 8:02 pm" (or skipped), the time on the patient's clock.
+fn logged_text(log: &LoggedSlot, zone: Tz, locale: Locale) -> String {
+    let time = locale.clock_time(log.at.with_timezone(&zone).time());
+    let caregiver = log.logged_by.clone();
+    match log.outcome {
+        DoseOutcome::Taken => crate::message!(
+            locale,
+            "shared-given-by",
+            caregiver = caregiver,
+            time = time
+        ),
+        DoseOutcome::Skipped => {
+            crate::message!(
+                locale,
+                "shared-skipped-by",
+                caregiver = caregiver,
+                time = time
+            )
+        }
+    }
+}
+
+/// The log a slot shows when several live logs name it (phones that logged it apart,
+/// clinical-rules §11): a "taken" log before a "skipped" one (the slot counts as given until the
+/// family answers; never prompt a second dose), then the earliest.
+fn shown_log(a: LoggedSlot, b: LoggedSlot) -> LoggedSlot {
+    let rank = |l: &LoggedSlot| (l.outcome != DoseOutcome::Taken, l.at, l.client_id.clone());
+    if rank(&b) < rank(&a) {
+        b
+    } else {
+        a
     }
 }
 
@@ -818,12 +856,18 @@ pub(crate) fn today_doses_of(
     locale: Locale,
 ) -> Result<Vec<DoseSlot>> {
     let today = local_date(now, plan.zone);
-    let logs: HashMap<String, LoggedSlot> = store
-        .dose_logs(patient_id, today, today)?
-        .iter()
-        .filter(|entry| !entry.undone)
-        .map(|entry| (slot_id(entry), logged_slot(entry)))
-        .collect();
+    let mut logs: HashMap<String, LoggedSlot> = HashMap::new();
+    for entry in store.dose_logs(patient_id, today, today)? {
+        if entry.undone {
+            continue;
+        }
+        let log = logged_slot(&entry);
+        let shown = match logs.remove(&slot_id(&entry)) {
+            Some(held) => shown_log(held, log),
+            None => log,
+        };
+        logs.insert(slot_id(&entry), shown);
+    }
     let schedules = plan.schedules();
     Ok(scheduled_slots(&schedules, plan.zone, today, today)?
         .into_iter()
@@ -874,12 +918,13 @@ pub(crate) fn dose_status_of(
     let logged = store
         .dose_logs(patient_id, slot.date, slot.date)?
         .iter()
-        .find(|entry| {
+        .filter(|entry| {
             !entry.undone
                 && entry.dose.medication == slot.medication
                 && entry.dose.slot_time == slot.time
         })
-        .map(logged_slot);
+        .map(logged_slot)
+        .reduce(shown_log);
     let scheduled = slot_instant(slot.date, slot.time, plan.zone);
     Ok(dose_slot(
         medication, slot.date, slot.time, scheduled, plan.zone, logged, now, locale,

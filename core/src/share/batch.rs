@@ -105,6 +105,8 @@ mod tests {
                 slot_time: time("20:00"),
                 outcome: DoseOutcome::Taken,
                 actual_at_ms: 1_796_000_000_000,
+                undone: false,
+                row: serde_json::Value::Null,
             }),
         }
     }

@@ -43,6 +43,8 @@ pub enum RecordKind {
     Lab,
     /// A weight or height measurement.
     Measurement,
+    /// A blood pressure measurement.
+    BloodPressure,
     /// A regimen (the care team's).
     Regimen,
     /// A steroid course (the care team's).
@@ -81,6 +83,12 @@ pub struct SharedDose {
     pub outcome: DoseOutcome,
     /// When it was given or skipped, UTC epoch ms.
     pub actual_at_ms: i64,
+    /// Undone (logged by mistake): it stays in the history and no longer counts for its slot.
+    #[serde(default)]
+    pub undone: bool,
+    /// The dose log's stored fields, as the writing device's store holds them.
+    #[serde(default)]
+    pub row: serde_json::Value,
 }
 
 /// What a change says of its record.
@@ -376,6 +384,9 @@ fn slot_alerts(records: &BTreeMap<String, MergedRecord>) -> Vec<SlotAlert> {
         let Content::Dose(dose) = &change.content else {
             continue;
         };
+        if dose.undone {
+            continue;
+        }
         slots
             .entry((
                 &dose.patient,

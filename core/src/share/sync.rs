@@ -8,6 +8,7 @@
 //!   under that epoch's key, so only a member of the epoch can add one;
 //! - `<f>/keys/<epoch>/<device>`: every family key so far, wrapped to that member's public key;
 //! - `<f>/invitations/<code public key>`: the keys wrapped to an invitation's secret code;
+//! - `<f>/invitations-used/<code public key>`: the device that used the invitation (one only);
 //! - `<f>/recovery/<epoch>`: the keys wrapped to the epoch's recovery code;
 //! - `<f>/closed/<epoch>`: sealed under the next epoch's key, each device's last batch of an
 //!   epoch closed by a removal: a later batch sealed with the old key is refused.
@@ -160,14 +161,28 @@ impl Membership {
             hex(&secret.family),
             hex(&code_keys.public)
         );
-        Membership::enter(
+        // An invitation admits one device: the first to join marks it used.
+        let used = format!(
+            "{}/invitations-used/{}",
+            hex(&secret.family),
+            hex(&code_keys.public)
+        );
+        if transport.get(&used)?.is_some() {
+            return Err(Error::invalid(
+                "invitation",
+                "was already used by another device; ask for a new one",
+            ));
+        }
+        let membership = Membership::enter(
             &secret,
             &code_keys,
             &name,
             "invitation",
             caregiver,
             transport,
-        )
+        )?;
+        transport.put(&used, hex(&membership.device).as_bytes())?;
+        Ok(membership)
     }
 
     /// Restores a family on a new phone from its recovery code (printed when the family was

@@ -384,6 +384,27 @@ fn two_diaries_written_apart_never_share_a_global_id() {
 /// before it: its next open upgrades it.
 fn as_version_8(store: &Store) {
     let mut sql = String::new();
+    // Version 10's change log: its triggers and tables, and the live-slot indexes unique again.
+    let shared: Vec<(String, String)> = store
+        .conn
+        .prepare("SELECT type, name FROM sqlite_master WHERE name LIKE 'share_%' AND type IN ('trigger', 'table')")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    for (kind, name) in shared {
+        sql.push_str(&format!("DROP {} {name};", kind.to_uppercase()));
+    }
+    for (index, column) in [
+        ("dose_log_live_slot", "regimen_id"),
+        ("dose_log_live_course_slot", "course_key"),
+        ("dose_log_live_medicine_slot", "medicine_id"),
+    ] {
+        sql.push_str(&format!(
+            "DROP INDEX {index}; CREATE UNIQUE INDEX {index} ON dose_log({column}, slot_date, slot_time) WHERE undone = 0 AND {column} IS NOT NULL;"
+        ));
+    }
     for (table, _) in RECORD_TABLES {
         sql.push_str(&format!(
             "DROP TRIGGER {table}_global_id_given; DROP INDEX {table}_global_id;

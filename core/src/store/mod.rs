@@ -5,6 +5,7 @@
 //! any write, so a refused call changes nothing. Logged doses are never overwritten: edits and
 //! undos add a revision and the history stays readable.
 
+mod changes;
 mod checkpoint;
 mod courses;
 mod doses;
@@ -18,6 +19,7 @@ pub mod schema;
 pub mod urine;
 
 pub use crate::taper::course::{CourseCalendar, CourseSlot, CourseVersion, RemissionSource};
+pub use changes::{Applied, BatchPosition, ConflictHead, SharedConflict, StoredSlotAlert};
 pub use checkpoint::StoredRelapseCheckpoint;
 pub use courses::{NewCourse, MAX_COURSE_TIMES};
 pub use doses::DoseRevision;
@@ -193,6 +195,9 @@ impl Store {
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
             let value = f(&tx)?;
+            // Every write's rows become changes for the caregivers' other devices, in the
+            // same transaction (clinical-rules §11).
+            changes::stamp_pending(&tx)?;
             tx.commit()?;
             Ok(value)
         })();

@@ -12,7 +12,7 @@ use crate::ids::GlobalId;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 9;
+pub const LATEST_VERSION: i64 = 10;
 
 /// Patients, measurements and regimens: unchanged since version 1 but for the measurement's
 /// `confirmed` (version 4). Version 1 created them; later steps only alter them.
@@ -377,6 +377,8 @@ pub const CREATE_LATEST: &[&str] = &[
     GLOBAL_ID_COLUMNS,
     GLOBAL_ID_INDEXES,
     GLOBAL_ID_TRIGGERS,
+    SHARE_TABLES,
+    SHARE_TRIGGERS,
 ];
 
 /// Version 1 → 2: the dose log may point at a steroid course (rebuilt, rows copied as they
@@ -572,13 +574,172 @@ const GLOBAL_ID_TRIGGERS: &str = concat!(
     ") WHERE id = NEW.id; END;\n"
 );
 
-/// Version 9 → 10 (self-contained: it reads and writes only what versions 8 and 10 define): the
+/// Version 8 → 9 (self-contained: it reads and writes only what versions 8 and 9 define): the
 /// columns of [`GLOBAL_ID_COLUMNS`], then [`backfill_global_ids`], then the unique indexes.
 const UPGRADE_8_TO_9: Upgrade = Upgrade {
     batches: &[GLOBAL_ID_COLUMNS],
     backfill: Some(backfill_global_ids),
     batches_after: &[GLOBAL_ID_INDEXES, GLOBAL_ID_TRIGGERS],
 };
+
+/// Version 10, shared care (clinical-rules §11): the change log every write feeds, and what a
+/// device keeps of its sync. The store only stores them; what a change says and how changes
+/// merge is `crate::share`'s and `store::changes`'s.
+///
+/// - `share_device`: this diary's device id and the last reading of its hybrid logical clock.
+/// - `share_pending`: rows written in the current write transaction (filled by the triggers of
+///   [`SHARE_TRIGGERS`]), turned into changes before the transaction commits.
+/// - `share_change`: every change, made here (`local`) or received; `sent` once in a batch.
+/// - `share_seen_batch`: the batches applied, so a replayed batch changes nothing.
+/// - `share_conflict`: records revised concurrently on two devices and not yet resolved.
+/// - `share_unapplied`: received records waiting for a record they refer to.
+/// - `share_rejected`: a change received under a used id with other content, kept and reported.
+///
+/// Two devices may both log one dose slot while apart (a possible double dose, §11): the live-
+/// slot indexes stop being unique; the store still refuses a second log of a slot on one device.
+const SHARE_TABLES: &str = r#"
+DROP INDEX dose_log_live_slot;
+DROP INDEX dose_log_live_course_slot;
+DROP INDEX dose_log_live_medicine_slot;
+CREATE INDEX dose_log_live_slot ON dose_log(regimen_id, slot_date, slot_time) WHERE undone = 0 AND regimen_id IS NOT NULL;
+CREATE INDEX dose_log_live_course_slot ON dose_log(course_key, slot_date, slot_time) WHERE undone = 0 AND course_key IS NOT NULL;
+CREATE INDEX dose_log_live_medicine_slot ON dose_log(medicine_id, slot_date, slot_time) WHERE undone = 0 AND medicine_id IS NOT NULL;
+CREATE TABLE share_device (
+    singleton       INTEGER PRIMARY KEY CHECK (singleton = 1),
+    device_id       TEXT NOT NULL,
+    hlc_wall_ms     INTEGER NOT NULL,
+    hlc_counter     INTEGER NOT NULL
+);
+INSERT INTO share_device (singleton, device_id, hlc_wall_ms, hlc_counter)
+    VALUES (1, lower(hex(randomblob(16))), 0, 0);
+CREATE TABLE share_pending (
+    seq             INTEGER PRIMARY KEY,
+    record_table    TEXT NOT NULL,
+    row_key         TEXT NOT NULL,
+    UNIQUE (record_table, row_key)
+);
+CREATE TABLE share_change (
+    seq             INTEGER PRIMARY KEY,
+    change_id       TEXT NOT NULL UNIQUE,
+    record          TEXT NOT NULL,
+    local           INTEGER NOT NULL CHECK (local IN (0, 1)),
+    sent            INTEGER NOT NULL DEFAULT 0 CHECK (sent IN (0, 1)),
+    change_json     TEXT NOT NULL
+);
+CREATE INDEX share_change_by_record ON share_change(record);
+CREATE INDEX share_change_outbox ON share_change(seq) WHERE sent = 0;
+CREATE TABLE share_seen_batch (
+    device          TEXT NOT NULL,
+    epoch           INTEGER NOT NULL,
+    sequence        INTEGER NOT NULL,
+    PRIMARY KEY (device, epoch, sequence)
+);
+CREATE TABLE share_conflict (
+    record          TEXT PRIMARY KEY,
+    kind            TEXT NOT NULL,
+    heads_json      TEXT NOT NULL
+);
+CREATE TABLE share_unapplied (
+    record          TEXT PRIMARY KEY
+);
+CREATE TABLE share_rejected (
+    id              INTEGER PRIMARY KEY,
+    change_json     TEXT NOT NULL
+);
+"#;
+
+/// A trigger that notes a written row of `$table` in `share_pending` (`$event`: INSERT or
+/// UPDATE; `$key`: the row's key).
+macro_rules! share_pending_trigger {
+    ($table:literal, $event:literal, $row:literal, $key:literal) => {
+        concat!(
+            "CREATE TRIGGER share_pending_",
+            $table,
+            "_",
+            $event,
+            " AFTER ",
+            $event,
+            " ON ",
+            $table,
+            " BEGIN INSERT OR IGNORE INTO share_pending (record_table, row_key) VALUES ('",
+            $row,
+            "', ",
+            $key,
+            "); END;\n"
+        )
+    };
+    ($table:literal) => {
+        concat!(
+            share_pending_trigger!($table, "INSERT", $table, "NEW.id"),
+            share_pending_trigger!($table, "UPDATE", $table, "NEW.id")
+        )
+    };
+}
+
+/// Version 10's triggers: every write of a shared record notes its row for the change log.
+const SHARE_TRIGGERS: &str = concat!(
+    share_pending_trigger!("patient"),
+    share_pending_trigger!("measurement"),
+    share_pending_trigger!("regimen"),
+    share_pending_trigger!("medicine"),
+    share_pending_trigger!("steroid_course"),
+    share_pending_trigger!("dose_log"),
+    share_pending_trigger!("urine_reading"),
+    share_pending_trigger!("lab_result"),
+    share_pending_trigger!("blood_pressure"),
+    share_pending_trigger!(
+        "urine_reading_photo",
+        "INSERT",
+        "urine_reading",
+        "NEW.reading_id"
+    ),
+    share_pending_trigger!(
+        "urine_reading_photo",
+        "UPDATE",
+        "urine_reading",
+        "NEW.reading_id"
+    ),
+    share_pending_trigger!(
+        "patient_policy",
+        "INSERT",
+        "patient_policy",
+        "NEW.patient_id || '/' || NEW.key"
+    ),
+    share_pending_trigger!(
+        "patient_policy",
+        "UPDATE",
+        "patient_policy",
+        "NEW.patient_id || '/' || NEW.key"
+    ),
+    share_pending_trigger!(
+        "patient_policy",
+        "DELETE",
+        "patient_policy",
+        "OLD.patient_id || '/' || OLD.key"
+    ),
+);
+
+/// Version 9 → 10: [`SHARE_TABLES`] and [`SHARE_TRIGGERS`]; every record already stored is
+/// noted for the change log (its revisions become changes at the next write or sync).
+const UPGRADE_9_TO_10: Upgrade = Upgrade {
+    batches: &[SHARE_TABLES, SHARE_TRIGGERS],
+    backfill: None,
+    batches_after: &[SHARE_BACKFILL],
+};
+
+/// Notes every stored record for the change log, in the order records refer to each other.
+const SHARE_BACKFILL: &str = r#"
+INSERT OR IGNORE INTO share_pending (record_table, row_key) SELECT 'patient', id FROM patient ORDER BY id;
+INSERT OR IGNORE INTO share_pending (record_table, row_key) SELECT 'measurement', id FROM measurement ORDER BY id;
+INSERT OR IGNORE INTO share_pending (record_table, row_key) SELECT 'regimen', id FROM regimen ORDER BY id;
+INSERT OR IGNORE INTO share_pending (record_table, row_key) SELECT 'medicine', id FROM medicine ORDER BY id;
+INSERT OR IGNORE INTO share_pending (record_table, row_key) SELECT 'steroid_course', id FROM steroid_course ORDER BY course_key, version;
+INSERT OR IGNORE INTO share_pending (record_table, row_key) SELECT 'patient_policy', patient_id || '/' || key FROM patient_policy ORDER BY patient_id, key;
+INSERT OR IGNORE INTO share_pending (record_table, row_key) SELECT 'dose_log', id FROM dose_log ORDER BY id;
+INSERT OR IGNORE INTO share_pending (record_table, row_key) SELECT 'urine_reading', id FROM urine_reading ORDER BY id;
+INSERT OR IGNORE INTO share_pending (record_table, row_key) SELECT 'lab_result', id FROM lab_result ORDER BY id;
+INSERT OR IGNORE INTO share_pending (record_table, row_key) SELECT 'blood_pressure', id FROM blood_pressure ORDER BY id;
+"#;
 
 /// One upgrade step: SQL batches, then an optional backfill that needs Rust (values SQLite
 /// cannot make), then more SQL batches; all in the step's transaction.
@@ -693,6 +854,7 @@ pub const UPGRADES: &[Upgrade] = &[
     Upgrade::sql(UPGRADE_6_TO_7),
     Upgrade::sql(UPGRADE_7_TO_8),
     UPGRADE_8_TO_9,
+    UPGRADE_9_TO_10,
 ];
 
 /// Brings a connection's schema to [`LATEST_VERSION`], refusing a newer one.

@@ -24,6 +24,8 @@ fn dose(record: &str, id: &str, device: &str, who: &str, outcome: DoseOutcome, a
             slot_time: time("08:00"),
             outcome,
             actual_at_ms: at,
+            undone: false,
+            row: serde_json::Value::Null,
         }),
     }
 }

@@ -1,0 +1,98 @@
+//! Shared care's service (clinical-rules §11): one sync of this diary with the family's other
+//! devices over a [`Transport`]. Pull and apply every batch not applied yet, then send this
+//! device's outbox. Each step is safe to interrupt: a batch is applied and marked seen in one
+//! transaction; a batch sent but not yet marked is sent again next time and its changes,
+//! already held elsewhere, change nothing.
+
+use crate::error::{Error, Result};
+use crate::share::crypto::BatchHeader;
+use crate::share::secrets::SecretStore;
+use crate::share::sync::{hex, Membership, Transport};
+use crate::store::{Applied, BatchPosition, Store};
+
+/// The most changes sent in one batch: a joining device's first sync of a long diary arrives in
+/// several batches, each opened and applied on its own.
+pub const MAX_CHANGES_PER_BATCH: usize = 2_000;
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncReport {
+    /// What applying the received batches did.
+    pub applied: Applied,
+    /// Batches found on the transport and refused (altered, of another family, of a closed
+    /// key epoch), each with the reason; they changed nothing.
+    pub refused_batches: Vec<String>,
+    /// Changes of this device sent now.
+    pub sent_changes: usize,
+    /// Batches this device sent now.
+    pub sent_batches: usize,
+}
+
+/// Where a batch sits on the transport.
+fn position_of(header: &BatchHeader) -> BatchPosition {
+    BatchPosition {
+        device: hex(&header.device),
+        epoch: header.epoch,
+        sequence: header.sequence,
+    }
+}
+
+impl Store {
+    /// Syncs this diary with its family over `transport`: picks up new family keys, applies
+    /// every batch not applied yet, sends the outbox (in batches of at most
+    /// [`MAX_CHANGES_PER_BATCH`] changes), and saves the membership's new sequence in
+    /// `secrets` before the changes are marked sent.
+    pub fn sync_family(
+        &mut self,
+        membership: &mut Membership,
+        transport: &dyn Transport,
+        secrets: &dyn SecretStore,
+    ) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        membership.refresh_keys(transport)?;
+        membership.save(secrets)?;
+        let pulled = membership.pull(transport, &self.seen_batches()?)?;
+        report.refused_batches = pulled
+            .refused
+            .iter()
+            .map(|(name, why)| format!("{name}: {why}"))
+            .collect();
+        let batches: Vec<(BatchPosition, Vec<_>)> = pulled
+            .batches
+            .into_iter()
+            .map(|(header, changes)| (position_of(&header), changes))
+            .collect();
+        report.applied = self.apply_batches(&batches)?;
+        let outbox = self.outbox(&membership.caregiver)?;
+        for chunk in outbox.chunks(MAX_CHANGES_PER_BATCH) {
+            let changes: Vec<_> = chunk.iter().map(|(_, c)| c.clone()).collect();
+            let Some(header) = membership.push(transport, &changes)? else {
+                continue;
+            };
+            membership.save(secrets)?;
+            let positions: Vec<i64> = chunk.iter().map(|(seq, _)| *seq).collect();
+            self.mark_sent(&positions, &position_of(&header))?;
+            report.sent_changes += chunk.len();
+            report.sent_batches += 1;
+        }
+        Ok(report)
+    }
+
+    /// Whether this diary holds no patient yet (a device may join a family only with an
+    /// empty diary: the family's diary arrives whole).
+    pub fn is_empty_diary(&self) -> Result<bool> {
+        Ok(self.patients()?.is_empty())
+    }
+
+    /// Refuses to join a family on a diary that already holds a child's records.
+    pub fn require_empty_for_joining(&self) -> Result<()> {
+        if self.is_empty_diary()? {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                "db",
+                "already holds a diary; join a family with a new, empty diary",
+            ))
+        }
+    }
+}
