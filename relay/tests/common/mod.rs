@@ -196,6 +196,8 @@ pub fn dose_change(membership: &Membership, n: usize, slot_time: &str) -> Change
             slot_time: chrono::NaiveTime::parse_from_str(slot_time, "%H:%M").unwrap(),
             outcome: DoseOutcome::Taken,
             actual_at_ms: 1_796_000_000_000,
+            undone: false,
+            row: serde_json::Value::Null,
         }),
     }
 }
