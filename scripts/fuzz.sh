@@ -5,6 +5,7 @@
 #   open    random bytes as a diary file: never a panic, never a write to a file not a diary
 #   sampling  a camera buffer, its rectangles and a sampling policy (the dipstick photo reading)
 #   batch   a shared-care batch from another device: sealed bytes and its plaintext
+#   relay_request  what a request to the relay carries: authorization, names, tokens, bodies
 #
 # Usage:
 #   scripts/fuzz.sh [SECONDS] [TARGET...]      run each target (default: eval 40 s, the others 15 s)
@@ -32,7 +33,7 @@ if [[ "${1:-}" =~ ^[0-9]+$ ]]; then
   shift
 fi
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(eval fields open sampling batch)
+[ ${#targets[@]} -gt 0 ] || targets=(eval fields open sampling batch relay_request)
 
 triple="$(rustc -vV | sed -n 's/^host: //p')"
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \

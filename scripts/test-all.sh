@@ -10,7 +10,9 @@
 #   3. the console walkthroughs of mobile-demo/ (Kotlin and Swift, one week of a family's life);
 #   4. the clinician exports checked by independent tools (FHIR R4B models, icalendar, csv,
 #      headless Chromium);
-#   5. a short fuzz run of everything that parses outside data.
+#   5. the relay against a throw-away PostgreSQL (scripts/test-relay.sh: installs and starts it,
+#      runs `cargo test -p nephro-relay` with a short load run, stops it);
+#   6. a short fuzz run of everything that parses outside data.
 # Prints what ran per language and exits non-zero on the first failing step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +29,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "rust"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-cargo test --workspace --locked 2>&1 | tee "$log"
+# The relay's tests need PostgreSQL: scripts/test-relay.sh runs them below.
+cargo test --workspace --locked --exclude nephro-relay 2>&1 | tee "$log"
 # The test-only entry points across the FFI (case runner, typed case mirrors) exist only in
 # test builds of the library.
 cargo test --locked -p nephro-ffi --features conformance --test hostile_ffi --test schedule_cases 2>&1 | tee -a "$log"
@@ -47,6 +50,10 @@ summary="$summary"$'\n'"walkthroughs (Kotlin and Swift): $(grep -E '^walkthrough
 step "exports"
 scripts/test-exports.sh 2>&1 | tee "$log"
 summary="$summary"$'\n'"$(grep -E '^exports: ' "$log" | tail -1)"
+
+step "relay"
+scripts/test-relay.sh 2>&1 | tee "$log"
+summary="$summary"$'\n'"$(grep -E '^relay: [0-9]+ tests passed' "$log" || true)"
 
 step "fuzz"
 scripts/test-reliability.sh --fuzz-only

@@ -57,6 +57,7 @@ if [ "$mode" = long ]; then
   scripts/fuzz.sh 60 fields
   scripts/fuzz.sh 60 sampling
   scripts/fuzz.sh 60 batch
+  scripts/fuzz.sh 60 relay_request
 else
   scripts/fuzz.sh
 fi

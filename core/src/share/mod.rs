@@ -4,6 +4,7 @@
 //! protocol over a transport (a shared folder).
 
 pub mod batch;
+pub mod claims;
 pub mod codes;
 pub mod crypto;
 pub mod folder;
