@@ -35,6 +35,25 @@ use crate::model::DoseOutcome;
 use crate::share::hlc::Hlc;
 use crate::share::merge::{merge, Change, Content, RecordKind, SharedDose};
 
+/// `execute` through the connection's statement cache: applying a family's diary runs the same
+/// few statements per table thousands of times.
+fn cached_execute<P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
+/// `query_row` through the connection's statement cache.
+fn cached_query_row<T, P, F>(conn: &Connection, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+where
+    P: rusqlite::Params,
+    F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+{
+    conn.prepare_cached(sql)?.query_row(params, f)
+}
+
 /// A stored row or change this build cannot read or write (damage, or a newer build's data).
 fn unreadable(what: String) -> Error {
     Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidData, what))
@@ -274,7 +293,8 @@ fn device(conn: &Connection) -> Result<Device> {
 }
 
 fn save_clock(tx: &Transaction, hlc: Hlc) -> Result<()> {
-    tx.execute(
+    cached_execute(
+        tx,
         "UPDATE share_device SET hlc_wall_ms = ?1, hlc_counter = ?2 WHERE singleton = 1",
         params![hlc.wall_ms, hlc.counter],
     )?;
@@ -420,19 +440,19 @@ fn shared_dose(tx: &Transaction, row: Fields) -> Result<SharedDose> {
         regimen,
     )) = row.get("regimen_id")
     {
-        tx.query_row(
+        cached_query_row(tx,
             "SELECT p.global_id, r.global_id FROM regimen r JOIN patient p ON p.id = r.patient_id WHERE r.global_id = ?1",
             [regimen],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?
     } else if let Some(Value::String(medicine)) = row.get("medicine_id") {
-        tx.query_row(
+        cached_query_row(tx,
             "SELECT p.global_id, m.global_id FROM medicine m JOIN patient p ON p.id = m.patient_id WHERE m.global_id = ?1",
             [medicine],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?
     } else {
-        tx.query_row(
+        cached_query_row(tx,
             "SELECT p.global_id, c.global_id FROM steroid_course c JOIN patient p ON p.id = c.patient_id
              WHERE c.course_key = ?1 LIMIT 1",
             [text("course_key")],
@@ -487,14 +507,15 @@ pub(super) fn stamp_pending(tx: &Transaction) -> Result<()> {
             };
             insert_change(tx, &change, true)?;
             // A revision made here has seen every head: a conflict on the record is resolved.
-            tx.execute(
+            cached_execute(
+                tx,
                 "DELETE FROM share_conflict WHERE record = ?1",
                 [&change.record],
             )?;
         }
     }
     save_clock(tx, hlc)?;
-    tx.execute("DELETE FROM share_pending", [])?;
+    cached_execute(tx, "DELETE FROM share_pending", [])?;
     Ok(())
 }
 
@@ -599,7 +620,8 @@ impl Store {
                     .map_err(|_| unreadable("a stored change cannot be read".into()))?;
                 if change.caregiver.is_empty() {
                     change.caregiver = caregiver.trim().to_string();
-                    tx.execute(
+                    cached_execute(
+                        tx,
                         "UPDATE share_change SET change_json = ?2 WHERE seq = ?1",
                         params![seq, change_json(&change)?],
                     )?;
@@ -618,7 +640,7 @@ impl Store {
             for seq in positions {
                 stmt.execute([seq])?;
             }
-            tx.execute(
+            cached_execute(tx,
                 "INSERT OR IGNORE INTO share_seen_batch (device, epoch, sequence) VALUES (?1, ?2, ?3)",
                 params![batch.device, batch.epoch, batch.sequence],
             )?;
@@ -631,7 +653,7 @@ impl Store {
     pub fn resend_all_changes(&mut self) -> Result<()> {
         self.write(|tx| {
             stamp_pending(tx)?;
-            tx.execute("UPDATE share_change SET sent = 0 WHERE sent = 1", [])?;
+            cached_execute(tx, "UPDATE share_change SET sent = 0 WHERE sent = 1", [])?;
             Ok(())
         })
     }
@@ -645,7 +667,8 @@ impl Store {
     pub fn enter_key_epoch(&mut self, epoch: u32) -> Result<bool> {
         self.write(|tx| {
             stamp_pending(tx)?;
-            let noted: u32 = tx.query_row(
+            let noted: u32 = cached_query_row(
+                tx,
                 "SELECT key_epoch FROM share_device WHERE singleton = 1",
                 [],
                 |r| r.get(0),
@@ -653,14 +676,15 @@ impl Store {
             if epoch <= noted {
                 return Ok(false);
             }
-            tx.execute(
+            cached_execute(
+                tx,
                 "UPDATE share_device SET key_epoch = ?1 WHERE singleton = 1",
                 [epoch],
             )?;
             if noted == 0 {
                 return Ok(false);
             }
-            tx.execute("UPDATE share_change SET sent = 0 WHERE sent = 1", [])?;
+            cached_execute(tx, "UPDATE share_change SET sent = 0 WHERE sent = 1", [])?;
             Ok(true)
         })
     }
@@ -689,7 +713,7 @@ impl Store {
             let mut hlc = device(tx)?.hlc;
             let now = now_ms();
             for (position, changes) in batches {
-                let fresh = tx.execute(
+                let fresh = cached_execute(tx,
                     "INSERT OR IGNORE INTO share_seen_batch (device, epoch, sequence) VALUES (?1, ?2, ?3)",
                     params![position.device, position.epoch, position.sequence],
                 )?;
@@ -719,7 +743,7 @@ impl Store {
             applied.records_written = written;
             applied.waiting = waiting;
             // The rows written here are other devices' changes, not this device's.
-            tx.execute("DELETE FROM share_pending", [])?;
+            cached_execute(tx, "DELETE FROM share_pending", [])?;
             Ok(applied)
         })
     }
@@ -886,11 +910,13 @@ fn receive_change(tx: &Transaction, change: &Change) -> Result<bool> {
             } else {
                 (held, text)
             };
-            tx.execute(
+            cached_execute(
+                tx,
                 "UPDATE share_change SET change_json = ?2 WHERE change_id = ?1",
                 params![change.id, kept],
             )?;
-            tx.execute(
+            cached_execute(
+                tx,
                 "INSERT INTO share_rejected (change_json) VALUES (?1)",
                 [aside],
             )?;
@@ -927,10 +953,15 @@ fn materialize_all(tx: &Transaction, records: &BTreeSet<String>) -> Result<(usiz
     for (_, records) in by_kind {
         for (record, changes) in records {
             if materialize(tx, &record, changes)? {
-                tx.execute("DELETE FROM share_unapplied WHERE record = ?1", [&record])?;
+                cached_execute(
+                    tx,
+                    "DELETE FROM share_unapplied WHERE record = ?1",
+                    [&record],
+                )?;
                 written += 1;
             } else {
-                tx.execute(
+                cached_execute(
+                    tx,
                     "INSERT OR IGNORE INTO share_unapplied (record) VALUES (?1)",
                     [&record],
                 )?;
@@ -977,7 +1008,8 @@ fn insert_row(tx: &Transaction, table: &str, fields: &Fields) -> Result<i64> {
         values.push(to_sql("change.content", value)?);
     }
     let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
-    tx.execute(
+    cached_execute(
+        tx,
         &format!(
             "INSERT INTO {table} ({}) VALUES ({})",
             names.join(", "),
@@ -1021,7 +1053,7 @@ fn materialize(tx: &Transaction, record: &str, changes: Vec<Change>) -> Result<b
                 .iter()
                 .filter_map(fields_of)
                 .find_map(|f| f.get("key").cloned());
-            tx.execute(
+            cached_execute(tx,
                 "DELETE FROM patient_policy WHERE patient_id = (SELECT id FROM patient WHERE global_id = ?1) AND key = ?2",
                 params![patient, key.and_then(|k| k.as_str().map(str::to_string))],
             )?;
@@ -1030,7 +1062,8 @@ fn materialize(tx: &Transaction, record: &str, changes: Vec<Change>) -> Result<b
         if !references_to_local(tx, &mut fields)? {
             return Ok(false);
         }
-        tx.execute(
+        cached_execute(
+            tx,
             "DELETE FROM patient_policy WHERE patient_id = ?1 AND key = ?2",
             params![
                 fields.get("patient_id").and_then(Value::as_i64),
@@ -1064,7 +1097,11 @@ fn materialize(tx: &Transaction, record: &str, changes: Vec<Change>) -> Result<b
                 }
                 rows.push(fields);
             }
-            tx.execute("DELETE FROM steroid_course WHERE global_id = ?1", [record])?;
+            cached_execute(
+                tx,
+                "DELETE FROM steroid_course WHERE global_id = ?1",
+                [record],
+            )?;
             for fields in rows {
                 insert_row(tx, table.table, &fields)?;
             }
@@ -1081,7 +1118,7 @@ fn materialize(tx: &Transaction, record: &str, changes: Vec<Change>) -> Result<b
                 fields.insert("revision".into(), Value::from(merged.history.len() as i64));
             }
             if let Some(Value::String(client_id)) = fields.get("client_id").cloned() {
-                let taken: bool = tx.query_row(
+                let taken: bool = cached_query_row(tx,
                     &format!("SELECT EXISTS (SELECT 1 FROM {} WHERE client_id = ?1 AND global_id IS NOT ?2)", table.table),
                     params![client_id, record],
                     |r| r.get(0),
@@ -1104,13 +1141,15 @@ fn materialize(tx: &Transaction, record: &str, changes: Vec<Change>) -> Result<b
             let id = match existing {
                 Some(id) => {
                     if let Some((revisions, column)) = table.revisions {
-                        tx.execute(
+                        cached_execute(
+                            tx,
                             &format!("DELETE FROM {revisions} WHERE {column} = ?1"),
                             [id],
                         )?;
                     }
                     if table.kind == RecordKind::UrineReading {
-                        tx.execute(
+                        cached_execute(
+                            tx,
                             "DELETE FROM urine_reading_photo WHERE reading_id = ?1",
                             [id],
                         )?;
@@ -1129,7 +1168,8 @@ fn materialize(tx: &Transaction, record: &str, changes: Vec<Change>) -> Result<b
                         sets.push(format!("{name} = ?{}", values.len()));
                     }
                     values.push(SqlValue::Integer(id));
-                    tx.execute(
+                    cached_execute(
+                        tx,
                         &format!(
                             "UPDATE {} SET {} WHERE id = ?{}",
                             table.table,
@@ -1161,13 +1201,14 @@ fn materialize(tx: &Transaction, record: &str, changes: Vec<Change>) -> Result<b
         }
     }
     if conflict.is_empty() {
-        tx.execute("DELETE FROM share_conflict WHERE record = ?1", [record])?;
+        cached_execute(tx, "DELETE FROM share_conflict WHERE record = ?1", [record])?;
     } else {
         let kind = serde_json::to_value(merged.kind)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        tx.execute(
+        cached_execute(
+            tx,
             "INSERT OR REPLACE INTO share_conflict (record, kind, heads_json) VALUES (?1, ?2, ?3)",
             params![
                 record,

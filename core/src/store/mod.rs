@@ -348,7 +348,7 @@ impl Store {
 fn configure(conn: &Connection, options: &OpenOptions) -> Result<()> {
     conn.busy_timeout(options.busy_timeout)?;
     // Room for the statements of every hot path (rusqlite's default keeps 16).
-    conn.set_prepared_statement_cache_capacity(64);
+    conn.set_prepared_statement_cache_capacity(256);
     enable_wal(conn, options.busy_timeout)?;
     let synchronous = match options.durability {
         Durability::Full => "FULL",
