@@ -84,6 +84,9 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 export NEPHRO_RELAY_LOAD_FAMILIES="${NEPHRO_RELAY_LOAD_FAMILIES:-20}"
 
+# The CLI's relay commands are tested against the relay too (relay/tests/cli.rs).
+cargo build -p nephro-cli --locked
+
 log=$(mktemp)
 if [ $# -gt 0 ]; then
   cargo test -p nephro-relay --locked "$@" 2>&1 | tee "$log"

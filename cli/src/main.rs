@@ -201,14 +201,49 @@ enum Command {
         #[command(subcommand)]
         action: ShareCommand,
     },
-    /// Receive the family's new entries and send this diary's, through the shared folder.
+    /// Receive the family's new entries and send this diary's, through the shared folder or
+    /// the relay.
     Sync {
         /// The diary file.
         #[arg(long)]
         db: PathBuf,
-        /// The shared folder (remembered from the last use when not given).
+        /// The shared folder (remembered from the last use when neither is given).
         #[arg(long)]
         folder: Option<PathBuf>,
+        /// The relay's address, e.g. https://relay.example.org (remembered likewise).
+        #[arg(long)]
+        relay: Option<String>,
+    },
+    /// Before giving a dose, claim its slot on the relay: granted, or who is giving or gave it
+    /// (clinical-rules §11).
+    Claim {
+        /// The diary file (shared through a relay).
+        #[arg(long)]
+        db: PathBuf,
+        /// The medication: regimen-<id>, course-<key> or medicine-<id>.
+        #[arg(long)]
+        medication: String,
+        /// The slot's local date (YYYY-MM-DD).
+        #[arg(long)]
+        date: String,
+        /// The slot's local time (HH:MM).
+        #[arg(long)]
+        time: String,
+    },
+    /// Give up this device's claim on a dose slot (the child refused; not given now).
+    Release {
+        /// The diary file (shared through a relay).
+        #[arg(long)]
+        db: PathBuf,
+        /// The medication: regimen-<id>, course-<key> or medicine-<id>.
+        #[arg(long)]
+        medication: String,
+        /// The slot's local date (YYYY-MM-DD).
+        #[arg(long)]
+        date: String,
+        /// The slot's local time (HH:MM).
+        #[arg(long)]
+        time: String,
     },
 }
 
@@ -220,9 +255,12 @@ enum ShareCommand {
         /// The diary file.
         #[arg(long)]
         db: PathBuf,
-        /// The shared folder (needed the first time; then remembered).
+        /// The shared folder (the first time, or --relay; then remembered).
         #[arg(long)]
         folder: Option<PathBuf>,
+        /// The relay's address (instead of a folder).
+        #[arg(long)]
+        relay: Option<String>,
         /// Your name as the family sees it (needed the first time), e.g. Mum.
         #[arg(long)]
         caregiver: Option<String>,
@@ -237,7 +275,10 @@ enum ShareCommand {
         invitation: String,
         /// The shared folder.
         #[arg(long)]
-        folder: PathBuf,
+        folder: Option<PathBuf>,
+        /// The relay's address (instead of a folder).
+        #[arg(long)]
+        relay: Option<String>,
         /// Your name as the family sees it, e.g. Dad.
         #[arg(long)]
         caregiver: String,
@@ -252,7 +293,10 @@ enum ShareCommand {
         recovery: String,
         /// The shared folder.
         #[arg(long)]
-        folder: PathBuf,
+        folder: Option<PathBuf>,
+        /// The relay's address (instead of a folder).
+        #[arg(long)]
+        relay: Option<String>,
         /// Your name as the family sees it.
         #[arg(long)]
         caregiver: String,
@@ -328,6 +372,14 @@ enum DipstickCommand {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+/// The `--folder` / `--relay` pair of the share commands.
+fn via<'a>(folder: &'a Option<PathBuf>, relay: &'a Option<String>) -> share::Via<'a> {
+    share::Via {
+        folder: folder.as_deref(),
+        relay: relay.as_deref(),
+    }
 }
 
 fn main() -> ExitCode {
@@ -471,29 +523,63 @@ fn main() -> ExitCode {
             ShareCommand::Invite {
                 db,
                 folder,
+                relay,
                 caregiver,
-            } => share::invite(&db, folder.as_deref(), caregiver.as_deref()),
+            } => share::invite(&db, via(&folder, &relay), caregiver.as_deref()),
             ShareCommand::Join {
                 db,
                 invitation,
                 folder,
+                relay,
                 caregiver,
             } => share::enter(
                 &db,
                 share::Entry::Invitation(&invitation),
-                &folder,
+                via(&folder, &relay),
                 &caregiver,
             ),
             ShareCommand::Recover {
                 db,
                 recovery,
                 folder,
+                relay,
                 caregiver,
-            } => share::enter(&db, share::Entry::Recovery(&recovery), &folder, &caregiver),
+            } => share::enter(
+                &db,
+                share::Entry::Recovery(&recovery),
+                via(&folder, &relay),
+                &caregiver,
+            ),
             ShareCommand::Members { db } => share::members(&db),
             ShareCommand::Remove { db, device } => share::remove(&db, &device),
         },
-        Command::Sync { db, folder } => share::sync(&db, folder.as_deref()),
+        Command::Sync { db, folder, relay } => share::sync(&db, via(&folder, &relay)),
+        Command::Claim {
+            db,
+            medication,
+            date,
+            time,
+        } => share::claim(
+            &db,
+            &share::SlotArgs {
+                medication: &medication,
+                date: &date,
+                time: &time,
+            },
+        ),
+        Command::Release {
+            db,
+            medication,
+            date,
+            time,
+        } => share::release(
+            &db,
+            &share::SlotArgs {
+                medication: &medication,
+                date: &date,
+                time: &time,
+            },
+        ),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,19 +15,26 @@ use nephro_core::locale::Locale;
 use nephro_core::model::{DoseOutcome, MedicationId, NewDoseLog};
 use nephro_core::schedule::slot_instant;
 
+use nephro_core::dates::{parse_clock_time, parse_date};
 use nephro_core::diary::sharing::SyncReport;
+use nephro_core::share::claims::{ClaimHolder, SlotIdentity};
 use nephro_core::share::codes::FamilySecret;
 use nephro_core::share::folder::FolderTransport;
 use nephro_core::share::secrets::{FileSecretStore, SecretStore};
-use nephro_core::share::sync::{hex, Membership};
+use nephro_core::share::sync::{hex, Membership, Transport};
 use nephro_core::store::Store;
+use nephro_relay::client::{ClaimStatus, Credential, RelayClient};
+use nephro_relay::protocol::ClaimOutcome;
 
 use crate::demo_diary::DemoDiary;
 use crate::diary_file::open_existing;
 use crate::terminal::{about, emit, CliResult};
 
-/// The secret naming the shared folder a diary syncs through.
-const FOLDER_SECRET: &str = "nephrodiary.folder";
+/// The secret naming what a diary syncs through: `folder <path>` or `relay <url>`.
+const CARRIER_SECRET: &str = "nephrodiary.carrier";
+
+/// The secret holding this device's relay credential.
+const CREDENTIAL_SECRET: &str = "nephrodiary.relay_credential";
 
 /// The secure storage of the diary at `db`: `<db>.share/`.
 fn secrets_of(db: &Path) -> CliResult<FileSecretStore> {
@@ -36,21 +43,110 @@ fn secrets_of(db: &Path) -> CliResult<FileSecretStore> {
     FileSecretStore::new(PathBuf::from(dir)).map_err(about("--db"))
 }
 
-/// The shared folder: `--folder` if given (and remembered), else the one remembered.
-fn folder_of(secrets: &FileSecretStore, folder: Option<&Path>) -> CliResult<FolderTransport> {
-    let path = match folder {
-        Some(path) => {
-            let transport = FolderTransport::new(path).map_err(about("--folder"))?;
-            secrets
-                .save(FOLDER_SECRET, path.to_string_lossy().as_bytes())
-                .map_err(about("--db"))?;
-            return Ok(transport);
+/// What carries a diary's batches: a shared folder, or the relay with this device's credential.
+pub enum Carrier {
+    /// A shared folder.
+    Folder(FolderTransport),
+    /// The relay (issue 16) at an address, and this device's credential once it has one.
+    Relay(RelayClient, Option<Credential>),
+}
+
+impl Carrier {
+    /// The core's transport over this carrier.
+    fn transport(&self) -> CliResult<Box<dyn Transport + '_>> {
+        match self {
+            Carrier::Folder(folder) => Ok(Box::new(folder.clone())),
+            Carrier::Relay(client, Some(credential)) => Ok(Box::new(client.transport(credential))),
+            Carrier::Relay(_, None) => Err(
+                "--db: this device has no credential with the relay (join the family again)".into(),
+            ),
         }
-        None => secrets.load(FOLDER_SECRET).map_err(about("--db"))?,
+    }
+}
+
+/// Where the batches go: `--folder` or `--relay` if given (and then remembered), else the one
+/// remembered for this diary.
+fn carrier_of(
+    secrets: &FileSecretStore,
+    folder: Option<&Path>,
+    relay: Option<&str>,
+) -> CliResult<Carrier> {
+    if folder.is_some() && relay.is_some() {
+        return Err("--relay: give either --folder or --relay".into());
+    }
+    if let Some(path) = folder {
+        let transport = FolderTransport::new(path).map_err(about("--folder"))?;
+        secrets
+            .save(
+                CARRIER_SECRET,
+                format!("folder {}", path.to_string_lossy()).as_bytes(),
+            )
+            .map_err(about("--db"))?;
+        return Ok(Carrier::Folder(transport));
+    }
+    if let Some(url) = relay {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err("--relay: must be an http:// or https:// address".into());
+        }
+        secrets
+            .save(CARRIER_SECRET, format!("relay {url}").as_bytes())
+            .map_err(about("--db"))?;
+        return Ok(Carrier::Relay(
+            RelayClient::new(url),
+            credential_of(secrets)?,
+        ));
+    }
+    let remembered = secrets
+        .load(CARRIER_SECRET)
+        .map_err(about("--db"))?
+        .ok_or("--folder: needed (no shared folder or relay is remembered for this diary)")?;
+    let remembered = String::from_utf8_lossy(&remembered).into_owned();
+    match remembered.split_once(' ') {
+        Some(("relay", url)) => Ok(Carrier::Relay(
+            RelayClient::new(url),
+            credential_of(secrets)?,
+        )),
+        Some(("folder", path)) => Ok(Carrier::Folder(
+            FolderTransport::new(PathBuf::from(path)).map_err(about("--folder"))?,
+        )),
+        _ => Err("--db: the remembered carrier cannot be read; give --folder or --relay".into()),
+    }
+}
+
+/// This device's relay credential, if it has one: family, device and secret, kept beside the
+/// membership.
+fn credential_of(secrets: &FileSecretStore) -> CliResult<Option<Credential>> {
+    let Some(bytes) = secrets.load(CREDENTIAL_SECRET).map_err(about("--db"))? else {
+        return Ok(None);
     };
-    let path = path.ok_or("--folder: needed (no shared folder is remembered for this diary)")?;
-    FolderTransport::new(PathBuf::from(String::from_utf8_lossy(&path).into_owned()))
-        .map_err(about("--folder"))
+    let unreadable = "--db: the stored relay credential cannot be read";
+    let family = bytes
+        .get(..16)
+        .and_then(|b| b.try_into().ok())
+        .ok_or(unreadable)?;
+    let device = bytes
+        .get(16..32)
+        .and_then(|b| b.try_into().ok())
+        .ok_or(unreadable)?;
+    let secret = bytes
+        .get(32..)
+        .and_then(|b| b.try_into().ok())
+        .ok_or(unreadable)?;
+    Ok(Some(Credential {
+        family,
+        device,
+        secret,
+    }))
+}
+
+fn save_credential(secrets: &FileSecretStore, credential: &Credential) -> CliResult<()> {
+    let mut bytes = Vec::with_capacity(64);
+    bytes.extend_from_slice(&credential.family);
+    bytes.extend_from_slice(&credential.device);
+    bytes.extend_from_slice(&credential.secret);
+    secrets
+        .save(CREDENTIAL_SECRET, &bytes)
+        .map_err(about("--db"))
 }
 
 fn membership_of(secrets: &FileSecretStore) -> CliResult<Option<Membership>> {
@@ -128,19 +224,39 @@ fn shared_alerts(store: &Store) -> CliResult<String> {
     Ok(out)
 }
 
+/// Where a share command sends: `--folder DIR` or `--relay URL` (remembered afterwards).
+#[derive(Clone, Copy)]
+pub struct Via<'a> {
+    /// The shared folder.
+    pub folder: Option<&'a Path>,
+    /// The relay's address.
+    pub relay: Option<&'a str>,
+}
+
 /// Runs `nephro share invite`: starts the family on this diary if it has none (printing its
-/// recovery code once), sends the diary, and prints an invitation for a new device.
-pub fn invite(db: &Path, folder: Option<&Path>, caregiver: Option<&str>) -> CliResult<()> {
+/// recovery code once; with a relay, registering the family there), sends the diary, and prints
+/// an invitation for a new device.
+pub fn invite(db: &Path, via: Via, caregiver: Option<&str>) -> CliResult<()> {
     let mut store = open_existing(db)?;
     let secrets = secrets_of(db)?;
-    let transport = folder_of(&secrets, folder)?;
+    let mut carrier = carrier_of(&secrets, via.folder, via.relay)?;
     let mut out = String::new();
     let mut membership = match membership_of(&secrets)? {
         Some(membership) => membership,
         None => {
             let caregiver = caregiver.ok_or("--caregiver: needed to start sharing this diary")?;
-            let (membership, recovery) =
-                Membership::create(caregiver, &transport).map_err(about("--caregiver"))?;
+            let (membership, recovery) = match &mut carrier {
+                Carrier::Folder(folder) => {
+                    Membership::create(caregiver, folder).map_err(about("--caregiver"))?
+                }
+                Carrier::Relay(client, credential) => {
+                    let (membership, issued, recovery) =
+                        client.create_family(caregiver).map_err(about("--relay"))?;
+                    save_credential(&secrets, &issued)?;
+                    *credential = Some(issued);
+                    (membership, recovery)
+                }
+            };
             membership.save(&secrets).map_err(about("--db"))?;
             store.resend_all_changes().map_err(|e| store.note(e))?;
             out.push_str(&format!(
@@ -152,10 +268,18 @@ pub fn invite(db: &Path, folder: Option<&Path>, caregiver: Option<&str>) -> CliR
         }
     };
     let report = store
-        .sync_family(&mut membership, &transport, &secrets)
+        .sync_family(&mut membership, &*carrier.transport()?, &secrets)
         .map_err(|e| store.note(e))?;
     out.push_str(&sync_lines(&report));
-    let invitation = membership.invite(&transport).map_err(about("--folder"))?;
+    let invitation = match &carrier {
+        Carrier::Folder(folder) => membership.invite(folder).map_err(about("--folder"))?,
+        Carrier::Relay(client, credential) => client
+            .invite(
+                credential.as_ref().ok_or("--db: no relay credential")?,
+                &membership,
+            )
+            .map_err(about("--relay"))?,
+    };
     out.push_str(&format!(
         "invitation (for one new device; show it as a QR code): {}\n",
         invitation.invitation_text()
@@ -173,11 +297,15 @@ pub enum Entry<'a> {
 
 /// Runs `nephro share join` and `nephro share recover`: the new (or empty) diary at `db` joins
 /// the family and receives the whole diary.
-pub fn enter(db: &Path, entry: Entry, folder: &Path, caregiver: &str) -> CliResult<()> {
+pub fn enter(db: &Path, entry: Entry, via: Via, caregiver: &str) -> CliResult<()> {
     // The code and the folder are checked before any file is made; a join that fails leaves
     // no new file.
-    if !folder.is_dir() {
-        return Err(format!("--folder: {} is not a folder", folder.display()).into());
+    match (via.folder, via.relay) {
+        (Some(folder), None) if !folder.is_dir() => {
+            return Err(format!("--folder: {} is not a folder", folder.display()).into());
+        }
+        (None, None) => return Err("--folder: give --folder or --relay".into()),
+        _ => {}
     }
     match entry {
         Entry::Invitation(text) => {
@@ -192,7 +320,7 @@ pub fn enter(db: &Path, entry: Entry, folder: &Path, caregiver: &str) -> CliResu
     let share = PathBuf::from(share);
     let new_share = std::fs::symlink_metadata(&share).is_err();
     let new_file = std::fs::symlink_metadata(db).is_err();
-    let outcome = enter_diary(db, entry, folder, caregiver);
+    let outcome = enter_diary(db, entry, via, caregiver);
     if outcome.is_err() && new_share {
         let _ = std::fs::remove_dir_all(&share);
     }
@@ -206,7 +334,7 @@ pub fn enter(db: &Path, entry: Entry, folder: &Path, caregiver: &str) -> CliResu
     outcome
 }
 
-fn enter_diary(db: &Path, entry: Entry, folder: &Path, caregiver: &str) -> CliResult<()> {
+fn enter_diary(db: &Path, entry: Entry, via: Via, caregiver: &str) -> CliResult<()> {
     let mut store = Store::open(db).map_err(about("--db"))?;
     store
         .require_empty_for_joining()
@@ -215,18 +343,31 @@ fn enter_diary(db: &Path, entry: Entry, folder: &Path, caregiver: &str) -> CliRe
     if membership_of(&secrets)?.is_some() {
         return Err("--db: this diary already belongs to a family".into());
     }
-    let transport = folder_of(&secrets, Some(folder))?;
-    let mut membership = match entry {
-        Entry::Invitation(text) => {
-            Membership::join(text, caregiver, &transport).map_err(about("--invitation"))?
+    let mut carrier = carrier_of(&secrets, via.folder, via.relay)?;
+    let (field, text) = match entry {
+        Entry::Invitation(text) => ("--invitation", text),
+        Entry::Recovery(text) => ("--recovery", text),
+    };
+    let mut membership = match &mut carrier {
+        Carrier::Folder(folder) => match entry {
+            Entry::Invitation(_) => Membership::join(text, caregiver, folder),
+            Entry::Recovery(_) => Membership::recover(text, caregiver, folder),
         }
-        Entry::Recovery(text) => {
-            Membership::recover(text, caregiver, &transport).map_err(about("--recovery"))?
+        .map_err(about(field))?,
+        Carrier::Relay(client, credential) => {
+            let (membership, issued) = match entry {
+                Entry::Invitation(_) => client.join(text, caregiver),
+                Entry::Recovery(_) => client.recover(text, caregiver),
+            }
+            .map_err(about(field))?;
+            save_credential(&secrets, &issued)?;
+            *credential = Some(issued);
+            membership
         }
     };
     membership.save(&secrets).map_err(about("--db"))?;
     let report = store
-        .sync_family(&mut membership, &transport, &secrets)
+        .sync_family(&mut membership, &*carrier.transport()?, &secrets)
         .map_err(|e| store.note(e))?;
     let patients = store.patients().map_err(|e| store.note(e))?;
     emit(&format!(
@@ -239,12 +380,12 @@ fn enter_diary(db: &Path, entry: Entry, folder: &Path, caregiver: &str) -> CliRe
 }
 
 /// Runs `nephro sync`: receives the family's new changes and sends this diary's.
-pub fn sync(db: &Path, folder: Option<&Path>) -> CliResult<()> {
+pub fn sync(db: &Path, via: Via) -> CliResult<()> {
     let mut store = open_existing(db)?;
     let (secrets, mut membership) = joined(db)?;
-    let transport = folder_of(&secrets, folder)?;
+    let carrier = carrier_of(&secrets, via.folder, via.relay)?;
     let report = store
-        .sync_family(&mut membership, &transport, &secrets)
+        .sync_family(&mut membership, &*carrier.transport()?, &secrets)
         .map_err(|e| store.note(e))?;
     emit(&format!(
         "{}{}",
@@ -256,10 +397,13 @@ pub fn sync(db: &Path, folder: Option<&Path>) -> CliResult<()> {
 /// Runs `nephro share members`: the family's devices.
 pub fn members(db: &Path) -> CliResult<()> {
     let (secrets, membership) = joined(db)?;
-    let transport = folder_of(&secrets, None)?;
+    let carrier = carrier_of(&secrets, None, None)?;
     let me = hex(&membership.device);
     let mut out = String::new();
-    for member in membership.members(&transport).map_err(about("--folder"))? {
+    for member in membership
+        .members(&*carrier.transport()?)
+        .map_err(about("--db"))?
+    {
         let this = if member.device == me {
             " (this device)"
         } else {
@@ -271,18 +415,100 @@ pub fn members(db: &Path) -> CliResult<()> {
 }
 
 /// Runs `nephro share remove`: removes a device; what the family writes afterwards is sealed
-/// with a new key the removed device does not get. Prints the new recovery code.
+/// with a new key the removed device does not get (and, with a relay, its credential is
+/// revoked). Prints the new recovery code.
 pub fn remove(db: &Path, device: &str) -> CliResult<()> {
     let (secrets, mut membership) = joined(db)?;
-    let transport = folder_of(&secrets, None)?;
-    let recovery = membership
-        .remove(device.trim(), &transport)
-        .map_err(about("--device"))?;
+    let carrier = carrier_of(&secrets, None, None)?;
+    let recovery = match &carrier {
+        Carrier::Folder(folder) => membership.remove(device.trim(), folder),
+        Carrier::Relay(client, credential) => client.remove(
+            credential.as_ref().ok_or("--db: no relay credential")?,
+            &mut membership,
+            device.trim(),
+        ),
+    }
+    .map_err(about("--device"))?;
     membership.save(&secrets).map_err(about("--db"))?;
     emit(&format!(
         "removed the device; new recovery code (the old one no longer works for what is written from now on; print it and keep it safe): {}\n",
         recovery.recovery_text()
     ))
+}
+
+/// Which dose slot `nephro claim` and `nephro release` name.
+pub struct SlotArgs<'a> {
+    /// `regimen-<id>`, `course-<key>` or `medicine-<id>`.
+    pub medication: &'a str,
+    /// The slot's local date, `YYYY-MM-DD`.
+    pub date: &'a str,
+    /// The slot's local time, `HH:MM`.
+    pub time: &'a str,
+}
+
+/// The relay, this device's credential, membership and the slot's identity.
+fn relay_slot(
+    db: &Path,
+    slot: &SlotArgs,
+) -> CliResult<(RelayClient, Credential, Membership, SlotIdentity)> {
+    let store = open_existing(db)?;
+    let (secrets, membership) = joined(db)?;
+    let (client, credential) = match carrier_of(&secrets, None, None)? {
+        Carrier::Relay(client, Some(credential)) => (client, credential),
+        _ => return Err("--db: claims need the relay (this diary syncs through a folder)".into()),
+    };
+    let medication = MedicationId::parse("--medication", slot.medication)?;
+    let date = parse_date("--date", slot.date)?;
+    let time = parse_clock_time("--time", slot.time)?;
+    let identity = store
+        .slot_identity(&medication, date, time)
+        .map_err(about("--medication"))?;
+    Ok((client, credential, membership, identity))
+}
+
+/// Runs `nephro claim`: before giving a dose, claims its slot on the relay (clinical-rules §11):
+/// granted, or who is giving or gave it.
+pub fn claim(db: &Path, slot: &SlotArgs) -> CliResult<()> {
+    let (client, credential, membership, identity) = relay_slot(db, slot)?;
+    let holder = ClaimHolder {
+        caregiver: membership.caregiver.clone(),
+        device: hex(&membership.device),
+        at_ms: Utc::now().timestamp_millis(),
+    };
+    let status = client
+        .claim(&credential, &membership, &identity, &holder)
+        .map_err(about("--relay"))?;
+    let clock = |ms: i64| {
+        DateTime::<Utc>::from_timestamp_millis(ms)
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default()
+    };
+    emit(&match status {
+        ClaimStatus::Granted { expires_ms } => format!(
+            "claimed: give the dose now; the claim ends when the dose is logged or released, or at {}\n",
+            clock(expires_ms)
+        ),
+        ClaimStatus::BeingGiven { holder, since_ms } => format!(
+            "being given by {} (since {}): do not give it\n",
+            holder.caregiver,
+            clock(since_ms)
+        ),
+        ClaimStatus::Given { holder, since_ms } => format!(
+            "already given by {} (at {}): do not give it again\n",
+            holder.caregiver,
+            clock(since_ms)
+        ),
+    })
+}
+
+/// Runs `nephro release`: gives up this device's claim on a slot (the child refused, the dose
+/// was not given): another caregiver may give it.
+pub fn release(db: &Path, slot: &SlotArgs) -> CliResult<()> {
+    let (client, credential, membership, identity) = relay_slot(db, slot)?;
+    client
+        .end_claim(&credential, &membership, &identity, ClaimOutcome::Released)
+        .map_err(about("--relay"))?;
+    emit("released: another caregiver may give this dose\n")
 }
 
 /// The demo's section on shared care: the mother's phone holds a copy of the demo diary (which

@@ -4,7 +4,11 @@
 //! transaction; a batch sent but not yet marked is sent again next time and its changes,
 //! already held elsewhere, change nothing.
 
+use chrono::{NaiveDate, NaiveTime};
+
 use crate::error::{Error, Result};
+use crate::model::MedicationId;
+use crate::share::claims::SlotIdentity;
 use crate::share::crypto::BatchHeader;
 use crate::share::secrets::SecretStore;
 use crate::share::sync::{hex, Membership, Transport};
@@ -95,5 +99,28 @@ impl Store {
                 "already holds a diary; join a family with a new, empty diary",
             ))
         }
+    }
+
+    /// A dose slot as clinical-rules §11 identifies it on every device: the patient's and the
+    /// medication's global ids and the slot's scheduled local date and time (what a claim on
+    /// the relay is keyed by). Refuses an unknown medication.
+    pub fn slot_identity(
+        &self,
+        medication: &MedicationId,
+        slot_date: NaiveDate,
+        slot_time: NaiveTime,
+    ) -> Result<SlotIdentity> {
+        let patient = self.patient(self.medication_patient(medication)?)?;
+        let global = match medication {
+            MedicationId::Regimen(id) => self.regimen(*id)?.global_id,
+            MedicationId::Medicine(id) => self.medicine(*id)?.global_id,
+            MedicationId::Course(key) => self.course(key, None)?.global_id,
+        };
+        Ok(SlotIdentity {
+            patient: patient.global_id.to_string(),
+            medication: global.to_string(),
+            slot_date,
+            slot_time,
+        })
     }
 }
