@@ -31,31 +31,60 @@ use crate::{Diary, DoseOutcome, NephroError};
 /// What carries a family's batches between its phones: a store of byte strings by name that
 /// every phone of the family reads and writes. Everything put here is sealed with the family's
 /// key or wrapped to a device's key; the names are random ids and counters. Called
-/// synchronously on the thread of the sharing call. A failure is reported by throwing a
-/// [`NephroError`]; the sharing call then fails with [`NephroError::Storage`] naming the
-/// operation, and nothing of a half-done sync is lost (the next sync resumes).
+/// synchronously on the thread of the sharing call. A failure is reported by throwing
+/// [`ShareCallbackError`] (any other exception counts as one); the sharing call then fails with
+/// [`NephroError::Storage`] naming the operation, and nothing of a half-done sync is lost (the
+/// next sync resumes).
 #[uniffi::export(with_foreign)]
 pub trait ShareTransport: Send + Sync {
     /// Stores `bytes` under `name` once: a name already holding the same bytes is left as it is;
-    /// holding other bytes, throw (`NephroError::Conflict`). Names are ASCII letters, digits,
-    /// `-` and `/` (folders).
-    fn put(&self, name: String, bytes: Vec<u8>) -> Result<(), NephroError>;
+    /// holding other bytes, throw. Names are ASCII letters, digits, `-` and `/` (folders).
+    fn put(&self, name: String, bytes: Vec<u8>) -> Result<(), ShareCallbackError>;
     /// The bytes under `name`, or none when nothing is stored there.
-    fn get(&self, name: String) -> Result<Option<Vec<u8>>, NephroError>;
+    fn get(&self, name: String) -> Result<Option<Vec<u8>>, ShareCallbackError>;
     /// The names directly under the folder `prefix` (given without a trailing `/`), in any
     /// order; empty when the folder does not exist.
-    fn list(&self, prefix: String) -> Result<Vec<String>, NephroError>;
+    fn list(&self, prefix: String) -> Result<Vec<String>, ShareCallbackError>;
 }
 
 /// The phone's secure storage of small secrets by name (Keychain on iOS, a file encrypted with
 /// an Android Keystore key on Android). It keeps this device's membership of its family: the
-/// family's id, the device's key pair and the family keys. Never back it up in clear.
+/// family's id, the device's key pair and the family keys. Never back it up in clear. A failure
+/// is reported by throwing [`ShareCallbackError`], as for [`ShareTransport`].
 #[uniffi::export(with_foreign)]
 pub trait SecretStorage: Send + Sync {
     /// The secret stored under `name`, or none.
-    fn load(&self, name: String) -> Result<Option<Vec<u8>>, NephroError>;
+    fn load(&self, name: String) -> Result<Option<Vec<u8>>, ShareCallbackError>;
     /// Stores `secret` under `name`, replacing what was there.
-    fn save(&self, name: String, secret: Vec<u8>) -> Result<(), NephroError>;
+    fn save(&self, name: String, secret: Vec<u8>) -> Result<(), ShareCallbackError>;
+}
+
+/// What a shell's [`ShareTransport`] or [`SecretStorage`] throws when it cannot do what it was
+/// asked (offline, storage locked, permission refused).
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum ShareCallbackError {
+    /// The operation failed.
+    #[error("{reason}")]
+    Failed {
+        /// Why, in plain words, without the family's data (it reaches the caller's error).
+        reason: String,
+    },
+}
+
+/// Any other exception thrown by a shell's implementation counts as [`ShareCallbackError::Failed`].
+impl From<uniffi::UnexpectedUniFFICallbackError> for ShareCallbackError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        ShareCallbackError::Failed { reason: e.reason }
+    }
+}
+
+/// A refusal of the core, as the shared-folder transport reports it.
+impl From<Error> for ShareCallbackError {
+    fn from(e: Error) -> Self {
+        ShareCallbackError::Failed {
+            reason: e.to_string(),
+        }
+    }
 }
 
 /// The shared-folder transport: each name is a file under a folder that iCloud Drive, Google
@@ -78,15 +107,15 @@ pub fn folder_share_transport(path: String) -> Result<Arc<dyn ShareTransport>, N
 }
 
 impl ShareTransport for FolderShareTransport {
-    fn put(&self, name: String, bytes: Vec<u8>) -> Result<(), NephroError> {
+    fn put(&self, name: String, bytes: Vec<u8>) -> Result<(), ShareCallbackError> {
         Ok(self.folder.put(&name, &bytes)?)
     }
 
-    fn get(&self, name: String) -> Result<Option<Vec<u8>>, NephroError> {
+    fn get(&self, name: String) -> Result<Option<Vec<u8>>, ShareCallbackError> {
         Ok(self.folder.get(&name)?)
     }
 
-    fn list(&self, prefix: String) -> Result<Vec<String>, NephroError> {
+    fn list(&self, prefix: String) -> Result<Vec<String>, ShareCallbackError> {
         Ok(self.folder.list(&prefix)?)
     }
 }
@@ -101,7 +130,7 @@ fn rename_invalid(error: Error, field: &str) -> Error {
 
 /// The error of a failed foreign call: a storage error naming what was being done, with what
 /// the shell said (transport names and secrets' names are ids, never the family's data).
-fn foreign_failure(operation: &str, error: NephroError) -> Error {
+fn foreign_failure(operation: &str, error: ShareCallbackError) -> Error {
     Error::Io(std::io::Error::other(format!(
         "{operation} failed: {error}"
     )))

@@ -402,7 +402,7 @@ class MemoryTransport : ShareTransport {
     val files = sortedMapOf<String, ByteArray>()
     override fun put(name: String, bytes: ByteArray) {
         val held = files[name]
-        if (held != null && !held.contentEquals(bytes)) throw NephroException.Storage("a name is written once")
+        if (held != null && !held.contentEquals(bytes)) throw ShareCallbackException.Failed("a name is written once")
         files[name] = bytes.copyOf()
     }
     override fun get(name: String): ByteArray? = files[name]

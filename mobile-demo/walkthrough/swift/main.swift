@@ -407,7 +407,7 @@ final class MemorySecrets: SecretStorage, @unchecked Sendable {
 final class MemoryTransport: ShareTransport, @unchecked Sendable {
     private(set) var files: [String: Data] = [:]
     func put(name: String, bytes: Data) throws {
-        if let held = files[name], held != bytes { throw NephroError.Storage(detail: "a name is written once") }
+        if let held = files[name], held != bytes { throw ShareCallbackError.Failed(reason: "a name is written once") }
         files[name] = bytes
     }
     func get(name: String) throws -> Data? { files[name] }

@@ -32,7 +32,7 @@ private class MemoryTransport : ShareTransport {
 
     override fun put(name: String, bytes: ByteArray) = synchronized(files) {
         val held = files[name]
-        if (held != null && !held.contentEquals(bytes)) throw NephroException.Storage("a name is written once")
+        if (held != null && !held.contentEquals(bytes)) throw ShareCallbackException.Failed("a name is written once")
         files[name] = bytes.copyOf()
     }
 

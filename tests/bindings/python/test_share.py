@@ -43,7 +43,7 @@ class DictTransport(nephro.ShareTransport):
             raise self.fail_with
         data = bytes(data)
         if name in self.files and self.files[name] != data:
-            raise nephro.NephroError.Storage(detail="a name is written once")
+            raise nephro.ShareCallbackError.Failed(reason="a name is written once")
         self.files[name] = data
 
     def get(self, name):
@@ -224,14 +224,28 @@ def test_bad_sharing_input_is_refused_with_a_typed_error_and_changes_nothing():
         check_validation("path", "a folder transport needs a path", nephro.folder_share_transport, "")
 
 
-def test_a_failing_shell_transport_is_a_storage_error_naming_the_operation():
+class FailingSecrets(DictSecrets):
+    """A secure storage that cannot save (the phone is locked)."""
+
+    def save(self, name, secret):
+        raise RuntimeError("the keychain is locked")
+
+
+def test_a_failing_shell_implementation_is_a_storage_error_naming_the_operation():
     with temp_dir() as tmp:
         diary = nephro.Diary.open(temp_path(tmp, "mum.sqlite"))
         seeded(diary)
         secrets = DictSecrets()
-        offline = DictTransport(fail_with=nephro.NephroError.Storage(detail="the drive is offline"))
+        offline = DictTransport(fail_with=nephro.ShareCallbackError.Failed(reason="the drive is offline"))
         error = check_raises(nephro.NephroError.Storage, "a failed put", diary.start_sharing, "Mum", offline, secrets)
         detail = str(error) if error is not None else ""
         check("sharing transport's put" in detail and "the drive is offline" in detail,
               f"the error names the operation and keeps the shell's reason: {detail!r}")
         check_equal(secrets.secrets, {}, "nothing is kept")
+
+        # Any other exception of the shell counts as a failure of that operation.
+        error = check_raises(nephro.NephroError.Storage, "an unexpected exception in save", diary.start_sharing, "Mum",
+                             DictTransport(), FailingSecrets())
+        detail = str(error) if error is not None else ""
+        check("secret storage's save" in detail and "the keychain is locked" in detail,
+              f"the error names the operation: {detail!r}")

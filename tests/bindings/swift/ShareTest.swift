@@ -41,7 +41,7 @@ private final class MemoryTransport: ShareTransport, @unchecked Sendable {
     func put(name: String, bytes: Data) throws {
         lock.lock()
         defer { lock.unlock() }
-        if let held = files[name], held != bytes { throw NephroError.Storage(detail: "a name is written once") }
+        if let held = files[name], held != bytes { throw ShareCallbackError.Failed(reason: "a name is written once") }
         files[name] = bytes
     }
 
