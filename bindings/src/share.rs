@@ -404,7 +404,10 @@ impl Diary {
     ///
     /// `caregiver` is how this phone's user names themselves ("Mum"); it is shown beside each
     /// dose they log on the other phones. Refused (`Validation`, nothing changed): an empty or
-    /// too long `caregiver`; `secrets` already holding a membership.
+    /// too long `caregiver`; `secrets` already holding a membership. A transport failing while
+    /// the family is made changes nothing (start again); failing during the first sync, after
+    /// the membership is kept, the error is returned and the family stays started: call
+    /// [`Diary::sync_family`] later (the recovery code is not shown again).
     pub fn start_sharing(
         &self,
         caregiver: String,
