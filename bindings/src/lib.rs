@@ -19,6 +19,7 @@ mod labs;
 mod medicine;
 mod records;
 mod reminders;
+mod share;
 mod taper;
 mod types;
 mod urine;
@@ -41,6 +42,7 @@ pub use medicine::*;
 pub use nephro_core::locale::Locale;
 pub use records::*;
 pub use reminders::*;
+pub use share::*;
 pub use taper::*;
 pub use urine::*;
 

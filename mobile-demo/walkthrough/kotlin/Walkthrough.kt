@@ -108,6 +108,7 @@ fun main(args: Array<String>) {
     println("NephroDiary walkthrough: one week of a fictional family in $ZONE")
     try {
         runBlocking { week(dbPath, workDir, scheduler) }
+        sharedCare(dbPath, workDir)
     } catch (e: Throwable) {
         Checks.failures += "threw ${e.stackTraceToString()}"
         println("FAILED threw $e")
@@ -385,4 +386,91 @@ suspend fun week(dbPath: String, workDir: File, scheduler: RecordingScheduler) {
     checkEqual(reopened.today(pid), s, "after reopening the diary, Today is unchanged")
     checkEqual(reopened.refreshNotifications(pid), 64, "after reopening, the refresh hands 64 reminders")
     checkEqual(scheduler.lastChanges.cancel.size + scheduler.lastChanges.schedule.size, 0, "after reopening, nothing to reschedule")
+}
+
+/** The Keychain / Keystore stand-in of one phone: secrets in memory. */
+class MemorySecrets : SecretStorage {
+    private val secrets = mutableMapOf<String, ByteArray>()
+    override fun load(name: String): ByteArray? = secrets[name]
+    override fun save(name: String, secret: ByteArray) {
+        secrets[name] = secret.copyOf()
+    }
+}
+
+/** The family's cloud drive stand-in: names to sealed bytes, each written once. */
+class MemoryTransport : ShareTransport {
+    val files = sortedMapOf<String, ByteArray>()
+    override fun put(name: String, bytes: ByteArray) {
+        val held = files[name]
+        if (held != null && !held.contentEquals(bytes)) throw ShareCallbackException.Failed("a name is written once")
+        files[name] = bytes.copyOf()
+    }
+    override fun get(name: String): ByteArray? = files[name]
+    override fun list(prefix: String): List<String> =
+        files.keys.filter { it.startsWith("$prefix/") }.map { it.removePrefix("$prefix/").substringBefore('/') }.distinct()
+}
+
+/**
+ * Shared care (clinical-rules §11): the mother's phone holds a copy of the week's diary, the
+ * father's new phone joins it; his evening dose reaches her phone after a sync, and a morning dose
+ * both give while apart shows the double-dose alert on both phones.
+ */
+fun sharedCare(dbPath: String, workDir: File) {
+    println("Shared care · 2025-03-10 and 2025-03-11 · two caregivers' phones")
+    val mumPath = File(workDir, "mother.sqlite").apply { delete() }.path
+    val dadPath = File(workDir, "father.sqlite").apply { delete() }.path
+    Diary.open(dbPath).use { it.backupTo(mumPath) }
+    val mum = Diary.open(mumPath)
+    val dad = Diary.open(dadPath)
+    val transport = MemoryTransport()
+    val mumSecrets = MemorySecrets()
+    val dadSecrets = MemorySecrets()
+    val recovery = mum.startSharing("mother", transport, mumSecrets)
+    check(recovery.startsWith("NEPHRO-RECOVER:"), "sharing: the mother's phone gets a recovery code to print")
+    val invitation = mum.invite(transport, mumSecrets)
+    val joined = dad.joinFamily(invitation, "father", transport, dadSecrets)
+    checkEqual(joined.refusedBatches, emptyList(), "sharing: nothing refused on joining")
+    say("19:00", "the mother's phone starts the family; the father's phone joins with her invitation and receives ${joined.newChanges} changes")
+    val mumPid = mum.patients().single().id
+    val dadPid = dad.patients().single().id
+    val mumMed = mum.regimens(mumPid).first { it.prescription.drug == Drug.TACROLIMUS }.medicationId
+    val dadMed = dad.regimens(dadPid).first { it.prescription.drug == Drug.TACROLIMUS }.medicationId
+    checkEqual(dad.patients().single().profile.displayName, "Mei (fictional)", "sharing: the father's phone holds the child")
+
+    val (evening, morning) = "2025-03-10" to "2025-03-11"
+    val givenAt = epochMs(evening, "20:04")
+    dad.logDose(DoseLogInput("father-$evening-20", dadMed, evening, "20:00", DoseOutcome.TAKEN, givenAt, "father"), givenAt, null)
+    say("20:04", "father gives the 20:00 dose of $evening on his phone")
+    dad.syncFamily(transport, dadSecrets)
+    mum.syncFamily(transport, mumSecrets)
+    val slot = mum.homeScreen(mumPid, epochMs(evening, "20:30"), null, "en").doses
+        .first { it.medicationId == mumMed && it.slotTime == "20:00" }
+    say("20:30", "after a sync, the mother's phone: ${slot.slotTime} ${slot.label} · ${slot.loggedText}")
+    checkEqual(slot.loggedText, "Given by father at 8:04 pm", "sharing: the father's dose shows on the mother's phone")
+
+    // Both give the 08:00 dose the next morning, neither phone online.
+    fun give(who: String, diary: Diary, medication: String, time: String) {
+        val at = epochMs(morning, time)
+        diary.logDose(DoseLogInput("$who-$morning-08", medication, morning, "08:00", DoseOutcome.TAKEN, at, who), at, null)
+        say(time, "$who gives the 08:00 dose of $morning")
+    }
+    give("mother", mum, mumMed, "08:01")
+    give("father", dad, dadMed, "08:06")
+    dad.syncFamily(transport, dadSecrets)
+    mum.syncFamily(transport, mumSecrets)
+    dad.syncFamily(transport, dadSecrets)
+    for ((who, diary, pid) in listOf(Triple("mother", mum, mumPid), Triple("father", dad, dadPid))) {
+        val alerts = diary.homeScreen(pid, epochMs(morning, "08:30"), null, "en").alerts
+            .filter { it.kind == HomeAlertKind.POSSIBLE_DOUBLE_DOSE }
+        alerts.forEach { say("08:30", "after a sync, the $who's phone: alert ${it.date}: ${it.text}") }
+        checkEqual(alerts.size, 1, "sharing: the $who's phone shows the double-dose alert")
+    }
+    val clear = "Mei (fictional)".toByteArray()
+    val leaked = transport.files.values.count { bytes ->
+        (0..bytes.size - clear.size).any { start -> clear.indices.all { bytes[start + it] == clear[it] } }
+    }
+    checkEqual(leaked, 0, "sharing: no file on the transport holds the child's name")
+    say("08:30", "the transport holds ${if (leaked == 0) "only ciphertext: no file has the child's name" else "CLEAR TEXT"}")
+    mum.close()
+    dad.close()
 }

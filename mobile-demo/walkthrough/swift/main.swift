@@ -396,6 +396,102 @@ func week(dbPath: String, workDir: String, scheduler: RecordingScheduler) async 
     checkEqual(scheduler.lastChanges.cancel.count + scheduler.lastChanges.schedule.count, 0, "after reopening, nothing to reschedule")
 }
 
+/// The Keychain stand-in of one phone: secrets in memory.
+final class MemorySecrets: SecretStorage, @unchecked Sendable {
+    private var secrets: [String: Data] = [:]
+    func load(name: String) throws -> Data? { secrets[name] }
+    func save(name: String, secret: Data) throws { secrets[name] = secret }
+}
+
+/// The family's cloud drive stand-in: names to sealed bytes, each written once.
+final class MemoryTransport: ShareTransport, @unchecked Sendable {
+    private(set) var files: [String: Data] = [:]
+    func put(name: String, bytes: Data) throws {
+        if let held = files[name], held != bytes { throw ShareCallbackError.Failed(reason: "a name is written once") }
+        files[name] = bytes
+    }
+    func get(name: String) throws -> Data? { files[name] }
+    func list(prefix: String) throws -> [String] {
+        let start = prefix + "/"
+        let children = files.keys.filter { $0.hasPrefix(start) }.map { String($0.dropFirst(start.count).split(separator: "/")[0]) }
+        return Array(Set(children)).sorted()
+    }
+}
+
+/// Shared care (clinical-rules §11): the mother's phone holds a copy of the week's diary, the
+/// father's new phone joins it; his evening dose reaches her phone after a sync, and a morning dose
+/// both give while apart shows the double-dose alert on both phones.
+func sharedCare(dbPath: String, workDir: String) throws {
+    print("Shared care · 2025-03-10 and 2025-03-11 · two caregivers' phones")
+    let mumPath = (workDir as NSString).appendingPathComponent("mother.sqlite")
+    let dadPath = (workDir as NSString).appendingPathComponent("father.sqlite")
+    for path in [mumPath, dadPath] { try? FileManager.default.removeItem(atPath: path) }
+    _ = try Diary.open(path: dbPath).backupTo(target: mumPath)
+    let mum = try Diary.open(path: mumPath)
+    let dad = try Diary.open(path: dadPath)
+    let transport = MemoryTransport()
+    let mumSecrets = MemorySecrets()
+    let dadSecrets = MemorySecrets()
+    let recovery = try mum.startSharing(caregiver: "mother", transport: transport, secrets: mumSecrets)
+    check(recovery.hasPrefix("NEPHRO-RECOVER:"), "sharing: the mother's phone gets a recovery code to print")
+    let invitation = try mum.invite(transport: transport, secrets: mumSecrets)
+    let joined = try dad.joinFamily(invitation: invitation, caregiver: "father", transport: transport, secrets: dadSecrets)
+    checkEqual(joined.refusedBatches, [], "sharing: nothing refused on joining")
+    say("19:00", "the mother's phone starts the family; the father's phone joins with her invitation and receives \(joined.newChanges) changes")
+    guard let mumPid = try mum.patients().first?.id, let dadPatient = try dad.patients().first,
+        let mumMed = try mum.regimens(patientId: mumPid).first(where: { $0.prescription.drug == .tacrolimus })?.medicationId,
+        let dadMed = try dad.regimens(patientId: dadPatient.id).first(where: { $0.prescription.drug == .tacrolimus })?.medicationId
+    else {
+        throw MissingRow(what: "the shared diary has no child or no tacrolimus")
+    }
+    let dadPid = dadPatient.id
+    checkEqual(dadPatient.profile.displayName, "Mei (fictional)", "sharing: the father's phone holds the child")
+
+    let (evening, morning) = ("2025-03-10", "2025-03-11")
+    let givenAt = epochMs(evening, "20:04")
+    _ = try dad.logDose(
+        dose: DoseLogInput(
+            clientId: "father-\(evening)-20", medicationId: dadMed, slotDate: evening, slotTime: "20:00", outcome: .taken,
+            actualAtMs: givenAt, loggedBy: "father"),
+        nowMs: givenAt, deviceTimeZone: nil)
+    say("20:04", "father gives the 20:00 dose of \(evening) on his phone")
+    _ = try dad.syncFamily(transport: transport, secrets: dadSecrets)
+    _ = try mum.syncFamily(transport: transport, secrets: mumSecrets)
+    guard let slot = try mum.homeScreen(patientId: mumPid, nowMs: epochMs(evening, "20:30"), deviceTimeZone: nil, locale: "en")
+        .doses.first(where: { $0.medicationId == mumMed && $0.slotTime == "20:00" })
+    else {
+        throw MissingRow(what: "no 20:00 tacrolimus on the mother's phone")
+    }
+    say("20:30", "after a sync, the mother's phone: \(slot.slotTime) \(slot.label) · \(slot.loggedText ?? "null")")
+    checkEqual(slot.loggedText, "Given by father at 8:04 pm", "sharing: the father's dose shows on the mother's phone")
+
+    // Both give the 08:00 dose the next morning, neither phone online.
+    func give(_ who: String, _ diary: Diary, _ medication: String, _ time: String) throws {
+        let at = epochMs(morning, time)
+        _ = try diary.logDose(
+            dose: DoseLogInput(
+                clientId: "\(who)-\(morning)-08", medicationId: medication, slotDate: morning, slotTime: "08:00",
+                outcome: .taken, actualAtMs: at, loggedBy: who),
+            nowMs: at, deviceTimeZone: nil)
+        say(time, "\(who) gives the 08:00 dose of \(morning)")
+    }
+    try give("mother", mum, mumMed, "08:01")
+    try give("father", dad, dadMed, "08:06")
+    _ = try dad.syncFamily(transport: transport, secrets: dadSecrets)
+    _ = try mum.syncFamily(transport: transport, secrets: mumSecrets)
+    _ = try dad.syncFamily(transport: transport, secrets: dadSecrets)
+    for (who, diary, pid) in [("mother", mum, mumPid), ("father", dad, dadPid)] {
+        let alerts = try diary.homeScreen(patientId: pid, nowMs: epochMs(morning, "08:30"), deviceTimeZone: nil, locale: "en")
+            .alerts.filter { $0.kind == .possibleDoubleDose }
+        for alert in alerts { say("08:30", "after a sync, the \(who)'s phone: alert \(alert.date): \(alert.text)") }
+        checkEqual(alerts.count, 1, "sharing: the \(who)'s phone shows the double-dose alert")
+    }
+    let clear = Data("Mei (fictional)".utf8)
+    let leaked = transport.files.values.filter { $0.range(of: clear) != nil }.count
+    checkEqual(leaked, 0, "sharing: no file on the transport holds the child's name")
+    say("08:30", "the transport holds \(leaked == 0 ? "only ciphertext: no file has the child's name" : "CLEAR TEXT")")
+}
+
 guard CommandLine.arguments.count > 1 else {
     print("usage: walkthrough-swift <work dir>")
     exit(2)
@@ -407,6 +503,7 @@ try? FileManager.default.removeItem(atPath: dbPath)
 print("NephroDiary walkthrough: one week of a fictional family in \(zone)")
 do {
     try await week(dbPath: dbPath, workDir: workDir, scheduler: RecordingScheduler())
+    try sharedCare(dbPath: dbPath, workDir: workDir)
 } catch {
     failures.append("threw \(error)")
     print("FAILED threw \(error)")

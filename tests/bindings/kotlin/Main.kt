@@ -27,6 +27,7 @@ val allTests: List<KFunction0<Unit>> = listOf(
     medicineTests,
     relapseTests,
     remindersTests,
+    shareTests,
     taperTests,
     trustFilesTests,
     trustValuesTests,

@@ -26,6 +26,7 @@ let allTests: [NamedTest] = [
     labsTests,
     medicineTests,
     remindersTests,
+    shareTests,
     taperTests,
     trustFilesTests,
     trustValuesTests,

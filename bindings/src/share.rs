@@ -1,0 +1,573 @@
+//! Shared care across the FFI (clinical-rules §11, issue 15): one child's diary on every
+//! caregiver's phone, end-to-end encrypted.
+//!
+//! The shells implement two foreign traits: [`ShareTransport`], what carries the family's sealed
+//! batches (a cloud drive, a synced folder; [`folder_share_transport`] is the shared folder), and
+//! [`SecretStorage`], the platform's secure storage (Keychain, Android Keystore) where the
+//! device's membership lives. Both are handed to each sharing call of the [`Diary`]:
+//! [`Diary::start_sharing`] on the first phone (print its recovery code once),
+//! [`Diary::invite`] there for each new phone (show the text as a QR code),
+//! [`Diary::join_family`] (or [`Diary::recover_family`]) on the new phone with an empty diary,
+//! then [`Diary::sync_family`] whenever the app comes to the foreground or a dose is logged.
+//! What a sync brings shows on the home screen ("Given by Dad at 8:05 pm", the
+//! possible-double-dose alert); [`Diary::double_dose_alerts`] and [`Diary::shared_conflicts`]
+//! list the same for a dedicated screen.
+//!
+//! Nothing here decides anything: each call converts its arguments and delegates to the core
+//! (`nephro_core::share`, `Store::sync_family`).
+
+use std::sync::Arc;
+
+use nephro_core::dates::parse_date;
+use nephro_core::share::folder::FolderTransport;
+use nephro_core::share::merge::RecordKind;
+use nephro_core::share::secrets::SecretStore;
+use nephro_core::share::sync::{hex, Membership, Transport};
+use nephro_core::store::{ConflictHead, SharedConflict, Store, StoredSlotAlert};
+use nephro_core::Error;
+
+use crate::{Diary, DoseOutcome, NephroError};
+
+/// What carries a family's batches between its phones: a store of byte strings by name that
+/// every phone of the family reads and writes. Everything put here is sealed with the family's
+/// key or wrapped to a device's key; the names are random ids and counters. Called
+/// synchronously on the thread of the sharing call. A failure is reported by throwing
+/// [`ShareCallbackError`] (any other exception counts as one); the sharing call then fails with
+/// [`NephroError::Storage`] naming the operation, and nothing of a half-done sync is lost (the
+/// next sync resumes).
+#[uniffi::export(with_foreign)]
+pub trait ShareTransport: Send + Sync {
+    /// Stores `bytes` under `name` once: a name already holding the same bytes is left as it is;
+    /// holding other bytes, throw. Names are ASCII letters, digits, `-` and `/` (folders).
+    fn put(&self, name: String, bytes: Vec<u8>) -> Result<(), ShareCallbackError>;
+    /// The bytes under `name`, or none when nothing is stored there.
+    fn get(&self, name: String) -> Result<Option<Vec<u8>>, ShareCallbackError>;
+    /// The names directly under the folder `prefix` (given without a trailing `/`), in any
+    /// order; empty when the folder does not exist.
+    fn list(&self, prefix: String) -> Result<Vec<String>, ShareCallbackError>;
+}
+
+/// The phone's secure storage of small secrets by name (Keychain on iOS, a file encrypted with
+/// an Android Keystore key on Android). It keeps this device's membership of its family: the
+/// family's id, the device's key pair and the family keys. Never back it up in clear. A failure
+/// is reported by throwing [`ShareCallbackError`], as for [`ShareTransport`].
+#[uniffi::export(with_foreign)]
+pub trait SecretStorage: Send + Sync {
+    /// The secret stored under `name`, or none.
+    fn load(&self, name: String) -> Result<Option<Vec<u8>>, ShareCallbackError>;
+    /// Stores `secret` under `name`, replacing what was there.
+    fn save(&self, name: String, secret: Vec<u8>) -> Result<(), ShareCallbackError>;
+}
+
+/// What a shell's [`ShareTransport`] or [`SecretStorage`] throws when it cannot do what it was
+/// asked (offline, storage locked, permission refused).
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum ShareCallbackError {
+    /// The operation failed.
+    #[error("{reason}")]
+    Failed {
+        /// Why, in plain words, without the family's data (it reaches the caller's error).
+        reason: String,
+    },
+}
+
+/// Any other exception thrown by a shell's implementation counts as [`ShareCallbackError::Failed`].
+impl From<uniffi::UnexpectedUniFFICallbackError> for ShareCallbackError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        ShareCallbackError::Failed { reason: e.reason }
+    }
+}
+
+/// A refusal of the core, as the shared-folder transport reports it.
+impl From<Error> for ShareCallbackError {
+    fn from(e: Error) -> Self {
+        ShareCallbackError::Failed {
+            reason: e.to_string(),
+        }
+    }
+}
+
+/// The shared-folder transport: each name is a file under a folder that iCloud Drive, Google
+/// Drive, Syncthing or a USB stick carries between the phones (the core's `FolderTransport`).
+/// Made by [`folder_share_transport`].
+pub struct FolderShareTransport {
+    folder: FolderTransport,
+}
+
+/// A [`ShareTransport`] over the folder at `path` (created if missing): each device writes its
+/// own numbered batch files, each written once, flushed and renamed into place. An empty
+/// `path` is refused (`Validation` naming `path`).
+#[uniffi::export]
+pub fn folder_share_transport(path: String) -> Result<Arc<dyn ShareTransport>, NephroError> {
+    if path.trim().is_empty() {
+        return Err(Error::invalid("path", "is empty: give the shared folder's path").into());
+    }
+    let folder = FolderTransport::new(path).map_err(|e| rename_invalid(e, "path"))?;
+    Ok(Arc::new(FolderShareTransport { folder }))
+}
+
+impl ShareTransport for FolderShareTransport {
+    fn put(&self, name: String, bytes: Vec<u8>) -> Result<(), ShareCallbackError> {
+        Ok(self.folder.put(&name, &bytes)?)
+    }
+
+    fn get(&self, name: String) -> Result<Option<Vec<u8>>, ShareCallbackError> {
+        Ok(self.folder.get(&name)?)
+    }
+
+    fn list(&self, prefix: String) -> Result<Vec<String>, ShareCallbackError> {
+        Ok(self.folder.list(&prefix)?)
+    }
+}
+
+/// An error of the core naming `field` instead of its own (a folder's path is `path` here).
+fn rename_invalid(error: Error, field: &str) -> Error {
+    match error {
+        Error::Invalid { reason, .. } => Error::invalid(field, reason),
+        other => other,
+    }
+}
+
+/// The error of a failed foreign call: a storage error naming what was being done, with what
+/// the shell said (transport names and secrets' names are ids, never the family's data).
+fn foreign_failure(operation: &str, error: ShareCallbackError) -> Error {
+    Error::Io(std::io::Error::other(format!(
+        "{operation} failed: {error}"
+    )))
+}
+
+/// A shell's [`ShareTransport`] as the core's [`Transport`].
+struct ForeignTransport(Arc<dyn ShareTransport>);
+
+impl Transport for ForeignTransport {
+    fn put(&self, name: &str, bytes: &[u8]) -> nephro_core::Result<()> {
+        self.0
+            .put(name.to_string(), bytes.to_vec())
+            .map_err(|e| foreign_failure("the sharing transport's put", e))
+    }
+
+    fn get(&self, name: &str) -> nephro_core::Result<Option<Vec<u8>>> {
+        self.0
+            .get(name.to_string())
+            .map_err(|e| foreign_failure("the sharing transport's get", e))
+    }
+
+    fn list(&self, prefix: &str) -> nephro_core::Result<Vec<String>> {
+        self.0
+            .list(prefix.to_string())
+            .map_err(|e| foreign_failure("the sharing transport's list", e))
+    }
+}
+
+/// A shell's [`SecretStorage`] as the core's [`SecretStore`].
+struct ForeignSecrets(Arc<dyn SecretStorage>);
+
+impl SecretStore for ForeignSecrets {
+    fn load(&self, name: &str) -> nephro_core::Result<Option<Vec<u8>>> {
+        self.0
+            .load(name.to_string())
+            .map_err(|e| foreign_failure("the secret storage's load", e))
+    }
+
+    fn save(&self, name: &str, secret: &[u8]) -> nephro_core::Result<()> {
+        self.0
+            .save(name.to_string(), secret.to_vec())
+            .map_err(|e| foreign_failure("the secret storage's save", e))
+    }
+}
+
+/// This device's membership kept in `secrets`; refused, naming `secrets`, when the diary is not
+/// shared yet.
+fn membership_in(secrets: &dyn SecretStore) -> nephro_core::Result<Membership> {
+    Membership::load(secrets)?.ok_or_else(|| {
+        Error::invalid(
+            "secrets",
+            "this device belongs to no family yet: start sharing, or join with an invitation",
+        )
+    })
+}
+
+/// Refuses to start or join a family when `secrets` already holds a membership: it would be
+/// replaced and this device would lose its family's keys.
+fn require_no_membership(secrets: &dyn SecretStore) -> nephro_core::Result<()> {
+    if Membership::load(secrets)?.is_some() {
+        return Err(Error::invalid(
+            "secrets",
+            "this device already belongs to a family",
+        ));
+    }
+    Ok(())
+}
+
+/// What one sync did ([`Diary::sync_family`]).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncSummary {
+    /// Changes received that were new to this diary.
+    pub new_changes: u64,
+    /// Batches received and applied now.
+    pub batches_applied: u64,
+    /// Records written to the diary (a record changed by several changes counts once).
+    pub records_written: u64,
+    /// Records waiting for a record they name that has not arrived yet (the next sync brings
+    /// it); they are kept, not lost.
+    pub waiting: u64,
+    /// Changes refused, each with the reason; they changed nothing.
+    pub refused_changes: Vec<String>,
+    /// Batches found on the transport and refused (altered, of another family, written with a
+    /// key the family no longer uses), each with its name and the reason; they changed nothing.
+    pub refused_batches: Vec<String>,
+    /// Changes of this device sent now.
+    pub sent_changes: u64,
+    /// Batches this device sent now.
+    pub sent_batches: u64,
+}
+
+impl From<nephro_core::diary::sharing::SyncReport> for SyncSummary {
+    fn from(report: nephro_core::diary::sharing::SyncReport) -> Self {
+        SyncSummary {
+            new_changes: report.applied.new_changes as u64,
+            batches_applied: report.applied.batches as u64,
+            records_written: report.applied.records_written as u64,
+            waiting: report.applied.waiting as u64,
+            refused_changes: report.applied.refused,
+            refused_batches: report.refused_batches,
+            sent_changes: report.sent_changes as u64,
+            sent_batches: report.sent_batches as u64,
+        }
+    }
+}
+
+/// A device of the family ([`Diary::family_members`]).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FamilyMember {
+    /// The device's id (hex): what [`Diary::remove_family_member`] takes.
+    pub device_id: String,
+    /// Its caregiver, as they named themselves when joining.
+    pub caregiver: String,
+    /// Whether it is this device.
+    pub is_this_device: bool,
+}
+
+/// What kind of record a shared conflict is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SharedRecordKind {
+    /// A logged dose.
+    DoseLog,
+    /// A urine reading.
+    UrineReading,
+    /// A lab result.
+    Lab,
+    /// A weight or height measurement.
+    Measurement,
+    /// A blood pressure measurement.
+    BloodPressure,
+    /// A regimen (the care team's).
+    Regimen,
+    /// A steroid course (the care team's).
+    Course,
+    /// A medicine.
+    Medicine,
+    /// A policy setting (the care team's).
+    Policy,
+    /// The patient's profile.
+    Profile,
+}
+
+impl From<RecordKind> for SharedRecordKind {
+    fn from(kind: RecordKind) -> Self {
+        match kind {
+            RecordKind::DoseLog => SharedRecordKind::DoseLog,
+            RecordKind::UrineReading => SharedRecordKind::UrineReading,
+            RecordKind::Lab => SharedRecordKind::Lab,
+            RecordKind::Measurement => SharedRecordKind::Measurement,
+            RecordKind::BloodPressure => SharedRecordKind::BloodPressure,
+            RecordKind::Regimen => SharedRecordKind::Regimen,
+            RecordKind::Course => SharedRecordKind::Course,
+            RecordKind::Medicine => SharedRecordKind::Medicine,
+            RecordKind::Policy => SharedRecordKind::Policy,
+            RecordKind::Profile => SharedRecordKind::Profile,
+        }
+    }
+}
+
+/// One of the concurrent versions of a record in conflict.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ConflictVersion {
+    /// The change that wrote it.
+    pub change_id: String,
+    /// The caregiver who made it.
+    pub caregiver: String,
+    /// When, UTC epoch ms (the writing phone's clock).
+    pub at_ms: i64,
+}
+
+impl From<ConflictHead> for ConflictVersion {
+    fn from(head: ConflictHead) -> Self {
+        ConflictVersion {
+            change_id: head.change,
+            caregiver: head.caregiver,
+            at_ms: head.at_ms,
+        }
+    }
+}
+
+/// A record changed on two phones at once (clinical-rules §11): never resolved by the last
+/// writer; the family (or, for regimens, courses and policy, the care team) chooses.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SharedRecordConflict {
+    /// The record's global id.
+    pub record_id: String,
+    /// What kind of record it is.
+    pub kind: SharedRecordKind,
+    /// Whether the care team chooses (regimens, courses, policy) rather than the family.
+    pub resolved_by_care_team: bool,
+    /// The concurrent versions, in display order.
+    pub versions: Vec<ConflictVersion>,
+}
+
+impl From<SharedConflict> for SharedRecordConflict {
+    fn from(conflict: SharedConflict) -> Self {
+        SharedRecordConflict {
+            record_id: conflict.record,
+            kind: conflict.kind.into(),
+            resolved_by_care_team: conflict.kind.resolved_by_care_team(),
+            versions: conflict.heads.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// One of the logs of a slot logged on several phones.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SlotLogEntry {
+    /// The log's client id.
+    pub client_id: String,
+    /// Taken or skipped.
+    pub outcome: DoseOutcome,
+    /// When it was given (or skipped), UTC epoch ms.
+    pub at_ms: i64,
+    /// Who logged it.
+    pub caregiver: String,
+}
+
+/// A dose slot logged on more than one phone (clinical-rules §11): taken twice is a possible
+/// double dose, taken and skipped a disagreement; never resolved automatically.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DoubleDoseAlert {
+    /// The medication's global id (the same on every phone).
+    pub medication_global_id: String,
+    /// The slot's local date, `YYYY-MM-DD`.
+    pub slot_date: String,
+    /// The slot's local time, `HH:MM`.
+    pub slot_time: String,
+    /// Every live log of the slot, earliest first.
+    pub entries: Vec<SlotLogEntry>,
+}
+
+impl From<StoredSlotAlert> for DoubleDoseAlert {
+    fn from(alert: StoredSlotAlert) -> Self {
+        DoubleDoseAlert {
+            medication_global_id: alert.medication,
+            slot_date: alert.slot_date,
+            slot_time: alert.slot_time,
+            entries: alert
+                .entries
+                .into_iter()
+                .map(|(client_id, outcome, at_ms, caregiver)| SlotLogEntry {
+                    client_id,
+                    outcome,
+                    at_ms,
+                    caregiver,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Sends the diary's whole history (a diary starting a family sends every change it holds) and
+/// syncs.
+fn send_everything(
+    store: &mut Store,
+    membership: &mut Membership,
+    transport: &dyn Transport,
+    secrets: &dyn SecretStore,
+) -> nephro_core::Result<SyncSummary> {
+    store.resend_all_changes()?;
+    Ok(store.sync_family(membership, transport, secrets)?.into())
+}
+
+#[uniffi::export]
+impl Diary {
+    /// Starts a family on this diary (the first phone): makes the family and this device's
+    /// keys, keeps them in `secrets`, and sends the whole diary, sealed, through `transport`.
+    /// Returns the family's recovery code: show it once for the family to print and keep (it
+    /// restores the diary on a new phone when no other caregiver's phone is at hand).
+    ///
+    /// `caregiver` is how this phone's user names themselves ("Mum"); it is shown beside each
+    /// dose they log on the other phones. Refused (`Validation`, nothing changed): an empty or
+    /// too long `caregiver`; `secrets` already holding a membership. A transport failing while
+    /// the family is made changes nothing (start again); failing during the first sync, after
+    /// the membership is kept, the error is returned and the family stays started: call
+    /// [`Diary::sync_family`] later (the recovery code is not shown again).
+    pub fn start_sharing(
+        &self,
+        caregiver: String,
+        transport: Arc<dyn ShareTransport>,
+        secrets: Arc<dyn SecretStorage>,
+    ) -> Result<String, NephroError> {
+        let (transport, secrets) = (ForeignTransport(transport), ForeignSecrets(secrets));
+        Ok(self.call(|store| {
+            require_no_membership(&secrets)?;
+            let (mut membership, recovery) = Membership::create(&caregiver, &transport)?;
+            membership.save(&secrets)?;
+            send_everything(store, &mut membership, &transport, &secrets)?;
+            Ok(recovery.recovery_text())
+        })?)
+    }
+
+    /// Makes an invitation for one new phone: its text, to show as a QR code (or send) to the
+    /// joining phone, which passes it to [`Diary::join_family`]. One invitation admits one
+    /// device. Refused (`Validation` naming `secrets`) when this diary is not shared.
+    pub fn invite(
+        &self,
+        transport: Arc<dyn ShareTransport>,
+        secrets: Arc<dyn SecretStorage>,
+    ) -> Result<String, NephroError> {
+        let (transport, secrets) = (ForeignTransport(transport), ForeignSecrets(secrets));
+        Ok(self.call(|_store| {
+            let mut membership = membership_in(&secrets)?;
+            // After a removal on another phone, the invitation carries the family's newest key.
+            membership.refresh_keys(&transport)?;
+            membership.save(&secrets)?;
+            Ok(membership.invite(&transport)?.invitation_text())
+        })?)
+    }
+
+    /// Joins a family with an invitation's text on a new, empty diary, then syncs: the whole
+    /// diary arrives. Refused (`Validation`, nothing kept): a garbled, unknown or already used
+    /// `invitation`; an empty `caregiver`; a diary already holding a child (`db`) or `secrets`
+    /// already holding a membership.
+    pub fn join_family(
+        &self,
+        invitation: String,
+        caregiver: String,
+        transport: Arc<dyn ShareTransport>,
+        secrets: Arc<dyn SecretStorage>,
+    ) -> Result<SyncSummary, NephroError> {
+        let (transport, secrets) = (ForeignTransport(transport), ForeignSecrets(secrets));
+        Ok(self.call(|store| {
+            store.require_empty_for_joining()?;
+            require_no_membership(&secrets)?;
+            let mut membership = Membership::join(&invitation, &caregiver, &transport)?;
+            membership.save(&secrets)?;
+            Ok(store
+                .sync_family(&mut membership, &transport, &secrets)?
+                .into())
+        })?)
+    }
+
+    /// Restores the family's diary on a new, empty diary from the family's recovery code (as
+    /// written down: case, spaces and dashes do not matter), then syncs. Refused as
+    /// [`Diary::join_family`], the code naming `recovery_code`.
+    pub fn recover_family(
+        &self,
+        recovery_code: String,
+        caregiver: String,
+        transport: Arc<dyn ShareTransport>,
+        secrets: Arc<dyn SecretStorage>,
+    ) -> Result<SyncSummary, NephroError> {
+        let (transport, secrets) = (ForeignTransport(transport), ForeignSecrets(secrets));
+        Ok(self.call(|store| {
+            store.require_empty_for_joining()?;
+            require_no_membership(&secrets)?;
+            let mut membership = Membership::recover(&recovery_code, &caregiver, &transport)?;
+            membership.save(&secrets)?;
+            Ok(store
+                .sync_family(&mut membership, &transport, &secrets)?
+                .into())
+        })?)
+    }
+
+    /// Syncs with the family: applies every batch not applied yet and sends this phone's new
+    /// changes. Call it when the app comes to the foreground, after each log, and from a
+    /// background refresh; then refresh the home screen. Safe to interrupt and to repeat.
+    pub fn sync_family(
+        &self,
+        transport: Arc<dyn ShareTransport>,
+        secrets: Arc<dyn SecretStorage>,
+    ) -> Result<SyncSummary, NephroError> {
+        let (transport, secrets) = (ForeignTransport(transport), ForeignSecrets(secrets));
+        Ok(self.call(|store| {
+            let mut membership = membership_in(&secrets)?;
+            Ok(store
+                .sync_family(&mut membership, &transport, &secrets)?
+                .into())
+        })?)
+    }
+
+    /// The family's devices, ordered by device id.
+    pub fn family_members(
+        &self,
+        transport: Arc<dyn ShareTransport>,
+        secrets: Arc<dyn SecretStorage>,
+    ) -> Result<Vec<FamilyMember>, NephroError> {
+        let (transport, secrets) = (ForeignTransport(transport), ForeignSecrets(secrets));
+        Ok(self.call(|_store| {
+            let membership = membership_in(&secrets)?;
+            let this_device = hex(&membership.device);
+            Ok(membership
+                .members(&transport)?
+                .into_iter()
+                .map(|member| FamilyMember {
+                    is_this_device: member.device == this_device,
+                    device_id: member.device,
+                    caregiver: member.caregiver,
+                })
+                .collect())
+        })?)
+    }
+
+    /// Removes a device from the family (a lost phone, a caregiver who leaves): what the family
+    /// writes from now on is sealed with a new key that device does not get. Returns the new
+    /// recovery code (the removed caregiver may know the old one): show it once to print.
+    /// Refused (`Validation` naming `device`): not a member, or this device itself.
+    pub fn remove_family_member(
+        &self,
+        device_id: String,
+        transport: Arc<dyn ShareTransport>,
+        secrets: Arc<dyn SecretStorage>,
+    ) -> Result<String, NephroError> {
+        let (transport, secrets) = (ForeignTransport(transport), ForeignSecrets(secrets));
+        Ok(self.call(|_store| {
+            let mut membership = membership_in(&secrets)?;
+            let recovery = membership.remove(&device_id, &transport)?;
+            membership.save(&secrets)?;
+            Ok(recovery.recovery_text())
+        })?)
+    }
+
+    /// Records changed on two phones at once, waiting for someone to choose the right version
+    /// (clinical-rules §11). The home screen shows them as one `SharedConflict` alert.
+    pub fn shared_conflicts(&self) -> Result<Vec<SharedRecordConflict>, NephroError> {
+        Ok(self
+            .call(|store| store.shared_conflicts())?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Dose slots with slot dates from `from` to `to` (inclusive, `YYYY-MM-DD`) logged on more
+    /// than one phone: possible double doses and taken-and-skipped disagreements
+    /// (clinical-rules §11), never resolved automatically.
+    pub fn double_dose_alerts(
+        &self,
+        from: String,
+        to: String,
+    ) -> Result<Vec<DoubleDoseAlert>, NephroError> {
+        let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
+        Ok(self
+            .call(|store| store.slot_alerts(from, to))?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+}
