@@ -39,6 +39,7 @@ pub fn targets_key(phase: TargetPhase) -> String {
 /// The care team's lab settings for a patient (clinical-rules §1–2, **policy**), with the
 /// documented defaults where nothing was set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LabSettings {
     /// The phase whose targets are in force (default [`TargetPhase::Initial`]).
     pub phase: TargetPhase,
@@ -346,6 +347,7 @@ pub(crate) fn lab_report_with(
 
 /// One body measurement in the growth series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct GrowthPoint {
     /// Local date of the measurement.
     pub date: NaiveDate,

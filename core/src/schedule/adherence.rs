@@ -70,6 +70,7 @@ pub struct LoggedDose {
 
 /// Counts and rates over the scheduled slots so far.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AdherenceSummary {
     /// Slots whose instant is before `now`.
     pub scheduled: u32,
@@ -105,6 +106,8 @@ pub struct MedicationAdherence {
 /// How a day went for one medication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "AdherenceDayStatus"))]
 pub enum DayStatus {
     /// Every dose scheduled so far was taken.
     Full,
@@ -119,6 +122,8 @@ pub enum DayStatus {
 
 /// One medication on one calendar day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "AdherenceDayMedication"))]
 pub struct DayMedication {
     /// The medication.
     pub medication_id: String,
@@ -132,6 +137,8 @@ pub struct DayMedication {
 
 /// One day of the adherence calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "AdherenceDay"))]
 pub struct CalendarDay {
     /// The local date.
     pub date: NaiveDate,
