@@ -2,10 +2,13 @@
 //! flags, trough validity, eGFR and safety alerts; blood pressure; the growth series; the care
 //! team's lab settings; and the "recalculate dose" prompts.
 
-use chrono::NaiveDate;
 use nephro_core::dates::parse_date;
 use nephro_core::diary::labs as service;
-pub use nephro_core::diary::labs::{GrowthPoint, LabSettings};
+use nephro_core::diary::labs::AssessmentWithText;
+pub use nephro_core::diary::labs::{
+    AlertWithText as SafetyAlert, AssessmentWithText as LabAssessment, GrowthPoint, LabSettings,
+    RecalculatePromptWithText as RecalculatePrompt,
+};
 use nephro_core::labs::{self as engine, instant_from_millis};
 pub use nephro_core::labs::{
     AlertKind, AssessmentNote, BaselineSource, LabKind, LabUnit, LevelTarget, LevelTargets,
@@ -15,7 +18,6 @@ use nephro_core::locale::Locale;
 use nephro_core::store;
 pub use nephro_core::store::LabRevision;
 
-use crate::records::Drug;
 use crate::{Diary, NephroError};
 
 /// A lab result to log.
@@ -134,87 +136,6 @@ impl TryFrom<LabCorrection> for store::LabCorrection {
     }
 }
 
-/// A safety alert raised by a lab result (clinical-rules §1). The app never changes a
-/// prescription: the text tells the family the care team has the result and to contact them.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct SafetyAlert {
-    /// What crossed which threshold.
-    pub kind: AlertKind,
-    /// When the sample was drawn, UTC epoch ms.
-    pub drawn_at_ms: i64,
-    /// The value compared, in `unit` (haemoglobin in g/dL, creatinine in mg/dL, the eGFR for
-    /// `EgfrBelow90`).
-    pub value: f64,
-    /// The limit it was compared with, in `unit`.
-    pub threshold: f64,
-    /// UCUM unit of `value` and `threshold`.
-    pub unit: String,
-    /// Key of the family-facing text.
-    pub message_key: String,
-    /// The family-facing text in the requested locale.
-    pub text: String,
-    /// Whether the alert is for information only (the eGFR) rather than a safety limit.
-    pub informational: bool,
-}
-
-/// One lab result as assessed: its flag against the target, trough validity, eGFR and alerts.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct LabAssessment {
-    /// What was measured.
-    pub kind: LabKind,
-    /// The value as reported.
-    pub value: f64,
-    /// The unit of `value`.
-    pub unit: LabUnit,
-    /// When the sample was drawn, UTC epoch ms.
-    pub drawn_at_ms: i64,
-    /// Tacrolimus trough and MPA-AUC: below, in range, above, or not a trough; else none.
-    pub flag: Option<TargetFlag>,
-    /// The family-facing text of the flag.
-    pub flag_text: Option<String>,
-    /// Tacrolimus only: whether it was drawn as a trough, and if not why.
-    pub trough: Option<TroughValidity>,
-    /// Creatinine only: bedside Schwartz eGFR, mL/min/1.73 m² (none without a height).
-    pub egfr: Option<f64>,
-    /// Safety alerts raised by this result.
-    pub alerts: Vec<SafetyAlert>,
-    /// What could not be decided for lack of data.
-    pub notes: Vec<AssessmentNote>,
-}
-
-/// The assessment with the texts the core wrote for it: the flag's, and each alert's in the
-/// order of `a.alerts`.
-pub(crate) fn assessment(
-    a: engine::LabAssessment,
-    flag_text: Option<String>,
-    alert_texts: Vec<String>,
-) -> LabAssessment {
-    let alerts = (a.alerts.into_iter().zip(alert_texts))
-        .map(|(alert, text)| SafetyAlert {
-            kind: alert.kind,
-            drawn_at_ms: alert.drawn_at.timestamp_millis(),
-            value: alert.value,
-            threshold: alert.threshold,
-            unit: alert.unit,
-            message_key: alert.message_key,
-            text,
-            informational: alert.kind.is_informational(),
-        })
-        .collect();
-    LabAssessment {
-        kind: a.lab.kind,
-        value: a.lab.value,
-        unit: a.lab.unit,
-        drawn_at_ms: a.lab.drawn_at.timestamp_millis(),
-        flag: a.flag,
-        flag_text,
-        trough: a.trough,
-        egfr: a.egfr,
-        alerts,
-        notes: a.notes,
-    }
-}
-
 /// One stored lab result on the lab screen.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct LabReportLine {
@@ -296,44 +217,6 @@ pub struct Growth {
     pub blood_pressures: Vec<BloodPressure>,
 }
 
-/// A "recalculate dose" prompt for the care team (clinical-rules §2): the latest weight differs
-/// from the regimen's weight by at least the threshold. The app never changes the dose itself.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct RecalculatePrompt {
-    /// The regimen (none in [`assess_labs_case`]).
-    pub regimen_id: Option<i64>,
-    /// Its drug (none in [`assess_labs_case`]).
-    pub drug: Option<Drug>,
-    /// Date of the latest weight, `YYYY-MM-DD` (none in [`assess_labs_case`]).
-    pub weighed_on: Option<NaiveDate>,
-    /// The weight the regimen was calculated on, kg.
-    pub regimen_weight_kg: f64,
-    /// The latest weight, kg.
-    pub latest_weight_kg: f64,
-    /// (latest − regimen) ÷ regimen: negative for a loss.
-    pub change_fraction: f64,
-    /// The threshold in force.
-    pub threshold_fraction: f64,
-    /// Key of the family-facing text.
-    pub message_key: String,
-    /// The family-facing text in the requested locale.
-    pub text: String,
-}
-
-pub(crate) fn prompt(p: &engine::RecalculatePrompt, locale: Locale) -> RecalculatePrompt {
-    RecalculatePrompt {
-        regimen_id: None,
-        drug: None,
-        weighed_on: None,
-        regimen_weight_kg: p.regimen_weight_kg,
-        latest_weight_kg: p.latest_weight_kg,
-        change_fraction: p.change_fraction,
-        threshold_fraction: p.threshold_fraction,
-        message_key: p.message_key.clone(),
-        text: p.text(locale).to_string(),
-    }
-}
-
 #[uniffi::export]
 impl Diary {
     /// Logs a lab result (validated: a unit that does not fit the kind, a negative value, a zero
@@ -410,7 +293,11 @@ impl Diary {
                 .lines
                 .into_iter()
                 .map(|line| LabReportLine {
-                    assessment: assessment(line.assessment, line.flag_text, line.alert_texts),
+                    assessment: AssessmentWithText::new(
+                        line.assessment,
+                        line.flag_text,
+                        line.alert_texts,
+                    ),
                     result: lab_result(line.record),
                     target: line.target,
                 })
@@ -521,14 +408,6 @@ impl Diary {
     ) -> Result<Vec<RecalculatePrompt>, NephroError> {
         let today = parse_date("today", &today)?;
         let prompts = self.call(|s| service::recalculate_prompts(s, patient_id.into(), today))?;
-        Ok(prompts
-            .into_iter()
-            .map(|p| RecalculatePrompt {
-                regimen_id: Some(p.regimen_id.into()),
-                drug: Some(p.drug),
-                weighed_on: Some(p.weighed_on),
-                ..prompt(&p.prompt, locale)
-            })
-            .collect())
+        Ok(prompts.into_iter().map(|p| p.with_text(locale)).collect())
     }
 }

@@ -33,6 +33,8 @@ use nephro_core::Error;
 
 use crate::records::Drug;
 use crate::{Diary, NephroError};
+pub use nephro_core::schedule::AdherenceReport;
+pub use nephro_core::schedule::MedicationAdherence;
 
 /// One medication's own dose window.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -74,57 +76,6 @@ fn reminder_policy(policy: service::ReminderPolicy) -> ReminderPolicy {
         shift_threshold_minutes: rules.threshold_minutes,
         shift_min_interval_minutes: rules.min_interval_minutes,
         shift_max_interval_minutes: rules.max_interval_minutes,
-    }
-}
-
-/// Adherence of one medication.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct MedicationAdherence {
-    /// The medication.
-    pub medication_id: String,
-    /// Its drug, when the dose engine knows it (none for most medicines added with
-    /// `add_medicine`).
-    pub drug: Option<Drug>,
-    /// Counts and rates.
-    pub summary: AdherenceSummary,
-    /// Twice-daily drugs: mean hours between consecutive taken doses.
-    pub interval_mean_hours: Option<f64>,
-    /// Twice-daily drugs: sample standard deviation of those intervals, hours.
-    pub interval_sd_hours: Option<f64>,
-    /// Longest run of consecutive slots not taken.
-    pub longest_missed_streak: u32,
-}
-
-/// Adherence over a date range.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct AdherenceReport {
-    /// All medications together.
-    pub overall: AdherenceSummary,
-    /// The longest missed streak of any medication.
-    pub longest_missed_streak: u32,
-    /// Per medication, in id order.
-    pub medications: Vec<MedicationAdherence>,
-    /// Every date of the range up to today.
-    pub calendar: Vec<AdherenceDay>,
-}
-
-fn adherence_report(adherence: service::PatientAdherence) -> AdherenceReport {
-    let (report, drugs) = (adherence.report, adherence.drugs);
-    let medications = (report.medications.into_iter())
-        .map(|m| MedicationAdherence {
-            drug: drugs.get(&m.medication_id).copied(),
-            medication_id: m.medication_id,
-            summary: m.summary,
-            interval_mean_hours: m.interval_mean_hours,
-            interval_sd_hours: m.interval_sd_hours,
-            longest_missed_streak: m.longest_missed_streak,
-        })
-        .collect();
-    AdherenceReport {
-        overall: report.overall,
-        longest_missed_streak: report.longest_missed_streak,
-        medications,
-        calendar: report.calendar,
     }
 }
 
@@ -238,7 +189,7 @@ impl Diary {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
         let now = service::instant_from_millis("now_ms", now_ms)?;
         let adherence = self.call(|s| service::adherence(s, patient_id.into(), from, to, now))?;
-        Ok(adherence_report(adherence))
+        Ok(adherence.report)
     }
 
     /// The stepwise plan that moves a twice-daily medication to `new_time_zone`'s wall clock

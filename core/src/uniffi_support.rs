@@ -12,6 +12,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Utc};
 use crate::dates::{format_date, format_local, parse_clock_time, parse_date};
 use crate::diary::reminders::ReminderNotification;
 use crate::error::{ConflictKind, FailureReport};
+use crate::ids::GlobalId;
 use crate::locale::Locale;
 use crate::model::MedicationId;
 use crate::Error;
@@ -328,3 +329,9 @@ pub trait DiagnosticsReporter: Send + Sync {
     /// of the call that failed.
     fn report_failure(&self, report: FailureReport) -> Result<(), NephroError>;
 }
+
+// A global id crosses as its text (a UUID, lowercase with hyphens).
+uniffi::custom_type!(GlobalId, String, {
+    lower: |id| id.to_string(),
+    try_lift: |text| Ok(GlobalId::parse("global_id", &text).map_err(NephroError::from)?),
+});

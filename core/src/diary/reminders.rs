@@ -1106,12 +1106,15 @@ pub(crate) fn adherence_with(
             })
         })
         .collect();
-    let report = adherence_report(&plan.schedules(), plan.home_zone, from, to, &logs, now)?;
-    let drugs = plan
+    let mut report = adherence_report(&plan.schedules(), plan.home_zone, from, to, &logs, now)?;
+    let drugs: BTreeMap<String, Drug> = plan
         .medications
         .iter()
         .filter_map(|m| Some((m.schedule.id.clone(), m.drug?)))
         .collect();
+    for medication in &mut report.medications {
+        medication.drug = drugs.get(&medication.medication_id).copied();
+    }
     Ok(PatientAdherence { report, drugs })
 }
 
