@@ -35,7 +35,8 @@ bench_python() {
 bench_kotlin() {
   local out="$BH_OUT/kotlin"
   mkdir -p "$out"
-  bh_kotlin_compile "$out/nephro-bindings.jar" "$JNA_JAR" "$BH_GEN/kotlin/uniffi/nephro/nephro.kt"
+  bh_kotlin_compile "$out/nephro-bindings.jar" "$JNA_JAR" \
+    "$BH_GEN/kotlin/uniffi/nephro/nephro.kt" "$BH_GEN/kotlin/uniffi/nephro_core/nephro_core.kt"
   bh_kotlin_compile "$out/bench.jar" "$out/nephro-bindings.jar:$JNA_JAR" "$bench_dir"/kotlin/bench/*.kt
   java -Djna.library.path="$BH_GEN/lib" -cp "$out/bench.jar:$out/nephro-bindings.jar:$JNA_JAR:$KOTLIN_STDLIB" \
     BenchKt --ping "${NEPHRO_BENCH_PING:-200000}" --log "$log_calls"

@@ -78,8 +78,8 @@ bh_swift_compile() {
   shift
   while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do flags+=("$1"); shift; done
   shift
-  sources=("$BH_GEN/swift/nephro.swift" "$@")
-  if bh_up_to_date "$stamp" "${flags[*]}" "${sources[@]}" "$BH_GEN/swift/nephroFFI.h" \
+  sources=("$BH_GEN/swift/nephro.swift" "$BH_GEN/swift/nephro_core.swift" "$@")
+  if bh_up_to_date "$stamp" "${flags[*]}" "${sources[@]}" "$BH_GEN/swift/nephroFFI.h" "$BH_GEN/swift/nephro_coreFFI.h" \
        "$BH_GEN/swift/nephroFFI.modulemap" && [ -x "$binary" ]; then
     rm -f "$stamp.new"
     bh_log "swift: $(basename "$binary") is up to date"

@@ -48,7 +48,8 @@ run_python() {
 run_kotlin() {
   local out="$BH_OUT/kotlin"
   mkdir -p "$out"
-  bh_kotlin_compile "$out/nephro-bindings.jar" "$JNA_JAR" "$BH_GEN/kotlin/uniffi/nephro/nephro.kt"
+  bh_kotlin_compile "$out/nephro-bindings.jar" "$JNA_JAR" \
+    "$BH_GEN/kotlin/uniffi/nephro/nephro.kt" "$BH_GEN/kotlin/uniffi/nephro_core/nephro_core.kt"
   local sources=("$tests_dir"/kotlin/*.kt)
   bh_kotlin_compile "$out/tests.jar" "$out/nephro-bindings.jar:$JNA_JAR:$GSON_JAR" "${sources[@]}"
   java -Djna.library.path="$BH_GEN/lib" \

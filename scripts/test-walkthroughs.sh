@@ -45,7 +45,8 @@ run_kotlin() {
   [ -f "$coroutines" ] || { echo "test-walkthroughs.sh: no $coroutines" >&2; return 1; }
   # The same bindings jar as scripts/test-bindings.sh (compiled once per snapshot).
   mkdir -p "$BH_OUT/kotlin"
-  bh_kotlin_compile "$BH_OUT/kotlin/nephro-bindings.jar" "$JNA_JAR" "$BH_GEN/kotlin/uniffi/nephro/nephro.kt"
+  bh_kotlin_compile "$BH_OUT/kotlin/nephro-bindings.jar" "$JNA_JAR" \
+    "$BH_GEN/kotlin/uniffi/nephro/nephro.kt" "$BH_GEN/kotlin/uniffi/nephro_core/nephro_core.kt"
   bh_kotlin_compile "$OUT/walkthrough.jar" "$BH_OUT/kotlin/nephro-bindings.jar:$JNA_JAR:$coroutines" \
     "$android_core"/*.kt "$walkthroughs/kotlin/Walkthrough.kt"
   rm -rf "$OUT/kotlin-work"
@@ -68,10 +69,10 @@ run_swiftpm() {
     "$REPO/mobile-demo/ios/Package.swift" >"$staged/Package.swift"
   grep -q 'systemLibrary(name: "nephroFFI"' "$staged/Package.swift" \
     || { echo "test-walkthroughs.sh: Package.swift has no nephroFFI binary target to stand in for" >&2; return 1; }
-  cp "$BH_GEN/swift/nephroFFI.h" "$staged/Sources/nephroFFI/"
+  cp "$BH_GEN/swift/nephroFFI.h" "$BH_GEN/swift/nephro_coreFFI.h" "$staged/Sources/nephroFFI/"
   sed 's/^module nephroFFI {/module nephroFFI {\n    link "nephro_ffi"/' "$BH_GEN/swift/nephroFFI.modulemap" \
     >"$staged/Sources/nephroFFI/module.modulemap"
-  cp "$BH_GEN/swift/nephro.swift" "$staged/Sources/NephroBindings/"
+  cp "$BH_GEN/swift/nephro.swift" "$BH_GEN/swift/nephro_core.swift" "$staged/Sources/NephroBindings/"
   cp "$ios_core"/*.swift "$staged/Sources/NephroDiaryCore/"
   local f
   mkdir -p "$pkg"

@@ -13,7 +13,8 @@ use nephro_core::locale::Locale;
 use nephro_core::schedule::{self, DayPattern, MedicationSchedule, IOS_PENDING_NOTIFICATION_LIMIT};
 use nephro_core::Error;
 
-use crate::labs::{assessment, prompt};
+use nephro_core::diary::labs::{AssessmentWithText, RecalculatePromptWithText};
+
 use crate::{BaselineSource, LabAssessment, LevelTarget, NephroError, RecalculatePrompt};
 
 /// Evaluates one conformance case (the text of a case file, see `conformance.md`) and returns
@@ -326,15 +327,11 @@ pub fn assess_labs_case(input: LabsCaseInput) -> Result<LabsCaseOutput, NephroEr
             .report
             .labs
             .iter()
-            .map(|a| {
-                let flag_text = a.flag.map(|f| f.text(locale).to_string());
-                let alert_texts = a.alerts.iter().map(|x| x.kind.text(locale).into());
-                assessment(a.clone(), flag_text, alert_texts.collect())
-            })
+            .map(|a| AssessmentWithText::in_locale(a.clone(), locale))
             .collect(),
         recalculate_prompt: outcome
             .recalculate_prompt
             .as_ref()
-            .map(|p| prompt(p, locale)),
+            .map(|p| RecalculatePromptWithText::in_locale(p, locale)),
     })
 }

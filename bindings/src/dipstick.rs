@@ -105,38 +105,10 @@ impl From<engine::DipstickSamples> for DipstickSamples {
     }
 }
 
-/// The care team's thresholds for suggesting a grade (clinical-rules §13 step 7, policy).
-#[uniffi::remote(Record)]
-pub struct DipstickPolicy {
-    /// The largest CIEDE2000 distance at which the nearest swatch is suggested (default 15).
-    pub max_delta_e: f64,
-    /// How much farther the second-nearest swatch must be (default 2.0).
-    pub min_gap: f64,
-}
-
 /// The default thresholds of clinical-rules §13: at most 15, at least 2.0 nearer than the next.
 #[uniffi::export]
 pub fn default_dipstick_policy() -> DipstickPolicy {
     DipstickPolicy::default()
-}
-
-/// Whether the core suggests a grade.
-#[uniffi::remote(Enum)]
-pub enum DipstickReadStatus {
-    /// A grade is suggested: show it for the parent to confirm or correct.
-    Read,
-    /// No grade is suggested: "compare the pad with the chart yourself", showing the two
-    /// nearest grades.
-    Unsure,
-}
-
-/// The distance from the pad to one swatch.
-#[uniffi::remote(Record)]
-pub struct SwatchDistance {
-    /// The swatch's grade.
-    pub grade: DipstickGrade,
-    /// CIEDE2000 between the pad and the swatch after white balance.
-    pub delta_e: f64,
 }
 
 /// The core's suggestion. Never a reading by itself: the parent confirms or corrects it.
@@ -210,44 +182,6 @@ impl From<engine::PhotoSuggestion> for PhotoSuggestion {
     }
 }
 
-/// Why a photo cannot be read as it is (carried by [`NephroError::Photo`]): ask for a new photo
-/// or for a reading by eye.
-#[uniffi::remote(Enum)]
-pub enum PhotoProblem {
-    /// Taken before the read window opened: wait and take it again.
-    TooEarly {
-        /// Seconds from dipping to the photo.
-        seconds_since_dip: f64,
-        /// When the window opens.
-        window_from_s: f64,
-    },
-    /// Taken after the read window closed: dip a new strip.
-    TooLate {
-        /// Seconds from dipping to the photo.
-        seconds_since_dip: f64,
-        /// When the window closed.
-        window_to_s: f64,
-    },
-    /// A sample has a channel at 255 (clipped): move out of direct light.
-    Overexposed {
-        /// Which sample: `white_rgb`, `chart[i].rgb` or `pad_rgb`.
-        sample: String,
-    },
-    /// The chart's white is too dark to balance on (luminance below 0.05, or a channel at 0):
-    /// turn on a light.
-    TooDark {
-        /// The white's luminance Y (linear, before balancing).
-        white_luminance: f64,
-    },
-    /// A patch is too uneven to trust (a half-wet pad, a reflection, a shadow).
-    Uneven {
-        /// Which patch: `white`, `chart[i]` or `pad`.
-        patch: String,
-        /// The share of its pixels rejected as glare or shadow (0–1).
-        rejected_share: f64,
-    },
-}
-
 /// Suggests the grade of the pad from sampled colours (clinical-rules §13), with the care
 /// team's `policy` (default: [`default_dipstick_policy`]). Refusals, in this order:
 /// [`NephroError::Validation`] naming the field (a channel outside 0–255, fewer than two
@@ -285,19 +219,6 @@ impl PhotoBuffer {
             rgba: &self.rgba,
         }
     }
-}
-
-/// A rectangle of the photo in pixels, from its top-left corner.
-#[uniffi::remote(Record)]
-pub struct PhotoRect {
-    /// Left edge (first column).
-    pub x: u32,
-    /// Top edge (first row).
-    pub y: u32,
-    /// Width (at least 1).
-    pub width: u32,
-    /// Height (at least 1).
-    pub height: u32,
 }
 
 /// Where one chart swatch is in the photo.
@@ -342,17 +263,6 @@ impl From<sample::PhotoLayout> for PhotoLayout {
             pad: l.pad,
         }
     }
-}
-
-/// How patches are sampled (policy): a pixel farther than `outlier_levels` (8-bit levels, any
-/// channel) from the patch's median is rejected as glare or shadow; a patch with more than
-/// `max_rejected_share` (0–1) rejected is `Uneven`.
-#[uniffi::remote(Record)]
-pub struct SamplingPolicy {
-    /// Default 32 levels.
-    pub outlier_levels: u8,
-    /// Default 0.25.
-    pub max_rejected_share: f64,
 }
 
 /// The default sampling policy (32 levels, a quarter of the patch).
@@ -453,19 +363,6 @@ pub fn read_dipstick_photo(
     )?;
     let reading = read_dipstick(samples.clone(), policy)?;
     Ok(PhotoReading { samples, reading })
-}
-
-/// The light of a synthetic strip photo.
-#[uniffi::remote(Enum)]
-pub enum SyntheticLight {
-    /// Daylight by a window.
-    Daylight,
-    /// A tungsten-like bulb.
-    Warm,
-    /// Overcast sky or a cold LED.
-    Cool,
-    /// A dim bathroom at 7 am (12 % of daylight).
-    Dim,
 }
 
 /// A synthetic strip photo with the rectangles a camera screen would give (for demonstrations

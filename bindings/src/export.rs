@@ -11,33 +11,6 @@ use nephro_core::locale::Locale;
 
 use crate::{Diary, NephroError};
 
-/// The formats a diary exports to.
-#[uniffi::remote(Enum)]
-pub enum ExportFormat {
-    /// One FHIR R4 JSON Bundle (`diary.fhir.json`).
-    Fhir,
-    /// One CSV file per table plus `manifest.txt`.
-    Csv,
-    /// One self-contained, printable HTML report (`report.html`).
-    Html,
-    /// One iCalendar file of the dosing schedule (`dosing.ics`).
-    Ics,
-}
-
-/// How a FHIR export is bundled.
-#[uniffi::remote(Enum)]
-#[uniffi(name = "FhirBundle")]
-pub enum BundleKind {
-    /// A `collection` (the default, for files and sharing): resources with ids, references as
-    /// `urn:uuid:`.
-    Collection,
-    /// A `transaction` a FHIR server loads as it is (identified exports only): every entry a
-    /// conditional update keyed by an identifier scoped to the diary, so loading next month's
-    /// export into the same server updates what changed and duplicates nothing; a retracted
-    /// reading or an undone dose is sent as `entered-in-error`.
-    Transaction,
-}
-
 /// What to export.
 ///
 /// De-identified (for sharing beyond the care team, when `deidentify` is true or

@@ -8,16 +8,6 @@ use nephro_core::growth::Measure;
 use crate::records::Sex;
 use crate::{Diary, NephroError};
 
-/// What was measured, for a growth reference.
-#[uniffi::remote(Enum)]
-#[uniffi(name = "GrowthMeasure")]
-pub enum Measure {
-    /// Weight in kg (weight-for-age).
-    Weight,
-    /// Length (lying, to 730 days) or standing height in cm (length/height-for-age).
-    Height,
-}
-
 /// A z-score (SD score) against a growth reference.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct GrowthZScore {
@@ -53,22 +43,6 @@ pub fn growth_z_score(
             s: z.lms.s,
         }),
     )
-}
-
-/// The care team's limits of the plausibility checks of measurements (clinical-rules §10,
-/// **policy**): a value beyond them is refused with [`NephroError::NeedsConfirmation`] until it
-/// is sent again confirmed.
-#[uniffi::remote(Record)]
-pub struct PlausibilityPolicy {
-    /// Largest change from a neighbouring weight by date, as a fraction (default 0.20, 20 %).
-    pub weight_change: f64,
-    /// Largest fall of height from the previous height, cm (default 2).
-    pub height_decrease_cm: f64,
-    /// Largest rise of height over a height measured within `height_increase_days`, cm
-    /// (default 10).
-    pub height_increase_cm: f64,
-    /// The window of the height-rise check, days (default 90).
-    pub height_increase_days: u32,
 }
 
 #[uniffi::export]

@@ -72,17 +72,6 @@ pub struct HomeScreen {
     pub unreadable: Vec<UnreadableRow>,
 }
 
-/// A stored record that could not be read and is not shown.
-#[uniffi::remote(Record)]
-pub struct UnreadableRow {
-    /// The table it is in, e.g. `dose_log`.
-    pub table: String,
-    /// Its row id in that table.
-    pub row_id: i64,
-    /// Why, naming the field (never its value).
-    pub reason: String,
-}
-
 impl From<service::HomeAlert> for HomeAlert {
     fn from(a: service::HomeAlert) -> Self {
         let (kind, lab_alert, regimen_id) = match a.kind {

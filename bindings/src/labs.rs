@@ -2,10 +2,13 @@
 //! flags, trough validity, eGFR and safety alerts; blood pressure; the growth series; the care
 //! team's lab settings; and the "recalculate dose" prompts.
 
-use chrono::{DateTime, NaiveDate, Utc};
 use nephro_core::dates::parse_date;
 use nephro_core::diary::labs as service;
-pub use nephro_core::diary::labs::{GrowthPoint, LabSettings};
+use nephro_core::diary::labs::AssessmentWithText;
+pub use nephro_core::diary::labs::{
+    AlertWithText as SafetyAlert, AssessmentWithText as LabAssessment, GrowthPoint, LabSettings,
+    RecalculatePromptWithText as RecalculatePrompt,
+};
 use nephro_core::labs::{self as engine, instant_from_millis};
 pub use nephro_core::labs::{
     AlertKind, AssessmentNote, BaselineSource, LabKind, LabUnit, LevelTarget, LevelTargets,
@@ -15,132 +18,7 @@ use nephro_core::locale::Locale;
 use nephro_core::store;
 pub use nephro_core::store::LabRevision;
 
-use crate::records::Drug;
 use crate::{Diary, NephroError};
-
-/// What a lab result measures.
-#[uniffi::remote(Enum)]
-pub enum LabKind {
-    /// Tacrolimus whole-blood 12-h trough level, ng/mL.
-    TacrolimusTrough,
-    /// Mycophenolic acid area under the curve, µg·h/mL.
-    MpaAuc,
-    /// Serum creatinine, mg/dL or µmol/L.
-    Creatinine,
-    /// White blood cell count, 10⁹/L.
-    Wbc,
-    /// Haemoglobin, g/dL or g/L.
-    Haemoglobin,
-    /// Platelet count, 10⁹/L.
-    Platelets,
-    /// Alanine aminotransferase, U/L (give the lab's upper limit of normal).
-    Alt,
-    /// Total bilirubin, mg/dL or µmol/L (give the lab's upper limit of normal).
-    TotalBilirubin,
-    /// Serum albumin, g/dL or g/L.
-    Albumin,
-    /// Urine protein/creatinine ratio from the laboratory, mg/mmol, mg/mg, g/g or mg/g.
-    Upcr,
-}
-
-/// The unit of a lab result; each kind accepts only its own units.
-#[uniffi::remote(Enum)]
-pub enum LabUnit {
-    /// ng/mL (tacrolimus).
-    NanogramsPerMillilitre,
-    /// µg·h/mL (MPA-AUC).
-    MicrogramHoursPerMillilitre,
-    /// mg/dL (creatinine, bilirubin).
-    MilligramsPerDecilitre,
-    /// µmol/L (creatinine, bilirubin).
-    MicromolesPerLitre,
-    /// 10⁹ per litre (white cells, platelets).
-    BillionsPerLitre,
-    /// g/dL (haemoglobin, albumin).
-    GramsPerDecilitre,
-    /// g/L (haemoglobin, albumin).
-    GramsPerLitre,
-    /// U/L (ALT).
-    UnitsPerLitre,
-    /// mg/mmol (UPCR).
-    MilligramsPerMillimole,
-    /// mg/mg (UPCR).
-    MilligramsPerMilligram,
-    /// g/g (UPCR).
-    GramsPerGram,
-    /// mg/g (UPCR).
-    MilligramsPerGram,
-}
-
-/// Where a drug level falls against its target.
-#[uniffi::remote(Enum)]
-pub enum TargetFlag {
-    /// Below the target range.
-    Below,
-    /// Within the target range.
-    InRange,
-    /// Above the target range.
-    Above,
-    /// A tacrolimus level not drawn as a trough: not compared with the target.
-    NotATrough,
-}
-
-/// Whether a tacrolimus level was drawn as a trough (clinical-rules §8).
-#[uniffi::remote(Enum)]
-pub enum TroughValidity {
-    /// A trough.
-    Valid,
-    /// Drawn after that day's logged morning dose.
-    AfterMorningDose,
-    /// Drawn less than 10 h after the previous logged dose.
-    LessThan10HoursAfterDose,
-}
-
-/// What a safety alert is about (clinical-rules §1).
-#[uniffi::remote(Enum)]
-pub enum AlertKind {
-    /// WBC ≤ 3.0 × 10⁹/L.
-    Leukopenia,
-    /// Haemoglobin < 9.0 g/dL.
-    Anaemia,
-    /// Platelets < 100 × 10⁹/L.
-    Thrombocytopenia,
-    /// ALT ≥ 2 × the upper limit of normal.
-    AltRaised,
-    /// Total bilirubin ≥ 2 × the upper limit of normal.
-    BilirubinRaised,
-    /// Creatinine more than 30 % above baseline.
-    CreatinineRise,
-    /// eGFR below 90 mL/min/1.73 m² (for information).
-    EgfrBelow90,
-}
-
-/// Something the assessment could not decide for lack of data.
-#[uniffi::remote(Enum)]
-pub enum AssessmentNote {
-    /// An ALT or bilirubin without the lab's upper limit of normal: no liver alert decided.
-    UpperLimitOfNormalMissing,
-    /// A creatinine without a height on or before its draw date: no eGFR.
-    NoHeightForEgfr,
-}
-
-/// The treatment phase whose targets are in force.
-#[uniffi::remote(Enum)]
-pub enum TargetPhase {
-    /// Tacrolimus 5–10 ng/mL, MPA-AUC 30–50 µg·h/mL by default.
-    Initial,
-    /// Tacrolimus < 5 ng/mL, MPA-AUC ≤ 40 µg·h/mL by default.
-    Maintenance,
-}
-
-/// Where the creatinine baseline came from.
-#[uniffi::remote(Enum)]
-pub enum BaselineSource {
-    /// Set by the care team.
-    CareTeam,
-    /// The first creatinine on record.
-    FirstOnRecord,
-}
 
 /// A lab result to log.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -258,144 +136,6 @@ impl TryFrom<LabCorrection> for store::LabCorrection {
     }
 }
 
-/// One revision in a lab result's history.
-#[uniffi::remote(Record)]
-pub struct LabRevision {
-    /// Revision number, from 1.
-    pub revision: i64,
-    /// Value in this revision.
-    pub value: f64,
-    /// Unit in this revision.
-    pub unit: LabUnit,
-    /// Draw time in this revision, UTC epoch ms.
-    #[uniffi(name = "drawn_at_ms")]
-    pub drawn_at: DateTime<Utc>,
-    /// Upper limit of normal in this revision.
-    pub upper_limit_of_normal: Option<f64>,
-    /// Who made this revision.
-    pub by: String,
-    /// Whether this revision retracted the result.
-    pub retracted: bool,
-    /// When it was recorded, UTC epoch ms.
-    pub recorded_at_ms: i64,
-}
-
-/// A safety alert raised by a lab result (clinical-rules §1). The app never changes a
-/// prescription: the text tells the family the care team has the result and to contact them.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct SafetyAlert {
-    /// What crossed which threshold.
-    pub kind: AlertKind,
-    /// When the sample was drawn, UTC epoch ms.
-    pub drawn_at_ms: i64,
-    /// The value compared, in `unit` (haemoglobin in g/dL, creatinine in mg/dL, the eGFR for
-    /// `EgfrBelow90`).
-    pub value: f64,
-    /// The limit it was compared with, in `unit`.
-    pub threshold: f64,
-    /// UCUM unit of `value` and `threshold`.
-    pub unit: String,
-    /// Key of the family-facing text.
-    pub message_key: String,
-    /// The family-facing text in the requested locale.
-    pub text: String,
-    /// Whether the alert is for information only (the eGFR) rather than a safety limit.
-    pub informational: bool,
-}
-
-/// One lab result as assessed: its flag against the target, trough validity, eGFR and alerts.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct LabAssessment {
-    /// What was measured.
-    pub kind: LabKind,
-    /// The value as reported.
-    pub value: f64,
-    /// The unit of `value`.
-    pub unit: LabUnit,
-    /// When the sample was drawn, UTC epoch ms.
-    pub drawn_at_ms: i64,
-    /// Tacrolimus trough and MPA-AUC: below, in range, above, or not a trough; else none.
-    pub flag: Option<TargetFlag>,
-    /// The family-facing text of the flag.
-    pub flag_text: Option<String>,
-    /// Tacrolimus only: whether it was drawn as a trough, and if not why.
-    pub trough: Option<TroughValidity>,
-    /// Creatinine only: bedside Schwartz eGFR, mL/min/1.73 m² (none without a height).
-    pub egfr: Option<f64>,
-    /// Safety alerts raised by this result.
-    pub alerts: Vec<SafetyAlert>,
-    /// What could not be decided for lack of data.
-    pub notes: Vec<AssessmentNote>,
-}
-
-/// The assessment with the texts the core wrote for it: the flag's, and each alert's in the
-/// order of `a.alerts`.
-pub(crate) fn assessment(
-    a: engine::LabAssessment,
-    flag_text: Option<String>,
-    alert_texts: Vec<String>,
-) -> LabAssessment {
-    let alerts = (a.alerts.into_iter().zip(alert_texts))
-        .map(|(alert, text)| SafetyAlert {
-            kind: alert.kind,
-            drawn_at_ms: alert.drawn_at.timestamp_millis(),
-            value: alert.value,
-            threshold: alert.threshold,
-            unit: alert.unit,
-            message_key: alert.message_key,
-            text,
-            informational: alert.kind.is_informational(),
-        })
-        .collect();
-    LabAssessment {
-        kind: a.lab.kind,
-        value: a.lab.value,
-        unit: a.lab.unit,
-        drawn_at_ms: a.lab.drawn_at.timestamp_millis(),
-        flag: a.flag,
-        flag_text,
-        trough: a.trough,
-        egfr: a.egfr,
-        alerts,
-        notes: a.notes,
-    }
-}
-
-/// A target range for a drug level (the low bound is inclusive).
-#[uniffi::remote(Record)]
-pub struct LevelTarget {
-    /// Lowest value in range, if any.
-    pub low: Option<f64>,
-    /// Highest value, if any.
-    pub high: Option<f64>,
-    /// Whether `high` itself is in range ("5–10" includes 10; "< 5" excludes 5).
-    pub high_inclusive: bool,
-}
-
-/// The drug-level targets of one phase.
-#[uniffi::remote(Record)]
-pub struct LevelTargets {
-    /// Tacrolimus 12-h trough, ng/mL.
-    pub tacrolimus_trough: LevelTarget,
-    /// MPA-AUC, µg·h/mL.
-    pub mpa_auc: LevelTarget,
-}
-
-/// The care team's lab settings for a patient, with the protocol defaults where none was set.
-#[uniffi::remote(Record)]
-pub struct LabSettings {
-    /// The phase whose targets are in force (default initial).
-    pub phase: TargetPhase,
-    /// The targets of the initial phase.
-    pub initial_targets: LevelTargets,
-    /// The targets of the maintenance phase.
-    pub maintenance_targets: LevelTargets,
-    /// The care team's creatinine baseline, mg/dL; none: the first creatinine on record.
-    pub creatinine_baseline_mg_dl: Option<f64>,
-    /// Weight change (fraction of the regimen's weight) that raises the recalculate prompt.
-    pub recalculate_threshold: f64,
-}
-
 /// One stored lab result on the lab screen.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct LabReportLine {
@@ -468,19 +208,6 @@ fn blood_pressure(record: store::BloodPressureRecord) -> BloodPressure {
     }
 }
 
-/// One body measurement in the growth series.
-#[uniffi::remote(Record)]
-pub struct GrowthPoint {
-    /// Date, `YYYY-MM-DD`.
-    pub date: NaiveDate,
-    /// Weight measured that day, kg.
-    pub weight_kg: Option<f64>,
-    /// Height measured that day, cm.
-    pub height_cm: Option<f64>,
-    /// Mosteller BSA on the latest weight and height on or before the date, m².
-    pub bsa_m2: Option<f64>,
-}
-
 /// Weights, heights, BSA and blood pressures.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct Growth {
@@ -488,44 +215,6 @@ pub struct Growth {
     pub points: Vec<GrowthPoint>,
     /// Blood-pressure readings by time.
     pub blood_pressures: Vec<BloodPressure>,
-}
-
-/// A "recalculate dose" prompt for the care team (clinical-rules §2): the latest weight differs
-/// from the regimen's weight by at least the threshold. The app never changes the dose itself.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct RecalculatePrompt {
-    /// The regimen (none in [`assess_labs_case`]).
-    pub regimen_id: Option<i64>,
-    /// Its drug (none in [`assess_labs_case`]).
-    pub drug: Option<Drug>,
-    /// Date of the latest weight, `YYYY-MM-DD` (none in [`assess_labs_case`]).
-    pub weighed_on: Option<NaiveDate>,
-    /// The weight the regimen was calculated on, kg.
-    pub regimen_weight_kg: f64,
-    /// The latest weight, kg.
-    pub latest_weight_kg: f64,
-    /// (latest − regimen) ÷ regimen: negative for a loss.
-    pub change_fraction: f64,
-    /// The threshold in force.
-    pub threshold_fraction: f64,
-    /// Key of the family-facing text.
-    pub message_key: String,
-    /// The family-facing text in the requested locale.
-    pub text: String,
-}
-
-pub(crate) fn prompt(p: &engine::RecalculatePrompt, locale: Locale) -> RecalculatePrompt {
-    RecalculatePrompt {
-        regimen_id: None,
-        drug: None,
-        weighed_on: None,
-        regimen_weight_kg: p.regimen_weight_kg,
-        latest_weight_kg: p.latest_weight_kg,
-        change_fraction: p.change_fraction,
-        threshold_fraction: p.threshold_fraction,
-        message_key: p.message_key.clone(),
-        text: p.text(locale).to_string(),
-    }
 }
 
 #[uniffi::export]
@@ -604,7 +293,11 @@ impl Diary {
                 .lines
                 .into_iter()
                 .map(|line| LabReportLine {
-                    assessment: assessment(line.assessment, line.flag_text, line.alert_texts),
+                    assessment: AssessmentWithText::new(
+                        line.assessment,
+                        line.flag_text,
+                        line.alert_texts,
+                    ),
                     result: lab_result(line.record),
                     target: line.target,
                 })
@@ -715,14 +408,6 @@ impl Diary {
     ) -> Result<Vec<RecalculatePrompt>, NephroError> {
         let today = parse_date("today", &today)?;
         let prompts = self.call(|s| service::recalculate_prompts(s, patient_id.into(), today))?;
-        Ok(prompts
-            .into_iter()
-            .map(|p| RecalculatePrompt {
-                regimen_id: Some(p.regimen_id.into()),
-                drug: Some(p.drug),
-                weighed_on: Some(p.weighed_on),
-                ..prompt(&p.prompt, locale)
-            })
-            .collect())
+        Ok(prompts.into_iter().map(|p| p.with_text(locale)).collect())
     }
 }

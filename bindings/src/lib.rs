@@ -1,9 +1,12 @@
 //! UniFFI bindings of the NephroDiary core (namespace `nephro`) for Kotlin, Swift and Python.
 //!
-//! This crate only converts and delegates: FFI records mirror the core's types, one
-//! [`NephroError`] carries every refusal, and the [`Diary`] object wraps the core's store.
-//! Dates cross as `YYYY-MM-DD` strings, wall-clock times as `HH:MM`, instants as UTC epoch
-//! milliseconds (`i64`).
+//! This crate only converts and delegates. The core's own records and enums cross the FFI as
+//! they are, derived in the core behind its `uniffi` feature (namespace `nephro_core`, with the
+//! one [`NephroError`] and the conversions of dates, times, instants, locales and medication
+//! ids: `nephro_core::uniffi_support`); this crate holds the [`Diary`] object wrapping the
+//! core's store and the input records whose fields must be named in a refusal. Dates cross as
+//! `YYYY-MM-DD` strings, wall-clock times as `HH:MM`, instants as UTC epoch milliseconds
+//! (`i64`).
 #![deny(missing_docs)]
 
 #[cfg(feature = "conformance")]
@@ -11,7 +14,6 @@ mod conformance;
 mod diagnostics;
 mod diary;
 mod dipstick;
-mod error;
 mod export;
 mod growth;
 mod home;
@@ -21,25 +23,23 @@ mod records;
 mod reminders;
 mod share;
 mod taper;
-mod types;
 mod urine;
 
 #[cfg(feature = "conformance")]
 pub use conformance::*;
 pub use diagnostics::{
-    clear_diagnostics_reporter, failure_report, set_diagnostics_reporter, DiagnosticsReporter,
-    FailureReport,
+    clear_diagnostics_reporter, set_diagnostics_reporter, DiagnosticsReporter, FailureReport,
 };
 pub use diary::*;
 pub use dipstick::*;
-pub use error::{ConflictKind, DoseLimit, NephroError};
 pub use export::*;
 pub use growth::*;
 pub use home::*;
 pub use labs::*;
 pub use medicine::*;
-/// The language of family-facing texts; crosses the FFI as its tag (`en`, `zh-Hans`).
+pub use nephro_core::error::ConflictKind;
 pub use nephro_core::locale::Locale;
+pub use nephro_core::uniffi_support::{DoseLimit, NephroError};
 pub use records::*;
 pub use reminders::*;
 pub use share::*;
@@ -47,6 +47,13 @@ pub use taper::*;
 pub use urine::*;
 
 uniffi::setup_scaffolding!("nephro");
+
+// The core's conversions of dates, times and instants (`nephro_core::uniffi_support`), used
+// by this crate's functions and records too.
+uniffi::use_remote_type!(nephro_core::chrono::NaiveDate);
+uniffi::use_remote_type!(nephro_core::chrono::NaiveTime);
+uniffi::use_remote_type!(nephro_core::chrono::DateTime<chrono::Utc>);
+uniffi::use_remote_type!(nephro_core::chrono::DateTime<chrono::FixedOffset>);
 
 /// Returns its argument unchanged. Lets a shell check that the library loads, and lets the
 /// benchmarks measure the cost of one call across the FFI.

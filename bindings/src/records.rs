@@ -9,37 +9,6 @@ pub use nephro_core::drug::Drug;
 pub use nephro_core::model::{DoseOutcome, Sex};
 pub use nephro_core::store::DoseRevision;
 
-/// A drug the app supports.
-#[uniffi::remote(Enum)]
-pub enum Drug {
-    /// Tacrolimus (capsules 0.5 mg and 1 mg), twice daily.
-    Tacrolimus,
-    /// Mycophenolate mofetil (dispersible tablets 250 mg), twice daily.
-    MycophenolateMofetil,
-    /// Prednisolone (tablets 5 mg).
-    Prednisolone,
-    /// Prednisone (tablets 5 mg).
-    Prednisone,
-    /// Cyclophosphamide, once daily for one course; range-checked 2–3 mg/kg/day, at most
-    /// 150 mg/day (clinical-rules §12).
-    Cyclophosphamide,
-    /// Cyclosporin A, twice daily; range-checked 3–5 mg/kg/day, at most 250 mg/day (§12).
-    Ciclosporin,
-    /// Levamisole, alternate days; not range-checked (§12).
-    Levamisole,
-}
-
-/// Sex recorded in the profile.
-#[uniffi::remote(Enum)]
-pub enum Sex {
-    /// Female.
-    Female,
-    /// Male.
-    Male,
-    /// Not recorded.
-    Unspecified,
-}
-
 /// A patient profile as entered.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct PatientProfile {
@@ -231,15 +200,6 @@ impl TryFrom<DoseRequest> for dose::DoseRequest {
     }
 }
 
-/// Units of one strength to give per dose.
-#[uniffi::remote(Record)]
-pub struct UnitCount {
-    /// Strength in mg.
-    pub strength_mg: f64,
-    /// How many units (0.5 for a half unit).
-    pub count: f64,
-}
-
 /// The calculated dose.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct DoseResult {
@@ -419,15 +379,6 @@ impl From<model::Regimen> for Regimen {
     }
 }
 
-/// Whether a scheduled dose was given.
-#[uniffi::remote(Enum)]
-pub enum DoseOutcome {
-    /// Given.
-    Taken,
-    /// Deliberately not given.
-    Skipped,
-}
-
 /// A dose to log for a scheduled slot.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct DoseLogInput {
@@ -504,21 +455,4 @@ impl From<model::DoseLogEntry> for DoseLogEntry {
             recorded_at_ms: e.recorded_at_ms,
         }
     }
-}
-
-/// One revision in a logged dose's history.
-#[uniffi::remote(Record)]
-pub struct DoseRevision {
-    /// Revision number, from 1.
-    pub revision: i64,
-    /// Outcome in this revision.
-    pub outcome: DoseOutcome,
-    /// Actual time, UTC epoch ms.
-    pub actual_at_ms: i64,
-    /// Who made the revision.
-    pub by: String,
-    /// Whether this revision undid the log.
-    pub undone: bool,
-    /// When it was recorded, UTC epoch ms.
-    pub recorded_at_ms: i64,
 }

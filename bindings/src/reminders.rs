@@ -15,10 +15,11 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Utc};
 use nephro_core::dates::{parse_clock_time, parse_date, parse_time_zone};
 use nephro_core::diary::reminders as service;
-pub use nephro_core::diary::reminders::{DoseSlot, DoseWindow, LoggedSlot as SlotLog};
+pub use nephro_core::diary::reminders::{
+    DoseSlot, DoseWindow, LoggedSlot as SlotLog, ReminderNotification,
+};
 use nephro_core::locale::Locale;
 use nephro_core::model::MedicationId;
 use nephro_core::schedule::{self, IOS_PENDING_NOTIFICATION_LIMIT};
@@ -27,180 +28,13 @@ pub use nephro_core::schedule::{
     DayStatus as AdherenceDayStatus, DoseStatus, Guidance as DoseGuidance, PlannedDose,
     PlannedDoseKind, TravelPolicy,
 };
+pub use nephro_core::uniffi_support::NotificationScheduler;
 use nephro_core::Error;
 
-use crate::records::{DoseOutcome, Drug};
+use crate::records::Drug;
 use crate::{Diary, NephroError};
-
-/// A foreign implementation (Kotlin, Swift) reports an unexpected error; it reaches the caller of
-/// [`Diary::refresh_notifications`] as [`NephroError::Storage`].
-impl From<uniffi::UnexpectedUniFFICallbackError> for NephroError {
-    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        NephroError::Storage {
-            detail: format!("the notification scheduler failed: {}", e.reason),
-        }
-    }
-}
-
-/// What the phone shells implement to keep the dose reminders pending as local notifications.
-/// Called synchronously on the thread that called [`Diary::refresh_notifications`].
-#[uniffi::export(with_foreign)]
-pub trait NotificationScheduler: Send + Sync {
-    /// Makes exactly `reminders` the pending dose reminders: schedules each one under its `id`
-    /// (replacing a pending one with the same id) and cancels every other pending dose reminder
-    /// except snoozed ones. `reminders` are ordered by `fire_at_ms`. A refusal (e.g. notifications
-    /// not permitted) is reported by throwing a [`NephroError`].
-    fn replace_pending(&self, reminders: Vec<ReminderNotification>) -> Result<(), NephroError>;
-}
-
-/// A dose reminder to keep pending as a local notification.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct ReminderNotification {
-    /// Stable id `"{medication_id}@{YYYY-MM-DD}T{HH:MM}"`: use it as the notification's id.
-    pub id: String,
-    /// The medication: `regimen-<id>`, `course-<key>` or `medicine-<id>` (as in `log_dose`).
-    pub medication_id: String,
-    /// The drug, when the dose engine knows it (none for most medicines added with
-    /// `add_medicine`; the title names every medicine).
-    pub drug: Option<Drug>,
-    /// mg of this dose, if known.
-    pub dose_mg: Option<f64>,
-    /// mL to draw for this dose, for a liquid (clinical-rules §12).
-    pub dose_ml: Option<f64>,
-    /// Local date of the slot, `YYYY-MM-DD` (log the dose with it).
-    pub slot_date: NaiveDate,
-    /// Local time of the slot, `HH:MM` (log the dose with it).
-    pub slot_time: NaiveTime,
-    /// When the notification fires, UTC epoch ms.
-    pub fire_at_ms: DateTime<Utc>,
-    /// The same instant on the local clock, RFC 3339 with its offset.
-    pub fire_at_local: DateTime<FixedOffset>,
-    /// Notification title in the family's language.
-    pub title: String,
-    /// Notification body in the family's language.
-    pub body: String,
-    /// Whether this is a snoozed reminder (from [`Diary::snooze`]).
-    pub snoozed: bool,
-}
-
-fn notification(notice: service::ReminderNotice, snoozed: bool) -> ReminderNotification {
-    let (reminder, text) = (notice.reminder, notice.text);
-    ReminderNotification {
-        id: reminder.id,
-        medication_id: reminder.medication_id,
-        drug: notice.drug,
-        dose_mg: notice.dose_mg,
-        dose_ml: notice.dose_ml,
-        slot_date: reminder.slot_date,
-        slot_time: reminder.slot_time,
-        fire_at_ms: reminder.instant_utc,
-        fire_at_local: reminder.local,
-        title: text.title,
-        body: text.body,
-        snoozed,
-    }
-}
-
-/// Where a dose stands relative to its scheduled instant (clinical-rules §7).
-#[uniffi::remote(Enum)]
-pub enum DoseStatus {
-    /// Before the scheduled instant.
-    Upcoming,
-    /// Within the grace after it (default 1 h).
-    Due,
-    /// After the grace, up to the end of the take-window (default half the dosing interval).
-    Late,
-    /// After the take-window: skip it, never take a double dose.
-    Missed,
-}
-
-/// What to tell the family about a dose not logged yet.
-#[uniffi::remote(Enum)]
-pub enum DoseGuidance {
-    /// Not yet.
-    NotYet,
-    /// Take it now.
-    TakeNow,
-    /// Late: take it now, as soon as remembered; never double.
-    TakeNowLate,
-    /// Missed: skip it and take the next dose at the usual time; never take a double dose.
-    SkipNeverDouble,
-}
-
-/// How a slot was logged.
-#[uniffi::remote(Record)]
-pub struct SlotLog {
-    /// The log's client id (to edit or undo it).
-    pub client_id: String,
-    /// Taken or skipped.
-    pub outcome: DoseOutcome,
-    /// When it was given (or the skip decided), UTC epoch ms.
-    #[uniffi(name = "at_ms")]
-    pub at: DateTime<Utc>,
-    /// Who logged it.
-    pub logged_by: String,
-}
-
-/// One dose slot with its status at the time asked and what to tell the family.
-#[uniffi::remote(Record)]
-pub struct DoseSlot {
-    /// The slot's stable reminder id.
-    pub reminder_id: String,
-    /// The medication: `regimen-<id>`, `course-<key>` or `medicine-<id>`.
-    #[uniffi(name = "medication_id")]
-    pub medication: MedicationId,
-    /// The drug, when the dose engine knows it (none for most medicines added with
-    /// `add_medicine`; the label names every medicine).
-    pub drug: Option<Drug>,
-    /// mg of this dose, if known.
-    pub dose_mg: Option<f64>,
-    /// mL to draw for this dose, for a liquid (clinical-rules §12).
-    pub dose_ml: Option<f64>,
-    /// Drug and dose in the family's language, e.g. "Tacrolimus 1 mg" or
-    /// "Prednisolone 2.4 mL (12 mg)".
-    pub label: String,
-    /// Local date, `YYYY-MM-DD`.
-    pub slot_date: NaiveDate,
-    /// Local time, `HH:MM`.
-    pub slot_time: NaiveTime,
-    /// The scheduled instant, UTC epoch ms (DST gap: moved forward; overlap: first occurrence).
-    #[uniffi(name = "scheduled_at_ms")]
-    pub scheduled_utc: DateTime<Utc>,
-    /// The scheduled instant on the local clock, RFC 3339 with its offset.
-    pub scheduled_local: DateTime<FixedOffset>,
-    /// Upcoming, due, late or missed by the clock (whether or not it was logged).
-    pub status: DoseStatus,
-    /// A short label for the status in the family's language.
-    pub status_label: String,
-    /// The live log of the slot, if any (logged on two phones: the first "taken" log).
-    pub logged: Option<SlotLog>,
-    /// Who logged it and when, in the family's language: "Given by Dad at 8:02 pm".
-    pub logged_text: Option<String>,
-    /// What to tell the family (none once logged).
-    pub guidance: Option<DoseGuidance>,
-    /// The guidance sentence in the family's language (none once logged).
-    pub guidance_text: Option<String>,
-}
-
-/// A medication's dose window (clinical-rules §7, **policy**).
-#[uniffi::remote(Record)]
-pub struct DoseWindow {
-    /// Minutes after the scheduled instant during which the dose is due (default 60).
-    pub grace_minutes: u32,
-    /// Minutes after the scheduled instant up to which it is late rather than missed;
-    /// none: half the dosing interval (6 h twice daily, 12 h once daily).
-    #[uniffi(default = None)]
-    pub take_window_minutes: Option<u32>,
-}
-
-/// What happens to dosing times when the family travels (clinical-rules §7, **policy**).
-#[uniffi::remote(Enum)]
-pub enum TravelPolicy {
-    /// Keep the wall-clock times in the new zone (the default).
-    KeepWallClock,
-    /// Keep the home zone's instants.
-    KeepHomeInstants,
-}
+pub use nephro_core::schedule::AdherenceReport;
+pub use nephro_core::schedule::MedicationAdherence;
 
 /// One medication's own dose window.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -242,134 +76,6 @@ fn reminder_policy(policy: service::ReminderPolicy) -> ReminderPolicy {
         shift_threshold_minutes: rules.threshold_minutes,
         shift_min_interval_minutes: rules.min_interval_minutes,
         shift_max_interval_minutes: rules.max_interval_minutes,
-    }
-}
-
-/// The role of a dose in a travel shift plan.
-#[uniffi::remote(Enum)]
-pub enum PlannedDoseKind {
-    /// The last dose on the home schedule.
-    LastHomeDose,
-    /// A dose at a shifted time.
-    Shifted,
-    /// The first dose on the new zone's schedule; the regular schedule continues after it.
-    FirstNewZoneDose,
-}
-
-/// One dose of a travel shift plan.
-#[uniffi::remote(Record)]
-pub struct PlannedDose {
-    /// When to give it, UTC epoch ms.
-    #[uniffi(name = "at_ms")]
-    pub instant_utc: DateTime<Utc>,
-    /// The same instant on the home clock, RFC 3339.
-    pub local_home: DateTime<FixedOffset>,
-    /// The same instant on the new zone's clock, RFC 3339.
-    pub local_new: DateTime<FixedOffset>,
-    /// Its role in the plan.
-    pub kind: PlannedDoseKind,
-}
-
-/// Counts and rates over the slots scheduled so far.
-#[uniffi::remote(Record)]
-pub struct AdherenceSummary {
-    /// Slots whose instant has passed.
-    pub scheduled: u32,
-    /// Of those, taken.
-    pub taken: u32,
-    /// Of those, skipped.
-    pub skipped: u32,
-    /// Of those, not logged.
-    pub missed: u32,
-    /// taken ÷ scheduled (none when nothing was scheduled).
-    pub taken_rate: Option<f64>,
-    /// Taken within the grace of the slot, either side, ÷ scheduled.
-    pub on_time_rate: Option<f64>,
-}
-
-/// Adherence of one medication.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct MedicationAdherence {
-    /// The medication.
-    pub medication_id: String,
-    /// Its drug, when the dose engine knows it (none for most medicines added with
-    /// `add_medicine`).
-    pub drug: Option<Drug>,
-    /// Counts and rates.
-    pub summary: AdherenceSummary,
-    /// Twice-daily drugs: mean hours between consecutive taken doses.
-    pub interval_mean_hours: Option<f64>,
-    /// Twice-daily drugs: sample standard deviation of those intervals, hours.
-    pub interval_sd_hours: Option<f64>,
-    /// Longest run of consecutive slots not taken.
-    pub longest_missed_streak: u32,
-}
-
-/// How a day went for one medication.
-#[uniffi::remote(Enum)]
-pub enum AdherenceDayStatus {
-    /// Every dose scheduled so far was taken.
-    Full,
-    /// Some were taken.
-    Partial,
-    /// None was taken.
-    NoneTaken,
-    /// No dose was scheduled.
-    NoDose,
-}
-
-/// One medication on one calendar day.
-#[uniffi::remote(Record)]
-pub struct AdherenceDayMedication {
-    /// The medication.
-    pub medication_id: String,
-    /// Slots of the day so far.
-    pub scheduled: u32,
-    /// Of those, taken.
-    pub taken: u32,
-    /// Full, partial, none or no dose.
-    pub status: AdherenceDayStatus,
-}
-
-/// One day of the adherence calendar.
-#[uniffi::remote(Record)]
-pub struct AdherenceDay {
-    /// The local date, `YYYY-MM-DD`.
-    pub date: NaiveDate,
-    /// Every medication, in id order.
-    pub medications: Vec<AdherenceDayMedication>,
-}
-
-/// Adherence over a date range.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct AdherenceReport {
-    /// All medications together.
-    pub overall: AdherenceSummary,
-    /// The longest missed streak of any medication.
-    pub longest_missed_streak: u32,
-    /// Per medication, in id order.
-    pub medications: Vec<MedicationAdherence>,
-    /// Every date of the range up to today.
-    pub calendar: Vec<AdherenceDay>,
-}
-
-fn adherence_report(adherence: service::PatientAdherence) -> AdherenceReport {
-    let (report, drugs) = (adherence.report, adherence.drugs);
-    let medications = (report.medications.into_iter())
-        .map(|m| MedicationAdherence {
-            drug: drugs.get(&m.medication_id).copied(),
-            medication_id: m.medication_id,
-            summary: m.summary,
-            interval_mean_hours: m.interval_mean_hours,
-            interval_sd_hours: m.interval_sd_hours,
-            longest_missed_streak: m.longest_missed_streak,
-        })
-        .collect();
-    AdherenceReport {
-        overall: report.overall,
-        longest_missed_streak: report.longest_missed_streak,
-        medications,
-        calendar: report.calendar,
     }
 }
 
@@ -419,7 +125,7 @@ impl Diary {
         })?;
         Ok(notices
             .into_iter()
-            .map(|n| notification(n, false))
+            .map(|n| n.into_notification(false))
             .collect())
     }
 
@@ -469,7 +175,7 @@ impl Diary {
         let zone = service::parse_device_zone(device_time_zone.as_deref())?;
         let snoozed = self
             .call(|s| service::snooze(s, patient_id.into(), &slot, now, minutes, zone, locale))?;
-        Ok(snoozed.map(|n| notification(n, true)))
+        Ok(snoozed.map(|n| n.into_notification(true)))
     }
 
     /// Adherence from `from` to `to` (`YYYY-MM-DD`, inclusive, at most 10 years) at `now_ms`.
@@ -483,7 +189,7 @@ impl Diary {
         let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
         let now = service::instant_from_millis("now_ms", now_ms)?;
         let adherence = self.call(|s| service::adherence(s, patient_id.into(), from, to, now))?;
-        Ok(adherence_report(adherence))
+        Ok(adherence.report)
     }
 
     /// The stepwise plan that moves a twice-daily medication to `new_time_zone`'s wall clock

@@ -13,6 +13,12 @@ use nephro_core::taper;
 
 use crate::records::Drug;
 use crate::{Diary, LiquidInput, NephroError};
+pub use nephro_core::diary::taper::SteroidExposure;
+pub use nephro_core::taper::course::RemissionSource;
+pub use nephro_core::taper::CourseTemplate;
+pub use nephro_core::taper::Exposure;
+pub use nephro_core::taper::Frequency;
+pub use nephro_core::taper::StampStart as StampStartInput;
 
 /// How a phase's daily dose is prescribed (clinical-rules §4).
 #[derive(Debug, Clone, Copy, PartialEq, uniffi::Enum)]
@@ -32,15 +38,6 @@ pub enum DoseBasis {
         /// mg per dosing day.
         mg: f64,
     },
-}
-
-/// How often a phase doses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum Frequency {
-    /// Every day of the phase.
-    Daily,
-    /// The phase's first day, then every second day; other days are 0 mg.
-    AlternateDay,
 }
 
 /// How long a phase runs (clinical-rules §4).
@@ -92,34 +89,6 @@ pub struct PhaseInput {
     pub frequency: Frequency,
     /// How long the phase runs.
     pub length: PhaseLength,
-}
-
-/// The course templates (clinical-rules §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum CourseTemplate {
-    /// KDIGO 2025 relapse: 60 mg/m²/day (max 60) until remission, then 40 mg/m² (max 40)
-    /// alternate days for 28 days.
-    Kdigo2025Relapse,
-    /// KDIGO 2025 initial episode: 60 mg/m²/day (max 60) for 28 days, then 40 mg/m² (max 40)
-    /// alternate days for 28 days.
-    Kdigo2025Initial,
-    /// STAMP trial: the care team's starting dose, then a linear taper to 5 mg.
-    StampProtocol,
-}
-
-/// The care team's choices for a `stamp_protocol` course.
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
-pub struct StampStartInput {
-    /// Starting dose in mg/kg per dosing day: 1.0–1.5 alternate days, 0.5–0.75 daily.
-    pub mg_per_kg: f64,
-    /// Frequency of the start and of the taper.
-    pub frequency: Frequency,
-    /// Days at the starting dose.
-    pub days: u32,
-    /// Taper step in mg.
-    pub step_mg: f64,
-    /// Days per taper block.
-    pub every_days: u32,
 }
 
 /// A steroid course as the care team enters it (a new course or a new version). The phases
@@ -248,15 +217,6 @@ pub struct TaperCalendar {
     pub provisional: bool,
 }
 
-/// Where a course's remission date came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum RemissionSource {
-    /// Entered by the care team.
-    CareTeam,
-    /// Found by the relapse engine in the urine readings.
-    UrineReadings,
-}
-
 /// A stored course version with its calendar.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct CourseCalendar {
@@ -316,44 +276,6 @@ pub struct SteroidWeek {
     pub last_day: String,
     /// The doses.
     pub doses: Vec<SteroidDose>,
-}
-
-/// Cumulative steroid exposure over a date range.
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
-pub struct Exposure {
-    /// Total mg.
-    pub mg: f64,
-    /// mg per kg.
-    pub mg_per_kg: f64,
-    /// mg per m², when a height is known.
-    pub mg_per_m2: Option<f64>,
-    /// mg per year (mg ÷ days × 365.25).
-    pub mg_per_year: f64,
-    /// Days in the range.
-    pub days: u32,
-}
-
-/// Cumulative steroid exposure planned and taken.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct SteroidExposure {
-    /// First date, `YYYY-MM-DD`.
-    pub from: String,
-    /// Last date.
-    pub to: String,
-    /// The course counted, or empty for all.
-    pub course_key: Option<String>,
-    /// Weight used (latest on or before `to`).
-    pub weight_kg: f64,
-    /// BSA used (Mosteller, unrounded), when a height is known.
-    pub bsa_m2: Option<f64>,
-    /// As planned by the calendars.
-    pub planned: Exposure,
-    /// As logged taken.
-    pub taken: Exposure,
-    /// Taken doses counted.
-    pub taken_doses: u32,
-    /// Taken doses on a slot the calendar no longer doses (counted as 0 mg).
-    pub unplanned_taken_doses: u32,
 }
 
 /// The `kdigo2025_relapse` course pre-filled for the care team; never stored by the app.
@@ -443,7 +365,7 @@ pub(crate) fn calendar_plan(
         .into_iter()
         .map(Into::into)
         .collect::<Vec<taper::Phase>>();
-    let phases = course_phases(template.map(Into::into), &phases, None, weight_kg, &tablets)?;
+    let phases = course_phases(template, &phases, None, weight_kg, &tablets)?;
     Ok(taper::CoursePlan {
         start: parse_date("start", start)?,
         weight_kg,
@@ -457,14 +379,14 @@ pub(crate) fn calendar_plan(
 /// Reads a frequency (`daily`, `alternate_day`), naming `field` when it is unknown.
 #[uniffi::export]
 pub fn parse_frequency(field: String, text: String) -> Result<Frequency, NephroError> {
-    Ok(taper::Frequency::parse(&field, &text)?.into())
+    Ok(taper::Frequency::parse(&field, &text)?)
 }
 
 /// Reads a template (`kdigo2025_relapse`, `kdigo2025_initial`, `stamp_protocol`), naming
 /// `field` when it is unknown.
 #[uniffi::export]
 pub fn parse_course_template(field: String, text: String) -> Result<CourseTemplate, NephroError> {
-    Ok(taper::CourseTemplate::parse(&field, &text)?.into())
+    Ok(taper::CourseTemplate::parse(&field, &text)?)
 }
 
 /// Reads a phase length written as in a conformance case: exactly one of `days`,
@@ -642,7 +564,7 @@ impl Diary {
         let exposure = self.call(|s| {
             service::steroid_exposure(s, patient_id.into(), course_key.as_deref(), from, to, today)
         })?;
-        Ok(exposure.into())
+        Ok(exposure)
     }
 
     /// The relapse prompt on `today`, if a relapse is open and no course was started for it:
@@ -684,24 +606,6 @@ impl From<taper::DoseBasis> for DoseBasis {
             taper::DoseBasis::MgPerKg(mg_per_kg) => DoseBasis::MgPerKg { mg_per_kg },
             taper::DoseBasis::MgPerM2(mg_per_m2) => DoseBasis::MgPerM2 { mg_per_m2 },
             taper::DoseBasis::Mg(mg) => DoseBasis::Mg { mg },
-        }
-    }
-}
-
-impl From<Frequency> for taper::Frequency {
-    fn from(f: Frequency) -> Self {
-        match f {
-            Frequency::Daily => taper::Frequency::Daily,
-            Frequency::AlternateDay => taper::Frequency::AlternateDay,
-        }
-    }
-}
-
-impl From<taper::Frequency> for Frequency {
-    fn from(f: taper::Frequency) -> Self {
-        match f {
-            taper::Frequency::Daily => Frequency::Daily,
-            taper::Frequency::AlternateDay => Frequency::AlternateDay,
         }
     }
 }
@@ -751,7 +655,7 @@ impl From<PhaseInput> for taper::Phase {
         taper::Phase {
             dose: p.dose.map(Into::into),
             max_mg: p.max_mg,
-            frequency: p.frequency.into(),
+            frequency: p.frequency,
             length: p.length.into(),
         }
     }
@@ -762,52 +666,8 @@ impl From<taper::Phase> for PhaseInput {
         PhaseInput {
             dose: p.dose.map(Into::into),
             max_mg: p.max_mg,
-            frequency: p.frequency.into(),
+            frequency: p.frequency,
             length: p.length.into(),
-        }
-    }
-}
-
-impl From<CourseTemplate> for taper::CourseTemplate {
-    fn from(t: CourseTemplate) -> Self {
-        match t {
-            CourseTemplate::Kdigo2025Relapse => taper::CourseTemplate::Kdigo2025Relapse,
-            CourseTemplate::Kdigo2025Initial => taper::CourseTemplate::Kdigo2025Initial,
-            CourseTemplate::StampProtocol => taper::CourseTemplate::StampProtocol,
-        }
-    }
-}
-
-impl From<taper::CourseTemplate> for CourseTemplate {
-    fn from(t: taper::CourseTemplate) -> Self {
-        match t {
-            taper::CourseTemplate::Kdigo2025Relapse => CourseTemplate::Kdigo2025Relapse,
-            taper::CourseTemplate::Kdigo2025Initial => CourseTemplate::Kdigo2025Initial,
-            taper::CourseTemplate::StampProtocol => CourseTemplate::StampProtocol,
-        }
-    }
-}
-
-impl From<StampStartInput> for taper::StampStart {
-    fn from(s: StampStartInput) -> Self {
-        taper::StampStart {
-            mg_per_kg: s.mg_per_kg,
-            frequency: s.frequency.into(),
-            days: s.days,
-            step_mg: s.step_mg,
-            every_days: s.every_days,
-        }
-    }
-}
-
-impl From<taper::StampStart> for StampStartInput {
-    fn from(s: taper::StampStart) -> Self {
-        StampStartInput {
-            mg_per_kg: s.mg_per_kg,
-            frequency: s.frequency.into(),
-            days: s.days,
-            step_mg: s.step_mg,
-            every_days: s.every_days,
         }
     }
 }
@@ -837,9 +697,9 @@ impl TryFrom<CoursePlanInput> for store::NewCourse {
         }
         Ok(store::NewCourse {
             drug: c.drug,
-            template: c.template.map(Into::into),
+            template: c.template,
             phases: c.phases.into_iter().map(Into::into).collect(),
-            stamp: c.stamp.map(Into::into),
+            stamp: c.stamp,
             start: parse_date("start", &c.start)?,
             tablets: tablet_spec(c.tablet_mg, c.allow_half),
             liquid: c.liquid.map(Into::into),
@@ -860,9 +720,9 @@ impl From<store::NewCourse> for CoursePlanInput {
     fn from(c: store::NewCourse) -> Self {
         CoursePlanInput {
             drug: c.drug,
-            template: c.template.map(Into::into),
+            template: c.template,
             phases: c.phases.into_iter().map(Into::into).collect(),
-            stamp: c.stamp.map(Into::into),
+            stamp: c.stamp,
             start: format_date(c.start),
             // A liquid course has no tablets to give back.
             tablet_mg: c.liquid.is_none().then_some(c.tablets.tablet_mg),
@@ -904,7 +764,7 @@ impl From<store::CourseVersion> for SteroidCourse {
             course_key: c.course_key,
             version: c.version,
             drug: c.drug,
-            template: c.template.map(Into::into),
+            template: c.template,
             plan: c.plan.into(),
             times: c
                 .times
@@ -945,22 +805,13 @@ impl From<taper::TaperCalendar> for TaperCalendar {
     }
 }
 
-impl From<store::RemissionSource> for RemissionSource {
-    fn from(s: store::RemissionSource) -> Self {
-        match s {
-            store::RemissionSource::CareTeam => RemissionSource::CareTeam,
-            store::RemissionSource::UrineReadings => RemissionSource::UrineReadings,
-        }
-    }
-}
-
 impl From<store::CourseCalendar> for CourseCalendar {
     fn from(c: store::CourseCalendar) -> Self {
         CourseCalendar {
             course: c.course.into(),
             calendar: c.calendar.into(),
             remission_confirmed: c.remission_confirmed.map(format_date),
-            remission_source: c.remission_source.map(Into::into),
+            remission_source: c.remission_source,
             stopped_from: c.stopped_from.map(format_date),
         }
     }
@@ -993,34 +844,6 @@ impl From<service::SteroidWeek> for SteroidWeek {
             first_day: format_date(w.first_day),
             last_day: format_date(w.last_day),
             doses: w.doses.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-
-impl From<taper::Exposure> for Exposure {
-    fn from(e: taper::Exposure) -> Self {
-        Exposure {
-            mg: e.mg,
-            mg_per_kg: e.mg_per_kg,
-            mg_per_m2: e.mg_per_m2,
-            mg_per_year: e.mg_per_year,
-            days: e.days,
-        }
-    }
-}
-
-impl From<service::SteroidExposure> for SteroidExposure {
-    fn from(e: service::SteroidExposure) -> Self {
-        SteroidExposure {
-            from: format_date(e.from),
-            to: format_date(e.to),
-            course_key: e.course_key,
-            weight_kg: e.weight_kg,
-            bsa_m2: e.bsa_m2,
-            planned: e.planned.into(),
-            taken: e.taken.into(),
-            taken_doses: e.taken_doses,
-            unplanned_taken_doses: e.unplanned_taken_doses,
         }
     }
 }

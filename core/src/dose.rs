@@ -52,6 +52,7 @@ pub struct DoseRequest {
 
 /// One line of "what to give": a strength and how many units (a split unit counts 0.5).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UnitCount {
     /// Strength of the unit in mg.
     pub strength_mg: f64,

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 /// A drug of the FRNS/SDNS regimens the app supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Drug {
     /// Tacrolimus capsules 0.5 mg and 1 mg, twice daily.
     Tacrolimus,

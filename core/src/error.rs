@@ -235,6 +235,7 @@ impl Error {
 
 /// What kind of contradiction a [`Error::Conflict`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ConflictKind {
     /// The client id was already used for a different record of the same kind: a retry of the
     /// same submission is accepted, a different one under the same id is not.
@@ -366,5 +367,58 @@ mod tests {
                 .as_deref(),
             Some("weight_kg")
         );
+    }
+}
+
+/// A failed call, as a diagnostics reporter sees it. It holds identifiers only, never a
+/// value, a name, a note, a path or SQL, so it may go to logs and crash reports as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct FailureReport {
+    /// The call that failed, as the Rust method is named: `open`, `log_dose`, `home_screen`…
+    pub operation: String,
+    /// The error's variant as an identifier: `validation`, `dose_out_of_range`, `not_measurable`,
+    /// `not_found`, `conflict`, `corrupt_database`, `not_a_diary`, `newer_schema`,
+    /// `unknown_schema`, `upgrade_failed`, `migration_failed`, `read_only`,
+    /// `needs_confirmation`, `photo` or `storage`.
+    pub error: String,
+    /// A finer identifier where the error has one: the conflict's kind (`client_id_reused`),
+    /// the field of a validation error (`weight_kg`), the check of a confirmation, the photo
+    /// problem, the drug of a dose limit, the entity not found, SQLite's result code
+    /// (`DatabaseBusy`, `DiskFull`) or the file error's kind (`PermissionDenied`).
+    pub code: Option<String>,
+}
+
+impl Error {
+    /// The report of `operation` failing with this error: identifiers only.
+    pub fn failure_report(&self, operation: &str) -> FailureReport {
+        FailureReport {
+            operation: operation.to_string(),
+            error: self.variant_id().to_string(),
+            code: self.diagnostic_code(),
+        }
+    }
+
+    /// The variant of the FFI's error this error becomes, as an identifier.
+    fn variant_id(&self) -> &'static str {
+        match self {
+            Error::Invalid { .. } => "validation",
+            Error::DoseOutOfRange { .. }
+            | Error::DailyMaximumExceeded { .. }
+            | Error::CumulativeDoseExceeded { .. } => "dose_out_of_range",
+            Error::NotMeasurable { .. } => "not_measurable",
+            Error::NotFound { .. } => "not_found",
+            Error::Conflict { .. } => "conflict",
+            Error::CorruptDatabase { .. } => "corrupt_database",
+            Error::NotADiary { .. } => "not_a_diary",
+            Error::NewerSchema { .. } => "newer_schema",
+            Error::UnknownSchema { .. } => "unknown_schema",
+            Error::UpgradeFailed { .. } => "upgrade_failed",
+            Error::MigrationFailed { .. } => "migration_failed",
+            Error::ReadOnly => "read_only",
+            Error::NeedsConfirmation { .. } => "needs_confirmation",
+            Error::Photo(_) => "photo",
+            Error::Sqlite(_) | Error::Io(_) => "storage",
+        }
     }
 }

@@ -192,6 +192,13 @@ macro_rules! row_id {
                 i64::column_result(value).map($name)
             }
         }
+
+        // Across the FFI the id is the number (`Long` in Kotlin, `Int64` in Swift).
+        #[cfg(feature = "uniffi")]
+        uniffi::custom_type!($name, i64, {
+            lower: |id| id.0,
+            try_lift: |id| Ok($name(id)),
+        });
     };
 }
 

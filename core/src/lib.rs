@@ -34,5 +34,11 @@ pub mod store;
 pub mod taper;
 #[cfg(test)]
 mod test_support;
+#[cfg(feature = "uniffi")]
+pub mod uniffi_support;
 
 pub use error::{Error, Result};
+
+// The namespace of the core's types across the FFI (`uniffi_support`).
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("nephro_core");

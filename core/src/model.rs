@@ -17,6 +17,7 @@ pub type EpochMillis = i64;
 /// Sex recorded in the profile (used by growth references, not by any dose rule).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Sex {
     /// Female.
     Female,
@@ -150,6 +151,7 @@ impl Regimen {
 /// Whether a scheduled dose was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum DoseOutcome {
     /// The dose was given.
     Taken,

@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 /// nephrotic, so the highest level of a day is the maximum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ProteinLevel {
     /// Negative or trace dipstick; UPCR at or below the remission cut-off.
     Remission,
@@ -40,6 +41,7 @@ impl ProteinLevel {
 /// A urine dipstick grade, stored as read: strip brands differ in their mg/dL labels, so the
 /// ordinal grade is the fact (clinical-rules §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum DipstickGrade {
     /// `negative`: below 15 mg/dL (KDIGO 2025) — level remission.
     #[serde(rename = "negative")]
@@ -112,6 +114,7 @@ impl fmt::Display for DipstickGrade {
 
 /// The unit a laboratory reports a urine protein/creatinine ratio (UPCR) in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum UpcrUnit {
     /// mg protein per mmol creatinine (`mg/mmol`).
     #[serde(rename = "mg/mmol")]

@@ -30,6 +30,7 @@ const DAYS_PER_YEAR: f64 = 365.25;
 /// Which guideline's definitions classify the course, chosen per patient (clinical-rules §6).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum DefinitionSet {
     /// IPNA 2022 (Trautmann et al., Pediatr Nephrol 2023): the default.
     #[default]
@@ -108,6 +109,7 @@ impl DefinitionSet {
 /// The state the walk over the days is in (clinical-rules §6).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum DiseaseState {
     /// In remission (the default initial state).
     #[default]
@@ -137,6 +139,8 @@ impl DiseaseState {
 /// The state reported at the assessment date (clinical-rules §6, "Reported state").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "RelapseState"))]
 pub enum ReportedState {
     /// No relapse open and the latest day with a reading is at level remission.
     Remission,
@@ -190,6 +194,7 @@ pub struct RelapseInput {
 
 /// A relapse found by the walk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RelapseEpisode {
     /// The first of the three nephrotic days.
     pub onset: NaiveDate,
@@ -201,6 +206,7 @@ pub struct RelapseEpisode {
 
 /// A remission found by the walk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RemissionEpisode {
     /// The first of the three remission days.
     pub onset: NaiveDate,
@@ -210,6 +216,8 @@ pub struct RemissionEpisode {
 
 /// A run of consecutive calendar days with readings at one level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "ProteinLevelRun"))]
 pub struct LevelRun {
     /// The level of every day of the run.
     pub level: ProteinLevel,
@@ -224,6 +232,8 @@ pub struct LevelRun {
 /// What the family should do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "RelapseNextActionKind"))]
 pub enum NextActionKind {
     /// In watch: test the first morning urine again on the date given (the day after the latest
     /// day with a reading).
@@ -235,6 +245,8 @@ pub enum NextActionKind {
 
 /// The next action and the date it applies from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "RelapseNextAction"))]
 pub struct NextAction {
     /// What to do.
     pub kind: NextActionKind,
@@ -244,6 +256,7 @@ pub struct NextAction {
 
 /// The engine's answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RelapseAssessment {
     /// The assessment date actually used: the input's `as_of`, else the latest reading date;
     /// `None` only with neither.
@@ -703,6 +716,8 @@ impl SteroidCover {
 /// What the family sees on the home screen (the structured form; words via [`FamilyPrompt::text`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "RelapsePrompt"))]
 pub enum FamilyPrompt {
     /// A relapse was confirmed today (the third nephrotic day): follow the action plan and
     /// contact the care team.

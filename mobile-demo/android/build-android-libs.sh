@@ -64,5 +64,6 @@ rm -rf "$kotlin_out/uniffi"
 target/debug/uniffi-bindgen generate "$unstripped" --language kotlin \
   --config "$here/uniffi-android.toml" --out-dir "$kotlin_out" >/dev/null
 [ -s "$kotlin_out/uniffi/nephro/nephro.kt" ] || die "the Kotlin bindings were not generated"
+[ -s "$kotlin_out/uniffi/nephro_core/nephro_core.kt" ] || die "the core's Kotlin bindings were not generated"
 
-echo "android: $(find "$jni" -name '*.so' | wc -l) libraries in $jni, bindings in $kotlin_out/uniffi/nephro/"
+echo "android: $(find "$jni" -name '*.so' | wc -l) libraries in $jni, bindings in $kotlin_out/uniffi/{nephro,nephro_core}/"

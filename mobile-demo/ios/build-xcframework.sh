@@ -42,13 +42,15 @@ mkdir -p "$gen"
 "target/$dir/uniffi-bindgen" generate "$host_lib" --language swift --out-dir "$gen" >/dev/null
 [ -s "$gen/nephro.swift" ] || die "the Swift bindings were not generated"
 
-# Headers of the XCFramework: the C header and its module map, named module.modulemap so that
-# `import nephroFFI` (at the top of nephro.swift) finds it.
+# Headers of the XCFramework: the C headers of the two namespaces (nephro, nephro_core) and one
+# module map listing both, named module.modulemap so that `import nephroFFI` (at the top of
+# nephro.swift and nephro_core.swift) finds it.
 headers="$here/build/headers"
 rm -rf "$headers"
 mkdir -p "$headers"
-cp "$gen/nephroFFI.h" "$headers/"
-cp "$gen/nephroFFI.modulemap" "$headers/module.modulemap"
+cp "$gen/nephroFFI.h" "$gen/nephro_coreFFI.h" "$headers/"
+awk '{ print } /^    header "nephroFFI.h"$/ { print "    header \"nephro_coreFFI.h\"" }' \
+  "$gen/nephroFFI.modulemap" >"$headers/module.modulemap"
 
 # One library per platform: the device, and both simulator architectures merged with lipo.
 sim="$here/build/ios-simulator"
@@ -67,5 +69,5 @@ xcodebuild -create-xcframework \
   -output "$here/Frameworks/nephroFFI.xcframework"
 
 mkdir -p "$here/Sources/NephroBindings"
-cp "$gen/nephro.swift" "$here/Sources/NephroBindings/nephro.swift"
-echo "ios: Frameworks/nephroFFI.xcframework and Sources/NephroBindings/nephro.swift are ready"
+cp "$gen/nephro.swift" "$gen/nephro_core.swift" "$here/Sources/NephroBindings/"
+echo "ios: Frameworks/nephroFFI.xcframework and Sources/NephroBindings/{nephro,nephro_core}.swift are ready"

@@ -5,7 +5,7 @@
 use crate::ids::{PatientId, RegimenId};
 use std::collections::BTreeSet;
 
-use chrono::{Days, NaiveDate};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::LoggedDoses;
@@ -14,9 +14,10 @@ use crate::dates::parse_time_zone;
 use crate::drug::Drug;
 use crate::error::{Error, Result};
 use crate::labs::{
-    assess_labs, instant_from_millis, recalculate_prompt, BaselineSource, HeightRecord,
-    LabAssessment, LabHistory, LabKind, LabPolicy, LevelTarget, LevelTargets, RecalculatePrompt,
-    TakenDose, TargetPhase, DEFAULT_RECALCULATE_THRESHOLD,
+    assess_labs, instant_from_millis, recalculate_prompt, AlertKind, AssessmentNote,
+    BaselineSource, HeightRecord, LabAssessment, LabHistory, LabKind, LabPolicy, LabUnit,
+    LevelTarget, LevelTargets, RecalculatePrompt, TakenDose, TargetFlag, TargetPhase,
+    TroughValidity, DEFAULT_RECALCULATE_THRESHOLD,
 };
 use crate::locale::Locale;
 use crate::model::{DoseOutcome, MedicationId};
@@ -39,6 +40,7 @@ pub fn targets_key(phase: TargetPhase) -> String {
 /// The care team's lab settings for a patient (clinical-rules §1–2, **policy**), with the
 /// documented defaults where nothing was set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LabSettings {
     /// The phase whose targets are in force (default [`TargetPhase::Initial`]).
     pub phase: TargetPhase,
@@ -181,6 +183,104 @@ pub struct LabLine {
     pub flag_text: Option<String>,
     /// The family-facing text of each alert, in the order of `assessment.alerts`.
     pub alert_texts: Vec<String>,
+}
+
+/// A safety alert as the family sees it (clinical-rules §1): the engine's alert with its text.
+/// The app never changes a prescription: the text tells the family the care team has the result
+/// and to contact them.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "SafetyAlert"))]
+pub struct AlertWithText {
+    /// What crossed which threshold.
+    pub kind: AlertKind,
+    /// When the sample was drawn (across the FFI: UTC epoch ms).
+    pub drawn_at_ms: DateTime<Utc>,
+    /// The value compared, in `unit` (haemoglobin in g/dL, creatinine in mg/dL, the eGFR for
+    /// `EgfrBelow90`).
+    pub value: f64,
+    /// The limit it was compared with, in `unit`.
+    pub threshold: f64,
+    /// UCUM unit of `value` and `threshold`.
+    pub unit: String,
+    /// Key of the family-facing text.
+    pub message_key: String,
+    /// The family-facing text in the requested locale.
+    pub text: String,
+    /// Whether the alert is for information only (the eGFR) rather than a safety limit.
+    pub informational: bool,
+}
+
+/// One lab result as assessed, with the texts the family sees: its flag against the target,
+/// trough validity, eGFR and alerts (clinical-rules §1).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "LabAssessment"))]
+pub struct AssessmentWithText {
+    /// What was measured.
+    pub kind: LabKind,
+    /// The value as reported.
+    pub value: f64,
+    /// The unit of `value`.
+    pub unit: LabUnit,
+    /// When the sample was drawn (across the FFI: UTC epoch ms).
+    pub drawn_at_ms: DateTime<Utc>,
+    /// Tacrolimus trough and MPA-AUC: below, in range, above, or not a trough; else none.
+    pub flag: Option<TargetFlag>,
+    /// The family-facing text of the flag.
+    pub flag_text: Option<String>,
+    /// Tacrolimus only: whether it was drawn as a trough, and if not why.
+    pub trough: Option<TroughValidity>,
+    /// Creatinine only: bedside Schwartz eGFR, mL/min/1.73 m² (none without a height).
+    pub egfr: Option<f64>,
+    /// Safety alerts raised by this result.
+    pub alerts: Vec<AlertWithText>,
+    /// What could not be decided for lack of data.
+    pub notes: Vec<AssessmentNote>,
+}
+
+impl AssessmentWithText {
+    /// The assessment with the texts already written for it: the flag's, and each alert's in
+    /// the order of `assessment.alerts`.
+    pub fn new(
+        assessment: LabAssessment,
+        flag_text: Option<String>,
+        alert_texts: Vec<String>,
+    ) -> AssessmentWithText {
+        let alerts = (assessment.alerts.into_iter().zip(alert_texts))
+            .map(|(alert, text)| AlertWithText {
+                informational: alert.kind.is_informational(),
+                kind: alert.kind,
+                drawn_at_ms: alert.drawn_at,
+                value: alert.value,
+                threshold: alert.threshold,
+                unit: alert.unit,
+                message_key: alert.message_key,
+                text,
+            })
+            .collect();
+        AssessmentWithText {
+            kind: assessment.lab.kind,
+            value: assessment.lab.value,
+            unit: assessment.lab.unit,
+            drawn_at_ms: assessment.lab.drawn_at,
+            flag: assessment.flag,
+            flag_text,
+            trough: assessment.trough,
+            egfr: assessment.egfr,
+            alerts,
+            notes: assessment.notes,
+        }
+    }
+
+    /// The assessment with its texts written in `locale`.
+    pub fn in_locale(assessment: LabAssessment, locale: Locale) -> AssessmentWithText {
+        let flag_text = assessment.flag.map(|f| f.text(locale).to_string());
+        let alert_texts = (assessment.alerts.iter())
+            .map(|a| a.kind.text(locale).to_string())
+            .collect();
+        AssessmentWithText::new(assessment, flag_text, alert_texts)
+    }
 }
 
 /// A patient's labs over a period, assessed under the care team's settings.
@@ -346,6 +446,7 @@ pub(crate) fn lab_report_with(
 
 /// One body measurement in the growth series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct GrowthPoint {
     /// Local date of the measurement.
     pub date: NaiveDate,
@@ -403,6 +504,61 @@ pub struct RegimenRecalculatePrompt {
     pub weighed_on: NaiveDate,
     /// The prompt (weights, change, threshold, message key).
     pub prompt: RecalculatePrompt,
+}
+
+/// A "recalculate dose" prompt as the family sees it (clinical-rules §2): the weights, the
+/// change, the threshold and the text. The app never changes the dose itself.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "RecalculatePrompt"))]
+pub struct RecalculatePromptWithText {
+    /// The regimen (none for a prompt computed outside a diary, e.g. a conformance case).
+    pub regimen_id: Option<RegimenId>,
+    /// Its drug (none outside a diary).
+    pub drug: Option<Drug>,
+    /// Date of the latest weight (none outside a diary).
+    pub weighed_on: Option<NaiveDate>,
+    /// The weight the regimen was calculated on, kg.
+    pub regimen_weight_kg: f64,
+    /// The latest weight, kg.
+    pub latest_weight_kg: f64,
+    /// (latest − regimen) ÷ regimen: negative for a loss.
+    pub change_fraction: f64,
+    /// The threshold in force.
+    pub threshold_fraction: f64,
+    /// Key of the family-facing text.
+    pub message_key: String,
+    /// The family-facing text in the requested locale.
+    pub text: String,
+}
+
+impl RecalculatePromptWithText {
+    /// The engine's prompt with its text in `locale`, outside any regimen.
+    pub fn in_locale(prompt: &RecalculatePrompt, locale: Locale) -> RecalculatePromptWithText {
+        RecalculatePromptWithText {
+            regimen_id: None,
+            drug: None,
+            weighed_on: None,
+            regimen_weight_kg: prompt.regimen_weight_kg,
+            latest_weight_kg: prompt.latest_weight_kg,
+            change_fraction: prompt.change_fraction,
+            threshold_fraction: prompt.threshold_fraction,
+            message_key: prompt.message_key.clone(),
+            text: prompt.text(locale).to_string(),
+        }
+    }
+}
+
+impl RegimenRecalculatePrompt {
+    /// This regimen's prompt with its text in `locale`.
+    pub fn with_text(&self, locale: Locale) -> RecalculatePromptWithText {
+        RecalculatePromptWithText {
+            regimen_id: Some(self.regimen_id),
+            drug: Some(self.drug),
+            weighed_on: Some(self.weighed_on),
+            ..RecalculatePromptWithText::in_locale(&self.prompt, locale)
+        }
+    }
 }
 
 /// The "recalculate dose" prompts of a patient on `today` (clinical-rules §2, **policy**): for

@@ -77,12 +77,14 @@ pub fn parse_device_zone(zone: Option<&str>) -> Result<Option<Tz>> {
 /// scheduled instant during which a dose is `due`, and the take-window up to which a late dose
 /// may still be taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DoseWindow {
     /// Minutes after the scheduled instant during which the dose is `due` (default 60).
     pub grace_minutes: u32,
     /// Minutes after the scheduled instant up to which it is `late` rather than `missed`;
     /// none: half the dosing interval (6 h for twice daily, 12 h once daily).
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub take_window_minutes: Option<u32>,
 }
 
@@ -600,6 +602,60 @@ pub struct ReminderNotice {
     pub text: NotificationText,
 }
 
+/// A dose reminder as the phone keeps it pending: one local notification, flat (the slot,
+/// the instants, the dose and the text side by side) for the shells' notification centres.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ReminderNotification {
+    /// Stable id `"{medication_id}@{YYYY-MM-DD}T{HH:MM}"`: use it as the notification's id.
+    pub id: String,
+    /// The medication: `regimen-<id>`, `course-<key>` or `medicine-<id>` (as in `log_dose`).
+    pub medication_id: String,
+    /// The drug, when the dose engine knows it (none for most medicines added with
+    /// `add_medicine`; the title names every medicine).
+    pub drug: Option<Drug>,
+    /// mg of this dose, if known.
+    pub dose_mg: Option<f64>,
+    /// mL to draw for this dose, for a liquid (clinical-rules §12).
+    pub dose_ml: Option<f64>,
+    /// Local date of the slot, `YYYY-MM-DD` (log the dose with it).
+    pub slot_date: NaiveDate,
+    /// Local time of the slot, `HH:MM` (log the dose with it).
+    pub slot_time: NaiveTime,
+    /// When the notification fires (across the FFI: UTC epoch ms).
+    pub fire_at_ms: DateTime<Utc>,
+    /// The same instant on the local clock, RFC 3339 with its offset.
+    pub fire_at_local: DateTime<FixedOffset>,
+    /// Notification title in the family's language.
+    pub title: String,
+    /// Notification body in the family's language.
+    pub body: String,
+    /// Whether this is a snoozed reminder (the shell schedules and keeps it).
+    pub snoozed: bool,
+}
+
+impl ReminderNotice {
+    /// The notification the phone keeps pending for this reminder; `snoozed` marks one made by
+    /// a snooze.
+    pub fn into_notification(self, snoozed: bool) -> ReminderNotification {
+        let (reminder, text) = (self.reminder, self.text);
+        ReminderNotification {
+            id: reminder.id,
+            medication_id: reminder.medication_id,
+            drug: self.drug,
+            dose_mg: self.dose_mg,
+            dose_ml: self.dose_ml,
+            slot_date: reminder.slot_date,
+            slot_time: reminder.slot_time,
+            fire_at_ms: reminder.instant_utc,
+            fire_at_local: reminder.local,
+            title: text.title,
+            body: text.body,
+            snoozed,
+        }
+    }
+}
+
 fn notice(reminder: Reminder, medication: &PatientMedication, locale: Locale) -> ReminderNotice {
     let label = medication.label(reminder.slot_date, reminder.slot_time, locale);
     ReminderNotice {
@@ -702,12 +758,15 @@ impl SlotRef {
 
 /// How a slot was logged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "SlotLog"))]
 pub struct LoggedSlot {
     /// The log's client id (to edit or undo it).
     pub client_id: String,
     /// Taken or skipped.
     pub outcome: DoseOutcome,
     /// When it was given (or the skip decided).
+    #[cfg_attr(feature = "uniffi", uniffi(name = "at_ms"))]
     pub at: DateTime<Utc>,
     /// Who logged it.
     pub logged_by: String,
@@ -715,10 +774,12 @@ pub struct LoggedSlot {
 
 /// One dose slot with where it stands at `now` and what to tell the family.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DoseSlot {
     /// The slot's stable reminder id.
     pub reminder_id: String,
     /// The regimen, course or medicine.
+    #[cfg_attr(feature = "uniffi", uniffi(name = "medication_id"))]
     pub medication: MedicationId,
     /// The drug, if the dose engine knows it (none for most medicines of clinical-rules §12).
     pub drug: Option<Drug>,
@@ -734,6 +795,7 @@ pub struct DoseSlot {
     /// Local wall-clock time of the slot.
     pub slot_time: NaiveTime,
     /// The slot's instant (DST gap: moved forward; overlap: first occurrence).
+    #[cfg_attr(feature = "uniffi", uniffi(name = "scheduled_at_ms"))]
     pub scheduled_utc: DateTime<Utc>,
     /// The same instant on the local clock.
     pub scheduled_local: DateTime<FixedOffset>,
@@ -1089,12 +1151,15 @@ pub(crate) fn adherence_with(
             })
         })
         .collect();
-    let report = adherence_report(&plan.schedules(), plan.home_zone, from, to, &logs, now)?;
-    let drugs = plan
+    let mut report = adherence_report(&plan.schedules(), plan.home_zone, from, to, &logs, now)?;
+    let drugs: BTreeMap<String, Drug> = plan
         .medications
         .iter()
         .filter_map(|m| Some((m.schedule.id.clone(), m.drug?)))
         .collect();
+    for medication in &mut report.medications {
+        medication.drug = drugs.get(&medication.medication_id).copied();
+    }
     Ok(PatientAdherence { report, drugs })
 }
 

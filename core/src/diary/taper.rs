@@ -230,6 +230,7 @@ pub fn steroid_doses(
 
 /// Cumulative steroid exposure over a date range, planned and taken (clinical-rules §4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SteroidExposure {
     /// First date of the range.
     pub from: NaiveDate,

@@ -35,6 +35,8 @@ pub const MIN_WHITE_LUMINANCE: f64 = 0.05;
 
 /// The care team's thresholds for suggesting a grade (clinical-rules §13 step 7, **policy**).
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "DipstickPolicy"))]
 pub struct ReadPolicy {
     /// The largest distance (ΔE00) at which the nearest swatch is suggested; default 15.
     pub max_delta_e: f64,
@@ -93,6 +95,7 @@ pub struct DipstickSamples {
 
 /// The distance from the pad to one swatch.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SwatchDistance {
     /// The swatch's grade.
     pub grade: DipstickGrade,
@@ -103,6 +106,8 @@ pub struct SwatchDistance {
 /// Whether the core suggests a grade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "DipstickReadStatus"))]
 pub enum ReadStatus {
     /// The nearest swatch is near enough and clearly nearer than the next: suggest its grade.
     Read,
@@ -225,6 +230,7 @@ impl PhotoSuggestion {
 /// Why a photo cannot be read as it is (clinical-rules §13 steps 1–2, and sampling). The shell
 /// asks for a new photo or for a reading by eye; nothing is suggested.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum PhotoProblem {
     /// The photo was taken before the read window opened (`too_early`).
     TooEarly {

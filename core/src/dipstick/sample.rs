@@ -36,6 +36,7 @@ pub const DEFAULT_MAX_REJECTED_SHARE: f64 = 0.25;
 
 /// How patches are sampled (**policy**, see the constants' rationale).
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SamplingPolicy {
     /// A pixel farther than this (8-bit levels, any channel) from the patch's median is rejected.
     pub outlier_levels: u8,
@@ -67,6 +68,8 @@ pub struct Photo<'a> {
 
 /// A rectangle of the photo in pixels (`x`, `y`: top-left corner; the photo's origin is top-left).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "PhotoRect"))]
 pub struct Rect {
     /// Left edge (first column).
     pub x: u32,

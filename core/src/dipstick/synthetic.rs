@@ -43,6 +43,8 @@ pub const READ_WINDOW_S: [f64; 2] = [30.0, 90.0];
 
 /// The light of a synthetic photo.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "SyntheticLight"))]
 pub enum Light {
     /// Daylight by a window: neutral gains, full exposure.
     Daylight,

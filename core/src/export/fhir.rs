@@ -613,6 +613,8 @@ impl Ids {
 /// How a FHIR export is bundled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "FhirBundle"))]
 pub enum BundleKind {
     /// A `collection` (the default, for files): resources with ids, references as `urn:uuid:`.
     Collection,

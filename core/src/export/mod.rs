@@ -40,6 +40,7 @@ pub use snapshot::*;
 /// The formats a diary exports to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ExportFormat {
     /// One FHIR R4 JSON `Bundle` of type `collection` (`diary.fhir.json`).
     Fhir,

@@ -58,6 +58,8 @@ pub const LAST_WHO2007_WEIGHT_MONTH: f64 = 120.0;
 /// What was measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "GrowthMeasure"))]
 pub enum Measure {
     /// Body weight in kg (weight-for-age).
     Weight,

@@ -61,6 +61,7 @@ pub const GROWTH_Z_LIMIT: f64 = 4.0;
 
 /// The care team's limits of the checks (clinical-rules §10, **policy**, per patient).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PlausibilityPolicy {
     /// Largest change from a neighbouring weight, as a fraction (0.20 is 20 %).
     pub weight_change: f64,

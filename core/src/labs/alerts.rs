@@ -31,6 +31,7 @@ pub const EGFR_UNIT: &str = "mL/min/{1.73_m2}";
 /// What an alert is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum AlertKind {
     /// WBC ≤ 3.0 × 10⁹/L.
     Leukopenia,

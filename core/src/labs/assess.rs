@@ -48,6 +48,7 @@ impl LabPolicy {
 /// Where the creatinine baseline came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum BaselineSource {
     /// Set by the care team.
     CareTeam,
@@ -68,6 +69,7 @@ impl BaselineSource {
 /// Something the assessment could not decide for lack of data (not an error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum AssessmentNote {
     /// An ALT or total bilirubin without the laboratory's upper limit of normal: the
     /// ≥ 2 × ULN alert cannot be decided, so none is raised.

@@ -46,6 +46,7 @@ pub const CREATININE_UMOL_PER_L_PER_MG_PER_DL: f64 = 88.42;
 /// What a lab result measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum LabKind {
     /// Tacrolimus whole-blood 12-h trough level (LOINC 11253-2), ng/mL.
     TacrolimusTrough,
@@ -144,6 +145,7 @@ impl LabKind {
 
 /// A unit of a lab result; [`LabUnit::id`] is its UCUM spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum LabUnit {
     /// `ng/mL` (tacrolimus).
     NanogramsPerMillilitre,

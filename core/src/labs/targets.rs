@@ -10,6 +10,7 @@ use crate::numeric::require_non_negative;
 /// A target range for a drug level. The low bound is inclusive; the high bound is inclusive or
 /// exclusive as the rule says ("5–10 ng/mL" includes 10; "keep < 5 ng/mL" excludes 5).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LevelTarget {
     /// Lowest value in range (inclusive), if any.
     pub low: Option<f64>,
@@ -22,6 +23,7 @@ pub struct LevelTarget {
 /// Where a drug level falls relative to its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum TargetFlag {
     /// Below the low bound.
     Below,
@@ -60,6 +62,7 @@ impl TargetFlag {
 /// "then reduced to keep" a lower level).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum TargetPhase {
     /// The first months: tacrolimus trough 5–10 ng/mL, MPA-AUC 30–50 µg·h/mL.
     Initial,
@@ -158,6 +161,7 @@ impl LevelTarget {
 
 /// The targets in force for a patient.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LevelTargets {
     /// Tacrolimus 12-h trough, ng/mL.
     pub tacrolimus_trough: LevelTarget,

@@ -41,6 +41,7 @@ pub struct TakenDose {
 /// Whether a tacrolimus level counts as a trough (clinical-rules §8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum TroughValidity {
     /// A trough: compare it with the target range.
     Valid,

@@ -7,6 +7,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use crate::drug::Drug;
+
 use super::{
     local_date, prepare, reminder_id, sort_and_collapse, Candidate, MedicationSchedule,
     REMINDER_HORIZON_DAYS,
@@ -70,6 +72,7 @@ pub struct LoggedDose {
 
 /// Counts and rates over the scheduled slots so far.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AdherenceSummary {
     /// Slots whose instant is before `now`.
     pub scheduled: u32,
@@ -87,9 +90,15 @@ pub struct AdherenceSummary {
 
 /// Adherence of one medication.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MedicationAdherence {
     /// The medication.
     pub medication_id: String,
+    /// Its drug, when the dose engine knows it (none for most medicines of clinical-rules §12).
+    /// The engine leaves it empty; the diary's adherence service fills it in from the
+    /// patient's medications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drug: Option<Drug>,
     /// Its counts and rates.
     pub summary: AdherenceSummary,
     /// Twice-daily drugs only: mean hours between two taken doses of consecutive slots
@@ -105,6 +114,8 @@ pub struct MedicationAdherence {
 /// How a day went for one medication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "AdherenceDayStatus"))]
 pub enum DayStatus {
     /// Every dose scheduled so far was taken.
     Full,
@@ -119,6 +130,8 @@ pub enum DayStatus {
 
 /// One medication on one calendar day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "AdherenceDayMedication"))]
 pub struct DayMedication {
     /// The medication.
     pub medication_id: String,
@@ -132,6 +145,8 @@ pub struct DayMedication {
 
 /// One day of the adherence calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "AdherenceDay"))]
 pub struct CalendarDay {
     /// The local date.
     pub date: NaiveDate,
@@ -141,6 +156,7 @@ pub struct CalendarDay {
 
 /// The adherence report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AdherenceReport {
     /// All medications together.
     pub overall: AdherenceSummary,
@@ -347,6 +363,7 @@ pub fn adherence_report(
             };
             MedicationAdherence {
                 medication_id: id.to_string(),
+                drug: None,
                 summary: tally.summary(),
                 interval_mean_hours: mean,
                 interval_sd_hours: sd,

@@ -12,6 +12,7 @@ use crate::locale::Locale;
 /// (clinical-rules §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum DoseStatus {
     /// t < s.
     Upcoming,
@@ -118,6 +119,8 @@ impl MedicationSchedule {
 /// What to tell the family about a dose not yet logged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "DoseGuidance"))]
 pub enum Guidance {
     /// Upcoming: not yet.
     NotYet,

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 /// What happens to dosing times when the patient's zone changes (clinical-rules §7, **policy**).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum TravelPolicy {
     /// Keep the wall-clock times (08:00 stays 08:00 on the new local clock). The default.
     #[default]
@@ -84,6 +85,7 @@ impl Default for ShiftRules {
 /// The role of a dose in a shift plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum PlannedDoseKind {
     /// The last dose on the home schedule (the plan's starting point, already scheduled).
     LastHomeDose,
@@ -95,8 +97,10 @@ pub enum PlannedDoseKind {
 
 /// One dose of a shift plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PlannedDose {
     /// When to give it.
+    #[cfg_attr(feature = "uniffi", uniffi(name = "at_ms"))]
     pub instant_utc: DateTime<Utc>,
     /// The same instant on the home zone's clock.
     pub local_home: DateTime<FixedOffset>,

@@ -17,6 +17,7 @@ use crate::model::{require_text, DoseLogEntry, DoseOutcome, MedicationId, NewDos
 
 /// One revision of a logged dose, as kept in its history.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DoseRevision {
     /// Revision number, from 1.
     pub revision: i64,

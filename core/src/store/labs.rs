@@ -75,6 +75,7 @@ pub struct LabCorrection {
 
 /// One revision of a lab result, as kept in its history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LabRevision {
     /// Revision number, from 1.
     pub revision: i64,
@@ -83,6 +84,7 @@ pub struct LabRevision {
     /// Unit in this revision.
     pub unit: LabUnit,
     /// Draw time in this revision.
+    #[cfg_attr(feature = "uniffi", uniffi(name = "drawn_at_ms"))]
     pub drawn_at: DateTime<Utc>,
     /// Upper limit of normal in this revision.
     pub upper_limit_of_normal: Option<f64>,

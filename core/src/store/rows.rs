@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 
 /// A stored row that could not be read, and was left out of what is shown.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UnreadableRow {
     /// The table it is in, e.g. `dose_log`.
     pub table: String,

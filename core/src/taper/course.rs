@@ -71,6 +71,7 @@ impl CourseVersion {
 /// Where a course's remission date came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum RemissionSource {
     /// The care team entered it with the course.
     CareTeam,

@@ -9,6 +9,7 @@ use crate::numeric::{clean, require_positive};
 
 /// Cumulative steroid exposure over an inclusive date range.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Exposure {
     /// Total mg on the dates of the range.
     pub mg: f64,

@@ -45,6 +45,7 @@ pub enum DoseBasis {
 /// How often a phase doses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Frequency {
     /// Every day of the phase.
     Daily,
@@ -143,6 +144,7 @@ impl TabletSpec {
 /// The course templates shipped with the core (clinical-rules §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum CourseTemplate {
     /// KDIGO 2025, relapse: 60 mg/m²/day (max 60) daily until remission, then 40 mg/m² (max 40)
     /// alternate days for 28 days.

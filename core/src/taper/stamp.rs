@@ -14,6 +14,8 @@ pub const STAMP_TAPER_END_MG: f64 = 5.0;
 
 /// The care team's choices for a STAMP-protocol course.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "StampStartInput"))]
 pub struct StampStart {
     /// Starting dose in mg/kg per dosing day: 1.0–1.5 for alternate days, 0.5–0.75 for daily
     /// (bounds inclusive).

@@ -15,6 +15,7 @@ import kotlin.system.exitProcess
 import kotlinx.coroutines.runBlocking
 import org.example.nephrodiary.core.*
 import uniffi.nephro.*
+import uniffi.nephro_core.*
 
 const val ZONE = "Asia/Shanghai"
 val DAYS = listOf("2025-03-03", "2025-03-04", "2025-03-05", "2025-03-06", "2025-03-07", "2025-03-08", "2025-03-09")

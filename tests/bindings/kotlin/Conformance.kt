@@ -15,8 +15,8 @@ import com.google.gson.JsonObject
 import com.google.gson.JsonParser
 import com.google.gson.JsonPrimitive
 import java.io.File
-import uniffi.nephro.NephroException
-import uniffi.nephro.PhotoProblem
+import uniffi.nephro_core.NephroException
+import uniffi.nephro_core.PhotoProblem
 
 const val NUMBER_TOLERANCE = 1e-6
 

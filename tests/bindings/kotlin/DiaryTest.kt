@@ -2,6 +2,7 @@
 
 import java.io.File
 import uniffi.nephro.*
+import uniffi.nephro_core.*
 
 val diaryTests = listOf(
     ::libraryLoads,

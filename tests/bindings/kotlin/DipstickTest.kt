@@ -8,6 +8,7 @@ import com.google.gson.JsonObject
 import com.google.gson.JsonParser
 import java.io.File
 import uniffi.nephro.*
+import uniffi.nephro_core.*
 
 val dipstickTests = listOf(
     ::dipstickSuite,

@@ -2,6 +2,7 @@
 
 import com.google.gson.JsonObject
 import uniffi.nephro.*
+import uniffi.nephro_core.*
 
 val doseConformanceTests = listOf(::doseSuite)
 

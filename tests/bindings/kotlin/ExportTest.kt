@@ -4,6 +4,7 @@
 
 import java.io.File
 import uniffi.nephro.*
+import uniffi.nephro_core.*
 
 val exportTests = listOf(
     ::everyFormatExportsAsBytes,

@@ -3,6 +3,7 @@
 import java.io.File
 import java.nio.file.Files
 import uniffi.nephro.*
+import uniffi.nephro_core.*
 
 // 2025-01-15 07:05, 19:10 and 19:40 UTC, in epoch ms.
 const val MORNING_MS = 1736924700000L

@@ -1,6 +1,7 @@
 // Growth references and the "held until confirmed" tier (clinical-rules §10) from Kotlin.
 
 import uniffi.nephro.*
+import uniffi.nephro_core.*
 
 val growthTests = listOf(
     ::twentyOrTwoHundredKgIsHeldUntilConfirmed,

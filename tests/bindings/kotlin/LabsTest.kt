@@ -7,6 +7,7 @@ import java.time.Instant
 import java.time.ZoneOffset
 import java.time.format.DateTimeFormatter
 import uniffi.nephro.*
+import uniffi.nephro_core.*
 
 val labsTests = listOf(::labsSuite, ::diaryLogsLabsAndReadsFlagsAndAlerts)
 

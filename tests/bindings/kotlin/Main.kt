@@ -13,7 +13,7 @@
 // `val <name>Tests = listOf(::myThing, ...)`, and add that list to `allTests` below (one line).
 
 import kotlin.reflect.KFunction0
-import uniffi.nephro.NephroException
+import uniffi.nephro_core.NephroException
 import kotlin.system.exitProcess
 
 val allTests: List<KFunction0<Unit>> = listOf(

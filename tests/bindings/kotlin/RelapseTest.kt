@@ -4,6 +4,7 @@
 import com.google.gson.JsonObject
 import java.io.File
 import uniffi.nephro.*
+import uniffi.nephro_core.*
 
 val relapseTests = listOf(
     ::relapseSuite,

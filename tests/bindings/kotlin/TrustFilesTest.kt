@@ -8,6 +8,7 @@ import java.io.RandomAccessFile
 import java.time.LocalDate
 import java.time.ZoneOffset
 import uniffi.nephro.*
+import uniffi.nephro_core.*
 
 val trustFilesTests = listOf(
     ::filesThatAreNotDiariesAreRefusedUntouched,

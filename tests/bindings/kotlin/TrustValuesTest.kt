@@ -6,6 +6,7 @@
 import com.google.gson.JsonParser
 import java.io.File
 import uniffi.nephro.*
+import uniffi.nephro_core.*
 
 val trustValuesTests = listOf(
     ::aTypoIsRefusedNamingItsFieldAndChangesNothing,

@@ -4,7 +4,7 @@
     run.py [--bindings DIR] [--shared-conformance DIR] [--next-conformance DIR]
            [--repo-conformance DIR] [-k TEXT]
 
---bindings            directory holding the generated nephro.py and libnephro_ffi.so
+--bindings            directory holding the generated package nephro/ (with libnephro_ffi.so)
                       (default: $NEPHRO_BINDINGS_PYTHON or <repo>/target/bindings/python)
 --shared-conformance  the shared case directory (default: $NEPHRO_SHARED_CONFORMANCE or
                       <repo>/../shared/conformance)
@@ -45,8 +45,8 @@ def main():
     args = parser.parse_args()
 
     bindings = os.path.abspath(args.bindings)
-    if not os.path.isfile(os.path.join(bindings, "nephro.py")):
-        print(f"python: no nephro.py in {bindings} (run scripts/build-bindings.sh)", file=sys.stderr)
+    if not os.path.isfile(os.path.join(bindings, "nephro", "__init__.py")):
+        print(f"python: no nephro package in {bindings} (run scripts/build-bindings.sh)", file=sys.stderr)
         return 2
     sys.path[:0] = [bindings, HERE]
 

@@ -232,7 +232,8 @@ def run_in_mount_namespace(script, child_args):
 
 
 def test_read_only_volume_and_full_disk():
-    bindings = os.path.dirname(os.path.abspath(nephro.__file__))
+    # The directory holding the package `nephro` (nephro/__init__.py).
+    bindings = os.path.dirname(os.path.dirname(os.path.abspath(nephro.__file__)))
     with temp_dir() as tmp:
         source = temp_path(tmp, "source")
         os.mkdir(source)

@@ -9,6 +9,7 @@
 import java.nio.file.Files
 import java.time.LocalDate
 import uniffi.nephro.*
+import uniffi.nephro_core.*
 
 const val ROUNDS = 5
 

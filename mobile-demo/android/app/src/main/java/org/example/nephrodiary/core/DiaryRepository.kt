@@ -19,6 +19,7 @@ import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.withContext
 import uniffi.nephro.*
+import uniffi.nephro_core.*
 
 class DiaryRepository(
     private val diary: Diary,

@@ -9,7 +9,7 @@
 
 package org.example.nephrodiary.core
 
-import uniffi.nephro.ReminderNotification
+import uniffi.nephro_core.ReminderNotification
 
 /** The changes that make a platform's pending reminders equal to what the core wants. */
 data class PendingChanges(

@@ -12,6 +12,7 @@ import java.time.Instant
 import java.time.ZoneId
 import java.time.format.DateTimeFormatter
 import uniffi.nephro.*
+import uniffi.nephro_core.*
 
 /** How loud the relapse banner is. */
 enum class BannerTone { CALM, WATCH, ALERT }

@@ -7,9 +7,9 @@ import android.content.Intent
 import android.net.Uri
 import android.os.Build
 import org.example.nephrodiary.core.ReminderSync
-import uniffi.nephro.NephroException
-import uniffi.nephro.NotificationScheduler
-import uniffi.nephro.ReminderNotification
+import uniffi.nephro_core.NephroException
+import uniffi.nephro_core.NotificationScheduler
+import uniffi.nephro_core.ReminderNotification
 
 /**
  * The core's NotificationScheduler on Android: one AlarmManager alarm per pending reminder

@@ -20,7 +20,7 @@ import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
 import org.example.nephrodiary.core.TodayScreen
-import uniffi.nephro.DipstickGrade
+import uniffi.nephro_core.DipstickGrade
 
 private val grades = listOf(
     DipstickGrade.NEGATIVE to "negative", DipstickGrade.TRACE to "trace", DipstickGrade.ONE_PLUS to "1+",

@@ -9,7 +9,7 @@ import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
-import uniffi.nephro.ExportFormat
+import uniffi.nephro_core.ExportFormat
 
 /** "Share report": the printable HTML report or the FHIR bundle, through the share sheet. */
 @Composable

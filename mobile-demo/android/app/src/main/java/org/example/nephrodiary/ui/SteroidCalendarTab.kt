@@ -13,7 +13,7 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
 import org.example.nephrodiary.core.SteroidCalendarScreen
 import org.example.nephrodiary.core.Words
-import uniffi.nephro.DoseOutcome
+import uniffi.nephro_core.DoseOutcome
 
 /** This week's steroid doses, tablets and outcomes; "until remission" while provisional. */
 @Composable

@@ -23,8 +23,8 @@ import org.example.nephrodiary.R
 import org.example.nephrodiary.core.BannerTone
 import org.example.nephrodiary.core.DoseRow
 import org.example.nephrodiary.core.RelapseBanner
-import uniffi.nephro.DoseOutcome
-import uniffi.nephro.DoseStatus
+import uniffi.nephro_core.DoseOutcome
+import uniffi.nephro_core.DoseStatus
 
 /** Today: the relapse banner, the dipstick card, today's doses with one-tap buttons, alerts. */
 @Composable

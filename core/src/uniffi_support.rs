@@ -1,8 +1,76 @@
-//! The one public error of the FFI.
+//! The core across UniFFI (feature `uniffi`, turned on by the mobile bindings `nephro-ffi`):
+//! the namespace `nephro_core` holding the core's records and enums (derived where they are
+//! declared, `#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]`), the one public error
+//! of the FFI, and the conversions of dates, times, instants, locales and medication ids,
+//! declared once here.
+//!
+//! A date, time or id that does not parse is refused as [`NephroError::Validation`] naming its
+//! kind (`date`, `time`, …); inputs whose field must be named take their own text instead.
 
-use nephro_core::error::ConflictKind as CoreConflictKind;
-use nephro_core::Error;
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Utc};
 
+use crate::dates::{format_date, format_local, parse_clock_time, parse_date};
+use crate::diary::reminders::ReminderNotification;
+use crate::error::{ConflictKind, FailureReport};
+use crate::ids::GlobalId;
+use crate::locale::Locale;
+use crate::model::MedicationId;
+use crate::Error;
+
+// A local calendar date crosses as `YYYY-MM-DD` text.
+uniffi::custom_type!(NaiveDate, String, {
+    remote,
+    lower: |date| format_date(date),
+    try_lift: |text| Ok(parse_date("date", &text).map_err(NephroError::from)?),
+});
+
+// A local wall-clock time crosses as `HH:MM` text.
+uniffi::custom_type!(NaiveTime, String, {
+    remote,
+    lower: |time| time.format("%H:%M").to_string(),
+    try_lift: |text| Ok(parse_clock_time("time", &text).map_err(NephroError::from)?),
+});
+
+/// The foreign name of [`Locale`]: a custom type is a type alias in Swift, and `Locale` would
+/// hide Foundation's.
+pub type LocaleTag = Locale;
+
+// A locale crosses as its BCP 47 tag (`en`, `zh-Hans`, case-insensitive), parsed here only.
+uniffi::custom_type!(LocaleTag, String, {
+    lower: |locale| locale.tag().to_string(),
+    try_lift: |tag| Ok(Locale::parse("locale", &tag).map_err(NephroError::from)?),
+});
+
+/// The foreign name of an instant in UTC: it crosses as epoch milliseconds (`i64`).
+pub type InstantMillis = DateTime<Utc>;
+
+// An instant outside chrono's range is refused naming `instant` (inputs whose field must be
+// named take their own `i64`).
+uniffi::custom_type!(InstantMillis, i64, {
+    remote,
+    lower: |instant| instant.timestamp_millis(),
+    try_lift: |millis| Ok(DateTime::from_timestamp_millis(millis).ok_or_else(|| {
+        NephroError::from(Error::invalid("instant", "must be epoch milliseconds in range"))
+    })?),
+});
+
+/// The foreign name of an instant on a local clock: it crosses as RFC 3339 text with its offset
+/// (`2025-06-10T08:00:00+08:00`).
+pub type LocalInstant = DateTime<FixedOffset>;
+
+uniffi::custom_type!(LocalInstant, String, {
+    remote,
+    lower: |instant| format_local(&instant),
+    try_lift: |text| Ok(DateTime::parse_from_rfc3339(&text).map_err(|_| {
+        NephroError::from(Error::invalid("local_instant", "must be RFC 3339 with an offset"))
+    })?),
+});
+
+// A medication crosses as its text: `regimen-<id>`, `course-<key>` or `medicine-<id>`.
+uniffi::custom_type!(MedicationId, String, {
+    lower: |medication| medication.to_string(),
+    try_lift: |text| Ok(MedicationId::parse("medication_id", &text).map_err(NephroError::from)?),
+});
 /// Which dose limit a request crossed ([`NephroError::DoseOutOfRange`]).
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum DoseLimit {
@@ -27,48 +95,6 @@ pub enum DoseLimit {
         /// The cumulative limit in mg/kg.
         limit_mg_per_kg: f64,
     },
-}
-
-/// What kind of contradiction a [`NephroError::Conflict`] is.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
-pub enum ConflictKind {
-    /// The client id was already used for a different record of the same kind (a retry of the
-    /// same submission is accepted, not a different one under the same id).
-    ClientIdReused,
-    /// The dose's slot already has a live log: edit or undo that entry instead.
-    AlreadyLogged,
-    /// The record was undone or retracted, so it cannot be changed; log it again.
-    Retracted,
-    /// The record is already undone or retracted.
-    AlreadyRetracted,
-    /// The change was based on an earlier version of the record: reload it and decide again.
-    StaleVersion {
-        /// The version the change was based on.
-        based_on_version: i64,
-        /// The record's latest version.
-        latest_version: i64,
-    },
-    /// No unused key is left for a new record.
-    NoFreeKey,
-}
-
-impl From<CoreConflictKind> for ConflictKind {
-    fn from(kind: CoreConflictKind) -> Self {
-        match kind {
-            CoreConflictKind::ClientIdReused => ConflictKind::ClientIdReused,
-            CoreConflictKind::AlreadyLogged => ConflictKind::AlreadyLogged,
-            CoreConflictKind::Retracted => ConflictKind::Retracted,
-            CoreConflictKind::AlreadyRetracted => ConflictKind::AlreadyRetracted,
-            CoreConflictKind::StaleVersion {
-                based_on_version,
-                latest_version,
-            } => ConflictKind::StaleVersion {
-                based_on_version,
-                latest_version,
-            },
-            CoreConflictKind::NoFreeKey => ConflictKind::NoFreeKey,
-        }
-    }
 }
 
 /// Why a call was refused. Messages never contain personal data.
@@ -237,7 +263,7 @@ impl From<Error> for NephroError {
             Error::NotMeasurable { .. } => NephroError::NotMeasurable { detail },
             Error::NotFound { .. } => NephroError::NotFound { detail },
             Error::Conflict { kind, record } => NephroError::Conflict {
-                kind: kind.into(),
+                kind,
                 record: record.into(),
                 detail,
             },
@@ -272,3 +298,40 @@ impl From<Error> for NephroError {
         }
     }
 }
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for NephroError {
+    /// A foreign implementation (the notification scheduler, the diagnostics reporter) threw
+    /// something other than a [`NephroError`].
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        NephroError::Storage {
+            detail: format!("the notification scheduler failed: {}", e.reason),
+        }
+    }
+}
+
+/// What the phone shells implement to keep the dose reminders pending as local notifications.
+/// Called synchronously on the thread that called `Diary::refresh_notifications`.
+#[uniffi::export(with_foreign)]
+pub trait NotificationScheduler: Send + Sync {
+    /// Makes exactly `reminders` the pending dose reminders: schedules each one under its `id`
+    /// (replacing a pending one with the same id) and cancels every other pending dose reminder
+    /// except snoozed ones. `reminders` are ordered by `fire_at_ms`. A refusal (e.g. notifications
+    /// not permitted) is reported by throwing a [`NephroError`].
+    fn replace_pending(&self, reminders: Vec<ReminderNotification>) -> Result<(), NephroError>;
+}
+
+/// What a shell implements to hear of failed calls (to count them, or to send them with its
+/// crash reports). Called on the thread of the failed call, after the diary is released, so it
+/// may call the diary again; it should return quickly.
+#[uniffi::export(with_foreign)]
+pub trait DiagnosticsReporter: Send + Sync {
+    /// Reports one failed call. An error thrown here is ignored: it never changes the outcome
+    /// of the call that failed.
+    fn report_failure(&self, report: FailureReport) -> Result<(), NephroError>;
+}
+
+// A global id crosses as its text (a UUID, lowercase with hyphens).
+uniffi::custom_type!(GlobalId, String, {
+    lower: |id| id.to_string(),
+    try_lift: |text| Ok(GlobalId::parse("global_id", &text).map_err(NephroError::from)?),
+});
