@@ -4,6 +4,7 @@
 // dose given on both phones apart alerts on both, and the transport holds no clear text.
 
 import uniffi.nephro.*
+import uniffi.nephro_core.*
 
 val shareTests = listOf(
     ::twoCaregiversShareADiaryThroughAKotlinTransport,
