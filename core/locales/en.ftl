@@ -271,3 +271,5 @@ shared-conflict = { $count ->
         [one] One record was changed on two phones at once: choose which version is right.
        *[other] { $count } records were changed on two phones at once: choose which version of each is right.
     }
+export-possible-double-dose = possible double dose: logged as given { $taken } times on different phones (clinical-rules §11)
+export-taken-and-skipped = logged as given on one phone and as skipped on another; the family was asked which is true (clinical-rules §11)

@@ -268,3 +268,5 @@ shared-conflict = { $count ->
         [one] 有一条记录在两部手机上同时被修改：请选择正确的版本。
        *[other] 有{ $count }条记录在两部手机上同时被修改：请为每条选择正确的版本。
     }
+export-possible-double-dose = 可能重复给药：在不同手机上被记录为已服{ $taken }次（临床规则 §11）
+export-taken-and-skipped = 在一部手机上记录为已服、在另一部手机上记录为未服；已请家属确认（临床规则 §11）

@@ -10,6 +10,8 @@ use nephro_core::diary::home::{home_screen, HomeAlertKind};
 use nephro_core::diary::sharing::SyncReport;
 use nephro_core::dose::DoseRate;
 use nephro_core::drug::Drug;
+use nephro_core::export::deidentify::Deidentify;
+use nephro_core::export::{export_formats, ExportFormat, ExportOptions};
 use nephro_core::labs::{BloodPressure, LabKind, LabResult, LabUnit};
 use nephro_core::locale::Locale;
 use nephro_core::model::{
@@ -447,6 +449,41 @@ fn a_double_dose_given_apart_is_alerted_on_both_phones() {
             .unwrap();
         assert_eq!(morning.logged.as_ref().unwrap().outcome, DoseOutcome::Taken);
         assert!(morning.guidance.is_none());
+    }
+    // The clinician's report of either phone lists it; the de-identified one too, without
+    // the caregivers.
+    for phone in [&mum, &dad] {
+        let pid = phone.store.patients().unwrap()[0].id;
+        let html = |options: ExportOptions| {
+            let files = export_formats(&phone.store, pid, &[ExportFormat::Html], &options).unwrap();
+            String::from_utf8(files[0].1[0].bytes.clone()).unwrap()
+        };
+        let identified = html(ExportOptions::new(at("2026-12-03T12:00:00Z")));
+        assert!(
+            identified.contains("2026-12-02 · Tacrolimus 08:00: possible double dose"),
+            "identified report"
+        );
+        // Who logged each entry: in the identified tables, never in the de-identified ones.
+        let csv = |options: ExportOptions| -> String {
+            export_formats(&phone.store, pid, &[ExportFormat::Csv], &options).unwrap()[0]
+                .1
+                .iter()
+                .map(|f| String::from_utf8_lossy(&f.bytes).into_owned())
+                .collect()
+        };
+        let tables = csv(ExportOptions::new(at("2026-12-03T12:00:00Z")));
+        assert!(tables.contains("Dad") && tables.contains("Mum"));
+        let hidden = csv(ExportOptions {
+            deidentify: Some(Deidentify::from_seed(11).unwrap()),
+            ..ExportOptions::new(at("2027-03-15T12:00:00Z"))
+        });
+        assert!(!hidden.contains("Dad") && !hidden.contains("Mum"));
+        let deidentified = html(ExportOptions {
+            deidentify: Some(Deidentify::from_seed(11).unwrap()),
+            ..ExportOptions::new(at("2027-03-15T12:00:00Z"))
+        });
+        assert!(deidentified.contains("possible double dose"));
+        assert!(!deidentified.contains("Dad") && !deidentified.contains("Mum"));
     }
     // Undoing one of them ends the alert everywhere.
     mum.store.undo_dose("dad-1202", "Mum").unwrap();

@@ -482,6 +482,14 @@ pub fn apply(snapshot: &mut DiarySnapshot, deidentify: Deidentify) -> Result<()>
                 shift.date(drawn_on)?
             }
             AlertView::RecalculateDose { weighed_on, .. } => shift.date(weighed_on)?,
+            AlertView::SlotLoggedTwice {
+                slot_date,
+                medicine,
+                ..
+            } => {
+                shift.date(slot_date)?;
+                hide_typed_name(medicine);
+            }
         }
     }
     for limit in limits.iter_mut() {

@@ -2,7 +2,7 @@
 //! application services. Renderers read nothing else.
 
 use crate::ids::{MedicineId, PatientId, RegimenId};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
@@ -561,6 +561,21 @@ pub enum AlertView {
         /// Unit.
         unit: LabUnit,
     },
+    /// A dose slot logged on more than one live record, by caregivers on different phones
+    /// (clinical-rules §11): twice as taken is a possible double dose; taken and skipped is a
+    /// disagreement the family was asked about. Never resolved automatically.
+    SlotLoggedTwice {
+        /// Local date of the slot.
+        slot_date: NaiveDate,
+        /// Local time of the slot.
+        slot_time: NaiveTime,
+        /// The medication.
+        medicine: ExportedMedicine,
+        /// Live logs of the slot as taken.
+        taken: u32,
+        /// Live logs of the slot as skipped.
+        skipped: u32,
+    },
     /// The weight changed enough since a regimen's dose was calculated (clinical-rules §2).
     RecalculateDose {
         /// Date of the latest weight.
@@ -578,8 +593,38 @@ impl AlertView {
         match self {
             AlertView::Lab { drawn_on, .. } | AlertView::Level { drawn_on, .. } => *drawn_on,
             AlertView::RecalculateDose { weighed_on, .. } => *weighed_on,
+            AlertView::SlotLoggedTwice { slot_date, .. } => *slot_date,
         }
     }
+}
+
+/// The slots of `doses` (live logs) logged more than once with at least one "taken"
+/// (clinical-rules §11): the possible double doses and the taken-and-skipped disagreements.
+fn slots_logged_twice(doses: &[DoseView]) -> Vec<AlertView> {
+    let mut by_slot: BTreeMap<(String, NaiveDate, NaiveTime), (ExportedMedicine, u32, u32)> =
+        BTreeMap::new();
+    for dose in doses {
+        let slot = by_slot
+            .entry((dose.medication.to_string(), dose.slot_date, dose.slot_time))
+            .or_insert_with(|| (dose.medicine.clone(), 0, 0));
+        match dose.outcome {
+            DoseOutcome::Taken => slot.1 += 1,
+            DoseOutcome::Skipped => slot.2 += 1,
+        }
+    }
+    by_slot
+        .into_iter()
+        .filter(|(_, (_, taken, skipped))| *taken >= 1 && taken + skipped >= 2)
+        .map(
+            |((_, slot_date, slot_time), (medicine, taken, skipped))| AlertView::SlotLoggedTwice {
+                slot_date,
+                slot_time,
+                medicine,
+                taken,
+                skipped,
+            },
+        )
+        .collect()
 }
 
 /// A section that does not cover the whole period.
@@ -1119,6 +1164,7 @@ impl DiarySnapshot {
                 change_fraction: prompt.prompt.change_fraction,
             });
         }
+        alerts.extend(slots_logged_twice(&doses));
         alerts.sort_by_key(|a| std::cmp::Reverse(a.date()));
 
         unreadable.extend(store.unreadable_rows_but(patient_id, Some("dose_log"))?);

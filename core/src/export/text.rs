@@ -271,6 +271,24 @@ pub(super) fn alert_line(alert: &AlertView, locale: Locale) -> String {
                 flag(*f, locale)
             )
         }
+        AlertView::SlotLoggedTwice {
+            slot_date,
+            slot_time,
+            medicine,
+            taken,
+            skipped,
+        } => {
+            let what = if *skipped == 0 {
+                message!(locale, "export-possible-double-dose", taken = *taken)
+            } else {
+                tr(locale, "export-taken-and-skipped").to_string()
+            };
+            format!(
+                "{slot_date} · {} {}: {what}",
+                medicine.name(locale),
+                hhmm(*slot_time),
+            )
+        }
         AlertView::RecalculateDose {
             weighed_on,
             drug: d,
