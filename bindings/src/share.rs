@@ -18,7 +18,9 @@
 
 use std::sync::Arc;
 
-use nephro_core::dates::parse_date;
+use chrono::{NaiveDate, NaiveTime};
+use nephro_core::dates::{parse_clock_time, parse_date};
+use nephro_core::model::MedicationId;
 use nephro_core::share::folder::FolderTransport;
 use nephro_core::share::merge::RecordKind;
 use nephro_core::share::secrets::SecretStore;
@@ -570,4 +572,89 @@ impl Diary {
             .map(Into::into)
             .collect())
     }
+
+    /// Before giving a dose with the phone online, what to send the relay to claim its slot
+    /// (issue 16, clinical-rules §11; the request itself is the shell's, docs/relay.md): the
+    /// slot's opaque token (hex, the claim's name on the relay) and who is giving it, sealed
+    /// with the family's claim key, `at_ms` being now (UTC epoch ms). Every phone of the family
+    /// makes the same token for the same slot; the relay learns neither. Refused naming
+    /// `medication_id`, `slot_date`, `slot_time`, `at_ms`, or `secrets` when not shared.
+    pub fn slot_claim(
+        &self,
+        medication_id: String,
+        slot_date: String,
+        slot_time: String,
+        at_ms: i64,
+        secrets: Arc<dyn SecretStorage>,
+    ) -> Result<SlotClaimRequest, NephroError> {
+        let secrets = ForeignSecrets(secrets);
+        let slot = claim_slot(&medication_id, &slot_date, &slot_time)?;
+        let claim = self.call(|store| {
+            let membership = membership_in(&secrets)?;
+            store.slot_claim(&membership, &slot.0, slot.1, at_ms)
+        })?;
+        Ok(SlotClaimRequest {
+            token_hex: hex(&claim.token),
+            sealed_holder: claim.sealed_holder,
+        })
+    }
+
+    /// Who holds (or gave) a slot, from the sealed holder the relay answered a claim with:
+    /// "being given by Mum (since 08:02)" or "given by Mum at 08:02". Refused naming `holder`
+    /// when the bytes were not sealed by a member of this family for this slot.
+    pub fn claim_holder(
+        &self,
+        medication_id: String,
+        slot_date: String,
+        slot_time: String,
+        sealed_holder: Vec<u8>,
+        secrets: Arc<dyn SecretStorage>,
+    ) -> Result<SlotClaimHolder, NephroError> {
+        let secrets = ForeignSecrets(secrets);
+        let slot = claim_slot(&medication_id, &slot_date, &slot_time)?;
+        let holder = self.call(|store| {
+            let membership = membership_in(&secrets)?;
+            store.claim_holder(&membership, &slot.0, slot.1, &sealed_holder)
+        })?;
+        Ok(SlotClaimHolder {
+            caregiver: holder.caregiver,
+            device: holder.device,
+            at_ms: holder.at_ms,
+        })
+    }
+}
+
+/// The medication and slot a claim names, read from the shell's text.
+fn claim_slot(
+    medication_id: &str,
+    slot_date: &str,
+    slot_time: &str,
+) -> nephro_core::Result<(MedicationId, (NaiveDate, NaiveTime))> {
+    Ok((
+        MedicationId::parse("medication_id", medication_id)?,
+        (
+            parse_date("slot_date", slot_date)?,
+            parse_clock_time("slot_time", slot_time)?,
+        ),
+    ))
+}
+
+/// What a phone sends the relay to claim a dose slot ([`Diary::slot_claim`]).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SlotClaimRequest {
+    /// The slot's opaque token, hex: the claim's name on the relay.
+    pub token_hex: String,
+    /// Who is giving the dose, sealed with the family's claim key: the claim's body.
+    pub sealed_holder: Vec<u8>,
+}
+
+/// Who holds or gave a claimed slot ([`Diary::claim_holder`]).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SlotClaimHolder {
+    /// The caregiver, as they name themselves.
+    pub caregiver: String,
+    /// Their device's id, hex.
+    pub device: String,
+    /// When they claimed (or gave) the dose, UTC epoch ms on their phone.
+    pub at_ms: i64,
 }

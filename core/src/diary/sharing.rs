@@ -8,7 +8,7 @@ use chrono::{NaiveDate, NaiveTime};
 
 use crate::error::{Error, Result};
 use crate::model::MedicationId;
-use crate::share::claims::SlotIdentity;
+use crate::share::claims::{ClaimHolder, ClaimKeys, SlotIdentity, TOKEN_LEN};
 use crate::share::crypto::BatchHeader;
 use crate::share::secrets::SecretStore;
 use crate::share::sync::{hex, Membership, Transport};
@@ -123,4 +123,51 @@ impl Store {
             slot_time,
         })
     }
+
+    /// A claim on a dose slot as a phone sends it to the relay before giving the dose (issue 16,
+    /// clinical-rules §11): the slot's opaque token (HMAC of the slot's identity under the
+    /// family's current claim key) and the holder (this caregiver, this device, `at_ms`) sealed
+    /// with the claim key. The relay learns neither the slot nor the caregiver.
+    pub fn slot_claim(
+        &self,
+        membership: &Membership,
+        medication: &MedicationId,
+        (slot_date, slot_time): (NaiveDate, NaiveTime),
+        at_ms: i64,
+    ) -> Result<SlotClaim> {
+        let keys = ClaimKeys::derive(&membership.family, membership.current_key()?);
+        let token = keys.token(&self.slot_identity(medication, slot_date, slot_time)?)?;
+        let holder = ClaimHolder {
+            caregiver: membership.caregiver.clone(),
+            device: hex(&membership.device),
+            at_ms: crate::bounds::instant_ms("at_ms", at_ms)?.timestamp_millis(),
+        };
+        Ok(SlotClaim {
+            sealed_holder: keys.seal_holder(&token, &holder)?,
+            token: token.0,
+        })
+    }
+
+    /// Who holds (or gave) a claimed slot, from the sealed holder the relay answered with;
+    /// refused (naming `holder`) when it was not sealed by a member for this slot.
+    pub fn claim_holder(
+        &self,
+        membership: &Membership,
+        medication: &MedicationId,
+        (slot_date, slot_time): (NaiveDate, NaiveTime),
+        sealed_holder: &[u8],
+    ) -> Result<ClaimHolder> {
+        let keys = ClaimKeys::derive(&membership.family, membership.current_key()?);
+        let token = keys.token(&self.slot_identity(medication, slot_date, slot_time)?)?;
+        keys.open_holder(&token, sealed_holder)
+    }
+}
+
+/// A claim on a dose slot, as the relay receives it ([`Store::slot_claim`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotClaim {
+    /// The slot's opaque token (the relay's key for the claim).
+    pub token: [u8; TOKEN_LEN],
+    /// The holder, sealed with the family's claim key.
+    pub sealed_holder: Vec<u8>,
 }

@@ -249,3 +249,40 @@ def test_a_failing_shell_implementation_is_a_storage_error_naming_the_operation(
         detail = str(error) if error is not None else ""
         check("secret storage's save" in detail and "the keychain is locked" in detail,
               f"the error names the operation: {detail!r}")
+
+
+def test_a_claim_names_the_slot_alike_on_every_phone_and_only_the_family_reads_its_holder():
+    """What a phone sends the relay before giving a dose (issue 16): the same opaque token for the
+    same slot on every phone of the family, a holder only the family opens, nothing readable."""
+    with temp_dir() as tmp:
+        transport = DictTransport()
+        mum = nephro.Diary.open(temp_path(tmp, "mum.sqlite"))
+        dad = nephro.Diary.open(temp_path(tmp, "dad.sqlite"))
+        mum_secrets, dad_secrets = DictSecrets(), DictSecrets()
+        _patient, regimen = seeded(mum)
+        mum.start_sharing("Mum", transport, mum_secrets)
+        dad.join_family(mum.invite(transport, mum_secrets), "Dad", transport, dad_secrets)
+        dad_med = dad.regimens(dad.patients()[0].id)[0].medication_id
+        mum_med = regimen.medication_id
+
+        mine = mum.slot_claim(mum_med, "2025-01-15", "20:00", EVENING_MS, mum_secrets)
+        theirs = dad.slot_claim(dad_med, "2025-01-15", "20:00", EVENING_MS, dad_secrets)
+        check_equal(mine.token_hex, theirs.token_hex, "both phones name the evening slot alike")
+        check_equal(len(mine.token_hex), 64, "a 256-bit token")
+        morning = mum.slot_claim(mum_med, "2025-01-15", "08:00", EVENING_MS, mum_secrets)
+        check(morning.token_hex != mine.token_hex, "another slot, another token")
+        for text in [b"Mum", b"2025-01-15", b"20:00", b"Test Child"]:
+            check(text not in bytes(mine.sealed_holder), f"the sealed holder does not show {text!r}")
+
+        holder = dad.claim_holder(dad_med, "2025-01-15", "20:00", mine.sealed_holder, dad_secrets)
+        check_equal((holder.caregiver, holder.at_ms), ("Mum", EVENING_MS), "Dad's phone reads who claimed it")
+        tampered = bytearray(mine.sealed_holder)
+        tampered[-1] ^= 1
+        check_validation("holder", "an altered holder is refused",
+                         dad.claim_holder, dad_med, "2025-01-15", "20:00", bytes(tampered), dad_secrets)
+        check_validation("holder", "a holder of another slot is refused",
+                         dad.claim_holder, dad_med, "2025-01-15", "08:00", mine.sealed_holder, dad_secrets)
+        check_validation("slot_time", "a garbled slot time is refused",
+                         mum.slot_claim, mum_med, "2025-01-15", "8 pm", EVENING_MS, mum_secrets)
+        check_validation("secrets", "a diary not shared has no claim key",
+                         mum.slot_claim, mum_med, "2025-01-15", "20:00", EVENING_MS, DictSecrets())
