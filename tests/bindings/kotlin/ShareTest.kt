@@ -9,6 +9,7 @@ import uniffi.nephro_core.*
 val shareTests = listOf(
     ::twoCaregiversShareADiaryThroughAKotlinTransport,
     ::aGarbledInvitationIsRefusedAndChangesNothing,
+    ::bothPhonesNameASlotAlikeForTheRelay,
 )
 
 // 2025-01-16 07:02, 07:05 and 07:30 UTC (08:02, 08:05 and 08:30 in Europe/Berlin), epoch ms.
@@ -126,6 +127,30 @@ fun aGarbledInvitationIsRefusedAndChangesNothing(): Unit = withTempDir { tmp ->
             checkEqual(dadSecrets.secrets.isEmpty(), true, "a refused join keeps no secret")
             checkEqual(dad.patients(), emptyList(), "and writes nothing to the diary")
             checkEqual(transport.files.keys.toList(), held, "nor to the transport")
+        }
+    }
+}
+
+/** A claim for the relay (issue 16): the same token for the same slot on both phones, a holder
+ * only the family opens, refused for another slot. */
+fun bothPhonesNameASlotAlikeForTheRelay(): Unit = withTempDir { tmp ->
+    val transport = MemoryTransport()
+    val mumSecrets = MemorySecrets()
+    val dadSecrets = MemorySecrets()
+    Diary.open(tmp.resolve("mum.sqlite").path).use { mum ->
+        Diary.open(tmp.resolve("dad.sqlite").path).use { dad ->
+            val (_, regimen) = seeded(mum)
+            mum.startSharing("Mum", transport, mumSecrets)
+            dad.joinFamily(mum.invite(transport, mumSecrets), "Dad", transport, dadSecrets)
+            val dadMed = dad.regimens(dad.patients().single().id).single().medicationId
+            val mine = mum.slotClaim(regimen.medicationId, "2025-01-15", "20:00", EVENING_MS, mumSecrets)
+            val theirs = dad.slotClaim(dadMed, "2025-01-15", "20:00", EVENING_MS, dadSecrets)
+            checkEqual(mine.tokenHex, theirs.tokenHex, "both phones name the evening slot alike")
+            val holder = dad.claimHolder(dadMed, "2025-01-15", "20:00", mine.sealedHolder, dadSecrets)
+            checkEqual(holder.caregiver to holder.atMs, "Mum" to EVENING_MS, "Dad's phone reads who claimed it")
+            checkValidation("holder", "a holder of another slot") {
+                dad.claimHolder(dadMed, "2025-01-15", "08:00", mine.sealedHolder, dadSecrets)
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ import Foundation
 let shareTests: [NamedTest] = [
     ("twoCaregiversShareADiaryThroughASwiftTransport", twoCaregiversShareADiaryThroughASwiftTransport),
     ("aGarbledInvitationIsRefusedAndChangesNothing", aGarbledInvitationIsRefusedAndChangesNothing),
+    ("bothPhonesNameASlotAlikeForTheRelay", bothPhonesNameASlotAlikeForTheRelay),
 ]
 
 // 2025-01-16 07:02, 07:05 and 07:30 UTC (08:02, 08:05 and 08:30 in Europe/Berlin), epoch ms.
@@ -145,5 +146,42 @@ func aGarbledInvitationIsRefusedAndChangesNothing() throws {
         checkEqual(dadSecrets.secrets.isEmpty, true, "a refused join keeps no secret")
         checkEqual(try dad.patients().count, 0, "and writes nothing to the diary")
         checkEqual(transport.files.keys.sorted(), held, "nor to the transport")
+    }
+}
+
+/// A claim for the relay (issue 16): the same token for the same slot on both phones, a holder
+/// only the family opens, refused for another slot.
+func bothPhonesNameASlotAlikeForTheRelay() throws {
+    try withTempDir { tmp in
+        let transport = MemoryTransport()
+        let mumSecrets = MemorySecrets()
+        let dadSecrets = MemorySecrets()
+        let mum = try Diary.open(path: tmp.appendingPathComponent("mum.sqlite").path)
+        let dad = try Diary.open(path: tmp.appendingPathComponent("dad.sqlite").path)
+        let (_, regimen) = try seeded(mum)
+        _ = try mum.startSharing(caregiver: "Mum", transport: transport, secrets: mumSecrets)
+        let invitation = try mum.invite(transport: transport, secrets: mumSecrets)
+        _ = try dad.joinFamily(invitation: invitation, caregiver: "Dad", transport: transport, secrets: dadSecrets)
+        guard let dadPatient = try dad.patients().first,
+              let dadMed = try dad.regimens(patientId: dadPatient.id).first?.medicationId else {
+            check(false, "Dad's diary holds the regimen")
+            return
+        }
+        let mine = try mum.slotClaim(
+            medicationId: regimen.medicationId, slotDate: "2025-01-15", slotTime: "20:00", atMs: eveningMs,
+            secrets: mumSecrets)
+        let theirs = try dad.slotClaim(
+            medicationId: dadMed, slotDate: "2025-01-15", slotTime: "20:00", atMs: eveningMs, secrets: dadSecrets)
+        checkEqual(mine.tokenHex, theirs.tokenHex, "both phones name the evening slot alike")
+        let holder = try dad.claimHolder(
+            medicationId: dadMed, slotDate: "2025-01-15", slotTime: "20:00", sealedHolder: mine.sealedHolder,
+            secrets: dadSecrets)
+        checkEqual(holder.caregiver, "Mum", "Dad's phone reads who claimed it")
+        checkEqual(holder.atMs, eveningMs, "and since when")
+        checkValidation("holder", "a holder of another slot") {
+            try dad.claimHolder(
+                medicationId: dadMed, slotDate: "2025-01-15", slotTime: "08:00", sealedHolder: mine.sealedHolder,
+                secrets: dadSecrets)
+        }
     }
 }
