@@ -87,6 +87,10 @@ impl Liquid {
         }
         let ml = steps_to_amount(steps, self.syringe_step_ml);
         let mg = clean(ml * self.concentration_mg_per_ml);
+        // A dose too small to write (below a nanogram) is no dose, whatever its rounding share.
+        if mg <= 0.0 {
+            return Err(not_measurable("the dose rounds to 0 mg"));
+        }
         // |given − requested| > 0.10 × requested, with the tie tolerance on the boundary.
         if (mg - requested_mg).abs() > MAX_ROUNDING_SHARE * requested_mg + TIE_EPSILON {
             return Err(not_measurable(
@@ -135,6 +139,20 @@ mod tests {
             family_text(Liquid::new(10.0).measure(3.0).unwrap()),
             "0.3 mL (3 mg)"
         );
+    }
+
+    #[test]
+    fn a_dose_that_rounds_to_0_mg_is_not_measurable() {
+        // A concentration of a trillionth of a mg per mL: one mark holds less than a nanogram.
+        let faint = Liquid {
+            concentration_mg_per_ml: 1e-12,
+            syringe_step_ml: 0.1,
+        };
+        faint.validate("liquid").unwrap();
+        assert!(matches!(
+            faint.measure(1e-13),
+            Err(Error::NotMeasurable { .. })
+        ));
     }
 
     #[test]
