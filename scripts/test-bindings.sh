@@ -15,6 +15,8 @@
 #                              the suites that have landed (default: <repo>/../shared/conformance-next)
 #   NEPHRO_BINDINGS_LANGS      languages to run (default: "python kotlin swift")
 #   NEPHRO_TEST_FILTER         run only tests whose name contains this text
+#   NEPHRO_LIVE_RELAY          a live relay's address: runs each language's live relay flow
+#                              instead of the tests (scripts/test-relay.sh sets it)
 set -euo pipefail
 
 REPO="$(cd "$(dirname "$0")/.." && pwd -P)"
@@ -22,6 +24,7 @@ profile="${1:-release}"
 case "$profile" in -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 langs="${NEPHRO_BINDINGS_LANGS:-python kotlin swift}"
 filter="${NEPHRO_TEST_FILTER:-}"
+live_relay="${NEPHRO_LIVE_RELAY:-}"
 shared="${NEPHRO_SHARED_CONFORMANCE:-$REPO/../shared/conformance}"
 [ -d "$shared" ] || { echo "test-bindings.sh: no shared conformance directory at $shared" >&2; exit 1; }
 shared="$(cd "$shared" && pwd -P)"
@@ -42,7 +45,7 @@ failed=()
 run_python() {
   "$NEPHRO_VENV/bin/python" "$tests_dir/python/run.py" --bindings "$BH_GEN/python" \
     --shared-conformance "$shared" --next-conformance "$next_cases" --repo-conformance "$repo_cases" \
-    ${filter:+-k "$filter"}
+    ${filter:+-k "$filter"} ${live_relay:+--relay "$live_relay"}
 }
 
 run_kotlin() {
@@ -55,7 +58,7 @@ run_kotlin() {
   java -Djna.library.path="$BH_GEN/lib" \
     -cp "$out/tests.jar:$out/nephro-bindings.jar:$JNA_JAR:$GSON_JAR:$KOTLIN_STDLIB" MainKt \
     --shared-conformance "$shared" --next-conformance "$next_cases" --repo-conformance "$repo_cases" \
-    ${filter:+--filter "$filter"}
+    ${filter:+--filter "$filter"} ${live_relay:+--relay "$live_relay"}
 }
 
 run_swift() {
@@ -68,7 +71,7 @@ run_swift() {
   cp -r "$next_cases" "$out/conformance-next"
   bh_swift_run "$out/tests" --shared-conformance "$out/conformance-shared" \
     --next-conformance "$out/conformance-next" --repo-conformance "$repo_cases" \
-    ${filter:+--filter "$filter"}
+    ${filter:+--filter "$filter"} ${live_relay:+--relay "$live_relay"}
 }
 
 for lang in $langs; do

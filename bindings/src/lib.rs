@@ -20,6 +20,7 @@ mod home;
 mod labs;
 mod medicine;
 mod records;
+mod relay;
 mod reminders;
 mod share;
 mod taper;

@@ -20,12 +20,13 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveTime};
 use nephro_core::dates::{parse_clock_time, parse_date};
+use nephro_core::diary::family::{self, Carrier, FamilyEntry};
 use nephro_core::model::MedicationId;
 use nephro_core::share::folder::FolderTransport;
 use nephro_core::share::merge::RecordKind;
 use nephro_core::share::secrets::SecretStore;
-use nephro_core::share::sync::{hex, Membership, Transport};
-use nephro_core::store::{ConflictHead, SharedConflict, Store, StoredSlotAlert};
+use nephro_core::share::sync::{hex, Transport};
+use nephro_core::store::{ConflictHead, SharedConflict, StoredSlotAlert};
 use nephro_core::Error;
 
 use crate::{Diary, DoseOutcome, NephroError};
@@ -132,7 +133,7 @@ fn rename_invalid(error: Error, field: &str) -> Error {
 
 /// The error of a failed foreign call: a storage error naming what was being done, with what
 /// the shell said (transport names and secrets' names are ids, never the family's data).
-fn foreign_failure(operation: &str, error: ShareCallbackError) -> Error {
+pub(crate) fn foreign_failure(operation: &str, error: ShareCallbackError) -> Error {
     Error::Io(std::io::Error::other(format!(
         "{operation} failed: {error}"
     )))
@@ -162,7 +163,7 @@ impl Transport for ForeignTransport {
 }
 
 /// A shell's [`SecretStorage`] as the core's [`SecretStore`].
-struct ForeignSecrets(Arc<dyn SecretStorage>);
+pub(crate) struct ForeignSecrets(pub(crate) Arc<dyn SecretStorage>);
 
 impl SecretStore for ForeignSecrets {
     fn load(&self, name: &str) -> nephro_core::Result<Option<Vec<u8>>> {
@@ -176,29 +177,6 @@ impl SecretStore for ForeignSecrets {
             .save(name.to_string(), secret.to_vec())
             .map_err(|e| foreign_failure("the secret storage's save", e))
     }
-}
-
-/// This device's membership kept in `secrets`; refused, naming `secrets`, when the diary is not
-/// shared yet.
-fn membership_in(secrets: &dyn SecretStore) -> nephro_core::Result<Membership> {
-    Membership::load(secrets)?.ok_or_else(|| {
-        Error::invalid(
-            "secrets",
-            "this device belongs to no family yet: start sharing, or join with an invitation",
-        )
-    })
-}
-
-/// Refuses to start or join a family when `secrets` already holds a membership: it would be
-/// replaced and this device would lose its family's keys.
-fn require_no_membership(secrets: &dyn SecretStore) -> nephro_core::Result<()> {
-    if Membership::load(secrets)?.is_some() {
-        return Err(Error::invalid(
-            "secrets",
-            "this device already belongs to a family",
-        ));
-    }
-    Ok(())
 }
 
 /// What one sync did ([`Diary::sync_family`]).
@@ -385,18 +363,6 @@ impl From<StoredSlotAlert> for DoubleDoseAlert {
     }
 }
 
-/// Sends the diary's whole history (a diary starting a family sends every change it holds) and
-/// syncs.
-fn send_everything(
-    store: &mut Store,
-    membership: &mut Membership,
-    transport: &dyn Transport,
-    secrets: &dyn SecretStore,
-) -> nephro_core::Result<SyncSummary> {
-    store.resend_all_changes()?;
-    Ok(store.sync_family(membership, transport, secrets)?.into())
-}
-
 #[uniffi::export]
 impl Diary {
     /// Starts a family on this diary (the first phone): makes the family and this device's
@@ -417,13 +383,7 @@ impl Diary {
         secrets: Arc<dyn SecretStorage>,
     ) -> Result<String, NephroError> {
         let (transport, secrets) = (ForeignTransport(transport), ForeignSecrets(secrets));
-        Ok(self.call(|store| {
-            require_no_membership(&secrets)?;
-            let (mut membership, recovery) = Membership::create(&caregiver, &transport)?;
-            membership.save(&secrets)?;
-            send_everything(store, &mut membership, &transport, &secrets)?;
-            Ok(recovery.recovery_text())
-        })?)
+        self.start_family(&caregiver, Carrier::Transport(&transport), &secrets)
     }
 
     /// Makes an invitation for one new phone: its text, to show as a QR code (or send) to the
@@ -435,13 +395,9 @@ impl Diary {
         secrets: Arc<dyn SecretStorage>,
     ) -> Result<String, NephroError> {
         let (transport, secrets) = (ForeignTransport(transport), ForeignSecrets(secrets));
-        Ok(self.call(|_store| {
-            let mut membership = membership_in(&secrets)?;
-            // After a removal on another phone, the invitation carries the family's newest key.
-            membership.refresh_keys(&transport)?;
-            membership.save(&secrets)?;
-            Ok(membership.invite(&transport)?.invitation_text())
-        })?)
+        Ok(self
+            .call(|_| family::invite(Carrier::Transport(&transport), &secrets))?
+            .invitation_text())
     }
 
     /// Joins a family with an invitation's text on a new, empty diary, then syncs: the whole
@@ -456,15 +412,12 @@ impl Diary {
         secrets: Arc<dyn SecretStorage>,
     ) -> Result<SyncSummary, NephroError> {
         let (transport, secrets) = (ForeignTransport(transport), ForeignSecrets(secrets));
-        Ok(self.call(|store| {
-            store.require_empty_for_joining()?;
-            require_no_membership(&secrets)?;
-            let mut membership = Membership::join(&invitation, &caregiver, &transport)?;
-            membership.save(&secrets)?;
-            Ok(store
-                .sync_family(&mut membership, &transport, &secrets)?
-                .into())
-        })?)
+        self.enter_family(
+            FamilyEntry::Invitation(&invitation),
+            &caregiver,
+            Carrier::Transport(&transport),
+            &secrets,
+        )
     }
 
     /// Restores the family's diary on a new, empty diary from the family's recovery code (as
@@ -478,15 +431,12 @@ impl Diary {
         secrets: Arc<dyn SecretStorage>,
     ) -> Result<SyncSummary, NephroError> {
         let (transport, secrets) = (ForeignTransport(transport), ForeignSecrets(secrets));
-        Ok(self.call(|store| {
-            store.require_empty_for_joining()?;
-            require_no_membership(&secrets)?;
-            let mut membership = Membership::recover(&recovery_code, &caregiver, &transport)?;
-            membership.save(&secrets)?;
-            Ok(store
-                .sync_family(&mut membership, &transport, &secrets)?
-                .into())
-        })?)
+        self.enter_family(
+            FamilyEntry::Recovery(&recovery_code),
+            &caregiver,
+            Carrier::Transport(&transport),
+            &secrets,
+        )
     }
 
     /// Syncs with the family: applies every batch not applied yet and sends this phone's new
@@ -498,12 +448,9 @@ impl Diary {
         secrets: Arc<dyn SecretStorage>,
     ) -> Result<SyncSummary, NephroError> {
         let (transport, secrets) = (ForeignTransport(transport), ForeignSecrets(secrets));
-        Ok(self.call(|store| {
-            let mut membership = membership_in(&secrets)?;
-            Ok(store
-                .sync_family(&mut membership, &transport, &secrets)?
-                .into())
-        })?)
+        Ok(self
+            .call(|store| store.sync_with_family(Carrier::Transport(&transport), &secrets))?
+            .into())
     }
 
     /// The family's devices, ordered by device id.
@@ -513,19 +460,7 @@ impl Diary {
         secrets: Arc<dyn SecretStorage>,
     ) -> Result<Vec<FamilyMember>, NephroError> {
         let (transport, secrets) = (ForeignTransport(transport), ForeignSecrets(secrets));
-        Ok(self.call(|_store| {
-            let membership = membership_in(&secrets)?;
-            let this_device = hex(&membership.device);
-            Ok(membership
-                .members(&transport)?
-                .into_iter()
-                .map(|member| FamilyMember {
-                    is_this_device: member.device == this_device,
-                    device_id: member.device,
-                    caregiver: member.caregiver,
-                })
-                .collect())
-        })?)
+        self.members_of_family(Carrier::Transport(&transport), &secrets)
     }
 
     /// Removes a device from the family (a lost phone, a caregiver who leaves): what the family
@@ -539,12 +474,9 @@ impl Diary {
         secrets: Arc<dyn SecretStorage>,
     ) -> Result<String, NephroError> {
         let (transport, secrets) = (ForeignTransport(transport), ForeignSecrets(secrets));
-        Ok(self.call(|_store| {
-            let mut membership = membership_in(&secrets)?;
-            let recovery = membership.remove(&device_id, &transport)?;
-            membership.save(&secrets)?;
-            Ok(recovery.recovery_text())
-        })?)
+        Ok(self
+            .call(|_| family::remove_member(&device_id, Carrier::Transport(&transport), &secrets))?
+            .recovery_text())
     }
 
     /// Records changed on two phones at once, waiting for someone to choose the right version
@@ -590,7 +522,7 @@ impl Diary {
         let secrets = ForeignSecrets(secrets);
         let slot = claim_slot(&medication_id, &slot_date, &slot_time)?;
         let claim = self.call(|store| {
-            let membership = membership_in(&secrets)?;
+            let membership = family::membership_in(&secrets)?;
             store.slot_claim(&membership, &slot.0, slot.1, at_ms)
         })?;
         Ok(SlotClaimRequest {
@@ -613,7 +545,7 @@ impl Diary {
         let secrets = ForeignSecrets(secrets);
         let slot = claim_slot(&medication_id, &slot_date, &slot_time)?;
         let holder = self.call(|store| {
-            let membership = membership_in(&secrets)?;
+            let membership = family::membership_in(&secrets)?;
             store.claim_holder(&membership, &slot.0, slot.1, &sealed_holder)
         })?;
         Ok(SlotClaimHolder {
@@ -624,8 +556,59 @@ impl Diary {
     }
 }
 
+/// The sharing calls of every carrier, once (the shared folder or a shell's transport, and the
+/// relay).
+impl Diary {
+    pub(crate) fn start_family(
+        &self,
+        caregiver: &str,
+        carrier: Carrier,
+        secrets: &dyn SecretStore,
+    ) -> Result<String, NephroError> {
+        Ok(self
+            .call(|store| store.start_family(caregiver, carrier, secrets))?
+            .1
+            .recovery_text())
+    }
+
+    pub(crate) fn enter_family(
+        &self,
+        entry: FamilyEntry,
+        caregiver: &str,
+        carrier: Carrier,
+        secrets: &dyn SecretStore,
+    ) -> Result<SyncSummary, NephroError> {
+        Ok(self
+            .call(|store| store.enter_family(entry, caregiver, carrier, secrets))?
+            .1
+            .into())
+    }
+
+    pub(crate) fn members_of_family(
+        &self,
+        carrier: Carrier,
+        secrets: &dyn SecretStore,
+    ) -> Result<Vec<FamilyMember>, NephroError> {
+        let (membership, members) = self.call(|_| {
+            Ok((
+                family::membership_in(secrets)?,
+                family::members(carrier, secrets)?,
+            ))
+        })?;
+        let this_device = hex(&membership.device);
+        Ok(members
+            .into_iter()
+            .map(|member| FamilyMember {
+                is_this_device: member.device == this_device,
+                device_id: member.device,
+                caregiver: member.caregiver,
+            })
+            .collect())
+    }
+}
+
 /// The medication and slot a claim names, read from the shell's text.
-fn claim_slot(
+pub(crate) fn claim_slot(
     medication_id: &str,
     slot_date: &str,
     slot_time: &str,

@@ -16,15 +16,15 @@ use nephro_core::model::{DoseOutcome, MedicationId, NewDoseLog};
 use nephro_core::schedule::slot_instant;
 
 use nephro_core::dates::{parse_clock_time, parse_date};
+use nephro_core::diary::family::{self, Carrier, FamilyEntry};
 use nephro_core::diary::sharing::SyncReport;
-use nephro_core::share::claims::{ClaimHolder, SlotIdentity};
 use nephro_core::share::codes::FamilySecret;
 use nephro_core::share::folder::FolderTransport;
+use nephro_core::share::relay::{ClaimStatus, RelayClient};
+use nephro_core::share::relay_protocol::ClaimOutcome;
 use nephro_core::share::secrets::{FileSecretStore, SecretStore};
-use nephro_core::share::sync::{hex, Membership, Transport};
+use nephro_core::share::sync::{hex, Membership};
 use nephro_core::store::Store;
-use nephro_relay::client::{ClaimStatus, Credential, RelayClient};
-use nephro_relay::protocol::ClaimOutcome;
 
 use crate::demo_diary::DemoDiary;
 use crate::diary_file::open_existing;
@@ -33,9 +33,6 @@ use crate::terminal::{about, emit, CliResult};
 /// The secret naming what a diary syncs through: `folder <path>` or `relay <url>`.
 const CARRIER_SECRET: &str = "nephrodiary.carrier";
 
-/// The secret holding this device's relay credential.
-const CREDENTIAL_SECRET: &str = "nephrodiary.relay_credential";
-
 /// The secure storage of the diary at `db`: `<db>.share/`.
 fn secrets_of(db: &Path) -> CliResult<FileSecretStore> {
     let mut dir = db.as_os_str().to_owned();
@@ -43,23 +40,21 @@ fn secrets_of(db: &Path) -> CliResult<FileSecretStore> {
     FileSecretStore::new(PathBuf::from(dir)).map_err(about("--db"))
 }
 
-/// What carries a diary's batches: a shared folder, or the relay with this device's credential.
-pub enum Carrier {
+/// What carries a diary's batches: a shared folder, or the relay (the device's credential is
+/// kept in the diary's secure storage).
+pub enum DiaryCarrier {
     /// A shared folder.
     Folder(FolderTransport),
-    /// The relay (issue 16) at an address, and this device's credential once it has one.
-    Relay(RelayClient, Option<Credential>),
+    /// The relay (issue 16).
+    Relay(RelayClient),
 }
 
-impl Carrier {
-    /// The core's transport over this carrier.
-    fn transport(&self) -> CliResult<Box<dyn Transport + '_>> {
+impl DiaryCarrier {
+    /// The core's carrier.
+    fn carrier(&self) -> Carrier<'_> {
         match self {
-            Carrier::Folder(folder) => Ok(Box::new(folder.clone())),
-            Carrier::Relay(client, Some(credential)) => Ok(Box::new(client.transport(credential))),
-            Carrier::Relay(_, None) => Err(
-                "--db: this device has no credential with the relay (join the family again)".into(),
-            ),
+            DiaryCarrier::Folder(folder) => Carrier::Transport(folder),
+            DiaryCarrier::Relay(relay) => Carrier::Relay(relay),
         }
     }
 }
@@ -70,7 +65,7 @@ fn carrier_of(
     secrets: &FileSecretStore,
     folder: Option<&Path>,
     relay: Option<&str>,
-) -> CliResult<Carrier> {
+) -> CliResult<DiaryCarrier> {
     if folder.is_some() && relay.is_some() {
         return Err("--relay: give either --folder or --relay".into());
     }
@@ -82,19 +77,14 @@ fn carrier_of(
                 format!("folder {}", path.to_string_lossy()).as_bytes(),
             )
             .map_err(about("--db"))?;
-        return Ok(Carrier::Folder(transport));
+        return Ok(DiaryCarrier::Folder(transport));
     }
     if let Some(url) = relay {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err("--relay: must be an http:// or https:// address".into());
-        }
+        let client = nephro_relay::client::connect(url).map_err(about("--relay"))?;
         secrets
             .save(CARRIER_SECRET, format!("relay {url}").as_bytes())
             .map_err(about("--db"))?;
-        return Ok(Carrier::Relay(
-            RelayClient::new(url),
-            credential_of(secrets)?,
-        ));
+        return Ok(DiaryCarrier::Relay(client));
     }
     let remembered = secrets
         .load(CARRIER_SECRET)
@@ -102,51 +92,14 @@ fn carrier_of(
         .ok_or("--folder: needed (no shared folder or relay is remembered for this diary)")?;
     let remembered = String::from_utf8_lossy(&remembered).into_owned();
     match remembered.split_once(' ') {
-        Some(("relay", url)) => Ok(Carrier::Relay(
-            RelayClient::new(url),
-            credential_of(secrets)?,
+        Some(("relay", url)) => Ok(DiaryCarrier::Relay(
+            nephro_relay::client::connect(url).map_err(about("--relay"))?,
         )),
-        Some(("folder", path)) => Ok(Carrier::Folder(
+        Some(("folder", path)) => Ok(DiaryCarrier::Folder(
             FolderTransport::new(PathBuf::from(path)).map_err(about("--folder"))?,
         )),
         _ => Err("--db: the remembered carrier cannot be read; give --folder or --relay".into()),
     }
-}
-
-/// This device's relay credential, if it has one: family, device and secret, kept beside the
-/// membership.
-fn credential_of(secrets: &FileSecretStore) -> CliResult<Option<Credential>> {
-    let Some(bytes) = secrets.load(CREDENTIAL_SECRET).map_err(about("--db"))? else {
-        return Ok(None);
-    };
-    let unreadable = "--db: the stored relay credential cannot be read";
-    let family = bytes
-        .get(..16)
-        .and_then(|b| b.try_into().ok())
-        .ok_or(unreadable)?;
-    let device = bytes
-        .get(16..32)
-        .and_then(|b| b.try_into().ok())
-        .ok_or(unreadable)?;
-    let secret = bytes
-        .get(32..)
-        .and_then(|b| b.try_into().ok())
-        .ok_or(unreadable)?;
-    Ok(Some(Credential {
-        family,
-        device,
-        secret,
-    }))
-}
-
-fn save_credential(secrets: &FileSecretStore, credential: &Credential) -> CliResult<()> {
-    let mut bytes = Vec::with_capacity(64);
-    bytes.extend_from_slice(&credential.family);
-    bytes.extend_from_slice(&credential.device);
-    bytes.extend_from_slice(&credential.secret);
-    secrets
-        .save(CREDENTIAL_SECRET, &bytes)
-        .map_err(about("--db"))
 }
 
 fn membership_of(secrets: &FileSecretStore) -> CliResult<Option<Membership>> {
@@ -239,52 +192,41 @@ pub struct Via<'a> {
 pub fn invite(db: &Path, via: Via, caregiver: Option<&str>) -> CliResult<()> {
     let mut store = open_existing(db)?;
     let secrets = secrets_of(db)?;
-    let mut carrier = carrier_of(&secrets, via.folder, via.relay)?;
+    let carrier = carrier_of(&secrets, via.folder, via.relay)?;
     let mut out = String::new();
-    let mut membership = match membership_of(&secrets)? {
-        Some(membership) => membership,
-        None => {
-            let caregiver = caregiver.ok_or("--caregiver: needed to start sharing this diary")?;
-            let (membership, recovery) = match &mut carrier {
-                Carrier::Folder(folder) => {
-                    Membership::create(caregiver, folder).map_err(about("--caregiver"))?
-                }
-                Carrier::Relay(client, credential) => {
-                    let (membership, issued, recovery) =
-                        client.create_family(caregiver).map_err(about("--relay"))?;
-                    save_credential(&secrets, &issued)?;
-                    *credential = Some(issued);
-                    (membership, recovery)
-                }
-            };
-            membership.save(&secrets).map_err(about("--db"))?;
-            store.resend_all_changes().map_err(|e| store.note(e))?;
-            out.push_str(&format!(
-                "started sharing this diary as {}\nrecovery code (shown once; print it and keep it safe): {}\n",
-                membership.caregiver,
-                recovery.recovery_text()
-            ));
-            membership
-        }
+    let report = if membership_of(&secrets)?.is_none() {
+        let caregiver = caregiver.ok_or("--caregiver: needed to start sharing this diary")?;
+        let (membership, recovery, report) = store
+            .start_family(caregiver, carrier.carrier(), &secrets)
+            .map_err(|e| store.note(e))
+            .map_err(about(carrier_field(&carrier)))?;
+        out.push_str(&format!(
+            "started sharing this diary as {}\nrecovery code (shown once; print it and keep it safe): {}\n",
+            membership.caregiver,
+            recovery.recovery_text()
+        ));
+        report
+    } else {
+        store
+            .sync_with_family(carrier.carrier(), &secrets)
+            .map_err(|e| store.note(e))?
     };
-    let report = store
-        .sync_family(&mut membership, &*carrier.transport()?, &secrets)
-        .map_err(|e| store.note(e))?;
     out.push_str(&sync_lines(&report));
-    let invitation = match &carrier {
-        Carrier::Folder(folder) => membership.invite(folder).map_err(about("--folder"))?,
-        Carrier::Relay(client, credential) => client
-            .invite(
-                credential.as_ref().ok_or("--db: no relay credential")?,
-                &membership,
-            )
-            .map_err(about("--relay"))?,
-    };
+    let invitation =
+        family::invite(carrier.carrier(), &secrets).map_err(about(carrier_field(&carrier)))?;
     out.push_str(&format!(
         "invitation (for one new device; show it as a QR code): {}\n",
         invitation.invitation_text()
     ));
     emit(&out)
+}
+
+/// The option a carrier's failure names.
+fn carrier_field(carrier: &DiaryCarrier) -> &'static str {
+    match carrier {
+        DiaryCarrier::Folder(_) => "--folder",
+        DiaryCarrier::Relay(_) => "--relay",
+    }
 }
 
 /// How a device enters a family.
@@ -343,32 +285,15 @@ fn enter_diary(db: &Path, entry: Entry, via: Via, caregiver: &str) -> CliResult<
     if membership_of(&secrets)?.is_some() {
         return Err("--db: this diary already belongs to a family".into());
     }
-    let mut carrier = carrier_of(&secrets, via.folder, via.relay)?;
-    let (field, text) = match entry {
-        Entry::Invitation(text) => ("--invitation", text),
-        Entry::Recovery(text) => ("--recovery", text),
+    let carrier = carrier_of(&secrets, via.folder, via.relay)?;
+    let (field, entry) = match entry {
+        Entry::Invitation(text) => ("--invitation", FamilyEntry::Invitation(text)),
+        Entry::Recovery(text) => ("--recovery", FamilyEntry::Recovery(text)),
     };
-    let mut membership = match &mut carrier {
-        Carrier::Folder(folder) => match entry {
-            Entry::Invitation(_) => Membership::join(text, caregiver, folder),
-            Entry::Recovery(_) => Membership::recover(text, caregiver, folder),
-        }
-        .map_err(about(field))?,
-        Carrier::Relay(client, credential) => {
-            let (membership, issued) = match entry {
-                Entry::Invitation(_) => client.join(text, caregiver),
-                Entry::Recovery(_) => client.recover(text, caregiver),
-            }
-            .map_err(about(field))?;
-            save_credential(&secrets, &issued)?;
-            *credential = Some(issued);
-            membership
-        }
-    };
-    membership.save(&secrets).map_err(about("--db"))?;
-    let report = store
-        .sync_family(&mut membership, &*carrier.transport()?, &secrets)
-        .map_err(|e| store.note(e))?;
+    let (membership, report) = store
+        .enter_family(entry, caregiver, carrier.carrier(), &secrets)
+        .map_err(|e| store.note(e))
+        .map_err(about(field))?;
     let patients = store.patients().map_err(|e| store.note(e))?;
     emit(&format!(
         "joined the family as {}; the diary holds {} patient(s)\n{}{}",
@@ -382,10 +307,10 @@ fn enter_diary(db: &Path, entry: Entry, via: Via, caregiver: &str) -> CliResult<
 /// Runs `nephro sync`: receives the family's new changes and sends this diary's.
 pub fn sync(db: &Path, via: Via) -> CliResult<()> {
     let mut store = open_existing(db)?;
-    let (secrets, mut membership) = joined(db)?;
+    let (secrets, _membership) = joined(db)?;
     let carrier = carrier_of(&secrets, via.folder, via.relay)?;
     let report = store
-        .sync_family(&mut membership, &*carrier.transport()?, &secrets)
+        .sync_with_family(carrier.carrier(), &secrets)
         .map_err(|e| store.note(e))?;
     emit(&format!(
         "{}{}",
@@ -400,10 +325,7 @@ pub fn members(db: &Path) -> CliResult<()> {
     let carrier = carrier_of(&secrets, None, None)?;
     let me = hex(&membership.device);
     let mut out = String::new();
-    for member in membership
-        .members(&*carrier.transport()?)
-        .map_err(about("--db"))?
-    {
+    for member in family::members(carrier.carrier(), &secrets).map_err(about("--db"))? {
         let this = if member.device == me {
             " (this device)"
         } else {
@@ -418,18 +340,10 @@ pub fn members(db: &Path) -> CliResult<()> {
 /// with a new key the removed device does not get (and, with a relay, its credential is
 /// revoked). Prints the new recovery code.
 pub fn remove(db: &Path, device: &str) -> CliResult<()> {
-    let (secrets, mut membership) = joined(db)?;
+    let (secrets, _membership) = joined(db)?;
     let carrier = carrier_of(&secrets, None, None)?;
-    let recovery = match &carrier {
-        Carrier::Folder(folder) => membership.remove(device.trim(), folder),
-        Carrier::Relay(client, credential) => client.remove(
-            credential.as_ref().ok_or("--db: no relay credential")?,
-            &mut membership,
-            device.trim(),
-        ),
-    }
-    .map_err(about("--device"))?;
-    membership.save(&secrets).map_err(about("--db"))?;
+    let recovery =
+        family::remove_member(device, carrier.carrier(), &secrets).map_err(about("--device"))?;
     emit(&format!(
         "removed the device; new recovery code (the old one no longer works for what is written from now on; print it and keep it safe): {}\n",
         recovery.recovery_text()
@@ -446,37 +360,40 @@ pub struct SlotArgs<'a> {
     pub time: &'a str,
 }
 
-/// The relay, this device's credential, membership and the slot's identity.
-fn relay_slot(
-    db: &Path,
-    slot: &SlotArgs,
-) -> CliResult<(RelayClient, Credential, Membership, SlotIdentity)> {
+/// The diary, its secure storage, the relay and the slot `nephro claim` and `nephro release`
+/// name.
+type RelaySlot = (
+    Store,
+    FileSecretStore,
+    RelayClient,
+    MedicationId,
+    (NaiveDate, NaiveTime),
+);
+
+fn relay_slot(db: &Path, slot: &SlotArgs) -> CliResult<RelaySlot> {
     let store = open_existing(db)?;
-    let (secrets, membership) = joined(db)?;
-    let (client, credential) = match carrier_of(&secrets, None, None)? {
-        Carrier::Relay(client, Some(credential)) => (client, credential),
-        _ => return Err("--db: claims need the relay (this diary syncs through a folder)".into()),
+    let (secrets, _membership) = joined(db)?;
+    let DiaryCarrier::Relay(relay) = carrier_of(&secrets, None, None)? else {
+        return Err("--db: claims need the relay (this diary syncs through a folder)".into());
     };
     let medication = MedicationId::parse("--medication", slot.medication)?;
     let date = parse_date("--date", slot.date)?;
     let time = parse_clock_time("--time", slot.time)?;
-    let identity = store
-        .slot_identity(&medication, date, time)
-        .map_err(about("--medication"))?;
-    Ok((client, credential, membership, identity))
+    Ok((store, secrets, relay, medication, (date, time)))
 }
 
 /// Runs `nephro claim`: before giving a dose, claims its slot on the relay (clinical-rules §11):
 /// granted, or who is giving or gave it.
 pub fn claim(db: &Path, slot: &SlotArgs) -> CliResult<()> {
-    let (client, credential, membership, identity) = relay_slot(db, slot)?;
-    let holder = ClaimHolder {
-        caregiver: membership.caregiver.clone(),
-        device: hex(&membership.device),
-        at_ms: Utc::now().timestamp_millis(),
-    };
-    let status = client
-        .claim(&credential, &membership, &identity, &holder)
+    let (store, secrets, relay, medication, slot) = relay_slot(db, slot)?;
+    let status = store
+        .claim_dose_slot(
+            &relay,
+            &secrets,
+            &medication,
+            slot,
+            Utc::now().timestamp_millis(),
+        )
         .map_err(about("--relay"))?;
     let clock = |ms: i64| {
         DateTime::<Utc>::from_timestamp_millis(ms)
@@ -504,9 +421,9 @@ pub fn claim(db: &Path, slot: &SlotArgs) -> CliResult<()> {
 /// Runs `nephro release`: gives up this device's claim on a slot (the child refused, the dose
 /// was not given): another caregiver may give it.
 pub fn release(db: &Path, slot: &SlotArgs) -> CliResult<()> {
-    let (client, credential, membership, identity) = relay_slot(db, slot)?;
-    client
-        .end_claim(&credential, &membership, &identity, ClaimOutcome::Released)
+    let (store, secrets, relay, medication, slot) = relay_slot(db, slot)?;
+    store
+        .end_dose_slot_claim(&relay, &secrets, &medication, slot, ClaimOutcome::Released)
         .map_err(about("--relay"))?;
     emit("released: another caregiver may give this dose\n")
 }

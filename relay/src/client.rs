@@ -1,99 +1,34 @@
-//! A blocking HTTP client of the relay (`ureq`): the core's [`Transport`] over the relay, and
-//! the calls the sharing protocol adds online (registering a family and its devices, invitations
-//! and recovery codes, revoking a removed device, claiming and releasing dose slots). The CLI
-//! uses it; the phone shells implement the same calls with URLSession and OkHttp.
-//!
-//! A family is started, joined or recovered in two steps, because the core picks the family's
-//! and the device's ids while it writes: the protocol first runs on a [`RelayTransport`] that
-//! reads through the relay (as an admitted device when joining) and keeps its writes; once the
-//! ids are known the device registers its credential, then the kept writes are sent.
+//! The core's relay client over a blocking HTTP client (`ureq`): what the CLI and the relay's
+//! tests use, as the phones use URLSession and OkHttp through the bindings. The protocol itself
+//! (paths, credentials, tokens, what an answer means) is the core's
+//! (`nephro_core::share::relay`); this only carries requests.
 
-use std::cell::RefCell;
+use std::sync::Arc;
 use std::time::Duration;
 
-use data_encoding::BASE64;
-use nephro_core::error::{ConflictKind, Error, Result};
-use nephro_core::share::claims::{ClaimHolder, ClaimKeys, SlotIdentity};
-use nephro_core::share::codes::FamilySecret;
-use nephro_core::share::sync::{Membership, Transport};
-
-use crate::protocol::{
-    self, AdmissionKind, Caller, ClaimAnswer, ClaimOutcome, PullPage, RegisterAdmission,
-    RegisterDevice, RegisterFamily, ID_LEN, SECRET_LEN,
+use nephro_core::error::{Error, Result};
+pub use nephro_core::share::relay::{
+    ClaimStatus, Credential, RelayClient, RelayHttp, RelayRequest, RelayResponse, RelayTransport,
+    MAX_ANSWER_BYTES,
 };
 
-/// A relay's address and an HTTP agent for it.
-#[derive(Clone)]
-pub struct RelayClient {
+/// [`RelayHttp`] over a `ureq` agent: a 30-second timeout per request, no redirects, every
+/// status an answer.
+pub struct UreqHttp {
     agent: ureq::Agent,
-    base: String,
 }
 
-impl std::fmt::Debug for RelayClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RelayClient({})", self.base)
-    }
-}
-
-/// A device's credential with the relay: its family, its id and its secret (kept in the
-/// platform's secure storage beside the membership).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credential {
-    /// The family's id.
-    pub family: [u8; ID_LEN],
-    /// The device's id (the membership's).
-    pub device: [u8; ID_LEN],
-    /// The device's secret; the relay keeps only its SHA-256.
-    pub secret: [u8; SECRET_LEN],
-}
-
-impl std::fmt::Debug for Credential {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Credential(..)")
-    }
-}
-
-impl Credential {
-    fn caller(&self) -> Caller {
-        Caller::Device {
-            family: self.family,
-            device: self.device,
-            secret: self.secret,
+impl Default for UreqHttp {
+    fn default() -> Self {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build();
+        UreqHttp {
+            agent: ureq::Agent::new_with_config(config),
         }
     }
-
-    /// A new credential for `membership`'s device (a fresh random secret).
-    pub fn generate(membership: &Membership) -> Result<Credential> {
-        Ok(Credential {
-            family: membership.family,
-            device: membership.device,
-            secret: nephro_core::share::crypto::random_bytes()?,
-        })
-    }
-}
-
-/// What a claim gave.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClaimStatus {
-    /// This device holds the slot until it logs, releases, or the claim expires.
-    Granted {
-        /// When the claim ends by itself (relay clock, UTC epoch ms).
-        expires_ms: i64,
-    },
-    /// Another caregiver is giving the dose ("being given by A since 08:02").
-    BeingGiven {
-        /// Who, as their device sealed it.
-        holder: ClaimHolder,
-        /// Since when (relay clock, UTC epoch ms).
-        since_ms: i64,
-    },
-    /// Another caregiver logged it as taken ("given by A at 08:02").
-    Given {
-        /// Who, as their device sealed it.
-        holder: ClaimHolder,
-        /// When the log reached the relay (relay clock, UTC epoch ms).
-        since_ms: i64,
-    },
 }
 
 /// A transport-level failure as the core's error (no URL, id or token in it).
@@ -106,441 +41,37 @@ fn unreachable(error: ureq::Error) -> Error {
     Error::Io(std::io::Error::new(kind, "the relay could not be reached"))
 }
 
-/// The relay's refusal as the core's error: the relay's reason names the field.
-fn refused(status: u16, body: &[u8]) -> Error {
-    let reason = serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
-        .unwrap_or_else(|| format!("answered HTTP {status}"));
-    Error::invalid("relay", format!("refused ({status}): {reason}"))
-}
-
-/// A response's status and body (bounded at 64 MiB).
-fn read(response: ureq::http::Response<ureq::Body>) -> Result<(u16, Vec<u8>)> {
-    let status = response.status().as_u16();
-    let body = response
-        .into_body()
-        .into_with_config()
-        .limit(64 * 1024 * 1024)
-        .read_to_vec()
-        .map_err(unreachable)?;
-    Ok((status, body))
-}
-
-impl RelayClient {
-    /// A client of the relay at `base` (e.g. `http://127.0.0.1:8080`), with a 30-second
-    /// timeout per request.
-    pub fn new(base: &str) -> RelayClient {
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build();
-        RelayClient {
-            agent: ureq::Agent::new_with_config(config),
-            base: base.trim_end_matches('/').to_string(),
+impl RelayHttp for UreqHttp {
+    fn send(&self, request: RelayRequest) -> Result<RelayResponse> {
+        let mut builder = ureq::http::Request::builder()
+            .method(request.method.as_str())
+            .uri(&request.url);
+        if let Some(authorization) = &request.authorization {
+            builder = builder.header("authorization", authorization);
         }
-    }
-
-    fn family_url(&self, family: &[u8; ID_LEN]) -> String {
-        format!("{}/v1/families/{}", self.base, protocol::hex(family))
-    }
-
-    fn send(
-        &self,
-        method: &str,
-        url: &str,
-        caller: Option<&Caller>,
-        body: Option<(&str, &[u8])>,
-    ) -> Result<(u16, Vec<u8>)> {
-        let mut request = ureq::http::Request::builder().method(method).uri(url);
-        if let Some(caller) = caller {
-            request = request.header("authorization", caller.header());
+        if let Some(content_type) = &request.content_type {
+            builder = builder.header("content-type", content_type);
         }
-        let response = match body {
-            Some((content_type, bytes)) => {
-                let request = request
-                    .header("content-type", content_type)
-                    .body(bytes.to_vec())
-                    .map_err(|_| Error::invalid("relay", "is not a valid URL"))?;
-                self.agent.run(request)
-            }
-            None => {
-                let request = request
-                    .body(())
-                    .map_err(|_| Error::invalid("relay", "is not a valid URL"))?;
-                self.agent.run(request)
-            }
+        let invalid = |_| Error::invalid("relay", "is not a valid URL");
+        let response = if request.content_type.is_some() {
+            self.agent.run(builder.body(request.body).map_err(invalid)?)
+        } else {
+            self.agent.run(builder.body(()).map_err(invalid)?)
         }
         .map_err(unreachable)?;
-        read(response)
-    }
-
-    fn expect_success(&self, (status, body): (u16, Vec<u8>)) -> Result<Vec<u8>> {
-        if (200..300).contains(&status) {
-            Ok(body)
-        } else {
-            Err(refused(status, &body))
-        }
-    }
-
-    /// Registers the family of `credential` with it as the first device.
-    pub fn register_family(&self, credential: &Credential) -> Result<()> {
-        let body = serde_json::to_vec(&RegisterFamily {
-            device: protocol::hex(&credential.device),
-            verifier: protocol::hex(&protocol::verifier(&credential.secret)),
-        })
-        .map_err(|_| Error::invalid("body", "could not be encoded"))?;
-        let url = self.family_url(&credential.family);
-        self.expect_success(self.send("POST", &url, None, Some(("application/json", &body)))?)
-            .map(drop)
-    }
-
-    /// Registers `credential` with the admission of an invitation or the recovery code.
-    pub fn register_device(&self, admission: &Caller, credential: &Credential) -> Result<()> {
-        let body = serde_json::to_vec(&RegisterDevice {
-            device: protocol::hex(&credential.device),
-            verifier: protocol::hex(&protocol::verifier(&credential.secret)),
-        })
-        .map_err(|_| Error::invalid("body", "could not be encoded"))?;
-        let url = format!("{}/devices", self.family_url(&credential.family));
-        self.expect_success(self.send(
-            "POST",
-            &url,
-            Some(admission),
-            Some(("application/json", &body)),
-        )?)
-        .map(drop)
-    }
-
-    /// Registers the admission of `secret` (an invitation, or the family's new recovery code).
-    pub fn register_admission(
-        &self,
-        credential: &Credential,
-        kind: AdmissionKind,
-        secret: &FamilySecret,
-    ) -> Result<()> {
-        let token = protocol::admission_token(&secret.family, &secret.code.to_bytes());
-        let body = serde_json::to_vec(&RegisterAdmission {
-            kind,
-            verifier: protocol::hex(&protocol::verifier(&token)),
-        })
-        .map_err(|_| Error::invalid("body", "could not be encoded"))?;
-        let url = format!("{}/admissions", self.family_url(&credential.family));
-        self.expect_success(self.send(
-            "POST",
-            &url,
-            Some(&credential.caller()),
-            Some(("application/json", &body)),
-        )?)
-        .map(drop)
-    }
-
-    /// Revokes the credential of `device` (hex), a device removed from the family.
-    pub fn revoke(&self, credential: &Credential, device: &str) -> Result<()> {
-        protocol::decode_hex::<ID_LEN>("device", device)
-            .map_err(|r| Error::invalid(r.field, r.reason))?;
-        let url = format!("{}/devices/{device}", self.family_url(&credential.family));
-        self.expect_success(self.send("DELETE", &url, Some(&credential.caller()), None)?)
-            .map(drop)
-    }
-
-    /// The family's batches after the server sequence `after`, in server order.
-    pub fn pull_page(&self, credential: &Credential, after: i64) -> Result<PullPage> {
-        let url = format!(
-            "{}/batches?after={after}",
-            self.family_url(&credential.family)
-        );
-        let body =
-            self.expect_success(self.send("GET", &url, Some(&credential.caller()), None)?)?;
-        serde_json::from_slice(&body).map_err(|_| Error::invalid("relay", "sent a malformed page"))
-    }
-
-    /// Claims a raw token with a sealed holder (the relay's answer as it came).
-    pub fn claim_token(
-        &self,
-        credential: &Credential,
-        token: &[u8; SECRET_LEN],
-        sealed_holder: &[u8],
-    ) -> Result<ClaimAnswer> {
-        let url = format!(
-            "{}/claims/{}",
-            self.family_url(&credential.family),
-            protocol::hex(token)
-        );
-        let (status, body) = self.send(
-            "POST",
-            &url,
-            Some(&credential.caller()),
-            Some(("application/octet-stream", sealed_holder)),
-        )?;
-        if status != 200 && status != 409 {
-            return Err(refused(status, &body));
-        }
-        serde_json::from_slice(&body)
-            .map_err(|_| Error::invalid("relay", "sent a malformed claim answer"))
-    }
-
-    /// Claims `slot` for `holder` (clinical-rules §11): granted, or who is giving or gave it.
-    pub fn claim(
-        &self,
-        credential: &Credential,
-        membership: &Membership,
-        slot: &SlotIdentity,
-        holder: &ClaimHolder,
-    ) -> Result<ClaimStatus> {
-        let keys = ClaimKeys::derive(&membership.family, membership.current_key()?);
-        let token = keys.token(slot)?;
-        let sealed = keys.seal_holder(&token, holder)?;
-        let answer = self.claim_token(credential, &token.0, &sealed)?;
-        if answer.granted {
-            return Ok(ClaimStatus::Granted {
-                expires_ms: answer.expires_ms,
-            });
-        }
-        let sealed = BASE64
-            .decode(answer.holder.as_bytes())
-            .map_err(|_| Error::invalid("relay", "sent a malformed holder"))?;
-        let holder = keys.open_holder(&token, &sealed)?;
-        Ok(if answer.state == "given" {
-            ClaimStatus::Given {
-                holder,
-                since_ms: answer.since_ms,
-            }
-        } else {
-            ClaimStatus::BeingGiven {
-                holder,
-                since_ms: answer.since_ms,
-            }
-        })
-    }
-
-    /// Ends this device's claim on a raw token.
-    pub fn end_claim_token(
-        &self,
-        credential: &Credential,
-        token: &[u8; SECRET_LEN],
-        outcome: ClaimOutcome,
-    ) -> Result<()> {
-        let outcome = match outcome {
-            ClaimOutcome::Taken => "taken",
-            ClaimOutcome::Skipped => "skipped",
-            ClaimOutcome::Released => "released",
-        };
-        let url = format!(
-            "{}/claims/{}?outcome={outcome}",
-            self.family_url(&credential.family),
-            protocol::hex(token)
-        );
-        self.expect_success(self.send("DELETE", &url, Some(&credential.caller()), None)?)
-            .map(drop)
-    }
-
-    /// Ends this device's claim on `slot`: logged taken or skipped, or released.
-    pub fn end_claim(
-        &self,
-        credential: &Credential,
-        membership: &Membership,
-        slot: &SlotIdentity,
-        outcome: ClaimOutcome,
-    ) -> Result<()> {
-        let keys = ClaimKeys::derive(&membership.family, membership.current_key()?);
-        self.end_claim_token(credential, &keys.token(slot)?.0, outcome)
-    }
-
-    /// Starts a family on this device, registered with the relay; returns the membership, its
-    /// relay credential and the recovery code to print.
-    pub fn create_family(&self, caregiver: &str) -> Result<(Membership, Credential, FamilySecret)> {
-        let staging = RelayTransport::staging(self.clone(), None);
-        let (membership, recovery) = Membership::create(caregiver, &staging)?;
-        let credential = Credential::generate(&membership)?;
-        self.register_family(&credential)?;
-        staging.flush(&credential)?;
-        self.register_admission(&credential, AdmissionKind::Recovery, &recovery)?;
-        Ok((membership, credential, recovery))
-    }
-
-    /// Makes an invitation and registers its admission with the relay.
-    pub fn invite(&self, credential: &Credential, membership: &Membership) -> Result<FamilySecret> {
-        let secret = membership.invite(&self.transport(credential))?;
-        self.register_admission(credential, AdmissionKind::Invitation, &secret)?;
-        Ok(secret)
-    }
-
-    /// Joins a family with an invitation's text: reads the wrapped keys as an admitted device,
-    /// registers this device's credential (using up the invitation), then publishes it.
-    pub fn join(&self, invitation: &str, caregiver: &str) -> Result<(Membership, Credential)> {
-        let secret = FamilySecret::parse_invitation(invitation)?;
-        self.enter(&secret, |transport| {
-            Membership::join(invitation, caregiver, transport)
-        })
-    }
-
-    /// Restores a family on a new phone from its recovery code, as [`RelayClient::join`].
-    pub fn recover(&self, recovery: &str, caregiver: &str) -> Result<(Membership, Credential)> {
-        let secret = FamilySecret::parse_recovery(recovery)?;
-        self.enter(&secret, |transport| {
-            Membership::recover(recovery, caregiver, transport)
-        })
-    }
-
-    fn enter(
-        &self,
-        secret: &FamilySecret,
-        run: impl FnOnce(&RelayTransport) -> Result<Membership>,
-    ) -> Result<(Membership, Credential)> {
-        let admission = Caller::Admission {
-            family: secret.family,
-            token: protocol::admission_token(&secret.family, &secret.code.to_bytes()),
-        };
-        let staging = RelayTransport::staging(self.clone(), Some(admission.clone()));
-        let membership = run(&staging)?;
-        let credential = Credential::generate(&membership)?;
-        self.register_device(&admission, &credential)?;
-        staging.flush(&credential)?;
-        Ok((membership, credential))
-    }
-
-    /// Removes a member device: a new key epoch (core), the new recovery code's admission, and
-    /// the removed device's credential revoked. Returns the new recovery code to print.
-    pub fn remove(
-        &self,
-        credential: &Credential,
-        membership: &mut Membership,
-        device: &str,
-    ) -> Result<FamilySecret> {
-        let recovery = membership.remove(device, &self.transport(credential))?;
-        self.register_admission(credential, AdmissionKind::Recovery, &recovery)?;
-        self.revoke(credential, device)?;
-        Ok(recovery)
-    }
-
-    /// The core's transport over this relay, as `credential`'s device.
-    pub fn transport(&self, credential: &Credential) -> RelayTransport {
-        RelayTransport {
-            client: self.clone(),
-            family: credential.family,
-            caller: Some(credential.caller()),
-            staged: None,
-        }
+        let status = response.status().as_u16();
+        let body = response
+            .into_body()
+            .into_with_config()
+            .limit(MAX_ANSWER_BYTES as u64)
+            .read_to_vec()
+            .map_err(unreachable)?;
+        Ok(RelayResponse { status, body })
     }
 }
 
-/// Writes kept until the device is registered: names and bytes, in order.
-type StagedWrites = RefCell<Vec<(String, Vec<u8>)>>;
-
-/// The core's [`Transport`] over the relay: names `<family>/<rest>` become the family's blobs.
-pub struct RelayTransport {
-    client: RelayClient,
-    family: [u8; ID_LEN],
-    /// Who reads and writes (none before the family is registered: reads find nothing).
-    caller: Option<Caller>,
-    /// Writes kept until the device is registered.
-    staged: Option<StagedWrites>,
-}
-
-impl RelayTransport {
-    fn staging(client: RelayClient, reader: Option<Caller>) -> RelayTransport {
-        RelayTransport {
-            client,
-            family: reader.as_ref().map_or([0; ID_LEN], |c| *c.family()),
-            caller: reader,
-            staged: Some(RefCell::new(Vec::new())),
-        }
-    }
-
-    /// Sends the kept writes as the newly registered device.
-    fn flush(&self, credential: &Credential) -> Result<()> {
-        let live = self.client.transport(credential);
-        let staged = self.staged.as_ref().map(|s| s.take()).unwrap_or_default();
-        for (name, bytes) in staged {
-            live.put(&name, &bytes)?;
-        }
-        Ok(())
-    }
-
-    /// The blob name of a transport name (without the family), checked to be this family's.
-    fn relative<'a>(&self, name: &'a str) -> Result<&'a str> {
-        let (family, rest) = name
-            .split_once('/')
-            .ok_or_else(|| Error::invalid("name", "is not a name of the sharing protocol"))?;
-        if family != protocol::hex(&self.family) {
-            return Err(Error::invalid("name", "is of another family"));
-        }
-        protocol::check_name(rest).map_err(|r| Error::invalid(r.field, r.reason))?;
-        Ok(rest)
-    }
-
-    fn url(&self, rest: &str) -> String {
-        format!("{}/blobs/{rest}", self.client.family_url(&self.family))
-    }
-}
-
-impl Transport for RelayTransport {
-    fn put(&self, name: &str, bytes: &[u8]) -> Result<()> {
-        if let Some(staged) = &self.staged {
-            // Before registration: kept, sent once the device is registered.
-            staged.borrow_mut().push((name.to_string(), bytes.to_vec()));
-            return Ok(());
-        }
-        let rest = self.relative(name)?;
-        let (status, body) = self.client.send(
-            "PUT",
-            &self.url(rest),
-            self.caller.as_ref(),
-            Some(("application/octet-stream", bytes)),
-        )?;
-        match status {
-            200..=299 => Ok(()),
-            409 => Err(Error::conflict(ConflictKind::ClientIdReused, "shared_file")),
-            _ => Err(refused(status, &body)),
-        }
-    }
-
-    fn get(&self, name: &str) -> Result<Option<Vec<u8>>> {
-        if let Some(staged) = &self.staged {
-            if let Some((_, bytes)) = staged.borrow().iter().rev().find(|(n, _)| n == name) {
-                return Ok(Some(bytes.clone()));
-            }
-        }
-        let Some(caller) = &self.caller else {
-            return Ok(None);
-        };
-        let rest = self.relative(name)?;
-        let (status, body) = self
-            .client
-            .send("GET", &self.url(rest), Some(caller), None)?;
-        match status {
-            200 => Ok(Some(body)),
-            404 if body.starts_with(b"{\"error\":\"name") => Ok(None),
-            _ => Err(refused(status, &body)),
-        }
-    }
-
-    fn list(&self, prefix: &str) -> Result<Vec<String>> {
-        let mut names = std::collections::BTreeSet::new();
-        if let Some(staged) = &self.staged {
-            let folder = format!("{prefix}/");
-            for (name, _) in staged.borrow().iter() {
-                if let Some(rest) = name.strip_prefix(&folder) {
-                    if let Some(first) = rest.split('/').next() {
-                        names.insert(first.to_string());
-                    }
-                }
-            }
-        }
-        if let Some(caller) = &self.caller {
-            let rest = self.relative(prefix)?;
-            let url = format!(
-                "{}/list?prefix={rest}",
-                self.client.family_url(&self.family)
-            );
-            let body =
-                self.client
-                    .expect_success(self.client.send("GET", &url, Some(caller), None)?)?;
-            let listed: Vec<String> = serde_json::from_slice(&body)
-                .map_err(|_| Error::invalid("relay", "sent a malformed listing"))?;
-            names.extend(listed);
-        }
-        Ok(names.into_iter().collect())
-    }
+/// A client of the relay at `base` (e.g. `http://127.0.0.1:8080`) over `ureq`. Refused naming
+/// `relay` when `base` is not an `http://` or `https://` address.
+pub fn connect(base: &str) -> Result<RelayClient> {
+    RelayClient::new(base, Arc::new(UreqHttp::default()))
 }

@@ -3,12 +3,14 @@
 //! (members, wrapped keys, invitations, recovery, closed epochs), and dose-slot claims keyed by
 //! opaque tokens (clinical-rules §11), all behind per-device credentials.
 //!
-//! - [`protocol`]: what the relay and its clients agree on (always built; fuzzed);
+//! - [`protocol`]: what the relay and its clients agree on (in the core; fuzzed);
 //! - `server` (feature `server`): the axum service on PostgreSQL;
-//! - `client` (feature `client`): a blocking HTTP client implementing the core's `Transport`
-//!   and the registration and claim calls, for the CLI (no tokio, no database).
+//! - `client` (feature `client`): the core's relay client over a blocking HTTP client (`ureq`),
+//!   for the CLI and the tests (no tokio, no database).
 
-pub mod protocol;
+/// What the relay and its clients agree on; it lives in the core, whose relay client the phones
+/// use through their own HTTP stacks.
+pub use nephro_core::share::relay_protocol as protocol;
 
 #[cfg(feature = "server")]
 pub mod db;

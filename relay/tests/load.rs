@@ -129,7 +129,7 @@ fn load_families_of_three_devices_pushing_a_day_and_pulling() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(5);
     let relay = Relay::start(OPEN_LIMITS);
-    let client = RelayClient::new(&relay.url());
+    let client = nephro_relay::client::connect(&relay.url()).unwrap();
     let empty_bytes = common::query_i64(
         &relay.database_url,
         "SELECT pg_database_size(current_database())",
@@ -143,7 +143,7 @@ fn load_families_of_three_devices_pushing_a_day_and_pulling() {
         .map(|_| {
             let (queue, devices, url) = (queue.clone(), devices.clone(), relay.url());
             std::thread::spawn(move || {
-                let client = RelayClient::new(&url);
+                let client = nephro_relay::client::connect(&url).unwrap();
                 while queue.lock().unwrap().pop_front().is_some() {
                     let (mum, mum_credential, _) = client.create_family("Mum").unwrap();
                     let mut joined = Vec::new();
@@ -200,7 +200,7 @@ fn load_families_of_three_devices_pushing_a_day_and_pulling() {
             .map(|_| {
                 let (devices, next, url) = (devices.clone(), next.clone(), relay.url());
                 std::thread::spawn(move || {
-                    let client = RelayClient::new(&url);
+                    let client = nephro_relay::client::connect(&url).unwrap();
                     let mut latencies = Vec::new();
                     loop {
                         let index = {

@@ -10,7 +10,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nephro_core::share::sync::hex;
-use nephro_relay::client::RelayClient;
 
 mod common;
 use common::{dose_change, Relay, OPEN_LIMITS};
@@ -40,7 +39,7 @@ fn pg_ctl(args: &[&str]) {
 #[test]
 fn postgresql_stopped_hard_and_restarted_under_pushes_loses_no_acknowledged_batch() {
     let relay = Relay::start(OPEN_LIMITS);
-    let client = RelayClient::new(&relay.url());
+    let client = nephro_relay::client::connect(&relay.url()).unwrap();
     let (mum, mum_credential, _) = client.create_family("Mum").unwrap();
     let mut devices = vec![(mum.clone(), mum_credential.clone())];
     for caregiver in ["Dad", "Granny"] {
@@ -64,7 +63,7 @@ fn postgresql_stopped_hard_and_restarted_under_pushes_loses_no_acknowledged_batc
                 relay.url(),
             );
             std::thread::spawn(move || {
-                let client = RelayClient::new(&url);
+                let client = nephro_relay::client::connect(&url).unwrap();
                 let mut n = 0;
                 while !stop.load(Ordering::Relaxed) {
                     let change = dose_change(&membership, n, "08:00");

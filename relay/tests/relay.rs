@@ -107,7 +107,7 @@ fn family(client: &RelayClient) -> (Phone, Phone, Phone, FamilySecret) {
 #[test]
 fn three_devices_join_push_and_pull_and_converge_through_the_relay() {
     let relay = Relay::start(OPEN_LIMITS);
-    let client = RelayClient::new(&relay.url());
+    let client = nephro_relay::client::connect(&relay.url()).unwrap();
     let (mut mum, mut dad, mut gran, _) = family(&client);
     let members = mum
         .membership
@@ -168,7 +168,7 @@ fn three_devices_join_push_and_pull_and_converge_through_the_relay() {
 #[test]
 fn two_devices_claiming_one_slot_at_the_same_moment_exactly_one_wins_every_time() {
     let relay = Relay::start(OPEN_LIMITS);
-    let client = RelayClient::new(&relay.url());
+    let client = nephro_relay::client::connect(&relay.url()).unwrap();
     let (mum, dad, _gran, _) = family(&client);
     let rounds: u32 = if std::env::var("NEPHRO_LONG_TESTS").is_ok() {
         1000
@@ -181,7 +181,7 @@ fn two_devices_claiming_one_slot_at_the_same_moment_exactly_one_wins_every_time(
     let threads: Vec<_> = (0..2)
         .map(|who| {
             let (phones, barrier, wins) = (phones.clone(), barrier.clone(), wins.clone());
-            let client = RelayClient::new(&relay.url());
+            let client = nephro_relay::client::connect(&relay.url()).unwrap();
             std::thread::spawn(move || {
                 let phone = &phones[who];
                 let other = &phones[1 - who];
@@ -236,7 +236,7 @@ fn two_devices_claiming_one_slot_at_the_same_moment_exactly_one_wins_every_time(
 #[test]
 fn a_claim_ends_when_logged_taken_skipped_released_or_expired() {
     let relay = Relay::start(&[OPEN_LIMITS, &["--claim-ttl-seconds", "2"]].concat());
-    let client = RelayClient::new(&relay.url());
+    let client = nephro_relay::client::connect(&relay.url()).unwrap();
     let (mum, dad, _gran, _) = family(&client);
     let claim = |phone: &Phone, who: &str, n| {
         client
@@ -321,7 +321,7 @@ fn a_claim_ends_when_logged_taken_skipped_released_or_expired() {
 #[test]
 fn after_a_removal_new_claims_use_the_new_key_and_the_removed_device_is_refused() {
     let relay = Relay::start(OPEN_LIMITS);
-    let client = RelayClient::new(&relay.url());
+    let client = nephro_relay::client::connect(&relay.url()).unwrap();
     let (mut mum, mut dad, gran, first_recovery) = family(&client);
     assert!(matches!(
         client
@@ -396,7 +396,7 @@ fn after_a_removal_new_claims_use_the_new_key_and_the_removed_device_is_refused(
 #[test]
 fn invitations_admit_one_device_once_and_admissions_cannot_write() {
     let relay = Relay::start(OPEN_LIMITS);
-    let client = RelayClient::new(&relay.url());
+    let client = nephro_relay::client::connect(&relay.url()).unwrap();
     let (mum, mum_credential, _) = client.create_family("Mum").unwrap();
     let invitation = client.invite(&mum_credential, &mum).unwrap();
     let text = invitation.invitation_text();
@@ -453,7 +453,7 @@ fn raw(method: &str, url: &str, authorization: Option<&str>, body: &[u8]) -> (u1
 #[test]
 fn a_device_of_one_family_can_neither_read_nor_write_another_family() {
     let relay = Relay::start(OPEN_LIMITS);
-    let client = RelayClient::new(&relay.url());
+    let client = nephro_relay::client::connect(&relay.url()).unwrap();
     let (mut a, _, _, _) = family(&client);
     let (mut b, _, _, _) = family(&client);
     b.log(&client, "08:00");
@@ -535,7 +535,7 @@ fn a_device_of_one_family_can_neither_read_nor_write_another_family() {
 fn garbage_oversized_and_truncated_requests_are_refused_and_change_nothing() {
     let relay =
         Relay::start(&[OPEN_LIMITS, &["--max-body-bytes", "65536", "--access-log"]].concat());
-    let client = RelayClient::new(&relay.url());
+    let client = nephro_relay::client::connect(&relay.url()).unwrap();
     let (mut mum, _, _, _) = family(&client);
     mum.log(&client, "08:00");
     let family = hex(&mum.membership.family);
@@ -705,7 +705,7 @@ fn garbage_oversized_and_truncated_requests_are_refused_and_change_nothing() {
 #[test]
 fn a_device_beyond_its_rate_is_refused_and_others_are_not() {
     let relay = Relay::start(&["--rate-per-minute", "60", "--rate-burst", "40"]);
-    let client = RelayClient::new(&relay.url());
+    let client = nephro_relay::client::connect(&relay.url()).unwrap();
     let (mum, mum_credential, _) = client.create_family("Mum").unwrap();
     let transport = client.transport(&mum_credential);
     let root = format!("{}/batches", hex(&mum.family));
@@ -739,7 +739,7 @@ fn a_device_beyond_its_rate_is_refused_and_others_are_not() {
 #[test]
 fn sigkill_of_the_relay_during_pushes_loses_no_acknowledged_batch() {
     let mut relay = Relay::start(OPEN_LIMITS);
-    let client = RelayClient::new(&relay.url());
+    let client = nephro_relay::client::connect(&relay.url()).unwrap();
     let (mum, dad, gran, _) = family(&client);
     let rounds = if std::env::var("NEPHRO_LONG_TESTS").is_ok() {
         10
@@ -755,7 +755,7 @@ fn sigkill_of_the_relay_during_pushes_loses_no_acknowledged_batch() {
         .map(|mut phone| {
             let (acknowledged, stop, url) = (acknowledged.clone(), stop.clone(), url.clone());
             std::thread::spawn(move || {
-                let client = RelayClient::new(&url);
+                let client = nephro_relay::client::connect(&url).unwrap();
                 let mut n = 0;
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                     let change = dose_change(&phone.membership, n, "08:00");
@@ -814,7 +814,7 @@ fn sigkill_of_the_relay_during_pushes_loses_no_acknowledged_batch() {
 fn an_expired_invitation_admits_nobody() {
     // Invitations expire at once here (72 hours by default).
     let relay = Relay::start(&[OPEN_LIMITS, &["--invitation-ttl-hours", "0"]].concat());
-    let client = RelayClient::new(&relay.url());
+    let client = nephro_relay::client::connect(&relay.url()).unwrap();
     let (mum, mum_credential, _) = client.create_family("Mum").unwrap();
     let invitation = client.invite(&mum_credential, &mum).unwrap();
     let refused = client
@@ -831,7 +831,7 @@ fn an_expired_invitation_admits_nobody() {
 #[test]
 fn replayed_registrations_are_answered_as_done_and_change_nothing() {
     let relay = Relay::start(OPEN_LIMITS);
-    let client = RelayClient::new(&relay.url());
+    let client = nephro_relay::client::connect(&relay.url()).unwrap();
     let (mum, mum_credential, _) = client.create_family("Mum").unwrap();
     // The first device's registration again: accepted, nothing new.
     client.register_family(&mum_credential).unwrap();

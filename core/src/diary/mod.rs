@@ -2,6 +2,7 @@
 
 pub mod courses;
 pub mod doses;
+pub mod family;
 pub mod home;
 pub mod labs;
 pub mod measurements;

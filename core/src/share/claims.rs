@@ -117,6 +117,7 @@ impl ClaimToken {
 
 /// Who holds a claim, as the other devices of the family read it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ClaimHolder {
     /// The caregiver, as they name themselves ("Mum").
     pub caregiver: String,

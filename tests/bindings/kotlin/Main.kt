@@ -2,7 +2,10 @@
 //
 //   java -Djna.library.path=<dir of libnephro_ffi.so> -cp <tests.jar>:<jna>:<gson>:<stdlib> MainKt \
 //       [--shared-conformance DIR] [--next-conformance DIR] [--repo-conformance DIR] [--filter TEXT]
+//       [--relay URL]
 //
+// With --relay, the live relay flow (LiveRelayTest.kt) runs against that relay instead of the
+// tests (scripts/test-relay.sh starts one).
 // The conformance directories default to $NEPHRO_SHARED_CONFORMANCE,
 // $NEPHRO_SHARED_CONFORMANCE_NEXT and $NEPHRO_REPO_CONFORMANCE.
 // Every check helper call is one check; a failed check is recorded and the test goes on, an
@@ -93,6 +96,7 @@ object Config {
     var sharedConformance: String? = System.getenv("NEPHRO_SHARED_CONFORMANCE")
     var nextConformance: String? = System.getenv("NEPHRO_SHARED_CONFORMANCE_NEXT")
     var repoConformance: String? = System.getenv("NEPHRO_REPO_CONFORMANCE")
+    var relay: String? = null
 }
 
 fun main(args: Array<String>) {
@@ -105,11 +109,12 @@ fun main(args: Array<String>) {
             "--next-conformance" -> Config.nextConformance = value
             "--repo-conformance" -> Config.repoConformance = value
             "--filter" -> filter = value ?: ""
+            "--relay" -> Config.relay = value
             else -> { System.err.println("kotlin: unknown argument ${args[i]}"); exitProcess(2) }
         }
         i += 2
     }
-    val tests = allTests.filter { filter in it.name }
+    val tests = (if (Config.relay != null) liveRelayTests else allTests).filter { filter in it.name }
     for (test in tests) {
         Checks.currentTest = test.name
         try {

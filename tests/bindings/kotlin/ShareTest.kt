@@ -17,8 +17,8 @@ private const val NEXT_MORNING_MUM_MS = 1737010920000L
 private const val NEXT_MORNING_DAD_MS = 1737011100000L
 private const val NEXT_MORNING_LATER_MS = 1737012600000L
 
-/** The phone's secure storage, in memory. */
-private class MemorySecrets : SecretStorage {
+/** The phone's secure storage, in memory (also the live relay test's). */
+class MemorySecrets : SecretStorage {
     val secrets = mutableMapOf<String, ByteArray>()
 
     override fun load(name: String): ByteArray? = synchronized(secrets) { secrets[name] }
@@ -47,7 +47,8 @@ private class MemoryTransport : ShareTransport {
     }
 }
 
-private fun ByteArray.contains(text: String): Boolean {
+/** Whether the bytes hold [text] (UTF-8) anywhere. */
+fun ByteArray.contains(text: String): Boolean {
     val needle = text.toByteArray()
     return (0..size - needle.size).any { start -> needle.indices.all { this[start + it] == needle[it] } }
 }

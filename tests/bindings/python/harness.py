@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import nephro
 
 # Filled by run.py.
-CONFIG = {"shared_conformance": None, "next_conformance": None, "repo_conformance": None}
+CONFIG = {"shared_conformance": None, "next_conformance": None, "repo_conformance": None, "relay": ""}
 
 
 class _State:

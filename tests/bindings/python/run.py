@@ -2,7 +2,7 @@
 """Runs the Python binding tests: every `test_*` function of every `test_*.py` beside this file.
 
     run.py [--bindings DIR] [--shared-conformance DIR] [--next-conformance DIR]
-           [--repo-conformance DIR] [-k TEXT]
+           [--repo-conformance DIR] [-k TEXT] [--relay URL]
 
 --bindings            directory holding the generated package nephro/ (with libnephro_ffi.so)
                       (default: $NEPHRO_BINDINGS_PYTHON or <repo>/target/bindings/python)
@@ -13,6 +13,7 @@
                       <repo>/../shared/conformance-next)
 --repo-conformance    the project's own cases (default: <repo>/tests/conformance)
 -k TEXT               run only tests whose "file::function" name contains TEXT
+--relay URL           run the live tests (`live_*.py`) against the relay at URL instead
 
 Prints `python: N checks passed in M tests`, or every failed check and exits 1.
 """
@@ -42,6 +43,7 @@ def main():
     )
     parser.add_argument("--repo-conformance", default=os.path.join(REPO, "tests", "conformance"))
     parser.add_argument("-k", dest="filter", default="")
+    parser.add_argument("--relay", default="", help="a live relay's address: runs live_*.py instead")
     args = parser.parse_args()
 
     bindings = os.path.abspath(args.bindings)
@@ -56,8 +58,10 @@ def main():
     harness.CONFIG["next_conformance"] = os.path.abspath(args.next_conformance)
     harness.CONFIG["repo_conformance"] = os.path.abspath(args.repo_conformance)
 
+    harness.CONFIG["relay"] = args.relay
+    prefix = "live_" if args.relay else "test_"
     tests = []
-    for file in sorted(f for f in os.listdir(HERE) if f.startswith("test_") and f.endswith(".py")):
+    for file in sorted(f for f in os.listdir(HERE) if f.startswith(prefix) and f.endswith(".py")):
         module = importlib.import_module(file[:-3])
         for name, fn in vars(module).items():  # definition order
             if name.startswith("test_") and inspect.isfunction(fn) and fn.__module__ == module.__name__:

@@ -16,8 +16,8 @@ private let nextMorningMumMs: Int64 = 1_737_010_920_000
 private let nextMorningDadMs: Int64 = 1_737_011_100_000
 private let nextMorningLaterMs: Int64 = 1_737_012_600_000
 
-/// The phone's secure storage, in memory.
-private final class MemorySecrets: SecretStorage, @unchecked Sendable {
+/// The phone's secure storage, in memory (also the live relay test's).
+final class MemorySecrets: SecretStorage, @unchecked Sendable {
     private let lock = NSLock()
     private(set) var secrets: [String: Data] = [:]
 

@@ -2,7 +2,10 @@
 //
 //   LD_LIBRARY_PATH=<dir of libnephro_ffi.so> ./tests \
 //       [--shared-conformance DIR] [--next-conformance DIR] [--repo-conformance DIR] [--filter TEXT]
+//       [--relay URL]
 //
+// With --relay, the live relay flow (LiveRelayTest.swift) runs against that relay instead of
+// the tests (scripts/test-relay.sh starts one).
 // The conformance directories default to $NEPHRO_SHARED_CONFORMANCE,
 // $NEPHRO_SHARED_CONFORMANCE_NEXT and $NEPHRO_REPO_CONFORMANCE.
 // Every check helper call is one check; a failed check is recorded and the test goes on, an
@@ -98,6 +101,7 @@ enum Config {
     static var sharedConformance = ProcessInfo.processInfo.environment["NEPHRO_SHARED_CONFORMANCE"]
     static var nextConformance = ProcessInfo.processInfo.environment["NEPHRO_SHARED_CONFORMANCE_NEXT"]
     static var repoConformance = ProcessInfo.processInfo.environment["NEPHRO_REPO_CONFORMANCE"]
+    static var relay: String?
 }
 
 var filter = ""
@@ -109,13 +113,14 @@ while let argument = arguments.next() {
     case "--next-conformance": Config.nextConformance = value
     case "--repo-conformance": Config.repoConformance = value
     case "--filter": filter = value ?? ""
+    case "--relay": Config.relay = value
     default:
         FileHandle.standardError.write("swift: unknown argument \(argument)\n".data(using: .utf8)!)
         exit(2)
     }
 }
 
-let tests = allTests.filter { filter.isEmpty || $0.name.contains(filter) }
+let tests = (Config.relay != nil ? liveRelayTests : allTests).filter { filter.isEmpty || $0.name.contains(filter) }
 for test in tests {
     Checks.currentTest = test.name
     do {

@@ -292,6 +292,7 @@ pub struct RegisterAdmission {
 
 /// How a claim ends (`DELETE /v1/families/<family>/claims/<token>?outcome=...`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ClaimOutcome {
     /// The holder logged the dose as taken: the slot is done, later claims are told so.
