@@ -373,9 +373,10 @@ impl Diary {
     /// `caregiver` is how this phone's user names themselves ("Mum"); it is shown beside each
     /// dose they log on the other phones. Refused (`Validation`, nothing changed): an empty or
     /// too long `caregiver`; `secrets` already holding a membership. A transport failing while
-    /// the family is made changes nothing (start again); failing during the first sync, after
-    /// the membership is kept, the error is returned and the family stays started: call
-    /// [`Diary::sync_family`] later (the recovery code is not shown again).
+    /// the family is made changes nothing (start again). Once the membership is kept the
+    /// family has started, and its recovery code is returned even when the first sync fails (it
+    /// is shown only now): the failure reaches the diagnostics reporter as `start_sharing`, and
+    /// the next [`Diary::sync_family`] sends the diary.
     pub fn start_sharing(
         &self,
         caregiver: String,
@@ -565,10 +566,13 @@ impl Diary {
         carrier: Carrier,
         secrets: &dyn SecretStore,
     ) -> Result<String, NephroError> {
-        Ok(self
-            .call(|store| store.start_family(caregiver, carrier, secrets))?
-            .1
-            .recovery_text())
+        let started = self.call(|store| store.start_family(caregiver, carrier, secrets))?;
+        if let Err(error) = &started.first_sync {
+            // The family has started: its recovery code is returned all the same (it is shown
+            // only now); the failure reaches the diagnostics and the next sync sends the diary.
+            crate::diagnostics::report_failure("start_sharing", error);
+        }
+        Ok(started.recovery.recovery_text())
     }
 
     pub(crate) fn enter_family(

@@ -196,16 +196,23 @@ pub fn invite(db: &Path, via: Via, caregiver: Option<&str>) -> CliResult<()> {
     let mut out = String::new();
     let report = if membership_of(&secrets)?.is_none() {
         let caregiver = caregiver.ok_or("--caregiver: needed to start sharing this diary")?;
-        let (membership, recovery, report) = store
+        let started = store
             .start_family(caregiver, carrier.carrier(), &secrets)
             .map_err(|e| store.note(e))
             .map_err(about(carrier_field(&carrier)))?;
         out.push_str(&format!(
             "started sharing this diary as {}\nrecovery code (shown once; print it and keep it safe): {}\n",
-            membership.caregiver,
-            recovery.recovery_text()
+            started.membership.caregiver,
+            started.recovery.recovery_text()
         ));
-        report
+        match started.first_sync {
+            Ok(report) => report,
+            Err(error) => {
+                // The family has started: its recovery code is printed before the failure.
+                emit(&out)?;
+                return Err(about(carrier_field(&carrier))(store.note(error)));
+            }
+        }
     } else {
         store
             .sync_with_family(carrier.carrier(), &secrets)

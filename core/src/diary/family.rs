@@ -55,6 +55,18 @@ impl<'a> Carrier<'a> {
     }
 }
 
+/// A family just started on this device ([`Store::start_family`]).
+#[derive(Debug)]
+pub struct StartedFamily {
+    /// This device's membership (kept in the secret storage).
+    pub membership: Membership,
+    /// The family's recovery code: show it now, once, for the family to print.
+    pub recovery: FamilySecret,
+    /// What the first sync did, or why it failed (the family has started all the same; the
+    /// next sync sends the diary).
+    pub first_sync: Result<SyncReport>,
+}
+
 /// How a device enters a family.
 #[derive(Clone, Copy)]
 pub enum FamilyEntry<'a> {
@@ -128,16 +140,17 @@ pub fn remove_member(
 impl Store {
     /// Starts a family on this diary (the first device): makes the family and this device's
     /// keys (with the relay, registers the family and this device's credential there), keeps
-    /// them in `secrets`, and sends the whole diary. Returns the membership, the recovery code
-    /// to show once, and what the first sync did. Refused (`secrets`) when this device already
-    /// belongs to a family. A failure during the first sync, after the membership is kept, is
-    /// returned and the family stays started: sync later.
+    /// them in `secrets`, and sends the whole diary. Refused (`secrets`) when this device
+    /// already belongs to a family; a failure before the membership is kept changes nothing
+    /// (start again). Once it is kept, the family has started and its recovery code — shown
+    /// only now — is returned even when the first sync fails: [`StartedFamily::first_sync`]
+    /// holds that failure, and the next sync sends the diary.
     pub fn start_family(
         &mut self,
         caregiver: &str,
         carrier: Carrier,
         secrets: &dyn SecretStore,
-    ) -> Result<(Membership, FamilySecret, SyncReport)> {
+    ) -> Result<StartedFamily> {
         require_no_membership(secrets)?;
         let (mut membership, recovery) = match carrier {
             Carrier::Transport(transport) => Membership::create(caregiver, transport)?,
@@ -149,10 +162,14 @@ impl Store {
         };
         membership.save(secrets)?;
         // A diary starting a family sends every change it holds.
-        self.resend_all_changes()?;
-        let report =
-            self.sync_family(&mut membership, carrier.for_device(secrets)?.get(), secrets)?;
-        Ok((membership, recovery, report))
+        let first_sync = self.resend_all_changes().and_then(|()| {
+            self.sync_family(&mut membership, carrier.for_device(secrets)?.get(), secrets)
+        });
+        Ok(StartedFamily {
+            membership,
+            recovery,
+            first_sync,
+        })
     }
 
     /// Joins a family (or restores it from its recovery code) on this new, empty diary, then

@@ -186,6 +186,56 @@ def test_a_removed_phone_is_left_out_and_the_recovery_code_restores_the_diary():
                     [regimen.prescription.times], "and the regimen")
 
 
+class BatchesOffline(DictTransport):
+    """A drive that stores the family's small files but fails every batch until it is back."""
+
+    def __init__(self):
+        super().__init__()
+        self.batches_fail = True
+
+    def put(self, name, data):
+        if self.batches_fail and "/batches/" in name:
+            raise nephro.ShareCallbackError.Failed(reason="the drive is full")
+        super().put(name, data)
+
+
+class Heard(nephro.DiagnosticsReporter):
+    """A diagnostics reporter that keeps what it hears."""
+
+    def __init__(self):
+        self.reports = []
+
+    def report_failure(self, report):
+        self.reports.append(report)
+
+
+def test_the_recovery_code_is_returned_when_the_first_sync_fails():
+    with temp_dir() as tmp:
+        transport = BatchesOffline()
+        mum = nephro.Diary.open(temp_path(tmp, "mum.sqlite"))
+        dad = nephro.Diary.open(temp_path(tmp, "dad.sqlite"))
+        mum_secrets, dad_secrets = DictSecrets(), DictSecrets()
+        seeded(mum)
+        heard = Heard()
+        nephro.set_diagnostics_reporter(heard)
+        try:
+            code = mum.start_sharing("Mum", transport, mum_secrets)
+        finally:
+            nephro.clear_diagnostics_reporter()
+        check(code.startswith("NEPHRO-RECOVER:"), "the recovery code is returned though the first sync failed")
+        check_equal([r.operation for r in heard.reports], ["start_sharing"], "the failure reaches the diagnostics")
+        check(not any("/batches/" in name for name in transport.files), "no batch was stored")
+
+        transport.batches_fail = False
+        sent = mum.sync_family(transport, mum_secrets)
+        check(sent.sent_changes > 0, f"the next sync sends the diary: {sent}")
+        dad.join_family(mum.invite(transport, mum_secrets), "Dad", transport, dad_secrets)
+        check_equal([p.profile.display_name for p in dad.patients()], ["Test Child"], "and a new phone receives it")
+        restored = nephro.Diary.open(temp_path(tmp, "restored.sqlite"))
+        restored.recover_family(code, "Mum's new phone", transport, DictSecrets())
+        check_equal(len(restored.patients()), 1, "the code returned then restores the diary")
+
+
 def test_bad_sharing_input_is_refused_with_a_typed_error_and_changes_nothing():
     with temp_dir() as tmp:
         transport = DictTransport()
