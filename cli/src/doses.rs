@@ -33,6 +33,8 @@ pub struct LogArgs<'a> {
     /// The log's id; default: one made from the slot, so running the command again stores the
     /// dose once.
     pub client_id: Option<&'a str>,
+    /// The family's note (at most 500 characters).
+    pub note: Option<&'a str>,
 }
 
 /// Runs `nephro dose log`: checks and stores one dose, then prints it.
@@ -65,11 +67,18 @@ pub fn log(args: &LogArgs) -> CliResult<()> {
         outcome,
         at.timestamp_millis(),
         args.by.to_string(),
-    );
+    )
+    .with_note(args.note.map(str::to_string));
     let mut store = open_existing(args.db)?;
     let entry = store
         .log_dose(&dose, now.timestamp_millis(), None)
-        .map_err(|e| store.note(e))?;
+        .map_err(|e| match store.note(e) {
+            // The command's free text: the refusal names the flag the user typed.
+            nephro_core::Error::Invalid { field, reason } if field == "note" => {
+                about("--note")(nephro_core::Error::Invalid { field, reason })
+            }
+            e => e.into(),
+        })?;
     emit(&format!("logged {}\n", entry_line(&entry, &Utc)))
 }
 
@@ -111,7 +120,7 @@ pub fn history(
 }
 
 /// One logged dose: its slot, medication, outcome, when (in `zone`: the patient's, or UTC) and
-/// by whom, revision and state.
+/// by whom, revision and state, then the family's note on a line of its own.
 fn entry_line<Z: TimeZone>(entry: &DoseLogEntry, zone: &Z) -> String
 where
     Z::Offset: std::fmt::Display,
@@ -130,5 +139,9 @@ where
         d.logged_by,
         entry.revision,
         if entry.undone { ", undone" } else { "" }
-    ))
+    )) + &d
+        .note
+        .as_deref()
+        .map(|note| format!("\n    note: {}", without_control_characters(note)))
+        .unwrap_or_default()
 }

@@ -355,6 +355,10 @@ enum DoseCommand {
         /// The log's id; default: one made from the medication and slot.
         #[arg(long)]
         client_id: Option<String>,
+        /// The family's note, e.g. "spat out half, gave again" (at most 500 characters;
+        /// shown in identified exports, never in de-identified ones).
+        #[arg(long)]
+        note: Option<String>,
     },
     /// List a patient's logged doses (undone ones marked).
     History {
@@ -559,6 +563,7 @@ fn main() -> ExitCode {
                 at,
                 by,
                 client_id,
+                note,
             } => doses::log(&doses::LogArgs {
                 db: &db,
                 medication: &medication,
@@ -568,6 +573,7 @@ fn main() -> ExitCode {
                 at: at.as_deref(),
                 by: &by,
                 client_id: client_id.as_deref(),
+                note: note.as_deref(),
             }),
             DoseCommand::History {
                 db,

@@ -118,3 +118,39 @@ fn a_second_log_of_a_slot_or_a_bad_flag_is_refused_and_stores_nothing() {
     assert!(ok, "{err}");
     assert!(listed.contains(": 1 logged\n"), "{listed}");
 }
+
+#[test]
+fn a_dose_logged_with_a_note_shows_it_in_the_history_and_a_bad_note_is_refused() {
+    let (_dir, db) = demo();
+    for note in ["x".repeat(501), "bell \u{7}".to_string()] {
+        let mut args = MORNING.to_vec();
+        args.extend(["--note", &note]);
+        let (ok, _, err) = outcome_with_db(&args, &db);
+        assert!(!ok);
+        assert!(err.contains("--note"), "{err}");
+    }
+    let mut noted = MORNING.to_vec();
+    noted.extend(["--note", "spat out half, gave again"]);
+    let (ok, logged, err) = outcome_with_db(&noted, &db);
+    assert!(ok, "{err}");
+    assert!(
+        logged.ends_with("(revision 1)\n    note: spat out half, gave again\n"),
+        "{logged}"
+    );
+    let (ok, listed, err) = outcome_with_db(
+        &[
+            "dose",
+            "history",
+            "--from",
+            "2026-11-25",
+            "--to",
+            "2026-11-25",
+        ],
+        &db,
+    );
+    assert!(ok, "{err}");
+    assert!(
+        listed.ends_with("by grandma (revision 1)\n    note: spat out half, gave again\n"),
+        "{listed}"
+    );
+}
