@@ -198,10 +198,14 @@ impl Diary {
         Ok(self.call(|s| s.log_dose(&d, now_ms, zone))?.into())
     }
 
-    /// Changes a logged dose's outcome or time; the previous revision stays in the history.
-    /// `now_ms` and `device_time_zone` are the phone's clock and zone, checked as in
+    /// Changes a logged dose's outcome, time or note; the previous revision stays in the
+    /// history. `now_ms` and `device_time_zone` are the phone's clock and zone, checked as in
     /// [`Diary::log_dose`]: the new time of a dose taken lies between its slot minus the
-    /// take-window and `now_ms` plus 5 minutes (clinical-rules §10).
+    /// take-window and `now_ms` plus 5 minutes (clinical-rules §10). `note`: none keeps the
+    /// dose's note, a text replaces it (at most 500 characters), a blank text removes it; an
+    /// edit of only the note is a revision.
+    #[uniffi::method(default(note = None))]
+    #[allow(clippy::too_many_arguments)]
     pub fn edit_dose(
         &self,
         client_id: String,
@@ -210,11 +214,13 @@ impl Diary {
         edited_by: String,
         now_ms: i64,
         device_time_zone: Option<String>,
+        note: Option<String>,
     ) -> Result<DoseLogEntry, NephroError> {
         let edit = model::DoseEdit {
             outcome,
             actual_at_ms,
             edited_by,
+            note,
         };
         let zone = parse_device_zone(device_time_zone.as_deref())?;
         Ok(self

@@ -388,7 +388,7 @@ fn run(diary: &Diary, call: &Call) -> Result<(), NephroError> {
             } else {
                 DoseOutcome::Skipped
             };
-            diary.edit_dose(c, outcome, at, by, at, None)?;
+            diary.edit_dose(c, outcome, at, by, at, None, None)?;
         }
         Call::UndoDose(c, by) => {
             diary.undo_dose(c, by)?;
@@ -1018,6 +1018,7 @@ fn clinical_rules_10_refusals_name_the_field_and_change_no_row() {
             i64::MAX,
             "father".into(),
             EVENING_MS,
+            None,
             None,
         )),
     );

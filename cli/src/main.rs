@@ -7,6 +7,7 @@ mod demo;
 mod demo_diary;
 mod diary_file;
 mod dipstick;
+mod doses;
 mod eval;
 mod export;
 mod labs;
@@ -214,6 +215,12 @@ enum Command {
         #[arg(long)]
         relay: Option<String>,
     },
+    /// Log a dose as a phone logs it (the same checks, on this computer's clock), or list a
+    /// patient's logged doses.
+    Dose {
+        #[command(subcommand)]
+        action: DoseCommand,
+    },
     /// Before giving a dose, claim its slot on the relay: granted, or who is giving or gave it
     /// (clinical-rules §11).
     Claim {
@@ -316,6 +323,57 @@ enum ShareCommand {
         /// The device's id (nephro share members lists them).
         #[arg(long)]
         device: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DoseCommand {
+    /// Log one dose of a scheduled slot as given or skipped (clinical-rules §10: not before its
+    /// take-window, not given later than now). Running it again stores the dose once.
+    Log {
+        /// The diary file.
+        #[arg(long)]
+        db: PathBuf,
+        /// The medication: regimen-<id>, course-<key> or medicine-<id>.
+        #[arg(long)]
+        medication: String,
+        /// The slot's local date (YYYY-MM-DD).
+        #[arg(long)]
+        date: String,
+        /// The slot's local time (HH:MM).
+        #[arg(long)]
+        time: String,
+        /// taken or skipped.
+        #[arg(long, default_value = "taken")]
+        outcome: String,
+        /// When it was given, RFC 3339 with offset (e.g. 2025-06-01T08:05:00+08:00); default: now.
+        #[arg(long)]
+        at: Option<String>,
+        /// Who gives it, e.g. mother.
+        #[arg(long)]
+        by: String,
+        /// The log's id; default: one made from the medication and slot.
+        #[arg(long)]
+        client_id: Option<String>,
+        /// The family's note, e.g. "spat out half, gave again" (at most 500 characters;
+        /// shown in identified exports, never in de-identified ones).
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// List a patient's logged doses (undone ones marked).
+    History {
+        /// The diary file.
+        #[arg(long)]
+        db: PathBuf,
+        /// The patient's id (needed when the diary has several patients).
+        #[arg(long)]
+        patient: Option<i64>,
+        /// First local slot date (YYYY-MM-DD); default: 6 days before --to.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last local slot date (YYYY-MM-DD); default: the patient's local date now.
+        #[arg(long)]
+        to: Option<String>,
     },
 }
 
@@ -495,6 +553,35 @@ fn main() -> ExitCode {
             to: to.as_deref(),
             now: now.as_deref(),
         }),
+        Command::Dose { action } => match action {
+            DoseCommand::Log {
+                db,
+                medication,
+                date,
+                time,
+                outcome,
+                at,
+                by,
+                client_id,
+                note,
+            } => doses::log(&doses::LogArgs {
+                db: &db,
+                medication: &medication,
+                date: &date,
+                time: &time,
+                outcome: &outcome,
+                at: at.as_deref(),
+                by: &by,
+                client_id: client_id.as_deref(),
+                note: note.as_deref(),
+            }),
+            DoseCommand::History {
+                db,
+                patient,
+                from,
+                to,
+            } => doses::history(&db, patient, from.as_deref(), to.as_deref()),
+        },
         Command::Backup { db, to } => diary_file::backup(&db, &to),
         Command::Export {
             db,

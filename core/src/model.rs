@@ -363,6 +363,10 @@ pub struct DoseEdit {
     pub actual_at_ms: EpochMillis,
     /// Who made the change.
     pub edited_by: String,
+    /// The family's note: none keeps the current note; a text replaces it (at most 500
+    /// characters), and a blank text removes it. An edit of only the note is a revision.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// Refuses a date outside the hard bounds of clinical-rules §10 (1900-01-01 to 2200-12-31),

@@ -886,7 +886,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (id(), date()).prop_map(|(id, d)| Op::EndRegimen(id, d)),
         6 => dose.prop_map(Op::LogDose),
         2 => (client_id(), outcome(), millis(), text())
-            .prop_map(|(c, outcome, actual_at_ms, edited_by)| Op::EditDose(c, DoseEdit { outcome, actual_at_ms, edited_by })),
+            .prop_map(|(c, outcome, actual_at_ms, edited_by)| Op::EditDose(c, DoseEdit { outcome, actual_at_ms, edited_by, note: None })),
         1 => (client_id(), text()).prop_map(|(c, by)| Op::UndoDose(c, by)),
         1 => (id(), client_id(), date(), date()).prop_map(|(id, c, from, to)| Op::Read(id, c, from, to)),
     ]
@@ -1464,6 +1464,7 @@ mod plausibility {
                 outcome: DoseOutcome::Taken,
                 actual_at_ms: bad,
                 edited_by: "father".into(),
+                note: None,
             };
             refused(&mut d, "actual_at_ms", |s| {
                 s.edit_dose("tac-0602-am", &edit, now, None)
@@ -1475,6 +1476,7 @@ mod plausibility {
             outcome: DoseOutcome::Taken,
             actual_at_ms: now,
             edited_by: "father".into(),
+            note: None,
         };
         refused(&mut d, "now_ms", |s| {
             s.edit_dose("tac-0602-am", &edit, i64::MIN, None)
@@ -1731,6 +1733,7 @@ mod plausibility {
             outcome: DoseOutcome::Taken,
             actual_at_ms: ms("2025-06-03T09:00"),
             edited_by: "father".into(),
+            note: None,
         };
         refused(&mut d, "actual_at_ms", |s| {
             s.edit_dose("tac-0603-am", &edit, now, None)

@@ -282,6 +282,7 @@ fn crash_writer(path: &Path, durability: Durability, regimen_id: i64) {
                 outcome: DoseOutcome::Skipped,
                 actual_at_ms: dose.actual_at_ms,
                 edited_by: "crash test".into(),
+                note: None,
             };
             if let Err(e) = store.edit_dose(&client_id, &edit, dose.actual_at_ms, None) {
                 println!("failed {e}");
@@ -344,6 +345,7 @@ fn concurrent_worker(
                         outcome: DoseOutcome::Skipped,
                         actual_at_ms: dose.actual_at_ms,
                         edited_by: "worker".into(),
+                        note: None,
                     };
                     match store.edit_dose(&client_id, &edit, dose.actual_at_ms, None) {
                         Ok(_) => mine.edited += 1,

@@ -149,6 +149,7 @@ fn keep_a_month(store: &mut Store) -> (PatientId, MedicationId) {
                 outcome: DoseOutcome::Skipped,
                 actual_at_ms: instant_ms("2026-11-03T08:10:00Z"),
                 edited_by: "Mum".into(),
+                note: None,
             },
             instant_ms("2026-11-03T09:00:00Z"),
             None,
@@ -511,6 +512,7 @@ fn concurrent_edits_of_one_dose_are_a_conflict_on_both_phones_not_a_silent_winne
         outcome,
         actual_at_ms: instant_ms("2026-11-10T08:20:00Z"),
         edited_by: by.into(),
+        note: None,
     };
     let now = instant_ms("2026-12-01T12:00:00Z");
     mum.store
@@ -835,5 +837,89 @@ fn taken_on_one_phone_and_skipped_on_another_asks_and_counts_as_given() {
             Some("Given by Mum at 8:05 pm")
         );
         assert!(evening.guidance.is_none(), "never prompt a second dose");
+    }
+}
+
+#[test]
+fn a_dose_note_written_on_one_phone_and_edited_on_the_other_reaches_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = FolderTransport::new(dir.path().join("folder")).unwrap();
+    let (mut mum, mut dad, medication) = family(dir.path(), &folder);
+    let dads_medication = dad_medication(&dad, &medication, &mum);
+    let at_ms = instant_ms("2026-12-01T20:05:00Z");
+    dad.store
+        .log_dose(
+            &NewDoseLog::new(
+                "dad-1201-noted".into(),
+                dads_medication,
+                date("2026-12-01"),
+                time("20:00"),
+                DoseOutcome::Taken,
+                at_ms,
+                "Dad".into(),
+            )
+            .with_note(Some("spat out half, gave again".into())),
+            at_ms,
+            None,
+        )
+        .expect("log dose");
+    dad.sync(&folder);
+    mum.sync(&folder);
+    let on_mums = mum.store.dose("dad-1201-noted").expect("on mum's phone");
+    assert_eq!(
+        on_mums.dose.note.as_deref(),
+        Some("spat out half, gave again")
+    );
+    // Mum corrects only the note: a revision that reaches Dad's phone with its history.
+    let edited = mum
+        .store
+        .edit_dose(
+            "dad-1201-noted",
+            &DoseEdit {
+                outcome: DoseOutcome::Taken,
+                actual_at_ms: at_ms,
+                edited_by: "Mum".into(),
+                note: Some("spat out half, gave half again".into()),
+            },
+            instant_ms("2026-12-01T21:00:00Z"),
+            None,
+        )
+        .expect("edit the note");
+    assert_eq!(edited.revision, 2);
+    mum.sync(&folder);
+    dad.sync(&folder);
+    let on_dads = dad.store.dose("dad-1201-noted").unwrap();
+    assert_eq!(
+        on_dads.dose.note.as_deref(),
+        Some("spat out half, gave half again")
+    );
+    let notes = |phone: &Phone| -> Vec<(i64, Option<String>, String)> {
+        phone
+            .store
+            .dose_history("dad-1201-noted")
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.revision, r.note, r.by))
+            .collect()
+    };
+    assert_eq!(
+        notes(&dad),
+        vec![
+            (1, Some("spat out half, gave again".into()), "Dad".into()),
+            (
+                2,
+                Some("spat out half, gave half again".into()),
+                "Mum".into()
+            ),
+        ]
+    );
+    assert_eq!(notes(&mum), notes(&dad));
+    assert!(mum.store.shared_conflicts().unwrap().is_empty());
+    assert_eq!(mum.digests(), dad.digests());
+    // The folder carries the note sealed, never in clear.
+    let mut files = Vec::new();
+    collect_files(folder.root(), &mut files);
+    for (name, bytes) in &files {
+        assert!(!bytes.windows(8).any(|w| w == b"spat out"), "{name}");
     }
 }

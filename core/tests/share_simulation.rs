@@ -414,6 +414,7 @@ fn run(seed: u64, rounds: u64) -> String {
                                     outcome,
                                     actual_at_ms: at_ms,
                                     edited_by: phone.name.into(),
+                                    note: None,
                                 },
                                 at_ms,
                                 None,

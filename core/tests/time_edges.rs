@@ -175,6 +175,7 @@ fn a_dose_given_before_the_previous_one_is_kept_as_entered() {
         outcome: DoseOutcome::Taken,
         actual_at_ms: ms("2025-06-02T00:01:00Z"),
         edited_by: "father".into(),
+        note: None,
     };
     store
         .edit_dose("a", &edit, edit.actual_at_ms, None)

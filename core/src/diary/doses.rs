@@ -14,6 +14,7 @@ use crate::model::{
     MedicationId, NewDoseLog,
 };
 use crate::schedule::check_log_timing;
+use crate::store::NextDoseRevision;
 use crate::store::Store;
 use crate::taper::course::build_course_calendar;
 
@@ -73,7 +74,9 @@ impl Store {
         self.insert_dose_log(dose, note, checked_course_version)
     }
 
-    /// Changes a logged dose (outcome or time); the previous revision stays in the history.
+    /// Changes a logged dose (outcome, time or note); the previous revision stays in the
+    /// history. An edit that only changes the note is a revision like any other (a note that
+    /// is too long or holds control characters is refused naming `note`).
     /// `device_now_ms` and `device_zone` are the device's clock and zone, checked as in
     /// [`Store::log_dose`] (clinical-rules §10): the new time of a dose taken lies between the
     /// slot minus its take-window and `device_now_ms` plus 5 minutes, within 1900–2200.
@@ -85,6 +88,11 @@ impl Store {
         device_zone: Option<Tz>,
     ) -> Result<DoseLogEntry> {
         require_text("edited_by", &edit.edited_by, 100)?;
+        // None keeps the current note; a blank text removes it.
+        let new_note = match &edit.note {
+            Some(text) => Some(crate::store::urine::clean_note(Some(text))?),
+            None => None,
+        };
         let actual = bounds::instant_ms("actual_at_ms", edit.actual_at_ms)?;
         let now = bounds::instant_ms("now_ms", device_now_ms)?;
         let current = self.dose(client_id)?;
@@ -112,12 +120,13 @@ impl Store {
                     "dose_log",
                 ));
             }
-            Ok((
-                edit.outcome,
-                edit.actual_at_ms,
-                edit.edited_by.clone(),
-                false,
-            ))
+            Ok(NextDoseRevision {
+                outcome: edit.outcome,
+                actual_at_ms: edit.actual_at_ms,
+                note: new_note.unwrap_or_else(|| current.dose.note.clone()),
+                by: edit.edited_by.clone(),
+                undone: false,
+            })
         })
     }
 }

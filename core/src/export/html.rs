@@ -21,7 +21,7 @@ use super::Manifest;
 use crate::error::Result;
 use crate::labs::{LabKind, LevelTarget, TargetFlag};
 use crate::locale::Locale;
-use crate::model::MedicationId;
+use crate::model::{DoseOutcome, MedicationId};
 use crate::protein::ProteinLevel;
 use crate::schedule::DayStatus;
 
@@ -1145,6 +1145,44 @@ fn infusion_table(h: &mut String, s: &DiarySnapshot) {
     h.push_str("</table>\n");
 }
 
+/// The family's notes on logged doses in the period ("spat out half, gave again"), when any
+/// dose has one: its slot, medication, outcome and note. A de-identified export has no notes
+/// (free text), so never this table.
+fn dose_notes_table(h: &mut String, s: &DiarySnapshot) {
+    let l = s.locale;
+    let noted: Vec<_> = s.doses.iter().filter(|d| d.note.is_some()).collect();
+    if noted.is_empty() {
+        return;
+    }
+    open_table(
+        h,
+        "<h2>",
+        tr(l, "export-dose-notes"),
+        "table-dose-notes",
+        &[
+            tr(l, "export-slot"),
+            tr(l, "export-medication"),
+            tr(l, "export-outcome"),
+            tr(l, "export-notes"),
+        ],
+    );
+    for d in noted {
+        let _ = write!(
+            h,
+            "<tr data-testid=\"dose-note-row\"><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            d.slot_date,
+            text::hhmm(d.slot_time),
+            esc(&d.medicine.name(l)),
+            match d.outcome {
+                DoseOutcome::Taken => tr(l, "export-taken"),
+                DoseOutcome::Skipped => tr(l, "export-skipped"),
+            },
+            esc(d.note.as_deref().unwrap_or_default())
+        );
+    }
+    h.push_str("</table>\n");
+}
+
 fn tables(h: &mut String, s: &DiarySnapshot) {
     let l = s.locale;
     h.push_str("<section>\n");
@@ -1232,6 +1270,7 @@ fn tables(h: &mut String, s: &DiarySnapshot) {
     }
     h.push_str("</table>\n");
     infusion_table(h, s);
+    dose_notes_table(h, s);
 
     open_table(
         h,

@@ -744,6 +744,10 @@ fn the_report_is_self_contained_and_has_its_key_numbers() {
             "10 × 40 + 5 × 20 mg"
         );
         assert!(html.contains("Mei &quot;Mimi&quot;, Li; 李小梅"));
+        // The family's note on the 5th dose, in the table of dose notes, escaped.
+        assert!(html.contains("data-testid=\"table-dose-notes\""));
+        assert_eq!(html.matches("data-testid=\"dose-note-row\"").count(), 1);
+        assert!(html.contains("spat out half, gave again &quot;after juice&quot;"));
     }
     let mut o = options();
     o.locale = Locale::ZhHans;
@@ -761,6 +765,17 @@ fn de_identified_exports_hold_no_name_birth_date_or_note_and_shift_dates_consist
     let mut o = options();
     o.deidentify = Some(shift);
     let identified = export(&f.store, f.patient_id, ExportFormat::Csv, &options()).unwrap();
+    // The dose note searched for below is in every identified format that lists doses.
+    for format in [ExportFormat::Fhir, ExportFormat::Csv, ExportFormat::Html] {
+        let files = export(&f.store, f.patient_id, format, &options()).unwrap();
+        assert!(
+            files
+                .iter()
+                .any(|file| String::from_utf8_lossy(&file.bytes).contains("spat out")),
+            "{}",
+            format.id()
+        );
+    }
     for locale in Locale::ALL {
         o.locale = locale;
         for format in ExportFormat::ALL {

@@ -31,6 +31,25 @@ pub struct DoseRevision {
     pub undone: bool,
     /// When this revision was recorded, UTC epoch ms.
     pub recorded_at_ms: i64,
+    /// The family's note as of this revision (none: no note). Revisions stored before schema
+    /// version 11 hold none: a dose's note could not change then, so its current note is the
+    /// one it was logged with.
+    pub note: Option<String>,
+}
+
+/// What the next revision of a logged dose holds (the store keeps it as given).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NextDoseRevision {
+    /// Taken or skipped.
+    pub outcome: DoseOutcome,
+    /// When it was given, UTC epoch ms.
+    pub actual_at_ms: i64,
+    /// The family's note, cleaned (none: no note).
+    pub note: Option<String>,
+    /// Who makes the revision.
+    pub by: String,
+    /// Whether the revision undoes the log.
+    pub undone: bool,
 }
 
 impl Store {
@@ -125,13 +144,14 @@ impl Store {
                 ])?;
             let id = tx.last_insert_rowid();
             let outcome = dose.outcome.id();
-            DOSE_LOG.add(tx, id, 1, &[&outcome as &dyn ToSql, &dose.actual_at_ms], &dose.logged_by, false, recorded_at_ms)?;
+            DOSE_LOG.add(tx, id, 1, &[&outcome as &dyn ToSql, &dose.actual_at_ms, &note], &dose.logged_by, false, recorded_at_ms)?;
             let dose = NewDoseLog { note, ..dose.clone() };
             Ok(DoseLogEntry { dose, global_id, revision: 1, undone: false, recorded_at_ms })
         })
     }
 
-    /// Undoes a logged dose (logged by mistake). It stays in the history and no longer counts.
+    /// Undoes a logged dose (logged by mistake). It stays in the history, with its note, and
+    /// no longer counts.
     pub fn undo_dose(&mut self, client_id: &str, undone_by: &str) -> Result<DoseLogEntry> {
         require_text("undone_by", undone_by, 100)?;
         self.revise(client_id, |current| {
@@ -141,12 +161,13 @@ impl Store {
                     "dose_log",
                 ));
             }
-            Ok((
-                current.dose.outcome,
-                current.dose.actual_at_ms,
-                undone_by.to_string(),
-                true,
-            ))
+            Ok(NextDoseRevision {
+                outcome: current.dose.outcome,
+                actual_at_ms: current.dose.actual_at_ms,
+                note: current.dose.note.clone(),
+                by: undone_by.to_string(),
+                undone: true,
+            })
         })
     }
 
@@ -186,24 +207,30 @@ impl Store {
     pub(crate) fn revise(
         &mut self,
         client_id: &str,
-        change: impl FnOnce(&DoseLogEntry) -> Result<(DoseOutcome, i64, String, bool)>,
+        change: impl FnOnce(&DoseLogEntry) -> Result<NextDoseRevision>,
     ) -> Result<DoseLogEntry> {
         self.write(|tx| {
             let current = entry_by_client_id(tx, client_id)?
                 .ok_or_else(|| not_found("dose", "(given client_id)"))?;
-            let (outcome, actual_at_ms, by, undone) = change(&current)?;
+            let next = change(&current)?;
             let revision = current.revision + 1;
             let recorded_at_ms = DOSE_LOG.revise(
                 tx,
                 client_id,
                 revision,
-                &[&outcome.id() as &dyn ToSql, &actual_at_ms],
-                &by,
-                undone,
+                &[
+                    &next.outcome.id() as &dyn ToSql,
+                    &next.actual_at_ms,
+                    &next.note,
+                ],
+                &next.by,
+                next.undone,
             )?;
+            let undone = next.undone;
             let mut dose = current.dose;
-            dose.outcome = outcome;
-            dose.actual_at_ms = actual_at_ms;
+            dose.outcome = next.outcome;
+            dose.actual_at_ms = next.actual_at_ms;
+            dose.note = next.note;
             Ok(DoseLogEntry {
                 dose,
                 global_id: current.global_id,
@@ -308,12 +335,13 @@ fn entry_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<DoseL
         .transpose()
 }
 
-/// The revision log of logged doses ([`RevisionLog`]): the outcome and the actual time change.
+/// The revision log of logged doses ([`RevisionLog`]): the outcome, the actual time and (since
+/// schema version 11) the family's note change.
 pub(super) const DOSE_LOG: RevisionLog = RevisionLog {
     record_table: "dose_log",
     revision_table: "dose_log_revision",
     record_id_column: "dose_log_id",
-    content_columns: &["outcome", "actual_at_ms"],
+    content_columns: &["outcome", "actual_at_ms", "note"],
     author_column: "logged_by",
     flag_column: "undone",
     record_columns: &[],
@@ -326,8 +354,14 @@ fn first_revision(conn: &Connection, client_id: &str) -> Result<(DoseOutcome, i6
 
 fn revision_from_row(r: &Row) -> rusqlite::Result<Result<DoseRevision>> {
     let outcome: String = r.get(1)?;
-    let (revision, actual_at_ms, by, undone, recorded_at_ms) =
-        (r.get(0)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+    let (revision, actual_at_ms, note, by, undone, recorded_at_ms) = (
+        r.get(0)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    );
     Ok(
         DoseOutcome::parse("outcome", &outcome).map(|outcome| DoseRevision {
             revision,
@@ -336,6 +370,7 @@ fn revision_from_row(r: &Row) -> rusqlite::Result<Result<DoseRevision>> {
             by,
             undone,
             recorded_at_ms,
+            note,
         }),
     )
 }

@@ -251,6 +251,7 @@ fn a_record_keeps_its_global_id_through_every_revision() {
                 outcome: DoseOutcome::Skipped,
                 actual_at_ms: 1_748_822_460_000,
                 edited_by: "father".into(),
+                note: None,
             },
             1_748_867_400_000,
             None,
@@ -380,10 +381,11 @@ fn two_diaries_written_apart_never_share_a_global_id() {
     assert_eq!(a.len(), rows - 1);
 }
 
-/// Takes version 9's ids out of a diary and marks it version 8, as a diary of the release
+/// Takes version 9's ids (and what later versions added) out of a diary and marks it version 8, as a diary of the release
 /// before it: its next open upgrades it.
 fn as_version_8(store: &Store) {
-    let mut sql = String::new();
+    // Version 11's note of each dose revision.
+    let mut sql = String::from("ALTER TABLE dose_log_revision DROP COLUMN note;");
     // Version 10's change log: its triggers and tables, and the live-slot indexes unique again.
     let shared: Vec<(String, String)> = store
         .conn

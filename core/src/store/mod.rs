@@ -24,6 +24,7 @@ pub use changes::{Applied, BatchPosition, ConflictHead, SharedConflict, StoredSl
 pub use checkpoint::StoredRelapseCheckpoint;
 pub use courses::{NewCourse, MAX_COURSE_TIMES};
 pub use doses::DoseRevision;
+pub(crate) use doses::NextDoseRevision;
 pub use labs::{BloodPressureRecord, LabCorrection, LabRecord, LabRevision, NewLabResult};
 pub use open::DiaryKind;
 pub(crate) use patients::validate_regimen;

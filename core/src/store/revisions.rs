@@ -259,7 +259,13 @@ mod tests {
         check(&store, &DOSE_LOG, "dose-1", 1);
         store
             .revise("dose-1", |_| {
-                Ok((DoseOutcome::Skipped, MORNING_MS, "father".into(), false))
+                Ok(crate::store::NextDoseRevision {
+                    outcome: DoseOutcome::Skipped,
+                    actual_at_ms: MORNING_MS,
+                    note: Some("spat out half".into()),
+                    by: "father".into(),
+                    undone: false,
+                })
             })
             .unwrap();
         check(&store, &DOSE_LOG, "dose-1", 2);

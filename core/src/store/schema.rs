@@ -12,7 +12,7 @@ use crate::ids::GlobalId;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 10;
+pub const LATEST_VERSION: i64 = 11;
 
 /// Patients, measurements and regimens: unchanged since version 1 but for the measurement's
 /// `confirmed` (version 4). Version 1 created them; later steps only alter them.
@@ -65,7 +65,7 @@ CREATE INDEX regimen_by_patient ON regimen(patient_id);
 
 "#;
 
-/// Revisions of logged doses (unchanged since version 1).
+/// Revisions of logged doses as created in version 1 (version 11 appends [`DOSE_REVISION_NOTE`]).
 const DOSE_LOG_REVISION_TABLE: &str = r#"
 CREATE TABLE dose_log_revision (
     id              INTEGER PRIMARY KEY,
@@ -379,6 +379,8 @@ pub const CREATE_LATEST: &[&str] = &[
     GLOBAL_ID_TRIGGERS,
     SHARE_TABLES,
     SHARE_TRIGGERS,
+    // Version 11's column, appended as the upgrade appends it.
+    DOSE_REVISION_NOTE,
 ];
 
 /// Version 1 → 2: the dose log may point at a steroid course (rebuilt, rows copied as they
@@ -742,6 +744,13 @@ INSERT OR IGNORE INTO share_pending (record_table, row_key) SELECT 'lab_result',
 INSERT OR IGNORE INTO share_pending (record_table, row_key) SELECT 'blood_pressure', id FROM blood_pressure ORDER BY id;
 "#;
 
+/// Version 10 → 11: every revision of a logged dose keeps the family's note as it was then, so
+/// an edit of only the note is a revision and the history shows each note. Revisions stored
+/// before hold none (a dose's note could not change then: its row's note is the one it was
+/// logged with); they are not backfilled, so a diary and the changes it shared rebuild the same
+/// revisions on every caregiver's phone.
+const DOSE_REVISION_NOTE: &str = "ALTER TABLE dose_log_revision ADD COLUMN note TEXT;\n";
+
 /// One upgrade step: SQL batches, then an optional backfill that needs Rust (values SQLite
 /// cannot make), then more SQL batches; all in the step's transaction.
 pub struct Upgrade {
@@ -856,6 +865,7 @@ pub const UPGRADES: &[Upgrade] = &[
     Upgrade::sql(UPGRADE_7_TO_8),
     UPGRADE_8_TO_9,
     UPGRADE_9_TO_10,
+    Upgrade::sql(&[DOSE_REVISION_NOTE]),
 ];
 
 /// Brings a connection's schema to [`LATEST_VERSION`], refusing a newer one.

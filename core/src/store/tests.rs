@@ -176,6 +176,7 @@ fn edits_and_undo_keep_every_revision() {
         outcome: DoseOutcome::Skipped,
         actual_at_ms: 1_748_866_000_000,
         edited_by: "father".into(),
+        note: None,
     };
     let edited = store.edit_dose("tap-1", &edit, LOGGED_AT, None).unwrap();
     assert_eq!(
@@ -417,6 +418,19 @@ fn every_fixture_migrates_to_the_fresh_schema_with_its_records() {
                 store.dose("fixture-medicine-dose").unwrap().dose.medication,
                 medicines[0].medication_id()
             );
+            // From version 11 on, each revision keeps its note; revisions stored before hold
+            // none (not backfilled, so every caregiver's phone rebuilds the same history).
+            let notes: Vec<_> = store
+                .dose_history("fixture-medicine-dose")
+                .unwrap()
+                .into_iter()
+                .map(|r| r.note)
+                .collect();
+            if version >= 11 {
+                assert_eq!(notes, FIXTURE_NOTES.map(|n| Some(n.to_string())));
+            } else {
+                assert_eq!(notes, [None], "{}", fixture.display());
+            }
         } else {
             assert!(store.medicines(patient.id).unwrap().is_empty());
         }
@@ -540,6 +554,10 @@ fn fixture_photo_reading(patient_id: PatientId) -> super::urine::NewUrineReading
     }
 }
 
+/// The notes of the medicine's dose in fixtures of version 11 on: logged with the first, then
+/// the note alone edited to the second.
+const FIXTURE_NOTES: [&str; 2] = ["with breakfast", "with breakfast, half spat out"];
+
 /// Writes `core/tests/fixtures/schema-v<LATEST>.db`. Run once per new schema version:
 /// `cargo test -p nephro-core write_fixture -- --ignored`.
 #[test]
@@ -567,9 +585,19 @@ fn write_fixture_of_this_version() {
     let medicine = store
         .add_medicine(&fixture_medicine(regimen.patient_id))
         .unwrap();
-    let mut taken = dose("fixture-medicine-dose", RegimenId::from(0), "08:00");
+    let mut taken = dose("fixture-medicine-dose", RegimenId::from(0), "08:00")
+        .with_note(Some(FIXTURE_NOTES[0].into()));
     taken.medication = medicine.medication_id();
     store.log_dose(&taken, LOGGED_AT, None).unwrap();
+    let edit = DoseEdit {
+        outcome: taken.outcome,
+        actual_at_ms: taken.actual_at_ms,
+        edited_by: "father".into(),
+        note: Some(FIXTURE_NOTES[1].into()),
+    };
+    store
+        .edit_dose("fixture-medicine-dose", &edit, LOGGED_AT, None)
+        .unwrap();
     store
         .conn
         .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;")
@@ -1159,4 +1187,126 @@ fn a_dose_note_survives_the_rebuild_of_the_dose_log_for_medicines() {
     let store = Store::open(&path).unwrap();
     let dose = store.dose("fixture-dose").unwrap();
     assert_eq!(dose.dose.note.as_deref(), Some("kept through the upgrade"));
+}
+
+#[test]
+fn an_edit_of_only_the_note_is_a_revision_and_each_revision_keeps_its_note() {
+    let mut store = Store::open_in_memory().unwrap();
+    let (_, regimen) = seeded(&mut store);
+    let logged = store
+        .log_dose(
+            &dose("noted", regimen.id, "08:00").with_note(Some("with juice".into())),
+            LOGGED_AT,
+            None,
+        )
+        .unwrap();
+    let note_edit = |note: Option<&str>| DoseEdit {
+        outcome: logged.dose.outcome,
+        actual_at_ms: logged.dose.actual_at_ms,
+        edited_by: "father".into(),
+        note: note.map(str::to_string),
+    };
+    // Only the note changes: a revision, the outcome and time as they were.
+    let edited = store
+        .edit_dose(
+            "noted",
+            &note_edit(Some("spat out half, gave again")),
+            LOGGED_AT,
+            None,
+        )
+        .unwrap();
+    assert_eq!(edited.revision, 2);
+    assert_eq!(
+        edited.dose.note.as_deref(),
+        Some("spat out half, gave again")
+    );
+    assert_eq!(
+        (edited.dose.outcome, edited.dose.actual_at_ms),
+        (logged.dose.outcome, logged.dose.actual_at_ms)
+    );
+    assert_eq!(store.dose("noted").unwrap(), edited);
+    // The shell's undo of that edit restores the previous note from the history.
+    let history = store.dose_history("noted").unwrap();
+    let previous = history[history.len() - 2].note.clone();
+    let restored = store
+        .edit_dose("noted", &note_edit(previous.as_deref()), LOGGED_AT, None)
+        .unwrap();
+    assert_eq!(
+        (restored.revision, restored.dose.note.as_deref()),
+        (3, Some("with juice"))
+    );
+    // An edit without a note keeps it; a blank one removes it.
+    let kept = store
+        .edit_dose("noted", &note_edit(None), LOGGED_AT, None)
+        .unwrap();
+    assert_eq!(kept.dose.note.as_deref(), Some("with juice"));
+    let removed = store
+        .edit_dose("noted", &note_edit(Some("  ")), LOGGED_AT, None)
+        .unwrap();
+    assert_eq!(removed.dose.note, None);
+    // Undoing the log keeps its last note in the undone revision.
+    store
+        .edit_dose("noted", &note_edit(Some("gave at school")), LOGGED_AT, None)
+        .unwrap();
+    let undone = store.undo_dose("noted", "mother").unwrap();
+    assert_eq!(undone.dose.note.as_deref(), Some("gave at school"));
+    let notes: Vec<_> = store
+        .dose_history("noted")
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.revision, r.note, r.undone))
+        .collect();
+    let some = |text: &str| Some(text.to_string());
+    assert_eq!(
+        notes,
+        vec![
+            (1, some("with juice"), false),
+            (2, some("spat out half, gave again"), false),
+            (3, some("with juice"), false),
+            (4, some("with juice"), false),
+            (5, None, false),
+            (6, some("gave at school"), false),
+            (7, some("gave at school"), true),
+        ]
+    );
+}
+
+#[test]
+fn a_note_edit_too_long_or_with_control_characters_is_refused_and_changes_nothing() {
+    let mut store = Store::open_in_memory().unwrap();
+    let (_, regimen) = seeded(&mut store);
+    let logged = store
+        .log_dose(
+            &dose("noted", regimen.id, "08:00").with_note(Some("with juice".into())),
+            LOGGED_AT,
+            None,
+        )
+        .unwrap();
+    let before = digest(&store);
+    for note in [
+        "x".repeat(super::urine::MAX_NOTE_CHARS + 1),
+        "bell \u{7}".into(),
+    ] {
+        let edit = DoseEdit {
+            outcome: DoseOutcome::Skipped,
+            actual_at_ms: logged.dose.actual_at_ms,
+            edited_by: "father".into(),
+            note: Some(note),
+        };
+        match store.edit_dose("noted", &edit, LOGGED_AT, None) {
+            Err(Error::Invalid { field, .. }) => assert_eq!(field, "note"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(digest(&store), before, "nothing changed");
+    }
+    // 500 characters is the bound, kept whole.
+    let longest = "x".repeat(super::urine::MAX_NOTE_CHARS);
+    let edit = DoseEdit {
+        outcome: DoseOutcome::Taken,
+        actual_at_ms: logged.dose.actual_at_ms,
+        edited_by: "father".into(),
+        note: Some(longest.clone()),
+    };
+    let edited = store.edit_dose("noted", &edit, LOGGED_AT, None).unwrap();
+    assert_eq!(edited.dose.note, Some(longest));
 }

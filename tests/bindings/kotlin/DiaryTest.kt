@@ -8,6 +8,7 @@ val diaryTests = listOf(
     ::libraryLoads,
     ::diaryLogsDosesAndKeepsThemAcrossReopen,
     ::refusalsAreTypedAndStoreNothing,
+    ::aDoseNoteReadsBackAndANoteEditIsARevision,
 )
 
 fun libraryLoads() {
@@ -131,5 +132,28 @@ fun refusalsAreTypedAndStoreNothing() {
             }
             checkThrows<NephroException.NotFound>("dose of a refused log") { diary.dose("kt-bad") }
         }
+    }
+}
+
+fun aDoseNoteReadsBackAndANoteEditIsARevision(): Unit = withTempDir { tmp ->
+    Diary.open(File(tmp, "diary.sqlite").path).use { diary ->
+        val (_, regimen) = seeded(diary)
+        val noted = doseLog("kt-note", regimen.medicationId).copy(note = "spat out half, gave again")
+        val logged = diary.logDose(noted, MORNING_MS, null)
+        checkEqual(logged.dose.note, "spat out half, gave again", "the note is kept")
+        checkEqual(diary.dose("kt-note").dose.note, "spat out half, gave again", "and read back")
+        val edited = diary.editDose("kt-note", DoseOutcome.TAKEN, MORNING_MS, "father", MORNING_MS, null, "gave half again")
+        checkEqual(edited.revision to edited.dose.note, 2L to "gave half again", "a note-only edit is revision 2")
+        checkEqual(
+            diary.doseHistory("kt-note").map { it.note },
+            listOf("spat out half, gave again", "gave half again"),
+            "each revision keeps its note",
+        )
+        val kept = diary.editDose("kt-note", DoseOutcome.TAKEN, MORNING_MS, "father", MORNING_MS, null)
+        checkEqual(kept.dose.note, "gave half again", "an edit without a note keeps it")
+        checkValidation("note", "a note of 501 characters is refused") {
+            diary.editDose("kt-note", DoseOutcome.TAKEN, MORNING_MS, "father", MORNING_MS, null, "x".repeat(501))
+        }
+        checkEqual(diary.doseHistory("kt-note").size, 3, "the refused edit stored nothing")
     }
 }

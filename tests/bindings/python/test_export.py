@@ -184,6 +184,11 @@ def test_a_dose_note_reaches_identified_exports_only():
         for fmt in (nephro.ExportFormat.FHIR, nephro.ExportFormat.CSV, nephro.ExportFormat.HTML):
             for f in diary.export(patient.id, request(fmt, deidentify_seed=-42)):
                 check("spat out" not in bytes(f.bytes).decode("utf-8"), f"de-identified {f.name}: no note")
+        edited = diary.edit_dose("py-note", logged.dose.outcome, logged.dose.actual_at_ms, "father", MORNING_MS, None,
+                                 note="gave half again")
+        check_equal((edited.revision, edited.dose.note), (2, "gave half again"), "a note-only edit is a revision")
+        check_equal([r.note for r in diary.dose_history("py-note")], ["spat out half, gave again", "gave half again"],
+                    "each revision keeps its note")
         too_long = dose_log("py-long", f"regimen-{regimen.id}", slot_time="20:00", at_ms=EVENING_MS)
         too_long.note = "x" * 501
         check_validation("note", "a note of 501 characters is refused", diary.log_dose, too_long, EVENING_MS, None)

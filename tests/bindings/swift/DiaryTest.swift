@@ -6,6 +6,7 @@ let diaryTests: [NamedTest] = [
     ("libraryLoads", libraryLoads),
     ("diaryLogsDosesAndKeepsThemAcrossReopen", diaryLogsDosesAndKeepsThemAcrossReopen),
     ("refusalsAreTypedAndStoreNothing", refusalsAreTypedAndStoreNothing),
+    ("aDoseNoteReadsBackAndANoteEditIsARevision", aDoseNoteReadsBackAndANoteEditIsARevision),
 ]
 
 func libraryLoads() throws {
@@ -130,6 +131,36 @@ func refusalsAreTypedAndStoreNothing() throws {
                 try diary.logDose(dose: doseLog("sw-bad", regimen.medicationId, slotDate: "2025-1-15"), nowMs: morningMs, deviceTimeZone: nil)
             }
             checkThrows("dose of a refused log", { try diary.dose(clientId: "sw-bad") }, where: isNotFound)
+        }
+    }
+}
+
+func aDoseNoteReadsBackAndANoteEditIsARevision() throws {
+    try withTempDir { tmp in
+        try withDiary(tmp.appendingPathComponent("diary.sqlite").path) { diary in
+            let (_, regimen) = try seeded(diary)
+            var noted = doseLog("sw-note", regimen.medicationId)
+            noted.note = "spat out half, gave again"
+            let logged = try diary.logDose(dose: noted, nowMs: morningMs, deviceTimeZone: nil)
+            checkEqual(logged.dose.note, "spat out half, gave again", "the note is kept")
+            checkEqual(try diary.dose(clientId: "sw-note").dose.note, "spat out half, gave again", "and read back")
+            let edited = try diary.editDose(
+                clientId: "sw-note", outcome: .taken, actualAtMs: morningMs, editedBy: "father", nowMs: morningMs,
+                deviceTimeZone: nil, note: "gave half again")
+            check(edited.revision == 2 && edited.dose.note == "gave half again", "a note-only edit is revision 2")
+            checkEqual(
+                try diary.doseHistory(clientId: "sw-note").map { $0.note },
+                ["spat out half, gave again", "gave half again"], "each revision keeps its note")
+            let kept = try diary.editDose(
+                clientId: "sw-note", outcome: .taken, actualAtMs: morningMs, editedBy: "father", nowMs: morningMs,
+                deviceTimeZone: nil)
+            checkEqual(kept.dose.note, "gave half again", "an edit without a note keeps it")
+            _ = checkValidation("note", "a note of 501 characters is refused") {
+                try diary.editDose(
+                    clientId: "sw-note", outcome: .taken, actualAtMs: morningMs, editedBy: "father", nowMs: morningMs,
+                    deviceTimeZone: nil, note: String(repeating: "x", count: 501))
+            }
+            checkEqual(try diary.doseHistory(clientId: "sw-note").count, 3, "the refused edit stored nothing")
         }
     }
 }
