@@ -189,8 +189,11 @@ pub struct SyncSummary {
     /// Records written to the diary (a record changed by several changes counts once).
     pub records_written: u64,
     /// Records waiting for a record they name that has not arrived yet (the next sync brings
-    /// it); they are kept, not lost.
+    /// it), or for this app to be updated; they are kept, not lost.
     pub waiting: u64,
+    /// Of those, records written by a newer version of the app on another phone (a field this
+    /// diary does not have yet): ask the family to update the app; they appear after the update.
+    pub waiting_for_update: u64,
     /// Changes refused, each with the reason; they changed nothing.
     pub refused_changes: Vec<String>,
     /// Batches found on the transport and refused (altered, of another family, written with a
@@ -209,6 +212,7 @@ impl From<nephro_core::diary::sharing::SyncReport> for SyncSummary {
             batches_applied: report.applied.batches as u64,
             records_written: report.applied.records_written as u64,
             waiting: report.applied.waiting as u64,
+            waiting_for_update: report.applied.waiting_for_update as u64,
             refused_changes: report.applied.refused,
             refused_batches: report.refused_batches,
             sent_changes: report.sent_changes as u64,

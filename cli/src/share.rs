@@ -129,10 +129,16 @@ fn sync_lines(report: &SyncReport) -> String {
         report.sent_changes,
         report.sent_batches
     );
-    if report.applied.waiting > 0 {
+    let for_a_record = report.applied.waiting - report.applied.waiting_for_update;
+    if for_a_record > 0 {
         out.push_str(&format!(
-            "{} record(s) wait for a record not received yet\n",
-            report.applied.waiting
+            "{for_a_record} record(s) wait for a record not received yet\n"
+        ));
+    }
+    if report.applied.waiting_for_update > 0 {
+        out.push_str(&format!(
+            "{} record(s) were written by a newer version of the app on another device: update this one (they are kept and appear after the update)\n",
+            report.applied.waiting_for_update
         ));
     }
     for refused in &report.applied.refused {

@@ -923,3 +923,74 @@ fn a_dose_note_written_on_one_phone_and_edited_on_the_other_reaches_both() {
         assert!(!bytes.windows(8).any(|w| w == b"spat out"), "{name}");
     }
 }
+
+#[test]
+fn a_record_from_a_newer_app_waits_on_an_older_phone_without_stopping_its_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = FolderTransport::new(dir.path().join("folder")).unwrap();
+    let (mut mum, mut dad, medication) = family(dir.path(), &folder);
+    let dads_medication = dad_medication(&dad, &medication, &mum);
+    // Dad's phone runs a newer app whose dose log has a column Mum's diary does not have yet.
+    add_column_as_a_newer_app_would(&mut dad, &dir.path().join("dad.db"));
+    log(
+        &mut dad.store,
+        &dads_medication,
+        date("2026-12-01"),
+        "20:00",
+        "Dad",
+        "1201-evening",
+    );
+    log(
+        &mut mum.store,
+        &medication,
+        date("2026-12-02"),
+        "08:00",
+        "Mum",
+        "1202-morning",
+    );
+    dad.sync(&folder);
+    let received = mum.sync(&folder);
+    assert_eq!(received.applied.new_changes, 1, "{received:?}");
+    assert_eq!(
+        (
+            received.applied.waiting,
+            received.applied.waiting_for_update
+        ),
+        (1, 1),
+        "the newer app's dose waits: {received:?}"
+    );
+    assert_eq!(received.sent_changes, 1, "Mum's own dose still goes out");
+    assert!(
+        mum.store.dose("dad-1201-evening").is_err(),
+        "not written yet"
+    );
+    // Dad's newer phone reads Mum's dose (an older record fits a newer diary).
+    dad.sync(&folder);
+    assert!(dad.store.dose("mum-1202-morning").is_ok());
+
+    // Mum's app is updated (its migration adds the column): the kept change is written.
+    add_column_as_a_newer_app_would(&mut mum, &dir.path().join("mum.db"));
+    let after = mum.sync(&folder);
+    assert_eq!(
+        (after.applied.waiting, after.applied.waiting_for_update),
+        (0, 0)
+    );
+    let given = mum
+        .store
+        .dose("dad-1201-evening")
+        .expect("written after the update");
+    assert_eq!(given.dose.logged_by, "Dad");
+    assert_eq!(mum.digests(), dad.digests());
+}
+
+/// What a newer app's migration would do to `phone`'s diary: a new column in the dose log,
+/// added while the diary is closed (an app migrates at opening).
+fn add_column_as_a_newer_app_would(phone: &mut Phone, path: &Path) {
+    let closed = std::mem::replace(&mut phone.store, Store::open_in_memory().unwrap());
+    drop(closed);
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .execute_batch("ALTER TABLE dose_log ADD COLUMN given_with TEXT")
+        .unwrap();
+    phone.store = open(path);
+}

@@ -551,8 +551,12 @@ pub struct Applied {
     pub new_changes: usize,
     /// Records written to the diary's tables.
     pub records_written: usize,
-    /// Records waiting for a record they name (it has not arrived yet).
+    /// Records waiting: for a record they name (it has not arrived yet), or for this app to
+    /// be updated. Their changes are kept; each sync tries them again.
     pub waiting: usize,
+    /// Of those, records written by a newer version of the app on another phone (a field this
+    /// diary does not have yet): the family should update this phone's app.
+    pub waiting_for_update: usize,
     /// Changes refused, with the reason (nothing of them was kept).
     pub refused: Vec<String>,
 }
@@ -739,9 +743,10 @@ impl Store {
                 .query_map([], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             touched.extend(waiting);
-            let (written, waiting) = materialize_all(tx, &touched)?;
-            applied.records_written = written;
-            applied.waiting = waiting;
+            let materialized = materialize_all(tx, &touched)?;
+            applied.records_written = materialized.written;
+            applied.waiting = materialized.waiting;
+            applied.waiting_for_update = materialized.need_update;
             // The rows written here are other devices' changes, not this device's.
             cached_execute(tx, "DELETE FROM share_pending", [])?;
             Ok(applied)
@@ -925,9 +930,17 @@ fn receive_change(tx: &Transaction, change: &Change) -> Result<bool> {
     }
 }
 
+/// What writing records from their changes did.
+#[derive(Default)]
+struct Materialized {
+    written: usize,
+    waiting: usize,
+    need_update: usize,
+}
+
 /// Writes every record of `records` from its merged changes, in the order records refer to
-/// each other; returns how many were written and how many wait for a record they name.
-fn materialize_all(tx: &Transaction, records: &BTreeSet<String>) -> Result<(usize, usize)> {
+/// each other.
+fn materialize_all(tx: &Transaction, records: &BTreeSet<String>) -> Result<Materialized> {
     let mut by_kind: BTreeMap<usize, Vec<(String, Vec<Change>)>> = BTreeMap::new();
     for record in records {
         let changes = changes_of(tx, record)?;
@@ -949,27 +962,52 @@ fn materialize_all(tx: &Transaction, records: &BTreeSet<String>) -> Result<(usiz
             .or_default()
             .push((record.clone(), changes));
     }
-    let (mut written, mut waiting) = (0, 0);
+    let mut counts = Materialized::default();
     for (_, records) in by_kind {
         for (record, changes) in records {
-            if materialize(tx, &record, changes)? {
+            // Each record in its own savepoint: a record written by a newer app (a field this
+            // diary lacks) is rolled back alone and waits, its changes kept, until this app is
+            // updated; the rest of the sync goes on.
+            tx.execute_batch("SAVEPOINT materialize_record")?;
+            let outcome = match materialize(tx, &record, changes) {
+                Err(error) if is_newer_field(&error) => {
+                    tx.execute_batch("ROLLBACK TO materialize_record")?;
+                    counts.need_update += 1;
+                    Ok(false)
+                }
+                other => other,
+            };
+            tx.execute_batch("RELEASE materialize_record")?;
+            if outcome? {
                 cached_execute(
                     tx,
                     "DELETE FROM share_unapplied WHERE record = ?1",
                     [&record],
                 )?;
-                written += 1;
+                counts.written += 1;
             } else {
                 cached_execute(
                     tx,
                     "INSERT OR IGNORE INTO share_unapplied (record) VALUES (?1)",
                     [&record],
                 )?;
-                waiting += 1;
+                counts.waiting += 1;
             }
         }
     }
-    Ok((written, waiting))
+    Ok(counts)
+}
+
+/// Why a record cannot be written yet: a change names a field this diary's schema does not
+/// have (written by a newer version of the app on another phone).
+const NEWER_FIELD: &str = "names a field this version of the app does not have: update the app";
+
+fn newer_field() -> Error {
+    Error::invalid("change.content", NEWER_FIELD)
+}
+
+fn is_newer_field(error: &Error) -> bool {
+    matches!(error, Error::Invalid { field, reason } if field == "change.content" && reason == NEWER_FIELD)
 }
 
 /// The fields a change writes: a record's fields or a dose's row.
@@ -999,10 +1037,7 @@ fn insert_row(tx: &Transaction, table: &str, fields: &Fields) -> Result<i64> {
             continue;
         }
         if !known.contains(name) {
-            return Err(Error::invalid(
-                "change.content",
-                "names a field the diary does not have",
-            ));
+            return Err(newer_field());
         }
         names.push(name.as_str());
         values.push(to_sql("change.content", value)?);
@@ -1159,10 +1194,7 @@ fn materialize(tx: &Transaction, record: &str, changes: Vec<Change>) -> Result<b
                     let mut values = Vec::new();
                     for (name, value) in &fields {
                         if !known.contains(name) {
-                            return Err(Error::invalid(
-                                "change.content",
-                                "names a field the diary does not have",
-                            ));
+                            return Err(newer_field());
                         }
                         values.push(to_sql("change.content", value)?);
                         sets.push(format!("{name} = ?{}", values.len()));
