@@ -6,9 +6,9 @@
 use nephro_core::dates::{format_date, parse_clock_time, parse_date};
 use nephro_core::locale::Locale;
 use nephro_core::medicine::known::KnownMedicine;
-use nephro_core::medicine::{cyclophosphamide, liquid, liquid_taper, record};
+use nephro_core::medicine::{cyclophosphamide, liquid, record};
 use nephro_core::model;
-use nephro_core::{taper, Error};
+use nephro_core::Error;
 
 use crate::{Diary, LiquidInput, NephroError, TaperCaseInput};
 
@@ -52,34 +52,7 @@ pub fn build_liquid_taper_calendar(
     input: TaperCaseInput,
     liquid: LiquidInput,
 ) -> Result<LiquidTaperCalendar, NephroError> {
-    if input.tablet_mg.is_some() {
-        return Err(Error::invalid(
-            "tablet_mg",
-            "a liquid calendar has no tablets; give liquid only",
-        )
-        .into());
-    }
-    if input.allow_half.is_some() {
-        return Err(Error::invalid(
-            "allow_half",
-            "a liquid calendar has no tablets; give liquid only",
-        )
-        .into());
-    }
-    let plan = crate::taper::calendar_plan(
-        taper::TabletSpec::default(),
-        input.template,
-        input.phases,
-        &input.start,
-        input.weight_kg,
-        input.height_cm,
-    )?;
-    let remission = input
-        .remission_confirmed
-        .as_deref()
-        .map(|d| parse_date("remission_confirmed", d))
-        .transpose()?;
-    let calendar = liquid_taper::build_liquid_calendar(&plan, liquid.into(), remission)?;
+    let calendar = input.liquid_calendar(liquid.into())?;
     Ok(LiquidTaperCalendar {
         days: calendar
             .days

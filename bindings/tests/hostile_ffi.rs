@@ -735,8 +735,8 @@ fn call_everything(diary: &Diary, s: &Scalars) -> Vec<NephroError> {
         diary
             .steroid_exposure(pid, None, a.clone(), b.clone(), c.clone())
             .map(|v| format!("{v:?}")),
-        diary
-            .steroid_relapse_prompt(pid, a.clone(), Some(locale.clone()))
+        lift_locale(&locale)
+            .and_then(|locale| diary.steroid_relapse_prompt(pid, a.clone(), Some(locale)))
             .map(|v| format!("{v:?}")),
         diary.lab_result(text.clone()).map(|v| format!("{v:?}")),
         diary
