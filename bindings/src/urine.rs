@@ -4,14 +4,15 @@
 //! every language).
 
 use chrono::NaiveDate;
-use nephro_core::dates::{format_date, parse_date};
+use nephro_core::dates::parse_date;
 use nephro_core::diary::relapse as service;
 use nephro_core::locale::Locale;
 pub use nephro_core::protein::{DipstickGrade, ProteinLevel, UpcrUnit};
 pub use nephro_core::relapse::{
     DefinitionSet, DiseaseState, FamilyPrompt as RelapsePrompt, LevelRun as ProteinLevelRun,
     NextAction as RelapseNextAction, NextActionKind as RelapseNextActionKind, RelapseAssessment,
-    RelapseEpisode, RemissionEpisode, ReportedState as RelapseState,
+    RelapseCase as RelapseCaseInput, RelapseCaseReading, RelapseEpisode, RemissionEpisode,
+    ReportedState as RelapseState, SteroidCourseSpan,
 };
 use nephro_core::store::urine as store;
 use nephro_core::{protein, relapse};
@@ -142,15 +143,6 @@ pub struct UrineReadingRevision {
     pub recorded_at_ms: i64,
 }
 
-/// A steroid course by its first and last dosing days (`YYYY-MM-DD`, inclusive).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct SteroidCourseSpan {
-    /// First dosing day.
-    pub start: String,
-    /// Last dosing day.
-    pub end: String,
-}
-
 /// What the relapse screen shows for a patient on a day.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct RelapseStatus {
@@ -178,45 +170,12 @@ pub struct RelapseStatus {
     pub prompt_text: String,
 }
 
-/// One reading of [`RelapseCaseInput`]: exactly one of `dipstick` and `upcr` (with `unit`).
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct RelapseCaseReading {
-    /// The local date, `YYYY-MM-DD`.
-    pub date: String,
-    /// The dipstick grade.
-    pub dipstick: Option<DipstickGrade>,
-    /// The UPCR value.
-    pub upcr: Option<f64>,
-    /// The UPCR unit; required with `upcr`.
-    pub unit: Option<UpcrUnit>,
-    /// Whether it was the first urine of the morning.
-    pub first_morning: bool,
-}
-
-/// The input of [`assess_relapse`], as in the conformance suite `relapse`.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct RelapseCaseInput {
-    /// The definition set; empty for IPNA 2022.
-    pub definitions: Option<DefinitionSet>,
-    /// The state before the first reading; empty for remission.
-    pub initial_state: Option<DiseaseState>,
-    /// The remission date of the initial episode, `YYYY-MM-DD`, if known.
-    pub initial_remission: Option<String>,
-    /// Readings in any order.
-    pub readings: Vec<RelapseCaseReading>,
-    /// Steroid courses in any order.
-    pub steroid_courses: Vec<SteroidCourseSpan>,
-    /// The assessment date, `YYYY-MM-DD`; empty for the latest reading's date.
-    pub as_of: Option<String>,
-}
-
 /// Runs the relapse engine on typed input (clinical-rules §5 and §6) without storing anything.
 /// Refuses bad input naming the field, e.g. `readings[2].upcr` for a negative UPCR or
 /// `readings[0].unit` for a UPCR without its unit.
 #[uniffi::export]
 pub fn assess_relapse(input: RelapseCaseInput) -> Result<RelapseAssessment, NephroError> {
-    let input: relapse::RelapseInput = input.try_into()?;
-    Ok(relapse::assess(&input)?)
+    Ok(relapse::assess(&input.input()?)?)
 }
 
 /// Reads a dipstick grade written as on the strip (`negative`, `trace`, `1+` … `4+`), naming
@@ -483,61 +442,6 @@ fn urine_reading_revision(r: store::UrineReadingRevision) -> UrineReadingRevisio
         changed_by: r.changed_by,
         retracted: r.retracted,
         recorded_at_ms: r.recorded_at_ms,
-    }
-}
-
-impl From<relapse::SteroidCourse> for SteroidCourseSpan {
-    fn from(c: relapse::SteroidCourse) -> Self {
-        SteroidCourseSpan {
-            start: format_date(c.start),
-            end: format_date(c.end),
-        }
-    }
-}
-
-impl TryFrom<RelapseCaseInput> for relapse::RelapseInput {
-    type Error = NephroError;
-    fn try_from(input: RelapseCaseInput) -> Result<Self, NephroError> {
-        let readings = input
-            .readings
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let record = format!("readings[{i}]");
-                Ok(protein::UrineReading {
-                    date: parse_date(&format!("{record}.date"), &r.date)?,
-                    measurement: measurement(&record, r.dipstick, r.upcr, r.unit)?,
-                    first_morning: r.first_morning,
-                })
-            })
-            .collect::<Result<Vec<_>, NephroError>>()?;
-        let steroid_courses = input
-            .steroid_courses
-            .into_iter()
-            .enumerate()
-            .map(|(i, c)| {
-                Ok(relapse::SteroidCourse {
-                    start: parse_date(&format!("steroid_courses[{i}].start"), &c.start)?,
-                    end: parse_date(&format!("steroid_courses[{i}].end"), &c.end)?,
-                })
-            })
-            .collect::<Result<Vec<_>, NephroError>>()?;
-        Ok(relapse::RelapseInput {
-            definitions: input.definitions.unwrap_or_default(),
-            initial_state: input.initial_state.unwrap_or_default(),
-            initial_remission: input
-                .initial_remission
-                .as_deref()
-                .map(|t| parse_date("initial_remission", t))
-                .transpose()?,
-            readings,
-            steroid_courses,
-            as_of: input
-                .as_of
-                .as_deref()
-                .map(|t| parse_date("as_of", t))
-                .transpose()?,
-        })
     }
 }
 
