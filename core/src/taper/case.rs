@@ -249,10 +249,17 @@ mod tests {
             refused_field(with_halves.liquid_calendar(liquid)),
             "allow_half"
         );
-        let calendar = case(vec![daily_mg(10.0, 3)])
-            .liquid_calendar(liquid)
-            .unwrap();
-        assert_eq!(calendar.days[0].ml, 2.0);
+        let alternate = Phase {
+            frequency: Frequency::AlternateDay,
+            ..daily_mg(10.0, 2)
+        };
+        let calendar = case(vec![alternate]).liquid_calendar(liquid).unwrap();
+        let days: Vec<_> = calendar
+            .days
+            .iter()
+            .map(|d| (d.ml, d.family_text.as_str()))
+            .collect();
+        assert_eq!(days, [(2.0, "2 mL (10 mg)"), (0.0, "")]);
     }
 
     #[test]
