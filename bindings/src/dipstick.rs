@@ -399,25 +399,8 @@ pub fn synthetic_strip_photo(
     tilt_degrees: f64,
     seed: u64,
 ) -> Result<SyntheticStripPhoto, NephroError> {
-    let within = |field: &str, value: f64, limit: f64| {
-        if value.is_finite() && value.abs() <= limit {
-            Ok(value)
-        } else {
-            Err(NephroError::Validation {
-                field: field.into(),
-                reason: format!("must be a number from −{limit} to {limit}"),
-            })
-        }
-    };
-    let scene = synthetic::Scene {
-        grade,
-        shade: within("shade", shade, 0.5)?,
-        light,
-        noise_sigma: within("noise_sigma", noise_sigma, 50.0)?.abs(),
-        glare,
-        tilt_degrees: within("tilt_degrees", tilt_degrees, 45.0)?,
-        seed,
-    };
+    let scene =
+        synthetic::Scene::checked(grade, shade, light, noise_sigma, glare, tilt_degrees, seed)?;
     let drawn = synthetic::draw(&scene);
     Ok(SyntheticStripPhoto {
         photo: PhotoBuffer {
