@@ -1031,7 +1031,7 @@ fn clinical_rules_10_refusals_name_the_field_and_change_no_row() {
     );
     let urine = UrineReadingInput {
         client_id: "urine-far".into(),
-        patient_id: 1,
+        patient_id: 1.into(),
         dipstick: Some(DipstickGrade::Negative),
         upcr: None,
         unit: None,
