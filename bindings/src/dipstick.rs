@@ -7,7 +7,8 @@ pub use nephro_core::dipstick::sample::{Rect as PhotoRect, SamplingPolicy};
 pub use nephro_core::dipstick::synthetic::Light as SyntheticLight;
 use nephro_core::dipstick::{self as engine, sample, synthetic};
 pub use nephro_core::dipstick::{
-    PhotoProblem, ReadPolicy as DipstickPolicy, ReadStatus as DipstickReadStatus, SwatchDistance,
+    PhotoProblem, PhotoSuggestionRecord as PhotoSuggestion, ReadPolicy as DipstickPolicy,
+    ReadStatus as DipstickReadStatus, SwatchDistance,
 };
 
 use crate::{DipstickGrade, NephroError};
@@ -131,53 +132,6 @@ impl From<engine::DipstickReading> for DipstickReading {
             grade: r.grade,
             nearest: r.nearest().to_vec(),
             distances: r.distances,
-        }
-    }
-}
-
-/// The core's suggestion kept with a urine reading made from a photo (clinical-rules §13): copy
-/// `status`, `grade` and `nearest` from the [`DipstickReading`] the camera screen showed into
-/// [`crate::UrineReadingInput::photo`], and put the grade the parent confirmed or chose instead
-/// in the input's `dipstick`. Only that confirmed grade counts (relapse, exports); the suggestion
-/// is kept to show how the reading was made and how often the parent changed it.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct PhotoSuggestion {
-    /// `Read` when a grade was suggested, `Unsure` when the parent was asked to compare the pad
-    /// with the chart.
-    pub status: DipstickReadStatus,
-    /// The suggested grade (the nearest swatch's) when read; empty when unsure.
-    pub grade: Option<DipstickGrade>,
-    /// The two nearest swatches, nearest first ([`DipstickReading::nearest`]): two different
-    /// grades, distances finite and ≥ 0.
-    pub nearest: Vec<SwatchDistance>,
-}
-
-impl TryFrom<PhotoSuggestion> for engine::PhotoSuggestion {
-    type Error = NephroError;
-    fn try_from(p: PhotoSuggestion) -> Result<Self, NephroError> {
-        let nearest = match p.nearest.as_slice() {
-            [first, second] => [*first, *second],
-            _ => {
-                return Err(NephroError::Validation {
-                    field: "photo.nearest".into(),
-                    reason: "must hold the two nearest swatches, nearest first".into(),
-                })
-            }
-        };
-        Ok(engine::PhotoSuggestion {
-            status: p.status,
-            grade: p.grade,
-            nearest,
-        })
-    }
-}
-
-impl From<engine::PhotoSuggestion> for PhotoSuggestion {
-    fn from(p: engine::PhotoSuggestion) -> Self {
-        PhotoSuggestion {
-            status: p.status,
-            grade: p.grade,
-            nearest: p.nearest.to_vec(),
         }
     }
 }
@@ -399,25 +353,8 @@ pub fn synthetic_strip_photo(
     tilt_degrees: f64,
     seed: u64,
 ) -> Result<SyntheticStripPhoto, NephroError> {
-    let within = |field: &str, value: f64, limit: f64| {
-        if value.is_finite() && value.abs() <= limit {
-            Ok(value)
-        } else {
-            Err(NephroError::Validation {
-                field: field.into(),
-                reason: format!("must be a number from −{limit} to {limit}"),
-            })
-        }
-    };
-    let scene = synthetic::Scene {
-        grade,
-        shade: within("shade", shade, 0.5)?,
-        light,
-        noise_sigma: within("noise_sigma", noise_sigma, 50.0)?.abs(),
-        glare,
-        tilt_degrees: within("tilt_degrees", tilt_degrees, 45.0)?,
-        seed,
-    };
+    let scene =
+        synthetic::Scene::checked(grade, shade, light, noise_sigma, glare, tilt_degrees, seed)?;
     let drawn = synthetic::draw(&scene);
     Ok(SyntheticStripPhoto {
         photo: PhotoBuffer {

@@ -6,10 +6,10 @@ use nephro_core::dates::parse_date;
 use nephro_core::diary::labs as service;
 use nephro_core::diary::labs::AssessmentWithText;
 pub use nephro_core::diary::labs::{
-    AlertWithText as SafetyAlert, AssessmentWithText as LabAssessment, GrowthPoint, LabSettings,
+    AlertWithText as SafetyAlert, AssessmentWithText as LabAssessment, BloodPressureInput,
+    GrowthPoint, LabCorrectionInput as LabCorrection, LabResultInput, LabSettings,
     RecalculatePromptWithText as RecalculatePrompt,
 };
-use nephro_core::labs::{self as engine, instant_from_millis};
 pub use nephro_core::labs::{
     AlertKind, AssessmentNote, BaselineSource, LabKind, LabUnit, LevelTarget, LevelTargets,
     TargetFlag, TargetPhase, TroughValidity,
@@ -19,46 +19,6 @@ use nephro_core::store;
 pub use nephro_core::store::LabRevision;
 
 use crate::{Diary, NephroError};
-
-/// A lab result to log.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct LabResultInput {
-    /// Id made by the app when the result was entered (e.g. a UUID); resubmitting it stores the
-    /// result once.
-    pub client_id: String,
-    /// The patient.
-    pub patient_id: i64,
-    /// What was measured.
-    pub kind: LabKind,
-    /// The value as the laboratory reported it, in `unit`.
-    pub value: f64,
-    /// The unit; it must be one of the kind's units.
-    pub unit: LabUnit,
-    /// When the sample was drawn, UTC epoch ms.
-    pub drawn_at_ms: i64,
-    /// The laboratory's upper limit of normal in `unit` (needed for ALT and bilirubin alerts).
-    pub upper_limit_of_normal: Option<f64>,
-    /// Who entered it, e.g. `mother`.
-    pub logged_by: String,
-}
-
-impl TryFrom<LabResultInput> for store::NewLabResult {
-    type Error = NephroError;
-    fn try_from(input: LabResultInput) -> Result<Self, NephroError> {
-        Ok(store::NewLabResult {
-            client_id: input.client_id,
-            patient_id: input.patient_id.into(),
-            result: engine::LabResult {
-                kind: input.kind,
-                value: input.value,
-                unit: input.unit,
-                drawn_at: instant_from_millis("drawn_at_ms", input.drawn_at_ms)?,
-                upper_limit_of_normal: input.upper_limit_of_normal,
-            },
-            logged_by: input.logged_by,
-        })
-    }
-}
 
 /// A stored lab result in its current revision.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -108,34 +68,6 @@ fn lab_result(record: store::LabRecord) -> LabResult {
     }
 }
 
-/// A correction of a logged lab result; the kind cannot change (retract and log anew instead).
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct LabCorrection {
-    /// The corrected value.
-    pub value: f64,
-    /// The corrected unit.
-    pub unit: LabUnit,
-    /// The corrected draw time, UTC epoch ms.
-    pub drawn_at_ms: i64,
-    /// The corrected upper limit of normal.
-    pub upper_limit_of_normal: Option<f64>,
-    /// Who corrected it.
-    pub corrected_by: String,
-}
-
-impl TryFrom<LabCorrection> for store::LabCorrection {
-    type Error = NephroError;
-    fn try_from(c: LabCorrection) -> Result<Self, NephroError> {
-        Ok(store::LabCorrection {
-            value: c.value,
-            unit: c.unit,
-            drawn_at: instant_from_millis("drawn_at_ms", c.drawn_at_ms)?,
-            upper_limit_of_normal: c.upper_limit_of_normal,
-            corrected_by: c.corrected_by,
-        })
-    }
-}
-
 /// One stored lab result on the lab screen.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct LabReportLine {
@@ -158,23 +90,6 @@ pub struct LabReport {
     pub creatinine_baseline_source: Option<BaselineSource>,
     /// The period's results by draw time (retracted ones left out).
     pub lines: Vec<LabReportLine>,
-}
-
-/// A blood-pressure reading to record.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct BloodPressureInput {
-    /// When it was measured, UTC epoch ms.
-    pub measured_at_ms: i64,
-    /// Systolic pressure, mmHg.
-    pub systolic_mmhg: f64,
-    /// Diastolic pressure, mmHg (below the systolic).
-    pub diastolic_mmhg: f64,
-    /// The app's id of this entry (up to 100 characters), generated once per entry and resent
-    /// with every retry: the same id with the same reading returns the stored reading without
-    /// storing it again; with a different reading it is a conflict. Without it (the default)
-    /// every call stores a reading.
-    #[uniffi(default = None)]
-    pub client_id: Option<String>,
 }
 
 /// A stored blood-pressure reading.
@@ -223,7 +138,7 @@ impl Diary {
     /// creatinine or a non-positive upper limit of normal is refused naming `result.<field>`).
     /// Resubmitting the same `client_id` returns the stored result.
     pub fn log_lab_result(&self, result: LabResultInput) -> Result<LabResult, NephroError> {
-        let new: store::NewLabResult = result.try_into()?;
+        let new = result.parse()?;
         Ok(lab_result(self.call(|s| s.log_lab_result(&new))?))
     }
 
@@ -233,7 +148,7 @@ impl Diary {
         client_id: String,
         correction: LabCorrection,
     ) -> Result<LabResult, NephroError> {
-        let correction: store::LabCorrection = correction.try_into()?;
+        let correction = correction.parse()?;
         Ok(lab_result(
             self.call(|s| s.correct_lab_result(&client_id, &correction))?,
         ))
@@ -312,11 +227,7 @@ impl Diary {
         patient_id: i64,
         reading: BloodPressureInput,
     ) -> Result<BloodPressure, NephroError> {
-        let engine_reading = engine::BloodPressure {
-            measured_at: instant_from_millis("measured_at_ms", reading.measured_at_ms)?,
-            systolic_mmhg: reading.systolic_mmhg,
-            diastolic_mmhg: reading.diastolic_mmhg,
-        };
+        let engine_reading = reading.reading()?;
         Ok(blood_pressure(self.call(|s| {
             s.add_blood_pressure(
                 patient_id.into(),

@@ -3,8 +3,10 @@
 //! This crate only converts and delegates. The core's own records and enums cross the FFI as
 //! they are, derived in the core behind its `uniffi` feature (namespace `nephro_core`, with the
 //! one [`NephroError`] and the conversions of dates, times, instants, locales and medication
-//! ids: `nephro_core::uniffi_support`); this crate holds the [`Diary`] object wrapping the
-//! core's store and the input records whose fields must be named in a refusal. Dates cross as
+//! ids: `nephro_core::uniffi_support`). Inputs whose dates or instants must be named in a
+//! refusal are the core's records too, carrying their text and parsed in the core. This crate
+//! holds the [`Diary`] object wrapping the core's store and the records the core's own do not
+//! stand for yet (flattened views of stored rows, fixed-size arrays). Dates cross as
 //! `YYYY-MM-DD` strings, wall-clock times as `HH:MM`, instants as UTC epoch milliseconds
 //! (`i64`).
 #![deny(missing_docs)]

@@ -6,41 +6,16 @@
 use nephro_core::dates::{format_date, parse_clock_time, parse_date};
 use nephro_core::locale::Locale;
 use nephro_core::medicine::known::KnownMedicine;
-use nephro_core::medicine::{cyclophosphamide, liquid, liquid_taper, record};
+pub use nephro_core::medicine::known::KnownMedicineInfo;
+use nephro_core::medicine::record;
 use nephro_core::model;
-use nephro_core::{taper, Error};
 
 use crate::{Diary, LiquidInput, NephroError, TaperCaseInput};
-
-/// One date of a steroid calendar given as a liquid.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct LiquidTaperDay {
-    /// The date, `YYYY-MM-DD`.
-    pub date: String,
-    /// The mg given (0 on a day off).
-    pub mg: f64,
-    /// The volume to draw in mL (0 on a day off).
-    pub ml: f64,
-    /// What the family reads: "4.8 mL (24 mg)", or empty on a day off.
-    pub family_text: String,
-}
-
-/// A steroid calendar given as a liquid (clinical-rules §4 with §12).
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct LiquidTaperCalendar {
-    /// Every date from the start to the last day, in order.
-    pub days: Vec<LiquidTaperDay>,
-    /// Sum of mg.
-    pub total_mg: f64,
-    /// Sum of mL.
-    pub total_ml: f64,
-    /// Number of days with a dose.
-    pub dosing_days: u32,
-    /// First day with a dose, if any.
-    pub first_dosing_day: Option<String>,
-    /// Last day with a dose, if any.
-    pub last_dosing_day: Option<String>,
-}
+pub use nephro_core::medicine::cyclophosphamide::{
+    CyclophosphamideCumulative, CyclophosphamideInput, CyclophosphamidePlan, DatedWeightInput,
+    TakenDoseInput,
+};
+pub use nephro_core::medicine::liquid_taper::{LiquidTaperCalendar, LiquidTaperDay};
 
 /// Builds a steroid calendar given as a liquid, without storing anything: every dosing day in mg
 /// and mL (clinical-rules §4 with §12). `input.tablet_mg` and `input.allow_half` must be empty
@@ -52,110 +27,7 @@ pub fn build_liquid_taper_calendar(
     input: TaperCaseInput,
     liquid: LiquidInput,
 ) -> Result<LiquidTaperCalendar, NephroError> {
-    if input.tablet_mg.is_some() {
-        return Err(Error::invalid(
-            "tablet_mg",
-            "a liquid calendar has no tablets; give liquid only",
-        )
-        .into());
-    }
-    if input.allow_half.is_some() {
-        return Err(Error::invalid(
-            "allow_half",
-            "a liquid calendar has no tablets; give liquid only",
-        )
-        .into());
-    }
-    let plan = crate::taper::calendar_plan(
-        taper::TabletSpec::default(),
-        input.template,
-        input.phases,
-        &input.start,
-        input.weight_kg,
-        input.height_cm,
-    )?;
-    let remission = input
-        .remission_confirmed
-        .as_deref()
-        .map(|d| parse_date("remission_confirmed", d))
-        .transpose()?;
-    let calendar = liquid_taper::build_liquid_calendar(&plan, liquid.into(), remission)?;
-    Ok(LiquidTaperCalendar {
-        days: calendar
-            .days
-            .iter()
-            .map(|d| LiquidTaperDay {
-                date: format_date(d.date),
-                mg: d.mg,
-                ml: d.ml,
-                family_text: if d.ml > 0.0 {
-                    liquid::family_text(liquid::Measured { ml: d.ml, mg: d.mg })
-                } else {
-                    String::new()
-                },
-            })
-            .collect(),
-        total_mg: calendar.total_mg,
-        total_ml: calendar.total_ml,
-        dosing_days: calendar.dosing_days,
-        first_dosing_day: calendar.first_dosing_day.map(format_date),
-        last_dosing_day: calendar.last_dosing_day.map(format_date),
-    })
-}
-
-/// A weight on a date, for the cumulative cyclophosphamide dose.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct DatedWeightInput {
-    /// The date, `YYYY-MM-DD`.
-    pub date: String,
-    /// The weight in kg (1–250).
-    pub weight_kg: f64,
-}
-
-/// A cyclophosphamide dose taken.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct TakenDoseInput {
-    /// The local date it was taken, `YYYY-MM-DD`.
-    pub date: String,
-    /// The mg taken.
-    pub mg: f64,
-}
-
-/// A planned cyclophosphamide course: a rate for a number of days.
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
-pub struct CyclophosphamidePlan {
-    /// The planned rate in mg/kg/day.
-    pub mg_per_kg_per_day: f64,
-    /// The planned length in days (1–366).
-    pub days: u32,
-}
-
-/// What the cumulative cyclophosphamide dose needs (clinical-rules §12).
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct CyclophosphamideInput {
-    /// The cumulative dose of courses given before the app, in mg/kg, entered by the care team.
-    pub prior_mg_per_kg: f64,
-    /// The child's weights.
-    pub weights: Vec<DatedWeightInput>,
-    /// The doses taken, any order.
-    pub doses: Vec<TakenDoseInput>,
-    /// A planned course to check against the 168 mg/kg limit.
-    #[uniffi(default = None)]
-    pub plan: Option<CyclophosphamidePlan>,
-    /// The care team accepts a plan above the limit.
-    #[uniffi(default = false)]
-    pub override_limit: bool,
-}
-
-/// The cumulative cyclophosphamide dose (clinical-rules §12).
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
-pub struct CyclophosphamideCumulative {
-    /// Prior dose plus every dose taken, each on the weight of its day, in mg/kg.
-    pub cumulative_mg_per_kg: f64,
-    /// True from 150 mg/kg: warn the family and show it on the report.
-    pub warning: bool,
-    /// The planned total (prior + rate × days) when a plan was given.
-    pub planned_total_mg_per_kg: Option<f64>,
+    Ok(input.liquid_calendar(liquid.into())?)
 }
 
 /// Sums the cumulative cyclophosphamide dose and checks a planned course (clinical-rules §12;
@@ -165,45 +37,7 @@ pub struct CyclophosphamideCumulative {
 pub fn cumulative_cyclophosphamide(
     input: CyclophosphamideInput,
 ) -> Result<CyclophosphamideCumulative, NephroError> {
-    let weights = input
-        .weights
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            Ok(cyclophosphamide::DatedWeight {
-                date: parse_date(&format!("weights[{i}].date"), &w.date)?,
-                weight_kg: w.weight_kg,
-            })
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    let doses = input
-        .doses
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            Ok(cyclophosphamide::TakenDose {
-                date: parse_date(&format!("doses[{i}].date"), &d.date)?,
-                mg: d.mg,
-            })
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    let cumulative = cyclophosphamide::cumulative_dose(input.prior_mg_per_kg, &doses, &weights)?;
-    let planned_total_mg_per_kg = input
-        .plan
-        .map(|plan| {
-            cyclophosphamide::check_course_plan(
-                input.prior_mg_per_kg,
-                plan.mg_per_kg_per_day,
-                plan.days,
-                input.override_limit,
-            )
-        })
-        .transpose()?;
-    Ok(CyclophosphamideCumulative {
-        cumulative_mg_per_kg: cumulative.mg_per_kg,
-        warning: cumulative.warning,
-        planned_total_mg_per_kg,
-    })
+    Ok(input.cumulative()?)
 }
 
 /// What a medicine is called: one of the app's list, or a name typed in as prescribed.
@@ -327,32 +161,10 @@ pub struct MedicineRecord {
     pub global_id: String,
 }
 
-/// A medicine of the app's list.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct KnownMedicineInfo {
-    /// Its id, for `MedicineNameInput::Known`.
-    pub id: String,
-    /// Its name in the locale asked for.
-    pub name: String,
-    /// Its RxNorm ingredient code, where the app knows one.
-    pub rxnorm: Option<String>,
-    /// Whether it counts as steroid (clinical-rules §12).
-    pub is_steroid: bool,
-}
-
 /// The medicines of the app's list, with their names in `locale` (`en` or `zh-Hans`).
 #[uniffi::export]
-pub fn known_medicines(locale: String) -> Result<Vec<KnownMedicineInfo>, NephroError> {
-    let locale = Locale::parse("locale", &locale)?;
-    Ok(KnownMedicine::ALL
-        .into_iter()
-        .map(|m| KnownMedicineInfo {
-            id: m.id().to_string(),
-            name: m.name(locale).to_string(),
-            rxnorm: m.rxnorm().map(str::to_string),
-            is_steroid: m.is_steroid(),
-        })
-        .collect())
+pub fn known_medicines(locale: Locale) -> Result<Vec<KnownMedicineInfo>, NephroError> {
+    Ok(KnownMedicine::catalogue(locale))
 }
 
 impl TryFrom<NewMedicineInput> for record::NewMedicine {

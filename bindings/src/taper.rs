@@ -4,7 +4,6 @@
 //! pure engine with typed records (used by the conformance tests of every language).
 
 use nephro_core::dates::{format_date, parse_clock_time, parse_date};
-use nephro_core::diary::courses::course_phases;
 use nephro_core::diary::taper as service;
 use nephro_core::error::Error;
 use nephro_core::locale::Locale;
@@ -13,83 +12,14 @@ use nephro_core::taper;
 
 use crate::records::Drug;
 use crate::{Diary, LiquidInput, NephroError};
-pub use nephro_core::diary::taper::SteroidExposure;
+pub use nephro_core::diary::taper::{SteroidDose, SteroidExposure, SteroidWeek};
+pub use nephro_core::medicine::liquid::Liquid;
 pub use nephro_core::taper::course::RemissionSource;
-pub use nephro_core::taper::CourseTemplate;
-pub use nephro_core::taper::Exposure;
-pub use nephro_core::taper::Frequency;
 pub use nephro_core::taper::StampStart as StampStartInput;
-
-/// How a phase's daily dose is prescribed (clinical-rules §4).
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Enum)]
-pub enum DoseBasis {
-    /// mg per kg of body weight.
-    MgPerKg {
-        /// The rate.
-        mg_per_kg: f64,
-    },
-    /// mg per m² of body surface area (Mosteller, unrounded).
-    MgPerM2 {
-        /// The rate.
-        mg_per_m2: f64,
-    },
-    /// A fixed amount.
-    Mg {
-        /// mg per dosing day.
-        mg: f64,
-    },
-}
-
-/// How long a phase runs (clinical-rules §4).
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Enum)]
-pub enum PhaseLength {
-    /// A number of days (at least 1).
-    Days {
-        /// How many days.
-        days: u32,
-    },
-    /// Until remission is confirmed (the phase includes the confirmation day).
-    UntilRemission,
-    /// A linear taper from `from_mg`, lowered by `step_mg` every `every_days` days, ending after
-    /// the `to_mg` block. A taper phase has no dose basis.
-    Taper {
-        /// mg of the first block.
-        from_mg: f64,
-        /// mg of the last block.
-        to_mg: f64,
-        /// How much each block is lower than the one before.
-        step_mg: f64,
-        /// Days per block (at least 1).
-        every_days: u32,
-    },
-}
-
-/// The taper of a phase as written in a conformance case (`every_days` may be any whole
-/// number there), for [`parse_phase_length`].
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
-pub struct TaperSteps {
-    /// mg of the first block.
-    pub from_mg: f64,
-    /// mg of the last block.
-    pub to_mg: f64,
-    /// How much each block is lower than the one before.
-    pub step_mg: f64,
-    /// Days per block.
-    pub every_days: i64,
-}
-
-/// One phase of a steroid course.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct PhaseInput {
-    /// The dose basis; required except for a taper phase, which must leave it empty.
-    pub dose: Option<DoseBasis>,
-    /// The most mg on a day of the phase, applied before rounding.
-    pub max_mg: Option<f64>,
-    /// Daily or alternate-day.
-    pub frequency: Frequency,
-    /// How long the phase runs.
-    pub length: PhaseLength,
-}
+pub use nephro_core::taper::{
+    CoursePlan, CourseTemplate, DoseBasis, Exposure, Frequency, Phase as PhaseInput, PhaseLength,
+    TabletSpec, Tablets, TaperCalendar, TaperCase as TaperCaseInput, TaperDay, TaperSteps,
+};
 
 /// A steroid course as the care team enters it (a new course or a new version). The phases
 /// come from exactly one of `phases`, a KDIGO `template`, or `stamp_protocol` with `stamp`.
@@ -131,25 +61,6 @@ pub struct CoursePlanInput {
     pub liquid: Option<LiquidInput>,
 }
 
-/// A course's plan as stored: phases on the weight and height at the start.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct CoursePlan {
-    /// First day, `YYYY-MM-DD`.
-    pub start: String,
-    /// Weight in kg the course is calculated on.
-    pub weight_kg: f64,
-    /// Height in cm, if known.
-    pub height_cm: Option<f64>,
-    /// Tablet strength in mg.
-    pub tablet_mg: f64,
-    /// Whether tablets may be halved.
-    pub allow_half: bool,
-    /// The oral solution the course is given as, if not tablets.
-    pub liquid: Option<LiquidInput>,
-    /// The phases.
-    pub phases: Vec<PhaseInput>,
-}
-
 /// One stored version of a steroid course.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct SteroidCourse {
@@ -182,41 +93,6 @@ pub struct SteroidCourse {
     pub global_id: String,
 }
 
-/// One date of a taper calendar.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct TaperDay {
-    /// The date, `YYYY-MM-DD`.
-    pub date: String,
-    /// mg to give (0 on a day off).
-    pub mg: f64,
-    /// Whole tablets.
-    pub whole_tablets: u32,
-    /// Half tablets (0 or 1).
-    pub half_tablets: u32,
-    /// For a course given as a liquid, the mL to draw (0 on a day off); none for tablets.
-    pub ml: Option<f64>,
-    /// Index of the phase (0-based).
-    pub phase: u32,
-}
-
-/// A taper calendar.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct TaperCalendar {
-    /// Every date from the start to the end, in order.
-    pub days: Vec<TaperDay>,
-    /// Sum of mg.
-    pub total_mg: f64,
-    /// Days with mg > 0.
-    pub dosing_days: u32,
-    /// First day with mg > 0.
-    pub first_dosing_day: Option<String>,
-    /// Last day with mg > 0.
-    pub last_dosing_day: Option<String>,
-    /// True while an until-remission phase has no remission date: the daily dose is shown
-    /// continuing and the phases after it are not shown yet.
-    pub provisional: bool,
-}
-
 /// A stored course version with its calendar.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct CourseCalendar {
@@ -231,51 +107,6 @@ pub struct CourseCalendar {
     pub remission_source: Option<RemissionSource>,
     /// The next course's start, when it stopped this course early.
     pub stopped_from: Option<String>,
-}
-
-/// One steroid dose to give.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct SteroidDose {
-    /// Local date.
-    pub date: String,
-    /// Local time, `HH:MM`.
-    pub time: String,
-    /// The course.
-    pub course_key: String,
-    /// `course-<key>`, to log the dose with.
-    pub medication_id: String,
-    /// The reminder id of the slot.
-    pub reminder_id: String,
-    /// The drug.
-    pub drug: Drug,
-    /// mg to give.
-    pub mg: f64,
-    /// Whole tablets.
-    pub whole_tablets: u32,
-    /// Half tablets.
-    pub half_tablets: u32,
-    /// Tablet strength in mg.
-    pub tablet_mg: f64,
-    /// For a course given as a liquid, the mL to draw: the family reads "2.4 mL (12 mg)"
-    /// (clinical-rules §12).
-    pub ml: Option<f64>,
-    /// Phase index.
-    pub phase: u32,
-    /// True while remission is not confirmed (the daily dose is shown continuing).
-    pub provisional: bool,
-    /// The logged outcome, if logged.
-    pub outcome: Option<crate::records::DoseOutcome>,
-}
-
-/// This week's steroid doses (Monday to Sunday).
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct SteroidWeek {
-    /// Monday.
-    pub first_day: String,
-    /// Sunday.
-    pub last_day: String,
-    /// The doses.
-    pub doses: Vec<SteroidDose>,
 }
 
 /// The `kdigo2025_relapse` course pre-filled for the care team; never stored by the app.
@@ -301,31 +132,9 @@ pub struct SteroidRelapsePrompt {
     /// The pre-filled course.
     pub suggestion: SuggestedCourse,
     /// The locale of `text`: `en` or `zh-Hans`.
-    pub locale: String,
+    pub locale: Locale,
     /// The words shown to the family.
     pub text: String,
-}
-
-/// A taper calendar to build without storing anything, as in the conformance suite `taper`:
-/// either a `template` or `phases`.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct TaperCaseInput {
-    /// First day, `YYYY-MM-DD`.
-    pub start: String,
-    /// Weight in kg.
-    pub weight_kg: f64,
-    /// Height in cm (needed for mg/m²).
-    pub height_cm: Option<f64>,
-    /// Tablet strength in mg (default 5).
-    pub tablet_mg: Option<f64>,
-    /// Whether tablets may be halved (default true).
-    pub allow_half: Option<bool>,
-    /// A template, or none with `phases`.
-    pub template: Option<CourseTemplate>,
-    /// The phases, or empty with a template.
-    pub phases: Vec<PhaseInput>,
-    /// The remission date (required when a phase runs until remission), `YYYY-MM-DD`.
-    pub remission_confirmed: Option<String>,
 }
 
 /// Builds a taper calendar on typed input (clinical-rules §2 and §4) without storing anything.
@@ -334,46 +143,7 @@ pub struct TaperCaseInput {
 /// until-remission phase without a remission date (`remission_confirmed`), …
 #[uniffi::export]
 pub fn build_taper_calendar(input: TaperCaseInput) -> Result<TaperCalendar, NephroError> {
-    let tablets = tablet_spec(input.tablet_mg, input.allow_half);
-    let plan = calendar_plan(
-        tablets,
-        input.template,
-        input.phases,
-        &input.start,
-        input.weight_kg,
-        input.height_cm,
-    )?;
-    let remission = input
-        .remission_confirmed
-        .as_deref()
-        .map(|d| parse_date("remission_confirmed", d))
-        .transpose()?;
-    Ok(taper::build_calendar(&plan, remission)?.into())
-}
-
-/// The plan of a calendar built without storing (tablets or liquid), each field read and
-/// refused by name.
-pub(crate) fn calendar_plan(
-    tablets: taper::TabletSpec,
-    template: Option<CourseTemplate>,
-    phases: Vec<PhaseInput>,
-    start: &str,
-    weight_kg: f64,
-    height_cm: Option<f64>,
-) -> Result<taper::CoursePlan, NephroError> {
-    let phases = phases
-        .into_iter()
-        .map(Into::into)
-        .collect::<Vec<taper::Phase>>();
-    let phases = course_phases(template, &phases, None, weight_kg, &tablets)?;
-    Ok(taper::CoursePlan {
-        start: parse_date("start", start)?,
-        weight_kg,
-        height_cm,
-        tablets,
-        liquid: None,
-        phases,
-    })
+    Ok(input.calendar()?)
 }
 
 /// Reads a frequency (`daily`, `alternate_day`), naming `field` when it is unknown.
@@ -399,49 +169,12 @@ pub fn parse_phase_length(
     until_remission: Option<bool>,
     taper: Option<TaperSteps>,
 ) -> Result<PhaseLength, NephroError> {
-    match (days, until_remission, taper) {
-        (Some(days), None, None) => Ok(PhaseLength::Days {
-            days: day_count(days),
-        }),
-        (None, Some(true), None) => Ok(PhaseLength::UntilRemission),
-        (None, Some(false), None) => Err(Error::invalid(
-            format!("{field}.until_remission"),
-            "must be true when given",
-        )
-        .into()),
-        (None, None, Some(t)) => Ok(PhaseLength::Taper {
-            from_mg: t.from_mg,
-            to_mg: t.to_mg,
-            step_mg: t.step_mg,
-            every_days: day_count(t.every_days),
-        }),
-        _ => Err(Error::invalid(
-            field,
-            "needs exactly one length: days, until_remission or taper",
-        )
-        .into()),
-    }
-}
-
-/// A whole-number day count as the engine's: negative → 0, huge → saturated (both refused).
-fn day_count(n: i64) -> u32 {
-    u32::try_from(n.max(0)).unwrap_or(u32::MAX)
-}
-
-fn tablet_spec(tablet_mg: Option<f64>, allow_half: Option<bool>) -> taper::TabletSpec {
-    let defaults = taper::TabletSpec::default();
-    taper::TabletSpec {
-        tablet_mg: tablet_mg.unwrap_or(defaults.tablet_mg),
-        allow_half: allow_half.unwrap_or(defaults.allow_half),
-    }
-}
-
-fn parse_locale(locale: Option<String>) -> Result<Locale, NephroError> {
-    Ok(locale
-        .as_deref()
-        .map(|tag| Locale::parse("locale", tag))
-        .transpose()?
-        .unwrap_or_default())
+    Ok(PhaseLength::from_case(
+        &field,
+        days,
+        until_remission,
+        taper,
+    )?)
 }
 
 #[uniffi::export]
@@ -520,9 +253,7 @@ impl Diary {
     /// logged outcomes.
     pub fn steroid_week(&self, patient_id: i64, today: String) -> Result<SteroidWeek, NephroError> {
         let today = parse_date("today", &today)?;
-        Ok(self
-            .call(|s| service::steroid_week(s, patient_id.into(), today))?
-            .into())
+        Ok(self.call(|s| service::steroid_week(s, patient_id.into(), today))?)
     }
 
     /// The steroid doses with dates from `from` to `to` (inclusive), with tablets and logged
@@ -539,11 +270,7 @@ impl Diary {
             parse_date("to", &to)?,
             parse_date("today", &today)?,
         );
-        Ok(self
-            .call(|s| service::steroid_doses(s, patient_id.into(), from, to, today))?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(self.call(|s| service::steroid_doses(s, patient_id.into(), from, to, today))?)
     }
 
     /// Cumulative steroid exposure from `from` to `to` (inclusive): planned and taken, in mg,
@@ -574,10 +301,10 @@ impl Diary {
         &self,
         patient_id: i64,
         today: String,
-        locale: Option<String>,
+        locale: Option<Locale>,
     ) -> Result<Option<SteroidRelapsePrompt>, NephroError> {
         let today = parse_date("today", &today)?;
-        let locale = parse_locale(locale)?;
+        let locale = locale.unwrap_or_default();
         Ok(self
             .call(|s| service::relapse_prompt(s, patient_id.into(), today, locale))?
             .map(Into::into))
@@ -585,92 +312,6 @@ impl Diary {
 }
 
 // Conversions.
-
-fn whole(n: u64) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-impl From<DoseBasis> for taper::DoseBasis {
-    fn from(d: DoseBasis) -> Self {
-        match d {
-            DoseBasis::MgPerKg { mg_per_kg } => taper::DoseBasis::MgPerKg(mg_per_kg),
-            DoseBasis::MgPerM2 { mg_per_m2 } => taper::DoseBasis::MgPerM2(mg_per_m2),
-            DoseBasis::Mg { mg } => taper::DoseBasis::Mg(mg),
-        }
-    }
-}
-
-impl From<taper::DoseBasis> for DoseBasis {
-    fn from(d: taper::DoseBasis) -> Self {
-        match d {
-            taper::DoseBasis::MgPerKg(mg_per_kg) => DoseBasis::MgPerKg { mg_per_kg },
-            taper::DoseBasis::MgPerM2(mg_per_m2) => DoseBasis::MgPerM2 { mg_per_m2 },
-            taper::DoseBasis::Mg(mg) => DoseBasis::Mg { mg },
-        }
-    }
-}
-
-impl From<PhaseLength> for taper::PhaseLength {
-    fn from(l: PhaseLength) -> Self {
-        match l {
-            PhaseLength::Days { days } => taper::PhaseLength::Days(days),
-            PhaseLength::UntilRemission => taper::PhaseLength::UntilRemission,
-            PhaseLength::Taper {
-                from_mg,
-                to_mg,
-                step_mg,
-                every_days,
-            } => taper::PhaseLength::Taper {
-                from_mg,
-                to_mg,
-                step_mg,
-                every_days,
-            },
-        }
-    }
-}
-
-impl From<taper::PhaseLength> for PhaseLength {
-    fn from(l: taper::PhaseLength) -> Self {
-        match l {
-            taper::PhaseLength::Days(days) => PhaseLength::Days { days },
-            taper::PhaseLength::UntilRemission => PhaseLength::UntilRemission,
-            taper::PhaseLength::Taper {
-                from_mg,
-                to_mg,
-                step_mg,
-                every_days,
-            } => PhaseLength::Taper {
-                from_mg,
-                to_mg,
-                step_mg,
-                every_days,
-            },
-        }
-    }
-}
-
-impl From<PhaseInput> for taper::Phase {
-    fn from(p: PhaseInput) -> Self {
-        taper::Phase {
-            dose: p.dose.map(Into::into),
-            max_mg: p.max_mg,
-            frequency: p.frequency,
-            length: p.length.into(),
-        }
-    }
-}
-
-impl From<taper::Phase> for PhaseInput {
-    fn from(p: taper::Phase) -> Self {
-        PhaseInput {
-            dose: p.dose.map(Into::into),
-            max_mg: p.max_mg,
-            frequency: p.frequency,
-            length: p.length.into(),
-        }
-    }
-}
 
 impl TryFrom<CoursePlanInput> for store::NewCourse {
     type Error = NephroError;
@@ -681,27 +322,13 @@ impl TryFrom<CoursePlanInput> for store::NewCourse {
             .enumerate()
             .map(|(i, t)| parse_clock_time(&format!("times[{i}]"), t))
             .collect::<Result<Vec<_>, Error>>()?;
-        if c.liquid.is_some() {
-            for (field, given) in [
-                ("tablet_mg", c.tablet_mg.is_some()),
-                ("allow_half", c.allow_half.is_some()),
-            ] {
-                if given {
-                    return Err(Error::invalid(
-                        field,
-                        "a course given as a liquid has no tablets; give liquid only",
-                    )
-                    .into());
-                }
-            }
-        }
         Ok(store::NewCourse {
             drug: c.drug,
             template: c.template,
-            phases: c.phases.into_iter().map(Into::into).collect(),
+            phases: c.phases,
             stamp: c.stamp,
             start: parse_date("start", &c.start)?,
-            tablets: tablet_spec(c.tablet_mg, c.allow_half),
+            tablets: TabletSpec::for_course(c.tablet_mg, c.allow_half, c.liquid.is_some())?,
             liquid: c.liquid.map(Into::into),
             times,
             remission_confirmed: c
@@ -721,7 +348,7 @@ impl From<store::NewCourse> for CoursePlanInput {
         CoursePlanInput {
             drug: c.drug,
             template: c.template,
-            phases: c.phases.into_iter().map(Into::into).collect(),
+            phases: c.phases,
             stamp: c.stamp,
             start: format_date(c.start),
             // A liquid course has no tablets to give back.
@@ -741,20 +368,6 @@ impl From<store::NewCourse> for CoursePlanInput {
     }
 }
 
-impl From<taper::CoursePlan> for CoursePlan {
-    fn from(p: taper::CoursePlan) -> Self {
-        CoursePlan {
-            start: format_date(p.start),
-            weight_kg: p.weight_kg,
-            height_cm: p.height_cm,
-            tablet_mg: p.tablets.tablet_mg,
-            allow_half: p.tablets.allow_half,
-            liquid: p.liquid.map(Into::into),
-            phases: p.phases.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-
 impl From<store::CourseVersion> for SteroidCourse {
     fn from(c: store::CourseVersion) -> Self {
         SteroidCourse {
@@ -765,7 +378,7 @@ impl From<store::CourseVersion> for SteroidCourse {
             version: c.version,
             drug: c.drug,
             template: c.template,
-            plan: c.plan.into(),
+            plan: c.plan,
             times: c
                 .times
                 .iter()
@@ -779,71 +392,14 @@ impl From<store::CourseVersion> for SteroidCourse {
     }
 }
 
-impl From<taper::TaperDay> for TaperDay {
-    fn from(d: taper::TaperDay) -> Self {
-        TaperDay {
-            date: format_date(d.date),
-            mg: d.mg,
-            whole_tablets: whole(d.tablets.whole),
-            half_tablets: whole(d.tablets.halves),
-            ml: d.ml,
-            phase: d.phase,
-        }
-    }
-}
-
-impl From<taper::TaperCalendar> for TaperCalendar {
-    fn from(c: taper::TaperCalendar) -> Self {
-        TaperCalendar {
-            total_mg: c.total_mg,
-            dosing_days: c.dosing_days,
-            first_dosing_day: c.first_dosing_day.map(format_date),
-            last_dosing_day: c.last_dosing_day.map(format_date),
-            provisional: c.provisional,
-            days: c.days.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-
 impl From<store::CourseCalendar> for CourseCalendar {
     fn from(c: store::CourseCalendar) -> Self {
         CourseCalendar {
             course: c.course.into(),
-            calendar: c.calendar.into(),
+            calendar: c.calendar,
             remission_confirmed: c.remission_confirmed.map(format_date),
             remission_source: c.remission_source,
             stopped_from: c.stopped_from.map(format_date),
-        }
-    }
-}
-
-impl From<service::SteroidDose> for SteroidDose {
-    fn from(d: service::SteroidDose) -> Self {
-        SteroidDose {
-            date: format_date(d.date),
-            time: d.time.format("%H:%M").to_string(),
-            course_key: d.course_key,
-            medication_id: d.medication_id.to_string(),
-            reminder_id: d.reminder_id,
-            drug: d.drug,
-            mg: d.mg,
-            whole_tablets: whole(d.tablets.whole),
-            half_tablets: whole(d.tablets.halves),
-            tablet_mg: d.tablet_mg,
-            ml: d.ml,
-            phase: d.phase,
-            provisional: d.provisional,
-            outcome: d.outcome,
-        }
-    }
-}
-
-impl From<service::SteroidWeek> for SteroidWeek {
-    fn from(w: service::SteroidWeek) -> Self {
-        SteroidWeek {
-            first_day: format_date(w.first_day),
-            last_day: format_date(w.last_day),
-            doses: w.doses.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -852,9 +408,9 @@ impl From<service::SuggestedCourse> for SuggestedCourse {
     fn from(s: service::SuggestedCourse) -> Self {
         SuggestedCourse {
             course: s.course.into(),
-            plan: s.plan.map(Into::into),
-            daily: s.daily.map(Into::into),
-            alternate_day: s.alternate_day.map(Into::into),
+            plan: s.plan,
+            daily: s.daily,
+            alternate_day: s.alternate_day,
         }
     }
 }
@@ -865,7 +421,7 @@ impl From<service::RelapsePrompt> for SteroidRelapsePrompt {
             relapse_onset: format_date(p.relapse_onset),
             relapse_confirmed: format_date(p.relapse_confirmed),
             suggestion: p.suggestion.into(),
-            locale: p.locale.tag().to_string(),
+            locale: p.locale,
             text: p.text,
         }
     }

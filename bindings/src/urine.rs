@@ -4,76 +4,23 @@
 //! every language).
 
 use chrono::NaiveDate;
-use nephro_core::dates::{format_date, parse_date};
+use nephro_core::dates::parse_date;
 use nephro_core::diary::relapse as service;
 use nephro_core::locale::Locale;
 pub use nephro_core::protein::{DipstickGrade, ProteinLevel, UpcrUnit};
 pub use nephro_core::relapse::{
     DefinitionSet, DiseaseState, FamilyPrompt as RelapsePrompt, LevelRun as ProteinLevelRun,
     NextAction as RelapseNextAction, NextActionKind as RelapseNextActionKind, RelapseAssessment,
-    RelapseEpisode, RemissionEpisode, ReportedState as RelapseState,
+    RelapseCase as RelapseCaseInput, RelapseCaseReading, RelapseEpisode, RemissionEpisode,
+    ReportedState as RelapseState, SteroidCourseSpan,
 };
 use nephro_core::store::urine as store;
 use nephro_core::{protein, relapse};
 
 use crate::{Diary, NephroError, PhotoSuggestion};
-
-/// A urine reading to log: exactly one of `dipstick` and `upcr` (with its `unit`). A strip read
-/// from a photo (clinical-rules §13) also gives `photo`, the core's suggestion, and `dipstick` is
-/// then the grade the parent confirmed on the camera screen.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct UrineReadingInput {
-    /// Id made by the app when the entry was saved (e.g. a UUID); resubmitting it with the same
-    /// content stores the reading once.
-    pub client_id: String,
-    /// The patient.
-    pub patient_id: i64,
-    /// The dipstick grade, for a home test.
-    pub dipstick: Option<DipstickGrade>,
-    /// The UPCR value, for a laboratory result (finite, not negative).
-    pub upcr: Option<f64>,
-    /// The UPCR's unit; required with `upcr`.
-    pub unit: Option<UpcrUnit>,
-    /// When the sample was taken, UTC epoch ms.
-    pub taken_at_ms: i64,
-    /// The patient's local date of the sample, `YYYY-MM-DD`; leave empty to derive it from
-    /// `taken_at_ms` in the patient's time zone. When given, within one day of that date.
-    pub taken_on: Option<String>,
-    /// Whether it was the first urine of the morning.
-    pub first_morning: bool,
-    /// Free text such as fever, infection or oedema (never logged).
-    pub note: Option<String>,
-    /// Who logged it, e.g. `mother`.
-    pub logged_by: String,
-    /// The core's suggestion when the strip was read from a photo (copied from the
-    /// [`crate::DipstickReading`] shown); empty (the default) for a strip read by eye and for a
-    /// UPCR. With it, `dipstick` is required: the grade the parent confirmed or chose instead,
-    /// never the suggestion taken without asking. Only `dipstick` counts; the suggestion is kept
-    /// beside it and cannot be changed later.
-    #[uniffi(default = None)]
-    pub photo: Option<PhotoSuggestion>,
-}
-
-/// The new content of a logged reading; the previous revision stays in the history.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct UrineReadingCorrection {
-    /// The corrected dipstick grade (exactly one of `dipstick` and `upcr`).
-    pub dipstick: Option<DipstickGrade>,
-    /// The corrected UPCR value.
-    pub upcr: Option<f64>,
-    /// The corrected UPCR unit; required with `upcr`.
-    pub unit: Option<UpcrUnit>,
-    /// The corrected sampling time, UTC epoch ms.
-    pub taken_at_ms: i64,
-    /// The corrected local date, `YYYY-MM-DD`, or empty to derive it.
-    pub taken_on: Option<String>,
-    /// Whether it was the first urine of the morning.
-    pub first_morning: bool,
-    /// The corrected note.
-    pub note: Option<String>,
-    /// Who made the correction.
-    pub corrected_by: String,
-}
+pub use nephro_core::diary::relapse::{
+    UrineReadingCorrectionInput as UrineReadingCorrection, UrineReadingInput,
+};
 
 /// A logged urine reading in its current revision.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -142,15 +89,6 @@ pub struct UrineReadingRevision {
     pub recorded_at_ms: i64,
 }
 
-/// A steroid course by its first and last dosing days (`YYYY-MM-DD`, inclusive).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct SteroidCourseSpan {
-    /// First dosing day.
-    pub start: String,
-    /// Last dosing day.
-    pub end: String,
-}
-
 /// What the relapse screen shows for a patient on a day.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct RelapseStatus {
@@ -178,45 +116,12 @@ pub struct RelapseStatus {
     pub prompt_text: String,
 }
 
-/// One reading of [`RelapseCaseInput`]: exactly one of `dipstick` and `upcr` (with `unit`).
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct RelapseCaseReading {
-    /// The local date, `YYYY-MM-DD`.
-    pub date: String,
-    /// The dipstick grade.
-    pub dipstick: Option<DipstickGrade>,
-    /// The UPCR value.
-    pub upcr: Option<f64>,
-    /// The UPCR unit; required with `upcr`.
-    pub unit: Option<UpcrUnit>,
-    /// Whether it was the first urine of the morning.
-    pub first_morning: bool,
-}
-
-/// The input of [`assess_relapse`], as in the conformance suite `relapse`.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct RelapseCaseInput {
-    /// The definition set; empty for IPNA 2022.
-    pub definitions: Option<DefinitionSet>,
-    /// The state before the first reading; empty for remission.
-    pub initial_state: Option<DiseaseState>,
-    /// The remission date of the initial episode, `YYYY-MM-DD`, if known.
-    pub initial_remission: Option<String>,
-    /// Readings in any order.
-    pub readings: Vec<RelapseCaseReading>,
-    /// Steroid courses in any order.
-    pub steroid_courses: Vec<SteroidCourseSpan>,
-    /// The assessment date, `YYYY-MM-DD`; empty for the latest reading's date.
-    pub as_of: Option<String>,
-}
-
 /// Runs the relapse engine on typed input (clinical-rules §5 and §6) without storing anything.
 /// Refuses bad input naming the field, e.g. `readings[2].upcr` for a negative UPCR or
 /// `readings[0].unit` for a UPCR without its unit.
 #[uniffi::export]
 pub fn assess_relapse(input: RelapseCaseInput) -> Result<RelapseAssessment, NephroError> {
-    let input: relapse::RelapseInput = input.try_into()?;
-    Ok(relapse::assess(&input)?)
+    Ok(relapse::assess(&input.input()?)?)
 }
 
 /// Reads a dipstick grade written as on the strip (`negative`, `trace`, `1+` … `4+`), naming
@@ -261,7 +166,7 @@ impl Diary {
         &self,
         reading: UrineReadingInput,
     ) -> Result<UrineReading, NephroError> {
-        let reading: store::NewUrineReading = reading.try_into()?;
+        let reading = reading.parse()?;
         Ok(urine_reading(self.call(|s| s.log_urine_reading(&reading))?))
     }
 
@@ -273,7 +178,7 @@ impl Diary {
         client_id: String,
         correction: UrineReadingCorrection,
     ) -> Result<UrineReading, NephroError> {
-        let correction: store::UrineReadingCorrection = correction.try_into()?;
+        let correction = correction.parse()?;
         Ok(urine_reading(self.call(|s| {
             s.correct_urine_reading(&client_id, &correction)
         })?))
@@ -379,18 +284,6 @@ impl Diary {
 
 // Conversions.
 
-/// The measurement of a record's optional parts (`record` prefixes the field names).
-fn measurement(
-    record: &str,
-    dipstick: Option<DipstickGrade>,
-    upcr: Option<f64>,
-    unit: Option<UpcrUnit>,
-) -> Result<protein::UrineMeasurement, NephroError> {
-    Ok(protein::UrineMeasurement::from_parts(
-        record, dipstick, upcr, unit,
-    )?)
-}
-
 /// The optional parts of a measurement: dipstick, UPCR value, unit.
 fn parts(m: &protein::UrineMeasurement) -> (Option<DipstickGrade>, Option<f64>, Option<UpcrUnit>) {
     let upcr = m.upcr_value();
@@ -399,52 +292,6 @@ fn parts(m: &protein::UrineMeasurement) -> (Option<DipstickGrade>, Option<f64>, 
         upcr.map(|(value, _)| value),
         upcr.map(|(_, unit)| unit),
     )
-}
-
-impl TryFrom<UrineReadingInput> for store::NewUrineReading {
-    type Error = NephroError;
-    fn try_from(r: UrineReadingInput) -> Result<Self, NephroError> {
-        if r.photo.is_some() && r.dipstick.is_none() {
-            // Clinical-rules §13: never a reading without the parent's confirmation.
-            return Err(NephroError::Validation {
-                field: "dipstick".into(),
-                reason: "is required with a photo: the grade the parent confirmed".into(),
-            });
-        }
-        Ok(store::NewUrineReading {
-            measurement: measurement("", r.dipstick, r.upcr, r.unit)?,
-            photo: r.photo.map(TryInto::try_into).transpose()?,
-            taken_on: r
-                .taken_on
-                .as_deref()
-                .map(|t| parse_date("taken_on", t))
-                .transpose()?,
-            client_id: r.client_id,
-            patient_id: r.patient_id.into(),
-            taken_at_ms: r.taken_at_ms,
-            first_morning: r.first_morning,
-            note: r.note,
-            logged_by: r.logged_by,
-        })
-    }
-}
-
-impl TryFrom<UrineReadingCorrection> for store::UrineReadingCorrection {
-    type Error = NephroError;
-    fn try_from(c: UrineReadingCorrection) -> Result<Self, NephroError> {
-        Ok(store::UrineReadingCorrection {
-            measurement: measurement("", c.dipstick, c.upcr, c.unit)?,
-            taken_on: c
-                .taken_on
-                .as_deref()
-                .map(|t| parse_date("taken_on", t))
-                .transpose()?,
-            taken_at_ms: c.taken_at_ms,
-            first_morning: c.first_morning,
-            note: c.note,
-            corrected_by: c.corrected_by,
-        })
-    }
 }
 
 fn urine_reading(e: store::UrineReadingEntry) -> UrineReading {
@@ -483,61 +330,6 @@ fn urine_reading_revision(r: store::UrineReadingRevision) -> UrineReadingRevisio
         changed_by: r.changed_by,
         retracted: r.retracted,
         recorded_at_ms: r.recorded_at_ms,
-    }
-}
-
-impl From<relapse::SteroidCourse> for SteroidCourseSpan {
-    fn from(c: relapse::SteroidCourse) -> Self {
-        SteroidCourseSpan {
-            start: format_date(c.start),
-            end: format_date(c.end),
-        }
-    }
-}
-
-impl TryFrom<RelapseCaseInput> for relapse::RelapseInput {
-    type Error = NephroError;
-    fn try_from(input: RelapseCaseInput) -> Result<Self, NephroError> {
-        let readings = input
-            .readings
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let record = format!("readings[{i}]");
-                Ok(protein::UrineReading {
-                    date: parse_date(&format!("{record}.date"), &r.date)?,
-                    measurement: measurement(&record, r.dipstick, r.upcr, r.unit)?,
-                    first_morning: r.first_morning,
-                })
-            })
-            .collect::<Result<Vec<_>, NephroError>>()?;
-        let steroid_courses = input
-            .steroid_courses
-            .into_iter()
-            .enumerate()
-            .map(|(i, c)| {
-                Ok(relapse::SteroidCourse {
-                    start: parse_date(&format!("steroid_courses[{i}].start"), &c.start)?,
-                    end: parse_date(&format!("steroid_courses[{i}].end"), &c.end)?,
-                })
-            })
-            .collect::<Result<Vec<_>, NephroError>>()?;
-        Ok(relapse::RelapseInput {
-            definitions: input.definitions.unwrap_or_default(),
-            initial_state: input.initial_state.unwrap_or_default(),
-            initial_remission: input
-                .initial_remission
-                .as_deref()
-                .map(|t| parse_date("initial_remission", t))
-                .transpose()?,
-            readings,
-            steroid_courses,
-            as_of: input
-                .as_of
-                .as_deref()
-                .map(|t| parse_date("as_of", t))
-                .transpose()?,
-        })
     }
 }
 

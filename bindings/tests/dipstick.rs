@@ -141,7 +141,7 @@ fn confirmed_reading(
 ) -> UrineReadingInput {
     UrineReadingInput {
         client_id: client_id.into(),
-        patient_id,
+        patient_id: patient_id.into(),
         dipstick: confirmed,
         upcr: None,
         unit: None,

@@ -735,8 +735,8 @@ fn call_everything(diary: &Diary, s: &Scalars) -> Vec<NephroError> {
         diary
             .steroid_exposure(pid, None, a.clone(), b.clone(), c.clone())
             .map(|v| format!("{v:?}")),
-        diary
-            .steroid_relapse_prompt(pid, a.clone(), Some(locale.clone()))
+        lift_locale(&locale)
+            .and_then(|locale| diary.steroid_relapse_prompt(pid, a.clone(), Some(locale)))
             .map(|v| format!("{v:?}")),
         diary.lab_result(text.clone()).map(|v| format!("{v:?}")),
         diary
@@ -1032,7 +1032,7 @@ fn clinical_rules_10_refusals_name_the_field_and_change_no_row() {
     );
     let urine = UrineReadingInput {
         client_id: "urine-far".into(),
-        patient_id: 1,
+        patient_id: 1.into(),
         dipstick: Some(DipstickGrade::Negative),
         upcr: None,
         unit: None,

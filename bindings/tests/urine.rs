@@ -131,7 +131,7 @@ fn the_diary_logs_reads_back_and_reports_a_relapse() {
     for day in 0..3i64 {
         let input = UrineReadingInput {
             client_id: format!("r{day}"),
-            patient_id: patient.id,
+            patient_id: patient.id.into(),
             dipstick: Some(DipstickGrade::FourPlus),
             upcr: None,
             unit: None,
@@ -148,7 +148,7 @@ fn the_diary_logs_reads_back_and_reports_a_relapse() {
     }
     let negative = UrineReadingInput {
         client_id: "bad".into(),
-        patient_id: patient.id,
+        patient_id: patient.id.into(),
         dipstick: None,
         upcr: Some(-1.0),
         unit: Some(UpcrUnit::MgPerMmol),

@@ -12,6 +12,8 @@
 //! relapses, so no episode is ever dropped), and [`assess_from`] walks only the days after it,
 //! with the same answer as [`assess`] over every reading.
 
+mod case;
+
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +21,8 @@ use crate::dates::add_months;
 use crate::error::{Error, Result};
 use crate::locale::Locale;
 use crate::protein::{daily_levels, DayLevel, ProteinLevel, UrineReading};
+
+pub use case::{RelapseCase, RelapseCaseReading, SteroidCourseSpan};
 
 /// Consecutive calendar days at one level that make a relapse (at `nephrotic`) or a remission
 /// (at `remission`) (clinical-rules §6; IPNA 2022, KDIGO 2025).

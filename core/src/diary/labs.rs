@@ -2,6 +2,8 @@
 //! growth series and the "recalculate dose" prompts, computed from the store by the labs engine,
 //! and the care team's lab settings (**policy**) kept in the patient's policy values.
 
+mod input;
+
 use crate::ids::{PatientId, RegimenId};
 use std::collections::BTreeSet;
 
@@ -24,6 +26,8 @@ use crate::model::{DoseOutcome, MedicationId};
 use crate::numeric::require_positive;
 use crate::schedule::local_date;
 use crate::store::{BloodPressureRecord, LabRecord, Store};
+
+pub use input::{BloodPressureInput, LabCorrectionInput, LabResultInput};
 
 /// Policy key of the target phase in force (`"initial"` or `"maintenance"`; default initial).
 pub const TARGET_PHASE_KEY: &str = "labs.target_phase";

@@ -9,6 +9,8 @@
 //! with the same answer as a walk over every reading, so the screen costs the same after one
 //! year or fifteen. The home screen keeps the checkpoint [`CHECKPOINT_LAG_DAYS`] behind today.
 
+mod input;
+
 use crate::ids::PatientId;
 use chrono::{Days, NaiveDate};
 
@@ -22,6 +24,8 @@ use crate::relapse::{
 use crate::store::urine::UrineReadingEntry;
 use crate::store::Store;
 use crate::taper::course::first_remission_confirmed;
+
+pub use input::{UrineReadingCorrectionInput, UrineReadingInput};
 
 /// The care-team policy key holding the remission date of the initial episode (a `YYYY-MM-DD`
 /// JSON string). Unset by default: the 6-month rule of "frequently relapsing" applies only when

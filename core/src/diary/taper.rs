@@ -119,6 +119,7 @@ fn calendar_of(
 
 /// One steroid dose of the week view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SteroidDose {
     /// Local date.
     pub date: NaiveDate,
@@ -152,6 +153,7 @@ pub struct SteroidDose {
 
 /// This week's steroid doses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SteroidWeek {
     /// Monday of the week.
     pub first_day: NaiveDate,

@@ -174,6 +174,53 @@ pub struct PhotoSuggestion {
     pub nearest: [SwatchDistance; 2],
 }
 
+/// A [`PhotoSuggestion`] as it crosses to the shells (`nearest` a list): copy `status`, `grade`
+/// and `nearest` from the reading the camera screen showed into the urine reading's `photo`, and
+/// put the grade the parent confirmed or chose instead in its `dipstick`. Only that confirmed
+/// grade counts (relapse, exports); the suggestion is kept to show how the reading was made and
+/// how often the parent changed it.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "PhotoSuggestion"))]
+pub struct PhotoSuggestionRecord {
+    /// `Read` when a grade was suggested, `Unsure` when the parent was asked to compare the pad
+    /// with the chart.
+    pub status: ReadStatus,
+    /// The suggested grade (the nearest swatch's) when read; empty when unsure.
+    pub grade: Option<DipstickGrade>,
+    /// The two nearest swatches, nearest first (as the reading gave them): two different
+    /// grades, distances finite and ≥ 0.
+    pub nearest: Vec<SwatchDistance>,
+}
+
+impl PhotoSuggestionRecord {
+    /// The suggestion, refused naming `{field}.nearest` unless it holds exactly two swatches
+    /// (the rest is checked where it is stored, [`PhotoSuggestion::validate`]).
+    pub fn parse(&self, field: &str) -> Result<PhotoSuggestion> {
+        match self.nearest.as_slice() {
+            [first, second] => Ok(PhotoSuggestion {
+                status: self.status,
+                grade: self.grade,
+                nearest: [*first, *second],
+            }),
+            _ => Err(Error::invalid(
+                format!("{field}.nearest"),
+                "must hold the two nearest swatches, nearest first",
+            )),
+        }
+    }
+}
+
+impl From<PhotoSuggestion> for PhotoSuggestionRecord {
+    fn from(p: PhotoSuggestion) -> Self {
+        PhotoSuggestionRecord {
+            status: p.status,
+            grade: p.grade,
+            nearest: p.nearest.to_vec(),
+        }
+    }
+}
+
 impl PhotoSuggestion {
     /// Refuses a suggestion that no reading could have given, naming the field under `field`
     /// (e.g. `photo.grade`): a distance that is not a finite number ≥ 0

@@ -16,6 +16,7 @@
 use crate::dipstick::colour::linearise;
 use crate::dipstick::sample::{sample_photo, Photo, PhotoLayout, Rect, SamplingPolicy};
 use crate::dipstick::{read_dipstick, ReadPolicy, ReadStatus};
+use crate::error::{Error, Result};
 use crate::protein::DipstickGrade;
 
 /// The chart's white background in daylight (as in the shared conformance cases).
@@ -86,6 +87,41 @@ pub struct Scene {
     pub tilt_degrees: f64,
     /// Seed of the noise, the glare's place and the illumination gradient.
     pub seed: u64,
+}
+
+impl Scene {
+    /// A scene as a shell asks for one, each number refused naming its field when it is not
+    /// finite or beyond its limit: `shade` (±0.5), `noise_sigma` (±50, its sign ignored) and
+    /// `tilt_degrees` (±45).
+    pub fn checked(
+        grade: DipstickGrade,
+        shade: f64,
+        light: Light,
+        noise_sigma: f64,
+        glare: bool,
+        tilt_degrees: f64,
+        seed: u64,
+    ) -> Result<Scene> {
+        let within = |field: &str, value: f64, limit: f64| {
+            if value.is_finite() && value.abs() <= limit {
+                Ok(value)
+            } else {
+                Err(Error::invalid(
+                    field,
+                    format!("must be a number from −{limit} to {limit}"),
+                ))
+            }
+        };
+        Ok(Scene {
+            grade,
+            shade: within("shade", shade, 0.5)?,
+            light,
+            noise_sigma: within("noise_sigma", noise_sigma, 50.0)?.abs(),
+            glare,
+            tilt_degrees: within("tilt_degrees", tilt_degrees, 45.0)?,
+            seed,
+        })
+    }
 }
 
 /// A synthetic photo with the rectangles a camera screen would give and the true grade.
@@ -454,6 +490,29 @@ pub fn evaluate(condition: &Condition, photos: usize, seed: u64) -> ConditionRep
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_checked_scene_names_the_number_out_of_its_limits() {
+        let scene = |shade, noise_sigma, tilt_degrees| {
+            Scene::checked(
+                DipstickGrade::OnePlus,
+                shade,
+                Light::Daylight,
+                noise_sigma,
+                false,
+                tilt_degrees,
+                7,
+            )
+        };
+        let field = |result: Result<Scene>| match result {
+            Err(Error::Invalid { field, .. }) => field,
+            other => panic!("expected a validation error, got {other:?}"),
+        };
+        assert_eq!(scene(0.5, -3.0, -45.0).unwrap().noise_sigma, 3.0);
+        assert_eq!(field(scene(0.51, 0.0, 0.0)), "shade");
+        assert_eq!(field(scene(0.0, f64::NAN, 0.0)), "noise_sigma");
+        assert_eq!(field(scene(0.0, 0.0, f64::INFINITY)), "tilt_degrees");
+    }
 
     #[test]
     fn drawing_is_deterministic() {

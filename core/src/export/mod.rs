@@ -19,6 +19,7 @@ pub mod deidentify;
 pub mod fhir;
 pub mod html;
 pub mod ics;
+mod request;
 mod snapshot;
 mod text;
 
@@ -35,6 +36,7 @@ use crate::locale::Locale;
 use crate::store::Store;
 
 pub use deidentify::Deidentify;
+pub use request::{export_request, export_request_to_path, ExportRequest, ExportedFile};
 pub use snapshot::*;
 
 /// The formats a diary exports to.

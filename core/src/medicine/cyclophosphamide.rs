@@ -7,12 +7,19 @@
 //! (courses given before the app). The family and the report are warned from 150 mg/kg; a course
 //! whose planned total would exceed 168 mg/kg is refused unless the care team overrides.
 
+mod case;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::bounds;
 use crate::error::{Error, Result};
 use crate::numeric::{clean, require_non_negative, require_positive, TIE_EPSILON};
+
+pub use case::{
+    CyclophosphamideCumulative, CyclophosphamideInput, CyclophosphamidePlan, DatedWeightInput,
+    TakenDoseInput,
+};
 
 /// From this cumulative dose (mg/kg, inclusive) the family and the report are warned.
 pub const WARNING_MG_PER_KG: f64 = 150.0;

@@ -218,6 +218,35 @@ impl KnownMedicine {
     }
 }
 
+/// A medicine of the app's list as a shell lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct KnownMedicineInfo {
+    /// Its id, for a medicine named from the list.
+    pub id: String,
+    /// Its name in the locale asked for.
+    pub name: String,
+    /// Its RxNorm ingredient code, where the app knows one.
+    pub rxnorm: Option<String>,
+    /// Whether it counts as steroid (clinical-rules §12).
+    pub is_steroid: bool,
+}
+
+impl KnownMedicine {
+    /// Every medicine of the list, in its stable order, named in `locale`.
+    pub fn catalogue(locale: Locale) -> Vec<KnownMedicineInfo> {
+        KnownMedicine::ALL
+            .into_iter()
+            .map(|m| KnownMedicineInfo {
+                id: m.id().to_string(),
+                name: m.name(locale).to_string(),
+                rxnorm: m.rxnorm().map(str::to_string),
+                is_steroid: m.is_steroid(),
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,7 @@ pub const MAX_ROUNDING_SHARE: f64 = 0.10;
 
 /// A liquid the family measures with an oral syringe.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Liquid {
     /// The concentration in mg per mL, in (0, 1000].
     pub concentration_mg_per_ml: f64,

@@ -5,13 +5,14 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::liquid::Liquid;
+use super::liquid::{family_text, Liquid, Measured};
 use crate::error::{Error, Result};
 use crate::numeric::{clean, round_steps_ties_down};
 use crate::taper::{build_with_step, CoursePlan};
 
 /// One date of a liquid calendar.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LiquidTaperDay {
     /// The date.
     pub date: NaiveDate,
@@ -21,10 +22,14 @@ pub struct LiquidTaperDay {
     pub ml: f64,
     /// Index of the phase the date belongs to (0-based).
     pub phase: u32,
+    /// What the family reads: "4.8 mL (24 mg)" (clinical-rules §12), or empty on a day off.
+    #[serde(default)]
+    pub family_text: String,
 }
 
 /// The calendar of a steroid course given as a liquid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LiquidTaperCalendar {
     /// Every date from the start to the last day of the last phase, in order.
     pub days: Vec<LiquidTaperDay>,
@@ -100,6 +105,11 @@ pub fn build_liquid_calendar_through(
             mg,
             ml,
             phase: day.phase,
+            family_text: if ml > 0.0 {
+                family_text(Measured { ml, mg })
+            } else {
+                String::new()
+            },
         });
     }
     let dosed = || days.iter().filter(|d| d.ml > 0.0).map(|d| d.date);

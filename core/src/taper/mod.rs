@@ -7,6 +7,7 @@
 //! range, planned or logged. [`stamp_protocol`] builds the STAMP trial's course from the care
 //! team's choices.
 
+mod case;
 pub mod course;
 mod exposure;
 mod stamp;
@@ -23,6 +24,7 @@ use crate::numeric::{
     require_non_negative, require_positive, round_steps_ties_down, steps_to_amount, TIE_EPSILON,
 };
 
+pub use case::{TaperCase, TaperSteps};
 pub use exposure::{cumulative_exposure, Exposure};
 pub use stamp::{stamp_protocol, StampStart, STAMP_TAPER_END_MG};
 
@@ -33,6 +35,7 @@ pub const MAX_COURSE_DAYS: u32 = 3660;
 /// How a phase's daily dose is prescribed (clinical-rules §4).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum DoseBasis {
     /// mg per kg of body weight.
     MgPerKg(f64),
@@ -75,6 +78,7 @@ impl Frequency {
 /// How long a phase runs (clinical-rules §4).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum PhaseLength {
     /// A number of days (at least 1).
     Days(u32),
@@ -98,6 +102,8 @@ pub enum PhaseLength {
 
 /// One phase of a steroid course.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "PhaseInput"))]
 pub struct Phase {
     /// The dose basis; required for every phase except a taper, which takes its doses from the
     /// taper (and must leave this empty).
@@ -112,6 +118,7 @@ pub struct Phase {
 
 /// The tablets a steroid is given as.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TabletSpec {
     /// Tablet strength in mg (prednisone/prednisolone 5 mg, clinical-rules §1).
     pub tablet_mg: f64,
@@ -219,6 +226,7 @@ impl CourseTemplate {
 
 /// A steroid course as the care team entered it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CoursePlan {
     /// First day of the first phase.
     pub start: NaiveDate,
@@ -238,6 +246,7 @@ pub struct CoursePlan {
 
 /// Tablets to give on one day: whole tablets plus at most one half tablet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Tablets {
     /// Whole tablets.
     pub whole: u64,
@@ -247,6 +256,7 @@ pub struct Tablets {
 
 /// One date of the calendar.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TaperDay {
     /// The date.
     pub date: NaiveDate,
@@ -265,6 +275,7 @@ pub struct TaperDay {
 
 /// The calendar of a steroid course.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TaperCalendar {
     /// Every date from the start to the last day of the last phase, in order.
     pub days: Vec<TaperDay>,

@@ -125,7 +125,7 @@ fun diaryCoursesVersionsCalendarsDosesAndExposure(): Unit = withTempDir { tmp ->
         checkEqual(calendar.days.first().date to calendar.days.last().date, "2025-01-15" to "2025-02-14", "through today + 28")
         // BSA sqrt(115 x 20 / 3600) = 0.799 m2; 60 x 0.799 = 47.96 -> 47.5 mg = 9 whole + 1 half.
         val first = calendar.days.first()
-        checkEqual(Triple(first.mg, first.wholeTablets, first.halfTablets), Triple(47.5, 9u, 1u), "47.5 mg = 9 1/2 tablets")
+        checkEqual(Triple(first.mg, first.tablets.whole, first.tablets.halves), Triple(47.5, 9uL, 1uL), "47.5 mg = 9 1/2 tablets")
 
         val lower = courseInput(template = null, phases = listOf(dailyMg(20.0, 3)), reason = "lower dose")
         val revised = diary.reviseCourse(key, 1, lower)
@@ -145,11 +145,11 @@ fun diaryCoursesVersionsCalendarsDosesAndExposure(): Unit = withTempDir { tmp ->
         val week = diary.steroidWeek(patientId, "2025-01-16")
         checkEqual(week.firstDay to week.lastDay, "2025-01-13" to "2025-01-19", "Monday to Sunday")
         checkEqual(
-            week.doses.map { listOf(it.date, it.mg, it.wholeTablets, it.outcome) },
+            week.doses.map { listOf(it.date, it.mg, it.tablets.whole, it.outcome) },
             listOf(
-                listOf("2025-01-15", 20.0, 4u, null),
-                listOf("2025-01-16", 20.0, 4u, DoseOutcome.TAKEN),
-                listOf("2025-01-17", 20.0, 4u, null),
+                listOf("2025-01-15", 20.0, 4uL, null),
+                listOf("2025-01-16", 20.0, 4uL, DoseOutcome.TAKEN),
+                listOf("2025-01-17", 20.0, 4uL, null),
             ),
             "this week's doses with tablets and what was logged",
         )

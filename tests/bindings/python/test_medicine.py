@@ -190,10 +190,10 @@ def test_a_steroid_course_given_as_a_liquid_is_measured_in_millilitres():
         course = course_input(template=None, phases=(daily_mg(12.0, 3),))
         course.liquid = solution
         stored = diary.create_course(patient_id, course)
-        check_equal(stored.plan.liquid, nephro.LiquidInput(concentration_mg_per_ml=5.0, syringe_step_ml=0.1),
+        check_equal(stored.plan.liquid, nephro.Liquid(concentration_mg_per_ml=5.0, syringe_step_ml=0.1),
                     "the plan keeps the liquid")
         days = diary.course_calendar(stored.course_key, None, "2025-01-15").calendar.days
-        check_equal([(d.mg, d.ml, d.whole_tablets) for d in days], [(12.0, 2.4, 0)] * 3, "each day in mL, no tablets")
+        check_equal([(d.mg, d.ml, d.tablets.whole) for d in days], [(12.0, 2.4, 0)] * 3, "each day in mL, no tablets")
         week = diary.steroid_week(patient_id, "2025-01-15").doses
         check_equal({d.ml for d in week}, {2.4}, "the week's doses carry the mL")
 

@@ -136,7 +136,7 @@ def test_diary_courses_versions_calendars_doses_and_exposure():
         check_equal((calendar.days[0].date, calendar.days[-1].date), ("2025-01-15", "2025-02-14"), "through today + 28")
         # BSA sqrt(115 x 20 / 3600) = 0.799 m2; 60 x 0.799 = 47.96 -> 47.5 mg = 9 whole + 1 half.
         first = calendar.days[0]
-        check_equal((first.mg, first.whole_tablets, first.half_tablets), (47.5, 9, 1), "47.5 mg = 9 1/2 tablets")
+        check_equal((first.mg, first.tablets.whole, first.tablets.halves), (47.5, 9, 1), "47.5 mg = 9 1/2 tablets")
 
         lower = course_input(template=None, phases=[daily_mg(20.0, 3)], reason="lower dose")
         revised = diary.revise_course(key, 1, lower)
@@ -155,7 +155,7 @@ def test_diary_courses_versions_calendars_doses_and_exposure():
 
         week = diary.steroid_week(patient_id, "2025-01-16")
         check_equal((week.first_day, week.last_day), ("2025-01-13", "2025-01-19"), "Monday to Sunday")
-        check_equal([(d.date, d.mg, d.whole_tablets, d.outcome) for d in week.doses],
+        check_equal([(d.date, d.mg, d.tablets.whole, d.outcome) for d in week.doses],
                     [("2025-01-15", 20.0, 4, None), ("2025-01-16", 20.0, 4, nephro.DoseOutcome.TAKEN),
                      ("2025-01-17", 20.0, 4, None)],
                     "this week's doses with tablets and what was logged")

@@ -29,9 +29,9 @@ private func doseBasis(of dose: JSON) throws -> DoseBasis {
         throw ConformanceError.missing("dose with one amount")
     }
     switch key {
-    case "mg_per_kg": return .mgPerKg(mgPerKg: amount)
-    case "mg_per_m2": return .mgPerM2(mgPerM2: amount)
-    case "mg": return .mg(mg: amount)
+    case "mg_per_kg": return .mgPerKg(amount)
+    case "mg_per_m2": return .mgPerM2(amount)
+    case "mg": return .mg(amount)
     default: throw ConformanceError.missing("dose \(key)")
     }
 }
@@ -98,7 +98,7 @@ private func courseInput(
 
 /// A phase of `mg` every day for `days` days.
 private func dailyMg(_ mg: Double, _ days: UInt32, maxMg: Double? = nil) -> PhaseInput {
-    PhaseInput(dose: .mg(mg: mg), maxMg: maxMg, frequency: .daily, length: .days(days: days))
+    PhaseInput(dose: .mg(mg), maxMg: maxMg, frequency: .daily, length: .days(days))
 }
 
 /// 08:00 Berlin time (UTC+1 in January) on `slotDate`, 2025-01-15 or later.
@@ -139,7 +139,7 @@ func diaryCoursesVersionsCalendarsDosesAndExposure() throws {
             checkEqual([calendar.days.first?.date, calendar.days.last?.date], ["2025-01-15", "2025-02-14"], "through today + 28")
             // BSA sqrt(115 x 20 / 3600) = 0.799 m2; 60 x 0.799 = 47.96 -> 47.5 mg = 9 whole + 1 half.
             if let first = calendar.days.first {
-                checkEqual("\(first.mg) \(first.wholeTablets) \(first.halfTablets)", "47.5 9 1", "47.5 mg = 9 1/2 tablets")
+                checkEqual("\(first.mg) \(first.tablets.whole) \(first.tablets.halves)", "47.5 9 1", "47.5 mg = 9 1/2 tablets")
             }
 
             let lower = courseInput(template: nil, phases: [dailyMg(20.0, 3)], reason: "lower dose")
@@ -165,7 +165,7 @@ func diaryCoursesVersionsCalendarsDosesAndExposure() throws {
 
             let week = try diary.steroidWeek(patientId: patientId, today: "2025-01-16")
             checkEqual([week.firstDay, week.lastDay], ["2025-01-13", "2025-01-19"], "Monday to Sunday")
-            checkEqual(week.doses.map { "\($0.date) \($0.mg) \($0.wholeTablets) \($0.outcome.map { "\($0)" } ?? "-")" },
+            checkEqual(week.doses.map { "\($0.date) \($0.mg) \($0.tablets.whole) \($0.outcome.map { "\($0)" } ?? "-")" },
                        ["2025-01-15 20.0 4 -", "2025-01-16 20.0 4 taken", "2025-01-17 20.0 4 -"],
                        "this week's doses with tablets and what was logged")
 

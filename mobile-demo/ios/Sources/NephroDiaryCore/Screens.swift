@@ -195,7 +195,7 @@ public enum Words {
         }
     }
 
-    public static func tablets(whole: UInt32, halves: UInt32, tabletMg: Double, locale: String) -> String {
+    public static func tablets(whole: UInt64, halves: UInt64, tabletMg: Double, locale: String) -> String {
         let count: String
         if whole == 0 && halves > 0 {
             count = "½"
@@ -284,7 +284,7 @@ extension SteroidWeek {
                 SteroidDayRow(
                     date: $0.date, time: $0.time, mg: $0.mg,
                     tablets: $0.ml.map { ml in "\(Words.number(ml)) mL" }
-                        ?? Words.tablets(whole: $0.wholeTablets, halves: $0.halfTablets, tabletMg: $0.tabletMg, locale: locale),
+                        ?? Words.tablets(whole: $0.tablets.whole, halves: $0.tablets.halves, tabletMg: $0.tabletMg, locale: locale),
                     outcome: $0.outcome, provisional: $0.provisional)
             })
     }

@@ -174,10 +174,10 @@ object Words {
         RelapseState.RELAPSE -> if (locale == "zh-Hans") "复发" else "Relapse"
     }
 
-    fun tablets(whole: UInt, halves: UInt, tabletMg: Double, locale: String): String {
+    fun tablets(whole: ULong, halves: ULong, tabletMg: Double, locale: String): String {
         val count = when {
-            whole == 0u && halves > 0u -> "½"
-            halves > 0u -> "$whole½"
+            whole == 0uL && halves > 0uL -> "½"
+            halves > 0uL -> "$whole½"
             else -> "$whole"
         }
         val mg = number(tabletMg)
@@ -251,7 +251,7 @@ fun SteroidWeek.toCalendar(locale: String): SteroidCalendarScreen = SteroidCalen
             time = it.time,
             mg = it.mg,
             tablets = it.ml?.let { ml -> "${Words.number(ml)} mL" }
-                ?: Words.tablets(it.wholeTablets, it.halfTablets, it.tabletMg, locale),
+                ?: Words.tablets(it.tablets.whole, it.tablets.halves, it.tabletMg, locale),
             outcome = it.outcome,
             provisional = it.provisional,
         )
