@@ -369,6 +369,29 @@ pub struct DoseEdit {
     pub note: Option<String>,
 }
 
+impl DoseEdit {
+    /// An edit of a dose's outcome and time by `edited_by`, keeping its note (add one with
+    /// [`DoseEdit::with_note`]).
+    pub fn new(
+        outcome: DoseOutcome,
+        actual_at_ms: EpochMillis,
+        edited_by: impl Into<String>,
+    ) -> Self {
+        DoseEdit {
+            outcome,
+            actual_at_ms,
+            edited_by: edited_by.into(),
+            note: None,
+        }
+    }
+
+    /// The same edit with the family's note (none keeps the current one).
+    pub fn with_note(mut self, note: Option<String>) -> Self {
+        self.note = note;
+        self
+    }
+}
+
 /// Refuses a date outside the hard bounds of clinical-rules §10 (1900-01-01 to 2200-12-31),
 /// naming the field: [`crate::bounds::date`], the one place the bound lives. Every stored date
 /// goes through it (stored dates are `YYYY-MM-DD` text, which also needs a four-digit year).

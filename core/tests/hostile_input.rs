@@ -886,7 +886,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (id(), date()).prop_map(|(id, d)| Op::EndRegimen(id, d)),
         6 => dose.prop_map(Op::LogDose),
         2 => (client_id(), outcome(), millis(), text())
-            .prop_map(|(c, outcome, actual_at_ms, edited_by)| Op::EditDose(c, DoseEdit { outcome, actual_at_ms, edited_by, note: None })),
+            .prop_map(|(c, outcome, actual_at_ms, edited_by)| Op::EditDose(c, DoseEdit::new(outcome, actual_at_ms, edited_by))),
         1 => (client_id(), text()).prop_map(|(c, by)| Op::UndoDose(c, by)),
         1 => (id(), client_id(), date(), date()).prop_map(|(id, c, from, to)| Op::Read(id, c, from, to)),
     ]
@@ -1460,24 +1460,14 @@ mod plausibility {
         for bad in [i64::MAX, i64::MIN, ms("2200-12-31T23:59") + 24 * 3_600_000] {
             dose.actual_at_ms = bad;
             refused(&mut d, "actual_at_ms", |s| s.log_dose(&dose, now, None));
-            let edit = DoseEdit {
-                outcome: DoseOutcome::Taken,
-                actual_at_ms: bad,
-                edited_by: "father".into(),
-                note: None,
-            };
+            let edit = DoseEdit::new(DoseOutcome::Taken, bad, "father");
             refused(&mut d, "actual_at_ms", |s| {
                 s.edit_dose("tac-0602-am", &edit, now, None)
             });
         }
         dose.actual_at_ms = now;
         refused(&mut d, "now_ms", |s| s.log_dose(&dose, i64::MAX, None));
-        let edit = DoseEdit {
-            outcome: DoseOutcome::Taken,
-            actual_at_ms: now,
-            edited_by: "father".into(),
-            note: None,
-        };
+        let edit = DoseEdit::new(DoseOutcome::Taken, now, "father");
         refused(&mut d, "now_ms", |s| {
             s.edit_dose("tac-0602-am", &edit, i64::MIN, None)
         });
@@ -1729,12 +1719,7 @@ mod plausibility {
             1
         );
         // Edits follow the same rule.
-        let edit = DoseEdit {
-            outcome: DoseOutcome::Taken,
-            actual_at_ms: ms("2025-06-03T09:00"),
-            edited_by: "father".into(),
-            note: None,
-        };
+        let edit = DoseEdit::new(DoseOutcome::Taken, ms("2025-06-03T09:00"), "father");
         refused(&mut d, "actual_at_ms", |s| {
             s.edit_dose("tac-0603-am", &edit, now, None)
         });

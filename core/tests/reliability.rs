@@ -278,12 +278,7 @@ fn crash_writer(path: &Path, durability: Durability, regimen_id: i64) {
             }
         }
         if n.is_multiple_of(5) {
-            let edit = DoseEdit {
-                outcome: DoseOutcome::Skipped,
-                actual_at_ms: dose.actual_at_ms,
-                edited_by: "crash test".into(),
-                note: None,
-            };
+            let edit = DoseEdit::new(DoseOutcome::Skipped, dose.actual_at_ms, "crash test");
             if let Err(e) = store.edit_dose(&client_id, &edit, dose.actual_at_ms, None) {
                 println!("failed {e}");
                 std::process::exit(3);
@@ -341,12 +336,7 @@ fn concurrent_worker(
                     Err(e) => mine.errors.push(format!("log_dose: {e}")),
                 }
                 if n % 4 == 1 {
-                    let edit = DoseEdit {
-                        outcome: DoseOutcome::Skipped,
-                        actual_at_ms: dose.actual_at_ms,
-                        edited_by: "worker".into(),
-                        note: None,
-                    };
+                    let edit = DoseEdit::new(DoseOutcome::Skipped, dose.actual_at_ms, "worker");
                     match store.edit_dose(&client_id, &edit, dose.actual_at_ms, None) {
                         Ok(_) => mine.edited += 1,
                         Err(e) => mine.errors.push(format!("edit_dose: {e}")),

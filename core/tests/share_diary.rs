@@ -145,12 +145,11 @@ fn keep_a_month(store: &mut Store) -> (PatientId, MedicationId) {
     store
         .edit_dose(
             "mum-2026-11-03-08:00",
-            &DoseEdit {
-                outcome: DoseOutcome::Skipped,
-                actual_at_ms: instant_ms("2026-11-03T08:10:00Z"),
-                edited_by: "Mum".into(),
-                note: None,
-            },
+            &DoseEdit::new(
+                DoseOutcome::Skipped,
+                instant_ms("2026-11-03T08:10:00Z"),
+                "Mum",
+            ),
             instant_ms("2026-11-03T09:00:00Z"),
             None,
         )
@@ -508,12 +507,7 @@ fn concurrent_edits_of_one_dose_are_a_conflict_on_both_phones_not_a_silent_winne
     let dir = tempfile::tempdir().unwrap();
     let folder = FolderTransport::new(dir.path().join("folder")).unwrap();
     let (mut mum, mut dad, _) = family(dir.path(), &folder);
-    let edit = |outcome, by: &str| DoseEdit {
-        outcome,
-        actual_at_ms: instant_ms("2026-11-10T08:20:00Z"),
-        edited_by: by.into(),
-        note: None,
-    };
+    let edit = |outcome, by: &str| DoseEdit::new(outcome, instant_ms("2026-11-10T08:20:00Z"), by);
     let now = instant_ms("2026-12-01T12:00:00Z");
     mum.store
         .edit_dose(

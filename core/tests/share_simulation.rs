@@ -410,12 +410,7 @@ fn run(seed: u64, rounds: u64) -> String {
                             .store
                             .edit_dose(
                                 &client_id,
-                                &DoseEdit {
-                                    outcome,
-                                    actual_at_ms: at_ms,
-                                    edited_by: phone.name.into(),
-                                    note: None,
-                                },
+                                &DoseEdit::new(outcome, at_ms, phone.name),
                                 at_ms,
                                 None,
                             )

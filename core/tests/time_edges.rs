@@ -171,12 +171,7 @@ fn a_dose_given_before_the_previous_one_is_kept_as_entered() {
         morning.dose.actual_at_ms
     );
     // An edit to an earlier time than the original keeps both revisions.
-    let edit = DoseEdit {
-        outcome: DoseOutcome::Taken,
-        actual_at_ms: ms("2025-06-02T00:01:00Z"),
-        edited_by: "father".into(),
-        note: None,
-    };
+    let edit = DoseEdit::new(DoseOutcome::Taken, ms("2025-06-02T00:01:00Z"), "father");
     store
         .edit_dose("a", &edit, edit.actual_at_ms, None)
         .expect("edit back in time");

@@ -247,12 +247,7 @@ fn a_record_keeps_its_global_id_through_every_revision() {
     let edited = store
         .edit_dose(
             "dose-1",
-            &DoseEdit {
-                outcome: DoseOutcome::Skipped,
-                actual_at_ms: 1_748_822_460_000,
-                edited_by: "father".into(),
-                note: None,
-            },
+            &DoseEdit::new(DoseOutcome::Skipped, 1_748_822_460_000, "father"),
             1_748_867_400_000,
             None,
         )

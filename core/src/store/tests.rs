@@ -172,12 +172,7 @@ fn edits_and_undo_keep_every_revision() {
     store
         .log_dose(&dose("tap-1", regimen.id, "20:00"), LOGGED_AT, None)
         .unwrap();
-    let edit = DoseEdit {
-        outcome: DoseOutcome::Skipped,
-        actual_at_ms: 1_748_866_000_000,
-        edited_by: "father".into(),
-        note: None,
-    };
+    let edit = DoseEdit::new(DoseOutcome::Skipped, 1_748_866_000_000, "father");
     let edited = store.edit_dose("tap-1", &edit, LOGGED_AT, None).unwrap();
     assert_eq!(
         (edited.revision, edited.dose.outcome),
