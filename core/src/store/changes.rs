@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::{cached_execute, cached_query_row};
 use super::{now_ms, Store};
 use crate::dates::{format_date, parse_clock_time, parse_date};
 use crate::error::{Error, Result};
@@ -34,25 +35,6 @@ use crate::ids::GlobalId;
 use crate::model::DoseOutcome;
 use crate::share::hlc::Hlc;
 use crate::share::merge::{merge, Change, Content, RecordKind, SharedDose};
-
-/// `execute` through the connection's statement cache: applying a family's diary runs the same
-/// few statements per table thousands of times.
-fn cached_execute<P: rusqlite::Params>(
-    conn: &Connection,
-    sql: &str,
-    params: P,
-) -> rusqlite::Result<usize> {
-    conn.prepare_cached(sql)?.execute(params)
-}
-
-/// `query_row` through the connection's statement cache.
-fn cached_query_row<T, P, F>(conn: &Connection, sql: &str, params: P, f: F) -> rusqlite::Result<T>
-where
-    P: rusqlite::Params,
-    F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-{
-    conn.prepare_cached(sql)?.query_row(params, f)
-}
 
 /// A stored row or change this build cannot read or write (damage, or a newer build's data).
 fn unreadable(what: String) -> Error {
@@ -277,7 +259,8 @@ struct Device {
 }
 
 fn device(conn: &Connection) -> Result<Device> {
-    Ok(conn.query_row(
+    Ok(cached_query_row(
+        conn,
         "SELECT device_id, hlc_wall_ms, hlc_counter FROM share_device WHERE singleton = 1",
         [],
         |r| {
@@ -341,15 +324,14 @@ fn capture(
             return Ok(Vec::new());
         };
         let patient_id: i64 = patient_id.parse().unwrap_or(-1);
-        let Some(patient) = tx
-            .query_row(
-                "SELECT global_id FROM patient WHERE id = ?1",
-                [patient_id],
-                |r| r.get::<_, Option<String>>(0),
-            )
-            .optional()?
-            .flatten()
-        else {
+        let Some(patient) = cached_query_row(
+            tx,
+            "SELECT global_id FROM patient WHERE id = ?1",
+            [patient_id],
+            |r| r.get::<_, Option<String>>(0),
+        )
+        .optional()?
+        .flatten() else {
             return Ok(Vec::new());
         };
         let row = rows_as_fields(
@@ -738,8 +720,7 @@ impl Store {
                 }
             }
             save_clock(tx, hlc)?;
-            let waiting: Vec<String> = tx
-                .prepare("SELECT record FROM share_unapplied")?
+            let waiting: Vec<String> = tx.prepare_cached("SELECT record FROM share_unapplied")?
                 .query_map([], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             touched.extend(waiting);
@@ -789,7 +770,7 @@ impl Store {
     /// Dose slots of the local dates `from` to `to` logged on more than one live record (§11),
     /// oldest slot first.
     pub fn slot_alerts(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<StoredSlotAlert>> {
-        let mut stmt = self.reader().prepare(
+        let mut stmt = self.reader().prepare_cached(
             "SELECT coalesce(r.global_id, m.global_id, (SELECT c.global_id FROM steroid_course c WHERE c.course_key = d.course_key LIMIT 1)),
                     d.slot_date, d.slot_time, d.client_id, d.outcome, d.actual_at_ms, d.logged_by
              FROM dose_log d
@@ -869,7 +850,7 @@ impl Store {
                 "global_id"
             };
             let ids: Vec<i64> = conn
-                .prepare(&format!("SELECT id FROM {} ORDER BY {order}", table.table))?
+                .prepare_cached(&format!("SELECT id FROM {} ORDER BY {order}", table.table))?
                 .query_map([], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             for id in ids {
@@ -1166,13 +1147,13 @@ fn materialize(tx: &Transaction, record: &str, changes: Vec<Change>) -> Result<b
                     );
                 }
             }
-            let existing: Option<i64> = tx
-                .query_row(
-                    &format!("SELECT id FROM {} WHERE global_id = ?1", table.table),
-                    [record],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let existing: Option<i64> = cached_query_row(
+                tx,
+                &format!("SELECT id FROM {} WHERE global_id = ?1", table.table),
+                [record],
+                |r| r.get(0),
+            )
+            .optional()?;
             let id = match existing {
                 Some(id) => {
                     if let Some((revisions, column)) = table.revisions {

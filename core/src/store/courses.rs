@@ -13,6 +13,7 @@
 //! [`crate::diary::doses`]: the store's writes only store (and refuse a version that is no
 //! longer the latest).
 
+use super::{cached_execute, cached_query_row};
 use crate::ids::PatientId;
 use chrono::{NaiveDate, NaiveTime};
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -79,14 +80,14 @@ pub struct NewCourse {
 impl Store {
     /// The version 1 of the course created with `client_id`, if any.
     pub(crate) fn course_by_client_id(&self, client_id: &str) -> Result<Option<CourseVersion>> {
-        self.reader()
-            .query_row(
-                &format!("{COURSE_SELECT} WHERE client_id = ?1"),
-                [client_id],
-                course_from_row,
-            )
-            .optional()?
-            .transpose()
+        cached_query_row(
+            self.reader(),
+            &format!("{COURSE_SELECT} WHERE client_id = ?1"),
+            [client_id],
+            course_from_row,
+        )
+        .optional()?
+        .transpose()
     }
 
     /// Stores a new course (version 1, a new key) with its plan (built and checked by the
@@ -99,13 +100,13 @@ impl Store {
     ) -> Result<CourseVersion> {
         self.write(|tx| {
             if let Some(client_id) = &new.client_id {
-                let used: Option<i64> = tx
-                    .query_row(
-                        "SELECT 1 FROM steroid_course WHERE client_id = ?1",
-                        [client_id],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
+                let used: Option<i64> = cached_query_row(
+                    tx,
+                    "SELECT 1 FROM steroid_course WHERE client_id = ?1",
+                    [client_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
                 if used.is_some() {
                     return Err(Error::conflict(
                         crate::error::ConflictKind::ClientIdReused,
@@ -180,7 +181,7 @@ impl Store {
 
     /// Every version of a course, oldest first.
     pub fn course_versions(&self, course_key: &str) -> Result<Vec<CourseVersion>> {
-        let mut stmt = self.reader().prepare(&format!(
+        let mut stmt = self.reader().prepare_cached(&format!(
             "{COURSE_SELECT} WHERE course_key = ?1 ORDER BY version"
         ))?;
         let versions: Vec<CourseVersion> =
@@ -244,7 +245,7 @@ fn insert_version(
         .as_deref()
         .map(str::trim)
         .filter(|r| !r.is_empty());
-    conn.execute(
+    cached_execute(conn,
         "INSERT INTO steroid_course (patient_id, course_key, version, drug, template, plan_json, times,
             remission_confirmed, changed_by, reason, recorded_at_ms, client_id, global_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -285,7 +286,8 @@ fn insert_version(
 /// `p<patient>_c<n>` with n one more than the patient's courses so far (the key stays a valid
 /// `course-<key>` medication id: ASCII letters, digits and underscores).
 fn next_course_key(conn: &Connection, patient_id: PatientId) -> Result<String> {
-    let count: i64 = conn.query_row(
+    let count: i64 = cached_query_row(
+        conn,
         "SELECT count(DISTINCT course_key) FROM steroid_course WHERE patient_id = ?1",
         [patient_id],
         |r| r.get(0),
@@ -293,13 +295,13 @@ fn next_course_key(conn: &Connection, patient_id: PatientId) -> Result<String> {
     // A key is never reused: skip any that exists (there is none unless rows were removed).
     for n in count + 1..count + 1000 {
         let key = format!("p{patient_id}_c{n}");
-        let taken: Option<i64> = conn
-            .query_row(
-                "SELECT 1 FROM steroid_course WHERE course_key = ?1 LIMIT 1",
-                [&key],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let taken: Option<i64> = cached_query_row(
+            conn,
+            "SELECT 1 FROM steroid_course WHERE course_key = ?1 LIMIT 1",
+            [&key],
+            |r| r.get(0),
+        )
+        .optional()?;
         if taken.is_none() {
             return Ok(key);
         }
@@ -315,7 +317,8 @@ const COURSE_SELECT: &str =
     changed_by, reason, recorded_at_ms, global_id FROM steroid_course";
 
 fn latest_version(conn: &Connection, course_key: &str) -> Result<CourseVersion> {
-    conn.query_row(
+    cached_query_row(
+        conn,
         &format!("{COURSE_SELECT} WHERE course_key = ?1 ORDER BY version DESC LIMIT 1"),
         [course_key],
         course_from_row,
@@ -326,7 +329,7 @@ fn latest_version(conn: &Connection, course_key: &str) -> Result<CourseVersion> 
 
 /// The latest version of each course of a patient, in the order the courses were created.
 fn latest_versions(conn: &Connection, patient_id: PatientId) -> Result<Vec<CourseVersion>> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "{COURSE_SELECT} s WHERE patient_id = ?1
            AND version = (SELECT max(version) FROM steroid_course v WHERE v.course_key = s.course_key)
          ORDER BY (SELECT min(id) FROM steroid_course f WHERE f.course_key = s.course_key)"

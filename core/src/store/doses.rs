@@ -1,5 +1,6 @@
 //! The dose log: idempotent by client id, one live log per slot, every revision kept.
 
+use super::cached_query_row;
 use crate::ids::PatientId;
 use crate::ids::{MedicineId, RegimenId};
 use chrono::NaiveDate;
@@ -174,26 +175,27 @@ impl Store {
     /// The patient a regimen or steroid course belongs to.
     pub fn medication_patient(&self, medication: &MedicationId) -> Result<PatientId> {
         let found: Option<PatientId> = match medication {
-            MedicationId::Regimen(id) => self
-                .reader()
-                .query_row("SELECT patient_id FROM regimen WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })
-                .optional()?,
-            MedicationId::Course(key) => self
-                .reader()
-                .query_row(
-                    "SELECT patient_id FROM steroid_course WHERE course_key = ?1 LIMIT 1",
-                    [key],
-                    |r| r.get(0),
-                )
-                .optional()?,
-            MedicationId::Medicine(id) => self
-                .reader()
-                .query_row("SELECT patient_id FROM medicine WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })
-                .optional()?,
+            MedicationId::Regimen(id) => cached_query_row(
+                self.reader(),
+                "SELECT patient_id FROM regimen WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?,
+            MedicationId::Course(key) => cached_query_row(
+                self.reader(),
+                "SELECT patient_id FROM steroid_course WHERE course_key = ?1 LIMIT 1",
+                [key],
+                |r| r.get(0),
+            )
+            .optional()?,
+            MedicationId::Medicine(id) => cached_query_row(
+                self.reader(),
+                "SELECT patient_id FROM medicine WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?,
         };
         found.ok_or_else(|| match medication {
             MedicationId::Regimen(id) => not_found("regimen", id),

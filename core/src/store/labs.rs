@@ -5,6 +5,7 @@
 //! retraction adds a revision; the first submission and every change stay readable in
 //! [`Store::lab_history`].
 
+use super::{cached_execute, cached_query_row};
 use crate::ids::{BloodPressureId, PatientId};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -140,7 +141,7 @@ impl Store {
             let recorded_at_ms = now_ms();
             let global_id = GlobalId::new_at(recorded_at_ms);
             let result = &new.result;
-            tx.execute(
+            cached_execute(tx,
                 "INSERT INTO lab_result (client_id, patient_id, kind, value, unit, drawn_at_ms, upper_limit_of_normal,
                     logged_by, revision, retracted, recorded_at_ms, global_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 0, ?9, ?10)",
@@ -307,8 +308,7 @@ impl Store {
         self.write(|tx| {
             require_patient(tx, patient_id)?;
             if let Some(client_id) = client_id {
-                let stored = tx
-                    .query_row(&format!("{BLOOD_PRESSURE_SELECT} WHERE client_id = ?1"), [client_id], blood_pressure_from_row)
+                let stored = cached_query_row(tx, &format!("{BLOOD_PRESSURE_SELECT} WHERE client_id = ?1"), [client_id], blood_pressure_from_row)
                     .optional()?;
                 if let Some(stored) = stored {
                     let stored = stored?;
@@ -326,7 +326,7 @@ impl Store {
             }
             let recorded_at_ms = now_ms();
             let global_id = GlobalId::new_at(recorded_at_ms);
-            tx.execute(
+            cached_execute(tx,
                 "INSERT INTO blood_pressure (patient_id, measured_at_ms, systolic_mmhg, diastolic_mmhg, recorded_at_ms, client_id,
                     global_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -415,7 +415,8 @@ pub(super) fn blood_pressure_rows() -> RowSource {
 }
 
 fn record_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<LabRecord>> {
-    conn.query_row(
+    cached_query_row(
+        conn,
         &format!("{RECORD_SELECT} WHERE client_id = ?1"),
         [client_id],
         record_from_row,

@@ -3,6 +3,7 @@
 //! validates and measures it before any write ([`NewMedicine::validate`]); this module only
 //! stores and reads.
 
+use super::{cached_execute, cached_query_row};
 use crate::ids::{MedicineId, PatientId};
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -49,7 +50,7 @@ impl Store {
             };
             let recorded_at_ms = now_ms();
             let global_id = GlobalId::new_at(recorded_at_ms);
-            tx.execute(
+            cached_execute(tx,
                 "INSERT INTO medicine (patient_id, client_id, known, typed_name, form, amount_json, schedule_json,
                     dose_mg, dose_ml, stopped_on, added_by, recorded_at_ms, global_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL, ?10, ?11, ?12)",
@@ -94,7 +95,8 @@ impl Store {
             ));
         }
         self.write(|tx| {
-            tx.execute(
+            cached_execute(
+                tx,
                 "UPDATE medicine SET stopped_on = ?2 WHERE id = ?1",
                 params![medicine_id, format_date(stopped_on)],
             )?;
@@ -113,7 +115,7 @@ impl Store {
 
     /// A patient's medicines, stopped ones included, oldest first.
     pub fn medicines(&self, patient_id: PatientId) -> Result<Vec<Medicine>> {
-        let mut stmt = self.reader().prepare(&format!(
+        let mut stmt = self.reader().prepare_cached(&format!(
             "{MEDICINE_SELECT} WHERE patient_id = ?1 ORDER BY id"
         ))?;
         let rows = stmt.query_map([patient_id], medicine_from_row)?;
@@ -123,7 +125,8 @@ impl Store {
 
 /// A medicine by row id on a connection (inside a transaction too).
 pub(super) fn medicine(conn: &Connection, medicine_id: MedicineId) -> Result<Medicine> {
-    conn.query_row(
+    cached_query_row(
+        conn,
         &format!("{MEDICINE_SELECT} WHERE id = ?1"),
         [medicine_id],
         medicine_from_row,
@@ -133,7 +136,8 @@ pub(super) fn medicine(conn: &Connection, medicine_id: MedicineId) -> Result<Med
 }
 
 fn by_client_id(conn: &Connection, client_id: &str) -> Result<Option<Medicine>> {
-    conn.query_row(
+    cached_query_row(
+        conn,
         &format!("{MEDICINE_SELECT} WHERE client_id = ?1"),
         [client_id],
         medicine_from_row,

@@ -1,5 +1,6 @@
 //! Patients, body measurements and regimens.
 
+use super::{cached_execute, cached_query_row};
 use crate::ids::MeasurementId;
 use crate::ids::{PatientId, RegimenId};
 use chrono::{NaiveDate, NaiveTime, Timelike};
@@ -27,7 +28,7 @@ impl Store {
         let created_at_ms = now_ms();
         let global_id = GlobalId::new_at(created_at_ms);
         let id = self.write(|tx| {
-            tx.execute(
+            cached_execute(tx,
                 "INSERT INTO patient (display_name, birth_date, sex, time_zone, definition_set, created_at_ms, global_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
@@ -53,7 +54,7 @@ impl Store {
     pub fn update_patient(&mut self, patient_id: PatientId, new: &NewPatient) -> Result<Patient> {
         validate_patient(new)?;
         self.write(|tx| {
-            let changed = tx.execute(
+            let changed = cached_execute(tx,
                 "UPDATE patient SET display_name = ?2, birth_date = ?3, sex = ?4, time_zone = ?5, definition_set = ?6
                  WHERE id = ?1",
                 params![patient_id, new.display_name, format_date(new.birth_date), new.sex.id(), new.time_zone, new.definition_set],
@@ -79,14 +80,14 @@ impl Store {
     /// names the diary's patient across exports (the FHIR identifier namespace of
     /// [`crate::export::fhir`]), without a new column.
     pub fn patient_created_at_ms(&self, patient_id: PatientId) -> Result<i64> {
-        self.reader()
-            .query_row(
-                "SELECT created_at_ms FROM patient WHERE id = ?1",
-                [patient_id],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or_else(|| not_found("patient", patient_id))
+        cached_query_row(
+            self.reader(),
+            "SELECT created_at_ms FROM patient WHERE id = ?1",
+            [patient_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| not_found("patient", patient_id))
     }
 
     /// Every patient, oldest first.
@@ -114,7 +115,7 @@ impl Store {
             require_latest_measurement(tx, patient_id, checked_latest)?;
             let recorded_at_ms = now_ms();
             let global_id = GlobalId::new_at(recorded_at_ms);
-            tx.execute(
+            cached_execute(tx,
                 "INSERT INTO measurement (patient_id, measured_on, weight_kg, height_cm, recorded_at_ms, confirmed, global_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![patient_id, format_date(m.measured_on), m.weight_kg, m.height_cm, recorded_at_ms, m.confirmed, global_id],
@@ -209,7 +210,7 @@ impl Store {
             let created_at_ms = now_ms();
             let global_id = GlobalId::new_at(created_at_ms);
             let new = &prescription;
-            tx.execute(
+            cached_execute(tx,
                 "INSERT INTO regimen (patient_id, drug, form, strengths_mg, allow_split, rate_basis, rate, height_cm, times,
                     start_date, end_date, prescribed_by, prescribed_on, override_range, weight_kg, per_dose_mg, created_at_ms,
                     global_id)
@@ -250,7 +251,8 @@ impl Store {
             ));
         }
         self.write(|tx| {
-            tx.execute(
+            cached_execute(
+                tx,
                 "UPDATE regimen SET end_date = ?2 WHERE id = ?1",
                 params![regimen_id, format_date(end_date)],
             )?;
@@ -266,7 +268,7 @@ impl Store {
 
     /// A patient's regimens, oldest first.
     pub fn regimens(&self, patient_id: PatientId) -> Result<Vec<Regimen>> {
-        let mut stmt = self.reader().prepare(&format!(
+        let mut stmt = self.reader().prepare_cached(&format!(
             "{REGIMEN_SELECT} WHERE patient_id = ?1 ORDER BY id"
         ))?;
         let rows = stmt.query_map([patient_id], regimen_from_row)?;
@@ -345,11 +347,13 @@ fn patient_in(conn: &Connection, patient_id: PatientId) -> Result<Patient> {
 }
 
 pub(super) fn require_patient(conn: &Connection, patient_id: PatientId) -> Result<()> {
-    let found: Option<i64> = conn
-        .query_row("SELECT id FROM patient WHERE id = ?1", [patient_id], |r| {
-            r.get(0)
-        })
-        .optional()?;
+    let found: Option<i64> = cached_query_row(
+        conn,
+        "SELECT id FROM patient WHERE id = ?1",
+        [patient_id],
+        |r| r.get(0),
+    )
+    .optional()?;
     found
         .map(|_| ())
         .ok_or_else(|| not_found("patient", patient_id))

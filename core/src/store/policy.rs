@@ -6,6 +6,7 @@
 //! validates a value before it sets it, and falls back to the documented default when a key is
 //! absent. Setting a key replaces its value; the row keeps who changed it last and when.
 
+use super::cached_execute;
 use crate::ids::PatientId;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::de::DeserializeOwned;
@@ -117,7 +118,8 @@ impl Store {
         require_key(key)?;
         self.write(|tx| {
             require_patient(tx, patient_id)?;
-            let removed = tx.execute(
+            let removed = cached_execute(
+                tx,
                 "DELETE FROM patient_policy WHERE patient_id = ?1 AND key = ?2",
                 params![patient_id, key],
             )?;
@@ -144,7 +146,8 @@ pub(super) fn write_policy(
             format!("must be at most {MAX_POLICY_VALUE_BYTES} bytes of JSON"),
         ));
     }
-    conn.execute(
+    cached_execute(
+        conn,
         "INSERT INTO patient_policy (patient_id, key, value_json, changed_by, recorded_at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (patient_id, key) DO UPDATE SET

@@ -7,6 +7,7 @@
 //! revision or reads a history, inside the caller's transaction (every write goes through
 //! `Store::write`).
 
+use super::cached_query_row;
 use rusqlite::types::ToSql;
 use rusqlite::{params_from_iter, Connection, Row, Transaction};
 
@@ -98,7 +99,8 @@ impl RevisionLog {
         values.extend_from_slice(content);
         values.extend([&revision as &dyn ToSql, &flagged, &recorded_at_ms]);
         tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
-        let record_id: i64 = tx.query_row(
+        let record_id: i64 = cached_query_row(
+            tx,
             &format!("SELECT id FROM {} WHERE client_id = ?1", self.record_table),
             [client_id],
             |r| r.get(0),

@@ -19,6 +19,7 @@
 //! the relapse engine. It is written once with the reading (table `urine_reading_photo`); a
 //! correction revises the confirmed grade and leaves the suggestion as it was made.
 
+use super::{cached_execute, cached_query_row};
 use crate::ids::PatientId;
 use chrono::{Days, NaiveDate};
 use rusqlite::{params, Connection, OptionalExtension, Row, ToSql, Transaction};
@@ -207,7 +208,7 @@ impl Store {
             }
             let recorded_at_ms = now_ms();
             let (dipstick, upcr, unit) = measurement_columns(&content.measurement);
-            tx.execute(
+            cached_execute(tx,
                 "INSERT INTO urine_reading (client_id, patient_id, taken_on, taken_at_ms, dipstick, upcr, upcr_unit,
                     first_morning, note, logged_by, revision, retracted, recorded_at_ms, global_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, 0, ?11, ?12)",
@@ -452,7 +453,7 @@ fn require_confirmed_grade(measurement: &UrineMeasurement) -> Result<()> {
 /// Keeps the suggestion of a reading made from a photo (written once, with revision 1).
 fn add_photo(tx: &Transaction, reading_id: i64, photo: &PhotoSuggestion) -> Result<()> {
     let [nearest, second] = photo.nearest;
-    tx.execute(
+    cached_execute(tx,
         "INSERT INTO urine_reading_photo (reading_id, status, grade, nearest_grade, nearest_delta_e,
             second_grade, second_delta_e)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -482,7 +483,8 @@ pub(crate) fn clean_note(note: Option<&str>) -> Result<Option<String>> {
 }
 
 fn patient_zone(conn: &Connection, patient_id: PatientId) -> Result<String> {
-    conn.query_row(
+    cached_query_row(
+        conn,
         "SELECT time_zone FROM patient WHERE id = ?1",
         [patient_id],
         |r| r.get(0),
@@ -613,7 +615,8 @@ pub(super) fn reading_rows() -> RowSource {
 }
 
 fn entry_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<UrineReadingEntry>> {
-    conn.query_row(
+    cached_query_row(
+        conn,
         &format!("SELECT {ENTRY_COLUMNS} FROM {ENTRY_FROM} WHERE client_id = ?1"),
         [client_id],
         entry_from_row,
