@@ -5,7 +5,6 @@ use std::sync::{Arc, Mutex};
 use nephro_core::dates::parse_date;
 use nephro_core::diary::reminders::parse_device_zone;
 use nephro_core::store::Store;
-use nephro_core::{dose, model};
 
 use crate::records::*;
 use crate::NephroError;
@@ -13,8 +12,7 @@ use crate::NephroError;
 /// Calculates a weight-based dose (clinical-rules §3) without storing anything.
 #[uniffi::export]
 pub fn calculate_dose(request: DoseRequest) -> Result<DoseResult, NephroError> {
-    let request: dose::DoseRequest = request.try_into()?;
-    Ok(dose::calculate_dose(&request)?.into())
+    Ok(request.calculate()?)
 }
 
 /// One open diary file. Calls are synchronous and short; call them off the UI thread.
@@ -94,7 +92,7 @@ impl Diary {
 
     /// Creates a patient profile.
     pub fn create_patient(&self, profile: PatientProfile) -> Result<Patient, NephroError> {
-        let profile = profile.try_into()?;
+        let profile = profile.parse()?;
         Ok(self.call(|s| s.create_patient(&profile))?.into())
     }
 
@@ -104,7 +102,7 @@ impl Diary {
         patient_id: i64,
         profile: PatientProfile,
     ) -> Result<Patient, NephroError> {
-        let profile = profile.try_into()?;
+        let profile = profile.parse()?;
         Ok(self
             .call(|s| s.update_patient(patient_id.into(), &profile))?
             .into())
@@ -136,7 +134,7 @@ impl Diary {
         patient_id: i64,
         measurement: Measurement,
     ) -> Result<Measurement, NephroError> {
-        let m: model::Measurement = measurement.try_into()?;
+        let m = measurement.parse()?;
         Ok(self
             .call(|s| s.add_measurement(patient_id.into(), &m))?
             .into())
@@ -157,7 +155,7 @@ impl Diary {
         patient_id: i64,
         regimen: RegimenInput,
     ) -> Result<Regimen, NephroError> {
-        let r: model::NewRegimen = regimen.try_into()?;
+        let r = regimen.parse()?;
         Ok(self.call(|s| s.add_regimen(patient_id.into(), &r))?.into())
     }
 
@@ -193,7 +191,7 @@ impl Diary {
         now_ms: i64,
         device_time_zone: Option<String>,
     ) -> Result<DoseLogEntry, NephroError> {
-        let d: model::NewDoseLog = dose.try_into()?;
+        let d = dose.parse()?;
         let zone = parse_device_zone(device_time_zone.as_deref())?;
         Ok(self.call(|s| s.log_dose(&d, now_ms, zone))?.into())
     }
@@ -216,7 +214,7 @@ impl Diary {
         device_time_zone: Option<String>,
         note: Option<String>,
     ) -> Result<DoseLogEntry, NephroError> {
-        let edit = model::DoseEdit {
+        let edit = nephro_core::model::DoseEdit {
             outcome,
             actual_at_ms,
             edited_by,

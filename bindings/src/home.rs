@@ -3,44 +3,14 @@
 
 use nephro_core::dates::format_date;
 use nephro_core::diary::home as service;
+pub use nephro_core::diary::home::records::{
+    HomeAlertRecord as HomeAlert, HomeAlertTopic as HomeAlertKind,
+};
 use nephro_core::diary::reminders::{instant_from_millis, parse_device_zone};
 use nephro_core::locale::Locale;
 pub use nephro_core::store::UnreadableRow;
 
-use crate::{AlertKind, Diary, DoseSlot, NephroError, RelapseStatus, SteroidRelapsePrompt};
-
-/// What a home-screen alert is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum HomeAlertKind {
-    /// A lab result crossed a safety threshold (`lab_alert` says which).
-    LabSafety,
-    /// The latest weight differs from a regimen's weight by the threshold: ask the care team to
-    /// recalculate (`regimen_id` says which regimen). The app never changes the dose itself.
-    RecalculateDose,
-    /// A dose slot logged as taken on two phones: a possible double dose (the text names who
-    /// and when; never resolved automatically).
-    PossibleDoubleDose,
-    /// A dose slot logged as taken on one phone and skipped on another: ask which is true;
-    /// until then it counts as given.
-    TakenAndSkipped,
-    /// Records changed on two phones at once: the family or the care team chooses.
-    SharedConflict,
-}
-
-/// One alert on the home screen.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct HomeAlert {
-    /// What it is about.
-    pub kind: HomeAlertKind,
-    /// The safety alert, for `LabSafety`.
-    pub lab_alert: Option<AlertKind>,
-    /// The regimen, for `RecalculateDose`.
-    pub regimen_id: Option<i64>,
-    /// The local date it comes from (draw date, or date of the latest weight), `YYYY-MM-DD`.
-    pub date: String,
-    /// The family-facing text.
-    pub text: String,
-}
+use crate::{Diary, DoseSlot, NephroError, RelapseStatus, SteroidRelapsePrompt};
 
 /// Everything the home screen shows for a patient at an instant.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -70,31 +40,6 @@ pub struct HomeScreen {
     /// this screen, which shows everything else (clinical-rules §10). Empty in a sound diary;
     /// otherwise show "N records could not be read and are not shown".
     pub unreadable: Vec<UnreadableRow>,
-}
-
-impl From<service::HomeAlert> for HomeAlert {
-    fn from(a: service::HomeAlert) -> Self {
-        let (kind, lab_alert, regimen_id) = match a.kind {
-            service::HomeAlertKind::LabSafety(alert) => {
-                (HomeAlertKind::LabSafety, Some(alert), None)
-            }
-            service::HomeAlertKind::RecalculateDose { regimen_id } => {
-                (HomeAlertKind::RecalculateDose, None, Some(regimen_id))
-            }
-            service::HomeAlertKind::PossibleDoubleDose => {
-                (HomeAlertKind::PossibleDoubleDose, None, None)
-            }
-            service::HomeAlertKind::TakenAndSkipped => (HomeAlertKind::TakenAndSkipped, None, None),
-            service::HomeAlertKind::SharedConflict => (HomeAlertKind::SharedConflict, None, None),
-        };
-        HomeAlert {
-            kind,
-            lab_alert,
-            regimen_id: regimen_id.map(i64::from),
-            date: format_date(a.date),
-            text: a.text,
-        }
-    }
 }
 
 impl From<service::HomeScreen> for HomeScreen {

@@ -15,8 +15,12 @@
 
 use std::sync::Arc;
 
-use nephro_core::dates::{parse_clock_time, parse_date, parse_time_zone};
+use nephro_core::dates::{parse_date, parse_time_zone};
+use nephro_core::diary::records::parse_times;
 use nephro_core::diary::reminders as service;
+pub use nephro_core::diary::reminders::records::{
+    MedicationDoseWindow, ReminderPolicyRecord as ReminderPolicy,
+};
 pub use nephro_core::diary::reminders::{
     DoseSlot, DoseWindow, LoggedSlot as SlotLog, ReminderNotification,
 };
@@ -29,55 +33,11 @@ pub use nephro_core::schedule::{
     PlannedDoseKind, TravelPolicy,
 };
 pub use nephro_core::uniffi_support::NotificationScheduler;
-use nephro_core::Error;
 
 use crate::records::Drug;
 use crate::{Diary, NephroError};
 pub use nephro_core::schedule::AdherenceReport;
 pub use nephro_core::schedule::MedicationAdherence;
-
-/// One medication's own dose window.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct MedicationDoseWindow {
-    /// The medication.
-    pub medication_id: String,
-    /// Its window.
-    pub window: DoseWindow,
-}
-
-/// A patient's reminder policy, defaults filled in.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ReminderPolicy {
-    /// Dosing times after a time-zone change.
-    pub travel: TravelPolicy,
-    /// The window of every medication without its own.
-    pub default_window: DoseWindow,
-    /// Medication-specific windows.
-    pub windows: Vec<MedicationDoseWindow>,
-    /// A zone change of more than this many minutes gets a shift plan (default 180).
-    pub shift_threshold_minutes: u32,
-    /// Shortest interval of a shift plan, minutes (default 600).
-    pub shift_min_interval_minutes: u32,
-    /// Longest interval of a shift plan, minutes (default 840).
-    pub shift_max_interval_minutes: u32,
-}
-
-fn reminder_policy(policy: service::ReminderPolicy) -> ReminderPolicy {
-    let rules = policy.shift_rules;
-    ReminderPolicy {
-        travel: policy.travel,
-        default_window: policy.default_window,
-        windows: (policy.windows.into_iter())
-            .map(|(medication_id, window)| MedicationDoseWindow {
-                medication_id,
-                window,
-            })
-            .collect(),
-        shift_threshold_minutes: rules.threshold_minutes,
-        shift_min_interval_minutes: rules.min_interval_minutes,
-        shift_max_interval_minutes: rules.max_interval_minutes,
-    }
-}
 
 #[uniffi::export]
 impl Diary {
@@ -210,8 +170,9 @@ impl Diary {
 
     /// The patient's reminder policy, defaults filled in.
     pub fn reminder_policy(&self, patient_id: i64) -> Result<ReminderPolicy, NephroError> {
-        let policy = self.call(|s| service::reminder_policy(s, patient_id.into()))?;
-        Ok(reminder_policy(policy))
+        Ok(self
+            .call(|s| service::reminder_policy(s, patient_id.into()))?
+            .into())
     }
 
     /// Sets one medication's dose window, or (`medication_id` none) the default of every
@@ -268,11 +229,7 @@ pub fn shift_plan_for(
 ) -> Result<Vec<PlannedDose>, NephroError> {
     let old = parse_time_zone("old_time_zone", &old_time_zone)?;
     let new = parse_time_zone("new_time_zone", &new_time_zone)?;
-    let times = times
-        .iter()
-        .enumerate()
-        .map(|(i, t)| parse_clock_time(&format!("times[{i}]"), t))
-        .collect::<Result<Vec<_>, Error>>()?;
+    let times = parse_times("times", &times)?;
     let date = parse_date("change_date", &change_date)?;
     Ok(schedule::shift_plan(
         old,

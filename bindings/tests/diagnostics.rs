@@ -91,7 +91,7 @@ fn failed_calls_are_reported_by_name_and_kind_without_personal_data() {
         .unwrap();
     diary
         .add_measurement(
-            patient.id,
+            patient.id.get(),
             Measurement {
                 global_id: Default::default(),
                 measured_on: "2025-05-30".into(),
@@ -103,7 +103,7 @@ fn failed_calls_are_reported_by_name_and_kind_without_personal_data() {
         .unwrap();
     let regimen = diary
         .add_regimen(
-            patient.id,
+            patient.id.get(),
             RegimenInput {
                 drug: Drug::Tacrolimus,
                 form: "capsule".into(),
@@ -126,7 +126,7 @@ fn failed_calls_are_reported_by_name_and_kind_without_personal_data() {
     );
 
     // The same client id with another outcome: a conflict of kind `client_id_reused`.
-    let medication = regimen.medication_id;
+    let medication = regimen.medication_id.to_string();
     diary
         .log_dose(
             dose(&medication, DoseOutcome::Taken, EIGHT_AM_MS),

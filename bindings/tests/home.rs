@@ -19,7 +19,7 @@ fn seeded(dir: &std::path::Path) -> (std::sync::Arc<Diary>, i64, Regimen) {
         .unwrap();
     diary
         .add_measurement(
-            patient.id,
+            patient.id.get(),
             Measurement {
                 global_id: Default::default(),
                 measured_on: "2025-05-30".into(),
@@ -31,7 +31,7 @@ fn seeded(dir: &std::path::Path) -> (std::sync::Arc<Diary>, i64, Regimen) {
         .unwrap();
     let regimen = diary
         .add_regimen(
-            patient.id,
+            patient.id.get(),
             RegimenInput {
                 drug: Drug::Tacrolimus,
                 form: "capsule".into(),
@@ -47,7 +47,7 @@ fn seeded(dir: &std::path::Path) -> (std::sync::Arc<Diary>, i64, Regimen) {
             },
         )
         .unwrap();
-    (diary, patient.id, regimen)
+    (diary, patient.id.get(), regimen)
 }
 
 #[test]

@@ -322,17 +322,17 @@ fn snapshot(diary: &Diary) -> Result<String, TestCaseError> {
         out += &format!(
             "{:?}\n",
             diary
-                .measurements(p.id)
+                .measurements(p.id.get())
                 .map_err(|e| unreadable("measurements", e))?
         );
         out += &format!(
             "{:?}\n",
             diary
-                .regimens(p.id)
+                .regimens(p.id.get())
                 .map_err(|e| unreadable("regimens", e))?
         );
         let logs = diary
-            .dose_logs(p.id, "0000-01-01".into(), "9999-12-31".into())
+            .dose_logs(p.id.get(), "0000-01-01".into(), "9999-12-31".into())
             .map_err(|e| unreadable("dose logs", e))?;
         for log in logs {
             // recorded_at_ms is the wall clock of the write; the rest must not move on a refusal.
@@ -351,7 +351,7 @@ fn run(diary: &Diary, call: &Call) -> Result<(), NephroError> {
         Call::CreatePatient(p) => {
             let created = diary.create_patient(p.clone())?;
             assert_eq!(
-                diary.patient(created.id)?.profile,
+                diary.patient(created.id.get())?.profile,
                 p,
                 "a patient reads back as sent"
             );
@@ -424,7 +424,7 @@ fn diary_calls_with_hostile_arguments_refuse_cleanly() {
             let p = diary.create_patient(good).expect("patient");
             diary
                 .add_measurement(
-                    p.id,
+                    p.id.get(),
                     Measurement {
                         global_id: Default::default(),
                         measured_on: "2025-05-01".into(),
@@ -590,7 +590,7 @@ fn seeded_diary(dir: &std::path::Path) -> Arc<Diary> {
         .expect("patient");
     diary
         .add_measurement(
-            p.id,
+            p.id.get(),
             Measurement {
                 global_id: Default::default(),
                 measured_on: "2025-05-01".into(),
@@ -613,7 +613,7 @@ fn seeded_diary(dir: &std::path::Path) -> Arc<Diary> {
         prescribed_on: "2025-05-30".into(),
         override_range: false,
     };
-    diary.add_regimen(p.id, regimen).expect("regimen");
+    diary.add_regimen(p.id.get(), regimen).expect("regimen");
     diary
         .log_dose(
             DoseLogInput {

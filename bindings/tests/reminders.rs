@@ -56,7 +56,7 @@ fn seeded(dir: &Path) -> (Arc<Diary>, i64, String) {
         .unwrap();
     diary
         .add_measurement(
-            patient.id,
+            patient.id.get(),
             Measurement {
                 global_id: Default::default(),
                 measured_on: "2025-05-30".into(),
@@ -68,7 +68,7 @@ fn seeded(dir: &Path) -> (Arc<Diary>, i64, String) {
         .unwrap();
     let regimen = diary
         .add_regimen(
-            patient.id,
+            patient.id.get(),
             RegimenInput {
                 drug: Drug::Tacrolimus,
                 form: "capsule".into(),
@@ -84,7 +84,7 @@ fn seeded(dir: &Path) -> (Arc<Diary>, i64, String) {
             },
         )
         .unwrap();
-    (diary, patient.id, regimen.medication_id)
+    (diary, patient.id.get(), regimen.medication_id.to_string())
 }
 
 #[test]

@@ -8,6 +8,8 @@
 //! device's zone while travelling under the default travel policy), so the doses, the relapse
 //! banner and the alerts all speak of the same day.
 
+pub mod records;
+
 use crate::ids::{PatientId, RegimenId};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;

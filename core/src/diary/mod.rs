@@ -7,6 +7,7 @@ pub mod home;
 pub mod labs;
 pub mod measurements;
 pub mod medicines;
+pub mod records;
 pub mod regimens;
 pub mod relapse;
 pub mod reminders;

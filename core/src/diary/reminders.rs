@@ -18,6 +18,8 @@
 //!
 //! Nothing here reads the clock: `now` is always a parameter.
 
+pub mod records;
+
 use crate::ids::PatientId;
 use std::collections::{BTreeMap, HashMap, HashSet};
 

@@ -12,6 +12,8 @@
 //! of [`crate::taper::course`]; the first and last dosing days of each course for the relapse
 //! engine are [`crate::diary::relapse::steroid_course_spans`].
 
+pub mod records;
+
 use crate::ids::PatientId;
 use chrono::{Datelike, Days, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};

@@ -30,6 +30,38 @@ pub struct Liquid {
     pub syringe_step_ml: f64,
 }
 
+/// A liquid as a shell enters it: the graduation may be left out (the default syringe).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct LiquidInput {
+    /// The concentration in mg per mL, above 0 and at most 1000.
+    pub concentration_mg_per_ml: f64,
+    /// The graduation of the family's oral syringe in mL (policy; 0.1 when not given), above 0
+    /// and at most 10.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub syringe_step_ml: Option<f64>,
+}
+
+impl From<LiquidInput> for Liquid {
+    /// The liquid with the default graduation where none was given (clinical-rules §12).
+    fn from(input: LiquidInput) -> Liquid {
+        Liquid {
+            concentration_mg_per_ml: input.concentration_mg_per_ml,
+            syringe_step_ml: input.syringe_step_ml.unwrap_or(DEFAULT_SYRINGE_STEP_ML),
+        }
+    }
+}
+
+impl From<Liquid> for LiquidInput {
+    /// The liquid as entered, its graduation always given.
+    fn from(liquid: Liquid) -> LiquidInput {
+        LiquidInput {
+            concentration_mg_per_ml: liquid.concentration_mg_per_ml,
+            syringe_step_ml: Some(liquid.syringe_step_ml),
+        }
+    }
+}
+
 impl Liquid {
     /// A liquid of `concentration_mg_per_ml` measured with the default 0.1 mL syringe.
     pub fn new(concentration_mg_per_ml: f64) -> Liquid {
@@ -221,5 +253,24 @@ mod tests {
             ..Liquid::new(5.0)
         };
         assert!(ten.validate("liquid").is_ok());
+    }
+
+    #[test]
+    fn an_entered_liquid_without_a_graduation_uses_the_default_syringe() {
+        let entered = LiquidInput {
+            concentration_mg_per_ml: 5.0,
+            syringe_step_ml: None,
+        };
+        assert_eq!(Liquid::from(entered), Liquid::new(5.0));
+        let coarse = LiquidInput {
+            syringe_step_ml: Some(0.5),
+            ..entered
+        };
+        assert_eq!(Liquid::from(coarse).syringe_step_ml, 0.5);
+        // Read back, the graduation in use is always given.
+        assert_eq!(
+            LiquidInput::from(Liquid::new(5.0)).syringe_step_ml,
+            Some(DEFAULT_SYRINGE_STEP_ML)
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! the cumulative cyclophosphamide dose, and steroid calendars given as a liquid.
 
 pub mod cyclophosphamide;
+pub mod input;
 pub mod known;
 pub mod liquid;
 pub mod liquid_taper;
