@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
+use crate::error::{Error, Result};
+
 /// A `YYYY-MM-DD` literal as a date.
 pub fn date(text: &str) -> NaiveDate {
     crate::dates::parse_date("date", text).expect("test date")
@@ -17,4 +19,12 @@ pub fn at(text: &str) -> DateTime<Utc> {
     crate::dates::parse_instant("instant", text)
         .expect("test instant")
         .to_utc()
+}
+
+/// The field a refusal names; panics (failing the test) when `result` is not a validation error.
+pub fn refused_field<T: std::fmt::Debug>(result: Result<T>) -> String {
+    match result {
+        Err(Error::Invalid { field, .. }) => field,
+        other => panic!("expected a validation error, got {other:?}"),
+    }
 }

@@ -33,6 +33,7 @@ import re
 import sqlite3
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from dateutil import rrule
 from fhir.resources.R4B import get_fhir_model_class
@@ -367,8 +368,16 @@ def main():
                 delta = dt.timedelta(days=deltas.pop())
                 last_kept = dt.date.fromisoformat(shifted[-1][0]) - delta
                 last_logged = dt.date.fromisoformat(plain[-1][0])
-                check((last_logged - last_kept).days >= 14,
-                      f"de-identified: the period ends before the last days of the diary ({(last_logged - last_kept).days} days left out)")
+                # The rule (core/src/export/deidentify.rs): the period ends 14 to 69 days before
+                # the day of the export in the patient's zone. That day is the diary's last day,
+                # or the day after it once the patient's local midnight has passed (the demo
+                # diary ends on its last logged day), so it is taken from the clock, as the
+                # export did moments ago, not from the last log.
+                export_day = dt.datetime.now(ZoneInfo(facts["zone"])).date()
+                check(last_kept < last_logged and (export_day - last_kept).days >= 14,
+                      f"de-identified: the period ends at least 14 days before the day of the export "
+                      f"({(export_day - last_kept).days} days before {export_day}, "
+                      f"{(last_logged - last_kept).days} before the last log)")
             check(all(a[1] == b[1] and a[5][11:19] == b[5][11:19] and b[5].endswith("Z") for a, b in zip(plain[1:], shifted[1:])),
                   "de-identified: local times of day are kept, written in UTC notation (Z)")
     else:

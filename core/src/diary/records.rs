@@ -466,17 +466,11 @@ impl From<model::DoseLogEntry> for DoseLogRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::refused_field;
     use crate::test_support::{date, time};
 
     /// A named change that spoils one field of an input.
     type Spoil<T> = (&'static str, fn(&mut T));
-
-    fn refused_field<T: std::fmt::Debug>(result: Result<T>) -> String {
-        match result {
-            Err(Error::Invalid { field, .. }) => field,
-            other => panic!("expected a validation error, got {other:?}"),
-        }
-    }
 
     fn profile() -> PatientProfile {
         PatientProfile {

@@ -174,6 +174,7 @@ pub fn export_request_to_path(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::refused_field;
 
     fn request() -> ExportRequest {
         ExportRequest {
@@ -186,13 +187,6 @@ mod tests {
             deidentify: false,
             extra_formats: vec![ExportFormat::Html, ExportFormat::Csv, ExportFormat::Html],
             fhir_bundle: None,
-        }
-    }
-
-    fn refused_field(result: Result<impl std::fmt::Debug>) -> String {
-        match result {
-            Err(Error::Invalid { field, .. }) => field,
-            other => panic!("expected a validation error, got {other:?}"),
         }
     }
 

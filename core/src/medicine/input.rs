@@ -260,17 +260,10 @@ impl From<Medicine> for MedicineRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Error;
     use crate::medicine::liquid::Liquid;
     use crate::medicine::record::MedicineDose;
+    use crate::test_support::refused_field;
     use crate::test_support::{date, time};
-
-    fn refused_field<T: std::fmt::Debug>(result: Result<T>) -> String {
-        match result {
-            Err(Error::Invalid { field, .. }) => field,
-            other => panic!("expected a validation error, got {other:?}"),
-        }
-    }
 
     fn liquid_course() -> NewMedicineInput {
         NewMedicineInput {

@@ -178,6 +178,7 @@ impl TabletSpec {
 mod tests {
     use super::*;
     use crate::taper::{DoseBasis, Frequency};
+    use crate::test_support::refused_field;
 
     fn case(phases: Vec<Phase>) -> TaperCase {
         TaperCase {
@@ -198,13 +199,6 @@ mod tests {
             max_mg: None,
             frequency: Frequency::Daily,
             length: PhaseLength::Days(days),
-        }
-    }
-
-    fn refused_field(result: Result<impl std::fmt::Debug>) -> String {
-        match result {
-            Err(Error::Invalid { field, .. }) => field,
-            other => panic!("expected a validation error, got {other:?}"),
         }
     }
 

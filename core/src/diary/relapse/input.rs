@@ -117,6 +117,7 @@ fn taken_on(text: &Option<String>) -> Result<Option<chrono::NaiveDate>> {
 mod tests {
     use super::*;
     use crate::dipstick::{ReadStatus, SwatchDistance};
+    use crate::test_support::refused_field;
 
     fn reading() -> UrineReadingInput {
         UrineReadingInput {
@@ -131,13 +132,6 @@ mod tests {
             note: None,
             logged_by: "mother".into(),
             photo: None,
-        }
-    }
-
-    fn refused_field<T: std::fmt::Debug>(result: Result<T>) -> String {
-        match result {
-            Err(Error::Invalid { field, .. }) => field,
-            other => panic!("expected a validation error, got {other:?}"),
         }
     }
 

@@ -257,14 +257,8 @@ mod tests {
     use super::*;
     use crate::error::Error;
     use crate::medicine::liquid::Liquid;
+    use crate::test_support::refused_field;
     use crate::test_support::{date, time};
-
-    fn refused_field<T: std::fmt::Debug>(result: Result<T>) -> String {
-        match result {
-            Err(Error::Invalid { field, .. }) => field,
-            other => panic!("expected a validation error, got {other:?}"),
-        }
-    }
 
     fn relapse_course() -> CoursePlanInput {
         CoursePlanInput {
