@@ -835,3 +835,41 @@ fn a_stamped_diary_whose_upgrade_fails_is_refused_untouched() {
     assert!(matches!(error, Error::UpgradeFailed { .. }), "{error}");
     assert_eq!(directory_listing(dir.path()), before);
 }
+
+/// The tests run the SQLite the phones ship: built with `LIBSQLITE3_FLAGS` of
+/// `.cargo/config.toml` (the extensions NephroDiary never uses left out, for the library's size),
+/// and still with the JSON functions that the share store's SQL calls (`json_extract`).
+#[test]
+fn the_bundled_sqlite_is_the_trimmed_build_the_phones_ship() {
+    let connection = rusqlite::Connection::open_in_memory().unwrap();
+    let mut statement = connection.prepare("PRAGMA compile_options").unwrap();
+    let options: Vec<String> = statement
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for omitted in [
+        "OMIT_LOAD_EXTENSION",
+        "OMIT_DEPRECATED",
+        "OMIT_SHARED_CACHE",
+    ] {
+        assert!(
+            options.iter().any(|o| o == omitted),
+            "{omitted} missing from {options:?}"
+        );
+    }
+    for left_out in ["ENABLE_FTS3", "ENABLE_FTS5", "ENABLE_RTREE", "ENABLE_STAT4"] {
+        assert!(
+            !options.iter().any(|o| o == left_out),
+            "{left_out} still in {options:?}"
+        );
+    }
+    let caregiver: String = connection
+        .query_row(
+            r#"SELECT json_extract('{"caregiver":"a"}', '$.caregiver')"#,
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(caregiver, "a");
+}
