@@ -21,7 +21,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 /// NephroDiary: dosing, steroid tapers, urine protein and labs for children with nephrotic syndrome.
 #[derive(Parser)]
@@ -223,35 +223,36 @@ enum Command {
     },
     /// Before giving a dose, claim its slot on the relay: granted, or who is giving or gave it
     /// (clinical-rules §11).
-    Claim {
-        /// The diary file (shared through a relay).
-        #[arg(long)]
-        db: PathBuf,
-        /// The medication: regimen-<id>, course-<key> or medicine-<id>.
-        #[arg(long)]
-        medication: String,
-        /// The slot's local date (YYYY-MM-DD).
-        #[arg(long)]
-        date: String,
-        /// The slot's local time (HH:MM).
-        #[arg(long)]
-        time: String,
-    },
+    Claim(SlotFlags),
     /// Give up this device's claim on a dose slot (the child refused; not given now).
-    Release {
-        /// The diary file (shared through a relay).
-        #[arg(long)]
-        db: PathBuf,
-        /// The medication: regimen-<id>, course-<key> or medicine-<id>.
-        #[arg(long)]
-        medication: String,
-        /// The slot's local date (YYYY-MM-DD).
-        #[arg(long)]
-        date: String,
-        /// The slot's local time (HH:MM).
-        #[arg(long)]
-        time: String,
-    },
+    Release(SlotFlags),
+}
+
+/// The dose slot `nephro claim` and `nephro release` name.
+#[derive(Args)]
+struct SlotFlags {
+    /// The diary file (shared through a relay).
+    #[arg(long)]
+    db: PathBuf,
+    /// The medication: regimen-<id>, course-<key> or medicine-<id>.
+    #[arg(long)]
+    medication: String,
+    /// The slot's local date (YYYY-MM-DD).
+    #[arg(long)]
+    date: String,
+    /// The slot's local time (HH:MM).
+    #[arg(long)]
+    time: String,
+}
+
+impl SlotFlags {
+    fn slot(&self) -> share::SlotArgs<'_> {
+        share::SlotArgs {
+            medication: &self.medication,
+            date: &self.date,
+            time: &self.time,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -641,32 +642,8 @@ fn main() -> ExitCode {
             ShareCommand::Remove { db, device } => share::remove(&db, &device),
         },
         Command::Sync { db, folder, relay } => share::sync(&db, via(&folder, &relay)),
-        Command::Claim {
-            db,
-            medication,
-            date,
-            time,
-        } => share::claim(
-            &db,
-            &share::SlotArgs {
-                medication: &medication,
-                date: &date,
-                time: &time,
-            },
-        ),
-        Command::Release {
-            db,
-            medication,
-            date,
-            time,
-        } => share::release(
-            &db,
-            &share::SlotArgs {
-                medication: &medication,
-                date: &date,
-                time: &time,
-            },
-        ),
+        Command::Claim(slot) => share::claim(&slot.db, &slot.slot()),
+        Command::Release(slot) => share::release(&slot.db, &slot.slot()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
