@@ -6,7 +6,7 @@
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
-use crate::dose::{DoseRate, DoseResult};
+use crate::dose::{calculate_dose, DoseRate, DoseRequest, DoseResult};
 use crate::drug::Drug;
 use crate::error::{Error, Result};
 pub use crate::ids::{BloodPressureId, GlobalId, MeasurementId, MedicineId, PatientId, RegimenId};
@@ -123,6 +123,25 @@ pub struct NewRegimen {
     pub override_range: bool,
 }
 
+impl NewRegimen {
+    /// The dose of this prescription on `weight_kg` (clinical-rules §3): its rate (with the
+    /// height of a mg/m² rate already resolved), one dose per dosing time, its strengths and
+    /// splitting. `override_range` is the care team's acceptance of a rate outside the protocol
+    /// range: the prescription's own when it is prescribed, always for one already stored.
+    pub fn dose_on(&self, weight_kg: f64, override_range: bool) -> Result<DoseResult> {
+        calculate_dose(&DoseRequest {
+            drug: self.drug,
+            weight_kg,
+            rate: self.rate,
+            doses_per_day: self.times.len() as u32,
+            strengths_mg: self.strengths_mg.clone(),
+            allow_split: self.allow_split,
+            override_range,
+            liquid: None,
+        })
+    }
+}
+
 /// A stored regimen with the dose calculated on the weight in effect at its start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Regimen {
@@ -141,6 +160,27 @@ pub struct Regimen {
 }
 
 impl Regimen {
+    /// A regimen read back from the diary: its dose is recalculated from the stored
+    /// prescription and weight (one source of truth), the stored rate accepted as it was when
+    /// prescribed. A stored value the dose engine refuses makes the row unreadable.
+    pub fn from_stored(
+        id: RegimenId,
+        global_id: GlobalId,
+        patient_id: PatientId,
+        prescription: NewRegimen,
+        weight_kg: f64,
+    ) -> Result<Regimen> {
+        let dose = prescription.dose_on(weight_kg, true)?;
+        Ok(Regimen {
+            id,
+            global_id,
+            patient_id,
+            prescription,
+            weight_kg,
+            dose,
+        })
+    }
+
     /// Whether the regimen is active on a local date.
     pub fn is_active_on(&self, date: NaiveDate) -> bool {
         let p = &self.prescription;

@@ -4,7 +4,7 @@
 //! keeps one object.
 
 use crate::diary::measurements::{checked_write, latest_on_or_before};
-use crate::dose::{calculate_dose, DoseRate, DoseRequest, DoseResult};
+use crate::dose::{DoseRate, DoseResult};
 use crate::error::{Error, Result};
 use crate::ids::{MeasurementId, PatientId};
 use crate::model::{NewRegimen, Regimen};
@@ -67,21 +67,13 @@ fn prescribe(
         }
         kg => kg,
     };
-    let dose = calculate_dose(&DoseRequest {
-        drug: new.drug,
-        weight_kg,
+    let prescription = NewRegimen {
         rate,
-        doses_per_day: new.times.len() as u32,
-        strengths_mg: new.strengths_mg.clone(),
-        allow_split: new.allow_split,
-        override_range: new.override_range,
-        liquid: None,
-    })?;
+        ..new.clone()
+    };
+    let dose = prescription.dose_on(weight_kg, new.override_range)?;
     let prescribed = Prescribed {
-        prescription: NewRegimen {
-            rate,
-            ..new.clone()
-        },
+        prescription,
         weight_kg,
         dose,
     };

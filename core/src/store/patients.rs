@@ -11,7 +11,7 @@ use super::rows::{readable, with_row_id, RowSource};
 use super::{now_ms, Store};
 use crate::bounds;
 use crate::dates::{format_date, parse_clock_time, parse_date, parse_time_zone};
-use crate::dose::{calculate_dose, DoseRate, DoseRequest, DoseResult};
+use crate::dose::{DoseRate, DoseResult};
 use crate::drug::Drug;
 use crate::error::{Error, Result};
 use crate::growth::plausibility::PlausibilityPolicy;
@@ -562,25 +562,13 @@ fn regimen_from_row(r: &Row) -> rusqlite::Result<Result<Regimen>> {
             prescribed_on: stored_date(&prescribed_on)?,
             override_range,
         };
-        // The stored dose is recomputed from the stored inputs: one source of truth.
-        let dose = calculate_dose(&DoseRequest {
-            drug: prescription.drug,
-            weight_kg,
-            rate,
-            doses_per_day: prescription.times.len() as u32,
-            strengths_mg: prescription.strengths_mg.clone(),
-            allow_split,
-            override_range: true,
-            liquid: None,
-        })?;
-        Ok(Regimen {
-            id: RegimenId::from(id),
+        Regimen::from_stored(
+            RegimenId::from(id),
             global_id,
             patient_id,
             prescription,
             weight_kg,
-            dose,
-        })
+        )
     })())
 }
 

@@ -82,6 +82,29 @@ fn a_regimen_is_dosed_on_the_latest_weight() {
 }
 
 #[test]
+fn a_regimen_whose_stored_weight_the_dose_engine_refuses_is_left_out_and_reported() {
+    let mut store = Store::open_in_memory().unwrap();
+    let (patient, regimen) = seeded(&mut store);
+    // A weight no child has (clinical-rules §10's hard bounds), written behind the store's back.
+    store
+        .conn
+        .execute(
+            "UPDATE regimen SET weight_kg = -3 WHERE id = ?1",
+            [regimen.id],
+        )
+        .unwrap();
+    assert!(store.regimens(patient.id).unwrap().is_empty());
+    let unreadable = store.unreadable_rows(patient.id).unwrap();
+    assert_eq!(unreadable.len(), 1, "{unreadable:?}");
+    assert_eq!(unreadable[0].table, "regimen");
+    assert!(
+        unreadable[0].reason.contains("weight_kg"),
+        "{}",
+        unreadable[0].reason
+    );
+}
+
+#[test]
 fn a_regimen_needs_a_prior_weight_and_an_in_range_rate() {
     let mut store = Store::open_in_memory().unwrap();
     let patient = store.create_patient(&sample_patient()).unwrap();
