@@ -1,10 +1,63 @@
-//! A home-screen alert as a shell reads it: what it is about as a plain kind, with the lab
-//! alert or the regimen beside it when there is one.
+//! The home screen as a shell reads it: today as `YYYY-MM-DD` text, the relapse banner with its
+//! latest reading flattened ([`RelapseStatusRecord`]), the steroid relapse prompt as its record,
+//! and each alert as a plain kind with the lab alert or the regimen beside it when there is one.
 
 use crate::dates::format_date;
-use crate::diary::home::{HomeAlert, HomeAlertKind};
+use crate::diary::home::{HomeAlert, HomeAlertKind, HomeScreen};
+use crate::diary::relapse::RelapseStatusRecord;
+use crate::diary::reminders::DoseSlot;
+use crate::diary::taper::records::SteroidRelapsePrompt;
 use crate::ids::RegimenId;
 use crate::labs::AlertKind;
+use crate::store::UnreadableRow;
+
+/// Everything the home screen shows for a patient at an instant.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "HomeScreen"))]
+pub struct HomeScreenRecord {
+    /// The patient.
+    pub patient_id: i64,
+    /// The patient's local date, `YYYY-MM-DD`, in `time_zone`.
+    pub today: String,
+    /// The IANA zone the dosing times and today are read in (the device's while travelling).
+    pub time_zone: String,
+    /// Every dose slot of today (regimens and steroid courses), ordered by time, with status,
+    /// guidance and log: one row with "taken" and "skip" buttons each while not logged.
+    pub doses: Vec<DoseSlot>,
+    /// The next reminder's slot that is not logged (may be tomorrow's), if any.
+    pub next_dose: Option<DoseSlot>,
+    /// The relapse banner: state, episodes, whether this morning's dipstick is logged, and the
+    /// family prompt.
+    pub relapse: RelapseStatusRecord,
+    /// While a relapse is open and no course was started for it: "contact your team", with the
+    /// `kdigo2025_relapse` course pre-filled for the care team.
+    pub steroid_prompt: Option<SteroidRelapsePrompt>,
+    /// Lab safety alerts of the last 30 days, today's "recalculate dose" prompts, then shared
+    /// care's: possible double doses and taken-and-skipped slots of those days, and records
+    /// changed on two phones at once.
+    pub alerts: Vec<HomeAlertRecord>,
+    /// Stored records that could not be read (a damaged or out-of-range row) and are left out of
+    /// this screen, which shows everything else (clinical-rules §10). Empty in a sound diary;
+    /// otherwise show "N records could not be read and are not shown".
+    pub unreadable: Vec<UnreadableRow>,
+}
+
+impl From<HomeScreen> for HomeScreenRecord {
+    fn from(h: HomeScreen) -> Self {
+        HomeScreenRecord {
+            patient_id: h.patient_id.into(),
+            today: format_date(h.today),
+            time_zone: h.time_zone,
+            doses: h.doses,
+            next_dose: h.next_dose,
+            relapse: h.relapse.into(),
+            steroid_prompt: h.steroid_prompt.map(Into::into),
+            alerts: h.alerts.into_iter().map(Into::into).collect(),
+            unreadable: h.unreadable,
+        }
+    }
+}
 
 /// What a home-screen alert is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
