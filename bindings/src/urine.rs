@@ -1,4 +1,4 @@
-//! Urine protein readings and the relapse engine (clinical-rules §5 and §6): the records, the
+//! Urine protein readings and the relapse engine (clinical-rules §5 and §6): the core's records,
 //! `Diary` methods that log, correct, retract and list readings and give the relapse status,
 //! and [`assess_relapse`], the pure engine with typed records (used by the conformance tests of
 //! every language).

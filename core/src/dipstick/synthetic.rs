@@ -490,6 +490,7 @@ pub fn evaluate(condition: &Condition, photos: usize, seed: u64) -> ConditionRep
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dipstick::sample::read_photo;
 
     #[test]
     fn a_checked_scene_names_the_number_out_of_its_limits() {
@@ -556,5 +557,52 @@ mod tests {
                 r.distances[0]
             );
         }
+    }
+
+    #[test]
+    fn a_photo_is_sampled_and_read_in_one_call() {
+        let photo = draw(&Scene {
+            grade: DipstickGrade::ThreePlus,
+            shade: 0.1,
+            light: Light::Daylight,
+            noise_sigma: 2.0,
+            glare: false,
+            tilt_degrees: 0.0,
+            seed: 3,
+        });
+        let window = [photo.read_window_from_s, photo.read_window_to_s];
+        assert_eq!(window, READ_WINDOW_S);
+        let (sampling, policy) = (SamplingPolicy::default(), ReadPolicy::default());
+        let both = read_photo(
+            &photo.photo.view(),
+            &photo.layout,
+            photo.seconds_since_dip,
+            window,
+            &sampling,
+            &policy,
+        )
+        .unwrap();
+        let samples = sample_photo(
+            &photo.photo.view(),
+            &photo.layout,
+            photo.seconds_since_dip,
+            window,
+            &sampling,
+        )
+        .unwrap();
+        assert_eq!(both.samples, samples);
+        assert_eq!(both.reading, read_dipstick(&samples, &policy).unwrap());
+        assert_eq!(both.reading.grade, Some(DipstickGrade::ThreePlus));
+        assert_eq!(both.reading.nearest, both.reading.distances[..2]);
+        // Outside the read window nothing is sampled: the timing refusal comes first.
+        let late = read_photo(
+            &photo.photo.view(),
+            &photo.layout,
+            91.0,
+            window,
+            &sampling,
+            &policy,
+        );
+        assert_eq!(late.unwrap_err().code(), "too_late");
     }
 }

@@ -120,7 +120,54 @@ impl From<HomeAlert> for HomeAlertRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dates::parse_instant;
+    use crate::diary::home::home_screen;
+    use crate::locale::Locale;
+    use crate::protein::{DipstickGrade, UrineMeasurement};
+    use crate::store::tests::seeded;
+    use crate::store::urine::NewUrineReading;
+    use crate::store::Store;
     use crate::test_support::date;
+
+    #[test]
+    fn the_screen_shows_today_as_text_and_the_latest_reading_flattened() {
+        let mut store = Store::open_in_memory().unwrap();
+        let patient = seeded(&mut store).0.id;
+        // 06:50 and 09:00 on 2025-06-03 in Shanghai, the seeded patient's zone.
+        let at = |local: &str| parse_instant("at", local).unwrap().to_utc();
+        store
+            .log_urine_reading(&NewUrineReading {
+                client_id: "urine-0603".into(),
+                patient_id: patient,
+                measurement: UrineMeasurement::Dipstick(DipstickGrade::OnePlus),
+                taken_at_ms: at("2025-06-03T06:50:00+08:00").timestamp_millis(),
+                taken_on: None,
+                first_morning: true,
+                note: None,
+                logged_by: "mother".into(),
+                photo: None,
+            })
+            .unwrap();
+        let now = at("2025-06-03T09:00:00+08:00");
+        let screen = home_screen(&store, patient, now, None, Locale::En).unwrap();
+        let shown = HomeScreenRecord::from(screen.clone());
+        assert_eq!(
+            (shown.patient_id, shown.today.as_str()),
+            (i64::from(patient), "2025-06-03")
+        );
+        assert_eq!(
+            (shown.doses, shown.next_dose),
+            (screen.doses, screen.next_dose)
+        );
+        let latest = shown.relapse.latest_reading.unwrap();
+        assert_eq!(
+            (latest.client_id.as_str(), latest.dipstick, latest.upcr),
+            ("urine-0603", Some(DipstickGrade::OnePlus), None)
+        );
+        assert!(shown.relapse.morning_reading_logged);
+        assert_eq!(shown.alerts.len(), screen.alerts.len());
+        assert_eq!(shown.steroid_prompt, None);
+    }
 
     fn alert(kind: HomeAlertKind) -> HomeAlertRecord {
         HomeAlert {
