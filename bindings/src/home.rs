@@ -1,62 +1,15 @@
 //! The home screen in one call ([`Diary::home_screen`]): today's doses, the next dose, the
 //! relapse banner, the steroid relapse prompt and today's alerts, as the phone shells show them.
 
-use nephro_core::dates::format_date;
 use nephro_core::diary::home as service;
 pub use nephro_core::diary::home::records::{
-    HomeAlertRecord as HomeAlert, HomeAlertTopic as HomeAlertKind,
+    HomeAlertRecord as HomeAlert, HomeAlertTopic as HomeAlertKind, HomeScreenRecord as HomeScreen,
 };
 use nephro_core::diary::reminders::{instant_from_millis, parse_device_zone};
 use nephro_core::locale::Locale;
 pub use nephro_core::store::UnreadableRow;
 
-use crate::{Diary, DoseSlot, NephroError, RelapseStatus, SteroidRelapsePrompt};
-
-/// Everything the home screen shows for a patient at an instant.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct HomeScreen {
-    /// The patient.
-    pub patient_id: i64,
-    /// The patient's local date, `YYYY-MM-DD`, in `time_zone`.
-    pub today: String,
-    /// The IANA zone the dosing times and today are read in (the device's while travelling).
-    pub time_zone: String,
-    /// Every dose slot of today (regimens and steroid courses), ordered by time, with status,
-    /// guidance and log: one row with "taken" and "skip" buttons each while not logged.
-    pub doses: Vec<DoseSlot>,
-    /// The next reminder's slot that is not logged (may be tomorrow's), if any.
-    pub next_dose: Option<DoseSlot>,
-    /// The relapse banner: state, episodes, whether this morning's dipstick is logged, and the
-    /// family prompt.
-    pub relapse: RelapseStatus,
-    /// While a relapse is open and no course was started for it: "contact your team", with the
-    /// `kdigo2025_relapse` course pre-filled for the care team.
-    pub steroid_prompt: Option<SteroidRelapsePrompt>,
-    /// Lab safety alerts of the last 30 days, today's "recalculate dose" prompts, then shared
-    /// care's: possible double doses and taken-and-skipped slots of those days, and records
-    /// changed on two phones at once.
-    pub alerts: Vec<HomeAlert>,
-    /// Stored records that could not be read (a damaged or out-of-range row) and are left out of
-    /// this screen, which shows everything else (clinical-rules §10). Empty in a sound diary;
-    /// otherwise show "N records could not be read and are not shown".
-    pub unreadable: Vec<UnreadableRow>,
-}
-
-impl From<service::HomeScreen> for HomeScreen {
-    fn from(h: service::HomeScreen) -> Self {
-        HomeScreen {
-            patient_id: h.patient_id.into(),
-            today: format_date(h.today),
-            time_zone: h.time_zone,
-            doses: h.doses,
-            next_dose: h.next_dose,
-            relapse: crate::urine::relapse_status(h.relapse),
-            steroid_prompt: h.steroid_prompt.map(Into::into),
-            alerts: h.alerts.into_iter().map(Into::into).collect(),
-            unreadable: h.unreadable,
-        }
-    }
-}
+use crate::{Diary, NephroError};
 
 #[uniffi::export]
 impl Diary {

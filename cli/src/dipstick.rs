@@ -9,7 +9,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use nephro_core::conformance::{dipstick_samples, Input};
-use nephro_core::dipstick::sample::{sample_photo, Photo, PhotoLayout, Rect, SamplingPolicy};
+use nephro_core::dipstick::sample::{
+    sample_photo, ChartSwatchRect, Photo, PhotoLayout, Rect, SamplingPolicy,
+};
 use nephro_core::dipstick::synthetic::{self, Light, Scene};
 use nephro_core::dipstick::{read_dipstick, DipstickReading, DipstickSamples, ReadPolicy};
 use nephro_core::protein::DipstickGrade;
@@ -104,14 +106,14 @@ fn reading_json(samples: &DipstickSamples, r: &DipstickReading) -> Value {
     json!({
         "status": r.status.as_str(),
         "grade": r.grade.map(|g| g.as_str()),
-        "nearest": r.nearest().iter().map(distance).collect::<Vec<_>>(),
+        "nearest": r.nearest.iter().map(distance).collect::<Vec<_>>(),
         "distances": r.distances.iter().map(distance).collect::<Vec<_>>(),
         "samples": {
-            "white_rgb": samples.white_rgb,
-            "chart": samples.chart.iter().map(|s| json!({"grade": s.grade.as_str(), "rgb": s.rgb})).collect::<Vec<_>>(),
-            "pad_rgb": samples.pad_rgb,
+            "white_rgb": samples.white.channels(),
+            "chart": samples.chart.iter().map(|s| json!({"grade": s.grade.as_str(), "rgb": s.colour.channels()})).collect::<Vec<_>>(),
+            "pad_rgb": samples.pad.channels(),
             "seconds_since_dip": samples.seconds_since_dip,
-            "read_window_s": samples.read_window_s,
+            "read_window_s": samples.read_window_s(),
         },
     })
 }
@@ -126,8 +128,7 @@ fn reading_text(r: &DipstickReading) -> CliResult<String> {
         None => writeln!(
             out,
             "Unsure: compare the pad with the chart by eye (nearest: {} and {})",
-            r.nearest()[0].grade,
-            r.nearest()[1].grade
+            r.nearest[0].grade, r.nearest[1].grade
         )?,
     }
     writeln!(out, "grade      ΔE00 (CIEDE2000, white-balanced)")?;
@@ -222,10 +223,10 @@ fn samples_of_photo(photo: &Path, layout: &Path) -> CliResult<DipstickSamples> {
                         .ok_or_else(|| nephro_core::Error::invalid(&field, "must be an object"))?,
                     &field,
                 );
-                Ok((
-                    DipstickGrade::parse(&swatch.field("grade"), swatch.text("grade")?)?,
-                    rect(swatch.get("rect"), &swatch.field("rect"))?,
-                ))
+                Ok(ChartSwatchRect {
+                    grade: DipstickGrade::parse(&swatch.field("grade"), swatch.text("grade")?)?,
+                    rect: rect(swatch.get("rect"), &swatch.field("rect"))?,
+                })
             })
             .collect::<nephro_core::Result<Vec<_>>>()?;
         let window = input.array("read_window_s")?;
@@ -313,14 +314,14 @@ pub fn run_synth(args: &SynthArgs) -> CliResult<()> {
         tilt_degrees: within("--tilt", args.tilt, 45.0)?,
         seed: args.seed,
     });
-    let mut ppm = format!("P6\n{} {}\n255\n", photo.width, photo.height).into_bytes();
-    for px in photo.rgba.chunks_exact(4) {
+    let mut ppm = format!("P6\n{} {}\n255\n", photo.photo.width, photo.photo.height).into_bytes();
+    for px in photo.photo.rgba.chunks_exact(4) {
         ppm.extend_from_slice(&px[..3]);
     }
     let rect = |r: Rect| json!({"x": r.x, "y": r.y, "width": r.width, "height": r.height});
     let layout = json!({
         "white": rect(photo.layout.white),
-        "chart": photo.layout.chart.iter().map(|(g, r)| json!({"grade": g.as_str(), "rect": rect(*r)})).collect::<Vec<_>>(),
+        "chart": photo.layout.chart.iter().map(|s| json!({"grade": s.grade.as_str(), "rect": rect(s.rect)})).collect::<Vec<_>>(),
         "pad": rect(photo.layout.pad),
         "seconds_since_dip": synthetic::SECONDS_SINCE_DIP,
         "read_window_s": synthetic::READ_WINDOW_S,

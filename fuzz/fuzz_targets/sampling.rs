@@ -10,7 +10,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nephro_core::dipstick::sample::{sample_patch, sample_photo, Photo, PhotoLayout, Rect, SamplingPolicy};
+use nephro_core::dipstick::sample::{sample_patch, sample_photo, ChartSwatchRect, Photo, PhotoLayout, Rect, SamplingPolicy};
 use nephro_core::dipstick::{read_dipstick, PhotoProblem, ReadPolicy};
 use nephro_core::protein::DipstickGrade;
 use nephro_core::Error;
@@ -53,15 +53,18 @@ fuzz_target!(|data: &[u8]| {
     let (white, pad, swatch) = (rect(&header[5..9]), rect(&header[9..13]), rect(&header[13..17]));
     match sample_patch(&photo, pad, "pad", &policy) {
         Ok(s) => {
-            assert!(s.rgb.iter().all(|c| (0.0..=255.0).contains(c)));
+            assert!(s.colour.channels().iter().all(|c| (0.0..=255.0).contains(c)));
             assert!(s.glare + s.shadow < s.pixels);
-            assert!(s.rejected_share() <= policy.max_rejected_share);
+            assert!(s.rejected_share <= policy.max_rejected_share);
         }
         Err(e) => assert!(typed(&e), "{e:?}"),
     }
     let layout = PhotoLayout {
         white,
-        chart: vec![(DipstickGrade::Negative, swatch), (DipstickGrade::FourPlus, pad)],
+        chart: vec![
+            ChartSwatchRect { grade: DipstickGrade::Negative, rect: swatch },
+            ChartSwatchRect { grade: DipstickGrade::FourPlus, rect: pad },
+        ],
         pad,
     };
     match sample_photo(&photo, &layout, 60.0, [30.0, 90.0], &policy) {

@@ -4,12 +4,12 @@ use serde_json::{json, Value};
 
 use super::input::element;
 use super::Input;
-use crate::dipstick::{read_dipstick, DipstickSamples, ReadPolicy, Swatch};
+use crate::dipstick::{read_dipstick, ChartSwatch, DipstickSamples, ReadPolicy, SrgbColour};
 use crate::error::{Error, Result};
 use crate::protein::DipstickGrade;
 
 /// Reads `[r, g, b]` (three numbers) at `key`, naming `key` or `key[i]` when malformed.
-fn rgb(input: &Input, key: &str) -> Result<[f64; 3]> {
+fn rgb(input: &Input, key: &str) -> Result<SrgbColour> {
     let list = input.array(key)?;
     if list.len() != 3 {
         return Err(Error::invalid(input.field(key), "must be [r, g, b]"));
@@ -20,7 +20,7 @@ fn rgb(input: &Input, key: &str) -> Result<[f64; 3]> {
             Error::invalid(format!("{}[{i}]", input.field(key)), "must be a number")
         })?;
     }
-    Ok(out)
+    Ok(out.into())
 }
 
 /// Parses a case input into the reading's samples (every problem is `invalid_input` naming the
@@ -34,9 +34,9 @@ pub fn samples(input: &Input) -> Result<DipstickSamples> {
         .map(|(i, v)| {
             let field = format!("chart[{i}]");
             let swatch = Input::nested(element("chart", i, v)?, &field);
-            Ok(Swatch {
+            Ok(ChartSwatch {
                 grade: DipstickGrade::parse(&swatch.field("grade"), swatch.text("grade")?)?,
-                rgb: rgb(&swatch, "rgb")?,
+                colour: rgb(&swatch, "rgb")?,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -54,11 +54,12 @@ pub fn samples(input: &Input) -> Result<DipstickSamples> {
         ));
     };
     Ok(DipstickSamples {
-        white_rgb,
+        white: white_rgb,
         chart,
-        pad_rgb,
+        pad: pad_rgb,
         seconds_since_dip,
-        read_window_s: [from, to],
+        read_window_from_s: from,
+        read_window_to_s: to,
     })
 }
 
@@ -68,6 +69,6 @@ pub fn evaluate(input: &Input) -> Result<Value> {
     Ok(json!({
         "status": reading.status.as_str(),
         "grade": reading.grade.map(|g| g.as_str()),
-        "nearest": reading.nearest().iter().map(|d| json!({"grade": d.grade.as_str(), "delta_e": d.delta_e})).collect::<Vec<_>>(),
+        "nearest": reading.nearest.iter().map(|d| json!({"grade": d.grade.as_str(), "delta_e": d.delta_e})).collect::<Vec<_>>(),
     }))
 }

@@ -10,6 +10,7 @@
 //! year or fifteen. The home screen keeps the checkpoint [`CHECKPOINT_LAG_DAYS`] behind today.
 
 mod input;
+mod records;
 
 use crate::ids::PatientId;
 use chrono::{Days, NaiveDate};
@@ -26,6 +27,7 @@ use crate::store::Store;
 use crate::taper::course::first_remission_confirmed;
 
 pub use input::{UrineReadingCorrectionInput, UrineReadingInput};
+pub use records::{RelapseStatusRecord, UrineReadingRecord, UrineReadingRevisionRecord};
 
 /// The care-team policy key holding the remission date of the initial episode (a `YYYY-MM-DD`
 /// JSON string). Unset by default: the 6-month rule of "frequently relapsing" applies only when
@@ -86,6 +88,33 @@ pub struct RelapseStatus {
     pub locale: Locale,
     /// The prompt in words, in `locale`.
     pub prompt_text: String,
+}
+
+/// A patient's readings with local dates from `from` to `to` (inclusive), by date and time, as
+/// a shell reads them; retracted ones (kept in the history, no longer counted) only when
+/// `include_retracted`.
+pub fn urine_readings(
+    store: &Store,
+    patient_id: PatientId,
+    from: NaiveDate,
+    to: NaiveDate,
+    include_retracted: bool,
+) -> Result<Vec<UrineReadingRecord>> {
+    let readings = if include_retracted {
+        store.urine_readings_including_retracted(patient_id, from, to)?
+    } else {
+        store.urine_readings(patient_id, from, to)?
+    };
+    Ok(readings.into_iter().map(Into::into).collect())
+}
+
+/// Every revision of a reading, oldest first, as a shell reads them.
+pub fn urine_reading_history(
+    store: &Store,
+    client_id: &str,
+) -> Result<Vec<UrineReadingRevisionRecord>> {
+    let revisions = store.urine_reading_history(client_id)?;
+    Ok(revisions.into_iter().map(Into::into).collect())
 }
 
 /// The relapse status of a patient on `today` (the patient's local date): every live reading up

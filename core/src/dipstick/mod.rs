@@ -68,29 +68,69 @@ impl ReadPolicy {
     }
 }
 
-/// One printed swatch of the bottle's chart, as sampled from the photo.
+/// An 8-bit sRGB colour as sampled from a photo (0–255 per channel; a median may end in .5).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Swatch {
-    /// The grade printed beside the swatch.
-    pub grade: DipstickGrade,
-    /// Its 8-bit sRGB colour in the photo (0–255 per channel; a median may be fractional).
-    pub rgb: [f64; 3],
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct SrgbColour {
+    /// Red, 0–255.
+    pub red: f64,
+    /// Green, 0–255.
+    pub green: f64,
+    /// Blue, 0–255.
+    pub blue: f64,
 }
 
-/// What the reading needs (the conformance suite `dipstick`'s input): the sampled colours, the
-/// seconds since dipping and the read window printed on the bottle.
+impl SrgbColour {
+    /// The channels as `[red, green, blue]`, as the colour maths ([`colour`]) takes them.
+    pub fn channels(self) -> [f64; 3] {
+        [self.red, self.green, self.blue]
+    }
+}
+
+impl From<[f64; 3]> for SrgbColour {
+    fn from([red, green, blue]: [f64; 3]) -> Self {
+        SrgbColour { red, green, blue }
+    }
+}
+
+/// One swatch of the bottle's colour chart: its grade and its colour in the photo.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ChartSwatch {
+    /// The grade printed beside the swatch.
+    pub grade: DipstickGrade,
+    /// Its colour in the photo.
+    pub colour: SrgbColour,
+}
+
+/// What a reading needs (the conformance suite `dipstick`'s input): the sampled colours of the
+/// chart's white, each swatch and the pad, the seconds since dipping and the read window printed
+/// on the bottle.
+///
+/// A refusal names the field as the conformance suite spells its input: `white_rgb[i]`,
+/// `chart[i].rgb[j]`, `pad_rgb[i]` (channels 0–2: red, green, blue), `read_window_s`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DipstickSamples {
-    /// The chart's white background, 8-bit sRGB.
-    pub white_rgb: [f64; 3],
+    /// The chart's white background.
+    pub white: SrgbColour,
     /// The chart's protein swatches (at least two, no grade twice).
-    pub chart: Vec<Swatch>,
-    /// The strip's protein pad, 8-bit sRGB.
-    pub pad_rgb: [f64; 3],
+    pub chart: Vec<ChartSwatch>,
+    /// The strip's protein pad.
+    pub pad: SrgbColour,
     /// Seconds from dipping to the photo (≥ 0).
     pub seconds_since_dip: f64,
-    /// The read window printed on the bottle, `[from, to]` seconds, bounds inclusive.
-    pub read_window_s: [f64; 2],
+    /// When the read window opens, seconds after dipping (inclusive).
+    pub read_window_from_s: f64,
+    /// When it closes (inclusive; at least `read_window_from_s`).
+    pub read_window_to_s: f64,
+}
+
+impl DipstickSamples {
+    /// The read window, `[from, to]` seconds after dipping.
+    pub fn read_window_s(&self) -> [f64; 2] {
+        [self.read_window_from_s, self.read_window_to_s]
+    }
 }
 
 /// The distance from the pad to one swatch.
@@ -129,19 +169,32 @@ impl ReadStatus {
 /// The core's suggestion (clinical-rules §13 step 7). Never a reading by itself: the parent
 /// confirms or corrects it.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DipstickReading {
     /// `Read` when a grade is suggested, `Unsure` otherwise.
     pub status: ReadStatus,
     /// The suggested grade when read; `None` when unsure.
     pub grade: Option<DipstickGrade>,
+    /// The two nearest swatches, nearest first (the first two of `distances`; a chart has at
+    /// least two).
+    pub nearest: Vec<SwatchDistance>,
     /// Every swatch's distance, nearest first; equal distances ordered by grade, negative first.
     pub distances: Vec<SwatchDistance>,
 }
 
 impl DipstickReading {
-    /// The two nearest swatches, nearest first (a chart has at least two).
-    pub fn nearest(&self) -> &[SwatchDistance] {
-        &self.distances[..self.distances.len().min(2)]
+    /// The reading of `distances` sorted nearest first, with `nearest` their first two.
+    fn new(
+        status: ReadStatus,
+        grade: Option<DipstickGrade>,
+        distances: Vec<SwatchDistance>,
+    ) -> Self {
+        DipstickReading {
+            status,
+            grade,
+            nearest: distances[..distances.len().min(2)].to_vec(),
+            distances,
+        }
     }
 
     /// What is kept of this suggestion with the reading the parent confirms from it; `None`
@@ -367,9 +420,10 @@ impl fmt::Display for PhotoProblem {
     }
 }
 
-/// Refuses a channel value outside 0–255 (or not finite), naming `field[i]`.
-fn check_rgb(field: &str, rgb: [f64; 3]) -> Result<()> {
-    for (i, v) in rgb.iter().enumerate() {
+/// Refuses a channel value outside 0–255 (or not finite), naming `field[i]` (0: red, 1: green,
+/// 2: blue).
+fn check_rgb(field: &str, colour: SrgbColour) -> Result<()> {
+    for (i, v) in colour.channels().iter().enumerate() {
         if !v.is_finite() || !(0.0..=255.0).contains(v) {
             return Err(Error::invalid(
                 format!("{field}[{i}]"),
@@ -383,7 +437,7 @@ fn check_rgb(field: &str, rgb: [f64; 3]) -> Result<()> {
 /// Refuses what `conformance.md` calls `invalid_input` for the suite `dipstick`: a channel
 /// outside 0–255, a repeated grade, fewer than two swatches, a bad window or time.
 fn validate(samples: &DipstickSamples) -> Result<()> {
-    check_rgb("white_rgb", samples.white_rgb)?;
+    check_rgb("white_rgb", samples.white)?;
     if samples.chart.len() < 2 {
         return Err(Error::invalid("chart", "needs at least two swatches"));
     }
@@ -396,16 +450,16 @@ fn validate(samples: &DipstickSamples) -> Result<()> {
             ));
         }
         seen.push(swatch.grade);
-        check_rgb(&format!("chart[{i}].rgb"), swatch.rgb)?;
+        check_rgb(&format!("chart[{i}].rgb"), swatch.colour)?;
     }
-    check_rgb("pad_rgb", samples.pad_rgb)?;
+    check_rgb("pad_rgb", samples.pad)?;
     if !samples.seconds_since_dip.is_finite() || samples.seconds_since_dip < 0.0 {
         return Err(Error::invalid(
             "seconds_since_dip",
             "must be a finite number ≥ 0",
         ));
     }
-    let [from, to] = samples.read_window_s;
+    let [from, to] = samples.read_window_s();
     if !from.is_finite() || !to.is_finite() || from < 0.0 || from > to {
         return Err(Error::invalid(
             "read_window_s",
@@ -447,49 +501,45 @@ pub fn check_timing(seconds_since_dip: f64, read_window_s: [f64; 2]) -> Result<(
 pub fn read_dipstick(samples: &DipstickSamples, policy: &ReadPolicy) -> Result<DipstickReading> {
     policy.validate()?;
     validate(samples)?;
-    check_timing(samples.seconds_since_dip, samples.read_window_s)?;
+    check_timing(samples.seconds_since_dip, samples.read_window_s())?;
 
     // Step 2: exposure.
-    let named = std::iter::once(("white_rgb".to_string(), samples.white_rgb))
+    let named = std::iter::once(("white_rgb".to_string(), samples.white))
         .chain(
             samples
                 .chart
                 .iter()
                 .enumerate()
-                .map(|(i, s)| (format!("chart[{i}].rgb"), s.rgb)),
+                .map(|(i, s)| (format!("chart[{i}].rgb"), s.colour)),
         )
-        .chain(std::iter::once(("pad_rgb".to_string(), samples.pad_rgb)));
-    for (sample, rgb) in named {
-        if rgb.contains(&255.0) {
+        .chain(std::iter::once(("pad_rgb".to_string(), samples.pad)));
+    for (sample, colour) in named {
+        if colour.channels().contains(&255.0) {
             return Err(Error::Photo(PhotoProblem::Overexposed { sample }));
         }
     }
-    let white = linearise_rgb(samples.white_rgb);
+    let white = linearise_rgb(samples.white.channels());
     let white_luminance = luminance(white);
     if white_luminance < MIN_WHITE_LUMINANCE || white.contains(&0.0) {
         return Err(Error::Photo(PhotoProblem::TooDark { white_luminance }));
     }
 
     // Steps 3–6.
-    let lab = |rgb: [f64; 3]| lab_of_linear(balance(linearise_rgb(rgb), white));
-    let pad = lab(samples.pad_rgb);
+    let lab = |c: SrgbColour| lab_of_linear(balance(linearise_rgb(c.channels()), white));
+    let pad = lab(samples.pad);
     let mut distances: Vec<SwatchDistance> = samples
         .chart
         .iter()
         .map(|s| SwatchDistance {
             grade: s.grade,
-            delta_e: ciede2000(pad, lab(s.rgb)),
+            delta_e: ciede2000(pad, lab(s.colour)),
         })
         .collect();
     distances.sort_by(|x, y| x.delta_e.total_cmp(&y.delta_e).then(x.grade.cmp(&y.grade)));
 
     // Step 7.
     let (status, grade) = decide(&distances, policy);
-    Ok(DipstickReading {
-        status,
-        grade,
-        distances,
-    })
+    Ok(DipstickReading::new(status, grade, distances))
 }
 
 /// Step 7 of clinical-rules §13 on distances sorted nearest first (at least two): the nearest
@@ -516,7 +566,7 @@ mod tests {
     use DipstickGrade::*;
 
     /// The daylight chart of the shared conformance cases.
-    fn chart() -> Vec<Swatch> {
+    fn chart() -> Vec<ChartSwatch> {
         [
             (Negative, [226.0, 222.0, 110.0]),
             (Trace, [200.0, 214.0, 110.0]),
@@ -525,17 +575,21 @@ mod tests {
             (ThreePlus, [80.0, 150.0, 124.0]),
             (FourPlus, [52.0, 122.0, 126.0]),
         ]
-        .map(|(grade, rgb)| Swatch { grade, rgb })
+        .map(|(grade, rgb)| ChartSwatch {
+            grade,
+            colour: rgb.into(),
+        })
         .to_vec()
     }
 
     fn samples(pad: [f64; 3]) -> DipstickSamples {
         DipstickSamples {
-            white_rgb: [240.0, 238.0, 232.0],
+            white: [240.0, 238.0, 232.0].into(),
             chart: chart(),
-            pad_rgb: pad,
+            pad: pad.into(),
             seconds_since_dip: 60.0,
-            read_window_s: [30.0, 90.0],
+            read_window_from_s: 30.0,
+            read_window_to_s: 90.0,
         }
     }
 
@@ -549,8 +603,8 @@ mod tests {
         assert_eq!(r.status, ReadStatus::Read);
         assert_eq!(r.grade, Some(TwoPlus));
         assert_eq!(r.distances.len(), 6);
-        assert_eq!(r.nearest()[0], d(TwoPlus, 0.0));
-        assert!((r.nearest()[1].delta_e - 10.618879642876367).abs() < 1e-9);
+        assert_eq!(r.nearest[0], d(TwoPlus, 0.0));
+        assert!((r.nearest[1].delta_e - 10.618879642876367).abs() < 1e-9);
     }
 
     #[test]
@@ -598,13 +652,13 @@ mod tests {
         let mut s = samples([122.0, 176.0, 116.0]);
         // Two swatches printed in the same colour: equally near, ordered negative first.
         s.chart = vec![
-            Swatch {
+            ChartSwatch {
                 grade: ThreePlus,
-                rgb: [100.0, 160.0, 120.0],
+                colour: [100.0, 160.0, 120.0].into(),
             },
-            Swatch {
+            ChartSwatch {
                 grade: OnePlus,
-                rgb: [100.0, 160.0, 120.0],
+                colour: [100.0, 160.0, 120.0].into(),
             },
         ];
         let r = read_dipstick(&s, &ReadPolicy::default()).unwrap();
@@ -620,7 +674,7 @@ mod tests {
             |s: &DipstickSamples| read_dipstick(s, &ReadPolicy::default()).unwrap_err().code();
         // Everything wrong at once: invalid first.
         let mut s = samples([255.0, 176.0, 116.0]);
-        s.white_rgb = [10.0, 10.0, 10.0];
+        s.white = [10.0, 10.0, 10.0].into();
         s.seconds_since_dip = 5.0;
         s.chart[1].grade = Negative;
         assert_eq!(code(&s), "invalid_input");
@@ -630,11 +684,11 @@ mod tests {
         assert_eq!(code(&s), "too_late");
         s.seconds_since_dip = 90.0;
         assert_eq!(code(&s), "overexposed");
-        s.pad_rgb = [254.0, 176.0, 116.0];
+        s.pad = [254.0, 176.0, 116.0].into();
         assert_eq!(code(&s), "too_dark");
-        s.white_rgb = [240.0, 238.0, 0.0];
+        s.white = [240.0, 238.0, 0.0].into();
         assert_eq!(code(&s), "too_dark", "a white channel of 0 cannot balance");
-        s.white_rgb = [240.0, 238.0, 232.0];
+        s.white = [240.0, 238.0, 232.0].into();
         s.seconds_since_dip = 30.0;
         assert!(read_dipstick(&s, &ReadPolicy::default()).is_ok());
     }
@@ -647,24 +701,24 @@ mod tests {
         };
         let mut s = samples([122.0, 176.0, 256.0]);
         assert_eq!(field(&s), "pad_rgb[2]");
-        s.pad_rgb = [122.0, 176.0, 116.0];
-        s.chart[3].rgb[1] = -1.0;
+        s.pad = [122.0, 176.0, 116.0].into();
+        s.chart[3].colour.green = -1.0;
         assert_eq!(field(&s), "chart[3].rgb[1]");
         s.chart = chart();
-        s.white_rgb[0] = f64::NAN;
+        s.white.red = f64::NAN;
         assert_eq!(field(&s), "white_rgb[0]");
-        s.white_rgb[0] = 240.0;
+        s.white.red = 240.0;
         s.chart.truncate(1);
         assert_eq!(field(&s), "chart");
         s.chart = chart();
         s.chart[5].grade = Trace;
         assert_eq!(field(&s), "chart[5].grade");
         s.chart = chart();
-        s.read_window_s = [90.0, 30.0];
+        (s.read_window_from_s, s.read_window_to_s) = (90.0, 30.0);
         assert_eq!(field(&s), "read_window_s");
-        s.read_window_s = [-1.0, 30.0];
+        (s.read_window_from_s, s.read_window_to_s) = (-1.0, 30.0);
         assert_eq!(field(&s), "read_window_s");
-        s.read_window_s = [30.0, 90.0];
+        (s.read_window_from_s, s.read_window_to_s) = (30.0, 90.0);
         s.seconds_since_dip = -0.5;
         assert_eq!(field(&s), "seconds_since_dip");
         s.seconds_since_dip = f64::INFINITY;
@@ -677,27 +731,23 @@ mod tests {
         let kept = read.suggestion().unwrap();
         assert_eq!(
             (kept.status, kept.grade, kept.nearest.to_vec()),
-            (ReadStatus::Read, Some(TwoPlus), read.nearest().to_vec())
+            (ReadStatus::Read, Some(TwoPlus), read.nearest.clone())
         );
         kept.validate("photo").unwrap();
         assert!(!kept.changed_to(TwoPlus));
         assert!(kept.changed_to(ThreePlus), "the parent chose 3+ over 2+");
         // Halfway between two swatches: unsure, nothing suggested, so nothing to change.
-        let unsure = DipstickReading {
-            status: ReadStatus::Unsure,
-            grade: None,
-            distances: vec![d(OnePlus, 5.0), d(TwoPlus, 5.5), d(Trace, 12.0)],
-        }
-        .suggestion()
-        .unwrap();
+        let unsure = DipstickReading::new(
+            ReadStatus::Unsure,
+            None,
+            vec![d(OnePlus, 5.0), d(TwoPlus, 5.5), d(Trace, 12.0)],
+        );
+        assert_eq!(unsure.nearest, [d(OnePlus, 5.0), d(TwoPlus, 5.5)]);
+        let unsure = unsure.suggestion().unwrap();
         unsure.validate("photo").unwrap();
         assert_eq!(unsure.nearest, [d(OnePlus, 5.0), d(TwoPlus, 5.5)]);
         assert!(!unsure.changed_to(FourPlus));
-        let too_few = DipstickReading {
-            status: ReadStatus::Unsure,
-            grade: None,
-            distances: vec![d(OnePlus, 5.0)],
-        };
+        let too_few = DipstickReading::new(ReadStatus::Unsure, None, vec![d(OnePlus, 5.0)]);
         assert_eq!(too_few.suggestion(), None);
     }
 }

@@ -13,7 +13,10 @@
 //! [`SamplingPolicy::max_rejected_share`] of the patch was rejected, no single colour
 //! represents it and the patch is refused as `uneven`.
 
-use crate::dipstick::{check_timing, DipstickSamples, PhotoProblem, Swatch};
+use crate::dipstick::{
+    check_timing, read_dipstick, ChartSwatch, DipstickReading, DipstickSamples, PhotoProblem,
+    ReadPolicy, SrgbColour,
+};
 use crate::error::{Error, Result};
 use crate::protein::DipstickGrade;
 
@@ -53,6 +56,33 @@ impl Default for SamplingPolicy {
     }
 }
 
+/// An 8-bit sRGB RGBA camera buffer (convert Display P3 or YUV to sRGB first; alpha is ignored).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PhotoBuffer {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Bytes from one row to the next (at least `width × 4`; Android's `rowStride`, iOS's
+    /// `bytesPerRow`).
+    pub row_stride: u32,
+    /// The pixels, R G B A, row by row (the last row needs only `width × 4` bytes).
+    pub rgba: Vec<u8>,
+}
+
+impl PhotoBuffer {
+    /// The buffer as the sampler reads it.
+    pub fn view(&self) -> Photo<'_> {
+        Photo {
+            width: self.width,
+            height: self.height,
+            row_stride: self.row_stride,
+            rgba: &self.rgba,
+        }
+    }
+}
+
 /// An 8-bit sRGB RGBA photo buffer (4 bytes per pixel, R G B A; alpha ignored).
 #[derive(Debug, Clone, Copy)]
 pub struct Photo<'a> {
@@ -81,36 +111,53 @@ pub struct Rect {
     pub height: u32,
 }
 
-/// The robust sample of one patch.
+/// The robust sample of one patch: the median colour of the pixels kept and what was rejected.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PatchSample {
     /// The per-channel median of the pixels kept, 8-bit sRGB (a median of an even count may end
     /// in .5).
-    pub rgb: [f64; 3],
+    pub colour: SrgbColour,
     /// Pixels in the rectangle.
     pub pixels: u64,
     /// Pixels rejected as glare (brighter than the median).
     pub glare: u64,
     /// Pixels rejected as shadow (darker than the median, or off its colour).
     pub shadow: u64,
+    /// The share of the patch's pixels rejected, `(glare + shadow) / pixels` (0–1).
+    pub rejected_share: f64,
 }
 
-impl PatchSample {
-    /// The share of the patch's pixels rejected (0–1).
-    pub fn rejected_share(&self) -> f64 {
-        (self.glare + self.shadow) as f64 / self.pixels as f64
-    }
+/// Where one chart swatch is in the photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ChartSwatchRect {
+    /// The grade printed beside the swatch.
+    pub grade: DipstickGrade,
+    /// The swatch's rectangle (inside the printed square).
+    pub rect: Rect,
 }
 
-/// Where the camera screen placed the chart's white, each swatch and the pad.
+/// Where the camera screen's guides placed the chart's white, each swatch and the pad.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PhotoLayout {
-    /// A rectangle of the chart's white background (no swatch, no text).
+    /// A patch of the chart's white background (no swatch, no text).
     pub white: Rect,
-    /// Each protein swatch printed on the chart, with its grade.
-    pub chart: Vec<(DipstickGrade, Rect)>,
+    /// The protein swatches printed on the chart.
+    pub chart: Vec<ChartSwatchRect>,
     /// The strip's protein pad.
     pub pad: Rect,
+}
+
+/// A reading from a photo: the samples it was made from and the suggestion.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PhotoReading {
+    /// The sampled colours.
+    pub samples: DipstickSamples,
+    /// The core's suggestion for the parent to confirm.
+    pub reading: DipstickReading,
 }
 
 impl Photo<'_> {
@@ -253,19 +300,21 @@ pub fn sample_patch(
     }
     let kept_count = count - glare - shadow;
     let sample = PatchSample {
-        rgb: if kept_count == 0 {
+        colour: if kept_count == 0 {
             m
         } else {
             [0, 1, 2].map(|c| median(&kept[c], kept_count))
-        },
+        }
+        .into(),
         pixels: count,
         glare,
         shadow,
+        rejected_share: (glare + shadow) as f64 / count as f64,
     };
-    if kept_count == 0 || sample.rejected_share() > policy.max_rejected_share {
+    if kept_count == 0 || sample.rejected_share > policy.max_rejected_share {
         return Err(Error::Photo(PhotoProblem::Uneven {
             patch: field.to_string(),
-            rejected_share: sample.rejected_share(),
+            rejected_share: sample.rejected_share,
         }));
     }
     Ok(sample)
@@ -288,8 +337,8 @@ pub fn sample_photo(
     if layout.chart.len() < 2 {
         return Err(Error::invalid("chart", "needs at least two swatches"));
     }
-    for (i, (grade, rect)) in layout.chart.iter().enumerate() {
-        if layout.chart[..i].iter().any(|(g, _)| g == grade) {
+    for (i, ChartSwatchRect { grade, rect }) in layout.chart.iter().enumerate() {
+        if layout.chart[..i].iter().any(|s| s.grade == *grade) {
             return Err(Error::invalid(
                 format!("chart[{i}].grade"),
                 "repeats a grade of the chart",
@@ -318,21 +367,38 @@ pub fn sample_photo(
         .chart
         .iter()
         .enumerate()
-        .map(|(i, (grade, rect))| {
-            Ok(Swatch {
-                grade: *grade,
-                rgb: sample_patch(photo, *rect, &format!("chart[{i}]"), policy)?.rgb,
+        .map(|(i, swatch)| {
+            Ok(ChartSwatch {
+                grade: swatch.grade,
+                colour: sample_patch(photo, swatch.rect, &format!("chart[{i}]"), policy)?.colour,
             })
         })
         .collect::<Result<Vec<_>>>()?;
     let pad = sample_patch(photo, layout.pad, "pad", policy)?;
     Ok(DipstickSamples {
-        white_rgb: white.rgb,
+        white: white.colour,
         chart,
-        pad_rgb: pad.rgb,
+        pad: pad.colour,
         seconds_since_dip,
-        read_window_s,
+        read_window_from_s: from,
+        read_window_to_s: to,
     })
+}
+
+/// Samples a strip photo ([`sample_photo`]) and suggests the pad's grade
+/// ([`read_dipstick`]), with their refusals in that order (`invalid_input`, `too_early`,
+/// `too_late`, `uneven`, `overexposed`, `too_dark`).
+pub fn read_photo(
+    photo: &Photo,
+    layout: &PhotoLayout,
+    seconds_since_dip: f64,
+    read_window_s: [f64; 2],
+    sampling: &SamplingPolicy,
+    policy: &ReadPolicy,
+) -> Result<PhotoReading> {
+    let samples = sample_photo(photo, layout, seconds_since_dip, read_window_s, sampling)?;
+    let reading = read_dipstick(&samples, policy)?;
+    Ok(PhotoReading { samples, reading })
 }
 
 #[cfg(test)]
@@ -374,7 +440,7 @@ mod tests {
             rgba: &buf,
         };
         let s = sample_patch(&photo, ALL, "pad", &SamplingPolicy::default()).unwrap();
-        assert_eq!(s.rgb, [122.0, 176.0, 116.0]);
+        assert_eq!(s.colour.channels(), [122.0, 176.0, 116.0]);
         assert_eq!((s.pixels, s.glare, s.shadow), (100, 0, 0));
     }
 
@@ -393,9 +459,9 @@ mod tests {
             rgba: &buf,
         };
         let s = sample_patch(&photo, ALL, "pad", &SamplingPolicy::default()).unwrap();
-        assert_eq!(s.rgb, [122.0, 176.0, 116.0]);
+        assert_eq!(s.colour.channels(), [122.0, 176.0, 116.0]);
         assert_eq!((s.glare, s.shadow), (10, 10));
-        assert!((s.rejected_share() - 0.2).abs() < 1e-12);
+        assert!((s.rejected_share - 0.2).abs() < 1e-12);
     }
 
     #[test]
@@ -428,7 +494,7 @@ mod tests {
             max_rejected_share: 0.5,
         };
         let s = sample_patch(&photo, ALL, "pad", &loose).unwrap();
-        assert_eq!(s.rgb, [226.0, 222.0, 110.0]);
+        assert_eq!(s.colour.channels(), [226.0, 222.0, 110.0]);
     }
 
     #[test]
@@ -448,7 +514,7 @@ mod tests {
             height: 1,
         };
         let s = sample_patch(&photo, rect, "white", &SamplingPolicy::default()).unwrap();
-        assert_eq!(s.rgb, [100.5, 105.0, 100.0]);
+        assert_eq!(s.colour.channels(), [100.5, 105.0, 100.0]);
     }
 
     #[test]
@@ -462,7 +528,7 @@ mod tests {
             rgba: &buf,
         };
         let s = sample_patch(&photo, ALL, "white", &SamplingPolicy::default()).unwrap();
-        assert_eq!(s.rgb, [255.0, 255.0, 250.0]);
+        assert_eq!(s.colour.channels(), [255.0, 255.0, 250.0]);
     }
 
     #[test]

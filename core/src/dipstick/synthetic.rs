@@ -14,7 +14,9 @@
 //! for a seed.
 
 use crate::dipstick::colour::linearise;
-use crate::dipstick::sample::{sample_photo, Photo, PhotoLayout, Rect, SamplingPolicy};
+use crate::dipstick::sample::{
+    sample_photo, ChartSwatchRect, PhotoBuffer, PhotoLayout, Rect, SamplingPolicy,
+};
 use crate::dipstick::{read_dipstick, ReadPolicy, ReadStatus};
 use crate::error::{Error, Result};
 use crate::protein::DipstickGrade;
@@ -124,33 +126,23 @@ impl Scene {
     }
 }
 
-/// A synthetic photo with the rectangles a camera screen would give and the true grade.
+/// A synthetic strip photo with the rectangles a camera screen would give (for demonstrations
+/// and tests; never a real strip).
 #[derive(Debug, Clone, PartialEq)]
-pub struct SyntheticPhoto {
-    /// Width in pixels.
-    pub width: u32,
-    /// Height in pixels.
-    pub height: u32,
-    /// Bytes per row (`width × 4`).
-    pub row_stride: u32,
-    /// 8-bit sRGB RGBA pixels.
-    pub rgba: Vec<u8>,
-    /// The camera screen's rectangles (the guides; a tilted strip is not where they say).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct SyntheticStripPhoto {
+    /// The photo (`width × 4` bytes per row).
+    pub photo: PhotoBuffer,
+    /// The guides' rectangles (a tilted strip is not where they say).
     pub layout: PhotoLayout,
     /// The pad's true grade.
     pub grade: DipstickGrade,
-}
-
-impl SyntheticPhoto {
-    /// The buffer as the sampler takes it.
-    pub fn photo(&self) -> Photo<'_> {
-        Photo {
-            width: self.width,
-            height: self.height,
-            row_stride: self.row_stride,
-            rgba: &self.rgba,
-        }
-    }
+    /// Seconds since dipping when it was "taken" ([`SECONDS_SINCE_DIP`], 60).
+    pub seconds_since_dip: f64,
+    /// The synthetic bottle's read window, from ([`READ_WINDOW_S`], 30 s).
+    pub read_window_from_s: f64,
+    /// The synthetic bottle's read window, to ([`READ_WINDOW_S`], 90 s).
+    pub read_window_to_s: f64,
 }
 
 /// A small deterministic generator (SplitMix64) with Gaussian draws (Box–Muller).
@@ -246,7 +238,7 @@ fn inset(rect: Rect, by: u32) -> Rect {
 }
 
 /// Draws a scene.
-pub fn draw(scene: &Scene) -> SyntheticPhoto {
+pub fn draw(scene: &Scene) -> SyntheticStripPhoto {
     let mut rng = Rng::new(scene.seed);
     let card = Rect {
         x: 10,
@@ -280,7 +272,10 @@ pub fn draw(scene: &Scene) -> SyntheticPhoto {
             height: 20,
         },
         chart: (0..6)
-            .map(|i| (CHART[i as usize].0, inset(swatch(i), 8)))
+            .map(|i| ChartSwatchRect {
+                grade: CHART[i as usize].0,
+                rect: inset(swatch(i), 8),
+            })
             .collect(),
         pad: inset(pad, 5),
     };
@@ -339,13 +334,18 @@ pub fn draw(scene: &Scene) -> SyntheticPhoto {
             rgba[at + 3] = 255;
         }
     }
-    SyntheticPhoto {
-        width: WIDTH,
-        height: HEIGHT,
-        row_stride,
-        rgba,
+    SyntheticStripPhoto {
+        photo: PhotoBuffer {
+            width: WIDTH,
+            height: HEIGHT,
+            row_stride,
+            rgba,
+        },
         layout,
         grade: scene.grade,
+        seconds_since_dip: SECONDS_SINCE_DIP,
+        read_window_from_s: READ_WINDOW_S[0],
+        read_window_to_s: READ_WINDOW_S[1],
     }
 }
 
@@ -467,7 +467,7 @@ pub fn evaluate(condition: &Condition, photos: usize, seed: u64) -> ConditionRep
         };
         let photo = draw(&scene);
         let outcome = sample_photo(
-            &photo.photo(),
+            &photo.photo.view(),
             &photo.layout,
             SECONDS_SINCE_DIP,
             READ_WINDOW_S,
@@ -490,6 +490,7 @@ pub fn evaluate(condition: &Condition, photos: usize, seed: u64) -> ConditionRep
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dipstick::sample::read_photo;
 
     #[test]
     fn a_checked_scene_names_the_number_out_of_its_limits() {
@@ -541,7 +542,7 @@ mod tests {
                 seed: 1,
             });
             let samples = sample_photo(
-                &photo.photo(),
+                &photo.photo.view(),
                 &photo.layout,
                 SECONDS_SINCE_DIP,
                 READ_WINDOW_S,
@@ -556,5 +557,52 @@ mod tests {
                 r.distances[0]
             );
         }
+    }
+
+    #[test]
+    fn a_photo_is_sampled_and_read_in_one_call() {
+        let photo = draw(&Scene {
+            grade: DipstickGrade::ThreePlus,
+            shade: 0.1,
+            light: Light::Daylight,
+            noise_sigma: 2.0,
+            glare: false,
+            tilt_degrees: 0.0,
+            seed: 3,
+        });
+        let window = [photo.read_window_from_s, photo.read_window_to_s];
+        assert_eq!(window, READ_WINDOW_S);
+        let (sampling, policy) = (SamplingPolicy::default(), ReadPolicy::default());
+        let both = read_photo(
+            &photo.photo.view(),
+            &photo.layout,
+            photo.seconds_since_dip,
+            window,
+            &sampling,
+            &policy,
+        )
+        .unwrap();
+        let samples = sample_photo(
+            &photo.photo.view(),
+            &photo.layout,
+            photo.seconds_since_dip,
+            window,
+            &sampling,
+        )
+        .unwrap();
+        assert_eq!(both.samples, samples);
+        assert_eq!(both.reading, read_dipstick(&samples, &policy).unwrap());
+        assert_eq!(both.reading.grade, Some(DipstickGrade::ThreePlus));
+        assert_eq!(both.reading.nearest, both.reading.distances[..2]);
+        // Outside the read window nothing is sampled: the timing refusal comes first.
+        let late = read_photo(
+            &photo.photo.view(),
+            &photo.layout,
+            91.0,
+            window,
+            &sampling,
+            &policy,
+        );
+        assert_eq!(late.unwrap_err().code(), "too_late");
     }
 }

@@ -1,10 +1,63 @@
-//! A home-screen alert as a shell reads it: what it is about as a plain kind, with the lab
-//! alert or the regimen beside it when there is one.
+//! The home screen as a shell reads it: today as `YYYY-MM-DD` text, the relapse banner with its
+//! latest reading flattened ([`RelapseStatusRecord`]), the steroid relapse prompt as its record,
+//! and each alert as a plain kind with the lab alert or the regimen beside it when there is one.
 
 use crate::dates::format_date;
-use crate::diary::home::{HomeAlert, HomeAlertKind};
+use crate::diary::home::{HomeAlert, HomeAlertKind, HomeScreen};
+use crate::diary::relapse::RelapseStatusRecord;
+use crate::diary::reminders::DoseSlot;
+use crate::diary::taper::records::SteroidRelapsePrompt;
 use crate::ids::RegimenId;
 use crate::labs::AlertKind;
+use crate::store::UnreadableRow;
+
+/// Everything the home screen shows for a patient at an instant.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "HomeScreen"))]
+pub struct HomeScreenRecord {
+    /// The patient.
+    pub patient_id: i64,
+    /// The patient's local date, `YYYY-MM-DD`, in `time_zone`.
+    pub today: String,
+    /// The IANA zone the dosing times and today are read in (the device's while travelling).
+    pub time_zone: String,
+    /// Every dose slot of today (regimens and steroid courses), ordered by time, with status,
+    /// guidance and log: one row with "taken" and "skip" buttons each while not logged.
+    pub doses: Vec<DoseSlot>,
+    /// The next reminder's slot that is not logged (may be tomorrow's), if any.
+    pub next_dose: Option<DoseSlot>,
+    /// The relapse banner: state, episodes, whether this morning's dipstick is logged, and the
+    /// family prompt.
+    pub relapse: RelapseStatusRecord,
+    /// While a relapse is open and no course was started for it: "contact your team", with the
+    /// `kdigo2025_relapse` course pre-filled for the care team.
+    pub steroid_prompt: Option<SteroidRelapsePrompt>,
+    /// Lab safety alerts of the last 30 days, today's "recalculate dose" prompts, then shared
+    /// care's: possible double doses and taken-and-skipped slots of those days, and records
+    /// changed on two phones at once.
+    pub alerts: Vec<HomeAlertRecord>,
+    /// Stored records that could not be read (a damaged or out-of-range row) and are left out of
+    /// this screen, which shows everything else (clinical-rules §10). Empty in a sound diary;
+    /// otherwise show "N records could not be read and are not shown".
+    pub unreadable: Vec<UnreadableRow>,
+}
+
+impl From<HomeScreen> for HomeScreenRecord {
+    fn from(h: HomeScreen) -> Self {
+        HomeScreenRecord {
+            patient_id: h.patient_id.into(),
+            today: format_date(h.today),
+            time_zone: h.time_zone,
+            doses: h.doses,
+            next_dose: h.next_dose,
+            relapse: h.relapse.into(),
+            steroid_prompt: h.steroid_prompt.map(Into::into),
+            alerts: h.alerts.into_iter().map(Into::into).collect(),
+            unreadable: h.unreadable,
+        }
+    }
+}
 
 /// What a home-screen alert is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +120,54 @@ impl From<HomeAlert> for HomeAlertRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dates::parse_instant;
+    use crate::diary::home::home_screen;
+    use crate::locale::Locale;
+    use crate::protein::{DipstickGrade, UrineMeasurement};
+    use crate::store::tests::seeded;
+    use crate::store::urine::NewUrineReading;
+    use crate::store::Store;
     use crate::test_support::date;
+
+    #[test]
+    fn the_screen_shows_today_as_text_and_the_latest_reading_flattened() {
+        let mut store = Store::open_in_memory().unwrap();
+        let patient = seeded(&mut store).0.id;
+        // 06:50 and 09:00 on 2025-06-03 in Shanghai, the seeded patient's zone.
+        let at = |local: &str| parse_instant("at", local).unwrap().to_utc();
+        store
+            .log_urine_reading(&NewUrineReading {
+                client_id: "urine-0603".into(),
+                patient_id: patient,
+                measurement: UrineMeasurement::Dipstick(DipstickGrade::OnePlus),
+                taken_at_ms: at("2025-06-03T06:50:00+08:00").timestamp_millis(),
+                taken_on: None,
+                first_morning: true,
+                note: None,
+                logged_by: "mother".into(),
+                photo: None,
+            })
+            .unwrap();
+        let now = at("2025-06-03T09:00:00+08:00");
+        let screen = home_screen(&store, patient, now, None, Locale::En).unwrap();
+        let shown = HomeScreenRecord::from(screen.clone());
+        assert_eq!(
+            (shown.patient_id, shown.today.as_str()),
+            (i64::from(patient), "2025-06-03")
+        );
+        assert_eq!(
+            (shown.doses, shown.next_dose),
+            (screen.doses, screen.next_dose)
+        );
+        let latest = shown.relapse.latest_reading.unwrap();
+        assert_eq!(
+            (latest.client_id.as_str(), latest.dipstick, latest.upcr),
+            ("urine-0603", Some(DipstickGrade::OnePlus), None)
+        );
+        assert!(shown.relapse.morning_reading_logged);
+        assert_eq!(shown.alerts.len(), screen.alerts.len());
+        assert_eq!(shown.steroid_prompt, None);
+    }
 
     fn alert(kind: HomeAlertKind) -> HomeAlertRecord {
         HomeAlert {

@@ -17,6 +17,8 @@ import org.example.nephrodiary.core.LabsScreen
 import org.example.nephrodiary.core.SteroidCalendarScreen
 import org.example.nephrodiary.core.TodayScreen
 import uniffi.nephro.*
+import uniffi.nephro_core.PhotoBuffer
+import uniffi.nephro_core.PhotoLayout
 
 /** Everything the screens show. */
 data class UiState(

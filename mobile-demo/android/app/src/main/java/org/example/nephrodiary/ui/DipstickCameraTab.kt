@@ -45,6 +45,9 @@ import java.nio.ByteBuffer
 import org.example.nephrodiary.core.DipstickPhotoScreen
 import org.example.nephrodiary.core.Words
 import uniffi.nephro.*
+import uniffi.nephro_core.ChartSwatchRect
+import uniffi.nephro_core.PhotoBuffer
+import uniffi.nephro_core.PhotoLayout
 
 /** A guide rectangle as fractions of the photo (the preview shows the same frame). */
 private data class Guide(val x: Float, val y: Float, val w: Float, val h: Float) {
