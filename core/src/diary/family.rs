@@ -116,7 +116,8 @@ pub fn invite(carrier: Carrier, secrets: &dyn SecretStore) -> Result<FamilySecre
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FamilyMember {
-    /// The device's id (hex): what removing a member takes.
+    /// The device's id (hex): what removing a member takes ([`remove_member`],
+    /// `Diary::remove_family_member` on the phones).
     pub device_id: String,
     /// Its caregiver, as they named themselves when joining.
     pub caregiver: String,

@@ -34,7 +34,7 @@ pub struct SyncReport {
     pub sent_batches: usize,
 }
 
-/// What one sync did, flattened for the phones (`Diary::sync_family` and its twins).
+/// What one sync did ([`SyncReport`] flattened for the phones: `Diary::sync_family`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SyncSummary {
