@@ -15,13 +15,13 @@
 
 use std::sync::Arc;
 
-use nephro_core::diary::family::{self, Carrier, FamilyEntry};
+use nephro_core::diary::family::{self, parse_slot, Carrier, FamilyEntry, FamilyMember};
+use nephro_core::diary::sharing::SyncSummary;
 use nephro_core::share::relay::{ClaimStatus, RelayClient, RelayHttp, RelayRequest, RelayResponse};
 use nephro_core::share::relay_protocol::ClaimOutcome;
 
 use crate::share::{
-    claim_slot, foreign_failure, FamilyMember, ForeignSecrets, SecretStorage, ShareCallbackError,
-    SyncSummary,
+    foreign_failure, recovery_code_of, ForeignSecrets, SecretStorage, ShareCallbackError,
 };
 use crate::{Diary, NephroError};
 
@@ -76,6 +76,13 @@ impl FamilyRelay {
     }
 }
 
+/// The relay's carrier for the core's sharing calls.
+impl FamilyRelay {
+    fn carrier(&self) -> Carrier<'_> {
+        Carrier::Relay(&self.client)
+    }
+}
+
 #[uniffi::export]
 impl Diary {
     /// [`Diary::start_sharing`] through the relay: the family and this device's credential are
@@ -87,7 +94,9 @@ impl Diary {
         secrets: Arc<dyn SecretStorage>,
     ) -> Result<String, NephroError> {
         let secrets = ForeignSecrets(secrets);
-        self.start_family(&caregiver, Carrier::Relay(&relay.client), &secrets)
+        let started =
+            self.call(|store| store.start_family(&caregiver, relay.carrier(), &secrets))?;
+        Ok(recovery_code_of(started))
     }
 
     /// [`Diary::invite`] through the relay: the invitation's admission is registered there
@@ -98,9 +107,8 @@ impl Diary {
         secrets: Arc<dyn SecretStorage>,
     ) -> Result<String, NephroError> {
         let secrets = ForeignSecrets(secrets);
-        Ok(self
-            .call(|_| family::invite(Carrier::Relay(&relay.client), &secrets))?
-            .invitation_text())
+        let invitation = self.call(|_| family::invite(relay.carrier(), &secrets))?;
+        Ok(invitation.invitation_text())
     }
 
     /// [`Diary::join_family`] through the relay: this device registers its credential with the
@@ -112,13 +120,11 @@ impl Diary {
         relay: Arc<FamilyRelay>,
         secrets: Arc<dyn SecretStorage>,
     ) -> Result<SyncSummary, NephroError> {
+        let entry = FamilyEntry::Invitation(&invitation);
         let secrets = ForeignSecrets(secrets);
-        self.enter_family(
-            FamilyEntry::Invitation(&invitation),
-            &caregiver,
-            Carrier::Relay(&relay.client),
-            &secrets,
-        )
+        let (_, report) =
+            self.call(|store| store.enter_family(entry, &caregiver, relay.carrier(), &secrets))?;
+        Ok(report.into())
     }
 
     /// [`Diary::recover_family`] through the relay, with the family's recovery code.
@@ -129,13 +135,11 @@ impl Diary {
         relay: Arc<FamilyRelay>,
         secrets: Arc<dyn SecretStorage>,
     ) -> Result<SyncSummary, NephroError> {
+        let entry = FamilyEntry::Recovery(&recovery_code);
         let secrets = ForeignSecrets(secrets);
-        self.enter_family(
-            FamilyEntry::Recovery(&recovery_code),
-            &caregiver,
-            Carrier::Relay(&relay.client),
-            &secrets,
-        )
+        let (_, report) =
+            self.call(|store| store.enter_family(entry, &caregiver, relay.carrier(), &secrets))?;
+        Ok(report.into())
     }
 
     /// [`Diary::sync_family`] through the relay.
@@ -145,9 +149,8 @@ impl Diary {
         secrets: Arc<dyn SecretStorage>,
     ) -> Result<SyncSummary, NephroError> {
         let secrets = ForeignSecrets(secrets);
-        Ok(self
-            .call(|store| store.sync_with_family(Carrier::Relay(&relay.client), &secrets))?
-            .into())
+        let report = self.call(|store| store.sync_with_family(relay.carrier(), &secrets))?;
+        Ok(report.into())
     }
 
     /// [`Diary::family_members`] through the relay.
@@ -156,8 +159,7 @@ impl Diary {
         relay: Arc<FamilyRelay>,
         secrets: Arc<dyn SecretStorage>,
     ) -> Result<Vec<FamilyMember>, NephroError> {
-        let secrets = ForeignSecrets(secrets);
-        self.members_of_family(Carrier::Relay(&relay.client), &secrets)
+        Ok(self.call(|_| family::members(relay.carrier(), &ForeignSecrets(secrets)))?)
     }
 
     /// [`Diary::remove_family_member`] through the relay: the removed device's credential is
@@ -168,10 +170,9 @@ impl Diary {
         relay: Arc<FamilyRelay>,
         secrets: Arc<dyn SecretStorage>,
     ) -> Result<String, NephroError> {
-        let secrets = ForeignSecrets(secrets);
-        Ok(self
-            .call(|_| family::remove_member(&device_id, Carrier::Relay(&relay.client), &secrets))?
-            .recovery_text())
+        let (carrier, secrets) = (relay.carrier(), ForeignSecrets(secrets));
+        let recovery = self.call(|_| family::remove_member(&device_id, carrier, &secrets))?;
+        Ok(recovery.recovery_text())
     }
 
     /// Before giving a dose with the phone online, claims its slot on the relay
@@ -191,8 +192,8 @@ impl Diary {
         relay: Arc<FamilyRelay>,
         secrets: Arc<dyn SecretStorage>,
     ) -> Result<ClaimStatus, NephroError> {
+        let (medication, slot) = parse_slot(&medication_id, &slot_date, &slot_time)?;
         let secrets = ForeignSecrets(secrets);
-        let (medication, slot) = claim_slot(&medication_id, &slot_date, &slot_time)?;
         Ok(self.call(|store| {
             store.claim_dose_slot(&relay.client, &secrets, &medication, slot, now_ms)
         })?)
@@ -211,8 +212,8 @@ impl Diary {
         relay: Arc<FamilyRelay>,
         secrets: Arc<dyn SecretStorage>,
     ) -> Result<(), NephroError> {
+        let (medication, slot) = parse_slot(&medication_id, &slot_date, &slot_time)?;
         let secrets = ForeignSecrets(secrets);
-        let (medication, slot) = claim_slot(&medication_id, &slot_date, &slot_time)?;
         Ok(self.call(|store| {
             store.end_dose_slot_claim(&relay.client, &secrets, &medication, slot, outcome)
         })?)

@@ -23,7 +23,7 @@ use nephro_core::share::folder::FolderTransport;
 use nephro_core::share::relay::{ClaimStatus, RelayClient};
 use nephro_core::share::relay_protocol::ClaimOutcome;
 use nephro_core::share::secrets::{FileSecretStore, SecretStore};
-use nephro_core::share::sync::{hex, Membership};
+use nephro_core::share::sync::Membership;
 use nephro_core::store::Store;
 
 use crate::demo_diary::DemoDiary;
@@ -164,7 +164,7 @@ fn shared_alerts(store: &Store) -> CliResult<String> {
         let who: Vec<String> = alert
             .entries
             .iter()
-            .map(|(_, outcome, _, by)| format!("{} by {by}", outcome.id()))
+            .map(|entry| format!("{} by {}", entry.outcome.id(), entry.caregiver))
             .collect();
         out.push_str(&format!(
             "ALERT: the {} dose of {} was logged on two devices: {}\n",
@@ -334,17 +334,19 @@ pub fn sync(db: &Path, via: Via) -> CliResult<()> {
 
 /// Runs `nephro share members`: the family's devices.
 pub fn members(db: &Path) -> CliResult<()> {
-    let (secrets, membership) = joined(db)?;
+    let (secrets, _) = joined(db)?;
     let carrier = carrier_of(&secrets, None, None)?;
-    let me = hex(&membership.device);
     let mut out = String::new();
     for member in family::members(carrier.carrier(), &secrets).map_err(about("--db"))? {
-        let this = if member.device == me {
+        let this = if member.is_this_device {
             " (this device)"
         } else {
             ""
         };
-        out.push_str(&format!("{}  {}{this}\n", member.device, member.caregiver));
+        out.push_str(&format!(
+            "{}  {}{this}\n",
+            member.device_id, member.caregiver
+        ));
     }
     emit(&out)
 }

@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use chrono::{Days, NaiveDate};
+use nephro_core::diary::family::{self, Carrier};
 use nephro_core::diary::home::{home_screen, HomeAlertKind};
 use nephro_core::diary::sharing::SyncReport;
 use nephro_core::dose::DoseRate;
@@ -20,8 +21,9 @@ use nephro_core::model::{
 };
 use nephro_core::protein::{DipstickGrade, UrineMeasurement};
 use nephro_core::share::folder::FolderTransport;
+use nephro_core::share::merge::RecordKind;
 use nephro_core::share::secrets::FileSecretStore;
-use nephro_core::share::sync::Membership;
+use nephro_core::share::sync::{hex, Membership};
 use nephro_core::store::urine::NewUrineReading;
 use nephro_core::store::{BatchPosition, NewCourse, NewLabResult, Store};
 use nephro_core::taper::{DoseBasis, Frequency, Phase, PhaseLength, TabletSpec};
@@ -312,6 +314,24 @@ fn a_joining_phone_receives_the_whole_diary_row_for_row() {
 }
 
 #[test]
+fn each_phone_lists_the_family_and_marks_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = FolderTransport::new(dir.path().join("folder")).unwrap();
+    let (mum, dad, _) = family(dir.path(), &folder);
+    for (phone, me) in [(&mum, "Mum"), (&dad, "Dad")] {
+        let members = family::members(Carrier::Transport(&folder), &phone.secrets).unwrap();
+        let mut seen: Vec<(&str, bool)> = members
+            .iter()
+            .map(|m| (m.caregiver.as_str(), m.is_this_device))
+            .collect();
+        seen.sort_unstable();
+        assert_eq!(seen, [("Dad", me == "Dad"), ("Mum", me == "Mum")]);
+        let this = members.iter().find(|m| m.is_this_device).unwrap();
+        assert_eq!(this.device_id, hex(&phone.membership.device));
+    }
+}
+
+#[test]
 fn the_evening_dose_given_by_dad_appears_on_mums_phone() {
     let dir = tempfile::tempdir().unwrap();
     let folder = FolderTransport::new(dir.path().join("folder")).unwrap();
@@ -411,7 +431,11 @@ fn a_double_dose_given_apart_is_alerted_on_both_phones() {
         assert_eq!(alerts.len(), 1, "{alerts:?}");
         assert_eq!(alerts[0].slot_date, "2026-12-02");
         assert_eq!(alerts[0].slot_time, "08:00");
-        let mut who: Vec<&str> = alerts[0].entries.iter().map(|e| e.3.as_str()).collect();
+        let mut who: Vec<&str> = alerts[0]
+            .entries
+            .iter()
+            .map(|e| e.caregiver.as_str())
+            .collect();
         who.sort_unstable();
         assert_eq!(who, ["Dad", "Mum"]);
         // Neither record was dropped.
@@ -538,6 +562,13 @@ fn concurrent_edits_of_one_dose_are_a_conflict_on_both_phones_not_a_silent_winne
             .map(|h| h.caregiver.as_str())
             .collect();
         assert!(who.contains(&"Mum") && who.contains(&"Dad"), "{who:?}");
+        // As the phones list it: a logged dose is the family's to resolve (§11).
+        let listed = phone.store.shared_record_conflicts().unwrap();
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        assert_eq!(listed[0].record_id, conflicts[0].record);
+        assert_eq!(listed[0].kind, RecordKind::DoseLog);
+        assert!(!listed[0].resolved_by_care_team);
+        assert_eq!(listed[0].versions, conflicts[0].heads);
         // Every revision is kept on every phone.
         assert_eq!(
             phone

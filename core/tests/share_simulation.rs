@@ -526,7 +526,9 @@ fn run(seed: u64, rounds: u64) -> String {
                 assert!(
                     alerts.iter().any(|a| a.slot_date == day.to_string()
                         && a.slot_time == *slot
-                        && live.iter().all(|c| a.entries.iter().any(|e| &e.0 == *c))),
+                        && live
+                            .iter()
+                            .all(|c| a.entries.iter().any(|e| &e.client_id == *c))),
                     "seed {seed}: double dose {day} {slot} not alerted on {}",
                     phone.name
                 );

@@ -9,6 +9,7 @@
 
 use chrono::{NaiveDate, NaiveTime};
 
+use crate::dates::{parse_clock_time, parse_date};
 use crate::diary::sharing::SyncReport;
 use crate::error::{Error, Result};
 use crate::model::MedicationId;
@@ -17,7 +18,7 @@ use crate::share::codes::FamilySecret;
 use crate::share::relay::{ClaimStatus, Credential, RelayClient, RelayTransport};
 use crate::share::relay_protocol::ClaimOutcome;
 use crate::share::secrets::SecretStore;
-use crate::share::sync::{hex, Member, Membership, Transport};
+use crate::share::sync::{hex, Membership, Transport};
 use crate::store::Store;
 
 /// What carries a family's sealed batches between its devices.
@@ -111,9 +112,50 @@ pub fn invite(carrier: Carrier, secrets: &dyn SecretStore) -> Result<FamilySecre
     }
 }
 
-/// The family's devices, as the current key epoch lists them.
-pub fn members(carrier: Carrier, secrets: &dyn SecretStore) -> Result<Vec<Member>> {
-    membership_in(secrets)?.members(carrier.for_device(secrets)?.get())
+/// A device of the family, as its caregivers see it ([`members`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct FamilyMember {
+    /// The device's id (hex): what removing a member takes ([`remove_member`],
+    /// `Diary::remove_family_member` on the phones).
+    pub device_id: String,
+    /// Its caregiver, as they named themselves when joining.
+    pub caregiver: String,
+    /// Whether it is this device.
+    pub is_this_device: bool,
+}
+
+/// The family's devices, as the current key epoch lists them (ordered by device id), each
+/// marked whether it is this device.
+pub fn members(carrier: Carrier, secrets: &dyn SecretStore) -> Result<Vec<FamilyMember>> {
+    let membership = membership_in(secrets)?;
+    let this_device = hex(&membership.device);
+    Ok(membership
+        .members(carrier.for_device(secrets)?.get())?
+        .into_iter()
+        .map(|member| FamilyMember {
+            is_this_device: member.device == this_device,
+            device_id: member.device,
+            caregiver: member.caregiver,
+        })
+        .collect())
+}
+
+/// A dose slot as a shell names it in text: the medication (`regimen-<id>`, `course-<key>`,
+/// `medicine-<id>`), the slot's local date (`YYYY-MM-DD`) and time (`HH:MM`). Each is refused
+/// naming its own field (`medication_id`, `slot_date`, `slot_time`).
+pub fn parse_slot(
+    medication_id: &str,
+    slot_date: &str,
+    slot_time: &str,
+) -> Result<(MedicationId, (NaiveDate, NaiveTime))> {
+    Ok((
+        MedicationId::parse("medication_id", medication_id)?,
+        (
+            parse_date("slot_date", slot_date)?,
+            parse_clock_time("slot_time", slot_time)?,
+        ),
+    ))
 }
 
 /// Removes a device from the family: what the family writes from now on is sealed with a new
@@ -259,5 +301,33 @@ impl Store {
         let credential = Credential::require(secrets)?;
         let identity = self.slot_identity(medication, slot_date, slot_time)?;
         relay.end_claim(&credential, &membership, &identity, outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused_field(result: Result<(MedicationId, (NaiveDate, NaiveTime))>) -> String {
+        match result {
+            Err(Error::Invalid { field, .. }) => field,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_slot_in_text_is_read_and_each_part_refused_by_its_own_name() {
+        let (medication, (date, time)) = parse_slot("regimen-3", "2026-12-02", "08:00").unwrap();
+        assert_eq!(medication.to_string(), "regimen-3");
+        assert_eq!(date, NaiveDate::from_ymd_opt(2026, 12, 2).unwrap());
+        assert_eq!(time, NaiveTime::from_hms_opt(8, 0, 0).unwrap());
+        let bad = [
+            (("pill-3", "2026-12-02", "08:00"), "medication_id"),
+            (("regimen-3", "2026-13-02", "08:00"), "slot_date"),
+            (("regimen-3", "2026-12-02", "8 am"), "slot_time"),
+        ];
+        for ((medication, date, time), field) in bad {
+            assert_eq!(refused_field(parse_slot(medication, date, time)), field);
+        }
     }
 }

@@ -214,10 +214,10 @@ fn shared_care_alerts(
         ) else {
             continue;
         };
-        let Some((first_client_id, ..)) = slot.entries.first() else {
+        let Some(first) = slot.entries.first() else {
             continue;
         };
-        let medication = store.dose(first_client_id)?.dose.medication;
+        let medication = store.dose(&first.client_id)?.dose.medication;
         let Some(medication) = plan.medication(&medication.to_string()) else {
             // Another patient's medication.
             continue;
@@ -231,9 +231,12 @@ fn shared_care_alerts(
         let taken: Vec<_> = slot
             .entries
             .iter()
-            .filter(|e| e.1 == DoseOutcome::Taken)
+            .filter(|e| e.outcome == DoseOutcome::Taken)
             .collect();
-        let skipped = slot.entries.iter().find(|e| e.1 == DoseOutcome::Skipped);
+        let skipped = slot
+            .entries
+            .iter()
+            .find(|e| e.outcome == DoseOutcome::Skipped);
         let (kind, text) = match (taken.as_slice(), skipped) {
             ([first, second, ..], _) => (
                 HomeAlertKind::PossibleDoubleDose,
@@ -243,10 +246,10 @@ fn shared_care_alerts(
                     medication = label,
                     slot = slot_text,
                     date = date_text,
-                    first = first.3.clone(),
-                    first_time = clock(first.2),
-                    second = second.3.clone(),
-                    second_time = clock(second.2),
+                    first = first.caregiver.clone(),
+                    first_time = clock(first.at_ms),
+                    second = second.caregiver.clone(),
+                    second_time = clock(second.at_ms),
                 ),
             ),
             ([given], Some(skipped)) => (
@@ -257,9 +260,9 @@ fn shared_care_alerts(
                     medication = label,
                     slot = slot_text,
                     date = date_text,
-                    given = given.3.clone(),
-                    given_time = clock(given.2),
-                    skipped = skipped.3.clone(),
+                    given = given.caregiver.clone(),
+                    given_time = clock(given.at_ms),
+                    skipped = skipped.caregiver.clone(),
                 ),
             ),
             // Skipped on both phones: nothing to fear, nothing to ask.

@@ -34,6 +34,11 @@ pub const MAX_ID_CHARS: usize = 64;
 /// What kind of record a change is of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Enum),
+    uniffi(name = "SharedRecordKind")
+)]
 pub enum RecordKind {
     /// A logged dose (and its revisions).
     DoseLog,

@@ -543,10 +543,17 @@ pub struct Applied {
     pub refused: Vec<String>,
 }
 
-/// A revision made on two devices at once, not yet resolved (§11).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A revision made on two devices at once, not yet resolved (§11): one of the concurrent
+/// versions of a record in conflict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi(name = "ConflictVersion")
+)]
 pub struct ConflictHead {
-    /// The change's id.
+    /// The change that wrote it.
+    #[cfg_attr(feature = "uniffi", uniffi(name = "change_id"))]
     pub change: String,
     /// The caregiver who made it.
     pub caregiver: String,
@@ -565,18 +572,39 @@ pub struct SharedConflict {
     pub heads: Vec<ConflictHead>,
 }
 
-/// A dose slot logged on more than one live record (clinical-rules §11): every device that
-/// holds both records sees it.
-#[derive(Debug, Clone, PartialEq)]
+/// A dose slot logged on more than one live record (clinical-rules §11): taken twice is a
+/// possible double dose, taken and skipped a disagreement; never resolved automatically. Every
+/// device that holds both records sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi(name = "DoubleDoseAlert")
+)]
 pub struct StoredSlotAlert {
-    /// The medication's global id.
+    /// The medication's global id (the same on every device).
+    #[cfg_attr(feature = "uniffi", uniffi(name = "medication_global_id"))]
     pub medication: String,
     /// The slot's local date, `YYYY-MM-DD`.
     pub slot_date: String,
     /// The slot's local time, `HH:MM`.
     pub slot_time: String,
-    /// The live logs of the slot: client id, outcome, when, who.
-    pub entries: Vec<(String, DoseOutcome, i64, String)>,
+    /// Every live log of the slot, earliest first.
+    pub entries: Vec<SlotLogEntry>,
+}
+
+/// One of the logs of a slot logged on several devices ([`StoredSlotAlert`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct SlotLogEntry {
+    /// The log's client id.
+    pub client_id: String,
+    /// Taken or skipped.
+    pub outcome: DoseOutcome,
+    /// When it was given (or skipped), UTC epoch ms.
+    pub at_ms: i64,
+    /// Who logged it.
+    pub caregiver: String,
 }
 
 impl Store {
@@ -795,11 +823,16 @@ impl Store {
         })?;
         let mut alerts: Vec<StoredSlotAlert> = Vec::new();
         for row in rows {
-            let (medication, slot_date, slot_time, client_id, outcome, at, by) = row?;
-            let outcome = if outcome == "skipped" {
-                DoseOutcome::Skipped
-            } else {
-                DoseOutcome::Taken
+            let (medication, slot_date, slot_time, client_id, outcome, at_ms, caregiver) = row?;
+            let entry = SlotLogEntry {
+                client_id,
+                outcome: if outcome == "skipped" {
+                    DoseOutcome::Skipped
+                } else {
+                    DoseOutcome::Taken
+                },
+                at_ms,
+                caregiver,
             };
             match alerts.last_mut() {
                 Some(last)
@@ -807,13 +840,13 @@ impl Store {
                         && last.slot_date == slot_date
                         && last.slot_time == slot_time =>
                 {
-                    last.entries.push((client_id, outcome, at, by));
+                    last.entries.push(entry);
                 }
                 _ => alerts.push(StoredSlotAlert {
                     medication,
                     slot_date,
                     slot_time,
-                    entries: vec![(client_id, outcome, at, by)],
+                    entries: vec![entry],
                 }),
             }
         }

@@ -20,7 +20,9 @@ pub mod schema;
 pub mod urine;
 
 pub use crate::taper::course::{CourseCalendar, CourseSlot, CourseVersion, RemissionSource};
-pub use changes::{Applied, BatchPosition, ConflictHead, SharedConflict, StoredSlotAlert};
+pub use changes::{
+    Applied, BatchPosition, ConflictHead, SharedConflict, SlotLogEntry, StoredSlotAlert,
+};
 pub use checkpoint::StoredRelapseCheckpoint;
 pub use courses::{NewCourse, MAX_COURSE_TIMES};
 pub use doses::DoseRevision;
