@@ -27,16 +27,14 @@ use nephro_core::locale::Locale;
 use nephro_core::model::MedicationId;
 use nephro_core::schedule::IOS_PENDING_NOTIFICATION_LIMIT;
 pub use nephro_core::schedule::{
-    AdherenceSummary, CalendarDay as AdherenceDay, DayMedication as AdherenceDayMedication,
-    DayStatus as AdherenceDayStatus, DoseStatus, Guidance as DoseGuidance, PlannedDose,
-    PlannedDoseKind, TravelPolicy,
+    AdherenceReport, AdherenceSummary, CalendarDay as AdherenceDay,
+    DayMedication as AdherenceDayMedication, DayStatus as AdherenceDayStatus, DoseStatus,
+    Guidance as DoseGuidance, MedicationAdherence, PlannedDose, PlannedDoseKind, TravelPolicy,
 };
 pub use nephro_core::uniffi_support::NotificationScheduler;
 
 use crate::records::Drug;
 use crate::{Diary, NephroError};
-pub use nephro_core::schedule::AdherenceReport;
-pub use nephro_core::schedule::MedicationAdherence;
 
 #[uniffi::export]
 impl Diary {
