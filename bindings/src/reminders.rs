@@ -134,9 +134,8 @@ impl Diary {
     ) -> Result<AdherenceReport, NephroError> {
         let (from, to) = parse_period(&from, &to)?;
         let now = service::instant_from_millis("now_ms", now_ms)?;
-        Ok(self
-            .call(|s| service::adherence(s, patient_id.into(), from, to, now))?
-            .report)
+        let adherence = self.call(|s| service::adherence(s, patient_id.into(), from, to, now))?;
+        Ok(adherence.report)
     }
 
     /// The stepwise plan that moves a twice-daily medication to `new_time_zone`'s wall clock

@@ -168,8 +168,7 @@ impl Diary {
     ) -> Result<Option<SteroidRelapsePrompt>, NephroError> {
         let today = parse_date("today", &today)?;
         let locale = locale.unwrap_or_default();
-        Ok(self
-            .call(|s| service::relapse_prompt(s, patient_id.into(), today, locale))?
-            .map(Into::into))
+        let prompt = self.call(|s| service::relapse_prompt(s, patient_id.into(), today, locale))?;
+        Ok(prompt.map(Into::into))
     }
 }
