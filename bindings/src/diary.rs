@@ -3,7 +3,10 @@
 use std::sync::{Arc, Mutex};
 
 use nephro_core::dates::parse_date;
+use nephro_core::diary::parse_period;
+use nephro_core::diary::records::records_from;
 use nephro_core::diary::reminders::parse_device_zone;
+use nephro_core::model::DoseEdit;
 use nephro_core::store::Store;
 
 use crate::records::*;
@@ -48,6 +51,16 @@ impl Diary {
         }
         outcome
     }
+
+    /// Runs one call on the store ([`Diary::call`]) and converts what it returns into the record
+    /// the shell reads (its own type when the core's record crosses as it is).
+    pub(crate) fn call_into<T, R, F>(&self, f: F) -> Result<R, NephroError>
+    where
+        R: From<T>,
+        F: FnOnce(&mut Store) -> nephro_core::Result<T>,
+    {
+        Ok(self.call(f)?.into())
+    }
 }
 
 #[uniffi::export]
@@ -82,7 +95,7 @@ impl Diary {
     /// change (also done when the diary is released). Call it when the app goes to the
     /// background.
     pub fn checkpoint(&self) -> Result<(), NephroError> {
-        Ok(self.call(|s| s.checkpoint())?)
+        self.call_into(|s| s.checkpoint())
     }
 
     /// Whether the diary opened read-only (a read-only volume): reads work, writes are refused.
@@ -93,7 +106,7 @@ impl Diary {
     /// Creates a patient profile.
     pub fn create_patient(&self, profile: PatientProfile) -> Result<Patient, NephroError> {
         let profile = profile.parse()?;
-        Ok(self.call(|s| s.create_patient(&profile))?.into())
+        self.call_into(|s| s.create_patient(&profile))
     }
 
     /// Replaces a patient's profile.
@@ -103,23 +116,17 @@ impl Diary {
         profile: PatientProfile,
     ) -> Result<Patient, NephroError> {
         let profile = profile.parse()?;
-        Ok(self
-            .call(|s| s.update_patient(patient_id.into(), &profile))?
-            .into())
+        self.call_into(|s| s.update_patient(patient_id.into(), &profile))
     }
 
     /// A patient by id.
     pub fn patient(&self, patient_id: i64) -> Result<Patient, NephroError> {
-        Ok(self.call(|s| s.patient(patient_id.into()))?.into())
+        self.call_into(|s| s.patient(patient_id.into()))
     }
 
     /// Every patient in the diary.
     pub fn patients(&self) -> Result<Vec<Patient>, NephroError> {
-        Ok(self
-            .call(|s| s.patients())?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        self.call_into(|s| s.patients().map(records_from))
     }
 
     /// Records a weight and/or height. A value implausible for this child (clinical-rules §10: a
@@ -135,18 +142,12 @@ impl Diary {
         measurement: Measurement,
     ) -> Result<Measurement, NephroError> {
         let m = measurement.parse()?;
-        Ok(self
-            .call(|s| s.add_measurement(patient_id.into(), &m))?
-            .into())
+        self.call_into(|s| s.add_measurement(patient_id.into(), &m))
     }
 
     /// A patient's measurements, oldest first.
     pub fn measurements(&self, patient_id: i64) -> Result<Vec<Measurement>, NephroError> {
-        Ok(self
-            .call(|s| s.measurements(patient_id.into()))?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        self.call_into(|s| s.measurements(patient_id.into()).map(records_from))
     }
 
     /// Stores a regimen, calculating its dose on the latest weight on or before its start.
@@ -156,22 +157,18 @@ impl Diary {
         regimen: RegimenInput,
     ) -> Result<Regimen, NephroError> {
         let r = regimen.parse()?;
-        Ok(self.call(|s| s.add_regimen(patient_id.into(), &r))?.into())
+        self.call_into(|s| s.add_regimen(patient_id.into(), &r))
     }
 
     /// Ends a regimen on a date (`YYYY-MM-DD`); it stays in the history.
     pub fn end_regimen(&self, regimen_id: i64, end_date: String) -> Result<Regimen, NephroError> {
         let end = parse_date("end_date", &end_date)?;
-        Ok(self.call(|s| s.end_regimen(regimen_id.into(), end))?.into())
+        self.call_into(|s| s.end_regimen(regimen_id.into(), end))
     }
 
     /// A patient's regimens, oldest first.
     pub fn regimens(&self, patient_id: i64) -> Result<Vec<Regimen>, NephroError> {
-        Ok(self
-            .call(|s| s.regimens(patient_id.into()))?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        self.call_into(|s| s.regimens(patient_id.into()).map(records_from))
     }
 
     /// Logs a dose. Resubmitting the same `client_id` returns the stored entry unchanged.
@@ -193,7 +190,7 @@ impl Diary {
     ) -> Result<DoseLogEntry, NephroError> {
         let d = dose.parse()?;
         let zone = parse_device_zone(device_time_zone.as_deref())?;
-        Ok(self.call(|s| s.log_dose(&d, now_ms, zone))?.into())
+        self.call_into(|s| s.log_dose(&d, now_ms, zone))
     }
 
     /// Changes a logged dose's outcome, time or note; the previous revision stays in the
@@ -214,16 +211,9 @@ impl Diary {
         device_time_zone: Option<String>,
         note: Option<String>,
     ) -> Result<DoseLogEntry, NephroError> {
-        let edit = nephro_core::model::DoseEdit {
-            outcome,
-            actual_at_ms,
-            edited_by,
-            note,
-        };
+        let edit = DoseEdit::new(outcome, actual_at_ms, edited_by).with_note(note);
         let zone = parse_device_zone(device_time_zone.as_deref())?;
-        Ok(self
-            .call(|s| s.edit_dose(&client_id, &edit, now_ms, zone))?
-            .into())
+        self.call_into(|s| s.edit_dose(&client_id, &edit, now_ms, zone))
     }
 
     /// Undoes a logged dose; it stays in the history and no longer counts.
@@ -232,20 +222,17 @@ impl Diary {
         client_id: String,
         undone_by: String,
     ) -> Result<DoseLogEntry, NephroError> {
-        Ok(self.call(|s| s.undo_dose(&client_id, &undone_by))?.into())
+        self.call_into(|s| s.undo_dose(&client_id, &undone_by))
     }
 
     /// A logged dose by client id.
     pub fn dose(&self, client_id: String) -> Result<DoseLogEntry, NephroError> {
-        Ok(self.call(|s| s.dose(&client_id))?.into())
+        self.call_into(|s| s.dose(&client_id))
     }
 
     /// Every revision of a logged dose, oldest first.
     pub fn dose_history(&self, client_id: String) -> Result<Vec<DoseRevision>, NephroError> {
-        Ok(self
-            .call(|s| s.dose_history(&client_id))?
-            .into_iter()
-            .collect())
+        self.call_into(|s| s.dose_history(&client_id))
     }
 
     /// A patient's logged doses with slot dates from `from` to `to` (inclusive, `YYYY-MM-DD`).
@@ -255,11 +242,7 @@ impl Diary {
         from: String,
         to: String,
     ) -> Result<Vec<DoseLogEntry>, NephroError> {
-        let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
-        Ok(self
-            .call(|s| s.dose_logs(patient_id.into(), from, to))?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        let (from, to) = parse_period(&from, &to)?;
+        self.call_into(|s| s.dose_logs(patient_id.into(), from, to).map(records_from))
     }
 }

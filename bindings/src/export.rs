@@ -19,7 +19,7 @@ impl Diary {
         patient_id: i64,
         request: ExportRequest,
     ) -> Result<Vec<ExportFile>, NephroError> {
-        Ok(self.call(|s| core_export::export_request(s, patient_id.into(), &request))?)
+        self.call_into(|s| core_export::export_request(s, patient_id.into(), &request))
     }
 
     /// Exports a patient's diary to `path` and returns the paths written. One format: the file

@@ -2,26 +2,12 @@
 
 use nephro_core::growth;
 pub use nephro_core::growth::plausibility::PlausibilityPolicy;
+pub use nephro_core::growth::GrowthZScore;
 pub use nephro_core::growth::Measure as GrowthMeasure;
 use nephro_core::growth::Measure;
 
 use crate::records::Sex;
 use crate::{Diary, NephroError};
-
-/// A z-score (SD score) against a growth reference.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct GrowthZScore {
-    /// The SD score (WHO weight-for-age: WHO's restricted application beyond ±3).
-    pub z: f64,
-    /// The reference: `who2006`, `who2007` or `cdc2000`.
-    pub reference: String,
-    /// The reference's L (Box-Cox power) at the age.
-    pub l: f64,
-    /// The reference's M (median) at the age.
-    pub m: f64,
-    /// The reference's S (coefficient of variation) at the age.
-    pub s: f64,
-}
 
 /// The z-score of a weight (kg) or height (cm) for a sex (female or male) and an age in
 /// completed days since birth: WHO 2006 standards to 1856 days, then WHO 2007 (weight to 10
@@ -34,23 +20,14 @@ pub fn growth_z_score(
     measure: Measure,
     value: f64,
 ) -> Result<Option<GrowthZScore>, NephroError> {
-    Ok(
-        growth::z_score(sex, age_days, measure, value)?.map(|z| GrowthZScore {
-            z: z.z,
-            reference: z.reference.id().to_string(),
-            l: z.lms.l,
-            m: z.lms.m,
-            s: z.lms.s,
-        }),
-    )
+    Ok(growth::z_score(sex, age_days, measure, value)?.map(Into::into))
 }
 
 #[uniffi::export]
 impl Diary {
     /// The plausibility limits of a patient's measurements (defaults where none was set).
     pub fn plausibility_policy(&self, patient_id: i64) -> Result<PlausibilityPolicy, NephroError> {
-        self.call(|s| s.plausibility_policy(patient_id.into()))
-            .map_err(Into::into)
+        self.call_into(|s| s.plausibility_policy(patient_id.into()))
     }
 
     /// Sets the plausibility limits of a patient's measurements (validated: a weight change in
@@ -61,6 +38,6 @@ impl Diary {
         policy: PlausibilityPolicy,
         changed_by: String,
     ) -> Result<PlausibilityPolicy, NephroError> {
-        Ok(self.call(|s| s.set_plausibility_policy(patient_id.into(), &policy, &changed_by))?)
+        self.call_into(|s| s.set_plausibility_policy(patient_id.into(), &policy, &changed_by))
     }
 }

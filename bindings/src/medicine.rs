@@ -4,6 +4,7 @@
 //! delegates to `nephro_core::medicine`.
 
 use nephro_core::dates::parse_date;
+use nephro_core::diary::records::records_from;
 use nephro_core::locale::Locale;
 pub use nephro_core::medicine::input::{
     MedicineAmountInput, MedicineDaysInput, MedicineNameInput, MedicineRecord,
@@ -58,13 +59,12 @@ impl Diary {
     /// medicine.
     pub fn add_medicine(&self, medicine: NewMedicineInput) -> Result<MedicineRecord, NephroError> {
         let new = medicine.parse()?;
-        Ok(self.call(|s| s.add_medicine(&new))?.into())
+        self.call_into(|s| s.add_medicine(&new))
     }
 
     /// A patient's medicines, stopped ones included, oldest first.
     pub fn medicines(&self, patient_id: i64) -> Result<Vec<MedicineRecord>, NephroError> {
-        let medicines = self.call(|s| s.medicines(patient_id.into()))?;
-        Ok(medicines.into_iter().map(Into::into).collect())
+        self.call_into(|s| s.medicines(patient_id.into()).map(records_from))
     }
 
     /// Stops a medicine from `stopped_on` (`YYYY-MM-DD`) on: no dose or reminder that day or
@@ -75,8 +75,6 @@ impl Diary {
         stopped_on: String,
     ) -> Result<MedicineRecord, NephroError> {
         let stopped_on = parse_date("stopped_on", &stopped_on)?;
-        Ok(self
-            .call(|s| s.stop_medicine(medicine_id.into(), stopped_on))?
-            .into())
+        self.call_into(|s| s.stop_medicine(medicine_id.into(), stopped_on))
     }
 }

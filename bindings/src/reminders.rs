@@ -15,29 +15,26 @@
 
 use std::sync::Arc;
 
-use nephro_core::dates::{parse_date, parse_time_zone};
-use nephro_core::diary::records::parse_times;
-use nephro_core::diary::reminders as service;
+use nephro_core::diary::parse_period;
 pub use nephro_core::diary::reminders::records::{
     MedicationDoseWindow, ReminderPolicyRecord as ReminderPolicy,
 };
+use nephro_core::diary::reminders::{self as service, DeviceClock};
 pub use nephro_core::diary::reminders::{
     DoseSlot, DoseWindow, LoggedSlot as SlotLog, ReminderNotification,
 };
 use nephro_core::locale::Locale;
 use nephro_core::model::MedicationId;
-use nephro_core::schedule::{self, IOS_PENDING_NOTIFICATION_LIMIT};
+use nephro_core::schedule::IOS_PENDING_NOTIFICATION_LIMIT;
 pub use nephro_core::schedule::{
-    AdherenceSummary, CalendarDay as AdherenceDay, DayMedication as AdherenceDayMedication,
-    DayStatus as AdherenceDayStatus, DoseStatus, Guidance as DoseGuidance, PlannedDose,
-    PlannedDoseKind, TravelPolicy,
+    AdherenceReport, AdherenceSummary, CalendarDay as AdherenceDay,
+    DayMedication as AdherenceDayMedication, DayStatus as AdherenceDayStatus, DoseStatus,
+    Guidance as DoseGuidance, MedicationAdherence, PlannedDose, PlannedDoseKind, TravelPolicy,
 };
 pub use nephro_core::uniffi_support::NotificationScheduler;
 
 use crate::records::Drug;
 use crate::{Diary, NephroError};
-pub use nephro_core::schedule::AdherenceReport;
-pub use nephro_core::schedule::MedicationAdherence;
 
 #[uniffi::export]
 impl Diary {
@@ -56,13 +53,8 @@ impl Diary {
         locale: Locale,
         scheduler: Arc<dyn NotificationScheduler>,
     ) -> Result<u32, NephroError> {
-        let reminders = self.next_reminders(
-            patient_id,
-            now_ms,
-            device_time_zone,
-            IOS_PENDING_NOTIFICATION_LIMIT as u32,
-            locale,
-        )?;
+        let limit = IOS_PENDING_NOTIFICATION_LIMIT as u32;
+        let reminders = self.next_reminders(patient_id, now_ms, device_time_zone, limit, locale)?;
         let handed = reminders.len() as u32;
         scheduler.replace_pending(reminders)?;
         Ok(handed)
@@ -78,15 +70,8 @@ impl Diary {
         count: u32,
         locale: Locale,
     ) -> Result<Vec<ReminderNotification>, NephroError> {
-        let now = service::instant_from_millis("now_ms", now_ms)?;
-        let zone = service::parse_device_zone(device_time_zone.as_deref())?;
-        let notices = self.call(|s| {
-            service::next_reminders(s, patient_id.into(), now, zone, count as usize, locale)
-        })?;
-        Ok(notices
-            .into_iter()
-            .map(|n| n.into_notification(false))
-            .collect())
+        let clock = DeviceClock::read(now_ms, device_time_zone.as_deref())?;
+        self.call_into(|s| service::next_notifications(s, patient_id.into(), clock, count, locale))
     }
 
     /// Every dose slot of the patient's local today with its status, guidance and log, ordered by
@@ -98,9 +83,10 @@ impl Diary {
         device_time_zone: Option<String>,
         locale: Locale,
     ) -> Result<Vec<DoseSlot>, NephroError> {
-        let now = service::instant_from_millis("now_ms", now_ms)?;
-        let zone = service::parse_device_zone(device_time_zone.as_deref())?;
-        Ok(self.call(|s| service::today_doses(s, patient_id.into(), now, zone, locale))?)
+        let clock = DeviceClock::read(now_ms, device_time_zone.as_deref())?;
+        self.call_into(|s| {
+            service::today_doses(s, patient_id.into(), clock.now, clock.zone, locale)
+        })
     }
 
     /// The status of one slot (named by its reminder id) at `now_ms`, with guidance.
@@ -113,9 +99,10 @@ impl Diary {
         locale: Locale,
     ) -> Result<DoseSlot, NephroError> {
         let slot = service::SlotRef::parse_reminder_id("reminder_id", &reminder_id)?;
-        let now = service::instant_from_millis("now_ms", now_ms)?;
-        let zone = service::parse_device_zone(device_time_zone.as_deref())?;
-        Ok(self.call(|s| service::dose_status(s, patient_id.into(), &slot, now, zone, locale))?)
+        let clock = DeviceClock::read(now_ms, device_time_zone.as_deref())?;
+        self.call_into(|s| {
+            service::dose_status(s, patient_id.into(), &slot, clock.now, clock.zone, locale)
+        })
     }
 
     /// Snoozes a reminder by `minutes` from `now_ms`: the same reminder (same id) later, never
@@ -131,11 +118,10 @@ impl Diary {
         locale: Locale,
     ) -> Result<Option<ReminderNotification>, NephroError> {
         let slot = service::SlotRef::parse_reminder_id("reminder_id", &reminder_id)?;
-        let now = service::instant_from_millis("now_ms", now_ms)?;
-        let zone = service::parse_device_zone(device_time_zone.as_deref())?;
-        let snoozed = self
-            .call(|s| service::snooze(s, patient_id.into(), &slot, now, minutes, zone, locale))?;
-        Ok(snoozed.map(|n| n.into_notification(true)))
+        let clock = DeviceClock::read(now_ms, device_time_zone.as_deref())?;
+        self.call_into(|s| {
+            service::snooze_notification(s, patient_id.into(), &slot, clock, minutes, locale)
+        })
     }
 
     /// Adherence from `from` to `to` (`YYYY-MM-DD`, inclusive, at most 10 years) at `now_ms`.
@@ -146,7 +132,7 @@ impl Diary {
         to: String,
         now_ms: i64,
     ) -> Result<AdherenceReport, NephroError> {
-        let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
+        let (from, to) = parse_period(&from, &to)?;
         let now = service::instant_from_millis("now_ms", now_ms)?;
         let adherence = self.call(|s| service::adherence(s, patient_id.into(), from, to, now))?;
         Ok(adherence.report)
@@ -161,18 +147,16 @@ impl Diary {
         new_time_zone: String,
         change_date: String,
     ) -> Result<Vec<PlannedDose>, NephroError> {
-        let medication = MedicationId::parse("medication_id", &medication_id)?;
-        let zone = parse_time_zone("new_time_zone", &new_time_zone)?;
-        let date = parse_date("change_date", &change_date)?;
-        Ok(self
-            .call(|s| service::travel_shift_plan(s, patient_id.into(), &medication, zone, date))?)
+        let (medication, zone, date) =
+            service::parse_shift_request(&medication_id, &new_time_zone, &change_date)?;
+        self.call_into(|s| {
+            service::travel_shift_plan(s, patient_id.into(), &medication, zone, date)
+        })
     }
 
     /// The patient's reminder policy, defaults filled in.
     pub fn reminder_policy(&self, patient_id: i64) -> Result<ReminderPolicy, NephroError> {
-        Ok(self
-            .call(|s| service::reminder_policy(s, patient_id.into()))?
-            .into())
+        self.call_into(|s| service::reminder_policy(s, patient_id.into()))
     }
 
     /// Sets one medication's dose window, or (`medication_id` none) the default of every
@@ -184,11 +168,8 @@ impl Diary {
         window: DoseWindow,
         changed_by: String,
     ) -> Result<(), NephroError> {
-        let medication = medication_id
-            .as_deref()
-            .map(|m| MedicationId::parse("medication_id", m))
-            .transpose()?;
-        self.call(|s| {
+        let medication = MedicationId::parse_optional("medication_id", medication_id.as_deref())?;
+        self.call_into(|s| {
             service::set_dose_window(
                 s,
                 patient_id.into(),
@@ -196,8 +177,7 @@ impl Diary {
                 &window,
                 &changed_by,
             )
-        })?;
-        Ok(())
+        })
     }
 
     /// Sets the travel policy.
@@ -207,8 +187,7 @@ impl Diary {
         policy: TravelPolicy,
         changed_by: String,
     ) -> Result<(), NephroError> {
-        self.call(|s| service::set_travel_policy(s, patient_id.into(), policy, &changed_by))?;
-        Ok(())
+        self.call_into(|s| service::set_travel_policy(s, patient_id.into(), policy, &changed_by))
     }
 }
 
@@ -227,15 +206,10 @@ pub fn shift_plan_for(
     times: Vec<String>,
     change_date: String,
 ) -> Result<Vec<PlannedDose>, NephroError> {
-    let old = parse_time_zone("old_time_zone", &old_time_zone)?;
-    let new = parse_time_zone("new_time_zone", &new_time_zone)?;
-    let times = parse_times("times", &times)?;
-    let date = parse_date("change_date", &change_date)?;
-    Ok(schedule::shift_plan(
-        old,
-        new,
+    Ok(service::shift_plan_for(
+        &old_time_zone,
+        &new_time_zone,
         &times,
-        date,
-        &schedule::ShiftRules::default(),
+        &change_date,
     )?)
 }

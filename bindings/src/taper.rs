@@ -4,6 +4,8 @@
 //! pure engine with typed records (used by the conformance tests of every language).
 
 use nephro_core::dates::parse_date;
+use nephro_core::diary::parse_period;
+use nephro_core::diary::records::records_from;
 use nephro_core::diary::taper as service;
 pub use nephro_core::diary::taper::records::{
     CourseCalendarRecord as CourseCalendar, CoursePlanInput, SteroidCourse, SteroidRelapsePrompt,
@@ -15,11 +17,10 @@ use nephro_core::taper;
 use crate::{Diary, NephroError};
 pub use nephro_core::diary::taper::{SteroidDose, SteroidExposure, SteroidWeek};
 pub use nephro_core::medicine::liquid::Liquid;
-pub use nephro_core::taper::course::RemissionSource;
-pub use nephro_core::taper::StampStart as StampStartInput;
 pub use nephro_core::taper::{
-    CoursePlan, CourseTemplate, DoseBasis, Exposure, Frequency, Phase as PhaseInput, PhaseLength,
-    TabletSpec, Tablets, TaperCalendar, TaperCase as TaperCaseInput, TaperDay, TaperSteps,
+    course::RemissionSource, CoursePlan, CourseTemplate, DoseBasis, Exposure, Frequency,
+    Phase as PhaseInput, PhaseLength, StampStart as StampStartInput, TabletSpec, Tablets,
+    TaperCalendar, TaperCase as TaperCaseInput, TaperDay, TaperSteps,
 };
 
 /// Builds a taper calendar on typed input (clinical-rules §2 and §4) without storing anything.
@@ -73,9 +74,7 @@ impl Diary {
         course: CoursePlanInput,
     ) -> Result<SteroidCourse, NephroError> {
         let course = course.parse()?;
-        Ok(self
-            .call(|s| s.create_course(patient_id.into(), &course))?
-            .into())
+        self.call_into(|s| s.create_course(patient_id.into(), &course))
     }
 
     /// Stores a new version of a course; the old versions stay readable. `based_on_version`
@@ -87,9 +86,7 @@ impl Diary {
         course: CoursePlanInput,
     ) -> Result<SteroidCourse, NephroError> {
         let course = course.parse()?;
-        Ok(self
-            .call(|s| s.revise_course(&course_key, based_on_version, &course))?
-            .into())
+        self.call_into(|s| s.revise_course(&course_key, based_on_version, &course))
     }
 
     /// A course's latest version, or the version asked for.
@@ -98,25 +95,17 @@ impl Diary {
         course_key: String,
         version: Option<i64>,
     ) -> Result<SteroidCourse, NephroError> {
-        Ok(self.call(|s| s.course(&course_key, version))?.into())
+        self.call_into(|s| s.course(&course_key, version))
     }
 
     /// Every version of a course, oldest first.
     pub fn course_versions(&self, course_key: String) -> Result<Vec<SteroidCourse>, NephroError> {
-        Ok(self
-            .call(|s| s.course_versions(&course_key))?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        self.call_into(|s| s.course_versions(&course_key).map(records_from))
     }
 
     /// The latest version of each of a patient's courses, in creation order.
     pub fn courses(&self, patient_id: i64) -> Result<Vec<SteroidCourse>, NephroError> {
-        Ok(self
-            .call(|s| s.courses(patient_id.into()))?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        self.call_into(|s| s.courses(patient_id.into()).map(records_from))
     }
 
     /// The calendar of a course version (latest when `version` is empty) on `today`
@@ -129,16 +118,14 @@ impl Diary {
         today: String,
     ) -> Result<CourseCalendar, NephroError> {
         let today = parse_date("today", &today)?;
-        Ok(self
-            .call(|s| service::course_calendar(s, &course_key, version, today))?
-            .into())
+        self.call_into(|s| service::course_calendar(s, &course_key, version, today))
     }
 
     /// The steroid doses of the week (Monday to Sunday) containing `today`, with tablets and
     /// logged outcomes.
     pub fn steroid_week(&self, patient_id: i64, today: String) -> Result<SteroidWeek, NephroError> {
         let today = parse_date("today", &today)?;
-        Ok(self.call(|s| service::steroid_week(s, patient_id.into(), today))?)
+        self.call_into(|s| service::steroid_week(s, patient_id.into(), today))
     }
 
     /// The steroid doses with dates from `from` to `to` (inclusive), with tablets and logged
@@ -150,12 +137,8 @@ impl Diary {
         to: String,
         today: String,
     ) -> Result<Vec<SteroidDose>, NephroError> {
-        let (from, to, today) = (
-            parse_date("from", &from)?,
-            parse_date("to", &to)?,
-            parse_date("today", &today)?,
-        );
-        Ok(self.call(|s| service::steroid_doses(s, patient_id.into(), from, to, today))?)
+        let ((from, to), today) = (parse_period(&from, &to)?, parse_date("today", &today)?);
+        self.call_into(|s| service::steroid_doses(s, patient_id.into(), from, to, today))
     }
 
     /// Cumulative steroid exposure from `from` to `to` (inclusive): planned and taken, in mg,
@@ -168,15 +151,10 @@ impl Diary {
         to: String,
         today: String,
     ) -> Result<SteroidExposure, NephroError> {
-        let (from, to, today) = (
-            parse_date("from", &from)?,
-            parse_date("to", &to)?,
-            parse_date("today", &today)?,
-        );
-        let exposure = self.call(|s| {
+        let ((from, to), today) = (parse_period(&from, &to)?, parse_date("today", &today)?);
+        self.call_into(|s| {
             service::steroid_exposure(s, patient_id.into(), course_key.as_deref(), from, to, today)
-        })?;
-        Ok(exposure)
+        })
     }
 
     /// The relapse prompt on `today`, if a relapse is open and no course was started for it:
@@ -190,8 +168,7 @@ impl Diary {
     ) -> Result<Option<SteroidRelapsePrompt>, NephroError> {
         let today = parse_date("today", &today)?;
         let locale = locale.unwrap_or_default();
-        Ok(self
-            .call(|s| service::relapse_prompt(s, patient_id.into(), today, locale))?
-            .map(Into::into))
+        let prompt = self.call(|s| service::relapse_prompt(s, patient_id.into(), today, locale))?;
+        Ok(prompt.map(Into::into))
     }
 }

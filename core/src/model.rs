@@ -241,6 +241,12 @@ impl MedicationId {
             Error::invalid(field, ParseMedicationIdError::REASON)
         })
     }
+
+    /// Parses an optional medication id ([`MedicationId::parse`]); none stays none.
+    pub fn parse_optional(field: &str, text: Option<&str>) -> Result<Option<MedicationId>> {
+        text.map(|text| MedicationId::parse(field, text))
+            .transpose()
+    }
 }
 
 /// Text that is not a medication reference (`regimen-<number>`, `course-<key>` or
@@ -518,5 +524,19 @@ mod tests {
         }
         let long_key = format!("course-{}", "k".repeat(65));
         assert!(long_key.parse::<MedicationId>().is_err());
+    }
+
+    #[test]
+    fn an_optional_medication_id_is_none_or_read_naming_its_field() {
+        assert_eq!(
+            MedicationId::parse_optional("medication_id", None).unwrap(),
+            None
+        );
+        assert_eq!(
+            MedicationId::parse_optional("medication_id", Some("regimen-4")).unwrap(),
+            Some(MedicationId::Regimen(RegimenId::from(4)))
+        );
+        let refused = MedicationId::parse_optional("medication_id", Some("tacrolimus"));
+        assert_eq!(crate::test_support::refused_field(refused), "medication_id");
     }
 }

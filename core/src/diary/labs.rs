@@ -3,6 +3,7 @@
 //! and the care team's lab settings (**policy**) kept in the patient's policy values.
 
 mod input;
+mod records;
 
 use crate::ids::{PatientId, RegimenId};
 use std::collections::BTreeSet;
@@ -28,6 +29,10 @@ use crate::schedule::local_date;
 use crate::store::{BloodPressureRecord, LabRecord, Store};
 
 pub use input::{BloodPressureInput, LabCorrectionInput, LabResultInput};
+pub use records::{
+    recalculate_prompts_in, BloodPressureView, GrowthView, LabReportLineView, LabReportView,
+    LabResultView,
+};
 
 /// Policy key of the target phase in force (`"initial"` or `"maintenance"`; default initial).
 pub const TARGET_PHASE_KEY: &str = "labs.target_phase";

@@ -18,10 +18,17 @@ use std::borrow::Cow;
 
 use chrono::NaiveDate;
 
+use crate::dates::parse_date;
 use crate::error::Result;
 use crate::ids::PatientId;
 use crate::model::DoseLogEntry;
 use crate::store::{Store, UnreadableRow};
+
+/// Reads a period's first and last local dates (`YYYY-MM-DD`, inclusive), naming `from` or `to`
+/// when one is not a date.
+pub fn parse_period(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate)> {
+    Ok((parse_date("from", from)?, parse_date("to", to)?))
+}
 
 /// The first and last dates the store can hold: a date outside them is clamped to them.
 pub(crate) fn storable(date: NaiveDate) -> NaiveDate {
@@ -83,5 +90,27 @@ impl LoggedDoses {
             }
             _ => Ok(Cow::Owned(store.dose_logs(patient_id, from, to)?)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{date, refused_field};
+
+    #[test]
+    fn a_period_is_read_whole_and_a_bad_date_is_refused_under_its_own_name() {
+        assert_eq!(
+            parse_period("2025-06-01", "2025-06-30").unwrap(),
+            (date("2025-06-01"), date("2025-06-30"))
+        );
+        assert_eq!(
+            refused_field(parse_period("2025-13-01", "2025-06-30")),
+            "from"
+        );
+        assert_eq!(
+            refused_field(parse_period("2025-06-01", "30/06/2025")),
+            "to"
+        );
     }
 }

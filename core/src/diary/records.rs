@@ -32,6 +32,11 @@ pub fn parse_optional_date(field: &str, text: Option<&str>) -> Result<Option<chr
     text.map(|d| parse_date(field, d)).transpose()
 }
 
+/// Each stored row as the record a shell reads (`records_from(store.patients()?)`), in order.
+pub fn records_from<Row, Record: From<Row>>(rows: Vec<Row>) -> Vec<Record> {
+    rows.into_iter().map(Record::from).collect()
+}
+
 /// A patient profile as entered.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]

@@ -75,6 +75,27 @@ pub fn parse_device_zone(zone: Option<&str>) -> Result<Option<Tz>> {
         .transpose()
 }
 
+/// The phone's clock and zone at a call, as a shell sends them with every reminder, dose-status
+/// and snooze call: the instant its clock reads and its current zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceClock {
+    /// What the phone's clock reads.
+    pub now: DateTime<Utc>,
+    /// The phone's current IANA zone; `None` at home (the profile's zone).
+    pub zone: Option<Tz>,
+}
+
+impl DeviceClock {
+    /// Reads the phone's clock (`now_ms`, UTC epoch ms) and zone (`device_time_zone`, an IANA
+    /// name or none), refusing each naming its own field.
+    pub fn read(now_ms: i64, device_time_zone: Option<&str>) -> Result<DeviceClock> {
+        Ok(DeviceClock {
+            now: instant_from_millis("now_ms", now_ms)?,
+            zone: parse_device_zone(device_time_zone)?,
+        })
+    }
+}
+
 /// A medication's dose-status policy (clinical-rules §7, **policy**): the grace after the
 /// scheduled instant during which a dose is `due`, and the take-window up to which a late dose
 /// may still be taken.
@@ -723,6 +744,29 @@ pub(crate) fn next_reminders_of(
     )
 }
 
+/// The next `count` reminders at `clock` ([`next_reminders`], clinical-rules §7) as the
+/// notifications a shell schedules.
+pub fn next_notifications(
+    store: &Store,
+    patient_id: PatientId,
+    clock: DeviceClock,
+    count: u32,
+    locale: Locale,
+) -> Result<Vec<ReminderNotification>> {
+    let notices = next_reminders(
+        store,
+        patient_id,
+        clock.now,
+        clock.zone,
+        count as usize,
+        locale,
+    )?;
+    Ok(notices
+        .into_iter()
+        .map(|n| n.into_notification(false))
+        .collect())
+}
+
 /// A dose slot named by its medication, local date and local time.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SlotRef {
@@ -1101,6 +1145,21 @@ pub fn snooze(
     )
 }
 
+/// [`snooze`] at `clock`, as the notification a shell schedules itself (marked snoozed).
+pub fn snooze_notification(
+    store: &Store,
+    patient_id: PatientId,
+    slot: &SlotRef,
+    clock: DeviceClock,
+    minutes: u32,
+    locale: Locale,
+) -> Result<Option<ReminderNotification>> {
+    let snoozed = snooze(
+        store, patient_id, slot, clock.now, minutes, clock.zone, locale,
+    )?;
+    Ok(snoozed.map(|n| n.into_notification(true)))
+}
+
 /// Adherence with the drug of every medication in it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatientAdherence {
@@ -1199,6 +1258,38 @@ pub fn travel_shift_plan(
         change_date,
         &plan.policy.shift_rules,
     )
+}
+
+/// Reads a travel shift plan's request as a shell sends it: the medication (`medication_id`),
+/// the zone travelled to (`new_time_zone`) and the day of the change (`change_date`), each
+/// refused naming its own field.
+pub fn parse_shift_request(
+    medication_id: &str,
+    new_time_zone: &str,
+    change_date: &str,
+) -> Result<(MedicationId, Tz, NaiveDate)> {
+    Ok((
+        MedicationId::parse("medication_id", medication_id)?,
+        parse_time_zone("new_time_zone", new_time_zone)?,
+        parse_date("change_date", change_date)?,
+    ))
+}
+
+/// The stepwise shift plan of a twice-daily drug given at `times` (`HH:MM`) moving from
+/// `old_time_zone` to `new_time_zone` on `change_date` (`YYYY-MM-DD`), with the default limits
+/// (clinical-rules §7: a plan above a 3 h change, 10–14 h between doses). Each text is refused
+/// naming its own field (`times[i]` for a time).
+pub fn shift_plan_for(
+    old_time_zone: &str,
+    new_time_zone: &str,
+    times: &[String],
+    change_date: &str,
+) -> Result<Vec<PlannedDose>> {
+    let old = parse_time_zone("old_time_zone", old_time_zone)?;
+    let new = parse_time_zone("new_time_zone", new_time_zone)?;
+    let times = crate::diary::records::parse_times("times", times)?;
+    let date = parse_date("change_date", change_date)?;
+    shift_plan(old, new, &times, date, &ShiftRules::default())
 }
 
 #[cfg(test)]
@@ -1975,6 +2066,80 @@ mod tests {
             ),
             Err(Error::NotFound { .. })
         ));
+    }
+
+    #[test]
+    fn a_shift_plan_of_text_reads_each_field_under_its_own_name() {
+        use crate::test_support::refused_field;
+        let times = ["08:00".to_string(), "20:00".to_string()];
+        // Clinical-rules §7: Shanghai to Paris in summer is a 6-hour change, above the 3 h
+        // threshold, so the doses move in steps of 10 to 14 hours.
+        let plan = shift_plan_for("Asia/Shanghai", "Europe/Paris", &times, "2025-07-01").unwrap();
+        let typed = shift_plan(
+            Asia::Shanghai,
+            Europe::Paris,
+            &[t("08:00"), t("20:00")],
+            d("2025-07-01"),
+            &ShiftRules::default(),
+        )
+        .unwrap();
+        assert!(!plan.is_empty());
+        assert_eq!(plan, typed);
+        let refused = |old: &str, new: &str, times: &[String], date: &str| {
+            refused_field(shift_plan_for(old, new, times, date))
+        };
+        assert_eq!(
+            refused("Mars/Base", "Europe/Paris", &times, "2025-07-01"),
+            "old_time_zone"
+        );
+        assert_eq!(
+            refused("Asia/Shanghai", "", &times, "2025-07-01"),
+            "new_time_zone"
+        );
+        let late = ["08:00".to_string(), "25:00".to_string()];
+        assert_eq!(
+            refused("Asia/Shanghai", "Europe/Paris", &late, "2025-07-01"),
+            "times[1]"
+        );
+        assert_eq!(
+            refused("Asia/Shanghai", "Europe/Paris", &times, "1 July"),
+            "change_date"
+        );
+
+        let (medication, zone, date) =
+            parse_shift_request("regimen-3", "Europe/Paris", "2025-07-01").unwrap();
+        assert_eq!(
+            (medication, zone, date),
+            (
+                MedicationId::Regimen(RegimenId::from(3)),
+                Europe::Paris,
+                d("2025-07-01")
+            )
+        );
+        let refused = |m: &str, z: &str, c: &str| refused_field(parse_shift_request(m, z, c));
+        assert_eq!(
+            refused("tablet", "Europe/Paris", "2025-07-01"),
+            "medication_id"
+        );
+        assert_eq!(refused("regimen-3", "Paris", "2025-07-01"), "new_time_zone");
+        assert_eq!(
+            refused("regimen-3", "Europe/Paris", "2025-7-1x"),
+            "change_date"
+        );
+    }
+
+    #[test]
+    fn the_device_clock_refuses_its_instant_and_zone_by_name() {
+        use crate::test_support::refused_field;
+        let clock = DeviceClock::read(1_751_328_000_000, Some("Europe/Paris")).unwrap();
+        assert_eq!(clock.now, at("2025-07-01T00:00:00Z"));
+        assert_eq!(clock.zone, Some(Europe::Paris));
+        assert_eq!(DeviceClock::read(0, None).unwrap().zone, None);
+        assert_eq!(refused_field(DeviceClock::read(i64::MAX, None)), "now_ms");
+        assert_eq!(
+            refused_field(DeviceClock::read(0, Some("Europe/Atlantis"))),
+            "device_time_zone"
+        );
     }
 
     fn add_course(

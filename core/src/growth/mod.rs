@@ -159,6 +159,35 @@ pub struct ZScore {
     pub lms: Lms,
 }
 
+/// A z-score (SD score) against a growth reference, as a shell reads it: the reference by its
+/// identifier and its L, M and S beside the score.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct GrowthZScore {
+    /// The SD score (WHO weight-for-age: WHO's restricted application beyond ±3).
+    pub z: f64,
+    /// The reference: `who2006`, `who2007` or `cdc2000`.
+    pub reference: String,
+    /// The reference's L (Box-Cox power) at the age.
+    pub l: f64,
+    /// The reference's M (median) at the age.
+    pub m: f64,
+    /// The reference's S (coefficient of variation) at the age.
+    pub s: f64,
+}
+
+impl From<ZScore> for GrowthZScore {
+    fn from(score: ZScore) -> Self {
+        GrowthZScore {
+            z: score.z,
+            reference: score.reference.id().to_string(),
+            l: score.lms.l,
+            m: score.lms.m,
+            s: score.lms.s,
+        }
+    }
+}
+
 /// The age in completed days on `on` of a child born on `birth` (negative before birth).
 pub fn age_in_days(birth: chrono::NaiveDate, on: chrono::NaiveDate) -> i64 {
     (on - birth).num_days()
@@ -281,6 +310,18 @@ mod tests {
 
     fn z(sex: Sex, days: i64, measure: Measure, value: f64) -> ZScore {
         z_score(sex, days, measure, value).unwrap().unwrap()
+    }
+
+    #[test]
+    fn a_shown_z_score_names_its_reference_beside_its_lms() {
+        // WHO 2006 weight-for-age, boys, day 0: L 0.3487, M 3.3464, S 0.14602.
+        let shown = GrowthZScore::from(z(Sex::Male, 0, Measure::Weight, 3.3464));
+        assert_eq!(shown.reference, "who2006");
+        assert_eq!((shown.l, shown.m, shown.s), (0.3487, 3.3464, 0.14602));
+        assert!(shown.z.abs() < 1e-12);
+        // Above 10 years a weight is read against CDC 2000.
+        let older = GrowthZScore::from(z(Sex::Female, 4000, Measure::Weight, 40.0));
+        assert_eq!(older.reference, "cdc2000");
     }
 
     #[test]
