@@ -352,7 +352,7 @@ pub enum PhotoProblem {
         sample: String,
     },
     /// The chart's white is too dark to balance on (`too_dark`): its luminance is below 0.05,
-    /// or one of its channels is 0.
+    /// or one of its channels is so near 0 that dividing by it leaves no finite colour.
     TooDark {
         /// The white's luminance Y (linear, before balancing).
         white_luminance: f64,
@@ -535,6 +535,12 @@ pub fn read_dipstick(samples: &DipstickSamples, policy: &ReadPolicy) -> Result<D
             delta_e: ciede2000(pad, lab(s.colour)),
         })
         .collect();
+    // A white with a channel near 0 (a coloured or black "white") passes step 2's luminance
+    // but divides the pad's channel into the 1e120s in step 4, and CIEDE2000's C^7 overflows:
+    // no distance can be trusted, so the white is refused as too dark to balance on.
+    if distances.iter().any(|d| !d.delta_e.is_finite()) {
+        return Err(Error::Photo(PhotoProblem::TooDark { white_luminance }));
+    }
     distances.sort_by(|x, y| x.delta_e.total_cmp(&y.delta_e).then(x.grade.cmp(&y.grade)));
 
     // Step 7.
@@ -605,6 +611,32 @@ mod tests {
         assert_eq!(r.distances.len(), 6);
         assert_eq!(r.nearest[0], d(TwoPlus, 0.0));
         assert!((r.nearest[1].delta_e - 10.618879642876367).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_white_with_a_channel_near_zero_is_too_dark_not_a_distance_of_nan() {
+        // Found by the FFI's property test: bright in red, black in blue. Its luminance passes,
+        // but balancing on its blue channel overflows every distance.
+        let tinted = DipstickSamples {
+            white: [249.37, 4.72, 5.4e-127].into(),
+            chart: vec![
+                ChartSwatch {
+                    grade: Trace,
+                    colour: [0.0, 0.0, 0.0].into(),
+                },
+                ChartSwatch {
+                    grade: Negative,
+                    colour: [0.0, 0.0, 0.0].into(),
+                },
+            ],
+            pad: [0.0, 0.0, 29.68].into(),
+            ..samples([0.0, 0.0, 0.0])
+        };
+        let refused = read_dipstick(&tinted, &ReadPolicy::default()).unwrap_err();
+        assert!(
+            matches!(refused, Error::Photo(PhotoProblem::TooDark { white_luminance }) if white_luminance > 0.05),
+            "{refused:?}"
+        );
     }
 
     #[test]
