@@ -4,9 +4,11 @@
 //! they are, derived in the core behind its `uniffi` feature (namespace `nephro_core`, with the
 //! one [`NephroError`] and the conversions of dates, times, instants, locales and medication
 //! ids: `nephro_core::uniffi_support`). Inputs whose dates or instants must be named in a
-//! refusal are the core's records too, carrying their text and parsed in the core. This crate
-//! holds the [`Diary`] object wrapping the core's store and the records the core's own do not
-//! stand for yet (flattened views of stored rows, fixed-size arrays). Dates cross as
+//! refusal are the core's records too, carrying their text and parsed in the core; so are the
+//! views of stored rows the screens read. This crate holds the [`Diary`] object wrapping the
+//! core's store, whose methods each delegate in a line or two, and the foreign traits the shells
+//! implement (sharing transport, secure storage, the relay's HTTP client, the diagnostics
+//! reporter) with their adapters to the core's. Dates cross as
 //! `YYYY-MM-DD` strings, wall-clock times as `HH:MM`, instants as UTC epoch milliseconds
 //! (`i64`).
 #![deny(missing_docs)]
