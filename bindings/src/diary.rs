@@ -1,5 +1,6 @@
 //! The `Diary` object: one open diary file.
 
+use nephro_core::ids::{PatientId, RegimenId};
 use std::sync::{Arc, Mutex};
 
 use nephro_core::dates::parse_date;
@@ -112,16 +113,16 @@ impl Diary {
     /// Replaces a patient's profile.
     pub fn update_patient(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         profile: PatientProfile,
     ) -> Result<Patient, NephroError> {
         let profile = profile.parse()?;
-        self.call_into(|s| s.update_patient(patient_id.into(), &profile))
+        self.call_into(|s| s.update_patient(patient_id, &profile))
     }
 
     /// A patient by id.
-    pub fn patient(&self, patient_id: i64) -> Result<Patient, NephroError> {
-        self.call_into(|s| s.patient(patient_id.into()))
+    pub fn patient(&self, patient_id: PatientId) -> Result<Patient, NephroError> {
+        self.call_into(|s| s.patient(patient_id))
     }
 
     /// Every patient in the diary.
@@ -138,37 +139,41 @@ impl Diary {
     /// child's birth is refused as invalid.
     pub fn add_measurement(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         measurement: Measurement,
     ) -> Result<Measurement, NephroError> {
         let m = measurement.parse()?;
-        self.call_into(|s| s.add_measurement(patient_id.into(), &m))
+        self.call_into(|s| s.add_measurement(patient_id, &m))
     }
 
     /// A patient's measurements, oldest first.
-    pub fn measurements(&self, patient_id: i64) -> Result<Vec<Measurement>, NephroError> {
-        self.call_into(|s| s.measurements(patient_id.into()).map(records_from))
+    pub fn measurements(&self, patient_id: PatientId) -> Result<Vec<Measurement>, NephroError> {
+        self.call_into(|s| s.measurements(patient_id).map(records_from))
     }
 
     /// Stores a regimen, calculating its dose on the latest weight on or before its start.
     pub fn add_regimen(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         regimen: RegimenInput,
     ) -> Result<Regimen, NephroError> {
         let r = regimen.parse()?;
-        self.call_into(|s| s.add_regimen(patient_id.into(), &r))
+        self.call_into(|s| s.add_regimen(patient_id, &r))
     }
 
     /// Ends a regimen on a date (`YYYY-MM-DD`); it stays in the history.
-    pub fn end_regimen(&self, regimen_id: i64, end_date: String) -> Result<Regimen, NephroError> {
+    pub fn end_regimen(
+        &self,
+        regimen_id: RegimenId,
+        end_date: String,
+    ) -> Result<Regimen, NephroError> {
         let end = parse_date("end_date", &end_date)?;
-        self.call_into(|s| s.end_regimen(regimen_id.into(), end))
+        self.call_into(|s| s.end_regimen(regimen_id, end))
     }
 
     /// A patient's regimens, oldest first.
-    pub fn regimens(&self, patient_id: i64) -> Result<Vec<Regimen>, NephroError> {
-        self.call_into(|s| s.regimens(patient_id.into()).map(records_from))
+    pub fn regimens(&self, patient_id: PatientId) -> Result<Vec<Regimen>, NephroError> {
+        self.call_into(|s| s.regimens(patient_id).map(records_from))
     }
 
     /// Logs a dose. Resubmitting the same `client_id` returns the stored entry unchanged.
@@ -238,11 +243,11 @@ impl Diary {
     /// A patient's logged doses with slot dates from `from` to `to` (inclusive, `YYYY-MM-DD`).
     pub fn dose_logs(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         from: String,
         to: String,
     ) -> Result<Vec<DoseLogEntry>, NephroError> {
         let (from, to) = parse_period(&from, &to)?;
-        self.call_into(|s| s.dose_logs(patient_id.into(), from, to).map(records_from))
+        self.call_into(|s| s.dose_logs(patient_id, from, to).map(records_from))
     }
 }

@@ -6,6 +6,7 @@
 use nephro_core::export as core_export;
 pub use nephro_core::export::fhir::BundleKind;
 pub use nephro_core::export::{ExportFormat, ExportRequest, ExportedFile as ExportFile};
+use nephro_core::ids::PatientId;
 
 use crate::{Diary, NephroError};
 
@@ -16,10 +17,10 @@ impl Diary {
     /// with its format (their names never collide). Every export states what it contains.
     pub fn export(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         request: ExportRequest,
     ) -> Result<Vec<ExportFile>, NephroError> {
-        self.call_into(|s| core_export::export_request(s, patient_id.into(), &request))
+        self.call_into(|s| core_export::export_request(s, patient_id, &request))
     }
 
     /// Exports a patient's diary to `path` and returns the paths written. One format: the file
@@ -29,12 +30,12 @@ impl Diary {
     /// `diary.fhir.json`, `report.html`, `dosing.ics` and the CSV tables in `csv/`.
     pub fn export_to_path(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         request: ExportRequest,
         path: String,
     ) -> Result<Vec<String>, NephroError> {
         let written = self.call(|s| {
-            core_export::export_request_to_path(s, patient_id.into(), &request, path.as_ref())
+            core_export::export_request_to_path(s, patient_id, &request, path.as_ref())
         })?;
         Ok(written
             .into_iter()

@@ -5,6 +5,7 @@ pub use nephro_core::growth::plausibility::PlausibilityPolicy;
 pub use nephro_core::growth::GrowthZScore;
 pub use nephro_core::growth::Measure as GrowthMeasure;
 use nephro_core::growth::Measure;
+use nephro_core::ids::PatientId;
 
 use crate::records::Sex;
 use crate::{Diary, NephroError};
@@ -26,18 +27,21 @@ pub fn growth_z_score(
 #[uniffi::export]
 impl Diary {
     /// The plausibility limits of a patient's measurements (defaults where none was set).
-    pub fn plausibility_policy(&self, patient_id: i64) -> Result<PlausibilityPolicy, NephroError> {
-        self.call_into(|s| s.plausibility_policy(patient_id.into()))
+    pub fn plausibility_policy(
+        &self,
+        patient_id: PatientId,
+    ) -> Result<PlausibilityPolicy, NephroError> {
+        self.call_into(|s| s.plausibility_policy(patient_id))
     }
 
     /// Sets the plausibility limits of a patient's measurements (validated: a weight change in
     /// (0, 1], heights above 0 cm, a window of 1 to 3653 days).
     pub fn set_plausibility_policy(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         policy: PlausibilityPolicy,
         changed_by: String,
     ) -> Result<PlausibilityPolicy, NephroError> {
-        self.call_into(|s| s.set_plausibility_policy(patient_id.into(), &policy, &changed_by))
+        self.call_into(|s| s.set_plausibility_policy(patient_id, &policy, &changed_by))
     }
 }

@@ -6,6 +6,7 @@ pub use nephro_core::diary::home::records::{
     HomeAlertRecord as HomeAlert, HomeAlertTopic as HomeAlertKind, HomeScreenRecord as HomeScreen,
 };
 use nephro_core::diary::reminders::{instant_from_millis, parse_device_zone};
+use nephro_core::ids::PatientId;
 use nephro_core::locale::Locale;
 pub use nephro_core::store::UnreadableRow;
 
@@ -20,7 +21,7 @@ impl Diary {
     /// again after every log.
     pub fn home_screen(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         now_ms: i64,
         device_time_zone: Option<String>,
         locale: Locale,
@@ -28,7 +29,7 @@ impl Diary {
         let now = instant_from_millis("now_ms", now_ms)?;
         let zone = parse_device_zone(device_time_zone.as_deref())?;
         Ok(self
-            .call(|s| service::home_screen(s, patient_id.into(), now, zone, locale))?
+            .call(|s| service::home_screen(s, patient_id, now, zone, locale))?
             .into())
     }
 }

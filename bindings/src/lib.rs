@@ -43,6 +43,7 @@ pub use home::*;
 pub use labs::*;
 pub use medicine::*;
 pub use nephro_core::error::ConflictKind;
+pub use nephro_core::ids::{MedicineId, PatientId, RegimenId};
 pub use nephro_core::locale::Locale;
 pub use nephro_core::uniffi_support::{DoseLimit, NephroError};
 pub use records::*;

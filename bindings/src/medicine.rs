@@ -5,6 +5,7 @@
 
 use nephro_core::dates::parse_date;
 use nephro_core::diary::records::records_from;
+use nephro_core::ids::{MedicineId, PatientId};
 use nephro_core::locale::Locale;
 pub use nephro_core::medicine::input::{
     MedicineAmountInput, MedicineDaysInput, MedicineNameInput, MedicineRecord,
@@ -63,18 +64,18 @@ impl Diary {
     }
 
     /// A patient's medicines, stopped ones included, oldest first.
-    pub fn medicines(&self, patient_id: i64) -> Result<Vec<MedicineRecord>, NephroError> {
-        self.call_into(|s| s.medicines(patient_id.into()).map(records_from))
+    pub fn medicines(&self, patient_id: PatientId) -> Result<Vec<MedicineRecord>, NephroError> {
+        self.call_into(|s| s.medicines(patient_id).map(records_from))
     }
 
     /// Stops a medicine from `stopped_on` (`YYYY-MM-DD`) on: no dose or reminder that day or
     /// after; its logged doses stay.
     pub fn stop_medicine(
         &self,
-        medicine_id: i64,
+        medicine_id: MedicineId,
         stopped_on: String,
     ) -> Result<MedicineRecord, NephroError> {
         let stopped_on = parse_date("stopped_on", &stopped_on)?;
-        self.call_into(|s| s.stop_medicine(medicine_id.into(), stopped_on))
+        self.call_into(|s| s.stop_medicine(medicine_id, stopped_on))
     }
 }

@@ -13,6 +13,7 @@
 //!    keep: its slot is in the past, so refreshes never contain it. Cancel it when its dose is
 //!    logged.
 
+use nephro_core::ids::PatientId;
 use std::sync::Arc;
 
 use nephro_core::diary::parse_period;
@@ -47,7 +48,7 @@ impl Diary {
     /// `en` or `zh-Hans`. The diary is not locked while the scheduler runs, so it may call back.
     pub fn refresh_notifications(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         now_ms: i64,
         device_time_zone: Option<String>,
         locale: Locale,
@@ -64,35 +65,33 @@ impl Diary {
     /// their notification texts. A slot already logged (taken or skipped) has none.
     pub fn next_reminders(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         now_ms: i64,
         device_time_zone: Option<String>,
         count: u32,
         locale: Locale,
     ) -> Result<Vec<ReminderNotification>, NephroError> {
         let clock = DeviceClock::read(now_ms, device_time_zone.as_deref())?;
-        self.call_into(|s| service::next_notifications(s, patient_id.into(), clock, count, locale))
+        self.call_into(|s| service::next_notifications(s, patient_id, clock, count, locale))
     }
 
     /// Every dose slot of the patient's local today with its status, guidance and log, ordered by
     /// time: what the home screen shows.
     pub fn today_doses(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         now_ms: i64,
         device_time_zone: Option<String>,
         locale: Locale,
     ) -> Result<Vec<DoseSlot>, NephroError> {
         let clock = DeviceClock::read(now_ms, device_time_zone.as_deref())?;
-        self.call_into(|s| {
-            service::today_doses(s, patient_id.into(), clock.now, clock.zone, locale)
-        })
+        self.call_into(|s| service::today_doses(s, patient_id, clock.now, clock.zone, locale))
     }
 
     /// The status of one slot (named by its reminder id) at `now_ms`, with guidance.
     pub fn dose_status(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         reminder_id: String,
         now_ms: i64,
         device_time_zone: Option<String>,
@@ -101,7 +100,7 @@ impl Diary {
         let slot = service::SlotRef::parse_reminder_id("reminder_id", &reminder_id)?;
         let clock = DeviceClock::read(now_ms, device_time_zone.as_deref())?;
         self.call_into(|s| {
-            service::dose_status(s, patient_id.into(), &slot, clock.now, clock.zone, locale)
+            service::dose_status(s, patient_id, &slot, clock.now, clock.zone, locale)
         })
     }
 
@@ -110,7 +109,7 @@ impl Diary {
     /// The shell schedules the result itself (see the module documentation).
     pub fn snooze(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         reminder_id: String,
         now_ms: i64,
         minutes: u32,
@@ -120,21 +119,21 @@ impl Diary {
         let slot = service::SlotRef::parse_reminder_id("reminder_id", &reminder_id)?;
         let clock = DeviceClock::read(now_ms, device_time_zone.as_deref())?;
         self.call_into(|s| {
-            service::snooze_notification(s, patient_id.into(), &slot, clock, minutes, locale)
+            service::snooze_notification(s, patient_id, &slot, clock, minutes, locale)
         })
     }
 
     /// Adherence from `from` to `to` (`YYYY-MM-DD`, inclusive, at most 10 years) at `now_ms`.
     pub fn adherence(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         from: String,
         to: String,
         now_ms: i64,
     ) -> Result<AdherenceReport, NephroError> {
         let (from, to) = parse_period(&from, &to)?;
         let now = service::instant_from_millis("now_ms", now_ms)?;
-        let adherence = self.call(|s| service::adherence(s, patient_id.into(), from, to, now))?;
+        let adherence = self.call(|s| service::adherence(s, patient_id, from, to, now))?;
         Ok(adherence.report)
     }
 
@@ -142,52 +141,44 @@ impl Diary {
     /// from `change_date` (`YYYY-MM-DD`); empty when the change is 3 hours or less.
     pub fn shift_plan(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         medication_id: String,
         new_time_zone: String,
         change_date: String,
     ) -> Result<Vec<PlannedDose>, NephroError> {
         let (medication, zone, date) =
             service::parse_shift_request(&medication_id, &new_time_zone, &change_date)?;
-        self.call_into(|s| {
-            service::travel_shift_plan(s, patient_id.into(), &medication, zone, date)
-        })
+        self.call_into(|s| service::travel_shift_plan(s, patient_id, &medication, zone, date))
     }
 
     /// The patient's reminder policy, defaults filled in.
-    pub fn reminder_policy(&self, patient_id: i64) -> Result<ReminderPolicy, NephroError> {
-        self.call_into(|s| service::reminder_policy(s, patient_id.into()))
+    pub fn reminder_policy(&self, patient_id: PatientId) -> Result<ReminderPolicy, NephroError> {
+        self.call_into(|s| service::reminder_policy(s, patient_id))
     }
 
     /// Sets one medication's dose window, or (`medication_id` none) the default of every
     /// medication. Refused when it does not fit a medication it applies to.
     pub fn set_dose_window(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         medication_id: Option<String>,
         window: DoseWindow,
         changed_by: String,
     ) -> Result<(), NephroError> {
         let medication = MedicationId::parse_optional("medication_id", medication_id.as_deref())?;
         self.call_into(|s| {
-            service::set_dose_window(
-                s,
-                patient_id.into(),
-                medication.as_ref(),
-                &window,
-                &changed_by,
-            )
+            service::set_dose_window(s, patient_id, medication.as_ref(), &window, &changed_by)
         })
     }
 
     /// Sets the travel policy.
     pub fn set_travel_policy(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         policy: TravelPolicy,
         changed_by: String,
     ) -> Result<(), NephroError> {
-        self.call_into(|s| service::set_travel_policy(s, patient_id.into(), policy, &changed_by))
+        self.call_into(|s| service::set_travel_policy(s, patient_id, policy, &changed_by))
     }
 }
 

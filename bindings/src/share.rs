@@ -16,9 +16,9 @@
 //! Nothing here decides anything: each call converts its arguments and delegates to the core
 //! (`nephro_core::share`, `Store::sync_family`).
 
+use nephro_core::diary::parse_period;
 use std::sync::Arc;
 
-use nephro_core::dates::parse_date;
 use nephro_core::diary::family::{
     self, parse_slot, Carrier, FamilyEntry, FamilyMember, StartedFamily,
 };
@@ -299,7 +299,7 @@ impl Diary {
         from: String,
         to: String,
     ) -> Result<Vec<StoredSlotAlert>, NephroError> {
-        let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
+        let (from, to) = parse_period(&from, &to)?;
         Ok(self.call(|store| store.slot_alerts(from, to))?)
     }
 

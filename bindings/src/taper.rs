@@ -11,6 +11,7 @@ pub use nephro_core::diary::taper::records::{
     CourseCalendarRecord as CourseCalendar, CoursePlanInput, SteroidCourse, SteroidRelapsePrompt,
     SuggestedCourseRecord as SuggestedCourse,
 };
+use nephro_core::ids::PatientId;
 use nephro_core::locale::Locale;
 use nephro_core::taper;
 
@@ -70,11 +71,11 @@ impl Diary {
     /// returns the stored course instead of creating a second one.
     pub fn create_course(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         course: CoursePlanInput,
     ) -> Result<SteroidCourse, NephroError> {
         let course = course.parse()?;
-        self.call_into(|s| s.create_course(patient_id.into(), &course))
+        self.call_into(|s| s.create_course(patient_id, &course))
     }
 
     /// Stores a new version of a course; the old versions stay readable. `based_on_version`
@@ -104,8 +105,8 @@ impl Diary {
     }
 
     /// The latest version of each of a patient's courses, in creation order.
-    pub fn courses(&self, patient_id: i64) -> Result<Vec<SteroidCourse>, NephroError> {
-        self.call_into(|s| s.courses(patient_id.into()).map(records_from))
+    pub fn courses(&self, patient_id: PatientId) -> Result<Vec<SteroidCourse>, NephroError> {
+        self.call_into(|s| s.courses(patient_id).map(records_from))
     }
 
     /// The calendar of a course version (latest when `version` is empty) on `today`
@@ -123,29 +124,33 @@ impl Diary {
 
     /// The steroid doses of the week (Monday to Sunday) containing `today`, with tablets and
     /// logged outcomes.
-    pub fn steroid_week(&self, patient_id: i64, today: String) -> Result<SteroidWeek, NephroError> {
+    pub fn steroid_week(
+        &self,
+        patient_id: PatientId,
+        today: String,
+    ) -> Result<SteroidWeek, NephroError> {
         let today = parse_date("today", &today)?;
-        self.call_into(|s| service::steroid_week(s, patient_id.into(), today))
+        self.call_into(|s| service::steroid_week(s, patient_id, today))
     }
 
     /// The steroid doses with dates from `from` to `to` (inclusive), with tablets and logged
     /// outcomes.
     pub fn steroid_doses(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         from: String,
         to: String,
         today: String,
     ) -> Result<Vec<SteroidDose>, NephroError> {
         let ((from, to), today) = (parse_period(&from, &to)?, parse_date("today", &today)?);
-        self.call_into(|s| service::steroid_doses(s, patient_id.into(), from, to, today))
+        self.call_into(|s| service::steroid_doses(s, patient_id, from, to, today))
     }
 
     /// Cumulative steroid exposure from `from` to `to` (inclusive): planned and taken, in mg,
     /// mg/kg, mg/m² and per year; one course or (with `course_key` empty) all.
     pub fn steroid_exposure(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         course_key: Option<String>,
         from: String,
         to: String,
@@ -153,7 +158,7 @@ impl Diary {
     ) -> Result<SteroidExposure, NephroError> {
         let ((from, to), today) = (parse_period(&from, &to)?, parse_date("today", &today)?);
         self.call_into(|s| {
-            service::steroid_exposure(s, patient_id.into(), course_key.as_deref(), from, to, today)
+            service::steroid_exposure(s, patient_id, course_key.as_deref(), from, to, today)
         })
     }
 
@@ -162,13 +167,13 @@ impl Diary {
     /// `kdigo2025_relapse` course pre-filled for the care team. Never starts a course.
     pub fn steroid_relapse_prompt(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         today: String,
         locale: Option<Locale>,
     ) -> Result<Option<SteroidRelapsePrompt>, NephroError> {
         let today = parse_date("today", &today)?;
         let locale = locale.unwrap_or_default();
-        let prompt = self.call(|s| service::relapse_prompt(s, patient_id.into(), today, locale))?;
+        let prompt = self.call(|s| service::relapse_prompt(s, patient_id, today, locale))?;
         Ok(prompt.map(Into::into))
     }
 }

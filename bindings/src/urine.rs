@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 use nephro_core::dates::parse_date;
+use nephro_core::diary::parse_period;
 use nephro_core::diary::records::parse_optional_date;
 use nephro_core::diary::relapse as service;
 pub use nephro_core::diary::relapse::{
@@ -12,6 +13,7 @@ pub use nephro_core::diary::relapse::{
     UrineReadingInput, UrineReadingRecord as UrineReading,
     UrineReadingRevisionRecord as UrineReadingRevision,
 };
+use nephro_core::ids::PatientId;
 use nephro_core::locale::Locale;
 pub use nephro_core::protein::{DipstickGrade, ProteinLevel, UpcrUnit};
 pub use nephro_core::relapse::{
@@ -112,13 +114,12 @@ impl Diary {
     /// date and time; retracted ones only when `include_retracted`.
     pub fn urine_readings(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         from: String,
         to: String,
         include_retracted: bool,
     ) -> Result<Vec<UrineReading>, NephroError> {
-        let (from, to) = (parse_date("from", &from)?, parse_date("to", &to)?);
-        let patient_id = patient_id.into();
+        let (from, to) = parse_period(&from, &to)?;
         Ok(self.call(|s| service::urine_readings(s, patient_id, from, to, include_retracted))?)
     }
 
@@ -135,14 +136,14 @@ impl Diary {
     /// `en`).
     pub fn relapse_status(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         today: String,
         locale: Option<Locale>,
     ) -> Result<RelapseStatus, NephroError> {
         let today = parse_date("today", &today)?;
         let locale = locale.unwrap_or_default();
         Ok(self
-            .call(|s| service::relapse_status(s, patient_id.into(), today, locale))?
+            .call(|s| service::relapse_status(s, patient_id, today, locale))?
             .into())
     }
 
@@ -150,32 +151,30 @@ impl Diary {
     /// relapse), if it is; `YYYY-MM-DD`.
     pub fn remission_confirmed_after(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         date: String,
     ) -> Result<Option<NaiveDate>, NephroError> {
         let date = parse_date("date", &date)?;
-        Ok(self.call(|s| service::remission_confirmed_after(s, patient_id.into(), date))?)
+        Ok(self.call(|s| service::remission_confirmed_after(s, patient_id, date))?)
     }
 
     /// The remission date of the initial episode set by the care team, if any.
     pub fn initial_remission_date(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
     ) -> Result<Option<NaiveDate>, NephroError> {
-        Ok(self.call(|s| service::initial_remission_date(s, patient_id.into()))?)
+        Ok(self.call(|s| service::initial_remission_date(s, patient_id))?)
     }
 
     /// Sets (or with an empty `date`, clears) the remission date of the initial episode, used by
     /// the 6-month rule of "frequently relapsing".
     pub fn set_initial_remission_date(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         date: Option<String>,
         changed_by: String,
     ) -> Result<(), NephroError> {
         let date = parse_optional_date("initial_remission", date.as_deref())?;
-        Ok(self.call(|s| {
-            service::set_initial_remission_date(s, patient_id.into(), date, &changed_by)
-        })?)
+        Ok(self.call(|s| service::set_initial_remission_date(s, patient_id, date, &changed_by))?)
     }
 }

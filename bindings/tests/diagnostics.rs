@@ -91,7 +91,7 @@ fn failed_calls_are_reported_by_name_and_kind_without_personal_data() {
         .unwrap();
     diary
         .add_measurement(
-            patient.id.get(),
+            patient.id,
             Measurement {
                 global_id: Default::default(),
                 measured_on: "2025-05-30".into(),
@@ -103,7 +103,7 @@ fn failed_calls_are_reported_by_name_and_kind_without_personal_data() {
         .unwrap();
     let regimen = diary
         .add_regimen(
-            patient.id.get(),
+            patient.id,
             RegimenInput {
                 drug: Drug::Tacrolimus,
                 form: "capsule".into(),

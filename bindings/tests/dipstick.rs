@@ -135,13 +135,13 @@ const MORNING_MS: i64 = 1_748_818_800_000;
 /// parent.
 fn confirmed_reading(
     client_id: &str,
-    patient_id: i64,
+    patient_id: PatientId,
     reading: &DipstickReading,
     confirmed: Option<DipstickGrade>,
 ) -> UrineReadingInput {
     UrineReadingInput {
         client_id: client_id.into(),
-        patient_id: patient_id.into(),
+        patient_id,
         dipstick: confirmed,
         upcr: None,
         unit: None,
@@ -190,41 +190,19 @@ fn a_photo_reading_the_parent_changed_keeps_both_grades_and_only_the_confirmed_o
         Err(NephroError::Validation { field: named, .. }) => assert_eq!(named, field),
         other => panic!("{field}: {other:?}"),
     };
-    refused(
-        confirmed_reading("p1", patient.id.get(), &read, None),
-        "dipstick",
-    );
-    let mut unsure_with_a_grade = confirmed_reading(
-        "p1",
-        patient.id.get(),
-        &read,
-        Some(DipstickGrade::ThreePlus),
-    );
+    refused(confirmed_reading("p1", patient.id, &read, None), "dipstick");
+    let mut unsure_with_a_grade =
+        confirmed_reading("p1", patient.id, &read, Some(DipstickGrade::ThreePlus));
     unsure_with_a_grade.photo.as_mut().unwrap().status = DipstickReadStatus::Unsure;
     refused(unsure_with_a_grade, "photo.grade");
-    let mut one_swatch = confirmed_reading(
-        "p1",
-        patient.id.get(),
-        &read,
-        Some(DipstickGrade::ThreePlus),
-    );
+    let mut one_swatch = confirmed_reading("p1", patient.id, &read, Some(DipstickGrade::ThreePlus));
     one_swatch.photo.as_mut().unwrap().nearest.truncate(1);
     refused(one_swatch, "photo.nearest");
-    let mut nan = confirmed_reading(
-        "p1",
-        patient.id.get(),
-        &read,
-        Some(DipstickGrade::ThreePlus),
-    );
+    let mut nan = confirmed_reading("p1", patient.id, &read, Some(DipstickGrade::ThreePlus));
     nan.photo.as_mut().unwrap().nearest[1].delta_e = f64::NAN;
     refused(nan, "photo.nearest[1].delta_e");
     assert!(diary
-        .urine_readings(
-            patient.id.get(),
-            "1900-01-01".into(),
-            "2200-12-31".into(),
-            true
-        )
+        .urine_readings(patient.id, "1900-01-01".into(), "2200-12-31".into(), true)
         .unwrap()
         .is_empty());
 
@@ -232,7 +210,7 @@ fn a_photo_reading_the_parent_changed_keeps_both_grades_and_only_the_confirmed_o
     let stored = diary
         .log_urine_reading(confirmed_reading(
             "p1",
-            patient.id.get(),
+            patient.id,
             &read,
             Some(DipstickGrade::ThreePlus),
         ))
@@ -251,7 +229,7 @@ fn a_photo_reading_the_parent_changed_keeps_both_grades_and_only_the_confirmed_o
     assert_eq!(diary.urine_reading("p1".into()).unwrap(), stored);
 
     let status = diary
-        .relapse_status(patient.id.get(), "2025-06-02".into(), None)
+        .relapse_status(patient.id, "2025-06-02".into(), None)
         .unwrap();
     assert_eq!(status.assessment.state, RelapseState::Watch);
     assert_eq!(
@@ -272,7 +250,7 @@ fn a_photo_reading_the_parent_changed_keeps_both_grades_and_only_the_confirmed_o
         fhir_bundle: None,
     };
     let text = |format| {
-        let files = diary.export(patient.id.get(), request(format)).unwrap();
+        let files = diary.export(patient.id, request(format)).unwrap();
         String::from_utf8(files[0].bytes.clone()).unwrap()
     };
     assert!(text(ExportFormat::Fhir).contains("photo-assisted, confirmed by the caregiver"));

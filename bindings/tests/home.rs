@@ -6,7 +6,7 @@ use nephro_ffi::*;
 /// 2025-06-01T12:00:00+08:00.
 const NOON_MS: i64 = 1_748_750_400_000;
 
-fn seeded(dir: &std::path::Path) -> (std::sync::Arc<Diary>, i64, Regimen) {
+fn seeded(dir: &std::path::Path) -> (std::sync::Arc<Diary>, PatientId, Regimen) {
     let diary = Diary::open(dir.join("diary.sqlite").display().to_string()).unwrap();
     let patient = diary
         .create_patient(PatientProfile {
@@ -19,7 +19,7 @@ fn seeded(dir: &std::path::Path) -> (std::sync::Arc<Diary>, i64, Regimen) {
         .unwrap();
     diary
         .add_measurement(
-            patient.id.get(),
+            patient.id,
             Measurement {
                 global_id: Default::default(),
                 measured_on: "2025-05-30".into(),
@@ -31,7 +31,7 @@ fn seeded(dir: &std::path::Path) -> (std::sync::Arc<Diary>, i64, Regimen) {
         .unwrap();
     let regimen = diary
         .add_regimen(
-            patient.id.get(),
+            patient.id,
             RegimenInput {
                 drug: Drug::Tacrolimus,
                 form: "capsule".into(),
@@ -47,7 +47,7 @@ fn seeded(dir: &std::path::Path) -> (std::sync::Arc<Diary>, i64, Regimen) {
             },
         )
         .unwrap();
-    (diary, patient.id.get(), regimen)
+    (diary, patient.id, regimen)
 }
 
 #[test]
@@ -119,7 +119,12 @@ fn refusals_name_the_field() {
         "now_ms"
     );
     assert!(matches!(
-        diary.home_screen(patient_id + 1, NOON_MS, None, Locale::En),
+        diary.home_screen(
+            PatientId::from(patient_id.get() + 1),
+            NOON_MS,
+            None,
+            Locale::En
+        ),
         Err(NephroError::NotFound { .. })
     ));
 }

@@ -322,17 +322,17 @@ fn snapshot(diary: &Diary) -> Result<String, TestCaseError> {
         out += &format!(
             "{:?}\n",
             diary
-                .measurements(p.id.get())
+                .measurements(p.id)
                 .map_err(|e| unreadable("measurements", e))?
         );
         out += &format!(
             "{:?}\n",
             diary
-                .regimens(p.id.get())
+                .regimens(p.id)
                 .map_err(|e| unreadable("regimens", e))?
         );
         let logs = diary
-            .dose_logs(p.id.get(), "0000-01-01".into(), "9999-12-31".into())
+            .dose_logs(p.id, "0000-01-01".into(), "9999-12-31".into())
             .map_err(|e| unreadable("dose logs", e))?;
         for log in logs {
             // recorded_at_ms is the wall clock of the write; the rest must not move on a refusal.
@@ -351,28 +351,28 @@ fn run(diary: &Diary, call: &Call) -> Result<(), NephroError> {
         Call::CreatePatient(p) => {
             let created = diary.create_patient(p.clone())?;
             assert_eq!(
-                diary.patient(created.id.get())?.profile,
+                diary.patient(created.id)?.profile,
                 p,
                 "a patient reads back as sent"
             );
         }
         Call::UpdatePatient(id, p) => {
-            diary.update_patient(id, p)?;
+            diary.update_patient(id.into(), p)?;
         }
         Call::AddMeasurement(id, m) => {
-            diary.add_measurement(id, m)?;
+            diary.add_measurement(id.into(), m)?;
         }
         Call::AddRegimen(id, r) => {
-            let regimen = diary.add_regimen(id, r)?;
+            let regimen = diary.add_regimen(id.into(), r)?;
             let stored = diary
-                .regimens(id)?
+                .regimens(id.into())?
                 .into_iter()
                 .find(|s| s.id == regimen.id)
                 .expect("stored");
             assert_eq!(stored, regimen, "a regimen reads back as returned");
         }
         Call::EndRegimen(id, d) => {
-            diary.end_regimen(id, d)?;
+            diary.end_regimen(id.into(), d)?;
         }
         Call::LogDose(d) => {
             let entry = diary.log_dose(d.clone(), d.actual_at_ms, None)?;
@@ -394,12 +394,12 @@ fn run(diary: &Diary, call: &Call) -> Result<(), NephroError> {
             diary.undo_dose(c, by)?;
         }
         Call::Read(id, c, from, to) => {
-            let _ = diary.patient(id);
-            let _ = diary.measurements(id);
-            let _ = diary.regimens(id);
+            let _ = diary.patient(id.into());
+            let _ = diary.measurements(id.into());
+            let _ = diary.regimens(id.into());
             let _ = diary.dose(c.clone());
             let _ = diary.dose_history(c);
-            let _ = diary.dose_logs(id, from, to);
+            let _ = diary.dose_logs(id.into(), from, to);
         }
     }
     Ok(())
@@ -424,7 +424,7 @@ fn diary_calls_with_hostile_arguments_refuse_cleanly() {
             let p = diary.create_patient(good).expect("patient");
             diary
                 .add_measurement(
-                    p.id.get(),
+                    p.id,
                     Measurement {
                         global_id: Default::default(),
                         measured_on: "2025-05-01".into(),
@@ -570,10 +570,14 @@ fn scalars() -> impl Strategy<Value = Scalars> {
 fn settings(diary: &Diary) -> String {
     format!(
         "{:?}\n{:?}\n{:?}\n{:?}",
-        diary.reminder_policy(1).map_err(|e| e.to_string()),
-        diary.lab_settings(1).map_err(|e| e.to_string()),
-        diary.initial_remission_date(1).map_err(|e| e.to_string()),
-        diary.plausibility_policy(1).map_err(|e| e.to_string())
+        diary.reminder_policy(1.into()).map_err(|e| e.to_string()),
+        diary.lab_settings(1.into()).map_err(|e| e.to_string()),
+        diary
+            .initial_remission_date(1.into())
+            .map_err(|e| e.to_string()),
+        diary
+            .plausibility_policy(1.into())
+            .map_err(|e| e.to_string())
     )
 }
 
@@ -590,7 +594,7 @@ fn seeded_diary(dir: &std::path::Path) -> Arc<Diary> {
         .expect("patient");
     diary
         .add_measurement(
-            p.id.get(),
+            p.id,
             Measurement {
                 global_id: Default::default(),
                 measured_on: "2025-05-01".into(),
@@ -613,7 +617,7 @@ fn seeded_diary(dir: &std::path::Path) -> Arc<Diary> {
         prescribed_on: "2025-05-30".into(),
         override_range: false,
     };
-    diary.add_regimen(p.id.get(), regimen).expect("regimen");
+    diary.add_regimen(p.id, regimen).expect("regimen");
     diary
         .log_dose(
             DoseLogInput {
@@ -637,7 +641,7 @@ fn seeded_diary(dir: &std::path::Path) -> Arc<Diary> {
 fn call_everything(diary: &Diary, s: &Scalars) -> Vec<NephroError> {
     let (a, b, c) = (s.dates.0.clone(), s.dates.1.clone(), s.dates.2.clone());
     let (pid, now, zone, locale, text) = (
-        s.patient_id,
+        PatientId::from(s.patient_id),
         s.now_ms,
         s.zone.clone(),
         s.locale.clone(),
@@ -951,15 +955,15 @@ fn clinical_rules_10_refusals_name_the_field_and_change_no_row() {
     };
     refused(
         "weight_kg",
-        debug(diary.add_measurement(1, weight(250.5, None))),
+        debug(diary.add_measurement(1.into(), weight(250.5, None))),
     );
     refused(
         "weight_kg",
-        debug(diary.add_measurement(1, weight(0.5, None))),
+        debug(diary.add_measurement(1.into(), weight(0.5, None))),
     );
     refused(
         "height_cm",
-        debug(diary.add_measurement(1, weight(20.0, Some(231.0)))),
+        debug(diary.add_measurement(1.into(), weight(20.0, Some(231.0)))),
     );
     let regimen = RegimenInput {
         drug: Drug::Tacrolimus,
@@ -974,8 +978,14 @@ fn clinical_rules_10_refusals_name_the_field_and_change_no_row() {
         prescribed_on: "2025-06-03".into(),
         override_range: false,
     };
-    refused("strengths_mg[0]", debug(diary.add_regimen(1, regimen)));
-    refused("end_date", debug(diary.end_regimen(1, "2201-01-01".into())));
+    refused(
+        "strengths_mg[0]",
+        debug(diary.add_regimen(1.into(), regimen)),
+    );
+    refused(
+        "end_date",
+        debug(diary.end_regimen(1.into(), "2201-01-01".into())),
+    );
     // A dose: i64::MAX is no time a dose was given; a clock of i64::MAX is no clock.
     refused(
         "actual_at_ms",
@@ -1051,7 +1061,7 @@ fn clinical_rules_10_refusals_name_the_field_and_change_no_row() {
         time_zone: "Asia/Shanghai".into(),
         definition_set: "ipna2022".into(),
     };
-    refused("birth_date", debug(diary.update_patient(1, old)));
+    refused("birth_date", debug(diary.update_patient(1.into(), old)));
     // The weight slip in the dose calculator: 200 kg × 0.1 mg/kg/day = 20 mg/day > 10.
     let slip = calculate_dose(DoseRequest {
         drug: Drug::Tacrolimus,
@@ -1095,7 +1105,7 @@ fn an_unreadable_row_leaves_the_home_screen_and_every_export_open() {
     )
     .expect("damage");
     let home = diary
-        .home_screen(1, EVENING_MS, None, Locale::En)
+        .home_screen(1.into(), EVENING_MS, None, Locale::En)
         .expect("the home screen opens");
     let tables: Vec<&str> = home.unreadable.iter().map(|r| r.table.as_str()).collect();
     assert_eq!(tables, ["dose_log", "measurement"], "{:?}", home.unreadable);
@@ -1118,7 +1128,7 @@ fn an_unreadable_row_leaves_the_home_screen_and_every_export_open() {
             fhir_bundle: None,
         };
         let files = diary
-            .export(1, request)
+            .export(1.into(), request)
             .unwrap_or_else(|e| panic!("{format:?}: {e}"));
         let text: String = files
             .iter()

@@ -43,7 +43,7 @@ impl MockScheduler {
 const NOW_MS: i64 = 1_748_732_400_000;
 const HOUR_MS: i64 = 3_600_000;
 
-fn seeded(dir: &Path) -> (Arc<Diary>, i64, String) {
+fn seeded(dir: &Path) -> (Arc<Diary>, PatientId, String) {
     let diary = Diary::open(dir.join("diary.sqlite").display().to_string()).unwrap();
     let patient = diary
         .create_patient(PatientProfile {
@@ -56,7 +56,7 @@ fn seeded(dir: &Path) -> (Arc<Diary>, i64, String) {
         .unwrap();
     diary
         .add_measurement(
-            patient.id.get(),
+            patient.id,
             Measurement {
                 global_id: Default::default(),
                 measured_on: "2025-05-30".into(),
@@ -68,7 +68,7 @@ fn seeded(dir: &Path) -> (Arc<Diary>, i64, String) {
         .unwrap();
     let regimen = diary
         .add_regimen(
-            patient.id.get(),
+            patient.id,
             RegimenInput {
                 drug: Drug::Tacrolimus,
                 form: "capsule".into(),
@@ -84,7 +84,7 @@ fn seeded(dir: &Path) -> (Arc<Diary>, i64, String) {
             },
         )
         .unwrap();
-    (diary, patient.id.get(), regimen.medication_id.to_string())
+    (diary, patient.id, regimen.medication_id.to_string())
 }
 
 #[test]
@@ -201,7 +201,13 @@ fn a_scheduler_refusal_reaches_the_caller() {
         "{err}"
     );
     assert!(matches!(
-        diary.refresh_notifications(patient + 7, NOW_MS, None, Locale::En, scheduler.clone()),
+        diary.refresh_notifications(
+            PatientId::from(patient.get() + 7),
+            NOW_MS,
+            None,
+            Locale::En,
+            scheduler.clone()
+        ),
         Err(NephroError::NotFound { .. })
     ));
     assert_eq!(*scheduler.calls.lock().unwrap(), 0);

@@ -176,17 +176,12 @@ fn the_diary_logs_reads_back_and_reports_a_relapse() {
 
     let diary = Diary::open(path).unwrap();
     let readings = diary
-        .urine_readings(
-            patient.id.get(),
-            "2025-03-01".into(),
-            "2025-03-31".into(),
-            false,
-        )
+        .urine_readings(patient.id, "2025-03-01".into(), "2025-03-31".into(), false)
         .unwrap();
     let dates: Vec<String> = readings.iter().map(|r| r.taken_on.to_string()).collect();
     assert_eq!(dates, ["2025-03-01", "2025-03-02", "2025-03-03"]);
     let status = diary
-        .relapse_status(patient.id.get(), "2025-03-03".into(), Some(Locale::ZhHans))
+        .relapse_status(patient.id, "2025-03-03".into(), Some(Locale::ZhHans))
         .unwrap();
     assert_eq!(status.assessment.state, RelapseState::Relapse);
     assert_eq!(status.prompt, RelapsePrompt::RelapseContactTeam);
@@ -225,26 +220,21 @@ fn the_diary_logs_reads_back_and_reports_a_relapse() {
     assert_eq!(diary.urine_reading_history("r2".into()).unwrap().len(), 2);
     assert_eq!(
         diary
-            .urine_readings(
-                patient.id.get(),
-                "2025-03-01".into(),
-                "2025-03-31".into(),
-                true
-            )
+            .urine_readings(patient.id, "2025-03-01".into(), "2025-03-31".into(), true)
             .unwrap()
             .len(),
         3
     );
     let status = diary
-        .relapse_status(patient.id.get(), "2025-03-03".into(), None)
+        .relapse_status(patient.id, "2025-03-03".into(), None)
         .unwrap();
     assert_eq!(status.assessment.state, RelapseState::Remission);
     assert!(!status.morning_reading_logged);
     diary
-        .set_initial_remission_date(patient.id.get(), Some("2025-01-10".into()), "Dr. Li".into())
+        .set_initial_remission_date(patient.id, Some("2025-01-10".into()), "Dr. Li".into())
         .unwrap();
     assert_eq!(
-        diary.initial_remission_date(patient.id.get()).unwrap(),
+        diary.initial_remission_date(patient.id).unwrap(),
         NaiveDate::from_ymd_opt(2025, 1, 10)
     );
 }
