@@ -228,10 +228,11 @@ enum Command {
     Release(SlotFlags),
 }
 
-/// The dose slot `nephro claim` and `nephro release` name.
+/// The diary file and the dose slot that `nephro dose log`, `nephro claim` and `nephro release`
+/// name.
 #[derive(Args)]
 struct SlotFlags {
-    /// The diary file (shared through a relay).
+    /// The diary file.
     #[arg(long)]
     db: PathBuf,
     /// The medication: regimen-<id>, course-<key> or medicine-<id>.
@@ -332,18 +333,9 @@ enum DoseCommand {
     /// Log one dose of a scheduled slot as given or skipped (clinical-rules §10: not before its
     /// take-window, not given later than now). Running it again stores the dose once.
     Log {
-        /// The diary file.
-        #[arg(long)]
-        db: PathBuf,
-        /// The medication: regimen-<id>, course-<key> or medicine-<id>.
-        #[arg(long)]
-        medication: String,
-        /// The slot's local date (YYYY-MM-DD).
-        #[arg(long)]
-        date: String,
-        /// The slot's local time (HH:MM).
-        #[arg(long)]
-        time: String,
+        /// The diary file and the dose slot.
+        #[command(flatten)]
+        slot: SlotFlags,
         /// taken or skipped.
         #[arg(long, default_value = "taken")]
         outcome: String,
@@ -556,20 +548,17 @@ fn main() -> ExitCode {
         }),
         Command::Dose { action } => match action {
             DoseCommand::Log {
-                db,
-                medication,
-                date,
-                time,
+                slot,
                 outcome,
                 at,
                 by,
                 client_id,
                 note,
             } => doses::log(&doses::LogArgs {
-                db: &db,
-                medication: &medication,
-                date: &date,
-                time: &time,
+                db: &slot.db,
+                medication: &slot.medication,
+                date: &slot.date,
+                time: &slot.time,
                 outcome: &outcome,
                 at: at.as_deref(),
                 by: &by,

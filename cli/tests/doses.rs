@@ -13,6 +13,13 @@ fn demo() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, db)
 }
 
+/// `nephro dose history` of one local day: the listing, after asserting it succeeded.
+fn history_of(day: &str, db: &std::path::Path) -> String {
+    let (ok, listed, err) = outcome_with_db(&["dose", "history", "--from", day, "--to", day], db);
+    assert!(ok, "{err}");
+    listed
+}
+
 const MORNING: &[&str] = &[
     "dose",
     "log",
@@ -41,34 +48,13 @@ fn a_dose_logged_from_the_command_line_is_in_the_history_once() {
     let (ok, again, err) = outcome_with_db(MORNING, &db);
     assert!(ok, "{err}");
     assert_eq!(again, logged);
-    let history = [
-        "dose",
-        "history",
-        "--from",
-        "2026-11-25",
-        "--to",
-        "2026-11-25",
-    ];
-    let (ok, listed, err) = outcome_with_db(&history, &db);
-    assert!(ok, "{err}");
     assert_eq!(
-        listed,
+        history_of("2026-11-25", &db),
         "Doses of patient 1, 2026-11-25 to 2026-11-25: 1 logged\n  \
          2026-11-25 08:00 regimen-1 taken at 2026-11-25 08:05 CST by grandma (revision 1)\n"
     );
     // The day before holds the demo's doses, as the family logged them.
-    let (ok, yesterday, err) = outcome_with_db(
-        &[
-            "dose",
-            "history",
-            "--from",
-            "2026-11-24",
-            "--to",
-            "2026-11-24",
-        ],
-        &db,
-    );
-    assert!(ok, "{err}");
+    let yesterday = history_of("2026-11-24", &db);
     assert!(
         yesterday.contains("2026-11-24 20:00 regimen-1 "),
         "{yesterday}"
@@ -104,18 +90,7 @@ fn a_second_log_of_a_slot_or_a_bad_flag_is_refused_and_stores_nothing() {
         assert!(!ok, "{flag} {value}");
         assert!(err.contains(flag), "{flag}: {err}");
     }
-    let (ok, listed, err) = outcome_with_db(
-        &[
-            "dose",
-            "history",
-            "--from",
-            "2026-11-25",
-            "--to",
-            "2026-11-25",
-        ],
-        &db,
-    );
-    assert!(ok, "{err}");
+    let listed = history_of("2026-11-25", &db);
     assert!(listed.contains(": 1 logged\n"), "{listed}");
 }
 
@@ -137,18 +112,7 @@ fn a_dose_logged_with_a_note_shows_it_in_the_history_and_a_bad_note_is_refused()
         logged.ends_with("(revision 1)\n    note: spat out half, gave again\n"),
         "{logged}"
     );
-    let (ok, listed, err) = outcome_with_db(
-        &[
-            "dose",
-            "history",
-            "--from",
-            "2026-11-25",
-            "--to",
-            "2026-11-25",
-        ],
-        &db,
-    );
-    assert!(ok, "{err}");
+    let listed = history_of("2026-11-25", &db);
     assert!(
         listed.ends_with("by grandma (revision 1)\n    note: spat out half, gave again\n"),
         "{listed}"
