@@ -1207,8 +1207,8 @@ fn a_dose_note_survives_the_rebuild_of_the_dose_log_for_medicines() {
     assert_eq!(dose.dose.note.as_deref(), Some("kept through the upgrade"));
 }
 
-#[test]
-fn an_edit_of_only_the_note_is_a_revision_and_each_revision_keeps_its_note() {
+/// A seeded store with the 08:00 dose logged with the note "with juice".
+fn store_with_a_noted_dose() -> (Store, DoseLogEntry) {
     let mut store = Store::open_in_memory().unwrap();
     let (_, regimen) = seeded(&mut store);
     let logged = store
@@ -1218,6 +1218,12 @@ fn an_edit_of_only_the_note_is_a_revision_and_each_revision_keeps_its_note() {
             None,
         )
         .unwrap();
+    (store, logged)
+}
+
+#[test]
+fn an_edit_of_only_the_note_is_a_revision_and_each_revision_keeps_its_note() {
+    let (mut store, logged) = store_with_a_noted_dose();
     let note_edit = |note: Option<&str>| DoseEdit {
         outcome: logged.dose.outcome,
         actual_at_ms: logged.dose.actual_at_ms,
@@ -1291,15 +1297,7 @@ fn an_edit_of_only_the_note_is_a_revision_and_each_revision_keeps_its_note() {
 
 #[test]
 fn a_note_edit_too_long_or_with_control_characters_is_refused_and_changes_nothing() {
-    let mut store = Store::open_in_memory().unwrap();
-    let (_, regimen) = seeded(&mut store);
-    let logged = store
-        .log_dose(
-            &dose("noted", regimen.id, "08:00").with_note(Some("with juice".into())),
-            LOGGED_AT,
-            None,
-        )
-        .unwrap();
+    let (mut store, logged) = store_with_a_noted_dose();
     let before = digest(&store);
     for note in [
         "x".repeat(super::urine::MAX_NOTE_CHARS + 1),
