@@ -58,7 +58,7 @@ fn the_home_screen_shows_a_missed_morning_dose_and_the_evening_one_next() {
     let home = diary
         .home_screen(patient_id, NOON_MS + 150 * 60_000, None, Locale::En)
         .unwrap();
-    assert_eq!(home.today, "2025-06-01");
+    assert_eq!(home.today.to_string(), "2025-06-01");
     assert_eq!(home.time_zone, "Asia/Shanghai");
     assert_eq!(home.doses.len(), 2);
     assert_eq!(home.doses[0].status, DoseStatus::Missed);

@@ -1,13 +1,14 @@
-//! The home screen as a shell reads it: today as `YYYY-MM-DD` text, the relapse banner with its
+//! The home screen as a shell reads it: the relapse banner with its
 //! latest reading flattened ([`RelapseStatusRecord`]), the steroid relapse prompt as its record,
 //! and each alert as a plain kind with the lab alert or the regimen beside it when there is one.
 
-use crate::dates::format_date;
+use chrono::NaiveDate;
+
 use crate::diary::home::{HomeAlert, HomeAlertKind, HomeScreen};
 use crate::diary::relapse::RelapseStatusRecord;
 use crate::diary::reminders::DoseSlot;
 use crate::diary::taper::records::SteroidRelapsePrompt;
-use crate::ids::RegimenId;
+use crate::ids::{PatientId, RegimenId};
 use crate::labs::AlertKind;
 use crate::store::UnreadableRow;
 
@@ -17,9 +18,9 @@ use crate::store::UnreadableRow;
 #[cfg_attr(feature = "uniffi", uniffi(name = "HomeScreen"))]
 pub struct HomeScreenRecord {
     /// The patient.
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// The patient's local date, `YYYY-MM-DD`, in `time_zone`.
-    pub today: String,
+    pub today: NaiveDate,
     /// The IANA zone the dosing times and today are read in (the device's while travelling).
     pub time_zone: String,
     /// Every dose slot of today (regimens and steroid courses), ordered by time, with status,
@@ -46,8 +47,8 @@ pub struct HomeScreenRecord {
 impl From<HomeScreen> for HomeScreenRecord {
     fn from(h: HomeScreen) -> Self {
         HomeScreenRecord {
-            patient_id: h.patient_id.into(),
-            today: format_date(h.today),
+            patient_id: h.patient_id,
+            today: h.today,
             time_zone: h.time_zone,
             doses: h.doses,
             next_dose: h.next_dose,
@@ -91,7 +92,7 @@ pub struct HomeAlertRecord {
     /// The regimen, for `RecalculateDose`.
     pub regimen_id: Option<RegimenId>,
     /// The local date it comes from (draw date, or date of the latest weight), `YYYY-MM-DD`.
-    pub date: String,
+    pub date: NaiveDate,
     /// The family-facing text.
     pub text: String,
 }
@@ -111,7 +112,7 @@ impl From<HomeAlert> for HomeAlertRecord {
             kind,
             lab_alert,
             regimen_id,
-            date: format_date(a.date),
+            date: a.date,
             text: a.text,
         }
     }
@@ -152,8 +153,8 @@ mod tests {
         let screen = home_screen(&store, patient, now, None, Locale::En).unwrap();
         let shown = HomeScreenRecord::from(screen.clone());
         assert_eq!(
-            (shown.patient_id, shown.today.as_str()),
-            (i64::from(patient), "2025-06-03")
+            (shown.patient_id, shown.today),
+            (patient, date("2025-06-03"))
         );
         assert_eq!(
             (shown.doses, shown.next_dose),
@@ -185,7 +186,7 @@ mod tests {
             (lab.kind, lab.lab_alert, lab.regimen_id),
             (HomeAlertTopic::LabSafety, Some(AlertKind::Leukopenia), None)
         );
-        assert_eq!(lab.date, "2025-06-02");
+        assert_eq!(lab.date, date("2025-06-02"));
         let recalculate = alert(HomeAlertKind::RecalculateDose {
             regimen_id: RegimenId::from(3),
         });

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 
 use crate::diary::relapse::RelapseStatus;
 use crate::dipstick::PhotoSuggestionRecord;
+use crate::ids::{GlobalId, PatientId};
 use crate::locale::Locale;
 use crate::protein::{DipstickGrade, ProteinLevel, UpcrUnit, UrineMeasurement};
 use crate::relapse::{DefinitionSet, FamilyPrompt, RelapseAssessment, SteroidCourseSpan};
@@ -31,7 +32,7 @@ pub struct UrineReadingRecord {
     /// The client id it was logged under.
     pub client_id: String,
     /// The patient.
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// The dipstick grade, for a home test.
     pub dipstick: Option<DipstickGrade>,
     /// The UPCR value, for a laboratory result.
@@ -62,16 +63,16 @@ pub struct UrineReadingRecord {
     pub photo: Option<PhotoSuggestionRecord>,
     /// The reading's globally unique id (a version 7 UUID, hyphenated), kept through every
     /// correction and the retraction.
-    pub global_id: String,
+    pub global_id: GlobalId,
 }
 
 impl From<UrineReadingEntry> for UrineReadingRecord {
     fn from(e: UrineReadingEntry) -> Self {
         let (dipstick, upcr, unit) = parts(&e.measurement);
         UrineReadingRecord {
-            global_id: e.global_id.to_string(),
+            global_id: e.global_id,
             client_id: e.client_id,
-            patient_id: e.patient_id.into(),
+            patient_id: e.patient_id,
             dipstick,
             upcr,
             unit,
@@ -143,7 +144,7 @@ impl From<UrineReadingRevision> for UrineReadingRevisionRecord {
 #[cfg_attr(feature = "uniffi", uniffi(name = "RelapseStatus"))]
 pub struct RelapseStatusRecord {
     /// The patient.
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// The local date of the status, `YYYY-MM-DD`.
     pub today: NaiveDate,
     /// The patient's definition set.
@@ -170,7 +171,7 @@ pub struct RelapseStatusRecord {
 impl From<RelapseStatus> for RelapseStatusRecord {
     fn from(s: RelapseStatus) -> Self {
         RelapseStatusRecord {
-            patient_id: s.patient_id.into(),
+            patient_id: s.patient_id,
             today: s.today,
             definitions: s.definitions,
             initial_remission: s.initial_remission,
@@ -237,7 +238,7 @@ mod tests {
         let shown = UrineReadingRecord::from(store.log_urine_reading(&strip).unwrap());
         assert_eq!(
             (shown.dipstick, shown.upcr, shown.unit, shown.patient_id),
-            (Some(DipstickGrade::TwoPlus), None, None, i64::from(patient))
+            (Some(DipstickGrade::TwoPlus), None, None, patient)
         );
         assert_eq!((shown.taken_on, shown.revision), (date("2025-06-02"), 1));
         let photo = shown.photo.unwrap();
@@ -247,7 +248,7 @@ mod tests {
             "the suggestion is kept"
         );
         assert_eq!(photo.nearest.len(), 2);
-        assert_eq!(shown.global_id.len(), 36, "a hyphenated UUID");
+        assert_eq!(shown.global_id.to_string().len(), 36, "a hyphenated UUID");
 
         let upcr = UrineMeasurement::Upcr {
             value: 250.5,
@@ -329,7 +330,7 @@ mod tests {
             .unwrap();
         let status = relapse_status(&store, patient, date("2025-06-02"), Locale::En).unwrap();
         let shown = RelapseStatusRecord::from(status.clone());
-        assert_eq!(shown.patient_id, i64::from(patient));
+        assert_eq!(shown.patient_id, patient);
         assert!(shown.morning_reading_logged);
         let latest = shown.latest_reading.unwrap();
         assert_eq!(
